@@ -1,0 +1,154 @@
+package parser_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/dmforge/dmforge/internal/testbbf"
+	"github.com/dmforge/dmforge/model"
+	"github.com/dmforge/dmforge/parser"
+)
+
+// fullPairs returns (root file, BBF flattened file) for every *-full.xml
+// in the BBF directory whose root file is present too.
+func fullPairs(t *testing.T, dir string) [][2]string {
+	fulls, _ := filepath.Glob(filepath.Join(dir, "*-full.xml"))
+	var pairs [][2]string
+	for _, f := range fulls {
+		root := strings.TrimSuffix(f, "-full.xml") + ".xml"
+		if _, err := os.Stat(root); err == nil {
+			pairs = append(pairs, [2]string{root, f})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i][0] < pairs[j][0] })
+	return pairs
+}
+
+// facts renders everything the golden comparison checks of one item.
+func paramFacts(p *model.Parameter) string {
+	s := &p.Syntax
+	var b strings.Builder
+	fmt.Fprintf(&b, "access=%s type=%s status=%s", p.Access, s.WireType(), p.Status.OrCurrent())
+	if s.List != nil {
+		fmt.Fprintf(&b, " list[%s,%s", u(s.List.MinItems), u(s.List.MaxItems))
+		if s.List.Size != nil {
+			fmt.Fprintf(&b, " size %s..%s", u(s.List.Size.Min), u(s.List.Size.Max))
+		}
+		fmt.Fprintf(&b, "] item=%s", s.Type)
+	}
+	for _, sz := range s.Sizes {
+		fmt.Fprintf(&b, " size=%s..%s", u(sz.Min), u(sz.Max))
+	}
+	for _, r := range s.Ranges {
+		fmt.Fprintf(&b, " range=%s..%s/%s", r.Min, r.Max, r.Step)
+	}
+	for _, e := range s.Enums {
+		fmt.Fprintf(&b, " enum=%q", e.Value)
+		if e.Status != "" && e.Status != model.Current {
+			fmt.Fprintf(&b, "(%s)", e.Status)
+		}
+	}
+	for _, p := range s.Patterns {
+		fmt.Fprintf(&b, " pattern=%q", p.Value)
+	}
+	if s.Default != nil {
+		fmt.Fprintf(&b, " default(%s)=%q", s.Default.Type, s.Default.Value)
+	}
+	return b.String()
+}
+
+func u(p *uint64) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprint(*p)
+}
+
+func objectFacts(o *model.Object) string {
+	return fmt.Sprintf("access=%s status=%s entries=%d..%d", o.Access, o.Status.OrCurrent(), o.MinEntries, o.MaxEntries)
+}
+
+func modelFacts(m *model.Model) map[string]string {
+	out := map[string]string{}
+	for _, o := range m.Objects {
+		if o.Path != "" {
+			out[o.Path] = objectFacts(o)
+		}
+		for _, p := range o.Params {
+			out[p.Path()] = paramFacts(p)
+		}
+	}
+	return out
+}
+
+// compareModels lists every difference between the resolved and flattened models.
+func compareModels(got, want *model.Model) []string {
+	g, w := modelFacts(got), modelFacts(want)
+	var diffs []string
+	for k, wv := range w {
+		gv, ok := g[k]
+		switch {
+		case !ok:
+			diffs = append(diffs, "missing "+k)
+		case gv != wv:
+			diffs = append(diffs, fmt.Sprintf("%s:\n\t  got %s\n\t want %s", k, gv, wv))
+		}
+	}
+	for k := range g {
+		if _, ok := w[k]; !ok {
+			diffs = append(diffs, "extra "+k)
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+// TestResolveMatchesBBFFlattened resolves every root file for which the
+// BBF ships a flattened -full.xml and requires the same graph.
+func TestResolveMatchesBBFFlattened(t *testing.T) {
+	dir := testbbf.Require(t)
+	pairs := fullPairs(t, dir)
+	if len(pairs) < 20 {
+		t.Fatalf("found only %d root/-full.xml pairs in %s", len(pairs), dir)
+	}
+	matched := 0
+	for _, pr := range pairs {
+		root, full := pr[0], pr[1]
+		t.Run(filepath.Base(root), func(t *testing.T) {
+			rd, err := parser.NewLoader(dir).LoadFile(root)
+			if err != nil {
+				t.Fatalf("resolve: %v", err)
+			}
+			fd, err := parser.NewLoader(dir).LoadFile(full)
+			if err != nil {
+				t.Fatalf("flattened: %v", err)
+			}
+			fm := fd.LastModel()
+			if fm == nil {
+				if rd.LastModel() != nil {
+					t.Fatalf("%s defines no model but %s does", filepath.Base(full), filepath.Base(root))
+				}
+				matched++
+				return
+			}
+			rm := rd.Model(fm.Name)
+			if rm == nil {
+				t.Fatalf("%s defines no model %s", filepath.Base(root), fm.Name)
+			}
+			diffs := compareModels(rm, fm)
+			if len(diffs) > 0 {
+				if len(diffs) > 30 {
+					diffs = append(diffs[:30], fmt.Sprintf("... and %d more", len(diffs)-30))
+				}
+				t.Errorf("%d differences with %s:\n%s", len(diffs), filepath.Base(full), strings.Join(diffs, "\n"))
+				return
+			}
+			matched++
+		})
+	}
+	t.Logf("%d of %d root/-full.xml pairs match fully", matched, len(pairs))
+}

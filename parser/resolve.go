@@ -1,0 +1,822 @@
+package parser
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dmforge/dmforge/model"
+)
+
+type resolver struct {
+	l *Loader
+}
+
+// ctx is where the children of a model, object or component land.
+type ctx struct {
+	d      *doc         // document whose scope names are looked up in
+	m      *model.Model // model being built
+	prefix string       // object path that relative names are under
+	obj    *model.Object
+	comps  []string // components being expanded (cycle detection)
+	// outer are the documents whose components include this one, innermost
+	// first: BBF component files use data types and components that only
+	// the including document imports (e.g. "Alias"), so names not visible
+	// lexically are looked up there.
+	outer []*doc
+}
+
+// lookupComponent finds a component by the name used in c.d, falling back
+// to the including documents' scopes.
+func (c *ctx) lookupComponent(name string) (*component, bool) {
+	if comp, ok := c.d.components[name]; ok {
+		return comp, true
+	}
+	for _, o := range c.outer {
+		if comp, ok := o.components[name]; ok {
+			return comp, true
+		}
+	}
+	return nil, false
+}
+
+var knownDocChildren = map[string]bool{
+	"description": true, "import": true, "dataType": true, "bibliography": true, "template": true,
+	"component": true, "model": true, "glossary": true, "abbreviations": true,
+}
+
+// document resolves a DM document: imports, then data types, then
+// components (expanded lazily where they are used), then models in order.
+func (r *resolver) document(d *doc) error {
+	for _, c := range d.root.Children {
+		switch c.Tag {
+		case "import":
+			if err := r.importElem(d, c); err != nil {
+				return err
+			}
+		case "dataType":
+			name := c.get("name")
+			if name == "" {
+				return d.errf(c, "dataType without a name")
+			}
+			if _, dup := d.dtNodes[name]; dup {
+				return d.errf(c, "dataType %s defined twice", name)
+			}
+			d.dtNodes[name] = c
+		case "component":
+			name := c.get("name")
+			if name == "" {
+				return d.errf(c, "component definition without a name")
+			}
+			if old, ok := d.components[name]; ok && old.d == d {
+				return d.errf(c, "component %s defined twice (first at line %d)", name, old.n.Line)
+			}
+			d.components[name] = &component{name: name, n: c, d: d}
+			d.Components = append(d.Components, name)
+		}
+	}
+	for _, c := range d.root.Children {
+		if c.Tag == "dataType" {
+			dt, err := r.dataType(d, c.get("name"))
+			if err != nil {
+				return err
+			}
+			d.DataTypes = append(d.DataTypes, dt)
+		}
+	}
+	for _, c := range d.root.Children {
+		switch c.Tag {
+		case "model":
+			// Models are resolved when first needed: component files carry
+			// small test models that need not resolve for the components
+			// to be usable elsewhere.
+			d.modelNodes = append(d.modelNodes, c)
+		default:
+			if !knownDocChildren[c.Tag] {
+				r.l.warn(d.pos(c), c.Col, "unknown-element", "unknown element <%s> in <document> ignored", c.Tag)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *resolver) importElem(d *doc, n *node) error {
+	file, spec := n.get("file"), n.get("spec")
+	path, err := r.l.findImport(filepath.Dir(d.Path), file, spec)
+	if err != nil {
+		return d.errf(n, "%v", err)
+	}
+	imp, err := r.l.load(path)
+	if err != nil {
+		return fmt.Errorf("%s:%d: in import of %s: %w", d.File, n.Line, filepath.Base(path), err)
+	}
+	d.Imports = append(d.Imports, &Import{File: file, Spec: spec, Resolved: path, Pos: d.pos(n)})
+	for _, c := range n.Children {
+		name, ref := c.get("name"), c.get("ref")
+		if ref == "" {
+			ref = name
+		}
+		if name == "" {
+			return d.errf(c, "imported <%s> without a name", c.Tag)
+		}
+		switch c.Tag {
+		case "dataType":
+			dt, err := r.lookupDataType(imp, ref)
+			if err != nil {
+				return d.errf(c, "import of dataType %s from %s: %v", ref, imp.File, err)
+			}
+			d.dataTypes[name] = dt
+		case "component":
+			comp, ok := imp.components[ref]
+			if !ok {
+				return d.errf(c, "component %s is not defined in %s", ref, imp.File)
+			}
+			d.components[name] = comp
+		case "model":
+			m, err := r.modelByName(imp, ref)
+			if err != nil {
+				return fmt.Errorf("%s:%d: in import of model %s from %s: %w", d.File, c.Line, ref, imp.File, err)
+			}
+			if m == nil {
+				return d.errf(c, "model %s is not defined in %s", ref, imp.File)
+			}
+			d.models[name] = m
+		case "description":
+		default:
+			r.l.warn(d.pos(c), c.Col, "unknown-element", "unknown element <%s> in <import> ignored", c.Tag)
+		}
+	}
+	return nil
+}
+
+// lookupDataType finds a data type visible in d, resolving d's own ones on
+// first use (they may refer to each other in any order).
+func (r *resolver) lookupDataType(d *doc, name string) (*model.DataType, error) {
+	if dt, ok := d.dataTypes[name]; ok {
+		return dt, nil
+	}
+	if _, ok := d.dtNodes[name]; ok {
+		return r.dataType(d, name)
+	}
+	return nil, fmt.Errorf("data type %s is not defined or imported in %s", name, d.File)
+}
+
+func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
+	if dt, ok := d.dataTypes[name]; ok && d.dtNodes[name] == nil {
+		return dt, nil
+	}
+	n := d.dtNodes[name]
+	if dt, ok := d.dataTypes[name]; ok && dt.Pos.Line == n.Line {
+		return dt, nil
+	}
+	if d.dtBusy[name] {
+		return nil, d.errf(n, "dataType %s derives from itself", name)
+	}
+	d.dtBusy[name] = true
+	defer delete(d.dtBusy, name)
+	dt := &model.DataType{Name: name, Base: n.get("base"), Status: model.Status(n.get("status")), Pos: d.pos(n)}
+	var base model.Syntax
+	if dt.Base != "" {
+		b, err := r.lookupDataType(d, dt.Base)
+		if err != nil {
+			return nil, d.errf(n, "dataType %s: base: %v", name, err)
+		}
+		base = b.Syntax
+	}
+	own, err := r.syntaxBody(d, n, true)
+	if err != nil {
+		return nil, err
+	}
+	dt.Syntax = model.MergeFacets(base, own)
+	dt.Syntax.DataType = ""
+	if dt.Syntax.Type == "" {
+		return nil, d.errf(n, "dataType %s has no primitive type (no type element and no base)", name)
+	}
+	if r.l.Descriptions {
+		dt.Description = description(n, "")
+	}
+	d.dataTypes[name] = dt
+	return dt, nil
+}
+
+// modelByName returns the model visible in d under name, resolving d's own
+// model of that name if it has not been yet. It returns nil, nil if there
+// is none.
+func (r *resolver) modelByName(d *doc, name string) (*model.Model, error) {
+	if m, ok := d.models[name]; ok {
+		return m, nil
+	}
+	for _, n := range d.modelNodes {
+		if n.get("name") == name {
+			return r.ownModel(d, n)
+		}
+	}
+	return nil, nil
+}
+
+// ownModel resolves one of d's own model elements (once).
+func (r *resolver) ownModel(d *doc, n *node) (*model.Model, error) {
+	name := n.get("name")
+	if m, ok := d.models[name]; ok && m.Pos.File == d.File && m.Pos.Line == n.Line {
+		return m, nil
+	}
+	if d.modelBusy[name] {
+		return nil, d.errf(n, "model %s is based on itself", name)
+	}
+	if d.modelBusy == nil {
+		d.modelBusy = map[string]bool{}
+	}
+	d.modelBusy[name] = true
+	defer delete(d.modelBusy, name)
+	m, err := r.model(d, n)
+	if err != nil {
+		return nil, err
+	}
+	d.models[name] = m
+	// Keep Models in document order whatever order they were resolved in.
+	d.Models = d.Models[:0]
+	for _, mn := range d.modelNodes {
+		if x, ok := d.models[mn.get("name")]; ok && x.Pos.File == d.File && x.Pos.Line == mn.Line {
+			d.Models = append(d.Models, x)
+		}
+	}
+	return m, nil
+}
+
+// resolveAll resolves every model d defines.
+func (r *resolver) resolveAll(d *doc) error {
+	for _, n := range d.modelNodes {
+		if _, err := r.ownModel(d, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
+	name := n.get("name")
+	if name == "" {
+		return nil, d.errf(n, "model without a name")
+	}
+	var m *model.Model
+	if base := n.get("base"); base != "" {
+		bm, err := r.modelByName(d, base)
+		if err != nil {
+			return nil, err
+		}
+		if bm == nil {
+			return nil, d.errf(n, "model %s: base model %s is not defined or imported", name, base)
+		}
+		m = bm.Clone()
+		m.Name, m.Base = name, base
+	} else {
+		m = model.NewModel(name)
+	}
+	m.IsService = n.get("isService") == "true"
+	m.Spec, m.File, m.Pos = d.Spec, d.File, d.pos(n)
+	if m.DataTypes == nil {
+		m.DataTypes = map[string]*model.DataType{}
+	}
+	c := &ctx{d: d, m: m}
+	for _, ch := range n.Children {
+		var err error
+		switch ch.Tag {
+		case "description":
+			if r.l.Descriptions {
+				m.Description = applyDescription(m.Description, ch)
+			}
+		case "component":
+			err = r.componentRef(c, ch)
+		case "object":
+			err = r.object(c, ch)
+		case "profile":
+			err = r.profile(c, ch)
+		case "parameter":
+			if !m.IsService {
+				err = d.errf(ch, "parameter %s directly inside <model> %s, which is not a service model", ch.get("name"), name)
+				break
+			}
+			err = r.parameter(c, serviceRoot(m), ch)
+		default:
+			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in <model> ignored", ch.Tag)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	m.Prune()
+	return m, nil
+}
+
+// serviceRoot returns the pseudo-object with the empty path that holds a
+// service model's top-level parameters (VoiceServiceNumberOfEntries),
+// creating it on first use.
+func serviceRoot(m *model.Model) *model.Object {
+	if o := m.Object(""); o != nil {
+		return o
+	}
+	o := model.NewObject("")
+	o.Version = m.Version()
+	_ = m.AddObject(o)
+	return o
+}
+
+// componentRef expands <component ref="X" path="P"/> in place.
+func (r *resolver) componentRef(c *ctx, n *node) error {
+	ref := n.get("ref")
+	if ref == "" {
+		return c.d.errf(n, "<component> inside a model or object needs ref")
+	}
+	comp, ok := c.lookupComponent(ref)
+	if !ok {
+		return c.d.errf(n, "unknown component %s (not defined or imported in %s)", ref, c.d.File)
+	}
+	for _, busy := range c.comps {
+		if busy == comp.d.File+"#"+comp.name {
+			return c.d.errf(n, "component %s includes itself (%s)", ref, strings.Join(append(c.comps, comp.name), " → "))
+		}
+	}
+	prefix := c.prefix + n.get("path")
+	inner := &ctx{d: comp.d, m: c.m, prefix: prefix, comps: append(append([]string(nil), c.comps...), comp.d.File+"#"+comp.name)}
+	if comp.d != c.d {
+		inner.outer = append([]*doc{c.d}, c.outer...)
+	} else {
+		inner.outer = c.outer
+	}
+	if c.obj != nil && n.get("path") == "" {
+		inner.obj = c.obj
+	}
+	for _, ch := range comp.n.Children {
+		var err error
+		switch ch.Tag {
+		case "description":
+		case "component":
+			err = r.componentRef(inner, ch)
+		case "object":
+			err = r.object(inner, ch)
+		case "parameter", "command", "event":
+			o := inner.obj
+			if o == nil {
+				o = c.m.Object(prefix)
+			}
+			if o == nil && prefix == "" && c.m.IsService {
+				o = serviceRoot(c.m)
+			}
+			if o == nil {
+				return comp.d.errf(ch, "component %s: %s %s has no object to go in (path %q does not exist in %s)", comp.name, ch.Tag, ch.get("name")+ch.get("base"), prefix, c.m.Name)
+			}
+			switch ch.Tag {
+			case "parameter":
+				err = r.parameter(inner, o, ch)
+			case "command":
+				err = r.command(inner, o, ch)
+			case "event":
+				err = r.event(inner, o, ch)
+			}
+		case "profile":
+			err = r.profile(inner, ch)
+		default:
+			r.l.warn(comp.d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in component %s ignored", ch.Tag, comp.name)
+		}
+		if err != nil {
+			return fmt.Errorf("%w\n\tincluded from %s:%d", err, c.d.File, n.Line)
+		}
+	}
+	return nil
+}
+
+func (r *resolver) object(c *ctx, n *node) error {
+	d, m := c.d, c.m
+	name, base := n.get("name"), n.get("base")
+	var o *model.Object
+	switch {
+	case name != "" && base != "":
+		return d.errf(n, "object has both name=%q and base=%q", name, base)
+	case name != "":
+		path := c.prefix + name
+		if !strings.HasSuffix(path, ".") {
+			return d.errf(n, "object name %s must end with a dot", path)
+		}
+		if old := m.Object(path); old != nil {
+			return d.errf(n, "object %s is already defined at %s (use base= to refine it)", path, old.Pos)
+		}
+		o = model.NewObject(path)
+		o.Pos = d.pos(n)
+		o.Version = m.Version()
+		if err := m.AddObject(o); err != nil {
+			return d.errf(n, "%v", err)
+		}
+	case base != "":
+		path := c.prefix + base
+		o = m.Object(path)
+		if o == nil {
+			return d.errf(n, "object base=%s: no such object in %s to refine", path, m.Name)
+		}
+	default:
+		return d.errf(n, "object without name or base")
+	}
+	if err := objectAttrs(d, n, o); err != nil {
+		return err
+	}
+	oc := &ctx{d: d, m: m, prefix: o.Path, obj: o, comps: c.comps, outer: c.outer}
+	for _, ch := range n.Children {
+		var err error
+		switch ch.Tag {
+		case "description":
+			if r.l.Descriptions {
+				o.Description = applyDescription(o.Description, ch)
+			}
+		case "uniqueKey":
+			k := model.UniqueKey{Functional: ch.get("functional") != "false"}
+			for _, p := range ch.Children {
+				if p.Tag == "parameter" {
+					k.Params = append(k.Params, p.get("ref"))
+				}
+			}
+			o.UniqueKeys = append(o.UniqueKeys, k)
+		case "parameter":
+			err = r.parameter(oc, o, ch)
+		case "component":
+			err = r.componentRef(oc, ch)
+		case "command":
+			err = r.command(oc, o, ch)
+		case "event":
+			err = r.event(oc, o, ch)
+		case "object":
+			err = r.object(oc, ch)
+		default:
+			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in object %s ignored", ch.Tag, o.Path)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func objectAttrs(d *doc, n *node, o *model.Object) error {
+	for _, a := range n.Attr {
+		v := a.Value
+		switch a.Name.Local {
+		case "access":
+			switch v {
+			case "readOnly", "readWrite":
+				o.Access = model.Access(v)
+			default:
+				return d.errf(n, "object %s: access %q is not readOnly or readWrite", o.Path, v)
+			}
+		case "minEntries":
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 {
+				return d.errf(n, "object %s: minEntries %q is not a non-negative integer", o.Path, v)
+			}
+			o.MinEntries = x
+		case "maxEntries":
+			if v == "unbounded" {
+				o.MaxEntries = model.Unbounded
+				break
+			}
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 {
+				return d.errf(n, "object %s: maxEntries %q is not a non-negative integer or unbounded", o.Path, v)
+			}
+			o.MaxEntries = x
+		case "numEntriesParameter":
+			o.NumEntriesParameter = v
+		case "enableParameter":
+			o.EnableParameter = v
+		case "status":
+			o.Status = model.Status(v)
+		case "version":
+			o.Version = v
+		case "previousObject":
+			o.PreviousObject = v
+		}
+	}
+	return nil
+}
+
+func (r *resolver) parameter(c *ctx, o *model.Object, n *node) error {
+	d := c.d
+	p, err := r.paramDef(c, n, func(name string) *model.Parameter { return o.Param(name) }, o.Path)
+	if err != nil || p == nil {
+		return err
+	}
+	if p.Object == nil {
+		if p.Version == "" {
+			p.Version = o.Version
+			if v := c.m.Version(); v != "" && o.Pos.File != d.File {
+				p.Version = v
+			}
+		}
+		if err := o.AddParam(p); err != nil {
+			return d.errf(n, "%v", err)
+		}
+	}
+	return nil
+}
+
+// paramDef defines (name=) or refines (base=) a parameter. It returns the
+// parameter; a new one has a nil Object for the caller to attach.
+func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Parameter, where string) (*model.Parameter, error) {
+	d := c.d
+	name, base := n.get("name"), n.get("base")
+	var p *model.Parameter
+	switch {
+	case name != "" && base != "":
+		return nil, d.errf(n, "parameter has both name=%q and base=%q", name, base)
+	case name != "":
+		if old := lookup(name); old != nil {
+			return nil, d.errf(n, "parameter %s%s is already defined at %s (use base= to refine it)", where, name, old.Pos)
+		}
+		p = &model.Parameter{Name: name, Access: model.ReadOnly, Pos: d.pos(n)}
+	case base != "":
+		p = lookup(base)
+		if p == nil {
+			return nil, d.errf(n, "parameter base=%s: no such parameter in %s to refine", base, where)
+		}
+	default:
+		return nil, d.errf(n, "parameter without name or base")
+	}
+	for _, a := range n.Attr {
+		v := a.Value
+		switch a.Name.Local {
+		case "access":
+			switch v {
+			case "readOnly", "readWrite", "writeOnceReadOnly":
+				p.Access = model.Access(v)
+			default:
+				return nil, d.errf(n, "parameter %s%s: access %q is not readOnly, readWrite or writeOnceReadOnly", where, p.Name, v)
+			}
+		case "activeNotify":
+			p.ActiveNotify = model.ActiveNotify(v)
+		case "forcedInform":
+			p.ForcedInform = v == "true" || v == "1"
+		case "mandatory":
+			p.Mandatory = v == "true" || v == "1"
+		case "status":
+			p.Status = model.Status(v)
+		case "version":
+			p.Version = v
+		case "previousParameter":
+			p.PreviousParameter = v
+		}
+	}
+	for _, ch := range n.Children {
+		switch ch.Tag {
+		case "description":
+			if r.l.Descriptions {
+				p.Description = applyDescription(p.Description, ch)
+			}
+		case "syntax":
+			s, err := r.syntax(c, ch)
+			if err != nil {
+				return nil, err
+			}
+			if base != "" && p.Syntax.Type != "" {
+				s = refineSyntax(p.Syntax, s)
+			}
+			p.Syntax = s
+		default:
+			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in parameter %s%s ignored", ch.Tag, where, p.Name)
+		}
+	}
+	if p.Syntax.Type == "" && base == "" {
+		return nil, d.errf(n, "parameter %s%s has no syntax", where, p.Name)
+	}
+	return p, nil
+}
+
+// refineSyntax applies a base= parameter's new syntax to the old one: the
+// new one is restated in full, except that enumeration values are kept
+// (TR-106 forbids removing them; they are deprecated instead) and a
+// default the refinement does not restate stays.
+func refineSyntax(old, upd model.Syntax) model.Syntax {
+	if upd.Type == "" { // only a default, units or flags restated
+		return model.MergeFacets(old, upd)
+	}
+	if len(old.Enums) > 0 && len(upd.Enums) > 0 {
+		upd.Enums = model.MergeEnums(old.Enums, upd.Enums)
+	}
+	if upd.Default == nil && old.Default != nil {
+		d := *old.Default
+		upd.Default = &d
+	}
+	return upd
+}
+
+func (r *resolver) command(c *ctx, o *model.Object, n *node) error {
+	d := c.d
+	name, base := n.get("name"), n.get("base")
+	var cmd *model.Command
+	if base != "" {
+		cmd = o.Command(base)
+		if cmd == nil {
+			return d.errf(n, "command base=%s: no such command in %s", base, o.Path)
+		}
+	} else {
+		if o.Command(name) != nil {
+			return d.errf(n, "command %s%s is already defined", o.Path, name)
+		}
+		cmd = &model.Command{Name: name, Pos: d.pos(n)}
+		o.Commands = append(o.Commands, cmd)
+	}
+	if v, ok := n.attr("async"); ok {
+		cmd.Async = v == "true"
+	}
+	if v, ok := n.attr("status"); ok {
+		cmd.Status = model.Status(v)
+	}
+	if v, ok := n.attr("version"); ok {
+		cmd.Version = v
+	}
+	for _, ch := range n.Children {
+		switch ch.Tag {
+		case "description":
+			if r.l.Descriptions {
+				cmd.Description = applyDescription(cmd.Description, ch)
+			}
+		case "input", "output":
+			args := &cmd.Input
+			if ch.Tag == "output" {
+				args = &cmd.Output
+			}
+			if err := r.arguments(c, ch, args, o.Path+cmd.Name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *resolver) event(c *ctx, o *model.Object, n *node) error {
+	d := c.d
+	name, base := n.get("name"), n.get("base")
+	var ev *model.Event
+	if base != "" {
+		ev = o.Event(base)
+		if ev == nil {
+			return d.errf(n, "event base=%s: no such event in %s", base, o.Path)
+		}
+	} else {
+		if o.Event(name) != nil {
+			return d.errf(n, "event %s%s is already defined", o.Path, name)
+		}
+		ev = &model.Event{Name: name, Pos: d.pos(n)}
+		o.Events = append(o.Events, ev)
+	}
+	if v, ok := n.attr("status"); ok {
+		ev.Status = model.Status(v)
+	}
+	if v, ok := n.attr("version"); ok {
+		ev.Version = v
+	}
+	for _, ch := range n.Children {
+		if ch.Tag == "description" && r.l.Descriptions {
+			ev.Description = applyDescription(ev.Description, ch)
+		}
+	}
+	return r.arguments(c, n, &ev.Args, o.Path+ev.Name)
+}
+
+// arguments reads the parameter (and object) children of a command's
+// input/output or an event as arguments. Argument objects are flattened
+// into their parameters with the object name as a prefix.
+func (r *resolver) arguments(c *ctx, n *node, args *[]*model.Parameter, where string) error {
+	find := func(name string) *model.Parameter {
+		for _, a := range *args {
+			if a.Name == name {
+				return a
+			}
+		}
+		return nil
+	}
+	var walk func(n *node, prefix string) error
+	walk = func(n *node, prefix string) error {
+		for _, ch := range n.Children {
+			switch ch.Tag {
+			case "parameter":
+				p, err := r.paramDef(c, ch, func(s string) *model.Parameter { return find(prefix + s) }, where+".")
+				if err != nil {
+					return err
+				}
+				if find(prefix+p.Name) == nil {
+					p.Name = prefix + p.Name
+					*args = append(*args, p)
+				}
+			case "object":
+				if err := walk(ch, prefix+ch.get("name")+ch.get("base")); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(n, "")
+}
+
+func (r *resolver) profile(c *ctx, n *node) error {
+	d, m := c.d, c.m
+	name, base := n.get("name"), n.get("base")
+	if name == "" {
+		return d.errf(n, "profile without a name")
+	}
+	p := &model.Profile{Name: name, Base: base, Status: model.Status(n.get("status")), Version: n.get("version"), Pos: d.pos(n)}
+	if ext := n.get("extends"); ext != "" {
+		p.Extends = strings.Fields(ext)
+	}
+	if p.Version == "" {
+		p.Version = m.Version()
+	}
+	for _, ch := range n.Children {
+		switch ch.Tag {
+		case "description":
+			if r.l.Descriptions {
+				p.Description = applyDescription(p.Description, ch)
+			}
+		case "object":
+			po := &model.ProfileObject{Path: c.prefix + ch.get("ref"), Requirement: model.Requirement(ch.get("requirement")),
+				Status: model.Status(ch.get("status")), Pos: d.pos(ch)}
+			for _, it := range ch.Children {
+				item := model.ProfileItem{Name: it.get("ref"), Requirement: model.Requirement(it.get("requirement")), Status: model.Status(it.get("status")), Pos: d.pos(it)}
+				switch it.Tag {
+				case "parameter":
+					po.Params = append(po.Params, item)
+				case "command":
+					po.Commands = append(po.Commands, item)
+				case "event":
+					po.Events = append(po.Events, item)
+				}
+			}
+			p.Objects = append(p.Objects, po)
+		case "parameter":
+			// A model-level parameter requirement (rare): keep it under its object.
+			ref := c.prefix + ch.get("ref")
+			op := model.ParentPath(ref)
+			po := p.Object(op)
+			if po == nil {
+				po = &model.ProfileObject{Path: op, Requirement: model.ReqNotSpecified, Pos: d.pos(ch)}
+				p.Objects = append(p.Objects, po)
+			}
+			po.Params = append(po.Params, model.ProfileItem{Name: strings.TrimPrefix(ref, op), Requirement: model.Requirement(ch.get("requirement")), Pos: d.pos(ch)})
+		}
+	}
+	if old := m.Profile(name); old != nil {
+		if old.Status == model.Deleted || p.Status == model.Deleted {
+			*old = *p
+			return nil
+		}
+		return d.errf(n, "profile %s is already defined at %s", name, old.Pos)
+	}
+	return m.AddProfile(p)
+}
+
+// description returns a description element's text with its indentation removed.
+func description(parent *node, old string) string {
+	for _, ch := range parent.Children {
+		if ch.Tag == "description" {
+			return applyDescription(old, ch)
+		}
+	}
+	return old
+}
+
+func applyDescription(old string, n *node) string {
+	text := dedent(n.Text)
+	switch n.get("action") {
+	case "append":
+		if old == "" {
+			return text
+		}
+		return old + "\n" + text
+	case "prefix":
+		if old == "" {
+			return text
+		}
+		return text + "\n" + old
+	default:
+		return text
+	}
+}
+
+func dedent(s string) string {
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	indent := -1
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " \t")
+		if t == "" {
+			continue
+		}
+		if n := len(l) - len(t); indent < 0 || n < indent {
+			indent = n
+		}
+	}
+	for i, l := range lines {
+		if len(l) >= indent && indent > 0 {
+			lines[i] = l[indent:]
+		}
+		lines[i] = strings.TrimRight(lines[i], " \t")
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
