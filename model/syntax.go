@@ -194,9 +194,9 @@ type DataType struct {
 	Pos         Pos
 }
 
-// MergeFacets returns the facets of base restricted by over: a facet kind
-// that over gives replaces base's; enumerations keep base's values and
-// update or append over's (TR-106: a derived item may not drop values).
+// MergeFacets returns the facets of base restricted by over: each facet
+// kind that over gives (sizes, ranges, enumerations, patterns, units,
+// reference, default) replaces base's; the kinds it omits are inherited.
 func MergeFacets(base, over Syntax) Syntax {
 	out := base.Clone()
 	if over.Type != "" {
@@ -219,7 +219,7 @@ func MergeFacets(base, over Syntax) Syntax {
 		out.Patterns = append([]Pattern(nil), over.Patterns...)
 	}
 	if len(over.Enums) > 0 {
-		out.Enums = MergeEnums(out.Enums, over.Enums)
+		out.Enums = append([]Enum(nil), over.Enums...)
 	}
 	if over.Units != "" {
 		out.Units = over.Units

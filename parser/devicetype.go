@@ -54,7 +54,7 @@ func (r *resolver) dtObject(c *ctx, n *node) (*model.DTObject, error) {
 	d := c.d
 	o := &model.DTObject{Path: n.get("ref"), Access: n.get("access"), Pos: d.pos(n)}
 	if o.Path == "" {
-		return nil, d.errf(n, "device-type object without ref")
+		return nil, d.errRule(n, "attr-invalid", "device-type object without ref")
 	}
 	for _, attr := range []string{"minEntries", "maxEntries"} {
 		v, ok := n.attr(attr)
@@ -65,7 +65,7 @@ func (r *resolver) dtObject(c *ctx, n *node) (*model.DTObject, error) {
 		if v != "unbounded" {
 			var err error
 			if x, err = strconv.Atoi(v); err != nil || x < 0 {
-				return nil, d.errf(n, "object %s: %s %q is not a non-negative integer or unbounded", o.Path, attr, v)
+				return nil, d.errRule(n, "attr-invalid", "object %s: %s %q is not a non-negative integer or unbounded", o.Path, attr, v)
 			}
 		}
 		if attr == "minEntries" {

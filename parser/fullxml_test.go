@@ -107,6 +107,16 @@ func compareModels(got, want *model.Model) []string {
 	return diffs
 }
 
+// knownFlatteningArtifacts are differences where the BBF's -full.xml does
+// not say what its own source files say, each with the reason.
+var knownFlatteningArtifacts = map[string]string{
+	// The source writes the default as "&#13;&#10;" (CR LF). The BBF's
+	// flattening tool wrote the two raw bytes into the attribute instead,
+	// and XML end-of-line handling turns a raw CR LF into LF on reading, so
+	// no parser can read CR LF back from the -full.xml.
+	"Device.BulkData.Profile.{i}.CSVEncoding.RowSeparator": `default(object)="\r\n"`,
+}
+
 // TestResolveMatchesBBFFlattened resolves every root file for which the
 // BBF ships a flattened -full.xml and requires the same graph.
 func TestResolveMatchesBBFFlattened(t *testing.T) {
@@ -115,7 +125,7 @@ func TestResolveMatchesBBFFlattened(t *testing.T) {
 	if len(pairs) < 20 {
 		t.Fatalf("found only %d root/-full.xml pairs in %s", len(pairs), dir)
 	}
-	matched := 0
+	matched, artifacts := 0, 0
 	for _, pr := range pairs {
 		root, full := pr[0], pr[1]
 		t.Run(filepath.Base(root), func(t *testing.T) {
@@ -139,7 +149,16 @@ func TestResolveMatchesBBFFlattened(t *testing.T) {
 			if rm == nil {
 				t.Fatalf("%s defines no model %s", filepath.Base(root), fm.Name)
 			}
-			diffs := compareModels(rm, fm)
+			var diffs []string
+			for _, d := range compareModels(rm, fm) {
+				path := strings.SplitN(d, ":\n", 2)[0]
+				if want, ok := knownFlatteningArtifacts[path]; ok && strings.Contains(d, want) {
+					t.Logf("known BBF flattening artifact: %s", d)
+					artifacts++
+					continue
+				}
+				diffs = append(diffs, d)
+			}
 			if len(diffs) > 0 {
 				if len(diffs) > 30 {
 					diffs = append(diffs[:30], fmt.Sprintf("... and %d more", len(diffs)-30))
@@ -150,5 +169,8 @@ func TestResolveMatchesBBFFlattened(t *testing.T) {
 			matched++
 		})
 	}
-	t.Logf("%d of %d root/-full.xml pairs match fully", matched, len(pairs))
+	t.Logf("%d of %d root/-full.xml pairs match (%d known BBF flattening artifacts accepted)", matched, len(pairs), artifacts)
+	if artifacts == 0 {
+		t.Errorf("no known artifact was seen: if the BBF fixed its files, remove the entry")
+	}
 }

@@ -7,6 +7,7 @@
 package parser
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,8 +98,15 @@ type Loader struct {
 	// Descriptions keeps description text in the graph (off by default:
 	// most uses need only the facts, and the text is most of the bytes).
 	Descriptions bool
-	// Diagnostics collects warnings found while loading.
+	// Diagnostics collects warnings found while loading (and, when
+	// Tolerant, the item-level errors that were skipped).
 	Diagnostics []Diagnostic
+	// Tolerant makes item-level errors (a base= that refers to nothing, a
+	// name= that redefines an item, an unknown component or data type, a
+	// malformed attribute) diagnostics instead of failing the load: the
+	// item is skipped and loading goes on. Lint uses it to report every
+	// fault in one run.
+	Tolerant bool
 
 	docs    map[string]*doc
 	order   []*doc // documents in the order they were first read
@@ -270,6 +278,15 @@ func (l *Loader) findImport(fromDir, file, spec string) (string, error) {
 		if want.label == "" && fileOK {
 			want.label = fileName.label
 		}
+		// A file name that omits the corrigendum asks for the latest one,
+		// whatever the spec URN says (tr-106-1-1-types.xml with spec
+		// tr-106-1-1-0 means tr-106-1-1-1-types.xml, as the BBF tools read it).
+		if fileOK && !fileName.hasCor {
+			want.hasCor, want.corr = false, ""
+		}
+		if fileOK && fileName.hasCor {
+			want.hasCor, want.corr = true, fileName.corr
+		}
 	case fileOK && fileName.hasAmend:
 		want = fileName
 	default:
@@ -353,4 +370,26 @@ func (l *Loader) listDir(dir string) []string {
 	sort.Strings(names)
 	l.dirList[dir] = names
 	return names
+}
+
+// errRule is errf with a rule id, so that a tolerant load can record it.
+func (d *doc) errRule(n *node, rule, format string, args ...any) error {
+	return &PosError{File: d.File, Line: n.Line, Col: n.Col, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+}
+
+// soft records an item-level error as a diagnostic when the loader is
+// tolerant, so that one run reports every broken item; the caller then
+// skips the item. Errors without a rule (I/O, malformed XML, imports) stay
+// fatal.
+func (l *Loader) soft(err error) error {
+	if err == nil || !l.Tolerant {
+		return err
+	}
+	var pe *PosError
+	if !errors.As(err, &pe) || pe.Rule == "" {
+		return err
+	}
+	l.Diagnostics = append(l.Diagnostics, Diagnostic{Pos: model.Pos{File: pe.File, Line: pe.Line}, Col: pe.Col,
+		Severity: SevError, Rule: pe.Rule, Msg: pe.Msg})
+	return nil
 }

@@ -58,19 +58,19 @@ func (r *resolver) document(d *doc) error {
 		case "dataType":
 			name := c.get("name")
 			if name == "" {
-				return d.errf(c, "dataType without a name")
+				return d.errRule(c, "attr-invalid", "dataType without a name")
 			}
 			if _, dup := d.dtNodes[name]; dup {
-				return d.errf(c, "dataType %s defined twice", name)
+				return d.errRule(c, "name-redefined", "dataType %s defined twice", name)
 			}
 			d.dtNodes[name] = c
 		case "component":
 			name := c.get("name")
 			if name == "" {
-				return d.errf(c, "component definition without a name")
+				return d.errRule(c, "attr-invalid", "component definition without a name")
 			}
 			if old, ok := d.components[name]; ok && old.d == d {
-				return d.errf(c, "component %s defined twice (first at line %d)", name, old.n.Line)
+				return d.errRule(c, "name-redefined", "component %s defined twice (first at line %d)", name, old.n.Line)
 			}
 			d.components[name] = &component{name: name, n: c, d: d}
 			d.Components = append(d.Components, name)
@@ -118,19 +118,19 @@ func (r *resolver) importElem(d *doc, n *node) error {
 			ref = name
 		}
 		if name == "" {
-			return d.errf(c, "imported <%s> without a name", c.Tag)
+			return d.errRule(c, "attr-invalid", "imported <%s> without a name", c.Tag)
 		}
 		switch c.Tag {
 		case "dataType":
 			dt, err := r.lookupDataType(imp, ref)
 			if err != nil {
-				return d.errf(c, "import of dataType %s from %s: %v", ref, imp.File, err)
+				return d.errRule(c, "datatype-unknown", "import of dataType %s from %s: %v", ref, imp.File, err)
 			}
 			d.dataTypes[name] = dt
 		case "component":
 			comp, ok := imp.components[ref]
 			if !ok {
-				return d.errf(c, "component %s is not defined in %s", ref, imp.File)
+				return d.errRule(c, "component-unknown", "component %s is not defined in %s", ref, imp.File)
 			}
 			d.components[name] = comp
 		case "model":
@@ -139,7 +139,21 @@ func (r *resolver) importElem(d *doc, n *node) error {
 				return fmt.Errorf("%s:%d: in import of model %s from %s: %w", d.File, c.Line, ref, imp.File, err)
 			}
 			if m == nil {
-				return d.errf(c, "model %s is not defined in %s", ref, imp.File)
+				// tr-196-2-1-1-cwmp.xml imports FAPService:2.1 from the
+				// latest tr-196-2-1 common file, which names it
+				// FAPService:2.1.3: accept a corrigendum-qualified name.
+				for _, mn := range imp.modelNodes {
+					if full := mn.get("name"); strings.HasPrefix(full, ref+".") {
+						if m, err = r.modelByName(imp, full); err != nil {
+							return err
+						}
+						r.l.warn(d.pos(c), c.Col, "import-model-name", "model %s is not defined in %s; using %s", ref, imp.File, full)
+						break
+					}
+				}
+			}
+			if m == nil {
+				return d.errRule(c, "model-unknown", "model %s is not defined in %s", ref, imp.File)
 			}
 			d.models[name] = m
 		case "description":
@@ -171,7 +185,7 @@ func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
 		return dt, nil
 	}
 	if d.dtBusy[name] {
-		return nil, d.errf(n, "dataType %s derives from itself", name)
+		return nil, d.errRule(n, "cycle", "dataType %s derives from itself", name)
 	}
 	d.dtBusy[name] = true
 	defer delete(d.dtBusy, name)
@@ -180,7 +194,7 @@ func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
 	if dt.Base != "" {
 		b, err := r.lookupDataType(d, dt.Base)
 		if err != nil {
-			return nil, d.errf(n, "dataType %s: base: %v", name, err)
+			return nil, d.errRule(n, "datatype-unknown", "dataType %s: base: %v", name, err)
 		}
 		base = b.Syntax
 	}
@@ -191,7 +205,7 @@ func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
 	dt.Syntax = model.MergeFacets(base, own)
 	dt.Syntax.DataType = ""
 	if dt.Syntax.Type == "" {
-		return nil, d.errf(n, "dataType %s has no primitive type (no type element and no base)", name)
+		return nil, d.errRule(n, "datatype-invalid", "dataType %s has no primitive type (no type element and no base)", name)
 	}
 	if r.l.Descriptions {
 		dt.Description = description(n, "")
@@ -222,7 +236,7 @@ func (r *resolver) ownModel(d *doc, n *node) (*model.Model, error) {
 		return m, nil
 	}
 	if d.modelBusy[name] {
-		return nil, d.errf(n, "model %s is based on itself", name)
+		return nil, d.errRule(n, "cycle", "model %s is based on itself", name)
 	}
 	if d.modelBusy == nil {
 		d.modelBusy = map[string]bool{}
@@ -257,7 +271,7 @@ func (r *resolver) resolveAll(d *doc) error {
 func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
 	name := n.get("name")
 	if name == "" {
-		return nil, d.errf(n, "model without a name")
+		return nil, d.errRule(n, "attr-invalid", "model without a name")
 	}
 	var m *model.Model
 	if base := n.get("base"); base != "" {
@@ -266,7 +280,7 @@ func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
 			return nil, err
 		}
 		if bm == nil {
-			return nil, d.errf(n, "model %s: base model %s is not defined or imported", name, base)
+			return nil, d.errRule(n, "base-missing", "model %s: base model %s is not defined or imported", name, base)
 		}
 		m = bm.Clone()
 		m.Name, m.Base = name, base
@@ -294,14 +308,14 @@ func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
 			err = r.profile(c, ch)
 		case "parameter":
 			if !m.IsService {
-				err = d.errf(ch, "parameter %s directly inside <model> %s, which is not a service model", ch.get("name"), name)
+				err = d.errRule(ch, "structure", "parameter %s directly inside <model> %s, which is not a service model", ch.get("name"), name)
 				break
 			}
 			err = r.parameter(c, serviceRoot(m), ch)
 		default:
 			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in <model> ignored", ch.Tag)
 		}
-		if err != nil {
+		if err = r.l.soft(err); err != nil {
 			return nil, err
 		}
 	}
@@ -326,15 +340,15 @@ func serviceRoot(m *model.Model) *model.Object {
 func (r *resolver) componentRef(c *ctx, n *node) error {
 	ref := n.get("ref")
 	if ref == "" {
-		return c.d.errf(n, "<component> inside a model or object needs ref")
+		return c.d.errRule(n, "attr-invalid", "<component> inside a model or object needs ref")
 	}
 	comp, ok := c.lookupComponent(ref)
 	if !ok {
-		return c.d.errf(n, "unknown component %s (not defined or imported in %s)", ref, c.d.File)
+		return c.d.errRule(n, "component-unknown", "unknown component %s (not defined or imported in %s)", ref, c.d.File)
 	}
 	for _, busy := range c.comps {
 		if busy == comp.d.File+"#"+comp.name {
-			return c.d.errf(n, "component %s includes itself (%s)", ref, strings.Join(append(c.comps, comp.name), " → "))
+			return c.d.errRule(n, "cycle", "component %s includes itself (%s)", ref, strings.Join(append(c.comps, comp.name), " → "))
 		}
 	}
 	prefix := c.prefix + n.get("path")
@@ -364,7 +378,7 @@ func (r *resolver) componentRef(c *ctx, n *node) error {
 				o = serviceRoot(c.m)
 			}
 			if o == nil {
-				return comp.d.errf(ch, "component %s: %s %s has no object to go in (path %q does not exist in %s)", comp.name, ch.Tag, ch.get("name")+ch.get("base"), prefix, c.m.Name)
+				return comp.d.errRule(ch, "parent-missing", "component %s: %s %s has no object to go in (path %q does not exist in %s)", comp.name, ch.Tag, ch.get("name")+ch.get("base"), prefix, c.m.Name)
 			}
 			switch ch.Tag {
 			case "parameter":
@@ -379,7 +393,7 @@ func (r *resolver) componentRef(c *ctx, n *node) error {
 		default:
 			r.l.warn(comp.d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in component %s ignored", ch.Tag, comp.name)
 		}
-		if err != nil {
+		if err = r.l.soft(err); err != nil {
 			return fmt.Errorf("%w\n\tincluded from %s:%d", err, c.d.File, n.Line)
 		}
 	}
@@ -392,14 +406,14 @@ func (r *resolver) object(c *ctx, n *node) error {
 	var o *model.Object
 	switch {
 	case name != "" && base != "":
-		return d.errf(n, "object has both name=%q and base=%q", name, base)
+		return d.errRule(n, "attr-invalid", "object has both name=%q and base=%q", name, base)
 	case name != "":
 		path := c.prefix + name
 		if !strings.HasSuffix(path, ".") {
-			return d.errf(n, "object name %s must end with a dot", path)
+			return d.errRule(n, "name-invalid", "object name %s must end with a dot", path)
 		}
 		if old := m.Object(path); old != nil {
-			return d.errf(n, "object %s is already defined at %s (use base= to refine it)", path, old.Pos)
+			return d.errRule(n, "name-redefined", "object %s is already defined at %s (use base= to refine it)", path, old.Pos)
 		}
 		o = model.NewObject(path)
 		o.Pos = d.pos(n)
@@ -411,12 +425,12 @@ func (r *resolver) object(c *ctx, n *node) error {
 		path := c.prefix + base
 		o = m.Object(path)
 		if o == nil {
-			return d.errf(n, "object base=%s: no such object in %s to refine", path, m.Name)
+			return d.errRule(n, "base-missing", "object base=%s: no such object in %s to refine", path, m.Name)
 		}
 	default:
-		return d.errf(n, "object without name or base")
+		return d.errRule(n, "attr-invalid", "object without name or base")
 	}
-	if err := objectAttrs(d, n, o); err != nil {
+	if err := r.l.soft(objectAttrs(d, n, o)); err != nil {
 		return err
 	}
 	oc := &ctx{d: d, m: m, prefix: o.Path, obj: o, comps: c.comps, outer: c.outer}
@@ -448,7 +462,7 @@ func (r *resolver) object(c *ctx, n *node) error {
 		default:
 			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in object %s ignored", ch.Tag, o.Path)
 		}
-		if err != nil {
+		if err = r.l.soft(err); err != nil {
 			return err
 		}
 	}
@@ -464,12 +478,12 @@ func objectAttrs(d *doc, n *node, o *model.Object) error {
 			case "readOnly", "readWrite":
 				o.Access = model.Access(v)
 			default:
-				return d.errf(n, "object %s: access %q is not readOnly or readWrite", o.Path, v)
+				return d.errRule(n, "attr-invalid", "object %s: access %q is not readOnly or readWrite", o.Path, v)
 			}
 		case "minEntries":
 			x, err := strconv.Atoi(v)
 			if err != nil || x < 0 {
-				return d.errf(n, "object %s: minEntries %q is not a non-negative integer", o.Path, v)
+				return d.errRule(n, "attr-invalid", "object %s: minEntries %q is not a non-negative integer", o.Path, v)
 			}
 			o.MinEntries = x
 		case "maxEntries":
@@ -479,7 +493,7 @@ func objectAttrs(d *doc, n *node, o *model.Object) error {
 			}
 			x, err := strconv.Atoi(v)
 			if err != nil || x < 0 {
-				return d.errf(n, "object %s: maxEntries %q is not a non-negative integer or unbounded", o.Path, v)
+				return d.errRule(n, "attr-invalid", "object %s: maxEntries %q is not a non-negative integer or unbounded", o.Path, v)
 			}
 			o.MaxEntries = x
 		case "numEntriesParameter":
@@ -525,19 +539,19 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 	var p *model.Parameter
 	switch {
 	case name != "" && base != "":
-		return nil, d.errf(n, "parameter has both name=%q and base=%q", name, base)
+		return nil, d.errRule(n, "attr-invalid", "parameter has both name=%q and base=%q", name, base)
 	case name != "":
 		if old := lookup(name); old != nil {
-			return nil, d.errf(n, "parameter %s%s is already defined at %s (use base= to refine it)", where, name, old.Pos)
+			return nil, d.errRule(n, "name-redefined", "parameter %s%s is already defined at %s (use base= to refine it)", where, name, old.Pos)
 		}
 		p = &model.Parameter{Name: name, Access: model.ReadOnly, Pos: d.pos(n)}
 	case base != "":
 		p = lookup(base)
 		if p == nil {
-			return nil, d.errf(n, "parameter base=%s: no such parameter in %s to refine", base, where)
+			return nil, d.errRule(n, "base-missing", "parameter base=%s: no such parameter in %s to refine", base, where)
 		}
 	default:
-		return nil, d.errf(n, "parameter without name or base")
+		return nil, d.errRule(n, "attr-invalid", "parameter without name or base")
 	}
 	for _, a := range n.Attr {
 		v := a.Value
@@ -547,7 +561,7 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 			case "readOnly", "readWrite", "writeOnceReadOnly":
 				p.Access = model.Access(v)
 			default:
-				return nil, d.errf(n, "parameter %s%s: access %q is not readOnly, readWrite or writeOnceReadOnly", where, p.Name, v)
+				return nil, d.errRule(n, "attr-invalid", "parameter %s%s: access %q is not readOnly, readWrite or writeOnceReadOnly", where, p.Name, v)
 			}
 		case "activeNotify":
 			p.ActiveNotify = model.ActiveNotify(v)
@@ -583,27 +597,21 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 		}
 	}
 	if p.Syntax.Type == "" && base == "" {
-		return nil, d.errf(n, "parameter %s%s has no syntax", where, p.Name)
+		return nil, d.errRule(n, "syntax-missing", "parameter %s%s has no syntax", where, p.Name)
 	}
 	return p, nil
 }
 
-// refineSyntax applies a base= parameter's new syntax to the old one: the
-// new one is restated in full, except that enumeration values are kept
-// (TR-106 forbids removing them; they are deprecated instead) and a
-// default the refinement does not restate stays.
+// refineSyntax applies a base= parameter's syntax to the old one: facet
+// kinds it restates replace the old ones (enumerations included: the BBF
+// flattened files drop values a refinement does not restate), those it
+// omits stay (a refinement often restates only the type to add a default).
 func refineSyntax(old, upd model.Syntax) model.Syntax {
-	if upd.Type == "" { // only a default, units or flags restated
-		return model.MergeFacets(old, upd)
+	out := model.MergeFacets(old, upd)
+	if upd.Type != "" && upd.DataType == "" && old.DataType != "" && upd.Type != old.Type {
+		out.DataType = ""
 	}
-	if len(old.Enums) > 0 && len(upd.Enums) > 0 {
-		upd.Enums = model.MergeEnums(old.Enums, upd.Enums)
-	}
-	if upd.Default == nil && old.Default != nil {
-		d := *old.Default
-		upd.Default = &d
-	}
-	return upd
+	return out
 }
 
 func (r *resolver) command(c *ctx, o *model.Object, n *node) error {
@@ -617,7 +625,7 @@ func (r *resolver) command(c *ctx, o *model.Object, n *node) error {
 		}
 	} else {
 		if o.Command(name) != nil {
-			return d.errf(n, "command %s%s is already defined", o.Path, name)
+			return d.errRule(n, "name-redefined", "command %s%s is already defined", o.Path, name)
 		}
 		cmd = &model.Command{Name: name, Pos: d.pos(n)}
 		o.Commands = append(o.Commands, cmd)
@@ -661,7 +669,7 @@ func (r *resolver) event(c *ctx, o *model.Object, n *node) error {
 		}
 	} else {
 		if o.Event(name) != nil {
-			return d.errf(n, "event %s%s is already defined", o.Path, name)
+			return d.errRule(n, "name-redefined", "event %s%s is already defined", o.Path, name)
 		}
 		ev = &model.Event{Name: name, Pos: d.pos(n)}
 		o.Events = append(o.Events, ev)
@@ -719,8 +727,39 @@ func (r *resolver) arguments(c *ctx, n *node, args *[]*model.Parameter, where st
 func (r *resolver) profile(c *ctx, n *node) error {
 	d, m := c.d, c.m
 	name, base := n.get("name"), n.get("base")
+	if name == "" && base == "" {
+		return d.errRule(n, "attr-invalid", "profile without name or base")
+	}
 	if name == "" {
-		return d.errf(n, "profile without a name")
+		// <profile base="X"> refines profile X in place.
+		old := m.Profile(base)
+		if old == nil {
+			return d.errRule(n, "base-missing", "profile base=%s: no such profile in %s to refine", base, m.Name)
+		}
+		upd, err := r.profileBody(c, n, &model.Profile{Name: base})
+		if err != nil {
+			return err
+		}
+		if st := n.get("status"); st != "" {
+			old.Status = model.Status(st)
+		}
+		for _, po := range upd.Objects {
+			cur := old.Object(po.Path)
+			if cur == nil {
+				old.Objects = append(old.Objects, po)
+				continue
+			}
+			if po.Requirement != "" {
+				cur.Requirement = po.Requirement
+			}
+			if po.Status != "" {
+				cur.Status = po.Status
+			}
+			cur.Params = mergeItems(cur.Params, po.Params)
+			cur.Commands = mergeItems(cur.Commands, po.Commands)
+			cur.Events = mergeItems(cur.Events, po.Events)
+		}
+		return nil
 	}
 	p := &model.Profile{Name: name, Base: base, Status: model.Status(n.get("status")), Version: n.get("version"), Pos: d.pos(n)}
 	if ext := n.get("extends"); ext != "" {
@@ -729,6 +768,41 @@ func (r *resolver) profile(c *ctx, n *node) error {
 	if p.Version == "" {
 		p.Version = m.Version()
 	}
+	p, err := r.profileBody(c, n, p)
+	if err != nil {
+		return err
+	}
+	if old := m.Profile(name); old != nil {
+		if old.Status == model.Deleted || p.Status == model.Deleted {
+			*old = *p
+			return nil
+		}
+		return d.errRule(n, "name-redefined", "profile %s is already defined at %s", name, old.Pos)
+	}
+	return m.AddProfile(p)
+}
+
+func mergeItems(old, upd []model.ProfileItem) []model.ProfileItem {
+next:
+	for _, it := range upd {
+		for i := range old {
+			if old[i].Name == it.Name {
+				if it.Requirement != "" {
+					old[i].Requirement = it.Requirement
+				}
+				if it.Status != "" {
+					old[i].Status = it.Status
+				}
+				continue next
+			}
+		}
+		old = append(old, it)
+	}
+	return old
+}
+
+func (r *resolver) profileBody(c *ctx, n *node, p *model.Profile) (*model.Profile, error) {
+	d := c.d
 	for _, ch := range n.Children {
 		switch ch.Tag {
 		case "description":
@@ -762,14 +836,7 @@ func (r *resolver) profile(c *ctx, n *node) error {
 			po.Params = append(po.Params, model.ProfileItem{Name: strings.TrimPrefix(ref, op), Requirement: model.Requirement(ch.get("requirement")), Pos: d.pos(ch)})
 		}
 	}
-	if old := m.Profile(name); old != nil {
-		if old.Status == model.Deleted || p.Status == model.Deleted {
-			*old = *p
-			return nil
-		}
-		return d.errf(n, "profile %s is already defined at %s", name, old.Pos)
-	}
-	return m.AddProfile(p)
+	return p, nil
 }
 
 // description returns a description element's text with its indentation removed.

@@ -39,7 +39,7 @@ func (r *resolver) syntax(c *ctx, n *node) (model.Syntax, error) {
 				ref = ch.get("base") // an anonymous type derived from a named one
 			}
 			if ref == "" {
-				return s, d.errf(ch, "<dataType> in a syntax needs ref or base")
+				return s, d.errRule(ch, "attr-invalid", "<dataType> in a syntax needs ref or base")
 			}
 			dt, err := r.lookupDataType(d, ref)
 			for _, o := range c.outer {
@@ -52,7 +52,7 @@ func (r *resolver) syntax(c *ctx, n *node) (model.Syntax, error) {
 				dt, err = r.globalDataType(d, ch, ref)
 			}
 			if err != nil {
-				return s, d.errf(ch, "%v", err)
+				return s, d.errRule(ch, "datatype-unknown", "%v", err)
 			}
 			if c.m != nil && c.m.DataTypes != nil {
 				c.m.DataTypes[dt.Name] = dt
@@ -183,7 +183,7 @@ func (r *resolver) facets(d *doc, n *node, t model.BaseType) (model.Syntax, erro
 			rg := model.Range{Min: ch.get("minInclusive"), Max: ch.get("maxInclusive"), Step: ch.get("step"), Pos: d.pos(ch)}
 			for _, v := range []string{rg.Min, rg.Max, rg.Step} {
 				if v != "" && !isNumber(v) {
-					return s, d.errf(ch, "range bound %q is not a number", v)
+					return s, d.errRule(ch, "attr-invalid", "range bound %q is not a number", v)
 				}
 			}
 			s.Ranges = append(s.Ranges, rg)
@@ -223,7 +223,7 @@ func optUint(d *doc, n *node, attr string) (*uint64, error) {
 	}
 	x, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 	if err != nil {
-		return nil, d.errf(n, "%s=%q is not a non-negative integer", attr, v)
+		return nil, d.errRule(n, "attr-invalid", "%s=%q is not a non-negative integer", attr, v)
 	}
 	return &x, nil
 }

@@ -169,6 +169,8 @@ func parseXML(name string, data []byte) (*node, error) {
 type PosError struct {
 	File string
 	Line int
+	Col  int
+	Rule string // rule id for item-level errors (see Loader.Tolerant)
 	Msg  string
 }
 
