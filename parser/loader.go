@@ -111,7 +111,7 @@ type Loader struct {
 	docs    map[string]*doc
 	order   []*doc // documents in the order they were first read
 	loading []string
-	dirList map[string][]string
+	dirList map[string][]dirEntry
 }
 
 // NewLoader returns a loader that searches the given directories.
@@ -323,9 +323,9 @@ func (l *Loader) findImport(fromDir, file, spec string) (string, error) {
 	// directory in order so that -I directories override the BBF set.
 	for _, dir := range dirs {
 		best, bestC := "", -1
-		for _, name := range l.listDir(dir) {
-			n, ok := splitDocName(name)
-			if !ok || !n.hasCor || n.prefix != want.prefix || n.issue != want.issue || n.amend != want.amend || n.label != want.label {
+		for _, e := range l.listDir(dir) {
+			name, n := e.file, e.name
+			if !n.hasCor || n.prefix != want.prefix || n.issue != want.issue || n.amend != want.amend || n.label != want.label {
 				continue
 			}
 			if strings.HasSuffix(name, "-full.xml") && want.label != "full" {
@@ -353,25 +353,34 @@ func (l *Loader) findImport(fromDir, file, spec string) (string, error) {
 	return "", fmt.Errorf("no file %s-%s-%s-*%s.xml for import of %s (spec %s) in %s", want.prefix, want.issue, want.amend, label, file, spec, strings.Join(dirs, ", "))
 }
 
-func (l *Loader) listDir(dir string) []string {
+// dirEntry is a BBF-named file in a search directory, with its name parsed
+// once (an import may scan a directory of hundreds of files).
+type dirEntry struct {
+	file string
+	name docName
+}
+
+func (l *Loader) listDir(dir string) []dirEntry {
 	if l.dirList == nil {
-		l.dirList = map[string][]string{}
+		l.dirList = map[string][]dirEntry{}
 	}
 	if names, ok := l.dirList[dir]; ok {
 		return names
 	}
 	ents, _ := os.ReadDir(dir)
-	names := make([]string, 0, len(ents))
+	var out []dirEntry
 	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".xml") {
-			names = append(names, e.Name())
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".xml") {
+			continue
+		}
+		if n, ok := splitDocName(e.Name()); ok {
+			out = append(out, dirEntry{file: e.Name(), name: n})
 		}
 	}
-	sort.Strings(names)
-	l.dirList[dir] = names
-	return names
+	sort.Slice(out, func(i, j int) bool { return out[i].file < out[j].file })
+	l.dirList[dir] = out
+	return out
 }
-
 // errRule is errf with a rule id, so that a tolerant load can record it.
 func (d *doc) errRule(n *node, rule, format string, args ...any) error {
 	return &PosError{File: d.File, Line: n.Line, Col: n.Col, Rule: rule, Msg: fmt.Sprintf(format, args...)}
