@@ -1,0 +1,138 @@
+package parser_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dmforge/dmforge/internal/testbbf"
+	"github.com/dmforge/dmforge/parser"
+)
+
+// rootFileRe matches BBF root files: a full version and no component label
+// (tr-181-2-19-1-cwmp.xml, tr-098-1-8-0.xml, tr-104-2-0-2-cwmp-full.xml).
+var rootFileRe = regexp.MustCompile(`^tr-\d+-\d+-\d+-\d+(-cwmp)?(-full)?\.xml$`)
+
+// TestEveryBBFFileLoads: every root file (old and new namespace versions)
+// resolves without error; every other DM file (component and common files)
+// loads in tolerant mode, since some carry small test models that do not
+// resolve on their own.
+func TestEveryBBFFileLoads(t *testing.T) {
+	dir := testbbf.Require(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "tr-*.xml"))
+	roots, others := 0, 0
+	namespaces := map[string]bool{}
+	for _, f := range files {
+		base := filepath.Base(f)
+		if rootFileRe.MatchString(base) {
+			roots++
+			doc, err := parser.NewLoader(dir).LoadFile(f)
+			if err != nil {
+				t.Errorf("%v", err)
+				continue
+			}
+			namespaces[doc.Namespace] = true
+			continue
+		}
+		others++
+		l := parser.NewLoader(dir)
+		l.Tolerant = true
+		if _, err := l.LoadFile(f); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+	if roots < 150 || others < 250 {
+		t.Fatalf("found only %d root and %d other files in %s", roots, others, dir)
+	}
+	if len(namespaces) < 8 {
+		t.Errorf("root files use only %d DM namespace versions", len(namespaces))
+	}
+	t.Logf("%d root files resolve; %d component/common files load; %d namespace versions", roots, others, len(namespaces))
+}
+
+func TestErrorsNameFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	head := `<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14" spec="urn:example-com:x-1-0-0">` + "\n"
+	cases := []struct {
+		name, body, want string
+	}{
+		{"malformed.xml", head + "<model name=\"X:1.0\">\n<object name=\"X.\" access=\"readOnly\">\n</model>\n</dm:document>", "malformed.xml:4: malformed XML"},
+		{"missing-import.xml", head + "<import file=\"nope-1-0-0.xml\"/>\n</dm:document>", "missing-import.xml:2: imported file nope-1-0-0.xml not found"},
+		{"unknown-component.xml", head + "<model name=\"X:1.0\">\n<component ref=\"Nope\"/>\n</model>\n</dm:document>", "unknown-component.xml:3: unknown component Nope"},
+		{"cycle-a.xml", head + "<import file=\"cycle-b.xml\"/>\n</dm:document>", "import cycle: cycle-a.xml → cycle-b.xml → cycle-a.xml"},
+		{"comp-cycle.xml", head + "<component name=\"A\"><component ref=\"B\"/></component>\n<component name=\"B\"><component ref=\"A\"/></component>\n<model name=\"X:1.0\"><component ref=\"A\"/></model>\n</dm:document>", "includes itself"},
+		{"entity.xml", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n" + head + "</dm:document>", "external entity e is not allowed"},
+		{"not-dm.xml", "<html/>", "not a DM or DT <document>"},
+		{"bad-access.xml", head + "<model name=\"X:1.0\">\n<object name=\"X.\" access=\"readOnly\" minEntries=\"1\" maxEntries=\"1\">\n<parameter name=\"P\" access=\"always\"><syntax><string/></syntax></parameter>\n</object></model>\n</dm:document>", "bad-access.xml:4: parameter X.P: access \"always\""},
+	}
+	write("cycle-b.xml", head+"<import file=\"cycle-a.xml\"/>\n</dm:document>")
+	for _, c := range cases {
+		p := write(c.name, c.body)
+		_, err := parser.NewLoader(dir).LoadFile(p)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want error containing %q", c.name, err, c.want)
+		}
+	}
+	var pe *parser.PosError
+	_, err := parser.NewLoader(dir).LoadFile(filepath.Join(dir, "unknown-component.xml"))
+	if !errors.As(err, &pe) || pe.Line != 3 || pe.File != "unknown-component.xml" {
+		t.Errorf("error is not a PosError at unknown-component.xml:3: %#v", err)
+	}
+}
+
+// TestUndeclaredPrefixIsReadWithWarning: older BBF files use the dmr:
+// prefix without declaring it; that is read, not rejected.
+func TestUndeclaredPrefix(t *testing.T) {
+	dir := testbbf.Require(t)
+	l := parser.NewLoader(dir)
+	doc, err := l.LoadFile(filepath.Join(dir, "tr-098-1-1-0-full.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := doc.LastModel()
+	p := m.Parameter("InternetGatewayDevice.LANDevice.{i}.LANWLANConfigurationNumberOfEntries")
+	if p == nil {
+		t.Fatal("parameter with an undeclared-prefix attribute is missing")
+	}
+}
+
+func TestImportPicksLatestCorrigendum(t *testing.T) {
+	dir := testbbf.Require(t)
+	doc, err := parser.NewLoader(dir).LoadFile(filepath.Join(dir, "tr-181-2-19-1-cwmp.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, imp := range doc.Imports {
+		found[imp.File] = filepath.Base(imp.Resolved)
+	}
+	if found["tr-181-2-common.xml"] != "tr-181-2-19-0-common.xml" {
+		t.Errorf("tr-181-2-common.xml (spec 2-19) resolved to %s", found["tr-181-2-common.xml"])
+	}
+	if found["tr-106-types.xml"] != "tr-106-types.xml" {
+		t.Errorf("tr-106-types.xml resolved to %s", found["tr-106-types.xml"])
+	}
+	m := doc.Model("Device:2.19")
+	// A component included at depth (common → wifi → wifi-base) with its path prefix.
+	if m.Parameter("Device.WiFi.Radio.{i}.Channel") == nil {
+		t.Error("Device.WiFi.Radio.{i}.Channel missing")
+	}
+	// The cwmp file refines an object that common defines (base=).
+	if m.Parameter("Device.DeviceInfo.SupportedDataModelNumberOfEntries") == nil {
+		t.Error("parameter added by the cwmp file's base= object is missing")
+	}
+	// Imported dataType renamed by ref: Alias → _AliasCWMP.
+	if a := m.Parameter("Device.DeviceInfo.SupportedDataModel.{i}.Alias"); a == nil || a.Syntax.Type != "string" || a.Syntax.Sizes[0].Max == nil || *a.Syntax.Sizes[0].Max != 64 {
+		t.Errorf("Alias of SupportedDataModel: %+v", a)
+	}
+}
