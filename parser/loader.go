@@ -381,6 +381,7 @@ func (l *Loader) listDir(dir string) []dirEntry {
 	l.dirList[dir] = out
 	return out
 }
+
 // errRule is errf with a rule id, so that a tolerant load can record it.
 func (d *doc) errRule(n *node, rule, format string, args ...any) error {
 	return &PosError{File: d.File, Line: n.Line, Col: n.Col, Rule: rule, Msg: fmt.Sprintf(format, args...)}
