@@ -136,3 +136,67 @@ func TestImportPicksLatestCorrigendum(t *testing.T) {
 		t.Errorf("Alias of SupportedDataModel: %+v", a)
 	}
 }
+
+func TestDeviceTypeDocument(t *testing.T) {
+	dir := testbbf.Require(t)
+	dt := `<?xml version="1.0"?>
+<dt:document xmlns:dt="urn:broadband-forum-org:cwmp:devicetype-1-6" deviceType="urn:example-com:gateway-1-0-0">
+  <import file="tr-181-2-19-1-cwmp.xml" spec="urn:broadband-forum-org:tr-181-2-19-1-cwmp">
+    <model name="Device:2.19"/>
+  </import>
+  <model ref="Device:2.19">
+    <object ref="Device.DeviceInfo." access="readOnly" minEntries="1" maxEntries="1">
+      <parameter ref="Manufacturer" access="readOnly"/>
+    </object>
+    <object ref="Device.WiFi.SSID.{i}." access="createDelete" minEntries="0" maxEntries="unbounded">
+      <parameter ref="SSID" access="readWrite">
+        <syntax><string><size maxLength="16"/></string></syntax>
+      </parameter>
+    </object>
+  </model>
+</dt:document>`
+	l := parser.NewLoader(dir)
+	doc, err := l.LoadBytes(filepath.Join(t.TempDir(), "gateway-dt.xml"), []byte(dt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := doc.DeviceType
+	if d == nil || d.ModelRef != "Device:2.19" || d.Model == nil || d.Spec != "urn:example-com:gateway-1-0-0" {
+		t.Fatalf("device type: %+v", d)
+	}
+	if len(d.Objects) != 2 || d.Objects[1].Path != "Device.WiFi.SSID.{i}." || d.Objects[1].Access != "createDelete" || *d.Objects[1].MaxEntries != -1 {
+		t.Fatalf("objects: %+v", d.Objects)
+	}
+	p := d.Objects[1].Params[0]
+	if p.Name != "SSID" || p.Access != "readWrite" || p.Syntax == nil || *p.Syntax.Sizes[0].Max != 16 || p.Pos.Line != 11 {
+		t.Errorf("parameter: %+v", p)
+	}
+}
+
+func TestUnknownElementIsAWarning(t *testing.T) {
+	doc := `<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-99" spec="urn:example-com:x-1-0-0">
+  <model name="X:1.0">
+    <object name="X." access="readOnly" minEntries="1" maxEntries="1">
+      <futureThing/>
+      <parameter name="P" access="readOnly"><syntax><string/><futureFacet/></syntax></parameter>
+    </object>
+  </model>
+</dm:document>`
+	l := parser.NewLoader()
+	d, err := l.LoadBytes(filepath.Join(t.TempDir(), "future.xml"), []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LastModel().Parameter("X.P") == nil {
+		t.Fatal("parameter next to unknown elements was lost")
+	}
+	lines := map[int]bool{}
+	for _, dg := range l.Diagnostics {
+		if dg.Severity == parser.SevWarning && dg.Rule == "unknown-element" {
+			lines[dg.Pos.Line] = true
+		}
+	}
+	if !lines[4] || !lines[5] {
+		t.Errorf("want unknown-element warnings at lines 4 and 5, got %v", l.Diagnostics)
+	}
+}
