@@ -522,7 +522,7 @@ func CompilePattern(p string) (*regexp.Regexp, error) {
 		}
 		return nil, v.(error)
 	}
-	re, err := regexp.Compile("^(?:" + translateXSDRegex(p) + ")$")
+	re, err := regexp.Compile(PatternRegexp(p))
 	if err != nil {
 		err = fmt.Errorf("pattern %q is not a valid XML Schema regular expression: %w", p, err)
 		patternCache.Store(p, err)
@@ -531,6 +531,10 @@ func CompilePattern(p string) (*regexp.Regexp, error) {
 	patternCache.Store(p, re)
 	return re, nil
 }
+
+// PatternRegexp returns the anchored RE2 (Go regexp) form of a TR-106
+// pattern, for tools that need the expression text (JSON Schema).
+func PatternRegexp(p string) string { return "^(?:" + translateXSDRegex(p) + ")$" }
 
 // translateXSDRegex maps the XML Schema regex dialect onto RE2: "^" and "$"
 // are ordinary characters outside a class, and \i, \c (XML name characters)
