@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -108,11 +109,22 @@ func checkItem(s *Syntax, v string) *ValueError {
 		default:
 			return verr(RuleType, v, "not a boolean (0, 1, true or false)")
 		}
-	case TypeInt, TypeUnsignedInt, TypeLong, TypeUnsignedLong:
-		if e := checkInteger(s.Type, v); e != nil {
+	case TypeInt, TypeLong:
+		n, e := parseSigned(s.Type, v)
+		if e != nil {
 			return e
 		}
-		if e := checkRanges(s, v); e != nil {
+		if e := CheckInt(s, n); e != nil {
+			e.Value = v
+			return e
+		}
+	case TypeUnsignedInt, TypeUnsignedLong:
+		n, e := parseUnsigned(s.Type, v)
+		if e != nil {
+			return e
+		}
+		if e := CheckUint(s, n); e != nil {
+			e.Value = v
 			return e
 		}
 	case TypeDecimal:
@@ -249,22 +261,148 @@ var intBounds = map[BaseType]struct {
 	TypeInt: {32, true}, TypeUnsignedInt: {32, false}, TypeLong: {64, true}, TypeUnsignedLong: {64, false},
 }
 
-func checkInteger(t BaseType, v string) *ValueError {
-	b := intBounds[t]
-	var err error
-	if b.signed {
-		_, err = strconv.ParseInt(v, 10, b.bits)
-	} else {
-		if strings.HasPrefix(v, "+") {
-			v = v[1:]
-		}
-		_, err = strconv.ParseUint(v, 10, b.bits)
-	}
+func parseSigned(t BaseType, v string) (int64, *ValueError) {
+	n, err := strconv.ParseInt(v, 10, intBounds[t].bits)
 	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return verr(RuleType, v, "out of the %s value space", t)
+		return 0, intErr(t, v, err)
+	}
+	return n, nil
+}
+
+func parseUnsigned(t BaseType, v string) (uint64, *ValueError) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(v, "+"), 10, intBounds[t].bits)
+	if err != nil {
+		return 0, intErr(t, v, err)
+	}
+	return n, nil
+}
+
+func intErr(t BaseType, v string, err error) *ValueError {
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		return verr(RuleType, v, "out of the %s value space", t)
+	}
+	return verr(RuleType, v, "not a valid %s", t)
+}
+
+// CheckInt checks a signed integer value (int, long) against the syntax's
+// ranges, steps and enumerations without formatting it: generated
+// validators call it. The value space of the type is the Go type's.
+func CheckInt(s *Syntax, n int64) *ValueError {
+	if len(s.Ranges) == 0 && len(s.Enums) == 0 {
+		return nil
+	}
+	for _, r := range s.Ranges {
+		lo, hi, step, ok := r.signedBounds()
+		if !ok {
+			return checkRanges(s, strconv.FormatInt(n, 10))
 		}
-		return verr(RuleType, v, "not a valid %s", t)
+		if n >= lo && n <= hi && (step <= 1 || (n-lo)%step == 0) {
+			return checkIntEnums(s, n, 0, true)
+		}
+	}
+	if len(s.Ranges) > 0 {
+		return checkRanges(s, strconv.FormatInt(n, 10))
+	}
+	return checkIntEnums(s, n, 0, true)
+}
+
+// CheckUint is CheckInt for unsigned types (unsignedInt, unsignedLong).
+func CheckUint(s *Syntax, n uint64) *ValueError {
+	if len(s.Ranges) == 0 && len(s.Enums) == 0 {
+		return nil
+	}
+	for _, r := range s.Ranges {
+		lo, hi, step, ok := r.unsignedBounds()
+		if !ok {
+			return checkRanges(s, strconv.FormatUint(n, 10))
+		}
+		if n >= lo && n <= hi && (step <= 1 || (n-lo)%step == 0) {
+			return checkIntEnums(s, 0, n, false)
+		}
+	}
+	if len(s.Ranges) > 0 {
+		return checkRanges(s, strconv.FormatUint(n, 10))
+	}
+	return checkIntEnums(s, 0, n, false)
+}
+
+func checkIntEnums(s *Syntax, i int64, u uint64, signed bool) *ValueError {
+	if len(s.Enums) == 0 {
+		return nil
+	}
+	v := strconv.FormatUint(u, 10)
+	if signed {
+		v = strconv.FormatInt(i, 10)
+	}
+	for _, e := range s.Enums {
+		if e.Status != Deleted && CompareDecimal(e.Value, v) == 0 {
+			return nil
+		}
+	}
+	return verr(RuleEnumeration, v, "not one of the %d enumeration values", len(s.EnumValues()))
+}
+
+// signedBounds returns the range as int64s; ok is false when a bound does
+// not fit (the caller then compares as decimals).
+func (r Range) signedBounds() (lo, hi, step int64, ok bool) {
+	lo, hi, step = math.MinInt64, math.MaxInt64, 1
+	var err error
+	if r.Min != "" {
+		if lo, err = strconv.ParseInt(r.Min, 10, 64); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	if r.Max != "" {
+		if hi, err = strconv.ParseInt(r.Max, 10, 64); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	if r.Step != "" {
+		if step, err = strconv.ParseInt(r.Step, 10, 64); err != nil || step < 1 {
+			return 0, 0, 0, false
+		}
+	}
+	return lo, hi, step, true
+}
+
+func (r Range) unsignedBounds() (lo, hi, step uint64, ok bool) {
+	lo, hi, step = 0, math.MaxUint64, 1
+	var err error
+	if r.Min != "" {
+		if strings.HasPrefix(r.Min, "-") {
+			lo = 0 // a negative minimum does not restrict an unsigned value
+		} else if lo, err = strconv.ParseUint(r.Min, 10, 64); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	if r.Max != "" {
+		if strings.HasPrefix(r.Max, "-") {
+			return 1, 0, 1, true // empty range
+		}
+		if hi, err = strconv.ParseUint(r.Max, 10, 64); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	if r.Step != "" {
+		if step, err = strconv.ParseUint(r.Step, 10, 64); err != nil || step < 1 {
+			return 0, 0, 0, false
+		}
+	}
+	return lo, hi, step, true
+}
+
+// CheckString checks a string value (sizes, enumerations, patterns).
+func CheckString(s *Syntax, v string) *ValueError { return checkItem(s, v) }
+
+// CheckBytes checks the decoded value of a base64 or hexBinary parameter
+// against its size facets (which count bytes).
+func CheckBytes(s *Syntax, b []byte) *ValueError {
+	if len(s.Sizes) == 0 {
+		return nil
+	}
+	if e := checkLen("", uint64(len(b)), s.Sizes, "bytes"); e != nil {
+		e.Value = fmt.Sprintf("%d bytes", len(b))
+		return e
 	}
 	return nil
 }

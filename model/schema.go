@@ -1,0 +1,152 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Entry is one object or parameter of a Schema: the facts a server or a
+// CPE needs at run time, without the rest of the graph.
+type Entry struct {
+	Path                string // schema path with {i}: "Device.WiFi.Radio.{i}.Channel"
+	Object              bool
+	Access              Access
+	Syntax              *Syntax // parameters only
+	ActiveNotify        ActiveNotify
+	ForcedInform        bool
+	MinEntries          int
+	MaxEntries          int // Unbounded for "unbounded"
+	NumEntriesParameter string
+	EnableParameter     string
+	UniqueKeys          []UniqueKey
+	Status              Status
+	Version             string
+}
+
+// IsTable reports whether the entry is a multi-instance object.
+func (e *Entry) IsTable() bool { return e.Object && strings.HasSuffix(e.Path, ".{i}.") }
+
+// Schema is a lookup table over a model's objects and parameters, built
+// either from a resolved Model or from literals in generated code. It is
+// immutable and safe for concurrent use.
+type Schema struct {
+	Model   string // "Device:2.19"
+	Spec    string // spec URN of the defining document
+	entries []*Entry
+	byPath  map[string]*Entry
+	// children lists, for each object path, the entries directly under it
+	// (parameters first, then objects), for GetParameterNames NextLevel.
+	children map[string][]*Entry
+}
+
+// NewSchema builds a schema from entries (in any order).
+func NewSchema(model, spec string, entries []*Entry) *Schema {
+	s := &Schema{Model: model, Spec: spec, entries: entries, byPath: make(map[string]*Entry, len(entries)), children: map[string][]*Entry{}}
+	for _, e := range entries {
+		s.byPath[e.Path] = e
+	}
+	sorted := append([]*Entry(nil), entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
+	s.entries = sorted
+	for _, e := range sorted {
+		parent := ParentPath(e.Path)
+		s.children[parent] = append(s.children[parent], e)
+	}
+	return s
+}
+
+// SchemaFromModel builds a schema from a resolved model.
+func SchemaFromModel(m *Model) *Schema {
+	var entries []*Entry
+	for _, o := range m.Objects {
+		if o.Path != "" {
+			entries = append(entries, &Entry{Path: o.Path, Object: true, Access: o.Access, MinEntries: o.MinEntries, MaxEntries: o.MaxEntries,
+				NumEntriesParameter: o.NumEntriesParameter, EnableParameter: o.EnableParameter, UniqueKeys: o.UniqueKeys, Status: o.Status, Version: o.Version})
+		}
+		for _, p := range o.Params {
+			syn := p.Syntax.Clone()
+			entries = append(entries, &Entry{Path: p.Path(), Access: p.Access, Syntax: &syn, ActiveNotify: p.ActiveNotify,
+				ForcedInform: p.ForcedInform, Status: p.Status, Version: p.Version})
+		}
+	}
+	return NewSchema(m.Name, m.Spec, entries)
+}
+
+// Entries returns every entry sorted by path.
+func (s *Schema) Entries() []*Entry { return s.entries }
+
+// Len returns the number of entries.
+func (s *Schema) Len() int { return len(s.entries) }
+
+// Lookup finds the entry for a concrete instance path
+// ("Device.WiFi.Radio.3.Channel") or a schema path; O(length of path).
+func (s *Schema) Lookup(path string) (*Entry, bool) {
+	if e, ok := s.byPath[path]; ok {
+		return e, true
+	}
+	sp, ok := SchemaPath(path)
+	if !ok {
+		return nil, false
+	}
+	e, ok := s.byPath[sp]
+	return e, ok
+}
+
+// Children returns the entries directly under the object at schema path
+// (a table's instances are "{i}." children of the table's parent path).
+func (s *Schema) Children(objectPath string) []*Entry { return s.children[objectPath] }
+
+// CheckValue checks a value for the parameter at path (instance or
+// schema path): the path must name a parameter, and the value must satisfy
+// its syntax. It does not check access.
+func (s *Schema) CheckValue(path, value string) error {
+	e, ok := s.Lookup(path)
+	if !ok {
+		return &PathError{Path: path, Msg: "no such parameter in " + s.Model}
+	}
+	if e.Object {
+		return &PathError{Path: path, Msg: "is an object, not a parameter"}
+	}
+	if err := CheckValue(e.Syntax, value); err != nil {
+		return &PathError{Path: path, Msg: err.Error(), Value: err}
+	}
+	return nil
+}
+
+// PathError is a problem with one path.
+type PathError struct {
+	Path  string
+	Msg   string
+	Value *ValueError // set when a value broke a rule
+}
+
+func (e *PathError) Error() string { return e.Path + ": " + e.Msg }
+
+// Violation is one value that breaks its syntax, found by a validator.
+type Violation struct {
+	Path string
+	Err  *ValueError
+}
+
+func (v Violation) Error() string { return fmt.Sprintf("%s: %v", v.Path, v.Err) }
+
+// Violations is the list of violations a Validate method returns; a nil
+// list means valid.
+type Violations []Violation
+
+func (vs Violations) Error() string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Err returns vs as an error, or nil when there is none.
+func (vs Violations) Err() error {
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs
+}
