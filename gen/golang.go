@@ -533,7 +533,7 @@ func (g *goGen) emitStruct(f *jen.File, gobj *goObject) {
 			jen.Return(jen.Id("x"), jen.Id("ok")),
 		)
 		f.Commentf("Delete%s removes instance i of %s", ch.member, ch.o.Path)
-		f.Func().Params(jen.Id("o").Op("*").Id(gobj.typeName)).Id("Delete"+ch.member).Params(jen.Id("i").Uint32()).Block(
+		f.Func().Params(jen.Id("o").Op("*").Id(gobj.typeName)).Id("Delete" + ch.member).Params(jen.Id("i").Uint32()).Block(
 			jen.Delete(jen.Id("o").Dot(ch.member), jen.Id("i")),
 		)
 	}
@@ -655,7 +655,7 @@ func (g *goGen) emitPath(f *jen.File, gobj *goObject) {
 	})
 	f.Comment("Path returns the object's instance path.")
 	f.Func().Params(jen.Id("x").Id(gobj.pathName)).Id("Path").Params().String().Block(jen.Return(jen.Id("x").Dot("obj").Dot("Path").Call()))
-	f.Func().Id("new"+gobj.pathName).Params(jen.Id("prefix").String()).Id(gobj.pathName).BlockFunc(func(b *jen.Group) {
+	f.Func().Id("new" + gobj.pathName).Params(jen.Id("prefix").String()).Id(gobj.pathName).BlockFunc(func(b *jen.Group) {
 		b.Id("p").Op(":=").Op("&").Id("prefix")
 		b.Return(jen.Id(gobj.pathName).Values(jen.DictFunc(func(d jen.Dict) {
 			d[jen.Id("obj")] = jen.Qual(modelPkg, "NewObjectPath").Call(jen.Id("p"))
@@ -677,7 +677,7 @@ func (g *goGen) emitPath(f *jen.File, gobj *goObject) {
 		name := ch.o.Name()
 		f.Commentf("%s returns the typed path of instance i of %s", ch.member, ch.o.Path)
 		f.Func().Params(jen.Id("x").Id(gobj.pathName)).Id(ch.member).Params(jen.Id("i").Uint32()).Id(ch.pathName).Block(
-			jen.Return(jen.Id("new"+ch.pathName).Call(jen.Id("x").Dot("Path").Call().Op("+").Lit(name+".").Op("+").Qual("strconv", "FormatUint").Call(jen.Uint64().Call(jen.Id("i")), jen.Lit(10)).Op("+").Lit("."))),
+			jen.Return(jen.Id("new" + ch.pathName).Call(jen.Id("x").Dot("Path").Call().Op("+").Lit(name+".").Op("+").Qual("strconv", "FormatUint").Call(jen.Uint64().Call(jen.Id("i")), jen.Lit(10)).Op("+").Lit("."))),
 		)
 		tableType, ctor := "Table", "NewTable"
 		if ch.o.Access == model.ReadWrite {
@@ -685,7 +685,7 @@ func (g *goGen) emitPath(f *jen.File, gobj *goObject) {
 		}
 		f.Commentf("%sTable returns the table %s itself (for AddObject when writable)", ch.member, ch.o.Path)
 		f.Func().Params(jen.Id("x").Id(gobj.pathName)).Id(ch.member+"Table").Params().Qual(modelPkg, tableType).Block(
-			jen.Return(jen.Qual(modelPkg, ctor).Call(jen.Id("x").Dot("Path").Call().Op("+").Lit(name+"."))),
+			jen.Return(jen.Qual(modelPkg, ctor).Call(jen.Id("x").Dot("Path").Call().Op("+").Lit(name + "."))),
 		)
 	}
 }
