@@ -239,3 +239,21 @@ func TestGoIdentCollisionsAreDeterministic(t *testing.T) {
 		t.Errorf("file sets differ between runs: %v", names)
 	}
 }
+
+func TestVendorExtension(t *testing.T) {
+	m := loadModel(t, "", "testdata/golden/kitchen-ext.xml")
+	files, err := gen.GoFiles(m, gen.Options{Package: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(files["oven.go"]), "X_EXAMPLE_COM_PizzaMode bool") {
+		t.Error("vendor parameter in a standard object missing")
+	}
+	fridge := string(files["x_example_com_fridge.go"])
+	if !strings.Contains(fridge, "type KitchenX_EXAMPLE_COM_Fridge struct") || !strings.Contains(fridge, `Min: "-30"`) {
+		t.Errorf("vendor object missing or wrong:\n%s", fridge)
+	}
+	if !strings.Contains(string(files["model.go"]), `"X_EXAMPLE-COM_Kitchen:1.0"`) {
+		t.Error("schema does not name the vendor model")
+	}
+}

@@ -94,6 +94,16 @@ func formatAny(t BaseType, v any) string {
 		return base64.StdEncoding.EncodeToString(x)
 	case fmt.Stringer:
 		return x.String()
+	case []string:
+		return strings.Join(x, ",")
+	case []uint32:
+		return joinInts(x, func(v uint32) string { return strconv.FormatUint(uint64(v), 10) })
+	case []int32:
+		return joinInts(x, func(v int32) string { return strconv.FormatInt(int64(v), 10) })
+	case []uint64:
+		return joinInts(x, func(v uint64) string { return strconv.FormatUint(v, 10) })
+	case []int64:
+		return joinInts(x, func(v int64) string { return strconv.FormatInt(v, 10) })
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -107,6 +117,17 @@ func formatAny(t BaseType, v any) string {
 		return strings.Join(parts, ",")
 	}
 	return fmt.Sprint(v)
+}
+
+func joinInts[T any](xs []T, f func(T) string) string {
+	var b strings.Builder
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(f(x))
+	}
+	return b.String()
 }
 
 // ParseValue reads the wire string s of primitive type t into a T.

@@ -14,7 +14,6 @@ func newGenGoCmd() *cobra.Command {
 	var lo loadOptions
 	var opts gen.Options
 	var out string
-	var extensions []string
 	cmd := &cobra.Command{
 		Use:   "go [-I DIR]... (FILE|MODEL) --out DIR --package NAME",
 		Short: "Generate Go types, validators, typed paths and a schema table",
@@ -22,6 +21,9 @@ func newGenGoCmd() *cobra.Command {
 an instance path, a struct per object with typed fields, enumerations as named
 types, validators that check every field against its facets, and typed path
 handles that carry the value type and access mode.
+
+For a vendor extension, pass the vendor's file: its model (which imports and
+refines the BBF model) is generated, standard and X_VENDOR_ items alike.
 
 Use it from go generate, e.g.:
   //go:generate go run github.com/dmforge/dmforge/cmd/dmforge gen go Device:2.19 --out . --package tr181`,
@@ -36,25 +38,14 @@ Use it from go generate, e.g.:
 				return err
 			}
 			opts.Source = filepath.Base(ld.Doc.Path)
-			m := ld.Model
-			// Vendor extensions: files whose last model refines this one.
-			for _, ext := range extensions {
-				el, err := lo.load(ext)
-				if err != nil {
-					return err
-				}
-				m = el.Model
-				opts.Source = filepath.Base(el.Doc.Path)
-			}
-			return gen.WriteGo(m, opts, out)
+			return gen.WriteGo(ld.Model, opts, out)
 		},
 	}
 	lo.addFlags(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "output directory")
 	cmd.Flags().StringVar(&opts.Package, "package", "", "Go package name")
-	cmd.Flags().StringArrayVar(&opts.Includes, "include-path", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
-	cmd.Flags().StringArrayVar(&extensions, "extension", nil, "vendor extension file whose model refines the base model (repeatable; the last one's model is generated)")
 	return cmd
 }

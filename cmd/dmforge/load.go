@@ -19,7 +19,7 @@ type loadOptions struct {
 }
 
 func (o *loadOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVarP(&o.Includes, "include", "I", nil, "directory to search for imported files (repeatable; searched before $DMFORGE_BBF, ../shared/bbf and the user cache)")
+	cmd.Flags().StringArrayVarP(&o.Includes, "include-dir", "I", nil, "directory to search for imported files (repeatable; searched before $DMFORGE_BBF, ../shared/bbf and the user cache)")
 	cmd.Flags().StringVar(&o.Model, "model", "", "model to use when the file defines several (default: the last one it defines)")
 }
 
