@@ -151,9 +151,7 @@ func (m *Model) AddProfile(p *Profile) error {
 // ("Device.WiFi.Radio.{i}.Channel").
 func (m *Model) Parameter(path string) *Parameter {
 	i := strings.LastIndexByte(path, '.')
-	if i < 0 {
-		return nil
-	}
+	// A service model's top-level parameters live on the object "".
 	o := m.objects[path[:i+1]]
 	if o == nil {
 		return nil

@@ -196,7 +196,7 @@ func (r *resolver) facets(d *doc, n *node, t model.BaseType) (model.Syntax, erro
 		case "units":
 			s.Units = ch.get("value")
 		case "pathRef", "instanceRef", "enumerationRef":
-			s.Ref = &model.Reference{Kind: model.RefKind(ch.Tag), RefType: ch.get("refType"), TargetParent: ch.get("targetParent"),
+			s.Ref = &model.Reference{Kind: model.RefKind(ch.Tag), RefType: ch.get("refType"), TargetParent: strings.Join(strings.Fields(ch.get("targetParent")), " "),
 				TargetParentScope: ch.get("targetParentScope"), TargetType: ch.get("targetType"), TargetDataType: ch.get("targetDataType"),
 				TargetParam: ch.get("targetParam"), TargetParamScope: ch.get("targetParamScope"), NullValue: ch.get("nullValue"), Pos: d.pos(ch)}
 		}
