@@ -35,6 +35,10 @@ type Options struct {
 	Descriptions bool
 	// Source names the file the model was read from, for the header.
 	Source string
+	// CPE adds CPE stubs: an interface per object for the device's code,
+	// and a Store that binds an implementation to the schema for the CPE
+	// handlers (`dmforge gen cpe`).
+	CPE bool
 }
 
 // GoFiles generates the Go package for m and returns its files by name.
@@ -404,13 +408,26 @@ func (g *goGen) files() (map[string][]byte, error) {
 			entries = append(entries, g.schemaEntries(gobj)...)
 		}
 		f.Var().Id(schemaVar(name)).Op("=").Index().Op("*").Qual(modelPkg, "Entry").Values(entries...)
+		if g.opts.CPE {
+			g.emitCPE(f, byFile[name])
+		}
 		jobs[name] = f
+	}
+	if g.opts.CPE {
+		if _, taken := jobs[cpeStoreFile]; taken {
+			return nil, fmt.Errorf("gen go: a top-level object's file is named %s, which the CPE store needs", cpeStoreFile)
+		}
+		f := g.newFile()
+		g.emitCPEStore(f)
+		jobs[cpeStoreFile] = f
 	}
 	f := g.newFile()
 	g.emitPackage(f, names)
 	jobs["model.go"] = f
 	return renderAll(jobs)
 }
+
+const cpeStoreFile = "cpe_store.go"
 
 // renderAll renders files concurrently; the result does not depend on
 // the order the renders finish in.

@@ -150,7 +150,7 @@ func TestGeneratedIsFresh(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := loadModel(t, dir, filepath.Join(dir, e.File))
-		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File})
+		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File, CPE: true})
 		if err != nil {
 			t.Fatal(err)
 		}

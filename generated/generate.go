@@ -7,7 +7,7 @@
 // TestGeneratedIsFresh in package gen fails when these files are stale.
 package generated
 
-//go:generate go run ../cmd/dmforge gen go Device:2.19 --out tr181 --package tr181
-//go:generate go run ../cmd/dmforge gen go InternetGatewayDevice:1.14 --out tr098 --package tr098
-//go:generate go run ../cmd/dmforge gen go VoiceService:2.0 --out tr104 --package tr104
-//go:generate go run ../cmd/dmforge gen go STBService:1.4 --out tr135 --package tr135
+//go:generate go run ../cmd/dmforge gen cpe Device:2.19 --out tr181 --package tr181
+//go:generate go run ../cmd/dmforge gen cpe InternetGatewayDevice:1.14 --out tr098 --package tr098
+//go:generate go run ../cmd/dmforge gen cpe VoiceService:2.0 --out tr104 --package tr104
+//go:generate go run ../cmd/dmforge gen cpe STBService:1.4 --out tr135 --package tr135

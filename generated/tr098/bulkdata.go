@@ -678,3 +678,232 @@ var schemaBulkdata = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceBulkDataProfileParameter_Reference,
 	Version: "1.11",
 }}
+
+// InternetGatewayDeviceBulkDataImpl is what a device implements for InternetGatewayDevice.BulkData; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceBulkDataImpl to implement only some methods.
+type InternetGatewayDeviceBulkDataImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceBulkDataStatus, error)
+	MinReportingInterval(inst []uint32) (uint32, error)
+	Protocols(inst []uint32) ([]InternetGatewayDeviceBulkDataProtocols, error)
+	EncodingTypes(inst []uint32) ([]InternetGatewayDeviceBulkDataEncodingTypes, error)
+	MaxNumberOfProfiles(inst []uint32) (int32, error)
+	MaxNumberOfParameterReferences(inst []uint32) (int32, error)
+	ProfileNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileInstances(inst []uint32) []uint32
+	AddProfile(inst []uint32) (uint32, error)
+	DeleteProfile(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceBulkDataImpl implements InternetGatewayDeviceBulkDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceBulkDataImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) Status(inst []uint32) (InternetGatewayDeviceBulkDataStatus, error) {
+	var zero InternetGatewayDeviceBulkDataStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) MinReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) Protocols(inst []uint32) ([]InternetGatewayDeviceBulkDataProtocols, error) {
+	var zero []InternetGatewayDeviceBulkDataProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) EncodingTypes(inst []uint32) ([]InternetGatewayDeviceBulkDataEncodingTypes, error) {
+	var zero []InternetGatewayDeviceBulkDataEncodingTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) MaxNumberOfProfiles(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) MaxNumberOfParameterReferences(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) ProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) AddProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataImpl) DeleteProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceBulkDataProfileImpl is what a device implements for InternetGatewayDevice.BulkData.Profile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceBulkDataProfileImpl to implement only some methods.
+type InternetGatewayDeviceBulkDataProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	EncodingType(inst []uint32) (string, error)
+	SetEncodingType(inst []uint32, v string) error
+	ReportingInterval(inst []uint32) (uint32, error)
+	SetReportingInterval(inst []uint32, v uint32) error
+	TimeReference(inst []uint32) (time.Time, error)
+	SetTimeReference(inst []uint32, v time.Time) error
+	StreamingHost(inst []uint32) (string, error)
+	SetStreamingHost(inst []uint32, v string) error
+	StreamingPort(inst []uint32) (uint32, error)
+	SetStreamingPort(inst []uint32, v uint32) error
+	StreamingSessionID(inst []uint32) (uint32, error)
+	SetStreamingSessionID(inst []uint32, v uint32) error
+	FileTransferURL(inst []uint32) (string, error)
+	SetFileTransferURL(inst []uint32, v string) error
+	FileTransferUsername(inst []uint32) (string, error)
+	SetFileTransferUsername(inst []uint32, v string) error
+	FileTransferPassword(inst []uint32) (string, error)
+	SetFileTransferPassword(inst []uint32, v string) error
+	ControlFileFormat(inst []uint32) (string, error)
+	SetControlFileFormat(inst []uint32, v string) error
+	ParameterNumberOfEntries(inst []uint32) (uint32, error)
+	ParameterInstances(inst []uint32) []uint32
+	AddParameter(inst []uint32) (uint32, error)
+	DeleteParameter(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceBulkDataProfileImpl implements InternetGatewayDeviceBulkDataProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceBulkDataProfileImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) EncodingType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetEncodingType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetReportingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) TimeReference(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetTimeReference(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) StreamingSessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetStreamingSessionID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) FileTransferPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetFileTransferPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ControlFileFormat(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) SetControlFileFormat(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) ParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) AddParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileImpl) DeleteParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceBulkDataProfileParameterImpl is what a device implements for InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl to implement only some methods.
+type InternetGatewayDeviceBulkDataProfileParameterImpl interface {
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl implements InternetGatewayDeviceBulkDataProfileParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceBulkDataProfileParameterImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -165,3 +165,31 @@ var schemaCapabilities = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceCapabilitiesPerformanceDiagnostic_UploadTransports,
 	Version: "1.3",
 }}
+
+// InternetGatewayDeviceCapabilitiesImpl is what a device implements for InternetGatewayDevice.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceCapabilitiesImpl to implement only some methods.
+type InternetGatewayDeviceCapabilitiesImpl interface{}
+
+// UnimplementedInternetGatewayDeviceCapabilitiesImpl implements InternetGatewayDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceCapabilitiesImpl struct{}
+
+// InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl is what a device implements for InternetGatewayDevice.Capabilities.PerformanceDiagnostic; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl to implement only some methods.
+type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl interface {
+	DownloadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports, error)
+	UploadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports, error)
+}
+
+// UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl implements InternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl) DownloadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports, error) {
+	var zero []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCapabilitiesPerformanceDiagnosticImpl) UploadTransports(inst []uint32) ([]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports, error) {
+	var zero []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports
+	return zero, model.ErrNotSupported
+}

@@ -132,3 +132,45 @@ var schemaCaptiveportal = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceCaptivePortal_CaptivePortalURL,
 	Version: "1.4",
 }}
+
+// InternetGatewayDeviceCaptivePortalImpl is what a device implements for InternetGatewayDevice.CaptivePortal; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceCaptivePortalImpl to implement only some methods.
+type InternetGatewayDeviceCaptivePortalImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceCaptivePortalStatus, error)
+	AllowedList(inst []uint32) ([]string, error)
+	SetAllowedList(inst []uint32, v []string) error
+	CaptivePortalURL(inst []uint32) (string, error)
+	SetCaptivePortalURL(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceCaptivePortalImpl implements InternetGatewayDeviceCaptivePortalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceCaptivePortalImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) Status(inst []uint32) (InternetGatewayDeviceCaptivePortalStatus, error) {
+	var zero InternetGatewayDeviceCaptivePortalStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) AllowedList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetAllowedList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) CaptivePortalURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceCaptivePortalImpl) SetCaptivePortalURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -86,3 +86,31 @@ var schemaDeviceconfig = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceDeviceConfig_ConfigFile,
 	Version: "1.0",
 }}
+
+// InternetGatewayDeviceDeviceConfigImpl is what a device implements for InternetGatewayDevice.DeviceConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceConfigImpl to implement only some methods.
+type InternetGatewayDeviceDeviceConfigImpl interface {
+	PersistentData(inst []uint32) (string, error)
+	SetPersistentData(inst []uint32, v string) error
+	ConfigFile(inst []uint32) (string, error)
+	SetConfigFile(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDeviceConfigImpl implements InternetGatewayDeviceDeviceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) PersistentData(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) SetPersistentData(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) ConfigFile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceConfigImpl) SetConfigFile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -2334,3 +2334,612 @@ var schemaDeviceinfo = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceDeviceInfoVendorLogFile_Persistent,
 	Version: "1.8",
 }}
+
+// InternetGatewayDeviceDeviceInfoImpl is what a device implements for InternetGatewayDevice.DeviceInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoImpl interface {
+	Manufacturer(inst []uint32) (string, error)
+	ManufacturerOUI(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	HardwareVersion(inst []uint32) (string, error)
+	SoftwareVersion(inst []uint32) (string, error)
+	ModemFirmwareVersion(inst []uint32) (string, error)
+	EnabledOptions(inst []uint32) ([]string, error)
+	AdditionalHardwareVersion(inst []uint32) ([]string, error)
+	AdditionalSoftwareVersion(inst []uint32) ([]string, error)
+	SpecVersion(inst []uint32) (string, error)
+	ProvisioningCode(inst []uint32) (string, error)
+	SetProvisioningCode(inst []uint32, v string) error
+	UpTime(inst []uint32) (uint32, error)
+	FirstUseDate(inst []uint32) (time.Time, error)
+	DeviceLog(inst []uint32) (string, error)
+	VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error)
+	ProcessorNumberOfEntries(inst []uint32) (uint32, error)
+	VendorLogFileNumberOfEntries(inst []uint32) (uint32, error)
+	LocationNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceCategory(inst []uint32) ([]string, error)
+	ModelNumber(inst []uint32) (string, error)
+	LocationInstances(inst []uint32) []uint32
+	AddLocation(inst []uint32) (uint32, error)
+	DeleteLocation(inst []uint32, i uint32) error
+	ProcessorInstances(inst []uint32) []uint32
+	SupportedDataModelInstances(inst []uint32) []uint32
+	VendorConfigFileInstances(inst []uint32) []uint32
+	VendorLogFileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoImpl implements InternetGatewayDeviceDeviceInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) HardwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModemFirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) EnabledOptions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AdditionalHardwareVersion(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AdditionalSoftwareVersion(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SpecVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProvisioningCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SetProvisioningCode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) UpTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) FirstUseDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeviceLog(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProcessorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorLogFileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) LocationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeviceCategory(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ModelNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) LocationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) AddLocation(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) DeleteLocation(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) ProcessorInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) SupportedDataModelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorConfigFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoImpl) VendorLogFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceDeviceInfoLocationImpl is what a device implements for InternetGatewayDevice.DeviceInfo.Location.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoLocationImpl interface {
+	Source(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationSource, error)
+	AcquiredTime(inst []uint32) (time.Time, error)
+	ExternalSource(inst []uint32) (string, error)
+	ExternalProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationExternalProtocol, error)
+	DataObject(inst []uint32) (string, error)
+	SetDataObject(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl implements InternetGatewayDeviceDeviceInfoLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) Source(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationSource, error) {
+	var zero InternetGatewayDeviceDeviceInfoLocationSource
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) AcquiredTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) ExternalSource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) ExternalProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoLocationExternalProtocol, error) {
+	var zero InternetGatewayDeviceDeviceInfoLocationExternalProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) DataObject(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoLocationImpl) SetDataObject(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoMemoryStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.MemoryStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoMemoryStatusImpl interface {
+	Total(inst []uint32) (uint32, error)
+	Free(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl implements InternetGatewayDeviceDeviceInfoMemoryStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl) Total(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoMemoryStatusImpl) Free(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl is what a device implements for InternetGatewayDevice.DeviceInfo.NetworkProperties; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl interface {
+	MaxTCPWindowSize(inst []uint32) (uint32, error)
+	TCPImplementation(inst []uint32) ([]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl implements InternetGatewayDeviceDeviceInfoNetworkPropertiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl) MaxTCPWindowSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoNetworkPropertiesImpl) TCPImplementation(inst []uint32) ([]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation, error) {
+	var zero []InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoProcessStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProcessStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoProcessStatusImpl interface {
+	CPUUsage(inst []uint32) (uint32, error)
+	ProcessNumberOfEntries(inst []uint32) (uint32, error)
+	ProcessInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl implements InternetGatewayDeviceDeviceInfoProcessStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) CPUUsage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) ProcessNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusImpl) ProcessInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl interface {
+	PID(inst []uint32) (uint32, error)
+	Command(inst []uint32) (string, error)
+	Size(inst []uint32) (uint32, error)
+	Priority(inst []uint32) (uint32, error)
+	CPUTime(inst []uint32) (uint32, error)
+	State(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessStatusProcessState, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl implements InternetGatewayDeviceDeviceInfoProcessStatusProcessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) PID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Command(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Size(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) CPUTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessStatusProcessImpl) State(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessStatusProcessState, error) {
+	var zero InternetGatewayDeviceDeviceInfoProcessStatusProcessState
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoProcessorImpl is what a device implements for InternetGatewayDevice.DeviceInfo.Processor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoProcessorImpl interface {
+	Architecture(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessorArchitecture, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl implements InternetGatewayDeviceDeviceInfoProcessorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) Architecture(inst []uint32) (InternetGatewayDeviceDeviceInfoProcessorArchitecture, error) {
+	var zero InternetGatewayDeviceDeviceInfoProcessorArchitecture
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProcessorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoProxierInfoImpl is what a device implements for InternetGatewayDevice.DeviceInfo.ProxierInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoProxierInfoImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ProxyProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl implements InternetGatewayDeviceDeviceInfoProxierInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoProxierInfoImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol, error) {
+	var zero InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoSupportedDataModelImpl is what a device implements for InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoSupportedDataModelImpl interface {
+	URL(inst []uint32) (string, error)
+	URN(inst []uint32) (string, error)
+	Features(inst []uint32) ([]string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	UUID(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl implements InternetGatewayDeviceDeviceInfoSupportedDataModelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) URN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) Features(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoSupportedDataModelImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoTemperatureStatusImpl is what a device implements for InternetGatewayDevice.DeviceInfo.TemperatureStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoTemperatureStatusImpl interface {
+	TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error)
+	TemperatureSensorInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl implements InternetGatewayDeviceDeviceInfoTemperatureStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl is what a device implements for InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	ResetTime(inst []uint32) (time.Time, error)
+	Name(inst []uint32) (string, error)
+	Value(inst []uint32) (int32, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	MinValue(inst []uint32) (int32, error)
+	MinTime(inst []uint32) (time.Time, error)
+	MaxValue(inst []uint32) (int32, error)
+	MaxTime(inst []uint32) (time.Time, error)
+	LowAlarmValue(inst []uint32) (int32, error)
+	SetLowAlarmValue(inst []uint32, v int32) error
+	LowAlarmTime(inst []uint32) (time.Time, error)
+	HighAlarmValue(inst []uint32) (int32, error)
+	SetHighAlarmValue(inst []uint32, v int32) error
+	HighAlarmTime(inst []uint32) (time.Time, error)
+	PollingInterval(inst []uint32) (uint32, error)
+	SetPollingInterval(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl implements InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Status(inst []uint32) (InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error) {
+	var zero InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) ResetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Value(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetLowAlarmValue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetHighAlarmValue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) PollingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetPollingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoVendorConfigFileImpl is what a device implements for InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoVendorConfigFileImpl interface {
+	Name(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	Date(inst []uint32) (time.Time, error)
+	Description(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl implements InternetGatewayDeviceDeviceInfoVendorConfigFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Date(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorConfigFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDeviceInfoVendorLogFileImpl is what a device implements for InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl to implement only some methods.
+type InternetGatewayDeviceDeviceInfoVendorLogFileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	MaximumSize(inst []uint32) (uint32, error)
+	Persistent(inst []uint32) (bool, error)
+}
+
+// UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl implements InternetGatewayDeviceDeviceInfoVendorLogFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) MaximumSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDeviceInfoVendorLogFileImpl) Persistent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}

@@ -247,3 +247,61 @@ var schemaDlna = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceDLNACapabilities_PrinterClassProfileID,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceDLNAImpl is what a device implements for InternetGatewayDevice.DLNA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDLNAImpl to implement only some methods.
+type InternetGatewayDeviceDLNAImpl interface{}
+
+// UnimplementedInternetGatewayDeviceDLNAImpl implements InternetGatewayDeviceDLNAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDLNAImpl struct{}
+
+// InternetGatewayDeviceDLNACapabilitiesImpl is what a device implements for InternetGatewayDevice.DLNA.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl to implement only some methods.
+type InternetGatewayDeviceDLNACapabilitiesImpl interface {
+	HNDDeviceClass(inst []uint32) ([]string, error)
+	DeviceCapability(inst []uint32) ([]string, error)
+	HIDDeviceClass(inst []uint32) ([]string, error)
+	ImageClassProfileID(inst []uint32) ([]string, error)
+	AudioClassProfileID(inst []uint32) ([]string, error)
+	AVClassProfileID(inst []uint32) ([]string, error)
+	MediaCollectionProfileID(inst []uint32) ([]string, error)
+	PrinterClassProfileID(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl implements InternetGatewayDeviceDLNACapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) HNDDeviceClass(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) DeviceCapability(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) HIDDeviceClass(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) ImageClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) AudioClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) AVClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) MediaCollectionProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDLNACapabilitiesImpl) PrinterClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

@@ -580,3 +580,138 @@ var schemaDns = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceDNSSDServiceTextRecord_Value,
 	Version: "1.12",
 }}
+
+// InternetGatewayDeviceDNSImpl is what a device implements for InternetGatewayDevice.DNS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDNSImpl to implement only some methods.
+type InternetGatewayDeviceDNSImpl interface{}
+
+// UnimplementedInternetGatewayDeviceDNSImpl implements InternetGatewayDeviceDNSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDNSImpl struct{}
+
+// InternetGatewayDeviceDNSSDImpl is what a device implements for InternetGatewayDevice.DNS.SD; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDNSSDImpl to implement only some methods.
+type InternetGatewayDeviceDNSSDImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceDNSSDImpl implements InternetGatewayDeviceDNSSDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDNSSDImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDNSSDImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceDNSSDServiceImpl is what a device implements for InternetGatewayDevice.DNS.SD.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDNSSDServiceImpl to implement only some methods.
+type InternetGatewayDeviceDNSSDServiceImpl interface {
+	InstanceName(inst []uint32) (string, error)
+	ApplicationProtocol(inst []uint32) (string, error)
+	TransportProtocol(inst []uint32) (InternetGatewayDeviceDNSSDServiceTransportProtocol, error)
+	Domain(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	Target(inst []uint32) (string, error)
+	Status(inst []uint32) (InternetGatewayDeviceDNSSDServiceStatus, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	Host(inst []uint32) ([]string, error)
+	TimeToLive(inst []uint32) (uint32, error)
+	Priority(inst []uint32) (uint32, error)
+	Weight(inst []uint32) (uint32, error)
+	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
+	TextRecordInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceDNSSDServiceImpl implements InternetGatewayDeviceDNSSDServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDNSSDServiceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) InstanceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) ApplicationProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TransportProtocol(inst []uint32) (InternetGatewayDeviceDNSSDServiceTransportProtocol, error) {
+	var zero InternetGatewayDeviceDNSSDServiceTransportProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Target(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Status(inst []uint32) (InternetGatewayDeviceDNSSDServiceStatus, error) {
+	var zero InternetGatewayDeviceDNSSDServiceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TimeToLive(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) Weight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceImpl) TextRecordInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceDNSSDServiceTextRecordImpl is what a device implements for InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl to implement only some methods.
+type InternetGatewayDeviceDNSSDServiceTextRecordImpl interface {
+	Key(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl implements InternetGatewayDeviceDNSSDServiceTextRecordImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl) Key(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDNSSDServiceTextRecordImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

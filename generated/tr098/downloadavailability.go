@@ -451,3 +451,127 @@ var schemaDownloadavailability = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceDownloadAvailabilityQuery_URL,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceDownloadAvailabilityImpl is what a device implements for InternetGatewayDevice.DownloadAvailability; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl to implement only some methods.
+type InternetGatewayDeviceDownloadAvailabilityImpl interface{}
+
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl implements InternetGatewayDeviceDownloadAvailabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDownloadAvailabilityImpl struct{}
+
+// InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Announcement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl to implement only some methods.
+type InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus, error)
+	GroupNumberOfEntries(inst []uint32) (uint32, error)
+	GroupInstances(inst []uint32) []uint32
+	AddGroup(inst []uint32) (uint32, error)
+	DeleteGroup(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl implements InternetGatewayDeviceDownloadAvailabilityAnnouncementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus, error) {
+	var zero InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) GroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) AddGroup(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementImpl) DeleteGroup(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl to implement only some methods.
+type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus, error)
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl implements InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus, error) {
+	var zero InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityAnnouncementGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceDownloadAvailabilityQueryImpl is what a device implements for InternetGatewayDevice.DownloadAvailability.Query; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl to implement only some methods.
+type InternetGatewayDeviceDownloadAvailabilityQueryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityQueryStatus, error)
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl implements InternetGatewayDeviceDownloadAvailabilityQueryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) Status(inst []uint32) (InternetGatewayDeviceDownloadAvailabilityQueryStatus, error) {
+	var zero InternetGatewayDeviceDownloadAvailabilityQueryStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadAvailabilityQueryImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

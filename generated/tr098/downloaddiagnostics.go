@@ -290,3 +290,93 @@ var schemaDownloaddiagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceDownloadDiagnostics_TCPOpenResponseTime,
 	Version:      "1.3",
 }}
+
+// InternetGatewayDeviceDownloadDiagnosticsImpl is what a device implements for InternetGatewayDevice.DownloadDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceDownloadDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DownloadURL(inst []uint32) (string, error)
+	SetDownloadURL(inst []uint32, v string) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	EthernetPriority(inst []uint32) (uint32, error)
+	SetEthernetPriority(inst []uint32, v uint32) error
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TestBytesReceived(inst []uint32) (uint32, error)
+	TotalBytesReceived(inst []uint32) (uint32, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl implements InternetGatewayDeviceDownloadDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DownloadURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDownloadURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TestBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceDownloadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

@@ -4266,3 +4266,1448 @@ var schemaFap = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceFAPTunnelVirtualInterface_DSCPMarkPolicy,
 	Version: "1.10",
 }}
+
+// InternetGatewayDeviceFAPImpl is what a device implements for InternetGatewayDevice.FAP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPImpl to implement only some methods.
+type InternetGatewayDeviceFAPImpl interface{}
+
+// UnimplementedInternetGatewayDeviceFAPImpl implements InternetGatewayDeviceFAPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPImpl struct{}
+
+// InternetGatewayDeviceFAPApplicationPlatformImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformImpl interface {
+	Version(inst []uint32) (string, error)
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformStatus, error)
+	MaxNumberOfApplications(inst []uint32) (uint32, error)
+	CurrentNumberofApplications(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl implements InternetGatewayDeviceFAPApplicationPlatformImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) Status(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformStatus, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) MaxNumberOfApplications(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformImpl) CurrentNumberofApplications(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl interface {
+	PresenceApplicationSupport(inst []uint32) (bool, error)
+	FemtoAwarenessAPISupport(inst []uint32) (bool, error)
+	SMSAPISupport(inst []uint32) (bool, error)
+	SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error)
+	QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error)
+	MMSAPISupport(inst []uint32) (bool, error)
+	QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error)
+	SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error)
+	TerminalLocationAPISupport(inst []uint32) (bool, error)
+	AuthenticationMethodsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error)
+	AccessLevelsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error)
+	SendSMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error)
+	SendMMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl implements InternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) PresenceApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) FemtoAwarenessAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SMSAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) MMSAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) TerminalLocationAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) AuthenticationMethodsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error) {
+	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) AccessLevelsSupported(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error) {
+	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SendSMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error) {
+	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformCapabilitiesImpl) SendMMSTargetAddressType(inst []uint32) ([]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error) {
+	var zero []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformControlImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformControlImpl interface {
+	AuthenticationMethod(inst []uint32) (string, error)
+	SetAuthenticationMethod(inst []uint32, v string) error
+	TunnelInst(inst []uint32) (string, error)
+	SetTunnelInst(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl implements InternetGatewayDeviceFAPApplicationPlatformControlImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) AuthenticationMethod(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) SetAuthenticationMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) TunnelInst(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlImpl) SetTunnelInst(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_, error)
+	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	FemtozoneID(inst []uint32) (string, error)
+	SetFemtozoneID(inst []uint32, v string) error
+	NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error)
+	SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error
+	SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error)
+	SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error
+	QueryFemtocellResponseTimezone(inst []uint32) (bool, error)
+	SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl implements InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) FemtozoneID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetFemtozoneID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueryFemtocellResponseTimezone(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_, error)
+	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	MinSendMMSTimeInterval(inst []uint32) (uint32, error)
+	SetMinSendMMSTimeInterval(inst []uint32, v uint32) error
+	EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error)
+	SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error
+	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
+	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl implements InternetGatewayDeviceFAPApplicationPlatformControlMMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) MinSendMMSTimeInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetMinSendMMSTimeInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlMMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_, error)
+	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	MinSendSMSTimeInterval(inst []uint32) (uint32, error)
+	SetMinSendSMSTimeInterval(inst []uint32, v uint32) error
+	EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error)
+	SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error
+	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
+	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl implements InternetGatewayDeviceFAPApplicationPlatformControlSMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) MinSendSMSTimeInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetMinSendSMSTimeInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlSMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_, error)
+	SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	QueryMobileLocationResponseAddress(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error)
+	SetQueryMobileLocationResponseAddress(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error
+	QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error)
+	SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error
+	QueryMobileLocationResponseAltitude(inst []uint32) (bool, error)
+	SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error
+	QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error)
+	SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl implements InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) Queueing_(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueing_(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAddress(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAddress(inst []uint32, v InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAltitude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MonitoringInterval(inst []uint32) (uint32, error)
+	SetMonitoringInterval(inst []uint32, v uint32) error
+	AuthenticationRequestsReceived(inst []uint32) (uint32, error)
+	AuthenticationRequestsRejected(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) MonitoringInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) SetMonitoringInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsRejected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl is what a device implements for InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl to implement only some methods.
+type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl implements InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueState(inst []uint32) (InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error) {
+	var zero InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPGPSImpl is what a device implements for InternetGatewayDevice.FAP.GPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPGPSImpl to implement only some methods.
+type InternetGatewayDeviceFAPGPSImpl interface {
+	ScanOnBoot(inst []uint32) (bool, error)
+	SetScanOnBoot(inst []uint32, v bool) error
+	ScanPeriodically(inst []uint32) (bool, error)
+	SetScanPeriodically(inst []uint32, v bool) error
+	PeriodicInterval(inst []uint32) (uint32, error)
+	SetPeriodicInterval(inst []uint32, v uint32) error
+	PeriodicTime(inst []uint32) (time.Time, error)
+	SetPeriodicTime(inst []uint32, v time.Time) error
+	ContinuousGPS(inst []uint32) (bool, error)
+	SetContinuousGPS(inst []uint32, v bool) error
+	ScanTimeout(inst []uint32) (uint32, error)
+	SetScanTimeout(inst []uint32, v uint32) error
+	ScanStatus(inst []uint32) (InternetGatewayDeviceFAPGPSScanStatus, error)
+	ErrorDetails(inst []uint32) (string, error)
+	LastScanTime(inst []uint32) (time.Time, error)
+	LastSuccessfulScanTime(inst []uint32) (time.Time, error)
+	LockedLatitude(inst []uint32) (int32, error)
+	LockedLongitude(inst []uint32) (int32, error)
+	NumberOfSatellites(inst []uint32) (uint32, error)
+	GPSReset(inst []uint32) (bool, error)
+	SetGPSReset(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPGPSImpl implements InternetGatewayDeviceFAPGPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPGPSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanOnBoot(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanOnBoot(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanPeriodically(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanPeriodically(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) PeriodicInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetPeriodicInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) PeriodicTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetPeriodicTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ContinuousGPS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetContinuousGPS(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetScanTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ScanStatus(inst []uint32) (InternetGatewayDeviceFAPGPSScanStatus, error) {
+	var zero InternetGatewayDeviceFAPGPSScanStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) ErrorDetails(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LastScanTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LastSuccessfulScanTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LockedLatitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) LockedLongitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) NumberOfSatellites(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) GPSReset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSImpl) SetGPSReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPGPSAGPSServerConfigImpl is what a device implements for InternetGatewayDevice.FAP.GPS.AGPSServerConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl to implement only some methods.
+type InternetGatewayDeviceFAPGPSAGPSServerConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ServerURL(inst []uint32) (string, error)
+	SetServerURL(inst []uint32, v string) error
+	ServerPort(inst []uint32) (uint32, error)
+	SetServerPort(inst []uint32, v uint32) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	ReferenceLatitude(inst []uint32) (int32, error)
+	SetReferenceLatitude(inst []uint32, v int32) error
+	ReferenceLongitude(inst []uint32) (int32, error)
+	SetReferenceLongitude(inst []uint32, v int32) error
+	ServerInUse(inst []uint32) (bool, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl implements InternetGatewayDeviceFAPGPSAGPSServerConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetServerURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ReferenceLatitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLatitude(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ReferenceLongitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLongitude(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSAGPSServerConfigImpl) ServerInUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl is what a device implements for InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl to implement only some methods.
+type InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl interface {
+	CurrentFix(inst []uint32) (bool, error)
+	GotFix(inst []uint32) (bool, error)
+	TimingGood(inst []uint32) (bool, error)
+	Latitude(inst []uint32) (int32, error)
+	Longitude(inst []uint32) (int32, error)
+	Elevation(inst []uint32) (int32, error)
+	LastFixTime(inst []uint32) (time.Time, error)
+	LastFixDuration(inst []uint32) (uint32, error)
+	FirstFixTimeout(inst []uint32) (int32, error)
+	SetFirstFixTimeout(inst []uint32, v int32) error
+	SatellitesTracked(inst []uint32) (uint32, error)
+	SatelliteTrackingInterval(inst []uint32) (uint32, error)
+	SetSatelliteTrackingInterval(inst []uint32, v uint32) error
+	ReceiverStatus(inst []uint32) (string, error)
+	LocationType(inst []uint32) (InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType, error)
+	LockTimeOutDuration(inst []uint32) (uint32, error)
+	SetLockTimeOutDuration(inst []uint32, v uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl implements InternetGatewayDeviceFAPGPSContinuousGPSStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) CurrentFix(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) GotFix(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) TimingGood(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Latitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Longitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) Elevation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LastFixTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LastFixDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) FirstFixTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetFirstFixTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SatellitesTracked(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SatelliteTrackingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetSatelliteTrackingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) ReceiverStatus(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LocationType(inst []uint32) (InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType, error) {
+	var zero InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) LockTimeOutDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPGPSContinuousGPSStatusImpl) SetLockTimeOutDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPPerfMgmtImpl is what a device implements for InternetGatewayDevice.FAP.PerfMgmt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl to implement only some methods.
+type InternetGatewayDeviceFAPPerfMgmtImpl interface {
+	ConfigNumberOfEntries(inst []uint32) (uint32, error)
+	ConfigInstances(inst []uint32) []uint32
+	AddConfig(inst []uint32) (uint32, error)
+	DeleteConfig(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl implements InternetGatewayDeviceFAPPerfMgmtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) ConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) AddConfig(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtImpl) DeleteConfig(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPPerfMgmtConfigImpl is what a device implements for InternetGatewayDevice.FAP.PerfMgmt.Config.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl to implement only some methods.
+type InternetGatewayDeviceFAPPerfMgmtConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PeriodicUploadInterval(inst []uint32) (uint32, error)
+	SetPeriodicUploadInterval(inst []uint32, v uint32) error
+	PeriodicUploadTime(inst []uint32) (time.Time, error)
+	SetPeriodicUploadTime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl implements InternetGatewayDeviceFAPPerfMgmtConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) PeriodicUploadInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) PeriodicUploadTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPTunnelImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPTunnelImpl to implement only some methods.
+type InternetGatewayDeviceFAPTunnelImpl interface {
+	CryptoProfileNumberOfEntries(inst []uint32) (uint32, error)
+	IKESANumberOfEntries(inst []uint32) (uint32, error)
+	ChildSANumberOfEntries(inst []uint32) (uint32, error)
+	MaxVirtualInterfaces(inst []uint32) (uint32, error)
+	VirtualInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	UseForCWMP(inst []uint32) (bool, error)
+	SetUseForCWMP(inst []uint32, v bool) error
+	MaxChildSAPerIKE(inst []uint32) (uint32, error)
+	MaxIKESessions(inst []uint32) (uint32, error)
+	ChildSAInstances(inst []uint32) []uint32
+	CryptoProfileInstances(inst []uint32) []uint32
+	AddCryptoProfile(inst []uint32) (uint32, error)
+	DeleteCryptoProfile(inst []uint32, i uint32) error
+	IKESAInstances(inst []uint32) []uint32
+	VirtualInterfaceInstances(inst []uint32) []uint32
+	AddVirtualInterface(inst []uint32) (uint32, error)
+	DeleteVirtualInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPTunnelImpl implements InternetGatewayDeviceFAPTunnelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPTunnelImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) CryptoProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) IKESANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) ChildSANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxVirtualInterfaces(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) VirtualInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) UseForCWMP(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) SetUseForCWMP(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxChildSAPerIKE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) MaxIKESessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) ChildSAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) CryptoProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) AddCryptoProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) DeleteCryptoProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) IKESAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) VirtualInterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) AddVirtualInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelImpl) DeleteVirtualInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPTunnelChildSAImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl to implement only some methods.
+type InternetGatewayDeviceFAPTunnelChildSAImpl interface {
+	ParentID(inst []uint32) (string, error)
+	SPI(inst []uint32) (uint32, error)
+	DirectionOutbound(inst []uint32) (bool, error)
+	CreationTime(inst []uint32) (time.Time, error)
+	Traffic(inst []uint32) (uint32, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	ReplayErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl implements InternetGatewayDeviceFAPTunnelChildSAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) ParentID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) SPI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) DirectionOutbound(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) CreationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) Traffic(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelChildSAImpl) ReplayErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPTunnelCryptoProfileImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl to implement only some methods.
+type InternetGatewayDeviceFAPTunnelCryptoProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	AuthMethod(inst []uint32) (string, error)
+	SetAuthMethod(inst []uint32, v string) error
+	MaxChildSA(inst []uint32) (uint32, error)
+	SetMaxChildSA(inst []uint32, v uint32) error
+	IKEEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt, error)
+	SetIKEEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt) error
+	IKEPRF(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF, error)
+	SetIKEPRF(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF) error
+	IKEIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity, error)
+	SetIKEIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity) error
+	IKEDH(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH, error)
+	SetIKEDH(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH) error
+	ESPEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt, error)
+	SetESPEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt) error
+	ESPIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity, error)
+	SetESPIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity) error
+	IPsecWindowSize(inst []uint32) (uint32, error)
+	SetIPsecWindowSize(inst []uint32, v uint32) error
+	IKERekeyLifetime(inst []uint32) (uint32, error)
+	SetIKERekeyLifetime(inst []uint32, v uint32) error
+	IPsecRekeyLifetimeByte(inst []uint32) (uint32, error)
+	SetIPsecRekeyLifetimeByte(inst []uint32, v uint32) error
+	IPsecRekeyLifetimeTime(inst []uint32) (uint32, error)
+	SetIPsecRekeyLifetimeTime(inst []uint32, v uint32) error
+	DPDTimer(inst []uint32) (uint32, error)
+	SetDPDTimer(inst []uint32, v uint32) error
+	NATTKeepaliveTimer(inst []uint32) (uint32, error)
+	SetNATTKeepaliveTimer(inst []uint32, v uint32) error
+	SecMaxFragSize(inst []uint32) (uint32, error)
+	SetSecMaxFragSize(inst []uint32, v uint32) error
+	SecDFBit(inst []uint32) (InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit, error)
+	SetSecDFBit(inst []uint32, v InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl implements InternetGatewayDeviceFAPTunnelCryptoProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) AuthMethod(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetAuthMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) MaxChildSA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetMaxChildSA(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEPRF(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEPRF(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKEDH(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKEDH(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) ESPEncrypt(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetESPEncrypt(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) ESPIntegrity(inst []uint32) ([]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity, error) {
+	var zero []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetESPIntegrity(inst []uint32, v []InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecWindowSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecWindowSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IKERekeyLifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIKERekeyLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecRekeyLifetimeByte(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecRekeyLifetimeByte(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) IPsecRekeyLifetimeTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetIPsecRekeyLifetimeTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) DPDTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetDPDTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) NATTKeepaliveTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetNATTKeepaliveTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SecMaxFragSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetSecMaxFragSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SecDFBit(inst []uint32) (InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit, error) {
+	var zero InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelCryptoProfileImpl) SetSecDFBit(inst []uint32, v InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPTunnelIKESAImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.IKESA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl to implement only some methods.
+type InternetGatewayDeviceFAPTunnelIKESAImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceFAPTunnelIKESAStatus, error)
+	PeerAddress(inst []uint32) (string, error)
+	CreationTime(inst []uint32) (time.Time, error)
+	IPAddress(inst []uint32) (string, error)
+	SubnetMask(inst []uint32) (string, error)
+	DNSServers(inst []uint32) ([]string, error)
+	DHCPServers(inst []uint32) ([]string, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	OtherErrors(inst []uint32) (uint32, error)
+	AuthErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl implements InternetGatewayDeviceFAPTunnelIKESAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) Status(inst []uint32) (InternetGatewayDeviceFAPTunnelIKESAStatus, error) {
+	var zero InternetGatewayDeviceFAPTunnelIKESAStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) PeerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) CreationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) DHCPServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) OtherErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelIKESAImpl) AuthErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl is what a device implements for InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl to implement only some methods.
+type InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CryptoProfile(inst []uint32) (string, error)
+	SetCryptoProfile(inst []uint32, v string) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+}
+
+// UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl implements InternetGatewayDeviceFAPTunnelVirtualInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) CryptoProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetCryptoProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFAPTunnelVirtualInterfaceImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}

@@ -1474,3 +1474,342 @@ var schemaFaultmgmt = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceFaultMgmtSupportedAlarm_ReportingMechanism,
 	Version: "1.10",
 }}
+
+// InternetGatewayDeviceFaultMgmtImpl is what a device implements for InternetGatewayDevice.FaultMgmt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtImpl interface {
+	SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error)
+	MaxCurrentAlarmEntries(inst []uint32) (uint32, error)
+	CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error)
+	HistoryEventNumberOfEntries(inst []uint32) (uint32, error)
+	ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error)
+	QueuedEventNumberOfEntries(inst []uint32) (uint32, error)
+	CurrentAlarmInstances(inst []uint32) []uint32
+	ExpeditedEventInstances(inst []uint32) []uint32
+	HistoryEventInstances(inst []uint32) []uint32
+	QueuedEventInstances(inst []uint32) []uint32
+	SupportedAlarmInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtImpl implements InternetGatewayDeviceFaultMgmtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) MaxCurrentAlarmEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) HistoryEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) QueuedEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) CurrentAlarmInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) ExpeditedEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) HistoryEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) QueuedEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtImpl) SupportedAlarmInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceFaultMgmtCurrentAlarmImpl is what a device implements for InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtCurrentAlarmImpl interface {
+	AlarmIdentifier(inst []uint32) (string, error)
+	AlarmRaisedTime(inst []uint32) (time.Time, error)
+	AlarmChangedTime(inst []uint32) (time.Time, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl implements InternetGatewayDeviceFaultMgmtCurrentAlarmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmRaisedTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AlarmChangedTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity, error) {
+	var zero InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtCurrentAlarmImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFaultMgmtExpeditedEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtExpeditedEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl implements InternetGatewayDeviceFaultMgmtExpeditedEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType, error) {
+	var zero InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity, error) {
+	var zero InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtExpeditedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFaultMgmtHistoryEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtHistoryEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl implements InternetGatewayDeviceFaultMgmtHistoryEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventNotificationType, error) {
+	var zero InternetGatewayDeviceFaultMgmtHistoryEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity, error) {
+	var zero InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtHistoryEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFaultMgmtQueuedEventImpl is what a device implements for InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtQueuedEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl implements InternetGatewayDeviceFaultMgmtQueuedEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) NotificationType(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventNotificationType, error) {
+	var zero InternetGatewayDeviceFaultMgmtQueuedEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity, error) {
+	var zero InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtQueuedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceFaultMgmtSupportedAlarmImpl is what a device implements for InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl to implement only some methods.
+type InternetGatewayDeviceFaultMgmtSupportedAlarmImpl interface {
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity, error)
+	ReportingMechanism(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism, error)
+	SetReportingMechanism(inst []uint32, v InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism) error
+}
+
+// UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl implements InternetGatewayDeviceFaultMgmtSupportedAlarmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) PerceivedSeverity(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity, error) {
+	var zero InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) ReportingMechanism(inst []uint32) (InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism, error) {
+	var zero InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFaultMgmtSupportedAlarmImpl) SetReportingMechanism(inst []uint32, v InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism) error {
+	return model.ErrNotSupported
+}

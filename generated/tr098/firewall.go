@@ -112,3 +112,32 @@ var schemaFirewall = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceFirewall_LastChange,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceFirewallImpl is what a device implements for InternetGatewayDevice.Firewall; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceFirewallImpl to implement only some methods.
+type InternetGatewayDeviceFirewallImpl interface {
+	Config(inst []uint32) (InternetGatewayDeviceFirewallConfig, error)
+	SetConfig(inst []uint32, v InternetGatewayDeviceFirewallConfig) error
+	Version(inst []uint32) (string, error)
+	LastChange(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceFirewallImpl implements InternetGatewayDeviceFirewallImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceFirewallImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceFirewallImpl) Config(inst []uint32) (InternetGatewayDeviceFirewallConfig, error) {
+	var zero InternetGatewayDeviceFirewallConfig
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFirewallImpl) SetConfig(inst []uint32, v InternetGatewayDeviceFirewallConfig) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFirewallImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceFirewallImpl) LastChange(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

@@ -279,3 +279,101 @@ var schemaIppingdiagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceIPPingDiagnostics_MinimumResponseTime,
 	Version:      "1.1",
 }}
+
+// InternetGatewayDeviceIPPingDiagnosticsImpl is what a device implements for InternetGatewayDevice.IPPingDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceIPPingDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	DataBlockSize(inst []uint32) (uint32, error)
+	SetDataBlockSize(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl implements InternetGatewayDeviceIPPingDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceIPPingDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

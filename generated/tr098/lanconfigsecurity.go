@@ -68,3 +68,22 @@ var schemaLanconfigsecurity = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceLANConfigSecurity_ConfigPassword,
 	Version: "1.0",
 }}
+
+// InternetGatewayDeviceLANConfigSecurityImpl is what a device implements for InternetGatewayDevice.LANConfigSecurity; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANConfigSecurityImpl to implement only some methods.
+type InternetGatewayDeviceLANConfigSecurityImpl interface {
+	ConfigPassword(inst []uint32) (string, error)
+	SetConfigPassword(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANConfigSecurityImpl implements InternetGatewayDeviceLANConfigSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANConfigSecurityImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANConfigSecurityImpl) ConfigPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANConfigSecurityImpl) SetConfigPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -6241,3 +6241,2038 @@ var schemaLandevice = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceLANDeviceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceImpl interface {
+	LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	LANEthernetInterfaceConfigInstances(inst []uint32) []uint32
+	LANUSBInterfaceConfigInstances(inst []uint32) []uint32
+	WLANConfigurationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceImpl implements InternetGatewayDeviceLANDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANEthernetInterfaceConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) LANUSBInterfaceConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceImpl) WLANConfigurationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceLANDeviceHostsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.Hosts; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceHostsImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceHostsImpl interface {
+	HostNumberOfEntries(inst []uint32) (uint32, error)
+	HostInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceHostsImpl implements InternetGatewayDeviceLANDeviceHostsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceHostsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsImpl) HostInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceLANDeviceHostsHostImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceHostsHostImpl interface {
+	IPAddress(inst []uint32) (string, error)
+	AddressSource(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostAddressSource, error)
+	LeaseTimeRemaining(inst []uint32) (int32, error)
+	MACAddress(inst []uint32) (string, error)
+	HostName(inst []uint32) (string, error)
+	InterfaceType(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostInterfaceType, error)
+	Active(inst []uint32) (bool, error)
+	Layer2Interface(inst []uint32) (string, error)
+	VendorClassID(inst []uint32) (string, error)
+	ClientID(inst []uint32) (string, error)
+	UserClassID(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl implements InternetGatewayDeviceLANDeviceHostsHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) AddressSource(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostAddressSource, error) {
+	var zero InternetGatewayDeviceLANDeviceHostsHostAddressSource
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) LeaseTimeRemaining(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) InterfaceType(inst []uint32) (InternetGatewayDeviceLANDeviceHostsHostInterfaceType, error) {
+	var zero InternetGatewayDeviceLANDeviceHostsHostInterfaceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) Layer2Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) VendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) ClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceHostsHostImpl) UserClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus, error)
+	MACAddress(inst []uint32) (string, error)
+	MACAddressControlEnabled(inst []uint32) (bool, error)
+	SetMACAddressControlEnabled(inst []uint32, v bool) error
+	MaxBitRate(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate, error)
+	SetMaxBitRate(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate) error
+	DuplexMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode, error)
+	SetDuplexMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode) error
+	Name(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl implements InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus, error) {
+	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) MaxBitRate(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate, error) {
+	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetMaxBitRate(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) DuplexMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode, error) {
+	var zero InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetDuplexMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl interface {
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint32, error)
+	UnicastPacketsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint32, error)
+	MulticastPacketsReceived(inst []uint32) (uint32, error)
+	BroadcastPacketsSent(inst []uint32) (uint32, error)
+	BroadcastPacketsReceived(inst []uint32) (uint32, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl implements InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl interface {
+	DHCPServerConfigurable(inst []uint32) (bool, error)
+	SetDHCPServerConfigurable(inst []uint32, v bool) error
+	DHCPServerEnable(inst []uint32) (bool, error)
+	SetDHCPServerEnable(inst []uint32, v bool) error
+	DHCPRelay(inst []uint32) (bool, error)
+	MinAddress(inst []uint32) (string, error)
+	SetMinAddress(inst []uint32, v string) error
+	MaxAddress(inst []uint32) (string, error)
+	SetMaxAddress(inst []uint32, v string) error
+	ReservedAddresses(inst []uint32) ([]string, error)
+	SetReservedAddresses(inst []uint32, v []string) error
+	SubnetMask(inst []uint32) (string, error)
+	SetSubnetMask(inst []uint32, v string) error
+	DNSServers(inst []uint32) ([]string, error)
+	SetDNSServers(inst []uint32, v []string) error
+	DomainName(inst []uint32) (string, error)
+	SetDomainName(inst []uint32, v string) error
+	IPRouters(inst []uint32) ([]string, error)
+	SetIPRouters(inst []uint32, v []string) error
+	DHCPLeaseTime(inst []uint32) (int32, error)
+	SetDHCPLeaseTime(inst []uint32, v int32) error
+	UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN, error)
+	SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN) error
+	AssociatedConnection(inst []uint32) (string, error)
+	SetAssociatedConnection(inst []uint32, v string) error
+	PassthroughLease(inst []uint32) (uint32, error)
+	SetPassthroughLease(inst []uint32, v uint32) error
+	PassthroughMACAddress(inst []uint32) (string, error)
+	SetPassthroughMACAddress(inst []uint32, v string) error
+	AllowedMACAddresses(inst []uint32) ([]string, error)
+	SetAllowedMACAddresses(inst []uint32, v []string) error
+	IPInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error)
+	DHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
+	DHCPConditionalPoolNumberOfEntries(inst []uint32) (uint32, error)
+	DHCPConditionalServingPoolInstances(inst []uint32) []uint32
+	AddDHCPConditionalServingPool(inst []uint32) (uint32, error)
+	DeleteDHCPConditionalServingPool(inst []uint32, i uint32) error
+	DHCPOptionInstances(inst []uint32) []uint32
+	AddDHCPOption(inst []uint32) (uint32, error)
+	DeleteDHCPOption(inst []uint32, i uint32) error
+	DHCPStaticAddressInstances(inst []uint32) []uint32
+	AddDHCPStaticAddress(inst []uint32) (uint32, error)
+	DeleteDHCPStaticAddress(inst []uint32, i uint32) error
+	IPInterfaceInstances(inst []uint32) []uint32
+	AddIPInterface(inst []uint32) (uint32, error)
+	DeleteIPInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPServerConfigurable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPServerConfigurable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPServerEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPServerEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPRelay(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MinAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetMinAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MaxAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetMaxAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) ReservedAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetReservedAddresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDNSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DomainName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDomainName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPRouters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetIPRouters(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPLeaseTime(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetDHCPLeaseTime(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN, error) {
+	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AssociatedConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetAssociatedConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) PassthroughLease(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetPassthroughLease(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) PassthroughMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetPassthroughMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AllowedMACAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) SetAllowedMACAddresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPConditionalPoolNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPConditionalServingPoolInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPConditionalServingPool(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPConditionalServingPool(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DHCPStaticAddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddDHCPStaticAddress(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteDHCPStaticAddress(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) IPInterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) AddIPInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementImpl) DeleteIPInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PoolOrder(inst []uint32) (uint32, error)
+	SetPoolOrder(inst []uint32, v uint32) error
+	SourceInterface(inst []uint32) ([]string, error)
+	SetSourceInterface(inst []uint32, v []string) error
+	VendorClassID(inst []uint32) (string, error)
+	SetVendorClassID(inst []uint32, v string) error
+	VendorClassIDExclude(inst []uint32) (bool, error)
+	SetVendorClassIDExclude(inst []uint32, v bool) error
+	VendorClassIDMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode, error)
+	SetVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode) error
+	ClientID(inst []uint32) (string, error)
+	SetClientID(inst []uint32, v string) error
+	ClientIDExclude(inst []uint32) (bool, error)
+	SetClientIDExclude(inst []uint32, v bool) error
+	UserClassID(inst []uint32) (string, error)
+	SetUserClassID(inst []uint32, v string) error
+	UserClassIDExclude(inst []uint32) (bool, error)
+	SetUserClassIDExclude(inst []uint32, v bool) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	ChaddrMask(inst []uint32) (string, error)
+	SetChaddrMask(inst []uint32, v string) error
+	ChaddrExclude(inst []uint32) (bool, error)
+	SetChaddrExclude(inst []uint32, v bool) error
+	LocallyServed(inst []uint32) (bool, error)
+	SetLocallyServed(inst []uint32, v bool) error
+	MinAddress(inst []uint32) (string, error)
+	SetMinAddress(inst []uint32, v string) error
+	MaxAddress(inst []uint32) (string, error)
+	SetMaxAddress(inst []uint32, v string) error
+	ReservedAddresses(inst []uint32) ([]string, error)
+	SetReservedAddresses(inst []uint32, v []string) error
+	SubnetMask(inst []uint32) (string, error)
+	SetSubnetMask(inst []uint32, v string) error
+	DNSServers(inst []uint32) ([]string, error)
+	SetDNSServers(inst []uint32, v []string) error
+	DomainName(inst []uint32) (string, error)
+	SetDomainName(inst []uint32, v string) error
+	IPRouters(inst []uint32) ([]string, error)
+	SetIPRouters(inst []uint32, v []string) error
+	DHCPLeaseTime(inst []uint32) (int32, error)
+	SetDHCPLeaseTime(inst []uint32, v int32) error
+	UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN, error)
+	SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN) error
+	AssociatedConnection(inst []uint32) (string, error)
+	SetAssociatedConnection(inst []uint32, v string) error
+	DHCPServerIPAddress(inst []uint32) (string, error)
+	SetDHCPServerIPAddress(inst []uint32, v string) error
+	DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error)
+	DHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DHCPOptionInstances(inst []uint32) []uint32
+	AddDHCPOption(inst []uint32) (uint32, error)
+	DeleteDHCPOption(inst []uint32, i uint32) error
+	DHCPStaticAddressInstances(inst []uint32) []uint32
+	AddDHCPStaticAddress(inst []uint32) (uint32, error)
+	DeleteDHCPStaticAddress(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) PoolOrder(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetPoolOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SourceInterface(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetSourceInterface(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) VendorClassIDMode(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode, error) {
+	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetClientID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UserClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUserClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ChaddrMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddrMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ChaddrExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetChaddrExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) LocallyServed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetLocallyServed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) MinAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetMinAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) MaxAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetMaxAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) ReservedAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetReservedAddresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDNSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DomainName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDomainName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) IPRouters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetIPRouters(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPLeaseTime(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDHCPLeaseTime(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) UseAllocatedWAN(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN, error) {
+	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetUseAllocatedWAN(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AssociatedConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetAssociatedConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPServerIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetDHCPServerIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPStaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AddDHCPOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DeleteDHCPOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DHCPStaticAddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) AddDHCPStaticAddress(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolImpl) DeleteDHCPStaticAddress(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	Yiaddr(inst []uint32) (string, error)
+	SetYiaddr(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	Yiaddr(inst []uint32) (string, error)
+	SetYiaddr(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	IPInterfaceIPAddress(inst []uint32) (string, error)
+	SetIPInterfaceIPAddress(inst []uint32, v string) error
+	IPInterfaceSubnetMask(inst []uint32) (string, error)
+	SetIPInterfaceSubnetMask(inst []uint32, v string) error
+	IPInterfaceAddressingType(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType, error)
+	SetIPInterfaceAddressingType(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl implements InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceSubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) IPInterfaceAddressingType(inst []uint32) (InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType, error) {
+	var zero InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetIPInterfaceAddressingType(inst []uint32, v InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus, error)
+	MACAddress(inst []uint32) (string, error)
+	MACAddressControlEnabled(inst []uint32) (bool, error)
+	SetMACAddressControlEnabled(inst []uint32, v bool) error
+	Standard(inst []uint32) (string, error)
+	Type(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType, error)
+	Rate(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate, error)
+	Power(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower, error)
+	Name(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl implements InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus, error) {
+	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Standard(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Type(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType, error) {
+	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Rate(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate, error) {
+	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Power(inst []uint32) (InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower, error) {
+	var zero InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl interface {
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	CellsSent(inst []uint32) (uint32, error)
+	CellsReceived(inst []uint32) (uint32, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint32, error)
+	UnicastPacketsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint32, error)
+	MulticastPacketsReceived(inst []uint32) (uint32, error)
+	BroadcastPacketsSent(inst []uint32) (uint32, error)
+	BroadcastPacketsReceived(inst []uint32) (uint32, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl implements InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) CellsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) CellsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStatus, error)
+	BSSID(inst []uint32) (string, error)
+	MaxBitRate(inst []uint32) (string, error)
+	SetMaxBitRate(inst []uint32, v string) error
+	Channel(inst []uint32) (uint32, error)
+	SetChannel(inst []uint32, v uint32) error
+	SSID(inst []uint32) (string, error)
+	SetSSID(inst []uint32, v string) error
+	BeaconType(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType, error)
+	SetBeaconType(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType) error
+	MACAddressControlEnabled(inst []uint32) (bool, error)
+	SetMACAddressControlEnabled(inst []uint32, v bool) error
+	Standard(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStandard, error)
+	WEPKeyIndex(inst []uint32) (uint32, error)
+	SetWEPKeyIndex(inst []uint32, v uint32) error
+	KeyPassphrase(inst []uint32) (string, error)
+	SetKeyPassphrase(inst []uint32, v string) error
+	WEPEncryptionLevel(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel, error)
+	BasicEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes, error)
+	SetBasicEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes) error
+	BasicAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode, error)
+	SetBasicAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode) error
+	WPAEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes, error)
+	SetWPAEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes) error
+	WPAAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode, error)
+	SetWPAAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode) error
+	IEEE11iEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes, error)
+	SetIEEE11iEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes) error
+	IEEE11iAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode, error)
+	SetIEEE11iAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode) error
+	PossibleChannels(inst []uint32) ([]string, error)
+	BasicDataTransmitRates(inst []uint32) ([]string, error)
+	SetBasicDataTransmitRates(inst []uint32, v []string) error
+	OperationalDataTransmitRates(inst []uint32) ([]string, error)
+	SetOperationalDataTransmitRates(inst []uint32, v []string) error
+	PossibleDataTransmitRates(inst []uint32) ([]string, error)
+	InsecureOOBAccessEnabled(inst []uint32) (bool, error)
+	SetInsecureOOBAccessEnabled(inst []uint32, v bool) error
+	BeaconAdvertisementEnabled(inst []uint32) (bool, error)
+	SetBeaconAdvertisementEnabled(inst []uint32, v bool) error
+	RadioEnabled(inst []uint32) (bool, error)
+	SetRadioEnabled(inst []uint32, v bool) error
+	AutoRateFallBackEnabled(inst []uint32) (bool, error)
+	SetAutoRateFallBackEnabled(inst []uint32, v bool) error
+	LocationDescription(inst []uint32) (string, error)
+	SetLocationDescription(inst []uint32, v string) error
+	RegulatoryDomain(inst []uint32) (string, error)
+	SetRegulatoryDomain(inst []uint32, v string) error
+	TotalPSKFailures(inst []uint32) (uint32, error)
+	TotalIntegrityFailures(inst []uint32) (uint32, error)
+	ChannelsInUse(inst []uint32) ([]string, error)
+	DeviceOperationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode, error)
+	SetDeviceOperationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode) error
+	DistanceFromRoot(inst []uint32) (uint32, error)
+	SetDistanceFromRoot(inst []uint32, v uint32) error
+	PeerBSSID(inst []uint32) (string, error)
+	SetPeerBSSID(inst []uint32, v string) error
+	AuthenticationServiceMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode, error)
+	SetAuthenticationServiceMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode) error
+	TotalBytesSent(inst []uint32) (uint32, error)
+	TotalBytesReceived(inst []uint32) (uint32, error)
+	TotalPacketsSent(inst []uint32) (uint32, error)
+	TotalPacketsReceived(inst []uint32) (uint32, error)
+	TotalAssociations(inst []uint32) (uint32, error)
+	Name(inst []uint32) (string, error)
+	AutoChannelEnable(inst []uint32) (bool, error)
+	SetAutoChannelEnable(inst []uint32, v bool) error
+	SSIDAdvertisementEnabled(inst []uint32) (bool, error)
+	SetSSIDAdvertisementEnabled(inst []uint32, v bool) error
+	TransmitPowerSupported(inst []uint32) ([]uint32, error)
+	TransmitPower(inst []uint32) (uint32, error)
+	SetTransmitPower(inst []uint32, v uint32) error
+	WMMSupported(inst []uint32) (bool, error)
+	UAPSDSupported(inst []uint32) (bool, error)
+	WMMEnable(inst []uint32) (bool, error)
+	SetWMMEnable(inst []uint32, v bool) error
+	UAPSDEnable(inst []uint32) (bool, error)
+	SetUAPSDEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	APWMMParameterInstances(inst []uint32) []uint32
+	AssociatedDeviceInstances(inst []uint32) []uint32
+	PreSharedKeyInstances(inst []uint32) []uint32
+	STAWMMParameterInstances(inst []uint32) []uint32
+	WEPKeyInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Status(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStatus, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) MaxBitRate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetMaxBitRate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetChannel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetSSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BeaconType(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBeaconType(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Standard(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationStandard, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationStandard
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPKeyIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWEPKeyIndex(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) KeyPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetKeyPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPEncryptionLevel(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel, error) {
+	var zero []InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WPAEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWPAEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WPAAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWPAAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) IEEE11iEncryptionModes(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetIEEE11iEncryptionModes(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) IEEE11iAuthenticationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetIEEE11iAuthenticationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PossibleChannels(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BasicDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBasicDataTransmitRates(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) OperationalDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetOperationalDataTransmitRates(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PossibleDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) InsecureOOBAccessEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetInsecureOOBAccessEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) BeaconAdvertisementEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetBeaconAdvertisementEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) RadioEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetRadioEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AutoRateFallBackEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAutoRateFallBackEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) LocationDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetLocationDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) RegulatoryDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetRegulatoryDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPSKFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalIntegrityFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) ChannelsInUse(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) DeviceOperationMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetDeviceOperationMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) DistanceFromRoot(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetDistanceFromRoot(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PeerBSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetPeerBSSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AuthenticationServiceMode(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAuthenticationServiceMode(inst []uint32, v InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TotalAssociations(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AutoChannelEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAutoChannelEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SSIDAdvertisementEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetSSIDAdvertisementEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TransmitPowerSupported(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) TransmitPower(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetTransmitPower(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WMMSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) UAPSDSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WMMEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetWMMEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) UAPSDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetUAPSDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) APWMMParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) PreSharedKeyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) STAWMMParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationImpl) WEPKeyInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl interface {
+	AIFSN(inst []uint32) (uint32, error)
+	SetAIFSN(inst []uint32, v uint32) error
+	ECWMin(inst []uint32) (uint32, error)
+	SetECWMin(inst []uint32, v uint32) error
+	ECWMax(inst []uint32) (uint32, error)
+	SetECWMax(inst []uint32, v uint32) error
+	TXOP(inst []uint32) (uint32, error)
+	SetTXOP(inst []uint32, v uint32) error
+	AckPolicy(inst []uint32) (bool, error)
+	SetAckPolicy(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) AIFSN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAIFSN(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) ECWMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetECWMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) ECWMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetECWMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) TXOP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetTXOP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) AckPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAckPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl interface {
+	AssociatedDeviceMACAddress(inst []uint32) (string, error)
+	AssociatedDeviceIPAddress(inst []uint32) (string, error)
+	AssociatedDeviceAuthenticationState(inst []uint32) (bool, error)
+	LastRequestedUnicastCipher(inst []uint32) (string, error)
+	LastRequestedMulticastCipher(inst []uint32) (string, error)
+	LastPMKId(inst []uint32) (string, error)
+	LastDataTransmitRate(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) AssociatedDeviceAuthenticationState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastRequestedUnicastCipher(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastRequestedMulticastCipher(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastPMKId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDeviceImpl) LastDataTransmitRate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl interface {
+	PreSharedKey(inst []uint32) (string, error)
+	SetPreSharedKey(inst []uint32, v string) error
+	KeyPassphrase(inst []uint32) (string, error)
+	SetKeyPassphrase(inst []uint32, v string) error
+	AssociatedDeviceMACAddress(inst []uint32) (string, error)
+	SetAssociatedDeviceMACAddress(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) PreSharedKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetPreSharedKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) KeyPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetKeyPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) AssociatedDeviceMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetAssociatedDeviceMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl interface {
+	AIFSN(inst []uint32) (uint32, error)
+	SetAIFSN(inst []uint32, v uint32) error
+	ECWMin(inst []uint32) (uint32, error)
+	SetECWMin(inst []uint32, v uint32) error
+	ECWMax(inst []uint32) (uint32, error)
+	SetECWMax(inst []uint32, v uint32) error
+	TXOP(inst []uint32) (uint32, error)
+	SetTXOP(inst []uint32, v uint32) error
+	AckPolicy(inst []uint32) (bool, error)
+	SetAckPolicy(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) AIFSN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAIFSN(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) ECWMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetECWMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) ECWMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetECWMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) TXOP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetTXOP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) AckPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAckPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl interface {
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint32, error)
+	UnicastPacketsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint32, error)
+	MulticastPacketsReceived(inst []uint32) (uint32, error)
+	BroadcastPacketsSent(inst []uint32) (uint32, error)
+	BroadcastPacketsReceived(inst []uint32) (uint32, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl interface {
+	WEPKey(inst []uint32) (string, error)
+	SetWEPKey(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) WEPKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) SetWEPKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	DeviceName(inst []uint32) (string, error)
+	DevicePassword(inst []uint32) (uint32, error)
+	SetDevicePassword(inst []uint32, v uint32) error
+	UUID(inst []uint32) (string, error)
+	Version(inst []uint32) (uint32, error)
+	ConfigMethodsSupported(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported, error)
+	ConfigMethodsEnabled(inst []uint32) ([]string, error)
+	SetConfigMethodsEnabled(inst []uint32, v []string) error
+	SetupLockedState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState, error)
+	SetupLock(inst []uint32) (bool, error)
+	SetSetupLock(inst []uint32, v bool) error
+	ConfigurationState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState, error)
+	LastConfigurationError(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError, error)
+	RegistrarNumberOfEntries(inst []uint32) (uint32, error)
+	RegistrarEstablished(inst []uint32) (bool, error)
+	RegistrarInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) DeviceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) DevicePassword(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetDevicePassword(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) Version(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigMethodsSupported(inst []uint32) ([]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported, error) {
+	var zero []InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigMethodsEnabled(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetConfigMethodsEnabled(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetupLockedState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetupLock(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) SetSetupLock(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) ConfigurationState(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) LastConfigurationError(inst []uint32) (InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError, error) {
+	var zero InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarEstablished(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSImpl) RegistrarInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl is what a device implements for InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl to implement only some methods.
+type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	UUID(inst []uint32) (string, error)
+	DeviceName(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl implements InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) DeviceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

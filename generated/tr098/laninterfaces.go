@@ -393,3 +393,97 @@ var schemaLaninterfaces = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceLANInterfacesWLANConfiguration_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceLANInterfacesImpl is what a device implements for InternetGatewayDevice.LANInterfaces; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANInterfacesImpl to implement only some methods.
+type InternetGatewayDeviceLANInterfacesImpl interface {
+	LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error)
+	LANEthernetInterfaceConfigInstances(inst []uint32) []uint32
+	LANUSBInterfaceConfigInstances(inst []uint32) []uint32
+	WLANConfigurationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceLANInterfacesImpl implements InternetGatewayDeviceLANInterfacesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANInterfacesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANEthernetInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANUSBInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANWLANConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANEthernetInterfaceConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) LANUSBInterfaceConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesImpl) WLANConfigurationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl implements InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl is what a device implements for InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl implements InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLANInterfacesWLANConfigurationImpl is what a device implements for InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl to implement only some methods.
+type InternetGatewayDeviceLANInterfacesWLANConfigurationImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl implements InternetGatewayDeviceLANInterfacesWLANConfigurationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLANInterfacesWLANConfigurationImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -2084,3 +2084,715 @@ var schemaLayer2bridging = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceLayer2BridgingMarking_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceLayer2BridgingImpl is what a device implements for InternetGatewayDevice.Layer2Bridging; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingImpl interface {
+	MaxBridgeEntries(inst []uint32) (uint32, error)
+	MaxFilterEntries(inst []uint32) (uint32, error)
+	MaxMarkingEntries(inst []uint32) (uint32, error)
+	BridgeNumberOfEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	MarkingNumberOfEntries(inst []uint32) (uint32, error)
+	AvailableInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	MaxDBridgeEntries(inst []uint32) (uint32, error)
+	MaxQBridgeEntries(inst []uint32) (uint32, error)
+	MaxVLANEntries(inst []uint32) (uint32, error)
+	AvailableInterfaceInstances(inst []uint32) []uint32
+	BridgeInstances(inst []uint32) []uint32
+	AddBridge(inst []uint32) (uint32, error)
+	DeleteBridge(inst []uint32, i uint32) error
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	MarkingInstances(inst []uint32) []uint32
+	AddMarking(inst []uint32) (uint32, error)
+	DeleteMarking(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingImpl implements InternetGatewayDeviceLayer2BridgingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxMarkingEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MarkingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AvailableInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxDBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxQBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MaxVLANEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AvailableInterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) BridgeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddBridge(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteBridge(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) MarkingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) AddMarking(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingImpl) DeleteMarking(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl interface {
+	AvailableInterfaceKey(inst []uint32) (uint32, error)
+	InterfaceType(inst []uint32) (InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType, error)
+	InterfaceReference(inst []uint32) ([]string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl implements InternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) AvailableInterfaceKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) InterfaceType(inst []uint32) (InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType, error) {
+	var zero InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) InterfaceReference(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingAvailableInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingBridgeImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingBridgeImpl interface {
+	BridgeKey(inst []uint32) (uint32, error)
+	BridgeEnable(inst []uint32) (bool, error)
+	SetBridgeEnable(inst []uint32, v bool) error
+	BridgeStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus, error)
+	BridgeName(inst []uint32) (string, error)
+	SetBridgeName(inst []uint32, v string) error
+	VLANID(inst []uint32) (uint32, error)
+	SetVLANID(inst []uint32, v uint32) error
+	BridgeStandard(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard, error)
+	SetBridgeStandard(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard) error
+	PortNumberOfEntries(inst []uint32) (uint32, error)
+	VLANNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	PortInstances(inst []uint32) []uint32
+	AddPort(inst []uint32) (uint32, error)
+	DeletePort(inst []uint32, i uint32) error
+	VLANInstances(inst []uint32) []uint32
+	AddVLAN(inst []uint32) (uint32, error)
+	DeleteVLAN(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl implements InternetGatewayDeviceLayer2BridgingBridgeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus, error) {
+	var zero InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetVLANID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) BridgeStandard(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard, error) {
+	var zero InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetBridgeStandard(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) PortInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) AddPort(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) DeletePort(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) VLANInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) AddVLAN(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeImpl) DeleteVLAN(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingBridgePortImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingBridgePortImpl interface {
+	PortEnable(inst []uint32) (bool, error)
+	SetPortEnable(inst []uint32, v bool) error
+	PortInterface(inst []uint32) (string, error)
+	SetPortInterface(inst []uint32, v string) error
+	PortState(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortPortState, error)
+	PVID(inst []uint32) (int32, error)
+	SetPVID(inst []uint32, v int32) error
+	AcceptableFrameTypes(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes, error)
+	SetAcceptableFrameTypes(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes) error
+	IngressFiltering(inst []uint32) (bool, error)
+	SetIngressFiltering(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl implements InternetGatewayDeviceLayer2BridgingBridgePortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPortEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPortInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PortState(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortPortState, error) {
+	var zero InternetGatewayDeviceLayer2BridgingBridgePortPortState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) PVID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetPVID(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) AcceptableFrameTypes(inst []uint32) (InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes, error) {
+	var zero InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetAcceptableFrameTypes(inst []uint32, v InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) IngressFiltering(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetIngressFiltering(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgePortImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingBridgeVLANImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingBridgeVLANImpl interface {
+	VLANEnable(inst []uint32) (bool, error)
+	SetVLANEnable(inst []uint32, v bool) error
+	VLANName(inst []uint32) (string, error)
+	SetVLANName(inst []uint32, v string) error
+	VLANID(inst []uint32) (int32, error)
+	SetVLANID(inst []uint32, v int32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl implements InternetGatewayDeviceLayer2BridgingBridgeVLANImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) VLANID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetVLANID(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingBridgeVLANImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingFilterImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingFilterImpl interface {
+	FilterKey(inst []uint32) (uint32, error)
+	FilterEnable(inst []uint32) (bool, error)
+	SetFilterEnable(inst []uint32, v bool) error
+	FilterStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterFilterStatus, error)
+	FilterBridgeReference(inst []uint32) (int32, error)
+	SetFilterBridgeReference(inst []uint32, v int32) error
+	ExclusivityOrder(inst []uint32) (uint32, error)
+	SetExclusivityOrder(inst []uint32, v uint32) error
+	FilterInterface(inst []uint32) (string, error)
+	SetFilterInterface(inst []uint32, v string) error
+	VLANIDFilter(inst []uint32) (int32, error)
+	SetVLANIDFilter(inst []uint32, v int32) error
+	AdmitOnlyVLANTagged(inst []uint32) (bool, error)
+	SetAdmitOnlyVLANTagged(inst []uint32, v bool) error
+	EthertypeFilterList(inst []uint32) ([]uint32, error)
+	SetEthertypeFilterList(inst []uint32, v []uint32) error
+	EthertypeFilterExclude(inst []uint32) (bool, error)
+	SetEthertypeFilterExclude(inst []uint32, v bool) error
+	SourceMACAddressFilterList(inst []uint32) ([]string, error)
+	SetSourceMACAddressFilterList(inst []uint32, v []string) error
+	SourceMACAddressFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACAddressFilterExclude(inst []uint32, v bool) error
+	DestMACAddressFilterList(inst []uint32) ([]string, error)
+	SetDestMACAddressFilterList(inst []uint32, v []string) error
+	DestMACAddressFilterExclude(inst []uint32) (bool, error)
+	SetDestMACAddressFilterExclude(inst []uint32, v bool) error
+	SourceMACFromVendorClassIDFilter(inst []uint32) (string, error)
+	SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error
+	SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromVendorClassIDFilter(inst []uint32) (string, error)
+	SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error
+	DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
+	SourceMACFromClientIDFilter(inst []uint32) (string, error)
+	SetSourceMACFromClientIDFilter(inst []uint32, v string) error
+	SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromClientIDFilter(inst []uint32) (string, error)
+	SetDestMACFromClientIDFilter(inst []uint32, v string) error
+	DestMACFromClientIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error
+	SourceMACFromUserClassIDFilter(inst []uint32) (string, error)
+	SetSourceMACFromUserClassIDFilter(inst []uint32, v string) error
+	SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromUserClassIDFilter(inst []uint32) (string, error)
+	SetDestMACFromUserClassIDFilter(inst []uint32, v string) error
+	DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
+	SourceMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode, error)
+	SetSourceMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode) error
+	DestMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode, error)
+	SetDestMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl implements InternetGatewayDeviceLayer2BridgingFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterFilterStatus, error) {
+	var zero InternetGatewayDeviceLayer2BridgingFilterFilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterBridgeReference(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterBridgeReference(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) ExclusivityOrder(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetExclusivityOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) FilterInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetFilterInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) VLANIDFilter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetVLANIDFilter(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) AdmitOnlyVLANTagged(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetAdmitOnlyVLANTagged(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) EthertypeFilterList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetEthertypeFilterList(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) EthertypeFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetEthertypeFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACAddressFilterList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACAddressFilterList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACAddressFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACAddressFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACAddressFilterList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACAddressFilterList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACAddressFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACAddressFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromClientIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromClientIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromClientIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromClientIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromUserClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromUserClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromUserClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromUserClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SourceMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode, error) {
+	var zero InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetSourceMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) DestMACFromVendorClassIDMode(inst []uint32) (InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode, error) {
+	var zero InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetDestMACFromVendorClassIDMode(inst []uint32, v InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer2BridgingMarkingImpl is what a device implements for InternetGatewayDevice.Layer2Bridging.Marking.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl to implement only some methods.
+type InternetGatewayDeviceLayer2BridgingMarkingImpl interface {
+	MarkingKey(inst []uint32) (uint32, error)
+	MarkingEnable(inst []uint32) (bool, error)
+	SetMarkingEnable(inst []uint32, v bool) error
+	MarkingStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus, error)
+	MarkingBridgeReference(inst []uint32) (int32, error)
+	SetMarkingBridgeReference(inst []uint32, v int32) error
+	MarkingInterface(inst []uint32) (string, error)
+	SetMarkingInterface(inst []uint32, v string) error
+	VLANIDUntag(inst []uint32) (bool, error)
+	SetVLANIDUntag(inst []uint32, v bool) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	EthernetPriorityOverride(inst []uint32) (bool, error)
+	SetEthernetPriorityOverride(inst []uint32, v bool) error
+	VLANIDMarkOverride(inst []uint32) (bool, error)
+	SetVLANIDMarkOverride(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl implements InternetGatewayDeviceLayer2BridgingMarkingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingStatus(inst []uint32) (InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus, error) {
+	var zero InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingBridgeReference(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingBridgeReference(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) MarkingInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetMarkingInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDUntag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDUntag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) EthernetPriorityOverride(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetEthernetPriorityOverride(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) VLANIDMarkOverride(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetVLANIDMarkOverride(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer2BridgingMarkingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -508,3 +508,167 @@ var schemaLayer3forwarding = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceLayer3ForwardingForwarding_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceLayer3ForwardingImpl is what a device implements for InternetGatewayDevice.Layer3Forwarding; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer3ForwardingImpl to implement only some methods.
+type InternetGatewayDeviceLayer3ForwardingImpl interface {
+	DefaultConnectionService(inst []uint32) (string, error)
+	SetDefaultConnectionService(inst []uint32, v string) error
+	ForwardNumberOfEntries(inst []uint32) (uint32, error)
+	ForwardingInstances(inst []uint32) []uint32
+	AddForwarding(inst []uint32) (uint32, error)
+	DeleteForwarding(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer3ForwardingImpl implements InternetGatewayDeviceLayer3ForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer3ForwardingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) DefaultConnectionService(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) SetDefaultConnectionService(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) ForwardNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) ForwardingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) AddForwarding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingImpl) DeleteForwarding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceLayer3ForwardingForwardingImpl is what a device implements for InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl to implement only some methods.
+type InternetGatewayDeviceLayer3ForwardingForwardingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingStatus, error)
+	Type(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingType, error)
+	SetType(inst []uint32, v InternetGatewayDeviceLayer3ForwardingForwardingType) error
+	DestIPAddress(inst []uint32) (string, error)
+	SetDestIPAddress(inst []uint32, v string) error
+	DestSubnetMask(inst []uint32) (string, error)
+	SetDestSubnetMask(inst []uint32, v string) error
+	SourceIPAddress(inst []uint32) (string, error)
+	SetSourceIPAddress(inst []uint32, v string) error
+	SourceSubnetMask(inst []uint32) (string, error)
+	SetSourceSubnetMask(inst []uint32, v string) error
+	GatewayIPAddress(inst []uint32) (string, error)
+	SetGatewayIPAddress(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ForwardingMetric(inst []uint32) (int32, error)
+	SetForwardingMetric(inst []uint32, v int32) error
+	MTU(inst []uint32) (uint32, error)
+	SetMTU(inst []uint32, v uint32) error
+	ForwardingPolicy(inst []uint32) (int32, error)
+	SetForwardingPolicy(inst []uint32, v int32) error
+	StaticRoute(inst []uint32) (bool, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl implements InternetGatewayDeviceLayer3ForwardingForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Status(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingStatus, error) {
+	var zero InternetGatewayDeviceLayer3ForwardingForwardingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Type(inst []uint32) (InternetGatewayDeviceLayer3ForwardingForwardingType, error) {
+	var zero InternetGatewayDeviceLayer3ForwardingForwardingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetType(inst []uint32, v InternetGatewayDeviceLayer3ForwardingForwardingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) DestIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetDestIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) DestSubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetDestSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SourceIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetSourceIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SourceSubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetSourceSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) GatewayIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetGatewayIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) MTU(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetMTU(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) StaticRoute(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceLayer3ForwardingForwardingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -2299,3 +2299,744 @@ var schemaManagementserver = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceManagementServerVirtualDevice_DiscoveryProtocolReference,
 	Version: "1.12",
 }}
+
+// InternetGatewayDeviceManagementServerImpl is what a device implements for InternetGatewayDevice.ManagementServer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerImpl interface {
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PeriodicInformEnable(inst []uint32) (bool, error)
+	SetPeriodicInformEnable(inst []uint32, v bool) error
+	PeriodicInformInterval(inst []uint32) (uint32, error)
+	SetPeriodicInformInterval(inst []uint32, v uint32) error
+	PeriodicInformTime(inst []uint32) (time.Time, error)
+	SetPeriodicInformTime(inst []uint32, v time.Time) error
+	ParameterKey(inst []uint32) (string, error)
+	ConnectionRequestURL(inst []uint32) (string, error)
+	ConnectionRequestUsername(inst []uint32) (string, error)
+	SetConnectionRequestUsername(inst []uint32, v string) error
+	ConnectionRequestPassword(inst []uint32) (string, error)
+	SetConnectionRequestPassword(inst []uint32, v string) error
+	UpgradesManaged(inst []uint32) (bool, error)
+	SetUpgradesManaged(inst []uint32, v bool) error
+	KickURL(inst []uint32) (string, error)
+	DownloadProgressURL(inst []uint32) (string, error)
+	UDPConnectionRequestAddress(inst []uint32) (string, error)
+	UDPConnectionRequestAddressNotificationLimit(inst []uint32) (uint32, error)
+	SetUDPConnectionRequestAddressNotificationLimit(inst []uint32, v uint32) error
+	STUNEnable(inst []uint32) (bool, error)
+	SetSTUNEnable(inst []uint32, v bool) error
+	STUNServerAddress(inst []uint32) (string, error)
+	SetSTUNServerAddress(inst []uint32, v string) error
+	STUNServerPort(inst []uint32) (uint32, error)
+	SetSTUNServerPort(inst []uint32, v uint32) error
+	STUNUsername(inst []uint32) (string, error)
+	SetSTUNUsername(inst []uint32, v string) error
+	STUNPassword(inst []uint32) (string, error)
+	SetSTUNPassword(inst []uint32, v string) error
+	STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error)
+	SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error
+	STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error)
+	SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error
+	NATDetected(inst []uint32) (bool, error)
+	ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	ManageableDeviceNotificationLimit(inst []uint32) (uint32, error)
+	SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error
+	EnableCWMP(inst []uint32) (bool, error)
+	SetEnableCWMP(inst []uint32, v bool) error
+	DefaultActiveNotificationThrottle(inst []uint32) (uint32, error)
+	SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error
+	EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	AliasBasedAddressing(inst []uint32) (bool, error)
+	InstanceMode(inst []uint32) (InternetGatewayDeviceManagementServerInstanceMode, error)
+	SetInstanceMode(inst []uint32, v InternetGatewayDeviceManagementServerInstanceMode) error
+	AutoCreateInstances(inst []uint32) (bool, error)
+	SetAutoCreateInstances(inst []uint32, v bool) error
+	CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error
+	SupportedConnReqMethods(inst []uint32) ([]InternetGatewayDeviceManagementServerSupportedConnReqMethods, error)
+	ConnReqXMPPConnection(inst []uint32) (string, error)
+	SetConnReqXMPPConnection(inst []uint32, v string) error
+	ConnReqAllowedJabberIDs(inst []uint32) ([]string, error)
+	SetConnReqAllowedJabberIDs(inst []uint32, v []string) error
+	ConnReqJabberID(inst []uint32) (string, error)
+	HTTPCompressionSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerHTTPCompressionSupported, error)
+	HTTPCompression(inst []uint32) (string, error)
+	SetHTTPCompression(inst []uint32, v string) error
+	LightweightNotificationProtocolsSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported, error)
+	LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error)
+	SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error
+	UDPLightweightNotificationHost(inst []uint32) (string, error)
+	SetUDPLightweightNotificationHost(inst []uint32, v string) error
+	UDPLightweightNotificationPort(inst []uint32) (uint32, error)
+	SetUDPLightweightNotificationPort(inst []uint32, v uint32) error
+	InformParameterNumberOfEntries(inst []uint32) (uint32, error)
+	EmbeddedDeviceInstances(inst []uint32) []uint32
+	InformParameterInstances(inst []uint32) []uint32
+	AddInformParameter(inst []uint32) (uint32, error)
+	DeleteInformParameter(inst []uint32, i uint32) error
+	ManageableDeviceInstances(inst []uint32) []uint32
+	VirtualDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerImpl implements InternetGatewayDeviceManagementServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) PeriodicInformTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetPeriodicInformTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ParameterKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnectionRequestUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnectionRequestPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnectionRequestPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) UpgradesManaged(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUpgradesManaged(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) KickURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) DownloadProgressURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPConnectionRequestAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPConnectionRequestAddressNotificationLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPConnectionRequestAddressNotificationLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) NATDetected(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceNotificationLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) EnableCWMP(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetEnableCWMP(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) DefaultActiveNotificationThrottle(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) AliasBasedAddressing(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) InstanceMode(inst []uint32) (InternetGatewayDeviceManagementServerInstanceMode, error) {
+	var zero InternetGatewayDeviceManagementServerInstanceMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetInstanceMode(inst []uint32, v InternetGatewayDeviceManagementServerInstanceMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) AutoCreateInstances(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetAutoCreateInstances(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SupportedConnReqMethods(inst []uint32) ([]InternetGatewayDeviceManagementServerSupportedConnReqMethods, error) {
+	var zero []InternetGatewayDeviceManagementServerSupportedConnReqMethods
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqXMPPConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnReqXMPPConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqAllowedJabberIDs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetConnReqAllowedJabberIDs(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ConnReqJabberID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) HTTPCompressionSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerHTTPCompressionSupported, error) {
+	var zero []InternetGatewayDeviceManagementServerHTTPCompressionSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) HTTPCompression(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetHTTPCompression(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) LightweightNotificationProtocolsSupported(inst []uint32) ([]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported, error) {
+	var zero []InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPLightweightNotificationHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPLightweightNotificationHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) UDPLightweightNotificationPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) SetUDPLightweightNotificationPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) InformParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) EmbeddedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) InformParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) AddInformParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) DeleteInformParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) ManageableDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceManagementServerImpl) VirtualDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	TransferTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error)
+	SetTransferTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error
+	FileTypeFilter(inst []uint32) ([]string, error)
+	SetFileTypeFilter(inst []uint32, v []string) error
+	ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error)
+	SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl implements InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) TransferTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error) {
+	var zero InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetTransferTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) FileTypeFilter(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetFileTypeFilter(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error) {
+	var zero InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	OperationTypeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error)
+	SetOperationTypeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error
+	ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error)
+	SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error
+	FaultCodeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error)
+	SetFaultCodeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl implements InternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) OperationTypeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error) {
+	var zero []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetOperationTypeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) ResultTypeFilter(inst []uint32) (InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error) {
+	var zero InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetResultTypeFilter(inst []uint32, v InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) FaultCodeFilter(inst []uint32) ([]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error) {
+	var zero []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerDUStateChangeComplPolicyImpl) SetFaultCodeFilter(inst []uint32, v []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerEmbeddedDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerEmbeddedDeviceImpl interface {
+	ControllerID(inst []uint32) (string, error)
+	ProxiedDeviceID(inst []uint32) (string, error)
+	Reference(inst []uint32) (string, error)
+	SupportedDataModel(inst []uint32) ([]string, error)
+	Host(inst []uint32) ([]string, error)
+	ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol, error)
+	CommandProcessed(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed, error)
+	CommandProcessingErrMsg(inst []uint32) (string, error)
+	LastSyncTime(inst []uint32) (time.Time, error)
+	ProxyProtocolReference(inst []uint32) (string, error)
+	DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error)
+	DiscoveryProtocolReference(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl implements InternetGatewayDeviceManagementServerEmbeddedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ControllerID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxiedDeviceID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) SupportedDataModel(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol, error) {
+	var zero InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) CommandProcessed(inst []uint32) (InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed, error) {
+	var zero InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) CommandProcessingErrMsg(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) LastSyncTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error) {
+	var zero []InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerInformParameterImpl is what a device implements for InternetGatewayDevice.ManagementServer.InformParameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerInformParameterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ParameterName(inst []uint32) (string, error)
+	SetParameterName(inst []uint32, v string) error
+	EventList(inst []uint32) ([]string, error)
+	SetEventList(inst []uint32, v []string) error
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl implements InternetGatewayDeviceManagementServerInformParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) ParameterName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetParameterName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) EventList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerInformParameterImpl) SetEventList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerManageableDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.ManageableDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerManageableDeviceImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl implements InternetGatewayDeviceManagementServerManageableDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerManageableDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerStandbyPolicyImpl is what a device implements for InternetGatewayDevice.ManagementServer.StandbyPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerStandbyPolicyImpl interface {
+	CRUnawarenessMaxDuration(inst []uint32) (int32, error)
+	SetCRUnawarenessMaxDuration(inst []uint32, v int32) error
+	MaxMissedPeriodic(inst []uint32) (int32, error)
+	SetMaxMissedPeriodic(inst []uint32, v int32) error
+	NotifyMissedScheduled(inst []uint32) (bool, error)
+	SetNotifyMissedScheduled(inst []uint32, v bool) error
+	NetworkAwarenessCapable(inst []uint32) (bool, error)
+	SelfTimerCapable(inst []uint32) (bool, error)
+	CRAwarenessRequested(inst []uint32) (bool, error)
+	SetCRAwarenessRequested(inst []uint32, v bool) error
+	PeriodicAwarenessRequested(inst []uint32) (bool, error)
+	SetPeriodicAwarenessRequested(inst []uint32, v bool) error
+	ScheduledAwarenessRequested(inst []uint32) (bool, error)
+	SetScheduledAwarenessRequested(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl implements InternetGatewayDeviceManagementServerStandbyPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) CRUnawarenessMaxDuration(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetCRUnawarenessMaxDuration(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) MaxMissedPeriodic(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetMaxMissedPeriodic(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) NotifyMissedScheduled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetNotifyMissedScheduled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) NetworkAwarenessCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SelfTimerCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) CRAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetCRAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) PeriodicAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetPeriodicAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) ScheduledAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerStandbyPolicyImpl) SetScheduledAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceManagementServerVirtualDeviceImpl is what a device implements for InternetGatewayDevice.ManagementServer.VirtualDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl to implement only some methods.
+type InternetGatewayDeviceManagementServerVirtualDeviceImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol, error)
+	ProxyProtocolReference(inst []uint32) (string, error)
+	DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol, error)
+	DiscoveryProtocolReference(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl implements InternetGatewayDeviceManagementServerVirtualDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProxyProtocol(inst []uint32) (InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol, error) {
+	var zero InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocol(inst []uint32) ([]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol, error) {
+	var zero []InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

@@ -433,3 +433,121 @@ var schemaNslookupdiagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceNSLookupDiagnosticsResult_ResponseTime,
 	Version:      "1.5",
 }}
+
+// InternetGatewayDeviceNSLookupDiagnosticsImpl is what a device implements for InternetGatewayDevice.NSLookupDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceNSLookupDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	HostName(inst []uint32) (string, error)
+	SetHostName(inst []uint32, v string) error
+	DNSServer(inst []uint32) (string, error)
+	SetDNSServer(inst []uint32, v string) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	SuccessCount(inst []uint32) (uint32, error)
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl implements InternetGatewayDeviceNSLookupDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetHostName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) DNSServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetDNSServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceNSLookupDiagnosticsResultImpl is what a device implements for InternetGatewayDevice.NSLookupDiagnostics.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl to implement only some methods.
+type InternetGatewayDeviceNSLookupDiagnosticsResultImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultStatus, error)
+	AnswerType(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType, error)
+	HostNameReturned(inst []uint32) (string, error)
+	IPAddresses(inst []uint32) ([]string, error)
+	DNSServerIP(inst []uint32) (string, error)
+	ResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl implements InternetGatewayDeviceNSLookupDiagnosticsResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) Status(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultStatus, error) {
+	var zero InternetGatewayDeviceNSLookupDiagnosticsResultStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) AnswerType(inst []uint32) (InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType, error) {
+	var zero InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) HostNameReturned(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) IPAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) DNSServerIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceNSLookupDiagnosticsResultImpl) ResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

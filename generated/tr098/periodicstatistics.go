@@ -783,3 +783,252 @@ var schemaPeriodicstatistics = []*model.Entry{{
 	Syntax:       synInternetGatewayDevicePeriodicStatisticsSampleSetParameter_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDevicePeriodicStatisticsImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDevicePeriodicStatisticsImpl to implement only some methods.
+type InternetGatewayDevicePeriodicStatisticsImpl interface {
+	MinSampleInterval(inst []uint32) (uint32, error)
+	MaxReportSamples(inst []uint32) (uint32, error)
+	SampleSetNumberOfEntries(inst []uint32) (uint32, error)
+	SampleSetInstances(inst []uint32) []uint32
+	AddSampleSet(inst []uint32) (uint32, error)
+	DeleteSampleSet(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDevicePeriodicStatisticsImpl implements InternetGatewayDevicePeriodicStatisticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDevicePeriodicStatisticsImpl struct{}
+
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) MinSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) MaxReportSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) SampleSetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) SampleSetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) AddSampleSet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsImpl) DeleteSampleSet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDevicePeriodicStatisticsSampleSetImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl to implement only some methods.
+type InternetGatewayDevicePeriodicStatisticsSampleSetImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetStatus, error)
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	SampleInterval(inst []uint32) (uint32, error)
+	SetSampleInterval(inst []uint32, v uint32) error
+	ReportSamples(inst []uint32) (uint32, error)
+	SetReportSamples(inst []uint32, v uint32) error
+	TimeReference(inst []uint32) (time.Time, error)
+	SetTimeReference(inst []uint32, v time.Time) error
+	FetchSamples(inst []uint32) (uint32, error)
+	SetFetchSamples(inst []uint32, v uint32) error
+	ForceSample(inst []uint32) (bool, error)
+	SetForceSample(inst []uint32, v bool) error
+	ReportStartTime(inst []uint32) (time.Time, error)
+	ReportEndTime(inst []uint32) (time.Time, error)
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	ParameterNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ParameterInstances(inst []uint32) []uint32
+	AddParameter(inst []uint32) (uint32, error)
+	DeleteParameter(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl implements InternetGatewayDevicePeriodicStatisticsSampleSetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl struct{}
+
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Status(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetStatus, error) {
+	var zero InternetGatewayDevicePeriodicStatisticsSampleSetStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetReportSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) TimeReference(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetTimeReference(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) FetchSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetFetchSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ForceSample(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetForceSample(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportStartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ReportEndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) ParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) AddParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetImpl) DeleteParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl is what a device implements for InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl to implement only some methods.
+type InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	SampleMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode, error)
+	SetSampleMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode) error
+	CalculationMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode, error)
+	SetCalculationMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode) error
+	LowThreshold(inst []uint32) (int32, error)
+	SetLowThreshold(inst []uint32, v int32) error
+	HighThreshold(inst []uint32) (int32, error)
+	SetHighThreshold(inst []uint32, v int32) error
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	SuspectData(inst []uint32) ([]uint32, error)
+	Values(inst []uint32) ([]string, error)
+	Failures(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl implements InternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl struct{}
+
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SampleMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode, error) {
+	var zero InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetSampleMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) CalculationMode(inst []uint32) (InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode, error) {
+	var zero InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetCalculationMode(inst []uint32, v InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) LowThreshold(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetLowThreshold(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) HighThreshold(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetHighThreshold(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SuspectData(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Values(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Failures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDevicePeriodicStatisticsSampleSetParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -4098,3 +4098,1552 @@ var schemaQueuemanagement = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceQueueManagementQueueStats_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceQueueManagementImpl is what a device implements for InternetGatewayDevice.QueueManagement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MaxQueues(inst []uint32) (uint32, error)
+	MaxClassificationEntries(inst []uint32) (uint32, error)
+	ClassificationNumberOfEntries(inst []uint32) (uint32, error)
+	MaxAppEntries(inst []uint32) (uint32, error)
+	AppNumberOfEntries(inst []uint32) (uint32, error)
+	MaxFlowEntries(inst []uint32) (uint32, error)
+	FlowNumberOfEntries(inst []uint32) (uint32, error)
+	MaxPolicerEntries(inst []uint32) (uint32, error)
+	PolicerNumberOfEntries(inst []uint32) (uint32, error)
+	MaxQueueEntries(inst []uint32) (uint32, error)
+	QueueNumberOfEntries(inst []uint32) (uint32, error)
+	DefaultForwardingPolicy(inst []uint32) (uint32, error)
+	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
+	DefaultPolicer(inst []uint32) (int32, error)
+	SetDefaultPolicer(inst []uint32, v int32) error
+	DefaultQueue(inst []uint32) (uint32, error)
+	SetDefaultQueue(inst []uint32, v uint32) error
+	DefaultDSCPMark(inst []uint32) (int32, error)
+	SetDefaultDSCPMark(inst []uint32, v int32) error
+	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
+	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
+	AvailableAppList(inst []uint32) ([]string, error)
+	QueueStatsNumberOfEntries(inst []uint32) (uint32, error)
+	DefaultTrafficClass(inst []uint32) (int32, error)
+	SetDefaultTrafficClass(inst []uint32, v int32) error
+	AppInstances(inst []uint32) []uint32
+	AddApp(inst []uint32) (uint32, error)
+	DeleteApp(inst []uint32, i uint32) error
+	ClassificationInstances(inst []uint32) []uint32
+	AddClassification(inst []uint32) (uint32, error)
+	DeleteClassification(inst []uint32, i uint32) error
+	FlowInstances(inst []uint32) []uint32
+	AddFlow(inst []uint32) (uint32, error)
+	DeleteFlow(inst []uint32, i uint32) error
+	PolicerInstances(inst []uint32) []uint32
+	AddPolicer(inst []uint32) (uint32, error)
+	DeletePolicer(inst []uint32, i uint32) error
+	QueueInstances(inst []uint32) []uint32
+	AddQueue(inst []uint32) (uint32, error)
+	DeleteQueue(inst []uint32, i uint32) error
+	QueueStatsInstances(inst []uint32) []uint32
+	AddQueueStats(inst []uint32) (uint32, error)
+	DeleteQueueStats(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementImpl implements InternetGatewayDeviceQueueManagementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxQueues(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxClassificationEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) ClassificationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxAppEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AppNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxFlowEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) FlowNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxPolicerEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) PolicerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) MaxQueueEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultPolicer(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultPolicer(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultQueue(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultQueue(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AvailableAppList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DefaultTrafficClass(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) SetDefaultTrafficClass(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AppInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddApp(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteApp(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) ClassificationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddClassification(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteClassification(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) FlowInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddFlow(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteFlow(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) PolicerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddPolicer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeletePolicer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddQueue(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteQueue(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) QueueStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) AddQueueStats(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementImpl) DeleteQueueStats(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementAppImpl is what a device implements for InternetGatewayDevice.QueueManagement.App.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementAppImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementAppImpl interface {
+	AppKey(inst []uint32) (uint32, error)
+	AppEnable(inst []uint32) (bool, error)
+	SetAppEnable(inst []uint32, v bool) error
+	AppStatus(inst []uint32) (InternetGatewayDeviceQueueManagementAppAppStatus, error)
+	ProtocolIdentifier(inst []uint32) (string, error)
+	SetProtocolIdentifier(inst []uint32, v string) error
+	AppName(inst []uint32) (string, error)
+	SetAppName(inst []uint32, v string) error
+	AppDefaultForwardingPolicy(inst []uint32) (uint32, error)
+	SetAppDefaultForwardingPolicy(inst []uint32, v uint32) error
+	AppDefaultPolicer(inst []uint32) (int32, error)
+	SetAppDefaultPolicer(inst []uint32, v int32) error
+	AppDefaultQueue(inst []uint32) (int32, error)
+	SetAppDefaultQueue(inst []uint32, v int32) error
+	AppDefaultDSCPMark(inst []uint32) (int32, error)
+	SetAppDefaultDSCPMark(inst []uint32, v int32) error
+	AppDefaultEthernetPriorityMark(inst []uint32) (int32, error)
+	SetAppDefaultEthernetPriorityMark(inst []uint32, v int32) error
+	AppDefaultTrafficClass(inst []uint32) (int32, error)
+	SetAppDefaultTrafficClass(inst []uint32, v int32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementAppImpl implements InternetGatewayDeviceQueueManagementAppImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementAppImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppStatus(inst []uint32) (InternetGatewayDeviceQueueManagementAppAppStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementAppAppStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) ProtocolIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetProtocolIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultPolicer(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultPolicer(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultQueue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultQueue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultDSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) AppDefaultTrafficClass(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAppDefaultTrafficClass(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementAppImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementClassificationImpl is what a device implements for InternetGatewayDevice.QueueManagement.Classification.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementClassificationImpl interface {
+	ClassificationKey(inst []uint32) (uint32, error)
+	ClassificationEnable(inst []uint32) (bool, error)
+	SetClassificationEnable(inst []uint32, v bool) error
+	ClassificationStatus(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationClassificationStatus, error)
+	ClassificationOrder(inst []uint32) (uint32, error)
+	SetClassificationOrder(inst []uint32, v uint32) error
+	ClassInterface(inst []uint32) (string, error)
+	SetClassInterface(inst []uint32, v string) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMask(inst []uint32) (string, error)
+	SetDestMask(inst []uint32, v string) error
+	DestIPExclude(inst []uint32) (bool, error)
+	SetDestIPExclude(inst []uint32, v bool) error
+	SourceIP(inst []uint32) (string, error)
+	SetSourceIP(inst []uint32, v string) error
+	SourceMask(inst []uint32) (string, error)
+	SetSourceMask(inst []uint32, v string) error
+	SourceIPExclude(inst []uint32) (bool, error)
+	SetSourceIPExclude(inst []uint32, v bool) error
+	Protocol(inst []uint32) (int32, error)
+	SetProtocol(inst []uint32, v int32) error
+	ProtocolExclude(inst []uint32) (bool, error)
+	SetProtocolExclude(inst []uint32, v bool) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	DestPortExclude(inst []uint32) (bool, error)
+	SetDestPortExclude(inst []uint32, v bool) error
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	SourcePortExclude(inst []uint32) (bool, error)
+	SetSourcePortExclude(inst []uint32, v bool) error
+	SourceMACAddress(inst []uint32) (string, error)
+	SetSourceMACAddress(inst []uint32, v string) error
+	SourceMACMask(inst []uint32) (string, error)
+	SetSourceMACMask(inst []uint32, v string) error
+	SourceMACExclude(inst []uint32) (bool, error)
+	SetSourceMACExclude(inst []uint32, v bool) error
+	DestMACAddress(inst []uint32) (string, error)
+	SetDestMACAddress(inst []uint32, v string) error
+	DestMACMask(inst []uint32) (string, error)
+	SetDestMACMask(inst []uint32, v string) error
+	DestMACExclude(inst []uint32) (bool, error)
+	SetDestMACExclude(inst []uint32, v bool) error
+	Ethertype(inst []uint32) (int32, error)
+	SetEthertype(inst []uint32, v int32) error
+	EthertypeExclude(inst []uint32) (bool, error)
+	SetEthertypeExclude(inst []uint32, v bool) error
+	SSAP(inst []uint32) (int32, error)
+	SetSSAP(inst []uint32, v int32) error
+	SSAPExclude(inst []uint32) (bool, error)
+	SetSSAPExclude(inst []uint32, v bool) error
+	DSAP(inst []uint32) (int32, error)
+	SetDSAP(inst []uint32, v int32) error
+	DSAPExclude(inst []uint32) (bool, error)
+	SetDSAPExclude(inst []uint32, v bool) error
+	LLCControl(inst []uint32) (int32, error)
+	SetLLCControl(inst []uint32, v int32) error
+	LLCControlExclude(inst []uint32) (bool, error)
+	SetLLCControlExclude(inst []uint32, v bool) error
+	SNAPOUI(inst []uint32) (int32, error)
+	SetSNAPOUI(inst []uint32, v int32) error
+	SNAPOUIExclude(inst []uint32) (bool, error)
+	SetSNAPOUIExclude(inst []uint32, v bool) error
+	SourceVendorClassID(inst []uint32) (string, error)
+	SetSourceVendorClassID(inst []uint32, v string) error
+	SourceVendorClassIDExclude(inst []uint32) (bool, error)
+	SetSourceVendorClassIDExclude(inst []uint32, v bool) error
+	DestVendorClassID(inst []uint32) (string, error)
+	SetDestVendorClassID(inst []uint32, v string) error
+	DestVendorClassIDExclude(inst []uint32) (bool, error)
+	SetDestVendorClassIDExclude(inst []uint32, v bool) error
+	SourceClientID(inst []uint32) (string, error)
+	SetSourceClientID(inst []uint32, v string) error
+	SourceClientIDExclude(inst []uint32) (bool, error)
+	SetSourceClientIDExclude(inst []uint32, v bool) error
+	DestClientID(inst []uint32) (string, error)
+	SetDestClientID(inst []uint32, v string) error
+	DestClientIDExclude(inst []uint32) (bool, error)
+	SetDestClientIDExclude(inst []uint32, v bool) error
+	SourceUserClassID(inst []uint32) (string, error)
+	SetSourceUserClassID(inst []uint32, v string) error
+	SourceUserClassIDExclude(inst []uint32) (bool, error)
+	SetSourceUserClassIDExclude(inst []uint32, v bool) error
+	DestUserClassID(inst []uint32) (string, error)
+	SetDestUserClassID(inst []uint32, v string) error
+	DestUserClassIDExclude(inst []uint32) (bool, error)
+	SetDestUserClassIDExclude(inst []uint32, v bool) error
+	TCPACK(inst []uint32) (bool, error)
+	SetTCPACK(inst []uint32, v bool) error
+	TCPACKExclude(inst []uint32) (bool, error)
+	SetTCPACKExclude(inst []uint32, v bool) error
+	IPLengthMin(inst []uint32) (uint32, error)
+	SetIPLengthMin(inst []uint32, v uint32) error
+	IPLengthMax(inst []uint32) (uint32, error)
+	SetIPLengthMax(inst []uint32, v uint32) error
+	IPLengthExclude(inst []uint32) (bool, error)
+	SetIPLengthExclude(inst []uint32, v bool) error
+	DSCPCheck(inst []uint32) (int32, error)
+	SetDSCPCheck(inst []uint32, v int32) error
+	DSCPExclude(inst []uint32) (bool, error)
+	SetDSCPExclude(inst []uint32, v bool) error
+	DSCPMark(inst []uint32) (int32, error)
+	SetDSCPMark(inst []uint32, v int32) error
+	EthernetPriorityCheck(inst []uint32) (int32, error)
+	SetEthernetPriorityCheck(inst []uint32, v int32) error
+	EthernetPriorityExclude(inst []uint32) (bool, error)
+	SetEthernetPriorityExclude(inst []uint32, v bool) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	VLANIDCheck(inst []uint32) (int32, error)
+	SetVLANIDCheck(inst []uint32, v int32) error
+	VLANIDExclude(inst []uint32) (bool, error)
+	SetVLANIDExclude(inst []uint32, v bool) error
+	ForwardingPolicy(inst []uint32) (uint32, error)
+	SetForwardingPolicy(inst []uint32, v uint32) error
+	ClassPolicer(inst []uint32) (int32, error)
+	SetClassPolicer(inst []uint32, v int32) error
+	ClassQueue(inst []uint32) (int32, error)
+	SetClassQueue(inst []uint32, v int32) error
+	ClassApp(inst []uint32) (int32, error)
+	SetClassApp(inst []uint32, v int32) error
+	SourceVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode, error)
+	SetSourceVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode) error
+	DestVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode, error)
+	SetDestVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode) error
+	SourceVendorSpecificInfo(inst []uint32) (string, error)
+	SetSourceVendorSpecificInfo(inst []uint32, v string) error
+	SourceVendorSpecificInfoExclude(inst []uint32) (bool, error)
+	SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error
+	SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
+	SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
+	SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error)
+	SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error
+	SourceVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode, error)
+	SetSourceVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode) error
+	DestVendorSpecificInfo(inst []uint32) (string, error)
+	SetDestVendorSpecificInfo(inst []uint32, v string) error
+	DestVendorSpecificInfoExclude(inst []uint32) (bool, error)
+	SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error
+	DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
+	SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
+	DestVendorSpecificInfoSubOption(inst []uint32) (int32, error)
+	SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error
+	DestVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode, error)
+	SetDestVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode) error
+	OutOfBandInfo(inst []uint32) (int32, error)
+	SetOutOfBandInfo(inst []uint32, v int32) error
+	TrafficClass(inst []uint32) (int32, error)
+	SetTrafficClass(inst []uint32, v int32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl implements InternetGatewayDeviceQueueManagementClassificationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassificationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationStatus(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationClassificationStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementClassificationClassificationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassificationOrder(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassificationOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Protocol(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetProtocol(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ProtocolExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetProtocolExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestPortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestPortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourcePortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourcePortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceMACExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceMACExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestMACExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestMACExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Ethertype(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthertype(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthertypeExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthertypeExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SSAP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSSAP(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SSAPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSSAPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSAP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSAP(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSAPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSAPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) LLCControl(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetLLCControl(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) LLCControlExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetLLCControlExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SNAPOUI(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSNAPOUI(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SNAPOUIExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSNAPOUIExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceClientID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestClientID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceUserClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceUserClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceUserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestUserClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestUserClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestUserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TCPACK(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTCPACK(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TCPACKExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTCPACKExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) IPLengthExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetIPLengthExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) VLANIDCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetVLANIDCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) VLANIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetVLANIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassPolicer(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassPolicer(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassQueue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassQueue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) ClassApp(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetClassApp(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode, error) {
+	var zero InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorClassIDMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode, error) {
+	var zero InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorClassIDMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfo(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfo(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SourceVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode, error) {
+	var zero InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetSourceVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfo(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfo(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) DestVendorSpecificInfoMode(inst []uint32) (InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode, error) {
+	var zero InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetDestVendorSpecificInfoMode(inst []uint32, v InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) OutOfBandInfo(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetOutOfBandInfo(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) TrafficClass(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetTrafficClass(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementClassificationImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementFlowImpl is what a device implements for InternetGatewayDevice.QueueManagement.Flow.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementFlowImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementFlowImpl interface {
+	FlowKey(inst []uint32) (uint32, error)
+	FlowEnable(inst []uint32) (bool, error)
+	SetFlowEnable(inst []uint32, v bool) error
+	FlowStatus(inst []uint32) (InternetGatewayDeviceQueueManagementFlowFlowStatus, error)
+	FlowType(inst []uint32) (string, error)
+	SetFlowType(inst []uint32, v string) error
+	FlowTypeParameters(inst []uint32) (string, error)
+	SetFlowTypeParameters(inst []uint32, v string) error
+	FlowName(inst []uint32) (string, error)
+	SetFlowName(inst []uint32, v string) error
+	AppIdentifier(inst []uint32) (int32, error)
+	SetAppIdentifier(inst []uint32, v int32) error
+	FlowForwardingPolicy(inst []uint32) (uint32, error)
+	SetFlowForwardingPolicy(inst []uint32, v uint32) error
+	FlowPolicer(inst []uint32) (int32, error)
+	SetFlowPolicer(inst []uint32, v int32) error
+	FlowQueue(inst []uint32) (int32, error)
+	SetFlowQueue(inst []uint32, v int32) error
+	FlowDSCPMark(inst []uint32) (int32, error)
+	SetFlowDSCPMark(inst []uint32, v int32) error
+	FlowEthernetPriorityMark(inst []uint32) (int32, error)
+	SetFlowEthernetPriorityMark(inst []uint32, v int32) error
+	FlowTrafficClass(inst []uint32) (int32, error)
+	SetFlowTrafficClass(inst []uint32, v int32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementFlowImpl implements InternetGatewayDeviceQueueManagementFlowImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementFlowImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowStatus(inst []uint32) (InternetGatewayDeviceQueueManagementFlowFlowStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementFlowFlowStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowTypeParameters(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowTypeParameters(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) AppIdentifier(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetAppIdentifier(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowPolicer(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowPolicer(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowQueue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowQueue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowDSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) FlowTrafficClass(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetFlowTrafficClass(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementFlowImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementPolicerImpl is what a device implements for InternetGatewayDevice.QueueManagement.Policer.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementPolicerImpl interface {
+	PolicerKey(inst []uint32) (uint32, error)
+	PolicerEnable(inst []uint32) (bool, error)
+	SetPolicerEnable(inst []uint32, v bool) error
+	PolicerStatus(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerPolicerStatus, error)
+	CommittedRate(inst []uint32) (uint32, error)
+	SetCommittedRate(inst []uint32, v uint32) error
+	CommittedBurstSize(inst []uint32) (uint32, error)
+	SetCommittedBurstSize(inst []uint32, v uint32) error
+	ExcessBurstSize(inst []uint32) (uint32, error)
+	SetExcessBurstSize(inst []uint32, v uint32) error
+	PeakRate(inst []uint32) (uint32, error)
+	SetPeakRate(inst []uint32, v uint32) error
+	PeakBurstSize(inst []uint32) (uint32, error)
+	SetPeakBurstSize(inst []uint32, v uint32) error
+	MeterType(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerMeterType, error)
+	SetMeterType(inst []uint32, v InternetGatewayDeviceQueueManagementPolicerMeterType) error
+	PossibleMeterTypes(inst []uint32) ([]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes, error)
+	ConformingAction(inst []uint32) (string, error)
+	SetConformingAction(inst []uint32, v string) error
+	PartialConformingAction(inst []uint32) (string, error)
+	SetPartialConformingAction(inst []uint32, v string) error
+	NonConformingAction(inst []uint32) (string, error)
+	SetNonConformingAction(inst []uint32, v string) error
+	CountedPackets(inst []uint32) (uint32, error)
+	CountedBytes(inst []uint32) (uint32, error)
+	TotalCountedPackets(inst []uint32) (uint32, error)
+	TotalCountedBytes(inst []uint32) (uint32, error)
+	ConformingCountedPackets(inst []uint32) (uint32, error)
+	ConformingCountedBytes(inst []uint32) (uint32, error)
+	PartiallyConformingCountedPackets(inst []uint32) (uint32, error)
+	PartiallyConformingCountedBytes(inst []uint32) (uint32, error)
+	NonConformingCountedPackets(inst []uint32) (uint32, error)
+	NonConformingCountedBytes(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl implements InternetGatewayDeviceQueueManagementPolicerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPolicerEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PolicerStatus(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerPolicerStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementPolicerPolicerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CommittedRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetCommittedRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CommittedBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetCommittedBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ExcessBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetExcessBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PeakRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPeakRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PeakBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPeakBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) MeterType(inst []uint32) (InternetGatewayDeviceQueueManagementPolicerMeterType, error) {
+	var zero InternetGatewayDeviceQueueManagementPolicerMeterType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetMeterType(inst []uint32, v InternetGatewayDeviceQueueManagementPolicerMeterType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PossibleMeterTypes(inst []uint32) ([]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes, error) {
+	var zero []InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartialConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetPartialConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetNonConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) CountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) TotalCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) TotalCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) ConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartiallyConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) PartiallyConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) NonConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementPolicerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementQueueImpl is what a device implements for InternetGatewayDevice.QueueManagement.Queue.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementQueueImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementQueueImpl interface {
+	QueueKey(inst []uint32) (uint32, error)
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	QueueStatus(inst []uint32) (InternetGatewayDeviceQueueManagementQueueQueueStatus, error)
+	QueueInterface(inst []uint32) (string, error)
+	SetQueueInterface(inst []uint32, v string) error
+	QueueBufferLength(inst []uint32) (uint32, error)
+	QueueWeight(inst []uint32) (uint32, error)
+	SetQueueWeight(inst []uint32, v uint32) error
+	QueuePrecedence(inst []uint32) (uint32, error)
+	SetQueuePrecedence(inst []uint32, v uint32) error
+	REDThreshold(inst []uint32) (uint32, error)
+	SetREDThreshold(inst []uint32, v uint32) error
+	REDPercentage(inst []uint32) (uint32, error)
+	SetREDPercentage(inst []uint32, v uint32) error
+	DropAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueDropAlgorithm, error)
+	SetDropAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueDropAlgorithm) error
+	SchedulerAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm, error)
+	SetSchedulerAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm) error
+	ShapingRate(inst []uint32) (int32, error)
+	SetShapingRate(inst []uint32, v int32) error
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+	TrafficClasses(inst []uint32) ([]uint32, error)
+	SetTrafficClasses(inst []uint32, v []uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementQueueImpl implements InternetGatewayDeviceQueueManagementQueueImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementQueueImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueKey(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueStatus(inst []uint32) (InternetGatewayDeviceQueueManagementQueueQueueStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementQueueQueueStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueBufferLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueueWeight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueueWeight(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) QueuePrecedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetQueuePrecedence(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) REDThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetREDThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) REDPercentage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetREDPercentage(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) DropAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueDropAlgorithm, error) {
+	var zero InternetGatewayDeviceQueueManagementQueueDropAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetDropAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueDropAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SchedulerAlgorithm(inst []uint32) (InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm, error) {
+	var zero InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetSchedulerAlgorithm(inst []uint32, v InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) ShapingRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetShapingRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceQueueManagementQueueStatsImpl is what a device implements for InternetGatewayDevice.QueueManagement.QueueStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl to implement only some methods.
+type InternetGatewayDeviceQueueManagementQueueStatsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceQueueManagementQueueStatsStatus, error)
+	Queue(inst []uint32) (uint32, error)
+	SetQueue(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	OutputPackets(inst []uint32) (uint32, error)
+	OutputBytes(inst []uint32) (uint32, error)
+	DroppedPackets(inst []uint32) (uint32, error)
+	DroppedBytes(inst []uint32) (uint32, error)
+	QueueOccupancyPackets(inst []uint32) (uint32, error)
+	QueueOccupancyPercentage(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl implements InternetGatewayDeviceQueueManagementQueueStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Status(inst []uint32) (InternetGatewayDeviceQueueManagementQueueStatsStatus, error) {
+	var zero InternetGatewayDeviceQueueManagementQueueStatsStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Queue(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetQueue(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) OutputPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) OutputBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) DroppedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) DroppedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) QueueOccupancyPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) QueueOccupancyPercentage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceQueueManagementQueueStatsImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

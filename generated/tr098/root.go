@@ -454,3 +454,70 @@ var schemaRoot = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceObject_SmartCardReaderNumberOfEntries,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceImpl is what a device implements for InternetGatewayDevice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceImpl to implement only some methods.
+type InternetGatewayDeviceImpl interface {
+	LANDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	WANDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceSummary(inst []uint32) (string, error)
+	UserNumberOfEntries(inst []uint32) (uint32, error)
+	SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error)
+	LANDeviceInstances(inst []uint32) []uint32
+	AddLANDevice(inst []uint32) (uint32, error)
+	DeleteLANDevice(inst []uint32, i uint32) error
+	SmartCardReaderInstances(inst []uint32) []uint32
+	UserInstances(inst []uint32) []uint32
+	AddUser(inst []uint32) (uint32, error)
+	DeleteUser(inst []uint32, i uint32) error
+	WANDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceImpl implements InternetGatewayDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceImpl) LANDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) WANDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) DeviceSummary(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) UserNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) LANDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceImpl) AddLANDevice(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) DeleteLANDevice(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) SmartCardReaderInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceImpl) UserInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceImpl) AddUser(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) DeleteUser(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceImpl) WANDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}

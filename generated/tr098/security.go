@@ -280,3 +280,81 @@ var schemaSecurity = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceSecurityCertificate_SignatureAlgorithm,
 	Version: "1.10",
 }}
+
+// InternetGatewayDeviceSecurityImpl is what a device implements for InternetGatewayDevice.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSecurityImpl to implement only some methods.
+type InternetGatewayDeviceSecurityImpl interface {
+	CertificateNumberOfEntries(inst []uint32) (uint32, error)
+	CertificateInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceSecurityImpl implements InternetGatewayDeviceSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSecurityImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSecurityImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityImpl) CertificateInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceSecurityCertificateImpl is what a device implements for InternetGatewayDevice.Security.Certificate.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSecurityCertificateImpl to implement only some methods.
+type InternetGatewayDeviceSecurityCertificateImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LastModif(inst []uint32) (time.Time, error)
+	SerialNumber(inst []uint32) (string, error)
+	Issuer(inst []uint32) (string, error)
+	NotBefore(inst []uint32) (time.Time, error)
+	NotAfter(inst []uint32) (time.Time, error)
+	Subject(inst []uint32) (string, error)
+	SubjectAlt(inst []uint32) ([]string, error)
+	SignatureAlgorithm(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceSecurityCertificateImpl implements InternetGatewayDeviceSecurityCertificateImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSecurityCertificateImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) LastModif(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Issuer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) NotBefore(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) NotAfter(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) Subject(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SubjectAlt(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSecurityCertificateImpl) SignatureAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

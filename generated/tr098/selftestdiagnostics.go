@@ -115,3 +115,27 @@ var schemaSelftestdiagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceSelfTestDiagnostics_Results,
 	Version:      "1.5",
 }}
+
+// InternetGatewayDeviceSelfTestDiagnosticsImpl is what a device implements for InternetGatewayDevice.SelfTestDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceSelfTestDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState) error
+	Results(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl implements InternetGatewayDeviceSelfTestDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSelfTestDiagnosticsImpl) Results(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

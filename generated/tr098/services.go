@@ -43,3 +43,11 @@ var schemaServices = []*model.Entry{{
 	Path:       "InternetGatewayDevice.Services.",
 	Version:    "1.1",
 }}
+
+// InternetGatewayDeviceServicesImpl is what a device implements for InternetGatewayDevice.Services; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceServicesImpl to implement only some methods.
+type InternetGatewayDeviceServicesImpl interface{}
+
+// UnimplementedInternetGatewayDeviceServicesImpl implements InternetGatewayDeviceServicesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceServicesImpl struct{}

@@ -369,3 +369,100 @@ var schemaSmartcardreader = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceSmartCardReaderSmartCard_ATR,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceSmartCardReaderImpl is what a device implements for InternetGatewayDevice.SmartCardReader.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSmartCardReaderImpl to implement only some methods.
+type InternetGatewayDeviceSmartCardReaderImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderStatus, error)
+	Name(inst []uint32) (string, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	ResetTime(inst []uint32) (time.Time, error)
+	DecryptionFailedCounter(inst []uint32) (uint32, error)
+	DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceSmartCardReaderImpl implements InternetGatewayDeviceSmartCardReaderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSmartCardReaderImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderStatus, error) {
+	var zero InternetGatewayDeviceSmartCardReaderStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) ResetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) DecryptionFailedCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceSmartCardReaderSmartCardImpl is what a device implements for InternetGatewayDevice.SmartCardReader.{i}.SmartCard; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl to implement only some methods.
+type InternetGatewayDeviceSmartCardReaderSmartCardImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardStatus, error)
+	Type(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardType, error)
+	Application(inst []uint32) ([]InternetGatewayDeviceSmartCardReaderSmartCardApplication, error)
+	SerialNumber(inst []uint32) (string, error)
+	ATR(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl implements InternetGatewayDeviceSmartCardReaderSmartCardImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Status(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardStatus, error) {
+	var zero InternetGatewayDeviceSmartCardReaderSmartCardStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Type(inst []uint32) (InternetGatewayDeviceSmartCardReaderSmartCardType, error) {
+	var zero InternetGatewayDeviceSmartCardReaderSmartCardType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) Application(inst []uint32) ([]InternetGatewayDeviceSmartCardReaderSmartCardApplication, error) {
+	var zero []InternetGatewayDeviceSmartCardReaderSmartCardApplication
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSmartCardReaderSmartCardImpl) ATR(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

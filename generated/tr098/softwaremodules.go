@@ -1536,3 +1536,392 @@ var schemaSoftwaremodules = []*model.Entry{{
 	Path:       "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions.",
 	Version:    "1.8",
 }}
+
+// InternetGatewayDeviceSoftwareModulesImpl is what a device implements for InternetGatewayDevice.SoftwareModules; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSoftwareModulesImpl to implement only some methods.
+type InternetGatewayDeviceSoftwareModulesImpl interface {
+	ExecEnvNumberOfEntries(inst []uint32) (uint32, error)
+	DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error)
+	ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error)
+	DeploymentUnitInstances(inst []uint32) []uint32
+	ExecEnvInstances(inst []uint32) []uint32
+	ExecutionUnitInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceSoftwareModulesImpl implements InternetGatewayDeviceSoftwareModulesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSoftwareModulesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecEnvNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) DeploymentUnitInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecEnvInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesImpl) ExecutionUnitInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl is what a device implements for InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl to implement only some methods.
+type InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl interface {
+	UUID(inst []uint32) (string, error)
+	DUID(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus, error)
+	Resolved(inst []uint32) (bool, error)
+	URL(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	VendorLogList(inst []uint32) ([]string, error)
+	VendorConfigList(inst []uint32) ([]string, error)
+	ExecutionUnitList(inst []uint32) ([]string, error)
+	ExecutionEnvRef(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl implements InternetGatewayDeviceSoftwareModulesDeploymentUnitImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) DUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus, error) {
+	var zero InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Resolved(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) ExecutionUnitList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesDeploymentUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceSoftwareModulesExecEnvImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecEnv.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl to implement only some methods.
+type InternetGatewayDeviceSoftwareModulesExecEnvImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecEnvStatus, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Type(inst []uint32) (string, error)
+	InitialRunLevel(inst []uint32) (uint32, error)
+	SetInitialRunLevel(inst []uint32, v uint32) error
+	RequestedRunLevel(inst []uint32) (int32, error)
+	SetRequestedRunLevel(inst []uint32, v int32) error
+	CurrentRunLevel(inst []uint32) (int32, error)
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	ParentExecEnv(inst []uint32) (string, error)
+	AllocatedDiskSpace(inst []uint32) (int32, error)
+	AvailableDiskSpace(inst []uint32) (int32, error)
+	AllocatedMemory(inst []uint32) (int32, error)
+	AvailableMemory(inst []uint32) (int32, error)
+	ActiveExecutionUnits(inst []uint32) ([]string, error)
+	ProcessorRefList(inst []uint32) ([]string, error)
+	InitialExecutionUnitRunLevel(inst []uint32) (int32, error)
+	SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error
+}
+
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl implements InternetGatewayDeviceSoftwareModulesExecEnvImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecEnvStatus, error) {
+	var zero InternetGatewayDeviceSoftwareModulesExecEnvStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) InitialRunLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetInitialRunLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) RequestedRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetRequestedRunLevel(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) CurrentRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ParentExecEnv(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AvailableDiskSpace(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AllocatedMemory(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) AvailableMemory(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ActiveExecutionUnits(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) ProcessorRefList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) InitialExecutionUnitRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecEnvImpl) SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceSoftwareModulesExecutionUnitImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl to implement only some methods.
+type InternetGatewayDeviceSoftwareModulesExecutionUnitImpl interface {
+	EUID(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ExecEnvLabel(inst []uint32) (string, error)
+	Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitStatus, error)
+	RequestedState(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState, error)
+	SetRequestedState(inst []uint32, v InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState) error
+	ExecutionFaultCode(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode, error)
+	ExecutionFaultMessage(inst []uint32) (string, error)
+	AutoStart(inst []uint32) (bool, error)
+	SetAutoStart(inst []uint32, v bool) error
+	RunLevel(inst []uint32) (uint32, error)
+	SetRunLevel(inst []uint32, v uint32) error
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	DiskSpaceInUse(inst []uint32) (int32, error)
+	MemoryInUse(inst []uint32) (int32, error)
+	References(inst []uint32) ([]string, error)
+	AssociatedProcessList(inst []uint32) ([]string, error)
+	VendorLogList(inst []uint32) ([]string, error)
+	VendorConfigList(inst []uint32) ([]string, error)
+	SupportedDataModelList(inst []uint32) ([]string, error)
+	ExecutionEnvRef(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl implements InternetGatewayDeviceSoftwareModulesExecutionUnitImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) EUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecEnvLabel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Status(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitStatus, error) {
+	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) RequestedState(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState, error) {
+	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetRequestedState(inst []uint32, v InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultCode(inst []uint32) (InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode, error) {
+	var zero InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) AutoStart(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetAutoStart(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) RunLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SetRunLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) DiskSpaceInUse(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) MemoryInUse(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) References(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) AssociatedProcessList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) SupportedDataModelList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl is what a device implements for InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl to implement only some methods.
+type InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl interface{}
+
+// UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl implements InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsImpl struct{}

@@ -276,3 +276,122 @@ var schemaTime = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceTime_Status,
 	Version: "1.4",
 }}
+
+// InternetGatewayDeviceTimeImpl is what a device implements for InternetGatewayDevice.Time; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceTimeImpl to implement only some methods.
+type InternetGatewayDeviceTimeImpl interface {
+	NTPServer1(inst []uint32) (string, error)
+	SetNTPServer1(inst []uint32, v string) error
+	NTPServer2(inst []uint32) (string, error)
+	SetNTPServer2(inst []uint32, v string) error
+	NTPServer3(inst []uint32) (string, error)
+	SetNTPServer3(inst []uint32, v string) error
+	NTPServer4(inst []uint32) (string, error)
+	SetNTPServer4(inst []uint32, v string) error
+	NTPServer5(inst []uint32) (string, error)
+	SetNTPServer5(inst []uint32, v string) error
+	CurrentLocalTime(inst []uint32) (time.Time, error)
+	LocalTimeZone(inst []uint32) (string, error)
+	SetLocalTimeZone(inst []uint32, v string) error
+	LocalTimeZoneName(inst []uint32) (string, error)
+	SetLocalTimeZoneName(inst []uint32, v string) error
+	DaylightSavingsUsed(inst []uint32) (bool, error)
+	SetDaylightSavingsUsed(inst []uint32, v bool) error
+	DaylightSavingsStart(inst []uint32) (time.Time, error)
+	SetDaylightSavingsStart(inst []uint32, v time.Time) error
+	DaylightSavingsEnd(inst []uint32) (time.Time, error)
+	SetDaylightSavingsEnd(inst []uint32, v time.Time) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceTimeStatus, error)
+}
+
+// UnimplementedInternetGatewayDeviceTimeImpl implements InternetGatewayDeviceTimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceTimeImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer1(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer1(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer2(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer3(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer3(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer4(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer4(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) NTPServer5(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetNTPServer5(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) CurrentLocalTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) LocalTimeZone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetLocalTimeZone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) LocalTimeZoneName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetLocalTimeZoneName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsUsed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsUsed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsStart(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsStart(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) DaylightSavingsEnd(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetDaylightSavingsEnd(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTimeImpl) Status(inst []uint32) (InternetGatewayDeviceTimeStatus, error) {
+	var zero InternetGatewayDeviceTimeStatus
+	return zero, model.ErrNotSupported
+}

@@ -411,3 +411,129 @@ var schemaTraceroutediagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceTraceRouteDiagnosticsRouteHops_HopRTTimes,
 	Version:      "1.4",
 }}
+
+// InternetGatewayDeviceTraceRouteDiagnosticsImpl is what a device implements for InternetGatewayDevice.TraceRouteDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceTraceRouteDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	NumberOfTries(inst []uint32) (uint32, error)
+	SetNumberOfTries(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	DataBlockSize(inst []uint32) (uint32, error)
+	SetDataBlockSize(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	MaxHopCount(inst []uint32) (uint32, error)
+	SetMaxHopCount(inst []uint32, v uint32) error
+	ResponseTime(inst []uint32) (uint32, error)
+	RouteHopsNumberOfEntries(inst []uint32) (uint32, error)
+	RouteHopsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl implements InternetGatewayDeviceTraceRouteDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) NumberOfTries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetNumberOfTries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) MaxHopCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) SetMaxHopCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) ResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) RouteHopsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsImpl) RouteHopsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl is what a device implements for InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl to implement only some methods.
+type InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl interface {
+	HopHost(inst []uint32) (string, error)
+	HopHostAddress(inst []uint32) (string, error)
+	HopErrorCode(inst []uint32) (uint32, error)
+	HopRTTimes(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl implements InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopHostAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopErrorCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceTraceRouteDiagnosticsRouteHopsImpl) HopRTTimes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}

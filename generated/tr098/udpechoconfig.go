@@ -201,3 +201,93 @@ var schemaUdpechoconfig = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceUDPEchoConfig_TimeLastPacketReceived,
 	Version:      "1.3",
 }}
+
+// InternetGatewayDeviceUDPEchoConfigImpl is what a device implements for InternetGatewayDevice.UDPEchoConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUDPEchoConfigImpl to implement only some methods.
+type InternetGatewayDeviceUDPEchoConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	SourceIPAddress(inst []uint32) (string, error)
+	SetSourceIPAddress(inst []uint32, v string) error
+	UDPPort(inst []uint32) (uint32, error)
+	SetUDPPort(inst []uint32, v uint32) error
+	EchoPlusEnabled(inst []uint32) (bool, error)
+	SetEchoPlusEnabled(inst []uint32, v bool) error
+	EchoPlusSupported(inst []uint32) (bool, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsResponded(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	BytesResponded(inst []uint32) (uint32, error)
+	TimeFirstPacketReceived(inst []uint32) (time.Time, error)
+	TimeLastPacketReceived(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceUDPEchoConfigImpl implements InternetGatewayDeviceUDPEchoConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUDPEchoConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SourceIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetSourceIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) UDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetUDPPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) EchoPlusEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) SetEchoPlusEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) EchoPlusSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) PacketsResponded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) BytesResponded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) TimeFirstPacketReceived(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUDPEchoConfigImpl) TimeLastPacketReceived(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

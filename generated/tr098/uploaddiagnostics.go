@@ -289,3 +289,97 @@ var schemaUploaddiagnostics = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceUploadDiagnostics_TCPOpenResponseTime,
 	Version:      "1.3",
 }}
+
+// InternetGatewayDeviceUploadDiagnosticsImpl is what a device implements for InternetGatewayDevice.UploadDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceUploadDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceUploadDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceUploadDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	UploadURL(inst []uint32) (string, error)
+	SetUploadURL(inst []uint32, v string) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	EthernetPriority(inst []uint32) (uint32, error)
+	SetEthernetPriority(inst []uint32, v uint32) error
+	TestFileLength(inst []uint32) (uint32, error)
+	SetTestFileLength(inst []uint32, v uint32) error
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TotalBytesSent(inst []uint32) (uint32, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl implements InternetGatewayDeviceUploadDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceUploadDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceUploadDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceUploadDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) UploadURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetUploadURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TestFileLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) SetTestFileLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUploadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

@@ -1990,3 +1990,565 @@ var schemaUpnp = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceUPnPDiscoveryService_ParentDevice,
 	Version: "1.12",
 }}
+
+// InternetGatewayDeviceUPnPImpl is what a device implements for InternetGatewayDevice.UPnP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPImpl to implement only some methods.
+type InternetGatewayDeviceUPnPImpl interface{}
+
+// UnimplementedInternetGatewayDeviceUPnPImpl implements InternetGatewayDeviceUPnPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPImpl struct{}
+
+// InternetGatewayDeviceUPnPDescriptionImpl is what a device implements for InternetGatewayDevice.UPnP.Description; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDescriptionImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDescriptionImpl interface {
+	DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceDescriptionInstances(inst []uint32) []uint32
+	DeviceInstanceInstances(inst []uint32) []uint32
+	ServiceInstanceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDescriptionImpl implements InternetGatewayDeviceUPnPDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDescriptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceDescriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) DeviceInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionImpl) ServiceInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl is what a device implements for InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl interface {
+	URLBase(inst []uint32) (string, error)
+	SpecVersion(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl implements InternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) URLBase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) SpecVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceDescriptionImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl is what a device implements for InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl interface {
+	UDN(inst []uint32) (string, error)
+	ParentDevice(inst []uint32) (string, error)
+	DiscoveryDevice(inst []uint32) (string, error)
+	DeviceType(inst []uint32) (string, error)
+	FriendlyName(inst []uint32) (string, error)
+	Manufacturer(inst []uint32) (string, error)
+	ManufacturerURL(inst []uint32) (string, error)
+	ModelDescription(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	ModelNumber(inst []uint32) (string, error)
+	ModelURL(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	UPC(inst []uint32) (string, error)
+	PresentationURL(inst []uint32) (string, error)
+	DeviceCategory(inst []uint32) ([]string, error)
+	ManufacturerOUI(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl implements InternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) UDN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DiscoveryDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DeviceType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) FriendlyName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ModelURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) UPC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) PresentationURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) DeviceCategory(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl is what a device implements for InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl interface {
+	ParentDevice(inst []uint32) (string, error)
+	ServiceId(inst []uint32) (string, error)
+	ServiceDiscovery(inst []uint32) (string, error)
+	ServiceType(inst []uint32) (string, error)
+	SCPDURL(inst []uint32) (string, error)
+	ControlURL(inst []uint32) (string, error)
+	EventSubURL(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl implements InternetGatewayDeviceUPnPDescriptionServiceInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceDiscovery(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ServiceType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) SCPDURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) ControlURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDescriptionServiceInstanceImpl) EventSubURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Device; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDeviceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDeviceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	UPnPMediaServer(inst []uint32) (bool, error)
+	SetUPnPMediaServer(inst []uint32, v bool) error
+	UPnPMediaRenderer(inst []uint32) (bool, error)
+	SetUPnPMediaRenderer(inst []uint32, v bool) error
+	UPnPWLANAccessPoint(inst []uint32) (bool, error)
+	SetUPnPWLANAccessPoint(inst []uint32, v bool) error
+	UPnPQoSDevice_(inst []uint32) (bool, error)
+	SetUPnPQoSDevice_(inst []uint32, v bool) error
+	UPnPQoSPolicyHolder(inst []uint32) (bool, error)
+	SetUPnPQoSPolicyHolder(inst []uint32, v bool) error
+	UPnPIGD(inst []uint32) (bool, error)
+	SetUPnPIGD(inst []uint32, v bool) error
+	UPnPDMBasicMgmt(inst []uint32) (bool, error)
+	SetUPnPDMBasicMgmt(inst []uint32, v bool) error
+	UPnPDMConfigurationMgmt(inst []uint32) (bool, error)
+	SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error
+	UPnPDMSoftwareMgmt(inst []uint32) (bool, error)
+	SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDeviceImpl implements InternetGatewayDeviceUPnPDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPMediaServer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPMediaServer(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPMediaRenderer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPMediaRenderer(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPWLANAccessPoint(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPWLANAccessPoint(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPQoSDevice_(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPQoSDevice_(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPQoSPolicyHolder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPQoSPolicyHolder(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPIGD(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPIGD(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMBasicMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMBasicMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMConfigurationMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) UPnPDMSoftwareMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceImpl) SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDeviceCapabilitiesImpl is what a device implements for InternetGatewayDevice.UPnP.Device.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDeviceCapabilitiesImpl interface {
+	UPnPArchitecture(inst []uint32) (uint32, error)
+	UPnPMediaServer(inst []uint32) (uint32, error)
+	UPnPMediaRenderer(inst []uint32) (uint32, error)
+	UPnPWLANAccessPoint(inst []uint32) (uint32, error)
+	UPnPBasicDevice(inst []uint32) (uint32, error)
+	UPnPQoSDevice(inst []uint32) (uint32, error)
+	UPnPQoSPolicyHolder(inst []uint32) (uint32, error)
+	UPnPIGD(inst []uint32) (uint32, error)
+	UPnPArchitectureMinorVer(inst []uint32) (uint32, error)
+	UPnPDMBasicMgmt(inst []uint32) (uint32, error)
+	UPnPDMConfigurationMgmt(inst []uint32) (uint32, error)
+	UPnPDMSoftwareMgmt(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl implements InternetGatewayDeviceUPnPDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitecture(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaServer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaRenderer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPWLANAccessPoint(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPBasicDevice(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSDevice(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSPolicyHolder(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPIGD(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitectureMinorVer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMBasicMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMConfigurationMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDeviceCapabilitiesImpl) UPnPDMSoftwareMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDiscoveryImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDiscoveryImpl interface {
+	RootDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstances(inst []uint32) []uint32
+	RootDeviceInstances(inst []uint32) []uint32
+	ServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl implements InternetGatewayDeviceUPnPDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) RootDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) RootDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUPnPDiscoveryDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDiscoveryDeviceImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryDeviceStatus, error)
+	UUID(inst []uint32) (string, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl implements InternetGatewayDeviceUPnPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryDeviceStatus, error) {
+	var zero InternetGatewayDeviceUPnPDiscoveryDeviceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus, error)
+	UUID(inst []uint32) (string, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl implements InternetGatewayDeviceUPnPDiscoveryRootDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus, error) {
+	var zero InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryRootDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUPnPDiscoveryServiceImpl is what a device implements for InternetGatewayDevice.UPnP.Discovery.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl to implement only some methods.
+type InternetGatewayDeviceUPnPDiscoveryServiceImpl interface {
+	Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryServiceStatus, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	ParentDevice(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl implements InternetGatewayDeviceUPnPDiscoveryServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Status(inst []uint32) (InternetGatewayDeviceUPnPDiscoveryServiceStatus, error) {
+	var zero InternetGatewayDeviceUPnPDiscoveryServiceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUPnPDiscoveryServiceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -937,3 +937,250 @@ var schemaUsbhosts = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceUSBHostsImpl is what a device implements for InternetGatewayDevice.USBHosts; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUSBHostsImpl to implement only some methods.
+type InternetGatewayDeviceUSBHostsImpl interface {
+	HostNumberOfEntries(inst []uint32) (uint32, error)
+	HostInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUSBHostsImpl implements InternetGatewayDeviceUSBHostsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUSBHostsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUSBHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsImpl) HostInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUSBHostsHostImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUSBHostsHostImpl to implement only some methods.
+type InternetGatewayDeviceUSBHostsHostImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	Type(inst []uint32) (InternetGatewayDeviceUSBHostsHostType, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	PowerManagementEnable(inst []uint32) (bool, error)
+	SetPowerManagementEnable(inst []uint32, v bool) error
+	USBVersion(inst []uint32) (string, error)
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUSBHostsHostImpl implements InternetGatewayDeviceUSBHostsHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUSBHostsHostImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Type(inst []uint32) (InternetGatewayDeviceUSBHostsHostType, error) {
+	var zero InternetGatewayDeviceUSBHostsHostType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) PowerManagementEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetPowerManagementEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) USBVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUSBHostsHostDeviceImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl to implement only some methods.
+type InternetGatewayDeviceUSBHostsHostDeviceImpl interface {
+	DeviceNumber(inst []uint32) (uint32, error)
+	USBVersion(inst []uint32) (string, error)
+	DeviceClass(inst []uint32) ([]byte, error)
+	DeviceSubClass(inst []uint32) ([]byte, error)
+	DeviceVersion(inst []uint32) (uint32, error)
+	DeviceProtocol(inst []uint32) ([]byte, error)
+	ProductID(inst []uint32) (uint32, error)
+	VendorID(inst []uint32) (uint32, error)
+	Manufacturer(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	Rate(inst []uint32) (InternetGatewayDeviceUSBHostsHostDeviceRate, error)
+	Parent(inst []uint32) (string, error)
+	MaxChildren(inst []uint32) (uint32, error)
+	IsSuspended(inst []uint32) (bool, error)
+	IsSelfPowered(inst []uint32) (bool, error)
+	ConfigurationNumberOfEntries(inst []uint32) (uint32, error)
+	ConfigurationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl implements InternetGatewayDeviceUSBHostsHostDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) USBVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceSubClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) DeviceProtocol(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ProductID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) VendorID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Rate(inst []uint32) (InternetGatewayDeviceUSBHostsHostDeviceRate, error) {
+	var zero InternetGatewayDeviceUSBHostsHostDeviceRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) Parent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) MaxChildren(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) IsSuspended(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) IsSelfPowered(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceImpl) ConfigurationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl to implement only some methods.
+type InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl interface {
+	ConfigurationNumber(inst []uint32) (uint32, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl implements InternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) ConfigurationNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl is what a device implements for InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl to implement only some methods.
+type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl interface {
+	InterfaceNumber(inst []uint32) (uint32, error)
+	InterfaceClass(inst []uint32) ([]byte, error)
+	InterfaceSubClass(inst []uint32) ([]byte, error)
+	InterfaceProtocol(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl implements InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceSubClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceProtocol(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}

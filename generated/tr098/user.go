@@ -176,3 +176,67 @@ var schemaUser = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceUser_Alias,
 	Version:      "1.9",
 }}
+
+// InternetGatewayDeviceUserImpl is what a device implements for InternetGatewayDevice.User.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUserImpl to implement only some methods.
+type InternetGatewayDeviceUserImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	RemoteAccessCapable(inst []uint32) (bool, error)
+	SetRemoteAccessCapable(inst []uint32, v bool) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	Language(inst []uint32) (string, error)
+	SetLanguage(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceUserImpl implements InternetGatewayDeviceUserImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUserImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUserImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) RemoteAccessCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetRemoteAccessCapable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) Language(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -734,3 +734,337 @@ var schemaUserinterface = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceUserInterfaceRemoteAccess_Protocol,
 	Version: "1.5",
 }}
+
+// InternetGatewayDeviceUserInterfaceImpl is what a device implements for InternetGatewayDevice.UserInterface; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUserInterfaceImpl to implement only some methods.
+type InternetGatewayDeviceUserInterfaceImpl interface {
+	PasswordRequired(inst []uint32) (bool, error)
+	SetPasswordRequired(inst []uint32, v bool) error
+	PasswordUserSelectable(inst []uint32) (bool, error)
+	SetPasswordUserSelectable(inst []uint32, v bool) error
+	UpgradeAvailable(inst []uint32) (bool, error)
+	SetUpgradeAvailable(inst []uint32, v bool) error
+	WarrantyDate(inst []uint32) (time.Time, error)
+	SetWarrantyDate(inst []uint32, v time.Time) error
+	ISPName(inst []uint32) (string, error)
+	SetISPName(inst []uint32, v string) error
+	ISPHelpDesk(inst []uint32) (string, error)
+	SetISPHelpDesk(inst []uint32, v string) error
+	ISPHomePage(inst []uint32) (string, error)
+	SetISPHomePage(inst []uint32, v string) error
+	ISPHelpPage(inst []uint32) (string, error)
+	SetISPHelpPage(inst []uint32, v string) error
+	ISPLogo(inst []uint32) ([]byte, error)
+	SetISPLogo(inst []uint32, v []byte) error
+	ISPLogoSize(inst []uint32) (uint32, error)
+	SetISPLogoSize(inst []uint32, v uint32) error
+	ISPMailServer(inst []uint32) (string, error)
+	SetISPMailServer(inst []uint32, v string) error
+	ISPNewsServer(inst []uint32) (string, error)
+	SetISPNewsServer(inst []uint32, v string) error
+	TextColor(inst []uint32) (string, error)
+	SetTextColor(inst []uint32, v string) error
+	BackgroundColor(inst []uint32) (string, error)
+	SetBackgroundColor(inst []uint32, v string) error
+	ButtonColor(inst []uint32) (string, error)
+	SetButtonColor(inst []uint32, v string) error
+	ButtonTextColor(inst []uint32) (string, error)
+	SetButtonTextColor(inst []uint32, v string) error
+	AutoUpdateServer(inst []uint32) (string, error)
+	SetAutoUpdateServer(inst []uint32, v string) error
+	UserUpdateServer(inst []uint32) (string, error)
+	SetUserUpdateServer(inst []uint32, v string) error
+	ExampleLogin(inst []uint32) (string, error)
+	SetExampleLogin(inst []uint32, v string) error
+	ExamplePassword(inst []uint32) (string, error)
+	SetExamplePassword(inst []uint32, v string) error
+	UserDatabaseSupported(inst []uint32) (bool, error)
+	SharedPassword(inst []uint32) (bool, error)
+	SetSharedPassword(inst []uint32, v bool) error
+	AvailableLanguages(inst []uint32) ([]string, error)
+	CurrentLanguage(inst []uint32) (string, error)
+	SetCurrentLanguage(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceUserInterfaceImpl implements InternetGatewayDeviceUserInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUserInterfaceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) PasswordRequired(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetPasswordRequired(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) PasswordUserSelectable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetPasswordUserSelectable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UpgradeAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetUpgradeAvailable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) WarrantyDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetWarrantyDate(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHelpDesk(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHelpDesk(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHomePage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHomePage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPHelpPage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPHelpPage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPLogo(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPLogo(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPLogoSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPLogoSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPMailServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPMailServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ISPNewsServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetISPNewsServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) TextColor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetTextColor(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) BackgroundColor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetBackgroundColor(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ButtonColor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetButtonColor(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ButtonTextColor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetButtonTextColor(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) AutoUpdateServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetAutoUpdateServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UserUpdateServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetUserUpdateServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ExampleLogin(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetExampleLogin(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) ExamplePassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetExamplePassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) UserDatabaseSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SharedPassword(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetSharedPassword(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) AvailableLanguages(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) CurrentLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceImpl) SetCurrentLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUserInterfaceLocalDisplayImpl is what a device implements for InternetGatewayDevice.UserInterface.LocalDisplay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl to implement only some methods.
+type InternetGatewayDeviceUserInterfaceLocalDisplayImpl interface {
+	Movable(inst []uint32) (bool, error)
+	SetMovable(inst []uint32, v bool) error
+	Resizable(inst []uint32) (bool, error)
+	SetResizable(inst []uint32, v bool) error
+	PosX(inst []uint32) (int32, error)
+	SetPosX(inst []uint32, v int32) error
+	PosY(inst []uint32) (int32, error)
+	SetPosY(inst []uint32, v int32) error
+	Width(inst []uint32) (uint32, error)
+	SetWidth(inst []uint32, v uint32) error
+	Height(inst []uint32) (uint32, error)
+	SetHeight(inst []uint32, v uint32) error
+	DisplayWidth(inst []uint32) (uint32, error)
+	DisplayHeight(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl implements InternetGatewayDeviceUserInterfaceLocalDisplayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Movable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetMovable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Resizable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetResizable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) PosX(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetPosX(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) PosY(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetPosY(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Width(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetWidth(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) Height(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) SetHeight(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) DisplayWidth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceLocalDisplayImpl) DisplayHeight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceUserInterfaceRemoteAccessImpl is what a device implements for InternetGatewayDevice.UserInterface.RemoteAccess; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl to implement only some methods.
+type InternetGatewayDeviceUserInterfaceRemoteAccessImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	SupportedProtocols(inst []uint32) ([]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols, error)
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl implements InternetGatewayDeviceUserInterfaceRemoteAccessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SupportedProtocols(inst []uint32) ([]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols, error) {
+	var zero []InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceUserInterfaceRemoteAccessImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

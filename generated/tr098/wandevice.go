@@ -9161,3 +9161,3086 @@ var schemaWandevice = []*model.Entry{{
 	Syntax:       synInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats_PacketsReceived,
 	Version:      "1.0",
 }}
+
+// InternetGatewayDeviceWANDeviceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceImpl interface {
+	WANConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	WANConnectionDeviceInstances(inst []uint32) []uint32
+	AddWANConnectionDevice(inst []uint32) (uint32, error)
+	DeleteWANConnectionDevice(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceImpl implements InternetGatewayDeviceWANDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) WANConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) WANConnectionDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) AddWANConnectionDevice(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceImpl) DeleteWANConnectionDevice(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl interface {
+	EnabledForInternet(inst []uint32) (bool, error)
+	SetEnabledForInternet(inst []uint32, v bool) error
+	WANAccessType(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType, error)
+	Layer1UpstreamMaxBitRate(inst []uint32) (uint32, error)
+	Layer1DownstreamMaxBitRate(inst []uint32) (uint32, error)
+	PhysicalLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus, error)
+	WANAccessProvider(inst []uint32) (string, error)
+	TotalBytesSent(inst []uint32) (uint32, error)
+	TotalBytesReceived(inst []uint32) (uint32, error)
+	TotalPacketsSent(inst []uint32) (uint32, error)
+	TotalPacketsReceived(inst []uint32) (uint32, error)
+	MaximumActiveConnections(inst []uint32) (uint32, error)
+	NumberOfActiveConnections(inst []uint32) (uint32, error)
+	ConnectionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) EnabledForInternet(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) SetEnabledForInternet(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) WANAccessType(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) Layer1UpstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) Layer1DownstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) PhysicalLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) WANAccessProvider(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) TotalPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) MaximumActiveConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) NumberOfActiveConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigImpl) ConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl interface {
+	ActiveConnectionDeviceContainer(inst []uint32) (string, error)
+	ActiveConnectionServiceID(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl implements InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) ActiveConnectionDeviceContainer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) ActiveConnectionServiceID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl interface {
+	WANIPConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	WANPPPConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	WANIPConnectionInstances(inst []uint32) []uint32
+	AddWANIPConnection(inst []uint32) (uint32, error)
+	DeleteWANIPConnection(inst []uint32, i uint32) error
+	WANPPPConnectionInstances(inst []uint32) []uint32
+	AddWANPPPConnection(inst []uint32) (uint32, error)
+	DeleteWANPPPConnection(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANIPConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANPPPConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANIPConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) AddWANIPConnection(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) DeleteWANIPConnection(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) WANPPPConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) AddWANPPPConnection(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceImpl) DeleteWANPPPConnection(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) DiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus, error)
+	LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType, error)
+	SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType) error
+	AutoConfig(inst []uint32) (bool, error)
+	ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType, error)
+	DestinationAddress(inst []uint32) (string, error)
+	SetDestinationAddress(inst []uint32, v string) error
+	ATMEncapsulation(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation, error)
+	SetATMEncapsulation(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation) error
+	FCSPreserved(inst []uint32) (bool, error)
+	SetFCSPreserved(inst []uint32, v bool) error
+	VCSearchList(inst []uint32) ([]string, error)
+	SetVCSearchList(inst []uint32, v []string) error
+	ATMAAL(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL, error)
+	ATMTransmittedBlocks(inst []uint32) (uint32, error)
+	ATMReceivedBlocks(inst []uint32) (uint32, error)
+	ATMQoS(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS, error)
+	SetATMQoS(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS) error
+	ATMPeakCellRate(inst []uint32) (uint32, error)
+	SetATMPeakCellRate(inst []uint32, v uint32) error
+	ATMMaximumBurstSize(inst []uint32) (uint32, error)
+	SetATMMaximumBurstSize(inst []uint32, v uint32) error
+	ATMSustainableCellRate(inst []uint32) (uint32, error)
+	SetATMSustainableCellRate(inst []uint32, v uint32) error
+	AAL5CRCErrors(inst []uint32) (uint32, error)
+	ATMCRCErrors(inst []uint32) (uint32, error)
+	ATMHECErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) AutoConfig(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) DestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetDestinationAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMEncapsulation(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMEncapsulation(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) FCSPreserved(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetFCSPreserved(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) VCSearchList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetVCSearchList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMAAL(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMTransmittedBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMReceivedBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMQoS(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMQoS(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMPeakCellRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMPeakCellRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMMaximumBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMMaximumBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMSustainableCellRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) SetATMSustainableCellRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) AAL5CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigImpl) ATMHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl interface {
+	EthernetLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigImpl) EthernetLinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus, error)
+	PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes, error)
+	ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType, error)
+	SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Uptime(inst []uint32) (uint32, error)
+	LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError, error)
+	AutoDisconnectTime(inst []uint32) (uint32, error)
+	SetAutoDisconnectTime(inst []uint32, v uint32) error
+	IdleDisconnectTime(inst []uint32) (uint32, error)
+	SetIdleDisconnectTime(inst []uint32, v uint32) error
+	WarnDisconnectDelay(inst []uint32) (uint32, error)
+	SetWarnDisconnectDelay(inst []uint32, v uint32) error
+	RSIPAvailable(inst []uint32) (bool, error)
+	NATEnabled(inst []uint32) (bool, error)
+	SetNATEnabled(inst []uint32, v bool) error
+	AddressingType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType, error)
+	SetAddressingType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType) error
+	ExternalIPAddress(inst []uint32) (string, error)
+	SetExternalIPAddress(inst []uint32, v string) error
+	SubnetMask(inst []uint32) (string, error)
+	SetSubnetMask(inst []uint32, v string) error
+	DefaultGateway(inst []uint32) (string, error)
+	SetDefaultGateway(inst []uint32, v string) error
+	DNSEnabled(inst []uint32) (bool, error)
+	SetDNSEnabled(inst []uint32, v bool) error
+	DNSOverrideAllowed(inst []uint32) (bool, error)
+	SetDNSOverrideAllowed(inst []uint32, v bool) error
+	DNSServers(inst []uint32) ([]string, error)
+	SetDNSServers(inst []uint32, v []string) error
+	MaxMTUSize(inst []uint32) (uint32, error)
+	SetMaxMTUSize(inst []uint32, v uint32) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+	MACAddressOverride(inst []uint32) (bool, error)
+	SetMACAddressOverride(inst []uint32, v bool) error
+	ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger, error)
+	SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger) error
+	RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx, error)
+	SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx) error
+	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
+	ShapingRate(inst []uint32) (int32, error)
+	SetShapingRate(inst []uint32, v int32) error
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	PortMappingInstances(inst []uint32) []uint32
+	AddPortMapping(inst []uint32) (uint32, error)
+	DeletePortMapping(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Uptime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) RSIPAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) NATEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetNATEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AddressingType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAddressingType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetExternalIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DefaultGateway(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDefaultGateway(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSOverrideAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSOverrideAllowed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetDNSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MaxMTUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMaxMTUSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) MACAddressOverride(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetMACAddressOverride(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ShapingRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetShapingRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) PortMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) AddPortMapping(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionImpl) DeletePortMapping(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl interface {
+	SentDHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
+	ReqDHCPOptionNumberOfEntries(inst []uint32) (uint32, error)
+	ReqDHCPOptionInstances(inst []uint32) []uint32
+	AddReqDHCPOption(inst []uint32) (uint32, error)
+	DeleteReqDHCPOption(inst []uint32, i uint32) error
+	SentDHCPOptionInstances(inst []uint32) []uint32
+	AddSentDHCPOption(inst []uint32) (uint32, error)
+	DeleteSentDHCPOption(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) SentDHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) ReqDHCPOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) ReqDHCPOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) AddReqDHCPOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) DeleteReqDHCPOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) SentDHCPOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) AddSentDHCPOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientImpl) DeleteSentDHCPOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl interface {
+	PortMappingEnabled(inst []uint32) (bool, error)
+	SetPortMappingEnabled(inst []uint32, v bool) error
+	PortMappingLeaseDuration(inst []uint32) (uint32, error)
+	SetPortMappingLeaseDuration(inst []uint32, v uint32) error
+	RemoteHost(inst []uint32) (string, error)
+	SetRemoteHost(inst []uint32, v string) error
+	ExternalPort(inst []uint32) (uint32, error)
+	SetExternalPort(inst []uint32, v uint32) error
+	InternalPort(inst []uint32) (uint32, error)
+	SetInternalPort(inst []uint32, v uint32) error
+	PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol, error)
+	SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol) error
+	InternalClient(inst []uint32) (string, error)
+	SetInternalClient(inst []uint32, v string) error
+	PortMappingDescription(inst []uint32) (string, error)
+	SetPortMappingDescription(inst []uint32, v string) error
+	ExternalPortEndRange(inst []uint32) (uint32, error)
+	SetExternalPortEndRange(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingLeaseDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingLeaseDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) InternalClient(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) PortMappingDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetPortMappingDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl interface {
+	EthernetBytesSent(inst []uint32) (uint32, error)
+	EthernetBytesReceived(inst []uint32) (uint32, error)
+	EthernetPacketsSent(inst []uint32) (uint32, error)
+	EthernetPacketsReceived(inst []uint32) (uint32, error)
+	EthernetErrorsSent(inst []uint32) (uint32, error)
+	EthernetErrorsReceived(inst []uint32) (uint32, error)
+	EthernetUnicastPacketsSent(inst []uint32) (uint32, error)
+	EthernetUnicastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetDiscardPacketsSent(inst []uint32) (uint32, error)
+	EthernetDiscardPacketsReceived(inst []uint32) (uint32, error)
+	EthernetMulticastPacketsSent(inst []uint32) (uint32, error)
+	EthernetMulticastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetBroadcastPacketsSent(inst []uint32) (uint32, error)
+	EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetDiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetDiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetMulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetMulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsImpl) EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus, error)
+	ISPPhoneNumber(inst []uint32) (string, error)
+	SetISPPhoneNumber(inst []uint32, v string) error
+	ISPInfo(inst []uint32) (string, error)
+	SetISPInfo(inst []uint32, v string) error
+	LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType, error)
+	SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType) error
+	NumberOfRetries(inst []uint32) (uint32, error)
+	SetNumberOfRetries(inst []uint32, v uint32) error
+	DelayBetweenRetries(inst []uint32) (uint32, error)
+	SetDelayBetweenRetries(inst []uint32, v uint32) error
+	Fclass(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass, error)
+	DataModulationSupported(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported, error)
+	DataProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol, error)
+	DataCompression(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression, error)
+	PlusVTRCommandSupported(inst []uint32) (bool, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) ISPPhoneNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetISPPhoneNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) ISPInfo(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetISPInfo(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) LinkType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetLinkType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) NumberOfRetries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetNumberOfRetries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DelayBetweenRetries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) SetDelayBetweenRetries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) Fclass(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataModulationSupported(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) DataCompression(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigImpl) PlusVTRCommandSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus, error)
+	PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes, error)
+	ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType, error)
+	SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Uptime(inst []uint32) (uint32, error)
+	LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError, error)
+	AutoDisconnectTime(inst []uint32) (uint32, error)
+	SetAutoDisconnectTime(inst []uint32, v uint32) error
+	IdleDisconnectTime(inst []uint32) (uint32, error)
+	SetIdleDisconnectTime(inst []uint32, v uint32) error
+	WarnDisconnectDelay(inst []uint32) (uint32, error)
+	SetWarnDisconnectDelay(inst []uint32, v uint32) error
+	RSIPAvailable(inst []uint32) (bool, error)
+	NATEnabled(inst []uint32) (bool, error)
+	SetNATEnabled(inst []uint32, v bool) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PPPEncryptionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol, error)
+	PPPCompressionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol, error)
+	PPPAuthenticationProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol, error)
+	ExternalIPAddress(inst []uint32) (string, error)
+	SetExternalIPAddress(inst []uint32, v string) error
+	RemoteIPAddress(inst []uint32) (string, error)
+	MaxMRUSize(inst []uint32) (uint32, error)
+	SetMaxMRUSize(inst []uint32, v uint32) error
+	CurrentMRUSize(inst []uint32) (uint32, error)
+	DNSEnabled(inst []uint32) (bool, error)
+	SetDNSEnabled(inst []uint32, v bool) error
+	DNSOverrideAllowed(inst []uint32) (bool, error)
+	SetDNSOverrideAllowed(inst []uint32, v bool) error
+	DNSServers(inst []uint32) ([]string, error)
+	SetDNSServers(inst []uint32, v []string) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+	MACAddressOverride(inst []uint32) (bool, error)
+	SetMACAddressOverride(inst []uint32, v bool) error
+	TransportType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType, error)
+	PPPoEACName(inst []uint32) (string, error)
+	SetPPPoEACName(inst []uint32, v string) error
+	PPPoEServiceName(inst []uint32) (string, error)
+	SetPPPoEServiceName(inst []uint32, v string) error
+	ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger, error)
+	SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger) error
+	RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx, error)
+	SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx) error
+	PPPLCPEcho(inst []uint32) (uint32, error)
+	PPPLCPEchoRetry(inst []uint32) (uint32, error)
+	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
+	ShapingRate(inst []uint32) (int32, error)
+	SetShapingRate(inst []uint32, v int32) error
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	PPPoESessionID(inst []uint32) (uint32, error)
+	DefaultGateway(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	PortMappingInstances(inst []uint32) []uint32
+	AddPortMapping(inst []uint32) (uint32, error)
+	DeletePortMapping(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PossibleConnectionTypes(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetConnectionType(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Uptime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) LastConnectionError(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RSIPAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) NATEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetNATEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPEncryptionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPCompressionProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPAuthenticationProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetExternalIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RemoteIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MaxMRUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMaxMRUSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) CurrentMRUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSOverrideAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSOverrideAllowed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetDNSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) MACAddressOverride(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetMACAddressOverride(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) TransportType(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoEACName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPPPoEACName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoEServiceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetPPPoEServiceName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ConnectionTrigger(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetConnectionTrigger(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) RouteProtocolRx(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetRouteProtocolRx(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPLCPEcho(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPLCPEchoRetry(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ShapingRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetShapingRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PPPoESessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DefaultGateway(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) PortMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) AddPortMapping(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionImpl) DeletePortMapping(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl interface {
+	PortMappingEnabled(inst []uint32) (bool, error)
+	SetPortMappingEnabled(inst []uint32, v bool) error
+	PortMappingLeaseDuration(inst []uint32) (uint32, error)
+	SetPortMappingLeaseDuration(inst []uint32, v uint32) error
+	RemoteHost(inst []uint32) (string, error)
+	SetRemoteHost(inst []uint32, v string) error
+	ExternalPort(inst []uint32) (uint32, error)
+	SetExternalPort(inst []uint32, v uint32) error
+	InternalPort(inst []uint32) (uint32, error)
+	SetInternalPort(inst []uint32, v uint32) error
+	PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol, error)
+	SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol) error
+	InternalClient(inst []uint32) (string, error)
+	SetInternalClient(inst []uint32, v string) error
+	PortMappingDescription(inst []uint32) (string, error)
+	SetPortMappingDescription(inst []uint32, v string) error
+	ExternalPortEndRange(inst []uint32) (uint32, error)
+	SetExternalPortEndRange(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingLeaseDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingLeaseDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingProtocol(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingProtocol(inst []uint32, v InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) InternalClient(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) PortMappingDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetPortMappingDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl interface {
+	EthernetBytesSent(inst []uint32) (uint32, error)
+	EthernetBytesReceived(inst []uint32) (uint32, error)
+	EthernetPacketsSent(inst []uint32) (uint32, error)
+	EthernetPacketsReceived(inst []uint32) (uint32, error)
+	EthernetErrorsSent(inst []uint32) (uint32, error)
+	EthernetErrorsReceived(inst []uint32) (uint32, error)
+	EthernetUnicastPacketsSent(inst []uint32) (uint32, error)
+	EthernetUnicastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetDiscardPacketsSent(inst []uint32) (uint32, error)
+	EthernetDiscardPacketsReceived(inst []uint32) (uint32, error)
+	EthernetMulticastPacketsSent(inst []uint32) (uint32, error)
+	EthernetMulticastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetBroadcastPacketsSent(inst []uint32) (uint32, error)
+	EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error)
+	EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetDiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetDiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetMulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetMulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetBroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsImpl) EthernetUnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus, error)
+	MACAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) LinkStatus(inst []uint32) (InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl interface {
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	FramesSent(inst []uint32) (uint32, error)
+	FramesReceived(inst []uint32) (uint32, error)
+	OOSNearEnd(inst []uint32) (bool, error)
+	OOSFarEnd(inst []uint32) (bool, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint32, error)
+	UnicastPacketsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint32, error)
+	MulticastPacketsReceived(inst []uint32) (uint32, error)
+	BroadcastPacketsSent(inst []uint32) (uint32, error)
+	BroadcastPacketsReceived(inst []uint32) (uint32, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) FramesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) FramesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) OOSNearEnd(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) OOSFarEnd(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnicastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnicastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) MulticastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) MulticastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BroadcastPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl interface {
+	ConnectionServiceNumberOfEntries(inst []uint32) (uint32, error)
+	ConnectionServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl implements InternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl) ConnectionServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementImpl) ConnectionServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl interface {
+	WANConnectionDevice(inst []uint32) (string, error)
+	WANConnectionService(inst []uint32) (string, error)
+	DestinationAddress(inst []uint32) (string, error)
+	LinkType(inst []uint32) (string, error)
+	ConnectionType(inst []uint32) (string, error)
+	Name(inst []uint32) (string, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl implements InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) WANConnectionDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) WANConnectionService(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) DestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) LinkType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) ConnectionType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServiceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl interface {
+	LoopDiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState, error)
+	SetLoopDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState) error
+	ACTPSDds(inst []uint32) (int32, error)
+	ACTPSDus(inst []uint32) (int32, error)
+	ACTATPds(inst []uint32) (int32, error)
+	ACTATPus(inst []uint32) (int32, error)
+	HLINSCds(inst []uint32) (int32, error)
+	HLINpsds(inst []uint32) ([]int32, error)
+	QLNpsds(inst []uint32) ([]int32, error)
+	SNRpsds(inst []uint32) ([]int32, error)
+	BITSpsds(inst []uint32) ([]int32, error)
+	GAINSpsds(inst []uint32) ([]int32, error)
+	HLINSCus(inst []uint32) (int32, error)
+	HLINGds(inst []uint32) (uint32, error)
+	HLINGus(inst []uint32) (uint32, error)
+	HLOGGds(inst []uint32) (uint32, error)
+	HLOGGus(inst []uint32) (uint32, error)
+	HLOGpsds(inst []uint32) ([]string, error)
+	HLOGpsus(inst []uint32) ([]string, error)
+	HLOGMTds(inst []uint32) (uint32, error)
+	HLOGMTus(inst []uint32) (uint32, error)
+	LATNpbds(inst []uint32) ([]string, error)
+	LATNpbus(inst []uint32) ([]string, error)
+	SATNds(inst []uint32) ([]string, error)
+	SATNus(inst []uint32) ([]string, error)
+	HLINpsus(inst []uint32) ([]string, error)
+	QLNGds(inst []uint32) (uint32, error)
+	QLNGus(inst []uint32) (uint32, error)
+	QLNpsus(inst []uint32) ([]string, error)
+	QLNMTds(inst []uint32) (uint32, error)
+	QLNMTus(inst []uint32) (uint32, error)
+	SNRGds(inst []uint32) (uint32, error)
+	SNRGus(inst []uint32) (uint32, error)
+	SNRpsus(inst []uint32) ([]string, error)
+	SNRMTds(inst []uint32) (uint32, error)
+	SNRMTus(inst []uint32) (uint32, error)
+	BITSpsus(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl implements InternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LoopDiagnosticsState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SetLoopDiagnosticsState(inst []uint32, v InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTPSDds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTPSDus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTATPds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) ACTATPus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINSCds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) BITSpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) GAINSpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINSCus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGpsds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLOGMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LATNpbds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) LATNpbus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) HLINpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) QLNMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) SNRMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLDiagnosticsImpl) BITSpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus, error)
+	ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType, error)
+	LineEncoding(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding, error)
+	DataPath(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath, error)
+	InterleaveDepth(inst []uint32) (uint32, error)
+	LineNumber(inst []uint32) (int32, error)
+	UpstreamCurrRate(inst []uint32) (uint32, error)
+	DownstreamCurrRate(inst []uint32) (uint32, error)
+	UpstreamMaxRate(inst []uint32) (uint32, error)
+	DownstreamMaxRate(inst []uint32) (uint32, error)
+	UpstreamNoiseMargin(inst []uint32) (int32, error)
+	DownstreamNoiseMargin(inst []uint32) (int32, error)
+	UpstreamAttenuation(inst []uint32) (int32, error)
+	DownstreamAttenuation(inst []uint32) (int32, error)
+	UpstreamPower(inst []uint32) (int32, error)
+	DownstreamPower(inst []uint32) (int32, error)
+	ATURVendor(inst []uint32) (string, error)
+	ATURCountry(inst []uint32) (string, error)
+	ATURANSIStd(inst []uint32) (uint32, error)
+	ATURANSIRev(inst []uint32) (uint32, error)
+	ATUCVendor(inst []uint32) (string, error)
+	ATUCCountry(inst []uint32) (string, error)
+	ATUCANSIStd(inst []uint32) (uint32, error)
+	ATUCANSIRev(inst []uint32) (uint32, error)
+	TotalStart(inst []uint32) (uint32, error)
+	ShowtimeStart(inst []uint32) (uint32, error)
+	LastShowtimeStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+	LinkEncapsulationSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported, error)
+	LinkEncapsulationRequested(inst []uint32) (string, error)
+	SetLinkEncapsulationRequested(inst []uint32, v string) error
+	LinkEncapsulationUsed(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed, error)
+	StandardsSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported, error)
+	StandardUsed(inst []uint32) (string, error)
+	AllowedProfiles(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles, error)
+	CurrentProfile(inst []uint32) (string, error)
+	PowerManagementState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState, error)
+	SuccessFailureCause(inst []uint32) (uint32, error)
+	LastStateTransmittedDownstream(inst []uint32) (uint32, error)
+	LastStateTransmittedUpstream(inst []uint32) (uint32, error)
+	UPBOKLE(inst []uint32) (uint32, error)
+	MREFPSDds(inst []uint32) ([]byte, error)
+	MREFPSDus(inst []uint32) ([]byte, error)
+	LIMITMASK(inst []uint32) (uint32, error)
+	US0MASK(inst []uint32) (uint32, error)
+	LPATH(inst []uint32) (uint32, error)
+	INTLVDEPTH(inst []uint32) (int32, error)
+	INTLVBLOCK(inst []uint32) (int32, error)
+	ActualInterleavingDelay(inst []uint32) (uint32, error)
+	ACTINP(inst []uint32) (int32, error)
+	INPREPORT(inst []uint32) (bool, error)
+	NFEC(inst []uint32) (int32, error)
+	RFEC(inst []uint32) (int32, error)
+	LSYMB(inst []uint32) (int32, error)
+	TRELLISds(inst []uint32) (int32, error)
+	TRELLISus(inst []uint32) (int32, error)
+	ACTSNRMODEds(inst []uint32) (uint32, error)
+	ACTSNRMODEus(inst []uint32) (uint32, error)
+	VirtualNoisePSDds(inst []uint32) ([]byte, error)
+	VirtualNoisePSDus(inst []uint32) ([]byte, error)
+	ACTUALCE(inst []uint32) (uint32, error)
+	SNRMpbus(inst []uint32) ([]string, error)
+	SNRMpbds(inst []uint32) ([]string, error)
+	INMIATOds(inst []uint32) (uint32, error)
+	INMIATSds(inst []uint32) (uint32, error)
+	INMCCds(inst []uint32) (uint32, error)
+	INMINPEQMODEds(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ModulationType(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LineEncoding(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DataPath(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) InterleaveDepth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LineNumber(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamMaxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamMaxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UpstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) DownstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURVendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURCountry(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURANSIStd(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATURANSIRev(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCVendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCCountry(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCANSIStd(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ATUCANSIRev(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationRequested(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SetLinkEncapsulationRequested(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LinkEncapsulationUsed(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) StandardsSupported(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) StandardUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) AllowedProfiles(inst []uint32) ([]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles, error) {
+	var zero []InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) CurrentProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) PowerManagementState(inst []uint32) (InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState, error) {
+	var zero InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastStateTransmittedDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LastStateTransmittedUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) UPBOKLE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) MREFPSDds(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) MREFPSDus(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LIMITMASK(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) US0MASK(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LPATH(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INTLVDEPTH(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INTLVBLOCK(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ActualInterleavingDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTINP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INPREPORT(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) NFEC(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) RFEC(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) LSYMB(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TRELLISds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) TRELLISus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTSNRMODEds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTSNRMODEus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) VirtualNoisePSDds(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) VirtualNoisePSDus(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) ACTUALCE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SNRMpbus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) SNRMpbds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMIATOds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMIATSds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMCCds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigImpl) INMINPEQMODEds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl interface{}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsImpl struct{}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl interface {
+	ReceiveBlocks(inst []uint32) (uint32, error)
+	TransmitBlocks(inst []uint32) (uint32, error)
+	CellDelin(inst []uint32) (uint32, error)
+	LinkRetrain(inst []uint32) (uint32, error)
+	InitErrors(inst []uint32) (uint32, error)
+	InitTimeouts(inst []uint32) (uint32, error)
+	LossOfFraming(inst []uint32) (uint32, error)
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	FECErrors(inst []uint32) (uint32, error)
+	ATUCFECErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+	ATUCHECErrors(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	ATUCCRCErrors(inst []uint32) (uint32, error)
+	LInit(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	ATUCErroredSecs(inst []uint32) (uint32, error)
+	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) TransmitBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) CellDelin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LinkRetrain(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) InitErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) InitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LossOfFraming(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) FECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LInit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl interface {
+	ReceiveBlocks(inst []uint32) (uint32, error)
+	TransmitBlocks(inst []uint32) (uint32, error)
+	CellDelin(inst []uint32) (uint32, error)
+	LinkRetrain(inst []uint32) (uint32, error)
+	InitErrors(inst []uint32) (uint32, error)
+	InitTimeouts(inst []uint32) (uint32, error)
+	LossOfFraming(inst []uint32) (uint32, error)
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	FECErrors(inst []uint32) (uint32, error)
+	ATUCFECErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+	ATUCHECErrors(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	ATUCCRCErrors(inst []uint32) (uint32, error)
+	LInit(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	ATUCErroredSecs(inst []uint32) (uint32, error)
+	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) TransmitBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) CellDelin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LinkRetrain(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) InitErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) InitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LossOfFraming(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) FECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LInit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimeImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl interface {
+	ReceiveBlocks(inst []uint32) (uint32, error)
+	TransmitBlocks(inst []uint32) (uint32, error)
+	CellDelin(inst []uint32) (uint32, error)
+	LinkRetrain(inst []uint32) (uint32, error)
+	InitErrors(inst []uint32) (uint32, error)
+	InitTimeouts(inst []uint32) (uint32, error)
+	LossOfFraming(inst []uint32) (uint32, error)
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	FECErrors(inst []uint32) (uint32, error)
+	ATUCFECErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+	ATUCHECErrors(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	ATUCCRCErrors(inst []uint32) (uint32, error)
+	LInit(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	ATUCErroredSecs(inst []uint32) (uint32, error)
+	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) TransmitBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) CellDelin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LinkRetrain(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) InitErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) InitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LossOfFraming(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) FECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LInit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl interface {
+	ReceiveBlocks(inst []uint32) (uint32, error)
+	TransmitBlocks(inst []uint32) (uint32, error)
+	CellDelin(inst []uint32) (uint32, error)
+	LinkRetrain(inst []uint32) (uint32, error)
+	InitErrors(inst []uint32) (uint32, error)
+	InitTimeouts(inst []uint32) (uint32, error)
+	LossOfFraming(inst []uint32) (uint32, error)
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	FECErrors(inst []uint32) (uint32, error)
+	ATUCFECErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+	ATUCHECErrors(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	ATUCCRCErrors(inst []uint32) (uint32, error)
+	LInit(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	ATUCErroredSecs(inst []uint32) (uint32, error)
+	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) TransmitBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) CellDelin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LinkRetrain(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) InitErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) InitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LossOfFraming(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) FECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LInit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimeImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl interface {
+	ReceiveBlocks(inst []uint32) (uint32, error)
+	TransmitBlocks(inst []uint32) (uint32, error)
+	CellDelin(inst []uint32) (uint32, error)
+	LinkRetrain(inst []uint32) (uint32, error)
+	InitErrors(inst []uint32) (uint32, error)
+	InitTimeouts(inst []uint32) (uint32, error)
+	LossOfFraming(inst []uint32) (uint32, error)
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	FECErrors(inst []uint32) (uint32, error)
+	ATUCFECErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+	ATUCHECErrors(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	ATUCCRCErrors(inst []uint32) (uint32, error)
+	LInit(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	ATUCErroredSecs(inst []uint32) (uint32, error)
+	ATUCSeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ReceiveBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) TransmitBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) CellDelin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LinkRetrain(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) InitErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) InitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LossOfFraming(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) FECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LInit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalImpl) ATUCSeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl interface {
+	HLOGGds(inst []uint32) (uint32, error)
+	HLOGGus(inst []uint32) (uint32, error)
+	HLOGpsds(inst []uint32) ([]string, error)
+	HLOGpsus(inst []uint32) ([]string, error)
+	HLOGMTds(inst []uint32) (uint32, error)
+	HLOGMTus(inst []uint32) (uint32, error)
+	QLNGds(inst []uint32) (uint32, error)
+	QLNGus(inst []uint32) (uint32, error)
+	QLNpsds(inst []uint32) ([]int32, error)
+	QLNpsus(inst []uint32) ([]string, error)
+	QLNMTds(inst []uint32) (uint32, error)
+	QLNMTus(inst []uint32) (uint32, error)
+	SNRGds(inst []uint32) (uint32, error)
+	SNRGus(inst []uint32) (uint32, error)
+	SNRpsds(inst []uint32) ([]int32, error)
+	SNRpsus(inst []uint32) ([]string, error)
+	SNRMTds(inst []uint32) (uint32, error)
+	SNRMTus(inst []uint32) (uint32, error)
+	LATNds(inst []uint32) ([]string, error)
+	LATNus(inst []uint32) ([]string, error)
+	SATNds(inst []uint32) ([]string, error)
+	SATNus(inst []uint32) ([]string, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl implements InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGpsds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) HLOGMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) QLNMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) LATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) LATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsImpl) SATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus, error)
+	MACAddress(inst []uint32) (string, error)
+	MaxBitRate(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate, error)
+	SetMaxBitRate(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate) error
+	DuplexMode(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode, error)
+	SetDuplexMode(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode) error
+	ShapingRate(inst []uint32) (int32, error)
+	SetShapingRate(inst []uint32, v int32) error
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl implements InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) Status(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus, error) {
+	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) MaxBitRate(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate, error) {
+	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetMaxBitRate(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) DuplexMode(inst []uint32) (InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode, error) {
+	var zero InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetDuplexMode(inst []uint32, v InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) ShapingRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetShapingRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl is what a device implements for InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl to implement only some methods.
+type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl interface {
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl implements InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

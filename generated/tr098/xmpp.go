@@ -834,3 +834,288 @@ var schemaXmpp = []*model.Entry{{
 	Syntax:  synInternetGatewayDeviceXMPPConnectionStats_TransmittedErrorMessages,
 	Version: "1.13",
 }}
+
+// InternetGatewayDeviceXMPPImpl is what a device implements for InternetGatewayDevice.XMPP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceXMPPImpl to implement only some methods.
+type InternetGatewayDeviceXMPPImpl interface {
+	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	ConnectionInstances(inst []uint32) []uint32
+	AddConnection(inst []uint32) (uint32, error)
+	DeleteConnection(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceXMPPImpl implements InternetGatewayDeviceXMPPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceXMPPImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceXMPPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPImpl) ConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceXMPPImpl) AddConnection(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPImpl) DeleteConnection(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceXMPPConnectionImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceXMPPConnectionImpl to implement only some methods.
+type InternetGatewayDeviceXMPPConnectionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	Resource(inst []uint32) (string, error)
+	SetResource(inst []uint32, v string) error
+	JabberID(inst []uint32) (string, error)
+	Status(inst []uint32) (InternetGatewayDeviceXMPPConnectionStatus, error)
+	LastChangeDate(inst []uint32) (time.Time, error)
+	ServerConnectAlgorithm(inst []uint32) (InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm, error)
+	SetServerConnectAlgorithm(inst []uint32, v InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm) error
+	KeepAliveInterval(inst []uint32) (int64, error)
+	SetKeepAliveInterval(inst []uint32, v int64) error
+	ServerConnectAttempts(inst []uint32) (uint32, error)
+	SetServerConnectAttempts(inst []uint32, v uint32) error
+	ServerRetryInitialInterval(inst []uint32) (uint32, error)
+	SetServerRetryInitialInterval(inst []uint32, v uint32) error
+	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
+	ServerRetryMaxInterval(inst []uint32) (uint32, error)
+	SetServerRetryMaxInterval(inst []uint32, v uint32) error
+	UseTLS(inst []uint32) (bool, error)
+	SetUseTLS(inst []uint32, v bool) error
+	TLSEstablished(inst []uint32) (bool, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceXMPPConnectionImpl implements InternetGatewayDeviceXMPPConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceXMPPConnectionImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Resource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetResource(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) JabberID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) Status(inst []uint32) (InternetGatewayDeviceXMPPConnectionStatus, error) {
+	var zero InternetGatewayDeviceXMPPConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerConnectAlgorithm(inst []uint32) (InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm, error) {
+	var zero InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerConnectAlgorithm(inst []uint32, v InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) KeepAliveInterval(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetKeepAliveInterval(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerConnectAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerConnectAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) UseTLS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) SetUseTLS(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) TLSEstablished(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceXMPPConnectionServerImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl to implement only some methods.
+type InternetGatewayDeviceXMPPConnectionServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+	Weight(inst []uint32) (int64, error)
+	SetWeight(inst []uint32, v int64) error
+	ServerAddress(inst []uint32) (string, error)
+	SetServerAddress(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl implements InternetGatewayDeviceXMPPConnectionServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Weight(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetWeight(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) ServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// InternetGatewayDeviceXMPPConnectionStatsImpl is what a device implements for InternetGatewayDevice.XMPP.Connection.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl to implement only some methods.
+type InternetGatewayDeviceXMPPConnectionStatsImpl interface {
+	ReceivedMessages(inst []uint32) (uint32, error)
+	TransmittedMessages(inst []uint32) (uint32, error)
+	ReceivedErrorMessages(inst []uint32) (uint32, error)
+	TransmittedErrorMessages(inst []uint32) (uint32, error)
+}
+
+// UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl implements InternetGatewayDeviceXMPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl struct{}
+
+func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) ReceivedMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) TransmittedMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) ReceivedErrorMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedInternetGatewayDeviceXMPPConnectionStatsImpl) TransmittedErrorMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

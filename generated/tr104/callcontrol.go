@@ -1374,7 +1374,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .SIP.Registrar.{i}.Account.\n                  .ISDN.BRI.\n                  .ISDN.PRI.\n                  .POTS.FXS.\n                  .DECT.Portable.\n                  .Terminal.\n                  .CallControl.Group.",
+			TargetParent: ".SIP.Registrar.{i}.Account. .ISDN.BRI. .ISDN.PRI. .POTS.FXS. .DECT.Portable. .Terminal. .CallControl.Group.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -1439,17 +1439,7 @@ type VoiceServiceCallControlExtension struct {
 	Name string `cwmp:"Name"`
 	// ExtensionNumber: string(:32), readWrite, since 2.0.
 	ExtensionNumber string `cwmp:"ExtensionNumber"`
-	/*
-	   Provider: string(:256) pathRef→
-
-	   	.SIP.Registrar.{i}.Account.
-	   	.ISDN.BRI.
-	   	.ISDN.PRI.
-	   	.POTS.FXS.
-	   	.DECT.Portable.
-	   	.Terminal.
-	   	.CallControl.Group., readWrite, since 2.0.
-	*/
+	// Provider: string(:256) pathRef→.SIP.Registrar.{i}.Account. .ISDN.BRI. .ISDN.PRI. .POTS.FXS. .DECT.Portable. .Terminal. .CallControl.Group., readWrite, since 2.0.
 	Provider string `cwmp:"Provider"`
 	// NumberingPlan: string(:256) pathRef→.CallControl.NumberingPlan., readWrite, since 2.0.
 	NumberingPlan string `cwmp:"NumberingPlan"`
@@ -2205,7 +2195,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .SIP.Client.\n                  .H323.Client.\n                  .ISDN.BRI.\n                  .ISDN.PRI.\n                  .POTS.FXO.\n                  .Trunk.",
+			TargetParent: ".SIP.Client. .H323.Client. .ISDN.BRI. .ISDN.PRI. .POTS.FXO. .Trunk.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -2239,16 +2229,7 @@ type VoiceServiceCallControlLine struct {
 	Origin VoiceServiceCallControlLineOrigin `cwmp:"Origin"`
 	// DirectoryNumber: string(:32), readWrite, since 2.0.
 	DirectoryNumber string `cwmp:"DirectoryNumber"`
-	/*
-	   Provider: string(:256) pathRef→
-
-	   	.SIP.Client.
-	   	.H323.Client.
-	   	.ISDN.BRI.
-	   	.ISDN.PRI.
-	   	.POTS.FXO.
-	   	.Trunk., readWrite, since 2.0.
-	*/
+	// Provider: string(:256) pathRef→.SIP.Client. .H323.Client. .ISDN.BRI. .ISDN.PRI. .POTS.FXO. .Trunk., readWrite, since 2.0.
 	Provider string `cwmp:"Provider"`
 	// CallingFeatures: string(:256) pathRef→#.CallingFeatures.Set., readWrite, since 2.0.
 	CallingFeatures string                            `cwmp:"CallingFeatures"`
@@ -3141,7 +3122,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "weak",
-			TargetParent: "\n                  .CallControl.Line.\n                  .CallControl.Extension.\n                  .CallControl.Mailbox.",
+			TargetParent: ".CallControl.Line. .CallControl.Extension. .CallControl.Mailbox.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -3169,13 +3150,7 @@ type VoiceServiceCallControlNumberingPlanPrefixInfo struct {
 	DialTone string `cwmp:"DialTone"`
 	// FacilityAction: string(:64) enumerationRef, readWrite, since 2.0.
 	FacilityAction string `cwmp:"FacilityAction"`
-	/*
-	   FacilityActionArgument: string(:256) pathRef→
-
-	   	.CallControl.Line.
-	   	.CallControl.Extension.
-	   	.CallControl.Mailbox., readWrite, since 2.0.
-	*/
+	// FacilityActionArgument: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .CallControl.Mailbox., readWrite, since 2.0.
 	FacilityActionArgument string `cwmp:"FacilityActionArgument"`
 }
 
@@ -4563,3 +4538,1695 @@ var schemaCallcontrol = []*model.Entry{{
 	Syntax:  synVoiceServiceCallControlOutgoingMap_Order,
 	Version: "2.0",
 }}
+
+// VoiceServiceCallControlImpl is what a device implements for VoiceService.{i}.CallControl; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlImpl to implement only some methods.
+type VoiceServiceCallControlImpl interface {
+	MaxNumberOfLines(inst []uint32) (uint32, error)
+	SetMaxNumberOfLines(inst []uint32, v uint32) error
+	MaxNumberOfExtensions(inst []uint32) (uint32, error)
+	SetMaxNumberOfExtensions(inst []uint32, v uint32) error
+	LineNumberOfEntries(inst []uint32) (uint32, error)
+	ExtensionNumberOfEntries(inst []uint32) (uint32, error)
+	MailboxNumberOfEntries(inst []uint32) (uint32, error)
+	IncomingMapNumberOfEntries(inst []uint32) (uint32, error)
+	OutgoingMapNumberOfEntries(inst []uint32) (uint32, error)
+	NumberingPlanNumberOfEntries(inst []uint32) (uint32, error)
+	GroupNumberOfEntries(inst []uint32) (uint32, error)
+	ExtensionInstances(inst []uint32) []uint32
+	AddExtension(inst []uint32) (uint32, error)
+	DeleteExtension(inst []uint32, i uint32) error
+	GroupInstances(inst []uint32) []uint32
+	AddGroup(inst []uint32) (uint32, error)
+	DeleteGroup(inst []uint32, i uint32) error
+	IncomingMapInstances(inst []uint32) []uint32
+	AddIncomingMap(inst []uint32) (uint32, error)
+	DeleteIncomingMap(inst []uint32, i uint32) error
+	LineInstances(inst []uint32) []uint32
+	AddLine(inst []uint32) (uint32, error)
+	DeleteLine(inst []uint32, i uint32) error
+	MailboxInstances(inst []uint32) []uint32
+	AddMailbox(inst []uint32) (uint32, error)
+	DeleteMailbox(inst []uint32, i uint32) error
+	NumberingPlanInstances(inst []uint32) []uint32
+	AddNumberingPlan(inst []uint32) (uint32, error)
+	DeleteNumberingPlan(inst []uint32, i uint32) error
+	OutgoingMapInstances(inst []uint32) []uint32
+	AddOutgoingMap(inst []uint32) (uint32, error)
+	DeleteOutgoingMap(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlImpl implements VoiceServiceCallControlImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlImpl) MaxNumberOfLines(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) SetMaxNumberOfLines(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) MaxNumberOfExtensions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) SetMaxNumberOfExtensions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) LineNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) ExtensionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) MailboxNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) IncomingMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) OutgoingMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) NumberingPlanNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) ExtensionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddExtension(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteExtension(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) GroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddGroup(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteGroup(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) IncomingMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddIncomingMap(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteIncomingMap(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) LineInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddLine(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteLine(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) MailboxInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddMailbox(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteMailbox(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) NumberingPlanInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddNumberingPlan(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteNumberingPlan(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) OutgoingMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlImpl) AddOutgoingMap(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlImpl) DeleteOutgoingMap(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesImpl interface {
+	SetNumberOfEntries(inst []uint32) (uint32, error)
+	SetInstances(inst []uint32) []uint32
+	AddSet(inst []uint32) (uint32, error)
+	DeleteSet(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesImpl implements VoiceServiceCallControlCallingFeaturesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) SetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) SetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) AddSet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesImpl) DeleteSet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallerIDEnable(inst []uint32) (bool, error)
+	SetCallerIDEnable(inst []uint32, v bool) error
+	CallerIDNameEnable(inst []uint32) (bool, error)
+	SetCallerIDNameEnable(inst []uint32, v bool) error
+	CallWaitingEnable(inst []uint32) (bool, error)
+	SetCallWaitingEnable(inst []uint32, v bool) error
+	CallForwardUnconditionalEnable(inst []uint32) (bool, error)
+	SetCallForwardUnconditionalEnable(inst []uint32, v bool) error
+	CallForwardUnconditionalNumber(inst []uint32) (string, error)
+	SetCallForwardUnconditionalNumber(inst []uint32, v string) error
+	CallForwardOnBusyEnable(inst []uint32) (bool, error)
+	SetCallForwardOnBusyEnable(inst []uint32, v bool) error
+	CallForwardOnBusyNumber(inst []uint32) (string, error)
+	SetCallForwardOnBusyNumber(inst []uint32, v string) error
+	CallForwardOnBusyRingTimeout(inst []uint32) (uint32, error)
+	SetCallForwardOnBusyRingTimeout(inst []uint32, v uint32) error
+	CallForwardOnNoAnswerEnable(inst []uint32) (bool, error)
+	SetCallForwardOnNoAnswerEnable(inst []uint32, v bool) error
+	CallForwardOnNoAnswerNumber(inst []uint32) (string, error)
+	SetCallForwardOnNoAnswerNumber(inst []uint32, v string) error
+	CallForwardOnNoAnswerRingTimeout(inst []uint32) (uint32, error)
+	SetCallForwardOnNoAnswerRingTimeout(inst []uint32, v uint32) error
+	CallTransferEnable(inst []uint32) (bool, error)
+	SetCallTransferEnable(inst []uint32, v bool) error
+	MWIEnable(inst []uint32) (bool, error)
+	SetMWIEnable(inst []uint32, v bool) error
+	VMWIEnable(inst []uint32) (bool, error)
+	SetVMWIEnable(inst []uint32, v bool) error
+	LineMessagesWaiting(inst []uint32) (uint32, error)
+	AnonymousCallRejectionEnable(inst []uint32) (bool, error)
+	SetAnonymousCallRejectionEnable(inst []uint32, v bool) error
+	AnonymousCallEnable(inst []uint32) (bool, error)
+	SetAnonymousCallEnable(inst []uint32, v bool) error
+	DoNotDisturbEnable(inst []uint32) (bool, error)
+	SetDoNotDisturbEnable(inst []uint32, v bool) error
+	RepeatDialEnable(inst []uint32) (bool, error)
+	SetRepeatDialEnable(inst []uint32, v bool) error
+	VoiceMailEnable(inst []uint32) (bool, error)
+	SetVoiceMailEnable(inst []uint32, v bool) error
+	CallPickUpEnable(inst []uint32) (bool, error)
+	SetCallPickUpEnable(inst []uint32, v bool) error
+	CCBSEnable(inst []uint32) (bool, error)
+	SetCCBSEnable(inst []uint32, v bool) error
+	IIFCEnable(inst []uint32) (bool, error)
+	SetIIFCEnable(inst []uint32, v bool) error
+	BlockForwardEnable(inst []uint32) (bool, error)
+	SetBlockForwardEnable(inst []uint32, v bool) error
+	SecretForwarderEnable(inst []uint32) (bool, error)
+	SetSecretForwarderEnable(inst []uint32, v bool) error
+	FollowMeEnable(inst []uint32) (bool, error)
+	SetFollowMeEnable(inst []uint32, v bool) error
+	CFTNumberOfEntries(inst []uint32) (uint32, error)
+	SCFNumberOfEntries(inst []uint32) (uint32, error)
+	SCREJNumberOfEntries(inst []uint32) (uint32, error)
+	FollowMeNumberOfEntries(inst []uint32) (uint32, error)
+	CFTInstances(inst []uint32) []uint32
+	AddCFT(inst []uint32) (uint32, error)
+	DeleteCFT(inst []uint32, i uint32) error
+	FollowMeInstances(inst []uint32) []uint32
+	AddFollowMe(inst []uint32) (uint32, error)
+	DeleteFollowMe(inst []uint32, i uint32) error
+	SCFInstances(inst []uint32) []uint32
+	AddSCF(inst []uint32) (uint32, error)
+	DeleteSCF(inst []uint32, i uint32) error
+	SCREJInstances(inst []uint32) []uint32
+	AddSCREJ(inst []uint32) (uint32, error)
+	DeleteSCREJ(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl implements VoiceServiceCallControlCallingFeaturesSetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallerIDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallerIDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallerIDNameEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallerIDNameEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallWaitingEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallWaitingEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardUnconditionalEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardUnconditionalEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardUnconditionalNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardUnconditionalNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnBusyEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnBusyEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnBusyNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnBusyNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnBusyRingTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnBusyRingTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnNoAnswerEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnNoAnswerEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnNoAnswerNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnNoAnswerNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallForwardOnNoAnswerRingTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallForwardOnNoAnswerRingTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallTransferEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallTransferEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) MWIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetMWIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) VMWIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetVMWIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) LineMessagesWaiting(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AnonymousCallRejectionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetAnonymousCallRejectionEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AnonymousCallEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetAnonymousCallEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DoNotDisturbEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetDoNotDisturbEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) RepeatDialEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetRepeatDialEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) VoiceMailEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetVoiceMailEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CallPickUpEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCallPickUpEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CCBSEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetCCBSEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) IIFCEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetIIFCEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) BlockForwardEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetBlockForwardEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SecretForwarderEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetSecretForwarderEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) FollowMeEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SetFollowMeEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CFTNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SCFNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SCREJNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) FollowMeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) CFTInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AddCFT(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DeleteCFT(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) FollowMeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AddFollowMe(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DeleteFollowMe(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SCFInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AddSCF(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DeleteSCF(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) SCREJInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) AddSCREJ(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetImpl) DeleteSCREJ(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetCFTImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetCFTImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Day(inst []uint32) (VoiceServiceCallControlCallingFeaturesSetCFTDay, error)
+	SetDay(inst []uint32, v VoiceServiceCallControlCallingFeaturesSetCFTDay) error
+	StartTime(inst []uint32) (string, error)
+	SetStartTime(inst []uint32, v string) error
+	EndTime(inst []uint32) (string, error)
+	SetEndTime(inst []uint32, v string) error
+	ForwardedToNumber(inst []uint32) (string, error)
+	SetForwardedToNumber(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl implements VoiceServiceCallControlCallingFeaturesSetCFTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) Day(inst []uint32) (VoiceServiceCallControlCallingFeaturesSetCFTDay, error) {
+	var zero VoiceServiceCallControlCallingFeaturesSetCFTDay
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetDay(inst []uint32, v VoiceServiceCallControlCallingFeaturesSetCFTDay) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) StartTime(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetStartTime(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) EndTime(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetEndTime(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) ForwardedToNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetCFTImpl) SetForwardedToNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetFollowMeImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetFollowMeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Delay(inst []uint32) (uint32, error)
+	SetDelay(inst []uint32, v uint32) error
+	Number(inst []uint32) (string, error)
+	SetNumber(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl implements VoiceServiceCallControlCallingFeaturesSetFollowMeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Delay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Number(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetFollowMeImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetSCFImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetSCFImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallingNumber(inst []uint32) (string, error)
+	SetCallingNumber(inst []uint32, v string) error
+	ForwardedToNumber(inst []uint32) (string, error)
+	SetForwardedToNumber(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl implements VoiceServiceCallControlCallingFeaturesSetSCFImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) CallingNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) SetCallingNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) ForwardedToNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCFImpl) SetForwardedToNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetSCREJImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetSCREJImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallingNumber(inst []uint32) (string, error)
+	SetCallingNumber(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl implements VoiceServiceCallControlCallingFeaturesSetSCREJImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) CallingNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetSCREJImpl) SetCallingNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlCallingFeaturesSetVoice2MailImpl is what a device implements for VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl to implement only some methods.
+type VoiceServiceCallControlCallingFeaturesSetVoice2MailImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MaxMessageLength(inst []uint32) (uint32, error)
+	SetMaxMessageLength(inst []uint32, v uint32) error
+	Attach(inst []uint32) (bool, error)
+	SetAttach(inst []uint32, v bool) error
+	KeepLocal(inst []uint32) (bool, error)
+	SetKeepLocal(inst []uint32, v bool) error
+	EMailAddress(inst []uint32) (string, error)
+	SetEMailAddress(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl implements VoiceServiceCallControlCallingFeaturesSetVoice2MailImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) MaxMessageLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetMaxMessageLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) Attach(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetAttach(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) KeepLocal(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetKeepLocal(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) EMailAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlCallingFeaturesSetVoice2MailImpl) SetEMailAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlExtensionImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionImpl to implement only some methods.
+type VoiceServiceCallControlExtensionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceCallControlExtensionStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallStatus(inst []uint32) (VoiceServiceCallControlExtensionCallStatus, error)
+	Origin(inst []uint32) (VoiceServiceCallControlExtensionOrigin, error)
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	ExtensionNumber(inst []uint32) (string, error)
+	SetExtensionNumber(inst []uint32, v string) error
+	Provider(inst []uint32) (string, error)
+	SetProvider(inst []uint32, v string) error
+	NumberingPlan(inst []uint32) (string, error)
+	SetNumberingPlan(inst []uint32, v string) error
+	CallingFeatures(inst []uint32) (string, error)
+	SetCallingFeatures(inst []uint32, v string) error
+	CallWaitingStatus(inst []uint32) (VoiceServiceCallControlExtensionCallWaitingStatus, error)
+	ConferenceCallingStatus(inst []uint32) (VoiceServiceCallControlExtensionConferenceCallingStatus, error)
+	ConferenceCallingSessionCount(inst []uint32) (uint32, error)
+	VoiceMail(inst []uint32) (string, error)
+	SetVoiceMail(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlExtensionImpl implements VoiceServiceCallControlExtensionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Status(inst []uint32) (VoiceServiceCallControlExtensionStatus, error) {
+	var zero VoiceServiceCallControlExtensionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) CallStatus(inst []uint32) (VoiceServiceCallControlExtensionCallStatus, error) {
+	var zero VoiceServiceCallControlExtensionCallStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Origin(inst []uint32) (VoiceServiceCallControlExtensionOrigin, error) {
+	var zero VoiceServiceCallControlExtensionOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) ExtensionNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetExtensionNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) Provider(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetProvider(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) NumberingPlan(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetNumberingPlan(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) CallingFeatures(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetCallingFeatures(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) CallWaitingStatus(inst []uint32) (VoiceServiceCallControlExtensionCallWaitingStatus, error) {
+	var zero VoiceServiceCallControlExtensionCallWaitingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) ConferenceCallingStatus(inst []uint32) (VoiceServiceCallControlExtensionConferenceCallingStatus, error) {
+	var zero VoiceServiceCallControlExtensionConferenceCallingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) ConferenceCallingSessionCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) VoiceMail(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionImpl) SetVoiceMail(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlExtensionStatsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionStatsImpl to implement only some methods.
+type VoiceServiceCallControlExtensionStatsImpl interface{}
+
+// UnimplementedVoiceServiceCallControlExtensionStatsImpl implements VoiceServiceCallControlExtensionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionStatsImpl struct{}
+
+// VoiceServiceCallControlExtensionStatsDSPImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl to implement only some methods.
+type VoiceServiceCallControlExtensionStatsDSPImpl interface {
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl implements VoiceServiceCallControlExtensionStatsDSPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsDSPImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlExtensionStatsIncomingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl to implement only some methods.
+type VoiceServiceCallControlExtensionStatsIncomingCallsImpl interface {
+	CallsReceived(inst []uint32) (uint32, error)
+	CallsConnected(inst []uint32) (uint32, error)
+	CallsFailed(inst []uint32) (uint32, error)
+	CallsDropped(inst []uint32) (uint32, error)
+	TotalCallTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl implements VoiceServiceCallControlExtensionStatsIncomingCallsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) CallsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) CallsConnected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) CallsFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) CallsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsIncomingCallsImpl) TotalCallTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlExtensionStatsOutgoingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl to implement only some methods.
+type VoiceServiceCallControlExtensionStatsOutgoingCallsImpl interface {
+	CallsAttempted(inst []uint32) (uint32, error)
+	CallsConnected(inst []uint32) (uint32, error)
+	CallsFailed(inst []uint32) (uint32, error)
+	CallsDropped(inst []uint32) (uint32, error)
+	TotalCallTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl implements VoiceServiceCallControlExtensionStatsOutgoingCallsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) CallsAttempted(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) CallsConnected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) CallsFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) CallsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsOutgoingCallsImpl) TotalCallTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlExtensionStatsRTPImpl is what a device implements for VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl to implement only some methods.
+type VoiceServiceCallControlExtensionStatsRTPImpl interface {
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsLost(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl implements VoiceServiceCallControlExtensionStatsRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) PacketsLost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlExtensionStatsRTPImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlGroupImpl is what a device implements for VoiceService.{i}.CallControl.Group.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlGroupImpl to implement only some methods.
+type VoiceServiceCallControlGroupImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Extensions(inst []uint32) ([]string, error)
+	SetExtensions(inst []uint32, v []string) error
+	RingType(inst []uint32) (VoiceServiceCallControlGroupRingType, error)
+	SetRingType(inst []uint32, v VoiceServiceCallControlGroupRingType) error
+	RingTimeout(inst []uint32) (uint32, error)
+	SetRingTimeout(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlGroupImpl implements VoiceServiceCallControlGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlGroupImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) Extensions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) SetExtensions(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) RingType(inst []uint32) (VoiceServiceCallControlGroupRingType, error) {
+	var zero VoiceServiceCallControlGroupRingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) SetRingType(inst []uint32, v VoiceServiceCallControlGroupRingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) RingTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlGroupImpl) SetRingTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlIncomingMapImpl is what a device implements for VoiceService.{i}.CallControl.IncomingMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlIncomingMapImpl to implement only some methods.
+type VoiceServiceCallControlIncomingMapImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Line(inst []uint32) (string, error)
+	SetLine(inst []uint32, v string) error
+	Extension(inst []uint32) (string, error)
+	SetExtension(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlIncomingMapImpl implements VoiceServiceCallControlIncomingMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlIncomingMapImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Line(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetLine(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Extension(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetExtension(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlIncomingMapImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlLineImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineImpl to implement only some methods.
+type VoiceServiceCallControlLineImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceCallControlLineStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallStatus(inst []uint32) (VoiceServiceCallControlLineCallStatus, error)
+	Origin(inst []uint32) (VoiceServiceCallControlLineOrigin, error)
+	DirectoryNumber(inst []uint32) (string, error)
+	SetDirectoryNumber(inst []uint32, v string) error
+	Provider(inst []uint32) (string, error)
+	SetProvider(inst []uint32, v string) error
+	CallingFeatures(inst []uint32) (string, error)
+	SetCallingFeatures(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlLineImpl implements VoiceServiceCallControlLineImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlLineImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) Status(inst []uint32) (VoiceServiceCallControlLineStatus, error) {
+	var zero VoiceServiceCallControlLineStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) CallStatus(inst []uint32) (VoiceServiceCallControlLineCallStatus, error) {
+	var zero VoiceServiceCallControlLineCallStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) Origin(inst []uint32) (VoiceServiceCallControlLineOrigin, error) {
+	var zero VoiceServiceCallControlLineOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) DirectoryNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetDirectoryNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) Provider(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetProvider(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) CallingFeatures(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineImpl) SetCallingFeatures(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlLineStatsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineStatsImpl to implement only some methods.
+type VoiceServiceCallControlLineStatsImpl interface{}
+
+// UnimplementedVoiceServiceCallControlLineStatsImpl implements VoiceServiceCallControlLineStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineStatsImpl struct{}
+
+// VoiceServiceCallControlLineStatsDSPImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.DSP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineStatsDSPImpl to implement only some methods.
+type VoiceServiceCallControlLineStatsDSPImpl interface {
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlLineStatsDSPImpl implements VoiceServiceCallControlLineStatsDSPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineStatsDSPImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlLineStatsDSPImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsDSPImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlLineStatsIncomingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl to implement only some methods.
+type VoiceServiceCallControlLineStatsIncomingCallsImpl interface {
+	CallsReceived(inst []uint32) (uint32, error)
+	CallsConnected(inst []uint32) (uint32, error)
+	CallsFailed(inst []uint32) (uint32, error)
+	CallsDropped(inst []uint32) (uint32, error)
+	TotalCallTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl implements VoiceServiceCallControlLineStatsIncomingCallsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) CallsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) CallsConnected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) CallsFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) CallsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsIncomingCallsImpl) TotalCallTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlLineStatsOutgoingCallsImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl to implement only some methods.
+type VoiceServiceCallControlLineStatsOutgoingCallsImpl interface {
+	CallsAttempted(inst []uint32) (uint32, error)
+	CallsConnected(inst []uint32) (uint32, error)
+	CallsFailed(inst []uint32) (uint32, error)
+	CallsDropped(inst []uint32) (uint32, error)
+	TotalCallTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl implements VoiceServiceCallControlLineStatsOutgoingCallsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) CallsAttempted(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) CallsConnected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) CallsFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) CallsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsOutgoingCallsImpl) TotalCallTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlLineStatsRTPImpl is what a device implements for VoiceService.{i}.CallControl.Line.{i}.Stats.RTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlLineStatsRTPImpl to implement only some methods.
+type VoiceServiceCallControlLineStatsRTPImpl interface {
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsLost(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallControlLineStatsRTPImpl implements VoiceServiceCallControlLineStatsRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlLineStatsRTPImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) PacketsLost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlLineStatsRTPImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallControlMailboxImpl is what a device implements for VoiceService.{i}.CallControl.Mailbox.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlMailboxImpl to implement only some methods.
+type VoiceServiceCallControlMailboxImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	MaxMsg(inst []uint32) (uint32, error)
+	SetMaxMsg(inst []uint32, v uint32) error
+	MaxMessageTime(inst []uint32) (uint32, error)
+	SetMaxMessageTime(inst []uint32, v uint32) error
+	MinSize(inst []uint32) (uint32, error)
+	SetMinSize(inst []uint32, v uint32) error
+	SMTPServerAddress(inst []uint32) (string, error)
+	SetSMTPServerAddress(inst []uint32, v string) error
+	SMTPServerPort(inst []uint32) (uint32, error)
+	SetSMTPServerPort(inst []uint32, v uint32) error
+	SMTPUser(inst []uint32) (string, error)
+	SetSMTPUser(inst []uint32, v string) error
+	SMTPPassword(inst []uint32) (string, error)
+	SetSMTPPassword(inst []uint32, v string) error
+	SMTPAuthenticationType(inst []uint32) (VoiceServiceCallControlMailboxSMTPAuthenticationType, error)
+	SetSMTPAuthenticationType(inst []uint32, v VoiceServiceCallControlMailboxSMTPAuthenticationType) error
+	SMTPFrom(inst []uint32) (string, error)
+	SetSMTPFrom(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlMailboxImpl implements VoiceServiceCallControlMailboxImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlMailboxImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlMailboxImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) MaxMsg(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetMaxMsg(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) MaxMessageTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetMaxMessageTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) MinSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetMinSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPUser(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPUser(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPAuthenticationType(inst []uint32) (VoiceServiceCallControlMailboxSMTPAuthenticationType, error) {
+	var zero VoiceServiceCallControlMailboxSMTPAuthenticationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPAuthenticationType(inst []uint32, v VoiceServiceCallControlMailboxSMTPAuthenticationType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SMTPFrom(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlMailboxImpl) SetSMTPFrom(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlNumberingPlanImpl is what a device implements for VoiceService.{i}.CallControl.NumberingPlan.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlNumberingPlanImpl to implement only some methods.
+type VoiceServiceCallControlNumberingPlanImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	MinimumNumberOfDigits(inst []uint32) (uint32, error)
+	SetMinimumNumberOfDigits(inst []uint32, v uint32) error
+	MaximumNumberOfDigits(inst []uint32) (uint32, error)
+	SetMaximumNumberOfDigits(inst []uint32, v uint32) error
+	InterDigitTimerStd(inst []uint32) (uint32, error)
+	SetInterDigitTimerStd(inst []uint32, v uint32) error
+	InterDigitTimerOpen(inst []uint32) (uint32, error)
+	SetInterDigitTimerOpen(inst []uint32, v uint32) error
+	TerminationDigit(inst []uint32) (string, error)
+	SetTerminationDigit(inst []uint32, v string) error
+	InvalidNumberTone(inst []uint32) (string, error)
+	SetInvalidNumberTone(inst []uint32, v string) error
+	PrefixInfoMaxEntries(inst []uint32) (uint32, error)
+	PrefixInfoNumberOfEntries(inst []uint32) (uint32, error)
+	PrefixInfoInstances(inst []uint32) []uint32
+	AddPrefixInfo(inst []uint32) (uint32, error)
+	DeletePrefixInfo(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlNumberingPlanImpl implements VoiceServiceCallControlNumberingPlanImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlNumberingPlanImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) MinimumNumberOfDigits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetMinimumNumberOfDigits(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) MaximumNumberOfDigits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetMaximumNumberOfDigits(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) InterDigitTimerStd(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetInterDigitTimerStd(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) InterDigitTimerOpen(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetInterDigitTimerOpen(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) TerminationDigit(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetTerminationDigit(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) InvalidNumberTone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) SetInvalidNumberTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) PrefixInfoMaxEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) PrefixInfoNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) PrefixInfoInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) AddPrefixInfo(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanImpl) DeletePrefixInfo(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlNumberingPlanPrefixInfoImpl is what a device implements for VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl to implement only some methods.
+type VoiceServiceCallControlNumberingPlanPrefixInfoImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PrefixRange(inst []uint32) (string, error)
+	SetPrefixRange(inst []uint32, v string) error
+	PrefixMinNumberOfDigits(inst []uint32) (uint32, error)
+	SetPrefixMinNumberOfDigits(inst []uint32, v uint32) error
+	PrefixMaxNumberOfDigits(inst []uint32) (uint32, error)
+	SetPrefixMaxNumberOfDigits(inst []uint32, v uint32) error
+	NumberOfDigitsToRemove(inst []uint32) (uint32, error)
+	SetNumberOfDigitsToRemove(inst []uint32, v uint32) error
+	PosOfDigitsToRemove(inst []uint32) (uint32, error)
+	SetPosOfDigitsToRemove(inst []uint32, v uint32) error
+	DialTone(inst []uint32) (string, error)
+	SetDialTone(inst []uint32, v string) error
+	FacilityAction(inst []uint32) (string, error)
+	SetFacilityAction(inst []uint32, v string) error
+	FacilityActionArgument(inst []uint32) (string, error)
+	SetFacilityActionArgument(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl implements VoiceServiceCallControlNumberingPlanPrefixInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) PrefixRange(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetPrefixRange(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) PrefixMinNumberOfDigits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetPrefixMinNumberOfDigits(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) PrefixMaxNumberOfDigits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetPrefixMaxNumberOfDigits(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) NumberOfDigitsToRemove(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetNumberOfDigitsToRemove(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) PosOfDigitsToRemove(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetPosOfDigitsToRemove(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) DialTone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetDialTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) FacilityAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetFacilityAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) FacilityActionArgument(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlNumberingPlanPrefixInfoImpl) SetFacilityActionArgument(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceCallControlOutgoingMapImpl is what a device implements for VoiceService.{i}.CallControl.OutgoingMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallControlOutgoingMapImpl to implement only some methods.
+type VoiceServiceCallControlOutgoingMapImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CLIPNoScreeningNumber(inst []uint32) (string, error)
+	SetCLIPNoScreeningNumber(inst []uint32, v string) error
+	Extension(inst []uint32) (string, error)
+	SetExtension(inst []uint32, v string) error
+	Line(inst []uint32) (string, error)
+	SetLine(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceCallControlOutgoingMapImpl implements VoiceServiceCallControlOutgoingMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallControlOutgoingMapImpl struct{}
+
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) CLIPNoScreeningNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetCLIPNoScreeningNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Extension(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetExtension(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Line(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetLine(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallControlOutgoingMapImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}

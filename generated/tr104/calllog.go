@@ -76,7 +76,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .CallControl.Line.\n                  .CallControl.Extension.\n                  .SIP.Registrar.{i}.Account.\n                  .Trunk.\n                  .SIP.Client.",
+			TargetParent: ".CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -86,7 +86,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .CallControl.Line.\n                  .CallControl.Extension.\n                  .SIP.Registrar.{i}.Account.\n                  .Trunk.\n                  .SIP.Client.",
+			TargetParent: ".CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -141,25 +141,9 @@ type VoiceServiceCallLog struct {
 	CallingPartyNumber string `cwmp:"CallingPartyNumber"`
 	// CalledPartyNumber: string(:256), readOnly, since 2.0.
 	CalledPartyNumber string `cwmp:"CalledPartyNumber"`
-	/*
-	   Source: string(:256) pathRef→
-
-	   	.CallControl.Line.
-	   	.CallControl.Extension.
-	   	.SIP.Registrar.{i}.Account.
-	   	.Trunk.
-	   	.SIP.Client., readOnly, since 2.0.
-	*/
+	// Source: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client., readOnly, since 2.0.
 	Source string `cwmp:"Source"`
-	/*
-	   Destination: string(:256) pathRef→
-
-	   	.CallControl.Line.
-	   	.CallControl.Extension.
-	   	.SIP.Registrar.{i}.Account.
-	   	.Trunk.
-	   	.SIP.Client., readOnly, since 2.0.
-	*/
+	// Destination: string(:256) pathRef→.CallControl.Line. .CallControl.Extension. .SIP.Registrar.{i}.Account. .Trunk. .SIP.Client., readOnly, since 2.0.
 	Destination string `cwmp:"Destination"`
 	// RemoteParty: string(:32), readOnly, since 2.0.
 	RemoteParty string `cwmp:"RemoteParty"`
@@ -2587,3 +2571,652 @@ var schemaCalllog = []*model.Entry{{
 	Syntax:  synVoiceServiceCallLogSignalingPerformance_IncomingMediaEstablishDelay,
 	Version: "2.0",
 }}
+
+// VoiceServiceCallLogImpl is what a device implements for VoiceService.{i}.CallLog.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogImpl to implement only some methods.
+type VoiceServiceCallLogImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallingPartyNumber(inst []uint32) (string, error)
+	CalledPartyNumber(inst []uint32) (string, error)
+	Source(inst []uint32) (string, error)
+	Destination(inst []uint32) (string, error)
+	RemoteParty(inst []uint32) (string, error)
+	UsedLine(inst []uint32) (string, error)
+	UsedExtensions(inst []uint32) ([]string, error)
+	Direction(inst []uint32) (VoiceServiceCallLogDirection, error)
+	Start(inst []uint32) (time.Time, error)
+	Duration(inst []uint32) (uint32, error)
+	CallTerminationCause(inst []uint32) (VoiceServiceCallLogCallTerminationCause, error)
+	SessionNumberOfEntries(inst []uint32) (uint32, error)
+	SignalingPerformanceNumberOfEntries(inst []uint32) (uint32, error)
+	SessionInstances(inst []uint32) []uint32
+	SignalingPerformanceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceCallLogImpl implements VoiceServiceCallLogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) CallingPartyNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) CalledPartyNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) Source(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) Destination(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) RemoteParty(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) UsedLine(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) UsedExtensions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) Direction(inst []uint32) (VoiceServiceCallLogDirection, error) {
+	var zero VoiceServiceCallLogDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) Start(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) CallTerminationCause(inst []uint32) (VoiceServiceCallLogCallTerminationCause, error) {
+	var zero VoiceServiceCallLogCallTerminationCause
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) SignalingPerformanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogImpl) SessionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceCallLogImpl) SignalingPerformanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceCallLogSessionImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionImpl to implement only some methods.
+type VoiceServiceCallLogSessionImpl interface {
+	StreamType(inst []uint32) (VoiceServiceCallLogSessionStreamType, error)
+	Start(inst []uint32) (time.Time, error)
+	Duration(inst []uint32) (uint32, error)
+	SessionID(inst []uint32) (string, error)
+	SIPSessionID(inst []uint32) (string, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionImpl implements VoiceServiceCallLogSessionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionImpl) StreamType(inst []uint32) (VoiceServiceCallLogSessionStreamType, error) {
+	var zero VoiceServiceCallLogSessionStreamType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionImpl) Start(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionImpl) SessionID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionImpl) SIPSessionID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionDestinationImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationImpl interface{}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationImpl implements VoiceServiceCallLogSessionDestinationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationImpl struct{}
+
+// VoiceServiceCallLogSessionDestinationDSPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationDSPImpl interface{}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPImpl implements VoiceServiceCallLogSessionDestinationDSPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationDSPImpl struct{}
+
+// VoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl interface {
+	Codec(inst []uint32) (string, error)
+	SilenceSuppression(inst []uint32) (bool, error)
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl implements VoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl) Codec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPReceiveCodecImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl interface {
+	Codec(inst []uint32) (string, error)
+	SilenceSuppression(inst []uint32) (bool, error)
+	PacketizationPeriod(inst []uint32) (uint32, error)
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl implements VoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) Codec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) PacketizationPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationDSPTransmitCodecImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionDestinationRTPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationRTPImpl interface {
+	FarEndIPAddress(inst []uint32) (string, error)
+	FarEndUDPPort(inst []uint32) (uint32, error)
+	LocalUDPPort(inst []uint32) (uint32, error)
+	RTCPCNAME(inst []uint32) (string, error)
+	MinJitter(inst []uint32) (int32, error)
+	MaxJitter(inst []uint32) (int32, error)
+	MeanJitter(inst []uint32) (int32, error)
+	PacketDelayVariation(inst []uint32) (int32, error)
+	BufferDelay(inst []uint32) (int32, error)
+	BurstCount(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsLost(inst []uint32) (uint32, error)
+	PacketsDiscarded(inst []uint32) (uint32, error)
+	DuplicatePacketsReceived(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	BytesSent(inst []uint32) (uint64, error)
+	ReceivePacketLossRate(inst []uint32) (uint32, error)
+	FarEndPacketLossRate(inst []uint32) (uint32, error)
+	ReceiveInterarrivalJitter(inst []uint32) (int32, error)
+	FarEndInterarrivalJitter(inst []uint32) (int32, error)
+	AverageReceiveInterarrivalJitter(inst []uint32) (int32, error)
+	AverageFarEndInterarrivalJitter(inst []uint32) (int32, error)
+	RoundTripDelay(inst []uint32) (int32, error)
+	AverageRoundTripDelay(inst []uint32) (int32, error)
+	SamplingFrequency(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl implements VoiceServiceCallLogSessionDestinationRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) FarEndIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) FarEndUDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) LocalUDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) RTCPCNAME(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) MinJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) MaxJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) MeanJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) PacketDelayVariation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) BufferDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) BurstCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) PacketsLost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) PacketsDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) DuplicatePacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) ReceivePacketLossRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) FarEndPacketLossRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) ReceiveInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) FarEndInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) AverageReceiveInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) AverageFarEndInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) RoundTripDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) AverageRoundTripDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationRTPImpl) SamplingFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionDestinationVoiceQualityImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl to implement only some methods.
+type VoiceServiceCallLogSessionDestinationVoiceQualityImpl interface {
+	VoIPQualityIndicator(inst []uint32) ([]uint32, error)
+	WorstVoIPQualityIndicatorsValues(inst []uint32) ([]uint32, error)
+	WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl implements VoiceServiceCallLogSessionDestinationVoiceQualityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl) VoIPQualityIndicator(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl) WorstVoIPQualityIndicatorsValues(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionDestinationVoiceQualityImpl) WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionSourceImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceImpl interface{}
+
+// UnimplementedVoiceServiceCallLogSessionSourceImpl implements VoiceServiceCallLogSessionSourceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceImpl struct{}
+
+// VoiceServiceCallLogSessionSourceDSPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceDSPImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceDSPImpl interface{}
+
+// UnimplementedVoiceServiceCallLogSessionSourceDSPImpl implements VoiceServiceCallLogSessionSourceDSPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceDSPImpl struct{}
+
+// VoiceServiceCallLogSessionSourceDSPReceiveCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceDSPReceiveCodecImpl interface {
+	Codec(inst []uint32) (string, error)
+	SilenceSuppression(inst []uint32) (bool, error)
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl implements VoiceServiceCallLogSessionSourceDSPReceiveCodecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl) Codec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPReceiveCodecImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionSourceDSPTransmitCodecImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceDSPTransmitCodecImpl interface {
+	Codec(inst []uint32) (string, error)
+	SilenceSuppression(inst []uint32) (bool, error)
+	PacketizationPeriod(inst []uint32) (uint32, error)
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl implements VoiceServiceCallLogSessionSourceDSPTransmitCodecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) Codec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) PacketizationPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceDSPTransmitCodecImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionSourceRTPImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceRTPImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceRTPImpl interface {
+	FarEndIPAddress(inst []uint32) (string, error)
+	FarEndUDPPort(inst []uint32) (uint32, error)
+	LocalUDPPort(inst []uint32) (uint32, error)
+	RTCPCNAME(inst []uint32) (string, error)
+	MinJitter(inst []uint32) (int32, error)
+	MaxJitter(inst []uint32) (int32, error)
+	MeanJitter(inst []uint32) (int32, error)
+	PacketDelayVariation(inst []uint32) (int32, error)
+	BufferDelay(inst []uint32) (int32, error)
+	BurstCount(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsLost(inst []uint32) (uint32, error)
+	PacketsDiscarded(inst []uint32) (uint32, error)
+	DuplicatePacketsReceived(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	BytesSent(inst []uint32) (uint64, error)
+	ReceivePacketLossRate(inst []uint32) (uint32, error)
+	FarEndPacketLossRate(inst []uint32) (uint32, error)
+	ReceiveInterarrivalJitter(inst []uint32) (int32, error)
+	FarEndInterarrivalJitter(inst []uint32) (int32, error)
+	AverageReceiveInterarrivalJitter(inst []uint32) (int32, error)
+	AverageFarEndInterarrivalJitter(inst []uint32) (int32, error)
+	RoundTripDelay(inst []uint32) (int32, error)
+	AverageRoundTripDelay(inst []uint32) (int32, error)
+	SamplingFrequency(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionSourceRTPImpl implements VoiceServiceCallLogSessionSourceRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceRTPImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) FarEndIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) FarEndUDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) LocalUDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) RTCPCNAME(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) MinJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) MaxJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) MeanJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) PacketDelayVariation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) BufferDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) BurstCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) PacketsLost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) PacketsDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) DuplicatePacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) ReceivePacketLossRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) FarEndPacketLossRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) ReceiveInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) FarEndInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) AverageReceiveInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) AverageFarEndInterarrivalJitter(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) RoundTripDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) AverageRoundTripDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceRTPImpl) SamplingFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSessionSourceVoiceQualityImpl is what a device implements for VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl to implement only some methods.
+type VoiceServiceCallLogSessionSourceVoiceQualityImpl interface {
+	VoIPQualityIndicator(inst []uint32) ([]uint32, error)
+	WorstVoIPQualityIndicatorsValues(inst []uint32) ([]uint32, error)
+	WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl implements VoiceServiceCallLogSessionSourceVoiceQualityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl) VoIPQualityIndicator(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl) WorstVoIPQualityIndicatorsValues(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSessionSourceVoiceQualityImpl) WorstVoIPQualityIndicatorTimestamps(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCallLogSignalingPerformanceImpl is what a device implements for VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCallLogSignalingPerformanceImpl to implement only some methods.
+type VoiceServiceCallLogSignalingPerformanceImpl interface {
+	Protocol(inst []uint32) (VoiceServiceCallLogSignalingPerformanceProtocol, error)
+	CallSetupDelay(inst []uint32) (uint32, error)
+	OutgoingMediaEstablishDelay(inst []uint32) (int32, error)
+	IncomingMediaEstablishDelay(inst []uint32) (int32, error)
+}
+
+// UnimplementedVoiceServiceCallLogSignalingPerformanceImpl implements VoiceServiceCallLogSignalingPerformanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCallLogSignalingPerformanceImpl struct{}
+
+func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) Protocol(inst []uint32) (VoiceServiceCallLogSignalingPerformanceProtocol, error) {
+	var zero VoiceServiceCallLogSignalingPerformanceProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) CallSetupDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) OutgoingMediaEstablishDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCallLogSignalingPerformanceImpl) IncomingMediaEstablishDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}

@@ -1593,3 +1593,349 @@ var schemaCapabilities = []*model.Entry{{
 	Syntax:  synVoiceServiceCapabilitiesSIPRegistrar_TLSKeyExchangeProtocols,
 	Version: "2.0",
 }}
+
+// VoiceServiceCapabilitiesImpl is what a device implements for VoiceService.{i}.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesImpl to implement only some methods.
+type VoiceServiceCapabilitiesImpl interface {
+	MaxLineCount(inst []uint32) (int32, error)
+	MaxExtensionCount(inst []uint32) (int32, error)
+	MaxCallLogCount(inst []uint32) (int32, error)
+	MaxSessionsPerLine(inst []uint32) (int32, error)
+	MaxSessionsPerExtension(inst []uint32) (int32, error)
+	MaxSessionCount(inst []uint32) (int32, error)
+	NetworkConnectionModes(inst []uint32) ([]string, error)
+	UserConnectionModes(inst []uint32) ([]string, error)
+	ToneFileFormats(inst []uint32) ([]VoiceServiceCapabilitiesToneFileFormats, error)
+	RingFileFormats(inst []uint32) ([]VoiceServiceCapabilitiesRingFileFormats, error)
+	FacilityActions(inst []uint32) ([]VoiceServiceCapabilitiesFacilityActions, error)
+	CodecNumberOfEntries(inst []uint32) (uint32, error)
+	CodecInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceCapabilitiesImpl implements VoiceServiceCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxLineCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxExtensionCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxCallLogCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxSessionsPerLine(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxSessionsPerExtension(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) MaxSessionCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) NetworkConnectionModes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) UserConnectionModes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) ToneFileFormats(inst []uint32) ([]VoiceServiceCapabilitiesToneFileFormats, error) {
+	var zero []VoiceServiceCapabilitiesToneFileFormats
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) RingFileFormats(inst []uint32) ([]VoiceServiceCapabilitiesRingFileFormats, error) {
+	var zero []VoiceServiceCapabilitiesRingFileFormats
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) FacilityActions(inst []uint32) ([]VoiceServiceCapabilitiesFacilityActions, error) {
+	var zero []VoiceServiceCapabilitiesFacilityActions
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) CodecNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesImpl) CodecInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceCapabilitiesCodecImpl is what a device implements for VoiceService.{i}.Capabilities.Codec.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesCodecImpl to implement only some methods.
+type VoiceServiceCapabilitiesCodecImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Codec(inst []uint32) (VoiceServiceCapabilitiesCodecCodec, error)
+	BitRate(inst []uint32) (uint32, error)
+	PacketizationPeriod(inst []uint32) ([]string, error)
+	SilenceSuppression(inst []uint32) (bool, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesCodecImpl implements VoiceServiceCapabilitiesCodecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesCodecImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) Codec(inst []uint32) (VoiceServiceCapabilitiesCodecCodec, error) {
+	var zero VoiceServiceCapabilitiesCodecCodec
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) BitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) PacketizationPeriod(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesCodecImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesH323Impl is what a device implements for VoiceService.{i}.Capabilities.H323; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesH323Impl to implement only some methods.
+type VoiceServiceCapabilitiesH323Impl interface {
+	FastStart(inst []uint32) (bool, error)
+	H235AuthenticationMethods(inst []uint32) ([]VoiceServiceCapabilitiesH323H235AuthenticationMethods, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesH323Impl implements VoiceServiceCapabilitiesH323Impl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesH323Impl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesH323Impl) FastStart(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesH323Impl) H235AuthenticationMethods(inst []uint32) ([]VoiceServiceCapabilitiesH323H235AuthenticationMethods, error) {
+	var zero []VoiceServiceCapabilitiesH323H235AuthenticationMethods
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesISDNImpl is what a device implements for VoiceService.{i}.Capabilities.ISDN; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesISDNImpl to implement only some methods.
+type VoiceServiceCapabilitiesISDNImpl interface {
+	MSN(inst []uint32) (bool, error)
+	DDI(inst []uint32) (bool, error)
+	MCID(inst []uint32) (bool, error)
+	MWI(inst []uint32) (bool, error)
+	AoC(inst []uint32) (bool, error)
+	ECT(inst []uint32) (bool, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesISDNImpl implements VoiceServiceCapabilitiesISDNImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesISDNImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) MSN(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) DDI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) MCID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) MWI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) AoC(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesISDNImpl) ECT(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesMGCPImpl is what a device implements for VoiceService.{i}.Capabilities.MGCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesMGCPImpl to implement only some methods.
+type VoiceServiceCapabilitiesMGCPImpl interface {
+	Extensions(inst []uint32) ([]string, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesMGCPImpl implements VoiceServiceCapabilitiesMGCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesMGCPImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesMGCPImpl) Extensions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesPOTSImpl is what a device implements for VoiceService.{i}.Capabilities.POTS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesPOTSImpl to implement only some methods.
+type VoiceServiceCapabilitiesPOTSImpl interface {
+	DialType(inst []uint32) (VoiceServiceCapabilitiesPOTSDialType, error)
+	ClipGeneration(inst []uint32) (bool, error)
+	ChargingPulse(inst []uint32) (bool, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesPOTSImpl implements VoiceServiceCapabilitiesPOTSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesPOTSImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesPOTSImpl) DialType(inst []uint32) (VoiceServiceCapabilitiesPOTSDialType, error) {
+	var zero VoiceServiceCapabilitiesPOTSDialType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesPOTSImpl) ClipGeneration(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesPOTSImpl) ChargingPulse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesQualityIndicatorImpl is what a device implements for VoiceService.{i}.Capabilities.QualityIndicator; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl to implement only some methods.
+type VoiceServiceCapabilitiesQualityIndicatorImpl interface {
+	QIModelsSupported(inst []uint32) (string, error)
+	MaxQIValues(inst []uint32) (uint32, error)
+	MaxWorstQIValues(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl implements VoiceServiceCapabilitiesQualityIndicatorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl) QIModelsSupported(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl) MaxQIValues(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesQualityIndicatorImpl) MaxWorstQIValues(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesSIPImpl is what a device implements for VoiceService.{i}.Capabilities.SIP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesSIPImpl to implement only some methods.
+type VoiceServiceCapabilitiesSIPImpl interface{}
+
+// UnimplementedVoiceServiceCapabilitiesSIPImpl implements VoiceServiceCapabilitiesSIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesSIPImpl struct{}
+
+// VoiceServiceCapabilitiesSIPClientImpl is what a device implements for VoiceService.{i}.Capabilities.SIP.Client; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesSIPClientImpl to implement only some methods.
+type VoiceServiceCapabilitiesSIPClientImpl interface {
+	Extensions(inst []uint32) ([]string, error)
+	URISchemes(inst []uint32) ([]string, error)
+	EventTypes(inst []uint32) ([]string, error)
+	TLSAuthenticationProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols, error)
+	TLSAuthenticationKeySizes(inst []uint32) ([]uint32, error)
+	TLSEncryptionProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols, error)
+	TLSEncryptionKeySizes(inst []uint32) ([]uint32, error)
+	TLSKeyExchangeProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesSIPClientImpl implements VoiceServiceCapabilitiesSIPClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesSIPClientImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) Extensions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) URISchemes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) EventTypes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSAuthenticationProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSAuthenticationKeySizes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSEncryptionProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSEncryptionKeySizes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPClientImpl) TLSKeyExchangeProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceCapabilitiesSIPRegistrarImpl is what a device implements for VoiceService.{i}.Capabilities.SIP.Registrar; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl to implement only some methods.
+type VoiceServiceCapabilitiesSIPRegistrarImpl interface {
+	Extensions(inst []uint32) ([]string, error)
+	URISchemes(inst []uint32) ([]string, error)
+	EventTypes(inst []uint32) ([]string, error)
+	TLSAuthenticationProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols, error)
+	TLSAuthenticationKeySizes(inst []uint32) ([]uint32, error)
+	TLSEncryptionProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols, error)
+	TLSEncryptionKeySizes(inst []uint32) ([]uint32, error)
+	TLSKeyExchangeProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols, error)
+}
+
+// UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl implements VoiceServiceCapabilitiesSIPRegistrarImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl struct{}
+
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) Extensions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) URISchemes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) EventTypes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSAuthenticationProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSAuthenticationKeySizes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSEncryptionProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSEncryptionKeySizes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCapabilitiesSIPRegistrarImpl) TLSKeyExchangeProtocols(inst []uint32) ([]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols, error) {
+	var zero []VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols
+	return zero, model.ErrNotSupported
+}

@@ -141,7 +141,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .ISDN.BRI.\n                  .ISDN.PRI.",
+			TargetParent: ".ISDN.BRI. .ISDN.PRI.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -157,12 +157,7 @@ type VoiceServiceClockSynchronizationClockSource struct {
 	Alias string `cwmp:"Alias"`
 	// Order: unsignedInt[1:100], readWrite, since 2.0.
 	Order uint32 `cwmp:"Order"`
-	/*
-	   Interface: string(:256) pathRef→
-
-	   	.ISDN.BRI.
-	   	.ISDN.PRI., readWrite, since 2.0.
-	*/
+	// Interface: string(:256) pathRef→.ISDN.BRI. .ISDN.PRI., readWrite, since 2.0.
 	Interface string `cwmp:"Interface"`
 }
 
@@ -287,3 +282,91 @@ var schemaClocksynchronization = []*model.Entry{{
 	Syntax:  synVoiceServiceClockSynchronizationClockSource_Interface,
 	Version: "2.0",
 }}
+
+// VoiceServiceClockSynchronizationImpl is what a device implements for VoiceService.{i}.ClockSynchronization; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceClockSynchronizationImpl to implement only some methods.
+type VoiceServiceClockSynchronizationImpl interface {
+	ClockSourceNumberOfEntries(inst []uint32) (uint32, error)
+	CurrentSource(inst []uint32) (string, error)
+	SetCurrentSource(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	AutoRevert(inst []uint32) (bool, error)
+	SetAutoRevert(inst []uint32, v bool) error
+	ClockSourceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceClockSynchronizationImpl implements VoiceServiceClockSynchronizationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceClockSynchronizationImpl struct{}
+
+func (UnimplementedVoiceServiceClockSynchronizationImpl) ClockSourceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) CurrentSource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) SetCurrentSource(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) AutoRevert(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) SetAutoRevert(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationImpl) ClockSourceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceClockSynchronizationClockSourceImpl is what a device implements for VoiceService.{i}.ClockSynchronization.ClockSource.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceClockSynchronizationClockSourceImpl to implement only some methods.
+type VoiceServiceClockSynchronizationClockSourceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceClockSynchronizationClockSourceImpl implements VoiceServiceClockSynchronizationClockSourceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceClockSynchronizationClockSourceImpl struct{}
+
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceClockSynchronizationClockSourceImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -140,3 +140,54 @@ var schemaCodecprofile = []*model.Entry{{
 	Syntax:  synVoiceServiceCodecProfile_SilenceSuppression,
 	Version: "2.0",
 }}
+
+// VoiceServiceCodecProfileImpl is what a device implements for VoiceService.{i}.CodecProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceCodecProfileImpl to implement only some methods.
+type VoiceServiceCodecProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Codec(inst []uint32) (string, error)
+	PacketizationPeriod(inst []uint32) ([]string, error)
+	SetPacketizationPeriod(inst []uint32, v []string) error
+	SilenceSuppression(inst []uint32) (bool, error)
+	SetSilenceSuppression(inst []uint32, v bool) error
+}
+
+// UnimplementedVoiceServiceCodecProfileImpl implements VoiceServiceCodecProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceCodecProfileImpl struct{}
+
+func (UnimplementedVoiceServiceCodecProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) Codec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) PacketizationPeriod(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) SetPacketizationPeriod(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) SilenceSuppression(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceCodecProfileImpl) SetSilenceSuppression(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

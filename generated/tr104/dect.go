@@ -1089,3 +1089,331 @@ var schemaDect = []*model.Entry{{
 	Syntax:  synVoiceServiceDECTPortable_OperatorName,
 	Version: "2.0",
 }}
+
+// VoiceServiceDECTImpl is what a device implements for VoiceService.{i}.DECT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceDECTImpl to implement only some methods.
+type VoiceServiceDECTImpl interface {
+	BaseNumberOfEntries(inst []uint32) (uint32, error)
+	PortableNumberOfEntries(inst []uint32) (uint32, error)
+	BaseInstances(inst []uint32) []uint32
+	PortableInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceDECTImpl implements VoiceServiceDECTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceDECTImpl struct{}
+
+func (UnimplementedVoiceServiceDECTImpl) BaseNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTImpl) PortableNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTImpl) BaseInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceDECTImpl) PortableInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceDECTBaseImpl is what a device implements for VoiceService.{i}.DECT.Base.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceDECTBaseImpl to implement only some methods.
+type VoiceServiceDECTBaseImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceDECTBaseStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	Standard(inst []uint32) (VoiceServiceDECTBaseStandard, error)
+	RFPI(inst []uint32) ([]byte, error)
+	MaxSupportedPP(inst []uint32) (uint32, error)
+	SetMaxSupportedPP(inst []uint32, v uint32) error
+	PIN(inst []uint32) ([]byte, error)
+	SetPIN(inst []uint32, v []byte) error
+	RepeaterSupportEnabled(inst []uint32) (bool, error)
+	NEMOEnable(inst []uint32) (bool, error)
+	SetNEMOEnable(inst []uint32, v bool) error
+	SubscriptionEnable(inst []uint32) (bool, error)
+	SetSubscriptionEnable(inst []uint32, v bool) error
+	CipheringEnable(inst []uint32) (bool, error)
+	SetCipheringEnable(inst []uint32, v bool) error
+	EncryptionType(inst []uint32) (VoiceServiceDECTBaseEncryptionType, error)
+	RFPowerControl(inst []uint32) (VoiceServiceDECTBaseRFPowerControl, error)
+	SetRFPowerControl(inst []uint32, v VoiceServiceDECTBaseRFPowerControl) error
+	FirmwareVersion(inst []uint32) (string, error)
+	EepromVersion(inst []uint32) (string, error)
+	HardwareVersion(inst []uint32) (string, error)
+}
+
+// UnimplementedVoiceServiceDECTBaseImpl implements VoiceServiceDECTBaseImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceDECTBaseImpl struct{}
+
+func (UnimplementedVoiceServiceDECTBaseImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) Status(inst []uint32) (VoiceServiceDECTBaseStatus, error) {
+	var zero VoiceServiceDECTBaseStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) Standard(inst []uint32) (VoiceServiceDECTBaseStandard, error) {
+	var zero VoiceServiceDECTBaseStandard
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) RFPI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) MaxSupportedPP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetMaxSupportedPP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) PIN(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetPIN(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) RepeaterSupportEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) NEMOEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetNEMOEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SubscriptionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetSubscriptionEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) CipheringEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetCipheringEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) EncryptionType(inst []uint32) (VoiceServiceDECTBaseEncryptionType, error) {
+	var zero VoiceServiceDECTBaseEncryptionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) RFPowerControl(inst []uint32) (VoiceServiceDECTBaseRFPowerControl, error) {
+	var zero VoiceServiceDECTBaseRFPowerControl
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) SetRFPowerControl(inst []uint32, v VoiceServiceDECTBaseRFPowerControl) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) EepromVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseImpl) HardwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceDECTBaseStatsImpl is what a device implements for VoiceService.{i}.DECT.Base.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceDECTBaseStatsImpl to implement only some methods.
+type VoiceServiceDECTBaseStatsImpl interface {
+	Handovers(inst []uint32) (uint32, error)
+	HandoverFailures(inst []uint32) (uint32, error)
+	ControlFieldErrors(inst []uint32) (uint32, error)
+	PayloadFieldErrors(inst []uint32) (uint32, error)
+	SyncFailures(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceDECTBaseStatsImpl implements VoiceServiceDECTBaseStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceDECTBaseStatsImpl struct{}
+
+func (UnimplementedVoiceServiceDECTBaseStatsImpl) Handovers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseStatsImpl) HandoverFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseStatsImpl) ControlFieldErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseStatsImpl) PayloadFieldErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTBaseStatsImpl) SyncFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceDECTPortableImpl is what a device implements for VoiceService.{i}.DECT.Portable.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceDECTPortableImpl to implement only some methods.
+type VoiceServiceDECTPortableImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceDECTPortableStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	CodecList(inst []uint32) ([]string, error)
+	SetCodecList(inst []uint32, v []string) error
+	RegistrationStatus(inst []uint32) (VoiceServiceDECTPortableRegistrationStatus, error)
+	IPUI(inst []uint32) ([]byte, error)
+	IPUILength(inst []uint32) (uint32, error)
+	IPEI(inst []uint32) ([]byte, error)
+	PARK(inst []uint32) ([]byte, error)
+	BaseAttachedTo(inst []uint32) (string, error)
+	PortableType(inst []uint32) ([]VoiceServiceDECTPortablePortableType, error)
+	SubscriptionTime(inst []uint32) (time.Time, error)
+	Control(inst []uint32) (VoiceServiceDECTPortableControl, error)
+	SetControl(inst []uint32, v VoiceServiceDECTPortableControl) error
+	HardwareVersion(inst []uint32) (string, error)
+	SoftwareVersion(inst []uint32) (string, error)
+	SoftwareUpgrade(inst []uint32) (bool, error)
+	LastUpdateDateTime(inst []uint32) (time.Time, error)
+	OperatorName(inst []uint32) (string, error)
+	SetOperatorName(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceDECTPortableImpl implements VoiceServiceDECTPortableImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceDECTPortableImpl struct{}
+
+func (UnimplementedVoiceServiceDECTPortableImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) Status(inst []uint32) (VoiceServiceDECTPortableStatus, error) {
+	var zero VoiceServiceDECTPortableStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) CodecList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) RegistrationStatus(inst []uint32) (VoiceServiceDECTPortableRegistrationStatus, error) {
+	var zero VoiceServiceDECTPortableRegistrationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) IPUI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) IPUILength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) IPEI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) PARK(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) BaseAttachedTo(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) PortableType(inst []uint32) ([]VoiceServiceDECTPortablePortableType, error) {
+	var zero []VoiceServiceDECTPortablePortableType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SubscriptionTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) Control(inst []uint32) (VoiceServiceDECTPortableControl, error) {
+	var zero VoiceServiceDECTPortableControl
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetControl(inst []uint32, v VoiceServiceDECTPortableControl) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) HardwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SoftwareUpgrade(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) LastUpdateDateTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) OperatorName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceDECTPortableImpl) SetOperatorName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -800,3 +800,311 @@ var schemaH323 = []*model.Entry{{
 	Syntax:  synVoiceServiceH323Network_CodecList,
 	Version: "2.0",
 }}
+
+// VoiceServiceH323Impl is what a device implements for VoiceService.{i}.H323; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceH323Impl to implement only some methods.
+type VoiceServiceH323Impl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	NetworkNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	NetworkInstances(inst []uint32) []uint32
+	AddNetwork(inst []uint32) (uint32, error)
+	DeleteNetwork(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceH323Impl implements VoiceServiceH323Impl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceH323Impl struct{}
+
+func (UnimplementedVoiceServiceH323Impl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323Impl) NetworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323Impl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceH323Impl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323Impl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323Impl) NetworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceH323Impl) AddNetwork(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323Impl) DeleteNetwork(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceH323ClientImpl is what a device implements for VoiceService.{i}.H323.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceH323ClientImpl to implement only some methods.
+type VoiceServiceH323ClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceH323ClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	H235Authentication(inst []uint32) (bool, error)
+	SetH235Authentication(inst []uint32, v bool) error
+	AuthPassword(inst []uint32) (string, error)
+	SetAuthPassword(inst []uint32, v string) error
+	SendersID(inst []uint32) (string, error)
+	SetSendersID(inst []uint32, v string) error
+	Network(inst []uint32) (string, error)
+	SetNetwork(inst []uint32, v string) error
+	H323ID(inst []uint32) (string, error)
+	SetH323ID(inst []uint32, v string) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceH323ClientImpl implements VoiceServiceH323ClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceH323ClientImpl struct{}
+
+func (UnimplementedVoiceServiceH323ClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) Status(inst []uint32) (VoiceServiceH323ClientStatus, error) {
+	var zero VoiceServiceH323ClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) H235Authentication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetH235Authentication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) AuthPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SendersID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetSendersID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) Network(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) H323ID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetH323ID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323ClientImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceH323NetworkImpl is what a device implements for VoiceService.{i}.H323.Network.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceH323NetworkImpl to implement only some methods.
+type VoiceServiceH323NetworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceH323NetworkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Gatekeeper(inst []uint32) (string, error)
+	SetGatekeeper(inst []uint32, v string) error
+	GatekeeperPort(inst []uint32) (uint32, error)
+	SetGatekeeperPort(inst []uint32, v uint32) error
+	GatekeeperID(inst []uint32) (string, error)
+	SetGatekeeperID(inst []uint32, v string) error
+	TimeToLive(inst []uint32) (uint32, error)
+	SetTimeToLive(inst []uint32, v uint32) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	STUNEnable(inst []uint32) (bool, error)
+	SetSTUNEnable(inst []uint32, v bool) error
+	STUNServer(inst []uint32) (string, error)
+	SetSTUNServer(inst []uint32, v string) error
+	NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error
+	NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+	CodecList(inst []uint32) ([]string, error)
+	SetCodecList(inst []uint32, v []string) error
+}
+
+// UnimplementedVoiceServiceH323NetworkImpl implements VoiceServiceH323NetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceH323NetworkImpl struct{}
+
+func (UnimplementedVoiceServiceH323NetworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) Status(inst []uint32) (VoiceServiceH323NetworkStatus, error) {
+	var zero VoiceServiceH323NetworkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) Gatekeeper(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetGatekeeper(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) GatekeeperPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetGatekeeperPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) GatekeeperID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetGatekeeperID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) TimeToLive(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetTimeToLive(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) STUNEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetSTUNEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) STUNServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetSTUNServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) CodecList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceH323NetworkImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

@@ -526,7 +526,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .Trunk.\n                  .SIP.Client.\n                  .MGCP.Client.\n                  .H323.Client.\n                  .POTS.FXO.",
+			TargetParent: ".Trunk. .SIP.Client. .MGCP.Client. .H323.Client. .POTS.FXO.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -536,7 +536,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .Trunk.\n                  .ISDN.BRI.\n                  .ISDN.PRI.\n                  .SIP.Registrar.{i}.Account.\n                  .POTS.FXS.\n                  .DECT.Portable.\n                  .DECT.Base.\n                  .Terminal.",
+			TargetParent: ".Trunk. .ISDN.BRI. .ISDN.PRI. .SIP.Registrar.{i}.Account. .POTS.FXS. .DECT.Portable. .DECT.Base. .Terminal.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -577,28 +577,9 @@ type VoiceServiceInterworkMap struct {
 	LastTime time.Time `cwmp:"LastTime"`
 	// Origin: string{AutoConfigured,Static}, readOnly, since 2.0.
 	Origin VoiceServiceInterworkMapOrigin `cwmp:"Origin"`
-	/*
-	   NetworkConnection: string(:256) pathRef→
-
-	   	.Trunk.
-	   	.SIP.Client.
-	   	.MGCP.Client.
-	   	.H323.Client.
-	   	.POTS.FXO., readWrite, since 2.0.
-	*/
+	// NetworkConnection: string(:256) pathRef→.Trunk. .SIP.Client. .MGCP.Client. .H323.Client. .POTS.FXO., readWrite, since 2.0.
 	NetworkConnection string `cwmp:"NetworkConnection"`
-	/*
-	   UserConnection: string(:256) pathRef→
-
-	   	.Trunk.
-	   	.ISDN.BRI.
-	   	.ISDN.PRI.
-	   	.SIP.Registrar.{i}.Account.
-	   	.POTS.FXS.
-	   	.DECT.Portable.
-	   	.DECT.Base.
-	   	.Terminal., readWrite, since 2.0.
-	*/
+	// UserConnection: string(:256) pathRef→.Trunk. .ISDN.BRI. .ISDN.PRI. .SIP.Registrar.{i}.Account. .POTS.FXS. .DECT.Portable. .DECT.Base. .Terminal., readWrite, since 2.0.
 	UserConnection string `cwmp:"UserConnection"`
 	// DigitMap: string(:256), readWrite, since 2.0.
 	DigitMap string `cwmp:"DigitMap"`
@@ -1042,3 +1023,359 @@ var schemaInterwork = []*model.Entry{{
 	Syntax:  synVoiceServiceInterworkUserInterface_Network,
 	Version: "2.0",
 }}
+
+// VoiceServiceInterworkImpl is what a device implements for VoiceService.{i}.Interwork.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceInterworkImpl to implement only some methods.
+type VoiceServiceInterworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceInterworkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	OperationalStatus(inst []uint32) (VoiceServiceInterworkOperationalStatus, error)
+	OperationalStatusReason(inst []uint32) (string, error)
+	NetworkConnectionMode(inst []uint32) (VoiceServiceInterworkNetworkConnectionMode, error)
+	SetNetworkConnectionMode(inst []uint32, v VoiceServiceInterworkNetworkConnectionMode) error
+	UserConnectionMode(inst []uint32) (VoiceServiceInterworkUserConnectionMode, error)
+	SetUserConnectionMode(inst []uint32, v VoiceServiceInterworkUserConnectionMode) error
+	E164Mode(inst []uint32) (bool, error)
+	SetE164Mode(inst []uint32, v bool) error
+	NetworkAuthenticationChallengeMode(inst []uint32) (VoiceServiceInterworkNetworkAuthenticationChallengeMode, error)
+	SetNetworkAuthenticationChallengeMode(inst []uint32, v VoiceServiceInterworkNetworkAuthenticationChallengeMode) error
+	NetworkIPAddress(inst []uint32) (string, error)
+	InterworkingRuleSetURI(inst []uint32) (string, error)
+	SetInterworkingRuleSetURI(inst []uint32, v string) error
+	InterworkingRuleSetInterval(inst []uint32) (uint32, error)
+	SetInterworkingRuleSetInterval(inst []uint32, v uint32) error
+	InterworkingRuleSetTime(inst []uint32) (time.Time, error)
+	SetInterworkingRuleSetTime(inst []uint32, v time.Time) error
+	FirewallRuleSetURI(inst []uint32) (string, error)
+	SetFirewallRuleSetURI(inst []uint32, v string) error
+	FirewallRuleSetInterval(inst []uint32) (uint32, error)
+	SetFirewallRuleSetInterval(inst []uint32, v uint32) error
+	FirewallRuleSetTime(inst []uint32) (time.Time, error)
+	SetFirewallRuleSetTime(inst []uint32, v time.Time) error
+	InterworkName(inst []uint32) (string, error)
+	SetInterworkName(inst []uint32, v string) error
+	ProxyServer(inst []uint32) (string, error)
+	SetProxyServer(inst []uint32, v string) error
+	Networks(inst []uint32) ([]string, error)
+	SetNetworks(inst []uint32, v []string) error
+	E164Client(inst []uint32) (string, error)
+	SetE164Client(inst []uint32, v string) error
+	UserInterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	MapNumberOfEntries(inst []uint32) (uint32, error)
+	MapInstances(inst []uint32) []uint32
+	AddMap(inst []uint32) (uint32, error)
+	DeleteMap(inst []uint32, i uint32) error
+	UserInterfaceInstances(inst []uint32) []uint32
+	AddUserInterface(inst []uint32) (uint32, error)
+	DeleteUserInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceInterworkImpl implements VoiceServiceInterworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceInterworkImpl struct{}
+
+func (UnimplementedVoiceServiceInterworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) Status(inst []uint32) (VoiceServiceInterworkStatus, error) {
+	var zero VoiceServiceInterworkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) OperationalStatus(inst []uint32) (VoiceServiceInterworkOperationalStatus, error) {
+	var zero VoiceServiceInterworkOperationalStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) OperationalStatusReason(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) NetworkConnectionMode(inst []uint32) (VoiceServiceInterworkNetworkConnectionMode, error) {
+	var zero VoiceServiceInterworkNetworkConnectionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetNetworkConnectionMode(inst []uint32, v VoiceServiceInterworkNetworkConnectionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) UserConnectionMode(inst []uint32) (VoiceServiceInterworkUserConnectionMode, error) {
+	var zero VoiceServiceInterworkUserConnectionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetUserConnectionMode(inst []uint32, v VoiceServiceInterworkUserConnectionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) E164Mode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetE164Mode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) NetworkAuthenticationChallengeMode(inst []uint32) (VoiceServiceInterworkNetworkAuthenticationChallengeMode, error) {
+	var zero VoiceServiceInterworkNetworkAuthenticationChallengeMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetNetworkAuthenticationChallengeMode(inst []uint32, v VoiceServiceInterworkNetworkAuthenticationChallengeMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) NetworkIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) InterworkingRuleSetURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetInterworkingRuleSetURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) InterworkingRuleSetInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetInterworkingRuleSetInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) InterworkingRuleSetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetInterworkingRuleSetTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) FirewallRuleSetURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetFirewallRuleSetURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) FirewallRuleSetInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetFirewallRuleSetInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) FirewallRuleSetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetFirewallRuleSetTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) InterworkName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetInterworkName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) ProxyServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetProxyServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) Networks(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetNetworks(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) E164Client(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) SetE164Client(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) UserInterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) MapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) MapInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceInterworkImpl) AddMap(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) DeleteMap(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) UserInterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceInterworkImpl) AddUserInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkImpl) DeleteUserInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceInterworkMapImpl is what a device implements for VoiceService.{i}.Interwork.{i}.Map.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceInterworkMapImpl to implement only some methods.
+type VoiceServiceInterworkMapImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceInterworkMapStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	StatusDescription(inst []uint32) (string, error)
+	LastTime(inst []uint32) (time.Time, error)
+	Origin(inst []uint32) (VoiceServiceInterworkMapOrigin, error)
+	NetworkConnection(inst []uint32) (string, error)
+	SetNetworkConnection(inst []uint32, v string) error
+	UserConnection(inst []uint32) (string, error)
+	SetUserConnection(inst []uint32, v string) error
+	DigitMap(inst []uint32) (string, error)
+	SetDigitMap(inst []uint32, v string) error
+	DigitMapEnable(inst []uint32) (bool, error)
+	SetDigitMapEnable(inst []uint32, v bool) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceInterworkMapImpl implements VoiceServiceInterworkMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceInterworkMapImpl struct{}
+
+func (UnimplementedVoiceServiceInterworkMapImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) Status(inst []uint32) (VoiceServiceInterworkMapStatus, error) {
+	var zero VoiceServiceInterworkMapStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) StatusDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) LastTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) Origin(inst []uint32) (VoiceServiceInterworkMapOrigin, error) {
+	var zero VoiceServiceInterworkMapOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) NetworkConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetNetworkConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) UserConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetUserConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) DigitMap(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetDigitMap(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) DigitMapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetDigitMapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkMapImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceInterworkUserInterfaceImpl is what a device implements for VoiceService.{i}.Interwork.{i}.UserInterface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceInterworkUserInterfaceImpl to implement only some methods.
+type VoiceServiceInterworkUserInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Registrar(inst []uint32) (string, error)
+	SetRegistrar(inst []uint32, v string) error
+	Network(inst []uint32) (string, error)
+	SetNetwork(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceInterworkUserInterfaceImpl implements VoiceServiceInterworkUserInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceInterworkUserInterfaceImpl struct{}
+
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) Registrar(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) SetRegistrar(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) Network(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceInterworkUserInterfaceImpl) SetNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

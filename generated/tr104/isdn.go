@@ -1074,3 +1074,359 @@ var schemaIsdn = []*model.Entry{{
 	Syntax:  synVoiceServiceISDNPRI_ClockMode,
 	Version: "2.0",
 }}
+
+// VoiceServiceISDNImpl is what a device implements for VoiceService.{i}.ISDN; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceISDNImpl to implement only some methods.
+type VoiceServiceISDNImpl interface {
+	BRINumberOfEntries(inst []uint32) (uint32, error)
+	PRINumberOfEntries(inst []uint32) (uint32, error)
+	BRIInstances(inst []uint32) []uint32
+	PRIInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceISDNImpl implements VoiceServiceISDNImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceISDNImpl struct{}
+
+func (UnimplementedVoiceServiceISDNImpl) BRINumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNImpl) PRINumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNImpl) BRIInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceISDNImpl) PRIInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceISDNBRIImpl is what a device implements for VoiceService.{i}.ISDN.BRI.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceISDNBRIImpl to implement only some methods.
+type VoiceServiceISDNBRIImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceISDNBRIStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	ApplicationInterface(inst []uint32) (VoiceServiceISDNBRIApplicationInterface, error)
+	SetApplicationInterface(inst []uint32, v VoiceServiceISDNBRIApplicationInterface) error
+	Protocol(inst []uint32) (VoiceServiceISDNBRIProtocol, error)
+	SetProtocol(inst []uint32, v VoiceServiceISDNBRIProtocol) error
+	ProtocolEmulation(inst []uint32) (VoiceServiceISDNBRIProtocolEmulation, error)
+	SetProtocolEmulation(inst []uint32, v VoiceServiceISDNBRIProtocolEmulation) error
+	PermanentLayer2(inst []uint32) (bool, error)
+	SetPermanentLayer2(inst []uint32, v bool) error
+	PermanentLayer1(inst []uint32) (bool, error)
+	SetPermanentLayer1(inst []uint32, v bool) error
+	LapdDisconnectionTimeout(inst []uint32) (bool, error)
+	SetLapdDisconnectionTimeout(inst []uint32, v bool) error
+	TEINegotiation(inst []uint32) (VoiceServiceISDNBRITEINegotiation, error)
+	SetTEINegotiation(inst []uint32, v VoiceServiceISDNBRITEINegotiation) error
+	StaticTEI(inst []uint32) (uint32, error)
+	SetStaticTEI(inst []uint32, v uint32) error
+	LifeLineHold(inst []uint32) (bool, error)
+	SetLifeLineHold(inst []uint32, v bool) error
+	PowerSourceOne(inst []uint32) (bool, error)
+	SetPowerSourceOne(inst []uint32, v bool) error
+	MaxNumBChannels(inst []uint32) (uint32, error)
+	SetMaxNumBChannels(inst []uint32, v uint32) error
+	OutboundOnlyBChannels(inst []uint32) ([]uint32, error)
+	SetOutboundOnlyBChannels(inst []uint32, v []uint32) error
+	InboundOnlyBChannels(inst []uint32) ([]uint32, error)
+	SetInboundOnlyBChannels(inst []uint32, v []uint32) error
+	BidirectionalBChannels(inst []uint32) ([]uint32, error)
+	SetBidirectionalBChannels(inst []uint32, v []uint32) error
+}
+
+// UnimplementedVoiceServiceISDNBRIImpl implements VoiceServiceISDNBRIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceISDNBRIImpl struct{}
+
+func (UnimplementedVoiceServiceISDNBRIImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) Status(inst []uint32) (VoiceServiceISDNBRIStatus, error) {
+	var zero VoiceServiceISDNBRIStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) ApplicationInterface(inst []uint32) (VoiceServiceISDNBRIApplicationInterface, error) {
+	var zero VoiceServiceISDNBRIApplicationInterface
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetApplicationInterface(inst []uint32, v VoiceServiceISDNBRIApplicationInterface) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) Protocol(inst []uint32) (VoiceServiceISDNBRIProtocol, error) {
+	var zero VoiceServiceISDNBRIProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetProtocol(inst []uint32, v VoiceServiceISDNBRIProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) ProtocolEmulation(inst []uint32) (VoiceServiceISDNBRIProtocolEmulation, error) {
+	var zero VoiceServiceISDNBRIProtocolEmulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetProtocolEmulation(inst []uint32, v VoiceServiceISDNBRIProtocolEmulation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) PermanentLayer2(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetPermanentLayer2(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) PermanentLayer1(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetPermanentLayer1(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) LapdDisconnectionTimeout(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetLapdDisconnectionTimeout(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) TEINegotiation(inst []uint32) (VoiceServiceISDNBRITEINegotiation, error) {
+	var zero VoiceServiceISDNBRITEINegotiation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetTEINegotiation(inst []uint32, v VoiceServiceISDNBRITEINegotiation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) StaticTEI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetStaticTEI(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) LifeLineHold(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetLifeLineHold(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) PowerSourceOne(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetPowerSourceOne(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) MaxNumBChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetMaxNumBChannels(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) OutboundOnlyBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetOutboundOnlyBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) InboundOnlyBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetInboundOnlyBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) BidirectionalBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNBRIImpl) SetBidirectionalBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceISDNPRIImpl is what a device implements for VoiceService.{i}.ISDN.PRI.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceISDNPRIImpl to implement only some methods.
+type VoiceServiceISDNPRIImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceISDNPRIStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	ApplicationInterface(inst []uint32) (VoiceServiceISDNPRIApplicationInterface, error)
+	SetApplicationInterface(inst []uint32, v VoiceServiceISDNPRIApplicationInterface) error
+	Protocol(inst []uint32) (VoiceServiceISDNPRIProtocol, error)
+	SetProtocol(inst []uint32, v VoiceServiceISDNPRIProtocol) error
+	ProtocolEmulation(inst []uint32) (VoiceServiceISDNPRIProtocolEmulation, error)
+	SetProtocolEmulation(inst []uint32, v VoiceServiceISDNPRIProtocolEmulation) error
+	PermanentLayer2(inst []uint32) (bool, error)
+	SetPermanentLayer2(inst []uint32, v bool) error
+	Linecode(inst []uint32) (VoiceServiceISDNPRILinecode, error)
+	SetLinecode(inst []uint32, v VoiceServiceISDNPRILinecode) error
+	ESF(inst []uint32) (VoiceServiceISDNPRIESF, error)
+	SetESF(inst []uint32, v VoiceServiceISDNPRIESF) error
+	PhysicalInterfaceType(inst []uint32) (VoiceServiceISDNPRIPhysicalInterfaceType, error)
+	SetPhysicalInterfaceType(inst []uint32, v VoiceServiceISDNPRIPhysicalInterfaceType) error
+	MaxNumBChannels(inst []uint32) (uint32, error)
+	SetMaxNumBChannels(inst []uint32, v uint32) error
+	OutboundOnlyBChannels(inst []uint32) ([]uint32, error)
+	SetOutboundOnlyBChannels(inst []uint32, v []uint32) error
+	InboundOnlyBChannels(inst []uint32) ([]uint32, error)
+	SetInboundOnlyBChannels(inst []uint32, v []uint32) error
+	BidirectionalBChannels(inst []uint32) ([]uint32, error)
+	SetBidirectionalBChannels(inst []uint32, v []uint32) error
+	ClockMode(inst []uint32) (VoiceServiceISDNPRIClockMode, error)
+	SetClockMode(inst []uint32, v VoiceServiceISDNPRIClockMode) error
+}
+
+// UnimplementedVoiceServiceISDNPRIImpl implements VoiceServiceISDNPRIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceISDNPRIImpl struct{}
+
+func (UnimplementedVoiceServiceISDNPRIImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) Status(inst []uint32) (VoiceServiceISDNPRIStatus, error) {
+	var zero VoiceServiceISDNPRIStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) ApplicationInterface(inst []uint32) (VoiceServiceISDNPRIApplicationInterface, error) {
+	var zero VoiceServiceISDNPRIApplicationInterface
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetApplicationInterface(inst []uint32, v VoiceServiceISDNPRIApplicationInterface) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) Protocol(inst []uint32) (VoiceServiceISDNPRIProtocol, error) {
+	var zero VoiceServiceISDNPRIProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetProtocol(inst []uint32, v VoiceServiceISDNPRIProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) ProtocolEmulation(inst []uint32) (VoiceServiceISDNPRIProtocolEmulation, error) {
+	var zero VoiceServiceISDNPRIProtocolEmulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetProtocolEmulation(inst []uint32, v VoiceServiceISDNPRIProtocolEmulation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) PermanentLayer2(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetPermanentLayer2(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) Linecode(inst []uint32) (VoiceServiceISDNPRILinecode, error) {
+	var zero VoiceServiceISDNPRILinecode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetLinecode(inst []uint32, v VoiceServiceISDNPRILinecode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) ESF(inst []uint32) (VoiceServiceISDNPRIESF, error) {
+	var zero VoiceServiceISDNPRIESF
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetESF(inst []uint32, v VoiceServiceISDNPRIESF) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) PhysicalInterfaceType(inst []uint32) (VoiceServiceISDNPRIPhysicalInterfaceType, error) {
+	var zero VoiceServiceISDNPRIPhysicalInterfaceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetPhysicalInterfaceType(inst []uint32, v VoiceServiceISDNPRIPhysicalInterfaceType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) MaxNumBChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetMaxNumBChannels(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) OutboundOnlyBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetOutboundOnlyBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) InboundOnlyBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetInboundOnlyBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) BidirectionalBChannels(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetBidirectionalBChannels(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) ClockMode(inst []uint32) (VoiceServiceISDNPRIClockMode, error) {
+	var zero VoiceServiceISDNPRIClockMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceISDNPRIImpl) SetClockMode(inst []uint32, v VoiceServiceISDNPRIClockMode) error {
+	return model.ErrNotSupported
+}

@@ -937,3 +937,347 @@ var schemaMgcp = []*model.Entry{{
 	Syntax:  synVoiceServiceMGCPNetwork_CodecList,
 	Version: "2.0",
 }}
+
+// VoiceServiceMGCPImpl is what a device implements for VoiceService.{i}.MGCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceMGCPImpl to implement only some methods.
+type VoiceServiceMGCPImpl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	NetworkNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	NetworkInstances(inst []uint32) []uint32
+	AddNetwork(inst []uint32) (uint32, error)
+	DeleteNetwork(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceMGCPImpl implements VoiceServiceMGCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceMGCPImpl struct{}
+
+func (UnimplementedVoiceServiceMGCPImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPImpl) NetworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceMGCPImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPImpl) NetworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceMGCPImpl) AddNetwork(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPImpl) DeleteNetwork(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceMGCPClientImpl is what a device implements for VoiceService.{i}.MGCP.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceMGCPClientImpl to implement only some methods.
+type VoiceServiceMGCPClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceMGCPClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RegisterMode(inst []uint32) (VoiceServiceMGCPClientRegisterMode, error)
+	SetRegisterMode(inst []uint32, v VoiceServiceMGCPClientRegisterMode) error
+	LocalPort(inst []uint32) (uint32, error)
+	SetLocalPort(inst []uint32, v uint32) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	User(inst []uint32) (string, error)
+	SetUser(inst []uint32, v string) error
+	Network(inst []uint32) (string, error)
+	SetNetwork(inst []uint32, v string) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceMGCPClientImpl implements VoiceServiceMGCPClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceMGCPClientImpl struct{}
+
+func (UnimplementedVoiceServiceMGCPClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) Status(inst []uint32) (VoiceServiceMGCPClientStatus, error) {
+	var zero VoiceServiceMGCPClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) RegisterMode(inst []uint32) (VoiceServiceMGCPClientRegisterMode, error) {
+	var zero VoiceServiceMGCPClientRegisterMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetRegisterMode(inst []uint32, v VoiceServiceMGCPClientRegisterMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) LocalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetLocalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) User(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetUser(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) Network(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPClientImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceMGCPNetworkImpl is what a device implements for VoiceService.{i}.MGCP.Network.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceMGCPNetworkImpl to implement only some methods.
+type VoiceServiceMGCPNetworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceMGCPNetworkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CallAgent1(inst []uint32) (string, error)
+	SetCallAgent1(inst []uint32, v string) error
+	CallAgentPort1(inst []uint32) (uint32, error)
+	SetCallAgentPort1(inst []uint32, v uint32) error
+	CallAgent2(inst []uint32) (string, error)
+	SetCallAgent2(inst []uint32, v string) error
+	CallAgentPort2(inst []uint32) (uint32, error)
+	SetCallAgentPort2(inst []uint32, v uint32) error
+	RetranIntervalTimer(inst []uint32) (uint32, error)
+	SetRetranIntervalTimer(inst []uint32, v uint32) error
+	MaxRetranCount(inst []uint32) (uint32, error)
+	SetMaxRetranCount(inst []uint32, v uint32) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	AllowPiggybackEvents(inst []uint32) (bool, error)
+	SetAllowPiggybackEvents(inst []uint32, v bool) error
+	SendRSIPImmediately(inst []uint32) (bool, error)
+	SetSendRSIPImmediately(inst []uint32, v bool) error
+	STUNEnable(inst []uint32) (bool, error)
+	SetSTUNEnable(inst []uint32, v bool) error
+	STUNServer(inst []uint32) (string, error)
+	SetSTUNServer(inst []uint32, v string) error
+	NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error
+	NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+	CodecList(inst []uint32) ([]string, error)
+	SetCodecList(inst []uint32, v []string) error
+}
+
+// UnimplementedVoiceServiceMGCPNetworkImpl implements VoiceServiceMGCPNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceMGCPNetworkImpl struct{}
+
+func (UnimplementedVoiceServiceMGCPNetworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) Status(inst []uint32) (VoiceServiceMGCPNetworkStatus, error) {
+	var zero VoiceServiceMGCPNetworkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) CallAgent1(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCallAgent1(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) CallAgentPort1(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCallAgentPort1(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) CallAgent2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCallAgent2(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) CallAgentPort2(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCallAgentPort2(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) RetranIntervalTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetRetranIntervalTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) MaxRetranCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetMaxRetranCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) AllowPiggybackEvents(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetAllowPiggybackEvents(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SendRSIPImmediately(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetSendRSIPImmediately(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) STUNEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetSTUNEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) STUNServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetSTUNServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) CodecList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceMGCPNetworkImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

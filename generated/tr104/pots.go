@@ -1482,3 +1482,435 @@ var schemaPots = []*model.Entry{{
 	Syntax:  synVoiceServicePOTSRingerEvent_Cadence,
 	Version: "2.0",
 }}
+
+// VoiceServicePOTSImpl is what a device implements for VoiceService.{i}.POTS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSImpl to implement only some methods.
+type VoiceServicePOTSImpl interface {
+	FXONumberOfEntries(inst []uint32) (uint32, error)
+	FXSNumberOfEntries(inst []uint32) (uint32, error)
+	Region(inst []uint32) (string, error)
+	SetRegion(inst []uint32, v string) error
+	FXOInstances(inst []uint32) []uint32
+	FXSInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServicePOTSImpl implements VoiceServicePOTSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSImpl struct{}
+
+func (UnimplementedVoiceServicePOTSImpl) FXONumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSImpl) FXSNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSImpl) Region(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSImpl) SetRegion(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSImpl) FXOInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServicePOTSImpl) FXSInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServicePOTSFXOImpl is what a device implements for VoiceService.{i}.POTS.FXO.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSFXOImpl to implement only some methods.
+type VoiceServicePOTSFXOImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServicePOTSFXOStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	SecondStepDialing(inst []uint32) (bool, error)
+	SetSecondStepDialing(inst []uint32, v bool) error
+	TimeoutBeforeDialing(inst []uint32) (uint32, error)
+	SetTimeoutBeforeDialing(inst []uint32, v uint32) error
+	RingingTimeout(inst []uint32) (uint32, error)
+	SetRingingTimeout(inst []uint32, v uint32) error
+	RingNumber(inst []uint32) (uint32, error)
+	SetRingNumber(inst []uint32, v uint32) error
+	OnHookMinDuration(inst []uint32) (uint32, error)
+	SetOnHookMinDuration(inst []uint32, v uint32) error
+	SignalingMode(inst []uint32) (VoiceServicePOTSFXOSignalingMode, error)
+	SetSignalingMode(inst []uint32, v VoiceServicePOTSFXOSignalingMode) error
+	DTMFDialoutInterval(inst []uint32) (uint32, error)
+	SetDTMFDialoutInterval(inst []uint32, v uint32) error
+	CallerIdDetectionEnable(inst []uint32) (bool, error)
+	SetCallerIdDetectionEnable(inst []uint32, v bool) error
+	Active(inst []uint32) (bool, error)
+}
+
+// UnimplementedVoiceServicePOTSFXOImpl implements VoiceServicePOTSFXOImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSFXOImpl struct{}
+
+func (UnimplementedVoiceServicePOTSFXOImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) Status(inst []uint32) (VoiceServicePOTSFXOStatus, error) {
+	var zero VoiceServicePOTSFXOStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SecondStepDialing(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetSecondStepDialing(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) TimeoutBeforeDialing(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetTimeoutBeforeDialing(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) RingingTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetRingingTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) RingNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetRingNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) OnHookMinDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetOnHookMinDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SignalingMode(inst []uint32) (VoiceServicePOTSFXOSignalingMode, error) {
+	var zero VoiceServicePOTSFXOSignalingMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetSignalingMode(inst []uint32, v VoiceServicePOTSFXOSignalingMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) DTMFDialoutInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetDTMFDialoutInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) CallerIdDetectionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) SetCallerIdDetectionEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXOImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServicePOTSFXODiagTestsImpl is what a device implements for VoiceService.{i}.POTS.FXO.{i}.DiagTests; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSFXODiagTestsImpl to implement only some methods.
+type VoiceServicePOTSFXODiagTestsImpl interface {
+	DiagnosticsState(inst []uint32) (VoiceServicePOTSFXODiagTestsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v VoiceServicePOTSFXODiagTestsDiagnosticsState) error
+	TestSelector(inst []uint32) (VoiceServicePOTSFXODiagTestsTestSelector, error)
+	SetTestSelector(inst []uint32, v VoiceServicePOTSFXODiagTestsTestSelector) error
+	TestResult(inst []uint32) (VoiceServicePOTSFXODiagTestsTestResult, error)
+}
+
+// UnimplementedVoiceServicePOTSFXODiagTestsImpl implements VoiceServicePOTSFXODiagTestsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSFXODiagTestsImpl struct{}
+
+func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) DiagnosticsState(inst []uint32) (VoiceServicePOTSFXODiagTestsDiagnosticsState, error) {
+	var zero VoiceServicePOTSFXODiagTestsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) SetDiagnosticsState(inst []uint32, v VoiceServicePOTSFXODiagTestsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) TestSelector(inst []uint32) (VoiceServicePOTSFXODiagTestsTestSelector, error) {
+	var zero VoiceServicePOTSFXODiagTestsTestSelector
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) SetTestSelector(inst []uint32, v VoiceServicePOTSFXODiagTestsTestSelector) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXODiagTestsImpl) TestResult(inst []uint32) (VoiceServicePOTSFXODiagTestsTestResult, error) {
+	var zero VoiceServicePOTSFXODiagTestsTestResult
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServicePOTSFXSImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSFXSImpl to implement only some methods.
+type VoiceServicePOTSFXSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServicePOTSFXSStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	FaxPassThrough(inst []uint32) (VoiceServicePOTSFXSFaxPassThrough, error)
+	SetFaxPassThrough(inst []uint32, v VoiceServicePOTSFXSFaxPassThrough) error
+	ModemPassThrough(inst []uint32) (VoiceServicePOTSFXSModemPassThrough, error)
+	SetModemPassThrough(inst []uint32, v VoiceServicePOTSFXSModemPassThrough) error
+	DialType(inst []uint32) (VoiceServicePOTSFXSDialType, error)
+	SetDialType(inst []uint32, v VoiceServicePOTSFXSDialType) error
+	ClipGeneration(inst []uint32) (bool, error)
+	SetClipGeneration(inst []uint32, v bool) error
+	ChargingPulse(inst []uint32) (bool, error)
+	SetChargingPulse(inst []uint32, v bool) error
+	Active(inst []uint32) (bool, error)
+	TerminalType(inst []uint32) (VoiceServicePOTSFXSTerminalType, error)
+	SetTerminalType(inst []uint32, v VoiceServicePOTSFXSTerminalType) error
+}
+
+// UnimplementedVoiceServicePOTSFXSImpl implements VoiceServicePOTSFXSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSFXSImpl struct{}
+
+func (UnimplementedVoiceServicePOTSFXSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) Status(inst []uint32) (VoiceServicePOTSFXSStatus, error) {
+	var zero VoiceServicePOTSFXSStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) FaxPassThrough(inst []uint32) (VoiceServicePOTSFXSFaxPassThrough, error) {
+	var zero VoiceServicePOTSFXSFaxPassThrough
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetFaxPassThrough(inst []uint32, v VoiceServicePOTSFXSFaxPassThrough) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) ModemPassThrough(inst []uint32) (VoiceServicePOTSFXSModemPassThrough, error) {
+	var zero VoiceServicePOTSFXSModemPassThrough
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetModemPassThrough(inst []uint32, v VoiceServicePOTSFXSModemPassThrough) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) DialType(inst []uint32) (VoiceServicePOTSFXSDialType, error) {
+	var zero VoiceServicePOTSFXSDialType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetDialType(inst []uint32, v VoiceServicePOTSFXSDialType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) ClipGeneration(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetClipGeneration(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) ChargingPulse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetChargingPulse(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) TerminalType(inst []uint32) (VoiceServicePOTSFXSTerminalType, error) {
+	var zero VoiceServicePOTSFXSTerminalType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSImpl) SetTerminalType(inst []uint32, v VoiceServicePOTSFXSTerminalType) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServicePOTSFXSDiagTestsImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}.DiagTests; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSFXSDiagTestsImpl to implement only some methods.
+type VoiceServicePOTSFXSDiagTestsImpl interface {
+	DiagnosticsState(inst []uint32) (VoiceServicePOTSFXSDiagTestsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v VoiceServicePOTSFXSDiagTestsDiagnosticsState) error
+	TestSelector(inst []uint32) (VoiceServicePOTSFXSDiagTestsTestSelector, error)
+	SetTestSelector(inst []uint32, v VoiceServicePOTSFXSDiagTestsTestSelector) error
+	TestResult(inst []uint32) (VoiceServicePOTSFXSDiagTestsTestResult, error)
+}
+
+// UnimplementedVoiceServicePOTSFXSDiagTestsImpl implements VoiceServicePOTSFXSDiagTestsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSFXSDiagTestsImpl struct{}
+
+func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) DiagnosticsState(inst []uint32) (VoiceServicePOTSFXSDiagTestsDiagnosticsState, error) {
+	var zero VoiceServicePOTSFXSDiagTestsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) SetDiagnosticsState(inst []uint32, v VoiceServicePOTSFXSDiagTestsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) TestSelector(inst []uint32) (VoiceServicePOTSFXSDiagTestsTestSelector, error) {
+	var zero VoiceServicePOTSFXSDiagTestsTestSelector
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) SetTestSelector(inst []uint32, v VoiceServicePOTSFXSDiagTestsTestSelector) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSDiagTestsImpl) TestResult(inst []uint32) (VoiceServicePOTSFXSDiagTestsTestResult, error) {
+	var zero VoiceServicePOTSFXSDiagTestsTestResult
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServicePOTSFXSVoiceProcessingImpl is what a device implements for VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl to implement only some methods.
+type VoiceServicePOTSFXSVoiceProcessingImpl interface {
+	TransmitGain(inst []uint32) (int32, error)
+	SetTransmitGain(inst []uint32, v int32) error
+	ReceiveGain(inst []uint32) (int32, error)
+	SetReceiveGain(inst []uint32, v int32) error
+	EchoCancellationEnable(inst []uint32) (bool, error)
+	SetEchoCancellationEnable(inst []uint32, v bool) error
+	EchoCancellationInUse(inst []uint32) (bool, error)
+	EchoCancellationTail(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl implements VoiceServicePOTSFXSVoiceProcessingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl struct{}
+
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) TransmitGain(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) SetTransmitGain(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) ReceiveGain(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) SetReceiveGain(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) EchoCancellationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) SetEchoCancellationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) EchoCancellationInUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSFXSVoiceProcessingImpl) EchoCancellationTail(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServicePOTSRingerImpl is what a device implements for VoiceService.{i}.POTS.Ringer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSRingerImpl to implement only some methods.
+type VoiceServicePOTSRingerImpl interface {
+	EventNumberOfEntries(inst []uint32) (uint32, error)
+	EventInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServicePOTSRingerImpl implements VoiceServicePOTSRingerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSRingerImpl struct{}
+
+func (UnimplementedVoiceServicePOTSRingerImpl) EventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSRingerImpl) EventInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServicePOTSRingerEventImpl is what a device implements for VoiceService.{i}.POTS.Ringer.Event.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServicePOTSRingerEventImpl to implement only some methods.
+type VoiceServicePOTSRingerEventImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Function(inst []uint32) (VoiceServicePOTSRingerEventFunction, error)
+	Cadence(inst []uint32) ([]uint32, error)
+	SetCadence(inst []uint32, v []uint32) error
+}
+
+// UnimplementedVoiceServicePOTSRingerEventImpl implements VoiceServicePOTSRingerEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServicePOTSRingerEventImpl struct{}
+
+func (UnimplementedVoiceServicePOTSRingerEventImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSRingerEventImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSRingerEventImpl) Function(inst []uint32) (VoiceServicePOTSRingerEventFunction, error) {
+	var zero VoiceServicePOTSRingerEventFunction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSRingerEventImpl) Cadence(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServicePOTSRingerEventImpl) SetCadence(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}

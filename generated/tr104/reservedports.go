@@ -86,3 +86,31 @@ var schemaReservedports = []*model.Entry{{
 	Syntax:  synVoiceServiceReservedPorts_LANPortRange,
 	Version: "2.0",
 }}
+
+// VoiceServiceReservedPortsImpl is what a device implements for VoiceService.{i}.ReservedPorts; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceReservedPortsImpl to implement only some methods.
+type VoiceServiceReservedPortsImpl interface {
+	WANPortRange(inst []uint32) ([]string, error)
+	SetWANPortRange(inst []uint32, v []string) error
+	LANPortRange(inst []uint32) ([]string, error)
+	SetLANPortRange(inst []uint32, v []string) error
+}
+
+// UnimplementedVoiceServiceReservedPortsImpl implements VoiceServiceReservedPortsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceReservedPortsImpl struct{}
+
+func (UnimplementedVoiceServiceReservedPortsImpl) WANPortRange(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceReservedPortsImpl) SetWANPortRange(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceReservedPortsImpl) LANPortRange(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceReservedPortsImpl) SetLANPortRange(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

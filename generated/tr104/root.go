@@ -420,3 +420,108 @@ var schemaRoot = []*model.Entry{{
 	Syntax:  synVoiceServiceObject_TerminalNumberOfEntries,
 	Version: "2.0",
 }}
+
+// VoiceServiceImpl is what a device implements for VoiceService.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceImpl to implement only some methods.
+type VoiceServiceImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	VoIPProfileNumberOfEntries(inst []uint32) (uint32, error)
+	CodecProfileNumberOfEntries(inst []uint32) (uint32, error)
+	InterworkNumberOfEntries(inst []uint32) (uint32, error)
+	TrunkNumberOfEntries(inst []uint32) (uint32, error)
+	CallLogNumberOfEntries(inst []uint32) (uint32, error)
+	TerminalNumberOfEntries(inst []uint32) (uint32, error)
+	CallLogInstances(inst []uint32) []uint32
+	CodecProfileInstances(inst []uint32) []uint32
+	AddCodecProfile(inst []uint32) (uint32, error)
+	DeleteCodecProfile(inst []uint32, i uint32) error
+	InterworkInstances(inst []uint32) []uint32
+	AddInterwork(inst []uint32) (uint32, error)
+	DeleteInterwork(inst []uint32, i uint32) error
+	TerminalInstances(inst []uint32) []uint32
+	TrunkInstances(inst []uint32) []uint32
+	AddTrunk(inst []uint32) (uint32, error)
+	DeleteTrunk(inst []uint32, i uint32) error
+	VoIPProfileInstances(inst []uint32) []uint32
+	AddVoIPProfile(inst []uint32) (uint32, error)
+	DeleteVoIPProfile(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceImpl implements VoiceServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceImpl struct{}
+
+func (UnimplementedVoiceServiceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) VoIPProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) CodecProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) InterworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) TrunkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) CallLogNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) TerminalNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) CallLogInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) CodecProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) AddCodecProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) DeleteCodecProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) InterworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) AddInterwork(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) DeleteInterwork(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) TerminalInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) TrunkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) AddTrunk(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) DeleteTrunk(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) VoIPProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceImpl) AddVoIPProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceImpl) DeleteVoIPProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}

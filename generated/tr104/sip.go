@@ -4534,3 +4534,1575 @@ var schemaSip = []*model.Entry{{
 	Syntax:  synVoiceServiceSIPRegistrarAccountContact_UserAgent,
 	Version: "2.0",
 }}
+
+// VoiceServiceSIPImpl is what a device implements for VoiceService.{i}.SIP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPImpl to implement only some methods.
+type VoiceServiceSIPImpl interface {
+	NetworkNumberOfEntries(inst []uint32) (uint32, error)
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ProxyNumberOfEntries(inst []uint32) (uint32, error)
+	RegistrarNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	NetworkInstances(inst []uint32) []uint32
+	AddNetwork(inst []uint32) (uint32, error)
+	DeleteNetwork(inst []uint32, i uint32) error
+	ProxyInstances(inst []uint32) []uint32
+	AddProxy(inst []uint32) (uint32, error)
+	DeleteProxy(inst []uint32, i uint32) error
+	RegistrarInstances(inst []uint32) []uint32
+	AddRegistrar(inst []uint32) (uint32, error)
+	DeleteRegistrar(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceSIPImpl implements VoiceServiceSIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPImpl struct{}
+
+func (UnimplementedVoiceServiceSIPImpl) NetworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) ProxyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) RegistrarNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) NetworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPImpl) AddNetwork(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) DeleteNetwork(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) ProxyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPImpl) AddProxy(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) DeleteProxy(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) RegistrarInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPImpl) AddRegistrar(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPImpl) DeleteRegistrar(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPClientImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPClientImpl to implement only some methods.
+type VoiceServiceSIPClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPClientOrigin, error)
+	RegisterMode(inst []uint32) (VoiceServiceSIPClientRegisterMode, error)
+	SetRegisterMode(inst []uint32, v VoiceServiceSIPClientRegisterMode) error
+	AuthUserName(inst []uint32) (string, error)
+	SetAuthUserName(inst []uint32, v string) error
+	AuthPassword(inst []uint32) (string, error)
+	SetAuthPassword(inst []uint32, v string) error
+	Network(inst []uint32) (string, error)
+	SetNetwork(inst []uint32, v string) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+	RegisterURI(inst []uint32) (string, error)
+	SetRegisterURI(inst []uint32, v string) error
+	E164Format(inst []uint32) (bool, error)
+	SetE164Format(inst []uint32, v bool) error
+	T38Enable(inst []uint32) (bool, error)
+	SetT38Enable(inst []uint32, v bool) error
+	SIPEventSubscribeNumberOfEntries(inst []uint32) (uint32, error)
+	ContactNumberOfEntries(inst []uint32) (uint32, error)
+	ContactInstances(inst []uint32) []uint32
+	AddContact(inst []uint32) (uint32, error)
+	DeleteContact(inst []uint32, i uint32) error
+	EventSubscribeInstances(inst []uint32) []uint32
+	AddEventSubscribe(inst []uint32) (uint32, error)
+	DeleteEventSubscribe(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceSIPClientImpl implements VoiceServiceSIPClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPClientImpl struct{}
+
+func (UnimplementedVoiceServiceSIPClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) Status(inst []uint32) (VoiceServiceSIPClientStatus, error) {
+	var zero VoiceServiceSIPClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) Origin(inst []uint32) (VoiceServiceSIPClientOrigin, error) {
+	var zero VoiceServiceSIPClientOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) RegisterMode(inst []uint32) (VoiceServiceSIPClientRegisterMode, error) {
+	var zero VoiceServiceSIPClientRegisterMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetRegisterMode(inst []uint32, v VoiceServiceSIPClientRegisterMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) AuthUserName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetAuthUserName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) AuthPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) Network(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) RegisterURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetRegisterURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) E164Format(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetE164Format(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) T38Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SetT38Enable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) SIPEventSubscribeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) ContactNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) ContactInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPClientImpl) AddContact(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) DeleteContact(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) EventSubscribeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPClientImpl) AddEventSubscribe(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientImpl) DeleteEventSubscribe(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPClientContactImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}.Contact.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPClientContactImpl to implement only some methods.
+type VoiceServiceSIPClientContactImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPClientContactStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPClientContactOrigin, error)
+	IPAddress(inst []uint32) (string, error)
+	SetIPAddress(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	ContactURI(inst []uint32) (string, error)
+	SetContactURI(inst []uint32, v string) error
+	ExpireTime(inst []uint32) (time.Time, error)
+	PingInterval(inst []uint32) (uint32, error)
+	SetPingInterval(inst []uint32, v uint32) error
+	UserAgent(inst []uint32) (string, error)
+}
+
+// UnimplementedVoiceServiceSIPClientContactImpl implements VoiceServiceSIPClientContactImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPClientContactImpl struct{}
+
+func (UnimplementedVoiceServiceSIPClientContactImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) Status(inst []uint32) (VoiceServiceSIPClientContactStatus, error) {
+	var zero VoiceServiceSIPClientContactStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) Origin(inst []uint32) (VoiceServiceSIPClientContactOrigin, error) {
+	var zero VoiceServiceSIPClientContactOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) ContactURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetContactURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) ExpireTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) PingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) SetPingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientContactImpl) UserAgent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceSIPClientEventSubscribeImpl is what a device implements for VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPClientEventSubscribeImpl to implement only some methods.
+type VoiceServiceSIPClientEventSubscribeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Event(inst []uint32) (string, error)
+	AuthUserName(inst []uint32) (string, error)
+	SetAuthUserName(inst []uint32, v string) error
+	AuthPassword(inst []uint32) (string, error)
+	SetAuthPassword(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceSIPClientEventSubscribeImpl implements VoiceServiceSIPClientEventSubscribeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPClientEventSubscribeImpl struct{}
+
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) Event(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) AuthUserName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) SetAuthUserName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) AuthPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPClientEventSubscribeImpl) SetAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPNetworkImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPNetworkImpl to implement only some methods.
+type VoiceServiceSIPNetworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPNetworkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ProxyServer(inst []uint32) (string, error)
+	SetProxyServer(inst []uint32, v string) error
+	ProxyServerPort(inst []uint32) (uint32, error)
+	SetProxyServerPort(inst []uint32, v uint32) error
+	ProxyServerTransport(inst []uint32) (VoiceServiceSIPNetworkProxyServerTransport, error)
+	SetProxyServerTransport(inst []uint32, v VoiceServiceSIPNetworkProxyServerTransport) error
+	RegistrarServer(inst []uint32) (string, error)
+	SetRegistrarServer(inst []uint32, v string) error
+	RegistrarServerPort(inst []uint32) (uint32, error)
+	SetRegistrarServerPort(inst []uint32, v uint32) error
+	RegistrarServerTransport(inst []uint32) (VoiceServiceSIPNetworkRegistrarServerTransport, error)
+	SetRegistrarServerTransport(inst []uint32, v VoiceServiceSIPNetworkRegistrarServerTransport) error
+	ServerDomain(inst []uint32) (string, error)
+	SetServerDomain(inst []uint32, v string) error
+	ChosenDomain(inst []uint32) (string, error)
+	ChosenIPAddress(inst []uint32) (string, error)
+	ChosenPort(inst []uint32) (uint32, error)
+	UserAgentDomain(inst []uint32) (string, error)
+	SetUserAgentDomain(inst []uint32, v string) error
+	UserAgentPort(inst []uint32) (uint32, error)
+	SetUserAgentPort(inst []uint32, v uint32) error
+	UserAgentTransport(inst []uint32) (VoiceServiceSIPNetworkUserAgentTransport, error)
+	SetUserAgentTransport(inst []uint32, v VoiceServiceSIPNetworkUserAgentTransport) error
+	OutboundProxy(inst []uint32) (string, error)
+	SetOutboundProxy(inst []uint32, v string) error
+	OutboundProxyResolvedAddress(inst []uint32) (string, error)
+	OutboundProxyPrecedence(inst []uint32) (VoiceServiceSIPNetworkOutboundProxyPrecedence, error)
+	OutboundProxyPort(inst []uint32) (uint32, error)
+	SetOutboundProxyPort(inst []uint32, v uint32) error
+	STUNEnable(inst []uint32) (bool, error)
+	SetSTUNEnable(inst []uint32, v bool) error
+	STUNServer(inst []uint32) (string, error)
+	SetSTUNServer(inst []uint32, v string) error
+	NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error
+	NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error)
+	SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error
+	Organization(inst []uint32) (string, error)
+	SetOrganization(inst []uint32, v string) error
+	RegistrationPeriod(inst []uint32) (uint32, error)
+	SetRegistrationPeriod(inst []uint32, v uint32) error
+	Realm(inst []uint32) (string, error)
+	SetRealm(inst []uint32, v string) error
+	TimerT1(inst []uint32) (uint32, error)
+	SetTimerT1(inst []uint32, v uint32) error
+	TimerT2(inst []uint32) (uint32, error)
+	SetTimerT2(inst []uint32, v uint32) error
+	TimerT4(inst []uint32) (uint32, error)
+	SetTimerT4(inst []uint32, v uint32) error
+	TimerA(inst []uint32) (uint32, error)
+	SetTimerA(inst []uint32, v uint32) error
+	TimerB(inst []uint32) (uint32, error)
+	SetTimerB(inst []uint32, v uint32) error
+	TimerC(inst []uint32) (uint32, error)
+	SetTimerC(inst []uint32, v uint32) error
+	TimerD(inst []uint32) (uint32, error)
+	SetTimerD(inst []uint32, v uint32) error
+	TimerE(inst []uint32) (uint32, error)
+	SetTimerE(inst []uint32, v uint32) error
+	TimerF(inst []uint32) (uint32, error)
+	SetTimerF(inst []uint32, v uint32) error
+	TimerG(inst []uint32) (uint32, error)
+	SetTimerG(inst []uint32, v uint32) error
+	TimerH(inst []uint32) (uint32, error)
+	SetTimerH(inst []uint32, v uint32) error
+	TimerI(inst []uint32) (uint32, error)
+	SetTimerI(inst []uint32, v uint32) error
+	TimerJ(inst []uint32) (uint32, error)
+	SetTimerJ(inst []uint32, v uint32) error
+	TimerK(inst []uint32) (uint32, error)
+	SetTimerK(inst []uint32, v uint32) error
+	InviteExpires(inst []uint32) (uint32, error)
+	SetInviteExpires(inst []uint32, v uint32) error
+	ReInviteExpires(inst []uint32) (uint32, error)
+	SetReInviteExpires(inst []uint32, v uint32) error
+	RegisterExpires(inst []uint32) (uint32, error)
+	SetRegisterExpires(inst []uint32, v uint32) error
+	RegisterRetryInterval(inst []uint32) (uint32, error)
+	SetRegisterRetryInterval(inst []uint32, v uint32) error
+	InboundAuth(inst []uint32) (VoiceServiceSIPNetworkInboundAuth, error)
+	SetInboundAuth(inst []uint32, v VoiceServiceSIPNetworkInboundAuth) error
+	InboundAuthUsername(inst []uint32) (string, error)
+	SetInboundAuthUsername(inst []uint32, v string) error
+	InboundAuthPassword(inst []uint32) (string, error)
+	SetInboundAuthPassword(inst []uint32, v string) error
+	UseCodecPriorityInSDPResponse(inst []uint32) (bool, error)
+	SetUseCodecPriorityInSDPResponse(inst []uint32, v bool) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	ConferenceCallDomainURI(inst []uint32) (string, error)
+	SetConferenceCallDomainURI(inst []uint32, v string) error
+	TimerLoginRejected(inst []uint32) (uint32, error)
+	SetTimerLoginRejected(inst []uint32, v uint32) error
+	NoLoginRetry(inst []uint32) (bool, error)
+	SetNoLoginRetry(inst []uint32, v bool) error
+	TimerRegistrationFailed(inst []uint32) (uint32, error)
+	SetTimerRegistrationFailed(inst []uint32, v uint32) error
+	TimerSubscriptionFailed(inst []uint32) (uint32, error)
+	SetTimerSubscriptionFailed(inst []uint32, v uint32) error
+	UnansweredRegistrationAttempts(inst []uint32) (uint32, error)
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+	CodecList(inst []uint32) ([]string, error)
+	SetCodecList(inst []uint32, v []string) error
+	MaxSessions(inst []uint32) (uint32, error)
+	SetMaxSessions(inst []uint32, v uint32) error
+	FQDNServerNumberOfEntries(inst []uint32) (uint32, error)
+	EventSubscribeNumberOfEntries(inst []uint32) (uint32, error)
+	ResponseMapNumberOfEntries(inst []uint32) (uint32, error)
+	EventSubscribeInstances(inst []uint32) []uint32
+	AddEventSubscribe(inst []uint32) (uint32, error)
+	DeleteEventSubscribe(inst []uint32, i uint32) error
+	FQDNServerInstances(inst []uint32) []uint32
+	AddFQDNServer(inst []uint32) (uint32, error)
+	DeleteFQDNServer(inst []uint32, i uint32) error
+	ResponseMapInstances(inst []uint32) []uint32
+	AddResponseMap(inst []uint32) (uint32, error)
+	DeleteResponseMap(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceSIPNetworkImpl implements VoiceServiceSIPNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPNetworkImpl struct{}
+
+func (UnimplementedVoiceServiceSIPNetworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) Status(inst []uint32) (VoiceServiceSIPNetworkStatus, error) {
+	var zero VoiceServiceSIPNetworkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ProxyServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetProxyServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ProxyServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetProxyServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ProxyServerTransport(inst []uint32) (VoiceServiceSIPNetworkProxyServerTransport, error) {
+	var zero VoiceServiceSIPNetworkProxyServerTransport
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetProxyServerTransport(inst []uint32, v VoiceServiceSIPNetworkProxyServerTransport) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegistrarServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegistrarServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegistrarServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegistrarServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegistrarServerTransport(inst []uint32) (VoiceServiceSIPNetworkRegistrarServerTransport, error) {
+	var zero VoiceServiceSIPNetworkRegistrarServerTransport
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegistrarServerTransport(inst []uint32, v VoiceServiceSIPNetworkRegistrarServerTransport) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ServerDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetServerDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ChosenDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ChosenIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ChosenPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) UserAgentDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetUserAgentDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) UserAgentPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetUserAgentPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) UserAgentTransport(inst []uint32) (VoiceServiceSIPNetworkUserAgentTransport, error) {
+	var zero VoiceServiceSIPNetworkUserAgentTransport
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetUserAgentTransport(inst []uint32, v VoiceServiceSIPNetworkUserAgentTransport) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) OutboundProxy(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetOutboundProxy(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) OutboundProxyResolvedAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) OutboundProxyPrecedence(inst []uint32) (VoiceServiceSIPNetworkOutboundProxyPrecedence, error) {
+	var zero VoiceServiceSIPNetworkOutboundProxyPrecedence
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) OutboundProxyPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetOutboundProxyPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) STUNEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetSTUNEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) STUNServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetSTUNServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) NonVoiceBandwidthReservedUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetNonVoiceBandwidthReservedUpstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) NonVoiceBandwidthReservedDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetNonVoiceBandwidthReservedDownstream(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) Organization(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetOrganization(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegistrationPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegistrationPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) Realm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRealm(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerT1(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerT1(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerT2(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerT2(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerT4(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerT4(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerA(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerB(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerB(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerC(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerD(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerD(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerE(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerF(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerF(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerG(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerG(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerH(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerH(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerI(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerJ(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerJ(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerK(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerK(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) InviteExpires(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetInviteExpires(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ReInviteExpires(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetReInviteExpires(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegisterExpires(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegisterExpires(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) RegisterRetryInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetRegisterRetryInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) InboundAuth(inst []uint32) (VoiceServiceSIPNetworkInboundAuth, error) {
+	var zero VoiceServiceSIPNetworkInboundAuth
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetInboundAuth(inst []uint32, v VoiceServiceSIPNetworkInboundAuth) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) InboundAuthUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetInboundAuthUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) InboundAuthPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetInboundAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) UseCodecPriorityInSDPResponse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetUseCodecPriorityInSDPResponse(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ConferenceCallDomainURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetConferenceCallDomainURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerLoginRejected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerLoginRejected(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) NoLoginRetry(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetNoLoginRetry(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerRegistrationFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerRegistrationFailed(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) TimerSubscriptionFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetTimerSubscriptionFailed(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) UnansweredRegistrationAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) CodecList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) MaxSessions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) SetMaxSessions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) FQDNServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) EventSubscribeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ResponseMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) EventSubscribeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) AddEventSubscribe(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) DeleteEventSubscribe(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) FQDNServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) AddFQDNServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) DeleteFQDNServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) ResponseMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) AddResponseMap(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkImpl) DeleteResponseMap(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPNetworkEventSubscribeImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl to implement only some methods.
+type VoiceServiceSIPNetworkEventSubscribeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Event(inst []uint32) (string, error)
+	SetEvent(inst []uint32, v string) error
+	Notifier(inst []uint32) (string, error)
+	SetNotifier(inst []uint32, v string) error
+	NotifierPort(inst []uint32) (uint32, error)
+	SetNotifierPort(inst []uint32, v uint32) error
+	NotifierTransport(inst []uint32) (VoiceServiceSIPNetworkEventSubscribeNotifierTransport, error)
+	SetNotifierTransport(inst []uint32, v VoiceServiceSIPNetworkEventSubscribeNotifierTransport) error
+	ExpireTime(inst []uint32) (uint32, error)
+	SetExpireTime(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl implements VoiceServiceSIPNetworkEventSubscribeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl struct{}
+
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) Event(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetEvent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) Notifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetNotifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) NotifierPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetNotifierPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) NotifierTransport(inst []uint32) (VoiceServiceSIPNetworkEventSubscribeNotifierTransport, error) {
+	var zero VoiceServiceSIPNetworkEventSubscribeNotifierTransport
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetNotifierTransport(inst []uint32, v VoiceServiceSIPNetworkEventSubscribeNotifierTransport) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) ExpireTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkEventSubscribeImpl) SetExpireTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPNetworkFQDNServerImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPNetworkFQDNServerImpl to implement only some methods.
+type VoiceServiceSIPNetworkFQDNServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPNetworkFQDNServerOrigin, error)
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	Weight(inst []uint32) (uint32, error)
+	SetWeight(inst []uint32, v uint32) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	IPAddresses(inst []uint32) ([]string, error)
+	SetIPAddresses(inst []uint32, v []string) error
+}
+
+// UnimplementedVoiceServiceSIPNetworkFQDNServerImpl implements VoiceServiceSIPNetworkFQDNServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPNetworkFQDNServerImpl struct{}
+
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Origin(inst []uint32) (VoiceServiceSIPNetworkFQDNServerOrigin, error) {
+	var zero VoiceServiceSIPNetworkFQDNServerOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Weight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetWeight(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) IPAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkFQDNServerImpl) SetIPAddresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPNetworkResponseMapImpl is what a device implements for VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPNetworkResponseMapImpl to implement only some methods.
+type VoiceServiceSIPNetworkResponseMapImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SIPResponseNumber(inst []uint32) (uint32, error)
+	SetSIPResponseNumber(inst []uint32, v uint32) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	TextMessage(inst []uint32) (string, error)
+	SetTextMessage(inst []uint32, v string) error
+	Tone(inst []uint32) (string, error)
+	SetTone(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceSIPNetworkResponseMapImpl implements VoiceServiceSIPNetworkResponseMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPNetworkResponseMapImpl struct{}
+
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SIPResponseNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetSIPResponseNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) TextMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetTextMessage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) Tone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPNetworkResponseMapImpl) SetTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPProxyImpl is what a device implements for VoiceService.{i}.SIP.Proxy.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPProxyImpl to implement only some methods.
+type VoiceServiceSIPProxyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPProxyStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPProxyOrigin, error)
+	ProxyIPAddress(inst []uint32) (string, error)
+	SetProxyIPAddress(inst []uint32, v string) error
+	ProxyPort(inst []uint32) (uint32, error)
+	SetProxyPort(inst []uint32, v uint32) error
+	ContactURI(inst []uint32) (string, error)
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceSIPProxyImpl implements VoiceServiceSIPProxyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPProxyImpl struct{}
+
+func (UnimplementedVoiceServiceSIPProxyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) Status(inst []uint32) (VoiceServiceSIPProxyStatus, error) {
+	var zero VoiceServiceSIPProxyStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) Origin(inst []uint32) (VoiceServiceSIPProxyOrigin, error) {
+	var zero VoiceServiceSIPProxyOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) ProxyIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) SetProxyIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) ProxyPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) SetProxyPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) ContactURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPProxyImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPRegistrarImpl is what a device implements for VoiceService.{i}.SIP.Registrar.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPRegistrarImpl to implement only some methods.
+type VoiceServiceSIPRegistrarImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPRegistrarStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPRegistrarOrigin, error)
+	RegistrarIPAddress(inst []uint32) (string, error)
+	SetRegistrarIPAddress(inst []uint32, v string) error
+	RegistrarPort(inst []uint32) (uint32, error)
+	SetRegistrarPort(inst []uint32, v uint32) error
+	RegisterExpires(inst []uint32) (uint32, error)
+	SetRegisterExpires(inst []uint32, v uint32) error
+	PingInterval(inst []uint32) (uint32, error)
+	SetPingInterval(inst []uint32, v uint32) error
+	Organization(inst []uint32) (string, error)
+	SetOrganization(inst []uint32, v string) error
+	Realm(inst []uint32) (string, error)
+	SetRealm(inst []uint32, v string) error
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+	ContactURI(inst []uint32) (string, error)
+	AccountNumberOfEntries(inst []uint32) (uint32, error)
+	AccountInstances(inst []uint32) []uint32
+	AddAccount(inst []uint32) (uint32, error)
+	DeleteAccount(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceSIPRegistrarImpl implements VoiceServiceSIPRegistrarImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPRegistrarImpl struct{}
+
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Status(inst []uint32) (VoiceServiceSIPRegistrarStatus, error) {
+	var zero VoiceServiceSIPRegistrarStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Origin(inst []uint32) (VoiceServiceSIPRegistrarOrigin, error) {
+	var zero VoiceServiceSIPRegistrarOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) RegistrarIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetRegistrarIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) RegistrarPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetRegistrarPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) RegisterExpires(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetRegisterExpires(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) PingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetPingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Organization(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetOrganization(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) Realm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetRealm(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) ContactURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) AccountNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) AccountInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) AddAccount(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarImpl) DeleteAccount(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPRegistrarAccountImpl is what a device implements for VoiceService.{i}.SIP.Registrar.{i}.Account.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPRegistrarAccountImpl to implement only some methods.
+type VoiceServiceSIPRegistrarAccountImpl interface {
+	Enable(inst []uint32) (VoiceServiceSIPRegistrarAccountEnable, error)
+	SetEnable(inst []uint32, v VoiceServiceSIPRegistrarAccountEnable) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPRegistrarAccountStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPRegistrarAccountOrigin, error)
+	CallStatus(inst []uint32) (VoiceServiceSIPRegistrarAccountCallStatus, error)
+	AuthUserName(inst []uint32) (string, error)
+	SetAuthUserName(inst []uint32, v string) error
+	AuthPassword(inst []uint32) (string, error)
+	SetAuthPassword(inst []uint32, v string) error
+	RegistrationStatus(inst []uint32) (VoiceServiceSIPRegistrarAccountRegistrationStatus, error)
+	URI(inst []uint32) (string, error)
+	SetURI(inst []uint32, v string) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	CodecList(inst []uint32) ([]string, error)
+	SetCodecList(inst []uint32, v []string) error
+	VoIPProfile(inst []uint32) (string, error)
+	SetVoIPProfile(inst []uint32, v string) error
+	ContactNumberOfEntries(inst []uint32) (uint32, error)
+	ContactInstances(inst []uint32) []uint32
+	AddContact(inst []uint32) (uint32, error)
+	DeleteContact(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceSIPRegistrarAccountImpl implements VoiceServiceSIPRegistrarAccountImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPRegistrarAccountImpl struct{}
+
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) Enable(inst []uint32) (VoiceServiceSIPRegistrarAccountEnable, error) {
+	var zero VoiceServiceSIPRegistrarAccountEnable
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetEnable(inst []uint32, v VoiceServiceSIPRegistrarAccountEnable) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) Status(inst []uint32) (VoiceServiceSIPRegistrarAccountStatus, error) {
+	var zero VoiceServiceSIPRegistrarAccountStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) Origin(inst []uint32) (VoiceServiceSIPRegistrarAccountOrigin, error) {
+	var zero VoiceServiceSIPRegistrarAccountOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) CallStatus(inst []uint32) (VoiceServiceSIPRegistrarAccountCallStatus, error) {
+	var zero VoiceServiceSIPRegistrarAccountCallStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) AuthUserName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetAuthUserName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) AuthPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetAuthPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) RegistrationStatus(inst []uint32) (VoiceServiceSIPRegistrarAccountRegistrationStatus, error) {
+	var zero VoiceServiceSIPRegistrarAccountRegistrationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) URI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) CodecList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetCodecList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) VoIPProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) SetVoIPProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) ContactNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) ContactInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) AddContact(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountImpl) DeleteContact(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceSIPRegistrarAccountContactImpl is what a device implements for VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceSIPRegistrarAccountContactImpl to implement only some methods.
+type VoiceServiceSIPRegistrarAccountContactImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceSIPRegistrarAccountContactStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceSIPRegistrarAccountContactOrigin, error)
+	IPAddress(inst []uint32) (string, error)
+	SetIPAddress(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	ContactURI(inst []uint32) (string, error)
+	SetContactURI(inst []uint32, v string) error
+	ExpireTime(inst []uint32) (time.Time, error)
+	UserAgent(inst []uint32) (string, error)
+	SetUserAgent(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceSIPRegistrarAccountContactImpl implements VoiceServiceSIPRegistrarAccountContactImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceSIPRegistrarAccountContactImpl struct{}
+
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) Status(inst []uint32) (VoiceServiceSIPRegistrarAccountContactStatus, error) {
+	var zero VoiceServiceSIPRegistrarAccountContactStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) Origin(inst []uint32) (VoiceServiceSIPRegistrarAccountContactOrigin, error) {
+	var zero VoiceServiceSIPRegistrarAccountContactOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) ContactURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetContactURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) ExpireTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) UserAgent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceSIPRegistrarAccountContactImpl) SetUserAgent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

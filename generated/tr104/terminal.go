@@ -1252,3 +1252,413 @@ var schemaTerminal = []*model.Entry{{
 	Syntax:  synVoiceServiceTerminalRingerPattern_NextPattern,
 	Version: "2.0",
 }}
+
+// VoiceServiceTerminalImpl is what a device implements for VoiceService.{i}.Terminal.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalImpl to implement only some methods.
+type VoiceServiceTerminalImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceTerminalStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ToneEventProfile(inst []uint32) (string, error)
+	SetToneEventProfile(inst []uint32, v string) error
+	AudioNumberOfEntries(inst []uint32) (uint32, error)
+	AudioInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceTerminalImpl implements VoiceServiceTerminalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) Status(inst []uint32) (VoiceServiceTerminalStatus, error) {
+	var zero VoiceServiceTerminalStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) ToneEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) SetToneEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) AudioNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalImpl) AudioInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceTerminalAudioImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Audio.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalAudioImpl to implement only some methods.
+type VoiceServiceTerminalAudioImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceTerminalAudioImpl implements VoiceServiceTerminalAudioImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalAudioImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalAudioImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceTerminalAudioVoiceProcessingImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl to implement only some methods.
+type VoiceServiceTerminalAudioVoiceProcessingImpl interface {
+	TransmitGain(inst []uint32) (int32, error)
+	SetTransmitGain(inst []uint32, v int32) error
+	ReceiveGain(inst []uint32) (int32, error)
+	SetReceiveGain(inst []uint32, v int32) error
+	EchoCancellationEnable(inst []uint32) (bool, error)
+	SetEchoCancellationEnable(inst []uint32, v bool) error
+	EchoCancellationInUse(inst []uint32) (bool, error)
+	EchoCancellationTail(inst []uint32) (uint32, error)
+}
+
+// UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl implements VoiceServiceTerminalAudioVoiceProcessingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) TransmitGain(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) SetTransmitGain(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) ReceiveGain(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) SetReceiveGain(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) EchoCancellationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) SetEchoCancellationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) EchoCancellationInUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalAudioVoiceProcessingImpl) EchoCancellationTail(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceTerminalButtonMapImpl is what a device implements for VoiceService.{i}.Terminal.{i}.ButtonMap; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalButtonMapImpl to implement only some methods.
+type VoiceServiceTerminalButtonMapImpl interface {
+	ButtonNumberOfEntries(inst []uint32) (uint32, error)
+	ButtonInstances(inst []uint32) []uint32
+}
+
+// UnimplementedVoiceServiceTerminalButtonMapImpl implements VoiceServiceTerminalButtonMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalButtonMapImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalButtonMapImpl) ButtonNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapImpl) ButtonInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// VoiceServiceTerminalButtonMapButtonImpl is what a device implements for VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalButtonMapButtonImpl to implement only some methods.
+type VoiceServiceTerminalButtonMapButtonImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ButtonName(inst []uint32) (string, error)
+	FacilityAction(inst []uint32) (string, error)
+	SetFacilityAction(inst []uint32, v string) error
+	FacilityActionArgument(inst []uint32) (string, error)
+	SetFacilityActionArgument(inst []uint32, v string) error
+	QuickDialNumber(inst []uint32) (string, error)
+	SetQuickDialNumber(inst []uint32, v string) error
+	ButtonMessage(inst []uint32) (string, error)
+	SetButtonMessage(inst []uint32, v string) error
+	UserAccess(inst []uint32) (bool, error)
+	SetUserAccess(inst []uint32, v bool) error
+}
+
+// UnimplementedVoiceServiceTerminalButtonMapButtonImpl implements VoiceServiceTerminalButtonMapButtonImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalButtonMapButtonImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) ButtonName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) FacilityAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetFacilityAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) FacilityActionArgument(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetFacilityActionArgument(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) QuickDialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetQuickDialNumber(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) ButtonMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetButtonMessage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) UserAccess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalButtonMapButtonImpl) SetUserAccess(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceTerminalDiagTestsImpl is what a device implements for VoiceService.{i}.Terminal.{i}.DiagTests; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalDiagTestsImpl to implement only some methods.
+type VoiceServiceTerminalDiagTestsImpl interface {
+	DiagnosticsState(inst []uint32) (VoiceServiceTerminalDiagTestsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v VoiceServiceTerminalDiagTestsDiagnosticsState) error
+	TestSelector(inst []uint32) (VoiceServiceTerminalDiagTestsTestSelector, error)
+	SetTestSelector(inst []uint32, v VoiceServiceTerminalDiagTestsTestSelector) error
+	PhoneRinging(inst []uint32) (bool, error)
+}
+
+// UnimplementedVoiceServiceTerminalDiagTestsImpl implements VoiceServiceTerminalDiagTestsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalDiagTestsImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalDiagTestsImpl) DiagnosticsState(inst []uint32) (VoiceServiceTerminalDiagTestsDiagnosticsState, error) {
+	var zero VoiceServiceTerminalDiagTestsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalDiagTestsImpl) SetDiagnosticsState(inst []uint32, v VoiceServiceTerminalDiagTestsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalDiagTestsImpl) TestSelector(inst []uint32) (VoiceServiceTerminalDiagTestsTestSelector, error) {
+	var zero VoiceServiceTerminalDiagTestsTestSelector
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalDiagTestsImpl) SetTestSelector(inst []uint32, v VoiceServiceTerminalDiagTestsTestSelector) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalDiagTestsImpl) PhoneRinging(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// VoiceServiceTerminalRingerImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalRingerImpl to implement only some methods.
+type VoiceServiceTerminalRingerImpl interface {
+	DescriptionNumberOfEntries(inst []uint32) (uint32, error)
+	PatternNumberOfEntries(inst []uint32) (uint32, error)
+	DescriptionInstances(inst []uint32) []uint32
+	AddDescription(inst []uint32) (uint32, error)
+	DeleteDescription(inst []uint32, i uint32) error
+	PatternInstances(inst []uint32) []uint32
+	AddPattern(inst []uint32) (uint32, error)
+	DeletePattern(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceTerminalRingerImpl implements VoiceServiceTerminalRingerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalRingerImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalRingerImpl) DescriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) PatternNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) DescriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) AddDescription(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) DeleteDescription(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) PatternInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) AddPattern(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerImpl) DeletePattern(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceTerminalRingerDescriptionImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalRingerDescriptionImpl to implement only some methods.
+type VoiceServiceTerminalRingerDescriptionImpl interface {
+	RingEnable(inst []uint32) (bool, error)
+	SetRingEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RingName(inst []uint32) (string, error)
+	SetRingName(inst []uint32, v string) error
+	RingPattern(inst []uint32) (string, error)
+	SetRingPattern(inst []uint32, v string) error
+	RingFile(inst []uint32) (string, error)
+	SetRingFile(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceTerminalRingerDescriptionImpl implements VoiceServiceTerminalRingerDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalRingerDescriptionImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) RingEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetRingEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) RingName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetRingName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) RingPattern(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetRingPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) RingFile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerDescriptionImpl) SetRingFile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceTerminalRingerPatternImpl is what a device implements for VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTerminalRingerPatternImpl to implement only some methods.
+type VoiceServiceTerminalRingerPatternImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RingerOn(inst []uint32) (bool, error)
+	SetRingerOn(inst []uint32, v bool) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	NextPattern(inst []uint32) (string, error)
+	SetNextPattern(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceTerminalRingerPatternImpl implements VoiceServiceTerminalRingerPatternImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTerminalRingerPatternImpl struct{}
+
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) RingerOn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetRingerOn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) NextPattern(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTerminalRingerPatternImpl) SetNextPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -1065,3 +1065,373 @@ var schemaTone = []*model.Entry{{
 	Syntax:  synVoiceServiceTonePattern_NextPattern,
 	Version: "2.0",
 }}
+
+// VoiceServiceToneImpl is what a device implements for VoiceService.{i}.Tone; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceToneImpl to implement only some methods.
+type VoiceServiceToneImpl interface {
+	DescriptionNumberOfEntries(inst []uint32) (uint32, error)
+	PatternNumberOfEntries(inst []uint32) (uint32, error)
+	EventProfileNumberOfEntries(inst []uint32) (uint32, error)
+	DefautEventProfile(inst []uint32) (string, error)
+	SetDefautEventProfile(inst []uint32, v string) error
+	DefaultEventProfile(inst []uint32) (string, error)
+	SetDefaultEventProfile(inst []uint32, v string) error
+	DescriptionInstances(inst []uint32) []uint32
+	AddDescription(inst []uint32) (uint32, error)
+	DeleteDescription(inst []uint32, i uint32) error
+	EventProfileInstances(inst []uint32) []uint32
+	AddEventProfile(inst []uint32) (uint32, error)
+	DeleteEventProfile(inst []uint32, i uint32) error
+	PatternInstances(inst []uint32) []uint32
+	AddPattern(inst []uint32) (uint32, error)
+	DeletePattern(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceToneImpl implements VoiceServiceToneImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceToneImpl struct{}
+
+func (UnimplementedVoiceServiceToneImpl) DescriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) PatternNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) EventProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DefautEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) SetDefautEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DefaultEventProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) SetDefaultEventProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DescriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceToneImpl) AddDescription(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DeleteDescription(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) EventProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceToneImpl) AddEventProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DeleteEventProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) PatternInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceToneImpl) AddPattern(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneImpl) DeletePattern(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceToneDescriptionImpl is what a device implements for VoiceService.{i}.Tone.Description.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceToneDescriptionImpl to implement only some methods.
+type VoiceServiceToneDescriptionImpl interface {
+	ToneEnable(inst []uint32) (bool, error)
+	SetToneEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ToneName(inst []uint32) (string, error)
+	SetToneName(inst []uint32, v string) error
+	TonePattern(inst []uint32) (string, error)
+	SetTonePattern(inst []uint32, v string) error
+	ToneFile(inst []uint32) (string, error)
+	SetToneFile(inst []uint32, v string) error
+	ToneRepetitions(inst []uint32) (uint32, error)
+	SetToneRepetitions(inst []uint32, v uint32) error
+	ToneText(inst []uint32) (string, error)
+	SetToneText(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceToneDescriptionImpl implements VoiceServiceToneDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceToneDescriptionImpl struct{}
+
+func (UnimplementedVoiceServiceToneDescriptionImpl) ToneEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) ToneName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) TonePattern(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetTonePattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) ToneFile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneFile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) ToneRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) ToneText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneDescriptionImpl) SetToneText(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceToneEventProfileImpl is what a device implements for VoiceService.{i}.Tone.EventProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceToneEventProfileImpl to implement only some methods.
+type VoiceServiceToneEventProfileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	EventNumberOfEntries(inst []uint32) (uint32, error)
+	EventInstances(inst []uint32) []uint32
+	AddEvent(inst []uint32) (uint32, error)
+	DeleteEvent(inst []uint32, i uint32) error
+}
+
+// UnimplementedVoiceServiceToneEventProfileImpl implements VoiceServiceToneEventProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceToneEventProfileImpl struct{}
+
+func (UnimplementedVoiceServiceToneEventProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileImpl) EventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileImpl) EventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedVoiceServiceToneEventProfileImpl) AddEvent(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileImpl) DeleteEvent(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceToneEventProfileEventImpl is what a device implements for VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceToneEventProfileEventImpl to implement only some methods.
+type VoiceServiceToneEventProfileEventImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Function(inst []uint32) (VoiceServiceToneEventProfileEventFunction, error)
+	SetFunction(inst []uint32, v VoiceServiceToneEventProfileEventFunction) error
+	Tone(inst []uint32) (string, error)
+	SetTone(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceToneEventProfileEventImpl implements VoiceServiceToneEventProfileEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceToneEventProfileEventImpl struct{}
+
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) Function(inst []uint32) (VoiceServiceToneEventProfileEventFunction, error) {
+	var zero VoiceServiceToneEventProfileEventFunction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) SetFunction(inst []uint32, v VoiceServiceToneEventProfileEventFunction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) Tone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceToneEventProfileEventImpl) SetTone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceTonePatternImpl is what a device implements for VoiceService.{i}.Tone.Pattern.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTonePatternImpl to implement only some methods.
+type VoiceServiceTonePatternImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ToneOn(inst []uint32) (bool, error)
+	SetToneOn(inst []uint32, v bool) error
+	Frequency1(inst []uint32) (uint32, error)
+	SetFrequency1(inst []uint32, v uint32) error
+	Power1(inst []uint32) (int32, error)
+	SetPower1(inst []uint32, v int32) error
+	Frequency2(inst []uint32) (uint32, error)
+	SetFrequency2(inst []uint32, v uint32) error
+	Power2(inst []uint32) (int32, error)
+	SetPower2(inst []uint32, v int32) error
+	Frequency3(inst []uint32) (uint32, error)
+	SetFrequency3(inst []uint32, v uint32) error
+	Power3(inst []uint32) (int32, error)
+	SetPower3(inst []uint32, v int32) error
+	Frequency4(inst []uint32) (uint32, error)
+	SetFrequency4(inst []uint32, v uint32) error
+	Power4(inst []uint32) (int32, error)
+	SetPower4(inst []uint32, v int32) error
+	ModulationFrequency(inst []uint32) (uint32, error)
+	SetModulationFrequency(inst []uint32, v uint32) error
+	ModulationPower(inst []uint32) (int32, error)
+	SetModulationPower(inst []uint32, v int32) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	NextPattern(inst []uint32) (string, error)
+	SetNextPattern(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceTonePatternImpl implements VoiceServiceTonePatternImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTonePatternImpl struct{}
+
+func (UnimplementedVoiceServiceTonePatternImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) ToneOn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetToneOn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Frequency1(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetFrequency1(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Power1(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetPower1(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Frequency2(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetFrequency2(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Power2(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetPower2(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Frequency3(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetFrequency3(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Power3(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetPower3(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Frequency4(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetFrequency4(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Power4(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetPower4(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) ModulationFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetModulationFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) ModulationPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetModulationPower(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) NextPattern(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTonePatternImpl) SetNextPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

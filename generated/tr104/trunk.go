@@ -110,7 +110,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  .SIP.Client.\n                  .ISDN.BRI.\n                  .ISDN.PRI.",
+			TargetParent: ".SIP.Client. .ISDN.BRI. .ISDN.PRI.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -144,13 +144,7 @@ type VoiceServiceTrunk struct {
 	MaxInboundChannelCount int32 `cwmp:"MaxInboundChannelCount"`
 	// CodecPriority: string{Local,Remote}, readWrite, since 2.0.
 	CodecPriority VoiceServiceTrunkCodecPriority `cwmp:"CodecPriority"`
-	/*
-	   Provider: string(:256) pathRef→
-
-	   	.SIP.Client.
-	   	.ISDN.BRI.
-	   	.ISDN.PRI., readWrite, since 2.0.
-	*/
+	// Provider: string(:256) pathRef→.SIP.Client. .ISDN.BRI. .ISDN.PRI., readWrite, since 2.0.
 	Provider string `cwmp:"Provider"`
 }
 
@@ -341,3 +335,122 @@ var schemaTrunk = []*model.Entry{{
 	Syntax:  synVoiceServiceTrunk_Provider,
 	Version: "2.0",
 }}
+
+// VoiceServiceTrunkImpl is what a device implements for VoiceService.{i}.Trunk.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceTrunkImpl to implement only some methods.
+type VoiceServiceTrunkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Status(inst []uint32) (VoiceServiceTrunkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (VoiceServiceTrunkOrigin, error)
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	DDIRange(inst []uint32) ([]string, error)
+	SetDDIRange(inst []uint32, v []string) error
+	LineObjectCreation(inst []uint32) (bool, error)
+	SetLineObjectCreation(inst []uint32, v bool) error
+	MaxChannels(inst []uint32) (uint32, error)
+	SetMaxChannels(inst []uint32, v uint32) error
+	MaxOutboundChannelCount(inst []uint32) (int32, error)
+	SetMaxOutboundChannelCount(inst []uint32, v int32) error
+	MaxInboundChannelCount(inst []uint32) (int32, error)
+	SetMaxInboundChannelCount(inst []uint32, v int32) error
+	CodecPriority(inst []uint32) (VoiceServiceTrunkCodecPriority, error)
+	SetCodecPriority(inst []uint32, v VoiceServiceTrunkCodecPriority) error
+	Provider(inst []uint32) (string, error)
+	SetProvider(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceTrunkImpl implements VoiceServiceTrunkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceTrunkImpl struct{}
+
+func (UnimplementedVoiceServiceTrunkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) Status(inst []uint32) (VoiceServiceTrunkStatus, error) {
+	var zero VoiceServiceTrunkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) Origin(inst []uint32) (VoiceServiceTrunkOrigin, error) {
+	var zero VoiceServiceTrunkOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) DDIRange(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetDDIRange(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) LineObjectCreation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetLineObjectCreation(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) MaxChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetMaxChannels(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) MaxOutboundChannelCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetMaxOutboundChannelCount(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) MaxInboundChannelCount(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetMaxInboundChannelCount(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) CodecPriority(inst []uint32) (VoiceServiceTrunkCodecPriority, error) {
+	var zero VoiceServiceTrunkCodecPriority
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetCodecPriority(inst []uint32, v VoiceServiceTrunkCodecPriority) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) Provider(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceTrunkImpl) SetProvider(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

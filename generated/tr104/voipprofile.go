@@ -1120,3 +1120,401 @@ var schemaVoipprofile = []*model.Entry{{
 	Syntax:  synVoiceServiceVoIPProfileRTPSRTP_EncryptionKeySizes,
 	Version: "2.0",
 }}
+
+// VoiceServiceVoIPProfileImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileImpl to implement only some methods.
+type VoiceServiceVoIPProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	QuiescentMode(inst []uint32) (bool, error)
+	SetQuiescentMode(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DTMFMethod(inst []uint32) ([]VoiceServiceVoIPProfileDTMFMethod, error)
+	SetDTMFMethod(inst []uint32, v []VoiceServiceVoIPProfileDTMFMethod) error
+	DTMFMethodG711(inst []uint32) (VoiceServiceVoIPProfileDTMFMethodG711, error)
+	SetDTMFMethodG711(inst []uint32, v VoiceServiceVoIPProfileDTMFMethodG711) error
+	QIModelUsed(inst []uint32) (string, error)
+	SetQIModelUsed(inst []uint32, v string) error
+	QICalculationInterval(inst []uint32) (uint32, error)
+	SetQICalculationInterval(inst []uint32, v uint32) error
+	NumberOfWorstQIValues(inst []uint32) (uint32, error)
+	SetNumberOfWorstQIValues(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileImpl implements VoiceServiceVoIPProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileImpl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) QuiescentMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetQuiescentMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) DTMFMethod(inst []uint32) ([]VoiceServiceVoIPProfileDTMFMethod, error) {
+	var zero []VoiceServiceVoIPProfileDTMFMethod
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetDTMFMethod(inst []uint32, v []VoiceServiceVoIPProfileDTMFMethod) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) DTMFMethodG711(inst []uint32) (VoiceServiceVoIPProfileDTMFMethodG711, error) {
+	var zero VoiceServiceVoIPProfileDTMFMethodG711
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetDTMFMethodG711(inst []uint32, v VoiceServiceVoIPProfileDTMFMethodG711) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) QIModelUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetQIModelUsed(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) QICalculationInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetQICalculationInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) NumberOfWorstQIValues(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileImpl) SetNumberOfWorstQIValues(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceVoIPProfileFaxT38Impl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.FaxT38; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileFaxT38Impl to implement only some methods.
+type VoiceServiceVoIPProfileFaxT38Impl interface {
+	MaxBitRate(inst []uint32) (uint32, error)
+	SetMaxBitRate(inst []uint32, v uint32) error
+	HighSpeedRedundancy(inst []uint32) (uint32, error)
+	SetHighSpeedRedundancy(inst []uint32, v uint32) error
+	LowSpeedRedundancy(inst []uint32) (uint32, error)
+	SetLowSpeedRedundancy(inst []uint32, v uint32) error
+	TCFMethod(inst []uint32) (VoiceServiceVoIPProfileFaxT38TCFMethod, error)
+	SetTCFMethod(inst []uint32, v VoiceServiceVoIPProfileFaxT38TCFMethod) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileFaxT38Impl implements VoiceServiceVoIPProfileFaxT38Impl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileFaxT38Impl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) SetMaxBitRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) HighSpeedRedundancy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) SetHighSpeedRedundancy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) LowSpeedRedundancy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) SetLowSpeedRedundancy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) TCFMethod(inst []uint32) (VoiceServiceVoIPProfileFaxT38TCFMethod, error) {
+	var zero VoiceServiceVoIPProfileFaxT38TCFMethod
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileFaxT38Impl) SetTCFMethod(inst []uint32, v VoiceServiceVoIPProfileFaxT38TCFMethod) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceVoIPProfileRTPImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileRTPImpl to implement only some methods.
+type VoiceServiceVoIPProfileRTPImpl interface {
+	LocalPortMin(inst []uint32) (uint32, error)
+	SetLocalPortMin(inst []uint32, v uint32) error
+	LocalPortMax(inst []uint32) (uint32, error)
+	SetLocalPortMax(inst []uint32, v uint32) error
+	Gmin(inst []uint32) (uint32, error)
+	SetGmin(inst []uint32, v uint32) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	TelephoneEventPayloadType(inst []uint32) (uint32, error)
+	SetTelephoneEventPayloadType(inst []uint32, v uint32) error
+	JitterBufferType(inst []uint32) (VoiceServiceVoIPProfileRTPJitterBufferType, error)
+	SetJitterBufferType(inst []uint32, v VoiceServiceVoIPProfileRTPJitterBufferType) error
+	JitterBufferMaxSize(inst []uint32) (uint32, error)
+	SetJitterBufferMaxSize(inst []uint32, v uint32) error
+	JitterBufferMinSize(inst []uint32) (uint32, error)
+	SetJitterBufferMinSize(inst []uint32, v uint32) error
+	JitterBufferActualSize(inst []uint32) (uint32, error)
+	SetJitterBufferActualSize(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileRTPImpl implements VoiceServiceVoIPProfileRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileRTPImpl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) LocalPortMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetLocalPortMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) LocalPortMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetLocalPortMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) Gmin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetGmin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) TelephoneEventPayloadType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetTelephoneEventPayloadType(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) JitterBufferType(inst []uint32) (VoiceServiceVoIPProfileRTPJitterBufferType, error) {
+	var zero VoiceServiceVoIPProfileRTPJitterBufferType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetJitterBufferType(inst []uint32, v VoiceServiceVoIPProfileRTPJitterBufferType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) JitterBufferMaxSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetJitterBufferMaxSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) JitterBufferMinSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetJitterBufferMinSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) JitterBufferActualSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPImpl) SetJitterBufferActualSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceVoIPProfileRTPRTCPImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl to implement only some methods.
+type VoiceServiceVoIPProfileRTPRTCPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	TxRepeatInterval(inst []uint32) (uint32, error)
+	SetTxRepeatInterval(inst []uint32, v uint32) error
+	LocalCName(inst []uint32) (string, error)
+	SetLocalCName(inst []uint32, v string) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl implements VoiceServiceVoIPProfileRTPRTCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) TxRepeatInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) SetTxRepeatInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) LocalCName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRTCPImpl) SetLocalCName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceVoIPProfileRTPRedundancyImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl to implement only some methods.
+type VoiceServiceVoIPProfileRTPRedundancyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PayloadType(inst []uint32) (uint32, error)
+	SetPayloadType(inst []uint32, v uint32) error
+	BlockPayloadType(inst []uint32) (uint32, error)
+	FaxAndModemRedundancy(inst []uint32) (int32, error)
+	SetFaxAndModemRedundancy(inst []uint32, v int32) error
+	ModemRedundancy(inst []uint32) (int32, error)
+	SetModemRedundancy(inst []uint32, v int32) error
+	DTMFRedundancy(inst []uint32) (int32, error)
+	SetDTMFRedundancy(inst []uint32, v int32) error
+	VoiceRedundancy(inst []uint32) (int32, error)
+	SetVoiceRedundancy(inst []uint32, v int32) error
+	MaxSessionsUsingRedundancy(inst []uint32) (uint32, error)
+	SetMaxSessionsUsingRedundancy(inst []uint32, v uint32) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl implements VoiceServiceVoIPProfileRTPRedundancyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) PayloadType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetPayloadType(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) BlockPayloadType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) FaxAndModemRedundancy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetFaxAndModemRedundancy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) ModemRedundancy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetModemRedundancy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) DTMFRedundancy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetDTMFRedundancy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) VoiceRedundancy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetVoiceRedundancy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) MaxSessionsUsingRedundancy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPRedundancyImpl) SetMaxSessionsUsingRedundancy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// VoiceServiceVoIPProfileRTPSRTPImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl to implement only some methods.
+type VoiceServiceVoIPProfileRTPSRTPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	KeyingMethods(inst []uint32) ([]VoiceServiceVoIPProfileRTPSRTPKeyingMethods, error)
+	SetKeyingMethods(inst []uint32, v []VoiceServiceVoIPProfileRTPSRTPKeyingMethods) error
+	EncryptionKeySizes(inst []uint32) ([]uint32, error)
+	SetEncryptionKeySizes(inst []uint32, v []uint32) error
+}
+
+// UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl implements VoiceServiceVoIPProfileRTPSRTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl struct{}
+
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) KeyingMethods(inst []uint32) ([]VoiceServiceVoIPProfileRTPSRTPKeyingMethods, error) {
+	var zero []VoiceServiceVoIPProfileRTPSRTPKeyingMethods
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) SetKeyingMethods(inst []uint32, v []VoiceServiceVoIPProfileRTPSRTPKeyingMethods) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) EncryptionKeySizes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedVoiceServiceVoIPProfileRTPSRTPImpl) SetEncryptionKeySizes(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}

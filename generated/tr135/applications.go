@@ -942,3 +942,268 @@ var schemaApplications = []*model.Entry{{
 	Syntax:  synSTBServiceApplicationsServiceProvider_ActiveBCGServers,
 	Version: "1.1",
 }}
+
+// STBServiceApplicationsImpl is what a device implements for STBService.{i}.Applications; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsImpl to implement only some methods.
+type STBServiceApplicationsImpl interface {
+	ServiceProviderNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceProviderInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceApplicationsImpl implements STBServiceApplicationsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsImpl) ServiceProviderNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsImpl) ServiceProviderInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceApplicationsAudienceStatsImpl is what a device implements for STBService.{i}.Applications.AudienceStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsAudienceStatsImpl to implement only some methods.
+type STBServiceApplicationsAudienceStatsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ResetTime(inst []uint32) (uint32, error)
+	ChannelNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	ChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceApplicationsAudienceStatsImpl implements STBServiceApplicationsAudienceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsAudienceStatsImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ResetTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsImpl) ChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceApplicationsAudienceStatsChannelImpl is what a device implements for STBService.{i}.Applications.AudienceStats.Channel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl to implement only some methods.
+type STBServiceApplicationsAudienceStatsChannelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Duration(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl implements STBServiceApplicationsAudienceStatsChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsAudienceStatsChannelImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceApplicationsCDSPullImpl is what a device implements for STBService.{i}.Applications.CDSPull; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsCDSPullImpl to implement only some methods.
+type STBServiceApplicationsCDSPullImpl interface {
+	Reference(inst []uint32) (string, error)
+	ContentItemNumberOfEntries(inst []uint32) (uint32, error)
+	ContentItemInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceApplicationsCDSPullImpl implements STBServiceApplicationsCDSPullImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsCDSPullImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsCDSPullImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullImpl) ContentItemNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullImpl) ContentItemInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceApplicationsCDSPullContentItemImpl is what a device implements for STBService.{i}.Applications.CDSPull.ContentItem.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsCDSPullContentItemImpl to implement only some methods.
+type STBServiceApplicationsCDSPullContentItemImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ContentReferenceId(inst []uint32) (string, error)
+	VersionNumber(inst []uint32) (uint32, error)
+	DeleteItem(inst []uint32) (bool, error)
+	SetDeleteItem(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceApplicationsCDSPullContentItemImpl implements STBServiceApplicationsCDSPullContentItemImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsCDSPullContentItemImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) ContentReferenceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) VersionNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) DeleteItem(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPullContentItemImpl) SetDeleteItem(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceApplicationsCDSPushImpl is what a device implements for STBService.{i}.Applications.CDSPush; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsCDSPushImpl to implement only some methods.
+type STBServiceApplicationsCDSPushImpl interface {
+	Reference(inst []uint32) (string, error)
+	ContentItemNumberOfEntries(inst []uint32) (uint32, error)
+	ContentItemInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceApplicationsCDSPushImpl implements STBServiceApplicationsCDSPushImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsCDSPushImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsCDSPushImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushImpl) ContentItemNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushImpl) ContentItemInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceApplicationsCDSPushContentItemImpl is what a device implements for STBService.{i}.Applications.CDSPush.ContentItem.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsCDSPushContentItemImpl to implement only some methods.
+type STBServiceApplicationsCDSPushContentItemImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ContentReferenceId(inst []uint32) (string, error)
+	VersionNumber(inst []uint32) (uint32, error)
+	DeleteItem(inst []uint32) (bool, error)
+	SetDeleteItem(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceApplicationsCDSPushContentItemImpl implements STBServiceApplicationsCDSPushContentItemImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsCDSPushContentItemImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) ContentReferenceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) VersionNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) DeleteItem(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsCDSPushContentItemImpl) SetDeleteItem(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceApplicationsServiceProviderImpl is what a device implements for STBService.{i}.Applications.ServiceProvider.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceApplicationsServiceProviderImpl to implement only some methods.
+type STBServiceApplicationsServiceProviderImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	ServiceDiscoveryServer(inst []uint32) (string, error)
+	SetServiceDiscoveryServer(inst []uint32, v string) error
+	ActiveBCGServers(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceApplicationsServiceProviderImpl implements STBServiceApplicationsServiceProviderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceApplicationsServiceProviderImpl struct{}
+
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) ServiceDiscoveryServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) SetServiceDiscoveryServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceApplicationsServiceProviderImpl) ActiveBCGServers(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -482,3 +482,136 @@ var schemaAvplayers = []*model.Entry{{
 	Syntax:  synSTBServiceAVPlayersAVPlayer_PIPStreams,
 	Version: "1.0",
 }}
+
+// STBServiceAVPlayersImpl is what a device implements for STBService.{i}.AVPlayers; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceAVPlayersImpl to implement only some methods.
+type STBServiceAVPlayersImpl interface {
+	ActiveAVPlayers(inst []uint32) (uint32, error)
+	AVPlayerNumberOfEntries(inst []uint32) (uint32, error)
+	PreferredAudioLanguage(inst []uint32) (string, error)
+	SetPreferredAudioLanguage(inst []uint32, v string) error
+	PreferredSubtitlingLanguage(inst []uint32) (string, error)
+	SetPreferredSubtitlingLanguage(inst []uint32, v string) error
+	PreferredBehaviour(inst []uint32) (string, error)
+	SetPreferredBehaviour(inst []uint32, v string) error
+	ResetPINCode(inst []uint32) (bool, error)
+	SetResetPINCode(inst []uint32, v bool) error
+	AVPlayerInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceAVPlayersImpl implements STBServiceAVPlayersImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceAVPlayersImpl struct{}
+
+func (UnimplementedSTBServiceAVPlayersImpl) ActiveAVPlayers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) AVPlayerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) PreferredAudioLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredAudioLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) PreferredSubtitlingLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredSubtitlingLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) PreferredBehaviour(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) SetPreferredBehaviour(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) ResetPINCode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) SetResetPINCode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersImpl) AVPlayerInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceAVPlayersAVPlayerImpl is what a device implements for STBService.{i}.AVPlayers.AVPlayer.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceAVPlayersAVPlayerImpl to implement only some methods.
+type STBServiceAVPlayersAVPlayerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceAVPlayersAVPlayerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	AudioLanguage(inst []uint32) (string, error)
+	SubtitlingStatus(inst []uint32) (STBServiceAVPlayersAVPlayerSubtitlingStatus, error)
+	SubtitlingLanguage(inst []uint32) (string, error)
+	AudioOutputs(inst []uint32) ([]string, error)
+	VideoOutputs(inst []uint32) ([]string, error)
+	MainStream(inst []uint32) (string, error)
+	PIPStreams(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceAVPlayersAVPlayerImpl implements STBServiceAVPlayersAVPlayerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceAVPlayersAVPlayerImpl struct{}
+
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Status(inst []uint32) (STBServiceAVPlayersAVPlayerStatus, error) {
+	var zero STBServiceAVPlayersAVPlayerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) AudioLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SubtitlingStatus(inst []uint32) (STBServiceAVPlayersAVPlayerSubtitlingStatus, error) {
+	var zero STBServiceAVPlayersAVPlayerSubtitlingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) SubtitlingLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) AudioOutputs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) VideoOutputs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) MainStream(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVPlayersAVPlayerImpl) PIPStreams(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

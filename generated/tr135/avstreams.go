@@ -444,3 +444,96 @@ var schemaAvstreams = []*model.Entry{{
 	Syntax:  synSTBServiceAVStreamsAVStream_DRM,
 	Version: "1.0",
 }}
+
+// STBServiceAVStreamsImpl is what a device implements for STBService.{i}.AVStreams; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceAVStreamsImpl to implement only some methods.
+type STBServiceAVStreamsImpl interface {
+	ActiveAVStreams(inst []uint32) (uint32, error)
+	AVStreamNumberOfEntries(inst []uint32) (uint32, error)
+	AVStreamInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceAVStreamsImpl implements STBServiceAVStreamsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceAVStreamsImpl struct{}
+
+func (UnimplementedSTBServiceAVStreamsImpl) ActiveAVStreams(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsImpl) AVStreamNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsImpl) AVStreamInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceAVStreamsAVStreamImpl is what a device implements for STBService.{i}.AVStreams.AVStream.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceAVStreamsAVStreamImpl to implement only some methods.
+type STBServiceAVStreamsAVStreamImpl interface {
+	Status(inst []uint32) (STBServiceAVStreamsAVStreamStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	PVRState(inst []uint32) (STBServiceAVStreamsAVStreamPVRState, error)
+	FrontEnd(inst []uint32) (string, error)
+	Inbound(inst []uint32) (string, error)
+	Outbound(inst []uint32) (string, error)
+	AudioDecoder(inst []uint32) (string, error)
+	VideoDecoder(inst []uint32) (string, error)
+	CA(inst []uint32) (string, error)
+	DRM(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceAVStreamsAVStreamImpl implements STBServiceAVStreamsAVStreamImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceAVStreamsAVStreamImpl struct{}
+
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Status(inst []uint32) (STBServiceAVStreamsAVStreamStatus, error) {
+	var zero STBServiceAVStreamsAVStreamStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) PVRState(inst []uint32) (STBServiceAVStreamsAVStreamPVRState, error) {
+	var zero STBServiceAVStreamsAVStreamPVRState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) FrontEnd(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Inbound(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) Outbound(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) AudioDecoder(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) VideoDecoder(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) CA(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceAVStreamsAVStreamImpl) DRM(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

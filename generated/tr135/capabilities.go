@@ -2809,3 +2809,583 @@ var schemaCapabilities = []*model.Entry{{
 	Syntax:  synSTBServiceCapabilitiesVideoOutput_DisplayFormats,
 	Version: "1.1",
 }}
+
+// STBServiceCapabilitiesImpl is what a device implements for STBService.{i}.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesImpl to implement only some methods.
+type STBServiceCapabilitiesImpl interface {
+	MaxActiveAVStreams(inst []uint32) (int32, error)
+	MaxActiveAVPlayers(inst []uint32) (int32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesImpl implements STBServiceCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesImpl) MaxActiveAVStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesImpl) MaxActiveAVPlayers(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesAudienceStatsImpl is what a device implements for STBService.{i}.Capabilities.AudienceStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesAudienceStatsImpl to implement only some methods.
+type STBServiceCapabilitiesAudienceStatsImpl interface {
+	MaxAudienceStatsChannels(inst []uint32) (int32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesAudienceStatsImpl implements STBServiceCapabilitiesAudienceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesAudienceStatsImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesAudienceStatsImpl) MaxAudienceStatsChannels(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesAudioDecoderImpl is what a device implements for STBService.{i}.Capabilities.AudioDecoder; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesAudioDecoderImpl to implement only some methods.
+type STBServiceCapabilitiesAudioDecoderImpl interface {
+	AudioStandards(inst []uint32) ([]STBServiceCapabilitiesAudioDecoderAudioStandards, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesAudioDecoderImpl implements STBServiceCapabilitiesAudioDecoderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesAudioDecoderImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesAudioDecoderImpl) AudioStandards(inst []uint32) ([]STBServiceCapabilitiesAudioDecoderAudioStandards, error) {
+	var zero []STBServiceCapabilitiesAudioDecoderAudioStandards
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesAudioOutputImpl is what a device implements for STBService.{i}.Capabilities.AudioOutput; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesAudioOutputImpl to implement only some methods.
+type STBServiceCapabilitiesAudioOutputImpl interface {
+	AudioFormats(inst []uint32) ([]STBServiceCapabilitiesAudioOutputAudioFormats, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesAudioOutputImpl implements STBServiceCapabilitiesAudioOutputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesAudioOutputImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesAudioOutputImpl) AudioFormats(inst []uint32) ([]STBServiceCapabilitiesAudioOutputAudioFormats, error) {
+	var zero []STBServiceCapabilitiesAudioOutputAudioFormats
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesCAImpl is what a device implements for STBService.{i}.Capabilities.CA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesCAImpl to implement only some methods.
+type STBServiceCapabilitiesCAImpl interface {
+	CASystems(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesCAImpl implements STBServiceCapabilitiesCAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesCAImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesCAImpl) CASystems(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesCDSImpl is what a device implements for STBService.{i}.Capabilities.CDS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesCDSImpl to implement only some methods.
+type STBServiceCapabilitiesCDSImpl interface {
+	PushCapable(inst []uint32) (bool, error)
+	PullCapable(inst []uint32) (bool, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesCDSImpl implements STBServiceCapabilitiesCDSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesCDSImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesCDSImpl) PushCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesCDSImpl) PullCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesDRMImpl is what a device implements for STBService.{i}.Capabilities.DRM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesDRMImpl to implement only some methods.
+type STBServiceCapabilitiesDRMImpl interface {
+	DRMSystems(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesDRMImpl implements STBServiceCapabilitiesDRMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesDRMImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesDRMImpl) DRMSystems(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesFrontEndImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesFrontEndImpl to implement only some methods.
+type STBServiceCapabilitiesFrontEndImpl interface{}
+
+// UnimplementedSTBServiceCapabilitiesFrontEndImpl implements STBServiceCapabilitiesFrontEndImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesFrontEndImpl struct{}
+
+// STBServiceCapabilitiesFrontEndDVBTImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd.DVBT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl to implement only some methods.
+type STBServiceCapabilitiesFrontEndDVBTImpl interface {
+	MaxActiveDVBTStreams(inst []uint32) (int32, error)
+	MaxLogicalChannels(inst []uint32) (int32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl implements STBServiceCapabilitiesFrontEndDVBTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl) MaxActiveDVBTStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndDVBTImpl) MaxLogicalChannels(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesFrontEndIPImpl is what a device implements for STBService.{i}.Capabilities.FrontEnd.IP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesFrontEndIPImpl to implement only some methods.
+type STBServiceCapabilitiesFrontEndIPImpl interface {
+	MaxActiveIPStreams(inst []uint32) (int32, error)
+	MaxActiveInboundIPStreams(inst []uint32) (int32, error)
+	MaxActiveOutboundIPStreams(inst []uint32) (int32, error)
+	StreamingControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols, error)
+	StreamingTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols, error)
+	StreamingTransportControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols, error)
+	DownloadTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols, error)
+	MultiplexTypes(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPMultiplexTypes, error)
+	MaxDejitteringBufferSize(inst []uint32) (int32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesFrontEndIPImpl implements STBServiceCapabilitiesFrontEndIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesFrontEndIPImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveIPStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveInboundIPStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxActiveOutboundIPStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols, error) {
+	var zero []STBServiceCapabilitiesFrontEndIPStreamingControlProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols, error) {
+	var zero []STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) StreamingTransportControlProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols, error) {
+	var zero []STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) DownloadTransportProtocols(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols, error) {
+	var zero []STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MultiplexTypes(inst []uint32) ([]STBServiceCapabilitiesFrontEndIPMultiplexTypes, error) {
+	var zero []STBServiceCapabilitiesFrontEndIPMultiplexTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesFrontEndIPImpl) MaxDejitteringBufferSize(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesHDMIImpl is what a device implements for STBService.{i}.Capabilities.HDMI; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesHDMIImpl to implement only some methods.
+type STBServiceCapabilitiesHDMIImpl interface {
+	SupportedResolutions(inst []uint32) ([]STBServiceCapabilitiesHDMISupportedResolutions, error)
+	CECSupport(inst []uint32) (bool, error)
+	HDMI3D(inst []uint32) (bool, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesHDMIImpl implements STBServiceCapabilitiesHDMIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesHDMIImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesHDMIImpl) SupportedResolutions(inst []uint32) ([]STBServiceCapabilitiesHDMISupportedResolutions, error) {
+	var zero []STBServiceCapabilitiesHDMISupportedResolutions
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesHDMIImpl) CECSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesHDMIImpl) HDMI3D(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesPVRImpl is what a device implements for STBService.{i}.Capabilities.PVR; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesPVRImpl to implement only some methods.
+type STBServiceCapabilitiesPVRImpl interface {
+	MaxIOStreams(inst []uint32) (int32, error)
+	MaxRecordingStreams(inst []uint32) (int32, error)
+	MaxPlaybackStreams(inst []uint32) (int32, error)
+	MaxTimeDelay(inst []uint32) (int32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesPVRImpl implements STBServiceCapabilitiesPVRImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesPVRImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxIOStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxRecordingStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxPlaybackStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesPVRImpl) MaxTimeDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesServiceMonitoringImpl is what a device implements for STBService.{i}.Capabilities.ServiceMonitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl to implement only some methods.
+type STBServiceCapabilitiesServiceMonitoringImpl interface {
+	ServiceTypes(inst []uint32) ([]STBServiceCapabilitiesServiceMonitoringServiceTypes, error)
+	MaxEventsPerSampleInterval(inst []uint32) (int32, error)
+	MaxActiveMainStreams(inst []uint32) (int32, error)
+	MinSampleInterval(inst []uint32) (int32, error)
+	MaxReportSamples(inst []uint32) (int32, error)
+	HighLevelMetricNames(inst []uint32) ([]string, error)
+	MaxMainStreamEventLogEntries(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl implements STBServiceCapabilitiesServiceMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) ServiceTypes(inst []uint32) ([]STBServiceCapabilitiesServiceMonitoringServiceTypes, error) {
+	var zero []STBServiceCapabilitiesServiceMonitoringServiceTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxEventsPerSampleInterval(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxActiveMainStreams(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MinSampleInterval(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxReportSamples(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) HighLevelMetricNames(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesServiceMonitoringImpl) MaxMainStreamEventLogEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoDecoderImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderImpl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderImpl interface {
+	VideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderVideoStandards, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderImpl implements STBServiceCapabilitiesVideoDecoderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderImpl) VideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderVideoStandards, error) {
+	var zero []STBServiceCapabilitiesVideoDecoderVideoStandards
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl interface {
+	AudioStandards(inst []uint32) ([]string, error)
+	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileLevelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl implements STBServiceCapabilitiesVideoDecoderMPEG2Part2Impl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) AudioStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2Impl) ProfileLevelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile, error)
+	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel, error)
+	MaximumDecodingCapability(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile, error) {
+	var zero STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel, error) {
+	var zero STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl interface {
+	AudioStandards(inst []uint32) ([]string, error)
+	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileLevelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl implements STBServiceCapabilitiesVideoDecoderMPEG4Part10Impl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) AudioStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10Impl) ProfileLevelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Profile(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile, error)
+	Level(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel, error)
+	MaximumDecodingCapability(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Profile(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile, error) {
+	var zero []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) Level(inst []uint32) ([]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel, error) {
+	var zero []STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl interface {
+	AudioStandards(inst []uint32) ([]string, error)
+	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileLevelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl implements STBServiceCapabilitiesVideoDecoderMPEG4Part2Impl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) AudioStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2Impl) ProfileLevelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile, error)
+	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel, error)
+	MaximumDecodingCapability(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile, error) {
+	var zero STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel, error) {
+	var zero STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl interface {
+	AudioStandards(inst []uint32) ([]string, error)
+	ProfileLevelNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileLevelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl implements STBServiceCapabilitiesVideoDecoderSMPTEVC1Impl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) AudioStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) ProfileLevelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1Impl) ProfileLevelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl is what a device implements for STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl to implement only some methods.
+type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile, error)
+	Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel, error)
+	MaximumDecodingCapability(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl implements STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Profile(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile, error) {
+	var zero STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) Level(inst []uint32) (STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel, error) {
+	var zero STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelImpl) MaximumDecodingCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceCapabilitiesVideoOutputImpl is what a device implements for STBService.{i}.Capabilities.VideoOutput; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceCapabilitiesVideoOutputImpl to implement only some methods.
+type STBServiceCapabilitiesVideoOutputImpl interface {
+	CompositeVideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoOutputCompositeVideoStandards, error)
+	VideoFormats(inst []uint32) ([]STBServiceCapabilitiesVideoOutputVideoFormats, error)
+	Macrovision(inst []uint32) (string, error)
+	HDCP(inst []uint32) (string, error)
+	DisplayFormats(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceCapabilitiesVideoOutputImpl implements STBServiceCapabilitiesVideoOutputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceCapabilitiesVideoOutputImpl struct{}
+
+func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) CompositeVideoStandards(inst []uint32) ([]STBServiceCapabilitiesVideoOutputCompositeVideoStandards, error) {
+	var zero []STBServiceCapabilitiesVideoOutputCompositeVideoStandards
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) VideoFormats(inst []uint32) ([]STBServiceCapabilitiesVideoOutputVideoFormats, error) {
+	var zero []STBServiceCapabilitiesVideoOutputVideoFormats
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) Macrovision(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) HDCP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceCapabilitiesVideoOutputImpl) DisplayFormats(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

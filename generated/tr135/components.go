@@ -6075,3 +6075,1721 @@ var schemaComponents = []*model.Entry{{
 	Syntax:  synSTBServiceComponentsVideoOutput_SCARTs,
 	Version: "1.0",
 }}
+
+// STBServiceComponentsImpl is what a device implements for STBService.{i}.Components; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsImpl to implement only some methods.
+type STBServiceComponentsImpl interface {
+	FrontEndNumberOfEntries(inst []uint32) (uint32, error)
+	AudioDecoderNumberOfEntries(inst []uint32) (uint32, error)
+	VideoDecoderNumberOfEntries(inst []uint32) (uint32, error)
+	AudioOutputNumberOfEntries(inst []uint32) (uint32, error)
+	VideoOutputNumberOfEntries(inst []uint32) (uint32, error)
+	SCARTNumberOfEntries(inst []uint32) (uint32, error)
+	CANumberOfEntries(inst []uint32) (uint32, error)
+	DRMNumberOfEntries(inst []uint32) (uint32, error)
+	HDMINumberOfEntries(inst []uint32) (uint32, error)
+	SPDIFNumberOfEntries(inst []uint32) (uint32, error)
+	AudioDecoderInstances(inst []uint32) []uint32
+	AudioOutputInstances(inst []uint32) []uint32
+	CAInstances(inst []uint32) []uint32
+	DRMInstances(inst []uint32) []uint32
+	FrontEndInstances(inst []uint32) []uint32
+	HDMIInstances(inst []uint32) []uint32
+	SCARTInstances(inst []uint32) []uint32
+	SPDIFInstances(inst []uint32) []uint32
+	VideoDecoderInstances(inst []uint32) []uint32
+	VideoOutputInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsImpl implements STBServiceComponentsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsImpl struct{}
+
+func (UnimplementedSTBServiceComponentsImpl) FrontEndNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) AudioDecoderNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) VideoDecoderNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) AudioOutputNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) VideoOutputNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) SCARTNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) CANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) DRMNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) HDMINumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) SPDIFNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsImpl) AudioDecoderInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) AudioOutputInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) CAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) DRMInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) FrontEndInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) HDMIInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) SCARTInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) SPDIFInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) VideoDecoderInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsImpl) VideoOutputInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsAudioDecoderImpl is what a device implements for STBService.{i}.Components.AudioDecoder.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsAudioDecoderImpl to implement only some methods.
+type STBServiceComponentsAudioDecoderImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsAudioDecoderStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	AudioStandard(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsAudioDecoderImpl implements STBServiceComponentsAudioDecoderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsAudioDecoderImpl struct{}
+
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Status(inst []uint32) (STBServiceComponentsAudioDecoderStatus, error) {
+	var zero STBServiceComponentsAudioDecoderStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioDecoderImpl) AudioStandard(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsAudioOutputImpl is what a device implements for STBService.{i}.Components.AudioOutput.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsAudioOutputImpl to implement only some methods.
+type STBServiceComponentsAudioOutputImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsAudioOutputStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	AudioFormat(inst []uint32) (string, error)
+	AudioLevel(inst []uint32) (uint32, error)
+	SetAudioLevel(inst []uint32, v uint32) error
+	SCARTs(inst []uint32) ([]string, error)
+	CancelMute(inst []uint32) (bool, error)
+	SetCancelMute(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceComponentsAudioOutputImpl implements STBServiceComponentsAudioOutputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsAudioOutputImpl struct{}
+
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) Status(inst []uint32) (STBServiceComponentsAudioOutputStatus, error) {
+	var zero STBServiceComponentsAudioOutputStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) AudioFormat(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) AudioLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetAudioLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) SCARTs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) CancelMute(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsAudioOutputImpl) SetCancelMute(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsCAImpl is what a device implements for STBService.{i}.Components.CA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsCAImpl to implement only some methods.
+type STBServiceComponentsCAImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsCAStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SmartCardReader(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsCAImpl implements STBServiceComponentsCAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsCAImpl struct{}
+
+func (UnimplementedSTBServiceComponentsCAImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) Status(inst []uint32) (STBServiceComponentsCAStatus, error) {
+	var zero STBServiceComponentsCAStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsCAImpl) SmartCardReader(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsDRMImpl is what a device implements for STBService.{i}.Components.DRM.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsDRMImpl to implement only some methods.
+type STBServiceComponentsDRMImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsDRMStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SmartCardReader(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsDRMImpl implements STBServiceComponentsDRMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsDRMImpl struct{}
+
+func (UnimplementedSTBServiceComponentsDRMImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) Status(inst []uint32) (STBServiceComponentsDRMStatus, error) {
+	var zero STBServiceComponentsDRMStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsDRMImpl) SmartCardReader(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndImpl to implement only some methods.
+type STBServiceComponentsFrontEndImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsFrontEndStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndImpl implements STBServiceComponentsFrontEndImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndImpl) Status(inst []uint32) (STBServiceComponentsFrontEndStatus, error) {
+	var zero STBServiceComponentsFrontEndStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTImpl interface{}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTImpl implements STBServiceComponentsFrontEndDVBTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTImpl struct{}
+
+// STBServiceComponentsFrontEndDVBTInstallImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Install; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTInstallImpl interface {
+	Start(inst []uint32) (bool, error)
+	SetStart(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsFrontEndDVBTInstallStatus, error)
+	Progress(inst []uint32) (uint32, error)
+	StartFrequency(inst []uint32) (uint32, error)
+	SetStartFrequency(inst []uint32, v uint32) error
+	StopFrequency(inst []uint32) (uint32, error)
+	SetStopFrequency(inst []uint32, v uint32) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl implements STBServiceComponentsFrontEndDVBTInstallImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Start(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStart(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Status(inst []uint32) (STBServiceComponentsFrontEndDVBTInstallStatus, error) {
+	var zero STBServiceComponentsFrontEndDVBTInstallStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) Progress(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) StartFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStartFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) StopFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTInstallImpl) SetStopFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl interface {
+	LogicalChannelNumber(inst []uint32) (uint32, error)
+	SetLogicalChannelNumber(inst []uint32, v uint32) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl implements STBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl) LogicalChannelNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTLogicalChannelConnectImpl) SetLogicalChannelNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTModulationImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTModulationImpl interface {
+	Frequency(inst []uint32) (uint32, error)
+	SetFrequency(inst []uint32, v uint32) error
+	ChannelBandwidth(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationChannelBandwidth, error)
+	SetChannelBandwidth(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationChannelBandwidth) error
+	Constellation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationConstellation, error)
+	SetConstellation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationConstellation) error
+	HierarchicalInformation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation, error)
+	SetHierarchicalInformation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation) error
+	CodeRateHP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateHP, error)
+	SetCodeRateHP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateHP) error
+	CodeRateLP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateLP, error)
+	SetCodeRateLP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateLP) error
+	GuardInterval(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationGuardInterval, error)
+	SetGuardInterval(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationGuardInterval) error
+	TransmissionMode(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationTransmissionMode, error)
+	SetTransmissionMode(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationTransmissionMode) error
+	SNR(inst []uint32) (uint32, error)
+	BER(inst []uint32) (uint32, error)
+	CBER(inst []uint32) (uint32, error)
+	Locked(inst []uint32) (bool, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl implements STBServiceComponentsFrontEndDVBTModulationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Frequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) ChannelBandwidth(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationChannelBandwidth, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationChannelBandwidth
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetChannelBandwidth(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationChannelBandwidth) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Constellation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationConstellation, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationConstellation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetConstellation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationConstellation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) HierarchicalInformation(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetHierarchicalInformation(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CodeRateHP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateHP, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationCodeRateHP
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetCodeRateHP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateHP) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CodeRateLP(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationCodeRateLP, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationCodeRateLP
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetCodeRateLP(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationCodeRateLP) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) GuardInterval(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationGuardInterval, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationGuardInterval
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetGuardInterval(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationGuardInterval) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) TransmissionMode(inst []uint32) (STBServiceComponentsFrontEndDVBTModulationTransmissionMode, error) {
+	var zero STBServiceComponentsFrontEndDVBTModulationTransmissionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SetTransmissionMode(inst []uint32, v STBServiceComponentsFrontEndDVBTModulationTransmissionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) SNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) BER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) CBER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTModulationImpl) Locked(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTServiceImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.Service; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTServiceImpl interface {
+	CurrentLogicalChannel(inst []uint32) (string, error)
+	CurrentService(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl implements STBServiceComponentsFrontEndDVBTServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl) CurrentLogicalChannel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceImpl) CurrentService(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTServiceConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTServiceConnectImpl interface {
+	DvbId(inst []uint32) (string, error)
+	SetDvbId(inst []uint32, v string) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl implements STBServiceComponentsFrontEndDVBTServiceConnectImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl) DvbId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceConnectImpl) SetDvbId(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl interface {
+	TotalServices(inst []uint32) (uint32, error)
+	LogicalChannelNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	LogicalChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) TotalServices(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) LogicalChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseImpl) LogicalChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	LogicalChannelNumber(inst []uint32) (uint32, error)
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) LogicalChannelNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl to implement only some methods.
+type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	DvbId(inst []uint32) (string, error)
+	Frequency(inst []uint32) (uint32, error)
+	BER(inst []uint32) (uint32, error)
+	CBER(inst []uint32) (uint32, error)
+	SNR(inst []uint32) (uint32, error)
+	Preferred(inst []uint32) (bool, error)
+	SetPreferred(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl implements STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) DvbId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Frequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) BER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) CBER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) Preferred(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServiceImpl) SetPreferred(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPImpl interface {
+	InboundNumberOfEntries(inst []uint32) (uint32, error)
+	OutboundNumberOfEntries(inst []uint32) (uint32, error)
+	ActiveInboundIPStreams(inst []uint32) (uint32, error)
+	ActiveOutboundIPStreams(inst []uint32) (uint32, error)
+	InboundInstances(inst []uint32) []uint32
+	OutboundInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPImpl implements STBServiceComponentsFrontEndIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) InboundNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) OutboundNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) ActiveInboundIPStreams(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) ActiveOutboundIPStreams(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) InboundInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPImpl) OutboundInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsFrontEndIPDejitteringImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPDejitteringImpl interface {
+	BufferSize(inst []uint32) (uint32, error)
+	SetBufferSize(inst []uint32, v uint32) error
+	BufferInitialLevel(inst []uint32) (uint32, error)
+	SetBufferInitialLevel(inst []uint32, v uint32) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl implements STBServiceComponentsFrontEndIPDejitteringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) BufferSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) SetBufferSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) BufferInitialLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPDejitteringImpl) SetBufferInitialLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPFECImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.FEC; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPFECImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPFECImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPFECOperationMode, error)
+	SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPFECOperationMode) error
+	ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPFECECOperationStatus, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPFECImpl implements STBServiceComponentsFrontEndIPFECImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPFECImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPFECOperationMode, error) {
+	var zero STBServiceComponentsFrontEndIPFECOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPFECOperationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPFECImpl) ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPFECECOperationStatus, error) {
+	var zero STBServiceComponentsFrontEndIPFECECOperationStatus
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPForceMonitorImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPForceMonitorImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPForceMonitorStatus, error)
+	URI(inst []uint32) (string, error)
+	SetURI(inst []uint32, v string) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl implements STBServiceComponentsFrontEndIPForceMonitorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPForceMonitorStatus, error) {
+	var zero STBServiceComponentsFrontEndIPForceMonitorStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) URI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPForceMonitorImpl) SetURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPIGMPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPIGMPStatus, error)
+	MaximumNumberOfConcurrentGroups(inst []uint32) (uint32, error)
+	MaximumNumberOfTrackedGroups(inst []uint32) (uint32, error)
+	LoggingEnable(inst []uint32) (bool, error)
+	SetLoggingEnable(inst []uint32, v bool) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	VLANIDMark(inst []uint32) (int32, error)
+	SetVLANIDMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	ClientVersion(inst []uint32) (STBServiceComponentsFrontEndIPIGMPClientVersion, error)
+	ClientRobustness(inst []uint32) (uint32, error)
+	SetClientRobustness(inst []uint32, v uint32) error
+	ClientUnsolicitedReportInterval(inst []uint32) (uint32, error)
+	SetClientUnsolicitedReportInterval(inst []uint32, v uint32) error
+	ClientGroupNumberOfEntries(inst []uint32) (uint32, error)
+	ClientGroupStatsNumberOfEntries(inst []uint32) (uint32, error)
+	ClientGroupInstances(inst []uint32) []uint32
+	ClientGroupStatsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl implements STBServiceComponentsFrontEndIPIGMPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPIGMPStatus, error) {
+	var zero STBServiceComponentsFrontEndIPIGMPStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) MaximumNumberOfConcurrentGroups(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) MaximumNumberOfTrackedGroups(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) LoggingEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetLoggingEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) VLANIDMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetVLANIDMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientVersion(inst []uint32) (STBServiceComponentsFrontEndIPIGMPClientVersion, error) {
+	var zero STBServiceComponentsFrontEndIPIGMPClientVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientRobustness(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetClientRobustness(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientUnsolicitedReportInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) SetClientUnsolicitedReportInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPImpl) ClientGroupStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsFrontEndIPIGMPClientGroupImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPClientGroupImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	GroupAddress(inst []uint32) (string, error)
+	UpTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) GroupAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupImpl) UpTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	GroupAddress(inst []uint32) (string, error)
+	TotalStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) GroupAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl interface {
+	NumberOfJoins(inst []uint32) (uint32, error)
+	NumberOfLeaves(inst []uint32) (uint32, error)
+	MaxJoinDelay(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) NumberOfJoins(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl interface {
+	NumberOfJoins(inst []uint32) (uint32, error)
+	NumberOfLeaves(inst []uint32) (uint32, error)
+	MaxJoinDelay(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) NumberOfJoins(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl interface {
+	NumberOfJoins(inst []uint32) (uint32, error)
+	NumberOfLeaves(inst []uint32) (uint32, error)
+	MaxJoinDelay(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl implements STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) NumberOfJoins(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) NumberOfLeaves(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalImpl) MaxJoinDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPInboundImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPInboundImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPInboundImpl interface {
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPInboundStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	StreamingControlProtocol(inst []uint32) (string, error)
+	StreamingTransportProtocol(inst []uint32) (string, error)
+	StreamingTransportControlProtocol(inst []uint32) (string, error)
+	MultiplexType(inst []uint32) (string, error)
+	DownloadTransportProtocol(inst []uint32) (string, error)
+	SourceAddress(inst []uint32) (string, error)
+	SourcePort(inst []uint32) (uint32, error)
+	DestinationAddress(inst []uint32) (string, error)
+	DestinationPort(inst []uint32) (uint32, error)
+	URI(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPInboundImpl implements STBServiceComponentsFrontEndIPInboundImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPInboundImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPInboundStatus, error) {
+	var zero STBServiceComponentsFrontEndIPInboundStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingControlProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingTransportProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) StreamingTransportControlProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) MultiplexType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DownloadTransportProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) SourcePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) DestinationPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPInboundImpl) URI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPOutboundImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPOutboundImpl interface {
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPOutboundStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	MultiplexType(inst []uint32) (string, error)
+	URI(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl implements STBServiceComponentsFrontEndIPOutboundImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPOutboundStatus, error) {
+	var zero STBServiceComponentsFrontEndIPOutboundStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) MultiplexType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPOutboundImpl) URI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPRTCPImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.RTCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPRTCPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPRTCPStatus, error)
+	TxRepeatInterval(inst []uint32) (uint32, error)
+	SetTxRepeatInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl implements STBServiceComponentsFrontEndIPRTCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPRTCPStatus, error) {
+	var zero STBServiceComponentsFrontEndIPRTCPStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) TxRepeatInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTCPImpl) SetTxRepeatInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPRTPAVPFImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPRTPAVPFImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFOperationMode, error)
+	SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPRTPAVPFOperationMode) error
+	ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus, error)
+	Status(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFStatus, error)
+	RetransmitTimeout(inst []uint32) (uint32, error)
+	SetRetransmitTimeout(inst []uint32, v uint32) error
+	MinLossPackets(inst []uint32) (uint32, error)
+	SetMinLossPackets(inst []uint32, v uint32) error
+	MaxReportTime(inst []uint32) (uint32, error)
+	SetMaxReportTime(inst []uint32, v uint32) error
+	MaxLossBurst(inst []uint32) (uint32, error)
+	SetMaxLossBurst(inst []uint32, v uint32) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl implements STBServiceComponentsFrontEndIPRTPAVPFImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) OperationMode(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFOperationMode, error) {
+	var zero STBServiceComponentsFrontEndIPRTPAVPFOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetOperationMode(inst []uint32, v STBServiceComponentsFrontEndIPRTPAVPFOperationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) ECOperationStatus(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus, error) {
+	var zero STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) Status(inst []uint32) (STBServiceComponentsFrontEndIPRTPAVPFStatus, error) {
+	var zero STBServiceComponentsFrontEndIPRTPAVPFStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) RetransmitTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetRetransmitTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MinLossPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMinLossPackets(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MaxReportTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMaxReportTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) MaxLossBurst(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPRTPAVPFImpl) SetMaxLossBurst(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsFrontEndIPServiceConnectImpl is what a device implements for STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl to implement only some methods.
+type STBServiceComponentsFrontEndIPServiceConnectImpl interface {
+	URI(inst []uint32) (string, error)
+	SetURI(inst []uint32, v string) error
+}
+
+// UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl implements STBServiceComponentsFrontEndIPServiceConnectImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl struct{}
+
+func (UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl) URI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsFrontEndIPServiceConnectImpl) SetURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsHDMIImpl is what a device implements for STBService.{i}.Components.HDMI.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsHDMIImpl to implement only some methods.
+type STBServiceComponentsHDMIImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsHDMIStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ResolutionMode(inst []uint32) (STBServiceComponentsHDMIResolutionMode, error)
+	SetResolutionMode(inst []uint32, v STBServiceComponentsHDMIResolutionMode) error
+	ResolutionValue(inst []uint32) (string, error)
+	SetResolutionValue(inst []uint32, v string) error
+}
+
+// UnimplementedSTBServiceComponentsHDMIImpl implements STBServiceComponentsHDMIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsHDMIImpl struct{}
+
+func (UnimplementedSTBServiceComponentsHDMIImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) Status(inst []uint32) (STBServiceComponentsHDMIStatus, error) {
+	var zero STBServiceComponentsHDMIStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) ResolutionMode(inst []uint32) (STBServiceComponentsHDMIResolutionMode, error) {
+	var zero STBServiceComponentsHDMIResolutionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) SetResolutionMode(inst []uint32, v STBServiceComponentsHDMIResolutionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) ResolutionValue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIImpl) SetResolutionValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsHDMIDisplayDeviceImpl is what a device implements for STBService.{i}.Components.HDMI.{i}.DisplayDevice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl to implement only some methods.
+type STBServiceComponentsHDMIDisplayDeviceImpl interface {
+	Status(inst []uint32) (STBServiceComponentsHDMIDisplayDeviceStatus, error)
+	Name(inst []uint32) (string, error)
+	EEDID(inst []uint32) ([]byte, error)
+	SupportedResolutions(inst []uint32) ([]string, error)
+	PreferredResolution(inst []uint32) (string, error)
+	VideoLatency(inst []uint32) (uint32, error)
+	CECSupport(inst []uint32) (bool, error)
+	AutoLipSyncSupport(inst []uint32) (bool, error)
+	HDMI3DPresent(inst []uint32) (bool, error)
+}
+
+// UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl implements STBServiceComponentsHDMIDisplayDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl struct{}
+
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) Status(inst []uint32) (STBServiceComponentsHDMIDisplayDeviceStatus, error) {
+	var zero STBServiceComponentsHDMIDisplayDeviceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) EEDID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) SupportedResolutions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) PreferredResolution(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) VideoLatency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) CECSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) AutoLipSyncSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsHDMIDisplayDeviceImpl) HDMI3DPresent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsPVRImpl is what a device implements for STBService.{i}.Components.PVR; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsPVRImpl to implement only some methods.
+type STBServiceComponentsPVRImpl interface {
+	StorageNumberOfEntries(inst []uint32) (uint32, error)
+	StorageInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceComponentsPVRImpl implements STBServiceComponentsPVRImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsPVRImpl struct{}
+
+func (UnimplementedSTBServiceComponentsPVRImpl) StorageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsPVRImpl) StorageInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceComponentsPVRStorageImpl is what a device implements for STBService.{i}.Components.PVR.Storage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsPVRStorageImpl to implement only some methods.
+type STBServiceComponentsPVRStorageImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Reference(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceComponentsPVRStorageImpl implements STBServiceComponentsPVRStorageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsPVRStorageImpl struct{}
+
+func (UnimplementedSTBServiceComponentsPVRStorageImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsPVRStorageImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsPVRStorageImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsPVRStorageImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsSCARTImpl is what a device implements for STBService.{i}.Components.SCART.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsSCARTImpl to implement only some methods.
+type STBServiceComponentsSCARTImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsSCARTStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Presence(inst []uint32) (bool, error)
+	SetPresence(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceComponentsSCARTImpl implements STBServiceComponentsSCARTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsSCARTImpl struct{}
+
+func (UnimplementedSTBServiceComponentsSCARTImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) Status(inst []uint32) (STBServiceComponentsSCARTStatus, error) {
+	var zero STBServiceComponentsSCARTStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) Presence(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSCARTImpl) SetPresence(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceComponentsSPDIFImpl is what a device implements for STBService.{i}.Components.SPDIF.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsSPDIFImpl to implement only some methods.
+type STBServiceComponentsSPDIFImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsSPDIFStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ForcePCM(inst []uint32) (bool, error)
+	SetForcePCM(inst []uint32, v bool) error
+	Passthrough(inst []uint32) (bool, error)
+	AudioDelay(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceComponentsSPDIFImpl implements STBServiceComponentsSPDIFImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsSPDIFImpl struct{}
+
+func (UnimplementedSTBServiceComponentsSPDIFImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) Status(inst []uint32) (STBServiceComponentsSPDIFStatus, error) {
+	var zero STBServiceComponentsSPDIFStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) ForcePCM(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) SetForcePCM(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) Passthrough(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsSPDIFImpl) AudioDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsVideoDecoderImpl is what a device implements for STBService.{i}.Components.VideoDecoder.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsVideoDecoderImpl to implement only some methods.
+type STBServiceComponentsVideoDecoderImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsVideoDecoderStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	MPEG2Part2(inst []uint32) (string, error)
+	MPEG4Part2(inst []uint32) (string, error)
+	MPEG4Part10(inst []uint32) (string, error)
+	SMPTEVC1(inst []uint32) (string, error)
+	ContentAspectRatio(inst []uint32) (STBServiceComponentsVideoDecoderContentAspectRatio, error)
+}
+
+// UnimplementedSTBServiceComponentsVideoDecoderImpl implements STBServiceComponentsVideoDecoderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsVideoDecoderImpl struct{}
+
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Status(inst []uint32) (STBServiceComponentsVideoDecoderStatus, error) {
+	var zero STBServiceComponentsVideoDecoderStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG2Part2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG4Part2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) MPEG4Part10(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) SMPTEVC1(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoDecoderImpl) ContentAspectRatio(inst []uint32) (STBServiceComponentsVideoDecoderContentAspectRatio, error) {
+	var zero STBServiceComponentsVideoDecoderContentAspectRatio
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceComponentsVideoOutputImpl is what a device implements for STBService.{i}.Components.VideoOutput.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceComponentsVideoOutputImpl to implement only some methods.
+type STBServiceComponentsVideoOutputImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceComponentsVideoOutputStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ColorbarEnable(inst []uint32) (bool, error)
+	SetColorbarEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	CompositeVideoStandard(inst []uint32) (string, error)
+	VideoFormat(inst []uint32) (string, error)
+	SetVideoFormat(inst []uint32, v string) error
+	AspectRatioBehaviour(inst []uint32) (STBServiceComponentsVideoOutputAspectRatioBehaviour, error)
+	DisplayFormat(inst []uint32) (string, error)
+	SetDisplayFormat(inst []uint32, v string) error
+	Macrovision(inst []uint32) (bool, error)
+	HDCP(inst []uint32) (bool, error)
+	SCARTs(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceComponentsVideoOutputImpl implements STBServiceComponentsVideoOutputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceComponentsVideoOutputImpl struct{}
+
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) Status(inst []uint32) (STBServiceComponentsVideoOutputStatus, error) {
+	var zero STBServiceComponentsVideoOutputStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) ColorbarEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetColorbarEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) CompositeVideoStandard(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) VideoFormat(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetVideoFormat(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) AspectRatioBehaviour(inst []uint32) (STBServiceComponentsVideoOutputAspectRatioBehaviour, error) {
+	var zero STBServiceComponentsVideoOutputAspectRatioBehaviour
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) DisplayFormat(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SetDisplayFormat(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) Macrovision(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) HDCP(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceComponentsVideoOutputImpl) SCARTs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

@@ -120,3 +120,31 @@ var schemaRoot = []*model.Entry{{
 	Syntax:       synSTBServiceObject_Alias,
 	Version:      "1.2",
 }}
+
+// STBServiceImpl is what a device implements for STBService.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceImpl to implement only some methods.
+type STBServiceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedSTBServiceImpl implements STBServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceImpl struct{}
+
+func (UnimplementedSTBServiceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -4540,3 +4540,1376 @@ var schemaServicemonitoring = []*model.Entry{{
 	Syntax:  synSTBServiceServiceMonitoringMainStreamTotalVideoResponseStats_MaximumVideoSystemResponse,
 	Version: "1.0",
 }}
+
+// STBServiceServiceMonitoringImpl is what a device implements for STBService.{i}.ServiceMonitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringImpl to implement only some methods.
+type STBServiceServiceMonitoringImpl interface {
+	SampleEnable(inst []uint32) (bool, error)
+	SetSampleEnable(inst []uint32, v bool) error
+	SampleState(inst []uint32) (STBServiceServiceMonitoringSampleState, error)
+	SampleInterval(inst []uint32) (uint32, error)
+	SetSampleInterval(inst []uint32, v uint32) error
+	ReportSamples(inst []uint32) (uint32, error)
+	SetReportSamples(inst []uint32, v uint32) error
+	EventsPerSampleInterval(inst []uint32) (uint32, error)
+	SetEventsPerSampleInterval(inst []uint32, v uint32) error
+	FetchSamples(inst []uint32) (uint32, error)
+	SetFetchSamples(inst []uint32, v uint32) error
+	TimeReference(inst []uint32) (time.Time, error)
+	SetTimeReference(inst []uint32, v time.Time) error
+	ReportStartTime(inst []uint32) (time.Time, error)
+	ReportEndTime(inst []uint32) (time.Time, error)
+	MainStreamNumberOfEntries(inst []uint32) (uint32, error)
+	EventCollectionEnable(inst []uint32) (bool, error)
+	SetEventCollectionEnable(inst []uint32, v bool) error
+	ForceSample(inst []uint32) (bool, error)
+	SetForceSample(inst []uint32, v bool) error
+	MainStreamInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceServiceMonitoringImpl implements STBServiceServiceMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringImpl) SampleEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetSampleEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SampleState(inst []uint32) (STBServiceServiceMonitoringSampleState, error) {
+	var zero STBServiceServiceMonitoringSampleState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) ReportSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetReportSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) EventsPerSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetEventsPerSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) FetchSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetFetchSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) TimeReference(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetTimeReference(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) ReportStartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) ReportEndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) MainStreamNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) EventCollectionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetEventCollectionEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) ForceSample(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) SetForceSample(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringImpl) MainStreamInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceServiceMonitoringGlobalOperationImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl to implement only some methods.
+type STBServiceServiceMonitoringGlobalOperationImpl interface{}
+
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl implements STBServiceServiceMonitoringGlobalOperationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringGlobalOperationImpl struct{}
+
+// STBServiceServiceMonitoringGlobalOperationSampleImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation.Sample; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl to implement only some methods.
+type STBServiceServiceMonitoringGlobalOperationSampleImpl interface {
+	MinimumPortalResponse(inst []uint32) ([]uint32, error)
+	MaximumPortalResponse(inst []uint32) ([]uint32, error)
+	PortalResponse(inst []uint32) ([]string, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl implements STBServiceServiceMonitoringGlobalOperationSampleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) MinimumPortalResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) MaximumPortalResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationSampleImpl) PortalResponse(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringGlobalOperationTotalImpl is what a device implements for STBService.{i}.ServiceMonitoring.GlobalOperation.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl to implement only some methods.
+type STBServiceServiceMonitoringGlobalOperationTotalImpl interface {
+	ServiceAccessTime(inst []uint32) (uint32, error)
+	MinimumPortalResponse(inst []uint32) (uint32, error)
+	MaximumPortalResponse(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl implements STBServiceServiceMonitoringGlobalOperationTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) ServiceAccessTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) MinimumPortalResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringGlobalOperationTotalImpl) MaximumPortalResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceServiceMonitoringMainStreamStatus, error)
+	SessionId(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ServiceType(inst []uint32) (string, error)
+	SetServiceType(inst []uint32, v string) error
+	AVStream(inst []uint32) (string, error)
+	Gmin(inst []uint32) (uint32, error)
+	SetGmin(inst []uint32, v uint32) error
+	SevereLossMinDistance(inst []uint32) (uint32, error)
+	SetSevereLossMinDistance(inst []uint32, v uint32) error
+	SevereLossMinLength(inst []uint32) (uint32, error)
+	SetSevereLossMinLength(inst []uint32, v uint32) error
+	ChannelChangeFailureTimeout(inst []uint32) (uint32, error)
+	SetChannelChangeFailureTimeout(inst []uint32, v uint32) error
+	PacketsLostByEventHistogramIntervals(inst []uint32) ([]uint32, error)
+	SetPacketsLostByEventHistogramIntervals(inst []uint32, v []uint32) error
+	DelayBetweenLossEventsHistogramIntervals(inst []uint32) ([]uint32, error)
+	SetDelayBetweenLossEventsHistogramIntervals(inst []uint32, v []uint32) error
+	DurationSevereLossEventsHistogramIntervals(inst []uint32) ([]uint32, error)
+	SetDurationSevereLossEventsHistogramIntervals(inst []uint32, v []uint32) error
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamImpl implements STBServiceServiceMonitoringMainStreamImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Status(inst []uint32) (STBServiceServiceMonitoringMainStreamStatus, error) {
+	var zero STBServiceServiceMonitoringMainStreamStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SessionId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) ServiceType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetServiceType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) AVStream(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) Gmin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetGmin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SevereLossMinDistance(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetSevereLossMinDistance(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SevereLossMinLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetSevereLossMinLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) ChannelChangeFailureTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetChannelChangeFailureTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) PacketsLostByEventHistogramIntervals(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetPacketsLostByEventHistogramIntervals(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) DelayBetweenLossEventsHistogramIntervals(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetDelayBetweenLossEventsHistogramIntervals(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) DurationSevereLossEventsHistogramIntervals(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamImpl) SetDurationSevereLossEventsHistogramIntervals(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamEventLogImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamEventLogImpl interface {
+	EntryNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	EntryInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl implements STBServiceServiceMonitoringMainStreamEventLogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) EntryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogImpl) EntryInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceServiceMonitoringMainStreamEventLogEntryImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamEventLogEntryImpl interface {
+	SequenceNumber(inst []uint32) (uint32, error)
+	Type(inst []uint32) (string, error)
+	Time(inst []uint32) (time.Time, error)
+	ParameterNumberOfEntries(inst []uint32) (uint32, error)
+	ParameterInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl implements STBServiceServiceMonitoringMainStreamEventLogEntryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) SequenceNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) Time(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryImpl) ParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl interface {
+	Name(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl implements STBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamEventLogEntryParameterImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	SignificantChanges(inst []uint32) ([]uint32, error)
+	PVRTimeShift(inst []uint32) ([]bool, error)
+	HighLevelMetricStatsNumberOfEntries(inst []uint32) (uint32, error)
+	HighLevelMetricStatsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl implements STBServiceServiceMonitoringMainStreamSampleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) SignificantChanges(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) PVRTimeShift(inst []uint32) ([]bool, error) {
+	var zero []bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) HighLevelMetricStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleImpl) HighLevelMetricStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	DecodedFrames(inst []uint32) ([]uint32, error)
+	DecodingErrors(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) DecodedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsImpl) DecodingErrors(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	Overruns(inst []uint32) ([]uint32, error)
+	Underruns(inst []uint32) ([]uint32, error)
+	EmptyBufferTime(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl implements STBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) Overruns(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) Underruns(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleDejitteringStatsImpl) EmptyBufferTime(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	MetricName(inst []uint32) (string, error)
+	Metric1Threshold(inst []uint32) (uint32, error)
+	SetMetric1Threshold(inst []uint32, v uint32) error
+	Metric2Threshold(inst []uint32) (uint32, error)
+	SetMetric2Threshold(inst []uint32, v uint32) error
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	Metric1(inst []uint32) ([]uint32, error)
+	Metric2(inst []uint32) ([]uint32, error)
+	Metric1Failures(inst []uint32) (uint32, error)
+	Metric2Failures(inst []uint32) (uint32, error)
+	MetricSampleInterval(inst []uint32) (uint32, error)
+	SetMetricSampleInterval(inst []uint32, v uint32) error
+	MetricThreshold(inst []uint32) (uint32, error)
+	SetMetricThreshold(inst []uint32, v uint32) error
+	Metric(inst []uint32) ([]uint32, error)
+	MetricFailures(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl implements STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Status(inst []uint32) (STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus, error) {
+	var zero STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1Threshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetric1Threshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2Threshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetric2Threshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric1Failures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric2Failures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetricSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) SetMetricThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) Metric(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsImpl) MetricFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	TSPacketsReceived(inst []uint32) ([]uint32, error)
+	TSPacketsDrained(inst []uint32) ([]uint32, error)
+	TSSyncByteErrorCount(inst []uint32) ([]uint32, error)
+	TSSyncLossCount(inst []uint32) ([]uint32, error)
+	PacketDiscontinuityCounter(inst []uint32) ([]uint32, error)
+	PacketDiscontinuityCounterBeforeCA(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl implements STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSPacketsReceived(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSPacketsDrained(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSSyncByteErrorCount(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) TSSyncLossCount(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) PacketDiscontinuityCounter(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsImpl) PacketDiscontinuityCounterBeforeCA(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	PacketsExpected(inst []uint32) ([]uint32, error)
+	PacketsDiscarded(inst []uint32) ([]uint32, error)
+	PacketsOutOfSequence(inst []uint32) ([]uint32, error)
+	PacketsReceived(inst []uint32) ([]uint32, error)
+	PacketsReceivedBeforeEC(inst []uint32) ([]uint32, error)
+	RetransmitTimeouts(inst []uint32) ([]uint32, error)
+	PacketsLost(inst []uint32) ([]uint32, error)
+	PacketsLostBeforeEC(inst []uint32) ([]uint32, error)
+	PacketsLostByEventHistogram(inst []uint32) ([]string, error)
+	PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]string, error)
+	LossEvents(inst []uint32) ([]uint32, error)
+	LossEventsBeforeEC(inst []uint32) ([]uint32, error)
+	DelayBetweenLossEventsHistogram(inst []uint32) ([]string, error)
+	DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]string, error)
+	SevereLossIndexCount(inst []uint32) ([]uint32, error)
+	SevereLossIndexCountBeforeEC(inst []uint32) ([]uint32, error)
+	AverageLossDistance(inst []uint32) ([]uint32, error)
+	AverageLossDistanceBeforeEC(inst []uint32) ([]uint32, error)
+	MinimumLossDistance(inst []uint32) ([]uint32, error)
+	MinimumLossDistanceBeforeEC(inst []uint32) ([]uint32, error)
+	SevereLossLengthCount(inst []uint32) ([]uint32, error)
+	SevereLossLengthCountBeforeEC(inst []uint32) ([]uint32, error)
+	DurationSevereLossEventsHistogram(inst []uint32) ([]string, error)
+	DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]string, error)
+	MaximumLossPeriod(inst []uint32) ([]uint32, error)
+	MaximumLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
+	AverageLossPeriod(inst []uint32) ([]uint32, error)
+	AverageLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
+	MinimumLossPeriod(inst []uint32) ([]uint32, error)
+	MinimumLossPeriodBeforeEC(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl implements STBServiceServiceMonitoringMainStreamSampleRTPStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsExpected(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsDiscarded(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsOutOfSequence(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsReceived(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsReceivedBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) RetransmitTimeouts(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLost(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostByEventHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) LossEvents(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) LossEventsBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DelayBetweenLossEventsHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossIndexCount(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossIndexCountBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossDistance(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossDistanceBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossDistance(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossDistanceBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossLengthCount(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) SevereLossLengthCountBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DurationSevereLossEventsHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MaximumLossPeriod(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MaximumLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossPeriod(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) AverageLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossPeriod(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleRTPStatsImpl) MinimumLossPeriodBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	PacketsReceived(inst []uint32) ([]uint32, error)
+	PacketsRetransmitted(inst []uint32) ([]uint32, error)
+	BytesReceived(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl implements STBServiceServiceMonitoringMainStreamSampleTCPStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) PacketsReceived(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) PacketsRetransmitted(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleTCPStatsImpl) BytesReceived(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	FrameRate(inst []uint32) ([]uint32, error)
+	DecodedFrames(inst []uint32) ([]uint32, error)
+	LostFrames(inst []uint32) ([]uint32, error)
+	ConcealedFrames(inst []uint32) ([]uint32, error)
+	IDecodedFrames(inst []uint32) ([]uint32, error)
+	ILostFrames(inst []uint32) ([]uint32, error)
+	IConcealedFrames(inst []uint32) ([]uint32, error)
+	PDecodedFrames(inst []uint32) ([]uint32, error)
+	PLostFrames(inst []uint32) ([]uint32, error)
+	PConcealedFrames(inst []uint32) ([]uint32, error)
+	BDecodedFrames(inst []uint32) ([]uint32, error)
+	BLostFrames(inst []uint32) ([]uint32, error)
+	BConcealedFrames(inst []uint32) ([]uint32, error)
+	AVResynchCounter(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) FrameRate(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) DecodedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) LostFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) ConcealedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) IDecodedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) ILostFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) IConcealedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PDecodedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PLostFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) PConcealedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BDecodedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BLostFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) BConcealedFrames(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsImpl) AVResynchCounter(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl interface {
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	AverageVideoSystemResponse(inst []uint32) ([]uint32, error)
+	MinimumVideoSystemResponse(inst []uint32) ([]uint32, error)
+	MaximumVideoSystemResponse(inst []uint32) ([]uint32, error)
+	AverageVoDControlResponse(inst []uint32) ([]uint32, error)
+	MinimumVoDControlResponse(inst []uint32) ([]uint32, error)
+	MaximumVoDControlResponse(inst []uint32) ([]uint32, error)
+	VoDControlResponse(inst []uint32) ([]string, error)
+	VideoSystemResponse(inst []uint32) ([]string, error)
+	RequestedTransactions(inst []uint32) ([]uint32, error)
+	AccessSuccesses(inst []uint32) ([]uint32, error)
+	CompletionCount(inst []uint32) ([]uint32, error)
+	ChannelChangeFailures(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl implements STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AverageVideoSystemResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MinimumVideoSystemResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MaximumVideoSystemResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AverageVoDControlResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MinimumVoDControlResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) MaximumVoDControlResponse(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) VoDControlResponse(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) VideoSystemResponse(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) RequestedTransactions(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) AccessSuccesses(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) CompletionCount(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamSampleVideoResponseStatsImpl) ChannelChangeFailures(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	ResetTime(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl implements STBServiceServiceMonitoringMainStreamTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) ResetTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	DecodedFrames(inst []uint32) (uint32, error)
+	DecodingErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) DecodedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsImpl) DecodingErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	EmptyBufferTime(inst []uint32) (uint32, error)
+	Overruns(inst []uint32) (uint32, error)
+	Underruns(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl implements STBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) EmptyBufferTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) Overruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalDejitteringStatsImpl) Underruns(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	TSPacketsReceived(inst []uint32) (uint32, error)
+	TSSyncByteErrorCount(inst []uint32) (uint32, error)
+	TSSyncLossCount(inst []uint32) (uint32, error)
+	PacketDiscontinuityCounter(inst []uint32) (uint32, error)
+	PacketDiscontinuityCounterBeforeCA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl implements STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSSyncByteErrorCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) TSSyncLossCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) PacketDiscontinuityCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsImpl) PacketDiscontinuityCounterBeforeCA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	PacketsExpected(inst []uint32) (uint32, error)
+	PacketsDiscarded(inst []uint32) (uint32, error)
+	PacketsOutOfSequence(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsReceivedBeforeEC(inst []uint32) (uint32, error)
+	PacketsLost(inst []uint32) (uint32, error)
+	PacketsLostBeforeEC(inst []uint32) (uint32, error)
+	PacketsLostByEventHistogram(inst []uint32) ([]uint32, error)
+	PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]uint32, error)
+	LossEvents(inst []uint32) (uint32, error)
+	LossEventsBeforeEC(inst []uint32) (uint32, error)
+	DelayBetweenLossEventsHistogram(inst []uint32) ([]uint32, error)
+	DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error)
+	SevereLossIndexCount(inst []uint32) (uint32, error)
+	SevereLossIndexCountBeforeEC(inst []uint32) (uint32, error)
+	SevereLossLengthCount(inst []uint32) (uint32, error)
+	SevereLossLengthCountBeforeEC(inst []uint32) (uint32, error)
+	DurationSevereLossEventsHistogram(inst []uint32) ([]uint32, error)
+	DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error)
+	RetransmitTimeouts(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl implements STBServiceServiceMonitoringMainStreamTotalRTPStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsExpected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsOutOfSequence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsReceivedBeforeEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostBeforeEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostByEventHistogram(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) PacketsLostByEventHistogramBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) LossEvents(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) LossEventsBeforeEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DelayBetweenLossEventsHistogram(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DelayBetweenLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossIndexCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossIndexCountBeforeEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossLengthCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) SevereLossLengthCountBeforeEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DurationSevereLossEventsHistogram(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) DurationSevereLossEventsHistogramBeforeEC(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalRTPStatsImpl) RetransmitTimeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsRetransmitted(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl implements STBServiceServiceMonitoringMainStreamTotalTCPStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) PacketsRetransmitted(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalTCPStatsImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	FrameRate(inst []uint32) (uint32, error)
+	DecodedFrames(inst []uint32) (uint32, error)
+	LostFrames(inst []uint32) (uint32, error)
+	ConcealedFrames(inst []uint32) (uint32, error)
+	IDecodedFrames(inst []uint32) (uint32, error)
+	ILostFrames(inst []uint32) (uint32, error)
+	IConcealedFrames(inst []uint32) (uint32, error)
+	PDecodedFrames(inst []uint32) (uint32, error)
+	PLostFrames(inst []uint32) (uint32, error)
+	PConcealedFrames(inst []uint32) (uint32, error)
+	BDecodedFrames(inst []uint32) (uint32, error)
+	BLostFrames(inst []uint32) (uint32, error)
+	BConcealedFrames(inst []uint32) (uint32, error)
+	AVResynchCounter(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl implements STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) FrameRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) DecodedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) LostFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) ConcealedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) IDecodedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) ILostFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) IConcealedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PDecodedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PLostFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) PConcealedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BDecodedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BLostFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) BConcealedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsImpl) AVResynchCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl is what a device implements for STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl to implement only some methods.
+type STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl interface {
+	TotalSeconds(inst []uint32) (uint32, error)
+	ChannelChangeFailures(inst []uint32) (uint32, error)
+	ChannelFailures(inst []uint32) ([]string, error)
+	MinimumVoDControlResponse(inst []uint32) (uint32, error)
+	MaximumVoDControlResponse(inst []uint32) (uint32, error)
+	RequestedTransactions(inst []uint32) (uint32, error)
+	AccessSuccesses(inst []uint32) (uint32, error)
+	CompletionCount(inst []uint32) (uint32, error)
+	MinimumVideoSystemResponse(inst []uint32) (uint32, error)
+	MaximumVideoSystemResponse(inst []uint32) (uint32, error)
+}
+
+// UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl implements STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl struct{}
+
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) TotalSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) ChannelChangeFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) ChannelFailures(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MinimumVoDControlResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MaximumVoDControlResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) RequestedTransactions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) AccessSuccesses(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) CompletionCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MinimumVideoSystemResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedSTBServiceServiceMonitoringMainStreamTotalVideoResponseStatsImpl) MaximumVideoSystemResponse(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -1177,3 +1177,376 @@ var schemaAtm = []*model.Entry{{
 	Syntax:       synDeviceATMLinkStats_HECErrors,
 	Version:      "2.19",
 }}
+
+// DeviceATMImpl is what a device implements for Device.ATM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMImpl to implement only some methods.
+type DeviceATMImpl interface {
+	LinkNumberOfEntries(inst []uint32) (uint32, error)
+	LinkInstances(inst []uint32) []uint32
+	AddLink(inst []uint32) (uint32, error)
+	DeleteLink(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceATMImpl implements DeviceATMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMImpl struct{}
+
+func (UnimplementedDeviceATMImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMImpl) LinkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceATMImpl) AddLink(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMImpl) DeleteLink(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceATMDiagnosticsImpl is what a device implements for Device.ATM.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMDiagnosticsImpl to implement only some methods.
+type DeviceATMDiagnosticsImpl interface{}
+
+// UnimplementedDeviceATMDiagnosticsImpl implements DeviceATMDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMDiagnosticsImpl struct{}
+
+// DeviceATMDiagnosticsF5LoopbackImpl is what a device implements for Device.ATM.Diagnostics.F5Loopback; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMDiagnosticsF5LoopbackImpl to implement only some methods.
+type DeviceATMDiagnosticsF5LoopbackImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceATMDiagnosticsF5LoopbackDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceATMDiagnosticsF5LoopbackDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceATMDiagnosticsF5LoopbackImpl implements DeviceATMDiagnosticsF5LoopbackImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMDiagnosticsF5LoopbackImpl struct{}
+
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) DiagnosticsState(inst []uint32) (DeviceATMDiagnosticsF5LoopbackDiagnosticsState, error) {
+	var zero DeviceATMDiagnosticsF5LoopbackDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetDiagnosticsState(inst []uint32, v DeviceATMDiagnosticsF5LoopbackDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMDiagnosticsF5LoopbackImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceATMLinkImpl is what a device implements for Device.ATM.Link.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMLinkImpl to implement only some methods.
+type DeviceATMLinkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceATMLinkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	LinkType(inst []uint32) (DeviceATMLinkLinkType, error)
+	SetLinkType(inst []uint32, v DeviceATMLinkLinkType) error
+	AutoConfig(inst []uint32) (bool, error)
+	DestinationAddress(inst []uint32) (string, error)
+	SetDestinationAddress(inst []uint32, v string) error
+	Encapsulation(inst []uint32) (DeviceATMLinkEncapsulation, error)
+	SetEncapsulation(inst []uint32, v DeviceATMLinkEncapsulation) error
+	FCSPreserved(inst []uint32) (bool, error)
+	SetFCSPreserved(inst []uint32, v bool) error
+	VCSearchList(inst []uint32) ([]string, error)
+	SetVCSearchList(inst []uint32, v []string) error
+	AAL(inst []uint32) (DeviceATMLinkAAL, error)
+}
+
+// UnimplementedDeviceATMLinkImpl implements DeviceATMLinkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMLinkImpl struct{}
+
+func (UnimplementedDeviceATMLinkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) Status(inst []uint32) (DeviceATMLinkStatus, error) {
+	var zero DeviceATMLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) LinkType(inst []uint32) (DeviceATMLinkLinkType, error) {
+	var zero DeviceATMLinkLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetLinkType(inst []uint32, v DeviceATMLinkLinkType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) AutoConfig(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) DestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetDestinationAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) Encapsulation(inst []uint32) (DeviceATMLinkEncapsulation, error) {
+	var zero DeviceATMLinkEncapsulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetEncapsulation(inst []uint32, v DeviceATMLinkEncapsulation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) FCSPreserved(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetFCSPreserved(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) VCSearchList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) SetVCSearchList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkImpl) AAL(inst []uint32) (DeviceATMLinkAAL, error) {
+	var zero DeviceATMLinkAAL
+	return zero, model.ErrNotSupported
+}
+
+// DeviceATMLinkQoSImpl is what a device implements for Device.ATM.Link.{i}.QoS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMLinkQoSImpl to implement only some methods.
+type DeviceATMLinkQoSImpl interface {
+	QoSClass(inst []uint32) (DeviceATMLinkQoSQoSClass, error)
+	SetQoSClass(inst []uint32, v DeviceATMLinkQoSQoSClass) error
+	PeakCellRate(inst []uint32) (uint32, error)
+	SetPeakCellRate(inst []uint32, v uint32) error
+	MaximumBurstSize(inst []uint32) (uint32, error)
+	SetMaximumBurstSize(inst []uint32, v uint32) error
+	SustainableCellRate(inst []uint32) (uint32, error)
+	SetSustainableCellRate(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceATMLinkQoSImpl implements DeviceATMLinkQoSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMLinkQoSImpl struct{}
+
+func (UnimplementedDeviceATMLinkQoSImpl) QoSClass(inst []uint32) (DeviceATMLinkQoSQoSClass, error) {
+	var zero DeviceATMLinkQoSQoSClass
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) SetQoSClass(inst []uint32, v DeviceATMLinkQoSQoSClass) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) PeakCellRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) SetPeakCellRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) MaximumBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) SetMaximumBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) SustainableCellRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkQoSImpl) SetSustainableCellRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceATMLinkStatsImpl is what a device implements for Device.ATM.Link.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceATMLinkStatsImpl to implement only some methods.
+type DeviceATMLinkStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	TransmittedBlocks(inst []uint32) (uint32, error)
+	ReceivedBlocks(inst []uint32) (uint32, error)
+	CRCErrors(inst []uint32) (uint32, error)
+	HECErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceATMLinkStatsImpl implements DeviceATMLinkStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceATMLinkStatsImpl struct{}
+
+func (UnimplementedDeviceATMLinkStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) TransmittedBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) ReceivedBlocks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) CRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceATMLinkStatsImpl) HECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -464,3 +464,159 @@ var schemaBasapm = []*model.Entry{{
 	Syntax:  synDeviceBASAPMMeasurementEndpointISPDevice_GeographicalLocation,
 	Version: "2.12",
 }}
+
+// DeviceBASAPMImpl is what a device implements for Device.BASAPM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBASAPMImpl to implement only some methods.
+type DeviceBASAPMImpl interface {
+	MeasurementEndpointNumberOfEntries(inst []uint32) (uint32, error)
+	MeasurementEndpointInstances(inst []uint32) []uint32
+	AddMeasurementEndpoint(inst []uint32) (uint32, error)
+	DeleteMeasurementEndpoint(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBASAPMImpl implements DeviceBASAPMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBASAPMImpl struct{}
+
+func (UnimplementedDeviceBASAPMImpl) MeasurementEndpointNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMImpl) MeasurementEndpointInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBASAPMImpl) AddMeasurementEndpoint(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMImpl) DeleteMeasurementEndpoint(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBASAPMMeasurementEndpointImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBASAPMMeasurementEndpointImpl to implement only some methods.
+type DeviceBASAPMMeasurementEndpointImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MeasurementAgent(inst []uint32) (string, error)
+	SetMeasurementAgent(inst []uint32, v string) error
+	DeviceOwnership(inst []uint32) (DeviceBASAPMMeasurementEndpointDeviceOwnership, error)
+	SetDeviceOwnership(inst []uint32, v DeviceBASAPMMeasurementEndpointDeviceOwnership) error
+	OperationalDomain(inst []uint32) (string, error)
+	SetOperationalDomain(inst []uint32, v string) error
+	InternetDomain(inst []uint32) (string, error)
+	SetInternetDomain(inst []uint32, v string) error
+	UseMeasurementEndpointInReports(inst []uint32) (bool, error)
+	SetUseMeasurementEndpointInReports(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceBASAPMMeasurementEndpointImpl implements DeviceBASAPMMeasurementEndpointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBASAPMMeasurementEndpointImpl struct{}
+
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) MeasurementAgent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetMeasurementAgent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) DeviceOwnership(inst []uint32) (DeviceBASAPMMeasurementEndpointDeviceOwnership, error) {
+	var zero DeviceBASAPMMeasurementEndpointDeviceOwnership
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetDeviceOwnership(inst []uint32, v DeviceBASAPMMeasurementEndpointDeviceOwnership) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) OperationalDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetOperationalDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) InternetDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetInternetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) UseMeasurementEndpointInReports(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointImpl) SetUseMeasurementEndpointInReports(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBASAPMMeasurementEndpointCustomerDeviceImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl to implement only some methods.
+type DeviceBASAPMMeasurementEndpointCustomerDeviceImpl interface {
+	EquipmentIdentifier(inst []uint32) (string, error)
+	SetEquipmentIdentifier(inst []uint32, v string) error
+	CustomerIdentifier(inst []uint32) (string, error)
+	SetCustomerIdentifier(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl implements DeviceBASAPMMeasurementEndpointCustomerDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl struct{}
+
+func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) EquipmentIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) SetEquipmentIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) CustomerIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointCustomerDeviceImpl) SetCustomerIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBASAPMMeasurementEndpointISPDeviceImpl is what a device implements for Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl to implement only some methods.
+type DeviceBASAPMMeasurementEndpointISPDeviceImpl interface {
+	ReferencePoint(inst []uint32) (DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint, error)
+	SetReferencePoint(inst []uint32, v DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint) error
+	GeographicalLocation(inst []uint32) (string, error)
+	SetGeographicalLocation(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl implements DeviceBASAPMMeasurementEndpointISPDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl struct{}
+
+func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) ReferencePoint(inst []uint32) (DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint, error) {
+	var zero DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) SetReferencePoint(inst []uint32, v DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) GeographicalLocation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBASAPMMeasurementEndpointISPDeviceImpl) SetGeographicalLocation(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -1715,7 +1715,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  #.Bridge.\n                  #.Bridge.{i}.VLAN.",
+			TargetParent: "#.Bridge. #.Bridge.{i}.VLAN.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -2062,12 +2062,7 @@ type DeviceBridgingFilter struct {
 	Alias string `cwmp:"Alias"`
 	// Status: string{Disabled,Enabled,Error_Misconfigured,Error}, readOnly, since 2.0.
 	Status DeviceBridgingFilterStatus `cwmp:"Status"`
-	/*
-	   Bridge: string(:256) pathRef→
-
-	   	#.Bridge.
-	   	#.Bridge.{i}.VLAN., readWrite, since 2.0.
-	*/
+	// Bridge: string(:256) pathRef→#.Bridge. #.Bridge.{i}.VLAN., readWrite, since 2.0.
 	Bridge string `cwmp:"Bridge"`
 	// Order: Order=unsignedInt[1:], readWrite, since 2.0.
 	Order uint32 `cwmp:"Order"`
@@ -3369,3 +3364,1156 @@ var schemaBridging = []*model.Entry{{
 	Syntax:  synDeviceBridgingProviderBridge_CVLANcomponents,
 	Version: "2.7",
 }}
+
+// DeviceBridgingImpl is what a device implements for Device.Bridging; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingImpl to implement only some methods.
+type DeviceBridgingImpl interface {
+	MaxBridgeEntries(inst []uint32) (uint32, error)
+	MaxDBridgeEntries(inst []uint32) (uint32, error)
+	MaxQBridgeEntries(inst []uint32) (uint32, error)
+	MaxVLANEntries(inst []uint32) (uint32, error)
+	MaxProviderBridgeEntries(inst []uint32) (uint32, error)
+	ProviderBridgeNumberOfEntries(inst []uint32) (uint32, error)
+	MaxFilterEntries(inst []uint32) (uint32, error)
+	BridgeNumberOfEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	BridgeInstances(inst []uint32) []uint32
+	AddBridge(inst []uint32) (uint32, error)
+	DeleteBridge(inst []uint32, i uint32) error
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	ProviderBridgeInstances(inst []uint32) []uint32
+	AddProviderBridge(inst []uint32) (uint32, error)
+	DeleteProviderBridge(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBridgingImpl implements DeviceBridgingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingImpl struct{}
+
+func (UnimplementedDeviceBridgingImpl) MaxBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) MaxDBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) MaxQBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) MaxVLANEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) MaxProviderBridgeEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) ProviderBridgeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) BridgeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingImpl) AddBridge(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) DeleteBridge(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) ProviderBridgeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingImpl) AddProviderBridge(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingImpl) DeleteProviderBridge(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgeImpl is what a device implements for Device.Bridging.Bridge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgeImpl to implement only some methods.
+type DeviceBridgingBridgeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceBridgingBridgeStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Standard(inst []uint32) (DeviceBridgingBridgeStandard, error)
+	SetStandard(inst []uint32, v DeviceBridgingBridgeStandard) error
+	AgingTime(inst []uint32) (uint32, error)
+	SetAgingTime(inst []uint32, v uint32) error
+	PortNumberOfEntries(inst []uint32) (uint32, error)
+	VLANNumberOfEntries(inst []uint32) (uint32, error)
+	VLANPortNumberOfEntries(inst []uint32) (uint32, error)
+	PortInstances(inst []uint32) []uint32
+	AddPort(inst []uint32) (uint32, error)
+	DeletePort(inst []uint32, i uint32) error
+	VLANInstances(inst []uint32) []uint32
+	AddVLAN(inst []uint32) (uint32, error)
+	DeleteVLAN(inst []uint32, i uint32) error
+	VLANPortInstances(inst []uint32) []uint32
+	AddVLANPort(inst []uint32) (uint32, error)
+	DeleteVLANPort(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBridgingBridgeImpl implements DeviceBridgingBridgeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgeImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) Status(inst []uint32) (DeviceBridgingBridgeStatus, error) {
+	var zero DeviceBridgingBridgeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) Standard(inst []uint32) (DeviceBridgingBridgeStandard, error) {
+	var zero DeviceBridgingBridgeStandard
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) SetStandard(inst []uint32, v DeviceBridgingBridgeStandard) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) AgingTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) SetAgingTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) VLANNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) VLANPortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) PortInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingBridgeImpl) AddPort(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) DeletePort(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) VLANInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingBridgeImpl) AddVLAN(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) DeleteVLAN(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) VLANPortInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBridgingBridgeImpl) AddVLANPort(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeImpl) DeleteVLANPort(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgePortImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgePortImpl to implement only some methods.
+type DeviceBridgingBridgePortImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceBridgingBridgePortStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	ManagementPort(inst []uint32) (bool, error)
+	SetManagementPort(inst []uint32, v bool) error
+	Type(inst []uint32) (DeviceBridgingBridgePortType, error)
+	SetType(inst []uint32, v DeviceBridgingBridgePortType) error
+	DefaultUserPriority(inst []uint32) (uint32, error)
+	SetDefaultUserPriority(inst []uint32, v uint32) error
+	PriorityRegeneration(inst []uint32) ([]uint32, error)
+	SetPriorityRegeneration(inst []uint32, v []uint32) error
+	PortState(inst []uint32) (DeviceBridgingBridgePortPortState, error)
+	PVID(inst []uint32) (int32, error)
+	SetPVID(inst []uint32, v int32) error
+	TPID(inst []uint32) (uint32, error)
+	SetTPID(inst []uint32, v uint32) error
+	AcceptableFrameTypes(inst []uint32) (DeviceBridgingBridgePortAcceptableFrameTypes, error)
+	SetAcceptableFrameTypes(inst []uint32, v DeviceBridgingBridgePortAcceptableFrameTypes) error
+	IngressFiltering(inst []uint32) (bool, error)
+	SetIngressFiltering(inst []uint32, v bool) error
+	ServiceAccessPrioritySelection(inst []uint32) (bool, error)
+	SetServiceAccessPrioritySelection(inst []uint32, v bool) error
+	ServiceAccessPriorityTranslation(inst []uint32) ([]uint32, error)
+	SetServiceAccessPriorityTranslation(inst []uint32, v []uint32) error
+	PriorityTagging(inst []uint32) (bool, error)
+	SetPriorityTagging(inst []uint32, v bool) error
+	PathCost(inst []uint32) (uint32, error)
+	SetPathCost(inst []uint32, v uint32) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceBridgingBridgePortImpl implements DeviceBridgingBridgePortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgePortImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgePortImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) Status(inst []uint32) (DeviceBridgingBridgePortStatus, error) {
+	var zero DeviceBridgingBridgePortStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) ManagementPort(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetManagementPort(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) Type(inst []uint32) (DeviceBridgingBridgePortType, error) {
+	var zero DeviceBridgingBridgePortType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetType(inst []uint32, v DeviceBridgingBridgePortType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) DefaultUserPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetDefaultUserPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) PriorityRegeneration(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetPriorityRegeneration(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) PortState(inst []uint32) (DeviceBridgingBridgePortPortState, error) {
+	var zero DeviceBridgingBridgePortPortState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) PVID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetPVID(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) TPID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetTPID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) AcceptableFrameTypes(inst []uint32) (DeviceBridgingBridgePortAcceptableFrameTypes, error) {
+	var zero DeviceBridgingBridgePortAcceptableFrameTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetAcceptableFrameTypes(inst []uint32, v DeviceBridgingBridgePortAcceptableFrameTypes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) IngressFiltering(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetIngressFiltering(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) ServiceAccessPrioritySelection(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetServiceAccessPrioritySelection(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) ServiceAccessPriorityTranslation(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetServiceAccessPriorityTranslation(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) PriorityTagging(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetPriorityTagging(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) PathCost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetPathCost(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgePortPriorityCodePointImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl to implement only some methods.
+type DeviceBridgingBridgePortPriorityCodePointImpl interface {
+	PCPSelection(inst []uint32) (uint32, error)
+	SetPCPSelection(inst []uint32, v uint32) error
+	UseDEI(inst []uint32) (bool, error)
+	SetUseDEI(inst []uint32, v bool) error
+	RequireDropEncoding(inst []uint32) (bool, error)
+	SetRequireDropEncoding(inst []uint32, v bool) error
+	PCPEncoding(inst []uint32) ([]string, error)
+	SetPCPEncoding(inst []uint32, v []string) error
+	PCPDecoding(inst []uint32) ([]string, error)
+	SetPCPDecoding(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl implements DeviceBridgingBridgePortPriorityCodePointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPSelection(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPSelection(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) UseDEI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetUseDEI(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) RequireDropEncoding(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetRequireDropEncoding(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPEncoding(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPEncoding(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) PCPDecoding(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortPriorityCodePointImpl) SetPCPDecoding(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgePortStatsImpl is what a device implements for Device.Bridging.Bridge.{i}.Port.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgePortStatsImpl to implement only some methods.
+type DeviceBridgingBridgePortStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceBridgingBridgePortStatsImpl implements DeviceBridgingBridgePortStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgePortStatsImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgePortStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceBridgingBridgeSTPImpl is what a device implements for Device.Bridging.Bridge.{i}.STP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgeSTPImpl to implement only some methods.
+type DeviceBridgingBridgeSTPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceBridgingBridgeSTPStatus, error)
+	Protocol(inst []uint32) (DeviceBridgingBridgeSTPProtocol, error)
+	SetProtocol(inst []uint32, v DeviceBridgingBridgeSTPProtocol) error
+	BridgePriority(inst []uint32) (uint32, error)
+	SetBridgePriority(inst []uint32, v uint32) error
+	HelloTime(inst []uint32) (uint32, error)
+	SetHelloTime(inst []uint32, v uint32) error
+	MaxAge(inst []uint32) (uint32, error)
+	SetMaxAge(inst []uint32, v uint32) error
+	ForwardingDelay(inst []uint32) (uint32, error)
+	SetForwardingDelay(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceBridgingBridgeSTPImpl implements DeviceBridgingBridgeSTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgeSTPImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgeSTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) Status(inst []uint32) (DeviceBridgingBridgeSTPStatus, error) {
+	var zero DeviceBridgingBridgeSTPStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) Protocol(inst []uint32) (DeviceBridgingBridgeSTPProtocol, error) {
+	var zero DeviceBridgingBridgeSTPProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetProtocol(inst []uint32, v DeviceBridgingBridgeSTPProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) BridgePriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetBridgePriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) HelloTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetHelloTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) MaxAge(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetMaxAge(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) ForwardingDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeSTPImpl) SetForwardingDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgeVLANImpl is what a device implements for Device.Bridging.Bridge.{i}.VLAN.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgeVLANImpl to implement only some methods.
+type DeviceBridgingBridgeVLANImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	VLANID(inst []uint32) (int32, error)
+	SetVLANID(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceBridgingBridgeVLANImpl implements DeviceBridgingBridgeVLANImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgeVLANImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgeVLANImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) VLANID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANImpl) SetVLANID(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingBridgeVLANPortImpl is what a device implements for Device.Bridging.Bridge.{i}.VLANPort.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingBridgeVLANPortImpl to implement only some methods.
+type DeviceBridgingBridgeVLANPortImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	VLAN(inst []uint32) (string, error)
+	SetVLAN(inst []uint32, v string) error
+	Port(inst []uint32) (string, error)
+	SetPort(inst []uint32, v string) error
+	Untagged(inst []uint32) (bool, error)
+	SetUntagged(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceBridgingBridgeVLANPortImpl implements DeviceBridgingBridgeVLANPortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingBridgeVLANPortImpl struct{}
+
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) VLAN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetVLAN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Port(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetPort(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) Untagged(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingBridgeVLANPortImpl) SetUntagged(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingFilterImpl is what a device implements for Device.Bridging.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingFilterImpl to implement only some methods.
+type DeviceBridgingFilterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceBridgingFilterStatus, error)
+	Bridge(inst []uint32) (string, error)
+	SetBridge(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DHCPType(inst []uint32) (DeviceBridgingFilterDHCPType, error)
+	SetDHCPType(inst []uint32, v DeviceBridgingFilterDHCPType) error
+	VLANIDFilter(inst []uint32) (uint32, error)
+	SetVLANIDFilter(inst []uint32, v uint32) error
+	EthertypeFilterList(inst []uint32) ([]uint32, error)
+	SetEthertypeFilterList(inst []uint32, v []uint32) error
+	EthertypeFilterExclude(inst []uint32) (bool, error)
+	SetEthertypeFilterExclude(inst []uint32, v bool) error
+	SourceMACAddressFilterList(inst []uint32) ([]string, error)
+	SetSourceMACAddressFilterList(inst []uint32, v []string) error
+	SourceMACAddressFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACAddressFilterExclude(inst []uint32, v bool) error
+	DestMACAddressFilterList(inst []uint32) ([]string, error)
+	SetDestMACAddressFilterList(inst []uint32, v []string) error
+	DestMACAddressFilterExclude(inst []uint32) (bool, error)
+	SetDestMACAddressFilterExclude(inst []uint32, v bool) error
+	SourceMACFromVendorClassIDFilter(inst []uint32) (string, error)
+	SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error
+	SourceMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error)
+	SetSourceMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error
+	SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
+	SourceMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterSourceMACFromVendorClassIDMode, error)
+	SetSourceMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterSourceMACFromVendorClassIDMode) error
+	DestMACFromVendorClassIDFilter(inst []uint32) (string, error)
+	SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error
+	DestMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error)
+	SetDestMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error
+	DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterDestMACFromVendorClassIDMode, error)
+	SetDestMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterDestMACFromVendorClassIDMode) error
+	SourceMACFromClientIDFilter(inst []uint32) ([]byte, error)
+	SetSourceMACFromClientIDFilter(inst []uint32, v []byte) error
+	SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromClientIDFilter(inst []uint32) ([]byte, error)
+	SetDestMACFromClientIDFilter(inst []uint32, v []byte) error
+	DestMACFromClientIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error
+	SourceMACFromUserClassIDFilter(inst []uint32) ([]byte, error)
+	SetSourceMACFromUserClassIDFilter(inst []uint32, v []byte) error
+	SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
+	SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
+	DestMACFromUserClassIDFilter(inst []uint32) ([]byte, error)
+	SetDestMACFromUserClassIDFilter(inst []uint32, v []byte) error
+	DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error)
+	SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMask(inst []uint32) (string, error)
+	SetDestMask(inst []uint32, v string) error
+	DestIPExclude(inst []uint32) (bool, error)
+	SetDestIPExclude(inst []uint32, v bool) error
+	SourceIP(inst []uint32) (string, error)
+	SetSourceIP(inst []uint32, v string) error
+	SourceMask(inst []uint32) (string, error)
+	SetSourceMask(inst []uint32, v string) error
+	SourceIPExclude(inst []uint32) (bool, error)
+	SetSourceIPExclude(inst []uint32, v bool) error
+	Protocol(inst []uint32) (int32, error)
+	SetProtocol(inst []uint32, v int32) error
+	ProtocolExclude(inst []uint32) (bool, error)
+	SetProtocolExclude(inst []uint32, v bool) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	DestPortExclude(inst []uint32) (bool, error)
+	SetDestPortExclude(inst []uint32, v bool) error
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	SourcePortExclude(inst []uint32) (bool, error)
+	SetSourcePortExclude(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceBridgingFilterImpl implements DeviceBridgingFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingFilterImpl struct{}
+
+func (UnimplementedDeviceBridgingFilterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Status(inst []uint32) (DeviceBridgingFilterStatus, error) {
+	var zero DeviceBridgingFilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Bridge(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetBridge(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DHCPType(inst []uint32) (DeviceBridgingFilterDHCPType, error) {
+	var zero DeviceBridgingFilterDHCPType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDHCPType(inst []uint32, v DeviceBridgingFilterDHCPType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) VLANIDFilter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetVLANIDFilter(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) EthertypeFilterList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetEthertypeFilterList(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) EthertypeFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetEthertypeFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACAddressFilterList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACAddressFilterList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACAddressFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACAddressFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACAddressFilterList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACAddressFilterList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACAddressFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACAddressFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterSourceMACFromVendorClassIDMode, error) {
+	var zero DeviceBridgingFilterSourceMACFromVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterSourceMACFromVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilterv6(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilterv6(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromVendorClassIDMode(inst []uint32) (DeviceBridgingFilterDestMACFromVendorClassIDMode, error) {
+	var zero DeviceBridgingFilterDestMACFromVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromVendorClassIDMode(inst []uint32, v DeviceBridgingFilterDestMACFromVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromClientIDFilter(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromClientIDFilter(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromClientIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromClientIDFilter(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromClientIDFilter(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromClientIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromClientIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromUserClassIDFilter(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromUserClassIDFilter(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromUserClassIDFilter(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromUserClassIDFilter(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMACFromUserClassIDFilterExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMACFromUserClassIDFilterExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourceIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourceIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) Protocol(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetProtocol(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) ProtocolExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetProtocolExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) DestPortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetDestPortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SourcePortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingFilterImpl) SetSourcePortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBridgingProviderBridgeImpl is what a device implements for Device.Bridging.ProviderBridge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBridgingProviderBridgeImpl to implement only some methods.
+type DeviceBridgingProviderBridgeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceBridgingProviderBridgeStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceBridgingProviderBridgeType, error)
+	SetType(inst []uint32, v DeviceBridgingProviderBridgeType) error
+	SVLANcomponent(inst []uint32) (string, error)
+	SetSVLANcomponent(inst []uint32, v string) error
+	CVLANcomponents(inst []uint32) ([]string, error)
+	SetCVLANcomponents(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceBridgingProviderBridgeImpl implements DeviceBridgingProviderBridgeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBridgingProviderBridgeImpl struct{}
+
+func (UnimplementedDeviceBridgingProviderBridgeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) Status(inst []uint32) (DeviceBridgingProviderBridgeStatus, error) {
+	var zero DeviceBridgingProviderBridgeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) Type(inst []uint32) (DeviceBridgingProviderBridgeType, error) {
+	var zero DeviceBridgingProviderBridgeType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SetType(inst []uint32, v DeviceBridgingProviderBridgeType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SVLANcomponent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SetSVLANcomponent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) CVLANcomponents(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBridgingProviderBridgeImpl) SetCVLANcomponents(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

@@ -1622,3 +1622,557 @@ var schemaBulkdata = []*model.Entry{{
 	Syntax:  synDeviceBulkDataProfileParameter_Exclude,
 	Version: "2.16",
 }}
+
+// DeviceBulkDataImpl is what a device implements for Device.BulkData; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataImpl to implement only some methods.
+type DeviceBulkDataImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceBulkDataStatus, error)
+	MinReportingInterval(inst []uint32) (uint32, error)
+	Protocols(inst []uint32) ([]DeviceBulkDataProtocols, error)
+	EncodingTypes(inst []uint32) ([]DeviceBulkDataEncodingTypes, error)
+	ParameterWildCardSupported(inst []uint32) (bool, error)
+	MaxNumberOfProfiles(inst []uint32) (int32, error)
+	MaxNumberOfParameterReferences(inst []uint32) (int32, error)
+	ProfileNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileInstances(inst []uint32) []uint32
+	AddProfile(inst []uint32) (uint32, error)
+	DeleteProfile(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBulkDataImpl implements DeviceBulkDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataImpl struct{}
+
+func (UnimplementedDeviceBulkDataImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) Status(inst []uint32) (DeviceBulkDataStatus, error) {
+	var zero DeviceBulkDataStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) MinReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) Protocols(inst []uint32) ([]DeviceBulkDataProtocols, error) {
+	var zero []DeviceBulkDataProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) EncodingTypes(inst []uint32) ([]DeviceBulkDataEncodingTypes, error) {
+	var zero []DeviceBulkDataEncodingTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) ParameterWildCardSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) MaxNumberOfProfiles(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) MaxNumberOfParameterReferences(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) ProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBulkDataImpl) AddProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataImpl) DeleteProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileImpl is what a device implements for Device.BulkData.Profile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileImpl to implement only some methods.
+type DeviceBulkDataProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	NumberOfRetainedFailedReports(inst []uint32) (int32, error)
+	SetNumberOfRetainedFailedReports(inst []uint32, v int32) error
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	EncodingType(inst []uint32) (string, error)
+	SetEncodingType(inst []uint32, v string) error
+	ReportingInterval(inst []uint32) (uint32, error)
+	SetReportingInterval(inst []uint32, v uint32) error
+	TimeReference(inst []uint32) (time.Time, error)
+	SetTimeReference(inst []uint32, v time.Time) error
+	ParameterNumberOfEntries(inst []uint32) (uint32, error)
+	StreamingHost(inst []uint32) (string, error)
+	SetStreamingHost(inst []uint32, v string) error
+	StreamingPort(inst []uint32) (uint32, error)
+	SetStreamingPort(inst []uint32, v uint32) error
+	StreamingSessionID(inst []uint32) (uint32, error)
+	SetStreamingSessionID(inst []uint32, v uint32) error
+	FileTransferURL(inst []uint32) (string, error)
+	SetFileTransferURL(inst []uint32, v string) error
+	FileTransferUsername(inst []uint32) (string, error)
+	SetFileTransferUsername(inst []uint32, v string) error
+	FileTransferPassword(inst []uint32) (string, error)
+	SetFileTransferPassword(inst []uint32, v string) error
+	ControlFileFormat(inst []uint32) (string, error)
+	SetControlFileFormat(inst []uint32, v string) error
+	ParameterInstances(inst []uint32) []uint32
+	AddParameter(inst []uint32) (uint32, error)
+	DeleteParameter(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBulkDataProfileImpl implements DeviceBulkDataProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) NumberOfRetainedFailedReports(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetNumberOfRetainedFailedReports(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) EncodingType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetEncodingType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) ReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetReportingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) TimeReference(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetTimeReference(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) StreamingHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) StreamingPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) StreamingSessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetStreamingSessionID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) FileTransferURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) FileTransferUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) FileTransferPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetFileTransferPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) ControlFileFormat(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) SetControlFileFormat(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) ParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBulkDataProfileImpl) AddParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileImpl) DeleteParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileCSVEncodingImpl is what a device implements for Device.BulkData.Profile.{i}.CSVEncoding; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileCSVEncodingImpl to implement only some methods.
+type DeviceBulkDataProfileCSVEncodingImpl interface {
+	FieldSeparator(inst []uint32) (string, error)
+	SetFieldSeparator(inst []uint32, v string) error
+	RowSeparator(inst []uint32) (string, error)
+	SetRowSeparator(inst []uint32, v string) error
+	EscapeCharacter(inst []uint32) (string, error)
+	SetEscapeCharacter(inst []uint32, v string) error
+	ReportFormat(inst []uint32) (DeviceBulkDataProfileCSVEncodingReportFormat, error)
+	SetReportFormat(inst []uint32, v DeviceBulkDataProfileCSVEncodingReportFormat) error
+	RowTimestamp(inst []uint32) (DeviceBulkDataProfileCSVEncodingRowTimestamp, error)
+	SetRowTimestamp(inst []uint32, v DeviceBulkDataProfileCSVEncodingRowTimestamp) error
+}
+
+// UnimplementedDeviceBulkDataProfileCSVEncodingImpl implements DeviceBulkDataProfileCSVEncodingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileCSVEncodingImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) FieldSeparator(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetFieldSeparator(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) RowSeparator(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetRowSeparator(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) EscapeCharacter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetEscapeCharacter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) ReportFormat(inst []uint32) (DeviceBulkDataProfileCSVEncodingReportFormat, error) {
+	var zero DeviceBulkDataProfileCSVEncodingReportFormat
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetReportFormat(inst []uint32, v DeviceBulkDataProfileCSVEncodingReportFormat) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) RowTimestamp(inst []uint32) (DeviceBulkDataProfileCSVEncodingRowTimestamp, error) {
+	var zero DeviceBulkDataProfileCSVEncodingRowTimestamp
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileCSVEncodingImpl) SetRowTimestamp(inst []uint32, v DeviceBulkDataProfileCSVEncodingRowTimestamp) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileHTTPImpl is what a device implements for Device.BulkData.Profile.{i}.HTTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileHTTPImpl to implement only some methods.
+type DeviceBulkDataProfileHTTPImpl interface {
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	CompressionsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPCompressionsSupported, error)
+	Compression(inst []uint32) (string, error)
+	SetCompression(inst []uint32, v string) error
+	MethodsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPMethodsSupported, error)
+	Method(inst []uint32) (string, error)
+	SetMethod(inst []uint32, v string) error
+	UseDateHeader(inst []uint32) (bool, error)
+	SetUseDateHeader(inst []uint32, v bool) error
+	RetryEnable(inst []uint32) (bool, error)
+	SetRetryEnable(inst []uint32, v bool) error
+	RetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	RetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetRetryIntervalMultiplier(inst []uint32, v uint32) error
+	RequestURIParameterNumberOfEntries(inst []uint32) (uint32, error)
+	PersistAcrossReboot(inst []uint32) (bool, error)
+	SetPersistAcrossReboot(inst []uint32, v bool) error
+	RequestURIParameterInstances(inst []uint32) []uint32
+	AddRequestURIParameter(inst []uint32) (uint32, error)
+	DeleteRequestURIParameter(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceBulkDataProfileHTTPImpl implements DeviceBulkDataProfileHTTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileHTTPImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) CompressionsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPCompressionsSupported, error) {
+	var zero []DeviceBulkDataProfileHTTPCompressionsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) Compression(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetCompression(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) MethodsSupported(inst []uint32) ([]DeviceBulkDataProfileHTTPMethodsSupported, error) {
+	var zero []DeviceBulkDataProfileHTTPMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) Method(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) UseDateHeader(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetUseDateHeader(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) RetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) RequestURIParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) PersistAcrossReboot(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) SetPersistAcrossReboot(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) RequestURIParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) AddRequestURIParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPImpl) DeleteRequestURIParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileHTTPRequestURIParameterImpl is what a device implements for Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl to implement only some methods.
+type DeviceBulkDataProfileHTTPRequestURIParameterImpl interface {
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl implements DeviceBulkDataProfileHTTPRequestURIParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileHTTPRequestURIParameterImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileJSONEncodingImpl is what a device implements for Device.BulkData.Profile.{i}.JSONEncoding; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileJSONEncodingImpl to implement only some methods.
+type DeviceBulkDataProfileJSONEncodingImpl interface {
+	ReportFormat(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportFormat, error)
+	SetReportFormat(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportFormat) error
+	ReportTimestamp(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportTimestamp, error)
+	SetReportTimestamp(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportTimestamp) error
+}
+
+// UnimplementedDeviceBulkDataProfileJSONEncodingImpl implements DeviceBulkDataProfileJSONEncodingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileJSONEncodingImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) ReportFormat(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportFormat, error) {
+	var zero DeviceBulkDataProfileJSONEncodingReportFormat
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) SetReportFormat(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportFormat) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) ReportTimestamp(inst []uint32) (DeviceBulkDataProfileJSONEncodingReportTimestamp, error) {
+	var zero DeviceBulkDataProfileJSONEncodingReportTimestamp
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileJSONEncodingImpl) SetReportTimestamp(inst []uint32, v DeviceBulkDataProfileJSONEncodingReportTimestamp) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileMQTTImpl is what a device implements for Device.BulkData.Profile.{i}.MQTT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileMQTTImpl to implement only some methods.
+type DeviceBulkDataProfileMQTTImpl interface {
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	PublishTopic(inst []uint32) (string, error)
+	SetPublishTopic(inst []uint32, v string) error
+	PublishQoS(inst []uint32) (uint32, error)
+	SetPublishQoS(inst []uint32, v uint32) error
+	PublishRetain(inst []uint32) (bool, error)
+	SetPublishRetain(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceBulkDataProfileMQTTImpl implements DeviceBulkDataProfileMQTTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileMQTTImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishTopic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishQoS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishQoS(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) PublishRetain(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileMQTTImpl) SetPublishRetain(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceBulkDataProfileParameterImpl is what a device implements for Device.BulkData.Profile.{i}.Parameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceBulkDataProfileParameterImpl to implement only some methods.
+type DeviceBulkDataProfileParameterImpl interface {
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	Exclude(inst []uint32) (bool, error)
+	SetExclude(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceBulkDataProfileParameterImpl implements DeviceBulkDataProfileParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceBulkDataProfileParameterImpl struct{}
+
+func (UnimplementedDeviceBulkDataProfileParameterImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileParameterImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileParameterImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileParameterImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileParameterImpl) Exclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceBulkDataProfileParameterImpl) SetExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

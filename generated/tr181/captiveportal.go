@@ -136,3 +136,45 @@ var schemaCaptiveportal = []*model.Entry{{
 	Syntax:  synDeviceCaptivePortal_URL,
 	Version: "2.0",
 }}
+
+// DeviceCaptivePortalImpl is what a device implements for Device.CaptivePortal; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCaptivePortalImpl to implement only some methods.
+type DeviceCaptivePortalImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceCaptivePortalStatus, error)
+	AllowedList(inst []uint32) ([]string, error)
+	SetAllowedList(inst []uint32, v []string) error
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceCaptivePortalImpl implements DeviceCaptivePortalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCaptivePortalImpl struct{}
+
+func (UnimplementedDeviceCaptivePortalImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) Status(inst []uint32) (DeviceCaptivePortalStatus, error) {
+	var zero DeviceCaptivePortalStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) AllowedList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) SetAllowedList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCaptivePortalImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -1988,3 +1988,618 @@ var schemaCellular = []*model.Entry{{
 	Syntax:  synDeviceCellularInterfaceUSIM_PIN,
 	Version: "2.8",
 }}
+
+// DeviceCellularImpl is what a device implements for Device.Cellular; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularImpl to implement only some methods.
+type DeviceCellularImpl interface {
+	RoamingEnabled(inst []uint32) (bool, error)
+	SetRoamingEnabled(inst []uint32, v bool) error
+	RoamingStatus(inst []uint32) (DeviceCellularRoamingStatus, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	AccessPointNumberOfEntries(inst []uint32) (uint32, error)
+	AccessPointInstances(inst []uint32) []uint32
+	AddAccessPoint(inst []uint32) (uint32, error)
+	DeleteAccessPoint(inst []uint32, i uint32) error
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceCellularImpl implements DeviceCellularImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularImpl struct{}
+
+func (UnimplementedDeviceCellularImpl) RoamingEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) SetRoamingEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) RoamingStatus(inst []uint32) (DeviceCellularRoamingStatus, error) {
+	var zero DeviceCellularRoamingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) AccessPointNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) AccessPointInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceCellularImpl) AddAccessPoint(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) DeleteAccessPoint(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceCellularAccessPointImpl is what a device implements for Device.Cellular.AccessPoint.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularAccessPointImpl to implement only some methods.
+type DeviceCellularAccessPointImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	APN(inst []uint32) (string, error)
+	SetAPN(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	Proxy(inst []uint32) (string, error)
+	SetProxy(inst []uint32, v string) error
+	ProxyPort(inst []uint32) (uint32, error)
+	SetProxyPort(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	Type(inst []uint32) ([]string, error)
+	SetType(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceCellularAccessPointImpl implements DeviceCellularAccessPointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularAccessPointImpl struct{}
+
+func (UnimplementedDeviceCellularAccessPointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) APN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetAPN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Proxy(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetProxy(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) ProxyPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetProxyPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) Type(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularAccessPointImpl) SetType(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceImpl is what a device implements for Device.Cellular.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceImpl to implement only some methods.
+type DeviceCellularInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceCellularInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	IMEI(inst []uint32) (string, error)
+	SupportedAccessTechnologies(inst []uint32) ([]DeviceCellularInterfaceSupportedAccessTechnologies, error)
+	PreferredAccessTechnology(inst []uint32) (string, error)
+	SetPreferredAccessTechnology(inst []uint32, v string) error
+	CurrentAccessTechnology(inst []uint32) (string, error)
+	AvailableNetworks(inst []uint32) ([]string, error)
+	NetworkRequested(inst []uint32) (string, error)
+	SetNetworkRequested(inst []uint32, v string) error
+	NetworkInUse(inst []uint32) (string, error)
+	RSSI(inst []uint32) (int32, error)
+	RSRP(inst []uint32) (int32, error)
+	RSRQ(inst []uint32) (int32, error)
+	UpstreamMaxBitRate(inst []uint32) (uint32, error)
+	DownstreamMaxBitRate(inst []uint32) (uint32, error)
+	SIMReferenceList(inst []uint32) ([]string, error)
+	SetSIMReferenceList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceCellularInterfaceImpl implements DeviceCellularInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) Status(inst []uint32) (DeviceCellularInterfaceStatus, error) {
+	var zero DeviceCellularInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) IMEI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SupportedAccessTechnologies(inst []uint32) ([]DeviceCellularInterfaceSupportedAccessTechnologies, error) {
+	var zero []DeviceCellularInterfaceSupportedAccessTechnologies
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) PreferredAccessTechnology(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetPreferredAccessTechnology(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) CurrentAccessTechnology(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) AvailableNetworks(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) NetworkRequested(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetNetworkRequested(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) NetworkInUse(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) RSSI(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) RSRP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) RSRQ(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SIMReferenceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceImpl) SetSIMReferenceList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceSMSImpl is what a device implements for Device.Cellular.Interface.{i}.SMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceSMSImpl to implement only some methods.
+type DeviceCellularInterfaceSMSImpl interface {
+	StorageNumberOfEntries(inst []uint32) (uint32, error)
+	MessageNumberOfEntries(inst []uint32) (uint32, error)
+	MessageInstances(inst []uint32) []uint32
+	AddMessage(inst []uint32) (uint32, error)
+	DeleteMessage(inst []uint32, i uint32) error
+	StorageInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceCellularInterfaceSMSImpl implements DeviceCellularInterfaceSMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceSMSImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceSMSImpl) StorageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSImpl) MessageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSImpl) MessageInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceCellularInterfaceSMSImpl) AddMessage(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSImpl) DeleteMessage(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSImpl) StorageInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceCellularInterfaceSMSIncomingImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Incoming; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceSMSIncomingImpl to implement only some methods.
+type DeviceCellularInterfaceSMSIncomingImpl interface {
+	StorageRef(inst []uint32) (string, error)
+	SetStorageRef(inst []uint32, v string) error
+	CapacityLimit(inst []uint32) (int32, error)
+	SetCapacityLimit(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceCellularInterfaceSMSIncomingImpl implements DeviceCellularInterfaceSMSIncomingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceSMSIncomingImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) StorageRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) SetStorageRef(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) CapacityLimit(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSIncomingImpl) SetCapacityLimit(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceSMSMessageImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Message.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceSMSMessageImpl to implement only some methods.
+type DeviceCellularInterfaceSMSMessageImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Sender(inst []uint32) (string, error)
+	Receiver(inst []uint32) (string, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	Text(inst []uint32) (string, error)
+	StorageRef(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceCellularInterfaceSMSMessageStatus, error)
+	Type(inst []uint32) (DeviceCellularInterfaceSMSMessageType, error)
+}
+
+// UnimplementedDeviceCellularInterfaceSMSMessageImpl implements DeviceCellularInterfaceSMSMessageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceSMSMessageImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Sender(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Receiver(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Text(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) StorageRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Status(inst []uint32) (DeviceCellularInterfaceSMSMessageStatus, error) {
+	var zero DeviceCellularInterfaceSMSMessageStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSMessageImpl) Type(inst []uint32) (DeviceCellularInterfaceSMSMessageType, error) {
+	var zero DeviceCellularInterfaceSMSMessageType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceSMSOutgoingImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Outgoing; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceSMSOutgoingImpl to implement only some methods.
+type DeviceCellularInterfaceSMSOutgoingImpl interface {
+	StorageRef(inst []uint32) (string, error)
+	SetStorageRef(inst []uint32, v string) error
+	CapacityLimit(inst []uint32) (int32, error)
+	SetCapacityLimit(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceCellularInterfaceSMSOutgoingImpl implements DeviceCellularInterfaceSMSOutgoingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceSMSOutgoingImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) StorageRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) SetStorageRef(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) CapacityLimit(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSOutgoingImpl) SetCapacityLimit(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceSMSStorageImpl is what a device implements for Device.Cellular.Interface.{i}.SMS.Storage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceSMSStorageImpl to implement only some methods.
+type DeviceCellularInterfaceSMSStorageImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Location(inst []uint32) (string, error)
+	SetLocation(inst []uint32, v string) error
+	Capacity(inst []uint32) (uint32, error)
+	StorageAvailable(inst []uint32) (bool, error)
+	AvailableCapacity(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceCellularInterfaceSMSStorageImpl implements DeviceCellularInterfaceSMSStorageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceSMSStorageImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) SetLocation(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) Capacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) StorageAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceSMSStorageImpl) AvailableCapacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceStatsImpl is what a device implements for Device.Cellular.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceStatsImpl to implement only some methods.
+type DeviceCellularInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint64, error)
+	ErrorsReceived(inst []uint32) (uint64, error)
+	DiscardPacketsSent(inst []uint32) (uint64, error)
+	DiscardPacketsReceived(inst []uint32) (uint64, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceCellularInterfaceStatsImpl implements DeviceCellularInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceCellularInterfaceUSIMImpl is what a device implements for Device.Cellular.Interface.{i}.USIM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCellularInterfaceUSIMImpl to implement only some methods.
+type DeviceCellularInterfaceUSIMImpl interface {
+	Status(inst []uint32) (DeviceCellularInterfaceUSIMStatus, error)
+	IMSI(inst []uint32) (string, error)
+	ICCID(inst []uint32) (string, error)
+	MSISDN(inst []uint32) (string, error)
+	PINCheck(inst []uint32) (DeviceCellularInterfaceUSIMPINCheck, error)
+	SetPINCheck(inst []uint32, v DeviceCellularInterfaceUSIMPINCheck) error
+	PIN(inst []uint32) (string, error)
+	SetPIN(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceCellularInterfaceUSIMImpl implements DeviceCellularInterfaceUSIMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCellularInterfaceUSIMImpl struct{}
+
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) Status(inst []uint32) (DeviceCellularInterfaceUSIMStatus, error) {
+	var zero DeviceCellularInterfaceUSIMStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) IMSI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) ICCID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) MSISDN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) PINCheck(inst []uint32) (DeviceCellularInterfaceUSIMPINCheck, error) {
+	var zero DeviceCellularInterfaceUSIMPINCheck
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) SetPINCheck(inst []uint32, v DeviceCellularInterfaceUSIMPINCheck) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) PIN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCellularInterfaceUSIMImpl) SetPIN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -331,3 +331,92 @@ var schemaCollectiondevice = []*model.Entry{{
 	Syntax:  synDeviceCollectionDevice_ThreadAssociatedNodeRef,
 	Version: "2.19",
 }}
+
+// DeviceCollectionDeviceImpl is what a device implements for Device.CollectionDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceCollectionDeviceImpl to implement only some methods.
+type DeviceCollectionDeviceImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	IsNativeDevice(inst []uint32) (bool, error)
+	DataElementsDeviceRef(inst []uint32) (string, error)
+	IEEE1905DeviceRef(inst []uint32) (string, error)
+	LLDPDeviceRef(inst []uint32) (string, error)
+	UPnPDeviceRef(inst []uint32) ([]string, error)
+	HostDeviceRef(inst []uint32) ([]string, error)
+	GhnAssociatedDeviceRef(inst []uint32) (string, error)
+	MoCAAssociatedDeviceRef(inst []uint32) (string, error)
+	HomePlugAssociatedDeviceRef(inst []uint32) (string, error)
+	HPNAAssociatedDeviceRef(inst []uint32) (string, error)
+	UPAAssociatedDeviceRef(inst []uint32) (string, error)
+	WiFiAssociatedDeviceRef(inst []uint32) (string, error)
+	ZigBeeAssociatedDeviceRef(inst []uint32) (string, error)
+	ThreadAssociatedNodeRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceCollectionDeviceImpl implements DeviceCollectionDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceCollectionDeviceImpl struct{}
+
+func (UnimplementedDeviceCollectionDeviceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) IsNativeDevice(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) DataElementsDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) IEEE1905DeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) LLDPDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) UPnPDeviceRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) HostDeviceRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) GhnAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) MoCAAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) HomePlugAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) HPNAAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) UPAAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) WiFiAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) ZigBeeAssociatedDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceCollectionDeviceImpl) ThreadAssociatedNodeRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

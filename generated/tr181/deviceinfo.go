@@ -4557,3 +4557,1389 @@ var schemaDeviceinfo = []*model.Entry{{
 	Syntax:  synDeviceDeviceInfoVendorLogFile_Persistent,
 	Version: "2.1",
 }}
+
+// DeviceDeviceInfoImpl is what a device implements for Device.DeviceInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoImpl to implement only some methods.
+type DeviceDeviceInfoImpl interface {
+	DeviceCategory(inst []uint32) ([]string, error)
+	Manufacturer(inst []uint32) (string, error)
+	ManufacturerOUI(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	ModelNumber(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	HardwareVersion(inst []uint32) (string, error)
+	SoftwareVersion(inst []uint32) (string, error)
+	ActiveFirmwareImage(inst []uint32) (string, error)
+	BootFirmwareImage(inst []uint32) (string, error)
+	SetBootFirmwareImage(inst []uint32, v string) error
+	AdditionalHardwareVersion(inst []uint32) ([]string, error)
+	AdditionalSoftwareVersion(inst []uint32) ([]string, error)
+	ProvisioningCode(inst []uint32) (string, error)
+	SetProvisioningCode(inst []uint32, v string) error
+	UpTime(inst []uint32) (uint32, error)
+	FirstUseDate(inst []uint32) (time.Time, error)
+	HostName(inst []uint32) (string, error)
+	SetHostName(inst []uint32, v string) error
+	FirmwareImageNumberOfEntries(inst []uint32) (uint32, error)
+	VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error)
+	ProcessorNumberOfEntries(inst []uint32) (uint32, error)
+	LogRotateNumberOfEntries(inst []uint32) (uint32, error)
+	VendorLogFileNumberOfEntries(inst []uint32) (uint32, error)
+	LocationNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceImageNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceImageFileInstances(inst []uint32) []uint32
+	FirmwareImageInstances(inst []uint32) []uint32
+	LocationInstances(inst []uint32) []uint32
+	AddLocation(inst []uint32) (uint32, error)
+	DeleteLocation(inst []uint32, i uint32) error
+	LogRotateInstances(inst []uint32) []uint32
+	AddLogRotate(inst []uint32) (uint32, error)
+	DeleteLogRotate(inst []uint32, i uint32) error
+	ProcessorInstances(inst []uint32) []uint32
+	SupportedDataModelInstances(inst []uint32) []uint32
+	VendorConfigFileInstances(inst []uint32) []uint32
+	VendorLogFileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoImpl implements DeviceDeviceInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoImpl) DeviceCategory(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ModelNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) HardwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ActiveFirmwareImage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) BootFirmwareImage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SetBootFirmwareImage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) AdditionalHardwareVersion(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) AdditionalSoftwareVersion(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ProvisioningCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SetProvisioningCode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) UpTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) FirstUseDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SetHostName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) FirmwareImageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) VendorConfigFileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ProcessorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) LogRotateNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) VendorLogFileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) LocationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) DeviceImageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) SupportedDataModelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) DeviceImageFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) FirmwareImageInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) LocationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) AddLocation(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) DeleteLocation(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) LogRotateInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) AddLogRotate(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) DeleteLogRotate(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoImpl) ProcessorInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) SupportedDataModelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) VendorConfigFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoImpl) VendorLogFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoDeviceImageFileImpl is what a device implements for Device.DeviceInfo.DeviceImageFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoDeviceImageFileImpl to implement only some methods.
+type DeviceDeviceInfoDeviceImageFileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Location(inst []uint32) (DeviceDeviceInfoDeviceImageFileLocation, error)
+	Image(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceDeviceInfoDeviceImageFileImpl implements DeviceDeviceInfoDeviceImageFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoDeviceImageFileImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Location(inst []uint32) (DeviceDeviceInfoDeviceImageFileLocation, error) {
+	var zero DeviceDeviceInfoDeviceImageFileLocation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoDeviceImageFileImpl) Image(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoFirmwareImageImpl is what a device implements for Device.DeviceInfo.FirmwareImage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoFirmwareImageImpl to implement only some methods.
+type DeviceDeviceInfoFirmwareImageImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	Available(inst []uint32) (bool, error)
+	SetAvailable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDeviceInfoFirmwareImageStatus, error)
+	BootFailureLog(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDeviceInfoFirmwareImageImpl implements DeviceDeviceInfoFirmwareImageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoFirmwareImageImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Available(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) SetAvailable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) Status(inst []uint32) (DeviceDeviceInfoFirmwareImageStatus, error) {
+	var zero DeviceDeviceInfoFirmwareImageStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoFirmwareImageImpl) BootFailureLog(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoKernelFaultsImpl is what a device implements for Device.DeviceInfo.KernelFaults; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoKernelFaultsImpl to implement only some methods.
+type DeviceDeviceInfoKernelFaultsImpl interface {
+	StoragePath(inst []uint32) (string, error)
+	LastUpgradeCount(inst []uint32) (uint32, error)
+	PreviousBootCount(inst []uint32) (uint32, error)
+	MinFreeSpace(inst []uint32) (uint32, error)
+	SetMinFreeSpace(inst []uint32, v uint32) error
+	RotateKernelFaultEntries(inst []uint32) (bool, error)
+	SetRotateKernelFaultEntries(inst []uint32, v bool) error
+	MaxKernelFaultEntries(inst []uint32) (uint32, error)
+	SetMaxKernelFaultEntries(inst []uint32, v uint32) error
+	KernelFaultNumberOfEntries(inst []uint32) (uint32, error)
+	KernelFaultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoKernelFaultsImpl implements DeviceDeviceInfoKernelFaultsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoKernelFaultsImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) StoragePath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) LastUpgradeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) PreviousBootCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) MinFreeSpace(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetMinFreeSpace(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) RotateKernelFaultEntries(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetRotateKernelFaultEntries(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) MaxKernelFaultEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) SetMaxKernelFaultEntries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) KernelFaultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsImpl) KernelFaultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoKernelFaultsKernelFaultImpl is what a device implements for Device.DeviceInfo.KernelFaults.KernelFault.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl to implement only some methods.
+type DeviceDeviceInfoKernelFaultsKernelFaultImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	FaultLocation(inst []uint32) (string, error)
+	LastInstruction(inst []uint32) (string, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	ProcessName(inst []uint32) (string, error)
+	Reason(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl implements DeviceDeviceInfoKernelFaultsKernelFaultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) FaultLocation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) LastInstruction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) ProcessName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoKernelFaultsKernelFaultImpl) Reason(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoLocationImpl is what a device implements for Device.DeviceInfo.Location.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoLocationImpl to implement only some methods.
+type DeviceDeviceInfoLocationImpl interface {
+	Source(inst []uint32) (DeviceDeviceInfoLocationSource, error)
+	AcquiredTime(inst []uint32) (time.Time, error)
+	ExternalSource(inst []uint32) (string, error)
+	ExternalProtocol(inst []uint32) (DeviceDeviceInfoLocationExternalProtocol, error)
+	DataObject(inst []uint32) (string, error)
+	SetDataObject(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDeviceInfoLocationImpl implements DeviceDeviceInfoLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoLocationImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoLocationImpl) Source(inst []uint32) (DeviceDeviceInfoLocationSource, error) {
+	var zero DeviceDeviceInfoLocationSource
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLocationImpl) AcquiredTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLocationImpl) ExternalSource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLocationImpl) ExternalProtocol(inst []uint32) (DeviceDeviceInfoLocationExternalProtocol, error) {
+	var zero DeviceDeviceInfoLocationExternalProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLocationImpl) DataObject(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLocationImpl) SetDataObject(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDeviceInfoLogRotateImpl is what a device implements for Device.DeviceInfo.LogRotate.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoLogRotateImpl to implement only some methods.
+type DeviceDeviceInfoLogRotateImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	NumberOfFiles(inst []uint32) (uint32, error)
+	SetNumberOfFiles(inst []uint32, v uint32) error
+	MaxFileSize(inst []uint32) (uint32, error)
+	SetMaxFileSize(inst []uint32, v uint32) error
+	RollOver(inst []uint32) (uint32, error)
+	SetRollOver(inst []uint32, v uint32) error
+	Retention(inst []uint32) (uint32, error)
+	SetRetention(inst []uint32, v uint32) error
+	Compression(inst []uint32) (DeviceDeviceInfoLogRotateCompression, error)
+	SetCompression(inst []uint32, v DeviceDeviceInfoLogRotateCompression) error
+	LogFileNumberOfEntries(inst []uint32) (uint32, error)
+	LogFileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoLogRotateImpl implements DeviceDeviceInfoLogRotateImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoLogRotateImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) NumberOfFiles(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetNumberOfFiles(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) MaxFileSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetMaxFileSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) RollOver(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetRollOver(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) Retention(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetRetention(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) Compression(inst []uint32) (DeviceDeviceInfoLogRotateCompression, error) {
+	var zero DeviceDeviceInfoLogRotateCompression
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) SetCompression(inst []uint32, v DeviceDeviceInfoLogRotateCompression) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) LogFileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateImpl) LogFileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoLogRotateLogFileImpl is what a device implements for Device.DeviceInfo.LogRotate.{i}.LogFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoLogRotateLogFileImpl to implement only some methods.
+type DeviceDeviceInfoLogRotateLogFileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Size(inst []uint32) (uint32, error)
+	LastChange(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDeviceInfoLogRotateLogFileImpl implements DeviceDeviceInfoLogRotateLogFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoLogRotateLogFileImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) Size(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoLogRotateLogFileImpl) LastChange(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoMemoryStatusImpl is what a device implements for Device.DeviceInfo.MemoryStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoMemoryStatusImpl to implement only some methods.
+type DeviceDeviceInfoMemoryStatusImpl interface {
+	Total(inst []uint32) (uint32, error)
+	Free(inst []uint32) (uint32, error)
+	TotalPersistent(inst []uint32) (uint32, error)
+	FreePersistent(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDeviceInfoMemoryStatusImpl implements DeviceDeviceInfoMemoryStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoMemoryStatusImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) Total(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) Free(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) TotalPersistent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusImpl) FreePersistent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoMemoryStatusMemoryMonitorImpl is what a device implements for Device.DeviceInfo.MemoryStatus.MemoryMonitor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl to implement only some methods.
+type DeviceDeviceInfoMemoryStatusMemoryMonitorImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MemUtilization(inst []uint32) (uint32, error)
+	PollingInterval(inst []uint32) (uint32, error)
+	SetPollingInterval(inst []uint32, v uint32) error
+	CriticalRiseThreshold(inst []uint32) (uint32, error)
+	SetCriticalRiseThreshold(inst []uint32, v uint32) error
+	CriticalFallThreshold(inst []uint32) (uint32, error)
+	SetCriticalFallThreshold(inst []uint32, v uint32) error
+	CriticalRiseTimeStamp(inst []uint32) (time.Time, error)
+	CriticalFallTimeStamp(inst []uint32) (time.Time, error)
+	EnableCriticalLog(inst []uint32) (bool, error)
+	SetEnableCriticalLog(inst []uint32, v bool) error
+	VendorLogFileRef(inst []uint32) (string, error)
+	FilePath(inst []uint32) (string, error)
+	SetFilePath(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl implements DeviceDeviceInfoMemoryStatusMemoryMonitorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) MemUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) PollingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetPollingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalRiseThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetCriticalRiseThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalFallThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetCriticalFallThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalRiseTimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) CriticalFallTimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) EnableCriticalLog(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetEnableCriticalLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) VendorLogFileRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) FilePath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoMemoryStatusMemoryMonitorImpl) SetFilePath(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDeviceInfoNetworkPropertiesImpl is what a device implements for Device.DeviceInfo.NetworkProperties; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoNetworkPropertiesImpl to implement only some methods.
+type DeviceDeviceInfoNetworkPropertiesImpl interface {
+	MaxTCPWindowSize(inst []uint32) (uint32, error)
+	TCPImplementation(inst []uint32) ([]DeviceDeviceInfoNetworkPropertiesTCPImplementation, error)
+}
+
+// UnimplementedDeviceDeviceInfoNetworkPropertiesImpl implements DeviceDeviceInfoNetworkPropertiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoNetworkPropertiesImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoNetworkPropertiesImpl) MaxTCPWindowSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoNetworkPropertiesImpl) TCPImplementation(inst []uint32) ([]DeviceDeviceInfoNetworkPropertiesTCPImplementation, error) {
+	var zero []DeviceDeviceInfoNetworkPropertiesTCPImplementation
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoPowerStatusImpl is what a device implements for Device.DeviceInfo.PowerStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoPowerStatusImpl to implement only some methods.
+type DeviceDeviceInfoPowerStatusImpl interface {
+	PowerSensorNumberOfEntries(inst []uint32) (uint32, error)
+	PowerSensorInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoPowerStatusImpl implements DeviceDeviceInfoPowerStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoPowerStatusImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoPowerStatusImpl) PowerSensorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusImpl) PowerSensorInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoPowerStatusPowerSensorImpl is what a device implements for Device.DeviceInfo.PowerStatus.PowerSensor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl to implement only some methods.
+type DeviceDeviceInfoPowerStatusPowerSensorImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDeviceInfoPowerStatusPowerSensorStatus, error)
+	Name(inst []uint32) (string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	Voltage(inst []uint32) (int32, error)
+	Current(inst []uint32) (int32, error)
+	Power(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl implements DeviceDeviceInfoPowerStatusPowerSensorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Status(inst []uint32) (DeviceDeviceInfoPowerStatusPowerSensorStatus, error) {
+	var zero DeviceDeviceInfoPowerStatusPowerSensorStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Voltage(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Current(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoPowerStatusPowerSensorImpl) Power(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoProcessFaultsImpl is what a device implements for Device.DeviceInfo.ProcessFaults; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessFaultsImpl to implement only some methods.
+type DeviceDeviceInfoProcessFaultsImpl interface {
+	StoragePath(inst []uint32) (string, error)
+	LastUpgradeCount(inst []uint32) (uint32, error)
+	PreviousBootCount(inst []uint32) (uint32, error)
+	MinFreeSpace(inst []uint32) (uint32, error)
+	SetMinFreeSpace(inst []uint32, v uint32) error
+	RotateProcessFaultEntries(inst []uint32) (bool, error)
+	SetRotateProcessFaultEntries(inst []uint32, v bool) error
+	MaxProcessFaultEntries(inst []uint32) (uint32, error)
+	SetMaxProcessFaultEntries(inst []uint32, v uint32) error
+	ProcessFaultNumberOfEntries(inst []uint32) (uint32, error)
+	ProcessFaultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoProcessFaultsImpl implements DeviceDeviceInfoProcessFaultsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessFaultsImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) StoragePath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) LastUpgradeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) PreviousBootCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) MinFreeSpace(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetMinFreeSpace(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) RotateProcessFaultEntries(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetRotateProcessFaultEntries(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) MaxProcessFaultEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) SetMaxProcessFaultEntries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) ProcessFaultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsImpl) ProcessFaultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoProcessFaultsProcessFaultImpl is what a device implements for Device.DeviceInfo.ProcessFaults.ProcessFault.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl to implement only some methods.
+type DeviceDeviceInfoProcessFaultsProcessFaultImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ProcessID(inst []uint32) (string, error)
+	ProcessName(inst []uint32) (string, error)
+	FaultLocation(inst []uint32) (string, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	Arguments(inst []uint32) (string, error)
+	Reason(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl implements DeviceDeviceInfoProcessFaultsProcessFaultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) ProcessID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) ProcessName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) FaultLocation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Arguments(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessFaultsProcessFaultImpl) Reason(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoProcessStatusImpl is what a device implements for Device.DeviceInfo.ProcessStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessStatusImpl to implement only some methods.
+type DeviceDeviceInfoProcessStatusImpl interface {
+	CPUUsage(inst []uint32) (uint32, error)
+	ProcessNumberOfEntries(inst []uint32) (uint32, error)
+	CPUNumberOfEntries(inst []uint32) (uint32, error)
+	CPUInstances(inst []uint32) []uint32
+	ProcessInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoProcessStatusImpl implements DeviceDeviceInfoProcessStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessStatusImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUUsage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusImpl) ProcessNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusImpl) CPUInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusImpl) ProcessInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoProcessStatusCPUImpl is what a device implements for Device.DeviceInfo.ProcessStatus.CPU.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessStatusCPUImpl to implement only some methods.
+type DeviceDeviceInfoProcessStatusCPUImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	UpTime(inst []uint32) (uint32, error)
+	UserModeUtilization(inst []uint32) (uint32, error)
+	SystemModeUtilization(inst []uint32) (uint32, error)
+	IdleModeUtilization(inst []uint32) (uint32, error)
+	CPUUtilization(inst []uint32) (uint32, error)
+	PollInterval(inst []uint32) (uint32, error)
+	SetPollInterval(inst []uint32, v uint32) error
+	NumSamples(inst []uint32) (uint32, error)
+	SetNumSamples(inst []uint32, v uint32) error
+	CriticalRiseThreshold(inst []uint32) (uint32, error)
+	SetCriticalRiseThreshold(inst []uint32, v uint32) error
+	CriticalFallThreshold(inst []uint32) (uint32, error)
+	SetCriticalFallThreshold(inst []uint32, v uint32) error
+	CriticalRiseTimeStamp(inst []uint32) (time.Time, error)
+	CriticalFallTimeStamp(inst []uint32) (time.Time, error)
+	EnableCriticalLog(inst []uint32) (bool, error)
+	SetEnableCriticalLog(inst []uint32, v bool) error
+	VendorLogFileRef(inst []uint32) (string, error)
+	FilePath(inst []uint32) (string, error)
+	SetFilePath(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDeviceInfoProcessStatusCPUImpl implements DeviceDeviceInfoProcessStatusCPUImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessStatusCPUImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) UpTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) UserModeUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SystemModeUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) IdleModeUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CPUUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) PollInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetPollInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) NumSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetNumSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalRiseThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetCriticalRiseThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalFallThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetCriticalFallThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalRiseTimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) CriticalFallTimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) EnableCriticalLog(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetEnableCriticalLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) VendorLogFileRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) FilePath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusCPUImpl) SetFilePath(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDeviceInfoProcessStatusProcessImpl is what a device implements for Device.DeviceInfo.ProcessStatus.Process.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessStatusProcessImpl to implement only some methods.
+type DeviceDeviceInfoProcessStatusProcessImpl interface {
+	PID(inst []uint32) (uint32, error)
+	Command(inst []uint32) (string, error)
+	Size(inst []uint32) (uint32, error)
+	Priority(inst []uint32) (uint32, error)
+	CPUTime(inst []uint32) (uint32, error)
+	State(inst []uint32) (DeviceDeviceInfoProcessStatusProcessState, error)
+}
+
+// UnimplementedDeviceDeviceInfoProcessStatusProcessImpl implements DeviceDeviceInfoProcessStatusProcessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessStatusProcessImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) PID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Command(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Size(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) CPUTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessStatusProcessImpl) State(inst []uint32) (DeviceDeviceInfoProcessStatusProcessState, error) {
+	var zero DeviceDeviceInfoProcessStatusProcessState
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoProcessorImpl is what a device implements for Device.DeviceInfo.Processor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProcessorImpl to implement only some methods.
+type DeviceDeviceInfoProcessorImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Architecture(inst []uint32) (DeviceDeviceInfoProcessorArchitecture, error)
+}
+
+// UnimplementedDeviceDeviceInfoProcessorImpl implements DeviceDeviceInfoProcessorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProcessorImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProcessorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProcessorImpl) Architecture(inst []uint32) (DeviceDeviceInfoProcessorArchitecture, error) {
+	var zero DeviceDeviceInfoProcessorArchitecture
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoProxierInfoImpl is what a device implements for Device.DeviceInfo.ProxierInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoProxierInfoImpl to implement only some methods.
+type DeviceDeviceInfoProxierInfoImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ProxyProtocol(inst []uint32) (DeviceDeviceInfoProxierInfoProxyProtocol, error)
+}
+
+// UnimplementedDeviceDeviceInfoProxierInfoImpl implements DeviceDeviceInfoProxierInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoProxierInfoImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProxierInfoImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoProxierInfoImpl) ProxyProtocol(inst []uint32) (DeviceDeviceInfoProxierInfoProxyProtocol, error) {
+	var zero DeviceDeviceInfoProxierInfoProxyProtocol
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoSupportedDataModelImpl is what a device implements for Device.DeviceInfo.SupportedDataModel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoSupportedDataModelImpl to implement only some methods.
+type DeviceDeviceInfoSupportedDataModelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	URL(inst []uint32) (string, error)
+	UUID(inst []uint32) (string, error)
+	URN(inst []uint32) (string, error)
+	Features(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceDeviceInfoSupportedDataModelImpl implements DeviceDeviceInfoSupportedDataModelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoSupportedDataModelImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) URN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoSupportedDataModelImpl) Features(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoTemperatureStatusImpl is what a device implements for Device.DeviceInfo.TemperatureStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoTemperatureStatusImpl to implement only some methods.
+type DeviceDeviceInfoTemperatureStatusImpl interface {
+	TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error)
+	TemperatureSensorInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDeviceInfoTemperatureStatusImpl implements DeviceDeviceInfoTemperatureStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoTemperatureStatusImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusImpl) TemperatureSensorInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl is what a device implements for Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl to implement only some methods.
+type DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error)
+	ResetTime(inst []uint32) (time.Time, error)
+	Name(inst []uint32) (string, error)
+	Value(inst []uint32) (int32, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	MinValue(inst []uint32) (int32, error)
+	MinTime(inst []uint32) (time.Time, error)
+	MaxValue(inst []uint32) (int32, error)
+	MaxTime(inst []uint32) (time.Time, error)
+	LowAlarmValue(inst []uint32) (int32, error)
+	SetLowAlarmValue(inst []uint32, v int32) error
+	LowAlarmTime(inst []uint32) (time.Time, error)
+	HighAlarmValue(inst []uint32) (int32, error)
+	SetHighAlarmValue(inst []uint32, v int32) error
+	PollingInterval(inst []uint32) (uint32, error)
+	SetPollingInterval(inst []uint32, v uint32) error
+	HighAlarmTime(inst []uint32) (time.Time, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl implements DeviceDeviceInfoTemperatureStatusTemperatureSensorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Status(inst []uint32) (DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus, error) {
+	var zero DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) ResetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Value(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MinTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) MaxTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetLowAlarmValue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) LowAlarmTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmValue(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetHighAlarmValue(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) PollingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetPollingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) HighAlarmTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoTemperatureStatusTemperatureSensorImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDeviceInfoVendorConfigFileImpl is what a device implements for Device.DeviceInfo.VendorConfigFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoVendorConfigFileImpl to implement only some methods.
+type DeviceDeviceInfoVendorConfigFileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	Date(inst []uint32) (time.Time, error)
+	Description(inst []uint32) (string, error)
+	UseForBackupRestore(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceDeviceInfoVendorConfigFileImpl implements DeviceDeviceInfoVendorConfigFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoVendorConfigFileImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Date(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorConfigFileImpl) UseForBackupRestore(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDeviceInfoVendorLogFileImpl is what a device implements for Device.DeviceInfo.VendorLogFile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDeviceInfoVendorLogFileImpl to implement only some methods.
+type DeviceDeviceInfoVendorLogFileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	MaximumSize(inst []uint32) (uint32, error)
+	Persistent(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceDeviceInfoVendorLogFileImpl implements DeviceDeviceInfoVendorLogFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDeviceInfoVendorLogFileImpl struct{}
+
+func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) MaximumSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDeviceInfoVendorLogFileImpl) Persistent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}

@@ -3651,3 +3651,1212 @@ var schemaDhcpv4 = []*model.Entry{{
 	Syntax:  synDeviceDHCPv4ServerStats_Reset,
 	Version: "2.19",
 }}
+
+// DeviceDHCPv4Impl is what a device implements for Device.DHCPv4; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4Impl to implement only some methods.
+type DeviceDHCPv4Impl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv4Impl implements DeviceDHCPv4Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4Impl struct{}
+
+func (UnimplementedDeviceDHCPv4Impl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4Impl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4Impl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4Impl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ClientImpl is what a device implements for Device.DHCPv4.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ClientImpl to implement only some methods.
+type DeviceDHCPv4ClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceDHCPv4ClientStatus, error)
+	DHCPStatus(inst []uint32) (DeviceDHCPv4ClientDHCPStatus, error)
+	IPAddress(inst []uint32) (string, error)
+	SubnetMask(inst []uint32) (string, error)
+	IPRouters(inst []uint32) ([]string, error)
+	DNSServers(inst []uint32) ([]string, error)
+	LeaseTimeRemaining(inst []uint32) (int32, error)
+	DHCPServer(inst []uint32) (string, error)
+	PassthroughEnable(inst []uint32) (bool, error)
+	SetPassthroughEnable(inst []uint32, v bool) error
+	PassthroughDHCPPool(inst []uint32) (string, error)
+	SetPassthroughDHCPPool(inst []uint32, v string) error
+	AuthenticationProtocol(inst []uint32) (DeviceDHCPv4ClientAuthenticationProtocol, error)
+	SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv4ClientAuthenticationProtocol) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	SentOptionNumberOfEntries(inst []uint32) (uint32, error)
+	ReqOptionNumberOfEntries(inst []uint32) (uint32, error)
+	Renew(inst []uint32) (bool, error)
+	SetRenew(inst []uint32, v bool) error
+	ReqOptionInstances(inst []uint32) []uint32
+	AddReqOption(inst []uint32) (uint32, error)
+	DeleteReqOption(inst []uint32, i uint32) error
+	SentOptionInstances(inst []uint32) []uint32
+	AddSentOption(inst []uint32) (uint32, error)
+	DeleteSentOption(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv4ClientImpl implements DeviceDHCPv4ClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ClientImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) Status(inst []uint32) (DeviceDHCPv4ClientStatus, error) {
+	var zero DeviceDHCPv4ClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DHCPStatus(inst []uint32) (DeviceDHCPv4ClientDHCPStatus, error) {
+	var zero DeviceDHCPv4ClientDHCPStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) IPRouters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) LeaseTimeRemaining(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DHCPServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) PassthroughEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetPassthroughEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) PassthroughDHCPPool(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetPassthroughDHCPPool(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) AuthenticationProtocol(inst []uint32) (DeviceDHCPv4ClientAuthenticationProtocol, error) {
+	var zero DeviceDHCPv4ClientAuthenticationProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv4ClientAuthenticationProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SentOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) ReqOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) Renew(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SetRenew(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) ReqOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) AddReqOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DeleteReqOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) SentOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) AddSentOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientImpl) DeleteSentOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ClientReqOptionImpl is what a device implements for Device.DHCPv4.Client.{i}.ReqOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ClientReqOptionImpl to implement only some methods.
+type DeviceDHCPv4ClientReqOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceDHCPv4ClientReqOptionImpl implements DeviceDHCPv4ClientReqOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ClientReqOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientReqOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv4ClientRetransmissionImpl is what a device implements for Device.DHCPv4.Client.{i}.Retransmission; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ClientRetransmissionImpl to implement only some methods.
+type DeviceDHCPv4ClientRetransmissionImpl interface {
+	DiscoverInitialTimeout(inst []uint32) (uint32, error)
+	SetDiscoverInitialTimeout(inst []uint32, v uint32) error
+	DiscoverMaxTimeout(inst []uint32) (uint32, error)
+	SetDiscoverMaxTimeout(inst []uint32, v uint32) error
+	DiscoverMaxDuration(inst []uint32) (uint32, error)
+	SetDiscoverMaxDuration(inst []uint32, v uint32) error
+	RequestInitialTimeout(inst []uint32) (uint32, error)
+	SetRequestInitialTimeout(inst []uint32, v uint32) error
+	RequestMaxTimeout(inst []uint32) (uint32, error)
+	SetRequestMaxTimeout(inst []uint32, v uint32) error
+	RequestMaxDuration(inst []uint32) (uint32, error)
+	SetRequestMaxDuration(inst []uint32, v uint32) error
+	TimeoutRandomize(inst []uint32) (int32, error)
+	SetTimeoutRandomize(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceDHCPv4ClientRetransmissionImpl implements DeviceDHCPv4ClientRetransmissionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ClientRetransmissionImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) DiscoverMaxDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetDiscoverMaxDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) RequestMaxDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetRequestMaxDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) TimeoutRandomize(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientRetransmissionImpl) SetTimeoutRandomize(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ClientSentOptionImpl is what a device implements for Device.DHCPv4.Client.{i}.SentOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ClientSentOptionImpl to implement only some methods.
+type DeviceDHCPv4ClientSentOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceDHCPv4ClientSentOptionImpl implements DeviceDHCPv4ClientSentOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ClientSentOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientSentOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ClientStatsImpl is what a device implements for Device.DHCPv4.Client.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ClientStatsImpl to implement only some methods.
+type DeviceDHCPv4ClientStatsImpl interface {
+	Discover(inst []uint32) (uint64, error)
+	Offer(inst []uint32) (uint64, error)
+	Request(inst []uint32) (uint64, error)
+	Decline(inst []uint32) (uint64, error)
+	Release(inst []uint32) (uint64, error)
+	Inform(inst []uint32) (uint64, error)
+	ACK(inst []uint32) (uint64, error)
+	NACK(inst []uint32) (uint64, error)
+	ForceRenew(inst []uint32) (uint64, error)
+	DiscardedPackets(inst []uint32) (uint64, error)
+	TransmitFailure(inst []uint32) (uint64, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceDHCPv4ClientStatsImpl implements DeviceDHCPv4ClientStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ClientStatsImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Discover(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Offer(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Request(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Decline(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Release(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Inform(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) ACK(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) NACK(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) ForceRenew(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ClientStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4RelayImpl is what a device implements for Device.DHCPv4.Relay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4RelayImpl to implement only some methods.
+type DeviceDHCPv4RelayImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDHCPv4RelayStatus, error)
+	ForwardingNumberOfEntries(inst []uint32) (uint32, error)
+	ForwardingInstances(inst []uint32) []uint32
+	AddForwarding(inst []uint32) (uint32, error)
+	DeleteForwarding(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv4RelayImpl implements DeviceDHCPv4RelayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4RelayImpl struct{}
+
+func (UnimplementedDeviceDHCPv4RelayImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) Status(inst []uint32) (DeviceDHCPv4RelayStatus, error) {
+	var zero DeviceDHCPv4RelayStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) ForwardingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) AddForwarding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayImpl) DeleteForwarding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4RelayForwardingImpl is what a device implements for Device.DHCPv4.Relay.Forwarding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4RelayForwardingImpl to implement only some methods.
+type DeviceDHCPv4RelayForwardingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDHCPv4RelayForwardingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	VendorClassID(inst []uint32) (string, error)
+	SetVendorClassID(inst []uint32, v string) error
+	VendorClassIDExclude(inst []uint32) (bool, error)
+	SetVendorClassIDExclude(inst []uint32, v bool) error
+	VendorClassIDMode(inst []uint32) (DeviceDHCPv4RelayForwardingVendorClassIDMode, error)
+	SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4RelayForwardingVendorClassIDMode) error
+	ClientID(inst []uint32) ([]byte, error)
+	SetClientID(inst []uint32, v []byte) error
+	ClientIDExclude(inst []uint32) (bool, error)
+	SetClientIDExclude(inst []uint32, v bool) error
+	UserClassID(inst []uint32) ([]byte, error)
+	SetUserClassID(inst []uint32, v []byte) error
+	UserClassIDExclude(inst []uint32) (bool, error)
+	SetUserClassIDExclude(inst []uint32, v bool) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	ChaddrMask(inst []uint32) (string, error)
+	SetChaddrMask(inst []uint32, v string) error
+	ChaddrExclude(inst []uint32) (bool, error)
+	SetChaddrExclude(inst []uint32, v bool) error
+	LocallyServed(inst []uint32) (bool, error)
+	SetLocallyServed(inst []uint32, v bool) error
+	DHCPServerIPAddress(inst []uint32) (string, error)
+	SetDHCPServerIPAddress(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDHCPv4RelayForwardingImpl implements DeviceDHCPv4RelayForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4RelayForwardingImpl struct{}
+
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Status(inst []uint32) (DeviceDHCPv4RelayForwardingStatus, error) {
+	var zero DeviceDHCPv4RelayForwardingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) VendorClassIDMode(inst []uint32) (DeviceDHCPv4RelayForwardingVendorClassIDMode, error) {
+	var zero DeviceDHCPv4RelayForwardingVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4RelayForwardingVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ClientID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetClientID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) UserClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetUserClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) UserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ChaddrMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddrMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) ChaddrExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetChaddrExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) LocallyServed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetLocallyServed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) DHCPServerIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4RelayForwardingImpl) SetDHCPServerIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerImpl is what a device implements for Device.DHCPv4.Server; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerImpl to implement only some methods.
+type DeviceDHCPv4ServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PoolNumberOfEntries(inst []uint32) (uint32, error)
+	PoolInstances(inst []uint32) []uint32
+	AddPool(inst []uint32) (uint32, error)
+	DeletePool(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv4ServerImpl implements DeviceDHCPv4ServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerImpl) PoolNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerImpl) PoolInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ServerImpl) AddPool(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerImpl) DeletePool(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerPoolImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDHCPv4ServerPoolStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	VendorClassID(inst []uint32) (string, error)
+	SetVendorClassID(inst []uint32, v string) error
+	VendorClassIDExclude(inst []uint32) (bool, error)
+	SetVendorClassIDExclude(inst []uint32, v bool) error
+	VendorClassIDMode(inst []uint32) (DeviceDHCPv4ServerPoolVendorClassIDMode, error)
+	SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4ServerPoolVendorClassIDMode) error
+	ClientID(inst []uint32) ([]byte, error)
+	SetClientID(inst []uint32, v []byte) error
+	ClientIDExclude(inst []uint32) (bool, error)
+	SetClientIDExclude(inst []uint32, v bool) error
+	UserClassID(inst []uint32) ([]byte, error)
+	SetUserClassID(inst []uint32, v []byte) error
+	UserClassIDExclude(inst []uint32) (bool, error)
+	SetUserClassIDExclude(inst []uint32, v bool) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	ChaddrMask(inst []uint32) (string, error)
+	SetChaddrMask(inst []uint32, v string) error
+	ChaddrExclude(inst []uint32) (bool, error)
+	SetChaddrExclude(inst []uint32, v bool) error
+	AllowedDevices(inst []uint32) (DeviceDHCPv4ServerPoolAllowedDevices, error)
+	SetAllowedDevices(inst []uint32, v DeviceDHCPv4ServerPoolAllowedDevices) error
+	MinAddress(inst []uint32) (string, error)
+	SetMinAddress(inst []uint32, v string) error
+	MaxAddress(inst []uint32) (string, error)
+	SetMaxAddress(inst []uint32, v string) error
+	ReservedAddresses(inst []uint32) ([]string, error)
+	SetReservedAddresses(inst []uint32, v []string) error
+	SubnetMask(inst []uint32) (string, error)
+	SetSubnetMask(inst []uint32, v string) error
+	DNSServers(inst []uint32) ([]string, error)
+	SetDNSServers(inst []uint32, v []string) error
+	DomainName(inst []uint32) (string, error)
+	SetDomainName(inst []uint32, v string) error
+	IPRouters(inst []uint32) ([]string, error)
+	SetIPRouters(inst []uint32, v []string) error
+	WINSServers(inst []uint32) ([]string, error)
+	SetWINSServers(inst []uint32, v []string) error
+	LeaseTime(inst []uint32) (int32, error)
+	SetLeaseTime(inst []uint32, v int32) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	StaticAddressNumberOfEntries(inst []uint32) (uint32, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	OptionInstances(inst []uint32) []uint32
+	AddOption(inst []uint32) (uint32, error)
+	DeleteOption(inst []uint32, i uint32) error
+	StaticAddressInstances(inst []uint32) []uint32
+	AddStaticAddress(inst []uint32) (uint32, error)
+	DeleteStaticAddress(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolImpl implements DeviceDHCPv4ServerPoolImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Status(inst []uint32) (DeviceDHCPv4ServerPoolStatus, error) {
+	var zero DeviceDHCPv4ServerPoolStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) VendorClassIDMode(inst []uint32) (DeviceDHCPv4ServerPoolVendorClassIDMode, error) {
+	var zero DeviceDHCPv4ServerPoolVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetVendorClassIDMode(inst []uint32, v DeviceDHCPv4ServerPoolVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetClientID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) UserClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetUserClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ChaddrMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddrMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ChaddrExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetChaddrExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) AllowedDevices(inst []uint32) (DeviceDHCPv4ServerPoolAllowedDevices, error) {
+	var zero DeviceDHCPv4ServerPoolAllowedDevices
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetAllowedDevices(inst []uint32, v DeviceDHCPv4ServerPoolAllowedDevices) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) MinAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetMinAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) MaxAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetMaxAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ReservedAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetReservedAddresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDNSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) DomainName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDomainName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) IPRouters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetIPRouters(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) WINSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetWINSServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) LeaseTime(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetLeaseTime(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) StaticAddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) AddOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) DeleteOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) StaticAddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) AddStaticAddress(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolImpl) DeleteStaticAddress(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerPoolClientImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolClientImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolClientImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Chaddr(inst []uint32) (string, error)
+	Active(inst []uint32) (bool, error)
+	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	IPv4AddressInstances(inst []uint32) []uint32
+	OptionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolClientImpl implements DeviceDHCPv4ServerPoolClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolClientImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) IPv4AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDHCPv4ServerPoolClientIPv4AddressImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolClientIPv4AddressImpl interface {
+	IPAddress(inst []uint32) (string, error)
+	LeaseTimeRemaining(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl implements DeviceDHCPv4ServerPoolClientIPv4AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientIPv4AddressImpl) LeaseTimeRemaining(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerPoolClientOptionImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolClientOptionImpl interface {
+	Tag(inst []uint32) (uint32, error)
+	Value(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl implements DeviceDHCPv4ServerPoolClientOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolClientOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerPoolOptionImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolOptionImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolOptionImpl implements DeviceDHCPv4ServerPoolOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerPoolStaticAddressImpl is what a device implements for Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl to implement only some methods.
+type DeviceDHCPv4ServerPoolStaticAddressImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Chaddr(inst []uint32) (string, error)
+	SetChaddr(inst []uint32, v string) error
+	Yiaddr(inst []uint32) (string, error)
+	SetYiaddr(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl implements DeviceDHCPv4ServerPoolStaticAddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Chaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetChaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) Yiaddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerPoolStaticAddressImpl) SetYiaddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv4ServerStatsImpl is what a device implements for Device.DHCPv4.Server.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv4ServerStatsImpl to implement only some methods.
+type DeviceDHCPv4ServerStatsImpl interface {
+	Discover(inst []uint32) (uint64, error)
+	Offer(inst []uint32) (uint64, error)
+	Request(inst []uint32) (uint64, error)
+	ACK(inst []uint32) (uint64, error)
+	NACK(inst []uint32) (uint64, error)
+	Decline(inst []uint32) (uint64, error)
+	Release(inst []uint32) (uint64, error)
+	Inform(inst []uint32) (uint64, error)
+	ForceRenew(inst []uint32) (uint64, error)
+	DiscardedPackets(inst []uint32) (uint64, error)
+	TransmitFailure(inst []uint32) (uint64, error)
+	RelayOptionDropped(inst []uint32) (uint64, error)
+	SecondServerDetected(inst []uint32) (uint64, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceDHCPv4ServerStatsImpl implements DeviceDHCPv4ServerStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv4ServerStatsImpl struct{}
+
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Discover(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Offer(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Request(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) ACK(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) NACK(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Decline(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Release(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Inform(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) ForceRenew(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) RelayOptionDropped(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) SecondServerDetected(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv4ServerStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -3356,3 +3356,1173 @@ var schemaDhcpv6 = []*model.Entry{{
 	Syntax:  synDeviceDHCPv6ServerStats_Reset,
 	Version: "2.19",
 }}
+
+// DeviceDHCPv6Impl is what a device implements for Device.DHCPv6; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6Impl to implement only some methods.
+type DeviceDHCPv6Impl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv6Impl implements DeviceDHCPv6Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6Impl struct{}
+
+func (UnimplementedDeviceDHCPv6Impl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6Impl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6Impl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6Impl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ClientImpl is what a device implements for Device.DHCPv6.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientImpl to implement only some methods.
+type DeviceDHCPv6ClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceDHCPv6ClientStatus, error)
+	DUID(inst []uint32) ([]byte, error)
+	RequestAddresses(inst []uint32) (bool, error)
+	SetRequestAddresses(inst []uint32, v bool) error
+	RequestPrefixes(inst []uint32) (bool, error)
+	SetRequestPrefixes(inst []uint32, v bool) error
+	RapidCommit(inst []uint32) (bool, error)
+	SetRapidCommit(inst []uint32, v bool) error
+	SuggestedT1(inst []uint32) (int32, error)
+	SetSuggestedT1(inst []uint32, v int32) error
+	SuggestedT2(inst []uint32) (int32, error)
+	SetSuggestedT2(inst []uint32, v int32) error
+	SupportedOptions(inst []uint32) ([]uint32, error)
+	RequestedOptions(inst []uint32) ([]uint32, error)
+	SetRequestedOptions(inst []uint32, v []uint32) error
+	AuthenticationProtocol(inst []uint32) (DeviceDHCPv6ClientAuthenticationProtocol, error)
+	SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv6ClientAuthenticationProtocol) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	SentOptionNumberOfEntries(inst []uint32) (uint32, error)
+	ReceivedOptionNumberOfEntries(inst []uint32) (uint32, error)
+	Renew(inst []uint32) (bool, error)
+	SetRenew(inst []uint32, v bool) error
+	ReceivedOptionInstances(inst []uint32) []uint32
+	SentOptionInstances(inst []uint32) []uint32
+	AddSentOption(inst []uint32) (uint32, error)
+	DeleteSentOption(inst []uint32, i uint32) error
+	ServerInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDHCPv6ClientImpl implements DeviceDHCPv6ClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) Status(inst []uint32) (DeviceDHCPv6ClientStatus, error) {
+	var zero DeviceDHCPv6ClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) DUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) RequestAddresses(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestAddresses(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) RequestPrefixes(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestPrefixes(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) RapidCommit(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetRapidCommit(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SuggestedT1(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetSuggestedT1(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SuggestedT2(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetSuggestedT2(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SupportedOptions(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) RequestedOptions(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetRequestedOptions(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) AuthenticationProtocol(inst []uint32) (DeviceDHCPv6ClientAuthenticationProtocol, error) {
+	var zero DeviceDHCPv6ClientAuthenticationProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetAuthenticationProtocol(inst []uint32, v DeviceDHCPv6ClientAuthenticationProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SentOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) ReceivedOptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) Renew(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SetRenew(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) ReceivedOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) SentOptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) AddSentOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) DeleteSentOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDHCPv6ClientReceivedOptionImpl is what a device implements for Device.DHCPv6.Client.{i}.ReceivedOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientReceivedOptionImpl to implement only some methods.
+type DeviceDHCPv6ClientReceivedOptionImpl interface {
+	Tag(inst []uint32) (uint32, error)
+	Value(inst []uint32) ([]byte, error)
+	Server(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDHCPv6ClientReceivedOptionImpl implements DeviceDHCPv6ClientReceivedOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientReceivedOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientReceivedOptionImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv6ClientRetransmissionImpl is what a device implements for Device.DHCPv6.Client.{i}.Retransmission; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientRetransmissionImpl to implement only some methods.
+type DeviceDHCPv6ClientRetransmissionImpl interface {
+	SolicitMaxDelay(inst []uint32) (uint32, error)
+	SetSolicitMaxDelay(inst []uint32, v uint32) error
+	SolicitInitialTimeout(inst []uint32) (uint32, error)
+	SetSolicitInitialTimeout(inst []uint32, v uint32) error
+	SolicitMaxTimeout(inst []uint32) (uint32, error)
+	SetSolicitMaxTimeout(inst []uint32, v uint32) error
+	RequestInitialTimeout(inst []uint32) (uint32, error)
+	SetRequestInitialTimeout(inst []uint32, v uint32) error
+	RequestMaxTimeout(inst []uint32) (uint32, error)
+	SetRequestMaxTimeout(inst []uint32, v uint32) error
+	RequestMaxRetry(inst []uint32) (uint32, error)
+	SetRequestMaxRetry(inst []uint32, v uint32) error
+	ConfirmMaxDelay(inst []uint32) (uint32, error)
+	SetConfirmMaxDelay(inst []uint32, v uint32) error
+	ConfirmInitialTimeout(inst []uint32) (uint32, error)
+	SetConfirmInitialTimeout(inst []uint32, v uint32) error
+	ConfirmMaxTimeout(inst []uint32) (uint32, error)
+	SetConfirmMaxTimeout(inst []uint32, v uint32) error
+	ConfirmMaxDuration(inst []uint32) (uint32, error)
+	SetConfirmMaxDuration(inst []uint32, v uint32) error
+	RenewInitialTimeout(inst []uint32) (uint32, error)
+	SetRenewInitialTimeout(inst []uint32, v uint32) error
+	RenewMaxTimeout(inst []uint32) (uint32, error)
+	SetRenewMaxTimeout(inst []uint32, v uint32) error
+	RebindInitialTimeout(inst []uint32) (uint32, error)
+	SetRebindInitialTimeout(inst []uint32, v uint32) error
+	RebindMaxTimeout(inst []uint32) (uint32, error)
+	SetRebindMaxTimeout(inst []uint32, v uint32) error
+	InformationRequestMaxDelay(inst []uint32) (uint32, error)
+	SetInformationRequestMaxDelay(inst []uint32, v uint32) error
+	InformationRequestInitialTimeout(inst []uint32) (uint32, error)
+	SetInformationRequestInitialTimeout(inst []uint32, v uint32) error
+	InformationRequestMaxTimeout(inst []uint32) (uint32, error)
+	SetInformationRequestMaxTimeout(inst []uint32, v uint32) error
+	ReleaseInitialTimeout(inst []uint32) (uint32, error)
+	SetReleaseInitialTimeout(inst []uint32, v uint32) error
+	ReleaseMaxAttempts(inst []uint32) (uint32, error)
+	SetReleaseMaxAttempts(inst []uint32, v uint32) error
+	DeclineInitialTimeout(inst []uint32) (uint32, error)
+	SetDeclineInitialTimeout(inst []uint32, v uint32) error
+	DeclineMaxAttempts(inst []uint32) (uint32, error)
+	SetDeclineMaxAttempts(inst []uint32, v uint32) error
+	ReconfigureInitialTimeout(inst []uint32) (uint32, error)
+	SetReconfigureInitialTimeout(inst []uint32, v uint32) error
+	ReconfigureMaxAttempts(inst []uint32) (uint32, error)
+	SetReconfigureMaxAttempts(inst []uint32, v uint32) error
+	HopCountLimit(inst []uint32) (uint32, error)
+	SetHopCountLimit(inst []uint32, v uint32) error
+	InformationRefreshTime(inst []uint32) (uint32, error)
+	SetInformationRefreshTime(inst []uint32, v uint32) error
+	MinInformationRefreshTime(inst []uint32) (uint32, error)
+	SetMinInformationRefreshTime(inst []uint32, v uint32) error
+	MaxWaitTime(inst []uint32) (uint32, error)
+	SetMaxWaitTime(inst []uint32, v uint32) error
+	TimeoutRandomize(inst []uint32) (int32, error)
+	SetTimeoutRandomize(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceDHCPv6ClientRetransmissionImpl implements DeviceDHCPv6ClientRetransmissionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientRetransmissionImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitMaxDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitMaxDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SolicitMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetSolicitMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RequestMaxRetry(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRequestMaxRetry(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ConfirmMaxDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetConfirmMaxDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RenewInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRenewInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RenewMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRenewMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RebindInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRebindInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) RebindMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetRebindMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestMaxDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestMaxDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRequestMaxTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRequestMaxTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReleaseInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReleaseInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReleaseMaxAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReleaseMaxAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) DeclineInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetDeclineInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) DeclineMaxAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetDeclineMaxAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReconfigureInitialTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReconfigureInitialTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) ReconfigureMaxAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetReconfigureMaxAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) HopCountLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetHopCountLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) InformationRefreshTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetInformationRefreshTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) MinInformationRefreshTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetMinInformationRefreshTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) MaxWaitTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetMaxWaitTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) TimeoutRandomize(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientRetransmissionImpl) SetTimeoutRandomize(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ClientSentOptionImpl is what a device implements for Device.DHCPv6.Client.{i}.SentOption.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientSentOptionImpl to implement only some methods.
+type DeviceDHCPv6ClientSentOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceDHCPv6ClientSentOptionImpl implements DeviceDHCPv6ClientSentOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientSentOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientSentOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ClientServerImpl is what a device implements for Device.DHCPv6.Client.{i}.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientServerImpl to implement only some methods.
+type DeviceDHCPv6ClientServerImpl interface {
+	SourceAddress(inst []uint32) (string, error)
+	DUID(inst []uint32) ([]byte, error)
+	InformationRefreshTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDHCPv6ClientServerImpl implements DeviceDHCPv6ClientServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientServerImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientServerImpl) SourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientServerImpl) DUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientServerImpl) InformationRefreshTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv6ClientStatsImpl is what a device implements for Device.DHCPv6.Client.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ClientStatsImpl to implement only some methods.
+type DeviceDHCPv6ClientStatsImpl interface {
+	Solicit(inst []uint32) (uint64, error)
+	Advertise(inst []uint32) (uint64, error)
+	Request(inst []uint32) (uint64, error)
+	Confirm(inst []uint32) (uint64, error)
+	Renew(inst []uint32) (uint64, error)
+	Rebind(inst []uint32) (uint64, error)
+	Reply(inst []uint32) (uint64, error)
+	Release(inst []uint32) (uint64, error)
+	Decline(inst []uint32) (uint64, error)
+	Reconfigure(inst []uint32) (uint64, error)
+	InformationRequest(inst []uint32) (uint64, error)
+	DiscardedPackets(inst []uint32) (uint64, error)
+	TransmitFailure(inst []uint32) (uint64, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceDHCPv6ClientStatsImpl implements DeviceDHCPv6ClientStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ClientStatsImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Solicit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Advertise(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Request(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Confirm(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Renew(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Rebind(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reply(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Release(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Decline(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reconfigure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) InformationRequest(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ClientStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerImpl is what a device implements for Device.DHCPv6.Server; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerImpl to implement only some methods.
+type DeviceDHCPv6ServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PoolNumberOfEntries(inst []uint32) (uint32, error)
+	PoolInstances(inst []uint32) []uint32
+	AddPool(inst []uint32) (uint32, error)
+	DeletePool(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv6ServerImpl implements DeviceDHCPv6ServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerImpl) PoolNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerImpl) PoolInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ServerImpl) AddPool(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerImpl) DeletePool(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerPoolImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDHCPv6ServerPoolStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DUID(inst []uint32) ([]byte, error)
+	SetDUID(inst []uint32, v []byte) error
+	DUIDExclude(inst []uint32) (bool, error)
+	SetDUIDExclude(inst []uint32, v bool) error
+	VendorClassID(inst []uint32) ([]byte, error)
+	SetVendorClassID(inst []uint32, v []byte) error
+	VendorClassIDExclude(inst []uint32) (bool, error)
+	SetVendorClassIDExclude(inst []uint32, v bool) error
+	UserClassID(inst []uint32) ([]byte, error)
+	SetUserClassID(inst []uint32, v []byte) error
+	UserClassIDExclude(inst []uint32) (bool, error)
+	SetUserClassIDExclude(inst []uint32, v bool) error
+	SourceAddress(inst []uint32) (string, error)
+	SetSourceAddress(inst []uint32, v string) error
+	SourceAddressMask(inst []uint32) (string, error)
+	SetSourceAddressMask(inst []uint32, v string) error
+	SourceAddressExclude(inst []uint32) (bool, error)
+	SetSourceAddressExclude(inst []uint32, v bool) error
+	IANAEnable(inst []uint32) (bool, error)
+	SetIANAEnable(inst []uint32, v bool) error
+	IANAManualPrefixes(inst []uint32) ([]string, error)
+	SetIANAManualPrefixes(inst []uint32, v []string) error
+	IANAPrefixes(inst []uint32) ([]string, error)
+	IAPDEnable(inst []uint32) (bool, error)
+	SetIAPDEnable(inst []uint32, v bool) error
+	IAPDManualPrefixes(inst []uint32) ([]string, error)
+	SetIAPDManualPrefixes(inst []uint32, v []string) error
+	IAPDPrefixes(inst []uint32) ([]string, error)
+	IAPDAddLength(inst []uint32) (uint32, error)
+	SetIAPDAddLength(inst []uint32, v uint32) error
+	DSCPMark(inst []uint32) (uint32, error)
+	SetDSCPMark(inst []uint32, v uint32) error
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	OptionInstances(inst []uint32) []uint32
+	AddOption(inst []uint32) (uint32, error)
+	DeleteOption(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolImpl implements DeviceDHCPv6ServerPoolImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) Status(inst []uint32) (DeviceDHCPv6ServerPoolStatus, error) {
+	var zero DeviceDHCPv6ServerPoolStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) DUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDUID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) DUIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDUIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) VendorClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetVendorClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) VendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) UserClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetUserClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) UserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddressMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddressMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SourceAddressExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetSourceAddressExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIANAEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAManualPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIANAManualPrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IANAPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDManualPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDManualPrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) IAPDAddLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetIAPDAddLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) DSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) SetDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) AddOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolImpl) DeleteOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerPoolClientImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolClientImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolClientImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SourceAddress(inst []uint32) (string, error)
+	Active(inst []uint32) (bool, error)
+	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressInstances(inst []uint32) []uint32
+	IPv6PrefixInstances(inst []uint32) []uint32
+	OptionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolClientImpl implements DeviceDHCPv6ServerPoolClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolClientImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) SourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) IPv6PrefixInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDHCPv6ServerPoolClientIPv6AddressImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolClientIPv6AddressImpl interface {
+	IPAddress(inst []uint32) (string, error)
+	PreferredLifetime(inst []uint32) (time.Time, error)
+	ValidLifetime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl implements DeviceDHCPv6ServerPoolClientIPv6AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6AddressImpl) ValidLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerPoolClientIPv6PrefixImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolClientIPv6PrefixImpl interface {
+	Prefix(inst []uint32) (string, error)
+	PreferredLifetime(inst []uint32) (time.Time, error)
+	ValidLifetime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl implements DeviceDHCPv6ServerPoolClientIPv6PrefixImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientIPv6PrefixImpl) ValidLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerPoolClientOptionImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolClientOptionImpl interface {
+	Tag(inst []uint32) (uint32, error)
+	Value(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl implements DeviceDHCPv6ServerPoolClientOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolClientOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerPoolOptionImpl is what a device implements for Device.DHCPv6.Server.Pool.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerPoolOptionImpl to implement only some methods.
+type DeviceDHCPv6ServerPoolOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+	PassthroughClient(inst []uint32) (string, error)
+	SetPassthroughClient(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDHCPv6ServerPoolOptionImpl implements DeviceDHCPv6ServerPoolOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerPoolOptionImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) PassthroughClient(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerPoolOptionImpl) SetPassthroughClient(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDHCPv6ServerStatsImpl is what a device implements for Device.DHCPv6.Server.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDHCPv6ServerStatsImpl to implement only some methods.
+type DeviceDHCPv6ServerStatsImpl interface {
+	Solicit(inst []uint32) (uint64, error)
+	Advertise(inst []uint32) (uint64, error)
+	Request(inst []uint32) (uint64, error)
+	Confirm(inst []uint32) (uint64, error)
+	Renew(inst []uint32) (uint64, error)
+	Rebind(inst []uint32) (uint64, error)
+	Reply(inst []uint32) (uint64, error)
+	Release(inst []uint32) (uint64, error)
+	Decline(inst []uint32) (uint64, error)
+	Reconfigure(inst []uint32) (uint64, error)
+	InformationRequest(inst []uint32) (uint64, error)
+	RelayForward(inst []uint32) (uint64, error)
+	RelayReply(inst []uint32) (uint64, error)
+	DiscardedPackets(inst []uint32) (uint64, error)
+	TransmitFailure(inst []uint32) (uint64, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceDHCPv6ServerStatsImpl implements DeviceDHCPv6ServerStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDHCPv6ServerStatsImpl struct{}
+
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Solicit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Advertise(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Request(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Confirm(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Renew(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Rebind(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reply(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Release(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Decline(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reconfigure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) InformationRequest(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) RelayForward(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) RelayReply(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) DiscardedPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) TransmitFailure(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDHCPv6ServerStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

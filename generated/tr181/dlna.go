@@ -247,3 +247,61 @@ var schemaDlna = []*model.Entry{{
 	Syntax:  synDeviceDLNACapabilities_PrinterClassProfileID,
 	Version: "2.0",
 }}
+
+// DeviceDLNAImpl is what a device implements for Device.DLNA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDLNAImpl to implement only some methods.
+type DeviceDLNAImpl interface{}
+
+// UnimplementedDeviceDLNAImpl implements DeviceDLNAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDLNAImpl struct{}
+
+// DeviceDLNACapabilitiesImpl is what a device implements for Device.DLNA.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDLNACapabilitiesImpl to implement only some methods.
+type DeviceDLNACapabilitiesImpl interface {
+	HNDDeviceClass(inst []uint32) ([]string, error)
+	DeviceCapability(inst []uint32) ([]string, error)
+	HIDDeviceClass(inst []uint32) ([]string, error)
+	ImageClassProfileID(inst []uint32) ([]string, error)
+	AudioClassProfileID(inst []uint32) ([]string, error)
+	AVClassProfileID(inst []uint32) ([]string, error)
+	MediaCollectionProfileID(inst []uint32) ([]string, error)
+	PrinterClassProfileID(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceDLNACapabilitiesImpl implements DeviceDLNACapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDLNACapabilitiesImpl struct{}
+
+func (UnimplementedDeviceDLNACapabilitiesImpl) HNDDeviceClass(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) DeviceCapability(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) HIDDeviceClass(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) ImageClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) AudioClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) AVClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) MediaCollectionProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDLNACapabilitiesImpl) PrinterClassProfileID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

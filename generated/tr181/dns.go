@@ -2942,3 +2942,838 @@ var schemaDns = []*model.Entry{{
 	Syntax:  synDeviceDNSZoneHost_LastUpdate,
 	Version: "2.17",
 }}
+
+// DeviceDNSImpl is what a device implements for Device.DNS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSImpl to implement only some methods.
+type DeviceDNSImpl interface {
+	SupportedRecordTypes(inst []uint32) ([]DeviceDNSSupportedRecordTypes, error)
+	ZoneNumberOfEntries(inst []uint32) (uint32, error)
+	ZoneInstances(inst []uint32) []uint32
+	AddZone(inst []uint32) (uint32, error)
+	DeleteZone(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDNSImpl implements DeviceDNSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSImpl struct{}
+
+func (UnimplementedDeviceDNSImpl) SupportedRecordTypes(inst []uint32) ([]DeviceDNSSupportedRecordTypes, error) {
+	var zero []DeviceDNSSupportedRecordTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSImpl) ZoneNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSImpl) ZoneInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSImpl) AddZone(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSImpl) DeleteZone(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSClientImpl is what a device implements for Device.DNS.Client; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSClientImpl to implement only some methods.
+type DeviceDNSClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDNSClientStatus, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDNSClientImpl implements DeviceDNSClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSClientImpl struct{}
+
+func (UnimplementedDeviceDNSClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientImpl) Status(inst []uint32) (DeviceDNSClientStatus, error) {
+	var zero DeviceDNSClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSClientImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSClientServerImpl is what a device implements for Device.DNS.Client.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSClientServerImpl to implement only some methods.
+type DeviceDNSClientServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDNSClientServerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DNSServer(inst []uint32) (string, error)
+	SetDNSServer(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceDNSClientServerType, error)
+}
+
+// UnimplementedDeviceDNSClientServerImpl implements DeviceDNSClientServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSClientServerImpl struct{}
+
+func (UnimplementedDeviceDNSClientServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) Status(inst []uint32) (DeviceDNSClientServerStatus, error) {
+	var zero DeviceDNSClientServerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) DNSServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) SetDNSServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSClientServerImpl) Type(inst []uint32) (DeviceDNSClientServerType, error) {
+	var zero DeviceDNSClientServerType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDNSDiagnosticsImpl is what a device implements for Device.DNS.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSDiagnosticsImpl to implement only some methods.
+type DeviceDNSDiagnosticsImpl interface{}
+
+// UnimplementedDeviceDNSDiagnosticsImpl implements DeviceDNSDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSDiagnosticsImpl struct{}
+
+// DeviceDNSDiagnosticsNSLookupDiagnosticsImpl is what a device implements for Device.DNS.Diagnostics.NSLookupDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl to implement only some methods.
+type DeviceDNSDiagnosticsNSLookupDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	HostName(inst []uint32) (string, error)
+	SetHostName(inst []uint32, v string) error
+	DNSServer(inst []uint32) (string, error)
+	SetDNSServer(inst []uint32, v string) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	SuccessCount(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl implements DeviceDNSDiagnosticsNSLookupDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState, error) {
+	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetHostName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) DNSServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetDNSServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl is what a device implements for Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl to implement only some methods.
+type DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl interface {
+	Status(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus, error)
+	AnswerType(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType, error)
+	HostNameReturned(inst []uint32) (string, error)
+	IPAddresses(inst []uint32) ([]string, error)
+	DNSServerIP(inst []uint32) (string, error)
+	ResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl implements DeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl struct{}
+
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) Status(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus, error) {
+	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) AnswerType(inst []uint32) (DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType, error) {
+	var zero DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) HostNameReturned(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) IPAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) DNSServerIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSDiagnosticsNSLookupDiagnosticsResultImpl) ResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDNSRelayImpl is what a device implements for Device.DNS.Relay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSRelayImpl to implement only some methods.
+type DeviceDNSRelayImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDNSRelayStatus, error)
+	ConfigNumberOfEntries(inst []uint32) (uint32, error)
+	ForwardNumberOfEntries(inst []uint32) (uint32, error)
+	ConfigInstances(inst []uint32) []uint32
+	AddConfig(inst []uint32) (uint32, error)
+	DeleteConfig(inst []uint32, i uint32) error
+	ForwardingInstances(inst []uint32) []uint32
+	AddForwarding(inst []uint32) (uint32, error)
+	DeleteForwarding(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDNSRelayImpl implements DeviceDNSRelayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSRelayImpl struct{}
+
+func (UnimplementedDeviceDNSRelayImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) Status(inst []uint32) (DeviceDNSRelayStatus, error) {
+	var zero DeviceDNSRelayStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) ForwardNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) ConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSRelayImpl) AddConfig(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) DeleteConfig(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) ForwardingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSRelayImpl) AddForwarding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayImpl) DeleteForwarding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSRelayConfigImpl is what a device implements for Device.DNS.Relay.Config.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSRelayConfigImpl to implement only some methods.
+type DeviceDNSRelayConfigImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Forwarders(inst []uint32) ([]string, error)
+	SetForwarders(inst []uint32, v []string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	CacheSize(inst []uint32) (uint32, error)
+	CacheMinTTL(inst []uint32) (uint32, error)
+	CacheMaxTTL(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDNSRelayConfigImpl implements DeviceDNSRelayConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSRelayConfigImpl struct{}
+
+func (UnimplementedDeviceDNSRelayConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) Forwarders(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) SetForwarders(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) CacheSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) CacheMinTTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayConfigImpl) CacheMaxTTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDNSRelayForwardingImpl is what a device implements for Device.DNS.Relay.Forwarding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSRelayForwardingImpl to implement only some methods.
+type DeviceDNSRelayForwardingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDNSRelayForwardingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DNSServer(inst []uint32) (string, error)
+	SetDNSServer(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceDNSRelayForwardingType, error)
+}
+
+// UnimplementedDeviceDNSRelayForwardingImpl implements DeviceDNSRelayForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSRelayForwardingImpl struct{}
+
+func (UnimplementedDeviceDNSRelayForwardingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) Status(inst []uint32) (DeviceDNSRelayForwardingStatus, error) {
+	var zero DeviceDNSRelayForwardingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) DNSServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) SetDNSServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSRelayForwardingImpl) Type(inst []uint32) (DeviceDNSRelayForwardingType, error) {
+	var zero DeviceDNSRelayForwardingType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDNSSDImpl is what a device implements for Device.DNS.SD; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSSDImpl to implement only some methods.
+type DeviceDNSSDImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDNSSDStatus, error)
+	AdvertiseNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	AdvertisedInterfaces(inst []uint32) ([]string, error)
+	SetAdvertisedInterfaces(inst []uint32, v []string) error
+	AdvertiseInstances(inst []uint32) []uint32
+	AddAdvertise(inst []uint32) (uint32, error)
+	DeleteAdvertise(inst []uint32, i uint32) error
+	ServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDNSSDImpl implements DeviceDNSSDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSSDImpl struct{}
+
+func (UnimplementedDeviceDNSSDImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) Status(inst []uint32) (DeviceDNSSDStatus, error) {
+	var zero DeviceDNSSDStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) AdvertiseNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) AdvertisedInterfaces(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) SetAdvertisedInterfaces(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) AdvertiseInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSSDImpl) AddAdvertise(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) DeleteAdvertise(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDNSSDAdvertiseImpl is what a device implements for Device.DNS.SD.Advertise.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSSDAdvertiseImpl to implement only some methods.
+type DeviceDNSSDAdvertiseImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceDNSSDAdvertiseStatus, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	InstanceName(inst []uint32) (string, error)
+	SetInstanceName(inst []uint32, v string) error
+	ApplicationProtocol(inst []uint32) (string, error)
+	SetApplicationProtocol(inst []uint32, v string) error
+	TransportProtocol(inst []uint32) (DeviceDNSSDAdvertiseTransportProtocol, error)
+	SetTransportProtocol(inst []uint32, v DeviceDNSSDAdvertiseTransportProtocol) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
+	TextRecordInstances(inst []uint32) []uint32
+	AddTextRecord(inst []uint32) (uint32, error)
+	DeleteTextRecord(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDNSSDAdvertiseImpl implements DeviceDNSSDAdvertiseImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSSDAdvertiseImpl struct{}
+
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Status(inst []uint32) (DeviceDNSSDAdvertiseStatus, error) {
+	var zero DeviceDNSSDAdvertiseStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) InstanceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetInstanceName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) ApplicationProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetApplicationProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) TransportProtocol(inst []uint32) (DeviceDNSSDAdvertiseTransportProtocol, error) {
+	var zero DeviceDNSSDAdvertiseTransportProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetTransportProtocol(inst []uint32, v DeviceDNSSDAdvertiseTransportProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) TextRecordInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) AddTextRecord(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseImpl) DeleteTextRecord(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSSDAdvertiseTextRecordImpl is what a device implements for Device.DNS.SD.Advertise.{i}.TextRecord.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSSDAdvertiseTextRecordImpl to implement only some methods.
+type DeviceDNSSDAdvertiseTextRecordImpl interface {
+	Key(inst []uint32) (string, error)
+	SetKey(inst []uint32, v string) error
+	Value(inst []uint32) (string, error)
+	SetValue(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceDNSSDAdvertiseTextRecordImpl implements DeviceDNSSDAdvertiseTextRecordImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSSDAdvertiseTextRecordImpl struct{}
+
+func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) Key(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) SetKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDAdvertiseTextRecordImpl) SetValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSSDServiceImpl is what a device implements for Device.DNS.SD.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSSDServiceImpl to implement only some methods.
+type DeviceDNSSDServiceImpl interface {
+	InstanceName(inst []uint32) (string, error)
+	ApplicationProtocol(inst []uint32) (string, error)
+	TransportProtocol(inst []uint32) (DeviceDNSSDServiceTransportProtocol, error)
+	Domain(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	Target(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceDNSSDServiceStatus, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	Host(inst []uint32) ([]string, error)
+	TimeToLive(inst []uint32) (uint32, error)
+	Priority(inst []uint32) (uint32, error)
+	Weight(inst []uint32) (uint32, error)
+	TextRecordNumberOfEntries(inst []uint32) (uint32, error)
+	TextRecordInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDNSSDServiceImpl implements DeviceDNSSDServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSSDServiceImpl struct{}
+
+func (UnimplementedDeviceDNSSDServiceImpl) InstanceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) ApplicationProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) TransportProtocol(inst []uint32) (DeviceDNSSDServiceTransportProtocol, error) {
+	var zero DeviceDNSSDServiceTransportProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Target(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Status(inst []uint32) (DeviceDNSSDServiceStatus, error) {
+	var zero DeviceDNSSDServiceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) TimeToLive(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) Weight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) TextRecordNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceImpl) TextRecordInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDNSSDServiceTextRecordImpl is what a device implements for Device.DNS.SD.Service.{i}.TextRecord.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSSDServiceTextRecordImpl to implement only some methods.
+type DeviceDNSSDServiceTextRecordImpl interface {
+	Key(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDNSSDServiceTextRecordImpl implements DeviceDNSSDServiceTextRecordImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSSDServiceTextRecordImpl struct{}
+
+func (UnimplementedDeviceDNSSDServiceTextRecordImpl) Key(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSSDServiceTextRecordImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDNSZoneImpl is what a device implements for Device.DNS.Zone.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSZoneImpl to implement only some methods.
+type DeviceDNSZoneImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceDNSZoneOrigin, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	HostNumberOfEntries(inst []uint32) (uint32, error)
+	HostInstances(inst []uint32) []uint32
+	AddHost(inst []uint32) (uint32, error)
+	DeleteHost(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDNSZoneImpl implements DeviceDNSZoneImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSZoneImpl struct{}
+
+func (UnimplementedDeviceDNSZoneImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) Origin(inst []uint32) (DeviceDNSZoneOrigin, error) {
+	var zero DeviceDNSZoneOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) HostInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDNSZoneImpl) AddHost(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneImpl) DeleteHost(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDNSZoneHostImpl is what a device implements for Device.DNS.Zone.{i}.Host.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDNSZoneHostImpl to implement only some methods.
+type DeviceDNSZoneHostImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) ([]string, error)
+	SetName(inst []uint32, v []string) error
+	Origin(inst []uint32) (DeviceDNSZoneHostOrigin, error)
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDNSZoneHostImpl implements DeviceDNSZoneHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDNSZoneHostImpl struct{}
+
+func (UnimplementedDeviceDNSZoneHostImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) Name(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) SetName(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) Origin(inst []uint32) (DeviceDNSZoneHostOrigin, error) {
+	var zero DeviceDNSZoneHostOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDNSZoneHostImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

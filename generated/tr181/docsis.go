@@ -3608,3 +3608,1023 @@ var schemaDocsis = []*model.Entry{{
 	Syntax:  synDeviceDOCSISUpstreamChannelStatus_RangingStatus,
 	Version: "2.15",
 }}
+
+// DeviceDOCSISImpl is what a device implements for Device.DOCSIS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISImpl to implement only some methods.
+type DeviceDOCSISImpl interface {
+	CapabilitiesReq(inst []uint32) ([]byte, error)
+	CapabilitiesRsp(inst []uint32) ([]byte, error)
+	DownstreamChannelNumberOfEntries(inst []uint32) (uint32, error)
+	UpstreamChannelNumberOfEntries(inst []uint32) (uint32, error)
+	DownstreamNumberOfEntries(inst []uint32) (uint32, error)
+	UpstreamNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	DownstreamInstances(inst []uint32) []uint32
+	DownstreamChannelInstances(inst []uint32) []uint32
+	InterfaceInstances(inst []uint32) []uint32
+	UpstreamInstances(inst []uint32) []uint32
+	UpstreamChannelInstances(inst []uint32) []uint32
+	AddUpstreamChannel(inst []uint32) (uint32, error)
+	DeleteUpstreamChannel(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDOCSISImpl implements DeviceDOCSISImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISImpl struct{}
+
+func (UnimplementedDeviceDOCSISImpl) CapabilitiesReq(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) CapabilitiesRsp(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) DownstreamChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) UpstreamChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) DownstreamNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) UpstreamNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) DownstreamInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDOCSISImpl) DownstreamChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDOCSISImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDOCSISImpl) UpstreamInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDOCSISImpl) UpstreamChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDOCSISImpl) AddUpstreamChannel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISImpl) DeleteUpstreamChannel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDOCSISDownstreamImpl is what a device implements for Device.DOCSIS.Downstream.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISDownstreamImpl to implement only some methods.
+type DeviceDOCSISDownstreamImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDOCSISDownstreamStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MaxBitRate(inst []uint32) (int32, error)
+	SetMaxBitRate(inst []uint32, v int32) error
+	Upstream(inst []uint32) (bool, error)
+	CurrentBitRate(inst []uint32) (uint32, error)
+	DownstreamChannelList(inst []uint32) ([]string, error)
+	SetDownstreamChannelList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceDOCSISDownstreamImpl implements DeviceDOCSISDownstreamImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISDownstreamImpl struct{}
+
+func (UnimplementedDeviceDOCSISDownstreamImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) Status(inst []uint32) (DeviceDOCSISDownstreamStatus, error) {
+	var zero DeviceDOCSISDownstreamStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) MaxBitRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) SetMaxBitRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) CurrentBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) DownstreamChannelList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamImpl) SetDownstreamChannelList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDOCSISDownstreamStatsImpl is what a device implements for Device.DOCSIS.Downstream.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISDownstreamStatsImpl to implement only some methods.
+type DeviceDOCSISDownstreamStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDOCSISDownstreamStatsImpl implements DeviceDOCSISDownstreamStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISDownstreamStatsImpl struct{}
+
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISDownstreamChannelImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISDownstreamChannelImpl to implement only some methods.
+type DeviceDOCSISDownstreamChannelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ID(inst []uint32) (uint32, error)
+	Frequency(inst []uint32) (int32, error)
+	Width(inst []uint32) (int32, error)
+	Modulation(inst []uint32) (DeviceDOCSISDownstreamChannelModulation, error)
+	Interleave(inst []uint32) (DeviceDOCSISDownstreamChannelInterleave, error)
+	Power(inst []uint32) (int32, error)
+	Annex(inst []uint32) (DeviceDOCSISDownstreamChannelAnnex, error)
+}
+
+// UnimplementedDeviceDOCSISDownstreamChannelImpl implements DeviceDOCSISDownstreamChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISDownstreamChannelImpl struct{}
+
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) ID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Frequency(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Width(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Modulation(inst []uint32) (DeviceDOCSISDownstreamChannelModulation, error) {
+	var zero DeviceDOCSISDownstreamChannelModulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Interleave(inst []uint32) (DeviceDOCSISDownstreamChannelInterleave, error) {
+	var zero DeviceDOCSISDownstreamChannelInterleave
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Power(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelImpl) Annex(inst []uint32) (DeviceDOCSISDownstreamChannelAnnex, error) {
+	var zero DeviceDOCSISDownstreamChannelAnnex
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISDownstreamChannelSignalQualityImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}.SignalQuality; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl to implement only some methods.
+type DeviceDOCSISDownstreamChannelSignalQualityImpl interface {
+	SignalNoise(inst []uint32) (int32, error)
+	Microreflections(inst []uint32) (int32, error)
+	EqualizationData(inst []uint32) ([]byte, error)
+	ExtUnerroreds(inst []uint32) (uint64, error)
+	ExtCorrecteds(inst []uint32) (uint64, error)
+	ExtUncorrectables(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl implements DeviceDOCSISDownstreamChannelSignalQualityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl struct{}
+
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) SignalNoise(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) Microreflections(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) EqualizationData(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtUnerroreds(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtCorrecteds(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityImpl) ExtUncorrectables(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISDownstreamChannelSignalQualityExtImpl is what a device implements for Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl to implement only some methods.
+type DeviceDOCSISDownstreamChannelSignalQualityExtImpl interface {
+	RxMER(inst []uint32) (int32, error)
+	RxMerSamples(inst []uint32) (uint32, error)
+	FbeNormalizationCoefficient(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl implements DeviceDOCSISDownstreamChannelSignalQualityExtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl struct{}
+
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) RxMER(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) RxMerSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISDownstreamChannelSignalQualityExtImpl) FbeNormalizationCoefficient(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISInterfaceImpl is what a device implements for Device.DOCSIS.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISInterfaceImpl to implement only some methods.
+type DeviceDOCSISInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDOCSISInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MACAddress(inst []uint32) (string, error)
+	CMTSAddress(inst []uint32) (string, error)
+	Capabilities(inst []uint32) ([]DeviceDOCSISInterfaceCapabilities, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	DOCSISVersion(inst []uint32) (DeviceDOCSISInterfaceDOCSISVersion, error)
+	MdCfgIpProvMode(inst []uint32) (DeviceDOCSISInterfaceMdCfgIpProvMode, error)
+}
+
+// UnimplementedDeviceDOCSISInterfaceImpl implements DeviceDOCSISInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISInterfaceImpl struct{}
+
+func (UnimplementedDeviceDOCSISInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) Status(inst []uint32) (DeviceDOCSISInterfaceStatus, error) {
+	var zero DeviceDOCSISInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) CMTSAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) Capabilities(inst []uint32) ([]DeviceDOCSISInterfaceCapabilities, error) {
+	var zero []DeviceDOCSISInterfaceCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) DOCSISVersion(inst []uint32) (DeviceDOCSISInterfaceDOCSISVersion, error) {
+	var zero DeviceDOCSISInterfaceDOCSISVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceImpl) MdCfgIpProvMode(inst []uint32) (DeviceDOCSISInterfaceMdCfgIpProvMode, error) {
+	var zero DeviceDOCSISInterfaceMdCfgIpProvMode
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISInterfaceConnectivityStatusImpl is what a device implements for Device.DOCSIS.Interface.{i}.ConnectivityStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl to implement only some methods.
+type DeviceDOCSISInterfaceConnectivityStatusImpl interface {
+	Value(inst []uint32) (DeviceDOCSISInterfaceConnectivityStatusValue, error)
+	StatusCode(inst []uint32) (string, error)
+	Resets(inst []uint32) (uint32, error)
+	LostSyncs(inst []uint32) (uint32, error)
+	InvalidMaps(inst []uint32) (uint32, error)
+	InvalidUcds(inst []uint32) (uint32, error)
+	InvalidRangingRsps(inst []uint32) (uint32, error)
+	InvalidRegRsps(inst []uint32) (uint32, error)
+	T1Timeouts(inst []uint32) (uint32, error)
+	T2Timeouts(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl implements DeviceDOCSISInterfaceConnectivityStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl struct{}
+
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) Value(inst []uint32) (DeviceDOCSISInterfaceConnectivityStatusValue, error) {
+	var zero DeviceDOCSISInterfaceConnectivityStatusValue
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) StatusCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) Resets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) LostSyncs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidMaps(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidUcds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidRangingRsps(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) InvalidRegRsps(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) T1Timeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceConnectivityStatusImpl) T2Timeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISInterfaceStatsImpl is what a device implements for Device.DOCSIS.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISInterfaceStatsImpl to implement only some methods.
+type DeviceDOCSISInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint64, error)
+	DiscardPacketsReceived(inst []uint32) (uint64, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceDOCSISInterfaceStatsImpl implements DeviceDOCSISInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISSpectrumAnalysisImpl is what a device implements for Device.DOCSIS.SpectrumAnalysis; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISSpectrumAnalysisImpl to implement only some methods.
+type DeviceDOCSISSpectrumAnalysisImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InactivityTimeout(inst []uint32) (int32, error)
+	SetInactivityTimeout(inst []uint32, v int32) error
+	FirstSegmentCenterFrequency(inst []uint32) (uint32, error)
+	SetFirstSegmentCenterFrequency(inst []uint32, v uint32) error
+	LastSegmentCenterFrequency(inst []uint32) (uint32, error)
+	SetLastSegmentCenterFrequency(inst []uint32, v uint32) error
+	SegmentFrequencySpan(inst []uint32) (uint32, error)
+	SetSegmentFrequencySpan(inst []uint32, v uint32) error
+	NumBinsPerSegment(inst []uint32) (uint32, error)
+	SetNumBinsPerSegment(inst []uint32, v uint32) error
+	EquivalentNoiseBandwidth(inst []uint32) (uint32, error)
+	SetEquivalentNoiseBandwidth(inst []uint32, v uint32) error
+	WindowFunction(inst []uint32) (DeviceDOCSISSpectrumAnalysisWindowFunction, error)
+	SetWindowFunction(inst []uint32, v DeviceDOCSISSpectrumAnalysisWindowFunction) error
+	NumberOfAverages(inst []uint32) (uint32, error)
+	SetNumberOfAverages(inst []uint32, v uint32) error
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDOCSISSpectrumAnalysisImpl implements DeviceDOCSISSpectrumAnalysisImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISSpectrumAnalysisImpl struct{}
+
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) InactivityTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetInactivityTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) FirstSegmentCenterFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetFirstSegmentCenterFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) LastSegmentCenterFrequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetLastSegmentCenterFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SegmentFrequencySpan(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetSegmentFrequencySpan(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) NumBinsPerSegment(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetNumBinsPerSegment(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) EquivalentNoiseBandwidth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetEquivalentNoiseBandwidth(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) WindowFunction(inst []uint32) (DeviceDOCSISSpectrumAnalysisWindowFunction, error) {
+	var zero DeviceDOCSISSpectrumAnalysisWindowFunction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetWindowFunction(inst []uint32, v DeviceDOCSISSpectrumAnalysisWindowFunction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) NumberOfAverages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) SetNumberOfAverages(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDOCSISSpectrumAnalysisResultImpl is what a device implements for Device.DOCSIS.SpectrumAnalysis.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl to implement only some methods.
+type DeviceDOCSISSpectrumAnalysisResultImpl interface {
+	Frequency(inst []uint32) (int32, error)
+	AmplitudeData(inst []uint32) ([]byte, error)
+	TotalSegmentPower(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl implements DeviceDOCSISSpectrumAnalysisResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl struct{}
+
+func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) Frequency(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) AmplitudeData(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISSpectrumAnalysisResultImpl) TotalSegmentPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISUpstreamImpl is what a device implements for Device.DOCSIS.Upstream.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISUpstreamImpl to implement only some methods.
+type DeviceDOCSISUpstreamImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDOCSISUpstreamStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MaxBitRate(inst []uint32) (int32, error)
+	SetMaxBitRate(inst []uint32, v int32) error
+	Upstream(inst []uint32) (bool, error)
+	CurrentBitRate(inst []uint32) (uint32, error)
+	UpstreamChannelList(inst []uint32) ([]string, error)
+	SetUpstreamChannelList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceDOCSISUpstreamImpl implements DeviceDOCSISUpstreamImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISUpstreamImpl struct{}
+
+func (UnimplementedDeviceDOCSISUpstreamImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) Status(inst []uint32) (DeviceDOCSISUpstreamStatus, error) {
+	var zero DeviceDOCSISUpstreamStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) MaxBitRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) SetMaxBitRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) CurrentBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) UpstreamChannelList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamImpl) SetUpstreamChannelList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDOCSISUpstreamStatsImpl is what a device implements for Device.DOCSIS.Upstream.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISUpstreamStatsImpl to implement only some methods.
+type DeviceDOCSISUpstreamStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDOCSISUpstreamStatsImpl implements DeviceDOCSISUpstreamStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISUpstreamStatsImpl struct{}
+
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISUpstreamChannelImpl is what a device implements for Device.DOCSIS.UpstreamChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISUpstreamChannelImpl to implement only some methods.
+type DeviceDOCSISUpstreamChannelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ID(inst []uint32) (int32, error)
+	Frequency(inst []uint32) (int32, error)
+	Width(inst []uint32) (int32, error)
+	SlotSize(inst []uint32) (uint32, error)
+	TxTimingOffset(inst []uint32) (uint32, error)
+	RangingBackoffStart(inst []uint32) (int32, error)
+	RangingBackoffEnd(inst []uint32) (int32, error)
+	TxBackoffStart(inst []uint32) (int32, error)
+	TxBackoffEnd(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceDOCSISUpstreamChannelImpl implements DeviceDOCSISUpstreamChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISUpstreamChannelImpl struct{}
+
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) ID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Frequency(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) Width(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) SlotSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxTimingOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) RangingBackoffStart(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) RangingBackoffEnd(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxBackoffStart(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelImpl) TxBackoffEnd(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDOCSISUpstreamChannelStatusImpl is what a device implements for Device.DOCSIS.UpstreamChannel.{i}.Status; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDOCSISUpstreamChannelStatusImpl to implement only some methods.
+type DeviceDOCSISUpstreamChannelStatusImpl interface {
+	TxPower(inst []uint32) (int32, error)
+	T3Timeouts(inst []uint32) (uint32, error)
+	T4Timeouts(inst []uint32) (uint32, error)
+	RangingAborteds(inst []uint32) (uint32, error)
+	ModulationType(inst []uint32) (DeviceDOCSISUpstreamChannelStatusModulationType, error)
+	EqData(inst []uint32) ([]byte, error)
+	T3Exceededs(inst []uint32) (uint32, error)
+	IsMuted(inst []uint32) (bool, error)
+	RangingStatus(inst []uint32) (DeviceDOCSISUpstreamChannelStatusRangingStatus, error)
+}
+
+// UnimplementedDeviceDOCSISUpstreamChannelStatusImpl implements DeviceDOCSISUpstreamChannelStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDOCSISUpstreamChannelStatusImpl struct{}
+
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) TxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T3Timeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T4Timeouts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) RangingAborteds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) ModulationType(inst []uint32) (DeviceDOCSISUpstreamChannelStatusModulationType, error) {
+	var zero DeviceDOCSISUpstreamChannelStatusModulationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) EqData(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) T3Exceededs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) IsMuted(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDOCSISUpstreamChannelStatusImpl) RangingStatus(inst []uint32) (DeviceDOCSISUpstreamChannelStatusRangingStatus, error) {
+	var zero DeviceDOCSISUpstreamChannelStatusRangingStatus
+	return zero, model.ErrNotSupported
+}

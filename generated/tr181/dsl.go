@@ -523,7 +523,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  ##.Channel.\n                  ###.FAST.Line.",
+			TargetParent: "##.Channel. ###.FAST.Line.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -535,12 +535,7 @@ var (
 type DeviceDSLBondingGroupBondedChannel struct {
 	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
 	Alias string `cwmp:"Alias"`
-	/*
-	   Channel: string(:256) pathRef→
-
-	   	##.Channel.
-	   	###.FAST.Line., readOnly, since 2.0.
-	*/
+	// Channel: string(:256) pathRef→##.Channel. ###.FAST.Line., readOnly, since 2.0.
 	Channel  string                                      `cwmp:"Channel"`
 	Ethernet *DeviceDSLBondingGroupBondedChannelEthernet `cwmp:"Ethernet."`
 }
@@ -7369,3 +7364,2202 @@ var schemaDsl = []*model.Entry{{
 	Syntax:       synDeviceDSLLineTestParams_SATNus,
 	Version:      "2.0",
 }}
+
+// DeviceDSLImpl is what a device implements for Device.DSL; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLImpl to implement only some methods.
+type DeviceDSLImpl interface {
+	LineNumberOfEntries(inst []uint32) (uint32, error)
+	ChannelNumberOfEntries(inst []uint32) (uint32, error)
+	BondingGroupNumberOfEntries(inst []uint32) (uint32, error)
+	BondingGroupInstances(inst []uint32) []uint32
+	ChannelInstances(inst []uint32) []uint32
+	LineInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDSLImpl implements DeviceDSLImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLImpl struct{}
+
+func (UnimplementedDeviceDSLImpl) LineNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLImpl) BondingGroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLImpl) BondingGroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDSLImpl) ChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDSLImpl) LineInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDSLBondingGroupImpl is what a device implements for Device.DSL.BondingGroup.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupImpl to implement only some methods.
+type DeviceDSLBondingGroupImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDSLBondingGroupStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	GroupStatus(inst []uint32) ([]DeviceDSLBondingGroupGroupStatus, error)
+	GroupID(inst []uint32) (uint32, error)
+	BondSchemesSupported(inst []uint32) ([]DeviceDSLBondingGroupBondSchemesSupported, error)
+	BondScheme(inst []uint32) (string, error)
+	GroupCapacity(inst []uint32) (uint32, error)
+	RunningTime(inst []uint32) (uint32, error)
+	TargetUpRate(inst []uint32) (uint32, error)
+	TargetDownRate(inst []uint32) (uint32, error)
+	ThreshLowUpRate(inst []uint32) (uint32, error)
+	ThreshLowDownRate(inst []uint32) (uint32, error)
+	UpstreamDifferentialDelayTolerance(inst []uint32) (uint32, error)
+	DownstreamDifferentialDelayTolerance(inst []uint32) (uint32, error)
+	BondedChannelNumberOfEntries(inst []uint32) (uint32, error)
+	BondedChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDSLBondingGroupImpl implements DeviceDSLBondingGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) Status(inst []uint32) (DeviceDSLBondingGroupStatus, error) {
+	var zero DeviceDSLBondingGroupStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) GroupStatus(inst []uint32) ([]DeviceDSLBondingGroupGroupStatus, error) {
+	var zero []DeviceDSLBondingGroupGroupStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) GroupID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) BondSchemesSupported(inst []uint32) ([]DeviceDSLBondingGroupBondSchemesSupported, error) {
+	var zero []DeviceDSLBondingGroupBondSchemesSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) BondScheme(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) GroupCapacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) RunningTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) TargetUpRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) TargetDownRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) ThreshLowUpRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) ThreshLowDownRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) UpstreamDifferentialDelayTolerance(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) DownstreamDifferentialDelayTolerance(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) BondedChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupImpl) BondedChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDSLBondingGroupBondedChannelImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupBondedChannelImpl to implement only some methods.
+type DeviceDSLBondingGroupBondedChannelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Channel(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupBondedChannelImpl implements DeviceDSLBondingGroupBondedChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupBondedChannelImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelImpl) Channel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupBondedChannelEthernetImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl to implement only some methods.
+type DeviceDSLBondingGroupBondedChannelEthernetImpl interface{}
+
+// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl implements DeviceDSLBondingGroupBondedChannelEthernetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupBondedChannelEthernetImpl struct{}
+
+// DeviceDSLBondingGroupBondedChannelEthernetStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl to implement only some methods.
+type DeviceDSLBondingGroupBondedChannelEthernetStatsImpl interface {
+	UnderflowErrorsSent(inst []uint32) (uint32, error)
+	CRCErrorsReceived(inst []uint32) (uint32, error)
+	AlignmentErrorsReceived(inst []uint32) (uint32, error)
+	ShortPacketsReceived(inst []uint32) (uint32, error)
+	LongPacketsReceived(inst []uint32) (uint32, error)
+	OverflowErrorsReceived(inst []uint32) (uint32, error)
+	PauseFramesReceived(inst []uint32) (uint32, error)
+	FramesDropped(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl implements DeviceDSLBondingGroupBondedChannelEthernetStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) UnderflowErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) CRCErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) AlignmentErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) ShortPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) LongPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) OverflowErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) PauseFramesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupBondedChannelEthernetStatsImpl) FramesDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupEthernetImpl is what a device implements for Device.DSL.BondingGroup.{i}.Ethernet; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupEthernetImpl to implement only some methods.
+type DeviceDSLBondingGroupEthernetImpl interface{}
+
+// UnimplementedDeviceDSLBondingGroupEthernetImpl implements DeviceDSLBondingGroupEthernetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupEthernetImpl struct{}
+
+// DeviceDSLBondingGroupEthernetStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.Ethernet.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupEthernetStatsImpl to implement only some methods.
+type DeviceDSLBondingGroupEthernetStatsImpl interface {
+	PAFErrors(inst []uint32) (uint32, error)
+	PAFSmallFragments(inst []uint32) (uint32, error)
+	PAFLargeFragments(inst []uint32) (uint32, error)
+	PAFBadFragments(inst []uint32) (uint32, error)
+	PAFLostFragments(inst []uint32) (uint32, error)
+	PAFLateFragments(inst []uint32) (uint32, error)
+	PAFLostStarts(inst []uint32) (uint32, error)
+	PAFLostEnds(inst []uint32) (uint32, error)
+	PAFOverflows(inst []uint32) (uint32, error)
+	PauseFramesSent(inst []uint32) (uint32, error)
+	CRCErrorsReceived(inst []uint32) (uint32, error)
+	AlignmentErrorsReceived(inst []uint32) (uint32, error)
+	ShortPacketsReceived(inst []uint32) (uint32, error)
+	LongPacketsReceived(inst []uint32) (uint32, error)
+	OverflowErrorsReceived(inst []uint32) (uint32, error)
+	FramesDropped(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupEthernetStatsImpl implements DeviceDSLBondingGroupEthernetStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupEthernetStatsImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFSmallFragments(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLargeFragments(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFBadFragments(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostFragments(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLateFragments(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostStarts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFLostEnds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PAFOverflows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) PauseFramesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) CRCErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) AlignmentErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) ShortPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) LongPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) OverflowErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupEthernetStatsImpl) FramesDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupStatsImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupStatsImpl to implement only some methods.
+type DeviceDSLBondingGroupStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	TotalStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupStatsImpl implements DeviceDSLBondingGroupStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupStatsImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupStatsCurrentDayImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl to implement only some methods.
+type DeviceDSLBondingGroupStatsCurrentDayImpl interface {
+	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsCurrentDayFailureReasons, error)
+	UpstreamRate(inst []uint32) (uint32, error)
+	DownstreamRate(inst []uint32) (uint32, error)
+	UpstreamPacketLoss(inst []uint32) (uint32, error)
+	DownstreamPacketLoss(inst []uint32) (uint32, error)
+	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
+	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	ErroredSeconds(inst []uint32) (uint32, error)
+	SeverelyErroredSeconds(inst []uint32) (uint32, error)
+	UnavailableSeconds(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl implements DeviceDSLBondingGroupStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsCurrentDayFailureReasons, error) {
+	var zero []DeviceDSLBondingGroupStatsCurrentDayFailureReasons
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) ErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsCurrentDayImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupStatsQuarterHourImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl to implement only some methods.
+type DeviceDSLBondingGroupStatsQuarterHourImpl interface {
+	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsQuarterHourFailureReasons, error)
+	UpstreamRate(inst []uint32) (uint32, error)
+	DownstreamRate(inst []uint32) (uint32, error)
+	UpstreamPacketLoss(inst []uint32) (uint32, error)
+	DownstreamPacketLoss(inst []uint32) (uint32, error)
+	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
+	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	ErroredSeconds(inst []uint32) (uint32, error)
+	SeverelyErroredSeconds(inst []uint32) (uint32, error)
+	UnavailableSeconds(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl implements DeviceDSLBondingGroupStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsQuarterHourFailureReasons, error) {
+	var zero []DeviceDSLBondingGroupStatsQuarterHourFailureReasons
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) ErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsQuarterHourImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLBondingGroupStatsTotalImpl is what a device implements for Device.DSL.BondingGroup.{i}.Stats.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLBondingGroupStatsTotalImpl to implement only some methods.
+type DeviceDSLBondingGroupStatsTotalImpl interface {
+	FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsTotalFailureReasons, error)
+	UpstreamRate(inst []uint32) (uint32, error)
+	DownstreamRate(inst []uint32) (uint32, error)
+	UpstreamPacketLoss(inst []uint32) (uint32, error)
+	DownstreamPacketLoss(inst []uint32) (uint32, error)
+	UpstreamDifferentialDelay(inst []uint32) (uint32, error)
+	DownstreamDifferentialDelay(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	ErroredSeconds(inst []uint32) (uint32, error)
+	SeverelyErroredSeconds(inst []uint32) (uint32, error)
+	UnavailableSeconds(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLBondingGroupStatsTotalImpl implements DeviceDSLBondingGroupStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLBondingGroupStatsTotalImpl struct{}
+
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) FailureReasons(inst []uint32) ([]DeviceDSLBondingGroupStatsTotalFailureReasons, error) {
+	var zero []DeviceDSLBondingGroupStatsTotalFailureReasons
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamPacketLoss(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UpstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) DownstreamDifferentialDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) ErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) SeverelyErroredSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLBondingGroupStatsTotalImpl) UnavailableSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelImpl is what a device implements for Device.DSL.Channel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelImpl to implement only some methods.
+type DeviceDSLChannelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDSLChannelStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	LinkEncapsulationSupported(inst []uint32) ([]DeviceDSLChannelLinkEncapsulationSupported, error)
+	LinkEncapsulationUsed(inst []uint32) (DeviceDSLChannelLinkEncapsulationUsed, error)
+	LPATH(inst []uint32) (uint32, error)
+	INTLVDEPTH(inst []uint32) (uint32, error)
+	INTLVBLOCK(inst []uint32) (int32, error)
+	ActualInterleavingDelay(inst []uint32) (uint32, error)
+	ACTINP(inst []uint32) (int32, error)
+	INPREPORT(inst []uint32) (bool, error)
+	NFEC(inst []uint32) (int32, error)
+	RFEC(inst []uint32) (int32, error)
+	LSYMB(inst []uint32) (int32, error)
+	UpstreamCurrRate(inst []uint32) (uint32, error)
+	DownstreamCurrRate(inst []uint32) (uint32, error)
+	ACTNDR(inst []uint32) (uint32, error)
+	ACTINPREIN(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelImpl implements DeviceDSLChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelImpl struct{}
+
+func (UnimplementedDeviceDSLChannelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) Status(inst []uint32) (DeviceDSLChannelStatus, error) {
+	var zero DeviceDSLChannelStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LinkEncapsulationSupported(inst []uint32) ([]DeviceDSLChannelLinkEncapsulationSupported, error) {
+	var zero []DeviceDSLChannelLinkEncapsulationSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LinkEncapsulationUsed(inst []uint32) (DeviceDSLChannelLinkEncapsulationUsed, error) {
+	var zero DeviceDSLChannelLinkEncapsulationUsed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LPATH(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) INTLVDEPTH(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) INTLVBLOCK(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) ActualInterleavingDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) ACTINP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) INPREPORT(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) NFEC(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) RFEC(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) LSYMB(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) ACTNDR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelImpl) ACTINPREIN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsImpl is what a device implements for Device.DSL.Channel.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsImpl to implement only some methods.
+type DeviceDSLChannelStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	TotalStart(inst []uint32) (uint32, error)
+	ShowtimeStart(inst []uint32) (uint32, error)
+	LastShowtimeStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsImpl implements DeviceDSLChannelStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsCurrentDayImpl is what a device implements for Device.DSL.Channel.{i}.Stats.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsCurrentDayImpl to implement only some methods.
+type DeviceDSLChannelStatsCurrentDayImpl interface {
+	XTURFECErrors(inst []uint32) (uint32, error)
+	XTUCFECErrors(inst []uint32) (uint32, error)
+	XTURHECErrors(inst []uint32) (uint32, error)
+	XTUCHECErrors(inst []uint32) (uint32, error)
+	XTURCRCErrors(inst []uint32) (uint32, error)
+	XTUCCRCErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsCurrentDayImpl implements DeviceDSLChannelStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsCurrentDayImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsCurrentDayImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsLastShowtimeImpl is what a device implements for Device.DSL.Channel.{i}.Stats.LastShowtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsLastShowtimeImpl to implement only some methods.
+type DeviceDSLChannelStatsLastShowtimeImpl interface {
+	XTURFECErrors(inst []uint32) (uint32, error)
+	XTUCFECErrors(inst []uint32) (uint32, error)
+	XTURHECErrors(inst []uint32) (uint32, error)
+	XTUCHECErrors(inst []uint32) (uint32, error)
+	XTURCRCErrors(inst []uint32) (uint32, error)
+	XTUCCRCErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsLastShowtimeImpl implements DeviceDSLChannelStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsLastShowtimeImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsLastShowtimeImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsQuarterHourImpl is what a device implements for Device.DSL.Channel.{i}.Stats.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsQuarterHourImpl to implement only some methods.
+type DeviceDSLChannelStatsQuarterHourImpl interface {
+	XTURFECErrors(inst []uint32) (uint32, error)
+	XTUCFECErrors(inst []uint32) (uint32, error)
+	XTURHECErrors(inst []uint32) (uint32, error)
+	XTUCHECErrors(inst []uint32) (uint32, error)
+	XTURCRCErrors(inst []uint32) (uint32, error)
+	XTUCCRCErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsQuarterHourImpl implements DeviceDSLChannelStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsQuarterHourImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsQuarterHourImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsShowtimeImpl is what a device implements for Device.DSL.Channel.{i}.Stats.Showtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsShowtimeImpl to implement only some methods.
+type DeviceDSLChannelStatsShowtimeImpl interface {
+	XTURFECErrors(inst []uint32) (uint32, error)
+	XTUCFECErrors(inst []uint32) (uint32, error)
+	XTURHECErrors(inst []uint32) (uint32, error)
+	XTUCHECErrors(inst []uint32) (uint32, error)
+	XTURCRCErrors(inst []uint32) (uint32, error)
+	XTUCCRCErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsShowtimeImpl implements DeviceDSLChannelStatsShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsShowtimeImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsShowtimeImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLChannelStatsTotalImpl is what a device implements for Device.DSL.Channel.{i}.Stats.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLChannelStatsTotalImpl to implement only some methods.
+type DeviceDSLChannelStatsTotalImpl interface {
+	XTURFECErrors(inst []uint32) (uint32, error)
+	XTUCFECErrors(inst []uint32) (uint32, error)
+	XTURHECErrors(inst []uint32) (uint32, error)
+	XTUCHECErrors(inst []uint32) (uint32, error)
+	XTURCRCErrors(inst []uint32) (uint32, error)
+	XTUCCRCErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLChannelStatsTotalImpl implements DeviceDSLChannelStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLChannelStatsTotalImpl struct{}
+
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCFECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTURCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLChannelStatsTotalImpl) XTUCCRCErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLDiagnosticsImpl is what a device implements for Device.DSL.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLDiagnosticsImpl to implement only some methods.
+type DeviceDSLDiagnosticsImpl interface{}
+
+// UnimplementedDeviceDSLDiagnosticsImpl implements DeviceDSLDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLDiagnosticsImpl struct{}
+
+// DeviceDSLDiagnosticsADSLLineTestImpl is what a device implements for Device.DSL.Diagnostics.ADSLLineTest; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl to implement only some methods.
+type DeviceDSLDiagnosticsADSLLineTestImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsADSLLineTestDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsADSLLineTestDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ACTPSDds(inst []uint32) (int32, error)
+	ACTPSDus(inst []uint32) (int32, error)
+	ACTATPds(inst []uint32) (int32, error)
+	ACTATPus(inst []uint32) (int32, error)
+	HLINSCds(inst []uint32) (int32, error)
+	HLINSCus(inst []uint32) (int32, error)
+	HLINGds(inst []uint32) (uint32, error)
+	HLINGus(inst []uint32) (uint32, error)
+	HLOGGds(inst []uint32) (uint32, error)
+	HLOGGus(inst []uint32) (uint32, error)
+	HLOGpsds(inst []uint32) ([]string, error)
+	HLOGpsus(inst []uint32) ([]string, error)
+	HLOGMTds(inst []uint32) (uint32, error)
+	HLOGMTus(inst []uint32) (uint32, error)
+	LATNpbds(inst []uint32) ([]string, error)
+	LATNpbus(inst []uint32) ([]string, error)
+	SATNds(inst []uint32) ([]string, error)
+	SATNus(inst []uint32) ([]string, error)
+	HLINpsds(inst []uint32) ([]int32, error)
+	HLINpsus(inst []uint32) ([]string, error)
+	QLNGds(inst []uint32) (uint32, error)
+	QLNGus(inst []uint32) (uint32, error)
+	QLNpsds(inst []uint32) ([]int32, error)
+	QLNpsus(inst []uint32) ([]string, error)
+	QLNMTds(inst []uint32) (uint32, error)
+	QLNMTus(inst []uint32) (uint32, error)
+	SNRGds(inst []uint32) (uint32, error)
+	SNRGus(inst []uint32) (uint32, error)
+	SNRpsds(inst []uint32) ([]int32, error)
+	SNRpsus(inst []uint32) ([]string, error)
+	SNRMTds(inst []uint32) (uint32, error)
+	SNRMTus(inst []uint32) (uint32, error)
+	BITSpsds(inst []uint32) ([]int32, error)
+	BITSpsus(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl implements DeviceDSLDiagnosticsADSLLineTestImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl struct{}
+
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsADSLLineTestDiagnosticsState, error) {
+	var zero DeviceDSLDiagnosticsADSLLineTestDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsADSLLineTestDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTPSDds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTPSDus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTATPds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) ACTATPus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINSCds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINSCus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGpsds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLOGMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) LATNpbds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) LATNpbus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) HLINpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) QLNMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) SNRMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) BITSpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsADSLLineTestImpl) BITSpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLDiagnosticsSELTPImpl is what a device implements for Device.DSL.Diagnostics.SELTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLDiagnosticsSELTPImpl to implement only some methods.
+type DeviceDSLDiagnosticsSELTPImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTPDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTPDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	CapacityEstimateEnabling(inst []uint32) (bool, error)
+	SetCapacityEstimateEnabling(inst []uint32, v bool) error
+	CapacitySignalPSD(inst []uint32) ([]uint32, error)
+	SetCapacitySignalPSD(inst []uint32, v []uint32) error
+	CapacityNoisePSD(inst []uint32) ([]uint32, error)
+	SetCapacityNoisePSD(inst []uint32, v []uint32) error
+	CapacityTargetMargin(inst []uint32) (uint32, error)
+	SetCapacityTargetMargin(inst []uint32, v uint32) error
+	LoopTermination(inst []uint32) (DeviceDSLDiagnosticsSELTPLoopTermination, error)
+	LoopLength(inst []uint32) (uint32, error)
+	LoopTopology(inst []uint32) ([]string, error)
+	AttenuationCharacteristics(inst []uint32) ([]uint32, error)
+	TFlogGroupSize(inst []uint32) (uint32, error)
+	MissingFilter(inst []uint32) (bool, error)
+	CapacityEstimate(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceDSLDiagnosticsSELTPImpl implements DeviceDSLDiagnosticsSELTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLDiagnosticsSELTPImpl struct{}
+
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTPDiagnosticsState, error) {
+	var zero DeviceDSLDiagnosticsSELTPDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTPDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityEstimateEnabling(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityEstimateEnabling(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacitySignalPSD(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacitySignalPSD(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityNoisePSD(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityNoisePSD(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityTargetMargin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) SetCapacityTargetMargin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopTermination(inst []uint32) (DeviceDSLDiagnosticsSELTPLoopTermination, error) {
+	var zero DeviceDSLDiagnosticsSELTPLoopTermination
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) LoopTopology(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) AttenuationCharacteristics(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) TFlogGroupSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) MissingFilter(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTPImpl) CapacityEstimate(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLDiagnosticsSELTQLNImpl is what a device implements for Device.DSL.Diagnostics.SELTQLN; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLDiagnosticsSELTQLNImpl to implement only some methods.
+type DeviceDSLDiagnosticsSELTQLNImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTQLNDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTQLNDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	QLNMaxMeasurementDuration(inst []uint32) (uint32, error)
+	SetQLNMaxMeasurementDuration(inst []uint32, v uint32) error
+	ExtendedBandwidthOperation(inst []uint32) (bool, error)
+	QLN(inst []uint32) ([]int32, error)
+	QLNGroupSize(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLDiagnosticsSELTQLNImpl implements DeviceDSLDiagnosticsSELTQLNImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLDiagnosticsSELTQLNImpl struct{}
+
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTQLNDiagnosticsState, error) {
+	var zero DeviceDSLDiagnosticsSELTQLNDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTQLNDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLNMaxMeasurementDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) SetQLNMaxMeasurementDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) ExtendedBandwidthOperation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLN(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTQLNImpl) QLNGroupSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLDiagnosticsSELTUERImpl is what a device implements for Device.DSL.Diagnostics.SELTUER; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLDiagnosticsSELTUERImpl to implement only some methods.
+type DeviceDSLDiagnosticsSELTUERImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTUERDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTUERDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	UERMaxMeasurementDuration(inst []uint32) (uint32, error)
+	SetUERMaxMeasurementDuration(inst []uint32, v uint32) error
+	ExtendedBandwidthOperation(inst []uint32) (bool, error)
+	UER(inst []uint32) ([]int32, error)
+	UERScaleFactor(inst []uint32) (uint32, error)
+	UERGroupSize(inst []uint32) (uint32, error)
+	UERVar(inst []uint32) ([]int32, error)
+}
+
+// UnimplementedDeviceDSLDiagnosticsSELTUERImpl implements DeviceDSLDiagnosticsSELTUERImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLDiagnosticsSELTUERImpl struct{}
+
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) DiagnosticsState(inst []uint32) (DeviceDSLDiagnosticsSELTUERDiagnosticsState, error) {
+	var zero DeviceDSLDiagnosticsSELTUERDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetDiagnosticsState(inst []uint32, v DeviceDSLDiagnosticsSELTUERDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERMaxMeasurementDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) SetUERMaxMeasurementDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) ExtendedBandwidthOperation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UER(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERScaleFactor(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERGroupSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLDiagnosticsSELTUERImpl) UERVar(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineImpl is what a device implements for Device.DSL.Line.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineImpl to implement only some methods.
+type DeviceDSLLineImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDSLLineStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	EnableDataGathering(inst []uint32) (bool, error)
+	SetEnableDataGathering(inst []uint32, v bool) error
+	FirmwareVersion(inst []uint32) (string, error)
+	LinkStatus(inst []uint32) (DeviceDSLLineLinkStatus, error)
+	XTSE(inst []uint32) ([]byte, error)
+	XTSUsed(inst []uint32) ([]byte, error)
+	LineEncoding(inst []uint32) (DeviceDSLLineLineEncoding, error)
+	AllowedProfiles(inst []uint32) ([]DeviceDSLLineAllowedProfiles, error)
+	CurrentProfile(inst []uint32) (string, error)
+	PowerManagementState(inst []uint32) (DeviceDSLLinePowerManagementState, error)
+	SuccessFailureCause(inst []uint32) (uint32, error)
+	UPBOKLER(inst []uint32) (uint32, error)
+	UPBOKLEPb(inst []uint32) ([]uint32, error)
+	UPBOKLERPb(inst []uint32) ([]uint32, error)
+	RXTHRSHds(inst []uint32) (int32, error)
+	ACTRAMODEds(inst []uint32) (uint32, error)
+	ACTRAMODEus(inst []uint32) (uint32, error)
+	ACTINPROCds(inst []uint32) (uint32, error)
+	ACTINPROCus(inst []uint32) (uint32, error)
+	SNRMROCds(inst []uint32) (uint32, error)
+	SNRMROCus(inst []uint32) (uint32, error)
+	LastStateTransmittedDownstream(inst []uint32) (uint32, error)
+	LastStateTransmittedUpstream(inst []uint32) (uint32, error)
+	UPBOKLE(inst []uint32) (uint32, error)
+	MREFPSDds(inst []uint32) ([]byte, error)
+	MREFPSDus(inst []uint32) ([]byte, error)
+	LIMITMASK(inst []uint32) (uint32, error)
+	US0MASK(inst []uint32) (uint32, error)
+	TRELLISds(inst []uint32) (int32, error)
+	TRELLISus(inst []uint32) (int32, error)
+	ACTSNRMODEds(inst []uint32) (uint32, error)
+	ACTSNRMODEus(inst []uint32) (uint32, error)
+	VirtualNoisePSDds(inst []uint32) ([]byte, error)
+	VirtualNoisePSDus(inst []uint32) ([]byte, error)
+	ACTUALCE(inst []uint32) (uint32, error)
+	LineNumber(inst []uint32) (int32, error)
+	UpstreamMaxBitRate(inst []uint32) (uint32, error)
+	DownstreamMaxBitRate(inst []uint32) (uint32, error)
+	UpstreamNoiseMargin(inst []uint32) (int32, error)
+	DownstreamNoiseMargin(inst []uint32) (int32, error)
+	SNRMpbus(inst []uint32) ([]string, error)
+	SNRMpbds(inst []uint32) ([]string, error)
+	INMIATOds(inst []uint32) (uint32, error)
+	INMIATSds(inst []uint32) (uint32, error)
+	INMCCds(inst []uint32) (uint32, error)
+	INMINPEQMODEds(inst []uint32) (uint32, error)
+	UpstreamAttenuation(inst []uint32) (int32, error)
+	DownstreamAttenuation(inst []uint32) (int32, error)
+	UpstreamPower(inst []uint32) (int32, error)
+	DownstreamPower(inst []uint32) (int32, error)
+	XTURVersion(inst []uint32) (string, error)
+	XTURSerial(inst []uint32) (string, error)
+	XTURVendor(inst []uint32) ([]byte, error)
+	XTURVendorSpecific(inst []uint32) ([]byte, error)
+	XTURCountry(inst []uint32) ([]byte, error)
+	XTURSystemVendor(inst []uint32) ([]byte, error)
+	XTURSystemVendorSpecific(inst []uint32) ([]byte, error)
+	XTURSystemCountry(inst []uint32) ([]byte, error)
+	XTURANSIStd(inst []uint32) (uint32, error)
+	XTURANSIRev(inst []uint32) (uint32, error)
+	XTUCVersion(inst []uint32) ([]byte, error)
+	XTUCSerial(inst []uint32) (string, error)
+	XTUCVendor(inst []uint32) ([]byte, error)
+	XTUCVendorSpecific(inst []uint32) ([]byte, error)
+	XTUCCountry(inst []uint32) ([]byte, error)
+	XTUCSystemVendor(inst []uint32) ([]byte, error)
+	XTUCSystemVendorSpecific(inst []uint32) ([]byte, error)
+	XTUCSystemCountry(inst []uint32) ([]byte, error)
+	XTUCANSIStd(inst []uint32) (uint32, error)
+	XTUCANSIRev(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineImpl implements DeviceDSLLineImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineImpl struct{}
+
+func (UnimplementedDeviceDSLLineImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) Status(inst []uint32) (DeviceDSLLineStatus, error) {
+	var zero DeviceDSLLineStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) EnableDataGathering(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SetEnableDataGathering(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LinkStatus(inst []uint32) (DeviceDSLLineLinkStatus, error) {
+	var zero DeviceDSLLineLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTSE(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTSUsed(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LineEncoding(inst []uint32) (DeviceDSLLineLineEncoding, error) {
+	var zero DeviceDSLLineLineEncoding
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) AllowedProfiles(inst []uint32) ([]DeviceDSLLineAllowedProfiles, error) {
+	var zero []DeviceDSLLineAllowedProfiles
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) CurrentProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) PowerManagementState(inst []uint32) (DeviceDSLLinePowerManagementState, error) {
+	var zero DeviceDSLLinePowerManagementState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UPBOKLER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UPBOKLEPb(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UPBOKLERPb(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) RXTHRSHds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTRAMODEds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTRAMODEus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTINPROCds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTINPROCus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SNRMROCds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SNRMROCus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LastStateTransmittedDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LastStateTransmittedUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UPBOKLE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) MREFPSDds(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) MREFPSDus(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LIMITMASK(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) US0MASK(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) TRELLISds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) TRELLISus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTSNRMODEds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTSNRMODEus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) VirtualNoisePSDds(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) VirtualNoisePSDus(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) ACTUALCE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) LineNumber(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SNRMpbus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) SNRMpbds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) INMIATOds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) INMIATSds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) INMCCds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) INMINPEQMODEds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) UpstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) DownstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURSerial(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURVendor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURVendorSpecific(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURCountry(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURSystemVendor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURSystemVendorSpecific(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURSystemCountry(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURANSIStd(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTURANSIRev(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCVersion(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCSerial(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCVendor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCVendorSpecific(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCCountry(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCSystemVendor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCSystemVendorSpecific(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCSystemCountry(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCANSIStd(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineImpl) XTUCANSIRev(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineDataGatheringImpl is what a device implements for Device.DSL.Line.{i}.DataGathering; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineDataGatheringImpl to implement only some methods.
+type DeviceDSLLineDataGatheringImpl interface {
+	LoggingDepthR(inst []uint32) (uint32, error)
+	ActLoggingDepthReportingR(inst []uint32) (uint32, error)
+	EventTraceBufferR(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDSLLineDataGatheringImpl implements DeviceDSLLineDataGatheringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineDataGatheringImpl struct{}
+
+func (UnimplementedDeviceDSLLineDataGatheringImpl) LoggingDepthR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineDataGatheringImpl) ActLoggingDepthReportingR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineDataGatheringImpl) EventTraceBufferR(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsImpl is what a device implements for Device.DSL.Line.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsImpl to implement only some methods.
+type DeviceDSLLineStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	TotalStart(inst []uint32) (uint32, error)
+	ShowtimeStart(inst []uint32) (uint32, error)
+	LastShowtimeStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsImpl implements DeviceDSLLineStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsCurrentDayImpl is what a device implements for Device.DSL.Line.{i}.Stats.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsCurrentDayImpl to implement only some methods.
+type DeviceDSLLineStatsCurrentDayImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsCurrentDayImpl implements DeviceDSLLineStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsCurrentDayImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsLastShowtimeImpl is what a device implements for Device.DSL.Line.{i}.Stats.LastShowtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsLastShowtimeImpl to implement only some methods.
+type DeviceDSLLineStatsLastShowtimeImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsLastShowtimeImpl implements DeviceDSLLineStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsLastShowtimeImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsQuarterHourImpl is what a device implements for Device.DSL.Line.{i}.Stats.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsQuarterHourImpl to implement only some methods.
+type DeviceDSLLineStatsQuarterHourImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsQuarterHourImpl implements DeviceDSLLineStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsQuarterHourImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsShowtimeImpl is what a device implements for Device.DSL.Line.{i}.Stats.Showtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsShowtimeImpl to implement only some methods.
+type DeviceDSLLineStatsShowtimeImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsShowtimeImpl implements DeviceDSLLineStatsShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsShowtimeImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineStatsTotalImpl is what a device implements for Device.DSL.Line.{i}.Stats.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineStatsTotalImpl to implement only some methods.
+type DeviceDSLLineStatsTotalImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceDSLLineStatsTotalImpl implements DeviceDSLLineStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineStatsTotalImpl struct{}
+
+func (UnimplementedDeviceDSLLineStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDSLLineTestParamsImpl is what a device implements for Device.DSL.Line.{i}.TestParams; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLLineTestParamsImpl to implement only some methods.
+type DeviceDSLLineTestParamsImpl interface {
+	HLOGGds(inst []uint32) (uint32, error)
+	HLOGGus(inst []uint32) (uint32, error)
+	HLOGpsds(inst []uint32) ([]string, error)
+	HLOGpsus(inst []uint32) ([]string, error)
+	HLOGMTds(inst []uint32) (uint32, error)
+	HLOGMTus(inst []uint32) (uint32, error)
+	QLNGds(inst []uint32) (uint32, error)
+	QLNGus(inst []uint32) (uint32, error)
+	QLNpsds(inst []uint32) ([]int32, error)
+	QLNpsus(inst []uint32) ([]string, error)
+	QLNMTds(inst []uint32) (uint32, error)
+	QLNMTus(inst []uint32) (uint32, error)
+	SNRGds(inst []uint32) (uint32, error)
+	SNRGus(inst []uint32) (uint32, error)
+	SNRpsds(inst []uint32) ([]int32, error)
+	SNRpsus(inst []uint32) ([]string, error)
+	SNRMTds(inst []uint32) (uint32, error)
+	SNRMTus(inst []uint32) (uint32, error)
+	LATNds(inst []uint32) ([]string, error)
+	LATNus(inst []uint32) ([]string, error)
+	SATNds(inst []uint32) ([]string, error)
+	SATNus(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceDSLLineTestParamsImpl implements DeviceDSLLineTestParamsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLLineTestParamsImpl struct{}
+
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGpsds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) HLOGMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) QLNMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) LATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) LATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SATNds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLLineTestParamsImpl) SATNus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

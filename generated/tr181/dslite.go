@@ -425,3 +425,120 @@ var schemaDslite = []*model.Entry{{
 	Syntax:  synDeviceDSLiteInterfaceSetting_TunneledInterface,
 	Version: "2.2",
 }}
+
+// DeviceDSLiteImpl is what a device implements for Device.DSLite; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLiteImpl to implement only some methods.
+type DeviceDSLiteImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceDSLiteImpl implements DeviceDSLiteImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLiteImpl struct{}
+
+func (UnimplementedDeviceDSLiteImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceDSLiteInterfaceSettingImpl is what a device implements for Device.DSLite.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDSLiteInterfaceSettingImpl to implement only some methods.
+type DeviceDSLiteInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDSLiteInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	EndpointAssignmentPrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence, error)
+	SetEndpointAssignmentPrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence) error
+	EndpointAddressTypePrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence, error)
+	SetEndpointAddressTypePrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence) error
+	EndpointAddressInUse(inst []uint32) (string, error)
+	EndpointName(inst []uint32) (string, error)
+	SetEndpointName(inst []uint32, v string) error
+	EndpointAddress(inst []uint32) (string, error)
+	SetEndpointAddress(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceDSLiteInterfaceSettingOrigin, error)
+	TunnelInterface(inst []uint32) (string, error)
+	TunneledInterface(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceDSLiteInterfaceSettingImpl implements DeviceDSLiteInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDSLiteInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Status(inst []uint32) (DeviceDSLiteInterfaceSettingStatus, error) {
+	var zero DeviceDSLiteInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAssignmentPrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence, error) {
+	var zero DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAssignmentPrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddressTypePrecedence(inst []uint32) (DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence, error) {
+	var zero DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAddressTypePrecedence(inst []uint32, v DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddressInUse(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) EndpointAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) SetEndpointAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) Origin(inst []uint32) (DeviceDSLiteInterfaceSettingOrigin, error) {
+	var zero DeviceDSLiteInterfaceSettingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) TunnelInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDSLiteInterfaceSettingImpl) TunneledInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

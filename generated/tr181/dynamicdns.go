@@ -819,3 +819,286 @@ var schemaDynamicdns = []*model.Entry{{
 	Syntax:  synDeviceDynamicDNSServer_MaxRetries,
 	Version: "2.10",
 }}
+
+// DeviceDynamicDNSImpl is what a device implements for Device.DynamicDNS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDynamicDNSImpl to implement only some methods.
+type DeviceDynamicDNSImpl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedServices(inst []uint32) ([]string, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDynamicDNSImpl implements DeviceDynamicDNSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDynamicDNSImpl struct{}
+
+func (UnimplementedDeviceDynamicDNSImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) SupportedServices(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDynamicDNSImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDynamicDNSImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDynamicDNSClientImpl is what a device implements for Device.DynamicDNS.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDynamicDNSClientImpl to implement only some methods.
+type DeviceDynamicDNSClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDynamicDNSClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	LastError(inst []uint32) (DeviceDynamicDNSClientLastError, error)
+	Server(inst []uint32) (string, error)
+	SetServer(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	HostnameNumberOfEntries(inst []uint32) (uint32, error)
+	HostnameInstances(inst []uint32) []uint32
+	AddHostname(inst []uint32) (uint32, error)
+	DeleteHostname(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceDynamicDNSClientImpl implements DeviceDynamicDNSClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDynamicDNSClientImpl struct{}
+
+func (UnimplementedDeviceDynamicDNSClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Status(inst []uint32) (DeviceDynamicDNSClientStatus, error) {
+	var zero DeviceDynamicDNSClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) LastError(inst []uint32) (DeviceDynamicDNSClientLastError, error) {
+	var zero DeviceDynamicDNSClientLastError
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) HostnameNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) HostnameInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) AddHostname(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientImpl) DeleteHostname(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceDynamicDNSClientHostnameImpl is what a device implements for Device.DynamicDNS.Client.{i}.Hostname.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDynamicDNSClientHostnameImpl to implement only some methods.
+type DeviceDynamicDNSClientHostnameImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceDynamicDNSClientHostnameStatus, error)
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceDynamicDNSClientHostnameImpl implements DeviceDynamicDNSClientHostnameImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDynamicDNSClientHostnameImpl struct{}
+
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Status(inst []uint32) (DeviceDynamicDNSClientHostnameStatus, error) {
+	var zero DeviceDynamicDNSClientHostnameStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSClientHostnameImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceDynamicDNSServerImpl is what a device implements for Device.DynamicDNS.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceDynamicDNSServerImpl to implement only some methods.
+type DeviceDynamicDNSServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ServiceName(inst []uint32) (string, error)
+	SetServiceName(inst []uint32, v string) error
+	ServerAddress(inst []uint32) (string, error)
+	SetServerAddress(inst []uint32, v string) error
+	ServerPort(inst []uint32) (uint32, error)
+	SetServerPort(inst []uint32, v uint32) error
+	SupportedProtocols(inst []uint32) ([]DeviceDynamicDNSServerSupportedProtocols, error)
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	CheckInterval(inst []uint32) (uint32, error)
+	SetCheckInterval(inst []uint32, v uint32) error
+	RetryInterval(inst []uint32) (uint32, error)
+	SetRetryInterval(inst []uint32, v uint32) error
+	MaxRetries(inst []uint32) (uint32, error)
+	SetMaxRetries(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceDynamicDNSServerImpl implements DeviceDynamicDNSServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceDynamicDNSServerImpl struct{}
+
+func (UnimplementedDeviceDynamicDNSServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) ServiceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetServiceName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) ServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) ServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SupportedProtocols(inst []uint32) ([]DeviceDynamicDNSServerSupportedProtocols, error) {
+	var zero []DeviceDynamicDNSServerSupportedProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) CheckInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetCheckInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) RetryInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetRetryInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) MaxRetries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceDynamicDNSServerImpl) SetMaxRetries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}

@@ -3361,3 +3361,1075 @@ var schemaEthernet = []*model.Entry{{
 	Syntax:  synDeviceEthernetWoL_Password,
 	Version: "2.13",
 }}
+
+// DeviceEthernetImpl is what a device implements for Device.Ethernet; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetImpl to implement only some methods.
+type DeviceEthernetImpl interface {
+	WoLSupported(inst []uint32) (bool, error)
+	FlowControlSupported(inst []uint32) (bool, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	LinkNumberOfEntries(inst []uint32) (uint32, error)
+	VLANTerminationNumberOfEntries(inst []uint32) (uint32, error)
+	LAGNumberOfEntries(inst []uint32) (uint32, error)
+	RMONStatsNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+	LAGInstances(inst []uint32) []uint32
+	AddLAG(inst []uint32) (uint32, error)
+	DeleteLAG(inst []uint32, i uint32) error
+	LinkInstances(inst []uint32) []uint32
+	AddLink(inst []uint32) (uint32, error)
+	DeleteLink(inst []uint32, i uint32) error
+	RMONStatsInstances(inst []uint32) []uint32
+	AddRMONStats(inst []uint32) (uint32, error)
+	DeleteRMONStats(inst []uint32, i uint32) error
+	VLANTerminationInstances(inst []uint32) []uint32
+	AddVLANTermination(inst []uint32) (uint32, error)
+	DeleteVLANTermination(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceEthernetImpl implements DeviceEthernetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetImpl struct{}
+
+func (UnimplementedDeviceEthernetImpl) WoLSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) FlowControlSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) VLANTerminationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) LAGNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) RMONStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceEthernetImpl) LAGInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceEthernetImpl) AddLAG(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) DeleteLAG(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) LinkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceEthernetImpl) AddLink(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) DeleteLink(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) RMONStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceEthernetImpl) AddRMONStats(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) DeleteRMONStats(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) VLANTerminationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceEthernetImpl) AddVLANTermination(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetImpl) DeleteVLANTermination(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceEthernetInterfaceImpl is what a device implements for Device.Ethernet.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetInterfaceImpl to implement only some methods.
+type DeviceEthernetInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceEthernetInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (int32, error)
+	SetMaxBitRate(inst []uint32, v int32) error
+	MACAddress(inst []uint32) (string, error)
+	SupportedLinkModes(inst []uint32) ([]uint32, error)
+	AdvertisedLinkModes(inst []uint32) ([]uint32, error)
+	SetAdvertisedLinkModes(inst []uint32, v []uint32) error
+	LinkPartnerAdvertisedLinkModes(inst []uint32) ([]uint32, error)
+	CurrentBitRate(inst []uint32) (uint32, error)
+	DuplexMode(inst []uint32) (DeviceEthernetInterfaceDuplexMode, error)
+	SetDuplexMode(inst []uint32, v DeviceEthernetInterfaceDuplexMode) error
+	CurrentDuplexMode(inst []uint32) (DeviceEthernetInterfaceCurrentDuplexMode, error)
+	EEECapability(inst []uint32) (bool, error)
+	EEEEnable(inst []uint32) (bool, error)
+	SetEEEEnable(inst []uint32, v bool) error
+	EEEStatus(inst []uint32) (DeviceEthernetInterfaceEEEStatus, error)
+	EDPDCapability(inst []uint32) (bool, error)
+	EDPDEnable(inst []uint32) (bool, error)
+	SetEDPDEnable(inst []uint32, v bool) error
+	EDPDStatus(inst []uint32) (DeviceEthernetInterfaceEDPDStatus, error)
+	MDIX(inst []uint32) (DeviceEthernetInterfaceMDIX, error)
+	SetMDIX(inst []uint32, v DeviceEthernetInterfaceMDIX) error
+	CurrentMDIX(inst []uint32) (DeviceEthernetInterfaceCurrentMDIX, error)
+	SFPReferenceList(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceEthernetInterfaceImpl implements DeviceEthernetInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetInterfaceImpl struct{}
+
+func (UnimplementedDeviceEthernetInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) Status(inst []uint32) (DeviceEthernetInterfaceStatus, error) {
+	var zero DeviceEthernetInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) MaxBitRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetMaxBitRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SupportedLinkModes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) AdvertisedLinkModes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetAdvertisedLinkModes(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) LinkPartnerAdvertisedLinkModes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) CurrentBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) DuplexMode(inst []uint32) (DeviceEthernetInterfaceDuplexMode, error) {
+	var zero DeviceEthernetInterfaceDuplexMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetDuplexMode(inst []uint32, v DeviceEthernetInterfaceDuplexMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) CurrentDuplexMode(inst []uint32) (DeviceEthernetInterfaceCurrentDuplexMode, error) {
+	var zero DeviceEthernetInterfaceCurrentDuplexMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EEECapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EEEEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetEEEEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EEEStatus(inst []uint32) (DeviceEthernetInterfaceEEEStatus, error) {
+	var zero DeviceEthernetInterfaceEEEStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EDPDCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EDPDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetEDPDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) EDPDStatus(inst []uint32) (DeviceEthernetInterfaceEDPDStatus, error) {
+	var zero DeviceEthernetInterfaceEDPDStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) MDIX(inst []uint32) (DeviceEthernetInterfaceMDIX, error) {
+	var zero DeviceEthernetInterfaceMDIX
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SetMDIX(inst []uint32, v DeviceEthernetInterfaceMDIX) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) CurrentMDIX(inst []uint32) (DeviceEthernetInterfaceCurrentMDIX, error) {
+	var zero DeviceEthernetInterfaceCurrentMDIX
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceImpl) SFPReferenceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetInterfaceStatsImpl is what a device implements for Device.Ethernet.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetInterfaceStatsImpl to implement only some methods.
+type DeviceEthernetInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	Collisions(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceEthernetInterfaceStatsImpl implements DeviceEthernetInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetInterfaceStatsImpl) Collisions(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetLAGImpl is what a device implements for Device.Ethernet.LAG.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetLAGImpl to implement only some methods.
+type DeviceEthernetLAGImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceEthernetLAGStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceEthernetLAGImpl implements DeviceEthernetLAGImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetLAGImpl struct{}
+
+func (UnimplementedDeviceEthernetLAGImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) Status(inst []uint32) (DeviceEthernetLAGStatus, error) {
+	var zero DeviceEthernetLAGStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceEthernetLAGStatsImpl is what a device implements for Device.Ethernet.LAG.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetLAGStatsImpl to implement only some methods.
+type DeviceEthernetLAGStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceEthernetLAGStatsImpl implements DeviceEthernetLAGStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetLAGStatsImpl struct{}
+
+func (UnimplementedDeviceEthernetLAGStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLAGStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetLinkImpl is what a device implements for Device.Ethernet.Link.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetLinkImpl to implement only some methods.
+type DeviceEthernetLinkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceEthernetLinkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MTU(inst []uint32) (uint32, error)
+	SetMTU(inst []uint32, v uint32) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+	PriorityTagging(inst []uint32) (bool, error)
+	SetPriorityTagging(inst []uint32, v bool) error
+	FlowControl(inst []uint32) (bool, error)
+	SetFlowControl(inst []uint32, v bool) error
+	NoARP(inst []uint32) (bool, error)
+	SetNoARP(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceEthernetLinkImpl implements DeviceEthernetLinkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetLinkImpl struct{}
+
+func (UnimplementedDeviceEthernetLinkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) Status(inst []uint32) (DeviceEthernetLinkStatus, error) {
+	var zero DeviceEthernetLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) MTU(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetMTU(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) PriorityTagging(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetPriorityTagging(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) FlowControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetFlowControl(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) NoARP(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkImpl) SetNoARP(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceEthernetLinkStatsImpl is what a device implements for Device.Ethernet.Link.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetLinkStatsImpl to implement only some methods.
+type DeviceEthernetLinkStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	PausePacketsSent(inst []uint32) (uint64, error)
+	PausePacketsReceived(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceEthernetLinkStatsImpl implements DeviceEthernetLinkStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetLinkStatsImpl struct{}
+
+func (UnimplementedDeviceEthernetLinkStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) PausePacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetLinkStatsImpl) PausePacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetRMONStatsImpl is what a device implements for Device.Ethernet.RMONStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetRMONStatsImpl to implement only some methods.
+type DeviceEthernetRMONStatsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceEthernetRMONStatsStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	VLANID(inst []uint32) (uint32, error)
+	SetVLANID(inst []uint32, v uint32) error
+	Queue(inst []uint32) (string, error)
+	SetQueue(inst []uint32, v string) error
+	AllQueues(inst []uint32) (bool, error)
+	SetAllQueues(inst []uint32, v bool) error
+	DropEvents(inst []uint32) (uint32, error)
+	Bytes(inst []uint32) (uint64, error)
+	Packets(inst []uint32) (uint64, error)
+	BroadcastPackets(inst []uint32) (uint64, error)
+	MulticastPackets(inst []uint32) (uint64, error)
+	CRCErroredPackets(inst []uint32) (uint32, error)
+	UndersizePackets(inst []uint32) (uint32, error)
+	OversizePackets(inst []uint32) (uint32, error)
+	Packets64Bytes(inst []uint32) (uint64, error)
+	Packets65to127Bytes(inst []uint32) (uint64, error)
+	Packets128to255Bytes(inst []uint32) (uint64, error)
+	Packets256to511Bytes(inst []uint32) (uint64, error)
+	Packets512to1023Bytes(inst []uint32) (uint64, error)
+	Packets1024to1518Bytes(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceEthernetRMONStatsImpl implements DeviceEthernetRMONStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetRMONStatsImpl struct{}
+
+func (UnimplementedDeviceEthernetRMONStatsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Status(inst []uint32) (DeviceEthernetRMONStatsStatus, error) {
+	var zero DeviceEthernetRMONStatsStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) VLANID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetVLANID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Queue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetQueue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) AllQueues(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) SetAllQueues(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) DropEvents(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) BroadcastPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) MulticastPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) CRCErroredPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) UndersizePackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) OversizePackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets64Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets65to127Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets128to255Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets256to511Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets512to1023Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetRMONStatsImpl) Packets1024to1518Bytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetVLANTerminationImpl is what a device implements for Device.Ethernet.VLANTermination.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetVLANTerminationImpl to implement only some methods.
+type DeviceEthernetVLANTerminationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceEthernetVLANTerminationStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	VLANID(inst []uint32) (uint32, error)
+	SetVLANID(inst []uint32, v uint32) error
+	VLANPriority(inst []uint32) (int32, error)
+	SetVLANPriority(inst []uint32, v int32) error
+	TPID(inst []uint32) (uint32, error)
+	SetTPID(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceEthernetVLANTerminationImpl implements DeviceEthernetVLANTerminationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetVLANTerminationImpl struct{}
+
+func (UnimplementedDeviceEthernetVLANTerminationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) Status(inst []uint32) (DeviceEthernetVLANTerminationStatus, error) {
+	var zero DeviceEthernetVLANTerminationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) VLANID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetVLANID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) VLANPriority(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetVLANPriority(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) TPID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationImpl) SetTPID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceEthernetVLANTerminationStatsImpl is what a device implements for Device.Ethernet.VLANTermination.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetVLANTerminationStatsImpl to implement only some methods.
+type DeviceEthernetVLANTerminationStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceEthernetVLANTerminationStatsImpl implements DeviceEthernetVLANTerminationStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetVLANTerminationStatsImpl struct{}
+
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetVLANTerminationStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceEthernetWoLImpl is what a device implements for Device.Ethernet.WoL; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceEthernetWoLImpl to implement only some methods.
+type DeviceEthernetWoLImpl interface {
+	SendMagicPacket(inst []uint32) (bool, error)
+	SetSendMagicPacket(inst []uint32, v bool) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceEthernetWoLImpl implements DeviceEthernetWoLImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceEthernetWoLImpl struct{}
+
+func (UnimplementedDeviceEthernetWoLImpl) SendMagicPacket(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetWoLImpl) SetSendMagicPacket(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetWoLImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetWoLImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetWoLImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceEthernetWoLImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -2316,3 +2316,780 @@ var schemaEtsim2m = []*model.Entry{{
 	Syntax:  synDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory_RankedANList,
 	Version: "2.6",
 }}
+
+// DeviceETSIM2MImpl is what a device implements for Device.ETSIM2M; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MImpl to implement only some methods.
+type DeviceETSIM2MImpl interface {
+	SCLNumberOfEntries(inst []uint32) (uint32, error)
+	SCLInstances(inst []uint32) []uint32
+	AddSCL(inst []uint32) (uint32, error)
+	DeleteSCL(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MImpl implements DeviceETSIM2MImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MImpl struct{}
+
+func (UnimplementedDeviceETSIM2MImpl) SCLNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MImpl) SCLInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MImpl) AddSCL(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MImpl) DeleteSCL(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLImpl is what a device implements for Device.ETSIM2M.SCL.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLImpl to implement only some methods.
+type DeviceETSIM2MSCLImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	AnnouncedToSCLList(inst []uint32) ([]string, error)
+	SetAnnouncedToSCLList(inst []uint32, v []string) error
+	SAFPolicySetNumberOfEntries(inst []uint32) (uint32, error)
+	AreaNwkInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	AreaNwkDeviceInfoInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	AreaNwkDeviceInfoInstanceInstances(inst []uint32) []uint32
+	AreaNwkInstanceInstances(inst []uint32) []uint32
+	SAFPolicySetInstances(inst []uint32) []uint32
+	AddSAFPolicySet(inst []uint32) (uint32, error)
+	DeleteSAFPolicySet(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLImpl implements DeviceETSIM2MSCLImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AnnouncedToSCLList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) SetAnnouncedToSCLList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) SAFPolicySetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkDeviceInfoInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkDeviceInfoInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AreaNwkInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) SAFPolicySetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) AddSAFPolicySet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLImpl) DeleteSAFPolicySet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl to implement only some methods.
+type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl interface {
+	AreaNwkInstance(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	ListOfDeviceNeighbors(inst []uint32) ([]string, error)
+	ListOfDeviceApplications(inst []uint32) ([]string, error)
+	SleepInterval(inst []uint32) (uint32, error)
+	SetSleepInterval(inst []uint32, v uint32) error
+	SleepDuration(inst []uint32) (uint32, error)
+	SetSleepDuration(inst []uint32, v uint32) error
+	Status(inst []uint32) (DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus, error)
+	Active(inst []uint32) (bool, error)
+	PropertyNumberOfEntries(inst []uint32) (uint32, error)
+	PropertyInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl implements DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) AreaNwkInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) ListOfDeviceNeighbors(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) ListOfDeviceApplications(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SleepInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SetSleepInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SleepDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) SetSleepDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Status(inst []uint32) (DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus, error) {
+	var zero DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) PropertyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstanceImpl) PropertyInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl to implement only some methods.
+type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl interface {
+	Name(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl implements DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLAreaNwkInstanceImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl to implement only some methods.
+type DeviceETSIM2MSCLAreaNwkInstanceImpl interface {
+	ID(inst []uint32) (string, error)
+	AreaNwkType(inst []uint32) (string, error)
+	ListOfDevices(inst []uint32) ([]string, error)
+	PropertyNumberOfEntries(inst []uint32) (uint32, error)
+	PropertyInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl implements DeviceETSIM2MSCLAreaNwkInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) ID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) AreaNwkType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) ListOfDevices(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) PropertyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstanceImpl) PropertyInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceETSIM2MSCLAreaNwkInstancePropertyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl to implement only some methods.
+type DeviceETSIM2MSCLAreaNwkInstancePropertyImpl interface {
+	Name(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl implements DeviceETSIM2MSCLAreaNwkInstancePropertyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLAreaNwkInstancePropertyImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLDiscoveryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Discovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLDiscoveryImpl to implement only some methods.
+type DeviceETSIM2MSCLDiscoveryImpl interface {
+	MaxNumberOfDiscovRecords(inst []uint32) (uint32, error)
+	SetMaxNumberOfDiscovRecords(inst []uint32, v uint32) error
+	MaxSizeOfDiscovAnswer(inst []uint32) (uint32, error)
+	SetMaxSizeOfDiscovAnswer(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLDiscoveryImpl implements DeviceETSIM2MSCLDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLDiscoveryImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) MaxNumberOfDiscovRecords(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) SetMaxNumberOfDiscovRecords(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) MaxSizeOfDiscovAnswer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLDiscoveryImpl) SetMaxSizeOfDiscovAnswer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLReregistrationImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Reregistration; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLReregistrationImpl to implement only some methods.
+type DeviceETSIM2MSCLReregistrationImpl interface {
+	RegTargetNSCLList(inst []uint32) ([]string, error)
+	SetRegTargetNSCLList(inst []uint32, v []string) error
+	RegSearchStrings(inst []uint32) ([]string, error)
+	SetRegSearchStrings(inst []uint32, v []string) error
+	RegAccessRightID(inst []uint32) (string, error)
+	SetRegAccessRightID(inst []uint32, v string) error
+	RegExpirationDuration(inst []uint32) (int32, error)
+	SetRegExpirationDuration(inst []uint32, v int32) error
+	Reregistration(inst []uint32) (bool, error)
+	SetReregistration(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceETSIM2MSCLReregistrationImpl implements DeviceETSIM2MSCLReregistrationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLReregistrationImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegTargetNSCLList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegTargetNSCLList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegSearchStrings(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegSearchStrings(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegAccessRightID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegAccessRightID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) RegExpirationDuration(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetRegExpirationDuration(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) Reregistration(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationImpl) SetReregistration(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLReregistrationActionStatusImpl is what a device implements for Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl to implement only some methods.
+type DeviceETSIM2MSCLReregistrationActionStatusImpl interface {
+	Progress(inst []uint32) (uint32, error)
+	FinalStatus(inst []uint32) (DeviceETSIM2MSCLReregistrationActionStatusFinalStatus, error)
+}
+
+// UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl implements DeviceETSIM2MSCLReregistrationActionStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl) Progress(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLReregistrationActionStatusImpl) FinalStatus(inst []uint32) (DeviceETSIM2MSCLReregistrationActionStatusFinalStatus, error) {
+	var zero DeviceETSIM2MSCLReregistrationActionStatusFinalStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	PolicyScope(inst []uint32) ([]string, error)
+	SetPolicyScope(inst []uint32, v []string) error
+	ANPPolicyNumberOfEntries(inst []uint32) (uint32, error)
+	ANPPolicyInstances(inst []uint32) []uint32
+	AddANPPolicy(inst []uint32) (uint32, error)
+	DeleteANPPolicy(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl implements DeviceETSIM2MSCLSAFPolicySetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) PolicyScope(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) SetPolicyScope(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) ANPPolicyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) ANPPolicyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) AddANPPolicy(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetImpl) DeleteANPPolicy(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ANName(inst []uint32) (string, error)
+	SetANName(inst []uint32, v string) error
+	BlockPeriodNumberOfEntries(inst []uint32) (uint32, error)
+	RequestCategoryNumberOfEntries(inst []uint32) (uint32, error)
+	BlockPeriodInstances(inst []uint32) []uint32
+	AddBlockPeriod(inst []uint32) (uint32, error)
+	DeleteBlockPeriod(inst []uint32, i uint32) error
+	RequestCategoryInstances(inst []uint32) []uint32
+	AddRequestCategory(inst []uint32) (uint32, error)
+	DeleteRequestCategory(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) ANName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) SetANName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) BlockPeriodNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) RequestCategoryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) BlockPeriodInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) AddBlockPeriod(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) DeleteBlockPeriod(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) RequestCategoryInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) AddRequestCategory(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyImpl) DeleteRequestCategory(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	FailedAttempts(inst []uint32) (uint32, error)
+	SetFailedAttempts(inst []uint32, v uint32) error
+	BlockDuration(inst []uint32) (int32, error)
+	SetBlockDuration(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) FailedAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetFailedAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) BlockDuration(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodImpl) SetBlockDuration(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RCAT(inst []uint32) (string, error)
+	SetRCAT(inst []uint32, v string) error
+	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
+	ScheduleInstances(inst []uint32) []uint32
+	AddSchedule(inst []uint32) (uint32, error)
+	DeleteSchedule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) RCAT(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) SetRCAT(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) ScheduleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) AddSchedule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryImpl) DeleteSchedule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Schedules(inst []uint32) ([]string, error)
+	SetSchedules(inst []uint32, v []string) error
+	AbsTimeSpanNumberOfEntries(inst []uint32) (uint32, error)
+	AbsTimeSpanInstances(inst []uint32) []uint32
+	AddAbsTimeSpan(inst []uint32) (uint32, error)
+	DeleteAbsTimeSpan(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) Schedules(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) SetSchedules(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AbsTimeSpanNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AbsTimeSpanInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) AddAbsTimeSpan(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleImpl) DeleteAbsTimeSpan(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	StartTime(inst []uint32) (time.Time, error)
+	SetStartTime(inst []uint32, v time.Time) error
+	EndTime(inst []uint32) (time.Time, error)
+	SetEndTime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl implements DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetStartTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanImpl) SetEndTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl interface {
+	DefaultRCATValue(inst []uint32) (string, error)
+	SetDefaultRCATValue(inst []uint32, v string) error
+	RequestCategoryNumberOfEntries(inst []uint32) (uint32, error)
+	RequestCategoryInstances(inst []uint32) []uint32
+	AddRequestCategory(inst []uint32) (uint32, error)
+	DeleteRequestCategory(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl implements DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) DefaultRCATValue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) SetDefaultRCATValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) RequestCategoryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) RequestCategoryInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) AddRequestCategory(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyImpl) DeleteRequestCategory(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl is what a device implements for Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl to implement only some methods.
+type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RCAT(inst []uint32) (string, error)
+	SetRCAT(inst []uint32, v string) error
+	TolerableDelay(inst []uint32) (int32, error)
+	SetTolerableDelay(inst []uint32, v int32) error
+	Thresh(inst []uint32) (uint32, error)
+	SetThresh(inst []uint32, v uint32) error
+	Mem(inst []uint32) (string, error)
+	SetMem(inst []uint32, v string) error
+	RankedANList(inst []uint32) ([]string, error)
+	SetRankedANList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl implements DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl struct{}
+
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) RCAT(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetRCAT(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) TolerableDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetTolerableDelay(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Thresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) Mem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetMem(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) RankedANList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryImpl) SetRankedANList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

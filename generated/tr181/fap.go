@@ -2972,3 +2972,1039 @@ var schemaFap = []*model.Entry{{
 	Syntax:  synDeviceFAPPerfMgmtConfig_PeriodicUploadTime,
 	Version: "2.4",
 }}
+
+// DeviceFAPImpl is what a device implements for Device.FAP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPImpl to implement only some methods.
+type DeviceFAPImpl interface{}
+
+// UnimplementedDeviceFAPImpl implements DeviceFAPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPImpl struct{}
+
+// DeviceFAPApplicationPlatformImpl is what a device implements for Device.FAP.ApplicationPlatform; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformImpl to implement only some methods.
+type DeviceFAPApplicationPlatformImpl interface {
+	Version(inst []uint32) (string, error)
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFAPApplicationPlatformStatus, error)
+	MaxNumberOfApplications(inst []uint32) (uint32, error)
+	CurrentNumberofApplications(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformImpl implements DeviceFAPApplicationPlatformImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformImpl) Status(inst []uint32) (DeviceFAPApplicationPlatformStatus, error) {
+	var zero DeviceFAPApplicationPlatformStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformImpl) MaxNumberOfApplications(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformImpl) CurrentNumberofApplications(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformCapabilitiesImpl is what a device implements for Device.FAP.ApplicationPlatform.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl to implement only some methods.
+type DeviceFAPApplicationPlatformCapabilitiesImpl interface {
+	PresenceApplicationSupport(inst []uint32) (bool, error)
+	FemtoAwarenessAPISupport(inst []uint32) (bool, error)
+	SMSAPISupport(inst []uint32) (bool, error)
+	SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error)
+	QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error)
+	MMSAPISupport(inst []uint32) (bool, error)
+	QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error)
+	SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error)
+	TerminalLocationAPISupport(inst []uint32) (bool, error)
+	AuthenticationMethodsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error)
+	AccessLevelsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error)
+	SendSMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error)
+	SendMMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl implements DeviceFAPApplicationPlatformCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) PresenceApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) FemtoAwarenessAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SMSAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfSMSSentToApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) QuerySMSDeliveryStatusSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) MMSAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) QueryMMSDeliveryStatusSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SubscribeToNotificationsOfMMSSentToApplicationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) TerminalLocationAPISupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) AuthenticationMethodsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported, error) {
+	var zero []DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) AccessLevelsSupported(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported, error) {
+	var zero []DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SendSMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType, error) {
+	var zero []DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformCapabilitiesImpl) SendMMSTargetAddressType(inst []uint32) ([]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType, error) {
+	var zero []DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformControlImpl is what a device implements for Device.FAP.ApplicationPlatform.Control; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformControlImpl to implement only some methods.
+type DeviceFAPApplicationPlatformControlImpl interface {
+	AuthenticationMethod(inst []uint32) (string, error)
+	SetAuthenticationMethod(inst []uint32, v string) error
+	TunnelInst(inst []uint32) (string, error)
+	SetTunnelInst(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceFAPApplicationPlatformControlImpl implements DeviceFAPApplicationPlatformControlImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformControlImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformControlImpl) AuthenticationMethod(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlImpl) SetAuthenticationMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlImpl) TunnelInst(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlImpl) SetTunnelInst(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformControlFemtoAwarenessImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.FemtoAwareness; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl to implement only some methods.
+type DeviceFAPApplicationPlatformControlFemtoAwarenessImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing, error)
+	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	FemtozoneID(inst []uint32) (string, error)
+	SetFemtozoneID(inst []uint32, v string) error
+	NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error)
+	SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error
+	SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error)
+	SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error
+	QueryFemtocellResponseTimezone(inst []uint32) (bool, error)
+	SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl implements DeviceFAPApplicationPlatformControlFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing, error) {
+	var zero DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) FemtozoneID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetFemtozoneID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) NotificationsUserIdentifierMSISDN(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetNotificationsUserIdentifierMSISDN(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SubscribeToNotificationsResponseCallbackData(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetSubscribeToNotificationsResponseCallbackData(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) QueryFemtocellResponseTimezone(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlFemtoAwarenessImpl) SetQueryFemtocellResponseTimezone(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformControlMMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.MMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformControlMMSImpl to implement only some methods.
+type DeviceFAPApplicationPlatformControlMMSImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlMMSQueueing, error)
+	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlMMSQueueing) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	MinSendMMSTimeInterval(inst []uint32) (uint32, error)
+	SetMinSendMMSTimeInterval(inst []uint32, v uint32) error
+	EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error)
+	SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error
+	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
+	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFAPApplicationPlatformControlMMSImpl implements DeviceFAPApplicationPlatformControlMMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformControlMMSImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlMMSQueueing, error) {
+	var zero DeviceFAPApplicationPlatformControlMMSQueueing
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlMMSQueueing) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) MinSendMMSTimeInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetMinSendMMSTimeInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) EnableQueryMMSDeliveryStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetEnableQueryMMSDeliveryStatus(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlMMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformControlSMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.SMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformControlSMSImpl to implement only some methods.
+type DeviceFAPApplicationPlatformControlSMSImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlSMSQueueing, error)
+	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlSMSQueueing) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	MinSendSMSTimeInterval(inst []uint32) (uint32, error)
+	SetMinSendSMSTimeInterval(inst []uint32, v uint32) error
+	EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error)
+	SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error
+	EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error)
+	SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFAPApplicationPlatformControlSMSImpl implements DeviceFAPApplicationPlatformControlSMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformControlSMSImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlSMSQueueing, error) {
+	var zero DeviceFAPApplicationPlatformControlSMSQueueing
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlSMSQueueing) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) MinSendSMSTimeInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetMinSendSMSTimeInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) EnableQuerySMSDeliveryStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetEnableQuerySMSDeliveryStatus(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) EnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlSMSImpl) SetEnableSubscribeToNotificationsOfMessageSentToApplication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformControlTerminalLocationImpl is what a device implements for Device.FAP.ApplicationPlatform.Control.TerminalLocation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl to implement only some methods.
+type DeviceFAPApplicationPlatformControlTerminalLocationImpl interface {
+	APIEnable(inst []uint32) (bool, error)
+	SetAPIEnable(inst []uint32, v bool) error
+	QueueEnable(inst []uint32) (bool, error)
+	SetQueueEnable(inst []uint32, v bool) error
+	Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueueing, error)
+	SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueueing) error
+	MaxAPIUsersNumber(inst []uint32) (uint32, error)
+	SetMaxAPIUsersNumber(inst []uint32, v uint32) error
+	QueryMobileLocationResponseAddress(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error)
+	SetQueryMobileLocationResponseAddress(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error
+	QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error)
+	SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error
+	QueryMobileLocationResponseAltitude(inst []uint32) (bool, error)
+	SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error
+	QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error)
+	SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl implements DeviceFAPApplicationPlatformControlTerminalLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) APIEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetAPIEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueueEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) Queueing(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueueing, error) {
+	var zero DeviceFAPApplicationPlatformControlTerminalLocationQueueing
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueueing(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueueing) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) MaxAPIUsersNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetMaxAPIUsersNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAddress(inst []uint32) (DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress, error) {
+	var zero DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAddress(inst []uint32, v DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseLongitudeLatitude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseLongitudeLatitude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseAltitude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseAltitude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) QueryMobileLocationResponseTimestamp(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformControlTerminalLocationImpl) SetQueryMobileLocationResponseTimestamp(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformMonitoringImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformMonitoringImpl to implement only some methods.
+type DeviceFAPApplicationPlatformMonitoringImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MonitoringInterval(inst []uint32) (uint32, error)
+	SetMonitoringInterval(inst []uint32, v uint32) error
+	AuthenticationRequestsReceived(inst []uint32) (uint32, error)
+	AuthenticationRequestsRejected(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformMonitoringImpl implements DeviceFAPApplicationPlatformMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformMonitoringImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) MonitoringInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) SetMonitoringInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringImpl) AuthenticationRequestsRejected(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl to implement only some methods.
+type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl implements DeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState, error) {
+	var zero DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringFemtoAwarenessImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformMonitoringMMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.MMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl to implement only some methods.
+type DeviceFAPApplicationPlatformMonitoringMMSImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringMMSQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl implements DeviceFAPApplicationPlatformMonitoringMMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringMMSQueueState, error) {
+	var zero DeviceFAPApplicationPlatformMonitoringMMSQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringMMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformMonitoringSMSImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.SMS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl to implement only some methods.
+type DeviceFAPApplicationPlatformMonitoringSMSImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringSMSQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl implements DeviceFAPApplicationPlatformMonitoringSMSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringSMSQueueState, error) {
+	var zero DeviceFAPApplicationPlatformMonitoringSMSQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringSMSImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl is what a device implements for Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl to implement only some methods.
+type DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl interface {
+	APIAvailable(inst []uint32) (bool, error)
+	APIUsers(inst []uint32) (uint32, error)
+	QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error)
+	QueueNum(inst []uint32) (uint32, error)
+	QueueReceived(inst []uint32) (uint32, error)
+	QueueDiscarded(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl implements DeviceFAPApplicationPlatformMonitoringTerminalLocationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl struct{}
+
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) APIUsers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueState(inst []uint32) (DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState, error) {
+	var zero DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueNum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPApplicationPlatformMonitoringTerminalLocationImpl) QueueDiscarded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPGPSImpl is what a device implements for Device.FAP.GPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPGPSImpl to implement only some methods.
+type DeviceFAPGPSImpl interface {
+	ScanOnBoot(inst []uint32) (bool, error)
+	SetScanOnBoot(inst []uint32, v bool) error
+	ScanPeriodically(inst []uint32) (bool, error)
+	SetScanPeriodically(inst []uint32, v bool) error
+	PeriodicInterval(inst []uint32) (uint32, error)
+	SetPeriodicInterval(inst []uint32, v uint32) error
+	PeriodicTime(inst []uint32) (time.Time, error)
+	SetPeriodicTime(inst []uint32, v time.Time) error
+	ContinuousGPS(inst []uint32) (bool, error)
+	SetContinuousGPS(inst []uint32, v bool) error
+	ScanTimeout(inst []uint32) (uint32, error)
+	SetScanTimeout(inst []uint32, v uint32) error
+	ScanStatus(inst []uint32) (DeviceFAPGPSScanStatus, error)
+	ErrorDetails(inst []uint32) (string, error)
+	LastScanTime(inst []uint32) (time.Time, error)
+	LastSuccessfulScanTime(inst []uint32) (time.Time, error)
+	LockedLatitude(inst []uint32) (int32, error)
+	LockedLongitude(inst []uint32) (int32, error)
+	NumberOfSatellites(inst []uint32) (uint32, error)
+	GPSReset(inst []uint32) (bool, error)
+	SetGPSReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFAPGPSImpl implements DeviceFAPGPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPGPSImpl struct{}
+
+func (UnimplementedDeviceFAPGPSImpl) ScanOnBoot(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetScanOnBoot(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) ScanPeriodically(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetScanPeriodically(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) PeriodicInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetPeriodicInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) PeriodicTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetPeriodicTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) ContinuousGPS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetContinuousGPS(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) ScanTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetScanTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) ScanStatus(inst []uint32) (DeviceFAPGPSScanStatus, error) {
+	var zero DeviceFAPGPSScanStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) ErrorDetails(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) LastScanTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) LastSuccessfulScanTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) LockedLatitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) LockedLongitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) NumberOfSatellites(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) GPSReset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSImpl) SetGPSReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPGPSAGPSServerConfigImpl is what a device implements for Device.FAP.GPS.AGPSServerConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPGPSAGPSServerConfigImpl to implement only some methods.
+type DeviceFAPGPSAGPSServerConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ServerURL(inst []uint32) (string, error)
+	SetServerURL(inst []uint32, v string) error
+	ServerPort(inst []uint32) (uint32, error)
+	SetServerPort(inst []uint32, v uint32) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	ReferenceLatitude(inst []uint32) (int32, error)
+	SetReferenceLatitude(inst []uint32, v int32) error
+	ReferenceLongitude(inst []uint32) (int32, error)
+	SetReferenceLongitude(inst []uint32, v int32) error
+	ServerInUse(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceFAPGPSAGPSServerConfigImpl implements DeviceFAPGPSAGPSServerConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPGPSAGPSServerConfigImpl struct{}
+
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetServerURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ReferenceLatitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLatitude(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ReferenceLongitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) SetReferenceLongitude(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSAGPSServerConfigImpl) ServerInUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFAPGPSContinuousGPSStatusImpl is what a device implements for Device.FAP.GPS.ContinuousGPSStatus; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPGPSContinuousGPSStatusImpl to implement only some methods.
+type DeviceFAPGPSContinuousGPSStatusImpl interface {
+	CurrentFix(inst []uint32) (bool, error)
+	GotFix(inst []uint32) (bool, error)
+	TimingGood(inst []uint32) (bool, error)
+	Latitude(inst []uint32) (int32, error)
+	Longitude(inst []uint32) (int32, error)
+	Elevation(inst []uint32) (int32, error)
+	LastFixTime(inst []uint32) (time.Time, error)
+	LastFixDuration(inst []uint32) (uint32, error)
+	FirstFixTimeout(inst []uint32) (int32, error)
+	SetFirstFixTimeout(inst []uint32, v int32) error
+	SatellitesTracked(inst []uint32) (uint32, error)
+	SatelliteTrackingInterval(inst []uint32) (uint32, error)
+	SetSatelliteTrackingInterval(inst []uint32, v uint32) error
+	ReceiverStatus(inst []uint32) (string, error)
+	LocationType(inst []uint32) (DeviceFAPGPSContinuousGPSStatusLocationType, error)
+	LockTimeOutDuration(inst []uint32) (uint32, error)
+	SetLockTimeOutDuration(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceFAPGPSContinuousGPSStatusImpl implements DeviceFAPGPSContinuousGPSStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPGPSContinuousGPSStatusImpl struct{}
+
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) CurrentFix(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) GotFix(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) TimingGood(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Latitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Longitude(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) Elevation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LastFixTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LastFixDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) FirstFixTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetFirstFixTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SatellitesTracked(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SatelliteTrackingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetSatelliteTrackingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) ReceiverStatus(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LocationType(inst []uint32) (DeviceFAPGPSContinuousGPSStatusLocationType, error) {
+	var zero DeviceFAPGPSContinuousGPSStatusLocationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) LockTimeOutDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPGPSContinuousGPSStatusImpl) SetLockTimeOutDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPPerfMgmtImpl is what a device implements for Device.FAP.PerfMgmt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPPerfMgmtImpl to implement only some methods.
+type DeviceFAPPerfMgmtImpl interface {
+	ConfigNumberOfEntries(inst []uint32) (uint32, error)
+	ConfigInstances(inst []uint32) []uint32
+	AddConfig(inst []uint32) (uint32, error)
+	DeleteConfig(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceFAPPerfMgmtImpl implements DeviceFAPPerfMgmtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPPerfMgmtImpl struct{}
+
+func (UnimplementedDeviceFAPPerfMgmtImpl) ConfigNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtImpl) ConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFAPPerfMgmtImpl) AddConfig(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtImpl) DeleteConfig(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFAPPerfMgmtConfigImpl is what a device implements for Device.FAP.PerfMgmt.Config.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFAPPerfMgmtConfigImpl to implement only some methods.
+type DeviceFAPPerfMgmtConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PeriodicUploadInterval(inst []uint32) (uint32, error)
+	SetPeriodicUploadInterval(inst []uint32, v uint32) error
+	PeriodicUploadTime(inst []uint32) (time.Time, error)
+	SetPeriodicUploadTime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedDeviceFAPPerfMgmtConfigImpl implements DeviceFAPPerfMgmtConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFAPPerfMgmtConfigImpl struct{}
+
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) PeriodicUploadInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) PeriodicUploadTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFAPPerfMgmtConfigImpl) SetPeriodicUploadTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}

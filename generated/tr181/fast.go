@@ -2245,3 +2245,733 @@ var schemaFast = []*model.Entry{{
 	Syntax:       synDeviceFASTLineTestParams_ACTINPREIN,
 	Version:      "2.11",
 }}
+
+// DeviceFASTImpl is what a device implements for Device.FAST; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTImpl to implement only some methods.
+type DeviceFASTImpl interface {
+	LineNumberOfEntries(inst []uint32) (uint32, error)
+	LineInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceFASTImpl implements DeviceFASTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTImpl struct{}
+
+func (UnimplementedDeviceFASTImpl) LineNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTImpl) LineInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceFASTLineImpl is what a device implements for Device.FAST.Line.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineImpl to implement only some methods.
+type DeviceFASTLineImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFASTLineStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	LinkStatus(inst []uint32) (DeviceFASTLineLinkStatus, error)
+	AllowedProfiles(inst []uint32) ([]DeviceFASTLineAllowedProfiles, error)
+	CurrentProfile(inst []uint32) (string, error)
+	PowerManagementState(inst []uint32) (DeviceFASTLinePowerManagementState, error)
+	SuccessFailureCause(inst []uint32) (uint32, error)
+	UPBOKLER(inst []uint32) (uint32, error)
+	LastTransmittedDownstreamSignal(inst []uint32) (uint32, error)
+	LastTransmittedUpstreamSignal(inst []uint32) (uint32, error)
+	UPBOKLE(inst []uint32) (uint32, error)
+	LineNumber(inst []uint32) (int32, error)
+	UpstreamMaxBitRate(inst []uint32) (uint32, error)
+	DownstreamMaxBitRate(inst []uint32) (uint32, error)
+	UpstreamNoiseMargin(inst []uint32) (int32, error)
+	DownstreamNoiseMargin(inst []uint32) (int32, error)
+	UpstreamAttenuation(inst []uint32) (int32, error)
+	DownstreamAttenuation(inst []uint32) (int32, error)
+	UpstreamPower(inst []uint32) (int32, error)
+	DownstreamPower(inst []uint32) (int32, error)
+	SNRMRMCds(inst []uint32) (int32, error)
+	SNRMRMCus(inst []uint32) (int32, error)
+	BITSRMCpsds(inst []uint32) ([]int32, error)
+	BITSRMCpsus(inst []uint32) ([]int32, error)
+	FEXTCANCELds(inst []uint32) (bool, error)
+	FEXTCANCELus(inst []uint32) (bool, error)
+	ETRds(inst []uint32) (uint32, error)
+	ETRus(inst []uint32) (uint32, error)
+	ATTETRds(inst []uint32) (uint32, error)
+	ATTETRus(inst []uint32) (uint32, error)
+	MINEFTR(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineImpl implements DeviceFASTLineImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineImpl struct{}
+
+func (UnimplementedDeviceFASTLineImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) Status(inst []uint32) (DeviceFASTLineStatus, error) {
+	var zero DeviceFASTLineStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LinkStatus(inst []uint32) (DeviceFASTLineLinkStatus, error) {
+	var zero DeviceFASTLineLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) AllowedProfiles(inst []uint32) ([]DeviceFASTLineAllowedProfiles, error) {
+	var zero []DeviceFASTLineAllowedProfiles
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) CurrentProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) PowerManagementState(inst []uint32) (DeviceFASTLinePowerManagementState, error) {
+	var zero DeviceFASTLinePowerManagementState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SuccessFailureCause(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UPBOKLER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LastTransmittedDownstreamSignal(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LastTransmittedUpstreamSignal(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UPBOKLE(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) LineNumber(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UpstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) DownstreamMaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UpstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) DownstreamNoiseMargin(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UpstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) DownstreamAttenuation(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) UpstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) DownstreamPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SNRMRMCds(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) SNRMRMCus(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) BITSRMCpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) BITSRMCpsus(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) FEXTCANCELds(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) FEXTCANCELus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) ETRds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) ETRus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) ATTETRds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) ATTETRus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineImpl) MINEFTR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsImpl is what a device implements for Device.FAST.Line.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsImpl to implement only some methods.
+type DeviceFASTLineStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	TotalStart(inst []uint32) (uint32, error)
+	ShowtimeStart(inst []uint32) (uint32, error)
+	LastShowtimeStart(inst []uint32) (uint32, error)
+	CurrentDayStart(inst []uint32) (uint32, error)
+	QuarterHourStart(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsImpl implements DeviceFASTLineStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) TotalStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) ShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) LastShowtimeStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) CurrentDayStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsImpl) QuarterHourStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsCurrentDayImpl is what a device implements for Device.FAST.Line.{i}.Stats.CurrentDay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsCurrentDayImpl to implement only some methods.
+type DeviceFASTLineStatsCurrentDayImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	LOSS(inst []uint32) (uint32, error)
+	LORS(inst []uint32) (uint32, error)
+	UAS(inst []uint32) (uint32, error)
+	RTXUC(inst []uint32) (uint32, error)
+	RTXTX(inst []uint32) (uint32, error)
+	SuccessBSW(inst []uint32) (uint32, error)
+	SuccessSRA(inst []uint32) (uint32, error)
+	SuccessFRA(inst []uint32) (uint32, error)
+	SuccessRPA(inst []uint32) (uint32, error)
+	SuccessTIGA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsCurrentDayImpl implements DeviceFASTLineStatsCurrentDayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsCurrentDayImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) LOSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) LORS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) UAS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) RTXUC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) RTXTX(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessBSW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessSRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessFRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessRPA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsCurrentDayImpl) SuccessTIGA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsLastShowtimeImpl is what a device implements for Device.FAST.Line.{i}.Stats.LastShowtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsLastShowtimeImpl to implement only some methods.
+type DeviceFASTLineStatsLastShowtimeImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	LOSS(inst []uint32) (uint32, error)
+	LORS(inst []uint32) (uint32, error)
+	UAS(inst []uint32) (uint32, error)
+	RTXUC(inst []uint32) (uint32, error)
+	RTXTX(inst []uint32) (uint32, error)
+	SuccessBSW(inst []uint32) (uint32, error)
+	SuccessSRA(inst []uint32) (uint32, error)
+	SuccessFRA(inst []uint32) (uint32, error)
+	SuccessRPA(inst []uint32) (uint32, error)
+	SuccessTIGA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsLastShowtimeImpl implements DeviceFASTLineStatsLastShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsLastShowtimeImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) LOSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) LORS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) UAS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) RTXUC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) RTXTX(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessBSW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessSRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessFRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessRPA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsLastShowtimeImpl) SuccessTIGA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsQuarterHourImpl is what a device implements for Device.FAST.Line.{i}.Stats.QuarterHour; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsQuarterHourImpl to implement only some methods.
+type DeviceFASTLineStatsQuarterHourImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	LOSS(inst []uint32) (uint32, error)
+	LORS(inst []uint32) (uint32, error)
+	UAS(inst []uint32) (uint32, error)
+	RTXUC(inst []uint32) (uint32, error)
+	RTXTX(inst []uint32) (uint32, error)
+	SuccessBSW(inst []uint32) (uint32, error)
+	SuccessSRA(inst []uint32) (uint32, error)
+	SuccessFRA(inst []uint32) (uint32, error)
+	SuccessRPA(inst []uint32) (uint32, error)
+	SuccessTIGA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsQuarterHourImpl implements DeviceFASTLineStatsQuarterHourImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsQuarterHourImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) LOSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) LORS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) UAS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) RTXUC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) RTXTX(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessBSW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessSRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessFRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessRPA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsQuarterHourImpl) SuccessTIGA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsShowtimeImpl is what a device implements for Device.FAST.Line.{i}.Stats.Showtime; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsShowtimeImpl to implement only some methods.
+type DeviceFASTLineStatsShowtimeImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	LOSS(inst []uint32) (uint32, error)
+	LORS(inst []uint32) (uint32, error)
+	UAS(inst []uint32) (uint32, error)
+	RTXUC(inst []uint32) (uint32, error)
+	RTXTX(inst []uint32) (uint32, error)
+	SuccessBSW(inst []uint32) (uint32, error)
+	SuccessSRA(inst []uint32) (uint32, error)
+	SuccessFRA(inst []uint32) (uint32, error)
+	SuccessRPA(inst []uint32) (uint32, error)
+	SuccessTIGA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsShowtimeImpl implements DeviceFASTLineStatsShowtimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsShowtimeImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) LOSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) LORS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) UAS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) RTXUC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) RTXTX(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessBSW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessSRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessFRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessRPA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsShowtimeImpl) SuccessTIGA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineStatsTotalImpl is what a device implements for Device.FAST.Line.{i}.Stats.Total; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineStatsTotalImpl to implement only some methods.
+type DeviceFASTLineStatsTotalImpl interface {
+	ErroredSecs(inst []uint32) (uint32, error)
+	SeverelyErroredSecs(inst []uint32) (uint32, error)
+	LOSS(inst []uint32) (uint32, error)
+	LORS(inst []uint32) (uint32, error)
+	UAS(inst []uint32) (uint32, error)
+	RTXUC(inst []uint32) (uint32, error)
+	RTXTX(inst []uint32) (uint32, error)
+	SuccessBSW(inst []uint32) (uint32, error)
+	SuccessSRA(inst []uint32) (uint32, error)
+	SuccessFRA(inst []uint32) (uint32, error)
+	SuccessRPA(inst []uint32) (uint32, error)
+	SuccessTIGA(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineStatsTotalImpl implements DeviceFASTLineStatsTotalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineStatsTotalImpl struct{}
+
+func (UnimplementedDeviceFASTLineStatsTotalImpl) ErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SeverelyErroredSecs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) LOSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) LORS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) UAS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) RTXUC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) RTXTX(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessBSW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessSRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessFRA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessRPA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineStatsTotalImpl) SuccessTIGA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFASTLineTestParamsImpl is what a device implements for Device.FAST.Line.{i}.TestParams; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFASTLineTestParamsImpl to implement only some methods.
+type DeviceFASTLineTestParamsImpl interface {
+	SNRGds(inst []uint32) (uint32, error)
+	SNRGus(inst []uint32) (uint32, error)
+	SNRpsds(inst []uint32) ([]int32, error)
+	SNRpsus(inst []uint32) ([]string, error)
+	SNRMTds(inst []uint32) (uint32, error)
+	SNRMTus(inst []uint32) (uint32, error)
+	ACTINP(inst []uint32) (uint32, error)
+	NFEC(inst []uint32) (uint32, error)
+	RFEC(inst []uint32) (int32, error)
+	UpstreamCurrRate(inst []uint32) (uint32, error)
+	DownstreamCurrRate(inst []uint32) (uint32, error)
+	ACTINPREIN(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFASTLineTestParamsImpl implements DeviceFASTLineTestParamsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFASTLineTestParamsImpl struct{}
+
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRGds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRGus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRpsds(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRpsus(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRMTds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) SNRMTus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) ACTINP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) NFEC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) RFEC(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) UpstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) DownstreamCurrRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFASTLineTestParamsImpl) ACTINPREIN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -1474,3 +1474,342 @@ var schemaFaultmgmt = []*model.Entry{{
 	Syntax:  synDeviceFaultMgmtSupportedAlarm_ReportingMechanism,
 	Version: "2.4",
 }}
+
+// DeviceFaultMgmtImpl is what a device implements for Device.FaultMgmt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtImpl to implement only some methods.
+type DeviceFaultMgmtImpl interface {
+	SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error)
+	MaxCurrentAlarmEntries(inst []uint32) (uint32, error)
+	CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error)
+	HistoryEventNumberOfEntries(inst []uint32) (uint32, error)
+	ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error)
+	QueuedEventNumberOfEntries(inst []uint32) (uint32, error)
+	CurrentAlarmInstances(inst []uint32) []uint32
+	ExpeditedEventInstances(inst []uint32) []uint32
+	HistoryEventInstances(inst []uint32) []uint32
+	QueuedEventInstances(inst []uint32) []uint32
+	SupportedAlarmInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceFaultMgmtImpl implements DeviceFaultMgmtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtImpl) SupportedAlarmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) MaxCurrentAlarmEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) CurrentAlarmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) HistoryEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) ExpeditedEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) QueuedEventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtImpl) CurrentAlarmInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFaultMgmtImpl) ExpeditedEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFaultMgmtImpl) HistoryEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFaultMgmtImpl) QueuedEventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFaultMgmtImpl) SupportedAlarmInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceFaultMgmtCurrentAlarmImpl is what a device implements for Device.FaultMgmt.CurrentAlarm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtCurrentAlarmImpl to implement only some methods.
+type DeviceFaultMgmtCurrentAlarmImpl interface {
+	AlarmIdentifier(inst []uint32) (string, error)
+	AlarmRaisedTime(inst []uint32) (time.Time, error)
+	AlarmChangedTime(inst []uint32) (time.Time, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtCurrentAlarmPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceFaultMgmtCurrentAlarmImpl implements DeviceFaultMgmtCurrentAlarmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtCurrentAlarmImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmRaisedTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AlarmChangedTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtCurrentAlarmPerceivedSeverity, error) {
+	var zero DeviceFaultMgmtCurrentAlarmPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtCurrentAlarmImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFaultMgmtExpeditedEventImpl is what a device implements for Device.FaultMgmt.ExpeditedEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtExpeditedEventImpl to implement only some methods.
+type DeviceFaultMgmtExpeditedEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (DeviceFaultMgmtExpeditedEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtExpeditedEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceFaultMgmtExpeditedEventImpl implements DeviceFaultMgmtExpeditedEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtExpeditedEventImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtExpeditedEventNotificationType, error) {
+	var zero DeviceFaultMgmtExpeditedEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtExpeditedEventPerceivedSeverity, error) {
+	var zero DeviceFaultMgmtExpeditedEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtExpeditedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFaultMgmtHistoryEventImpl is what a device implements for Device.FaultMgmt.HistoryEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtHistoryEventImpl to implement only some methods.
+type DeviceFaultMgmtHistoryEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (DeviceFaultMgmtHistoryEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtHistoryEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceFaultMgmtHistoryEventImpl implements DeviceFaultMgmtHistoryEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtHistoryEventImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtHistoryEventNotificationType, error) {
+	var zero DeviceFaultMgmtHistoryEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtHistoryEventPerceivedSeverity, error) {
+	var zero DeviceFaultMgmtHistoryEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtHistoryEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFaultMgmtQueuedEventImpl is what a device implements for Device.FaultMgmt.QueuedEvent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtQueuedEventImpl to implement only some methods.
+type DeviceFaultMgmtQueuedEventImpl interface {
+	EventTime(inst []uint32) (time.Time, error)
+	AlarmIdentifier(inst []uint32) (string, error)
+	NotificationType(inst []uint32) (DeviceFaultMgmtQueuedEventNotificationType, error)
+	ManagedObjectInstance(inst []uint32) (string, error)
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtQueuedEventPerceivedSeverity, error)
+	AdditionalText(inst []uint32) (string, error)
+	AdditionalInformation(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceFaultMgmtQueuedEventImpl implements DeviceFaultMgmtQueuedEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtQueuedEventImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AlarmIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) NotificationType(inst []uint32) (DeviceFaultMgmtQueuedEventNotificationType, error) {
+	var zero DeviceFaultMgmtQueuedEventNotificationType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) ManagedObjectInstance(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtQueuedEventPerceivedSeverity, error) {
+	var zero DeviceFaultMgmtQueuedEventPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AdditionalText(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtQueuedEventImpl) AdditionalInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceFaultMgmtSupportedAlarmImpl is what a device implements for Device.FaultMgmt.SupportedAlarm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFaultMgmtSupportedAlarmImpl to implement only some methods.
+type DeviceFaultMgmtSupportedAlarmImpl interface {
+	EventType(inst []uint32) (string, error)
+	ProbableCause(inst []uint32) (string, error)
+	SpecificProblem(inst []uint32) (string, error)
+	PerceivedSeverity(inst []uint32) (DeviceFaultMgmtSupportedAlarmPerceivedSeverity, error)
+	ReportingMechanism(inst []uint32) (DeviceFaultMgmtSupportedAlarmReportingMechanism, error)
+	SetReportingMechanism(inst []uint32, v DeviceFaultMgmtSupportedAlarmReportingMechanism) error
+}
+
+// UnimplementedDeviceFaultMgmtSupportedAlarmImpl implements DeviceFaultMgmtSupportedAlarmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFaultMgmtSupportedAlarmImpl struct{}
+
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) EventType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) ProbableCause(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) SpecificProblem(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) PerceivedSeverity(inst []uint32) (DeviceFaultMgmtSupportedAlarmPerceivedSeverity, error) {
+	var zero DeviceFaultMgmtSupportedAlarmPerceivedSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) ReportingMechanism(inst []uint32) (DeviceFaultMgmtSupportedAlarmReportingMechanism, error) {
+	var zero DeviceFaultMgmtSupportedAlarmReportingMechanism
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFaultMgmtSupportedAlarmImpl) SetReportingMechanism(inst []uint32, v DeviceFaultMgmtSupportedAlarmReportingMechanism) error {
+	return model.ErrNotSupported
+}

@@ -5133,3 +5133,1814 @@ var schemaFirewall = []*model.Entry{{
 	Syntax:  synDeviceFirewallSetRule_PortList,
 	Version: "2.18",
 }}
+
+// DeviceFirewallImpl is what a device implements for Device.Firewall; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallImpl to implement only some methods.
+type DeviceFirewallImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Config(inst []uint32) (DeviceFirewallConfig, error)
+	SetConfig(inst []uint32, v DeviceFirewallConfig) error
+	AdvancedLevel(inst []uint32) (string, error)
+	SetAdvancedLevel(inst []uint32, v string) error
+	PolicyLevel(inst []uint32) (string, error)
+	SetPolicyLevel(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceFirewallType, error)
+	Version(inst []uint32) (string, error)
+	LastChange(inst []uint32) (time.Time, error)
+	LevelNumberOfEntries(inst []uint32) (uint32, error)
+	ChainNumberOfEntries(inst []uint32) (uint32, error)
+	DMZNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	PinholeNumberOfEntries(inst []uint32) (uint32, error)
+	PolicyNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	SetNumberOfEntries(inst []uint32) (uint32, error)
+	LogNumberOfEntries(inst []uint32) (uint32, error)
+	ChainInstances(inst []uint32) []uint32
+	AddChain(inst []uint32) (uint32, error)
+	DeleteChain(inst []uint32, i uint32) error
+	DMZInstances(inst []uint32) []uint32
+	AddDMZ(inst []uint32) (uint32, error)
+	DeleteDMZ(inst []uint32, i uint32) error
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+	LevelInstances(inst []uint32) []uint32
+	AddLevel(inst []uint32) (uint32, error)
+	DeleteLevel(inst []uint32, i uint32) error
+	LogInstances(inst []uint32) []uint32
+	AddLog(inst []uint32) (uint32, error)
+	DeleteLog(inst []uint32, i uint32) error
+	PinholeInstances(inst []uint32) []uint32
+	AddPinhole(inst []uint32) (uint32, error)
+	DeletePinhole(inst []uint32, i uint32) error
+	PolicyInstances(inst []uint32) []uint32
+	AddPolicy(inst []uint32) (uint32, error)
+	DeletePolicy(inst []uint32, i uint32) error
+	ServiceInstances(inst []uint32) []uint32
+	AddService(inst []uint32) (uint32, error)
+	DeleteService(inst []uint32, i uint32) error
+	SetInstances(inst []uint32) []uint32
+	AddSet(inst []uint32) (uint32, error)
+	DeleteSet(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceFirewallImpl implements DeviceFirewallImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallImpl struct{}
+
+func (UnimplementedDeviceFirewallImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) Config(inst []uint32) (DeviceFirewallConfig, error) {
+	var zero DeviceFirewallConfig
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetConfig(inst []uint32, v DeviceFirewallConfig) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) AdvancedLevel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetAdvancedLevel(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) PolicyLevel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetPolicyLevel(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) Type(inst []uint32) (DeviceFirewallType, error) {
+	var zero DeviceFirewallType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) LastChange(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) LevelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) ChainNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DMZNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) PinholeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) PolicyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) LogNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) ChainInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddChain(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteChain(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DMZInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddDMZ(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteDMZ(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) LevelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddLevel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteLevel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) LogInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddLog(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteLog(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) PinholeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddPinhole(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeletePinhole(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) PolicyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddPolicy(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeletePolicy(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddService(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteService(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) SetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallImpl) AddSet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallImpl) DeleteSet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallChainImpl is what a device implements for Device.Firewall.Chain.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallChainImpl to implement only some methods.
+type DeviceFirewallChainImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Creator(inst []uint32) (DeviceFirewallChainCreator, error)
+	RuleNumberOfEntries(inst []uint32) (uint32, error)
+	RuleInstances(inst []uint32) []uint32
+	AddRule(inst []uint32) (uint32, error)
+	DeleteRule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceFirewallChainImpl implements DeviceFirewallChainImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallChainImpl struct{}
+
+func (UnimplementedDeviceFirewallChainImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) Creator(inst []uint32) (DeviceFirewallChainCreator, error) {
+	var zero DeviceFirewallChainCreator
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) RuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallChainImpl) AddRule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainImpl) DeleteRule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallChainRuleImpl is what a device implements for Device.Firewall.Chain.{i}.Rule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallChainRuleImpl to implement only some methods.
+type DeviceFirewallChainRuleImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallChainRuleStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Target(inst []uint32) (DeviceFirewallChainRuleTarget, error)
+	SetTarget(inst []uint32, v DeviceFirewallChainRuleTarget) error
+	TargetChain(inst []uint32) (string, error)
+	SetTargetChain(inst []uint32, v string) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+	CreationDate(inst []uint32) (time.Time, error)
+	ExpiryDate(inst []uint32) (time.Time, error)
+	SetExpiryDate(inst []uint32, v time.Time) error
+	SourceInterface(inst []uint32) (string, error)
+	SetSourceInterface(inst []uint32, v string) error
+	SourceInterfaceExclude(inst []uint32) (bool, error)
+	SetSourceInterfaceExclude(inst []uint32, v bool) error
+	SourceAllInterfaces(inst []uint32) (bool, error)
+	SetSourceAllInterfaces(inst []uint32, v bool) error
+	DestInterface(inst []uint32) (string, error)
+	SetDestInterface(inst []uint32, v string) error
+	DestInterfaceExclude(inst []uint32) (bool, error)
+	SetDestInterfaceExclude(inst []uint32, v bool) error
+	DestAllInterfaces(inst []uint32) (bool, error)
+	SetDestAllInterfaces(inst []uint32, v bool) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMask(inst []uint32) (string, error)
+	SetDestMask(inst []uint32, v string) error
+	DestIPExclude(inst []uint32) (bool, error)
+	SetDestIPExclude(inst []uint32, v bool) error
+	DestMatchSet(inst []uint32) (string, error)
+	SetDestMatchSet(inst []uint32, v string) error
+	DestMatchSetExclude(inst []uint32) (string, error)
+	SetDestMatchSetExclude(inst []uint32, v string) error
+	SourceIP(inst []uint32) (string, error)
+	SetSourceIP(inst []uint32, v string) error
+	SourceMask(inst []uint32) (string, error)
+	SetSourceMask(inst []uint32, v string) error
+	SourceIPExclude(inst []uint32) (bool, error)
+	SetSourceIPExclude(inst []uint32, v bool) error
+	SourceMatchSet(inst []uint32) (string, error)
+	SetSourceMatchSet(inst []uint32, v string) error
+	SourceMatchSetExclude(inst []uint32) (string, error)
+	SetSourceMatchSetExclude(inst []uint32, v string) error
+	Protocol(inst []uint32) (int32, error)
+	SetProtocol(inst []uint32, v int32) error
+	ProtocolExclude(inst []uint32) (bool, error)
+	SetProtocolExclude(inst []uint32, v bool) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	DestPortExclude(inst []uint32) (bool, error)
+	SetDestPortExclude(inst []uint32, v bool) error
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	SourcePortExclude(inst []uint32) (bool, error)
+	SetSourcePortExclude(inst []uint32, v bool) error
+	DSCP(inst []uint32) (int32, error)
+	SetDSCP(inst []uint32, v int32) error
+	DSCPExclude(inst []uint32) (bool, error)
+	SetDSCPExclude(inst []uint32, v bool) error
+	ConnectionState(inst []uint32) ([]DeviceFirewallChainRuleConnectionState, error)
+	SetConnectionState(inst []uint32, v []DeviceFirewallChainRuleConnectionState) error
+	SourceMAC(inst []uint32) (string, error)
+	SetSourceMAC(inst []uint32, v string) error
+	SourceMACExclude(inst []uint32) (bool, error)
+	SetSourceMACExclude(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallChainRuleImpl implements DeviceFirewallChainRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallChainRuleImpl struct{}
+
+func (UnimplementedDeviceFirewallChainRuleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Status(inst []uint32) (DeviceFirewallChainRuleStatus, error) {
+	var zero DeviceFirewallChainRuleStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Target(inst []uint32) (DeviceFirewallChainRuleTarget, error) {
+	var zero DeviceFirewallChainRuleTarget
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetTarget(inst []uint32, v DeviceFirewallChainRuleTarget) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) TargetChain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetTargetChain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) CreationDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) ExpiryDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetExpiryDate(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceInterfaceExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceInterfaceExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceAllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestInterfaceExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestInterfaceExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestAllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestMatchSet(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMatchSet(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestMatchSetExclude(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestMatchSetExclude(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceMatchSet(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMatchSet(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceMatchSetExclude(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMatchSetExclude(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) Protocol(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetProtocol(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) ProtocolExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetProtocolExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DestPortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDestPortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourcePortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourcePortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DSCP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDSCP(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) DSCPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetDSCPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) ConnectionState(inst []uint32) ([]DeviceFirewallChainRuleConnectionState, error) {
+	var zero []DeviceFirewallChainRuleConnectionState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetConnectionState(inst []uint32, v []DeviceFirewallChainRuleConnectionState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceMAC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMAC(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SourceMACExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallChainRuleImpl) SetSourceMACExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingImpl is what a device implements for Device.Firewall.ConnectionTracking; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingImpl interface{}
+
+// UnimplementedDeviceFirewallConnectionTrackingImpl implements DeviceFirewallConnectionTrackingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingImpl struct{}
+
+// DeviceFirewallConnectionTrackingFTPImpl is what a device implements for Device.Firewall.ConnectionTracking.FTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingFTPImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingFTPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Ports(inst []uint32) ([]int32, error)
+	SetPorts(inst []uint32, v []int32) error
+	Loose(inst []uint32) (bool, error)
+	SetLoose(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingFTPImpl implements DeviceFirewallConnectionTrackingFTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingFTPImpl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Ports(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetPorts(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) Loose(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingFTPImpl) SetLoose(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingH323Impl is what a device implements for Device.Firewall.ConnectionTracking.H323; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingH323Impl to implement only some methods.
+type DeviceFirewallConnectionTrackingH323Impl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	RegistrationRequestTTL(inst []uint32) (uint32, error)
+	SetRegistrationRequestTTL(inst []uint32, v uint32) error
+	GKRoutedOnly(inst []uint32) (bool, error)
+	SetGKRoutedOnly(inst []uint32, v bool) error
+	CallForwardFilter(inst []uint32) (bool, error)
+	SetCallForwardFilter(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingH323Impl implements DeviceFirewallConnectionTrackingH323Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingH323Impl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) RegistrationRequestTTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetRegistrationRequestTTL(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) GKRoutedOnly(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetGKRoutedOnly(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) CallForwardFilter(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingH323Impl) SetCallForwardFilter(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingIRCImpl is what a device implements for Device.Firewall.ConnectionTracking.IRC; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingIRCImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingIRCImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Ports(inst []uint32) ([]int32, error)
+	SetPorts(inst []uint32, v []int32) error
+	MAXDCCChannels(inst []uint32) (uint32, error)
+	SetMAXDCCChannels(inst []uint32, v uint32) error
+	DCCTimeout(inst []uint32) (uint32, error)
+	SetDCCTimeout(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingIRCImpl implements DeviceFirewallConnectionTrackingIRCImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingIRCImpl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) Ports(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetPorts(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) MAXDCCChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetMAXDCCChannels(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) DCCTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingIRCImpl) SetDCCTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingPPTPImpl is what a device implements for Device.Firewall.ConnectionTracking.PPTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingPPTPImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingPPTPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingPPTPImpl implements DeviceFirewallConnectionTrackingPPTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingPPTPImpl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingPPTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingPPTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingSIPImpl is what a device implements for Device.Firewall.ConnectionTracking.SIP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingSIPImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingSIPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Ports(inst []uint32) ([]int32, error)
+	SetPorts(inst []uint32, v []int32) error
+	DirectMedia(inst []uint32) (bool, error)
+	SetDirectMedia(inst []uint32, v bool) error
+	DirectSignaling(inst []uint32) (bool, error)
+	SetDirectSignaling(inst []uint32, v bool) error
+	ExternalMedia(inst []uint32) (bool, error)
+	SetExternalMedia(inst []uint32, v bool) error
+	TimeOut(inst []uint32) (uint32, error)
+	SetTimeOut(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingSIPImpl implements DeviceFirewallConnectionTrackingSIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingSIPImpl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) Ports(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetPorts(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) DirectMedia(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetDirectMedia(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) DirectSignaling(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetDirectSignaling(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) ExternalMedia(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetExternalMedia(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) TimeOut(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingSIPImpl) SetTimeOut(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallConnectionTrackingTFTPImpl is what a device implements for Device.Firewall.ConnectionTracking.TFTP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallConnectionTrackingTFTPImpl to implement only some methods.
+type DeviceFirewallConnectionTrackingTFTPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Ports(inst []uint32) ([]int32, error)
+	SetPorts(inst []uint32, v []int32) error
+}
+
+// UnimplementedDeviceFirewallConnectionTrackingTFTPImpl implements DeviceFirewallConnectionTrackingTFTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallConnectionTrackingTFTPImpl struct{}
+
+func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) Ports(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallConnectionTrackingTFTPImpl) SetPorts(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallDMZImpl is what a device implements for Device.Firewall.DMZ.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallDMZImpl to implement only some methods.
+type DeviceFirewallDMZImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallDMZStatus, error)
+	Origin(inst []uint32) (DeviceFirewallDMZOrigin, error)
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	LeaseDuration(inst []uint32) (uint32, error)
+	SetLeaseDuration(inst []uint32, v uint32) error
+	RemainingLeaseTime(inst []uint32) (uint32, error)
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	SourcePrefix(inst []uint32) (string, error)
+	SetSourcePrefix(inst []uint32, v string) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFirewallDMZImpl implements DeviceFirewallDMZImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallDMZImpl struct{}
+
+func (UnimplementedDeviceFirewallDMZImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Status(inst []uint32) (DeviceFirewallDMZStatus, error) {
+	var zero DeviceFirewallDMZStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Origin(inst []uint32) (DeviceFirewallDMZOrigin, error) {
+	var zero DeviceFirewallDMZOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) LeaseDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetLeaseDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SourcePrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetSourcePrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallDMZImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallInterfaceSettingImpl is what a device implements for Device.Firewall.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallInterfaceSettingImpl to implement only some methods.
+type DeviceFirewallInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	IPv4SpoofingProtection(inst []uint32) (bool, error)
+	SetIPv4SpoofingProtection(inst []uint32, v bool) error
+	IPv6SpoofingProtection(inst []uint32) (bool, error)
+	SetIPv6SpoofingProtection(inst []uint32, v bool) error
+	IPv4AcceptICMPEchoRequest(inst []uint32) (bool, error)
+	SetIPv4AcceptICMPEchoRequest(inst []uint32, v bool) error
+	IPv6AcceptICMPEchoRequest(inst []uint32) (bool, error)
+	SetIPv6AcceptICMPEchoRequest(inst []uint32, v bool) error
+	IPv6PassThroughICMPEchoRequest(inst []uint32) (bool, error)
+	SetIPv6PassThroughICMPEchoRequest(inst []uint32, v bool) error
+	StealthMode(inst []uint32) (bool, error)
+	SetStealthMode(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallInterfaceSettingImpl implements DeviceFirewallInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) Status(inst []uint32) (DeviceFirewallInterfaceSettingStatus, error) {
+	var zero DeviceFirewallInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv4SpoofingProtection(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv4SpoofingProtection(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6SpoofingProtection(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6SpoofingProtection(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv4AcceptICMPEchoRequest(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv4AcceptICMPEchoRequest(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6AcceptICMPEchoRequest(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6AcceptICMPEchoRequest(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) IPv6PassThroughICMPEchoRequest(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetIPv6PassThroughICMPEchoRequest(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) StealthMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallInterfaceSettingImpl) SetStealthMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallLevelImpl is what a device implements for Device.Firewall.Level.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallLevelImpl to implement only some methods.
+type DeviceFirewallLevelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Policies(inst []uint32) ([]string, error)
+	SetPolicies(inst []uint32, v []string) error
+	Chain(inst []uint32) (string, error)
+	PortMappingEnabled(inst []uint32) (bool, error)
+	SetPortMappingEnabled(inst []uint32, v bool) error
+	DefaultPolicy(inst []uint32) (DeviceFirewallLevelDefaultPolicy, error)
+	SetDefaultPolicy(inst []uint32, v DeviceFirewallLevelDefaultPolicy) error
+	DefaultLogPolicy(inst []uint32) (bool, error)
+	SetDefaultLogPolicy(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceFirewallLevelImpl implements DeviceFirewallLevelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallLevelImpl struct{}
+
+func (UnimplementedDeviceFirewallLevelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) Policies(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetPolicies(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) Chain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) PortMappingEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetPortMappingEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) DefaultPolicy(inst []uint32) (DeviceFirewallLevelDefaultPolicy, error) {
+	var zero DeviceFirewallLevelDefaultPolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetDefaultPolicy(inst []uint32, v DeviceFirewallLevelDefaultPolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) DefaultLogPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLevelImpl) SetDefaultLogPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallLogImpl is what a device implements for Device.Firewall.Log.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallLogImpl to implement only some methods.
+type DeviceFirewallLogImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Severity(inst []uint32) (DeviceFirewallLogSeverity, error)
+	SetSeverity(inst []uint32, v DeviceFirewallLogSeverity) error
+	Prefix(inst []uint32) (string, error)
+	SetPrefix(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceFirewallLogImpl implements DeviceFirewallLogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallLogImpl struct{}
+
+func (UnimplementedDeviceFirewallLogImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) Severity(inst []uint32) (DeviceFirewallLogSeverity, error) {
+	var zero DeviceFirewallLogSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) SetSeverity(inst []uint32, v DeviceFirewallLogSeverity) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogImpl) SetPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallLogFilterImpl is what a device implements for Device.Firewall.Log.{i}.Filter; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallLogFilterImpl to implement only some methods.
+type DeviceFirewallLogFilterImpl interface {
+	Policy(inst []uint32) (DeviceFirewallLogFilterPolicy, error)
+	SetPolicy(inst []uint32, v DeviceFirewallLogFilterPolicy) error
+	SourceInterface(inst []uint32) (string, error)
+	SetSourceInterface(inst []uint32, v string) error
+	DestinationInterface(inst []uint32) (string, error)
+	SetDestinationInterface(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceFirewallLogFilterImpl implements DeviceFirewallLogFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallLogFilterImpl struct{}
+
+func (UnimplementedDeviceFirewallLogFilterImpl) Policy(inst []uint32) (DeviceFirewallLogFilterPolicy, error) {
+	var zero DeviceFirewallLogFilterPolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogFilterImpl) SetPolicy(inst []uint32, v DeviceFirewallLogFilterPolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogFilterImpl) SourceInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogFilterImpl) SetSourceInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogFilterImpl) DestinationInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallLogFilterImpl) SetDestinationInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallPinholeImpl is what a device implements for Device.Firewall.Pinhole.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallPinholeImpl to implement only some methods.
+type DeviceFirewallPinholeImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallPinholeStatus, error)
+	Origin(inst []uint32) (DeviceFirewallPinholeOrigin, error)
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	LeaseDuration(inst []uint32) (uint32, error)
+	SetLeaseDuration(inst []uint32, v uint32) error
+	RemainingLeaseTime(inst []uint32) (uint32, error)
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	Protocol(inst []uint32) ([]int32, error)
+	SetProtocol(inst []uint32, v []int32) error
+	SourcePrefixes(inst []uint32) ([]string, error)
+	SetSourcePrefixes(inst []uint32, v []string) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMACAddress(inst []uint32) (string, error)
+	SetDestMACAddress(inst []uint32, v string) error
+	ScheduleRef(inst []uint32) ([]string, error)
+	SetScheduleRef(inst []uint32, v []string) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFirewallPinholeImpl implements DeviceFirewallPinholeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallPinholeImpl struct{}
+
+func (UnimplementedDeviceFirewallPinholeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Status(inst []uint32) (DeviceFirewallPinholeStatus, error) {
+	var zero DeviceFirewallPinholeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Origin(inst []uint32) (DeviceFirewallPinholeOrigin, error) {
+	var zero DeviceFirewallPinholeOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) LeaseDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetLeaseDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Protocol(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetProtocol(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SourcePrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetSourcePrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) DestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetDestMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) ScheduleRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetScheduleRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPinholeImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallPolicyImpl is what a device implements for Device.Firewall.Policy.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallPolicyImpl to implement only some methods.
+type DeviceFirewallPolicyImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallPolicyStatus, error)
+	Chain(inst []uint32) (string, error)
+	SetChain(inst []uint32, v string) error
+	TargetChain(inst []uint32) (DeviceFirewallPolicyTargetChain, error)
+	SetTargetChain(inst []uint32, v DeviceFirewallPolicyTargetChain) error
+	SourceInterface(inst []uint32) (string, error)
+	SetSourceInterface(inst []uint32, v string) error
+	DestinationInterface(inst []uint32) (string, error)
+	SetDestinationInterface(inst []uint32, v string) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	ReverseChain(inst []uint32) (string, error)
+	SetReverseChain(inst []uint32, v string) error
+	ReverseTargetChain(inst []uint32) (DeviceFirewallPolicyReverseTargetChain, error)
+	SetReverseTargetChain(inst []uint32, v DeviceFirewallPolicyReverseTargetChain) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFirewallPolicyImpl implements DeviceFirewallPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallPolicyImpl struct{}
+
+func (UnimplementedDeviceFirewallPolicyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) Status(inst []uint32) (DeviceFirewallPolicyStatus, error) {
+	var zero DeviceFirewallPolicyStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) Chain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetChain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) TargetChain(inst []uint32) (DeviceFirewallPolicyTargetChain, error) {
+	var zero DeviceFirewallPolicyTargetChain
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetTargetChain(inst []uint32, v DeviceFirewallPolicyTargetChain) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SourceInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetSourceInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) DestinationInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetDestinationInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) ReverseChain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetReverseChain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) ReverseTargetChain(inst []uint32) (DeviceFirewallPolicyReverseTargetChain, error) {
+	var zero DeviceFirewallPolicyReverseTargetChain
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetReverseTargetChain(inst []uint32, v DeviceFirewallPolicyReverseTargetChain) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallPolicyImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallServiceImpl is what a device implements for Device.Firewall.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallServiceImpl to implement only some methods.
+type DeviceFirewallServiceImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFirewallServiceStatus, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DestPort(inst []uint32) ([]int32, error)
+	SetDestPort(inst []uint32, v []int32) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	Protocol(inst []uint32) ([]int32, error)
+	SetProtocol(inst []uint32, v []int32) error
+	ICMPType(inst []uint32) (int32, error)
+	SetICMPType(inst []uint32, v int32) error
+	SourcePrefixes(inst []uint32) ([]string, error)
+	SetSourcePrefixes(inst []uint32, v []string) error
+	Action(inst []uint32) (DeviceFirewallServiceAction, error)
+	SetAction(inst []uint32, v DeviceFirewallServiceAction) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFirewallServiceImpl implements DeviceFirewallServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallServiceImpl struct{}
+
+func (UnimplementedDeviceFirewallServiceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Status(inst []uint32) (DeviceFirewallServiceStatus, error) {
+	var zero DeviceFirewallServiceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) DestPort(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetDestPort(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Protocol(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetProtocol(inst []uint32, v []int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) ICMPType(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetICMPType(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SourcePrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetSourcePrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Action(inst []uint32) (DeviceFirewallServiceAction, error) {
+	var zero DeviceFirewallServiceAction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetAction(inst []uint32, v DeviceFirewallServiceAction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallServiceImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallSetImpl is what a device implements for Device.Firewall.Set.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallSetImpl to implement only some methods.
+type DeviceFirewallSetImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Origin(inst []uint32) (DeviceFirewallSetOrigin, error)
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceFirewallSetType, error)
+	SetType(inst []uint32, v DeviceFirewallSetType) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	RuleNumberOfEntries(inst []uint32) (uint32, error)
+	RuleInstances(inst []uint32) []uint32
+	AddRule(inst []uint32) (uint32, error)
+	DeleteRule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceFirewallSetImpl implements DeviceFirewallSetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallSetImpl struct{}
+
+func (UnimplementedDeviceFirewallSetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) Origin(inst []uint32) (DeviceFirewallSetOrigin, error) {
+	var zero DeviceFirewallSetOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) Type(inst []uint32) (DeviceFirewallSetType, error) {
+	var zero DeviceFirewallSetType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) SetType(inst []uint32, v DeviceFirewallSetType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) RuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceFirewallSetImpl) AddRule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetImpl) DeleteRule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFirewallSetRuleImpl is what a device implements for Device.Firewall.Set.{i}.Rule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFirewallSetRuleImpl to implement only some methods.
+type DeviceFirewallSetRuleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Exclude(inst []uint32) (bool, error)
+	SetExclude(inst []uint32, v bool) error
+	IPAddressList(inst []uint32) ([]string, error)
+	SetIPAddressList(inst []uint32, v []string) error
+	MACAddressList(inst []uint32) ([]string, error)
+	SetMACAddressList(inst []uint32, v []string) error
+	PortList(inst []uint32) ([]string, error)
+	SetPortList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFirewallSetRuleImpl implements DeviceFirewallSetRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFirewallSetRuleImpl struct{}
+
+func (UnimplementedDeviceFirewallSetRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) Exclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) SetExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) IPAddressList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) SetIPAddressList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) MACAddressList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) SetMACAddressList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) PortList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFirewallSetRuleImpl) SetPortList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

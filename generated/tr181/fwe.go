@@ -558,3 +558,168 @@ var schemaFwe = []*model.Entry{{
 	Syntax:       synDeviceFWELinkStats_UnknownProtoPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DeviceFWEImpl is what a device implements for Device.FWE; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFWEImpl to implement only some methods.
+type DeviceFWEImpl interface {
+	LinkNumberOfEntries(inst []uint32) (uint32, error)
+	LinkInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceFWEImpl implements DeviceFWEImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFWEImpl struct{}
+
+func (UnimplementedDeviceFWEImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWEImpl) LinkInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceFWELinkImpl is what a device implements for Device.FWE.Link.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFWELinkImpl to implement only some methods.
+type DeviceFWELinkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceFWELinkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceFWELinkImpl implements DeviceFWELinkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFWELinkImpl struct{}
+
+func (UnimplementedDeviceFWELinkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) Status(inst []uint32) (DeviceFWELinkStatus, error) {
+	var zero DeviceFWELinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceFWELinkStatsImpl is what a device implements for Device.FWE.Link.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceFWELinkStatsImpl to implement only some methods.
+type DeviceFWELinkStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceFWELinkStatsImpl implements DeviceFWELinkStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceFWELinkStatsImpl struct{}
+
+func (UnimplementedDeviceFWELinkStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceFWELinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -109,3 +109,28 @@ var schemaGatewayinfo = []*model.Entry{{
 	Syntax:       synDeviceGatewayInfo_SerialNumber,
 	Version:      "2.0",
 }}
+
+// DeviceGatewayInfoImpl is what a device implements for Device.GatewayInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGatewayInfoImpl to implement only some methods.
+type DeviceGatewayInfoImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceGatewayInfoImpl implements DeviceGatewayInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGatewayInfoImpl struct{}
+
+func (UnimplementedDeviceGatewayInfoImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGatewayInfoImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGatewayInfoImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -2748,3 +2748,897 @@ var schemaGhn = []*model.Entry{{
 	Syntax:       synDeviceGhnInterfaceStats_BlocksErrorsReceived,
 	Version:      "2.8",
 }}
+
+// DeviceGhnImpl is what a device implements for Device.Ghn; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnImpl to implement only some methods.
+type DeviceGhnImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceGhnImpl implements DeviceGhnImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnImpl struct{}
+
+func (UnimplementedDeviceGhnImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceGhnDiagnosticsImpl is what a device implements for Device.Ghn.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsImpl to implement only some methods.
+type DeviceGhnDiagnosticsImpl interface{}
+
+// UnimplementedDeviceGhnDiagnosticsImpl implements DeviceGhnDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsImpl struct{}
+
+// DeviceGhnDiagnosticsPHYThroughputImpl is what a device implements for Device.Ghn.Diagnostics.PHYThroughput; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl to implement only some methods.
+type DeviceGhnDiagnosticsPHYThroughputImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPHYThroughputDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPHYThroughputDiagnosticsState) error
+}
+
+// UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl implements DeviceGhnDiagnosticsPHYThroughputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl) DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPHYThroughputDiagnosticsState, error) {
+	var zero DeviceGhnDiagnosticsPHYThroughputDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPHYThroughputImpl) SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPHYThroughputDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGhnDiagnosticsPerformanceMonitoringImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl to implement only some methods.
+type DeviceGhnDiagnosticsPerformanceMonitoringImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DiagnoseMACAddress(inst []uint32) (string, error)
+	SetDiagnoseMACAddress(inst []uint32, v string) error
+	SampleInterval(inst []uint32) (uint32, error)
+	SetSampleInterval(inst []uint32, v uint32) error
+	SNRGroupLength(inst []uint32) (uint32, error)
+	SetSNRGroupLength(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl implements DeviceGhnDiagnosticsPerformanceMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) DiagnosticsState(inst []uint32) (DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState, error) {
+	var zero DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetDiagnosticsState(inst []uint32, v DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) DiagnoseMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetDiagnoseMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SNRGroupLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringImpl) SetSNRGroupLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Channels; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl to implement only some methods.
+type DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	ChannelNumberOfEntries(inst []uint32) (uint32, error)
+	ChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl implements DeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsImpl) ChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl to implement only some methods.
+type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl interface {
+	DestinationMACAddress(inst []uint32) (string, error)
+	SNR(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl implements DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl) DestinationMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelImpl) SNR(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl to implement only some methods.
+type DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl interface {
+	CurrentStart(inst []uint32) (time.Time, error)
+	CurrentEnd(inst []uint32) (time.Time, error)
+	NodeNumberOfEntries(inst []uint32) (uint32, error)
+	NodeInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl implements DeviceGhnDiagnosticsPerformanceMonitoringNodesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) CurrentStart(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) CurrentEnd(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesImpl) NodeInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl is what a device implements for Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl to implement only some methods.
+type DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl interface {
+	DestinationMACAddress(inst []uint32) (string, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	MgmtBytesSent(inst []uint32) (uint64, error)
+	MgmtBytesReceived(inst []uint32) (uint64, error)
+	MgmtPacketsSent(inst []uint32) (uint64, error)
+	MgmtPacketsReceived(inst []uint32) (uint64, error)
+	BlocksSent(inst []uint32) (uint64, error)
+	BlocksReceived(inst []uint32) (uint64, error)
+	BlocksResent(inst []uint32) (uint32, error)
+	BlocksErrorsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl implements DeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl struct{}
+
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DestinationMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) MgmtPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksResent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnDiagnosticsPerformanceMonitoringNodesNodeImpl) BlocksErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceImpl is what a device implements for Device.Ghn.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceImpl to implement only some methods.
+type DeviceGhnInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceGhnInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	MaxTransmitRate(inst []uint32) (uint32, error)
+	TargetDomainNames(inst []uint32) ([]string, error)
+	SetTargetDomainNames(inst []uint32, v []string) error
+	DomainName(inst []uint32) (string, error)
+	DomainNameIdentifier(inst []uint32) (uint32, error)
+	DomainId(inst []uint32) (uint32, error)
+	DeviceId(inst []uint32) (uint32, error)
+	NodeTypeDMCapable(inst []uint32) (bool, error)
+	DMRequested(inst []uint32) (bool, error)
+	SetDMRequested(inst []uint32, v bool) error
+	IsDM(inst []uint32) (bool, error)
+	NodeTypeSCCapable(inst []uint32) (bool, error)
+	SCRequested(inst []uint32) (bool, error)
+	SetSCRequested(inst []uint32, v bool) error
+	IsSC(inst []uint32) (bool, error)
+	StandardVersions(inst []uint32) ([]string, error)
+	MaxBandPlan(inst []uint32) (uint32, error)
+	MediumType(inst []uint32) (DeviceGhnInterfaceMediumType, error)
+	TAIFG(inst []uint32) (uint32, error)
+	NotchedAmateurRadioBands(inst []uint32) ([]byte, error)
+	SetNotchedAmateurRadioBands(inst []uint32, v []byte) error
+	PHYThroughputDiagnosticsEnable(inst []uint32) ([]uint32, error)
+	SetPHYThroughputDiagnosticsEnable(inst []uint32, v []uint32) error
+	PerformanceMonitoringDiagnosticsEnable(inst []uint32) ([]uint32, error)
+	SetPerformanceMonitoringDiagnosticsEnable(inst []uint32, v []uint32) error
+	SMMaskedBandNumberOfEntries(inst []uint32) (uint32, error)
+	NodeTypeDMConfig(inst []uint32) (bool, error)
+	SetNodeTypeDMConfig(inst []uint32, v bool) error
+	NodeTypeDMStatus(inst []uint32) (bool, error)
+	NodeTypeSCStatus(inst []uint32) (bool, error)
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	PSM(inst []uint32) ([]uint32, error)
+	SetPSM(inst []uint32, v []uint32) error
+	AssociatedDeviceInstances(inst []uint32) []uint32
+	SMMaskedBandInstances(inst []uint32) []uint32
+	AddSMMaskedBand(inst []uint32) (uint32, error)
+	DeleteSMMaskedBand(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceGhnInterfaceImpl implements DeviceGhnInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) Status(inst []uint32) (DeviceGhnInterfaceStatus, error) {
+	var zero DeviceGhnInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) MaxTransmitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) TargetDomainNames(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetTargetDomainNames(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DomainName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DomainNameIdentifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DomainId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DeviceId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DMRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetDMRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) IsDM(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeSCCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SCRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetSCRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) IsSC(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) StandardVersions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) MaxBandPlan(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) MediumType(inst []uint32) (DeviceGhnInterfaceMediumType, error) {
+	var zero DeviceGhnInterfaceMediumType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) TAIFG(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NotchedAmateurRadioBands(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetNotchedAmateurRadioBands(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) PHYThroughputDiagnosticsEnable(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetPHYThroughputDiagnosticsEnable(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) PerformanceMonitoringDiagnosticsEnable(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetPerformanceMonitoringDiagnosticsEnable(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SMMaskedBandNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMConfig(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetNodeTypeDMConfig(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeDMStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) NodeTypeSCStatus(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) PSM(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SetPSM(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceGhnInterfaceImpl) SMMaskedBandInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceGhnInterfaceImpl) AddSMMaskedBand(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceImpl) DeleteSMMaskedBand(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceAssociatedDeviceImpl is what a device implements for Device.Ghn.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceGhnInterfaceAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	DeviceId(inst []uint32) (uint32, error)
+	TxPhyRate(inst []uint32) (uint32, error)
+	RxPhyRate(inst []uint32) (uint32, error)
+	Active(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl implements DeviceGhnInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) DeviceId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) TxPhyRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) RxPhyRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceDMInfoImpl is what a device implements for Device.Ghn.Interface.{i}.DMInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceDMInfoImpl to implement only some methods.
+type DeviceGhnInterfaceDMInfoImpl interface {
+	DomainName(inst []uint32) ([]byte, error)
+	SetDomainName(inst []uint32, v []byte) error
+	DomainNameIdentifier(inst []uint32) ([]byte, error)
+	DomainId(inst []uint32) (uint32, error)
+	MACCycleDuration(inst []uint32) (uint32, error)
+	SetMACCycleDuration(inst []uint32, v uint32) error
+	SCDeviceId(inst []uint32) (uint32, error)
+	SetSCDeviceId(inst []uint32, v uint32) error
+	SCMACAddress(inst []uint32) (string, error)
+	SetSCMACAddress(inst []uint32, v string) error
+	ReregistrationTimePeriod(inst []uint32) (uint32, error)
+	SetReregistrationTimePeriod(inst []uint32, v uint32) error
+	TopologyPeriodicInterval(inst []uint32) (uint32, error)
+	SetTopologyPeriodicInterval(inst []uint32, v uint32) error
+	MinSupportedBandplan(inst []uint32) (uint32, error)
+	SetMinSupportedBandplan(inst []uint32, v uint32) error
+	MaxSupportedBandplan(inst []uint32) (uint32, error)
+	SetMaxSupportedBandplan(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceGhnInterfaceDMInfoImpl implements DeviceGhnInterfaceDMInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceDMInfoImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainName(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetDomainName(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainNameIdentifier(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) DomainId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MACCycleDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMACCycleDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SCDeviceId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetSCDeviceId(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SCMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetSCMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) ReregistrationTimePeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetReregistrationTimePeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) TopologyPeriodicInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetTopologyPeriodicInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MinSupportedBandplan(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMinSupportedBandplan(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) MaxSupportedBandplan(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceDMInfoImpl) SetMaxSupportedBandplan(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceSCInfoImpl is what a device implements for Device.Ghn.Interface.{i}.SCInfo; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceSCInfoImpl to implement only some methods.
+type DeviceGhnInterfaceSCInfoImpl interface {
+	ModesSupported(inst []uint32) ([]DeviceGhnInterfaceSCInfoModesSupported, error)
+	ModeEnabled(inst []uint32) (string, error)
+	SetModeEnabled(inst []uint32, v string) error
+	MICSize(inst []uint32) (DeviceGhnInterfaceSCInfoMICSize, error)
+	SetMICSize(inst []uint32, v DeviceGhnInterfaceSCInfoMICSize) error
+	Location(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceGhnInterfaceSCInfoImpl implements DeviceGhnInterfaceSCInfoImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceSCInfoImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) ModesSupported(inst []uint32) ([]DeviceGhnInterfaceSCInfoModesSupported, error) {
+	var zero []DeviceGhnInterfaceSCInfoModesSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) ModeEnabled(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) SetModeEnabled(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) MICSize(inst []uint32) (DeviceGhnInterfaceSCInfoMICSize, error) {
+	var zero DeviceGhnInterfaceSCInfoMICSize
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) SetMICSize(inst []uint32, v DeviceGhnInterfaceSCInfoMICSize) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSCInfoImpl) Location(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceSMMaskedBandImpl is what a device implements for Device.Ghn.Interface.{i}.SMMaskedBand.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceSMMaskedBandImpl to implement only some methods.
+type DeviceGhnInterfaceSMMaskedBandImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	BandNumber(inst []uint32) (uint32, error)
+	SetBandNumber(inst []uint32, v uint32) error
+	StartSubCarrier(inst []uint32) (uint32, error)
+	SetStartSubCarrier(inst []uint32, v uint32) error
+	StopSubCarrier(inst []uint32) (uint32, error)
+	SetStopSubCarrier(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceGhnInterfaceSMMaskedBandImpl implements DeviceGhnInterfaceSMMaskedBandImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceSMMaskedBandImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) BandNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetBandNumber(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) StartSubCarrier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetStartSubCarrier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) StopSubCarrier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceSMMaskedBandImpl) SetStopSubCarrier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGhnInterfaceStatsImpl is what a device implements for Device.Ghn.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGhnInterfaceStatsImpl to implement only some methods.
+type DeviceGhnInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	MgmtBytesSent(inst []uint32) (uint64, error)
+	MgmtBytesReceived(inst []uint32) (uint64, error)
+	MgmtPacketsSent(inst []uint32) (uint64, error)
+	MgmtPacketsReceived(inst []uint32) (uint64, error)
+	BlocksSent(inst []uint32) (uint64, error)
+	BlocksReceived(inst []uint32) (uint64, error)
+	BlocksResent(inst []uint32) (uint32, error)
+	BlocksErrorsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceGhnInterfaceStatsImpl implements DeviceGhnInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGhnInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceGhnInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) MgmtPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksResent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGhnInterfaceStatsImpl) BlocksErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -176,7 +176,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  #.Tunnel.\n                  #.Tunnel.{i}.Interface.",
+			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -223,12 +223,7 @@ type DeviceGREFilter struct {
 	Order uint32 `cwmp:"Order"`
 	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
 	Alias string `cwmp:"Alias"`
-	/*
-	   Interface: string(:256) pathRef→
-
-	   	#.Tunnel.
-	   	#.Tunnel.{i}.Interface., readWrite, since 2.8.
-	*/
+	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.8.
 	Interface string `cwmp:"Interface"`
 	// AllInterfaces: boolean, readWrite, since 2.8.
 	AllInterfaces bool `cwmp:"AllInterfaces"`
@@ -1479,3 +1474,494 @@ var schemaGre = []*model.Entry{{
 	Syntax:  synDeviceGRETunnelStats_ErrorsReceived,
 	Version: "2.8",
 }}
+
+// DeviceGREImpl is what a device implements for Device.GRE; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGREImpl to implement only some methods.
+type DeviceGREImpl interface {
+	TunnelNumberOfEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	TunnelInstances(inst []uint32) []uint32
+	AddTunnel(inst []uint32) (uint32, error)
+	DeleteTunnel(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceGREImpl implements DeviceGREImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGREImpl struct{}
+
+func (UnimplementedDeviceGREImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceGREImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREImpl) TunnelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceGREImpl) AddTunnel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREImpl) DeleteTunnel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGREFilterImpl is what a device implements for Device.GRE.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGREFilterImpl to implement only some methods.
+type DeviceGREFilterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceGREFilterStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	VLANIDCheck(inst []uint32) (int32, error)
+	SetVLANIDCheck(inst []uint32, v int32) error
+	VLANIDExclude(inst []uint32) (bool, error)
+	SetVLANIDExclude(inst []uint32, v bool) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceGREFilterImpl implements DeviceGREFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGREFilterImpl struct{}
+
+func (UnimplementedDeviceGREFilterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) Status(inst []uint32) (DeviceGREFilterStatus, error) {
+	var zero DeviceGREFilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGREFilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGRETunnelImpl is what a device implements for Device.GRE.Tunnel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGRETunnelImpl to implement only some methods.
+type DeviceGRETunnelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceGRETunnelStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RemoteEndpoints(inst []uint32) ([]string, error)
+	SetRemoteEndpoints(inst []uint32, v []string) error
+	KeepAlivePolicy(inst []uint32) (DeviceGRETunnelKeepAlivePolicy, error)
+	SetKeepAlivePolicy(inst []uint32, v DeviceGRETunnelKeepAlivePolicy) error
+	KeepAliveTimeout(inst []uint32) (uint32, error)
+	SetKeepAliveTimeout(inst []uint32, v uint32) error
+	KeepAliveThreshold(inst []uint32) (uint32, error)
+	SetKeepAliveThreshold(inst []uint32, v uint32) error
+	DeliveryHeaderProtocol(inst []uint32) (DeviceGRETunnelDeliveryHeaderProtocol, error)
+	SetDeliveryHeaderProtocol(inst []uint32, v DeviceGRETunnelDeliveryHeaderProtocol) error
+	DefaultDSCPMark(inst []uint32) (uint32, error)
+	SetDefaultDSCPMark(inst []uint32, v uint32) error
+	ConnectedRemoteEndpoint(inst []uint32) (string, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+	AddInterface(inst []uint32) (uint32, error)
+	DeleteInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceGRETunnelImpl implements DeviceGRETunnelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGRETunnelImpl struct{}
+
+func (UnimplementedDeviceGRETunnelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) Status(inst []uint32) (DeviceGRETunnelStatus, error) {
+	var zero DeviceGRETunnelStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceGRETunnelKeepAlivePolicy, error) {
+	var zero DeviceGRETunnelKeepAlivePolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceGRETunnelKeepAlivePolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceGRETunnelDeliveryHeaderProtocol, error) {
+	var zero DeviceGRETunnelDeliveryHeaderProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceGRETunnelDeliveryHeaderProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceGRETunnelImpl) AddInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGRETunnelInterfaceImpl is what a device implements for Device.GRE.Tunnel.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGRETunnelInterfaceImpl to implement only some methods.
+type DeviceGRETunnelInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceGRETunnelInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	ProtocolIdOverride(inst []uint32) (uint32, error)
+	SetProtocolIdOverride(inst []uint32, v uint32) error
+	UseChecksum(inst []uint32) (bool, error)
+	SetUseChecksum(inst []uint32, v bool) error
+	KeyIdentifierGenerationPolicy(inst []uint32) (DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy, error)
+	SetKeyIdentifierGenerationPolicy(inst []uint32, v DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy) error
+	KeyIdentifier(inst []uint32) (uint32, error)
+	SetKeyIdentifier(inst []uint32, v uint32) error
+	UseSequenceNumber(inst []uint32) (bool, error)
+	SetUseSequenceNumber(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceGRETunnelInterfaceImpl implements DeviceGRETunnelInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGRETunnelInterfaceImpl struct{}
+
+func (UnimplementedDeviceGRETunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) Status(inst []uint32) (DeviceGRETunnelInterfaceStatus, error) {
+	var zero DeviceGRETunnelInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) ProtocolIdOverride(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetProtocolIdOverride(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) UseChecksum(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetUseChecksum(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) KeyIdentifierGenerationPolicy(inst []uint32) (DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy, error) {
+	var zero DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetKeyIdentifierGenerationPolicy(inst []uint32, v DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) KeyIdentifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetKeyIdentifier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) UseSequenceNumber(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceImpl) SetUseSequenceNumber(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceGRETunnelInterfaceStatsImpl is what a device implements for Device.GRE.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGRETunnelInterfaceStatsImpl to implement only some methods.
+type DeviceGRETunnelInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	DiscardChecksumReceived(inst []uint32) (uint32, error)
+	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceGRETunnelInterfaceStatsImpl implements DeviceGRETunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGRETunnelInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceGRETunnelStatsImpl is what a device implements for Device.GRE.Tunnel.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceGRETunnelStatsImpl to implement only some methods.
+type DeviceGRETunnelStatsImpl interface {
+	KeepAliveSent(inst []uint32) (uint32, error)
+	KeepAliveReceived(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceGRETunnelStatsImpl implements DeviceGRETunnelStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceGRETunnelStatsImpl struct{}
+
+func (UnimplementedDeviceGRETunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceGRETunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

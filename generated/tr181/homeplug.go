@@ -975,3 +975,304 @@ var schemaHomeplug = []*model.Entry{{
 	Syntax:  synDeviceHomePlugInterfaceStats_MPDURxFailed,
 	Version: "2.19",
 }}
+
+// DeviceHomePlugImpl is what a device implements for Device.HomePlug; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHomePlugImpl to implement only some methods.
+type DeviceHomePlugImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHomePlugImpl implements DeviceHomePlugImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHomePlugImpl struct{}
+
+func (UnimplementedDeviceHomePlugImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHomePlugInterfaceImpl is what a device implements for Device.HomePlug.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHomePlugInterfaceImpl to implement only some methods.
+type DeviceHomePlugInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceHomePlugInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	LogicalNetwork(inst []uint32) (string, error)
+	SetLogicalNetwork(inst []uint32, v string) error
+	Version(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	ForceCCo(inst []uint32) (bool, error)
+	SetForceCCo(inst []uint32, v bool) error
+	NetworkPassword(inst []uint32) (string, error)
+	SetNetworkPassword(inst []uint32, v string) error
+	OtherNetworksPresent(inst []uint32) ([]string, error)
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHomePlugInterfaceImpl implements DeviceHomePlugInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHomePlugInterfaceImpl struct{}
+
+func (UnimplementedDeviceHomePlugInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) Status(inst []uint32) (DeviceHomePlugInterfaceStatus, error) {
+	var zero DeviceHomePlugInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) LogicalNetwork(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetLogicalNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) ForceCCo(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetForceCCo(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) NetworkPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) SetNetworkPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) OtherNetworksPresent(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHomePlugInterfaceAssociatedDeviceImpl is what a device implements for Device.HomePlug.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceHomePlugInterfaceAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	TxPhyRate(inst []uint32) (uint32, error)
+	RxPhyRate(inst []uint32) (uint32, error)
+	SNRPerTone(inst []uint32) ([]uint32, error)
+	AvgAttenuation(inst []uint32) (uint32, error)
+	EndStationMACs(inst []uint32) ([]string, error)
+	Active(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl implements DeviceHomePlugInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) TxPhyRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) RxPhyRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) SNRPerTone(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) AvgAttenuation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) EndStationMACs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHomePlugInterfaceStatsImpl is what a device implements for Device.HomePlug.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHomePlugInterfaceStatsImpl to implement only some methods.
+type DeviceHomePlugInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	MPDUTxAck(inst []uint32) (uint64, error)
+	MPDUTxCol(inst []uint32) (uint64, error)
+	MPDUTxFailed(inst []uint32) (uint64, error)
+	MPDURxAck(inst []uint32) (uint64, error)
+	MPDURxFailed(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceHomePlugInterfaceStatsImpl implements DeviceHomePlugInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHomePlugInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxAck(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxCol(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDUTxFailed(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDURxAck(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHomePlugInterfaceStatsImpl) MPDURxFailed(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}

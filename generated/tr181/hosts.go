@@ -518,7 +518,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  ##.DHCPv4.Server.Pool.{i}.Client.\n                  ##.DHCPv6.Server.Pool.{i}.Client.",
+			TargetParent: "##.DHCPv4.Server.Pool.{i}.Client. ##.DHCPv6.Server.Pool.{i}.Client.",
 			TargetType:   "row",
 		},
 		Type: model.TypeString,
@@ -571,12 +571,7 @@ type DeviceHostsHost struct {
 	PhysAddress string `cwmp:"PhysAddress"`
 	// IPAddress: IPAddress=string(:45), readOnly, since 2.0.
 	IPAddress string `cwmp:"IPAddress"`
-	/*
-	   DHCPClient: list[:2 items](:)<string> pathRef→
-
-	   	##.DHCPv4.Server.Pool.{i}.Client.
-	   	##.DHCPv6.Server.Pool.{i}.Client., readOnly, since 2.2.
-	*/
+	// DHCPClient: list[:2 items](:)<string> pathRef→##.DHCPv4.Server.Pool.{i}.Client. ##.DHCPv6.Server.Pool.{i}.Client., readOnly, since 2.2.
 	DHCPClient []string `cwmp:"DHCPClient"`
 	// AssociatedDevice: string(:256) pathRef, readOnly, since 2.2.
 	AssociatedDevice string `cwmp:"AssociatedDevice"`
@@ -1235,3 +1230,342 @@ var schemaHosts = []*model.Entry{{
 	Syntax:       synDeviceHostsHostWANStats_DiscardPacketsSent,
 	Version:      "2.12",
 }}
+
+// DeviceHostsImpl is what a device implements for Device.Hosts; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsImpl to implement only some methods.
+type DeviceHostsImpl interface {
+	HostNumberOfEntries(inst []uint32) (uint32, error)
+	AccessControlNumberOfEntries(inst []uint32) (uint32, error)
+	AccessControlInstances(inst []uint32) []uint32
+	AddAccessControl(inst []uint32) (uint32, error)
+	DeleteAccessControl(inst []uint32, i uint32) error
+	HostInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHostsImpl implements DeviceHostsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsImpl struct{}
+
+func (UnimplementedDeviceHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsImpl) AccessControlNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsImpl) AccessControlInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceHostsImpl) AddAccessControl(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsImpl) DeleteAccessControl(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsImpl) HostInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHostsAccessControlImpl is what a device implements for Device.Hosts.AccessControl.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsAccessControlImpl to implement only some methods.
+type DeviceHostsAccessControlImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceHostsAccessControlOrigin, error)
+	PhysAddress(inst []uint32) (string, error)
+	SetPhysAddress(inst []uint32, v string) error
+	PhysAddressMask(inst []uint32) (string, error)
+	SetPhysAddressMask(inst []uint32, v string) error
+	HostName(inst []uint32) (string, error)
+	SetHostName(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	AccessPolicy(inst []uint32) (DeviceHostsAccessControlAccessPolicy, error)
+	SetAccessPolicy(inst []uint32, v DeviceHostsAccessControlAccessPolicy) error
+	ScheduleRef(inst []uint32) ([]string, error)
+	SetScheduleRef(inst []uint32, v []string) error
+	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
+	ScheduleInstances(inst []uint32) []uint32
+	AddSchedule(inst []uint32) (uint32, error)
+	DeleteSchedule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceHostsAccessControlImpl implements DeviceHostsAccessControlImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsAccessControlImpl struct{}
+
+func (UnimplementedDeviceHostsAccessControlImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) Origin(inst []uint32) (DeviceHostsAccessControlOrigin, error) {
+	var zero DeviceHostsAccessControlOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) PhysAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetPhysAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) PhysAddressMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetPhysAddressMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetHostName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) AccessPolicy(inst []uint32) (DeviceHostsAccessControlAccessPolicy, error) {
+	var zero DeviceHostsAccessControlAccessPolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetAccessPolicy(inst []uint32, v DeviceHostsAccessControlAccessPolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) ScheduleRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) SetScheduleRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) ScheduleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceHostsAccessControlImpl) AddSchedule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlImpl) DeleteSchedule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceHostsAccessControlScheduleImpl is what a device implements for Device.Hosts.AccessControl.{i}.Schedule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsAccessControlScheduleImpl to implement only some methods.
+type DeviceHostsAccessControlScheduleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Day(inst []uint32) ([]DeviceHostsAccessControlScheduleDay, error)
+	SetDay(inst []uint32, v []DeviceHostsAccessControlScheduleDay) error
+	StartTime(inst []uint32) (string, error)
+	SetStartTime(inst []uint32, v string) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceHostsAccessControlScheduleImpl implements DeviceHostsAccessControlScheduleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsAccessControlScheduleImpl struct{}
+
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) Day(inst []uint32) ([]DeviceHostsAccessControlScheduleDay, error) {
+	var zero []DeviceHostsAccessControlScheduleDay
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetDay(inst []uint32, v []DeviceHostsAccessControlScheduleDay) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) StartTime(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetStartTime(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsAccessControlScheduleImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceHostsHostImpl is what a device implements for Device.Hosts.Host.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsHostImpl to implement only some methods.
+type DeviceHostsHostImpl interface {
+	PhysAddress(inst []uint32) (string, error)
+	IPAddress(inst []uint32) (string, error)
+	DHCPClient(inst []uint32) ([]string, error)
+	AssociatedDevice(inst []uint32) (string, error)
+	Layer1Interface(inst []uint32) (string, error)
+	Layer3Interface(inst []uint32) (string, error)
+	InterfaceType(inst []uint32) (DeviceHostsHostInterfaceType, error)
+	HostName(inst []uint32) (string, error)
+	Active(inst []uint32) (bool, error)
+	ActiveLastChange(inst []uint32) (time.Time, error)
+	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv4AddressInstances(inst []uint32) []uint32
+	IPv6AddressInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHostsHostImpl implements DeviceHostsHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsHostImpl struct{}
+
+func (UnimplementedDeviceHostsHostImpl) PhysAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) DHCPClient(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) AssociatedDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) Layer1Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) Layer3Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) InterfaceType(inst []uint32) (DeviceHostsHostInterfaceType, error) {
+	var zero DeviceHostsHostInterfaceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) HostName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) ActiveLastChange(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostImpl) IPv4AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceHostsHostImpl) IPv6AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHostsHostIPv4AddressImpl is what a device implements for Device.Hosts.Host.{i}.IPv4Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsHostIPv4AddressImpl to implement only some methods.
+type DeviceHostsHostIPv4AddressImpl interface {
+	IPAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceHostsHostIPv4AddressImpl implements DeviceHostsHostIPv4AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsHostIPv4AddressImpl struct{}
+
+func (UnimplementedDeviceHostsHostIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHostsHostIPv6AddressImpl is what a device implements for Device.Hosts.Host.{i}.IPv6Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsHostIPv6AddressImpl to implement only some methods.
+type DeviceHostsHostIPv6AddressImpl interface {
+	IPAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceHostsHostIPv6AddressImpl implements DeviceHostsHostIPv6AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsHostIPv6AddressImpl struct{}
+
+func (UnimplementedDeviceHostsHostIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHostsHostWANStatsImpl is what a device implements for Device.Hosts.Host.{i}.WANStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHostsHostWANStatsImpl to implement only some methods.
+type DeviceHostsHostWANStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceHostsHostWANStatsImpl implements DeviceHostsHostWANStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHostsHostWANStatsImpl struct{}
+
+func (UnimplementedDeviceHostsHostWANStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHostsHostWANStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

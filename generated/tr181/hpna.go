@@ -2996,3 +2996,975 @@ var schemaHpna = []*model.Entry{{
 	Syntax:       synDeviceHPNAInterfaceStats_UnknownProtoPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DeviceHPNAImpl is what a device implements for Device.HPNA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAImpl to implement only some methods.
+type DeviceHPNAImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHPNAImpl implements DeviceHPNAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAImpl struct{}
+
+func (UnimplementedDeviceHPNAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHPNADiagnosticsImpl is what a device implements for Device.HPNA.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsImpl to implement only some methods.
+type DeviceHPNADiagnosticsImpl interface{}
+
+// UnimplementedDeviceHPNADiagnosticsImpl implements DeviceHPNADiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsImpl struct{}
+
+// DeviceHPNADiagnosticsPHYThroughputImpl is what a device implements for Device.HPNA.Diagnostics.PHYThroughput; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl to implement only some methods.
+type DeviceHPNADiagnosticsPHYThroughputImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	NumPacketsInBurst(inst []uint32) (uint32, error)
+	SetNumPacketsInBurst(inst []uint32, v uint32) error
+	BurstInterval(inst []uint32) (uint32, error)
+	SetBurstInterval(inst []uint32, v uint32) error
+	TestPacketPayloadLength(inst []uint32) (uint32, error)
+	SetTestPacketPayloadLength(inst []uint32, v uint32) error
+	PayloadEncoding(inst []uint32) (uint32, error)
+	SetPayloadEncoding(inst []uint32, v uint32) error
+	PayloadDataGen(inst []uint32) (uint32, error)
+	SetPayloadDataGen(inst []uint32, v uint32) error
+	PayloadType(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputPayloadType, error)
+	SetPayloadType(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputPayloadType) error
+	PriorityLevel(inst []uint32) (uint32, error)
+	SetPriorityLevel(inst []uint32, v uint32) error
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl implements DeviceHPNADiagnosticsPHYThroughputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputDiagnosticsState, error) {
+	var zero DeviceHPNADiagnosticsPHYThroughputDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) NumPacketsInBurst(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetNumPacketsInBurst(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) BurstInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetBurstInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) TestPacketPayloadLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetTestPacketPayloadLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadEncoding(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadEncoding(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadDataGen(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadDataGen(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PayloadType(inst []uint32) (DeviceHPNADiagnosticsPHYThroughputPayloadType, error) {
+	var zero DeviceHPNADiagnosticsPHYThroughputPayloadType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPayloadType(inst []uint32, v DeviceHPNADiagnosticsPHYThroughputPayloadType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) PriorityLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) SetPriorityLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHPNADiagnosticsPHYThroughputResultImpl is what a device implements for Device.HPNA.Diagnostics.PHYThroughput.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl to implement only some methods.
+type DeviceHPNADiagnosticsPHYThroughputResultImpl interface {
+	SrcMACAddress(inst []uint32) (string, error)
+	DestMACAddress(inst []uint32) (string, error)
+	PHYRate(inst []uint32) (uint32, error)
+	BaudRate(inst []uint32) (uint32, error)
+	SNR(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	Attenuation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl implements DeviceHPNADiagnosticsPHYThroughputResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) SrcMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) DestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) PHYRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) BaudRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) SNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPHYThroughputResultImpl) Attenuation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHPNADiagnosticsPerformanceMonitoringImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl to implement only some methods.
+type DeviceHPNADiagnosticsPerformanceMonitoringImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	SampleInterval(inst []uint32) (uint32, error)
+	SetSampleInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl implements DeviceHPNADiagnosticsPerformanceMonitoringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) DiagnosticsState(inst []uint32) (DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState, error) {
+	var zero DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetDiagnosticsState(inst []uint32, v DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringImpl) SetSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Channels; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl to implement only some methods.
+type DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	ChannelNumberOfEntries(inst []uint32) (uint32, error)
+	ChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl implements DeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) ChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsImpl) ChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl to implement only some methods.
+type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl interface {
+	HostSrcMACAddress(inst []uint32) (string, error)
+	HostDestMACAddress(inst []uint32) (string, error)
+	HPNASrcMACAddress(inst []uint32) (string, error)
+	HPNADestMACAddress(inst []uint32) (string, error)
+	PHYRate(inst []uint32) (uint32, error)
+	BaudRate(inst []uint32) (uint32, error)
+	SNR(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	LARQPacketsReceived(inst []uint32) (uint32, error)
+	FlowSpec(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl implements DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HostSrcMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HostDestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HPNASrcMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) HPNADestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PHYRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) BaudRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) SNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) LARQPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelImpl) FlowSpec(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl to implement only some methods.
+type DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl interface {
+	CurrentStart(inst []uint32) (time.Time, error)
+	CurrentEnd(inst []uint32) (time.Time, error)
+	NodeNumberOfEntries(inst []uint32) (uint32, error)
+	NodeInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl implements DeviceHPNADiagnosticsPerformanceMonitoringNodesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) CurrentStart(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) CurrentEnd(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesImpl) NodeInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl is what a device implements for Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl to implement only some methods.
+type DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	PacketsCrcErrored(inst []uint32) (uint32, error)
+	PacketsCrcErroredHost(inst []uint32) (uint32, error)
+	PacketsShortErrored(inst []uint32) (uint32, error)
+	PacketsShortErroredHost(inst []uint32) (uint32, error)
+	RxPacketsDropped(inst []uint32) (uint32, error)
+	TxPacketsDropped(inst []uint32) (uint32, error)
+	ControlRequestLocal(inst []uint32) (uint32, error)
+	ControlReplyLocal(inst []uint32) (uint32, error)
+	ControlRequestRemote(inst []uint32) (uint32, error)
+	ControlReplyRemote(inst []uint32) (uint32, error)
+	PacketsSentWire(inst []uint32) (uint64, error)
+	BroadcastPacketsSentWire(inst []uint32) (uint64, error)
+	MulticastPacketsSentWire(inst []uint32) (uint64, error)
+	PacketsInternalControl(inst []uint32) (uint32, error)
+	BroadcastPacketsInternalControl(inst []uint32) (uint32, error)
+	PacketsReceivedQueued(inst []uint32) (uint32, error)
+	PacketsReceivedForwardUnknown(inst []uint32) (uint32, error)
+	NodeUtilization(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl implements DeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl struct{}
+
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsCrcErrored(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsCrcErroredHost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsShortErrored(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsShortErroredHost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) RxPacketsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) TxPacketsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlRequestLocal(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlReplyLocal(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlRequestRemote(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) ControlReplyRemote(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsSentWire(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsSentWire(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) MulticastPacketsSentWire(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsInternalControl(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) BroadcastPacketsInternalControl(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceivedQueued(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) PacketsReceivedForwardUnknown(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNADiagnosticsPerformanceMonitoringNodesNodeImpl) NodeUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHPNAInterfaceImpl is what a device implements for Device.HPNA.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAInterfaceImpl to implement only some methods.
+type DeviceHPNAInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceHPNAInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	NodeID(inst []uint32) (uint32, error)
+	IsMaster(inst []uint32) (bool, error)
+	Synced(inst []uint32) (bool, error)
+	TotalSyncTime(inst []uint32) (uint32, error)
+	NetworkUtilization(inst []uint32) (uint32, error)
+	PossibleConnectionTypes(inst []uint32) ([]DeviceHPNAInterfacePossibleConnectionTypes, error)
+	ConnectionType(inst []uint32) ([]string, error)
+	SetConnectionType(inst []uint32, v []string) error
+	PossibleSpectralModes(inst []uint32) ([]DeviceHPNAInterfacePossibleSpectralModes, error)
+	SpectralMode(inst []uint32) (string, error)
+	SetSpectralMode(inst []uint32, v string) error
+	MTU(inst []uint32) (uint32, error)
+	SetMTU(inst []uint32, v uint32) error
+	NoiseMargin(inst []uint32) (uint32, error)
+	SetNoiseMargin(inst []uint32, v uint32) error
+	DefaultNonLARQPER(inst []uint32) (uint32, error)
+	SetDefaultNonLARQPER(inst []uint32, v uint32) error
+	LARQEnable(inst []uint32) (bool, error)
+	SetLARQEnable(inst []uint32, v bool) error
+	MinMulticastRate(inst []uint32) (uint32, error)
+	SetMinMulticastRate(inst []uint32, v uint32) error
+	NegMulticastRate(inst []uint32) (uint32, error)
+	MasterSelectionMode(inst []uint32) (DeviceHPNAInterfaceMasterSelectionMode, error)
+	SetMasterSelectionMode(inst []uint32, v DeviceHPNAInterfaceMasterSelectionMode) error
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceHPNAInterfaceImpl implements DeviceHPNAInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAInterfaceImpl struct{}
+
+func (UnimplementedDeviceHPNAInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) Status(inst []uint32) (DeviceHPNAInterfaceStatus, error) {
+	var zero DeviceHPNAInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) NodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) IsMaster(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) Synced(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) TotalSyncTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) NetworkUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) PossibleConnectionTypes(inst []uint32) ([]DeviceHPNAInterfacePossibleConnectionTypes, error) {
+	var zero []DeviceHPNAInterfacePossibleConnectionTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) ConnectionType(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetConnectionType(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) PossibleSpectralModes(inst []uint32) ([]DeviceHPNAInterfacePossibleSpectralModes, error) {
+	var zero []DeviceHPNAInterfacePossibleSpectralModes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SpectralMode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetSpectralMode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) MTU(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetMTU(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) NoiseMargin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetNoiseMargin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) DefaultNonLARQPER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetDefaultNonLARQPER(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) LARQEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetLARQEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) MinMulticastRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetMinMulticastRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) NegMulticastRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) MasterSelectionMode(inst []uint32) (DeviceHPNAInterfaceMasterSelectionMode, error) {
+	var zero DeviceHPNAInterfaceMasterSelectionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) SetMasterSelectionMode(inst []uint32, v DeviceHPNAInterfaceMasterSelectionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceHPNAInterfaceAssociatedDeviceImpl is what a device implements for Device.HPNA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceHPNAInterfaceAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	NodeID(inst []uint32) (uint32, error)
+	IsMaster(inst []uint32) (bool, error)
+	Synced(inst []uint32) (bool, error)
+	TotalSyncTime(inst []uint32) (uint32, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	PHYDiagnosticsEnable(inst []uint32) (bool, error)
+	SetPHYDiagnosticsEnable(inst []uint32, v bool) error
+	Active(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl implements DeviceHPNAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) NodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) IsMaster(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) Synced(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) TotalSyncTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) PHYDiagnosticsEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) SetPHYDiagnosticsEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceHPNAInterfaceQoSImpl is what a device implements for Device.HPNA.Interface.{i}.QoS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAInterfaceQoSImpl to implement only some methods.
+type DeviceHPNAInterfaceQoSImpl interface {
+	FlowSpecNumberOfEntries(inst []uint32) (uint32, error)
+	FlowSpecInstances(inst []uint32) []uint32
+	AddFlowSpec(inst []uint32) (uint32, error)
+	DeleteFlowSpec(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceHPNAInterfaceQoSImpl implements DeviceHPNAInterfaceQoSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAInterfaceQoSImpl struct{}
+
+func (UnimplementedDeviceHPNAInterfaceQoSImpl) FlowSpecNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSImpl) FlowSpecInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceHPNAInterfaceQoSImpl) AddFlowSpec(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSImpl) DeleteFlowSpec(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceHPNAInterfaceQoSFlowSpecImpl is what a device implements for Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl to implement only some methods.
+type DeviceHPNAInterfaceQoSFlowSpecImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TrafficClasses(inst []uint32) ([]uint32, error)
+	SetTrafficClasses(inst []uint32, v []uint32) error
+	FlowType(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecFlowType, error)
+	SetFlowType(inst []uint32, v DeviceHPNAInterfaceQoSFlowSpecFlowType) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+	Latency(inst []uint32) (uint32, error)
+	SetLatency(inst []uint32, v uint32) error
+	Jitter(inst []uint32) (uint32, error)
+	SetJitter(inst []uint32, v uint32) error
+	PacketSize(inst []uint32) (uint32, error)
+	SetPacketSize(inst []uint32, v uint32) error
+	MinRate(inst []uint32) (uint32, error)
+	SetMinRate(inst []uint32, v uint32) error
+	AvgRate(inst []uint32) (uint32, error)
+	SetAvgRate(inst []uint32, v uint32) error
+	MaxRate(inst []uint32) (uint32, error)
+	SetMaxRate(inst []uint32, v uint32) error
+	PER(inst []uint32) (uint32, error)
+	SetPER(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl implements DeviceHPNAInterfaceQoSFlowSpecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl struct{}
+
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Status(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecStatus, error) {
+	var zero DeviceHPNAInterfaceQoSFlowSpecStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) FlowType(inst []uint32) (DeviceHPNAInterfaceQoSFlowSpecFlowType, error) {
+	var zero DeviceHPNAInterfaceQoSFlowSpecFlowType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetFlowType(inst []uint32, v DeviceHPNAInterfaceQoSFlowSpecFlowType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Latency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetLatency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Jitter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetJitter(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) PacketSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPacketSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) MinRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetMinRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) AvgRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetAvgRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) MaxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetMaxRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) PER(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetPER(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceQoSFlowSpecImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceHPNAInterfaceStatsImpl is what a device implements for Device.HPNA.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceHPNAInterfaceStatsImpl to implement only some methods.
+type DeviceHPNAInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceHPNAInterfaceStatsImpl implements DeviceHPNAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceHPNAInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceHPNAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -4102,3 +4102,983 @@ var schemaIeee1905 = []*model.Entry{{
 	Syntax:  synDeviceIEEE1905ALSecurity_Password,
 	Version: "2.9",
 }}
+
+// DeviceIEEE1905Impl is what a device implements for Device.IEEE1905; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905Impl to implement only some methods.
+type DeviceIEEE1905Impl interface {
+	Version(inst []uint32) (DeviceIEEE1905Version, error)
+}
+
+// UnimplementedDeviceIEEE1905Impl implements DeviceIEEE1905Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905Impl struct{}
+
+func (UnimplementedDeviceIEEE1905Impl) Version(inst []uint32) (DeviceIEEE1905Version, error) {
+	var zero DeviceIEEE1905Version
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALImpl is what a device implements for Device.IEEE1905.AL; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALImpl to implement only some methods.
+type DeviceIEEE1905ALImpl interface {
+	IEEE1905Id(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceIEEE1905ALStatus, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALRegistrarFreqBand, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIEEE1905ALImpl implements DeviceIEEE1905ALImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALImpl) IEEE1905Id(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) Status(inst []uint32) (DeviceIEEE1905ALStatus, error) {
+	var zero DeviceIEEE1905ALStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALRegistrarFreqBand, error) {
+	var zero []DeviceIEEE1905ALRegistrarFreqBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIEEE1905ALForwardingTableImpl is what a device implements for Device.IEEE1905.AL.ForwardingTable; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALForwardingTableImpl to implement only some methods.
+type DeviceIEEE1905ALForwardingTableImpl interface {
+	SetForwardingEnabled(inst []uint32) (bool, error)
+	SetSetForwardingEnabled(inst []uint32, v bool) error
+	ForwardingRuleNumberOfEntries(inst []uint32) (uint32, error)
+	ForwardingRuleInstances(inst []uint32) []uint32
+	AddForwardingRule(inst []uint32) (uint32, error)
+	DeleteForwardingRule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIEEE1905ALForwardingTableImpl implements DeviceIEEE1905ALForwardingTableImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALForwardingTableImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) SetForwardingEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) SetSetForwardingEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) ForwardingRuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) ForwardingRuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) AddForwardingRule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableImpl) DeleteForwardingRule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALForwardingTableForwardingRuleImpl is what a device implements for Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl to implement only some methods.
+type DeviceIEEE1905ALForwardingTableForwardingRuleImpl interface {
+	InterfaceList(inst []uint32) ([]string, error)
+	SetInterfaceList(inst []uint32, v []string) error
+	MACDestinationAddress(inst []uint32) (string, error)
+	SetMACDestinationAddress(inst []uint32, v string) error
+	MACDestinationAddressFlag(inst []uint32) (bool, error)
+	SetMACDestinationAddressFlag(inst []uint32, v bool) error
+	MACSourceAddress(inst []uint32) (string, error)
+	SetMACSourceAddress(inst []uint32, v string) error
+	MACSourceAddressFlag(inst []uint32) (bool, error)
+	SetMACSourceAddressFlag(inst []uint32, v bool) error
+	EtherType(inst []uint32) (uint32, error)
+	SetEtherType(inst []uint32, v uint32) error
+	EtherTypeFlag(inst []uint32) (bool, error)
+	SetEtherTypeFlag(inst []uint32, v bool) error
+	Vid(inst []uint32) (uint32, error)
+	SetVid(inst []uint32, v uint32) error
+	VidFlag(inst []uint32) (bool, error)
+	SetVidFlag(inst []uint32, v bool) error
+	PCP(inst []uint32) (uint32, error)
+	SetPCP(inst []uint32, v uint32) error
+	PCPFlag(inst []uint32) (bool, error)
+	SetPCPFlag(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl implements DeviceIEEE1905ALForwardingTableForwardingRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) InterfaceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetInterfaceList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACDestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACDestinationAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACDestinationAddressFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACDestinationAddressFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACSourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACSourceAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) MACSourceAddressFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetMACSourceAddressFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) EtherType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetEtherType(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) EtherTypeFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetEtherTypeFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) Vid(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetVid(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) VidFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetVidFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) PCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetPCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) PCPFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALForwardingTableForwardingRuleImpl) SetPCPFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALInterfaceImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALInterfaceImpl to implement only some methods.
+type DeviceIEEE1905ALInterfaceImpl interface {
+	InterfaceId(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceIEEE1905ALInterfaceStatus, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	InterfaceStackReference(inst []uint32) (string, error)
+	MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceMediaType, error)
+	GenericPhyOUI(inst []uint32) (string, error)
+	GenericPhyVariant(inst []uint32) ([]byte, error)
+	GenericPhyURL(inst []uint32) (string, error)
+	SetIntfPowerStateEnabled(inst []uint32) (bool, error)
+	SetSetIntfPowerStateEnabled(inst []uint32, v bool) error
+	PowerState(inst []uint32) (DeviceIEEE1905ALInterfacePowerState, error)
+	SetPowerState(inst []uint32, v DeviceIEEE1905ALInterfacePowerState) error
+	VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error)
+	LinkNumberOfEntries(inst []uint32) (uint32, error)
+	LinkInstances(inst []uint32) []uint32
+	VendorPropertiesInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIEEE1905ALInterfaceImpl implements DeviceIEEE1905ALInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALInterfaceImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) InterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) Status(inst []uint32) (DeviceIEEE1905ALInterfaceStatus, error) {
+	var zero DeviceIEEE1905ALInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) InterfaceStackReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceMediaType, error) {
+	var zero DeviceIEEE1905ALInterfaceMediaType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) GenericPhyURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetIntfPowerStateEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetSetIntfPowerStateEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) PowerState(inst []uint32) (DeviceIEEE1905ALInterfacePowerState, error) {
+	var zero DeviceIEEE1905ALInterfacePowerState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) SetPowerState(inst []uint32, v DeviceIEEE1905ALInterfacePowerState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) LinkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceImpl) VendorPropertiesInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIEEE1905ALInterfaceLinkImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.Link.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALInterfaceLinkImpl to implement only some methods.
+type DeviceIEEE1905ALInterfaceLinkImpl interface {
+	InterfaceId(inst []uint32) (string, error)
+	IEEE1905Id(inst []uint32) (string, error)
+	MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceLinkMediaType, error)
+	GenericPhyOUI(inst []uint32) (string, error)
+	GenericPhyVariant(inst []uint32) ([]byte, error)
+	GenericPhyURL(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALInterfaceLinkImpl implements DeviceIEEE1905ALInterfaceLinkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALInterfaceLinkImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) InterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) IEEE1905Id(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) MediaType(inst []uint32) (DeviceIEEE1905ALInterfaceLinkMediaType, error) {
+	var zero DeviceIEEE1905ALInterfaceLinkMediaType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkImpl) GenericPhyURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALInterfaceLinkMetricImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl to implement only some methods.
+type DeviceIEEE1905ALInterfaceLinkMetricImpl interface {
+	IEEE802dot1Bridge(inst []uint32) (bool, error)
+	PacketErrors(inst []uint32) (uint32, error)
+	PacketErrorsReceived(inst []uint32) (uint32, error)
+	TransmittedPackets(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	MACThroughputCapacity(inst []uint32) (uint32, error)
+	LinkAvailability(inst []uint32) (uint32, error)
+	PHYRate(inst []uint32) (uint32, error)
+	RSSI(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl implements DeviceIEEE1905ALInterfaceLinkMetricImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) IEEE802dot1Bridge(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) TransmittedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) MACThroughputCapacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) LinkAvailability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) PHYRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceLinkMetricImpl) RSSI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALInterfaceVendorPropertiesImpl is what a device implements for Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl to implement only some methods.
+type DeviceIEEE1905ALInterfaceVendorPropertiesImpl interface {
+	OUI(inst []uint32) (string, error)
+	Information(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl implements DeviceIEEE1905ALInterfaceVendorPropertiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl) OUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALInterfaceVendorPropertiesImpl) Information(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIEEE1905ALNetworkTopologyStatus, error)
+	MaxChangeLogEntries(inst []uint32) (uint32, error)
+	SetMaxChangeLogEntries(inst []uint32, v uint32) error
+	LastChange(inst []uint32) (string, error)
+	IEEE1905DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	ChangeLogNumberOfEntries(inst []uint32) (uint32, error)
+	ChangeLogInstances(inst []uint32) []uint32
+	IEEE1905DeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyImpl implements DeviceIEEE1905ALNetworkTopologyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) Status(inst []uint32) (DeviceIEEE1905ALNetworkTopologyStatus, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) MaxChangeLogEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) SetMaxChangeLogEntries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) LastChange(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) IEEE1905DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) ChangeLogNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) ChangeLogInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyImpl) IEEE1905DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIEEE1905ALNetworkTopologyChangeLogImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyChangeLogImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	EventType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogEventType, error)
+	ReporterDeviceId(inst []uint32) (string, error)
+	ReporterInterfaceId(inst []uint32) (string, error)
+	NeighborType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType, error)
+	NeighborId(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl implements DeviceIEEE1905ALNetworkTopologyChangeLogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) EventType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogEventType, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyChangeLogEventType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) ReporterDeviceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) ReporterInterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) NeighborType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyChangeLogImpl) NeighborId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl interface {
+	IEEE1905Id(inst []uint32) (string, error)
+	Version(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion, error)
+	RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand, error)
+	FriendlyName(inst []uint32) (string, error)
+	ManufacturerName(inst []uint32) (string, error)
+	ManufacturerModel(inst []uint32) (string, error)
+	ControlURL(inst []uint32) (string, error)
+	AssocWiFiNetworkDeviceRef(inst []uint32) (string, error)
+	VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error)
+	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	NonIEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	IEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	L2NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	BridgingTupleNumberOfEntries(inst []uint32) (uint32, error)
+	BridgingTupleInstances(inst []uint32) []uint32
+	IEEE1905NeighborInstances(inst []uint32) []uint32
+	IPv4AddressInstances(inst []uint32) []uint32
+	IPv6AddressInstances(inst []uint32) []uint32
+	InterfaceInstances(inst []uint32) []uint32
+	L2NeighborInstances(inst []uint32) []uint32
+	NonIEEE1905NeighborInstances(inst []uint32) []uint32
+	VendorPropertiesInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905Id(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) Version(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) RegistrarFreqBand(inst []uint32) ([]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand, error) {
+	var zero []DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) FriendlyName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ManufacturerName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ManufacturerModel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) ControlURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) AssocWiFiNetworkDeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) VendorPropertiesNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) NonIEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) L2NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) BridgingTupleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) BridgingTupleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IEEE1905NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv4AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) IPv6AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) L2NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) NonIEEE1905NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceImpl) VendorPropertiesInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl interface {
+	InterfaceList(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTupleImpl) InterfaceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl interface {
+	LocalInterface(inst []uint32) (string, error)
+	NeighborDeviceId(inst []uint32) (string, error)
+	MetricNumberOfEntries(inst []uint32) (uint32, error)
+	MetricInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) LocalInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) NeighborDeviceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) MetricNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborImpl) MetricInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl interface {
+	NeighborMACAddress(inst []uint32) (string, error)
+	IEEE802dot1Bridge(inst []uint32) (bool, error)
+	PacketErrors(inst []uint32) (uint32, error)
+	PacketErrorsReceived(inst []uint32) (uint32, error)
+	TransmittedPackets(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	MACThroughputCapacity(inst []uint32) (uint32, error)
+	LinkAvailability(inst []uint32) (uint32, error)
+	PHYRate(inst []uint32) (uint32, error)
+	RSSI(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) NeighborMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) IEEE802dot1Bridge(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) TransmittedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) MACThroughputCapacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) LinkAvailability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) PHYRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricImpl) RSSI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	IPv4Address(inst []uint32) (string, error)
+	IPv4AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType, error)
+	DHCPServer(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) IPv4Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) IPv4AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressImpl) DHCPServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	IPv6Address(inst []uint32) (string, error)
+	IPv6AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType, error)
+	IPv6AddressOrigin(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6AddressType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressImpl) IPv6AddressOrigin(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl interface {
+	InterfaceId(inst []uint32) (string, error)
+	MediaType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType, error)
+	PowerState(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState, error)
+	GenericPhyOUI(inst []uint32) (string, error)
+	GenericPhyVariant(inst []uint32) ([]byte, error)
+	GenericPhyURL(inst []uint32) (string, error)
+	NetworkMembership(inst []uint32) (string, error)
+	Role(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole, error)
+	APChannelBand(inst []uint32) ([]byte, error)
+	FrequencyIndex1(inst []uint32) ([]byte, error)
+	FrequencyIndex2(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) InterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) MediaType(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) PowerState(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyVariant(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) GenericPhyURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) NetworkMembership(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) Role(inst []uint32) (DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole, error) {
+	var zero DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) APChannelBand(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) FrequencyIndex1(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceImpl) FrequencyIndex2(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl interface {
+	LocalInterface(inst []uint32) (string, error)
+	NeighborInterfaceId(inst []uint32) (string, error)
+	BehindInterfaceIds(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) LocalInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) NeighborInterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborImpl) BehindInterfaceIds(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl interface {
+	LocalInterface(inst []uint32) (string, error)
+	NeighborInterfaceId(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl) LocalInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborImpl) NeighborInterfaceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl is what a device implements for Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl interface {
+	MessageType(inst []uint32) ([]byte, error)
+	OUI(inst []uint32) (string, error)
+	Information(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl implements DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) MessageType(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) OUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesImpl) Information(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALNetworkingRegistrarImpl is what a device implements for Device.IEEE1905.AL.NetworkingRegistrar; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl to implement only some methods.
+type DeviceIEEE1905ALNetworkingRegistrarImpl interface {
+	Registrar2dot4(inst []uint32) ([]string, error)
+	Registrar5(inst []uint32) ([]string, error)
+	Registrar60(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl implements DeviceIEEE1905ALNetworkingRegistrarImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar2dot4(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar5(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALNetworkingRegistrarImpl) Registrar60(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIEEE1905ALSecurityImpl is what a device implements for Device.IEEE1905.AL.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE1905ALSecurityImpl to implement only some methods.
+type DeviceIEEE1905ALSecurityImpl interface {
+	SetupMethod(inst []uint32) ([]DeviceIEEE1905ALSecuritySetupMethod, error)
+	SetSetupMethod(inst []uint32, v []DeviceIEEE1905ALSecuritySetupMethod) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceIEEE1905ALSecurityImpl implements DeviceIEEE1905ALSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE1905ALSecurityImpl struct{}
+
+func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetupMethod(inst []uint32) ([]DeviceIEEE1905ALSecuritySetupMethod, error) {
+	var zero []DeviceIEEE1905ALSecuritySetupMethod
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetSetupMethod(inst []uint32, v []DeviceIEEE1905ALSecuritySetupMethod) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALSecurityImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE1905ALSecurityImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

@@ -971,3 +971,326 @@ var schemaIeee8021x = []*model.Entry{{
 	Syntax:  synDeviceIEEE8021xSupplicantStats_Reset,
 	Version: "2.18",
 }}
+
+// DeviceIEEE8021xImpl is what a device implements for Device.IEEE8021x; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE8021xImpl to implement only some methods.
+type DeviceIEEE8021xImpl interface {
+	SupplicantNumberOfEntries(inst []uint32) (uint32, error)
+	SupplicantInstances(inst []uint32) []uint32
+	AddSupplicant(inst []uint32) (uint32, error)
+	DeleteSupplicant(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIEEE8021xImpl implements DeviceIEEE8021xImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE8021xImpl struct{}
+
+func (UnimplementedDeviceIEEE8021xImpl) SupplicantNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xImpl) SupplicantInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIEEE8021xImpl) AddSupplicant(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xImpl) DeleteSupplicant(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE8021xSupplicantImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE8021xSupplicantImpl to implement only some methods.
+type DeviceIEEE8021xSupplicantImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIEEE8021xSupplicantStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	PAEState(inst []uint32) (DeviceIEEE8021xSupplicantPAEState, error)
+	EAPIdentity(inst []uint32) (string, error)
+	SetEAPIdentity(inst []uint32, v string) error
+	MaxStart(inst []uint32) (uint32, error)
+	SetMaxStart(inst []uint32, v uint32) error
+	StartPeriod(inst []uint32) (uint32, error)
+	SetStartPeriod(inst []uint32, v uint32) error
+	HeldPeriod(inst []uint32) (uint32, error)
+	SetHeldPeriod(inst []uint32, v uint32) error
+	AuthPeriod(inst []uint32) (uint32, error)
+	SetAuthPeriod(inst []uint32, v uint32) error
+	AuthenticationCapabilities(inst []uint32) ([]DeviceIEEE8021xSupplicantAuthenticationCapabilities, error)
+	StartFailurePolicy(inst []uint32) (DeviceIEEE8021xSupplicantStartFailurePolicy, error)
+	SetStartFailurePolicy(inst []uint32, v DeviceIEEE8021xSupplicantStartFailurePolicy) error
+	AuthenticationSuccessPolicy(inst []uint32) (DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy, error)
+	SetAuthenticationSuccessPolicy(inst []uint32, v DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy) error
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	Disconnect(inst []uint32) (bool, error)
+	SetDisconnect(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceIEEE8021xSupplicantImpl implements DeviceIEEE8021xSupplicantImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE8021xSupplicantImpl struct{}
+
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Status(inst []uint32) (DeviceIEEE8021xSupplicantStatus, error) {
+	var zero DeviceIEEE8021xSupplicantStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) PAEState(inst []uint32) (DeviceIEEE8021xSupplicantPAEState, error) {
+	var zero DeviceIEEE8021xSupplicantPAEState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) EAPIdentity(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetEAPIdentity(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) MaxStart(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetMaxStart(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) StartPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetStartPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) HeldPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetHeldPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAuthPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthenticationCapabilities(inst []uint32) ([]DeviceIEEE8021xSupplicantAuthenticationCapabilities, error) {
+	var zero []DeviceIEEE8021xSupplicantAuthenticationCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) StartFailurePolicy(inst []uint32) (DeviceIEEE8021xSupplicantStartFailurePolicy, error) {
+	var zero DeviceIEEE8021xSupplicantStartFailurePolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetStartFailurePolicy(inst []uint32, v DeviceIEEE8021xSupplicantStartFailurePolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) AuthenticationSuccessPolicy(inst []uint32) (DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy, error) {
+	var zero DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetAuthenticationSuccessPolicy(inst []uint32, v DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) Disconnect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantImpl) SetDisconnect(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE8021xSupplicantEAPMD5Impl is what a device implements for Device.IEEE8021x.Supplicant.{i}.EAPMD5; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl to implement only some methods.
+type DeviceIEEE8021xSupplicantEAPMD5Impl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	SharedSecret(inst []uint32) (string, error)
+	SetSharedSecret(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl implements DeviceIEEE8021xSupplicantEAPMD5Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl struct{}
+
+func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SharedSecret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPMD5Impl) SetSharedSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE8021xSupplicantEAPTLSImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}.EAPTLS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl to implement only some methods.
+type DeviceIEEE8021xSupplicantEAPTLSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MutualAuthenticationEnable(inst []uint32) (bool, error)
+	SetMutualAuthenticationEnable(inst []uint32, v bool) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	CABundle(inst []uint32) (string, error)
+	SetCABundle(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl implements DeviceIEEE8021xSupplicantEAPTLSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl struct{}
+
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) MutualAuthenticationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetMutualAuthenticationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) CABundle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantEAPTLSImpl) SetCABundle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIEEE8021xSupplicantStatsImpl is what a device implements for Device.IEEE8021x.Supplicant.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIEEE8021xSupplicantStatsImpl to implement only some methods.
+type DeviceIEEE8021xSupplicantStatsImpl interface {
+	ReceivedFrames(inst []uint32) (uint32, error)
+	TransmittedFrames(inst []uint32) (uint32, error)
+	TransmittedStartFrames(inst []uint32) (uint32, error)
+	TransmittedLogoffFrames(inst []uint32) (uint32, error)
+	TransmittedResponseIdFrames(inst []uint32) (uint32, error)
+	TransmittedResponseFrames(inst []uint32) (uint32, error)
+	ReceivedRequestIdFrames(inst []uint32) (uint32, error)
+	ReceivedRequestFrames(inst []uint32) (uint32, error)
+	ReceivedInvalidFrames(inst []uint32) (uint32, error)
+	ReceivedLengthErrorFrames(inst []uint32) (uint32, error)
+	LastFrameVersion(inst []uint32) (uint32, error)
+	LastFrameSourceMACAddress(inst []uint32) (string, error)
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceIEEE8021xSupplicantStatsImpl implements DeviceIEEE8021xSupplicantStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIEEE8021xSupplicantStatsImpl struct{}
+
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedStartFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedLogoffFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedResponseIdFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) TransmittedResponseFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedRequestIdFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedRequestFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedInvalidFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) ReceivedLengthErrorFrames(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) LastFrameVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) LastFrameSourceMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIEEE8021xSupplicantStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -162,3 +162,42 @@ var schemaInterfacestack = []*model.Entry{{
 	Syntax:  synDeviceInterfaceStack_LowerAlias,
 	Version: "2.0",
 }}
+
+// DeviceInterfaceStackImpl is what a device implements for Device.InterfaceStack.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceInterfaceStackImpl to implement only some methods.
+type DeviceInterfaceStackImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	HigherLayer(inst []uint32) (string, error)
+	LowerLayer(inst []uint32) (string, error)
+	HigherAlias(inst []uint32) (string, error)
+	LowerAlias(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceInterfaceStackImpl implements DeviceInterfaceStackImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceInterfaceStackImpl struct{}
+
+func (UnimplementedDeviceInterfaceStackImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceInterfaceStackImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceInterfaceStackImpl) HigherLayer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceInterfaceStackImpl) LowerLayer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceInterfaceStackImpl) HigherAlias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceInterfaceStackImpl) LowerAlias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

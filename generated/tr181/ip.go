@@ -8973,3 +8973,2917 @@ var schemaIp = []*model.Entry{{
 	Syntax:  synDeviceIPInterfaceTWAMPReflector_PortAllowedList,
 	Version: "2.12",
 }}
+
+// DeviceIPImpl is what a device implements for Device.IP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPImpl to implement only some methods.
+type DeviceIPImpl interface {
+	IPv4Capable(inst []uint32) (bool, error)
+	IPv4Enable(inst []uint32) (bool, error)
+	SetIPv4Enable(inst []uint32, v bool) error
+	IPv4Status(inst []uint32) (DeviceIPIPv4Status, error)
+	IPv6Capable(inst []uint32) (bool, error)
+	IPv6Enable(inst []uint32) (bool, error)
+	SetIPv6Enable(inst []uint32, v bool) error
+	IPv6Status(inst []uint32) (DeviceIPIPv6Status, error)
+	ULAPrefix(inst []uint32) (string, error)
+	SetULAPrefix(inst []uint32, v string) error
+	ActivePortNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	ActivePortInstances(inst []uint32) []uint32
+	InterfaceInstances(inst []uint32) []uint32
+	AddInterface(inst []uint32) (uint32, error)
+	DeleteInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIPImpl implements DeviceIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPImpl struct{}
+
+func (UnimplementedDeviceIPImpl) IPv4Capable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) IPv4Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) SetIPv4Enable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) IPv4Status(inst []uint32) (DeviceIPIPv4Status, error) {
+	var zero DeviceIPIPv4Status
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) IPv6Capable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) IPv6Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) SetIPv6Enable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) IPv6Status(inst []uint32) (DeviceIPIPv6Status, error) {
+	var zero DeviceIPIPv6Status
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) ULAPrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) SetULAPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) ActivePortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) ActivePortInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPImpl) AddInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPImpl) DeleteInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPActivePortImpl is what a device implements for Device.IP.ActivePort.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPActivePortImpl to implement only some methods.
+type DeviceIPActivePortImpl interface {
+	LocalIPAddress(inst []uint32) (string, error)
+	LocalPort(inst []uint32) (uint32, error)
+	RemoteIPAddress(inst []uint32) (string, error)
+	RemotePort(inst []uint32) (uint32, error)
+	Status(inst []uint32) (DeviceIPActivePortStatus, error)
+}
+
+// UnimplementedDeviceIPActivePortImpl implements DeviceIPActivePortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPActivePortImpl struct{}
+
+func (UnimplementedDeviceIPActivePortImpl) LocalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPActivePortImpl) LocalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPActivePortImpl) RemoteIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPActivePortImpl) RemotePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPActivePortImpl) Status(inst []uint32) (DeviceIPActivePortStatus, error) {
+	var zero DeviceIPActivePortStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsImpl is what a device implements for Device.IP.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsImpl to implement only some methods.
+type DeviceIPDiagnosticsImpl interface {
+	IPv4PingSupported(inst []uint32) (bool, error)
+	IPv6PingSupported(inst []uint32) (bool, error)
+	IPv4TraceRouteSupported(inst []uint32) (bool, error)
+	IPv6TraceRouteSupported(inst []uint32) (bool, error)
+	IPv4DownloadDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv6DownloadDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv4UploadDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv6UploadDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv4UDPEchoDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv6UDPEchoDiagnosticsSupported(inst []uint32) (bool, error)
+	IPLayerCapacitySupported(inst []uint32) (bool, error)
+	IPv4ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error)
+	IPv6ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsImpl implements DeviceIPDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4PingSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6PingSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4TraceRouteSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6TraceRouteSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4DownloadDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6DownloadDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4UploadDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6UploadDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4UDPEchoDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6UDPEchoDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPLayerCapacitySupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv4ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsImpl) IPv6ServerSelectionDiagnosticsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsDownloadDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl to implement only some methods.
+type DeviceIPDiagnosticsDownloadDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DownloadURL(inst []uint32) (string, error)
+	SetDownloadURL(inst []uint32, v string) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	EthernetPriority(inst []uint32) (uint32, error)
+	SetEthernetPriority(inst []uint32, v uint32) error
+	TimeBasedTestDuration(inst []uint32) (uint32, error)
+	SetTimeBasedTestDuration(inst []uint32, v uint32) error
+	TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error)
+	SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error
+	TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error)
+	SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion) error
+	NumberOfConnections(inst []uint32) (uint32, error)
+	SetNumberOfConnections(inst []uint32, v uint32) error
+	DownloadTransports(inst []uint32) ([]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports, error)
+	DownloadDiagnosticMaxConnections(inst []uint32) (uint32, error)
+	DownloadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error)
+	IPAddressUsed(inst []uint32) (string, error)
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TestBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	TestBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
+	TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
+	TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error)
+	PeriodOfFullLoading(inst []uint32) (uint32, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+	EnablePerConnectionResults(inst []uint32) (bool, error)
+	SetEnablePerConnectionResults(inst []uint32, v bool) error
+	PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error)
+	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
+	IncrementalResultInstances(inst []uint32) []uint32
+	PerConnectionResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl implements DeviceIPDiagnosticsDownloadDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDownloadURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadTransports(inst []uint32) ([]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports, error) {
+	var zero []DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadDiagnosticMaxConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) DownloadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TestBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TestBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PeriodOfFullLoading(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) EnablePerConnectionResults(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) SetEnablePerConnectionResults(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsImpl) PerConnectionResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl to implement only some methods.
+type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl interface {
+	TestBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	StartTime(inst []uint32) (time.Time, error)
+	EndTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl implements DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TestBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl is what a device implements for Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl to implement only some methods.
+type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl interface {
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TestBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl implements DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TestBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsIPLayerCapacityMetricsImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl to implement only some methods.
+type DeviceIPDiagnosticsIPLayerCapacityMetricsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState) error
+	IPLayerMaxConnections(inst []uint32) (uint32, error)
+	IPLayerMaxIncrementalResult(inst []uint32) (uint32, error)
+	IPLayerCapSupportedSoftwareVersion(inst []uint32) (string, error)
+	IPLayerCapSupportedControlProtocolVersion(inst []uint32) (string, error)
+	IPLayerCapSupportedMetrics(inst []uint32) ([]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics, error)
+	IPLayerCapacityAuthCodeNumberOfEntries(inst []uint32) (uint32, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Role(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRole, error)
+	SetRole(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRole) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	ServerList(inst []uint32) ([]string, error)
+	SetServerList(inst []uint32, v []string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	JumboFramesPermitted(inst []uint32) (bool, error)
+	SetJumboFramesPermitted(inst []uint32, v bool) error
+	MTU(inst []uint32) (uint32, error)
+	SetMTU(inst []uint32, v uint32) error
+	LocalInterfaceRateIncluded(inst []uint32) (bool, error)
+	SetLocalInterfaceRateIncluded(inst []uint32, v bool) error
+	AuthenticationEnabled(inst []uint32) (bool, error)
+	SetAuthenticationEnabled(inst []uint32, v bool) error
+	AuthenticationCode(inst []uint32) (string, error)
+	SetAuthenticationCode(inst []uint32, v string) error
+	AuthenticationAlias(inst []uint32) (string, error)
+	SetAuthenticationAlias(inst []uint32, v string) error
+	AuthenticationKeyFileLocation(inst []uint32) (string, error)
+	SetAuthenticationKeyFileLocation(inst []uint32, v string) error
+	NumberOfConnections(inst []uint32) (uint32, error)
+	SetNumberOfConnections(inst []uint32, v uint32) error
+	FlowCount(inst []uint32) (uint32, error)
+	SetFlowCount(inst []uint32, v uint32) error
+	MaximumFlows(inst []uint32) (uint32, error)
+	SetMaximumFlows(inst []uint32, v uint32) error
+	EthernetPriority(inst []uint32) (uint32, error)
+	SetEthernetPriority(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion) error
+	UDPPayloadMin(inst []uint32) (uint32, error)
+	SetUDPPayloadMin(inst []uint32, v uint32) error
+	UDPPayloadMax(inst []uint32) (uint32, error)
+	SetUDPPayloadMax(inst []uint32, v uint32) error
+	UDPPayloadContent(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent, error)
+	SetUDPPayloadContent(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent) error
+	PortMin(inst []uint32) (uint32, error)
+	SetPortMin(inst []uint32, v uint32) error
+	PortMax(inst []uint32) (uint32, error)
+	SetPortMax(inst []uint32, v uint32) error
+	PortOptionalMin(inst []uint32) (uint32, error)
+	SetPortOptionalMin(inst []uint32, v uint32) error
+	PortOptionalMax(inst []uint32) (uint32, error)
+	SetPortOptionalMax(inst []uint32, v uint32) error
+	TestType(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsTestType, error)
+	SetTestType(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsTestType) error
+	IPDVEnable(inst []uint32) (bool, error)
+	SetIPDVEnable(inst []uint32, v bool) error
+	IPRREnable(inst []uint32) (bool, error)
+	SetIPRREnable(inst []uint32, v bool) error
+	RIPREnable(inst []uint32) (bool, error)
+	SetRIPREnable(inst []uint32, v bool) error
+	PreambleDuration(inst []uint32) (uint32, error)
+	SetPreambleDuration(inst []uint32, v uint32) error
+	MaximumTestBandwidth(inst []uint32) (uint32, error)
+	SetMaximumTestBandwidth(inst []uint32, v uint32) error
+	StartSendingRate(inst []uint32) (uint32, error)
+	SetStartSendingRate(inst []uint32, v uint32) error
+	StartSendingRateIndex(inst []uint32) (uint32, error)
+	SetStartSendingRateIndex(inst []uint32, v uint32) error
+	NumberTestSubIntervals(inst []uint32) (uint32, error)
+	SetNumberTestSubIntervals(inst []uint32, v uint32) error
+	NumberFirstModeTestSubIntervals(inst []uint32) (uint32, error)
+	SetNumberFirstModeTestSubIntervals(inst []uint32, v uint32) error
+	TestSubInterval(inst []uint32) (uint32, error)
+	SetTestSubInterval(inst []uint32, v uint32) error
+	StatusFeedbackInterval(inst []uint32) (uint32, error)
+	SetStatusFeedbackInterval(inst []uint32, v uint32) error
+	TimeoutNoTestTraffic(inst []uint32) (uint32, error)
+	SetTimeoutNoTestTraffic(inst []uint32, v uint32) error
+	TimeoutNoStatusMessage(inst []uint32) (uint32, error)
+	SetTimeoutNoStatusMessage(inst []uint32, v uint32) error
+	Tmax(inst []uint32) (uint32, error)
+	SetTmax(inst []uint32, v uint32) error
+	TmaxRTT(inst []uint32) (uint32, error)
+	SetTmaxRTT(inst []uint32, v uint32) error
+	TimestampResolution(inst []uint32) (uint32, error)
+	SetTimestampResolution(inst []uint32, v uint32) error
+	SeqErrThresh(inst []uint32) (uint32, error)
+	SetSeqErrThresh(inst []uint32, v uint32) error
+	ReordDupIgnoreEnable(inst []uint32) (bool, error)
+	SetReordDupIgnoreEnable(inst []uint32, v bool) error
+	LowerThresh(inst []uint32) (uint32, error)
+	SetLowerThresh(inst []uint32, v uint32) error
+	UpperThresh(inst []uint32) (uint32, error)
+	SetUpperThresh(inst []uint32, v uint32) error
+	RetryThresh(inst []uint32) (uint32, error)
+	SetRetryThresh(inst []uint32, v uint32) error
+	HighSpeedDelta(inst []uint32) (uint32, error)
+	SetHighSpeedDelta(inst []uint32, v uint32) error
+	RateAdjAlgorithm(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm, error)
+	SetRateAdjAlgorithm(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm) error
+	SlowAdjThresh(inst []uint32) (uint32, error)
+	SetSlowAdjThresh(inst []uint32, v uint32) error
+	HSpeedThresh(inst []uint32) (uint32, error)
+	SetHSpeedThresh(inst []uint32, v uint32) error
+	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
+	ModalResultNumberOfEntries(inst []uint32) (uint32, error)
+	StatusCode(inst []uint32) (uint32, error)
+	StatusMessage(inst []uint32) (string, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TmaxUsed(inst []uint32) (uint32, error)
+	TestInterval(inst []uint32) (uint32, error)
+	MaxIPLayerCapacity(inst []uint32) (model.Decimal, error)
+	TimeOfMax(inst []uint32) (time.Time, error)
+	MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error)
+	MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error)
+	MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error)
+	LossRatioAtMax(inst []uint32) (model.Decimal, error)
+	RTTRangeAtMax(inst []uint32) (model.Decimal, error)
+	PDVRangeAtMax(inst []uint32) (model.Decimal, error)
+	MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error)
+	ReorderedRatioAtMax(inst []uint32) (model.Decimal, error)
+	ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error)
+	RTTMinAtMax(inst []uint32) (model.Decimal, error)
+	RTTMaxAtMax(inst []uint32) (model.Decimal, error)
+	InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error)
+	IPLayerCapacitySummary(inst []uint32) (model.Decimal, error)
+	LossRatioSummary(inst []uint32) (model.Decimal, error)
+	RTTRangeSummary(inst []uint32) (model.Decimal, error)
+	PDVRangeSummary(inst []uint32) (model.Decimal, error)
+	MinOnewayDelaySummary(inst []uint32) (model.Decimal, error)
+	MinRTTSummary(inst []uint32) (model.Decimal, error)
+	ReorderedRatioSummary(inst []uint32) (model.Decimal, error)
+	ReplicatedRatioSummary(inst []uint32) (model.Decimal, error)
+	InterfaceEthMbpsSummary(inst []uint32) (model.Decimal, error)
+	TmaxRTTUsed(inst []uint32) (uint32, error)
+	TimestampResolutionUsed(inst []uint32) (uint32, error)
+	ActiveFlows(inst []uint32) (uint32, error)
+	IPLayerCapacityAuthCodeInstances(inst []uint32) []uint32
+	AddIPLayerCapacityAuthCode(inst []uint32) (uint32, error)
+	DeleteIPLayerCapacityAuthCode(inst []uint32, i uint32) error
+	IncrementalResultInstances(inst []uint32) []uint32
+	ModalResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerMaxConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerMaxIncrementalResult(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedSoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedControlProtocolVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapSupportedMetrics(inst []uint32) ([]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics, error) {
+	var zero []DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacityAuthCodeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Role(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRole, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsRole
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRole(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRole) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ServerList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetServerList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) JumboFramesPermitted(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetJumboFramesPermitted(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MTU(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMTU(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LocalInterfaceRateIncluded(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetLocalInterfaceRateIncluded(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationCode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationAlias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AuthenticationKeyFileLocation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetAuthenticationKeyFileLocation(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) FlowCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetFlowCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaximumFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMaximumFlows(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) EthernetPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UDPPayloadContent(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUDPPayloadContent(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortOptionalMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortOptionalMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PortOptionalMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPortOptionalMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestType(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsTestType, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsTestType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTestType(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsTestType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPDVEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetIPDVEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPRREnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetIPRREnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RIPREnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRIPREnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PreambleDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetPreambleDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaximumTestBandwidth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetMaximumTestBandwidth(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StartSendingRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStartSendingRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StartSendingRateIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStartSendingRateIndex(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberTestSubIntervals(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberTestSubIntervals(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) NumberFirstModeTestSubIntervals(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetNumberFirstModeTestSubIntervals(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestSubInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTestSubInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusFeedbackInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetStatusFeedbackInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeoutNoTestTraffic(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimeoutNoTestTraffic(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeoutNoStatusMessage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimeoutNoStatusMessage(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) Tmax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTmax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxRTT(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTmaxRTT(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimestampResolution(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetTimestampResolution(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SeqErrThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetSeqErrThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReordDupIgnoreEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetReordDupIgnoreEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LowerThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetLowerThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) UpperThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetUpperThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RetryThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRetryThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) HighSpeedDelta(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHighSpeedDelta(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RateAdjAlgorithm(inst []uint32) (DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm, error) {
+	var zero DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetRateAdjAlgorithm(inst []uint32, v DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SlowAdjThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetSlowAdjThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) HSpeedThresh(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) SetHSpeedThresh(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ModalResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) StatusMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxUsed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TestInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxIPLayerCapacity(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimeOfMax(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LossRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTRangeAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PDVRangeAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReorderedRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTMinAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTMaxAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacitySummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) LossRatioSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) RTTRangeSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) PDVRangeSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinOnewayDelaySummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) MinRTTSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReorderedRatioSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ReplicatedRatioSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) InterfaceEthMbpsSummary(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TmaxRTTUsed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) TimestampResolutionUsed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ActiveFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IPLayerCapacityAuthCodeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) AddIPLayerCapacityAuthCode(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) DeleteIPLayerCapacityAuthCode(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsImpl) ModalResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl to implement only some methods.
+type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	AuthenticationKey(inst []uint32) (string, error)
+	SetAuthenticationKey(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) AuthenticationKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodeImpl) SetAuthenticationKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl to implement only some methods.
+type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl interface {
+	IPLayerCapacity(inst []uint32) (model.Decimal, error)
+	TimeOfSubInterval(inst []uint32) (time.Time, error)
+	LossRatio(inst []uint32) (model.Decimal, error)
+	RTTRange(inst []uint32) (model.Decimal, error)
+	PDVRange(inst []uint32) (model.Decimal, error)
+	MinOnewayDelay(inst []uint32) (model.Decimal, error)
+	ReorderedRatio(inst []uint32) (model.Decimal, error)
+	ReplicatedRatio(inst []uint32) (model.Decimal, error)
+	InterfaceEthMbps(inst []uint32) (model.Decimal, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) IPLayerCapacity(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) TimeOfSubInterval(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) LossRatio(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) RTTRange(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) PDVRange(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) MinOnewayDelay(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) ReorderedRatio(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) ReplicatedRatio(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultImpl) InterfaceEthMbps(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl is what a device implements for Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl to implement only some methods.
+type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl interface {
+	MaxIPLayerCapacity(inst []uint32) (model.Decimal, error)
+	TimeOfMax(inst []uint32) (time.Time, error)
+	MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error)
+	MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error)
+	MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error)
+	LossRatioAtMax(inst []uint32) (model.Decimal, error)
+	RTTRangeAtMax(inst []uint32) (model.Decimal, error)
+	PDVRangeAtMax(inst []uint32) (model.Decimal, error)
+	MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error)
+	ReorderedRatioAtMax(inst []uint32) (model.Decimal, error)
+	ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error)
+	InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl implements DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxIPLayerCapacity(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) TimeOfMax(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityNoFCS(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityWithFCS(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MaxETHCapacityWithFCSVLAN(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) LossRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) RTTRangeAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) PDVRangeAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) MinOnewayDelayAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) ReorderedRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) ReplicatedRatioAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPLayerCapacityMetricsModalResultImpl) InterfaceEthMbpsAtMax(inst []uint32) (model.Decimal, error) {
+	var zero model.Decimal
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsIPPingImpl is what a device implements for Device.IP.Diagnostics.IPPing; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsIPPingImpl to implement only some methods.
+type DeviceIPDiagnosticsIPPingImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPPingDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPPingDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPPingProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPPingProtocolVersion) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	DataBlockSize(inst []uint32) (uint32, error)
+	SetDataBlockSize(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	IPAddressUsed(inst []uint32) (string, error)
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+	AverageResponseTimeDetailed(inst []uint32) (uint32, error)
+	MinimumResponseTimeDetailed(inst []uint32) (uint32, error)
+	MaximumResponseTimeDetailed(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsIPPingImpl implements DeviceIPDiagnosticsIPPingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsIPPingImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsIPPingDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsIPPingDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsIPPingDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsIPPingProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsIPPingProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsIPPingProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDataBlockSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) AverageResponseTimeDetailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MinimumResponseTimeDetailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsIPPingImpl) MaximumResponseTimeDetailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsServerSelectionDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.ServerSelectionDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl to implement only some methods.
+type DeviceIPDiagnosticsServerSelectionDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion) error
+	Protocol(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol, error)
+	SetProtocol(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol) error
+	HostList(inst []uint32) ([]string, error)
+	SetHostList(inst []uint32, v []string) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	FastestHost(inst []uint32) (string, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+	IPAddressUsed(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl implements DeviceIPDiagnosticsServerSelectionDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Protocol(inst []uint32) (DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol, error) {
+	var zero DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetProtocol(inst []uint32, v DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) HostList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetHostList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) FastestHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsServerSelectionDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsTraceRouteImpl is what a device implements for Device.IP.Diagnostics.TraceRoute; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsTraceRouteImpl to implement only some methods.
+type DeviceIPDiagnosticsTraceRouteImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsTraceRouteDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsTraceRouteDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsTraceRouteProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsTraceRouteProtocolVersion) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	NumberOfTries(inst []uint32) (uint32, error)
+	SetNumberOfTries(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	DataBlockSize(inst []uint32) (uint32, error)
+	SetDataBlockSize(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	MaxHopCount(inst []uint32) (uint32, error)
+	SetMaxHopCount(inst []uint32, v uint32) error
+	RouteHopsNumberOfEntries(inst []uint32) (uint32, error)
+	IPAddressUsed(inst []uint32) (string, error)
+	ResponseTime(inst []uint32) (uint32, error)
+	RouteHopsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPDiagnosticsTraceRouteImpl implements DeviceIPDiagnosticsTraceRouteImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsTraceRouteImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsTraceRouteDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsTraceRouteDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsTraceRouteDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsTraceRouteProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsTraceRouteProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsTraceRouteProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) NumberOfTries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetNumberOfTries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDataBlockSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) MaxHopCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) SetMaxHopCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) RouteHopsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) ResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteImpl) RouteHopsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPDiagnosticsTraceRouteRouteHopsImpl is what a device implements for Device.IP.Diagnostics.TraceRoute.RouteHops.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl to implement only some methods.
+type DeviceIPDiagnosticsTraceRouteRouteHopsImpl interface {
+	Host(inst []uint32) (string, error)
+	HostAddress(inst []uint32) (string, error)
+	ErrorCode(inst []uint32) (uint32, error)
+	RTTimes(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl implements DeviceIPDiagnosticsTraceRouteRouteHopsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) HostAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) ErrorCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsTraceRouteRouteHopsImpl) RTTimes(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsUDPEchoConfigImpl is what a device implements for Device.IP.Diagnostics.UDPEchoConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl to implement only some methods.
+type DeviceIPDiagnosticsUDPEchoConfigImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	SourceIPAddress(inst []uint32) (string, error)
+	SetSourceIPAddress(inst []uint32, v string) error
+	UDPPort(inst []uint32) (uint32, error)
+	SetUDPPort(inst []uint32, v uint32) error
+	EchoPlusEnabled(inst []uint32) (bool, error)
+	SetEchoPlusEnabled(inst []uint32, v bool) error
+	EchoPlusSupported(inst []uint32) (bool, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsResponded(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	BytesResponded(inst []uint32) (uint32, error)
+	TimeFirstPacketReceived(inst []uint32) (time.Time, error)
+	TimeLastPacketReceived(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl implements DeviceIPDiagnosticsUDPEchoConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SourceIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetSourceIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) UDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetUDPPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) EchoPlusEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) SetEchoPlusEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) EchoPlusSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) PacketsResponded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) BytesResponded(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) TimeFirstPacketReceived(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoConfigImpl) TimeLastPacketReceived(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsUDPEchoDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.UDPEchoDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl to implement only some methods.
+type DeviceIPDiagnosticsUDPEchoDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	NumberOfRepetitions(inst []uint32) (uint32, error)
+	SetNumberOfRepetitions(inst []uint32, v uint32) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	DataBlockSize(inst []uint32) (uint32, error)
+	SetDataBlockSize(inst []uint32, v uint32) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	InterTransmissionTime(inst []uint32) (uint32, error)
+	SetInterTransmissionTime(inst []uint32, v uint32) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion) error
+	IPAddressUsed(inst []uint32) (string, error)
+	SuccessCount(inst []uint32) (uint32, error)
+	FailureCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+	EnableIndividualPacketResults(inst []uint32) (bool, error)
+	SetEnableIndividualPacketResults(inst []uint32, v bool) error
+	UDPEchoDiagnosticsMaxResults(inst []uint32) (uint32, error)
+	IndividualPacketResultNumberOfEntries(inst []uint32) (uint32, error)
+	IndividualPacketResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl implements DeviceIPDiagnosticsUDPEchoDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) NumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDataBlockSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) InterTransmissionTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetInterTransmissionTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) FailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) EnableIndividualPacketResults(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) SetEnableIndividualPacketResults(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) UDPEchoDiagnosticsMaxResults(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IndividualPacketResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsImpl) IndividualPacketResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl is what a device implements for Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl to implement only some methods.
+type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl interface {
+	PacketSuccess(inst []uint32) (bool, error)
+	PacketSendTime(inst []uint32) (time.Time, error)
+	PacketReceiveTime(inst []uint32) (time.Time, error)
+	TestGenSN(inst []uint32) (uint32, error)
+	TestRespSN(inst []uint32) (uint32, error)
+	TestRespRcvTimeStamp(inst []uint32) (uint32, error)
+	TestRespReplyTimeStamp(inst []uint32) (uint32, error)
+	TestRespReplyFailureCount(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl implements DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketSuccess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketSendTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) PacketReceiveTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestGenSN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespSN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespRcvTimeStamp(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespReplyTimeStamp(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultImpl) TestRespReplyFailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsUploadDiagnosticsImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl to implement only some methods.
+type DeviceIPDiagnosticsUploadDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	UploadURL(inst []uint32) (string, error)
+	SetUploadURL(inst []uint32, v string) error
+	DSCP(inst []uint32) (uint32, error)
+	SetDSCP(inst []uint32, v uint32) error
+	EthernetPriority(inst []uint32) (uint32, error)
+	SetEthernetPriority(inst []uint32, v uint32) error
+	TestFileLength(inst []uint32) (uint64, error)
+	SetTestFileLength(inst []uint32, v uint64) error
+	TimeBasedTestDuration(inst []uint32) (uint32, error)
+	SetTimeBasedTestDuration(inst []uint32, v uint32) error
+	TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error)
+	SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error
+	TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error)
+	SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error
+	ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion, error)
+	SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion) error
+	NumberOfConnections(inst []uint32) (uint32, error)
+	SetNumberOfConnections(inst []uint32, v uint32) error
+	UploadTransports(inst []uint32) ([]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports, error)
+	UploadDiagnosticsMaxConnections(inst []uint32) (uint32, error)
+	UploadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error)
+	IPAddressUsed(inst []uint32) (string, error)
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TestBytesSent(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	TestBytesSentUnderFullLoading(inst []uint32) (uint64, error)
+	TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error)
+	TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error)
+	PeriodOfFullLoading(inst []uint32) (uint32, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+	EnablePerConnectionResults(inst []uint32) (bool, error)
+	SetEnablePerConnectionResults(inst []uint32, v bool) error
+	PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error)
+	IncrementalResultNumberOfEntries(inst []uint32) (uint32, error)
+	IncrementalResultInstances(inst []uint32) []uint32
+	PerConnectionResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl implements DeviceIPDiagnosticsUploadDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState, error) {
+	var zero DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetUploadURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) DSCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetDSCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EthernetPriority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetEthernetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestFileLength(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTestFileLength(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestMeasurementInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestMeasurementInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TimeBasedTestMeasurementOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetTimeBasedTestMeasurementOffset(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) ProtocolVersion(inst []uint32) (DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion, error) {
+	var zero DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetProtocolVersion(inst []uint32, v DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) NumberOfConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetNumberOfConnections(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadTransports(inst []uint32) ([]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports, error) {
+	var zero []DeviceIPDiagnosticsUploadDiagnosticsUploadTransports
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadDiagnosticsMaxConnections(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) UploadDiagnosticsMaxIncrementalResult(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IPAddressUsed(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TestBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesReceivedUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TotalBytesSentUnderFullLoading(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PeriodOfFullLoading(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) EnablePerConnectionResults(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) SetEnablePerConnectionResults(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PerConnectionResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IncrementalResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) IncrementalResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsImpl) PerConnectionResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl to implement only some methods.
+type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl interface {
+	TestBytesSent(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	StartTime(inst []uint32) (time.Time, error)
+	EndTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl implements DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TestBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsIncrementalResultImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl is what a device implements for Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl to implement only some methods.
+type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl interface {
+	ROMTime(inst []uint32) (time.Time, error)
+	BOMTime(inst []uint32) (time.Time, error)
+	EOMTime(inst []uint32) (time.Time, error)
+	TestBytesSent(inst []uint32) (uint64, error)
+	TotalBytesReceived(inst []uint32) (uint64, error)
+	TotalBytesSent(inst []uint32) (uint64, error)
+	TCPOpenRequestTime(inst []uint32) (time.Time, error)
+	TCPOpenResponseTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl implements DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl struct{}
+
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) ROMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) BOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) EOMTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TestBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TotalBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TotalBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TCPOpenRequestTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultImpl) TCPOpenResponseTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPInterfaceImpl is what a device implements for Device.IP.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceImpl to implement only some methods.
+type DeviceIPInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	IPv4Enable(inst []uint32) (bool, error)
+	SetIPv4Enable(inst []uint32, v bool) error
+	IPv6Enable(inst []uint32) (bool, error)
+	SetIPv6Enable(inst []uint32, v bool) error
+	ULAEnable(inst []uint32) (bool, error)
+	SetULAEnable(inst []uint32, v bool) error
+	Router(inst []uint32) (string, error)
+	SetRouter(inst []uint32, v string) error
+	MaxMTUSize(inst []uint32) (uint32, error)
+	SetMaxMTUSize(inst []uint32, v uint32) error
+	Type(inst []uint32) (DeviceIPInterfaceType, error)
+	Loopback(inst []uint32) (bool, error)
+	SetLoopback(inst []uint32, v bool) error
+	IPv4AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error)
+	AutoIPEnable(inst []uint32) (bool, error)
+	SetAutoIPEnable(inst []uint32, v bool) error
+	TWAMPReflectorNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	IPv4AddressInstances(inst []uint32) []uint32
+	AddIPv4Address(inst []uint32) (uint32, error)
+	DeleteIPv4Address(inst []uint32, i uint32) error
+	IPv6AddressInstances(inst []uint32) []uint32
+	AddIPv6Address(inst []uint32) (uint32, error)
+	DeleteIPv6Address(inst []uint32, i uint32) error
+	IPv6PrefixInstances(inst []uint32) []uint32
+	AddIPv6Prefix(inst []uint32) (uint32, error)
+	DeleteIPv6Prefix(inst []uint32, i uint32) error
+	TWAMPReflectorInstances(inst []uint32) []uint32
+	AddTWAMPReflector(inst []uint32) (uint32, error)
+	DeleteTWAMPReflector(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIPInterfaceImpl implements DeviceIPInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Status(inst []uint32) (DeviceIPInterfaceStatus, error) {
+	var zero DeviceIPInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv4Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetIPv4Enable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv6Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetIPv6Enable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) ULAEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetULAEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Router(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetRouter(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) MaxMTUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetMaxMTUSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Type(inst []uint32) (DeviceIPInterfaceType, error) {
+	var zero DeviceIPInterfaceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Loopback(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetLoopback(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv4AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv6PrefixNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) AutoIPEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetAutoIPEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) TWAMPReflectorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv4AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPInterfaceImpl) AddIPv4Address(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv4Address(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv6AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPInterfaceImpl) AddIPv6Address(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv6Address(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) IPv6PrefixInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPInterfaceImpl) AddIPv6Prefix(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) DeleteIPv6Prefix(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) TWAMPReflectorInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPInterfaceImpl) AddTWAMPReflector(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceImpl) DeleteTWAMPReflector(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPInterfaceIPv4AddressImpl is what a device implements for Device.IP.Interface.{i}.IPv4Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceIPv4AddressImpl to implement only some methods.
+type DeviceIPInterfaceIPv4AddressImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPInterfaceIPv4AddressStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	IPAddress(inst []uint32) (string, error)
+	SetIPAddress(inst []uint32, v string) error
+	SubnetMask(inst []uint32) (string, error)
+	SetSubnetMask(inst []uint32, v string) error
+	AddressingType(inst []uint32) (DeviceIPInterfaceIPv4AddressAddressingType, error)
+}
+
+// UnimplementedDeviceIPInterfaceIPv4AddressImpl implements DeviceIPInterfaceIPv4AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceIPv4AddressImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Status(inst []uint32) (DeviceIPInterfaceIPv4AddressStatus, error) {
+	var zero DeviceIPInterfaceIPv4AddressStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) SetSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv4AddressImpl) AddressingType(inst []uint32) (DeviceIPInterfaceIPv4AddressAddressingType, error) {
+	var zero DeviceIPInterfaceIPv4AddressAddressingType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPInterfaceIPv6AddressImpl is what a device implements for Device.IP.Interface.{i}.IPv6Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceIPv6AddressImpl to implement only some methods.
+type DeviceIPInterfaceIPv6AddressImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPInterfaceIPv6AddressStatus, error)
+	IPAddressStatus(inst []uint32) (DeviceIPInterfaceIPv6AddressIPAddressStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	IPAddress(inst []uint32) (string, error)
+	SetIPAddress(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceIPInterfaceIPv6AddressOrigin, error)
+	Prefix(inst []uint32) (string, error)
+	SetPrefix(inst []uint32, v string) error
+	PreferredLifetime(inst []uint32) (time.Time, error)
+	SetPreferredLifetime(inst []uint32, v time.Time) error
+	ValidLifetime(inst []uint32) (time.Time, error)
+	SetValidLifetime(inst []uint32, v time.Time) error
+	Anycast(inst []uint32) (bool, error)
+	SetAnycast(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceIPInterfaceIPv6AddressImpl implements DeviceIPInterfaceIPv6AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceIPv6AddressImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Status(inst []uint32) (DeviceIPInterfaceIPv6AddressStatus, error) {
+	var zero DeviceIPInterfaceIPv6AddressStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) IPAddressStatus(inst []uint32) (DeviceIPInterfaceIPv6AddressIPAddressStatus, error) {
+	var zero DeviceIPInterfaceIPv6AddressIPAddressStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Origin(inst []uint32) (DeviceIPInterfaceIPv6AddressOrigin, error) {
+	var zero DeviceIPInterfaceIPv6AddressOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetPreferredLifetime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) ValidLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetValidLifetime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) Anycast(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6AddressImpl) SetAnycast(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPInterfaceIPv6PrefixImpl is what a device implements for Device.IP.Interface.{i}.IPv6Prefix.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceIPv6PrefixImpl to implement only some methods.
+type DeviceIPInterfaceIPv6PrefixImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPInterfaceIPv6PrefixStatus, error)
+	PrefixStatus(inst []uint32) (DeviceIPInterfaceIPv6PrefixPrefixStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Prefix(inst []uint32) (string, error)
+	SetPrefix(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceIPInterfaceIPv6PrefixOrigin, error)
+	StaticType(inst []uint32) (DeviceIPInterfaceIPv6PrefixStaticType, error)
+	SetStaticType(inst []uint32, v DeviceIPInterfaceIPv6PrefixStaticType) error
+	ParentPrefix(inst []uint32) (string, error)
+	SetParentPrefix(inst []uint32, v string) error
+	ChildPrefixBits(inst []uint32) (string, error)
+	SetChildPrefixBits(inst []uint32, v string) error
+	OnLink(inst []uint32) (bool, error)
+	SetOnLink(inst []uint32, v bool) error
+	Autonomous(inst []uint32) (bool, error)
+	SetAutonomous(inst []uint32, v bool) error
+	PreferredLifetime(inst []uint32) (time.Time, error)
+	SetPreferredLifetime(inst []uint32, v time.Time) error
+	ValidLifetime(inst []uint32) (time.Time, error)
+	SetValidLifetime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedDeviceIPInterfaceIPv6PrefixImpl implements DeviceIPInterfaceIPv6PrefixImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceIPv6PrefixImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Status(inst []uint32) (DeviceIPInterfaceIPv6PrefixStatus, error) {
+	var zero DeviceIPInterfaceIPv6PrefixStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) PrefixStatus(inst []uint32) (DeviceIPInterfaceIPv6PrefixPrefixStatus, error) {
+	var zero DeviceIPInterfaceIPv6PrefixPrefixStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Origin(inst []uint32) (DeviceIPInterfaceIPv6PrefixOrigin, error) {
+	var zero DeviceIPInterfaceIPv6PrefixOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) StaticType(inst []uint32) (DeviceIPInterfaceIPv6PrefixStaticType, error) {
+	var zero DeviceIPInterfaceIPv6PrefixStaticType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetStaticType(inst []uint32, v DeviceIPInterfaceIPv6PrefixStaticType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ParentPrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetParentPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ChildPrefixBits(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetChildPrefixBits(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) OnLink(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetOnLink(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) Autonomous(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetAutonomous(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) PreferredLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetPreferredLifetime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) ValidLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceIPv6PrefixImpl) SetValidLifetime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPInterfaceStatsImpl is what a device implements for Device.IP.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceStatsImpl to implement only some methods.
+type DeviceIPInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPInterfaceStatsImpl implements DeviceIPInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPInterfaceTWAMPReflectorImpl is what a device implements for Device.IP.Interface.{i}.TWAMPReflector.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPInterfaceTWAMPReflectorImpl to implement only some methods.
+type DeviceIPInterfaceTWAMPReflectorImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPInterfaceTWAMPReflectorStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	MaximumTTL(inst []uint32) (uint32, error)
+	SetMaximumTTL(inst []uint32, v uint32) error
+	IPAllowedList(inst []uint32) ([]string, error)
+	SetIPAllowedList(inst []uint32, v []string) error
+	PortAllowedList(inst []uint32) ([]string, error)
+	SetPortAllowedList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceIPInterfaceTWAMPReflectorImpl implements DeviceIPInterfaceTWAMPReflectorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPInterfaceTWAMPReflectorImpl struct{}
+
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Status(inst []uint32) (DeviceIPInterfaceTWAMPReflectorStatus, error) {
+	var zero DeviceIPInterfaceTWAMPReflectorStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) MaximumTTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetMaximumTTL(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) IPAllowedList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetIPAllowedList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) PortAllowedList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPInterfaceTWAMPReflectorImpl) SetPortAllowedList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

@@ -3229,3 +3229,1020 @@ var schemaIpsec = []*model.Entry{{
 	Syntax:  synDeviceIPsecTunnelStats_OtherReceiveErrors,
 	Version: "2.5",
 }}
+
+// DeviceIPsecImpl is what a device implements for Device.IPsec; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecImpl to implement only some methods.
+type DeviceIPsecImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPsecStatus, error)
+	AHSupported(inst []uint32) (bool, error)
+	IKEv2SupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecIKEv2SupportedEncryptionAlgorithms, error)
+	ESPSupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecESPSupportedEncryptionAlgorithms, error)
+	IKEv2SupportedPseudoRandomFunctions(inst []uint32) ([]DeviceIPsecIKEv2SupportedPseudoRandomFunctions, error)
+	SupportedIntegrityAlgorithms(inst []uint32) ([]DeviceIPsecSupportedIntegrityAlgorithms, error)
+	SupportedDiffieHellmanGroupTransforms(inst []uint32) ([]DeviceIPsecSupportedDiffieHellmanGroupTransforms, error)
+	MaxFilterEntries(inst []uint32) (uint32, error)
+	MaxProfileEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	ProfileNumberOfEntries(inst []uint32) (uint32, error)
+	TunnelNumberOfEntries(inst []uint32) (uint32, error)
+	IKEv2SANumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	IKEv2SAInstances(inst []uint32) []uint32
+	ProfileInstances(inst []uint32) []uint32
+	AddProfile(inst []uint32) (uint32, error)
+	DeleteProfile(inst []uint32, i uint32) error
+	TunnelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPsecImpl implements DeviceIPsecImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecImpl struct{}
+
+func (UnimplementedDeviceIPsecImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) Status(inst []uint32) (DeviceIPsecStatus, error) {
+	var zero DeviceIPsecStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) AHSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) IKEv2SupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecIKEv2SupportedEncryptionAlgorithms, error) {
+	var zero []DeviceIPsecIKEv2SupportedEncryptionAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) ESPSupportedEncryptionAlgorithms(inst []uint32) ([]DeviceIPsecESPSupportedEncryptionAlgorithms, error) {
+	var zero []DeviceIPsecESPSupportedEncryptionAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) IKEv2SupportedPseudoRandomFunctions(inst []uint32) ([]DeviceIPsecIKEv2SupportedPseudoRandomFunctions, error) {
+	var zero []DeviceIPsecIKEv2SupportedPseudoRandomFunctions
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) SupportedIntegrityAlgorithms(inst []uint32) ([]DeviceIPsecSupportedIntegrityAlgorithms, error) {
+	var zero []DeviceIPsecSupportedIntegrityAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) SupportedDiffieHellmanGroupTransforms(inst []uint32) ([]DeviceIPsecSupportedDiffieHellmanGroupTransforms, error) {
+	var zero []DeviceIPsecSupportedDiffieHellmanGroupTransforms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) MaxFilterEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) MaxProfileEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) IKEv2SANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) IKEv2SAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecImpl) ProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecImpl) AddProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) DeleteProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecImpl) TunnelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPsecFilterImpl is what a device implements for Device.IPsec.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecFilterImpl to implement only some methods.
+type DeviceIPsecFilterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPsecFilterStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMask(inst []uint32) (string, error)
+	SetDestMask(inst []uint32, v string) error
+	DestIPExclude(inst []uint32) (bool, error)
+	SetDestIPExclude(inst []uint32, v bool) error
+	SourceIP(inst []uint32) (string, error)
+	SetSourceIP(inst []uint32, v string) error
+	SourceMask(inst []uint32) (string, error)
+	SetSourceMask(inst []uint32, v string) error
+	SourceIPExclude(inst []uint32) (bool, error)
+	SetSourceIPExclude(inst []uint32, v bool) error
+	Protocol(inst []uint32) (int32, error)
+	SetProtocol(inst []uint32, v int32) error
+	ProtocolExclude(inst []uint32) (bool, error)
+	SetProtocolExclude(inst []uint32, v bool) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	DestPortExclude(inst []uint32) (bool, error)
+	SetDestPortExclude(inst []uint32, v bool) error
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	SourcePortExclude(inst []uint32) (bool, error)
+	SetSourcePortExclude(inst []uint32, v bool) error
+	ProcessingChoice(inst []uint32) (DeviceIPsecFilterProcessingChoice, error)
+	SetProcessingChoice(inst []uint32, v DeviceIPsecFilterProcessingChoice) error
+	Profile(inst []uint32) (string, error)
+	SetProfile(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceIPsecFilterImpl implements DeviceIPsecFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecFilterImpl struct{}
+
+func (UnimplementedDeviceIPsecFilterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Status(inst []uint32) (DeviceIPsecFilterStatus, error) {
+	var zero DeviceIPsecFilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourceIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourceIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourceMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourceMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourceIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourceIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Protocol(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetProtocol(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) ProtocolExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetProtocolExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) DestPortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetDestPortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SourcePortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetSourcePortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) ProcessingChoice(inst []uint32) (DeviceIPsecFilterProcessingChoice, error) {
+	var zero DeviceIPsecFilterProcessingChoice
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetProcessingChoice(inst []uint32, v DeviceIPsecFilterProcessingChoice) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) Profile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecFilterImpl) SetProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPsecIKEv2SAImpl is what a device implements for Device.IPsec.IKEv2SA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecIKEv2SAImpl to implement only some methods.
+type DeviceIPsecIKEv2SAImpl interface {
+	Status(inst []uint32) (DeviceIPsecIKEv2SAStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tunnel(inst []uint32) (string, error)
+	LocalAddress(inst []uint32) (string, error)
+	RemoteAddress(inst []uint32) (string, error)
+	EncryptionAlgorithm(inst []uint32) (string, error)
+	EncryptionKeyLength(inst []uint32) (uint32, error)
+	PseudoRandomFunction(inst []uint32) (string, error)
+	IntegrityAlgorithm(inst []uint32) (string, error)
+	DiffieHellmanGroupTransform(inst []uint32) (string, error)
+	CreationTime(inst []uint32) (time.Time, error)
+	NATDetected(inst []uint32) (DeviceIPsecIKEv2SANATDetected, error)
+	ReceivedCPAttrNumberOfEntries(inst []uint32) (uint32, error)
+	ChildSANumberOfEntries(inst []uint32) (uint32, error)
+	ChildSAInstances(inst []uint32) []uint32
+	ReceivedCPAttrInstances(inst []uint32) []uint32
+	AddReceivedCPAttr(inst []uint32) (uint32, error)
+	DeleteReceivedCPAttr(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIPsecIKEv2SAImpl implements DeviceIPsecIKEv2SAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecIKEv2SAImpl struct{}
+
+func (UnimplementedDeviceIPsecIKEv2SAImpl) Status(inst []uint32) (DeviceIPsecIKEv2SAStatus, error) {
+	var zero DeviceIPsecIKEv2SAStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) Tunnel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) LocalAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) RemoteAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) EncryptionAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) EncryptionKeyLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) PseudoRandomFunction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) IntegrityAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) DiffieHellmanGroupTransform(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) CreationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) NATDetected(inst []uint32) (DeviceIPsecIKEv2SANATDetected, error) {
+	var zero DeviceIPsecIKEv2SANATDetected
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) ReceivedCPAttrNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) ChildSANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) ChildSAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) ReceivedCPAttrInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) AddReceivedCPAttr(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAImpl) DeleteReceivedCPAttr(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPsecIKEv2SAChildSAImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ChildSA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecIKEv2SAChildSAImpl to implement only some methods.
+type DeviceIPsecIKEv2SAChildSAImpl interface {
+	Status(inst []uint32) (DeviceIPsecIKEv2SAChildSAStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	InboundSPI(inst []uint32) (uint32, error)
+	OutboundSPI(inst []uint32) (uint32, error)
+	CreationTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceIPsecIKEv2SAChildSAImpl implements DeviceIPsecIKEv2SAChildSAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecIKEv2SAChildSAImpl struct{}
+
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) Status(inst []uint32) (DeviceIPsecIKEv2SAChildSAStatus, error) {
+	var zero DeviceIPsecIKEv2SAChildSAStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) InboundSPI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) OutboundSPI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAImpl) CreationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecIKEv2SAChildSAStatsImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl to implement only some methods.
+type DeviceIPsecIKEv2SAChildSAStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	DecryptionErrors(inst []uint32) (uint32, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	ReplayErrors(inst []uint32) (uint32, error)
+	PolicyErrors(inst []uint32) (uint32, error)
+	OtherReceiveErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl implements DeviceIPsecIKEv2SAChildSAStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl struct{}
+
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAChildSAStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecIKEv2SAReceivedCPAttrImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl to implement only some methods.
+type DeviceIPsecIKEv2SAReceivedCPAttrImpl interface {
+	Type(inst []uint32) (uint32, error)
+	Value(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl implements DeviceIPsecIKEv2SAReceivedCPAttrImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl struct{}
+
+func (UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAReceivedCPAttrImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecIKEv2SAStatsImpl is what a device implements for Device.IPsec.IKEv2SA.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecIKEv2SAStatsImpl to implement only some methods.
+type DeviceIPsecIKEv2SAStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	DecryptionErrors(inst []uint32) (uint32, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	OtherReceiveErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPsecIKEv2SAStatsImpl implements DeviceIPsecIKEv2SAStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecIKEv2SAStatsImpl struct{}
+
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecIKEv2SAStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecProfileImpl is what a device implements for Device.IPsec.Profile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecProfileImpl to implement only some methods.
+type DeviceIPsecProfileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	MaxChildSAs(inst []uint32) (uint32, error)
+	SetMaxChildSAs(inst []uint32, v uint32) error
+	RemoteEndpoints(inst []uint32) ([]string, error)
+	SetRemoteEndpoints(inst []uint32, v []string) error
+	ForwardingPolicy(inst []uint32) (uint32, error)
+	SetForwardingPolicy(inst []uint32, v uint32) error
+	Protocol(inst []uint32) (DeviceIPsecProfileProtocol, error)
+	SetProtocol(inst []uint32, v DeviceIPsecProfileProtocol) error
+	IKEv2AuthenticationMethod(inst []uint32) (string, error)
+	SetIKEv2AuthenticationMethod(inst []uint32, v string) error
+	IKEv2AllowedEncryptionAlgorithms(inst []uint32) ([]string, error)
+	SetIKEv2AllowedEncryptionAlgorithms(inst []uint32, v []string) error
+	ESPAllowedEncryptionAlgorithms(inst []uint32) ([]string, error)
+	SetESPAllowedEncryptionAlgorithms(inst []uint32, v []string) error
+	IKEv2AllowedPseudoRandomFunctions(inst []uint32) ([]string, error)
+	SetIKEv2AllowedPseudoRandomFunctions(inst []uint32, v []string) error
+	IKEv2AllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
+	SetIKEv2AllowedIntegrityAlgorithms(inst []uint32, v []string) error
+	AHAllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
+	SetAHAllowedIntegrityAlgorithms(inst []uint32, v []string) error
+	ESPAllowedIntegrityAlgorithms(inst []uint32) ([]string, error)
+	SetESPAllowedIntegrityAlgorithms(inst []uint32, v []string) error
+	IKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32) ([]string, error)
+	SetIKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32, v []string) error
+	IKEv2DeadPeerDetectionTimeout(inst []uint32) (uint32, error)
+	SetIKEv2DeadPeerDetectionTimeout(inst []uint32, v uint32) error
+	IKEv2NATTKeepaliveTimeout(inst []uint32) (uint32, error)
+	SetIKEv2NATTKeepaliveTimeout(inst []uint32, v uint32) error
+	AntiReplayWindowSize(inst []uint32) (uint32, error)
+	SetAntiReplayWindowSize(inst []uint32, v uint32) error
+	DoNotFragment(inst []uint32) (DeviceIPsecProfileDoNotFragment, error)
+	SetDoNotFragment(inst []uint32, v DeviceIPsecProfileDoNotFragment) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+	IKEv2SATrafficLimit(inst []uint32) (uint64, error)
+	SetIKEv2SATrafficLimit(inst []uint32, v uint64) error
+	IKEv2SATimeLimit(inst []uint32) (uint32, error)
+	SetIKEv2SATimeLimit(inst []uint32, v uint32) error
+	IKEv2SAExpiryAction(inst []uint32) (DeviceIPsecProfileIKEv2SAExpiryAction, error)
+	SetIKEv2SAExpiryAction(inst []uint32, v DeviceIPsecProfileIKEv2SAExpiryAction) error
+	ChildSATrafficLimit(inst []uint32) (uint64, error)
+	SetChildSATrafficLimit(inst []uint32, v uint64) error
+	ChildSATimeLimit(inst []uint32) (uint32, error)
+	SetChildSATimeLimit(inst []uint32, v uint32) error
+	ChildSAExpiryAction(inst []uint32) (DeviceIPsecProfileChildSAExpiryAction, error)
+	SetChildSAExpiryAction(inst []uint32, v DeviceIPsecProfileChildSAExpiryAction) error
+	SentCPAttrNumberOfEntries(inst []uint32) (uint32, error)
+	SentCPAttrInstances(inst []uint32) []uint32
+	AddSentCPAttr(inst []uint32) (uint32, error)
+	DeleteSentCPAttr(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceIPsecProfileImpl implements DeviceIPsecProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecProfileImpl struct{}
+
+func (UnimplementedDeviceIPsecProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) MaxChildSAs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetMaxChildSAs(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) Protocol(inst []uint32) (DeviceIPsecProfileProtocol, error) {
+	var zero DeviceIPsecProfileProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetProtocol(inst []uint32, v DeviceIPsecProfileProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2AuthenticationMethod(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AuthenticationMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedEncryptionAlgorithms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedEncryptionAlgorithms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ESPAllowedEncryptionAlgorithms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetESPAllowedEncryptionAlgorithms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedPseudoRandomFunctions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedPseudoRandomFunctions(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedIntegrityAlgorithms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) AHAllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetAHAllowedIntegrityAlgorithms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ESPAllowedIntegrityAlgorithms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetESPAllowedIntegrityAlgorithms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2AllowedDiffieHellmanGroupTransforms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2DeadPeerDetectionTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2DeadPeerDetectionTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2NATTKeepaliveTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2NATTKeepaliveTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) AntiReplayWindowSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetAntiReplayWindowSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) DoNotFragment(inst []uint32) (DeviceIPsecProfileDoNotFragment, error) {
+	var zero DeviceIPsecProfileDoNotFragment
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetDoNotFragment(inst []uint32, v DeviceIPsecProfileDoNotFragment) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2SATrafficLimit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SATrafficLimit(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2SATimeLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SATimeLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) IKEv2SAExpiryAction(inst []uint32) (DeviceIPsecProfileIKEv2SAExpiryAction, error) {
+	var zero DeviceIPsecProfileIKEv2SAExpiryAction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetIKEv2SAExpiryAction(inst []uint32, v DeviceIPsecProfileIKEv2SAExpiryAction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ChildSATrafficLimit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetChildSATrafficLimit(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ChildSATimeLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetChildSATimeLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) ChildSAExpiryAction(inst []uint32) (DeviceIPsecProfileChildSAExpiryAction, error) {
+	var zero DeviceIPsecProfileChildSAExpiryAction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SetChildSAExpiryAction(inst []uint32, v DeviceIPsecProfileChildSAExpiryAction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SentCPAttrNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) SentCPAttrInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceIPsecProfileImpl) AddSentCPAttr(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileImpl) DeleteSentCPAttr(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPsecProfileSentCPAttrImpl is what a device implements for Device.IPsec.Profile.{i}.SentCPAttr.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecProfileSentCPAttrImpl to implement only some methods.
+type DeviceIPsecProfileSentCPAttrImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (uint32, error)
+	SetType(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceIPsecProfileSentCPAttrImpl implements DeviceIPsecProfileSentCPAttrImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecProfileSentCPAttrImpl struct{}
+
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetType(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecProfileSentCPAttrImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+
+// DeviceIPsecStatsImpl is what a device implements for Device.IPsec.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecStatsImpl to implement only some methods.
+type DeviceIPsecStatsImpl interface {
+	NegotiationFailures(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	UnknownSPIErrors(inst []uint32) (uint32, error)
+	DecryptionErrors(inst []uint32) (uint32, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	ReplayErrors(inst []uint32) (uint32, error)
+	PolicyErrors(inst []uint32) (uint32, error)
+	OtherReceiveErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPsecStatsImpl implements DeviceIPsecStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecStatsImpl struct{}
+
+func (UnimplementedDeviceIPsecStatsImpl) NegotiationFailures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) UnknownSPIErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecTunnelImpl is what a device implements for Device.IPsec.Tunnel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecTunnelImpl to implement only some methods.
+type DeviceIPsecTunnelImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TunnelInterface(inst []uint32) (string, error)
+	TunneledInterface(inst []uint32) (string, error)
+	Filters(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceIPsecTunnelImpl implements DeviceIPsecTunnelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecTunnelImpl struct{}
+
+func (UnimplementedDeviceIPsecTunnelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelImpl) TunnelInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelImpl) TunneledInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelImpl) Filters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceIPsecTunnelStatsImpl is what a device implements for Device.IPsec.Tunnel.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPsecTunnelStatsImpl to implement only some methods.
+type DeviceIPsecTunnelStatsImpl interface {
+	DecryptionErrors(inst []uint32) (uint32, error)
+	IntegrityErrors(inst []uint32) (uint32, error)
+	ReplayErrors(inst []uint32) (uint32, error)
+	PolicyErrors(inst []uint32) (uint32, error)
+	OtherReceiveErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceIPsecTunnelStatsImpl implements DeviceIPsecTunnelStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPsecTunnelStatsImpl struct{}
+
+func (UnimplementedDeviceIPsecTunnelStatsImpl) DecryptionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelStatsImpl) IntegrityErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelStatsImpl) ReplayErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelStatsImpl) PolicyErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPsecTunnelStatsImpl) OtherReceiveErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -372,3 +372,119 @@ var schemaIpv6rd = []*model.Entry{{
 	Syntax:  synDeviceIPv6rdInterfaceSetting_TunneledInterface,
 	Version: "2.2",
 }}
+
+// DeviceIPv6rdImpl is what a device implements for Device.IPv6rd; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPv6rdImpl to implement only some methods.
+type DeviceIPv6rdImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceIPv6rdImpl implements DeviceIPv6rdImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPv6rdImpl struct{}
+
+func (UnimplementedDeviceIPv6rdImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceIPv6rdInterfaceSettingImpl is what a device implements for Device.IPv6rd.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceIPv6rdInterfaceSettingImpl to implement only some methods.
+type DeviceIPv6rdInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceIPv6rdInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	BorderRelayIPv4Addresses(inst []uint32) ([]string, error)
+	SetBorderRelayIPv4Addresses(inst []uint32, v []string) error
+	AllTrafficToBorderRelay(inst []uint32) (bool, error)
+	SetAllTrafficToBorderRelay(inst []uint32, v bool) error
+	SPIPv6Prefix(inst []uint32) (string, error)
+	SetSPIPv6Prefix(inst []uint32, v string) error
+	IPv4MaskLength(inst []uint32) (uint32, error)
+	SetIPv4MaskLength(inst []uint32, v uint32) error
+	AddressSource(inst []uint32) (string, error)
+	SetAddressSource(inst []uint32, v string) error
+	TunnelInterface(inst []uint32) (string, error)
+	TunneledInterface(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceIPv6rdInterfaceSettingImpl implements DeviceIPv6rdInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceIPv6rdInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Status(inst []uint32) (DeviceIPv6rdInterfaceSettingStatus, error) {
+	var zero DeviceIPv6rdInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) BorderRelayIPv4Addresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetBorderRelayIPv4Addresses(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) AllTrafficToBorderRelay(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAllTrafficToBorderRelay(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SPIPv6Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetSPIPv6Prefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) IPv4MaskLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetIPv4MaskLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) AddressSource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) SetAddressSource(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) TunnelInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceIPv6rdInterfaceSettingImpl) TunneledInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -176,7 +176,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  #.Tunnel.\n                  #.Tunnel.{i}.Interface.",
+			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -223,12 +223,7 @@ type DeviceL2TPv3Filter struct {
 	Order uint32 `cwmp:"Order"`
 	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
 	Alias string `cwmp:"Alias"`
-	/*
-	   Interface: string(:256) pathRef→
-
-	   	#.Tunnel.
-	   	#.Tunnel.{i}.Interface., readWrite, since 2.12.
-	*/
+	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.12.
 	Interface string `cwmp:"Interface"`
 	// AllInterfaces: boolean, readWrite, since 2.12.
 	AllInterfaces bool `cwmp:"AllInterfaces"`
@@ -1593,3 +1588,522 @@ var schemaL2tpv3 = []*model.Entry{{
 	Syntax:  synDeviceL2TPv3TunnelUDP_EnableChecksum,
 	Version: "2.12",
 }}
+
+// DeviceL2TPv3Impl is what a device implements for Device.L2TPv3; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3Impl to implement only some methods.
+type DeviceL2TPv3Impl interface {
+	TunnelNumberOfEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	TunnelInstances(inst []uint32) []uint32
+	AddTunnel(inst []uint32) (uint32, error)
+	DeleteTunnel(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceL2TPv3Impl implements DeviceL2TPv3Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3Impl struct{}
+
+func (UnimplementedDeviceL2TPv3Impl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3Impl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3Impl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceL2TPv3Impl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3Impl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3Impl) TunnelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceL2TPv3Impl) AddTunnel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3Impl) DeleteTunnel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceL2TPv3FilterImpl is what a device implements for Device.L2TPv3.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3FilterImpl to implement only some methods.
+type DeviceL2TPv3FilterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceL2TPv3FilterStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	VLANIDCheck(inst []uint32) (int32, error)
+	SetVLANIDCheck(inst []uint32, v int32) error
+	VLANIDExclude(inst []uint32) (bool, error)
+	SetVLANIDExclude(inst []uint32, v bool) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceL2TPv3FilterImpl implements DeviceL2TPv3FilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3FilterImpl struct{}
+
+func (UnimplementedDeviceL2TPv3FilterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) Status(inst []uint32) (DeviceL2TPv3FilterStatus, error) {
+	var zero DeviceL2TPv3FilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3FilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceL2TPv3TunnelImpl is what a device implements for Device.L2TPv3.Tunnel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3TunnelImpl to implement only some methods.
+type DeviceL2TPv3TunnelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceL2TPv3TunnelStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RemoteEndpoints(inst []uint32) ([]string, error)
+	SetRemoteEndpoints(inst []uint32, v []string) error
+	KeepAlivePolicy(inst []uint32) (DeviceL2TPv3TunnelKeepAlivePolicy, error)
+	SetKeepAlivePolicy(inst []uint32, v DeviceL2TPv3TunnelKeepAlivePolicy) error
+	KeepAliveTimeout(inst []uint32) (uint32, error)
+	SetKeepAliveTimeout(inst []uint32, v uint32) error
+	KeepAliveThreshold(inst []uint32) (uint32, error)
+	SetKeepAliveThreshold(inst []uint32, v uint32) error
+	DeliveryHeaderProtocol(inst []uint32) (DeviceL2TPv3TunnelDeliveryHeaderProtocol, error)
+	SetDeliveryHeaderProtocol(inst []uint32, v DeviceL2TPv3TunnelDeliveryHeaderProtocol) error
+	DefaultDSCPMark(inst []uint32) (uint32, error)
+	SetDefaultDSCPMark(inst []uint32, v uint32) error
+	TunnelEncapsulation(inst []uint32) (DeviceL2TPv3TunnelTunnelEncapsulation, error)
+	SetTunnelEncapsulation(inst []uint32, v DeviceL2TPv3TunnelTunnelEncapsulation) error
+	ConnectedRemoteEndpoint(inst []uint32) (string, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+	AddInterface(inst []uint32) (uint32, error)
+	DeleteInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceL2TPv3TunnelImpl implements DeviceL2TPv3TunnelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3TunnelImpl struct{}
+
+func (UnimplementedDeviceL2TPv3TunnelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) Status(inst []uint32) (DeviceL2TPv3TunnelStatus, error) {
+	var zero DeviceL2TPv3TunnelStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceL2TPv3TunnelKeepAlivePolicy, error) {
+	var zero DeviceL2TPv3TunnelKeepAlivePolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceL2TPv3TunnelKeepAlivePolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceL2TPv3TunnelDeliveryHeaderProtocol, error) {
+	var zero DeviceL2TPv3TunnelDeliveryHeaderProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceL2TPv3TunnelDeliveryHeaderProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) TunnelEncapsulation(inst []uint32) (DeviceL2TPv3TunnelTunnelEncapsulation, error) {
+	var zero DeviceL2TPv3TunnelTunnelEncapsulation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) SetTunnelEncapsulation(inst []uint32, v DeviceL2TPv3TunnelTunnelEncapsulation) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) AddInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceL2TPv3TunnelInterfaceImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3TunnelInterfaceImpl to implement only some methods.
+type DeviceL2TPv3TunnelInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceL2TPv3TunnelInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	SessionID(inst []uint32) (int32, error)
+	SetSessionID(inst []uint32, v int32) error
+	CookiePolicy(inst []uint32) (DeviceL2TPv3TunnelInterfaceCookiePolicy, error)
+	SetCookiePolicy(inst []uint32, v DeviceL2TPv3TunnelInterfaceCookiePolicy) error
+	Cookie(inst []uint32) (uint64, error)
+	SetCookie(inst []uint32, v uint64) error
+}
+
+// UnimplementedDeviceL2TPv3TunnelInterfaceImpl implements DeviceL2TPv3TunnelInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3TunnelInterfaceImpl struct{}
+
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Status(inst []uint32) (DeviceL2TPv3TunnelInterfaceStatus, error) {
+	var zero DeviceL2TPv3TunnelInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SessionID(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetSessionID(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) CookiePolicy(inst []uint32) (DeviceL2TPv3TunnelInterfaceCookiePolicy, error) {
+	var zero DeviceL2TPv3TunnelInterfaceCookiePolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetCookiePolicy(inst []uint32, v DeviceL2TPv3TunnelInterfaceCookiePolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) Cookie(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceImpl) SetCookie(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+
+// DeviceL2TPv3TunnelInterfaceStatsImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl to implement only some methods.
+type DeviceL2TPv3TunnelInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	DiscardChecksumReceived(inst []uint32) (uint32, error)
+	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl implements DeviceL2TPv3TunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceL2TPv3TunnelStatsImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3TunnelStatsImpl to implement only some methods.
+type DeviceL2TPv3TunnelStatsImpl interface {
+	KeepAliveSent(inst []uint32) (uint32, error)
+	KeepAliveReceived(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceL2TPv3TunnelStatsImpl implements DeviceL2TPv3TunnelStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3TunnelStatsImpl struct{}
+
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceL2TPv3TunnelUDPImpl is what a device implements for Device.L2TPv3.Tunnel.{i}.UDP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceL2TPv3TunnelUDPImpl to implement only some methods.
+type DeviceL2TPv3TunnelUDPImpl interface {
+	SourcePort(inst []uint32) (uint32, error)
+	SetSourcePort(inst []uint32, v uint32) error
+	RemotePort(inst []uint32) (uint32, error)
+	SetRemotePort(inst []uint32, v uint32) error
+	EnableChecksum(inst []uint32) (bool, error)
+	SetEnableChecksum(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceL2TPv3TunnelUDPImpl implements DeviceL2TPv3TunnelUDPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceL2TPv3TunnelUDPImpl struct{}
+
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SourcePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetSourcePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) RemotePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetRemotePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) EnableChecksum(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceL2TPv3TunnelUDPImpl) SetEnableChecksum(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -68,3 +68,22 @@ var schemaLanconfigsecurity = []*model.Entry{{
 	Syntax:  synDeviceLANConfigSecurity_ConfigPassword,
 	Version: "2.0",
 }}
+
+// DeviceLANConfigSecurityImpl is what a device implements for Device.LANConfigSecurity; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLANConfigSecurityImpl to implement only some methods.
+type DeviceLANConfigSecurityImpl interface {
+	ConfigPassword(inst []uint32) (string, error)
+	SetConfigPassword(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceLANConfigSecurityImpl implements DeviceLANConfigSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLANConfigSecurityImpl struct{}
+
+func (UnimplementedDeviceLANConfigSecurityImpl) ConfigPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLANConfigSecurityImpl) SetConfigPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

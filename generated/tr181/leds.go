@@ -637,3 +637,209 @@ var schemaLeds = []*model.Entry{{
 	Syntax:  synDeviceLEDsLEDCycleElement_Brightness,
 	Version: "2.19",
 }}
+
+// DeviceLEDsImpl is what a device implements for Device.LEDs; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLEDsImpl to implement only some methods.
+type DeviceLEDsImpl interface {
+	LEDNumberOfEntries(inst []uint32) (uint32, error)
+	LEDInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLEDsImpl implements DeviceLEDsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLEDsImpl struct{}
+
+func (UnimplementedDeviceLEDsImpl) LEDNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsImpl) LEDInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLEDsLEDImpl is what a device implements for Device.LEDs.LED.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLEDsLEDImpl to implement only some methods.
+type DeviceLEDsLEDImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceLEDsLEDStatus, error)
+	Reason(inst []uint32) (string, error)
+	CyclePeriodRepetitions(inst []uint32) (int32, error)
+	Location(inst []uint32) (DeviceLEDsLEDLocation, error)
+	RelativeXPosition(inst []uint32) (uint32, error)
+	RelativeYPosition(inst []uint32) (uint32, error)
+	MaxBrightness(inst []uint32) (uint32, error)
+	CycleElementNumberOfEntries(inst []uint32) (uint32, error)
+	CycleElementInstances(inst []uint32) []uint32
+	AddCycleElement(inst []uint32) (uint32, error)
+	DeleteCycleElement(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceLEDsLEDImpl implements DeviceLEDsLEDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLEDsLEDImpl struct{}
+
+func (UnimplementedDeviceLEDsLEDImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) Status(inst []uint32) (DeviceLEDsLEDStatus, error) {
+	var zero DeviceLEDsLEDStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) Reason(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) CyclePeriodRepetitions(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) Location(inst []uint32) (DeviceLEDsLEDLocation, error) {
+	var zero DeviceLEDsLEDLocation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) RelativeXPosition(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) RelativeYPosition(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) MaxBrightness(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) CycleElementNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) CycleElementInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLEDsLEDImpl) AddCycleElement(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDImpl) DeleteCycleElement(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLEDsLEDCurrentCycleElementImpl is what a device implements for Device.LEDs.LED.{i}.CurrentCycleElement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLEDsLEDCurrentCycleElementImpl to implement only some methods.
+type DeviceLEDsLEDCurrentCycleElementImpl interface {
+	CycleElementReference(inst []uint32) (string, error)
+	Color(inst []uint32) ([]byte, error)
+	Duration(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceLEDsLEDCurrentCycleElementImpl implements DeviceLEDsLEDCurrentCycleElementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLEDsLEDCurrentCycleElementImpl struct{}
+
+func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) CycleElementReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) Color(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCurrentCycleElementImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLEDsLEDCycleElementImpl is what a device implements for Device.LEDs.LED.{i}.CycleElement.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLEDsLEDCycleElementImpl to implement only some methods.
+type DeviceLEDsLEDCycleElementImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Color(inst []uint32) ([]byte, error)
+	SetColor(inst []uint32, v []byte) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	FadeInterval(inst []uint32) (uint32, error)
+	SetFadeInterval(inst []uint32, v uint32) error
+	Brightness(inst []uint32) (uint32, error)
+	SetBrightness(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceLEDsLEDCycleElementImpl implements DeviceLEDsLEDCycleElementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLEDsLEDCycleElementImpl struct{}
+
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Color(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) FadeInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetFadeInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) Brightness(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLEDsLEDCycleElementImpl) SetBrightness(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}

@@ -849,3 +849,193 @@ var schemaLldp = []*model.Entry{{
 	Syntax:  synDeviceLLDPDiscoveryDevicePortLinkInformation_MACForwardingTable,
 	Version: "2.8",
 }}
+
+// DeviceLLDPImpl is what a device implements for Device.LLDP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPImpl to implement only some methods.
+type DeviceLLDPImpl interface{}
+
+// UnimplementedDeviceLLDPImpl implements DeviceLLDPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPImpl struct{}
+
+// DeviceLLDPDiscoveryImpl is what a device implements for Device.LLDP.Discovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryImpl to implement only some methods.
+type DeviceLLDPDiscoveryImpl interface {
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLLDPDiscoveryImpl implements DeviceLLDPDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLLDPDiscoveryDeviceImpl is what a device implements for Device.LLDP.Discovery.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryDeviceImpl to implement only some methods.
+type DeviceLLDPDiscoveryDeviceImpl interface {
+	Interface(inst []uint32) (string, error)
+	ChassisIDSubtype(inst []uint32) (uint32, error)
+	ChassisID(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	PortNumberOfEntries(inst []uint32) (uint32, error)
+	PortInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLLDPDiscoveryDeviceImpl implements DeviceLLDPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryDeviceImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) ChassisIDSubtype(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) ChassisID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceImpl) PortInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLLDPDiscoveryDeviceDeviceInformationImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.DeviceInformation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl to implement only some methods.
+type DeviceLLDPDiscoveryDeviceDeviceInformationImpl interface {
+	DeviceCategory(inst []uint32) ([]string, error)
+	ManufacturerOUI(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	ModelNumber(inst []uint32) (string, error)
+	VendorSpecificNumberOfEntries(inst []uint32) (uint32, error)
+	VendorSpecificInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl implements DeviceLLDPDiscoveryDeviceDeviceInformationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) DeviceCategory(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) ModelNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) VendorSpecificNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationImpl) VendorSpecificInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl to implement only some methods.
+type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl interface {
+	OrganizationCode(inst []uint32) (string, error)
+	InformationType(inst []uint32) (uint32, error)
+	Information(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl implements DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) OrganizationCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) InformationType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificImpl) Information(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLLDPDiscoveryDevicePortImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.Port.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryDevicePortImpl to implement only some methods.
+type DeviceLLDPDiscoveryDevicePortImpl interface {
+	PortIDSubtype(inst []uint32) (uint32, error)
+	PortID(inst []uint32) (string, error)
+	TTL(inst []uint32) (uint32, error)
+	PortDescription(inst []uint32) (string, error)
+	MACAddressList(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceLLDPDiscoveryDevicePortImpl implements DeviceLLDPDiscoveryDevicePortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryDevicePortImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortIDSubtype(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) TTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) PortDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) MACAddressList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLLDPDiscoveryDevicePortLinkInformationImpl is what a device implements for Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl to implement only some methods.
+type DeviceLLDPDiscoveryDevicePortLinkInformationImpl interface {
+	InterfaceType(inst []uint32) (uint32, error)
+	MACForwardingTable(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl implements DeviceLLDPDiscoveryDevicePortLinkInformationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl struct{}
+
+func (UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl) InterfaceType(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLLDPDiscoveryDevicePortLinkInformationImpl) MACForwardingTable(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

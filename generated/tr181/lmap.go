@@ -4478,3 +4478,1598 @@ var schemaLmap = []*model.Entry{{
 	Syntax:  synDeviceLMAPReportResultReportTableResultRow_Values,
 	Version: "2.12",
 }}
+
+// DeviceLMAPImpl is what a device implements for Device.LMAP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPImpl to implement only some methods.
+type DeviceLMAPImpl interface {
+	MeasurementAgentNumberOfEntries(inst []uint32) (uint32, error)
+	ReportNumberOfEntries(inst []uint32) (uint32, error)
+	EventNumberOfEntries(inst []uint32) (uint32, error)
+	EventInstances(inst []uint32) []uint32
+	AddEvent(inst []uint32) (uint32, error)
+	DeleteEvent(inst []uint32, i uint32) error
+	MeasurementAgentInstances(inst []uint32) []uint32
+	AddMeasurementAgent(inst []uint32) (uint32, error)
+	DeleteMeasurementAgent(inst []uint32, i uint32) error
+	ReportInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPImpl implements DeviceLMAPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPImpl struct{}
+
+func (UnimplementedDeviceLMAPImpl) MeasurementAgentNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) ReportNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) EventNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) EventInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPImpl) AddEvent(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) DeleteEvent(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) MeasurementAgentInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPImpl) AddMeasurementAgent(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) DeleteMeasurementAgent(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPImpl) ReportInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPEventImpl is what a device implements for Device.LMAP.Event.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPEventImpl to implement only some methods.
+type DeviceLMAPEventImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceLMAPEventType, error)
+	SetType(inst []uint32, v DeviceLMAPEventType) error
+	RandomnessSpread(inst []uint32) (int32, error)
+	SetRandomnessSpread(inst []uint32, v int32) error
+	CycleInterval(inst []uint32) (int32, error)
+	SetCycleInterval(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceLMAPEventImpl implements DeviceLMAPEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPEventImpl struct{}
+
+func (UnimplementedDeviceLMAPEventImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) Type(inst []uint32) (DeviceLMAPEventType, error) {
+	var zero DeviceLMAPEventType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetType(inst []uint32, v DeviceLMAPEventType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) RandomnessSpread(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetRandomnessSpread(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) CycleInterval(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventImpl) SetCycleInterval(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPEventCalendarTimerImpl is what a device implements for Device.LMAP.Event.{i}.CalendarTimer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPEventCalendarTimerImpl to implement only some methods.
+type DeviceLMAPEventCalendarTimerImpl interface {
+	StartTime(inst []uint32) (time.Time, error)
+	SetStartTime(inst []uint32, v time.Time) error
+	EndTime(inst []uint32) (time.Time, error)
+	SetEndTime(inst []uint32, v time.Time) error
+	ScheduleMonths(inst []uint32) (string, error)
+	SetScheduleMonths(inst []uint32, v string) error
+	ScheduleDaysOfMonth(inst []uint32) (string, error)
+	SetScheduleDaysOfMonth(inst []uint32, v string) error
+	ScheduleDaysOfWeek(inst []uint32) (string, error)
+	SetScheduleDaysOfWeek(inst []uint32, v string) error
+	ScheduleHoursOfDay(inst []uint32) (string, error)
+	SetScheduleHoursOfDay(inst []uint32, v string) error
+	ScheduleMinutesOfHour(inst []uint32) (string, error)
+	SetScheduleMinutesOfHour(inst []uint32, v string) error
+	ScheduleSecondsOfMinute(inst []uint32) (string, error)
+	SetScheduleSecondsOfMinute(inst []uint32, v string) error
+	EnableScheduleTimezoneOffset(inst []uint32) (bool, error)
+	SetEnableScheduleTimezoneOffset(inst []uint32, v bool) error
+	ScheduleTimezoneOffset(inst []uint32) (int32, error)
+	SetScheduleTimezoneOffset(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceLMAPEventCalendarTimerImpl implements DeviceLMAPEventCalendarTimerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPEventCalendarTimerImpl struct{}
+
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetStartTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetEndTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleMonths(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleMonths(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleDaysOfMonth(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleDaysOfMonth(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleDaysOfWeek(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleDaysOfWeek(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleHoursOfDay(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleHoursOfDay(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleMinutesOfHour(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleMinutesOfHour(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleSecondsOfMinute(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleSecondsOfMinute(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) EnableScheduleTimezoneOffset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetEnableScheduleTimezoneOffset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) ScheduleTimezoneOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventCalendarTimerImpl) SetScheduleTimezoneOffset(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPEventOneOffImpl is what a device implements for Device.LMAP.Event.{i}.OneOff; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPEventOneOffImpl to implement only some methods.
+type DeviceLMAPEventOneOffImpl interface {
+	StartTime(inst []uint32) (time.Time, error)
+	SetStartTime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedDeviceLMAPEventOneOffImpl implements DeviceLMAPEventOneOffImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPEventOneOffImpl struct{}
+
+func (UnimplementedDeviceLMAPEventOneOffImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventOneOffImpl) SetStartTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPEventPeriodicTimerImpl is what a device implements for Device.LMAP.Event.{i}.PeriodicTimer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPEventPeriodicTimerImpl to implement only some methods.
+type DeviceLMAPEventPeriodicTimerImpl interface {
+	StartTime(inst []uint32) (time.Time, error)
+	SetStartTime(inst []uint32, v time.Time) error
+	EndTime(inst []uint32) (time.Time, error)
+	SetEndTime(inst []uint32, v time.Time) error
+	Interval(inst []uint32) (uint32, error)
+	SetInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceLMAPEventPeriodicTimerImpl implements DeviceLMAPEventPeriodicTimerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPEventPeriodicTimerImpl struct{}
+
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetStartTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetEndTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) Interval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPEventPeriodicTimerImpl) SetInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Version(inst []uint32) (string, error)
+	LastStarted(inst []uint32) (time.Time, error)
+	CapabilityTags(inst []uint32) ([]string, error)
+	Identifier(inst []uint32) (string, error)
+	SetIdentifier(inst []uint32, v string) error
+	GroupIdentifier(inst []uint32) (string, error)
+	SetGroupIdentifier(inst []uint32, v string) error
+	MeasurementPoint(inst []uint32) (string, error)
+	SetMeasurementPoint(inst []uint32, v string) error
+	UseAgentIdentifierInReports(inst []uint32) (bool, error)
+	SetUseAgentIdentifierInReports(inst []uint32, v bool) error
+	UseGroupIdentifierInReports(inst []uint32) (bool, error)
+	SetUseGroupIdentifierInReports(inst []uint32, v bool) error
+	UseMeasurementPointInReports(inst []uint32) (bool, error)
+	SetUseMeasurementPointInReports(inst []uint32, v bool) error
+	PublicCredential(inst []uint32) (string, error)
+	SetPublicCredential(inst []uint32, v string) error
+	PrivateCredential(inst []uint32) (string, error)
+	SetPrivateCredential(inst []uint32, v string) error
+	EventLog(inst []uint32) (string, error)
+	TaskCapabilityNumberOfEntries(inst []uint32) (uint32, error)
+	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
+	TaskNumberOfEntries(inst []uint32) (uint32, error)
+	CommunicationChannelNumberOfEntries(inst []uint32) (uint32, error)
+	InstructionNumberOfEntries(inst []uint32) (uint32, error)
+	CommunicationChannelInstances(inst []uint32) []uint32
+	AddCommunicationChannel(inst []uint32) (uint32, error)
+	DeleteCommunicationChannel(inst []uint32, i uint32) error
+	InstructionInstances(inst []uint32) []uint32
+	AddInstruction(inst []uint32) (uint32, error)
+	DeleteInstruction(inst []uint32, i uint32) error
+	ScheduleInstances(inst []uint32) []uint32
+	AddSchedule(inst []uint32) (uint32, error)
+	DeleteSchedule(inst []uint32, i uint32) error
+	TaskInstances(inst []uint32) []uint32
+	AddTask(inst []uint32) (uint32, error)
+	DeleteTask(inst []uint32, i uint32) error
+	TaskCapabilityInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentImpl implements DeviceLMAPMeasurementAgentImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) LastStarted(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) CapabilityTags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) Identifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) GroupIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetGroupIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) MeasurementPoint(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetMeasurementPoint(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseAgentIdentifierInReports(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseAgentIdentifierInReports(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseGroupIdentifierInReports(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseGroupIdentifierInReports(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) UseMeasurementPointInReports(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetUseMeasurementPointInReports(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) PublicCredential(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetPublicCredential(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) PrivateCredential(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) SetPrivateCredential(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) EventLog(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskCapabilityNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) CommunicationChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) InstructionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) CommunicationChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddCommunicationChannel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteCommunicationChannel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) InstructionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddInstruction(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteInstruction(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) ScheduleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddSchedule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteSchedule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) AddTask(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) DeleteTask(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentImpl) TaskCapabilityInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPMeasurementAgentCommunicationChannelImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentCommunicationChannelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	UseBulkDataProfile(inst []uint32) (bool, error)
+	SetUseBulkDataProfile(inst []uint32, v bool) error
+	BulkDataProfile(inst []uint32) (string, error)
+	SetBulkDataProfile(inst []uint32, v string) error
+	Target(inst []uint32) (string, error)
+	SetTarget(inst []uint32, v string) error
+	TargetPublicCredential(inst []uint32) (string, error)
+	SetTargetPublicCredential(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl implements DeviceLMAPMeasurementAgentCommunicationChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) UseBulkDataProfile(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetUseBulkDataProfile(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) BulkDataProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetBulkDataProfile(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Target(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetTarget(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) TargetPublicCredential(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetTargetPublicCredential(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentCommunicationChannelImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentControllerImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Controller; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentControllerImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentControllerImpl interface {
+	ControllerTimeout(inst []uint32) (int32, error)
+	SetControllerTimeout(inst []uint32, v int32) error
+	ControlSchedules(inst []uint32) ([]string, error)
+	SetControlSchedules(inst []uint32, v []string) error
+	ControlTasks(inst []uint32) ([]string, error)
+	SetControlTasks(inst []uint32, v []string) error
+	ControlChannels(inst []uint32) ([]string, error)
+	SetControlChannels(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentControllerImpl implements DeviceLMAPMeasurementAgentControllerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentControllerImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControllerTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControllerTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlSchedules(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlSchedules(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlTasks(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlTasks(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) ControlChannels(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentControllerImpl) SetControlChannels(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentInstructionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Instruction.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentInstructionImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentInstructionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	LastChange(inst []uint32) (time.Time, error)
+	InstructionSchedules(inst []uint32) ([]string, error)
+	SetInstructionSchedules(inst []uint32, v []string) error
+	InstructionTasks(inst []uint32) ([]string, error)
+	SetInstructionTasks(inst []uint32, v []string) error
+	ReportChannels(inst []uint32) ([]string, error)
+	SetReportChannels(inst []uint32, v []string) error
+	MeasurementSuppressionNumberOfEntries(inst []uint32) (uint32, error)
+	MeasurementSuppressionInstances(inst []uint32) []uint32
+	AddMeasurementSuppression(inst []uint32) (uint32, error)
+	DeleteMeasurementSuppression(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentInstructionImpl implements DeviceLMAPMeasurementAgentInstructionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentInstructionImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) LastChange(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) InstructionSchedules(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetInstructionSchedules(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) InstructionTasks(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetInstructionTasks(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) ReportChannels(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) SetReportChannels(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) MeasurementSuppressionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) MeasurementSuppressionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) AddMeasurementSuppression(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionImpl) DeleteMeasurementSuppression(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	State(inst []uint32) (DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState, error)
+	StopRunning(inst []uint32) (bool, error)
+	SetStopRunning(inst []uint32, v bool) error
+	Start(inst []uint32) (string, error)
+	SetStart(inst []uint32, v string) error
+	End(inst []uint32) (string, error)
+	SetEnd(inst []uint32, v string) error
+	SuppressionMatch(inst []uint32) ([]string, error)
+	SetSuppressionMatch(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl implements DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState, error) {
+	var zero DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) StopRunning(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetStopRunning(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) Start(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetStart(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) End(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetEnd(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SuppressionMatch(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentInstructionMeasurementSuppressionImpl) SetSuppressionMatch(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentScheduleImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentScheduleImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentScheduleImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleState, error)
+	Start(inst []uint32) (string, error)
+	SetStart(inst []uint32, v string) error
+	End(inst []uint32) (string, error)
+	SetEnd(inst []uint32, v string) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	Tags(inst []uint32) ([]string, error)
+	SetTags(inst []uint32, v []string) error
+	SuppressionTags(inst []uint32) ([]string, error)
+	SetSuppressionTags(inst []uint32, v []string) error
+	ExecutionMode(inst []uint32) (DeviceLMAPMeasurementAgentScheduleExecutionMode, error)
+	SetExecutionMode(inst []uint32, v DeviceLMAPMeasurementAgentScheduleExecutionMode) error
+	LastInvocation(inst []uint32) (time.Time, error)
+	Storage(inst []uint32) (uint64, error)
+	ActionNumberOfEntries(inst []uint32) (uint32, error)
+	ActionInstances(inst []uint32) []uint32
+	AddAction(inst []uint32) (uint32, error)
+	DeleteAction(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentScheduleImpl implements DeviceLMAPMeasurementAgentScheduleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentScheduleImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleState, error) {
+	var zero DeviceLMAPMeasurementAgentScheduleState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Start(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetStart(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) End(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetEnd(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Tags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetTags(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SuppressionTags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetSuppressionTags(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ExecutionMode(inst []uint32) (DeviceLMAPMeasurementAgentScheduleExecutionMode, error) {
+	var zero DeviceLMAPMeasurementAgentScheduleExecutionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) SetExecutionMode(inst []uint32, v DeviceLMAPMeasurementAgentScheduleExecutionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) LastInvocation(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) Storage(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ActionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) ActionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) AddAction(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleImpl) DeleteAction(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentScheduleActionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentScheduleActionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleActionState, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Task(inst []uint32) (string, error)
+	SetTask(inst []uint32, v string) error
+	OutputDestination(inst []uint32) ([]string, error)
+	SetOutputDestination(inst []uint32, v []string) error
+	SuppressionTags(inst []uint32) ([]string, error)
+	SetSuppressionTags(inst []uint32, v []string) error
+	Tags(inst []uint32) ([]string, error)
+	SetTags(inst []uint32, v []string) error
+	Storage(inst []uint32) (uint64, error)
+	LastInvocation(inst []uint32) (time.Time, error)
+	LastSuccessfulCompletion(inst []uint32) (time.Time, error)
+	LastSuccessfulStatusCode(inst []uint32) (int32, error)
+	LastSuccessfulMessage(inst []uint32) (string, error)
+	LastFailedCompletion(inst []uint32) (time.Time, error)
+	LastFailedStatusCode(inst []uint32) (int32, error)
+	LastFailedMessage(inst []uint32) (string, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	OptionInstances(inst []uint32) []uint32
+	AddOption(inst []uint32) (uint32, error)
+	DeleteOption(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl implements DeviceLMAPMeasurementAgentScheduleActionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) State(inst []uint32) (DeviceLMAPMeasurementAgentScheduleActionState, error) {
+	var zero DeviceLMAPMeasurementAgentScheduleActionState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Task(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetTask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OutputDestination(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetOutputDestination(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SuppressionTags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetSuppressionTags(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Tags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) SetTags(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) Storage(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastInvocation(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulCompletion(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulStatusCode(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastSuccessfulMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedCompletion(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedStatusCode(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) LastFailedMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) AddOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionImpl) DeleteOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentScheduleActionOptionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentScheduleActionOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Value(inst []uint32) (string, error)
+	SetValue(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl implements DeviceLMAPMeasurementAgentScheduleActionOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionOptionImpl) SetValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentScheduleActionStatsImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentScheduleActionStatsImpl interface {
+	Invocations(inst []uint32) (uint64, error)
+	Suppressions(inst []uint32) (uint64, error)
+	Overlaps(inst []uint32) (uint64, error)
+	Failures(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl implements DeviceLMAPMeasurementAgentScheduleActionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Invocations(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Suppressions(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Overlaps(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleActionStatsImpl) Failures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentScheduleStatsImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentScheduleStatsImpl interface {
+	Invocations(inst []uint32) (uint64, error)
+	Suppressions(inst []uint32) (uint64, error)
+	Overlaps(inst []uint32) (uint64, error)
+	Failures(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl implements DeviceLMAPMeasurementAgentScheduleStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Invocations(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Suppressions(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Overlaps(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentScheduleStatsImpl) Failures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentTaskImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentTaskImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentTaskImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Tags(inst []uint32) ([]string, error)
+	SetTags(inst []uint32, v []string) error
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	RegistryNumberOfEntries(inst []uint32) (uint32, error)
+	OptionInstances(inst []uint32) []uint32
+	AddOption(inst []uint32) (uint32, error)
+	DeleteOption(inst []uint32, i uint32) error
+	RegistryInstances(inst []uint32) []uint32
+	AddRegistry(inst []uint32) (uint32, error)
+	DeleteRegistry(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentTaskImpl implements DeviceLMAPMeasurementAgentTaskImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentTaskImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) Tags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) SetTags(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) RegistryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) AddOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) DeleteOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) RegistryInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) AddRegistry(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskImpl) DeleteRegistry(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentTaskOptionImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentTaskOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Value(inst []uint32) (string, error)
+	SetValue(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl implements DeviceLMAPMeasurementAgentTaskOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskOptionImpl) SetValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentTaskRegistryImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentTaskRegistryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RegistryEntry(inst []uint32) (string, error)
+	SetRegistryEntry(inst []uint32, v string) error
+	Roles(inst []uint32) ([]string, error)
+	SetRoles(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl implements DeviceLMAPMeasurementAgentTaskRegistryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetRegistryEntry(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) Roles(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskRegistryImpl) SetRoles(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceLMAPMeasurementAgentTaskCapabilityImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentTaskCapabilityImpl interface {
+	Name(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	TaskCapabilityRegistryNumberOfEntries(inst []uint32) (uint32, error)
+	RegistryInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl implements DeviceLMAPMeasurementAgentTaskCapabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) TaskCapabilityRegistryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityImpl) RegistryInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl is what a device implements for Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl to implement only some methods.
+type DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl interface {
+	RegistryEntry(inst []uint32) (string, error)
+	Roles(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl implements DeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl struct{}
+
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPMeasurementAgentTaskCapabilityRegistryImpl) Roles(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPReportImpl is what a device implements for Device.LMAP.Report.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportImpl to implement only some methods.
+type DeviceLMAPReportImpl interface {
+	ReportDate(inst []uint32) (time.Time, error)
+	AgentIdentifier(inst []uint32) (string, error)
+	GroupIdentifier(inst []uint32) (string, error)
+	MeasurementPoint(inst []uint32) (string, error)
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPReportImpl implements DeviceLMAPReportImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportImpl struct{}
+
+func (UnimplementedDeviceLMAPReportImpl) ReportDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportImpl) AgentIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportImpl) GroupIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportImpl) MeasurementPoint(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPReportResultImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultImpl to implement only some methods.
+type DeviceLMAPReportResultImpl interface {
+	TaskName(inst []uint32) (string, error)
+	ScheduleName(inst []uint32) (string, error)
+	ActionName(inst []uint32) (string, error)
+	EventTime(inst []uint32) (time.Time, error)
+	StartTime(inst []uint32) (time.Time, error)
+	EndTime(inst []uint32) (time.Time, error)
+	CycleNumber(inst []uint32) (string, error)
+	Status(inst []uint32) (int32, error)
+	Tags(inst []uint32) ([]string, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	ResultConflictNumberOfEntries(inst []uint32) (uint32, error)
+	ResultReportTableNumberOfEntries(inst []uint32) (uint32, error)
+	ConflictInstances(inst []uint32) []uint32
+	OptionInstances(inst []uint32) []uint32
+	ReportTableInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPReportResultImpl implements DeviceLMAPReportResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultImpl) TaskName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ScheduleName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ActionName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) EventTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) CycleNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) Status(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) Tags(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ResultConflictNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ResultReportTableNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ConflictInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPReportResultImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPReportResultImpl) ReportTableInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPReportResultConflictImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultConflictImpl to implement only some methods.
+type DeviceLMAPReportResultConflictImpl interface {
+	TaskName(inst []uint32) (string, error)
+	ScheduleName(inst []uint32) (string, error)
+	ActionName(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceLMAPReportResultConflictImpl implements DeviceLMAPReportResultConflictImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultConflictImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultConflictImpl) TaskName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultConflictImpl) ScheduleName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultConflictImpl) ActionName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPReportResultOptionImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultOptionImpl to implement only some methods.
+type DeviceLMAPReportResultOptionImpl interface {
+	Order(inst []uint32) (uint32, error)
+	Name(inst []uint32) (int32, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceLMAPReportResultOptionImpl implements DeviceLMAPReportResultOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultOptionImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultOptionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultOptionImpl) Name(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultOptionImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPReportResultReportTableImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultReportTableImpl to implement only some methods.
+type DeviceLMAPReportResultReportTableImpl interface {
+	ColumnLabels(inst []uint32) ([]string, error)
+	ResultReportRowNumberOfEntries(inst []uint32) (uint32, error)
+	RegistryNumberOfEntries(inst []uint32) (uint32, error)
+	RegistryInstances(inst []uint32) []uint32
+	ResultRowInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceLMAPReportResultReportTableImpl implements DeviceLMAPReportResultReportTableImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultReportTableImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultReportTableImpl) ColumnLabels(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultReportTableImpl) ResultReportRowNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultReportTableImpl) RegistryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultReportTableImpl) RegistryInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceLMAPReportResultReportTableImpl) ResultRowInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceLMAPReportResultReportTableRegistryImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultReportTableRegistryImpl to implement only some methods.
+type DeviceLMAPReportResultReportTableRegistryImpl interface {
+	RegistryEntry(inst []uint32) (string, error)
+	Roles(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceLMAPReportResultReportTableRegistryImpl implements DeviceLMAPReportResultReportTableRegistryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultReportTableRegistryImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultReportTableRegistryImpl) RegistryEntry(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceLMAPReportResultReportTableRegistryImpl) Roles(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceLMAPReportResultReportTableResultRowImpl is what a device implements for Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceLMAPReportResultReportTableResultRowImpl to implement only some methods.
+type DeviceLMAPReportResultReportTableResultRowImpl interface {
+	Values(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceLMAPReportResultReportTableResultRowImpl implements DeviceLMAPReportResultReportTableResultRowImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceLMAPReportResultReportTableResultRowImpl struct{}
+
+func (UnimplementedDeviceLMAPReportResultReportTableResultRowImpl) Values(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

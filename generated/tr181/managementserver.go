@@ -2937,3 +2937,946 @@ var schemaManagementserver = []*model.Entry{{
 	Syntax:  synDeviceManagementServerVirtualDevice_DiscoveryProtocolReference,
 	Version: "2.6",
 }}
+
+// DeviceManagementServerImpl is what a device implements for Device.ManagementServer; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerImpl to implement only some methods.
+type DeviceManagementServerImpl interface {
+	EnableCWMP(inst []uint32) (bool, error)
+	SetEnableCWMP(inst []uint32, v bool) error
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	ScheduleReboot(inst []uint32) (time.Time, error)
+	SetScheduleReboot(inst []uint32, v time.Time) error
+	DelayReboot(inst []uint32) (int32, error)
+	SetDelayReboot(inst []uint32, v int32) error
+	PeriodicInformEnable(inst []uint32) (bool, error)
+	SetPeriodicInformEnable(inst []uint32, v bool) error
+	PeriodicInformInterval(inst []uint32) (uint32, error)
+	SetPeriodicInformInterval(inst []uint32, v uint32) error
+	PeriodicInformTime(inst []uint32) (time.Time, error)
+	SetPeriodicInformTime(inst []uint32, v time.Time) error
+	ParameterKey(inst []uint32) (string, error)
+	ConnectionRequestURL(inst []uint32) (string, error)
+	ConnectionRequestUsername(inst []uint32) (string, error)
+	SetConnectionRequestUsername(inst []uint32, v string) error
+	ConnectionRequestPassword(inst []uint32) (string, error)
+	SetConnectionRequestPassword(inst []uint32, v string) error
+	UpgradesManaged(inst []uint32) (bool, error)
+	SetUpgradesManaged(inst []uint32, v bool) error
+	KickURL(inst []uint32) (string, error)
+	DownloadProgressURL(inst []uint32) (string, error)
+	DefaultActiveNotificationThrottle(inst []uint32) (uint32, error)
+	SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error
+	CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error
+	HTTPConnectionRequestEnable(inst []uint32) (bool, error)
+	SetHTTPConnectionRequestEnable(inst []uint32, v bool) error
+	UDPConnectionRequestAddress(inst []uint32) (string, error)
+	STUNEnable(inst []uint32) (bool, error)
+	SetSTUNEnable(inst []uint32, v bool) error
+	STUNServerAddress(inst []uint32) (string, error)
+	SetSTUNServerAddress(inst []uint32, v string) error
+	STUNServerPort(inst []uint32) (uint32, error)
+	SetSTUNServerPort(inst []uint32, v uint32) error
+	STUNUsername(inst []uint32) (string, error)
+	SetSTUNUsername(inst []uint32, v string) error
+	STUNPassword(inst []uint32) (string, error)
+	SetSTUNPassword(inst []uint32, v string) error
+	STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error)
+	SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error
+	STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error)
+	SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error
+	NATDetected(inst []uint32) (bool, error)
+	AliasBasedAddressing(inst []uint32) (bool, error)
+	InstanceMode(inst []uint32) (DeviceManagementServerInstanceMode, error)
+	SetInstanceMode(inst []uint32, v DeviceManagementServerInstanceMode) error
+	AutoCreateInstances(inst []uint32) (bool, error)
+	SetAutoCreateInstances(inst []uint32, v bool) error
+	ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	ManageableDeviceNotificationLimit(inst []uint32) (uint32, error)
+	SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error
+	EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedConnReqMethods(inst []uint32) ([]DeviceManagementServerSupportedConnReqMethods, error)
+	ConnReqXMPPConnection(inst []uint32) (string, error)
+	SetConnReqXMPPConnection(inst []uint32, v string) error
+	ConnReqAllowedJabberIDs(inst []uint32) ([]string, error)
+	SetConnReqAllowedJabberIDs(inst []uint32, v []string) error
+	ConnReqJabberID(inst []uint32) (string, error)
+	HTTPCompressionSupported(inst []uint32) ([]DeviceManagementServerHTTPCompressionSupported, error)
+	HTTPCompression(inst []uint32) (string, error)
+	SetHTTPCompression(inst []uint32, v string) error
+	LightweightNotificationProtocolsSupported(inst []uint32) ([]DeviceManagementServerLightweightNotificationProtocolsSupported, error)
+	LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error)
+	SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error
+	LightweightNotificationTriggerInterval(inst []uint32) (uint32, error)
+	SetLightweightNotificationTriggerInterval(inst []uint32, v uint32) error
+	LightweightNotificationTriggerTime(inst []uint32) (time.Time, error)
+	SetLightweightNotificationTriggerTime(inst []uint32, v time.Time) error
+	UDPLightweightNotificationHost(inst []uint32) (string, error)
+	SetUDPLightweightNotificationHost(inst []uint32, v string) error
+	UDPLightweightNotificationPort(inst []uint32) (uint32, error)
+	SetUDPLightweightNotificationPort(inst []uint32, v uint32) error
+	InstanceWildcardsSupported(inst []uint32) (bool, error)
+	InformParameterNumberOfEntries(inst []uint32) (uint32, error)
+	EmbeddedDeviceInstances(inst []uint32) []uint32
+	InformParameterInstances(inst []uint32) []uint32
+	AddInformParameter(inst []uint32) (uint32, error)
+	DeleteInformParameter(inst []uint32, i uint32) error
+	ManageableDeviceInstances(inst []uint32) []uint32
+	VirtualDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceManagementServerImpl implements DeviceManagementServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerImpl struct{}
+
+func (UnimplementedDeviceManagementServerImpl) EnableCWMP(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetEnableCWMP(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ScheduleReboot(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetScheduleReboot(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) DelayReboot(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetDelayReboot(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) PeriodicInformEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) PeriodicInformInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) PeriodicInformTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetPeriodicInformTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ParameterKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnectionRequestURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnectionRequestUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetConnectionRequestUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnectionRequestPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetConnectionRequestPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) UpgradesManaged(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetUpgradesManaged(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) KickURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) DownloadProgressURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) DefaultActiveNotificationThrottle(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetDefaultActiveNotificationThrottle(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) CWMPRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetCWMPRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) CWMPRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetCWMPRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) HTTPConnectionRequestEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetHTTPConnectionRequestEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) UDPConnectionRequestAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNUsername(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNMaximumKeepAlivePeriod(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNMaximumKeepAlivePeriod(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) STUNMinimumKeepAlivePeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetSTUNMinimumKeepAlivePeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) NATDetected(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) AliasBasedAddressing(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) InstanceMode(inst []uint32) (DeviceManagementServerInstanceMode, error) {
+	var zero DeviceManagementServerInstanceMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetInstanceMode(inst []uint32, v DeviceManagementServerInstanceMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) AutoCreateInstances(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetAutoCreateInstances(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ManageableDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ManageableDeviceNotificationLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetManageableDeviceNotificationLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) EmbeddedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) VirtualDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SupportedConnReqMethods(inst []uint32) ([]DeviceManagementServerSupportedConnReqMethods, error) {
+	var zero []DeviceManagementServerSupportedConnReqMethods
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnReqXMPPConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetConnReqXMPPConnection(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnReqAllowedJabberIDs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetConnReqAllowedJabberIDs(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ConnReqJabberID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) HTTPCompressionSupported(inst []uint32) ([]DeviceManagementServerHTTPCompressionSupported, error) {
+	var zero []DeviceManagementServerHTTPCompressionSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) HTTPCompression(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetHTTPCompression(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) LightweightNotificationProtocolsSupported(inst []uint32) ([]DeviceManagementServerLightweightNotificationProtocolsSupported, error) {
+	var zero []DeviceManagementServerLightweightNotificationProtocolsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) LightweightNotificationProtocolsUsed(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationProtocolsUsed(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) LightweightNotificationTriggerInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationTriggerInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) LightweightNotificationTriggerTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetLightweightNotificationTriggerTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) UDPLightweightNotificationHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetUDPLightweightNotificationHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) UDPLightweightNotificationPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) SetUDPLightweightNotificationPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) InstanceWildcardsSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) InformParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) EmbeddedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceManagementServerImpl) InformParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceManagementServerImpl) AddInformParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) DeleteInformParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerImpl) ManageableDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceManagementServerImpl) VirtualDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceManagementServerAutonomousTransferCompletePolicyImpl is what a device implements for Device.ManagementServer.AutonomousTransferCompletePolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl to implement only some methods.
+type DeviceManagementServerAutonomousTransferCompletePolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	TransferTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error)
+	SetTransferTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error
+	ResultTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error)
+	SetResultTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error
+	FileTypeFilter(inst []uint32) ([]string, error)
+	SetFileTypeFilter(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl implements DeviceManagementServerAutonomousTransferCompletePolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl struct{}
+
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) TransferTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter, error) {
+	var zero DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetTransferTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) ResultTypeFilter(inst []uint32) (DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter, error) {
+	var zero DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetResultTypeFilter(inst []uint32, v DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) FileTypeFilter(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerAutonomousTransferCompletePolicyImpl) SetFileTypeFilter(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerDUStateChangeComplPolicyImpl is what a device implements for Device.ManagementServer.DUStateChangeComplPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl to implement only some methods.
+type DeviceManagementServerDUStateChangeComplPolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	OperationTypeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error)
+	SetOperationTypeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error
+	ResultTypeFilter(inst []uint32) (DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error)
+	SetResultTypeFilter(inst []uint32, v DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error
+	FaultCodeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error)
+	SetFaultCodeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error
+}
+
+// UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl implements DeviceManagementServerDUStateChangeComplPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl struct{}
+
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) OperationTypeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter, error) {
+	var zero []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetOperationTypeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) ResultTypeFilter(inst []uint32) (DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter, error) {
+	var zero DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetResultTypeFilter(inst []uint32, v DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) FaultCodeFilter(inst []uint32) ([]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter, error) {
+	var zero []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDUStateChangeComplPolicyImpl) SetFaultCodeFilter(inst []uint32, v []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerDownloadAvailabilityImpl is what a device implements for Device.ManagementServer.DownloadAvailability; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerDownloadAvailabilityImpl to implement only some methods.
+type DeviceManagementServerDownloadAvailabilityImpl interface{}
+
+// UnimplementedDeviceManagementServerDownloadAvailabilityImpl implements DeviceManagementServerDownloadAvailabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerDownloadAvailabilityImpl struct{}
+
+// DeviceManagementServerDownloadAvailabilityAnnouncementImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Announcement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl to implement only some methods.
+type DeviceManagementServerDownloadAvailabilityAnnouncementImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementStatus, error)
+	GroupNumberOfEntries(inst []uint32) (uint32, error)
+	GroupInstances(inst []uint32) []uint32
+	AddGroup(inst []uint32) (uint32, error)
+	DeleteGroup(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl implements DeviceManagementServerDownloadAvailabilityAnnouncementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl struct{}
+
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementStatus, error) {
+	var zero DeviceManagementServerDownloadAvailabilityAnnouncementStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) GroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) AddGroup(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementImpl) DeleteGroup(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl to implement only some methods.
+type DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus, error)
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl implements DeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl struct{}
+
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus, error) {
+	var zero DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityAnnouncementGroupImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerDownloadAvailabilityQueryImpl is what a device implements for Device.ManagementServer.DownloadAvailability.Query; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl to implement only some methods.
+type DeviceManagementServerDownloadAvailabilityQueryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityQueryStatus, error)
+	URL(inst []uint32) (string, error)
+	SetURL(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl implements DeviceManagementServerDownloadAvailabilityQueryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl struct{}
+
+func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) Status(inst []uint32) (DeviceManagementServerDownloadAvailabilityQueryStatus, error) {
+	var zero DeviceManagementServerDownloadAvailabilityQueryStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerDownloadAvailabilityQueryImpl) SetURL(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerEmbeddedDeviceImpl is what a device implements for Device.ManagementServer.EmbeddedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerEmbeddedDeviceImpl to implement only some methods.
+type DeviceManagementServerEmbeddedDeviceImpl interface {
+	ControllerID(inst []uint32) (string, error)
+	ProxiedDeviceID(inst []uint32) (string, error)
+	Reference(inst []uint32) (string, error)
+	SupportedDataModel(inst []uint32) ([]string, error)
+	Host(inst []uint32) ([]string, error)
+	ProxyProtocol(inst []uint32) (DeviceManagementServerEmbeddedDeviceProxyProtocol, error)
+	ProxyProtocolReference(inst []uint32) (string, error)
+	DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error)
+	DiscoveryProtocolReference(inst []uint32) ([]string, error)
+	CommandProcessed(inst []uint32) (DeviceManagementServerEmbeddedDeviceCommandProcessed, error)
+	CommandProcessingErrMsg(inst []uint32) (string, error)
+	LastSyncTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceManagementServerEmbeddedDeviceImpl implements DeviceManagementServerEmbeddedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerEmbeddedDeviceImpl struct{}
+
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ControllerID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxiedDeviceID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) SupportedDataModel(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocol(inst []uint32) (DeviceManagementServerEmbeddedDeviceProxyProtocol, error) {
+	var zero DeviceManagementServerEmbeddedDeviceProxyProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol, error) {
+	var zero []DeviceManagementServerEmbeddedDeviceDiscoveryProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) CommandProcessed(inst []uint32) (DeviceManagementServerEmbeddedDeviceCommandProcessed, error) {
+	var zero DeviceManagementServerEmbeddedDeviceCommandProcessed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) CommandProcessingErrMsg(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerEmbeddedDeviceImpl) LastSyncTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceManagementServerHeartbeatPolicyImpl is what a device implements for Device.ManagementServer.HeartbeatPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerHeartbeatPolicyImpl to implement only some methods.
+type DeviceManagementServerHeartbeatPolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ReportingInterval(inst []uint32) (uint32, error)
+	SetReportingInterval(inst []uint32, v uint32) error
+	InitiationTime(inst []uint32) (time.Time, error)
+	SetInitiationTime(inst []uint32, v time.Time) error
+}
+
+// UnimplementedDeviceManagementServerHeartbeatPolicyImpl implements DeviceManagementServerHeartbeatPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerHeartbeatPolicyImpl struct{}
+
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) ReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetReportingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) InitiationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerHeartbeatPolicyImpl) SetInitiationTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerInformParameterImpl is what a device implements for Device.ManagementServer.InformParameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerInformParameterImpl to implement only some methods.
+type DeviceManagementServerInformParameterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ParameterName(inst []uint32) (string, error)
+	SetParameterName(inst []uint32, v string) error
+	EventList(inst []uint32) ([]string, error)
+	SetEventList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceManagementServerInformParameterImpl implements DeviceManagementServerInformParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerInformParameterImpl struct{}
+
+func (UnimplementedDeviceManagementServerInformParameterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) ParameterName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) SetParameterName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) EventList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerInformParameterImpl) SetEventList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerManageableDeviceImpl is what a device implements for Device.ManagementServer.ManageableDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerManageableDeviceImpl to implement only some methods.
+type DeviceManagementServerManageableDeviceImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceManagementServerManageableDeviceImpl implements DeviceManagementServerManageableDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerManageableDeviceImpl struct{}
+
+func (UnimplementedDeviceManagementServerManageableDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerManageableDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerManageableDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerManageableDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceManagementServerStandbyPolicyImpl is what a device implements for Device.ManagementServer.StandbyPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerStandbyPolicyImpl to implement only some methods.
+type DeviceManagementServerStandbyPolicyImpl interface {
+	CRUnawarenessMaxDuration(inst []uint32) (int32, error)
+	SetCRUnawarenessMaxDuration(inst []uint32, v int32) error
+	MaxMissedPeriodic(inst []uint32) (int32, error)
+	SetMaxMissedPeriodic(inst []uint32, v int32) error
+	NotifyMissedScheduled(inst []uint32) (bool, error)
+	SetNotifyMissedScheduled(inst []uint32, v bool) error
+	NetworkAwarenessCapable(inst []uint32) (bool, error)
+	SelfTimerCapable(inst []uint32) (bool, error)
+	CRAwarenessRequested(inst []uint32) (bool, error)
+	SetCRAwarenessRequested(inst []uint32, v bool) error
+	PeriodicAwarenessRequested(inst []uint32) (bool, error)
+	SetPeriodicAwarenessRequested(inst []uint32, v bool) error
+	ScheduledAwarenessRequested(inst []uint32) (bool, error)
+	SetScheduledAwarenessRequested(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceManagementServerStandbyPolicyImpl implements DeviceManagementServerStandbyPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerStandbyPolicyImpl struct{}
+
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) CRUnawarenessMaxDuration(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetCRUnawarenessMaxDuration(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) MaxMissedPeriodic(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetMaxMissedPeriodic(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) NotifyMissedScheduled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetNotifyMissedScheduled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) NetworkAwarenessCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SelfTimerCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) CRAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetCRAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) PeriodicAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetPeriodicAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) ScheduledAwarenessRequested(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerStandbyPolicyImpl) SetScheduledAwarenessRequested(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceManagementServerVirtualDeviceImpl is what a device implements for Device.ManagementServer.VirtualDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceManagementServerVirtualDeviceImpl to implement only some methods.
+type DeviceManagementServerVirtualDeviceImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	ProxyProtocol(inst []uint32) (DeviceManagementServerVirtualDeviceProxyProtocol, error)
+	ProxyProtocolReference(inst []uint32) (string, error)
+	DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerVirtualDeviceDiscoveryProtocol, error)
+	DiscoveryProtocolReference(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceManagementServerVirtualDeviceImpl implements DeviceManagementServerVirtualDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceManagementServerVirtualDeviceImpl struct{}
+
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProxyProtocol(inst []uint32) (DeviceManagementServerVirtualDeviceProxyProtocol, error) {
+	var zero DeviceManagementServerVirtualDeviceProxyProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) ProxyProtocolReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocol(inst []uint32) ([]DeviceManagementServerVirtualDeviceDiscoveryProtocol, error) {
+	var zero []DeviceManagementServerVirtualDeviceDiscoveryProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceManagementServerVirtualDeviceImpl) DiscoveryProtocolReference(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

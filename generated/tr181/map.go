@@ -1218,3 +1218,390 @@ var schemaMap = []*model.Entry{{
 	Syntax:  synDeviceMAPDomainRule_IncludeSystemPorts,
 	Version: "2.15",
 }}
+
+// DeviceMAPImpl is what a device implements for Device.MAP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMAPImpl to implement only some methods.
+type DeviceMAPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	DomainNumberOfEntries(inst []uint32) (uint32, error)
+	DomainInstances(inst []uint32) []uint32
+	AddDomain(inst []uint32) (uint32, error)
+	DeleteDomain(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMAPImpl implements DeviceMAPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMAPImpl struct{}
+
+func (UnimplementedDeviceMAPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPImpl) DomainNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPImpl) DomainInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMAPImpl) AddDomain(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPImpl) DeleteDomain(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMAPDomainImpl is what a device implements for Device.MAP.Domain.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMAPDomainImpl to implement only some methods.
+type DeviceMAPDomainImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMAPDomainStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TransportMode(inst []uint32) (DeviceMAPDomainTransportMode, error)
+	SetTransportMode(inst []uint32, v DeviceMAPDomainTransportMode) error
+	WANInterface(inst []uint32) (string, error)
+	SetWANInterface(inst []uint32, v string) error
+	IPv6Prefix(inst []uint32) (string, error)
+	SetIPv6Prefix(inst []uint32, v string) error
+	BRIPv6Prefix(inst []uint32) (string, error)
+	SetBRIPv6Prefix(inst []uint32, v string) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+	RuleNumberOfEntries(inst []uint32) (uint32, error)
+	RuleInstances(inst []uint32) []uint32
+	AddRule(inst []uint32) (uint32, error)
+	DeleteRule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMAPDomainImpl implements DeviceMAPDomainImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMAPDomainImpl struct{}
+
+func (UnimplementedDeviceMAPDomainImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) Status(inst []uint32) (DeviceMAPDomainStatus, error) {
+	var zero DeviceMAPDomainStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) TransportMode(inst []uint32) (DeviceMAPDomainTransportMode, error) {
+	var zero DeviceMAPDomainTransportMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetTransportMode(inst []uint32, v DeviceMAPDomainTransportMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) WANInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetWANInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) IPv6Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetIPv6Prefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) BRIPv6Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetBRIPv6Prefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) RuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMAPDomainImpl) AddRule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainImpl) DeleteRule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMAPDomainInterfaceImpl is what a device implements for Device.MAP.Domain.{i}.Interface; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMAPDomainInterfaceImpl to implement only some methods.
+type DeviceMAPDomainInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMAPDomainInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceMAPDomainInterfaceImpl implements DeviceMAPDomainInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMAPDomainInterfaceImpl struct{}
+
+func (UnimplementedDeviceMAPDomainInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) Status(inst []uint32) (DeviceMAPDomainInterfaceStatus, error) {
+	var zero DeviceMAPDomainInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMAPDomainInterfaceStatsImpl is what a device implements for Device.MAP.Domain.{i}.Interface.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMAPDomainInterfaceStatsImpl to implement only some methods.
+type DeviceMAPDomainInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMAPDomainInterfaceStatsImpl implements DeviceMAPDomainInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMAPDomainInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMAPDomainRuleImpl is what a device implements for Device.MAP.Domain.{i}.Rule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMAPDomainRuleImpl to implement only some methods.
+type DeviceMAPDomainRuleImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMAPDomainRuleStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceMAPDomainRuleOrigin, error)
+	IPv6Prefix(inst []uint32) (string, error)
+	SetIPv6Prefix(inst []uint32, v string) error
+	IPv4Prefix(inst []uint32) (string, error)
+	SetIPv4Prefix(inst []uint32, v string) error
+	EABitsLength(inst []uint32) (uint32, error)
+	SetEABitsLength(inst []uint32, v uint32) error
+	IsFMR(inst []uint32) (bool, error)
+	SetIsFMR(inst []uint32, v bool) error
+	PSIDOffset(inst []uint32) (uint32, error)
+	SetPSIDOffset(inst []uint32, v uint32) error
+	PSIDLength(inst []uint32) (uint32, error)
+	SetPSIDLength(inst []uint32, v uint32) error
+	PSID(inst []uint32) (uint32, error)
+	SetPSID(inst []uint32, v uint32) error
+	IncludeSystemPorts(inst []uint32) (bool, error)
+	SetIncludeSystemPorts(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceMAPDomainRuleImpl implements DeviceMAPDomainRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMAPDomainRuleImpl struct{}
+
+func (UnimplementedDeviceMAPDomainRuleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) Status(inst []uint32) (DeviceMAPDomainRuleStatus, error) {
+	var zero DeviceMAPDomainRuleStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) Origin(inst []uint32) (DeviceMAPDomainRuleOrigin, error) {
+	var zero DeviceMAPDomainRuleOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) IPv6Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetIPv6Prefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) IPv4Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetIPv4Prefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) EABitsLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetEABitsLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) IsFMR(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetIsFMR(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) PSIDOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetPSIDOffset(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) PSIDLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetPSIDLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) PSID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetPSID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) IncludeSystemPorts(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMAPDomainRuleImpl) SetIncludeSystemPorts(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -5575,3 +5575,1906 @@ var schemaMoca = []*model.Entry{{
 	Syntax:       synDeviceMoCAInterfaceStats_RxCorrectedErrors,
 	Version:      "2.17",
 }}
+
+// DeviceMoCAImpl is what a device implements for Device.MoCA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAImpl to implement only some methods.
+type DeviceMoCAImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceMoCAImpl implements DeviceMoCAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAImpl struct{}
+
+func (UnimplementedDeviceMoCAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceMoCAInterfaceImpl is what a device implements for Device.MoCA.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceImpl to implement only some methods.
+type DeviceMoCAInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMoCAInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	AccessControlNumberOfEntries(inst []uint32) (uint32, error)
+	RlapmNumberOfEntries(inst []uint32) (uint32, error)
+	SapmNumberOfEntries(inst []uint32) (uint32, error)
+	MeshNumberOfEntries(inst []uint32) (uint32, error)
+	BridgeNumberOfEntries(inst []uint32) (uint32, error)
+	MeshScModNumberOfEntries(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	MaxIngressBW(inst []uint32) (uint32, error)
+	MaxEgressBW(inst []uint32) (uint32, error)
+	HighestVersion(inst []uint32) (string, error)
+	CurrentVersion(inst []uint32) (string, error)
+	NetworkCoordinator(inst []uint32) (uint32, error)
+	NodeID(inst []uint32) (uint32, error)
+	MaxNodes(inst []uint32) (bool, error)
+	NumNodes(inst []uint32) (uint32, error)
+	PreferredNC(inst []uint32) (bool, error)
+	SetPreferredNC(inst []uint32, v bool) error
+	BackupNC(inst []uint32) (uint32, error)
+	PrivacyEnabledSetting(inst []uint32) (bool, error)
+	SetPrivacyEnabledSetting(inst []uint32, v bool) error
+	PrivacyEnabled(inst []uint32) (bool, error)
+	AccessControlEnable(inst []uint32) (bool, error)
+	SetAccessControlEnable(inst []uint32, v bool) error
+	PhyThreshold(inst []uint32) (uint32, error)
+	SetPhyThreshold(inst []uint32, v uint32) error
+	PhyThresholdTrapEnable(inst []uint32) (bool, error)
+	SetPhyThresholdTrapEnable(inst []uint32, v bool) error
+	StatusChangeEnable(inst []uint32) (bool, error)
+	SetStatusChangeEnable(inst []uint32, v bool) error
+	NumNodesChangeEnable(inst []uint32) (bool, error)
+	SetNumNodesChangeEnable(inst []uint32, v bool) error
+	TpcTargetRateNper(inst []uint32) (uint32, error)
+	SetTpcTargetRateNper(inst []uint32, v uint32) error
+	Band(inst []uint32) ([]DeviceMoCAInterfaceBand, error)
+	SetBand(inst []uint32, v []DeviceMoCAInterfaceBand) error
+	LastOperFreqUpdateEnable(inst []uint32) (bool, error)
+	SetLastOperFreqUpdateEnable(inst []uint32, v bool) error
+	FreqCapabilityMask(inst []uint32) ([]byte, error)
+	FreqCurrentMaskSetting(inst []uint32) ([]byte, error)
+	SetFreqCurrentMaskSetting(inst []uint32, v []byte) error
+	FreqCurrentMask(inst []uint32) ([]byte, error)
+	CurrentOperFreq(inst []uint32) (uint32, error)
+	LastOperFreq(inst []uint32) (uint32, error)
+	SetLastOperFreq(inst []uint32, v uint32) error
+	TpcEnable(inst []uint32) (bool, error)
+	SetTpcEnable(inst []uint32, v bool) error
+	KeyPassphrase(inst []uint32) (string, error)
+	SetKeyPassphrase(inst []uint32, v string) error
+	PerMode(inst []uint32) (uint32, error)
+	SetPerMode(inst []uint32, v uint32) error
+	TurboModeEnable(inst []uint32) (bool, error)
+	SetTurboModeEnable(inst []uint32, v bool) error
+	PolicingEnable(inst []uint32) (bool, error)
+	SetPolicingEnable(inst []uint32, v bool) error
+	TlpMin(inst []uint32) (uint32, error)
+	SetTlpMin(inst []uint32, v uint32) error
+	TlpMax(inst []uint32) (uint32, error)
+	SetTlpMax(inst []uint32, v uint32) error
+	RlapmEnable(inst []uint32) (bool, error)
+	SetRlapmEnable(inst []uint32, v bool) error
+	RlapmProfileSelect(inst []uint32) (uint32, error)
+	SetRlapmProfileSelect(inst []uint32, v uint32) error
+	SapmEnable(inst []uint32) (bool, error)
+	SetSapmEnable(inst []uint32, v bool) error
+	SapmProfileSelect(inst []uint32) (uint32, error)
+	SetSapmProfileSelect(inst []uint32, v uint32) error
+	PowerStateRequest(inst []uint32) (DeviceMoCAInterfacePowerStateRequest, error)
+	SetPowerStateRequest(inst []uint32, v DeviceMoCAInterfacePowerStateRequest) error
+	SeqNumMr(inst []uint32) (uint32, error)
+	SetSeqNumMr(inst []uint32, v uint32) error
+	PowerStateTrapEnable(inst []uint32) (bool, error)
+	SetPowerStateTrapEnable(inst []uint32, v bool) error
+	LmoTrapEnable(inst []uint32) (bool, error)
+	SetLmoTrapEnable(inst []uint32, v bool) error
+	PrimaryOffset(inst []uint32) (int32, error)
+	SetPrimaryOffset(inst []uint32, v int32) error
+	SecondaryOffset(inst []uint32) (int32, error)
+	SetSecondaryOffset(inst []uint32, v int32) error
+	BeaconPowerDistributed(inst []uint32) (int32, error)
+	SetBeaconPowerDistributed(inst []uint32, v int32) error
+	BeaconPowerLocal(inst []uint32) (int32, error)
+	SetBeaconPowerLocal(inst []uint32, v int32) error
+	BeaconPowerMePie(inst []uint32) ([]byte, error)
+	SetBeaconPowerMePie(inst []uint32, v []byte) error
+	BeaconPowerMePieSend(inst []uint32) (bool, error)
+	SetBeaconPowerMePieSend(inst []uint32, v bool) error
+	BeaconPowerNetConfig(inst []uint32) (bool, error)
+	SetBeaconPowerNetConfig(inst []uint32, v bool) error
+	EnhancedPassword(inst []uint32) (string, error)
+	SetEnhancedPassword(inst []uint32, v string) error
+	FirstOffset(inst []uint32) (int32, error)
+	SetFirstOffset(inst []uint32, v int32) error
+	HandoffToLowerVersionEnable(inst []uint32) (bool, error)
+	SetHandoffToLowerVersionEnable(inst []uint32, v bool) error
+	MgntEntityNetIePayloadRespTimeout(inst []uint32) (uint32, error)
+	SetMgntEntityNetIePayloadRespTimeout(inst []uint32, v uint32) error
+	MgntEntityNetIePayloadTx(inst []uint32) ([]byte, error)
+	SetMgntEntityNetIePayloadTx(inst []uint32, v []byte) error
+	MpsPrivacyDown(inst []uint32) (bool, error)
+	SetMpsPrivacyDown(inst []uint32, v bool) error
+	MpsPrivacyReceive(inst []uint32) (bool, error)
+	SetMpsPrivacyReceive(inst []uint32, v bool) error
+	MpsReset(inst []uint32) (bool, error)
+	SetMpsReset(inst []uint32, v bool) error
+	MpsTriggered(inst []uint32) (bool, error)
+	SetMpsTriggered(inst []uint32, v bool) error
+	MpsUnpairedTime(inst []uint32) (uint32, error)
+	SetMpsUnpairedTime(inst []uint32, v uint32) error
+	MpsWalkTime(inst []uint32) (uint32, error)
+	SetMpsWalkTime(inst []uint32, v uint32) error
+	NetworkJoin(inst []uint32) (bool, error)
+	SetNetworkJoin(inst []uint32, v bool) error
+	NetworkNameAdmissionRule(inst []uint32) (DeviceMoCAInterfaceNetworkNameAdmissionRule, error)
+	SetNetworkNameAdmissionRule(inst []uint32, v DeviceMoCAInterfaceNetworkNameAdmissionRule) error
+	NetworkNameNcNn(inst []uint32) (string, error)
+	SetNetworkNameNcNn(inst []uint32, v string) error
+	NumChannels(inst []uint32) (uint32, error)
+	SetNumChannels(inst []uint32, v uint32) error
+	Per25Mode(inst []uint32) (uint32, error)
+	SetPer25Mode(inst []uint32, v uint32) error
+	PrivacySupported(inst []uint32) ([]DeviceMoCAInterfacePrivacySupported, error)
+	SetPrivacySupported(inst []uint32, v []DeviceMoCAInterfacePrivacySupported) error
+	TrafficPermissionEthertype(inst []uint32) ([]byte, error)
+	SetTrafficPermissionEthertype(inst []uint32, v []byte) error
+	TrafficPermissionLink(inst []uint32) ([]byte, error)
+	SetTrafficPermissionLink(inst []uint32, v []byte) error
+	ConnectedNodesChangeTrapEn(inst []uint32) (bool, error)
+	SetConnectedNodesChangeTrapEn(inst []uint32, v bool) error
+	MgntEntityNetwIePayloadRecTrapEn(inst []uint32) (bool, error)
+	SetMgntEntityNetwIePayloadRecTrapEn(inst []uint32, v bool) error
+	MpsTrapEn(inst []uint32) (bool, error)
+	SetMpsTrapEn(inst []uint32, v bool) error
+	NcPrivSupportedRecTrapEn(inst []uint32) (bool, error)
+	SetNcPrivSupportedRecTrapEn(inst []uint32, v bool) error
+	NetworkNameRecTrapEn(inst []uint32) (bool, error)
+	SetNetworkNameRecTrapEn(inst []uint32, v bool) error
+	NodeDropTrapEn(inst []uint32) (bool, error)
+	SetNodeDropTrapEn(inst []uint32, v bool) error
+	TxPowerLimit(inst []uint32) (uint32, error)
+	SetTxPowerLimit(inst []uint32, v uint32) error
+	PowerCntlPhyTarget(inst []uint32) (uint32, error)
+	SetPowerCntlPhyTarget(inst []uint32, v uint32) error
+	BeaconPowerLimit(inst []uint32) (uint32, error)
+	SetBeaconPowerLimit(inst []uint32, v uint32) error
+	NetworkTabooMask(inst []uint32) ([]byte, error)
+	NodeTabooMask(inst []uint32) ([]byte, error)
+	SupportedBands(inst []uint32) ([]DeviceMoCAInterfaceSupportedBands, error)
+	TxBcastRate(inst []uint32) (uint32, error)
+	TxBcastPowerReduction(inst []uint32) (uint32, error)
+	QAM256Capable(inst []uint32) (bool, error)
+	PacketAggregationCapability(inst []uint32) (uint32, error)
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	PasswordHash(inst []uint32) ([]byte, error)
+	AggregationSize(inst []uint32) (uint32, error)
+	AeNumber(inst []uint32) (uint32, error)
+	SupportedIngressPqosFlows(inst []uint32) (uint32, error)
+	SupportedEgressPqosFlows(inst []uint32) (uint32, error)
+	PowerStateCap(inst []uint32) (DeviceMoCAInterfacePowerStateCap, error)
+	AvbSupport(inst []uint32) (bool, error)
+	ResetCount(inst []uint32) (uint32, error)
+	LinkDownCount(inst []uint32) (uint32, error)
+	LmoNodeID(inst []uint32) (uint32, error)
+	NetworkState(inst []uint32) (DeviceMoCAInterfaceNetworkState, error)
+	PrimaryChannelOffset(inst []uint32) (int32, error)
+	SecondaryChannelOffset(inst []uint32) (int32, error)
+	ResetReason(inst []uint32) (string, error)
+	NcVersion(inst []uint32) (string, error)
+	LinkState(inst []uint32) ([]byte, error)
+	ConnectedNodesInfo(inst []uint32) ([]byte, error)
+	MgntEntityNetIePayloadRx(inst []uint32) ([]byte, error)
+	Moca25PhyCapable(inst []uint32) (bool, error)
+	MpsInitScanPayload(inst []uint32) ([]byte, error)
+	MpsState(inst []uint32) (bool, error)
+	NetworkNamePayload(inst []uint32) ([]byte, error)
+	PrivacyNc(inst []uint32) ([]DeviceMoCAInterfacePrivacyNc, error)
+	PowerStateResp(inst []uint32) (bool, error)
+	PowerStateStatus(inst []uint32) (DeviceMoCAInterfacePowerStateStatus, error)
+	ConnectedNodesDropReason(inst []uint32) ([]byte, error)
+	BelowPhyThresholdTrap(inst []uint32) (uint32, error)
+	AbovePhyThresholdTrap(inst []uint32) (uint32, error)
+	StatusChangeTrap(inst []uint32) (uint32, error)
+	NumNodesChangeTrap(inst []uint32) (uint32, error)
+	MrRstSuccessTrap(inst []uint32) (uint32, error)
+	MrRstFailTrap(inst []uint32) (uint32, error)
+	MrNetworkSuccessTrap(inst []uint32) (uint32, error)
+	MrNetworkFailTrap(inst []uint32) (uint32, error)
+	PowerStateBcstRecTrap(inst []uint32) (uint32, error)
+	PowerStateM0NcTrap(inst []uint32) (uint32, error)
+	PowerStateNc1xTrap(inst []uint32) (uint32, error)
+	PowerStateNetVerTrap(inst []uint32) (uint32, error)
+	PowerStateRespTrap(inst []uint32) (uint32, error)
+	PowerStateUcstPenTrap(inst []uint32) (uint32, error)
+	PowerStateTrnsReqTrap(inst []uint32) (uint32, error)
+	PowerStateWupUrTrap(inst []uint32) (uint32, error)
+	LmoStatusTrap(inst []uint32) (uint32, error)
+	LinkFailureTrap(inst []uint32) (uint32, error)
+	ConnectedNodesChangeTrap(inst []uint32) (uint32, error)
+	MgntEntityNetwIePayloadRecTrap(inst []uint32) (uint32, error)
+	MpsInitScanRecTrap(inst []uint32) (uint32, error)
+	MpsPairFailTrap(inst []uint32) (uint32, error)
+	MpsPrivacyChangedTrap(inst []uint32) (uint32, error)
+	NcPrivacySupportedRecTrap(inst []uint32) (uint32, error)
+	NetworkNameRecTrap(inst []uint32) (uint32, error)
+	NodeDropAdmFailureTrap(inst []uint32) (uint32, error)
+	NodeDropNcTrap(inst []uint32) (uint32, error)
+	NodeDropMpsTriggeredTrap(inst []uint32) (uint32, error)
+	NodeDropNcChgTrap(inst []uint32) (uint32, error)
+	AccessControlInstances(inst []uint32) []uint32
+	AddAccessControl(inst []uint32) (uint32, error)
+	DeleteAccessControl(inst []uint32, i uint32) error
+	AssociatedDeviceInstances(inst []uint32) []uint32
+	BridgeInstances(inst []uint32) []uint32
+	MeshInstances(inst []uint32) []uint32
+	MeshScModInstances(inst []uint32) []uint32
+	RlapmInstances(inst []uint32) []uint32
+	AddRlapm(inst []uint32) (uint32, error)
+	DeleteRlapm(inst []uint32, i uint32) error
+	SapmInstances(inst []uint32) []uint32
+	AddSapm(inst []uint32) (uint32, error)
+	DeleteSapm(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMoCAInterfaceImpl implements DeviceMoCAInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Status(inst []uint32) (DeviceMoCAInterfaceStatus, error) {
+	var zero DeviceMoCAInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) RlapmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SapmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MeshNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MeshScModNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MaxIngressBW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MaxEgressBW(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) HighestVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) CurrentVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkCoordinator(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MaxNodes(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NumNodes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PreferredNC(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPreferredNC(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BackupNC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyEnabledSetting(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPrivacyEnabledSetting(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetAccessControlEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PhyThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPhyThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PhyThresholdTrapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPhyThresholdTrapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) StatusChangeEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetStatusChangeEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NumNodesChangeEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNumNodesChangeEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TpcTargetRateNper(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTpcTargetRateNper(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Band(inst []uint32) ([]DeviceMoCAInterfaceBand, error) {
+	var zero []DeviceMoCAInterfaceBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBand(inst []uint32, v []DeviceMoCAInterfaceBand) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LastOperFreqUpdateEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetLastOperFreqUpdateEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) FreqCapabilityMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) FreqCurrentMaskSetting(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetFreqCurrentMaskSetting(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) FreqCurrentMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) CurrentOperFreq(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LastOperFreq(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetLastOperFreq(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TpcEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTpcEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) KeyPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetKeyPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PerMode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPerMode(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TurboModeEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTurboModeEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PolicingEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPolicingEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TlpMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTlpMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TlpMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTlpMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) RlapmEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetRlapmEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) RlapmProfileSelect(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetRlapmProfileSelect(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SapmEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetSapmEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SapmProfileSelect(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetSapmProfileSelect(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateRequest(inst []uint32) (DeviceMoCAInterfacePowerStateRequest, error) {
+	var zero DeviceMoCAInterfacePowerStateRequest
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerStateRequest(inst []uint32, v DeviceMoCAInterfacePowerStateRequest) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SeqNumMr(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetSeqNumMr(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateTrapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerStateTrapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LmoTrapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetLmoTrapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrimaryOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPrimaryOffset(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SecondaryOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetSecondaryOffset(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerDistributed(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerDistributed(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerLocal(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerLocal(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerMePie(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerMePie(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerMePieSend(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerMePieSend(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerNetConfig(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerNetConfig(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) EnhancedPassword(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetEnhancedPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) FirstOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetFirstOffset(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) HandoffToLowerVersionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetHandoffToLowerVersionEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadRespTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetIePayloadRespTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadTx(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetIePayloadTx(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyDown(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsPrivacyDown(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyReceive(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsPrivacyReceive(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsReset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsTriggered(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsTriggered(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsUnpairedTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsUnpairedTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsWalkTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsWalkTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkJoin(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkJoin(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameAdmissionRule(inst []uint32) (DeviceMoCAInterfaceNetworkNameAdmissionRule, error) {
+	var zero DeviceMoCAInterfaceNetworkNameAdmissionRule
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameAdmissionRule(inst []uint32, v DeviceMoCAInterfaceNetworkNameAdmissionRule) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameNcNn(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameNcNn(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NumChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNumChannels(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Per25Mode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPer25Mode(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrivacySupported(inst []uint32) ([]DeviceMoCAInterfacePrivacySupported, error) {
+	var zero []DeviceMoCAInterfacePrivacySupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPrivacySupported(inst []uint32, v []DeviceMoCAInterfacePrivacySupported) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TrafficPermissionEthertype(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTrafficPermissionEthertype(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TrafficPermissionLink(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTrafficPermissionLink(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesChangeTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetConnectedNodesChangeTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetwIePayloadRecTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMgntEntityNetwIePayloadRecTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetMpsTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NcPrivSupportedRecTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNcPrivSupportedRecTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameRecTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNetworkNameRecTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropTrapEn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetNodeDropTrapEn(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TxPowerLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetTxPowerLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerCntlPhyTarget(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetPowerCntlPhyTarget(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BeaconPowerLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SetBeaconPowerLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkTabooMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeTabooMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SupportedBands(inst []uint32) ([]DeviceMoCAInterfaceSupportedBands, error) {
+	var zero []DeviceMoCAInterfaceSupportedBands
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TxBcastRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) TxBcastPowerReduction(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) QAM256Capable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PacketAggregationCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PasswordHash(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AggregationSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AeNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SupportedIngressPqosFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SupportedEgressPqosFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateCap(inst []uint32) (DeviceMoCAInterfacePowerStateCap, error) {
+	var zero DeviceMoCAInterfacePowerStateCap
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AvbSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ResetCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LinkDownCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LmoNodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkState(inst []uint32) (DeviceMoCAInterfaceNetworkState, error) {
+	var zero DeviceMoCAInterfaceNetworkState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrimaryChannelOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SecondaryChannelOffset(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ResetReason(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NcVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LinkState(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesInfo(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetIePayloadRx(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) Moca25PhyCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsInitScanPayload(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNamePayload(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PrivacyNc(inst []uint32) ([]DeviceMoCAInterfacePrivacyNc, error) {
+	var zero []DeviceMoCAInterfacePrivacyNc
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateResp(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateStatus(inst []uint32) (DeviceMoCAInterfacePowerStateStatus, error) {
+	var zero DeviceMoCAInterfacePowerStateStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesDropReason(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BelowPhyThresholdTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AbovePhyThresholdTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) StatusChangeTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NumNodesChangeTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MrRstSuccessTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MrRstFailTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MrNetworkSuccessTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MrNetworkFailTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateBcstRecTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateM0NcTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateNc1xTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateNetVerTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateRespTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateUcstPenTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateTrnsReqTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) PowerStateWupUrTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LmoStatusTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) LinkFailureTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) ConnectedNodesChangeTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MgntEntityNetwIePayloadRecTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsInitScanRecTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsPairFailTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MpsPrivacyChangedTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NcPrivacySupportedRecTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NetworkNameRecTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropAdmFailureTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropNcTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropMpsTriggeredTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) NodeDropNcChgTrap(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AccessControlInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AddAccessControl(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) DeleteAccessControl(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) BridgeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MeshInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) MeshScModInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) RlapmInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AddRlapm(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) DeleteRlapm(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) SapmInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) AddSapm(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceImpl) DeleteSapm(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceAcaImpl is what a device implements for Device.MoCA.Interface.{i}.Aca; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceAcaImpl to implement only some methods.
+type DeviceMoCAInterfaceAcaImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceMoCAInterfaceAcaDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceMoCAInterfaceAcaDiagnosticsState) error
+	NodeID(inst []uint32) (uint32, error)
+	SetNodeID(inst []uint32, v uint32) error
+	Type(inst []uint32) (DeviceMoCAInterfaceAcaType, error)
+	SetType(inst []uint32, v DeviceMoCAInterfaceAcaType) error
+	Channel(inst []uint32) (uint32, error)
+	SetChannel(inst []uint32, v uint32) error
+	ReportNodeMask(inst []uint32) ([]byte, error)
+	SetReportNodeMask(inst []uint32, v []byte) error
+	TotalRxPower(inst []uint32) (int32, error)
+	PowerProfile(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceAcaImpl implements DeviceMoCAInterfaceAcaImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceAcaImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) DiagnosticsState(inst []uint32) (DeviceMoCAInterfaceAcaDiagnosticsState, error) {
+	var zero DeviceMoCAInterfaceAcaDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetDiagnosticsState(inst []uint32, v DeviceMoCAInterfaceAcaDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) NodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetNodeID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) Type(inst []uint32) (DeviceMoCAInterfaceAcaType, error) {
+	var zero DeviceMoCAInterfaceAcaType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetType(inst []uint32, v DeviceMoCAInterfaceAcaType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetChannel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) ReportNodeMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) SetReportNodeMask(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) TotalRxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAcaImpl) PowerProfile(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceAccessControlImpl is what a device implements for Device.MoCA.Interface.{i}.AccessControl.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceAccessControlImpl to implement only some methods.
+type DeviceMoCAInterfaceAccessControlImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	MACAddress(inst []uint32) (string, error)
+	SetMACAddress(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceMoCAInterfaceAccessControlImpl implements DeviceMoCAInterfaceAccessControlImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceAccessControlImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAccessControlImpl) SetMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceAssociatedDeviceImpl is what a device implements for Device.MoCA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceMoCAInterfaceAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	NodeID(inst []uint32) (uint32, error)
+	PreferredNC(inst []uint32) (bool, error)
+	HighestVersion(inst []uint32) (string, error)
+	PHYTxRate(inst []uint32) (uint32, error)
+	PHYRxRate(inst []uint32) (uint32, error)
+	TxPowerControlReduction(inst []uint32) (uint32, error)
+	RxPowerLevel(inst []uint32) (uint32, error)
+	TxBcastRate(inst []uint32) (uint32, error)
+	RxBcastPowerLevel(inst []uint32) (int32, error)
+	TxPackets(inst []uint32) (uint64, error)
+	TxDrops(inst []uint32) (uint32, error)
+	RxPackets(inst []uint32) (uint64, error)
+	RxCorrected(inst []uint32) (uint64, error)
+	RxErroredAndMissedPackets(inst []uint32) (uint32, error)
+	BondingCapable(inst []uint32) (bool, error)
+	QAM256Capable(inst []uint32) (bool, error)
+	PacketAggregationCapability(inst []uint32) (uint32, error)
+	RxSNR(inst []uint32) (uint32, error)
+	Active(inst []uint32) (bool, error)
+	SupportedIngressPqosFlows(inst []uint32) (uint32, error)
+	SupportedEgressPqosFlows(inst []uint32) (uint32, error)
+	AggregationSize(inst []uint32) (uint32, error)
+	AeNumber(inst []uint32) (uint32, error)
+	PowerState(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerState, error)
+	PowerStateCapability(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerStateCapability, error)
+	PDelay(inst []uint32) (int32, error)
+	EnhancedPrivacyCapable(inst []uint32) (bool, error)
+	LinkType(inst []uint32) (DeviceMoCAInterfaceAssociatedDeviceLinkType, error)
+	Moca25PhyCapable(inst []uint32) (bool, error)
+	RxPwrList(inst []uint32) (string, error)
+	RxSNRList(inst []uint32) (string, error)
+	TxPwrList(inst []uint32) (string, error)
+	TxPwrReductionList(inst []uint32) (string, error)
+	EgressNodeNumFlows(inst []uint32) (uint32, error)
+	IngressNodeNumFlows(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl implements DeviceMoCAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) NodeID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PreferredNC(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) HighestVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PHYTxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PHYRxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPowerControlReduction(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPowerLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxBcastRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxBcastPowerLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxDrops(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxCorrected(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxErroredAndMissedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) BondingCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) QAM256Capable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PacketAggregationCapability(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxSNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) SupportedIngressPqosFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) SupportedEgressPqosFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) AggregationSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) AeNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PowerState(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerState, error) {
+	var zero DeviceMoCAInterfaceAssociatedDevicePowerState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PowerStateCapability(inst []uint32) (DeviceMoCAInterfaceAssociatedDevicePowerStateCapability, error) {
+	var zero DeviceMoCAInterfaceAssociatedDevicePowerStateCapability
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) PDelay(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) EnhancedPrivacyCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) LinkType(inst []uint32) (DeviceMoCAInterfaceAssociatedDeviceLinkType, error) {
+	var zero DeviceMoCAInterfaceAssociatedDeviceLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) Moca25PhyCapable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxPwrList(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) RxSNRList(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPwrList(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) TxPwrReductionList(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) EgressNodeNumFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceAssociatedDeviceImpl) IngressNodeNumFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceBridgeImpl is what a device implements for Device.MoCA.Interface.{i}.Bridge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceBridgeImpl to implement only some methods.
+type DeviceMoCAInterfaceBridgeImpl interface {
+	NodeIndex(inst []uint32) (uint32, error)
+	MACAddresses(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceBridgeImpl implements DeviceMoCAInterfaceBridgeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceBridgeImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceBridgeImpl) NodeIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceBridgeImpl) MACAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceMeshImpl is what a device implements for Device.MoCA.Interface.{i}.Mesh.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceMeshImpl to implement only some methods.
+type DeviceMoCAInterfaceMeshImpl interface {
+	TxNodeIndex(inst []uint32) (uint32, error)
+	RxNodeIndex(inst []uint32) (uint32, error)
+	TxRate(inst []uint32) (uint32, error)
+	TxRateNper(inst []uint32) (uint32, error)
+	TxRateVlper(inst []uint32) (uint32, error)
+	LinkType(inst []uint32) (DeviceMoCAInterfaceMeshLinkType, error)
+	Power(inst []uint32) ([]byte, error)
+	PowerReduction(inst []uint32) ([]byte, error)
+	RxSNR(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceMeshImpl implements DeviceMoCAInterfaceMeshImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceMeshImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxNodeIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) RxNodeIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRateNper(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) TxRateVlper(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) LinkType(inst []uint32) (DeviceMoCAInterfaceMeshLinkType, error) {
+	var zero DeviceMoCAInterfaceMeshLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) Power(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) PowerReduction(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshImpl) RxSNR(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceMeshScModImpl is what a device implements for Device.MoCA.Interface.{i}.MeshScMod.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceMeshScModImpl to implement only some methods.
+type DeviceMoCAInterfaceMeshScModImpl interface {
+	TxNodeIndex(inst []uint32) (uint32, error)
+	RxNodeIndex(inst []uint32) (uint32, error)
+	ChannelIndex(inst []uint32) (DeviceMoCAInterfaceMeshScModChannelIndex, error)
+	Mod(inst []uint32) ([]byte, error)
+	Nper(inst []uint32) ([]byte, error)
+	Vlper(inst []uint32) ([]byte, error)
+	ModM25(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceMeshScModImpl implements DeviceMoCAInterfaceMeshScModImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceMeshScModImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) TxNodeIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) RxNodeIndex(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) ChannelIndex(inst []uint32) (DeviceMoCAInterfaceMeshScModChannelIndex, error) {
+	var zero DeviceMoCAInterfaceMeshScModChannelIndex
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Mod(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Nper(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) Vlper(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceMeshScModImpl) ModM25(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceQoSImpl is what a device implements for Device.MoCA.Interface.{i}.QoS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceQoSImpl to implement only some methods.
+type DeviceMoCAInterfaceQoSImpl interface {
+	EgressNumFlows(inst []uint32) (uint32, error)
+	IngressNumFlows(inst []uint32) (uint32, error)
+	FlowStatsNumberOfEntries(inst []uint32) (uint32, error)
+	FlowStatsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceMoCAInterfaceQoSImpl implements DeviceMoCAInterfaceQoSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceQoSImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceQoSImpl) EgressNumFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSImpl) IngressNumFlows(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSImpl) FlowStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSImpl) FlowStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceMoCAInterfaceQoSFlowStatsImpl is what a device implements for Device.MoCA.Interface.{i}.QoS.FlowStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl to implement only some methods.
+type DeviceMoCAInterfaceQoSFlowStatsImpl interface {
+	FlowID(inst []uint32) (string, error)
+	PacketDA(inst []uint32) (string, error)
+	MaxRate(inst []uint32) (uint32, error)
+	MaxBurstSize(inst []uint32) (uint32, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Tag(inst []uint32) (uint32, error)
+	LeaseTimeLeft(inst []uint32) (uint32, error)
+	FlowPackets(inst []uint32) (uint32, error)
+	IngressGuid(inst []uint32) (string, error)
+	EgressGuid(inst []uint32) (string, error)
+	MaximumLatency(inst []uint32) (uint32, error)
+	ShortTermAvgRatio(inst []uint32) (uint32, error)
+	FlowPer(inst []uint32) (uint32, error)
+	IngressClassify(inst []uint32) (DeviceMoCAInterfaceQoSFlowStatsIngressClassify, error)
+	VlanTag(inst []uint32) (uint32, error)
+	DscpMoca(inst []uint32) (uint32, error)
+	Dfid(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl implements DeviceMoCAInterfaceQoSFlowStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) PacketDA(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaxRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaxBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) LeaseTimeLeft(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) IngressGuid(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) EgressGuid(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) MaximumLatency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) ShortTermAvgRatio(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) FlowPer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) IngressClassify(inst []uint32) (DeviceMoCAInterfaceQoSFlowStatsIngressClassify, error) {
+	var zero DeviceMoCAInterfaceQoSFlowStatsIngressClassify
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) VlanTag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) DscpMoca(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceQoSFlowStatsImpl) Dfid(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceResetImpl is what a device implements for Device.MoCA.Interface.{i}.Reset; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceResetImpl to implement only some methods.
+type DeviceMoCAInterfaceResetImpl interface {
+	NodeMask(inst []uint32) ([]byte, error)
+	SetNodeMask(inst []uint32, v []byte) error
+	StartTime(inst []uint32) (uint32, error)
+	SetStartTime(inst []uint32, v uint32) error
+	StatusTrapEnable(inst []uint32) (bool, error)
+	SetStatusTrapEnable(inst []uint32, v bool) error
+	NetworkTrapEnable(inst []uint32) (bool, error)
+	SetNetworkTrapEnable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceMoCAInterfaceResetImpl implements DeviceMoCAInterfaceResetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceResetImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceResetImpl) NodeMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) SetNodeMask(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) StartTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) SetStartTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) StatusTrapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) SetStatusTrapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) NetworkTrapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceResetImpl) SetNetworkTrapEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceRlapmImpl is what a device implements for Device.MoCA.Interface.{i}.Rlapm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceRlapmImpl to implement only some methods.
+type DeviceMoCAInterfaceRlapmImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Profile(inst []uint32) (uint32, error)
+	SetProfile(inst []uint32, v uint32) error
+	Frequency(inst []uint32) (uint32, error)
+	SetFrequency(inst []uint32, v uint32) error
+	GlobalAggrRxPwrLevel(inst []uint32) (uint32, error)
+	SetGlobalAggrRxPwrLevel(inst []uint32, v uint32) error
+	PhyMargin(inst []uint32) (uint32, error)
+	SetPhyMargin(inst []uint32, v uint32) error
+	Status(inst []uint32) (DeviceMoCAInterfaceRlapmStatus, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceRlapmImpl implements DeviceMoCAInterfaceRlapmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceRlapmImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Profile(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetProfile(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Frequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) GlobalAggrRxPwrLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetGlobalAggrRxPwrLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) PhyMargin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) SetPhyMargin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceRlapmImpl) Status(inst []uint32) (DeviceMoCAInterfaceRlapmStatus, error) {
+	var zero DeviceMoCAInterfaceRlapmStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceSapmImpl is what a device implements for Device.MoCA.Interface.{i}.Sapm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceSapmImpl to implement only some methods.
+type DeviceMoCAInterfaceSapmImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Profile(inst []uint32) (uint32, error)
+	SetProfile(inst []uint32, v uint32) error
+	Frequency(inst []uint32) (uint32, error)
+	SetFrequency(inst []uint32, v uint32) error
+	AggrRxPwrLevelThreshold(inst []uint32) (uint32, error)
+	SetAggrRxPwrLevelThreshold(inst []uint32, v uint32) error
+	PhyMargin(inst []uint32) ([]uint32, error)
+	SetPhyMargin(inst []uint32, v []uint32) error
+	Status(inst []uint32) (DeviceMoCAInterfaceSapmStatus, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceSapmImpl implements DeviceMoCAInterfaceSapmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceSapmImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) Profile(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetProfile(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) Frequency(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetFrequency(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) AggrRxPwrLevelThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetAggrRxPwrLevelThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) PhyMargin(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) SetPhyMargin(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceSapmImpl) Status(inst []uint32) (DeviceMoCAInterfaceSapmStatus, error) {
+	var zero DeviceMoCAInterfaceSapmStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMoCAInterfaceStatsImpl is what a device implements for Device.MoCA.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMoCAInterfaceStatsImpl to implement only some methods.
+type DeviceMoCAInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	RxCorrectedErrors(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceMoCAInterfaceStatsImpl implements DeviceMoCAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMoCAInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMoCAInterfaceStatsImpl) RxCorrectedErrors(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}

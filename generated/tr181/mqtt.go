@@ -3014,3 +3014,1126 @@ var schemaMqtt = []*model.Entry{{
 	Syntax:  synDeviceMQTTClientUserProperty_PacketType,
 	Version: "2.13",
 }}
+
+// DeviceMQTTImpl is what a device implements for Device.MQTT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTImpl to implement only some methods.
+type DeviceMQTTImpl interface {
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	BrokerNumberOfEntries(inst []uint32) (uint32, error)
+	BrokerInstances(inst []uint32) []uint32
+	AddBroker(inst []uint32) (uint32, error)
+	DeleteBroker(inst []uint32, i uint32) error
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMQTTImpl implements DeviceMQTTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTImpl struct{}
+
+func (UnimplementedDeviceMQTTImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTImpl) BrokerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTImpl) BrokerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTImpl) AddBroker(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTImpl) DeleteBroker(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTBrokerImpl is what a device implements for Device.MQTT.Broker.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTBrokerImpl to implement only some methods.
+type DeviceMQTTBrokerImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMQTTBrokerStatus, error)
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	BridgeNumberOfEntries(inst []uint32) (uint32, error)
+	BridgeInstances(inst []uint32) []uint32
+	AddBridge(inst []uint32) (uint32, error)
+	DeleteBridge(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMQTTBrokerImpl implements DeviceMQTTBrokerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTBrokerImpl struct{}
+
+func (UnimplementedDeviceMQTTBrokerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Status(inst []uint32) (DeviceMQTTBrokerStatus, error) {
+	var zero DeviceMQTTBrokerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) BridgeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) BridgeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTBrokerImpl) AddBridge(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerImpl) DeleteBridge(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTBrokerBridgeImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTBrokerBridgeImpl to implement only some methods.
+type DeviceMQTTBrokerBridgeImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMQTTBrokerBridgeStatus, error)
+	ProtocolVersion(inst []uint32) (string, error)
+	SetProtocolVersion(inst []uint32, v string) error
+	TransportProtocol(inst []uint32) (string, error)
+	SetTransportProtocol(inst []uint32, v string) error
+	CleanSession(inst []uint32) (bool, error)
+	SetCleanSession(inst []uint32, v bool) error
+	CleanStart(inst []uint32) (bool, error)
+	SetCleanStart(inst []uint32, v bool) error
+	KeepAliveTime(inst []uint32) (uint32, error)
+	SetKeepAliveTime(inst []uint32, v uint32) error
+	ClientID(inst []uint32) (string, error)
+	SetClientID(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	MessageRetryTime(inst []uint32) (uint32, error)
+	SetMessageRetryTime(inst []uint32, v uint32) error
+	ConnectRetryTime(inst []uint32) (uint32, error)
+	SetConnectRetryTime(inst []uint32, v uint32) error
+	ServerSelectionAlgorithm(inst []uint32) (DeviceMQTTBrokerBridgeServerSelectionAlgorithm, error)
+	SetServerSelectionAlgorithm(inst []uint32, v DeviceMQTTBrokerBridgeServerSelectionAlgorithm) error
+	ServerConnection(inst []uint32) (string, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	SubscriptionNumberOfEntries(inst []uint32) (uint32, error)
+	ForceReconnect(inst []uint32) (bool, error)
+	SetForceReconnect(inst []uint32, v bool) error
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+	SubscriptionInstances(inst []uint32) []uint32
+	AddSubscription(inst []uint32) (uint32, error)
+	DeleteSubscription(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMQTTBrokerBridgeImpl implements DeviceMQTTBrokerBridgeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTBrokerBridgeImpl struct{}
+
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Status(inst []uint32) (DeviceMQTTBrokerBridgeStatus, error) {
+	var zero DeviceMQTTBrokerBridgeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ProtocolVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetProtocolVersion(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) TransportProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetTransportProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) CleanSession(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetCleanSession(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) CleanStart(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetCleanStart(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) KeepAliveTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetKeepAliveTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetClientID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) MessageRetryTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetMessageRetryTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ConnectRetryTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetConnectRetryTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerSelectionAlgorithm(inst []uint32) (DeviceMQTTBrokerBridgeServerSelectionAlgorithm, error) {
+	var zero DeviceMQTTBrokerBridgeServerSelectionAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetServerSelectionAlgorithm(inst []uint32, v DeviceMQTTBrokerBridgeServerSelectionAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerConnection(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SubscriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ForceReconnect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SetForceReconnect(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) SubscriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) AddSubscription(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeImpl) DeleteSubscription(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTBrokerBridgeServerImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTBrokerBridgeServerImpl to implement only some methods.
+type DeviceMQTTBrokerBridgeServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+	Weight(inst []uint32) (int64, error)
+	SetWeight(inst []uint32, v int64) error
+	Address(inst []uint32) (string, error)
+	SetAddress(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceMQTTBrokerBridgeServerImpl implements DeviceMQTTBrokerBridgeServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTBrokerBridgeServerImpl struct{}
+
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Weight(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetWeight(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTBrokerBridgeSubscriptionImpl is what a device implements for Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl to implement only some methods.
+type DeviceMQTTBrokerBridgeSubscriptionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionStatus, error)
+	Topic(inst []uint32) (string, error)
+	SetTopic(inst []uint32, v string) error
+	Direction(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionDirection, error)
+	SetDirection(inst []uint32, v DeviceMQTTBrokerBridgeSubscriptionDirection) error
+	QoS(inst []uint32) (uint32, error)
+	SetQoS(inst []uint32, v uint32) error
+	LocalPrefix(inst []uint32) (string, error)
+	SetLocalPrefix(inst []uint32, v string) error
+	RemotePrefix(inst []uint32) (string, error)
+	SetRemotePrefix(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl implements DeviceMQTTBrokerBridgeSubscriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl struct{}
+
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Status(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionStatus, error) {
+	var zero DeviceMQTTBrokerBridgeSubscriptionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Topic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) Direction(inst []uint32) (DeviceMQTTBrokerBridgeSubscriptionDirection, error) {
+	var zero DeviceMQTTBrokerBridgeSubscriptionDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetDirection(inst []uint32, v DeviceMQTTBrokerBridgeSubscriptionDirection) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) QoS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetQoS(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) LocalPrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetLocalPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) RemotePrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerBridgeSubscriptionImpl) SetRemotePrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTBrokerStatsImpl is what a device implements for Device.MQTT.Broker.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTBrokerStatsImpl to implement only some methods.
+type DeviceMQTTBrokerStatsImpl interface {
+	TotalNumberOfClients(inst []uint32) (uint32, error)
+	NumberOfActiveClients(inst []uint32) (uint32, error)
+	NumberOfInactiveClients(inst []uint32) (uint32, error)
+	Subscriptions(inst []uint32) (uint32, error)
+	PublishSent(inst []uint32) (uint64, error)
+	PublishReceived(inst []uint32) (uint64, error)
+	MQTTMessagesSent(inst []uint32) (uint64, error)
+	MQTTMessagesReceived(inst []uint32) (uint64, error)
+	ConnectionErrors(inst []uint32) (uint32, error)
+	PublishErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMQTTBrokerStatsImpl implements DeviceMQTTBrokerStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTBrokerStatsImpl struct{}
+
+func (UnimplementedDeviceMQTTBrokerStatsImpl) TotalNumberOfClients(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) NumberOfActiveClients(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) NumberOfInactiveClients(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) Subscriptions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) MQTTMessagesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) MQTTMessagesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) ConnectionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTBrokerStatsImpl) PublishErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMQTTCapabilitiesImpl is what a device implements for Device.MQTT.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTCapabilitiesImpl to implement only some methods.
+type DeviceMQTTCapabilitiesImpl interface {
+	ProtocolVersionsSupported(inst []uint32) ([]DeviceMQTTCapabilitiesProtocolVersionsSupported, error)
+	TransportProtocolSupported(inst []uint32) ([]DeviceMQTTCapabilitiesTransportProtocolSupported, error)
+	MaxNumberOfClientSubscriptions(inst []uint32) (uint32, error)
+	MaxNumberOfBrokerBridges(inst []uint32) (uint32, error)
+	MaxNumberOfBrokerBridgeSubscriptions(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMQTTCapabilitiesImpl implements DeviceMQTTCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceMQTTCapabilitiesImpl) ProtocolVersionsSupported(inst []uint32) ([]DeviceMQTTCapabilitiesProtocolVersionsSupported, error) {
+	var zero []DeviceMQTTCapabilitiesProtocolVersionsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTCapabilitiesImpl) TransportProtocolSupported(inst []uint32) ([]DeviceMQTTCapabilitiesTransportProtocolSupported, error) {
+	var zero []DeviceMQTTCapabilitiesTransportProtocolSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfClientSubscriptions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfBrokerBridges(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTCapabilitiesImpl) MaxNumberOfBrokerBridgeSubscriptions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMQTTClientImpl is what a device implements for Device.MQTT.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTClientImpl to implement only some methods.
+type DeviceMQTTClientImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMQTTClientStatus, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ProtocolVersion(inst []uint32) (string, error)
+	SetProtocolVersion(inst []uint32, v string) error
+	BrokerAddress(inst []uint32) (string, error)
+	SetBrokerAddress(inst []uint32, v string) error
+	BrokerPort(inst []uint32) (uint32, error)
+	SetBrokerPort(inst []uint32, v uint32) error
+	TransportProtocol(inst []uint32) (string, error)
+	SetTransportProtocol(inst []uint32, v string) error
+	CleanSession(inst []uint32) (bool, error)
+	SetCleanSession(inst []uint32, v bool) error
+	CleanStart(inst []uint32) (bool, error)
+	SetCleanStart(inst []uint32, v bool) error
+	WillEnable(inst []uint32) (bool, error)
+	SetWillEnable(inst []uint32, v bool) error
+	WillQoS(inst []uint32) (uint32, error)
+	SetWillQoS(inst []uint32, v uint32) error
+	WillRetain(inst []uint32) (bool, error)
+	SetWillRetain(inst []uint32, v bool) error
+	KeepAliveTime(inst []uint32) (uint32, error)
+	SetKeepAliveTime(inst []uint32, v uint32) error
+	SessionExpiryInterval(inst []uint32) (uint32, error)
+	SetSessionExpiryInterval(inst []uint32, v uint32) error
+	ReceiveMaximum(inst []uint32) (uint32, error)
+	SetReceiveMaximum(inst []uint32, v uint32) error
+	MaximumPacketSize(inst []uint32) (uint32, error)
+	SetMaximumPacketSize(inst []uint32, v uint32) error
+	TopicAliasMaximum(inst []uint32) (uint32, error)
+	SetTopicAliasMaximum(inst []uint32, v uint32) error
+	RequestResponseInfo(inst []uint32) (bool, error)
+	SetRequestResponseInfo(inst []uint32, v bool) error
+	RequestProblemInfo(inst []uint32) (bool, error)
+	SetRequestProblemInfo(inst []uint32, v bool) error
+	AuthenticationMethod(inst []uint32) (string, error)
+	SetAuthenticationMethod(inst []uint32, v string) error
+	ALPN(inst []uint32) ([]string, error)
+	SetALPN(inst []uint32, v []string) error
+	ClientID(inst []uint32) (string, error)
+	SetClientID(inst []uint32, v string) error
+	WillDelayInterval(inst []uint32) (uint32, error)
+	SetWillDelayInterval(inst []uint32, v uint32) error
+	WillMessageExpiryInterval(inst []uint32) (uint32, error)
+	SetWillMessageExpiryInterval(inst []uint32, v uint32) error
+	WillContentType(inst []uint32) (string, error)
+	SetWillContentType(inst []uint32, v string) error
+	WillResponseTopic(inst []uint32) (string, error)
+	SetWillResponseTopic(inst []uint32, v string) error
+	WillTopic(inst []uint32) (string, error)
+	SetWillTopic(inst []uint32, v string) error
+	WillValue(inst []uint32) (string, error)
+	SetWillValue(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PublishMessageExpiryInterval(inst []uint32) (uint32, error)
+	SetPublishMessageExpiryInterval(inst []uint32, v uint32) error
+	MessageRetryTime(inst []uint32) (uint32, error)
+	SetMessageRetryTime(inst []uint32, v uint32) error
+	ConnectRetryTime(inst []uint32) (uint32, error)
+	SetConnectRetryTime(inst []uint32, v uint32) error
+	ConnectRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetConnectRetryIntervalMultiplier(inst []uint32, v uint32) error
+	ConnectRetryMaxInterval(inst []uint32) (uint32, error)
+	SetConnectRetryMaxInterval(inst []uint32, v uint32) error
+	ResponseInformation(inst []uint32) (string, error)
+	SubscriptionNumberOfEntries(inst []uint32) (uint32, error)
+	UserPropertyNumberOfEntries(inst []uint32) (uint32, error)
+	ForceReconnect(inst []uint32) (bool, error)
+	SetForceReconnect(inst []uint32, v bool) error
+	SubscriptionInstances(inst []uint32) []uint32
+	AddSubscription(inst []uint32) (uint32, error)
+	DeleteSubscription(inst []uint32, i uint32) error
+	UserPropertyInstances(inst []uint32) []uint32
+	AddUserProperty(inst []uint32) (uint32, error)
+	DeleteUserProperty(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceMQTTClientImpl implements DeviceMQTTClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTClientImpl struct{}
+
+func (UnimplementedDeviceMQTTClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Status(inst []uint32) (DeviceMQTTClientStatus, error) {
+	var zero DeviceMQTTClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ProtocolVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetProtocolVersion(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) BrokerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetBrokerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) BrokerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetBrokerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) TransportProtocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetTransportProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) CleanSession(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetCleanSession(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) CleanStart(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetCleanStart(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillQoS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillQoS(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillRetain(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillRetain(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) KeepAliveTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetKeepAliveTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SessionExpiryInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetSessionExpiryInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ReceiveMaximum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetReceiveMaximum(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) MaximumPacketSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetMaximumPacketSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) TopicAliasMaximum(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetTopicAliasMaximum(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) RequestResponseInfo(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetRequestResponseInfo(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) RequestProblemInfo(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetRequestProblemInfo(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) AuthenticationMethod(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetAuthenticationMethod(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ALPN(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetALPN(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ClientID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetClientID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillDelayInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillDelayInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillMessageExpiryInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillMessageExpiryInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillContentType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillContentType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillResponseTopic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillResponseTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillTopic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) WillValue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetWillValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) PublishMessageExpiryInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetPublishMessageExpiryInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) MessageRetryTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetMessageRetryTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ConnectRetryTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ConnectRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ConnectRetryMaxInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetConnectRetryMaxInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ResponseInformation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SubscriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) UserPropertyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) ForceReconnect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SetForceReconnect(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) SubscriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTClientImpl) AddSubscription(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) DeleteSubscription(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) UserPropertyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceMQTTClientImpl) AddUserProperty(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientImpl) DeleteUserProperty(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTClientStatsImpl is what a device implements for Device.MQTT.Client.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTClientStatsImpl to implement only some methods.
+type DeviceMQTTClientStatsImpl interface {
+	BrokerConnectionEstablished(inst []uint32) (time.Time, error)
+	LastPublishMessageSent(inst []uint32) (time.Time, error)
+	LastPublishMessageReceived(inst []uint32) (time.Time, error)
+	PublishSent(inst []uint32) (uint64, error)
+	PublishReceived(inst []uint32) (uint64, error)
+	SubscribeSent(inst []uint32) (uint64, error)
+	UnSubscribeSent(inst []uint32) (uint64, error)
+	MQTTMessagesSent(inst []uint32) (uint64, error)
+	MQTTMessagesReceived(inst []uint32) (uint64, error)
+	ConnectionErrors(inst []uint32) (uint32, error)
+	PublishErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceMQTTClientStatsImpl implements DeviceMQTTClientStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTClientStatsImpl struct{}
+
+func (UnimplementedDeviceMQTTClientStatsImpl) BrokerConnectionEstablished(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) LastPublishMessageSent(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) LastPublishMessageReceived(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) PublishSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) PublishReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) SubscribeSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) UnSubscribeSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) MQTTMessagesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) MQTTMessagesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) ConnectionErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientStatsImpl) PublishErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceMQTTClientSubscriptionImpl is what a device implements for Device.MQTT.Client.{i}.Subscription.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTClientSubscriptionImpl to implement only some methods.
+type DeviceMQTTClientSubscriptionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceMQTTClientSubscriptionStatus, error)
+	Topic(inst []uint32) (string, error)
+	SetTopic(inst []uint32, v string) error
+	QoS(inst []uint32) (uint32, error)
+	SetQoS(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceMQTTClientSubscriptionImpl implements DeviceMQTTClientSubscriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTClientSubscriptionImpl struct{}
+
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) Status(inst []uint32) (DeviceMQTTClientSubscriptionStatus, error) {
+	var zero DeviceMQTTClientSubscriptionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) Topic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) QoS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientSubscriptionImpl) SetQoS(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceMQTTClientUserPropertyImpl is what a device implements for Device.MQTT.Client.{i}.UserProperty.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceMQTTClientUserPropertyImpl to implement only some methods.
+type DeviceMQTTClientUserPropertyImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	Value(inst []uint32) (string, error)
+	SetValue(inst []uint32, v string) error
+	PacketType(inst []uint32) ([]DeviceMQTTClientUserPropertyPacketType, error)
+	SetPacketType(inst []uint32, v []DeviceMQTTClientUserPropertyPacketType) error
+}
+
+// UnimplementedDeviceMQTTClientUserPropertyImpl implements DeviceMQTTClientUserPropertyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceMQTTClientUserPropertyImpl struct{}
+
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) PacketType(inst []uint32) ([]DeviceMQTTClientUserPropertyPacketType, error) {
+	var zero []DeviceMQTTClientUserPropertyPacketType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceMQTTClientUserPropertyImpl) SetPacketType(inst []uint32, v []DeviceMQTTClientUserPropertyPacketType) error {
+	return model.ErrNotSupported
+}

@@ -1500,3 +1500,490 @@ var schemaNat = []*model.Entry{{
 	Syntax:  synDeviceNATPortTriggerRule_Protocol,
 	Version: "2.16",
 }}
+
+// DeviceNATImpl is what a device implements for Device.NAT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNATImpl to implement only some methods.
+type DeviceNATImpl interface {
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	PortMappingNumberOfEntries(inst []uint32) (uint32, error)
+	MaxNumberOfPortMappings(inst []uint32) (uint32, error)
+	PortTriggerNumberOfEntries(inst []uint32) (uint32, error)
+	MaxNumberOfPortTriggers(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+	PortMappingInstances(inst []uint32) []uint32
+	AddPortMapping(inst []uint32) (uint32, error)
+	DeletePortMapping(inst []uint32, i uint32) error
+	PortTriggerInstances(inst []uint32) []uint32
+	AddPortTrigger(inst []uint32) (uint32, error)
+	DeletePortTrigger(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceNATImpl implements DeviceNATImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNATImpl struct{}
+
+func (UnimplementedDeviceNATImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) PortMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) MaxNumberOfPortMappings(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) PortTriggerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) MaxNumberOfPortTriggers(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceNATImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) PortMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceNATImpl) AddPortMapping(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) DeletePortMapping(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) PortTriggerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceNATImpl) AddPortTrigger(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATImpl) DeletePortTrigger(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceNATInterfaceSettingImpl is what a device implements for Device.NAT.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNATInterfaceSettingImpl to implement only some methods.
+type DeviceNATInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceNATInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	SourceNetwork(inst []uint32) ([]string, error)
+	SetSourceNetwork(inst []uint32, v []string) error
+	TCPTranslationTimeout(inst []uint32) (int32, error)
+	SetTCPTranslationTimeout(inst []uint32, v int32) error
+	UDPTranslationTimeout(inst []uint32) (int32, error)
+	SetUDPTranslationTimeout(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceNATInterfaceSettingImpl implements DeviceNATInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNATInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceNATInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) Status(inst []uint32) (DeviceNATInterfaceSettingStatus, error) {
+	var zero DeviceNATInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SourceNetwork(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetSourceNetwork(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) TCPTranslationTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetTCPTranslationTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) UDPTranslationTimeout(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATInterfaceSettingImpl) SetUDPTranslationTimeout(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceNATPortMappingImpl is what a device implements for Device.NAT.PortMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNATPortMappingImpl to implement only some methods.
+type DeviceNATPortMappingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceNATPortMappingStatus, error)
+	Origin(inst []uint32) (DeviceNATPortMappingOrigin, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	LeaseDuration(inst []uint32) (uint32, error)
+	SetLeaseDuration(inst []uint32, v uint32) error
+	RemainingLeaseTime(inst []uint32) (uint32, error)
+	RemoteHost(inst []uint32) (string, error)
+	SetRemoteHost(inst []uint32, v string) error
+	ExternalPort(inst []uint32) (uint32, error)
+	SetExternalPort(inst []uint32, v uint32) error
+	ExternalPortEndRange(inst []uint32) (uint32, error)
+	SetExternalPortEndRange(inst []uint32, v uint32) error
+	InternalPort(inst []uint32) (uint32, error)
+	SetInternalPort(inst []uint32, v uint32) error
+	Protocol(inst []uint32) (DeviceNATPortMappingProtocol, error)
+	SetProtocol(inst []uint32, v DeviceNATPortMappingProtocol) error
+	InternalClient(inst []uint32) (string, error)
+	SetInternalClient(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	ScheduleRef(inst []uint32) ([]string, error)
+	SetScheduleRef(inst []uint32, v []string) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceNATPortMappingImpl implements DeviceNATPortMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNATPortMappingImpl struct{}
+
+func (UnimplementedDeviceNATPortMappingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Status(inst []uint32) (DeviceNATPortMappingStatus, error) {
+	var zero DeviceNATPortMappingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Origin(inst []uint32) (DeviceNATPortMappingOrigin, error) {
+	var zero DeviceNATPortMappingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) LeaseDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetLeaseDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) RemainingLeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) RemoteHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetRemoteHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) ExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetExternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) ExternalPortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetExternalPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) InternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Protocol(inst []uint32) (DeviceNATPortMappingProtocol, error) {
+	var zero DeviceNATPortMappingProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetProtocol(inst []uint32, v DeviceNATPortMappingProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) InternalClient(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetInternalClient(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) ScheduleRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetScheduleRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortMappingImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceNATPortTriggerImpl is what a device implements for Device.NAT.PortTrigger.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNATPortTriggerImpl to implement only some methods.
+type DeviceNATPortTriggerImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceNATPortTriggerStatus, error)
+	Origin(inst []uint32) (DeviceNATPortTriggerOrigin, error)
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	PortEndRange(inst []uint32) (uint32, error)
+	SetPortEndRange(inst []uint32, v uint32) error
+	AutoDisableDuration(inst []uint32) (uint32, error)
+	SetAutoDisableDuration(inst []uint32, v uint32) error
+	ActivationDate(inst []uint32) (time.Time, error)
+	Protocol(inst []uint32) (DeviceNATPortTriggerProtocol, error)
+	SetProtocol(inst []uint32, v DeviceNATPortTriggerProtocol) error
+	ScheduleRef(inst []uint32) ([]string, error)
+	SetScheduleRef(inst []uint32, v []string) error
+	Log(inst []uint32) (bool, error)
+	SetLog(inst []uint32, v bool) error
+	LogRef(inst []uint32) ([]string, error)
+	SetLogRef(inst []uint32, v []string) error
+	RuleNumberOfEntries(inst []uint32) (uint32, error)
+	RuleInstances(inst []uint32) []uint32
+	AddRule(inst []uint32) (uint32, error)
+	DeleteRule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceNATPortTriggerImpl implements DeviceNATPortTriggerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNATPortTriggerImpl struct{}
+
+func (UnimplementedDeviceNATPortTriggerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Status(inst []uint32) (DeviceNATPortTriggerStatus, error) {
+	var zero DeviceNATPortTriggerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Origin(inst []uint32) (DeviceNATPortTriggerOrigin, error) {
+	var zero DeviceNATPortTriggerOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) PortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) ActivationDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Protocol(inst []uint32) (DeviceNATPortTriggerProtocol, error) {
+	var zero DeviceNATPortTriggerProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetProtocol(inst []uint32, v DeviceNATPortTriggerProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) ScheduleRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetScheduleRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) Log(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetLog(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) LogRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) SetLogRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) RuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) RuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceNATPortTriggerImpl) AddRule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerImpl) DeleteRule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceNATPortTriggerRuleImpl is what a device implements for Device.NAT.PortTrigger.{i}.Rule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNATPortTriggerRuleImpl to implement only some methods.
+type DeviceNATPortTriggerRuleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	PortEndRange(inst []uint32) (uint32, error)
+	SetPortEndRange(inst []uint32, v uint32) error
+	Protocol(inst []uint32) (DeviceNATPortTriggerRuleProtocol, error)
+	SetProtocol(inst []uint32, v DeviceNATPortTriggerRuleProtocol) error
+}
+
+// UnimplementedDeviceNATPortTriggerRuleImpl implements DeviceNATPortTriggerRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNATPortTriggerRuleImpl struct{}
+
+func (UnimplementedDeviceNATPortTriggerRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) PortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) SetPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) Protocol(inst []uint32) (DeviceNATPortTriggerRuleProtocol, error) {
+	var zero DeviceNATPortTriggerRuleProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNATPortTriggerRuleImpl) SetProtocol(inst []uint32, v DeviceNATPortTriggerRuleProtocol) error {
+	return model.ErrNotSupported
+}

@@ -356,3 +356,135 @@ var schemaNeighbordiscovery = []*model.Entry{{
 	Syntax:  synDeviceNeighborDiscoveryInterfaceSetting_RSEnable,
 	Version: "2.2",
 }}
+
+// DeviceNeighborDiscoveryImpl is what a device implements for Device.NeighborDiscovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNeighborDiscoveryImpl to implement only some methods.
+type DeviceNeighborDiscoveryImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceNeighborDiscoveryImpl implements DeviceNeighborDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNeighborDiscoveryImpl struct{}
+
+func (UnimplementedDeviceNeighborDiscoveryImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceNeighborDiscoveryImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceNeighborDiscoveryInterfaceSettingImpl is what a device implements for Device.NeighborDiscovery.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl to implement only some methods.
+type DeviceNeighborDiscoveryInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceNeighborDiscoveryInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	DADTransmits(inst []uint32) (uint32, error)
+	SetDADTransmits(inst []uint32, v uint32) error
+	RetransTimer(inst []uint32) (uint32, error)
+	SetRetransTimer(inst []uint32, v uint32) error
+	RtrSolicitationInterval(inst []uint32) (uint32, error)
+	SetRtrSolicitationInterval(inst []uint32, v uint32) error
+	MaxRtrSolicitations(inst []uint32) (uint32, error)
+	SetMaxRtrSolicitations(inst []uint32, v uint32) error
+	NUDEnable(inst []uint32) (bool, error)
+	SetNUDEnable(inst []uint32, v bool) error
+	RSEnable(inst []uint32) (bool, error)
+	SetRSEnable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl implements DeviceNeighborDiscoveryInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Status(inst []uint32) (DeviceNeighborDiscoveryInterfaceSettingStatus, error) {
+	var zero DeviceNeighborDiscoveryInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) DADTransmits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetDADTransmits(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RetransTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRetransTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RtrSolicitationInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRtrSolicitationInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) MaxRtrSolicitations(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetMaxRtrSolicitations(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) NUDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetNUDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) RSEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceNeighborDiscoveryInterfaceSettingImpl) SetRSEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

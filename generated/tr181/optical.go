@@ -557,3 +557,162 @@ var schemaOptical = []*model.Entry{{
 	Syntax:       synDeviceOpticalInterfaceStats_DiscardPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DeviceOpticalImpl is what a device implements for Device.Optical; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceOpticalImpl to implement only some methods.
+type DeviceOpticalImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceOpticalImpl implements DeviceOpticalImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceOpticalImpl struct{}
+
+func (UnimplementedDeviceOpticalImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceOpticalInterfaceImpl is what a device implements for Device.Optical.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceOpticalInterfaceImpl to implement only some methods.
+type DeviceOpticalInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceOpticalInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (int32, error)
+	SetMaxBitRate(inst []uint32, v int32) error
+	SFPReferenceList(inst []uint32) ([]string, error)
+	OpticalSignalLevel(inst []uint32) (int32, error)
+	TransmitOpticalLevel(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceOpticalInterfaceImpl implements DeviceOpticalInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceOpticalInterfaceImpl struct{}
+
+func (UnimplementedDeviceOpticalInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) Status(inst []uint32) (DeviceOpticalInterfaceStatus, error) {
+	var zero DeviceOpticalInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) MaxBitRate(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) SetMaxBitRate(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) SFPReferenceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) OpticalSignalLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceImpl) TransmitOpticalLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceOpticalInterfaceStatsImpl is what a device implements for Device.Optical.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceOpticalInterfaceStatsImpl to implement only some methods.
+type DeviceOpticalInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceOpticalInterfaceStatsImpl implements DeviceOpticalInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceOpticalInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceOpticalInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -420,3 +420,138 @@ var schemaPacketcapturediagnostics = []*model.Entry{{
 	Syntax:  synDevicePacketCaptureDiagnosticsPacketCaptureResult_Count,
 	Version: "2.13",
 }}
+
+// DevicePacketCaptureDiagnosticsImpl is what a device implements for Device.PacketCaptureDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePacketCaptureDiagnosticsImpl to implement only some methods.
+type DevicePacketCaptureDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DevicePacketCaptureDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DevicePacketCaptureDiagnosticsDiagnosticsState) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Format(inst []uint32) (DevicePacketCaptureDiagnosticsFormat, error)
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	PacketCount(inst []uint32) (uint32, error)
+	SetPacketCount(inst []uint32, v uint32) error
+	ByteCount(inst []uint32) (uint32, error)
+	SetByteCount(inst []uint32, v uint32) error
+	FileTarget(inst []uint32) (string, error)
+	SetFileTarget(inst []uint32, v string) error
+	FilterExpression(inst []uint32) (string, error)
+	SetFilterExpression(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	PacketCaptureResultNumberOfEntries(inst []uint32) (uint32, error)
+	PacketCaptureResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDevicePacketCaptureDiagnosticsImpl implements DevicePacketCaptureDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePacketCaptureDiagnosticsImpl struct{}
+
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) DiagnosticsState(inst []uint32) (DevicePacketCaptureDiagnosticsDiagnosticsState, error) {
+	var zero DevicePacketCaptureDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DevicePacketCaptureDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Format(inst []uint32) (DevicePacketCaptureDiagnosticsFormat, error) {
+	var zero DevicePacketCaptureDiagnosticsFormat
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetPacketCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) ByteCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetByteCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) FileTarget(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetFileTarget(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) FilterExpression(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetFilterExpression(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCaptureResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsImpl) PacketCaptureResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DevicePacketCaptureDiagnosticsPacketCaptureResultImpl is what a device implements for Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl to implement only some methods.
+type DevicePacketCaptureDiagnosticsPacketCaptureResultImpl interface {
+	FileLocation(inst []uint32) (string, error)
+	StartTime(inst []uint32) (time.Time, error)
+	EndTime(inst []uint32) (time.Time, error)
+	Count(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl implements DevicePacketCaptureDiagnosticsPacketCaptureResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl struct{}
+
+func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) FileLocation(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) StartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) EndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePacketCaptureDiagnosticsPacketCaptureResultImpl) Count(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

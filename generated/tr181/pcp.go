@@ -2160,3 +2160,685 @@ var schemaPcp = []*model.Entry{{
 	Syntax:  synDevicePCPClientUPnPIWF_Status,
 	Version: "2.8",
 }}
+
+// DevicePCPImpl is what a device implements for Device.PCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPImpl to implement only some methods.
+type DevicePCPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	SupportedVersions(inst []uint32) ([]uint32, error)
+	PreferredVersion(inst []uint32) (uint32, error)
+	SetPreferredVersion(inst []uint32, v uint32) error
+	OptionList(inst []uint32) ([]uint32, error)
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePCPImpl implements DevicePCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPImpl struct{}
+
+func (UnimplementedDevicePCPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) SupportedVersions(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) PreferredVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) SetPreferredVersion(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) OptionList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePCPImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePCPClientImpl is what a device implements for Device.PCP.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientImpl to implement only some methods.
+type DevicePCPClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	WANInterface(inst []uint32) (string, error)
+	Status(inst []uint32) (DevicePCPClientStatus, error)
+	MAPEnable(inst []uint32) (bool, error)
+	SetMAPEnable(inst []uint32, v bool) error
+	PEEREnable(inst []uint32) (bool, error)
+	SetPEEREnable(inst []uint32, v bool) error
+	ANNOUNCEEnable(inst []uint32) (bool, error)
+	SetANNOUNCEEnable(inst []uint32, v bool) error
+	THIRDPARTYEnable(inst []uint32) (bool, error)
+	SetTHIRDPARTYEnable(inst []uint32, v bool) error
+	THIRDPARTYStatus(inst []uint32) (DevicePCPClientTHIRDPARTYStatus, error)
+	FILTEREnable(inst []uint32) (bool, error)
+	SetFILTEREnable(inst []uint32, v bool) error
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePCPClientImpl implements DevicePCPClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientImpl struct{}
+
+func (UnimplementedDevicePCPClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) WANInterface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) Status(inst []uint32) (DevicePCPClientStatus, error) {
+	var zero DevicePCPClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) MAPEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetMAPEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) PEEREnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetPEEREnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) ANNOUNCEEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetANNOUNCEEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) THIRDPARTYEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetTHIRDPARTYEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) THIRDPARTYStatus(inst []uint32) (DevicePCPClientTHIRDPARTYStatus, error) {
+	var zero DevicePCPClientTHIRDPARTYStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) FILTEREnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) SetFILTEREnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePCPClientImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePCPClientPCPProxyImpl is what a device implements for Device.PCP.Client.{i}.PCPProxy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientPCPProxyImpl to implement only some methods.
+type DevicePCPClientPCPProxyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	HighestVersion(inst []uint32) (uint32, error)
+	Status(inst []uint32) (DevicePCPClientPCPProxyStatus, error)
+}
+
+// UnimplementedDevicePCPClientPCPProxyImpl implements DevicePCPClientPCPProxyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientPCPProxyImpl struct{}
+
+func (UnimplementedDevicePCPClientPCPProxyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientPCPProxyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientPCPProxyImpl) HighestVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientPCPProxyImpl) Status(inst []uint32) (DevicePCPClientPCPProxyStatus, error) {
+	var zero DevicePCPClientPCPProxyStatus
+	return zero, model.ErrNotSupported
+}
+
+// DevicePCPClientServerImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientServerImpl to implement only some methods.
+type DevicePCPClientServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePCPClientServerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (DevicePCPClientServerOrigin, error)
+	ServerNameOrAddress(inst []uint32) (string, error)
+	SetServerNameOrAddress(inst []uint32, v string) error
+	ServerAddressInUse(inst []uint32) (string, error)
+	AdditionalServerAddresses(inst []uint32) ([]string, error)
+	ExternalIPAddress(inst []uint32) (string, error)
+	CurrentVersion(inst []uint32) (uint32, error)
+	MaximumFilters(inst []uint32) (uint32, error)
+	SetMaximumFilters(inst []uint32, v uint32) error
+	PortQuota(inst []uint32) (uint32, error)
+	SetPortQuota(inst []uint32, v uint32) error
+	PreferredLifetime(inst []uint32) (uint32, error)
+	SetPreferredLifetime(inst []uint32, v uint32) error
+	Capabilities(inst []uint32) ([]DevicePCPClientServerCapabilities, error)
+	InboundMappingNumberOfEntries(inst []uint32) (uint32, error)
+	OutboundMappingNumberOfEntries(inst []uint32) (uint32, error)
+	InboundMappingInstances(inst []uint32) []uint32
+	AddInboundMapping(inst []uint32) (uint32, error)
+	DeleteInboundMapping(inst []uint32, i uint32) error
+	OutboundMappingInstances(inst []uint32) []uint32
+	AddOutboundMapping(inst []uint32) (uint32, error)
+	DeleteOutboundMapping(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePCPClientServerImpl implements DevicePCPClientServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientServerImpl struct{}
+
+func (UnimplementedDevicePCPClientServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) Status(inst []uint32) (DevicePCPClientServerStatus, error) {
+	var zero DevicePCPClientServerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) Origin(inst []uint32) (DevicePCPClientServerOrigin, error) {
+	var zero DevicePCPClientServerOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) ServerNameOrAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetServerNameOrAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) ServerAddressInUse(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) AdditionalServerAddresses(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) ExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) CurrentVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) MaximumFilters(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetMaximumFilters(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) PortQuota(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetPortQuota(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) PreferredLifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) SetPreferredLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) Capabilities(inst []uint32) ([]DevicePCPClientServerCapabilities, error) {
+	var zero []DevicePCPClientServerCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) InboundMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) OutboundMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) InboundMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePCPClientServerImpl) AddInboundMapping(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) DeleteInboundMapping(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) OutboundMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePCPClientServerImpl) AddOutboundMapping(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerImpl) DeleteOutboundMapping(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePCPClientServerInboundMappingImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientServerInboundMappingImpl to implement only some methods.
+type DevicePCPClientServerInboundMappingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePCPClientServerInboundMappingStatus, error)
+	ErrorCode(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (DevicePCPClientServerInboundMappingOrigin, error)
+	Lifetime(inst []uint32) (uint32, error)
+	SetLifetime(inst []uint32, v uint32) error
+	SuggestedExternalIPAddress(inst []uint32) (string, error)
+	SetSuggestedExternalIPAddress(inst []uint32, v string) error
+	SuggestedExternalPort(inst []uint32) (uint32, error)
+	SetSuggestedExternalPort(inst []uint32, v uint32) error
+	SuggestedExternalPortEndRange(inst []uint32) (uint32, error)
+	SetSuggestedExternalPortEndRange(inst []uint32, v uint32) error
+	InternalPort(inst []uint32) (uint32, error)
+	SetInternalPort(inst []uint32, v uint32) error
+	ProtocolNumber(inst []uint32) (int32, error)
+	SetProtocolNumber(inst []uint32, v int32) error
+	ThirdPartyAddress(inst []uint32) (string, error)
+	SetThirdPartyAddress(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	AssignedExternalIPAddress(inst []uint32) (string, error)
+	AssignedExternalPort(inst []uint32) (uint32, error)
+	AssignedExternalPortEndRange(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePCPClientServerInboundMappingImpl implements DevicePCPClientServerInboundMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientServerInboundMappingImpl struct{}
+
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Status(inst []uint32) (DevicePCPClientServerInboundMappingStatus, error) {
+	var zero DevicePCPClientServerInboundMappingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) ErrorCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Origin(inst []uint32) (DevicePCPClientServerInboundMappingOrigin, error) {
+	var zero DevicePCPClientServerInboundMappingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Lifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SuggestedExternalPortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetSuggestedExternalPortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) InternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) ProtocolNumber(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetProtocolNumber(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) ThirdPartyAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetThirdPartyAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) AssignedExternalPortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePCPClientServerInboundMappingFilterImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientServerInboundMappingFilterImpl to implement only some methods.
+type DevicePCPClientServerInboundMappingFilterImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RemoteHostIPAddress(inst []uint32) (string, error)
+	SetRemoteHostIPAddress(inst []uint32, v string) error
+	PrefixLength(inst []uint32) (uint32, error)
+	SetPrefixLength(inst []uint32, v uint32) error
+	RemotePort(inst []uint32) (uint32, error)
+	SetRemotePort(inst []uint32, v uint32) error
+	RemotePortEndRange(inst []uint32) (uint32, error)
+	SetRemotePortEndRange(inst []uint32, v uint32) error
+}
+
+// UnimplementedDevicePCPClientServerInboundMappingFilterImpl implements DevicePCPClientServerInboundMappingFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientServerInboundMappingFilterImpl struct{}
+
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemoteHostIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemoteHostIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) PrefixLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetPrefixLength(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemotePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemotePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) RemotePortEndRange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerInboundMappingFilterImpl) SetRemotePortEndRange(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePCPClientServerOutboundMappingImpl is what a device implements for Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientServerOutboundMappingImpl to implement only some methods.
+type DevicePCPClientServerOutboundMappingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePCPClientServerOutboundMappingStatus, error)
+	ErrorCode(inst []uint32) (uint32, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Origin(inst []uint32) (DevicePCPClientServerOutboundMappingOrigin, error)
+	Lifetime(inst []uint32) (uint32, error)
+	SetLifetime(inst []uint32, v uint32) error
+	SuggestedExternalIPAddress(inst []uint32) (string, error)
+	SetSuggestedExternalIPAddress(inst []uint32, v string) error
+	SuggestedExternalPort(inst []uint32) (uint32, error)
+	SetSuggestedExternalPort(inst []uint32, v uint32) error
+	RemoteHostIPAddress(inst []uint32) (string, error)
+	SetRemoteHostIPAddress(inst []uint32, v string) error
+	InternalPort(inst []uint32) (uint32, error)
+	SetInternalPort(inst []uint32, v uint32) error
+	RemotePort(inst []uint32) (uint32, error)
+	SetRemotePort(inst []uint32, v uint32) error
+	ProtocolNumber(inst []uint32) (int32, error)
+	SetProtocolNumber(inst []uint32, v int32) error
+	ThirdPartyAddress(inst []uint32) (string, error)
+	SetThirdPartyAddress(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	AssignedExternalIPAddress(inst []uint32) (string, error)
+	AssignedExternalPort(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePCPClientServerOutboundMappingImpl implements DevicePCPClientServerOutboundMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientServerOutboundMappingImpl struct{}
+
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Status(inst []uint32) (DevicePCPClientServerOutboundMappingStatus, error) {
+	var zero DevicePCPClientServerOutboundMappingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ErrorCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Origin(inst []uint32) (DevicePCPClientServerOutboundMappingOrigin, error) {
+	var zero DevicePCPClientServerOutboundMappingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Lifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SuggestedExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetSuggestedExternalIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SuggestedExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetSuggestedExternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) RemoteHostIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetRemoteHostIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) InternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetInternalPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) RemotePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetRemotePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ProtocolNumber(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetProtocolNumber(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) ThirdPartyAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetThirdPartyAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) AssignedExternalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientServerOutboundMappingImpl) AssignedExternalPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DevicePCPClientUPnPIWFImpl is what a device implements for Device.PCP.Client.{i}.UPnPIWF; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePCPClientUPnPIWFImpl to implement only some methods.
+type DevicePCPClientUPnPIWFImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePCPClientUPnPIWFStatus, error)
+}
+
+// UnimplementedDevicePCPClientUPnPIWFImpl implements DevicePCPClientUPnPIWFImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePCPClientUPnPIWFImpl struct{}
+
+func (UnimplementedDevicePCPClientUPnPIWFImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientUPnPIWFImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePCPClientUPnPIWFImpl) Status(inst []uint32) (DevicePCPClientUPnPIWFStatus, error) {
+	var zero DevicePCPClientUPnPIWFStatus
+	return zero, model.ErrNotSupported
+}

@@ -1275,3 +1275,320 @@ var schemaPdu = []*model.Entry{{
 	Syntax:  synDevicePDUSessionQoSRuleFilter_Value,
 	Version: "2.14",
 }}
+
+// DevicePDUImpl is what a device implements for Device.PDU; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUImpl to implement only some methods.
+type DevicePDUImpl interface {
+	SessionNumberOfEntries(inst []uint32) (uint32, error)
+	SessionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDevicePDUImpl implements DevicePDUImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUImpl struct{}
+
+func (UnimplementedDevicePDUImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUImpl) SessionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DevicePDUSessionImpl is what a device implements for Device.PDU.Session.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionImpl to implement only some methods.
+type DevicePDUSessionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SessionID(inst []uint32) (uint32, error)
+	PTI(inst []uint32) (uint32, error)
+	SessionType(inst []uint32) (DevicePDUSessionSessionType, error)
+	SSC(inst []uint32) (uint32, error)
+	SessionAMBRDownlink(inst []uint32) (uint64, error)
+	SessionAMBRUplink(inst []uint32) (uint64, error)
+	LastError(inst []uint32) (uint32, error)
+	PDUIPv4Address(inst []uint32) (string, error)
+	PDUIPv6InterfaceIdentifier(inst []uint32) (string, error)
+	RQTimerValue(inst []uint32) (uint32, error)
+	AlwaysOn(inst []uint32) (bool, error)
+	DNN(inst []uint32) (string, error)
+	QoSRuleNumberOfEntries(inst []uint32) (uint32, error)
+	QoSFlowNumberOfEntries(inst []uint32) (uint32, error)
+	QoSFlowInstances(inst []uint32) []uint32
+	QoSRuleInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDevicePDUSessionImpl implements DevicePDUSessionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionImpl struct{}
+
+func (UnimplementedDevicePDUSessionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) PTI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SessionType(inst []uint32) (DevicePDUSessionSessionType, error) {
+	var zero DevicePDUSessionSessionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SSC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SessionAMBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) SessionAMBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) LastError(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) PDUIPv4Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) PDUIPv6InterfaceIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) RQTimerValue(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) AlwaysOn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) DNN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) QoSRuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) QoSFlowNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionImpl) QoSFlowInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePDUSessionImpl) QoSRuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DevicePDUSessionNetworkSliceImpl is what a device implements for Device.PDU.Session.{i}.NetworkSlice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionNetworkSliceImpl to implement only some methods.
+type DevicePDUSessionNetworkSliceImpl interface {
+	SliceServiceType(inst []uint32) (DevicePDUSessionNetworkSliceSliceServiceType, error)
+	SliceDifferentiator(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePDUSessionNetworkSliceImpl implements DevicePDUSessionNetworkSliceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionNetworkSliceImpl struct{}
+
+func (UnimplementedDevicePDUSessionNetworkSliceImpl) SliceServiceType(inst []uint32) (DevicePDUSessionNetworkSliceSliceServiceType, error) {
+	var zero DevicePDUSessionNetworkSliceSliceServiceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DevicePDUSessionPCOImpl is what a device implements for Device.PDU.Session.{i}.PCO; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionPCOImpl to implement only some methods.
+type DevicePDUSessionPCOImpl interface {
+	IPv6PCSCF(inst []uint32) (string, error)
+	IPv6DNS(inst []uint32) ([]string, error)
+	IPv4PCSCF(inst []uint32) (string, error)
+	IPv4DNS(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDevicePDUSessionPCOImpl implements DevicePDUSessionPCOImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionPCOImpl struct{}
+
+func (UnimplementedDevicePDUSessionPCOImpl) IPv6PCSCF(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionPCOImpl) IPv6DNS(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionPCOImpl) IPv4PCSCF(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionPCOImpl) IPv4DNS(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DevicePDUSessionQoSFlowImpl is what a device implements for Device.PDU.Session.{i}.QoSFlow.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionQoSFlowImpl to implement only some methods.
+type DevicePDUSessionQoSFlowImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	QFI(inst []uint32) (uint32, error)
+	FiveQI(inst []uint32) (uint32, error)
+	GFBRUplink(inst []uint32) (uint64, error)
+	GFBRDownlink(inst []uint32) (uint64, error)
+	MFBRUplink(inst []uint32) (uint64, error)
+	MFBRDownlink(inst []uint32) (uint64, error)
+	AveragingWindow(inst []uint32) (uint32, error)
+	EPSBearer(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePDUSessionQoSFlowImpl implements DevicePDUSessionQoSFlowImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionQoSFlowImpl struct{}
+
+func (UnimplementedDevicePDUSessionQoSFlowImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) QFI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) FiveQI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) GFBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) GFBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) MFBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) MFBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) AveragingWindow(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSFlowImpl) EPSBearer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DevicePDUSessionQoSRuleImpl is what a device implements for Device.PDU.Session.{i}.QoSRule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionQoSRuleImpl to implement only some methods.
+type DevicePDUSessionQoSRuleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Identifier(inst []uint32) (uint32, error)
+	Precedence(inst []uint32) (uint32, error)
+	Segregation(inst []uint32) (bool, error)
+	QFI(inst []uint32) (uint32, error)
+	DQR(inst []uint32) (bool, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDevicePDUSessionQoSRuleImpl implements DevicePDUSessionQoSRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionQoSRuleImpl struct{}
+
+func (UnimplementedDevicePDUSessionQoSRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) Identifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) Segregation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) QFI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) DQR(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DevicePDUSessionQoSRuleFilterImpl is what a device implements for Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePDUSessionQoSRuleFilterImpl to implement only some methods.
+type DevicePDUSessionQoSRuleFilterImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Direction(inst []uint32) (DevicePDUSessionQoSRuleFilterDirection, error)
+	Type(inst []uint32) (uint32, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDevicePDUSessionQoSRuleFilterImpl implements DevicePDUSessionQoSRuleFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePDUSessionQoSRuleFilterImpl struct{}
+
+func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Direction(inst []uint32) (DevicePDUSessionQoSRuleFilterDirection, error) {
+	var zero DevicePDUSessionQoSRuleFilterDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePDUSessionQoSRuleFilterImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -819,3 +819,266 @@ var schemaPeriodicstatistics = []*model.Entry{{
 	Syntax:  synDevicePeriodicStatisticsSampleSetParameter_HistogramBinBoundaries,
 	Version: "2.18",
 }}
+
+// DevicePeriodicStatisticsImpl is what a device implements for Device.PeriodicStatistics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePeriodicStatisticsImpl to implement only some methods.
+type DevicePeriodicStatisticsImpl interface {
+	MinSampleInterval(inst []uint32) (uint32, error)
+	MaxReportSamples(inst []uint32) (uint32, error)
+	SampleSetNumberOfEntries(inst []uint32) (uint32, error)
+	SampleSetInstances(inst []uint32) []uint32
+	AddSampleSet(inst []uint32) (uint32, error)
+	DeleteSampleSet(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePeriodicStatisticsImpl implements DevicePeriodicStatisticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePeriodicStatisticsImpl struct{}
+
+func (UnimplementedDevicePeriodicStatisticsImpl) MinSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsImpl) MaxReportSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsImpl) SampleSetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsImpl) SampleSetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePeriodicStatisticsImpl) AddSampleSet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsImpl) DeleteSampleSet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePeriodicStatisticsSampleSetImpl is what a device implements for Device.PeriodicStatistics.SampleSet.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePeriodicStatisticsSampleSetImpl to implement only some methods.
+type DevicePeriodicStatisticsSampleSetImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	SampleInterval(inst []uint32) (uint32, error)
+	SetSampleInterval(inst []uint32, v uint32) error
+	ReportSamples(inst []uint32) (uint32, error)
+	SetReportSamples(inst []uint32, v uint32) error
+	ReportStartTime(inst []uint32) (time.Time, error)
+	ReportEndTime(inst []uint32) (time.Time, error)
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	ParameterNumberOfEntries(inst []uint32) (uint32, error)
+	Status(inst []uint32) (DevicePeriodicStatisticsSampleSetStatus, error)
+	TimeReference(inst []uint32) (time.Time, error)
+	SetTimeReference(inst []uint32, v time.Time) error
+	FetchSamples(inst []uint32) (uint32, error)
+	SetFetchSamples(inst []uint32, v uint32) error
+	ForceSample(inst []uint32) (bool, error)
+	SetForceSample(inst []uint32, v bool) error
+	ParameterInstances(inst []uint32) []uint32
+	AddParameter(inst []uint32) (uint32, error)
+	DeleteParameter(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePeriodicStatisticsSampleSetImpl implements DevicePeriodicStatisticsSampleSetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePeriodicStatisticsSampleSetImpl struct{}
+
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetReportSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportStartTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ReportEndTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ParameterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) Status(inst []uint32) (DevicePeriodicStatisticsSampleSetStatus, error) {
+	var zero DevicePeriodicStatisticsSampleSetStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) TimeReference(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetTimeReference(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) FetchSamples(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetFetchSamples(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ForceSample(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) SetForceSample(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) ParameterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) AddParameter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetImpl) DeleteParameter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePeriodicStatisticsSampleSetParameterImpl is what a device implements for Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl to implement only some methods.
+type DevicePeriodicStatisticsSampleSetParameterImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	SampleMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterSampleMode, error)
+	SetSampleMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterSampleMode) error
+	CalculationMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterCalculationMode, error)
+	SetCalculationMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterCalculationMode) error
+	LowThreshold(inst []uint32) (int32, error)
+	SetLowThreshold(inst []uint32, v int32) error
+	HighThreshold(inst []uint32) (int32, error)
+	SetHighThreshold(inst []uint32, v int32) error
+	SampleSeconds(inst []uint32) ([]uint32, error)
+	SuspectData(inst []uint32) ([]uint32, error)
+	Values(inst []uint32) ([]string, error)
+	ValuesIfHistogram(inst []uint32) ([]string, error)
+	Failures(inst []uint32) (uint32, error)
+	HistogramBinBoundaries(inst []uint32) ([]string, error)
+	SetHistogramBinBoundaries(inst []uint32, v []string) error
+}
+
+// UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl implements DevicePeriodicStatisticsSampleSetParameterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl struct{}
+
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SampleMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterSampleMode, error) {
+	var zero DevicePeriodicStatisticsSampleSetParameterSampleMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetSampleMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterSampleMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) CalculationMode(inst []uint32) (DevicePeriodicStatisticsSampleSetParameterCalculationMode, error) {
+	var zero DevicePeriodicStatisticsSampleSetParameterCalculationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetCalculationMode(inst []uint32, v DevicePeriodicStatisticsSampleSetParameterCalculationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) LowThreshold(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetLowThreshold(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) HighThreshold(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetHighThreshold(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SampleSeconds(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SuspectData(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Values(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) ValuesIfHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) Failures(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) HistogramBinBoundaries(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePeriodicStatisticsSampleSetParameterImpl) SetHistogramBinBoundaries(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}

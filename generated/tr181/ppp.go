@@ -1391,3 +1391,424 @@ var schemaPpp = []*model.Entry{{
 	Syntax:       synDevicePPPInterfaceStats_UnknownProtoPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DevicePPPImpl is what a device implements for Device.PPP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPImpl to implement only some methods.
+type DevicePPPImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedNCPs(inst []uint32) ([]DevicePPPSupportedNCPs, error)
+	InterfaceInstances(inst []uint32) []uint32
+	AddInterface(inst []uint32) (uint32, error)
+	DeleteInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePPPImpl implements DevicePPPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPImpl struct{}
+
+func (UnimplementedDevicePPPImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPImpl) SupportedNCPs(inst []uint32) ([]DevicePPPSupportedNCPs, error) {
+	var zero []DevicePPPSupportedNCPs
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePPPImpl) AddInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPImpl) DeleteInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePPPInterfaceImpl is what a device implements for Device.PPP.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPInterfaceImpl to implement only some methods.
+type DevicePPPInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePPPInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	ConnectionStatus(inst []uint32) (DevicePPPInterfaceConnectionStatus, error)
+	LastConnectionError(inst []uint32) (DevicePPPInterfaceLastConnectionError, error)
+	AutoDisconnectTime(inst []uint32) (uint32, error)
+	SetAutoDisconnectTime(inst []uint32, v uint32) error
+	IdleDisconnectTime(inst []uint32) (uint32, error)
+	SetIdleDisconnectTime(inst []uint32, v uint32) error
+	WarnDisconnectDelay(inst []uint32) (uint32, error)
+	SetWarnDisconnectDelay(inst []uint32, v uint32) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	EncryptionProtocol(inst []uint32) (DevicePPPInterfaceEncryptionProtocol, error)
+	CompressionProtocol(inst []uint32) (DevicePPPInterfaceCompressionProtocol, error)
+	AuthenticationProtocol(inst []uint32) (DevicePPPInterfaceAuthenticationProtocol, error)
+	MaxMRUSize(inst []uint32) (uint32, error)
+	SetMaxMRUSize(inst []uint32, v uint32) error
+	CurrentMRUSize(inst []uint32) (uint32, error)
+	ConnectionTrigger(inst []uint32) (DevicePPPInterfaceConnectionTrigger, error)
+	SetConnectionTrigger(inst []uint32, v DevicePPPInterfaceConnectionTrigger) error
+	LCPEcho(inst []uint32) (uint32, error)
+	SetLCPEcho(inst []uint32, v uint32) error
+	LCPEchoRetry(inst []uint32) (uint32, error)
+	SetLCPEchoRetry(inst []uint32, v uint32) error
+	LCPEchoAdaptive(inst []uint32) (bool, error)
+	SetLCPEchoAdaptive(inst []uint32, v bool) error
+	IPCPEnable(inst []uint32) (bool, error)
+	SetIPCPEnable(inst []uint32, v bool) error
+	IPv6CPEnable(inst []uint32) (bool, error)
+	SetIPv6CPEnable(inst []uint32, v bool) error
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDevicePPPInterfaceImpl implements DevicePPPInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPInterfaceImpl struct{}
+
+func (UnimplementedDevicePPPInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Status(inst []uint32) (DevicePPPInterfaceStatus, error) {
+	var zero DevicePPPInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) ConnectionStatus(inst []uint32) (DevicePPPInterfaceConnectionStatus, error) {
+	var zero DevicePPPInterfaceConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LastConnectionError(inst []uint32) (DevicePPPInterfaceLastConnectionError, error) {
+	var zero DevicePPPInterfaceLastConnectionError
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) AutoDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetAutoDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) IdleDisconnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetIdleDisconnectTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) WarnDisconnectDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetWarnDisconnectDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) EncryptionProtocol(inst []uint32) (DevicePPPInterfaceEncryptionProtocol, error) {
+	var zero DevicePPPInterfaceEncryptionProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) CompressionProtocol(inst []uint32) (DevicePPPInterfaceCompressionProtocol, error) {
+	var zero DevicePPPInterfaceCompressionProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) AuthenticationProtocol(inst []uint32) (DevicePPPInterfaceAuthenticationProtocol, error) {
+	var zero DevicePPPInterfaceAuthenticationProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) MaxMRUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetMaxMRUSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) CurrentMRUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) ConnectionTrigger(inst []uint32) (DevicePPPInterfaceConnectionTrigger, error) {
+	var zero DevicePPPInterfaceConnectionTrigger
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetConnectionTrigger(inst []uint32, v DevicePPPInterfaceConnectionTrigger) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LCPEcho(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetLCPEcho(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LCPEchoRetry(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetLCPEchoRetry(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) LCPEchoAdaptive(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetLCPEchoAdaptive(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) IPCPEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetIPCPEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) IPv6CPEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetIPv6CPEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DevicePPPInterfaceIPCPImpl is what a device implements for Device.PPP.Interface.{i}.IPCP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPInterfaceIPCPImpl to implement only some methods.
+type DevicePPPInterfaceIPCPImpl interface {
+	LocalIPAddress(inst []uint32) (string, error)
+	RemoteIPAddress(inst []uint32) (string, error)
+	DNSServers(inst []uint32) ([]string, error)
+	PassthroughEnable(inst []uint32) (bool, error)
+	SetPassthroughEnable(inst []uint32, v bool) error
+	PassthroughDHCPPool(inst []uint32) (string, error)
+	SetPassthroughDHCPPool(inst []uint32, v string) error
+}
+
+// UnimplementedDevicePPPInterfaceIPCPImpl implements DevicePPPInterfaceIPCPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPInterfaceIPCPImpl struct{}
+
+func (UnimplementedDevicePPPInterfaceIPCPImpl) LocalIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) RemoteIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) DNSServers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) PassthroughEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) SetPassthroughEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) PassthroughDHCPPool(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPCPImpl) SetPassthroughDHCPPool(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DevicePPPInterfaceIPv6CPImpl is what a device implements for Device.PPP.Interface.{i}.IPv6CP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPInterfaceIPv6CPImpl to implement only some methods.
+type DevicePPPInterfaceIPv6CPImpl interface {
+	LocalInterfaceIdentifier(inst []uint32) (string, error)
+	RemoteInterfaceIdentifier(inst []uint32) (string, error)
+}
+
+// UnimplementedDevicePPPInterfaceIPv6CPImpl implements DevicePPPInterfaceIPv6CPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPInterfaceIPv6CPImpl struct{}
+
+func (UnimplementedDevicePPPInterfaceIPv6CPImpl) LocalInterfaceIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceIPv6CPImpl) RemoteInterfaceIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DevicePPPInterfacePPPoEImpl is what a device implements for Device.PPP.Interface.{i}.PPPoE; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPInterfacePPPoEImpl to implement only some methods.
+type DevicePPPInterfacePPPoEImpl interface {
+	SessionID(inst []uint32) (uint32, error)
+	ACName(inst []uint32) (string, error)
+	SetACName(inst []uint32, v string) error
+	ServiceName(inst []uint32) (string, error)
+	SetServiceName(inst []uint32, v string) error
+}
+
+// UnimplementedDevicePPPInterfacePPPoEImpl implements DevicePPPInterfacePPPoEImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPInterfacePPPoEImpl struct{}
+
+func (UnimplementedDevicePPPInterfacePPPoEImpl) SessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfacePPPoEImpl) ACName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfacePPPoEImpl) SetACName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfacePPPoEImpl) ServiceName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfacePPPoEImpl) SetServiceName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DevicePPPInterfaceStatsImpl is what a device implements for Device.PPP.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePPPInterfaceStatsImpl to implement only some methods.
+type DevicePPPInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePPPInterfaceStatsImpl implements DevicePPPInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePPPInterfaceStatsImpl struct{}
+
+func (UnimplementedDevicePPPInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePPPInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -594,3 +594,181 @@ var schemaPtm = []*model.Entry{{
 	Syntax:       synDevicePTMLinkStats_UnknownProtoPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DevicePTMImpl is what a device implements for Device.PTM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePTMImpl to implement only some methods.
+type DevicePTMImpl interface {
+	LinkNumberOfEntries(inst []uint32) (uint32, error)
+	LinkInstances(inst []uint32) []uint32
+	AddLink(inst []uint32) (uint32, error)
+	DeleteLink(inst []uint32, i uint32) error
+}
+
+// UnimplementedDevicePTMImpl implements DevicePTMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePTMImpl struct{}
+
+func (UnimplementedDevicePTMImpl) LinkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMImpl) LinkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDevicePTMImpl) AddLink(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMImpl) DeleteLink(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DevicePTMLinkImpl is what a device implements for Device.PTM.Link.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePTMLinkImpl to implement only some methods.
+type DevicePTMLinkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DevicePTMLinkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MACAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDevicePTMLinkImpl implements DevicePTMLinkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePTMLinkImpl struct{}
+
+func (UnimplementedDevicePTMLinkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) Status(inst []uint32) (DevicePTMLinkStatus, error) {
+	var zero DevicePTMLinkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DevicePTMLinkStatsImpl is what a device implements for Device.PTM.Link.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDevicePTMLinkStatsImpl to implement only some methods.
+type DevicePTMLinkStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDevicePTMLinkStatsImpl implements DevicePTMLinkStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDevicePTMLinkStatsImpl struct{}
+
+func (UnimplementedDevicePTMLinkStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDevicePTMLinkStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -4925,3 +4925,1817 @@ var schemaQos = []*model.Entry{{
 	Syntax:  synDeviceQoSShaper_ShapingBurstSize,
 	Version: "2.0",
 }}
+
+// DeviceQoSImpl is what a device implements for Device.QoS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSImpl to implement only some methods.
+type DeviceQoSImpl interface {
+	MaxClassificationEntries(inst []uint32) (uint32, error)
+	ClassificationNumberOfEntries(inst []uint32) (uint32, error)
+	MaxAppEntries(inst []uint32) (uint32, error)
+	AppNumberOfEntries(inst []uint32) (uint32, error)
+	MaxFlowEntries(inst []uint32) (uint32, error)
+	FlowNumberOfEntries(inst []uint32) (uint32, error)
+	MaxPolicerEntries(inst []uint32) (uint32, error)
+	PolicerNumberOfEntries(inst []uint32) (uint32, error)
+	MaxQueueEntries(inst []uint32) (uint32, error)
+	QueueNumberOfEntries(inst []uint32) (uint32, error)
+	QueueStatsNumberOfEntries(inst []uint32) (uint32, error)
+	MaxShaperEntries(inst []uint32) (uint32, error)
+	ShaperNumberOfEntries(inst []uint32) (uint32, error)
+	MaxSchedulerEntries(inst []uint32) (uint32, error)
+	SchedulerNumberOfEntries(inst []uint32) (uint32, error)
+	DefaultForwardingPolicy(inst []uint32) (uint32, error)
+	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
+	DefaultTrafficClass(inst []uint32) (uint32, error)
+	SetDefaultTrafficClass(inst []uint32, v uint32) error
+	DefaultPolicer(inst []uint32) (string, error)
+	SetDefaultPolicer(inst []uint32, v string) error
+	DefaultQueue(inst []uint32) (string, error)
+	SetDefaultQueue(inst []uint32, v string) error
+	DefaultDSCPMark(inst []uint32) (int32, error)
+	SetDefaultDSCPMark(inst []uint32, v int32) error
+	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
+	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
+	DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error)
+	SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error
+	AvailableAppList(inst []uint32) ([]string, error)
+	AppInstances(inst []uint32) []uint32
+	AddApp(inst []uint32) (uint32, error)
+	DeleteApp(inst []uint32, i uint32) error
+	ClassificationInstances(inst []uint32) []uint32
+	AddClassification(inst []uint32) (uint32, error)
+	DeleteClassification(inst []uint32, i uint32) error
+	FlowInstances(inst []uint32) []uint32
+	AddFlow(inst []uint32) (uint32, error)
+	DeleteFlow(inst []uint32, i uint32) error
+	PolicerInstances(inst []uint32) []uint32
+	AddPolicer(inst []uint32) (uint32, error)
+	DeletePolicer(inst []uint32, i uint32) error
+	QueueInstances(inst []uint32) []uint32
+	AddQueue(inst []uint32) (uint32, error)
+	DeleteQueue(inst []uint32, i uint32) error
+	QueueStatsInstances(inst []uint32) []uint32
+	AddQueueStats(inst []uint32) (uint32, error)
+	DeleteQueueStats(inst []uint32, i uint32) error
+	SchedulerInstances(inst []uint32) []uint32
+	AddScheduler(inst []uint32) (uint32, error)
+	DeleteScheduler(inst []uint32, i uint32) error
+	ShaperInstances(inst []uint32) []uint32
+	AddShaper(inst []uint32) (uint32, error)
+	DeleteShaper(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceQoSImpl implements DeviceQoSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSImpl struct{}
+
+func (UnimplementedDeviceQoSImpl) MaxClassificationEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) ClassificationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxAppEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) AppNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxFlowEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) FlowNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxPolicerEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) PolicerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxQueueEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) QueueNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) QueueStatsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxShaperEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) ShaperNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) MaxSchedulerEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SchedulerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultTrafficClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultTrafficClass(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultPolicer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultPolicer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultQueue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultQueue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) AvailableAppList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) AppInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddApp(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteApp(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) ClassificationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddClassification(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteClassification(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) FlowInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddFlow(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteFlow(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) PolicerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddPolicer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeletePolicer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) QueueInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddQueue(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteQueue(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) QueueStatsInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddQueueStats(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteQueueStats(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) SchedulerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddScheduler(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteScheduler(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) ShaperInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceQoSImpl) AddShaper(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSImpl) DeleteShaper(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSAppImpl is what a device implements for Device.QoS.App.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSAppImpl to implement only some methods.
+type DeviceQoSAppImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSAppStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ProtocolIdentifier(inst []uint32) (string, error)
+	SetProtocolIdentifier(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	DefaultForwardingPolicy(inst []uint32) (uint32, error)
+	SetDefaultForwardingPolicy(inst []uint32, v uint32) error
+	DefaultTrafficClass(inst []uint32) (uint32, error)
+	SetDefaultTrafficClass(inst []uint32, v uint32) error
+	DefaultPolicer(inst []uint32) (string, error)
+	SetDefaultPolicer(inst []uint32, v string) error
+	DefaultDSCPMark(inst []uint32) (int32, error)
+	SetDefaultDSCPMark(inst []uint32, v int32) error
+	DefaultEthernetPriorityMark(inst []uint32) (int32, error)
+	SetDefaultEthernetPriorityMark(inst []uint32, v int32) error
+	DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error)
+	SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceQoSAppImpl implements DeviceQoSAppImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSAppImpl struct{}
+
+func (UnimplementedDeviceQoSAppImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) Status(inst []uint32) (DeviceQoSAppStatus, error) {
+	var zero DeviceQoSAppStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) ProtocolIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetProtocolIdentifier(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultTrafficClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultTrafficClass(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultPolicer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultPolicer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultDSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) DefaultInnerEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSAppImpl) SetDefaultInnerEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSClassificationImpl is what a device implements for Device.QoS.Classification.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSClassificationImpl to implement only some methods.
+type DeviceQoSClassificationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSClassificationStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DHCPType(inst []uint32) (DeviceQoSClassificationDHCPType, error)
+	SetDHCPType(inst []uint32, v DeviceQoSClassificationDHCPType) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	DestIP(inst []uint32) (string, error)
+	SetDestIP(inst []uint32, v string) error
+	DestMask(inst []uint32) (string, error)
+	SetDestMask(inst []uint32, v string) error
+	DestIPExclude(inst []uint32) (bool, error)
+	SetDestIPExclude(inst []uint32, v bool) error
+	SourceIP(inst []uint32) (string, error)
+	SetSourceIP(inst []uint32, v string) error
+	SourceMask(inst []uint32) (string, error)
+	SetSourceMask(inst []uint32, v string) error
+	SourceIPExclude(inst []uint32) (bool, error)
+	SetSourceIPExclude(inst []uint32, v bool) error
+	Protocol(inst []uint32) (int32, error)
+	SetProtocol(inst []uint32, v int32) error
+	ProtocolExclude(inst []uint32) (bool, error)
+	SetProtocolExclude(inst []uint32, v bool) error
+	DestPort(inst []uint32) (int32, error)
+	SetDestPort(inst []uint32, v int32) error
+	DestPortRangeMax(inst []uint32) (int32, error)
+	SetDestPortRangeMax(inst []uint32, v int32) error
+	DestPortExclude(inst []uint32) (bool, error)
+	SetDestPortExclude(inst []uint32, v bool) error
+	SourcePort(inst []uint32) (int32, error)
+	SetSourcePort(inst []uint32, v int32) error
+	SourcePortRangeMax(inst []uint32) (int32, error)
+	SetSourcePortRangeMax(inst []uint32, v int32) error
+	SourcePortExclude(inst []uint32) (bool, error)
+	SetSourcePortExclude(inst []uint32, v bool) error
+	SourceMACAddress(inst []uint32) (string, error)
+	SetSourceMACAddress(inst []uint32, v string) error
+	SourceMACMask(inst []uint32) (string, error)
+	SetSourceMACMask(inst []uint32, v string) error
+	SourceMACExclude(inst []uint32) (bool, error)
+	SetSourceMACExclude(inst []uint32, v bool) error
+	DestMACAddress(inst []uint32) (string, error)
+	SetDestMACAddress(inst []uint32, v string) error
+	DestMACMask(inst []uint32) (string, error)
+	SetDestMACMask(inst []uint32, v string) error
+	DestMACExclude(inst []uint32) (bool, error)
+	SetDestMACExclude(inst []uint32, v bool) error
+	Ethertype(inst []uint32) (int32, error)
+	SetEthertype(inst []uint32, v int32) error
+	EthertypeExclude(inst []uint32) (bool, error)
+	SetEthertypeExclude(inst []uint32, v bool) error
+	SSAP(inst []uint32) (int32, error)
+	SetSSAP(inst []uint32, v int32) error
+	SSAPExclude(inst []uint32) (bool, error)
+	SetSSAPExclude(inst []uint32, v bool) error
+	DSAP(inst []uint32) (int32, error)
+	SetDSAP(inst []uint32, v int32) error
+	DSAPExclude(inst []uint32) (bool, error)
+	SetDSAPExclude(inst []uint32, v bool) error
+	LLCControl(inst []uint32) (int32, error)
+	SetLLCControl(inst []uint32, v int32) error
+	LLCControlExclude(inst []uint32) (bool, error)
+	SetLLCControlExclude(inst []uint32, v bool) error
+	SNAPOUI(inst []uint32) (int32, error)
+	SetSNAPOUI(inst []uint32, v int32) error
+	SNAPOUIExclude(inst []uint32) (bool, error)
+	SetSNAPOUIExclude(inst []uint32, v bool) error
+	SourceVendorClassID(inst []uint32) (string, error)
+	SetSourceVendorClassID(inst []uint32, v string) error
+	SourceVendorClassIDv6(inst []uint32) ([]byte, error)
+	SetSourceVendorClassIDv6(inst []uint32, v []byte) error
+	SourceVendorClassIDExclude(inst []uint32) (bool, error)
+	SetSourceVendorClassIDExclude(inst []uint32, v bool) error
+	SourceVendorClassIDMode(inst []uint32) (DeviceQoSClassificationSourceVendorClassIDMode, error)
+	SetSourceVendorClassIDMode(inst []uint32, v DeviceQoSClassificationSourceVendorClassIDMode) error
+	DestVendorClassID(inst []uint32) (string, error)
+	SetDestVendorClassID(inst []uint32, v string) error
+	DestVendorClassIDv6(inst []uint32) ([]byte, error)
+	SetDestVendorClassIDv6(inst []uint32, v []byte) error
+	DestVendorClassIDExclude(inst []uint32) (bool, error)
+	SetDestVendorClassIDExclude(inst []uint32, v bool) error
+	DestVendorClassIDMode(inst []uint32) (DeviceQoSClassificationDestVendorClassIDMode, error)
+	SetDestVendorClassIDMode(inst []uint32, v DeviceQoSClassificationDestVendorClassIDMode) error
+	SourceClientID(inst []uint32) ([]byte, error)
+	SetSourceClientID(inst []uint32, v []byte) error
+	SourceClientIDExclude(inst []uint32) (bool, error)
+	SetSourceClientIDExclude(inst []uint32, v bool) error
+	DestClientID(inst []uint32) ([]byte, error)
+	SetDestClientID(inst []uint32, v []byte) error
+	DestClientIDExclude(inst []uint32) (bool, error)
+	SetDestClientIDExclude(inst []uint32, v bool) error
+	SourceUserClassID(inst []uint32) ([]byte, error)
+	SetSourceUserClassID(inst []uint32, v []byte) error
+	SourceUserClassIDExclude(inst []uint32) (bool, error)
+	SetSourceUserClassIDExclude(inst []uint32, v bool) error
+	DestUserClassID(inst []uint32) ([]byte, error)
+	SetDestUserClassID(inst []uint32, v []byte) error
+	DestUserClassIDExclude(inst []uint32) (bool, error)
+	SetDestUserClassIDExclude(inst []uint32, v bool) error
+	SourceVendorSpecificInfo(inst []uint32) ([]byte, error)
+	SetSourceVendorSpecificInfo(inst []uint32, v []byte) error
+	SourceVendorSpecificInfoExclude(inst []uint32) (bool, error)
+	SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error
+	SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
+	SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
+	SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error)
+	SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error
+	DestVendorSpecificInfo(inst []uint32) ([]byte, error)
+	SetDestVendorSpecificInfo(inst []uint32, v []byte) error
+	DestVendorSpecificInfoExclude(inst []uint32) (bool, error)
+	SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error
+	DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error)
+	SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error
+	DestVendorSpecificInfoSubOption(inst []uint32) (int32, error)
+	SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error
+	TCPACK(inst []uint32) (bool, error)
+	SetTCPACK(inst []uint32, v bool) error
+	TCPACKExclude(inst []uint32) (bool, error)
+	SetTCPACKExclude(inst []uint32, v bool) error
+	IPLengthMin(inst []uint32) (uint32, error)
+	SetIPLengthMin(inst []uint32, v uint32) error
+	IPLengthMax(inst []uint32) (uint32, error)
+	SetIPLengthMax(inst []uint32, v uint32) error
+	IPLengthExclude(inst []uint32) (bool, error)
+	SetIPLengthExclude(inst []uint32, v bool) error
+	DSCPCheck(inst []uint32) (int32, error)
+	SetDSCPCheck(inst []uint32, v int32) error
+	DSCPExclude(inst []uint32) (bool, error)
+	SetDSCPExclude(inst []uint32, v bool) error
+	DSCPMark(inst []uint32) (int32, error)
+	SetDSCPMark(inst []uint32, v int32) error
+	EthernetPriorityCheck(inst []uint32) (int32, error)
+	SetEthernetPriorityCheck(inst []uint32, v int32) error
+	EthernetPriorityExclude(inst []uint32) (bool, error)
+	SetEthernetPriorityExclude(inst []uint32, v bool) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	InnerEthernetPriorityCheck(inst []uint32) (int32, error)
+	SetInnerEthernetPriorityCheck(inst []uint32, v int32) error
+	InnerEthernetPriorityExclude(inst []uint32) (bool, error)
+	SetInnerEthernetPriorityExclude(inst []uint32, v bool) error
+	InnerEthernetPriorityMark(inst []uint32) (int32, error)
+	SetInnerEthernetPriorityMark(inst []uint32, v int32) error
+	EthernetDEICheck(inst []uint32) (int32, error)
+	SetEthernetDEICheck(inst []uint32, v int32) error
+	EthernetDEIExclude(inst []uint32) (bool, error)
+	SetEthernetDEIExclude(inst []uint32, v bool) error
+	VLANIDCheck(inst []uint32) (int32, error)
+	SetVLANIDCheck(inst []uint32, v int32) error
+	VLANIDExclude(inst []uint32) (bool, error)
+	SetVLANIDExclude(inst []uint32, v bool) error
+	OutOfBandInfo(inst []uint32) (int32, error)
+	SetOutOfBandInfo(inst []uint32, v int32) error
+	ForwardingPolicy(inst []uint32) (uint32, error)
+	SetForwardingPolicy(inst []uint32, v uint32) error
+	TrafficClass(inst []uint32) (int32, error)
+	SetTrafficClass(inst []uint32, v int32) error
+	Policer(inst []uint32) (string, error)
+	SetPolicer(inst []uint32, v string) error
+	App(inst []uint32) (string, error)
+	SetApp(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceQoSClassificationImpl implements DeviceQoSClassificationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSClassificationImpl struct{}
+
+func (UnimplementedDeviceQoSClassificationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Status(inst []uint32) (DeviceQoSClassificationStatus, error) {
+	var zero DeviceQoSClassificationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DHCPType(inst []uint32) (DeviceQoSClassificationDHCPType, error) {
+	var zero DeviceQoSClassificationDHCPType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDHCPType(inst []uint32, v DeviceQoSClassificationDHCPType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceIP(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceIP(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceIPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceIPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Protocol(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetProtocol(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) ProtocolExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetProtocolExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestPort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestPort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestPortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestPortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestPortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestPortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourcePort(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourcePort(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourcePortRangeMax(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourcePortRangeMax(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourcePortExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourcePortExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceMACMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceMACExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceMACExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestMACAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestMACMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestMACMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestMACExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestMACExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Ethertype(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthertype(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthertypeExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthertypeExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SSAP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSSAP(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SSAPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSSAPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DSAP(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDSAP(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DSAPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDSAPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) LLCControl(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetLLCControl(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) LLCControlExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetLLCControlExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SNAPOUI(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSNAPOUI(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SNAPOUIExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSNAPOUIExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDv6(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDv6(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorClassIDMode(inst []uint32) (DeviceQoSClassificationSourceVendorClassIDMode, error) {
+	var zero DeviceQoSClassificationSourceVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorClassIDMode(inst []uint32, v DeviceQoSClassificationSourceVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDv6(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDv6(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorClassIDMode(inst []uint32) (DeviceQoSClassificationDestVendorClassIDMode, error) {
+	var zero DeviceQoSClassificationDestVendorClassIDMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorClassIDMode(inst []uint32, v DeviceQoSClassificationDestVendorClassIDMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceClientID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceClientID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestClientID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestClientID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestClientIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestClientIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceUserClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceUserClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceUserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestUserClassID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestUserClassID(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestUserClassIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestUserClassIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfo(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfo(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SourceVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetSourceVendorSpecificInfoSubOption(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfo(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfo(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoEnterprise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoEnterprise(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DestVendorSpecificInfoSubOption(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDestVendorSpecificInfoSubOption(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) TCPACK(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetTCPACK(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) TCPACKExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetTCPACKExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) IPLengthMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthMin(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) IPLengthMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthMax(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) IPLengthExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetIPLengthExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DSCPCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDSCPCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DSCPExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDSCPExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) DSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) InnerEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetInnerEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthernetDEICheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthernetDEICheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) EthernetDEIExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetEthernetDEIExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) VLANIDCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetVLANIDCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) VLANIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetVLANIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) OutOfBandInfo(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetOutOfBandInfo(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) TrafficClass(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetTrafficClass(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) Policer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetPolicer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) App(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSClassificationImpl) SetApp(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSFlowImpl is what a device implements for Device.QoS.Flow.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSFlowImpl to implement only some methods.
+type DeviceQoSFlowImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSFlowStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (string, error)
+	SetType(inst []uint32, v string) error
+	TypeParameters(inst []uint32) ([]string, error)
+	SetTypeParameters(inst []uint32, v []string) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	App(inst []uint32) (string, error)
+	SetApp(inst []uint32, v string) error
+	ForwardingPolicy(inst []uint32) (uint32, error)
+	SetForwardingPolicy(inst []uint32, v uint32) error
+	TrafficClass(inst []uint32) (uint32, error)
+	SetTrafficClass(inst []uint32, v uint32) error
+	Policer(inst []uint32) (string, error)
+	SetPolicer(inst []uint32, v string) error
+	DSCPMark(inst []uint32) (int32, error)
+	SetDSCPMark(inst []uint32, v int32) error
+	EthernetPriorityMark(inst []uint32) (int32, error)
+	SetEthernetPriorityMark(inst []uint32, v int32) error
+	InnerEthernetPriorityMark(inst []uint32) (int32, error)
+	SetInnerEthernetPriorityMark(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceQoSFlowImpl implements DeviceQoSFlowImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSFlowImpl struct{}
+
+func (UnimplementedDeviceQoSFlowImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) Status(inst []uint32) (DeviceQoSFlowStatus, error) {
+	var zero DeviceQoSFlowStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) TypeParameters(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetTypeParameters(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) App(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetApp(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) ForwardingPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetForwardingPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) TrafficClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetTrafficClass(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) Policer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetPolicer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) DSCPMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetDSCPMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) EthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) InnerEthernetPriorityMark(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSFlowImpl) SetInnerEthernetPriorityMark(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSPolicerImpl is what a device implements for Device.QoS.Policer.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSPolicerImpl to implement only some methods.
+type DeviceQoSPolicerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSPolicerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CommittedRate(inst []uint32) (uint64, error)
+	SetCommittedRate(inst []uint32, v uint64) error
+	CommittedBurstSize(inst []uint32) (uint32, error)
+	SetCommittedBurstSize(inst []uint32, v uint32) error
+	ExcessBurstSize(inst []uint32) (uint32, error)
+	SetExcessBurstSize(inst []uint32, v uint32) error
+	PeakRate(inst []uint32) (uint64, error)
+	SetPeakRate(inst []uint32, v uint64) error
+	PeakBurstSize(inst []uint32) (uint32, error)
+	SetPeakBurstSize(inst []uint32, v uint32) error
+	MeterType(inst []uint32) (string, error)
+	SetMeterType(inst []uint32, v string) error
+	PossibleMeterTypes(inst []uint32) ([]DeviceQoSPolicerPossibleMeterTypes, error)
+	ConformingAction(inst []uint32) (string, error)
+	SetConformingAction(inst []uint32, v string) error
+	PartialConformingAction(inst []uint32) (string, error)
+	SetPartialConformingAction(inst []uint32, v string) error
+	NonConformingAction(inst []uint32) (string, error)
+	SetNonConformingAction(inst []uint32, v string) error
+	TotalCountedPackets(inst []uint32) (uint32, error)
+	TotalCountedBytes(inst []uint32) (uint32, error)
+	ConformingCountedPackets(inst []uint32) (uint32, error)
+	ConformingCountedBytes(inst []uint32) (uint32, error)
+	PartiallyConformingCountedPackets(inst []uint32) (uint32, error)
+	PartiallyConformingCountedBytes(inst []uint32) (uint32, error)
+	NonConformingCountedPackets(inst []uint32) (uint32, error)
+	NonConformingCountedBytes(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceQoSPolicerImpl implements DeviceQoSPolicerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSPolicerImpl struct{}
+
+func (UnimplementedDeviceQoSPolicerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) Status(inst []uint32) (DeviceQoSPolicerStatus, error) {
+	var zero DeviceQoSPolicerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) CommittedRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetCommittedRate(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) CommittedBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetCommittedBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) ExcessBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetExcessBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PeakRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetPeakRate(inst []uint32, v uint64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PeakBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetPeakBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) MeterType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetMeterType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PossibleMeterTypes(inst []uint32) ([]DeviceQoSPolicerPossibleMeterTypes, error) {
+	var zero []DeviceQoSPolicerPossibleMeterTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) ConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PartialConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetPartialConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) NonConformingAction(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) SetNonConformingAction(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) TotalCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) TotalCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) ConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) ConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PartiallyConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) PartiallyConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) NonConformingCountedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSPolicerImpl) NonConformingCountedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceQoSQueueImpl is what a device implements for Device.QoS.Queue.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSQueueImpl to implement only some methods.
+type DeviceQoSQueueImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSQueueStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Children(inst []uint32) ([]string, error)
+	SetChildren(inst []uint32, v []string) error
+	TrafficClasses(inst []uint32) ([]uint32, error)
+	SetTrafficClasses(inst []uint32, v []uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	HardwareAssisted(inst []uint32) (bool, error)
+	BufferLength(inst []uint32) (uint32, error)
+	Weight(inst []uint32) (uint32, error)
+	SetWeight(inst []uint32, v uint32) error
+	Precedence(inst []uint32) (uint32, error)
+	SetPrecedence(inst []uint32, v uint32) error
+	REDThreshold(inst []uint32) (uint32, error)
+	SetREDThreshold(inst []uint32, v uint32) error
+	REDPercentage(inst []uint32) (uint32, error)
+	SetREDPercentage(inst []uint32, v uint32) error
+	DropAlgorithm(inst []uint32) (DeviceQoSQueueDropAlgorithm, error)
+	SetDropAlgorithm(inst []uint32, v DeviceQoSQueueDropAlgorithm) error
+	SchedulerAlgorithm(inst []uint32) (DeviceQoSQueueSchedulerAlgorithm, error)
+	SetSchedulerAlgorithm(inst []uint32, v DeviceQoSQueueSchedulerAlgorithm) error
+	ShapingRate(inst []uint32) (int64, error)
+	SetShapingRate(inst []uint32, v int64) error
+	CurrentShapingRate(inst []uint32) (int64, error)
+	AssuredRate(inst []uint32) (int64, error)
+	SetAssuredRate(inst []uint32, v int64) error
+	CurrentAssuredRate(inst []uint32) (int64, error)
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceQoSQueueImpl implements DeviceQoSQueueImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSQueueImpl struct{}
+
+func (UnimplementedDeviceQoSQueueImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Status(inst []uint32) (DeviceQoSQueueStatus, error) {
+	var zero DeviceQoSQueueStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Children(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetChildren(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) TrafficClasses(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetTrafficClasses(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) HardwareAssisted(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) BufferLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Weight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetWeight(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetPrecedence(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) REDThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetREDThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) REDPercentage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetREDPercentage(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) DropAlgorithm(inst []uint32) (DeviceQoSQueueDropAlgorithm, error) {
+	var zero DeviceQoSQueueDropAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetDropAlgorithm(inst []uint32, v DeviceQoSQueueDropAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SchedulerAlgorithm(inst []uint32) (DeviceQoSQueueSchedulerAlgorithm, error) {
+	var zero DeviceQoSQueueSchedulerAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetSchedulerAlgorithm(inst []uint32, v DeviceQoSQueueSchedulerAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) ShapingRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetShapingRate(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) CurrentShapingRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) AssuredRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetAssuredRate(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) CurrentAssuredRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSQueueStatsImpl is what a device implements for Device.QoS.QueueStats.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSQueueStatsImpl to implement only some methods.
+type DeviceQoSQueueStatsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSQueueStatsStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Queue(inst []uint32) (string, error)
+	SetQueue(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	OutputPackets(inst []uint32) (uint32, error)
+	OutputBytes(inst []uint32) (uint32, error)
+	DroppedPackets(inst []uint32) (uint32, error)
+	DroppedBytes(inst []uint32) (uint32, error)
+	QueueOccupancyPackets(inst []uint32) (uint32, error)
+	QueueOccupancyPercentage(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceQoSQueueStatsImpl implements DeviceQoSQueueStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSQueueStatsImpl struct{}
+
+func (UnimplementedDeviceQoSQueueStatsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) Status(inst []uint32) (DeviceQoSQueueStatsStatus, error) {
+	var zero DeviceQoSQueueStatsStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) Queue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) SetQueue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) OutputPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) OutputBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) DroppedPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) DroppedBytes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) QueueOccupancyPackets(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSQueueStatsImpl) QueueOccupancyPercentage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceQoSSchedulerImpl is what a device implements for Device.QoS.Scheduler.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSSchedulerImpl to implement only some methods.
+type DeviceQoSSchedulerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSSchedulerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Children(inst []uint32) ([]string, error)
+	SetChildren(inst []uint32, v []string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	SchedulerAlgorithm(inst []uint32) (DeviceQoSSchedulerSchedulerAlgorithm, error)
+	SetSchedulerAlgorithm(inst []uint32, v DeviceQoSSchedulerSchedulerAlgorithm) error
+	ShapingRate(inst []uint32) (int64, error)
+	SetShapingRate(inst []uint32, v int64) error
+	AssuredRate(inst []uint32) (int64, error)
+	SetAssuredRate(inst []uint32, v int64) error
+	DefaultQueue(inst []uint32) (string, error)
+	SetDefaultQueue(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceQoSSchedulerImpl implements DeviceQoSSchedulerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSSchedulerImpl struct{}
+
+func (UnimplementedDeviceQoSSchedulerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) Status(inst []uint32) (DeviceQoSSchedulerStatus, error) {
+	var zero DeviceQoSSchedulerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) Children(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetChildren(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SchedulerAlgorithm(inst []uint32) (DeviceQoSSchedulerSchedulerAlgorithm, error) {
+	var zero DeviceQoSSchedulerSchedulerAlgorithm
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetSchedulerAlgorithm(inst []uint32, v DeviceQoSSchedulerSchedulerAlgorithm) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) ShapingRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetShapingRate(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) AssuredRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetAssuredRate(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) DefaultQueue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSSchedulerImpl) SetDefaultQueue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceQoSShaperImpl is what a device implements for Device.QoS.Shaper.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceQoSShaperImpl to implement only some methods.
+type DeviceQoSShaperImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceQoSShaperStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Children(inst []uint32) ([]string, error)
+	SetChildren(inst []uint32, v []string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	ShapingRate(inst []uint32) (int64, error)
+	SetShapingRate(inst []uint32, v int64) error
+	ShapingBurstSize(inst []uint32) (uint32, error)
+	SetShapingBurstSize(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceQoSShaperImpl implements DeviceQoSShaperImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceQoSShaperImpl struct{}
+
+func (UnimplementedDeviceQoSShaperImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) Status(inst []uint32) (DeviceQoSShaperStatus, error) {
+	var zero DeviceQoSShaperStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) Children(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetChildren(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) ShapingRate(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetShapingRate(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) ShapingBurstSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceQoSShaperImpl) SetShapingBurstSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}

@@ -1445,3 +1445,467 @@ var schemaRadsecproxy = []*model.Entry{{
 	Syntax:  synDeviceRadSecProxyTLS_TLSVersion,
 	Version: "2.19",
 }}
+
+// DeviceRadSecProxyImpl is what a device implements for Device.RadSecProxy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyImpl to implement only some methods.
+type DeviceRadSecProxyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRadSecProxyStatus, error)
+	ListenConfigNumberOfEntries(inst []uint32) (uint32, error)
+	SourceConfigNumberOfEntries(inst []uint32) (uint32, error)
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	RealmNumberOfEntries(inst []uint32) (uint32, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	TLSNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	ListenConfigInstances(inst []uint32) []uint32
+	RealmInstances(inst []uint32) []uint32
+	AddRealm(inst []uint32) (uint32, error)
+	DeleteRealm(inst []uint32, i uint32) error
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+	SourceConfigInstances(inst []uint32) []uint32
+	TLSInstances(inst []uint32) []uint32
+	AddTLS(inst []uint32) (uint32, error)
+	DeleteTLS(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRadSecProxyImpl implements DeviceRadSecProxyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) Status(inst []uint32) (DeviceRadSecProxyStatus, error) {
+	var zero DeviceRadSecProxyStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ListenConfigNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) SourceConfigNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) RealmNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) TLSNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ListenConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) RealmInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) AddRealm(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) DeleteRealm(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) SourceConfigInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) TLSInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRadSecProxyImpl) AddTLS(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyImpl) DeleteTLS(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxyClientImpl is what a device implements for Device.RadSecProxy.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyClientImpl to implement only some methods.
+type DeviceRadSecProxyClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRadSecProxyClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Address(inst []uint32) (string, error)
+	SetAddress(inst []uint32, v string) error
+	Protocol(inst []uint32) (DeviceRadSecProxyClientProtocol, error)
+	SetProtocol(inst []uint32, v DeviceRadSecProxyClientProtocol) error
+	Secret(inst []uint32) (string, error)
+	SetSecret(inst []uint32, v string) error
+	TLS(inst []uint32) (string, error)
+	SetTLS(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceRadSecProxyClientImpl implements DeviceRadSecProxyClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyClientImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) Status(inst []uint32) (DeviceRadSecProxyClientStatus, error) {
+	var zero DeviceRadSecProxyClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) Protocol(inst []uint32) (DeviceRadSecProxyClientProtocol, error) {
+	var zero DeviceRadSecProxyClientProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyClientProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) Secret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) TLS(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyClientImpl) SetTLS(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxyListenConfigImpl is what a device implements for Device.RadSecProxy.ListenConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyListenConfigImpl to implement only some methods.
+type DeviceRadSecProxyListenConfigImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Protocol(inst []uint32) (DeviceRadSecProxyListenConfigProtocol, error)
+	SetProtocol(inst []uint32, v DeviceRadSecProxyListenConfigProtocol) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceRadSecProxyListenConfigImpl implements DeviceRadSecProxyListenConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyListenConfigImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) Protocol(inst []uint32) (DeviceRadSecProxyListenConfigProtocol, error) {
+	var zero DeviceRadSecProxyListenConfigProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyListenConfigProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyListenConfigImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxyRealmImpl is what a device implements for Device.RadSecProxy.Realm.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyRealmImpl to implement only some methods.
+type DeviceRadSecProxyRealmImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRadSecProxyRealmStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Pattern(inst []uint32) (string, error)
+	SetPattern(inst []uint32, v string) error
+	Server(inst []uint32) (string, error)
+	SetServer(inst []uint32, v string) error
+	AccountingServer(inst []uint32) (string, error)
+	SetAccountingServer(inst []uint32, v string) error
+	AccountingResponse(inst []uint32) (bool, error)
+	SetAccountingResponse(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceRadSecProxyRealmImpl implements DeviceRadSecProxyRealmImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyRealmImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyRealmImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) Status(inst []uint32) (DeviceRadSecProxyRealmStatus, error) {
+	var zero DeviceRadSecProxyRealmStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) Pattern(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetPattern(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) AccountingServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetAccountingServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) AccountingResponse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyRealmImpl) SetAccountingResponse(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxyServerImpl is what a device implements for Device.RadSecProxy.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyServerImpl to implement only some methods.
+type DeviceRadSecProxyServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRadSecProxyServerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Address(inst []uint32) (string, error)
+	SetAddress(inst []uint32, v string) error
+	Protocol(inst []uint32) (DeviceRadSecProxyServerProtocol, error)
+	SetProtocol(inst []uint32, v DeviceRadSecProxyServerProtocol) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Secret(inst []uint32) (string, error)
+	SetSecret(inst []uint32, v string) error
+	TLS(inst []uint32) (string, error)
+	SetTLS(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceRadSecProxyServerImpl implements DeviceRadSecProxyServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyServerImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Status(inst []uint32) (DeviceRadSecProxyServerStatus, error) {
+	var zero DeviceRadSecProxyServerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Protocol(inst []uint32) (DeviceRadSecProxyServerProtocol, error) {
+	var zero DeviceRadSecProxyServerProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetProtocol(inst []uint32, v DeviceRadSecProxyServerProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) Secret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) TLS(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyServerImpl) SetTLS(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxySourceConfigImpl is what a device implements for Device.RadSecProxy.SourceConfig.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxySourceConfigImpl to implement only some methods.
+type DeviceRadSecProxySourceConfigImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Protocol(inst []uint32) (DeviceRadSecProxySourceConfigProtocol, error)
+	SetProtocol(inst []uint32, v DeviceRadSecProxySourceConfigProtocol) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceRadSecProxySourceConfigImpl implements DeviceRadSecProxySourceConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxySourceConfigImpl struct{}
+
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) Protocol(inst []uint32) (DeviceRadSecProxySourceConfigProtocol, error) {
+	var zero DeviceRadSecProxySourceConfigProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetProtocol(inst []uint32, v DeviceRadSecProxySourceConfigProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxySourceConfigImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRadSecProxyTLSImpl is what a device implements for Device.RadSecProxy.TLS.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRadSecProxyTLSImpl to implement only some methods.
+type DeviceRadSecProxyTLSImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	CABundle(inst []uint32) (string, error)
+	SetCABundle(inst []uint32, v string) error
+	TLSVersion(inst []uint32) (DeviceRadSecProxyTLSTLSVersion, error)
+	SetTLSVersion(inst []uint32, v DeviceRadSecProxyTLSTLSVersion) error
+}
+
+// UnimplementedDeviceRadSecProxyTLSImpl implements DeviceRadSecProxyTLSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRadSecProxyTLSImpl struct{}
+
+func (UnimplementedDeviceRadSecProxyTLSImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) CABundle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) SetCABundle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) TLSVersion(inst []uint32) (DeviceRadSecProxyTLSTLSVersion, error) {
+	var zero DeviceRadSecProxyTLSTLSVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRadSecProxyTLSImpl) SetTLSVersion(inst []uint32, v DeviceRadSecProxyTLSTLSVersion) error {
+	return model.ErrNotSupported
+}

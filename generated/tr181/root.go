@@ -668,3 +668,36 @@ var schemaRoot = []*model.Entry{{
 	Syntax:  synDeviceObject_CollectionDeviceNumberOfEntries,
 	Version: "2.19",
 }}
+
+// DeviceImpl is what a device implements for Device; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceImpl to implement only some methods.
+type DeviceImpl interface {
+	RootDataModelVersion(inst []uint32) (string, error)
+	InterfaceStackNumberOfEntries(inst []uint32) (uint32, error)
+	CollectionDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	CollectionDeviceInstances(inst []uint32) []uint32
+	InterfaceStackInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceImpl implements DeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceImpl struct{}
+
+func (UnimplementedDeviceImpl) RootDataModelVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceImpl) InterfaceStackNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceImpl) CollectionDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceImpl) CollectionDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceImpl) InterfaceStackInstances(inst []uint32) []uint32 {
+	return nil
+}

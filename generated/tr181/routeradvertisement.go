@@ -890,3 +890,311 @@ var schemaRouteradvertisement = []*model.Entry{{
 	Syntax:  synDeviceRouterAdvertisementInterfaceSettingOption_Value,
 	Version: "2.2",
 }}
+
+// DeviceRouterAdvertisementImpl is what a device implements for Device.RouterAdvertisement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRouterAdvertisementImpl to implement only some methods.
+type DeviceRouterAdvertisementImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRouterAdvertisementImpl implements DeviceRouterAdvertisementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRouterAdvertisementImpl struct{}
+
+func (UnimplementedDeviceRouterAdvertisementImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRouterAdvertisementImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRouterAdvertisementInterfaceSettingImpl is what a device implements for Device.RouterAdvertisement.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl to implement only some methods.
+type DeviceRouterAdvertisementInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	RDNSSMode(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingRDNSSMode, error)
+	SetRDNSSMode(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingRDNSSMode) error
+	RDNSS(inst []uint32) ([]string, error)
+	SetRDNSS(inst []uint32, v []string) error
+	DNSSL(inst []uint32) ([]string, error)
+	SetDNSSL(inst []uint32, v []string) error
+	ManualPrefixes(inst []uint32) ([]string, error)
+	SetManualPrefixes(inst []uint32, v []string) error
+	Prefixes(inst []uint32) ([]string, error)
+	MaxRtrAdvInterval(inst []uint32) (uint32, error)
+	SetMaxRtrAdvInterval(inst []uint32, v uint32) error
+	MinRtrAdvInterval(inst []uint32) (uint32, error)
+	SetMinRtrAdvInterval(inst []uint32, v uint32) error
+	AdvDefaultLifetime(inst []uint32) (uint32, error)
+	SetAdvDefaultLifetime(inst []uint32, v uint32) error
+	AdvManagedFlag(inst []uint32) (bool, error)
+	SetAdvManagedFlag(inst []uint32, v bool) error
+	AdvOtherConfigFlag(inst []uint32) (bool, error)
+	SetAdvOtherConfigFlag(inst []uint32, v bool) error
+	AdvMobileAgentFlag(inst []uint32) (bool, error)
+	SetAdvMobileAgentFlag(inst []uint32, v bool) error
+	AdvPreferredRouterFlag(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag, error)
+	SetAdvPreferredRouterFlag(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag) error
+	AdvNDProxyFlag(inst []uint32) (bool, error)
+	SetAdvNDProxyFlag(inst []uint32, v bool) error
+	AdvLinkMTU(inst []uint32) (uint32, error)
+	SetAdvLinkMTU(inst []uint32, v uint32) error
+	AdvReachableTime(inst []uint32) (uint32, error)
+	SetAdvReachableTime(inst []uint32, v uint32) error
+	AdvRetransTimer(inst []uint32) (uint32, error)
+	SetAdvRetransTimer(inst []uint32, v uint32) error
+	AdvCurHopLimit(inst []uint32) (uint32, error)
+	SetAdvCurHopLimit(inst []uint32, v uint32) error
+	AdvRDNSSLifetime(inst []uint32) (uint32, error)
+	SetAdvRDNSSLifetime(inst []uint32, v uint32) error
+	AdvDNSSLLifetime(inst []uint32) (uint32, error)
+	SetAdvDNSSLLifetime(inst []uint32, v uint32) error
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	OptionInstances(inst []uint32) []uint32
+	AddOption(inst []uint32) (uint32, error)
+	DeleteOption(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl implements DeviceRouterAdvertisementInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Status(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingStatus, error) {
+	var zero DeviceRouterAdvertisementInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) RDNSSMode(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingRDNSSMode, error) {
+	var zero DeviceRouterAdvertisementInterfaceSettingRDNSSMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetRDNSSMode(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingRDNSSMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) RDNSS(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetRDNSS(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) DNSSL(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetDNSSL(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) ManualPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetManualPrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) Prefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) MaxRtrAdvInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetMaxRtrAdvInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) MinRtrAdvInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetMinRtrAdvInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvDefaultLifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvDefaultLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvManagedFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvManagedFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvOtherConfigFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvOtherConfigFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvMobileAgentFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvMobileAgentFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvPreferredRouterFlag(inst []uint32) (DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag, error) {
+	var zero DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvPreferredRouterFlag(inst []uint32, v DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvNDProxyFlag(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvNDProxyFlag(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvLinkMTU(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvLinkMTU(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvReachableTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvReachableTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvRetransTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvRetransTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvCurHopLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvCurHopLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvRDNSSLifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvRDNSSLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AdvDNSSLLifetime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) SetAdvDNSSLLifetime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) AddOption(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingImpl) DeleteOption(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRouterAdvertisementInterfaceSettingOptionImpl is what a device implements for Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl to implement only some methods.
+type DeviceRouterAdvertisementInterfaceSettingOptionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	SetTag(inst []uint32, v uint32) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl implements DeviceRouterAdvertisementInterfaceSettingOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl struct{}
+
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetTag(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRouterAdvertisementInterfaceSettingOptionImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}

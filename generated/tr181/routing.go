@@ -3930,3 +3930,1228 @@ var schemaRouting = []*model.Entry{{
 	Syntax:  synDeviceRoutingRouterIPv6Forwarding_ExpirationTime,
 	Version: "2.2",
 }}
+
+// DeviceRoutingImpl is what a device implements for Device.Routing; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingImpl to implement only some methods.
+type DeviceRoutingImpl interface {
+	RouterNumberOfEntries(inst []uint32) (uint32, error)
+	RouterInstances(inst []uint32) []uint32
+	AddRouter(inst []uint32) (uint32, error)
+	DeleteRouter(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRoutingImpl implements DeviceRoutingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingImpl struct{}
+
+func (UnimplementedDeviceRoutingImpl) RouterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingImpl) RouterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingImpl) AddRouter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingImpl) DeleteRouter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingBabelImpl is what a device implements for Device.Routing.Babel; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelImpl to implement only some methods.
+type DeviceRoutingBabelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingBabelStatus, error)
+	ImplementationVersion(inst []uint32) (string, error)
+	SelfRouterID(inst []uint32) ([]byte, error)
+	SelfSeqno(inst []uint32) (uint32, error)
+	SupportedMetricCompAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMetricCompAlgorithms, error)
+	SupportedSecurityMechanisms(inst []uint32) ([]DeviceRoutingBabelSupportedSecurityMechanisms, error)
+	SupportedMACAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMACAlgorithms, error)
+	SupportedDTLSCertTypes(inst []uint32) ([]DeviceRoutingBabelSupportedDTLSCertTypes, error)
+	StatsEnable(inst []uint32) (bool, error)
+	SetStatsEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	RouteNumberOfEntries(inst []uint32) (uint32, error)
+	MACKeySetNumberOfEntries(inst []uint32) (uint32, error)
+	DTLSCertSetNumberOfEntries(inst []uint32) (uint32, error)
+	StatsReset(inst []uint32) (bool, error)
+	SetStatsReset(inst []uint32, v bool) error
+	DTLSCertSetInstances(inst []uint32) []uint32
+	AddDTLSCertSet(inst []uint32) (uint32, error)
+	DeleteDTLSCertSet(inst []uint32, i uint32) error
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+	MACKeySetInstances(inst []uint32) []uint32
+	AddMACKeySet(inst []uint32) (uint32, error)
+	DeleteMACKeySet(inst []uint32, i uint32) error
+	RouteInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceRoutingBabelImpl implements DeviceRoutingBabelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) Status(inst []uint32) (DeviceRoutingBabelStatus, error) {
+	var zero DeviceRoutingBabelStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) ImplementationVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SelfRouterID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SelfSeqno(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SupportedMetricCompAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMetricCompAlgorithms, error) {
+	var zero []DeviceRoutingBabelSupportedMetricCompAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SupportedSecurityMechanisms(inst []uint32) ([]DeviceRoutingBabelSupportedSecurityMechanisms, error) {
+	var zero []DeviceRoutingBabelSupportedSecurityMechanisms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SupportedMACAlgorithms(inst []uint32) ([]DeviceRoutingBabelSupportedMACAlgorithms, error) {
+	var zero []DeviceRoutingBabelSupportedMACAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SupportedDTLSCertTypes(inst []uint32) ([]DeviceRoutingBabelSupportedDTLSCertTypes, error) {
+	var zero []DeviceRoutingBabelSupportedDTLSCertTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) StatsEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SetStatsEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) RouteNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) MACKeySetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) DTLSCertSetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) StatsReset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) SetStatsReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) DTLSCertSetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingBabelImpl) AddDTLSCertSet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) DeleteDTLSCertSet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingBabelImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) MACKeySetInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingBabelImpl) AddMACKeySet(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) DeleteMACKeySet(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelImpl) RouteInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceRoutingBabelConstantsImpl is what a device implements for Device.Routing.Babel.Constants; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelConstantsImpl to implement only some methods.
+type DeviceRoutingBabelConstantsImpl interface {
+	UDPPort(inst []uint32) (uint32, error)
+	SetUDPPort(inst []uint32, v uint32) error
+	MulticastGroup(inst []uint32) (string, error)
+	SetMulticastGroup(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceRoutingBabelConstantsImpl implements DeviceRoutingBabelConstantsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelConstantsImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelConstantsImpl) UDPPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelConstantsImpl) SetUDPPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelConstantsImpl) MulticastGroup(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelConstantsImpl) SetMulticastGroup(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingBabelDTLSCertSetImpl is what a device implements for Device.Routing.Babel.DTLSCertSet.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelDTLSCertSetImpl to implement only some methods.
+type DeviceRoutingBabelDTLSCertSetImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DefaultApply(inst []uint32) (bool, error)
+	SetDefaultApply(inst []uint32, v bool) error
+	DTLSCertNumberOfEntries(inst []uint32) (uint32, error)
+	DTLSCertInstances(inst []uint32) []uint32
+	AddDTLSCert(inst []uint32) (uint32, error)
+	DeleteDTLSCert(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRoutingBabelDTLSCertSetImpl implements DeviceRoutingBabelDTLSCertSetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelDTLSCertSetImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DefaultApply(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) SetDefaultApply(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DTLSCertNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DTLSCertInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) AddDTLSCert(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetImpl) DeleteDTLSCert(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingBabelDTLSCertSetDTLSCertImpl is what a device implements for Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl to implement only some methods.
+type DeviceRoutingBabelDTLSCertSetDTLSCertImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	CertValue(inst []uint32) (string, error)
+	SetCertValue(inst []uint32, v string) error
+	CertType(inst []uint32) (string, error)
+	SetCertType(inst []uint32, v string) error
+	CertPrivateKey(inst []uint32) ([]byte, error)
+	SetCertPrivateKey(inst []uint32, v []byte) error
+}
+
+// UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl implements DeviceRoutingBabelDTLSCertSetDTLSCertImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertValue(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertValue(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) CertPrivateKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelDTLSCertSetDTLSCertImpl) SetCertPrivateKey(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingBabelInterfaceSettingImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelInterfaceSettingImpl to implement only some methods.
+type DeviceRoutingBabelInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingBabelInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	InterfaceReference(inst []uint32) (string, error)
+	InterfaceMetricAlgorithm(inst []uint32) (string, error)
+	SplitHorizonEnabled(inst []uint32) (bool, error)
+	SetSplitHorizonEnabled(inst []uint32, v bool) error
+	McastHelloSeqno(inst []uint32) (uint32, error)
+	McastHelloInterval(inst []uint32) (uint32, error)
+	UpdateInterval(inst []uint32) (uint32, error)
+	MACEnabled(inst []uint32) (bool, error)
+	SetMACEnabled(inst []uint32, v bool) error
+	InterfaceMACKeySets(inst []uint32) ([]string, error)
+	SetInterfaceMACKeySets(inst []uint32, v []string) error
+	MACVerify(inst []uint32) (bool, error)
+	SetMACVerify(inst []uint32, v bool) error
+	DTLSEnabled(inst []uint32) (bool, error)
+	SetDTLSEnabled(inst []uint32, v bool) error
+	InterfaceDTLSCertSets(inst []uint32) ([]string, error)
+	SetInterfaceDTLSCertSets(inst []uint32, v []string) error
+	CachedInfoEnabled(inst []uint32) (bool, error)
+	SetCachedInfoEnabled(inst []uint32, v bool) error
+	DTLSCertPrefer(inst []uint32) (string, error)
+	SetDTLSCertPrefer(inst []uint32, v string) error
+	PacketLogEnable(inst []uint32) (bool, error)
+	SetPacketLogEnable(inst []uint32, v bool) error
+	PacketLog(inst []uint32) (string, error)
+	NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	NeighborInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceRoutingBabelInterfaceSettingImpl implements DeviceRoutingBabelInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingBabelInterfaceSettingStatus, error) {
+	var zero DeviceRoutingBabelInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceMetricAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SplitHorizonEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetSplitHorizonEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) McastHelloSeqno(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) McastHelloInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) UpdateInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) MACEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetMACEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceMACKeySets(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetInterfaceMACKeySets(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) MACVerify(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetMACVerify(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) DTLSEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetDTLSEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) InterfaceDTLSCertSets(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetInterfaceDTLSCertSets(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) CachedInfoEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetCachedInfoEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) DTLSCertPrefer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetDTLSCertPrefer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) PacketLogEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) SetPacketLogEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) PacketLog(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingImpl) NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceRoutingBabelInterfaceSettingNeighborImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl to implement only some methods.
+type DeviceRoutingBabelInterfaceSettingNeighborImpl interface {
+	NeighborAddress(inst []uint32) (string, error)
+	HelloMCastHistory(inst []uint32) ([]byte, error)
+	HelloUCastHistory(inst []uint32) ([]byte, error)
+	TXCost(inst []uint32) (uint32, error)
+	ExpectedMCastHelloSeqno(inst []uint32) (int32, error)
+	ExpectedUCastHelloSeqno(inst []uint32) (int32, error)
+	UnicastHelloSeqno(inst []uint32) (int32, error)
+	UnicastHelloInterval(inst []uint32) (uint32, error)
+	RXCost(inst []uint32) (uint32, error)
+	Cost(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl implements DeviceRoutingBabelInterfaceSettingNeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) NeighborAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) HelloMCastHistory(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) HelloUCastHistory(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) TXCost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) ExpectedMCastHelloSeqno(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) ExpectedUCastHelloSeqno(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) UnicastHelloSeqno(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) UnicastHelloInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) RXCost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingNeighborImpl) Cost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceRoutingBabelInterfaceSettingStatsImpl is what a device implements for Device.Routing.Babel.InterfaceSetting.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl to implement only some methods.
+type DeviceRoutingBabelInterfaceSettingStatsImpl interface {
+	SentMcastHello(inst []uint32) (uint64, error)
+	SentMcastUpdate(inst []uint32) (uint64, error)
+	SentUcastHello(inst []uint32) (uint64, error)
+	SentUcastUpdate(inst []uint32) (uint64, error)
+	SentIHU(inst []uint32) (uint64, error)
+	ReceivedPackets(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl implements DeviceRoutingBabelInterfaceSettingStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentMcastHello(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentMcastUpdate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentUcastHello(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentUcastUpdate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) SentIHU(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelInterfaceSettingStatsImpl) ReceivedPackets(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceRoutingBabelMACKeySetImpl is what a device implements for Device.Routing.Babel.MACKeySet.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelMACKeySetImpl to implement only some methods.
+type DeviceRoutingBabelMACKeySetImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DefaultApply(inst []uint32) (bool, error)
+	SetDefaultApply(inst []uint32, v bool) error
+	MACKeyNumberOfEntries(inst []uint32) (uint32, error)
+	MACKeyInstances(inst []uint32) []uint32
+	AddMACKey(inst []uint32) (uint32, error)
+	DeleteMACKey(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRoutingBabelMACKeySetImpl implements DeviceRoutingBabelMACKeySetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelMACKeySetImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) DefaultApply(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) SetDefaultApply(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) MACKeyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) MACKeyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) AddMACKey(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetImpl) DeleteMACKey(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingBabelMACKeySetMACKeyImpl is what a device implements for Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl to implement only some methods.
+type DeviceRoutingBabelMACKeySetMACKeyImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	KeyUseSend(inst []uint32) (bool, error)
+	SetKeyUseSend(inst []uint32, v bool) error
+	KeyUseVerify(inst []uint32) (bool, error)
+	SetKeyUseVerify(inst []uint32, v bool) error
+	KeyValue(inst []uint32) ([]byte, error)
+	SetKeyValue(inst []uint32, v []byte) error
+	MACKeyAlgorithm(inst []uint32) (string, error)
+	SetMACKeyAlgorithm(inst []uint32, v string) error
+	MACTestState(inst []uint32) (DeviceRoutingBabelMACKeySetMACKeyMACTestState, error)
+	SetMACTestState(inst []uint32, v DeviceRoutingBabelMACKeySetMACKeyMACTestState) error
+	InputString(inst []uint32) ([]byte, error)
+	SetInputString(inst []uint32, v []byte) error
+	InputMAC(inst []uint32) ([]byte, error)
+	SetInputMAC(inst []uint32, v []byte) error
+	Match(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl implements DeviceRoutingBabelMACKeySetMACKeyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyUseSend(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyUseSend(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyUseVerify(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyUseVerify(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) KeyValue(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetKeyValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) MACKeyAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetMACKeyAlgorithm(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) MACTestState(inst []uint32) (DeviceRoutingBabelMACKeySetMACKeyMACTestState, error) {
+	var zero DeviceRoutingBabelMACKeySetMACKeyMACTestState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetMACTestState(inst []uint32, v DeviceRoutingBabelMACKeySetMACKeyMACTestState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) InputString(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetInputString(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) InputMAC(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) SetInputMAC(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelMACKeySetMACKeyImpl) Match(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceRoutingBabelRouteImpl is what a device implements for Device.Routing.Babel.Route.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingBabelRouteImpl to implement only some methods.
+type DeviceRoutingBabelRouteImpl interface {
+	RoutePrefix(inst []uint32) (string, error)
+	SourceRouterID(inst []uint32) ([]byte, error)
+	Neighbor(inst []uint32) (string, error)
+	ReceivedMetric(inst []uint32) (int32, error)
+	CalculatedMetric(inst []uint32) (int32, error)
+	RouteSeqno(inst []uint32) (uint32, error)
+	NextHop(inst []uint32) (string, error)
+	RouteFeasible(inst []uint32) (bool, error)
+	RouteSelected(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceRoutingBabelRouteImpl implements DeviceRoutingBabelRouteImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingBabelRouteImpl struct{}
+
+func (UnimplementedDeviceRoutingBabelRouteImpl) RoutePrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) SourceRouterID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) Neighbor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) ReceivedMetric(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) CalculatedMetric(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) RouteSeqno(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) NextHop(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) RouteFeasible(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingBabelRouteImpl) RouteSelected(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceRoutingRIPImpl is what a device implements for Device.Routing.RIP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRIPImpl to implement only some methods.
+type DeviceRoutingRIPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	SupportedModes(inst []uint32) (DeviceRoutingRIPSupportedModes, error)
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+	AddInterfaceSetting(inst []uint32) (uint32, error)
+	DeleteInterfaceSetting(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRoutingRIPImpl implements DeviceRoutingRIPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRIPImpl struct{}
+
+func (UnimplementedDeviceRoutingRIPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPImpl) SupportedModes(inst []uint32) (DeviceRoutingRIPSupportedModes, error) {
+	var zero DeviceRoutingRIPSupportedModes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingRIPImpl) AddInterfaceSetting(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPImpl) DeleteInterfaceSetting(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingRIPInterfaceSettingImpl is what a device implements for Device.Routing.RIP.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRIPInterfaceSettingImpl to implement only some methods.
+type DeviceRoutingRIPInterfaceSettingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingRIPInterfaceSettingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AcceptRA(inst []uint32) (bool, error)
+	SetAcceptRA(inst []uint32, v bool) error
+	SendRA(inst []uint32) (bool, error)
+	SetSendRA(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceRoutingRIPInterfaceSettingImpl implements DeviceRoutingRIPInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRIPInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingRIPInterfaceSettingStatus, error) {
+	var zero DeviceRoutingRIPInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) AcceptRA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetAcceptRA(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SendRA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRIPInterfaceSettingImpl) SetSendRA(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingRouteInformationImpl is what a device implements for Device.Routing.RouteInformation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouteInformationImpl to implement only some methods.
+type DeviceRoutingRouteInformationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceSettingInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceRoutingRouteInformationImpl implements DeviceRoutingRouteInformationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouteInformationImpl struct{}
+
+func (UnimplementedDeviceRoutingRouteInformationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationImpl) InterfaceSettingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationImpl) InterfaceSettingInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceRoutingRouteInformationInterfaceSettingImpl is what a device implements for Device.Routing.RouteInformation.InterfaceSetting.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl to implement only some methods.
+type DeviceRoutingRouteInformationInterfaceSettingImpl interface {
+	Status(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingStatus, error)
+	Interface(inst []uint32) (string, error)
+	SourceRouter(inst []uint32) (string, error)
+	PreferredRouteFlag(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag, error)
+	Prefix(inst []uint32) (string, error)
+	ManagedAddressConfiguration(inst []uint32) (bool, error)
+	OtherConfiguration(inst []uint32) (bool, error)
+	RouteLifetime(inst []uint32) (time.Time, error)
+	ReachableTime(inst []uint32) (uint32, error)
+	RetransTimer(inst []uint32) (uint32, error)
+	HomeAgent(inst []uint32) (bool, error)
+	OptionNumberOfEntries(inst []uint32) (uint32, error)
+	OptionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl implements DeviceRoutingRouteInformationInterfaceSettingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl struct{}
+
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Status(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingStatus, error) {
+	var zero DeviceRoutingRouteInformationInterfaceSettingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) SourceRouter(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) PreferredRouteFlag(inst []uint32) (DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag, error) {
+	var zero DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) Prefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) ManagedAddressConfiguration(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OtherConfiguration(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) RouteLifetime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) ReachableTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) RetransTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) HomeAgent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingImpl) OptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceRoutingRouteInformationInterfaceSettingOptionImpl is what a device implements for Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl to implement only some methods.
+type DeviceRoutingRouteInformationInterfaceSettingOptionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Tag(inst []uint32) (uint32, error)
+	Value(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl implements DeviceRoutingRouteInformationInterfaceSettingOptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl struct{}
+
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Tag(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouteInformationInterfaceSettingOptionImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceRoutingRouterImpl is what a device implements for Device.Routing.Router.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouterImpl to implement only some methods.
+type DeviceRoutingRouterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingRouterStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	IPv4ForwardingNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6ForwardingNumberOfEntries(inst []uint32) (uint32, error)
+	IPv4ForwardingInstances(inst []uint32) []uint32
+	AddIPv4Forwarding(inst []uint32) (uint32, error)
+	DeleteIPv4Forwarding(inst []uint32, i uint32) error
+	IPv6ForwardingInstances(inst []uint32) []uint32
+	AddIPv6Forwarding(inst []uint32) (uint32, error)
+	DeleteIPv6Forwarding(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceRoutingRouterImpl implements DeviceRoutingRouterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouterImpl struct{}
+
+func (UnimplementedDeviceRoutingRouterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) Status(inst []uint32) (DeviceRoutingRouterStatus, error) {
+	var zero DeviceRoutingRouterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) IPv4ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) IPv6ForwardingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) IPv4ForwardingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingRouterImpl) AddIPv4Forwarding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) DeleteIPv4Forwarding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) IPv6ForwardingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceRoutingRouterImpl) AddIPv6Forwarding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterImpl) DeleteIPv6Forwarding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingRouterIPv4ForwardingImpl is what a device implements for Device.Routing.Router.{i}.IPv4Forwarding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouterIPv4ForwardingImpl to implement only some methods.
+type DeviceRoutingRouterIPv4ForwardingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingRouterIPv4ForwardingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceRoutingRouterIPv4ForwardingType, error)
+	SetType(inst []uint32, v DeviceRoutingRouterIPv4ForwardingType) error
+	StaticRoute(inst []uint32) (bool, error)
+	DestIPAddress(inst []uint32) (string, error)
+	SetDestIPAddress(inst []uint32, v string) error
+	DestSubnetMask(inst []uint32) (string, error)
+	SetDestSubnetMask(inst []uint32, v string) error
+	ForwardingPolicy(inst []uint32) (int32, error)
+	SetForwardingPolicy(inst []uint32, v int32) error
+	GatewayIPAddress(inst []uint32) (string, error)
+	SetGatewayIPAddress(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceRoutingRouterIPv4ForwardingOrigin, error)
+	ForwardingMetric(inst []uint32) (int32, error)
+	SetForwardingMetric(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceRoutingRouterIPv4ForwardingImpl implements DeviceRoutingRouterIPv4ForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouterIPv4ForwardingImpl struct{}
+
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Status(inst []uint32) (DeviceRoutingRouterIPv4ForwardingStatus, error) {
+	var zero DeviceRoutingRouterIPv4ForwardingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Type(inst []uint32) (DeviceRoutingRouterIPv4ForwardingType, error) {
+	var zero DeviceRoutingRouterIPv4ForwardingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetType(inst []uint32, v DeviceRoutingRouterIPv4ForwardingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) StaticRoute(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) DestIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetDestIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) DestSubnetMask(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetDestSubnetMask(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) GatewayIPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetGatewayIPAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) Origin(inst []uint32) (DeviceRoutingRouterIPv4ForwardingOrigin, error) {
+	var zero DeviceRoutingRouterIPv4ForwardingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv4ForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceRoutingRouterIPv6ForwardingImpl is what a device implements for Device.Routing.Router.{i}.IPv6Forwarding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceRoutingRouterIPv6ForwardingImpl to implement only some methods.
+type DeviceRoutingRouterIPv6ForwardingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceRoutingRouterIPv6ForwardingStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (DeviceRoutingRouterIPv6ForwardingType, error)
+	SetType(inst []uint32, v DeviceRoutingRouterIPv6ForwardingType) error
+	DestIPPrefix(inst []uint32) (string, error)
+	SetDestIPPrefix(inst []uint32, v string) error
+	ForwardingPolicy(inst []uint32) (int32, error)
+	SetForwardingPolicy(inst []uint32, v int32) error
+	NextHop(inst []uint32) (string, error)
+	SetNextHop(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Origin(inst []uint32) (DeviceRoutingRouterIPv6ForwardingOrigin, error)
+	ForwardingMetric(inst []uint32) (int32, error)
+	SetForwardingMetric(inst []uint32, v int32) error
+	ExpirationTime(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceRoutingRouterIPv6ForwardingImpl implements DeviceRoutingRouterIPv6ForwardingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceRoutingRouterIPv6ForwardingImpl struct{}
+
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Status(inst []uint32) (DeviceRoutingRouterIPv6ForwardingStatus, error) {
+	var zero DeviceRoutingRouterIPv6ForwardingStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Type(inst []uint32) (DeviceRoutingRouterIPv6ForwardingType, error) {
+	var zero DeviceRoutingRouterIPv6ForwardingType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetType(inst []uint32, v DeviceRoutingRouterIPv6ForwardingType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) DestIPPrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetDestIPPrefix(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ForwardingPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetForwardingPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) NextHop(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetNextHop(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) Origin(inst []uint32) (DeviceRoutingRouterIPv6ForwardingOrigin, error) {
+	var zero DeviceRoutingRouterIPv6ForwardingOrigin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ForwardingMetric(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) SetForwardingMetric(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceRoutingRouterIPv6ForwardingImpl) ExpirationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}

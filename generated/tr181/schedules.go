@@ -359,3 +359,122 @@ var schemaSchedules = []*model.Entry{{
 	Syntax:       synDeviceSchedulesSchedule_TimeLeft,
 	Version:      "2.18",
 }}
+
+// DeviceSchedulesImpl is what a device implements for Device.Schedules; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSchedulesImpl to implement only some methods.
+type DeviceSchedulesImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
+	ScheduleInstances(inst []uint32) []uint32
+	AddSchedule(inst []uint32) (uint32, error)
+	DeleteSchedule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceSchedulesImpl implements DeviceSchedulesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSchedulesImpl struct{}
+
+func (UnimplementedDeviceSchedulesImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesImpl) ScheduleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSchedulesImpl) AddSchedule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesImpl) DeleteSchedule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSchedulesScheduleImpl is what a device implements for Device.Schedules.Schedule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSchedulesScheduleImpl to implement only some methods.
+type DeviceSchedulesScheduleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSchedulesScheduleStatus, error)
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Day(inst []uint32) ([]DeviceSchedulesScheduleDay, error)
+	SetDay(inst []uint32, v []DeviceSchedulesScheduleDay) error
+	StartTime(inst []uint32) (string, error)
+	SetStartTime(inst []uint32, v string) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+	InverseMode(inst []uint32) (bool, error)
+	SetInverseMode(inst []uint32, v bool) error
+	TimeLeft(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSchedulesScheduleImpl implements DeviceSchedulesScheduleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSchedulesScheduleImpl struct{}
+
+func (UnimplementedDeviceSchedulesScheduleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) Status(inst []uint32) (DeviceSchedulesScheduleStatus, error) {
+	var zero DeviceSchedulesScheduleStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) Day(inst []uint32) ([]DeviceSchedulesScheduleDay, error) {
+	var zero []DeviceSchedulesScheduleDay
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetDay(inst []uint32, v []DeviceSchedulesScheduleDay) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) StartTime(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetStartTime(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) InverseMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) SetInverseMode(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSchedulesScheduleImpl) TimeLeft(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -418,3 +418,123 @@ var schemaSecurity = []*model.Entry{{
 	Syntax:  synDeviceSecurityCertificate_SignatureAlgorithm,
 	Version: "2.4",
 }}
+
+// DeviceSecurityImpl is what a device implements for Device.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSecurityImpl to implement only some methods.
+type DeviceSecurityImpl interface {
+	CertificateNumberOfEntries(inst []uint32) (uint32, error)
+	CABundleNumberOfEntries(inst []uint32) (uint32, error)
+	CABundleInstances(inst []uint32) []uint32
+	CertificateInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSecurityImpl implements DeviceSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSecurityImpl struct{}
+
+func (UnimplementedDeviceSecurityImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityImpl) CABundleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityImpl) CABundleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSecurityImpl) CertificateInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSecurityCABundleImpl is what a device implements for Device.Security.CABundle.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSecurityCABundleImpl to implement only some methods.
+type DeviceSecurityCABundleImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	CACertificates(inst []uint32) ([]string, error)
+	SetCACertificates(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceSecurityCABundleImpl implements DeviceSecurityCABundleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSecurityCABundleImpl struct{}
+
+func (UnimplementedDeviceSecurityCABundleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCABundleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCABundleImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCABundleImpl) CACertificates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCABundleImpl) SetCACertificates(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSecurityCertificateImpl is what a device implements for Device.Security.Certificate.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSecurityCertificateImpl to implement only some methods.
+type DeviceSecurityCertificateImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LastModif(inst []uint32) (time.Time, error)
+	SerialNumber(inst []uint32) (string, error)
+	Issuer(inst []uint32) (string, error)
+	NotBefore(inst []uint32) (time.Time, error)
+	NotAfter(inst []uint32) (time.Time, error)
+	Subject(inst []uint32) (string, error)
+	SubjectAlt(inst []uint32) ([]string, error)
+	SignatureAlgorithm(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSecurityCertificateImpl implements DeviceSecurityCertificateImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSecurityCertificateImpl struct{}
+
+func (UnimplementedDeviceSecurityCertificateImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) LastModif(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) Issuer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) NotBefore(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) NotAfter(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) Subject(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) SubjectAlt(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSecurityCertificateImpl) SignatureAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -120,3 +120,27 @@ var schemaSelftestdiagnostics = []*model.Entry{{
 	Syntax:       synDeviceSelfTestDiagnostics_Results,
 	Version:      "2.0",
 }}
+
+// DeviceSelfTestDiagnosticsImpl is what a device implements for Device.SelfTestDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSelfTestDiagnosticsImpl to implement only some methods.
+type DeviceSelfTestDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceSelfTestDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceSelfTestDiagnosticsDiagnosticsState) error
+	Results(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSelfTestDiagnosticsImpl implements DeviceSelfTestDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSelfTestDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceSelfTestDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceSelfTestDiagnosticsDiagnosticsState, error) {
+	var zero DeviceSelfTestDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSelfTestDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceSelfTestDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSelfTestDiagnosticsImpl) Results(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

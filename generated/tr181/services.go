@@ -43,3 +43,11 @@ var schemaServices = []*model.Entry{{
 	Path:       "Device.Services.",
 	Version:    "2.0",
 }}
+
+// DeviceServicesImpl is what a device implements for Device.Services; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceServicesImpl to implement only some methods.
+type DeviceServicesImpl interface{}
+
+// UnimplementedDeviceServicesImpl implements DeviceServicesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceServicesImpl struct{}

@@ -1225,7 +1225,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "#.PDP.\n              #.PDN.\n              #.PDU.",
+			TargetParent: "#.PDP. #.PDN. #.PDU.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -1245,12 +1245,7 @@ type DeviceSessionManagementSession struct {
 	SessionType DeviceSessionManagementSessionSessionType `cwmp:"SessionType"`
 	// APN: string(:100), readOnly, since 2.19.
 	APN string `cwmp:"APN"`
-	/*
-	   Reference: string(:256) pathRef→#.PDP.
-
-	   	#.PDN.
-	   	#.PDU., readOnly, since 2.19.
-	*/
+	// Reference: string(:256) pathRef→#.PDP. #.PDN. #.PDU., readOnly, since 2.19.
 	Reference string                             `cwmp:"Reference"`
 	PCO       *DeviceSessionManagementSessionPCO `cwmp:"PCO."`
 }
@@ -1872,3 +1867,484 @@ var schemaSessionmanagement = []*model.Entry{{
 	Syntax:  synDeviceSessionManagementSessionPCO_IPv4DNS,
 	Version: "2.19",
 }}
+
+// DeviceSessionManagementImpl is what a device implements for Device.SessionManagement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementImpl to implement only some methods.
+type DeviceSessionManagementImpl interface {
+	SessionNumberOfEntries(inst []uint32) (uint32, error)
+	PDPNumberOfEntries(inst []uint32) (uint32, error)
+	PDNNumberOfEntries(inst []uint32) (uint32, error)
+	PDUNumberOfEntries(inst []uint32) (uint32, error)
+	PDNInstances(inst []uint32) []uint32
+	PDPInstances(inst []uint32) []uint32
+	PDUInstances(inst []uint32) []uint32
+	SessionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSessionManagementImpl implements DeviceSessionManagementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementImpl struct{}
+
+func (UnimplementedDeviceSessionManagementImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementImpl) PDPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementImpl) PDNNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementImpl) PDUNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementImpl) PDNInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSessionManagementImpl) PDPInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSessionManagementImpl) PDUInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSessionManagementImpl) SessionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSessionManagementPDNImpl is what a device implements for Device.SessionManagement.PDN.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDNImpl to implement only some methods.
+type DeviceSessionManagementPDNImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	QCI(inst []uint32) (uint32, error)
+	UpstreamMaxBitRate(inst []uint32) (uint64, error)
+	DownstreamMaxBitRate(inst []uint32) (uint64, error)
+	UpstreamGuaranteedBitRate(inst []uint32) (uint64, error)
+	DownstreamGuaranteedBitRate(inst []uint32) (uint64, error)
+	UpstreamAggregateBitRate(inst []uint32) (uint64, error)
+	DownstreamAggregateBitRate(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceSessionManagementPDNImpl implements DeviceSessionManagementPDNImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDNImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDNImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) QCI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamMaxBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamMaxBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) UpstreamAggregateBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDNImpl) DownstreamAggregateBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementPDPImpl is what a device implements for Device.SessionManagement.PDP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDPImpl to implement only some methods.
+type DeviceSessionManagementPDPImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TrafficClass(inst []uint32) (DeviceSessionManagementPDPTrafficClass, error)
+	UpstreamMaxBitRate(inst []uint32) (uint64, error)
+	DownstreamMaxBitRate(inst []uint32) (uint64, error)
+	UpstreamGuaranteedBitRate(inst []uint32) (uint64, error)
+	DownstreamGuaranteedBitRate(inst []uint32) (uint64, error)
+	DeliveryOrder(inst []uint32) (DeviceSessionManagementPDPDeliveryOrder, error)
+	MaximumSDUSize(inst []uint32) (uint32, error)
+	SDUErrorRatio(inst []uint32) (string, error)
+	ResidualBitErrorRatio(inst []uint32) (string, error)
+	DeliveryOfErroneousSDUs(inst []uint32) (DeviceSessionManagementPDPDeliveryOfErroneousSDUs, error)
+	TransferDelay(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSessionManagementPDPImpl implements DeviceSessionManagementPDPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDPImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDPImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) TrafficClass(inst []uint32) (DeviceSessionManagementPDPTrafficClass, error) {
+	var zero DeviceSessionManagementPDPTrafficClass
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) UpstreamMaxBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) DownstreamMaxBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) UpstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) DownstreamGuaranteedBitRate(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) DeliveryOrder(inst []uint32) (DeviceSessionManagementPDPDeliveryOrder, error) {
+	var zero DeviceSessionManagementPDPDeliveryOrder
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) MaximumSDUSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) SDUErrorRatio(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) ResidualBitErrorRatio(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) DeliveryOfErroneousSDUs(inst []uint32) (DeviceSessionManagementPDPDeliveryOfErroneousSDUs, error) {
+	var zero DeviceSessionManagementPDPDeliveryOfErroneousSDUs
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDPImpl) TransferDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementPDUImpl is what a device implements for Device.SessionManagement.PDU.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDUImpl to implement only some methods.
+type DeviceSessionManagementPDUImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	PTI(inst []uint32) (uint32, error)
+	SSC(inst []uint32) (uint32, error)
+	SessionAMBRDownlink(inst []uint32) (uint64, error)
+	SessionAMBRUplink(inst []uint32) (uint64, error)
+	RQTimerValue(inst []uint32) (uint32, error)
+	AlwaysOn(inst []uint32) (bool, error)
+	QoSRuleNumberOfEntries(inst []uint32) (uint32, error)
+	QoSFlowNumberOfEntries(inst []uint32) (uint32, error)
+	QoSFlowInstances(inst []uint32) []uint32
+	QoSRuleInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSessionManagementPDUImpl implements DeviceSessionManagementPDUImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDUImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDUImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) PTI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) SSC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) SessionAMBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) SessionAMBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) RQTimerValue(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) AlwaysOn(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) QoSRuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) QoSFlowNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) QoSFlowInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSessionManagementPDUImpl) QoSRuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSessionManagementPDUNetworkSliceImpl is what a device implements for Device.SessionManagement.PDU.{i}.NetworkSlice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDUNetworkSliceImpl to implement only some methods.
+type DeviceSessionManagementPDUNetworkSliceImpl interface {
+	SliceServiceType(inst []uint32) (DeviceSessionManagementPDUNetworkSliceSliceServiceType, error)
+	SliceDifferentiator(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSessionManagementPDUNetworkSliceImpl implements DeviceSessionManagementPDUNetworkSliceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDUNetworkSliceImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDUNetworkSliceImpl) SliceServiceType(inst []uint32) (DeviceSessionManagementPDUNetworkSliceSliceServiceType, error) {
+	var zero DeviceSessionManagementPDUNetworkSliceSliceServiceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementPDUQoSFlowImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSFlow.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDUQoSFlowImpl to implement only some methods.
+type DeviceSessionManagementPDUQoSFlowImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	QFI(inst []uint32) (uint32, error)
+	FiveQI(inst []uint32) (uint32, error)
+	GFBRUplink(inst []uint32) (uint64, error)
+	GFBRDownlink(inst []uint32) (uint64, error)
+	MFBRUplink(inst []uint32) (uint64, error)
+	MFBRDownlink(inst []uint32) (uint64, error)
+	AveragingWindow(inst []uint32) (uint32, error)
+	EPSBearer(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSessionManagementPDUQoSFlowImpl implements DeviceSessionManagementPDUQoSFlowImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDUQoSFlowImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) QFI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) FiveQI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) GFBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) GFBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) MFBRUplink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) MFBRDownlink(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) AveragingWindow(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSFlowImpl) EPSBearer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementPDUQoSRuleImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSRule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDUQoSRuleImpl to implement only some methods.
+type DeviceSessionManagementPDUQoSRuleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Identifier(inst []uint32) (uint32, error)
+	Precedence(inst []uint32) (uint32, error)
+	Segregation(inst []uint32) (bool, error)
+	QFI(inst []uint32) (uint32, error)
+	DQR(inst []uint32) (bool, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSessionManagementPDUQoSRuleImpl implements DeviceSessionManagementPDUQoSRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDUQoSRuleImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Identifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) Segregation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) QFI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) DQR(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSessionManagementPDUQoSRuleFilterImpl is what a device implements for Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl to implement only some methods.
+type DeviceSessionManagementPDUQoSRuleFilterImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Direction(inst []uint32) (DeviceSessionManagementPDUQoSRuleFilterDirection, error)
+	Type(inst []uint32) (uint32, error)
+	Value(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl implements DeviceSessionManagementPDUQoSRuleFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl struct{}
+
+func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Direction(inst []uint32) (DeviceSessionManagementPDUQoSRuleFilterDirection, error) {
+	var zero DeviceSessionManagementPDUQoSRuleFilterDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementPDUQoSRuleFilterImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementSessionImpl is what a device implements for Device.SessionManagement.Session.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementSessionImpl to implement only some methods.
+type DeviceSessionManagementSessionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SessionID(inst []uint32) (uint32, error)
+	SessionType(inst []uint32) (DeviceSessionManagementSessionSessionType, error)
+	APN(inst []uint32) (string, error)
+	Reference(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSessionManagementSessionImpl implements DeviceSessionManagementSessionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementSessionImpl struct{}
+
+func (UnimplementedDeviceSessionManagementSessionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) SessionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) SessionType(inst []uint32) (DeviceSessionManagementSessionSessionType, error) {
+	var zero DeviceSessionManagementSessionSessionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) APN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSessionManagementSessionPCOImpl is what a device implements for Device.SessionManagement.Session.{i}.PCO; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSessionManagementSessionPCOImpl to implement only some methods.
+type DeviceSessionManagementSessionPCOImpl interface {
+	IPv6PCSCF(inst []uint32) (string, error)
+	IPv6DNS(inst []uint32) ([]string, error)
+	IPv4PCSCF(inst []uint32) (string, error)
+	IPv4DNS(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceSessionManagementSessionPCOImpl implements DeviceSessionManagementSessionPCOImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSessionManagementSessionPCOImpl struct{}
+
+func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv6PCSCF(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv6DNS(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv4PCSCF(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSessionManagementSessionPCOImpl) IPv4DNS(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

@@ -2032,3 +2032,634 @@ var schemaSfps = []*model.Entry{{
 	Syntax:  synDeviceSFPsSFPCage_SFPReference,
 	Version: "2.19",
 }}
+
+// DeviceSFPsImpl is what a device implements for Device.SFPs; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsImpl to implement only some methods.
+type DeviceSFPsImpl interface {
+	SFPCageNumberOfEntries(inst []uint32) (uint32, error)
+	SFPCageInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSFPsImpl implements DeviceSFPsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsImpl struct{}
+
+func (UnimplementedDeviceSFPsImpl) SFPCageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsImpl) SFPCageInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSFPsMgmtImpl is what a device implements for Device.SFPs.Mgmt; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtImpl to implement only some methods.
+type DeviceSFPsMgmtImpl interface {
+	SFF8472NumberOfEntries(inst []uint32) (uint32, error)
+	SFF8472Instances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSFPsMgmtImpl implements DeviceSFPsMgmtImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtImpl) SFF8472NumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtImpl) SFF8472Instances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSFPsMgmtSFF8472Impl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472Impl to implement only some methods.
+type DeviceSFPsMgmtSFF8472Impl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472Impl implements DeviceSFPsMgmtSFF8472Impl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472Impl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472Impl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472Impl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472Impl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsMgmtSFF8472TransceiverImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl to implement only some methods.
+type DeviceSFPsMgmtSFF8472TransceiverImpl interface {
+	Connector(inst []uint32) ([]byte, error)
+	Transceiver(inst []uint32) ([]byte, error)
+	Encoding(inst []uint32) (uint32, error)
+	BRNominal(inst []uint32) (int32, error)
+	RateIdentifier(inst []uint32) ([]byte, error)
+	VendorName(inst []uint32) (string, error)
+	VendorOUI(inst []uint32) ([]byte, error)
+	VendorPN(inst []uint32) (string, error)
+	VendorRev(inst []uint32) (string, error)
+	BRMax(inst []uint32) (uint32, error)
+	BRMin(inst []uint32) (uint32, error)
+	VendorSN(inst []uint32) (string, error)
+	DateCode(inst []uint32) (string, error)
+	LengthSMFkm(inst []uint32) (uint32, error)
+	LengthSMF(inst []uint32) (uint32, error)
+	LengthOM2(inst []uint32) (uint32, error)
+	LengthOM1(inst []uint32) (uint32, error)
+	LengthOM3(inst []uint32) (uint32, error)
+	Wavelength(inst []uint32) (uint32, error)
+	VerCompliance(inst []uint32) ([]byte, error)
+	OptCooledTrans(inst []uint32) (bool, error)
+	OptPowerlvl(inst []uint32) (bool, error)
+	OptLinearRcvr(inst []uint32) (bool, error)
+	OptRateSelect(inst []uint32) (bool, error)
+	OptTxDisable(inst []uint32) (bool, error)
+	OptTxFault(inst []uint32) (bool, error)
+	OptInvertedLOS(inst []uint32) (bool, error)
+	OptLOS(inst []uint32) (bool, error)
+	DMCtypeImplemented(inst []uint32) (bool, error)
+	DMCtypeInternalCal(inst []uint32) (bool, error)
+	DMCtypeExternalCal(inst []uint32) (bool, error)
+	DMCtypeRxAvgPwr(inst []uint32) (bool, error)
+	EOCalarmsImplemented(inst []uint32) (bool, error)
+	EOCSoftTxDisable(inst []uint32) (bool, error)
+	EOCSoftTxFault(inst []uint32) (bool, error)
+	EOCSoftRxLOS(inst []uint32) (bool, error)
+	EOCSoftRateSelect(inst []uint32) (bool, error)
+	SFF8079AppSelect(inst []uint32) (bool, error)
+	SFF8431SoftRateSelect(inst []uint32) (bool, error)
+	EMCSPowerLvlOp(inst []uint32) (bool, error)
+	EMCSPowerLvlSelect(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl implements DeviceSFPsMgmtSFF8472TransceiverImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Connector(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Transceiver(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Encoding(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRNominal(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) RateIdentifier(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorOUI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorPN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorRev(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRMax(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) BRMin(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VendorSN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DateCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthSMFkm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthSMF(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM2(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM1(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) LengthOM3(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) Wavelength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) VerCompliance(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptCooledTrans(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptPowerlvl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptLinearRcvr(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptRateSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptTxDisable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptTxFault(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptInvertedLOS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) OptLOS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeImplemented(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeInternalCal(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeExternalCal(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) DMCtypeRxAvgPwr(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCalarmsImplemented(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftTxDisable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftTxFault(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftRxLOS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EOCSoftRateSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) SFF8079AppSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) SFF8431SoftRateSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EMCSPowerLvlOp(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverImpl) EMCSPowerLvlSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl to implement only some methods.
+type DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl interface {
+	TemperatureHigh(inst []uint32) (bool, error)
+	TemperatureLow(inst []uint32) (bool, error)
+	VccHigh(inst []uint32) (bool, error)
+	VccLow(inst []uint32) (bool, error)
+	TxBiasHigh(inst []uint32) (bool, error)
+	TxBiasLow(inst []uint32) (bool, error)
+	TxPowerHigh(inst []uint32) (bool, error)
+	TxPowerLow(inst []uint32) (bool, error)
+	RxPowerHigh(inst []uint32) (bool, error)
+	RxPowerLow(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl implements DeviceSFPsMgmtSFF8472TransceiverAlarmsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TemperatureHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TemperatureLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) VccHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) VccLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxBiasHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxBiasLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxPowerHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) TxPowerLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) RxPowerHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverAlarmsImpl) RxPowerLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsMgmtSFF8472TransceiverStatusImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl to implement only some methods.
+type DeviceSFPsMgmtSFF8472TransceiverStatusImpl interface {
+	Temperature(inst []uint32) (int32, error)
+	Vcc(inst []uint32) (uint32, error)
+	TxBias(inst []uint32) (uint32, error)
+	TxPower(inst []uint32) (int32, error)
+	RxPower(inst []uint32) (int32, error)
+	TxDisableState(inst []uint32) (bool, error)
+	SoftTxDisableSelect(inst []uint32) (bool, error)
+	RS1State(inst []uint32) (bool, error)
+	RateSelectState(inst []uint32) (bool, error)
+	SoftRateSelectSelect(inst []uint32) (bool, error)
+	TXFaultState(inst []uint32) (bool, error)
+	RxLOSState(inst []uint32) (bool, error)
+	DataReadyBarState(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl implements DeviceSFPsMgmtSFF8472TransceiverStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) Temperature(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) Vcc(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxBias(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TxDisableState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) SoftTxDisableSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RS1State(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RateSelectState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) SoftRateSelectSelect(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) TXFaultState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) RxLOSState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverStatusImpl) DataReadyBarState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl to implement only some methods.
+type DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl interface {
+	HighTempAlarm(inst []uint32) (int32, error)
+	HighTempWarning(inst []uint32) (int32, error)
+	LowTempWarning(inst []uint32) (int32, error)
+	LowTempAlarm(inst []uint32) (int32, error)
+	HighVccAlarm(inst []uint32) (uint32, error)
+	HighVccWarning(inst []uint32) (uint32, error)
+	LowVccWarning(inst []uint32) (uint32, error)
+	LowVccAlarm(inst []uint32) (uint32, error)
+	HighTxBiasAlarm(inst []uint32) (uint32, error)
+	HighTxBiasWarning(inst []uint32) (uint32, error)
+	LowTxBiasWarning(inst []uint32) (uint32, error)
+	LowTxBiasAlarm(inst []uint32) (uint32, error)
+	HighTxPowerAlarm(inst []uint32) (int32, error)
+	HighTxPowerWarning(inst []uint32) (int32, error)
+	LowTxPowerWarning(inst []uint32) (int32, error)
+	LowTxPowerAlarm(inst []uint32) (int32, error)
+	HighRxPowerAlarm(inst []uint32) (int32, error)
+	HighRxPowerWarning(inst []uint32) (int32, error)
+	LowRxPowerWarning(inst []uint32) (int32, error)
+	LowRxPowerAlarm(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl implements DeviceSFPsMgmtSFF8472TransceiverThresholdsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTempAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTempWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTempWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTempAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighVccAlarm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighVccWarning(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowVccWarning(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowVccAlarm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxBiasAlarm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxBiasWarning(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxBiasWarning(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxBiasAlarm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxPowerAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighTxPowerWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxPowerWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowTxPowerAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighRxPowerAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) HighRxPowerWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowRxPowerWarning(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverThresholdsImpl) LowRxPowerAlarm(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsMgmtSFF8472TransceiverWarningsImpl is what a device implements for Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl to implement only some methods.
+type DeviceSFPsMgmtSFF8472TransceiverWarningsImpl interface {
+	TemperatureHigh(inst []uint32) (bool, error)
+	TemperatureLow(inst []uint32) (bool, error)
+	VccHigh(inst []uint32) (bool, error)
+	VccLow(inst []uint32) (bool, error)
+	TxBiasHigh(inst []uint32) (bool, error)
+	TxBiasLow(inst []uint32) (bool, error)
+	TxPowerHigh(inst []uint32) (bool, error)
+	TxPowerLow(inst []uint32) (bool, error)
+	RxPowerHigh(inst []uint32) (bool, error)
+	RxPowerLow(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl implements DeviceSFPsMgmtSFF8472TransceiverWarningsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl struct{}
+
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TemperatureHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TemperatureLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) VccHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) VccLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxBiasHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxBiasLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxPowerHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) TxPowerLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) RxPowerHigh(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsMgmtSFF8472TransceiverWarningsImpl) RxPowerLow(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSFPsSFPCageImpl is what a device implements for Device.SFPs.SFPCage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSFPsSFPCageImpl to implement only some methods.
+type DeviceSFPsSFPCageImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	SFPPresent(inst []uint32) (bool, error)
+	SFF8024Identifier(inst []uint32) (uint32, error)
+	MgmtInterface(inst []uint32) (DeviceSFPsSFPCageMgmtInterface, error)
+	SFPType(inst []uint32) (DeviceSFPsSFPCageSFPType, error)
+	SFPReference(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSFPsSFPCageImpl implements DeviceSFPsSFPCageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSFPsSFPCageImpl struct{}
+
+func (UnimplementedDeviceSFPsSFPCageImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) SFPPresent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) SFF8024Identifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) MgmtInterface(inst []uint32) (DeviceSFPsSFPCageMgmtInterface, error) {
+	var zero DeviceSFPsSFPCageMgmtInterface
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) SFPType(inst []uint32) (DeviceSFPsSFPCageSFPType, error) {
+	var zero DeviceSFPsSFPCageSFPType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSFPsSFPCageImpl) SFPReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

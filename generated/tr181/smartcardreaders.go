@@ -457,3 +457,119 @@ var schemaSmartcardreaders = []*model.Entry{{
 	Syntax:  synDeviceSmartCardReadersSmartCardReaderSmartCard_ATR,
 	Version: "2.0",
 }}
+
+// DeviceSmartCardReadersImpl is what a device implements for Device.SmartCardReaders; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSmartCardReadersImpl to implement only some methods.
+type DeviceSmartCardReadersImpl interface {
+	SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error)
+	SmartCardReaderInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSmartCardReadersImpl implements DeviceSmartCardReadersImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSmartCardReadersImpl struct{}
+
+func (UnimplementedDeviceSmartCardReadersImpl) SmartCardReaderNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersImpl) SmartCardReaderInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSmartCardReadersSmartCardReaderImpl is what a device implements for Device.SmartCardReaders.SmartCardReader.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSmartCardReadersSmartCardReaderImpl to implement only some methods.
+type DeviceSmartCardReadersSmartCardReaderImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderStatus, error)
+	Name(inst []uint32) (string, error)
+	ResetTime(inst []uint32) (time.Time, error)
+	DecryptionFailedCounter(inst []uint32) (uint32, error)
+	DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSmartCardReadersSmartCardReaderImpl implements DeviceSmartCardReadersSmartCardReaderImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSmartCardReadersSmartCardReaderImpl struct{}
+
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderStatus, error) {
+	var zero DeviceSmartCardReadersSmartCardReaderStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) ResetTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) DecryptionFailedCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) DecryptionFailedNoKeyCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSmartCardReadersSmartCardReaderSmartCardImpl is what a device implements for Device.SmartCardReaders.SmartCardReader.{i}.SmartCard; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl to implement only some methods.
+type DeviceSmartCardReadersSmartCardReaderSmartCardImpl interface {
+	Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardStatus, error)
+	Type(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardType, error)
+	Application(inst []uint32) ([]DeviceSmartCardReadersSmartCardReaderSmartCardApplication, error)
+	SerialNumber(inst []uint32) (string, error)
+	ATR(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl implements DeviceSmartCardReadersSmartCardReaderSmartCardImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl struct{}
+
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Status(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardStatus, error) {
+	var zero DeviceSmartCardReadersSmartCardReaderSmartCardStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Type(inst []uint32) (DeviceSmartCardReadersSmartCardReaderSmartCardType, error) {
+	var zero DeviceSmartCardReadersSmartCardReaderSmartCardType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) Application(inst []uint32) ([]DeviceSmartCardReadersSmartCardReaderSmartCardApplication, error) {
+	var zero []DeviceSmartCardReadersSmartCardReaderSmartCardApplication
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSmartCardReadersSmartCardReaderSmartCardImpl) ATR(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -3043,3 +3043,820 @@ var schemaSoftwaremodules = []*model.Entry{{
 	Syntax:  synDeviceSoftwareModulesExecutionUnitNetworkConfig_PortMappingRefList,
 	Version: "2.17",
 }}
+
+// DeviceSoftwareModulesImpl is what a device implements for Device.SoftwareModules; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesImpl to implement only some methods.
+type DeviceSoftwareModulesImpl interface {
+	ExecEnvClassNumberOfEntries(inst []uint32) (uint32, error)
+	ExecEnvNumberOfEntries(inst []uint32) (uint32, error)
+	DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error)
+	ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error)
+	DeploymentUnitInstances(inst []uint32) []uint32
+	ExecEnvInstances(inst []uint32) []uint32
+	ExecEnvClassInstances(inst []uint32) []uint32
+	ExecutionUnitInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSoftwareModulesImpl implements DeviceSoftwareModulesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvClassNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesImpl) DeploymentUnitNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesImpl) ExecutionUnitNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesImpl) DeploymentUnitInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSoftwareModulesImpl) ExecEnvClassInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSoftwareModulesImpl) ExecutionUnitInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSoftwareModulesDeploymentUnitImpl is what a device implements for Device.SoftwareModules.DeploymentUnit.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesDeploymentUnitImpl to implement only some methods.
+type DeviceSoftwareModulesDeploymentUnitImpl interface {
+	UUID(inst []uint32) (string, error)
+	DUID(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceSoftwareModulesDeploymentUnitStatus, error)
+	Resolved(inst []uint32) (bool, error)
+	URL(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	VendorLogList(inst []uint32) ([]string, error)
+	VendorConfigList(inst []uint32) ([]string, error)
+	ExecutionUnitList(inst []uint32) ([]string, error)
+	ExecutionEnvRef(inst []uint32) (string, error)
+	Installed(inst []uint32) (time.Time, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceSoftwareModulesDeploymentUnitImpl implements DeviceSoftwareModulesDeploymentUnitImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesDeploymentUnitImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) DUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Status(inst []uint32) (DeviceSoftwareModulesDeploymentUnitStatus, error) {
+	var zero DeviceSoftwareModulesDeploymentUnitStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Resolved(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) URL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) ExecutionUnitList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) Installed(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesDeploymentUnitImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecEnvImpl is what a device implements for Device.SoftwareModules.ExecEnv.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecEnvImpl to implement only some methods.
+type DeviceSoftwareModulesExecEnvImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSoftwareModulesExecEnvStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Type(inst []uint32) (string, error)
+	InitialRunLevel(inst []uint32) (uint32, error)
+	SetInitialRunLevel(inst []uint32, v uint32) error
+	CurrentRunLevel(inst []uint32) (int32, error)
+	InitialExecutionUnitRunLevel(inst []uint32) (int32, error)
+	SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	ParentExecEnv(inst []uint32) (string, error)
+	AllocatedDiskSpace(inst []uint32) (int32, error)
+	AllocatedMemory(inst []uint32) (int32, error)
+	AllocatedCPUPercent(inst []uint32) (int32, error)
+	AvailableDiskSpace(inst []uint32) (int32, error)
+	AvailableMemory(inst []uint32) (int32, error)
+	AvailableCPUPercent(inst []uint32) (int32, error)
+	ActiveExecutionUnits(inst []uint32) ([]string, error)
+	ProcessorRefList(inst []uint32) ([]string, error)
+	CreatedAt(inst []uint32) (time.Time, error)
+	ExecEnvClassRef(inst []uint32) (string, error)
+	ApplicationDataNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	RequestedRunLevel(inst []uint32) (int32, error)
+	SetRequestedRunLevel(inst []uint32, v int32) error
+	ApplicationDataInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSoftwareModulesExecEnvImpl implements DeviceSoftwareModulesExecEnvImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecEnvImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Status(inst []uint32) (DeviceSoftwareModulesExecEnvStatus, error) {
+	var zero DeviceSoftwareModulesExecEnvStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) InitialRunLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetInitialRunLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) CurrentRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) InitialExecutionUnitRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetInitialExecutionUnitRunLevel(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ParentExecEnv(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedMemory(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AllocatedCPUPercent(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableDiskSpace(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableMemory(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) AvailableCPUPercent(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ActiveExecutionUnits(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ProcessorRefList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) CreatedAt(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ExecEnvClassRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ApplicationDataNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) RequestedRunLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) SetRequestedRunLevel(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvImpl) ApplicationDataInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSoftwareModulesExecEnvApplicationDataImpl is what a device implements for Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl to implement only some methods.
+type DeviceSoftwareModulesExecEnvApplicationDataImpl interface {
+	Name(inst []uint32) (string, error)
+	Capacity(inst []uint32) (uint32, error)
+	Encrypted(inst []uint32) (bool, error)
+	Retain(inst []uint32) (DeviceSoftwareModulesExecEnvApplicationDataRetain, error)
+	AccessPath(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ApplicationUUID(inst []uint32) (string, error)
+	Utilization(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl implements DeviceSoftwareModulesExecEnvApplicationDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Capacity(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Encrypted(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Retain(inst []uint32) (DeviceSoftwareModulesExecEnvApplicationDataRetain, error) {
+	var zero DeviceSoftwareModulesExecEnvApplicationDataRetain
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) AccessPath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) ApplicationUUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvApplicationDataImpl) Utilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecEnvClassImpl is what a device implements for Device.SoftwareModules.ExecEnvClass.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecEnvClassImpl to implement only some methods.
+type DeviceSoftwareModulesExecEnvClassImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	DeploymentUnitRef(inst []uint32) (string, error)
+	CapabilityNumberOfEntries(inst []uint32) (uint32, error)
+	CapabilityInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSoftwareModulesExecEnvClassImpl implements DeviceSoftwareModulesExecEnvClassImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecEnvClassImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) DeploymentUnitRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) CapabilityNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassImpl) CapabilityInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSoftwareModulesExecEnvClassCapabilityImpl is what a device implements for Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl to implement only some methods.
+type DeviceSoftwareModulesExecEnvClassCapabilityImpl interface {
+	Specification(inst []uint32) (DeviceSoftwareModulesExecEnvClassCapabilitySpecification, error)
+	SpecificationVersion(inst []uint32) (string, error)
+	SpecificationURI(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl implements DeviceSoftwareModulesExecEnvClassCapabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) Specification(inst []uint32) (DeviceSoftwareModulesExecEnvClassCapabilitySpecification, error) {
+	var zero DeviceSoftwareModulesExecEnvClassCapabilitySpecification
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) SpecificationVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecEnvClassCapabilityImpl) SpecificationURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecutionUnitImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitImpl interface {
+	EUID(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	ExecEnvLabel(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceSoftwareModulesExecutionUnitStatus, error)
+	ExecutionFaultCode(inst []uint32) (DeviceSoftwareModulesExecutionUnitExecutionFaultCode, error)
+	ExecutionFaultMessage(inst []uint32) (string, error)
+	AutoStart(inst []uint32) (bool, error)
+	SetAutoStart(inst []uint32, v bool) error
+	RunLevel(inst []uint32) (uint32, error)
+	SetRunLevel(inst []uint32, v uint32) error
+	Vendor(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	Description(inst []uint32) (string, error)
+	Privileged(inst []uint32) (bool, error)
+	AllocatedDiskSpace(inst []uint32) (int32, error)
+	DiskSpaceInUse(inst []uint32) (int32, error)
+	AllocatedMemory(inst []uint32) (int32, error)
+	MemoryInUse(inst []uint32) (int32, error)
+	AllocatedCPUPercent(inst []uint32) (int32, error)
+	CPUPercentInUse(inst []uint32) (int32, error)
+	AllocatedEUUID(inst []uint32) (uint32, error)
+	AllocatedEUGID(inst []uint32) (string, error)
+	AllocatedHostUID(inst []uint32) (uint32, error)
+	AllocatedHostGID(inst []uint32) (string, error)
+	CreationTime(inst []uint32) (time.Time, error)
+	Uptime(inst []uint32) (uint32, error)
+	ShutdownDelay(inst []uint32) (uint32, error)
+	SetShutdownDelay(inst []uint32, v uint32) error
+	References(inst []uint32) ([]string, error)
+	AssociatedProcessList(inst []uint32) ([]string, error)
+	VendorLogList(inst []uint32) ([]string, error)
+	VendorConfigList(inst []uint32) ([]string, error)
+	ApplicationDataList(inst []uint32) ([]string, error)
+	ExecutionEnvRef(inst []uint32) (string, error)
+	HostObjectNumberOfEntries(inst []uint32) (uint32, error)
+	EnvVariableNumberOfEntries(inst []uint32) (uint32, error)
+	RequestedState(inst []uint32) (DeviceSoftwareModulesExecutionUnitRequestedState, error)
+	SetRequestedState(inst []uint32, v DeviceSoftwareModulesExecutionUnitRequestedState) error
+	SupportedDataModelList(inst []uint32) ([]string, error)
+	EnvVariableInstances(inst []uint32) []uint32
+	HostObjectInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitImpl implements DeviceSoftwareModulesExecutionUnitImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecEnvLabel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Status(inst []uint32) (DeviceSoftwareModulesExecutionUnitStatus, error) {
+	var zero DeviceSoftwareModulesExecutionUnitStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultCode(inst []uint32) (DeviceSoftwareModulesExecutionUnitExecutionFaultCode, error) {
+	var zero DeviceSoftwareModulesExecutionUnitExecutionFaultCode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionFaultMessage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AutoStart(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetAutoStart(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) RunLevel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetRunLevel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Vendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Privileged(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedDiskSpace(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) DiskSpaceInUse(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedMemory(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) MemoryInUse(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedCPUPercent(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) CPUPercentInUse(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedEUUID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedEUGID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedHostUID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AllocatedHostGID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) CreationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) Uptime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ShutdownDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetShutdownDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) References(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) AssociatedProcessList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) VendorLogList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) VendorConfigList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ApplicationDataList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) ExecutionEnvRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) HostObjectNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EnvVariableNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) RequestedState(inst []uint32) (DeviceSoftwareModulesExecutionUnitRequestedState, error) {
+	var zero DeviceSoftwareModulesExecutionUnitRequestedState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SetRequestedState(inst []uint32, v DeviceSoftwareModulesExecutionUnitRequestedState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) SupportedDataModelList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) EnvVariableInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitImpl) HostObjectInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSoftwareModulesExecutionUnitAutoRestartImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitAutoRestartImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	RetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	RetryMaximumWaitInterval(inst []uint32) (uint32, error)
+	SetRetryMaximumWaitInterval(inst []uint32, v uint32) error
+	RetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetRetryIntervalMultiplier(inst []uint32, v uint32) error
+	MaximumRetryCount(inst []uint32) (uint32, error)
+	SetMaximumRetryCount(inst []uint32, v uint32) error
+	ResetPeriod(inst []uint32) (uint32, error)
+	SetResetPeriod(inst []uint32, v uint32) error
+	RetryCount(inst []uint32) (uint32, error)
+	SetRetryCount(inst []uint32, v uint32) error
+	LastRestarted(inst []uint32) (time.Time, error)
+	NextRestart(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl implements DeviceSoftwareModulesExecutionUnitAutoRestartImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryMaximumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryMaximumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) MaximumRetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetMaximumRetryCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) ResetPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetResetPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) RetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) SetRetryCount(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) LastRestarted(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitAutoRestartImpl) NextRestart(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecutionUnitEnvVariableImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitEnvVariableImpl interface {
+	Key(inst []uint32) (string, error)
+	Value(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl implements DeviceSoftwareModulesExecutionUnitEnvVariableImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Key(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitEnvVariableImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecutionUnitExtensionsImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.Extensions; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitExtensionsImpl interface{}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl implements DeviceSoftwareModulesExecutionUnitExtensionsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitExtensionsImpl struct{}
+
+// DeviceSoftwareModulesExecutionUnitHostImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitHostImpl interface {
+	Source(inst []uint32) (string, error)
+	Destination(inst []uint32) (string, error)
+	Options(inst []uint32) (string, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl implements DeviceSoftwareModulesExecutionUnitHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Source(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Destination(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Options(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitHostImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSoftwareModulesExecutionUnitNetworkConfigImpl is what a device implements for Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl to implement only some methods.
+type DeviceSoftwareModulesExecutionUnitNetworkConfigImpl interface {
+	AccessInterfaceRefList(inst []uint32) ([]string, error)
+	PortMappingRefList(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl implements DeviceSoftwareModulesExecutionUnitNetworkConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl struct{}
+
+func (UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl) AccessInterfaceRefList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSoftwareModulesExecutionUnitNetworkConfigImpl) PortMappingRefList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}

@@ -1168,3 +1168,402 @@ var schemaSsh = []*model.Entry{{
 	Syntax:  synDeviceSSHServerStats_NumberOfSuccessfulAttemptsSinceActivation,
 	Version: "2.19",
 }}
+
+// DeviceSSHImpl is what a device implements for Device.SSH; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHImpl to implement only some methods.
+type DeviceSSHImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSSHStatus, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	AuthorizedKeyNumberOfEntries(inst []uint32) (uint32, error)
+	AuthorizedKeyInstances(inst []uint32) []uint32
+	AddAuthorizedKey(inst []uint32) (uint32, error)
+	DeleteAuthorizedKey(inst []uint32, i uint32) error
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceSSHImpl implements DeviceSSHImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHImpl struct{}
+
+func (UnimplementedDeviceSSHImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) Status(inst []uint32) (DeviceSSHStatus, error) {
+	var zero DeviceSSHStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) AuthorizedKeyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) AuthorizedKeyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSSHImpl) AddAuthorizedKey(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) DeleteAuthorizedKey(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSSHImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSSHAuthorizedKeyImpl is what a device implements for Device.SSH.AuthorizedKey.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHAuthorizedKeyImpl to implement only some methods.
+type DeviceSSHAuthorizedKeyImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	User(inst []uint32) (string, error)
+	SetUser(inst []uint32, v string) error
+	Key(inst []uint32) (string, error)
+	SetKey(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceSSHAuthorizedKeyImpl implements DeviceSSHAuthorizedKeyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHAuthorizedKeyImpl struct{}
+
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) User(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetUser(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) Key(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHAuthorizedKeyImpl) SetKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSSHServerImpl is what a device implements for Device.SSH.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHServerImpl to implement only some methods.
+type DeviceSSHServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSSHServerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	IdleTimeout(inst []uint32) (uint32, error)
+	SetIdleTimeout(inst []uint32, v uint32) error
+	KeepAlive(inst []uint32) (uint32, error)
+	SetKeepAlive(inst []uint32, v uint32) error
+	AllowRootLogin(inst []uint32) (bool, error)
+	SetAllowRootLogin(inst []uint32, v bool) error
+	AllowPasswordLogin(inst []uint32) (bool, error)
+	SetAllowPasswordLogin(inst []uint32, v bool) error
+	AllowRootPasswordLogin(inst []uint32) (bool, error)
+	SetAllowRootPasswordLogin(inst []uint32, v bool) error
+	MaxAuthTries(inst []uint32) (uint32, error)
+	SetMaxAuthTries(inst []uint32, v uint32) error
+	AllowAllIPv4(inst []uint32) (bool, error)
+	SetAllowAllIPv4(inst []uint32, v bool) error
+	IPv4AllowedSourcePrefix(inst []uint32) ([]string, error)
+	SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error
+	AllowAllIPv6(inst []uint32) (bool, error)
+	SetAllowAllIPv6(inst []uint32, v bool) error
+	IPv6AllowedSourcePrefix(inst []uint32) ([]string, error)
+	SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error
+	ActivationDate(inst []uint32) (time.Time, error)
+	AutoDisableDuration(inst []uint32) (uint32, error)
+	SetAutoDisableDuration(inst []uint32, v uint32) error
+	PID(inst []uint32) (uint32, error)
+	UserGroupAccess(inst []uint32) (string, error)
+	SetUserGroupAccess(inst []uint32, v string) error
+	SessionNumberOfEntries(inst []uint32) (uint32, error)
+	MaxAccessLogEntries(inst []uint32) (int32, error)
+	SetMaxAccessLogEntries(inst []uint32, v int32) error
+	AccessLogNumberOfEntries(inst []uint32) (uint32, error)
+	AccessLogInstances(inst []uint32) []uint32
+	SessionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceSSHServerImpl implements DeviceSSHServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHServerImpl struct{}
+
+func (UnimplementedDeviceSSHServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) Status(inst []uint32) (DeviceSSHServerStatus, error) {
+	var zero DeviceSSHServerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) IdleTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetIdleTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) KeepAlive(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetKeepAlive(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AllowRootLogin(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAllowRootLogin(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AllowPasswordLogin(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAllowPasswordLogin(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AllowRootPasswordLogin(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAllowRootPasswordLogin(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) MaxAuthTries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetMaxAuthTries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AllowAllIPv4(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAllowAllIPv4(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) IPv4AllowedSourcePrefix(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AllowAllIPv6(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAllowAllIPv6(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) IPv6AllowedSourcePrefix(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) ActivationDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) PID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) UserGroupAccess(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetUserGroupAccess(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) MaxAccessLogEntries(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) SetMaxAccessLogEntries(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AccessLogNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerImpl) AccessLogInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSSHServerImpl) SessionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceSSHServerAccessLogImpl is what a device implements for Device.SSH.Server.{i}.AccessLog.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHServerAccessLogImpl to implement only some methods.
+type DeviceSSHServerAccessLogImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TimeStamp(inst []uint32) (time.Time, error)
+	User(inst []uint32) (string, error)
+	IPAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	Status(inst []uint32) (DeviceSSHServerAccessLogStatus, error)
+}
+
+// UnimplementedDeviceSSHServerAccessLogImpl implements DeviceSSHServerAccessLogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHServerAccessLogImpl struct{}
+
+func (UnimplementedDeviceSSHServerAccessLogImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) User(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerAccessLogImpl) Status(inst []uint32) (DeviceSSHServerAccessLogStatus, error) {
+	var zero DeviceSSHServerAccessLogStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSSHServerSessionImpl is what a device implements for Device.SSH.Server.{i}.Session.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHServerSessionImpl to implement only some methods.
+type DeviceSSHServerSessionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	User(inst []uint32) (string, error)
+	IPAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSSHServerSessionImpl implements DeviceSSHServerSessionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHServerSessionImpl struct{}
+
+func (UnimplementedDeviceSSHServerSessionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerSessionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerSessionImpl) User(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerSessionImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerSessionImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceSSHServerStatsImpl is what a device implements for Device.SSH.Server.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSSHServerStatsImpl to implement only some methods.
+type DeviceSSHServerStatsImpl interface {
+	NumberOfFailedAttempts(inst []uint32) (uint32, error)
+	NumberOfFailedAttemptsSinceActivation(inst []uint32) (uint32, error)
+	NumberOfSuccessfulAttempts(inst []uint32) (uint32, error)
+	NumberOfSuccessfulAttemptsSinceActivation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceSSHServerStatsImpl implements DeviceSSHServerStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSSHServerStatsImpl struct{}
+
+func (UnimplementedDeviceSSHServerStatsImpl) NumberOfFailedAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerStatsImpl) NumberOfFailedAttemptsSinceActivation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerStatsImpl) NumberOfSuccessfulAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSSHServerStatsImpl) NumberOfSuccessfulAttemptsSinceActivation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -485,3 +485,176 @@ var schemaStomp = []*model.Entry{{
 	Syntax:  synDeviceSTOMPConnection_EnableEncryption,
 	Version: "2.14",
 }}
+
+// DeviceSTOMPImpl is what a device implements for Device.STOMP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSTOMPImpl to implement only some methods.
+type DeviceSTOMPImpl interface {
+	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	ConnectionInstances(inst []uint32) []uint32
+	AddConnection(inst []uint32) (uint32, error)
+	DeleteConnection(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceSTOMPImpl implements DeviceSTOMPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSTOMPImpl struct{}
+
+func (UnimplementedDeviceSTOMPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPImpl) ConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSTOMPImpl) AddConnection(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPImpl) DeleteConnection(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSTOMPConnectionImpl is what a device implements for Device.STOMP.Connection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSTOMPConnectionImpl to implement only some methods.
+type DeviceSTOMPConnectionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSTOMPConnectionStatus, error)
+	LastChangeDate(inst []uint32) (time.Time, error)
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	VirtualHost(inst []uint32) (string, error)
+	SetVirtualHost(inst []uint32, v string) error
+	EnableHeartbeats(inst []uint32) (bool, error)
+	SetEnableHeartbeats(inst []uint32, v bool) error
+	OutgoingHeartbeat(inst []uint32) (uint32, error)
+	SetOutgoingHeartbeat(inst []uint32, v uint32) error
+	IncomingHeartbeat(inst []uint32) (uint32, error)
+	SetIncomingHeartbeat(inst []uint32, v uint32) error
+	ServerRetryInitialInterval(inst []uint32) (uint32, error)
+	SetServerRetryInitialInterval(inst []uint32, v uint32) error
+	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
+	ServerRetryMaxInterval(inst []uint32) (uint32, error)
+	SetServerRetryMaxInterval(inst []uint32, v uint32) error
+	EnableEncryption(inst []uint32) (bool, error)
+	SetEnableEncryption(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSTOMPConnectionImpl implements DeviceSTOMPConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSTOMPConnectionImpl struct{}
+
+func (UnimplementedDeviceSTOMPConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Status(inst []uint32) (DeviceSTOMPConnectionStatus, error) {
+	var zero DeviceSTOMPConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) VirtualHost(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetVirtualHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) EnableHeartbeats(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetEnableHeartbeats(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) OutgoingHeartbeat(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetOutgoingHeartbeat(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) IncomingHeartbeat(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetIncomingHeartbeat(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) EnableEncryption(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSTOMPConnectionImpl) SetEnableEncryption(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -1528,3 +1528,490 @@ var schemaSyslog = []*model.Entry{{
 	Syntax:  synDeviceSyslogTemplate_EscapeMessage,
 	Version: "2.17",
 }}
+
+// DeviceSyslogImpl is what a device implements for Device.Syslog; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogImpl to implement only some methods.
+type DeviceSyslogImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSyslogStatus, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	SourceNumberOfEntries(inst []uint32) (uint32, error)
+	TemplateNumberOfEntries(inst []uint32) (uint32, error)
+	ActionNumberOfEntries(inst []uint32) (uint32, error)
+	ActionInstances(inst []uint32) []uint32
+	AddAction(inst []uint32) (uint32, error)
+	DeleteAction(inst []uint32, i uint32) error
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	SourceInstances(inst []uint32) []uint32
+	AddSource(inst []uint32) (uint32, error)
+	DeleteSource(inst []uint32, i uint32) error
+	TemplateInstances(inst []uint32) []uint32
+	AddTemplate(inst []uint32) (uint32, error)
+	DeleteTemplate(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceSyslogImpl implements DeviceSyslogImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogImpl struct{}
+
+func (UnimplementedDeviceSyslogImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) Status(inst []uint32) (DeviceSyslogStatus, error) {
+	var zero DeviceSyslogStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) SourceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) TemplateNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) ActionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) ActionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSyslogImpl) AddAction(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) DeleteAction(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSyslogImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) SourceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSyslogImpl) AddSource(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) DeleteSource(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) TemplateInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceSyslogImpl) AddTemplate(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogImpl) DeleteTemplate(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogActionImpl is what a device implements for Device.Syslog.Action.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogActionImpl to implement only some methods.
+type DeviceSyslogActionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SourceRef(inst []uint32) ([]string, error)
+	SetSourceRef(inst []uint32, v []string) error
+	FilterRef(inst []uint32) ([]string, error)
+	SetFilterRef(inst []uint32, v []string) error
+	TemplateRef(inst []uint32) (string, error)
+	SetTemplateRef(inst []uint32, v string) error
+	StructuredData(inst []uint32) (bool, error)
+	SetStructuredData(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSyslogActionImpl implements DeviceSyslogActionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogActionImpl struct{}
+
+func (UnimplementedDeviceSyslogActionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SourceRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SetSourceRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) FilterRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SetFilterRef(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) TemplateRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SetTemplateRef(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) StructuredData(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionImpl) SetStructuredData(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogActionLogFileImpl is what a device implements for Device.Syslog.Action.{i}.LogFile; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogActionLogFileImpl to implement only some methods.
+type DeviceSyslogActionLogFileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	VendorLogFileRef(inst []uint32) (string, error)
+	FilePath(inst []uint32) (string, error)
+	SetFilePath(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceSyslogActionLogFileImpl implements DeviceSyslogActionLogFileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogActionLogFileImpl struct{}
+
+func (UnimplementedDeviceSyslogActionLogFileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogFileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogFileImpl) VendorLogFileRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogFileImpl) FilePath(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogFileImpl) SetFilePath(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogActionLogRemoteImpl is what a device implements for Device.Syslog.Action.{i}.LogRemote; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogActionLogRemoteImpl to implement only some methods.
+type DeviceSyslogActionLogRemoteImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceSyslogActionLogRemoteStatus, error)
+	Address(inst []uint32) (string, error)
+	SetAddress(inst []uint32, v string) error
+	Protocol(inst []uint32) (DeviceSyslogActionLogRemoteProtocol, error)
+	SetProtocol(inst []uint32, v DeviceSyslogActionLogRemoteProtocol) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	CABundle(inst []uint32) (string, error)
+	SetCABundle(inst []uint32, v string) error
+	PeerVerify(inst []uint32) (bool, error)
+	SetPeerVerify(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSyslogActionLogRemoteImpl implements DeviceSyslogActionLogRemoteImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogActionLogRemoteImpl struct{}
+
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Status(inst []uint32) (DeviceSyslogActionLogRemoteStatus, error) {
+	var zero DeviceSyslogActionLogRemoteStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Protocol(inst []uint32) (DeviceSyslogActionLogRemoteProtocol, error) {
+	var zero DeviceSyslogActionLogRemoteProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetProtocol(inst []uint32, v DeviceSyslogActionLogRemoteProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) CABundle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetCABundle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) PeerVerify(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogActionLogRemoteImpl) SetPeerVerify(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogFilterImpl is what a device implements for Device.Syslog.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogFilterImpl to implement only some methods.
+type DeviceSyslogFilterImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	FacilityLevel(inst []uint32) ([]DeviceSyslogFilterFacilityLevel, error)
+	SetFacilityLevel(inst []uint32, v []DeviceSyslogFilterFacilityLevel) error
+	Severity(inst []uint32) (DeviceSyslogFilterSeverity, error)
+	SetSeverity(inst []uint32, v DeviceSyslogFilterSeverity) error
+	SeverityCompare(inst []uint32) (DeviceSyslogFilterSeverityCompare, error)
+	SetSeverityCompare(inst []uint32, v DeviceSyslogFilterSeverityCompare) error
+	SeverityCompareAction(inst []uint32) (DeviceSyslogFilterSeverityCompareAction, error)
+	SetSeverityCompareAction(inst []uint32, v DeviceSyslogFilterSeverityCompareAction) error
+	PatternMatch(inst []uint32) (string, error)
+	SetPatternMatch(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceSyslogFilterImpl implements DeviceSyslogFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogFilterImpl struct{}
+
+func (UnimplementedDeviceSyslogFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) FacilityLevel(inst []uint32) ([]DeviceSyslogFilterFacilityLevel, error) {
+	var zero []DeviceSyslogFilterFacilityLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetFacilityLevel(inst []uint32, v []DeviceSyslogFilterFacilityLevel) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) Severity(inst []uint32) (DeviceSyslogFilterSeverity, error) {
+	var zero DeviceSyslogFilterSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetSeverity(inst []uint32, v DeviceSyslogFilterSeverity) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SeverityCompare(inst []uint32) (DeviceSyslogFilterSeverityCompare, error) {
+	var zero DeviceSyslogFilterSeverityCompare
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetSeverityCompare(inst []uint32, v DeviceSyslogFilterSeverityCompare) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SeverityCompareAction(inst []uint32) (DeviceSyslogFilterSeverityCompareAction, error) {
+	var zero DeviceSyslogFilterSeverityCompareAction
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetSeverityCompareAction(inst []uint32, v DeviceSyslogFilterSeverityCompareAction) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) PatternMatch(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogFilterImpl) SetPatternMatch(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogSourceImpl is what a device implements for Device.Syslog.Source.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogSourceImpl to implement only some methods.
+type DeviceSyslogSourceImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	KernelMessages(inst []uint32) (bool, error)
+	SetKernelMessages(inst []uint32, v bool) error
+	SystemMessages(inst []uint32) (bool, error)
+	SetSystemMessages(inst []uint32, v bool) error
+	Severity(inst []uint32) (DeviceSyslogSourceSeverity, error)
+	SetSeverity(inst []uint32, v DeviceSyslogSourceSeverity) error
+	FacilityLevel(inst []uint32) (DeviceSyslogSourceFacilityLevel, error)
+	SetFacilityLevel(inst []uint32, v DeviceSyslogSourceFacilityLevel) error
+}
+
+// UnimplementedDeviceSyslogSourceImpl implements DeviceSyslogSourceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogSourceImpl struct{}
+
+func (UnimplementedDeviceSyslogSourceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) KernelMessages(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SetKernelMessages(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SystemMessages(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SetSystemMessages(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) Severity(inst []uint32) (DeviceSyslogSourceSeverity, error) {
+	var zero DeviceSyslogSourceSeverity
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SetSeverity(inst []uint32, v DeviceSyslogSourceSeverity) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) FacilityLevel(inst []uint32) (DeviceSyslogSourceFacilityLevel, error) {
+	var zero DeviceSyslogSourceFacilityLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceImpl) SetFacilityLevel(inst []uint32, v DeviceSyslogSourceFacilityLevel) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogSourceNetworkImpl is what a device implements for Device.Syslog.Source.{i}.Network; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogSourceNetworkImpl to implement only some methods.
+type DeviceSyslogSourceNetworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Protocol(inst []uint32) (DeviceSyslogSourceNetworkProtocol, error)
+	SetProtocol(inst []uint32, v DeviceSyslogSourceNetworkProtocol) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	CABundle(inst []uint32) (string, error)
+	SetCABundle(inst []uint32, v string) error
+	PeerVerify(inst []uint32) (bool, error)
+	SetPeerVerify(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSyslogSourceNetworkImpl implements DeviceSyslogSourceNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogSourceNetworkImpl struct{}
+
+func (UnimplementedDeviceSyslogSourceNetworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) Protocol(inst []uint32) (DeviceSyslogSourceNetworkProtocol, error) {
+	var zero DeviceSyslogSourceNetworkProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetProtocol(inst []uint32, v DeviceSyslogSourceNetworkProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) CABundle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetCABundle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) PeerVerify(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogSourceNetworkImpl) SetPeerVerify(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceSyslogTemplateImpl is what a device implements for Device.Syslog.Template.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceSyslogTemplateImpl to implement only some methods.
+type DeviceSyslogTemplateImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Expression(inst []uint32) (string, error)
+	SetExpression(inst []uint32, v string) error
+	EscapeMessage(inst []uint32) (bool, error)
+	SetEscapeMessage(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceSyslogTemplateImpl implements DeviceSyslogTemplateImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceSyslogTemplateImpl struct{}
+
+func (UnimplementedDeviceSyslogTemplateImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogTemplateImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogTemplateImpl) Expression(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogTemplateImpl) SetExpression(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogTemplateImpl) EscapeMessage(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceSyslogTemplateImpl) SetEscapeMessage(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}

@@ -2739,3 +2739,736 @@ var schemaThread = []*model.Entry{{
 	Syntax:       synDeviceThreadRadioStats_DiscardPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DeviceThreadImpl is what a device implements for Device.Thread; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadImpl to implement only some methods.
+type DeviceThreadImpl interface {
+	BorderRouterNumberOfEntries(inst []uint32) (uint32, error)
+	RadioNumberOfEntries(inst []uint32) (uint32, error)
+	MLENumberOfEntries(inst []uint32) (uint32, error)
+	NodeNumberOfEntries(inst []uint32) (uint32, error)
+	BorderRouterInstances(inst []uint32) []uint32
+	MLEInstances(inst []uint32) []uint32
+	AddMLE(inst []uint32) (uint32, error)
+	DeleteMLE(inst []uint32, i uint32) error
+	NodeInstances(inst []uint32) []uint32
+	RadioInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceThreadImpl implements DeviceThreadImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadImpl struct{}
+
+func (UnimplementedDeviceThreadImpl) BorderRouterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) RadioNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) MLENumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) NodeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) BorderRouterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadImpl) MLEInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadImpl) AddMLE(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) DeleteMLE(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadImpl) NodeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadImpl) RadioInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceThreadBorderRouterImpl is what a device implements for Device.Thread.BorderRouter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadBorderRouterImpl to implement only some methods.
+type DeviceThreadBorderRouterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceThreadBorderRouterStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	BorderAgentID(inst []uint32) ([]byte, error)
+	MLEReference(inst []uint32) (string, error)
+	SetMLEReference(inst []uint32, v string) error
+	RoutingRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceThreadBorderRouterImpl implements DeviceThreadBorderRouterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadBorderRouterImpl struct{}
+
+func (UnimplementedDeviceThreadBorderRouterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) Status(inst []uint32) (DeviceThreadBorderRouterStatus, error) {
+	var zero DeviceThreadBorderRouterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) BorderAgentID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) MLEReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) SetMLEReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadBorderRouterImpl) RoutingRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEImpl is what a device implements for Device.Thread.MLE.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEImpl to implement only some methods.
+type DeviceThreadMLEImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceThreadMLEStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	SupportedStandards(inst []uint32) ([]DeviceThreadMLESupportedStandards, error)
+	OperatingStandard(inst []uint32) (string, error)
+	DatasetNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedNodeNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedNodeInstances(inst []uint32) []uint32
+	DatasetInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceThreadMLEImpl implements DeviceThreadMLEImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEImpl struct{}
+
+func (UnimplementedDeviceThreadMLEImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) Status(inst []uint32) (DeviceThreadMLEStatus, error) {
+	var zero DeviceThreadMLEStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) SupportedStandards(inst []uint32) ([]DeviceThreadMLESupportedStandards, error) {
+	var zero []DeviceThreadMLESupportedStandards
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) OperatingStandard(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) DatasetNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) AssociatedNodeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEImpl) AssociatedNodeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadMLEImpl) DatasetInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceThreadMLEAssociatedNodeImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEAssociatedNodeImpl to implement only some methods.
+type DeviceThreadMLEAssociatedNodeImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	LastContactTime(inst []uint32) (time.Time, error)
+	ExtendedMAC(inst []uint32) ([]byte, error)
+	Rloc16(inst []uint32) (uint32, error)
+	RoutingRole(inst []uint32) (DeviceThreadMLEAssociatedNodeRoutingRole, error)
+	Mode(inst []uint32) (DeviceThreadMLEAssociatedNodeMode, error)
+	RouteNumberOfEntries(inst []uint32) (uint32, error)
+	NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressNumberOfEntries(inst []uint32) (uint32, error)
+	IPv6AddressInstances(inst []uint32) []uint32
+	NeighborInstances(inst []uint32) []uint32
+	RouteInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceThreadMLEAssociatedNodeImpl implements DeviceThreadMLEAssociatedNodeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEAssociatedNodeImpl struct{}
+
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) LastContactTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) ExtendedMAC(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Rloc16(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RoutingRole(inst []uint32) (DeviceThreadMLEAssociatedNodeRoutingRole, error) {
+	var zero DeviceThreadMLEAssociatedNodeRoutingRole
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) Mode(inst []uint32) (DeviceThreadMLEAssociatedNodeMode, error) {
+	var zero DeviceThreadMLEAssociatedNodeMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RouteNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) IPv6AddressNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) IPv6AddressInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeImpl) RouteInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceThreadMLEAssociatedNodeIPv6AddressImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl to implement only some methods.
+type DeviceThreadMLEAssociatedNodeIPv6AddressImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (string, error)
+	IPAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl implements DeviceThreadMLEAssociatedNodeIPv6AddressImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl struct{}
+
+func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeIPv6AddressImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEAssociatedNodeNeighborImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl to implement only some methods.
+type DeviceThreadMLEAssociatedNodeNeighborImpl interface {
+	NodeReference(inst []uint32) (string, error)
+	AvgRSSI(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl implements DeviceThreadMLEAssociatedNodeNeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl struct{}
+
+func (UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl) NodeReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeNeighborImpl) AvgRSSI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEAssociatedNodeRouteImpl is what a device implements for Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl to implement only some methods.
+type DeviceThreadMLEAssociatedNodeRouteImpl interface {
+	ID(inst []uint32) (uint32, error)
+	PathCost(inst []uint32) (uint32, error)
+	LQIn(inst []uint32) (uint32, error)
+	LQOut(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl implements DeviceThreadMLEAssociatedNodeRouteImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl struct{}
+
+func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) ID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) PathCost(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) LQIn(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEAssociatedNodeRouteImpl) LQOut(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEDatasetImpl is what a device implements for Device.Thread.MLE.{i}.Dataset.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEDatasetImpl to implement only some methods.
+type DeviceThreadMLEDatasetImpl interface {
+	Status(inst []uint32) (DeviceThreadMLEDatasetStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	TimeStamp(inst []uint32) (time.Time, error)
+	DelayTimer(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	NetworkName(inst []uint32) (string, error)
+	PanID(inst []uint32) ([]byte, error)
+	ExtendedPanID(inst []uint32) ([]byte, error)
+	MeshLocalPrefix(inst []uint32) (string, error)
+	ChannelMask(inst []uint32) ([]byte, error)
+	PSKc(inst []uint32) ([]byte, error)
+	NetworkKey(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceThreadMLEDatasetImpl implements DeviceThreadMLEDatasetImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEDatasetImpl struct{}
+
+func (UnimplementedDeviceThreadMLEDatasetImpl) Status(inst []uint32) (DeviceThreadMLEDatasetStatus, error) {
+	var zero DeviceThreadMLEDatasetStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) DelayTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) NetworkName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) PanID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) ExtendedPanID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) MeshLocalPrefix(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) ChannelMask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) PSKc(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetImpl) NetworkKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEDatasetSecurityPolicyImpl is what a device implements for Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl to implement only some methods.
+type DeviceThreadMLEDatasetSecurityPolicyImpl interface {
+	RotationTime(inst []uint32) (uint32, error)
+	Flags(inst []uint32) ([]DeviceThreadMLEDatasetSecurityPolicyFlags, error)
+}
+
+// UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl implements DeviceThreadMLEDatasetSecurityPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl struct{}
+
+func (UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl) RotationTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEDatasetSecurityPolicyImpl) Flags(inst []uint32) ([]DeviceThreadMLEDatasetSecurityPolicyFlags, error) {
+	var zero []DeviceThreadMLEDatasetSecurityPolicyFlags
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLELeaderDataImpl is what a device implements for Device.Thread.MLE.{i}.LeaderData; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLELeaderDataImpl to implement only some methods.
+type DeviceThreadMLELeaderDataImpl interface {
+	DataVersion(inst []uint32) (uint32, error)
+	LeaderRouterID(inst []uint32) (uint32, error)
+	PartitionID(inst []uint32) (uint32, error)
+	StableDataVersion(inst []uint32) (uint32, error)
+	Weighting(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceThreadMLELeaderDataImpl implements DeviceThreadMLELeaderDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLELeaderDataImpl struct{}
+
+func (UnimplementedDeviceThreadMLELeaderDataImpl) DataVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLELeaderDataImpl) LeaderRouterID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLELeaderDataImpl) PartitionID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLELeaderDataImpl) StableDataVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLELeaderDataImpl) Weighting(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadMLEStatsImpl is what a device implements for Device.Thread.MLE.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadMLEStatsImpl to implement only some methods.
+type DeviceThreadMLEStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceThreadMLEStatsImpl implements DeviceThreadMLEStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadMLEStatsImpl struct{}
+
+func (UnimplementedDeviceThreadMLEStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadMLEStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadNodeImpl is what a device implements for Device.Thread.Node.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadNodeImpl to implement only some methods.
+type DeviceThreadNodeImpl interface {
+	ExtendedMAC(inst []uint32) ([]byte, error)
+	Connected(inst []uint32) (bool, error)
+	SetConnected(inst []uint32, v bool) error
+	MLEReference(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceThreadNodeImpl implements DeviceThreadNodeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadNodeImpl struct{}
+
+func (UnimplementedDeviceThreadNodeImpl) ExtendedMAC(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadNodeImpl) Connected(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadNodeImpl) SetConnected(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadNodeImpl) MLEReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadRadioImpl is what a device implements for Device.Thread.Radio.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadRadioImpl to implement only some methods.
+type DeviceThreadRadioImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceThreadRadioStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MaxBitRate(inst []uint32) (uint32, error)
+	Upstream(inst []uint32) (bool, error)
+	TransmitPowerSupported(inst []uint32) ([]int32, error)
+	TransmitPower(inst []uint32) (int32, error)
+	SetTransmitPower(inst []uint32, v int32) error
+	HardwareVersion(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceThreadRadioImpl implements DeviceThreadRadioImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadRadioImpl struct{}
+
+func (UnimplementedDeviceThreadRadioImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) Status(inst []uint32) (DeviceThreadRadioStatus, error) {
+	var zero DeviceThreadRadioStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) TransmitPowerSupported(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) TransmitPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) SetTransmitPower(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) HardwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceThreadRadioStatsImpl is what a device implements for Device.Thread.Radio.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceThreadRadioStatsImpl to implement only some methods.
+type DeviceThreadRadioStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceThreadRadioStatsImpl implements DeviceThreadRadioStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceThreadRadioStatsImpl struct{}
+
+func (UnimplementedDeviceThreadRadioStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceThreadRadioStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -1387,3 +1387,478 @@ var schemaTime = []*model.Entry{{
 	Syntax:  synDeviceTimeServerStats_PacketsDropped,
 	Version: "2.16",
 }}
+
+// DeviceTimeImpl is what a device implements for Device.Time; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeImpl to implement only some methods.
+type DeviceTimeImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceTimeStatus, error)
+	CurrentLocalTime(inst []uint32) (time.Time, error)
+	LocalTimeZone(inst []uint32) (string, error)
+	SetLocalTimeZone(inst []uint32, v string) error
+	ClientNumberOfEntries(inst []uint32) (uint32, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	ClientInstances(inst []uint32) []uint32
+	AddClient(inst []uint32) (uint32, error)
+	DeleteClient(inst []uint32, i uint32) error
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceTimeImpl implements DeviceTimeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeImpl struct{}
+
+func (UnimplementedDeviceTimeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) Status(inst []uint32) (DeviceTimeStatus, error) {
+	var zero DeviceTimeStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) CurrentLocalTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) LocalTimeZone(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) SetLocalTimeZone(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) ClientNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) ClientInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceTimeImpl) AddClient(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) DeleteClient(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceTimeImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceTimeClientImpl is what a device implements for Device.Time.Client.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeClientImpl to implement only some methods.
+type DeviceTimeClientImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceTimeClientStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Mode(inst []uint32) (DeviceTimeClientMode, error)
+	SetMode(inst []uint32, v DeviceTimeClientMode) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	IPVersion(inst []uint32) (int32, error)
+	SetIPVersion(inst []uint32, v int32) error
+	ServerInUse(inst []uint32) (string, error)
+	Version(inst []uint32) (uint32, error)
+	SetVersion(inst []uint32, v uint32) error
+	Servers(inst []uint32) ([]string, error)
+	SetServers(inst []uint32, v []string) error
+	ResolveAddresses(inst []uint32) (bool, error)
+	SetResolveAddresses(inst []uint32, v bool) error
+	ResolveMaxAddresses(inst []uint32) (uint32, error)
+	SetResolveMaxAddresses(inst []uint32, v uint32) error
+	Peer(inst []uint32) (bool, error)
+	SetPeer(inst []uint32, v bool) error
+	MinPoll(inst []uint32) (uint32, error)
+	SetMinPoll(inst []uint32, v uint32) error
+	MaxPoll(inst []uint32) (uint32, error)
+	SetMaxPoll(inst []uint32, v uint32) error
+	IBurst(inst []uint32) (bool, error)
+	SetIBurst(inst []uint32, v bool) error
+	Burst(inst []uint32) (uint32, error)
+	SetBurst(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	BindType(inst []uint32) (DeviceTimeClientBindType, error)
+	SetBindType(inst []uint32, v DeviceTimeClientBindType) error
+}
+
+// UnimplementedDeviceTimeClientImpl implements DeviceTimeClientImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeClientImpl struct{}
+
+func (UnimplementedDeviceTimeClientImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Status(inst []uint32) (DeviceTimeClientStatus, error) {
+	var zero DeviceTimeClientStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Mode(inst []uint32) (DeviceTimeClientMode, error) {
+	var zero DeviceTimeClientMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetMode(inst []uint32, v DeviceTimeClientMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) IPVersion(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetIPVersion(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) ServerInUse(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Version(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetVersion(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Servers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetServers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) ResolveAddresses(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetResolveAddresses(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) ResolveMaxAddresses(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetResolveMaxAddresses(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Peer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetPeer(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) MinPoll(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetMinPoll(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) MaxPoll(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetMaxPoll(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) IBurst(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetIBurst(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Burst(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetBurst(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) BindType(inst []uint32) (DeviceTimeClientBindType, error) {
+	var zero DeviceTimeClientBindType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientImpl) SetBindType(inst []uint32, v DeviceTimeClientBindType) error {
+	return model.ErrNotSupported
+}
+
+// DeviceTimeClientAuthenticationImpl is what a device implements for Device.Time.Client.{i}.Authentication; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeClientAuthenticationImpl to implement only some methods.
+type DeviceTimeClientAuthenticationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	NTSPort(inst []uint32) (uint32, error)
+	SetNTSPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceTimeClientAuthenticationImpl implements DeviceTimeClientAuthenticationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeClientAuthenticationImpl struct{}
+
+func (UnimplementedDeviceTimeClientAuthenticationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientAuthenticationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientAuthenticationImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientAuthenticationImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientAuthenticationImpl) NTSPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientAuthenticationImpl) SetNTSPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceTimeClientStatsImpl is what a device implements for Device.Time.Client.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeClientStatsImpl to implement only some methods.
+type DeviceTimeClientStatsImpl interface {
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsSentFailed(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsDropped(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceTimeClientStatsImpl implements DeviceTimeClientStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeClientStatsImpl struct{}
+
+func (UnimplementedDeviceTimeClientStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientStatsImpl) PacketsSentFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeClientStatsImpl) PacketsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceTimeServerImpl is what a device implements for Device.Time.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeServerImpl to implement only some methods.
+type DeviceTimeServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceTimeServerStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Mode(inst []uint32) (DeviceTimeServerMode, error)
+	SetMode(inst []uint32, v DeviceTimeServerMode) error
+	Version(inst []uint32) (uint32, error)
+	SetVersion(inst []uint32, v uint32) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	BindType(inst []uint32) (DeviceTimeServerBindType, error)
+	SetBindType(inst []uint32, v DeviceTimeServerBindType) error
+	MinPoll(inst []uint32) (uint32, error)
+	SetMinPoll(inst []uint32, v uint32) error
+	MaxPoll(inst []uint32) (uint32, error)
+	SetMaxPoll(inst []uint32, v uint32) error
+	TTL(inst []uint32) (uint32, error)
+	SetTTL(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceTimeServerImpl implements DeviceTimeServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeServerImpl struct{}
+
+func (UnimplementedDeviceTimeServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Status(inst []uint32) (DeviceTimeServerStatus, error) {
+	var zero DeviceTimeServerStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Mode(inst []uint32) (DeviceTimeServerMode, error) {
+	var zero DeviceTimeServerMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetMode(inst []uint32, v DeviceTimeServerMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Version(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetVersion(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) BindType(inst []uint32) (DeviceTimeServerBindType, error) {
+	var zero DeviceTimeServerBindType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetBindType(inst []uint32, v DeviceTimeServerBindType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) MinPoll(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetMinPoll(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) MaxPoll(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetMaxPoll(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) TTL(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerImpl) SetTTL(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceTimeServerAuthenticationImpl is what a device implements for Device.Time.Server.{i}.Authentication; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeServerAuthenticationImpl to implement only some methods.
+type DeviceTimeServerAuthenticationImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	NTSNTPServer(inst []uint32) ([]string, error)
+	SetNTSNTPServer(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceTimeServerAuthenticationImpl implements DeviceTimeServerAuthenticationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeServerAuthenticationImpl struct{}
+
+func (UnimplementedDeviceTimeServerAuthenticationImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerAuthenticationImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerAuthenticationImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerAuthenticationImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerAuthenticationImpl) NTSNTPServer(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerAuthenticationImpl) SetNTSNTPServer(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceTimeServerStatsImpl is what a device implements for Device.Time.Server.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTimeServerStatsImpl to implement only some methods.
+type DeviceTimeServerStatsImpl interface {
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsSentFailed(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	PacketsDropped(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceTimeServerStatsImpl implements DeviceTimeServerStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTimeServerStatsImpl struct{}
+
+func (UnimplementedDeviceTimeServerStatsImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerStatsImpl) PacketsSentFailed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerStatsImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTimeServerStatsImpl) PacketsDropped(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

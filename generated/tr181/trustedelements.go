@@ -751,3 +751,200 @@ var schemaTrustedelements = []*model.Entry{{
 	Syntax:  synDeviceTrustedElementsSIMProfile_GID1,
 	Version: "2.19",
 }}
+
+// DeviceTrustedElementsImpl is what a device implements for Device.TrustedElements; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTrustedElementsImpl to implement only some methods.
+type DeviceTrustedElementsImpl interface {
+	SIMNumberOfEntries(inst []uint32) (uint32, error)
+	SIMInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceTrustedElementsImpl implements DeviceTrustedElementsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTrustedElementsImpl struct{}
+
+func (UnimplementedDeviceTrustedElementsImpl) SIMNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsImpl) SIMInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceTrustedElementsSIMImpl is what a device implements for Device.TrustedElements.SIM.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTrustedElementsSIMImpl to implement only some methods.
+type DeviceTrustedElementsSIMImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Status(inst []uint32) (DeviceTrustedElementsSIMStatus, error)
+	SetStatus(inst []uint32, v DeviceTrustedElementsSIMStatus) error
+	IMSI(inst []uint32) (string, error)
+	ICCID(inst []uint32) (string, error)
+	MSISDN(inst []uint32) (string, error)
+	SMSC(inst []uint32) (string, error)
+	SetSMSC(inst []uint32, v string) error
+	EID(inst []uint32) (string, error)
+	ProfileNumberOfEntries(inst []uint32) (uint32, error)
+	ESIMProfileAddStatus(inst []uint32) (string, error)
+	ESIMClassEnabledProfile(inst []uint32) (string, error)
+	ESIMTestMode(inst []uint32) (bool, error)
+	Type(inst []uint32) (DeviceTrustedElementsSIMType, error)
+	GID1(inst []uint32) (string, error)
+	Usage(inst []uint32) (DeviceTrustedElementsSIMUsage, error)
+	PINCheck(inst []uint32) (DeviceTrustedElementsSIMPINCheck, error)
+	SetPINCheck(inst []uint32, v DeviceTrustedElementsSIMPINCheck) error
+	PIN(inst []uint32) (string, error)
+	SetPIN(inst []uint32, v string) error
+	ProtectionScheme(inst []uint32) (uint32, error)
+	HomeNetworkPublicKeyID(inst []uint32) (uint32, error)
+	RoutingIndicator(inst []uint32) (uint32, error)
+	ProfileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceTrustedElementsSIMImpl implements DeviceTrustedElementsSIMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTrustedElementsSIMImpl struct{}
+
+func (UnimplementedDeviceTrustedElementsSIMImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) Status(inst []uint32) (DeviceTrustedElementsSIMStatus, error) {
+	var zero DeviceTrustedElementsSIMStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SetStatus(inst []uint32, v DeviceTrustedElementsSIMStatus) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) IMSI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ICCID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) MSISDN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SMSC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SetSMSC(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) EID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMProfileAddStatus(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMClassEnabledProfile(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ESIMTestMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) Type(inst []uint32) (DeviceTrustedElementsSIMType, error) {
+	var zero DeviceTrustedElementsSIMType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) GID1(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) Usage(inst []uint32) (DeviceTrustedElementsSIMUsage, error) {
+	var zero DeviceTrustedElementsSIMUsage
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) PINCheck(inst []uint32) (DeviceTrustedElementsSIMPINCheck, error) {
+	var zero DeviceTrustedElementsSIMPINCheck
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SetPINCheck(inst []uint32, v DeviceTrustedElementsSIMPINCheck) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) PIN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) SetPIN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ProtectionScheme(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) HomeNetworkPublicKeyID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) RoutingIndicator(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMImpl) ProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceTrustedElementsSIMProfileImpl is what a device implements for Device.TrustedElements.SIM.{i}.Profile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceTrustedElementsSIMProfileImpl to implement only some methods.
+type DeviceTrustedElementsSIMProfileImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	IMSI(inst []uint32) (string, error)
+	ICCID(inst []uint32) (string, error)
+	State(inst []uint32) (DeviceTrustedElementsSIMProfileState, error)
+	Class(inst []uint32) (DeviceTrustedElementsSIMProfileClass, error)
+	GID1(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceTrustedElementsSIMProfileImpl implements DeviceTrustedElementsSIMProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceTrustedElementsSIMProfileImpl struct{}
+
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) IMSI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) ICCID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) State(inst []uint32) (DeviceTrustedElementsSIMProfileState, error) {
+	var zero DeviceTrustedElementsSIMProfileState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) Class(inst []uint32) (DeviceTrustedElementsSIMProfileClass, error) {
+	var zero DeviceTrustedElementsSIMProfileClass
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceTrustedElementsSIMProfileImpl) GID1(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -217,3 +217,51 @@ var schemaUnixdomainsockets = []*model.Entry{{
 	Syntax:  synDeviceUnixDomainSocketsUnixDomainSocket_Path_2,
 	Version: "2.16",
 }}
+
+// DeviceUnixDomainSocketsImpl is what a device implements for Device.UnixDomainSockets; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUnixDomainSocketsImpl to implement only some methods.
+type DeviceUnixDomainSocketsImpl interface {
+	UnixDomainSocketNumberOfEntries(inst []uint32) (uint32, error)
+	UnixDomainSocketInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUnixDomainSocketsImpl implements DeviceUnixDomainSocketsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUnixDomainSocketsImpl struct{}
+
+func (UnimplementedDeviceUnixDomainSocketsImpl) UnixDomainSocketNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUnixDomainSocketsImpl) UnixDomainSocketInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUnixDomainSocketsUnixDomainSocketImpl is what a device implements for Device.UnixDomainSockets.UnixDomainSocket.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl to implement only some methods.
+type DeviceUnixDomainSocketsUnixDomainSocketImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Mode(inst []uint32) (DeviceUnixDomainSocketsUnixDomainSocketMode, error)
+	Path_2(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl implements DeviceUnixDomainSocketsUnixDomainSocketImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl struct{}
+
+func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Mode(inst []uint32) (DeviceUnixDomainSocketsUnixDomainSocketMode, error) {
+	var zero DeviceUnixDomainSocketsUnixDomainSocketMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUnixDomainSocketsUnixDomainSocketImpl) Path_2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

@@ -1629,3 +1629,500 @@ var schemaUpa = []*model.Entry{{
 	Syntax:       synDeviceUPAInterfaceStats_UnknownProtoPacketsReceived,
 	Version:      "2.0",
 }}
+
+// DeviceUPAImpl is what a device implements for Device.UPA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAImpl to implement only some methods.
+type DeviceUPAImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUPAImpl implements DeviceUPAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAImpl struct{}
+
+func (UnimplementedDeviceUPAImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUPADiagnosticsImpl is what a device implements for Device.UPA.Diagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPADiagnosticsImpl to implement only some methods.
+type DeviceUPADiagnosticsImpl interface{}
+
+// UnimplementedDeviceUPADiagnosticsImpl implements DeviceUPADiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPADiagnosticsImpl struct{}
+
+// DeviceUPADiagnosticsInterfaceMeasurementImpl is what a device implements for Device.UPA.Diagnostics.InterfaceMeasurement; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl to implement only some methods.
+type DeviceUPADiagnosticsInterfaceMeasurementImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState) error
+	Type(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementType, error)
+	SetType(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementType) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Measurements(inst []uint32) ([]uint32, error)
+	RxGain(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl implements DeviceUPADiagnosticsInterfaceMeasurementImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl struct{}
+
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) DiagnosticsState(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState, error) {
+	var zero DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetDiagnosticsState(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Type(inst []uint32) (DeviceUPADiagnosticsInterfaceMeasurementType, error) {
+	var zero DeviceUPADiagnosticsInterfaceMeasurementType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetType(inst []uint32, v DeviceUPADiagnosticsInterfaceMeasurementType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) Measurements(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPADiagnosticsInterfaceMeasurementImpl) RxGain(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPAInterfaceImpl is what a device implements for Device.UPA.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAInterfaceImpl to implement only some methods.
+type DeviceUPAInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceUPAInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	NodeType(inst []uint32) (DeviceUPAInterfaceNodeType, error)
+	SetNodeType(inst []uint32, v DeviceUPAInterfaceNodeType) error
+	LogicalNetwork(inst []uint32) (string, error)
+	SetLogicalNetwork(inst []uint32, v string) error
+	EncryptionMethod(inst []uint32) (DeviceUPAInterfaceEncryptionMethod, error)
+	SetEncryptionMethod(inst []uint32, v DeviceUPAInterfaceEncryptionMethod) error
+	EncryptionKey(inst []uint32) (string, error)
+	SetEncryptionKey(inst []uint32, v string) error
+	PowerBackoffEnabled(inst []uint32) (bool, error)
+	SetPowerBackoffEnabled(inst []uint32, v bool) error
+	PowerBackoffMechanismActive(inst []uint32) (bool, error)
+	EstApplicationThroughput(inst []uint32) (uint32, error)
+	ActiveNotchEnable(inst []uint32) (bool, error)
+	SetActiveNotchEnable(inst []uint32, v bool) error
+	ActiveNotchNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	BridgeForNumberOfEntries(inst []uint32) (uint32, error)
+	ActiveNotchInstances(inst []uint32) []uint32
+	AddActiveNotch(inst []uint32) (uint32, error)
+	DeleteActiveNotch(inst []uint32, i uint32) error
+	AssociatedDeviceInstances(inst []uint32) []uint32
+	BridgeForInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUPAInterfaceImpl implements DeviceUPAInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAInterfaceImpl struct{}
+
+func (UnimplementedDeviceUPAInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) Status(inst []uint32) (DeviceUPAInterfaceStatus, error) {
+	var zero DeviceUPAInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) NodeType(inst []uint32) (DeviceUPAInterfaceNodeType, error) {
+	var zero DeviceUPAInterfaceNodeType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetNodeType(inst []uint32, v DeviceUPAInterfaceNodeType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) LogicalNetwork(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetLogicalNetwork(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) EncryptionMethod(inst []uint32) (DeviceUPAInterfaceEncryptionMethod, error) {
+	var zero DeviceUPAInterfaceEncryptionMethod
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetEncryptionMethod(inst []uint32, v DeviceUPAInterfaceEncryptionMethod) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) EncryptionKey(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetEncryptionKey(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) PowerBackoffEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetPowerBackoffEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) PowerBackoffMechanismActive(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) EstApplicationThroughput(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) SetActiveNotchEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) BridgeForNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) ActiveNotchInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPAInterfaceImpl) AddActiveNotch(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) DeleteActiveNotch(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPAInterfaceImpl) BridgeForInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUPAInterfaceActiveNotchImpl is what a device implements for Device.UPA.Interface.{i}.ActiveNotch.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAInterfaceActiveNotchImpl to implement only some methods.
+type DeviceUPAInterfaceActiveNotchImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	StartFreq(inst []uint32) (uint32, error)
+	SetStartFreq(inst []uint32, v uint32) error
+	StopFreq(inst []uint32) (uint32, error)
+	SetStopFreq(inst []uint32, v uint32) error
+	Depth(inst []uint32) (uint32, error)
+	SetDepth(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceUPAInterfaceActiveNotchImpl implements DeviceUPAInterfaceActiveNotchImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAInterfaceActiveNotchImpl struct{}
+
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) StartFreq(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetStartFreq(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) StopFreq(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetStopFreq(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) Depth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceActiveNotchImpl) SetDepth(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUPAInterfaceAssociatedDeviceImpl is what a device implements for Device.UPA.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceUPAInterfaceAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	LogicalNetwork(inst []uint32) (string, error)
+	PhyTxThroughput(inst []uint32) (uint32, error)
+	PhyRxThroughput(inst []uint32) (uint32, error)
+	RealPhyRxThroughput(inst []uint32) (uint32, error)
+	EstimatedPLR(inst []uint32) (uint32, error)
+	MeanEstimatedAtt(inst []uint32) (uint32, error)
+	SmartRouteIntermediatePLCMAC(inst []uint32) (string, error)
+	DirectRoute(inst []uint32) (bool, error)
+	Active(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl implements DeviceUPAInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) LogicalNetwork(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) PhyTxThroughput(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) PhyRxThroughput(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) RealPhyRxThroughput(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) EstimatedPLR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) MeanEstimatedAtt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) SmartRouteIntermediatePLCMAC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) DirectRoute(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPAInterfaceBridgeForImpl is what a device implements for Device.UPA.Interface.{i}.BridgeFor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAInterfaceBridgeForImpl to implement only some methods.
+type DeviceUPAInterfaceBridgeForImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	MACAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUPAInterfaceBridgeForImpl implements DeviceUPAInterfaceBridgeForImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAInterfaceBridgeForImpl struct{}
+
+func (UnimplementedDeviceUPAInterfaceBridgeForImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceBridgeForImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceBridgeForImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceBridgeForImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPAInterfaceStatsImpl is what a device implements for Device.UPA.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPAInterfaceStatsImpl to implement only some methods.
+type DeviceUPAInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUPAInterfaceStatsImpl implements DeviceUPAInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPAInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceUPAInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPAInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -329,7 +329,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  ##.Discovery.Device.\n                  ##.Discovery.RootDevice.",
+			TargetParent: "##.Discovery.Device. ##.Discovery.RootDevice.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -402,12 +402,7 @@ type DeviceUPnPDescriptionDeviceInstance struct {
 	UDN string `cwmp:"UDN"`
 	// ParentDevice: string(:256) pathRef→#.DeviceInstance., readOnly, since 2.6.
 	ParentDevice string `cwmp:"ParentDevice"`
-	/*
-	   DiscoveryDevice: string(:256) pathRef→
-
-	   	##.Discovery.Device.
-	   	##.Discovery.RootDevice., readOnly, since 2.6.
-	*/
+	// DiscoveryDevice: string(:256) pathRef→##.Discovery.Device. ##.Discovery.RootDevice., readOnly, since 2.6.
 	DiscoveryDevice string `cwmp:"DiscoveryDevice"`
 	// DeviceType: string(:256), readOnly, since 2.6.
 	DeviceType string `cwmp:"DeviceType"`
@@ -1443,7 +1438,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  #.RootDevice.\n                  #.Device.",
+			TargetParent: "#.RootDevice. #.Device.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -1467,12 +1462,7 @@ type DeviceUPnPDiscoveryService struct {
 	Host []string `cwmp:"Host"`
 	// LastUpdate: dateTime, readOnly, since 2.6.
 	LastUpdate time.Time `cwmp:"LastUpdate"`
-	/*
-	   ParentDevice: string(:256) pathRef→
-
-	   	#.RootDevice.
-	   	#.Device., readOnly, since 2.6.
-	*/
+	// ParentDevice: string(:256) pathRef→#.RootDevice. #.Device., readOnly, since 2.6.
 	ParentDevice string `cwmp:"ParentDevice"`
 }
 
@@ -2054,3 +2044,565 @@ var schemaUpnp = []*model.Entry{{
 	Syntax:  synDeviceUPnPDiscoveryService_ParentDevice,
 	Version: "2.6",
 }}
+
+// DeviceUPnPImpl is what a device implements for Device.UPnP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPImpl to implement only some methods.
+type DeviceUPnPImpl interface{}
+
+// UnimplementedDeviceUPnPImpl implements DeviceUPnPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPImpl struct{}
+
+// DeviceUPnPDescriptionImpl is what a device implements for Device.UPnP.Description; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDescriptionImpl to implement only some methods.
+type DeviceUPnPDescriptionImpl interface {
+	DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceDescriptionInstances(inst []uint32) []uint32
+	DeviceInstanceInstances(inst []uint32) []uint32
+	ServiceInstanceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUPnPDescriptionImpl implements DeviceUPnPDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDescriptionImpl struct{}
+
+func (UnimplementedDeviceUPnPDescriptionImpl) DeviceDescriptionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionImpl) DeviceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionImpl) ServiceInstanceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionImpl) DeviceDescriptionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPnPDescriptionImpl) DeviceInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPnPDescriptionImpl) ServiceInstanceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUPnPDescriptionDeviceDescriptionImpl is what a device implements for Device.UPnP.Description.DeviceDescription.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl to implement only some methods.
+type DeviceUPnPDescriptionDeviceDescriptionImpl interface {
+	URLBase(inst []uint32) (string, error)
+	SpecVersion(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl implements DeviceUPnPDescriptionDeviceDescriptionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl struct{}
+
+func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) URLBase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) SpecVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceDescriptionImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDescriptionDeviceInstanceImpl is what a device implements for Device.UPnP.Description.DeviceInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl to implement only some methods.
+type DeviceUPnPDescriptionDeviceInstanceImpl interface {
+	UDN(inst []uint32) (string, error)
+	ParentDevice(inst []uint32) (string, error)
+	DiscoveryDevice(inst []uint32) (string, error)
+	DeviceType(inst []uint32) (string, error)
+	FriendlyName(inst []uint32) (string, error)
+	DeviceCategory(inst []uint32) ([]string, error)
+	Manufacturer(inst []uint32) (string, error)
+	ManufacturerOUI(inst []uint32) (string, error)
+	ManufacturerURL(inst []uint32) (string, error)
+	ModelDescription(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	ModelNumber(inst []uint32) (string, error)
+	ModelURL(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	UPC(inst []uint32) (string, error)
+	PresentationURL(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl implements DeviceUPnPDescriptionDeviceInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl struct{}
+
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) UDN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DiscoveryDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DeviceType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) FriendlyName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) DeviceCategory(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ManufacturerURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelDescription(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) ModelURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) UPC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionDeviceInstanceImpl) PresentationURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDescriptionServiceInstanceImpl is what a device implements for Device.UPnP.Description.ServiceInstance.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDescriptionServiceInstanceImpl to implement only some methods.
+type DeviceUPnPDescriptionServiceInstanceImpl interface {
+	ParentDevice(inst []uint32) (string, error)
+	ServiceId(inst []uint32) (string, error)
+	ServiceDiscovery(inst []uint32) (string, error)
+	ServiceType(inst []uint32) (string, error)
+	SCPDURL(inst []uint32) (string, error)
+	ControlURL(inst []uint32) (string, error)
+	EventSubURL(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUPnPDescriptionServiceInstanceImpl implements DeviceUPnPDescriptionServiceInstanceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDescriptionServiceInstanceImpl struct{}
+
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceDiscovery(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ServiceType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) SCPDURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) ControlURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDescriptionServiceInstanceImpl) EventSubURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDeviceImpl is what a device implements for Device.UPnP.Device; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDeviceImpl to implement only some methods.
+type DeviceUPnPDeviceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	UPnPMediaServer(inst []uint32) (bool, error)
+	SetUPnPMediaServer(inst []uint32, v bool) error
+	UPnPMediaRenderer(inst []uint32) (bool, error)
+	SetUPnPMediaRenderer(inst []uint32, v bool) error
+	UPnPWLANAccessPoint(inst []uint32) (bool, error)
+	SetUPnPWLANAccessPoint(inst []uint32, v bool) error
+	UPnPQoSDevice(inst []uint32) (bool, error)
+	SetUPnPQoSDevice(inst []uint32, v bool) error
+	UPnPQoSPolicyHolder(inst []uint32) (bool, error)
+	SetUPnPQoSPolicyHolder(inst []uint32, v bool) error
+	UPnPIGD(inst []uint32) (bool, error)
+	SetUPnPIGD(inst []uint32, v bool) error
+	UPnPDMBasicMgmt(inst []uint32) (bool, error)
+	SetUPnPDMBasicMgmt(inst []uint32, v bool) error
+	UPnPDMConfigurationMgmt(inst []uint32) (bool, error)
+	SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error
+	UPnPDMSoftwareMgmt(inst []uint32) (bool, error)
+	SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceUPnPDeviceImpl implements DeviceUPnPDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDeviceImpl struct{}
+
+func (UnimplementedDeviceUPnPDeviceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPMediaServer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPMediaServer(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPMediaRenderer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPMediaRenderer(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPWLANAccessPoint(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPWLANAccessPoint(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPQoSDevice(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPQoSDevice(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPQoSPolicyHolder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPQoSPolicyHolder(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPIGD(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPIGD(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMBasicMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMBasicMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMConfigurationMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMConfigurationMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) UPnPDMSoftwareMgmt(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceImpl) SetUPnPDMSoftwareMgmt(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUPnPDeviceCapabilitiesImpl is what a device implements for Device.UPnP.Device.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDeviceCapabilitiesImpl to implement only some methods.
+type DeviceUPnPDeviceCapabilitiesImpl interface {
+	UPnPArchitecture(inst []uint32) (uint32, error)
+	UPnPArchitectureMinorVer(inst []uint32) (uint32, error)
+	UPnPMediaServer(inst []uint32) (uint32, error)
+	UPnPMediaRenderer(inst []uint32) (uint32, error)
+	UPnPWLANAccessPoint(inst []uint32) (uint32, error)
+	UPnPBasicDevice(inst []uint32) (uint32, error)
+	UPnPQoSDevice(inst []uint32) (uint32, error)
+	UPnPQoSPolicyHolder(inst []uint32) (uint32, error)
+	UPnPIGD(inst []uint32) (uint32, error)
+	UPnPDMBasicMgmt(inst []uint32) (uint32, error)
+	UPnPDMConfigurationMgmt(inst []uint32) (uint32, error)
+	UPnPDMSoftwareMgmt(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUPnPDeviceCapabilitiesImpl implements DeviceUPnPDeviceCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDeviceCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitecture(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPArchitectureMinorVer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaServer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPMediaRenderer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPWLANAccessPoint(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPBasicDevice(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSDevice(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPQoSPolicyHolder(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPIGD(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMBasicMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMConfigurationMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDeviceCapabilitiesImpl) UPnPDMSoftwareMgmt(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDiscoveryImpl is what a device implements for Device.UPnP.Discovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDiscoveryImpl to implement only some methods.
+type DeviceUPnPDiscoveryImpl interface {
+	RootDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	ServiceNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstances(inst []uint32) []uint32
+	RootDeviceInstances(inst []uint32) []uint32
+	ServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUPnPDiscoveryImpl implements DeviceUPnPDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDiscoveryImpl struct{}
+
+func (UnimplementedDeviceUPnPDiscoveryImpl) RootDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryImpl) ServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPnPDiscoveryImpl) RootDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUPnPDiscoveryImpl) ServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUPnPDiscoveryDeviceImpl is what a device implements for Device.UPnP.Discovery.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDiscoveryDeviceImpl to implement only some methods.
+type DeviceUPnPDiscoveryDeviceImpl interface {
+	Status(inst []uint32) (DeviceUPnPDiscoveryDeviceStatus, error)
+	UUID(inst []uint32) (string, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceUPnPDiscoveryDeviceImpl implements DeviceUPnPDiscoveryDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDiscoveryDeviceImpl struct{}
+
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryDeviceStatus, error) {
+	var zero DeviceUPnPDiscoveryDeviceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDiscoveryRootDeviceImpl is what a device implements for Device.UPnP.Discovery.RootDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDiscoveryRootDeviceImpl to implement only some methods.
+type DeviceUPnPDiscoveryRootDeviceImpl interface {
+	Status(inst []uint32) (DeviceUPnPDiscoveryRootDeviceStatus, error)
+	UUID(inst []uint32) (string, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceUPnPDiscoveryRootDeviceImpl implements DeviceUPnPDiscoveryRootDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDiscoveryRootDeviceImpl struct{}
+
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryRootDeviceStatus, error) {
+	var zero DeviceUPnPDiscoveryRootDeviceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) UUID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryRootDeviceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUPnPDiscoveryServiceImpl is what a device implements for Device.UPnP.Discovery.Service.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUPnPDiscoveryServiceImpl to implement only some methods.
+type DeviceUPnPDiscoveryServiceImpl interface {
+	Status(inst []uint32) (DeviceUPnPDiscoveryServiceStatus, error)
+	USN(inst []uint32) (string, error)
+	LeaseTime(inst []uint32) (uint32, error)
+	Location(inst []uint32) (string, error)
+	Server(inst []uint32) (string, error)
+	Host(inst []uint32) ([]string, error)
+	LastUpdate(inst []uint32) (time.Time, error)
+	ParentDevice(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUPnPDiscoveryServiceImpl implements DeviceUPnPDiscoveryServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUPnPDiscoveryServiceImpl struct{}
+
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Status(inst []uint32) (DeviceUPnPDiscoveryServiceStatus, error) {
+	var zero DeviceUPnPDiscoveryServiceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) USN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) LeaseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Server(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) Host(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUPnPDiscoveryServiceImpl) ParentDevice(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}

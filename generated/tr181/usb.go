@@ -1865,3 +1865,498 @@ var schemaUsb = []*model.Entry{{
 	Syntax:  synDeviceUSBUSBHostsHostDeviceConfigurationInterface_InterfaceProtocol,
 	Version: "2.0",
 }}
+
+// DeviceUSBImpl is what a device implements for Device.USB; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBImpl to implement only some methods.
+type DeviceUSBImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	PortNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+	PortInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSBImpl implements DeviceUSBImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBImpl struct{}
+
+func (UnimplementedDeviceUSBImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSBImpl) PortInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSBInterfaceImpl is what a device implements for Device.USB.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBInterfaceImpl to implement only some methods.
+type DeviceUSBInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceUSBInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	MACAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSBInterfaceImpl implements DeviceUSBInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBInterfaceImpl struct{}
+
+func (UnimplementedDeviceUSBInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) Status(inst []uint32) (DeviceUSBInterfaceStatus, error) {
+	var zero DeviceUSBInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceImpl) Port(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSBInterfaceStatsImpl is what a device implements for Device.USB.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBInterfaceStatsImpl to implement only some methods.
+type DeviceUSBInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUSBInterfaceStatsImpl implements DeviceUSBInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceUSBInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSBPortImpl is what a device implements for Device.USB.Port.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBPortImpl to implement only some methods.
+type DeviceUSBPortImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Standard(inst []uint32) (string, error)
+	Type(inst []uint32) (DeviceUSBPortType, error)
+	Receptacle(inst []uint32) (DeviceUSBPortReceptacle, error)
+	Rate(inst []uint32) (DeviceUSBPortRate, error)
+	Power(inst []uint32) (DeviceUSBPortPower, error)
+}
+
+// UnimplementedDeviceUSBPortImpl implements DeviceUSBPortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBPortImpl struct{}
+
+func (UnimplementedDeviceUSBPortImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Standard(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Type(inst []uint32) (DeviceUSBPortType, error) {
+	var zero DeviceUSBPortType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Receptacle(inst []uint32) (DeviceUSBPortReceptacle, error) {
+	var zero DeviceUSBPortReceptacle
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Rate(inst []uint32) (DeviceUSBPortRate, error) {
+	var zero DeviceUSBPortRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBPortImpl) Power(inst []uint32) (DeviceUSBPortPower, error) {
+	var zero DeviceUSBPortPower
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSBUSBHostsImpl is what a device implements for Device.USB.USBHosts; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBUSBHostsImpl to implement only some methods.
+type DeviceUSBUSBHostsImpl interface {
+	HostNumberOfEntries(inst []uint32) (uint32, error)
+	HostInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSBUSBHostsImpl implements DeviceUSBUSBHostsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBUSBHostsImpl struct{}
+
+func (UnimplementedDeviceUSBUSBHostsImpl) HostNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsImpl) HostInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSBUSBHostsHostImpl is what a device implements for Device.USB.USBHosts.Host.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBUSBHostsHostImpl to implement only some methods.
+type DeviceUSBUSBHostsHostImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	Type(inst []uint32) (DeviceUSBUSBHostsHostType, error)
+	PowerManagementEnable(inst []uint32) (bool, error)
+	SetPowerManagementEnable(inst []uint32, v bool) error
+	USBVersion(inst []uint32) (string, error)
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	DeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSBUSBHostsHostImpl implements DeviceUSBUSBHostsHostImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBUSBHostsHostImpl struct{}
+
+func (UnimplementedDeviceUSBUSBHostsHostImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) Type(inst []uint32) (DeviceUSBUSBHostsHostType, error) {
+	var zero DeviceUSBUSBHostsHostType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) PowerManagementEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) SetPowerManagementEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) USBVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSBUSBHostsHostDeviceImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBUSBHostsHostDeviceImpl to implement only some methods.
+type DeviceUSBUSBHostsHostDeviceImpl interface {
+	DeviceNumber(inst []uint32) (uint32, error)
+	USBVersion(inst []uint32) (string, error)
+	DeviceClass(inst []uint32) ([]byte, error)
+	DeviceSubClass(inst []uint32) ([]byte, error)
+	DeviceVersion(inst []uint32) (uint32, error)
+	DeviceProtocol(inst []uint32) ([]byte, error)
+	ProductID(inst []uint32) (uint32, error)
+	VendorID(inst []uint32) (uint32, error)
+	Manufacturer(inst []uint32) (string, error)
+	ProductClass(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	USBPort(inst []uint32) (string, error)
+	Rate(inst []uint32) (DeviceUSBUSBHostsHostDeviceRate, error)
+	Parent(inst []uint32) (string, error)
+	MaxChildren(inst []uint32) (uint32, error)
+	IsSuspended(inst []uint32) (bool, error)
+	IsSelfPowered(inst []uint32) (bool, error)
+	ConfigurationNumberOfEntries(inst []uint32) (uint32, error)
+	ConfigurationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSBUSBHostsHostDeviceImpl implements DeviceUSBUSBHostsHostDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBUSBHostsHostDeviceImpl struct{}
+
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) USBVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceSubClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) DeviceProtocol(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ProductID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) VendorID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ProductClass(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) USBPort(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Rate(inst []uint32) (DeviceUSBUSBHostsHostDeviceRate, error) {
+	var zero DeviceUSBUSBHostsHostDeviceRate
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) Parent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) MaxChildren(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) IsSuspended(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) IsSelfPowered(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ConfigurationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceImpl) ConfigurationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSBUSBHostsHostDeviceConfigurationImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl to implement only some methods.
+type DeviceUSBUSBHostsHostDeviceConfigurationImpl interface {
+	ConfigurationNumber(inst []uint32) (uint32, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl implements DeviceUSBUSBHostsHostDeviceConfigurationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl struct{}
+
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) ConfigurationNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl is what a device implements for Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl to implement only some methods.
+type DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl interface {
+	InterfaceNumber(inst []uint32) (uint32, error)
+	InterfaceClass(inst []uint32) ([]byte, error)
+	InterfaceSubClass(inst []uint32) ([]byte, error)
+	InterfaceProtocol(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl implements DeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl struct{}
+
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceNumber(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceSubClass(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSBUSBHostsHostDeviceConfigurationInterfaceImpl) InterfaceProtocol(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}

@@ -1619,3 +1619,644 @@ var schemaUserinterface = []*model.Entry{{
 	Syntax:  synDeviceUserInterfaceMessages_ExecutedNumberOfRepetitions,
 	Version: "2.11",
 }}
+
+// DeviceUserInterfaceImpl is what a device implements for Device.UserInterface; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUserInterfaceImpl to implement only some methods.
+type DeviceUserInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PasswordRequired(inst []uint32) (bool, error)
+	SetPasswordRequired(inst []uint32, v bool) error
+	PasswordUserSelectable(inst []uint32) (bool, error)
+	SetPasswordUserSelectable(inst []uint32, v bool) error
+	UpgradeAvailable(inst []uint32) (bool, error)
+	SetUpgradeAvailable(inst []uint32, v bool) error
+	WarrantyDate(inst []uint32) (time.Time, error)
+	SetWarrantyDate(inst []uint32, v time.Time) error
+	ISPName(inst []uint32) (string, error)
+	SetISPName(inst []uint32, v string) error
+	ISPHelpDesk(inst []uint32) (string, error)
+	SetISPHelpDesk(inst []uint32, v string) error
+	ISPHomePage(inst []uint32) (string, error)
+	SetISPHomePage(inst []uint32, v string) error
+	ISPHelpPage(inst []uint32) (string, error)
+	SetISPHelpPage(inst []uint32, v string) error
+	ISPLogo(inst []uint32) ([]byte, error)
+	SetISPLogo(inst []uint32, v []byte) error
+	ISPLogoSize(inst []uint32) (uint32, error)
+	SetISPLogoSize(inst []uint32, v uint32) error
+	ISPMailServer(inst []uint32) (string, error)
+	SetISPMailServer(inst []uint32, v string) error
+	ISPNewsServer(inst []uint32) (string, error)
+	SetISPNewsServer(inst []uint32, v string) error
+	TextColor(inst []uint32) ([]byte, error)
+	SetTextColor(inst []uint32, v []byte) error
+	BackgroundColor(inst []uint32) ([]byte, error)
+	SetBackgroundColor(inst []uint32, v []byte) error
+	ButtonColor(inst []uint32) ([]byte, error)
+	SetButtonColor(inst []uint32, v []byte) error
+	ButtonTextColor(inst []uint32) ([]byte, error)
+	SetButtonTextColor(inst []uint32, v []byte) error
+	AutoUpdateServer(inst []uint32) (string, error)
+	SetAutoUpdateServer(inst []uint32, v string) error
+	UserUpdateServer(inst []uint32) (string, error)
+	SetUserUpdateServer(inst []uint32, v string) error
+	AvailableLanguages(inst []uint32) ([]string, error)
+	CurrentLanguage(inst []uint32) (string, error)
+	SetCurrentLanguage(inst []uint32, v string) error
+	HTTPAccessSupportedProtocols(inst []uint32) ([]DeviceUserInterfaceHTTPAccessSupportedProtocols, error)
+	HTTPAccessNumberOfEntries(inst []uint32) (uint32, error)
+	PasswordReset(inst []uint32) (bool, error)
+	SetPasswordReset(inst []uint32, v bool) error
+	HTTPAccessInstances(inst []uint32) []uint32
+	AddHTTPAccess(inst []uint32) (uint32, error)
+	DeleteHTTPAccess(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUserInterfaceImpl implements DeviceUserInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUserInterfaceImpl struct{}
+
+func (UnimplementedDeviceUserInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) PasswordRequired(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetPasswordRequired(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) PasswordUserSelectable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetPasswordUserSelectable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) UpgradeAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetUpgradeAvailable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) WarrantyDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetWarrantyDate(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPHelpDesk(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPHelpDesk(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPHomePage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPHomePage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPHelpPage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPHelpPage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPLogo(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPLogo(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPLogoSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPLogoSize(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPMailServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPMailServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ISPNewsServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetISPNewsServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) TextColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetTextColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) BackgroundColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetBackgroundColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ButtonColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetButtonColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) ButtonTextColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetButtonTextColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) AutoUpdateServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetAutoUpdateServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) UserUpdateServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetUserUpdateServer(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) AvailableLanguages(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) CurrentLanguage(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetCurrentLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessSupportedProtocols(inst []uint32) ([]DeviceUserInterfaceHTTPAccessSupportedProtocols, error) {
+	var zero []DeviceUserInterfaceHTTPAccessSupportedProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) PasswordReset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) SetPasswordReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) HTTPAccessInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUserInterfaceImpl) AddHTTPAccess(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceImpl) DeleteHTTPAccess(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUserInterfaceHTTPAccessImpl is what a device implements for Device.UserInterface.HTTPAccess.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUserInterfaceHTTPAccessImpl to implement only some methods.
+type DeviceUserInterfaceHTTPAccessImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Status(inst []uint32) (DeviceUserInterfaceHTTPAccessStatus, error)
+	AccessType(inst []uint32) (DeviceUserInterfaceHTTPAccessAccessType, error)
+	SetAccessType(inst []uint32, v DeviceUserInterfaceHTTPAccessAccessType) error
+	AllowedRoles(inst []uint32) ([]string, error)
+	SetAllowedRoles(inst []uint32, v []string) error
+	Certificate(inst []uint32) (string, error)
+	SetCertificate(inst []uint32, v string) error
+	CABundle(inst []uint32) (string, error)
+	SetCABundle(inst []uint32, v string) error
+	CACertificate(inst []uint32) (string, error)
+	SetCACertificate(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	AllowedHosts(inst []uint32) ([]string, error)
+	SetAllowedHosts(inst []uint32, v []string) error
+	AllowedPathPrefixes(inst []uint32) ([]string, error)
+	SetAllowedPathPrefixes(inst []uint32, v []string) error
+	AllowAllIPv4(inst []uint32) (bool, error)
+	SetAllowAllIPv4(inst []uint32, v bool) error
+	IPv4AllowedSourcePrefix(inst []uint32) ([]string, error)
+	SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error
+	AllowAllIPv6(inst []uint32) (bool, error)
+	SetAllowAllIPv6(inst []uint32, v bool) error
+	IPv6AllowedSourcePrefix(inst []uint32) ([]string, error)
+	SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error
+	AutoDisableDuration(inst []uint32) (uint32, error)
+	SetAutoDisableDuration(inst []uint32, v uint32) error
+	TimeLeft(inst []uint32) (uint32, error)
+	ActivationDate(inst []uint32) (time.Time, error)
+	SessionNumberOfEntries(inst []uint32) (uint32, error)
+	SessionInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUserInterfaceHTTPAccessImpl implements DeviceUserInterfaceHTTPAccessImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUserInterfaceHTTPAccessImpl struct{}
+
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Status(inst []uint32) (DeviceUserInterfaceHTTPAccessStatus, error) {
+	var zero DeviceUserInterfaceHTTPAccessStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AccessType(inst []uint32) (DeviceUserInterfaceHTTPAccessAccessType, error) {
+	var zero DeviceUserInterfaceHTTPAccessAccessType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAccessType(inst []uint32, v DeviceUserInterfaceHTTPAccessAccessType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedRoles(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedRoles(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Certificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) CABundle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCABundle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) CACertificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetCACertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedHosts(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedHosts(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowedPathPrefixes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowedPathPrefixes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowAllIPv4(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowAllIPv4(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) IPv4AllowedSourcePrefix(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetIPv4AllowedSourcePrefix(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AllowAllIPv6(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAllowAllIPv6(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) IPv6AllowedSourcePrefix(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetIPv6AllowedSourcePrefix(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) AutoDisableDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SetAutoDisableDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) TimeLeft(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) ActivationDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SessionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessImpl) SessionInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUserInterfaceHTTPAccessSessionImpl is what a device implements for Device.UserInterface.HTTPAccess.{i}.Session.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl to implement only some methods.
+type DeviceUserInterfaceHTTPAccessSessionImpl interface {
+	SessionID(inst []uint32) (string, error)
+	User(inst []uint32) (string, error)
+	IPAddress(inst []uint32) (string, error)
+	Port(inst []uint32) (uint32, error)
+	Protocol(inst []uint32) (string, error)
+	StartDate(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl implements DeviceUserInterfaceHTTPAccessSessionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl struct{}
+
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) SessionID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) User(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) IPAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceHTTPAccessSessionImpl) StartDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUserInterfaceLocalDisplayImpl is what a device implements for Device.UserInterface.LocalDisplay; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUserInterfaceLocalDisplayImpl to implement only some methods.
+type DeviceUserInterfaceLocalDisplayImpl interface {
+	Movable(inst []uint32) (bool, error)
+	SetMovable(inst []uint32, v bool) error
+	Resizable(inst []uint32) (bool, error)
+	SetResizable(inst []uint32, v bool) error
+	PosX(inst []uint32) (int32, error)
+	SetPosX(inst []uint32, v int32) error
+	PosY(inst []uint32) (int32, error)
+	SetPosY(inst []uint32, v int32) error
+	Width(inst []uint32) (uint32, error)
+	SetWidth(inst []uint32, v uint32) error
+	Height(inst []uint32) (uint32, error)
+	SetHeight(inst []uint32, v uint32) error
+	DisplayWidth(inst []uint32) (uint32, error)
+	DisplayHeight(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUserInterfaceLocalDisplayImpl implements DeviceUserInterfaceLocalDisplayImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUserInterfaceLocalDisplayImpl struct{}
+
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Movable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetMovable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Resizable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetResizable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) PosX(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetPosX(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) PosY(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetPosY(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Width(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetWidth(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) Height(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) SetHeight(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) DisplayWidth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceLocalDisplayImpl) DisplayHeight(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUserInterfaceMessagesImpl is what a device implements for Device.UserInterface.Messages; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUserInterfaceMessagesImpl to implement only some methods.
+type DeviceUserInterfaceMessagesImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Title(inst []uint32) (string, error)
+	SetTitle(inst []uint32, v string) error
+	SubTitle(inst []uint32) (string, error)
+	SetSubTitle(inst []uint32, v string) error
+	Text(inst []uint32) (string, error)
+	SetText(inst []uint32, v string) error
+	IconType(inst []uint32) (DeviceUserInterfaceMessagesIconType, error)
+	SetIconType(inst []uint32, v DeviceUserInterfaceMessagesIconType) error
+	MessageColor(inst []uint32) ([]byte, error)
+	SetMessageColor(inst []uint32, v []byte) error
+	BackgroundColor(inst []uint32) ([]byte, error)
+	SetBackgroundColor(inst []uint32, v []byte) error
+	TitleColor(inst []uint32) ([]byte, error)
+	SetTitleColor(inst []uint32, v []byte) error
+	SubTitleColor(inst []uint32) ([]byte, error)
+	SetSubTitleColor(inst []uint32, v []byte) error
+	RequestedNumberOfRepetitions(inst []uint32) (uint32, error)
+	SetRequestedNumberOfRepetitions(inst []uint32, v uint32) error
+	ExecutedNumberOfRepetitions(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceUserInterfaceMessagesImpl implements DeviceUserInterfaceMessagesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUserInterfaceMessagesImpl struct{}
+
+func (UnimplementedDeviceUserInterfaceMessagesImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) Title(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetTitle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SubTitle(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetSubTitle(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) Text(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetText(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) IconType(inst []uint32) (DeviceUserInterfaceMessagesIconType, error) {
+	var zero DeviceUserInterfaceMessagesIconType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetIconType(inst []uint32, v DeviceUserInterfaceMessagesIconType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) MessageColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetMessageColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) BackgroundColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetBackgroundColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) TitleColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetTitleColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SubTitleColor(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetSubTitleColor(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) RequestedNumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) SetRequestedNumberOfRepetitions(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUserInterfaceMessagesImpl) ExecutedNumberOfRepetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -1140,3 +1140,372 @@ var schemaUsers = []*model.Entry{{
 	Syntax:  synDeviceUsersUser_Shell,
 	Version: "2.0",
 }}
+
+// DeviceUsersImpl is what a device implements for Device.Users; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersImpl to implement only some methods.
+type DeviceUsersImpl interface {
+	UserNumberOfEntries(inst []uint32) (uint32, error)
+	GroupNumberOfEntries(inst []uint32) (uint32, error)
+	RoleNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedShellNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedCapabilities(inst []uint32) ([]DeviceUsersSupportedCapabilities, error)
+	GroupInstances(inst []uint32) []uint32
+	AddGroup(inst []uint32) (uint32, error)
+	DeleteGroup(inst []uint32, i uint32) error
+	RoleInstances(inst []uint32) []uint32
+	AddRole(inst []uint32) (uint32, error)
+	DeleteRole(inst []uint32, i uint32) error
+	SupportedShellInstances(inst []uint32) []uint32
+	AddSupportedShell(inst []uint32) (uint32, error)
+	DeleteSupportedShell(inst []uint32, i uint32) error
+	UserInstances(inst []uint32) []uint32
+	AddUser(inst []uint32) (uint32, error)
+	DeleteUser(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUsersImpl implements DeviceUsersImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersImpl struct{}
+
+func (UnimplementedDeviceUsersImpl) UserNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) RoleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) SupportedShellNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) SupportedCapabilities(inst []uint32) ([]DeviceUsersSupportedCapabilities, error) {
+	var zero []DeviceUsersSupportedCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) GroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUsersImpl) AddGroup(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) DeleteGroup(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) RoleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUsersImpl) AddRole(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) DeleteRole(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) SupportedShellInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUsersImpl) AddSupportedShell(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) DeleteSupportedShell(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) UserInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUsersImpl) AddUser(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersImpl) DeleteUser(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUsersCheckCredentialsDiagnosticsImpl is what a device implements for Device.Users.CheckCredentialsDiagnostics; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl to implement only some methods.
+type DeviceUsersCheckCredentialsDiagnosticsImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl implements DeviceUsersCheckCredentialsDiagnosticsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl struct{}
+
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) DiagnosticsState(inst []uint32) (DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState, error) {
+	var zero DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetDiagnosticsState(inst []uint32, v DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersCheckCredentialsDiagnosticsImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUsersGroupImpl is what a device implements for Device.Users.Group.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersGroupImpl to implement only some methods.
+type DeviceUsersGroupImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	GroupID(inst []uint32) (uint32, error)
+	SetGroupID(inst []uint32, v uint32) error
+	Groupname(inst []uint32) (string, error)
+	SetGroupname(inst []uint32, v string) error
+	RoleParticipation(inst []uint32) ([]string, error)
+	SetRoleParticipation(inst []uint32, v []string) error
+	StaticGroup(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceUsersGroupImpl implements DeviceUsersGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersGroupImpl struct{}
+
+func (UnimplementedDeviceUsersGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) GroupID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) SetGroupID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) Groupname(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) SetGroupname(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) RoleParticipation(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) SetRoleParticipation(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersGroupImpl) StaticGroup(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUsersRoleImpl is what a device implements for Device.Users.Role.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersRoleImpl to implement only some methods.
+type DeviceUsersRoleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	RoleID(inst []uint32) (uint32, error)
+	SetRoleID(inst []uint32, v uint32) error
+	RoleName(inst []uint32) (string, error)
+	SetRoleName(inst []uint32, v string) error
+	StaticRole(inst []uint32) (bool, error)
+	RequiredCapabilities(inst []uint32) ([]string, error)
+	SetRequiredCapabilities(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceUsersRoleImpl implements DeviceUsersRoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersRoleImpl struct{}
+
+func (UnimplementedDeviceUsersRoleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) RoleID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) SetRoleID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) RoleName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) SetRoleName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) StaticRole(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) RequiredCapabilities(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersRoleImpl) SetRequiredCapabilities(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUsersSupportedShellImpl is what a device implements for Device.Users.SupportedShell.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersSupportedShellImpl to implement only some methods.
+type DeviceUsersSupportedShellImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUsersSupportedShellImpl implements DeviceUsersSupportedShellImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersSupportedShellImpl struct{}
+
+func (UnimplementedDeviceUsersSupportedShellImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersSupportedShellImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersSupportedShellImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersSupportedShellImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersSupportedShellImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUsersUserImpl is what a device implements for Device.Users.User.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUsersUserImpl to implement only some methods.
+type DeviceUsersUserImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	UserID(inst []uint32) (uint32, error)
+	SetUserID(inst []uint32, v uint32) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	GroupParticipation(inst []uint32) ([]string, error)
+	SetGroupParticipation(inst []uint32, v []string) error
+	RoleParticipation(inst []uint32) ([]string, error)
+	SetRoleParticipation(inst []uint32, v []string) error
+	StaticUser(inst []uint32) (bool, error)
+	Language(inst []uint32) (string, error)
+	SetLanguage(inst []uint32, v string) error
+	Shell(inst []uint32) (string, error)
+	SetShell(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceUsersUserImpl implements DeviceUsersUserImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUsersUserImpl struct{}
+
+func (UnimplementedDeviceUsersUserImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) UserID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetUserID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) GroupParticipation(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetGroupParticipation(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) RoleParticipation(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetRoleParticipation(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) StaticUser(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) Language(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetLanguage(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) Shell(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUsersUserImpl) SetShell(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}

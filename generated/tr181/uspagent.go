@@ -3212,3 +3212,1129 @@ var schemaUspagent = []*model.Entry{{
 	Syntax:  synDeviceUSPAgentMTPWebSocket_KeepAliveInterval,
 	Version: "2.15",
 }}
+
+// DeviceUSPAgentImpl is what a device implements for Device.USPAgent; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentImpl to implement only some methods.
+type DeviceUSPAgentImpl interface {
+	EndpointID(inst []uint32) (string, error)
+	SoftwareVersion(inst []uint32) (string, error)
+	UpTime(inst []uint32) (uint32, error)
+	SupportedProtocols(inst []uint32) ([]DeviceUSPAgentSupportedProtocols, error)
+	SupportedFingerprintAlgorithms(inst []uint32) ([]DeviceUSPAgentSupportedFingerprintAlgorithms, error)
+	AdvertisedDeviceSubtypes(inst []uint32) ([]string, error)
+	SetAdvertisedDeviceSubtypes(inst []uint32, v []string) error
+	MaxSubscriptionChangeAdoptionTime(inst []uint32) (uint32, error)
+	SetMaxSubscriptionChangeAdoptionTime(inst []uint32, v uint32) error
+	MTPNumberOfEntries(inst []uint32) (uint32, error)
+	ControllerNumberOfEntries(inst []uint32) (uint32, error)
+	CertificateNumberOfEntries(inst []uint32) (uint32, error)
+	AddCertificate(inst []uint32) (string, error)
+	SetAddCertificate(inst []uint32, v string) error
+	Certificate_2Instances(inst []uint32) []uint32
+	ControllerInstances(inst []uint32) []uint32
+	AddController(inst []uint32) (uint32, error)
+	DeleteController(inst []uint32, i uint32) error
+	MTPInstances(inst []uint32) []uint32
+	AddMTP(inst []uint32) (uint32, error)
+	DeleteMTP(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUSPAgentImpl implements DeviceUSPAgentImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentImpl struct{}
+
+func (UnimplementedDeviceUSPAgentImpl) EndpointID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) UpTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SupportedProtocols(inst []uint32) ([]DeviceUSPAgentSupportedProtocols, error) {
+	var zero []DeviceUSPAgentSupportedProtocols
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SupportedFingerprintAlgorithms(inst []uint32) ([]DeviceUSPAgentSupportedFingerprintAlgorithms, error) {
+	var zero []DeviceUSPAgentSupportedFingerprintAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) AdvertisedDeviceSubtypes(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SetAdvertisedDeviceSubtypes(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) MaxSubscriptionChangeAdoptionTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SetMaxSubscriptionChangeAdoptionTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) MTPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) ControllerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) CertificateNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) AddCertificate(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) SetAddCertificate(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) Certificate_2Instances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentImpl) ControllerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentImpl) AddController(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) DeleteController(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) MTPInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentImpl) AddMTP(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentImpl) DeleteMTP(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentCertificateImpl is what a device implements for Device.USPAgent.Certificate.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentCertificateImpl to implement only some methods.
+type DeviceUSPAgentCertificateImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	SerialNumber(inst []uint32) (string, error)
+	Issuer(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentCertificateImpl implements DeviceUSPAgentCertificateImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentCertificateImpl struct{}
+
+func (UnimplementedDeviceUSPAgentCertificateImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentCertificateImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentCertificateImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentCertificateImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentCertificateImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentCertificateImpl) Issuer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerImpl is what a device implements for Device.USPAgent.Controller.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerImpl to implement only some methods.
+type DeviceUSPAgentControllerImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	EndpointID(inst []uint32) (string, error)
+	SetEndpointID(inst []uint32, v string) error
+	ControllerCode(inst []uint32) (string, error)
+	SetControllerCode(inst []uint32, v string) error
+	ProvisioningCode(inst []uint32) (string, error)
+	SetProvisioningCode(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	AssignedRole(inst []uint32) ([]string, error)
+	SetAssignedRole(inst []uint32, v []string) error
+	InheritedRole(inst []uint32) ([]string, error)
+	Credential(inst []uint32) ([]string, error)
+	SetCredential(inst []uint32, v []string) error
+	PeriodicNotifInterval(inst []uint32) (uint32, error)
+	SetPeriodicNotifInterval(inst []uint32, v uint32) error
+	PeriodicNotifTime(inst []uint32) (time.Time, error)
+	SetPeriodicNotifTime(inst []uint32, v time.Time) error
+	USPNotifRetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetUSPNotifRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	USPNotifRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetUSPNotifRetryIntervalMultiplier(inst []uint32, v uint32) error
+	MTPNumberOfEntries(inst []uint32) (uint32, error)
+	SendOnBoardRequest(inst []uint32) (bool, error)
+	SetSendOnBoardRequest(inst []uint32, v bool) error
+	MTPInstances(inst []uint32) []uint32
+	AddMTP(inst []uint32) (uint32, error)
+	DeleteMTP(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUSPAgentControllerImpl implements DeviceUSPAgentControllerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) EndpointID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetEndpointID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) ControllerCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetControllerCode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) ProvisioningCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetProvisioningCode(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) AssignedRole(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetAssignedRole(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) InheritedRole(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) Credential(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetCredential(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) PeriodicNotifInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetPeriodicNotifInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) PeriodicNotifTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetPeriodicNotifTime(inst []uint32, v time.Time) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) USPNotifRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetUSPNotifRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) USPNotifRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetUSPNotifRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) MTPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SendOnBoardRequest(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) SetSendOnBoardRequest(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) MTPInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) AddMTP(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerImpl) DeleteMTP(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerMTPImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerMTPImpl to implement only some methods.
+type DeviceUSPAgentControllerMTPImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceUSPAgentControllerMTPImpl implements DeviceUSPAgentControllerMTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerMTPImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerMTPMQTTImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.MQTT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerMTPMQTTImpl to implement only some methods.
+type DeviceUSPAgentControllerMTPMQTTImpl interface {
+	Topic(inst []uint32) (string, error)
+	SetTopic(inst []uint32, v string) error
+	PublishRetainResponse(inst []uint32) (bool, error)
+	SetPublishRetainResponse(inst []uint32, v bool) error
+	PublishRetainNotify(inst []uint32) (bool, error)
+	SetPublishRetainNotify(inst []uint32, v bool) error
+	AgentMTPReference(inst []uint32) (string, error)
+	SetAgentMTPReference(inst []uint32, v string) error
+	USPServiceRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentControllerMTPMQTTImpl implements DeviceUSPAgentControllerMTPMQTTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerMTPMQTTImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) Topic(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetTopic(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) PublishRetainResponse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetPublishRetainResponse(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) PublishRetainNotify(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetPublishRetainNotify(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) AgentMTPReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) SetAgentMTPReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPMQTTImpl) USPServiceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerMTPSTOMPImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.STOMP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl to implement only some methods.
+type DeviceUSPAgentControllerMTPSTOMPImpl interface {
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	Destination(inst []uint32) (string, error)
+	SetDestination(inst []uint32, v string) error
+	USPServiceRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl implements DeviceUSPAgentControllerMTPSTOMPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) Destination(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) SetDestination(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPSTOMPImpl) USPServiceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerMTPUDSImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.UDS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerMTPUDSImpl to implement only some methods.
+type DeviceUSPAgentControllerMTPUDSImpl interface {
+	UnixDomainSocketRef(inst []uint32) (string, error)
+	SetUnixDomainSocketRef(inst []uint32, v string) error
+	USPServiceRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentControllerMTPUDSImpl implements DeviceUSPAgentControllerMTPUDSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerMTPUDSImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) UnixDomainSocketRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) SetUnixDomainSocketRef(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPUDSImpl) USPServiceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerMTPWebSocketImpl is what a device implements for Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl to implement only some methods.
+type DeviceUSPAgentControllerMTPWebSocketImpl interface {
+	Host(inst []uint32) (string, error)
+	SetHost(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Path_2(inst []uint32) (string, error)
+	SetPath_2(inst []uint32, v string) error
+	EnableEncryption(inst []uint32) (bool, error)
+	SetEnableEncryption(inst []uint32, v bool) error
+	KeepAliveInterval(inst []uint32) (uint32, error)
+	SetKeepAliveInterval(inst []uint32, v uint32) error
+	CurrentRetryCount(inst []uint32) (uint32, error)
+	SessionRetryMinimumWaitInterval(inst []uint32) (uint32, error)
+	SetSessionRetryMinimumWaitInterval(inst []uint32, v uint32) error
+	SessionRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetSessionRetryIntervalMultiplier(inst []uint32, v uint32) error
+	USPServiceRef(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl implements DeviceUSPAgentControllerMTPWebSocketImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Host(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetHost(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) Path_2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetPath_2(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) EnableEncryption(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetEnableEncryption(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) KeepAliveInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetKeepAliveInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) CurrentRetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SessionRetryMinimumWaitInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetSessionRetryMinimumWaitInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SessionRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) SetSessionRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerMTPWebSocketImpl) USPServiceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerTrustImpl is what a device implements for Device.USPAgent.ControllerTrust; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerTrustImpl to implement only some methods.
+type DeviceUSPAgentControllerTrustImpl interface {
+	UntrustedRole(inst []uint32) ([]string, error)
+	SetUntrustedRole(inst []uint32, v []string) error
+	BannedRole(inst []uint32) (string, error)
+	SetBannedRole(inst []uint32, v string) error
+	SecuredRoles(inst []uint32) ([]string, error)
+	SetSecuredRoles(inst []uint32, v []string) error
+	TOFUAllowed(inst []uint32) (bool, error)
+	SetTOFUAllowed(inst []uint32, v bool) error
+	TOFUInactivityTimer(inst []uint32) (uint32, error)
+	SetTOFUInactivityTimer(inst []uint32, v uint32) error
+	RoleNumberOfEntries(inst []uint32) (uint32, error)
+	CredentialNumberOfEntries(inst []uint32) (uint32, error)
+	ChallengeNumberOfEntries(inst []uint32) (uint32, error)
+	ChallengeInstances(inst []uint32) []uint32
+	AddChallenge(inst []uint32) (uint32, error)
+	DeleteChallenge(inst []uint32, i uint32) error
+	CredentialInstances(inst []uint32) []uint32
+	AddCredential(inst []uint32) (uint32, error)
+	DeleteCredential(inst []uint32, i uint32) error
+	RoleInstances(inst []uint32) []uint32
+	AddRole(inst []uint32) (uint32, error)
+	DeleteRole(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUSPAgentControllerTrustImpl implements DeviceUSPAgentControllerTrustImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerTrustImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) UntrustedRole(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetUntrustedRole(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) BannedRole(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetBannedRole(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SecuredRoles(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetSecuredRoles(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) TOFUAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetTOFUAllowed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) TOFUInactivityTimer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) SetTOFUInactivityTimer(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) RoleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) CredentialNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) ChallengeNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) ChallengeInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddChallenge(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteChallenge(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) CredentialInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddCredential(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteCredential(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) RoleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) AddRole(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustImpl) DeleteRole(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerTrustChallengeImpl is what a device implements for Device.USPAgent.ControllerTrust.Challenge.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerTrustChallengeImpl to implement only some methods.
+type DeviceUSPAgentControllerTrustChallengeImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Description(inst []uint32) (string, error)
+	SetDescription(inst []uint32, v string) error
+	Role(inst []uint32) ([]string, error)
+	SetRole(inst []uint32, v []string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Type(inst []uint32) (DeviceUSPAgentControllerTrustChallengeType, error)
+	SetType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeType) error
+	Value(inst []uint32) ([]byte, error)
+	SetValue(inst []uint32, v []byte) error
+	ValueType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeValueType, error)
+	SetValueType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeValueType) error
+	Instruction(inst []uint32) ([]byte, error)
+	SetInstruction(inst []uint32, v []byte) error
+	InstructionType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeInstructionType, error)
+	SetInstructionType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeInstructionType) error
+	Retries(inst []uint32) (uint32, error)
+	SetRetries(inst []uint32, v uint32) error
+	LockoutPeriod(inst []uint32) (int32, error)
+	SetLockoutPeriod(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceUSPAgentControllerTrustChallengeImpl implements DeviceUSPAgentControllerTrustChallengeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerTrustChallengeImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetDescription(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Role(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetRole(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Type(inst []uint32) (DeviceUSPAgentControllerTrustChallengeType, error) {
+	var zero DeviceUSPAgentControllerTrustChallengeType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Value(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetValue(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) ValueType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeValueType, error) {
+	var zero DeviceUSPAgentControllerTrustChallengeValueType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetValueType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeValueType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Instruction(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetInstruction(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) InstructionType(inst []uint32) (DeviceUSPAgentControllerTrustChallengeInstructionType, error) {
+	var zero DeviceUSPAgentControllerTrustChallengeInstructionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetInstructionType(inst []uint32, v DeviceUSPAgentControllerTrustChallengeInstructionType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) Retries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetRetries(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) LockoutPeriod(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustChallengeImpl) SetLockoutPeriod(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerTrustCredentialImpl is what a device implements for Device.USPAgent.ControllerTrust.Credential.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerTrustCredentialImpl to implement only some methods.
+type DeviceUSPAgentControllerTrustCredentialImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Role(inst []uint32) ([]string, error)
+	SetRole(inst []uint32, v []string) error
+	Credential(inst []uint32) (string, error)
+	SetCredential(inst []uint32, v string) error
+	AllowedUses(inst []uint32) (DeviceUSPAgentControllerTrustCredentialAllowedUses, error)
+	SetAllowedUses(inst []uint32, v DeviceUSPAgentControllerTrustCredentialAllowedUses) error
+}
+
+// UnimplementedDeviceUSPAgentControllerTrustCredentialImpl implements DeviceUSPAgentControllerTrustCredentialImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerTrustCredentialImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Role(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetRole(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) Credential(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetCredential(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) AllowedUses(inst []uint32) (DeviceUSPAgentControllerTrustCredentialAllowedUses, error) {
+	var zero DeviceUSPAgentControllerTrustCredentialAllowedUses
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustCredentialImpl) SetAllowedUses(inst []uint32, v DeviceUSPAgentControllerTrustCredentialAllowedUses) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerTrustRoleImpl is what a device implements for Device.USPAgent.ControllerTrust.Role.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerTrustRoleImpl to implement only some methods.
+type DeviceUSPAgentControllerTrustRoleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	SetName(inst []uint32, v string) error
+	PermissionNumberOfEntries(inst []uint32) (uint32, error)
+	PermissionInstances(inst []uint32) []uint32
+	AddPermission(inst []uint32) (uint32, error)
+	DeletePermission(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceUSPAgentControllerTrustRoleImpl implements DeviceUSPAgentControllerTrustRoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerTrustRoleImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) SetName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) PermissionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) PermissionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) AddPermission(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRoleImpl) DeletePermission(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentControllerTrustRolePermissionImpl is what a device implements for Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl to implement only some methods.
+type DeviceUSPAgentControllerTrustRolePermissionImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Targets(inst []uint32) ([]string, error)
+	SetTargets(inst []uint32, v []string) error
+	Param(inst []uint32) (string, error)
+	SetParam(inst []uint32, v string) error
+	Obj(inst []uint32) (string, error)
+	SetObj(inst []uint32, v string) error
+	InstantiatedObj(inst []uint32) (string, error)
+	SetInstantiatedObj(inst []uint32, v string) error
+	CommandEvent(inst []uint32) (string, error)
+	SetCommandEvent(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl implements DeviceUSPAgentControllerTrustRolePermissionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl struct{}
+
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Targets(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetTargets(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Param(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetParam(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) Obj(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetObj(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) InstantiatedObj(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetInstantiatedObj(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) CommandEvent(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentControllerTrustRolePermissionImpl) SetCommandEvent(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentMTPImpl is what a device implements for Device.USPAgent.MTP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentMTPImpl to implement only some methods.
+type DeviceUSPAgentMTPImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceUSPAgentMTPStatus, error)
+	Protocol(inst []uint32) (string, error)
+	SetProtocol(inst []uint32, v string) error
+	EnableMDNS(inst []uint32) (bool, error)
+	SetEnableMDNS(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceUSPAgentMTPImpl implements DeviceUSPAgentMTPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentMTPImpl struct{}
+
+func (UnimplementedDeviceUSPAgentMTPImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) Status(inst []uint32) (DeviceUSPAgentMTPStatus, error) {
+	var zero DeviceUSPAgentMTPStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) Protocol(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) SetProtocol(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) EnableMDNS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPImpl) SetEnableMDNS(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentMTPMQTTImpl is what a device implements for Device.USPAgent.MTP.{i}.MQTT; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentMTPMQTTImpl to implement only some methods.
+type DeviceUSPAgentMTPMQTTImpl interface {
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	ResponseTopicConfigured(inst []uint32) (string, error)
+	SetResponseTopicConfigured(inst []uint32, v string) error
+	ResponseTopicDiscovered(inst []uint32) (string, error)
+	PublishQoS(inst []uint32) (uint32, error)
+	SetPublishQoS(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceUSPAgentMTPMQTTImpl implements DeviceUSPAgentMTPMQTTImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentMTPMQTTImpl struct{}
+
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) ResponseTopicConfigured(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetResponseTopicConfigured(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) ResponseTopicDiscovered(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) PublishQoS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPMQTTImpl) SetPublishQoS(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentMTPSTOMPImpl is what a device implements for Device.USPAgent.MTP.{i}.STOMP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentMTPSTOMPImpl to implement only some methods.
+type DeviceUSPAgentMTPSTOMPImpl interface {
+	Reference(inst []uint32) (string, error)
+	SetReference(inst []uint32, v string) error
+	Destination(inst []uint32) (string, error)
+	SetDestination(inst []uint32, v string) error
+	DestinationFromServer(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceUSPAgentMTPSTOMPImpl implements DeviceUSPAgentMTPSTOMPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentMTPSTOMPImpl struct{}
+
+func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) Reference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) SetReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) Destination(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) SetDestination(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPSTOMPImpl) DestinationFromServer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceUSPAgentMTPUDSImpl is what a device implements for Device.USPAgent.MTP.{i}.UDS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentMTPUDSImpl to implement only some methods.
+type DeviceUSPAgentMTPUDSImpl interface {
+	UnixDomainSocketRef(inst []uint32) (string, error)
+	SetUnixDomainSocketRef(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceUSPAgentMTPUDSImpl implements DeviceUSPAgentMTPUDSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentMTPUDSImpl struct{}
+
+func (UnimplementedDeviceUSPAgentMTPUDSImpl) UnixDomainSocketRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPUDSImpl) SetUnixDomainSocketRef(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPAgentMTPWebSocketImpl is what a device implements for Device.USPAgent.MTP.{i}.WebSocket; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPAgentMTPWebSocketImpl to implement only some methods.
+type DeviceUSPAgentMTPWebSocketImpl interface {
+	Interfaces(inst []uint32) ([]string, error)
+	SetInterfaces(inst []uint32, v []string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+	Path_2(inst []uint32) (string, error)
+	SetPath_2(inst []uint32, v string) error
+	EnableEncryption(inst []uint32) (bool, error)
+	SetEnableEncryption(inst []uint32, v bool) error
+	KeepAliveInterval(inst []uint32) (uint32, error)
+	SetKeepAliveInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceUSPAgentMTPWebSocketImpl implements DeviceUSPAgentMTPWebSocketImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPAgentMTPWebSocketImpl struct{}
+
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Interfaces(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetInterfaces(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) Path_2(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetPath_2(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) EnableEncryption(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetEnableEncryption(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) KeepAliveInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPAgentMTPWebSocketImpl) SetKeepAliveInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}

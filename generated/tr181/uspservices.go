@@ -391,3 +391,107 @@ var schemaUspservices = []*model.Entry{{
 	Syntax:  synDeviceUSPServicesUSPService_HasController,
 	Version: "2.16",
 }}
+
+// DeviceUSPServicesImpl is what a device implements for Device.USPServices; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPServicesImpl to implement only some methods.
+type DeviceUSPServicesImpl interface {
+	TrustNumberOfEntries(inst []uint32) (uint32, error)
+	USPServiceNumberOfEntries(inst []uint32) (uint32, error)
+	TrustInstances(inst []uint32) []uint32
+	AddTrust(inst []uint32) (uint32, error)
+	DeleteTrust(inst []uint32, i uint32) error
+	USPServiceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceUSPServicesImpl implements DeviceUSPServicesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPServicesImpl struct{}
+
+func (UnimplementedDeviceUSPServicesImpl) TrustNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesImpl) USPServiceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesImpl) TrustInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceUSPServicesImpl) AddTrust(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesImpl) DeleteTrust(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesImpl) USPServiceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceUSPServicesTrustImpl is what a device implements for Device.USPServices.Trust.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPServicesTrustImpl to implement only some methods.
+type DeviceUSPServicesTrustImpl interface {
+	EndpointID(inst []uint32) (string, error)
+	SetEndpointID(inst []uint32, v string) error
+	TargetPaths(inst []uint32) ([]string, error)
+	SetTargetPaths(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceUSPServicesTrustImpl implements DeviceUSPServicesTrustImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPServicesTrustImpl struct{}
+
+func (UnimplementedDeviceUSPServicesTrustImpl) EndpointID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesTrustImpl) SetEndpointID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesTrustImpl) TargetPaths(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesTrustImpl) SetTargetPaths(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceUSPServicesUSPServiceImpl is what a device implements for Device.USPServices.USPService.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceUSPServicesUSPServiceImpl to implement only some methods.
+type DeviceUSPServicesUSPServiceImpl interface {
+	EndpointID(inst []uint32) (string, error)
+	Protocol(inst []uint32) (DeviceUSPServicesUSPServiceProtocol, error)
+	DataModelPaths(inst []uint32) ([]string, error)
+	DeploymentUnitRef(inst []uint32) ([]string, error)
+	ExecutionUnitRef(inst []uint32) ([]string, error)
+	HasController(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceUSPServicesUSPServiceImpl implements DeviceUSPServicesUSPServiceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceUSPServicesUSPServiceImpl struct{}
+
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) EndpointID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) Protocol(inst []uint32) (DeviceUSPServicesUSPServiceProtocol, error) {
+	var zero DeviceUSPServicesUSPServiceProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) DataModelPaths(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) DeploymentUnitRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) ExecutionUnitRef(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceUSPServicesUSPServiceImpl) HasController(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}

@@ -176,7 +176,7 @@ var (
 		Ref: &model.Reference{
 			Kind:         "pathRef",
 			RefType:      "strong",
-			TargetParent: "\n                  #.Tunnel.\n                  #.Tunnel.{i}.Interface.",
+			TargetParent: "#.Tunnel. #.Tunnel.{i}.Interface.",
 			TargetType:   "row",
 		},
 		Sizes: []model.Size{{Max: model.U64(256)}},
@@ -223,12 +223,7 @@ type DeviceVXLANFilter struct {
 	Order uint32 `cwmp:"Order"`
 	// Alias: Alias=string(:64), writeOnceReadOnly, since 1.0.
 	Alias string `cwmp:"Alias"`
-	/*
-	   Interface: string(:256) pathRef→
-
-	   	#.Tunnel.
-	   	#.Tunnel.{i}.Interface., readWrite, since 2.12.
-	*/
+	// Interface: string(:256) pathRef→#.Tunnel. #.Tunnel.{i}.Interface., readWrite, since 2.12.
 	Interface string `cwmp:"Interface"`
 	// AllInterfaces: boolean, readWrite, since 2.12.
 	AllInterfaces bool `cwmp:"AllInterfaces"`
@@ -1448,3 +1443,476 @@ var schemaVxlan = []*model.Entry{{
 	Syntax:  synDeviceVXLANTunnelStats_ErrorsReceived,
 	Version: "2.12",
 }}
+
+// DeviceVXLANImpl is what a device implements for Device.VXLAN; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANImpl to implement only some methods.
+type DeviceVXLANImpl interface {
+	TunnelNumberOfEntries(inst []uint32) (uint32, error)
+	FilterNumberOfEntries(inst []uint32) (uint32, error)
+	FilterInstances(inst []uint32) []uint32
+	AddFilter(inst []uint32) (uint32, error)
+	DeleteFilter(inst []uint32, i uint32) error
+	TunnelInstances(inst []uint32) []uint32
+	AddTunnel(inst []uint32) (uint32, error)
+	DeleteTunnel(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceVXLANImpl implements DeviceVXLANImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANImpl struct{}
+
+func (UnimplementedDeviceVXLANImpl) TunnelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANImpl) FilterNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANImpl) FilterInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceVXLANImpl) AddFilter(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANImpl) DeleteFilter(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANImpl) TunnelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceVXLANImpl) AddTunnel(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANImpl) DeleteTunnel(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceVXLANFilterImpl is what a device implements for Device.VXLAN.Filter.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANFilterImpl to implement only some methods.
+type DeviceVXLANFilterImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceVXLANFilterStatus, error)
+	Order(inst []uint32) (uint32, error)
+	SetOrder(inst []uint32, v uint32) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	AllInterfaces(inst []uint32) (bool, error)
+	SetAllInterfaces(inst []uint32, v bool) error
+	VLANIDCheck(inst []uint32) (int32, error)
+	SetVLANIDCheck(inst []uint32, v int32) error
+	VLANIDExclude(inst []uint32) (bool, error)
+	SetVLANIDExclude(inst []uint32, v bool) error
+	DSCPMarkPolicy(inst []uint32) (int32, error)
+	SetDSCPMarkPolicy(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceVXLANFilterImpl implements DeviceVXLANFilterImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANFilterImpl struct{}
+
+func (UnimplementedDeviceVXLANFilterImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) Status(inst []uint32) (DeviceVXLANFilterStatus, error) {
+	var zero DeviceVXLANFilterStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) Order(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetOrder(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) AllInterfaces(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetAllInterfaces(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) VLANIDCheck(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetVLANIDCheck(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) VLANIDExclude(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetVLANIDExclude(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) DSCPMarkPolicy(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANFilterImpl) SetDSCPMarkPolicy(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceVXLANTunnelImpl is what a device implements for Device.VXLAN.Tunnel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANTunnelImpl to implement only some methods.
+type DeviceVXLANTunnelImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceVXLANTunnelStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	RemoteEndpoints(inst []uint32) ([]string, error)
+	SetRemoteEndpoints(inst []uint32, v []string) error
+	KeepAlivePolicy(inst []uint32) (DeviceVXLANTunnelKeepAlivePolicy, error)
+	SetKeepAlivePolicy(inst []uint32, v DeviceVXLANTunnelKeepAlivePolicy) error
+	KeepAliveTimeout(inst []uint32) (uint32, error)
+	SetKeepAliveTimeout(inst []uint32, v uint32) error
+	KeepAliveThreshold(inst []uint32) (uint32, error)
+	SetKeepAliveThreshold(inst []uint32, v uint32) error
+	DeliveryHeaderProtocol(inst []uint32) (DeviceVXLANTunnelDeliveryHeaderProtocol, error)
+	SetDeliveryHeaderProtocol(inst []uint32, v DeviceVXLANTunnelDeliveryHeaderProtocol) error
+	DefaultDSCPMark(inst []uint32) (uint32, error)
+	SetDefaultDSCPMark(inst []uint32, v uint32) error
+	ConnectedRemoteEndpoint(inst []uint32) (string, error)
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	SourcePort(inst []uint32) (uint32, error)
+	SetSourcePort(inst []uint32, v uint32) error
+	RemotePort(inst []uint32) (uint32, error)
+	SetRemotePort(inst []uint32, v uint32) error
+	InterfaceInstances(inst []uint32) []uint32
+	AddInterface(inst []uint32) (uint32, error)
+	DeleteInterface(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceVXLANTunnelImpl implements DeviceVXLANTunnelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANTunnelImpl struct{}
+
+func (UnimplementedDeviceVXLANTunnelImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) Status(inst []uint32) (DeviceVXLANTunnelStatus, error) {
+	var zero DeviceVXLANTunnelStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) RemoteEndpoints(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetRemoteEndpoints(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) KeepAlivePolicy(inst []uint32) (DeviceVXLANTunnelKeepAlivePolicy, error) {
+	var zero DeviceVXLANTunnelKeepAlivePolicy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAlivePolicy(inst []uint32, v DeviceVXLANTunnelKeepAlivePolicy) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) KeepAliveTimeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAliveTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) KeepAliveThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetKeepAliveThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) DeliveryHeaderProtocol(inst []uint32) (DeviceVXLANTunnelDeliveryHeaderProtocol, error) {
+	var zero DeviceVXLANTunnelDeliveryHeaderProtocol
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetDeliveryHeaderProtocol(inst []uint32, v DeviceVXLANTunnelDeliveryHeaderProtocol) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) DefaultDSCPMark(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetDefaultDSCPMark(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) ConnectedRemoteEndpoint(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SourcePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetSourcePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) RemotePort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) SetRemotePort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceVXLANTunnelImpl) AddInterface(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelImpl) DeleteInterface(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceVXLANTunnelInterfaceImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANTunnelInterfaceImpl to implement only some methods.
+type DeviceVXLANTunnelInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceVXLANTunnelInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	VNI(inst []uint32) (int32, error)
+	SetVNI(inst []uint32, v int32) error
+}
+
+// UnimplementedDeviceVXLANTunnelInterfaceImpl implements DeviceVXLANTunnelInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANTunnelInterfaceImpl struct{}
+
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Status(inst []uint32) (DeviceVXLANTunnelInterfaceStatus, error) {
+	var zero DeviceVXLANTunnelInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) VNI(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceImpl) SetVNI(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceVXLANTunnelInterfaceStatsImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANTunnelInterfaceStatsImpl to implement only some methods.
+type DeviceVXLANTunnelInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	DiscardChecksumReceived(inst []uint32) (uint32, error)
+	DiscardSequenceNumberReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceVXLANTunnelInterfaceStatsImpl implements DeviceVXLANTunnelInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANTunnelInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardChecksumReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelInterfaceStatsImpl) DiscardSequenceNumberReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceVXLANTunnelStatsImpl is what a device implements for Device.VXLAN.Tunnel.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceVXLANTunnelStatsImpl to implement only some methods.
+type DeviceVXLANTunnelStatsImpl interface {
+	KeepAliveSent(inst []uint32) (uint32, error)
+	KeepAliveReceived(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceVXLANTunnelStatsImpl implements DeviceVXLANTunnelStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceVXLANTunnelStatsImpl struct{}
+
+func (UnimplementedDeviceVXLANTunnelStatsImpl) KeepAliveSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) KeepAliveReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceVXLANTunnelStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -25181,3 +25181,7732 @@ var schemaWifi = []*model.Entry{{
 	Syntax:  synDeviceWiFiSSIDStats_AckUcastReceived,
 	Version: "2.14",
 }}
+
+// DeviceWiFiImpl is what a device implements for Device.WiFi; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiImpl to implement only some methods.
+type DeviceWiFiImpl interface {
+	RadioNumberOfEntries(inst []uint32) (uint32, error)
+	SSIDNumberOfEntries(inst []uint32) (uint32, error)
+	AccessPointNumberOfEntries(inst []uint32) (uint32, error)
+	EndPointNumberOfEntries(inst []uint32) (uint32, error)
+	ResetCounter(inst []uint32) (uint32, error)
+	ResetCause(inst []uint32) (DeviceWiFiResetCause, error)
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	AccessPointInstances(inst []uint32) []uint32
+	AddAccessPoint(inst []uint32) (uint32, error)
+	DeleteAccessPoint(inst []uint32, i uint32) error
+	EndPointInstances(inst []uint32) []uint32
+	AddEndPoint(inst []uint32) (uint32, error)
+	DeleteEndPoint(inst []uint32, i uint32) error
+	RadioInstances(inst []uint32) []uint32
+	SSIDInstances(inst []uint32) []uint32
+	AddSSID(inst []uint32) (uint32, error)
+	DeleteSSID(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceWiFiImpl implements DeviceWiFiImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiImpl struct{}
+
+func (UnimplementedDeviceWiFiImpl) RadioNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) SSIDNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) AccessPointNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) EndPointNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) ResetCounter(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) ResetCause(inst []uint32) (DeviceWiFiResetCause, error) {
+	var zero DeviceWiFiResetCause
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) AccessPointInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiImpl) AddAccessPoint(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) DeleteAccessPoint(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) EndPointInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiImpl) AddEndPoint(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) DeleteEndPoint(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) RadioInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiImpl) SSIDInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiImpl) AddSSID(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiImpl) DeleteSSID(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointImpl is what a device implements for Device.WiFi.AccessPoint.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointImpl to implement only some methods.
+type DeviceWiFiAccessPointImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiAccessPointStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SSIDReference(inst []uint32) (string, error)
+	SetSSIDReference(inst []uint32, v string) error
+	SSIDAdvertisementEnabled(inst []uint32) (bool, error)
+	SetSSIDAdvertisementEnabled(inst []uint32, v bool) error
+	WMMCapability(inst []uint32) (bool, error)
+	UAPSDCapability(inst []uint32) (bool, error)
+	WMMEnable(inst []uint32) (bool, error)
+	SetWMMEnable(inst []uint32, v bool) error
+	UAPSDEnable(inst []uint32) (bool, error)
+	SetUAPSDEnable(inst []uint32, v bool) error
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	IsolationEnable(inst []uint32) (bool, error)
+	SetIsolationEnable(inst []uint32, v bool) error
+	MACAddressControlEnabled(inst []uint32) (bool, error)
+	SetMACAddressControlEnabled(inst []uint32, v bool) error
+	AllowedMACAddress(inst []uint32) ([]string, error)
+	SetAllowedMACAddress(inst []uint32, v []string) error
+	MaxAllowedAssociations(inst []uint32) (uint32, error)
+	SetMaxAllowedAssociations(inst []uint32, v uint32) error
+	CpeOperationMode(inst []uint32) (DeviceWiFiAccessPointCpeOperationMode, error)
+	SetCpeOperationMode(inst []uint32, v DeviceWiFiAccessPointCpeOperationMode) error
+	ACInstances(inst []uint32) []uint32
+	AssociatedDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiAccessPointImpl implements DeviceWiFiAccessPointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) Status(inst []uint32) (DeviceWiFiAccessPointStatus, error) {
+	var zero DeviceWiFiAccessPointStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SSIDReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetSSIDReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SSIDAdvertisementEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetSSIDAdvertisementEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) WMMCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) UAPSDCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) WMMEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetWMMEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) UAPSDEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetUAPSDEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) IsolationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetIsolationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) MACAddressControlEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetMACAddressControlEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) AllowedMACAddress(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetAllowedMACAddress(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) MaxAllowedAssociations(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetMaxAllowedAssociations(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) CpeOperationMode(inst []uint32) (DeviceWiFiAccessPointCpeOperationMode, error) {
+	var zero DeviceWiFiAccessPointCpeOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) SetCpeOperationMode(inst []uint32, v DeviceWiFiAccessPointCpeOperationMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) ACInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiAccessPointImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiAccessPointACImpl is what a device implements for Device.WiFi.AccessPoint.{i}.AC.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointACImpl to implement only some methods.
+type DeviceWiFiAccessPointACImpl interface {
+	AccessCategory(inst []uint32) (DeviceWiFiAccessPointACAccessCategory, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	AckPolicy(inst []uint32) (bool, error)
+	SetAckPolicy(inst []uint32, v bool) error
+	OutQLenHistogramIntervals(inst []uint32) ([]string, error)
+	SetOutQLenHistogramIntervals(inst []uint32, v []string) error
+	OutQLenHistogramSampleInterval(inst []uint32) (uint32, error)
+	SetOutQLenHistogramSampleInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiAccessPointACImpl implements DeviceWiFiAccessPointACImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointACImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointACImpl) AccessCategory(inst []uint32) (DeviceWiFiAccessPointACAccessCategory, error) {
+	var zero DeviceWiFiAccessPointACAccessCategory
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) AckPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) SetAckPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) OutQLenHistogramIntervals(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) SetOutQLenHistogramIntervals(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) OutQLenHistogramSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACImpl) SetOutQLenHistogramSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointACStatsImpl is what a device implements for Device.WiFi.AccessPoint.{i}.AC.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointACStatsImpl to implement only some methods.
+type DeviceWiFiAccessPointACStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	OutQLenHistogram(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceWiFiAccessPointACStatsImpl implements DeviceWiFiAccessPointACStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointACStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointACStatsImpl) OutQLenHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointANQPImpl is what a device implements for Device.WiFi.AccessPoint.{i}.ANQP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointANQPImpl to implement only some methods.
+type DeviceWiFiAccessPointANQPImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	IPv4AddressAvailability(inst []uint32) (DeviceWiFiAccessPointANQPIPv4AddressAvailability, error)
+	SetIPv4AddressAvailability(inst []uint32, v DeviceWiFiAccessPointANQPIPv4AddressAvailability) error
+	IPv6AddressAvailability(inst []uint32) (DeviceWiFiAccessPointANQPIPv6AddressAvailability, error)
+	SetIPv6AddressAvailability(inst []uint32, v DeviceWiFiAccessPointANQPIPv6AddressAvailability) error
+	VenueName(inst []uint32) (string, error)
+	SetVenueName(inst []uint32, v string) error
+	RoamingConsortiumOIs(inst []uint32) ([]string, error)
+	SetRoamingConsortiumOIs(inst []uint32, v []string) error
+	NAIRealms(inst []uint32) ([]string, error)
+	SetNAIRealms(inst []uint32, v []string) error
+	Domains(inst []uint32) ([]string, error)
+	SetDomains(inst []uint32, v []string) error
+	AdviceOfCharges(inst []uint32) ([]DeviceWiFiAccessPointANQPAdviceOfCharges, error)
+	SetAdviceOfCharges(inst []uint32, v []DeviceWiFiAccessPointANQPAdviceOfCharges) error
+	NetworkAuthTypes(inst []uint32) ([]DeviceWiFiAccessPointANQPNetworkAuthTypes, error)
+	SetNetworkAuthTypes(inst []uint32, v []DeviceWiFiAccessPointANQPNetworkAuthTypes) error
+	Cellular3GPPNetworkInfo(inst []uint32) ([]uint32, error)
+	SetCellular3GPPNetworkInfo(inst []uint32, v []uint32) error
+}
+
+// UnimplementedDeviceWiFiAccessPointANQPImpl implements DeviceWiFiAccessPointANQPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointANQPImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) IPv4AddressAvailability(inst []uint32) (DeviceWiFiAccessPointANQPIPv4AddressAvailability, error) {
+	var zero DeviceWiFiAccessPointANQPIPv4AddressAvailability
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetIPv4AddressAvailability(inst []uint32, v DeviceWiFiAccessPointANQPIPv4AddressAvailability) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) IPv6AddressAvailability(inst []uint32) (DeviceWiFiAccessPointANQPIPv6AddressAvailability, error) {
+	var zero DeviceWiFiAccessPointANQPIPv6AddressAvailability
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetIPv6AddressAvailability(inst []uint32, v DeviceWiFiAccessPointANQPIPv6AddressAvailability) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) VenueName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetVenueName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) RoamingConsortiumOIs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetRoamingConsortiumOIs(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) NAIRealms(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetNAIRealms(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) Domains(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetDomains(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) AdviceOfCharges(inst []uint32) ([]DeviceWiFiAccessPointANQPAdviceOfCharges, error) {
+	var zero []DeviceWiFiAccessPointANQPAdviceOfCharges
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetAdviceOfCharges(inst []uint32, v []DeviceWiFiAccessPointANQPAdviceOfCharges) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) NetworkAuthTypes(inst []uint32) ([]DeviceWiFiAccessPointANQPNetworkAuthTypes, error) {
+	var zero []DeviceWiFiAccessPointANQPNetworkAuthTypes
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetNetworkAuthTypes(inst []uint32, v []DeviceWiFiAccessPointANQPNetworkAuthTypes) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) Cellular3GPPNetworkInfo(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointANQPImpl) SetCellular3GPPNetworkInfo(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointAccountingImpl is what a device implements for Device.WiFi.AccessPoint.{i}.Accounting; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointAccountingImpl to implement only some methods.
+type DeviceWiFiAccessPointAccountingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ServerIPAddr(inst []uint32) (string, error)
+	SetServerIPAddr(inst []uint32, v string) error
+	SecondaryServerIPAddr(inst []uint32) (string, error)
+	SetSecondaryServerIPAddr(inst []uint32, v string) error
+	ServerPort(inst []uint32) (uint32, error)
+	SetServerPort(inst []uint32, v uint32) error
+	SecondaryServerPort(inst []uint32) (uint32, error)
+	SetSecondaryServerPort(inst []uint32, v uint32) error
+	Secret(inst []uint32) (string, error)
+	SetSecret(inst []uint32, v string) error
+	SecondarySecret(inst []uint32) (string, error)
+	SetSecondarySecret(inst []uint32, v string) error
+	InterimInterval(inst []uint32) (uint32, error)
+	SetInterimInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiAccessPointAccountingImpl implements DeviceWiFiAccessPointAccountingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointAccountingImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) ServerIPAddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetServerIPAddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SecondaryServerIPAddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetSecondaryServerIPAddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) ServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SecondaryServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetSecondaryServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) Secret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SecondarySecret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetSecondarySecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) InterimInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAccountingImpl) SetInterimInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointAssociatedDeviceImpl is what a device implements for Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl to implement only some methods.
+type DeviceWiFiAccessPointAssociatedDeviceImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	Type(inst []uint32) (string, error)
+	SetStaATF(inst []uint32) (uint32, error)
+	SetSetStaATF(inst []uint32, v uint32) error
+	OperatingStandard(inst []uint32) (DeviceWiFiAccessPointAssociatedDeviceOperatingStandard, error)
+	AuthenticationState(inst []uint32) (bool, error)
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	MaxSupportedDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	MaxSupportedDataUplinkRate(inst []uint32) (uint32, error)
+	AssociationTime(inst []uint32) (time.Time, error)
+	SignalStrength(inst []uint32) (int32, error)
+	Noise(inst []uint32) (int32, error)
+	SNR(inst []uint32) (uint32, error)
+	Retransmissions(inst []uint32) (uint32, error)
+	Active(inst []uint32) (bool, error)
+	MaxSupportedBandwidth(inst []uint32) (DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth, error)
+}
+
+// UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl implements DeviceWiFiAccessPointAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) SetStaATF(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) SetSetStaATF(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) OperatingStandard(inst []uint32) (DeviceWiFiAccessPointAssociatedDeviceOperatingStandard, error) {
+	var zero DeviceWiFiAccessPointAssociatedDeviceOperatingStandard
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) AuthenticationState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) MaxSupportedDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) MaxSupportedDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) AssociationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) SignalStrength(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) Noise(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) SNR(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) Retransmissions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceImpl) MaxSupportedBandwidth(inst []uint32) (DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth, error) {
+	var zero DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointAssociatedDeviceStatsImpl is what a device implements for Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl to implement only some methods.
+type DeviceWiFiAccessPointAssociatedDeviceStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	FailedRetransCount(inst []uint32) (uint32, error)
+	RetryCount(inst []uint32) (uint32, error)
+	MultipleRetryCount(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl implements DeviceWiFiAccessPointAssociatedDeviceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) FailedRetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) RetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointAssociatedDeviceStatsImpl) MultipleRetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointInterworkingImpl is what a device implements for Device.WiFi.AccessPoint.{i}.Interworking; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointInterworkingImpl to implement only some methods.
+type DeviceWiFiAccessPointInterworkingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	AccessNetworkType(inst []uint32) (DeviceWiFiAccessPointInterworkingAccessNetworkType, error)
+	SetAccessNetworkType(inst []uint32, v DeviceWiFiAccessPointInterworkingAccessNetworkType) error
+	InternetAvailable(inst []uint32) (bool, error)
+	SetInternetAvailable(inst []uint32, v bool) error
+	ASRA(inst []uint32) (bool, error)
+	SetASRA(inst []uint32, v bool) error
+	VenueGroup(inst []uint32) (DeviceWiFiAccessPointInterworkingVenueGroup, error)
+	SetVenueGroup(inst []uint32, v DeviceWiFiAccessPointInterworkingVenueGroup) error
+	VenueType(inst []uint32) (string, error)
+	SetVenueType(inst []uint32, v string) error
+	HESSID(inst []uint32) (string, error)
+	SetHESSID(inst []uint32, v string) error
+	EmergencyServiceReachable(inst []uint32) (bool, error)
+	SetEmergencyServiceReachable(inst []uint32, v bool) error
+	UnauthenticatedEmergencyServiceAvailable(inst []uint32) (bool, error)
+	SetUnauthenticatedEmergencyServiceAvailable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceWiFiAccessPointInterworkingImpl implements DeviceWiFiAccessPointInterworkingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointInterworkingImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) AccessNetworkType(inst []uint32) (DeviceWiFiAccessPointInterworkingAccessNetworkType, error) {
+	var zero DeviceWiFiAccessPointInterworkingAccessNetworkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetAccessNetworkType(inst []uint32, v DeviceWiFiAccessPointInterworkingAccessNetworkType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) InternetAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetInternetAvailable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) ASRA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetASRA(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) VenueGroup(inst []uint32) (DeviceWiFiAccessPointInterworkingVenueGroup, error) {
+	var zero DeviceWiFiAccessPointInterworkingVenueGroup
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetVenueGroup(inst []uint32, v DeviceWiFiAccessPointInterworkingVenueGroup) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) VenueType(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetVenueType(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) HESSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetHESSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) EmergencyServiceReachable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetEmergencyServiceReachable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) UnauthenticatedEmergencyServiceAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointInterworkingImpl) SetUnauthenticatedEmergencyServiceAvailable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointPasspointImpl is what a device implements for Device.WiFi.AccessPoint.{i}.Passpoint; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointPasspointImpl to implement only some methods.
+type DeviceWiFiAccessPointPasspointImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Version(inst []uint32) (DeviceWiFiAccessPointPasspointVersion, error)
+	OperatorFriendlyName(inst []uint32) (string, error)
+	SetOperatorFriendlyName(inst []uint32, v string) error
+	DGAFDisable(inst []uint32) (bool, error)
+	SetDGAFDisable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceWiFiAccessPointPasspointImpl implements DeviceWiFiAccessPointPasspointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointPasspointImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) Version(inst []uint32) (DeviceWiFiAccessPointPasspointVersion, error) {
+	var zero DeviceWiFiAccessPointPasspointVersion
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) OperatorFriendlyName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) SetOperatorFriendlyName(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) DGAFDisable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointImpl) SetDGAFDisable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointPasspointOSUImpl is what a device implements for Device.WiFi.AccessPoint.{i}.Passpoint.OSU; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointPasspointOSUImpl to implement only some methods.
+type DeviceWiFiAccessPointPasspointOSUImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	SSID(inst []uint32) (string, error)
+	SetSSID(inst []uint32, v string) error
+	Method(inst []uint32) ([]DeviceWiFiAccessPointPasspointOSUMethod, error)
+	SetMethod(inst []uint32, v []DeviceWiFiAccessPointPasspointOSUMethod) error
+	FriendlyNames(inst []uint32) ([]string, error)
+	SetFriendlyNames(inst []uint32, v []string) error
+	ServerURIs(inst []uint32) ([]string, error)
+	SetServerURIs(inst []uint32, v []string) error
+	ServiceDescriptions(inst []uint32) ([]string, error)
+	SetServiceDescriptions(inst []uint32, v []string) error
+	ProviderNAIs(inst []uint32) ([]string, error)
+	SetProviderNAIs(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceWiFiAccessPointPasspointOSUImpl implements DeviceWiFiAccessPointPasspointOSUImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointPasspointOSUImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetSSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) Method(inst []uint32) ([]DeviceWiFiAccessPointPasspointOSUMethod, error) {
+	var zero []DeviceWiFiAccessPointPasspointOSUMethod
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetMethod(inst []uint32, v []DeviceWiFiAccessPointPasspointOSUMethod) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) FriendlyNames(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetFriendlyNames(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) ServerURIs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetServerURIs(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) ServiceDescriptions(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetServiceDescriptions(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) ProviderNAIs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointPasspointOSUImpl) SetProviderNAIs(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointSecurityImpl is what a device implements for Device.WiFi.AccessPoint.{i}.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointSecurityImpl to implement only some methods.
+type DeviceWiFiAccessPointSecurityImpl interface {
+	ModesSupported(inst []uint32) ([]DeviceWiFiAccessPointSecurityModesSupported, error)
+	ModeEnabled(inst []uint32) (string, error)
+	SetModeEnabled(inst []uint32, v string) error
+	EncryptionMode(inst []uint32) ([]DeviceWiFiAccessPointSecurityEncryptionMode, error)
+	SetEncryptionMode(inst []uint32, v []DeviceWiFiAccessPointSecurityEncryptionMode) error
+	WEPKey(inst []uint32) ([]byte, error)
+	SetWEPKey(inst []uint32, v []byte) error
+	PreSharedKey(inst []uint32) ([]byte, error)
+	SetPreSharedKey(inst []uint32, v []byte) error
+	KeyPassphrase(inst []uint32) (string, error)
+	SetKeyPassphrase(inst []uint32, v string) error
+	RekeyingInterval(inst []uint32) (uint32, error)
+	SetRekeyingInterval(inst []uint32, v uint32) error
+	SAEPassphrase(inst []uint32) (string, error)
+	SetSAEPassphrase(inst []uint32, v string) error
+	RadiusServerIPAddr(inst []uint32) (string, error)
+	SetRadiusServerIPAddr(inst []uint32, v string) error
+	SecondaryRadiusServerIPAddr(inst []uint32) (string, error)
+	SetSecondaryRadiusServerIPAddr(inst []uint32, v string) error
+	RadiusServerPort(inst []uint32) (uint32, error)
+	SetRadiusServerPort(inst []uint32, v uint32) error
+	SecondaryRadiusServerPort(inst []uint32) (uint32, error)
+	SetSecondaryRadiusServerPort(inst []uint32, v uint32) error
+	RadiusSecret(inst []uint32) (string, error)
+	SetRadiusSecret(inst []uint32, v string) error
+	SecondaryRadiusSecret(inst []uint32) (string, error)
+	SetSecondaryRadiusSecret(inst []uint32, v string) error
+	MFPConfig(inst []uint32) (DeviceWiFiAccessPointSecurityMFPConfig, error)
+	SetMFPConfig(inst []uint32, v DeviceWiFiAccessPointSecurityMFPConfig) error
+	SPPAMSDU(inst []uint32) (DeviceWiFiAccessPointSecuritySPPAMSDU, error)
+	SetSPPAMSDU(inst []uint32, v DeviceWiFiAccessPointSecuritySPPAMSDU) error
+	TransitionDisableIndication(inst []uint32) (bool, error)
+	SetTransitionDisableIndication(inst []uint32, v bool) error
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceWiFiAccessPointSecurityImpl implements DeviceWiFiAccessPointSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointSecurityImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) ModesSupported(inst []uint32) ([]DeviceWiFiAccessPointSecurityModesSupported, error) {
+	var zero []DeviceWiFiAccessPointSecurityModesSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) ModeEnabled(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetModeEnabled(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) EncryptionMode(inst []uint32) ([]DeviceWiFiAccessPointSecurityEncryptionMode, error) {
+	var zero []DeviceWiFiAccessPointSecurityEncryptionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetEncryptionMode(inst []uint32, v []DeviceWiFiAccessPointSecurityEncryptionMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) WEPKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetWEPKey(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) PreSharedKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetPreSharedKey(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) KeyPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetKeyPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) RekeyingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetRekeyingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SAEPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetSAEPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) RadiusServerIPAddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetRadiusServerIPAddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SecondaryRadiusServerIPAddr(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetSecondaryRadiusServerIPAddr(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) RadiusServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetRadiusServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SecondaryRadiusServerPort(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetSecondaryRadiusServerPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) RadiusSecret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetRadiusSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SecondaryRadiusSecret(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetSecondaryRadiusSecret(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) MFPConfig(inst []uint32) (DeviceWiFiAccessPointSecurityMFPConfig, error) {
+	var zero DeviceWiFiAccessPointSecurityMFPConfig
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetMFPConfig(inst []uint32, v DeviceWiFiAccessPointSecurityMFPConfig) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SPPAMSDU(inst []uint32) (DeviceWiFiAccessPointSecuritySPPAMSDU, error) {
+	var zero DeviceWiFiAccessPointSecuritySPPAMSDU
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetSPPAMSDU(inst []uint32, v DeviceWiFiAccessPointSecuritySPPAMSDU) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) TransitionDisableIndication(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetTransitionDisableIndication(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointSecurityImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiAccessPointWPSImpl is what a device implements for Device.WiFi.AccessPoint.{i}.WPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiAccessPointWPSImpl to implement only some methods.
+type DeviceWiFiAccessPointWPSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ConfigMethodsSupported(inst []uint32) ([]DeviceWiFiAccessPointWPSConfigMethodsSupported, error)
+	ConfigMethodsEnabled(inst []uint32) ([]string, error)
+	SetConfigMethodsEnabled(inst []uint32, v []string) error
+	Status(inst []uint32) (DeviceWiFiAccessPointWPSStatus, error)
+	Version(inst []uint32) (string, error)
+	PIN(inst []uint32) (string, error)
+	SetPIN(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceWiFiAccessPointWPSImpl implements DeviceWiFiAccessPointWPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiAccessPointWPSImpl struct{}
+
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) ConfigMethodsSupported(inst []uint32) ([]DeviceWiFiAccessPointWPSConfigMethodsSupported, error) {
+	var zero []DeviceWiFiAccessPointWPSConfigMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) ConfigMethodsEnabled(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) SetConfigMethodsEnabled(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) Status(inst []uint32) (DeviceWiFiAccessPointWPSStatus, error) {
+	var zero DeviceWiFiAccessPointWPSStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) PIN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiAccessPointWPSImpl) SetPIN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiCCAMeasurementDiagnosticImpl is what a device implements for Device.WiFi.CCAMeasurementDiagnostic; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl to implement only some methods.
+type DeviceWiFiCCAMeasurementDiagnosticImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState) error
+	Channel(inst []uint32) (uint32, error)
+	SetChannel(inst []uint32, v uint32) error
+	Frequency(inst []uint32) (DeviceWiFiCCAMeasurementDiagnosticFrequency, error)
+	SetFrequency(inst []uint32, v DeviceWiFiCCAMeasurementDiagnosticFrequency) error
+	DwellTime(inst []uint32) (uint32, error)
+	SetDwellTime(inst []uint32, v uint32) error
+	CCAReport(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl implements DeviceWiFiCCAMeasurementDiagnosticImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl struct{}
+
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) DiagnosticsState(inst []uint32) (DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState, error) {
+	var zero DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) SetDiagnosticsState(inst []uint32, v DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) SetChannel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) Frequency(inst []uint32) (DeviceWiFiCCAMeasurementDiagnosticFrequency, error) {
+	var zero DeviceWiFiCCAMeasurementDiagnosticFrequency
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) SetFrequency(inst []uint32, v DeviceWiFiCCAMeasurementDiagnosticFrequency) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) DwellTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) SetDwellTime(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiCCAMeasurementDiagnosticImpl) CCAReport(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsImpl is what a device implements for Device.WiFi.DataElements; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsImpl to implement only some methods.
+type DeviceWiFiDataElementsImpl interface{}
+
+// UnimplementedDeviceWiFiDataElementsImpl implements DeviceWiFiDataElementsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsImpl struct{}
+
+// DeviceWiFiDataElementsAssociationEventImpl is what a device implements for Device.WiFi.DataElements.AssociationEvent; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsAssociationEventImpl to implement only some methods.
+type DeviceWiFiDataElementsAssociationEventImpl interface {
+	AssociationEventDataNumberOfEntries(inst []uint32) (uint32, error)
+	AssociationEventDataInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsAssociationEventImpl implements DeviceWiFiDataElementsAssociationEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsAssociationEventImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsAssociationEventImpl) AssociationEventDataNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventImpl) AssociationEventDataInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsAssociationEventAssociationEventDataImpl is what a device implements for Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl to implement only some methods.
+type DeviceWiFiDataElementsAssociationEventAssociationEventDataImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	BSSID(inst []uint32) (string, error)
+	MACAddress(inst []uint32) (string, error)
+	StatusCode(inst []uint32) (uint32, error)
+	HTCapabilities(inst []uint32) ([]byte, error)
+	VHTCapabilities(inst []uint32) ([]byte, error)
+	ClientCapabilities(inst []uint32) ([]byte, error)
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl implements DeviceWiFiDataElementsAssociationEventAssociationEventDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) StatusCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) HTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) VHTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) ClientCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl is what a device implements for Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.WiFi6Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl interface {
+	HE160(inst []uint32) (bool, error)
+	HE8080(inst []uint32) (bool, error)
+	MCSNSS(inst []uint32) ([]byte, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	Beamformee80orLess(inst []uint32) (bool, error)
+	BeamformeeAbove80(inst []uint32) (bool, error)
+	ULMUMIMO(inst []uint32) (bool, error)
+	ULOFDMA(inst []uint32) (bool, error)
+	DLOFDMA(inst []uint32) (bool, error)
+	MaxDLMUMIMO(inst []uint32) (uint32, error)
+	MaxULMUMIMO(inst []uint32) (uint32, error)
+	MaxDLOFDMA(inst []uint32) (uint32, error)
+	MaxULOFDMA(inst []uint32) (uint32, error)
+	RTS(inst []uint32) (bool, error)
+	MURTS(inst []uint32) (bool, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	MUEDCA(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	SpatialReuse(inst []uint32) (bool, error)
+	AnticipatedChannelUsage(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl implements DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) HE160(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) HE8080(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MCSNSS(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) Beamformee80orLess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) BeamformeeAbove80(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) ULMUMIMO(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) ULOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) DLOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MaxDLMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MaxULMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MaxDLOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MaxULOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) RTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MURTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) MUEDCA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) SpatialReuse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesImpl) AnticipatedChannelUsage(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsDisassociationEventImpl is what a device implements for Device.WiFi.DataElements.DisassociationEvent; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsDisassociationEventImpl to implement only some methods.
+type DeviceWiFiDataElementsDisassociationEventImpl interface {
+	DisassociationEventDataNumberOfEntries(inst []uint32) (uint32, error)
+	DisassociationEventDataInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsDisassociationEventImpl implements DeviceWiFiDataElementsDisassociationEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsDisassociationEventImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventImpl) DisassociationEventDataNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventImpl) DisassociationEventDataInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl is what a device implements for Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl to implement only some methods.
+type DeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl interface {
+	BSSID(inst []uint32) (string, error)
+	MACAddress(inst []uint32) (string, error)
+	ReasonCode(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	UtilizationReceive(inst []uint32) (uint64, error)
+	UtilizationTransmit(inst []uint32) (uint64, error)
+	EstMACDataRateDownlink(inst []uint32) (uint32, error)
+	EstMACDataRateUplink(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	LastConnectTime(inst []uint32) (uint32, error)
+	Noise(inst []uint32) (uint32, error)
+	InitiatedBy(inst []uint32) (DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy, error)
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl implements DeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) ReasonCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) UtilizationReceive(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) UtilizationTransmit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) EstMACDataRateDownlink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) EstMACDataRateUplink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) LastConnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) Noise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) InitiatedBy(inst []uint32) (DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy, error) {
+	var zero DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsDisassociationEventDisassociationEventDataImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsFailedConnectionEventImpl is what a device implements for Device.WiFi.DataElements.FailedConnectionEvent; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsFailedConnectionEventImpl to implement only some methods.
+type DeviceWiFiDataElementsFailedConnectionEventImpl interface {
+	FailedConnectionEventDataNumberOfEntries(inst []uint32) (uint32, error)
+	FailedConnectionEventDataInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsFailedConnectionEventImpl implements DeviceWiFiDataElementsFailedConnectionEventImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsFailedConnectionEventImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventImpl) FailedConnectionEventDataNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventImpl) FailedConnectionEventDataInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl is what a device implements for Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl to implement only some methods.
+type DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl interface {
+	BSSID(inst []uint32) (string, error)
+	MACAddress(inst []uint32) (string, error)
+	StatusCode(inst []uint32) (uint32, error)
+	ReasonCode(inst []uint32) (uint32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl implements DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl) StatusCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl) ReasonCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkImpl is what a device implements for Device.WiFi.DataElements.Network; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkImpl interface {
+	ID(inst []uint32) (string, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	ControllerID(inst []uint32) (string, error)
+	DeviceNumberOfEntries(inst []uint32) (uint32, error)
+	MSCSDisallowedStaList(inst []uint32) ([]string, error)
+	SCSDisallowedStaList(inst []uint32) ([]string, error)
+	ColocatedAgentID(inst []uint32) (string, error)
+	SteeringMandates(inst []uint32) (uint64, error)
+	SteeringOpportunities(inst []uint32) (uint64, error)
+	SSIDNumberOfEntries(inst []uint32) (uint32, error)
+	STABlockNumberOfEntries(inst []uint32) (uint32, error)
+	ProvisionedDPPNumberOfEntries(inst []uint32) (uint32, error)
+	DeviceInstances(inst []uint32) []uint32
+	ProvisionedDPPInstances(inst []uint32) []uint32
+	AddProvisionedDPP(inst []uint32) (uint32, error)
+	DeleteProvisionedDPP(inst []uint32, i uint32) error
+	SSIDInstances(inst []uint32) []uint32
+	STABlockInstances(inst []uint32) []uint32
+	AddSTABlock(inst []uint32) (uint32, error)
+	DeleteSTABlock(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkImpl implements DeviceWiFiDataElementsNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) ID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) ControllerID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) DeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) MSCSDisallowedStaList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) SCSDisallowedStaList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) ColocatedAgentID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) SteeringMandates(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) SteeringOpportunities(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) SSIDNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) STABlockNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) ProvisionedDPPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) DeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) ProvisionedDPPInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) AddProvisionedDPP(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) DeleteProvisionedDPP(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) SSIDInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) STABlockInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) AddSTABlock(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkImpl) DeleteSTABlock(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceImpl interface {
+	ID(inst []uint32) (string, error)
+	MultiAPCapabilities(inst []uint32) ([]byte, error)
+	CollectionInterval(inst []uint32) (uint32, error)
+	ReportUnsuccessfulAssociations(inst []uint32) (bool, error)
+	SetReportUnsuccessfulAssociations(inst []uint32, v bool) error
+	MaxReportingRate(inst []uint32) (uint32, error)
+	APMetricsReportingInterval(inst []uint32) (uint32, error)
+	SetAPMetricsReportingInterval(inst []uint32, v uint32) error
+	AssociatedSTAReportingInterval(inst []uint32) (uint32, error)
+	SetAssociatedSTAReportingInterval(inst []uint32, v uint32) error
+	Manufacturer(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ManufacturerModel(inst []uint32) (string, error)
+	SoftwareVersion(inst []uint32) (string, error)
+	ExecutionEnv(inst []uint32) (string, error)
+	DSCPMap(inst []uint32) ([]byte, error)
+	MaxPrioritizationRules(inst []uint32) (uint32, error)
+	PrioritizationSupport(inst []uint32) (bool, error)
+	MaxVIDs(inst []uint32) (uint32, error)
+	CountryCode(inst []uint32) (string, error)
+	LocalSteeringDisallowedSTAList(inst []uint32) ([]string, error)
+	SetLocalSteeringDisallowedSTAList(inst []uint32, v []string) error
+	BTMSteeringDisallowedSTAList(inst []uint32) ([]string, error)
+	SetBTMSteeringDisallowedSTAList(inst []uint32, v []string) error
+	DFSEnable(inst []uint32) (bool, error)
+	ReportIndependentScans(inst []uint32) (bool, error)
+	SetReportIndependentScans(inst []uint32, v bool) error
+	MaxUnsuccessfulAssociationReportingRate(inst []uint32) (uint32, error)
+	SetMaxUnsuccessfulAssociationReportingRate(inst []uint32, v uint32) error
+	STASteeringState(inst []uint32) (bool, error)
+	CoordinatedCACAllowed(inst []uint32) (bool, error)
+	SetCoordinatedCACAllowed(inst []uint32, v bool) error
+	TrafficSeparationAllowed(inst []uint32) (bool, error)
+	ServicePrioritizationAllowed(inst []uint32) (bool, error)
+	ControllerOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceControllerOperationMode, error)
+	BackhaulMACAddress(inst []uint32) (string, error)
+	BackhaulALID(inst []uint32) (string, error)
+	BackhaulDownMACAddress(inst []uint32) ([]string, error)
+	BackhaulMediaType(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType, error)
+	BackhaulPHYRate(inst []uint32) (uint32, error)
+	TrafficSeparationCapability(inst []uint32) (bool, error)
+	EasyConnectCapability(inst []uint32) (bool, error)
+	TestCapabilities(inst []uint32) (uint32, error)
+	RadioNumberOfEntries(inst []uint32) (uint32, error)
+	Default8021QNumberOfEntries(inst []uint32) (uint32, error)
+	SSIDtoVIDMappingNumberOfEntries(inst []uint32) (uint32, error)
+	CACStatusNumberOfEntries(inst []uint32) (uint32, error)
+	IEEE1905SecurityNumberOfEntries(inst []uint32) (uint32, error)
+	SPRuleNumberOfEntries(inst []uint32) (uint32, error)
+	AnticipatedChannelsNumberOfEntries(inst []uint32) (uint32, error)
+	AnticipatedChannelUsageNumberOfEntries(inst []uint32) (uint32, error)
+	MaxNumMLDs(inst []uint32) (uint32, error)
+	APMLDMaxLinks(inst []uint32) (uint32, error)
+	BSTAMLDMaxLinks(inst []uint32) (uint32, error)
+	TIDLinkMapCapability(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability, error)
+	APMLDNumberOfEntries(inst []uint32) (uint32, error)
+	BackhaulDownNumberOfEntries(inst []uint32) (uint32, error)
+	APMLDInstances(inst []uint32) []uint32
+	AnticipatedChannelUsageInstances(inst []uint32) []uint32
+	AnticipatedChannelsInstances(inst []uint32) []uint32
+	BackhaulDownInstances(inst []uint32) []uint32
+	CACStatusInstances(inst []uint32) []uint32
+	Default8021QInstances(inst []uint32) []uint32
+	AddDefault8021Q(inst []uint32) (uint32, error)
+	DeleteDefault8021Q(inst []uint32, i uint32) error
+	IEEE1905SecurityInstances(inst []uint32) []uint32
+	RadioInstances(inst []uint32) []uint32
+	SPRuleInstances(inst []uint32) []uint32
+	SSIDtoVIDMappingInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl implements DeviceWiFiDataElementsNetworkDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MultiAPCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) CollectionInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ReportUnsuccessfulAssociations(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetReportUnsuccessfulAssociations(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MaxReportingRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) APMetricsReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetAPMetricsReportingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AssociatedSTAReportingInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetAssociatedSTAReportingInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) Manufacturer(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ManufacturerModel(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SoftwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ExecutionEnv(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) DSCPMap(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MaxPrioritizationRules(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) PrioritizationSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MaxVIDs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) CountryCode(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) LocalSteeringDisallowedSTAList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetLocalSteeringDisallowedSTAList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BTMSteeringDisallowedSTAList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetBTMSteeringDisallowedSTAList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) DFSEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ReportIndependentScans(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetReportIndependentScans(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MaxUnsuccessfulAssociationReportingRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetMaxUnsuccessfulAssociationReportingRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) STASteeringState(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) CoordinatedCACAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SetCoordinatedCACAllowed(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) TrafficSeparationAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ServicePrioritizationAllowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) ControllerOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceControllerOperationMode, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceControllerOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulALID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulDownMACAddress(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulMediaType(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulPHYRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) TrafficSeparationCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) EasyConnectCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) TestCapabilities(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) RadioNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) Default8021QNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SSIDtoVIDMappingNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) CACStatusNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) IEEE1905SecurityNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SPRuleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AnticipatedChannelsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AnticipatedChannelUsageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) MaxNumMLDs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) APMLDMaxLinks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BSTAMLDMaxLinks(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) TIDLinkMapCapability(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) APMLDNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulDownNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) APMLDInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AnticipatedChannelUsageInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AnticipatedChannelsInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) BackhaulDownInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) CACStatusInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) Default8021QInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) AddDefault8021Q(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) DeleteDefault8021Q(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) IEEE1905SecurityInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) RadioInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SPRuleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceImpl) SSIDtoVIDMappingInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.AFCAvailableSpectrum; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl interface {
+	AFCAvailableSpectrumInquiryRequest(inst []uint32) (string, error)
+	AFCAvailableSpectrumInquiryResponse(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl implements DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl) AFCAvailableSpectrumInquiryRequest(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumImpl) AFCAvailableSpectrumInquiryResponse(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDImpl interface {
+	MLDMACAddress(inst []uint32) (string, error)
+	TIDLinkMapNumberOfEntries(inst []uint32) (uint32, error)
+	AffiliatedAPNumberOfEntries(inst []uint32) (uint32, error)
+	STAMLDNumberOfEntries(inst []uint32) (uint32, error)
+	LinkToOpClassMapNumberOfEntries(inst []uint32) (uint32, error)
+	AffiliatedAPInstances(inst []uint32) []uint32
+	LinkToOpClassMapInstances(inst []uint32) []uint32
+	STAMLDInstances(inst []uint32) []uint32
+	TIDLinkMapInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) MLDMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) TIDLinkMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) AffiliatedAPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) STAMLDNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) LinkToOpClassMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) AffiliatedAPInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) LinkToOpClassMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) STAMLDInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDImpl) TIDLinkMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl interface {
+	EMLMREnabled(inst []uint32) (bool, error)
+	SetEMLMREnabled(inst []uint32, v bool) error
+	EMLSREnabled(inst []uint32) (bool, error)
+	SetEMLSREnabled(inst []uint32, v bool) error
+	STREnabled(inst []uint32) (bool, error)
+	SetSTREnabled(inst []uint32, v bool) error
+	NSTREnabled(inst []uint32) (bool, error)
+	SetNSTREnabled(inst []uint32, v bool) error
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+	SetTIDLinkMapNegotiation(inst []uint32, v bool) error
+	TIDToOpClassPolicyNumberOfEntries(inst []uint32) (uint32, error)
+	TIDToOpClassPolicyInstances(inst []uint32) []uint32
+	AddTIDToOpClassPolicy(inst []uint32) (uint32, error)
+	DeleteTIDToOpClassPolicy(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) EMLMREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) SetEMLMREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) EMLSREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) SetEMLSREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) STREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) SetSTREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) NSTREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) SetNSTREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) SetTIDLinkMapNegotiation(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) TIDToOpClassPolicyNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) TIDToOpClassPolicyInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) AddTIDToOpClassPolicy(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigImpl) DeleteTIDToOpClassPolicy(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	TID(inst []uint32) (uint32, error)
+	SetTID(inst []uint32, v uint32) error
+	OpClass(inst []uint32) ([]uint32, error)
+	SetOpClass(inst []uint32, v []uint32) error
+	Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection, error)
+	SetDirection(inst []uint32, v DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) TID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) SetTID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) OpClass(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) SetOpClass(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyImpl) SetDirection(inst []uint32, v DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl interface {
+	BSSID(inst []uint32) (string, error)
+	LinkID(inst []uint32) (uint32, error)
+	RUID(inst []uint32) ([]byte, error)
+	DisabledSubChannels(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	UnicastBytesSent(inst []uint32) (uint32, error)
+	UnicastBytesReceived(inst []uint32) (uint32, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	MulticastBytesSent(inst []uint32) (uint32, error)
+	MulticastBytesReceived(inst []uint32) (uint32, error)
+	BroadcastBytesSent(inst []uint32) (uint32, error)
+	BroadcastBytesReceived(inst []uint32) (uint32, error)
+	EstServiceParametersBE(inst []uint32) ([]byte, error)
+	EstServiceParametersBK(inst []uint32) ([]byte, error)
+	EstServiceParametersVI(inst []uint32) ([]byte, error)
+	EstServiceParametersVO(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) LinkID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) DisabledSubChannels(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) UnicastBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) UnicastBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) MulticastBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) MulticastBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) BroadcastBytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) BroadcastBytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) EstServiceParametersBE(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) EstServiceParametersBK(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) EstServiceParametersVI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPImpl) EstServiceParametersVO(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl interface {
+	LinkID(inst []uint32) (uint32, error)
+	OpClass(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl) LinkID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl interface {
+	MLDMACAddress(inst []uint32) (string, error)
+	Hostname(inst []uint32) (string, error)
+	IPv4Address(inst []uint32) (string, error)
+	IPv6Address(inst []uint32) (string, error)
+	IsbSTA(inst []uint32) (bool, error)
+	LastConnectTime(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	PairwiseAKM(inst []uint32) ([]byte, error)
+	PairwiseCipher(inst []uint32) ([]byte, error)
+	RSNCapabilities(inst []uint32) (uint32, error)
+	STATIDLinkMapNumberOfEntries(inst []uint32) (uint32, error)
+	AffiliatedSTANumberOfEntries(inst []uint32) (uint32, error)
+	AffiliatedSTAInstances(inst []uint32) []uint32
+	STATIDLinkMapInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) MLDMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) Hostname(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) IPv4Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) IPv6Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) IsbSTA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) LastConnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) PairwiseAKM(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) PairwiseCipher(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) RSNCapabilities(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) STATIDLinkMapNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) AffiliatedSTANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) AffiliatedSTAInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDImpl) STATIDLinkMapInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	BSSID(inst []uint32) (string, error)
+	BytesSent(inst []uint32) (uint32, error)
+	BytesReceived(inst []uint32) (uint32, error)
+	PacketsSent(inst []uint32) (uint32, error)
+	PacketsReceived(inst []uint32) (uint32, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	EstMACDataRateDownlink(inst []uint32) (uint32, error)
+	EstMACDataRateUplink(inst []uint32) (uint32, error)
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	UtilizationReceive(inst []uint32) (uint64, error)
+	UtilizationTransmit(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) BytesSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) BytesReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) PacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) PacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) EstMACDataRateDownlink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) EstMACDataRateUplink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) UtilizationReceive(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAImpl) UtilizationTransmit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STAMLDConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl interface {
+	EMLMREnabled(inst []uint32) (bool, error)
+	EMLSREnabled(inst []uint32) (bool, error)
+	STREnabled(inst []uint32) (bool, error)
+	NSTREnabled(inst []uint32) (bool, error)
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl) EMLMREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl) EMLSREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl) STREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl) NSTREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl interface {
+	Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection, error)
+	TID(inst []uint32) (uint32, error)
+	BSSID(inst []uint32) (string, error)
+	LinkID(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl) Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl) TID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapImpl) LinkID(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.WiFi7Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl interface {
+	EMLMRSupport(inst []uint32) (bool, error)
+	EMLSRSupport(inst []uint32) (bool, error)
+	STRSupport(inst []uint32) (bool, error)
+	NSTRSupport(inst []uint32) (bool, error)
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl) EMLMRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl) EMLSRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl) STRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl) NSTRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl interface {
+	Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection, error)
+	TID(inst []uint32) (uint32, error)
+	BSSID(inst []uint32) (string, error)
+	LinkID(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl implements DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl) Direction(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl) TID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapImpl) LinkID(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	ReferenceBSSID(inst []uint32) (string, error)
+	EntryNumberOfEntries(inst []uint32) (uint32, error)
+	EntryInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl implements DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl) ReferenceBSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl) EntryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageImpl) EntryInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl interface {
+	BurstStartTime(inst []uint32) ([]byte, error)
+	BurstLength(inst []uint32) (uint32, error)
+	Repetitions(inst []uint32) (uint32, error)
+	BurstInterval(inst []uint32) (uint32, error)
+	RUBitmask(inst []uint32) ([]byte, error)
+	TransmitterIdentifier(inst []uint32) (string, error)
+	PowerLevel(inst []uint32) (int32, error)
+	ChannelUsageReason(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl implements DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) BurstStartTime(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) BurstLength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) Repetitions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) BurstInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) RUBitmask(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) TransmitterIdentifier(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) PowerLevel(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryImpl) ChannelUsageReason(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	ChannelList(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl implements DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsImpl) ChannelList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl interface {
+	BackhaulDownALID(inst []uint32) (string, error)
+	BackhaulDownMACAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl implements DeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl) BackhaulDownALID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBackhaulDownImpl) BackhaulDownMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceCACStatusImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceCACStatusImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	CACAvailableChannelNumberOfEntries(inst []uint32) (uint32, error)
+	CACNonOccupancyChannelNumberOfEntries(inst []uint32) (uint32, error)
+	CACActiveChannelNumberOfEntries(inst []uint32) (uint32, error)
+	CACActiveChannelInstances(inst []uint32) []uint32
+	CACAvailableChannelInstances(inst []uint32) []uint32
+	CACNonOccupancyChannelInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl implements DeviceWiFiDataElementsNetworkDeviceCACStatusImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACAvailableChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACNonOccupancyChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACActiveChannelNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACActiveChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACAvailableChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusImpl) CACNonOccupancyChannelInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	Countdown(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl implements DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelImpl) Countdown(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	Minutes(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl implements DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelImpl) Minutes(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	Seconds(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl implements DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelImpl) Seconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceDefault8021QImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceDefault8021QImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	PrimaryVID(inst []uint32) (uint32, error)
+	SetPrimaryVID(inst []uint32, v uint32) error
+	DefaultPCP(inst []uint32) (uint32, error)
+	SetDefaultPCP(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl implements DeviceWiFiDataElementsNetworkDeviceDefault8021QImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) PrimaryVID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) SetPrimaryVID(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) DefaultPCP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceDefault8021QImpl) SetDefaultPCP(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl interface {
+	OnboardingProtocol(inst []uint32) (uint32, error)
+	IntegrityAlgorithm(inst []uint32) (uint32, error)
+	EncryptionAlgorithm(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl implements DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl) OnboardingProtocol(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl) IntegrityAlgorithm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityImpl) EncryptionAlgorithm(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl interface {
+	ManufacturerOUI(inst []uint32) (string, error)
+	LastContactTime(inst []uint32) (time.Time, error)
+	AssocIEEE1905DeviceRef(inst []uint32) (string, error)
+	EasyMeshControllerOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode, error)
+	EasyMeshAgentOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl implements DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl) ManufacturerOUI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl) LastContactTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl) AssocIEEE1905DeviceRef(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl) EasyMeshControllerOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceImpl) EasyMeshAgentOperationMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl interface {
+	LinkType(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType, error)
+	BackhaulMACAddress(inst []uint32) (string, error)
+	BackhaulDeviceID(inst []uint32) (string, error)
+	MACAddress(inst []uint32) (string, error)
+	CurrentOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error)
+	CurrentOperatingClassProfileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl implements DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) LinkType(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) BackhaulMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) BackhaulDeviceID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) CurrentOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulImpl) CurrentOperatingClassProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl interface {
+	Class(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	TxPower(inst []uint32) (int32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl implements DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl) Class(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl) TxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfileImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint64, error)
+	ErrorsReceived(inst []uint32) (uint64, error)
+	LinkUtilization(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl implements DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) ErrorsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) ErrorsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) LinkUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioImpl interface {
+	ID(inst []uint32) ([]byte, error)
+	Enabled(inst []uint32) (bool, error)
+	Noise(inst []uint32) (uint32, error)
+	Utilization(inst []uint32) (uint32, error)
+	Transmit(inst []uint32) (uint32, error)
+	ReceiveSelf(inst []uint32) (uint32, error)
+	ReceiveOther(inst []uint32) (uint32, error)
+	TrafficSeparationCombinedFronthaul(inst []uint32) (bool, error)
+	TrafficSeparationCombinedBackhaul(inst []uint32) (bool, error)
+	SteeringPolicy(inst []uint32) (uint32, error)
+	SetSteeringPolicy(inst []uint32, v uint32) error
+	ChannelUtilizationThreshold(inst []uint32) (uint32, error)
+	SetChannelUtilizationThreshold(inst []uint32, v uint32) error
+	RCPISteeringThreshold(inst []uint32) (uint32, error)
+	SetRCPISteeringThreshold(inst []uint32, v uint32) error
+	STAReportingRCPIThreshold(inst []uint32) (uint32, error)
+	SetSTAReportingRCPIThreshold(inst []uint32, v uint32) error
+	STAReportingRCPIHysteresisMarginOverride(inst []uint32) (uint32, error)
+	SetSTAReportingRCPIHysteresisMarginOverride(inst []uint32, v uint32) error
+	ChannelUtilizationReportingThreshold(inst []uint32) (uint32, error)
+	SetChannelUtilizationReportingThreshold(inst []uint32, v uint32) error
+	AssociatedSTATrafficStatsInclusionPolicy(inst []uint32) (bool, error)
+	SetAssociatedSTATrafficStatsInclusionPolicy(inst []uint32, v bool) error
+	AssociatedSTALinkMetricsInclusionPolicy(inst []uint32) (bool, error)
+	SetAssociatedSTALinkMetricsInclusionPolicy(inst []uint32, v bool) error
+	ChipsetVendor(inst []uint32) (string, error)
+	APMetricsWiFi6(inst []uint32) (bool, error)
+	SetAPMetricsWiFi6(inst []uint32, v bool) error
+	MaxBSS(inst []uint32) (uint32, error)
+	CurrentOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error)
+	UnassociatedSTANumberOfEntries(inst []uint32) (uint32, error)
+	BSSNumberOfEntries(inst []uint32) (uint32, error)
+	ScanResultNumberOfEntries(inst []uint32) (uint32, error)
+	DisAllowedOpClassChannelsNumberOfEntries(inst []uint32) (uint32, error)
+	OpClassPreferenceNumberOfEntries(inst []uint32) (uint32, error)
+	BSSInstances(inst []uint32) []uint32
+	CurrentOperatingClassProfileInstances(inst []uint32) []uint32
+	DisAllowedOpClassChannelsInstances(inst []uint32) []uint32
+	AddDisAllowedOpClassChannels(inst []uint32) (uint32, error)
+	DeleteDisAllowedOpClassChannels(inst []uint32, i uint32) error
+	OpClassPreferenceInstances(inst []uint32) []uint32
+	ScanResultInstances(inst []uint32) []uint32
+	UnassociatedSTAInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl implements DeviceWiFiDataElementsNetworkDeviceRadioImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) Enabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) Noise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) Utilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) Transmit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ReceiveSelf(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ReceiveOther(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) TrafficSeparationCombinedFronthaul(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) TrafficSeparationCombinedBackhaul(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SteeringPolicy(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetSteeringPolicy(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ChannelUtilizationThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetChannelUtilizationThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) RCPISteeringThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetRCPISteeringThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) STAReportingRCPIThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetSTAReportingRCPIThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) STAReportingRCPIHysteresisMarginOverride(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetSTAReportingRCPIHysteresisMarginOverride(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ChannelUtilizationReportingThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetChannelUtilizationReportingThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) AssociatedSTATrafficStatsInclusionPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetAssociatedSTATrafficStatsInclusionPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) AssociatedSTALinkMetricsInclusionPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetAssociatedSTALinkMetricsInclusionPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ChipsetVendor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) APMetricsWiFi6(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) SetAPMetricsWiFi6(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) MaxBSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) CurrentOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) UnassociatedSTANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) BSSNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ScanResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) DisAllowedOpClassChannelsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) OpClassPreferenceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) BSSInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) CurrentOperatingClassProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) DisAllowedOpClassChannelsInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) AddDisAllowedOpClassChannels(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) DeleteDisAllowedOpClassChannels(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) OpClassPreferenceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) ScanResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioImpl) UnassociatedSTAInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSImpl interface {
+	BSSID(inst []uint32) (string, error)
+	SSID(inst []uint32) (string, error)
+	Enabled(inst []uint32) (bool, error)
+	LastChange(inst []uint32) (uint32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	UnicastBytesSent(inst []uint32) (uint64, error)
+	UnicastBytesReceived(inst []uint32) (uint64, error)
+	MulticastBytesSent(inst []uint32) (uint64, error)
+	MulticastBytesReceived(inst []uint32) (uint64, error)
+	BroadcastBytesSent(inst []uint32) (uint64, error)
+	BroadcastBytesReceived(inst []uint32) (uint64, error)
+	ByteCounterUnits(inst []uint32) (uint32, error)
+	Profile1bSTAsDisallowed(inst []uint32) (bool, error)
+	Profile2bSTAsDisallowed(inst []uint32) (bool, error)
+	AssociationAllowanceStatus(inst []uint32) (uint32, error)
+	EstServiceParametersBE(inst []uint32) ([]byte, error)
+	EstServiceParametersBK(inst []uint32) ([]byte, error)
+	EstServiceParametersVI(inst []uint32) ([]byte, error)
+	EstServiceParametersVO(inst []uint32) ([]byte, error)
+	BackhaulUse(inst []uint32) (bool, error)
+	FronthaulUse(inst []uint32) (bool, error)
+	R1disallowed(inst []uint32) (bool, error)
+	R2disallowed(inst []uint32) (bool, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	TransmittedBSSID(inst []uint32) (bool, error)
+	FronthaulAKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed, error)
+	SetFronthaulAKMsAllowed(inst []uint32, v []DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed) error
+	FronthaulSuiteSelector(inst []uint32) ([]byte, error)
+	SetFronthaulSuiteSelector(inst []uint32, v []byte) error
+	BackhaulAKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed, error)
+	SetBackhaulAKMsAllowed(inst []uint32, v []DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed) error
+	BackhaulSuiteSelector(inst []uint32) ([]byte, error)
+	SetBackhaulSuiteSelector(inst []uint32, v []byte) error
+	BasicDataTransmitRates(inst []uint32) ([]uint32, error)
+	STANumberOfEntries(inst []uint32) (uint32, error)
+	QMDescriptorNumberOfEntries(inst []uint32) (uint32, error)
+	QMDescriptorInstances(inst []uint32) []uint32
+	STAInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) Enabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) UnicastBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) UnicastBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) MulticastBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) MulticastBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BroadcastBytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BroadcastBytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) ByteCounterUnits(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) Profile1bSTAsDisallowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) Profile2bSTAsDisallowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) AssociationAllowanceStatus(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) EstServiceParametersBE(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) EstServiceParametersBK(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) EstServiceParametersVI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) EstServiceParametersVO(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BackhaulUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) FronthaulUse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) R1disallowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) R2disallowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) TransmittedBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) FronthaulAKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed, error) {
+	var zero []DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) SetFronthaulAKMsAllowed(inst []uint32, v []DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) FronthaulSuiteSelector(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) SetFronthaulSuiteSelector(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BackhaulAKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed, error) {
+	var zero []DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) SetBackhaulAKMsAllowed(inst []uint32, v []DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BackhaulSuiteSelector(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) SetBackhaulSuiteSelector(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) BasicDataTransmitRates(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) STANumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) QMDescriptorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) QMDescriptorInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSImpl) STAInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.LatencyTestResult; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	ClientMAC(inst []uint32) (string, error)
+	VID(inst []uint32) (uint32, error)
+	WMMUP(inst []uint32) (uint32, error)
+	DataBlockSize(inst []uint32) (uint32, error)
+	TestLayer(inst []uint32) (uint32, error)
+	TestAlgorithm(inst []uint32) (string, error)
+	SuccessCount(inst []uint32) (uint32, error)
+	LostCount(inst []uint32) (uint32, error)
+	AverageResponseTime(inst []uint32) (uint32, error)
+	MinimumResponseTime(inst []uint32) (uint32, error)
+	MaximumResponseTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) ClientMAC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) VID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) WMMUP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) DataBlockSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) TestLayer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) TestAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) SuccessCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) LostCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) AverageResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) MinimumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultImpl) MaximumResponseTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl interface {
+	DLOFDMAEnable(inst []uint32) (bool, error)
+	SetDLOFDMAEnable(inst []uint32, v bool) error
+	ULOFDMAEnable(inst []uint32) (bool, error)
+	SetULOFDMAEnable(inst []uint32, v bool) error
+	DLMUMIMOEnable(inst []uint32) (bool, error)
+	SetDLMUMIMOEnable(inst []uint32, v bool) error
+	ULMUMIMOEnable(inst []uint32) (bool, error)
+	SetULMUMIMOEnable(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) DLOFDMAEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) SetDLOFDMAEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) ULOFDMAEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) SetULOFDMAEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) DLMUMIMOEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) SetDLMUMIMOEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) ULMUMIMOEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigImpl) SetULMUMIMOEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl interface {
+	DLTotalPPDUCount(inst []uint32) (uint32, error)
+	DLHEPPDUCount(inst []uint32) (uint32, error)
+	DLMUPPDUCount(inst []uint32) (uint32, error)
+	DLOFDMAPPDUCount(inst []uint32) (uint32, error)
+	DLMUMIMOPPDUCount(inst []uint32) (uint32, error)
+	DLOFDMAMUMIMOPPDUCount(inst []uint32) (uint32, error)
+	ULTotalPPDUCount(inst []uint32) (uint32, error)
+	ULHEPPDUCount(inst []uint32) (uint32, error)
+	ULMUPPDUCount(inst []uint32) (uint32, error)
+	ULOFDMAPPDUCount(inst []uint32) (uint32, error)
+	ULMUMIMOPPDUCount(inst []uint32) (uint32, error)
+	ULOFDMAMUMIMOPPDUCount(inst []uint32) (uint32, error)
+	DLRU26PPDUCount(inst []uint32) (uint32, error)
+	DLRU52PPDUCount(inst []uint32) (uint32, error)
+	DLRU106PPDUCount(inst []uint32) (uint32, error)
+	DLRU242PPDUCount(inst []uint32) (uint32, error)
+	DLRU484PPDUCount(inst []uint32) (uint32, error)
+	DLRU996PPDUCount(inst []uint32) (uint32, error)
+	DLRU1992PPDUCount(inst []uint32) (uint32, error)
+	ULRU26PPDUCount(inst []uint32) (uint32, error)
+	ULRU52PPDUCount(inst []uint32) (uint32, error)
+	ULRU106PPDUCount(inst []uint32) (uint32, error)
+	ULRU242PPDUCount(inst []uint32) (uint32, error)
+	ULRU484PPDUCount(inst []uint32) (uint32, error)
+	ULRU996PPDUCount(inst []uint32) (uint32, error)
+	ULRU1992PPDUCount(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLTotalPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLHEPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLMUPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLOFDMAPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLMUMIMOPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLOFDMAMUMIMOPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULTotalPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULHEPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULMUPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULOFDMAPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULMUMIMOPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULOFDMAMUMIMOPPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU26PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU52PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU106PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU242PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU484PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU996PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) DLRU1992PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU26PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU52PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU106PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU242PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU484PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU996PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsImpl) ULRU1992PPDUCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MultiAPSteering; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl interface {
+	BlacklistAttempts(inst []uint32) (uint64, error)
+	BTMAttempts(inst []uint32) (uint64, error)
+	BTMQueryResponses(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl) BlacklistAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl) BTMAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringImpl) BTMQueryResponses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl interface {
+	BSSID(inst []uint32) (string, error)
+	ClientMAC(inst []uint32) (string, error)
+	DescriptorElement(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl) ClientMAC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorImpl) DescriptorElement(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	HTCapabilities(inst []uint32) ([]byte, error)
+	VHTCapabilities(inst []uint32) ([]byte, error)
+	ClientCapabilities(inst []uint32) ([]byte, error)
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	UtilizationReceive(inst []uint32) (uint64, error)
+	UtilizationTransmit(inst []uint32) (uint64, error)
+	EstMACDataRateDownlink(inst []uint32) (uint32, error)
+	EstMACDataRateUplink(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	LastConnectTime(inst []uint32) (uint32, error)
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint64, error)
+	ErrorsReceived(inst []uint32) (uint64, error)
+	RetransCount(inst []uint32) (uint64, error)
+	MeasurementReport(inst []uint32) ([][]byte, error)
+	NumberOfMeasureReports(inst []uint32) (uint32, error)
+	IPV4Address(inst []uint32) (string, error)
+	IPV6Address(inst []uint32) (string, error)
+	Hostname(inst []uint32) (string, error)
+	CellularDataPreference(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference, error)
+	SetCellularDataPreference(inst []uint32, v DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference) error
+	ReAssociationDelay(inst []uint32) (uint32, error)
+	SetReAssociationDelay(inst []uint32, v uint32) error
+	SleepMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode, error)
+	SecurityAssociation(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation, error)
+	PairwiseAKM(inst []uint32) ([]byte, error)
+	PairwiseCipher(inst []uint32) ([]byte, error)
+	RSNCapabilities(inst []uint32) (uint32, error)
+	TIDQueueSizesNumberOfEntries(inst []uint32) (uint32, error)
+	TIDQueueSizesInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) HTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) VHTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) ClientCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) UtilizationReceive(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) UtilizationTransmit(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) EstMACDataRateDownlink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) EstMACDataRateUplink(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) LastConnectTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) ErrorsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) ErrorsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) RetransCount(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) MeasurementReport(inst []uint32) ([][]byte, error) {
+	var zero [][]byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) NumberOfMeasureReports(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) IPV4Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) IPV6Address(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) Hostname(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) CellularDataPreference(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) SetCellularDataPreference(inst []uint32, v DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) ReAssociationDelay(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) SetReAssociationDelay(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) SleepMode(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) SecurityAssociation(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) PairwiseAKM(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) PairwiseCipher(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) RSNCapabilities(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) TIDQueueSizesNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAImpl) TIDQueueSizesInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.HaLowCapabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl interface {
+	BW4MHz(inst []uint32) (bool, error)
+	BW8MHz(inst []uint32) (bool, error)
+	BW16MHz(inst []uint32) (bool, error)
+	S1GLong(inst []uint32) (bool, error)
+	BW1MHzShortGI(inst []uint32) (bool, error)
+	BW2MHzShortGI(inst []uint32) (bool, error)
+	BW4MHzShortGI(inst []uint32) (bool, error)
+	BW8MHzShortGI(inst []uint32) (bool, error)
+	BW16MHzShortGI(inst []uint32) (bool, error)
+	AMSDU(inst []uint32) (bool, error)
+	AMPDU(inst []uint32) (bool, error)
+	FlowControl(inst []uint32) (bool, error)
+	CentralizedAuthenticationControl(inst []uint32) (bool, error)
+	DistributedAuthenticationControl(inst []uint32) (bool, error)
+	MaxMPDULen(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen, error)
+	NonTIMMode(inst []uint32) (bool, error)
+	DynamicAID(inst []uint32) (bool, error)
+	GroupAID(inst []uint32) (bool, error)
+	BATSupport(inst []uint32) (bool, error)
+	RAWOperation(inst []uint32) (bool, error)
+	PageSlicing(inst []uint32) (bool, error)
+	PV1Frame(inst []uint32) (bool, error)
+	TxMCSNSS(inst []uint32) (uint32, error)
+	RxMCSNSS(inst []uint32) (uint32, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	MUBeamformee(inst []uint32) (bool, error)
+	TravelingPilot(inst []uint32) (bool, error)
+	TWTGrouping(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	IsSensorDevice(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW4MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW8MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW16MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) S1GLong(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW1MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW2MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW4MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW8MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BW16MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) AMSDU(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) AMPDU(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) FlowControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) CentralizedAuthenticationControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) DistributedAuthenticationControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) MaxMPDULen(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) NonTIMMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) DynamicAID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) GroupAID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) BATSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) RAWOperation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) PageSlicing(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) PV1Frame(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) TxMCSNSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) RxMCSNSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) MUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) TravelingPilot(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) TWTGrouping(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesImpl) IsSensorDevice(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl interface {
+	AssociationTime(inst []uint32) (time.Time, error)
+	Noise(inst []uint32) (uint32, error)
+	SteeringHistoryNumberOfEntries(inst []uint32) (uint32, error)
+	SteeringHistoryInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl) AssociationTime(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl) Noise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl) SteeringHistoryNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAImpl) SteeringHistoryInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl interface {
+	Time(inst []uint32) (time.Time, error)
+	APOrigin(inst []uint32) (string, error)
+	TriggerEvent(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent, error)
+	SteeringApproach(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach, error)
+	APDestination(inst []uint32) (string, error)
+	SteeringDuration(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) Time(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) APOrigin(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) TriggerEvent(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) SteeringApproach(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) APDestination(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryImpl) SteeringDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringSummaryStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl interface {
+	NoCandidateAPFailures(inst []uint32) (uint64, error)
+	BlacklistAttempts(inst []uint32) (uint64, error)
+	BlacklistSuccesses(inst []uint32) (uint64, error)
+	BlacklistFailures(inst []uint32) (uint64, error)
+	BTMAttempts(inst []uint32) (uint64, error)
+	BTMSuccesses(inst []uint32) (uint64, error)
+	BTMFailures(inst []uint32) (uint64, error)
+	BTMQueryResponses(inst []uint32) (uint64, error)
+	LastSteerTime(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) NoCandidateAPFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BlacklistAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BlacklistSuccesses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BlacklistFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BTMAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BTMSuccesses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BTMFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) BTMQueryResponses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsImpl) LastSteerTime(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl interface {
+	TID(inst []uint32) (uint32, error)
+	Size(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl) TID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesImpl) Size(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.WiFi6Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl interface {
+	HE160(inst []uint32) (bool, error)
+	HE8080(inst []uint32) (bool, error)
+	MCSNSS(inst []uint32) ([]byte, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	Beamformee80orLess(inst []uint32) (bool, error)
+	BeamformeeAbove80(inst []uint32) (bool, error)
+	ULMUMIMO(inst []uint32) (bool, error)
+	ULOFDMA(inst []uint32) (bool, error)
+	DLOFDMA(inst []uint32) (bool, error)
+	MaxDLMUMIMO(inst []uint32) (uint32, error)
+	MaxULMUMIMO(inst []uint32) (uint32, error)
+	MaxDLOFDMA(inst []uint32) (uint32, error)
+	MaxULOFDMA(inst []uint32) (uint32, error)
+	RTS(inst []uint32) (bool, error)
+	MURTS(inst []uint32) (bool, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	MUEDCA(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	SpatialReuse(inst []uint32) (bool, error)
+	AnticipatedChannelUsage(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) HE160(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) HE8080(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MCSNSS(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) Beamformee80orLess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) BeamformeeAbove80(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) ULMUMIMO(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) ULOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) DLOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MaxDLMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MaxULMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MaxDLOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MaxULOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) RTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MURTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) MUEDCA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) SpatialReuse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesImpl) AnticipatedChannelUsage(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.SetQoSManagementInput; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl interface {
+	QosMapEnable(inst []uint32) (bool, error)
+	MSCSEnable(inst []uint32) (bool, error)
+	SCSEnable(inst []uint32) (bool, error)
+	DSCPPolicyEnable(inst []uint32) (bool, error)
+	SCSTrafficDescriptionEnable(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl) QosMapEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl) MSCSEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl) SCSEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl) DSCPPolicyEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputImpl) SCSTrafficDescriptionEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.ThroughputTestResult; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	ClientMAC(inst []uint32) (string, error)
+	VID(inst []uint32) (uint32, error)
+	WMMUP(inst []uint32) (uint32, error)
+	TestDuration(inst []uint32) (uint32, error)
+	TestLayer(inst []uint32) (uint32, error)
+	TestAlgorithm(inst []uint32) (string, error)
+	DownlinkSpeed(inst []uint32) (uint32, error)
+	UplinkSpeed(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) ClientMAC(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) VID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) WMMUP(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) TestDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) TestLayer(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) TestAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) DownlinkSpeed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultImpl) UplinkSpeed(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BackhaulSta; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl interface {
+	MACAddress(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl implements DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl interface {
+	CACMethodNumberOfEntries(inst []uint32) (uint32, error)
+	CACMethodInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl) CACMethodNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityImpl) CACMethodInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl interface {
+	Method(inst []uint32) (uint32, error)
+	NumberOfSeconds(inst []uint32) (uint32, error)
+	OpClassChannelsNumberOfEntries(inst []uint32) (uint32, error)
+	OpClassChannelsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl) Method(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl) NumberOfSeconds(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl) OpClassChannelsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodImpl) OpClassChannelsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	ChannelList(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsImpl) ChannelList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl interface {
+	HTCapabilities(inst []uint32) ([]byte, error)
+	VHTCapabilities(inst []uint32) ([]byte, error)
+	MSCSCapability(inst []uint32) (bool, error)
+	SCSCapability(inst []uint32) (bool, error)
+	QoSMapCapability(inst []uint32) (bool, error)
+	DSCPPolicyCapability(inst []uint32) (bool, error)
+	SCSTrafficDescriptionCapability(inst []uint32) (bool, error)
+	CapableOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error)
+	AKMFrontHaulNumberOfEntries(inst []uint32) (uint32, error)
+	AKMBackhaulNumberOfEntries(inst []uint32) (uint32, error)
+	AKMBackhaulInstances(inst []uint32) []uint32
+	AKMFrontHaulInstances(inst []uint32) []uint32
+	CapableOperatingClassProfileInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) HTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) VHTCapabilities(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) MSCSCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) SCSCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) QoSMapCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) DSCPPolicyCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) SCSTrafficDescriptionCapability(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) CapableOperatingClassProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) AKMFrontHaulNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) AKMBackhaulNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) AKMBackhaulInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) AKMFrontHaulInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesImpl) CapableOperatingClassProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl interface {
+	OUI(inst []uint32) ([]byte, error)
+	Type(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl) OUI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl interface {
+	OUI(inst []uint32) ([]byte, error)
+	Type(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl) OUI(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl interface {
+	Class(inst []uint32) (uint32, error)
+	MaxTxPower(inst []uint32) (int32, error)
+	NonOperable(inst []uint32) ([]uint32, error)
+	NumberOfNonOperChan(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl) Class(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl) MaxTxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl) NonOperable(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfileImpl) NumberOfNonOperChan(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.HaLowCapabilities; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl interface {
+	BW4MHz(inst []uint32) (bool, error)
+	BW8MHz(inst []uint32) (bool, error)
+	BW16MHz(inst []uint32) (bool, error)
+	S1GLong(inst []uint32) (bool, error)
+	BW1MHzShortGI(inst []uint32) (bool, error)
+	BW2MHzShortGI(inst []uint32) (bool, error)
+	BW4MHzShortGI(inst []uint32) (bool, error)
+	BW8MHzShortGI(inst []uint32) (bool, error)
+	BW16MHzShortGI(inst []uint32) (bool, error)
+	AMSDU(inst []uint32) (bool, error)
+	AMPDU(inst []uint32) (bool, error)
+	FlowControl(inst []uint32) (bool, error)
+	CentralizedAuthenticationControl(inst []uint32) (bool, error)
+	DistributedAuthenticationControl(inst []uint32) (bool, error)
+	MaxMPDULen(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen, error)
+	NonTIMMode(inst []uint32) (bool, error)
+	DynamicAID(inst []uint32) (bool, error)
+	GroupAID(inst []uint32) (bool, error)
+	BATSupport(inst []uint32) (bool, error)
+	RAWOperation(inst []uint32) (bool, error)
+	PageSlicing(inst []uint32) (bool, error)
+	PV1Frame(inst []uint32) (bool, error)
+	TxMCSNSS(inst []uint32) (uint32, error)
+	RxMCSNSS(inst []uint32) (uint32, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	MUBeamformee(inst []uint32) (bool, error)
+	TravelingPilot(inst []uint32) (bool, error)
+	TWTGrouping(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	AcceptSensorDevices(inst []uint32) (bool, error)
+	AcceptNonSensorDevices(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW4MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW8MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW16MHz(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) S1GLong(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW1MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW2MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW4MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW8MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BW16MHzShortGI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) AMSDU(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) AMPDU(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) FlowControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) CentralizedAuthenticationControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) DistributedAuthenticationControl(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) MaxMPDULen(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) NonTIMMode(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) DynamicAID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) GroupAID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) BATSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) RAWOperation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) PageSlicing(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) PV1Frame(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) TxMCSNSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) RxMCSNSS(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) MUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) TravelingPilot(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) TWTGrouping(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) AcceptSensorDevices(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesImpl) AcceptNonSensorDevices(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6APRole; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl interface {
+	HE160(inst []uint32) (bool, error)
+	HE8080(inst []uint32) (bool, error)
+	MCSNSS(inst []uint32) ([]byte, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	Beamformee80orLess(inst []uint32) (bool, error)
+	BeamformeeAbove80(inst []uint32) (bool, error)
+	ULMUMIMO(inst []uint32) (bool, error)
+	ULOFDMA(inst []uint32) (bool, error)
+	DLOFDMA(inst []uint32) (bool, error)
+	MaxDLMUMIMO(inst []uint32) (uint32, error)
+	MaxULMUMIMO(inst []uint32) (uint32, error)
+	MaxDLOFDMA(inst []uint32) (uint32, error)
+	MaxULOFDMA(inst []uint32) (uint32, error)
+	RTS(inst []uint32) (bool, error)
+	MURTS(inst []uint32) (bool, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	MUEDCA(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	SpatialReuse(inst []uint32) (bool, error)
+	AnticipatedChannelUsage(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) HE160(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) HE8080(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MCSNSS(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) Beamformee80orLess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) BeamformeeAbove80(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) ULMUMIMO(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) ULOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) DLOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MaxDLMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MaxULMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MaxDLOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MaxULOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) RTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MURTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) MUEDCA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) SpatialReuse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRoleImpl) AnticipatedChannelUsage(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6bSTARole; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl interface {
+	HE160(inst []uint32) (bool, error)
+	HE8080(inst []uint32) (bool, error)
+	MCSNSS(inst []uint32) ([]byte, error)
+	SUBeamformer(inst []uint32) (bool, error)
+	SUBeamformee(inst []uint32) (bool, error)
+	MUBeamformer(inst []uint32) (bool, error)
+	Beamformee80orLess(inst []uint32) (bool, error)
+	BeamformeeAbove80(inst []uint32) (bool, error)
+	ULMUMIMO(inst []uint32) (bool, error)
+	ULOFDMA(inst []uint32) (bool, error)
+	DLOFDMA(inst []uint32) (bool, error)
+	MaxDLMUMIMO(inst []uint32) (uint32, error)
+	MaxULMUMIMO(inst []uint32) (uint32, error)
+	MaxDLOFDMA(inst []uint32) (uint32, error)
+	MaxULOFDMA(inst []uint32) (uint32, error)
+	RTS(inst []uint32) (bool, error)
+	MURTS(inst []uint32) (bool, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	MUEDCA(inst []uint32) (bool, error)
+	TWTRequestor(inst []uint32) (bool, error)
+	TWTResponder(inst []uint32) (bool, error)
+	SpatialReuse(inst []uint32) (bool, error)
+	AnticipatedChannelUsage(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) HE160(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) HE8080(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MCSNSS(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) SUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) SUBeamformee(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MUBeamformer(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) Beamformee80orLess(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) BeamformeeAbove80(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) ULMUMIMO(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) ULOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) DLOFDMA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MaxDLMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MaxULMUMIMO(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MaxDLOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MaxULOFDMA(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) RTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MURTS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) MUEDCA(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) TWTRequestor(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) TWTResponder(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) SpatialReuse(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARoleImpl) AnticipatedChannelUsage(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl interface {
+	EMLMRSupport(inst []uint32) (bool, error)
+	EMLSRSupport(inst []uint32) (bool, error)
+	STRSupport(inst []uint32) (bool, error)
+	NSTRSupport(inst []uint32) (bool, error)
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+	EMLMRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	EMLSRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	STRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	NSTRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	EMLMRFreqSeparationInstances(inst []uint32) []uint32
+	EMLSRFreqSeparationInstances(inst []uint32) []uint32
+	NSTRFreqSeparationInstances(inst []uint32) []uint32
+	STRFreqSeparationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLMRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLSRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) STRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) NSTRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLMRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLSRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) STRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) NSTRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLMRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) EMLSRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) NSTRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleImpl) STRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl interface {
+	EMLMRSupport(inst []uint32) (bool, error)
+	EMLSRSupport(inst []uint32) (bool, error)
+	STRSupport(inst []uint32) (bool, error)
+	NSTRSupport(inst []uint32) (bool, error)
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+	EMLMRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	EMLSRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	STRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	NSTRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error)
+	EMLMRFreqSeparationInstances(inst []uint32) []uint32
+	EMLSRFreqSeparationInstances(inst []uint32) []uint32
+	NSTRFreqSeparationInstances(inst []uint32) []uint32
+	STRFreqSeparationInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLMRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLSRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) STRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) NSTRSupport(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLMRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLSRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) STRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) NSTRFreqSeparationNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLMRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) EMLSRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) NSTRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleImpl) STRFreqSeparationInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl interface {
+	RUID(inst []uint32) ([]byte, error)
+	FreqSeparation(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl) RUID(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationImpl) FreqSeparation(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl interface {
+	Class(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+	TxPower(inst []uint32) (int32, error)
+	TransmitPowerLimit(inst []uint32) (int32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl implements DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl) Class(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl) TxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl) TransmitPowerLimit(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfileImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	OpClass(inst []uint32) (uint32, error)
+	SetOpClass(inst []uint32, v uint32) error
+	ChannelList(inst []uint32) ([]uint32, error)
+	SetChannelList(inst []uint32, v []uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl implements DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) SetOpClass(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) ChannelList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsImpl) SetChannelList(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.MultiAPRadio; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl interface {
+	RadarDetections(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl implements DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioImpl) RadarDetections(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	ChannelList(inst []uint32) ([]uint32, error)
+	Preference(inst []uint32) (uint32, error)
+	ReasonCode(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl implements DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl) ChannelList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl) Preference(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferenceImpl) ReasonCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl interface {
+	OnBootOnly(inst []uint32) (bool, error)
+	Impact(inst []uint32) (uint32, error)
+	MinimumInterval(inst []uint32) (uint32, error)
+	OpClassChannelsNumberOfEntries(inst []uint32) (uint32, error)
+	OpClassChannelsInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl) OnBootOnly(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl) Impact(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl) MinimumInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl) OpClassChannelsNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityImpl) OpClassChannelsInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl interface {
+	OpClass(inst []uint32) (uint32, error)
+	ChannelList(inst []uint32) ([]uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl) OpClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsImpl) ChannelList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl interface {
+	TimeStamp(inst []uint32) (time.Time, error)
+	AggregateScanDuration(inst []uint32) (uint32, error)
+	ScanType(inst []uint32) (bool, error)
+	OpClassScanNumberOfEntries(inst []uint32) (uint32, error)
+	OpClassScanInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl) AggregateScanDuration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl) ScanType(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl) OpClassScanNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultImpl) OpClassScanInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl interface {
+	OperatingClass(inst []uint32) (uint32, error)
+	ChannelScanNumberOfEntries(inst []uint32) (uint32, error)
+	ChannelScanInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl) OperatingClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl) ChannelScanNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanImpl) ChannelScanInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl interface {
+	Channel(inst []uint32) (uint32, error)
+	TimeStamp(inst []uint32) (time.Time, error)
+	Utilization(inst []uint32) (uint32, error)
+	Noise(inst []uint32) (uint32, error)
+	ScanStatus(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus, error)
+	NeighborBSSNumberOfEntries(inst []uint32) (uint32, error)
+	NeighborBSSInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) TimeStamp(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) Utilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) Noise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) ScanStatus(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) NeighborBSSNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanImpl) NeighborBSSInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl interface {
+	BSSID(inst []uint32) (string, error)
+	SSID(inst []uint32) (string, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	ChannelBandwidth(inst []uint32) (string, error)
+	ChannelUtilization(inst []uint32) (uint32, error)
+	StationCount(inst []uint32) (uint32, error)
+	MLDMACAddress(inst []uint32) (string, error)
+	ReportingBSSID(inst []uint32) (string, error)
+	MultiBSSID(inst []uint32) (bool, error)
+	BSSLoadElementPresent(inst []uint32) (bool, error)
+	BSSColor(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl implements DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) ChannelBandwidth(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) ChannelUtilization(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) StationCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) MLDMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) ReportingBSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) MultiBSSID(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) BSSLoadElementPresent(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSImpl) BSSColor(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.SpatialReuse; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl interface {
+	PartialBSSColor(inst []uint32) (uint32, error)
+	BSSColor(inst []uint32) (uint32, error)
+	HESIGASpatialReuseValue15Allowed(inst []uint32) (bool, error)
+	SRGInformationValid(inst []uint32) (bool, error)
+	NonSRGOffsetValid(inst []uint32) (bool, error)
+	PSRDisallowed(inst []uint32) (bool, error)
+	NonSRGOBSSPDMaxOffset(inst []uint32) (uint32, error)
+	SRGOBSSPDMinOffset(inst []uint32) (uint32, error)
+	SRGOBSSPDMaxOffset(inst []uint32) (uint32, error)
+	SRGBSSColorBitmap(inst []uint32) ([]byte, error)
+	SRGPartialBSSIDBitmap(inst []uint32) ([]byte, error)
+	NeighborBSSColorInUseBitmap(inst []uint32) ([]byte, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl implements DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) PartialBSSColor(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) BSSColor(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) HESIGASpatialReuseValue15Allowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) SRGInformationValid(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) NonSRGOffsetValid(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) PSRDisallowed(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) NonSRGOBSSPDMaxOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) SRGOBSSPDMinOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) SRGOBSSPDMaxOffset(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) SRGBSSColorBitmap(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) SRGPartialBSSIDBitmap(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioSpatialReuseImpl) NeighborBSSColorInUseBitmap(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl interface {
+	MACAddress(inst []uint32) (string, error)
+	SignalStrength(inst []uint32) (uint32, error)
+	OperatingClass(inst []uint32) (uint32, error)
+	Channel(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl implements DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl) OperatingClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceSPRuleImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceSPRuleImpl interface {
+	ID(inst []uint32) (uint32, error)
+	Precedence(inst []uint32) (uint32, error)
+	Output(inst []uint32) (uint32, error)
+	AlwaysMatch(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl implements DeviceWiFiDataElementsNetworkDeviceSPRuleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl) ID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl) Output(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSPRuleImpl) AlwaysMatch(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl interface {
+	SSID(inst []uint32) (string, error)
+	VID(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl implements DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingImpl) VID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceWPSImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.WPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceWPSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceWPSStatus, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl implements DeviceWiFiDataElementsNetworkDeviceWPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceWPSImpl) Status(inst []uint32) (DeviceWiFiDataElementsNetworkDeviceWPSStatus, error) {
+	var zero DeviceWiFiDataElementsNetworkDeviceWPSStatus
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl interface {
+	MLDMACAddress(inst []uint32) (string, error)
+	BSSID(inst []uint32) (string, error)
+	AffiliatedbSTAList(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl implements DeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl) MLDMACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDImpl) AffiliatedbSTAList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl is what a device implements for Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD.bSTAMLDConfig; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl interface {
+	EMLMREnabled(inst []uint32) (bool, error)
+	SetEMLMREnabled(inst []uint32, v bool) error
+	EMLSREnabled(inst []uint32) (bool, error)
+	SetEMLSREnabled(inst []uint32, v bool) error
+	STREnabled(inst []uint32) (bool, error)
+	SetSTREnabled(inst []uint32, v bool) error
+	NSTREnabled(inst []uint32) (bool, error)
+	SetNSTREnabled(inst []uint32, v bool) error
+	TIDLinkMapNegotiation(inst []uint32) (bool, error)
+	SetTIDLinkMapNegotiation(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl implements DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) EMLMREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) SetEMLMREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) EMLSREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) SetEMLSREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) STREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) SetSTREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) NSTREnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) SetNSTREnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) TIDLinkMapNegotiation(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigImpl) SetTIDLinkMapNegotiation(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl is what a device implements for Device.WiFi.DataElements.Network.MultiAPSteeringSummaryStats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl interface {
+	NoCandidateAPFailures(inst []uint32) (uint64, error)
+	BlacklistAttempts(inst []uint32) (uint64, error)
+	BlacklistSuccesses(inst []uint32) (uint64, error)
+	BlacklistFailures(inst []uint32) (uint64, error)
+	BTMAttempts(inst []uint32) (uint64, error)
+	BTMSuccesses(inst []uint32) (uint64, error)
+	BTMFailures(inst []uint32) (uint64, error)
+	BTMQueryResponses(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl implements DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) NoCandidateAPFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BlacklistAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BlacklistSuccesses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BlacklistFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BTMAttempts(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BTMSuccesses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BTMFailures(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsImpl) BTMQueryResponses(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkProvisionedDPPImpl is what a device implements for Device.WiFi.DataElements.Network.ProvisionedDPP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkProvisionedDPPImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	DPPURI(inst []uint32) (string, error)
+	SetDPPURI(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl implements DeviceWiFiDataElementsNetworkProvisionedDPPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl) DPPURI(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkProvisionedDPPImpl) SetDPPURI(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkSSIDImpl is what a device implements for Device.WiFi.DataElements.Network.SSID.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkSSIDImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SSID(inst []uint32) (string, error)
+	Band(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDBand, error)
+	Enable(inst []uint32) (bool, error)
+	AKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDAKMsAllowed, error)
+	SuiteSelector(inst []uint32) ([]byte, error)
+	AdvertisementEnabled(inst []uint32) (bool, error)
+	MFPConfig(inst []uint32) (DeviceWiFiDataElementsNetworkSSIDMFPConfig, error)
+	MobilityDomain(inst []uint32) (string, error)
+	HaulType(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDHaulType, error)
+	Type(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl implements DeviceWiFiDataElementsNetworkSSIDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) Band(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDBand, error) {
+	var zero []DeviceWiFiDataElementsNetworkSSIDBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) AKMsAllowed(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDAKMsAllowed, error) {
+	var zero []DeviceWiFiDataElementsNetworkSSIDAKMsAllowed
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) SuiteSelector(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) AdvertisementEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) MFPConfig(inst []uint32) (DeviceWiFiDataElementsNetworkSSIDMFPConfig, error) {
+	var zero DeviceWiFiDataElementsNetworkSSIDMFPConfig
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) MobilityDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) HaulType(inst []uint32) ([]DeviceWiFiDataElementsNetworkSSIDHaulType, error) {
+	var zero []DeviceWiFiDataElementsNetworkSSIDHaulType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSSIDImpl) Type(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkSTABlockImpl is what a device implements for Device.WiFi.DataElements.Network.STABlock.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkSTABlockImpl interface {
+	BlockedSTA(inst []uint32) (string, error)
+	SetBlockedSTA(inst []uint32, v string) error
+	BSSID(inst []uint32) ([]string, error)
+	SetBSSID(inst []uint32, v []string) error
+	ScheduleNumberOfEntries(inst []uint32) (uint32, error)
+	ScheduleInstances(inst []uint32) []uint32
+	AddSchedule(inst []uint32) (uint32, error)
+	DeleteSchedule(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl implements DeviceWiFiDataElementsNetworkSTABlockImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) BlockedSTA(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) SetBlockedSTA(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) BSSID(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) SetBSSID(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) ScheduleNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) ScheduleInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) AddSchedule(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockImpl) DeleteSchedule(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiDataElementsNetworkSTABlockScheduleImpl is what a device implements for Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl to implement only some methods.
+type DeviceWiFiDataElementsNetworkSTABlockScheduleImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Day(inst []uint32) ([]DeviceWiFiDataElementsNetworkSTABlockScheduleDay, error)
+	SetDay(inst []uint32, v []DeviceWiFiDataElementsNetworkSTABlockScheduleDay) error
+	StartTime(inst []uint32) (string, error)
+	SetStartTime(inst []uint32, v string) error
+	Duration(inst []uint32) (uint32, error)
+	SetDuration(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl implements DeviceWiFiDataElementsNetworkSTABlockScheduleImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl struct{}
+
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) Day(inst []uint32) ([]DeviceWiFiDataElementsNetworkSTABlockScheduleDay, error) {
+	var zero []DeviceWiFiDataElementsNetworkSTABlockScheduleDay
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) SetDay(inst []uint32, v []DeviceWiFiDataElementsNetworkSTABlockScheduleDay) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) StartTime(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) SetStartTime(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) Duration(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiDataElementsNetworkSTABlockScheduleImpl) SetDuration(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointImpl is what a device implements for Device.WiFi.EndPoint.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointImpl to implement only some methods.
+type DeviceWiFiEndPointImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiEndPointStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	ProfileReference(inst []uint32) (string, error)
+	SetProfileReference(inst []uint32, v string) error
+	SSIDReference(inst []uint32) (string, error)
+	ProfileNumberOfEntries(inst []uint32) (uint32, error)
+	ACInstances(inst []uint32) []uint32
+	ProfileInstances(inst []uint32) []uint32
+	AddProfile(inst []uint32) (uint32, error)
+	DeleteProfile(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceWiFiEndPointImpl implements DeviceWiFiEndPointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) Status(inst []uint32) (DeviceWiFiEndPointStatus, error) {
+	var zero DeviceWiFiEndPointStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) ProfileReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) SetProfileReference(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) SSIDReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) ProfileNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) ACInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiEndPointImpl) ProfileInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWiFiEndPointImpl) AddProfile(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointImpl) DeleteProfile(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointACImpl is what a device implements for Device.WiFi.EndPoint.{i}.AC.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointACImpl to implement only some methods.
+type DeviceWiFiEndPointACImpl interface {
+	AccessCategory(inst []uint32) (DeviceWiFiEndPointACAccessCategory, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	AckPolicy(inst []uint32) (bool, error)
+	SetAckPolicy(inst []uint32, v bool) error
+	OutQLenHistogramIntervals(inst []uint32) ([]string, error)
+	SetOutQLenHistogramIntervals(inst []uint32, v []string) error
+	OutQLenHistogramSampleInterval(inst []uint32) (uint32, error)
+	SetOutQLenHistogramSampleInterval(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiEndPointACImpl implements DeviceWiFiEndPointACImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointACImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointACImpl) AccessCategory(inst []uint32) (DeviceWiFiEndPointACAccessCategory, error) {
+	var zero DeviceWiFiEndPointACAccessCategory
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) AckPolicy(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) SetAckPolicy(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) OutQLenHistogramIntervals(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) SetOutQLenHistogramIntervals(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) OutQLenHistogramSampleInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACImpl) SetOutQLenHistogramSampleInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointACStatsImpl is what a device implements for Device.WiFi.EndPoint.{i}.AC.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointACStatsImpl to implement only some methods.
+type DeviceWiFiEndPointACStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	OutQLenHistogram(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceWiFiEndPointACStatsImpl implements DeviceWiFiEndPointACStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointACStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointACStatsImpl) OutQLenHistogram(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointProfileImpl is what a device implements for Device.WiFi.EndPoint.{i}.Profile.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointProfileImpl to implement only some methods.
+type DeviceWiFiEndPointProfileImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiEndPointProfileStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SSID(inst []uint32) (string, error)
+	SetSSID(inst []uint32, v string) error
+	Location(inst []uint32) (string, error)
+	SetLocation(inst []uint32, v string) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiEndPointProfileImpl implements DeviceWiFiEndPointProfileImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointProfileImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointProfileImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) Status(inst []uint32) (DeviceWiFiEndPointProfileStatus, error) {
+	var zero DeviceWiFiEndPointProfileStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SetSSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) Location(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SetLocation(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointProfileSecurityImpl is what a device implements for Device.WiFi.EndPoint.{i}.Profile.{i}.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointProfileSecurityImpl to implement only some methods.
+type DeviceWiFiEndPointProfileSecurityImpl interface {
+	ModeEnabled(inst []uint32) (string, error)
+	SetModeEnabled(inst []uint32, v string) error
+	WEPKey(inst []uint32) ([]byte, error)
+	SetWEPKey(inst []uint32, v []byte) error
+	PreSharedKey(inst []uint32) ([]byte, error)
+	SetPreSharedKey(inst []uint32, v []byte) error
+	KeyPassphrase(inst []uint32) (string, error)
+	SetKeyPassphrase(inst []uint32, v string) error
+	SAEPassphrase(inst []uint32) (string, error)
+	SetSAEPassphrase(inst []uint32, v string) error
+	MFPConfig(inst []uint32) (DeviceWiFiEndPointProfileSecurityMFPConfig, error)
+	SetMFPConfig(inst []uint32, v DeviceWiFiEndPointProfileSecurityMFPConfig) error
+}
+
+// UnimplementedDeviceWiFiEndPointProfileSecurityImpl implements DeviceWiFiEndPointProfileSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointProfileSecurityImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) ModeEnabled(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetModeEnabled(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) WEPKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetWEPKey(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) PreSharedKey(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetPreSharedKey(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) KeyPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetKeyPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SAEPassphrase(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetSAEPassphrase(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) MFPConfig(inst []uint32) (DeviceWiFiEndPointProfileSecurityMFPConfig, error) {
+	var zero DeviceWiFiEndPointProfileSecurityMFPConfig
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointProfileSecurityImpl) SetMFPConfig(inst []uint32, v DeviceWiFiEndPointProfileSecurityMFPConfig) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointSecurityImpl is what a device implements for Device.WiFi.EndPoint.{i}.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointSecurityImpl to implement only some methods.
+type DeviceWiFiEndPointSecurityImpl interface {
+	ModesSupported(inst []uint32) ([]DeviceWiFiEndPointSecurityModesSupported, error)
+}
+
+// UnimplementedDeviceWiFiEndPointSecurityImpl implements DeviceWiFiEndPointSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointSecurityImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointSecurityImpl) ModesSupported(inst []uint32) ([]DeviceWiFiEndPointSecurityModesSupported, error) {
+	var zero []DeviceWiFiEndPointSecurityModesSupported
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointStatsImpl is what a device implements for Device.WiFi.EndPoint.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointStatsImpl to implement only some methods.
+type DeviceWiFiEndPointStatsImpl interface {
+	LastDataDownlinkRate(inst []uint32) (uint32, error)
+	LastDataUplinkRate(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (int32, error)
+	Retransmissions(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiEndPointStatsImpl implements DeviceWiFiEndPointStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointStatsImpl) LastDataDownlinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointStatsImpl) LastDataUplinkRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointStatsImpl) SignalStrength(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointStatsImpl) Retransmissions(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiEndPointWPSImpl is what a device implements for Device.WiFi.EndPoint.{i}.WPS; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiEndPointWPSImpl to implement only some methods.
+type DeviceWiFiEndPointWPSImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	ConfigMethodsSupported(inst []uint32) ([]DeviceWiFiEndPointWPSConfigMethodsSupported, error)
+	ConfigMethodsEnabled(inst []uint32) ([]string, error)
+	SetConfigMethodsEnabled(inst []uint32, v []string) error
+	Status(inst []uint32) (DeviceWiFiEndPointWPSStatus, error)
+	Version(inst []uint32) (string, error)
+	PIN(inst []uint32) (string, error)
+	SetPIN(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceWiFiEndPointWPSImpl implements DeviceWiFiEndPointWPSImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiEndPointWPSImpl struct{}
+
+func (UnimplementedDeviceWiFiEndPointWPSImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) ConfigMethodsSupported(inst []uint32) ([]DeviceWiFiEndPointWPSConfigMethodsSupported, error) {
+	var zero []DeviceWiFiEndPointWPSConfigMethodsSupported
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) ConfigMethodsEnabled(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) SetConfigMethodsEnabled(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) Status(inst []uint32) (DeviceWiFiEndPointWPSStatus, error) {
+	var zero DeviceWiFiEndPointWPSStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) PIN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiEndPointWPSImpl) SetPIN(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiNeighboringWiFiDiagnosticImpl is what a device implements for Device.WiFi.NeighboringWiFiDiagnostic; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl to implement only some methods.
+type DeviceWiFiNeighboringWiFiDiagnosticImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState) error
+	ResultNumberOfEntries(inst []uint32) (uint32, error)
+	ResultInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl implements DeviceWiFiNeighboringWiFiDiagnosticImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl struct{}
+
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl) DiagnosticsState(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState, error) {
+	var zero DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl) SetDiagnosticsState(inst []uint32, v DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl) ResultNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticImpl) ResultInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWiFiNeighboringWiFiDiagnosticResultImpl is what a device implements for Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl to implement only some methods.
+type DeviceWiFiNeighboringWiFiDiagnosticResultImpl interface {
+	Radio(inst []uint32) (string, error)
+	SSID(inst []uint32) (string, error)
+	BSSID(inst []uint32) (string, error)
+	Mode(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultMode, error)
+	Channel(inst []uint32) (uint32, error)
+	SignalStrength(inst []uint32) (int32, error)
+	SecurityModeEnabled(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled, error)
+	EncryptionMode(inst []uint32) ([]DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode, error)
+	OperatingFrequencyBand(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand, error)
+	SupportedStandards(inst []uint32) ([]DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards, error)
+	OperatingStandards(inst []uint32) ([]string, error)
+	OperatingChannelBandwidth(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth, error)
+	BeaconPeriod(inst []uint32) (uint32, error)
+	Noise(inst []uint32) (int32, error)
+	BasicDataTransferRates(inst []uint32) ([]string, error)
+	SupportedDataTransferRates(inst []uint32) ([]string, error)
+	DTIMPeriod(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl implements DeviceWiFiNeighboringWiFiDiagnosticResultImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl struct{}
+
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) Radio(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) Mode(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultMode, error) {
+	var zero DeviceWiFiNeighboringWiFiDiagnosticResultMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) SignalStrength(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) SecurityModeEnabled(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled, error) {
+	var zero DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) EncryptionMode(inst []uint32) ([]DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode, error) {
+	var zero []DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) OperatingFrequencyBand(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand, error) {
+	var zero DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) SupportedStandards(inst []uint32) ([]DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards, error) {
+	var zero []DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) OperatingStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) OperatingChannelBandwidth(inst []uint32) (DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth, error) {
+	var zero DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) BeaconPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) Noise(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) BasicDataTransferRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) SupportedDataTransferRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiNeighboringWiFiDiagnosticResultImpl) DTIMPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiRadioImpl is what a device implements for Device.WiFi.Radio.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiRadioImpl to implement only some methods.
+type DeviceWiFiRadioImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiRadioStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	MaxBitRate(inst []uint32) (uint32, error)
+	Upstream(inst []uint32) (bool, error)
+	SupportedFrequencyBands(inst []uint32) ([]DeviceWiFiRadioSupportedFrequencyBands, error)
+	OperatingFrequencyBand(inst []uint32) (string, error)
+	SetOperatingFrequencyBand(inst []uint32, v string) error
+	SupportedStandards(inst []uint32) ([]DeviceWiFiRadioSupportedStandards, error)
+	OperatingStandards(inst []uint32) ([]string, error)
+	SetOperatingStandards(inst []uint32, v []string) error
+	PossibleChannels(inst []uint32) ([]string, error)
+	ChannelsInUse(inst []uint32) ([]string, error)
+	Channel(inst []uint32) (uint32, error)
+	SetChannel(inst []uint32, v uint32) error
+	AutoChannelSupported(inst []uint32) (bool, error)
+	AutoChannelEnable(inst []uint32) (bool, error)
+	SetAutoChannelEnable(inst []uint32, v bool) error
+	AutoChannelRefreshPeriod(inst []uint32) (uint32, error)
+	SetAutoChannelRefreshPeriod(inst []uint32, v uint32) error
+	ChannelLastChange(inst []uint32) (uint32, error)
+	ChannelLastSelectionReason(inst []uint32) (DeviceWiFiRadioChannelLastSelectionReason, error)
+	MaxSupportedSSIDs(inst []uint32) (uint32, error)
+	MaxSupportedAssociations(inst []uint32) (uint32, error)
+	FirmwareVersion(inst []uint32) (string, error)
+	SupportedOperatingChannelBandwidths(inst []uint32) ([]DeviceWiFiRadioSupportedOperatingChannelBandwidths, error)
+	OperatingChannelBandwidth(inst []uint32) (string, error)
+	SetOperatingChannelBandwidth(inst []uint32, v string) error
+	CurrentOperatingChannelBandwidth(inst []uint32) (DeviceWiFiRadioCurrentOperatingChannelBandwidth, error)
+	ExtensionChannel(inst []uint32) (DeviceWiFiRadioExtensionChannel, error)
+	SetExtensionChannel(inst []uint32, v DeviceWiFiRadioExtensionChannel) error
+	GuardInterval(inst []uint32) (DeviceWiFiRadioGuardInterval, error)
+	SetGuardInterval(inst []uint32, v DeviceWiFiRadioGuardInterval) error
+	CenterFrequencySegment0(inst []uint32) (uint32, error)
+	SetCenterFrequencySegment0(inst []uint32, v uint32) error
+	CenterFrequencySegment1(inst []uint32) (uint32, error)
+	SetCenterFrequencySegment1(inst []uint32, v uint32) error
+	MCS(inst []uint32) (int32, error)
+	SetMCS(inst []uint32, v int32) error
+	TransmitPowerSupported(inst []uint32) ([]int32, error)
+	TransmitPower(inst []uint32) (int32, error)
+	SetTransmitPower(inst []uint32, v int32) error
+	IEEE80211hSupported(inst []uint32) (bool, error)
+	IEEE80211hEnabled(inst []uint32) (bool, error)
+	SetIEEE80211hEnabled(inst []uint32, v bool) error
+	RegulatoryDomain(inst []uint32) (string, error)
+	SetRegulatoryDomain(inst []uint32, v string) error
+	RetryLimit(inst []uint32) (uint32, error)
+	SetRetryLimit(inst []uint32, v uint32) error
+	CCARequest(inst []uint32) ([]byte, error)
+	SetCCARequest(inst []uint32, v []byte) error
+	CCAReport(inst []uint32) ([]byte, error)
+	RPIHistogramRequest(inst []uint32) ([]byte, error)
+	SetRPIHistogramRequest(inst []uint32, v []byte) error
+	RPIHistogramReport(inst []uint32) ([]byte, error)
+	FragmentationThreshold(inst []uint32) (uint32, error)
+	SetFragmentationThreshold(inst []uint32, v uint32) error
+	RTSThreshold(inst []uint32) (uint32, error)
+	SetRTSThreshold(inst []uint32, v uint32) error
+	LongRetryLimit(inst []uint32) (uint32, error)
+	SetLongRetryLimit(inst []uint32, v uint32) error
+	BeaconPeriod(inst []uint32) (uint32, error)
+	SetBeaconPeriod(inst []uint32, v uint32) error
+	DTIMPeriod(inst []uint32) (uint32, error)
+	SetDTIMPeriod(inst []uint32, v uint32) error
+	PacketAggregationEnable(inst []uint32) (bool, error)
+	SetPacketAggregationEnable(inst []uint32, v bool) error
+	PreambleType(inst []uint32) (DeviceWiFiRadioPreambleType, error)
+	SetPreambleType(inst []uint32, v DeviceWiFiRadioPreambleType) error
+	BasicDataTransmitRates(inst []uint32) ([]string, error)
+	SetBasicDataTransmitRates(inst []uint32, v []string) error
+	SupportedDataTransmitRates(inst []uint32) ([]string, error)
+	OperationalDataTransmitRates(inst []uint32) ([]string, error)
+	SetOperationalDataTransmitRates(inst []uint32, v []string) error
+	EnableRRM(inst []uint32) (bool, error)
+	SetEnableRRM(inst []uint32, v bool) error
+	ManagementPacketRate(inst []uint32) (uint32, error)
+	SetManagementPacketRate(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiRadioImpl implements DeviceWiFiRadioImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiRadioImpl struct{}
+
+func (UnimplementedDeviceWiFiRadioImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) Status(inst []uint32) (DeviceWiFiRadioStatus, error) {
+	var zero DeviceWiFiRadioStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SupportedFrequencyBands(inst []uint32) ([]DeviceWiFiRadioSupportedFrequencyBands, error) {
+	var zero []DeviceWiFiRadioSupportedFrequencyBands
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) OperatingFrequencyBand(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetOperatingFrequencyBand(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SupportedStandards(inst []uint32) ([]DeviceWiFiRadioSupportedStandards, error) {
+	var zero []DeviceWiFiRadioSupportedStandards
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) OperatingStandards(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetOperatingStandards(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) PossibleChannels(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) ChannelsInUse(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetChannel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) AutoChannelSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) AutoChannelEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetAutoChannelEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) AutoChannelRefreshPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetAutoChannelRefreshPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) ChannelLastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) ChannelLastSelectionReason(inst []uint32) (DeviceWiFiRadioChannelLastSelectionReason, error) {
+	var zero DeviceWiFiRadioChannelLastSelectionReason
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) MaxSupportedSSIDs(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) MaxSupportedAssociations(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) FirmwareVersion(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SupportedOperatingChannelBandwidths(inst []uint32) ([]DeviceWiFiRadioSupportedOperatingChannelBandwidths, error) {
+	var zero []DeviceWiFiRadioSupportedOperatingChannelBandwidths
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) OperatingChannelBandwidth(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetOperatingChannelBandwidth(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) CurrentOperatingChannelBandwidth(inst []uint32) (DeviceWiFiRadioCurrentOperatingChannelBandwidth, error) {
+	var zero DeviceWiFiRadioCurrentOperatingChannelBandwidth
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) ExtensionChannel(inst []uint32) (DeviceWiFiRadioExtensionChannel, error) {
+	var zero DeviceWiFiRadioExtensionChannel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetExtensionChannel(inst []uint32, v DeviceWiFiRadioExtensionChannel) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) GuardInterval(inst []uint32) (DeviceWiFiRadioGuardInterval, error) {
+	var zero DeviceWiFiRadioGuardInterval
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetGuardInterval(inst []uint32, v DeviceWiFiRadioGuardInterval) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) CenterFrequencySegment0(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetCenterFrequencySegment0(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) CenterFrequencySegment1(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetCenterFrequencySegment1(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) MCS(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetMCS(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) TransmitPowerSupported(inst []uint32) ([]int32, error) {
+	var zero []int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) TransmitPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetTransmitPower(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) IEEE80211hSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) IEEE80211hEnabled(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetIEEE80211hEnabled(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) RegulatoryDomain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetRegulatoryDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) RetryLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetRetryLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) CCARequest(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetCCARequest(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) CCAReport(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) RPIHistogramRequest(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetRPIHistogramRequest(inst []uint32, v []byte) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) RPIHistogramReport(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) FragmentationThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetFragmentationThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) RTSThreshold(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetRTSThreshold(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) LongRetryLimit(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetLongRetryLimit(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) BeaconPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetBeaconPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) DTIMPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetDTIMPeriod(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) PacketAggregationEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetPacketAggregationEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) PreambleType(inst []uint32) (DeviceWiFiRadioPreambleType, error) {
+	var zero DeviceWiFiRadioPreambleType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetPreambleType(inst []uint32, v DeviceWiFiRadioPreambleType) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) BasicDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetBasicDataTransmitRates(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SupportedDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) OperationalDataTransmitRates(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetOperationalDataTransmitRates(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) EnableRRM(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetEnableRRM(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) ManagementPacketRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioImpl) SetManagementPacketRate(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiRadioStatsImpl is what a device implements for Device.WiFi.Radio.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiRadioStatsImpl to implement only some methods.
+type DeviceWiFiRadioStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	CtsReceived(inst []uint32) (uint64, error)
+	NoCtsReceived(inst []uint32) (uint64, error)
+	FrameHeaderError(inst []uint32) (uint64, error)
+	GoodPLCPReceived(inst []uint32) (uint64, error)
+	DPacketOtherMACReceived(inst []uint32) (uint64, error)
+	MPacketOtherMACReceived(inst []uint32) (uint64, error)
+	CPacketOtherMACReceived(inst []uint32) (uint64, error)
+	CtsOtherMACReceived(inst []uint32) (uint64, error)
+	RtsOtherMACReceived(inst []uint32) (uint64, error)
+	PLCPErrorCount(inst []uint32) (uint32, error)
+	FCSErrorCount(inst []uint32) (uint32, error)
+	InvalidMACCount(inst []uint32) (uint32, error)
+	PacketsOtherReceived(inst []uint32) (uint32, error)
+	Noise(inst []uint32) (int32, error)
+	TotalChannelChangeCount(inst []uint32) (uint32, error)
+	ManualChannelChangeCount(inst []uint32) (uint32, error)
+	AutoStartupChannelChangeCount(inst []uint32) (uint32, error)
+	AutoUserChannelChangeCount(inst []uint32) (uint32, error)
+	AutoRefreshChannelChangeCount(inst []uint32) (uint32, error)
+	AutoDynamicChannelChangeCount(inst []uint32) (uint32, error)
+	AutoDFSChannelChangeCount(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiRadioStatsImpl implements DeviceWiFiRadioStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiRadioStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiRadioStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) CtsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) NoCtsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) FrameHeaderError(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) GoodPLCPReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) DPacketOtherMACReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) MPacketOtherMACReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) CPacketOtherMACReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) CtsOtherMACReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) RtsOtherMACReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) PLCPErrorCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) FCSErrorCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) InvalidMACCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) PacketsOtherReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) Noise(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) TotalChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) ManualChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) AutoStartupChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) AutoUserChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) AutoRefreshChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) AutoDynamicChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRadioStatsImpl) AutoDFSChannelChangeCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiRemoteMeasurementDiagnosticImpl is what a device implements for Device.WiFi.RemoteMeasurementDiagnostic; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl to implement only some methods.
+type DeviceWiFiRemoteMeasurementDiagnosticImpl interface {
+	DiagnosticsState(inst []uint32) (DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState, error)
+	SetDiagnosticsState(inst []uint32, v DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState) error
+	TargetBSS(inst []uint32) (string, error)
+	SetTargetBSS(inst []uint32, v string) error
+	Timeout(inst []uint32) (uint32, error)
+	SetTimeout(inst []uint32, v uint32) error
+	OperatingClass(inst []uint32) (uint32, error)
+	SetOperatingClass(inst []uint32, v uint32) error
+	Channel(inst []uint32) (uint32, error)
+	SetChannel(inst []uint32, v uint32) error
+	SignalStrength(inst []uint32) (uint32, error)
+	Noise(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl implements DeviceWiFiRemoteMeasurementDiagnosticImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl struct{}
+
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) DiagnosticsState(inst []uint32) (DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState, error) {
+	var zero DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SetDiagnosticsState(inst []uint32, v DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) TargetBSS(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SetTargetBSS(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) Timeout(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SetTimeout(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) OperatingClass(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SetOperatingClass(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) Channel(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SetChannel(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) SignalStrength(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiRemoteMeasurementDiagnosticImpl) Noise(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWiFiSSIDImpl is what a device implements for Device.WiFi.SSID.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiSSIDImpl to implement only some methods.
+type DeviceWiFiSSIDImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceWiFiSSIDStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	BSSID(inst []uint32) (string, error)
+	MACAddress(inst []uint32) (string, error)
+	SSID(inst []uint32) (string, error)
+	SetSSID(inst []uint32, v string) error
+	MLDUnit(inst []uint32) (int32, error)
+	SetMLDUnit(inst []uint32, v int32) error
+	ATFEnable(inst []uint32) (bool, error)
+	SetATFEnable(inst []uint32, v bool) error
+	FlushATFTable(inst []uint32) (bool, error)
+	SetFlushATFTable(inst []uint32, v bool) error
+	SetATF(inst []uint32) (uint32, error)
+	SetSetATF(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceWiFiSSIDImpl implements DeviceWiFiSSIDImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiSSIDImpl struct{}
+
+func (UnimplementedDeviceWiFiSSIDImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) Status(inst []uint32) (DeviceWiFiSSIDStatus, error) {
+	var zero DeviceWiFiSSIDStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) BSSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) MACAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SSID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetSSID(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) MLDUnit(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetMLDUnit(inst []uint32, v int32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) ATFEnable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetATFEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) FlushATFTable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetFlushATFTable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetATF(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDImpl) SetSetATF(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceWiFiSSIDStatsImpl is what a device implements for Device.WiFi.SSID.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWiFiSSIDStatsImpl to implement only some methods.
+type DeviceWiFiSSIDStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	RetransCount(inst []uint32) (uint32, error)
+	FailedRetransCount(inst []uint32) (uint32, error)
+	RetryCount(inst []uint32) (uint32, error)
+	MultipleRetryCount(inst []uint32) (uint32, error)
+	ACKFailureCount(inst []uint32) (uint32, error)
+	AggregatedPacketCount(inst []uint32) (uint32, error)
+	DiscardPacketsSentBufOverflow(inst []uint32) (uint64, error)
+	DiscardPacketsSentNoAssoc(inst []uint32) (uint64, error)
+	FragSent(inst []uint32) (uint64, error)
+	SentNoAck(inst []uint32) (uint64, error)
+	DupReceived(inst []uint32) (uint64, error)
+	TooLongReceived(inst []uint32) (uint64, error)
+	TooShortReceived(inst []uint32) (uint64, error)
+	AckUcastReceived(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceWiFiSSIDStatsImpl implements DeviceWiFiSSIDStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWiFiSSIDStatsImpl struct{}
+
+func (UnimplementedDeviceWiFiSSIDStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) RetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) FailedRetransCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) RetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) MultipleRetryCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) ACKFailureCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) AggregatedPacketCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) DiscardPacketsSentBufOverflow(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) DiscardPacketsSentNoAssoc(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) FragSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) SentNoAck(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) DupReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) TooLongReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) TooShortReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWiFiSSIDStatsImpl) AckUcastReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}

@@ -1144,3 +1144,268 @@ var schemaWwc = []*model.Entry{{
 	Syntax:  synDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice_SliceDifferentiator,
 	Version: "2.14",
 }}
+
+// DeviceWWCImpl is what a device implements for Device.WWC; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCImpl to implement only some methods.
+type DeviceWWCImpl interface {
+	HwCapabilities(inst []uint32) ([]DeviceWWCHwCapabilities, error)
+	SwCapabilities(inst []uint32) ([]DeviceWWCSwCapabilities, error)
+	Mode(inst []uint32) (DeviceWWCMode, error)
+	SetMode(inst []uint32, v DeviceWWCMode) error
+	Status(inst []uint32) (DeviceWWCStatus, error)
+	AccessNetworkNumberOfEntries(inst []uint32) (uint32, error)
+	URSPNumberOfEntries(inst []uint32) (uint32, error)
+	AccessNetworkInstances(inst []uint32) []uint32
+	URSPInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWWCImpl implements DeviceWWCImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCImpl struct{}
+
+func (UnimplementedDeviceWWCImpl) HwCapabilities(inst []uint32) ([]DeviceWWCHwCapabilities, error) {
+	var zero []DeviceWWCHwCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) SwCapabilities(inst []uint32) ([]DeviceWWCSwCapabilities, error) {
+	var zero []DeviceWWCSwCapabilities
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) Mode(inst []uint32) (DeviceWWCMode, error) {
+	var zero DeviceWWCMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) SetMode(inst []uint32, v DeviceWWCMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) Status(inst []uint32) (DeviceWWCStatus, error) {
+	var zero DeviceWWCStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) AccessNetworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) URSPNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCImpl) AccessNetworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceWWCImpl) URSPInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWWCAccessNetworkImpl is what a device implements for Device.WWC.AccessNetwork.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCAccessNetworkImpl to implement only some methods.
+type DeviceWWCAccessNetworkImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	Interface(inst []uint32) (string, error)
+	SetInterface(inst []uint32, v string) error
+	RegistrationStatus(inst []uint32) (DeviceWWCAccessNetworkRegistrationStatus, error)
+	ConnectionStatus(inst []uint32) (DeviceWWCAccessNetworkConnectionStatus, error)
+	AccessNetworkType(inst []uint32) (DeviceWWCAccessNetworkAccessNetworkType, error)
+	LastError(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWWCAccessNetworkImpl implements DeviceWWCAccessNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCAccessNetworkImpl struct{}
+
+func (UnimplementedDeviceWWCAccessNetworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) Interface(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) SetInterface(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) RegistrationStatus(inst []uint32) (DeviceWWCAccessNetworkRegistrationStatus, error) {
+	var zero DeviceWWCAccessNetworkRegistrationStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) ConnectionStatus(inst []uint32) (DeviceWWCAccessNetworkConnectionStatus, error) {
+	var zero DeviceWWCAccessNetworkConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) AccessNetworkType(inst []uint32) (DeviceWWCAccessNetworkAccessNetworkType, error) {
+	var zero DeviceWWCAccessNetworkAccessNetworkType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkImpl) LastError(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWWCAccessNetworkGUTIImpl is what a device implements for Device.WWC.AccessNetwork.{i}.GUTI; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCAccessNetworkGUTIImpl to implement only some methods.
+type DeviceWWCAccessNetworkGUTIImpl interface {
+	PLMN(inst []uint32) (uint32, error)
+	AMFId(inst []uint32) (uint32, error)
+	TMSI(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWWCAccessNetworkGUTIImpl implements DeviceWWCAccessNetworkGUTIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCAccessNetworkGUTIImpl struct{}
+
+func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) PLMN(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) AMFId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCAccessNetworkGUTIImpl) TMSI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWWCURSPImpl is what a device implements for Device.WWC.URSP.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCURSPImpl to implement only some methods.
+type DeviceWWCURSPImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Precedence(inst []uint32) (uint32, error)
+	TrafficDescriptorNumberOfEntries(inst []uint32) (uint32, error)
+	TrafficDescriptorInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWWCURSPImpl implements DeviceWWCURSPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCURSPImpl struct{}
+
+func (UnimplementedDeviceWWCURSPImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPImpl) TrafficDescriptorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPImpl) TrafficDescriptorInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWWCURSPTrafficDescriptorImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCURSPTrafficDescriptorImpl to implement only some methods.
+type DeviceWWCURSPTrafficDescriptorImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Type(inst []uint32) (uint32, error)
+	Value(inst []uint32) (string, error)
+	RouteSelectionDescriptorNumberOfEntries(inst []uint32) (uint32, error)
+	RouteSelectionDescriptorInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceWWCURSPTrafficDescriptorImpl implements DeviceWWCURSPTrafficDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCURSPTrafficDescriptorImpl struct{}
+
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Type(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) Value(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) RouteSelectionDescriptorNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorImpl) RouteSelectionDescriptorInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl to implement only some methods.
+type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Precedence(inst []uint32) (uint32, error)
+	SSC(inst []uint32) (uint32, error)
+	DNN(inst []uint32) (string, error)
+	PDUSessionType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType, error)
+	AccessType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType, error)
+}
+
+// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl implements DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl struct{}
+
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) Precedence(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) SSC(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) DNN(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) PDUSessionType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType, error) {
+	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorImpl) AccessType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType, error) {
+	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl is what a device implements for Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl to implement only some methods.
+type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl interface {
+	SliceServiceType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType, error)
+	SliceDifferentiator(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl implements DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl struct{}
+
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl) SliceServiceType(inst []uint32) (DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType, error) {
+	var zero DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceImpl) SliceDifferentiator(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -853,3 +853,293 @@ var schemaXmpp = []*model.Entry{{
 	Syntax:  synDeviceXMPPConnectionStats_TransmittedErrorMessages,
 	Version: "2.7",
 }}
+
+// DeviceXMPPImpl is what a device implements for Device.XMPP; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXMPPImpl to implement only some methods.
+type DeviceXMPPImpl interface {
+	ConnectionNumberOfEntries(inst []uint32) (uint32, error)
+	SupportedServerConnectAlgorithms(inst []uint32) ([]DeviceXMPPSupportedServerConnectAlgorithms, error)
+	ConnectionInstances(inst []uint32) []uint32
+	AddConnection(inst []uint32) (uint32, error)
+	DeleteConnection(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceXMPPImpl implements DeviceXMPPImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXMPPImpl struct{}
+
+func (UnimplementedDeviceXMPPImpl) ConnectionNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPImpl) SupportedServerConnectAlgorithms(inst []uint32) ([]DeviceXMPPSupportedServerConnectAlgorithms, error) {
+	var zero []DeviceXMPPSupportedServerConnectAlgorithms
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPImpl) ConnectionInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceXMPPImpl) AddConnection(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPImpl) DeleteConnection(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceXMPPConnectionImpl is what a device implements for Device.XMPP.Connection.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXMPPConnectionImpl to implement only some methods.
+type DeviceXMPPConnectionImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Username(inst []uint32) (string, error)
+	SetUsername(inst []uint32, v string) error
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	Domain(inst []uint32) (string, error)
+	SetDomain(inst []uint32, v string) error
+	Resource(inst []uint32) (string, error)
+	SetResource(inst []uint32, v string) error
+	JabberID(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceXMPPConnectionStatus, error)
+	LastChangeDate(inst []uint32) (time.Time, error)
+	ServerConnectAlgorithm(inst []uint32) (string, error)
+	SetServerConnectAlgorithm(inst []uint32, v string) error
+	KeepAliveInterval(inst []uint32) (int64, error)
+	SetKeepAliveInterval(inst []uint32, v int64) error
+	ServerConnectAttempts(inst []uint32) (uint32, error)
+	SetServerConnectAttempts(inst []uint32, v uint32) error
+	ServerRetryInitialInterval(inst []uint32) (uint32, error)
+	SetServerRetryInitialInterval(inst []uint32, v uint32) error
+	ServerRetryIntervalMultiplier(inst []uint32) (uint32, error)
+	SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error
+	ServerRetryMaxInterval(inst []uint32) (uint32, error)
+	SetServerRetryMaxInterval(inst []uint32, v uint32) error
+	UseTLS(inst []uint32) (bool, error)
+	SetUseTLS(inst []uint32, v bool) error
+	TLSEstablished(inst []uint32) (bool, error)
+	ServerNumberOfEntries(inst []uint32) (uint32, error)
+	ServerInstances(inst []uint32) []uint32
+	AddServer(inst []uint32) (uint32, error)
+	DeleteServer(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceXMPPConnectionImpl implements DeviceXMPPConnectionImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXMPPConnectionImpl struct{}
+
+func (UnimplementedDeviceXMPPConnectionImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Username(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetUsername(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Domain(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetDomain(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Resource(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetResource(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) JabberID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) Status(inst []uint32) (DeviceXMPPConnectionStatus, error) {
+	var zero DeviceXMPPConnectionStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) LastChangeDate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerConnectAlgorithm(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetServerConnectAlgorithm(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) KeepAliveInterval(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetKeepAliveInterval(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerConnectAttempts(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetServerConnectAttempts(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryInitialInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryInitialInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryIntervalMultiplier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryIntervalMultiplier(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerRetryMaxInterval(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetServerRetryMaxInterval(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) UseTLS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) SetUseTLS(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) TLSEstablished(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) ServerInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceXMPPConnectionImpl) AddServer(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionImpl) DeleteServer(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceXMPPConnectionServerImpl is what a device implements for Device.XMPP.Connection.{i}.Server.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXMPPConnectionServerImpl to implement only some methods.
+type DeviceXMPPConnectionServerImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Priority(inst []uint32) (uint32, error)
+	SetPriority(inst []uint32, v uint32) error
+	Weight(inst []uint32) (int64, error)
+	SetWeight(inst []uint32, v int64) error
+	ServerAddress(inst []uint32) (string, error)
+	SetServerAddress(inst []uint32, v string) error
+	Port(inst []uint32) (uint32, error)
+	SetPort(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceXMPPConnectionServerImpl implements DeviceXMPPConnectionServerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXMPPConnectionServerImpl struct{}
+
+func (UnimplementedDeviceXMPPConnectionServerImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) Priority(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetPriority(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) Weight(inst []uint32) (int64, error) {
+	var zero int64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetWeight(inst []uint32, v int64) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) ServerAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetServerAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) Port(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionServerImpl) SetPort(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceXMPPConnectionStatsImpl is what a device implements for Device.XMPP.Connection.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXMPPConnectionStatsImpl to implement only some methods.
+type DeviceXMPPConnectionStatsImpl interface {
+	ReceivedMessages(inst []uint32) (uint32, error)
+	TransmittedMessages(inst []uint32) (uint32, error)
+	ReceivedErrorMessages(inst []uint32) (uint32, error)
+	TransmittedErrorMessages(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXMPPConnectionStatsImpl implements DeviceXMPPConnectionStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXMPPConnectionStatsImpl struct{}
+
+func (UnimplementedDeviceXMPPConnectionStatsImpl) ReceivedMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionStatsImpl) TransmittedMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionStatsImpl) ReceivedErrorMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXMPPConnectionStatsImpl) TransmittedErrorMessages(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}

@@ -3163,3 +3163,880 @@ var schemaXpon = []*model.Entry{{
 	Syntax:  synDeviceXPONONUSoftwareImage_IsValid,
 	Version: "2.16",
 }}
+
+// DeviceXPONImpl is what a device implements for Device.XPON; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONImpl to implement only some methods.
+type DeviceXPONImpl interface {
+	ONUNumberOfEntries(inst []uint32) (uint32, error)
+	ONUInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceXPONImpl implements DeviceXPONImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONImpl struct{}
+
+func (UnimplementedDeviceXPONImpl) ONUNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONImpl) ONUInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceXPONONUImpl is what a device implements for Device.XPON.ONU.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUImpl to implement only some methods.
+type DeviceXPONONUImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Name(inst []uint32) (string, error)
+	Version(inst []uint32) (string, error)
+	EquipmentID(inst []uint32) (string, error)
+	SoftwareImageNumberOfEntries(inst []uint32) (uint32, error)
+	EthernetUNINumberOfEntries(inst []uint32) (uint32, error)
+	ANINumberOfEntries(inst []uint32) (uint32, error)
+	ANIInstances(inst []uint32) []uint32
+	EthernetUNIInstances(inst []uint32) []uint32
+	SoftwareImageInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceXPONONUImpl implements DeviceXPONONUImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUImpl struct{}
+
+func (UnimplementedDeviceXPONONUImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) EquipmentID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) SoftwareImageNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) EthernetUNINumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) ANINumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUImpl) ANIInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceXPONONUImpl) EthernetUNIInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceXPONONUImpl) SoftwareImageInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceXPONONUANIImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANIImpl to implement only some methods.
+type DeviceXPONONUANIImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceXPONONUANIStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	PONMode(inst []uint32) (DeviceXPONONUANIPONMode, error)
+	TransceiverNumberOfEntries(inst []uint32) (uint32, error)
+	SFPReferenceList(inst []uint32) ([]string, error)
+	TransceiverInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceXPONONUANIImpl implements DeviceXPONONUANIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANIImpl struct{}
+
+func (UnimplementedDeviceXPONONUANIImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) Status(inst []uint32) (DeviceXPONONUANIStatus, error) {
+	var zero DeviceXPONONUANIStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) PONMode(inst []uint32) (DeviceXPONONUANIPONMode, error) {
+	var zero DeviceXPONONUANIPONMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) TransceiverNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) SFPReferenceList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIImpl) TransceiverInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceXPONONUANIStatsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANIStatsImpl to implement only some methods.
+type DeviceXPONONUANIStatsImpl interface {
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANIStatsImpl implements DeviceXPONONUANIStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANIStatsImpl struct{}
+
+func (UnimplementedDeviceXPONONUANIStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANIStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCImpl to implement only some methods.
+type DeviceXPONONUANITCImpl interface{}
+
+// UnimplementedDeviceXPONONUANITCImpl implements DeviceXPONONUANITCImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCImpl struct{}
+
+// DeviceXPONONUANITCAlarmsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCAlarmsImpl to implement only some methods.
+type DeviceXPONONUANITCAlarmsImpl interface {
+	LOS(inst []uint32) (bool, error)
+	LOF(inst []uint32) (bool, error)
+	SF(inst []uint32) (bool, error)
+	SD(inst []uint32) (bool, error)
+	LCDG(inst []uint32) (bool, error)
+	TF(inst []uint32) (bool, error)
+	SUF(inst []uint32) (bool, error)
+	MEM(inst []uint32) (bool, error)
+	DACT(inst []uint32) (bool, error)
+	DIS(inst []uint32) (bool, error)
+	MIS(inst []uint32) (bool, error)
+	PEE(inst []uint32) (bool, error)
+	RDI(inst []uint32) (bool, error)
+	LODS(inst []uint32) (bool, error)
+	ROGUE(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceXPONONUANITCAlarmsImpl implements DeviceXPONONUANITCAlarmsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCAlarmsImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LOS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LOF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SD(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LCDG(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) TF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) SUF(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) MEM(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) DACT(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) DIS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) MIS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) PEE(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) RDI(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) LODS(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAlarmsImpl) ROGUE(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCAuthenticationImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCAuthenticationImpl to implement only some methods.
+type DeviceXPONONUANITCAuthenticationImpl interface {
+	Password(inst []uint32) (string, error)
+	SetPassword(inst []uint32, v string) error
+	HexadecimalPassword(inst []uint32) (bool, error)
+	SetHexadecimalPassword(inst []uint32, v bool) error
+}
+
+// UnimplementedDeviceXPONONUANITCAuthenticationImpl implements DeviceXPONONUANITCAuthenticationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCAuthenticationImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) Password(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) SetPassword(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) HexadecimalPassword(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCAuthenticationImpl) SetHexadecimalPassword(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCGEMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCGEMImpl to implement only some methods.
+type DeviceXPONONUANITCGEMImpl interface {
+	PortNumberOfEntries(inst []uint32) (uint32, error)
+	PortInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceXPONONUANITCGEMImpl implements DeviceXPONONUANITCGEMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCGEMImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCGEMImpl) PortNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCGEMImpl) PortInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceXPONONUANITCGEMPortImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCGEMPortImpl to implement only some methods.
+type DeviceXPONONUANITCGEMPortImpl interface {
+	PortID(inst []uint32) (uint32, error)
+	Direction(inst []uint32) (DeviceXPONONUANITCGEMPortDirection, error)
+	PortType(inst []uint32) (DeviceXPONONUANITCGEMPortPortType, error)
+}
+
+// UnimplementedDeviceXPONONUANITCGEMPortImpl implements DeviceXPONONUANITCGEMPortImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCGEMPortImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCGEMPortImpl) PortID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCGEMPortImpl) Direction(inst []uint32) (DeviceXPONONUANITCGEMPortDirection, error) {
+	var zero DeviceXPONONUANITCGEMPortDirection
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCGEMPortImpl) PortType(inst []uint32) (DeviceXPONONUANITCGEMPortPortType, error) {
+	var zero DeviceXPONONUANITCGEMPortPortType
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCGEMPortPMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCGEMPortPMImpl to implement only some methods.
+type DeviceXPONONUANITCGEMPortPMImpl interface {
+	FramesSent(inst []uint32) (uint64, error)
+	FramesReceived(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceXPONONUANITCGEMPortPMImpl implements DeviceXPONONUANITCGEMPortPMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCGEMPortPMImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCGEMPortPMImpl) FramesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCGEMPortPMImpl) FramesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCONUActivationImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCONUActivationImpl to implement only some methods.
+type DeviceXPONONUANITCONUActivationImpl interface {
+	ONUState(inst []uint32) (DeviceXPONONUANITCONUActivationONUState, error)
+	VendorID(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	ONUID(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANITCONUActivationImpl implements DeviceXPONONUANITCONUActivationImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCONUActivationImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCONUActivationImpl) ONUState(inst []uint32) (DeviceXPONONUANITCONUActivationONUState, error) {
+	var zero DeviceXPONONUANITCONUActivationONUState
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCONUActivationImpl) VendorID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCONUActivationImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCONUActivationImpl) ONUID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCPMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPMImpl to implement only some methods.
+type DeviceXPONONUANITCPMImpl interface{}
+
+// UnimplementedDeviceXPONONUANITCPMImpl implements DeviceXPONONUANITCPMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPMImpl struct{}
+
+// DeviceXPONONUANITCPMGEMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPMGEMImpl to implement only some methods.
+type DeviceXPONONUANITCPMGEMImpl interface {
+	FramesSent(inst []uint32) (uint64, error)
+	FramesReceived(inst []uint32) (uint64, error)
+	FrameHeaderHECErrors(inst []uint32) (uint32, error)
+	KeyErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANITCPMGEMImpl implements DeviceXPONONUANITCPMGEMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPMGEMImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FramesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FramesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMGEMImpl) FrameHeaderHECErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMGEMImpl) KeyErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCPMOMCIImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPMOMCIImpl to implement only some methods.
+type DeviceXPONONUANITCPMOMCIImpl interface {
+	BaselineMessagesReceived(inst []uint32) (uint64, error)
+	ExtendedMessagesReceived(inst []uint32) (uint64, error)
+	MICErrors(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANITCPMOMCIImpl implements DeviceXPONONUANITCPMOMCIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPMOMCIImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) BaselineMessagesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) ExtendedMessagesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMOMCIImpl) MICErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCPMPHYImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPMPHYImpl to implement only some methods.
+type DeviceXPONONUANITCPMPHYImpl interface {
+	CorrectedFECBytes(inst []uint32) (uint64, error)
+	CorrectedFECCodewords(inst []uint32) (uint64, error)
+	UncorrectableFECCodewords(inst []uint32) (uint64, error)
+	TotalFECCodewords(inst []uint32) (uint64, error)
+	PSBdHECErrorCount(inst []uint32) (uint32, error)
+	HeaderHECErrorCount(inst []uint32) (uint32, error)
+	UnknownProfile(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANITCPMPHYImpl implements DeviceXPONONUANITCPMPHYImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPMPHYImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) CorrectedFECBytes(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) CorrectedFECCodewords(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) UncorrectableFECCodewords(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) TotalFECCodewords(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) PSBdHECErrorCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) HeaderHECErrorCount(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPHYImpl) UnknownProfile(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCPMPLOAMImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPMPLOAMImpl to implement only some methods.
+type DeviceXPONONUANITCPMPLOAMImpl interface {
+	MICErrors(inst []uint32) (uint32, error)
+	DownstreamMessageCount(inst []uint32) (uint64, error)
+	RangingTime(inst []uint32) (uint64, error)
+	UpstreamMessageCount(inst []uint32) (uint64, error)
+}
+
+// UnimplementedDeviceXPONONUANITCPMPLOAMImpl implements DeviceXPONONUANITCPMPLOAMImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPMPLOAMImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) MICErrors(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) DownstreamMessageCount(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) RangingTime(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPMPLOAMImpl) UpstreamMessageCount(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITCPerformanceThresholdsImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl to implement only some methods.
+type DeviceXPONONUANITCPerformanceThresholdsImpl interface {
+	SignalFail(inst []uint32) (uint32, error)
+	SignalDegrade(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl implements DeviceXPONONUANITCPerformanceThresholdsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl) SignalFail(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITCPerformanceThresholdsImpl) SignalDegrade(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUANITransceiverImpl is what a device implements for Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUANITransceiverImpl to implement only some methods.
+type DeviceXPONONUANITransceiverImpl interface {
+	ID(inst []uint32) (uint32, error)
+	Identifier(inst []uint32) (uint32, error)
+	VendorName(inst []uint32) (string, error)
+	VendorPartNumber(inst []uint32) (string, error)
+	VendorRevision(inst []uint32) (string, error)
+	PONMode(inst []uint32) (DeviceXPONONUANITransceiverPONMode, error)
+	Connector(inst []uint32) (DeviceXPONONUANITransceiverConnector, error)
+	NominalBitRateDownstream(inst []uint32) (uint32, error)
+	NominalBitRateUpstream(inst []uint32) (uint32, error)
+	RxPower(inst []uint32) (int32, error)
+	TxPower(inst []uint32) (int32, error)
+	Voltage(inst []uint32) (uint32, error)
+	Bias(inst []uint32) (uint32, error)
+	Temperature(inst []uint32) (int32, error)
+}
+
+// UnimplementedDeviceXPONONUANITransceiverImpl implements DeviceXPONONUANITransceiverImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUANITransceiverImpl struct{}
+
+func (UnimplementedDeviceXPONONUANITransceiverImpl) ID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) Identifier(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorPartNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) VendorRevision(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) PONMode(inst []uint32) (DeviceXPONONUANITransceiverPONMode, error) {
+	var zero DeviceXPONONUANITransceiverPONMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) Connector(inst []uint32) (DeviceXPONONUANITransceiverConnector, error) {
+	var zero DeviceXPONONUANITransceiverConnector
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) NominalBitRateDownstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) NominalBitRateUpstream(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) RxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) TxPower(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) Voltage(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) Bias(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUANITransceiverImpl) Temperature(inst []uint32) (int32, error) {
+	var zero int32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUEthernetUNIImpl is what a device implements for Device.XPON.ONU.{i}.EthernetUNI.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUEthernetUNIImpl to implement only some methods.
+type DeviceXPONONUEthernetUNIImpl interface {
+	Enable(inst []uint32) (bool, error)
+	Status(inst []uint32) (DeviceXPONONUEthernetUNIStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	ANIs(inst []uint32) ([]string, error)
+	InterdomainID(inst []uint32) (string, error)
+	InterdomainName(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceXPONONUEthernetUNIImpl implements DeviceXPONONUEthernetUNIImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUEthernetUNIImpl struct{}
+
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) Status(inst []uint32) (DeviceXPONONUEthernetUNIStatus, error) {
+	var zero DeviceXPONONUEthernetUNIStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) ANIs(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) InterdomainID(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIImpl) InterdomainName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUEthernetUNIStatsImpl is what a device implements for Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUEthernetUNIStatsImpl to implement only some methods.
+type DeviceXPONONUEthernetUNIStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceXPONONUEthernetUNIStatsImpl implements DeviceXPONONUEthernetUNIStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUEthernetUNIStatsImpl struct{}
+
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUEthernetUNIStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceXPONONUSoftwareImageImpl is what a device implements for Device.XPON.ONU.{i}.SoftwareImage.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceXPONONUSoftwareImageImpl to implement only some methods.
+type DeviceXPONONUSoftwareImageImpl interface {
+	ID(inst []uint32) (uint32, error)
+	Version(inst []uint32) (string, error)
+	IsCommitted(inst []uint32) (bool, error)
+	IsActive(inst []uint32) (bool, error)
+	IsValid(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceXPONONUSoftwareImageImpl implements DeviceXPONONUSoftwareImageImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceXPONONUSoftwareImageImpl struct{}
+
+func (UnimplementedDeviceXPONONUSoftwareImageImpl) ID(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUSoftwareImageImpl) Version(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsCommitted(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsActive(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceXPONONUSoftwareImageImpl) IsValid(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}

@@ -3394,3 +3394,939 @@ var schemaZigbee = []*model.Entry{{
 	Syntax:  synDeviceZigBeeZDOUserDescriptor_Description,
 	Version: "2.7",
 }}
+
+// DeviceZigBeeImpl is what a device implements for Device.ZigBee; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeImpl to implement only some methods.
+type DeviceZigBeeImpl interface {
+	InterfaceNumberOfEntries(inst []uint32) (uint32, error)
+	ZDONumberOfEntries(inst []uint32) (uint32, error)
+	InterfaceInstances(inst []uint32) []uint32
+	ZDOInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceZigBeeImpl implements DeviceZigBeeImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeImpl struct{}
+
+func (UnimplementedDeviceZigBeeImpl) InterfaceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeImpl) ZDONumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeImpl) InterfaceInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceZigBeeImpl) ZDOInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceZigBeeDiscoveryImpl is what a device implements for Device.ZigBee.Discovery; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeDiscoveryImpl to implement only some methods.
+type DeviceZigBeeDiscoveryImpl interface {
+	AreaNetworkNumberOfEntries(inst []uint32) (uint32, error)
+	AreaNetworkInstances(inst []uint32) []uint32
+	AddAreaNetwork(inst []uint32) (uint32, error)
+	DeleteAreaNetwork(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceZigBeeDiscoveryImpl implements DeviceZigBeeDiscoveryImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeDiscoveryImpl struct{}
+
+func (UnimplementedDeviceZigBeeDiscoveryImpl) AreaNetworkNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryImpl) AreaNetworkInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceZigBeeDiscoveryImpl) AddAreaNetwork(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryImpl) DeleteAreaNetwork(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeDiscoveryAreaNetworkImpl is what a device implements for Device.ZigBee.Discovery.AreaNetwork.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl to implement only some methods.
+type DeviceZigBeeDiscoveryAreaNetworkImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	LastUpdate(inst []uint32) (time.Time, error)
+	Status(inst []uint32) (DeviceZigBeeDiscoveryAreaNetworkStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Coordinator(inst []uint32) (string, error)
+	SetCoordinator(inst []uint32, v string) error
+	ZDOReference(inst []uint32) (string, error)
+	ZDOList(inst []uint32) ([]string, error)
+}
+
+// UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl implements DeviceZigBeeDiscoveryAreaNetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl struct{}
+
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) LastUpdate(inst []uint32) (time.Time, error) {
+	var zero time.Time
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Status(inst []uint32) (DeviceZigBeeDiscoveryAreaNetworkStatus, error) {
+	var zero DeviceZigBeeDiscoveryAreaNetworkStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) Coordinator(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) SetCoordinator(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) ZDOReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeDiscoveryAreaNetworkImpl) ZDOList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeInterfaceImpl is what a device implements for Device.ZigBee.Interface.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeInterfaceImpl to implement only some methods.
+type DeviceZigBeeInterfaceImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Status(inst []uint32) (DeviceZigBeeInterfaceStatus, error)
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	Name(inst []uint32) (string, error)
+	LastChange(inst []uint32) (uint32, error)
+	LowerLayers(inst []uint32) ([]string, error)
+	SetLowerLayers(inst []uint32, v []string) error
+	Upstream(inst []uint32) (bool, error)
+	MaxBitRate(inst []uint32) (uint32, error)
+	IEEEAddress(inst []uint32) (string, error)
+	NetworkAddress(inst []uint32) (string, error)
+	ZDOReference(inst []uint32) (string, error)
+	AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error)
+	AssociatedDeviceInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceZigBeeInterfaceImpl implements DeviceZigBeeInterfaceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeInterfaceImpl struct{}
+
+func (UnimplementedDeviceZigBeeInterfaceImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) Status(inst []uint32) (DeviceZigBeeInterfaceStatus, error) {
+	var zero DeviceZigBeeInterfaceStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) Name(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) LastChange(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) LowerLayers(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) SetLowerLayers(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) Upstream(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) MaxBitRate(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) IEEEAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) NetworkAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) ZDOReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) AssociatedDeviceNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceImpl) AssociatedDeviceInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceZigBeeInterfaceAssociatedDeviceImpl is what a device implements for Device.ZigBee.Interface.{i}.AssociatedDevice.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl to implement only some methods.
+type DeviceZigBeeInterfaceAssociatedDeviceImpl interface {
+	IEEEAddress(inst []uint32) (string, error)
+	NetworkAddress(inst []uint32) (string, error)
+	Active(inst []uint32) (bool, error)
+	ZDOReference(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl implements DeviceZigBeeInterfaceAssociatedDeviceImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl struct{}
+
+func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) IEEEAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) NetworkAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) Active(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceAssociatedDeviceImpl) ZDOReference(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeInterfaceStatsImpl is what a device implements for Device.ZigBee.Interface.{i}.Stats; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeInterfaceStatsImpl to implement only some methods.
+type DeviceZigBeeInterfaceStatsImpl interface {
+	Reset(inst []uint32) (bool, error)
+	SetReset(inst []uint32, v bool) error
+	BytesSent(inst []uint32) (uint64, error)
+	BytesReceived(inst []uint32) (uint64, error)
+	PacketsSent(inst []uint32) (uint64, error)
+	PacketsReceived(inst []uint32) (uint64, error)
+	ErrorsSent(inst []uint32) (uint32, error)
+	ErrorsReceived(inst []uint32) (uint32, error)
+	DiscardPacketsSent(inst []uint32) (uint32, error)
+	DiscardPacketsReceived(inst []uint32) (uint32, error)
+	UnicastPacketsSent(inst []uint32) (uint64, error)
+	UnicastPacketsReceived(inst []uint32) (uint64, error)
+	MulticastPacketsSent(inst []uint32) (uint64, error)
+	MulticastPacketsReceived(inst []uint32) (uint64, error)
+	BroadcastPacketsSent(inst []uint32) (uint64, error)
+	BroadcastPacketsReceived(inst []uint32) (uint64, error)
+	UnknownProtoPacketsReceived(inst []uint32) (uint32, error)
+	UnknownPacketsReceived(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceZigBeeInterfaceStatsImpl implements DeviceZigBeeInterfaceStatsImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeInterfaceStatsImpl struct{}
+
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) Reset(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) SetReset(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BytesSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BytesReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) PacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) PacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) ErrorsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) ErrorsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) DiscardPacketsSent(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) DiscardPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnicastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnicastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) MulticastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) MulticastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BroadcastPacketsSent(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) BroadcastPacketsReceived(inst []uint32) (uint64, error) {
+	var zero uint64
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnknownProtoPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeInterfaceStatsImpl) UnknownPacketsReceived(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOImpl is what a device implements for Device.ZigBee.ZDO.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOImpl to implement only some methods.
+type DeviceZigBeeZDOImpl interface {
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	IEEEAddress(inst []uint32) (string, error)
+	NetworkAddress(inst []uint32) (string, error)
+	BindingTableNumberOfEntries(inst []uint32) (uint32, error)
+	GroupNumberOfEntries(inst []uint32) (uint32, error)
+	ApplicationEndpointNumberOfEntries(inst []uint32) (uint32, error)
+	ApplicationEndpointInstances(inst []uint32) []uint32
+	AddApplicationEndpoint(inst []uint32) (uint32, error)
+	DeleteApplicationEndpoint(inst []uint32, i uint32) error
+	BindingInstances(inst []uint32) []uint32
+	AddBinding(inst []uint32) (uint32, error)
+	DeleteBinding(inst []uint32, i uint32) error
+	GroupInstances(inst []uint32) []uint32
+	AddGroup(inst []uint32) (uint32, error)
+	DeleteGroup(inst []uint32, i uint32) error
+}
+
+// UnimplementedDeviceZigBeeZDOImpl implements DeviceZigBeeZDOImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) IEEEAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) NetworkAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) BindingTableNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) GroupNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) ApplicationEndpointNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) ApplicationEndpointInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceZigBeeZDOImpl) AddApplicationEndpoint(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) DeleteApplicationEndpoint(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) BindingInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceZigBeeZDOImpl) AddBinding(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) DeleteBinding(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) GroupInstances(inst []uint32) []uint32 {
+	return nil
+}
+func (UnimplementedDeviceZigBeeZDOImpl) AddGroup(inst []uint32) (uint32, error) {
+	return 0, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOImpl) DeleteGroup(inst []uint32, i uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOApplicationEndpointImpl is what a device implements for Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOApplicationEndpointImpl to implement only some methods.
+type DeviceZigBeeZDOApplicationEndpointImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	EndpointId(inst []uint32) (uint32, error)
+	SetEndpointId(inst []uint32, v uint32) error
+}
+
+// UnimplementedDeviceZigBeeZDOApplicationEndpointImpl implements DeviceZigBeeZDOApplicationEndpointImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOApplicationEndpointImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) EndpointId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointImpl) SetEndpointId(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl to implement only some methods.
+type DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl interface {
+	ProfileId(inst []uint32) (uint32, error)
+	SetProfileId(inst []uint32, v uint32) error
+	DeviceId(inst []uint32) (uint32, error)
+	DeviceVersion(inst []uint32) (uint32, error)
+	InputClusterList(inst []uint32) ([]uint32, error)
+	SetInputClusterList(inst []uint32, v []uint32) error
+	OutputClusterList(inst []uint32) ([]uint32, error)
+	SetOutputClusterList(inst []uint32, v []uint32) error
+}
+
+// UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl implements DeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) ProfileId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetProfileId(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) DeviceId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) DeviceVersion(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) InputClusterList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetInputClusterList(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) OutputClusterList(inst []uint32) ([]uint32, error) {
+	var zero []uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOApplicationEndpointSimpleDescriptorImpl) SetOutputClusterList(inst []uint32, v []uint32) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOBindingImpl is what a device implements for Device.ZigBee.ZDO.{i}.Binding.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOBindingImpl to implement only some methods.
+type DeviceZigBeeZDOBindingImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	SourceEndpoint(inst []uint32) (uint32, error)
+	SetSourceEndpoint(inst []uint32, v uint32) error
+	SourceAddress(inst []uint32) (string, error)
+	SetSourceAddress(inst []uint32, v string) error
+	ClusterId(inst []uint32) (uint32, error)
+	SetClusterId(inst []uint32, v uint32) error
+	DestinationAddressMode(inst []uint32) (DeviceZigBeeZDOBindingDestinationAddressMode, error)
+	SetDestinationAddressMode(inst []uint32, v DeviceZigBeeZDOBindingDestinationAddressMode) error
+	DestinationEndpoint(inst []uint32) (uint32, error)
+	SetDestinationEndpoint(inst []uint32, v uint32) error
+	IEEEDestinationAddress(inst []uint32) (string, error)
+	SetIEEEDestinationAddress(inst []uint32, v string) error
+	GroupDestinationAddress(inst []uint32) (string, error)
+	SetGroupDestinationAddress(inst []uint32, v string) error
+}
+
+// UnimplementedDeviceZigBeeZDOBindingImpl implements DeviceZigBeeZDOBindingImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOBindingImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOBindingImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SourceEndpoint(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetSourceEndpoint(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SourceAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetSourceAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) ClusterId(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetClusterId(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) DestinationAddressMode(inst []uint32) (DeviceZigBeeZDOBindingDestinationAddressMode, error) {
+	var zero DeviceZigBeeZDOBindingDestinationAddressMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetDestinationAddressMode(inst []uint32, v DeviceZigBeeZDOBindingDestinationAddressMode) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) DestinationEndpoint(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetDestinationEndpoint(inst []uint32, v uint32) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) IEEEDestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetIEEEDestinationAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) GroupDestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOBindingImpl) SetGroupDestinationAddress(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOComplexDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.ComplexDescriptor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOComplexDescriptorImpl to implement only some methods.
+type DeviceZigBeeZDOComplexDescriptorImpl interface {
+	DescriptorAvailable(inst []uint32) (bool, error)
+	Language(inst []uint32) (string, error)
+	CharacterSet(inst []uint32) (string, error)
+	ManufacturerName(inst []uint32) (string, error)
+	ModelName(inst []uint32) (string, error)
+	SerialNumber(inst []uint32) (string, error)
+	DeviceURL(inst []uint32) (string, error)
+	Icon(inst []uint32) ([]byte, error)
+	IconURL(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceZigBeeZDOComplexDescriptorImpl implements DeviceZigBeeZDOComplexDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOComplexDescriptorImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) DescriptorAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) Language(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) CharacterSet(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) ManufacturerName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) ModelName(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) SerialNumber(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) DeviceURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) Icon(inst []uint32) ([]byte, error) {
+	var zero []byte
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOComplexDescriptorImpl) IconURL(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOGroupImpl is what a device implements for Device.ZigBee.ZDO.{i}.Group.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOGroupImpl to implement only some methods.
+type DeviceZigBeeZDOGroupImpl interface {
+	Enable(inst []uint32) (bool, error)
+	SetEnable(inst []uint32, v bool) error
+	Alias(inst []uint32) (string, error)
+	SetAlias(inst []uint32, v string) error
+	GroupId(inst []uint32) (string, error)
+	SetGroupId(inst []uint32, v string) error
+	EndpointList(inst []uint32) ([]string, error)
+	SetEndpointList(inst []uint32, v []string) error
+}
+
+// UnimplementedDeviceZigBeeZDOGroupImpl implements DeviceZigBeeZDOGroupImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOGroupImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOGroupImpl) Enable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) SetEnable(inst []uint32, v bool) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) Alias(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) SetAlias(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) GroupId(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) SetGroupId(inst []uint32, v string) error {
+	return model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) EndpointList(inst []uint32) ([]string, error) {
+	var zero []string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOGroupImpl) SetEndpointList(inst []uint32, v []string) error {
+	return model.ErrNotSupported
+}
+
+// DeviceZigBeeZDONetworkImpl is what a device implements for Device.ZigBee.ZDO.{i}.Network; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDONetworkImpl to implement only some methods.
+type DeviceZigBeeZDONetworkImpl interface {
+	NeighborNumberOfEntries(inst []uint32) (uint32, error)
+	NeighborInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceZigBeeZDONetworkImpl implements DeviceZigBeeZDONetworkImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDONetworkImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDONetworkImpl) NeighborNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONetworkImpl) NeighborInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceZigBeeZDONetworkNeighborImpl is what a device implements for Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDONetworkNeighborImpl to implement only some methods.
+type DeviceZigBeeZDONetworkNeighborImpl interface {
+	Neighbor(inst []uint32) (string, error)
+	LQI(inst []uint32) (uint32, error)
+	Relationship(inst []uint32) (DeviceZigBeeZDONetworkNeighborRelationship, error)
+	PermitJoin(inst []uint32) (DeviceZigBeeZDONetworkNeighborPermitJoin, error)
+	Depth(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceZigBeeZDONetworkNeighborImpl implements DeviceZigBeeZDONetworkNeighborImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDONetworkNeighborImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Neighbor(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) LQI(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Relationship(inst []uint32) (DeviceZigBeeZDONetworkNeighborRelationship, error) {
+	var zero DeviceZigBeeZDONetworkNeighborRelationship
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) PermitJoin(inst []uint32) (DeviceZigBeeZDONetworkNeighborPermitJoin, error) {
+	var zero DeviceZigBeeZDONetworkNeighborPermitJoin
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONetworkNeighborImpl) Depth(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDONodeDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeDescriptor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDONodeDescriptorImpl to implement only some methods.
+type DeviceZigBeeZDONodeDescriptorImpl interface {
+	LogicalType(inst []uint32) (DeviceZigBeeZDONodeDescriptorLogicalType, error)
+	ComplexDescriptorSupported(inst []uint32) (bool, error)
+	UserDescriptorSupported(inst []uint32) (bool, error)
+	FrequencyBand(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorFrequencyBand, error)
+	MACCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorMACCapability, error)
+	ManufactureCode(inst []uint32) (uint32, error)
+	MaximumBufferSize(inst []uint32) (uint32, error)
+	MaximumIncomingTransferSize(inst []uint32) (uint32, error)
+	MaximumOutgoingTransferSize(inst []uint32) (uint32, error)
+	ServerMask(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorServerMask, error)
+	DescriptorCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorDescriptorCapability, error)
+}
+
+// UnimplementedDeviceZigBeeZDONodeDescriptorImpl implements DeviceZigBeeZDONodeDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDONodeDescriptorImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) LogicalType(inst []uint32) (DeviceZigBeeZDONodeDescriptorLogicalType, error) {
+	var zero DeviceZigBeeZDONodeDescriptorLogicalType
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ComplexDescriptorSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) UserDescriptorSupported(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) FrequencyBand(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorFrequencyBand, error) {
+	var zero []DeviceZigBeeZDONodeDescriptorFrequencyBand
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MACCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorMACCapability, error) {
+	var zero []DeviceZigBeeZDONodeDescriptorMACCapability
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ManufactureCode(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumBufferSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumIncomingTransferSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) MaximumOutgoingTransferSize(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) ServerMask(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorServerMask, error) {
+	var zero []DeviceZigBeeZDONodeDescriptorServerMask
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeDescriptorImpl) DescriptorCapability(inst []uint32) ([]DeviceZigBeeZDONodeDescriptorDescriptorCapability, error) {
+	var zero []DeviceZigBeeZDONodeDescriptorDescriptorCapability
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDONodeManagerImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeManager; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDONodeManagerImpl to implement only some methods.
+type DeviceZigBeeZDONodeManagerImpl interface {
+	RoutingTableNumberOfEntries(inst []uint32) (uint32, error)
+	RoutingTableInstances(inst []uint32) []uint32
+}
+
+// UnimplementedDeviceZigBeeZDONodeManagerImpl implements DeviceZigBeeZDONodeManagerImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDONodeManagerImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDONodeManagerImpl) RoutingTableNumberOfEntries(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerImpl) RoutingTableInstances(inst []uint32) []uint32 {
+	return nil
+}
+
+// DeviceZigBeeZDONodeManagerRoutingTableImpl is what a device implements for Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl to implement only some methods.
+type DeviceZigBeeZDONodeManagerRoutingTableImpl interface {
+	DestinationAddress(inst []uint32) (string, error)
+	NextHopAddress(inst []uint32) (string, error)
+	Status(inst []uint32) (DeviceZigBeeZDONodeManagerRoutingTableStatus, error)
+	MemoryConstrained(inst []uint32) (bool, error)
+	ManyToOne(inst []uint32) (bool, error)
+	RouteRecordRequired(inst []uint32) (bool, error)
+}
+
+// UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl implements DeviceZigBeeZDONodeManagerRoutingTableImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) DestinationAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) NextHopAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) Status(inst []uint32) (DeviceZigBeeZDONodeManagerRoutingTableStatus, error) {
+	var zero DeviceZigBeeZDONodeManagerRoutingTableStatus
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) MemoryConstrained(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) ManyToOne(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDONodeManagerRoutingTableImpl) RouteRecordRequired(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOPowerDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.PowerDescriptor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOPowerDescriptorImpl to implement only some methods.
+type DeviceZigBeeZDOPowerDescriptorImpl interface {
+	CurrentPowerMode(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerMode, error)
+	AvailablePowerSource(inst []uint32) ([]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource, error)
+	CurrentPowerSource(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSource, error)
+	CurrentPowerSourceLevel(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel, error)
+}
+
+// UnimplementedDeviceZigBeeZDOPowerDescriptorImpl implements DeviceZigBeeZDOPowerDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOPowerDescriptorImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerMode(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerMode, error) {
+	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerMode
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) AvailablePowerSource(inst []uint32) ([]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource, error) {
+	var zero []DeviceZigBeeZDOPowerDescriptorAvailablePowerSource
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerSource(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSource, error) {
+	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerSource
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOPowerDescriptorImpl) CurrentPowerSourceLevel(inst []uint32) (DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel, error) {
+	var zero DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOSecurityImpl is what a device implements for Device.ZigBee.ZDO.{i}.Security; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOSecurityImpl to implement only some methods.
+type DeviceZigBeeZDOSecurityImpl interface {
+	TrustCenterAddress(inst []uint32) (string, error)
+	SecurityLevel(inst []uint32) (DeviceZigBeeZDOSecuritySecurityLevel, error)
+	TimeOutPeriod(inst []uint32) (uint32, error)
+}
+
+// UnimplementedDeviceZigBeeZDOSecurityImpl implements DeviceZigBeeZDOSecurityImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOSecurityImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOSecurityImpl) TrustCenterAddress(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOSecurityImpl) SecurityLevel(inst []uint32) (DeviceZigBeeZDOSecuritySecurityLevel, error) {
+	var zero DeviceZigBeeZDOSecuritySecurityLevel
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOSecurityImpl) TimeOutPeriod(inst []uint32) (uint32, error) {
+	var zero uint32
+	return zero, model.ErrNotSupported
+}
+
+// DeviceZigBeeZDOUserDescriptorImpl is what a device implements for Device.ZigBee.ZDO.{i}.UserDescriptor; inst holds the instance
+// numbers of the tables on the path, outermost first. Embed
+// UnimplementedDeviceZigBeeZDOUserDescriptorImpl to implement only some methods.
+type DeviceZigBeeZDOUserDescriptorImpl interface {
+	DescriptorAvailable(inst []uint32) (bool, error)
+	Description(inst []uint32) (string, error)
+}
+
+// UnimplementedDeviceZigBeeZDOUserDescriptorImpl implements DeviceZigBeeZDOUserDescriptorImpl with every method failing with model.ErrNotSupported.
+type UnimplementedDeviceZigBeeZDOUserDescriptorImpl struct{}
+
+func (UnimplementedDeviceZigBeeZDOUserDescriptorImpl) DescriptorAvailable(inst []uint32) (bool, error) {
+	var zero bool
+	return zero, model.ErrNotSupported
+}
+func (UnimplementedDeviceZigBeeZDOUserDescriptorImpl) Description(inst []uint32) (string, error) {
+	var zero string
+	return zero, model.ErrNotSupported
+}
