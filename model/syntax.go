@@ -29,6 +29,9 @@ func ParseBaseType(s string) (BaseType, bool) {
 	if i := strings.IndexByte(s, ':'); i >= 0 {
 		s = s[i+1:]
 	}
+	if s == "base64Binary" { // the XML Schema name CWMP puts in xsi:type
+		return TypeBase64, true
+	}
 	for _, t := range BaseTypes {
 		if string(t) == s {
 			return t, true

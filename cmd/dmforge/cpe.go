@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/cwmp/cpe"
+	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
+	"github.com/dmforge/dmforge/generated/tr098"
+	"github.com/dmforge/dmforge/generated/tr104"
+	"github.com/dmforge/dmforge/generated/tr135"
+	"github.com/dmforge/dmforge/generated/tr181"
+	"github.com/dmforge/dmforge/model"
+	"github.com/spf13/cobra"
+)
+
+func init() { rootCmd.AddCommand(newCPECmd()) }
+
+func newCPECmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cpe",
+		Short: "Run simulated TR-069 CPEs against an ACS",
+	}
+	cmd.AddCommand(newCPESimCmd(), newCPERunCmd(), newCPETestACSCmd())
+	return cmd
+}
+
+// cpeSchemas are the compiled-in models a CPE can run.
+var cpeSchemas = []*model.Schema{tr181.Schema, tr098.Schema, tr104.Schema, tr135.Schema}
+
+// cpeSchema finds a compiled-in model by name ("Device:2.19", "Device",
+// "tr181", "InternetGatewayDevice:1.14", "tr098"...).
+func cpeSchema(name string) (*model.Schema, error) {
+	alias := map[string]*model.Schema{"tr181": tr181.Schema, "tr098": tr098.Schema, "tr104": tr104.Schema, "tr135": tr135.Schema, "igd": tr098.Schema}
+	if s, ok := alias[strings.ToLower(name)]; ok {
+		return s, nil
+	}
+	var names []string
+	for _, s := range cpeSchemas {
+		if s.Model == name || strings.SplitN(s.Model, ":", 2)[0] == name {
+			return s, nil
+		}
+		names = append(names, s.Model)
+	}
+	return nil, fmt.Errorf("unknown model %q (compiled in: %s)", name, strings.Join(names, ", "))
+}
+
+// loadProfile reads a JSON parameter document or a GenieACS CSV dump and
+// prints what contradicts the model on w.
+func loadProfile(schema *model.Schema, file string, w io.Writer) (*cpe.DeviceProfile, error) {
+	if file == "" {
+		return cpe.NewDeviceProfile(schema), nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var p *cpe.DeviceProfile
+	var fs []cpe.Finding
+	if strings.EqualFold(filepath.Ext(file), ".csv") {
+		p, fs, err = cpe.LoadGenieCSV(schema, f)
+	} else {
+		p, fs, err = cpe.LoadJSON(schema, f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for _, x := range fs {
+		fmt.Fprintf(w, "%s: %s\n", file, x)
+	}
+	if len(fs) > 0 {
+		fmt.Fprintf(w, "%s: %d contradictions with %s; the CPEs keep what the profile says\n", file, len(fs), schema.Model)
+	}
+	return p, nil
+}
+
+// parseAddrRange reads "HOST:PORT" or "HOST:LOW-HIGH".
+func parseAddrRange(s string) (host string, low, high int, err error) {
+	host, ports, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("--conn-req-addr %q: %w", s, err)
+	}
+	lo, hi, isRange := strings.Cut(ports, "-")
+	if low, err = strconv.Atoi(lo); err != nil {
+		return "", 0, 0, fmt.Errorf("--conn-req-addr %q: bad port", s)
+	}
+	high = low
+	if isRange {
+		if high, err = strconv.Atoi(hi); err != nil || high < low {
+			return "", 0, 0, fmt.Errorf("--conn-req-addr %q: bad port range", s)
+		}
+	}
+	return host, low, high, nil
+}
+
+// startConnReq listens on every port of addr's range and returns one
+// connection-request server per port.
+func startConnReq(ctx context.Context, addr string) ([]*cpe.ConnReqServer, error) {
+	host, low, high, err := parseAddrRange(addr)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cpe.ConnReqServer
+	for port := low; port <= high; port++ {
+		hp := net.JoinHostPort(host, strconv.Itoa(port))
+		ln, err := net.Listen("tcp", hp)
+		if err != nil {
+			return nil, err
+		}
+		crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
+		srv := &http.Server{Handler: crs, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		go func() { <-ctx.Done(); _ = srv.Close() }()
+		out = append(out, crs)
+	}
+	return out, nil
+}
+
+type cpeFlags struct {
+	acs, modelName, profile, connReqAddr, connReqPassword string
+	username, password, oui, productClass, manufacturer   string
+	softwareVersion                                       string
+	periodic, connReqInterval                             time.Duration
+}
+
+func (f *cpeFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.acs, "acs", "", "ACS URL (required)")
+	fl.StringVar(&f.modelName, "model", "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
+	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS CSV device dump (.csv)")
+	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
+	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
+	fl.StringVar(&f.password, "password", "", "password for the ACS")
+	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
+	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
+	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI")
+	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
+	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
+	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion")
+}
+
+func (f *cpeFlags) schemaAndProfile(w io.Writer) (*model.Schema, *cpe.DeviceProfile, error) {
+	if f.acs == "" {
+		return nil, nil, errors.New("--acs is required")
+	}
+	s, err := cpeSchema(f.modelName)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := loadProfile(s, f.profile, w)
+	return s, p, err
+}
+
+func newCPESimCmd() *cobra.Command {
+	var (
+		f            cpeFlags
+		count        int
+		sessions     int
+		concurrency  int
+		serialPrefix string
+		quiet        bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sim --acs URL --count N",
+		Short: "Run N simulated CPEs in one process",
+		Long: `Sim runs N CPEs in one process against an ACS. They share the data model's
+schema (and the --profile's starting values); only what each device changes is
+held per device, so tens of thousands fit in one process.
+
+Each CPE boots (0 BOOTSTRAP, 1 BOOT), then informs periodically (--periodic),
+answers connection requests (--conn-req-addr, Digest-protected, user name the
+serial number) and follows the TR-069 retry policy after failed sessions. With
+--sessions K every CPE runs K sessions (1 BOOT, then 2 PERIODIC) and stops.
+
+A progress line goes to stderr every second, a summary at the end (sessions
+ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
+
+Exit status: 1 when a session failed, 2 when the simulation could not run.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			schema, profile, err := f.schemaAndProfile(stderr)
+			if err != nil {
+				return err
+			}
+			if count < 1 {
+				return errors.New("--count must be at least 1")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cfg := cpe.SimConfig{
+				Schema: schema, Profile: profile, ACSURL: f.acs, Count: count, SerialPrefix: serialPrefix,
+				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SoftwareVersion: f.softwareVersion,
+				Username: f.username, Password: f.password, Periodic: f.periodic, Sessions: sessions,
+				Concurrency: concurrency, ConnReqPassword: f.connReqPassword, ConnReqInterval: f.connReqInterval,
+			}
+			if f.connReqAddr != "" {
+				if cfg.ConnReq, err = startConnReq(ctx, f.connReqAddr); err != nil {
+					return err
+				}
+			}
+			var stats cpe.SimStats
+			start := time.Now()
+			done := make(chan struct{})
+			var wg sync.WaitGroup
+			if !quiet {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					tick := time.NewTicker(time.Second)
+					defer tick.Stop()
+					var last int64
+					for {
+						select {
+						case <-done:
+							fmt.Fprintln(stderr)
+							return
+						case <-tick.C:
+							ok, failed := stats.OK.Load(), stats.Failed.Load()
+							fmt.Fprintf(stderr, "\r%s  cpes %d  sessions ok %d  failed %d  %d/s   ",
+								time.Since(start).Truncate(time.Second), stats.Running.Load(), ok, failed, ok+failed-last)
+							last = ok + failed
+						}
+					}
+				}()
+			}
+			err = cpe.RunSim(ctx, cfg, &stats)
+			close(done)
+			wg.Wait()
+			if err != nil {
+				return err
+			}
+			sum := stats.Summary(time.Since(start))
+			printSimSummary(cmd.OutOrStdout(), sum)
+			if sum.Failed > 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	fl := cmd.Flags()
+	fl.IntVar(&count, "count", 1, "number of CPEs")
+	fl.IntVar(&sessions, "sessions", 0, "sessions per CPE, then exit (0: run until Ctrl-C)")
+	fl.IntVar(&concurrency, "concurrency", 512, "most sessions in flight at once")
+	fl.StringVar(&serialPrefix, "serial-prefix", "SIM", "serial numbers are this prefix and a zero-padded index")
+	fl.StringVar(&f.connReqAddr, "conn-req-addr", "", "connection-request listener, HOST:PORT or HOST:LOW-HIGH (CPEs spread over the ports); none if empty")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
+	return cmd
+}
+
+func printSimSummary(w io.Writer, s cpe.SimSummary) {
+	total := s.OK + s.Failed
+	rate := 0.0
+	if s.Elapsed > 0 {
+		rate = float64(total) / s.Elapsed.Seconds()
+	}
+	fmt.Fprintf(w, "sessions: %d ok, %d failed in %s (%.0f/s)\n", s.OK, s.Failed, s.Elapsed.Round(time.Millisecond), rate)
+	fmt.Fprintf(w, "latency: p50 %s, p99 %s\n", s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond))
+	printCounts(w, "CPE faults", s.Faults)
+	printCounts(w, "errors", s.Errors)
+}
+
+func printCounts(w io.Writer, title string, m map[string]int) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, "%s:\n", title)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %6d  %s\n", m[k], k)
+	}
+}
+
+func newCPERunCmd() *cobra.Command {
+	var (
+		f      cpeFlags
+		serial string
+	)
+	cmd := &cobra.Command{
+		Use:   "run --acs URL",
+		Short: "Run one simulated CPE (for a lab bench)",
+		Long: `Run runs one CPE until Ctrl-C: boot, periodic informs, connection requests
+(on --conn-req-addr, Digest with user name the serial number and
+--conn-req-password), transfers, reboots; one line per session on stderr.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			schema, profile, err := f.schemaAndProfile(stderr)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cfg := cpe.Config{
+				Schema: schema, Store: cpe.NewMemStoreFrom(profile), ACSURL: f.acs, Username: f.username, Password: f.password,
+				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
+				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
+				ConnReqInterval: f.connReqInterval,
+				Logf:            func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+			}
+			var crs []*cpe.ConnReqServer
+			if f.connReqAddr != "" {
+				if crs, err = startConnReq(ctx, f.connReqAddr); err != nil {
+					return err
+				}
+				cfg.ConnReqURL = crs[0].URL(serial)
+			}
+			a, err := cpe.New(cfg)
+			if err != nil {
+				return err
+			}
+			if len(crs) > 0 {
+				crs[0].Register(a)
+				fmt.Fprintf(stderr, "connection requests: %s\n", cfg.ConnReqURL)
+			}
+			return a.Run(ctx, func(res cpe.SessionResult, err error) {
+				if err != nil {
+					fmt.Fprintf(stderr, "%s session %v failed: %v\n", time.Now().Format(time.TimeOnly), res.Events, err)
+					return
+				}
+				fmt.Fprintf(stderr, "%s session %v: %d requests, %s\n", time.Now().Format(time.TimeOnly), res.Events, res.Requests, res.Duration.Round(time.Millisecond))
+			})
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number")
+	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:7547", "connection-request listener HOST:PORT (empty: none)")
+	return cmd
+}
+
+// newCPETestACSCmd is the minimal loopback ACS of the benchmarks.
+func newCPETestACSCmd() *cobra.Command {
+	var addr string
+	var gpv []string
+	cmd := &cobra.Command{
+		Use:    "testacs",
+		Short:  "Run the minimal test ACS (for benchmarks)",
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			acs := &testacs.ACS{}
+			if len(gpv) > 0 {
+				acs.Enqueue("", &cwmp.GetParameterValues{ParameterNames: gpv})
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "http://%s/\n", ln.Addr())
+			srv := &http.Server{Handler: acs, ReadHeaderTimeout: 10 * time.Second}
+			go func() { <-ctx.Done(); _ = srv.Close() }()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			informs, completed := acs.Counts()
+			fmt.Fprintf(cmd.ErrOrStderr(), "informs %d, sessions completed %d\n", informs, completed)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7548", "listen address")
+	cmd.Flags().StringSliceVar(&gpv, "gpv", nil, "GetParameterValues to send in every session")
+	return cmd
+}

@@ -1,0 +1,940 @@
+package cpe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/cwmp/auth"
+	"github.com/dmforge/dmforge/model"
+)
+
+// Config configures an Agent. Schema and ACSURL (or the model's
+// ManagementServer.URL in the Store) are required.
+type Config struct {
+	Schema *model.Schema
+	// Store holds the device's values; NewMemStore(Schema) if nil.
+	Store Store
+
+	// ACSURL is the ACS to contact; ManagementServer.URL in the Store,
+	// when the ACS changes it, takes over (and causes a 0 BOOTSTRAP).
+	ACSURL string
+	// Username and Password authenticate the CPE to the ACS (Digest or
+	// Basic); ManagementServer.Username/Password when empty.
+	Username, Password string
+
+	// Device identity, written to DeviceInfo when set, read from it when not.
+	Manufacturer, OUI, ProductClass, SerialNumber, SoftwareVersion string
+
+	// Transport carries requests to the ACS and file transfers; share one
+	// between many agents. http.DefaultTransport if nil.
+	Transport http.RoundTripper
+
+	// ConnReqURL is the ConnectionRequestURL the agent announces;
+	// ConnReqUsername/Password protect it (Digest). A ConnReqServer sets
+	// ConnReqURL when the agent is registered.
+	ConnReqURL                       string
+	ConnReqUsername, ConnReqPassword string
+	// ConnReqInterval is the least time between two accepted connection
+	// requests (rate limit); 10 s if zero, no limit if negative.
+	ConnReqInterval time.Duration
+
+	// PeriodicInterval, when not zero, overrides PeriodicInformEnable and
+	// PeriodicInformInterval of the Store.
+	PeriodicInterval time.Duration
+
+	// Namespace is the cwmp namespace of the Informs; cwmp.DefaultNamespace
+	// if empty.
+	Namespace cwmp.Namespace
+
+	// OnReboot, OnFactoryReset and OnFile let vendor code act: they run
+	// after the session that asked for them. OnFile receives a downloaded
+	// file; returning a *cwmp.Fault reports its code in TransferComplete.
+	OnReboot       func()
+	OnFactoryReset func()
+	OnFile         func(d *cwmp.Download, r io.Reader) error
+	// MaxDownload bounds downloads (64 MiB if zero).
+	MaxDownload int64
+	// SessionTimeout bounds one session with the ACS (2 minutes if zero).
+	SessionTimeout time.Duration
+
+	// Now, Sleep and Rand replace the clock, waiting and randomness (tests).
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	Rand  func() float64
+	// Logf, if set, receives one line per notable event.
+	Logf func(format string, args ...any)
+}
+
+// Agent is one CPE: it runs CWMP sessions with the ACS and answers its
+// requests through a Handler.
+type Agent struct {
+	cfg     Config
+	handler *Handler
+	ix      *schemaIndex
+	rt      http.RoundTripper // to the ACS (with authentication)
+	dec     cwmp.Decoder
+
+	session sync.Mutex // one session at a time
+
+	mu           sync.Mutex
+	pending      []cwmp.EventStruct       // events not yet delivered
+	transfers    []*cwmp.TransferComplete // TransferCompletes not yet acknowledged
+	after        []func(context.Context)  // actions for after the session
+	bootstrapped bool
+	lastACS      string
+	retries      int
+	lastCR       time.Time
+	snapshot     map[string]string // last reported values of notifying parameters
+	wake         chan struct{}
+	scheduled    []*time.Timer
+}
+
+// SessionResult describes one session.
+type SessionResult struct {
+	Events   []string               // event codes of the Inform
+	Requests int                    // ACS requests answered
+	Faults   map[cwmp.FaultCode]int // faults the CPE answered with
+	Duration time.Duration
+}
+
+// ErrRetry is wrapped by the error of a session the ACS refused with 8005.
+var ErrRetry = errors.New("cpe: ACS asked to retry")
+
+// New returns an agent.
+func New(cfg Config) (*Agent, error) {
+	if cfg.Schema == nil {
+		return nil, errors.New("cpe: Config.Schema is required")
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemStore(cfg.Schema)
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = http.DefaultTransport
+	}
+	if cfg.ConnReqInterval == 0 {
+		cfg.ConnReqInterval = 10 * time.Second
+	}
+	if cfg.MaxDownload == 0 {
+		cfg.MaxDownload = 64 << 20
+	}
+	if cfg.SessionTimeout == 0 {
+		cfg.SessionTimeout = 2 * time.Minute
+	}
+	a := &Agent{cfg: cfg, ix: indexOf(cfg.Schema), wake: make(chan struct{}, 1)}
+	a.handler = &Handler{Schema: cfg.Schema, Store: cfg.Store}
+	a.handler.OnReboot = a.onReboot
+	a.handler.OnFactoryReset = a.onFactoryReset
+	a.handler.OnDownload = a.onDownload
+	a.handler.OnUpload = a.onUpload
+	a.handler.OnScheduleInform = a.onScheduleInform
+	if err := a.writeIdentity(); err != nil {
+		return nil, err
+	}
+	if a.acsURL() == "" {
+		return nil, errors.New("cpe: no ACS URL")
+	}
+	a.dec.MaxSize = 4 << 20
+	return a, nil
+}
+
+// Handler returns the agent's request handler.
+func (a *Agent) Handler() *Handler { return a.handler }
+
+// Store returns the agent's store.
+func (a *Agent) Store() Store { return a.cfg.Store }
+
+// SerialNumber returns the device's serial number.
+func (a *Agent) SerialNumber() string { return a.cfg.SerialNumber }
+
+func (a *Agent) p(rel string) string { return a.ix.root + rel }
+
+// writeIdentity puts the configured identity into the store and reads
+// back what the configuration leaves out.
+func (a *Agent) writeIdentity() error {
+	c := &a.cfg
+	var vals []model.ParameterValue
+	set := func(rel string, v *string) {
+		path := a.p(rel)
+		if _, ok := c.Schema.Lookup(path); !ok {
+			return
+		}
+		if *v == "" {
+			*v, _ = a.handler.get(path)
+			return
+		}
+		vals = append(vals, model.ParameterValue{Name: path, Value: *v, Type: model.TypeString})
+	}
+	set("DeviceInfo.Manufacturer", &c.Manufacturer)
+	set("DeviceInfo.ManufacturerOUI", &c.OUI)
+	set("DeviceInfo.ProductClass", &c.ProductClass)
+	set("DeviceInfo.SerialNumber", &c.SerialNumber)
+	set("DeviceInfo.SoftwareVersion", &c.SoftwareVersion)
+	set("ManagementServer.URL", &c.ACSURL)
+	set("ManagementServer.Username", &c.Username)
+	set("ManagementServer.Password", &c.Password)
+	set("ManagementServer.ConnectionRequestURL", &c.ConnReqURL)
+	set("ManagementServer.ConnectionRequestUsername", &c.ConnReqUsername)
+	set("ManagementServer.ConnectionRequestPassword", &c.ConnReqPassword)
+	if c.OUI == "" {
+		c.OUI = "000000"
+	}
+	if c.SerialNumber == "" {
+		return errors.New("cpe: no serial number")
+	}
+	if c.ConnReqUsername == "" {
+		c.ConnReqUsername = c.SerialNumber
+	}
+	if len(vals) == 0 || c.Store.Set(vals) == nil {
+		return nil
+	}
+	// A vendor Store may refuse read-only values (DeviceInfo, the
+	// connection-request URL): the runtime then holds those itself.
+	for _, v := range vals {
+		if c.Store.Set([]model.ParameterValue{v}) != nil {
+			a.handler.SetOwned(v.Name, v.Value)
+		}
+	}
+	return nil
+}
+
+func (a *Agent) get(rel string) string {
+	v, _ := a.handler.get(a.p(rel))
+	return v
+}
+
+func (a *Agent) acsURL() string {
+	if u := a.get("ManagementServer.URL"); u != "" {
+		return u
+	}
+	return a.cfg.ACSURL
+}
+
+func (a *Agent) logf(format string, args ...any) {
+	if a.cfg.Logf != nil {
+		a.cfg.Logf(a.cfg.SerialNumber+": "+format, args...)
+	}
+}
+
+func (a *Agent) now() time.Time {
+	if a.cfg.Now != nil {
+		return a.cfg.Now()
+	}
+	return time.Now()
+}
+
+func (a *Agent) sleep(ctx context.Context, d time.Duration) error {
+	if a.cfg.Sleep != nil {
+		return a.cfg.Sleep(ctx, d)
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Queue adds events for the next session (deduplicated: a single event
+// code once, an "M" event once per command key).
+func (a *Agent) Queue(events ...cwmp.EventStruct) {
+	a.mu.Lock()
+	a.pending = mergeEvents(a.pending, events...)
+	a.mu.Unlock()
+}
+
+// Pending returns the events queued for the next session.
+func (a *Agent) Pending() []cwmp.EventStruct {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]cwmp.EventStruct(nil), a.pending...)
+}
+
+func mergeEvents(dst []cwmp.EventStruct, events ...cwmp.EventStruct) []cwmp.EventStruct {
+next:
+	for _, e := range events {
+		for _, d := range dst {
+			if d.EventCode == e.EventCode && (!cwmp.IsMethodEvent(e.EventCode) || d.CommandKey == e.CommandKey) {
+				continue next
+			}
+		}
+		dst = append(dst, e)
+	}
+	return dst
+}
+
+// Wake asks Run for a session as soon as possible.
+func (a *Agent) wakeUp() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ValueChanged tells the agent that the device changed values itself: if
+// one of them has active notification, Run starts a session with 4 VALUE
+// CHANGE.
+func (a *Agent) ValueChanged() {
+	if _, active := a.changedValues(false); active {
+		a.wakeUp()
+	}
+}
+
+// unreported marks a snapshot value as not reported: it differs from every
+// real value (which cannot hold a NUL).
+const unreported = "\x00"
+
+// changedValues returns the notifying parameters whose value differs from
+// the last one reported, and whether one has active notification. With
+// commit, the new values become the reported ones.
+func (a *Agent) changedValues(commit bool) ([]cwmp.ParameterValueStruct, bool) {
+	notifying := a.handler.Notifying()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []cwmp.ParameterValueStruct
+	active := false
+	first := a.snapshot == nil
+	if first {
+		a.snapshot = map[string]string{}
+	}
+	for p, level := range notifying {
+		e, ok := a.cfg.Schema.Lookup(p)
+		if !ok {
+			continue
+		}
+		v, ok := a.handler.get(p)
+		if !ok {
+			continue
+		}
+		old, seen := a.snapshot[p]
+		if !seen || first {
+			a.snapshot[p] = v
+			continue
+		}
+		if old != v {
+			out = append(out, a.handler.value(p, e))
+			if level == 2 {
+				active = true
+			}
+			if commit {
+				a.snapshot[p] = v
+			}
+		}
+	}
+	return out, active
+}
+
+// noteSet records values the ACS set: they are not value changes.
+func (a *Agent) noteSet(values []cwmp.ParameterValueStruct) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, v := range values {
+		if _, ok := a.snapshot[v.Name]; ok {
+			a.snapshot[v.Name] = v.Value
+		}
+	}
+}
+
+// RunSession runs one CWMP session: an Inform with the given events and
+// those pending (0 BOOTSTRAP on first contact or a new ACS URL, 1 BOOT
+// and M Reboot after a reboot, 7 TRANSFER COMPLETE after a transfer, 4
+// VALUE CHANGE), the CPE's own requests, then the ACS's requests until it
+// has no more. Actions the ACS asked for (reboot, factory reset,
+// transfers) happen after the session, before RunSession returns.
+func (a *Agent) RunSession(ctx context.Context, events ...string) (SessionResult, error) {
+	a.session.Lock()
+	defer a.session.Unlock()
+	start := a.now()
+	res := SessionResult{}
+	for _, e := range events {
+		a.Queue(cwmp.EventStruct{EventCode: e})
+	}
+	acs := a.acsURL()
+	a.mu.Lock()
+	if !a.bootstrapped || (a.lastACS != "" && a.lastACS != acs) {
+		a.pending = mergeEvents([]cwmp.EventStruct{{EventCode: cwmp.EventBootstrap}}, a.pending...)
+	}
+	a.mu.Unlock()
+
+	changed, _ := a.changedValues(true)
+	if len(changed) > 0 {
+		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventValueChange})
+	}
+	a.mu.Lock()
+	evs := append([]cwmp.EventStruct(nil), a.pending...)
+	retries := a.retries
+	transfers := append([]*cwmp.TransferComplete(nil), a.transfers...)
+	a.mu.Unlock()
+	for _, e := range evs {
+		res.Events = append(res.Events, e.EventCode)
+	}
+
+	err := a.session1(ctx, acs, evs, changed, retries, transfers, &res)
+	res.Duration = a.now().Sub(start)
+	a.mu.Lock()
+	if err == nil {
+		a.retries = 0
+	} else {
+		a.retries++
+		// Values reported in a failed session are reported again.
+		for _, c := range changed {
+			a.snapshot[c.Name] = unreported
+		}
+		if len(changed) > 0 {
+			a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: cwmp.EventValueChange})
+		}
+	}
+	after := a.after
+	a.after = nil
+	a.mu.Unlock()
+	for _, f := range after {
+		f(ctx)
+	}
+	return res, err
+}
+
+func (a *Agent) ns() cwmp.Namespace {
+	if a.cfg.Namespace != "" {
+		return a.cfg.Namespace
+	}
+	return cwmp.DefaultNamespace
+}
+
+func (a *Agent) transport() http.RoundTripper {
+	user, pass := a.get("ManagementServer.Username"), a.get("ManagementServer.Password")
+	if user == "" {
+		user, pass = a.cfg.Username, a.cfg.Password
+	}
+	if user == "" {
+		return a.cfg.Transport
+	}
+	if t, ok := a.rt.(*auth.Transport); ok && t.Username == user && t.Password == pass {
+		return t
+	}
+	a.rt = &auth.Transport{Base: a.cfg.Transport, Username: user, Password: pass}
+	return a.rt
+}
+
+func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct, changed []cwmp.ParameterValueStruct,
+	retries int, transfers []*cwmp.TransferComplete, res *SessionResult) error {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.SessionTimeout)
+	defer cancel()
+	sc := cwmp.NewSessionClient(acs, a.transport())
+	sc.Decoder = a.dec
+	defer sc.End()
+
+	inform := &cwmp.Inform{
+		DeviceID:     cwmp.DeviceIDStruct{Manufacturer: a.cfg.Manufacturer, OUI: a.cfg.OUI, ProductClass: a.cfg.ProductClass, SerialNumber: a.cfg.SerialNumber},
+		Event:        evs,
+		MaxEnvelopes: 1,
+		CurrentTime:  a.now().UTC().Truncate(time.Second),
+		RetryCount:   uint32(retries),
+	}
+	seen := map[string]bool{}
+	for _, sp := range a.ix.forced {
+		e, _ := a.cfg.Schema.Lookup(sp)
+		for _, p := range expand(a.cfg.Store, sp) {
+			if _, ok := a.handler.get(p); ok {
+				inform.ParameterList = append(inform.ParameterList, a.handler.value(p, e))
+				seen[p] = true
+			}
+		}
+	}
+	for _, c := range changed {
+		if !seen[c.Name] {
+			inform.ParameterList = append(inform.ParameterList, c)
+		}
+	}
+	id := 0
+	nextID := func() string { id++; return strconv.Itoa(id) }
+	reply, err := sc.Post(ctx, &cwmp.Envelope{Namespace: a.ns(), Header: cwmp.Header{ID: nextID()}, Body: inform})
+	if err != nil {
+		return fmt.Errorf("cpe: Inform: %w", err)
+	}
+	switch b := reply.Body.(type) {
+	case *cwmp.InformResponse:
+	case *cwmp.Fault:
+		if b.Code == cwmp.FaultACSRetryRequest {
+			return fmt.Errorf("%w: %v", ErrRetry, b)
+		}
+		return fmt.Errorf("cpe: Inform refused: %v", b)
+	default:
+		return fmt.Errorf("cpe: expected InformResponse, got %s", methodOf(reply))
+	}
+	// The events are delivered.
+	a.mu.Lock()
+	a.bootstrapped = true
+	a.lastACS = acs
+	a.pending = removeEvents(a.pending, evs)
+	if len(a.transfers) > 0 {
+		// Not delivered until the TransferComplete is acknowledged.
+		a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: cwmp.EventTransferComplete})
+	}
+	a.mu.Unlock()
+
+	held := reply.Header.HoldRequests
+	ns := reply.Namespace
+	if ns == "" || !ns.Supported() {
+		ns = a.ns()
+	}
+	var out *cwmp.Envelope // what to post next; nil: the empty POST
+	for {
+		if out == nil && !held && len(transfers) > 0 {
+			tc := transfers[0]
+			r, err := sc.Post(ctx, &cwmp.Envelope{Namespace: ns, Header: cwmp.Header{ID: nextID()}, Body: tc})
+			if err != nil {
+				return fmt.Errorf("cpe: TransferComplete: %w", err)
+			}
+			if _, ok := r.Body.(*cwmp.TransferCompleteResponse); !ok {
+				return fmt.Errorf("cpe: expected TransferCompleteResponse, got %s", methodOf(r))
+			}
+			held = r.Header.HoldRequests
+			transfers = transfers[1:]
+			a.mu.Lock()
+			a.transfers = removeTransfer(a.transfers, tc)
+			if len(a.transfers) == 0 {
+				a.pending = removeEvents(a.pending, []cwmp.EventStruct{{EventCode: cwmp.EventTransferComplete}})
+			}
+			a.mu.Unlock()
+			continue
+		}
+		if out == nil {
+			out = &cwmp.Envelope{Namespace: ns}
+		}
+		req, err := sc.Post(ctx, out)
+		var mu *cwmp.MustUnderstandError
+		if errors.As(err, &mu) && req != nil {
+			out = req.Reply(mu.Fault())
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cpe: session: %w", err)
+		}
+		if req.IsEmpty() {
+			// An empty response lifts HoldRequests: send what is left.
+			if len(transfers) > 0 {
+				held, out = false, nil
+				continue
+			}
+			return nil
+		}
+		held = req.Header.HoldRequests
+		res.Requests++
+		resp, fault := a.handler.Handle(req.Body)
+		if fault != nil {
+			if res.Faults == nil {
+				res.Faults = map[cwmp.FaultCode]int{}
+			}
+			res.Faults[fault.Code]++
+			out = req.Reply(fault)
+		} else {
+			if spv, ok := req.Body.(*cwmp.SetParameterValues); ok {
+				a.noteSet(spv.ParameterList)
+			}
+			out = req.Reply(resp)
+		}
+		if _, err := cwmp.Marshal(out); err != nil {
+			// Never leave the ACS without an answer.
+			out = req.Reply(cwmp.NewFault(cwmp.FaultInternalError, truncate(err.Error(), 256)))
+		}
+	}
+}
+
+func methodOf(env *cwmp.Envelope) string {
+	if env == nil || env.Body == nil {
+		return "an empty response"
+	}
+	return env.Body.MethodName()
+}
+
+func removeEvents(list, done []cwmp.EventStruct) []cwmp.EventStruct {
+	var out []cwmp.EventStruct
+next:
+	for _, e := range list {
+		for _, d := range done {
+			if d == e {
+				continue next
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func removeTransfer(list []*cwmp.TransferComplete, tc *cwmp.TransferComplete) []*cwmp.TransferComplete {
+	var out []*cwmp.TransferComplete
+	for _, t := range list {
+		if t != tc {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (a *Agent) defer1(f func(context.Context)) {
+	a.mu.Lock()
+	a.after = append(a.after, f)
+	a.mu.Unlock()
+}
+
+func (a *Agent) onReboot(key string) {
+	a.defer1(func(context.Context) {
+		a.logf("reboot")
+		if a.cfg.OnReboot != nil {
+			a.cfg.OnReboot()
+		}
+		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot}, cwmp.EventStruct{EventCode: cwmp.EventMReboot, CommandKey: key})
+		a.wakeUp()
+	})
+}
+
+func (a *Agent) onFactoryReset() {
+	a.defer1(func(context.Context) {
+		a.logf("factory reset")
+		if r, ok := a.cfg.Store.(interface{ Reset() }); ok {
+			r.Reset()
+		}
+		if a.cfg.OnFactoryReset != nil {
+			a.cfg.OnFactoryReset()
+		}
+		a.handler.ResetAttributes()
+		_ = a.writeIdentity()
+		a.mu.Lock()
+		a.bootstrapped = false
+		a.snapshot = nil
+		a.pending = nil
+		a.transfers = nil
+		a.mu.Unlock()
+		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBootstrap}, cwmp.EventStruct{EventCode: cwmp.EventBoot})
+		a.wakeUp()
+	})
+}
+
+func (a *Agent) onScheduleInform(delay uint32, key string) {
+	t := time.AfterFunc(time.Duration(delay)*time.Second, func() {
+		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventScheduled}, cwmp.EventStruct{EventCode: cwmp.EventMScheduleInform, CommandKey: key})
+		a.wakeUp()
+	})
+	a.mu.Lock()
+	a.scheduled = append(a.scheduled, t)
+	a.mu.Unlock()
+}
+
+// afterDelay runs f once the session is over: right away when delay is
+// zero (before RunSession returns), else delay seconds later, in the
+// background (the TransferComplete then wakes Run).
+func (a *Agent) afterDelay(delay uint32, f func(context.Context)) {
+	if delay == 0 {
+		a.defer1(f)
+		return
+	}
+	t := time.AfterFunc(time.Duration(delay)*time.Second, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		f(ctx)
+	})
+	a.mu.Lock()
+	a.scheduled = append(a.scheduled, t)
+	a.mu.Unlock()
+}
+
+func (a *Agent) onDownload(d *cwmp.Download) error {
+	d2 := *d
+	a.afterDelay(d2.DelaySeconds, func(ctx context.Context) {
+		start := a.now()
+		fault := a.download(ctx, &d2)
+		a.finishTransfer(d2.CommandKey, cwmp.EventMDownload, start, fault)
+		if fault == nil && strings.HasPrefix(d2.FileType, "1 ") {
+			// A firmware image is applied with a reboot.
+			a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot})
+		}
+	})
+	return nil
+}
+
+func (a *Agent) onUpload(u *cwmp.Upload) error {
+	u2 := *u
+	a.afterDelay(u2.DelaySeconds, func(ctx context.Context) {
+		start := a.now()
+		fault := a.upload(ctx, &u2)
+		a.finishTransfer(u2.CommandKey, cwmp.EventMUpload, start, fault)
+	})
+	return nil
+}
+
+func (a *Agent) finishTransfer(key, event string, start time.Time, fault *cwmp.Fault) {
+	tc := &cwmp.TransferComplete{CommandKey: key, StartTime: start.UTC(), CompleteTime: a.now().UTC()}
+	if fault != nil {
+		a.logf("%s %q failed: %v", event, key, fault)
+		tc.FaultStruct = cwmp.FaultStruct{FaultCode: fault.Code, FaultString: truncate(fault.String, 256)}
+		tc.StartTime, tc.CompleteTime = time.Time{}, time.Time{}
+	}
+	a.mu.Lock()
+	a.transfers = append(a.transfers, tc)
+	a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: cwmp.EventTransferComplete}, cwmp.EventStruct{EventCode: event, CommandKey: key})
+	a.mu.Unlock()
+	a.wakeUp()
+}
+
+// transferClient is the HTTP client of file transfers.
+func (a *Agent) transferClient(user, pass string) *http.Client {
+	rt := a.cfg.Transport
+	if user != "" {
+		rt = &auth.Transport{Base: rt, Username: user, Password: pass}
+	}
+	return &http.Client{Transport: rt, Timeout: 5 * time.Minute}
+}
+
+// transferFault maps an HTTP transfer error to a TR-069 fault.
+func transferFault(err error, download bool) *cwmp.Fault {
+	var ne net.Error
+	var ue *url.Error
+	if errors.As(err, &ue) && (errors.As(err, &ne) || strings.Contains(err.Error(), "connect")) {
+		return cwmp.NewFault(cwmp.FaultTransferContactServer, truncate(err.Error(), 256))
+	}
+	if download {
+		return cwmp.NewFault(cwmp.FaultFileTransferFailure, truncate(err.Error(), 256))
+	}
+	return cwmp.NewFault(cwmp.FaultUploadFailure, truncate(err.Error(), 256))
+}
+
+func statusFault(resp *http.Response, download bool) *cwmp.Fault {
+	msg := "HTTP " + resp.Status
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return cwmp.NewFault(cwmp.FaultFileTransferAuthFailure, msg)
+	case download && resp.StatusCode == http.StatusNotFound:
+		return cwmp.NewFault(cwmp.FaultTransferAccessFile, msg)
+	case download:
+		return cwmp.NewFault(cwmp.FaultFileTransferFailure, msg)
+	}
+	return cwmp.NewFault(cwmp.FaultUploadFailure, msg)
+}
+
+func (a *Agent) download(ctx context.Context, d *cwmp.Download) *cwmp.Fault {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.URL, nil)
+	if err != nil {
+		return cwmp.NewFault(cwmp.FaultFileTransferFailure, truncate(err.Error(), 256))
+	}
+	resp, err := a.transferClient(d.Username, d.Password).Do(req)
+	if err != nil {
+		return transferFault(err, true)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return statusFault(resp, true)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, a.cfg.MaxDownload+1))
+	if err != nil {
+		return cwmp.NewFault(cwmp.FaultTransferCompleteDownload, truncate(err.Error(), 256))
+	}
+	if int64(len(body)) > a.cfg.MaxDownload {
+		return cwmp.NewFault(cwmp.FaultResourcesExceeded, "file too large")
+	}
+	if resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength {
+		return cwmp.NewFault(cwmp.FaultTransferCompleteDownload, "short body")
+	}
+	if d.FileSize != 0 && uint32(len(body)) != d.FileSize {
+		return cwmp.NewFault(cwmp.FaultTransferFileCorrupted, fmt.Sprintf("got %d bytes, FileSize says %d", len(body), d.FileSize))
+	}
+	if a.cfg.OnFile != nil {
+		if err := a.cfg.OnFile(d, bytes.NewReader(body)); err != nil {
+			return asFault(err)
+		}
+	}
+	return nil
+}
+
+func (a *Agent) upload(ctx context.Context, u *cwmp.Upload) *cwmp.Fault {
+	var body bytes.Buffer
+	if m, ok := a.cfg.Store.(interface{ Values() []model.ParameterValue }); ok {
+		for _, v := range m.Values() {
+			fmt.Fprintf(&body, "%s=%s\n", v.Name, v.Value)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.URL, bytes.NewReader(body.Bytes()))
+	if err != nil {
+		return cwmp.NewFault(cwmp.FaultUploadFailure, truncate(err.Error(), 256))
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := a.transferClient(u.Username, u.Password).Do(req)
+	if err != nil {
+		return transferFault(err, false)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return statusFault(resp, false)
+	}
+	return nil
+}
+
+// RetryWait is the TR-069 (3.2.1.1) session retry wait after the n-th
+// consecutive failure (n ≥ 1): a random time between m·k^(n-1) and m·k^n
+// seconds, n capped at 10. m is CWMPRetryMinimumWaitInterval (default 5),
+// k is CWMPRetryIntervalMultiplier/1000 (default 2000).
+func RetryWait(n int, m, k uint32, rnd float64) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if n > 10 {
+		n = 10
+	}
+	if m == 0 {
+		m = 5
+	}
+	if k < 1000 {
+		k = 2000
+	}
+	kf := float64(k) / 1000
+	lo := float64(m) * math.Pow(kf, float64(n-1))
+	hi := float64(m) * math.Pow(kf, float64(n))
+	return time.Duration((lo + (hi-lo)*rnd) * float64(time.Second))
+}
+
+func (a *Agent) retryWait(n int) time.Duration {
+	m, k := uint32(5), uint32(2000)
+	if v, err := strconv.ParseUint(a.get("ManagementServer.CWMPRetryMinimumWaitInterval"), 10, 32); err == nil && v > 0 {
+		m = uint32(v)
+	}
+	if v, err := strconv.ParseUint(a.get("ManagementServer.CWMPRetryIntervalMultiplier"), 10, 32); err == nil && v >= 1000 {
+		k = uint32(v)
+	}
+	r := rand.Float64()
+	if a.cfg.Rand != nil {
+		r = a.cfg.Rand()
+	}
+	return RetryWait(n, m, k, r)
+}
+
+// nextPeriodic returns when the next periodic Inform is due, or false.
+func (a *Agent) nextPeriodic(now time.Time) (time.Time, bool) {
+	interval := a.cfg.PeriodicInterval
+	if interval == 0 {
+		if en, _ := model.ParseBool(a.get("ManagementServer.PeriodicInformEnable")); !en {
+			return time.Time{}, false
+		}
+		s, err := strconv.ParseUint(a.get("ManagementServer.PeriodicInformInterval"), 10, 32)
+		if err != nil || s == 0 {
+			return time.Time{}, false
+		}
+		interval = time.Duration(s) * time.Second
+	}
+	if interval < 0 {
+		return time.Time{}, false
+	}
+	ref, err := model.ParseDateTime(a.get("ManagementServer.PeriodicInformTime"))
+	if err != nil || ref.Year() <= 1 {
+		return now.Add(interval), true
+	}
+	// Informs happen at ref + k·interval.
+	d := now.Sub(ref) % interval
+	if d < 0 {
+		d += interval
+	}
+	return now.Add(interval - d), true
+}
+
+// ConnectionRequest asks for a session with 6 CONNECTION REQUEST. It
+// returns false when the rate limit refuses it.
+func (a *Agent) ConnectionRequest() bool {
+	a.mu.Lock()
+	now := a.now()
+	if a.cfg.ConnReqInterval > 0 && !a.lastCR.IsZero() && now.Sub(a.lastCR) < a.cfg.ConnReqInterval {
+		a.mu.Unlock()
+		return false
+	}
+	a.lastCR = now
+	a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: cwmp.EventConnectionRequest})
+	a.mu.Unlock()
+	a.wakeUp()
+	return true
+}
+
+// Run runs the CPE until ctx is done: a session with 1 BOOT (and 0
+// BOOTSTRAP on first contact), then sessions for periodic informs,
+// connection requests, scheduled informs, transfers and value changes,
+// with the TR-069 retry policy after failed sessions. Each session's
+// result goes to report, if not nil.
+func (a *Agent) Run(ctx context.Context, report func(SessionResult, error)) error {
+	return a.runWith(ctx, func(events ...string) (SessionResult, error) { return a.RunSession(ctx, events...) }, report)
+}
+
+func (a *Agent) runWith(ctx context.Context, session func(events ...string) (SessionResult, error), report func(SessionResult, error)) error {
+	a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot})
+	defer func() {
+		a.mu.Lock()
+		for _, t := range a.scheduled {
+			t.Stop()
+		}
+		a.mu.Unlock()
+	}()
+	need := true
+	for {
+		if need {
+			res, err := session()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if report != nil {
+				report(res, err)
+			}
+			if err != nil {
+				a.mu.Lock()
+				n := a.retries
+				a.mu.Unlock()
+				w := a.retryWait(n)
+				a.logf("session failed (%v); retry %d in %v", err, n, w.Round(time.Millisecond))
+				if a.sleep(ctx, w) != nil {
+					return nil
+				}
+				continue
+			}
+			a.mu.Lock()
+			need = len(a.pending) > 0 || len(a.transfers) > 0
+			a.mu.Unlock()
+			if need {
+				continue
+			}
+		}
+		var periodic <-chan time.Time
+		var timer *time.Timer
+		if at, ok := a.nextPeriodic(a.now()); ok {
+			timer = time.NewTimer(at.Sub(a.now()))
+			periodic = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-a.wake:
+		case <-periodic:
+			a.Queue(cwmp.EventStruct{EventCode: cwmp.EventPeriodic})
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		_, active := a.changedValues(false)
+		a.mu.Lock()
+		need = active || len(a.pending) > 0 || len(a.transfers) > 0
+		a.mu.Unlock()
+	}
+}

@@ -1,0 +1,79 @@
+package cpe
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/dmforge/dmforge/cwmp/auth"
+)
+
+// ConnReqServer is the connection-request listener of one or many agents:
+// an http.Handler that routes "/<serial>" to the agent registered under
+// it, after Digest authentication with that agent's connection-request
+// credentials. An accepted request is answered 200 and starts a session
+// with 6 CONNECTION REQUEST; one refused by the agent's rate limit gets
+// 503.
+type ConnReqServer struct {
+	// BaseURL is what ConnectionRequestURLs start with:
+	// "http://127.0.0.1:7547".
+	BaseURL string
+
+	auth   *auth.Server
+	mu     sync.RWMutex
+	byPath map[string]*Agent
+	byUser map[string]*Agent
+}
+
+// NewConnReqServer returns a server whose agents' ConnectionRequestURLs
+// start with baseURL.
+func NewConnReqServer(baseURL string) *ConnReqServer {
+	s := &ConnReqServer{BaseURL: strings.TrimSuffix(baseURL, "/"), byPath: map[string]*Agent{}, byUser: map[string]*Agent{}}
+	s.auth = &auth.Server{Realm: "dmforge CPE", Algorithms: []string{auth.AlgorithmMD5, auth.AlgorithmSHA256}, Lookup: s.lookup}
+	return s
+}
+
+func (s *ConnReqServer) lookup(user string) (string, bool) {
+	s.mu.RLock()
+	a := s.byUser[user]
+	s.mu.RUnlock()
+	if a == nil {
+		return "", false
+	}
+	return a.cfg.ConnReqPassword, true
+}
+
+// URL returns the ConnectionRequestURL of the agent with serial number
+// serial; set it as Config.ConnReqURL before New, then Register the agent.
+func (s *ConnReqServer) URL(serial string) string { return s.BaseURL + "/" + serial }
+
+// Register routes the agent's connection requests. Its connection-request
+// user names must be unique within the server.
+func (s *ConnReqServer) Register(a *Agent) {
+	s.mu.Lock()
+	s.byPath["/"+a.cfg.SerialNumber] = a
+	s.byUser[a.cfg.ConnReqUsername] = a
+	s.mu.Unlock()
+}
+
+// ServeHTTP implements http.Handler.
+func (s *ConnReqServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	a := s.byPath[r.URL.Path]
+	s.mu.RUnlock()
+	if a == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := auth.User(r.Context()); u != a.cfg.ConnReqUsername {
+			s.auth.Challenge(w, false)
+			return
+		}
+		if !a.ConnectionRequest() {
+			http.Error(w, "too many connection requests", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})).ServeHTTP(w, r)
+}

@@ -1,0 +1,661 @@
+package cpe
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/model"
+)
+
+// AccessOverrider is an optional Store interface: a device whose access
+// mode for a parameter differs from the model's (as a loaded profile may
+// say) reports it, and the handlers use it instead of the model's.
+type AccessOverrider interface {
+	Access(path string) (model.Access, bool)
+}
+
+// TypeOverrider is an optional Store interface: a device that reports a
+// parameter with another wire type than the model's (as a loaded profile
+// may say) keeps doing so, and expects it in SetParameterValues.
+type TypeOverrider interface {
+	Type(path string) (model.BaseType, bool)
+}
+
+// Handler answers the ACS's requests for one device: it checks every path,
+// type, value and access mode against the schema, then calls the Store.
+// Side effects that happen after the session (reboot, transfers, scheduled
+// informs) are handed to the hooks. It is safe for concurrent use.
+type Handler struct {
+	Schema *model.Schema
+	Store  Store
+
+	// OnReboot is called when a Reboot has been accepted.
+	OnReboot func(commandKey string)
+	// OnFactoryReset is called when a FactoryReset has been accepted.
+	OnFactoryReset func()
+	// OnDownload and OnUpload queue a transfer; nil answers 9000.
+	OnDownload func(*cwmp.Download) error
+	OnUpload   func(*cwmp.Upload) error
+	// OnScheduleInform is called when a ScheduleInform has been accepted.
+	OnScheduleInform func(delaySeconds uint32, commandKey string)
+
+	mu    sync.Mutex
+	attrs map[string]attr // attributes that differ from the defaults
+	// owned holds read-only values the runtime itself maintains when the
+	// Store cannot hold them (ParameterKey, ConnectionRequestURL...).
+	owned map[string]string
+}
+
+// ParameterKeySetter is an optional Store interface: a Store that keeps
+// ManagementServer.ParameterKey itself (it is read-only, so Set may refuse
+// it). Without it the handler keeps the key in memory.
+type ParameterKeySetter interface {
+	SetParameterKey(key string) error
+}
+
+// get reads a value: one the runtime owns, or the Store's.
+func (h *Handler) get(path string) (string, bool) {
+	h.mu.Lock()
+	v, ok := h.owned[path]
+	h.mu.Unlock()
+	if ok {
+		return v, true
+	}
+	return h.Store.Get(path)
+}
+
+// SetOwned makes the runtime hold the value of a read-only parameter the
+// Store cannot set.
+func (h *Handler) SetOwned(path, value string) {
+	h.mu.Lock()
+	if h.owned == nil {
+		h.owned = map[string]string{}
+	}
+	h.owned[path] = value
+	h.mu.Unlock()
+}
+
+type attr struct {
+	notification int
+	accessList   []string
+}
+
+// Methods are the RPCs the handler implements.
+var Methods = []string{
+	"GetRPCMethods", "GetParameterNames", "GetParameterValues", "SetParameterValues",
+	"GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
+	"Reboot", "FactoryReset", "Download", "Upload", "ScheduleInform",
+}
+
+// Handle answers one request. The error is a *cwmp.Fault to send back.
+func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
+	switch r := req.(type) {
+	case *cwmp.GetRPCMethods:
+		return &cwmp.GetRPCMethodsResponse{MethodList: append([]string(nil), Methods...)}, nil
+	case *cwmp.GetParameterNames:
+		return h.getParameterNames(r)
+	case *cwmp.GetParameterValues:
+		return h.getParameterValues(r)
+	case *cwmp.SetParameterValues:
+		return h.setParameterValues(r)
+	case *cwmp.GetParameterAttributes:
+		return h.getParameterAttributes(r)
+	case *cwmp.SetParameterAttributes:
+		return h.setParameterAttributes(r)
+	case *cwmp.AddObject:
+		return h.addObject(r)
+	case *cwmp.DeleteObject:
+		return h.deleteObject(r)
+	case *cwmp.Reboot:
+		if h.OnReboot != nil {
+			h.OnReboot(r.CommandKey)
+		}
+		return &cwmp.RebootResponse{}, nil
+	case *cwmp.FactoryReset:
+		if h.OnFactoryReset != nil {
+			h.OnFactoryReset()
+		}
+		return &cwmp.FactoryResetResponse{}, nil
+	case *cwmp.Download:
+		if h.OnDownload == nil {
+			break
+		}
+		if f := checkTransferURL(r.URL); f != nil {
+			return nil, f
+		}
+		if err := h.OnDownload(r); err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.DownloadResponse{Status: 1}, nil
+	case *cwmp.Upload:
+		if h.OnUpload == nil {
+			break
+		}
+		if f := checkTransferURL(r.URL); f != nil {
+			return nil, f
+		}
+		if err := h.OnUpload(r); err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.UploadResponse{Status: 1}, nil
+	case *cwmp.ScheduleInform:
+		if r.DelaySeconds == 0 {
+			return nil, cwmp.NewFault(cwmp.FaultInvalidArguments, "DelaySeconds must be greater than zero")
+		}
+		if h.OnScheduleInform != nil {
+			h.OnScheduleInform(r.DelaySeconds, r.CommandKey)
+		}
+		return &cwmp.ScheduleInformResponse{}, nil
+	}
+	return nil, cwmp.NewFault(cwmp.FaultMethodNotSupported, "")
+}
+
+func checkTransferURL(u string) *cwmp.Fault {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return cwmp.NewFault(cwmp.FaultUnsupportedTransferProtocol, "only http and https are supported")
+	}
+	return nil
+}
+
+func asFault(err error) *cwmp.Fault {
+	var f *cwmp.Fault
+	if errors.As(err, &f) {
+		return f
+	}
+	return cwmp.NewFault(cwmp.FaultInternalError, err.Error())
+}
+
+func faultf(code cwmp.FaultCode, format string, args ...any) *cwmp.Fault {
+	return cwmp.NewFault(code, truncate(fmt.Sprintf(format, args...), 256))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// resolved is a path of a request checked against the schema.
+type resolved struct {
+	path  string       // instance path as requested
+	spath string       // schema path ("{i}" for instances; tables end "{i}.")
+	entry *model.Entry // nil for a table path without instance
+	table bool         // a table path without instance ("Device.WiFi.SSID.")
+}
+
+// resolve checks that path names something the device has: a parameter,
+// an existing object instance, or a table. "" is the root object.
+func (h *Handler) resolve(path string) (resolved, *cwmp.Fault) {
+	ix := indexOf(h.Schema)
+	if path == "" {
+		path = ix.root
+	}
+	bad := func() (resolved, *cwmp.Fault) {
+		return resolved{}, faultf(cwmp.FaultInvalidParameterName, "invalid parameter name %s", path)
+	}
+	sp, ok := model.SchemaPath(path)
+	if !ok {
+		return bad()
+	}
+	e, ok := h.Schema.Lookup(sp)
+	r := resolved{path: path, spath: sp, entry: e}
+	if !ok {
+		if !strings.HasSuffix(sp, ".") {
+			return bad()
+		}
+		te, ok := h.Schema.Lookup(sp + "{i}.")
+		if !ok || !te.IsTable() {
+			return bad()
+		}
+		r.entry, r.table, r.spath = te, true, sp+"{i}."
+	}
+	if r.entry.Object != strings.HasSuffix(path, ".") {
+		return bad()
+	}
+	if r.entry.Object {
+		if !h.exists(path) {
+			return bad()
+		}
+		return r, nil
+	}
+	if _, ok := h.get(path); !ok {
+		return bad()
+	}
+	return r, nil
+}
+
+// exists reports whether every instance named in an object path exists.
+func (h *Handler) exists(path string) bool {
+	if m, ok := h.Store.(interface{ Exists(string) bool }); ok {
+		return m.Exists(path)
+	}
+	return eachInstance(path, func(table string, inst uint32) bool {
+		for _, i := range h.Store.Instances(table) {
+			if i == inst {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (h *Handler) wireType(path string, e *model.Entry) model.BaseType {
+	if o, ok := h.Store.(TypeOverrider); ok {
+		if t, ok := o.Type(path); ok {
+			return t
+		}
+	}
+	return e.Syntax.WireType()
+}
+
+func (h *Handler) access(path string, e *model.Entry) model.Access {
+	if o, ok := h.Store.(AccessOverrider); ok {
+		if a, ok := o.Access(path); ok {
+			return a
+		}
+	}
+	return e.Access
+}
+
+// walk calls fn for every object and parameter under object r (r
+// included), depth first in schema order. With nextLevel, only r's
+// immediate children are visited.
+func (h *Handler) walk(r resolved, nextLevel bool, fn func(path string, e *model.Entry, table bool)) {
+	var visit func(obj, sobj string, depth int)
+	visitTable := func(table string, te *model.Entry, depth int) {
+		if depth > 0 || !nextLevel {
+			fn(table, te, true)
+		}
+		if nextLevel && depth > 0 {
+			return
+		}
+		for _, i := range h.Store.Instances(table) {
+			inst := fmt.Sprintf("%s%d.", table, i)
+			if nextLevel {
+				fn(inst, te, false)
+				continue
+			}
+			visit(inst, te.Path, depth+1)
+		}
+	}
+	visit = func(obj, sobj string, depth int) {
+		if depth > 0 || !nextLevel {
+			fn(obj, h.entry(sobj), false)
+		}
+		if nextLevel && depth > 0 {
+			return
+		}
+		for _, c := range h.Schema.Children(sobj) {
+			name := strings.TrimPrefix(c.Path, sobj)
+			switch {
+			case !c.Object:
+				if _, ok := h.get(obj + name); ok {
+					if !nextLevel || depth == 0 {
+						fn(obj+name, c, false)
+					}
+				}
+			case c.IsTable():
+				visitTable(obj+strings.TrimSuffix(name, "{i}."), c, depth+1)
+			default:
+				visit(obj+name, c.Path, depth+1)
+			}
+		}
+	}
+	if r.table {
+		visitTable(r.path, r.entry, 0)
+		return
+	}
+	visit(r.path, r.spath, 0)
+}
+
+func (h *Handler) entry(spath string) *model.Entry {
+	e, _ := h.Schema.Lookup(spath)
+	return e
+}
+
+func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *cwmp.Fault) {
+	res, f := h.resolve(r.ParameterPath)
+	if f != nil {
+		return nil, f
+	}
+	resp := &cwmp.GetParameterNamesResponse{}
+	if !res.entry.Object {
+		if r.NextLevel {
+			return nil, faultf(cwmp.FaultInvalidArguments, "NextLevel true with a parameter name")
+		}
+		resp.ParameterList = []cwmp.ParameterInfoStruct{{Name: res.path, Writable: h.access(res.path, res.entry).Writable()}}
+		return resp, nil
+	}
+	if r.ParameterPath == "" && r.NextLevel {
+		// The root object only (TR-069 A.3.2.3).
+		resp.ParameterList = []cwmp.ParameterInfoStruct{{Name: res.path}}
+		return resp, nil
+	}
+	h.walk(res, r.NextLevel, func(path string, e *model.Entry, _ bool) {
+		w := false
+		switch {
+		case !e.Object:
+			w = h.access(path, e).Writable()
+		case e.IsTable():
+			// A table is writable when the ACS may add instances, an
+			// instance when it may delete it.
+			w = e.Access == model.ReadWrite
+		}
+		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterInfoStruct{Name: path, Writable: w})
+	})
+	return resp, nil
+}
+
+// value returns the wire value and xsi:type of a parameter the device has.
+func (h *Handler) value(path string, e *model.Entry) cwmp.ParameterValueStruct {
+	v, _ := h.get(path)
+	t := h.wireType(path, e)
+	if e.Syntax.Hidden {
+		v = ""
+	}
+	if model.CheckType(t, v) != nil {
+		// What the device really has does not fit the model's type.
+		return cwmp.ParameterValueStruct{Name: path, Value: v, Type: "xsd:string"}
+	}
+	return cwmp.ParameterValueStruct{Name: path, Value: v, Type: xsdType(t)}
+}
+
+func (h *Handler) getParameterValues(r *cwmp.GetParameterValues) (cwmp.Message, *cwmp.Fault) {
+	resp := &cwmp.GetParameterValuesResponse{}
+	for _, name := range r.ParameterNames {
+		res, f := h.resolve(name)
+		if f != nil {
+			return nil, f
+		}
+		if !res.entry.Object {
+			resp.ParameterList = append(resp.ParameterList, h.value(res.path, res.entry))
+			continue
+		}
+		h.walk(res, false, func(path string, e *model.Entry, _ bool) {
+			if !e.Object {
+				resp.ParameterList = append(resp.ParameterList, h.value(path, e))
+			}
+		})
+	}
+	return resp, nil
+}
+
+// checkSet checks one value of a SetParameterValues: 9005 unknown path,
+// 9008 not writable, 9006 wrong type, 9007 invalid value.
+func (h *Handler) checkSet(p cwmp.ParameterValueStruct) *cwmp.Fault {
+	e, ok := h.Schema.Lookup(p.Name)
+	if !ok || e.Object || strings.HasSuffix(p.Name, ".") {
+		return faultf(cwmp.FaultInvalidParameterName, "invalid parameter name")
+	}
+	cur, ok := h.get(p.Name)
+	if !ok {
+		return faultf(cwmp.FaultInvalidParameterName, "the device has no such parameter")
+	}
+	switch h.access(p.Name, e) {
+	case model.ReadWrite:
+	case model.WriteOnceReadOnly:
+		if cur != indexOf(h.Schema).defaultValue(e) {
+			return faultf(cwmp.FaultNonWritableParameter, "writeOnceReadOnly parameter already set")
+		}
+	default:
+		return faultf(cwmp.FaultNonWritableParameter, "read-only parameter")
+	}
+	wire := h.wireType(p.Name, e)
+	if p.Type != "" {
+		t, ok := parseXSDType(p.Type)
+		if !ok || t != wire {
+			return faultf(cwmp.FaultInvalidParameterType, "expected %s, got %s", xsdType(wire), p.Type)
+		}
+	}
+	if err := model.CheckValue(e.Syntax, p.Value); err != nil {
+		return faultf(cwmp.FaultInvalidParameterValue, "%s", err.Msg)
+	}
+	return nil
+}
+
+func (h *Handler) setParameterValues(r *cwmp.SetParameterValues) (cwmp.Message, *cwmp.Fault) {
+	var faults []cwmp.SetParameterValuesFault
+	seen := make(map[string]bool, len(r.ParameterList))
+	values := make([]model.ParameterValue, 0, len(r.ParameterList)+1)
+	for _, p := range r.ParameterList {
+		if seen[p.Name] {
+			return nil, faultf(cwmp.FaultInvalidArguments, "%s appears twice", p.Name)
+		}
+		seen[p.Name] = true
+		if f := h.checkSet(p); f != nil {
+			faults = append(faults, cwmp.SetParameterValuesFault{ParameterName: p.Name, FaultCode: f.Code, FaultString: f.String})
+			continue
+		}
+		e, _ := h.Schema.Lookup(p.Name)
+		values = append(values, model.ParameterValue{Name: p.Name, Value: p.Value, Type: e.Syntax.WireType()})
+	}
+	if len(faults) > 0 {
+		f := cwmp.NewFault(cwmp.FaultInvalidArguments, "")
+		f.SetParameterValuesFaults = faults
+		return nil, f
+	}
+	if err := h.Store.Set(values); err != nil {
+		return nil, asFault(err)
+	}
+	h.setParameterKey(r.ParameterKey)
+	return &cwmp.SetParameterValuesResponse{Status: cwmp.StatusApplied}, nil
+}
+
+// parameterKeyPath is the path of ManagementServer.ParameterKey, "" if the
+// model has none.
+func (h *Handler) parameterKeyPath() string {
+	p := indexOf(h.Schema).root + "ManagementServer.ParameterKey"
+	if _, ok := h.Schema.Lookup(p); ok {
+		return p
+	}
+	return ""
+}
+
+func (h *Handler) setParameterKey(key string) {
+	if ps, ok := h.Store.(ParameterKeySetter); ok {
+		if ps.SetParameterKey(key) == nil {
+			return
+		}
+	}
+	if k := h.parameterKeyPath(); k != "" {
+		h.SetOwned(k, key)
+	}
+}
+
+// defaultNotification is a parameter's notification before any
+// SetParameterAttributes.
+func defaultNotification(e *model.Entry) int {
+	switch e.ActiveNotify {
+	case model.NotifyForceEnabled, model.NotifyForceDefaultEnabled:
+		return 2
+	}
+	return 0
+}
+
+// Notification returns the notification attribute of the parameter at path.
+func (h *Handler) Notification(path string, e *model.Entry) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if a, ok := h.attrs[path]; ok {
+		return a.notification
+	}
+	return defaultNotification(e)
+}
+
+// Notifying returns the parameters with notification on (passive or
+// active) among those the device has, with their level.
+func (h *Handler) Notifying() map[string]int {
+	out := map[string]int{}
+	for _, p := range indexOf(h.Schema).notifying {
+		out[p] = 2
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p, a := range h.attrs {
+		if a.notification == 0 {
+			delete(out, p)
+		} else {
+			out[p] = a.notification
+		}
+	}
+	return out
+}
+
+func (h *Handler) getParameterAttributes(r *cwmp.GetParameterAttributes) (cwmp.Message, *cwmp.Fault) {
+	resp := &cwmp.GetParameterAttributesResponse{}
+	add := func(path string, e *model.Entry) {
+		h.mu.Lock()
+		a, ok := h.attrs[path]
+		h.mu.Unlock()
+		if !ok {
+			a.notification = defaultNotification(e)
+		}
+		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterAttributeStruct{Name: path, Notification: a.notification, AccessList: append([]string{}, a.accessList...)})
+	}
+	for _, name := range r.ParameterNames {
+		res, f := h.resolve(name)
+		if f != nil {
+			return nil, f
+		}
+		if !res.entry.Object {
+			add(res.path, res.entry)
+			continue
+		}
+		h.walk(res, false, func(path string, e *model.Entry, _ bool) {
+			if !e.Object {
+				add(path, e)
+			}
+		})
+	}
+	return resp, nil
+}
+
+func (h *Handler) setParameterAttributes(r *cwmp.SetParameterAttributes) (cwmp.Message, *cwmp.Fault) {
+	type change struct {
+		path string
+		e    *model.Entry
+		s    *cwmp.SetParameterAttributesStruct
+	}
+	var changes []change
+	for i := range r.ParameterList {
+		s := &r.ParameterList[i]
+		res, f := h.resolve(s.Name)
+		if f != nil {
+			return nil, f
+		}
+		var targets []change
+		if !res.entry.Object {
+			targets = append(targets, change{res.path, res.entry, s})
+		} else {
+			h.walk(res, false, func(path string, e *model.Entry, _ bool) {
+				if !e.Object {
+					targets = append(targets, change{path, e, s})
+				}
+			})
+		}
+		for _, t := range targets {
+			if s.NotificationChange {
+				var why string
+				switch {
+				case t.e.ActiveNotify == model.NotifyForceEnabled && s.Notification != 2:
+					why = "active notification is forced"
+				case t.e.ActiveNotify == model.NotifyCanDeny && s.Notification == 2:
+					why = "active notification denied"
+				}
+				if why != "" {
+					if !res.entry.Object {
+						return nil, faultf(cwmp.FaultNotificationRequestRejected, "%s: %s", t.path, why)
+					}
+					// A partial path changes the parameters that accept it.
+					continue
+				}
+			}
+			changes = append(changes, t)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.attrs == nil {
+		h.attrs = map[string]attr{}
+	}
+	for _, c := range changes {
+		a, ok := h.attrs[c.path]
+		if !ok {
+			a.notification = defaultNotification(c.e)
+		}
+		if c.s.NotificationChange {
+			a.notification = c.s.Notification
+		}
+		if c.s.AccessListChange {
+			a.accessList = append([]string(nil), c.s.AccessList...)
+		}
+		if a.notification == defaultNotification(c.e) && len(a.accessList) == 0 {
+			delete(h.attrs, c.path)
+		} else {
+			h.attrs[c.path] = a
+		}
+	}
+	return &cwmp.SetParameterAttributesResponse{}, nil
+}
+
+// ResetAttributes drops every attribute set by the ACS (factory reset).
+func (h *Handler) ResetAttributes() {
+	h.mu.Lock()
+	h.attrs = nil
+	h.mu.Unlock()
+}
+
+func (h *Handler) addObject(r *cwmp.AddObject) (cwmp.Message, *cwmp.Fault) {
+	name := r.ObjectName
+	sp, ok := model.SchemaPath(name)
+	if !ok || !strings.HasSuffix(name, ".") || isInstancePath(name) {
+		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table", name)
+	}
+	e, ok := h.Schema.Lookup(sp + "{i}.")
+	if !ok || !e.IsTable() || !h.exists(name) {
+		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table", name)
+	}
+	if e.Access != model.ReadWrite {
+		return nil, faultf(cwmp.FaultRequestDenied, "%s does not allow AddObject", name)
+	}
+	if e.MaxEntries != model.Unbounded && len(h.Store.Instances(name)) >= e.MaxEntries {
+		return nil, faultf(cwmp.FaultResourcesExceeded, "%s has its maximum of %d entries", name, e.MaxEntries)
+	}
+	n, err := h.Store.AddInstance(name)
+	if err != nil {
+		return nil, asFault(err)
+	}
+	h.setParameterKey(r.ParameterKey)
+	return &cwmp.AddObjectResponse{InstanceNumber: n, Status: cwmp.StatusApplied}, nil
+}
+
+func (h *Handler) deleteObject(r *cwmp.DeleteObject) (cwmp.Message, *cwmp.Fault) {
+	name := r.ObjectName
+	sp, ok := model.SchemaPath(name)
+	if !ok || !strings.HasSuffix(name, ".") || !isInstancePath(name) {
+		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table instance", name)
+	}
+	e, ok := h.Schema.Lookup(sp)
+	if !ok || !e.IsTable() || !h.exists(name) {
+		return nil, faultf(cwmp.FaultInvalidParameterName, "no such instance %s", name)
+	}
+	if e.Access != model.ReadWrite {
+		return nil, faultf(cwmp.FaultRequestDenied, "%s does not allow DeleteObject", name)
+	}
+	if err := h.Store.DeleteInstance(name); err != nil {
+		return nil, asFault(err)
+	}
+	h.mu.Lock()
+	for p := range h.attrs {
+		if strings.HasPrefix(p, name) {
+			delete(h.attrs, p)
+		}
+	}
+	h.mu.Unlock()
+	h.setParameterKey(r.ParameterKey)
+	return &cwmp.DeleteObjectResponse{Status: cwmp.StatusApplied}, nil
+}
