@@ -1,11 +1,19 @@
 package gen_test
 
 import (
+	"context"
 	"errors"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmforge/dmforge/cwmp/cpe"
+	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
+	"github.com/dmforge/dmforge/gen"
 	"github.com/dmforge/dmforge/generated/tr104"
 	"github.com/dmforge/dmforge/generated/tr181"
 	"github.com/dmforge/dmforge/model"
@@ -113,5 +121,49 @@ func TestGeneratedCPEStore(t *testing.T) {
 	// Read-only tables have no adder.
 	if _, err := s.AddInstance("VoiceService.1.Capabilities.Codec."); !errors.Is(err, model.ErrNotSupported) {
 		t.Fatalf("AddInstance on a read-only table: %v", err)
+	}
+}
+
+// TestScaffoldBuildsAndRuns writes the starter CPE program for a small
+// Device-shaped model, builds it, and runs one session against the test
+// ACS on loopback.
+func TestScaffoldBuildsAndRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a separate module")
+	}
+	m := loadModel(t, "", "testdata/golden/mini-device.xml")
+	root, _ := filepath.Abs("..")
+	files, err := gen.Scaffold(m, gen.ScaffoldOptions{Module: "example.com/mycpe", Package: "device", Replace: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(files["main.go"]), "type deviceInfo struct") {
+		t.Error("the scaffold has no sample object implementation")
+	}
+	dir := t.TempDir()
+	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
+	files["go.sum"] = sum
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := goCmd(dir, "build", "-o", "starter", "."); err != nil {
+		t.Fatalf("the scaffold does not build: %v\n%s", err, out)
+	}
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(dir, "starter"), "-acs", srv.URL+"/", "-serial", "SCAF0001", "-sessions", "1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the starter CPE failed: %v\n%s", err, out)
+	}
+	s := acs.Last("SCAF0001")
+	if s == nil || !strings.Contains(strings.Join(s.Events(), ","), "0 BOOTSTRAP") {
+		t.Fatalf("the test ACS saw no bootstrap Inform from the starter CPE: %+v", s)
 	}
 }

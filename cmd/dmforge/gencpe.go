@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/dmforge/dmforge/gen"
@@ -14,6 +15,7 @@ func newGenCPECmd() *cobra.Command {
 	var lo loadOptions
 	var opts gen.Options
 	var out string
+	var scaffold, module, replace string
 	cmd := &cobra.Command{
 		Use:   "cpe [-I DIR]... (FILE|MODEL) --out DIR --package NAME",
 		Short: "Generate CPE stubs: everything gen go makes, plus the interfaces a device implements",
@@ -26,8 +28,26 @@ the schema so that the CPE handlers in cwmp/cpe (which check every path,
 type, value and access mode first) call typed Go code.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if scaffold != "" {
+				if opts.Package == "" {
+					opts.Package = "device"
+				}
+				ld, err := lo.load(args[0])
+				if err != nil {
+					return err
+				}
+				files, err := gen.Scaffold(ld.Model, gen.ScaffoldOptions{Module: module, Package: opts.Package, Replace: replace, Source: filepath.Base(ld.Doc.Path)})
+				if err != nil {
+					return err
+				}
+				if err := writeFiles(scaffold, files); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "starter CPE program for %s in %s: cd %s && go mod tidy && go run . -acs http://127.0.0.1:7547/\n", ld.Model.Name, scaffold, scaffold)
+				return nil
+			}
 			if out == "" || opts.Package == "" {
-				return fmt.Errorf("--out and --package are required")
+				return fmt.Errorf("--out and --package are required (or --scaffold DIR)")
 			}
 			lo.Descriptions = opts.Descriptions
 			ld, err := lo.load(args[0])
@@ -40,10 +60,27 @@ type, value and access mode first) call typed Go code.`,
 		},
 	}
 	lo.addFlags(cmd)
+	cmd.Flags().StringVar(&scaffold, "scaffold", "", "write a runnable starter CPE program (go.mod, main.go and the stubs) into this directory")
+	cmd.Flags().StringVar(&module, "module", "example.com/mycpe", "with --scaffold: the Go module path of the starter program")
+	cmd.Flags().StringVar(&replace, "replace", "", "with --scaffold: a local dmforge checkout for the go.mod replace directive")
 	cmd.Flags().StringVar(&out, "out", "", "output directory")
 	cmd.Flags().StringVar(&opts.Package, "package", "", "Go package name")
 	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
 	return cmd
+}
+
+// writeFiles writes files (names relative to dir, with / separators).
+func writeFiles(dir string, files map[string][]byte) error {
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
