@@ -63,11 +63,7 @@ type, value and access mode first) call typed Go code.`,
 	cmd.Flags().StringVar(&scaffold, "scaffold", "", "write a runnable starter CPE program (go.mod, main.go and the stubs) into this directory")
 	cmd.Flags().StringVar(&module, "module", "example.com/mycpe", "with --scaffold: the Go module path of the starter program")
 	cmd.Flags().StringVar(&replace, "replace", "", "with --scaffold: a local dmforge checkout for the go.mod replace directive")
-	cmd.Flags().StringVar(&out, "out", "", "output directory")
-	cmd.Flags().StringVar(&opts.Package, "package", "", "Go package name")
-	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
-	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
-	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
+	addGenFlags(cmd, &opts, &out)
 	return cmd
 }
 

@@ -42,10 +42,15 @@ Use it from go generate, e.g.:
 		},
 	}
 	lo.addFlags(cmd)
-	cmd.Flags().StringVar(&out, "out", "", "output directory")
+	addGenFlags(cmd, &opts, &out)
+	return cmd
+}
+
+// addGenFlags wires the flags gen go and gen cpe share to gen.Options.
+func addGenFlags(cmd *cobra.Command, opts *gen.Options, out *string) {
+	cmd.Flags().StringVar(out, "out", "", "output directory")
 	cmd.Flags().StringVar(&opts.Package, "package", "", "Go package name")
 	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
-	return cmd
 }
