@@ -1,0 +1,445 @@
+package acsref
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp/auth"
+)
+
+// NBIHandler is the northbound REST/JSON interface. Errors are
+// {"error": "...", "path": "...", "rule": "..."} with a 4xx/5xx status.
+func (s *Server) NBIHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, openAPI)
+	})
+	api := http.NewServeMux()
+	api.HandleFunc("GET /devices", s.listDevices)
+	api.HandleFunc("GET /devices/{id}", s.getDevice)
+	api.HandleFunc("DELETE /devices/{id}", s.deleteDevice)
+	api.HandleFunc("GET /devices/{id}/parameters", s.getParameters)
+	api.HandleFunc("POST /devices/{id}/tasks", s.postTask)
+	api.HandleFunc("GET /devices/{id}/tasks", s.listDeviceTasks)
+	api.HandleFunc("GET /devices/{id}/conformance", s.getConformance)
+	api.HandleFunc("GET /devices/{id}/faults", s.listFaults)
+	api.HandleFunc("POST /devices/{id}/tags/{tag}", s.setTag(true))
+	api.HandleFunc("DELETE /devices/{id}/tags/{tag}", s.setTag(false))
+	api.HandleFunc("GET /tasks", s.listTasks)
+	api.HandleFunc("GET /tasks/{tid}", s.getTask)
+	api.HandleFunc("DELETE /tasks/{tid}", s.deleteTask)
+	api.HandleFunc("GET /faults", s.listFaults)
+	api.HandleFunc("GET /files", s.listFiles)
+	api.HandleFunc("PUT /files/{name}", s.putFile)
+	api.HandleFunc("GET /files/{name...}", s.serveFile)
+	api.HandleFunc("DELETE /files/{name...}", s.deleteFile)
+	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
+	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
+	mux.Handle("/", s.bearer(api))
+	return mux
+}
+
+func (s *Server) bearer(next http.Handler) http.Handler {
+	if s.cfg.NBIToken == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.cfg.NBIToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="dmforge-acs"`)
+			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth", Msg: "a valid bearer token is required"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, e *RuleError) { writeJSON(w, status, e) }
+
+func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: what + " not found"})
+	case errors.Is(err, store.ErrConflict):
+		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: err.Error()})
+	default:
+		s.log.Error("acs: nbi", "err", err)
+		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: err.Error()})
+	}
+}
+
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.DeviceFilter{Model: q.Get("model"), ProductClass: q.Get("productClass"), OUI: q.Get("oui"), Tag: q.Get("tag")}
+	for k, dst := range map[string]*time.Time{"lastInformSince": &f.InformSince, "lastInformBefore": &f.InformBefore} {
+		if v := q.Get(k); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: k + ": want an RFC 3339 time"})
+				return
+			}
+			*dst = t
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		f.Limit, _ = strconv.Atoi(v)
+	}
+	ds, err := s.st.Devices(r.Context(), f)
+	if err != nil {
+		s.storeErr(w, err, "devices")
+		return
+	}
+	if ds == nil {
+		ds = []*store.Device{}
+	}
+	writeJSON(w, http.StatusOK, ds)
+}
+
+func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
+	d, err := s.st.Device(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.st.DeleteDevice(r.Context(), id); err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	s.mu.Lock()
+	delete(s.devices, id)
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ParameterView is one entry of GET /devices/{id}/parameters: the stored
+// value with the type and access the data model gives the path.
+type ParameterView struct {
+	Name     string    `json:"name"`
+	Value    string    `json:"value"`
+	Type     string    `json:"type,omitempty"`     // as reported
+	Writable *bool     `json:"writable,omitempty"` // as reported
+	Object   bool      `json:"object,omitempty"`
+	Access   string    `json:"access,omitempty"`    // the model's
+	Syntax   string    `json:"modelType,omitempty"` // the model's
+	Model    string    `json:"model,omitempty"`     // the model defining it; "" if none
+	Updated  time.Time `json:"updated"`
+}
+
+func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	ps, err := s.st.Parameters(ctx, d.ID, r.URL.Query().Get("prefix"))
+	if err != nil {
+		s.storeErr(w, err, "parameters")
+		return
+	}
+	b := BindRoot(d.Root)
+	out := make([]ParameterView, 0, len(ps))
+	for _, p := range ps {
+		v := ParameterView{Name: p.Name, Value: p.Value, Type: p.Type, Writable: p.Writable, Object: p.Object, Updated: p.Updated}
+		if b != nil {
+			if e, sc, ok := b.Lookup(p.Name); ok {
+				v.Access, v.Model = string(e.Access), sc.Model
+				if e.Syntax != nil {
+					v.Syntax = "xsd:" + string(e.Syntax.WireType())
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) fileURL(ctx context.Context) func(string) (string, uint32, bool) {
+	return func(name string) (string, uint32, bool) {
+		f, err := s.st.File(ctx, name)
+		if err != nil {
+			return "", 0, false
+		}
+		return s.baseURL() + "/files/" + name, uint32(f.Size), true
+	}
+}
+
+// TaskResponse is the answer to POST /devices/{id}/tasks.
+type TaskResponse struct {
+	*store.Task
+	ConnectionRequest string `json:"connectionRequest,omitempty"` // "ok" or the error
+}
+
+func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+		return
+	}
+	b := BindRoot(d.Root)
+	if b == nil {
+		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
+		return
+	}
+	prep, rerr := prepareTask(raw, b, s.fileURL(ctx))
+	if rerr != nil {
+		writeErr(w, http.StatusBadRequest, rerr)
+		return
+	}
+	spec, _ := json.Marshal(prep.spec)
+	t := &store.Task{DeviceID: d.ID, Name: prep.spec.Name, Spec: spec}
+	if err := s.addTask(ctx, t); err != nil {
+		s.storeErr(w, err, "task")
+		return
+	}
+	resp := TaskResponse{Task: t}
+	if _, ok := r.URL.Query()["connection_request"]; ok {
+		if err := s.ConnectionRequest(ctx, d.ID); err != nil {
+			resp.ConnectionRequest = err.Error()
+		} else {
+			resp.ConnectionRequest = "ok"
+		}
+	}
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// ConnectionRequest asks the device to open a session: an HTTP GET to its
+// ConnectionRequestURL with Digest (or Basic) authentication, using its
+// stored ConnectionRequestUsername/Password or the configured ones.
+func (s *Server) ConnectionRequest(ctx context.Context, deviceID string) error {
+	d, err := s.device(ctx, deviceID)
+	if err != nil {
+		return err
+	}
+	if d.ConnReqURL == "" {
+		return errors.New("the device reported no ConnectionRequestURL")
+	}
+	user, pass := s.cfg.ConnReqUsername, s.cfg.ConnReqPassword
+	ps, err := s.st.Parameters(ctx, d.ID, d.Root+"ManagementServer.ConnectionRequest")
+	if err == nil {
+		for _, p := range ps {
+			switch strings.TrimPrefix(p.Name, d.Root+"ManagementServer.") {
+			case "ConnectionRequestUsername":
+				if p.Value != "" {
+					user = p.Value
+				}
+			case "ConnectionRequestPassword":
+				if p.Value != "" {
+					pass = p.Value
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.ConnReqURL, nil)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &auth.Transport{Base: s.cfg.HTTPClientTransport, Username: user, Password: pass}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("connection request: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("connection request: HTTP %s", resp.Status)
+	}
+	return nil
+}
+
+func (s *Server) listDeviceTasks(w http.ResponseWriter, r *http.Request) {
+	s.writeTasks(w, r, r.PathValue("id"))
+}
+
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
+	s.writeTasks(w, r, r.URL.Query().Get("device"))
+}
+
+func (s *Server) writeTasks(w http.ResponseWriter, r *http.Request, device string) {
+	f := store.TaskFilter{DeviceID: device}
+	if st := r.URL.Query().Get("status"); st != "" {
+		f.Status = strings.Split(st, ",")
+	}
+	ts, err := s.st.Tasks(r.Context(), f)
+	if err != nil {
+		s.storeErr(w, err, "tasks")
+		return
+	}
+	if ts == nil {
+		ts = []*store.Task{}
+	}
+	writeJSON(w, http.StatusOK, ts)
+}
+
+func taskID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("tid"), 10, 64)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "task ids are integers"})
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	id, ok := taskID(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.st.Task(r.Context(), id)
+	if err != nil {
+		s.storeErr(w, err, "task")
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
+	id, ok := taskID(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.st.CancelTask(r.Context(), id)
+	if errors.Is(err, store.ErrConflict) {
+		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "task " + strconv.FormatInt(id, 10) + " is " + t.Status + ": only pending or waiting tasks can be cancelled"})
+		return
+	}
+	if err != nil {
+		s.storeErr(w, err, "task")
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) getConformance(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.st.Device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	fs, err := s.st.Findings(ctx, d.ID)
+	if err != nil {
+		s.storeErr(w, err, "findings")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "discovered": d.Discovered, "findings": fs})
+}
+
+func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
+	dev := r.PathValue("id")
+	if dev == "" {
+		dev = r.URL.Query().Get("device")
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	fs, err := s.st.Faults(r.Context(), dev, limit)
+	if err != nil {
+		s.storeErr(w, err, "faults")
+		return
+	}
+	writeJSON(w, http.StatusOK, fs)
+}
+
+func (s *Server) setTag(on bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id := r.PathValue("id")
+		if _, err := s.st.Device(ctx, id); err != nil {
+			s.storeErr(w, err, "device")
+			return
+		}
+		if err := s.st.SetTag(ctx, id, r.PathValue("tag"), on); err != nil {
+			s.storeErr(w, err, "tag")
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
+	fs, err := s.st.Files(r.Context())
+	if err != nil {
+		s.storeErr(w, err, "files")
+		return
+	}
+	writeJSON(w, http.StatusOK, fs)
+}
+
+// putFile stores a file for Download; metadata in GenieACS's headers
+// (fileType, oui, productClass, version).
+func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, 256<<20))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+		return
+	}
+	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),
+		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"), Data: data}
+	if err := s.st.PutFile(r.Context(), f); err != nil {
+		s.storeErr(w, err, "file")
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) {
+	if err := s.st.DeleteFile(r.Context(), r.PathValue("name")); err != nil {
+		s.storeErr(w, err, "file")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Password string `json:"password"`
+		Device   string `json:"device"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Password == "" {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: `body: {"password": "...", "device": "optional device id"}`})
+		return
+	}
+	if err := s.st.PutCredential(r.Context(), r.PathValue("user"), body.Password, body.Device); err != nil {
+		s.storeErr(w, err, "credential")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteCredential(w http.ResponseWriter, r *http.Request) {
+	if err := s.st.DeleteCredential(r.Context(), r.PathValue("user")); err != nil {
+		s.storeErr(w, err, "credential")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

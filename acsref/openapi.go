@@ -1,0 +1,1247 @@
+package acsref
+
+// openAPI is the OpenAPI 3 description of the NBI, served at /openapi.json.
+const openAPI = `{
+ "openapi": "3.0.3",
+ "info": {
+  "title": "dmforge reference ACS NBI",
+  "version": "1.0",
+  "description": "Northbound REST/JSON interface of dmforge acs. Task bodies use GenieACS's NBI shapes. Every task is checked against the BBF data model bound to the device before it is queued; a refused task gets 400 with the path and the rule it breaks. When a token is configured every request but GET /openapi.json needs Authorization: Bearer <token>."
+ },
+ "components": {
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer"
+   }
+  },
+  "schemas": {
+   "Error": {
+    "type": "object",
+    "properties": {
+     "error": {
+      "type": "string"
+     },
+     "path": {
+      "type": "string"
+     },
+     "rule": {
+      "type": "string",
+      "description": "unknown-path, not-parameter, not-object, read-only, type-mismatch, value-<range|size|enumeration|pattern|type|list>, not-table, table-read-only, instance, notification, argument, unknown-task, file, unbound-model, not-found, conflict, auth"
+     }
+    },
+    "required": [
+     "error",
+     "rule"
+    ]
+   },
+   "Device": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "oui": {
+      "type": "string"
+     },
+     "productClass": {
+      "type": "string"
+     },
+     "serialNumber": {
+      "type": "string"
+     },
+     "manufacturer": {
+      "type": "string"
+     },
+     "root": {
+      "type": "string"
+     },
+     "model": {
+      "type": "string"
+     },
+     "dataModelVersion": {
+      "type": "string"
+     },
+     "softwareVersion": {
+      "type": "string"
+     },
+     "connectionRequestURL": {
+      "type": "string"
+     },
+     "remoteAddr": {
+      "type": "string"
+     },
+     "firstSeen": {
+      "type": "string"
+     },
+     "lastInform": {
+      "type": "string"
+     },
+     "lastBoot": {
+      "type": "string"
+     },
+     "discovered": {
+      "type": "boolean"
+     },
+     "tags": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "Parameter": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "value": {
+      "type": "string"
+     },
+     "type": {
+      "type": "string",
+      "description": "xsd type as reported"
+     },
+     "writable": {
+      "type": "boolean",
+      "description": "as reported by GetParameterNames"
+     },
+     "object": {
+      "type": "boolean"
+     },
+     "access": {
+      "type": "string",
+      "description": "the data model's access"
+     },
+     "modelType": {
+      "type": "string",
+      "description": "the data model's wire type"
+     },
+     "model": {
+      "type": "string"
+     },
+     "updated": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "TaskSpec": {
+    "type": "object",
+    "required": [
+     "name"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "enum": [
+       "getParameterValues",
+       "setParameterValues",
+       "getParameterNames",
+       "getParameterAttributes",
+       "setParameterAttributes",
+       "addObject",
+       "deleteObject",
+       "reboot",
+       "factoryReset",
+       "download",
+       "upload",
+       "scheduleInform",
+       "getRPCMethods"
+      ]
+     },
+     "parameterNames": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "parameterValues": {
+      "type": "array",
+      "items": {
+       "type": "array",
+       "minItems": 2,
+       "maxItems": 3,
+       "items": {}
+      },
+      "description": "[path, value, xsd type (optional)]"
+     },
+     "parameterPath": {
+      "type": "string"
+     },
+     "nextLevel": {
+      "type": "boolean"
+     },
+     "parameterAttributes": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string"
+        },
+        "notification": {
+         "type": "integer",
+         "minimum": 0,
+         "maximum": 2
+        },
+        "accessList": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         }
+        },
+        "notificationChange": {
+         "type": "boolean"
+        },
+        "accessListChange": {
+         "type": "boolean"
+        }
+       }
+      }
+     },
+     "objectName": {
+      "type": "string"
+     },
+     "parameterKey": {
+      "type": "string",
+      "maxLength": 32
+     },
+     "file": {
+      "type": "string",
+      "description": "name of a file served by the ACS (PUT /files/{name})"
+     },
+     "fileName": {
+      "type": "string",
+      "description": "alias of file"
+     },
+     "fileType": {
+      "type": "string"
+     },
+     "url": {
+      "type": "string"
+     },
+     "username": {
+      "type": "string"
+     },
+     "password": {
+      "type": "string"
+     },
+     "targetFileName": {
+      "type": "string"
+     },
+     "fileSize": {
+      "type": "integer"
+     },
+     "delaySeconds": {
+      "type": "integer"
+     }
+    }
+   },
+   "Task": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "device": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "spec": {
+      "$ref": "#/components/schemas/TaskSpec"
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "pending",
+       "waiting",
+       "done",
+       "fault",
+       "cancelled"
+      ]
+     },
+     "commandKey": {
+      "type": "string"
+     },
+     "internal": {
+      "type": "boolean"
+     },
+     "result": {},
+     "faultCode": {
+      "type": "integer"
+     },
+     "faultString": {
+      "type": "string"
+     },
+     "created": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "connectionRequest": {
+      "type": "string",
+      "description": "POST only: ok, or why the connection request failed"
+     }
+    }
+   },
+   "Fault": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "device": {
+      "type": "string"
+     },
+     "task": {
+      "type": "integer"
+     },
+     "method": {
+      "type": "string"
+     },
+     "code": {
+      "type": "integer"
+     },
+     "string": {
+      "type": "string"
+     },
+     "detail": {},
+     "time": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "Finding": {
+    "type": "object",
+    "properties": {
+     "path": {
+      "type": "string"
+     },
+     "rule": {
+      "type": "string",
+      "description": "non-standard, access-mismatch, missing, reported-type, reported-value, not-parameter, unbound-model"
+     },
+     "message": {
+      "type": "string"
+     },
+     "value": {
+      "type": "string"
+     },
+     "model": {
+      "type": "string"
+     },
+     "firstSeen": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "lastSeen": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "File": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "fileType": {
+      "type": "string"
+     },
+     "oui": {
+      "type": "string"
+     },
+     "productClass": {
+      "type": "string"
+     },
+     "version": {
+      "type": "string"
+     },
+     "size": {
+      "type": "integer"
+     },
+     "created": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   }
+  }
+ },
+ "security": [
+  {
+   "bearer": []
+  }
+ ],
+ "paths": {
+  "/openapi.json": {
+   "get": {
+    "summary": "This document",
+    "responses": {
+     "200": {
+      "description": "OK"
+     }
+    },
+    "security": []
+   }
+  },
+  "/devices": {
+   "get": {
+    "summary": "List and filter devices",
+    "responses": {
+     "200": {
+      "description": "devices",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Device"
+         }
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "model",
+      "in": "query",
+      "required": false,
+      "description": "model name prefix, e.g. Device:2",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "productClass",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "oui",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "tag",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "lastInformSince",
+      "in": "query",
+      "required": false,
+      "description": "RFC 3339",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "lastInformBefore",
+      "in": "query",
+      "required": false,
+      "description": "RFC 3339",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}": {
+   "get": {
+    "summary": "One device",
+    "responses": {
+     "200": {
+      "description": "device",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Device"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   },
+   "delete": {
+    "summary": "Forget a device",
+    "responses": {
+     "204": {
+      "description": "deleted"
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/parameters": {
+   "get": {
+    "summary": "Stored parameters with value, reported type and the model's type and access",
+    "responses": {
+     "200": {
+      "description": "parameters",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Parameter"
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "prefix",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/tasks": {
+   "post": {
+    "summary": "Queue a task (checked against the device's data model)",
+    "responses": {
+     "202": {
+      "description": "queued",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Task"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "connection_request",
+      "in": "query",
+      "required": false,
+      "description": "present: send a connection request after queuing",
+      "schema": {
+       "type": "string",
+       "allowEmptyValue": true
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/TaskSpec"
+       }
+      }
+     }
+    }
+   },
+   "get": {
+    "summary": "The device's tasks",
+    "responses": {
+     "200": {
+      "description": "tasks",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Task"
+         }
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "status",
+      "in": "query",
+      "required": false,
+      "description": "comma-separated states",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/conformance": {
+   "get": {
+    "summary": "Conformance findings: where the device breaks its data model",
+    "responses": {
+     "200": {
+      "description": "findings",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "device": {
+           "type": "string"
+          },
+          "model": {
+           "type": "string"
+          },
+          "discovered": {
+           "type": "boolean"
+          },
+          "findings": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Finding"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/faults": {
+   "get": {
+    "summary": "The device's faults, newest first",
+    "responses": {
+     "200": {
+      "description": "faults",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Fault"
+         }
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/tags/{tag}": {
+   "post": {
+    "summary": "Tag a device",
+    "responses": {
+     "204": {
+      "description": "tagged"
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "tag",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   },
+   "delete": {
+    "summary": "Untag a device",
+    "responses": {
+     "204": {
+      "description": "untagged"
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "tag",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/tasks": {
+   "get": {
+    "summary": "List tasks",
+    "responses": {
+     "200": {
+      "description": "tasks",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Task"
+         }
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "device",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "status",
+      "in": "query",
+      "required": false,
+      "description": "comma-separated states",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/tasks/{tid}": {
+   "get": {
+    "summary": "One task",
+    "responses": {
+     "200": {
+      "description": "task",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Task"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "tid",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ]
+   },
+   "delete": {
+    "summary": "Cancel a pending or waiting task",
+    "responses": {
+     "200": {
+      "description": "cancelled",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Task"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "tid",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ]
+   }
+  },
+  "/faults": {
+   "get": {
+    "summary": "Faults of all devices, newest first",
+    "responses": {
+     "200": {
+      "description": "faults",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Fault"
+         }
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "device",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "description": "",
+      "schema": {
+       "type": "integer"
+      }
+     }
+    ]
+   }
+  },
+  "/files": {
+   "get": {
+    "summary": "Files served for Download",
+    "responses": {
+     "200": {
+      "description": "files",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/File"
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/files/{name}": {
+   "put": {
+    "summary": "Store a file; metadata in the fileType, oui, productClass and version headers (as GenieACS)",
+    "responses": {
+     "201": {
+      "description": "stored",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/File"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/octet-stream": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      }
+     }
+    }
+   },
+   "get": {
+    "summary": "The file's content (CPEs fetch it from the CWMP endpoint at /files/{name})",
+    "responses": {
+     "200": {
+      "description": "content"
+     },
+     "404": {
+      "description": "no such file"
+     }
+    },
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   },
+   "delete": {
+    "summary": "Delete a file",
+    "responses": {
+     "204": {
+      "description": "deleted"
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/credentials/{user}": {
+   "put": {
+    "summary": "Set a per-device CPE credential (used when per-device authentication is on)",
+    "responses": {
+     "204": {
+      "description": "stored"
+     },
+     "400": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "user",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "password"
+        ],
+        "properties": {
+         "password": {
+          "type": "string"
+         },
+         "device": {
+          "type": "string",
+          "description": "device id the credential is bound to"
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Delete a per-device CPE credential",
+    "responses": {
+     "204": {
+      "description": "deleted"
+     },
+     "404": {
+      "description": "error",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "user",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  }
+ }
+}
+`

@@ -1,0 +1,386 @@
+// Package acsref is dmforge's reference ACS: a CWMP (TR-069) endpoint that
+// runs sessions with CPEs, a task queue checked against the BBF data model
+// each device is bound to, conformance findings for what devices report,
+// connection requests, and a REST/JSON northbound interface (NBI) shaped
+// like GenieACS's.
+//
+// Unlike an ACS that stores whatever a CPE says, acsref knows the data
+// model: it refuses a task that cannot be right (unknown path, read-only
+// parameter, wrong type, value outside its facets) and records where a
+// device breaks the standard (wrong types, out-of-range values, access
+// flags contradicting the standard, non-standard names, missing required
+// parameters).
+package acsref
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp/auth"
+)
+
+// CPEAuth configures how CPEs authenticate to the CWMP endpoint. With no
+// Username and PerDevice false, CPEs are not authenticated.
+type CPEAuth struct {
+	// Username and Password are the global credentials.
+	Username, Password string
+	// PerDevice also accepts the per-device credentials of the store
+	// (PUT /credentials/{username} on the NBI); a credential bound to a
+	// device only opens sessions for that device.
+	PerDevice bool
+	// Basic also accepts Basic authentication (Digest is always offered).
+	Basic bool
+	// Realm of the challenges; "dmforge-acs" if empty.
+	Realm string
+}
+
+func (a CPEAuth) enabled() bool { return a.Username != "" || a.PerDevice }
+
+// Config configures a Server. Zero values are sensible except Store,
+// which is required.
+type Config struct {
+	CWMPAddr string // default 127.0.0.1:7547
+	NBIAddr  string // default 127.0.0.1:7557
+	Store    store.Store
+	Auth     CPEAuth
+	// NBIToken, when set, is the bearer token every NBI request but
+	// /openapi.json must carry.
+	NBIToken string
+	// SessionTimeout ends a session whose CPE stays silent this long;
+	// default 30s.
+	SessionTimeout time.Duration
+	// NoDiscovery skips the discovery (GetParameterNames and
+	// GetParameterValues of the whole tree) on first contact and after
+	// BOOTSTRAP; the conformance checks of names and required parameters
+	// need it.
+	NoDiscovery bool
+	// InformGet lists parameters (or partial paths) read with a
+	// GetParameterValues in every session, after the queued tasks: a
+	// standing provision. Values are stored and model-checked.
+	InformGet []string
+	// ConnReqUsername and ConnReqPassword are the connection request
+	// credentials used when the device's stored
+	// ManagementServer.ConnectionRequestUsername/Password are empty.
+	ConnReqUsername, ConnReqPassword string
+	// PublicURL is the base URL at which CPEs reach the CWMP endpoint, for
+	// the URLs of served files and uploads; default http://CWMPAddr.
+	PublicURL string
+	// Logger receives session and error logs; slog.Default() if nil.
+	Logger *slog.Logger
+	// HTTPClientTransport carries connection requests;
+	// http.DefaultTransport if nil.
+	HTTPClientTransport http.RoundTripper
+}
+
+// Server is a running (or runnable) reference ACS.
+type Server struct {
+	cfg Config
+	st  store.Store
+	log *slog.Logger
+
+	cwmpAuth *auth.Server
+
+	mu       sync.Mutex
+	sessions map[string]*session // by cookie
+	byDevice map[string]*session
+	devices  map[string]*store.Device // cache of devices (no tags)
+	// pending holds the devices that may have pending tasks, with a
+	// count bumped by every addTask; sessions of the others skip the task
+	// query.
+	pending map[string]uint64
+	// flagged holds the devices with conformance findings: their
+	// conforming reports resolve older value findings.
+	flagged map[string]bool
+
+	publicURL string
+
+	closeOnce sync.Once
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	servers   []*http.Server
+	cwmpLn    net.Listener
+	nbiLn     net.Listener
+}
+
+// New returns a server for cfg; Start listens, or use CWMPHandler and
+// NBIHandler directly.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("acsref: Config.Store is required")
+	}
+	if cfg.CWMPAddr == "" {
+		cfg.CWMPAddr = "127.0.0.1:7547"
+	}
+	if cfg.NBIAddr == "" {
+		cfg.NBIAddr = "127.0.0.1:7557"
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = 30 * time.Second
+	}
+	if cfg.Auth.Realm == "" {
+		cfg.Auth.Realm = "dmforge-acs"
+	}
+	s := &Server{
+		cfg:       cfg,
+		st:        cfg.Store,
+		log:       cfg.Logger,
+		sessions:  map[string]*session{},
+		byDevice:  map[string]*session{},
+		devices:   map[string]*store.Device{},
+		pending:   map[string]uint64{},
+		flagged:   map[string]bool{},
+		stop:      make(chan struct{}),
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	// The device cache holds every device: a miss is a new device,
+	// without a store read.
+	all, err := cfg.Store.Devices(context.Background(), store.DeviceFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("acsref: reading devices: %w", err)
+	}
+	for _, d := range all {
+		d.Tags = nil
+		s.devices[d.ID] = d
+	}
+	ids, err := cfg.Store.PendingDevices(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("acsref: reading pending tasks: %w", err)
+	}
+	for _, id := range ids {
+		s.pending[id] = 1
+	}
+	if ids, err = cfg.Store.FindingDevices(context.Background()); err != nil {
+		return nil, fmt.Errorf("acsref: reading findings: %w", err)
+	}
+	for _, id := range ids {
+		s.flagged[id] = true
+	}
+	if cfg.Auth.enabled() {
+		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, Lookup: s.lookupCPEUser}
+	}
+	s.wg.Add(1)
+	go s.janitor()
+	return s, nil
+}
+
+// SetPublicURL sets the base URL CPEs reach the CWMP endpoint at (for
+// tests that serve CWMPHandler with httptest).
+func (s *Server) SetPublicURL(u string) {
+	s.mu.Lock()
+	s.publicURL = strings.TrimSuffix(u, "/")
+	s.mu.Unlock()
+}
+
+func (s *Server) baseURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	return "http://" + s.cfg.CWMPAddr
+}
+
+func (s *Server) lookupCPEUser(user string) (string, bool) {
+	a := s.cfg.Auth
+	if a.Username != "" && user == a.Username {
+		return a.Password, true
+	}
+	if a.PerDevice {
+		pw, _, err := s.st.Credential(context.Background(), user)
+		if err == nil {
+			return pw, true
+		}
+	}
+	return "", false
+}
+
+// Start listens on the CWMP and NBI addresses and serves until ctx ends
+// or Close is called.
+func (s *Server) Start(ctx context.Context) error {
+	cl, err := net.Listen("tcp", s.cfg.CWMPAddr)
+	if err != nil {
+		return fmt.Errorf("acsref: CWMP listener: %w", err)
+	}
+	nl, err := net.Listen("tcp", s.cfg.NBIAddr)
+	if err != nil {
+		cl.Close()
+		return fmt.Errorf("acsref: NBI listener: %w", err)
+	}
+	s.cwmpLn, s.nbiLn = cl, nl
+	s.mu.Lock()
+	if s.publicURL == "" {
+		s.publicURL = "http://" + cl.Addr().String()
+	}
+	s.mu.Unlock()
+	for _, p := range []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{cl, s.CWMPHandler()}, {nl, s.NBIHandler()}} {
+		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		s.servers = append(s.servers, srv)
+		s.wg.Add(1)
+		go func(srv *http.Server, ln net.Listener) {
+			defer s.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("acs: serve", "err", err)
+			}
+		}(srv, p.ln)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+		case <-s.stop:
+		}
+	}()
+	return nil
+}
+
+// CWMPURL is the URL of the CWMP endpoint once started.
+func (s *Server) CWMPURL() string {
+	if s.cwmpLn == nil {
+		return ""
+	}
+	return "http://" + s.cwmpLn.Addr().String() + "/"
+}
+
+// NBIURL is the URL of the NBI once started.
+func (s *Server) NBIURL() string {
+	if s.nbiLn == nil {
+		return ""
+	}
+	return "http://" + s.nbiLn.Addr().String()
+}
+
+func (s *Server) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+// Close stops the listeners, ends live sessions (committing what they
+// recorded) and stops the server. It does not close the store.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.shutdown()
+		close(s.stop)
+	})
+	s.wg.Wait()
+	s.mu.Lock()
+	live := make([]*session, 0, len(s.sessions))
+	for _, se := range s.sessions {
+		live = append(live, se)
+	}
+	s.mu.Unlock()
+	for _, se := range live {
+		s.endSession(se, "acs closing")
+	}
+	return nil
+}
+
+// janitor ends sessions whose CPE has been silent longer than the
+// session timeout.
+func (s *Server) janitor() {
+	defer s.wg.Done()
+	period := s.cfg.SessionTimeout / 4
+	if period > time.Second {
+		period = time.Second
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			var expired []*session
+			for _, se := range s.sessions {
+				if now.Sub(se.lastSeen()) > s.cfg.SessionTimeout {
+					expired = append(expired, se)
+				}
+			}
+			s.mu.Unlock()
+			for _, se := range expired {
+				s.endSession(se, "session timeout")
+			}
+		}
+	}
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// DeviceID forms a device id from the Inform's DeviceId as GenieACS does:
+// OUI-ProductClass-SerialNumber (OUI-SerialNumber without a product
+// class), each part with every character but ASCII letters, digits and
+// "_" percent-encoded as UTF-8.
+func DeviceID(oui, productClass, serial string) string {
+	if productClass == "" {
+		return escapeID(oui) + "-" + escapeID(serial)
+	}
+	return escapeID(oui) + "-" + escapeID(productClass) + "-" + escapeID(serial)
+}
+
+func escapeID(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// addTask stores a task and notes that its device has work.
+func (s *Server) addTask(ctx context.Context, t *store.Task) error {
+	s.mu.Lock()
+	s.pending[t.DeviceID]++
+	s.mu.Unlock()
+	if err := s.st.AddTask(ctx, t); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if se, ok := s.byDevice[t.DeviceID]; ok {
+		se.recheck.Store(true)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// device returns a copy of the device from the cache, which holds every
+// device of the store (loaded by New, updated by each session), or
+// store.ErrNotFound.
+func (s *Server) device(_ context.Context, id string) (*store.Device, error) {
+	s.mu.Lock()
+	d, ok := s.devices[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	c := *d
+	return &c, nil
+}

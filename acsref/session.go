@@ -1,0 +1,701 @@
+package acsref
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/cwmp/auth"
+)
+
+// SessionCookie is the name of the cookie that carries the CWMP session.
+const SessionCookie = "dmforge_session"
+
+// commandKeyPrefix starts the CommandKey (and header ID) of every task
+// RPC: "dmf-<task id>".
+const commandKeyPrefix = "dmf-"
+
+type session struct {
+	id   string
+	dev  store.Device
+	bind *Binding
+	ns   cwmp.Namespace
+	seen atomic.Int64 // unix nanos of the last request
+
+	mu       sync.Mutex // serializes the session's requests
+	closed   bool
+	queue    []*store.Task
+	handled  map[int64]bool
+	recheck  atomic.Bool // tasks were added while the session is live
+	inflight *inflight
+	informGo bool // the InformGet read has been sent
+	batch    store.Batch
+	rpcSeq   int
+	findings map[string]int // path+rule → index in batch.Findings
+	// flagged: the device had findings when the session began.
+	flagged bool
+	// discovered is the complete name tree of a discovery, judged when
+	// the session ends.
+	discovered []store.Parameter
+}
+
+type inflight struct {
+	task   *store.Task // nil for the InformGet read
+	prep   *prepared
+	msg    cwmp.Message
+	id     string
+	remote string
+}
+
+func (se *session) touch()              { se.seen.Store(time.Now().UnixNano()) }
+func (se *session) lastSeen() time.Time { return time.Unix(0, se.seen.Load()) }
+
+func (se *session) addFinding(f *store.Finding) {
+	if f == nil {
+		return
+	}
+	now := time.Now().UTC()
+	f.DeviceID = se.dev.ID
+	f.FirstSeen, f.LastSeen = now, now
+	key := f.Path + "\x00" + f.Rule
+	if i, ok := se.findings[key]; ok {
+		se.batch.Findings[i] = *f
+		return
+	}
+	if se.findings == nil {
+		se.findings = map[string]int{}
+	}
+	se.findings[key] = len(se.batch.Findings)
+	se.batch.Findings = append(se.batch.Findings, *f)
+}
+
+// resolve drops the value findings of a path whose value now conforms.
+func (se *session) resolve(path string) {
+	for _, rule := range []string{RuleReportedValue, RuleReportedType, RuleNotParameter} {
+		if i, ok := se.findings[path+"\x00"+rule]; ok {
+			se.batch.Findings[i].Rule = "" // not written
+			delete(se.findings, path+"\x00"+rule)
+		}
+	}
+	if se.flagged {
+		se.batch.Resolved = append(se.batch.Resolved, path)
+	}
+}
+
+// storeValues records reported values and checks them against the model.
+func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
+	now := time.Now().UTC()
+	for _, pv := range list {
+		p := store.Parameter{Name: pv.Name, Value: pv.Value, Type: pv.Type, HasValue: true, Updated: now}
+		se.batch.Parameters = append(se.batch.Parameters, p)
+		if se.bind != nil {
+			if f := se.bind.checkReportedValue(p); f != nil {
+				se.addFinding(f)
+			} else {
+				se.resolve(p.Name)
+			}
+		}
+		se.noteKnown(pv.Name, pv.Value)
+	}
+}
+
+// noteKnown keeps the device fields that mirror parameters up to date.
+func (se *session) noteKnown(name, value string) {
+	root := se.dev.Root
+	switch strings.TrimPrefix(name, root) {
+	case "ManagementServer.ConnectionRequestURL":
+		se.dev.ConnReqURL = value
+	case "DeviceInfo.SoftwareVersion":
+		se.dev.SoftwareVer = value
+	case "RootDataModelVersion":
+		se.dev.DataModel = value
+	}
+}
+
+// CWMPHandler is the CWMP endpoint: POSTs from CPEs (authenticated when
+// configured), GET /files/{name} for downloads, PUT|POST /uploads/{name}
+// for uploads.
+func (s *Server) CWMPHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /files/{name...}", s.serveFile)
+	var h http.Handler = http.HandlerFunc(s.handleCWMP)
+	up := http.Handler(http.HandlerFunc(s.receiveUpload))
+	if s.cwmpAuth != nil {
+		h = s.cwmpAuth.Middleware(h)
+		up = s.cwmpAuth.Middleware(up)
+	}
+	mux.Handle("PUT /uploads/{name...}", up)
+	mux.Handle("POST /uploads/{name...}", up)
+	mux.Handle("/", h)
+	return mux
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	f, err := s.st.File(r.Context(), r.PathValue("name"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, f.Name, f.Created, strings.NewReader(string(f.Data)))
+}
+
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	name := "uploads/" + r.PathValue("name")
+	if err := s.st.PutFile(r.Context(), &store.File{Name: name, FileType: "upload", Data: data}); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "CWMP endpoint: POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	env, err := cwmp.ReadEnvelope(r)
+	var mu *cwmp.MustUnderstandError
+	if errors.As(err, &mu) {
+		_ = cwmp.WriteEnvelope(w, env.Reply(mu.Fault()))
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if inf, ok := env.Body.(*cwmp.Inform); ok {
+		s.handleInform(w, r, env, inf)
+		return
+	}
+	var se *session
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		s.mu.Lock()
+		se = s.sessions[c.Value]
+		s.mu.Unlock()
+	}
+	if se == nil {
+		if env.IsEmpty() {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.Error(w, "no CWMP session: a session starts with an Inform", http.StatusBadRequest)
+		return
+	}
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if se.closed {
+		http.Error(w, "CWMP session ended", http.StatusBadRequest)
+		return
+	}
+	se.touch()
+	switch m := env.Body.(type) {
+	case nil:
+		s.next(w, r, se)
+	case *cwmp.Fault:
+		s.recordFault(se, m)
+		s.next(w, r, se)
+	case *cwmp.TransferComplete:
+		s.transferComplete(se, m)
+		s.reply(w, se, env, &cwmp.TransferCompleteResponse{})
+	case *cwmp.AutonomousTransferComplete:
+		s.reply(w, se, env, &cwmp.AutonomousTransferCompleteResponse{})
+	case *cwmp.DUStateChangeComplete:
+		s.reply(w, se, env, &cwmp.DUStateChangeCompleteResponse{})
+	case *cwmp.AutonomousDUStateChangeComplete:
+		s.reply(w, se, env, &cwmp.AutonomousDUStateChangeCompleteResponse{})
+	case *cwmp.GetRPCMethods:
+		s.reply(w, se, env, &cwmp.GetRPCMethodsResponse{MethodList: []string{"Inform", "GetRPCMethods", "TransferComplete",
+			"AutonomousTransferComplete", "DUStateChangeComplete", "AutonomousDUStateChangeComplete", "RequestDownload"}})
+	case *cwmp.RequestDownload:
+		s.reply(w, se, env, &cwmp.RequestDownloadResponse{})
+	case *cwmp.Kicked, *cwmp.UnknownMethod:
+		s.reply(w, se, env, cwmp.NewFault(cwmp.FaultACSMethodNotSupported, ""))
+	default:
+		if se.inflight == nil || m.MethodName() != expectedResponse(se.inflight.msg) {
+			s.reply(w, se, env, cwmp.NewFault(cwmp.FaultACSRequestDenied, "unexpected "+m.MethodName()))
+			return
+		}
+		s.recordResponse(se, m)
+		s.next(w, r, se)
+	}
+}
+
+func (s *Server) reply(w http.ResponseWriter, se *session, env *cwmp.Envelope, m cwmp.Message) {
+	if err := cwmp.WriteEnvelope(w, env.Reply(m)); err != nil {
+		s.log.Error("acs: encoding reply", "device", se.dev.ID, "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+// handleInform opens a session.
+func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.Envelope, inf *cwmp.Inform) {
+	ctx := r.Context()
+	id := DeviceID(inf.DeviceID.OUI, inf.DeviceID.ProductClass, inf.DeviceID.SerialNumber)
+	if s.cwmpAuth != nil {
+		if user, ok := auth.User(ctx); ok && user != s.cfg.Auth.Username {
+			if _, dev, err := s.st.Credential(ctx, user); err == nil && dev != "" && dev != id {
+				http.Error(w, "credentials of another device", http.StatusForbidden)
+				return
+			}
+		}
+	}
+	se := &session{id: newToken(), ns: env.Namespace, handled: map[int64]bool{}}
+	se.dev.ID = id
+	se.touch()
+	s.mu.Lock()
+	if old, ok := s.byDevice[id]; ok {
+		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id {
+			s.mu.Unlock()
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
+			return
+		}
+		// The same CPE restarted its session: end the old one first.
+		s.mu.Unlock()
+		s.endSession(old, "new Inform")
+		s.mu.Lock()
+	}
+	s.byDevice[id] = se
+	s.sessions[se.id] = se
+	s.mu.Unlock()
+
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if err := s.openSession(ctx, se, id, inf, r); err != nil {
+		s.log.Error("acs: inform", "device", id, "err", err)
+		s.dropSession(se)
+		http.Error(w, "ACS error", http.StatusInternalServerError)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
+	resp := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
+	if v := useVersion(env.Header.SupportedCWMPVersions); v != "" && env.Namespace == cwmp.Namespace12 {
+		resp.Header.UseCWMPVersion = v
+	}
+	if err := cwmp.WriteEnvelope(w, resp); err != nil {
+		s.log.Error("acs: encoding InformResponse", "device", id, "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+// useVersion picks the highest CWMP version the CPE supports, up to 1.4.
+func useVersion(supported string) string {
+	best := ""
+	for _, v := range cwmp.ParseCWMPVersions(supported) {
+		if v <= "1.4" && v > best && len(v) == 3 {
+			best = v
+		}
+	}
+	return best
+}
+
+func (s *Server) openSession(ctx context.Context, se *session, id string, inf *cwmp.Inform, r *http.Request) error {
+	now := time.Now().UTC()
+	d, err := s.device(ctx, id)
+	first := false
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		first = true
+		d = &store.Device{ID: id, FirstSeen: now}
+	case err != nil:
+		return err
+	}
+	d.Tags = nil
+	d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer = inf.DeviceID.OUI, inf.DeviceID.ProductClass, inf.DeviceID.SerialNumber, inf.DeviceID.Manufacturer
+	d.LastInform = now
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		d.RemoteAddr = host
+	}
+	if len(inf.ParameterList) > 0 {
+		if root := rootOf(inf.ParameterList[0].Name); root != "" && root != d.Root {
+			d.Root = root
+		}
+	}
+	se.dev = *d
+	s.mu.Lock()
+	se.flagged = s.flagged[id]
+	s.mu.Unlock()
+	se.bind = BindRoot(d.Root)
+	if se.bind != nil {
+		se.dev.Model = se.bind.ModelName()
+	} else {
+		se.dev.Model = ""
+	}
+	se.batch.Device = &se.dev
+
+	var waitingKeys []string
+	for _, ev := range inf.Event {
+		switch ev.EventCode {
+		case cwmp.EventBootstrap:
+			if !first {
+				se.batch.Forget = true
+			}
+			se.dev.Discovered = false
+		case cwmp.EventBoot:
+			se.dev.LastBoot = now
+		case cwmp.EventMReboot, cwmp.EventMScheduleInform:
+			waitingKeys = append(waitingKeys, ev.CommandKey)
+		}
+	}
+	if se.bind == nil {
+		se.addFinding(&store.Finding{Path: d.Root, Rule: RuleUnboundModel, Message: "the Inform names no root object of a known model (Device. or InternetGatewayDevice.)"})
+	}
+	se.storeValues(inf.ParameterList)
+
+	// Tasks confirmed by this Inform's events.
+	for _, key := range waitingKeys {
+		t := s.taskByKey(ctx, key)
+		if t != nil && t.DeviceID == id && t.Status == store.TaskWaiting {
+			s.finishTask(se, t, store.TaskDone, nil, 0, "")
+		}
+	}
+	if se.bind != nil && !se.dev.Discovered && !s.cfg.NoDiscovery {
+		if err := s.queueDiscovery(ctx, se); err != nil {
+			return err
+		}
+	}
+	return s.loadQueue(ctx, se)
+}
+
+func (s *Server) taskByKey(ctx context.Context, key string) *store.Task {
+	n, ok := strings.CutPrefix(key, commandKeyPrefix)
+	if !ok {
+		return nil
+	}
+	id, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		return nil
+	}
+	t, err := s.st.Task(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// queueDiscovery queues, unless already queued, the discovery of the
+// device's tree: GetParameterNames of the root (NextLevel false), then
+// GetParameterValues of the root.
+func (s *Server) queueDiscovery(ctx context.Context, se *session) error {
+	pending, err := s.st.Tasks(ctx, store.TaskFilter{DeviceID: se.dev.ID, Status: []string{store.TaskPending}})
+	if err != nil {
+		return err
+	}
+	for _, t := range pending {
+		if t.Internal {
+			return nil
+		}
+	}
+	root := se.bind.Root
+	gpn, _ := json.Marshal(TaskSpec{Name: "getParameterNames", ParameterPath: &root})
+	gpv, _ := json.Marshal(TaskSpec{Name: "getParameterValues", ParameterNames: []string{root}})
+	for _, spec := range []struct {
+		name string
+		raw  []byte
+	}{{"getParameterNames", gpn}, {"getParameterValues", gpv}} {
+		if err := s.addTask(ctx, &store.Task{DeviceID: se.dev.ID, Name: spec.name, Spec: spec.raw, Internal: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadQueue reads the device's pending tasks not yet handled in this
+// session; the ACS's own (discovery) first.
+func (s *Server) loadQueue(ctx context.Context, se *session) error {
+	se.queue = se.queue[:0]
+	s.mu.Lock()
+	gen := s.pending[se.dev.ID]
+	s.mu.Unlock()
+	if gen == 0 {
+		return nil
+	}
+	ts, err := s.st.Tasks(ctx, store.TaskFilter{DeviceID: se.dev.ID, Status: []string{store.TaskPending}})
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		// Forget the flag unless a task was added meanwhile (addTask
+		// bumps the count before storing the task).
+		s.mu.Lock()
+		if s.pending[se.dev.ID] == gen {
+			delete(s.pending, se.dev.ID)
+		}
+		s.mu.Unlock()
+	}
+	for _, t := range ts {
+		if !se.handled[t.ID] {
+			se.queue = append(se.queue, t)
+		}
+	}
+	sort.SliceStable(se.queue, func(i, j int) bool { return se.queue[i].Internal && !se.queue[j].Internal })
+	return nil
+}
+
+// next sends the next RPC of the session, or ends it with 204.
+func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
+	ctx := r.Context()
+	se.inflight = nil
+	if se.recheck.Swap(false) {
+		if err := s.loadQueue(ctx, se); err != nil {
+			s.log.Error("acs: loading tasks", "device", se.dev.ID, "err", err)
+		}
+	}
+	for len(se.queue) > 0 {
+		t := se.queue[0]
+		se.queue = se.queue[1:]
+		se.handled[t.ID] = true
+		// The task may have been cancelled since the queue was read.
+		if cur, err := s.st.Task(ctx, t.ID); err != nil || cur.Status != store.TaskPending {
+			continue
+		}
+		if se.bind == nil {
+			s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
+			continue
+		}
+		prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
+		if rerr != nil {
+			s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
+			continue
+		}
+		t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
+		msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
+		if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
+			return
+		}
+	}
+	if len(s.cfg.InformGet) > 0 && !se.informGo && se.bind != nil {
+		se.informGo = true
+		se.rpcSeq++
+		msg := &cwmp.GetParameterValues{ParameterNames: s.cfg.InformGet}
+		if s.send(w, se, &inflight{msg: msg, id: "dmf-get-" + strconv.Itoa(se.rpcSeq)}) {
+			return
+		}
+	}
+	// Nothing more to ask: end the session.
+	if err := s.endSession(se, ""); err != nil {
+		http.Error(w, "ACS error: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func url2name(id string) string { return strings.ReplaceAll(id, "%", "_") }
+
+// send writes an RPC request; false if it does not encode (the task is
+// then failed and the caller moves on).
+func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
+	env := &cwmp.Envelope{Namespace: se.ns, Header: cwmp.Header{ID: in.id}, Body: in.msg}
+	b, err := cwmp.Marshal(env)
+	if err != nil {
+		if in.task != nil {
+			s.finishTask(se, in.task, store.TaskFault, nil, 0, "the RPC does not encode: "+err.Error())
+		}
+		return false
+	}
+	se.inflight = in
+	h := w.Header()
+	h.Set("Content-Type", cwmp.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return true
+}
+
+// finishTask records a task's outcome in the session batch.
+func (s *Server) finishTask(se *session, t *store.Task, status string, result any, faultCode int, faultString string) {
+	t.Status = status
+	t.Updated = time.Now().UTC()
+	if result != nil {
+		t.Result, _ = json.Marshal(result)
+	}
+	t.FaultCode, t.FaultString = faultCode, faultString
+	se.batch.Tasks = append(se.batch.Tasks, t)
+	if status == store.TaskFault {
+		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, TaskID: t.ID, Method: t.Name, Code: faultCode, String: faultString, Time: t.Updated})
+	}
+}
+
+func (s *Server) recordFault(se *session, f *cwmp.Fault) {
+	in := se.inflight
+	if in == nil {
+		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Code: int(f.Code), String: f.Error(), Time: time.Now().UTC()})
+		return
+	}
+	var detail json.RawMessage
+	if len(f.SetParameterValuesFaults) > 0 {
+		detail, _ = json.Marshal(f.SetParameterValuesFaults)
+	}
+	if in.task == nil {
+		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: in.msg.MethodName(), Code: int(f.Code), String: f.Error(), Detail: detail, Time: time.Now().UTC()})
+		return
+	}
+	t := in.task
+	t.Status, t.Updated = store.TaskFault, time.Now().UTC()
+	t.FaultCode, t.FaultString = int(f.Code), f.Error()
+	if detail != nil {
+		t.Result = detail
+	}
+	se.batch.Tasks = append(se.batch.Tasks, t)
+	se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, TaskID: t.ID, Method: in.msg.MethodName(), Code: int(f.Code), String: f.Error(), Detail: detail, Time: t.Updated})
+}
+
+// recordResponse records the CPE's answer to the RPC in flight.
+func (s *Server) recordResponse(se *session, m cwmp.Message) {
+	in := se.inflight
+	now := time.Now().UTC()
+	var result any
+	status := store.TaskDone
+	switch m := m.(type) {
+	case *cwmp.GetParameterValuesResponse:
+		se.storeValues(m.ParameterList)
+		vals := make([][3]string, len(m.ParameterList))
+		for i, p := range m.ParameterList {
+			vals[i] = [3]string{p.Name, p.Value, p.Type}
+		}
+		result = map[string]any{"parameterValues": vals}
+	case *cwmp.SetParameterValuesResponse:
+		for _, v := range in.prep.values {
+			se.batch.Parameters = append(se.batch.Parameters, store.Parameter{Name: v.Name, Value: v.Value, Type: v.Type, HasValue: true, Updated: now})
+			se.noteKnown(v.Name, v.Value)
+		}
+		result = map[string]any{"status": m.Status}
+	case *cwmp.GetParameterNamesResponse:
+		names := make([]store.Parameter, len(m.ParameterList))
+		list := make([]map[string]any, len(m.ParameterList))
+		for i, p := range m.ParameterList {
+			wr := p.Writable
+			names[i] = store.Parameter{Name: p.Name, Writable: &wr, Object: strings.HasSuffix(p.Name, "."), Updated: now}
+			list[i] = map[string]any{"name": p.Name, "writable": p.Writable}
+		}
+		se.batch.Parameters = append(se.batch.Parameters, names...)
+		spec := in.prep.spec
+		if se.bind != nil && spec.ParameterPath != nil && *spec.ParameterPath == se.bind.Root && !spec.NextLevel {
+			// A complete tree: names, access flags and required parameters
+			// are judged when the session ends (the discovery's
+			// GetParameterValues tells the device's RootDataModelVersion);
+			// it replaces earlier findings.
+			se.discovered = names
+			se.batch.ClearFindings = true
+			se.dev.Discovered = true
+		}
+		result = map[string]any{"parameters": list}
+	case *cwmp.GetParameterAttributesResponse:
+		result = map[string]any{"parameterAttributes": m.ParameterList}
+	case *cwmp.SetParameterAttributesResponse:
+	case *cwmp.AddObjectResponse:
+		obj := in.prep.spec.ObjectName + strconv.FormatUint(uint64(m.InstanceNumber), 10) + "."
+		se.batch.Parameters = append(se.batch.Parameters, store.Parameter{Name: obj, Object: true, Updated: now})
+		result = map[string]any{"instanceNumber": m.InstanceNumber, "status": m.Status, "object": obj}
+	case *cwmp.DeleteObjectResponse:
+		se.batch.DeleteParameters = append(se.batch.DeleteParameters, in.prep.spec.ObjectName)
+		result = map[string]any{"status": m.Status}
+	case *cwmp.RebootResponse:
+		status = store.TaskWaiting // until the Inform with "M Reboot"
+	case *cwmp.FactoryResetResponse:
+	case *cwmp.ScheduleInformResponse:
+	case *cwmp.GetRPCMethodsResponse:
+		result = map[string]any{"methods": m.MethodList}
+	case *cwmp.DownloadResponse:
+		result = map[string]any{"status": m.Status}
+		if m.Status == cwmp.StatusCommitted {
+			status = store.TaskWaiting // until TransferComplete
+		}
+	case *cwmp.UploadResponse:
+		result = map[string]any{"status": m.Status}
+		if m.Status == cwmp.StatusCommitted {
+			status = store.TaskWaiting
+		}
+	}
+	if in.task != nil {
+		in.task.Status = status
+		s.finishTask(se, in.task, status, result, 0, "")
+	}
+}
+
+// transferComplete completes the Download or Upload task of its
+// CommandKey.
+func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
+	t := s.taskByKey(context.Background(), m.CommandKey)
+	if t == nil || t.DeviceID != se.dev.ID {
+		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "TransferComplete", Code: int(m.FaultStruct.FaultCode),
+			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
+		return
+	}
+	res := map[string]any{"startTime": m.StartTime, "completeTime": m.CompleteTime}
+	if m.FaultStruct.FaultCode != 0 {
+		s.finishTask(se, t, store.TaskFault, res, int(m.FaultStruct.FaultCode), m.FaultStruct.FaultString)
+		return
+	}
+	s.finishTask(se, t, store.TaskDone, res, 0, "")
+}
+
+// endSession commits what the session recorded and forgets it. reason is
+// "" for a normal end.
+func (s *Server) endSession(se *session, reason string) error {
+	if reason != "" {
+		// Not called with se.mu held: wait for a running request.
+		se.mu.Lock()
+		defer se.mu.Unlock()
+		if se.closed {
+			return nil
+		}
+		s.log.Debug("acs: session ended", "device", se.dev.ID, "reason", reason)
+	}
+	se.closed = true
+	if se.discovered != nil && se.bind != nil {
+		for _, f := range se.bind.checkNames(se.discovered, se.dev.DataModel) {
+			se.addFinding(&f)
+		}
+		se.discovered = nil
+	}
+	var err error
+	if se.batch.Device != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = s.st.Commit(ctx, &se.batch)
+		cancel()
+		if err != nil {
+			s.log.Error("acs: committing session", "device", se.dev.ID, "err", err)
+		} else {
+			c := se.dev
+			s.mu.Lock()
+			s.devices[c.ID] = &c
+			if len(se.batch.Findings) > 0 {
+				s.flagged[c.ID] = true
+			}
+			s.mu.Unlock()
+		}
+	}
+	s.dropSession(se)
+	return err
+}
+
+func (s *Server) dropSession(se *session) {
+	s.mu.Lock()
+	if s.sessions[se.id] == se {
+		delete(s.sessions, se.id)
+	}
+	if s.byDevice[se.dev.ID] == se {
+		delete(s.byDevice, se.dev.ID)
+	}
+	s.mu.Unlock()
+}

@@ -1,0 +1,213 @@
+// Package store is the persistence of the reference ACS: devices, their
+// parameters, tasks, faults, conformance findings, tags, files and CPE
+// credentials, behind the Store interface. OpenSQLite is the embedded
+// default (pure-Go SQLite, one file, WAL); Open picks a store from a
+// location ("sqlite:///path", "file:///path" or a bare path).
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Errors of the Store methods.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Device is what the ACS knows of one CPE.
+type Device struct {
+	ID           string    `json:"id"` // OUI-ProductClass-SerialNumber, GenieACS style
+	OUI          string    `json:"oui"`
+	ProductClass string    `json:"productClass"`
+	SerialNumber string    `json:"serialNumber"`
+	Manufacturer string    `json:"manufacturer"`
+	Root         string    `json:"root"`  // "Device." or "InternetGatewayDevice."
+	Model        string    `json:"model"` // "Device:2.19" (the schema bound)
+	DataModel    string    `json:"dataModelVersion,omitempty"`
+	SoftwareVer  string    `json:"softwareVersion,omitempty"`
+	ConnReqURL   string    `json:"connectionRequestURL,omitempty"`
+	RemoteAddr   string    `json:"remoteAddr,omitempty"`
+	Discovered   bool      `json:"discovered"`
+	FirstSeen    time.Time `json:"firstSeen"`
+	LastInform   time.Time `json:"lastInform"`
+	LastBoot     time.Time `json:"lastBoot,omitzero"`
+	Tags         []string  `json:"tags"`
+}
+
+// Parameter is one stored parameter or object of a device. A value
+// report (GetParameterValues, Inform) sets Value and Type; a name report
+// (GetParameterNames) sets Writable and Object.
+type Parameter struct {
+	Name     string    `json:"name"`
+	Value    string    `json:"value"`
+	Type     string    `json:"type,omitempty"`
+	Writable *bool     `json:"writable,omitempty"` // as the CPE reported it; nil if unknown
+	Object   bool      `json:"object,omitempty"`
+	Updated  time.Time `json:"updated"`
+
+	HasValue bool `json:"-"` // in a Batch: update Value and Type
+}
+
+// Task states.
+const (
+	TaskPending   = "pending"   // queued, not yet sent
+	TaskWaiting   = "waiting"   // answered; waits for an event (M Reboot, TRANSFER COMPLETE)
+	TaskDone      = "done"      // completed
+	TaskFault     = "fault"     // the CPE answered with a fault
+	TaskCancelled = "cancelled" // cancelled through the NBI
+)
+
+// Task is one RPC queued for a device.
+type Task struct {
+	ID          int64           `json:"id"`
+	DeviceID    string          `json:"device"`
+	Name        string          `json:"name"`
+	Spec        json.RawMessage `json:"spec"` // the NBI body
+	Status      string          `json:"status"`
+	CommandKey  string          `json:"commandKey,omitempty"`
+	Internal    bool            `json:"internal,omitempty"` // queued by the ACS itself (discovery)
+	Result      json.RawMessage `json:"result,omitempty"`
+	FaultCode   int             `json:"faultCode,omitempty"`
+	FaultString string          `json:"faultString,omitempty"`
+	Created     time.Time       `json:"created"`
+	Updated     time.Time       `json:"updated"`
+}
+
+// Fault is a CWMP fault a CPE answered a task with (or a transfer failure).
+type Fault struct {
+	ID       int64           `json:"id"`
+	DeviceID string          `json:"device"`
+	TaskID   int64           `json:"task,omitempty"`
+	Method   string          `json:"method,omitempty"`
+	Code     int             `json:"code"`
+	String   string          `json:"string"`
+	Detail   json.RawMessage `json:"detail,omitempty"`
+	Time     time.Time       `json:"time"`
+}
+
+// Finding is one place where a device breaks its BBF data model.
+type Finding struct {
+	DeviceID  string    `json:"-"`
+	Path      string    `json:"path"`
+	Rule      string    `json:"rule"`
+	Message   string    `json:"message"`
+	Value     string    `json:"value,omitempty"`
+	Model     string    `json:"model,omitempty"`
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+}
+
+// File is a file the ACS serves for Download (or received by Upload).
+type File struct {
+	Name         string    `json:"name"`
+	FileType     string    `json:"fileType,omitempty"`
+	OUI          string    `json:"oui,omitempty"`
+	ProductClass string    `json:"productClass,omitempty"`
+	Version      string    `json:"version,omitempty"`
+	Size         int64     `json:"size"`
+	Data         []byte    `json:"-"`
+	Created      time.Time `json:"created"`
+}
+
+// DeviceFilter selects devices; zero fields match everything.
+type DeviceFilter struct {
+	Model        string // prefix of Device.Model ("Device:2")
+	ProductClass string
+	OUI          string
+	Tag          string
+	InformSince  time.Time // last inform at or after
+	InformBefore time.Time // last inform before
+	Limit        int
+}
+
+// TaskFilter selects tasks; zero fields match everything.
+type TaskFilter struct {
+	DeviceID string
+	Status   []string
+	Limit    int
+}
+
+// Batch is everything one CWMP session changed, written in one
+// transaction.
+type Batch struct {
+	Device           *Device // upserted (tags untouched)
+	Forget           bool    // BOOTSTRAP: drop parameters and findings first
+	DeleteParameters []string
+	Parameters       []Parameter
+	Tasks            []*Task // status, result and fault updated
+	Faults           []Fault
+	ClearFindings    bool // replace the device's findings by Findings
+	// Resolved lists paths whose reported value now conforms: their
+	// value findings (reported-value, reported-type, not-parameter) go.
+	Resolved []string
+	Findings []Finding
+}
+
+// Store persists the ACS state. Implementations are safe for concurrent
+// use.
+type Store interface {
+	Device(ctx context.Context, id string) (*Device, error)
+	Devices(ctx context.Context, f DeviceFilter) ([]*Device, error)
+	DeleteDevice(ctx context.Context, id string) error
+	Parameters(ctx context.Context, deviceID, prefix string) ([]Parameter, error)
+	// Commit writes one session's changes atomically.
+	Commit(ctx context.Context, b *Batch) error
+
+	AddTask(ctx context.Context, t *Task) error // sets ID, Created, Updated
+	Task(ctx context.Context, id int64) (*Task, error)
+	Tasks(ctx context.Context, f TaskFilter) ([]*Task, error)
+	// PendingDevices lists the devices with pending tasks (the ACS
+	// skips the task query for the others).
+	PendingDevices(ctx context.Context) ([]string, error)
+	// CancelTask moves a pending or waiting task to cancelled; ErrConflict
+	// if it is finished.
+	CancelTask(ctx context.Context, id int64) (*Task, error)
+
+	Faults(ctx context.Context, deviceID string, limit int) ([]Fault, error)
+	Findings(ctx context.Context, deviceID string) ([]Finding, error)
+	// FindingDevices lists the devices with findings.
+	FindingDevices(ctx context.Context) ([]string, error)
+
+	SetTag(ctx context.Context, deviceID, tag string, on bool) error
+
+	PutFile(ctx context.Context, f *File) error
+	File(ctx context.Context, name string) (*File, error)
+	Files(ctx context.Context) ([]*File, error) // without Data
+	DeleteFile(ctx context.Context, name string) error
+
+	// Credential returns the password of a per-device CPE user and the
+	// device it is bound to ("" for any).
+	Credential(ctx context.Context, username string) (password, deviceID string, err error)
+	PutCredential(ctx context.Context, username, password, deviceID string) error
+	DeleteCredential(ctx context.Context, username string) error
+
+	Close() error
+}
+
+// Open opens the store at location: "sqlite:///abs/path", "sqlite:rel/path",
+// "file:///path" or a bare path are SQLite files; other schemes are
+// refused.
+func Open(location string) (Store, error) {
+	if location == "" {
+		return nil, errors.New("store: empty location")
+	}
+	scheme, rest, ok := strings.Cut(location, ":")
+	if !ok || len(scheme) == 1 || strings.ContainsAny(scheme, `/\.`) { // bare path (or C:\ on Windows)
+		return OpenSQLite(location)
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3", "file":
+		path := strings.TrimPrefix(rest, "//")
+		if path == "" {
+			return nil, fmt.Errorf("store: %q names no file", location)
+		}
+		return OpenSQLite(path)
+	}
+	return nil, fmt.Errorf("store: unsupported store %q (supported: sqlite:///path or a file path)", scheme)
+}

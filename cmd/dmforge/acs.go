@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/spf13/cobra"
+)
+
+func init() { rootCmd.AddCommand(newACSCmd()) }
+
+// acsOptions are the flags of dmforge acs; each has a DMFORGE_* variable.
+type acsOptions struct {
+	cwmpAddr, nbiAddr, db, nbiToken string
+	cpeUser, cpePass                string
+	crUser, crPass                  string
+	publicURL                       string
+	sessionTimeout                  time.Duration
+	noDiscovery                     bool
+	informGet                       []string
+	verbose                         bool
+}
+
+// acsEnv maps flags to their environment variables.
+var acsEnv = map[string]string{
+	"cwmp-addr":       "DMFORGE_CWMP_ADDR",
+	"nbi-addr":        "DMFORGE_NBI_ADDR",
+	"db":              "DMFORGE_DB",
+	"nbi-token":       "DMFORGE_NBI_TOKEN",
+	"cpe-username":    "DMFORGE_CPE_USERNAME",
+	"cpe-password":    "DMFORGE_CPE_PASSWORD",
+	"cr-username":     "DMFORGE_CR_USERNAME",
+	"cr-password":     "DMFORGE_CR_PASSWORD",
+	"public-url":      "DMFORGE_PUBLIC_URL",
+	"session-timeout": "DMFORGE_SESSION_TIMEOUT",
+	"no-discovery":    "DMFORGE_NO_DISCOVERY",
+	"inform-get":      "DMFORGE_INFORM_GET",
+	"per-device-auth": "DMFORGE_PER_DEVICE_AUTH",
+	"basic-auth":      "DMFORGE_BASIC_AUTH",
+}
+
+func newACSCmd() *cobra.Command {
+	var o acsOptions
+	var perDevice, basic bool
+	cmd := &cobra.Command{
+		Use:   "acs",
+		Short: "Run the reference ACS (CWMP endpoint, model-checked tasks, conformance findings, NBI)",
+		Long: `Acs runs dmforge's reference ACS: a CWMP endpoint for CPEs and a REST/JSON
+northbound interface (NBI) shaped like GenieACS's, over an embedded SQLite
+database. Every task is checked against the BBF data model the device is
+bound to (Device:2 or InternetGatewayDevice:1, with VoiceService and
+STBService) before it is queued; what devices report is checked too, and
+violations become conformance findings (GET /devices/{id}/conformance).
+
+The NBI describes itself at /openapi.json. Every flag can also be given as
+an environment variable (flags win):
+
+  --cwmp-addr   DMFORGE_CWMP_ADDR     --nbi-addr      DMFORGE_NBI_ADDR
+  --db          DMFORGE_DB            --nbi-token     DMFORGE_NBI_TOKEN
+  --cpe-username DMFORGE_CPE_USERNAME --cpe-password  DMFORGE_CPE_PASSWORD
+  --cr-username DMFORGE_CR_USERNAME   --cr-password   DMFORGE_CR_PASSWORD
+  --public-url  DMFORGE_PUBLIC_URL    --session-timeout DMFORGE_SESSION_TIMEOUT
+  --no-discovery DMFORGE_NO_DISCOVERY --inform-get    DMFORGE_INFORM_GET
+  --per-device-auth DMFORGE_PER_DEVICE_AUTH  --basic-auth DMFORGE_BASIC_AUTH
+
+--db takes a file path or sqlite:///path; other stores may follow.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyACSEnv(cmd); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runACS(ctx, o, perDevice, basic, cmd)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.cwmpAddr, "cwmp-addr", "127.0.0.1:7547", "CWMP listen address")
+	f.StringVar(&o.nbiAddr, "nbi-addr", "127.0.0.1:7557", "NBI listen address")
+	f.StringVar(&o.db, "db", "dmforge-acs.db", "store: SQLite file path or sqlite:///path")
+	f.StringVar(&o.nbiToken, "nbi-token", "", "bearer token the NBI requires (none if empty)")
+	f.StringVar(&o.cpeUser, "cpe-username", "", "username CPEs authenticate with (no CPE authentication if empty and no --per-device-auth)")
+	f.StringVar(&o.cpePass, "cpe-password", "", "password CPEs authenticate with")
+	f.BoolVar(&perDevice, "per-device-auth", false, "also accept per-device CPE credentials (PUT /credentials/{user})")
+	f.BoolVar(&basic, "basic-auth", false, "accept Basic as well as Digest CPE authentication")
+	f.StringVar(&o.crUser, "cr-username", "", "connection request username when the device's is unknown")
+	f.StringVar(&o.crPass, "cr-password", "", "connection request password when the device's is unknown")
+	f.StringVar(&o.publicURL, "public-url", "", "base URL CPEs reach the CWMP endpoint at, for file URLs (default http://CWMP-ADDR)")
+	f.DurationVar(&o.sessionTimeout, "session-timeout", 30*time.Second, "end a session after this long without a request")
+	f.BoolVar(&o.noDiscovery, "no-discovery", false, "skip the GetParameterNames/GetParameterValues discovery on first contact")
+	f.StringSliceVar(&o.informGet, "inform-get", nil, "parameters read with GetParameterValues in every session (comma-separated)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "log sessions")
+	return cmd
+}
+
+// applyACSEnv sets each flag not given on the command line from its
+// environment variable.
+func applyACSEnv(cmd *cobra.Command) error {
+	fs := cmd.Flags()
+	for name, env := range acsEnv {
+		v, ok := os.LookupEnv(env)
+		if !ok || fs.Changed(name) {
+			continue
+		}
+		if name == "inform-get" {
+			v = strings.TrimSpace(v)
+		}
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("%s=%q: %w", env, v, err)
+		}
+	}
+	return nil
+}
+
+func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra.Command) error {
+	st, err := store.Open(o.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	srv, err := acsref.New(acsref.Config{
+		CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, NBIToken: o.nbiToken,
+		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
+		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,
+		ConnReqUsername: o.crUser, ConnReqPassword: o.crPass, PublicURL: o.publicURL, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
+	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
+	fmt.Fprintf(w, "dmforge acs: store %s\n", o.db)
+	<-ctx.Done()
+	fmt.Fprintln(w, "dmforge acs: stopping")
+	return srv.Close()
+}

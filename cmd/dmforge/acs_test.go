@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestACSCommand runs dmforge acs on ephemeral ports (the NBI address from
+// the environment), reads the printed URLs, calls the NBI, and stops it
+// by cancelling its context as Ctrl-C does.
+func TestACSCommand(t *testing.T) {
+	t.Setenv("DMFORGE_NBI_ADDR", "127.0.0.1:0")
+	t.Setenv("DMFORGE_NBI_TOKEN", "tok")
+	cmd := newACSCmd()
+	out := &syncBuffer{}
+	cmd.SetOut(out)
+	cmd.SetErr(out)
+	cmd.SetArgs([]string{"--cwmp-addr", "127.0.0.1:0", "--db", "sqlite://" + filepath.Join(t.TempDir(), "acs.db")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+
+	re := regexp.MustCompile(`NBI  (http://\S+)`)
+	var nbi string
+	for deadline := time.Now().Add(20 * time.Second); nbi == ""; {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			nbi = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("acs stopped: %v\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no NBI URL printed:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "CWMP http://127.0.0.1:") {
+		t.Errorf("no CWMP URL printed:\n%s", out)
+	}
+	req, _ := http.NewRequest("GET", nbi+"/devices", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without the DMFORGE_NBI_TOKEN token: %d", resp.StatusCode)
+	}
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with the token: %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("acs: %v", err)
+	}
+}
+
+func TestACSCommandUnsupportedStore(t *testing.T) {
+	t.Setenv("DMFORGE_DB", "postgres://localhost/acs")
+	cmd := newACSCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetArgs([]string{"--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0"})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), "unsupported store") {
+		t.Fatalf("err = %v", err)
+	}
+}
