@@ -154,7 +154,6 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 	if cfg.SerialPrefix == "" {
 		cfg.SerialPrefix = "SIM"
 	}
-	width := len(fmt.Sprint(cfg.Count - 1))
 	sem := make(chan struct{}, cfg.Concurrency)
 	// Sessions beyond the concurrency bound wait their turn; the session
 	// timer starts once a slot is free.
@@ -170,7 +169,7 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 	}
 	agents := make([]*Agent, cfg.Count)
 	for i := range cfg.Count {
-		serial := fmt.Sprintf("%s%0*d", cfg.SerialPrefix, width, i)
+		serial := SimSerial(cfg.SerialPrefix, cfg.Count, i)
 		c := Config{
 			Schema: cfg.Schema, Store: NewMemStoreFrom(cfg.Profile), ACSURL: cfg.ACSURL,
 			Username: cfg.Username, Password: cfg.Password,
@@ -229,4 +228,11 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// SimSerial is the serial number of CPE i of count with the given prefix:
+// the prefix and the index, zero-padded to the width of the largest index.
+func SimSerial(prefix string, count, i int) string {
+	width := len(fmt.Sprint(count - 1))
+	return fmt.Sprintf("%s%0*d", prefix, width, i)
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp/cpe"
+	"github.com/dmforge/dmforge/generated/tr098"
+	"github.com/dmforge/dmforge/generated/tr104"
+	"github.com/dmforge/dmforge/generated/tr135"
+	"github.com/dmforge/dmforge/generated/tr181"
+	"github.com/dmforge/dmforge/model"
+	"github.com/spf13/cobra"
+)
+
+func init() { rootCmd.AddCommand(newLabCmd()) }
+
+// labFleet is one group of simulated CPEs the lab starts.
+type labFleet struct {
+	schema        *model.Schema
+	prefix, class string
+}
+
+// labFleets are the lab's CPEs: one group per standard model. The service
+// models (TR-104, TR-135) run as CPEs whose root is the service object.
+var labFleets = []labFleet{
+	{tr181.Schema, "TR181-", "LabGateway"},
+	{tr098.Schema, "TR098-", "LabIGD"},
+	{tr104.Schema, "TR104-", "LabVoice"},
+	{tr135.Schema, "TR135-", "LabSTB"},
+}
+
+type labOptions struct {
+	dir, cwmpAddr, nbiAddr, crAddr string
+	count                          int
+	periodic, duration             time.Duration
+}
+
+func newLabCmd() *cobra.Command {
+	var o labOptions
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Start the reference ACS and simulated CPEs of each standard model against it",
+		Long: `Lab starts the reference ACS on an embedded SQLite file and, against it,
+simulated CPEs of each standard model (TR-181 Device:2.19, TR-098
+InternetGatewayDevice:1.14, TR-104 VoiceService:2.0, TR-135 STBService:1.4),
+each with a connection-request listener. It prints the NBI URL and example
+commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if o.duration > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, o.duration)
+				defer cancel()
+			}
+			return runLab(ctx, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "", "directory for the lab's SQLite file (default: a new temporary directory)")
+	f.StringVar(&o.cwmpAddr, "cwmp-addr", "127.0.0.1:7547", "ACS CWMP listen address")
+	f.StringVar(&o.nbiAddr, "nbi-addr", "127.0.0.1:7557", "ACS NBI listen address")
+	f.StringVar(&o.crAddr, "conn-req-addr", "127.0.0.1:0", "connection-request listener of the simulated CPEs")
+	f.IntVar(&o.count, "count", 3, "simulated CPEs per standard model")
+	f.DurationVar(&o.periodic, "periodic", 5*time.Minute, "periodic inform interval of the simulated CPEs")
+	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
+	return cmd
+}
+
+func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
+	dir := o.dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "dmforge-lab-"); err != nil {
+			return err
+		}
+	}
+	st, err := store.Open(filepath.Join(dir, "lab.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := acsref.New(acsref.Config{CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, Logger: logger,
+		ConnReqPassword: "cpe"})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	defer srv.Close()
+	crs, err := startConnReq(ctx, o.crAddr)
+	if err != nil {
+		return err
+	}
+
+	nbi := srv.NBIURL()
+	first := acsref.DeviceID("00D09E", labFleets[0].class, cpe.SimSerial(labFleets[0].prefix, o.count, 0))
+	fmt.Fprintf(out, `dmforge lab: reference ACS with %d simulated CPEs of each standard model
+  CWMP endpoint  %s
+  NBI            %s   (OpenAPI: %s/openapi.json)
+  database       %s
+
+Try:
+  curl -s %s/devices
+  curl -s %s/devices/%s/parameters?prefix=Device.DeviceInfo.
+  curl -s -X POST '%s/devices/%s/tasks?connection_request' \
+       -d '{"name":"setParameterValues","parameterValues":[["Device.ManagementServer.PeriodicInformInterval","600","xsd:unsignedInt"]]}'
+  curl -s -X POST %s/devices/%s/tasks -d '{"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.Manufacturer","x","xsd:string"]]}'   # refused: read-only
+  curl -s %s/devices/%s/conformance
+
+Ctrl-C stops the lab.
+`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first)
+
+	stats := make([]*cpe.SimStats, len(labFleets))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(labFleets))
+	for i, fl := range labFleets {
+		stats[i] = &cpe.SimStats{}
+		cfg := cpe.SimConfig{Schema: fl.schema, ACSURL: srv.CWMPURL(), Count: o.count, SerialPrefix: fl.prefix,
+			Manufacturer: "dmforge", OUI: "00D09E", ProductClass: fl.class, SoftwareVersion: "1.0.0",
+			Periodic: o.periodic, ConnReq: crs, ConnReqPassword: "cpe"}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := cpe.RunSim(ctx, cfg, stats[i]); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("%s CPEs: %w", labFleets[i].prefix, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for i, fl := range labFleets {
+		fmt.Fprintf(out, "%s CPEs: %d sessions ok, %d failed\n", fl.schema.Model, stats[i].OK.Load(), stats[i].Failed.Load())
+	}
+	for err := range errs {
+		return err
+	}
+	return nil
+}
