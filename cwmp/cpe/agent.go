@@ -100,6 +100,7 @@ type Agent struct {
 	snapshot     map[string]string // last reported values of notifying parameters
 	wake         chan struct{}
 	scheduled    []*time.Timer
+	queued       []*queuedTransfer // accepted transfers not yet complete
 }
 
 // SessionResult describes one session.
@@ -139,6 +140,8 @@ func New(cfg Config) (*Agent, error) {
 	a.handler.OnFactoryReset = a.onFactoryReset
 	a.handler.OnDownload = a.onDownload
 	a.handler.OnUpload = a.onUpload
+	a.handler.QueuedTransfers = a.queuedTransfers
+	a.handler.OnCancelTransfer = a.cancelTransfer
 	a.handler.OnScheduleInform = a.onScheduleInform
 	if err := a.writeIdentity(); err != nil {
 		return nil, err
@@ -655,9 +658,97 @@ func (a *Agent) afterDelay(delay uint32, f func(context.Context)) {
 	a.mu.Unlock()
 }
 
+// queuedTransfer is an accepted Download or Upload, for
+// GetQueuedTransfers, GetAllQueuedTransfers and CancelTransfer.
+type queuedTransfer struct {
+	cwmp.AllQueuedTransferStruct
+	canceled bool
+}
+
+// queueTransfer records an accepted transfer (state 1, not yet started).
+func (a *Agent) queueTransfer(key string, download bool, fileType string, size uint32, target string) *queuedTransfer {
+	q := &queuedTransfer{AllQueuedTransferStruct: cwmp.AllQueuedTransferStruct{CommandKey: key, State: 1, IsDownload: download,
+		FileType: fileType, FileSize: size, TargetFileName: target}}
+	a.mu.Lock()
+	a.queued = append(a.queued, q)
+	a.mu.Unlock()
+	return q
+}
+
+// startTransfer marks q in progress, or reports that it was canceled.
+func (a *Agent) startTransfer(q *queuedTransfer) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if q.canceled {
+		a.queued = removeQueued(a.queued, q)
+		return false
+	}
+	q.State = 2
+	return true
+}
+
+func (a *Agent) endTransfer(q *queuedTransfer) {
+	a.mu.Lock()
+	a.queued = removeQueued(a.queued, q)
+	a.mu.Unlock()
+}
+
+func removeQueued(list []*queuedTransfer, q *queuedTransfer) []*queuedTransfer {
+	out := list[:0]
+	for _, x := range list {
+		if x != q {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (a *Agent) queuedTransfers() []cwmp.AllQueuedTransferStruct {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []cwmp.AllQueuedTransferStruct
+	for _, q := range a.queued {
+		if !q.canceled {
+			out = append(out, q.AllQueuedTransferStruct)
+		}
+	}
+	return out
+}
+
+// cancelTransfer cancels the queued transfers with the command key; one in
+// progress, or no such transfer, is 9021 (TR-069 A.4.1.13).
+func (a *Agent) cancelTransfer(key string) *cwmp.Fault {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	found := false
+	for _, q := range a.queued {
+		if q.CommandKey != key || q.canceled {
+			continue
+		}
+		if q.State != 1 {
+			return cwmp.NewFault(cwmp.FaultCancelNotPermitted, "the transfer is in progress")
+		}
+		found = true
+	}
+	if !found {
+		return cwmp.NewFault(cwmp.FaultCancelNotPermitted, "no queued transfer has this CommandKey")
+	}
+	for _, q := range a.queued {
+		if q.CommandKey == key {
+			q.canceled = true
+		}
+	}
+	return nil
+}
+
 func (a *Agent) onDownload(d *cwmp.Download) error {
 	d2 := *d
+	q := a.queueTransfer(d2.CommandKey, true, d2.FileType, d2.FileSize, d2.TargetFileName)
 	a.afterDelay(d2.DelaySeconds, func(ctx context.Context) {
+		if !a.startTransfer(q) {
+			return
+		}
+		defer a.endTransfer(q)
 		start := a.now()
 		fault := a.download(ctx, &d2)
 		a.finishTransfer(d2.CommandKey, cwmp.EventMDownload, start, fault)
@@ -671,7 +762,12 @@ func (a *Agent) onDownload(d *cwmp.Download) error {
 
 func (a *Agent) onUpload(u *cwmp.Upload) error {
 	u2 := *u
+	q := a.queueTransfer(u2.CommandKey, false, u2.FileType, 0, "")
 	a.afterDelay(u2.DelaySeconds, func(ctx context.Context) {
+		if !a.startTransfer(q) {
+			return
+		}
+		defer a.endTransfer(q)
 		start := a.now()
 		fault := a.upload(ctx, &u2)
 		a.finishTransfer(u2.CommandKey, cwmp.EventMUpload, start, fault)

@@ -163,7 +163,45 @@ func TestGetRPCMethodsAndUnknownMethod(t *testing.T) {
 			t.Errorf("%s missing from %v", m, resp.MethodList)
 		}
 	}
-	r.fault(&cwmp.GetQueuedTransfers{}, cwmp.FaultMethodNotSupported)
+	r.fault(&cwmp.GetOptions{}, cwmp.FaultMethodNotSupported)
+}
+
+func TestQueuedTransfersAndCancel(t *testing.T) {
+	r := newRig(t, nil)
+	files := fileServer(t)
+	r.session([]string{cwmp.EventBoot})
+	// A delayed download stays queued (state 1) until it starts.
+	r.call(&cwmp.Download{CommandKey: "later", FileType: "3 Vendor Configuration File", URL: files.URL + "/fw.bin", FileSize: 14, DelaySeconds: 3600})
+	q := r.call(&cwmp.GetQueuedTransfers{}).(*cwmp.GetQueuedTransfersResponse)
+	if len(q.TransferList) != 1 || q.TransferList[0].CommandKey != "later" || q.TransferList[0].State != 1 {
+		t.Fatalf("GetQueuedTransfers %+v", q.TransferList)
+	}
+	all := r.call(&cwmp.GetAllQueuedTransfers{}).(*cwmp.GetAllQueuedTransfersResponse)
+	if len(all.TransferList) != 1 || !all.TransferList[0].IsDownload || all.TransferList[0].FileType != "3 Vendor Configuration File" || all.TransferList[0].FileSize != 14 {
+		t.Fatalf("GetAllQueuedTransfers %+v", all.TransferList)
+	}
+	if _, ok := r.call(&cwmp.CancelTransfer{CommandKey: "later"}).(*cwmp.CancelTransferResponse); !ok {
+		t.Fatal("CancelTransfer of a queued transfer refused")
+	}
+	if q := r.call(&cwmp.GetQueuedTransfers{}).(*cwmp.GetQueuedTransfersResponse); len(q.TransferList) != 0 {
+		t.Fatalf("canceled transfer still queued: %+v", q.TransferList)
+	}
+	r.fault(&cwmp.CancelTransfer{CommandKey: "later"}, cwmp.FaultCancelNotPermitted)
+	r.fault(&cwmp.CancelTransfer{CommandKey: "never-queued"}, cwmp.FaultCancelNotPermitted)
+	// An immediate download runs after its session and leaves the queue.
+	r.call(&cwmp.Download{CommandKey: "now", FileType: "3 Vendor Configuration File", URL: files.URL + "/fw.bin"})
+	if s := r.session(nil); len(s.CPERequests) != 1 {
+		t.Fatalf("TransferComplete of the immediate download missing: %+v", s.CPERequests)
+	}
+	if q := r.call(&cwmp.GetQueuedTransfers{}).(*cwmp.GetQueuedTransfersResponse); len(q.TransferList) != 0 {
+		t.Fatalf("completed transfer still queued: %+v", q.TransferList)
+	}
+	resp := r.call(&cwmp.GetRPCMethods{}).(*cwmp.GetRPCMethodsResponse)
+	for _, m := range []string{"GetQueuedTransfers", "GetAllQueuedTransfers", "CancelTransfer"} {
+		if !slices.Contains(resp.MethodList, m) {
+			t.Errorf("%s missing from GetRPCMethods", m)
+		}
+	}
 }
 
 func TestGetParameterValues(t *testing.T) {

@@ -41,6 +41,12 @@ type Handler struct {
 	OnUpload   func(*cwmp.Upload) error
 	// OnScheduleInform is called when a ScheduleInform has been accepted.
 	OnScheduleInform func(delaySeconds uint32, commandKey string)
+	// QueuedTransfers lists the accepted transfers not yet complete, and
+	// OnCancelTransfer cancels the queued ones with a command key; nil
+	// answers GetQueuedTransfers, GetAllQueuedTransfers and CancelTransfer
+	// with 9000.
+	QueuedTransfers  func() []cwmp.AllQueuedTransferStruct
+	OnCancelTransfer func(commandKey string) *cwmp.Fault
 
 	mu    sync.Mutex
 	attrs map[string]attr // attributes that differ from the defaults
@@ -88,13 +94,23 @@ var Methods = []string{
 	"GetRPCMethods", "GetParameterNames", "GetParameterValues", "SetParameterValues",
 	"GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
 	"Reboot", "FactoryReset", "Download", "Upload", "ScheduleInform",
+	"GetQueuedTransfers", "GetAllQueuedTransfers", "CancelTransfer",
 }
 
 // Handle answers one request. The error is a *cwmp.Fault to send back.
 func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 	switch r := req.(type) {
 	case *cwmp.GetRPCMethods:
-		return &cwmp.GetRPCMethodsResponse{MethodList: append([]string(nil), Methods...)}, nil
+		list := make([]string, 0, len(Methods))
+		for _, m := range Methods {
+			switch {
+			case (m == "GetQueuedTransfers" || m == "GetAllQueuedTransfers") && h.QueuedTransfers == nil,
+				m == "CancelTransfer" && h.OnCancelTransfer == nil:
+				continue // only what this handler answers
+			}
+			list = append(list, m)
+		}
+		return &cwmp.GetRPCMethodsResponse{MethodList: list}, nil
 	case *cwmp.GetParameterNames:
 		return h.getParameterNames(r)
 	case *cwmp.GetParameterValues:
@@ -141,6 +157,30 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 			return nil, asFault(err)
 		}
 		return &cwmp.UploadResponse{Status: 1}, nil
+	case *cwmp.GetQueuedTransfers, *cwmp.GetAllQueuedTransfers:
+		if h.QueuedTransfers == nil {
+			break
+		}
+		list := h.QueuedTransfers()
+		if len(list) > 16 {
+			list = list[:16] // the response holds at most 16 (TR-069 A.4.1.5)
+		}
+		if _, all := r.(*cwmp.GetAllQueuedTransfers); all {
+			return &cwmp.GetAllQueuedTransfersResponse{TransferList: list}, nil
+		}
+		short := make([]cwmp.QueuedTransferStruct, len(list))
+		for i, q := range list {
+			short[i] = cwmp.QueuedTransferStruct{CommandKey: q.CommandKey, State: q.State}
+		}
+		return &cwmp.GetQueuedTransfersResponse{TransferList: short}, nil
+	case *cwmp.CancelTransfer:
+		if h.OnCancelTransfer == nil {
+			break
+		}
+		if f := h.OnCancelTransfer(r.CommandKey); f != nil {
+			return nil, f
+		}
+		return &cwmp.CancelTransferResponse{}, nil
 	case *cwmp.ScheduleInform:
 		if r.DelaySeconds == 0 {
 			return nil, cwmp.NewFault(cwmp.FaultInvalidArguments, "DelaySeconds must be greater than zero")
