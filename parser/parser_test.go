@@ -2,6 +2,7 @@ package parser_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -198,5 +199,28 @@ func TestUnknownElementIsAWarning(t *testing.T) {
 	}
 	if !lines[4] || !lines[5] {
 		t.Errorf("want unknown-element warnings at lines 4 and 5, got %v", l.Diagnostics)
+	}
+}
+
+// A document's own data type wins over an imported one of the same name,
+// wherever the two happen to sit in their files.
+func TestOwnDataTypeWinsOverImport(t *testing.T) {
+	dir := t.TempDir()
+	head := `<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14" spec="urn:example-com:%s">` + "\n"
+	lib := fmt.Sprintf(head, "lib-1-0-0") + `<dataType name="Name"><string><size maxLength="10"/></string></dataType>
+</dm:document>`
+	main := fmt.Sprintf(head, "main-1-0-0") + `<import file="lib.xml"><dataType name="Name"/></import>
+<dataType name="Name"><string><size maxLength="20"/></string></dataType>
+<model name="X:1.0"><object name="X." access="readOnly" minEntries="1" maxEntries="1">
+<parameter name="N" access="readOnly"><syntax><dataType ref="Name"/></syntax></parameter></object></model>
+</dm:document>`
+	os.WriteFile(filepath.Join(dir, "lib.xml"), []byte(lib), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.xml"), []byte(main), 0o644)
+	doc, err := parser.NewLoader().LoadFile(filepath.Join(dir, "main.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := doc.LastModel().Parameter("X.N").Syntax.Sizes[0].Max; max == nil || *max != 20 {
+		t.Errorf("parameter uses the imported data type, not the document's own")
 	}
 }

@@ -167,22 +167,19 @@ func (r *resolver) importElem(d *doc, n *node) error {
 // lookupDataType finds a data type visible in d, resolving d's own ones on
 // first use (they may refer to each other in any order).
 func (r *resolver) lookupDataType(d *doc, name string) (*model.DataType, error) {
+	if _, ok := d.dtNodes[name]; ok {
+		return r.dataType(d, name) // the document's own definition wins over an import
+	}
 	if dt, ok := d.dataTypes[name]; ok {
 		return dt, nil
-	}
-	if _, ok := d.dtNodes[name]; ok {
-		return r.dataType(d, name)
 	}
 	return nil, fmt.Errorf("data type %s is not defined or imported in %s", name, d.File)
 }
 
 func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
-	if dt, ok := d.dataTypes[name]; ok && d.dtNodes[name] == nil {
-		return dt, nil
-	}
 	n := d.dtNodes[name]
-	if dt, ok := d.dataTypes[name]; ok && dt.Pos.Line == n.Line {
-		return dt, nil
+	if dt, ok := d.dataTypes[name]; ok && dt.Pos.File == d.File && dt.Pos.Line == n.Line {
+		return dt, nil // resolved already
 	}
 	if d.dtBusy[name] {
 		return nil, d.errRule(n, "cycle", "dataType %s derives from itself", name)
