@@ -140,6 +140,7 @@ func New(cfg Config) (*Agent, error) {
 	a.handler.OnFactoryReset = a.onFactoryReset
 	a.handler.OnDownload = a.onDownload
 	a.handler.OnUpload = a.onUpload
+	a.handler.OnScheduleDownload = a.onScheduleDownload
 	a.handler.QueuedTransfers = a.queuedTransfers
 	a.handler.OnCancelTransfer = a.cancelTransfer
 	a.handler.OnScheduleInform = a.onScheduleInform
@@ -754,6 +755,54 @@ func (a *Agent) onDownload(d *cwmp.Download) error {
 		a.finishTransfer(d2.CommandKey, cwmp.EventMDownload, start, fault)
 		if fault == nil && strings.HasPrefix(d2.FileType, "1 ") {
 			// A firmware image is applied with a reboot.
+			a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot})
+		}
+	})
+	return nil
+}
+
+// onScheduleDownload downloads in the first time window the CPE can use
+// without a user: "1 At Any Time", "2 Immediately" and "3 When Idle" (a
+// simulated CPE is always idle) start at WindowStart; windows that need a
+// user's confirmation ("4 Confirmation Needed") are never usable here, and
+// with no usable window the transfer completes with 9020.
+func (a *Agent) onScheduleDownload(sd *cwmp.ScheduleDownload) error {
+	d := cwmp.Download{CommandKey: sd.CommandKey, FileType: sd.FileType, URL: sd.URL, Username: sd.Username,
+		Password: sd.Password, FileSize: sd.FileSize, TargetFileName: sd.TargetFileName}
+	var window *cwmp.TimeWindowStruct
+	for i := range sd.TimeWindowList {
+		w := &sd.TimeWindowList[i]
+		if w.WindowEnd < w.WindowStart {
+			return cwmp.NewFault(cwmp.FaultInvalidArguments, "WindowEnd is before WindowStart")
+		}
+		if window == nil && !strings.HasPrefix(w.WindowMode, "4") {
+			window = w
+		}
+	}
+	q := a.queueTransfer(d.CommandKey, true, d.FileType, d.FileSize, d.TargetFileName)
+	delay := uint32(0)
+	if window != nil {
+		delay = window.WindowStart
+	}
+	a.afterDelay(delay, func(ctx context.Context) {
+		if !a.startTransfer(q) {
+			return
+		}
+		defer a.endTransfer(q)
+		start := a.now()
+		var fault *cwmp.Fault
+		if window == nil {
+			fault = cwmp.NewFault(cwmp.FaultTransferTimeWindows, "every time window needs a user's confirmation")
+		} else {
+			wctx, cancel := context.WithTimeout(ctx, time.Duration(window.WindowEnd-window.WindowStart+1)*time.Second)
+			fault = a.download(wctx, &d)
+			cancel()
+			if fault != nil && wctx.Err() != nil && ctx.Err() == nil {
+				fault = cwmp.NewFault(cwmp.FaultTransferTimeWindows, "the download did not finish within its time window")
+			}
+		}
+		a.finishTransfer(d.CommandKey, cwmp.EventMScheduleDownload, start, fault)
+		if fault == nil && strings.HasPrefix(d.FileType, "1 ") {
 			a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot})
 		}
 	})

@@ -166,6 +166,36 @@ func TestGetRPCMethodsAndUnknownMethod(t *testing.T) {
 	r.fault(&cwmp.GetOptions{}, cwmp.FaultMethodNotSupported)
 }
 
+func TestScheduleDownload(t *testing.T) {
+	r := newRig(t, nil)
+	files := fileServer(t)
+	r.session([]string{cwmp.EventBoot})
+	sd := &cwmp.ScheduleDownload{CommandKey: "sd-1", FileType: "3 Vendor Configuration File", URL: files.URL + "/fw.bin", FileSize: 14,
+		TimeWindowList: []cwmp.TimeWindowStruct{{WindowStart: 0, WindowEnd: 60, WindowMode: "1 At Any Time", MaxRetries: -1}}}
+	if _, ok := r.call(sd).(*cwmp.ScheduleDownloadResponse); !ok {
+		t.Fatal("ScheduleDownload refused")
+	}
+	s := r.session(nil)
+	if len(s.CPERequests) != 1 || !slices.Contains(s.Inform.Event, cwmp.EventStruct{EventCode: cwmp.EventMScheduleDownload, CommandKey: "sd-1"}) {
+		t.Fatalf("no TransferComplete with M ScheduleDownload: %+v / %+v", s.Inform.Event, s.CPERequests)
+	}
+	if tc := s.CPERequests[0].(*cwmp.TransferComplete); tc.CommandKey != "sd-1" || tc.FaultStruct.FaultCode != 0 {
+		t.Fatalf("TransferComplete %+v", tc)
+	}
+	// Only windows that need a user's confirmation: 9020 in TransferComplete.
+	sd2 := *sd
+	sd2.CommandKey = "sd-2"
+	sd2.TimeWindowList = []cwmp.TimeWindowStruct{{WindowStart: 0, WindowEnd: 60, WindowMode: "4 Confirmation Needed", UserMessage: "ok?", MaxRetries: 0}}
+	r.call(&sd2)
+	s = r.session(nil)
+	if tc := s.CPERequests[0].(*cwmp.TransferComplete); tc.CommandKey != "sd-2" || tc.FaultStruct.FaultCode != cwmp.FaultTransferTimeWindows {
+		t.Fatalf("TransferComplete %+v, want 9020", tc)
+	}
+	sd3 := *sd
+	sd3.TimeWindowList = []cwmp.TimeWindowStruct{{WindowStart: 60, WindowEnd: 10, WindowMode: "1 At Any Time"}}
+	r.fault(&sd3, cwmp.FaultInvalidArguments)
+}
+
 func TestQueuedTransfersAndCancel(t *testing.T) {
 	r := newRig(t, nil)
 	files := fileServer(t)

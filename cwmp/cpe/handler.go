@@ -39,6 +39,8 @@ type Handler struct {
 	// OnDownload and OnUpload queue a transfer; nil answers 9000.
 	OnDownload func(*cwmp.Download) error
 	OnUpload   func(*cwmp.Upload) error
+	// OnScheduleDownload queues a download within time windows; nil answers 9000.
+	OnScheduleDownload func(*cwmp.ScheduleDownload) error
 	// OnScheduleInform is called when a ScheduleInform has been accepted.
 	OnScheduleInform func(delaySeconds uint32, commandKey string)
 	// QueuedTransfers lists the accepted transfers not yet complete, and
@@ -94,7 +96,7 @@ var Methods = []string{
 	"GetRPCMethods", "GetParameterNames", "GetParameterValues", "SetParameterValues",
 	"GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
 	"Reboot", "FactoryReset", "Download", "Upload", "ScheduleInform",
-	"GetQueuedTransfers", "GetAllQueuedTransfers", "CancelTransfer",
+	"GetQueuedTransfers", "GetAllQueuedTransfers", "CancelTransfer", "ScheduleDownload",
 }
 
 // Handle answers one request. The error is a *cwmp.Fault to send back.
@@ -105,7 +107,8 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 		for _, m := range Methods {
 			switch {
 			case (m == "GetQueuedTransfers" || m == "GetAllQueuedTransfers") && h.QueuedTransfers == nil,
-				m == "CancelTransfer" && h.OnCancelTransfer == nil:
+				m == "CancelTransfer" && h.OnCancelTransfer == nil,
+				m == "ScheduleDownload" && h.OnScheduleDownload == nil:
 				continue // only what this handler answers
 			}
 			list = append(list, m)
@@ -146,6 +149,17 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 			return nil, asFault(err)
 		}
 		return &cwmp.DownloadResponse{Status: 1}, nil
+	case *cwmp.ScheduleDownload:
+		if h.OnScheduleDownload == nil {
+			break
+		}
+		if f := checkTransferURL(r.URL); f != nil {
+			return nil, f
+		}
+		if err := h.OnScheduleDownload(r); err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.ScheduleDownloadResponse{}, nil
 	case *cwmp.Upload:
 		if h.OnUpload == nil {
 			break
