@@ -414,6 +414,26 @@ func (a *Agent) RunSession(ctx context.Context, events ...string) (SessionResult
 	return res, err
 }
 
+// supportedCWMPVersions are the protocol versions the agent speaks.
+const supportedCWMPVersions = "1.0,1.1,1.2,1.3,1.4"
+
+// namespaceOfVersion maps a UseCWMPVersion to the namespace the rest of the
+// session uses: 1.0 and 1.1 have their own, 1.2 to 1.4 share cwmp-1-2.
+func namespaceOfVersion(v string, current cwmp.Namespace) cwmp.Namespace {
+	switch strings.TrimSpace(v) {
+	case "1.0":
+		return cwmp.Namespace10
+	case "1.1":
+		return cwmp.Namespace11
+	case "1.2", "1.3", "1.4":
+		if current == cwmp.Namespace10 || current == cwmp.Namespace11 {
+			return cwmp.Namespace12
+		}
+		return current
+	}
+	return current
+}
+
 func (a *Agent) ns() cwmp.Namespace {
 	if a.cfg.Namespace != "" {
 		return a.cfg.Namespace
@@ -468,7 +488,12 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	}
 	id := 0
 	nextID := func() string { id++; return strconv.Itoa(id) }
-	reply, err := sc.Post(ctx, &cwmp.Envelope{Namespace: a.ns(), Header: cwmp.Header{ID: nextID()}, Body: inform})
+	hdr := cwmp.Header{ID: nextID()}
+	if a.ns() != cwmp.Namespace10 && a.ns() != cwmp.Namespace11 {
+		// CWMP 1.4 version negotiation: the ACS may answer UseCWMPVersion.
+		hdr.SupportedCWMPVersions = supportedCWMPVersions
+	}
+	reply, err := sc.Post(ctx, &cwmp.Envelope{Namespace: a.ns(), Header: hdr, Body: inform})
 	if err != nil {
 		return fmt.Errorf("cpe: Inform: %w", err)
 	}
@@ -497,6 +522,9 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	ns := reply.Namespace
 	if ns == "" || !ns.Supported() {
 		ns = a.ns()
+	}
+	if v := reply.Header.UseCWMPVersion; v != "" {
+		ns = namespaceOfVersion(v, ns)
 	}
 	var out *cwmp.Envelope // what to post next; nil: the empty POST
 	for {

@@ -166,6 +166,23 @@ func TestGetRPCMethodsAndUnknownMethod(t *testing.T) {
 	r.fault(&cwmp.GetOptions{}, cwmp.FaultMethodNotSupported)
 }
 
+func TestCWMPVersionNegotiation(t *testing.T) {
+	r := newRig(t, nil)
+	s := r.session([]string{cwmp.EventBoot})
+	if s.InformHeader.SupportedCWMPVersions != "1.0,1.1,1.2,1.3,1.4" {
+		t.Fatalf("Inform header SupportedCWMPVersions = %q", s.InformHeader.SupportedCWMPVersions)
+	}
+	// The ACS picks 1.1 for the session: the requests the CPE sends after
+	// the Inform (here a TransferComplete) use cwmp-1-1.
+	files := fileServer(t)
+	r.call(&cwmp.Download{CommandKey: "v", FileType: "3 Vendor Configuration File", URL: files.URL + "/fw.bin"})
+	r.acs.UseCWMPVersion = "1.1"
+	s = r.session(nil)
+	if len(s.CPERequests) != 1 || len(s.Namespaces) != 2 || s.Namespaces[0] != cwmp.Namespace12 || s.Namespaces[1] != cwmp.Namespace11 {
+		t.Fatalf("namespaces of the session: %v (requests %v)", s.Namespaces, s.CPERequests)
+	}
+}
+
 func TestScheduleDownload(t *testing.T) {
 	r := newRig(t, nil)
 	files := fileServer(t)

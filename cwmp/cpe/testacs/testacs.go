@@ -22,11 +22,13 @@ type Exchange struct {
 
 // Session is one recorded session.
 type Session struct {
-	Serial      string
-	Inform      *cwmp.Inform
-	CPERequests []cwmp.Message // TransferComplete and other requests the CPE sent
-	Exchanges   []Exchange
-	Complete    bool // ended with the ACS's empty response
+	Serial       string
+	Inform       *cwmp.Inform
+	InformHeader cwmp.Header
+	Namespaces   []cwmp.Namespace // of every envelope the CPE sent, in order
+	CPERequests  []cwmp.Message   // TransferComplete and other requests the CPE sent
+	Exchanges    []Exchange
+	Complete     bool // ended with the ACS's empty response
 }
 
 // Events returns the event codes of the session's Inform.
@@ -43,6 +45,8 @@ type ACS struct {
 	// Record keeps every session for Sessions; off, only counts are kept
 	// (benchmarks).
 	Record bool
+	// UseCWMPVersion, when set, is sent in every InformResponse (CWMP 1.4).
+	UseCWMPVersion string
 	// HoldRequests is sent in every InformResponse.
 	HoldRequests bool
 	// Fault, when non-nil, answers every Inform with this fault.
@@ -123,7 +127,8 @@ func (a *ACS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		id := strconv.FormatInt(a.nextID.Add(1), 10)
-		st := &state{s: &Session{Serial: inf.DeviceID.SerialNumber, Inform: inf}, ns: env.Namespace}
+		st := &state{s: &Session{Serial: inf.DeviceID.SerialNumber, Inform: inf, InformHeader: env.Header,
+			Namespaces: []cwmp.Namespace{env.Namespace}}, ns: env.Namespace}
 		a.mu.Lock()
 		st.queue = append(append([]cwmp.Message(nil), a.all...), a.queue[st.s.Serial]...)
 		delete(a.queue, st.s.Serial)
@@ -138,6 +143,7 @@ func (a *ACS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/"})
 		reply := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
 		reply.Header.HoldRequests = a.HoldRequests
+		reply.Header.UseCWMPVersion = a.UseCWMPVersion
 		_ = cwmp.WriteEnvelope(w, reply)
 		return
 	}
@@ -152,6 +158,9 @@ func (a *ACS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		http.Error(w, "no such session", http.StatusBadRequest)
 		return
+	}
+	if env.Body != nil {
+		st.s.Namespaces = append(st.s.Namespaces, env.Namespace)
 	}
 	switch b := env.Body.(type) {
 	case nil:
