@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -209,5 +208,4 @@ func (g *goGen) emitCPEStore(f *jen.File) {
 		jen.If(jen.Op("!").Id("found")).Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("object"), jen.Qual(modelPkg, "ErrNotSupported")))),
 		jen.Return(jen.Id("fn").Call(jen.Id("s").Dot("Impl"), jen.Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table")), jen.Id("i"))),
 	)
-	_ = fmt.Sprint
 }

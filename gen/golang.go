@@ -214,21 +214,14 @@ func (g *goGen) selectItems() (map[string]bool, error) {
 // deterministically with a numeric suffix.
 func (g *goGen) settleNames() {
 	used := map[string]bool{"Schema": true}
-	unique := func(base string) string {
-		n := base
-		for i := 2; used[n]; i++ {
-			n = fmt.Sprintf("%s_%d", base, i)
-		}
-		used[n] = true
-		return n
-	}
+	unique := func(base string) string { return claimName(used, base) }
 	// The roots' names are the typed-path entry points (tr181.Device...);
 	// their data structs take an Object suffix.
 	for _, r := range g.roots {
 		used[goIdent(r.o.Name())] = true
 	}
 	for _, gobj := range g.objs {
-		base := goIdent(strings.ReplaceAll(strings.TrimSuffix(gobj.o.Path, "."), ".{i}", ""))
+		base := pathIdent(gobj.o.Path)
 		if gobj.parent == nil {
 			base += "Object"
 		}
@@ -238,20 +231,13 @@ func (g *goGen) settleNames() {
 	}
 	for _, gobj := range g.objs {
 		members := map[string]bool{"Path": true, "Validate": true, "ValidateAt": true}
-		member := func(base string) string {
-			n := base
-			for i := 2; members[n]; i++ {
-				n = fmt.Sprintf("%s_%d", base, i)
-			}
-			members[n] = true
-			return n
-		}
+		member := func(base string) string { return claimName(members, base) }
 		for _, gp := range gobj.params {
 			gp.field = member(goIdent(gp.p.Name))
 			gp.synVar = unique("syn" + gobj.typeName + "_" + gp.field)
 			s := &gp.p.Syntax
 			if len(s.Enums) > 0 && s.Type == model.TypeString {
-				gp.enumType = unique(goIdent(strings.ReplaceAll(strings.TrimSuffix(gobj.o.Path, "."), ".{i}", "")) + gp.field)
+				gp.enumType = unique(pathIdent(gobj.o.Path) + gp.field)
 				seen := map[string]bool{}
 				for _, e := range s.Enums {
 					if e.Status == model.Deleted {
@@ -285,6 +271,22 @@ func (g *goGen) settleNames() {
 			members[n], members[n+"Table"], members["Add"+n], members["Get"+n], members["Delete"+n] = true, true, true, true, true
 		}
 	}
+}
+
+// claimName returns base, or base_2, base_3... if taken, and marks it taken.
+func claimName(taken map[string]bool, base string) string {
+	n := base
+	for i := 2; taken[n]; i++ {
+		n = fmt.Sprintf("%s_%d", base, i)
+	}
+	taken[n] = true
+	return n
+}
+
+// pathIdent is the Go identifier of an object path without its instance
+// placeholders: "Device.WiFi.Radio.{i}." → "DeviceWiFiRadio".
+func pathIdent(path string) string {
+	return goIdent(strings.ReplaceAll(strings.TrimSuffix(path, "."), ".{i}", ""))
 }
 
 // fileFor puts an object in the file of its top-level subtree (the child
@@ -503,7 +505,6 @@ func (g *goGen) emitPackage(f *jen.File, files []string) {
 }
 
 func (g *goGen) emitObject(f *jen.File, gobj *goObject) {
-	o := gobj.o
 	// Enumerations.
 	for _, gp := range gobj.params {
 		if gp.enumType == "" {
@@ -527,7 +528,6 @@ func (g *goGen) emitObject(f *jen.File, gobj *goObject) {
 	g.emitStruct(f, gobj)
 	g.emitValidator(f, gobj)
 	g.emitPath(f, gobj)
-	_ = o
 }
 
 func (g *goGen) docFor(desc string, facts string) string {

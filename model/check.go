@@ -57,7 +57,7 @@ func CheckValue(s *Syntax, v string) *ValueError {
 	}
 	l := s.List
 	if l.Size != nil {
-		if e := checkSizes(v, []Size{*l.Size}, false); e != nil {
+		if e := checkSizes(v, []Size{*l.Size}); e != nil {
 			e.Rule = RuleList
 			e.Msg = "list " + e.Msg
 			return e
@@ -100,7 +100,7 @@ func CheckType(t BaseType, v string) *ValueError {
 func checkItem(s *Syntax, v string) *ValueError {
 	switch s.Type {
 	case TypeString, "":
-		if e := checkSizes(v, s.Sizes, false); e != nil {
+		if e := checkSizes(v, s.Sizes); e != nil {
 			return e
 		}
 	case TypeBoolean:
@@ -209,7 +209,7 @@ func patternList(ps []Pattern) string {
 	return b.String()
 }
 
-func checkSizes(v string, sizes []Size, bytes bool) *ValueError {
+func checkSizes(v string, sizes []Size) *ValueError {
 	if len(sizes) == 0 {
 		return nil
 	}
@@ -559,7 +559,7 @@ func base64Len(v string) (uint64, bool) {
 	if len(v)%4 != 0 {
 		return 0, false
 	}
-	n, err := base64.StdEncoding.DecodedLen(len(v)), error(nil)
+	n := base64.StdEncoding.DecodedLen(len(v))
 	pad := 0
 	if strings.HasSuffix(v, "==") {
 		pad = 2
@@ -569,12 +569,8 @@ func base64Len(v string) (uint64, bool) {
 	for i := 0; i < len(v)-pad; i++ {
 		c := v[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
-			err = fmt.Errorf("bad byte")
-			break
+			return 0, false
 		}
-	}
-	if err != nil {
-		return 0, false
 	}
 	return uint64(n - pad), true
 }

@@ -240,22 +240,3 @@ func MergeFacets(base, over Syntax) Syntax {
 	out.Command = out.Command || over.Command
 	return out
 }
-
-// MergeEnums keeps old's values in order, replacing those that upd restates
-// and appending upd's new ones in upd's order.
-func MergeEnums(old, upd []Enum) []Enum {
-	out := append([]Enum(nil), old...)
-	idx := make(map[string]int, len(out))
-	for i, e := range out {
-		idx[e.Value] = i
-	}
-	for _, e := range upd {
-		if i, ok := idx[e.Value]; ok {
-			out[i] = e
-			continue
-		}
-		idx[e.Value] = len(out)
-		out = append(out, e)
-	}
-	return out
-}

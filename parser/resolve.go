@@ -195,7 +195,7 @@ func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
 		}
 		base = b.Syntax
 	}
-	own, err := r.syntaxBody(d, n, true)
+	own, err := r.syntaxBody(d, n)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (r *resolver) globalDataType(d *doc, n *node, name string) (*model.DataType
 // syntaxBody reads the body of a <dataType name=...> definition: either a
 // type element with facets, or (with base=) facets directly, plus an
 // optional <list>.
-func (r *resolver) syntaxBody(d *doc, n *node, isDataType bool) (model.Syntax, error) {
+func (r *resolver) syntaxBody(d *doc, n *node) (model.Syntax, error) {
 	s, err := r.facets(d, n, "")
 	if err != nil {
 		return s, err
