@@ -359,3 +359,43 @@ func TestIGDDeviceBinding(t *testing.T) {
 	}
 	a.task(id, `{"name":"setParameterValues","parameterValues":[["InternetGatewayDevice.ManagementServer.PeriodicInformInterval","300"]]}`)
 }
+
+// TestProposedSessionTimeout: a CPE that proposes a longer session timeout
+// in its Inform (CWMP 1.3 SessionTimeout header) keeps its session through
+// a silence longer than the ACS's own timeout.
+func TestProposedSessionTimeout(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery = true
+		c.SessionTimeout = 100 * time.Millisecond
+	})
+	ctx := context.Background()
+	inform := func(serial string, proposal uint32) *cwmp.Envelope {
+		return &cwmp.Envelope{Namespace: cwmp.Namespace12, Header: cwmp.Header{ID: "1", SessionTimeout: proposal},
+			Body: &cwmp.Inform{DeviceID: cwmp.DeviceIDStruct{OUI: "00D09E", ProductClass: "Lab Box", SerialNumber: serial},
+				Event: []cwmp.EventStruct{{EventCode: cwmp.EventPeriodic}}, MaxEnvelopes: 1, CurrentTime: time.Now(),
+				ParameterList: []cwmp.ParameterValueStruct{{Name: "Device.DeviceInfo.SoftwareVersion", Value: "1", Type: "xsd:string"}}}}
+	}
+	patient := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := patient.Post(ctx, inform("P1", 30)); err != nil {
+		t.Fatal(err)
+	}
+	plain := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := plain.Post(ctx, inform("P2", 0)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // well past 100 ms, well within 30 s
+	// P1's session is alive: a second Inform from another client is refused.
+	_, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, inform("P1", 0))
+	var he *cwmp.HTTPStatusError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("Inform during P1's proposed session timeout: %v, want 503", err)
+	}
+	// P2 made no proposal: its session ended, so P2 may inform again.
+	if _, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, inform("P2", 0)); err != nil {
+		t.Fatalf("P2's session should have timed out: %v", err)
+	}
+	// P1 can still finish its session.
+	if reply, err := patient.Post(ctx, &cwmp.Envelope{Namespace: cwmp.Namespace12}); err != nil || !reply.IsEmpty() {
+		t.Fatalf("P1's empty POST: %v %v", reply, err)
+	}
+}

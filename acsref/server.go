@@ -313,7 +313,7 @@ func (s *Server) janitor() {
 			s.mu.Lock()
 			var expired []*session
 			for _, se := range s.sessions {
-				if now.Sub(se.lastSeen()) > s.cfg.SessionTimeout {
+				if now.Sub(se.lastSeen()) > se.timeout {
 					expired = append(expired, se)
 				}
 			}

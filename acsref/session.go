@@ -33,6 +33,10 @@ type session struct {
 	bind *Binding
 	ns   cwmp.Namespace
 	seen atomic.Int64 // unix nanos of the last request
+	// timeout ends the session when the CPE stays silent this long: the
+	// ACS's SessionTimeout, or the longer one the CPE proposed in its
+	// Inform's SessionTimeout header (CWMP 1.3).
+	timeout time.Duration
 
 	mu       sync.Mutex // serializes the session's requests
 	closed   bool
@@ -258,7 +262,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 			}
 		}
 	}
-	se := &session{id: newToken(), ns: env.Namespace, handled: map[int64]bool{}}
+	se := &session{id: newToken(), ns: env.Namespace, handled: map[int64]bool{}, timeout: s.sessionTimeout(env.Header.SessionTimeout)}
 	se.dev.ID = id
 	se.touch()
 	s.mu.Lock()
@@ -295,6 +299,22 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		s.log.Error("acs: encoding InformResponse", "device", id, "err", err)
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
+}
+
+// maxSessionTimeout bounds the session timeout a CPE may propose: a
+// session that holds a device's slot longer than this is more likely dead
+// than slow.
+const maxSessionTimeout = time.Hour
+
+// sessionTimeout is the silence after which a session ends: the ACS's own
+// timeout, or the CPE's proposal (seconds; 0 when it made none) when that is
+// longer, up to maxSessionTimeout.
+func (s *Server) sessionTimeout(proposed uint32) time.Duration {
+	d := s.cfg.SessionTimeout
+	if p := time.Duration(proposed) * time.Second; p > d {
+		d = min(p, maxSessionTimeout)
+	}
+	return d
 }
 
 // useVersion picks the highest CWMP version the CPE supports, up to 1.4.

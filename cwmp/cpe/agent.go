@@ -67,7 +67,12 @@ type Config struct {
 	OnFile         func(d *cwmp.Download, r io.Reader) error
 	// MaxDownload bounds downloads (64 MiB if zero).
 	MaxDownload int64
-	// SessionTimeout bounds one session with the ACS (2 minutes if zero).
+	// SessionTimeout is the TR-069 session timeout: how long the agent
+	// waits for each HTTP response of the ACS before it gives the session
+	// up (30 s if zero). From CWMP 1.3 on it is proposed to the ACS in the
+	// Inform's SessionTimeout header, so the ACS waits as long for the
+	// CPE; an ACS that answers with a SessionTimeout header of its own
+	// sets it for the rest of the session.
 	SessionTimeout time.Duration
 
 	// Now, Sleep and Rand replace the clock, waiting and randomness (tests).
@@ -132,7 +137,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg.MaxDownload = 64 << 20
 	}
 	if cfg.SessionTimeout == 0 {
-		cfg.SessionTimeout = 2 * time.Minute
+		cfg.SessionTimeout = 30 * time.Second
 	}
 	a := &Agent{cfg: cfg, ix: indexOf(cfg.Schema), wake: make(chan struct{}, 1)}
 	a.handler = &Handler{Schema: cfg.Schema, Store: cfg.Store}
@@ -458,11 +463,17 @@ func (a *Agent) transport() http.RoundTripper {
 
 func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct, changed []cwmp.ParameterValueStruct,
 	retries int, transfers []*cwmp.TransferComplete, res *SessionResult) error {
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.SessionTimeout)
-	defer cancel()
 	sc := cwmp.NewSessionClient(acs, a.transport())
 	sc.Decoder = a.dec
 	defer sc.End()
+	timeout := a.cfg.SessionTimeout
+	// post sends one message and waits at most the session timeout for
+	// the ACS's answer.
+	post := func(env *cwmp.Envelope) (*cwmp.Envelope, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return sc.Post(ctx, env)
+	}
 
 	inform := &cwmp.Inform{
 		DeviceID:     cwmp.DeviceIDStruct{Manufacturer: a.cfg.Manufacturer, OUI: a.cfg.OUI, ProductClass: a.cfg.ProductClass, SerialNumber: a.cfg.SerialNumber},
@@ -492,8 +503,10 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	if a.ns() != cwmp.Namespace10 && a.ns() != cwmp.Namespace11 {
 		// CWMP 1.4 version negotiation: the ACS may answer UseCWMPVersion.
 		hdr.SupportedCWMPVersions = supportedCWMPVersions
+		// CWMP 1.3: propose the session timeout (whole seconds, at least 1).
+		hdr.SessionTimeout = uint32(max(timeout/time.Second, 1))
 	}
-	reply, err := sc.Post(ctx, &cwmp.Envelope{Namespace: a.ns(), Header: hdr, Body: inform})
+	reply, err := post(&cwmp.Envelope{Namespace: a.ns(), Header: hdr, Body: inform})
 	if err != nil {
 		return fmt.Errorf("cpe: Inform: %w", err)
 	}
@@ -518,6 +531,9 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	}
 	a.mu.Unlock()
 
+	if t := reply.Header.SessionTimeout; t > 0 {
+		timeout = time.Duration(t) * time.Second
+	}
 	held := reply.Header.HoldRequests
 	ns := reply.Namespace
 	if ns == "" || !ns.Supported() {
@@ -530,7 +546,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	for {
 		if out == nil && !held && len(transfers) > 0 {
 			tc := transfers[0]
-			r, err := sc.Post(ctx, &cwmp.Envelope{Namespace: ns, Header: cwmp.Header{ID: nextID()}, Body: tc})
+			r, err := post(&cwmp.Envelope{Namespace: ns, Header: cwmp.Header{ID: nextID()}, Body: tc})
 			if err != nil {
 				return fmt.Errorf("cpe: TransferComplete: %w", err)
 			}
@@ -550,7 +566,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		if out == nil {
 			out = &cwmp.Envelope{Namespace: ns}
 		}
-		req, err := sc.Post(ctx, out)
+		req, err := post(out)
 		var mu *cwmp.MustUnderstandError
 		if errors.As(err, &mu) && req != nil {
 			out = req.Reply(mu.Fault())

@@ -2,6 +2,7 @@ package cpe_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -884,5 +885,44 @@ func TestActiveNotificationStartsSession(t *testing.T) {
 	r.agent.ValueChanged()
 	if res := <-results; !slices.Equal(res.Events, []string{cwmp.EventValueChange}) {
 		t.Fatalf("events %v", res.Events)
+	}
+}
+
+// TestSessionTimeout: the CPE proposes its session timeout in the Inform
+// (CWMP 1.3), waits that long for each answer of the ACS, and takes the
+// ACS's own SessionTimeout header when it sends one.
+func TestSessionTimeout(t *testing.T) {
+	r := newRig(t, func(c *cpe.Config) { c.SessionTimeout = 45 * time.Second })
+	s := r.session([]string{cwmp.EventBoot})
+	if s.InformHeader.SessionTimeout != 45 {
+		t.Fatalf("Inform header SessionTimeout = %d, want 45", s.InformHeader.SessionTimeout)
+	}
+	// An ACS that says 1 s and then answers the empty POST after 2 s: the
+	// CPE has given the session up.
+	r.acs.SessionTimeout = 1
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if _, err := req.Cookie("testacs"); err == nil {
+			time.Sleep(2 * time.Second)
+		}
+		r.acs.ServeHTTP(w, req)
+	}))
+	defer slow.Close()
+	a, err := cpe.New(cpe.Config{Schema: tr181.Schema, ACSURL: slow.URL, SerialNumber: "SN0002", OUI: "00D09E", ProductClass: "SimBox",
+		SessionTimeout: 45 * time.Second, Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = a.RunSession(r.ctx(), cwmp.EventBoot)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("session with a 1 s timeout and a 2 s answer: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("gave up after %v, not after the ACS's 1 s", d)
+	}
+	// Without the ACS's header the CPE waits out the slow answer.
+	r.acs.SessionTimeout = 0
+	if _, err := a.RunSession(r.ctx(), cwmp.EventBoot); err != nil {
+		t.Fatalf("slow ACS within the proposed 45 s: %v", err)
 	}
 }

@@ -49,6 +49,8 @@ type ACS struct {
 	UseCWMPVersion string
 	// HoldRequests is sent in every InformResponse.
 	HoldRequests bool
+	// SessionTimeout, when not zero, is sent in every InformResponse.
+	SessionTimeout uint32
 	// Fault, when non-nil, answers every Inform with this fault.
 	Fault *cwmp.Fault
 
@@ -144,6 +146,7 @@ func (a *ACS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
 		reply.Header.HoldRequests = a.HoldRequests
 		reply.Header.UseCWMPVersion = a.UseCWMPVersion
+		reply.Header.SessionTimeout = a.SessionTimeout
 		_ = cwmp.WriteEnvelope(w, reply)
 		return
 	}
