@@ -65,6 +65,9 @@ type Config struct {
 	OnReboot       func()
 	OnFactoryReset func()
 	OnFile         func(d *cwmp.Download, r io.Reader) error
+	// Options, when set, answers GetOptions and SetVouchers (see
+	// VoucherOptions); without it they answer 9000.
+	Options OptionsHandler
 	// MaxDownload bounds downloads (64 MiB if zero).
 	MaxDownload int64
 	// SessionTimeout is the TR-069 session timeout: how long the agent
@@ -149,6 +152,7 @@ func New(cfg Config) (*Agent, error) {
 	a.handler.QueuedTransfers = a.queuedTransfers
 	a.handler.OnCancelTransfer = a.cancelTransfer
 	a.handler.OnScheduleInform = a.onScheduleInform
+	a.handler.Options = cfg.Options
 	if err := a.writeIdentity(); err != nil {
 		return nil, err
 	}

@@ -49,12 +49,28 @@ type Handler struct {
 	// with 9000.
 	QueuedTransfers  func() []cwmp.AllQueuedTransferStruct
 	OnCancelTransfer func(commandKey string) *cwmp.Fault
+	// OnChangeDUState accepts a ChangeDUState: the operations run after
+	// the session and their results go to the ACS in a
+	// DUStateChangeComplete. nil answers 9000.
+	OnChangeDUState func(*cwmp.ChangeDUState) error
+	// Options answers GetOptions and SetVouchers (the optional Options
+	// feature of TR-069); nil answers 9000.
+	Options OptionsHandler
 
 	mu    sync.Mutex
 	attrs map[string]attr // attributes that differ from the defaults
 	// owned holds read-only values the runtime itself maintains when the
 	// Store cannot hold them (ParameterKey, ConnectionRequestURL...).
 	owned map[string]string
+}
+
+// OptionsHandler keeps a device's options, enabled by signed vouchers
+// (TR-069 Annex C).
+type OptionsHandler interface {
+	// GetOptions returns the option named name, or every option for "".
+	GetOptions(name string) ([]cwmp.OptionStruct, error)
+	// SetVouchers checks and applies vouchers: all of them or none.
+	SetVouchers(vouchers [][]byte) error
 }
 
 // ParameterKeySetter is an optional Store interface: a Store that keeps
@@ -97,6 +113,7 @@ var Methods = []string{
 	"GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
 	"Reboot", "FactoryReset", "Download", "Upload", "ScheduleInform",
 	"GetQueuedTransfers", "GetAllQueuedTransfers", "CancelTransfer", "ScheduleDownload",
+	"ChangeDUState", "SetVouchers", "GetOptions",
 }
 
 // Handle answers one request. The error is a *cwmp.Fault to send back.
@@ -108,7 +125,9 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 			switch {
 			case (m == "GetQueuedTransfers" || m == "GetAllQueuedTransfers") && h.QueuedTransfers == nil,
 				m == "CancelTransfer" && h.OnCancelTransfer == nil,
-				m == "ScheduleDownload" && h.OnScheduleDownload == nil:
+				m == "ScheduleDownload" && h.OnScheduleDownload == nil,
+				m == "ChangeDUState" && h.OnChangeDUState == nil,
+				(m == "SetVouchers" || m == "GetOptions") && h.Options == nil:
 				continue // only what this handler answers
 			}
 			list = append(list, m)
@@ -195,6 +214,31 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 			return nil, f
 		}
 		return &cwmp.CancelTransferResponse{}, nil
+	case *cwmp.ChangeDUState:
+		if h.OnChangeDUState == nil {
+			break
+		}
+		if err := h.OnChangeDUState(r); err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.ChangeDUStateResponse{}, nil
+	case *cwmp.GetOptions:
+		if h.Options == nil {
+			break
+		}
+		list, err := h.Options.GetOptions(r.OptionName)
+		if err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.GetOptionsResponse{OptionList: list}, nil
+	case *cwmp.SetVouchers:
+		if h.Options == nil {
+			break
+		}
+		if err := h.Options.SetVouchers(r.VoucherList); err != nil {
+			return nil, asFault(err)
+		}
+		return &cwmp.SetVouchersResponse{}, nil
 	case *cwmp.ScheduleInform:
 		if r.DelaySeconds == 0 {
 			return nil, cwmp.NewFault(cwmp.FaultInvalidArguments, "DelaySeconds must be greater than zero")
