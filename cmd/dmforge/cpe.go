@@ -136,6 +136,7 @@ type cpeFlags struct {
 	username, password, oui, productClass, manufacturer   string
 	softwareVersion                                       string
 	periodic, connReqInterval                             time.Duration
+	aliasAddressing                                       bool
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
@@ -148,6 +149,7 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
 	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
+	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1)")
 	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI")
 	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
 	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
@@ -207,6 +209,7 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SoftwareVersion: f.softwareVersion,
 				Username: f.username, Password: f.password, Periodic: f.periodic, Sessions: sessions,
 				Concurrency: concurrency, ConnReqPassword: f.connReqPassword, ConnReqInterval: f.connReqInterval,
+				AliasBasedAddressing: f.aliasAddressing,
 			}
 			if f.connReqAddr != "" {
 				if cfg.ConnReq, err = startConnReq(ctx, f.connReqAddr); err != nil {
@@ -313,8 +316,8 @@ func newCPERunCmd() *cobra.Command {
 				Schema: schema, Store: cpe.NewMemStoreFrom(profile), ACSURL: f.acs, Username: f.username, Password: f.password,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
 				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
-				ConnReqInterval: f.connReqInterval,
-				Logf:            func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+				ConnReqInterval: f.connReqInterval, AliasBasedAddressing: f.aliasAddressing,
+				Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
 			}
 			var crs []*cpe.ConnReqServer
 			if f.connReqAddr != "" {

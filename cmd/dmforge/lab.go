@@ -132,7 +132,7 @@ Ctrl-C stops the lab.
 		stats[i] = &cpe.SimStats{}
 		cfg := cpe.SimConfig{Schema: fl.schema, ACSURL: srv.CWMPURL(), Count: o.count, SerialPrefix: fl.prefix,
 			Manufacturer: "dmforge", OUI: "00D09E", ProductClass: fl.class, SoftwareVersion: "1.0.0",
-			Periodic: o.periodic, ConnReq: crs, ConnReqPassword: "cpe"}
+			Periodic: o.periodic, ConnReq: crs, ConnReqPassword: "cpe", AliasBasedAddressing: true}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()

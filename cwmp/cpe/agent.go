@@ -65,6 +65,12 @@ type Config struct {
 	OnReboot       func()
 	OnFactoryReset func()
 	OnFile         func(d *cwmp.Download, r io.Reader) error
+	// AliasBasedAddressing makes the device support Alias-Based Addressing
+	// (TR-069 3.6.1): ManagementServer.AliasBasedAddressing is set true,
+	// instances without an alias get one, and paths may name instances
+	// as "[alias]". Otherwise the Store's value decides.
+	AliasBasedAddressing bool
+
 	// Options, when set, answers GetOptions and SetVouchers (see
 	// VoucherOptions); without it they answer 9000.
 	Options OptionsHandler
@@ -201,6 +207,10 @@ func (a *Agent) writeIdentity() error {
 	set("ManagementServer.ConnectionRequestURL", &c.ConnReqURL)
 	set("ManagementServer.ConnectionRequestUsername", &c.ConnReqUsername)
 	set("ManagementServer.ConnectionRequestPassword", &c.ConnReqPassword)
+	if c.AliasBasedAddressing {
+		yes := "true"
+		set("ManagementServer.AliasBasedAddressing", &yes)
+	}
 	if c.OUI == "" {
 		c.OUI = "000000"
 	}
@@ -211,7 +221,7 @@ func (a *Agent) writeIdentity() error {
 		c.ConnReqUsername = c.SerialNumber
 	}
 	if len(vals) == 0 || c.Store.Set(vals) == nil {
-		return nil
+		return a.handler.AssignAliases()
 	}
 	// A vendor Store may refuse read-only values (DeviceInfo, the
 	// connection-request URL): the runtime then holds those itself.
@@ -220,7 +230,7 @@ func (a *Agent) writeIdentity() error {
 			a.handler.SetOwned(v.Name, v.Value)
 		}
 	}
-	return nil
+	return a.handler.AssignAliases()
 }
 
 func (a *Agent) get(rel string) string {
@@ -359,6 +369,9 @@ func (a *Agent) noteSet(values []cwmp.ParameterValueStruct) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, v := range values {
+		if n, err := a.handler.numbers(v.Name); err == nil {
+			v.Name = n // the snapshot is by instance number
+		}
 		if _, ok := a.snapshot[v.Name]; ok {
 			a.snapshot[v.Name] = v.Value
 		}

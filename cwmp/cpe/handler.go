@@ -3,6 +3,7 @@ package cpe
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -57,8 +58,8 @@ type Handler struct {
 	// feature of TR-069); nil answers 9000.
 	Options OptionsHandler
 
-	mu    sync.Mutex
-	attrs map[string]attr // attributes that differ from the defaults
+	mu       sync.Mutex
+	ownAttrs *attrMap // attributes, when the Store keeps none
 	// owned holds read-only values the runtime itself maintains when the
 	// Store cannot hold them (ParameterKey, ConnectionRequestURL...).
 	owned map[string]string
@@ -100,11 +101,6 @@ func (h *Handler) SetOwned(path, value string) {
 	}
 	h.owned[path] = value
 	h.mu.Unlock()
-}
-
-type attr struct {
-	notification int
-	accessList   []string
 }
 
 // Methods are the RPCs the handler implements.
@@ -292,6 +288,10 @@ func (h *Handler) resolve(path string) (resolved, *cwmp.Fault) {
 	if path == "" {
 		path = ix.root
 	}
+	path, f := h.numbers(path)
+	if f != nil {
+		return resolved{}, f
+	}
 	bad := func() (resolved, *cwmp.Fault) {
 		return resolved{}, faultf(cwmp.FaultInvalidParameterName, "invalid parameter name %s", path)
 	}
@@ -425,7 +425,7 @@ func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *c
 		if r.NextLevel {
 			return nil, faultf(cwmp.FaultInvalidArguments, "NextLevel true with a parameter name")
 		}
-		resp.ParameterList = []cwmp.ParameterInfoStruct{{Name: res.path, Writable: h.access(res.path, res.entry).Writable()}}
+		resp.ParameterList = []cwmp.ParameterInfoStruct{{Name: h.present(res.path), Writable: h.access(res.path, res.entry).Writable()}}
 		return resp, nil
 	}
 	if r.ParameterPath == "" && r.NextLevel {
@@ -443,7 +443,7 @@ func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *c
 			// instance when it may delete it.
 			w = e.Access == model.ReadWrite
 		}
-		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterInfoStruct{Name: path, Writable: w})
+		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterInfoStruct{Name: h.present(path), Writable: w})
 	})
 	return resp, nil
 }
@@ -455,11 +455,12 @@ func (h *Handler) value(path string, e *model.Entry) cwmp.ParameterValueStruct {
 	if e.Syntax.Hidden {
 		v = ""
 	}
+	name := h.present(path)
 	if model.CheckType(t, v) != nil {
 		// What the device really has does not fit the model's type.
-		return cwmp.ParameterValueStruct{Name: path, Value: v, Type: "xsd:string"}
+		return cwmp.ParameterValueStruct{Name: name, Value: v, Type: "xsd:string"}
 	}
-	return cwmp.ParameterValueStruct{Name: path, Value: v, Type: xsdType(t)}
+	return cwmp.ParameterValueStruct{Name: name, Value: v, Type: xsdType(t)}
 }
 
 func (h *Handler) getParameterValues(r *cwmp.GetParameterValues) (cwmp.Message, *cwmp.Fault) {
@@ -484,16 +485,17 @@ func (h *Handler) getParameterValues(r *cwmp.GetParameterValues) (cwmp.Message, 
 
 // checkSet checks one value of a SetParameterValues: 9005 unknown path,
 // 9008 not writable, 9006 wrong type, 9007 invalid value.
-func (h *Handler) checkSet(p cwmp.ParameterValueStruct) *cwmp.Fault {
-	e, ok := h.Schema.Lookup(p.Name)
-	if !ok || e.Object || strings.HasSuffix(p.Name, ".") {
+// name is p.Name with instance numbers for aliases.
+func (h *Handler) checkSet(name string, p cwmp.ParameterValueStruct) *cwmp.Fault {
+	e, ok := h.Schema.Lookup(name)
+	if !ok || e.Object || strings.HasSuffix(name, ".") {
 		return faultf(cwmp.FaultInvalidParameterName, "invalid parameter name")
 	}
-	cur, ok := h.get(p.Name)
+	cur, ok := h.get(name)
 	if !ok {
 		return faultf(cwmp.FaultInvalidParameterName, "the device has no such parameter")
 	}
-	switch h.access(p.Name, e) {
+	switch h.access(name, e) {
 	case model.ReadWrite:
 	case model.WriteOnceReadOnly:
 		if cur != indexOf(h.Schema).defaultValue(e) {
@@ -502,7 +504,7 @@ func (h *Handler) checkSet(p cwmp.ParameterValueStruct) *cwmp.Fault {
 	default:
 		return faultf(cwmp.FaultNonWritableParameter, "read-only parameter")
 	}
-	wire := h.wireType(p.Name, e)
+	wire := h.wireType(name, e)
 	if p.Type != "" {
 		t, ok := parseXSDType(p.Type)
 		if !ok || t != wire {
@@ -512,31 +514,75 @@ func (h *Handler) checkSet(p cwmp.ParameterValueStruct) *cwmp.Fault {
 	if err := model.CheckValue(e.Syntax, p.Value); err != nil {
 		return faultf(cwmp.FaultInvalidParameterValue, "%s", err.Msg)
 	}
+	if strings.HasSuffix(e.Path, ".{i}."+aliasParam) && h.aliasAddressing() {
+		inst := strings.TrimSuffix(name, aliasParam)
+		table := model.ParentPath(inst)
+		n, _ := strconv.ParseUint(strings.TrimSuffix(inst[len(table):], "."), 10, 32)
+		if f := h.checkAlias(table, p.Value, uint32(n)); f != nil {
+			return f
+		}
+	}
 	return nil
+}
+
+// setPath is the path of a SetParameterValues entry with instance numbers
+// for aliases. With AutoCreateInstances it creates the instances of
+// unknown aliases, and adds their paths to created.
+func (h *Handler) setPath(path string, created *[]string) (string, *cwmp.Fault) {
+	for range 16 { // a path names at most a few levels of instances
+		out, missing, f := h.toNumbers(path)
+		if f != nil || missing == nil {
+			return out, f
+		}
+		if !h.autoCreate() {
+			return "", faultf(cwmp.FaultInvalidParameterName, "no instance with alias %q in %s (AutoCreateInstances is false)", missing.alias, missing.table)
+		}
+		n, f := h.createInstance(missing.table, missing.alias)
+		if f != nil {
+			return "", f
+		}
+		*created = append(*created, missing.table+strconv.FormatUint(uint64(n), 10)+".")
+	}
+	return "", faultf(cwmp.FaultInvalidParameterName, "invalid parameter name %s", path)
 }
 
 func (h *Handler) setParameterValues(r *cwmp.SetParameterValues) (cwmp.Message, *cwmp.Fault) {
 	var faults []cwmp.SetParameterValuesFault
 	seen := make(map[string]bool, len(r.ParameterList))
 	values := make([]model.ParameterValue, 0, len(r.ParameterList)+1)
+	// Instances auto-created for unknown aliases: removed again when the
+	// request fails, since SetParameterValues is all or nothing.
+	var created []string
+	undo := func() {
+		for i := len(created) - 1; i >= 0; i-- {
+			_ = h.Store.DeleteInstance(created[i])
+		}
+	}
 	for _, p := range r.ParameterList {
-		if seen[p.Name] {
+		name, f := h.setPath(p.Name, &created)
+		if f == nil && seen[name] {
+			undo()
 			return nil, faultf(cwmp.FaultInvalidArguments, "%s appears twice", p.Name)
 		}
-		seen[p.Name] = true
-		if f := h.checkSet(p); f != nil {
+		seen[name] = true
+		if f == nil {
+			f = h.checkSet(name, p)
+		}
+		if f != nil {
 			faults = append(faults, cwmp.SetParameterValuesFault{ParameterName: p.Name, FaultCode: f.Code, FaultString: f.String})
 			continue
 		}
-		e, _ := h.Schema.Lookup(p.Name)
-		values = append(values, model.ParameterValue{Name: p.Name, Value: p.Value, Type: e.Syntax.WireType()})
+		e, _ := h.Schema.Lookup(name)
+		values = append(values, model.ParameterValue{Name: name, Value: p.Value, Type: e.Syntax.WireType()})
 	}
 	if len(faults) > 0 {
+		undo()
 		f := cwmp.NewFault(cwmp.FaultInvalidArguments, "")
 		f.SetParameterValuesFaults = faults
 		return nil, f
 	}
 	if err := h.Store.Set(values); err != nil {
+		undo()
 		return nil, asFault(err)
 	}
 	h.setParameterKey(r.ParameterKey)
@@ -574,14 +620,31 @@ func defaultNotification(e *model.Entry) int {
 	return 0
 }
 
-// Notification returns the notification attribute of the parameter at path.
-func (h *Handler) Notification(path string, e *model.Entry) int {
+// attributes is where the parameters' attributes live: the Store, when it
+// keeps them, else the handler's memory.
+func (h *Handler) attributes() AttributeStore {
+	if s, ok := h.Store.(AttributeStore); ok {
+		return s
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if a, ok := h.attrs[path]; ok {
-		return a.notification
+	if h.ownAttrs == nil {
+		h.ownAttrs = &attrMap{}
 	}
-	return defaultNotification(e)
+	return h.ownAttrs
+}
+
+// attributesOf returns the attributes of the parameter at path.
+func (h *Handler) attributesOf(path string, e *model.Entry) Attributes {
+	if a, ok := h.attributes().Attributes(path); ok {
+		return a
+	}
+	return Attributes{Notification: defaultNotification(e)}
+}
+
+// Notification returns the notification attribute of the parameter at path.
+func (h *Handler) Notification(path string, e *model.Entry) int {
+	return h.attributesOf(path, e).Notification
 }
 
 // Notifying returns the parameters with notification on (passive or
@@ -591,28 +654,21 @@ func (h *Handler) Notifying() map[string]int {
 	for _, p := range indexOf(h.Schema).notifying {
 		out[p] = 2
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for p, a := range h.attrs {
-		if a.notification == 0 {
+	h.attributes().RangeAttributes(func(p string, a Attributes) {
+		if a.Notification == 0 {
 			delete(out, p)
 		} else {
-			out[p] = a.notification
+			out[p] = a.Notification
 		}
-	}
+	})
 	return out
 }
 
 func (h *Handler) getParameterAttributes(r *cwmp.GetParameterAttributes) (cwmp.Message, *cwmp.Fault) {
 	resp := &cwmp.GetParameterAttributesResponse{}
 	add := func(path string, e *model.Entry) {
-		h.mu.Lock()
-		a, ok := h.attrs[path]
-		h.mu.Unlock()
-		if !ok {
-			a.notification = defaultNotification(e)
-		}
-		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterAttributeStruct{Name: path, Notification: a.notification, AccessList: append([]string{}, a.accessList...)})
+		a := h.attributesOf(path, e)
+		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterAttributeStruct{Name: h.present(path), Notification: a.Notification, AccessList: append([]string{}, a.AccessList...)})
 	}
 	for _, name := range r.ParameterNames {
 		res, f := h.resolve(name)
@@ -675,40 +731,55 @@ func (h *Handler) setParameterAttributes(r *cwmp.SetParameterAttributes) (cwmp.M
 			changes = append(changes, t)
 		}
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.attrs == nil {
-		h.attrs = map[string]attr{}
-	}
+	// Later entries of the request win over earlier ones for one path.
+	next := make(map[string]*Attributes, len(changes))
 	for _, c := range changes {
-		a, ok := h.attrs[c.path]
+		a, ok := next[c.path]
 		if !ok {
-			a.notification = defaultNotification(c.e)
+			cur := h.attributesOf(c.path, c.e)
+			a = &cur
 		}
 		if c.s.NotificationChange {
-			a.notification = c.s.Notification
+			a.Notification = c.s.Notification
 		}
 		if c.s.AccessListChange {
-			a.accessList = append([]string(nil), c.s.AccessList...)
+			a.AccessList = append([]string(nil), c.s.AccessList...)
 		}
-		if a.notification == defaultNotification(c.e) && len(a.accessList) == 0 {
-			delete(h.attrs, c.path)
-		} else {
-			h.attrs[c.path] = a
+		next[c.path] = a
+	}
+	for _, c := range changes {
+		if a := next[c.path]; a != nil && a.Notification == defaultNotification(c.e) && len(a.AccessList) == 0 {
+			next[c.path] = nil // back to the defaults: nothing to keep
 		}
+	}
+	if err := h.attributes().SetAttributes(next); err != nil {
+		return nil, asFault(err)
 	}
 	return &cwmp.SetParameterAttributesResponse{}, nil
 }
 
 // ResetAttributes drops every attribute set by the ACS (factory reset).
 func (h *Handler) ResetAttributes() {
-	h.mu.Lock()
-	h.attrs = nil
-	h.mu.Unlock()
+	h.attributes().ResetAttributes("")
 }
 
 func (h *Handler) addObject(r *cwmp.AddObject) (cwmp.Message, *cwmp.Fault) {
 	name := r.ObjectName
+	alias := ""
+	if i := strings.LastIndexByte(strings.TrimSuffix(name, "."), '.') + 1; strings.HasSuffix(name, "].") && name[i] == '[' {
+		// "Table.[alias].": create the instance with that alias.
+		if !h.aliasAddressing() {
+			return nil, faultf(cwmp.FaultInvalidParameterName, "%s: the device does not support Alias-Based Addressing", name)
+		}
+		name, alias = name[:i], name[i+1:len(name)-2]
+		if alias == "" {
+			return nil, faultf(cwmp.FaultInvalidParameterName, "%s: empty instance alias", r.ObjectName)
+		}
+	}
+	name, f := h.numbers(name)
+	if f != nil {
+		return nil, f
+	}
 	sp, ok := model.SchemaPath(name)
 	if !ok || !strings.HasSuffix(name, ".") || isInstancePath(name) {
 		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table", name)
@@ -717,22 +788,22 @@ func (h *Handler) addObject(r *cwmp.AddObject) (cwmp.Message, *cwmp.Fault) {
 	if !ok || !e.IsTable() || !h.exists(name) {
 		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table", name)
 	}
-	if e.Access != model.ReadWrite {
-		return nil, faultf(cwmp.FaultRequestDenied, "%s does not allow AddObject", name)
+	if alias != "" && !h.hasAlias(name) {
+		return nil, faultf(cwmp.FaultInvalidParameterName, "%s has no Alias parameter", name)
 	}
-	if e.MaxEntries != model.Unbounded && len(h.Store.Instances(name)) >= e.MaxEntries {
-		return nil, faultf(cwmp.FaultResourcesExceeded, "%s has its maximum of %d entries", name, e.MaxEntries)
-	}
-	n, err := h.Store.AddInstance(name)
-	if err != nil {
-		return nil, asFault(err)
+	n, f := h.createInstance(name, alias)
+	if f != nil {
+		return nil, f
 	}
 	h.setParameterKey(r.ParameterKey)
 	return &cwmp.AddObjectResponse{InstanceNumber: n, Status: cwmp.StatusApplied}, nil
 }
 
 func (h *Handler) deleteObject(r *cwmp.DeleteObject) (cwmp.Message, *cwmp.Fault) {
-	name := r.ObjectName
+	name, f := h.numbers(r.ObjectName)
+	if f != nil {
+		return nil, f
+	}
 	sp, ok := model.SchemaPath(name)
 	if !ok || !strings.HasSuffix(name, ".") || !isInstancePath(name) {
 		return nil, faultf(cwmp.FaultInvalidParameterName, "%s is not a table instance", name)
@@ -747,13 +818,7 @@ func (h *Handler) deleteObject(r *cwmp.DeleteObject) (cwmp.Message, *cwmp.Fault)
 	if err := h.Store.DeleteInstance(name); err != nil {
 		return nil, asFault(err)
 	}
-	h.mu.Lock()
-	for p := range h.attrs {
-		if strings.HasPrefix(p, name) {
-			delete(h.attrs, p)
-		}
-	}
-	h.mu.Unlock()
+	h.attributes().ResetAttributes(name)
 	h.setParameterKey(r.ParameterKey)
 	return &cwmp.DeleteObjectResponse{Status: cwmp.StatusApplied}, nil
 }

@@ -58,9 +58,14 @@ type MemStore struct {
 	vals   map[string]string   // values set on this device, by instance path
 	tables map[string][]uint32 // tables changed on this device (shadow base)
 	next   map[string]uint32   // next instance number per table
+	// attrMap keeps the attributes the ACS set (AttributeStore).
+	attrMap
 }
 
-var _ Store = (*MemStore)(nil)
+var (
+	_ Store          = (*MemStore)(nil)
+	_ AttributeStore = (*MemStore)(nil)
+)
 
 // NewMemStore returns a store with every parameter of schema at its default
 // value and every table empty.
@@ -81,6 +86,7 @@ func (m *MemStore) Reset() {
 	m.mu.Lock()
 	m.vals, m.tables, m.next = nil, nil, nil
 	m.mu.Unlock()
+	m.attrMap.ResetAttributes("")
 }
 
 // Get implements Store.
@@ -252,6 +258,7 @@ func (m *MemStore) DeleteInstance(object string) error {
 			delete(m.tables, k)
 		}
 	}
+	m.attrMap.ResetAttributes(prefix)
 	return nil
 }
 

@@ -40,6 +40,9 @@ type SimConfig struct {
 	ConnReqPassword string
 	// ConnReqInterval is each CPE's connection-request rate limit (see Config).
 	ConnReqInterval time.Duration
+	// AliasBasedAddressing makes every CPE support Alias-Based Addressing
+	// (see Config).
+	AliasBasedAddressing bool
 	// Transport is shared by every CPE; a pooled loopback transport if nil.
 	Transport http.RoundTripper
 	Logf      func(format string, args ...any)
@@ -176,6 +179,7 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 			Manufacturer: cfg.Manufacturer, OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: serial,
 			SoftwareVersion: cfg.SoftwareVersion, Transport: cfg.Transport, PeriodicInterval: cfg.Periodic,
 			ConnReqUsername: serial, ConnReqPassword: cfg.ConnReqPassword, ConnReqInterval: cfg.ConnReqInterval, Logf: cfg.Logf,
+			AliasBasedAddressing: cfg.AliasBasedAddressing,
 		}
 		var crs *ConnReqServer
 		if len(cfg.ConnReq) > 0 {
