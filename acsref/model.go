@@ -206,7 +206,20 @@ func (b *Binding) checkAddObject(path string) *RuleError {
 	if IsVendor(path) || b.underUnknownService(path) {
 		return nil
 	}
+	alias := false
+	if t := strings.TrimSuffix(path, "."); strings.HasSuffix(t, "]") {
+		if i := strings.LastIndexByte(t, '.') + 1; t[i] == '[' {
+			// "Table.[alias].": AddObject with an instance alias (TR-069
+			// Alias-Based Addressing); the table must have an Alias.
+			path, alias = t[:i], true
+		}
+	}
 	e, _, ok := b.Lookup(path + "{i}.")
+	if ok && alias {
+		if a, _, ok := b.Lookup(path + "{i}.Alias"); !ok || a.Object {
+			return &RuleError{Path: path, Rule: RuleArgument, Msg: "an instance alias, but the table has no Alias parameter"}
+		}
+	}
 	if !ok {
 		if _, _, ok := b.Lookup(path); ok {
 			return &RuleError{Path: path, Rule: RuleNotTable, Msg: "is not a multi-instance object"}

@@ -149,7 +149,11 @@ const openAPI = `{
        "download",
        "upload",
        "scheduleInform",
-       "getRPCMethods"
+       "getRPCMethods",
+       "scheduleDownload",
+       "cancelTransfer",
+       "getAllQueuedTransfers",
+       "changeDUState"
       ]
      },
      "parameterNames": {
@@ -237,6 +241,50 @@ const openAPI = `{
      },
      "delaySeconds": {
       "type": "integer"
+     },
+     "timeWindows": {
+      "type": "array",
+      "description": "scheduleDownload: one or two windows, seconds from acceptance",
+      "minItems": 1,
+      "maxItems": 2,
+      "items": {
+       "type": "object",
+       "required": ["start", "end", "mode"],
+       "properties": {
+        "start": {"type": "integer"},
+        "end": {"type": "integer"},
+        "mode": {"type": "string", "enum": ["1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed"]},
+        "userMessage": {"type": "string", "maxLength": 256},
+        "maxRetries": {"type": "integer", "minimum": -1}
+       }
+      }
+     },
+     "task": {
+      "type": "integer",
+      "description": "cancelTransfer: the id of the download, upload or scheduleDownload task to cancel"
+     },
+     "commandKey": {
+      "type": "string",
+      "maxLength": 32,
+      "description": "cancelTransfer: the CommandKey of the transfer to cancel (instead of task)"
+     },
+     "operations": {
+      "type": "array",
+      "description": "changeDUState operations",
+      "minItems": 1,
+      "items": {
+       "type": "object",
+       "required": ["type"],
+       "properties": {
+        "type": {"type": "string", "enum": ["install", "update", "uninstall"]},
+        "url": {"type": "string", "maxLength": 1024},
+        "uuid": {"type": "string"},
+        "version": {"type": "string", "maxLength": 32},
+        "username": {"type": "string"},
+        "password": {"type": "string"},
+        "executionEnvRef": {"type": "string"}
+       }
+      }
      }
     }
    },

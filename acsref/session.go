@@ -223,6 +223,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 	case *cwmp.AutonomousTransferComplete:
 		s.reply(w, se, env, &cwmp.AutonomousTransferCompleteResponse{})
 	case *cwmp.DUStateChangeComplete:
+		s.duStateChangeComplete(se, m)
 		s.reply(w, se, env, &cwmp.DUStateChangeCompleteResponse{})
 	case *cwmp.AutonomousDUStateChangeComplete:
 		s.reply(w, se, env, &cwmp.AutonomousDUStateChangeCompleteResponse{})
@@ -645,6 +646,19 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 		if m.Status == cwmp.StatusCommitted {
 			status = store.TaskWaiting
 		}
+	case *cwmp.ScheduleDownloadResponse:
+		status = store.TaskWaiting // until TransferComplete
+	case *cwmp.ChangeDUStateResponse:
+		status = store.TaskWaiting // until DUStateChangeComplete
+	case *cwmp.CancelTransferResponse:
+		// The CPE dropped the transfer: its task will see no
+		// TransferComplete.
+		if t := s.taskByKey(context.Background(), in.prep.spec.transferKey()); t != nil && t.DeviceID == se.dev.ID &&
+			(t.Status == store.TaskWaiting || t.Status == store.TaskPending) {
+			s.finishTask(se, t, store.TaskCancelled, map[string]any{"cancelledBy": in.task.ID}, 0, "")
+		}
+	case *cwmp.GetAllQueuedTransfersResponse:
+		result = map[string]any{"transfers": m.TransferList}
 	}
 	if in.task != nil {
 		in.task.Status = status
@@ -667,6 +681,41 @@ func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 		return
 	}
 	s.finishTask(se, t, store.TaskDone, res, 0, "")
+}
+
+// duStateChangeComplete completes the changeDUState task of its
+// CommandKey with the result of every operation. The task is a fault when
+// an operation failed (with the first failure's code); the results say
+// which.
+func (s *Server) duStateChangeComplete(se *session, m *cwmp.DUStateChangeComplete) {
+	t := s.taskByKey(context.Background(), m.CommandKey)
+	if t == nil || t.DeviceID != se.dev.ID {
+		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "DUStateChangeComplete",
+			String: fmt.Sprintf("DUStateChangeComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
+		return
+	}
+	results := make([]map[string]any, len(m.Results))
+	code, why := 0, ""
+	for i, r := range m.Results {
+		res := map[string]any{"uuid": r.UUID, "deploymentUnitRef": r.DeploymentUnitRef, "version": r.Version,
+			"currentState": r.CurrentState, "resolved": r.Resolved, "executionUnitRefList": r.ExecutionUnitRefList,
+			"startTime": r.StartTime, "completeTime": r.CompleteTime}
+		if r.Fault.FaultCode != 0 {
+			res["faultCode"], res["faultString"] = int(r.Fault.FaultCode), r.Fault.FaultString
+			if code == 0 {
+				code, why = int(r.Fault.FaultCode), fmt.Sprintf("operation %d: %s", i, r.Fault.FaultString)
+			}
+		}
+		results[i] = res
+	}
+	// The deployment and execution unit tables changed: what the ACS knew
+	// of them is stale until read again.
+	se.batch.DeleteParameters = append(se.batch.DeleteParameters, se.dev.Root+"SoftwareModules.DeploymentUnit.", se.dev.Root+"SoftwareModules.ExecutionUnit.")
+	if code != 0 {
+		s.finishTask(se, t, store.TaskFault, map[string]any{"results": results}, code, why)
+		return
+	}
+	s.finishTask(se, t, store.TaskDone, map[string]any{"results": results}, 0, "")
 }
 
 // endSession commits what the session recorded and forgets it. reason is

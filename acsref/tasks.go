@@ -3,10 +3,12 @@ package acsref
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/model"
 )
 
 // TaskSpec is the body of POST /devices/{id}/tasks: GenieACS's NBI task
@@ -23,6 +25,11 @@ import (
 //	{"name":"download","file":"fw.bin","fileType":"1 Firmware Upgrade Image"}
 //	{"name":"upload","fileType":"1 Vendor Configuration File","url":"http://..."}
 //	{"name":"scheduleInform","delaySeconds":60}
+//	{"name":"scheduleDownload","file":"fw.bin","timeWindows":[{"start":0,"end":3600,"mode":"1 At Any Time"}]}
+//	{"name":"cancelTransfer","task":12}   (or "commandKey":"dmf-12")
+//	{"name":"getAllQueuedTransfers"}
+//	{"name":"changeDUState","operations":[{"type":"install","url":"http://...","executionEnvRef":"Device.SoftwareModules.ExecEnv.1."},
+//	                                       {"type":"update","uuid":"..."},{"type":"uninstall","uuid":"..."}]}
 type TaskSpec struct {
 	Name                string          `json:"name"`
 	ParameterNames      []string        `json:"parameterNames,omitempty"`
@@ -41,6 +48,44 @@ type TaskSpec struct {
 	TargetFileName      string          `json:"targetFileName,omitempty"`
 	FileSize            uint32          `json:"fileSize,omitempty"`
 	DelaySeconds        uint32          `json:"delaySeconds,omitempty"`
+	TimeWindows         []TimeWindow    `json:"timeWindows,omitempty"`
+	// Task (or CommandKey) names the Download, Upload or ScheduleDownload
+	// task a cancelTransfer cancels.
+	Task       int64         `json:"task,omitempty"`
+	CommandKey string        `json:"commandKey,omitempty"`
+	Operations []DUOperation `json:"operations,omitempty"`
+}
+
+// transferKey is the CommandKey of the transfer a cancelTransfer cancels.
+func (s *TaskSpec) transferKey() string {
+	if s.Task != 0 {
+		return commandKeyPrefix + strconv.FormatInt(s.Task, 10)
+	}
+	return s.CommandKey
+}
+
+// TimeWindow is one window of a scheduleDownload, in seconds from the
+// moment the CPE accepts it.
+type TimeWindow struct {
+	Start       uint32 `json:"start"`
+	End         uint32 `json:"end"`
+	Mode        string `json:"mode"` // "1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed"
+	UserMessage string `json:"userMessage,omitempty"`
+	MaxRetries  *int   `json:"maxRetries,omitempty"` // -1 (the CPE decides) if absent
+}
+
+// DUOperation is one operation of a changeDUState: type "install" (url,
+// uuid, username, password, executionEnvRef), "update" (uuid, version,
+// url, username, password) or "uninstall" (uuid, version,
+// executionEnvRef).
+type DUOperation struct {
+	Type            string `json:"type"`
+	URL             string `json:"url,omitempty"`
+	UUID            string `json:"uuid,omitempty"`
+	Version         string `json:"version,omitempty"`
+	Username        string `json:"username,omitempty"`
+	Password        string `json:"password,omitempty"`
+	ExecutionEnvRef string `json:"executionEnvRef,omitempty"`
 }
 
 // AttributeSpec is one entry of setParameterAttributes.
@@ -58,7 +103,7 @@ var taskNames = map[string]string{}
 func init() {
 	for _, n := range []string{"getParameterValues", "setParameterValues", "getParameterNames", "getParameterAttributes",
 		"setParameterAttributes", "addObject", "deleteObject", "reboot", "factoryReset", "download", "upload",
-		"scheduleInform", "getRPCMethods"} {
+		"scheduleInform", "getRPCMethods", "scheduleDownload", "cancelTransfer", "getAllQueuedTransfers", "changeDUState"} {
 		taskNames[strings.ToLower(n)] = n
 	}
 }
@@ -186,7 +231,12 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 		if e := b.checkDeleteObject(spec.ObjectName); e != nil {
 			return nil, e
 		}
-	case "download":
+	case "download", "scheduleDownload":
+		if canon == "scheduleDownload" {
+			if e := checkTimeWindows(spec.TimeWindows); e != nil {
+				return nil, e
+			}
+		}
 		name := spec.File
 		if name == "" {
 			name = spec.FileName
@@ -214,6 +264,17 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 			return nil, &RuleError{Rule: RuleArgument, Msg: "download needs file or url"}
 		}
 		p.spec = spec
+	case "cancelTransfer":
+		if (spec.Task == 0) == (spec.CommandKey == "") {
+			return nil, &RuleError{Rule: RuleArgument, Msg: "cancelTransfer needs task (the id of a transfer task) or commandKey, not both"}
+		}
+		if len(spec.transferKey()) > 32 {
+			return nil, &RuleError{Rule: RuleArgument, Msg: "commandKey is longer than 32 characters"}
+		}
+	case "changeDUState":
+		if e := b.checkDUOperations(spec.Operations); e != nil {
+			return nil, e
+		}
 	case "upload":
 		if spec.FileType == "" {
 			spec.FileType = "1 Vendor Configuration File"
@@ -299,6 +360,35 @@ func (p *prepared) message(commandKey, uploadURL string) cwmp.Message {
 	case "download":
 		return &cwmp.Download{CommandKey: commandKey, FileType: s.FileType, URL: s.URL, Username: s.Username, Password: s.Password,
 			FileSize: s.FileSize, TargetFileName: s.TargetFileName, DelaySeconds: s.DelaySeconds}
+	case "scheduleDownload":
+		m := &cwmp.ScheduleDownload{CommandKey: commandKey, FileType: s.FileType, URL: s.URL, Username: s.Username, Password: s.Password,
+			FileSize: s.FileSize, TargetFileName: s.TargetFileName}
+		for _, w := range s.TimeWindows {
+			retries := -1
+			if w.MaxRetries != nil {
+				retries = *w.MaxRetries
+			}
+			m.TimeWindowList = append(m.TimeWindowList, cwmp.TimeWindowStruct{WindowStart: w.Start, WindowEnd: w.End,
+				WindowMode: w.Mode, UserMessage: w.UserMessage, MaxRetries: retries})
+		}
+		return m
+	case "cancelTransfer":
+		return &cwmp.CancelTransfer{CommandKey: s.transferKey()}
+	case "getAllQueuedTransfers":
+		return &cwmp.GetAllQueuedTransfers{}
+	case "changeDUState":
+		m := &cwmp.ChangeDUState{CommandKey: commandKey}
+		for _, op := range s.Operations {
+			switch op.Type {
+			case "install":
+				m.Operations = append(m.Operations, &cwmp.InstallOpStruct{URL: op.URL, UUID: op.UUID, Username: op.Username, Password: op.Password, ExecutionEnvRef: op.ExecutionEnvRef})
+			case "update":
+				m.Operations = append(m.Operations, &cwmp.UpdateOpStruct{UUID: op.UUID, Version: op.Version, URL: op.URL, Username: op.Username, Password: op.Password})
+			case "uninstall":
+				m.Operations = append(m.Operations, &cwmp.UninstallOpStruct{UUID: op.UUID, Version: op.Version, ExecutionEnvRef: op.ExecutionEnvRef})
+			}
+		}
+		return m
 	case "upload":
 		u := s.URL
 		if u == "" {
@@ -311,3 +401,82 @@ func (p *prepared) message(commandKey, uploadURL string) cwmp.Message {
 
 // expectedResponse is the method name answering a task's RPC.
 func expectedResponse(m cwmp.Message) string { return m.MethodName() + "Response" }
+
+// checkTimeWindows checks the windows of a scheduleDownload as TR-069
+// A.4.1.8 requires: one or two, each ending after it starts, the second
+// starting at or after the end of the first, with a known mode.
+func checkTimeWindows(ws []TimeWindow) *RuleError {
+	if len(ws) == 0 || len(ws) > 2 {
+		return &RuleError{Rule: RuleArgument, Msg: "scheduleDownload needs one or two timeWindows"}
+	}
+	for i, w := range ws {
+		if w.End <= w.Start {
+			return &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("timeWindows[%d] ends before it starts", i)}
+		}
+		switch w.Mode {
+		case "1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed":
+		default:
+			if !strings.HasPrefix(w.Mode, "X ") {
+				return &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("timeWindows[%d].mode %q is not a window mode", i, w.Mode)}
+			}
+		}
+		if len(w.UserMessage) > 256 {
+			return &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("timeWindows[%d].userMessage is longer than 256 characters", i)}
+		}
+		if w.MaxRetries != nil && *w.MaxRetries < -1 {
+			return &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("timeWindows[%d].maxRetries is below -1", i)}
+		}
+	}
+	if len(ws) == 2 && ws[1].Start < ws[0].End {
+		return &RuleError{Rule: RuleArgument, Msg: "the second time window overlaps the first"}
+	}
+	return nil
+}
+
+// uuidRE is the UUID form of TR-069's ChangeDUState (RFC 4122 text form).
+var uuidRE = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
+// checkDUOperations checks the operations of a changeDUState against the
+// CWMP rules and the device's model: the model has SoftwareModules, an
+// install has a URL, an update or uninstall names its deployment unit,
+// and an execution environment reference is an ExecEnv instance path.
+func (b *Binding) checkDUOperations(ops []DUOperation) *RuleError {
+	sm := b.Root + "SoftwareModules."
+	if _, _, ok := b.Lookup(sm); !ok {
+		return &RuleError{Path: sm, Rule: RuleUnknownPath, Msg: "changeDUState needs SoftwareModules, which " + b.ModelName() + " does not have"}
+	}
+	if len(ops) == 0 {
+		return &RuleError{Rule: RuleArgument, Msg: "changeDUState needs at least one operation"}
+	}
+	for i, op := range ops {
+		where := fmt.Sprintf("operations[%d] (%s)", i, op.Type)
+		switch op.Type {
+		case "install":
+			if op.URL == "" {
+				return &RuleError{Rule: RuleArgument, Msg: where + ": needs url"}
+			}
+		case "update":
+			if op.UUID == "" && op.URL == "" {
+				return &RuleError{Rule: RuleArgument, Msg: where + ": needs uuid or url"}
+			}
+		case "uninstall":
+			if op.UUID == "" {
+				return &RuleError{Rule: RuleArgument, Msg: where + ": needs uuid"}
+			}
+		default:
+			return &RuleError{Rule: RuleArgument, Msg: where + ": type is install, update or uninstall"}
+		}
+		if op.UUID != "" && !uuidRE.MatchString(op.UUID) {
+			return &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("%s: uuid %q is not a UUID", where, op.UUID)}
+		}
+		if len(op.URL) > 1024 || len(op.Version) > 32 || len(op.Username) > 256 || len(op.Password) > 256 {
+			return &RuleError{Rule: RuleArgument, Msg: where + ": an argument is longer than CWMP allows (url 1024, version 32, username/password 256)"}
+		}
+		if r := op.ExecutionEnvRef; r != "" {
+			if sp, ok := model.SchemaPath(r); !ok || sp != sm+"ExecEnv.{i}." {
+				return &RuleError{Path: r, Rule: RuleArgument, Msg: where + ": executionEnvRef is an instance of " + sm + "ExecEnv.{i}."}
+			}
+		}
+	}
+	return nil
+}
