@@ -115,6 +115,10 @@ type Agent struct {
 	wake         chan struct{}
 	scheduled    []*time.Timer
 	queued       []*queuedTransfer // accepted transfers not yet complete
+	// du runs ChangeDUState (nil when the model has no SoftwareModules);
+	// duResults are its DUStateChangeCompletes not yet acknowledged.
+	du        *duEngine
+	duResults []*cwmp.DUStateChangeComplete
 }
 
 // SessionResult describes one session.
@@ -164,6 +168,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if a.acsURL() == "" {
 		return nil, errors.New("cpe: no ACS URL")
+	}
+	if a.du = newDUEngine(a); a.du != nil {
+		a.handler.OnChangeDUState = a.du.changeDUState
 	}
 	a.dec.MaxSize = 4 << 20
 	return a, nil
@@ -514,6 +521,15 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 			inform.ParameterList = append(inform.ParameterList, c)
 		}
 	}
+	// Undelivered DUStateChangeCompletes are announced in every Inform
+	// until the ACS acknowledges them.
+	a.mu.Lock()
+	duResults := append([]*cwmp.DUStateChangeComplete(nil), a.duResults...)
+	a.mu.Unlock()
+	if canCarryDU(a.ns()) {
+		evs = mergeEvents(evs, duEvents(duResults...)...)
+		inform.Event = evs
+	}
 	id := 0
 	nextID := func() string { id++; return strconv.Itoa(id) }
 	hdr := cwmp.Header{ID: nextID()}
@@ -559,6 +575,16 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 	if v := reply.Header.UseCWMPVersion; v != "" {
 		ns = namespaceOfVersion(v, ns)
 	}
+	if !canCarryDU(ns) {
+		// A CWMP 1.0/1.1 session cannot carry them: they wait for a later
+		// session (without keeping Run in a loop of sessions).
+		duResults = nil
+	} else if len(duResults) > 0 {
+		// Not delivered until the DUStateChangeComplete is acknowledged.
+		a.mu.Lock()
+		a.pending = mergeEvents(a.pending, duEvents(a.duResults...)...)
+		a.mu.Unlock()
+	}
 	var out *cwmp.Envelope // what to post next; nil: the empty POST
 	for {
 		if out == nil && !held && len(transfers) > 0 {
@@ -580,6 +606,20 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 			a.mu.Unlock()
 			continue
 		}
+		if out == nil && !held && len(duResults) > 0 {
+			dc := duResults[0]
+			r, err := post(&cwmp.Envelope{Namespace: ns, Header: cwmp.Header{ID: nextID()}, Body: dc})
+			if err != nil {
+				return fmt.Errorf("cpe: DUStateChangeComplete %q: %w", dc.CommandKey, err)
+			}
+			if _, ok := r.Body.(*cwmp.DUStateChangeCompleteResponse); !ok {
+				return fmt.Errorf("cpe: expected DUStateChangeCompleteResponse, got %s", methodOf(r))
+			}
+			held = r.Header.HoldRequests
+			duResults = duResults[1:]
+			a.ackDUStateChange(dc)
+			continue
+		}
 		if out == nil {
 			out = &cwmp.Envelope{Namespace: ns}
 		}
@@ -594,7 +634,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		}
 		if req.IsEmpty() {
 			// An empty response lifts HoldRequests: send what is left.
-			if len(transfers) > 0 {
+			if len(transfers) > 0 || len(duResults) > 0 {
 				held, out = false, nil
 				continue
 			}
@@ -612,6 +652,9 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		} else {
 			if spv, ok := req.Body.(*cwmp.SetParameterValues); ok {
 				a.noteSet(spv.ParameterList)
+				if a.du != nil {
+					a.du.noteSet(spv.ParameterList)
+				}
 			}
 			out = req.Reply(resp)
 		}
@@ -681,11 +724,19 @@ func (a *Agent) onFactoryReset() {
 		}
 		a.handler.ResetAttributes()
 		_ = a.writeIdentity()
+		if a.du != nil {
+			// The reset emptied SoftwareModules: the simulated execution
+			// environment comes back, without deployment units.
+			if err := a.du.ensureExecEnv(); err != nil {
+				a.logf("factory reset: %v", err)
+			}
+		}
 		a.mu.Lock()
 		a.bootstrapped = false
 		a.snapshot = nil
 		a.pending = nil
 		a.transfers = nil
+		a.duResults = nil
 		a.mu.Unlock()
 		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBootstrap}, cwmp.EventStruct{EventCode: cwmp.EventBoot})
 		a.wakeUp()

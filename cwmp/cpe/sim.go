@@ -139,6 +139,7 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 	if cfg.Profile == nil {
 		cfg.Profile = NewDeviceProfile(cfg.Schema)
 	}
+	cfg.Profile = SimProfile(cfg.Profile)
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 512
 	}

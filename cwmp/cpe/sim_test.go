@@ -80,10 +80,11 @@ func BenchmarkAgentMemory(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	agents := make([]*cpe.Agent, b.N)
 	tr := cpe.NewSimTransport(1)
+	profile := cpe.SimProfile(cpe.NewDeviceProfile(tr181.Schema)) // as RunSim does
 	for i := range agents {
 		a, err := cpe.New(cpe.Config{Schema: tr181.Schema, ACSURL: "http://127.0.0.1:1/", SerialNumber: fmt.Sprintf("M%08d", i),
 			OUI: "00D09E", ProductClass: "X", Manufacturer: "Y", SoftwareVersion: "1.0", ConnReqURL: fmt.Sprintf("http://127.0.0.1:7547/M%08d", i),
-			ConnReqPassword: "pw", Transport: tr})
+			ConnReqPassword: "pw", Transport: tr, Store: cpe.NewMemStoreFrom(profile)})
 		if err != nil {
 			b.Fatal(err)
 		}

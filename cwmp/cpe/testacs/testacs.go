@@ -26,7 +26,7 @@ type Session struct {
 	Inform       *cwmp.Inform
 	InformHeader cwmp.Header
 	Namespaces   []cwmp.Namespace // of every envelope the CPE sent, in order
-	CPERequests  []cwmp.Message   // TransferComplete and other requests the CPE sent
+	CPERequests  []cwmp.Message   // TransferComplete, DUStateChangeComplete and other requests the CPE sent
 	Exchanges    []Exchange
 	Complete     bool // ended with the ACS's empty response
 }
@@ -170,6 +170,10 @@ func (a *ACS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case *cwmp.TransferComplete:
 		st.s.CPERequests = append(st.s.CPERequests, b)
 		_ = cwmp.WriteEnvelope(w, env.Reply(&cwmp.TransferCompleteResponse{}))
+		return
+	case *cwmp.DUStateChangeComplete:
+		st.s.CPERequests = append(st.s.CPERequests, b)
+		_ = cwmp.WriteEnvelope(w, env.Reply(&cwmp.DUStateChangeCompleteResponse{}))
 		return
 	case *cwmp.GetRPCMethods:
 		st.s.CPERequests = append(st.s.CPERequests, b)
