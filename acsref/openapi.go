@@ -277,6 +277,7 @@ const openAPI = `{
        "required": ["type"],
        "properties": {
         "type": {"type": "string", "enum": ["install", "update", "uninstall"]},
+        "file": {"type": "string", "description": "a file the ACS serves (PUT /files/{name}), instead of url"},
         "url": {"type": "string", "maxLength": 1024},
         "uuid": {"type": "string"},
         "version": {"type": "string", "maxLength": 32},

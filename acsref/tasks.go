@@ -77,9 +77,10 @@ type TimeWindow struct {
 // DUOperation is one operation of a changeDUState: type "install" (url,
 // uuid, username, password, executionEnvRef), "update" (uuid, version,
 // url, username, password) or "uninstall" (uuid, version,
-// executionEnvRef).
+// executionEnvRef). File, instead of url, names a file the ACS serves.
 type DUOperation struct {
 	Type            string `json:"type"`
+	File            string `json:"file,omitempty"`
 	URL             string `json:"url,omitempty"`
 	UUID            string `json:"uuid,omitempty"`
 	Version         string `json:"version,omitempty"`
@@ -272,9 +273,26 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 			return nil, &RuleError{Rule: RuleArgument, Msg: "commandKey is longer than 32 characters"}
 		}
 	case "changeDUState":
+		for i := range spec.Operations {
+			op := &spec.Operations[i]
+			if op.File == "" {
+				continue
+			}
+			u, _, ok := fileURL(op.File)
+			if !ok {
+				return nil, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", op.File, op.File)}
+			}
+			// A stored task is prepared again when it is sent: its url is
+			// then the one its file gave.
+			if op.URL != "" && op.URL != u {
+				return nil, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("operations[%d]: file or url, not both", i)}
+			}
+			op.URL = u
+		}
 		if e := b.checkDUOperations(spec.Operations); e != nil {
 			return nil, e
 		}
+		p.spec = spec
 	case "upload":
 		if spec.FileType == "" {
 			spec.FileType = "1 Vendor Configuration File"
@@ -453,7 +471,7 @@ func (b *Binding) checkDUOperations(ops []DUOperation) *RuleError {
 		switch op.Type {
 		case "install":
 			if op.URL == "" {
-				return &RuleError{Rule: RuleArgument, Msg: where + ": needs url"}
+				return &RuleError{Rule: RuleArgument, Msg: where + ": needs url or file"}
 			}
 		case "update":
 			if op.UUID == "" && op.URL == "" {

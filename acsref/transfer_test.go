@@ -109,7 +109,8 @@ func TestNewTaskRejections(t *testing.T) {
 		{`{"name":"scheduleDownload","file":"nope.bin","timeWindows":[{"start":0,"end":50,"mode":"1 At Any Time"}]}`, "file", "no file"},
 		{`{"name":"cancelTransfer"}`, "argument", "needs task"},
 		{`{"name":"changeDUState"}`, "argument", "at least one operation"},
-		{`{"name":"changeDUState","operations":[{"type":"install"}]}`, "argument", "needs url"},
+		{`{"name":"changeDUState","operations":[{"type":"install"}]}`, "argument", "needs url or file"},
+		{`{"name":"changeDUState","operations":[{"type":"install","file":"nope.ipk"}]}`, "file", "no file"},
 		{`{"name":"changeDUState","operations":[{"type":"uninstall"}]}`, "argument", "needs uuid"},
 		{`{"name":"changeDUState","operations":[{"type":"update","uuid":"not-a-uuid"}]}`, "argument", "is not a UUID"},
 		{`{"name":"changeDUState","operations":[{"type":"reinstall","url":"http://x"}]}`, "argument", "install, update or uninstall"},
@@ -124,4 +125,51 @@ func TestNewTaskRejections(t *testing.T) {
 	}
 	// Accepted: an AddObject with an alias, on a table that has Alias.
 	a.task(id, `{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}`)
+}
+
+// TestChangeDUStateTask: changeDUState through the NBI against the
+// simulated CPE — install from a file the ACS serves, then uninstall by
+// the UUID the CPE reported; a failed operation makes the task a fault
+// with the operation's code.
+func TestChangeDUStateTask(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	ag := agentCPE(t, a, "DU1")
+	runSession(t, ag)
+	id := "00D09E-SimBox-DU1"
+	if code := a.do("PUT", "/files/hello_1.0.ipk", "package-bytes", nil); code != http.StatusCreated {
+		t.Fatalf("PUT file: %d", code)
+	}
+	install := a.task(id, `{"name":"changeDUState","operations":[{"type":"install","file":"hello_1.0.ipk","executionEnvRef":"Device.SoftwareModules.ExecEnv.1."}]}`)
+	runSession(t, ag) // ChangeDUState; the install runs after the session
+	if tk := a.getTask(install.ID); tk.Status != store.TaskWaiting {
+		t.Fatalf("changeDUState after its RPC: %s (%d %s), want waiting", tk.Status, tk.FaultCode, tk.FaultString)
+	}
+	runSession(t, ag) // DUStateChangeComplete
+	tk := a.getTask(install.ID)
+	var res struct {
+		Results []struct {
+			UUID, Version, CurrentState, DeploymentUnitRef string
+			FaultCode                                      int
+		}
+	}
+	if err := json.Unmarshal(tk.Result, &res); err != nil || tk.Status != store.TaskDone || len(res.Results) != 1 {
+		t.Fatalf("install task: %s %s %v", tk.Status, tk.Result, err)
+	}
+	r := res.Results[0]
+	if r.CurrentState != "Installed" || r.Version != "1.0" || r.DeploymentUnitRef != "Device.SoftwareModules.DeploymentUnit.1" || r.UUID == "" {
+		t.Fatalf("install result %+v", r)
+	}
+	uninstall := a.task(id, `{"name":"changeDUState","operations":[{"type":"uninstall","uuid":"`+r.UUID+`"},{"type":"uninstall","uuid":"`+r.UUID+`"}]}`)
+	runSession(t, ag)
+	runSession(t, ag)
+	tk = a.getTask(uninstall.ID)
+	res.Results = nil
+	if err := json.Unmarshal(tk.Result, &res); err != nil || len(res.Results) != 2 {
+		t.Fatalf("uninstall task: %s %s %v", tk.Status, tk.Result, err)
+	}
+	// The second uninstall finds no such unit any more (9028): the task
+	// is a fault that names it, and the first operation's result stands.
+	if res.Results[0].CurrentState != "Uninstalled" || res.Results[1].FaultCode != 9028 || tk.Status != store.TaskFault || tk.FaultCode != 9028 {
+		t.Fatalf("uninstall: %s %d %+v", tk.Status, tk.FaultCode, res.Results)
+	}
 }
