@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -137,6 +139,7 @@ type cpeFlags struct {
 	softwareVersion                                       string
 	periodic, connReqInterval                             time.Duration
 	aliasAddressing                                       bool
+	voucherCerts                                          []string
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
@@ -154,6 +157,38 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
 	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
 	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion")
+	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
+}
+
+// loadVoucherCerts reads the certificates of the --voucher-cert files.
+func loadVoucherCerts(files []string) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for {
+			var blk *pem.Block
+			if blk, data = pem.Decode(data); blk == nil {
+				break
+			}
+			if blk.Type != "CERTIFICATE" {
+				continue
+			}
+			c, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			certs = append(certs, c)
+			n++
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%s: no PEM certificate", file)
+		}
+	}
+	return certs, nil
 }
 
 func (f *cpeFlags) schemaAndProfile(w io.Writer) (*model.Schema, *cpe.DeviceProfile, error) {
@@ -210,6 +245,9 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				Username: f.username, Password: f.password, Periodic: f.periodic, Sessions: sessions,
 				Concurrency: concurrency, ConnReqPassword: f.connReqPassword, ConnReqInterval: f.connReqInterval,
 				AliasBasedAddressing: f.aliasAddressing,
+			}
+			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
+				return err
 			}
 			if f.connReqAddr != "" {
 				if cfg.ConnReq, err = startConnReq(ctx, f.connReqAddr); err != nil {
@@ -318,6 +356,16 @@ func newCPERunCmd() *cobra.Command {
 				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
 				ConnReqInterval: f.connReqInterval, AliasBasedAddressing: f.aliasAddressing,
 				Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+			}
+			certs, err := loadVoucherCerts(f.voucherCerts)
+			if err != nil {
+				return err
+			}
+			if len(certs) > 0 {
+				cfg.Options = &cpe.VoucherOptions{
+					Trusted:      certs,
+					Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
+				}
 			}
 			var crs []*cpe.ConnReqServer
 			if f.connReqAddr != "" {

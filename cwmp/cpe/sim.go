@@ -2,6 +2,7 @@ package cpe
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -45,7 +46,11 @@ type SimConfig struct {
 	AliasBasedAddressing bool
 	// Transport is shared by every CPE; a pooled loopback transport if nil.
 	Transport http.RoundTripper
-	Logf      func(format string, args ...any)
+	// VoucherCerts, when not empty, are the trusted signers of option
+	// vouchers: each CPE answers SetVouchers and GetOptions with a
+	// VoucherOptions of its own identity. Without them both answer 9000.
+	VoucherCerts []*x509.Certificate
+	Logf         func(format string, args ...any)
 }
 
 // SimStats are the counters of a running simulation; safe for concurrent use.
@@ -181,6 +186,12 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 			SoftwareVersion: cfg.SoftwareVersion, Transport: cfg.Transport, PeriodicInterval: cfg.Periodic,
 			ConnReqUsername: serial, ConnReqPassword: cfg.ConnReqPassword, ConnReqInterval: cfg.ConnReqInterval, Logf: cfg.Logf,
 			AliasBasedAddressing: cfg.AliasBasedAddressing,
+		}
+		if len(cfg.VoucherCerts) > 0 {
+			c.Options = &VoucherOptions{
+				Trusted:      cfg.VoucherCerts,
+				Manufacturer: cfg.Manufacturer, OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: serial,
+			}
 		}
 		var crs *ConnReqServer
 		if len(cfg.ConnReq) > 0 {
