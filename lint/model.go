@@ -21,8 +21,10 @@ func (c *linter) model(m *model.Model) {
 		if o.Path != "" && c.mine(o.Pos) {
 			c.object(m, o)
 		}
+		c.refinedObject(o)
 		for _, p := range o.Params {
 			c.parameter(m, o, p)
+			c.refinedParameter(p)
 		}
 		for _, cmd := range o.Commands {
 			if c.mine(cmd.Pos) {
@@ -335,4 +337,80 @@ func (c *linter) profile(m *model.Model, p *model.Profile) {
 			}
 		}
 	}
+}
+
+// refinedBy returns the last of the file's own base= refinements of a
+// standard item that restates what (an attribute or element name), or nil
+// (also when the file is a BBF file or the item is not standard).
+func (c *linter) refinedBy(def model.Pos, refined []model.Refinement, what string) *model.Pos {
+	if c.standard || !isStandardFile(def.File) {
+		return nil
+	}
+	for i := len(refined) - 1; i >= 0; i-- {
+		if c.mine(refined[i].Pos) && refined[i].Restates(what) {
+			return &refined[i].Pos
+		}
+	}
+	return nil
+}
+
+// refinedObject reports what a vendor file's base= refinement changed in
+// a standard object: its access (whether the ACS may add and delete
+// instances) and its status.
+func (c *linter) refinedObject(o *model.Object) {
+	if len(o.Refined) == 0 {
+		return
+	}
+	bo := c.baseObject(o.Path)
+	if bo == nil {
+		return
+	}
+	if at := c.refinedBy(o.Pos, o.Refined, "access"); at != nil && o.Access != bo.Access {
+		c.add(*at, 0, RuleRefineAccess, o.Path, "%s: access changed from %s (the standard's) to %s", o.Path, bo.Access, o.Access)
+	}
+	if at := c.refinedBy(o.Pos, o.Refined, "status"); at != nil && o.Status.OrCurrent() != bo.Status.OrCurrent() {
+		c.add(*at, 0, RuleRefineStatus, o.Path, "%s: status changed from %s (the standard's) to %s", o.Path, bo.Status.OrCurrent(), o.Status.OrCurrent())
+	}
+}
+
+// refinedParameter reports what a vendor file's base= refinement changed
+// in a standard parameter: access, status, base type or list-ness.
+func (c *linter) refinedParameter(p *model.Parameter) {
+	if len(p.Refined) == 0 {
+		return
+	}
+	path := p.Path()
+	bp := c.baseParam(path)
+	if bp == nil {
+		return
+	}
+	if at := c.refinedBy(p.Pos, p.Refined, "access"); at != nil && p.Access != bp.Access {
+		c.add(*at, 0, RuleRefineAccess, path, "%s: access changed from %s (the standard's) to %s", path, bp.Access, p.Access)
+	}
+	if at := c.refinedBy(p.Pos, p.Refined, "status"); at != nil && p.Status.OrCurrent() != bp.Status.OrCurrent() {
+		c.add(*at, 0, RuleRefineStatus, path, "%s: status changed from %s (the standard's) to %s", path, bp.Status.OrCurrent(), p.Status.OrCurrent())
+	}
+	if at := c.refinedBy(p.Pos, p.Refined, "syntax"); at != nil &&
+		(p.Syntax.Type != bp.Syntax.Type || p.Syntax.WireType() != bp.Syntax.WireType() || (p.Syntax.List != nil) != (bp.Syntax.List != nil)) {
+		c.add(*at, 0, RuleRefineType, path, "%s: type changed from %s (the standard's) to %s", path, typeText(&bp.Syntax), typeText(&p.Syntax))
+	}
+}
+
+func typeText(s *model.Syntax) string {
+	t := string(s.Type)
+	if s.List != nil {
+		t = "list of " + t
+	}
+	return t
+}
+
+// baseObject returns the object at path in the model the current model is
+// based on, or nil.
+func (c *linter) baseObject(path string) *model.Object {
+	c.baseParam("") // loads the base model
+	bm := c.base[c.m.Name]
+	if bm == nil {
+		return nil
+	}
+	return bm.Object(path)
 }

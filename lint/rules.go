@@ -48,6 +48,11 @@ const (
 	RuleVendorPrefix        = "vendor-prefix"
 	RuleVendorPrefixMissing = "vendor-prefix-missing"
 
+	// Vendor refinements (base=) of standard items.
+	RuleRefineAccess = "refine-access"
+	RuleRefineStatus = "refine-status"
+	RuleRefineType   = "refine-type"
+
 	// Structure.
 	RuleParentMissing     = "parent-missing"
 	RuleNumEntriesParam   = "num-entries-param"
@@ -110,6 +115,10 @@ var catalogue = []Rule{
 	{RuleTableName, Error, "a multi-instance object is named as a table (ends in .{i}.) and a single-instance one is not"},
 	{RuleVendorPrefix, Error, "a vendor prefix is X_<OUI>_ (six upper-case hex digits) or X_<DOMAIN>_ (upper-case domain, dots as - or _)"},
 	{RuleVendorPrefixMissing, Error, "a non-standard item placed in a standard object must carry a vendor X_<VENDOR>_ prefix"},
+
+	{RuleRefineAccess, Error, "a vendor file must not change the access of a standard parameter or table with base=: ACSs written to the standard rely on it (a device that supports less says so in a device-type document)"},
+	{RuleRefineStatus, Error, "a vendor file must not change the status of a standard item with base=: only the standard deprecates, obsoletes or deletes its items"},
+	{RuleRefineType, Error, "a vendor file must not change the type of a standard parameter with base= (base type, list or not): values on the wire would no longer be what the standard says"},
 
 	{RuleParentMissing, Error, "every object and parameter needs its parent object"},
 	{RuleNumEntriesParam, Error, "a table's numEntriesParameter exists in the parent object, is an unsignedInt and is read-only"},

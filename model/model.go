@@ -8,6 +8,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -259,6 +260,9 @@ type Object struct {
 	PreviousObject      string      `json:",omitempty"` // dmr:previousObject rename hint
 	Description         string      `json:",omitempty"`
 	Pos                 Pos
+	// Refined lists the base= refinements of the object, in the order
+	// they were applied (Pos is where it was defined).
+	Refined []Refinement `json:"-"`
 
 	Params   []*Parameter
 	Commands []*Command `json:",omitempty"`
@@ -356,6 +360,7 @@ func (o *Object) pruneParams() {
 
 func (o *Object) clone() *Object {
 	c := *o
+	c.Refined = slices.Clone(o.Refined)
 	c.UniqueKeys = make([]UniqueKey, len(o.UniqueKeys))
 	for i, k := range o.UniqueKeys {
 		c.UniqueKeys[i] = UniqueKey{Functional: k.Functional, Params: append([]string(nil), k.Params...)}
@@ -401,7 +406,22 @@ type Parameter struct {
 	Description       string       `json:",omitempty"`
 	Syntax            Syntax
 	Pos               Pos
+	// Refined lists the base= refinements of the parameter, in the order
+	// they were applied (Pos is where it was defined).
+	Refined []Refinement `json:"-"`
 }
+
+// Refinement is one base= refinement of an object or parameter: where it
+// is, and what it restates ("access", "status", "syntax", ... — attribute
+// and element names as the document writes them).
+type Refinement struct {
+	Pos  Pos
+	Sets []string
+}
+
+// Restates reports whether the refinement restates what (an attribute or
+// element name).
+func (r Refinement) Restates(what string) bool { return slices.Contains(r.Sets, what) }
 
 // Path returns the parameter's full schema path.
 func (p *Parameter) Path() string {
@@ -415,6 +435,7 @@ func (p *Parameter) Path() string {
 func (p *Parameter) Clone() *Parameter {
 	c := *p
 	c.Object = nil
+	c.Refined = slices.Clone(p.Refined)
 	c.Syntax = p.Syntax.Clone()
 	return &c
 }

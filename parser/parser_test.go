@@ -224,3 +224,44 @@ func TestOwnDataTypeWinsOverImport(t *testing.T) {
 		t.Errorf("parameter uses the imported data type, not the document's own")
 	}
 }
+
+// Refinements (base=) are recorded on the items they refine, with their
+// position and what they restate, for lint to report at the right line.
+func TestRefinementsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	head := `<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14" spec="urn:example-com:%s">` + "\n"
+	std := fmt.Sprintf(head, "std-1-0-0") + `<model name="X:1.0"><object name="X." access="readOnly" minEntries="1" maxEntries="1">
+<parameter name="P" access="readWrite"><syntax><string/></syntax></parameter></object></model>
+</dm:document>`
+	vendor := fmt.Sprintf(head, "vendor-1-0-0") + `<import file="std.xml"><model name="X:1.0"/></import>
+<model name="Y:1.0" base="X:1.0">
+<object base="X.">
+<parameter base="P" access="readOnly"/>
+<parameter base="P" status="deprecated"><syntax><string><size maxLength="8"/></string></syntax></parameter>
+</object></model>
+</dm:document>`
+	os.WriteFile(filepath.Join(dir, "std.xml"), []byte(std), 0o644)
+	os.WriteFile(filepath.Join(dir, "vendor.xml"), []byte(vendor), 0o644)
+	l := parser.NewLoader()
+	doc, err := l.LoadFile(filepath.Join(dir, "vendor.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := doc.LastModel().Parameter("X.P")
+	if len(p.Refined) != 2 || p.Refined[0].Pos.Line != 5 || p.Refined[1].Pos.Line != 6 ||
+		!p.Refined[0].Restates("access") || p.Refined[0].Restates("status") ||
+		!p.Refined[1].Restates("status") || !p.Refined[1].Restates("syntax") || p.Refined[1].Restates("access") {
+		t.Fatalf("refinements %+v", p.Refined)
+	}
+	if p.Pos.File != filepath.Join(dir, "std.xml") && filepath.Base(p.Pos.File) != "std.xml" {
+		t.Errorf("definition position %v", p.Pos)
+	}
+	// The base model, cloned for the refinement, is untouched.
+	std2, err := l.LoadFile(filepath.Join(dir, "std.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bp := std2.LastModel().Parameter("X.P"); len(bp.Refined) != 0 || bp.Access != "readWrite" {
+		t.Errorf("base model changed: %+v", bp)
+	}
+}

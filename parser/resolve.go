@@ -424,6 +424,7 @@ func (r *resolver) object(c *ctx, n *node) error {
 		if o == nil {
 			return d.errRule(n, "base-missing", "object base=%s: no such object in %s to refine", path, m.Name)
 		}
+		o.Refined = append(o.Refined, refinement(d, n))
 	default:
 		return d.errRule(n, "attr-invalid", "object without name or base")
 	}
@@ -528,6 +529,21 @@ func (r *resolver) parameter(c *ctx, o *model.Object, n *node) error {
 	return nil
 }
 
+// refinement records a base= element: where it is and which attributes and
+// child elements it gives (base= itself aside).
+func refinement(d *doc, n *node) model.Refinement {
+	r := model.Refinement{Pos: d.pos(n)}
+	for _, a := range n.Attr {
+		if a.Name.Local != "base" {
+			r.Sets = append(r.Sets, a.Name.Local)
+		}
+	}
+	for _, ch := range n.Children {
+		r.Sets = append(r.Sets, ch.Tag)
+	}
+	return r
+}
+
 // paramDef defines (name=) or refines (base=) a parameter. It returns the
 // parameter; a new one has a nil Object for the caller to attach.
 func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Parameter, where string) (*model.Parameter, error) {
@@ -547,6 +563,7 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 		if p == nil {
 			return nil, d.errRule(n, "base-missing", "parameter base=%s: no such parameter in %s to refine", base, where)
 		}
+		p.Refined = append(p.Refined, refinement(d, n))
 	default:
 		return nil, d.errRule(n, "attr-invalid", "parameter without name or base")
 	}
