@@ -1,8 +1,10 @@
 // Package store is the persistence of the reference ACS: devices, their
 // parameters, tasks, faults, conformance findings, tags, files and CPE
 // credentials, behind the Store interface. OpenSQLite is the embedded
-// default (pure-Go SQLite, one file, WAL); Open picks a store from a
-// location ("sqlite:///path", "file:///path" or a bare path).
+// default (pure-Go SQLite, one file, WAL); OpenPostgres is a PostgreSQL
+// database several ACS processes can share; Open picks a store from a
+// location ("sqlite:///path", "file:///path", a bare path, or
+// "postgres://...").
 package store
 
 import (
@@ -18,6 +20,11 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrInvalid: a value the store cannot hold (PostgreSQL text holds no
+	// NUL byte and no invalid UTF-8; SQLite holds them as they are).
+	ErrInvalid = errors.New("invalid value")
+	// ErrLocked: another ACS process holds the device's session lock.
+	ErrLocked = errors.New("locked by another ACS process")
 )
 
 // Device is what the ACS knows of one CPE.
@@ -190,9 +197,25 @@ type Store interface {
 	Close() error
 }
 
+// Shared is implemented by a store that several ACS processes can use at
+// once (PostgreSQL). An ACS on a shared store keeps no per-process view of
+// what another process may change (devices, pending tasks, findings) and
+// takes each device's session lock in the store.
+type Shared interface {
+	Store
+	// LockDevice takes the lock of a device's CWMP session, held until
+	// the returned function is called (once is enough; more are no-ops);
+	// an error wrapping ErrLocked if another process holds it.
+	LockDevice(ctx context.Context, deviceID string) (unlock func(), err error)
+}
+
+// openTimeout bounds connecting to a database server in Open.
+const openTimeout = 30 * time.Second
+
 // Open opens the store at location: "sqlite:///abs/path", "sqlite:rel/path",
-// "file:///path" or a bare path are SQLite files; other schemes are
-// refused.
+// "file:///path" or a bare path are SQLite files; "postgres://..." and
+// "postgresql://..." URLs are PostgreSQL databases (OpenPostgres); other
+// schemes are refused.
 func Open(location string) (Store, error) {
 	if location == "" {
 		return nil, errors.New("store: empty location")
@@ -208,6 +231,10 @@ func Open(location string) (Store, error) {
 			return nil, fmt.Errorf("store: %q names no file", location)
 		}
 		return OpenSQLite(path)
+	case "postgres", "postgresql":
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		return OpenPostgres(ctx, location)
 	}
-	return nil, fmt.Errorf("store: unsupported store %q (supported: sqlite:///path or a file path)", scheme)
+	return nil, fmt.Errorf("store: unsupported store %q (supported: sqlite:///path, a file path, postgres://...)", scheme)
 }
