@@ -1,0 +1,70 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/acsref/store/storetest"
+)
+
+// TestSQLite runs the conformance suite against the SQLite store.
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) func() (store.Store, error) {
+		path := filepath.Join(t.TempDir(), "s.db")
+		return func() (store.Store, error) { return store.OpenSQLite(path) }
+	})
+}
+
+// TestPostgres runs the conformance suite against the PostgreSQL store,
+// each test in a fresh schema of $DMFORGE_TEST_POSTGRES.
+func TestPostgres(t *testing.T) {
+	storetest.RequirePostgres(t)
+	storetest.Run(t, func(t *testing.T) func() (store.Store, error) {
+		dsn := storetest.PostgresDSN(t)
+		return func() (store.Store, error) { return store.OpenPostgres(context.Background(), dsn) }
+	})
+}
+
+// TestOpen: locations pick the store; unknown schemes are refused by
+// name.
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	for _, loc := range []string{filepath.Join(dir, "a.db"), "sqlite://" + filepath.Join(dir, "b.db"), "file://" + filepath.Join(dir, "c.db")} {
+		st, err := store.Open(loc)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", loc, err)
+		}
+		if _, ok := st.(*store.SQLite); !ok {
+			t.Fatalf("Open(%q) = %T, want *store.SQLite", loc, st)
+		}
+		st.Close()
+	}
+	for _, loc := range []string{"", "mysql://x/y", "sqlite://"} {
+		if st, err := store.Open(loc); err == nil {
+			st.Close()
+			t.Fatalf("Open(%q): no error", loc)
+		}
+	}
+	if _, err := store.Open("redis://h/0"); err == nil || !strings.Contains(err.Error(), `"redis"`) || !strings.Contains(err.Error(), "postgres://") {
+		t.Fatalf("Open of an unknown scheme: %v, want one naming the scheme and the supported ones", err)
+	}
+}
+
+// TestOpenPostgres: postgres:// and postgresql:// URLs open the
+// PostgreSQL store.
+func TestOpenPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	for _, loc := range []string{dsn, "postgresql" + dsn[len("postgres"):]} {
+		st, err := store.Open(loc)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if _, ok := st.(*store.Postgres); !ok {
+			t.Fatalf("Open = %T, want *store.Postgres", st)
+		}
+		st.Close()
+	}
+}
