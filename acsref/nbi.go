@@ -223,10 +223,17 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := TaskResponse{Task: t}
 	if _, ok := r.URL.Query()["connection_request"]; ok {
-		if err := s.ConnectionRequest(ctx, d.ID); err != nil {
-			resp.ConnectionRequest = err.Error()
-		} else {
+		s.mu.Lock()
+		_, live := s.byDevice[d.ID]
+		s.mu.Unlock()
+		switch err := s.ConnectionRequest(ctx, d.ID); {
+		case err == nil:
 			resp.ConnectionRequest = "ok"
+		case live:
+			// The device is in a session, which picks the task up.
+			resp.ConnectionRequest = "in session"
+		default:
+			resp.ConnectionRequest = err.Error()
 		}
 	}
 	writeJSON(w, http.StatusAccepted, resp)
@@ -261,21 +268,33 @@ func (s *Server) ConnectionRequest(ctx context.Context, deviceID string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.ConnReqURL, nil)
-	if err != nil {
-		return err
-	}
 	client := &http.Client{Transport: &auth.Transport{Base: s.cfg.HTTPClientTransport, Username: user, Password: pass}}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("connection request: %w", err)
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.ConnReqURL, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("connection request: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
+			return nil
+		}
+		// A CPE that rate-limits connection requests (503 with a short
+		// Retry-After) gets one more try once the limit has passed.
+		wait, werr := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusServiceUnavailable || attempt > 0 || werr != nil || wait < 0 || wait > 5 {
+			return fmt.Errorf("connection request: HTTP %s", resp.Status)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("connection request: HTTP %s", resp.Status)
+		case <-time.After(time.Duration(wait)*time.Second + 50*time.Millisecond):
+		}
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("connection request: HTTP %s", resp.Status)
-	}
-	return nil
 }
 
 func (s *Server) listDeviceTasks(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,5 +398,39 @@ func TestProposedSessionTimeout(t *testing.T) {
 	// P1 can still finish its session.
 	if reply, err := patient.Post(ctx, &cwmp.Envelope{Namespace: cwmp.Namespace12}); err != nil || !reply.IsEmpty() {
 		t.Fatalf("P1's empty POST: %v %v", reply, err)
+	}
+}
+
+// TestConnectionRequestRetryAfter: a CPE that rate-limits connection
+// requests (503 with a short Retry-After) is asked once more after the
+// wait; a long Retry-After is reported, not waited for.
+func TestConnectionRequestRetryAfter(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	var calls atomic.Int32
+	retryAfter := "1"
+	cr := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", retryAfter)
+			http.Error(w, "too many", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer cr.Close()
+	cpe := newTestCPE(a.srv.CWMPURL(), "RA1")
+	cpe.Set("Device.ManagementServer.ConnectionRequestURL", cr.URL+"/cr", "xsd:string", false)
+	session(t, cpe)
+	id := labID + "RA1"
+	var resp acsref.TaskResponse
+	start := time.Now()
+	a.do("POST", devPath(id)+"/tasks?connection_request", `{"name":"getRPCMethods"}`, &resp)
+	if resp.ConnectionRequest != "ok" || calls.Load() != 2 || time.Since(start) < time.Second {
+		t.Fatalf("after a 503 with Retry-After 1: %q, %d calls in %v", resp.ConnectionRequest, calls.Load(), time.Since(start))
+	}
+	calls.Store(0)
+	retryAfter = "120"
+	a.do("POST", devPath(id)+"/tasks?connection_request", `{"name":"getRPCMethods"}`, &resp)
+	if !strings.Contains(resp.ConnectionRequest, "503") || calls.Load() != 1 {
+		t.Fatalf("after a 503 with Retry-After 120: %q, %d calls", resp.ConnectionRequest, calls.Load())
 	}
 }

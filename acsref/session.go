@@ -624,7 +624,7 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 		result = map[string]any{"parameterAttributes": m.ParameterList}
 	case *cwmp.SetParameterAttributesResponse:
 	case *cwmp.AddObjectResponse:
-		obj := in.prep.spec.ObjectName + strconv.FormatUint(uint64(m.InstanceNumber), 10) + "."
+		obj := addedInstance(in.prep.spec.ObjectName, m.InstanceNumber)
 		se.batch.Parameters = append(se.batch.Parameters, store.Parameter{Name: obj, Object: true, Updated: now})
 		result = map[string]any{"instanceNumber": m.InstanceNumber, "status": m.Status, "object": obj}
 	case *cwmp.DeleteObjectResponse:
@@ -767,4 +767,17 @@ func (s *Server) dropSession(se *session) {
 		delete(s.byDevice, se.dev.ID)
 	}
 	s.mu.Unlock()
+}
+
+// addedInstance is the instance path AddObject created: the table path
+// with the instance number ("Table.[alias]." names the table and the new
+// instance's alias).
+func addedInstance(objectName string, n uint32) string {
+	table := objectName
+	if t := strings.TrimSuffix(objectName, "."); strings.HasSuffix(t, "]") {
+		if i := strings.LastIndexByte(t, '.') + 1; t[i] == '[' {
+			table = t[:i]
+		}
+	}
+	return table + strconv.FormatUint(uint64(n), 10) + "."
 }

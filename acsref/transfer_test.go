@@ -123,8 +123,13 @@ func TestNewTaskRejections(t *testing.T) {
 			t.Errorf("%s: HTTP %d %+v, want 400 rule %s with %q", c.spec, code, e, c.rule, c.want)
 		}
 	}
-	// Accepted: an AddObject with an alias, on a table that has Alias.
-	a.task(id, `{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}`)
+	// Accepted: an AddObject with an alias, on a table that has Alias;
+	// its result names the instance by number.
+	add := a.task(id, `{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}`)
+	runSession(t, ag)
+	if tk := a.getTask(add.ID); tk.Status != store.TaskDone || !strings.Contains(string(tk.Result), `"Device.IP.Interface.1."`) {
+		t.Fatalf("addObject [wan]: %s %s", tk.Status, tk.Result)
+	}
 }
 
 // TestChangeDUStateTask: changeDUState through the NBI against the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -108,7 +109,8 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 	}
 
 	nbi := srv.NBIURL()
-	first := acsref.DeviceID("00D09E", labFleets[0].class, cpe.SimSerial(labFleets[0].prefix, o.count, 0))
+	// The id as it goes in a URL path (GenieACS ids hold "%2D" for "-").
+	first := url.PathEscape(acsref.DeviceID("00D09E", labFleets[0].class, cpe.SimSerial(labFleets[0].prefix, o.count, 0)))
 	fmt.Fprintf(out, `dmforge lab: reference ACS with %d simulated CPEs of each standard model
   CWMP endpoint  %s
   NBI            %s   (OpenAPI: %s/openapi.json)
@@ -121,9 +123,14 @@ Try:
        -d '{"name":"setParameterValues","parameterValues":[["Device.ManagementServer.PeriodicInformInterval","600","xsd:unsignedInt"]]}'
   curl -s -X POST %s/devices/%s/tasks -d '{"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.Manufacturer","x","xsd:string"]]}'   # refused: read-only
   curl -s %s/devices/%s/conformance
+  curl -s -X POST '%s/devices/%s/tasks?connection_request' -d '{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}'
+  curl -s -X PUT %s/files/hello_1.0.ipk --data-binary 'any bytes'
+  curl -s -X POST '%s/devices/%s/tasks?connection_request' \
+       -d '{"name":"changeDUState","operations":[{"type":"install","file":"hello_1.0.ipk"}]}'
 
 Ctrl-C stops the lab.
-`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first)
+`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first,
+		nbi, first, nbi, nbi, first)
 
 	stats := make([]*cpe.SimStats, len(labFleets))
 	var wg sync.WaitGroup
@@ -132,7 +139,10 @@ Ctrl-C stops the lab.
 		stats[i] = &cpe.SimStats{}
 		cfg := cpe.SimConfig{Schema: fl.schema, ACSURL: srv.CWMPURL(), Count: o.count, SerialPrefix: fl.prefix,
 			Manufacturer: "dmforge", OUI: "00D09E", ProductClass: fl.class, SoftwareVersion: "1.0.0",
-			Periodic: o.periodic, ConnReq: crs, ConnReqPassword: "cpe", AliasBasedAddressing: true}
+			Periodic: o.periodic, ConnReq: crs, ConnReqPassword: "cpe", AliasBasedAddressing: true,
+			// A lab user sends tasks one after another, each with a
+			// connection request: the CPEs accept one every second.
+			ConnReqInterval: time.Second}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()

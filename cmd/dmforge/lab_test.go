@@ -1,30 +1,185 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestLab runs the whole lab for a few seconds on loopback ports: the ACS
-// and two CPEs of each standard model, every session succeeding.
+// curlCmd is one example command the lab prints.
+type curlCmd struct {
+	method, url, body string
+}
+
+// parseCurls reads the "curl ..." example lines (with "\" continuations
+// and single-quoted arguments, as the lab prints them).
+func parseCurls(text string) []curlCmd {
+	text = strings.ReplaceAll(text, "\\\n", " ")
+	var out []curlCmd
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		if i := strings.Index(line, "   #"); i >= 0 {
+			line = line[:i]
+		}
+		var args []string
+		for rest := line; rest != ""; {
+			rest = strings.TrimLeft(rest, " ")
+			if rest == "" {
+				break
+			}
+			if rest[0] == '\'' {
+				end := strings.IndexByte(rest[1:], '\'') + 1
+				args = append(args, rest[1:end])
+				rest = rest[end+1:]
+				continue
+			}
+			end := strings.IndexByte(rest, ' ')
+			if end < 0 {
+				end = len(rest)
+			}
+			args = append(args, rest[:end])
+			rest = rest[end:]
+		}
+		c := curlCmd{method: http.MethodGet}
+		for i := 1; i < len(args); i++ {
+			switch args[i] {
+			case "-s":
+			case "-X":
+				i++
+				c.method = args[i]
+			case "-d", "--data-binary":
+				i++
+				c.body = args[i]
+				if c.method == http.MethodGet {
+					c.method = http.MethodPost
+				}
+			default:
+				c.url = args[i]
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestLab runs the whole lab on loopback ports — the ACS and two CPEs of
+// each standard model, every session succeeding — and runs the example
+// commands it prints, as a user would paste them.
 func TestLab(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	var out, errOut bytes.Buffer
+	out, errOut := &syncBuffer{}, &syncBuffer{}
 	o := labOptions{dir: t.TempDir(), cwmpAddr: "127.0.0.1:0", nbiAddr: "127.0.0.1:0", crAddr: "127.0.0.1:0", count: 2, periodic: time.Hour}
-	if err := runLab(ctx, o, &out, &errOut); err != nil {
+	labCtx, stopLab := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- runLab(labCtx, o, out, errOut) }()
+
+	var cmds []curlCmd
+	for len(cmds) == 0 {
+		if ctx.Err() != nil {
+			t.Fatalf("the lab printed no example commands:\n%s\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+		if text := out.String(); strings.Contains(text, "Ctrl-C stops the lab.") {
+			cmds = parseCurls(text)
+		}
+	}
+	if len(cmds) < 8 {
+		t.Fatalf("parsed %d example commands: %+v", len(cmds), cmds)
+	}
+	do := func(c curlCmd) (int, []byte) {
+		req, err := http.NewRequestWithContext(ctx, c.method, c.url, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.method, c.url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	// The first command lists the devices: wait until every CPE has
+	// informed once.
+	for {
+		code, body := do(cmds[0])
+		var devs []json.RawMessage
+		if code == http.StatusOK && json.Unmarshal(body, &devs) == nil && len(devs) == 8 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("devices never all informed: %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var duTask int64
+	for _, c := range cmds[1:] {
+		code, body := do(c)
+		want := http.StatusOK
+		switch {
+		case c.method == http.MethodPut:
+			want = http.StatusCreated
+		case strings.Contains(c.body, "Device.DeviceInfo.Manufacturer"):
+			want = http.StatusBadRequest // the example of a refused task
+		case c.method == http.MethodPost:
+			want = http.StatusAccepted
+		}
+		if code != want {
+			t.Errorf("%s %s %s: HTTP %d %s, want %d", c.method, c.url, c.body, code, body, want)
+			continue
+		}
+		if strings.Contains(c.url, "connection_request") && !strings.Contains(string(body), `"connectionRequest": "ok"`) &&
+			!strings.Contains(string(body), `"connectionRequest":"ok"`) {
+			t.Errorf("%s: connection request failed: %s", c.url, body)
+		}
+		if strings.Contains(c.body, "changeDUState") {
+			var tk struct{ ID int64 }
+			json.Unmarshal(body, &tk)
+			duTask = tk.ID
+		}
+	}
+	if duTask == 0 {
+		t.Fatal("no changeDUState example")
+	}
+	// The ChangeDUState example completes: installed on the CPE, reported
+	// in DUStateChangeComplete.
+	nbi := cmds[0].url[:strings.Index(cmds[0].url, "/devices")]
+	for {
+		_, body := do(curlCmd{method: http.MethodGet, url: nbi + "/tasks/" + itoa(duTask)})
+		var tk struct {
+			Status string
+			Result json.RawMessage
+		}
+		json.Unmarshal(body, &tk)
+		if tk.Status == "done" && strings.Contains(string(tk.Result), "Installed") {
+			break
+		}
+		if tk.Status == "fault" || ctx.Err() != nil {
+			t.Fatalf("changeDUState example: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopLab()
+	if err := <-done; err != nil {
 		t.Fatalf("lab: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
 	text := out.String()
 	for _, model := range []string{"Device:2.19", "InternetGatewayDevice:1.14", "VoiceService:2.0", "STBService:1.4"} {
-		if !strings.Contains(text, model+" CPEs: 2 sessions ok, 0 failed") {
-			t.Errorf("%s: want 2 sessions ok and none failed:\n%s", model, text)
+		if !strings.Contains(text, model+" CPEs: ") || !strings.Contains(text[strings.Index(text, model+" CPEs: "):], ", 0 failed") {
+			t.Errorf("%s: want sessions ok and none failed:\n%s", model, text)
 		}
 	}
-	if !strings.Contains(text, "/devices/00D09E-LabGateway-TR181%2D0/conformance") {
-		t.Errorf("the example commands do not name the first simulated device:\n%s", text)
-	}
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
 }

@@ -709,6 +709,7 @@ func TestConnectionRequest(t *testing.T) {
 	if res := <-results; !slices.Contains(res.Events, cwmp.EventBoot) {
 		t.Fatalf("first session %v", res.Events)
 	}
+	var retryAfter string
 	get := func(user, pass string) int {
 		req, _ := http.NewRequest(http.MethodGet, crs.URL("SN0001"), nil)
 		resp, err := (&http.Client{Transport: &auth.Transport{Username: user, Password: pass}}).Do(req)
@@ -716,6 +717,7 @@ func TestConnectionRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		retryAfter = resp.Header.Get("Retry-After")
 		return resp.StatusCode
 	}
 	if code := get("SN0001", "wrong"); code != http.StatusUnauthorized {
@@ -727,8 +729,8 @@ func TestConnectionRequest(t *testing.T) {
 	if res := <-results; !slices.Equal(res.Events, []string{cwmp.EventConnectionRequest}) {
 		t.Fatalf("connection request session %v", res.Events)
 	}
-	if code := get("SN0001", "crpass"); code != http.StatusServiceUnavailable {
-		t.Fatalf("rate limit: %d", code)
+	if code := get("SN0001", "crpass"); code != http.StatusServiceUnavailable || retryAfter != "3600" {
+		t.Fatalf("rate limit: %d, Retry-After %q (want 503 after the 1 h interval)", code, retryAfter)
 	}
 }
 

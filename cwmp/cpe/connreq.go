@@ -1,7 +1,9 @@
 package cpe
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -71,6 +73,8 @@ func (s *ConnReqServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !a.ConnectionRequest() {
+			// The rate limit: say when to come back (at most the interval).
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(a.cfg.ConnReqInterval.Seconds()))))
 			http.Error(w, "too many connection requests", http.StatusServiceUnavailable)
 			return
 		}
