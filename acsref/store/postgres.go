@@ -76,9 +76,10 @@ var pgMigrations = []string{
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
 // for ACS processes that share one database. Tables live in the
 // connection's current schema (search_path), so several ACS deployments
-// may share a database in different schemas. Each Commit is one implicit
-// transaction sent as one pipelined batch: one round trip however many
-// parameters the session reported.
+// may share a database in different schemas. Commits are grouped: the
+// batches of concurrent sessions go to the server as one pipeline run in
+// one implicit transaction, one round trip however many parameters the
+// sessions reported.
 //
 // Postgres implements Shared: device session locks are session-level
 // advisory locks held on a few dedicated connections (not the pool's), so
@@ -88,7 +89,11 @@ type Postgres struct {
 	schema string
 	locks  [lockShards]lockConn
 
-	closeOnce sync.Once
+	commits chan *pgCommit
+	done    chan struct{}
+	wg      sync.WaitGroup
+	closeMu sync.RWMutex // held to queue a commit; Close takes it to set closed
+	closed  bool
 }
 
 var _ Shared = (*Postgres)(nil)
@@ -107,7 +112,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
-	s := &Postgres{pool: pool}
+	s := &Postgres{pool: pool, commits: make(chan *pgCommit, 1024), done: make(chan struct{})}
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		pool.Close()
@@ -124,6 +129,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	}
 	for i := range s.locks {
 		s.locks[i].cfg = cfg.ConnConfig
+	}
+	for i := 0; i < pgWriters; i++ {
+		s.wg.Add(1)
+		go s.writer()
 	}
 	return s, nil
 }
@@ -187,15 +196,22 @@ func (s *Postgres) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool and the lock connections (releasing the device
-// locks still held).
+// Close writes the commits already queued, then closes the pool and the
+// lock connections (releasing the device locks still held).
 func (s *Postgres) Close() error {
-	s.closeOnce.Do(func() {
-		for i := range s.locks {
-			s.locks[i].close()
-		}
-		s.pool.Close()
-	})
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.closeMu.Unlock()
+	close(s.done)
+	s.wg.Wait()
+	for i := range s.locks {
+		s.locks[i].close()
+	}
+	s.pool.Close()
 	return nil
 }
 
@@ -248,19 +264,112 @@ const (
 		ON CONFLICT (device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
 )
 
-// Commit implements Store: the batch's statements go to the server as
-// one pipeline, run in one implicit transaction (all or nothing), and
-// Commit returns once that transaction committed. Rows are written with
-// array statements (unnest), one statement per kind of change.
+// Group commit: a few writers take the batches of concurrent Commits from
+// one queue; each sends what it took as one pipeline, one transaction,
+// one WAL flush for many sessions. A group that fails is retried batch by
+// batch, so one bad batch fails alone.
+const (
+	pgWriters     = 4
+	pgMaxGroup    = 64
+	pgMaxGroupRow = 20000 // parameters and findings of a group, about
+	pgGroupLimit  = time.Minute
+)
+
+type pgCommit struct {
+	b   *Batch
+	err chan error
+}
+
+var errClosed = errors.New("store: closed")
+
+// Commit implements Store: the batch's statements join the next group
+// transaction (all of the batch or nothing of it), sent as one pipeline
+// with one array statement (unnest) per kind of row, and Commit returns
+// once that transaction committed.
 func (s *Postgres) Commit(ctx context.Context, b *Batch) error {
-	d := b.Device
-	if d == nil {
+	if b.Device == nil {
 		return errors.New("store: batch without device")
 	}
+	pc := &pgCommit{b: b, err: make(chan error, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return errClosed
+	}
+	select {
+	case s.commits <- pc:
+	case <-ctx.Done():
+		s.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	s.closeMu.RUnlock()
+	select {
+	case err := <-pc.err:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Postgres) writer() {
+	defer s.wg.Done()
+	group := make([]*pgCommit, 0, pgMaxGroup)
+	for {
+		var first *pgCommit
+		select {
+		case first = <-s.commits:
+		case <-s.done:
+			// Close stopped new Commits: write what is queued, then stop.
+			for {
+				select {
+				case pc := <-s.commits:
+					s.commitGroup([]*pgCommit{pc})
+				default:
+					return
+				}
+			}
+		}
+		group = append(group[:0], first)
+		rows := len(first.b.Parameters) + len(first.b.Findings)
+	fill:
+		for len(group) < pgMaxGroup && rows < pgMaxGroupRow {
+			select {
+			case pc := <-s.commits:
+				group = append(group, pc)
+				rows += len(pc.b.Parameters) + len(pc.b.Findings)
+			default:
+				break fill
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+func (s *Postgres) commitGroup(group []*pgCommit) {
+	err := s.sendGroup(group)
+	if err != nil && len(group) > 1 {
+		for _, pc := range group {
+			pc.err <- s.sendGroup([]*pgCommit{pc})
+		}
+		return
+	}
+	for _, pc := range group {
+		pc.err <- err
+	}
+}
+
+func (s *Postgres) sendGroup(group []*pgCommit) error {
 	var q pgx.Batch
-	queueBatch(&q, b)
+	for _, pc := range group {
+		queueBatch(&q, pc.b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgGroupLimit)
+	defer cancel()
 	if err := s.pool.SendBatch(ctx, &q).Close(); err != nil {
-		return pgErr("commit of device "+d.ID, err)
+		if len(group) == 1 {
+			return pgErr("commit of device "+group[0].b.Device.ID, err)
+		}
+		return pgErr(fmt.Sprintf("commit of %d sessions", len(group)), err)
 	}
 	return nil
 }
@@ -990,6 +1099,13 @@ func (lc *lockConn) close() {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	lc.closed = true
+	if lc.conn != nil && len(lc.held) > 0 {
+		// Release now: the server releases a closed connection's locks
+		// only once its backend has ended.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = lc.conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
+		cancel()
+	}
 	lc.drop()
 	lc.held = nil
 }

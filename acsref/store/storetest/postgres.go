@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Environment variables of the PostgreSQL tests.
@@ -36,7 +37,7 @@ func PostgresDSN(t testing.TB) string {
 	schema := "dmforge_test_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	conn, err := connect(ctx, base)
 	if err != nil {
 		t.Fatalf("connecting to %s=%s: %v", EnvPostgres, redact(base), err)
 	}
@@ -47,7 +48,7 @@ func PostgresDSN(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
+		conn, err := connect(ctx, base)
 		if err != nil {
 			t.Errorf("dropping schema %s: %v", schema, err)
 			return
@@ -62,6 +63,16 @@ func PostgresDSN(t testing.TB) string {
 		t.Fatalf("%s: %v", EnvPostgres, err)
 	}
 	return dsn
+}
+
+// connect opens one connection to the database of a store DSN (which may
+// carry the pool's settings, pool_max_conns and the like).
+func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
 }
 
 // RequirePostgres returns $DMFORGE_TEST_POSTGRES; without it the test is
