@@ -220,7 +220,7 @@ func TestStoreOpen(t *testing.T) {
 		}
 		st.Close()
 	}
-	for _, loc := range []string{"postgres://localhost/acs", "mongodb://x", ""} {
+	for _, loc := range []string{"mysql://localhost/acs", "mongodb://x", ""} {
 		if _, err := store.Open(loc); err == nil {
 			t.Errorf("%s: no error", loc)
 		} else if loc != "" && !strings.Contains(err.Error(), "unsupported store") {

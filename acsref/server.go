@@ -87,19 +87,25 @@ type Server struct {
 	cfg Config
 	st  store.Store
 	log *slog.Logger
+	// shared is the store when several ACS processes may use it
+	// (store.Shared): then devices, pending and flagged are not trusted
+	// (another process changes the store), and a device's session is
+	// locked in the store as well as in byDevice.
+	shared store.Shared
 
 	cwmpAuth *auth.Server
 
 	mu       sync.Mutex
 	sessions map[string]*session // by cookie
 	byDevice map[string]*session
-	devices  map[string]*store.Device // cache of devices (no tags)
+	devices  map[string]*store.Device // cache of devices (no tags); unused when shared
 	// pending holds the devices that may have pending tasks, with a
 	// count bumped by every addTask; sessions of the others skip the task
-	// query.
+	// query (not when shared).
 	pending map[string]uint64
 	// flagged holds the devices with conformance findings: their
-	// conforming reports resolve older value findings.
+	// conforming reports resolve older value findings (all devices count
+	// as flagged when shared).
 	flagged map[string]bool
 
 	publicURL string
@@ -145,28 +151,10 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	// The device cache holds every device: a miss is a new device,
-	// without a store read.
-	all, err := cfg.Store.Devices(context.Background(), store.DeviceFilter{})
-	if err != nil {
-		return nil, fmt.Errorf("acsref: reading devices: %w", err)
-	}
-	for _, d := range all {
-		d.Tags = nil
-		s.devices[d.ID] = d
-	}
-	ids, err := cfg.Store.PendingDevices(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("acsref: reading pending tasks: %w", err)
-	}
-	for _, id := range ids {
-		s.pending[id] = 1
-	}
-	if ids, err = cfg.Store.FindingDevices(context.Background()); err != nil {
-		return nil, fmt.Errorf("acsref: reading findings: %w", err)
-	}
-	for _, id := range ids {
-		s.flagged[id] = true
+	if sh, ok := cfg.Store.(store.Shared); ok {
+		s.shared = sh
+	} else if err := s.loadCaches(); err != nil {
+		return nil, err
 	}
 	if cfg.Auth.enabled() {
 		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, Lookup: s.lookupCPEUser}
@@ -174,6 +162,35 @@ func New(cfg Config) (*Server, error) {
 	s.wg.Add(1)
 	go s.janitor()
 	return s, nil
+}
+
+// loadCaches fills the caches of a store only this process uses: the
+// device cache holds every device (a miss is a new device, without a store
+// read), pending and flagged every device with pending tasks or findings.
+func (s *Server) loadCaches() error {
+	ctx := context.Background()
+	all, err := s.st.Devices(ctx, store.DeviceFilter{})
+	if err != nil {
+		return fmt.Errorf("acsref: reading devices: %w", err)
+	}
+	for _, d := range all {
+		d.Tags = nil
+		s.devices[d.ID] = d
+	}
+	ids, err := s.st.PendingDevices(ctx)
+	if err != nil {
+		return fmt.Errorf("acsref: reading pending tasks: %w", err)
+	}
+	for _, id := range ids {
+		s.pending[id] = 1
+	}
+	if ids, err = s.st.FindingDevices(ctx); err != nil {
+		return fmt.Errorf("acsref: reading findings: %w", err)
+	}
+	for _, id := range ids {
+		s.flagged[id] = true
+	}
+	return nil
 }
 
 // SetPublicURL sets the base URL CPEs reach the CWMP endpoint at (for
@@ -373,8 +390,17 @@ func (s *Server) addTask(ctx context.Context, t *store.Task) error {
 
 // device returns a copy of the device from the cache, which holds every
 // device of the store (loaded by New, updated by each session), or
-// store.ErrNotFound.
-func (s *Server) device(_ context.Context, id string) (*store.Device, error) {
+// store.ErrNotFound. A shared store is read each time: another process may
+// have created or changed the device.
+func (s *Server) device(ctx context.Context, id string) (*store.Device, error) {
+	if s.shared != nil {
+		d, err := s.st.Device(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		d.Tags = nil
+		return d, nil
+	}
 	s.mu.Lock()
 	d, ok := s.devices[id]
 	s.mu.Unlock()

@@ -53,6 +53,8 @@ type session struct {
 	// discovered is the complete name tree of a discovery, judged when
 	// the session ends.
 	discovered []store.Parameter
+	// unlock releases the device's lock in a shared store (nil if none).
+	unlock func()
 }
 
 type inflight struct {
@@ -285,6 +287,22 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 
 	se.mu.Lock()
 	defer se.mu.Unlock()
+	if s.shared != nil {
+		// One session per device across the processes sharing the store.
+		unlock, err := s.shared.LockDevice(ctx, id)
+		if err != nil {
+			s.dropSession(se)
+			if errors.Is(err, store.ErrLocked) {
+				w.Header().Set("Retry-After", "5")
+				http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
+				return
+			}
+			s.log.Error("acs: inform", "device", id, "err", err)
+			http.Error(w, "ACS error", http.StatusInternalServerError)
+			return
+		}
+		se.unlock = unlock
+	}
 	if err := s.openSession(ctx, se, id, inf, r); err != nil {
 		s.log.Error("acs: inform", "device", id, "err", err)
 		s.dropSession(se)
@@ -353,7 +371,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 	}
 	se.dev = *d
 	s.mu.Lock()
-	se.flagged = s.flagged[id]
+	se.flagged = s.shared != nil || s.flagged[id]
 	s.mu.Unlock()
 	se.bind = BindRoot(d.Root)
 	if se.bind != nil {
@@ -447,7 +465,7 @@ func (s *Server) loadQueue(ctx context.Context, se *session) error {
 	s.mu.Lock()
 	gen := s.pending[se.dev.ID]
 	s.mu.Unlock()
-	if gen == 0 {
+	if gen == 0 && s.shared == nil {
 		return nil
 	}
 	ts, err := s.st.Tasks(ctx, store.TaskFilter{DeviceID: se.dev.ID, Status: []string{store.TaskPending}})
@@ -481,27 +499,41 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			s.log.Error("acs: loading tasks", "device", se.dev.ID, "err", err)
 		}
 	}
-	for len(se.queue) > 0 {
-		t := se.queue[0]
-		se.queue = se.queue[1:]
-		se.handled[t.ID] = true
-		// The task may have been cancelled since the queue was read.
-		if cur, err := s.st.Task(ctx, t.ID); err != nil || cur.Status != store.TaskPending {
-			continue
+	for {
+		for len(se.queue) > 0 {
+			t := se.queue[0]
+			se.queue = se.queue[1:]
+			se.handled[t.ID] = true
+			// The task may have been cancelled since the queue was read.
+			if cur, err := s.st.Task(ctx, t.ID); err != nil || cur.Status != store.TaskPending {
+				continue
+			}
+			if se.bind == nil {
+				s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
+				continue
+			}
+			prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
+			if rerr != nil {
+				s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
+				continue
+			}
+			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
+			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
+			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
+				return
+			}
 		}
-		if se.bind == nil {
-			s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
-			continue
+		// Another process sharing the store may have queued tasks since
+		// the queue was read (its addTask cannot flag this session).
+		if s.shared == nil {
+			break
 		}
-		prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
-		if rerr != nil {
-			s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
-			continue
+		if err := s.loadQueue(ctx, se); err != nil {
+			s.log.Error("acs: loading tasks", "device", se.dev.ID, "err", err)
+			break
 		}
-		t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
-		msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
-		if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
-			return
+		if len(se.queue) == 0 {
+			break
 		}
 	}
 	if len(s.cfg.InformGet) > 0 && !se.informGo && se.bind != nil {
@@ -744,7 +776,7 @@ func (s *Server) endSession(se *session, reason string) error {
 		cancel()
 		if err != nil {
 			s.log.Error("acs: committing session", "device", se.dev.ID, "err", err)
-		} else {
+		} else if s.shared == nil {
 			c := se.dev
 			s.mu.Lock()
 			s.devices[c.ID] = &c
@@ -758,7 +790,13 @@ func (s *Server) endSession(se *session, reason string) error {
 	return err
 }
 
+// dropSession forgets the session and releases its device's lock in a
+// shared store. Called with se.mu held.
 func (s *Server) dropSession(se *session) {
+	if se.unlock != nil {
+		se.unlock()
+		se.unlock = nil
+	}
 	s.mu.Lock()
 	if s.sessions[se.id] == se {
 		delete(s.sessions, se.id)
