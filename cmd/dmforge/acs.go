@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,7 +56,7 @@ func newACSCmd() *cobra.Command {
 		Short: "Run the reference ACS (CWMP endpoint, model-checked tasks, conformance findings, NBI)",
 		Long: `Acs runs dmforge's reference ACS: a CWMP endpoint for CPEs and a REST/JSON
 northbound interface (NBI) shaped like GenieACS's, over an embedded SQLite
-database. Every task is checked against the BBF data model the device is
+database or a PostgreSQL one. Every task is checked against the BBF data model the device is
 bound to (Device:2 or InternetGatewayDevice:1, with VoiceService and
 STBService) before it is queued; what devices report is checked too, and
 violations become conformance findings (GET /devices/{id}/conformance).
@@ -71,7 +72,17 @@ an environment variable (flags win):
   --no-discovery DMFORGE_NO_DISCOVERY --inform-get    DMFORGE_INFORM_GET
   --per-device-auth DMFORGE_PER_DEVICE_AUTH  --basic-auth DMFORGE_BASIC_AUTH
 
---db takes a file path or sqlite:///path; other stores may follow.`,
+--db takes a SQLite file path (or sqlite:///path), or a PostgreSQL URL:
+
+  --db 'postgres://USER:PASSWORD@HOST:5432/DB?sslmode=disable'
+
+add search_path=SCHEMA to keep the tables in a schema of their own and
+pool_max_conns=N to size the connection pool. The tables are created or
+migrated on start. Several acs processes may share one PostgreSQL database
+(behind a load balancer, say): each device has one session at a time
+across them (another process answers 503 with Retry-After), and tasks
+queued through any process's NBI reach the device whichever process it
+informs to. A SQLite file is for one process.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyACSEnv(cmd); err != nil {
@@ -85,7 +96,7 @@ an environment variable (flags win):
 	f := cmd.Flags()
 	f.StringVar(&o.cwmpAddr, "cwmp-addr", "127.0.0.1:7547", "CWMP listen address")
 	f.StringVar(&o.nbiAddr, "nbi-addr", "127.0.0.1:7557", "NBI listen address")
-	f.StringVar(&o.db, "db", "dmforge-acs.db", "store: SQLite file path or sqlite:///path")
+	f.StringVar(&o.db, "db", "dmforge-acs.db", "store: SQLite file path, sqlite:///path, or postgres://... URL")
 	f.StringVar(&o.nbiToken, "nbi-token", "", "bearer token the NBI requires (none if empty)")
 	f.StringVar(&o.cpeUser, "cpe-username", "", "username CPEs authenticate with (no CPE authentication if empty and no --per-device-auth)")
 	f.StringVar(&o.cpePass, "cpe-password", "", "password CPEs authenticate with")
@@ -123,7 +134,7 @@ func applyACSEnv(cmd *cobra.Command) error {
 func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra.Command) error {
 	st, err := store.Open(o.db)
 	if err != nil {
-		return err
+		return fmt.Errorf("--db %s: %w", redactDB(o.db), err)
 	}
 	defer st.Close()
 	level := slog.LevelInfo
@@ -146,8 +157,20 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
 	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
-	fmt.Fprintf(w, "dmforge acs: store %s\n", o.db)
+	fmt.Fprintf(w, "dmforge acs: store %s\n", redactDB(o.db))
 	<-ctx.Done()
 	fmt.Fprintln(w, "dmforge acs: stopping")
 	return srv.Close()
+}
+
+// redactDB hides the password of a database URL (for logs and errors).
+func redactDB(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || u.User == nil {
+		return loc
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

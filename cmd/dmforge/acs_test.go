@@ -89,7 +89,7 @@ func TestACSCommand(t *testing.T) {
 }
 
 func TestACSCommandUnsupportedStore(t *testing.T) {
-	t.Setenv("DMFORGE_DB", "postgres://localhost/acs")
+	t.Setenv("DMFORGE_DB", "mysql://localhost/acs")
 	cmd := newACSCmd()
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetArgs([]string{"--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0"})
