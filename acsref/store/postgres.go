@@ -987,11 +987,16 @@ const lockShards = 4
 type lockConn struct {
 	cfg *pgx.ConnConfig
 
-	mu     sync.Mutex
-	conn   *pgx.Conn
-	held   map[int64]int // lock key → times taken (advisory locks stack)
-	closed bool
+	mu      sync.Mutex
+	conn    *pgx.Conn
+	held    map[int64]int // lock key → times taken (advisory locks stack)
+	lostPID uint32        // backend of the connection that broke, 0 if none
+	closed  bool
 }
+
+// lostLockWait bounds the wait for a broken connection's backend to
+// release its locks before they are taken back.
+const lostLockWait = 2 * time.Second
 
 // LockDevice implements Shared: a session-level advisory lock keyed by
 // the device id (and the schema), on one of the store's lock
@@ -1044,6 +1049,21 @@ func (lc *lockConn) connect(ctx context.Context) error {
 	if lc.held == nil {
 		lc.held = map[int64]int{}
 	}
+	if lc.lostPID != 0 && len(lc.held) > 0 {
+		// The old backend may still be ending (a terminated backend
+		// reports the error before it releases its locks).
+		for deadline := time.Now().Add(lostLockWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			var gone bool
+			if err := conn.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory')`, int64(lc.lostPID)).Scan(&gone); err != nil {
+				lc.drop()
+				return err
+			}
+			if gone {
+				break
+			}
+		}
+	}
+	lc.lostPID = 0
 	for key, n := range lc.held {
 		for i := 0; i < n; i++ {
 			var ok bool
@@ -1088,6 +1108,7 @@ func (lc *lockConn) unlock(key int64) {
 // drop closes a connection that failed. Called with mu held.
 func (lc *lockConn) drop() {
 	if lc.conn != nil {
+		lc.lostPID = lc.conn.PgConn().PID()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		lc.conn.Close(ctx)
 		cancel()
