@@ -500,35 +500,31 @@ func queueFindings(q *pgx.Batch, id string, fs []Finding) {
 
 // ---- devices and parameters ----
 
-// Device implements Store.
+// Device implements Store: the device and its tags in one query.
 func (s *Postgres) Device(ctx context.Context, id string) (*Device, error) {
 	if !storable(id) {
 		return nil, ErrNotFound
 	}
-	d, err := scanPgDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE id=$1`, id))
+	var tags []string
+	d, err := scanPgDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+`, ARRAY(SELECT tag FROM tags WHERE device_id=$1 ORDER BY tag)
+		FROM devices WHERE id=$1`, id), &tags)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, pgErr("device "+id, err)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT tag FROM tags WHERE device_id=$1 ORDER BY tag`, id)
-	if err != nil {
-		return nil, pgErr("tags of device "+id, err)
-	}
-	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, pgErr("tags of device "+id, err)
-	}
 	d.Tags = append(d.Tags, tags...)
 	return d, nil
 }
 
-func scanPgDevice(sc pgx.Row) (*Device, error) {
+// scanPgDevice scans the device columns, then extra.
+func scanPgDevice(sc pgx.Row, extra ...any) (*Device, error) {
 	var d Device
 	var fs, li, lb int64
-	if err := sc.Scan(&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb); err != nil {
+	dest := append([]any{&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
+		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	d.FirstSeen, d.LastInform, d.LastBoot = fromUnix(fs), fromUnix(li), fromUnix(lb)
