@@ -249,6 +249,10 @@ const (
 	pgParamV  = `INSERT INTO parameters (device_id, name, value, type, updated)
 		SELECT $1, n, v, t, u FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(n, v, t, u)
 		ON CONFLICT (device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
+	pgParamVN = `INSERT INTO parameters (device_id, name, value, type, writable, object, updated)
+		SELECT $1, n, v, t, w, o, u FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[]) AS x(n, v, t, w, o, u)
+		ON CONFLICT (device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, writable=excluded.writable,
+		object=excluded.object, updated=excluded.updated`
 	pgParamN = `INSERT INTO parameters (device_id, name, writable, object, updated)
 		SELECT $1, n, w, o, u FROM unnest($2::text[], $3::boolean[], $4::boolean[], $5::bigint[]) AS x(n, w, o, u)
 		ON CONFLICT (device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
@@ -423,10 +427,11 @@ func queueBatch(q *pgx.Batch, b *Batch) {
 }
 
 // queueParameters writes value reports and name reports with one
-// statement each. A row has one value upsert (the last report) and one
-// name upsert (the last report's flags, the first report's time, as the
-// SQLite store's row-by-row upserts leave it); the two touch different
-// columns, so their order does not matter.
+// statement each, and names with both (a discovery) with a third, so that
+// a row is written once. The outcome is the SQLite store's row-by-row
+// upserts': the last value report's value, type and time; the last name
+// report's flags; a row with only name reports keeps its time, or takes
+// the first report's when new.
 func queueParameters(q *pgx.Batch, id string, ps []Parameter) {
 	if len(ps) == 0 {
 		return
@@ -444,30 +449,48 @@ func queueParameters(q *pgx.Batch, id string, ps []Parameter) {
 			lastN[ps[i].Name] = i
 		}
 	}
-	if n := len(lastV); n > 0 {
-		names, vals, types, ups := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]int64, 0, n)
-		for i := range ps {
-			p := &ps[i]
-			if p.HasValue && lastV[p.Name] == i {
-				names, vals, types, ups = append(names, p.Name), append(vals, p.Value), append(types, p.Type), append(ups, unix(p.Updated))
-			}
+	var first map[string]int64 // time of a name's first name report
+	var vNames, vVals, vTypes []string
+	var vUps []int64
+	var bNames, bVals, bTypes []string
+	var bWs []*bool
+	var bOs []bool
+	var bUps []int64
+	for i := range ps {
+		p := &ps[i]
+		if !p.HasValue || lastV[p.Name] != i {
+			continue
 		}
-		q.Queue(pgParamV, id, names, vals, types, ups)
+		if j, ok := lastN[p.Name]; ok {
+			n := &ps[j]
+			bNames, bVals, bTypes, bUps = append(bNames, p.Name), append(bVals, p.Value), append(bTypes, p.Type), append(bUps, unix(p.Updated))
+			bWs, bOs = append(bWs, n.Writable), append(bOs, n.Object)
+			continue
+		}
+		vNames, vVals, vTypes, vUps = append(vNames, p.Name), append(vVals, p.Value), append(vTypes, p.Type), append(vUps, unix(p.Updated))
 	}
-	if n := len(lastN); n > 0 {
-		first := make(map[string]int64, n)
+	if len(vNames) > 0 {
+		q.Queue(pgParamV, id, vNames, vVals, vTypes, vUps)
+	}
+	if len(bNames) > 0 {
+		q.Queue(pgParamVN, id, bNames, bVals, bTypes, bWs, bOs, bUps)
+	}
+	if len(lastN) > len(bNames) {
+		first = make(map[string]int64, len(lastN))
 		for i := range ps {
 			p := &ps[i]
 			if _, seen := first[p.Name]; !seen && (p.Writable != nil || p.Object) {
 				first[p.Name] = unix(p.Updated)
 			}
 		}
+		n := len(lastN) - len(bNames)
 		names, ws, os, ups := make([]string, 0, n), make([]*bool, 0, n), make([]bool, 0, n), make([]int64, 0, n)
 		for i := range ps {
 			p := &ps[i]
-			if (p.Writable != nil || p.Object) && lastN[p.Name] == i {
-				names, ws, os, ups = append(names, p.Name), append(ws, p.Writable), append(os, p.Object), append(ups, first[p.Name])
+			if _, both := lastV[p.Name]; both || (p.Writable == nil && !p.Object) || lastN[p.Name] != i {
+				continue
 			}
+			names, ws, os, ups = append(names, p.Name), append(ws, p.Writable), append(os, p.Object), append(ups, first[p.Name])
 		}
 		q.Queue(pgParamN, id, names, ws, os, ups)
 	}
