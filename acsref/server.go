@@ -374,9 +374,11 @@ func escapeID(s string) string {
 
 // addTask stores a task and notes that its device has work.
 func (s *Server) addTask(ctx context.Context, t *store.Task) error {
-	s.mu.Lock()
-	s.pending[t.DeviceID]++
-	s.mu.Unlock()
+	if s.shared == nil {
+		s.mu.Lock()
+		s.pending[t.DeviceID]++
+		s.mu.Unlock()
+	}
 	if err := s.st.AddTask(ctx, t); err != nil {
 		return err
 	}
