@@ -460,3 +460,33 @@ func TestCancelTask(t *testing.T) {
 		t.Fatalf("cancel of no task: %d", code)
 	}
 }
+
+// TestRediscoveryDropsStaleParameters: a new complete name tree (a
+// GetParameterNames of the root) drops the stored parameters the device
+// no longer has, and keeps the values of those it still has.
+func TestRediscoveryDropsStaleParameters(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), nil)
+	cpe := newTestCPE(a.srv.CWMPURL(), "RD1")
+	cpe.Set("Device.DeviceInfo.X_00D09E_Gone", "soon", "xsd:string", false)
+	session(t, cpe) // bootstrap and discovery
+	id := labID + "RD1"
+	count := func(prefix string) int {
+		var ps []acsref.ParameterView
+		a.do("GET", devPath(id)+"/parameters?prefix="+prefix, nil, &ps)
+		return len(ps)
+	}
+	if count("Device.DeviceInfo.X_00D09E_Gone") != 1 || count("Device.DeviceInfo.SoftwareVersion") != 1 {
+		t.Fatal("discovery did not store the parameters")
+	}
+	cpe.Unset("Device.DeviceInfo.X_00D09E_Gone") // a new firmware without it
+	a.task(id, `{"name":"getParameterNames","parameterPath":"Device.","nextLevel":false}`)
+	session(t, cpe)
+	if n := count("Device.DeviceInfo.X_00D09E_Gone"); n != 0 {
+		t.Fatalf("a parameter the device no longer has is still stored (%d)", n)
+	}
+	var ps []acsref.ParameterView
+	a.do("GET", devPath(id)+"/parameters?prefix=Device.DeviceInfo.SoftwareVersion", nil, &ps)
+	if len(ps) != 1 || ps[0].Value != "1.0.0" {
+		t.Fatalf("a parameter the device still has lost its value: %+v", ps)
+	}
+}

@@ -120,6 +120,13 @@ func (c *testCPE) Set(name, value, typ string, writable bool) {
 	c.params[name] = &cpeParam{value: value, typ: typ, writable: writable}
 }
 
+// Unset removes a parameter from the device (a firmware without it).
+func (c *testCPE) Unset(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.params, name)
+}
+
 func (c *testCPE) Get(name string) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -650,6 +650,8 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 			se.discovered = names
 			se.batch.ClearFindings = true
 			se.dev.Discovered = true
+			// What the tree no longer names, the device no longer has.
+			se.batch.Complete = se.bind.Root
 		}
 		result = map[string]any{"parameters": list}
 	case *cwmp.GetParameterAttributesResponse:

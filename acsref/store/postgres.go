@@ -246,6 +246,7 @@ const (
 	pgForgetP = `DELETE FROM parameters WHERE device_id=$1`
 	pgForgetF = `DELETE FROM findings WHERE device_id=$1`
 	pgDelP    = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2)`
+	pgPruneP  = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2) AND NOT (name = ANY($3::text[]))`
 	pgParamV  = `INSERT INTO parameters (device_id, name, value, type, updated)
 		SELECT $1, n, v, t, u FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(n, v, t, u)
 		ON CONFLICT (device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
@@ -393,6 +394,17 @@ func queueBatch(q *pgx.Batch, b *Batch) {
 		q.Queue(pgDelP, d.ID, p)
 	}
 	queueParameters(q, d.ID, b.Parameters)
+	if b.Complete != "" {
+		named := make([]string, 0, len(b.Parameters))
+		seen := make(map[string]bool, len(b.Parameters))
+		for i := range b.Parameters {
+			if n := b.Parameters[i].Name; !seen[n] {
+				seen[n] = true
+				named = append(named, n)
+			}
+		}
+		q.Queue(pgPruneP, d.ID, b.Complete, named)
+	}
 	if len(b.Tasks) > 0 {
 		last := make(map[int64]int, len(b.Tasks))
 		for i, t := range b.Tasks {

@@ -257,6 +257,8 @@ const (
 	sqlForgetP = `DELETE FROM parameters WHERE device_id=?`
 	sqlForgetF = `DELETE FROM findings WHERE device_id=?`
 	sqlDelP    = `DELETE FROM parameters WHERE device_id=? AND (name=? OR substr(name,1,length(?))=?)`
+	sqlNamesP  = `SELECT name FROM parameters WHERE device_id=? AND substr(name,1,length(?))=?`
+	sqlDelName = `DELETE FROM parameters WHERE device_id=? AND name=?`
 	sqlParamV  = `INSERT INTO parameters (device_id, name, value, type, updated) VALUES (?,?,?,?,?)
 		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
 	sqlParamN = `INSERT INTO parameters (device_id, name, writable, object, updated) VALUES (?,?,?,?,?)
@@ -268,7 +270,7 @@ const (
 		ON CONFLICT(device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
 )
 
-var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlParamV, sqlParamN, sqlTask, sqlFault, sqlResolve, sqlFinding}
+var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlTask, sqlFault, sqlResolve, sqlFinding}
 
 // stmts runs the group's statements inside its transaction.
 type stmts struct {
@@ -277,14 +279,48 @@ type stmts struct {
 	inTx map[string]*sql.Stmt
 }
 
-func (st *stmts) exec(q string, args ...any) error {
+func (st *stmts) stmt(q string) *sql.Stmt {
 	stmt, ok := st.inTx[q]
 	if !ok {
 		stmt = st.tx.Stmt(st.s.prepared[q])
 		st.inTx[q] = stmt
 	}
-	_, err := stmt.Exec(args...)
+	return stmt
+}
+
+func (st *stmts) exec(q string, args ...any) error {
+	_, err := st.stmt(q).Exec(args...)
 	return err
+}
+
+// pruneTree drops the device's parameters under prefix that named does
+// not hold (Batch.Complete).
+func (st *stmts) pruneTree(device, prefix string, named map[string]bool) error {
+	rows, err := st.stmt(sqlNamesP).Query(device, prefix, prefix)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		if !named[n] {
+			stale = append(stale, n)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range stale {
+		if err := st.exec(sqlDelName, device, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *SQLite) applyAll(group []*pendingCommit) error {
@@ -346,6 +382,15 @@ func applyBatch(st *stmts, b *Batch) error {
 			if err := st.exec(sqlParamN, d.ID, p.Name, w, b2i(p.Object), unix(p.Updated)); err != nil {
 				return err
 			}
+		}
+	}
+	if b.Complete != "" {
+		named := make(map[string]bool, len(b.Parameters))
+		for i := range b.Parameters {
+			named[b.Parameters[i].Name] = true
+		}
+		if err := st.pruneTree(d.ID, b.Complete, named); err != nil {
+			return err
 		}
 	}
 	for _, t := range b.Tasks {

@@ -147,6 +147,11 @@ type Batch struct {
 	Forget           bool    // BOOTSTRAP: drop parameters and findings first
 	DeleteParameters []string
 	Parameters       []Parameter
+	// Complete, when not "", is the prefix of a complete name tree the
+	// batch reports (a GetParameterNames of the root with NextLevel
+	// false): the device's stored parameters under it that the batch
+	// does not name are dropped — the device no longer has them.
+	Complete string
 	Tasks            []*Task // status, result and fault updated
 	Faults           []Fault
 	ClearFindings    bool // replace the device's findings by Findings

@@ -315,6 +315,26 @@ func testParameters(t *testing.T, e *env) {
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("after DeleteParameters:\n got %q\nwant %q", names, want)
 	}
+	// Complete: the batch is the device's whole tree under a prefix; what
+	// it does not name there goes, what is outside the prefix stays.
+	commit(t, st, &store.Batch{Device: device("D", t1), Complete: "Device.A", Parameters: []store.Parameter{
+		{Name: "Device.A.B", Writable: ptr(false), Updated: t1},
+		{Name: "Device.AB", Value: "kept", HasValue: true, Updated: t1},
+		{Name: "Device.A.New", Writable: ptr(true), Updated: t1},
+	}})
+	ps, _ = st.Parameters(bg, "D", "")
+	names = names[:0]
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	want = []string{"Device.A.B", "Device.A.New", "Device.AB", "Device.X", "Device.Y.", "Device.a", "Device.É"}
+	sort.Strings(want)
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("after a Complete batch:\n got %q\nwant %q", names, want)
+	}
+	if ps, _ := st.Parameters(bg, "D", "Device.A.B"); len(ps) != 1 || ps[0].Value != "vDevice.A.B" {
+		t.Fatalf("a parameter the complete tree names lost its value: %+v", ps)
+	}
 	// Forget drops every parameter first; the batch's own reports stay.
 	commit(t, st, &store.Batch{Device: device("D", t1), Forget: true,
 		Parameters: []store.Parameter{{Name: "Device.New", Value: "n", HasValue: true, Updated: t1}}})
