@@ -151,10 +151,10 @@ type Batch struct {
 	// batch reports (a GetParameterNames of the root with NextLevel
 	// false): the device's stored parameters under it that the batch
 	// does not name are dropped — the device no longer has them.
-	Complete string
-	Tasks            []*Task // status, result and fault updated
-	Faults           []Fault
-	ClearFindings    bool // replace the device's findings by Findings
+	Complete      string
+	Tasks         []*Task // status, result and fault updated
+	Faults        []Fault
+	ClearFindings bool // replace the device's findings by Findings
 	// Resolved lists paths whose reported value now conforms: their
 	// value findings (reported-value, reported-type, not-parameter) go.
 	Resolved []string
