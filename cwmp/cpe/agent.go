@@ -71,6 +71,12 @@ type Config struct {
 	// as "[alias]". Otherwise the Store's value decides.
 	AliasBasedAddressing bool
 
+	// ChangeDUState, when set, is the device's own software-module
+	// management, in place of the simulated one: it checks a ChangeDUState
+	// (returning a *cwmp.Fault refuses it) and starts its operations, and
+	// the device reports their results with Agent.CompleteDUStateChange.
+	ChangeDUState func(*cwmp.ChangeDUState) error
+
 	// Options, when set, answers GetOptions and SetVouchers (see
 	// VoucherOptions); without it they answer 9000.
 	Options OptionsHandler
@@ -169,7 +175,9 @@ func New(cfg Config) (*Agent, error) {
 	if a.acsURL() == "" {
 		return nil, errors.New("cpe: no ACS URL")
 	}
-	if a.du = newDUEngine(a); a.du != nil {
+	if cfg.ChangeDUState != nil {
+		a.handler.OnChangeDUState = cfg.ChangeDUState
+	} else if a.du = newDUEngine(a); a.du != nil {
 		a.handler.OnChangeDUState = a.du.changeDUState
 	}
 	a.dec.MaxSize = 4 << 20

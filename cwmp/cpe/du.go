@@ -868,7 +868,16 @@ func (d *duEngine) refreshActive(ee string) {
 // finishDUStateChange queues the DUStateChangeComplete of a ChangeDUState
 // whose operations have run, and wakes Run for a session.
 func (a *Agent) finishDUStateChange(key string, results []cwmp.OpResultStruct) {
-	dc := &cwmp.DUStateChangeComplete{Results: results, CommandKey: key}
+	a.CompleteDUStateChange(&cwmp.DUStateChangeComplete{Results: results, CommandKey: key})
+}
+
+// CompleteDUStateChange reports the results of a ChangeDUState's
+// operations (with its CommandKey): the agent sends the
+// DUStateChangeComplete in a new session, with "11 DU STATE CHANGE
+// COMPLETE" and "M ChangeDUState", and again in every session until the
+// ACS acknowledges it. A device with its own Config.ChangeDUState calls
+// it when the operations are done.
+func (a *Agent) CompleteDUStateChange(dc *cwmp.DUStateChangeComplete) {
 	a.mu.Lock()
 	a.duResults = append(a.duResults, dc)
 	a.pending = mergeEvents(a.pending, duEvents(dc)...)

@@ -617,3 +617,36 @@ func TestChangeDUStateSimProfile(t *testing.T) {
 		ref: sm + "DeploymentUnit.1", eus: sm + "ExecutionUnit.1", started: true})
 	expectValues(t, r.values(sm+"DeploymentUnit.1."), sm+"DeploymentUnit.1.ExecutionEnvRef", sm+"ExecEnv.1")
 }
+
+// TestChangeDUStateVendorHook: a device with its own software-module
+// management (Config.ChangeDUState) gets the requests, the simulated
+// engine stays out of its Store, and the results it reports with
+// CompleteDUStateChange reach the ACS.
+func TestChangeDUStateVendorHook(t *testing.T) {
+	var got []*cwmp.ChangeDUState
+	r := newRig(t, func(c *cpe.Config) {
+		c.ChangeDUState = func(m *cwmp.ChangeDUState) error {
+			if len(m.Operations) > 1 {
+				return cwmp.NewFault(cwmp.FaultResourcesExceeded, "one at a time")
+			}
+			got = append(got, m)
+			return nil
+		}
+	})
+	r.session([]string{cwmp.EventBoot})
+	if n := r.store.Instances(sm + "ExecEnv."); len(n) != 0 {
+		t.Fatalf("the simulated execution environment was created in a vendor's store: %v", n)
+	}
+	op := &cwmp.InstallOpStruct{URL: "http://127.0.0.1:1/app_1.0.ipk"}
+	if _, ok := r.call(cdu("v-1", op)).(*cwmp.ChangeDUStateResponse); !ok || len(got) != 1 || got[0].CommandKey != "v-1" {
+		t.Fatalf("the hook did not get the request: %+v", got)
+	}
+	r.fault(cdu("v-2", op, op), cwmp.FaultResourcesExceeded)
+	r.agent.CompleteDUStateChange(&cwmp.DUStateChangeComplete{CommandKey: "v-1", Results: []cwmp.OpResultStruct{{
+		UUID: acsUUID, DeploymentUnitRef: sm + "DeploymentUnit.7", Version: "1.0", CurrentState: cwmp.DUStateInstalled, Resolved: true,
+		StartTime: time.Now().UTC().Truncate(time.Second), CompleteTime: time.Now().UTC().Truncate(time.Second)}}})
+	dc := checkDUSession(t, r.session(nil), "v-1")
+	if len(dc.Results) != 1 || dc.Results[0].DeploymentUnitRef != sm+"DeploymentUnit.7" {
+		t.Fatalf("results %+v", dc.Results)
+	}
+}
