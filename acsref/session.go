@@ -33,6 +33,10 @@ type session struct {
 	bind *Binding
 	ns   cwmp.Namespace
 	seen atomic.Int64 // unix nanos of the last request
+	// user is the name the CPE authenticated with ("" without CPE
+	// authentication): it fetches the ACS's files with the same
+	// credentials.
+	user string
 	// timeout ends the session when the CPE stays silent this long: the
 	// ACS's SessionTimeout, or the longer one the CPE proposed in its
 	// Inform's SessionTimeout header (CWMP 1.3).
@@ -130,18 +134,21 @@ func (se *session) noteKnown(name, value string) {
 	}
 }
 
-// CWMPHandler is the CWMP endpoint: POSTs from CPEs (authenticated when
-// configured), GET /files/{name} for downloads, PUT|POST /uploads/{name}
-// for uploads.
+// CWMPHandler is the CWMP endpoint: POSTs from CPEs, GET /files/{name}
+// for downloads, PUT|POST /uploads/{name} for uploads — all three with the
+// CPEs' credentials when CPE authentication is configured (the ACS puts
+// them in the Download of one of its files).
 func (s *Server) CWMPHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /files/{name...}", s.serveFile)
 	var h http.Handler = http.HandlerFunc(s.handleCWMP)
 	up := http.Handler(http.HandlerFunc(s.receiveUpload))
+	files := http.Handler(http.HandlerFunc(s.serveFile))
 	if s.cwmpAuth != nil {
 		h = s.cwmpAuth.Middleware(h)
 		up = s.cwmpAuth.Middleware(up)
+		files = s.cwmpAuth.Middleware(files)
 	}
+	mux.Handle("GET /files/{name...}", files)
 	mux.Handle("PUT /uploads/{name...}", up)
 	mux.Handle("POST /uploads/{name...}", up)
 	mux.Handle("/", h)
@@ -266,6 +273,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		}
 	}
 	se := &session{id: newToken(), ns: env.Namespace, handled: map[int64]bool{}, timeout: s.sessionTimeout(env.Header.SessionTimeout)}
+	se.user, _ = auth.User(ctx)
 	se.dev.ID = id
 	se.touch()
 	s.mu.Lock()
@@ -519,6 +527,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			}
 			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
+			s.fileCredentials(se, prep, msg)
 			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
 				return
 			}
@@ -807,6 +816,46 @@ func (s *Server) dropSession(se *session) {
 		delete(s.byDevice, se.dev.ID)
 	}
 	s.mu.Unlock()
+}
+
+// fileCredentials gives a Download, ScheduleDownload or ChangeDUState of
+// the ACS's own files (named by "file" in the task) the credentials the
+// CPE authenticated its session with, since the ACS serves its files to
+// authenticated CPEs only. Credentials the task gives are kept.
+func (s *Server) fileCredentials(se *session, prep *prepared, msg cwmp.Message) {
+	if s.cwmpAuth == nil || se.user == "" {
+		return
+	}
+	pass, ok := s.lookupCPEUser(se.user)
+	if !ok {
+		return
+	}
+	switch m := msg.(type) {
+	case *cwmp.Download:
+		if prep.spec.File != "" && m.Username == "" {
+			m.Username, m.Password = se.user, pass
+		}
+	case *cwmp.ScheduleDownload:
+		if prep.spec.File != "" && m.Username == "" {
+			m.Username, m.Password = se.user, pass
+		}
+	case *cwmp.ChangeDUState:
+		for i, op := range m.Operations {
+			if i >= len(prep.spec.Operations) || prep.spec.Operations[i].File == "" {
+				continue
+			}
+			switch o := op.(type) {
+			case *cwmp.InstallOpStruct:
+				if o.Username == "" {
+					o.Username, o.Password = se.user, pass
+				}
+			case *cwmp.UpdateOpStruct:
+				if o.Username == "" {
+					o.Username, o.Password = se.user, pass
+				}
+			}
+		}
+	}
 }
 
 // addedInstance is the instance path AddObject created: the table path

@@ -3,6 +3,7 @@ package acsref_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/generated/tr181"
 )
@@ -176,5 +178,45 @@ func TestChangeDUStateTask(t *testing.T) {
 	// is a fault that names it, and the first operation's result stands.
 	if res.Results[0].CurrentState != "Uninstalled" || res.Results[1].FaultCode != 9028 || tk.Status != store.TaskFault || tk.FaultCode != 9028 {
 		t.Fatalf("uninstall: %s %d %+v", tk.Status, tk.FaultCode, res.Results)
+	}
+}
+
+// TestFilesNeedCPECredentials: with CPE authentication the ACS serves its
+// files to authenticated CPEs only, and gives a Download of one of them
+// the credentials the CPE's session used (global or per device).
+func TestFilesNeedCPECredentials(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery = true
+		c.Auth = acsref.CPEAuth{Username: "acs", Password: "secret", PerDevice: true}
+	})
+	if code := a.do("PUT", "/files/fw.bin", "firmware-bytes", nil); code != http.StatusCreated {
+		t.Fatalf("PUT file: %d", code)
+	}
+	if code := a.do("PUT", "/credentials/dev-7", map[string]string{"password": "pw-7", "device": "00D09E-SimBox-FC2"}, nil); code/100 != 2 {
+		t.Fatalf("PUT credential: %d", code)
+	}
+	resp, err := http.Get(a.srv.CWMPURL() + "files/fw.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an anonymous GET of a file: HTTP %d, want 401", resp.StatusCode)
+	}
+	for _, c := range []struct{ serial, user, pass string }{{"FC1", "acs", "secret"}, {"FC2", "dev-7", "pw-7"}} {
+		var got []byte
+		ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, ACSURL: a.srv.CWMPURL(), SerialNumber: c.serial, OUI: "00D09E", ProductClass: "SimBox",
+			Username: c.user, Password: c.pass,
+			OnFile: func(_ *cwmp.Download, r io.Reader) error { got, _ = io.ReadAll(r); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runSession(t, ag)
+		dl := a.task("00D09E-SimBox-"+c.serial, `{"name":"download","file":"fw.bin"}`)
+		runSession(t, ag)
+		runSession(t, ag)
+		if tk := a.getTask(dl.ID); tk.Status != store.TaskDone || string(got) != "firmware-bytes" {
+			t.Fatalf("%s: download task %s (%d %s), file %q", c.user, tk.Status, tk.FaultCode, tk.FaultString, got)
+		}
 	}
 }
