@@ -15,6 +15,7 @@ package acsref
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,6 +54,10 @@ type Config struct {
 	NBIAddr  string // default 127.0.0.1:7557
 	Store    store.Store
 	Auth     CPEAuth
+	// TLS, when set, makes the CWMP endpoint HTTPS (the files and uploads
+	// served on it too); with ClientCAs and ClientAuth it checks CPE
+	// certificates. See LoadTLS and SelfSignedTLS.
+	TLS *tls.Config
 	// NBIToken, when set, is the bearer token every NBI request but
 	// /openapi.json must carry.
 	NBIToken string
@@ -207,7 +212,7 @@ func (s *Server) baseURL() string {
 	if s.publicURL != "" {
 		return s.publicURL
 	}
-	return "http://" + s.cfg.CWMPAddr
+	return s.cwmpScheme() + "://" + s.cfg.CWMPAddr
 }
 
 func (s *Server) lookupCPEUser(user string) (string, bool) {
@@ -227,9 +232,15 @@ func (s *Server) lookupCPEUser(user string) (string, bool) {
 // Start listens on the CWMP and NBI addresses and serves until ctx ends
 // or Close is called.
 func (s *Server) Start(ctx context.Context) error {
+	if s.cfg.TLS != nil && len(s.cfg.TLS.Certificates) == 0 && s.cfg.TLS.GetCertificate == nil {
+		return errNoTLSCert
+	}
 	cl, err := net.Listen("tcp", s.cfg.CWMPAddr)
 	if err != nil {
 		return fmt.Errorf("acsref: CWMP listener: %w", err)
+	}
+	if s.cfg.TLS != nil {
+		cl = tls.NewListener(cl, s.cfg.TLS)
 	}
 	nl, err := net.Listen("tcp", s.cfg.NBIAddr)
 	if err != nil {
@@ -239,14 +250,17 @@ func (s *Server) Start(ctx context.Context) error {
 	s.cwmpLn, s.nbiLn = cl, nl
 	s.mu.Lock()
 	if s.publicURL == "" {
-		s.publicURL = "http://" + cl.Addr().String()
+		s.publicURL = s.cwmpScheme() + "://" + cl.Addr().String()
 	}
 	s.mu.Unlock()
 	for _, p := range []struct {
 		ln net.Listener
 		h  http.Handler
 	}{{cl, s.CWMPHandler()}, {nl, s.NBIHandler()}} {
-		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			// TLS handshake failures and the like are the CPE's business:
+			// logged at debug level, not on stderr.
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.servers = append(s.servers, srv)
 		s.wg.Add(1)
 		go func(srv *http.Server, ln net.Listener) {
@@ -273,7 +287,14 @@ func (s *Server) CWMPURL() string {
 	if s.cwmpLn == nil {
 		return ""
 	}
-	return "http://" + s.cwmpLn.Addr().String() + "/"
+	return s.cwmpScheme() + "://" + s.cwmpLn.Addr().String() + "/"
+}
+
+func (s *Server) cwmpScheme() string {
+	if s.cfg.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // NBIURL is the URL of the NBI once started.

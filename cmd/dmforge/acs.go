@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -28,6 +31,8 @@ type acsOptions struct {
 	noDiscovery                     bool
 	informGet                       []string
 	verbose                         bool
+	tlsCert, tlsKey, tlsClientCA    string
+	tlsSelfSigned                   string
 }
 
 // acsEnv maps flags to their environment variables.
@@ -46,6 +51,10 @@ var acsEnv = map[string]string{
 	"inform-get":      "DMFORGE_INFORM_GET",
 	"per-device-auth": "DMFORGE_PER_DEVICE_AUTH",
 	"basic-auth":      "DMFORGE_BASIC_AUTH",
+	"tls-cert":        "DMFORGE_TLS_CERT",
+	"tls-key":         "DMFORGE_TLS_KEY",
+	"tls-client-ca":   "DMFORGE_TLS_CLIENT_CA",
+	"tls-self-signed": "DMFORGE_TLS_SELF_SIGNED",
 }
 
 func newACSCmd() *cobra.Command {
@@ -71,6 +80,14 @@ an environment variable (flags win):
   --public-url  DMFORGE_PUBLIC_URL    --session-timeout DMFORGE_SESSION_TIMEOUT
   --no-discovery DMFORGE_NO_DISCOVERY --inform-get    DMFORGE_INFORM_GET
   --per-device-auth DMFORGE_PER_DEVICE_AUTH  --basic-auth DMFORGE_BASIC_AUTH
+  --tls-cert    DMFORGE_TLS_CERT      --tls-key       DMFORGE_TLS_KEY
+  --tls-client-ca DMFORGE_TLS_CLIENT_CA  --tls-self-signed DMFORGE_TLS_SELF_SIGNED
+
+HTTPS: --tls-cert and --tls-key (PEM) make the CWMP endpoint HTTPS;
+--tls-client-ca also requires CPEs to present a certificate issued by one of
+its CAs. For a lab, --tls-self-signed FILE makes a certificate for the
+listen address (and localhost) and writes it to FILE for the CPEs to trust
+(dmforge cpe run --ca-cert FILE).
 
 --db takes a SQLite file path (or sqlite:///path), or a PostgreSQL URL:
 
@@ -109,6 +126,10 @@ informs to. A SQLite file is for one process.`,
 	f.BoolVar(&o.noDiscovery, "no-discovery", false, "skip the GetParameterNames/GetParameterValues discovery on first contact")
 	f.StringSliceVar(&o.informGet, "inform-get", nil, "parameters read with GetParameterValues in every session (comma-separated)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log sessions")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate (chain) of an HTTPS CWMP endpoint")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "PEM CA certificates CPE client certificates must be issued by (requires them)")
+	f.StringVar(&o.tlsSelfSigned, "tls-self-signed", "", "serve HTTPS with a new self-signed certificate, written (PEM) to this file for CPEs to trust")
 	return cmd
 }
 
@@ -142,7 +163,11 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	srv, err := acsref.New(acsref.Config{
+	tlsConf, err := acsTLS(o)
+	if err != nil {
+		return err
+	}
+	srv, err := acsref.New(acsref.Config{TLS: tlsConf,
 		CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, NBIToken: o.nbiToken,
 		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,
@@ -158,9 +183,52 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
 	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
 	fmt.Fprintf(w, "dmforge acs: store %s\n", redactDB(o.db))
+	if o.tlsSelfSigned != "" {
+		fmt.Fprintf(w, "dmforge acs: self-signed certificate in %s (CPEs trust it with --ca-cert)\n", o.tlsSelfSigned)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(w, "dmforge acs: stopping")
 	return srv.Close()
+}
+
+// acsTLS is the TLS configuration the flags ask for, nil for plain HTTP.
+func acsTLS(o acsOptions) (*tls.Config, error) {
+	switch {
+	case o.tlsSelfSigned != "" && (o.tlsCert != "" || o.tlsKey != ""):
+		return nil, errors.New("--tls-self-signed and --tls-cert/--tls-key exclude each other")
+	case o.tlsSelfSigned != "":
+		host, _, err := net.SplitHostPort(o.cwmpAddr)
+		if err != nil {
+			return nil, fmt.Errorf("--cwmp-addr %s: %w", o.cwmpAddr, err)
+		}
+		hosts := []string{"localhost"}
+		if host != "" && host != "localhost" {
+			hosts = append(hosts, host)
+		}
+		c, certPEM, err := acsref.SelfSignedTLS(hosts...)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(o.tlsSelfSigned, certPEM, 0o644); err != nil {
+			return nil, fmt.Errorf("--tls-self-signed: %w", err)
+		}
+		if o.tlsClientCA != "" {
+			pool, err := acsref.LoadCertPool(o.tlsClientCA)
+			if err != nil {
+				return nil, err
+			}
+			c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
+		}
+		return c, nil
+	case o.tlsCert != "" || o.tlsKey != "":
+		if o.tlsCert == "" || o.tlsKey == "" {
+			return nil, errors.New("--tls-cert and --tls-key go together")
+		}
+		return acsref.LoadTLS(o.tlsCert, o.tlsKey, o.tlsClientCA)
+	case o.tlsClientCA != "":
+		return nil, errors.New("--tls-client-ca needs HTTPS: --tls-cert/--tls-key or --tls-self-signed")
+	}
+	return nil, nil
 }
 
 // redactDB hides the password of a database URL (for logs and errors).

@@ -98,3 +98,47 @@ func TestACSCommandUnsupportedStore(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestACSCommandTLS: dmforge acs --tls-self-signed serves HTTPS and writes
+// its certificate; dmforge cpe sim --ca-cert with that file runs its
+// sessions, without it every session fails on the certificate.
+func TestACSCommandTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile := filepath.Join(dir, "acs-cert.pem")
+	cmd := newACSCmd()
+	out := &syncBuffer{}
+	cmd.SetOut(out)
+	cmd.SetErr(out)
+	cmd.SetArgs([]string{"--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0", "--db", filepath.Join(dir, "acs.db"), "--tls-self-signed", certFile})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	defer func() { cancel(); <-done }()
+	re := regexp.MustCompile(`CWMP (https://\S+)`)
+	var cwmpURL string
+	for deadline := time.Now().Add(20 * time.Second); cwmpURL == ""; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			cwmpURL = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no https CWMP URL printed:\n%s", out)
+		}
+	}
+	if !strings.Contains(out.String(), "self-signed certificate in "+certFile) {
+		t.Errorf("the certificate file is not named:\n%s", out)
+	}
+	sim := func(args ...string) (error, string) {
+		c := newCPESimCmd()
+		o := &bytes.Buffer{}
+		c.SetOut(o)
+		c.SetErr(o)
+		c.SetArgs(append([]string{"--acs", cwmpURL, "--count", "2", "--sessions", "1", "-q"}, args...))
+		err := c.Execute()
+		return err, o.String()
+	}
+	if err, o := sim("--ca-cert", certFile); err != nil {
+		t.Fatalf("cpe sim trusting the certificate: %v\n%s", err, o)
+	}
+	if err, o := sim(); err == nil || !strings.Contains(o, "certificate") {
+		t.Fatalf("cpe sim not trusting the certificate: %v\n%s", err, o)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -140,6 +141,8 @@ type cpeFlags struct {
 	periodic, connReqInterval                             time.Duration
 	aliasAddressing                                       bool
 	voucherCerts                                          []string
+	caCert, clientCert, clientKey                         string
+	insecure                                              bool
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
@@ -157,7 +160,41 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
 	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
 	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion")
+	fl.StringVar(&f.caCert, "ca-cert", "", "PEM CA certificates to trust for an https:// ACS and file server (default: the system's)")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the ACS's TLS certificate (labs only)")
+	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
+	fl.StringVar(&f.clientKey, "client-key", "", "PEM private key of --client-cert")
 	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
+}
+
+// tlsConfig is the CPE's TLS client configuration from the flags, nil
+// when none is given (the system's roots).
+func (f *cpeFlags) tlsConfig() (*tls.Config, error) {
+	if f.caCert == "" && !f.insecure && f.clientCert == "" && f.clientKey == "" {
+		return nil, nil
+	}
+	c := &tls.Config{InsecureSkipVerify: f.insecure, MinVersion: tls.VersionTLS12}
+	if f.caCert != "" {
+		data, err := os.ReadFile(f.caCert)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-cert: %w", err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(data) {
+			return nil, fmt.Errorf("--ca-cert: %s holds no PEM certificate", f.caCert)
+		}
+	}
+	if (f.clientCert == "") != (f.clientKey == "") {
+		return nil, errors.New("--client-cert and --client-key go together")
+	}
+	if f.clientCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.clientCert, f.clientKey)
+		if err != nil {
+			return nil, fmt.Errorf("--client-cert: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
 }
 
 // loadVoucherCerts reads the certificates of the --voucher-cert files.
@@ -248,6 +285,15 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 			}
 			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
 				return err
+			}
+			tc, err := f.tlsConfig()
+			if err != nil {
+				return err
+			}
+			if tc != nil {
+				t := cpe.NewSimTransport(concurrency)
+				t.TLSClientConfig = tc
+				cfg.Transport = t
 			}
 			if f.connReqAddr != "" {
 				if cfg.ConnReq, err = startConnReq(ctx, f.connReqAddr); err != nil {
@@ -360,6 +406,15 @@ func newCPERunCmd() *cobra.Command {
 			certs, err := loadVoucherCerts(f.voucherCerts)
 			if err != nil {
 				return err
+			}
+			tc, err := f.tlsConfig()
+			if err != nil {
+				return err
+			}
+			if tc != nil {
+				t := http.DefaultTransport.(*http.Transport).Clone()
+				t.TLSClientConfig = tc
+				cfg.Transport = t
 			}
 			if len(certs) > 0 {
 				cfg.Options = &cpe.VoucherOptions{

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -45,6 +48,7 @@ type labOptions struct {
 	dir, cwmpAddr, nbiAddr, crAddr string
 	count                          int
 	periodic, duration             time.Duration
+	tls                            bool
 }
 
 func newLabCmd() *cobra.Command {
@@ -77,6 +81,7 @@ commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
 	f.IntVar(&o.count, "count", 3, "simulated CPEs per standard model")
 	f.DurationVar(&o.periodic, "periodic", 5*time.Minute, "periodic inform interval of the simulated CPEs")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
+	f.BoolVar(&o.tls, "tls", false, "serve CWMP over HTTPS with a self-signed certificate the simulated CPEs trust")
 	return cmd
 }
 
@@ -94,8 +99,23 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 	}
 	defer st.Close()
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var tlsConf *tls.Config
+	var transport *http.Transport // the CPEs' (nil: RunSim's own)
+	if o.tls {
+		var certPEM []byte
+		if tlsConf, certPEM, err = acsref.SelfSignedTLS(); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "acs-cert.pem"), certPEM, 0o644); err != nil {
+			return err
+		}
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(certPEM)
+		transport = cpe.NewSimTransport(512)
+		transport.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
 	srv, err := acsref.New(acsref.Config{CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, Logger: logger,
-		ConnReqPassword: "cpe"})
+		ConnReqPassword: "cpe", TLS: tlsConf})
 	if err != nil {
 		return err
 	}
@@ -131,6 +151,10 @@ Try:
 Ctrl-C stops the lab.
 `, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first,
 		nbi, first, nbi, nbi, first)
+	if o.tls {
+		fmt.Fprintf(out, "The CWMP endpoint is HTTPS; its self-signed certificate is %s (dmforge cpe run --ca-cert).\n",
+			filepath.Join(dir, "acs-cert.pem"))
+	}
 
 	stats := make([]*cpe.SimStats, len(labFleets))
 	var wg sync.WaitGroup
@@ -143,6 +167,9 @@ Ctrl-C stops the lab.
 			// A lab user sends tasks one after another, each with a
 			// connection request: the CPEs accept one every second.
 			ConnReqInterval: time.Second}
+		if transport != nil {
+			cfg.Transport = transport // shared by the fleets: one pool of TLS connections
+		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()

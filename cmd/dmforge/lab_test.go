@@ -183,3 +183,24 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestLabTLS: with --tls the CWMP endpoint is HTTPS and every simulated
+// CPE's sessions succeed over it.
+func TestLabTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	o := labOptions{dir: t.TempDir(), cwmpAddr: "127.0.0.1:0", nbiAddr: "127.0.0.1:0", crAddr: "127.0.0.1:0", count: 2, periodic: time.Hour, tls: true}
+	if err := runLab(ctx, o, out, errOut); err != nil {
+		t.Fatalf("lab: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	text := out.String()
+	if !strings.Contains(text, "CWMP endpoint  https://127.0.0.1:") || !strings.Contains(text, "acs-cert.pem") {
+		t.Fatalf("not an HTTPS lab:\n%s", text)
+	}
+	for _, model := range []string{"Device:2.19", "InternetGatewayDevice:1.14", "VoiceService:2.0", "STBService:1.4"} {
+		if !strings.Contains(text, model+" CPEs: 2 sessions ok, 0 failed") {
+			t.Errorf("%s: want 2 sessions ok and none failed:\n%s", model, text)
+		}
+	}
+}
