@@ -32,6 +32,8 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("POST /devices/{id}/tasks", s.postTask)
 	api.HandleFunc("GET /devices/{id}/tasks", s.listDeviceTasks)
 	api.HandleFunc("GET /devices/{id}/conformance", s.getConformance)
+	api.HandleFunc("POST /devices/{id}/probe", s.postProbe)
+	api.HandleFunc("GET /devices/{id}/probe", s.getProbe)
 	api.HandleFunc("GET /devices/{id}/faults", s.listFaults)
 	api.HandleFunc("POST /devices/{id}/tags/{tag}", s.setTag(true))
 	api.HandleFunc("DELETE /devices/{id}/tags/{tag}", s.setTag(false))
@@ -223,18 +225,7 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := TaskResponse{Task: t}
 	if _, ok := r.URL.Query()["connection_request"]; ok {
-		s.mu.Lock()
-		_, live := s.byDevice[d.ID]
-		s.mu.Unlock()
-		switch err := s.ConnectionRequest(ctx, d.ID); {
-		case err == nil:
-			resp.ConnectionRequest = "ok"
-		case live:
-			// The device is in a session, which picks the task up.
-			resp.ConnectionRequest = "in session"
-		default:
-			resp.ConnectionRequest = err.Error()
-		}
+		resp.ConnectionRequest = s.kick(ctx, d.ID)
 	}
 	writeJSON(w, http.StatusAccepted, resp)
 }

@@ -268,6 +268,13 @@ const openAPI = `{
       "maxLength": 32,
       "description": "cancelTransfer: the CommandKey of the transfer to cancel (instead of task)"
      },
+     "expectFault": {
+      "type": "array",
+      "items": {"type": "integer"},
+      "description": "a negative test: the model check is skipped and the CPE must refuse the task with one of these fault codes (setParameterValues: the parameter's code); the outcome is the task's result, a mismatch a conformance finding"
+     },
+     "probe": {"type": "string", "description": "the probe check the task belongs to"},
+     "probeRun": {"type": "string", "description": "the probe run that queued the task"},
      "operations": {
       "type": "array",
       "description": "changeDUState operations",
@@ -761,6 +768,32 @@ const openAPI = `{
      }
     ]
    }
+  },
+  "/devices/{id}/probe": {
+   "post": {
+    "summary": "Queue a conformance probe: negative tests picked from the device's discovered parameters (unknown names, read-only writes, wrong types, out-of-range, non-enumerated and too-long values, denied notification, tables), each write followed by a restore",
+    "parameters": [{"name": "connection_request", "in": "query", "required": false, "schema": {"type": "string"}, "description": "present: send a connection request"}],
+    "responses": {
+     "202": {"description": "the probe's run id and tasks", "content": {"application/json": {"schema": {"type": "object", "properties": {
+      "run": {"type": "string"}, "tasks": {"type": "array", "items": {"type": "integer"}}, "connectionRequest": {"type": "string"}}}}}},
+     "404": {"description": "no such device", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+     "409": {"description": "the device is not bound or not discovered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    }
+   },
+   "get": {
+    "summary": "The latest probe's report: each check's expected and received fault, and whether it conforms",
+    "responses": {
+     "200": {"description": "report", "content": {"application/json": {"schema": {"type": "object", "properties": {
+      "run": {"type": "string"},
+      "checks": {"type": "array", "items": {"type": "object", "properties": {
+       "task": {"type": "integer"}, "probe": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "status": {"type": "string"},
+       "result": {"type": "object", "properties": {"probe": {"type": "string"}, "expectFault": {"type": "array", "items": {"type": "integer"}},
+        "fault": {"type": "integer"}, "faultString": {"type": "string"}, "conforms": {"type": "boolean"}}}}}},
+      "conforming": {"type": "integer"}, "nonConforming": {"type": "integer"}, "pending": {"type": "integer"}}}}}},
+     "404": {"description": "no such device", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    }
+   },
+   "parameters": [{"name": "id", "in": "path", "required": true, "description": "device id, URL-escaped", "schema": {"type": "string"}}]
   },
   "/devices/{id}/conformance": {
    "get": {

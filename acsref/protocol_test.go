@@ -196,7 +196,7 @@ func TestNBITokenAndOpenAPI(t *testing.T) {
 	}
 	for _, route := range []string{"GET /devices", "GET /devices/{id}", "DELETE /devices/{id}", "GET /devices/{id}/parameters",
 		"POST /devices/{id}/tasks", "GET /devices/{id}/tasks", "GET /tasks/{tid}", "DELETE /tasks/{tid}", "GET /tasks",
-		"GET /devices/{id}/conformance", "GET /devices/{id}/faults", "GET /faults", "POST /devices/{id}/tags/{tag}",
+		"GET /devices/{id}/conformance", "POST /devices/{id}/probe", "GET /devices/{id}/probe", "GET /devices/{id}/faults", "GET /faults", "POST /devices/{id}/tags/{tag}",
 		"DELETE /devices/{id}/tags/{tag}", "GET /files", "PUT /files/{name}", "GET /files/{name}", "DELETE /files/{name}",
 		"PUT /credentials/{user}", "DELETE /credentials/{user}", "GET /openapi.json"} {
 		method, path, _ := strings.Cut(route, " ")

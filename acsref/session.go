@@ -611,6 +611,10 @@ func (s *Server) recordFault(se *session, f *cwmp.Fault) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: in.msg.MethodName(), Code: int(f.Code), String: f.Error(), Detail: detail, Time: time.Now().UTC()})
 		return
 	}
+	if len(in.prep.spec.ExpectFault) > 0 {
+		s.judgeNegative(se, in, f)
+		return
+	}
 	t := in.task
 	t.Status, t.Updated = store.TaskFault, time.Now().UTC()
 	t.FaultCode, t.FaultString = int(f.Code), f.Error()
@@ -702,6 +706,10 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 		}
 	case *cwmp.GetAllQueuedTransfersResponse:
 		result = map[string]any{"transfers": m.TransferList}
+	}
+	if in.task != nil && len(in.prep.spec.ExpectFault) > 0 {
+		s.judgeNegative(se, in, nil) // accepted what it had to refuse
+		return
 	}
 	if in.task != nil {
 		in.task.Status = status

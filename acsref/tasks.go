@@ -54,6 +54,17 @@ type TaskSpec struct {
 	Task       int64         `json:"task,omitempty"`
 	CommandKey string        `json:"commandKey,omitempty"`
 	Operations []DUOperation `json:"operations,omitempty"`
+	// ExpectFault makes the task a negative test: it deliberately breaks
+	// the model (so the model check is skipped) and the CPE must refuse it
+	// with one of these fault codes (for setParameterValues, the code of
+	// the parameter's SetParameterValuesFault). The outcome is the task's
+	// result, and a CPE that accepts it or answers another code gets a
+	// conformance finding.
+	ExpectFault []int `json:"expectFault,omitempty"`
+	// Probe names the check of a conformance probe the task belongs to,
+	// ProbeRun the run (POST /devices/{id}/probe) that made it.
+	Probe    string `json:"probe,omitempty"`
+	ProbeRun string `json:"probeRun,omitempty"`
 }
 
 // transferKey is the CommandKey of the transfer a cancelTransfer cancels.
@@ -147,6 +158,9 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 	}
 	spec.Name = canon
 	p := &prepared{spec: spec}
+	if len(spec.ExpectFault) > 0 {
+		return prepareNegative(p)
+	}
 	if len(spec.ParameterKey) > 32 {
 		return nil, &RuleError{Rule: RuleArgument, Msg: "parameterKey is longer than 32 characters"}
 	}
@@ -497,4 +511,46 @@ func (b *Binding) checkDUOperations(ops []DUOperation) *RuleError {
 		}
 	}
 	return nil
+}
+
+// negativeTasks are the tasks that may carry expectFault: the RPCs whose
+// refusals TR-069 defines by fault code.
+var negativeTasks = map[string]bool{"getParameterValues": true, "getParameterNames": true, "getParameterAttributes": true,
+	"setParameterValues": true, "setParameterAttributes": true, "addObject": true, "deleteObject": true}
+
+// prepareNegative prepares a negative test (expectFault): only what is
+// needed to send it is checked, since it is meant to break the model.
+func prepareNegative(p *prepared) (*prepared, *RuleError) {
+	spec := &p.spec
+	if !negativeTasks[spec.Name] {
+		return nil, &RuleError{Rule: RuleArgument, Msg: "expectFault applies to get/setParameterValues, getParameterNames, get/setParameterAttributes, addObject and deleteObject"}
+	}
+	for _, c := range spec.ExpectFault {
+		if c < 9000 || c > 9899 {
+			return nil, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("expectFault %d is not a CPE fault code (9000-9899)", c)}
+		}
+	}
+	switch spec.Name {
+	case "getParameterNames":
+		if spec.ParameterPath == nil {
+			return nil, &RuleError{Rule: RuleArgument, Msg: "parameterPath is required"}
+		}
+	case "setParameterValues":
+		for _, pv := range spec.ParameterValues {
+			if len(pv) != 3 {
+				return nil, &RuleError{Rule: RuleArgument, Msg: "a negative setParameterValues gives [path, value, type] for every parameter"}
+			}
+			path, ok1 := pv[0].(string)
+			val, ok2 := valueString(pv[1])
+			typ, ok3 := pv[2].(string)
+			if !ok1 || !ok2 || !ok3 {
+				return nil, &RuleError{Path: path, Rule: RuleArgument, Msg: "malformed parameterValues entry"}
+			}
+			p.values = append(p.values, cwmp.ParameterValueStruct{Name: path, Value: val, Type: typ})
+		}
+		if len(p.values) == 0 {
+			return nil, &RuleError{Rule: RuleArgument, Msg: "parameterValues is empty"}
+		}
+	}
+	return p, nil
 }
