@@ -147,10 +147,12 @@ Try:
   curl -s -X PUT %s/files/hello_1.0.ipk --data-binary 'any bytes'
   curl -s -X POST '%s/devices/%s/tasks?connection_request' \
        -d '{"name":"changeDUState","operations":[{"type":"install","file":"hello_1.0.ipk"}]}'
+  curl -s -X POST '%s/devices/%s/probe?connection_request'    # negative tests of the CPE's fault codes
+  curl -s %s/devices/%s/probe
 
 Ctrl-C stops the lab.
 `, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first,
-		nbi, first, nbi, nbi, first)
+		nbi, first, nbi, nbi, first, nbi, first, nbi, first)
 	if o.tls {
 		fmt.Fprintf(out, "The CWMP endpoint is HTTPS; its self-signed certificate is %s (dmforge cpe run --ca-cert).\n",
 			filepath.Join(dir, "acs-cert.pem"))

@@ -167,6 +167,22 @@ func TestLab(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The probe example: the simulated CPE conforms to every check.
+	for {
+		_, body := do(curlCmd{method: http.MethodGet, url: nbi + "/devices/" + strings.Split(strings.SplitAfter(cmds[1].url, "/devices/")[1], "/")[0] + "/probe"})
+		var rep struct{ Conforming, NonConforming, Pending int }
+		json.Unmarshal(body, &rep)
+		if rep.Pending == 0 && rep.Conforming > 0 {
+			if rep.NonConforming != 0 {
+				t.Fatalf("the simulated CPE fails the probe: %s", body)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("probe example: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	stopLab()
 	if err := <-done; err != nil {
 		t.Fatalf("lab: %v\n%s\n%s", err, out.String(), errOut.String())
