@@ -55,6 +55,23 @@ type Config struct {
 	// PeriodicInformInterval of the Store.
 	PeriodicInterval time.Duration
 
+	// UDP connection requests through NAT (TR-069 Annex G, TR-111 Part 2;
+	// see udpcr.go): Run uses them while ManagementServer.STUNEnable is
+	// true. STUNServer ("host:port"), when set, turns STUN on at New: it
+	// sets STUNEnable, STUNServerAddress and STUNServerPort (and
+	// STUNUsername to the connection-request user name when empty).
+	STUNServer string
+	// UDPConnReqAddr is the local address of the UDP connection-request
+	// socket; "127.0.0.1:0" if empty.
+	UDPConnReqAddr string
+	// UDPConnReqMaxAge bounds how far the ts of a UDP connection request
+	// may be from the clock (udpcr.DefaultMaxAge if zero; no bound if
+	// negative).
+	UDPConnReqMaxAge time.Duration
+	// STUNKeepAlive, when not zero, replaces the Binding Request period
+	// the STUN*KeepAlivePeriod parameters give (tests).
+	STUNKeepAlive time.Duration
+
 	// Namespace is the cwmp namespace of the Informs; cwmp.DefaultNamespace
 	// if empty.
 	Namespace cwmp.Namespace
@@ -125,6 +142,8 @@ type Agent struct {
 	// duResults are its DUStateChangeCompletes not yet acknowledged.
 	du        *duEngine
 	duResults []*cwmp.DUStateChangeComplete
+	// udp is the UDP connection-request socket and STUN client (udpcr.go).
+	udp *udpConnReq
 }
 
 // SessionResult describes one session.
@@ -174,6 +193,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if a.acsURL() == "" {
 		return nil, errors.New("cpe: no ACS URL")
+	}
+	if err := a.initSTUN(); err != nil {
+		return nil, err
 	}
 	if cfg.ChangeDUState != nil {
 		a.handler.OnChangeDUState = cfg.ChangeDUState
@@ -1151,10 +1173,13 @@ func (a *Agent) runWith(ctx context.Context, session func(events ...string) (Ses
 		}
 		a.mu.Unlock()
 	}()
+	// UDP connection requests and STUN, while STUNEnable is true.
+	defer a.udp.start(ctx)()
 	need := true
 	for {
 		if need {
 			res, err := session()
+			a.udp.recheck() // the session may have changed the STUN settings
 			if ctx.Err() != nil {
 				return nil
 			}

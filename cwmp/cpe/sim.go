@@ -44,6 +44,10 @@ type SimConfig struct {
 	// AliasBasedAddressing makes every CPE support Alias-Based Addressing
 	// (see Config).
 	AliasBasedAddressing bool
+	// STUNServer, when set, turns STUN on in every CPE (see
+	// Config.STUNServer): each gets its own UDP connection-request socket
+	// on 127.0.0.1.
+	STUNServer string
 	// Transport is shared by every CPE; a pooled loopback transport if nil.
 	Transport http.RoundTripper
 	// VoucherCerts, when not empty, are the trusted signers of option
@@ -185,7 +189,7 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 			Manufacturer: cfg.Manufacturer, OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: serial,
 			SoftwareVersion: cfg.SoftwareVersion, Transport: cfg.Transport, PeriodicInterval: cfg.Periodic,
 			ConnReqUsername: serial, ConnReqPassword: cfg.ConnReqPassword, ConnReqInterval: cfg.ConnReqInterval, Logf: cfg.Logf,
-			AliasBasedAddressing: cfg.AliasBasedAddressing,
+			AliasBasedAddressing: cfg.AliasBasedAddressing, STUNServer: cfg.STUNServer,
 		}
 		if len(cfg.VoucherCerts) > 0 {
 			c.Options = &VoucherOptions{
