@@ -232,17 +232,23 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 
 // ConnectionRequest asks the device to open a session: an HTTP GET to its
 // ConnectionRequestURL with Digest (or Basic) authentication, using its
-// stored ConnectionRequestUsername/Password or the configured ones.
+// stored ConnectionRequestUsername/Password or the configured ones; or,
+// for a device behind NAT, a UDP Connection Request signed with them
+// (udpcr.go), which has no answer.
 func (s *Server) ConnectionRequest(ctx context.Context, deviceID string) error {
+	_, err := s.connectionRequest(ctx, deviceID)
+	return err
+}
+
+// connectionRequest is ConnectionRequest; udp tells that the request went
+// over UDP.
+func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bool, err error) {
 	d, err := s.device(ctx, deviceID)
 	if err != nil {
-		return err
-	}
-	if d.ConnReqURL == "" {
-		return errors.New("the device reported no ConnectionRequestURL")
+		return false, err
 	}
 	user, pass := s.cfg.ConnReqUsername, s.cfg.ConnReqPassword
-	ps, err := s.st.Parameters(ctx, d.ID, d.Root+"ManagementServer.ConnectionRequest")
+	ps, err := s.st.Parameters(ctx, d.ID, d.Root+"ManagementServer.")
 	if err == nil {
 		for _, p := range ps {
 			switch strings.TrimPrefix(p.Name, d.Root+"ManagementServer.") {
@@ -259,9 +265,20 @@ func (s *Server) ConnectionRequest(ctx context.Context, deviceID string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if addr := s.udpTarget(d, ps); addr != "" {
+		return true, s.udpConnectionRequest(ctx, d.ID, addr, user, pass)
+	}
+	if d.ConnReqURL == "" {
+		return false, errors.New("the device reported no ConnectionRequestURL")
+	}
+	return false, s.httpConnectionRequest(ctx, d.ConnReqURL, user, pass)
+}
+
+// httpConnectionRequest GETs the ConnectionRequestURL.
+func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass string) error {
 	client := &http.Client{Transport: &auth.Transport{Base: s.cfg.HTTPClientTransport, Username: user, Password: pass}}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.ConnReqURL, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, crURL, nil)
 		if err != nil {
 			return err
 		}

@@ -344,7 +344,7 @@ const openAPI = `{
      },
      "connectionRequest": {
       "type": "string",
-      "description": "POST only: ok, or why the connection request failed"
+      "description": "POST only: ok, sent (UDP) for a device behind NAT (a UDP connection request has no answer), or why the connection request failed"
      }
     }
    },

@@ -271,7 +271,9 @@ func (s *Server) kick(ctx context.Context, id string) string {
 	s.mu.Lock()
 	_, live := s.byDevice[id]
 	s.mu.Unlock()
-	switch err := s.ConnectionRequest(ctx, id); {
+	switch udp, err := s.connectionRequest(ctx, id); {
+	case err == nil && udp:
+		return "sent (UDP)" // no answer: delivery unknown
 	case err == nil:
 		return "ok"
 	case live:

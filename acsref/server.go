@@ -85,6 +85,12 @@ type Config struct {
 	// HTTPClientTransport carries connection requests;
 	// http.DefaultTransport if nil.
 	HTTPClientTransport http.RoundTripper
+
+	// STUNAddr, when set, is the UDP address of a STUN server for CPEs
+	// behind NAT (TR-111 Part 2, stun.go): it records their bindings,
+	// and connection requests to them go over UDP (TR-069 Annex G).
+	// STUNPassword, when set, is required of them (MESSAGE-INTEGRITY).
+	STUNAddr, STUNPassword string
 }
 
 // Server is a running (or runnable) reference ACS.
@@ -121,6 +127,7 @@ type Server struct {
 	servers   []*http.Server
 	cwmpLn    net.Listener
 	nbiLn     net.Listener
+	stun      *stunServer // nil without Config.STUNAddr
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -248,6 +255,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("acsref: NBI listener: %w", err)
 	}
 	s.cwmpLn, s.nbiLn = cl, nl
+	if s.cfg.STUNAddr != "" {
+		if err := s.startSTUN(); err != nil {
+			cl.Close()
+			nl.Close()
+			return err
+		}
+	}
 	s.mu.Lock()
 	if s.publicURL == "" {
 		s.publicURL = s.cwmpScheme() + "://" + cl.Addr().String()
@@ -311,6 +325,7 @@ func (s *Server) shutdown() {
 	for _, srv := range s.servers {
 		_ = srv.Shutdown(ctx)
 	}
+	s.stun.close()
 }
 
 // Close stops the listeners, ends live sessions (committing what they
