@@ -33,6 +33,7 @@ type acsOptions struct {
 	verbose                         bool
 	tlsCert, tlsKey, tlsClientCA    string
 	tlsSelfSigned                   string
+	stunAddr, stunPassword          string
 }
 
 // acsEnv maps flags to their environment variables.
@@ -55,6 +56,8 @@ var acsEnv = map[string]string{
 	"tls-key":         "DMFORGE_TLS_KEY",
 	"tls-client-ca":   "DMFORGE_TLS_CLIENT_CA",
 	"tls-self-signed": "DMFORGE_TLS_SELF_SIGNED",
+	"stun-addr":       "DMFORGE_STUN_ADDR",
+	"stun-password":   "DMFORGE_STUN_PASSWORD",
 }
 
 func newACSCmd() *cobra.Command {
@@ -82,6 +85,7 @@ an environment variable (flags win):
   --per-device-auth DMFORGE_PER_DEVICE_AUTH  --basic-auth DMFORGE_BASIC_AUTH
   --tls-cert    DMFORGE_TLS_CERT      --tls-key       DMFORGE_TLS_KEY
   --tls-client-ca DMFORGE_TLS_CLIENT_CA  --tls-self-signed DMFORGE_TLS_SELF_SIGNED
+  --stun-addr   DMFORGE_STUN_ADDR     --stun-password DMFORGE_STUN_PASSWORD
 
 HTTPS: --tls-cert and --tls-key (PEM) make the CWMP endpoint HTTPS;
 --tls-client-ca also requires CPEs to present a certificate issued by one of
@@ -99,7 +103,14 @@ migrated on start. Several acs processes may share one PostgreSQL database
 (behind a load balancer, say): each device has one session at a time
 across them (another process answers 503 with Retry-After), and tasks
 queued through any process's NBI reach the device whichever process it
-informs to. A SQLite file is for one process.`,
+informs to. A SQLite file is for one process.
+
+CPEs behind NAT: --stun-addr 127.0.0.1:3478 runs a STUN server (TR-111) on
+UDP; CPEs with STUNEnable send it Binding Requests, and a connection
+request to one behind NAT (NATDetected, or no usable ConnectionRequestURL)
+goes as a UDP Connection Request (TR-069 Annex G) to its binding, reported
+"sent (UDP)" since nothing answers. --stun-password makes the server
+require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyACSEnv(cmd); err != nil {
@@ -130,6 +141,8 @@ informs to. A SQLite file is for one process.`,
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "PEM CA certificates CPE client certificates must be issued by (requires them)")
 	f.StringVar(&o.tlsSelfSigned, "tls-self-signed", "", "serve HTTPS with a new self-signed certificate, written (PEM) to this file for CPEs to trust")
+	f.StringVar(&o.stunAddr, "stun-addr", "", "UDP address of a STUN server for CPEs behind NAT, e.g. 127.0.0.1:3478 (none if empty)")
+	f.StringVar(&o.stunPassword, "stun-password", "", "STUN password CPEs must prove (MESSAGE-INTEGRITY); none if empty")
 	return cmd
 }
 
@@ -172,6 +185,7 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,
 		ConnReqUsername: o.crUser, ConnReqPassword: o.crPass, PublicURL: o.publicURL, Logger: logger,
+		STUNAddr: o.stunAddr, STUNPassword: o.stunPassword,
 	})
 	if err != nil {
 		return err
@@ -183,6 +197,9 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
 	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
 	fmt.Fprintf(w, "dmforge acs: store %s\n", redactDB(o.db))
+	if a := srv.STUNAddr(); a != "" {
+		fmt.Fprintf(w, "dmforge acs: STUN %s (udp)\n", a)
+	}
 	if o.tlsSelfSigned != "" {
 		fmt.Fprintf(w, "dmforge acs: self-signed certificate in %s (CPEs trust it with --ca-cert)\n", o.tlsSelfSigned)
 	}

@@ -143,6 +143,7 @@ type cpeFlags struct {
 	voucherCerts                                          []string
 	caCert, clientCert, clientKey                         string
 	insecure                                              bool
+	stun                                                  string
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
@@ -165,6 +166,7 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
 	fl.StringVar(&f.clientKey, "client-key", "", "PEM private key of --client-cert")
 	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
+	fl.StringVar(&f.stun, "stun", "", "STUN server HOST:PORT (TR-111): sets STUNEnable and STUNServerAddress/Port; each CPE then takes UDP connection requests on a socket of its own (127.0.0.1)")
 }
 
 // tlsConfig is the CPE's TLS client configuration from the flags, nil
@@ -281,7 +283,7 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SoftwareVersion: f.softwareVersion,
 				Username: f.username, Password: f.password, Periodic: f.periodic, Sessions: sessions,
 				Concurrency: concurrency, ConnReqPassword: f.connReqPassword, ConnReqInterval: f.connReqInterval,
-				AliasBasedAddressing: f.aliasAddressing,
+				AliasBasedAddressing: f.aliasAddressing, STUNServer: f.stun,
 			}
 			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
 				return err
@@ -379,8 +381,9 @@ func printCounts(w io.Writer, title string, m map[string]int) {
 
 func newCPERunCmd() *cobra.Command {
 	var (
-		f      cpeFlags
-		serial string
+		f       cpeFlags
+		serial  string
+		udpAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "run --acs URL",
@@ -400,7 +403,11 @@ func newCPERunCmd() *cobra.Command {
 				Schema: schema, Store: cpe.NewMemStoreFrom(profile), ACSURL: f.acs, Username: f.username, Password: f.password,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
 				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
+				// Set, not defaulted: the device reports it, and the ACS
+				// signs UDP connection requests with it.
+				ConnReqUsername: serial,
 				ConnReqInterval: f.connReqInterval, AliasBasedAddressing: f.aliasAddressing,
+				STUNServer: f.stun, UDPConnReqAddr: udpAddr,
 				Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
 			}
 			certs, err := loadVoucherCerts(f.voucherCerts)
@@ -449,6 +456,7 @@ func newCPERunCmd() *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number")
 	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:7547", "connection-request listener HOST:PORT (empty: none)")
+	cmd.Flags().StringVar(&udpAddr, "udp-conn-req-addr", "127.0.0.1:0", "UDP connection-request socket HOST:PORT, used while STUN is on (--stun)")
 	return cmd
 }
 

@@ -49,6 +49,7 @@ type labOptions struct {
 	count                          int
 	periodic, duration             time.Duration
 	tls                            bool
+	stun                           bool
 }
 
 func newLabCmd() *cobra.Command {
@@ -82,6 +83,7 @@ commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
 	f.DurationVar(&o.periodic, "periodic", 5*time.Minute, "periodic inform interval of the simulated CPEs")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
 	f.BoolVar(&o.tls, "tls", false, "serve CWMP over HTTPS with a self-signed certificate the simulated CPEs trust")
+	f.BoolVar(&o.stun, "stun", false, "CPEs behind NAT: the ACS runs a STUN server, and the simulated CPEs of models with STUN take UDP connection requests (no HTTP listener)")
 	return cmd
 }
 
@@ -114,8 +116,12 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 		transport = cpe.NewSimTransport(512)
 		transport.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	}
+	stunAddr := ""
+	if o.stun {
+		stunAddr = "127.0.0.1:0"
+	}
 	srv, err := acsref.New(acsref.Config{CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, Logger: logger,
-		ConnReqPassword: "cpe", TLS: tlsConf})
+		ConnReqPassword: "cpe", TLS: tlsConf, STUNAddr: stunAddr})
 	if err != nil {
 		return err
 	}
@@ -153,6 +159,9 @@ Try:
 Ctrl-C stops the lab.
 `, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first,
 		nbi, first, nbi, nbi, first, nbi, first, nbi, first)
+	if o.stun {
+		fmt.Fprintf(out, "STUN server %s (udp): the CPEs of Device:2 and InternetGatewayDevice:1 take UDP connection requests.\n", srv.STUNAddr())
+	}
 	if o.tls {
 		fmt.Fprintf(out, "The CWMP endpoint is HTTPS; its self-signed certificate is %s (dmforge cpe run --ca-cert).\n",
 			filepath.Join(dir, "acs-cert.pem"))
@@ -172,6 +181,9 @@ Ctrl-C stops the lab.
 		if transport != nil {
 			cfg.Transport = transport // shared by the fleets: one pool of TLS connections
 		}
+		if o.stun && labHasSTUN(fl.schema) {
+			cfg.STUNServer, cfg.ConnReq = srv.STUNAddr(), nil
+		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -189,4 +201,15 @@ Ctrl-C stops the lab.
 		return err
 	}
 	return nil
+}
+
+// labHasSTUN reports whether a model's CPEs can use STUN (the service
+// models have no ManagementServer).
+func labHasSTUN(s *model.Schema) bool {
+	for _, root := range []string{"Device.", "InternetGatewayDevice."} {
+		if _, ok := s.Lookup(root + "ManagementServer.STUNEnable"); ok {
+			return true
+		}
+	}
+	return false
 }

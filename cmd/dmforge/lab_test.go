@@ -220,3 +220,67 @@ func TestLabTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestLabSTUN: with --stun the ACS runs a STUN server, the simulated
+// CPEs of Device:2 and InternetGatewayDevice:1 have no HTTP
+// connection-request listener, and a task's connection request reaches
+// them over UDP.
+func TestLabSTUN(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	o := labOptions{dir: t.TempDir(), cwmpAddr: "127.0.0.1:0", nbiAddr: "127.0.0.1:0", crAddr: "127.0.0.1:0", count: 1, periodic: time.Hour, stun: true}
+	done := make(chan error, 1)
+	go func() { done <- runLab(ctx, o, out, errOut) }()
+	var nbi string
+	for nbi == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("lab ended: %v\n%s\n%s", err, out.String(), errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "NBI" && strings.Contains(out.String(), "STUN server 127.0.0.1:") {
+				nbi = f[1]
+			}
+		}
+	}
+	post := func(path, body string, v any) {
+		resp, err := http.Post(nbi+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(v)
+	}
+	for _, dev := range []string{"00D09E-LabGateway-TR181%252D0", "00D09E-LabIGD-TR098%252D0"} {
+		var task struct {
+			ID                int64
+			ConnectionRequest string
+		}
+		for deadline := time.Now().Add(20 * time.Second); task.ID == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			post("/devices/"+dev+"/tasks?connection_request", `{"name":"getRPCMethods"}`, &task) // 404 until the device informed
+		}
+		if task.ConnectionRequest != "sent (UDP)" {
+			t.Fatalf("%s: connection request %q", dev, task.ConnectionRequest)
+		}
+		status := ""
+		for deadline := time.Now().Add(20 * time.Second); status != "done" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			resp, err := http.Get(nbi + "/tasks/" + itoa(task.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tk struct{ Status string }
+			_ = json.NewDecoder(resp.Body).Decode(&tk)
+			resp.Body.Close()
+			status = tk.Status
+		}
+		if status != "done" {
+			t.Fatalf("%s: task %s", dev, status)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

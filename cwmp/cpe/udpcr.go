@@ -52,9 +52,10 @@ type udpConnReq struct {
 	// STUN settings.
 	check chan struct{}
 
-	mu    sync.Mutex
-	guard udpcr.Guard
-	local netip.AddrPort // the socket's address while open
+	mu     sync.Mutex
+	guard  udpcr.Guard
+	lastID string         // of the last request acted on
+	local  netip.AddrPort // the socket's address while open
 }
 
 // stunConfig is what the data model says of STUN; comparable, so that a
@@ -368,12 +369,16 @@ func (u *udpConnReq) connectionRequest(b []byte, from netip.AddrPort) {
 	}
 	u.mu.Lock()
 	err = u.guard.Check(r, a.now())
+	copied := err != nil && r.ID == u.lastID
 	if err == nil {
 		u.guard.Accept(r)
+		u.lastID = r.ID
 	}
 	u.mu.Unlock()
 	if err != nil {
-		a.logf("UDP connection request from %v (id %s) dropped: %v", from, r.ID, err)
+		if !copied { // the ACS's retransmitted copies are expected
+			a.logf("UDP connection request from %v (id %s) dropped: %v", from, r.ID, err)
+		}
 		return
 	}
 	if !a.ConnectionRequest() {
