@@ -25,6 +25,10 @@ type Server struct {
 	Realm string
 	// Lookup returns the password of user, or ok false for an unknown user.
 	Lookup func(user string) (password string, ok bool)
+	// LookupRequest, when set, is used instead of Lookup: the password may
+	// depend on the request (a connection-request listener serving many
+	// devices, one per URL path, each with credentials the ACS may change).
+	LookupRequest func(r *http.Request, user string) (password string, ok bool)
 	// Algorithms are the Digest algorithms offered, most preferred first;
 	// nil means SHA-256 then MD5 (MD5 for the many CPEs that know nothing
 	// else).
@@ -286,12 +290,19 @@ func (s *Server) Authenticate(r *http.Request) (string, error) {
 	return "", ErrNoCredentials
 }
 
+func (s *Server) lookup(r *http.Request, user string) (string, bool) {
+	if s.LookupRequest != nil {
+		return s.LookupRequest(r, user)
+	}
+	return s.Lookup(user)
+}
+
 func (s *Server) basic(r *http.Request) (string, error) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		return "", ErrMalformed
 	}
-	want, known := s.Lookup(user)
+	want, known := s.lookup(r, user)
 	// Compare even for unknown users, so timing does not tell them apart.
 	match := subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
 	if !known || !match {
@@ -337,7 +348,7 @@ func (s *Server) digest(r *http.Request, params string) (string, error) {
 	if err != nil || len(nc) != 8 {
 		return "", ErrMalformed
 	}
-	password, known := s.Lookup(user)
+	password, known := s.lookup(r, user)
 	want := digestResponse(h, user, realm, password, r.Method, uri, nonce, nc, cnonce)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(response)), []byte(want)) != 1 || !known {
 		return "", ErrBadCredentials

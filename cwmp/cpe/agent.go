@@ -255,7 +255,10 @@ func (a *Agent) writeIdentity() error {
 		return errors.New("cpe: no serial number")
 	}
 	if c.ConnReqUsername == "" {
+		// The default user name goes in the store too: the ACS reads it
+		// back and signs its connection requests with it.
 		c.ConnReqUsername = c.SerialNumber
+		set("ManagementServer.ConnectionRequestUsername", &c.ConnReqUsername)
 	}
 	if len(vals) == 0 || c.Store.Set(vals) == nil {
 		return a.handler.AssignAliases()
@@ -268,6 +271,16 @@ func (a *Agent) writeIdentity() error {
 		}
 	}
 	return a.handler.AssignAliases()
+}
+
+// connReqCredentials are the device's current connection-request
+// credentials: the ACS may have set new ones with SetParameterValues.
+func (a *Agent) connReqCredentials() (user, pass string) {
+	user, pass = a.get("ManagementServer.ConnectionRequestUsername"), a.get("ManagementServer.ConnectionRequestPassword")
+	if user == "" {
+		user, pass = a.cfg.ConnReqUsername, a.cfg.ConnReqPassword
+	}
+	return user, pass
 }
 
 func (a *Agent) get(rel string) string {

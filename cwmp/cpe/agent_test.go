@@ -928,3 +928,43 @@ func TestSessionTimeout(t *testing.T) {
 		t.Fatalf("slow ACS within the proposed 45 s: %v", err)
 	}
 }
+
+// TestConnectionRequestCredentialsFollowTheStore: the connection-request
+// listener checks the credentials the device has now — the ACS may set new
+// ones — and a CPE without configured ones reports its serial number as
+// the user name (the ACS signs with what the device reports).
+func TestConnectionRequestCredentialsFollowTheStore(t *testing.T) {
+	crs := cpe.NewConnReqServer("")
+	srv := httptest.NewServer(crs)
+	defer srv.Close()
+	crs.BaseURL = srv.URL
+	r := newRig(t, func(c *cpe.Config) {
+		c.ConnReqUsername = ""
+		c.ConnReqURL = crs.URL("SN0001")
+		c.ConnReqInterval = -1
+	})
+	crs.Register(r.agent)
+	if v := r.value("Device.ManagementServer.ConnectionRequestUsername"); v != "SN0001" {
+		t.Fatalf("reported user name %q, want the serial number", v)
+	}
+	get := func(user, pass string) int {
+		req, _ := http.NewRequest(http.MethodGet, crs.URL("SN0001"), nil)
+		resp, err := (&http.Client{Transport: &auth.Transport{Username: user, Password: pass}}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("SN0001", "crpass"); code != http.StatusOK {
+		t.Fatalf("configured credentials: %d", code)
+	}
+	r.call(spv("k", "Device.ManagementServer.ConnectionRequestUsername", "cr-new", "xsd:string",
+		"Device.ManagementServer.ConnectionRequestPassword", "pw-new", "xsd:string"))
+	if code := get("SN0001", "crpass"); code != http.StatusUnauthorized {
+		t.Fatalf("old credentials after the ACS changed them: %d", code)
+	}
+	if code := get("cr-new", "pw-new"); code != http.StatusOK {
+		t.Fatalf("new credentials: %d", code)
+	}
+}

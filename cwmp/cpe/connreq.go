@@ -24,37 +24,37 @@ type ConnReqServer struct {
 	auth   *auth.Server
 	mu     sync.RWMutex
 	byPath map[string]*Agent
-	byUser map[string]*Agent
 }
 
 // NewConnReqServer returns a server whose agents' ConnectionRequestURLs
 // start with baseURL.
 func NewConnReqServer(baseURL string) *ConnReqServer {
-	s := &ConnReqServer{BaseURL: strings.TrimSuffix(baseURL, "/"), byPath: map[string]*Agent{}, byUser: map[string]*Agent{}}
-	s.auth = &auth.Server{Realm: "dmforge CPE", Algorithms: []string{auth.AlgorithmMD5, auth.AlgorithmSHA256}, Lookup: s.lookup}
+	s := &ConnReqServer{BaseURL: strings.TrimSuffix(baseURL, "/"), byPath: map[string]*Agent{}}
+	s.auth = &auth.Server{Realm: "dmforge CPE", Algorithms: []string{auth.AlgorithmMD5, auth.AlgorithmSHA256}, LookupRequest: s.lookup}
 	return s
 }
 
-func (s *ConnReqServer) lookup(user string) (string, bool) {
+// lookup checks a user against the current connection-request
+// credentials of the agent the request's path names.
+func (s *ConnReqServer) lookup(r *http.Request, user string) (string, bool) {
 	s.mu.RLock()
-	a := s.byUser[user]
+	a := s.byPath[r.URL.Path]
 	s.mu.RUnlock()
 	if a == nil {
 		return "", false
 	}
-	return a.cfg.ConnReqPassword, true
+	u, p := a.connReqCredentials()
+	return p, user == u
 }
 
 // URL returns the ConnectionRequestURL of the agent with serial number
 // serial; set it as Config.ConnReqURL before New, then Register the agent.
 func (s *ConnReqServer) URL(serial string) string { return s.BaseURL + "/" + serial }
 
-// Register routes the agent's connection requests. Its connection-request
-// user names must be unique within the server.
+// Register routes the agent's connection requests.
 func (s *ConnReqServer) Register(a *Agent) {
 	s.mu.Lock()
 	s.byPath["/"+a.cfg.SerialNumber] = a
-	s.byUser[a.cfg.ConnReqUsername] = a
 	s.mu.Unlock()
 }
 
@@ -68,10 +68,8 @@ func (s *ConnReqServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, _ := auth.User(r.Context()); u != a.cfg.ConnReqUsername {
-			s.auth.Challenge(w, false)
-			return
-		}
+		// Authenticated as this agent's current user (lookup checks the
+		// user against the agent the path names).
 		if !a.ConnectionRequest() {
 			// The rate limit: say when to come back (at most the interval).
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(a.cfg.ConnReqInterval.Seconds()))))

@@ -358,11 +358,7 @@ func (u *udpConnReq) connectionRequest(b []byte, from netip.AddrPort) {
 		a.logf("UDP connection request from %v dropped: %v", from, err)
 		return
 	}
-	// The device's current credentials: the ACS may have set new ones.
-	user, pass := a.get("ManagementServer.ConnectionRequestUsername"), a.get("ManagementServer.ConnectionRequestPassword")
-	if user == "" {
-		user, pass = a.cfg.ConnReqUsername, a.cfg.ConnReqPassword
-	}
+	user, pass := a.connReqCredentials()
 	if err := r.Verify(user, pass); err != nil {
 		a.logf("UDP connection request from %v dropped: %v", from, err)
 		return
