@@ -32,8 +32,12 @@ func (c *linter) model(m *model.Model) {
 				c.version(m, cmd.Pos, o.Path+cmd.Name, cmd.Version)
 				c.status(cmd.Pos, o.Path+cmd.Name, "command", cmd.Status)
 			}
-			for _, a := range append(append([]*model.Parameter(nil), cmd.Input...), cmd.Output...) {
-				c.argument(o.Path+cmd.Name, a)
+			for _, args := range []*model.Args{&cmd.Input, &cmd.Output} {
+				args.Each(func(_ string, _ *model.Object, a *model.Parameter) {
+					if a != nil {
+						c.argument(o.Path+cmd.Name, a)
+					}
+				})
 			}
 		}
 		for _, ev := range o.Events {
@@ -42,9 +46,11 @@ func (c *linter) model(m *model.Model) {
 				c.version(m, ev.Pos, o.Path+ev.Name, ev.Version)
 				c.status(ev.Pos, o.Path+ev.Name, "event", ev.Status)
 			}
-			for _, a := range ev.Args {
-				c.argument(o.Path+ev.Name, a)
-			}
+			ev.Args.Each(func(_ string, _ *model.Object, a *model.Parameter) {
+				if a != nil {
+					c.argument(o.Path+ev.Name, a)
+				}
+			})
 		}
 	}
 	for _, p := range m.Profiles {

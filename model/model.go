@@ -160,6 +160,36 @@ func (m *Model) Parameter(path string) *Parameter {
 	return o.Param(path[i+1:])
 }
 
+// WithoutDeleted returns a copy of m without the items whose status is
+// deleted (see Prune). The parser keeps deleted items, with that status,
+// because a deletion is a fact a diff or a report must show; code
+// generators and runtimes want only what a device may implement.
+func (m *Model) WithoutDeleted() *Model {
+	c := m.Clone()
+	c.Prune()
+	return c
+}
+
+// RemoveObject removes the object at path (not its descendants), for a
+// name= definition that replaces a deleted object.
+func (m *Model) RemoveObject(path string) {
+	if _, ok := m.objects[path]; !ok {
+		return
+	}
+	delete(m.objects, path)
+	m.Objects = slices.DeleteFunc(m.Objects, func(o *Object) bool { return o.Path == path })
+}
+
+// RemoveParam removes the named parameter, for a name= definition that
+// replaces a deleted parameter.
+func (o *Object) RemoveParam(name string) {
+	if _, ok := o.params[name]; !ok {
+		return
+	}
+	delete(o.params, name)
+	o.Params = slices.DeleteFunc(o.Params, func(p *Parameter) bool { return p.Name == name })
+}
+
 // Prune removes every item whose status is deleted, and every object under
 // a deleted object. It keeps definition order otherwise.
 func (m *Model) Prune() {
@@ -255,11 +285,21 @@ type Object struct {
 	NumEntriesParameter string      `json:",omitempty"`
 	EnableParameter     string      `json:",omitempty"`
 	UniqueKeys          []UniqueKey `json:",omitempty"`
-	Status              Status      `json:",omitempty"`
-	Version             string      `json:",omitempty"`
-	PreviousObject      string      `json:",omitempty"` // dmr:previousObject rename hint
-	Description         string      `json:",omitempty"`
-	Pos                 Pos
+	// NoUniqueKeys is dmr:noUniqueKeys: the table deliberately has no keys.
+	NoUniqueKeys bool `json:",omitempty"`
+	// FixedObject is dmr:fixedObject: instances are created by the CPE
+	// only and never deleted.
+	FixedObject bool `json:",omitempty"`
+	// MountType is USP's mountType ("mountable", "mountPoint"); empty for none.
+	MountType string `json:",omitempty"`
+	// Component is where the definition came from when a component's
+	// expansion defined the object ("tr-106-types.xml#_AliasCWMP").
+	Component      string `json:",omitempty"`
+	Status         Status `json:",omitempty"`
+	Version        string `json:",omitempty"`
+	PreviousObject string `json:",omitempty"` // dmr:previousObject rename hint
+	Description    string `json:",omitempty"`
+	Pos            Pos
 	// Refined lists the base= refinements of the object, in the order
 	// they were applied (Pos is where it was defined).
 	Refined []Refinement `json:"-"`
@@ -345,6 +385,8 @@ func (o *Object) pruneParams() {
 	ck := o.Commands[:0]
 	for _, c := range o.Commands {
 		if c.Status != Deleted {
+			c.Input.prune()
+			c.Output.prune()
 			ck = append(ck, c)
 		}
 	}
@@ -352,10 +394,29 @@ func (o *Object) pruneParams() {
 	ek := o.Events[:0]
 	for _, e := range o.Events {
 		if e.Status != Deleted {
+			e.Args.prune()
 			ek = append(ek, e)
 		}
 	}
 	o.Events = ek
+}
+
+func (a *Args) prune() {
+	a.Params = slices.DeleteFunc(a.Params, func(p *Parameter) bool { return p.Status == Deleted })
+	var gone []string
+	a.Objects = slices.DeleteFunc(a.Objects, func(o *Object) bool {
+		for _, g := range gone {
+			if strings.HasPrefix(o.Path, g) {
+				return true
+			}
+		}
+		if o.Status == Deleted {
+			gone = append(gone, o.Path)
+			return true
+		}
+		o.pruneParams()
+		return false
+	})
 }
 
 func (o *Object) clone() *Object {
@@ -406,6 +467,11 @@ type Parameter struct {
 	Description       string       `json:",omitempty"`
 	Syntax            Syntax
 	Pos               Pos
+	// Component is where the definition came from when a component's
+	// expansion defined the parameter ("tr-106-types.xml#_AliasCWMP"):
+	// with a root document's rebinding of a component name (Alias →
+	// _AliasCWMP) it says which binding won.
+	Component string `json:",omitempty"`
 	// Refined lists the base= refinements of the parameter, in the order
 	// they were applied (Pos is where it was defined).
 	Refined []Refinement `json:"-"`
@@ -440,22 +506,26 @@ func (p *Parameter) Clone() *Parameter {
 	return &c
 }
 
-// Command is a USP-style command ("Reset()"); CWMP models rarely have them.
+// Command is a USP-style command ("Reset()"). CWMP models may not define
+// them (the BBF's rule); USP models have many.
 type Command struct {
 	Name        string
 	Async       bool
 	Status      Status `json:",omitempty"`
 	Version     string `json:",omitempty"`
 	Description string `json:",omitempty"`
-	Input       []*Parameter
-	Output      []*Parameter
+	Input       Args
+	Output      Args
 	Pos         Pos
 }
 
+// Path returns the command's full path ("Device.IP.Diagnostics.IPPing()").
+func (c *Command) Path(o *Object) string { return o.Path + c.Name }
+
 func (c *Command) clone() *Command {
 	cc := *c
-	cc.Input = cloneParams(c.Input)
-	cc.Output = cloneParams(c.Output)
+	cc.Input = c.Input.clone()
+	cc.Output = c.Output.clone()
 	return &cc
 }
 
@@ -465,17 +535,120 @@ type Event struct {
 	Status      Status `json:",omitempty"`
 	Version     string `json:",omitempty"`
 	Description string `json:",omitempty"`
-	Args        []*Parameter
+	Args        Args
 	Pos         Pos
 }
 
 func (e *Event) clone() *Event {
 	ec := *e
-	ec.Args = cloneParams(e.Args)
+	ec.Args = e.Args.clone()
 	return &ec
 }
 
+// Args are the input or output arguments of a command, or the arguments
+// of an event: parameters directly under it, and argument objects whose
+// paths are relative to the command or event ("RouteHops.{i}.",
+// "ChangeSet.{i}.Parameter.{i}."), each holding its own parameters.
+// A parameter directly under the command has a nil Object.
+type Args struct {
+	Params  []*Parameter `json:",omitempty"`
+	Objects []*Object    `json:",omitempty"`
+}
+
+// Empty reports whether there are no arguments at all.
+func (a *Args) Empty() bool { return len(a.Params) == 0 && len(a.Objects) == 0 }
+
+// Param returns the top-level argument of that name, or nil.
+func (a *Args) Param(name string) *Parameter {
+	for _, p := range a.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Object returns the argument object at the relative path, or nil.
+func (a *Args) Object(path string) *Object {
+	for _, o := range a.Objects {
+		if o.Path == path {
+			return o
+		}
+	}
+	return nil
+}
+
+// Lookup returns the argument parameter at a relative path
+// ("Status", "RouteHops.{i}.Host"), or nil.
+func (a *Args) Lookup(path string) *Parameter {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return a.Param(path)
+	}
+	if o := a.Object(path[:i+1]); o != nil {
+		return o.Param(path[i+1:])
+	}
+	return nil
+}
+
+// Each calls f for every argument in definition order: top-level
+// parameters first, then each object followed by its parameters. rel is
+// the path relative to the command or event; exactly one of o and p is set.
+func (a *Args) Each(f func(rel string, o *Object, p *Parameter)) {
+	for _, p := range a.Params {
+		f(p.Name, nil, p)
+	}
+	for _, o := range a.Objects {
+		f(o.Path, o, nil)
+		for _, p := range o.Params {
+			f(o.Path+p.Name, nil, p)
+		}
+	}
+}
+
+// Count returns the number of argument parameters, in objects included.
+func (a *Args) Count() int {
+	n := len(a.Params)
+	for _, o := range a.Objects {
+		n += len(o.Params)
+	}
+	return n
+}
+
+func (a Args) clone() Args {
+	out := Args{Params: cloneParams(a.Params)}
+	if a.Objects != nil {
+		out.Objects = make([]*Object, len(a.Objects))
+		for i, o := range a.Objects {
+			out.Objects[i] = o.clone()
+		}
+	}
+	return out
+}
+
+// AddArgObject appends an argument object; it is an error to add a path twice.
+func (a *Args) AddArgObject(o *Object) error {
+	if old := a.Object(o.Path); old != nil {
+		return fmt.Errorf("argument object %s already defined at %s", o.Path, old.Pos)
+	}
+	a.Objects = append(a.Objects, o)
+	return nil
+}
+
+// AddArgParam appends a top-level argument; it is an error to add a name twice.
+func (a *Args) AddArgParam(p *Parameter) error {
+	if old := a.Param(p.Name); old != nil {
+		return fmt.Errorf("argument %s already defined at %s", p.Name, old.Pos)
+	}
+	p.Object = nil
+	a.Params = append(a.Params, p)
+	return nil
+}
+
 func cloneParams(ps []*Parameter) []*Parameter {
+	if ps == nil {
+		return nil
+	}
 	out := make([]*Parameter, len(ps))
 	for i, p := range ps {
 		out[i] = p.Clone()

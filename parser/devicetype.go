@@ -22,6 +22,9 @@ func (r *resolver) deviceType(d *doc) error {
 				return err
 			}
 		case "model":
+			if err := r.importModels(d); err != nil {
+				return err
+			}
 			dt.ModelRef = c.get("ref")
 			dt.Pos = d.pos(c)
 			dt.Model = d.models[dt.ModelRef]

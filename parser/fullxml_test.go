@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -69,9 +70,29 @@ func u(p *uint64) string {
 }
 
 func objectFacts(o *model.Object) string {
-	return fmt.Sprintf("access=%s status=%s entries=%d..%d", o.Access, o.Status.OrCurrent(), o.MinEntries, o.MaxEntries)
+	var b strings.Builder
+	fmt.Fprintf(&b, "access=%s status=%s entries=%d..%d", o.Access, o.Status.OrCurrent(), o.MinEntries, o.MaxEntries)
+	for _, k := range o.UniqueKeys {
+		fmt.Fprintf(&b, " key(functional=%v)=%s", k.Functional, strings.Join(k.Params, ","))
+	}
+	if o.MountType != "" {
+		fmt.Fprintf(&b, " mountType=%s", o.MountType)
+	}
+	return b.String()
 }
 
+func argFacts(out map[string]string, where string, a *model.Args) {
+	a.Each(func(rel string, o *model.Object, p *model.Parameter) {
+		if o != nil {
+			out[where+rel] = "argument " + objectFacts(o)
+			return
+		}
+		out[where+rel] = fmt.Sprintf("argument mandatory=%v %s", p.Mandatory, paramFacts(p))
+	})
+}
+
+// modelFacts renders every object, parameter, command, event and argument
+// of m by path.
 func modelFacts(m *model.Model) map[string]string {
 	out := map[string]string{}
 	for _, o := range m.Objects {
@@ -80,6 +101,17 @@ func modelFacts(m *model.Model) map[string]string {
 		}
 		for _, p := range o.Params {
 			out[p.Path()] = paramFacts(p)
+		}
+		for _, c := range o.Commands {
+			path := o.Path + c.Name
+			out[path] = fmt.Sprintf("command async=%v status=%s", c.Async, c.Status.OrCurrent())
+			argFacts(out, path+".Input.", &c.Input)
+			argFacts(out, path+".Output.", &c.Output)
+		}
+		for _, e := range o.Events {
+			path := o.Path + e.Name
+			out[path] = fmt.Sprintf("event status=%s", e.Status.OrCurrent())
+			argFacts(out, path+".", &e.Args)
 		}
 	}
 	return out
@@ -117,6 +149,38 @@ var knownFlatteningArtifacts = map[string]string{
 	"Device.BulkData.Profile.{i}.CSVEncoding.RowSeparator": `default(object)="\r\n"`,
 }
 
+// staleFlattenings are -full.xml files the BBF flattened before a newer
+// corrigendum of a file they import was published. The root imports
+// "tr-196-2-common.xml", which means the latest corrigendum (2.1.3 today);
+// the published tr-196-2-1-1-usp-full.xml was made against 2.1.1 (its
+// AccessControlList is a plain string, its Alias readWrite, as 2.1.1 has
+// them). Such a root is resolved as it was then: in a directory of links
+// to the BBF files without the newer ones; the test requires that this
+// matches, and that resolving with them does not (else the entry is stale).
+var staleFlattenings = map[string][]string{
+	"tr-196-2-1-1-usp-full.xml": {"tr-196-2-1-3-common.xml"},
+}
+
+// dirWithout returns a directory of symbolic links to every file of dir
+// except the named ones.
+func dirWithout(t *testing.T, dir string, hide []string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if slices.Contains(hide, e.Name()) {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(dir, e.Name()), filepath.Join(tmp, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tmp
+}
+
 // TestResolveMatchesBBFFlattened resolves every root file for which the
 // BBF ships a flattened -full.xml and requires the same graph.
 func TestResolveMatchesBBFFlattened(t *testing.T) {
@@ -129,7 +193,23 @@ func TestResolveMatchesBBFFlattened(t *testing.T) {
 	for _, pr := range pairs {
 		root, full := pr[0], pr[1]
 		t.Run(filepath.Base(root), func(t *testing.T) {
-			rd, err := parser.NewLoader(dir).LoadFile(root)
+			rootDir := dir
+			if hide, ok := staleFlattenings[filepath.Base(full)]; ok {
+				rootDir = dirWithout(t, dir, hide)
+				root = filepath.Join(rootDir, filepath.Base(root))
+				now, err := parser.NewLoader(dir).LoadFile(pr[0])
+				if err != nil {
+					t.Fatalf("resolve with every file: %v", err)
+				}
+				then, err := parser.NewLoader(dir).LoadFile(full)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(compareModels(now.LastModel(), then.LastModel())) == 0 {
+					t.Errorf("%s now matches with every file: remove it from staleFlattenings", filepath.Base(full))
+				}
+			}
+			rd, err := parser.NewLoader(rootDir).LoadFile(root)
 			if err != nil {
 				t.Fatalf("resolve: %v", err)
 			}

@@ -112,6 +112,9 @@ type Loader struct {
 	order   []*doc // documents in the order they were first read
 	loading []string
 	dirList map[string][]dirEntry
+	// under caches models resolved under another document's bindings
+	// (nil while one is being resolved).
+	under map[underKey]*model.Model
 }
 
 // NewLoader returns a loader that searches the given directories.
@@ -165,6 +168,18 @@ type doc struct {
 	models     map[string]*model.Model
 	modelNodes []*node
 	modelBusy  map[string]bool
+	// rebound names the component and data type names ("component:Alias")
+	// this document's imports bind to a differently named definition.
+	rebound map[string]bool
+	// modelRefs are the models this document imports; pendingModels the
+	// import elements for them not resolved yet.
+	modelRefs     map[string]modelRef
+	pendingModels []pendingModel
+}
+
+type pendingModel struct {
+	imp *doc
+	n   *node
 }
 
 type component struct {

@@ -14,8 +14,9 @@ import (
 )
 
 // rootFileRe matches BBF root files: a full version and no component label
-// (tr-181-2-19-1-cwmp.xml, tr-098-1-8-0.xml, tr-104-2-0-2-cwmp-full.xml).
-var rootFileRe = regexp.MustCompile(`^tr-\d+-\d+-\d+-\d+(-cwmp)?(-full)?\.xml$`)
+// (tr-181-2-19-1-cwmp.xml, tr-181-2-19-1-usp.xml, tr-098-1-8-0.xml,
+// tr-104-2-0-2-cwmp-full.xml).
+var rootFileRe = regexp.MustCompile(`^tr-\d+-\d+-\d+-\d+(-cwmp|-usp)?(-full)?\.xml$`)
 
 // TestEveryBBFFileLoads: every root file (old and new namespace versions)
 // resolves without error; every other DM file (component and common files)

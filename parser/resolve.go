@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,11 +26,74 @@ type ctx struct {
 	// the including document imports (e.g. "Alias"), so names not visible
 	// lexically are looked up there.
 	outer []*doc
+	// root is the document whose model is being resolved. Its imports
+	// may rebind a component or data type name (<component name="Alias"
+	// ref="_AliasCWMP"/>): that binding applies to everything resolved
+	// under it, in whichever component file the name is used.
+	root *doc
+	// comp is the component being expanded ("file#name"), recorded on
+	// the items it defines.
+	comp string
+	// version is what a new item that states no version gets: its
+	// object's version, or for items added to an object by base= (or at
+	// model level) the model's. clamp is the least version an item may
+	// have: the version of the component reference it is expanded from
+	// (TR-106: a component's items are clamped to it).
+	version, clamp string
+}
+
+// itemVersion returns the version of a new item that states explicit
+// (possibly empty).
+func (c *ctx) itemVersion(explicit string) string {
+	v := explicit
+	if v == "" {
+		v = c.version
+	}
+	return maxVersion(v, c.clamp)
+}
+
+// maxVersion returns the later of two "major.minor[.patch]" versions (an
+// empty one is the earliest).
+func maxVersion(a, b string) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errx := strconv.Atoi(as[i])
+		y, erry := strconv.Atoi(bs[i])
+		if errx != nil || erry != nil || x == y {
+			continue
+		}
+		if x > y {
+			return a
+		}
+		return b
+	}
+	if len(bs) > len(as) {
+		return b
+	}
+	return a
+}
+
+// rebound returns the root document's rebinding of a component name, if any.
+func (c *ctx) reboundComponent(name string) (*component, bool) {
+	if c.root == nil || !c.root.rebound["component:"+name] {
+		return nil, false
+	}
+	comp, ok := c.root.components[name]
+	return comp, ok
 }
 
 // lookupComponent finds a component by the name used in c.d, falling back
 // to the including documents' scopes.
 func (c *ctx) lookupComponent(name string) (*component, bool) {
+	if comp, ok := c.reboundComponent(name); ok {
+		return comp, true
+	}
 	if comp, ok := c.d.components[name]; ok {
 		return comp, true
 	}
@@ -49,6 +113,22 @@ var knownDocChildren = map[string]bool{
 // document resolves a DM document: imports, then data types, then
 // components (expanded lazily where they are used), then models in order.
 func (r *resolver) document(d *doc) error {
+	// Rebindings first: they hold for every model the document imports,
+	// whichever import element comes first (TR-181 2.19 USP imports the
+	// common model before rebinding InterfaceStatsReset).
+	for _, c := range d.root.Children {
+		if c.Tag != "import" {
+			continue
+		}
+		for _, ch := range c.Children {
+			if name, ref := ch.get("name"), ch.get("ref"); name != "" && ref != "" && ref != name {
+				if d.rebound == nil {
+					d.rebound = map[string]bool{}
+				}
+				d.rebound[ch.Tag+":"+name] = true
+			}
+		}
+	}
 	for _, c := range d.root.Children {
 		switch c.Tag {
 		case "import":
@@ -75,6 +155,9 @@ func (r *resolver) document(d *doc) error {
 			d.components[name] = &component{name: name, n: c, d: d}
 			d.Components = append(d.Components, name)
 		}
+	}
+	if err := r.l.soft(r.importModels(d)); err != nil {
+		return err
 	}
 	for _, c := range d.root.Children {
 		if c.Tag == "dataType" {
@@ -134,33 +217,58 @@ func (r *resolver) importElem(d *doc, n *node) error {
 			}
 			d.components[name] = comp
 		case "model":
-			m, err := r.modelByName(imp, ref)
-			if err != nil {
-				return fmt.Errorf("%s:%d: in import of model %s from %s: %w", d.File, c.Line, ref, imp.File, err)
-			}
-			if m == nil {
-				// tr-196-2-1-1-cwmp.xml imports FAPService:2.1 from the
-				// latest tr-196-2-1 common file, which names it
-				// FAPService:2.1.3: accept a corrigendum-qualified name.
-				for _, mn := range imp.modelNodes {
-					if full := mn.get("name"); strings.HasPrefix(full, ref+".") {
-						if m, err = r.modelByName(imp, full); err != nil {
-							return err
-						}
-						r.l.warn(d.pos(c), c.Col, "import-model-name", "model %s is not defined in %s; using %s", ref, imp.File, full)
-						break
-					}
-				}
-			}
-			if m == nil {
-				return d.errRule(c, "model-unknown", "model %s is not defined in %s", ref, imp.File)
-			}
-			d.models[name] = m
+			// Resolved once every import is read: the document's
+			// rebindings apply to imported models, and a rebinding may
+			// come in a later import element.
+			d.pendingModels = append(d.pendingModels, pendingModel{imp: imp, n: c})
 		case "description":
 		default:
 			r.l.warn(d.pos(c), c.Col, "unknown-element", "unknown element <%s> in <import> ignored", c.Tag)
 		}
 	}
+	return nil
+}
+
+// importModels resolves the models d imports (see importElem).
+func (r *resolver) importModels(d *doc) error {
+	for _, pm := range d.pendingModels {
+		imp, c := pm.imp, pm.n
+		name, ref := c.get("name"), c.get("ref")
+		if ref == "" {
+			ref = name
+		}
+		// A model imported into a document that rebinds names is
+		// resolved under that document's bindings (TR-181 2.18+
+		// roots import the common model and rebind Alias).
+		m, err := r.modelUnder(imp, ref, d)
+		if err != nil {
+			return fmt.Errorf("%s:%d: in import of model %s from %s: %w", d.File, c.Line, ref, imp.File, err)
+		}
+		if m == nil {
+			// tr-196-2-1-1-cwmp.xml imports FAPService:2.1 from the
+			// latest tr-196-2-1 common file, which names it
+			// FAPService:2.1.3: accept a corrigendum-qualified name.
+			for _, mn := range imp.modelNodes {
+				if full := mn.get("name"); strings.HasPrefix(full, ref+".") {
+					if m, err = r.modelUnder(imp, full, d); err != nil {
+						return err
+					}
+					r.l.warn(d.pos(c), c.Col, "import-model-name", "model %s is not defined in %s; using %s", ref, imp.File, full)
+					ref = full
+					break
+				}
+			}
+		}
+		if m == nil {
+			return d.errRule(c, "model-unknown", "model %s is not defined in %s", ref, imp.File)
+		}
+		d.models[name] = m
+		if d.modelRefs == nil {
+			d.modelRefs = map[string]modelRef{}
+		}
+		d.modelRefs[name] = modelRef{imp: imp, ref: ref}
+	}
+	d.pendingModels = nil
 	return nil
 }
 
@@ -211,6 +319,61 @@ func (r *resolver) dataType(d *doc, name string) (*model.DataType, error) {
 	return dt, nil
 }
 
+// modelUnder returns the model visible in d under name as resolved under
+// root's rebindings of component and data type names: a model that a root
+// document imports (and the models it is based on, through their own
+// imports) expands its components with the root's bindings. With no root,
+// or a root that rebinds nothing, it is modelByName. It returns nil, nil
+// if there is no such model.
+func (r *resolver) modelUnder(d *doc, name string, root *doc) (*model.Model, error) {
+	if root == nil || root == d || len(root.rebound) == 0 {
+		return r.modelByName(d, name)
+	}
+	key := underKey{d: d, name: name, root: root}
+	if m, ok := r.l.under[key]; ok {
+		if m == nil {
+			return nil, fmt.Errorf("%s: model %s is based on itself", d.File, name)
+		}
+		return m, nil
+	}
+	if r.l.under == nil {
+		r.l.under = map[underKey]*model.Model{}
+	}
+	var m *model.Model
+	var err error
+	if ref, ok := d.modelRefs[name]; ok {
+		r.l.under[key] = nil // busy
+		m, err = r.modelUnder(ref.imp, ref.ref, root)
+	} else {
+		for _, n := range d.modelNodes {
+			if n.get("name") == name {
+				r.l.under[key] = nil // busy
+				m, err = r.model(d, n, root)
+				break
+			}
+		}
+	}
+	if err != nil || m == nil {
+		delete(r.l.under, key)
+		return nil, err
+	}
+	r.l.under[key] = m
+	return m, nil
+}
+
+// underKey names one model of a document resolved under a root's bindings.
+type underKey struct {
+	d, root *doc
+	name    string
+}
+
+// modelRef is a model a document imports: the document and the name it
+// has there.
+type modelRef struct {
+	imp *doc
+	ref string
+}
+
 // modelByName returns the model visible in d under name, resolving d's own
 // model of that name if it has not been yet. It returns nil, nil if there
 // is none.
@@ -240,7 +403,7 @@ func (r *resolver) ownModel(d *doc, n *node) (*model.Model, error) {
 	}
 	d.modelBusy[name] = true
 	defer delete(d.modelBusy, name)
-	m, err := r.model(d, n)
+	m, err := r.model(d, n, d)
 	if err != nil {
 		return nil, err
 	}
@@ -265,14 +428,16 @@ func (r *resolver) resolveAll(d *doc) error {
 	return nil
 }
 
-func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
+// model resolves the model element n of d, expanding components with the
+// bindings of root (d itself, or a document that imports the model).
+func (r *resolver) model(d *doc, n *node, root *doc) (*model.Model, error) {
 	name := n.get("name")
 	if name == "" {
 		return nil, d.errRule(n, "attr-invalid", "model without a name")
 	}
 	var m *model.Model
 	if base := n.get("base"); base != "" {
-		bm, err := r.modelByName(d, base)
+		bm, err := r.modelUnder(d, base, root)
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +454,7 @@ func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
 	if m.DataTypes == nil {
 		m.DataTypes = map[string]*model.DataType{}
 	}
-	c := &ctx{d: d, m: m}
+	c := &ctx{d: d, m: m, root: root, version: m.Version()}
 	for _, ch := range n.Children {
 		var err error
 		switch ch.Tag {
@@ -316,7 +481,8 @@ func (r *resolver) model(d *doc, n *node) (*model.Model, error) {
 			return nil, err
 		}
 	}
-	m.Prune()
+	// Items with status deleted stay, with that status: consumers that
+	// want only live items call Model.WithoutDeleted.
 	return m, nil
 }
 
@@ -333,28 +499,40 @@ func serviceRoot(m *model.Model) *model.Object {
 	return o
 }
 
-// componentRef expands <component ref="X" path="P"/> in place.
-func (r *resolver) componentRef(c *ctx, n *node) error {
+// enterComponent looks up the component a <component ref=…> names and
+// returns it with the context its children resolve in.
+func (r *resolver) enterComponent(c *ctx, n *node) (*component, *ctx, error) {
 	ref := n.get("ref")
 	if ref == "" {
-		return c.d.errRule(n, "attr-invalid", "<component> inside a model or object needs ref")
+		return nil, nil, c.d.errRule(n, "attr-invalid", "<component> inside a model or object needs ref")
 	}
 	comp, ok := c.lookupComponent(ref)
 	if !ok {
-		return c.d.errRule(n, "component-unknown", "unknown component %s (not defined or imported in %s)", ref, c.d.File)
+		return nil, nil, c.d.errRule(n, "component-unknown", "unknown component %s (not defined or imported in %s)", ref, c.d.File)
 	}
+	id := comp.d.File + "#" + comp.name
 	for _, busy := range c.comps {
-		if busy == comp.d.File+"#"+comp.name {
-			return c.d.errRule(n, "cycle", "component %s includes itself (%s)", ref, strings.Join(append(c.comps, comp.name), " → "))
+		if busy == id {
+			return nil, nil, c.d.errRule(n, "cycle", "component %s includes itself (%s)", ref, strings.Join(append(c.comps, comp.name), " → "))
 		}
 	}
-	prefix := c.prefix + n.get("path")
-	inner := &ctx{d: comp.d, m: c.m, prefix: prefix, comps: append(append([]string(nil), c.comps...), comp.d.File+"#"+comp.name)}
+	inner := &ctx{d: comp.d, m: c.m, prefix: c.prefix + n.get("path"), root: c.root, comp: id,
+		comps: append(append([]string(nil), c.comps...), id), version: c.version, clamp: maxVersion(c.clamp, n.get("version"))}
 	if comp.d != c.d {
 		inner.outer = append([]*doc{c.d}, c.outer...)
 	} else {
 		inner.outer = c.outer
 	}
+	return comp, inner, nil
+}
+
+// componentRef expands <component ref="X" path="P"/> in place.
+func (r *resolver) componentRef(c *ctx, n *node) error {
+	comp, inner, err := r.enterComponent(c, n)
+	if err != nil {
+		return err
+	}
+	prefix := inner.prefix
 	if c.obj != nil && n.get("path") == "" {
 		inner.obj = c.obj
 	}
@@ -410,11 +588,14 @@ func (r *resolver) object(c *ctx, n *node) error {
 			return d.errRule(n, "name-invalid", "object name %s must end with a dot", path)
 		}
 		if old := m.Object(path); old != nil {
-			return d.errRule(n, "name-redefined", "object %s is already defined at %s (use base= to refine it)", path, old.Pos)
+			if old.Status != model.Deleted {
+				return d.errRule(n, "name-redefined", "object %s is already defined at %s (use base= to refine it)", path, old.Pos)
+			}
+			m.RemoveObject(path) // a deleted object defined anew
 		}
 		o = model.NewObject(path)
-		o.Pos = d.pos(n)
-		o.Version = m.Version()
+		o.Pos, o.Component = d.pos(n), c.comp
+		o.Version = c.itemVersion(n.get("version"))
 		if err := m.AddObject(o); err != nil {
 			return d.errf(n, "%v", err)
 		}
@@ -431,7 +612,12 @@ func (r *resolver) object(c *ctx, n *node) error {
 	if err := r.l.soft(objectAttrs(d, n, o)); err != nil {
 		return err
 	}
-	oc := &ctx{d: d, m: m, prefix: o.Path, obj: o, comps: c.comps, outer: c.outer}
+	oc := &ctx{d: d, m: m, prefix: o.Path, obj: o, comps: c.comps, outer: c.outer, root: c.root, comp: c.comp,
+		version: c.version, clamp: c.clamp}
+	if name != "" {
+		o.Version = c.itemVersion(o.Version) // objectAttrs read version= again
+		oc.version = o.Version
+	}
 	for _, ch := range n.Children {
 		var err error
 		switch ch.Tag {
@@ -440,13 +626,7 @@ func (r *resolver) object(c *ctx, n *node) error {
 				o.Description = applyDescription(o.Description, ch)
 			}
 		case "uniqueKey":
-			k := model.UniqueKey{Functional: ch.get("functional") != "false"}
-			for _, p := range ch.Children {
-				if p.Tag == "parameter" {
-					k.Params = append(k.Params, p.get("ref"))
-				}
-			}
-			o.UniqueKeys = append(o.UniqueKeys, k)
+			o.UniqueKeys = append(o.UniqueKeys, uniqueKey(ch))
 		case "parameter":
 			err = r.parameter(oc, o, ch)
 		case "component":
@@ -504,6 +684,14 @@ func objectAttrs(d *doc, n *node, o *model.Object) error {
 			o.Version = v
 		case "previousObject":
 			o.PreviousObject = v
+		case "mountType":
+			if v != "none" {
+				o.MountType = v
+			}
+		case "fixedObject": // dmr:fixedObject
+			o.FixedObject = v == "true" || v == "1"
+		case "noUniqueKeys": // dmr:noUniqueKeys
+			o.NoUniqueKeys = v == "true" || v == "1"
 		}
 	}
 	return nil
@@ -516,11 +704,10 @@ func (r *resolver) parameter(c *ctx, o *model.Object, n *node) error {
 		return err
 	}
 	if p.Object == nil {
-		if p.Version == "" {
-			p.Version = o.Version
-			if v := c.m.Version(); v != "" && o.Pos.File != d.File {
-				p.Version = v
-			}
+		p.Version = c.itemVersion(p.Version)
+		p.Component = c.comp
+		if old := o.Param(p.Name); old != nil && old.Status == model.Deleted {
+			o.RemoveParam(p.Name) // a deleted parameter defined anew
 		}
 		if err := o.AddParam(p); err != nil {
 			return d.errf(n, "%v", err)
@@ -554,7 +741,7 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 	case name != "" && base != "":
 		return nil, d.errRule(n, "attr-invalid", "parameter has both name=%q and base=%q", name, base)
 	case name != "":
-		if old := lookup(name); old != nil {
+		if old := lookup(name); old != nil && old.Status != model.Deleted {
 			return nil, d.errRule(n, "name-redefined", "parameter %s%s is already defined at %s (use base= to refine it)", where, name, old.Pos)
 		}
 		p = &model.Parameter{Name: name, Access: model.ReadOnly, Pos: d.pos(n)}
@@ -622,6 +809,23 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 // omits stay (a refinement often restates only the type to add a default).
 func refineSyntax(old, upd model.Syntax) model.Syntax {
 	out := model.MergeFacets(old, upd)
+	if old.List != nil && upd.List != nil {
+		// A bare <list/> restates that the value is a list, not its
+		// bounds: the ones it omits stay (LowerLayers keeps maxLength
+		// 1024 under tr-181-2-19-0-interface.xml's refinement).
+		l := *upd.List
+		if l.MinItems == nil {
+			l.MinItems = old.List.MinItems
+		}
+		if l.MaxItems == nil {
+			l.MaxItems = old.List.MaxItems
+		}
+		if l.Size == nil {
+			l.Size = old.List.Size
+		}
+		l.Nested = l.Nested || old.List.Nested
+		out.List = &l
+	}
 	if upd.Type != "" && upd.DataType == "" && old.DataType != "" && upd.Type != old.Type {
 		out.DataType = ""
 	}
@@ -632,41 +836,55 @@ func (r *resolver) command(c *ctx, o *model.Object, n *node) error {
 	d := c.d
 	name, base := n.get("name"), n.get("base")
 	var cmd *model.Command
-	if base != "" {
+	switch {
+	case name != "" && base != "":
+		return d.errRule(n, "attr-invalid", "command has both name=%q and base=%q", name, base)
+	case base != "":
 		cmd = o.Command(base)
 		if cmd == nil {
-			return d.errf(n, "command base=%s: no such command in %s", base, o.Path)
+			return d.errRule(n, "base-missing", "command base=%s: no such command in %s to refine", base, o.Path)
 		}
-	} else {
-		if o.Command(name) != nil {
-			return d.errRule(n, "name-redefined", "command %s%s is already defined", o.Path, name)
+	case name != "":
+		if old := o.Command(name); old != nil {
+			if old.Status != model.Deleted {
+				return d.errRule(n, "name-redefined", "command %s%s is already defined at %s (use base= to refine it)", o.Path, name, old.Pos)
+			}
+			o.Commands = slices.DeleteFunc(o.Commands, func(x *model.Command) bool { return x == old })
 		}
-		cmd = &model.Command{Name: name, Pos: d.pos(n)}
+		if !strings.HasSuffix(name, "()") {
+			return d.errRule(n, "name-syntax", "command name %s%s must end with ()", o.Path, name)
+		}
+		cmd = &model.Command{Name: name, Pos: d.pos(n), Version: c.itemVersion(n.get("version"))}
 		o.Commands = append(o.Commands, cmd)
+	default:
+		return d.errRule(n, "attr-invalid", "command without name or base")
 	}
 	if v, ok := n.attr("async"); ok {
-		cmd.Async = v == "true"
+		cmd.Async = v == "true" || v == "1"
 	}
 	if v, ok := n.attr("status"); ok {
 		cmd.Status = model.Status(v)
 	}
-	if v, ok := n.attr("version"); ok {
+	if v, ok := n.attr("version"); ok && base != "" {
 		cmd.Version = v
 	}
+	where := o.Path + cmd.Name
 	for _, ch := range n.Children {
+		var err error
 		switch ch.Tag {
 		case "description":
 			if r.l.Descriptions {
 				cmd.Description = applyDescription(cmd.Description, ch)
 			}
-		case "input", "output":
-			args := &cmd.Input
-			if ch.Tag == "output" {
-				args = &cmd.Output
-			}
-			if err := r.arguments(c, ch, args, o.Path+cmd.Name); err != nil {
-				return err
-			}
+		case "input":
+			err = r.arguments(c, ch, &cmd.Input, where+".Input.", "", nil, cmd.Version)
+		case "output":
+			err = r.arguments(c, ch, &cmd.Output, where+".Output.", "", nil, cmd.Version)
+		default:
+			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in command %s ignored", ch.Tag, where)
+		}
+		if err = r.l.soft(err); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -676,22 +894,33 @@ func (r *resolver) event(c *ctx, o *model.Object, n *node) error {
 	d := c.d
 	name, base := n.get("name"), n.get("base")
 	var ev *model.Event
-	if base != "" {
+	switch {
+	case name != "" && base != "":
+		return d.errRule(n, "attr-invalid", "event has both name=%q and base=%q", name, base)
+	case base != "":
 		ev = o.Event(base)
 		if ev == nil {
-			return d.errf(n, "event base=%s: no such event in %s", base, o.Path)
+			return d.errRule(n, "base-missing", "event base=%s: no such event in %s to refine", base, o.Path)
 		}
-	} else {
-		if o.Event(name) != nil {
-			return d.errRule(n, "name-redefined", "event %s%s is already defined", o.Path, name)
+	case name != "":
+		if old := o.Event(name); old != nil {
+			if old.Status != model.Deleted {
+				return d.errRule(n, "name-redefined", "event %s%s is already defined at %s (use base= to refine it)", o.Path, name, old.Pos)
+			}
+			o.Events = slices.DeleteFunc(o.Events, func(x *model.Event) bool { return x == old })
 		}
-		ev = &model.Event{Name: name, Pos: d.pos(n)}
+		if !strings.HasSuffix(name, "!") {
+			return d.errRule(n, "name-syntax", "event name %s%s must end with !", o.Path, name)
+		}
+		ev = &model.Event{Name: name, Pos: d.pos(n), Version: c.itemVersion(n.get("version"))}
 		o.Events = append(o.Events, ev)
+	default:
+		return d.errRule(n, "attr-invalid", "event without name or base")
 	}
 	if v, ok := n.attr("status"); ok {
 		ev.Status = model.Status(v)
 	}
-	if v, ok := n.attr("version"); ok {
+	if v, ok := n.attr("version"); ok && base != "" {
 		ev.Version = v
 	}
 	for _, ch := range n.Children {
@@ -699,43 +928,152 @@ func (r *resolver) event(c *ctx, o *model.Object, n *node) error {
 			ev.Description = applyDescription(ev.Description, ch)
 		}
 	}
-	return r.arguments(c, n, &ev.Args, o.Path+ev.Name)
+	return r.arguments(c, n, &ev.Args, o.Path+ev.Name+".", "", nil, ev.Version)
 }
 
-// arguments reads the parameter (and object) children of a command's
-// input/output or an event as arguments. Argument objects are flattened
-// into their parameters with the object name as a prefix.
-func (r *resolver) arguments(c *ctx, n *node, args *[]*model.Parameter, where string) error {
-	find := func(name string) *model.Parameter {
-		for _, a := range *args {
-			if a.Name == name {
-				return a
+// arguments resolves the children of a command's <input> or <output>, or
+// of an <event>, into args exactly as an object's children are resolved:
+// parameters and argument objects defined or refined (base=), and
+// components expanded in place (their path= under prefix). prefix is the
+// argument-object path the children belong to ("" for the top level,
+// "RouteHops.{i}."), obj that object. where names the arguments' place in
+// messages ("Device.IP.Diagnostics.IPPing().Input.").
+func (r *resolver) arguments(c *ctx, n *node, args *model.Args, where, prefix string, obj *model.Object, version string) error {
+	d := c.d
+	for _, ch := range n.Children {
+		var err error
+		switch ch.Tag {
+		case "description":
+		case "parameter":
+			lookup := args.Param
+			if obj != nil {
+				lookup = obj.Param
 			}
-		}
-		return nil
-	}
-	var walk func(n *node, prefix string) error
-	walk = func(n *node, prefix string) error {
-		for _, ch := range n.Children {
-			switch ch.Tag {
-			case "parameter":
-				p, err := r.paramDef(c, ch, func(s string) *model.Parameter { return find(prefix + s) }, where+".")
-				if err != nil {
-					return err
-				}
-				if find(prefix+p.Name) == nil {
-					p.Name = prefix + p.Name
-					*args = append(*args, p)
-				}
-			case "object":
-				if err := walk(ch, prefix+ch.get("name")+ch.get("base")); err != nil {
-					return err
-				}
+			var p *model.Parameter
+			p, err = r.paramDef(c, ch, lookup, where+prefix)
+			if err != nil || p == nil {
+				break
 			}
+			// Arguments have no access: a component written for an
+			// object (Interface, access="readWrite") says nothing about
+			// an argument, and the BBF's flattening drops it. They read
+			// as readOnly, the default.
+			p.Access = model.ReadOnly
+			// Likewise a default of any type (factory, object,
+			// implementation: when a device is reset, an instance created)
+			// means, for an argument, the value used when the caller gives
+			// none: a parameter default, as the BBF's flattening writes it.
+			if df := p.Syntax.Default; df != nil {
+				df.Type = "parameter"
+			}
+			if p.Object != nil || lookup(p.Name) == p {
+				break
+			}
+			if p.Version == "" {
+				p.Version = version
+			}
+			p.Version = maxVersion(p.Version, c.clamp)
+			p.Component = c.comp
+			if obj != nil {
+				err = obj.AddParam(p)
+			} else {
+				err = args.AddArgParam(p)
+			}
+			if err != nil {
+				err = d.errRule(ch, "name-redefined", "%s%v", where, err)
+			}
+		case "object":
+			err = r.argObject(c, ch, args, where, prefix, version)
+		case "component":
+			err = r.argComponent(c, ch, args, where, prefix, obj, version)
+		default:
+			r.l.warn(d.pos(ch), ch.Col, "unknown-element", "unknown element <%s> in the arguments of %s ignored", ch.Tag, strings.TrimSuffix(where, "."))
 		}
-		return nil
+		if err = r.l.soft(err); err != nil {
+			return err
+		}
 	}
-	return walk(n, "")
+	return nil
+}
+
+// argObject defines or refines an argument object. Its name is relative to
+// the enclosing argument object (or the command) and may itself hold
+// several levels ("ChangeSet.{i}.Parameter.{i}.").
+func (r *resolver) argObject(c *ctx, n *node, args *model.Args, where, prefix, version string) error {
+	d := c.d
+	name, base := n.get("name"), n.get("base")
+	var o *model.Object
+	switch {
+	case name != "" && base != "":
+		return d.errRule(n, "attr-invalid", "argument object has both name=%q and base=%q", name, base)
+	case base != "":
+		o = args.Object(prefix + base)
+		if o == nil {
+			return d.errRule(n, "base-missing", "argument object base=%s: no such object in %s to refine", prefix+base, strings.TrimSuffix(where, "."))
+		}
+		o.Refined = append(o.Refined, refinement(d, n))
+	case name != "":
+		path := prefix + name
+		if !strings.HasSuffix(path, ".") {
+			return d.errRule(n, "name-invalid", "argument object name %s%s must end with a dot", where, path)
+		}
+		if old := args.Object(path); old != nil && old.Status == model.Deleted {
+			args.Objects = slices.DeleteFunc(args.Objects, func(x *model.Object) bool { return x == old })
+		}
+		o = model.NewObject(path)
+		o.Pos, o.Version, o.Component = d.pos(n), version, c.comp
+		if err := args.AddArgObject(o); err != nil {
+			return d.errRule(n, "name-redefined", "%s%v", where, err)
+		}
+	default:
+		return d.errRule(n, "attr-invalid", "argument object without name or base")
+	}
+	if err := r.l.soft(objectAttrs(d, n, o)); err != nil {
+		return err
+	}
+	o.Access = model.ReadOnly // see arguments: arguments have no access
+	for _, ch := range n.Children {
+		if ch.Tag == "uniqueKey" {
+			o.UniqueKeys = append(o.UniqueKeys, uniqueKey(ch))
+		}
+	}
+	return r.arguments(c, filterOut(n, "uniqueKey"), args, where, o.Path, o, o.Version)
+}
+
+// argComponent expands <component ref=… path=…/> among arguments.
+func (r *resolver) argComponent(c *ctx, n *node, args *model.Args, where, prefix string, obj *model.Object, version string) error {
+	comp, inner, err := r.enterComponent(c, n)
+	if err != nil {
+		return err
+	}
+	if p := n.get("path"); p != "" {
+		prefix += p
+		obj = args.Object(prefix)
+		if obj == nil {
+			return c.d.errRule(n, "parent-missing", "component %s: argument object %s%s does not exist", comp.name, where, prefix)
+		}
+	}
+	if err := r.arguments(inner, comp.n, args, where, prefix, obj, version); err != nil {
+		return fmt.Errorf("%w\n\tincluded from %s:%d", err, c.d.File, n.Line)
+	}
+	return nil
+}
+
+// filterOut returns n without its children of the given tag.
+func filterOut(n *node, tag string) *node {
+	c := *n
+	c.Children = slices.DeleteFunc(slices.Clone(n.Children), func(ch *node) bool { return ch.Tag == tag })
+	return &c
+}
+
+func uniqueKey(n *node) model.UniqueKey {
+	k := model.UniqueKey{Functional: n.get("functional") != "false"}
+	for _, p := range n.Children {
+		if p.Tag == "parameter" {
+			k.Params = append(k.Params, p.get("ref"))
+		}
+	}
+	return k
 }
 
 func (r *resolver) profile(c *ctx, n *node) error {
@@ -867,15 +1205,16 @@ func applyDescription(old string, n *node) string {
 	text := dedent(n.Text)
 	switch n.get("action") {
 	case "append":
+		// A paragraph of its own, as the BBF's flattening writes it.
 		if old == "" {
 			return text
 		}
-		return old + "\n" + text
+		return old + "\n\n" + text
 	case "prefix":
 		if old == "" {
 			return text
 		}
-		return text + "\n" + old
+		return text + "\n\n" + old
 	default:
 		return text
 	}

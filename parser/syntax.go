@@ -41,7 +41,13 @@ func (r *resolver) syntax(c *ctx, n *node) (model.Syntax, error) {
 			if ref == "" {
 				return s, d.errRule(ch, "attr-invalid", "<dataType> in a syntax needs ref or base")
 			}
-			dt, err := r.lookupDataType(d, ref)
+			var dt *model.DataType
+			var err error
+			if c.root != nil && c.root.rebound["dataType:"+ref] {
+				dt, err = r.lookupDataType(c.root, ref)
+			} else {
+				dt, err = r.lookupDataType(d, ref)
+			}
 			for _, o := range c.outer {
 				if err == nil {
 					break
