@@ -10,9 +10,15 @@ import (
 
 // BenchmarkResolveTR181 resolves Device:2.19 from its ~90 modular files,
 // cold: a new loader (no document cache) every iteration.
-func BenchmarkResolveTR181(b *testing.B) {
+func BenchmarkResolveTR181(b *testing.B) { benchResolve(b, "tr-181-2-19-1-cwmp.xml") }
+
+// BenchmarkResolveTR181USP resolves the USP Device:2.19 (commands, events
+// and their arguments included) the same way.
+func BenchmarkResolveTR181USP(b *testing.B) { benchResolve(b, "tr-181-2-19-1-usp.xml") }
+
+func benchResolve(b *testing.B, file string) {
 	dir := testbbf.Require(b)
-	root := filepath.Join(dir, "tr-181-2-19-1-cwmp.xml")
+	root := filepath.Join(dir, file)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, err := parser.NewLoader(dir).LoadFile(root); err != nil {
