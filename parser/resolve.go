@@ -1206,13 +1206,13 @@ func applyDescription(old string, n *node) string {
 	switch n.get("action") {
 	case "append":
 		// A paragraph of its own, as the BBF's flattening writes it.
-		if old == "" {
-			return text
+		if old == "" || text == "" {
+			return old + text
 		}
 		return old + "\n\n" + text
 	case "prefix":
-		if old == "" {
-			return text
+		if old == "" || text == "" {
+			return text + old
 		}
 		return text + "\n\n" + old
 	default:
