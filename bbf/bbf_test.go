@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,19 +41,54 @@ func TestLookup(t *testing.T) {
 	for name, file := range map[string]string{
 		"Device:2.19": "tr-181-2-19-1-cwmp.xml", "Device:2": "tr-181-2-19-1-cwmp.xml", "Device:1": "tr-181-1-7-0.xml",
 		"InternetGatewayDevice:1.14": "tr-098-1-8-0.xml", "VoiceService:2": "tr-104-2-0-2-cwmp.xml", "STBService:1.4": "tr-135-1-4-1-cwmp.xml",
+		// Both files define Device:2.19: no suffix means CWMP.
+		"Device:2.19-cwmp": "tr-181-2-19-1-cwmp.xml", "Device:2.19-usp": "tr-181-2-19-1-usp.xml", "Device:2-usp": "tr-181-2-19-1-usp.xml",
+		"Device:2.12-usp": "tr-181-2-12-0-usp.xml", "Device:2.11-cwmp": "tr-181-2-11-0.xml", "Device:2-cwmp": "tr-181-2-19-1-cwmp.xml",
+		"VoiceService:2.0-usp": "tr-104-2-0-2-usp.xml", "STBService:1-usp": "tr-135-1-4-1-usp.xml", "FAPService:2.1-usp": "tr-196-2-1-2-usp.xml",
 	} {
 		e, err := bbf.Lookup(name)
 		if err != nil || e.File != file {
 			t.Errorf("Lookup(%s) = %s, %v; want %s", name, e.File, err, file)
 		}
 	}
-	for _, bad := range []string{"Device:3", "Device:2.99", "Device", "Device:x"} {
+	for _, bad := range []string{"Device:3", "Device:2.99", "Device", "Device:x", "Device:1-usp", "InternetGatewayDevice:1.14-usp", "Device:2.19-tr369"} {
 		if _, err := bbf.Lookup(bad); err == nil {
 			t.Errorf("Lookup(%s) succeeded", bad)
 		}
 	}
-	if !bbf.IsModelName("Device:2.19") || bbf.IsModelName("tr-181-2-19-1-cwmp.xml") || bbf.IsModelName("C:/x.xml") {
+	if _, err := bbf.Lookup("Device:2.11-usp"); err == nil || !strings.Contains(err.Error(), "no USP variant") {
+		t.Errorf("Lookup(Device:2.11-usp) = %v, want no USP variant", err)
+	}
+	if !bbf.IsModelName("Device:2.19") || !bbf.IsModelName("Device:2.19-usp") || !bbf.IsModelName("Device:2-cwmp") ||
+		bbf.IsModelName("tr-181-2-19-1-cwmp.xml") || bbf.IsModelName("C:/x.xml") || bbf.IsModelName("tr-181-2-19-1-usp") {
 		t.Error("IsModelName misclassifies")
+	}
+}
+
+// TestCatalogVariants: every model name the BBF publishes in -cwmp and -usp
+// files has both entries, each keyed uniquely, and each root file's name
+// says its variant.
+func TestCatalogVariants(t *testing.T) {
+	keys := map[string]bool{}
+	for _, e := range bbf.Catalog {
+		if keys[e.Key()] {
+			t.Errorf("catalogue key %s twice", e.Key())
+		}
+		keys[e.Key()] = true
+		if strings.HasSuffix(e.File, "-usp.xml") != (e.Protocol == bbf.USP) {
+			t.Errorf("%s: file %s does not match protocol %s", e.Key(), e.File, e.Protocol)
+		}
+		if strings.HasSuffix(e.File, "-cwmp.xml") {
+			if _, err := bbf.Lookup(e.Model + "-usp"); err != nil {
+				t.Errorf("%s has a -cwmp file but no USP variant: %v", e.Model, err)
+			}
+		}
+	}
+	files := bbf.StandardFiles()
+	for _, want := range []string{"tr-181-2-19-1-cwmp.xml", "tr-181-2-19-1-usp.xml", "tr-098-1-8-0.xml", "tr-104-2-0-2-usp.xml", "tr-135-1-4-1-usp.xml"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("StandardFiles() = %v lacks %s", files, want)
+		}
 	}
 }
 
@@ -110,6 +146,17 @@ func TestFetchFromLocalServer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dst, "tr-106-types.xml")); err != nil {
 		t.Errorf("tr-106-types.xml not fetched: %v", err)
+	}
+	// The USP variant shares most imports; it resolves from what is fetched.
+	if _, err := f.Fetch(context.Background(), "tr-181-2-19-1-usp.xml"); err != nil {
+		t.Fatalf("fetch USP: %v", err)
+	}
+	udoc, err := parser.NewLoader().LoadFile(filepath.Join(dst, "tr-181-2-19-1-usp.xml"))
+	if err != nil {
+		t.Fatalf("resolving the USP root from fetched files: %v", err)
+	}
+	if m := udoc.Model("Device:2.19"); m == nil || m.Object("Device.IP.Diagnostics.").Command("IPPing()") == nil {
+		t.Fatal("fetched USP model lacks Device.IP.Diagnostics.IPPing()")
 	}
 	if _, err := f.Fetch(context.Background(), "tr-999-1-0-0.xml"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing file: got %v, want a 404 error", err)

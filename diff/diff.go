@@ -17,9 +17,12 @@
 //     The BBF writes these attributes as ordering hints ("goes after X"),
 //     and X normally still exists, so the guards keep false renames out:
 //     none occur in any consecutive pair of the BBF catalogue.
-//   - Deleted items are pruned by the parser, so "status became deleted"
-//     is reported as *-removed (breaking). Obsoleted is breaking (CPEs of
-//     the NEW version need not implement the item); deprecated is info.
+//   - The parser keeps deleted items with their status, so "status became
+//     deleted" is a status change, *-deleted (breaking), not a removal;
+//     an item that is gone from NEW is *-removed whatever its OLD status.
+//     Obsoleted is breaking (CPEs of the NEW version need not implement
+//     the item); deprecated is info.
+//   - Descriptions that differ only in white space are the same.
 //   - Ranges and sizes compare as sets of allowed values: several ranges
 //     are a union, missing bounds are the type's bounds, steps are grids,
 //     all exact (big.Rat). Narrowed (some OLD value is no longer allowed)
@@ -45,8 +48,17 @@
 //   - References: on a parameter writable in NEW, another reference kind,
 //     a dropped target parent or weak → strong is breaking; any other
 //     reference change is info.
-//   - Commands and events are compared by name only (their arguments are
-//     not compared).
+//   - Commands and events match by name; a command that changed between
+//     sync and async is breaking (the controller's flow changes). Their
+//     arguments (path relative to the command or event: "Input.Host",
+//     "Output.RouteHops.{i}.", "Params.{i}.Path") match by path. A removed
+//     argument, a new mandatory input argument, a changed wire type, an
+//     input argument that became mandatory and an output or event
+//     argument that stopped being mandatory are breaking; other facet
+//     changes of an argument are info (what narrows an input widens an
+//     output).
+//   - dmr:fixedObject added is breaking (instances can no longer be
+//     added or deleted), removed is info; a mountType change is info.
 package diff
 
 import (
@@ -81,6 +93,7 @@ const (
 	KindParameter Kind = "parameter"
 	KindCommand   Kind = "command"
 	KindEvent     Kind = "event"
+	KindArgument  Kind = "argument"
 	KindProfile   Kind = "profile"
 )
 
@@ -326,7 +339,7 @@ func (c *comparer) objects() {
 func (c *comparer) objectChanges(oo, no *model.Object) {
 	p := no.Path
 	if p != "" {
-		c.status(p, KindObject, oo.Status, no.Status, ObjectDeprecated, ObjectObsoleted, ObjectStatusChanged)
+		c.status(p, KindObject, oo.Status, no.Status, ObjectDeprecated, ObjectObsoleted, ObjectDeleted, ObjectStatusChanged)
 	}
 	if oo.Access != no.Access {
 		if oo.Access == model.ReadWrite {
@@ -367,7 +380,17 @@ func (c *comparer) objectChanges(oo, no *model.Object) {
 	if oo.NumEntriesParameter != no.NumEntriesParameter {
 		c.add(p, KindObject, ObjectNumEntriesChanged, oo.NumEntriesParameter, no.NumEntriesParameter, "numEntriesParameter changed")
 	}
-	if c.opts.Descriptions && oo.Description != no.Description {
+	if oo.FixedObject != no.FixedObject {
+		if no.FixedObject {
+			c.add(p, KindObject, ObjectFixedAdded, "", "dmr:fixedObject", "instances are now created by the CPE only and never deleted")
+		} else {
+			c.add(p, KindObject, ObjectFixedRemoved, "dmr:fixedObject", "", "instances are no longer fixed: the CPE may create and delete them")
+		}
+	}
+	if oo.MountType != no.MountType {
+		c.add(p, KindObject, ObjectMountTypeChanged, oo.MountType, no.MountType, "mountType changed")
+	}
+	if c.opts.Descriptions && !sameText(oo.Description, no.Description) {
 		c.add(p, KindObject, ObjectDescriptionChanged, oo.Description, no.Description, "description changed")
 	}
 }
@@ -448,8 +471,10 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// status reports a status change with the three rules of an item kind.
-func (c *comparer) status(p string, kind Kind, os, ns model.Status, deprecated, obsoleted, other string) {
+// status reports a status change with the four rules of an item kind.
+// The parser keeps deleted items (with that status), so an item that
+// became deleted is a status change here, not a removal.
+func (c *comparer) status(p string, kind Kind, os, ns model.Status, deprecated, obsoleted, deleted, other string) {
 	o, n := os.OrCurrent(), ns.OrCurrent()
 	if o == n {
 		return
@@ -459,58 +484,11 @@ func (c *comparer) status(p string, kind Kind, os, ns model.Status, deprecated, 
 		c.add(p, kind, deprecated, string(o), string(n), string(kind)+" deprecated")
 	case model.Obsoleted:
 		c.add(p, kind, obsoleted, string(o), string(n), string(kind)+" obsoleted: NEW implementations need not support it")
+	case model.Deleted:
+		c.add(p, kind, deleted, string(o), string(n), string(kind)+" deleted: NEW implementations must not support it")
 	default:
 		c.add(p, kind, other, string(o), string(n), "status changed")
 	}
-}
-
-func (c *comparer) commandsEvents(oo, no *model.Object) {
-	var ocmd, ncmd, oev, nev []string
-	base := ""
-	if oo != nil {
-		base = oo.Path
-		for _, x := range oo.Commands {
-			ocmd = append(ocmd, x.Name)
-		}
-		for _, x := range oo.Events {
-			oev = append(oev, x.Name)
-		}
-	}
-	nbase := base
-	if no != nil {
-		nbase = no.Path
-		for _, x := range no.Commands {
-			ncmd = append(ncmd, x.Name)
-		}
-		for _, x := range no.Events {
-			nev = append(nev, x.Name)
-		}
-	}
-	if oo == nil {
-		base = nbase
-	}
-	setDiff := func(olds, news []string, kind Kind, added, removed string) {
-		in := func(list []string, s string) bool {
-			for _, x := range list {
-				if x == s {
-					return true
-				}
-			}
-			return false
-		}
-		for _, s := range olds {
-			if !in(news, s) {
-				c.add(base+s, kind, removed, base+s, "", string(kind)+" removed")
-			}
-		}
-		for _, s := range news {
-			if !in(olds, s) {
-				c.add(nbase+s, kind, added, "", nbase+s, string(kind)+" added")
-			}
-		}
-	}
-	setDiff(ocmd, ncmd, KindCommand, CommandAdded, CommandRemoved)
-	setDiff(oev, nev, KindEvent, EventAdded, EventRemoved)
 }
 
 // params reports parameter additions, removals, renames and changes.
@@ -567,7 +545,7 @@ func accessRank(a model.Access) int {
 
 func (c *comparer) paramChanges(op, np *model.Parameter) {
 	p := np.Path()
-	c.status(p, KindParameter, op.Status, np.Status, ParamDeprecated, ParamObsoleted, ParamStatusChanged)
+	c.status(p, KindParameter, op.Status, np.Status, ParamDeprecated, ParamObsoleted, ParamDeleted, ParamStatusChanged)
 	if op.Access != np.Access {
 		ro, rn := accessRank(op.Access), accessRank(np.Access)
 		switch {
@@ -591,7 +569,7 @@ func (c *comparer) paramChanges(op, np *model.Parameter) {
 		c.add(p, KindParameter, ParamForcedInformChanged, boolText(op.ForcedInform), boolText(np.ForcedInform), "forcedInform changed")
 	}
 	c.syntax(p, &op.Syntax, &np.Syntax, op.Access == model.ReadOnly && np.Access == model.ReadOnly, np.Access.Writable())
-	if c.opts.Descriptions && op.Description != np.Description {
+	if c.opts.Descriptions && !sameText(op.Description, np.Description) {
 		c.add(p, KindParameter, ParamDescriptionChanged, op.Description, np.Description, "description changed")
 	}
 }

@@ -137,6 +137,24 @@ func TestRulesPair(t *testing.T) {
 		"Base:1 profile-requirement-added", "Base:1 profile-requirement-narrowed", "Base:1 profile-requirement-narrowed",
 		"Base:1 profile-requirement-removed", "Base:1 profile-requirement-widened",
 		"Dep:1 profile-deprecated", "Gone:1 profile-removed", "New:1 profile-added", "Obs:1 profile-obsoleted",
+		"Del:1 profile-deleted",
+		// Deleted is a status change, fixedObject and mountType changes.
+		"Test.Del. object-deleted", "Test.Cmds.Gone parameter-deleted",
+		"Test.Fixed.{i}. object-fixed-added", "Test.Unfixed.{i}. object-fixed-removed", "Test.Mount. object-mount-type-changed",
+		// Commands, events and their arguments.
+		"Test.Cmds.Dep() command-deprecated", "Test.Cmds.Obs() command-obsoleted", "Test.Cmds.Del() command-deleted",
+		"Test.Cmds.Back() command-status-changed", "Test.Cmds.Flip() command-async-changed", "Test.Cmds.Desc() command-description-changed",
+		"Test.Cmds.Dropped() command-removed", "Test.Cmds.Dropped().Input.A argument-removed",
+		"Test.Cmds.Fresh() command-added", "Test.Cmds.Fresh().Input.A argument-added",
+		"Test.Cmds.Args().Input.Back argument-status-changed", "Test.Cmds.Args().Input.Del argument-deleted",
+		"Test.Cmds.Args().Input.Dep argument-deprecated", "Test.Cmds.Args().Input.Obs argument-obsoleted",
+		"Test.Cmds.Args().Input.NowMandatory argument-mandatory-narrowed", "Test.Cmds.Args().Input.NowOptional argument-mandatory-widened",
+		"Test.Cmds.Args().Input.Optional argument-added", "Test.Cmds.Args().Input.Required argument-mandatory-added",
+		"Test.Cmds.Args().Input.Range argument-syntax-changed", "Test.Cmds.Args().Input.Removed argument-removed",
+		"Test.Cmds.Args().Input.Type argument-type-changed",
+		"Test.Cmds.Args().Output.NoLongerMandatory argument-mandatory-narrowed", "Test.Cmds.Args().Output.Rows.{i}. argument-syntax-changed",
+		"Test.Cmds.Dep! event-deprecated", "Test.Cmds.Obs! event-obsoleted", "Test.Cmds.Del! event-deleted",
+		"Test.Cmds.Back! event-status-changed", "Test.Cmds.Desc! event-description-changed", "Test.Cmds.Ev!.Old argument-removed",
 	}
 	var gotKeys []string
 	for _, c := range got {
@@ -149,9 +167,10 @@ func TestRulesPair(t *testing.T) {
 	}
 
 	// Unchanged in meaning, so not reported: [1:10] vs [1:5],[6:10];
-	// a list default "" vs "[]"; a renamed item in a profile.
+	// a list default "" vs "[]"; a renamed item in a profile; a
+	// description that differs only in white space (Test.Cmds.).
 	for _, c := range got {
-		for _, quiet := range []string{"Test.Params.Split", "Test.Params.LD", "NewParam readOnly"} {
+		for _, quiet := range []string{"Test.Params.Split", "Test.Params.LD", "NewParam readOnly", "Test.Cmds."} {
 			if c.Path == quiet || strings.Contains(c.Old+c.New, quiet) && c.Kind == diff.KindProfile {
 				t.Errorf("unexpected change %+v", c)
 			}
@@ -303,6 +322,9 @@ func TestHTMLSelfContained(t *testing.T) {
 var bbfPairs = []struct{ name, old, new string }{
 	{"tr-181-2.17-2.18", "Device:2.17", "Device:2.18"},
 	{"tr-181-2.18-2.19", "Device:2.18", "Device:2.19"},
+	// The USP variants (tr-181-2-18-1-usp.xml → tr-181-2-19-1-usp.xml):
+	// commands, events and their arguments too.
+	{"tr-181-2.18-2.19-usp", "Device:2.18-usp", "Device:2.19-usp"},
 	{"tr-098-1.7-1.8", "InternetGatewayDevice:1.13", "InternetGatewayDevice:1.14"},
 	// The modular TR-104 2.0.1 and 2.0.2 files both import tr-104-2-common.xml
 	// by a spec URN without corrigendum, which resolves to the same (latest)

@@ -23,8 +23,8 @@ func (c *comparer) profiles() {
 			c.add(name, KindProfile, ProfileRemoved, name, "", "profile removed")
 			continue
 		}
-		c.status(name, KindProfile, op.Status, np.Status, ProfileDeprecated, ProfileObsoleted, ProfileStatusChanged)
-		if c.opts.Descriptions && op.Description != np.Description {
+		c.status(name, KindProfile, op.Status, np.Status, ProfileDeprecated, ProfileObsoleted, ProfileDeleted, ProfileStatusChanged)
+		if c.opts.Descriptions && !sameText(op.Description, np.Description) {
 			c.add(name, KindProfile, ProfileDescriptionChanged, op.Description, np.Description, "description changed")
 		}
 		oreq, nreq := c.requirements(c.old, name), c.requirements(c.new, name)

@@ -11,8 +11,9 @@ import (
 	"github.com/dmforge/dmforge/model"
 )
 
-// paths lists a model's objects and parameters, as `dmforge show --format
-// paths` does (a service model's pseudo-object "" is not listed).
+// paths lists a model's objects, parameters, commands, events and their
+// arguments, as `dmforge show --all --format paths` does (a service
+// model's pseudo-object "" is not listed).
 func paths(m *model.Model) map[string]bool {
 	out := map[string]bool{}
 	for _, o := range m.Objects {
@@ -22,8 +23,31 @@ func paths(m *model.Model) map[string]bool {
 		for _, p := range o.Params {
 			out[p.Path()] = true
 		}
+		for _, c := range o.Commands {
+			out[c.Path(o)] = true
+			argPaths(out, c.Path(o)+".Input.", &c.Input)
+			argPaths(out, c.Path(o)+".Output.", &c.Output)
+		}
+		for _, e := range o.Events {
+			out[o.Path+e.Name] = true
+			argPaths(out, o.Path+e.Name+".", &e.Args)
+		}
 	}
 	return out
+}
+
+func argPaths(out map[string]bool, prefix string, a *model.Args) {
+	a.Each(func(rel string, _ *model.Object, _ *model.Parameter) { out[prefix+rel] = true })
+}
+
+// ownerObject returns the object path of a command, event or argument
+// path ("X.Y." of "X.Y.Ping().Input.Host"), or "" for other paths.
+func ownerObject(p string) string {
+	i := strings.IndexAny(p, "(!")
+	if i < 0 {
+		return ""
+	}
+	return p[:strings.LastIndexByte(p[:i], '.')+1]
 }
 
 func minus(a, b map[string]bool) []string {
@@ -42,24 +66,26 @@ func minus(a, b map[string]bool) []string {
 //	removed ∪ renamed-from = paths(a) \ paths(b)
 //	added   ∪ renamed-to   = paths(b) \ paths(a)
 //
-// where removed/added/renamed are the object and parameter changes with
-// rules *-removed, *-added and *-renamed (a rename's Old is the path it
-// had in a, its Path the one it has in b). With renames off, the renamed
-// sets are empty and the property is the plain set difference.
+// where removed/added/renamed are the object, parameter, command, event
+// and argument changes with rules *-removed, *-added and *-renamed (a
+// rename's Old is the path it had in a, its Path the one it has in b;
+// the commands and events of a renamed object move with it). With
+// renames off, the renamed sets are empty and the property is the plain
+// set difference. Items whose status became deleted are in both sets of
+// paths: a deletion is a status change, not a removal.
 func checkSets(t *testing.T, label string, a, b *model.Model, opts diff.Options) {
 	t.Helper()
 	gone, fresh := map[string]bool{}, map[string]bool{}
+	pa, pb := paths(a), paths(b)
 	for _, c := range diff.Compare(a, b, opts) {
-		if c.Kind != diff.KindObject && c.Kind != diff.KindParameter {
-			continue
-		}
 		switch {
-		case strings.HasSuffix(c.Rule, "-removed") && (c.Rule == diff.ObjectRemoved || c.Rule == diff.ParamRemoved):
+		case c.Rule == diff.ObjectRemoved || c.Rule == diff.ParamRemoved || c.Rule == diff.CommandRemoved || c.Rule == diff.EventRemoved || c.Rule == diff.ArgRemoved:
 			if gone[c.Path] {
 				t.Errorf("%s: %s removed twice", label, c.Path)
 			}
 			gone[c.Path] = true
-		case c.Rule == diff.ObjectAdded || c.Rule == diff.ParamAdded:
+		case c.Rule == diff.ObjectAdded || c.Rule == diff.ParamAdded || c.Rule == diff.CommandAdded || c.Rule == diff.EventAdded ||
+			c.Rule == diff.ArgAdded || c.Rule == diff.ArgMandatoryAdded:
 			if fresh[c.Path] {
 				t.Errorf("%s: %s added twice", label, c.Path)
 			}
@@ -70,9 +96,16 @@ func checkSets(t *testing.T, label string, a, b *model.Model, opts diff.Options)
 			}
 			gone[c.Old] = true
 			fresh[c.Path] = true
+			if c.Rule == diff.ObjectRenamed {
+				for p := range pa {
+					if ownerObject(p) == c.Old {
+						gone[p] = true
+						fresh[c.Path+strings.TrimPrefix(p, c.Old)] = true
+					}
+				}
+			}
 		}
 	}
-	pa, pb := paths(a), paths(b)
 	if got, want := keys(gone), minus(pa, pb); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("%s: removed ∪ renamed-from (%d) ≠ paths(A) \\ paths(B) (%d)\n%s", label, len(got), len(want), setDiff(got, want))
 	}
@@ -128,6 +161,10 @@ func TestPropertyPairs(t *testing.T) {
 	checkProperty(t, "rules", old, new)
 	for _, p := range bbfPairs {
 		checkProperty(t, p.name, loadBBF(t, p.old), loadBBF(t, p.new))
+	}
+	// USP pairs beyond the golden ones: commands, events and arguments.
+	for _, p := range [][2]string{{"Device:2.15-usp", "Device:2.16-usp"}, {"Device:2.16-usp", "Device:2.17-usp"}, {"tr-104-2-0-1-usp-full.xml", "VoiceService:2.0-usp"}} {
+		checkProperty(t, p[0]+"→"+p[1], loadBBF(t, p[0]), loadBBF(t, p[1]))
 	}
 }
 

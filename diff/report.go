@@ -94,6 +94,11 @@ func Groups(cs []Change) []Group {
 			title, item = "profile "+c.Path, "(profile)"
 		case KindObject:
 			title, item = c.Path, "(object)"
+		case KindArgument:
+			// Under the object of the command or event, named from it:
+			// "TraceRoute().Output.RouteHops.{i}.Host".
+			title = model.ParentPath(commandOrEventPath(c.Path))
+			item = strings.TrimPrefix(c.Path, title)
 		default:
 			title = model.ParentPath(c.Path)
 			item = strings.TrimPrefix(c.Path, title)
@@ -302,4 +307,19 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// commandOrEventPath returns the path of the command or event an argument
+// path belongs to ("X.Ping()" of "X.Ping().Input.Host", "X.Boot!" of
+// "X.Boot!.Cause").
+func commandOrEventPath(arg string) string {
+	i := strings.Index(arg, "().")
+	j := strings.Index(arg, "!.")
+	switch {
+	case i >= 0 && (j < 0 || i < j):
+		return arg[:i+2]
+	case j >= 0:
+		return arg[:j+1]
+	}
+	return arg
 }

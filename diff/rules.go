@@ -18,6 +18,10 @@ const (
 	ObjectDeprecated          = "object-deprecated"
 	ObjectObsoleted           = "object-obsoleted"
 	ObjectStatusChanged       = "object-status-changed"
+	ObjectDeleted             = "object-deleted"
+	ObjectFixedAdded          = "object-fixed-added"
+	ObjectFixedRemoved        = "object-fixed-removed"
+	ObjectMountTypeChanged    = "object-mount-type-changed"
 	ObjectAccessNarrowed      = "object-access-narrowed"
 	ObjectAccessWidened       = "object-access-widened"
 	ObjectEntriesNarrowed     = "object-entries-narrowed"
@@ -35,6 +39,7 @@ const (
 	ParamDeprecated           = "parameter-deprecated"
 	ParamObsoleted            = "parameter-obsoleted"
 	ParamStatusChanged        = "parameter-status-changed"
+	ParamDeleted              = "parameter-deleted"
 	ParamTypeChanged          = "parameter-type-changed"
 	ParamDataTypeChanged      = "parameter-datatype-changed"
 	ParamListChanged          = "parameter-list-changed"
@@ -71,13 +76,36 @@ const (
 	ParamDescriptionChanged   = "parameter-description-changed"
 	CommandAdded              = "command-added"
 	CommandRemoved            = "command-removed"
+	CommandDeprecated         = "command-deprecated"
+	CommandObsoleted          = "command-obsoleted"
+	CommandDeleted            = "command-deleted"
+	CommandStatusChanged      = "command-status-changed"
+	CommandAsyncChanged       = "command-async-changed"
+	CommandDescriptionChanged = "command-description-changed"
 	EventAdded                = "event-added"
 	EventRemoved              = "event-removed"
+	EventDeprecated           = "event-deprecated"
+	EventObsoleted            = "event-obsoleted"
+	EventDeleted              = "event-deleted"
+	EventStatusChanged        = "event-status-changed"
+	EventDescriptionChanged   = "event-description-changed"
+	ArgAdded                  = "argument-added"
+	ArgMandatoryAdded         = "argument-mandatory-added"
+	ArgRemoved                = "argument-removed"
+	ArgTypeChanged            = "argument-type-changed"
+	ArgSyntaxChanged          = "argument-syntax-changed"
+	ArgMandatoryNarrowed      = "argument-mandatory-narrowed"
+	ArgMandatoryWidened       = "argument-mandatory-widened"
+	ArgDeprecated             = "argument-deprecated"
+	ArgObsoleted              = "argument-obsoleted"
+	ArgStatusChanged          = "argument-status-changed"
+	ArgDeleted                = "argument-deleted"
 	ProfileAdded              = "profile-added"
 	ProfileRemoved            = "profile-removed"
 	ProfileDeprecated         = "profile-deprecated"
 	ProfileObsoleted          = "profile-obsoleted"
 	ProfileStatusChanged      = "profile-status-changed"
+	ProfileDeleted            = "profile-deleted"
 	ProfileRequirementAdded   = "profile-requirement-added"
 	ProfileRequirementRemoved = "profile-requirement-removed"
 	ProfileRequirementNarrow  = "profile-requirement-narrowed"
@@ -87,11 +115,15 @@ const (
 
 var rules = []Rule{
 	{ObjectAdded, Compatible, KindObject, "object added"},
-	{ObjectRemoved, Breaking, KindObject, "object removed (or marked deleted, which the parser prunes); its paths stop working"},
+	{ObjectRemoved, Breaking, KindObject, "object removed (gone from NEW, whatever its OLD status); its paths stop working"},
 	{ObjectRenamed, Breaking, KindObject, "object renamed (dmr:previousObject hint names an OLD object that is gone, or an ancestor was renamed); the old path stops working"},
 	{ObjectDeprecated, Info, KindObject, "object status became deprecated: still works, plan to move off it"},
 	{ObjectObsoleted, Breaking, KindObject, "object status became obsoleted: CPEs of the NEW version need not implement it"},
 	{ObjectStatusChanged, Info, KindObject, "any other object status change (e.g. deprecated back to current)"},
+	{ObjectDeleted, Breaking, KindObject, "object status became deleted: still in the model, but NEW implementations must not support it"},
+	{ObjectFixedAdded, Breaking, KindObject, "object became dmr:fixedObject: instances are created by the CPE only and never deleted"},
+	{ObjectFixedRemoved, Info, KindObject, "object is no longer dmr:fixedObject: the CPE may create and delete instances"},
+	{ObjectMountTypeChanged, Info, KindObject, "USP mountType (mountable, mountPoint) added, removed or changed"},
 	{ObjectAccessNarrowed, Breaking, KindObject, "table no longer readWrite: AddObject/DeleteObject stop working"},
 	{ObjectAccessWidened, Compatible, KindObject, "table became readWrite: the ACS may now add and delete instances"},
 	{ObjectEntriesNarrowed, Breaking, KindObject, "minEntries raised or maxEntries lowered: fewer instance counts allowed"},
@@ -104,11 +136,12 @@ var rules = []Rule{
 	{ObjectNumEntriesChanged, Info, KindObject, "numEntriesParameter added, removed or changed"},
 	{ObjectDescriptionChanged, Info, KindObject, "object description changed (--descriptions only)"},
 	{ParamAdded, Compatible, KindParameter, "parameter added"},
-	{ParamRemoved, Breaking, KindParameter, "parameter removed (or marked deleted, which the parser prunes)"},
+	{ParamRemoved, Breaking, KindParameter, "parameter removed (gone from NEW, whatever its OLD status)"},
 	{ParamRenamed, Breaking, KindParameter, "parameter renamed (dmr:previousParameter hint, or its object was renamed); the old path stops working"},
 	{ParamDeprecated, Info, KindParameter, "parameter status became deprecated"},
 	{ParamObsoleted, Breaking, KindParameter, "parameter status became obsoleted: CPEs of the NEW version need not implement it"},
 	{ParamStatusChanged, Info, KindParameter, "any other parameter status change"},
+	{ParamDeleted, Breaking, KindParameter, "parameter status became deleted: still in the model, but NEW implementations must not support it"},
 	{ParamTypeChanged, Breaking, KindParameter, "primitive (wire) type changed, numeric widening included: xsi:type and value parsing change"},
 	{ParamDataTypeChanged, Info, KindParameter, "named data type changed, same primitive type (facet changes are reported separately)"},
 	{ParamListChanged, Breaking, KindParameter, "parameter became a list or stopped being one"},
@@ -144,14 +177,37 @@ var rules = []Rule{
 	{ParamForcedInformChanged, Info, KindParameter, "forcedInform changed"},
 	{ParamDescriptionChanged, Info, KindParameter, "parameter description changed (--descriptions only)"},
 	{CommandAdded, Compatible, KindCommand, "command added"},
-	{CommandRemoved, Breaking, KindCommand, "command removed"},
+	{CommandRemoved, Breaking, KindCommand, "command removed (gone from NEW, whatever its OLD status)"},
+	{CommandDeprecated, Info, KindCommand, "command status became deprecated"},
+	{CommandObsoleted, Breaking, KindCommand, "command status became obsoleted: agents of the NEW version need not implement it"},
+	{CommandDeleted, Breaking, KindCommand, "command status became deleted: NEW implementations must not support it"},
+	{CommandStatusChanged, Info, KindCommand, "any other command status change"},
+	{CommandAsyncChanged, Breaking, KindCommand, "command changed between synchronous and asynchronous: the output arrives in the response or in an OperationComplete event"},
+	{CommandDescriptionChanged, Info, KindCommand, "command description changed (--descriptions only)"},
 	{EventAdded, Compatible, KindEvent, "event added"},
-	{EventRemoved, Breaking, KindEvent, "event removed"},
+	{EventRemoved, Breaking, KindEvent, "event removed (gone from NEW, whatever its OLD status)"},
+	{EventDeprecated, Info, KindEvent, "event status became deprecated"},
+	{EventObsoleted, Breaking, KindEvent, "event status became obsoleted: agents of the NEW version need not send it"},
+	{EventDeleted, Breaking, KindEvent, "event status became deleted: NEW implementations must not send it"},
+	{EventStatusChanged, Info, KindEvent, "any other event status change"},
+	{EventDescriptionChanged, Info, KindEvent, "event description changed (--descriptions only)"},
+	{ArgAdded, Compatible, KindArgument, "command or event argument (or argument object) added; for the input of an existing command, an optional one"},
+	{ArgMandatoryAdded, Breaking, KindArgument, "new mandatory input argument of an existing command: calls that worked now lack it"},
+	{ArgRemoved, Breaking, KindArgument, "command or event argument (or argument object) removed: callers passing it or consumers reading it break"},
+	{ArgTypeChanged, Breaking, KindArgument, "argument's wire type changed, or it became or stopped being a list"},
+	{ArgSyntaxChanged, Info, KindArgument, "any other argument syntax change (ranges, sizes, enumerations, ...; instance counts of an argument object)"},
+	{ArgMandatoryNarrowed, Breaking, KindArgument, "input argument became mandatory, or an output/event argument is no longer mandatory (no longer always there)"},
+	{ArgMandatoryWidened, Compatible, KindArgument, "input argument became optional, or an output/event argument became mandatory"},
+	{ArgDeprecated, Info, KindArgument, "argument status became deprecated"},
+	{ArgObsoleted, Breaking, KindArgument, "argument status became obsoleted: agents of the NEW version need not implement it"},
+	{ArgStatusChanged, Info, KindArgument, "any other argument status change"},
+	{ArgDeleted, Breaking, KindArgument, "argument status became deleted"},
 	{ProfileAdded, Compatible, KindProfile, "profile added"},
 	{ProfileRemoved, Breaking, KindProfile, "profile removed: an ACS can no longer rely on what it guaranteed"},
 	{ProfileDeprecated, Info, KindProfile, "profile status became deprecated"},
 	{ProfileObsoleted, Breaking, KindProfile, "profile status became obsoleted"},
 	{ProfileStatusChanged, Info, KindProfile, "any other profile status change"},
+	{ProfileDeleted, Breaking, KindProfile, "profile status became deleted"},
 	{ProfileRequirementAdded, Compatible, KindProfile, "profile (with its base and extends) now requires an object or parameter"},
 	{ProfileRequirementRemoved, Breaking, KindProfile, "profile no longer requires an object or parameter"},
 	{ProfileRequirementNarrow, Breaking, KindProfile, "profile requires less of an item (readWrite → readOnly, createDelete → present, ...)"},

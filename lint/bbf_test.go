@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -72,4 +73,39 @@ func TestLintEveryBBFFile(t *testing.T) {
 		fmt.Fprintf(&b, "\n  %-50s %6d findings in %3d files", k, tally[k], len(filesWith[k]))
 	}
 	t.Logf("linted %d BBF files:%s", len(files), b.String())
+}
+
+// TestCWMPCommandsOnRealUSPFile: the BBF's flattened USP TR-104 model,
+// presented as a CWMP file, breaks the rule once per command and event
+// it defines; under its own name it is clean of the rule.
+func TestCWMPCommandsOnRealUSPFile(t *testing.T) {
+	dir := testbbf.Require(t)
+	src := filepath.Join(dir, "tr-104-2-0-2-usp-full.xml")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Count(string(data), "<command name=") + strings.Count(string(data), "<event name=")
+	if want == 0 {
+		t.Fatalf("%s defines no command or event", src)
+	}
+	count := func(fs []lint.Finding) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule == lint.RuleCWMPCommand {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(lint.LintFile(src, lint.Options{Includes: []string{dir}})); n != 0 {
+		t.Errorf("%s: %d cwmp-command findings in the USP file", filepath.Base(src), n)
+	}
+	renamed := filepath.Join(t.TempDir(), "tr-104-2-0-2-cwmp-full.xml")
+	if err := os.WriteFile(renamed, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(lint.LintFile(renamed, lint.Options{Includes: []string{dir}})); n != want {
+		t.Errorf("as a CWMP file: %d cwmp-command findings, want %d (one per command and event)", n, want)
+	}
 }

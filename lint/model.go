@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ func (c *linter) model(m *model.Model) {
 	if c.mine(m.Pos) {
 		c.status(m.Pos, "", "model "+m.Name, "")
 	}
+	cwmp := c.modelProtocol(m) == protocolCWMP
 	for _, o := range m.Objects {
 		if o.Path != "" && c.mine(o.Pos) {
 			c.object(m, o)
@@ -26,7 +28,13 @@ func (c *linter) model(m *model.Model) {
 			c.parameter(m, o, p)
 			c.refinedParameter(p)
 		}
+		if cwmp {
+			c.cwmpCommands(m, o)
+		}
 		for _, cmd := range o.Commands {
+			for _, args := range []*model.Args{&cmd.Input, &cmd.Output} {
+				c.argObjects(o.Path+cmd.Name, args)
+			}
 			if c.mine(cmd.Pos) {
 				c.checkName(strings.TrimSuffix(cmd.Name, "()"), cmd.Pos, o.Path+cmd.Name, "command")
 				c.version(m, cmd.Pos, o.Path+cmd.Name, cmd.Version)
@@ -41,6 +49,7 @@ func (c *linter) model(m *model.Model) {
 			}
 		}
 		for _, ev := range o.Events {
+			c.argObjects(o.Path+ev.Name, &ev.Args)
 			if c.mine(ev.Pos) {
 				c.checkName(strings.TrimSuffix(ev.Name, "!"), ev.Pos, o.Path+ev.Name, "event")
 				c.version(m, ev.Pos, o.Path+ev.Name, ev.Version)
@@ -125,16 +134,8 @@ func (c *linter) object(m *model.Model, o *model.Object) {
 	} else if o.EnableParameter != "" {
 		c.add(o.Pos, 0, RuleEnableParam, path, "enableParameter %s on %s, which is not a table", o.EnableParameter, path)
 	}
-	for _, k := range o.UniqueKeys {
-		for _, name := range k.Params {
-			if o.Param(name) == nil {
-				c.add(o.Pos, 0, RuleUniqueKey, path, "uniqueKey parameter %s is not a parameter of %s", name, path)
-			}
-		}
-	}
-	if len(o.UniqueKeys) > 0 && !o.IsTable() {
-		c.add(o.Pos, 0, RuleUniqueKey, path, "object %s has a uniqueKey but is not a table", path)
-	}
+	c.uniqueKeys(o, path)
+	c.mountType(o, path)
 	c.version(m, o.Pos, path, o.Version)
 	c.status(o.Pos, path, "object", o.Status)
 }
@@ -419,4 +420,100 @@ func (c *linter) baseObject(path string) *model.Object {
 		return nil
 	}
 	return bm.Object(path)
+}
+
+// uniqueKeys checks that an object's (or argument object's) unique keys
+// name its own parameters, and that only tables have them.
+func (c *linter) uniqueKeys(o *model.Object, path string) {
+	for _, k := range o.UniqueKeys {
+		for _, name := range k.Params {
+			if o.Param(name) == nil {
+				c.add(o.Pos, 0, RuleUniqueKey, path, "uniqueKey parameter %s is not a parameter of %s", name, path)
+			}
+		}
+	}
+	if len(o.UniqueKeys) > 0 && !o.IsTable() {
+		c.add(o.Pos, 0, RuleUniqueKey, path, "object %s has a uniqueKey but is not a table", path)
+	}
+}
+
+// mountType checks the USP mountType attribute: "none" (which the parser
+// leaves empty), "mountable" or "mountPoint".
+func (c *linter) mountType(o *model.Object, path string) {
+	switch o.MountType {
+	case "", "mountable", "mountPoint":
+	default:
+		c.add(o.Pos, 0, RuleMountType, path, "object %s has mountType %q; the schema's values are none, mountable and mountPoint", path, o.MountType)
+	}
+}
+
+// argObjects checks the argument objects of a command's input or output
+// or of an event that the file defines: their unique keys.
+func (c *linter) argObjects(where string, a *model.Args) {
+	for _, o := range a.Objects {
+		if c.mine(o.Pos) {
+			c.uniqueKeys(o, where+"."+o.Path)
+		}
+	}
+}
+
+const (
+	protocolCWMP = "cwmp"
+	protocolUSP  = "usp"
+)
+
+// modelProtocol says whether m is a CWMP or a USP model, from the name of
+// the file that defines it (tr-181-2-19-1-cwmp.xml, ...-usp.xml,
+// tr-181-2-16-0-wifi-usp.xml) or else of the file that defines the model
+// it is built on (a vendor model based on Device:2.19 from a -cwmp file
+// is a CWMP model); "" when neither says.
+func (c *linter) modelProtocol(m *model.Model) string {
+	for depth := 0; m != nil && depth < 8; depth++ {
+		if p := fileProtocol(m.File); p != "" {
+			return p
+		}
+		m = c.baseModel(m)
+	}
+	return ""
+}
+
+// fileProtocol reads the protocol label of a BBF-style file name: a
+// "-cwmp" or "-usp" segment ("" for neither).
+func fileProtocol(file string) string {
+	name := strings.TrimSuffix(filepath.Base(file), ".xml")
+	for _, seg := range strings.Split(name, "-") {
+		switch seg {
+		case protocolCWMP:
+			return protocolCWMP
+		case protocolUSP:
+			return protocolUSP
+		}
+	}
+	return ""
+}
+
+// cwmpCommands reports the commands and events of an object in a CWMP
+// model that the linted file defines the model of, or defines itself.
+// One the file only imported (from a component) is reported at the
+// model, since it is the model's choice to include it.
+func (c *linter) cwmpCommands(m *model.Model, o *model.Object) {
+	if !c.mine(m.Pos) && !c.mine(o.Pos) {
+		return
+	}
+	report := func(pos model.Pos, path, kind string) {
+		at := pos
+		if !c.mine(pos) {
+			at = m.Pos
+			if c.mine(o.Pos) {
+				at = o.Pos
+			}
+		}
+		c.add(at, 0, RuleCWMPCommand, path, "%s %s in CWMP model %s: commands and events exist only in USP models", kind, path, m.Name)
+	}
+	for _, cmd := range o.Commands {
+		report(cmd.Pos, o.Path+cmd.Name, "command")
+	}
+	for _, ev := range o.Events {
+		report(ev.Pos, o.Path+ev.Name, "event")
+	}
 }

@@ -60,6 +60,8 @@ const (
 	RuleEnableParam       = "enable-param"
 	RuleEnableParamType   = "enable-param-type"
 	RuleUniqueKey         = "unique-key"
+	RuleCWMPCommand       = "cwmp-command"
+	RuleMountType         = "mount-type"
 	RuleEntries           = "entries"
 	RuleObjectAccess      = "object-access"
 	RuleProfileRef        = "profile-ref"
@@ -125,7 +127,9 @@ var catalogue = []Rule{
 	{RuleNumEntriesMissing, Warning, "a table with a variable number of entries should name its numEntriesParameter"},
 	{RuleEnableParam, Error, "a table's enableParameter names a parameter of the table"},
 	{RuleEnableParamType, Warning, "a table's enableParameter should be a boolean (older models use an enumerated string)"},
-	{RuleUniqueKey, Error, "uniqueKey parameters exist in the table"},
+	{RuleUniqueKey, Error, "uniqueKey parameters exist in the table (argument tables of commands and events included)"},
+	{RuleCWMPCommand, Error, "a CWMP model (defined in a -cwmp file, or built on a model from one) defines no commands or events: they exist only in USP models (the BBF's rule)"},
+	{RuleMountType, Warning, "an object's mountType is mountable or mountPoint (or none); other values are not in the current schema"},
 	{RuleEntries, Error, "minEntries <= maxEntries; a single-instance object has minEntries 0 or 1 and maxEntries 1"},
 	{RuleObjectAccess, Error, "only tables may be readWrite (the ACS adds and deletes instances)"},
 

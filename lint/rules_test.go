@@ -131,6 +131,20 @@ var ruleCases = []struct {
 	{rule: lint.RuleUniqueKey,
 		bad:  rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, `<uniqueKey><parameter ref="Key"/></uniqueKey>`),
 		good: rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, `<uniqueKey><parameter ref="Key"/></uniqueKey>`+param("Key", "<string/>"))},
+	// Unique keys of a command's argument table.
+	{rule: lint.RuleUniqueKey,
+		bad: box(`<command name="Scan()" async="true"><output><object name="Result.{i}." minEntries="0" maxEntries="unbounded">` +
+			`<uniqueKey><parameter ref="Key"/></uniqueKey><parameter name="Other"><syntax><string/></syntax></parameter></object></output></command>`),
+		good: box(`<command name="Scan()" async="true"><output><object name="Result.{i}." minEntries="0" maxEntries="unbounded">` +
+			`<uniqueKey><parameter ref="Key"/></uniqueKey><parameter name="Key"><syntax><string/></syntax></parameter></object></output></command>`)},
+	{rule: lint.RuleUniqueKey,
+		bad: box(`<event name="Found!"><object name="Hit." minEntries="1" maxEntries="1">` +
+			`<uniqueKey><parameter ref="Key"/></uniqueKey><parameter name="Key"><syntax><string/></syntax></parameter></object></event>`),
+		good: box(`<event name="Found!"><object name="Hit.{i}." minEntries="0" maxEntries="unbounded">` +
+			`<uniqueKey><parameter ref="Key"/></uniqueKey><parameter name="Key"><syntax><string/></syntax></parameter></object></event>`)},
+	{rule: lint.RuleMountType,
+		bad:  `<object name="Std.X_EXAMPLE-COM_Mount." access="readOnly" minEntries="1" maxEntries="1" mountType="mountedOn"/>`,
+		good: `<object name="Std.X_EXAMPLE-COM_Mount." access="readOnly" minEntries="1" maxEntries="1" mountType="mountable"/><object name="Std.X_EXAMPLE-COM_Point." access="readOnly" minEntries="1" maxEntries="1" mountType="none"/>`},
 	{rule: lint.RuleEntries,
 		bad:  rows(`access="readOnly" minEntries="3" maxEntries="2" numEntriesParameter="RowNumberOfEntries"`, ""),
 		good: rows(`access="readOnly" minEntries="0" maxEntries="2" numEntriesParameter="RowNumberOfEntries"`, "")},
@@ -249,7 +263,7 @@ func TestRules(t *testing.T) {
 	// Every lint rule that can be provoked from a single document has a case.
 	for _, r := range []string{lint.RuleNameSyntax, lint.RuleNameCase, lint.RuleTableName, lint.RuleVendorPrefix,
 		lint.RuleVendorPrefixMissing, lint.RuleParentMissing, lint.RuleNumEntriesParam, lint.RuleEnableParam,
-		lint.RuleUniqueKey, lint.RuleEntries, lint.RuleObjectAccess, lint.RuleProfileRef, lint.RuleRangeInvalid, lint.RuleSizeInvalid,
+		lint.RuleUniqueKey, lint.RuleMountType, lint.RuleEntries, lint.RuleObjectAccess, lint.RuleProfileRef, lint.RuleRangeInvalid, lint.RuleSizeInvalid,
 		lint.RuleEnumDuplicate, lint.RuleEnumInvalid, lint.RulePatternInvalid, lint.RuleDefaultInvalid,
 		lint.RuleRefTarget, lint.RuleVersionNewer, lint.RuleDeprecated, lint.RuleDTObjectUnknown,
 		lint.RuleDTParamUnknown, lint.RuleDTAccess, lint.RuleDTEntries, lint.RuleDTSyntax} {
@@ -265,4 +279,72 @@ func render(fs []lint.Finding) string {
 		b.WriteString("  " + f.String() + "\n")
 	}
 	return b.String()
+}
+
+// protoDoc is a standard model with a command and an event; written as a
+// -cwmp file it breaks the BBF's rule, as a -usp file it does not.
+const protoDoc = `<?xml version="1.0"?>
+<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-15" spec="urn:broadband-forum-org:tr-998-1-0-0-%[1]s">
+  <model name="Proto:1.0">
+    <object name="Proto." access="readOnly" minEntries="1" maxEntries="1">
+      <parameter name="Name" access="readOnly"><syntax><string/></syntax></parameter>
+%[2]s
+    </object>
+  </model>
+</dm:document>
+`
+
+// protoVendorDoc is a vendor model built on the -cwmp or -usp Proto:1.0.
+const protoVendorDoc = `<?xml version="1.0"?>
+<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-15" spec="urn:example-com:proto-vendor-1-0-0">
+  <import file="tr-998-1-0-0-%[1]s.xml" spec="urn:broadband-forum-org:tr-998-1-0-0-%[1]s"><model name="Proto:1.0"/></import>
+  <model name="X_EXAMPLE-COM_Proto:1.0" base="Proto:1.0">
+    <object base="Proto.">
+%[2]s
+    </object>
+  </model>
+</dm:document>
+`
+
+// TestCWMPCommands: a CWMP model (in a -cwmp file, or built on one) that
+// defines commands or events is an error; the same in USP is fine.
+func TestCWMPCommands(t *testing.T) {
+	dir := t.TempDir()
+	cmds := `<command name="Reset()" async="false"/><event name="Boot!"/>`
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	count := func(fs []lint.Finding) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule == lint.RuleCWMPCommand {
+				n++
+				if f.Severity != lint.Error || f.Line == 0 {
+					t.Errorf("finding %s: want an error with a line", f)
+				}
+			}
+		}
+		return n
+	}
+	if n := count(lint.LintFile(write("tr-998-1-0-0-cwmp.xml", fmt.Sprintf(protoDoc, "cwmp", cmds)), lint.Options{})); n != 2 {
+		t.Errorf("CWMP root with a command and an event: %d cwmp-command findings, want 2", n)
+	}
+	if fs := lint.LintFile(write("tr-998-1-0-0-usp.xml", fmt.Sprintf(protoDoc, "usp", cmds)), lint.Options{}); len(fs) != 0 {
+		t.Errorf("USP root: unexpected findings:\n%s", render(fs))
+	}
+	// The CWMP root without commands is clean, and a vendor model on it
+	// that adds one is reported at the vendor's command.
+	write("tr-998-1-0-0-cwmp.xml", fmt.Sprintf(protoDoc, "cwmp", ""))
+	vendorCmd := `<command name="X_EXAMPLE-COM_Wipe()" async="true"/>`
+	fs := lint.LintFile(write("vendor-cwmp.xml", fmt.Sprintf(protoVendorDoc, "cwmp", vendorCmd)), lint.Options{})
+	if n := count(fs); n != 1 {
+		t.Errorf("vendor command on a CWMP model: %d cwmp-command findings, want 1:\n%s", n, render(fs))
+	}
+	if fs := lint.LintFile(write("vendor-usp.xml", fmt.Sprintf(protoVendorDoc, "usp", vendorCmd)), lint.Options{}); count(fs) != 0 || lint.Failed(fs, false) {
+		t.Errorf("vendor command on a USP model: unexpected findings:\n%s", render(fs))
+	}
 }

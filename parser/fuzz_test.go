@@ -1,10 +1,13 @@
 package parser_test
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dmforge/dmforge/model"
 	"github.com/dmforge/dmforge/parser"
 )
 
@@ -35,4 +38,55 @@ func FuzzLoadBytes(f *testing.F) {
 			_, _ = l.LoadBytes(filepath.Join(dir, "fuzz.xml"), data)
 		}
 	})
+}
+
+// TestFuzzSeedsUSPResolve: the USP seeds of FuzzLoadBytes that are meant
+// to be well-formed resolve, with their commands, arguments and events,
+// so that the fuzzer starts from inputs that reach deep into the resolver.
+func TestFuzzSeedsUSPResolve(t *testing.T) {
+	for name, want := range map[string][]string{
+		"usp-command-component-base": {"X.Ping() async", "X.Ping().Input.Host mandatory", "X.Ping().Input.Count", "X.Ping().Output.Hops.{i}.Host", "X.Boot!.Params.{i}.Path"},
+		"usp-command-refine-model":   {"X.Reset() async", "X.Reset().Input.Delay mandatory", "X.Reset().Input.Extra.{i}.V", "X.Gone! deleted"},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzLoadBytes", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The corpus file is "go test fuzz v1\n[]byte(QUOTED)\n".
+		body := strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[1])
+		src, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(body, "[]byte("), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		doc, err := parser.NewLoader().LoadBytes(filepath.Join(t.TempDir(), name+".xml"), []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := map[string]bool{}
+		for _, o := range doc.LastModel().Objects {
+			for _, c := range o.Commands {
+				p := o.Path + c.Name
+				if c.Async {
+					got[p+" async"] = true
+				}
+				for dir, args := range map[string]*model.Args{".Input.": &c.Input, ".Output.": &c.Output} {
+					args.Each(func(rel string, _ *model.Object, a *model.Parameter) {
+						got[p+dir+rel] = true
+						if a != nil && a.Mandatory {
+							got[p+dir+rel+" mandatory"] = true
+						}
+					})
+				}
+			}
+			for _, e := range o.Events {
+				got[o.Path+e.Name+" "+string(e.Status)] = true
+				e.Args.Each(func(rel string, _ *model.Object, _ *model.Parameter) { got[o.Path+e.Name+"."+rel] = true })
+			}
+		}
+		for _, w := range want {
+			if !got[w] {
+				t.Errorf("%s: resolved model lacks %q (has %v)", name, w, got)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/dmforge/dmforge/bbf"
 	"github.com/olekukonko/tablewriter"
@@ -26,13 +27,13 @@ func newBBFCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			search := bbf.SearchPath(includes)
 			t := tablewriter.NewWriter(cmd.OutOrStdout())
-			t.Header("Model", "Standard", "Root file", "Found in")
+			t.Header("Model", "Protocol", "Standard", "Root file", "Found in")
 			for _, e := range bbf.Sorted() {
 				where := "-"
 				if p, ok := bbf.Find(search, e.File); ok {
 					where = p[:len(p)-len(e.File)-1]
 				}
-				if err := t.Append(e.Model, e.Standard, e.File, where); err != nil {
+				if err := t.Append(e.Key(), strings.ToUpper(e.Protocol), e.Standard, e.File, where); err != nil {
 					return err
 				}
 			}
@@ -40,6 +41,7 @@ func newBBFCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "search path: %v\n", search)
+			fmt.Fprintln(cmd.OutOrStdout(), "A model name alone means its CWMP variant; append -usp for the USP one (Device:2.19-usp, Device:2-usp).")
 			return nil
 		},
 	}
@@ -49,14 +51,15 @@ func newBBFCmd() *cobra.Command {
 		Use:   "fetch [MODEL|FILE]...",
 		Short: "Download BBF data-model files (and everything they import) into the user cache",
 		Long: `Fetch downloads the root files of the given models (catalogue names such as
-Device:2.19 or Device:2, or file names) from the BBF's site, and every file
-they import, into the user cache (or --dir). With no arguments it fetches
-the four standard models: ` + fmt.Sprint(bbf.Standard) + `.`,
+Device:2.19, Device:2, Device:2.19-usp or Device:2-usp, or file names) from
+the BBF's site, and every file they import, into the user cache (or --dir).
+With no arguments it fetches the four standard models, ` + fmt.Sprint(bbf.Standard) + `,
+in their CWMP and (where there is one) USP variants.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				args = bbf.Standard
-			}
 			var files []string
+			if len(args) == 0 {
+				files = bbf.StandardFiles()
+			}
 			for _, a := range args {
 				if bbf.IsModelName(a) {
 					e, err := bbf.Lookup(a)

@@ -20,8 +20,10 @@ func newDiffCmd() *cobra.Command {
 		Use:   "diff [-I DIR]... OLD NEW",
 		Short: "Classify what changed between two data models, and what it breaks",
 		Long: `Diff compares two data models (files, or catalogue models such as
-Device:2.18 Device:2.19, or a BBF model and a vendor extension of it) and
-reports every change with a stable rule id and a class:
+Device:2.18 Device:2.19, their USP variants Device:2.18-usp Device:2.19-usp,
+or a BBF model and a vendor extension of it) and reports every change to
+objects, parameters, commands, events, command and event arguments and
+profiles with a stable rule id and a class:
 
   breaking    an ACS script or provisioning that worked on OLD may fail on
               NEW (removals, renames, narrowed ranges/sizes/enumerations,

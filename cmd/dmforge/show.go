@@ -17,19 +17,27 @@ func init() { rootCmd.AddCommand(newShowCmd()) }
 func newShowCmd() *cobra.Command {
 	var opts loadOptions
 	var format string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "show [-I DIR]... (FILE|MODEL)",
 		Short: "Print a resolved data model",
 		Long: `Show resolves a data-model file (or a catalogue model such as Device:2.19,
-or Device:2 for the latest 2.x) with everything it imports, and prints it.
+or Device:2 for the latest 2.x; Device:2.19-usp for the USP variant) with
+everything it imports, and prints it. Items whose status is deleted are
+left out unless --all is given.
 
 Formats:
   tree   human-readable outline (default)
-  table  one row per object and parameter, with type, access and facets
+  table  one row per object, parameter, command, event and argument, with
+         type, access and facets
   json   the whole resolved graph
-  paths  PATH<TAB>KIND<TAB>TYPE<TAB>ACCESS, one line per object and parameter,
-         sorted by path; TYPE is the wire type (lists travel as string),
-         "-" for objects. Compare two listings with diff(1).`,
+  paths  PATH<TAB>KIND<TAB>TYPE<TAB>ACCESS, one line per item, sorted by
+         path; TYPE is the wire type (lists travel as string), "-" for
+         objects. Commands are "PATH()  command  -  sync|async", their
+         arguments "PATH().Input.NAME" and "PATH().Output.NAME" with
+         ACCESS input or output; events are "PATH!  event  -  -", their
+         arguments "PATH!.NAME" with ACCESS argument; argument objects end
+         in "." or "{i}.". Compare two listings with diff(1).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Descriptions = format == "json"
@@ -37,24 +45,29 @@ Formats:
 			if err != nil {
 				return err
 			}
+			m := ld.Model
+			if !all {
+				m = m.WithoutDeleted()
+			}
 			w := cmd.OutOrStdout()
 			switch format {
 			case "tree":
-				return showTree(w, ld.Model)
+				return showTree(w, m)
 			case "table":
-				return showTable(w, ld.Model)
+				return showTable(w, m)
 			case "json":
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				return enc.Encode(ld.Model)
+				return enc.Encode(m)
 			case "paths":
-				return showPaths(w, ld.Model)
+				return showPaths(w, m)
 			}
 			return fmt.Errorf("unknown --format %q (tree, table, json, paths)", format)
 		},
 	}
 	opts.addFlags(cmd)
 	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths")
+	cmd.Flags().BoolVar(&all, "all", false, "include items whose status is deleted")
 	return cmd
 }
 
@@ -64,7 +77,8 @@ type pathRow struct {
 	Syntax                   string
 }
 
-// PathRows lists the model's objects and parameters sorted by path.
+// PathRows lists the model's objects, parameters, commands, events and
+// their arguments sorted by path.
 func pathRows(m *model.Model) []pathRow {
 	var rows []pathRow
 	for _, o := range m.SortedObjects() {
@@ -74,8 +88,43 @@ func pathRows(m *model.Model) []pathRow {
 		for _, p := range o.Params {
 			rows = append(rows, pathRow{Path: p.Path(), Kind: "parameter", Type: string(p.Syntax.WireType()), Access: string(p.Access), Syntax: p.Syntax.String()})
 		}
+		for _, c := range o.Commands {
+			path := c.Path(o)
+			rows = append(rows, pathRow{Path: path, Kind: "command", Type: "-", Access: syncNote(c.Async), Syntax: "-"})
+			rows = argRows(rows, path+".Input.", "input", &c.Input)
+			rows = argRows(rows, path+".Output.", "output", &c.Output)
+		}
+		for _, e := range o.Events {
+			path := o.Path + e.Name
+			rows = append(rows, pathRow{Path: path, Kind: "event", Type: "-", Access: "-", Syntax: "-"})
+			rows = argRows(rows, path+".", "argument", &e.Args)
+		}
 	}
 	sortRows(rows)
+	return rows
+}
+
+func syncNote(async bool) string {
+	if async {
+		return "async"
+	}
+	return "sync"
+}
+
+// argRows appends the rows of a command's input or output or an event's
+// arguments; their ACCESS column says which they are.
+func argRows(rows []pathRow, prefix, access string, a *model.Args) []pathRow {
+	a.Each(func(rel string, o *model.Object, p *model.Parameter) {
+		if o != nil {
+			rows = append(rows, pathRow{Path: prefix + rel, Kind: "object", Type: "-", Access: access, Syntax: o.EntriesString()})
+			return
+		}
+		syn := p.Syntax.String()
+		if p.Mandatory {
+			syn += " mandatory"
+		}
+		rows = append(rows, pathRow{Path: prefix + rel, Kind: "parameter", Type: string(p.Syntax.WireType()), Access: access, Syntax: syn})
+	})
 	return rows
 }
 
@@ -108,7 +157,7 @@ func showTable(w io.Writer, m *model.Model) error {
 func showTree(w io.Writer, m *model.Model) error {
 	objs, params := m.Counts()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  (%s; %d objects, %d parameters, %d profiles)\n", m.Name, m.File, objs, params, len(m.Profiles))
+	fmt.Fprintf(&b, "%s  (%s; %d objects, %d parameters, %d profiles%s)\n", m.Name, m.File, objs, params, len(m.Profiles), commandEventCounts(m))
 	for _, o := range m.SortedObjects() {
 		depth := strings.Count(strings.ReplaceAll(o.Path, ".{i}.", "."), ".")
 		indent := strings.Repeat("  ", depth)
@@ -136,9 +185,52 @@ func showTree(w io.Writer, m *model.Model) error {
 			}
 			fmt.Fprintf(&b, "%s%s  %s %s%s%s\n", indent, p.Name, p.Syntax.String(), p.Access, flags, statusNote(p.Status))
 		}
+		for _, c := range o.Commands {
+			fmt.Fprintf(&b, "%s%s  command %s%s\n", indent, c.Name, syncNote(c.Async), statusNote(c.Status))
+			treeArgs(&b, indent+"  ", "Input.", &c.Input)
+			treeArgs(&b, indent+"  ", "Output.", &c.Output)
+		}
+		for _, e := range o.Events {
+			fmt.Fprintf(&b, "%s%s  event%s\n", indent, e.Name, statusNote(e.Status))
+			treeArgs(&b, indent+"  ", "", &e.Args)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// commandEventCounts says how many commands and events a USP model
+// defines ("" for a model without any).
+func commandEventCounts(m *model.Model) string {
+	var commands, events int
+	for _, o := range m.Objects {
+		commands += len(o.Commands)
+		events += len(o.Events)
+	}
+	if commands+events == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d commands, %d events", commands, events)
+}
+
+// treeArgs prints a command's input or output or an event's arguments,
+// each with its path relative to the command or event.
+func treeArgs(b *strings.Builder, indent, prefix string, a *model.Args) {
+	a.Each(func(rel string, o *model.Object, p *model.Parameter) {
+		if o != nil {
+			kind := "object"
+			if o.IsTable() {
+				kind = "table"
+			}
+			fmt.Fprintf(b, "%s%s%s  %s [%s]%s\n", indent, prefix, rel, kind, o.EntriesString(), statusNote(o.Status))
+			return
+		}
+		flags := ""
+		if p.Mandatory {
+			flags = " mandatory"
+		}
+		fmt.Fprintf(b, "%s%s%s  %s%s%s\n", indent, prefix, rel, p.Syntax.String(), flags, statusNote(p.Status))
+	})
 }
 
 func statusNote(s model.Status) string {
