@@ -116,7 +116,7 @@ func TestRulesPair(t *testing.T) {
 		"Test.Params.Level parameter-enum-lifted", "Test.Params.Mac parameter-pattern-widened",
 		"Test.Params.Mode parameter-enum-added", "Test.Params.Mode parameter-enum-deprecated",
 		"Test.Params.Mode parameter-enum-obsoleted", "Test.Params.Mode parameter-enum-removed",
-		"Test.Params.Mode parameter-enum-status-changed",
+		"Test.Params.Mode parameter-enum-status-changed", "Test.Params.Mode parameter-enum-description-changed",
 		"Test.Params.NC parameter-notify-changed", "Test.Params.NR parameter-notify-restricted",
 		"Test.Params.NewParam parameter-renamed", "Test.Params.Note parameter-size-widened",
 		"Test.Params.Num parameter-type-changed", "Test.Params.Obs parameter-obsoleted",

@@ -59,6 +59,7 @@ const (
 	ParamEnumDeprecated       = "parameter-enum-deprecated"
 	ParamEnumObsoleted        = "parameter-enum-obsoleted"
 	ParamEnumStatusChanged    = "parameter-enum-status-changed"
+	ParamEnumDescChanged      = "parameter-enum-description-changed"
 	ParamEnumIntroduced       = "parameter-enum-introduced"
 	ParamEnumLifted           = "parameter-enum-lifted"
 	ParamDefaultAdded         = "parameter-default-added"
@@ -161,6 +162,7 @@ var rules = []Rule{
 	{ParamEnumDeprecated, Info, KindParameter, "enumeration values became deprecated"},
 	{ParamEnumObsoleted, Breaking, KindParameter, "enumeration values became obsoleted"},
 	{ParamEnumStatusChanged, Info, KindParameter, "any other enumeration value status change"},
+	{ParamEnumDescChanged, Info, KindParameter, "an enumeration value's own description changed (--descriptions only)"},
 	{ParamEnumIntroduced, Breaking, KindParameter, "an unrestricted value became an enumeration"},
 	{ParamEnumLifted, Compatible, KindParameter, "an enumeration became unrestricted"},
 	{ParamDefaultAdded, Compatible, KindParameter, "default value added"},

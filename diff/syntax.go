@@ -432,7 +432,7 @@ func (c *comparer) enums(p string, o, n []model.Enum) {
 		c.add(p, k, ParamEnumLifted, joinValues(o, ov), "", "enumeration lifted")
 		return
 	}
-	var added, removed, deprecated, obsoleted, other []string
+	var added, removed, deprecated, obsoleted, other, described []string
 	for _, e := range n {
 		if _, ok := nv[e.Value]; !ok {
 			continue
@@ -441,6 +441,9 @@ func (c *comparer) enums(p string, o, n []model.Enum) {
 		if !ok {
 			added = append(added, e.Value)
 			continue
+		}
+		if c.opts.Descriptions && !sameText(oe.Description, e.Description) {
+			described = append(described, e.Value)
 		}
 		os, ns := oe.Status.OrCurrent(), e.Status.OrCurrent()
 		switch {
@@ -474,6 +477,9 @@ func (c *comparer) enums(p string, o, n []model.Enum) {
 	}
 	if len(other) > 0 {
 		c.add(p, k, ParamEnumStatusChanged, "", strings.Join(dedup(other), ", "), "enumeration value status changed")
+	}
+	if len(described) > 0 {
+		c.add(p, k, ParamEnumDescChanged, "", strings.Join(dedup(described), ", "), "enumeration value description changed")
 	}
 }
 

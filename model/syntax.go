@@ -135,7 +135,10 @@ type Enum struct {
 	Status   Status `json:",omitempty"`
 	Access   Access `json:",omitempty"` // readOnly: the CPE reports it, an ACS may not set it
 	Optional bool   `json:",omitempty"`
-	Pos      Pos    `json:"-"`
+	// Description is the value's own description (kept only when the
+	// loader keeps descriptions).
+	Description string `json:",omitempty"`
+	Pos         Pos    `json:"-"`
 }
 
 // Pattern is one pattern facet in the XML Schema regular-expression dialect

@@ -259,7 +259,13 @@ func (x *xmlWriter) typeElem(tag string, s *model.Syntax) {
 		x.empty("range", "minInclusive", r.Min, "maxInclusive", r.Max, "step", r.Step)
 	}
 	for _, e := range s.Enums {
-		x.emptyKeep("enumeration", "value", "value", e.Value, "status", status(e.Status), "access", string(e.Access), "optional", boolAttr(e.Optional))
+		if e.Description == "" {
+			x.emptyKeep("enumeration", "value", "value", e.Value, "status", status(e.Status), "access", string(e.Access), "optional", boolAttr(e.Optional))
+			continue
+		}
+		x.open("enumeration", "value", e.Value, "status", status(e.Status), "access", string(e.Access), "optional", boolAttr(e.Optional))
+		x.description(e.Description)
+		x.close("enumeration")
 	}
 	for _, p := range s.Patterns {
 		x.emptyKeep("pattern", "value", "value", p.Value, "status", status(p.Status))

@@ -196,6 +196,9 @@ func (r *resolver) facets(d *doc, n *node, t model.BaseType) (model.Syntax, erro
 		case "enumeration":
 			e := model.Enum{Value: ch.get("value"), Status: model.Status(ch.get("status")), Access: model.Access(ch.get("access")),
 				Optional: ch.get("optional") == "true", Pos: d.pos(ch)}
+			if r.l.Descriptions {
+				e.Description = description(ch, "")
+			}
 			s.Enums = append(s.Enums, e)
 		case "pattern":
 			s.Patterns = append(s.Patterns, model.Pattern{Value: ch.get("value"), Status: model.Status(ch.get("status")), Pos: d.pos(ch)})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dmforge/dmforge/model"
+	"github.com/dmforge/dmforge/parser"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
@@ -37,15 +38,23 @@ Formats:
          arguments "PATH().Input.NAME" and "PATH().Output.NAME" with
          ACCESS input or output; events are "PATH!  event  -  -", their
          arguments "PATH!.NAME" with ACCESS argument; argument objects end
-         in "." or "{i}.". Compare two listings with diff(1).`,
+         in "." or "{i}.". Compare two listings with diff(1).
+  xml    the model flattened into one self-contained DM document, like
+         the BBF's *-full.xml files (no imports, components or base=;
+         descriptions and deleted items included); dmforge reads it back
+         as the identical model.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Descriptions = format == "json"
+			opts.Descriptions = format == "json" || format == "xml"
 			ld, err := opts.load(args[0])
 			if err != nil {
 				return err
 			}
 			m := ld.Model
+			if format == "xml" {
+				// A flattening keeps everything, deletions included.
+				return parser.WriteFlattened(cmd.OutOrStdout(), m, flattenedName(m))
+			}
 			if !all {
 				m = m.WithoutDeleted()
 			}
@@ -62,13 +71,23 @@ Formats:
 			case "paths":
 				return showPaths(w, m)
 			}
-			return fmt.Errorf("unknown --format %q (tree, table, json, paths)", format)
+			return fmt.Errorf("unknown --format %q (tree, table, json, paths, xml)", format)
 		},
 	}
 	opts.addFlags(cmd)
-	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths")
+	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths, xml")
 	cmd.Flags().BoolVar(&all, "all", false, "include items whose status is deleted")
 	return cmd
+}
+
+// flattenedName is the file name a flattened document gives itself: the
+// defining file's, with -full as the BBF names its flattenings.
+func flattenedName(m *model.Model) string {
+	base := strings.TrimSuffix(m.File, ".xml")
+	if strings.HasSuffix(base, "-full") || base == "" {
+		return m.File
+	}
+	return base + "-full.xml"
 }
 
 // pathRow is one line of the paths and table listings.
