@@ -83,11 +83,19 @@ func loadProfile(schema *model.Schema, file string, w io.Writer) (*cpe.DevicePro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	vendor := 0
 	for _, x := range fs {
+		if x.Kind == "vendor" {
+			vendor++ // a device's own parameters: expected, counted
+			continue
+		}
 		fmt.Fprintf(w, "%s: %s\n", file, x)
 	}
-	if len(fs) > 0 {
-		fmt.Fprintf(w, "%s: %d contradictions with %s; the CPEs keep what the profile says\n", file, len(fs), schema.Model)
+	if n := len(fs) - vendor; n > 0 {
+		fmt.Fprintf(w, "%s: %d contradictions with %s; the CPEs keep what the profile says\n", file, n, schema.Model)
+	}
+	if vendor > 0 {
+		fmt.Fprintf(w, "%s: %d vendor objects and parameters (X_…) beyond %s, served as the dump has them\n", file, vendor, schema.Model)
 	}
 	return p, nil
 }
@@ -150,17 +158,17 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.acs, "acs", "", "ACS URL (required)")
 	fl.StringVar(&f.modelName, "model", "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
-	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS CSV device dump (.csv)")
+	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS CSV device dump (.csv: the CPEs have exactly what it holds)")
 	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
 	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
 	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
 	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1)")
-	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI")
-	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
-	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
-	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion")
+	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a .csv --profile: the dump's)")
+	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass (default with a .csv --profile: the dump's)")
+	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer (default with a .csv --profile: the dump's)")
+	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion (default with a .csv --profile: the dump's)")
 	fl.StringVar(&f.caCert, "ca-cert", "", "PEM CA certificates to trust for an https:// ACS and file server (default: the system's)")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the ACS's TLS certificate (labs only)")
 	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
@@ -239,7 +247,26 @@ func (f *cpeFlags) schemaAndProfile(w io.Writer) (*model.Schema, *cpe.DeviceProf
 		return nil, nil, err
 	}
 	p, err := loadProfile(s, f.profile, w)
-	return s, p, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A dump's device may have more than the model: the profile's schema
+	// has it all.
+	return p.Schema(), p, nil
+}
+
+// dumpIdentity leaves the identity flags the user did not set empty when
+// the profile is a device dump: the CPEs then report the dump's
+// Manufacturer, OUI, ProductClass and SoftwareVersion.
+func (f *cpeFlags) dumpIdentity(cmd *cobra.Command) {
+	if !strings.EqualFold(filepath.Ext(f.profile), ".csv") {
+		return
+	}
+	for name, v := range map[string]*string{"manufacturer": &f.manufacturer, "oui": &f.oui, "product-class": &f.productClass, "software-version": &f.softwareVersion} {
+		if !cmd.Flags().Changed(name) {
+			*v = ""
+		}
+	}
 }
 
 func newCPESimCmd() *cobra.Command {
@@ -269,6 +296,7 @@ ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
 Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f.dumpIdentity(cmd)
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
@@ -393,6 +421,7 @@ func newCPERunCmd() *cobra.Command {
 --conn-req-password), transfers, reboots; one line per session on stderr.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f.dumpIdentity(cmd)
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err

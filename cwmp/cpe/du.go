@@ -194,7 +194,7 @@ func simExecEnv(now time.Time) []string {
 // an idle simulated CPE).
 func SimProfile(p *DeviceProfile) *DeviceProfile {
 	table := indexOf(p.schema).root + "SoftwareModules.ExecEnv."
-	if e, ok := p.schema.Lookup(table + "{i}."); !ok || !e.IsTable() || len(p.tables[table]) > 0 {
+	if e, ok := p.schema.Lookup(table + "{i}."); !ok || !e.IsTable() || len(p.tables[table]) > 0 || p.dump != nil {
 		return p
 	}
 	q := *p

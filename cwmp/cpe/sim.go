@@ -149,20 +149,23 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 		cfg.Profile = NewDeviceProfile(cfg.Schema)
 	}
 	cfg.Profile = SimProfile(cfg.Profile)
+	cfg.Schema = cfg.Profile.Schema() // a dump's may hold more than the model
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 512
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewSimTransport(cfg.Concurrency)
 	}
-	if cfg.OUI == "" {
-		cfg.OUI = "00D09E"
-	}
-	if cfg.ProductClass == "" {
-		cfg.ProductClass = "dmforge-sim"
-	}
-	if cfg.Manufacturer == "" {
-		cfg.Manufacturer = "dmforge"
+	if cfg.Profile.dump == nil { // a dump's device has an identity of its own
+		if cfg.OUI == "" {
+			cfg.OUI = "00D09E"
+		}
+		if cfg.ProductClass == "" {
+			cfg.ProductClass = "dmforge-sim"
+		}
+		if cfg.Manufacturer == "" {
+			cfg.Manufacturer = "dmforge"
+		}
 	}
 	if cfg.SerialPrefix == "" {
 		cfg.SerialPrefix = "SIM"
