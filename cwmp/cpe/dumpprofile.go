@@ -75,8 +75,15 @@ func isVendorPath(path string) bool {
 	return false
 }
 
-// parseTypeFold reads an xsi:type name without regard to case
-// ("xsd:unsignedint" is unsignedInt).
+// ParseTypeName reads a reported xsi:type name without regard to case or
+// namespace prefix ("xsd:unsignedint" is unsignedInt, "xsd:base64Binary"
+// and "xsd:base64" are base64). Whether the name is spelt right is
+// XSDTypeName(t) == name, or "xsd:base64".
+func ParseTypeName(s string) (model.BaseType, bool) { return parseTypeFold(s) }
+
+// XSDTypeName is the xsi:type values of type t travel with.
+func XSDTypeName(t model.BaseType) string { return xsdType(t) }
+
 func parseTypeFold(s string) (model.BaseType, bool) {
 	name := s
 	if i := strings.IndexByte(name, ':'); i >= 0 {
