@@ -152,6 +152,7 @@ type cpeFlags struct {
 	caCert, clientCert, clientKey                         string
 	insecure                                              bool
 	stun                                                  string
+	quirks                                                []string
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
@@ -174,6 +175,7 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
 	fl.StringVar(&f.clientKey, "client-key", "", "PEM private key of --client-cert")
 	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
+	fl.StringArrayVar(&f.quirks, "quirk", nil, "behave like a quirky real CPE (repeatable or comma-separated): "+cpe.QuirkNames)
 	fl.StringVar(&f.stun, "stun", "", "STUN server HOST:PORT (TR-111): sets STUNEnable and STUNServerAddress/Port; each CPE then takes UDP connection requests on a socket of its own (127.0.0.1)")
 }
 
@@ -316,6 +318,9 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
 				return err
 			}
+			if cfg.Quirks, err = cpe.ParseQuirks(f.quirks); err != nil {
+				return fmt.Errorf("--quirk: %w", err)
+			}
 			tc, err := f.tlsConfig()
 			if err != nil {
 				return err
@@ -442,6 +447,9 @@ func newCPERunCmd() *cobra.Command {
 			certs, err := loadVoucherCerts(f.voucherCerts)
 			if err != nil {
 				return err
+			}
+			if cfg.Quirks, err = cpe.ParseQuirks(f.quirks); err != nil {
+				return fmt.Errorf("--quirk: %w", err)
 			}
 			tc, err := f.tlsConfig()
 			if err != nil {
