@@ -165,7 +165,7 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
 	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
-	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1)")
+	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1; default with a .csv --profile: the dump's)")
 	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a .csv --profile: the dump's)")
 	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass (default with a .csv --profile: the dump's)")
 	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer (default with a .csv --profile: the dump's)")
@@ -268,6 +268,9 @@ func (f *cpeFlags) dumpIdentity(cmd *cobra.Command) {
 		if !cmd.Flags().Changed(name) {
 			*v = ""
 		}
+	}
+	if !cmd.Flags().Changed("alias-addressing") {
+		f.aliasAddressing = false // the dump's AliasBasedAddressing decides
 	}
 }
 

@@ -166,8 +166,8 @@ func (d *duEngine) now() time.Time { return d.a.now().UTC() }
 // factory reset).
 func (d *duEngine) ensureExecEnv() error {
 	table := d.base + "ExecEnv."
-	if len(d.store().Instances(table)) > 0 {
-		return nil
+	if len(d.store().Instances(table)) > 0 || isDumpStore(d.store()) {
+		return nil // a dump's device has the environments it had
 	}
 	n, err := d.store().AddInstance(table)
 	if err != nil {

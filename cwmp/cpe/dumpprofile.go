@@ -307,23 +307,35 @@ func (m *MemStore) getDump(path string, e *model.Entry) (string, bool) {
 	if e.Object || !m.instancesExist(path) {
 		return "", false
 	}
+	// The device has what the dump lists and what is in instances created
+	// since; a value set for anything else (the runtime writes its
+	// identity and ACS) is not served.
+	base, inDump := m.base.values[path]
+	created := !inDump && m.createdHere(path)
+	if !inDump && !created {
+		return "", false
+	}
 	if v, ok := m.vals[path]; ok {
 		return v, true
 	}
 	if t, ok := m.ix.numEntries[e.Path]; ok {
 		// The device's count until the table changes on this device.
 		table := strings.TrimSuffix(tableInstancePath(path, e.Path, t), "{i}.")
-		if _, changed := m.tables[table]; changed || m.createdHere(path) {
+		if _, changed := m.tables[table]; changed || created {
 			return strconv.Itoa(len(m.instances(table))), true
 		}
 	}
-	if v, ok := m.base.values[path]; ok {
-		return v, true
+	if inDump {
+		return base, true
 	}
-	if m.createdHere(path) {
-		return m.ix.defaultValue(e), true
-	}
-	return "", false
+	return m.ix.defaultValue(e), true
+}
+
+// isDumpStore reports whether s is a MemStore loaded from a device dump:
+// the device has what the dump says, and the runtime adds nothing to it.
+func isDumpStore(s Store) bool {
+	m, ok := s.(*MemStore)
+	return ok && m.base.dump != nil
 }
 
 // HasObject implements ObjectPresence: a device loaded from a dump has

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/csv"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
+	"github.com/dmforge/dmforge/internal/testbbf"
+)
+
+// cpe sim --profile DUMP.csv: the simulated CPEs inform with the dump's
+// identity and serve every parameter of the dump with its value (all but
+// the ones the simulation sets: serial number, ACS URL, connection
+// request), vendor parameters included.
+func TestCPESimRealDumps(t *testing.T) {
+	shared := filepath.Dir(testbbf.Require(t))
+	for _, tc := range []struct{ file, model string }{
+		{"real/tplink-ex220-tr181.csv", "tr181"},
+		{"real/nokia-g1425ga-tr098.csv", "tr098"},
+		{"peers/genieacs-sim/data_model_*.csv", "tr098"},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			file := filepath.Join(shared, tc.file)
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(f).ReadAll()
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			root := ""
+			for _, r := range recs[1:] {
+				if r[1] == "false" && !strings.HasPrefix(r[0], "DeviceID.") && !strings.HasPrefix(r[0], "Events.") {
+					want[r[0]] = r[5-map[bool]int{true: 0, false: 2}[len(recs[0]) > 5]]
+					root, _, _ = strings.Cut(r[0], ".")
+				}
+			}
+			acs := &testacs.ACS{Record: true}
+			srv := httptest.NewServer(acs)
+			defer srv.Close()
+			acs.Enqueue("", &cwmp.GetParameterValues{ParameterNames: []string{root + "."}})
+			out, errOut, err := runCPE(t, "cpe", "sim", "--acs", srv.URL, "--count", "1", "--sessions", "1", "-q",
+				"--model", tc.model, "--profile", file, "--serial-prefix", "DUMP")
+			if err != nil {
+				t.Fatalf("%v\n%s%s", err, out, errOut)
+			}
+			s := acs.Last("DUMP0")
+			if s == nil || len(s.Exchanges) != 1 {
+				t.Fatalf("no session: %+v\n%s", s, errOut)
+			}
+			if id := s.Inform.DeviceID; id.OUI != want[root+".DeviceInfo.ManufacturerOUI"] || id.ProductClass != want[root+".DeviceInfo.ProductClass"] {
+				t.Errorf("Inform identity %+v is not the dump's", id)
+			}
+			gpv, ok := s.Exchanges[0].Response.(*cwmp.GetParameterValuesResponse)
+			if !ok {
+				t.Fatalf("%+v", s.Exchanges[0].Response)
+			}
+			simSets := map[string]bool{"DeviceInfo.SerialNumber": true, "ManagementServer.URL": true, "ManagementServer.ConnectionRequestURL": true,
+				"ManagementServer.ConnectionRequestUsername": true, "ManagementServer.ConnectionRequestPassword": true}
+			got := map[string]string{}
+			for _, pv := range gpv.ParameterList {
+				got[pv.Name] = pv.Value
+			}
+			for p, v := range want {
+				g, ok := got[p]
+				if !ok {
+					t.Errorf("%s is not served", p)
+				} else if g != v && !simSets[strings.TrimPrefix(p, root+".")] {
+					t.Errorf("%s = %q, dump has %q", p, g, v)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d parameters served, the dump has %d", len(got), len(want))
+			}
+			if strings.Contains(errOut, "X_") && !strings.Contains(errOut, "vendor objects and parameters") {
+				t.Errorf("vendor paths listed one by one:\n%.400s", errOut)
+			}
+		})
+	}
+}
+
+// --quirk reaches the CPEs: with no-reboot a Reboot is a 9000 fault in the
+// summary; an unknown quirk is refused.
+func TestCPESimQuirkFlag(t *testing.T) {
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	acs.Enqueue("", &cwmp.Reboot{CommandKey: "x"})
+	out, errOut, err := runCPE(t, "cpe", "sim", "--acs", srv.URL, "--count", "2", "--sessions", "1", "-q", "--quirk", "no-reboot,bool-int")
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, out, errOut)
+	}
+	if !strings.Contains(out, "2  9000 (CPE)") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if _, _, err := runCPE(t, "cpe", "sim", "--acs", srv.URL, "--quirk", "teleport"); err == nil || !strings.Contains(err.Error(), "unknown quirk") {
+		t.Errorf("unknown quirk: %v", err)
+	}
+}
