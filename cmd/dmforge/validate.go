@@ -17,9 +17,60 @@ import (
 	"github.com/dmforge/dmforge/gen"
 	"github.com/dmforge/dmforge/model"
 	"github.com/spf13/cobra"
+	"github.com/xeipuuv/gojsonschema"
 )
 
-func init() { rootCmd.AddCommand(newValidateCmd()) }
+func init() {
+	rootCmd.AddCommand(newValidateCmd())
+	// With --schema alone, violations are explained by the JSON Schema
+	// validator: in dmforge's words, not the library's.
+	gojsonschema.Locale = schemaWords{}
+}
+
+// schemaWords words the JSON Schema violations a parameter document can
+// have; the rest (a schema that does not compile) keep the library's.
+type schemaWords struct{ gojsonschema.DefaultLocale }
+
+func (schemaWords) False() string    { return "no value is allowed here" }
+func (schemaWords) Required() string { return "{{.property}} is missing" }
+func (schemaWords) InvalidType() string {
+	return "a {{.given}} where the document needs a {{.expected}}"
+}
+func (schemaWords) NumberAnyOf() string   { return "none of the forms this value may take" }
+func (schemaWords) NumberOneOf() string   { return "not exactly one of the forms this value may take" }
+func (schemaWords) NumberAllOf() string   { return "breaks one of the rules of this value" }
+func (schemaWords) NumberNot() string     { return "a value of a form that is not allowed" }
+func (schemaWords) Const() string         { return "not the one value allowed ({{.allowed}})" }
+func (schemaWords) Enum() string          { return "not one of the allowed values ({{.allowed}})" }
+func (schemaWords) ArrayMinItems() string { return "fewer than {{.min}} items" }
+func (schemaWords) ArrayMaxItems() string { return "more than {{.max}} items" }
+func (schemaWords) Unique() string        { return "items {{.i}} and {{.j}} are the same" }
+func (schemaWords) ArrayMinProperties() string {
+	return "fewer than {{.min}} members"
+}
+func (schemaWords) ArrayMaxProperties() string { return "more than {{.max}} members" }
+func (schemaWords) AdditionalPropertyNotAllowed() string {
+	return "{{.property}} is not a name the model has here"
+}
+func (schemaWords) InvalidPropertyPattern() string {
+	return "{{.property}} is not a name the model has here"
+}
+func (schemaWords) InvalidPropertyName() string {
+	return "{{.property}} is not a name the model has here"
+}
+func (schemaWords) StringGTE() string { return "shorter than {{.min}} characters" }
+func (schemaWords) StringLTE() string { return "longer than {{.max}} characters" }
+func (schemaWords) DoesNotMatchPattern() string {
+	return "not of the form the parameter's type allows"
+}
+func (schemaWords) DoesNotMatchFormat() string { return "not a valid {{.format}}" }
+func (schemaWords) MultipleOf() string         { return "not a multiple of {{.multiple}}" }
+func (schemaWords) NumberGTE() string          { return "less than the minimum {{.min}}" }
+func (schemaWords) NumberGT() string           { return "not greater than {{.min}}" }
+func (schemaWords) NumberLTE() string          { return "greater than the maximum {{.max}}" }
+func (schemaWords) NumberLT() string           { return "not less than {{.max}}" }
+func (schemaWords) ConditionThen() string      { return "breaks the rules of its shape" }
+func (schemaWords) ConditionElse() string      { return "breaks the rules of its shape" }
 
 // Finding classes: an error, or a vendor path the model lacks (an error
 // only with --strict-vendor).
