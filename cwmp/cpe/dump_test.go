@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,11 +84,13 @@ func TestProfileServesRealDumps(t *testing.T) {
 				t.Fatal(f)
 			}
 			served := map[string]bool{}
+			writable := map[string]bool{}
 			for _, pi := range resp.(*cwmp.GetParameterNamesResponse).ParameterList {
 				if served[pi.Name] {
 					t.Errorf("GPN lists %s twice", pi.Name)
 				}
 				served[pi.Name] = true
+				writable[pi.Name] = pi.Writable
 			}
 			want := map[string]cpe.DumpEntry{}
 			params := 0
@@ -99,10 +102,41 @@ func TestProfileServesRealDumps(t *testing.T) {
 				if !served[e.Path] {
 					t.Errorf("line %d: %s is not served", e.Line, e.Path)
 				}
+				if e.Writable != nil && *e.Writable != writable[e.Path] {
+					t.Errorf("line %d: %s writable %v, dump has %v", e.Line, e.Path, writable[e.Path], *e.Writable)
+				}
 			}
 			for name := range served {
 				if _, ok := want[name]; !ok {
 					t.Errorf("%s is served but not in the dump", name)
+				}
+			}
+			// GetParameterNames with NextLevel of every object: its children
+			// in the dump, and only those.
+			children := map[string][]string{}
+			for _, e := range d.Entries {
+				p := strings.TrimSuffix(e.Path, ".")
+				if i := strings.LastIndexByte(p, '.'); i >= 0 {
+					children[p[:i+1]] = append(children[p[:i+1]], e.Path)
+				}
+			}
+			for _, e := range d.Entries {
+				if !e.Object || strings.Count(e.Path, ".") == 1 {
+					continue // the root's NextLevel is the root itself (TR-069 A.3.2.3)
+				}
+				resp, f := h.Handle(&cwmp.GetParameterNames{ParameterPath: e.Path, NextLevel: true})
+				if f != nil {
+					t.Fatalf("GPN %s: %v", e.Path, f)
+				}
+				var names []string
+				for _, pi := range resp.(*cwmp.GetParameterNamesResponse).ParameterList {
+					names = append(names, pi.Name)
+				}
+				want := children[e.Path]
+				slices.Sort(names)
+				slices.Sort(want)
+				if !slices.Equal(names, want) {
+					t.Errorf("GPN %s NextLevel: %v, dump has %v", e.Path, names, want)
 				}
 			}
 			// GetParameterValues of the root: every parameter, as dumped.

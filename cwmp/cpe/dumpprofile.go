@@ -26,6 +26,15 @@ type dumpTree struct {
 	objects map[string]bool
 	// types holds the xsi:type each parameter was reported with.
 	types map[string]string
+	// writable holds the writable flag each object was reported with.
+	writable map[string]bool
+}
+
+// ObjectWritability is an optional Store interface: a device that reports
+// its objects' writable flags in GetParameterNames as it sees fit (a
+// dump recorded them) rather than as the model's access says.
+type ObjectWritability interface {
+	ObjectWritable(object string) (writable, ok bool)
 }
 
 // ObjectPresence is an optional Store interface: a device that has only
@@ -208,7 +217,7 @@ func LoadGenieDump(schema *model.Schema, d *Dump) (*DeviceProfile, []Finding) {
 	}
 
 	p := NewDeviceProfile(dev)
-	tree := &dumpTree{objects: map[string]bool{}, types: map[string]string{}}
+	tree := &dumpTree{objects: map[string]bool{}, types: map[string]string{}, writable: map[string]bool{}}
 	p.dump = tree
 	addObjects := func(path string) {
 		// The object itself (for an object path) and every ancestor, the
@@ -243,6 +252,9 @@ func LoadGenieDump(schema *model.Schema, d *Dump) (*DeviceProfile, []Finding) {
 		})
 		addObjects(pe.Path)
 		if pe.Object {
+			if pe.Writable != nil {
+				tree.writable[pe.Path] = *pe.Writable
+			}
 			continue
 		}
 		e, _ := dev.Lookup(pe.Path)
@@ -363,4 +375,13 @@ func (m *MemStore) ReportedType(path string) (string, bool) {
 	}
 	t, ok := m.base.dump.types[path]
 	return t, ok
+}
+
+// ObjectWritable implements ObjectWritability: the flag the dump recorded.
+func (m *MemStore) ObjectWritable(object string) (bool, bool) {
+	if m.base.dump == nil {
+		return false, false
+	}
+	w, ok := m.base.dump.writable[object]
+	return w, ok
 }

@@ -447,6 +447,11 @@ func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *c
 			// instance when it may delete it.
 			w = e.Access == model.ReadWrite
 		}
+		if ow, ok := h.Store.(ObjectWritability); ok && e.Object {
+			if reported, ok := ow.ObjectWritable(path); ok {
+				w = reported // as the device reported it (dumpprofile.go)
+			}
+		}
 		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterInfoStruct{Name: h.present(path), Writable: w})
 	})
 	return resp, nil
