@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -78,7 +80,16 @@ func loadProfile(schema *model.Schema, file string, w io.Writer) (*cpe.DevicePro
 	if strings.EqualFold(filepath.Ext(file), ".csv") {
 		p, fs, err = cpe.LoadGenieCSV(schema, f)
 	} else {
-		p, fs, err = cpe.LoadJSON(schema, f)
+		var data []byte
+		if data, err = io.ReadAll(io.LimitReader(f, cpe.MaxDumpSize)); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		var doc any
+		if json.Unmarshal(data, &doc) == nil && isGenieJSON(doc) {
+			p, fs, err = cpe.LoadGenieJSON(schema, bytes.NewReader(data))
+		} else {
+			p, fs, err = cpe.LoadJSON(schema, bytes.NewReader(data))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
@@ -159,17 +170,17 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.acs, "acs", "", "ACS URL (required)")
 	fl.StringVar(&f.modelName, "model", "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
-	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS CSV device dump (.csv: the CPEs have exactly what it holds)")
+	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS device dump (CSV export, or JSON device document: the CPEs have exactly what it holds)")
 	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
 	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
 	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
 	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1; default with a .csv --profile: the dump's)")
-	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a .csv --profile: the dump's)")
-	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass (default with a .csv --profile: the dump's)")
-	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer (default with a .csv --profile: the dump's)")
-	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion (default with a .csv --profile: the dump's)")
+	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion (default with a dump --profile: the dump's)")
 	fl.StringVar(&f.caCert, "ca-cert", "", "PEM CA certificates to trust for an https:// ACS and file server (default: the system's)")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the ACS's TLS certificate (labs only)")
 	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
@@ -260,8 +271,8 @@ func (f *cpeFlags) schemaAndProfile(w io.Writer) (*model.Schema, *cpe.DeviceProf
 // dumpIdentity leaves the identity flags the user did not set empty when
 // the profile is a device dump: the CPEs then report the dump's
 // Manufacturer, OUI, ProductClass and SoftwareVersion.
-func (f *cpeFlags) dumpIdentity(cmd *cobra.Command) {
-	if !strings.EqualFold(filepath.Ext(f.profile), ".csv") {
+func (f *cpeFlags) dumpIdentity(cmd *cobra.Command, p *cpe.DeviceProfile) {
+	if !p.FromDump() {
 		return
 	}
 	for name, v := range map[string]*string{"manufacturer": &f.manufacturer, "oui": &f.oui, "product-class": &f.productClass, "software-version": &f.softwareVersion} {
@@ -301,11 +312,11 @@ ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
 Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
-			f.dumpIdentity(cmd)
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
 			}
+			f.dumpIdentity(cmd, profile)
 			if count < 1 {
 				return errors.New("--count must be at least 1")
 			}
@@ -429,11 +440,11 @@ func newCPERunCmd() *cobra.Command {
 --conn-req-password), transfers, reboots; one line per session on stderr.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
-			f.dumpIdentity(cmd)
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
 			}
+			f.dumpIdentity(cmd, profile)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg := cpe.Config{

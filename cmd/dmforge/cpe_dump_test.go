@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,5 +104,43 @@ func TestCPESimQuirkFlag(t *testing.T) {
 	}
 	if _, _, err := runCPE(t, "cpe", "sim", "--acs", srv.URL, "--quirk", "teleport"); err == nil || !strings.Contains(err.Error(), "unknown quirk") {
 		t.Errorf("unknown quirk: %v", err)
+	}
+}
+
+// A GenieACS JSON device document as --profile: that device, exactly.
+func TestCPESimGenieJSONProfile(t *testing.T) {
+	doc := `{"_id": "ACME-BOX-1", "_deviceId": {"_SerialNumber": "1"},
+	  "InternetGatewayDevice": {"_object": true, "_writable": false,
+	    "DeviceInfo": {"_object": true, "_writable": false,
+	      "ManufacturerOUI": {"_object": false, "_writable": false, "_value": ["00ACE0", "xsd:string"]},
+	      "ProductClass": {"_object": false, "_writable": false, "_value": ["Box", "xsd:string"]},
+	      "X_ACME_Fan": {"_object": false, "_writable": true, "_value": [3, "xsd:unsignedInt"]}},
+	    "ManagementServer": {"_object": true, "_writable": false,
+	      "URL": {"_object": false, "_writable": true, "_value": ["http://old/", "xsd:string"]}}}}`
+	file := filepath.Join(t.TempDir(), "box.json")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	acs.Enqueue("", &cwmp.GetParameterNames{ParameterPath: "InternetGatewayDevice."})
+	out, errOut, err := runCPE(t, "cpe", "sim", "--acs", srv.URL, "--count", "1", "--sessions", "1", "-q", "--model", "tr098", "--profile", file, "--serial-prefix", "J")
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, out, errOut)
+	}
+	s := acs.Last("J0")
+	if s == nil || s.Inform.DeviceID.OUI != "00ACE0" || s.Inform.DeviceID.ProductClass != "Box" {
+		t.Fatalf("session %+v", s)
+	}
+	gpn := s.Exchanges[0].Response.(*cwmp.GetParameterNamesResponse)
+	var names []string
+	for _, pi := range gpn.ParameterList {
+		names = append(names, pi.Name)
+	}
+	want := "InternetGatewayDevice. InternetGatewayDevice.DeviceInfo. InternetGatewayDevice.DeviceInfo.ManufacturerOUI InternetGatewayDevice.DeviceInfo.ProductClass InternetGatewayDevice.DeviceInfo.X_ACME_Fan InternetGatewayDevice.ManagementServer. InternetGatewayDevice.ManagementServer.URL"
+	slices.Sort(names)
+	if strings.Join(names, " ") != want {
+		t.Errorf("GPN:\n%s\nwant\n%s", strings.Join(names, " "), want)
 	}
 }

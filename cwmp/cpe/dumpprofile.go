@@ -2,6 +2,7 @@ package cpe
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,6 +293,24 @@ func LoadGenieDump(schema *model.Schema, d *Dump) (*DeviceProfile, []Finding) {
 	}
 	return p, fs
 }
+
+// LoadGenieJSON reads one GenieACS device document (see ReadGenieJSON)
+// and builds the profile of exactly that device (see LoadGenieDump).
+func LoadGenieJSON(schema *model.Schema, r io.Reader) (*DeviceProfile, []Finding, error) {
+	ds, err := ReadGenieJSON(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("profile: %w", err)
+	}
+	if len(ds) != 1 {
+		return nil, nil, fmt.Errorf("profile: %d GenieACS devices in the document; a profile is one device", len(ds))
+	}
+	p, fs := LoadGenieDump(schema, ds[0])
+	return p, fs, nil
+}
+
+// FromDump reports whether the profile is a device dump's: the device has
+// exactly what the dump holds.
+func (p *DeviceProfile) FromDump() bool { return p.dump != nil }
 
 // inBase reports whether instance inst of table is one the profile has.
 func (p *DeviceProfile) inBase(table string, inst uint32) bool {
