@@ -23,10 +23,15 @@ func TestCPESimRealDumps(t *testing.T) {
 	for _, tc := range []struct{ file, model string }{
 		{"real/tplink-ex220-tr181.csv", "tr181"},
 		{"real/nokia-g1425ga-tr098.csv", "tr098"},
-		{"peers/genieacs-sim/data_model_*.csv", "tr098"},
+		{"peers/genieacs-sim/data_model_*.csv", "tr098"}, // the file name holds a serial number
+
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			file := filepath.Join(shared, tc.file)
+			m, _ := filepath.Glob(filepath.Join(shared, tc.file))
+			if len(m) != 1 {
+				t.Fatalf("%s: %d files", tc.file, len(m))
+			}
+			file := m[0]
 			f, err := os.Open(file)
 			if err != nil {
 				t.Fatal(err)

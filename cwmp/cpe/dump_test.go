@@ -40,6 +40,17 @@ func sharedFile(t testing.TB, rel string) string {
 	}
 }
 
+// sharedGlob is sharedFile for a pattern that matches one file.
+func sharedGlob(t testing.TB, pattern string) string {
+	t.Helper()
+	dir := sharedFile(t, filepath.Dir(pattern))
+	m, err := filepath.Glob(filepath.Join(dir, filepath.Base(pattern)))
+	if err != nil || len(m) != 1 {
+		t.Fatalf("%s: %d files (%v)", pattern, len(m), err)
+	}
+	return m[0]
+}
+
 // realDumps are the GenieACS exports the profile tests load.
 var realDumps = []struct {
 	file   string
@@ -47,12 +58,14 @@ var realDumps = []struct {
 }{
 	{"real/tplink-ex220-tr181.csv", tr181.Schema},
 	{"real/nokia-g1425ga-tr098.csv", tr098.Schema},
+	// genieacs-sim's default device, a Huawei BM632w (found by pattern:
+	// its file name holds the device's serial number).
 	{"peers/genieacs-sim/data_model_*.csv", tr098.Schema},
 }
 
 func readDump(t *testing.T, file string) *cpe.Dump {
 	t.Helper()
-	f, err := os.Open(sharedFile(t, file))
+	f, err := os.Open(sharedGlob(t, file))
 	if err != nil {
 		t.Fatal(err)
 	}
