@@ -136,10 +136,11 @@ func ReadGenieCSV(r io.Reader) (*Dump, error) {
 			continue
 		}
 		e := DumpEntry{Line: line, Path: strings.Clone(path)}
-		if o, ok := field(rec, "object"); ok && strings.TrimSpace(o) != "" {
-			e.Object = isTrue(o)
-		} else {
-			e.Object = strings.HasSuffix(path, ".")
+		// A trailing dot makes an object whatever the Object column says:
+		// no parameter name ends with one.
+		e.Object = strings.HasSuffix(path, ".")
+		if o, ok := field(rec, "object"); ok && isTrue(o) {
+			e.Object = true
 		}
 		if e.Object && !strings.HasSuffix(e.Path, ".") {
 			e.Path += "."
@@ -231,6 +232,9 @@ func ReadGenieJSON(r io.Reader) ([]*Dump, error) {
 				d.Virtual++
 				continue
 			}
+			if strings.Contains(k, ".") {
+				return nil, fmt.Errorf("device %d: %q is not a name of a root object", i+1, k)
+			}
 			if err := walkGenieJSON(d, k, m[k], 0); err != nil {
 				return nil, fmt.Errorf("device %d: %w", i+1, err)
 			}
@@ -265,6 +269,9 @@ func walkGenieJSON(d *Dump, path string, node any, depth int) error {
 		for _, k := range sortedKeys(m) {
 			if strings.HasPrefix(k, "_") {
 				continue
+			}
+			if k == "" || strings.Contains(k, ".") {
+				return fmt.Errorf("%s: %q is not a name of a parameter or object", e.Path, k)
 			}
 			if err := walkGenieJSON(d, e.Path+k, m[k], depth+1); err != nil {
 				return err

@@ -258,7 +258,10 @@ func LoadGenieDump(schema *model.Schema, d *Dump) (*DeviceProfile, []Finding) {
 			}
 			continue
 		}
-		e, _ := dev.Lookup(pe.Path)
+		e, ok := dev.Lookup(pe.Path)
+		if !ok || e.Object {
+			continue // cannot be: every parameter has an entry by now
+		}
 		p.values[pe.Path] = pe.Value
 		if pe.Type != "" {
 			tree.types[pe.Path] = pe.Type
