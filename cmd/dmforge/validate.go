@@ -430,6 +430,24 @@ type dumpFacts struct {
 	voiceURNRow string
 }
 
+// summaryRE finds the models of a DeviceSummary (TR-106 3.7:
+// "InternetGatewayDevice:1.1[](Baseline:1, …), VoiceService:1.0[1](…)").
+var summaryRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9]*):(\d+\.\d+)\[`)
+
+// summaryModel returns the version of model name a DeviceSummary
+// declares, as a catalogue entry.
+func summaryModel(summary, name string) (bbf.Entry, bool) {
+	for _, m := range summaryRE.FindAllStringSubmatch(summary, -1) {
+		if m[1] != name {
+			continue
+		}
+		if e, err := bbf.Lookup(m[1] + ":" + m[2]); err == nil {
+			return e, true
+		}
+	}
+	return bbf.Entry{}, false
+}
+
 var urnRE = regexp.MustCompile(`^urn:broadband-forum-org:(tr-\d+-\d+-\d+)-\d+`)
 
 func factsOf(d *cpe.Dump) dumpFacts {
@@ -502,12 +520,18 @@ func chooseRoot(f dumpFacts) (name, why string, err error) {
 			e, _ := bbf.Lookup("Device:2")
 			return e.Model, "Device.RootDataModelVersion " + ver + " is not in the catalogue; the latest Device:2", nil
 		}
+		if e, ok := summaryModel(f.values["Device.DeviceSummary"], "Device"); ok && e.Major() == 2 {
+			return e.Model, "Device.DeviceSummary declares it", nil
+		}
 		if e, urn, ok := catalogueByURN(f.supported, "Device"); ok && e.Major() == 2 {
 			return e.Model, "SupportedDataModel names " + urn, nil
 		}
 		e, _ := bbf.Lookup("Device:2")
 		return e.Model, "the dump names no version: the latest Device:2", nil
 	case "InternetGatewayDevice":
+		if e, ok := summaryModel(f.values["InternetGatewayDevice.DeviceSummary"], "InternetGatewayDevice"); ok {
+			return e.Model, "InternetGatewayDevice.DeviceSummary declares it", nil
+		}
 		if e, urn, ok := catalogueByURN(f.supported, "InternetGatewayDevice"); ok {
 			return e.Model, "SupportedDataModel names " + urn, nil
 		}
@@ -534,11 +558,17 @@ func chooseService(f dumpFacts, name string) (model string, finding *vFinding) {
 		if err != nil {
 			return "", nil
 		}
+		if d, ok := summaryModel(f.values[f.root+".DeviceSummary"], name); ok && d.Major() == e.Major() {
+			e = d // the minor version the device declares
+		}
 		if u, urn, ok := catalogueByURN(f.supported, name); ok && u.Major() != e.Major() {
 			finding = &vFinding{Line: f.lines[f.voiceURNRow], Path: f.voiceURNRow, Rule: "supported-data-model", Class: classError,
 				Message: fmt.Sprintf("names %s (%s), but the device's VoiceService has the TR-104 v%s shape (%s): judged as %s", urn, u.Model, major, shape, e.Model)}
 		}
 		return e.Model, finding
+	}
+	if e, ok := summaryModel(f.values[f.root+".DeviceSummary"], name); ok {
+		return e.Model, nil
 	}
 	if e, _, ok := catalogueByURN(f.supported, name); ok {
 		return e.Model, nil
@@ -589,8 +619,8 @@ func (v *validateRun) validateDump(file, kind string, d *cpe.Dump) (*vReport, er
 	// A device that declares an older version than it implements: what
 	// the latest version has is said so, not taken for a typo.
 	var latest *loadedSchema
-	if v.target == "" {
-		if e, err := bbf.Lookup(root.name[:strings.IndexByte(root.name, '.')]); err == nil && e.Model != root.name {
+	if major, _, ok := strings.Cut(root.name, "."); ok && v.target == "" {
+		if e, err := bbf.Lookup(major); err == nil && e.Model != root.name {
 			if latest, err = v.load(e.Model); err != nil {
 				return nil, err
 			}

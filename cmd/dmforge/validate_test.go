@@ -349,3 +349,21 @@ func TestValidateCannotRun(t *testing.T) {
 		t.Errorf("--format yaml: %v", err)
 	}
 }
+
+// The model a dump declares in its DeviceSummary (TR-106 3.7), for the
+// root and for a service; the VoiceService's major version from its shape.
+func TestValidateDeviceSummary(t *testing.T) {
+	testbbf.Require(t)
+	dir := writeDocs(t, map[string]string{"igd.csv": "Parameter,Object,Writable,Value,Value type\n" +
+		"InternetGatewayDevice.DeviceSummary,false,false,\"InternetGatewayDevice:1.4[](Baseline:1, EthernetLAN:1), VoiceService:1.0[1](Endpoint:1)\",xsd:string\n" +
+		"InternetGatewayDevice.Services.VoiceService.1.VoiceProfile.1.Enable,false,true,Enabled,xsd:string\n" +
+		"InternetGatewayDevice.Time.NTPServer1,false,true,pool.ntp.org,xsd:string\n"})
+	v := validateJSON(t, filepath.Join(dir, "igd.csv"))
+	d := v.Documents[0]
+	if d.Model != "InternetGatewayDevice:1.4" || d.Services["VoiceService"] != "VoiceService:1.0" || !strings.Contains(d.ModelReason, "DeviceSummary") {
+		t.Errorf("model %s (%s), services %v", d.Model, d.ModelReason, d.Services)
+	}
+	if d.Errors != 0 {
+		t.Errorf("findings %+v", d.Findings)
+	}
+}
