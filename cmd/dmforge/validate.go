@@ -161,10 +161,11 @@ FILE is one of:
   - a JSON parameter document, nested or flat (see 'dmforge gen schema').
 
 For a device dump the model is chosen from the dump unless --model names
-one: Device:2.x from Device.RootDataModelVersion (or SupportedDataModel),
-else the latest Device:2; InternetGatewayDevice:1.x from SupportedDataModel,
-else the latest; service objects under Services by their shape (a
-VoiceService with VoiceProfile objects is TR-104 v1). Each parameter's
+one: Device:2.x from Device.RootDataModelVersion (or DeviceSummary, or
+SupportedDataModel), else the latest Device:2; InternetGatewayDevice:1.x from
+DeviceSummary or SupportedDataModel, else the latest; service objects under
+Services by their shape (a VoiceService with VoiceProfile objects is TR-104
+v1), DeviceSummary and SupportedDataModel. Each parameter's
 reported type name (xsd:…, recognised whatever its case, but a wrong-case
 or unknown name is a finding), its value against that type, and its value
 against the model (model.CheckValue) are checked. GenieACS's own rows
