@@ -312,6 +312,7 @@ ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
 Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f := f // dumpIdentity changes flag values for this run only
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
@@ -440,15 +441,23 @@ func newCPERunCmd() *cobra.Command {
 --conn-req-password), transfers, reboots; one line per session on stderr.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f := f // dumpIdentity changes flag values for this run only
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
 			}
 			f.dumpIdentity(cmd, profile)
+			store := cpe.NewMemStoreFrom(profile)
+			serial := serial
+			if root, _, _ := strings.Cut(schema.Model, ":"); profile.FromDump() && !cmd.Flags().Changed("serial") {
+				if v, ok := store.Get(root + ".DeviceInfo.SerialNumber"); ok && v != "" {
+					serial = v // the dump's device
+				}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg := cpe.Config{
-				Schema: schema, Store: cpe.NewMemStoreFrom(profile), ACSURL: f.acs, Username: f.username, Password: f.password,
+				Schema: schema, Store: store, ACSURL: f.acs, Username: f.username, Password: f.password,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
 				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
 				// Set, not defaulted: the device reports it, and the ACS
@@ -505,7 +514,7 @@ func newCPERunCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number")
+	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number (default with a dump --profile: the dump's)")
 	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:7547", "connection-request listener HOST:PORT (empty: none)")
 	cmd.Flags().StringVar(&udpAddr, "udp-conn-req-addr", "127.0.0.1:0", "UDP connection-request socket HOST:PORT, used while STUN is on (--stun)")
 	return cmd

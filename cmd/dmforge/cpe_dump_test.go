@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http/httptest"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe/testacs"
@@ -147,5 +149,56 @@ func TestCPESimGenieJSONProfile(t *testing.T) {
 	slices.Sort(names)
 	if strings.Join(names, " ") != want {
 		t.Errorf("GPN:\n%s\nwant\n%s", strings.Join(names, " "), want)
+	}
+}
+
+// cpe run --profile DUMP.csv is the dump's device: its serial number, OUI
+// and product class in the Inform.
+func TestCPERunRealDump(t *testing.T) {
+	file := filepath.Join(filepath.Dir(testbbf.Require(t)), "real", "nokia-g1425ga-tr098.csv")
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, r := range recs[1:] {
+		want[r[0]] = r[5]
+	}
+	serial := want["InternetGatewayDevice.DeviceInfo.SerialNumber"]
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errOut syncBuf
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&errOut)
+	rootCmd.SetArgs([]string{"cpe", "run", "--acs", srv.URL, "--model", "tr098", "--profile", file, "--conn-req-addr", ""})
+	done := make(chan error)
+	go func() { done <- rootCmd.ExecuteContext(ctx) }()
+	for acs.Last(serial) == nil && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rootCmd.SetContext(context.Background())
+	// Cobra keeps the context a subcommand ran with; let the next run's in.
+	if c, _, err := rootCmd.Find([]string{"cpe", "run"}); err == nil {
+		c.SetContext(nil) //nolint:staticcheck // nil: inherit the root's again
+	}
+	runCPE(t, "cpe", "--help") // reset the flags
+	s := acs.Last(serial)
+	if s == nil {
+		t.Fatalf("no session of the dump's serial number; stderr:\n%.2000s", errOut.String())
+	}
+	if id := s.Inform.DeviceID; id.OUI != want["InternetGatewayDevice.DeviceInfo.ManufacturerOUI"] || id.ProductClass != want["InternetGatewayDevice.DeviceInfo.ProductClass"] {
+		t.Errorf("Inform identity %+v", id)
 	}
 }
