@@ -333,10 +333,12 @@ func TestValidateGenieJSON(t *testing.T) {
 func TestValidateCannotRun(t *testing.T) {
 	dir := writeDocs(t, map[string]string{
 		"nohead.csv": "Path,Value\nDevice.X,1\n",
+		"empty.csv":  "",
 		"odd.csv":    "Parameter,Object,Value\nFoo.Bar,false,1\n",
 	})
 	for name, want := range map[string]string{
 		"nohead.csv":  "no Parameter column",
+		"empty.csv":   "empty: no CSV header",
 		"odd.csv":     "no standard model has the root object Foo",
 		"missing.csv": "no such file",
 	} {

@@ -89,6 +89,9 @@ func ReadGenieCSV(r io.Reader) (*Dump, error) {
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
 	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("empty: no CSV header")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("CSV header: %w", csvErr(err))
 	}
