@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -78,16 +80,33 @@ func loadProfile(schema *model.Schema, file string, w io.Writer) (*cpe.DevicePro
 	if strings.EqualFold(filepath.Ext(file), ".csv") {
 		p, fs, err = cpe.LoadGenieCSV(schema, f)
 	} else {
-		p, fs, err = cpe.LoadJSON(schema, f)
+		var data []byte
+		if data, err = io.ReadAll(io.LimitReader(f, cpe.MaxDumpSize)); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		var doc any
+		if json.Unmarshal(data, &doc) == nil && isGenieJSON(doc) {
+			p, fs, err = cpe.LoadGenieJSON(schema, bytes.NewReader(data))
+		} else {
+			p, fs, err = cpe.LoadJSON(schema, bytes.NewReader(data))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	vendor := 0
 	for _, x := range fs {
+		if x.Kind == "vendor" {
+			vendor++ // a device's own parameters: expected, counted
+			continue
+		}
 		fmt.Fprintf(w, "%s: %s\n", file, x)
 	}
-	if len(fs) > 0 {
-		fmt.Fprintf(w, "%s: %d contradictions with %s; the CPEs keep what the profile says\n", file, len(fs), schema.Model)
+	if n := len(fs) - vendor; n > 0 {
+		fmt.Fprintf(w, "%s: %d contradictions with %s; the CPEs keep what the profile says\n", file, n, schema.Model)
+	}
+	if vendor > 0 {
+		fmt.Fprintf(w, "%s: %d vendor objects and parameters (X_…) beyond %s, served as the dump has them\n", file, vendor, schema.Model)
 	}
 	return p, nil
 }
@@ -144,28 +163,30 @@ type cpeFlags struct {
 	caCert, clientCert, clientKey                         string
 	insecure                                              bool
 	stun                                                  string
+	quirks                                                []string
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.acs, "acs", "", "ACS URL (required)")
 	fl.StringVar(&f.modelName, "model", "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
-	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS CSV device dump (.csv)")
+	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS device dump (CSV export, or JSON device document: the CPEs have exactly what it holds)")
 	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
 	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
 	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
-	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1)")
-	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI")
-	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass")
-	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer")
-	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion")
+	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1; default with a .csv --profile: the dump's)")
+	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.productClass, "product-class", "dmforge-sim", "ProductClass (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.manufacturer, "manufacturer", "dmforge", "Manufacturer (default with a dump --profile: the dump's)")
+	fl.StringVar(&f.softwareVersion, "software-version", "1.0.0", "SoftwareVersion (default with a dump --profile: the dump's)")
 	fl.StringVar(&f.caCert, "ca-cert", "", "PEM CA certificates to trust for an https:// ACS and file server (default: the system's)")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the ACS's TLS certificate (labs only)")
 	fl.StringVar(&f.clientCert, "client-cert", "", "PEM certificate the CPE presents to an HTTPS ACS that asks for one")
 	fl.StringVar(&f.clientKey, "client-key", "", "PEM private key of --client-cert")
 	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
+	fl.StringArrayVar(&f.quirks, "quirk", nil, "behave like a quirky real CPE (repeatable or comma-separated): "+cpe.QuirkNames)
 	fl.StringVar(&f.stun, "stun", "", "STUN server HOST:PORT (TR-111): sets STUNEnable and STUNServerAddress/Port; each CPE then takes UDP connection requests on a socket of its own (127.0.0.1)")
 }
 
@@ -239,7 +260,29 @@ func (f *cpeFlags) schemaAndProfile(w io.Writer) (*model.Schema, *cpe.DeviceProf
 		return nil, nil, err
 	}
 	p, err := loadProfile(s, f.profile, w)
-	return s, p, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A dump's device may have more than the model: the profile's schema
+	// has it all.
+	return p.Schema(), p, nil
+}
+
+// dumpIdentity leaves the identity flags the user did not set empty when
+// the profile is a device dump: the CPEs then report the dump's
+// Manufacturer, OUI, ProductClass and SoftwareVersion.
+func (f *cpeFlags) dumpIdentity(cmd *cobra.Command, p *cpe.DeviceProfile) {
+	if !p.FromDump() {
+		return
+	}
+	for name, v := range map[string]*string{"manufacturer": &f.manufacturer, "oui": &f.oui, "product-class": &f.productClass, "software-version": &f.softwareVersion} {
+		if !cmd.Flags().Changed(name) {
+			*v = ""
+		}
+	}
+	if !cmd.Flags().Changed("alias-addressing") {
+		f.aliasAddressing = false // the dump's AliasBasedAddressing decides
+	}
 }
 
 func newCPESimCmd() *cobra.Command {
@@ -269,10 +312,12 @@ ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
 Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f := f // dumpIdentity changes flag values for this run only
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
 			}
+			f.dumpIdentity(cmd, profile)
 			if count < 1 {
 				return errors.New("--count must be at least 1")
 			}
@@ -287,6 +332,9 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 			}
 			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
 				return err
+			}
+			if cfg.Quirks, err = cpe.ParseQuirks(f.quirks); err != nil {
+				return fmt.Errorf("--quirk: %w", err)
 			}
 			tc, err := f.tlsConfig()
 			if err != nil {
@@ -393,14 +441,23 @@ func newCPERunCmd() *cobra.Command {
 --conn-req-password), transfers, reboots; one line per session on stderr.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			f := f // dumpIdentity changes flag values for this run only
 			schema, profile, err := f.schemaAndProfile(stderr)
 			if err != nil {
 				return err
 			}
+			f.dumpIdentity(cmd, profile)
+			store := cpe.NewMemStoreFrom(profile)
+			serial := serial
+			if root, _, _ := strings.Cut(schema.Model, ":"); profile.FromDump() && !cmd.Flags().Changed("serial") {
+				if v, ok := store.Get(root + ".DeviceInfo.SerialNumber"); ok && v != "" {
+					serial = v // the dump's device
+				}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg := cpe.Config{
-				Schema: schema, Store: cpe.NewMemStoreFrom(profile), ACSURL: f.acs, Username: f.username, Password: f.password,
+				Schema: schema, Store: store, ACSURL: f.acs, Username: f.username, Password: f.password,
 				Manufacturer: f.manufacturer, OUI: f.oui, ProductClass: f.productClass, SerialNumber: serial,
 				SoftwareVersion: f.softwareVersion, PeriodicInterval: f.periodic, ConnReqPassword: f.connReqPassword,
 				// Set, not defaulted: the device reports it, and the ACS
@@ -413,6 +470,9 @@ func newCPERunCmd() *cobra.Command {
 			certs, err := loadVoucherCerts(f.voucherCerts)
 			if err != nil {
 				return err
+			}
+			if cfg.Quirks, err = cpe.ParseQuirks(f.quirks); err != nil {
+				return fmt.Errorf("--quirk: %w", err)
 			}
 			tc, err := f.tlsConfig()
 			if err != nil {
@@ -454,7 +514,7 @@ func newCPERunCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number")
+	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number (default with a dump --profile: the dump's)")
 	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:7547", "connection-request listener HOST:PORT (empty: none)")
 	cmd.Flags().StringVar(&udpAddr, "udp-conn-req-addr", "127.0.0.1:0", "UDP connection-request socket HOST:PORT, used while STUN is on (--stun)")
 	return cmd

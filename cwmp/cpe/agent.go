@@ -107,6 +107,10 @@ type Config struct {
 	// sets it for the rest of the session.
 	SessionTimeout time.Duration
 
+	// Quirks make the CPE bend the protocol as some real devices do
+	// (quirks.go); the zero value conforms.
+	Quirks Quirks
+
 	// Now, Sleep and Rand replace the clock, waiting and randomness (tests).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -530,7 +534,8 @@ func (a *Agent) transport() http.RoundTripper {
 
 func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct, changed []cwmp.ParameterValueStruct,
 	retries int, transfers []*cwmp.TransferComplete, res *SessionResult) error {
-	sc := cwmp.NewSessionClient(acs, a.transport())
+	rt, qt := a.quirkRoundTripper(a.transport())
+	sc := cwmp.NewSessionClient(acs, rt)
 	sc.Decoder = a.dec
 	defer sc.End()
 	timeout := a.cfg.SessionTimeout
@@ -564,6 +569,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 			inform.ParameterList = append(inform.ParameterList, c)
 		}
 	}
+	inform.ParameterList = a.cfg.Quirks.values(inform.ParameterList)
 	// Undelivered DUStateChangeCompletes are announced in every Inform
 	// until the ACS acknowledges them.
 	a.mu.Lock()
@@ -685,7 +691,13 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		}
 		held = req.Header.HoldRequests
 		res.Requests++
-		resp, fault := a.handler.Handle(req.Body)
+		resp, fault, crash := a.quirkHandle(ctx, req.Body)
+		if crash {
+			if qt != nil {
+				qt.drop()
+			}
+			return fmt.Errorf("%w: on %s", ErrCrashed, req.Body.MethodName())
+		}
 		if fault != nil {
 			if res.Faults == nil {
 				res.Faults = map[cwmp.FaultCode]int{}

@@ -251,8 +251,8 @@ func (h *Handler) createInstance(table, alias string) (uint32, *cwmp.Fault) {
 // when the device supports Alias-Based Addressing (an alias must not be
 // empty). The agent calls it once at start.
 func (h *Handler) AssignAliases() error {
-	if !h.aliasAddressing() {
-		return nil
+	if !h.aliasAddressing() || isDumpStore(h.Store) {
+		return nil // a dump's device keeps the aliases it reported
 	}
 	for _, e := range h.Schema.Entries() {
 		if !e.IsTable() {

@@ -166,8 +166,8 @@ func (d *duEngine) now() time.Time { return d.a.now().UTC() }
 // factory reset).
 func (d *duEngine) ensureExecEnv() error {
 	table := d.base + "ExecEnv."
-	if len(d.store().Instances(table)) > 0 {
-		return nil
+	if len(d.store().Instances(table)) > 0 || isDumpStore(d.store()) {
+		return nil // a dump's device has the environments it had
 	}
 	n, err := d.store().AddInstance(table)
 	if err != nil {
@@ -194,7 +194,7 @@ func simExecEnv(now time.Time) []string {
 // an idle simulated CPE).
 func SimProfile(p *DeviceProfile) *DeviceProfile {
 	table := indexOf(p.schema).root + "SoftwareModules.ExecEnv."
-	if e, ok := p.schema.Lookup(table + "{i}."); !ok || !e.IsTable() || len(p.tables[table]) > 0 {
+	if e, ok := p.schema.Lookup(table + "{i}."); !ok || !e.IsTable() || len(p.tables[table]) > 0 || p.dump != nil {
 		return p
 	}
 	q := *p

@@ -397,9 +397,13 @@ func (h *Handler) walk(r resolved, nextLevel bool, fn func(path string, e *model
 					}
 				}
 			case c.IsTable():
-				visitTable(obj+strings.TrimSuffix(name, "{i}."), c, depth+1)
+				if t := obj + strings.TrimSuffix(name, "{i}."); h.hasObject(t) {
+					visitTable(t, c, depth+1)
+				}
 			default:
-				visit(obj+name, c.Path, depth+1)
+				if h.hasObject(obj + name) {
+					visit(obj+name, c.Path, depth+1)
+				}
 			}
 		}
 	}
@@ -443,6 +447,11 @@ func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *c
 			// instance when it may delete it.
 			w = e.Access == model.ReadWrite
 		}
+		if ow, ok := h.Store.(ObjectWritability); ok && e.Object {
+			if reported, ok := ow.ObjectWritable(path); ok {
+				w = reported // as the device reported it (dumpprofile.go)
+			}
+		}
 		resp.ParameterList = append(resp.ParameterList, cwmp.ParameterInfoStruct{Name: h.present(path), Writable: w})
 	})
 	return resp, nil
@@ -451,6 +460,12 @@ func (h *Handler) getParameterNames(r *cwmp.GetParameterNames) (cwmp.Message, *c
 // value returns the wire value and xsi:type of a parameter the device has.
 func (h *Handler) value(path string, e *model.Entry) cwmp.ParameterValueStruct {
 	v, _ := h.get(path)
+	if rt, ok := h.Store.(ReportedTyper); ok {
+		if t, ok := rt.ReportedType(path); ok {
+			// As the device reported it (dumpprofile.go).
+			return cwmp.ParameterValueStruct{Name: h.present(path), Value: v, Type: wireTypeName(t, v)}
+		}
+	}
 	t := h.wireType(path, e)
 	if e.Syntax.Hidden {
 		v = ""

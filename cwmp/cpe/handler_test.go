@@ -63,7 +63,7 @@ Device.X_ACME_Thing,false,,true,,42,xsd:int,,
 		"Device.DeviceInfo.ProvisioningCode":             "writable",
 		"Device.ManagementServer.PeriodicInformInterval": "value",
 		"Device.ManagementServer.PeriodicInformEnable":   "type",
-		"Device.X_ACME_Thing":                            "unknown-path",
+		"Device.X_ACME_Thing":                            "vendor",
 	}
 	for k, v := range want {
 		if kinds[k] != v {
@@ -71,8 +71,9 @@ Device.X_ACME_Thing,false,,true,,42,xsd:int,,
 		}
 	}
 	s := cpe.NewMemStoreFrom(p)
-	h := &cpe.Handler{Schema: tr181.Schema, Store: s}
-	resp, f := h.Handle(&cwmp.GetParameterValues{ParameterNames: []string{"Device.DeviceInfo.", "Device.WiFi.SSID.3.SSID", "Device.WiFi.SSIDNumberOfEntries"}})
+	// The profile's schema: the model plus what the dump has beyond it.
+	h := &cpe.Handler{Schema: p.Schema(), Store: s}
+	resp, f := h.Handle(&cwmp.GetParameterValues{ParameterNames: []string{"Device.DeviceInfo.", "Device.WiFi.SSID.3.SSID", "Device.X_ACME_Thing"}})
 	if f != nil {
 		t.Fatal(f)
 	}
@@ -82,18 +83,29 @@ Device.X_ACME_Thing,false,,true,,42,xsd:int,,
 	}
 	// Only what the device has, as it had it.
 	if got["Device.DeviceInfo.Manufacturer"] != "Acme" || got["Device.DeviceInfo.UpTime"] != "12345" || got["Device.WiFi.SSID.3.SSID"] != "guest" ||
-		got["Device.WiFi.SSIDNumberOfEntries"] != "2" {
+		got["Device.X_ACME_Thing"] != "42" {
 		t.Fatalf("values %v", got)
+	}
+	// A count the dump does not list is not there: the device did not have it.
+	if _, f := h.Handle(&cwmp.GetParameterValues{ParameterNames: []string{"Device.WiFi.SSIDNumberOfEntries"}}); f == nil || f.Code != cwmp.FaultInvalidParameterName {
+		t.Fatalf("SSIDNumberOfEntries: %v", f)
 	}
 	if _, ok := got["Device.DeviceInfo.ModelName"]; ok {
 		t.Fatal("a parameter the dump does not have is present")
 	}
-	// A table the dump has no parameters of: new instances get the model's.
-	if _, f := h.Handle(&cwmp.AddObject{ObjectName: "Device.IP.Interface."}); f != nil {
+	// A new instance gets the model's parameters, at their defaults.
+	if _, f := h.Handle(&cwmp.AddObject{ObjectName: "Device.WiFi.SSID."}); f != nil {
 		t.Fatal(f)
 	}
-	if _, ok := s.Get("Device.IP.Interface.1.Enable"); !ok {
-		t.Fatal("new instance of a table unknown to the dump has no parameters")
+	if v, ok := s.Get("Device.WiFi.SSID.4.Enable"); !ok || v != "false" {
+		t.Fatalf("new instance: Enable %q %v", v, ok)
+	}
+	if _, ok := s.Get("Device.WiFi.SSID.1.Enable"); ok {
+		t.Fatal("a parameter the dump does not list is present in an instance it lists")
+	}
+	// An object the dump does not have is not there: no AddObject on it.
+	if _, f := h.Handle(&cwmp.AddObject{ObjectName: "Device.IP.Interface."}); f == nil || f.Code != cwmp.FaultInvalidParameterName {
+		t.Fatalf("AddObject on an object the device lacks: %v", f)
 	}
 	if _, ok := s.Get("Device.Time.Enable"); ok {
 		t.Fatal("a single-instance object the dump does not have is present")

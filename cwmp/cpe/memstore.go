@@ -34,6 +34,9 @@ type DeviceProfile struct {
 	types map[string]model.BaseType
 	// extra holds parameters the model does not know, as the device had them.
 	extra map[string]string
+	// dump, when not nil, makes the profile exact: the device has only
+	// what the dump lists (dumpprofile.go).
+	dump *dumpTree
 }
 
 // NewDeviceProfile returns an empty profile: every parameter of the schema
@@ -102,6 +105,9 @@ func (m *MemStore) get(path string) (string, bool) {
 		v, ok := m.base.extra[path]
 		return v, ok
 	}
+	if m.base.dump != nil {
+		return m.getDump(path, e)
+	}
 	if e.Object || !m.instancesExist(path) {
 		return "", false
 	}
@@ -154,7 +160,7 @@ func (m *MemStore) instancesExist(path string) bool {
 func (m *MemStore) Exists(object string) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.instancesExist(object)
+	return m.instancesExist(object) && m.hasDumpObject(object)
 }
 
 // Instances implements Store.

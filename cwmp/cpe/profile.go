@@ -1,7 +1,6 @@
 package cpe
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -99,69 +98,15 @@ func jsonScalar(v any) string {
 }
 
 // LoadGenieCSV reads a device dump in the CSV form GenieACS exports and
-// CPE simulators use. Columns are found by header name: Parameter, Object,
-// Writable, Value and "Value type"; others are ignored.
+// CPE simulators use (see ReadGenieCSV) and builds the profile of exactly
+// that device (see LoadGenieDump). Errors name the line.
 func LoadGenieCSV(schema *model.Schema, r io.Reader) (*DeviceProfile, []Finding, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	header, err := cr.Read()
+	d, err := ReadGenieCSV(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("profile: CSV header: %w", err)
+		return nil, nil, fmt.Errorf("profile: %w", err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := col[h]; !dup {
-			col[h] = i
-		}
-	}
-	pc, ok := col["parameter"]
-	if !ok {
-		return nil, nil, fmt.Errorf("profile: CSV has no Parameter column")
-	}
-	field := func(rec []string, name string) (string, bool) {
-		i, ok := col[name]
-		if !ok || i >= len(rec) {
-			return "", false
-		}
-		return strings.TrimSpace(rec[i]), true
-	}
-	var entries []profileEntry
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("profile: %w", err)
-		}
-		if pc >= len(rec) || strings.TrimSpace(rec[pc]) == "" {
-			continue
-		}
-		pe := profileEntry{line: line, path: strings.TrimSpace(rec[pc])}
-		if o, ok := field(rec, "object"); ok && o != "" {
-			pe.object = isTrue(o)
-		} else {
-			pe.object = strings.HasSuffix(pe.path, ".")
-		}
-		if pe.object && !strings.HasSuffix(pe.path, ".") {
-			pe.path += "."
-		}
-		if w, ok := field(rec, "writable"); ok && w != "" {
-			b := isTrue(w)
-			pe.writable = &b
-		}
-		if i, ok := col["value"]; ok && i < len(rec) {
-			pe.value, pe.hasValue = rec[i], true // values are not trimmed
-		}
-		if t, ok := field(rec, "value type"); ok {
-			pe.typ = t
-		}
-		entries = append(entries, pe)
-	}
-	p, f := buildProfile(schema, entries)
-	return p, f, nil
+	p, fs := LoadGenieDump(schema, d)
+	return p, fs, nil
 }
 
 func isTrue(s string) bool {

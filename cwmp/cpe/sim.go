@@ -54,7 +54,9 @@ type SimConfig struct {
 	// vouchers: each CPE answers SetVouchers and GetOptions with a
 	// VoucherOptions of its own identity. Without them both answer 9000.
 	VoucherCerts []*x509.Certificate
-	Logf         func(format string, args ...any)
+	// Quirks are every CPE's (see Config.Quirks).
+	Quirks Quirks
+	Logf   func(format string, args ...any)
 }
 
 // SimStats are the counters of a running simulation; safe for concurrent use.
@@ -149,20 +151,23 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 		cfg.Profile = NewDeviceProfile(cfg.Schema)
 	}
 	cfg.Profile = SimProfile(cfg.Profile)
+	cfg.Schema = cfg.Profile.Schema() // a dump's may hold more than the model
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 512
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewSimTransport(cfg.Concurrency)
 	}
-	if cfg.OUI == "" {
-		cfg.OUI = "00D09E"
-	}
-	if cfg.ProductClass == "" {
-		cfg.ProductClass = "dmforge-sim"
-	}
-	if cfg.Manufacturer == "" {
-		cfg.Manufacturer = "dmforge"
+	if cfg.Profile.dump == nil { // a dump's device has an identity of its own
+		if cfg.OUI == "" {
+			cfg.OUI = "00D09E"
+		}
+		if cfg.ProductClass == "" {
+			cfg.ProductClass = "dmforge-sim"
+		}
+		if cfg.Manufacturer == "" {
+			cfg.Manufacturer = "dmforge"
+		}
 	}
 	if cfg.SerialPrefix == "" {
 		cfg.SerialPrefix = "SIM"
@@ -189,7 +194,7 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 			Manufacturer: cfg.Manufacturer, OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: serial,
 			SoftwareVersion: cfg.SoftwareVersion, Transport: cfg.Transport, PeriodicInterval: cfg.Periodic,
 			ConnReqUsername: serial, ConnReqPassword: cfg.ConnReqPassword, ConnReqInterval: cfg.ConnReqInterval, Logf: cfg.Logf,
-			AliasBasedAddressing: cfg.AliasBasedAddressing, STUNServer: cfg.STUNServer,
+			AliasBasedAddressing: cfg.AliasBasedAddressing, STUNServer: cfg.STUNServer, Quirks: cfg.Quirks,
 		}
 		if len(cfg.VoucherCerts) > 0 {
 			c.Options = &VoucherOptions{
