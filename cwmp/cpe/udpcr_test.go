@@ -289,6 +289,11 @@ func TestUDPConnectionRequest(t *testing.T) {
 		"Device.ManagementServer.ConnectionRequestPassword", "acs-pass", "xsd:string"))
 	send(t, addr, udpcr.NewRequest(addr, "SN0001", "crpass", time.Now().Add(time.Second)).Encode())
 	eventually(t, "the third session", func() bool { return r.crSessions() == 3 })
+	// The session is counted at its Inform; the old credentials stop
+	// working once its SetParameterValues has been applied.
+	eventually(t, "the new credentials applied", func() bool {
+		return r.stored("ConnectionRequestUsername") == "acs-user" && r.stored("ConnectionRequestPassword") == "acs-pass"
+	})
 	send(t, addr, udpcr.NewRequest(addr, "SN0001", "crpass", time.Now().Add(2*time.Second)).Encode())
 	r.quiet(3)
 	send(t, addr, udpcr.NewRequest(addr, "acs-user", "acs-pass", time.Now().Add(2*time.Second)).Encode())
