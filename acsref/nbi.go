@@ -2,7 +2,6 @@ package acsref
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,23 +46,8 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("DELETE /files/{name...}", s.deleteFile)
 	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
 	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
-	mux.Handle("/", s.bearer(api))
+	mux.Handle("/", s.nbiGuard(api))
 	return mux
-}
-
-func (s *Server) bearer(next http.Handler) http.Handler {
-	if s.cfg.NBIToken == "" {
-		return next
-	}
-	want := []byte("Bearer " + s.cfg.NBIToken)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="dmforge-acs"`)
-			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth", Msg: "a valid bearer token is required"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -83,8 +67,10 @@ func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
 	case errors.Is(err, store.ErrConflict):
 		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: err.Error()})
 	default:
+		// The error may name the database's user, host and name: the
+		// log only.
 		s.log.Error("acs: nbi", "err", err)
-		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: err.Error()})
+		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: what + ": store error (details in the ACS log)"})
 	}
 }
 
@@ -185,7 +171,7 @@ func (s *Server) fileURL(ctx context.Context) func(string) (string, uint32, bool
 		if err != nil {
 			return "", 0, false
 		}
-		return s.baseURL() + "/files/" + name, uint32(f.Size), true
+		return s.fileURLFor(name), uint32(f.Size), true
 	}
 }
 
@@ -425,9 +411,13 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 // putFile stores a file for Download; metadata in GenieACS's headers
 // (fileType, oui, productClass, version).
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, 256<<20))
-	if err != nil {
+	if err := checkFileName(r.PathValue("name")); err != nil {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+		return
+	}
+	data, err := readBounded(r, s.maxFileSize())
+	if err != nil {
+		bodyErr(w, err)
 		return
 	}
 	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),

@@ -58,12 +58,23 @@ type Config struct {
 	// served on it too); with ClientCAs and ClientAuth it checks CPE
 	// certificates. See LoadTLS and SelfSignedTLS.
 	TLS *tls.Config
-	// NBIToken, when set, is the bearer token every NBI request but
-	// /openapi.json must carry.
+	// NBIToken, when set, is a bearer token every NBI request but
+	// /openapi.json may carry instead of the admin API key.
 	NBIToken string
+	// NBIAccess: the NBI's credentials and browser checks (nbiauth.go).
+	NBIAccess NBIAccess
+	// AllowUnauthenticatedCPEs lets the CWMP endpoint listen beyond
+	// loopback without CPE authentication.
+	AllowUnauthenticatedCPEs bool
 	// SessionTimeout ends a session whose CPE stays silent this long;
 	// default 30s.
 	SessionTimeout time.Duration
+	// MaxFileSize bounds NBI PUT /files (default 256 MiB),
+	// MaxUploadSize the files CPEs upload (default 64 MiB): 413 beyond.
+	MaxFileSize, MaxUploadSize int64
+	// MaxSessionTimeout caps the SessionTimeout a CPE may propose in its
+	// Inform; default the larger of 2 minutes and SessionTimeout.
+	MaxSessionTimeout time.Duration
 	// NoDiscovery skips the discovery (GetParameterNames and
 	// GetParameterValues of the whole tree) on first contact and after
 	// BOOTSTRAP; the conformance checks of names and required parameters
@@ -128,6 +139,9 @@ type Server struct {
 	cwmpLn    net.Listener
 	nbiLn     net.Listener
 	stun      *stunServer // nil without Config.STUNAddr
+
+	adminKeyHash string // SHA-256 hex of the NBI admin API key
+	newAdminKey  string // the key made by New, shown once
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -166,6 +180,9 @@ func New(cfg Config) (*Server, error) {
 	if sh, ok := cfg.Store.(store.Shared); ok {
 		s.shared = sh
 	} else if err := s.loadCaches(); err != nil {
+		return nil, err
+	}
+	if err := s.initNBIAccess(context.Background()); err != nil {
 		return nil, err
 	}
 	if cfg.Auth.enabled() {
@@ -241,6 +258,9 @@ func (s *Server) lookupCPEUser(user string) (string, bool) {
 func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.TLS != nil && len(s.cfg.TLS.Certificates) == 0 && s.cfg.TLS.GetCertificate == nil {
 		return errNoTLSCert
+	}
+	if err := s.checkExposure(s.cfg.CWMPAddr); err != nil {
+		return err
 	}
 	cl, err := net.Listen("tcp", s.cfg.CWMPAddr)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -142,7 +141,13 @@ func (s *Server) CWMPHandler() http.Handler {
 	mux := http.NewServeMux()
 	var h http.Handler = http.HandlerFunc(s.handleCWMP)
 	up := http.Handler(http.HandlerFunc(s.receiveUpload))
-	files := http.Handler(http.HandlerFunc(s.serveFile))
+	files := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.servedToCPE(r, r.PathValue("name")) {
+			http.NotFound(w, r)
+			return
+		}
+		s.serveFile(w, r)
+	}))
 	if s.cwmpAuth != nil {
 		h = s.cwmpAuth.Middleware(h)
 		up = s.cwmpAuth.Middleware(up)
@@ -163,20 +168,6 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, f.Name, f.Created, strings.NewReader(string(f.Data)))
-}
-
-func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	name := "uploads/" + r.PathValue("name")
-	if err := s.st.PutFile(r.Context(), &store.File{Name: name, FileType: "upload", Data: data}); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
@@ -211,6 +202,10 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Error(w, "no CWMP session: a session starts with an Inform", http.StatusBadRequest)
+		return
+	}
+	if !s.sessionIdentity(r, se) {
+		http.Error(w, "the CWMP session belongs to other credentials", http.StatusForbidden)
 		return
 	}
 	se.mu.Lock()
@@ -255,14 +250,22 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) reply(w http.ResponseWriter, se *session, env *cwmp.Envelope, m cwmp.Message) {
 	if err := cwmp.WriteEnvelope(w, env.Reply(m)); err != nil {
-		s.log.Error("acs: encoding reply", "device", se.dev.ID, "err", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		// A reply the session's CWMP version lacks (an
+		// AutonomousTransferComplete in cwmp-1-0): a SOAP fault, not a 500.
+		s.log.Debug("acs: encoding reply", "device", se.dev.ID, "err", err)
+		if err := cwmp.WriteEnvelope(w, env.Reply(cwmp.NewFault(cwmp.FaultACSMethodNotSupported, m.MethodName()+" is not in "+string(env.Namespace)))); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
 	}
 }
 
 // handleInform opens a session.
 func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.Envelope, inf *cwmp.Inform) {
 	ctx := r.Context()
+	if emptyDeviceID(inf) {
+		_ = cwmp.WriteEnvelope(w, env.Reply(cwmp.NewFault(cwmp.FaultACSInvalidArguments, "the Inform's DeviceId has no OUI or no SerialNumber")))
+		return
+	}
 	id := DeviceID(inf.DeviceID.OUI, inf.DeviceID.ProductClass, inf.DeviceID.SerialNumber)
 	if s.cwmpAuth != nil {
 		if user, ok := auth.User(ctx); ok && user != s.cfg.Auth.Username {
@@ -328,18 +331,14 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	}
 }
 
-// maxSessionTimeout bounds the session timeout a CPE may propose: a
-// session that holds a device's slot longer than this is more likely dead
-// than slow.
-const maxSessionTimeout = time.Hour
-
 // sessionTimeout is the silence after which a session ends: the ACS's own
 // timeout, or the CPE's proposal (seconds; 0 when it made none) when that is
-// longer, up to maxSessionTimeout.
+// longer, up to Config.MaxSessionTimeout: a session that holds a device's
+// slot longer is more likely dead (or spoofed) than slow.
 func (s *Server) sessionTimeout(proposed uint32) time.Duration {
 	d := s.cfg.SessionTimeout
 	if p := time.Duration(proposed) * time.Second; p > d {
-		d = min(p, maxSessionTimeout)
+		d = min(p, s.maxSessionTimeout())
 	}
 	return d
 }
@@ -721,9 +720,9 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 // CommandKey.
 func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 	t := s.taskByKey(context.Background(), m.CommandKey)
-	if t == nil || t.DeviceID != se.dev.ID {
+	if !completable(t, se.dev.ID, true) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "TransferComplete", Code: int(m.FaultStruct.FaultCode),
-			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
+			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q (no open transfer task of this device)", m.CommandKey), Time: time.Now().UTC()})
 		return
 	}
 	res := map[string]any{"startTime": m.StartTime, "completeTime": m.CompleteTime}
@@ -740,7 +739,7 @@ func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 // which.
 func (s *Server) duStateChangeComplete(se *session, m *cwmp.DUStateChangeComplete) {
 	t := s.taskByKey(context.Background(), m.CommandKey)
-	if t == nil || t.DeviceID != se.dev.ID {
+	if !completable(t, se.dev.ID, false) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "DUStateChangeComplete",
 			String: fmt.Sprintf("DUStateChangeComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
 		return

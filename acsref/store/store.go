@@ -199,6 +199,14 @@ type Store interface {
 	PutCredential(ctx context.Context, username, password, deviceID string) error
 	DeleteCredential(ctx context.Context, username string) error
 
+	// Setting returns a named setting of the ACS (the hash of the NBI's
+	// admin API key), ErrNotFound if unset.
+	Setting(ctx context.Context, name string) (string, error)
+	// PutSetting stores a setting; with keep, an existing value stays.
+	// It returns the value stored now, so that of several processes
+	// setting one at once all see the winner's.
+	PutSetting(ctx context.Context, name, value string, keep bool) (string, error)
+
 	Close() error
 }
 
