@@ -42,9 +42,9 @@ type Server struct {
 	// one is answered with a stale=true challenge. Default 5 minutes.
 	NonceTTL time.Duration
 	// MaxNonces bounds the nonce table (each nonce remembers its last
-	// nonce count). Default 100,000; past it, expired nonces are swept
-	// and, failing that, the oldest are forgotten (their clients get a
-	// stale=true challenge and continue).
+	// nonce count). Default 100,000; past it the oldest are forgotten
+	// (their clients get a stale=true challenge and continue). Expired
+	// nonces go as new ones are issued, in constant time each.
 	MaxNonces int
 
 	// now is the clock, replaceable by tests.
@@ -55,6 +55,7 @@ type Server struct {
 	opaque string
 	mu     sync.Mutex
 	nonces map[string]*nonceState
+	order  nonceQueue // the nonces of the map, oldest first
 }
 
 // nonceState remembers which nonce counts a nonce has been used with:
@@ -195,9 +196,9 @@ func (s *Server) Challenge(w http.ResponseWriter, stale bool) {
 // one and answered with stale=true.
 const nonceRawLen = 8 + 12 + 16
 
-func (s *Server) newNonce() string {
+// mintNonce makes a nonce issued at now.
+func (s *Server) mintNonce(now time.Time) string {
 	raw := make([]byte, nonceRawLen)
-	now := s.clock()
 	binary.BigEndian.PutUint64(raw, uint64(now.UnixNano()))
 	if _, err := rand.Read(raw[8:20]); err != nil {
 		panic(err)
@@ -205,12 +206,22 @@ func (s *Server) newNonce() string {
 	m := hmac.New(sha256.New, s.secret)
 	m.Write(raw[:20])
 	copy(raw[20:], m.Sum(nil))
-	nonce := base64.RawURLEncoding.EncodeToString(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
 
+// newNonce issues a nonce and records it (O(1) amortized).
+func (s *Server) newNonce() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.newNonceLocked()
+}
+
+func (s *Server) newNonceLocked() string {
+	now := s.clock()
+	nonce := s.mintNonce(now)
 	s.evictLocked(now)
 	s.nonces[nonce] = &nonceState{issued: now}
+	s.order.push(nonce)
 	return nonce
 }
 
@@ -221,26 +232,43 @@ func (s *Server) maxNonces() int {
 	return 100_000
 }
 
+// evictLocked makes room for one nonce in O(1) amortized time: nonces
+// are issued in time order, so the queue's head is the oldest; expired
+// ones go from the head, and past MaxNonces the oldest goes too (its
+// client gets a stale=true challenge and continues). A nonce already
+// dropped from the map (stale on use) leaves a queue entry that is skipped.
 func (s *Server) evictLocked(now time.Time) {
-	limit := s.maxNonces()
-	if len(s.nonces) < limit {
-		return
-	}
-	ttl := s.ttl()
-	for k, st := range s.nonces {
-		if now.Sub(st.issued) > ttl {
+	limit, ttl := s.maxNonces(), s.ttl()
+	for s.order.len() > 0 {
+		k := s.order.front()
+		st, ok := s.nonces[k]
+		switch {
+		case !ok:
+		case now.Sub(st.issued) > ttl || len(s.nonces) >= limit:
 			delete(s.nonces, k)
+		default:
+			return
 		}
+		s.order.pop()
 	}
-	for len(s.nonces) >= limit {
-		var oldestKey string
-		var oldest time.Time
-		for k, st := range s.nonces {
-			if oldestKey == "" || st.issued.Before(oldest) {
-				oldestKey, oldest = k, st.issued
-			}
-		}
-		delete(s.nonces, oldestKey)
+}
+
+// nonceQueue is a FIFO of nonces in issue order: a slice with a moving
+// head, compacted when half of it is consumed.
+type nonceQueue struct {
+	keys []string
+	head int
+}
+
+func (q *nonceQueue) len() int      { return len(q.keys) - q.head }
+func (q *nonceQueue) front() string { return q.keys[q.head] }
+func (q *nonceQueue) push(k string) { q.keys = append(q.keys, k) }
+func (q *nonceQueue) pop() {
+	q.keys[q.head] = ""
+	q.head++
+	if q.head > 1024 && q.head*2 >= len(q.keys) {
+		q.keys = append(q.keys[:0], q.keys[q.head:]...)
+		q.head = 0
 	}
 }
 
