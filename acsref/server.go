@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp/auth"
+	"golang.org/x/sync/semaphore"
 )
 
 // CPEAuth configures how CPEs authenticate to the CWMP endpoint. With no
@@ -72,6 +74,18 @@ type Config struct {
 	// MaxFileSize bounds NBI PUT /files (default 256 MiB),
 	// MaxUploadSize the files CPEs upload (default 64 MiB): 413 beyond.
 	MaxFileSize, MaxUploadSize int64
+	// MaxSessions bounds concurrent CWMP sessions: beyond it an Inform
+	// gets 503 with Retry-After. Default 256 per CPU.
+	MaxSessions int
+	// DecodeMemory bounds the memory of the SOAP decodes running at once
+	// (a request waits, then gets 503); default a quarter of the
+	// machine's memory.
+	DecodeMemory int64
+	// BodyGrace and BodyMinRate: a request body must arrive within
+	// BodyGrace plus one second per BodyMinRate bytes, or the connection
+	// is dropped; defaults 10 s and 1 KiB/s.
+	BodyGrace   time.Duration
+	BodyMinRate int64
 	// MaxSessionTimeout caps the SessionTimeout a CPE may propose in its
 	// Inform; default the larger of 2 minutes and SessionTimeout.
 	MaxSessionTimeout time.Duration
@@ -140,8 +154,9 @@ type Server struct {
 	nbiLn     net.Listener
 	stun      *stunServer // nil without Config.STUNAddr
 
-	adminKeyHash string // SHA-256 hex of the NBI admin API key
-	newAdminKey  string // the key made by New, shown once
+	decodeSem    *semaphore.Weighted // decode memory (limits.go)
+	adminKeyHash string              // SHA-256 hex of the NBI admin API key
+	newAdminKey  string              // the key made by New, shown once
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -182,6 +197,7 @@ func New(cfg Config) (*Server, error) {
 	} else if err := s.loadCaches(); err != nil {
 		return nil, err
 	}
+	s.decodeSem = semaphore.NewWeighted(s.decodeBudget())
 	if err := s.initNBIAccess(context.Background()); err != nil {
 		return nil, err
 	}
@@ -291,10 +307,10 @@ func (s *Server) Start(ctx context.Context) error {
 		ln net.Listener
 		h  http.Handler
 	}{{cl, s.CWMPHandler()}, {nl, s.NBIHandler()}} {
-		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		srv := &http.Server{Handler: s.bodyGuard(p.h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 			// TLS handshake failures and the like are the CPE's business:
-			// logged at debug level, not on stderr.
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+			// logged at debug level, not on stderr; accept errors at warn.
+			ErrorLog: log.New(serverErrorLog(s.log.Handler()), "", 0)}
 		s.servers = append(s.servers, srv)
 		s.wg.Add(1)
 		go func(srv *http.Server, ln net.Listener) {

@@ -176,7 +176,15 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CWMP endpoint: POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	env, err := cwmp.ReadEnvelope(r)
+	env, err := s.readEnvelope(r)
+	if errors.Is(err, errDecodeBusy) {
+		busy(w, err.Error())
+		return
+	}
+	if errors.Is(err, errTooLarge) {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
 	var mu *cwmp.MustUnderstandError
 	if errors.As(err, &mu) {
 		_ = cwmp.WriteEnvelope(w, env.Reply(mu.Fault()))
@@ -280,6 +288,11 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	se.dev.ID = id
 	se.touch()
 	s.mu.Lock()
+	if s.sessionsFullLocked() {
+		s.mu.Unlock()
+		busy(w, "the ACS is at its bound of concurrent sessions")
+		return
+	}
 	if old, ok := s.byDevice[id]; ok {
 		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id {
 			s.mu.Unlock()
