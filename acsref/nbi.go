@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/store"
-	"github.com/dmforge/dmforge/cwmp/auth"
 )
 
 // NBIHandler is the northbound REST/JSON interface. Errors are
@@ -234,17 +233,18 @@ func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bo
 		return false, err
 	}
 	user, pass := s.cfg.ConnReqUsername, s.cfg.ConnReqPassword
+	ownUser, ownPass := false, false // the device's own, not the global ones
 	ps, err := s.st.Parameters(ctx, d.ID, d.Root+"ManagementServer.")
 	if err == nil {
 		for _, p := range ps {
 			switch strings.TrimPrefix(p.Name, d.Root+"ManagementServer.") {
 			case "ConnectionRequestUsername":
 				if p.Value != "" {
-					user = p.Value
+					user, ownUser = p.Value, true
 				}
 			case "ConnectionRequestPassword":
 				if p.Value != "" {
-					pass = p.Value
+					pass, ownPass = p.Value, true
 				}
 			}
 		}
@@ -257,12 +257,18 @@ func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bo
 	if d.ConnReqURL == "" {
 		return false, errors.New("the device reported no ConnectionRequestURL")
 	}
-	return false, s.httpConnectionRequest(ctx, d.ConnReqURL, user, pass)
+	global := !ownPass && pass != "" || !ownUser && user != ""
+	return false, s.httpConnectionRequest(ctx, d.ConnReqURL, user, pass, global)
 }
 
-// httpConnectionRequest GETs the ConnectionRequestURL.
-func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass string) error {
-	client := &http.Client{Transport: &auth.Transport{Base: s.cfg.HTTPClientTransport, Username: user, Password: pass}}
+// httpConnectionRequest GETs the ConnectionRequestURL; global tells that
+// the credentials are the configured ones (crClient restricts where they
+// go).
+func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass string, global bool) error {
+	client, err := s.crClient(ctx, crURL, user, pass, global)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, crURL, nil)
 		if err != nil {

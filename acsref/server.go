@@ -102,6 +102,12 @@ type Config struct {
 	// credentials used when the device's stored
 	// ManagementServer.ConnectionRequestUsername/Password are empty.
 	ConnReqUsername, ConnReqPassword string
+	// ConnReqAllowedNets are the networks (CIDRs) the global ConnReq
+	// credentials may be sent to; DefaultConnReqNets if empty (add
+	// LoopbackNets for CPEs on the ACS's host). ConnReqBasic answers a
+	// CPE's Basic challenge (the password in clear); Digest only if false.
+	ConnReqAllowedNets []string
+	ConnReqBasic       bool
 	// PublicURL is the base URL at which CPEs reach the CWMP endpoint, for
 	// the URLs of served files and uploads; default http://CWMPAddr.
 	PublicURL string
@@ -156,6 +162,7 @@ type Server struct {
 
 	decodeSem    *semaphore.Weighted // decode memory (limits.go)
 	adminKeyHash string              // SHA-256 hex of the NBI admin API key
+	crNets       []*net.IPNet        // where global connection-request credentials may go
 	newAdminKey  string              // the key made by New, shown once
 }
 
@@ -198,6 +205,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.decodeSem = semaphore.NewWeighted(s.decodeBudget())
+	nets := cfg.ConnReqAllowedNets
+	if len(nets) == 0 {
+		nets = DefaultConnReqNets
+	}
+	var err error
+	if s.crNets, err = parseNets(nets); err != nil {
+		return nil, err
+	}
 	if err := s.initNBIAccess(context.Background()); err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ type acsOptions struct {
 	nbiAllowedHosts                 []string
 	nbiAllowedOrigins               []string
 	allowUnauthCPEs                 bool
+	crAllowedNets                   []string
+	crBasic                         bool
+	maxSessions                     int
+	maxSessionTimeout               time.Duration
 }
 
 // acsEnv maps flags to their environment variables.
@@ -68,6 +72,10 @@ var acsEnv = map[string]string{
 	"nbi-allowed-host":           "DMFORGE_NBI_ALLOWED_HOST",
 	"nbi-allowed-origin":         "DMFORGE_NBI_ALLOWED_ORIGIN",
 	"allow-unauthenticated-cpes": "DMFORGE_ALLOW_UNAUTHENTICATED_CPES",
+	"cr-allowed-net":             "DMFORGE_CR_ALLOWED_NET",
+	"cr-basic-auth":              "DMFORGE_CR_BASIC_AUTH",
+	"max-sessions":               "DMFORGE_MAX_SESSIONS",
+	"max-session-timeout":        "DMFORGE_MAX_SESSION_TIMEOUT",
 }
 
 func newACSCmd() *cobra.Command {
@@ -99,6 +107,8 @@ an environment variable (flags win):
   --nbi-no-auth DMFORGE_NBI_NO_AUTH   --nbi-reset-api-key DMFORGE_NBI_RESET_API_KEY
   --nbi-allowed-host DMFORGE_NBI_ALLOWED_HOST  --nbi-allowed-origin DMFORGE_NBI_ALLOWED_ORIGIN
   --allow-unauthenticated-cpes DMFORGE_ALLOW_UNAUTHENTICATED_CPES
+  --cr-allowed-net DMFORGE_CR_ALLOWED_NET  --cr-basic-auth DMFORGE_CR_BASIC_AUTH
+  --max-sessions DMFORGE_MAX_SESSIONS  --max-session-timeout DMFORGE_MAX_SESSION_TIMEOUT
 
 Security: the NBI requires credentials. On first start the ACS makes an
 admin API key, stores only its SHA-256 and prints the key once; send it as
@@ -108,7 +118,11 @@ addresses and localhost as Host (--nbi-allowed-host NAME for a DNS name)
 and refuses browser requests from other origins (--nbi-allowed-origin).
 Without CPE authentication the CWMP endpoint stays on loopback: set
 --cpe-username/--cpe-password or --per-device-auth (or --tls-client-ca)
-to listen elsewhere, or say --allow-unauthenticated-cpes.
+to listen elsewhere, or say --allow-unauthenticated-cpes. Connection
+requests answer Digest only (--cr-basic-auth allows Basic), and the global
+--cr-username/--cr-password go only to --cr-allowed-net networks (default
+private and CGNAT ranges, not loopback). Past --max-sessions concurrent
+sessions an Inform gets 503 with Retry-After.
 
 HTTPS: --tls-cert and --tls-key (PEM) make the CWMP endpoint HTTPS;
 --tls-client-ca also requires CPEs to present a certificate issued by one of
@@ -153,6 +167,10 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.BoolVar(&o.nbiResetKey, "nbi-reset-api-key", false, "replace the stored NBI admin API key by a new one, printed once")
 	f.StringSliceVar(&o.nbiAllowedHosts, "nbi-allowed-host", nil, "DNS names the NBI answers to as Host, besides IP addresses and localhost (comma-separated)")
 	f.StringSliceVar(&o.nbiAllowedOrigins, "nbi-allowed-origin", nil, "browser origins allowed to call the NBI, e.g. https://ui.example.net (comma-separated)")
+	f.StringSliceVar(&o.crAllowedNets, "cr-allowed-net", nil, "networks (CIDR) the global --cr-username/--cr-password may be sent to (default "+strings.Join(acsref.DefaultConnReqNets, ",")+"; add 127.0.0.0/8 for CPEs on this host)")
+	f.BoolVar(&o.crBasic, "cr-basic-auth", false, "answer a CPE's Basic challenge on connection requests (sends the password in clear); Digest only if false")
+	f.IntVar(&o.maxSessions, "max-sessions", 0, "concurrent CWMP sessions before an Inform gets 503 + Retry-After (default 256 per CPU)")
+	f.DurationVar(&o.maxSessionTimeout, "max-session-timeout", 0, "longest session timeout a CPE may propose in its Inform (default 2m, or --session-timeout if longer)")
 	f.BoolVar(&o.allowUnauthCPEs, "allow-unauthenticated-cpes", false, "let the CWMP endpoint listen beyond loopback without CPE authentication: anyone can create devices")
 	f.StringVar(&o.cpeUser, "cpe-username", "", "username CPEs authenticate with (no CPE authentication if empty and no --per-device-auth)")
 	f.StringVar(&o.cpePass, "cpe-password", "", "password CPEs authenticate with")
@@ -183,7 +201,7 @@ func applyACSEnv(cmd *cobra.Command) error {
 		if !ok || fs.Changed(name) {
 			continue
 		}
-		if name == "inform-get" || name == "nbi-allowed-host" || name == "nbi-allowed-origin" {
+		if name == "inform-get" || name == "nbi-allowed-host" || name == "nbi-allowed-origin" || name == "cr-allowed-net" {
 			v = strings.TrimSpace(v)
 		}
 		if err := fs.Set(name, v); err != nil {
@@ -216,6 +234,8 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		STUNAddr: o.stunAddr, STUNPassword: o.stunPassword,
 		NBIAccess:                acsref.NBIAccess{Open: o.nbiOpen, ResetKey: o.nbiResetKey, AllowedHosts: o.nbiAllowedHosts, AllowedOrigins: o.nbiAllowedOrigins},
 		AllowUnauthenticatedCPEs: o.allowUnauthCPEs,
+		ConnReqAllowedNets:       o.crAllowedNets, ConnReqBasic: o.crBasic,
+		MaxSessions: o.maxSessions, MaxSessionTimeout: o.maxSessionTimeout,
 	})
 	if err != nil {
 		return err

@@ -122,7 +122,10 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 	}
 	// A new admin API key each start: the lab prints it in its examples.
 	srv, err := acsref.New(acsref.Config{CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, Logger: logger,
-		ConnReqPassword: "cpe", TLS: tlsConf, STUNAddr: stunAddr, NBIAccess: acsref.NBIAccess{ResetKey: true}})
+		ConnReqPassword: "cpe", TLS: tlsConf, STUNAddr: stunAddr, NBIAccess: acsref.NBIAccess{ResetKey: true},
+		// The lab's CPEs listen on loopback: the global connection-request
+		// credentials may go there.
+		ConnReqAllowedNets: acsref.LoopbackNets})
 	if err != nil {
 		return err
 	}
