@@ -82,6 +82,9 @@ func (s *Server) mayActFor(ctx context.Context, deviceID string) bool {
 	if s.cfg.Auth.Username != "" && user == s.cfg.Auth.Username {
 		return true
 	}
+	if dev, ok := fileUserDevice(user); ok {
+		return dev == url2name(deviceID)
+	}
 	_, dev, err := s.st.Credential(ctx, user)
 	return err == nil && (dev == "" || dev == deviceID)
 }
@@ -149,4 +152,16 @@ func (s *Server) maxSessionTimeout() time.Duration {
 		return s.cfg.MaxSessionTimeout
 	}
 	return max(defaultMaxSessionTimeout, s.cfg.SessionTimeout)
+}
+
+// fileUsersRefused keeps the file credentials (fileCredential) to
+// fetching files: they open no session and upload nothing.
+func fileUsersRefused(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, _ := auth.User(r.Context()); strings.HasPrefix(user, fileUserPrefix) {
+			http.Error(w, "file credentials only fetch files", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

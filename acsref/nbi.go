@@ -452,7 +452,13 @@ func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: `body: {"password": "...", "device": "optional device id"}`})
 		return
 	}
-	if err := s.st.PutCredential(r.Context(), r.PathValue("user"), body.Password, body.Device); err != nil {
+	user := r.PathValue("user")
+	if strings.HasPrefix(user, fileUserPrefix) || (s.cfg.Auth.Username != "" && user == s.cfg.Auth.Username) {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "user name " + user + " is reserved"})
+		return
+	}
+	// Only the Digest HA1s are stored, not the password.
+	if err := s.st.PutCredential(r.Context(), user, hashCredential(user, s.cfg.Auth.Realm, body.Password), body.Device); err != nil {
 		s.storeErr(w, err, "credential")
 		return
 	}

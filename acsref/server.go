@@ -163,6 +163,7 @@ type Server struct {
 	decodeSem    *semaphore.Weighted // decode memory (limits.go)
 	adminKeyHash string              // SHA-256 hex of the NBI admin API key
 	crNets       []*net.IPNet        // where global connection-request credentials may go
+	fileSecret   []byte              // key of the file credentials (credhash.go)
 	newAdminKey  string              // the key made by New, shown once
 }
 
@@ -217,7 +218,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Auth.enabled() {
-		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, Lookup: s.lookupCPEUser}
+		if err := s.initFileSecret(context.Background()); err != nil {
+			return nil, err
+		}
+		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, LookupHA1: s.lookupHA1}
 	}
 	s.wg.Add(1)
 	go s.janitor()
@@ -268,20 +272,6 @@ func (s *Server) baseURL() string {
 		return s.publicURL
 	}
 	return s.cwmpScheme() + "://" + s.cfg.CWMPAddr
-}
-
-func (s *Server) lookupCPEUser(user string) (string, bool) {
-	a := s.cfg.Auth
-	if a.Username != "" && user == a.Username {
-		return a.Password, true
-	}
-	if a.PerDevice {
-		pw, _, err := s.st.Credential(context.Background(), user)
-		if err == nil {
-			return pw, true
-		}
-	}
-	return "", false
 }
 
 // Start listens on the CWMP and NBI addresses and serves until ctx ends

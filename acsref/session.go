@@ -149,8 +149,8 @@ func (s *Server) CWMPHandler() http.Handler {
 		s.serveFile(w, r)
 	}))
 	if s.cwmpAuth != nil {
-		h = s.cwmpAuth.Middleware(h)
-		up = s.cwmpAuth.Middleware(up)
+		h = s.cwmpAuth.Middleware(fileUsersRefused(h))
+		up = s.cwmpAuth.Middleware(fileUsersRefused(up))
 		files = s.cwmpAuth.Middleware(files)
 	}
 	mux.Handle("GET /files/{name...}", files)
@@ -839,25 +839,24 @@ func (s *Server) dropSession(se *session) {
 }
 
 // fileCredentials gives a Download, ScheduleDownload or ChangeDUState of
-// the ACS's own files (named by "file" in the task) the credentials the
-// CPE authenticated its session with, since the ACS serves its files to
+// the ACS's own files (named by "file" in the task) the device's file
+// credentials (fileCredential), since the ACS serves its files to
 // authenticated CPEs only. Credentials the task gives are kept.
 func (s *Server) fileCredentials(se *session, prep *prepared, msg cwmp.Message) {
 	if s.cwmpAuth == nil || se.user == "" {
 		return
 	}
-	pass, ok := s.lookupCPEUser(se.user)
-	if !ok {
-		return
-	}
+	// Credentials of the device's own, derived from a key: the ACS knows
+	// no per-device password, and does not hand out the global one.
+	user, pass := s.fileCredential(se.dev.ID)
 	switch m := msg.(type) {
 	case *cwmp.Download:
 		if prep.spec.File != "" && m.Username == "" {
-			m.Username, m.Password = se.user, pass
+			m.Username, m.Password = user, pass
 		}
 	case *cwmp.ScheduleDownload:
 		if prep.spec.File != "" && m.Username == "" {
-			m.Username, m.Password = se.user, pass
+			m.Username, m.Password = user, pass
 		}
 	case *cwmp.ChangeDUState:
 		for i, op := range m.Operations {
@@ -867,11 +866,11 @@ func (s *Server) fileCredentials(se *session, prep *prepared, msg cwmp.Message) 
 			switch o := op.(type) {
 			case *cwmp.InstallOpStruct:
 				if o.Username == "" {
-					o.Username, o.Password = se.user, pass
+					o.Username, o.Password = user, pass
 				}
 			case *cwmp.UpdateOpStruct:
 				if o.Username == "" {
-					o.Username, o.Password = se.user, pass
+					o.Username, o.Password = user, pass
 				}
 			}
 		}

@@ -29,6 +29,10 @@ type Server struct {
 	// depend on the request (a connection-request listener serving many
 	// devices, one per URL path, each with credentials the ACS may change).
 	LookupRequest func(r *http.Request, user string) (password string, ok bool)
+	// LookupHA1, when set, is used instead of both: it returns the Digest
+	// HA1 of user for the algorithm (see HA1), so that a server need not
+	// store passwords. Basic is checked by hashing the password given.
+	LookupHA1 func(r *http.Request, user, algorithm string) (ha1 string, ok bool)
 	// Algorithms are the Digest algorithms offered, most preferred first;
 	// nil means SHA-256 then MD5 (MD5 for the many CPEs that know nothing
 	// else).
@@ -330,6 +334,14 @@ func (s *Server) basic(r *http.Request) (string, error) {
 	if !ok {
 		return "", ErrMalformed
 	}
+	if s.LookupHA1 != nil {
+		want, known := s.LookupHA1(r, user, AlgorithmSHA256)
+		got := HA1(AlgorithmSHA256, user, s.Realm, pass)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 || !known {
+			return "", ErrBadCredentials
+		}
+		return user, nil
+	}
 	want, known := s.lookup(r, user)
 	// Compare even for unknown users, so timing does not tell them apart.
 	match := subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
@@ -376,8 +388,17 @@ func (s *Server) digest(r *http.Request, params string) (string, error) {
 	if err != nil || len(nc) != 8 {
 		return "", ErrMalformed
 	}
-	password, known := s.lookup(r, user)
-	want := digestResponse(h, user, realm, password, r.Method, uri, nonce, nc, cnonce)
+	var want string
+	var known bool
+	if s.LookupHA1 != nil {
+		var ha1 string
+		ha1, known = s.LookupHA1(r, user, alg)
+		want = digestResponseHA1(h, strings.ToLower(ha1), r.Method, uri, nonce, nc, cnonce)
+	} else {
+		var password string
+		password, known = s.lookup(r, user)
+		want = digestResponse(h, user, realm, password, r.Method, uri, nonce, nc, cnonce)
+	}
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(response)), []byte(want)) != 1 || !known {
 		return "", ErrBadCredentials
 	}
