@@ -58,6 +58,12 @@ type session struct {
 	discovered []store.Parameter
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
+	// committing: the session ended but its batch is not yet stored
+	// (outage.go); the device waits.
+	committing atomic.Bool
+	// informKey is the ParameterKey the Inform reported: it tells that a
+	// task's RPC was applied in a session whose record was lost.
+	informKey string
 }
 
 type inflight struct {
@@ -294,7 +300,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		return
 	}
 	if old, ok := s.byDevice[id]; ok {
-		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id {
+		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id || old.committing.Load() {
 			s.mu.Unlock()
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
@@ -322,15 +328,16 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 				return
 			}
 			s.log.Error("acs: inform", "device", id, "err", err)
-			http.Error(w, "ACS error", http.StatusInternalServerError)
+			busy(w, "the ACS's store is unavailable")
 			return
 		}
 		se.unlock = unlock
 	}
 	if err := s.openSession(ctx, se, id, inf, r); err != nil {
+		// A store outage: the CPE comes back later (TR-069 3.7.1.5).
 		s.log.Error("acs: inform", "device", id, "err", err)
 		s.dropSession(se)
-		http.Error(w, "ACS error", http.StatusInternalServerError)
+		busy(w, "the ACS's store is unavailable")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
@@ -419,6 +426,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 		se.addFinding(&store.Finding{Path: d.Root, Rule: RuleUnboundModel, Message: "the Inform names no root object of a known model (Device. or InternetGatewayDevice.)"})
 	}
 	se.storeValues(inf.ParameterList)
+	se.informKey = informParameterKey(inf, d.Root)
 
 	// Tasks confirmed by this Inform's events.
 	for _, key := range waitingKeys {
@@ -538,6 +546,10 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				continue
 			}
 			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
+			if alreadyApplied(se, t, prep) {
+				s.finishTask(se, t, store.TaskDone, map[string]any{"alreadyApplied": true, "parameterKey": t.CommandKey}, 0, "")
+				continue
+			}
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
 			s.fileCredentials(se, prep, msg)
 			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
@@ -800,25 +812,16 @@ func (s *Server) endSession(se *session, reason string) error {
 		}
 		se.discovered = nil
 	}
-	var err error
-	if se.batch.Device != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = s.st.Commit(ctx, &se.batch)
-		cancel()
-		if err != nil {
-			s.log.Error("acs: committing session", "device", se.dev.ID, "err", err)
-		} else if s.shared == nil {
-			c := se.dev
-			s.mu.Lock()
-			s.devices[c.ID] = &c
-			if len(se.batch.Findings) > 0 {
-				s.flagged[c.ID] = true
-			}
-			s.mu.Unlock()
-		}
+	if err := s.commitSession(se); err != nil {
+		// The CPE has run the session's RPCs: the batch is retried
+		// (outage.go), and the device gets no new session until it lands,
+		// so nothing runs twice.
+		s.log.Error("acs: committing session; retrying", "device", se.dev.ID, "err", err)
+		s.retryCommit(se)
+		return nil
 	}
 	s.dropSession(se)
-	return err
+	return nil
 }
 
 // dropSession forgets the session and releases its device's lock in a
