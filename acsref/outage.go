@@ -98,3 +98,23 @@ func alreadyApplied(se *session, t *store.Task, prep *prepared) bool {
 	}
 	return prep.spec.ParameterKey == "" && se.informKey != "" && se.informKey == t.CommandKey
 }
+
+// checkpoint commits what the session recorded so far, at once: after an
+// AddObject, which creates another instance if sent again, the task's
+// outcome must survive an ACS that dies before the session ends. The
+// batch then starts over with the device alone. A failed checkpoint
+// leaves the batch whole for the end of the session.
+func (s *Server) checkpoint(se *session) {
+	if se.batch.Device == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := s.st.Commit(ctx, &se.batch)
+	cancel()
+	if err != nil {
+		s.log.Warn("acs: checkpoint after AddObject", "device", se.dev.ID, "err", err)
+		return
+	}
+	se.batch = store.Batch{Device: &se.dev}
+	se.findings = nil
+}

@@ -258,6 +258,9 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.recordResponse(se, m)
+		if _, ok := m.(*cwmp.AddObjectResponse); ok {
+			s.checkpoint(se) // an AddObject must not run twice (outage.go)
+		}
 		s.next(w, r, se)
 	}
 }
