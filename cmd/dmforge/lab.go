@@ -147,7 +147,7 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
   CWMP endpoint  %s
   NBI            %s   (OpenAPI: %s/openapi.json)
   database       %s
-  NBI API key    %s   (new each start; send it as Authorization: Bearer)
+  API key        %s   (the NBI's, new each start: Authorization: Bearer KEY)
 
 Try:
   curl -s %[7]s %[8]s/devices

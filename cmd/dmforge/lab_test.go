@@ -251,8 +251,8 @@ func TestLabSTUN(t *testing.T) {
 	o := labOptions{dir: t.TempDir(), cwmpAddr: "127.0.0.1:0", nbiAddr: "127.0.0.1:0", crAddr: "127.0.0.1:0", count: 1, periodic: time.Hour, stun: true}
 	done := make(chan error, 1)
 	go func() { done <- runLab(ctx, o, out, errOut) }()
-	var nbi string
-	for nbi == "" {
+	var nbi, key string
+	for nbi == "" || key == "" {
 		select {
 		case err := <-done:
 			t.Fatalf("lab ended: %v\n%s\n%s", err, out.String(), errOut.String())
@@ -262,10 +262,15 @@ func TestLabSTUN(t *testing.T) {
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "NBI" && strings.Contains(out.String(), "STUN server 127.0.0.1:") {
 				nbi = f[1]
 			}
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "API" && f[1] == "key" {
+				key = f[2] // the NBI requires it
+			}
 		}
 	}
 	post := func(path, body string, v any) {
-		resp, err := http.Post(nbi+path, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", nbi+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +290,9 @@ func TestLabSTUN(t *testing.T) {
 		}
 		status := ""
 		for deadline := time.Now().Add(20 * time.Second); status != "done" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			resp, err := http.Get(nbi + "/tasks/" + itoa(task.ID))
+			req, _ := http.NewRequest("GET", nbi+"/tasks/"+itoa(task.ID), nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
