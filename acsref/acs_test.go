@@ -45,6 +45,9 @@ func startACS(t *testing.T, db string, mod func(*acsref.Config)) *testACS {
 		t.Fatal(err)
 	}
 	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: cfg.NBIToken}
+	if a.tok == "" {
+		a.tok = srv.NewAdminKey() // the NBI requires credentials by default
+	}
 	t.Cleanup(a.close)
 	return a
 }
@@ -412,6 +415,7 @@ func TestRestartDeliversQueuedTasks(t *testing.T) {
 	a.close()
 
 	b := startACS(t, db, nil)
+	b.tok = a.tok // the admin API key made on first start still opens the NBI
 	cpe.URL = b.srv.CWMPURL()
 	cpe.Calls = nil
 	session(t, cpe)

@@ -2,7 +2,6 @@ package acsref
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/store"
-	"github.com/dmforge/dmforge/cwmp/auth"
 )
 
 // NBIHandler is the northbound REST/JSON interface. Errors are
@@ -47,23 +45,8 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("DELETE /files/{name...}", s.deleteFile)
 	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
 	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
-	mux.Handle("/", s.bearer(api))
+	mux.Handle("/", s.nbiGuard(api))
 	return mux
-}
-
-func (s *Server) bearer(next http.Handler) http.Handler {
-	if s.cfg.NBIToken == "" {
-		return next
-	}
-	want := []byte("Bearer " + s.cfg.NBIToken)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="dmforge-acs"`)
-			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth", Msg: "a valid bearer token is required"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -83,8 +66,10 @@ func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
 	case errors.Is(err, store.ErrConflict):
 		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: err.Error()})
 	default:
+		// The error may name the database's user, host and name: the
+		// log only.
 		s.log.Error("acs: nbi", "err", err)
-		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: err.Error()})
+		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: what + ": store error (details in the ACS log)"})
 	}
 }
 
@@ -185,7 +170,7 @@ func (s *Server) fileURL(ctx context.Context) func(string) (string, uint32, bool
 		if err != nil {
 			return "", 0, false
 		}
-		return s.baseURL() + "/files/" + name, uint32(f.Size), true
+		return s.fileURLFor(name), uint32(f.Size), true
 	}
 }
 
@@ -248,17 +233,18 @@ func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bo
 		return false, err
 	}
 	user, pass := s.cfg.ConnReqUsername, s.cfg.ConnReqPassword
+	ownUser, ownPass := false, false // the device's own, not the global ones
 	ps, err := s.st.Parameters(ctx, d.ID, d.Root+"ManagementServer.")
 	if err == nil {
 		for _, p := range ps {
 			switch strings.TrimPrefix(p.Name, d.Root+"ManagementServer.") {
 			case "ConnectionRequestUsername":
 				if p.Value != "" {
-					user = p.Value
+					user, ownUser = p.Value, true
 				}
 			case "ConnectionRequestPassword":
 				if p.Value != "" {
-					pass = p.Value
+					pass, ownPass = p.Value, true
 				}
 			}
 		}
@@ -271,12 +257,18 @@ func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bo
 	if d.ConnReqURL == "" {
 		return false, errors.New("the device reported no ConnectionRequestURL")
 	}
-	return false, s.httpConnectionRequest(ctx, d.ConnReqURL, user, pass)
+	global := !ownPass && pass != "" || !ownUser && user != ""
+	return false, s.httpConnectionRequest(ctx, d.ConnReqURL, user, pass, global)
 }
 
-// httpConnectionRequest GETs the ConnectionRequestURL.
-func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass string) error {
-	client := &http.Client{Transport: &auth.Transport{Base: s.cfg.HTTPClientTransport, Username: user, Password: pass}}
+// httpConnectionRequest GETs the ConnectionRequestURL; global tells that
+// the credentials are the configured ones (crClient restricts where they
+// go).
+func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass string, global bool) error {
+	client, err := s.crClient(ctx, crURL, user, pass, global)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, crURL, nil)
 		if err != nil {
@@ -425,9 +417,13 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 // putFile stores a file for Download; metadata in GenieACS's headers
 // (fileType, oui, productClass, version).
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, 256<<20))
-	if err != nil {
+	if err := checkFileName(r.PathValue("name")); err != nil {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+		return
+	}
+	data, err := readBounded(r, s.maxFileSize())
+	if err != nil {
+		bodyErr(w, err)
 		return
 	}
 	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),
@@ -456,7 +452,13 @@ func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: `body: {"password": "...", "device": "optional device id"}`})
 		return
 	}
-	if err := s.st.PutCredential(r.Context(), r.PathValue("user"), body.Password, body.Device); err != nil {
+	user := r.PathValue("user")
+	if strings.HasPrefix(user, fileUserPrefix) || (s.cfg.Auth.Username != "" && user == s.cfg.Auth.Username) {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "user name " + user + " is reserved"})
+		return
+	}
+	// Only the Digest HA1s are stored, not the password.
+	if err := s.st.PutCredential(r.Context(), user, hashCredential(user, s.cfg.Auth.Realm, body.Password), body.Device); err != nil {
 		s.storeErr(w, err, "credential")
 		return
 	}

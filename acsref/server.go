@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp/auth"
+	"golang.org/x/sync/semaphore"
 )
 
 // CPEAuth configures how CPEs authenticate to the CWMP endpoint. With no
@@ -58,12 +60,35 @@ type Config struct {
 	// served on it too); with ClientCAs and ClientAuth it checks CPE
 	// certificates. See LoadTLS and SelfSignedTLS.
 	TLS *tls.Config
-	// NBIToken, when set, is the bearer token every NBI request but
-	// /openapi.json must carry.
+	// NBIToken, when set, is a bearer token every NBI request but
+	// /openapi.json may carry instead of the admin API key.
 	NBIToken string
+	// NBIAccess: the NBI's credentials and browser checks (nbiauth.go).
+	NBIAccess NBIAccess
+	// AllowUnauthenticatedCPEs lets the CWMP endpoint listen beyond
+	// loopback without CPE authentication.
+	AllowUnauthenticatedCPEs bool
 	// SessionTimeout ends a session whose CPE stays silent this long;
 	// default 30s.
 	SessionTimeout time.Duration
+	// MaxFileSize bounds NBI PUT /files (default 256 MiB),
+	// MaxUploadSize the files CPEs upload (default 64 MiB): 413 beyond.
+	MaxFileSize, MaxUploadSize int64
+	// MaxSessions bounds concurrent CWMP sessions: beyond it an Inform
+	// gets 503 with Retry-After. Default 256 per CPU.
+	MaxSessions int
+	// DecodeMemory bounds the memory of the SOAP decodes running at once
+	// (a request waits, then gets 503); default a quarter of the
+	// machine's memory.
+	DecodeMemory int64
+	// BodyGrace and BodyMinRate: a request body must arrive within
+	// BodyGrace plus one second per BodyMinRate bytes, or the connection
+	// is dropped; defaults 10 s and 1 KiB/s.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxSessionTimeout caps the SessionTimeout a CPE may propose in its
+	// Inform; default the larger of 2 minutes and SessionTimeout.
+	MaxSessionTimeout time.Duration
 	// NoDiscovery skips the discovery (GetParameterNames and
 	// GetParameterValues of the whole tree) on first contact and after
 	// BOOTSTRAP; the conformance checks of names and required parameters
@@ -77,6 +102,12 @@ type Config struct {
 	// credentials used when the device's stored
 	// ManagementServer.ConnectionRequestUsername/Password are empty.
 	ConnReqUsername, ConnReqPassword string
+	// ConnReqAllowedNets are the networks (CIDRs) the global ConnReq
+	// credentials may be sent to; DefaultConnReqNets if empty (add
+	// LoopbackNets for CPEs on the ACS's host). ConnReqBasic answers a
+	// CPE's Basic challenge (the password in clear); Digest only if false.
+	ConnReqAllowedNets []string
+	ConnReqBasic       bool
 	// PublicURL is the base URL at which CPEs reach the CWMP endpoint, for
 	// the URLs of served files and uploads; default http://CWMPAddr.
 	PublicURL string
@@ -128,6 +159,12 @@ type Server struct {
 	cwmpLn    net.Listener
 	nbiLn     net.Listener
 	stun      *stunServer // nil without Config.STUNAddr
+
+	decodeSem    *semaphore.Weighted // decode memory (limits.go)
+	adminKeyHash string              // SHA-256 hex of the NBI admin API key
+	crNets       []*net.IPNet        // where global connection-request credentials may go
+	fileSecret   []byte              // key of the file credentials (credhash.go)
+	newAdminKey  string              // the key made by New, shown once
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -168,8 +205,23 @@ func New(cfg Config) (*Server, error) {
 	} else if err := s.loadCaches(); err != nil {
 		return nil, err
 	}
+	s.decodeSem = semaphore.NewWeighted(s.decodeBudget())
+	nets := cfg.ConnReqAllowedNets
+	if len(nets) == 0 {
+		nets = DefaultConnReqNets
+	}
+	var err error
+	if s.crNets, err = parseNets(nets); err != nil {
+		return nil, err
+	}
+	if err := s.initNBIAccess(context.Background()); err != nil {
+		return nil, err
+	}
 	if cfg.Auth.enabled() {
-		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, Lookup: s.lookupCPEUser}
+		if err := s.initFileSecret(context.Background()); err != nil {
+			return nil, err
+		}
+		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, LookupHA1: s.lookupHA1}
 	}
 	s.wg.Add(1)
 	go s.janitor()
@@ -222,25 +274,14 @@ func (s *Server) baseURL() string {
 	return s.cwmpScheme() + "://" + s.cfg.CWMPAddr
 }
 
-func (s *Server) lookupCPEUser(user string) (string, bool) {
-	a := s.cfg.Auth
-	if a.Username != "" && user == a.Username {
-		return a.Password, true
-	}
-	if a.PerDevice {
-		pw, _, err := s.st.Credential(context.Background(), user)
-		if err == nil {
-			return pw, true
-		}
-	}
-	return "", false
-}
-
 // Start listens on the CWMP and NBI addresses and serves until ctx ends
 // or Close is called.
 func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.TLS != nil && len(s.cfg.TLS.Certificates) == 0 && s.cfg.TLS.GetCertificate == nil {
 		return errNoTLSCert
+	}
+	if err := s.checkExposure(s.cfg.CWMPAddr); err != nil {
+		return err
 	}
 	cl, err := net.Listen("tcp", s.cfg.CWMPAddr)
 	if err != nil {
@@ -271,10 +312,10 @@ func (s *Server) Start(ctx context.Context) error {
 		ln net.Listener
 		h  http.Handler
 	}{{cl, s.CWMPHandler()}, {nl, s.NBIHandler()}} {
-		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		srv := &http.Server{Handler: s.bodyGuard(p.h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 			// TLS handshake failures and the like are the CPE's business:
-			// logged at debug level, not on stderr.
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+			// logged at debug level, not on stderr; accept errors at warn.
+			ErrorLog: log.New(serverErrorLog(s.log.Handler()), "", 0)}
 		s.servers = append(s.servers, srv)
 		s.wg.Add(1)
 		go func(srv *http.Server, ln net.Listener) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -59,6 +58,12 @@ type session struct {
 	discovered []store.Parameter
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
+	// committing: the session ended but its batch is not yet stored
+	// (outage.go); the device waits.
+	committing atomic.Bool
+	// informKey is the ParameterKey the Inform reported: it tells that a
+	// task's RPC was applied in a session whose record was lost.
+	informKey string
 }
 
 type inflight struct {
@@ -142,10 +147,16 @@ func (s *Server) CWMPHandler() http.Handler {
 	mux := http.NewServeMux()
 	var h http.Handler = http.HandlerFunc(s.handleCWMP)
 	up := http.Handler(http.HandlerFunc(s.receiveUpload))
-	files := http.Handler(http.HandlerFunc(s.serveFile))
+	files := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.servedToCPE(r, r.PathValue("name")) {
+			http.NotFound(w, r)
+			return
+		}
+		s.serveFile(w, r)
+	}))
 	if s.cwmpAuth != nil {
-		h = s.cwmpAuth.Middleware(h)
-		up = s.cwmpAuth.Middleware(up)
+		h = s.cwmpAuth.Middleware(fileUsersRefused(h))
+		up = s.cwmpAuth.Middleware(fileUsersRefused(up))
 		files = s.cwmpAuth.Middleware(files)
 	}
 	mux.Handle("GET /files/{name...}", files)
@@ -165,27 +176,21 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, f.Name, f.Created, strings.NewReader(string(f.Data)))
 }
 
-func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	name := "uploads/" + r.PathValue("name")
-	if err := s.st.PutFile(r.Context(), &store.File{Name: name, FileType: "upload", Data: data}); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		http.Error(w, "CWMP endpoint: POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	env, err := cwmp.ReadEnvelope(r)
+	env, err := s.readEnvelope(r)
+	if errors.Is(err, errDecodeBusy) {
+		busy(w, err.Error())
+		return
+	}
+	if errors.Is(err, errTooLarge) {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
 	var mu *cwmp.MustUnderstandError
 	if errors.As(err, &mu) {
 		_ = cwmp.WriteEnvelope(w, env.Reply(mu.Fault()))
@@ -211,6 +216,10 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Error(w, "no CWMP session: a session starts with an Inform", http.StatusBadRequest)
+		return
+	}
+	if !s.sessionIdentity(r, se) {
+		http.Error(w, "the CWMP session belongs to other credentials", http.StatusForbidden)
 		return
 	}
 	se.mu.Lock()
@@ -249,20 +258,31 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.recordResponse(se, m)
+		if _, ok := m.(*cwmp.AddObjectResponse); ok {
+			s.checkpoint(se) // an AddObject must not run twice (outage.go)
+		}
 		s.next(w, r, se)
 	}
 }
 
 func (s *Server) reply(w http.ResponseWriter, se *session, env *cwmp.Envelope, m cwmp.Message) {
 	if err := cwmp.WriteEnvelope(w, env.Reply(m)); err != nil {
-		s.log.Error("acs: encoding reply", "device", se.dev.ID, "err", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		// A reply the session's CWMP version lacks (an
+		// AutonomousTransferComplete in cwmp-1-0): a SOAP fault, not a 500.
+		s.log.Debug("acs: encoding reply", "device", se.dev.ID, "err", err)
+		if err := cwmp.WriteEnvelope(w, env.Reply(cwmp.NewFault(cwmp.FaultACSMethodNotSupported, m.MethodName()+" is not in "+string(env.Namespace)))); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
 	}
 }
 
 // handleInform opens a session.
 func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.Envelope, inf *cwmp.Inform) {
 	ctx := r.Context()
+	if emptyDeviceID(inf) {
+		_ = cwmp.WriteEnvelope(w, env.Reply(cwmp.NewFault(cwmp.FaultACSInvalidArguments, "the Inform's DeviceId has no OUI or no SerialNumber")))
+		return
+	}
 	id := DeviceID(inf.DeviceID.OUI, inf.DeviceID.ProductClass, inf.DeviceID.SerialNumber)
 	if s.cwmpAuth != nil {
 		if user, ok := auth.User(ctx); ok && user != s.cfg.Auth.Username {
@@ -277,8 +297,13 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	se.dev.ID = id
 	se.touch()
 	s.mu.Lock()
+	if s.sessionsFullLocked() {
+		s.mu.Unlock()
+		busy(w, "the ACS is at its bound of concurrent sessions")
+		return
+	}
 	if old, ok := s.byDevice[id]; ok {
-		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id {
+		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id || old.committing.Load() {
 			s.mu.Unlock()
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
@@ -306,15 +331,16 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 				return
 			}
 			s.log.Error("acs: inform", "device", id, "err", err)
-			http.Error(w, "ACS error", http.StatusInternalServerError)
+			busy(w, "the ACS's store is unavailable")
 			return
 		}
 		se.unlock = unlock
 	}
 	if err := s.openSession(ctx, se, id, inf, r); err != nil {
+		// A store outage: the CPE comes back later (TR-069 3.7.1.5).
 		s.log.Error("acs: inform", "device", id, "err", err)
 		s.dropSession(se)
-		http.Error(w, "ACS error", http.StatusInternalServerError)
+		busy(w, "the ACS's store is unavailable")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
@@ -328,18 +354,14 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	}
 }
 
-// maxSessionTimeout bounds the session timeout a CPE may propose: a
-// session that holds a device's slot longer than this is more likely dead
-// than slow.
-const maxSessionTimeout = time.Hour
-
 // sessionTimeout is the silence after which a session ends: the ACS's own
 // timeout, or the CPE's proposal (seconds; 0 when it made none) when that is
-// longer, up to maxSessionTimeout.
+// longer, up to Config.MaxSessionTimeout: a session that holds a device's
+// slot longer is more likely dead (or spoofed) than slow.
 func (s *Server) sessionTimeout(proposed uint32) time.Duration {
 	d := s.cfg.SessionTimeout
 	if p := time.Duration(proposed) * time.Second; p > d {
-		d = min(p, maxSessionTimeout)
+		d = min(p, s.maxSessionTimeout())
 	}
 	return d
 }
@@ -407,6 +429,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 		se.addFinding(&store.Finding{Path: d.Root, Rule: RuleUnboundModel, Message: "the Inform names no root object of a known model (Device. or InternetGatewayDevice.)"})
 	}
 	se.storeValues(inf.ParameterList)
+	se.informKey = informParameterKey(inf, d.Root)
 
 	// Tasks confirmed by this Inform's events.
 	for _, key := range waitingKeys {
@@ -526,6 +549,10 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				continue
 			}
 			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
+			if alreadyApplied(se, t, prep) {
+				s.finishTask(se, t, store.TaskDone, map[string]any{"alreadyApplied": true, "parameterKey": t.CommandKey}, 0, "")
+				continue
+			}
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
 			s.fileCredentials(se, prep, msg)
 			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
@@ -721,9 +748,9 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 // CommandKey.
 func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 	t := s.taskByKey(context.Background(), m.CommandKey)
-	if t == nil || t.DeviceID != se.dev.ID {
+	if !completable(t, se.dev.ID, true) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "TransferComplete", Code: int(m.FaultStruct.FaultCode),
-			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
+			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q (no open transfer task of this device)", m.CommandKey), Time: time.Now().UTC()})
 		return
 	}
 	res := map[string]any{"startTime": m.StartTime, "completeTime": m.CompleteTime}
@@ -740,7 +767,7 @@ func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 // which.
 func (s *Server) duStateChangeComplete(se *session, m *cwmp.DUStateChangeComplete) {
 	t := s.taskByKey(context.Background(), m.CommandKey)
-	if t == nil || t.DeviceID != se.dev.ID {
+	if !completable(t, se.dev.ID, false) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "DUStateChangeComplete",
 			String: fmt.Sprintf("DUStateChangeComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
 		return
@@ -788,25 +815,16 @@ func (s *Server) endSession(se *session, reason string) error {
 		}
 		se.discovered = nil
 	}
-	var err error
-	if se.batch.Device != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = s.st.Commit(ctx, &se.batch)
-		cancel()
-		if err != nil {
-			s.log.Error("acs: committing session", "device", se.dev.ID, "err", err)
-		} else if s.shared == nil {
-			c := se.dev
-			s.mu.Lock()
-			s.devices[c.ID] = &c
-			if len(se.batch.Findings) > 0 {
-				s.flagged[c.ID] = true
-			}
-			s.mu.Unlock()
-		}
+	if err := s.commitSession(se); err != nil {
+		// The CPE has run the session's RPCs: the batch is retried
+		// (outage.go), and the device gets no new session until it lands,
+		// so nothing runs twice.
+		s.log.Error("acs: committing session; retrying", "device", se.dev.ID, "err", err)
+		s.retryCommit(se)
+		return nil
 	}
 	s.dropSession(se)
-	return err
+	return nil
 }
 
 // dropSession forgets the session and releases its device's lock in a
@@ -827,25 +845,24 @@ func (s *Server) dropSession(se *session) {
 }
 
 // fileCredentials gives a Download, ScheduleDownload or ChangeDUState of
-// the ACS's own files (named by "file" in the task) the credentials the
-// CPE authenticated its session with, since the ACS serves its files to
+// the ACS's own files (named by "file" in the task) the device's file
+// credentials (fileCredential), since the ACS serves its files to
 // authenticated CPEs only. Credentials the task gives are kept.
 func (s *Server) fileCredentials(se *session, prep *prepared, msg cwmp.Message) {
 	if s.cwmpAuth == nil || se.user == "" {
 		return
 	}
-	pass, ok := s.lookupCPEUser(se.user)
-	if !ok {
-		return
-	}
+	// Credentials of the device's own, derived from a key: the ACS knows
+	// no per-device password, and does not hand out the global one.
+	user, pass := s.fileCredential(se.dev.ID)
 	switch m := msg.(type) {
 	case *cwmp.Download:
 		if prep.spec.File != "" && m.Username == "" {
-			m.Username, m.Password = se.user, pass
+			m.Username, m.Password = user, pass
 		}
 	case *cwmp.ScheduleDownload:
 		if prep.spec.File != "" && m.Username == "" {
-			m.Username, m.Password = se.user, pass
+			m.Username, m.Password = user, pass
 		}
 	case *cwmp.ChangeDUState:
 		for i, op := range m.Operations {
@@ -855,11 +872,11 @@ func (s *Server) fileCredentials(se *session, prep *prepared, msg cwmp.Message) 
 			switch o := op.(type) {
 			case *cwmp.InstallOpStruct:
 				if o.Username == "" {
-					o.Username, o.Password = se.user, pass
+					o.Username, o.Password = user, pass
 				}
 			case *cwmp.UpdateOpStruct:
 				if o.Username == "" {
-					o.Username, o.Password = se.user, pass
+					o.Username, o.Password = user, pass
 				}
 			}
 		}

@@ -23,7 +23,7 @@ func startSharedACS(t *testing.T, dsn string) *testACS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st,
+	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "shared-test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		st.Close()
@@ -33,7 +33,7 @@ func startSharedACS(t *testing.T, dsn string) *testACS {
 		st.Close()
 		t.Fatal(err)
 	}
-	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL()}
+	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: "shared-test"}
 	t.Cleanup(a.close)
 	return a
 }

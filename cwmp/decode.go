@@ -8,13 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Default decoder limits.
 const (
 	DefaultMaxSize     = 10 << 20
 	DefaultMaxDepth    = 64
-	DefaultMaxElements = 1 << 20
+	DefaultMaxElements = 1 << 19
 )
 
 // Decoder decodes CWMP envelopes within limits. The zero Decoder uses the
@@ -40,6 +41,17 @@ func (d *Decoder) limits() (int64, int, int) {
 		elems = DefaultMaxElements
 	}
 	return size, depth, elems
+}
+
+// MemoryBound is an upper bound of the memory decoding a document of
+// size bytes takes with d's limits: its element table (at most one
+// element per 4 bytes, "<a/>", and MaxElements), three copies of the
+// text (the string copy, a re-encoding, joined text) and a little more.
+// A server sizes a budget of concurrent decodes with it.
+func (d *Decoder) MemoryBound(size int64) int64 {
+	_, _, elems := d.limits()
+	n := min(size/4+1, int64(elems))
+	return n*int64(unsafe.Sizeof(xnode{})) + 3*size + 64<<10
 }
 
 // ErrNotEnvelope is returned for a well-formed document that is not a SOAP

@@ -25,11 +25,20 @@ func buildTree(data []byte, maxDepth, maxElements int) (*xtree, error) {
 		}
 	}
 	s := &scanner{src: string(data), line: 1, maxDepth: maxDepth, maxElements: maxElements}
-	s.t = &xtree{nodes: make([]xnode, 0, 16+len(data)/32)}
+	// One allocation of the right size: start tags are the '<' that do
+	// not start an end tag (comments and PIs overcount a little). Growing
+	// by doubling instead cost several times the final table.
+	s.t = &xtree{nodes: make([]xnode, 0, min(maxElements, elementEstimate(data))+1)}
 	if err := s.run(); err != nil {
 		return nil, err
 	}
 	return s.t, nil
+}
+
+// elementEstimate is an upper bound of the elements of data (for
+// start tags and empty-element tags).
+func elementEstimate(data []byte) int {
+	return bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</")) + 1
 }
 
 type scanner struct {

@@ -109,7 +109,8 @@ type Loader struct {
 	Tolerant bool
 
 	docs    map[string]*doc
-	order   []*doc // documents in the order they were first read
+	weights map[*node]int64 // expanded size of component definitions (limits.go)
+	order   []*doc          // documents in the order they were first read
 	loading []string
 	dirList map[string][]dirEntry
 	// under caches models resolved under another document's bindings
@@ -201,7 +202,7 @@ func (l *Loader) load(abs string) (*doc, error) {
 			return nil, fmt.Errorf("import cycle: %s", strings.Join(chain, " → "))
 		}
 	}
-	data, err := os.ReadFile(abs)
+	data, err := readDocument(abs)
 	if err != nil {
 		return nil, err
 	}
@@ -248,6 +249,12 @@ func (l *Loader) loadData(abs string, data []byte) (*doc, error) {
 	} else if err := r.document(d); err != nil {
 		return nil, err
 	}
+	// Its components (and those it imports) are known now, its models
+	// not yet expanded: refuse a document that would expand past the
+	// limit before any expansion costs memory.
+	if err := l.checkExpansion(d); err != nil {
+		return nil, err
+	}
 	l.docs[abs] = d
 	return d, nil
 }
@@ -283,6 +290,9 @@ func splitDocName(s string) (docName, bool) {
 // version (picking the latest corrigendum when the URN omits it), else by
 // file name, searching the importing file's directory and then l.Search.
 func (l *Loader) findImport(fromDir, file, spec string) (string, error) {
+	if err := checkImportName(file); err != nil {
+		return "", err
+	}
 	dirs := append([]string{fromDir}, l.Search...)
 	fileName, fileOK := splitDocName(file)
 	specName, specOK := splitDocName(spec)

@@ -100,6 +100,9 @@ func parseXML(name string, data []byte) (*node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if n := entityExpansion(data, ents); n > maxEntityExpansion {
+		return nil, fmt.Errorf("%s: entity expansion limit: the entity references expand to %d bytes, over the limit of %d", name, n, maxEntityExpansion)
+	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Entity = ents
 	dec.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {

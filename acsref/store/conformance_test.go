@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,5 +67,28 @@ func TestOpenPostgres(t *testing.T) {
 			t.Fatalf("Open = %T, want *store.Postgres", st)
 		}
 		st.Close()
+	}
+}
+
+// TestSQLitePrivateFiles: the database file and its WAL are created
+// readable by their owner only (they hold CPE credentials).
+func TestSQLitePrivateFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "private.db")
+	st, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.PutCredential(context.Background(), "u", "secret", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: mode %v, want no access for group and others", p, fi.Mode().Perm())
+		}
 	}
 }

@@ -71,6 +71,7 @@ var pgMigrations = []string{
 	CREATE TABLE credentials (
 		username text COLLATE "C" PRIMARY KEY, password text NOT NULL, device_id text NOT NULL DEFAULT ''
 	);`,
+	`CREATE TABLE settings (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);`,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -1160,4 +1161,32 @@ func (lc *lockConn) close() {
 	}
 	lc.drop()
 	lc.held = nil
+}
+
+// Setting implements Store.
+func (s *Postgres) Setting(ctx context.Context, name string) (string, error) {
+	if !storable(name) {
+		return "", ErrNotFound
+	}
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name=$1`, name).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", pgErr(fmt.Sprintf("setting %q", name), err)
+	}
+	return v, nil
+}
+
+// PutSetting implements Store.
+func (s *Postgres) PutSetting(ctx context.Context, name, value string, keep bool) (string, error) {
+	q := `INSERT INTO settings (name, value) VALUES ($1,$2) ON CONFLICT (name) DO UPDATE SET value=excluded.value`
+	if keep {
+		q = `INSERT INTO settings (name, value) VALUES ($1,$2) ON CONFLICT (name) DO NOTHING`
+	}
+	if _, err := s.pool.Exec(ctx, q, name, value); err != nil {
+		return "", pgErr(fmt.Sprintf("storing setting %q", name), err)
+	}
+	return s.Setting(ctx, name)
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +60,7 @@ var migrations = []string{
 		data BLOB NOT NULL, created INTEGER NOT NULL
 	);
 	CREATE TABLE credentials (username TEXT PRIMARY KEY, password TEXT NOT NULL, device_id TEXT NOT NULL DEFAULT '');`,
+	`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -81,6 +84,9 @@ type pendingCommit struct {
 // OpenSQLite opens (creating if needed) the SQLite database at path and
 // brings its schema up to date.
 func OpenSQLite(path string) (*SQLite, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(0)"} {
 		q.Add("_pragma", p)
@@ -122,6 +128,23 @@ func OpenSQLite(path string) (*SQLite, error) {
 	s.wg.Add(1)
 	go s.writer()
 	return s, nil
+}
+
+// createPrivate creates the database file, if it does not exist, readable
+// by its owner only: it holds CPE credentials and the NBI key's hash.
+// SQLite gives its -wal and -shm files the database file's mode.
+func createPrivate(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func migrate(db *sql.DB) error {
@@ -878,4 +901,26 @@ func (s *SQLite) DeleteCredential(ctx context.Context, username string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// Setting implements Store.
+func (s *SQLite) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name=?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return v, err
+}
+
+// PutSetting implements Store.
+func (s *SQLite) PutSetting(ctx context.Context, name, value string, keep bool) (string, error) {
+	q := `INSERT OR REPLACE INTO settings (name, value) VALUES (?,?)`
+	if keep {
+		q = `INSERT OR IGNORE INTO settings (name, value) VALUES (?,?)`
+	}
+	if _, err := s.w.ExecContext(ctx, q, name, value); err != nil {
+		return "", err
+	}
+	return s.Setting(ctx, name)
 }

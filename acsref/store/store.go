@@ -193,11 +193,20 @@ type Store interface {
 	Files(ctx context.Context) ([]*File, error) // without Data
 	DeleteFile(ctx context.Context, name string) error
 
-	// Credential returns the password of a per-device CPE user and the
-	// device it is bound to ("" for any).
+	// Credential returns the stored secret of a per-device CPE user (the
+	// ACS stores Digest HA1s, not passwords; the store does not care) and
+	// the device it is bound to ("" for any).
 	Credential(ctx context.Context, username string) (password, deviceID string, err error)
 	PutCredential(ctx context.Context, username, password, deviceID string) error
 	DeleteCredential(ctx context.Context, username string) error
+
+	// Setting returns a named setting of the ACS (the hash of the NBI's
+	// admin API key), ErrNotFound if unset.
+	Setting(ctx context.Context, name string) (string, error)
+	// PutSetting stores a setting; with keep, an existing value stays.
+	// It returns the value stored now, so that of several processes
+	// setting one at once all see the winner's.
+	PutSetting(ctx context.Context, name, value string, keep bool) (string, error)
 
 	Close() error
 }

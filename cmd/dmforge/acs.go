@@ -34,6 +34,14 @@ type acsOptions struct {
 	tlsCert, tlsKey, tlsClientCA    string
 	tlsSelfSigned                   string
 	stunAddr, stunPassword          string
+	nbiOpen, nbiResetKey            bool
+	nbiAllowedHosts                 []string
+	nbiAllowedOrigins               []string
+	allowUnauthCPEs                 bool
+	crAllowedNets                   []string
+	crBasic                         bool
+	maxSessions                     int
+	maxSessionTimeout               time.Duration
 }
 
 // acsEnv maps flags to their environment variables.
@@ -58,6 +66,16 @@ var acsEnv = map[string]string{
 	"tls-self-signed": "DMFORGE_TLS_SELF_SIGNED",
 	"stun-addr":       "DMFORGE_STUN_ADDR",
 	"stun-password":   "DMFORGE_STUN_PASSWORD",
+
+	"nbi-no-auth":                "DMFORGE_NBI_NO_AUTH",
+	"nbi-reset-api-key":          "DMFORGE_NBI_RESET_API_KEY",
+	"nbi-allowed-host":           "DMFORGE_NBI_ALLOWED_HOST",
+	"nbi-allowed-origin":         "DMFORGE_NBI_ALLOWED_ORIGIN",
+	"allow-unauthenticated-cpes": "DMFORGE_ALLOW_UNAUTHENTICATED_CPES",
+	"cr-allowed-net":             "DMFORGE_CR_ALLOWED_NET",
+	"cr-basic-auth":              "DMFORGE_CR_BASIC_AUTH",
+	"max-sessions":               "DMFORGE_MAX_SESSIONS",
+	"max-session-timeout":        "DMFORGE_MAX_SESSION_TIMEOUT",
 }
 
 func newACSCmd() *cobra.Command {
@@ -86,6 +104,25 @@ an environment variable (flags win):
   --tls-cert    DMFORGE_TLS_CERT      --tls-key       DMFORGE_TLS_KEY
   --tls-client-ca DMFORGE_TLS_CLIENT_CA  --tls-self-signed DMFORGE_TLS_SELF_SIGNED
   --stun-addr   DMFORGE_STUN_ADDR     --stun-password DMFORGE_STUN_PASSWORD
+  --nbi-no-auth DMFORGE_NBI_NO_AUTH   --nbi-reset-api-key DMFORGE_NBI_RESET_API_KEY
+  --nbi-allowed-host DMFORGE_NBI_ALLOWED_HOST  --nbi-allowed-origin DMFORGE_NBI_ALLOWED_ORIGIN
+  --allow-unauthenticated-cpes DMFORGE_ALLOW_UNAUTHENTICATED_CPES
+  --cr-allowed-net DMFORGE_CR_ALLOWED_NET  --cr-basic-auth DMFORGE_CR_BASIC_AUTH
+  --max-sessions DMFORGE_MAX_SESSIONS  --max-session-timeout DMFORGE_MAX_SESSION_TIMEOUT
+
+Security: the NBI requires credentials. On first start the ACS makes an
+admin API key, stores only its SHA-256 and prints the key once; send it as
+"Authorization: Bearer KEY" (--nbi-token adds a token of your own;
+--nbi-reset-api-key replaces a lost key). The NBI answers only to IP
+addresses and localhost as Host (--nbi-allowed-host NAME for a DNS name)
+and refuses browser requests from other origins (--nbi-allowed-origin).
+Without CPE authentication the CWMP endpoint stays on loopback: set
+--cpe-username/--cpe-password or --per-device-auth (or --tls-client-ca)
+to listen elsewhere, or say --allow-unauthenticated-cpes. Connection
+requests answer Digest only (--cr-basic-auth allows Basic), and the global
+--cr-username/--cr-password go only to --cr-allowed-net networks (default
+private and CGNAT ranges, not loopback). Past --max-sessions concurrent
+sessions an Inform gets 503 with Retry-After.
 
 HTTPS: --tls-cert and --tls-key (PEM) make the CWMP endpoint HTTPS;
 --tls-client-ca also requires CPEs to present a certificate issued by one of
@@ -125,7 +162,16 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringVar(&o.cwmpAddr, "cwmp-addr", "127.0.0.1:7547", "CWMP listen address")
 	f.StringVar(&o.nbiAddr, "nbi-addr", "127.0.0.1:7557", "NBI listen address")
 	f.StringVar(&o.db, "db", "dmforge-acs.db", "store: SQLite file path, sqlite:///path, or postgres://... URL")
-	f.StringVar(&o.nbiToken, "nbi-token", "", "bearer token the NBI requires (none if empty)")
+	f.StringVar(&o.nbiToken, "nbi-token", "", "a bearer token the NBI accepts besides the admin API key")
+	f.BoolVar(&o.nbiOpen, "nbi-no-auth", false, "serve the NBI without credentials: anyone reaching it controls every device (loopback labs only)")
+	f.BoolVar(&o.nbiResetKey, "nbi-reset-api-key", false, "replace the stored NBI admin API key by a new one, printed once")
+	f.StringSliceVar(&o.nbiAllowedHosts, "nbi-allowed-host", nil, "DNS names the NBI answers to as Host, besides IP addresses and localhost (comma-separated)")
+	f.StringSliceVar(&o.nbiAllowedOrigins, "nbi-allowed-origin", nil, "browser origins allowed to call the NBI, e.g. https://ui.example.net (comma-separated)")
+	f.StringSliceVar(&o.crAllowedNets, "cr-allowed-net", nil, "networks (CIDR) the global --cr-username/--cr-password may be sent to (default "+strings.Join(acsref.DefaultConnReqNets, ",")+"; add 127.0.0.0/8 for CPEs on this host)")
+	f.BoolVar(&o.crBasic, "cr-basic-auth", false, "answer a CPE's Basic challenge on connection requests (sends the password in clear); Digest only if false")
+	f.IntVar(&o.maxSessions, "max-sessions", 0, "concurrent CWMP sessions before an Inform gets 503 + Retry-After (default 256 per CPU)")
+	f.DurationVar(&o.maxSessionTimeout, "max-session-timeout", 0, "longest session timeout a CPE may propose in its Inform (default 2m, or --session-timeout if longer)")
+	f.BoolVar(&o.allowUnauthCPEs, "allow-unauthenticated-cpes", false, "let the CWMP endpoint listen beyond loopback without CPE authentication: anyone can create devices")
 	f.StringVar(&o.cpeUser, "cpe-username", "", "username CPEs authenticate with (no CPE authentication if empty and no --per-device-auth)")
 	f.StringVar(&o.cpePass, "cpe-password", "", "password CPEs authenticate with")
 	f.BoolVar(&perDevice, "per-device-auth", false, "also accept per-device CPE credentials (PUT /credentials/{user})")
@@ -155,7 +201,7 @@ func applyACSEnv(cmd *cobra.Command) error {
 		if !ok || fs.Changed(name) {
 			continue
 		}
-		if name == "inform-get" {
+		if name == "inform-get" || name == "nbi-allowed-host" || name == "nbi-allowed-origin" || name == "cr-allowed-net" {
 			v = strings.TrimSpace(v)
 		}
 		if err := fs.Set(name, v); err != nil {
@@ -186,6 +232,10 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,
 		ConnReqUsername: o.crUser, ConnReqPassword: o.crPass, PublicURL: o.publicURL, Logger: logger,
 		STUNAddr: o.stunAddr, STUNPassword: o.stunPassword,
+		NBIAccess:                acsref.NBIAccess{Open: o.nbiOpen, ResetKey: o.nbiResetKey, AllowedHosts: o.nbiAllowedHosts, AllowedOrigins: o.nbiAllowedOrigins},
+		AllowUnauthenticatedCPEs: o.allowUnauthCPEs,
+		ConnReqAllowedNets:       o.crAllowedNets, ConnReqBasic: o.crBasic,
+		MaxSessions: o.maxSessions, MaxSessionTimeout: o.maxSessionTimeout,
 	})
 	if err != nil {
 		return err
@@ -197,6 +247,15 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
 	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
 	fmt.Fprintf(w, "dmforge acs: store %s\n", redactDB(o.db))
+	switch key := srv.NewAdminKey(); {
+	case key != "":
+		fmt.Fprintf(w, "dmforge acs: NBI admin API key (shown this once; only its hash is stored): %s\n", key)
+		fmt.Fprintf(w, "dmforge acs:   curl -H 'Authorization: Bearer %s' %s/devices\n", key, srv.NBIURL())
+	case o.nbiOpen:
+		fmt.Fprintln(w, "dmforge acs: NBI open to anyone who reaches it (--nbi-no-auth)")
+	default:
+		fmt.Fprintln(w, "dmforge acs: NBI requires the admin API key shown on first start (or --nbi-token; --nbi-reset-api-key makes a new one)")
+	}
 	if a := srv.STUNAddr(); a != "" {
 		fmt.Fprintf(w, "dmforge acs: STUN %s (udp)\n", a)
 	}

@@ -46,13 +46,32 @@ func TestACSCommandPostgres(t *testing.T) {
 	if !strings.Contains(out.String(), "store postgres://") || strings.Contains(out.String(), ":dmforge_test@") {
 		t.Errorf("store line (password hidden?):\n%s", out)
 	}
-	resp, err := http.Get(nbi + "/devices")
-	if err != nil {
-		t.Fatal(err)
+	// The NBI requires the admin API key printed on first start.
+	keyRe := regexp.MustCompile(`NBI admin API key [^:]*: (dmf_[0-9a-f]+)`)
+	var key string
+	for deadline := time.Now().Add(20 * time.Second); key == ""; time.Sleep(20 * time.Millisecond) {
+		if m := keyRe.FindStringSubmatch(out.String()); m != nil {
+			key = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no admin API key printed:\n%s", out)
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /devices: %d", resp.StatusCode)
+	for _, c := range []struct {
+		authz string
+		want  int
+	}{{"", http.StatusUnauthorized}, {"Bearer " + key, http.StatusOK}} {
+		req, _ := http.NewRequest("GET", nbi+"/devices", nil)
+		if c.authz != "" {
+			req.Header.Set("Authorization", c.authz)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET /devices (%q): %d, want %d", c.authz, resp.StatusCode, c.want)
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -82,9 +82,37 @@ func TestACSCommand(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("with the token: %d", resp.StatusCode)
 	}
+	// The admin API key made on first start is printed once and opens
+	// the NBI too.
+	m := regexp.MustCompile(`NBI admin API key \(shown this once; only its hash is stored\): (dmf_[0-9a-f]+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no admin API key printed:\n%s", out)
+	}
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with the printed admin key: %d", resp.StatusCode)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("acs: %v", err)
+	}
+}
+
+// TestACSCommandRefusesPublicWithoutCPEAuth: without CPE authentication
+// dmforge acs does not listen beyond loopback; the error names the flags.
+func TestACSCommandRefusesPublicWithoutCPEAuth(t *testing.T) {
+	cmd := newACSCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	cmd.SetArgs([]string{"--cwmp-addr", "0.0.0.0:0", "--nbi-addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "acs.db")})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), "--allow-unauthenticated-cpes") || !strings.Contains(err.Error(), "--per-device-auth") {
+		t.Fatalf("err = %v, want a refusal naming the flags", err)
 	}
 }
 

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -142,7 +144,7 @@ func startConnReq(ctx context.Context, addr string) ([]*cpe.ConnReqServer, error
 		hp := net.JoinHostPort(host, strconv.Itoa(port))
 		ln, err := net.Listen("tcp", hp)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--conn-req-addr %s: %w (choose another address, or 127.0.0.1:0 for any free port)", addr, err)
 		}
 		crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
 		srv := &http.Server{Handler: crs, ReadHeaderTimeout: 10 * time.Second}
@@ -174,7 +176,7 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
 	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
 	fl.StringVar(&f.password, "password", "", "password for the ACS")
-	fl.StringVar(&f.connReqPassword, "conn-req-password", "cpe", "connection-request password (the user name is the serial number)")
+	fl.StringVar(&f.connReqPassword, "conn-req-password", "", "connection-request password (the user name is the serial number); a random one, printed, if empty")
 	fl.DurationVar(&f.connReqInterval, "conn-req-interval", 10*time.Second, "least time between two accepted connection requests per CPE (rate limit; negative: none)")
 	fl.BoolVar(&f.aliasAddressing, "alias-addressing", true, "support Alias-Based Addressing (instances named \"[alias]\" in paths; TR-069 3.6.1; default with a .csv --profile: the dump's)")
 	fl.StringVar(&f.oui, "oui", "00D09E", "ManufacturerOUI (default with a dump --profile: the dump's)")
@@ -349,6 +351,10 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				if cfg.ConnReq, err = startConnReq(ctx, f.connReqAddr); err != nil {
 					return err
 				}
+				if cfg.ConnReqPassword == "" {
+					cfg.ConnReqPassword = randomPassword()
+					fmt.Fprintf(stderr, "connection-request password (generated; --conn-req-password sets one): %s\n", cfg.ConnReqPassword)
+				}
 			}
 			var stats cpe.SimStats
 			start := time.Now()
@@ -495,6 +501,11 @@ func newCPERunCmd() *cobra.Command {
 					return err
 				}
 				cfg.ConnReqURL = crs[0].URL(serial)
+				if cfg.ConnReqPassword == "" {
+					// No fixed default: a known password would open every
+					// simulated CPE to anyone who reaches the listener.
+					cfg.ConnReqPassword = randomPassword()
+				}
 			}
 			a, err := cpe.New(cfg)
 			if err != nil {
@@ -502,7 +513,7 @@ func newCPERunCmd() *cobra.Command {
 			}
 			if len(crs) > 0 {
 				crs[0].Register(a)
-				fmt.Fprintf(stderr, "connection requests: %s\n", cfg.ConnReqURL)
+				fmt.Fprintf(stderr, "connection requests: %s (user %s, password %s)\n", cfg.ConnReqURL, serial, cfg.ConnReqPassword)
 			}
 			return a.Run(ctx, func(res cpe.SessionResult, err error) {
 				if err != nil {
@@ -515,7 +526,9 @@ func newCPERunCmd() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&serial, "serial", "DMF000001", "serial number (default with a dump --profile: the dump's)")
-	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:7547", "connection-request listener HOST:PORT (empty: none)")
+	// Not 7547: that is the ACS's port, and dmforge cpe run runs next to
+	// dmforge acs.
+	cmd.Flags().StringVar(&f.connReqAddr, "conn-req-addr", "127.0.0.1:0", "connection-request listener HOST:PORT (default any free port on loopback; empty: none)")
 	cmd.Flags().StringVar(&udpAddr, "udp-conn-req-addr", "127.0.0.1:0", "UDP connection-request socket HOST:PORT, used while STUN is on (--stun)")
 	return cmd
 }
@@ -553,4 +566,12 @@ func newCPETestACSCmd() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7548", "listen address")
 	cmd.Flags().StringSliceVar(&gpv, "gpv", nil, "GetParameterValues to send in every session")
 	return cmd
+}
+
+// randomPassword is a connection-request password for a CPE started
+// without one.
+func randomPassword() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

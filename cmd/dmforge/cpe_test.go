@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -142,3 +144,49 @@ type syncBuf struct {
 
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestCPERunNextToACS: dmforge cpe run beside dmforge acs (which holds
+// 127.0.0.1:7547) starts: its connection-request listener takes a free
+// port by default, with a generated password, not a fixed one; a taken
+// --conn-req-addr is refused naming the flag.
+func TestCPERunNextToACS(t *testing.T) {
+	if ln, err := net.Listen("tcp", "127.0.0.1:7547"); err == nil { // else another process holds it: as good
+		defer ln.Close()
+	}
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errOut syncBuf
+	cmd := newCPERunCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&errOut)
+	cmd.SetArgs([]string{"--acs", srv.URL, "--serial", "NEXT1"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	for acs.Last("NEXT1") == nil && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("cpe run next to the ACS: %v\n%s", err, errOut.String())
+	}
+	m := regexp.MustCompile(`connection requests: http://127\.0\.0\.1:(\d+)/NEXT1 \(user NEXT1, password ([0-9a-f]+)\)`).FindStringSubmatch(errOut.String())
+	if m == nil || m[1] == "7547" || m[2] == "cpe" {
+		t.Fatalf("stderr:\n%s", errOut.String())
+	}
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cmd = newCPERunCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	cmd.SetArgs([]string{"--acs", srv.URL, "--serial", "NEXT2", "--conn-req-addr", taken.Addr().String()})
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--conn-req-addr") {
+		t.Fatalf("taken --conn-req-addr: %v, want an error naming the flag", err)
+	}
+}

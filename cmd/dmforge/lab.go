@@ -120,8 +120,12 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 	if o.stun {
 		stunAddr = "127.0.0.1:0"
 	}
+	// A new admin API key each start: the lab prints it in its examples.
 	srv, err := acsref.New(acsref.Config{CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, Logger: logger,
-		ConnReqPassword: "cpe", TLS: tlsConf, STUNAddr: stunAddr})
+		ConnReqPassword: "cpe", TLS: tlsConf, STUNAddr: stunAddr, NBIAccess: acsref.NBIAccess{ResetKey: true},
+		// The lab's CPEs listen on loopback: the global connection-request
+		// credentials may go there.
+		ConnReqAllowedNets: acsref.LoopbackNets})
 	if err != nil {
 		return err
 	}
@@ -137,28 +141,30 @@ func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
 	nbi := srv.NBIURL()
 	// The id as it goes in a URL path (GenieACS ids hold "%2D" for "-").
 	first := url.PathEscape(acsref.DeviceID("00D09E", labFleets[0].class, cpe.SimSerial(labFleets[0].prefix, o.count, 0)))
+	// Every example carries the admin API key: the NBI requires it.
+	h := "-H 'Authorization: Bearer " + srv.NewAdminKey() + "'"
 	fmt.Fprintf(out, `dmforge lab: reference ACS with %d simulated CPEs of each standard model
   CWMP endpoint  %s
   NBI            %s   (OpenAPI: %s/openapi.json)
   database       %s
+  API key        %s   (the NBI's, new each start: Authorization: Bearer KEY)
 
 Try:
-  curl -s %s/devices
-  curl -s %s/devices/%s/parameters?prefix=Device.DeviceInfo.
-  curl -s -X POST '%s/devices/%s/tasks?connection_request' \
+  curl -s %[7]s %[8]s/devices
+  curl -s %[7]s %[8]s/devices/%[9]s/parameters?prefix=Device.DeviceInfo.
+  curl -s %[7]s -X POST '%[8]s/devices/%[9]s/tasks?connection_request' \
        -d '{"name":"setParameterValues","parameterValues":[["Device.ManagementServer.PeriodicInformInterval","600","xsd:unsignedInt"]]}'
-  curl -s -X POST %s/devices/%s/tasks -d '{"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.Manufacturer","x","xsd:string"]]}'   # refused: read-only
-  curl -s %s/devices/%s/conformance
-  curl -s -X POST '%s/devices/%s/tasks?connection_request' -d '{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}'
-  curl -s -X PUT %s/files/hello_1.0.ipk --data-binary 'any bytes'
-  curl -s -X POST '%s/devices/%s/tasks?connection_request' \
+  curl -s %[7]s -X POST %[8]s/devices/%[9]s/tasks -d '{"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.Manufacturer","x","xsd:string"]]}'   # refused: read-only
+  curl -s %[7]s %[8]s/devices/%[9]s/conformance
+  curl -s %[7]s -X POST '%[8]s/devices/%[9]s/tasks?connection_request' -d '{"name":"addObject","objectName":"Device.IP.Interface.[wan]."}'
+  curl -s %[7]s -X PUT %[8]s/files/hello_1.0.ipk --data-binary 'any bytes'
+  curl -s %[7]s -X POST '%[8]s/devices/%[9]s/tasks?connection_request' \
        -d '{"name":"changeDUState","operations":[{"type":"install","file":"hello_1.0.ipk"}]}'
-  curl -s -X POST '%s/devices/%s/probe?connection_request'    # negative tests of the CPE's fault codes
-  curl -s %s/devices/%s/probe
+  curl -s %[7]s -X POST '%[8]s/devices/%[9]s/probe?connection_request'    # negative tests of the CPE's fault codes
+  curl -s %[7]s %[8]s/devices/%[9]s/probe
 
 Ctrl-C stops the lab.
-`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), nbi, nbi, first, nbi, first, nbi, first, nbi, first,
-		nbi, first, nbi, nbi, first, nbi, first, nbi, first)
+`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), srv.NewAdminKey(), h, nbi, first)
 	if o.stun {
 		fmt.Fprintf(out, "STUN server %s (udp): the CPEs of Device:2 and InternetGatewayDevice:1 take UDP connection requests.\n", srv.STUNAddr())
 	}

@@ -13,6 +13,7 @@ import (
 // curlCmd is one example command the lab prints.
 type curlCmd struct {
 	method, url, body string
+	header            http.Header
 }
 
 // parseCurls reads the "curl ..." example lines (with "\" continuations
@@ -47,13 +48,17 @@ func parseCurls(text string) []curlCmd {
 			args = append(args, rest[:end])
 			rest = rest[end:]
 		}
-		c := curlCmd{method: http.MethodGet}
+		c := curlCmd{method: http.MethodGet, header: http.Header{}}
 		for i := 1; i < len(args); i++ {
 			switch args[i] {
 			case "-s":
 			case "-X":
 				i++
 				c.method = args[i]
+			case "-H":
+				i++
+				k, v, _ := strings.Cut(args[i], ":")
+				c.header.Set(k, strings.TrimSpace(v))
 			case "-d", "--data-binary":
 				i++
 				c.body = args[i]
@@ -94,10 +99,24 @@ func TestLab(t *testing.T) {
 	if len(cmds) < 8 {
 		t.Fatalf("parsed %d example commands: %+v", len(cmds), cmds)
 	}
+	// The NBI requires the key the examples carry.
+	for _, c := range cmds {
+		if !strings.HasPrefix(c.header.Get("Authorization"), "Bearer dmf_") {
+			t.Fatalf("example without the API key: %+v", c)
+		}
+	}
+	if resp, err := http.Get(cmds[0].url); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the lab's NBI without the key: %v %v, want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	do := func(c curlCmd) (int, []byte) {
 		req, err := http.NewRequestWithContext(ctx, c.method, c.url, strings.NewReader(c.body))
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
+		}
+		for k, v := range c.header {
+			req.Header[k] = v
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -153,7 +172,7 @@ func TestLab(t *testing.T) {
 	// in DUStateChangeComplete.
 	nbi := cmds[0].url[:strings.Index(cmds[0].url, "/devices")]
 	for {
-		_, body := do(curlCmd{method: http.MethodGet, url: nbi + "/tasks/" + itoa(duTask)})
+		_, body := do(curlCmd{method: http.MethodGet, url: nbi + "/tasks/" + itoa(duTask), header: cmds[0].header})
 		var tk struct {
 			Status string
 			Result json.RawMessage
@@ -169,7 +188,7 @@ func TestLab(t *testing.T) {
 	}
 	// The probe example: the simulated CPE conforms to every check.
 	for {
-		_, body := do(curlCmd{method: http.MethodGet, url: nbi + "/devices/" + strings.Split(strings.SplitAfter(cmds[1].url, "/devices/")[1], "/")[0] + "/probe"})
+		_, body := do(curlCmd{method: http.MethodGet, header: cmds[0].header, url: nbi + "/devices/" + strings.Split(strings.SplitAfter(cmds[1].url, "/devices/")[1], "/")[0] + "/probe"})
 		var rep struct{ Conforming, NonConforming, Pending int }
 		json.Unmarshal(body, &rep)
 		if rep.Pending == 0 && rep.Conforming > 0 {
@@ -232,8 +251,8 @@ func TestLabSTUN(t *testing.T) {
 	o := labOptions{dir: t.TempDir(), cwmpAddr: "127.0.0.1:0", nbiAddr: "127.0.0.1:0", crAddr: "127.0.0.1:0", count: 1, periodic: time.Hour, stun: true}
 	done := make(chan error, 1)
 	go func() { done <- runLab(ctx, o, out, errOut) }()
-	var nbi string
-	for nbi == "" {
+	var nbi, key string
+	for nbi == "" || key == "" {
 		select {
 		case err := <-done:
 			t.Fatalf("lab ended: %v\n%s\n%s", err, out.String(), errOut.String())
@@ -243,10 +262,15 @@ func TestLabSTUN(t *testing.T) {
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "NBI" && strings.Contains(out.String(), "STUN server 127.0.0.1:") {
 				nbi = f[1]
 			}
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "API" && f[1] == "key" {
+				key = f[2] // the NBI requires it
+			}
 		}
 	}
 	post := func(path, body string, v any) {
-		resp, err := http.Post(nbi+path, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", nbi+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +290,9 @@ func TestLabSTUN(t *testing.T) {
 		}
 		status := ""
 		for deadline := time.Now().Add(20 * time.Second); status != "done" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			resp, err := http.Get(nbi + "/tasks/" + itoa(task.ID))
+			req, _ := http.NewRequest("GET", nbi+"/tasks/"+itoa(task.ID), nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,9 +43,24 @@ func hexHash(h func() hash.Hash, parts ...string) string {
 // digestResponse computes the request-digest of RFC 7616 3.4.1 for
 // qop=auth.
 func digestResponse(h func() hash.Hash, username, realm, password, method, uri, nonce, nc, cnonce string) string {
-	ha1 := hexHash(h, username, realm, password)
+	return digestResponseHA1(h, hexHash(h, username, realm, password), method, uri, nonce, nc, cnonce)
+}
+
+// digestResponseHA1 is digestResponse from a stored HA1.
+func digestResponseHA1(h func() hash.Hash, ha1, method, uri, nonce, nc, cnonce string) string {
 	ha2 := hexHash(h, method, uri)
 	return hexHash(h, ha1, nonce, nc, cnonce, "auth", ha2)
+}
+
+// HA1 is the Digest HA1 of RFC 7616, H(username:realm:password) in hex,
+// for algorithm (MD5 or SHA-256): what a server stores instead of the
+// password. "" for an unknown algorithm.
+func HA1(algorithm, username, realm, password string) string {
+	h := newHash(algorithm)
+	if h == nil {
+		return ""
+	}
+	return hexHash(h, username, realm, password)
 }
 
 // challenge is one parsed WWW-Authenticate (or Authorization) entry.

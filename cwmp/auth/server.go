@@ -29,6 +29,10 @@ type Server struct {
 	// depend on the request (a connection-request listener serving many
 	// devices, one per URL path, each with credentials the ACS may change).
 	LookupRequest func(r *http.Request, user string) (password string, ok bool)
+	// LookupHA1, when set, is used instead of both: it returns the Digest
+	// HA1 of user for the algorithm (see HA1), so that a server need not
+	// store passwords. Basic is checked by hashing the password given.
+	LookupHA1 func(r *http.Request, user, algorithm string) (ha1 string, ok bool)
 	// Algorithms are the Digest algorithms offered, most preferred first;
 	// nil means SHA-256 then MD5 (MD5 for the many CPEs that know nothing
 	// else).
@@ -42,9 +46,9 @@ type Server struct {
 	// one is answered with a stale=true challenge. Default 5 minutes.
 	NonceTTL time.Duration
 	// MaxNonces bounds the nonce table (each nonce remembers its last
-	// nonce count). Default 100,000; past it, expired nonces are swept
-	// and, failing that, the oldest are forgotten (their clients get a
-	// stale=true challenge and continue).
+	// nonce count). Default 100,000; past it the oldest are forgotten
+	// (their clients get a stale=true challenge and continue). Expired
+	// nonces go as new ones are issued, in constant time each.
 	MaxNonces int
 
 	// now is the clock, replaceable by tests.
@@ -55,6 +59,7 @@ type Server struct {
 	opaque string
 	mu     sync.Mutex
 	nonces map[string]*nonceState
+	order  nonceQueue // the nonces of the map, oldest first
 }
 
 // nonceState remembers which nonce counts a nonce has been used with:
@@ -195,9 +200,9 @@ func (s *Server) Challenge(w http.ResponseWriter, stale bool) {
 // one and answered with stale=true.
 const nonceRawLen = 8 + 12 + 16
 
-func (s *Server) newNonce() string {
+// mintNonce makes a nonce issued at now.
+func (s *Server) mintNonce(now time.Time) string {
 	raw := make([]byte, nonceRawLen)
-	now := s.clock()
 	binary.BigEndian.PutUint64(raw, uint64(now.UnixNano()))
 	if _, err := rand.Read(raw[8:20]); err != nil {
 		panic(err)
@@ -205,12 +210,22 @@ func (s *Server) newNonce() string {
 	m := hmac.New(sha256.New, s.secret)
 	m.Write(raw[:20])
 	copy(raw[20:], m.Sum(nil))
-	nonce := base64.RawURLEncoding.EncodeToString(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
 
+// newNonce issues a nonce and records it (O(1) amortized).
+func (s *Server) newNonce() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.newNonceLocked()
+}
+
+func (s *Server) newNonceLocked() string {
+	now := s.clock()
+	nonce := s.mintNonce(now)
 	s.evictLocked(now)
 	s.nonces[nonce] = &nonceState{issued: now}
+	s.order.push(nonce)
 	return nonce
 }
 
@@ -221,26 +236,43 @@ func (s *Server) maxNonces() int {
 	return 100_000
 }
 
+// evictLocked makes room for one nonce in O(1) amortized time: nonces
+// are issued in time order, so the queue's head is the oldest; expired
+// ones go from the head, and past MaxNonces the oldest goes too (its
+// client gets a stale=true challenge and continues). A nonce already
+// dropped from the map (stale on use) leaves a queue entry that is skipped.
 func (s *Server) evictLocked(now time.Time) {
-	limit := s.maxNonces()
-	if len(s.nonces) < limit {
-		return
-	}
-	ttl := s.ttl()
-	for k, st := range s.nonces {
-		if now.Sub(st.issued) > ttl {
+	limit, ttl := s.maxNonces(), s.ttl()
+	for s.order.len() > 0 {
+		k := s.order.front()
+		st, ok := s.nonces[k]
+		switch {
+		case !ok:
+		case now.Sub(st.issued) > ttl || len(s.nonces) >= limit:
 			delete(s.nonces, k)
+		default:
+			return
 		}
+		s.order.pop()
 	}
-	for len(s.nonces) >= limit {
-		var oldestKey string
-		var oldest time.Time
-		for k, st := range s.nonces {
-			if oldestKey == "" || st.issued.Before(oldest) {
-				oldestKey, oldest = k, st.issued
-			}
-		}
-		delete(s.nonces, oldestKey)
+}
+
+// nonceQueue is a FIFO of nonces in issue order: a slice with a moving
+// head, compacted when half of it is consumed.
+type nonceQueue struct {
+	keys []string
+	head int
+}
+
+func (q *nonceQueue) len() int      { return len(q.keys) - q.head }
+func (q *nonceQueue) front() string { return q.keys[q.head] }
+func (q *nonceQueue) push(k string) { q.keys = append(q.keys, k) }
+func (q *nonceQueue) pop() {
+	q.keys[q.head] = ""
+	q.head++
+	if q.head > 1024 && q.head*2 >= len(q.keys) {
+		q.keys = append(q.keys[:0], q.keys[q.head:]...)
+		q.head = 0
 	}
 }
 
@@ -302,6 +334,14 @@ func (s *Server) basic(r *http.Request) (string, error) {
 	if !ok {
 		return "", ErrMalformed
 	}
+	if s.LookupHA1 != nil {
+		want, known := s.LookupHA1(r, user, AlgorithmSHA256)
+		got := HA1(AlgorithmSHA256, user, s.Realm, pass)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 || !known {
+			return "", ErrBadCredentials
+		}
+		return user, nil
+	}
 	want, known := s.lookup(r, user)
 	// Compare even for unknown users, so timing does not tell them apart.
 	match := subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
@@ -348,8 +388,17 @@ func (s *Server) digest(r *http.Request, params string) (string, error) {
 	if err != nil || len(nc) != 8 {
 		return "", ErrMalformed
 	}
-	password, known := s.lookup(r, user)
-	want := digestResponse(h, user, realm, password, r.Method, uri, nonce, nc, cnonce)
+	var want string
+	var known bool
+	if s.LookupHA1 != nil {
+		var ha1 string
+		ha1, known = s.LookupHA1(r, user, alg)
+		want = digestResponseHA1(h, strings.ToLower(ha1), r.Method, uri, nonce, nc, cnonce)
+	} else {
+		var password string
+		password, known = s.lookup(r, user)
+		want = digestResponse(h, user, realm, password, r.Method, uri, nonce, nc, cnonce)
+	}
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(response)), []byte(want)) != 1 || !known {
 		return "", ErrBadCredentials
 	}

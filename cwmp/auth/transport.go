@@ -22,6 +22,10 @@ type Transport struct {
 	Base     http.RoundTripper
 	Username string
 	Password string
+	// NoBasic refuses to answer a Basic challenge (which sends the
+	// password itself): a server offering only Basic gets no credentials
+	// and its 401 is returned.
+	NoBasic bool
 
 	mu     sync.Mutex
 	cached *digestState // the challenge being reused, if any
@@ -55,7 +59,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// At most two retries: a stale nonce, then a fresh challenge.
 	for tries := 0; tries < 2 && resp.StatusCode == http.StatusUnauthorized; tries++ {
 		best, stale := bestChallenge(resp)
-		if best == nil {
+		if best == nil || (t.NoBasic && strings.EqualFold(best.scheme, "Basic")) {
 			break
 		}
 		if authz != "" && !stale && !fromCache {

@@ -58,18 +58,20 @@ func (s *ConnReqServer) Register(a *Agent) {
 	s.mu.Unlock()
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. An unknown serial number gets the
+// same 401 challenge as a wrong password: the answer does not tell which
+// serial numbers exist.
 func (s *ConnReqServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.RLock()
-	a := s.byPath[r.URL.Path]
-	s.mu.RUnlock()
-	if a == nil {
-		http.NotFound(w, r)
-		return
-	}
 	s.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Authenticated as this agent's current user (lookup checks the
-		// user against the agent the path names).
+		// Authenticated as the current user of the agent the path names
+		// (lookup fails for a path that names none).
+		s.mu.RLock()
+		a := s.byPath[r.URL.Path]
+		s.mu.RUnlock()
+		if a == nil { // unregistered since authentication
+			s.auth.Challenge(w, false)
+			return
+		}
 		if !a.ConnectionRequest() {
 			// The rate limit: say when to come back (at most the interval).
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(a.cfg.ConnReqInterval.Seconds()))))

@@ -41,6 +41,7 @@ func Run(t *testing.T, f Factory) {
 		{"Tags", testTags},
 		{"Files", testFiles},
 		{"Credentials", testCredentials},
+		{"Settings", testSettings},
 		{"ConcurrentCommits", testConcurrentCommits},
 		{"Restart", testRestart},
 		{"BadInput", testBadInput},
@@ -1185,5 +1186,24 @@ func testShared(t *testing.T, e *env) {
 			t.Fatalf("lock %d after unlock: %v", i, err)
 		}
 		u()
+	}
+}
+
+func testSettings(t *testing.T, e *env) {
+	st := e.store()
+	if _, err := st.Setting(bg, "k"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unset setting: %v", err)
+	}
+	if v, err := st.PutSetting(bg, "k", "v1", true); err != nil || v != "v1" {
+		t.Fatalf("first PutSetting: %q %v", v, err)
+	}
+	if v, err := st.PutSetting(bg, "k", "v2", true); err != nil || v != "v1" {
+		t.Fatalf("PutSetting keep: %q %v, want the first value kept", v, err)
+	}
+	if v, err := st.PutSetting(bg, "k", "v3", false); err != nil || v != "v3" {
+		t.Fatalf("PutSetting replace: %q %v", v, err)
+	}
+	if v, err := st.Setting(bg, "k"); err != nil || v != "v3" {
+		t.Fatalf("Setting: %q %v", v, err)
 	}
 }

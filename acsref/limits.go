@@ -1,0 +1,264 @@
+package acsref
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp"
+)
+
+// Default size limits of stored files.
+const (
+	defaultMaxFileSize   = 256 << 20 // NBI PUT /files
+	defaultMaxUploadSize = 64 << 20  // CWMP uploads (Upload RPC)
+)
+
+func (s *Server) maxFileSize() int64 {
+	if s.cfg.MaxFileSize > 0 {
+		return s.cfg.MaxFileSize
+	}
+	return defaultMaxFileSize
+}
+
+func (s *Server) maxUploadSize() int64 {
+	if s.cfg.MaxUploadSize > 0 {
+		return s.cfg.MaxUploadSize
+	}
+	return defaultMaxUploadSize
+}
+
+// errTooLarge is a body over its limit.
+var errTooLarge = errors.New("request body too large")
+
+// readBounded reads a request body of at most limit bytes: a declared
+// Content-Length over the limit is refused before reading, an undeclared
+// one when the limit is passed. The buffer is sized from Content-Length
+// (no doubling growth for large files).
+func readBounded(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d, limit %d bytes", errTooLarge, r.ContentLength, limit)
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// bodyErr answers a readBounded error: 413 for a body over its limit.
+func bodyErr(w http.ResponseWriter, err error) {
+	if errors.Is(err, errTooLarge) {
+		writeErr(w, http.StatusRequestEntityTooLarge, &RuleError{Rule: "too-large", Msg: err.Error()})
+		return
+	}
+	writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+}
+
+// receiveUpload stores the file of an Upload task: only at the path of
+// an open upload task, only from a CPE that may act for its device, and
+// within the upload size limit (413 beyond).
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
+	t, err := s.uploadTask(r.Context(), r.PathValue("name"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if !s.mayActFor(r.Context(), t.DeviceID) {
+		http.Error(w, "the upload path of another device", http.StatusForbidden)
+		return
+	}
+	data, err := readBounded(r, s.maxUploadSize())
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	name := "uploads/" + r.PathValue("name")
+	if err := s.st.PutFile(r.Context(), &store.File{Name: name, FileType: "upload", Data: data}); err != nil {
+		s.log.Error("acs: storing upload", "device", t.DeviceID, "err", err)
+		http.Error(w, "ACS error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeWait is how long a request waits for decode memory before it
+// gets 503 (a variable for the tests).
+var decodeWait = 10 * time.Second
+
+// Defaults of the concurrency and body-rate bounds.
+const (
+	sessionsPerCPU = 256 // Config.MaxSessions default: this many per CPU
+	// retryAfterBusy is the Retry-After (seconds) of a 503 when the ACS
+	// is at a bound; TR-069 3.7.1.5 lets the ACS refuse a session so.
+	retryAfterBusy = 30
+	// Body reads: a grace period, then at least this rate.
+	defaultBodyGrace   = 10 * time.Second
+	defaultBodyMinRate = 1 << 10 // bytes per second
+)
+
+// maxSessions is the bound of concurrent CWMP sessions.
+func (s *Server) maxSessions() int {
+	if s.cfg.MaxSessions > 0 {
+		return s.cfg.MaxSessions
+	}
+	return sessionsPerCPU * runtime.NumCPU()
+}
+
+// sessionsFullLocked reports whether a new session would pass
+// MaxSessions. Called with s.mu held.
+func (s *Server) sessionsFullLocked() bool { return len(s.sessions) >= s.maxSessions() }
+
+// busy answers 503 with Retry-After: the client comes back later.
+func busy(w http.ResponseWriter, why string) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterBusy))
+	http.Error(w, why, http.StatusServiceUnavailable)
+}
+
+// decodeBudget bounds the memory of the SOAP decodes running at once
+// (Config.DecodeMemory): each takes its cwmp.Decoder.MemoryBound.
+func (s *Server) decodeBudget() int64 {
+	if s.cfg.DecodeMemory > 0 {
+		return s.cfg.DecodeMemory
+	}
+	// A quarter of the machine's memory, at least what one decode of
+	// the largest document takes.
+	budget := int64(1 << 30)
+	if m := physicalMemory(); m > 0 {
+		budget = m / 4
+	}
+	var d cwmp.Decoder
+	return max(budget, d.MemoryBound(cwmp.DefaultMaxSize))
+}
+
+// physicalMemory reads MemTotal from /proc/meminfo (0 if unknown).
+func physicalMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// errDecodeBusy: the decode memory budget stayed exhausted.
+var errDecodeBusy = errors.New("the ACS is decoding too much at once")
+
+// readEnvelope reads a CWMP request body (within cwmp.DefaultMaxSize)
+// and decodes it within the decode memory budget.
+func (s *Server) readEnvelope(r *http.Request) (*cwmp.Envelope, error) {
+	var d cwmp.Decoder
+	data, err := readBounded(r, cwmp.DefaultMaxSize)
+	if err != nil {
+		return nil, err
+	}
+	need := min(d.MemoryBound(int64(len(data))), s.decodeBudget())
+	ctx, cancel := context.WithTimeout(r.Context(), decodeWait)
+	defer cancel()
+	if err := s.decodeSem.Acquire(ctx, need); err != nil {
+		return nil, errDecodeBusy
+	}
+	defer s.decodeSem.Release(need)
+	return d.Decode(data)
+}
+
+// bodyGuard drops requests whose body trickles: after a grace period the
+// body must arrive at the minimum rate (the read deadline moves with each
+// read). Slow clients would otherwise hold connections, and file
+// descriptors, forever.
+func (s *Server) bodyGuard(next http.Handler) http.Handler {
+	grace, rate := s.cfg.BodyGrace, s.cfg.BodyMinRate
+	if grace <= 0 {
+		grace = defaultBodyGrace
+	}
+	if rate <= 0 {
+		rate = defaultBodyMinRate
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			gb := &rateBody{rc: rc, body: r.Body, start: time.Now(), grace: grace, rate: rate}
+			if gb.extend() == nil {
+				r.Body = gb
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rateBody is a request body with a read deadline that allows grace plus
+// one second per rate bytes read: a client at the rate stays ahead of it.
+type rateBody struct {
+	rc    *http.ResponseController
+	body  io.ReadCloser
+	start time.Time
+	grace time.Duration
+	rate  int64
+	n     int64
+}
+
+func (b *rateBody) extend() error {
+	allowed := b.grace + time.Duration(float64(b.n)/float64(b.rate)*float64(time.Second))
+	return b.rc.SetReadDeadline(b.start.Add(allowed))
+}
+
+func (b *rateBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	b.n += int64(n)
+	if n > 0 {
+		_ = b.extend()
+	}
+	return n, err
+}
+
+func (b *rateBody) Close() error { return b.body.Close() }
+
+// serverErrorLog is the http.Server's error log: accept errors (out of
+// file descriptors, say) at warn, the rest (TLS handshakes of CPEs and
+// the like) at debug.
+func serverErrorLog(h slog.Handler) *slogWriter { return &slogWriter{h: h} }
+
+type slogWriter struct{ h slog.Handler }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	level := slog.LevelDebug
+	if strings.Contains(msg, "Accept error") {
+		level = slog.LevelWarn
+	}
+	if w.h.Enabled(context.Background(), level) {
+		_ = w.h.Handle(context.Background(), slog.NewRecord(time.Now(), level, "acs: http server: "+msg, 0))
+	}
+	return len(p), nil
+}
