@@ -41,6 +41,7 @@ type Schema struct {
 	// children lists, for each object path, the entries directly under it
 	// (parameters first, then objects), for GetParameterNames NextLevel.
 	children map[string][]*Entry
+	layouts  sync.Map // object path → *pathLayout, for FillPath
 }
 
 // NewSchema builds a schema from entries (in any order).

@@ -18,8 +18,8 @@ func codecFixture() *Schema {
 		{Path: "X.T.{i}.S", Access: ReadOnly, Syntax: &Syntax{Type: TypeString,
 			Enums:    []Enum{{Value: "a|b~c`d\\e\tf\ng\x01"}, {Value: "", Status: Deleted, Access: ReadOnly, Optional: true}},
 			Patterns: []Pattern{{Value: `[0-9]{1,3}(\.[0-9]+)?|x`, Status: Obsoleted}}, Units: "seconds",
-			Ref:      &Reference{Kind: PathRef, RefType: "strong", TargetParent: "#.T.", TargetType: "row", NullValue: ""},
-			Hidden:   true, Secured: true, Command: true}, Status: Current, Version: "1.1"},
+			Ref:    &Reference{Kind: PathRef, RefType: "strong", TargetParent: "#.T.", TargetType: "row", NullValue: ""},
+			Hidden: true, Secured: true, Command: true}, Status: Current, Version: "1.1"},
 		{Path: "X.Z", Access: ReadWrite, Syntax: &Syntax{Type: TypeHexBinary, Sizes: []Size{{Min: u(2), Max: u(2)}, {Min: u(8)}}}},
 	})
 }
