@@ -227,7 +227,6 @@ func (g *goGen) emitCPEStore(f *jen.File) {
 	f.Comment("Instances lists a table's instance numbers (table path without instance, \"Device.WiFi.SSID.\").")
 	f.Func().Params(jen.Id("s").Op("*").Id("Store")).Id("Instances").Params(jen.Id("table").String()).Index().Uint32().Block(
 		tableSplit("table"),
-		jen.Id("inst").Op(":=").Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table")),
 		jen.Switch(jen.Id("sp")).BlockFunc(func(sw *jen.Group) {
 			for _, t := range tables {
 				if t.parent == nil {
@@ -236,7 +235,7 @@ func (g *goGen) emitCPEStore(f *jen.File) {
 					continue
 				}
 				sw.Case(jen.Lit(t.key)).Block(jen.If(jen.Id("im").Op(":=").Id("s").Dot("Impl").Dot(implName(t.parent)), jen.Id("im").Op("!=").Nil()).Block(
-					jen.Return(jen.Id("im").Dot(t.ch.member + "Instances").Call(jen.Id("inst")))))
+					jen.Return(jen.Id("im").Dot(t.ch.member + "Instances").Call(jen.Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table"))))))
 			}
 		}),
 		jen.Return(jen.Nil()),
@@ -244,14 +243,13 @@ func (g *goGen) emitCPEStore(f *jen.File) {
 	f.Comment("AddInstance creates an instance of a writable table.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Store")).Id("AddInstance").Params(jen.Id("table").String()).Params(jen.Uint32(), jen.Error()).Block(
 		tableSplit("table"),
-		jen.Id("inst").Op(":=").Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table")),
 		jen.Switch(jen.Id("sp")).BlockFunc(func(sw *jen.Group) {
 			for _, t := range tables {
 				if t.parent == nil || t.ch.o.Access != model.ReadWrite {
 					continue
 				}
 				sw.Case(jen.Lit(t.key)).Block(jen.If(jen.Id("im").Op(":=").Id("s").Dot("Impl").Dot(implName(t.parent)), jen.Id("im").Op("!=").Nil()).Block(
-					jen.Return(jen.Id("im").Dot("Add" + t.ch.member).Call(jen.Id("inst")))))
+					jen.Return(jen.Id("im").Dot("Add" + t.ch.member).Call(jen.Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table"))))))
 			}
 		}),
 		jen.Return(jen.Lit(0), jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("table"), jen.Qual(modelPkg, "ErrNotSupported"))),
@@ -260,15 +258,15 @@ func (g *goGen) emitCPEStore(f *jen.File) {
 	f.Func().Params(jen.Id("s").Op("*").Id("Store")).Id("DeleteInstance").Params(jen.Id("object").String()).Error().Block(
 		jen.List(jen.Id("table"), jen.Id("i"), jen.Id("ok")).Op(":=").Qual(modelPkg, "SplitInstance").Call(jen.Id("object")),
 		jen.If(jen.Op("!").Id("ok")).Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s is not a table instance"), jen.Id("object")))),
+		jen.Id("_").Op("=").Id("i"), // no writable table: no case uses it
 		tableSplit("table"),
-		jen.Id("inst").Op(":=").Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table")),
 		jen.Switch(jen.Id("sp")).BlockFunc(func(sw *jen.Group) {
 			for _, t := range tables {
 				if t.parent == nil || t.ch.o.Access != model.ReadWrite {
 					continue
 				}
 				sw.Case(jen.Lit(t.key)).Block(jen.If(jen.Id("im").Op(":=").Id("s").Dot("Impl").Dot(implName(t.parent)), jen.Id("im").Op("!=").Nil()).Block(
-					jen.Return(jen.Id("im").Dot("Delete" + t.ch.member).Call(jen.Id("inst"), jen.Id("i")))))
+					jen.Return(jen.Id("im").Dot("Delete"+t.ch.member).Call(jen.Qual(modelPkg, "InstanceNumbers").Call(jen.Id("table")), jen.Id("i")))))
 			}
 		}),
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("object"), jen.Qual(modelPkg, "ErrNotSupported"))),

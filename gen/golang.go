@@ -929,4 +929,3 @@ func sinceNote(version string, status model.Status) string {
 	}
 	return s
 }
-

@@ -62,7 +62,7 @@ func TestGoldenKitchen(t *testing.T) {
 	}
 	root := string(files["root.go"])
 	for _, want := range []string{
-		"type KitchenObject struct",                    // the root's data struct leaves "Kitchen" to the typed path
+		"type KitchenObject struct",                   // the root's data struct leaves "Kitchen" to the typed path
 		"KitchenMode_X24GHz KitchenMode = \"2.4GHz\"", // enumeration constants from awkward values
 		"KitchenMode_X2_4GHz KitchenMode = \"2_4GHz\"",
 		"KitchenMode_Empty KitchenMode = \"\"",
@@ -220,7 +220,7 @@ func TestSettingReadOnlyThroughTypedPathDoesNotCompile(t *testing.T) {
 		t.Fatal("setting a read-only parameter compiled")
 	}
 	msg := string(out)
-	if !strings.Contains(msg, "bad.go:10") || !strings.Contains(msg, "ReadOnlyParam[string]") || !strings.Contains(msg, "writable") {
+	if !strings.Contains(msg, "bad.go:10") || !strings.Contains(msg, "ReadOnlyParam[string]") || !strings.Contains(msg, "Writable") {
 		t.Errorf("want a compile error at bad.go:10: a ReadOnlyParam is not Writable:\n%s", msg)
 	}
 	if !strings.Contains(msg, "bad.go:11") {

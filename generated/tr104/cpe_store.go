@@ -1019,7 +1019,6 @@ func (s *Store) set(pv model.ParameterValue) error {
 // Instances lists a table's instance numbers (table path without instance, "Device.WiFi.SSID.").
 func (s *Store) Instances(table string) []uint32 {
 	sp, _ := model.SchemaPath(table)
-	inst := model.InstanceNumbers(table)
 	switch sp {
 	case "VoiceService.":
 		if s.Impl.VoiceServiceInstances != nil {
@@ -1027,223 +1026,223 @@ func (s *Store) Instances(table string) []uint32 {
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesImpl; im != nil {
-			return im.SetInstances(inst)
+			return im.SetInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.CFTInstances(inst)
+			return im.CFTInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.FollowMeInstances(inst)
+			return im.FollowMeInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.SCFInstances(inst)
+			return im.SCFInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.SCREJInstances(inst)
+			return im.SCREJInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Extension.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.ExtensionInstances(inst)
+			return im.ExtensionInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Group.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.GroupInstances(inst)
+			return im.GroupInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.IncomingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.IncomingMapInstances(inst)
+			return im.IncomingMapInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Line.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.LineInstances(inst)
+			return im.LineInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Mailbox.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.MailboxInstances(inst)
+			return im.MailboxInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.NumberingPlanInstances(inst)
+			return im.NumberingPlanInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.":
 		if im := s.Impl.VoiceServiceCallControlNumberingPlanImpl; im != nil {
-			return im.PrefixInfoInstances(inst)
+			return im.PrefixInfoInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.OutgoingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.OutgoingMapInstances(inst)
+			return im.OutgoingMapInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallLog.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.CallLogInstances(inst)
+			return im.CallLogInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallLog.{i}.Session.":
 		if im := s.Impl.VoiceServiceCallLogImpl; im != nil {
-			return im.SessionInstances(inst)
+			return im.SessionInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallLog.{i}.SignalingPerformance.":
 		if im := s.Impl.VoiceServiceCallLogImpl; im != nil {
-			return im.SignalingPerformanceInstances(inst)
+			return im.SignalingPerformanceInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Capabilities.Codec.":
 		if im := s.Impl.VoiceServiceCapabilitiesImpl; im != nil {
-			return im.CodecInstances(inst)
+			return im.CodecInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.ClockSynchronization.ClockSource.":
 		if im := s.Impl.VoiceServiceClockSynchronizationImpl; im != nil {
-			return im.ClockSourceInstances(inst)
+			return im.ClockSourceInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CodecProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.CodecProfileInstances(inst)
+			return im.CodecProfileInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.DECT.Base.":
 		if im := s.Impl.VoiceServiceDECTImpl; im != nil {
-			return im.BaseInstances(inst)
+			return im.BaseInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.DECT.Portable.":
 		if im := s.Impl.VoiceServiceDECTImpl; im != nil {
-			return im.PortableInstances(inst)
+			return im.PortableInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.H323.Client.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.ClientInstances(inst)
+			return im.ClientInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.H323.Network.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.NetworkInstances(inst)
+			return im.NetworkInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.ISDN.BRI.":
 		if im := s.Impl.VoiceServiceISDNImpl; im != nil {
-			return im.BRIInstances(inst)
+			return im.BRIInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.ISDN.PRI.":
 		if im := s.Impl.VoiceServiceISDNImpl; im != nil {
-			return im.PRIInstances(inst)
+			return im.PRIInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.InterworkInstances(inst)
+			return im.InterworkInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.{i}.Map.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.MapInstances(inst)
+			return im.MapInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.{i}.UserInterface.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.UserInterfaceInstances(inst)
+			return im.UserInterfaceInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.MGCP.Client.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.ClientInstances(inst)
+			return im.ClientInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.MGCP.Network.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.NetworkInstances(inst)
+			return im.NetworkInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.POTS.FXO.":
 		if im := s.Impl.VoiceServicePOTSImpl; im != nil {
-			return im.FXOInstances(inst)
+			return im.FXOInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.POTS.FXS.":
 		if im := s.Impl.VoiceServicePOTSImpl; im != nil {
-			return im.FXSInstances(inst)
+			return im.FXSInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.POTS.Ringer.Event.":
 		if im := s.Impl.VoiceServicePOTSRingerImpl; im != nil {
-			return im.EventInstances(inst)
+			return im.EventInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.ClientInstances(inst)
+			return im.ClientInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.ContactInstances(inst)
+			return im.ContactInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.EventSubscribeInstances(inst)
+			return im.EventSubscribeInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.NetworkInstances(inst)
+			return im.NetworkInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.EventSubscribeInstances(inst)
+			return im.EventSubscribeInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.FQDNServer.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.FQDNServerInstances(inst)
+			return im.FQDNServerInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.ResponseMap.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.ResponseMapInstances(inst)
+			return im.ResponseMapInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Proxy.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.ProxyInstances(inst)
+			return im.ProxyInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.RegistrarInstances(inst)
+			return im.RegistrarInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.":
 		if im := s.Impl.VoiceServiceSIPRegistrarImpl; im != nil {
-			return im.AccountInstances(inst)
+			return im.AccountInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPRegistrarAccountImpl; im != nil {
-			return im.ContactInstances(inst)
+			return im.ContactInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.TerminalInstances(inst)
+			return im.TerminalInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.Audio.":
 		if im := s.Impl.VoiceServiceTerminalImpl; im != nil {
-			return im.AudioInstances(inst)
+			return im.AudioInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.":
 		if im := s.Impl.VoiceServiceTerminalButtonMapImpl; im != nil {
-			return im.ButtonInstances(inst)
+			return im.ButtonInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Description.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.DescriptionInstances(inst)
+			return im.DescriptionInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.PatternInstances(inst)
+			return im.PatternInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.Description.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.DescriptionInstances(inst)
+			return im.DescriptionInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.EventProfile.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.EventProfileInstances(inst)
+			return im.EventProfileInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.EventProfile.{i}.Event.":
 		if im := s.Impl.VoiceServiceToneEventProfileImpl; im != nil {
-			return im.EventInstances(inst)
+			return im.EventInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.Pattern.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.PatternInstances(inst)
+			return im.PatternInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Trunk.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.TrunkInstances(inst)
+			return im.TrunkInstances(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.VoIPProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.VoIPProfileInstances(inst)
+			return im.VoIPProfileInstances(model.InstanceNumbers(table))
 		}
 	}
 	return nil
@@ -1252,167 +1251,166 @@ func (s *Store) Instances(table string) []uint32 {
 // AddInstance creates an instance of a writable table.
 func (s *Store) AddInstance(table string) (uint32, error) {
 	sp, _ := model.SchemaPath(table)
-	inst := model.InstanceNumbers(table)
 	switch sp {
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesImpl; im != nil {
-			return im.AddSet(inst)
+			return im.AddSet(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.AddCFT(inst)
+			return im.AddCFT(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.AddFollowMe(inst)
+			return im.AddFollowMe(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.AddSCF(inst)
+			return im.AddSCF(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.AddSCREJ(inst)
+			return im.AddSCREJ(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Extension.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddExtension(inst)
+			return im.AddExtension(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Group.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddGroup(inst)
+			return im.AddGroup(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.IncomingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddIncomingMap(inst)
+			return im.AddIncomingMap(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Line.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddLine(inst)
+			return im.AddLine(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.Mailbox.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddMailbox(inst)
+			return im.AddMailbox(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddNumberingPlan(inst)
+			return im.AddNumberingPlan(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.":
 		if im := s.Impl.VoiceServiceCallControlNumberingPlanImpl; im != nil {
-			return im.AddPrefixInfo(inst)
+			return im.AddPrefixInfo(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CallControl.OutgoingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.AddOutgoingMap(inst)
+			return im.AddOutgoingMap(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.CodecProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.AddCodecProfile(inst)
+			return im.AddCodecProfile(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.H323.Client.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.AddClient(inst)
+			return im.AddClient(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.H323.Network.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.AddNetwork(inst)
+			return im.AddNetwork(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.AddInterwork(inst)
+			return im.AddInterwork(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.{i}.Map.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.AddMap(inst)
+			return im.AddMap(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Interwork.{i}.UserInterface.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.AddUserInterface(inst)
+			return im.AddUserInterface(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.MGCP.Client.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.AddClient(inst)
+			return im.AddClient(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.MGCP.Network.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.AddNetwork(inst)
+			return im.AddNetwork(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.AddClient(inst)
+			return im.AddClient(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.AddContact(inst)
+			return im.AddContact(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.AddEventSubscribe(inst)
+			return im.AddEventSubscribe(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.AddNetwork(inst)
+			return im.AddNetwork(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.AddEventSubscribe(inst)
+			return im.AddEventSubscribe(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.FQDNServer.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.AddFQDNServer(inst)
+			return im.AddFQDNServer(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.ResponseMap.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.AddResponseMap(inst)
+			return im.AddResponseMap(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Proxy.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.AddProxy(inst)
+			return im.AddProxy(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.AddRegistrar(inst)
+			return im.AddRegistrar(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.":
 		if im := s.Impl.VoiceServiceSIPRegistrarImpl; im != nil {
-			return im.AddAccount(inst)
+			return im.AddAccount(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPRegistrarAccountImpl; im != nil {
-			return im.AddContact(inst)
+			return im.AddContact(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Description.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.AddDescription(inst)
+			return im.AddDescription(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.AddPattern(inst)
+			return im.AddPattern(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.Description.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.AddDescription(inst)
+			return im.AddDescription(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.EventProfile.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.AddEventProfile(inst)
+			return im.AddEventProfile(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.EventProfile.{i}.Event.":
 		if im := s.Impl.VoiceServiceToneEventProfileImpl; im != nil {
-			return im.AddEvent(inst)
+			return im.AddEvent(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Tone.Pattern.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.AddPattern(inst)
+			return im.AddPattern(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.Trunk.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.AddTrunk(inst)
+			return im.AddTrunk(model.InstanceNumbers(table))
 		}
 	case "VoiceService.{i}.VoIPProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.AddVoIPProfile(inst)
+			return im.AddVoIPProfile(model.InstanceNumbers(table))
 		}
 	}
 	return 0, fmt.Errorf("%s: %w", table, model.ErrNotSupported)
@@ -1424,168 +1422,168 @@ func (s *Store) DeleteInstance(object string) error {
 	if !ok {
 		return fmt.Errorf("%s is not a table instance", object)
 	}
+	_ = i
 	sp, _ := model.SchemaPath(table)
-	inst := model.InstanceNumbers(table)
 	switch sp {
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesImpl; im != nil {
-			return im.DeleteSet(inst, i)
+			return im.DeleteSet(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.DeleteCFT(inst, i)
+			return im.DeleteCFT(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.DeleteFollowMe(inst, i)
+			return im.DeleteFollowMe(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.DeleteSCF(inst, i)
+			return im.DeleteSCF(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.":
 		if im := s.Impl.VoiceServiceCallControlCallingFeaturesSetImpl; im != nil {
-			return im.DeleteSCREJ(inst, i)
+			return im.DeleteSCREJ(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.Extension.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteExtension(inst, i)
+			return im.DeleteExtension(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.Group.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteGroup(inst, i)
+			return im.DeleteGroup(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.IncomingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteIncomingMap(inst, i)
+			return im.DeleteIncomingMap(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.Line.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteLine(inst, i)
+			return im.DeleteLine(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.Mailbox.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteMailbox(inst, i)
+			return im.DeleteMailbox(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteNumberingPlan(inst, i)
+			return im.DeleteNumberingPlan(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.":
 		if im := s.Impl.VoiceServiceCallControlNumberingPlanImpl; im != nil {
-			return im.DeletePrefixInfo(inst, i)
+			return im.DeletePrefixInfo(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CallControl.OutgoingMap.":
 		if im := s.Impl.VoiceServiceCallControlImpl; im != nil {
-			return im.DeleteOutgoingMap(inst, i)
+			return im.DeleteOutgoingMap(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.CodecProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.DeleteCodecProfile(inst, i)
+			return im.DeleteCodecProfile(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.H323.Client.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.DeleteClient(inst, i)
+			return im.DeleteClient(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.H323.Network.":
 		if im := s.Impl.VoiceServiceH323Impl; im != nil {
-			return im.DeleteNetwork(inst, i)
+			return im.DeleteNetwork(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Interwork.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.DeleteInterwork(inst, i)
+			return im.DeleteInterwork(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Interwork.{i}.Map.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.DeleteMap(inst, i)
+			return im.DeleteMap(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Interwork.{i}.UserInterface.":
 		if im := s.Impl.VoiceServiceInterworkImpl; im != nil {
-			return im.DeleteUserInterface(inst, i)
+			return im.DeleteUserInterface(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.MGCP.Client.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.DeleteClient(inst, i)
+			return im.DeleteClient(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.MGCP.Network.":
 		if im := s.Impl.VoiceServiceMGCPImpl; im != nil {
-			return im.DeleteNetwork(inst, i)
+			return im.DeleteNetwork(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Client.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.DeleteClient(inst, i)
+			return im.DeleteClient(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.DeleteContact(inst, i)
+			return im.DeleteContact(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPClientImpl; im != nil {
-			return im.DeleteEventSubscribe(inst, i)
+			return im.DeleteEventSubscribe(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Network.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.DeleteNetwork(inst, i)
+			return im.DeleteNetwork(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.DeleteEventSubscribe(inst, i)
+			return im.DeleteEventSubscribe(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.FQDNServer.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.DeleteFQDNServer(inst, i)
+			return im.DeleteFQDNServer(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Network.{i}.ResponseMap.":
 		if im := s.Impl.VoiceServiceSIPNetworkImpl; im != nil {
-			return im.DeleteResponseMap(inst, i)
+			return im.DeleteResponseMap(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Proxy.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.DeleteProxy(inst, i)
+			return im.DeleteProxy(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Registrar.":
 		if im := s.Impl.VoiceServiceSIPImpl; im != nil {
-			return im.DeleteRegistrar(inst, i)
+			return im.DeleteRegistrar(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.":
 		if im := s.Impl.VoiceServiceSIPRegistrarImpl; im != nil {
-			return im.DeleteAccount(inst, i)
+			return im.DeleteAccount(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.":
 		if im := s.Impl.VoiceServiceSIPRegistrarAccountImpl; im != nil {
-			return im.DeleteContact(inst, i)
+			return im.DeleteContact(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Description.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.DeleteDescription(inst, i)
+			return im.DeleteDescription(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.":
 		if im := s.Impl.VoiceServiceTerminalRingerImpl; im != nil {
-			return im.DeletePattern(inst, i)
+			return im.DeletePattern(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Tone.Description.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.DeleteDescription(inst, i)
+			return im.DeleteDescription(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Tone.EventProfile.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.DeleteEventProfile(inst, i)
+			return im.DeleteEventProfile(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Tone.EventProfile.{i}.Event.":
 		if im := s.Impl.VoiceServiceToneEventProfileImpl; im != nil {
-			return im.DeleteEvent(inst, i)
+			return im.DeleteEvent(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Tone.Pattern.":
 		if im := s.Impl.VoiceServiceToneImpl; im != nil {
-			return im.DeletePattern(inst, i)
+			return im.DeletePattern(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.Trunk.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.DeleteTrunk(inst, i)
+			return im.DeleteTrunk(model.InstanceNumbers(table), i)
 		}
 	case "VoiceService.{i}.VoIPProfile.":
 		if im := s.Impl.VoiceServiceImpl; im != nil {
-			return im.DeleteVoIPProfile(inst, i)
+			return im.DeleteVoIPProfile(model.InstanceNumbers(table), i)
 		}
 	}
 	return fmt.Errorf("%s: %w", object, model.ErrNotSupported)
