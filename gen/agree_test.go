@@ -125,8 +125,11 @@ func locate(v reflect.Value, p string) (reflect.Value, bool) {
 			if f.IsNil() {
 				f.Set(reflect.MakeMap(f.Type()))
 			}
-			inst := reflect.New(f.Type().Elem().Elem())
-			f.SetMapIndex(reflect.ValueOf(uint32(1)), inst)
+			inst := f.MapIndex(reflect.ValueOf(uint32(1)))
+			if !inst.IsValid() {
+				inst = reflect.New(f.Type().Elem().Elem())
+				f.SetMapIndex(reflect.ValueOf(uint32(1)), inst)
+			}
 			v = inst
 			continue
 		}
