@@ -40,8 +40,9 @@ type Schema struct {
 	byPath  map[string]*Entry
 	// children lists, for each object path, the entries directly under it
 	// (parameters first, then objects), for GetParameterNames NextLevel.
-	children map[string][]*Entry
-	layouts  sync.Map // object path → *pathLayout, for FillPath
+	children     map[string][]*Entry
+	childrenOnce sync.Once // children are built on the first Children call
+	layouts      sync.Map  // object path → *pathLayout, for FillPath
 }
 
 // NewSchema builds a schema from entries (in any order).
@@ -58,11 +59,24 @@ func NewSchema(model, spec string, entries []*Entry) *Schema {
 func (s *Schema) index(sorted []*Entry) {
 	s.entries = sorted
 	s.byPath = make(map[string]*Entry, len(sorted))
-	s.children = map[string][]*Entry{}
 	for _, e := range sorted {
 		s.byPath[e.Path] = e
+	}
+}
+
+func (s *Schema) buildChildren() {
+	n := map[string]int{}
+	for _, e := range s.entries {
+		n[ParentPath(e.Path)]++
+	}
+	s.children = make(map[string][]*Entry, len(n))
+	for _, e := range s.entries {
 		parent := ParentPath(e.Path)
-		s.children[parent] = append(s.children[parent], e)
+		c := s.children[parent]
+		if c == nil {
+			c = make([]*Entry, 0, n[parent])
+		}
+		s.children[parent] = append(c, e)
 	}
 }
 
@@ -126,7 +140,11 @@ func (s *Schema) Lookup(path string) (*Entry, bool) {
 
 // Children returns the entries directly under the object at schema path
 // (a table's instances are "{i}." children of the table's parent path).
-func (s *Schema) Children(objectPath string) []*Entry { s.load(); return s.children[objectPath] }
+func (s *Schema) Children(objectPath string) []*Entry {
+	s.load()
+	s.childrenOnce.Do(s.buildChildren)
+	return s.children[objectPath]
+}
 
 // CheckValue checks a value for the parameter at path (instance or
 // schema path): the path must name a parameter, and the value must satisfy
