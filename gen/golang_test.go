@@ -262,3 +262,33 @@ func TestVendorExtension(t *testing.T) {
 		t.Error("schema does not name the vendor model")
 	}
 }
+
+// TestDeletedItemsAreSkipped: the generator leaves out items whose status
+// is deleted (and objects under a deleted object) itself, whether or not
+// the parser pruned them.
+func TestDeletedItemsAreSkipped(t *testing.T) {
+	m := loadModel(t, "", "testdata/golden/kitchen.xml")
+	m.Object("Kitchen.Log.{i}.").Status = model.Deleted
+	m.Object("Kitchen.").Param("Temp").Status = model.Deleted
+	files, err := gen.GoFiles(m, gen.Options{Package: "k", CPE: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["log.go"]; ok {
+		t.Error("a deleted object was generated")
+	}
+	all := ""
+	for _, data := range files {
+		all += string(data)
+	}
+	if strings.Contains(all, "Kitchen.Log.{i}") || regexp.MustCompile(`\bTemp\b`).MatchString(all) {
+		t.Error("a deleted item appears in the generated code or schema")
+	}
+	js, err := gen.JSONSchema(m, gen.SchemaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), "Kitchen.Log") {
+		t.Error("a deleted object is in the JSON Schema")
+	}
+}
