@@ -42,7 +42,6 @@ type Schema struct {
 	// (parameters first, then objects), for GetParameterNames NextLevel.
 	children     map[string][]*Entry
 	childrenOnce sync.Once // children are built on the first Children call
-	layouts      sync.Map  // object path → *pathLayout, for FillPath
 }
 
 // NewSchema builds a schema from entries (in any order).

@@ -2,7 +2,10 @@ package model
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -14,8 +17,8 @@ import (
 // Every handle, and the object handle each path struct starts with, is one
 // slot (the shared instance path of its object, a name, a wire type), so a
 // path struct is an array of slots, nested single-instance objects
-// included. FillPath fills such a struct from the schema instead of code
-// per handle: the typed API costs the compiler one small function per
+// included. FillPath fills such a struct from its type's dm tags instead of
+// code per handle: the typed API costs the compiler one small function per
 // table, not one generic call per parameter.
 
 // pathNode is the instance path of one object, shared by its handles.
@@ -120,72 +123,107 @@ func InstanceOf(parent, name string, i uint32) string {
 	return parent + name + strconv.FormatUint(uint64(i), 10) + "."
 }
 
-// pathLayout is how a generated path struct is laid out: its object slot,
-// its parameters' slots in path order, then the path structs of its
-// single-instance children in path order. The generator writes the
-// struct in that order; the Schema has the rest, so the layout is not
-// written out at all.
+// pathLayout is where FillPath writes in a generated path struct: one slot
+// per handle, at its offset, each naming the object it belongs to by its
+// path relative to the struct's (index into rel). It comes from the
+// struct type itself (the dm tags the generator writes), read once per
+// type: filling a path needs no schema, so the typed package's root paths
+// cost no schema decoding at program start.
 type pathLayout struct {
-	names  []string
-	types  []BaseType
-	nested []nestedLayout
-	size   int // slots in the whole struct, nested ones included
+	rel   []string // relative object paths; 0 is the struct's own
+	slots []slotSpec
 }
 
-type nestedLayout struct {
-	name string // "Stats."
-	l    *pathLayout
+type slotSpec struct {
+	off  uintptr
+	node int
+	name string
+	typ  BaseType
 }
 
-// layout returns (and caches) the layout of the path struct of the object
-// at schema path obj.
-func (s *Schema) layout(obj string) *pathLayout {
-	if l, ok := s.layouts.Load(obj); ok {
+var (
+	layouts        sync.Map // reflect.Type → *pathLayout
+	objectPathType = reflect.TypeOf(ObjectPath{})
+	slotType       = reflect.TypeOf(slot{})
+)
+
+func layoutOf(t reflect.Type) *pathLayout {
+	if l, ok := layouts.Load(t); ok {
 		return l.(*pathLayout)
 	}
-	l := &pathLayout{size: 1}
-	kids := s.Children(obj)
-	for _, e := range kids {
-		if !e.Object {
-			l.names = append(l.names, e.Path[len(obj):])
-			l.types = append(l.types, e.Syntax.WireType())
-		}
-	}
-	l.size += len(l.names)
-	for _, e := range kids {
-		if e.Object && !e.IsTable() {
-			c := s.layout(e.Path)
-			l.nested = append(l.nested, nestedLayout{name: e.Path[len(obj):], l: c})
-			l.size += c.size
-		}
-	}
-	s.layouts.Store(obj, l)
+	l := &pathLayout{}
+	l.walk(t, 0, "")
+	layouts.Store(t, l)
 	return l
 }
 
-var slotSize = unsafe.Sizeof(slot{})
-
-// FillPath fills the generated path struct at dst (size bytes, as
-// unsafe.Sizeof gives it) of the object at schema path obj of s, for the
-// instance path base. It panics when the struct and the schema disagree,
-// which only a hand-edited generated file can cause.
-func FillPath(dst unsafe.Pointer, size uintptr, s *Schema, obj, base string) {
-	l := s.layout(obj)
-	if uintptr(l.size)*slotSize != size {
-		panic(fmt.Sprintf("model: generated path struct of %s (%d bytes) does not match the schema's %d slots (regenerate it)", obj, size, l.size))
+func (l *pathLayout) walk(t reflect.Type, off uintptr, rel string) {
+	node := len(l.rel)
+	l.rel = append(l.rel, rel)
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("dm")
+		switch {
+		case f.Type == objectPathType:
+			l.slots = append(l.slots, slotSpec{off: off + f.Offset, node: node})
+		case strings.HasSuffix(tag, "."): // a single-instance child's path struct
+			l.walk(f.Type, off+f.Offset, rel+tag)
+		case tag != "" && f.Type.Kind() == reflect.Struct && f.Type.NumField() == 1 && f.Type.Field(0).Type == slotType:
+			// A handle: the wire-type letter, then the name when it is
+			// not the field's.
+			name := tag[1:]
+			if name == "" {
+				name = f.Name
+			}
+			l.slots = append(l.slots, slotSpec{off: off + f.Offset, node: node, name: name, typ: typeOfLetter(tag[0])})
+		default:
+			panic(fmt.Sprintf("model: field %s of generated path struct %s is not a handle (regenerate it)", f.Name, t))
+		}
 	}
-	fill(unsafe.Slice((*slot)(dst), l.size), l, base)
 }
 
-func fill(slots []slot, l *pathLayout, base string) int {
-	n := &pathNode{path: base}
-	slots[0] = slot{n: n}
-	for i, name := range l.names {
-		slots[1+i] = slot{n: n, name: name, typ: l.types[i]}
+// typeLetters are the wire-type letters of the dm tags.
+var typeLetters = [...]struct {
+	c byte
+	t BaseType
+}{{'s', TypeString}, {'i', TypeInt}, {'u', TypeUnsignedInt}, {'l', TypeLong}, {'U', TypeUnsignedLong},
+	{'b', TypeBoolean}, {'t', TypeDateTime}, {'6', TypeBase64}, {'x', TypeHexBinary}, {'d', TypeDecimal}}
+
+// TypeLetter is the letter of wire type t in a path struct's dm tag (the
+// generator writes it).
+func TypeLetter(t BaseType) byte {
+	for _, l := range typeLetters {
+		if l.t == t {
+			return l.c
+		}
 	}
-	k := 1 + len(l.names)
-	for _, c := range l.nested {
-		k += fill(slots[k:], c.l, base+c.name)
+	return 's'
+}
+
+func typeOfLetter(c byte) BaseType {
+	for _, l := range typeLetters {
+		if l.c == c {
+			return l.t
+		}
 	}
-	return k
+	return TypeString
+}
+
+// FillPath fills the generated path struct p points to for the object at
+// instance path base. Generated code calls it; the handles' names and wire
+// types come from the struct's dm tags.
+func FillPath(p any, base string) {
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		panic(fmt.Sprintf("model: FillPath wants a pointer to a generated path struct, not %T", p))
+	}
+	l := layoutOf(v.Elem().Type())
+	nodes := make([]pathNode, len(l.rel))
+	for i, r := range l.rel {
+		nodes[i].path = base + r
+	}
+	dst := v.UnsafePointer()
+	for _, s := range l.slots {
+		*(*slot)(unsafe.Add(dst, s.off)) = slot{n: &nodes[s.node], name: s.name, typ: s.typ}
+	}
 }

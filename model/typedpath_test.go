@@ -4,23 +4,27 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 // pathT is what gen go writes for X.T.{i}. of docSchema: the object,
 // its parameters in path order (the T.{i}. table has a method, not a slot).
 type pathT struct {
 	ObjectPath
-	Alias ReadWriteParam[string]
-	L     WriteOnceParam[[]uint32]
-	S     ReadOnlyParam[string]
-	When  ReadWriteParam[time.Time]
+	Alias ReadWriteParam[string]    `dm:"s"`
+	L     WriteOnceParam[[]uint32]  `dm:"sL"`
+	S     ReadOnlyParam[string]     `dm:"sS"`
+	When  ReadWriteParam[time.Time] `dm:"t"`
+	Sub   pathSub                   `dm:"Sub."`
+}
+
+type pathSub struct {
+	ObjectPath
+	N ReadOnlyParam[uint32] `dm:"uN"`
 }
 
 func TestFillPath(t *testing.T) {
-	s := docSchema()
 	var p pathT
-	FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), s, "X.T.{i}.", InstanceOf("X.", "T.", 5))
+	FillPath(&p, InstanceOf("X.", "T.", 5))
 	if p.Path() != "X.T.5." || p.Alias.Path() != "X.T.5.Alias" || p.When.Path() != "X.T.5.When" || p.S.String() != "X.T.5.S" {
 		t.Fatalf("paths: %s %s %s %s", p.Path(), p.Alias.Path(), p.When.Path(), p.S.Path())
 	}
@@ -33,15 +37,19 @@ func TestFillPath(t *testing.T) {
 	if NewWritableTable(p.ObjectPath, "T.").Path() != "X.T.5.T." {
 		t.Fatal("table path")
 	}
-	// A struct that does not match the schema is refused, loudly.
-	var short struct {
+	if p.Sub.Path() != "X.T.5.Sub." || p.Sub.N.Path() != "X.T.5.Sub.N" || p.Sub.N.WireType() != TypeUnsignedInt {
+		t.Fatalf("nested: %s %s %s", p.Sub.Path(), p.Sub.N.Path(), p.Sub.N.WireType())
+	}
+	// A struct with a field that is not a handle is refused, loudly.
+	var bad struct {
 		ObjectPath
-		Alias ReadWriteParam[string]
+		Alias ReadWriteParam[string] `dm:"sAlias"`
+		N     int
 	}
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(r.(string), "regenerate") {
-			t.Fatalf("mismatched struct: %v", r)
+			t.Fatalf("a struct that is not a path struct: %v", r)
 		}
 	}()
-	FillPath(unsafe.Pointer(&short), unsafe.Sizeof(short), s, "X.T.{i}.", "X.T.1.")
+	FillPath(&bad, "X.T.1.")
 }
