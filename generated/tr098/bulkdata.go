@@ -6,7 +6,6 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // InternetGatewayDeviceBulkDataStatus enumerates the values of InternetGatewayDevice.BulkData.Status.
@@ -38,10 +37,7 @@ const (
 	InternetGatewayDeviceBulkDataEncodingTypes_XDR InternetGatewayDeviceBulkDataEncodingTypes = "XDR"
 )
 
-/*
-InternetGatewayDeviceBulkData holds the values of InternetGatewayDevice.BulkData. (object, readOnly, since 1.11);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceBulkData holds the values of InternetGatewayDevice.BulkData. (object, readOnly, since 1.11).
 type InternetGatewayDeviceBulkData struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -62,7 +58,7 @@ type InternetGatewayDeviceBulkData struct {
 	Profile map[uint32]*InternetGatewayDeviceBulkDataProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of InternetGatewayDevice.BulkData.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceBulkData) AddProfile(i uint32) *InternetGatewayDeviceBulkDataProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*InternetGatewayDeviceBulkDataProfile{}
@@ -71,8 +67,6 @@ func (o *InternetGatewayDeviceBulkData) AddProfile(i uint32) *InternetGatewayDev
 	o.Profile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceBulkData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 26, string(o.Status))
 	c.Wire(p, "Protocols", 25, model.JoinStrings(o.Protocols), len(o.Protocols) > 0)
@@ -87,38 +81,35 @@ func (o *InternetGatewayDeviceBulkData) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceBulkDataPath is the typed path of InternetGatewayDevice.BulkData.
 type InternetGatewayDeviceBulkDataPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingTypes model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataEncodingTypes]
+	EncodingTypes model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataEncodingTypes] `dm:"s"`
 
-	MaxNumberOfParameterReferences model.ReadOnlyParam[int32]
+	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxNumberOfProfiles model.ReadOnlyParam[int32]
+	MaxNumberOfProfiles model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinReportingInterval model.ReadOnlyParam[uint32]
+	MinReportingInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocols model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataProtocols]
+	Protocols model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataProtocols] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceBulkDataStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceBulkDataStatus] `dm:"s"`
 }
 
-// Profile returns the typed path of instance i of InternetGatewayDevice.BulkData.Profile.{i}.
+// Profile returns the typed path of instance i.
 func (x InternetGatewayDeviceBulkDataPath) Profile(i uint32) (p InternetGatewayDeviceBulkDataProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.BulkData.Profile.{i}.", model.InstanceOf(x.Path(), "Profile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
 	return
 }
 
-// ProfileTable returns the table InternetGatewayDevice.BulkData.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceBulkDataPath) ProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-/*
-InternetGatewayDeviceBulkDataProfile holds the values of InternetGatewayDevice.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceBulkDataProfile holds the values of InternetGatewayDevice.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11).
 type InternetGatewayDeviceBulkDataProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -151,7 +142,7 @@ type InternetGatewayDeviceBulkDataProfile struct {
 	Parameter map[uint32]*InternetGatewayDeviceBulkDataProfileParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceBulkDataProfile) AddParameter(i uint32) *InternetGatewayDeviceBulkDataProfileParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*InternetGatewayDeviceBulkDataProfileParameter{}
@@ -160,8 +151,6 @@ func (o *InternetGatewayDeviceBulkDataProfile) AddParameter(i uint32) *InternetG
 	o.Parameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 8, o.Alias)
 	c.Uint(p, "ReportingInterval", 19, uint64(o.ReportingInterval))
@@ -180,55 +169,51 @@ func (o *InternetGatewayDeviceBulkDataProfile) ValidateAt(c *model.Checker, p st
 // InternetGatewayDeviceBulkDataProfilePath is the typed path of InternetGatewayDevice.BulkData.Profile.{i}.
 type InternetGatewayDeviceBulkDataProfilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ControlFileFormat model.ReadWriteParam[string]
+	ControlFileFormat model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingType model.ReadWriteParam[string]
+	EncodingType model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferPassword model.ReadWriteParam[string]
+	FileTransferPassword model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferURL model.ReadWriteParam[string]
+	FileTransferURL model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferUsername model.ReadWriteParam[string]
+	FileTransferUsername model.ReadWriteParam[string] `dm:"s"`
 
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	ReportingInterval model.ReadWriteParam[uint32]
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	StreamingHost model.ReadWriteParam[string]
+	StreamingHost model.ReadWriteParam[string] `dm:"s"`
 
-	StreamingPort model.ReadWriteParam[uint32]
+	StreamingPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	StreamingSessionID model.ReadWriteParam[uint32]
+	StreamingSessionID model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeReference model.ReadWriteParam[time.Time]
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Parameter returns the typed path of instance i of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
+// Parameter returns the typed path of instance i.
 func (x InternetGatewayDeviceBulkDataProfilePath) Parameter(i uint32) (p InternetGatewayDeviceBulkDataProfileParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.", model.InstanceOf(x.Path(), "Parameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
 	return
 }
 
-// ParameterTable returns the table InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceBulkDataProfilePath) ParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
 
-/*
-InternetGatewayDeviceBulkDataProfileParameter holds the values of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceBulkDataProfileParameter holds the values of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.11).
 type InternetGatewayDeviceBulkDataProfileParameter struct {
 	Reference string `json:"Reference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceBulkDataProfileParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Reference", 16, o.Reference)
 }
@@ -236,5 +221,5 @@ func (o *InternetGatewayDeviceBulkDataProfileParameter) ValidateAt(c *model.Chec
 // InternetGatewayDeviceBulkDataProfileParameterPath is the typed path of InternetGatewayDevice.BulkData.Profile.{i}.Parameter.{i}.
 type InternetGatewayDeviceBulkDataProfileParameterPath struct {
 	model.ObjectPath
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }

@@ -5,15 +5,11 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceCapabilities holds the values of InternetGatewayDevice.Capabilities. (object, readOnly, since 1.3);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceCapabilities holds the values of InternetGatewayDevice.Capabilities. (object, readOnly, since 1.3).
 type InternetGatewayDeviceCapabilities struct {
 	PerformanceDiagnostic *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic `json:"PerformanceDiagnostic,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceCapabilities) ValidateAt(c *model.Checker, p string) {
 	if o.PerformanceDiagnostic != nil {
 		o.PerformanceDiagnostic.ValidateAt(c, p+"PerformanceDiagnostic.")
@@ -23,7 +19,7 @@ func (o *InternetGatewayDeviceCapabilities) ValidateAt(c *model.Checker, p strin
 // InternetGatewayDeviceCapabilitiesPath is the typed path of InternetGatewayDevice.Capabilities.
 type InternetGatewayDeviceCapabilitiesPath struct {
 	model.ObjectPath
-	PerformanceDiagnostic InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath
+	PerformanceDiagnostic InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath `dm:"PerformanceDiagnostic."`
 }
 
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports enumerates the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.DownloadTransports.
@@ -44,17 +40,13 @@ const (
 	InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports_FTP InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports = "FTP"
 )
 
-/*
-InternetGatewayDeviceCapabilitiesPerformanceDiagnostic holds the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic. (object, readOnly, since 1.3);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceCapabilitiesPerformanceDiagnostic holds the values of InternetGatewayDevice.Capabilities.PerformanceDiagnostic. (object, readOnly, since 1.3).
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnostic struct {
 	DownloadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports `json:"DownloadTransports,omitzero"`
 
 	UploadTransports []InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports `json:"UploadTransports,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "DownloadTransports", 29, model.JoinStrings(o.DownloadTransports), len(o.DownloadTransports) > 0)
 	c.Wire(p, "UploadTransports", 30, model.JoinStrings(o.UploadTransports), len(o.UploadTransports) > 0)
@@ -63,7 +55,7 @@ func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) ValidateAt(c *m
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath is the typed path of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath struct {
 	model.ObjectPath
-	DownloadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports]
+	DownloadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports] `dm:"s"`
 
-	UploadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports]
+	UploadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports] `dm:"s"`
 }

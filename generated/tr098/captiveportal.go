@@ -18,10 +18,7 @@ const (
 	InternetGatewayDeviceCaptivePortalStatus_Error InternetGatewayDeviceCaptivePortalStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceCaptivePortal holds the values of InternetGatewayDevice.CaptivePortal. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceCaptivePortal holds the values of InternetGatewayDevice.CaptivePortal. (object, readOnly, since 1.4).
 type InternetGatewayDeviceCaptivePortal struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -32,7 +29,6 @@ type InternetGatewayDeviceCaptivePortal struct {
 	CaptivePortalURL string `json:"CaptivePortalURL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceCaptivePortal) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 35, string(o.Status))
 	c.Wire(p, "AllowedList", 32, model.JoinStrings(o.AllowedList), len(o.AllowedList) > 0)
@@ -42,11 +38,11 @@ func (o *InternetGatewayDeviceCaptivePortal) ValidateAt(c *model.Checker, p stri
 // InternetGatewayDeviceCaptivePortalPath is the typed path of InternetGatewayDevice.CaptivePortal.
 type InternetGatewayDeviceCaptivePortalPath struct {
 	model.ObjectPath
-	AllowedList model.ReadWriteParam[[]string]
+	AllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-	CaptivePortalURL model.ReadWriteParam[string]
+	CaptivePortalURL model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceCaptivePortalStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceCaptivePortalStatus] `dm:"s"`
 }

@@ -5,17 +5,13 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceDeviceConfig holds the values of InternetGatewayDevice.DeviceConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceConfig holds the values of InternetGatewayDevice.DeviceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceConfig struct {
 	PersistentData string `json:"PersistentData,omitzero"`
 
 	ConfigFile string `json:"ConfigFile,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PersistentData", 69, o.PersistentData)
 	c.String(p, "ConfigFile", 68, o.ConfigFile)
@@ -24,7 +20,7 @@ func (o *InternetGatewayDeviceDeviceConfig) ValidateAt(c *model.Checker, p strin
 // InternetGatewayDeviceDeviceConfigPath is the typed path of InternetGatewayDevice.DeviceConfig.
 type InternetGatewayDeviceDeviceConfigPath struct {
 	model.ObjectPath
-	ConfigFile model.ReadWriteParam[string]
+	ConfigFile model.ReadWriteParam[string] `dm:"s"`
 
-	PersistentData model.ReadWriteParam[string]
+	PersistentData model.ReadWriteParam[string] `dm:"s"`
 }

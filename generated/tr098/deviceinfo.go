@@ -6,13 +6,9 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceDeviceInfo holds the values of InternetGatewayDevice.DeviceInfo. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfo holds the values of InternetGatewayDevice.DeviceInfo. (object, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceInfo struct {
 	Manufacturer string `json:"Manufacturer,omitzero"`
 
@@ -74,7 +70,7 @@ type InternetGatewayDeviceDeviceInfo struct {
 	VendorLogFile      map[uint32]*InternetGatewayDeviceDeviceInfoVendorLogFile      `json:"VendorLogFile,omitzero"`
 }
 
-// AddLocation creates instance i of InternetGatewayDevice.DeviceInfo.Location.{i}. (replacing any) and returns it
+// AddLocation creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddLocation(i uint32) *InternetGatewayDeviceDeviceInfoLocation {
 	if o.Location == nil {
 		o.Location = map[uint32]*InternetGatewayDeviceDeviceInfoLocation{}
@@ -84,7 +80,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddLocation(i uint32) *InternetGateway
 	return x
 }
 
-// AddProcessor creates instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}. (replacing any) and returns it
+// AddProcessor creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddProcessor(i uint32) *InternetGatewayDeviceDeviceInfoProcessor {
 	if o.Processor == nil {
 		o.Processor = map[uint32]*InternetGatewayDeviceDeviceInfoProcessor{}
@@ -94,7 +90,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddProcessor(i uint32) *InternetGatewa
 	return x
 }
 
-// AddSupportedDataModel creates instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (replacing any) and returns it
+// AddSupportedDataModel creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddSupportedDataModel(i uint32) *InternetGatewayDeviceDeviceInfoSupportedDataModel {
 	if o.SupportedDataModel == nil {
 		o.SupportedDataModel = map[uint32]*InternetGatewayDeviceDeviceInfoSupportedDataModel{}
@@ -104,7 +100,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddSupportedDataModel(i uint32) *Inter
 	return x
 }
 
-// AddVendorConfigFile creates instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (replacing any) and returns it
+// AddVendorConfigFile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddVendorConfigFile(i uint32) *InternetGatewayDeviceDeviceInfoVendorConfigFile {
 	if o.VendorConfigFile == nil {
 		o.VendorConfigFile = map[uint32]*InternetGatewayDeviceDeviceInfoVendorConfigFile{}
@@ -114,7 +110,7 @@ func (o *InternetGatewayDeviceDeviceInfo) AddVendorConfigFile(i uint32) *Interne
 	return x
 }
 
-// AddVendorLogFile creates instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (replacing any) and returns it
+// AddVendorLogFile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfo) AddVendorLogFile(i uint32) *InternetGatewayDeviceDeviceInfoVendorLogFile {
 	if o.VendorLogFile == nil {
 		o.VendorLogFile = map[uint32]*InternetGatewayDeviceDeviceInfoVendorLogFile{}
@@ -123,8 +119,6 @@ func (o *InternetGatewayDeviceDeviceInfo) AddVendorLogFile(i uint32) *InternetGa
 	o.VendorLogFile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfo) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Manufacturer", 86, o.Manufacturer)
 	c.String(p, "ManufacturerOUI", 87, o.ManufacturerOUI)
@@ -175,112 +169,112 @@ func (o *InternetGatewayDeviceDeviceInfo) ValidateAt(c *model.Checker, p string)
 // InternetGatewayDeviceDeviceInfoPath is the typed path of InternetGatewayDevice.DeviceInfo.
 type InternetGatewayDeviceDeviceInfoPath struct {
 	model.ObjectPath
-	AdditionalHardwareVersion model.ReadOnlyParam[[]string]
+	AdditionalHardwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AdditionalSoftwareVersion model.ReadOnlyParam[[]string]
+	AdditionalSoftwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	DeviceCategory model.ReadOnlyParam[[]string]
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceLog model.ReadOnlyParam[string]
+	DeviceLog model.ReadOnlyParam[string] `dm:"s"`
 
-	EnabledOptions model.ReadOnlyParam[[]string]
+	EnabledOptions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	FirstUseDate model.ReadOnlyParam[time.Time]
+	FirstUseDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	HardwareVersion model.ReadOnlyParam[string]
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LocationNumberOfEntries model.ReadOnlyParam[uint32]
+	LocationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelNumber model.ReadOnlyParam[string]
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	ModemFirmwareVersion model.ReadOnlyParam[string]
+	ModemFirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessorNumberOfEntries model.ReadOnlyParam[uint32]
+	ProcessorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProvisioningCode model.ReadWriteParam[string]
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	SoftwareVersion model.ReadOnlyParam[string]
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecVersion model.ReadOnlyParam[string]
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32]
+	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpTime model.ReadOnlyParam[uint32]
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MemoryStatus      InternetGatewayDeviceDeviceInfoMemoryStatusPath
-	NetworkProperties InternetGatewayDeviceDeviceInfoNetworkPropertiesPath
-	ProcessStatus     InternetGatewayDeviceDeviceInfoProcessStatusPath
-	ProxierInfo       InternetGatewayDeviceDeviceInfoProxierInfoPath
-	TemperatureStatus InternetGatewayDeviceDeviceInfoTemperatureStatusPath
+	MemoryStatus      InternetGatewayDeviceDeviceInfoMemoryStatusPath      `dm:"MemoryStatus."`
+	NetworkProperties InternetGatewayDeviceDeviceInfoNetworkPropertiesPath `dm:"NetworkProperties."`
+	ProcessStatus     InternetGatewayDeviceDeviceInfoProcessStatusPath     `dm:"ProcessStatus."`
+	ProxierInfo       InternetGatewayDeviceDeviceInfoProxierInfoPath       `dm:"ProxierInfo."`
+	TemperatureStatus InternetGatewayDeviceDeviceInfoTemperatureStatusPath `dm:"TemperatureStatus."`
 }
 
-// Location returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.Location.{i}.
+// Location returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoPath) Location(i uint32) (p InternetGatewayDeviceDeviceInfoLocationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.Location.{i}.", model.InstanceOf(x.Path(), "Location.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Location.", i))
 	return
 }
 
-// LocationTable returns the table InternetGatewayDevice.DeviceInfo.Location.{i}. itself (for AddObject when writable)
+// LocationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) LocationTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Location.")
 }
 
-// Processor returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.Processor.{i}.
+// Processor returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoPath) Processor(i uint32) (p InternetGatewayDeviceDeviceInfoProcessorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.Processor.{i}.", model.InstanceOf(x.Path(), "Processor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Processor.", i))
 	return
 }
 
-// ProcessorTable returns the table InternetGatewayDevice.DeviceInfo.Processor.{i}. itself (for AddObject when writable)
+// ProcessorTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) ProcessorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Processor.")
 }
 
-// SupportedDataModel returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
+// SupportedDataModel returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoPath) SupportedDataModel(i uint32) (p InternetGatewayDeviceDeviceInfoSupportedDataModelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.", model.InstanceOf(x.Path(), "SupportedDataModel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedDataModel.", i))
 	return
 }
 
-// SupportedDataModelTable returns the table InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. itself (for AddObject when writable)
+// SupportedDataModelTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) SupportedDataModelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SupportedDataModel.")
 }
 
-// VendorConfigFile returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
+// VendorConfigFile returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoPath) VendorConfigFile(i uint32) (p InternetGatewayDeviceDeviceInfoVendorConfigFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.", model.InstanceOf(x.Path(), "VendorConfigFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorConfigFile.", i))
 	return
 }
 
-// VendorConfigFileTable returns the table InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. itself (for AddObject when writable)
+// VendorConfigFileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) VendorConfigFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorConfigFile.")
 }
 
-// VendorLogFile returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
+// VendorLogFile returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoPath) VendorLogFile(i uint32) (p InternetGatewayDeviceDeviceInfoVendorLogFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.", model.InstanceOf(x.Path(), "VendorLogFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorLogFile.", i))
 	return
 }
 
-// VendorLogFileTable returns the table InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. itself (for AddObject when writable)
+// VendorLogFileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoPath) VendorLogFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorLogFile.")
 }
@@ -325,10 +319,7 @@ const (
 	InternetGatewayDeviceDeviceInfoLocationExternalProtocol_Other InternetGatewayDeviceDeviceInfoLocationExternalProtocol = "Other"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoLocation holds the values of InternetGatewayDevice.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoLocation holds the values of InternetGatewayDevice.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceDeviceInfoLocation struct {
 	Source InternetGatewayDeviceDeviceInfoLocationSource `json:"Source,omitzero"`
 
@@ -341,7 +332,6 @@ type InternetGatewayDeviceDeviceInfoLocation struct {
 	DataObject string `json:"DataObject,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Source", 84, string(o.Source))
 	c.String(p, "ExternalProtocol", 82, string(o.ExternalProtocol))
@@ -351,21 +341,18 @@ func (o *InternetGatewayDeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p
 // InternetGatewayDeviceDeviceInfoLocationPath is the typed path of InternetGatewayDevice.DeviceInfo.Location.{i}.
 type InternetGatewayDeviceDeviceInfoLocationPath struct {
 	model.ObjectPath
-	AcquiredTime model.ReadOnlyParam[time.Time]
+	AcquiredTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DataObject model.ReadWriteParam[string]
+	DataObject model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationExternalProtocol]
+	ExternalProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationExternalProtocol] `dm:"s"`
 
-	ExternalSource model.ReadOnlyParam[string]
+	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
 
-	Source model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationSource]
+	Source model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationSource] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoMemoryStatus holds the values of InternetGatewayDevice.DeviceInfo.MemoryStatus. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoMemoryStatus holds the values of InternetGatewayDevice.DeviceInfo.MemoryStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoMemoryStatus struct {
 	Total uint32 `json:"Total,omitzero"`
 
@@ -375,9 +362,9 @@ type InternetGatewayDeviceDeviceInfoMemoryStatus struct {
 // InternetGatewayDeviceDeviceInfoMemoryStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.MemoryStatus.
 type InternetGatewayDeviceDeviceInfoMemoryStatusPath struct {
 	model.ObjectPath
-	Free model.ReadOnlyParam[uint32]
+	Free model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Total model.ReadOnlyParam[uint32]
+	Total model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation enumerates the values of InternetGatewayDevice.DeviceInfo.NetworkProperties.TCPImplementation.
@@ -393,17 +380,13 @@ const (
 	InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoNetworkProperties holds the values of InternetGatewayDevice.DeviceInfo.NetworkProperties. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoNetworkProperties holds the values of InternetGatewayDevice.DeviceInfo.NetworkProperties. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoNetworkProperties struct {
 	MaxTCPWindowSize uint32 `json:"MaxTCPWindowSize,omitzero"`
 
 	TCPImplementation []InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation `json:"TCPImplementation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoNetworkProperties) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "TCPImplementation", 96, model.JoinStrings(o.TCPImplementation), len(o.TCPImplementation) > 0)
 }
@@ -411,15 +394,12 @@ func (o *InternetGatewayDeviceDeviceInfoNetworkProperties) ValidateAt(c *model.C
 // InternetGatewayDeviceDeviceInfoNetworkPropertiesPath is the typed path of InternetGatewayDevice.DeviceInfo.NetworkProperties.
 type InternetGatewayDeviceDeviceInfoNetworkPropertiesPath struct {
 	model.ObjectPath
-	MaxTCPWindowSize model.ReadOnlyParam[uint32]
+	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TCPImplementation model.ReadOnlyParam[[]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation]
+	TCPImplementation model.ReadOnlyParam[[]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoProcessStatus holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoProcessStatus holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoProcessStatus struct {
 	CPUUsage uint32 `json:"CPUUsage,omitzero"`
 
@@ -428,7 +408,7 @@ type InternetGatewayDeviceDeviceInfoProcessStatus struct {
 	Process map[uint32]*InternetGatewayDeviceDeviceInfoProcessStatusProcess `json:"Process,omitzero"`
 }
 
-// AddProcess creates instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (replacing any) and returns it
+// AddProcess creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfoProcessStatus) AddProcess(i uint32) *InternetGatewayDeviceDeviceInfoProcessStatusProcess {
 	if o.Process == nil {
 		o.Process = map[uint32]*InternetGatewayDeviceDeviceInfoProcessStatusProcess{}
@@ -437,8 +417,6 @@ func (o *InternetGatewayDeviceDeviceInfoProcessStatus) AddProcess(i uint32) *Int
 	o.Process[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoProcessStatus) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "CPUUsage", 98, uint64(o.CPUUsage))
 	for _, i := range model.SortedKeys(o.Process) {
@@ -449,18 +427,18 @@ func (o *InternetGatewayDeviceDeviceInfoProcessStatus) ValidateAt(c *model.Check
 // InternetGatewayDeviceDeviceInfoProcessStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.ProcessStatus.
 type InternetGatewayDeviceDeviceInfoProcessStatusPath struct {
 	model.ObjectPath
-	CPUUsage model.ReadOnlyParam[uint32]
+	CPUUsage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProcessNumberOfEntries model.ReadOnlyParam[uint32]
+	ProcessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Process returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
+// Process returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) Process(i uint32) (p InternetGatewayDeviceDeviceInfoProcessStatusProcessPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.", model.InstanceOf(x.Path(), "Process.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Process.", i))
 	return
 }
 
-// ProcessTable returns the table InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. itself (for AddObject when writable)
+// ProcessTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoProcessStatusPath) ProcessTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Process.")
 }
@@ -482,10 +460,7 @@ const (
 	InternetGatewayDeviceDeviceInfoProcessStatusProcessState_Zombie InternetGatewayDeviceDeviceInfoProcessStatusProcessState = "Zombie"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoProcessStatusProcess holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoProcessStatusProcess holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoProcessStatusProcess struct {
 	PID uint32 `json:"PID,omitzero"`
 
@@ -500,7 +475,6 @@ type InternetGatewayDeviceDeviceInfoProcessStatusProcess struct {
 	State InternetGatewayDeviceDeviceInfoProcessStatusProcessState `json:"State,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoProcessStatusProcess) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Command", 101, o.Command)
 	c.Uint(p, "Priority", 103, uint64(o.Priority))
@@ -510,17 +484,17 @@ func (o *InternetGatewayDeviceDeviceInfoProcessStatusProcess) ValidateAt(c *mode
 // InternetGatewayDeviceDeviceInfoProcessStatusProcessPath is the typed path of InternetGatewayDevice.DeviceInfo.ProcessStatus.Process.{i}.
 type InternetGatewayDeviceDeviceInfoProcessStatusProcessPath struct {
 	model.ObjectPath
-	CPUTime model.ReadOnlyParam[uint32]
+	CPUTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Command model.ReadOnlyParam[string]
+	Command model.ReadOnlyParam[string] `dm:"s"`
 
-	PID model.ReadOnlyParam[uint32]
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Priority model.ReadOnlyParam[uint32]
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Size model.ReadOnlyParam[uint32]
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
 
-	State model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessStatusProcessState]
+	State model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessStatusProcessState] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProcessorArchitecture enumerates the values of InternetGatewayDevice.DeviceInfo.Processor.{i}.Architecture.
@@ -548,17 +522,13 @@ const (
 	InternetGatewayDeviceDeviceInfoProcessorArchitecture_X86_64 InternetGatewayDeviceDeviceInfoProcessorArchitecture = "x86_64"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoProcessor holds the values of InternetGatewayDevice.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoProcessor holds the values of InternetGatewayDevice.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceDeviceInfoProcessor struct {
 	Architecture InternetGatewayDeviceDeviceInfoProcessorArchitecture `json:"Architecture,omitzero"`
 
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Architecture", 109, string(o.Architecture))
 	c.String(p, "Alias", 108, o.Alias)
@@ -567,9 +537,9 @@ func (o *InternetGatewayDeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceDeviceInfoProcessorPath is the typed path of InternetGatewayDevice.DeviceInfo.Processor.{i}.
 type InternetGatewayDeviceDeviceInfoProcessorPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Architecture model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessorArchitecture]
+	Architecture model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessorArchitecture] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of InternetGatewayDevice.DeviceInfo.ProxierInfo.ProxyProtocol.
@@ -585,10 +555,7 @@ const (
 	InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol_ETSI_M2M InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol = "ETSI-M2M"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoProxierInfo holds the values of InternetGatewayDevice.DeviceInfo.ProxierInfo. (object, readOnly, since 1.9);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoProxierInfo holds the values of InternetGatewayDevice.DeviceInfo.ProxierInfo. (object, readOnly, since 1.9).
 type InternetGatewayDeviceDeviceInfoProxierInfo struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -599,7 +566,6 @@ type InternetGatewayDeviceDeviceInfoProxierInfo struct {
 	ProxyProtocol InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol `json:"ProxyProtocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 114, o.ManufacturerOUI)
 	c.String(p, "ProductClass", 115, o.ProductClass)
@@ -610,19 +576,16 @@ func (o *InternetGatewayDeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker
 // InternetGatewayDeviceDeviceInfoProxierInfoPath is the typed path of InternetGatewayDevice.DeviceInfo.ProxierInfo.
 type InternetGatewayDeviceDeviceInfoProxierInfoPath struct {
 	model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoSupportedDataModel holds the values of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.6);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoSupportedDataModel holds the values of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.6).
 type InternetGatewayDeviceDeviceInfoSupportedDataModel struct {
 	URL string `json:"URL,omitzero"`
 
@@ -635,7 +598,6 @@ type InternetGatewayDeviceDeviceInfoSupportedDataModel struct {
 	UUID string `json:"UUID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URL", 124, o.URL)
 	c.String(p, "URN", 125, o.URN)
@@ -647,28 +609,25 @@ func (o *InternetGatewayDeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.
 // InternetGatewayDeviceDeviceInfoSupportedDataModelPath is the typed path of InternetGatewayDevice.DeviceInfo.SupportedDataModel.{i}.
 type InternetGatewayDeviceDeviceInfoSupportedDataModelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Features model.ReadOnlyParam[[]string]
+	Features model.ReadOnlyParam[[]string] `dm:"s"`
 
-	URL model.ReadOnlyParam[string]
+	URL model.ReadOnlyParam[string] `dm:"s"`
 
-	URN model.ReadOnlyParam[string]
+	URN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoTemperatureStatus holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoTemperatureStatus holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoTemperatureStatus struct {
 	TemperatureSensorNumberOfEntries uint32 `json:"TemperatureSensorNumberOfEntries,omitzero"`
 
 	TemperatureSensor map[uint32]*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor `json:"TemperatureSensor,omitzero"`
 }
 
-// AddTemperatureSensor creates instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (replacing any) and returns it
+// AddTemperatureSensor creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor {
 	if o.TemperatureSensor == nil {
 		o.TemperatureSensor = map[uint32]*InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor{}
@@ -677,8 +636,6 @@ func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(
 	o.TemperatureSensor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.TemperatureSensor) {
 		o.TemperatureSensor[i].ValidateAt(c, model.InstanceOf(p, "TemperatureSensor.", i))
@@ -688,16 +645,16 @@ func (o *InternetGatewayDeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.C
 // InternetGatewayDeviceDeviceInfoTemperatureStatusPath is the typed path of InternetGatewayDevice.DeviceInfo.TemperatureStatus.
 type InternetGatewayDeviceDeviceInfoTemperatureStatusPath struct {
 	model.ObjectPath
-	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TemperatureSensor returns the typed path of instance i of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
+// TemperatureSensor returns the typed path of instance i.
 func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) (p InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.", model.InstanceOf(x.Path(), "TemperatureSensor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TemperatureSensor.", i))
 	return
 }
 
-// TemperatureSensorTable returns the table InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. itself (for AddObject when writable)
+// TemperatureSensorTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDeviceInfoTemperatureStatusPath) TemperatureSensorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TemperatureSensor.")
 }
@@ -713,10 +670,7 @@ const (
 	InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -753,7 +707,6 @@ type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 145, string(o.Status))
 	c.String(p, "Name", 141, o.Name)
@@ -768,45 +721,42 @@ func (o *InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensor) Vali
 // InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath is the typed path of InternetGatewayDevice.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
 type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HighAlarmTime model.ReadOnlyParam[time.Time]
+	HighAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	HighAlarmValue model.ReadWriteParam[int32]
+	HighAlarmValue model.ReadWriteParam[int32] `dm:"i"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LowAlarmTime model.ReadOnlyParam[time.Time]
+	LowAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LowAlarmValue model.ReadWriteParam[int32]
+	LowAlarmValue model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxTime model.ReadOnlyParam[time.Time]
+	MaxTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MaxValue model.ReadOnlyParam[int32]
+	MaxValue model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinTime model.ReadOnlyParam[time.Time]
+	MinTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MinValue model.ReadOnlyParam[int32]
+	MinValue model.ReadOnlyParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PollingInterval model.ReadWriteParam[uint32]
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[time.Time]
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus] `dm:"s"`
 
-	Value model.ReadOnlyParam[int32]
+	Value model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoVendorConfigFile holds the values of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoVendorConfigFile holds the values of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceDeviceInfoVendorConfigFile struct {
 	Name string `json:"Name,omitzero"`
 
@@ -819,7 +769,6 @@ type InternetGatewayDeviceDeviceInfoVendorConfigFile struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 153, o.Name)
 	c.String(p, "Version", 154, o.Version)
@@ -830,21 +779,18 @@ func (o *InternetGatewayDeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Ch
 // InternetGatewayDeviceDeviceInfoVendorConfigFilePath is the typed path of InternetGatewayDevice.DeviceInfo.VendorConfigFile.{i}.
 type InternetGatewayDeviceDeviceInfoVendorConfigFilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Date model.ReadOnlyParam[time.Time]
+	Date model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceDeviceInfoVendorLogFile holds the values of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDeviceInfoVendorLogFile holds the values of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceDeviceInfoVendorLogFile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -855,7 +801,6 @@ type InternetGatewayDeviceDeviceInfoVendorLogFile struct {
 	Persistent bool `json:"Persistent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 157, o.Alias)
 	c.String(p, "Name", 159, o.Name)
@@ -864,11 +809,11 @@ func (o *InternetGatewayDeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Check
 // InternetGatewayDeviceDeviceInfoVendorLogFilePath is the typed path of InternetGatewayDevice.DeviceInfo.VendorLogFile.{i}.
 type InternetGatewayDeviceDeviceInfoVendorLogFilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumSize model.ReadOnlyParam[uint32]
+	MaximumSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Persistent model.ReadOnlyParam[bool]
+	Persistent model.ReadOnlyParam[bool] `dm:"b"`
 }

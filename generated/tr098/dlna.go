@@ -5,15 +5,11 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceDLNA holds the values of InternetGatewayDevice.DLNA. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDLNA holds the values of InternetGatewayDevice.DLNA. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDLNA struct {
 	Capabilities *InternetGatewayDeviceDLNACapabilities `json:"Capabilities,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDLNA) ValidateAt(c *model.Checker, p string) {
 	if o.Capabilities != nil {
 		o.Capabilities.ValidateAt(c, p+"Capabilities.")
@@ -23,13 +19,10 @@ func (o *InternetGatewayDeviceDLNA) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceDLNAPath is the typed path of InternetGatewayDevice.DLNA.
 type InternetGatewayDeviceDLNAPath struct {
 	model.ObjectPath
-	Capabilities InternetGatewayDeviceDLNACapabilitiesPath
+	Capabilities InternetGatewayDeviceDLNACapabilitiesPath `dm:"Capabilities."`
 }
 
-/*
-InternetGatewayDeviceDLNACapabilities holds the values of InternetGatewayDevice.DLNA.Capabilities. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDLNACapabilities holds the values of InternetGatewayDevice.DLNA.Capabilities. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDLNACapabilities struct {
 	HNDDeviceClass []string `json:"HNDDeviceClass,omitzero"`
 
@@ -48,7 +41,6 @@ type InternetGatewayDeviceDLNACapabilities struct {
 	PrinterClassProfileID []string `json:"PrinterClassProfileID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDLNACapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "HNDDeviceClass", 42, model.JoinStrings(o.HNDDeviceClass), len(o.HNDDeviceClass) > 0)
 	c.Wire(p, "DeviceCapability", 40, model.JoinStrings(o.DeviceCapability), len(o.DeviceCapability) > 0)
@@ -63,19 +55,19 @@ func (o *InternetGatewayDeviceDLNACapabilities) ValidateAt(c *model.Checker, p s
 // InternetGatewayDeviceDLNACapabilitiesPath is the typed path of InternetGatewayDevice.DLNA.Capabilities.
 type InternetGatewayDeviceDLNACapabilitiesPath struct {
 	model.ObjectPath
-	AVClassProfileID model.ReadOnlyParam[[]string]
+	AVClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AudioClassProfileID model.ReadOnlyParam[[]string]
+	AudioClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceCapability model.ReadOnlyParam[[]string]
+	DeviceCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HIDDeviceClass model.ReadOnlyParam[[]string]
+	HIDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HNDDeviceClass model.ReadOnlyParam[[]string]
+	HNDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ImageClassProfileID model.ReadOnlyParam[[]string]
+	ImageClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MediaCollectionProfileID model.ReadOnlyParam[[]string]
+	MediaCollectionProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PrinterClassProfileID model.ReadOnlyParam[[]string]
+	PrinterClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 }

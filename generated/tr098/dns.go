@@ -6,18 +6,13 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceDNS holds the values of InternetGatewayDevice.DNS. (object, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDNS holds the values of InternetGatewayDevice.DNS. (object, readOnly, since 1.12).
 type InternetGatewayDeviceDNS struct {
 	SD *InternetGatewayDeviceDNSSD `json:"SD,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDNS) ValidateAt(c *model.Checker, p string) {
 	if o.SD != nil {
 		o.SD.ValidateAt(c, p+"SD.")
@@ -27,13 +22,10 @@ func (o *InternetGatewayDeviceDNS) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceDNSPath is the typed path of InternetGatewayDevice.DNS.
 type InternetGatewayDeviceDNSPath struct {
 	model.ObjectPath
-	SD InternetGatewayDeviceDNSSDPath
+	SD InternetGatewayDeviceDNSSDPath `dm:"SD."`
 }
 
-/*
-InternetGatewayDeviceDNSSD holds the values of InternetGatewayDevice.DNS.SD. (object, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDNSSD holds the values of InternetGatewayDevice.DNS.SD. (object, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSD struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -42,7 +34,7 @@ type InternetGatewayDeviceDNSSD struct {
 	Service map[uint32]*InternetGatewayDeviceDNSSDService `json:"Service,omitzero"`
 }
 
-// AddService creates instance i of InternetGatewayDevice.DNS.SD.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDNSSD) AddService(i uint32) *InternetGatewayDeviceDNSSDService {
 	if o.Service == nil {
 		o.Service = map[uint32]*InternetGatewayDeviceDNSSDService{}
@@ -51,8 +43,6 @@ func (o *InternetGatewayDeviceDNSSD) AddService(i uint32) *InternetGatewayDevice
 	o.Service[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDNSSD) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Service) {
 		o.Service[i].ValidateAt(c, model.InstanceOf(p, "Service.", i))
@@ -62,18 +52,18 @@ func (o *InternetGatewayDeviceDNSSD) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceDNSSDPath is the typed path of InternetGatewayDevice.DNS.SD.
 type InternetGatewayDeviceDNSSDPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Service returns the typed path of instance i of InternetGatewayDevice.DNS.SD.Service.{i}.
+// Service returns the typed path of instance i.
 func (x InternetGatewayDeviceDNSSDPath) Service(i uint32) (p InternetGatewayDeviceDNSSDServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DNS.SD.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table InternetGatewayDevice.DNS.SD.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDNSSDPath) ServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Service.")
 }
@@ -98,10 +88,7 @@ const (
 	InternetGatewayDeviceDNSSDServiceStatus_LeaseExpired InternetGatewayDeviceDNSSDServiceStatus = "LeaseExpired"
 )
 
-/*
-InternetGatewayDeviceDNSSDService holds the values of InternetGatewayDevice.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDNSSDService holds the values of InternetGatewayDevice.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSDService struct {
 	InstanceName string `json:"InstanceName,omitzero"`
 
@@ -132,7 +119,7 @@ type InternetGatewayDeviceDNSSDService struct {
 	TextRecord map[uint32]*InternetGatewayDeviceDNSSDServiceTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDNSSDService) AddTextRecord(i uint32) *InternetGatewayDeviceDNSSDServiceTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*InternetGatewayDeviceDNSSDServiceTextRecord{}
@@ -141,8 +128,6 @@ func (o *InternetGatewayDeviceDNSSDService) AddTextRecord(i uint32) *InternetGat
 	o.TextRecord[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDNSSDService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InstanceName", 53, o.InstanceName)
 	c.String(p, "ApplicationProtocol", 50, o.ApplicationProtocol)
@@ -163,55 +148,51 @@ func (o *InternetGatewayDeviceDNSSDService) ValidateAt(c *model.Checker, p strin
 // InternetGatewayDeviceDNSSDServicePath is the typed path of InternetGatewayDevice.DNS.SD.Service.{i}.
 type InternetGatewayDeviceDNSSDServicePath struct {
 	model.ObjectPath
-	ApplicationProtocol model.ReadOnlyParam[string]
+	ApplicationProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	Domain model.ReadOnlyParam[string]
+	Domain model.ReadOnlyParam[string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	InstanceName model.ReadOnlyParam[string]
+	InstanceName model.ReadOnlyParam[string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Priority model.ReadOnlyParam[uint32]
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceStatus] `dm:"s"`
 
-	Target model.ReadOnlyParam[string]
+	Target model.ReadOnlyParam[string] `dm:"s"`
 
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeToLive model.ReadOnlyParam[uint32]
+	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceTransportProtocol]
+	TransportProtocol model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceTransportProtocol] `dm:"s"`
 
-	Weight model.ReadOnlyParam[uint32]
+	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TextRecord returns the typed path of instance i of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
+// TextRecord returns the typed path of instance i.
 func (x InternetGatewayDeviceDNSSDServicePath) TextRecord(i uint32) (p InternetGatewayDeviceDNSSDServiceTextRecordPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.", model.InstanceOf(x.Path(), "TextRecord.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
 	return
 }
 
-// TextRecordTable returns the table InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDNSSDServicePath) TextRecordTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TextRecord.")
 }
 
-/*
-InternetGatewayDeviceDNSSDServiceTextRecord holds the values of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDNSSDServiceTextRecord holds the values of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceDNSSDServiceTextRecord struct {
 	Key string `json:"Key,omitzero"`
 
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Key", 60, o.Key)
 	c.String(p, "Value", 61, o.Value)
@@ -220,7 +201,7 @@ func (o *InternetGatewayDeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checke
 // InternetGatewayDeviceDNSSDServiceTextRecordPath is the typed path of InternetGatewayDevice.DNS.SD.Service.{i}.TextRecord.{i}.
 type InternetGatewayDeviceDNSSDServiceTextRecordPath struct {
 	model.ObjectPath
-	Key model.ReadOnlyParam[string]
+	Key model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }

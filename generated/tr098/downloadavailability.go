@@ -3,21 +3,14 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceDownloadAvailability holds the values of InternetGatewayDevice.DownloadAvailability. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDownloadAvailability holds the values of InternetGatewayDevice.DownloadAvailability. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailability struct {
 	Announcement *InternetGatewayDeviceDownloadAvailabilityAnnouncement `json:"Announcement,omitzero"`
 	Query        *InternetGatewayDeviceDownloadAvailabilityQuery        `json:"Query,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDownloadAvailability) ValidateAt(c *model.Checker, p string) {
 	if o.Announcement != nil {
 		o.Announcement.ValidateAt(c, p+"Announcement.")
@@ -30,8 +23,8 @@ func (o *InternetGatewayDeviceDownloadAvailability) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceDownloadAvailabilityPath is the typed path of InternetGatewayDevice.DownloadAvailability.
 type InternetGatewayDeviceDownloadAvailabilityPath struct {
 	model.ObjectPath
-	Announcement InternetGatewayDeviceDownloadAvailabilityAnnouncementPath
-	Query        InternetGatewayDeviceDownloadAvailabilityQueryPath
+	Announcement InternetGatewayDeviceDownloadAvailabilityAnnouncementPath `dm:"Announcement."`
+	Query        InternetGatewayDeviceDownloadAvailabilityQueryPath        `dm:"Query."`
 }
 
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus enumerates the values of InternetGatewayDevice.DownloadAvailability.Announcement.Status.
@@ -45,10 +38,7 @@ const (
 	InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus_Error InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceDownloadAvailabilityAnnouncement holds the values of InternetGatewayDevice.DownloadAvailability.Announcement. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDownloadAvailabilityAnnouncement holds the values of InternetGatewayDevice.DownloadAvailability.Announcement. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityAnnouncement struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -59,7 +49,7 @@ type InternetGatewayDeviceDownloadAvailabilityAnnouncement struct {
 	Group map[uint32]*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup `json:"Group,omitzero"`
 }
 
-// AddGroup creates instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) AddGroup(i uint32) *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup{}
@@ -68,8 +58,6 @@ func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) AddGroup(i uint3
 	o.Group[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 172, string(o.Status))
 	for _, i := range model.SortedKeys(o.Group) {
@@ -80,20 +68,20 @@ func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncement) ValidateAt(c *mo
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementPath is the typed path of InternetGatewayDevice.DownloadAvailability.Announcement.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus] `dm:"s"`
 }
 
-// Group returns the typed path of instance i of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
+// Group returns the typed path of instance i.
 func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) Group(i uint32) (p InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.", model.InstanceOf(x.Path(), "Group.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
 	return
 }
 
-// GroupTable returns the table InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceDownloadAvailabilityAnnouncementPath) GroupTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
@@ -109,10 +97,7 @@ const (
 	InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus_Error InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup holds the values of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup holds the values of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -123,7 +108,6 @@ type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 169, string(o.Status))
 	c.String(p, "URL", 170, o.URL)
@@ -133,13 +117,13 @@ func (o *InternetGatewayDeviceDownloadAvailabilityAnnouncementGroup) ValidateAt(
 // InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath is the typed path of InternetGatewayDevice.DownloadAvailability.Announcement.Group.{i}.
 type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus] `dm:"s"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDownloadAvailabilityQueryStatus enumerates the values of InternetGatewayDevice.DownloadAvailability.Query.Status.
@@ -153,10 +137,7 @@ const (
 	InternetGatewayDeviceDownloadAvailabilityQueryStatus_Error InternetGatewayDeviceDownloadAvailabilityQueryStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceDownloadAvailabilityQuery holds the values of InternetGatewayDevice.DownloadAvailability.Query. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDownloadAvailabilityQuery holds the values of InternetGatewayDevice.DownloadAvailability.Query. (object, readOnly, since 1.5).
 type InternetGatewayDeviceDownloadAvailabilityQuery struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -165,7 +146,6 @@ type InternetGatewayDeviceDownloadAvailabilityQuery struct {
 	URL string `json:"URL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDownloadAvailabilityQuery) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 175, string(o.Status))
 	c.String(p, "URL", 176, o.URL)
@@ -174,9 +154,9 @@ func (o *InternetGatewayDeviceDownloadAvailabilityQuery) ValidateAt(c *model.Che
 // InternetGatewayDeviceDownloadAvailabilityQueryPath is the typed path of InternetGatewayDevice.DownloadAvailability.Query.
 type InternetGatewayDeviceDownloadAvailabilityQueryPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityQueryStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityQueryStatus] `dm:"s"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -37,10 +37,7 @@ const (
 	InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState_Error_Timeout InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState = "Error_Timeout"
 )
 
-/*
-InternetGatewayDeviceDownloadDiagnostics holds the values of InternetGatewayDevice.DownloadDiagnostics. (object, readOnly, since 1.3);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceDownloadDiagnostics holds the values of InternetGatewayDevice.DownloadDiagnostics. (object, readOnly, since 1.3).
 type InternetGatewayDeviceDownloadDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -67,7 +64,6 @@ type InternetGatewayDeviceDownloadDiagnostics struct {
 	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceDownloadDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 180, string(o.DiagnosticsState))
 	c.String(p, "Interface", 184, o.Interface)
@@ -79,27 +75,27 @@ func (o *InternetGatewayDeviceDownloadDiagnostics) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceDownloadDiagnosticsPath is the typed path of InternetGatewayDevice.DownloadDiagnostics.
 type InternetGatewayDeviceDownloadDiagnosticsPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceDownloadDiagnosticsDiagnosticsState] `dm:"s"`
 
-	DownloadURL model.ReadWriteParam[string]
+	DownloadURL model.ReadWriteParam[string] `dm:"s"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EthernetPriority model.ReadWriteParam[uint32]
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesReceived model.ReadOnlyParam[uint32]
+	TestBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint32]
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

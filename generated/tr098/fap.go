@@ -6,13 +6,9 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceFAP holds the values of InternetGatewayDevice.FAP. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAP holds the values of InternetGatewayDevice.FAP. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAP struct {
 	ApplicationPlatform *InternetGatewayDeviceFAPApplicationPlatform `json:"ApplicationPlatform,omitzero"`
 	GPS                 *InternetGatewayDeviceFAPGPS                 `json:"GPS,omitzero"`
@@ -20,7 +16,6 @@ type InternetGatewayDeviceFAP struct {
 	Tunnel              *InternetGatewayDeviceFAPTunnel              `json:"Tunnel,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAP) ValidateAt(c *model.Checker, p string) {
 	if o.ApplicationPlatform != nil {
 		o.ApplicationPlatform.ValidateAt(c, p+"ApplicationPlatform.")
@@ -39,10 +34,10 @@ func (o *InternetGatewayDeviceFAP) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceFAPPath is the typed path of InternetGatewayDevice.FAP.
 type InternetGatewayDeviceFAPPath struct {
 	model.ObjectPath
-	ApplicationPlatform InternetGatewayDeviceFAPApplicationPlatformPath
-	GPS                 InternetGatewayDeviceFAPGPSPath
-	PerfMgmt            InternetGatewayDeviceFAPPerfMgmtPath
-	Tunnel              InternetGatewayDeviceFAPTunnelPath
+	ApplicationPlatform InternetGatewayDeviceFAPApplicationPlatformPath `dm:"ApplicationPlatform."`
+	GPS                 InternetGatewayDeviceFAPGPSPath                 `dm:"GPS."`
+	PerfMgmt            InternetGatewayDeviceFAPPerfMgmtPath            `dm:"PerfMgmt."`
+	Tunnel              InternetGatewayDeviceFAPTunnelPath              `dm:"Tunnel."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformStatus enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Status.
@@ -58,10 +53,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformStatus_Initializing InternetGatewayDeviceFAPApplicationPlatformStatus = "Initializing"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatform holds the values of InternetGatewayDevice.FAP.ApplicationPlatform. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatform holds the values of InternetGatewayDevice.FAP.ApplicationPlatform. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatform struct {
 	Version string `json:"Version,omitzero"`
 
@@ -78,7 +70,6 @@ type InternetGatewayDeviceFAPApplicationPlatform struct {
 	Monitoring   *InternetGatewayDeviceFAPApplicationPlatformMonitoring   `json:"Monitoring,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatform) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Version", 280, o.Version)
 	c.String(p, "Status", 279, string(o.Status))
@@ -96,19 +87,19 @@ func (o *InternetGatewayDeviceFAPApplicationPlatform) ValidateAt(c *model.Checke
 // InternetGatewayDeviceFAPApplicationPlatformPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.
 type InternetGatewayDeviceFAPApplicationPlatformPath struct {
 	model.ObjectPath
-	CurrentNumberofApplications model.ReadOnlyParam[uint32]
+	CurrentNumberofApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxNumberOfApplications model.ReadOnlyParam[uint32]
+	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformStatus] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	Capabilities InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath
-	Control      InternetGatewayDeviceFAPApplicationPlatformControlPath
-	Monitoring   InternetGatewayDeviceFAPApplicationPlatformMonitoringPath
+	Capabilities InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath `dm:"Capabilities."`
+	Control      InternetGatewayDeviceFAPApplicationPlatformControlPath      `dm:"Control."`
+	Monitoring   InternetGatewayDeviceFAPApplicationPlatformMonitoringPath   `dm:"Monitoring."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported.
@@ -159,10 +150,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformCapabilities holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformCapabilities holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformCapabilities struct {
 	PresenceApplicationSupport bool `json:"PresenceApplicationSupport,omitzero"`
 
@@ -191,7 +179,6 @@ type InternetGatewayDeviceFAPApplicationPlatformCapabilities struct {
 	SendMMSTargetAddressType []InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `json:"SendMMSTargetAddressType,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AuthenticationMethodsSupported", 194, model.JoinStrings(o.AuthenticationMethodsSupported), len(o.AuthenticationMethodsSupported) > 0)
 	c.Wire(p, "AccessLevelsSupported", 193, model.JoinStrings(o.AccessLevelsSupported), len(o.AccessLevelsSupported) > 0)
@@ -202,37 +189,34 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) ValidateAt(c *
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath struct {
 	model.ObjectPath
-	AccessLevelsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported]
+	AccessLevelsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported] `dm:"s"`
 
-	AuthenticationMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported]
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported] `dm:"s"`
 
-	FemtoAwarenessAPISupport model.ReadOnlyParam[bool]
+	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	MMSAPISupport model.ReadOnlyParam[bool]
+	MMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	PresenceApplicationSupport model.ReadOnlyParam[bool]
+	PresenceApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool]
+	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool]
+	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SMSAPISupport model.ReadOnlyParam[bool]
+	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SendMMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType]
+	SendMMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType] `dm:"s"`
 
-	SendSMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType]
+	SendSMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType] `dm:"s"`
 
-	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool]
+	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool]
+	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	TerminalLocationAPISupport model.ReadOnlyParam[bool]
+	TerminalLocationAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformControl holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformControl holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControl struct {
 	AuthenticationMethod string `json:"AuthenticationMethod,omitzero"`
 
@@ -244,7 +228,6 @@ type InternetGatewayDeviceFAPApplicationPlatformControl struct {
 	TerminalLocation *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformControl) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AuthenticationMethod", 207, o.AuthenticationMethod)
 	c.String(p, "TunnelInst", 242, o.TunnelInst)
@@ -265,14 +248,14 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformControl) ValidateAt(c *model
 // InternetGatewayDeviceFAPApplicationPlatformControlPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.
 type InternetGatewayDeviceFAPApplicationPlatformControlPath struct {
 	model.ObjectPath
-	AuthenticationMethod model.ReadWriteParam[string]
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-	TunnelInst model.ReadWriteParam[string]
+	TunnelInst model.ReadWriteParam[string] `dm:"s"`
 
-	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath
-	MMS              InternetGatewayDeviceFAPApplicationPlatformControlMMSPath
-	SMS              InternetGatewayDeviceFAPApplicationPlatformControlSMSPath
-	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath
+	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              InternetGatewayDeviceFAPApplicationPlatformControlMMSPath              `dm:"MMS."`
+	SMS              InternetGatewayDeviceFAPApplicationPlatformControlSMSPath              `dm:"SMS."`
+	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing .
@@ -284,10 +267,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_ = "Priority"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -306,7 +286,6 @@ type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness struct {
 	QueryFemtocellResponseTimezone bool `json:"QueryFemtocellResponseTimezone,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing ", 215, string(o.Queueing_))
 	c.Uint(p, "MaxAPIUsersNumber", 211, uint64(o.MaxAPIUsersNumber))
@@ -316,21 +295,21 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwareness) Valid
 // InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.FemtoAwareness.
 type InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FemtozoneID model.ReadWriteParam[string]
+	FemtozoneID model.ReadWriteParam[string] `dm:"s"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool]
+	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryFemtocellResponseTimezone model.ReadWriteParam[bool]
+	QueryFemtocellResponseTimezone model.ReadWriteParam[bool] `dm:"b"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_]
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_] `dm:"sQueueing "`
 
-	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool]
+	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.Queueing .
@@ -342,10 +321,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_ = "Priority"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformControlMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformControlMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlMMS struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -362,7 +338,6 @@ type InternetGatewayDeviceFAPApplicationPlatformControlMMS struct {
 	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformControlMMS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing ", 224, string(o.Queueing_))
 	c.Uint(p, "MaxAPIUsersNumber", 221, uint64(o.MaxAPIUsersNumber))
@@ -372,19 +347,19 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformControlMMS) ValidateAt(c *mo
 // InternetGatewayDeviceFAPApplicationPlatformControlMMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.MMS.
 type InternetGatewayDeviceFAPApplicationPlatformControlMMSPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool]
+	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSendMMSTimeInterval model.ReadWriteParam[uint32]
+	MinSendMMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_]
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlMMSQueueing_] `dm:"sQueueing "`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.Queueing .
@@ -396,10 +371,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing__Priority InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_ = "Priority"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformControlSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformControlSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlSMS struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -416,7 +388,6 @@ type InternetGatewayDeviceFAPApplicationPlatformControlSMS struct {
 	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformControlSMS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing ", 232, string(o.Queueing_))
 	c.Uint(p, "MaxAPIUsersNumber", 229, uint64(o.MaxAPIUsersNumber))
@@ -426,19 +397,19 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformControlSMS) ValidateAt(c *mo
 // InternetGatewayDeviceFAPApplicationPlatformControlSMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.SMS.
 type InternetGatewayDeviceFAPApplicationPlatformControlSMSPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool]
+	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSendSMSTimeInterval model.ReadWriteParam[uint32]
+	MinSendSMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_]
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlSMSQueueing_] `dm:"sQueueing "`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_ enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing .
@@ -459,10 +430,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_AnonymousReference InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "AnonymousReference"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -481,7 +449,6 @@ type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation struct {
 	QueryMobileLocationResponseTimestamp uint32 `json:"QueryMobileLocationResponseTimestamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing ", 241, string(o.Queueing_))
 	c.Uint(p, "MaxAPIUsersNumber", 235, uint64(o.MaxAPIUsersNumber))
@@ -492,27 +459,24 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocation) Val
 // InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Control.TerminalLocation.
 type InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueryMobileLocationResponseAddress model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress]
+	QueryMobileLocationResponseAddress model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress] `dm:"s"`
 
-	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool]
+	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool]
+	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32]
+	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_]
+	Queueing_ model.ReadWriteParam[InternetGatewayDeviceFAPApplicationPlatformControlTerminalLocationQueueing_] `dm:"sQueueing "`
 }
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformMonitoring holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformMonitoring holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoring struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -528,7 +492,6 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoring struct {
 	TerminalLocation *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoring) ValidateAt(c *model.Checker, p string) {
 	if o.FemtoAwareness != nil {
 		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
@@ -547,18 +510,18 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoring) ValidateAt(c *mo
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringPath struct {
 	model.ObjectPath
-	AuthenticationRequestsReceived model.ReadOnlyParam[uint32]
+	AuthenticationRequestsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AuthenticationRequestsRejected model.ReadOnlyParam[uint32]
+	AuthenticationRequestsRejected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MonitoringInterval model.ReadWriteParam[uint32]
+	MonitoringInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath
-	MMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath
-	SMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath
-	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath
+	FemtoAwareness   InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath              `dm:"MMS."`
+	SMS              InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath              `dm:"SMS."`
+	TerminalLocation InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState.
@@ -572,10 +535,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -590,7 +550,6 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness struct 
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 252, uint64(o.APIUsers))
 	c.String(p, "QueueState", 256, string(o.QueueState))
@@ -600,17 +559,17 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwareness) Va
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState]
+	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
@@ -624,10 +583,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -642,7 +598,6 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 259, uint64(o.APIUsers))
 	c.String(p, "QueueState", 263, string(o.QueueState))
@@ -652,17 +607,17 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState]
+	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
@@ -676,10 +631,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -694,7 +646,6 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 267, uint64(o.APIUsers))
 	c.String(p, "QueueState", 271, string(o.QueueState))
@@ -704,17 +655,17 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState]
+	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
@@ -728,10 +679,7 @@ const (
 	InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
 )
 
-/*
-InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -746,7 +694,6 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation struc
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 274, uint64(o.APIUsers))
 	c.String(p, "QueueState", 278, string(o.QueueState))
@@ -756,17 +703,17 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocation) 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.
 type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState]
+	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPGPSScanStatus enumerates the values of InternetGatewayDevice.FAP.GPS.ScanStatus.
@@ -784,10 +731,7 @@ const (
 	InternetGatewayDeviceFAPGPSScanStatus_Error_TIMEOUT InternetGatewayDeviceFAPGPSScanStatus = "Error_TIMEOUT"
 )
 
-/*
-InternetGatewayDeviceFAPGPS holds the values of InternetGatewayDevice.FAP.GPS. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPGPS holds the values of InternetGatewayDevice.FAP.GPS. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPS struct {
 	ScanOnBoot bool `json:"ScanOnBoot,omitzero"`
 
@@ -821,7 +765,6 @@ type InternetGatewayDeviceFAPGPS struct {
 	ContinuousGPSStatus *InternetGatewayDeviceFAPGPSContinuousGPSStatus `json:"ContinuousGPSStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ScanStatus", 318, string(o.ScanStatus))
 	c.String(p, "ErrorDetails", 307, o.ErrorDetails)
@@ -838,42 +781,39 @@ func (o *InternetGatewayDeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceFAPGPSPath is the typed path of InternetGatewayDevice.FAP.GPS.
 type InternetGatewayDeviceFAPGPSPath struct {
 	model.ObjectPath
-	ContinuousGPS model.ReadWriteParam[bool]
+	ContinuousGPS model.ReadWriteParam[bool] `dm:"b"`
 
-	ErrorDetails model.ReadOnlyParam[string]
+	ErrorDetails model.ReadOnlyParam[string] `dm:"s"`
 
-	GPSReset model.ReadWriteParam[bool]
+	GPSReset model.ReadWriteParam[bool] `dm:"b"`
 
-	LastScanTime model.ReadOnlyParam[time.Time]
+	LastScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastSuccessfulScanTime model.ReadOnlyParam[time.Time]
+	LastSuccessfulScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LockedLatitude model.ReadOnlyParam[int32]
+	LockedLatitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LockedLongitude model.ReadOnlyParam[int32]
+	LockedLongitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	NumberOfSatellites model.ReadOnlyParam[uint32]
+	NumberOfSatellites model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeriodicInterval model.ReadWriteParam[uint32]
+	PeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicTime model.ReadWriteParam[time.Time]
+	PeriodicTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ScanOnBoot model.ReadWriteParam[bool]
+	ScanOnBoot model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanPeriodically model.ReadWriteParam[bool]
+	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanStatus model.ReadOnlyParam[InternetGatewayDeviceFAPGPSScanStatus]
+	ScanStatus model.ReadOnlyParam[InternetGatewayDeviceFAPGPSScanStatus] `dm:"s"`
 
-	ScanTimeout model.ReadWriteParam[uint32]
+	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	AGPSServerConfig    InternetGatewayDeviceFAPGPSAGPSServerConfigPath
-	ContinuousGPSStatus InternetGatewayDeviceFAPGPSContinuousGPSStatusPath
+	AGPSServerConfig    InternetGatewayDeviceFAPGPSAGPSServerConfigPath    `dm:"AGPSServerConfig."`
+	ContinuousGPSStatus InternetGatewayDeviceFAPGPSContinuousGPSStatusPath `dm:"ContinuousGPSStatus."`
 }
 
-/*
-InternetGatewayDeviceFAPGPSAGPSServerConfig holds the values of InternetGatewayDevice.FAP.GPS.AGPSServerConfig. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPGPSAGPSServerConfig holds the values of InternetGatewayDevice.FAP.GPS.AGPSServerConfig. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPSAGPSServerConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -892,7 +832,6 @@ type InternetGatewayDeviceFAPGPSAGPSServerConfig struct {
 	ServerInUse bool `json:"ServerInUse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ServerURL", 289, o.ServerURL)
 	c.Uint(p, "ServerPort", 288, uint64(o.ServerPort))
@@ -905,21 +844,21 @@ func (o *InternetGatewayDeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checke
 // InternetGatewayDeviceFAPGPSAGPSServerConfigPath is the typed path of InternetGatewayDevice.FAP.GPS.AGPSServerConfig.
 type InternetGatewayDeviceFAPGPSAGPSServerConfigPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	ReferenceLatitude model.ReadWriteParam[int32]
+	ReferenceLatitude model.ReadWriteParam[int32] `dm:"i"`
 
-	ReferenceLongitude model.ReadWriteParam[int32]
+	ReferenceLongitude model.ReadWriteParam[int32] `dm:"i"`
 
-	ServerInUse model.ReadOnlyParam[bool]
+	ServerInUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	ServerPort model.ReadWriteParam[uint32]
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerURL model.ReadWriteParam[string]
+	ServerURL model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType enumerates the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.LocationType.
@@ -931,10 +870,7 @@ const (
 	InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType_Reference InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType = "Reference"
 )
 
-/*
-InternetGatewayDeviceFAPGPSContinuousGPSStatus holds the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPGPSContinuousGPSStatus holds the values of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPGPSContinuousGPSStatus struct {
 	CurrentFix bool `json:"CurrentFix,omitzero"`
 
@@ -965,7 +901,6 @@ type InternetGatewayDeviceFAPGPSContinuousGPSStatus struct {
 	LockTimeOutDuration uint32 `json:"LockTimeOutDuration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "Latitude", 299, int64(o.Latitude))
 	c.Int(p, "Longitude", 302, int64(o.Longitude))
@@ -980,46 +915,43 @@ func (o *InternetGatewayDeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Che
 // InternetGatewayDeviceFAPGPSContinuousGPSStatusPath is the typed path of InternetGatewayDevice.FAP.GPS.ContinuousGPSStatus.
 type InternetGatewayDeviceFAPGPSContinuousGPSStatusPath struct {
 	model.ObjectPath
-	CurrentFix model.ReadOnlyParam[bool]
+	CurrentFix model.ReadOnlyParam[bool] `dm:"b"`
 
-	Elevation model.ReadOnlyParam[int32]
+	Elevation model.ReadOnlyParam[int32] `dm:"i"`
 
-	FirstFixTimeout model.ReadWriteParam[int32]
+	FirstFixTimeout model.ReadWriteParam[int32] `dm:"i"`
 
-	GotFix model.ReadOnlyParam[bool]
+	GotFix model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastFixDuration model.ReadOnlyParam[uint32]
+	LastFixDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastFixTime model.ReadOnlyParam[time.Time]
+	LastFixTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Latitude model.ReadOnlyParam[int32]
+	Latitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LocationType model.ReadOnlyParam[InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType]
+	LocationType model.ReadOnlyParam[InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType] `dm:"s"`
 
-	LockTimeOutDuration model.ReadWriteParam[uint32]
+	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Longitude model.ReadOnlyParam[int32]
+	Longitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	ReceiverStatus model.ReadOnlyParam[string]
+	ReceiverStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	SatelliteTrackingInterval model.ReadWriteParam[uint32]
+	SatelliteTrackingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SatellitesTracked model.ReadOnlyParam[uint32]
+	SatellitesTracked model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimingGood model.ReadOnlyParam[bool]
+	TimingGood model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-InternetGatewayDeviceFAPPerfMgmt holds the values of InternetGatewayDevice.FAP.PerfMgmt. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPPerfMgmt holds the values of InternetGatewayDevice.FAP.PerfMgmt. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPPerfMgmt struct {
 	ConfigNumberOfEntries uint32 `json:"ConfigNumberOfEntries,omitzero"`
 
 	Config map[uint32]*InternetGatewayDeviceFAPPerfMgmtConfig `json:"Config,omitzero"`
 }
 
-// AddConfig creates instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPPerfMgmt) AddConfig(i uint32) *InternetGatewayDeviceFAPPerfMgmtConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*InternetGatewayDeviceFAPPerfMgmtConfig{}
@@ -1028,8 +960,6 @@ func (o *InternetGatewayDeviceFAPPerfMgmt) AddConfig(i uint32) *InternetGatewayD
 	o.Config[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Config) {
 		o.Config[i].ValidateAt(c, model.InstanceOf(p, "Config.", i))
@@ -1039,24 +969,21 @@ func (o *InternetGatewayDeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string
 // InternetGatewayDeviceFAPPerfMgmtPath is the typed path of InternetGatewayDevice.FAP.PerfMgmt.
 type InternetGatewayDeviceFAPPerfMgmtPath struct {
 	model.ObjectPath
-	ConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Config returns the typed path of instance i of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
+// Config returns the typed path of instance i.
 func (x InternetGatewayDeviceFAPPerfMgmtPath) Config(i uint32) (p InternetGatewayDeviceFAPPerfMgmtConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.", model.InstanceOf(x.Path(), "Config.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
 	return
 }
 
-// ConfigTable returns the table InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPPerfMgmtPath) ConfigTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-/*
-InternetGatewayDeviceFAPPerfMgmtConfig holds the values of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPPerfMgmtConfig holds the values of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPPerfMgmtConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1073,7 +1000,6 @@ type InternetGatewayDeviceFAPPerfMgmtConfig struct {
 	PeriodicUploadTime time.Time `json:"PeriodicUploadTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 322, o.Alias)
 	c.String(p, "URL", 327, o.URL)
@@ -1085,25 +1011,22 @@ func (o *InternetGatewayDeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p 
 // InternetGatewayDeviceFAPPerfMgmtConfigPath is the typed path of InternetGatewayDevice.FAP.PerfMgmt.Config.{i}.
 type InternetGatewayDeviceFAPPerfMgmtConfigPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PeriodicUploadInterval model.ReadWriteParam[uint32]
+	PeriodicUploadInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicUploadTime model.ReadWriteParam[time.Time]
+	PeriodicUploadTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceFAPTunnel holds the values of InternetGatewayDevice.FAP.Tunnel. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPTunnel holds the values of InternetGatewayDevice.FAP.Tunnel. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnel struct {
 	CryptoProfileNumberOfEntries uint32 `json:"CryptoProfileNumberOfEntries,omitzero"`
 
@@ -1127,7 +1050,7 @@ type InternetGatewayDeviceFAPTunnel struct {
 	VirtualInterface map[uint32]*InternetGatewayDeviceFAPTunnelVirtualInterface `json:"VirtualInterface,omitzero"`
 }
 
-// AddChildSA creates instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (replacing any) and returns it
+// AddChildSA creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddChildSA(i uint32) *InternetGatewayDeviceFAPTunnelChildSA {
 	if o.ChildSA == nil {
 		o.ChildSA = map[uint32]*InternetGatewayDeviceFAPTunnelChildSA{}
@@ -1137,7 +1060,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddChildSA(i uint32) *InternetGatewayDe
 	return x
 }
 
-// AddCryptoProfile creates instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (replacing any) and returns it
+// AddCryptoProfile creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddCryptoProfile(i uint32) *InternetGatewayDeviceFAPTunnelCryptoProfile {
 	if o.CryptoProfile == nil {
 		o.CryptoProfile = map[uint32]*InternetGatewayDeviceFAPTunnelCryptoProfile{}
@@ -1147,7 +1070,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddCryptoProfile(i uint32) *InternetGat
 	return x
 }
 
-// AddIKESA creates instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (replacing any) and returns it
+// AddIKESA creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddIKESA(i uint32) *InternetGatewayDeviceFAPTunnelIKESA {
 	if o.IKESA == nil {
 		o.IKESA = map[uint32]*InternetGatewayDeviceFAPTunnelIKESA{}
@@ -1157,7 +1080,7 @@ func (o *InternetGatewayDeviceFAPTunnel) AddIKESA(i uint32) *InternetGatewayDevi
 	return x
 }
 
-// AddVirtualInterface creates instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (replacing any) and returns it
+// AddVirtualInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFAPTunnel) AddVirtualInterface(i uint32) *InternetGatewayDeviceFAPTunnelVirtualInterface {
 	if o.VirtualInterface == nil {
 		o.VirtualInterface = map[uint32]*InternetGatewayDeviceFAPTunnelVirtualInterface{}
@@ -1166,8 +1089,6 @@ func (o *InternetGatewayDeviceFAPTunnel) AddVirtualInterface(i uint32) *Internet
 	o.VirtualInterface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPTunnel) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ChildSA) {
 		o.ChildSA[i].ValidateAt(c, model.InstanceOf(p, "ChildSA.", i))
@@ -1186,71 +1107,68 @@ func (o *InternetGatewayDeviceFAPTunnel) ValidateAt(c *model.Checker, p string) 
 // InternetGatewayDeviceFAPTunnelPath is the typed path of InternetGatewayDevice.FAP.Tunnel.
 type InternetGatewayDeviceFAPTunnelPath struct {
 	model.ObjectPath
-	ChildSANumberOfEntries model.ReadOnlyParam[uint32]
+	ChildSANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CryptoProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	CryptoProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IKESANumberOfEntries model.ReadOnlyParam[uint32]
+	IKESANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxChildSAPerIKE model.ReadOnlyParam[uint32]
+	MaxChildSAPerIKE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxIKESessions model.ReadOnlyParam[uint32]
+	MaxIKESessions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxVirtualInterfaces model.ReadOnlyParam[uint32]
+	MaxVirtualInterfaces model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UseForCWMP model.ReadWriteParam[bool]
+	UseForCWMP model.ReadWriteParam[bool] `dm:"b"`
 
-	VirtualInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	VirtualInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ChildSA returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
+// ChildSA returns the typed path of instance i.
 func (x InternetGatewayDeviceFAPTunnelPath) ChildSA(i uint32) (p InternetGatewayDeviceFAPTunnelChildSAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.", model.InstanceOf(x.Path(), "ChildSA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChildSA.", i))
 	return
 }
 
-// ChildSATable returns the table InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. itself (for AddObject when writable)
+// ChildSATable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) ChildSATable() model.Table {
 	return model.NewTable(x.ObjectPath, "ChildSA.")
 }
 
-// CryptoProfile returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
+// CryptoProfile returns the typed path of instance i.
 func (x InternetGatewayDeviceFAPTunnelPath) CryptoProfile(i uint32) (p InternetGatewayDeviceFAPTunnelCryptoProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.", model.InstanceOf(x.Path(), "CryptoProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CryptoProfile.", i))
 	return
 }
 
-// CryptoProfileTable returns the table InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. itself (for AddObject when writable)
+// CryptoProfileTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) CryptoProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "CryptoProfile.")
 }
 
-// IKESA returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
+// IKESA returns the typed path of instance i.
 func (x InternetGatewayDeviceFAPTunnelPath) IKESA(i uint32) (p InternetGatewayDeviceFAPTunnelIKESAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.", model.InstanceOf(x.Path(), "IKESA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IKESA.", i))
 	return
 }
 
-// IKESATable returns the table InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. itself (for AddObject when writable)
+// IKESATable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) IKESATable() model.Table {
 	return model.NewTable(x.ObjectPath, "IKESA.")
 }
 
-// VirtualInterface returns the typed path of instance i of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
+// VirtualInterface returns the typed path of instance i.
 func (x InternetGatewayDeviceFAPTunnelPath) VirtualInterface(i uint32) (p InternetGatewayDeviceFAPTunnelVirtualInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.", model.InstanceOf(x.Path(), "VirtualInterface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualInterface.", i))
 	return
 }
 
-// VirtualInterfaceTable returns the table InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. itself (for AddObject when writable)
+// VirtualInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFAPTunnelPath) VirtualInterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VirtualInterface.")
 }
 
-/*
-InternetGatewayDeviceFAPTunnelChildSA holds the values of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPTunnelChildSA holds the values of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnelChildSA struct {
 	ParentID string `json:"ParentID,omitzero"`
 
@@ -1267,7 +1185,6 @@ type InternetGatewayDeviceFAPTunnelChildSA struct {
 	ReplayErrors uint32 `json:"ReplayErrors,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPTunnelChildSA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ParentID", 335, o.ParentID)
 }
@@ -1275,19 +1192,19 @@ func (o *InternetGatewayDeviceFAPTunnelChildSA) ValidateAt(c *model.Checker, p s
 // InternetGatewayDeviceFAPTunnelChildSAPath is the typed path of InternetGatewayDevice.FAP.Tunnel.ChildSA.{i}.
 type InternetGatewayDeviceFAPTunnelChildSAPath struct {
 	model.ObjectPath
-	CreationTime model.ReadOnlyParam[time.Time]
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DirectionOutbound model.ReadOnlyParam[bool]
+	DirectionOutbound model.ReadOnlyParam[bool] `dm:"b"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ParentID model.ReadOnlyParam[string]
+	ParentID model.ReadOnlyParam[string] `dm:"s"`
 
-	ReplayErrors model.ReadOnlyParam[uint32]
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SPI model.ReadOnlyParam[uint32]
+	SPI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Traffic model.ReadOnlyParam[uint32]
+	Traffic model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt enumerates the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.IKEEncrypt.
@@ -1355,10 +1272,7 @@ const (
 	InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit_Off InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit = "Off"
 )
 
-/*
-InternetGatewayDeviceFAPTunnelCryptoProfile holds the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPTunnelCryptoProfile holds the values of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPTunnelCryptoProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1397,7 +1311,6 @@ type InternetGatewayDeviceFAPTunnelCryptoProfile struct {
 	SecDFBit InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit `json:"SecDFBit,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPTunnelCryptoProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 341, o.Alias)
 	c.String(p, "AuthMethod", 342, o.AuthMethod)
@@ -1415,41 +1328,41 @@ func (o *InternetGatewayDeviceFAPTunnelCryptoProfile) ValidateAt(c *model.Checke
 // InternetGatewayDeviceFAPTunnelCryptoProfilePath is the typed path of InternetGatewayDevice.FAP.Tunnel.CryptoProfile.{i}.
 type InternetGatewayDeviceFAPTunnelCryptoProfilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthMethod model.ReadWriteParam[string]
+	AuthMethod model.ReadWriteParam[string] `dm:"s"`
 
-	DPDTimer model.ReadWriteParam[uint32]
+	DPDTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	ESPEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt]
+	ESPEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPEncrypt] `dm:"s"`
 
-	ESPIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity]
+	ESPIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileESPIntegrity] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IKEDH model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH]
+	IKEDH model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEDH] `dm:"s"`
 
-	IKEEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt]
+	IKEEncrypt model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEEncrypt] `dm:"s"`
 
-	IKEIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity]
+	IKEIntegrity model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEIntegrity] `dm:"s"`
 
-	IKEPRF model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF]
+	IKEPRF model.ReadWriteParam[[]InternetGatewayDeviceFAPTunnelCryptoProfileIKEPRF] `dm:"s"`
 
-	IKERekeyLifetime model.ReadWriteParam[uint32]
+	IKERekeyLifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPsecRekeyLifetimeByte model.ReadWriteParam[uint32]
+	IPsecRekeyLifetimeByte model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPsecRekeyLifetimeTime model.ReadWriteParam[uint32]
+	IPsecRekeyLifetimeTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPsecWindowSize model.ReadWriteParam[uint32]
+	IPsecWindowSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxChildSA model.ReadWriteParam[uint32]
+	MaxChildSA model.ReadWriteParam[uint32] `dm:"u"`
 
-	NATTKeepaliveTimer model.ReadWriteParam[uint32]
+	NATTKeepaliveTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	SecDFBit model.ReadWriteParam[InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit]
+	SecDFBit model.ReadWriteParam[InternetGatewayDeviceFAPTunnelCryptoProfileSecDFBit] `dm:"s"`
 
-	SecMaxFragSize model.ReadWriteParam[uint32]
+	SecMaxFragSize model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceFAPTunnelIKESAStatus enumerates the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.Status.
@@ -1467,10 +1380,7 @@ const (
 	InternetGatewayDeviceFAPTunnelIKESAStatus_Error InternetGatewayDeviceFAPTunnelIKESAStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceFAPTunnelIKESA holds the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPTunnelIKESA holds the values of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFAPTunnelIKESA struct {
 	Status InternetGatewayDeviceFAPTunnelIKESAStatus `json:"Status,omitzero"`
 
@@ -1493,7 +1403,6 @@ type InternetGatewayDeviceFAPTunnelIKESA struct {
 	AuthErrors uint32 `json:"AuthErrors,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPTunnelIKESA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 369, string(o.Status))
 	c.String(p, "PeerAddress", 368, o.PeerAddress)
@@ -1505,31 +1414,28 @@ func (o *InternetGatewayDeviceFAPTunnelIKESA) ValidateAt(c *model.Checker, p str
 // InternetGatewayDeviceFAPTunnelIKESAPath is the typed path of InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.
 type InternetGatewayDeviceFAPTunnelIKESAPath struct {
 	model.ObjectPath
-	AuthErrors model.ReadOnlyParam[uint32]
+	AuthErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CreationTime model.ReadOnlyParam[time.Time]
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DHCPServers model.ReadOnlyParam[[]string]
+	DHCPServers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DNSServers model.ReadOnlyParam[[]string]
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherErrors model.ReadOnlyParam[uint32]
+	OtherErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeerAddress model.ReadOnlyParam[string]
+	PeerAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceFAPTunnelIKESAStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceFAPTunnelIKESAStatus] `dm:"s"`
 
-	SubnetMask model.ReadOnlyParam[string]
+	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceFAPTunnelVirtualInterface holds the values of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFAPTunnelVirtualInterface holds the values of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.10).
 type InternetGatewayDeviceFAPTunnelVirtualInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1540,7 +1446,6 @@ type InternetGatewayDeviceFAPTunnelVirtualInterface struct {
 	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFAPTunnelVirtualInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 377, o.Alias)
 	c.String(p, "CryptoProfile", 378, o.CryptoProfile)
@@ -1550,11 +1455,11 @@ func (o *InternetGatewayDeviceFAPTunnelVirtualInterface) ValidateAt(c *model.Che
 // InternetGatewayDeviceFAPTunnelVirtualInterfacePath is the typed path of InternetGatewayDevice.FAP.Tunnel.VirtualInterface.{i}.
 type InternetGatewayDeviceFAPTunnelVirtualInterfacePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CryptoProfile model.ReadWriteParam[string]
+	CryptoProfile model.ReadWriteParam[string] `dm:"s"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }

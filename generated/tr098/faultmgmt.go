@@ -6,13 +6,9 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceFaultMgmt holds the values of InternetGatewayDevice.FaultMgmt. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmt holds the values of InternetGatewayDevice.FaultMgmt. (object, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmt struct {
 	SupportedAlarmNumberOfEntries uint32 `json:"SupportedAlarmNumberOfEntries,omitzero"`
 
@@ -33,7 +29,7 @@ type InternetGatewayDeviceFaultMgmt struct {
 	SupportedAlarm map[uint32]*InternetGatewayDeviceFaultMgmtSupportedAlarm `json:"SupportedAlarm,omitzero"`
 }
 
-// AddCurrentAlarm creates instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (replacing any) and returns it
+// AddCurrentAlarm creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddCurrentAlarm(i uint32) *InternetGatewayDeviceFaultMgmtCurrentAlarm {
 	if o.CurrentAlarm == nil {
 		o.CurrentAlarm = map[uint32]*InternetGatewayDeviceFaultMgmtCurrentAlarm{}
@@ -43,7 +39,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddCurrentAlarm(i uint32) *InternetGate
 	return x
 }
 
-// AddExpeditedEvent creates instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (replacing any) and returns it
+// AddExpeditedEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddExpeditedEvent(i uint32) *InternetGatewayDeviceFaultMgmtExpeditedEvent {
 	if o.ExpeditedEvent == nil {
 		o.ExpeditedEvent = map[uint32]*InternetGatewayDeviceFaultMgmtExpeditedEvent{}
@@ -53,7 +49,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddExpeditedEvent(i uint32) *InternetGa
 	return x
 }
 
-// AddHistoryEvent creates instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (replacing any) and returns it
+// AddHistoryEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddHistoryEvent(i uint32) *InternetGatewayDeviceFaultMgmtHistoryEvent {
 	if o.HistoryEvent == nil {
 		o.HistoryEvent = map[uint32]*InternetGatewayDeviceFaultMgmtHistoryEvent{}
@@ -63,7 +59,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddHistoryEvent(i uint32) *InternetGate
 	return x
 }
 
-// AddQueuedEvent creates instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (replacing any) and returns it
+// AddQueuedEvent creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddQueuedEvent(i uint32) *InternetGatewayDeviceFaultMgmtQueuedEvent {
 	if o.QueuedEvent == nil {
 		o.QueuedEvent = map[uint32]*InternetGatewayDeviceFaultMgmtQueuedEvent{}
@@ -73,7 +69,7 @@ func (o *InternetGatewayDeviceFaultMgmt) AddQueuedEvent(i uint32) *InternetGatew
 	return x
 }
 
-// AddSupportedAlarm creates instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (replacing any) and returns it
+// AddSupportedAlarm creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceFaultMgmt) AddSupportedAlarm(i uint32) *InternetGatewayDeviceFaultMgmtSupportedAlarm {
 	if o.SupportedAlarm == nil {
 		o.SupportedAlarm = map[uint32]*InternetGatewayDeviceFaultMgmtSupportedAlarm{}
@@ -82,8 +78,6 @@ func (o *InternetGatewayDeviceFaultMgmt) AddSupportedAlarm(i uint32) *InternetGa
 	o.SupportedAlarm[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CurrentAlarm) {
 		o.CurrentAlarm[i].ValidateAt(c, model.InstanceOf(p, "CurrentAlarm.", i))
@@ -105,70 +99,70 @@ func (o *InternetGatewayDeviceFaultMgmt) ValidateAt(c *model.Checker, p string) 
 // InternetGatewayDeviceFaultMgmtPath is the typed path of InternetGatewayDevice.FaultMgmt.
 type InternetGatewayDeviceFaultMgmtPath struct {
 	model.ObjectPath
-	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32]
+	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32]
+	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32]
+	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32]
+	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32]
+	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32]
+	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// CurrentAlarm returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
+// CurrentAlarm returns the typed path of instance i.
 func (x InternetGatewayDeviceFaultMgmtPath) CurrentAlarm(i uint32) (p InternetGatewayDeviceFaultMgmtCurrentAlarmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.", model.InstanceOf(x.Path(), "CurrentAlarm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentAlarm.", i))
 	return
 }
 
-// CurrentAlarmTable returns the table InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. itself (for AddObject when writable)
+// CurrentAlarmTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) CurrentAlarmTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CurrentAlarm.")
 }
 
-// ExpeditedEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
+// ExpeditedEvent returns the typed path of instance i.
 func (x InternetGatewayDeviceFaultMgmtPath) ExpeditedEvent(i uint32) (p InternetGatewayDeviceFaultMgmtExpeditedEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.", model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
 	return
 }
 
-// ExpeditedEventTable returns the table InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. itself (for AddObject when writable)
+// ExpeditedEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) ExpeditedEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExpeditedEvent.")
 }
 
-// HistoryEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
+// HistoryEvent returns the typed path of instance i.
 func (x InternetGatewayDeviceFaultMgmtPath) HistoryEvent(i uint32) (p InternetGatewayDeviceFaultMgmtHistoryEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.", model.InstanceOf(x.Path(), "HistoryEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HistoryEvent.", i))
 	return
 }
 
-// HistoryEventTable returns the table InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. itself (for AddObject when writable)
+// HistoryEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) HistoryEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "HistoryEvent.")
 }
 
-// QueuedEvent returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
+// QueuedEvent returns the typed path of instance i.
 func (x InternetGatewayDeviceFaultMgmtPath) QueuedEvent(i uint32) (p InternetGatewayDeviceFaultMgmtQueuedEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.", model.InstanceOf(x.Path(), "QueuedEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueuedEvent.", i))
 	return
 }
 
-// QueuedEventTable returns the table InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. itself (for AddObject when writable)
+// QueuedEventTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) QueuedEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QueuedEvent.")
 }
 
-// SupportedAlarm returns the typed path of instance i of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
+// SupportedAlarm returns the typed path of instance i.
 func (x InternetGatewayDeviceFaultMgmtPath) SupportedAlarm(i uint32) (p InternetGatewayDeviceFaultMgmtSupportedAlarmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.", model.InstanceOf(x.Path(), "SupportedAlarm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedAlarm.", i))
 	return
 }
 
-// SupportedAlarmTable returns the table InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. itself (for AddObject when writable)
+// SupportedAlarmTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceFaultMgmtPath) SupportedAlarmTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SupportedAlarm.")
 }
@@ -188,10 +182,7 @@ const (
 	InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Indeterminate"
 )
 
-/*
-InternetGatewayDeviceFaultMgmtCurrentAlarm holds the values of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmtCurrentAlarm holds the values of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtCurrentAlarm struct {
 	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
 
@@ -214,7 +205,6 @@ type InternetGatewayDeviceFaultMgmtCurrentAlarm struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 387, o.AlarmIdentifier)
 	c.String(p, "ManagedObjectInstance", 390, o.ManagedObjectInstance)
@@ -229,25 +219,25 @@ func (o *InternetGatewayDeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker
 // InternetGatewayDeviceFaultMgmtCurrentAlarmPath is the typed path of InternetGatewayDevice.FaultMgmt.CurrentAlarm.{i}.
 type InternetGatewayDeviceFaultMgmtCurrentAlarmPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmChangedTime model.ReadOnlyParam[time.Time]
+	AlarmChangedTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmRaisedTime model.ReadOnlyParam[time.Time]
+	AlarmRaisedTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.NotificationType.
@@ -278,10 +268,7 @@ const (
 	InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-InternetGatewayDeviceFaultMgmtExpeditedEvent holds the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmtExpeditedEvent holds the values of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtExpeditedEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -304,7 +291,6 @@ type InternetGatewayDeviceFaultMgmtExpeditedEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 398, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 402, string(o.NotificationType))
@@ -320,25 +306,25 @@ func (o *InternetGatewayDeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Check
 // InternetGatewayDeviceFaultMgmtExpeditedEventPath is the typed path of InternetGatewayDevice.FaultMgmt.ExpeditedEvent.{i}.
 type InternetGatewayDeviceFaultMgmtExpeditedEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType]
+	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtHistoryEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.NotificationType.
@@ -369,10 +355,7 @@ const (
 	InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-InternetGatewayDeviceFaultMgmtHistoryEvent holds the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmtHistoryEvent holds the values of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtHistoryEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -395,7 +378,6 @@ type InternetGatewayDeviceFaultMgmtHistoryEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 410, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 414, string(o.NotificationType))
@@ -411,25 +393,25 @@ func (o *InternetGatewayDeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker
 // InternetGatewayDeviceFaultMgmtHistoryEventPath is the typed path of InternetGatewayDevice.FaultMgmt.HistoryEvent.{i}.
 type InternetGatewayDeviceFaultMgmtHistoryEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventNotificationType]
+	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtQueuedEventNotificationType enumerates the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.NotificationType.
@@ -460,10 +442,7 @@ const (
 	InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity_Indeterminate InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-InternetGatewayDeviceFaultMgmtQueuedEvent holds the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmtQueuedEvent holds the values of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtQueuedEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -486,7 +465,6 @@ type InternetGatewayDeviceFaultMgmtQueuedEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 423, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 427, string(o.NotificationType))
@@ -502,25 +480,25 @@ func (o *InternetGatewayDeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceFaultMgmtQueuedEventPath is the typed path of InternetGatewayDevice.FaultMgmt.QueuedEvent.{i}.
 type InternetGatewayDeviceFaultMgmtQueuedEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventNotificationType]
+	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity enumerates the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity.
@@ -557,10 +535,7 @@ const (
 	InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
 )
 
-/*
-InternetGatewayDeviceFaultMgmtSupportedAlarm holds the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFaultMgmtSupportedAlarm holds the values of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceFaultMgmtSupportedAlarm struct {
 	EventType string `json:"EventType,omitzero"`
 
@@ -573,7 +548,6 @@ type InternetGatewayDeviceFaultMgmtSupportedAlarm struct {
 	ReportingMechanism InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism `json:"ReportingMechanism,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EventType", 433, o.EventType)
 	c.String(p, "ProbableCause", 435, o.ProbableCause)
@@ -585,13 +559,13 @@ func (o *InternetGatewayDeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Check
 // InternetGatewayDeviceFaultMgmtSupportedAlarmPath is the typed path of InternetGatewayDevice.FaultMgmt.SupportedAlarm.{i}.
 type InternetGatewayDeviceFaultMgmtSupportedAlarmPath struct {
 	model.ObjectPath
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	ReportingMechanism model.ReadWriteParam[InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism]
+	ReportingMechanism model.ReadWriteParam[InternetGatewayDeviceFaultMgmtSupportedAlarmReportingMechanism] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -19,10 +19,7 @@ const (
 	InternetGatewayDeviceFirewallConfig_Off InternetGatewayDeviceFirewallConfig = "Off"
 )
 
-/*
-InternetGatewayDeviceFirewall holds the values of InternetGatewayDevice.Firewall. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceFirewall holds the values of InternetGatewayDevice.Firewall. (object, readOnly, since 1.5).
 type InternetGatewayDeviceFirewall struct {
 	Config InternetGatewayDeviceFirewallConfig `json:"Config,omitzero"`
 
@@ -31,7 +28,6 @@ type InternetGatewayDeviceFirewall struct {
 	LastChange time.Time `json:"LastChange,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceFirewall) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Config", 440, string(o.Config))
 	c.String(p, "Version", 442, o.Version)
@@ -40,9 +36,9 @@ func (o *InternetGatewayDeviceFirewall) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceFirewallPath is the typed path of InternetGatewayDevice.Firewall.
 type InternetGatewayDeviceFirewallPath struct {
 	model.ObjectPath
-	Config model.ReadWriteParam[InternetGatewayDeviceFirewallConfig]
+	Config model.ReadWriteParam[InternetGatewayDeviceFirewallConfig] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[time.Time]
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }

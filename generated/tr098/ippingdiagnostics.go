@@ -22,10 +22,7 @@ const (
 	InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-InternetGatewayDeviceIPPingDiagnostics holds the values of InternetGatewayDevice.IPPingDiagnostics. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceIPPingDiagnostics holds the values of InternetGatewayDevice.IPPingDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceIPPingDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -52,7 +49,6 @@ type InternetGatewayDeviceIPPingDiagnostics struct {
 	MinimumResponseTime uint32 `json:"MinimumResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceIPPingDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 447, string(o.DiagnosticsState))
 	c.String(p, "Interface", 450, o.Interface)
@@ -66,27 +62,27 @@ func (o *InternetGatewayDeviceIPPingDiagnostics) ValidateAt(c *model.Checker, p 
 // InternetGatewayDeviceIPPingDiagnosticsPath is the typed path of InternetGatewayDevice.IPPingDiagnostics.
 type InternetGatewayDeviceIPPingDiagnosticsPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DataBlockSize model.ReadWriteParam[uint32]
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceIPPingDiagnosticsDiagnosticsState] `dm:"s"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -5,15 +5,11 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceLANConfigSecurity holds the values of InternetGatewayDevice.LANConfigSecurity. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANConfigSecurity holds the values of InternetGatewayDevice.LANConfigSecurity. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANConfigSecurity struct {
 	ConfigPassword string `json:"ConfigPassword,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANConfigSecurity) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ConfigPassword", 457, o.ConfigPassword)
 }
@@ -21,5 +17,5 @@ func (o *InternetGatewayDeviceLANConfigSecurity) ValidateAt(c *model.Checker, p 
 // InternetGatewayDeviceLANConfigSecurityPath is the typed path of InternetGatewayDevice.LANConfigSecurity.
 type InternetGatewayDeviceLANConfigSecurityPath struct {
 	model.ObjectPath
-	ConfigPassword model.ReadWriteParam[string]
+	ConfigPassword model.ReadWriteParam[string] `dm:"s"`
 }

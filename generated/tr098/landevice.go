@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceLANDevice holds the values of InternetGatewayDevice.LANDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDevice holds the values of InternetGatewayDevice.LANDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLANDevice struct {
 	LANEthernetInterfaceNumberOfEntries uint32 `json:"LANEthernetInterfaceNumberOfEntries,omitzero"`
 
@@ -28,7 +22,7 @@ type InternetGatewayDeviceLANDevice struct {
 	WLANConfiguration          map[uint32]*InternetGatewayDeviceLANDeviceWLANConfiguration          `json:"WLANConfiguration,omitzero"`
 }
 
-// AddLANEthernetInterfaceConfig creates instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANEthernetInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddLANEthernetInterfaceConfig(i uint32) *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig {
 	if o.LANEthernetInterfaceConfig == nil {
 		o.LANEthernetInterfaceConfig = map[uint32]*InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig{}
@@ -38,7 +32,7 @@ func (o *InternetGatewayDeviceLANDevice) AddLANEthernetInterfaceConfig(i uint32)
 	return x
 }
 
-// AddLANUSBInterfaceConfig creates instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANUSBInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddLANUSBInterfaceConfig(i uint32) *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig {
 	if o.LANUSBInterfaceConfig == nil {
 		o.LANUSBInterfaceConfig = map[uint32]*InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig{}
@@ -48,7 +42,7 @@ func (o *InternetGatewayDeviceLANDevice) AddLANUSBInterfaceConfig(i uint32) *Int
 	return x
 }
 
-// AddWLANConfiguration creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (replacing any) and returns it
+// AddWLANConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDevice) AddWLANConfiguration(i uint32) *InternetGatewayDeviceLANDeviceWLANConfiguration {
 	if o.WLANConfiguration == nil {
 		o.WLANConfiguration = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfiguration{}
@@ -57,8 +51,6 @@ func (o *InternetGatewayDeviceLANDevice) AddWLANConfiguration(i uint32) *Interne
 	o.WLANConfiguration[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 459, o.Alias)
 	if o.Hosts != nil {
@@ -81,62 +73,59 @@ func (o *InternetGatewayDeviceLANDevice) ValidateAt(c *model.Checker, p string) 
 // InternetGatewayDeviceLANDevicePath is the typed path of InternetGatewayDevice.LANDevice.{i}.
 type InternetGatewayDeviceLANDevicePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Hosts                   InternetGatewayDeviceLANDeviceHostsPath
-	LANHostConfigManagement InternetGatewayDeviceLANDeviceLANHostConfigManagementPath
+	Hosts                   InternetGatewayDeviceLANDeviceHostsPath                   `dm:"Hosts."`
+	LANHostConfigManagement InternetGatewayDeviceLANDeviceLANHostConfigManagementPath `dm:"LANHostConfigManagement."`
 }
 
-// LANEthernetInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
+// LANEthernetInterfaceConfig returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDevicePath) LANEthernetInterfaceConfig(i uint32) (p InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.", model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
 	return
 }
 
-// LANEthernetInterfaceConfigTable returns the table InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANEthernetInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) LANEthernetInterfaceConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LANEthernetInterfaceConfig.")
 }
 
-// LANUSBInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
+// LANUSBInterfaceConfig returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDevicePath) LANUSBInterfaceConfig(i uint32) (p InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.", model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
 	return
 }
 
-// LANUSBInterfaceConfigTable returns the table InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANUSBInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) LANUSBInterfaceConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LANUSBInterfaceConfig.")
 }
 
-// WLANConfiguration returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
+// WLANConfiguration returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDevicePath) WLANConfiguration(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.", model.InstanceOf(x.Path(), "WLANConfiguration.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WLANConfiguration.", i))
 	return
 }
 
-// WLANConfigurationTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. itself (for AddObject when writable)
+// WLANConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDevicePath) WLANConfigurationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "WLANConfiguration.")
 }
 
-/*
-InternetGatewayDeviceLANDeviceHosts holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceHosts holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceHosts struct {
 	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
 
 	Host map[uint32]*InternetGatewayDeviceLANDeviceHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceHosts) AddHost(i uint32) *InternetGatewayDeviceLANDeviceHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*InternetGatewayDeviceLANDeviceHostsHost{}
@@ -145,8 +134,6 @@ func (o *InternetGatewayDeviceLANDeviceHosts) AddHost(i uint32) *InternetGateway
 	o.Host[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
 		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
@@ -156,16 +143,16 @@ func (o *InternetGatewayDeviceLANDeviceHosts) ValidateAt(c *model.Checker, p str
 // InternetGatewayDeviceLANDeviceHostsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.Hosts.
 type InternetGatewayDeviceLANDeviceHostsPath struct {
 	model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Host returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
+// Host returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceHostsPath) Host(i uint32) (p InternetGatewayDeviceLANDeviceHostsHostPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.", model.InstanceOf(x.Path(), "Host.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
 	return
 }
 
-// HostTable returns the table InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceHostsPath) HostTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Host.")
 }
@@ -200,10 +187,7 @@ const (
 	InternetGatewayDeviceLANDeviceHostsHostInterfaceType_Other InternetGatewayDeviceLANDeviceHostsHostInterfaceType = "Other"
 )
 
-/*
-InternetGatewayDeviceLANDeviceHostsHost holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceHostsHost holds the values of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceHostsHost struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 
@@ -228,7 +212,6 @@ type InternetGatewayDeviceLANDeviceHostsHost struct {
 	UserClassID string `json:"UserClassID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceHostsHost) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPAddress", 466, o.IPAddress)
 	c.String(p, "AddressSource", 463, string(o.AddressSource))
@@ -245,27 +228,27 @@ func (o *InternetGatewayDeviceLANDeviceHostsHost) ValidateAt(c *model.Checker, p
 // InternetGatewayDeviceLANDeviceHostsHostPath is the typed path of InternetGatewayDevice.LANDevice.{i}.Hosts.Host.{i}.
 type InternetGatewayDeviceLANDeviceHostsHostPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AddressSource model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostAddressSource]
+	AddressSource model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostAddressSource] `dm:"s"`
 
-	ClientID model.ReadOnlyParam[string]
+	ClientID model.ReadOnlyParam[string] `dm:"s"`
 
-	HostName model.ReadOnlyParam[string]
+	HostName model.ReadOnlyParam[string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostInterfaceType]
+	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostInterfaceType] `dm:"s"`
 
-	Layer2Interface model.ReadOnlyParam[string]
+	Layer2Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	LeaseTimeRemaining model.ReadOnlyParam[int32]
+	LeaseTimeRemaining model.ReadOnlyParam[int32] `dm:"i"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	UserClassID model.ReadOnlyParam[string]
+	UserClassID model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorClassID model.ReadOnlyParam[string]
+	VendorClassID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Status.
@@ -307,10 +290,7 @@ const (
 	InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode_Auto InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode = "Auto"
 )
 
-/*
-InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -331,7 +311,6 @@ type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig struct {
 	Stats *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 498, string(o.Status))
 	c.String(p, "MACAddress", 478, o.MACAddress)
@@ -344,29 +323,26 @@ func (o *InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfig) ValidateAt(c 
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DuplexMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode]
+	DuplexMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigDuplexMode] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MACAddressControlEnabled model.ReadWriteParam[bool]
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate]
+	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigMaxBitRate] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus] `dm:"s"`
 
-	Stats InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath
+	Stats InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats struct {
 	BytesSent uint32 `json:"BytesSent,omitzero"`
 
@@ -402,35 +378,35 @@ type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStats struct {
 // InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.Stats.
 type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint32]
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint32]
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint32]
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint32]
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint32]
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.UseAllocatedWAN.
@@ -444,10 +420,7 @@ const (
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN_Passthrough InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN = "Passthrough"
 )
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagement holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagement holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagement struct {
 	DHCPServerConfigurable bool `json:"DHCPServerConfigurable,omitzero"`
 
@@ -497,7 +470,7 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagement struct {
 	IPInterface                map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface                `json:"IPInterface,omitzero"`
 }
 
-// AddDHCPConditionalServingPool creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (replacing any) and returns it
+// AddDHCPConditionalServingPool creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPConditionalServingPool(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool {
 	if o.DHCPConditionalServingPool == nil {
 		o.DHCPConditionalServingPool = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool{}
@@ -507,7 +480,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPCondition
 	return x
 }
 
-// AddDHCPOption creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (replacing any) and returns it
+// AddDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPOption(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption {
 	if o.DHCPOption == nil {
 		o.DHCPOption = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption{}
@@ -517,7 +490,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPOption(i 
 	return x
 }
 
-// AddDHCPStaticAddress creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (replacing any) and returns it
+// AddDHCPStaticAddress creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPStaticAddress(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress {
 	if o.DHCPStaticAddress == nil {
 		o.DHCPStaticAddress = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress{}
@@ -527,7 +500,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddDHCPStaticAdd
 	return x
 }
 
-// AddIPInterface creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (replacing any) and returns it
+// AddIPInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddIPInterface(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface {
 	if o.IPInterface == nil {
 		o.IPInterface = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface{}
@@ -536,8 +509,6 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) AddIPInterface(i
 	o.IPInterface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MinAddress", 571, o.MinAddress)
 	c.String(p, "MaxAddress", 570, o.MaxAddress)
@@ -569,89 +540,89 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagement) ValidateAt(c *mo
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementPath struct {
 	model.ObjectPath
-	AllowedMACAddresses model.ReadWriteParam[[]string]
+	AllowedMACAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	AssociatedConnection model.ReadWriteParam[string]
+	AssociatedConnection model.ReadWriteParam[string] `dm:"s"`
 
-	DHCPConditionalPoolNumberOfEntries model.ReadOnlyParam[uint32]
+	DHCPConditionalPoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DHCPLeaseTime model.ReadWriteParam[int32]
+	DHCPLeaseTime model.ReadWriteParam[int32] `dm:"i"`
 
-	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DHCPRelay model.ReadOnlyParam[bool]
+	DHCPRelay model.ReadOnlyParam[bool] `dm:"b"`
 
-	DHCPServerConfigurable model.ReadWriteParam[bool]
+	DHCPServerConfigurable model.ReadWriteParam[bool] `dm:"b"`
 
-	DHCPServerEnable model.ReadWriteParam[bool]
+	DHCPServerEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32]
+	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DNSServers model.ReadWriteParam[[]string]
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
 
-	DomainName model.ReadWriteParam[string]
+	DomainName model.ReadWriteParam[string] `dm:"s"`
 
-	IPInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	IPInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPRouters model.ReadWriteParam[[]string]
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxAddress model.ReadWriteParam[string]
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MinAddress model.ReadWriteParam[string]
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
 
-	PassthroughLease model.ReadWriteParam[uint32]
+	PassthroughLease model.ReadWriteParam[uint32] `dm:"u"`
 
-	PassthroughMACAddress model.ReadWriteParam[string]
+	PassthroughMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	ReservedAddresses model.ReadWriteParam[[]string]
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	SubnetMask model.ReadWriteParam[string]
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN]
+	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementUseAllocatedWAN] `dm:"s"`
 }
 
-// DHCPConditionalServingPool returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
+// DHCPConditionalServingPool returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPConditionalServingPool(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.", model.InstanceOf(x.Path(), "DHCPConditionalServingPool.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPConditionalServingPool.", i))
 	return
 }
 
-// DHCPConditionalServingPoolTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. itself (for AddObject when writable)
+// DHCPConditionalServingPoolTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPConditionalServingPoolTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DHCPConditionalServingPool.")
 }
 
-// DHCPOption returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
+// DHCPOption returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPOption(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.", model.InstanceOf(x.Path(), "DHCPOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPOption.", i))
 	return
 }
 
-// DHCPOptionTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. itself (for AddObject when writable)
+// DHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DHCPOption.")
 }
 
-// DHCPStaticAddress returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
+// DHCPStaticAddress returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPStaticAddress(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.", model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
 	return
 }
 
-// DHCPStaticAddressTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. itself (for AddObject when writable)
+// DHCPStaticAddressTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) DHCPStaticAddressTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DHCPStaticAddress.")
 }
 
-// IPInterface returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
+// IPInterface returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) IPInterface(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.", model.InstanceOf(x.Path(), "IPInterface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPInterface.", i))
 	return
 }
 
-// IPInterfaceTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. itself (for AddObject when writable)
+// IPInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementPath) IPInterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPInterface.")
 }
@@ -678,10 +649,7 @@ const (
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN_Passthrough InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN = "Passthrough"
 )
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -743,7 +711,7 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServing
 	DHCPStaticAddress map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress `json:"DHCPStaticAddress,omitzero"`
 }
 
-// AddDHCPOption creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (replacing any) and returns it
+// AddDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) AddDHCPOption(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption {
 	if o.DHCPOption == nil {
 		o.DHCPOption = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption{}
@@ -753,7 +721,7 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 	return x
 }
 
-// AddDHCPStaticAddress creates instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (replacing any) and returns it
+// AddDHCPStaticAddress creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) AddDHCPStaticAddress(i uint32) *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress {
 	if o.DHCPStaticAddress == nil {
 		o.DHCPStaticAddress = map[uint32]*InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress{}
@@ -762,8 +730,6 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 	o.DHCPStaticAddress[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPool) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PoolOrder", 533, uint64(o.PoolOrder))
 	c.Wire(p, "SourceInterface", 535, model.JoinStrings(o.SourceInterface), len(o.SourceInterface) > 0)
@@ -796,89 +762,86 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AssociatedConnection model.ReadWriteParam[string]
+	AssociatedConnection model.ReadWriteParam[string] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	ChaddrExclude model.ReadWriteParam[bool]
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ChaddrMask model.ReadWriteParam[string]
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
 
-	ClientID model.ReadWriteParam[string]
+	ClientID model.ReadWriteParam[string] `dm:"s"`
 
-	ClientIDExclude model.ReadWriteParam[bool]
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DHCPLeaseTime model.ReadWriteParam[int32]
+	DHCPLeaseTime model.ReadWriteParam[int32] `dm:"i"`
 
-	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DHCPServerIPAddress model.ReadWriteParam[string]
+	DHCPServerIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32]
+	DHCPStaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DNSServers model.ReadWriteParam[[]string]
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
 
-	DomainName model.ReadWriteParam[string]
+	DomainName model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPRouters model.ReadWriteParam[[]string]
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
 
-	LocallyServed model.ReadWriteParam[bool]
+	LocallyServed model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAddress model.ReadWriteParam[string]
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MinAddress model.ReadWriteParam[string]
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
 
-	PoolOrder model.ReadWriteParam[uint32]
+	PoolOrder model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReservedAddresses model.ReadWriteParam[[]string]
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	SourceInterface model.ReadWriteParam[[]string]
+	SourceInterface model.ReadWriteParam[[]string] `dm:"s"`
 
-	SubnetMask model.ReadWriteParam[string]
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN]
+	UseAllocatedWAN model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolUseAllocatedWAN] `dm:"s"`
 
-	UserClassID model.ReadWriteParam[string]
+	UserClassID model.ReadWriteParam[string] `dm:"s"`
 
-	UserClassIDExclude model.ReadWriteParam[bool]
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassID model.ReadWriteParam[string]
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	VendorClassIDExclude model.ReadWriteParam[bool]
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode]
+	VendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolVendorClassIDMode] `dm:"s"`
 }
 
-// DHCPOption returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
+// DHCPOption returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPOption(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.", model.InstanceOf(x.Path(), "DHCPOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPOption.", i))
 	return
 }
 
-// DHCPOptionTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. itself (for AddObject when writable)
+// DHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DHCPOption.")
 }
 
-// DHCPStaticAddress returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
+// DHCPStaticAddress returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPStaticAddress(i uint32) (p InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.", model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DHCPStaticAddress.", i))
 	return
 }
 
-// DHCPStaticAddressTable returns the table InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. itself (for AddObject when writable)
+// DHCPStaticAddressTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolPath) DHCPStaticAddressTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DHCPStaticAddress.")
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -889,7 +852,6 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServing
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 516, uint64(o.Tag))
 	c.Bytes(p, "Value", 517, o.Value)
@@ -899,19 +861,16 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPOption.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPOptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[[]byte]
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -922,7 +881,6 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServing
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddress) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Chaddr", 522, o.Chaddr)
 	c.String(p, "Yiaddr", 524, o.Yiaddr)
@@ -932,19 +890,16 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalSer
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPConditionalServingPool.{i}.DHCPStaticAddress.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPConditionalServingPoolDHCPStaticAddressPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Yiaddr model.ReadWriteParam[string]
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -955,7 +910,6 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 547, uint64(o.Tag))
 	c.Bytes(p, "Value", 548, o.Value)
@@ -965,19 +919,16 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOption) Valida
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPOption.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPOptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[[]byte]
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -988,7 +939,6 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress stru
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Chaddr", 555, o.Chaddr)
 	c.String(p, "Yiaddr", 557, o.Yiaddr)
@@ -998,13 +948,13 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddress)
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.DHCPStaticAddress.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementDHCPStaticAddressPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Yiaddr model.ReadWriteParam[string]
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.IPInterfaceAddressingType.
@@ -1018,10 +968,7 @@ const (
 	InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType_AutoIP InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType = "AutoIP"
 )
 
-/*
-InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface holds the values of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1034,7 +981,6 @@ type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPInterfaceIPAddress", 565, o.IPInterfaceIPAddress)
 	c.String(p, "IPInterfaceSubnetMask", 566, o.IPInterfaceSubnetMask)
@@ -1045,15 +991,15 @@ func (o *InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterface) Valid
 // InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANHostConfigManagement.IPInterface.{i}.
 type InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfacePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPInterfaceAddressingType model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType]
+	IPInterfaceAddressingType model.ReadWriteParam[InternetGatewayDeviceLANDeviceLANHostConfigManagementIPInterfaceIPInterfaceAddressingType] `dm:"s"`
 
-	IPInterfaceIPAddress model.ReadWriteParam[string]
+	IPInterfaceIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IPInterfaceSubnetMask model.ReadWriteParam[string]
+	IPInterfaceSubnetMask model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Status.
@@ -1102,10 +1048,7 @@ const (
 	InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower_Unknown InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower = "Unknown"
 )
 
-/*
-InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1130,7 +1073,6 @@ type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig struct {
 	Stats *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 602, string(o.Status))
 	c.String(p, "MACAddress", 580, o.MACAddress)
@@ -1145,33 +1087,30 @@ func (o *InternetGatewayDeviceLANDeviceLANUSBInterfaceConfig) ValidateAt(c *mode
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MACAddressControlEnabled model.ReadWriteParam[bool]
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Power model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower]
+	Power model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower] `dm:"s"`
 
-	Rate model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate]
+	Rate model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate] `dm:"s"`
 
-	Standard model.ReadOnlyParam[string]
+	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType]
+	Type model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType] `dm:"s"`
 
-	Stats InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath
+	Stats InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-/*
-InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats holds the values of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats struct {
 	BytesSent uint32 `json:"BytesSent,omitzero"`
 
@@ -1207,35 +1146,35 @@ type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStats struct {
 // InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.LANUSBInterfaceConfig.{i}.Stats.
 type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint32]
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellsReceived model.ReadOnlyParam[uint32]
+	CellsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellsSent model.ReadOnlyParam[uint32]
+	CellsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint32]
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint32]
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint32]
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint32]
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationStatus enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Status.
@@ -1398,10 +1337,7 @@ const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode_RadiusClient InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode = "RadiusClient"
 )
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfiguration holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfiguration holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfiguration struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1512,7 +1448,7 @@ type InternetGatewayDeviceLANDeviceWLANConfiguration struct {
 	WPS              *InternetGatewayDeviceLANDeviceWLANConfigurationWPS                         `json:"WPS,omitzero"`
 }
 
-// AddAPWMMParameter creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (replacing any) and returns it
+// AddAPWMMParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAPWMMParameter(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter {
 	if o.APWMMParameter == nil {
 		o.APWMMParameter = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter{}
@@ -1522,7 +1458,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAPWMMParameter(i ui
 	return x
 }
 
-// AddAssociatedDevice creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAssociatedDevice(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice{}
@@ -1532,7 +1468,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddAssociatedDevice(i 
 	return x
 }
 
-// AddPreSharedKey creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (replacing any) and returns it
+// AddPreSharedKey creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddPreSharedKey(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey {
 	if o.PreSharedKey == nil {
 		o.PreSharedKey = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey{}
@@ -1542,7 +1478,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddPreSharedKey(i uint
 	return x
 }
 
-// AddSTAWMMParameter creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (replacing any) and returns it
+// AddSTAWMMParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddSTAWMMParameter(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter {
 	if o.STAWMMParameter == nil {
 		o.STAWMMParameter = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter{}
@@ -1552,7 +1488,7 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddSTAWMMParameter(i u
 	return x
 }
 
-// AddWEPKey creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (replacing any) and returns it
+// AddWEPKey creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddWEPKey(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey {
 	if o.WEPKey == nil {
 		o.WEPKey = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey{}
@@ -1561,8 +1497,6 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) AddWEPKey(i uint32) *I
 	o.WEPKey[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 678, string(o.Status))
 	c.String(p, "MaxBitRate", 643, o.MaxBitRate)
@@ -1615,169 +1549,166 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfiguration) ValidateAt(c *model.Ch
 // InternetGatewayDeviceLANDeviceWLANConfigurationPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthenticationServiceMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode]
+	AuthenticationServiceMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationAuthenticationServiceMode] `dm:"s"`
 
-	AutoChannelEnable model.ReadWriteParam[bool]
+	AutoChannelEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	AutoRateFallBackEnabled model.ReadWriteParam[bool]
+	AutoRateFallBackEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BasicAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode]
+	BasicAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicAuthenticationMode] `dm:"s"`
 
-	BasicDataTransmitRates model.ReadWriteParam[[]string]
+	BasicDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
 
-	BasicEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes]
+	BasicEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBasicEncryptionModes] `dm:"s"`
 
-	BeaconAdvertisementEnabled model.ReadWriteParam[bool]
+	BeaconAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	BeaconType model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType]
+	BeaconType model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationBeaconType] `dm:"s"`
 
-	Channel model.ReadWriteParam[uint32]
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChannelsInUse model.ReadOnlyParam[[]string]
+	ChannelsInUse model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceOperationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode]
+	DeviceOperationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationDeviceOperationMode] `dm:"s"`
 
-	DistanceFromRoot model.ReadWriteParam[uint32]
+	DistanceFromRoot model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IEEE11iAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode]
+	IEEE11iAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iAuthenticationMode] `dm:"s"`
 
-	IEEE11iEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes]
+	IEEE11iEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationIEEE11iEncryptionModes] `dm:"s"`
 
-	InsecureOOBAccessEnabled model.ReadWriteParam[bool]
+	InsecureOOBAccessEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	KeyPassphrase model.ReadWriteParam[string]
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	LocationDescription model.ReadWriteParam[string]
+	LocationDescription model.ReadWriteParam[string] `dm:"s"`
 
-	MACAddressControlEnabled model.ReadWriteParam[bool]
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxBitRate model.ReadWriteParam[string]
+	MaxBitRate model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OperationalDataTransmitRates model.ReadWriteParam[[]string]
+	OperationalDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
 
-	PeerBSSID model.ReadWriteParam[string]
+	PeerBSSID model.ReadWriteParam[string] `dm:"s"`
 
-	PossibleChannels model.ReadOnlyParam[[]string]
+	PossibleChannels model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PossibleDataTransmitRates model.ReadOnlyParam[[]string]
+	PossibleDataTransmitRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RadioEnabled model.ReadWriteParam[bool]
+	RadioEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	RegulatoryDomain model.ReadWriteParam[string]
+	RegulatoryDomain model.ReadWriteParam[string] `dm:"s"`
 
-	SSID model.ReadWriteParam[string]
+	SSID model.ReadWriteParam[string] `dm:"s"`
 
-	SSIDAdvertisementEnabled model.ReadWriteParam[bool]
+	SSIDAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Standard model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStandard]
+	Standard model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStandard] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStatus] `dm:"s"`
 
-	TotalAssociations model.ReadOnlyParam[uint32]
+	TotalAssociations model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint32]
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalBytesSent model.ReadOnlyParam[uint32]
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalIntegrityFailures model.ReadOnlyParam[uint32]
+	TotalIntegrityFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPSKFailures model.ReadOnlyParam[uint32]
+	TotalPSKFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPacketsReceived model.ReadOnlyParam[uint32]
+	TotalPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPacketsSent model.ReadOnlyParam[uint32]
+	TotalPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitPower model.ReadWriteParam[uint32]
+	TransmitPower model.ReadWriteParam[uint32] `dm:"u"`
 
-	TransmitPowerSupported model.ReadOnlyParam[[]uint32]
+	TransmitPowerSupported model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	UAPSDEnable model.ReadWriteParam[bool]
+	UAPSDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	UAPSDSupported model.ReadOnlyParam[bool]
+	UAPSDSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	WEPEncryptionLevel model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel]
+	WEPEncryptionLevel model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel] `dm:"s"`
 
-	WEPKeyIndex model.ReadWriteParam[uint32]
+	WEPKeyIndex model.ReadWriteParam[uint32] `dm:"u"`
 
-	WMMEnable model.ReadWriteParam[bool]
+	WMMEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	WMMSupported model.ReadOnlyParam[bool]
+	WMMSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	WPAAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode]
+	WPAAuthenticationMode model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAAuthenticationMode] `dm:"s"`
 
-	WPAEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes]
+	WPAEncryptionModes model.ReadWriteParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPAEncryptionModes] `dm:"s"`
 
-	Stats InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath
-	WPS   InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath
+	Stats InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath `dm:"Stats."`
+	WPS   InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath   `dm:"WPS."`
 }
 
-// APWMMParameter returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
+// APWMMParameter returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) APWMMParameter(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.", model.InstanceOf(x.Path(), "APWMMParameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "APWMMParameter.", i))
 	return
 }
 
-// APWMMParameterTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. itself (for AddObject when writable)
+// APWMMParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) APWMMParameterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "APWMMParameter.")
 }
 
-// AssociatedDevice returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) AssociatedDevice(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// PreSharedKey returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
+// PreSharedKey returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) PreSharedKey(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.", model.InstanceOf(x.Path(), "PreSharedKey.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PreSharedKey.", i))
 	return
 }
 
-// PreSharedKeyTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. itself (for AddObject when writable)
+// PreSharedKeyTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) PreSharedKeyTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PreSharedKey.")
 }
 
-// STAWMMParameter returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
+// STAWMMParameter returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) STAWMMParameter(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.", model.InstanceOf(x.Path(), "STAWMMParameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STAWMMParameter.", i))
 	return
 }
 
-// STAWMMParameterTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. itself (for AddObject when writable)
+// STAWMMParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) STAWMMParameterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "STAWMMParameter.")
 }
 
-// WEPKey returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
+// WEPKey returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) WEPKey(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.", model.InstanceOf(x.Path(), "WEPKey.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WEPKey.", i))
 	return
 }
 
-// WEPKeyTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. itself (for AddObject when writable)
+// WEPKeyTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationPath) WEPKeyTable() model.Table {
 	return model.NewTable(x.ObjectPath, "WEPKey.")
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter struct {
 	AIFSN uint32 `json:"AIFSN,omitzero"`
 
@@ -1792,7 +1723,6 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "AIFSN", 608, uint64(o.AIFSN))
 	c.Uint(p, "ECWMin", 612, uint64(o.ECWMin))
@@ -1804,23 +1734,20 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameter) Validate
 // InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.APWMMParameter.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationAPWMMParameterPath struct {
 	model.ObjectPath
-	AIFSN model.ReadWriteParam[uint32]
+	AIFSN model.ReadWriteParam[uint32] `dm:"u"`
 
-	AckPolicy model.ReadWriteParam[bool]
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ECWMax model.ReadWriteParam[uint32]
+	ECWMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	ECWMin model.ReadWriteParam[uint32]
+	ECWMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	TXOP model.ReadWriteParam[uint32]
+	TXOP model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice struct {
 	AssociatedDeviceMACAddress string `json:"AssociatedDeviceMACAddress,omitzero"`
 
@@ -1837,7 +1764,6 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice struct {
 	LastDataTransmitRate string `json:"LastDataTransmitRate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AssociatedDeviceMACAddress", 618, o.AssociatedDeviceMACAddress)
 	c.String(p, "AssociatedDeviceIPAddress", 617, o.AssociatedDeviceIPAddress)
@@ -1850,25 +1776,22 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevice) Valida
 // InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.AssociatedDevice.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationAssociatedDevicePath struct {
 	model.ObjectPath
-	AssociatedDeviceAuthenticationState model.ReadOnlyParam[bool]
+	AssociatedDeviceAuthenticationState model.ReadOnlyParam[bool] `dm:"b"`
 
-	AssociatedDeviceIPAddress model.ReadOnlyParam[string]
+	AssociatedDeviceIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	AssociatedDeviceMACAddress model.ReadOnlyParam[string]
+	AssociatedDeviceMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LastDataTransmitRate model.ReadOnlyParam[string]
+	LastDataTransmitRate model.ReadOnlyParam[string] `dm:"s"`
 
-	LastPMKId model.ReadOnlyParam[string]
+	LastPMKId model.ReadOnlyParam[string] `dm:"s"`
 
-	LastRequestedMulticastCipher model.ReadOnlyParam[string]
+	LastRequestedMulticastCipher model.ReadOnlyParam[string] `dm:"s"`
 
-	LastRequestedUnicastCipher model.ReadOnlyParam[string]
+	LastRequestedUnicastCipher model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (table instance, 10 entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}. (table instance, 10 entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey struct {
 	PreSharedKey string `json:"PreSharedKey,omitzero"`
 
@@ -1879,7 +1802,6 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PreSharedKey", 653, o.PreSharedKey)
 	c.String(p, "KeyPassphrase", 652, o.KeyPassphrase)
@@ -1890,19 +1812,16 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKey) ValidateAt
 // InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.PreSharedKey.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationPreSharedKeyPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AssociatedDeviceMACAddress model.ReadWriteParam[string]
+	AssociatedDeviceMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	KeyPassphrase model.ReadWriteParam[string]
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	PreSharedKey model.ReadWriteParam[string]
+	PreSharedKey model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}. (table instance, 4 entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter struct {
 	AIFSN uint32 `json:"AIFSN,omitzero"`
 
@@ -1917,7 +1836,6 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "AIFSN", 659, uint64(o.AIFSN))
 	c.Uint(p, "ECWMin", 663, uint64(o.ECWMin))
@@ -1929,23 +1847,20 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameter) Validat
 // InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.STAWMMParameter.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationSTAWMMParameterPath struct {
 	model.ObjectPath
-	AIFSN model.ReadWriteParam[uint32]
+	AIFSN model.ReadWriteParam[uint32] `dm:"u"`
 
-	AckPolicy model.ReadWriteParam[bool]
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ECWMax model.ReadWriteParam[uint32]
+	ECWMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	ECWMin model.ReadWriteParam[uint32]
+	ECWMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	TXOP model.ReadWriteParam[uint32]
+	TXOP model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationStats holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationStats holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationStats struct {
 	ErrorsSent uint32 `json:"ErrorsSent,omitzero"`
 
@@ -1973,40 +1888,36 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationStats struct {
 // InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.Stats.
 type InternetGatewayDeviceLANDeviceWLANConfigurationStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint32]
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint32]
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint32]
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint32]
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint32]
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (table instance, 4 entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}. (table instance, 4 entries, readOnly, since 1.0).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey struct {
 	WEPKey string `json:"WEPKey,omitzero"`
 
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "WEPKey", 693, o.WEPKey)
 	c.String(p, "Alias", 692, o.Alias)
@@ -2015,9 +1926,9 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWEPKey) ValidateAt(c *mo
 // InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WEPKey.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWEPKeyPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	WEPKey model.ReadWriteParam[string]
+	WEPKey model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported enumerates the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.ConfigMethodsSupported.
@@ -2090,10 +2001,7 @@ const (
 	InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError_DevicePasswordAuthFailure InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError = "DevicePasswordAuthFailure"
 )
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationWPS holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPS holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPS struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2124,7 +2032,7 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationWPS struct {
 	Registrar map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar `json:"Registrar,omitzero"`
 }
 
-// AddRegistrar creates instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (replacing any) and returns it
+// AddRegistrar creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) AddRegistrar(i uint32) *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar {
 	if o.Registrar == nil {
 		o.Registrar = map[uint32]*InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar{}
@@ -2133,8 +2041,6 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) AddRegistrar(i uint
 	o.Registrar[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DeviceName", 703, o.DeviceName)
 	c.String(p, "UUID", 716, o.UUID)
@@ -2151,48 +2057,45 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPS) ValidateAt(c *model
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath struct {
 	model.ObjectPath
-	ConfigMethodsEnabled model.ReadWriteParam[[]string]
+	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported]
+	ConfigMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported] `dm:"s"`
 
-	ConfigurationState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState]
+	ConfigurationState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState] `dm:"s"`
 
-	DeviceName model.ReadOnlyParam[string]
+	DeviceName model.ReadOnlyParam[string] `dm:"s"`
 
-	DevicePassword model.ReadWriteParam[uint32]
+	DevicePassword model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastConfigurationError model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError]
+	LastConfigurationError model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError] `dm:"s"`
 
-	RegistrarEstablished model.ReadOnlyParam[bool]
+	RegistrarEstablished model.ReadOnlyParam[bool] `dm:"b"`
 
-	RegistrarNumberOfEntries model.ReadOnlyParam[uint32]
+	RegistrarNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SetupLock model.ReadWriteParam[bool]
+	SetupLock model.ReadWriteParam[bool] `dm:"b"`
 
-	SetupLockedState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState]
+	SetupLockedState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[uint32]
+	Version model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Registrar returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
+// Registrar returns the typed path of instance i.
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) Registrar(i uint32) (p InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.", model.InstanceOf(x.Path(), "Registrar.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registrar.", i))
 	return
 }
 
-// RegistrarTable returns the table InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. itself (for AddObject when writable)
+// RegistrarTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath) RegistrarTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Registrar.")
 }
 
-/*
-InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar holds the values of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2203,7 +2106,6 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "UUID", 711, o.UUID)
 	c.String(p, "DeviceName", 709, o.DeviceName)
@@ -2213,11 +2115,11 @@ func (o *InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrar) ValidateAt
 // InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath is the typed path of InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.WPS.Registrar.{i}.
 type InternetGatewayDeviceLANDeviceWLANConfigurationWPSRegistrarPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DeviceName model.ReadOnlyParam[string]
+	DeviceName model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceLANInterfaces holds the values of InternetGatewayDevice.LANInterfaces. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANInterfaces holds the values of InternetGatewayDevice.LANInterfaces. (object, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfaces struct {
 	LANEthernetInterfaceNumberOfEntries uint32 `json:"LANEthernetInterfaceNumberOfEntries,omitzero"`
 
@@ -24,7 +18,7 @@ type InternetGatewayDeviceLANInterfaces struct {
 	WLANConfiguration          map[uint32]*InternetGatewayDeviceLANInterfacesWLANConfiguration          `json:"WLANConfiguration,omitzero"`
 }
 
-// AddLANEthernetInterfaceConfig creates instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANEthernetInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddLANEthernetInterfaceConfig(i uint32) *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig {
 	if o.LANEthernetInterfaceConfig == nil {
 		o.LANEthernetInterfaceConfig = map[uint32]*InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig{}
@@ -34,7 +28,7 @@ func (o *InternetGatewayDeviceLANInterfaces) AddLANEthernetInterfaceConfig(i uin
 	return x
 }
 
-// AddLANUSBInterfaceConfig creates instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (replacing any) and returns it
+// AddLANUSBInterfaceConfig creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddLANUSBInterfaceConfig(i uint32) *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig {
 	if o.LANUSBInterfaceConfig == nil {
 		o.LANUSBInterfaceConfig = map[uint32]*InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig{}
@@ -44,7 +38,7 @@ func (o *InternetGatewayDeviceLANInterfaces) AddLANUSBInterfaceConfig(i uint32) 
 	return x
 }
 
-// AddWLANConfiguration creates instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (replacing any) and returns it
+// AddWLANConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLANInterfaces) AddWLANConfiguration(i uint32) *InternetGatewayDeviceLANInterfacesWLANConfiguration {
 	if o.WLANConfiguration == nil {
 		o.WLANConfiguration = map[uint32]*InternetGatewayDeviceLANInterfacesWLANConfiguration{}
@@ -53,8 +47,6 @@ func (o *InternetGatewayDeviceLANInterfaces) AddWLANConfiguration(i uint32) *Int
 	o.WLANConfiguration[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANInterfaces) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LANEthernetInterfaceConfig) {
 		o.LANEthernetInterfaceConfig[i].ValidateAt(c, model.InstanceOf(p, "LANEthernetInterfaceConfig.", i))
@@ -70,55 +62,51 @@ func (o *InternetGatewayDeviceLANInterfaces) ValidateAt(c *model.Checker, p stri
 // InternetGatewayDeviceLANInterfacesPath is the typed path of InternetGatewayDevice.LANInterfaces.
 type InternetGatewayDeviceLANInterfacesPath struct {
 	model.ObjectPath
-	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	LANEthernetInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	LANUSBInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	LANWLANConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// LANEthernetInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
+// LANEthernetInterfaceConfig returns the typed path of instance i.
 func (x InternetGatewayDeviceLANInterfacesPath) LANEthernetInterfaceConfig(i uint32) (p InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.", model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANEthernetInterfaceConfig.", i))
 	return
 }
 
-// LANEthernetInterfaceConfigTable returns the table InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANEthernetInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) LANEthernetInterfaceConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LANEthernetInterfaceConfig.")
 }
 
-// LANUSBInterfaceConfig returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
+// LANUSBInterfaceConfig returns the typed path of instance i.
 func (x InternetGatewayDeviceLANInterfacesPath) LANUSBInterfaceConfig(i uint32) (p InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.", model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANUSBInterfaceConfig.", i))
 	return
 }
 
-// LANUSBInterfaceConfigTable returns the table InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. itself (for AddObject when writable)
+// LANUSBInterfaceConfigTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) LANUSBInterfaceConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LANUSBInterfaceConfig.")
 }
 
-// WLANConfiguration returns the typed path of instance i of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
+// WLANConfiguration returns the typed path of instance i.
 func (x InternetGatewayDeviceLANInterfacesPath) WLANConfiguration(i uint32) (p InternetGatewayDeviceLANInterfacesWLANConfigurationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.", model.InstanceOf(x.Path(), "WLANConfiguration.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WLANConfiguration.", i))
 	return
 }
 
-// WLANConfigurationTable returns the table InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. itself (for AddObject when writable)
+// WLANConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLANInterfacesPath) WLANConfigurationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "WLANConfiguration.")
 }
 
-/*
-InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 721, o.Alias)
 }
@@ -126,18 +114,14 @@ func (o *InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfig) ValidateA
 // InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.LANInterfaces.LANEthernetInterfaceConfig.{i}.
 type InternetGatewayDeviceLANInterfacesLANEthernetInterfaceConfigPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig holds the values of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 724, o.Alias)
 }
@@ -145,18 +129,14 @@ func (o *InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfig) ValidateAt(c *
 // InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath is the typed path of InternetGatewayDevice.LANInterfaces.LANUSBInterfaceConfig.{i}.
 type InternetGatewayDeviceLANInterfacesLANUSBInterfaceConfigPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLANInterfacesWLANConfiguration holds the values of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLANInterfacesWLANConfiguration holds the values of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceLANInterfacesWLANConfiguration struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLANInterfacesWLANConfiguration) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 728, o.Alias)
 }
@@ -164,5 +144,5 @@ func (o *InternetGatewayDeviceLANInterfacesWLANConfiguration) ValidateAt(c *mode
 // InternetGatewayDeviceLANInterfacesWLANConfigurationPath is the typed path of InternetGatewayDevice.LANInterfaces.WLANConfiguration.{i}.
 type InternetGatewayDeviceLANInterfacesWLANConfigurationPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }

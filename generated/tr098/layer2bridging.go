@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceLayer2Bridging holds the values of InternetGatewayDevice.Layer2Bridging. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2Bridging holds the values of InternetGatewayDevice.Layer2Bridging. (object, readOnly, since 1.1).
 type InternetGatewayDeviceLayer2Bridging struct {
 	MaxBridgeEntries uint32 `json:"MaxBridgeEntries,omitzero"`
 
@@ -39,7 +33,7 @@ type InternetGatewayDeviceLayer2Bridging struct {
 	Marking            map[uint32]*InternetGatewayDeviceLayer2BridgingMarking            `json:"Marking,omitzero"`
 }
 
-// AddAvailableInterface creates instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (replacing any) and returns it
+// AddAvailableInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddAvailableInterface(i uint32) *InternetGatewayDeviceLayer2BridgingAvailableInterface {
 	if o.AvailableInterface == nil {
 		o.AvailableInterface = map[uint32]*InternetGatewayDeviceLayer2BridgingAvailableInterface{}
@@ -49,7 +43,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddAvailableInterface(i uint32) *I
 	return x
 }
 
-// AddBridge creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddBridge(i uint32) *InternetGatewayDeviceLayer2BridgingBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*InternetGatewayDeviceLayer2BridgingBridge{}
@@ -59,7 +53,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddBridge(i uint32) *InternetGatew
 	return x
 }
 
-// AddFilter creates instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddFilter(i uint32) *InternetGatewayDeviceLayer2BridgingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*InternetGatewayDeviceLayer2BridgingFilter{}
@@ -69,7 +63,7 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddFilter(i uint32) *InternetGatew
 	return x
 }
 
-// AddMarking creates instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (replacing any) and returns it
+// AddMarking creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2Bridging) AddMarking(i uint32) *InternetGatewayDeviceLayer2BridgingMarking {
 	if o.Marking == nil {
 		o.Marking = map[uint32]*InternetGatewayDeviceLayer2BridgingMarking{}
@@ -78,8 +72,6 @@ func (o *InternetGatewayDeviceLayer2Bridging) AddMarking(i uint32) *InternetGate
 	o.Marking[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2Bridging) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AvailableInterface) {
 		o.AvailableInterface[i].ValidateAt(c, model.InstanceOf(p, "AvailableInterface.", i))
@@ -98,67 +90,67 @@ func (o *InternetGatewayDeviceLayer2Bridging) ValidateAt(c *model.Checker, p str
 // InternetGatewayDeviceLayer2BridgingPath is the typed path of InternetGatewayDevice.Layer2Bridging.
 type InternetGatewayDeviceLayer2BridgingPath struct {
 	model.ObjectPath
-	AvailableInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	AvailableInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BridgeNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MarkingNumberOfEntries model.ReadOnlyParam[uint32]
+	MarkingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxBridgeEntries model.ReadOnlyParam[uint32]
+	MaxBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDBridgeEntries model.ReadOnlyParam[uint32]
+	MaxDBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxFilterEntries model.ReadOnlyParam[uint32]
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxMarkingEntries model.ReadOnlyParam[uint32]
+	MaxMarkingEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxQBridgeEntries model.ReadOnlyParam[uint32]
+	MaxQBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxVLANEntries model.ReadOnlyParam[uint32]
+	MaxVLANEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AvailableInterface returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
+// AvailableInterface returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingPath) AvailableInterface(i uint32) (p InternetGatewayDeviceLayer2BridgingAvailableInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.", model.InstanceOf(x.Path(), "AvailableInterface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AvailableInterface.", i))
 	return
 }
 
-// AvailableInterfaceTable returns the table InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. itself (for AddObject when writable)
+// AvailableInterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) AvailableInterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AvailableInterface.")
 }
 
-// Bridge returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
+// Bridge returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingPath) Bridge(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.", model.InstanceOf(x.Path(), "Bridge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
 	return
 }
 
-// BridgeTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) BridgeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
 
-// Filter returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingPath) Filter(i uint32) (p InternetGatewayDeviceLayer2BridgingFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table InternetGatewayDevice.Layer2Bridging.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Marking returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
+// Marking returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingPath) Marking(i uint32) (p InternetGatewayDeviceLayer2BridgingMarkingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.Marking.{i}.", model.InstanceOf(x.Path(), "Marking.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Marking.", i))
 	return
 }
 
-// MarkingTable returns the table InternetGatewayDevice.Layer2Bridging.Marking.{i}. itself (for AddObject when writable)
+// MarkingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingPath) MarkingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Marking.")
 }
@@ -176,10 +168,7 @@ const (
 	InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType_WANRouterConnection InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType = "WANRouterConnection"
 )
 
-/*
-InternetGatewayDeviceLayer2BridgingAvailableInterface holds the values of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingAvailableInterface holds the values of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type InternetGatewayDeviceLayer2BridgingAvailableInterface struct {
 	AvailableInterfaceKey uint32 `json:"AvailableInterfaceKey,omitzero"`
 
@@ -190,7 +179,6 @@ type InternetGatewayDeviceLayer2BridgingAvailableInterface struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingAvailableInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InterfaceType", 734, string(o.InterfaceType))
 	c.Wire(p, "InterfaceReference", 733, model.JoinStrings(o.InterfaceReference), len(o.InterfaceReference) > 0)
@@ -200,13 +188,13 @@ func (o *InternetGatewayDeviceLayer2BridgingAvailableInterface) ValidateAt(c *mo
 // InternetGatewayDeviceLayer2BridgingAvailableInterfacePath is the typed path of InternetGatewayDevice.Layer2Bridging.AvailableInterface.{i}.
 type InternetGatewayDeviceLayer2BridgingAvailableInterfacePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AvailableInterfaceKey model.ReadOnlyParam[uint32]
+	AvailableInterfaceKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceReference model.ReadOnlyParam[[]string]
+	InterfaceReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType]
+	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStatus.
@@ -229,10 +217,7 @@ const (
 	InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard_X8021Q InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard = "802.1Q"
 )
 
-/*
-InternetGatewayDeviceLayer2BridgingBridge holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingBridge holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingBridge struct {
 	BridgeKey uint32 `json:"BridgeKey,omitzero"`
 
@@ -256,7 +241,7 @@ type InternetGatewayDeviceLayer2BridgingBridge struct {
 	VLAN map[uint32]*InternetGatewayDeviceLayer2BridgingBridgeVLAN `json:"VLAN,omitzero"`
 }
 
-// AddPort creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2BridgingBridge) AddPort(i uint32) *InternetGatewayDeviceLayer2BridgingBridgePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*InternetGatewayDeviceLayer2BridgingBridgePort{}
@@ -266,7 +251,7 @@ func (o *InternetGatewayDeviceLayer2BridgingBridge) AddPort(i uint32) *InternetG
 	return x
 }
 
-// AddVLAN creates instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (replacing any) and returns it
+// AddVLAN creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer2BridgingBridge) AddVLAN(i uint32) *InternetGatewayDeviceLayer2BridgingBridgeVLAN {
 	if o.VLAN == nil {
 		o.VLAN = map[uint32]*InternetGatewayDeviceLayer2BridgingBridgeVLAN{}
@@ -275,8 +260,6 @@ func (o *InternetGatewayDeviceLayer2BridgingBridge) AddVLAN(i uint32) *InternetG
 	o.VLAN[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingBridge) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BridgeStatus", 742, string(o.BridgeStatus))
 	c.String(p, "BridgeName", 740, o.BridgeName)
@@ -294,43 +277,43 @@ func (o *InternetGatewayDeviceLayer2BridgingBridge) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceLayer2BridgingBridgePath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	BridgeEnable model.ReadWriteParam[bool]
+	BridgeEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	BridgeKey model.ReadOnlyParam[uint32]
+	BridgeKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BridgeName model.ReadWriteParam[string]
+	BridgeName model.ReadWriteParam[string] `dm:"s"`
 
-	BridgeStandard model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard]
+	BridgeStandard model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard] `dm:"s"`
 
-	BridgeStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus]
+	BridgeStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus] `dm:"s"`
 
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VLANID model.ReadWriteParam[uint32]
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
 
-	VLANNumberOfEntries model.ReadOnlyParam[uint32]
+	VLANNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Port returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
+// Port returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) Port(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgePortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.", model.InstanceOf(x.Path(), "Port.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
 	return
 }
 
-// PortTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) PortTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Port.")
 }
 
-// VLAN returns the typed path of instance i of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
+// VLAN returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) VLAN(i uint32) (p InternetGatewayDeviceLayer2BridgingBridgeVLANPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.", model.InstanceOf(x.Path(), "VLAN.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLAN.", i))
 	return
 }
 
-// VLANTable returns the table InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. itself (for AddObject when writable)
+// VLANTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer2BridgingBridgePath) VLANTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VLAN.")
 }
@@ -363,10 +346,7 @@ const (
 	InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes_AdmitOnlyPrioUntagged InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes = "AdmitOnlyPrioUntagged"
 )
 
-/*
-InternetGatewayDeviceLayer2BridgingBridgePort holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingBridgePort holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLayer2BridgingBridgePort struct {
 	PortEnable bool `json:"PortEnable,omitzero"`
 
@@ -383,7 +363,6 @@ type InternetGatewayDeviceLayer2BridgingBridgePort struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingBridgePort) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PortInterface", 749, o.PortInterface)
 	c.String(p, "PortState", 750, string(o.PortState))
@@ -395,25 +374,22 @@ func (o *InternetGatewayDeviceLayer2BridgingBridgePort) ValidateAt(c *model.Chec
 // InternetGatewayDeviceLayer2BridgingBridgePortPath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.Port.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgePortPath struct {
 	model.ObjectPath
-	AcceptableFrameTypes model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes]
+	AcceptableFrameTypes model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgePortAcceptableFrameTypes] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	IngressFiltering model.ReadWriteParam[bool]
+	IngressFiltering model.ReadWriteParam[bool] `dm:"b"`
 
-	PVID model.ReadWriteParam[int32]
+	PVID model.ReadWriteParam[int32] `dm:"i"`
 
-	PortEnable model.ReadWriteParam[bool]
+	PortEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PortInterface model.ReadWriteParam[string]
+	PortInterface model.ReadWriteParam[string] `dm:"s"`
 
-	PortState model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgePortPortState]
+	PortState model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgePortPortState] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceLayer2BridgingBridgeVLAN holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingBridgeVLAN holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceLayer2BridgingBridgeVLAN struct {
 	VLANEnable bool `json:"VLANEnable,omitzero"`
 
@@ -424,7 +400,6 @@ type InternetGatewayDeviceLayer2BridgingBridgeVLAN struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "VLANName", 756, o.VLANName)
 	c.Int(p, "VLANID", 755, int64(o.VLANID))
@@ -434,13 +409,13 @@ func (o *InternetGatewayDeviceLayer2BridgingBridgeVLAN) ValidateAt(c *model.Chec
 // InternetGatewayDeviceLayer2BridgingBridgeVLANPath is the typed path of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}.
 type InternetGatewayDeviceLayer2BridgingBridgeVLANPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	VLANEnable model.ReadWriteParam[bool]
+	VLANEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	VLANID model.ReadWriteParam[int32]
+	VLANID model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANName model.ReadWriteParam[string]
+	VLANName model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingFilterFilterStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}.FilterStatus.
@@ -480,10 +455,7 @@ const (
 	InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode_Substring InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode = "Substring"
 )
 
-/*
-InternetGatewayDeviceLayer2BridgingFilter holds the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingFilter holds the values of InternetGatewayDevice.Layer2Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingFilter struct {
 	FilterKey uint32 `json:"FilterKey,omitzero"`
 
@@ -544,7 +516,6 @@ type InternetGatewayDeviceLayer2BridgingFilter struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FilterStatus", 779, string(o.FilterStatus))
 	c.Int(p, "FilterBridgeReference", 775, int64(o.FilterBridgeReference))
@@ -567,63 +538,63 @@ func (o *InternetGatewayDeviceLayer2BridgingFilter) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceLayer2BridgingFilterPath is the typed path of InternetGatewayDevice.Layer2Bridging.Filter.{i}.
 type InternetGatewayDeviceLayer2BridgingFilterPath struct {
 	model.ObjectPath
-	AdmitOnlyVLANTagged model.ReadWriteParam[bool]
+	AdmitOnlyVLANTagged model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACAddressFilterExclude model.ReadWriteParam[bool]
+	DestMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACAddressFilterList model.ReadWriteParam[[]string]
+	DestMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
 
-	DestMACFromClientIDFilter model.ReadWriteParam[string]
+	DestMACFromClientIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromUserClassIDFilter model.ReadWriteParam[string]
+	DestMACFromUserClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromVendorClassIDFilter model.ReadWriteParam[string]
+	DestMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode]
+	DestMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterDestMACFromVendorClassIDMode] `dm:"s"`
 
-	EthertypeFilterExclude model.ReadWriteParam[bool]
+	EthertypeFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	EthertypeFilterList model.ReadWriteParam[[]uint32]
+	EthertypeFilterList model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	ExclusivityOrder model.ReadWriteParam[uint32]
+	ExclusivityOrder model.ReadWriteParam[uint32] `dm:"u"`
 
-	FilterBridgeReference model.ReadWriteParam[int32]
+	FilterBridgeReference model.ReadWriteParam[int32] `dm:"i"`
 
-	FilterEnable model.ReadWriteParam[bool]
+	FilterEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FilterInterface model.ReadWriteParam[string]
+	FilterInterface model.ReadWriteParam[string] `dm:"s"`
 
-	FilterKey model.ReadOnlyParam[uint32]
+	FilterKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FilterStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingFilterFilterStatus]
+	FilterStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingFilterFilterStatus] `dm:"s"`
 
-	SourceMACAddressFilterExclude model.ReadWriteParam[bool]
+	SourceMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACAddressFilterList model.ReadWriteParam[[]string]
+	SourceMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
 
-	SourceMACFromClientIDFilter model.ReadWriteParam[string]
+	SourceMACFromClientIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromUserClassIDFilter model.ReadWriteParam[string]
+	SourceMACFromUserClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string]
+	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode]
+	SourceMACFromVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingFilterSourceMACFromVendorClassIDMode] `dm:"s"`
 
-	VLANIDFilter model.ReadWriteParam[int32]
+	VLANIDFilter model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}.MarkingStatus.
@@ -637,10 +608,7 @@ const (
 	InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus_Error InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceLayer2BridgingMarking holds the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer2BridgingMarking holds the values of InternetGatewayDevice.Layer2Bridging.Marking.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceLayer2BridgingMarking struct {
 	MarkingKey uint32 `json:"MarkingKey,omitzero"`
 
@@ -665,7 +633,6 @@ type InternetGatewayDeviceLayer2BridgingMarking struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer2BridgingMarking) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MarkingStatus", 799, string(o.MarkingStatus))
 	c.Int(p, "MarkingBridgeReference", 795, int64(o.MarkingBridgeReference))
@@ -678,25 +645,25 @@ func (o *InternetGatewayDeviceLayer2BridgingMarking) ValidateAt(c *model.Checker
 // InternetGatewayDeviceLayer2BridgingMarkingPath is the typed path of InternetGatewayDevice.Layer2Bridging.Marking.{i}.
 type InternetGatewayDeviceLayer2BridgingMarkingPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	EthernetPriorityOverride model.ReadWriteParam[bool]
+	EthernetPriorityOverride model.ReadWriteParam[bool] `dm:"b"`
 
-	MarkingBridgeReference model.ReadWriteParam[int32]
+	MarkingBridgeReference model.ReadWriteParam[int32] `dm:"i"`
 
-	MarkingEnable model.ReadWriteParam[bool]
+	MarkingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MarkingInterface model.ReadWriteParam[string]
+	MarkingInterface model.ReadWriteParam[string] `dm:"s"`
 
-	MarkingKey model.ReadOnlyParam[uint32]
+	MarkingKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MarkingStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus]
+	MarkingStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus] `dm:"s"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDMarkOverride model.ReadWriteParam[bool]
+	VLANIDMarkOverride model.ReadWriteParam[bool] `dm:"b"`
 
-	VLANIDUntag model.ReadWriteParam[bool]
+	VLANIDUntag model.ReadWriteParam[bool] `dm:"b"`
 }

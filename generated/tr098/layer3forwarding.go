@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceLayer3Forwarding holds the values of InternetGatewayDevice.Layer3Forwarding. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer3Forwarding holds the values of InternetGatewayDevice.Layer3Forwarding. (object, readOnly, since 1.0).
 type InternetGatewayDeviceLayer3Forwarding struct {
 	DefaultConnectionService string `json:"DefaultConnectionService,omitzero"`
 
@@ -20,7 +14,7 @@ type InternetGatewayDeviceLayer3Forwarding struct {
 	Forwarding map[uint32]*InternetGatewayDeviceLayer3ForwardingForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddForwarding creates instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceLayer3Forwarding) AddForwarding(i uint32) *InternetGatewayDeviceLayer3ForwardingForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*InternetGatewayDeviceLayer3ForwardingForwarding{}
@@ -29,8 +23,6 @@ func (o *InternetGatewayDeviceLayer3Forwarding) AddForwarding(i uint32) *Interne
 	o.Forwarding[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer3Forwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DefaultConnectionService", 811, o.DefaultConnectionService)
 	for _, i := range model.SortedKeys(o.Forwarding) {
@@ -41,18 +33,18 @@ func (o *InternetGatewayDeviceLayer3Forwarding) ValidateAt(c *model.Checker, p s
 // InternetGatewayDeviceLayer3ForwardingPath is the typed path of InternetGatewayDevice.Layer3Forwarding.
 type InternetGatewayDeviceLayer3ForwardingPath struct {
 	model.ObjectPath
-	DefaultConnectionService model.ReadWriteParam[string]
+	DefaultConnectionService model.ReadWriteParam[string] `dm:"s"`
 
-	ForwardNumberOfEntries model.ReadOnlyParam[uint32]
+	ForwardNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Forwarding returns the typed path of instance i of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
+// Forwarding returns the typed path of instance i.
 func (x InternetGatewayDeviceLayer3ForwardingPath) Forwarding(i uint32) (p InternetGatewayDeviceLayer3ForwardingForwardingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.", model.InstanceOf(x.Path(), "Forwarding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
 	return
 }
 
-// ForwardingTable returns the table InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceLayer3ForwardingPath) ForwardingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
@@ -79,10 +71,7 @@ const (
 	InternetGatewayDeviceLayer3ForwardingForwardingType_Host InternetGatewayDeviceLayer3ForwardingForwardingType = "Host"
 )
 
-/*
-InternetGatewayDeviceLayer3ForwardingForwarding holds the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceLayer3ForwardingForwarding holds the values of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceLayer3ForwardingForwarding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -113,7 +102,6 @@ type InternetGatewayDeviceLayer3ForwardingForwarding struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceLayer3ForwardingForwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 826, string(o.Status))
 	c.String(p, "Type", 827, string(o.Type))
@@ -132,31 +120,31 @@ func (o *InternetGatewayDeviceLayer3ForwardingForwarding) ValidateAt(c *model.Ch
 // InternetGatewayDeviceLayer3ForwardingForwardingPath is the typed path of InternetGatewayDevice.Layer3Forwarding.Forwarding.{i}.
 type InternetGatewayDeviceLayer3ForwardingForwardingPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPAddress model.ReadWriteParam[string]
+	DestIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DestSubnetMask model.ReadWriteParam[string]
+	DestSubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingMetric model.ReadWriteParam[int32]
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
 
-	ForwardingPolicy model.ReadWriteParam[int32]
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	GatewayIPAddress model.ReadWriteParam[string]
+	GatewayIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MTU model.ReadWriteParam[uint32]
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourceIPAddress model.ReadWriteParam[string]
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceSubnetMask model.ReadWriteParam[string]
+	SourceSubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	StaticRoute model.ReadOnlyParam[bool]
+	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLayer3ForwardingForwardingStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceLayer3ForwardingForwardingStatus] `dm:"s"`
 
-	Type model.ReadWriteParam[InternetGatewayDeviceLayer3ForwardingForwardingType]
+	Type model.ReadWriteParam[InternetGatewayDeviceLayer3ForwardingForwardingType] `dm:"s"`
 }

@@ -6,7 +6,6 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // InternetGatewayDeviceManagementServerInstanceMode enumerates the values of InternetGatewayDevice.ManagementServer.InstanceMode.
@@ -47,10 +46,7 @@ const (
 	InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported_UDP InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported = "UDP"
 )
 
-/*
-InternetGatewayDeviceManagementServer holds the values of InternetGatewayDevice.ManagementServer. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServer holds the values of InternetGatewayDevice.ManagementServer. (object, readOnly, since 1.0).
 type InternetGatewayDeviceManagementServer struct {
 	URL string `json:"URL,omitzero"`
 
@@ -151,7 +147,7 @@ type InternetGatewayDeviceManagementServer struct {
 	VirtualDevice                    map[uint32]*InternetGatewayDeviceManagementServerVirtualDevice         `json:"VirtualDevice,omitzero"`
 }
 
-// AddEmbeddedDevice creates instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (replacing any) and returns it
+// AddEmbeddedDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddEmbeddedDevice(i uint32) *InternetGatewayDeviceManagementServerEmbeddedDevice {
 	if o.EmbeddedDevice == nil {
 		o.EmbeddedDevice = map[uint32]*InternetGatewayDeviceManagementServerEmbeddedDevice{}
@@ -161,7 +157,7 @@ func (o *InternetGatewayDeviceManagementServer) AddEmbeddedDevice(i uint32) *Int
 	return x
 }
 
-// AddInformParameter creates instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (replacing any) and returns it
+// AddInformParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddInformParameter(i uint32) *InternetGatewayDeviceManagementServerInformParameter {
 	if o.InformParameter == nil {
 		o.InformParameter = map[uint32]*InternetGatewayDeviceManagementServerInformParameter{}
@@ -171,7 +167,7 @@ func (o *InternetGatewayDeviceManagementServer) AddInformParameter(i uint32) *In
 	return x
 }
 
-// AddManageableDevice creates instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (replacing any) and returns it
+// AddManageableDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddManageableDevice(i uint32) *InternetGatewayDeviceManagementServerManageableDevice {
 	if o.ManageableDevice == nil {
 		o.ManageableDevice = map[uint32]*InternetGatewayDeviceManagementServerManageableDevice{}
@@ -181,7 +177,7 @@ func (o *InternetGatewayDeviceManagementServer) AddManageableDevice(i uint32) *I
 	return x
 }
 
-// AddVirtualDevice creates instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (replacing any) and returns it
+// AddVirtualDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceManagementServer) AddVirtualDevice(i uint32) *InternetGatewayDeviceManagementServerVirtualDevice {
 	if o.VirtualDevice == nil {
 		o.VirtualDevice = map[uint32]*InternetGatewayDeviceManagementServerVirtualDevice{}
@@ -190,8 +186,6 @@ func (o *InternetGatewayDeviceManagementServer) AddVirtualDevice(i uint32) *Inte
 	o.VirtualDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URL", 912, o.URL)
 	c.String(p, "Username", 914, o.Username)
@@ -244,141 +238,141 @@ func (o *InternetGatewayDeviceManagementServer) ValidateAt(c *model.Checker, p s
 // InternetGatewayDeviceManagementServerPath is the typed path of InternetGatewayDevice.ManagementServer.
 type InternetGatewayDeviceManagementServerPath struct {
 	model.ObjectPath
-	AliasBasedAddressing model.ReadOnlyParam[bool]
+	AliasBasedAddressing model.ReadOnlyParam[bool] `dm:"b"`
 
-	AutoCreateInstances model.ReadWriteParam[bool]
+	AutoCreateInstances model.ReadWriteParam[bool] `dm:"b"`
 
-	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string]
+	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConnReqJabberID model.ReadOnlyParam[string]
+	ConnReqJabberID model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnReqXMPPConnection model.ReadWriteParam[string]
+	ConnReqXMPPConnection model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectionRequestPassword model.ReadWriteParam[string]
+	ConnectionRequestPassword model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectionRequestURL model.ReadOnlyParam[string]
+	ConnectionRequestURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnectionRequestUsername model.ReadWriteParam[string]
+	ConnectionRequestUsername model.ReadWriteParam[string] `dm:"s"`
 
-	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32]
+	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32] `dm:"u"`
 
-	DownloadProgressURL model.ReadOnlyParam[string]
+	DownloadProgressURL model.ReadOnlyParam[string] `dm:"s"`
 
-	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EnableCWMP model.ReadWriteParam[bool]
+	EnableCWMP model.ReadWriteParam[bool] `dm:"b"`
 
-	HTTPCompression model.ReadWriteParam[string]
+	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
 
-	HTTPCompressionSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerHTTPCompressionSupported]
+	HTTPCompressionSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerHTTPCompressionSupported] `dm:"s"`
 
-	InformParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	InformParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InstanceMode model.ReadWriteParam[InternetGatewayDeviceManagementServerInstanceMode]
+	InstanceMode model.ReadWriteParam[InternetGatewayDeviceManagementServerInstanceMode] `dm:"s"`
 
-	KickURL model.ReadOnlyParam[string]
+	KickURL model.ReadOnlyParam[string] `dm:"s"`
 
-	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported]
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported] `dm:"s"`
 
-	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string]
+	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
 
-	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32]
+	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NATDetected model.ReadOnlyParam[bool]
+	NATDetected model.ReadOnlyParam[bool] `dm:"b"`
 
-	ParameterKey model.ReadOnlyParam[string]
+	ParameterKey model.ReadOnlyParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PeriodicInformEnable model.ReadWriteParam[bool]
+	PeriodicInformEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PeriodicInformInterval model.ReadWriteParam[uint32]
+	PeriodicInformInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicInformTime model.ReadWriteParam[time.Time]
+	PeriodicInformTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	STUNEnable model.ReadWriteParam[bool]
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32]
+	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32] `dm:"i"`
 
-	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32]
+	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	STUNPassword model.ReadWriteParam[string]
+	STUNPassword model.ReadWriteParam[string] `dm:"s"`
 
-	STUNServerAddress model.ReadWriteParam[string]
+	STUNServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	STUNServerPort model.ReadWriteParam[uint32]
+	STUNServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	STUNUsername model.ReadWriteParam[string]
+	STUNUsername model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedConnReqMethods model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerSupportedConnReqMethods]
+	SupportedConnReqMethods model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerSupportedConnReqMethods] `dm:"s"`
 
-	UDPConnectionRequestAddress model.ReadOnlyParam[string]
+	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	UDPConnectionRequestAddressNotificationLimit model.ReadWriteParam[uint32]
+	UDPConnectionRequestAddressNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	UDPLightweightNotificationHost model.ReadWriteParam[string]
+	UDPLightweightNotificationHost model.ReadWriteParam[string] `dm:"s"`
 
-	UDPLightweightNotificationPort model.ReadWriteParam[uint32]
+	UDPLightweightNotificationPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-	UpgradesManaged model.ReadWriteParam[bool]
+	UpgradesManaged model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutonomousTransferCompletePolicy InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath
-	DUStateChangeComplPolicy         InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath
-	StandbyPolicy                    InternetGatewayDeviceManagementServerStandbyPolicyPath
+	AutonomousTransferCompletePolicy InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath `dm:"AutonomousTransferCompletePolicy."`
+	DUStateChangeComplPolicy         InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath         `dm:"DUStateChangeComplPolicy."`
+	StandbyPolicy                    InternetGatewayDeviceManagementServerStandbyPolicyPath                    `dm:"StandbyPolicy."`
 }
 
-// EmbeddedDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
+// EmbeddedDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceManagementServerPath) EmbeddedDevice(i uint32) (p InternetGatewayDeviceManagementServerEmbeddedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.", model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
 	return
 }
 
-// EmbeddedDeviceTable returns the table InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. itself (for AddObject when writable)
+// EmbeddedDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) EmbeddedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EmbeddedDevice.")
 }
 
-// InformParameter returns the typed path of instance i of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
+// InformParameter returns the typed path of instance i.
 func (x InternetGatewayDeviceManagementServerPath) InformParameter(i uint32) (p InternetGatewayDeviceManagementServerInformParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.ManagementServer.InformParameter.{i}.", model.InstanceOf(x.Path(), "InformParameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InformParameter.", i))
 	return
 }
 
-// InformParameterTable returns the table InternetGatewayDevice.ManagementServer.InformParameter.{i}. itself (for AddObject when writable)
+// InformParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) InformParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InformParameter.")
 }
 
-// ManageableDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
+// ManageableDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceManagementServerPath) ManageableDevice(i uint32) (p InternetGatewayDeviceManagementServerManageableDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.", model.InstanceOf(x.Path(), "ManageableDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ManageableDevice.", i))
 	return
 }
 
-// ManageableDeviceTable returns the table InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. itself (for AddObject when writable)
+// ManageableDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) ManageableDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ManageableDevice.")
 }
 
-// VirtualDevice returns the typed path of instance i of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
+// VirtualDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceManagementServerPath) VirtualDevice(i uint32) (p InternetGatewayDeviceManagementServerVirtualDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.", model.InstanceOf(x.Path(), "VirtualDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualDevice.", i))
 	return
 }
 
-// VirtualDeviceTable returns the table InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. itself (for AddObject when writable)
+// VirtualDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceManagementServerPath) VirtualDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VirtualDevice.")
 }
@@ -405,10 +399,7 @@ const (
 	InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
 )
 
-/*
-InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy holds the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy holds the values of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 1.5).
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -419,7 +410,6 @@ type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy struc
 	ResultTypeFilter InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter `json:"ResultTypeFilter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TransferTypeFilter", 835, string(o.TransferTypeFilter))
 	c.Wire(p, "FileTypeFilter", 833, model.JoinStrings(o.FileTypeFilter), len(o.FileTypeFilter) > 0)
@@ -429,13 +419,13 @@ func (o *InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicy) 
 // InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath is the typed path of InternetGatewayDevice.ManagementServer.AutonomousTransferCompletePolicy.
 type InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FileTypeFilter model.ReadWriteParam[[]string]
+	FileTypeFilter model.ReadWriteParam[[]string] `dm:"s"`
 
-	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter]
+	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter] `dm:"s"`
 
-	TransferTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter]
+	TransferTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter] `dm:"s"`
 }
 
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter enumerates the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter.
@@ -503,10 +493,7 @@ const (
 	InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9032 InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9032"
 )
 
-/*
-InternetGatewayDeviceManagementServerDUStateChangeComplPolicy holds the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerDUStateChangeComplPolicy holds the values of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 1.8).
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -517,7 +504,6 @@ type InternetGatewayDeviceManagementServerDUStateChangeComplPolicy struct {
 	FaultCodeFilter []InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `json:"FaultCodeFilter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "OperationTypeFilter", 847, model.JoinStrings(o.OperationTypeFilter), len(o.OperationTypeFilter) > 0)
 	c.String(p, "ResultTypeFilter", 848, string(o.ResultTypeFilter))
@@ -527,13 +513,13 @@ func (o *InternetGatewayDeviceManagementServerDUStateChangeComplPolicy) Validate
 // InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath is the typed path of InternetGatewayDevice.ManagementServer.DUStateChangeComplPolicy.
 type InternetGatewayDeviceManagementServerDUStateChangeComplPolicyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FaultCodeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter]
+	FaultCodeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter] `dm:"s"`
 
-	OperationTypeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter]
+	OperationTypeFilter model.ReadWriteParam[[]InternetGatewayDeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter] `dm:"s"`
 
-	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter]
+	ResultTypeFilter model.ReadWriteParam[InternetGatewayDeviceManagementServerDUStateChangeComplPolicyResultTypeFilter] `dm:"s"`
 }
 
 // InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol enumerates the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol.
@@ -575,10 +561,7 @@ const (
 	InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol_ETSI_M2M InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-/*
-InternetGatewayDeviceManagementServerEmbeddedDevice holds the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerEmbeddedDevice holds the values of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9).
 type InternetGatewayDeviceManagementServerEmbeddedDevice struct {
 	ControllerID string `json:"ControllerID,omitzero"`
 
@@ -605,7 +588,6 @@ type InternetGatewayDeviceManagementServerEmbeddedDevice struct {
 	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ControllerID", 854, o.ControllerID)
 	c.String(p, "ProxiedDeviceID", 859, o.ProxiedDeviceID)
@@ -621,35 +603,32 @@ func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) ValidateAt(c *mode
 // InternetGatewayDeviceManagementServerEmbeddedDevicePath is the typed path of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
 type InternetGatewayDeviceManagementServerEmbeddedDevicePath struct {
 	model.ObjectPath
-	CommandProcessed model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed]
+	CommandProcessed model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed] `dm:"s"`
 
-	CommandProcessingErrMsg model.ReadOnlyParam[string]
+	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
 
-	ControllerID model.ReadOnlyParam[string]
+	ControllerID model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol]
+	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol] `dm:"s"`
 
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastSyncTime model.ReadOnlyParam[time.Time]
+	LastSyncTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ProxiedDeviceID model.ReadOnlyParam[string]
+	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol] `dm:"s"`
 
-	ProxyProtocolReference model.ReadOnlyParam[string]
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDataModel model.ReadOnlyParam[[]string]
+	SupportedDataModel model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceManagementServerInformParameter holds the values of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.14);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerInformParameter holds the values of InternetGatewayDevice.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.14).
 type InternetGatewayDeviceManagementServerInformParameter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -660,7 +639,6 @@ type InternetGatewayDeviceManagementServerInformParameter struct {
 	EventList []string `json:"EventList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerInformParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 869, o.Alias)
 	c.String(p, "ParameterName", 872, o.ParameterName)
@@ -670,19 +648,16 @@ func (o *InternetGatewayDeviceManagementServerInformParameter) ValidateAt(c *mod
 // InternetGatewayDeviceManagementServerInformParameterPath is the typed path of InternetGatewayDevice.ManagementServer.InformParameter.{i}.
 type InternetGatewayDeviceManagementServerInformParameterPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EventList model.ReadWriteParam[[]string]
+	EventList model.ReadWriteParam[[]string] `dm:"s"`
 
-	ParameterName model.ReadWriteParam[string]
+	ParameterName model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceManagementServerManageableDevice holds the values of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.2);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerManageableDevice holds the values of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.2).
 type InternetGatewayDeviceManagementServerManageableDevice struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -693,7 +668,6 @@ type InternetGatewayDeviceManagementServerManageableDevice struct {
 	Host []string `json:"Host,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerManageableDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 880, o.ManufacturerOUI)
 	c.String(p, "SerialNumber", 882, o.SerialNumber)
@@ -704,19 +678,16 @@ func (o *InternetGatewayDeviceManagementServerManageableDevice) ValidateAt(c *mo
 // InternetGatewayDeviceManagementServerManageableDevicePath is the typed path of InternetGatewayDevice.ManagementServer.ManageableDevice.{i}.
 type InternetGatewayDeviceManagementServerManageableDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceManagementServerStandbyPolicy holds the values of InternetGatewayDevice.ManagementServer.StandbyPolicy. (object, readOnly, since 1.13);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerStandbyPolicy holds the values of InternetGatewayDevice.ManagementServer.StandbyPolicy. (object, readOnly, since 1.13).
 type InternetGatewayDeviceManagementServerStandbyPolicy struct {
 	CRUnawarenessMaxDuration int32 `json:"CRUnawarenessMaxDuration,omitzero"`
 
@@ -735,7 +706,6 @@ type InternetGatewayDeviceManagementServerStandbyPolicy struct {
 	ScheduledAwarenessRequested bool `json:"ScheduledAwarenessRequested,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerStandbyPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "CRUnawarenessMaxDuration", 900, int64(o.CRUnawarenessMaxDuration))
 	c.Int(p, "MaxMissedPeriodic", 901, int64(o.MaxMissedPeriodic))
@@ -744,21 +714,21 @@ func (o *InternetGatewayDeviceManagementServerStandbyPolicy) ValidateAt(c *model
 // InternetGatewayDeviceManagementServerStandbyPolicyPath is the typed path of InternetGatewayDevice.ManagementServer.StandbyPolicy.
 type InternetGatewayDeviceManagementServerStandbyPolicyPath struct {
 	model.ObjectPath
-	CRAwarenessRequested model.ReadWriteParam[bool]
+	CRAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	CRUnawarenessMaxDuration model.ReadWriteParam[int32]
+	CRUnawarenessMaxDuration model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxMissedPeriodic model.ReadWriteParam[int32]
+	MaxMissedPeriodic model.ReadWriteParam[int32] `dm:"i"`
 
-	NetworkAwarenessCapable model.ReadOnlyParam[bool]
+	NetworkAwarenessCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	NotifyMissedScheduled model.ReadWriteParam[bool]
+	NotifyMissedScheduled model.ReadWriteParam[bool] `dm:"b"`
 
-	PeriodicAwarenessRequested model.ReadWriteParam[bool]
+	PeriodicAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	ScheduledAwarenessRequested model.ReadWriteParam[bool]
+	ScheduledAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	SelfTimerCapable model.ReadOnlyParam[bool]
+	SelfTimerCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol enumerates the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.ProxyProtocol.
@@ -787,10 +757,7 @@ const (
 	InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol_ETSI_M2M InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-/*
-InternetGatewayDeviceManagementServerVirtualDevice holds the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceManagementServerVirtualDevice holds the values of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.9).
 type InternetGatewayDeviceManagementServerVirtualDevice struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -809,7 +776,6 @@ type InternetGatewayDeviceManagementServerVirtualDevice struct {
 	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 919, o.ManufacturerOUI)
 	c.String(p, "ProductClass", 920, o.ProductClass)
@@ -823,19 +789,19 @@ func (o *InternetGatewayDeviceManagementServerVirtualDevice) ValidateAt(c *model
 // InternetGatewayDeviceManagementServerVirtualDevicePath is the typed path of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
 type InternetGatewayDeviceManagementServerVirtualDevicePath struct {
 	model.ObjectPath
-	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol]
+	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol] `dm:"s"`
 
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol] `dm:"s"`
 
-	ProxyProtocolReference model.ReadOnlyParam[string]
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -11,17 +11,19 @@ package tr098
 import (
 	schema "github.com/dmforge/dmforge/generated/tr098/schema"
 	"github.com/dmforge/dmforge/model"
-	"unsafe"
 )
 
-// Schema is the schema table of InternetGatewayDevice:1.14 (decoded on first use).
+/*
+Schema is the schema table of InternetGatewayDevice:1.14 (decoded on first use); the
+parameters' syntax and access are there.
+*/
 var Schema = schema.Schema
 
 const ModelName = schema.ModelName
 
 // InternetGatewayDevice is the typed path of InternetGatewayDevice.
 var InternetGatewayDevice = func() (p InternetGatewayDeviceObjectPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.", "InternetGatewayDevice.")
+	model.FillPath(&p, "InternetGatewayDevice.")
 	return
 }()
 

@@ -3,10 +3,7 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.NSLookupDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState string
@@ -25,10 +22,7 @@ const (
 	InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-InternetGatewayDeviceNSLookupDiagnostics holds the values of InternetGatewayDevice.NSLookupDiagnostics. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceNSLookupDiagnostics holds the values of InternetGatewayDevice.NSLookupDiagnostics. (object, readOnly, since 1.5).
 type InternetGatewayDeviceNSLookupDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -49,7 +43,7 @@ type InternetGatewayDeviceNSLookupDiagnostics struct {
 	Result map[uint32]*InternetGatewayDeviceNSLookupDiagnosticsResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceNSLookupDiagnostics) AddResult(i uint32) *InternetGatewayDeviceNSLookupDiagnosticsResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*InternetGatewayDeviceNSLookupDiagnosticsResult{}
@@ -58,8 +52,6 @@ func (o *InternetGatewayDeviceNSLookupDiagnostics) AddResult(i uint32) *Internet
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceNSLookupDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 927, string(o.DiagnosticsState))
 	c.String(p, "Interface", 929, o.Interface)
@@ -73,30 +65,30 @@ func (o *InternetGatewayDeviceNSLookupDiagnostics) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceNSLookupDiagnosticsPath is the typed path of InternetGatewayDevice.NSLookupDiagnostics.
 type InternetGatewayDeviceNSLookupDiagnosticsPath struct {
 	model.ObjectPath
-	DNSServer model.ReadWriteParam[string]
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceNSLookupDiagnosticsDiagnosticsState] `dm:"s"`
 
-	HostName model.ReadWriteParam[string]
+	HostName model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Result returns the typed path of instance i of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
+// Result returns the typed path of instance i.
 func (x InternetGatewayDeviceNSLookupDiagnosticsPath) Result(i uint32) (p InternetGatewayDeviceNSLookupDiagnosticsResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceNSLookupDiagnosticsPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
@@ -127,10 +119,7 @@ const (
 	InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType_NonAuthoritative InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType = "NonAuthoritative"
 )
 
-/*
-InternetGatewayDeviceNSLookupDiagnosticsResult holds the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceNSLookupDiagnosticsResult holds the values of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceNSLookupDiagnosticsResult struct {
 	Status InternetGatewayDeviceNSLookupDiagnosticsResultStatus `json:"Status,omitzero"`
 
@@ -145,7 +134,6 @@ type InternetGatewayDeviceNSLookupDiagnosticsResult struct {
 	ResponseTime uint32 `json:"ResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 937, string(o.Status))
 	c.String(p, "AnswerType", 932, string(o.AnswerType))
@@ -157,15 +145,15 @@ func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) ValidateAt(c *model.Che
 // InternetGatewayDeviceNSLookupDiagnosticsResultPath is the typed path of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
 type InternetGatewayDeviceNSLookupDiagnosticsResultPath struct {
 	model.ObjectPath
-	AnswerType model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType]
+	AnswerType model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType] `dm:"s"`
 
-	DNSServerIP model.ReadOnlyParam[string]
+	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
 
-	HostNameReturned model.ReadOnlyParam[string]
+	HostNameReturned model.ReadOnlyParam[string] `dm:"s"`
 
-	IPAddresses model.ReadOnlyParam[[]string]
+	IPAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ResponseTime model.ReadOnlyParam[uint32]
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultStatus] `dm:"s"`
 }

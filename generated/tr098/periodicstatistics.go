@@ -6,13 +6,9 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDevicePeriodicStatistics holds the values of InternetGatewayDevice.PeriodicStatistics. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDevicePeriodicStatistics holds the values of InternetGatewayDevice.PeriodicStatistics. (object, readOnly, since 1.5).
 type InternetGatewayDevicePeriodicStatistics struct {
 	MinSampleInterval uint32 `json:"MinSampleInterval,omitzero"`
 
@@ -23,7 +19,7 @@ type InternetGatewayDevicePeriodicStatistics struct {
 	SampleSet map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSet `json:"SampleSet,omitzero"`
 }
 
-// AddSampleSet creates instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (replacing any) and returns it
+// AddSampleSet creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDevicePeriodicStatistics) AddSampleSet(i uint32) *InternetGatewayDevicePeriodicStatisticsSampleSet {
 	if o.SampleSet == nil {
 		o.SampleSet = map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSet{}
@@ -32,8 +28,6 @@ func (o *InternetGatewayDevicePeriodicStatistics) AddSampleSet(i uint32) *Intern
 	o.SampleSet[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDevicePeriodicStatistics) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SampleSet) {
 		o.SampleSet[i].ValidateAt(c, model.InstanceOf(p, "SampleSet.", i))
@@ -43,20 +37,20 @@ func (o *InternetGatewayDevicePeriodicStatistics) ValidateAt(c *model.Checker, p
 // InternetGatewayDevicePeriodicStatisticsPath is the typed path of InternetGatewayDevice.PeriodicStatistics.
 type InternetGatewayDevicePeriodicStatisticsPath struct {
 	model.ObjectPath
-	MaxReportSamples model.ReadOnlyParam[uint32]
+	MaxReportSamples model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinSampleInterval model.ReadOnlyParam[uint32]
+	MinSampleInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SampleSetNumberOfEntries model.ReadOnlyParam[uint32]
+	SampleSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SampleSet returns the typed path of instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
+// SampleSet returns the typed path of instance i.
 func (x InternetGatewayDevicePeriodicStatisticsPath) SampleSet(i uint32) (p InternetGatewayDevicePeriodicStatisticsSampleSetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.", model.InstanceOf(x.Path(), "SampleSet.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SampleSet.", i))
 	return
 }
 
-// SampleSetTable returns the table InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. itself (for AddObject when writable)
+// SampleSetTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDevicePeriodicStatisticsPath) SampleSetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SampleSet.")
 }
@@ -72,10 +66,7 @@ const (
 	InternetGatewayDevicePeriodicStatisticsSampleSetStatus_Trigger InternetGatewayDevicePeriodicStatisticsSampleSetStatus = "Trigger"
 )
 
-/*
-InternetGatewayDevicePeriodicStatisticsSampleSet holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDevicePeriodicStatisticsSampleSet holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDevicePeriodicStatisticsSampleSet struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -106,7 +97,7 @@ type InternetGatewayDevicePeriodicStatisticsSampleSet struct {
 	Parameter map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSetParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *InternetGatewayDevicePeriodicStatisticsSampleSetParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*InternetGatewayDevicePeriodicStatisticsSampleSetParameter{}
@@ -115,8 +106,6 @@ func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) AddParameter(i uint32
 	o.Parameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 968, string(o.Status))
 	c.String(p, "Name", 949, o.Name)
@@ -132,40 +121,40 @@ func (o *InternetGatewayDevicePeriodicStatisticsSampleSet) ValidateAt(c *model.C
 // InternetGatewayDevicePeriodicStatisticsSampleSetPath is the typed path of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.
 type InternetGatewayDevicePeriodicStatisticsSampleSetPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FetchSamples model.ReadWriteParam[uint32]
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ForceSample model.ReadWriteParam[bool]
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportEndTime model.ReadOnlyParam[time.Time]
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ReportSamples model.ReadWriteParam[uint32]
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReportStartTime model.ReadOnlyParam[time.Time]
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SampleInterval model.ReadWriteParam[uint32]
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDevicePeriodicStatisticsSampleSetStatus]
+	Status model.ReadOnlyParam[InternetGatewayDevicePeriodicStatisticsSampleSetStatus] `dm:"s"`
 
-	TimeReference model.ReadWriteParam[time.Time]
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Parameter returns the typed path of instance i of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
+// Parameter returns the typed path of instance i.
 func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) (p InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.", model.InstanceOf(x.Path(), "Parameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
 	return
 }
 
-// ParameterTable returns the table InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDevicePeriodicStatisticsSampleSetPath) ParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
@@ -192,10 +181,7 @@ const (
 	InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode_Average InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode = "Average"
 )
 
-/*
-InternetGatewayDevicePeriodicStatisticsSampleSetParameter holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDevicePeriodicStatisticsSampleSetParameter holds the values of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -220,7 +206,6 @@ type InternetGatewayDevicePeriodicStatisticsSampleSetParameter struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Reference", 957, o.Reference)
 	c.String(p, "SampleMode", 958, string(o.SampleMode))
@@ -234,25 +219,25 @@ func (o *InternetGatewayDevicePeriodicStatisticsSampleSetParameter) ValidateAt(c
 // InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath is the typed path of InternetGatewayDevice.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
 type InternetGatewayDevicePeriodicStatisticsSampleSetParameterPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CalculationMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode]
+	CalculationMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterCalculationMode] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Failures model.ReadOnlyParam[uint32]
+	Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HighThreshold model.ReadWriteParam[int32]
+	HighThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-	LowThreshold model.ReadWriteParam[int32]
+	LowThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-	SampleMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode]
+	SampleMode model.ReadWriteParam[InternetGatewayDevicePeriodicStatisticsSampleSetParameterSampleMode] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SuspectData model.ReadOnlyParam[[]uint32]
+	SuspectData model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Values model.ReadOnlyParam[[]string]
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceQueueManagement holds the values of InternetGatewayDevice.QueueManagement. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagement holds the values of InternetGatewayDevice.QueueManagement. (object, readOnly, since 1.1).
 type InternetGatewayDeviceQueueManagement struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -61,7 +55,7 @@ type InternetGatewayDeviceQueueManagement struct {
 	QueueStats     map[uint32]*InternetGatewayDeviceQueueManagementQueueStats     `json:"QueueStats,omitzero"`
 }
 
-// AddApp creates instance i of InternetGatewayDevice.QueueManagement.App.{i}. (replacing any) and returns it
+// AddApp creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddApp(i uint32) *InternetGatewayDeviceQueueManagementApp {
 	if o.App == nil {
 		o.App = map[uint32]*InternetGatewayDeviceQueueManagementApp{}
@@ -71,7 +65,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddApp(i uint32) *InternetGateway
 	return x
 }
 
-// AddClassification creates instance i of InternetGatewayDevice.QueueManagement.Classification.{i}. (replacing any) and returns it
+// AddClassification creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddClassification(i uint32) *InternetGatewayDeviceQueueManagementClassification {
 	if o.Classification == nil {
 		o.Classification = map[uint32]*InternetGatewayDeviceQueueManagementClassification{}
@@ -81,7 +75,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddClassification(i uint32) *Inte
 	return x
 }
 
-// AddFlow creates instance i of InternetGatewayDevice.QueueManagement.Flow.{i}. (replacing any) and returns it
+// AddFlow creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddFlow(i uint32) *InternetGatewayDeviceQueueManagementFlow {
 	if o.Flow == nil {
 		o.Flow = map[uint32]*InternetGatewayDeviceQueueManagementFlow{}
@@ -91,7 +85,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddFlow(i uint32) *InternetGatewa
 	return x
 }
 
-// AddPolicer creates instance i of InternetGatewayDevice.QueueManagement.Policer.{i}. (replacing any) and returns it
+// AddPolicer creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddPolicer(i uint32) *InternetGatewayDeviceQueueManagementPolicer {
 	if o.Policer == nil {
 		o.Policer = map[uint32]*InternetGatewayDeviceQueueManagementPolicer{}
@@ -101,7 +95,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddPolicer(i uint32) *InternetGat
 	return x
 }
 
-// AddQueue creates instance i of InternetGatewayDevice.QueueManagement.Queue.{i}. (replacing any) and returns it
+// AddQueue creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddQueue(i uint32) *InternetGatewayDeviceQueueManagementQueue {
 	if o.Queue == nil {
 		o.Queue = map[uint32]*InternetGatewayDeviceQueueManagementQueue{}
@@ -111,7 +105,7 @@ func (o *InternetGatewayDeviceQueueManagement) AddQueue(i uint32) *InternetGatew
 	return x
 }
 
-// AddQueueStats creates instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (replacing any) and returns it
+// AddQueueStats creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceQueueManagement) AddQueueStats(i uint32) *InternetGatewayDeviceQueueManagementQueueStats {
 	if o.QueueStats == nil {
 		o.QueueStats = map[uint32]*InternetGatewayDeviceQueueManagementQueueStats{}
@@ -120,8 +114,6 @@ func (o *InternetGatewayDeviceQueueManagement) AddQueueStats(i uint32) *Internet
 	o.QueueStats[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagement) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "DefaultPolicer", 1071, int64(o.DefaultPolicer))
 	c.Int(p, "DefaultDSCPMark", 1068, int64(o.DefaultDSCPMark))
@@ -151,109 +143,109 @@ func (o *InternetGatewayDeviceQueueManagement) ValidateAt(c *model.Checker, p st
 // InternetGatewayDeviceQueueManagementPath is the typed path of InternetGatewayDevice.QueueManagement.
 type InternetGatewayDeviceQueueManagementPath struct {
 	model.ObjectPath
-	AppNumberOfEntries model.ReadOnlyParam[uint32]
+	AppNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AvailableAppList model.ReadOnlyParam[[]string]
+	AvailableAppList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ClassificationNumberOfEntries model.ReadOnlyParam[uint32]
+	ClassificationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DefaultDSCPMark model.ReadWriteParam[int32]
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultEthernetPriorityMark model.ReadWriteParam[int32]
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultForwardingPolicy model.ReadWriteParam[uint32]
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	DefaultPolicer model.ReadWriteParam[int32]
+	DefaultPolicer model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultQueue model.ReadWriteParam[uint32]
+	DefaultQueue model.ReadWriteParam[uint32] `dm:"u"`
 
-	DefaultTrafficClass model.ReadWriteParam[int32]
+	DefaultTrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FlowNumberOfEntries model.ReadOnlyParam[uint32]
+	FlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxAppEntries model.ReadOnlyParam[uint32]
+	MaxAppEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxClassificationEntries model.ReadOnlyParam[uint32]
+	MaxClassificationEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxFlowEntries model.ReadOnlyParam[uint32]
+	MaxFlowEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxPolicerEntries model.ReadOnlyParam[uint32]
+	MaxPolicerEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxQueueEntries model.ReadOnlyParam[uint32]
+	MaxQueueEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxQueues model.ReadOnlyParam[uint32]
+	MaxQueues model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicerNumberOfEntries model.ReadOnlyParam[uint32]
+	PolicerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNumberOfEntries model.ReadOnlyParam[uint32]
+	QueueNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// App returns the typed path of instance i of InternetGatewayDevice.QueueManagement.App.{i}.
+// App returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) App(i uint32) (p InternetGatewayDeviceQueueManagementAppPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.App.{i}.", model.InstanceOf(x.Path(), "App.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "App.", i))
 	return
 }
 
-// AppTable returns the table InternetGatewayDevice.QueueManagement.App.{i}. itself (for AddObject when writable)
+// AppTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) AppTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "App.")
 }
 
-// Classification returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Classification.{i}.
+// Classification returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) Classification(i uint32) (p InternetGatewayDeviceQueueManagementClassificationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.Classification.{i}.", model.InstanceOf(x.Path(), "Classification.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Classification.", i))
 	return
 }
 
-// ClassificationTable returns the table InternetGatewayDevice.QueueManagement.Classification.{i}. itself (for AddObject when writable)
+// ClassificationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) ClassificationTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Classification.")
 }
 
-// Flow returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Flow.{i}.
+// Flow returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) Flow(i uint32) (p InternetGatewayDeviceQueueManagementFlowPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.Flow.{i}.", model.InstanceOf(x.Path(), "Flow.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Flow.", i))
 	return
 }
 
-// FlowTable returns the table InternetGatewayDevice.QueueManagement.Flow.{i}. itself (for AddObject when writable)
+// FlowTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) FlowTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Flow.")
 }
 
-// Policer returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Policer.{i}.
+// Policer returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) Policer(i uint32) (p InternetGatewayDeviceQueueManagementPolicerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.Policer.{i}.", model.InstanceOf(x.Path(), "Policer.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policer.", i))
 	return
 }
 
-// PolicerTable returns the table InternetGatewayDevice.QueueManagement.Policer.{i}. itself (for AddObject when writable)
+// PolicerTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) PolicerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Policer.")
 }
 
-// Queue returns the typed path of instance i of InternetGatewayDevice.QueueManagement.Queue.{i}.
+// Queue returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) Queue(i uint32) (p InternetGatewayDeviceQueueManagementQueuePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.Queue.{i}.", model.InstanceOf(x.Path(), "Queue.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Queue.", i))
 	return
 }
 
-// QueueTable returns the table InternetGatewayDevice.QueueManagement.Queue.{i}. itself (for AddObject when writable)
+// QueueTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) QueueTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Queue.")
 }
 
-// QueueStats returns the typed path of instance i of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
+// QueueStats returns the typed path of instance i.
 func (x InternetGatewayDeviceQueueManagementPath) QueueStats(i uint32) (p InternetGatewayDeviceQueueManagementQueueStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.QueueManagement.QueueStats.{i}.", model.InstanceOf(x.Path(), "QueueStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueueStats.", i))
 	return
 }
 
-// QueueStatsTable returns the table InternetGatewayDevice.QueueManagement.QueueStats.{i}. itself (for AddObject when writable)
+// QueueStatsTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceQueueManagementPath) QueueStatsTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "QueueStats.")
 }
@@ -269,10 +261,7 @@ const (
 	InternetGatewayDeviceQueueManagementAppAppStatus_Error InternetGatewayDeviceQueueManagementAppAppStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceQueueManagementApp holds the values of InternetGatewayDevice.QueueManagement.App.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementApp holds the values of InternetGatewayDevice.QueueManagement.App.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementApp struct {
 	AppKey uint32 `json:"AppKey,omitzero"`
 
@@ -299,7 +288,6 @@ type InternetGatewayDeviceQueueManagementApp struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementApp) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AppStatus", 983, string(o.AppStatus))
 	c.String(p, "ProtocolIdentifier", 984, o.ProtocolIdentifier)
@@ -315,29 +303,29 @@ func (o *InternetGatewayDeviceQueueManagementApp) ValidateAt(c *model.Checker, p
 // InternetGatewayDeviceQueueManagementAppPath is the typed path of InternetGatewayDevice.QueueManagement.App.{i}.
 type InternetGatewayDeviceQueueManagementAppPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AppDefaultDSCPMark model.ReadWriteParam[int32]
+	AppDefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	AppDefaultEthernetPriorityMark model.ReadWriteParam[int32]
+	AppDefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	AppDefaultForwardingPolicy model.ReadWriteParam[uint32]
+	AppDefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	AppDefaultPolicer model.ReadWriteParam[int32]
+	AppDefaultPolicer model.ReadWriteParam[int32] `dm:"i"`
 
-	AppDefaultQueue model.ReadWriteParam[int32]
+	AppDefaultQueue model.ReadWriteParam[int32] `dm:"i"`
 
-	AppDefaultTrafficClass model.ReadWriteParam[int32]
+	AppDefaultTrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
-	AppEnable model.ReadWriteParam[bool]
+	AppEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	AppKey model.ReadOnlyParam[uint32]
+	AppKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AppName model.ReadWriteParam[string]
+	AppName model.ReadWriteParam[string] `dm:"s"`
 
-	AppStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementAppAppStatus]
+	AppStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementAppAppStatus] `dm:"s"`
 
-	ProtocolIdentifier model.ReadWriteParam[string]
+	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementClassificationClassificationStatus enumerates the values of InternetGatewayDevice.QueueManagement.Classification.{i}.ClassificationStatus.
@@ -403,10 +391,7 @@ const (
 	InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode_Substring InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode = "Substring"
 )
 
-/*
-InternetGatewayDeviceQueueManagementClassification holds the values of InternetGatewayDevice.QueueManagement.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementClassification holds the values of InternetGatewayDevice.QueueManagement.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementClassification struct {
 	ClassificationKey uint32 `json:"ClassificationKey,omitzero"`
 
@@ -567,7 +552,6 @@ type InternetGatewayDeviceQueueManagementClassification struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementClassification) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ClassificationStatus", 996, string(o.ClassificationStatus))
 	c.Uint(p, "ClassificationOrder", 995, uint64(o.ClassificationOrder))
@@ -620,163 +604,163 @@ func (o *InternetGatewayDeviceQueueManagementClassification) ValidateAt(c *model
 // InternetGatewayDeviceQueueManagementClassificationPath is the typed path of InternetGatewayDevice.QueueManagement.Classification.{i}.
 type InternetGatewayDeviceQueueManagementClassificationPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ClassApp model.ReadWriteParam[int32]
+	ClassApp model.ReadWriteParam[int32] `dm:"i"`
 
-	ClassInterface model.ReadWriteParam[string]
+	ClassInterface model.ReadWriteParam[string] `dm:"s"`
 
-	ClassPolicer model.ReadWriteParam[int32]
+	ClassPolicer model.ReadWriteParam[int32] `dm:"i"`
 
-	ClassQueue model.ReadWriteParam[int32]
+	ClassQueue model.ReadWriteParam[int32] `dm:"i"`
 
-	ClassificationEnable model.ReadWriteParam[bool]
+	ClassificationEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ClassificationKey model.ReadOnlyParam[uint32]
+	ClassificationKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClassificationOrder model.ReadWriteParam[uint32]
+	ClassificationOrder model.ReadWriteParam[uint32] `dm:"u"`
 
-	ClassificationStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementClassificationClassificationStatus]
+	ClassificationStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementClassificationClassificationStatus] `dm:"s"`
 
-	DSAP model.ReadWriteParam[int32]
+	DSAP model.ReadWriteParam[int32] `dm:"i"`
 
-	DSAPExclude model.ReadWriteParam[bool]
+	DSAPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPCheck model.ReadWriteParam[int32]
+	DSCPCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	DSCPExclude model.ReadWriteParam[bool]
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPMark model.ReadWriteParam[int32]
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DestClientID model.ReadWriteParam[string]
+	DestClientID model.ReadWriteParam[string] `dm:"s"`
 
-	DestClientIDExclude model.ReadWriteParam[bool]
+	DestClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPExclude model.ReadWriteParam[bool]
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACAddress model.ReadWriteParam[string]
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACExclude model.ReadWriteParam[bool]
+	DestMACExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACMask model.ReadWriteParam[string]
+	DestMACMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestMask model.ReadWriteParam[string]
+	DestMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortExclude model.ReadWriteParam[bool]
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	DestUserClassID model.ReadWriteParam[string]
+	DestUserClassID model.ReadWriteParam[string] `dm:"s"`
 
-	DestUserClassIDExclude model.ReadWriteParam[bool]
+	DestUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorClassID model.ReadWriteParam[string]
+	DestVendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	DestVendorClassIDExclude model.ReadWriteParam[bool]
+	DestVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode]
+	DestVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorClassIDMode] `dm:"s"`
 
-	DestVendorSpecificInfo model.ReadWriteParam[string]
+	DestVendorSpecificInfo model.ReadWriteParam[string] `dm:"s"`
 
-	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
+	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
 
-	DestVendorSpecificInfoExclude model.ReadWriteParam[bool]
+	DestVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode]
+	DestVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationDestVendorSpecificInfoMode] `dm:"s"`
 
-	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32]
+	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
 
-	EthernetPriorityCheck model.ReadWriteParam[int32]
+	EthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	EthernetPriorityExclude model.ReadWriteParam[bool]
+	EthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Ethertype model.ReadWriteParam[int32]
+	Ethertype model.ReadWriteParam[int32] `dm:"i"`
 
-	EthertypeExclude model.ReadWriteParam[bool]
+	EthertypeExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingPolicy model.ReadWriteParam[uint32]
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPLengthExclude model.ReadWriteParam[bool]
+	IPLengthExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	IPLengthMax model.ReadWriteParam[uint32]
+	IPLengthMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPLengthMin model.ReadWriteParam[uint32]
+	IPLengthMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	LLCControl model.ReadWriteParam[int32]
+	LLCControl model.ReadWriteParam[int32] `dm:"i"`
 
-	LLCControlExclude model.ReadWriteParam[bool]
+	LLCControlExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	OutOfBandInfo model.ReadWriteParam[int32]
+	OutOfBandInfo model.ReadWriteParam[int32] `dm:"i"`
 
-	Protocol model.ReadWriteParam[int32]
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
 
-	ProtocolExclude model.ReadWriteParam[bool]
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SNAPOUI model.ReadWriteParam[int32]
+	SNAPOUI model.ReadWriteParam[int32] `dm:"i"`
 
-	SNAPOUIExclude model.ReadWriteParam[bool]
+	SNAPOUIExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SSAP model.ReadWriteParam[int32]
+	SSAP model.ReadWriteParam[int32] `dm:"i"`
 
-	SSAPExclude model.ReadWriteParam[bool]
+	SSAPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceClientID model.ReadWriteParam[string]
+	SourceClientID model.ReadWriteParam[string] `dm:"s"`
 
-	SourceClientIDExclude model.ReadWriteParam[bool]
+	SourceClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceIP model.ReadWriteParam[string]
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
 
-	SourceIPExclude model.ReadWriteParam[bool]
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACAddress model.ReadWriteParam[string]
+	SourceMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACExclude model.ReadWriteParam[bool]
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACMask model.ReadWriteParam[string]
+	SourceMACMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMask model.ReadWriteParam[string]
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortExclude model.ReadWriteParam[bool]
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	SourceUserClassID model.ReadWriteParam[string]
+	SourceUserClassID model.ReadWriteParam[string] `dm:"s"`
 
-	SourceUserClassIDExclude model.ReadWriteParam[bool]
+	SourceUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorClassID model.ReadWriteParam[string]
+	SourceVendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	SourceVendorClassIDExclude model.ReadWriteParam[bool]
+	SourceVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode]
+	SourceVendorClassIDMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorClassIDMode] `dm:"s"`
 
-	SourceVendorSpecificInfo model.ReadWriteParam[string]
+	SourceVendorSpecificInfo model.ReadWriteParam[string] `dm:"s"`
 
-	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
+	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool]
+	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode]
+	SourceVendorSpecificInfoMode model.ReadWriteParam[InternetGatewayDeviceQueueManagementClassificationSourceVendorSpecificInfoMode] `dm:"s"`
 
-	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32]
+	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
 
-	TCPACK model.ReadWriteParam[bool]
+	TCPACK model.ReadWriteParam[bool] `dm:"b"`
 
-	TCPACKExclude model.ReadWriteParam[bool]
+	TCPACKExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	TrafficClass model.ReadWriteParam[int32]
+	TrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDCheck model.ReadWriteParam[int32]
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDExclude model.ReadWriteParam[bool]
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceQueueManagementFlowFlowStatus enumerates the values of InternetGatewayDevice.QueueManagement.Flow.{i}.FlowStatus.
@@ -790,10 +774,7 @@ const (
 	InternetGatewayDeviceQueueManagementFlowFlowStatus_Error InternetGatewayDeviceQueueManagementFlowFlowStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceQueueManagementFlow holds the values of InternetGatewayDevice.QueueManagement.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementFlow holds the values of InternetGatewayDevice.QueueManagement.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementFlow struct {
 	FlowKey uint32 `json:"FlowKey,omitzero"`
 
@@ -824,7 +805,6 @@ type InternetGatewayDeviceQueueManagementFlow struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementFlow) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FlowStatus", 1086, string(o.FlowStatus))
 	c.String(p, "FlowType", 1088, o.FlowType)
@@ -842,33 +822,33 @@ func (o *InternetGatewayDeviceQueueManagementFlow) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceQueueManagementFlowPath is the typed path of InternetGatewayDevice.QueueManagement.Flow.{i}.
 type InternetGatewayDeviceQueueManagementFlowPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AppIdentifier model.ReadWriteParam[int32]
+	AppIdentifier model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowDSCPMark model.ReadWriteParam[int32]
+	FlowDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowEnable model.ReadWriteParam[bool]
+	FlowEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FlowEthernetPriorityMark model.ReadWriteParam[int32]
+	FlowEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowForwardingPolicy model.ReadWriteParam[uint32]
+	FlowForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	FlowKey model.ReadOnlyParam[uint32]
+	FlowKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FlowName model.ReadWriteParam[string]
+	FlowName model.ReadWriteParam[string] `dm:"s"`
 
-	FlowPolicer model.ReadWriteParam[int32]
+	FlowPolicer model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowQueue model.ReadWriteParam[int32]
+	FlowQueue model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementFlowFlowStatus]
+	FlowStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementFlowFlowStatus] `dm:"s"`
 
-	FlowTrafficClass model.ReadWriteParam[int32]
+	FlowTrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowType model.ReadWriteParam[string]
+	FlowType model.ReadWriteParam[string] `dm:"s"`
 
-	FlowTypeParameters model.ReadWriteParam[string]
+	FlowTypeParameters model.ReadWriteParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementPolicerPolicerStatus enumerates the values of InternetGatewayDevice.QueueManagement.Policer.{i}.PolicerStatus.
@@ -904,10 +884,7 @@ const (
 	InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes_TwoRateThreeColor InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes = "TwoRateThreeColor"
 )
 
-/*
-InternetGatewayDeviceQueueManagementPolicer holds the values of InternetGatewayDevice.QueueManagement.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementPolicer holds the values of InternetGatewayDevice.QueueManagement.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementPolicer struct {
 	PolicerKey uint32 `json:"PolicerKey,omitzero"`
 
@@ -958,7 +935,6 @@ type InternetGatewayDeviceQueueManagementPolicer struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementPolicer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PolicerStatus", 1118, string(o.PolicerStatus))
 	c.String(p, "MeterType", 1107, string(o.MeterType))
@@ -972,53 +948,53 @@ func (o *InternetGatewayDeviceQueueManagementPolicer) ValidateAt(c *model.Checke
 // InternetGatewayDeviceQueueManagementPolicerPath is the typed path of InternetGatewayDevice.QueueManagement.Policer.{i}.
 type InternetGatewayDeviceQueueManagementPolicerPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CommittedBurstSize model.ReadWriteParam[uint32]
+	CommittedBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	CommittedRate model.ReadWriteParam[uint32]
+	CommittedRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConformingAction model.ReadWriteParam[string]
+	ConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	ConformingCountedBytes model.ReadOnlyParam[uint32]
+	ConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConformingCountedPackets model.ReadOnlyParam[uint32]
+	ConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CountedBytes model.ReadOnlyParam[uint32]
+	CountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CountedPackets model.ReadOnlyParam[uint32]
+	CountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExcessBurstSize model.ReadWriteParam[uint32]
+	ExcessBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	MeterType model.ReadWriteParam[InternetGatewayDeviceQueueManagementPolicerMeterType]
+	MeterType model.ReadWriteParam[InternetGatewayDeviceQueueManagementPolicerMeterType] `dm:"s"`
 
-	NonConformingAction model.ReadWriteParam[string]
+	NonConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	NonConformingCountedBytes model.ReadOnlyParam[uint32]
+	NonConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NonConformingCountedPackets model.ReadOnlyParam[uint32]
+	NonConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PartialConformingAction model.ReadWriteParam[string]
+	PartialConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32]
+	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32]
+	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeakBurstSize model.ReadWriteParam[uint32]
+	PeakBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeakRate model.ReadWriteParam[uint32]
+	PeakRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	PolicerEnable model.ReadWriteParam[bool]
+	PolicerEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PolicerKey model.ReadOnlyParam[uint32]
+	PolicerKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicerStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementPolicerPolicerStatus]
+	PolicerStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementPolicerPolicerStatus] `dm:"s"`
 
-	PossibleMeterTypes model.ReadOnlyParam[[]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes]
+	PossibleMeterTypes model.ReadOnlyParam[[]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes] `dm:"s"`
 
-	TotalCountedBytes model.ReadOnlyParam[uint32]
+	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCountedPackets model.ReadOnlyParam[uint32]
+	TotalCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceQueueManagementQueueQueueStatus enumerates the values of InternetGatewayDevice.QueueManagement.Queue.{i}.QueueStatus.
@@ -1056,10 +1032,7 @@ const (
 	InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm_SP InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm = "SP"
 )
 
-/*
-InternetGatewayDeviceQueueManagementQueue holds the values of InternetGatewayDevice.QueueManagement.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementQueue holds the values of InternetGatewayDevice.QueueManagement.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 1.1).
 type InternetGatewayDeviceQueueManagementQueue struct {
 	QueueKey uint32 `json:"QueueKey,omitzero"`
 
@@ -1092,7 +1065,6 @@ type InternetGatewayDeviceQueueManagementQueue struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementQueue) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "QueueStatus", 1131, string(o.QueueStatus))
 	c.String(p, "QueueInterface", 1128, o.QueueInterface)
@@ -1109,35 +1081,35 @@ func (o *InternetGatewayDeviceQueueManagementQueue) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceQueueManagementQueuePath is the typed path of InternetGatewayDevice.QueueManagement.Queue.{i}.
 type InternetGatewayDeviceQueueManagementQueuePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DropAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueDropAlgorithm]
+	DropAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueDropAlgorithm] `dm:"s"`
 
-	QueueBufferLength model.ReadOnlyParam[uint32]
+	QueueBufferLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	QueueInterface model.ReadWriteParam[string]
+	QueueInterface model.ReadWriteParam[string] `dm:"s"`
 
-	QueueKey model.ReadOnlyParam[uint32]
+	QueueKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueuePrecedence model.ReadWriteParam[uint32]
+	QueuePrecedence model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueQueueStatus]
+	QueueStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueQueueStatus] `dm:"s"`
 
-	QueueWeight model.ReadWriteParam[uint32]
+	QueueWeight model.ReadWriteParam[uint32] `dm:"u"`
 
-	REDPercentage model.ReadWriteParam[uint32]
+	REDPercentage model.ReadWriteParam[uint32] `dm:"u"`
 
-	REDThreshold model.ReadWriteParam[uint32]
+	REDThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	SchedulerAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm]
+	SchedulerAlgorithm model.ReadWriteParam[InternetGatewayDeviceQueueManagementQueueSchedulerAlgorithm] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int32]
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	TrafficClasses model.ReadWriteParam[[]uint32]
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 }
 
 // InternetGatewayDeviceQueueManagementQueueStatsStatus enumerates the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}.Status.
@@ -1151,10 +1123,7 @@ const (
 	InternetGatewayDeviceQueueManagementQueueStatsStatus_Error InternetGatewayDeviceQueueManagementQueueStatsStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceQueueManagementQueueStats holds the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceQueueManagementQueueStats holds the values of InternetGatewayDevice.QueueManagement.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceQueueManagementQueueStats struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1179,7 +1148,6 @@ type InternetGatewayDeviceQueueManagementQueueStats struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceQueueManagementQueueStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1151, string(o.Status))
 	c.String(p, "Interface", 1145, o.Interface)
@@ -1190,25 +1158,25 @@ func (o *InternetGatewayDeviceQueueManagementQueueStats) ValidateAt(c *model.Che
 // InternetGatewayDeviceQueueManagementQueueStatsPath is the typed path of InternetGatewayDevice.QueueManagement.QueueStats.{i}.
 type InternetGatewayDeviceQueueManagementQueueStatsPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DroppedBytes model.ReadOnlyParam[uint32]
+	DroppedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DroppedPackets model.ReadOnlyParam[uint32]
+	DroppedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	OutputBytes model.ReadOnlyParam[uint32]
+	OutputBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutputPackets model.ReadOnlyParam[uint32]
+	OutputPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Queue model.ReadWriteParam[uint32]
+	Queue model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueOccupancyPackets model.ReadOnlyParam[uint32]
+	QueueOccupancyPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueOccupancyPercentage model.ReadOnlyParam[uint32]
+	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueStatsStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueStatsStatus] `dm:"s"`
 }

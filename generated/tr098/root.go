@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceObject holds the values of InternetGatewayDevice. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceObject holds the values of InternetGatewayDevice. (object, readOnly, since 1.0).
 type InternetGatewayDeviceObject struct {
 	LANDeviceNumberOfEntries uint32 `json:"LANDeviceNumberOfEntries,omitzero"`
 
@@ -62,7 +56,7 @@ type InternetGatewayDeviceObject struct {
 	XMPP                  *InternetGatewayDeviceXMPP                       `json:"XMPP,omitzero"`
 }
 
-// AddLANDevice creates instance i of InternetGatewayDevice.LANDevice.{i}. (replacing any) and returns it
+// AddLANDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddLANDevice(i uint32) *InternetGatewayDeviceLANDevice {
 	if o.LANDevice == nil {
 		o.LANDevice = map[uint32]*InternetGatewayDeviceLANDevice{}
@@ -72,7 +66,7 @@ func (o *InternetGatewayDeviceObject) AddLANDevice(i uint32) *InternetGatewayDev
 	return x
 }
 
-// AddSmartCardReader creates instance i of InternetGatewayDevice.SmartCardReader.{i}. (replacing any) and returns it
+// AddSmartCardReader creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddSmartCardReader(i uint32) *InternetGatewayDeviceSmartCardReader {
 	if o.SmartCardReader == nil {
 		o.SmartCardReader = map[uint32]*InternetGatewayDeviceSmartCardReader{}
@@ -82,7 +76,7 @@ func (o *InternetGatewayDeviceObject) AddSmartCardReader(i uint32) *InternetGate
 	return x
 }
 
-// AddUser creates instance i of InternetGatewayDevice.User.{i}. (replacing any) and returns it
+// AddUser creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddUser(i uint32) *InternetGatewayDeviceUser {
 	if o.User == nil {
 		o.User = map[uint32]*InternetGatewayDeviceUser{}
@@ -92,7 +86,7 @@ func (o *InternetGatewayDeviceObject) AddUser(i uint32) *InternetGatewayDeviceUs
 	return x
 }
 
-// AddWANDevice creates instance i of InternetGatewayDevice.WANDevice.{i}. (replacing any) and returns it
+// AddWANDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceObject) AddWANDevice(i uint32) *InternetGatewayDeviceWANDevice {
 	if o.WANDevice == nil {
 		o.WANDevice = map[uint32]*InternetGatewayDeviceWANDevice{}
@@ -112,8 +106,6 @@ func (o *InternetGatewayDeviceObject) Validate() model.Violations {
 func (o *InternetGatewayDeviceObject) ValidateSet() model.Violations {
 	return (&Document{InternetGatewayDevice: o}).check(true)
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceObject) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DeviceSummary", 162, o.DeviceSummary)
 	if o.BulkData != nil {
@@ -229,91 +221,91 @@ func (o *InternetGatewayDeviceObject) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceObjectPath is the typed path of InternetGatewayDevice.
 type InternetGatewayDeviceObjectPath struct {
 	model.ObjectPath
-	DeviceSummary model.ReadOnlyParam[string]
+	DeviceSummary model.ReadOnlyParam[string] `dm:"s"`
 
-	LANDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	LANDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32]
+	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UserNumberOfEntries model.ReadOnlyParam[uint32]
+	UserNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WANDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	WANDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BulkData              InternetGatewayDeviceBulkDataPath
-	Capabilities          InternetGatewayDeviceCapabilitiesPath
-	CaptivePortal         InternetGatewayDeviceCaptivePortalPath
-	DLNA                  InternetGatewayDeviceDLNAPath
-	DNS                   InternetGatewayDeviceDNSPath
-	DeviceConfig          InternetGatewayDeviceDeviceConfigPath
-	DeviceInfo            InternetGatewayDeviceDeviceInfoPath
-	DownloadAvailability  InternetGatewayDeviceDownloadAvailabilityPath
-	DownloadDiagnostics   InternetGatewayDeviceDownloadDiagnosticsPath
-	FAP                   InternetGatewayDeviceFAPPath
-	FaultMgmt             InternetGatewayDeviceFaultMgmtPath
-	Firewall              InternetGatewayDeviceFirewallPath
-	IPPingDiagnostics     InternetGatewayDeviceIPPingDiagnosticsPath
-	LANConfigSecurity     InternetGatewayDeviceLANConfigSecurityPath
-	LANInterfaces         InternetGatewayDeviceLANInterfacesPath
-	Layer2Bridging        InternetGatewayDeviceLayer2BridgingPath
-	Layer3Forwarding      InternetGatewayDeviceLayer3ForwardingPath
-	ManagementServer      InternetGatewayDeviceManagementServerPath
-	NSLookupDiagnostics   InternetGatewayDeviceNSLookupDiagnosticsPath
-	PeriodicStatistics    InternetGatewayDevicePeriodicStatisticsPath
-	QueueManagement       InternetGatewayDeviceQueueManagementPath
-	Security              InternetGatewayDeviceSecurityPath
-	SelfTestDiagnostics   InternetGatewayDeviceSelfTestDiagnosticsPath
-	Services              InternetGatewayDeviceServicesPath
-	SoftwareModules       InternetGatewayDeviceSoftwareModulesPath
-	Time                  InternetGatewayDeviceTimePath
-	TraceRouteDiagnostics InternetGatewayDeviceTraceRouteDiagnosticsPath
-	UDPEchoConfig         InternetGatewayDeviceUDPEchoConfigPath
-	UPnP                  InternetGatewayDeviceUPnPPath
-	USBHosts              InternetGatewayDeviceUSBHostsPath
-	UploadDiagnostics     InternetGatewayDeviceUploadDiagnosticsPath
-	UserInterface         InternetGatewayDeviceUserInterfacePath
-	XMPP                  InternetGatewayDeviceXMPPPath
+	BulkData              InternetGatewayDeviceBulkDataPath              `dm:"BulkData."`
+	Capabilities          InternetGatewayDeviceCapabilitiesPath          `dm:"Capabilities."`
+	CaptivePortal         InternetGatewayDeviceCaptivePortalPath         `dm:"CaptivePortal."`
+	DLNA                  InternetGatewayDeviceDLNAPath                  `dm:"DLNA."`
+	DNS                   InternetGatewayDeviceDNSPath                   `dm:"DNS."`
+	DeviceConfig          InternetGatewayDeviceDeviceConfigPath          `dm:"DeviceConfig."`
+	DeviceInfo            InternetGatewayDeviceDeviceInfoPath            `dm:"DeviceInfo."`
+	DownloadAvailability  InternetGatewayDeviceDownloadAvailabilityPath  `dm:"DownloadAvailability."`
+	DownloadDiagnostics   InternetGatewayDeviceDownloadDiagnosticsPath   `dm:"DownloadDiagnostics."`
+	FAP                   InternetGatewayDeviceFAPPath                   `dm:"FAP."`
+	FaultMgmt             InternetGatewayDeviceFaultMgmtPath             `dm:"FaultMgmt."`
+	Firewall              InternetGatewayDeviceFirewallPath              `dm:"Firewall."`
+	IPPingDiagnostics     InternetGatewayDeviceIPPingDiagnosticsPath     `dm:"IPPingDiagnostics."`
+	LANConfigSecurity     InternetGatewayDeviceLANConfigSecurityPath     `dm:"LANConfigSecurity."`
+	LANInterfaces         InternetGatewayDeviceLANInterfacesPath         `dm:"LANInterfaces."`
+	Layer2Bridging        InternetGatewayDeviceLayer2BridgingPath        `dm:"Layer2Bridging."`
+	Layer3Forwarding      InternetGatewayDeviceLayer3ForwardingPath      `dm:"Layer3Forwarding."`
+	ManagementServer      InternetGatewayDeviceManagementServerPath      `dm:"ManagementServer."`
+	NSLookupDiagnostics   InternetGatewayDeviceNSLookupDiagnosticsPath   `dm:"NSLookupDiagnostics."`
+	PeriodicStatistics    InternetGatewayDevicePeriodicStatisticsPath    `dm:"PeriodicStatistics."`
+	QueueManagement       InternetGatewayDeviceQueueManagementPath       `dm:"QueueManagement."`
+	Security              InternetGatewayDeviceSecurityPath              `dm:"Security."`
+	SelfTestDiagnostics   InternetGatewayDeviceSelfTestDiagnosticsPath   `dm:"SelfTestDiagnostics."`
+	Services              InternetGatewayDeviceServicesPath              `dm:"Services."`
+	SoftwareModules       InternetGatewayDeviceSoftwareModulesPath       `dm:"SoftwareModules."`
+	Time                  InternetGatewayDeviceTimePath                  `dm:"Time."`
+	TraceRouteDiagnostics InternetGatewayDeviceTraceRouteDiagnosticsPath `dm:"TraceRouteDiagnostics."`
+	UDPEchoConfig         InternetGatewayDeviceUDPEchoConfigPath         `dm:"UDPEchoConfig."`
+	UPnP                  InternetGatewayDeviceUPnPPath                  `dm:"UPnP."`
+	USBHosts              InternetGatewayDeviceUSBHostsPath              `dm:"USBHosts."`
+	UploadDiagnostics     InternetGatewayDeviceUploadDiagnosticsPath     `dm:"UploadDiagnostics."`
+	UserInterface         InternetGatewayDeviceUserInterfacePath         `dm:"UserInterface."`
+	XMPP                  InternetGatewayDeviceXMPPPath                  `dm:"XMPP."`
 }
 
-// LANDevice returns the typed path of instance i of InternetGatewayDevice.LANDevice.{i}.
+// LANDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceObjectPath) LANDevice(i uint32) (p InternetGatewayDeviceLANDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.LANDevice.{i}.", model.InstanceOf(x.Path(), "LANDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LANDevice.", i))
 	return
 }
 
-// LANDeviceTable returns the table InternetGatewayDevice.LANDevice.{i}. itself (for AddObject when writable)
+// LANDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) LANDeviceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "LANDevice.")
 }
 
-// SmartCardReader returns the typed path of instance i of InternetGatewayDevice.SmartCardReader.{i}.
+// SmartCardReader returns the typed path of instance i.
 func (x InternetGatewayDeviceObjectPath) SmartCardReader(i uint32) (p InternetGatewayDeviceSmartCardReaderPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.SmartCardReader.{i}.", model.InstanceOf(x.Path(), "SmartCardReader.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SmartCardReader.", i))
 	return
 }
 
-// SmartCardReaderTable returns the table InternetGatewayDevice.SmartCardReader.{i}. itself (for AddObject when writable)
+// SmartCardReaderTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) SmartCardReaderTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SmartCardReader.")
 }
 
-// User returns the typed path of instance i of InternetGatewayDevice.User.{i}.
+// User returns the typed path of instance i.
 func (x InternetGatewayDeviceObjectPath) User(i uint32) (p InternetGatewayDeviceUserPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.User.{i}.", model.InstanceOf(x.Path(), "User.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "User.", i))
 	return
 }
 
-// UserTable returns the table InternetGatewayDevice.User.{i}. itself (for AddObject when writable)
+// UserTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) UserTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "User.")
 }
 
-// WANDevice returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.
+// WANDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceObjectPath) WANDevice(i uint32) (p InternetGatewayDeviceWANDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.", model.InstanceOf(x.Path(), "WANDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANDevice.", i))
 	return
 }
 
-// WANDeviceTable returns the table InternetGatewayDevice.WANDevice.{i}. itself (for AddObject when writable)
+// WANDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceObjectPath) WANDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "WANDevice.")
 }

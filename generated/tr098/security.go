@@ -6,20 +6,16 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceSecurity holds the values of InternetGatewayDevice.Security. (object, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSecurity holds the values of InternetGatewayDevice.Security. (object, readOnly, since 1.10).
 type InternetGatewayDeviceSecurity struct {
 	CertificateNumberOfEntries uint32 `json:"CertificateNumberOfEntries,omitzero"`
 
 	Certificate map[uint32]*InternetGatewayDeviceSecurityCertificate `json:"Certificate,omitzero"`
 }
 
-// AddCertificate creates instance i of InternetGatewayDevice.Security.Certificate.{i}. (replacing any) and returns it
+// AddCertificate creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSecurity) AddCertificate(i uint32) *InternetGatewayDeviceSecurityCertificate {
 	if o.Certificate == nil {
 		o.Certificate = map[uint32]*InternetGatewayDeviceSecurityCertificate{}
@@ -28,8 +24,6 @@ func (o *InternetGatewayDeviceSecurity) AddCertificate(i uint32) *InternetGatewa
 	o.Certificate[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSecurity) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Certificate) {
 		o.Certificate[i].ValidateAt(c, model.InstanceOf(p, "Certificate.", i))
@@ -39,24 +33,21 @@ func (o *InternetGatewayDeviceSecurity) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceSecurityPath is the typed path of InternetGatewayDevice.Security.
 type InternetGatewayDeviceSecurityPath struct {
 	model.ObjectPath
-	CertificateNumberOfEntries model.ReadOnlyParam[uint32]
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Certificate returns the typed path of instance i of InternetGatewayDevice.Security.Certificate.{i}.
+// Certificate returns the typed path of instance i.
 func (x InternetGatewayDeviceSecurityPath) Certificate(i uint32) (p InternetGatewayDeviceSecurityCertificatePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.Security.Certificate.{i}.", model.InstanceOf(x.Path(), "Certificate.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
 	return
 }
 
-// CertificateTable returns the table InternetGatewayDevice.Security.Certificate.{i}. itself (for AddObject when writable)
+// CertificateTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSecurityPath) CertificateTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-/*
-InternetGatewayDeviceSecurityCertificate holds the values of InternetGatewayDevice.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSecurityCertificate holds the values of InternetGatewayDevice.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 1.10).
 type InternetGatewayDeviceSecurityCertificate struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -77,7 +68,6 @@ type InternetGatewayDeviceSecurityCertificate struct {
 	SignatureAlgorithm string `json:"SignatureAlgorithm,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSecurityCertificate) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SerialNumber", 1160, o.SerialNumber)
 	c.String(p, "Issuer", 1156, o.Issuer)
@@ -89,21 +79,21 @@ func (o *InternetGatewayDeviceSecurityCertificate) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceSecurityCertificatePath is the typed path of InternetGatewayDevice.Security.Certificate.{i}.
 type InternetGatewayDeviceSecurityCertificatePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Issuer model.ReadOnlyParam[string]
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
 
-	LastModif model.ReadOnlyParam[time.Time]
+	LastModif model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NotAfter model.ReadOnlyParam[time.Time]
+	NotAfter model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NotBefore model.ReadOnlyParam[time.Time]
+	NotBefore model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	SignatureAlgorithm model.ReadOnlyParam[string]
+	SignatureAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	Subject model.ReadOnlyParam[string]
+	Subject model.ReadOnlyParam[string] `dm:"s"`
 
-	SubjectAlt model.ReadOnlyParam[[]string]
+	SubjectAlt model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -20,17 +20,13 @@ const (
 	InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-InternetGatewayDeviceSelfTestDiagnostics holds the values of InternetGatewayDevice.SelfTestDiagnostics. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSelfTestDiagnostics holds the values of InternetGatewayDevice.SelfTestDiagnostics. (object, readOnly, since 1.5).
 type InternetGatewayDeviceSelfTestDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
 	Results string `json:"Results,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1166, string(o.DiagnosticsState))
 	c.String(p, "Results", 1167, o.Results)
@@ -39,7 +35,7 @@ func (o *InternetGatewayDeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceSelfTestDiagnosticsPath is the typed path of InternetGatewayDevice.SelfTestDiagnostics.
 type InternetGatewayDeviceSelfTestDiagnosticsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceSelfTestDiagnosticsDiagnosticsState] `dm:"s"`
 
-	Results model.ReadOnlyParam[string]
+	Results model.ReadOnlyParam[string] `dm:"s"`
 }

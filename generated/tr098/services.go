@@ -5,10 +5,7 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceServices holds the values of InternetGatewayDevice.Services. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceServices holds the values of InternetGatewayDevice.Services. (object, readOnly, since 1.1).
 type InternetGatewayDeviceServices struct{}
 
 // InternetGatewayDeviceServicesPath is the typed path of InternetGatewayDevice.Services.

@@ -19,10 +19,7 @@ const (
 	InternetGatewayDeviceSmartCardReaderStatus_Error InternetGatewayDeviceSmartCardReaderStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceSmartCardReader holds the values of InternetGatewayDevice.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSmartCardReader holds the values of InternetGatewayDevice.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceSmartCardReader struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -43,7 +40,6 @@ type InternetGatewayDeviceSmartCardReader struct {
 	SmartCard *InternetGatewayDeviceSmartCardReaderSmartCard `json:"SmartCard,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSmartCardReader) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1183, string(o.Status))
 	c.String(p, "Name", 1174, o.Name)
@@ -56,23 +52,23 @@ func (o *InternetGatewayDeviceSmartCardReader) ValidateAt(c *model.Checker, p st
 // InternetGatewayDeviceSmartCardReaderPath is the typed path of InternetGatewayDevice.SmartCardReader.{i}.
 type InternetGatewayDeviceSmartCardReaderPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DecryptionFailedCounter model.ReadOnlyParam[uint32]
+	DecryptionFailedCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32]
+	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[time.Time]
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderStatus] `dm:"s"`
 
-	SmartCard InternetGatewayDeviceSmartCardReaderSmartCardPath
+	SmartCard InternetGatewayDeviceSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
 
 // InternetGatewayDeviceSmartCardReaderSmartCardStatus enumerates the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.Status.
@@ -108,10 +104,7 @@ const (
 	InternetGatewayDeviceSmartCardReaderSmartCardApplication_ISIM InternetGatewayDeviceSmartCardReaderSmartCardApplication = "ISIM"
 )
 
-/*
-InternetGatewayDeviceSmartCardReaderSmartCard holds the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSmartCardReaderSmartCard holds the values of InternetGatewayDevice.SmartCardReader.{i}.SmartCard. (object, readOnly, since 1.5).
 type InternetGatewayDeviceSmartCardReaderSmartCard struct {
 	Status InternetGatewayDeviceSmartCardReaderSmartCardStatus `json:"Status,omitzero"`
 
@@ -124,7 +117,6 @@ type InternetGatewayDeviceSmartCardReaderSmartCard struct {
 	ATR string `json:"ATR,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSmartCardReaderSmartCard) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1181, string(o.Status))
 	c.String(p, "Type", 1182, string(o.Type))
@@ -136,13 +128,13 @@ func (o *InternetGatewayDeviceSmartCardReaderSmartCard) ValidateAt(c *model.Chec
 // InternetGatewayDeviceSmartCardReaderSmartCardPath is the typed path of InternetGatewayDevice.SmartCardReader.{i}.SmartCard.
 type InternetGatewayDeviceSmartCardReaderSmartCardPath struct {
 	model.ObjectPath
-	ATR model.ReadOnlyParam[string]
+	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-	Application model.ReadOnlyParam[[]InternetGatewayDeviceSmartCardReaderSmartCardApplication]
+	Application model.ReadOnlyParam[[]InternetGatewayDeviceSmartCardReaderSmartCardApplication] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardType]
+	Type model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardType] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceSoftwareModules holds the values of InternetGatewayDevice.SoftwareModules. (object, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSoftwareModules holds the values of InternetGatewayDevice.SoftwareModules. (object, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModules struct {
 	ExecEnvNumberOfEntries uint32 `json:"ExecEnvNumberOfEntries,omitzero"`
 
@@ -24,7 +18,7 @@ type InternetGatewayDeviceSoftwareModules struct {
 	ExecutionUnit  map[uint32]*InternetGatewayDeviceSoftwareModulesExecutionUnit  `json:"ExecutionUnit,omitzero"`
 }
 
-// AddDeploymentUnit creates instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (replacing any) and returns it
+// AddDeploymentUnit creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddDeploymentUnit(i uint32) *InternetGatewayDeviceSoftwareModulesDeploymentUnit {
 	if o.DeploymentUnit == nil {
 		o.DeploymentUnit = map[uint32]*InternetGatewayDeviceSoftwareModulesDeploymentUnit{}
@@ -34,7 +28,7 @@ func (o *InternetGatewayDeviceSoftwareModules) AddDeploymentUnit(i uint32) *Inte
 	return x
 }
 
-// AddExecEnv creates instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (replacing any) and returns it
+// AddExecEnv creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddExecEnv(i uint32) *InternetGatewayDeviceSoftwareModulesExecEnv {
 	if o.ExecEnv == nil {
 		o.ExecEnv = map[uint32]*InternetGatewayDeviceSoftwareModulesExecEnv{}
@@ -44,7 +38,7 @@ func (o *InternetGatewayDeviceSoftwareModules) AddExecEnv(i uint32) *InternetGat
 	return x
 }
 
-// AddExecutionUnit creates instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (replacing any) and returns it
+// AddExecutionUnit creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceSoftwareModules) AddExecutionUnit(i uint32) *InternetGatewayDeviceSoftwareModulesExecutionUnit {
 	if o.ExecutionUnit == nil {
 		o.ExecutionUnit = map[uint32]*InternetGatewayDeviceSoftwareModulesExecutionUnit{}
@@ -53,8 +47,6 @@ func (o *InternetGatewayDeviceSoftwareModules) AddExecutionUnit(i uint32) *Inter
 	o.ExecutionUnit[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSoftwareModules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeploymentUnit) {
 		o.DeploymentUnit[i].ValidateAt(c, model.InstanceOf(p, "DeploymentUnit.", i))
@@ -70,42 +62,42 @@ func (o *InternetGatewayDeviceSoftwareModules) ValidateAt(c *model.Checker, p st
 // InternetGatewayDeviceSoftwareModulesPath is the typed path of InternetGatewayDevice.SoftwareModules.
 type InternetGatewayDeviceSoftwareModulesPath struct {
 	model.ObjectPath
-	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32]
+	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32]
+	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32]
+	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// DeploymentUnit returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
+// DeploymentUnit returns the typed path of instance i.
 func (x InternetGatewayDeviceSoftwareModulesPath) DeploymentUnit(i uint32) (p InternetGatewayDeviceSoftwareModulesDeploymentUnitPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.", model.InstanceOf(x.Path(), "DeploymentUnit.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeploymentUnit.", i))
 	return
 }
 
-// DeploymentUnitTable returns the table InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. itself (for AddObject when writable)
+// DeploymentUnitTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) DeploymentUnitTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeploymentUnit.")
 }
 
-// ExecEnv returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
+// ExecEnv returns the typed path of instance i.
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecEnv(i uint32) (p InternetGatewayDeviceSoftwareModulesExecEnvPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.", model.InstanceOf(x.Path(), "ExecEnv.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnv.", i))
 	return
 }
 
-// ExecEnvTable returns the table InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. itself (for AddObject when writable)
+// ExecEnvTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecEnvTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExecEnv.")
 }
 
-// ExecutionUnit returns the typed path of instance i of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
+// ExecutionUnit returns the typed path of instance i.
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecutionUnit(i uint32) (p InternetGatewayDeviceSoftwareModulesExecutionUnitPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.", model.InstanceOf(x.Path(), "ExecutionUnit.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecutionUnit.", i))
 	return
 }
 
-// ExecutionUnitTable returns the table InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. itself (for AddObject when writable)
+// ExecutionUnitTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceSoftwareModulesPath) ExecutionUnitTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExecutionUnit.")
 }
@@ -125,10 +117,7 @@ const (
 	InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus_Uninstalled InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
 )
 
-/*
-InternetGatewayDeviceSoftwareModulesDeploymentUnit holds the values of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSoftwareModulesDeploymentUnit holds the values of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesDeploymentUnit struct {
 	UUID string `json:"UUID,omitzero"`
 
@@ -159,7 +148,6 @@ type InternetGatewayDeviceSoftwareModulesDeploymentUnit struct {
 	ExecutionEnvRef string `json:"ExecutionEnvRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "UUID", 1196, o.UUID)
 	c.String(p, "DUID", 1188, o.DUID)
@@ -178,33 +166,33 @@ func (o *InternetGatewayDeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model
 // InternetGatewayDeviceSoftwareModulesDeploymentUnitPath is the typed path of InternetGatewayDevice.SoftwareModules.DeploymentUnit.{i}.
 type InternetGatewayDeviceSoftwareModulesDeploymentUnitPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DUID model.ReadOnlyParam[string]
+	DUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionEnvRef model.ReadOnlyParam[string]
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionUnitList model.ReadOnlyParam[[]string]
+	ExecutionUnitList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Resolved model.ReadOnlyParam[bool]
+	Resolved model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus] `dm:"s"`
 
-	URL model.ReadOnlyParam[string]
+	URL model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorConfigList model.ReadOnlyParam[[]string]
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VendorLogList model.ReadOnlyParam[[]string]
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceSoftwareModulesExecEnvStatus enumerates the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.Status.
@@ -218,10 +206,7 @@ const (
 	InternetGatewayDeviceSoftwareModulesExecEnvStatus_Disabled InternetGatewayDeviceSoftwareModulesExecEnvStatus = "Disabled"
 )
 
-/*
-InternetGatewayDeviceSoftwareModulesExecEnv holds the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSoftwareModulesExecEnv holds the values of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecEnv struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -262,7 +247,6 @@ type InternetGatewayDeviceSoftwareModulesExecEnv struct {
 	InitialExecutionUnitRunLevel int32 `json:"InitialExecutionUnitRunLevel,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1218, string(o.Status))
 	c.String(p, "Alias", 1204, o.Alias)
@@ -285,43 +269,43 @@ func (o *InternetGatewayDeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checke
 // InternetGatewayDeviceSoftwareModulesExecEnvPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecEnv.{i}.
 type InternetGatewayDeviceSoftwareModulesExecEnvPath struct {
 	model.ObjectPath
-	ActiveExecutionUnits model.ReadOnlyParam[[]string]
+	ActiveExecutionUnits model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AllocatedDiskSpace model.ReadOnlyParam[int32]
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
 
-	AllocatedMemory model.ReadOnlyParam[int32]
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
 
-	AvailableDiskSpace model.ReadOnlyParam[int32]
+	AvailableDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
 
-	AvailableMemory model.ReadOnlyParam[int32]
+	AvailableMemory model.ReadOnlyParam[int32] `dm:"i"`
 
-	CurrentRunLevel model.ReadOnlyParam[int32]
+	CurrentRunLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InitialExecutionUnitRunLevel model.ReadWriteParam[int32]
+	InitialExecutionUnitRunLevel model.ReadWriteParam[int32] `dm:"i"`
 
-	InitialRunLevel model.ReadWriteParam[uint32]
+	InitialRunLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentExecEnv model.ReadOnlyParam[string]
+	ParentExecEnv model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessorRefList model.ReadOnlyParam[[]string]
+	ProcessorRefList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RequestedRunLevel model.ReadWriteParam[int32]
+	RequestedRunLevel model.ReadWriteParam[int32] `dm:"i"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecEnvStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecEnvStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitStatus enumerates the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Status.
@@ -365,10 +349,7 @@ const (
 	InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode_UnStartable InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode = "UnStartable"
 )
 
-/*
-InternetGatewayDeviceSoftwareModulesExecutionUnit holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSoftwareModulesExecutionUnit holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecutionUnit struct {
 	EUID string `json:"EUID,omitzero"`
 
@@ -415,7 +396,6 @@ type InternetGatewayDeviceSoftwareModulesExecutionUnit struct {
 	Extensions *InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions `json:"Extensions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EUID", 1229, o.EUID)
 	c.String(p, "Alias", 1224, o.Alias)
@@ -441,55 +421,52 @@ func (o *InternetGatewayDeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.
 // InternetGatewayDeviceSoftwareModulesExecutionUnitPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.
 type InternetGatewayDeviceSoftwareModulesExecutionUnitPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AssociatedProcessList model.ReadOnlyParam[[]string]
+	AssociatedProcessList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AutoStart model.ReadWriteParam[bool]
+	AutoStart model.ReadWriteParam[bool] `dm:"b"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	DiskSpaceInUse model.ReadOnlyParam[int32]
+	DiskSpaceInUse model.ReadOnlyParam[int32] `dm:"i"`
 
-	EUID model.ReadOnlyParam[string]
+	EUID model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecEnvLabel model.ReadOnlyParam[string]
+	ExecEnvLabel model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionEnvRef model.ReadOnlyParam[string]
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionFaultCode model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode]
+	ExecutionFaultCode model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode] `dm:"s"`
 
-	ExecutionFaultMessage model.ReadOnlyParam[string]
+	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
 
-	MemoryInUse model.ReadOnlyParam[int32]
+	MemoryInUse model.ReadOnlyParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	References model.ReadOnlyParam[[]string]
+	References model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RequestedState model.ReadWriteParam[InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState]
+	RequestedState model.ReadWriteParam[InternetGatewayDeviceSoftwareModulesExecutionUnitRequestedState] `dm:"s"`
 
-	RunLevel model.ReadWriteParam[uint32]
+	RunLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitStatus] `dm:"s"`
 
-	SupportedDataModelList model.ReadOnlyParam[[]string]
+	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorConfigList model.ReadOnlyParam[[]string]
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VendorLogList model.ReadOnlyParam[[]string]
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	Extensions InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath
+	Extensions InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath `dm:"Extensions."`
 }
 
-/*
-InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 1.8);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions holds the values of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 1.8).
 type InternetGatewayDeviceSoftwareModulesExecutionUnitExtensions struct{}
 
 // InternetGatewayDeviceSoftwareModulesExecutionUnitExtensionsPath is the typed path of InternetGatewayDevice.SoftwareModules.ExecutionUnit.{i}.Extensions.

@@ -23,10 +23,7 @@ const (
 	InternetGatewayDeviceTimeStatus_Error InternetGatewayDeviceTimeStatus = "Error"
 )
 
-/*
-InternetGatewayDeviceTime holds the values of InternetGatewayDevice.Time. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceTime holds the values of InternetGatewayDevice.Time. (object, readOnly, since 1.0).
 type InternetGatewayDeviceTime struct {
 	NTPServer1 string `json:"NTPServer1,omitzero"`
 
@@ -55,7 +52,6 @@ type InternetGatewayDeviceTime struct {
 	Status InternetGatewayDeviceTimeStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceTime) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "NTPServer1", 1255, o.NTPServer1)
 	c.String(p, "NTPServer2", 1256, o.NTPServer2)
@@ -70,29 +66,29 @@ func (o *InternetGatewayDeviceTime) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceTimePath is the typed path of InternetGatewayDevice.Time.
 type InternetGatewayDeviceTimePath struct {
 	model.ObjectPath
-	CurrentLocalTime model.ReadOnlyParam[time.Time]
+	CurrentLocalTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DaylightSavingsEnd model.ReadWriteParam[time.Time]
+	DaylightSavingsEnd model.ReadWriteParam[time.Time] `dm:"t"`
 
-	DaylightSavingsStart model.ReadWriteParam[time.Time]
+	DaylightSavingsStart model.ReadWriteParam[time.Time] `dm:"t"`
 
-	DaylightSavingsUsed model.ReadWriteParam[bool]
+	DaylightSavingsUsed model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalTimeZone model.ReadWriteParam[string]
+	LocalTimeZone model.ReadWriteParam[string] `dm:"s"`
 
-	LocalTimeZoneName model.ReadWriteParam[string]
+	LocalTimeZoneName model.ReadWriteParam[string] `dm:"s"`
 
-	NTPServer1 model.ReadWriteParam[string]
+	NTPServer1 model.ReadWriteParam[string] `dm:"s"`
 
-	NTPServer2 model.ReadWriteParam[string]
+	NTPServer2 model.ReadWriteParam[string] `dm:"s"`
 
-	NTPServer3 model.ReadWriteParam[string]
+	NTPServer3 model.ReadWriteParam[string] `dm:"s"`
 
-	NTPServer4 model.ReadWriteParam[string]
+	NTPServer4 model.ReadWriteParam[string] `dm:"s"`
 
-	NTPServer5 model.ReadWriteParam[string]
+	NTPServer5 model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceTimeStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceTimeStatus] `dm:"s"`
 }

@@ -3,10 +3,7 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState enumerates the values of InternetGatewayDevice.TraceRouteDiagnostics.DiagnosticsState.
 type InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState string
@@ -23,10 +20,7 @@ const (
 	InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState_Error_MaxHopCountExceeded InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState = "Error_MaxHopCountExceeded"
 )
 
-/*
-InternetGatewayDeviceTraceRouteDiagnostics holds the values of InternetGatewayDevice.TraceRouteDiagnostics. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceTraceRouteDiagnostics holds the values of InternetGatewayDevice.TraceRouteDiagnostics. (object, readOnly, since 1.4).
 type InternetGatewayDeviceTraceRouteDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -51,7 +45,7 @@ type InternetGatewayDeviceTraceRouteDiagnostics struct {
 	RouteHops map[uint32]*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops `json:"RouteHops,omitzero"`
 }
 
-// AddRouteHops creates instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (replacing any) and returns it
+// AddRouteHops creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceTraceRouteDiagnostics) AddRouteHops(i uint32) *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops {
 	if o.RouteHops == nil {
 		o.RouteHops = map[uint32]*InternetGatewayDeviceTraceRouteDiagnosticsRouteHops{}
@@ -60,8 +54,6 @@ func (o *InternetGatewayDeviceTraceRouteDiagnostics) AddRouteHops(i uint32) *Int
 	o.RouteHops[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceTraceRouteDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1264, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1266, o.Interface)
@@ -79,42 +71,39 @@ func (o *InternetGatewayDeviceTraceRouteDiagnostics) ValidateAt(c *model.Checker
 // InternetGatewayDeviceTraceRouteDiagnosticsPath is the typed path of InternetGatewayDevice.TraceRouteDiagnostics.
 type InternetGatewayDeviceTraceRouteDiagnosticsPath struct {
 	model.ObjectPath
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DataBlockSize model.ReadWriteParam[uint32]
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceTraceRouteDiagnosticsDiagnosticsState] `dm:"s"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxHopCount model.ReadWriteParam[uint32]
+	MaxHopCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberOfTries model.ReadWriteParam[uint32]
+	NumberOfTries model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResponseTime model.ReadOnlyParam[uint32]
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32]
+	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// RouteHops returns the typed path of instance i of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
+// RouteHops returns the typed path of instance i.
 func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) RouteHops(i uint32) (p InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.", model.InstanceOf(x.Path(), "RouteHops.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteHops.", i))
 	return
 }
 
-// RouteHopsTable returns the table InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. itself (for AddObject when writable)
+// RouteHopsTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceTraceRouteDiagnosticsPath) RouteHopsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RouteHops.")
 }
 
-/*
-InternetGatewayDeviceTraceRouteDiagnosticsRouteHops holds the values of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceTraceRouteDiagnosticsRouteHops holds the values of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type InternetGatewayDeviceTraceRouteDiagnosticsRouteHops struct {
 	HopHost string `json:"HopHost,omitzero"`
 
@@ -125,7 +114,6 @@ type InternetGatewayDeviceTraceRouteDiagnosticsRouteHops struct {
 	HopRTTimes []uint32 `json:"HopRTTimes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "HopHost", 1272, o.HopHost)
 	c.Wire(p, "HopRTTimes", 1274, model.FormatValue(model.TypeUnsignedInt, o.HopRTTimes), len(o.HopRTTimes) > 0)
@@ -134,11 +122,11 @@ func (o *InternetGatewayDeviceTraceRouteDiagnosticsRouteHops) ValidateAt(c *mode
 // InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath is the typed path of InternetGatewayDevice.TraceRouteDiagnostics.RouteHops.{i}.
 type InternetGatewayDeviceTraceRouteDiagnosticsRouteHopsPath struct {
 	model.ObjectPath
-	HopErrorCode model.ReadOnlyParam[uint32]
+	HopErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HopHost model.ReadOnlyParam[string]
+	HopHost model.ReadOnlyParam[string] `dm:"s"`
 
-	HopHostAddress model.ReadOnlyParam[string]
+	HopHostAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	HopRTTimes model.ReadOnlyParam[[]uint32]
+	HopRTTimes model.ReadOnlyParam[[]uint32] `dm:"s"`
 }

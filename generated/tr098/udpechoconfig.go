@@ -8,10 +8,7 @@ import (
 	"time"
 )
 
-/*
-InternetGatewayDeviceUDPEchoConfig holds the values of InternetGatewayDevice.UDPEchoConfig. (object, readOnly, since 1.3);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUDPEchoConfig holds the values of InternetGatewayDevice.UDPEchoConfig. (object, readOnly, since 1.3).
 type InternetGatewayDeviceUDPEchoConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -38,7 +35,6 @@ type InternetGatewayDeviceUDPEchoConfig struct {
 	TimeLastPacketReceived time.Time `json:"TimeLastPacketReceived,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUDPEchoConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Interface", 1283, o.Interface)
 	c.String(p, "SourceIPAddress", 1286, o.SourceIPAddress)
@@ -47,27 +43,27 @@ func (o *InternetGatewayDeviceUDPEchoConfig) ValidateAt(c *model.Checker, p stri
 // InternetGatewayDeviceUDPEchoConfigPath is the typed path of InternetGatewayDevice.UDPEchoConfig.
 type InternetGatewayDeviceUDPEchoConfigPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesResponded model.ReadOnlyParam[uint32]
+	BytesResponded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EchoPlusEnabled model.ReadWriteParam[bool]
+	EchoPlusEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	EchoPlusSupported model.ReadOnlyParam[bool]
+	EchoPlusSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsResponded model.ReadOnlyParam[uint32]
+	PacketsResponded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceIPAddress model.ReadWriteParam[string]
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	TimeFirstPacketReceived model.ReadOnlyParam[time.Time]
+	TimeFirstPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TimeLastPacketReceived model.ReadOnlyParam[time.Time]
+	TimeLastPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UDPPort model.ReadWriteParam[uint32]
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -37,10 +37,7 @@ const (
 	InternetGatewayDeviceUploadDiagnosticsDiagnosticsState_Error_NoTransferComplete InternetGatewayDeviceUploadDiagnosticsDiagnosticsState = "Error_NoTransferComplete"
 )
 
-/*
-InternetGatewayDeviceUploadDiagnostics holds the values of InternetGatewayDevice.UploadDiagnostics. (object, readOnly, since 1.3);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUploadDiagnostics holds the values of InternetGatewayDevice.UploadDiagnostics. (object, readOnly, since 1.3).
 type InternetGatewayDeviceUploadDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceUploadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -67,7 +64,6 @@ type InternetGatewayDeviceUploadDiagnostics struct {
 	TCPOpenResponseTime time.Time `json:"TCPOpenResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUploadDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1420, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1423, o.Interface)
@@ -79,27 +75,27 @@ func (o *InternetGatewayDeviceUploadDiagnostics) ValidateAt(c *model.Checker, p 
 // InternetGatewayDeviceUploadDiagnosticsPath is the typed path of InternetGatewayDevice.UploadDiagnostics.
 type InternetGatewayDeviceUploadDiagnosticsPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceUploadDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceUploadDiagnosticsDiagnosticsState] `dm:"s"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EthernetPriority model.ReadWriteParam[uint32]
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestFileLength model.ReadWriteParam[uint32]
+	TestFileLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	TotalBytesSent model.ReadOnlyParam[uint32]
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UploadURL model.ReadWriteParam[string]
+	UploadURL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -6,20 +6,15 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceUPnP holds the values of InternetGatewayDevice.UPnP. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnP holds the values of InternetGatewayDevice.UPnP. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnP struct {
 	Description *InternetGatewayDeviceUPnPDescription `json:"Description,omitzero"`
 	Device      *InternetGatewayDeviceUPnPDevice      `json:"Device,omitzero"`
 	Discovery   *InternetGatewayDeviceUPnPDiscovery   `json:"Discovery,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnP) ValidateAt(c *model.Checker, p string) {
 	if o.Description != nil {
 		o.Description.ValidateAt(c, p+"Description.")
@@ -32,15 +27,12 @@ func (o *InternetGatewayDeviceUPnP) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceUPnPPath is the typed path of InternetGatewayDevice.UPnP.
 type InternetGatewayDeviceUPnPPath struct {
 	model.ObjectPath
-	Description InternetGatewayDeviceUPnPDescriptionPath
-	Device      InternetGatewayDeviceUPnPDevicePath
-	Discovery   InternetGatewayDeviceUPnPDiscoveryPath
+	Description InternetGatewayDeviceUPnPDescriptionPath `dm:"Description."`
+	Device      InternetGatewayDeviceUPnPDevicePath      `dm:"Device."`
+	Discovery   InternetGatewayDeviceUPnPDiscoveryPath   `dm:"Discovery."`
 }
 
-/*
-InternetGatewayDeviceUPnPDescription holds the values of InternetGatewayDevice.UPnP.Description. (object, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDescription holds the values of InternetGatewayDevice.UPnP.Description. (object, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescription struct {
 	DeviceDescriptionNumberOfEntries uint32 `json:"DeviceDescriptionNumberOfEntries,omitzero"`
 
@@ -53,7 +45,7 @@ type InternetGatewayDeviceUPnPDescription struct {
 	ServiceInstance   map[uint32]*InternetGatewayDeviceUPnPDescriptionServiceInstance   `json:"ServiceInstance,omitzero"`
 }
 
-// AddDeviceDescription creates instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (replacing any) and returns it
+// AddDeviceDescription creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddDeviceDescription(i uint32) *InternetGatewayDeviceUPnPDescriptionDeviceDescription {
 	if o.DeviceDescription == nil {
 		o.DeviceDescription = map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceDescription{}
@@ -63,7 +55,7 @@ func (o *InternetGatewayDeviceUPnPDescription) AddDeviceDescription(i uint32) *I
 	return x
 }
 
-// AddDeviceInstance creates instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (replacing any) and returns it
+// AddDeviceInstance creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddDeviceInstance(i uint32) *InternetGatewayDeviceUPnPDescriptionDeviceInstance {
 	if o.DeviceInstance == nil {
 		o.DeviceInstance = map[uint32]*InternetGatewayDeviceUPnPDescriptionDeviceInstance{}
@@ -73,7 +65,7 @@ func (o *InternetGatewayDeviceUPnPDescription) AddDeviceInstance(i uint32) *Inte
 	return x
 }
 
-// AddServiceInstance creates instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (replacing any) and returns it
+// AddServiceInstance creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDescription) AddServiceInstance(i uint32) *InternetGatewayDeviceUPnPDescriptionServiceInstance {
 	if o.ServiceInstance == nil {
 		o.ServiceInstance = map[uint32]*InternetGatewayDeviceUPnPDescriptionServiceInstance{}
@@ -82,8 +74,6 @@ func (o *InternetGatewayDeviceUPnPDescription) AddServiceInstance(i uint32) *Int
 	o.ServiceInstance[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDescription) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeviceDescription) {
 		o.DeviceDescription[i].ValidateAt(c, model.InstanceOf(p, "DeviceDescription.", i))
@@ -99,50 +89,47 @@ func (o *InternetGatewayDeviceUPnPDescription) ValidateAt(c *model.Checker, p st
 // InternetGatewayDeviceUPnPDescriptionPath is the typed path of InternetGatewayDevice.UPnP.Description.
 type InternetGatewayDeviceUPnPDescriptionPath struct {
 	model.ObjectPath
-	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// DeviceDescription returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
+// DeviceDescription returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceDescription(i uint32) (p InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.", model.InstanceOf(x.Path(), "DeviceDescription.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceDescription.", i))
 	return
 }
 
-// DeviceDescriptionTable returns the table InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. itself (for AddObject when writable)
+// DeviceDescriptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceDescriptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeviceDescription.")
 }
 
-// DeviceInstance returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
+// DeviceInstance returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceInstance(i uint32) (p InternetGatewayDeviceUPnPDescriptionDeviceInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.", model.InstanceOf(x.Path(), "DeviceInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceInstance.", i))
 	return
 }
 
-// DeviceInstanceTable returns the table InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. itself (for AddObject when writable)
+// DeviceInstanceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) DeviceInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeviceInstance.")
 }
 
-// ServiceInstance returns the typed path of instance i of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
+// ServiceInstance returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDescriptionPath) ServiceInstance(i uint32) (p InternetGatewayDeviceUPnPDescriptionServiceInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.", model.InstanceOf(x.Path(), "ServiceInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceInstance.", i))
 	return
 }
 
-// ServiceInstanceTable returns the table InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. itself (for AddObject when writable)
+// ServiceInstanceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDescriptionPath) ServiceInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ServiceInstance.")
 }
 
-/*
-InternetGatewayDeviceUPnPDescriptionDeviceDescription holds the values of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDescriptionDeviceDescription holds the values of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionDeviceDescription struct {
 	URLBase string `json:"URLBase,omitzero"`
 
@@ -151,7 +138,6 @@ type InternetGatewayDeviceUPnPDescriptionDeviceDescription struct {
 	Host []string `json:"Host,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDescriptionDeviceDescription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URLBase", 1295, o.URLBase)
 	c.String(p, "SpecVersion", 1294, o.SpecVersion)
@@ -161,17 +147,14 @@ func (o *InternetGatewayDeviceUPnPDescriptionDeviceDescription) ValidateAt(c *mo
 // InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath is the typed path of InternetGatewayDevice.UPnP.Description.DeviceDescription.{i}.
 type InternetGatewayDeviceUPnPDescriptionDeviceDescriptionPath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SpecVersion model.ReadOnlyParam[string]
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	URLBase model.ReadOnlyParam[string]
+	URLBase model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceUPnPDescriptionDeviceInstance holds the values of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDescriptionDeviceInstance holds the values of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionDeviceInstance struct {
 	UDN string `json:"UDN,omitzero"`
 
@@ -206,7 +189,6 @@ type InternetGatewayDeviceUPnPDescriptionDeviceInstance struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "UDN", 1312, o.UDN)
 	c.String(p, "ParentDevice", 1309, o.ParentDevice)
@@ -229,43 +211,40 @@ func (o *InternetGatewayDeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model
 // InternetGatewayDeviceUPnPDescriptionDeviceInstancePath is the typed path of InternetGatewayDevice.UPnP.Description.DeviceInstance.{i}.
 type InternetGatewayDeviceUPnPDescriptionDeviceInstancePath struct {
 	model.ObjectPath
-	DeviceCategory model.ReadOnlyParam[[]string]
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceType model.ReadOnlyParam[string]
+	DeviceType model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryDevice model.ReadOnlyParam[string]
+	DiscoveryDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	FriendlyName model.ReadOnlyParam[string]
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerURL model.ReadOnlyParam[string]
+	ManufacturerURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelDescription model.ReadOnlyParam[string]
+	ModelDescription model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelNumber model.ReadOnlyParam[string]
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelURL model.ReadOnlyParam[string]
+	ModelURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	PresentationURL model.ReadOnlyParam[string]
+	PresentationURL model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	UDN model.ReadOnlyParam[string]
+	UDN model.ReadOnlyParam[string] `dm:"s"`
 
-	UPC model.ReadOnlyParam[string]
+	UPC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceUPnPDescriptionServiceInstance holds the values of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDescriptionServiceInstance holds the values of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 1.12).
 type InternetGatewayDeviceUPnPDescriptionServiceInstance struct {
 	ParentDevice string `json:"ParentDevice,omitzero"`
 
@@ -282,7 +261,6 @@ type InternetGatewayDeviceUPnPDescriptionServiceInstance struct {
 	EventSubURL string `json:"EventSubURL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDescriptionServiceInstance) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ParentDevice", 1318, o.ParentDevice)
 	c.String(p, "ServiceId", 1321, o.ServiceId)
@@ -293,25 +271,22 @@ func (o *InternetGatewayDeviceUPnPDescriptionServiceInstance) ValidateAt(c *mode
 // InternetGatewayDeviceUPnPDescriptionServiceInstancePath is the typed path of InternetGatewayDevice.UPnP.Description.ServiceInstance.{i}.
 type InternetGatewayDeviceUPnPDescriptionServiceInstancePath struct {
 	model.ObjectPath
-	ControlURL model.ReadOnlyParam[string]
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
 
-	EventSubURL model.ReadOnlyParam[string]
+	EventSubURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	SCPDURL model.ReadOnlyParam[string]
+	SCPDURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceDiscovery model.ReadOnlyParam[string]
+	ServiceDiscovery model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceId model.ReadOnlyParam[string]
+	ServiceId model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceType model.ReadOnlyParam[string]
+	ServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceUPnPDevice holds the values of InternetGatewayDevice.UPnP.Device. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDevice holds the values of InternetGatewayDevice.UPnP.Device. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDevice struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -339,33 +314,30 @@ type InternetGatewayDeviceUPnPDevice struct {
 // InternetGatewayDeviceUPnPDevicePath is the typed path of InternetGatewayDevice.UPnP.Device.
 type InternetGatewayDeviceUPnPDevicePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMBasicMgmt model.ReadWriteParam[bool]
+	UPnPDMBasicMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMConfigurationMgmt model.ReadWriteParam[bool]
+	UPnPDMConfigurationMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMSoftwareMgmt model.ReadWriteParam[bool]
+	UPnPDMSoftwareMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPIGD model.ReadWriteParam[bool]
+	UPnPIGD model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPMediaRenderer model.ReadWriteParam[bool]
+	UPnPMediaRenderer model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPMediaServer model.ReadWriteParam[bool]
+	UPnPMediaServer model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPQoSDevice_ model.ReadWriteParam[bool]
+	UPnPQoSDevice_ model.ReadWriteParam[bool] `dm:"bUPnPQoSDevice "`
 
-	UPnPQoSPolicyHolder model.ReadWriteParam[bool]
+	UPnPQoSPolicyHolder model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPWLANAccessPoint model.ReadWriteParam[bool]
+	UPnPWLANAccessPoint model.ReadWriteParam[bool] `dm:"b"`
 
-	Capabilities InternetGatewayDeviceUPnPDeviceCapabilitiesPath
+	Capabilities InternetGatewayDeviceUPnPDeviceCapabilitiesPath `dm:"Capabilities."`
 }
 
-/*
-InternetGatewayDeviceUPnPDeviceCapabilities holds the values of InternetGatewayDevice.UPnP.Device.Capabilities. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDeviceCapabilities holds the values of InternetGatewayDevice.UPnP.Device.Capabilities. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDeviceCapabilities struct {
 	UPnPArchitecture uint32 `json:"UPnPArchitecture,omitzero"`
 
@@ -395,35 +367,32 @@ type InternetGatewayDeviceUPnPDeviceCapabilities struct {
 // InternetGatewayDeviceUPnPDeviceCapabilitiesPath is the typed path of InternetGatewayDevice.UPnP.Device.Capabilities.
 type InternetGatewayDeviceUPnPDeviceCapabilitiesPath struct {
 	model.ObjectPath
-	UPnPArchitecture model.ReadOnlyParam[uint32]
+	UPnPArchitecture model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32]
+	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPBasicDevice model.ReadOnlyParam[uint32]
+	UPnPBasicDevice model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMBasicMgmt model.ReadOnlyParam[uint32]
+	UPnPDMBasicMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32]
+	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32]
+	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPIGD model.ReadOnlyParam[uint32]
+	UPnPIGD model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPMediaRenderer model.ReadOnlyParam[uint32]
+	UPnPMediaRenderer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPMediaServer model.ReadOnlyParam[uint32]
+	UPnPMediaServer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPQoSDevice model.ReadOnlyParam[uint32]
+	UPnPQoSDevice model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32]
+	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPWLANAccessPoint model.ReadOnlyParam[uint32]
+	UPnPWLANAccessPoint model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceUPnPDiscovery holds the values of InternetGatewayDevice.UPnP.Discovery. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDiscovery holds the values of InternetGatewayDevice.UPnP.Discovery. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscovery struct {
 	RootDeviceNumberOfEntries uint32 `json:"RootDeviceNumberOfEntries,omitzero"`
 
@@ -436,7 +405,7 @@ type InternetGatewayDeviceUPnPDiscovery struct {
 	Service    map[uint32]*InternetGatewayDeviceUPnPDiscoveryService    `json:"Service,omitzero"`
 }
 
-// AddDevice creates instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddDevice(i uint32) *InternetGatewayDeviceUPnPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*InternetGatewayDeviceUPnPDiscoveryDevice{}
@@ -446,7 +415,7 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddDevice(i uint32) *InternetGatewa
 	return x
 }
 
-// AddRootDevice creates instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (replacing any) and returns it
+// AddRootDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddRootDevice(i uint32) *InternetGatewayDeviceUPnPDiscoveryRootDevice {
 	if o.RootDevice == nil {
 		o.RootDevice = map[uint32]*InternetGatewayDeviceUPnPDiscoveryRootDevice{}
@@ -456,7 +425,7 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddRootDevice(i uint32) *InternetGa
 	return x
 }
 
-// AddService creates instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUPnPDiscovery) AddService(i uint32) *InternetGatewayDeviceUPnPDiscoveryService {
 	if o.Service == nil {
 		o.Service = map[uint32]*InternetGatewayDeviceUPnPDiscoveryService{}
@@ -465,8 +434,6 @@ func (o *InternetGatewayDeviceUPnPDiscovery) AddService(i uint32) *InternetGatew
 	o.Service[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
 		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
@@ -482,42 +449,42 @@ func (o *InternetGatewayDeviceUPnPDiscovery) ValidateAt(c *model.Checker, p stri
 // InternetGatewayDeviceUPnPDiscoveryPath is the typed path of InternetGatewayDevice.UPnP.Discovery.
 type InternetGatewayDeviceUPnPDiscoveryPath struct {
 	model.ObjectPath
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Device returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
+// Device returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDiscoveryPath) Device(i uint32) (p InternetGatewayDeviceUPnPDiscoveryDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Discovery.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table InternetGatewayDevice.UPnP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-// RootDevice returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
+// RootDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDiscoveryPath) RootDevice(i uint32) (p InternetGatewayDeviceUPnPDiscoveryRootDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.", model.InstanceOf(x.Path(), "RootDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RootDevice.", i))
 	return
 }
 
-// RootDeviceTable returns the table InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. itself (for AddObject when writable)
+// RootDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) RootDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RootDevice.")
 }
 
-// Service returns the typed path of instance i of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
+// Service returns the typed path of instance i.
 func (x InternetGatewayDeviceUPnPDiscoveryPath) Service(i uint32) (p InternetGatewayDeviceUPnPDiscoveryServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.UPnP.Discovery.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table InternetGatewayDevice.UPnP.Discovery.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUPnPDiscoveryPath) ServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Service.")
 }
@@ -533,10 +500,7 @@ const (
 	InternetGatewayDeviceUPnPDiscoveryDeviceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryDeviceStatus = "ByebyeReceived"
 )
 
-/*
-InternetGatewayDeviceUPnPDiscoveryDevice holds the values of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDiscoveryDevice holds the values of InternetGatewayDevice.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryDevice struct {
 	Status InternetGatewayDeviceUPnPDiscoveryDeviceStatus `json:"Status,omitzero"`
 
@@ -555,7 +519,6 @@ type InternetGatewayDeviceUPnPDiscoveryDevice struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1355, string(o.Status))
 	c.String(p, "UUID", 1357, o.UUID)
@@ -568,21 +531,21 @@ func (o *InternetGatewayDeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, 
 // InternetGatewayDeviceUPnPDiscoveryDevicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.Device.{i}.
 type InternetGatewayDeviceUPnPDiscoveryDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryDeviceStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryDeviceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus enumerates the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.Status.
@@ -596,10 +559,7 @@ const (
 	InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus = "ByebyeReceived"
 )
 
-/*
-InternetGatewayDeviceUPnPDiscoveryRootDevice holds the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDiscoveryRootDevice holds the values of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryRootDevice struct {
 	Status InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus `json:"Status,omitzero"`
 
@@ -618,7 +578,6 @@ type InternetGatewayDeviceUPnPDiscoveryRootDevice struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1365, string(o.Status))
 	c.String(p, "UUID", 1367, o.UUID)
@@ -631,21 +590,21 @@ func (o *InternetGatewayDeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Check
 // InternetGatewayDeviceUPnPDiscoveryRootDevicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.RootDevice.{i}.
 type InternetGatewayDeviceUPnPDiscoveryRootDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceUPnPDiscoveryServiceStatus enumerates the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}.Status.
@@ -659,10 +618,7 @@ const (
 	InternetGatewayDeviceUPnPDiscoveryServiceStatus_ByebyeReceived InternetGatewayDeviceUPnPDiscoveryServiceStatus = "ByebyeReceived"
 )
 
-/*
-InternetGatewayDeviceUPnPDiscoveryService holds the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUPnPDiscoveryService holds the values of InternetGatewayDevice.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUPnPDiscoveryService struct {
 	Status InternetGatewayDeviceUPnPDiscoveryServiceStatus `json:"Status,omitzero"`
 
@@ -681,7 +637,6 @@ type InternetGatewayDeviceUPnPDiscoveryService struct {
 	ParentDevice string `json:"ParentDevice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUPnPDiscoveryService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1376, string(o.Status))
 	c.String(p, "USN", 1377, o.USN)
@@ -694,19 +649,19 @@ func (o *InternetGatewayDeviceUPnPDiscoveryService) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceUPnPDiscoveryServicePath is the typed path of InternetGatewayDevice.UPnP.Discovery.Service.{i}.
 type InternetGatewayDeviceUPnPDiscoveryServicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryServiceStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryServiceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 }

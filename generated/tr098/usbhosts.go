@@ -3,22 +3,16 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceUSBHosts holds the values of InternetGatewayDevice.USBHosts. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUSBHosts holds the values of InternetGatewayDevice.USBHosts. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHosts struct {
 	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
 
 	Host map[uint32]*InternetGatewayDeviceUSBHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of InternetGatewayDevice.USBHosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHosts) AddHost(i uint32) *InternetGatewayDeviceUSBHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*InternetGatewayDeviceUSBHostsHost{}
@@ -27,8 +21,6 @@ func (o *InternetGatewayDeviceUSBHosts) AddHost(i uint32) *InternetGatewayDevice
 	o.Host[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUSBHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
 		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
@@ -38,16 +30,16 @@ func (o *InternetGatewayDeviceUSBHosts) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceUSBHostsPath is the typed path of InternetGatewayDevice.USBHosts.
 type InternetGatewayDeviceUSBHostsPath struct {
 	model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Host returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.
+// Host returns the typed path of instance i.
 func (x InternetGatewayDeviceUSBHostsPath) Host(i uint32) (p InternetGatewayDeviceUSBHostsHostPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.USBHosts.Host.{i}.", model.InstanceOf(x.Path(), "Host.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
 	return
 }
 
-// HostTable returns the table InternetGatewayDevice.USBHosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsPath) HostTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Host.")
 }
@@ -65,10 +57,7 @@ const (
 	InternetGatewayDeviceUSBHostsHostType_XHCI InternetGatewayDeviceUSBHostsHostType = "xHCI"
 )
 
-/*
-InternetGatewayDeviceUSBHostsHost holds the values of InternetGatewayDevice.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUSBHostsHost holds the values of InternetGatewayDevice.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHost struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -89,7 +78,7 @@ type InternetGatewayDeviceUSBHostsHost struct {
 	Device map[uint32]*InternetGatewayDeviceUSBHostsHostDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHost) AddDevice(i uint32) *InternetGatewayDeviceUSBHostsHostDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*InternetGatewayDeviceUSBHostsHostDevice{}
@@ -98,8 +87,6 @@ func (o *InternetGatewayDeviceUSBHostsHost) AddDevice(i uint32) *InternetGateway
 	o.Device[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUSBHostsHost) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 1411, o.Name)
 	c.String(p, "Type", 1414, string(o.Type))
@@ -113,30 +100,30 @@ func (o *InternetGatewayDeviceUSBHostsHost) ValidateAt(c *model.Checker, p strin
 // InternetGatewayDeviceUSBHostsHostPath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.
 type InternetGatewayDeviceUSBHostsHostPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementEnable model.ReadWriteParam[bool]
+	PowerManagementEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostType]
+	Type model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostType] `dm:"s"`
 
-	USBVersion model.ReadOnlyParam[string]
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Device returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
+// Device returns the typed path of instance i.
 func (x InternetGatewayDeviceUSBHostsHostPath) Device(i uint32) (p InternetGatewayDeviceUSBHostsHostDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
@@ -154,10 +141,7 @@ const (
 	InternetGatewayDeviceUSBHostsHostDeviceRate_Super InternetGatewayDeviceUSBHostsHostDeviceRate = "Super"
 )
 
-/*
-InternetGatewayDeviceUSBHostsHostDevice holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUSBHostsHostDevice holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDevice struct {
 	DeviceNumber uint32 `json:"DeviceNumber,omitzero"`
 
@@ -198,7 +182,7 @@ type InternetGatewayDeviceUSBHostsHostDevice struct {
 	Configuration map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfiguration `json:"Configuration,omitzero"`
 }
 
-// AddConfiguration creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (replacing any) and returns it
+// AddConfiguration creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHostDevice) AddConfiguration(i uint32) *InternetGatewayDeviceUSBHostsHostDeviceConfiguration {
 	if o.Configuration == nil {
 		o.Configuration = map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfiguration{}
@@ -207,8 +191,6 @@ func (o *InternetGatewayDeviceUSBHostsHostDevice) AddConfiguration(i uint32) *In
 	o.Configuration[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUSBHostsHostDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "USBVersion", 1407, o.USBVersion)
 	c.Bytes(p, "DeviceClass", 1392, []byte(o.DeviceClass))
@@ -230,58 +212,55 @@ func (o *InternetGatewayDeviceUSBHostsHostDevice) ValidateAt(c *model.Checker, p
 // InternetGatewayDeviceUSBHostsHostDevicePath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.
 type InternetGatewayDeviceUSBHostsHostDevicePath struct {
 	model.ObjectPath
-	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceClass model.ReadOnlyParam[model.HexBinary]
+	DeviceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceNumber model.ReadOnlyParam[uint32]
+	DeviceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceProtocol model.ReadOnlyParam[model.HexBinary]
+	DeviceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceSubClass model.ReadOnlyParam[model.HexBinary]
+	DeviceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceVersion model.ReadOnlyParam[uint32]
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IsSelfPowered model.ReadOnlyParam[bool]
+	IsSelfPowered model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsSuspended model.ReadOnlyParam[bool]
+	IsSuspended model.ReadOnlyParam[bool] `dm:"b"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxChildren model.ReadOnlyParam[uint32]
+	MaxChildren model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Parent model.ReadOnlyParam[string]
+	Parent model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductID model.ReadOnlyParam[uint32]
+	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Rate model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostDeviceRate]
+	Rate model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostDeviceRate] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	USBVersion model.ReadOnlyParam[string]
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorID model.ReadOnlyParam[uint32]
+	VendorID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Configuration returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
+// Configuration returns the typed path of instance i.
 func (x InternetGatewayDeviceUSBHostsHostDevicePath) Configuration(i uint32) (p InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.", model.InstanceOf(x.Path(), "Configuration.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Configuration.", i))
 	return
 }
 
-// ConfigurationTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. itself (for AddObject when writable)
+// ConfigurationTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostDevicePath) ConfigurationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Configuration.")
 }
 
-/*
-InternetGatewayDeviceUSBHostsHostDeviceConfiguration holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUSBHostsHostDeviceConfiguration holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDeviceConfiguration struct {
 	ConfigurationNumber uint32 `json:"ConfigurationNumber,omitzero"`
 
@@ -290,7 +269,7 @@ type InternetGatewayDeviceUSBHostsHostDeviceConfiguration struct {
 	Interface map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface{}
@@ -299,8 +278,6 @@ func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) AddInterface(i ui
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -310,26 +287,23 @@ func (o *InternetGatewayDeviceUSBHostsHostDeviceConfiguration) ValidateAt(c *mod
 // InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath struct {
 	model.ObjectPath
-	ConfigurationNumber model.ReadOnlyParam[uint32]
+	ConfigurationNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) Interface(i uint32) (p InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceUSBHostsHostDeviceConfigurationPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface holds the values of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 1.5).
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface struct {
 	InterfaceNumber uint32 `json:"InterfaceNumber,omitzero"`
 
@@ -340,7 +314,6 @@ type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface struct {
 	InterfaceProtocol model.HexBinary `json:"InterfaceProtocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "InterfaceNumber", 1387, uint64(o.InterfaceNumber))
 	c.Bytes(p, "InterfaceClass", 1386, []byte(o.InterfaceClass))
@@ -351,11 +324,11 @@ func (o *InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterface) Validate
 // InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath is the typed path of InternetGatewayDevice.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
 type InternetGatewayDeviceUSBHostsHostDeviceConfigurationInterfacePath struct {
 	model.ObjectPath
-	InterfaceClass model.ReadOnlyParam[model.HexBinary]
+	InterfaceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceNumber model.ReadOnlyParam[uint32]
+	InterfaceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceProtocol model.ReadOnlyParam[model.HexBinary]
+	InterfaceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceSubClass model.ReadOnlyParam[model.HexBinary]
+	InterfaceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }

@@ -5,10 +5,7 @@ package tr098
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceUser holds the values of InternetGatewayDevice.User.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUser holds the values of InternetGatewayDevice.User.{i}. (table instance, 0..unbounded entries, readWrite, since 1.5).
 type InternetGatewayDeviceUser struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -23,7 +20,6 @@ type InternetGatewayDeviceUser struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUser) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Username", 1436, o.Username)
 	c.String(p, "Password", 1434, o.Password)
@@ -34,15 +30,15 @@ func (o *InternetGatewayDeviceUser) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceUserPath is the typed path of InternetGatewayDevice.User.{i}.
 type InternetGatewayDeviceUserPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Language model.ReadWriteParam[string]
+	Language model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	RemoteAccessCapable model.ReadWriteParam[bool]
+	RemoteAccessCapable model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

@@ -8,10 +8,7 @@ import (
 	"time"
 )
 
-/*
-InternetGatewayDeviceUserInterface holds the values of InternetGatewayDevice.UserInterface. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUserInterface holds the values of InternetGatewayDevice.UserInterface. (object, readOnly, since 1.0).
 type InternetGatewayDeviceUserInterface struct {
 	PasswordRequired bool `json:"PasswordRequired,omitzero"`
 
@@ -65,7 +62,6 @@ type InternetGatewayDeviceUserInterface struct {
 	RemoteAccess *InternetGatewayDeviceUserInterfaceRemoteAccess `json:"RemoteAccess,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUserInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ISPName", 1452, o.ISPName)
 	c.String(p, "ISPHelpDesk", 1446, o.ISPHelpDesk)
@@ -93,62 +89,59 @@ func (o *InternetGatewayDeviceUserInterface) ValidateAt(c *model.Checker, p stri
 // InternetGatewayDeviceUserInterfacePath is the typed path of InternetGatewayDevice.UserInterface.
 type InternetGatewayDeviceUserInterfacePath struct {
 	model.ObjectPath
-	AutoUpdateServer model.ReadWriteParam[string]
+	AutoUpdateServer model.ReadWriteParam[string] `dm:"s"`
 
-	AvailableLanguages model.ReadOnlyParam[[]string]
+	AvailableLanguages model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BackgroundColor model.ReadWriteParam[string]
+	BackgroundColor model.ReadWriteParam[string] `dm:"s"`
 
-	ButtonColor model.ReadWriteParam[string]
+	ButtonColor model.ReadWriteParam[string] `dm:"s"`
 
-	ButtonTextColor model.ReadWriteParam[string]
+	ButtonTextColor model.ReadWriteParam[string] `dm:"s"`
 
-	CurrentLanguage model.ReadWriteParam[string]
+	CurrentLanguage model.ReadWriteParam[string] `dm:"s"`
 
-	ExampleLogin model.ReadWriteParam[string]
+	ExampleLogin model.ReadWriteParam[string] `dm:"s"`
 
-	ExamplePassword model.ReadWriteParam[string]
+	ExamplePassword model.ReadWriteParam[string] `dm:"s"`
 
-	ISPHelpDesk model.ReadWriteParam[string]
+	ISPHelpDesk model.ReadWriteParam[string] `dm:"s"`
 
-	ISPHelpPage model.ReadWriteParam[string]
+	ISPHelpPage model.ReadWriteParam[string] `dm:"s"`
 
-	ISPHomePage model.ReadWriteParam[string]
+	ISPHomePage model.ReadWriteParam[string] `dm:"s"`
 
-	ISPLogo model.ReadWriteParam[[]byte]
+	ISPLogo model.ReadWriteParam[[]byte] `dm:"6"`
 
-	ISPLogoSize model.ReadWriteParam[uint32]
+	ISPLogoSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ISPMailServer model.ReadWriteParam[string]
+	ISPMailServer model.ReadWriteParam[string] `dm:"s"`
 
-	ISPName model.ReadWriteParam[string]
+	ISPName model.ReadWriteParam[string] `dm:"s"`
 
-	ISPNewsServer model.ReadWriteParam[string]
+	ISPNewsServer model.ReadWriteParam[string] `dm:"s"`
 
-	PasswordRequired model.ReadWriteParam[bool]
+	PasswordRequired model.ReadWriteParam[bool] `dm:"b"`
 
-	PasswordUserSelectable model.ReadWriteParam[bool]
+	PasswordUserSelectable model.ReadWriteParam[bool] `dm:"b"`
 
-	SharedPassword model.ReadWriteParam[bool]
+	SharedPassword model.ReadWriteParam[bool] `dm:"b"`
 
-	TextColor model.ReadWriteParam[string]
+	TextColor model.ReadWriteParam[string] `dm:"s"`
 
-	UpgradeAvailable model.ReadWriteParam[bool]
+	UpgradeAvailable model.ReadWriteParam[bool] `dm:"b"`
 
-	UserDatabaseSupported model.ReadOnlyParam[bool]
+	UserDatabaseSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	UserUpdateServer model.ReadWriteParam[string]
+	UserUpdateServer model.ReadWriteParam[string] `dm:"s"`
 
-	WarrantyDate model.ReadWriteParam[time.Time]
+	WarrantyDate model.ReadWriteParam[time.Time] `dm:"t"`
 
-	LocalDisplay InternetGatewayDeviceUserInterfaceLocalDisplayPath
-	RemoteAccess InternetGatewayDeviceUserInterfaceRemoteAccessPath
+	LocalDisplay InternetGatewayDeviceUserInterfaceLocalDisplayPath `dm:"LocalDisplay."`
+	RemoteAccess InternetGatewayDeviceUserInterfaceRemoteAccessPath `dm:"RemoteAccess."`
 }
 
-/*
-InternetGatewayDeviceUserInterfaceLocalDisplay holds the values of InternetGatewayDevice.UserInterface.LocalDisplay. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUserInterfaceLocalDisplay holds the values of InternetGatewayDevice.UserInterface.LocalDisplay. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUserInterfaceLocalDisplay struct {
 	Movable bool `json:"Movable,omitzero"`
 
@@ -170,21 +163,21 @@ type InternetGatewayDeviceUserInterfaceLocalDisplay struct {
 // InternetGatewayDeviceUserInterfaceLocalDisplayPath is the typed path of InternetGatewayDevice.UserInterface.LocalDisplay.
 type InternetGatewayDeviceUserInterfaceLocalDisplayPath struct {
 	model.ObjectPath
-	DisplayHeight model.ReadOnlyParam[uint32]
+	DisplayHeight model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DisplayWidth model.ReadOnlyParam[uint32]
+	DisplayWidth model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Height model.ReadWriteParam[uint32]
+	Height model.ReadWriteParam[uint32] `dm:"u"`
 
-	Movable model.ReadWriteParam[bool]
+	Movable model.ReadWriteParam[bool] `dm:"b"`
 
-	PosX model.ReadWriteParam[int32]
+	PosX model.ReadWriteParam[int32] `dm:"i"`
 
-	PosY model.ReadWriteParam[int32]
+	PosY model.ReadWriteParam[int32] `dm:"i"`
 
-	Resizable model.ReadWriteParam[bool]
+	Resizable model.ReadWriteParam[bool] `dm:"b"`
 
-	Width model.ReadWriteParam[uint32]
+	Width model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols enumerates the values of InternetGatewayDevice.UserInterface.RemoteAccess.SupportedProtocols.
@@ -196,10 +189,7 @@ const (
 	InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols_HTTPS InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols = "HTTPS"
 )
 
-/*
-InternetGatewayDeviceUserInterfaceRemoteAccess holds the values of InternetGatewayDevice.UserInterface.RemoteAccess. (object, readOnly, since 1.5);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceUserInterfaceRemoteAccess holds the values of InternetGatewayDevice.UserInterface.RemoteAccess. (object, readOnly, since 1.5).
 type InternetGatewayDeviceUserInterfaceRemoteAccess struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -210,7 +200,6 @@ type InternetGatewayDeviceUserInterfaceRemoteAccess struct {
 	Protocol string `json:"Protocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceUserInterfaceRemoteAccess) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Port", 1467, uint64(o.Port))
 	c.Wire(p, "SupportedProtocols", 1469, model.JoinStrings(o.SupportedProtocols), len(o.SupportedProtocols) > 0)
@@ -219,11 +208,11 @@ func (o *InternetGatewayDeviceUserInterfaceRemoteAccess) ValidateAt(c *model.Che
 // InternetGatewayDeviceUserInterfaceRemoteAccessPath is the typed path of InternetGatewayDevice.UserInterface.RemoteAccess.
 type InternetGatewayDeviceUserInterfaceRemoteAccessPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols]
+	SupportedProtocols model.ReadOnlyParam[[]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr098
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-InternetGatewayDeviceWANDevice holds the values of InternetGatewayDevice.WANDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDevice holds the values of InternetGatewayDevice.WANDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceWANDevice struct {
 	WANConnectionNumberOfEntries uint32 `json:"WANConnectionNumberOfEntries,omitzero"`
 
@@ -25,7 +19,7 @@ type InternetGatewayDeviceWANDevice struct {
 	WANEthernetInterfaceConfig *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig     `json:"WANEthernetInterfaceConfig,omitzero"`
 }
 
-// AddWANConnectionDevice creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (replacing any) and returns it
+// AddWANConnectionDevice creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDevice) AddWANConnectionDevice(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDevice {
 	if o.WANConnectionDevice == nil {
 		o.WANConnectionDevice = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDevice{}
@@ -34,8 +28,6 @@ func (o *InternetGatewayDeviceWANDevice) AddWANConnectionDevice(i uint32) *Inter
 	o.WANConnectionDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1478, o.Alias)
 	if o.WANCommonInterfaceConfig != nil {
@@ -61,24 +53,24 @@ func (o *InternetGatewayDeviceWANDevice) ValidateAt(c *model.Checker, p string) 
 // InternetGatewayDeviceWANDevicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.
 type InternetGatewayDeviceWANDevicePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	WANConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	WANConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WANCommonInterfaceConfig   InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath
-	WANDSLConnectionManagement InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath
-	WANDSLDiagnostics          InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath
-	WANDSLInterfaceConfig      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath
-	WANEthernetInterfaceConfig InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath
+	WANCommonInterfaceConfig   InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath   `dm:"WANCommonInterfaceConfig."`
+	WANDSLConnectionManagement InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath `dm:"WANDSLConnectionManagement."`
+	WANDSLDiagnostics          InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath          `dm:"WANDSLDiagnostics."`
+	WANDSLInterfaceConfig      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath      `dm:"WANDSLInterfaceConfig."`
+	WANEthernetInterfaceConfig InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath `dm:"WANEthernetInterfaceConfig."`
 }
 
-// WANConnectionDevice returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
+// WANConnectionDevice returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDevicePath) WANConnectionDevice(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.", model.InstanceOf(x.Path(), "WANConnectionDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANConnectionDevice.", i))
 	return
 }
 
-// WANConnectionDeviceTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. itself (for AddObject when writable)
+// WANConnectionDeviceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDevicePath) WANConnectionDeviceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "WANConnectionDevice.")
 }
@@ -107,10 +99,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus = "Unavailable"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig struct {
 	EnabledForInternet bool `json:"EnabledForInternet,omitzero"`
 
@@ -139,7 +128,7 @@ type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig struct {
 	Connection map[uint32]*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) AddConnection(i uint32) *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection{}
@@ -148,8 +137,6 @@ func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) AddConnection(i
 	o.Connection[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "WANAccessType", 1495, string(o.WANAccessType))
 	c.String(p, "PhysicalLinkStatus", 1489, string(o.PhysicalLinkStatus))
@@ -162,46 +149,43 @@ func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfig) ValidateAt(c *m
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath struct {
 	model.ObjectPath
-	EnabledForInternet model.ReadWriteParam[bool]
+	EnabledForInternet model.ReadWriteParam[bool] `dm:"b"`
 
-	Layer1DownstreamMaxBitRate model.ReadOnlyParam[uint32]
+	Layer1DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Layer1UpstreamMaxBitRate model.ReadOnlyParam[uint32]
+	Layer1UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumActiveConnections model.ReadOnlyParam[uint32]
+	MaximumActiveConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfActiveConnections model.ReadOnlyParam[uint32]
+	NumberOfActiveConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PhysicalLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus]
+	PhysicalLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus] `dm:"s"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint32]
+	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalBytesSent model.ReadOnlyParam[uint32]
+	TotalBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPacketsReceived model.ReadOnlyParam[uint32]
+	TotalPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPacketsSent model.ReadOnlyParam[uint32]
+	TotalPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WANAccessProvider model.ReadOnlyParam[string]
+	WANAccessProvider model.ReadOnlyParam[string] `dm:"s"`
 
-	WANAccessType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType]
+	WANAccessType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType] `dm:"s"`
 }
 
-// Connection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
+// Connection returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) Connection(i uint32) (p InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.", model.InstanceOf(x.Path(), "Connection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
 	return
 }
 
-// ConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath) ConnectionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Connection.")
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection struct {
 	ActiveConnectionDeviceContainer string `json:"ActiveConnectionDeviceContainer,omitzero"`
 
@@ -210,7 +194,6 @@ type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ActiveConnectionDeviceContainer", 1481, o.ActiveConnectionDeviceContainer)
 	c.String(p, "ActiveConnectionServiceID", 1482, o.ActiveConnectionServiceID)
@@ -220,17 +203,14 @@ func (o *InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnection) Valid
 // InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANCommonInterfaceConfig.Connection.{i}.
 type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigConnectionPath struct {
 	model.ObjectPath
-	ActiveConnectionDeviceContainer model.ReadOnlyParam[string]
+	ActiveConnectionDeviceContainer model.ReadOnlyParam[string] `dm:"s"`
 
-	ActiveConnectionServiceID model.ReadOnlyParam[string]
+	ActiveConnectionServiceID model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDevice holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDevice holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDevice struct {
 	WANIPConnectionNumberOfEntries uint32 `json:"WANIPConnectionNumberOfEntries,omitzero"`
 
@@ -247,7 +227,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDevice struct {
 	WANPTMLinkConfig            *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig            `json:"WANPTMLinkConfig,omitzero"`
 }
 
-// AddWANIPConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (replacing any) and returns it
+// AddWANIPConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANIPConnection(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection {
 	if o.WANIPConnection == nil {
 		o.WANIPConnection = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection{}
@@ -257,7 +237,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANIPConnection(i
 	return x
 }
 
-// AddWANPPPConnection creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (replacing any) and returns it
+// AddWANPPPConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANPPPConnection(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection {
 	if o.WANPPPConnection == nil {
 		o.WANPPPConnection = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection{}
@@ -266,8 +246,6 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) AddWANPPPConnection(
 	o.WANPPPConnection[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1497, o.Alias)
 	if o.WANATMF5LoopbackDiagnostics != nil {
@@ -296,37 +274,37 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDevice) ValidateAt(c *model.
 // InternetGatewayDeviceWANDeviceWANConnectionDevicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDevicePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	WANIPConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	WANIPConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WANPPPConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	WANPPPConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WANATMF5LoopbackDiagnostics InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath
-	WANDSLLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath
-	WANEthernetLinkConfig       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath
-	WANPOTSLinkConfig           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath
-	WANPTMLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath
+	WANATMF5LoopbackDiagnostics InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath `dm:"WANATMF5LoopbackDiagnostics."`
+	WANDSLLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath            `dm:"WANDSLLinkConfig."`
+	WANEthernetLinkConfig       InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath       `dm:"WANEthernetLinkConfig."`
+	WANPOTSLinkConfig           InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath           `dm:"WANPOTSLinkConfig."`
+	WANPTMLinkConfig            InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath            `dm:"WANPTMLinkConfig."`
 }
 
-// WANIPConnection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
+// WANIPConnection returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANIPConnection(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.", model.InstanceOf(x.Path(), "WANIPConnection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANIPConnection.", i))
 	return
 }
 
-// WANIPConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. itself (for AddObject when writable)
+// WANIPConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANIPConnectionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "WANIPConnection.")
 }
 
-// WANPPPConnection returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
+// WANPPPConnection returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANPPPConnection(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.", model.InstanceOf(x.Path(), "WANPPPConnection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "WANPPPConnection.", i))
 	return
 }
 
-// WANPPPConnectionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. itself (for AddObject when writable)
+// WANPPPConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDevicePath) WANPPPConnectionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "WANPPPConnection.")
 }
@@ -346,10 +324,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState_Error_Other InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics struct {
 	DiagnosticsState InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -368,7 +343,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostic
 	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1500, string(o.DiagnosticsState))
 	c.Uint(p, "NumberOfRepetitions", 1504, uint64(o.NumberOfRepetitions))
@@ -378,21 +352,21 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagno
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANATMF5LoopbackDiagnostics.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANATMF5LoopbackDiagnosticsDiagnosticsState] `dm:"s"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.LinkStatus.
@@ -497,10 +471,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS_ABR InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS = "ABR"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -541,7 +512,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig struct {
 	ATMHECErrors uint32 `json:"ATMHECErrors,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LinkStatus", 1523, string(o.LinkStatus))
 	c.String(p, "LinkType", 1524, string(o.LinkType))
@@ -556,43 +526,43 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfig) Vali
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANDSLLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath struct {
 	model.ObjectPath
-	AAL5CRCErrors model.ReadOnlyParam[uint32]
+	AAL5CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATMAAL model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL]
+	ATMAAL model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL] `dm:"s"`
 
-	ATMCRCErrors model.ReadOnlyParam[uint32]
+	ATMCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATMEncapsulation model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation]
+	ATMEncapsulation model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMEncapsulation] `dm:"s"`
 
-	ATMHECErrors model.ReadOnlyParam[uint32]
+	ATMHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATMMaximumBurstSize model.ReadWriteParam[uint32]
+	ATMMaximumBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ATMPeakCellRate model.ReadWriteParam[uint32]
+	ATMPeakCellRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	ATMQoS model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS]
+	ATMQoS model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMQoS] `dm:"s"`
 
-	ATMReceivedBlocks model.ReadOnlyParam[uint32]
+	ATMReceivedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATMSustainableCellRate model.ReadWriteParam[uint32]
+	ATMSustainableCellRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	ATMTransmittedBlocks model.ReadOnlyParam[uint32]
+	ATMTransmittedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutoConfig model.ReadOnlyParam[bool]
+	AutoConfig model.ReadOnlyParam[bool] `dm:"b"`
 
-	DestinationAddress model.ReadWriteParam[string]
+	DestinationAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FCSPreserved model.ReadWriteParam[bool]
+	FCSPreserved model.ReadWriteParam[bool] `dm:"b"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus]
+	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus] `dm:"s"`
 
-	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType]
+	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType] `dm:"s"`
 
-	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType]
+	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType] `dm:"s"`
 
-	VCSearchList model.ReadWriteParam[[]string]
+	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.EthernetLinkStatus.
@@ -606,15 +576,11 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus = "Unavailable"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig struct {
 	EthernetLinkStatus InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus `json:"EthernetLinkStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EthernetLinkStatus", 1528, string(o.EthernetLinkStatus))
 }
@@ -622,7 +588,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig)
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath struct {
 	model.ObjectPath
-	EthernetLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus]
+	EthernetLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionStatus.
@@ -724,10 +690,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx_OSPF InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx = "OSPF"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -792,7 +755,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection struct {
 	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats                  `json:"Stats,omitzero"`
 }
 
-// AddPortMapping creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) AddPortMapping(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping{}
@@ -801,8 +764,6 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) AddPo
 	o.PortMapping[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ConnectionStatus", 1533, string(o.ConnectionStatus))
 	c.Wire(p, "PossibleConnectionTypes", 1575, model.JoinStrings(o.PossibleConnectionTypes), len(o.PossibleConnectionTypes) > 0)
@@ -830,83 +791,80 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnection) Valid
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath struct {
 	model.ObjectPath
-	AddressingType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType]
+	AddressingType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionAddressingType] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AutoDisconnectTime model.ReadWriteParam[uint32]
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus]
+	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus] `dm:"s"`
 
-	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger]
+	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger] `dm:"s"`
 
-	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType]
+	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionType] `dm:"s"`
 
-	DNSEnabled model.ReadWriteParam[bool]
+	DNSEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	DNSOverrideAllowed model.ReadWriteParam[bool]
+	DNSOverrideAllowed model.ReadWriteParam[bool] `dm:"b"`
 
-	DNSServers model.ReadWriteParam[[]string]
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
 
-	DefaultGateway model.ReadWriteParam[string]
+	DefaultGateway model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExternalIPAddress model.ReadWriteParam[string]
+	ExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IdleDisconnectTime model.ReadWriteParam[uint32]
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError]
+	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError] `dm:"s"`
 
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MACAddressOverride model.ReadWriteParam[bool]
+	MACAddressOverride model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxMTUSize model.ReadWriteParam[uint32]
+	MaxMTUSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	NATEnabled model.ReadWriteParam[bool]
+	NATEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	PortMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes]
+	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes] `dm:"s"`
 
-	RSIPAvailable model.ReadOnlyParam[bool]
+	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx]
+	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionRouteProtocolRx] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int32]
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	SubnetMask model.ReadWriteParam[string]
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	Uptime model.ReadOnlyParam[uint32]
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WarnDisconnectDelay model.ReadWriteParam[uint32]
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	DHCPClient InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath
-	Stats      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath
+	DHCPClient InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath `dm:"DHCPClient."`
+	Stats      InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath      `dm:"Stats."`
 }
 
-// PortMapping returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
+// PortMapping returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) PortMapping(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.", model.InstanceOf(x.Path(), "PortMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
 	return
 }
 
-// PortMappingTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath) PortMappingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient struct {
 	SentDHCPOptionNumberOfEntries uint32 `json:"SentDHCPOptionNumberOfEntries,omitzero"`
 
@@ -916,7 +874,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient 
 	SentDHCPOption map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption `json:"SentDHCPOption,omitzero"`
 }
 
-// AddReqDHCPOption creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (replacing any) and returns it
+// AddReqDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) AddReqDHCPOption(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption {
 	if o.ReqDHCPOption == nil {
 		o.ReqDHCPOption = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption{}
@@ -926,7 +884,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 	return x
 }
 
-// AddSentDHCPOption creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (replacing any) and returns it
+// AddSentDHCPOption creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) AddSentDHCPOption(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption {
 	if o.SentDHCPOption == nil {
 		o.SentDHCPOption = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption{}
@@ -935,8 +893,6 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 	o.SentDHCPOption[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClient) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ReqDHCPOption) {
 		o.ReqDHCPOption[i].ValidateAt(c, model.InstanceOf(p, "ReqDHCPOption.", i))
@@ -949,37 +905,34 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath struct {
 	model.ObjectPath
-	ReqDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	ReqDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SentDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	SentDHCPOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ReqDHCPOption returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
+// ReqDHCPOption returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) ReqDHCPOption(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.", model.InstanceOf(x.Path(), "ReqDHCPOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReqDHCPOption.", i))
 	return
 }
 
-// ReqDHCPOptionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. itself (for AddObject when writable)
+// ReqDHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) ReqDHCPOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ReqDHCPOption.")
 }
 
-// SentDHCPOption returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
+// SentDHCPOption returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) SentDHCPOption(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.", model.InstanceOf(x.Path(), "SentDHCPOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentDHCPOption.", i))
 	return
 }
 
-// SentDHCPOptionTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. itself (for AddObject when writable)
+// SentDHCPOptionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientPath) SentDHCPOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SentDHCPOption.")
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -992,7 +945,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientR
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Order", 1540, uint64(o.Order))
 	c.Uint(p, "Tag", 1541, uint64(o.Tag))
@@ -1003,21 +955,18 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.ReqDHCPOption.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientReqDHCPOptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[[]byte]
+	Value model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1028,7 +977,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientS
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 1547, uint64(o.Tag))
 	c.Bytes(p, "Value", 1548, o.Value)
@@ -1038,13 +986,13 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPCli
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.DHCPClient.SentDHCPOption.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionDHCPClientSentDHCPOptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[[]byte]
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.PortMappingProtocol.
@@ -1056,10 +1004,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol_UDP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol = "UDP"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping struct {
 	PortMappingEnabled bool `json:"PortMappingEnabled,omitzero"`
 
@@ -1082,7 +1027,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PortMappingProtocol", 1572, string(o.PortMappingProtocol))
 	c.String(p, "InternalClient", 1567, o.InternalClient)
@@ -1093,31 +1037,28 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMap
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.PortMapping.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalPort model.ReadWriteParam[uint32]
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ExternalPortEndRange model.ReadWriteParam[uint32]
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	InternalClient model.ReadWriteParam[string]
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
 
-	InternalPort model.ReadWriteParam[uint32]
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMappingDescription model.ReadWriteParam[string]
+	PortMappingDescription model.ReadWriteParam[string] `dm:"s"`
 
-	PortMappingEnabled model.ReadWriteParam[bool]
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	PortMappingLeaseDuration model.ReadWriteParam[uint32]
+	PortMappingLeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol]
+	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPortMappingPortMappingProtocol] `dm:"s"`
 
-	RemoteHost model.ReadWriteParam[string]
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats struct {
 	EthernetBytesSent uint32 `json:"EthernetBytesSent,omitzero"`
 
@@ -1153,35 +1094,35 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStats struc
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionStatsPath struct {
 	model.ObjectPath
-	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBytesReceived model.ReadOnlyParam[uint32]
+	EthernetBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBytesSent model.ReadOnlyParam[uint32]
+	EthernetBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32]
+	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetErrorsReceived model.ReadOnlyParam[uint32]
+	EthernetErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetErrorsSent model.ReadOnlyParam[uint32]
+	EthernetErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetPacketsSent model.ReadOnlyParam[uint32]
+	EthernetPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.LinkStatus.
@@ -1260,10 +1201,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression_MNP5 InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression = "MNP5"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1290,7 +1228,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig struct {
 	PlusVTRCommandSupported bool `json:"PlusVTRCommandSupported,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LinkStatus", 1610, string(o.LinkStatus))
 	c.String(p, "ISPPhoneNumber", 1609, o.ISPPhoneNumber)
@@ -1305,29 +1242,29 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) Val
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath struct {
 	model.ObjectPath
-	DataCompression model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression]
+	DataCompression model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression] `dm:"s"`
 
-	DataModulationSupported model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported]
+	DataModulationSupported model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported] `dm:"s"`
 
-	DataProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol]
+	DataProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol] `dm:"s"`
 
-	DelayBetweenRetries model.ReadWriteParam[uint32]
+	DelayBetweenRetries model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Fclass model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass]
+	Fclass model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass] `dm:"s"`
 
-	ISPInfo model.ReadWriteParam[string]
+	ISPInfo model.ReadWriteParam[string] `dm:"s"`
 
-	ISPPhoneNumber model.ReadWriteParam[string]
+	ISPPhoneNumber model.ReadWriteParam[string] `dm:"s"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus]
+	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus] `dm:"s"`
 
-	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType]
+	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType] `dm:"s"`
 
-	NumberOfRetries model.ReadWriteParam[uint32]
+	NumberOfRetries model.ReadWriteParam[uint32] `dm:"u"`
 
-	PlusVTRCommandSupported model.ReadOnlyParam[bool]
+	PlusVTRCommandSupported model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ConnectionStatus.
@@ -1506,10 +1443,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx_OSPF InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx = "OSPF"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1595,7 +1529,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection struct {
 	Stats       *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats                  `json:"Stats,omitzero"`
 }
 
-// AddPortMapping creates instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) AddPortMapping(i uint32) *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping{}
@@ -1604,8 +1538,6 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) AddP
 	o.PortMapping[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ConnectionStatus", 1617, string(o.ConnectionStatus))
 	c.Wire(p, "PossibleConnectionTypes", 1655, model.JoinStrings(o.PossibleConnectionTypes), len(o.PossibleConnectionTypes) > 0)
@@ -1639,96 +1571,96 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnection) Vali
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AutoDisconnectTime model.ReadWriteParam[uint32]
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus]
+	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus] `dm:"s"`
 
-	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger]
+	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger] `dm:"s"`
 
-	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType]
+	ConnectionType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionType] `dm:"s"`
 
-	CurrentMRUSize model.ReadOnlyParam[uint32]
+	CurrentMRUSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DNSEnabled model.ReadWriteParam[bool]
+	DNSEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	DNSOverrideAllowed model.ReadWriteParam[bool]
+	DNSOverrideAllowed model.ReadWriteParam[bool] `dm:"b"`
 
-	DNSServers model.ReadWriteParam[[]string]
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
 
-	DefaultGateway model.ReadOnlyParam[string]
+	DefaultGateway model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExternalIPAddress model.ReadWriteParam[string]
+	ExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IdleDisconnectTime model.ReadWriteParam[uint32]
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError]
+	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError] `dm:"s"`
 
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MACAddressOverride model.ReadWriteParam[bool]
+	MACAddressOverride model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxMRUSize model.ReadWriteParam[uint32]
+	MaxMRUSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	NATEnabled model.ReadWriteParam[bool]
+	NATEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	PPPAuthenticationProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol]
+	PPPAuthenticationProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol] `dm:"s"`
 
-	PPPCompressionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol]
+	PPPCompressionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol] `dm:"s"`
 
-	PPPEncryptionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol]
+	PPPEncryptionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol] `dm:"s"`
 
-	PPPLCPEcho model.ReadOnlyParam[uint32]
+	PPPLCPEcho model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PPPLCPEchoRetry model.ReadOnlyParam[uint32]
+	PPPLCPEchoRetry model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PPPoEACName model.ReadWriteParam[string]
+	PPPoEACName model.ReadWriteParam[string] `dm:"s"`
 
-	PPPoEServiceName model.ReadWriteParam[string]
+	PPPoEServiceName model.ReadWriteParam[string] `dm:"s"`
 
-	PPPoESessionID model.ReadOnlyParam[uint32]
+	PPPoESessionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PortMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes]
+	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes] `dm:"s"`
 
-	RSIPAvailable model.ReadOnlyParam[bool]
+	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	RemoteIPAddress model.ReadOnlyParam[string]
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx]
+	RouteProtocolRx model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionRouteProtocolRx] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int32]
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	TransportType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType]
+	TransportType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType] `dm:"s"`
 
-	Uptime model.ReadOnlyParam[uint32]
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	WarnDisconnectDelay model.ReadWriteParam[uint32]
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath
+	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath `dm:"Stats."`
 }
 
-// PortMapping returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
+// PortMapping returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) PortMapping(i uint32) (p InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.", model.InstanceOf(x.Path(), "PortMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
 	return
 }
 
-// PortMappingTable returns the table InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath) PortMappingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
@@ -1742,10 +1674,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol_UDP InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol = "UDP"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping struct {
 	PortMappingEnabled bool `json:"PortMappingEnabled,omitzero"`
 
@@ -1768,7 +1697,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappin
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PortMappingProtocol", 1652, string(o.PortMappingProtocol))
 	c.String(p, "InternalClient", 1647, o.InternalClient)
@@ -1779,31 +1707,28 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMa
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.PortMapping.{i}.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalPort model.ReadWriteParam[uint32]
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ExternalPortEndRange model.ReadWriteParam[uint32]
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	InternalClient model.ReadWriteParam[string]
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
 
-	InternalPort model.ReadWriteParam[uint32]
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMappingDescription model.ReadWriteParam[string]
+	PortMappingDescription model.ReadWriteParam[string] `dm:"s"`
 
-	PortMappingEnabled model.ReadWriteParam[bool]
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	PortMappingLeaseDuration model.ReadWriteParam[uint32]
+	PortMappingLeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol]
+	PortMappingProtocol model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPortMappingPortMappingProtocol] `dm:"s"`
 
-	RemoteHost model.ReadWriteParam[string]
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats struct {
 	EthernetBytesSent uint32 `json:"EthernetBytesSent,omitzero"`
 
@@ -1839,35 +1764,35 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStats stru
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionStatsPath struct {
 	model.ObjectPath
-	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetBroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetBroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBytesReceived model.ReadOnlyParam[uint32]
+	EthernetBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetBytesSent model.ReadOnlyParam[uint32]
+	EthernetBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetDiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32]
+	EthernetDiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetErrorsReceived model.ReadOnlyParam[uint32]
+	EthernetErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetErrorsSent model.ReadOnlyParam[uint32]
+	EthernetErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetMulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetMulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetPacketsSent model.ReadOnlyParam[uint32]
+	EthernetPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetUnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32]
+	EthernetUnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	EthernetUnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.LinkStatus.
@@ -1883,10 +1808,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus_Unavailable InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus = "Unavailable"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1897,7 +1819,6 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig struct {
 	Stats *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LinkStatus", 1685, string(o.LinkStatus))
 	c.String(p, "MACAddress", 1686, o.MACAddress)
@@ -1906,19 +1827,16 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfig) Vali
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus]
+	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath
+	Stats InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath `dm:"Stats."`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats struct {
 	BytesSent uint32 `json:"BytesSent,omitzero"`
 
@@ -1958,52 +1876,49 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStats stru
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPTMLinkConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint32]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint32]
+	BroadcastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FramesReceived model.ReadOnlyParam[uint32]
+	FramesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FramesSent model.ReadOnlyParam[uint32]
+	FramesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint32]
+	MulticastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint32]
+	MulticastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OOSFarEnd model.ReadOnlyParam[bool]
+	OOSFarEnd model.ReadOnlyParam[bool] `dm:"b"`
 
-	OOSNearEnd model.ReadOnlyParam[bool]
+	OOSNearEnd model.ReadOnlyParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint32]
+	UnicastPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint32]
+	UnicastPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLConnectionManagement holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement. (object, readOnly, since 1.0, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagement holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement. (object, readOnly, since 1.0, obsoleted).
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagement struct {
 	ConnectionServiceNumberOfEntries uint32 `json:"ConnectionServiceNumberOfEntries,omitzero"`
 
 	ConnectionService map[uint32]*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService `json:"ConnectionService,omitzero"`
 }
 
-// AddConnectionService creates instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (replacing any) and returns it
+// AddConnectionService creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) AddConnectionService(i uint32) *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService {
 	if o.ConnectionService == nil {
 		o.ConnectionService = map[uint32]*InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService{}
@@ -2012,8 +1927,6 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) AddConnection
 	o.ConnectionService[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ConnectionService) {
 		o.ConnectionService[i].ValidateAt(c, model.InstanceOf(p, "ConnectionService.", i))
@@ -2023,24 +1936,21 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagement) ValidateAt(c 
 // InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath struct {
 	model.ObjectPath
-	ConnectionServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ConnectionServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ConnectionService returns the typed path of instance i of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
+// ConnectionService returns the typed path of instance i.
 func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) ConnectionService(i uint32) (p InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.", model.InstanceOf(x.Path(), "ConnectionService.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ConnectionService.", i))
 	return
 }
 
-// ConnectionServiceTable returns the table InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. itself (for AddObject when writable)
+// ConnectionServiceTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceWANDeviceWANDSLConnectionManagementPath) ConnectionServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ConnectionService.")
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0, obsoleted).
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService struct {
 	WANConnectionDevice string `json:"WANConnectionDevice,omitzero"`
 
@@ -2055,7 +1965,6 @@ type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService s
 	Name string `json:"Name,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "WANConnectionDevice", 1712, o.WANConnectionDevice)
 	c.String(p, "WANConnectionService", 1713, o.WANConnectionService)
@@ -2068,17 +1977,17 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServi
 // InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLConnectionManagement.ConnectionService.{i}.
 type InternetGatewayDeviceWANDeviceWANDSLConnectionManagementConnectionServicePath struct {
 	model.ObjectPath
-	ConnectionType model.ReadOnlyParam[string]
+	ConnectionType model.ReadOnlyParam[string] `dm:"s"`
 
-	DestinationAddress model.ReadOnlyParam[string]
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LinkType model.ReadOnlyParam[string]
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	WANConnectionDevice model.ReadOnlyParam[string]
+	WANConnectionDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	WANConnectionService model.ReadOnlyParam[string]
+	WANConnectionService model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.LoopDiagnosticsState.
@@ -2096,10 +2005,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState_Error_Other InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState = "Error_Other"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLDiagnostics holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLDiagnostics struct {
 	LoopDiagnosticsState InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState `json:"LoopDiagnosticsState,omitzero"`
 
@@ -2174,7 +2080,6 @@ type InternetGatewayDeviceWANDeviceWANDSLDiagnostics struct {
 	BITSpsus []string `json:"BITSpsus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANDSLDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LoopDiagnosticsState", 1737, string(o.LoopDiagnosticsState))
 	c.Wire(p, "HLINpsds", 1727, model.FormatValue(model.TypeInt, o.HLINpsds), len(o.HLINpsds) > 0)
@@ -2197,77 +2102,77 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLDiagnostics) ValidateAt(c *model.Ch
 // InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLDiagnostics.
 type InternetGatewayDeviceWANDeviceWANDSLDiagnosticsPath struct {
 	model.ObjectPath
-	ACTATPds model.ReadOnlyParam[int32]
+	ACTATPds model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTATPus model.ReadOnlyParam[int32]
+	ACTATPus model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTPSDds model.ReadOnlyParam[int32]
+	ACTPSDds model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTPSDus model.ReadOnlyParam[int32]
+	ACTPSDus model.ReadOnlyParam[int32] `dm:"i"`
 
-	BITSpsds model.ReadOnlyParam[[]int32]
+	BITSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	BITSpsus model.ReadOnlyParam[[]string]
+	BITSpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	GAINSpsds model.ReadOnlyParam[[]int32]
+	GAINSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	HLINGds model.ReadOnlyParam[uint32]
+	HLINGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLINGus model.ReadOnlyParam[uint32]
+	HLINGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLINSCds model.ReadOnlyParam[int32]
+	HLINSCds model.ReadOnlyParam[int32] `dm:"i"`
 
-	HLINSCus model.ReadOnlyParam[int32]
+	HLINSCus model.ReadOnlyParam[int32] `dm:"i"`
 
-	HLINpsds model.ReadOnlyParam[[]int32]
+	HLINpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	HLINpsus model.ReadOnlyParam[[]string]
+	HLINpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGGds model.ReadOnlyParam[uint32]
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGGus model.ReadOnlyParam[uint32]
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTds model.ReadOnlyParam[uint32]
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTus model.ReadOnlyParam[uint32]
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGpsds model.ReadOnlyParam[[]string]
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGpsus model.ReadOnlyParam[[]string]
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNpbds model.ReadOnlyParam[[]string]
+	LATNpbds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNpbus model.ReadOnlyParam[[]string]
+	LATNpbus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LoopDiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState]
+	LoopDiagnosticsState model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANDSLDiagnosticsLoopDiagnosticsState] `dm:"s"`
 
-	QLNGds model.ReadOnlyParam[uint32]
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNGus model.ReadOnlyParam[uint32]
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTds model.ReadOnlyParam[uint32]
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTus model.ReadOnlyParam[uint32]
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNpsds model.ReadOnlyParam[[]int32]
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	QLNpsus model.ReadOnlyParam[[]string]
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNds model.ReadOnlyParam[[]string]
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNus model.ReadOnlyParam[[]string]
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRGds model.ReadOnlyParam[uint32]
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRGus model.ReadOnlyParam[uint32]
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTds model.ReadOnlyParam[uint32]
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTus model.ReadOnlyParam[uint32]
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRpsds model.ReadOnlyParam[[]int32]
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	SNRpsus model.ReadOnlyParam[[]string]
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Status.
@@ -2465,10 +2370,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState_L4 InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState = "L4"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2610,7 +2512,6 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig struct {
 	TestParams *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams `json:"TestParams,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1908, string(o.Status))
 	c.String(p, "ModulationType", 1797, string(o.ModulationType))
@@ -2646,150 +2547,147 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfig) ValidateAt(c *mode
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath struct {
 	model.ObjectPath
-	ACTINP model.ReadOnlyParam[int32]
+	ACTINP model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTSNRMODEds model.ReadOnlyParam[uint32]
+	ACTSNRMODEds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTSNRMODEus model.ReadOnlyParam[uint32]
+	ACTSNRMODEus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTUALCE model.ReadOnlyParam[uint32]
+	ACTUALCE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCANSIRev model.ReadOnlyParam[uint32]
+	ATUCANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCANSIStd model.ReadOnlyParam[uint32]
+	ATUCANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCCountry model.ReadOnlyParam[string]
+	ATUCCountry model.ReadOnlyParam[string] `dm:"s"`
 
-	ATUCVendor model.ReadOnlyParam[string]
+	ATUCVendor model.ReadOnlyParam[string] `dm:"s"`
 
-	ATURANSIRev model.ReadOnlyParam[uint32]
+	ATURANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATURANSIStd model.ReadOnlyParam[uint32]
+	ATURANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATURCountry model.ReadOnlyParam[string]
+	ATURCountry model.ReadOnlyParam[string] `dm:"s"`
 
-	ATURVendor model.ReadOnlyParam[string]
+	ATURVendor model.ReadOnlyParam[string] `dm:"s"`
 
-	ActualInterleavingDelay model.ReadOnlyParam[uint32]
+	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AllowedProfiles model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles]
+	AllowedProfiles model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles] `dm:"s"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentProfile model.ReadOnlyParam[string]
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
 
-	DataPath model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath]
+	DataPath model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath] `dm:"s"`
 
-	DownstreamAttenuation model.ReadOnlyParam[int32]
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamCurrRate model.ReadOnlyParam[uint32]
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamMaxRate model.ReadOnlyParam[uint32]
+	DownstreamMaxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamNoiseMargin model.ReadOnlyParam[int32]
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamPower model.ReadOnlyParam[int32]
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	INMCCds model.ReadOnlyParam[uint32]
+	INMCCds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMIATOds model.ReadOnlyParam[uint32]
+	INMIATOds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMIATSds model.ReadOnlyParam[uint32]
+	INMIATSds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMINPEQMODEds model.ReadOnlyParam[uint32]
+	INMINPEQMODEds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INPREPORT model.ReadOnlyParam[bool]
+	INPREPORT model.ReadOnlyParam[bool] `dm:"b"`
 
-	INTLVBLOCK model.ReadOnlyParam[int32]
+	INTLVBLOCK model.ReadOnlyParam[int32] `dm:"i"`
 
-	INTLVDEPTH model.ReadOnlyParam[int32]
+	INTLVDEPTH model.ReadOnlyParam[int32] `dm:"i"`
 
-	InterleaveDepth model.ReadOnlyParam[uint32]
+	InterleaveDepth model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LIMITMASK model.ReadOnlyParam[uint32]
+	LIMITMASK model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LPATH model.ReadOnlyParam[uint32]
+	LPATH model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LSYMB model.ReadOnlyParam[int32]
+	LSYMB model.ReadOnlyParam[int32] `dm:"i"`
 
-	LastShowtimeStart model.ReadOnlyParam[uint32]
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastStateTransmittedDownstream model.ReadOnlyParam[uint32]
+	LastStateTransmittedDownstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastStateTransmittedUpstream model.ReadOnlyParam[uint32]
+	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineEncoding model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding]
+	LineEncoding model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding] `dm:"s"`
 
-	LineNumber model.ReadOnlyParam[int32]
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
-	LinkEncapsulationRequested model.ReadWriteParam[string]
+	LinkEncapsulationRequested model.ReadWriteParam[string] `dm:"s"`
 
-	LinkEncapsulationSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported]
+	LinkEncapsulationSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported] `dm:"s"`
 
-	LinkEncapsulationUsed model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed]
+	LinkEncapsulationUsed model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed] `dm:"s"`
 
-	MREFPSDds model.ReadOnlyParam[[]byte]
+	MREFPSDds model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MREFPSDus model.ReadOnlyParam[[]byte]
+	MREFPSDus model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType]
+	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType] `dm:"s"`
 
-	NFEC model.ReadOnlyParam[int32]
+	NFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	PowerManagementState model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState]
+	PowerManagementState model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState] `dm:"s"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RFEC model.ReadOnlyParam[int32]
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	SNRMpbds model.ReadOnlyParam[[]string]
+	SNRMpbds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRMpbus model.ReadOnlyParam[[]string]
+	SNRMpbus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ShowtimeStart model.ReadOnlyParam[uint32]
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StandardUsed model.ReadOnlyParam[string]
+	StandardUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	StandardsSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported]
+	StandardsSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus] `dm:"s"`
 
-	SuccessFailureCause model.ReadOnlyParam[uint32]
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TRELLISds model.ReadOnlyParam[int32]
+	TRELLISds model.ReadOnlyParam[int32] `dm:"i"`
 
-	TRELLISus model.ReadOnlyParam[int32]
+	TRELLISus model.ReadOnlyParam[int32] `dm:"i"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPBOKLE model.ReadOnlyParam[uint32]
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	US0MASK model.ReadOnlyParam[uint32]
+	US0MASK model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamAttenuation model.ReadOnlyParam[int32]
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamCurrRate model.ReadOnlyParam[uint32]
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamMaxRate model.ReadOnlyParam[uint32]
+	UpstreamMaxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamNoiseMargin model.ReadOnlyParam[int32]
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamPower model.ReadOnlyParam[int32]
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	VirtualNoisePSDds model.ReadOnlyParam[[]byte]
+	VirtualNoisePSDds model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	VirtualNoisePSDus model.ReadOnlyParam[[]byte]
+	VirtualNoisePSDus model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Stats      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath
-	TestParams InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath
+	Stats      InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath      `dm:"Stats."`
+	TestParams InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath `dm:"TestParams."`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats struct {
 	CurrentDay   *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay   `json:"CurrentDay,omitzero"`
 	LastShowtime *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime `json:"LastShowtime,omitzero"`
@@ -2801,17 +2699,14 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStats struct {
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsPath struct {
 	model.ObjectPath
-	CurrentDay   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath
-	LastShowtime InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath
-	QuarterHour  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath
-	Showtime     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath
-	Total        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath
+	CurrentDay   InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath     `dm:"Showtime."`
+	Total        InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath        `dm:"Total."`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay struct {
 	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
@@ -2855,49 +2750,46 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDay struct {
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.CurrentDay.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsCurrentDayPath struct {
 	model.ObjectPath
-	ATUCCRCErrors model.ReadOnlyParam[uint32]
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCErroredSecs model.ReadOnlyParam[uint32]
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCFECErrors model.ReadOnlyParam[uint32]
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCHECErrors model.ReadOnlyParam[uint32]
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellDelin model.ReadOnlyParam[uint32]
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FECErrors model.ReadOnlyParam[uint32]
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitErrors model.ReadOnlyParam[uint32]
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitTimeouts model.ReadOnlyParam[uint32]
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LInit model.ReadOnlyParam[bool]
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkRetrain model.ReadOnlyParam[uint32]
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossOfFraming model.ReadOnlyParam[uint32]
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveBlocks model.ReadOnlyParam[uint32]
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitBlocks model.ReadOnlyParam[uint32]
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime struct {
 	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
@@ -2941,49 +2833,46 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtime struct
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.LastShowtime.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsLastShowtimePath struct {
 	model.ObjectPath
-	ATUCCRCErrors model.ReadOnlyParam[uint32]
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCErroredSecs model.ReadOnlyParam[uint32]
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCFECErrors model.ReadOnlyParam[uint32]
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCHECErrors model.ReadOnlyParam[uint32]
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellDelin model.ReadOnlyParam[uint32]
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FECErrors model.ReadOnlyParam[uint32]
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitErrors model.ReadOnlyParam[uint32]
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitTimeouts model.ReadOnlyParam[uint32]
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LInit model.ReadOnlyParam[bool]
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkRetrain model.ReadOnlyParam[uint32]
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossOfFraming model.ReadOnlyParam[uint32]
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveBlocks model.ReadOnlyParam[uint32]
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitBlocks model.ReadOnlyParam[uint32]
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour struct {
 	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
@@ -3027,49 +2916,46 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHour struct 
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.QuarterHour.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsQuarterHourPath struct {
 	model.ObjectPath
-	ATUCCRCErrors model.ReadOnlyParam[uint32]
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCErroredSecs model.ReadOnlyParam[uint32]
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCFECErrors model.ReadOnlyParam[uint32]
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCHECErrors model.ReadOnlyParam[uint32]
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellDelin model.ReadOnlyParam[uint32]
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FECErrors model.ReadOnlyParam[uint32]
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitErrors model.ReadOnlyParam[uint32]
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitTimeouts model.ReadOnlyParam[uint32]
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LInit model.ReadOnlyParam[bool]
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkRetrain model.ReadOnlyParam[uint32]
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossOfFraming model.ReadOnlyParam[uint32]
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveBlocks model.ReadOnlyParam[uint32]
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitBlocks model.ReadOnlyParam[uint32]
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime struct {
 	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
@@ -3113,49 +2999,46 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtime struct {
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Showtime.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsShowtimePath struct {
 	model.ObjectPath
-	ATUCCRCErrors model.ReadOnlyParam[uint32]
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCErroredSecs model.ReadOnlyParam[uint32]
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCFECErrors model.ReadOnlyParam[uint32]
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCHECErrors model.ReadOnlyParam[uint32]
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellDelin model.ReadOnlyParam[uint32]
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FECErrors model.ReadOnlyParam[uint32]
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitErrors model.ReadOnlyParam[uint32]
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitTimeouts model.ReadOnlyParam[uint32]
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LInit model.ReadOnlyParam[bool]
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkRetrain model.ReadOnlyParam[uint32]
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossOfFraming model.ReadOnlyParam[uint32]
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveBlocks model.ReadOnlyParam[uint32]
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitBlocks model.ReadOnlyParam[uint32]
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal struct {
 	ReceiveBlocks uint32 `json:"ReceiveBlocks,omitzero"`
 
@@ -3199,49 +3082,46 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotal struct {
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.Stats.Total.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatsTotalPath struct {
 	model.ObjectPath
-	ATUCCRCErrors model.ReadOnlyParam[uint32]
+	ATUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCErroredSecs model.ReadOnlyParam[uint32]
+	ATUCErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCFECErrors model.ReadOnlyParam[uint32]
+	ATUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCHECErrors model.ReadOnlyParam[uint32]
+	ATUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32]
+	ATUCSeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CellDelin model.ReadOnlyParam[uint32]
+	CellDelin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FECErrors model.ReadOnlyParam[uint32]
+	FECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitErrors model.ReadOnlyParam[uint32]
+	InitErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitTimeouts model.ReadOnlyParam[uint32]
+	InitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LInit model.ReadOnlyParam[bool]
+	LInit model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkRetrain model.ReadOnlyParam[uint32]
+	LinkRetrain model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossOfFraming model.ReadOnlyParam[uint32]
+	LossOfFraming model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveBlocks model.ReadOnlyParam[uint32]
+	ReceiveBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitBlocks model.ReadOnlyParam[uint32]
+	TransmitBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams holds the values of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams. (object, readOnly, since 1.4).
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams struct {
 	HLOGGds uint32 `json:"HLOGGds,omitzero"`
 
@@ -3288,7 +3168,6 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams struct {
 	SATNus []string `json:"SATNus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "HLOGpsds", 1917, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
 	c.Wire(p, "HLOGpsus", 1918, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
@@ -3305,49 +3184,49 @@ func (o *InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParams) Validate
 // InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANDSLInterfaceConfig.TestParams.
 type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigTestParamsPath struct {
 	model.ObjectPath
-	HLOGGds model.ReadOnlyParam[uint32]
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGGus model.ReadOnlyParam[uint32]
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTds model.ReadOnlyParam[uint32]
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTus model.ReadOnlyParam[uint32]
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGpsds model.ReadOnlyParam[[]string]
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGpsus model.ReadOnlyParam[[]string]
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNds model.ReadOnlyParam[[]string]
+	LATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNus model.ReadOnlyParam[[]string]
+	LATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	QLNGds model.ReadOnlyParam[uint32]
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNGus model.ReadOnlyParam[uint32]
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTds model.ReadOnlyParam[uint32]
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTus model.ReadOnlyParam[uint32]
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNpsds model.ReadOnlyParam[[]int32]
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	QLNpsus model.ReadOnlyParam[[]string]
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNds model.ReadOnlyParam[[]string]
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNus model.ReadOnlyParam[[]string]
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRGds model.ReadOnlyParam[uint32]
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRGus model.ReadOnlyParam[uint32]
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTds model.ReadOnlyParam[uint32]
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTus model.ReadOnlyParam[uint32]
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRpsds model.ReadOnlyParam[[]int32]
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	SNRpsus model.ReadOnlyParam[[]string]
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Status.
@@ -3387,10 +3266,7 @@ const (
 	InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode_Auto InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode = "Auto"
 )
 
-/*
-InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -3409,7 +3285,6 @@ type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig struct {
 	Stats *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1957, string(o.Status))
 	c.String(p, "MACAddress", 1948, o.MACAddress)
@@ -3421,27 +3296,24 @@ func (o *InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfig) ValidateAt(c 
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath struct {
 	model.ObjectPath
-	DuplexMode model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode]
+	DuplexMode model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigDuplexMode] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate]
+	MaxBitRate model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigMaxBitRate] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int32]
+	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus] `dm:"s"`
 
-	Stats InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath
+	Stats InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }
 
-/*
-InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats holds the values of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats. (object, readOnly, since 1.0).
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats struct {
 	BytesSent uint32 `json:"BytesSent,omitzero"`
 
@@ -3455,11 +3327,11 @@ type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStats struct {
 // InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANEthernetInterfaceConfig.Stats.
 type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }

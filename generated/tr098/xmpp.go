@@ -6,20 +6,16 @@ package tr098
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-InternetGatewayDeviceXMPP holds the values of InternetGatewayDevice.XMPP. (object, readOnly, since 1.13);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceXMPP holds the values of InternetGatewayDevice.XMPP. (object, readOnly, since 1.13).
 type InternetGatewayDeviceXMPP struct {
 	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
 
 	Connection map[uint32]*InternetGatewayDeviceXMPPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of InternetGatewayDevice.XMPP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceXMPP) AddConnection(i uint32) *InternetGatewayDeviceXMPPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*InternetGatewayDeviceXMPPConnection{}
@@ -28,8 +24,6 @@ func (o *InternetGatewayDeviceXMPP) AddConnection(i uint32) *InternetGatewayDevi
 	o.Connection[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceXMPP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Connection) {
 		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
@@ -39,16 +33,16 @@ func (o *InternetGatewayDeviceXMPP) ValidateAt(c *model.Checker, p string) {
 // InternetGatewayDeviceXMPPPath is the typed path of InternetGatewayDevice.XMPP.
 type InternetGatewayDeviceXMPPPath struct {
 	model.ObjectPath
-	ConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Connection returns the typed path of instance i of InternetGatewayDevice.XMPP.Connection.{i}.
+// Connection returns the typed path of instance i.
 func (x InternetGatewayDeviceXMPPPath) Connection(i uint32) (p InternetGatewayDeviceXMPPConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.XMPP.Connection.{i}.", model.InstanceOf(x.Path(), "Connection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
 	return
 }
 
-// ConnectionTable returns the table InternetGatewayDevice.XMPP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceXMPPPath) ConnectionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
@@ -85,10 +79,7 @@ const (
 	InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm_ServerTable InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm = "ServerTable"
 )
 
-/*
-InternetGatewayDeviceXMPPConnection holds the values of InternetGatewayDevice.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceXMPPConnection holds the values of InternetGatewayDevice.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13).
 type InternetGatewayDeviceXMPPConnection struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -130,7 +121,7 @@ type InternetGatewayDeviceXMPPConnection struct {
 	Stats  *InternetGatewayDeviceXMPPConnectionStats             `json:"Stats,omitzero"`
 }
 
-// AddServer creates instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *InternetGatewayDeviceXMPPConnection) AddServer(i uint32) *InternetGatewayDeviceXMPPConnectionServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*InternetGatewayDeviceXMPPConnectionServer{}
@@ -139,8 +130,6 @@ func (o *InternetGatewayDeviceXMPPConnection) AddServer(i uint32) *InternetGatew
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1961, o.Alias)
 	c.String(p, "Username", 1990, o.Username)
@@ -161,60 +150,57 @@ func (o *InternetGatewayDeviceXMPPConnection) ValidateAt(c *model.Checker, p str
 // InternetGatewayDeviceXMPPConnectionPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.
 type InternetGatewayDeviceXMPPConnectionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	JabberID model.ReadOnlyParam[string]
+	JabberID model.ReadOnlyParam[string] `dm:"s"`
 
-	KeepAliveInterval model.ReadWriteParam[int64]
+	KeepAliveInterval model.ReadWriteParam[int64] `dm:"l"`
 
-	LastChangeDate model.ReadOnlyParam[time.Time]
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Resource model.ReadWriteParam[string]
+	Resource model.ReadWriteParam[string] `dm:"s"`
 
-	ServerConnectAlgorithm model.ReadWriteParam[InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm]
+	ServerConnectAlgorithm model.ReadWriteParam[InternetGatewayDeviceXMPPConnectionServerConnectAlgorithm] `dm:"s"`
 
-	ServerConnectAttempts model.ReadWriteParam[uint32]
+	ServerConnectAttempts model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerRetryInitialInterval model.ReadWriteParam[uint32]
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryMaxInterval model.ReadWriteParam[uint32]
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceXMPPConnectionStatus]
+	Status model.ReadOnlyParam[InternetGatewayDeviceXMPPConnectionStatus] `dm:"s"`
 
-	TLSEstablished model.ReadOnlyParam[bool]
+	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
 
-	UseTLS model.ReadWriteParam[bool]
+	UseTLS model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	Stats InternetGatewayDeviceXMPPConnectionStatsPath
+	Stats InternetGatewayDeviceXMPPConnectionStatsPath `dm:"Stats."`
 }
 
-// Server returns the typed path of instance i of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
+// Server returns the typed path of instance i.
 func (x InternetGatewayDeviceXMPPConnectionPath) Server(i uint32) (p InternetGatewayDeviceXMPPConnectionServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x InternetGatewayDeviceXMPPConnectionPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-/*
-InternetGatewayDeviceXMPPConnectionServer holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceXMPPConnectionServer holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 1.13).
 type InternetGatewayDeviceXMPPConnectionServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -229,7 +215,6 @@ type InternetGatewayDeviceXMPPConnectionServer struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *InternetGatewayDeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1970, o.Alias)
 	c.Uint(p, "Priority", 1973, uint64(o.Priority))
@@ -241,23 +226,20 @@ func (o *InternetGatewayDeviceXMPPConnectionServer) ValidateAt(c *model.Checker,
 // InternetGatewayDeviceXMPPConnectionServerPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.Server.{i}.
 type InternetGatewayDeviceXMPPConnectionServerPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerAddress model.ReadWriteParam[string]
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Weight model.ReadWriteParam[int64]
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
-/*
-InternetGatewayDeviceXMPPConnectionStats holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Stats. (object, readOnly, since 1.13);
-Schema has each parameter's syntax and access.
-*/
+// InternetGatewayDeviceXMPPConnectionStats holds the values of InternetGatewayDevice.XMPP.Connection.{i}.Stats. (object, readOnly, since 1.13).
 type InternetGatewayDeviceXMPPConnectionStats struct {
 	ReceivedMessages uint32 `json:"ReceivedMessages,omitzero"`
 
@@ -271,11 +253,11 @@ type InternetGatewayDeviceXMPPConnectionStats struct {
 // InternetGatewayDeviceXMPPConnectionStatsPath is the typed path of InternetGatewayDevice.XMPP.Connection.{i}.Stats.
 type InternetGatewayDeviceXMPPConnectionStatsPath struct {
 	model.ObjectPath
-	ReceivedErrorMessages model.ReadOnlyParam[uint32]
+	ReceivedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedMessages model.ReadOnlyParam[uint32]
+	ReceivedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedErrorMessages model.ReadOnlyParam[uint32]
+	TransmittedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedMessages model.ReadOnlyParam[uint32]
+	TransmittedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 }

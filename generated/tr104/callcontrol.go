@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceCallControl holds the values of VoiceService.{i}.CallControl. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControl holds the values of VoiceService.{i}.CallControl. (object, readOnly, since 2.0).
 type VoiceServiceCallControl struct {
 	MaxNumberOfLines uint32 `json:"MaxNumberOfLines,omitzero"`
 
@@ -41,7 +35,7 @@ type VoiceServiceCallControl struct {
 	OutgoingMap     map[uint32]*VoiceServiceCallControlOutgoingMap   `json:"OutgoingMap,omitzero"`
 }
 
-// AddExtension creates instance i of VoiceService.{i}.CallControl.Extension.{i}. (replacing any) and returns it
+// AddExtension creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddExtension(i uint32) *VoiceServiceCallControlExtension {
 	if o.Extension == nil {
 		o.Extension = map[uint32]*VoiceServiceCallControlExtension{}
@@ -51,7 +45,7 @@ func (o *VoiceServiceCallControl) AddExtension(i uint32) *VoiceServiceCallContro
 	return x
 }
 
-// AddGroup creates instance i of VoiceService.{i}.CallControl.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddGroup(i uint32) *VoiceServiceCallControlGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*VoiceServiceCallControlGroup{}
@@ -61,7 +55,7 @@ func (o *VoiceServiceCallControl) AddGroup(i uint32) *VoiceServiceCallControlGro
 	return x
 }
 
-// AddIncomingMap creates instance i of VoiceService.{i}.CallControl.IncomingMap.{i}. (replacing any) and returns it
+// AddIncomingMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddIncomingMap(i uint32) *VoiceServiceCallControlIncomingMap {
 	if o.IncomingMap == nil {
 		o.IncomingMap = map[uint32]*VoiceServiceCallControlIncomingMap{}
@@ -71,7 +65,7 @@ func (o *VoiceServiceCallControl) AddIncomingMap(i uint32) *VoiceServiceCallCont
 	return x
 }
 
-// AddLine creates instance i of VoiceService.{i}.CallControl.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddLine(i uint32) *VoiceServiceCallControlLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*VoiceServiceCallControlLine{}
@@ -81,7 +75,7 @@ func (o *VoiceServiceCallControl) AddLine(i uint32) *VoiceServiceCallControlLine
 	return x
 }
 
-// AddMailbox creates instance i of VoiceService.{i}.CallControl.Mailbox.{i}. (replacing any) and returns it
+// AddMailbox creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddMailbox(i uint32) *VoiceServiceCallControlMailbox {
 	if o.Mailbox == nil {
 		o.Mailbox = map[uint32]*VoiceServiceCallControlMailbox{}
@@ -91,7 +85,7 @@ func (o *VoiceServiceCallControl) AddMailbox(i uint32) *VoiceServiceCallControlM
 	return x
 }
 
-// AddNumberingPlan creates instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}. (replacing any) and returns it
+// AddNumberingPlan creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddNumberingPlan(i uint32) *VoiceServiceCallControlNumberingPlan {
 	if o.NumberingPlan == nil {
 		o.NumberingPlan = map[uint32]*VoiceServiceCallControlNumberingPlan{}
@@ -101,7 +95,7 @@ func (o *VoiceServiceCallControl) AddNumberingPlan(i uint32) *VoiceServiceCallCo
 	return x
 }
 
-// AddOutgoingMap creates instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}. (replacing any) and returns it
+// AddOutgoingMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControl) AddOutgoingMap(i uint32) *VoiceServiceCallControlOutgoingMap {
 	if o.OutgoingMap == nil {
 		o.OutgoingMap = map[uint32]*VoiceServiceCallControlOutgoingMap{}
@@ -110,8 +104,6 @@ func (o *VoiceServiceCallControl) AddOutgoingMap(i uint32) *VoiceServiceCallCont
 	o.OutgoingMap[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControl) ValidateAt(c *model.Checker, p string) {
 	if o.CallingFeatures != nil {
 		o.CallingFeatures.ValidateAt(c, p+"CallingFeatures.")
@@ -142,115 +134,112 @@ func (o *VoiceServiceCallControl) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCallControlPath is the typed path of VoiceService.{i}.CallControl.
 type VoiceServiceCallControlPath struct {
 	model.ObjectPath
-	ExtensionNumberOfEntries model.ReadOnlyParam[uint32]
+	ExtensionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IncomingMapNumberOfEntries model.ReadOnlyParam[uint32]
+	IncomingMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineNumberOfEntries model.ReadOnlyParam[uint32]
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MailboxNumberOfEntries model.ReadOnlyParam[uint32]
+	MailboxNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNumberOfExtensions model.ReadWriteParam[uint32]
+	MaxNumberOfExtensions model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxNumberOfLines model.ReadWriteParam[uint32]
+	MaxNumberOfLines model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberingPlanNumberOfEntries model.ReadOnlyParam[uint32]
+	NumberingPlanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutgoingMapNumberOfEntries model.ReadOnlyParam[uint32]
+	OutgoingMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallingFeatures VoiceServiceCallControlCallingFeaturesPath
+	CallingFeatures VoiceServiceCallControlCallingFeaturesPath `dm:"CallingFeatures."`
 }
 
-// Extension returns the typed path of instance i of VoiceService.{i}.CallControl.Extension.{i}.
+// Extension returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) Extension(i uint32) (p VoiceServiceCallControlExtensionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.Extension.{i}.", model.InstanceOf(x.Path(), "Extension.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Extension.", i))
 	return
 }
 
-// ExtensionTable returns the table VoiceService.{i}.CallControl.Extension.{i}. itself (for AddObject when writable)
+// ExtensionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) ExtensionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Extension.")
 }
 
-// Group returns the typed path of instance i of VoiceService.{i}.CallControl.Group.{i}.
+// Group returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) Group(i uint32) (p VoiceServiceCallControlGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.Group.{i}.", model.InstanceOf(x.Path(), "Group.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
 	return
 }
 
-// GroupTable returns the table VoiceService.{i}.CallControl.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) GroupTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-// IncomingMap returns the typed path of instance i of VoiceService.{i}.CallControl.IncomingMap.{i}.
+// IncomingMap returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) IncomingMap(i uint32) (p VoiceServiceCallControlIncomingMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.IncomingMap.{i}.", model.InstanceOf(x.Path(), "IncomingMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncomingMap.", i))
 	return
 }
 
-// IncomingMapTable returns the table VoiceService.{i}.CallControl.IncomingMap.{i}. itself (for AddObject when writable)
+// IncomingMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) IncomingMapTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IncomingMap.")
 }
 
-// Line returns the typed path of instance i of VoiceService.{i}.CallControl.Line.{i}.
+// Line returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) Line(i uint32) (p VoiceServiceCallControlLinePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.Line.{i}.", model.InstanceOf(x.Path(), "Line.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
 	return
 }
 
-// LineTable returns the table VoiceService.{i}.CallControl.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) LineTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Line.")
 }
 
-// Mailbox returns the typed path of instance i of VoiceService.{i}.CallControl.Mailbox.{i}.
+// Mailbox returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) Mailbox(i uint32) (p VoiceServiceCallControlMailboxPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.Mailbox.{i}.", model.InstanceOf(x.Path(), "Mailbox.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Mailbox.", i))
 	return
 }
 
-// MailboxTable returns the table VoiceService.{i}.CallControl.Mailbox.{i}. itself (for AddObject when writable)
+// MailboxTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) MailboxTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Mailbox.")
 }
 
-// NumberingPlan returns the typed path of instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.
+// NumberingPlan returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) NumberingPlan(i uint32) (p VoiceServiceCallControlNumberingPlanPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.NumberingPlan.{i}.", model.InstanceOf(x.Path(), "NumberingPlan.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NumberingPlan.", i))
 	return
 }
 
-// NumberingPlanTable returns the table VoiceService.{i}.CallControl.NumberingPlan.{i}. itself (for AddObject when writable)
+// NumberingPlanTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) NumberingPlanTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "NumberingPlan.")
 }
 
-// OutgoingMap returns the typed path of instance i of VoiceService.{i}.CallControl.OutgoingMap.{i}.
+// OutgoingMap returns the typed path of instance i.
 func (x VoiceServiceCallControlPath) OutgoingMap(i uint32) (p VoiceServiceCallControlOutgoingMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.OutgoingMap.{i}.", model.InstanceOf(x.Path(), "OutgoingMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OutgoingMap.", i))
 	return
 }
 
-// OutgoingMapTable returns the table VoiceService.{i}.CallControl.OutgoingMap.{i}. itself (for AddObject when writable)
+// OutgoingMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlPath) OutgoingMapTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "OutgoingMap.")
 }
 
-/*
-VoiceServiceCallControlCallingFeatures holds the values of VoiceService.{i}.CallControl.CallingFeatures. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeatures holds the values of VoiceService.{i}.CallControl.CallingFeatures. (object, readOnly, since 2.0).
 type VoiceServiceCallControlCallingFeatures struct {
 	SetNumberOfEntries uint32 `json:"SetNumberOfEntries,omitzero"`
 
 	Set map[uint32]*VoiceServiceCallControlCallingFeaturesSet `json:"Set,omitzero"`
 }
 
-// AddSet creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (replacing any) and returns it
+// AddSet creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeatures) AddSet(i uint32) *VoiceServiceCallControlCallingFeaturesSet {
 	if o.Set == nil {
 		o.Set = map[uint32]*VoiceServiceCallControlCallingFeaturesSet{}
@@ -259,8 +248,6 @@ func (o *VoiceServiceCallControlCallingFeatures) AddSet(i uint32) *VoiceServiceC
 	o.Set[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeatures) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Set) {
 		o.Set[i].ValidateAt(c, model.InstanceOf(p, "Set.", i))
@@ -270,24 +257,21 @@ func (o *VoiceServiceCallControlCallingFeatures) ValidateAt(c *model.Checker, p 
 // VoiceServiceCallControlCallingFeaturesPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.
 type VoiceServiceCallControlCallingFeaturesPath struct {
 	model.ObjectPath
-	SetNumberOfEntries model.ReadOnlyParam[uint32]
+	SetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Set returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
+// Set returns the typed path of instance i.
 func (x VoiceServiceCallControlCallingFeaturesPath) Set(i uint32) (p VoiceServiceCallControlCallingFeaturesSetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.", model.InstanceOf(x.Path(), "Set.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Set.", i))
 	return
 }
 
-// SetTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. itself (for AddObject when writable)
+// SetTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesPath) SetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Set.")
 }
 
-/*
-VoiceServiceCallControlCallingFeaturesSet holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSet holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSet struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -358,7 +342,7 @@ type VoiceServiceCallControlCallingFeaturesSet struct {
 	Voice2Mail *VoiceServiceCallControlCallingFeaturesSetVoice2Mail          `json:"Voice2Mail,omitzero"`
 }
 
-// AddCFT creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (replacing any) and returns it
+// AddCFT creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddCFT(i uint32) *VoiceServiceCallControlCallingFeaturesSetCFT {
 	if o.CFT == nil {
 		o.CFT = map[uint32]*VoiceServiceCallControlCallingFeaturesSetCFT{}
@@ -368,7 +352,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddCFT(i uint32) *VoiceServi
 	return x
 }
 
-// AddFollowMe creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (replacing any) and returns it
+// AddFollowMe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddFollowMe(i uint32) *VoiceServiceCallControlCallingFeaturesSetFollowMe {
 	if o.FollowMe == nil {
 		o.FollowMe = map[uint32]*VoiceServiceCallControlCallingFeaturesSetFollowMe{}
@@ -378,7 +362,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddFollowMe(i uint32) *Voice
 	return x
 }
 
-// AddSCF creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (replacing any) and returns it
+// AddSCF creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCF(i uint32) *VoiceServiceCallControlCallingFeaturesSetSCF {
 	if o.SCF == nil {
 		o.SCF = map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCF{}
@@ -388,7 +372,7 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCF(i uint32) *VoiceServi
 	return x
 }
 
-// AddSCREJ creates instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (replacing any) and returns it
+// AddSCREJ creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCREJ(i uint32) *VoiceServiceCallControlCallingFeaturesSetSCREJ {
 	if o.SCREJ == nil {
 		o.SCREJ = map[uint32]*VoiceServiceCallControlCallingFeaturesSetSCREJ{}
@@ -397,8 +381,6 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) AddSCREJ(i uint32) *VoiceSer
 	o.SCREJ[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeaturesSet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5, o.Alias)
 	c.String(p, "CallForwardUnconditionalNumber", 25, o.CallForwardUnconditionalNumber)
@@ -421,111 +403,111 @@ func (o *VoiceServiceCallControlCallingFeaturesSet) ValidateAt(c *model.Checker,
 // VoiceServiceCallControlCallingFeaturesSetPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.
 type VoiceServiceCallControlCallingFeaturesSetPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AnonymousCallEnable model.ReadWriteParam[bool]
+	AnonymousCallEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	AnonymousCallRejectionEnable model.ReadWriteParam[bool]
+	AnonymousCallRejectionEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	BlockForwardEnable model.ReadWriteParam[bool]
+	BlockForwardEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CCBSEnable model.ReadWriteParam[bool]
+	CCBSEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CFTNumberOfEntries model.ReadOnlyParam[uint32]
+	CFTNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallForwardOnBusyEnable model.ReadWriteParam[bool]
+	CallForwardOnBusyEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallForwardOnBusyNumber model.ReadWriteParam[string]
+	CallForwardOnBusyNumber model.ReadWriteParam[string] `dm:"s"`
 
-	CallForwardOnBusyRingTimeout model.ReadWriteParam[uint32]
+	CallForwardOnBusyRingTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	CallForwardOnNoAnswerEnable model.ReadWriteParam[bool]
+	CallForwardOnNoAnswerEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallForwardOnNoAnswerNumber model.ReadWriteParam[string]
+	CallForwardOnNoAnswerNumber model.ReadWriteParam[string] `dm:"s"`
 
-	CallForwardOnNoAnswerRingTimeout model.ReadWriteParam[uint32]
+	CallForwardOnNoAnswerRingTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	CallForwardUnconditionalEnable model.ReadWriteParam[bool]
+	CallForwardUnconditionalEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallForwardUnconditionalNumber model.ReadWriteParam[string]
+	CallForwardUnconditionalNumber model.ReadWriteParam[string] `dm:"s"`
 
-	CallPickUpEnable model.ReadWriteParam[bool]
+	CallPickUpEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallTransferEnable model.ReadWriteParam[bool]
+	CallTransferEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallWaitingEnable model.ReadWriteParam[bool]
+	CallWaitingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallerIDEnable model.ReadWriteParam[bool]
+	CallerIDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CallerIDNameEnable model.ReadWriteParam[bool]
+	CallerIDNameEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	DoNotDisturbEnable model.ReadWriteParam[bool]
+	DoNotDisturbEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FollowMeEnable model.ReadWriteParam[bool]
+	FollowMeEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FollowMeNumberOfEntries model.ReadOnlyParam[uint32]
+	FollowMeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IIFCEnable model.ReadWriteParam[bool]
+	IIFCEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	LineMessagesWaiting model.ReadOnlyParam[uint32]
+	LineMessagesWaiting model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MWIEnable model.ReadWriteParam[bool]
+	MWIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RepeatDialEnable model.ReadWriteParam[bool]
+	RepeatDialEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	SCFNumberOfEntries model.ReadOnlyParam[uint32]
+	SCFNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SCREJNumberOfEntries model.ReadOnlyParam[uint32]
+	SCREJNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SecretForwarderEnable model.ReadWriteParam[bool]
+	SecretForwarderEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	VMWIEnable model.ReadWriteParam[bool]
+	VMWIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	VoiceMailEnable model.ReadWriteParam[bool]
+	VoiceMailEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Voice2Mail VoiceServiceCallControlCallingFeaturesSetVoice2MailPath
+	Voice2Mail VoiceServiceCallControlCallingFeaturesSetVoice2MailPath `dm:"Voice2Mail."`
 }
 
-// CFT returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
+// CFT returns the typed path of instance i.
 func (x VoiceServiceCallControlCallingFeaturesSetPath) CFT(i uint32) (p VoiceServiceCallControlCallingFeaturesSetCFTPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.", model.InstanceOf(x.Path(), "CFT.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CFT.", i))
 	return
 }
 
-// CFTTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. itself (for AddObject when writable)
+// CFTTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) CFTTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "CFT.")
 }
 
-// FollowMe returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
+// FollowMe returns the typed path of instance i.
 func (x VoiceServiceCallControlCallingFeaturesSetPath) FollowMe(i uint32) (p VoiceServiceCallControlCallingFeaturesSetFollowMePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.", model.InstanceOf(x.Path(), "FollowMe.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FollowMe.", i))
 	return
 }
 
-// FollowMeTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. itself (for AddObject when writable)
+// FollowMeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) FollowMeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "FollowMe.")
 }
 
-// SCF returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
+// SCF returns the typed path of instance i.
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCF(i uint32) (p VoiceServiceCallControlCallingFeaturesSetSCFPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.", model.InstanceOf(x.Path(), "SCF.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCF.", i))
 	return
 }
 
-// SCFTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. itself (for AddObject when writable)
+// SCFTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCFTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SCF.")
 }
 
-// SCREJ returns the typed path of instance i of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
+// SCREJ returns the typed path of instance i.
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCREJ(i uint32) (p VoiceServiceCallControlCallingFeaturesSetSCREJPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.", model.InstanceOf(x.Path(), "SCREJ.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCREJ.", i))
 	return
 }
 
-// SCREJTable returns the table VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. itself (for AddObject when writable)
+// SCREJTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlCallingFeaturesSetPath) SCREJTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SCREJ.")
 }
@@ -551,10 +533,7 @@ const (
 	VoiceServiceCallControlCallingFeaturesSetCFTDay_All VoiceServiceCallControlCallingFeaturesSetCFTDay = "All"
 )
 
-/*
-VoiceServiceCallControlCallingFeaturesSetCFT holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSetCFT holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetCFT struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -569,7 +548,6 @@ type VoiceServiceCallControlCallingFeaturesSetCFT struct {
 	ForwardedToNumber string `json:"ForwardedToNumber,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeaturesSetCFT) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 11, o.Alias)
 	c.String(p, "Day", 12, string(o.Day))
@@ -581,23 +559,20 @@ func (o *VoiceServiceCallControlCallingFeaturesSetCFT) ValidateAt(c *model.Check
 // VoiceServiceCallControlCallingFeaturesSetCFTPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.CFT.{i}.
 type VoiceServiceCallControlCallingFeaturesSetCFTPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Day model.ReadWriteParam[VoiceServiceCallControlCallingFeaturesSetCFTDay]
+	Day model.ReadWriteParam[VoiceServiceCallControlCallingFeaturesSetCFTDay] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndTime model.ReadWriteParam[string]
+	EndTime model.ReadWriteParam[string] `dm:"s"`
 
-	ForwardedToNumber model.ReadWriteParam[string]
+	ForwardedToNumber model.ReadWriteParam[string] `dm:"s"`
 
-	StartTime model.ReadWriteParam[string]
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceCallControlCallingFeaturesSetFollowMe holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSetFollowMe holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetFollowMe struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -610,7 +585,6 @@ type VoiceServiceCallControlCallingFeaturesSetFollowMe struct {
 	Order uint32 `json:"Order,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeaturesSetFollowMe) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 33, o.Alias)
 	c.String(p, "Number", 36, o.Number)
@@ -619,21 +593,18 @@ func (o *VoiceServiceCallControlCallingFeaturesSetFollowMe) ValidateAt(c *model.
 // VoiceServiceCallControlCallingFeaturesSetFollowMePath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.FollowMe.{i}.
 type VoiceServiceCallControlCallingFeaturesSetFollowMePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Delay model.ReadWriteParam[uint32]
+	Delay model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Number model.ReadWriteParam[string]
+	Number model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlCallingFeaturesSetSCF holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSetSCF holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetSCF struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -644,7 +615,6 @@ type VoiceServiceCallControlCallingFeaturesSetSCF struct {
 	ForwardedToNumber string `json:"ForwardedToNumber,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeaturesSetSCF) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 45, o.Alias)
 	c.String(p, "CallingNumber", 46, o.CallingNumber)
@@ -654,19 +624,16 @@ func (o *VoiceServiceCallControlCallingFeaturesSetSCF) ValidateAt(c *model.Check
 // VoiceServiceCallControlCallingFeaturesSetSCFPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCF.{i}.
 type VoiceServiceCallControlCallingFeaturesSetSCFPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallingNumber model.ReadWriteParam[string]
+	CallingNumber model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardedToNumber model.ReadWriteParam[string]
+	ForwardedToNumber model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceCallControlCallingFeaturesSetSCREJ holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSetSCREJ holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetSCREJ struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -675,7 +642,6 @@ type VoiceServiceCallControlCallingFeaturesSetSCREJ struct {
 	CallingNumber string `json:"CallingNumber,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlCallingFeaturesSetSCREJ) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 51, o.Alias)
 	c.String(p, "CallingNumber", 52, o.CallingNumber)
@@ -684,17 +650,14 @@ func (o *VoiceServiceCallControlCallingFeaturesSetSCREJ) ValidateAt(c *model.Che
 // VoiceServiceCallControlCallingFeaturesSetSCREJPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.SCREJ.{i}.
 type VoiceServiceCallControlCallingFeaturesSetSCREJPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallingNumber model.ReadWriteParam[string]
+	CallingNumber model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-VoiceServiceCallControlCallingFeaturesSetVoice2Mail holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlCallingFeaturesSetVoice2Mail holds the values of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail. (object, readOnly, since 2.0).
 type VoiceServiceCallControlCallingFeaturesSetVoice2Mail struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -710,15 +673,15 @@ type VoiceServiceCallControlCallingFeaturesSetVoice2Mail struct {
 // VoiceServiceCallControlCallingFeaturesSetVoice2MailPath is the typed path of VoiceService.{i}.CallControl.CallingFeatures.Set.{i}.Voice2Mail.
 type VoiceServiceCallControlCallingFeaturesSetVoice2MailPath struct {
 	model.ObjectPath
-	Attach model.ReadWriteParam[bool]
+	Attach model.ReadWriteParam[bool] `dm:"b"`
 
-	EMailAddress model.ReadWriteParam[string]
+	EMailAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	KeepLocal model.ReadWriteParam[bool]
+	KeepLocal model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxMessageLength model.ReadWriteParam[uint32]
+	MaxMessageLength model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlExtensionStatus enumerates the values of VoiceService.{i}.CallControl.Extension.{i}.Status.
@@ -796,10 +759,7 @@ const (
 	VoiceServiceCallControlExtensionConferenceCallingStatus_InConferenceCall VoiceServiceCallControlExtensionConferenceCallingStatus = "InConferenceCall"
 )
 
-/*
-VoiceServiceCallControlExtension holds the values of VoiceService.{i}.CallControl.Extension.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtension holds the values of VoiceService.{i}.CallControl.Extension.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlExtension struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -834,7 +794,6 @@ type VoiceServiceCallControlExtension struct {
 	Stats *VoiceServiceCallControlExtensionStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlExtension) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 101, string(o.Status))
 	c.String(p, "Alias", 66, o.Alias)
@@ -853,43 +812,40 @@ func (o *VoiceServiceCallControlExtension) ValidateAt(c *model.Checker, p string
 // VoiceServiceCallControlExtensionPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.
 type VoiceServiceCallControlExtensionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallStatus]
+	CallStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallStatus] `dm:"s"`
 
-	CallWaitingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallWaitingStatus]
+	CallWaitingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallWaitingStatus] `dm:"s"`
 
-	CallingFeatures model.ReadWriteParam[string]
+	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
 
-	ConferenceCallingSessionCount model.ReadOnlyParam[uint32]
+	ConferenceCallingSessionCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConferenceCallingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionConferenceCallingStatus]
+	ConferenceCallingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionConferenceCallingStatus] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExtensionNumber model.ReadWriteParam[string]
+	ExtensionNumber model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	NumberingPlan model.ReadWriteParam[string]
+	NumberingPlan model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceCallControlExtensionOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceCallControlExtensionOrigin] `dm:"s"`
 
-	Provider model.ReadWriteParam[string]
+	Provider model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceCallControlExtensionStatus]
+	Status model.ReadOnlyParam[VoiceServiceCallControlExtensionStatus] `dm:"s"`
 
-	VoiceMail model.ReadWriteParam[string]
+	VoiceMail model.ReadWriteParam[string] `dm:"s"`
 
-	Stats VoiceServiceCallControlExtensionStatsPath
+	Stats VoiceServiceCallControlExtensionStatsPath `dm:"Stats."`
 }
 
-/*
-VoiceServiceCallControlExtensionStats holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtensionStats holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStats struct {
 	DSP           *VoiceServiceCallControlExtensionStatsDSP           `json:"DSP,omitzero"`
 	IncomingCalls *VoiceServiceCallControlExtensionStatsIncomingCalls `json:"IncomingCalls,omitzero"`
@@ -900,16 +856,13 @@ type VoiceServiceCallControlExtensionStats struct {
 // VoiceServiceCallControlExtensionStatsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.
 type VoiceServiceCallControlExtensionStatsPath struct {
 	model.ObjectPath
-	DSP           VoiceServiceCallControlExtensionStatsDSPPath
-	IncomingCalls VoiceServiceCallControlExtensionStatsIncomingCallsPath
-	OutgoingCalls VoiceServiceCallControlExtensionStatsOutgoingCallsPath
-	RTP           VoiceServiceCallControlExtensionStatsRTPPath
+	DSP           VoiceServiceCallControlExtensionStatsDSPPath           `dm:"DSP."`
+	IncomingCalls VoiceServiceCallControlExtensionStatsIncomingCallsPath `dm:"IncomingCalls."`
+	OutgoingCalls VoiceServiceCallControlExtensionStatsOutgoingCallsPath `dm:"OutgoingCalls."`
+	RTP           VoiceServiceCallControlExtensionStatsRTPPath           `dm:"RTP."`
 }
 
-/*
-VoiceServiceCallControlExtensionStatsDSP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtensionStatsDSP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsDSP struct {
 	Overruns uint32 `json:"Overruns,omitzero"`
 
@@ -919,15 +872,12 @@ type VoiceServiceCallControlExtensionStatsDSP struct {
 // VoiceServiceCallControlExtensionStatsDSPPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.DSP.
 type VoiceServiceCallControlExtensionStatsDSPPath struct {
 	model.ObjectPath
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlExtensionStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtensionStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsIncomingCalls struct {
 	CallsReceived uint32 `json:"CallsReceived,omitzero"`
 
@@ -943,21 +893,18 @@ type VoiceServiceCallControlExtensionStatsIncomingCalls struct {
 // VoiceServiceCallControlExtensionStatsIncomingCallsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.IncomingCalls.
 type VoiceServiceCallControlExtensionStatsIncomingCallsPath struct {
 	model.ObjectPath
-	CallsConnected model.ReadOnlyParam[uint32]
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsDropped model.ReadOnlyParam[uint32]
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsFailed model.ReadOnlyParam[uint32]
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsReceived model.ReadOnlyParam[uint32]
+	CallsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCallTime model.ReadOnlyParam[uint32]
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlExtensionStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtensionStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsOutgoingCalls struct {
 	CallsAttempted uint32 `json:"CallsAttempted,omitzero"`
 
@@ -973,21 +920,18 @@ type VoiceServiceCallControlExtensionStatsOutgoingCalls struct {
 // VoiceServiceCallControlExtensionStatsOutgoingCallsPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.OutgoingCalls.
 type VoiceServiceCallControlExtensionStatsOutgoingCallsPath struct {
 	model.ObjectPath
-	CallsAttempted model.ReadOnlyParam[uint32]
+	CallsAttempted model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsConnected model.ReadOnlyParam[uint32]
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsDropped model.ReadOnlyParam[uint32]
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsFailed model.ReadOnlyParam[uint32]
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCallTime model.ReadOnlyParam[uint32]
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlExtensionStatsRTP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlExtensionStatsRTP holds the values of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlExtensionStatsRTP struct {
 	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 
@@ -1003,15 +947,15 @@ type VoiceServiceCallControlExtensionStatsRTP struct {
 // VoiceServiceCallControlExtensionStatsRTPPath is the typed path of VoiceService.{i}.CallControl.Extension.{i}.Stats.RTP.
 type VoiceServiceCallControlExtensionStatsRTPPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLost model.ReadOnlyParam[uint32]
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlGroupRingType enumerates the values of VoiceService.{i}.CallControl.Group.{i}.RingType.
@@ -1025,10 +969,7 @@ const (
 	VoiceServiceCallControlGroupRingType_Cyclic VoiceServiceCallControlGroupRingType = "Cyclic"
 )
 
-/*
-VoiceServiceCallControlGroup holds the values of VoiceService.{i}.CallControl.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlGroup holds the values of VoiceService.{i}.CallControl.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlGroup struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1039,7 +980,6 @@ type VoiceServiceCallControlGroup struct {
 	RingTimeout uint32 `json:"RingTimeout,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 105, o.Alias)
 	c.Wire(p, "Extensions", 106, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
@@ -1049,19 +989,16 @@ func (o *VoiceServiceCallControlGroup) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCallControlGroupPath is the typed path of VoiceService.{i}.CallControl.Group.{i}.
 type VoiceServiceCallControlGroupPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Extensions model.ReadWriteParam[[]string]
+	Extensions model.ReadWriteParam[[]string] `dm:"s"`
 
-	RingTimeout model.ReadWriteParam[uint32]
+	RingTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RingType model.ReadWriteParam[VoiceServiceCallControlGroupRingType]
+	RingType model.ReadWriteParam[VoiceServiceCallControlGroupRingType] `dm:"s"`
 }
 
-/*
-VoiceServiceCallControlIncomingMap holds the values of VoiceService.{i}.CallControl.IncomingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlIncomingMap holds the values of VoiceService.{i}.CallControl.IncomingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlIncomingMap struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1076,7 +1013,6 @@ type VoiceServiceCallControlIncomingMap struct {
 	Timeout uint32 `json:"Timeout,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlIncomingMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 111, o.Alias)
 	c.String(p, "Line", 114, o.Line)
@@ -1087,17 +1023,17 @@ func (o *VoiceServiceCallControlIncomingMap) ValidateAt(c *model.Checker, p stri
 // VoiceServiceCallControlIncomingMapPath is the typed path of VoiceService.{i}.CallControl.IncomingMap.{i}.
 type VoiceServiceCallControlIncomingMapPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Extension model.ReadWriteParam[string]
+	Extension model.ReadWriteParam[string] `dm:"s"`
 
-	Line model.ReadWriteParam[string]
+	Line model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlLineStatus enumerates the values of VoiceService.{i}.CallControl.Line.{i}.Status.
@@ -1141,10 +1077,7 @@ const (
 	VoiceServiceCallControlLineOrigin_DDIRange VoiceServiceCallControlLineOrigin = "DDIRange"
 )
 
-/*
-VoiceServiceCallControlLine holds the values of VoiceService.{i}.CallControl.Line.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLine holds the values of VoiceService.{i}.CallControl.Line.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlLine struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1167,7 +1100,6 @@ type VoiceServiceCallControlLine struct {
 	Stats *VoiceServiceCallControlLineStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlLine) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 149, string(o.Status))
 	c.String(p, "Alias", 119, o.Alias)
@@ -1181,31 +1113,28 @@ func (o *VoiceServiceCallControlLine) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCallControlLinePath is the typed path of VoiceService.{i}.CallControl.Line.{i}.
 type VoiceServiceCallControlLinePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceCallControlLineCallStatus]
+	CallStatus model.ReadOnlyParam[VoiceServiceCallControlLineCallStatus] `dm:"s"`
 
-	CallingFeatures model.ReadWriteParam[string]
+	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
 
-	DirectoryNumber model.ReadWriteParam[string]
+	DirectoryNumber model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[VoiceServiceCallControlLineOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceCallControlLineOrigin] `dm:"s"`
 
-	Provider model.ReadWriteParam[string]
+	Provider model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceCallControlLineStatus]
+	Status model.ReadOnlyParam[VoiceServiceCallControlLineStatus] `dm:"s"`
 
-	Stats VoiceServiceCallControlLineStatsPath
+	Stats VoiceServiceCallControlLineStatsPath `dm:"Stats."`
 }
 
-/*
-VoiceServiceCallControlLineStats holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLineStats holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStats struct {
 	DSP           *VoiceServiceCallControlLineStatsDSP           `json:"DSP,omitzero"`
 	IncomingCalls *VoiceServiceCallControlLineStatsIncomingCalls `json:"IncomingCalls,omitzero"`
@@ -1216,16 +1145,13 @@ type VoiceServiceCallControlLineStats struct {
 // VoiceServiceCallControlLineStatsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.
 type VoiceServiceCallControlLineStatsPath struct {
 	model.ObjectPath
-	DSP           VoiceServiceCallControlLineStatsDSPPath
-	IncomingCalls VoiceServiceCallControlLineStatsIncomingCallsPath
-	OutgoingCalls VoiceServiceCallControlLineStatsOutgoingCallsPath
-	RTP           VoiceServiceCallControlLineStatsRTPPath
+	DSP           VoiceServiceCallControlLineStatsDSPPath           `dm:"DSP."`
+	IncomingCalls VoiceServiceCallControlLineStatsIncomingCallsPath `dm:"IncomingCalls."`
+	OutgoingCalls VoiceServiceCallControlLineStatsOutgoingCallsPath `dm:"OutgoingCalls."`
+	RTP           VoiceServiceCallControlLineStatsRTPPath           `dm:"RTP."`
 }
 
-/*
-VoiceServiceCallControlLineStatsDSP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLineStatsDSP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsDSP struct {
 	Overruns uint32 `json:"Overruns,omitzero"`
 
@@ -1235,15 +1161,12 @@ type VoiceServiceCallControlLineStatsDSP struct {
 // VoiceServiceCallControlLineStatsDSPPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.DSP.
 type VoiceServiceCallControlLineStatsDSPPath struct {
 	model.ObjectPath
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlLineStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLineStatsIncomingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsIncomingCalls struct {
 	CallsReceived uint32 `json:"CallsReceived,omitzero"`
 
@@ -1259,21 +1182,18 @@ type VoiceServiceCallControlLineStatsIncomingCalls struct {
 // VoiceServiceCallControlLineStatsIncomingCallsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.IncomingCalls.
 type VoiceServiceCallControlLineStatsIncomingCallsPath struct {
 	model.ObjectPath
-	CallsConnected model.ReadOnlyParam[uint32]
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsDropped model.ReadOnlyParam[uint32]
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsFailed model.ReadOnlyParam[uint32]
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsReceived model.ReadOnlyParam[uint32]
+	CallsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCallTime model.ReadOnlyParam[uint32]
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlLineStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLineStatsOutgoingCalls holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsOutgoingCalls struct {
 	CallsAttempted uint32 `json:"CallsAttempted,omitzero"`
 
@@ -1289,21 +1209,18 @@ type VoiceServiceCallControlLineStatsOutgoingCalls struct {
 // VoiceServiceCallControlLineStatsOutgoingCallsPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.OutgoingCalls.
 type VoiceServiceCallControlLineStatsOutgoingCallsPath struct {
 	model.ObjectPath
-	CallsAttempted model.ReadOnlyParam[uint32]
+	CallsAttempted model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsConnected model.ReadOnlyParam[uint32]
+	CallsConnected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsDropped model.ReadOnlyParam[uint32]
+	CallsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallsFailed model.ReadOnlyParam[uint32]
+	CallsFailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCallTime model.ReadOnlyParam[uint32]
+	TotalCallTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallControlLineStatsRTP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlLineStatsRTP holds the values of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallControlLineStatsRTP struct {
 	PacketsReceived uint32 `json:"PacketsReceived,omitzero"`
 
@@ -1319,15 +1236,15 @@ type VoiceServiceCallControlLineStatsRTP struct {
 // VoiceServiceCallControlLineStatsRTPPath is the typed path of VoiceService.{i}.CallControl.Line.{i}.Stats.RTP.
 type VoiceServiceCallControlLineStatsRTPPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLost model.ReadOnlyParam[uint32]
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlMailboxSMTPAuthenticationType enumerates the values of VoiceService.{i}.CallControl.Mailbox.{i}.SMTPAuthenticationType.
@@ -1343,10 +1260,7 @@ const (
 	VoiceServiceCallControlMailboxSMTPAuthenticationType_Auto VoiceServiceCallControlMailboxSMTPAuthenticationType = "Auto"
 )
 
-/*
-VoiceServiceCallControlMailbox holds the values of VoiceService.{i}.CallControl.Mailbox.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlMailbox holds the values of VoiceService.{i}.CallControl.Mailbox.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlMailbox struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1371,7 +1285,6 @@ type VoiceServiceCallControlMailbox struct {
 	SMTPFrom string `json:"SMTPFrom,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlMailbox) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 152, o.Alias)
 	c.String(p, "SMTPServerAddress", 160, o.SMTPServerAddress)
@@ -1385,33 +1298,30 @@ func (o *VoiceServiceCallControlMailbox) ValidateAt(c *model.Checker, p string) 
 // VoiceServiceCallControlMailboxPath is the typed path of VoiceService.{i}.CallControl.Mailbox.{i}.
 type VoiceServiceCallControlMailboxPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxMessageTime model.ReadWriteParam[uint32]
+	MaxMessageTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxMsg model.ReadWriteParam[uint32]
+	MaxMsg model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSize model.ReadWriteParam[uint32]
+	MinSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	SMTPAuthenticationType model.ReadWriteParam[VoiceServiceCallControlMailboxSMTPAuthenticationType]
+	SMTPAuthenticationType model.ReadWriteParam[VoiceServiceCallControlMailboxSMTPAuthenticationType] `dm:"s"`
 
-	SMTPFrom model.ReadWriteParam[string]
+	SMTPFrom model.ReadWriteParam[string] `dm:"s"`
 
-	SMTPPassword model.ReadWriteParam[string]
+	SMTPPassword model.ReadWriteParam[string] `dm:"s"`
 
-	SMTPServerAddress model.ReadWriteParam[string]
+	SMTPServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SMTPServerPort model.ReadWriteParam[uint32]
+	SMTPServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	SMTPUser model.ReadWriteParam[string]
+	SMTPUser model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceCallControlNumberingPlan holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlNumberingPlan holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlNumberingPlan struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1434,7 +1344,7 @@ type VoiceServiceCallControlNumberingPlan struct {
 	PrefixInfo map[uint32]*VoiceServiceCallControlNumberingPlanPrefixInfo `json:"PrefixInfo,omitzero"`
 }
 
-// AddPrefixInfo creates instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (replacing any) and returns it
+// AddPrefixInfo creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallControlNumberingPlan) AddPrefixInfo(i uint32) *VoiceServiceCallControlNumberingPlanPrefixInfo {
 	if o.PrefixInfo == nil {
 		o.PrefixInfo = map[uint32]*VoiceServiceCallControlNumberingPlanPrefixInfo{}
@@ -1443,8 +1353,6 @@ func (o *VoiceServiceCallControlNumberingPlan) AddPrefixInfo(i uint32) *VoiceSer
 	o.PrefixInfo[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlNumberingPlan) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 167, o.Alias)
 	c.Uint(p, "MinimumNumberOfDigits", 172, uint64(o.MinimumNumberOfDigits))
@@ -1461,40 +1369,37 @@ func (o *VoiceServiceCallControlNumberingPlan) ValidateAt(c *model.Checker, p st
 // VoiceServiceCallControlNumberingPlanPath is the typed path of VoiceService.{i}.CallControl.NumberingPlan.{i}.
 type VoiceServiceCallControlNumberingPlanPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	InterDigitTimerOpen model.ReadWriteParam[uint32]
+	InterDigitTimerOpen model.ReadWriteParam[uint32] `dm:"u"`
 
-	InterDigitTimerStd model.ReadWriteParam[uint32]
+	InterDigitTimerStd model.ReadWriteParam[uint32] `dm:"u"`
 
-	InvalidNumberTone model.ReadWriteParam[string]
+	InvalidNumberTone model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumNumberOfDigits model.ReadWriteParam[uint32]
+	MaximumNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinimumNumberOfDigits model.ReadWriteParam[uint32]
+	MinimumNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
 
-	PrefixInfoMaxEntries model.ReadOnlyParam[uint32]
+	PrefixInfoMaxEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PrefixInfoNumberOfEntries model.ReadOnlyParam[uint32]
+	PrefixInfoNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TerminationDigit model.ReadWriteParam[string]
+	TerminationDigit model.ReadWriteParam[string] `dm:"s"`
 }
 
-// PrefixInfo returns the typed path of instance i of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
+// PrefixInfo returns the typed path of instance i.
 func (x VoiceServiceCallControlNumberingPlanPath) PrefixInfo(i uint32) (p VoiceServiceCallControlNumberingPlanPrefixInfoPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.", model.InstanceOf(x.Path(), "PrefixInfo.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PrefixInfo.", i))
 	return
 }
 
-// PrefixInfoTable returns the table VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. itself (for AddObject when writable)
+// PrefixInfoTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallControlNumberingPlanPath) PrefixInfoTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "PrefixInfo.")
 }
 
-/*
-VoiceServiceCallControlNumberingPlanPrefixInfo holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlNumberingPlanPrefixInfo holds the values of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlNumberingPlanPrefixInfo struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1517,7 +1422,6 @@ type VoiceServiceCallControlNumberingPlanPrefixInfo struct {
 	FacilityActionArgument string `json:"FacilityActionArgument,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlNumberingPlanPrefixInfo) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 174, o.Alias)
 	c.String(p, "PrefixRange", 183, o.PrefixRange)
@@ -1533,31 +1437,28 @@ func (o *VoiceServiceCallControlNumberingPlanPrefixInfo) ValidateAt(c *model.Che
 // VoiceServiceCallControlNumberingPlanPrefixInfoPath is the typed path of VoiceService.{i}.CallControl.NumberingPlan.{i}.PrefixInfo.{i}.
 type VoiceServiceCallControlNumberingPlanPrefixInfoPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DialTone model.ReadWriteParam[string]
+	DialTone model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FacilityAction model.ReadWriteParam[string]
+	FacilityAction model.ReadWriteParam[string] `dm:"s"`
 
-	FacilityActionArgument model.ReadWriteParam[string]
+	FacilityActionArgument model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfDigitsToRemove model.ReadWriteParam[uint32]
+	NumberOfDigitsToRemove model.ReadWriteParam[uint32] `dm:"u"`
 
-	PosOfDigitsToRemove model.ReadWriteParam[uint32]
+	PosOfDigitsToRemove model.ReadWriteParam[uint32] `dm:"u"`
 
-	PrefixMaxNumberOfDigits model.ReadWriteParam[uint32]
+	PrefixMaxNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
 
-	PrefixMinNumberOfDigits model.ReadWriteParam[uint32]
+	PrefixMinNumberOfDigits model.ReadWriteParam[uint32] `dm:"u"`
 
-	PrefixRange model.ReadWriteParam[string]
+	PrefixRange model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceCallControlOutgoingMap holds the values of VoiceService.{i}.CallControl.OutgoingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallControlOutgoingMap holds the values of VoiceService.{i}.CallControl.OutgoingMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCallControlOutgoingMap struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1572,7 +1473,6 @@ type VoiceServiceCallControlOutgoingMap struct {
 	Order uint32 `json:"Order,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallControlOutgoingMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 189, o.Alias)
 	c.String(p, "CLIPNoScreeningNumber", 190, o.CLIPNoScreeningNumber)
@@ -1584,17 +1484,17 @@ func (o *VoiceServiceCallControlOutgoingMap) ValidateAt(c *model.Checker, p stri
 // VoiceServiceCallControlOutgoingMapPath is the typed path of VoiceService.{i}.CallControl.OutgoingMap.{i}.
 type VoiceServiceCallControlOutgoingMapPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CLIPNoScreeningNumber model.ReadWriteParam[string]
+	CLIPNoScreeningNumber model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Extension model.ReadWriteParam[string]
+	Extension model.ReadWriteParam[string] `dm:"s"`
 
-	Line model.ReadWriteParam[string]
+	Line model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceCallControlImpl is what a device implements for VoiceService.{i}.CallControl; inst holds the instance

@@ -6,7 +6,6 @@ package tr104
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // VoiceServiceCallLogDirection enumerates the values of VoiceService.{i}.CallLog.{i}.Direction.
@@ -77,10 +76,7 @@ const (
 	VoiceServiceCallLogCallTerminationCause_RemoteNetworkFailure VoiceServiceCallLogCallTerminationCause = "RemoteNetworkFailure"
 )
 
-/*
-VoiceServiceCallLog holds the values of VoiceService.{i}.CallLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLog holds the values of VoiceService.{i}.CallLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLog struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -114,7 +110,7 @@ type VoiceServiceCallLog struct {
 	SignalingPerformance map[uint32]*VoiceServiceCallLogSignalingPerformance `json:"SignalingPerformance,omitzero"`
 }
 
-// AddSession creates instance i of VoiceService.{i}.CallLog.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallLog) AddSession(i uint32) *VoiceServiceCallLogSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*VoiceServiceCallLogSession{}
@@ -124,7 +120,7 @@ func (o *VoiceServiceCallLog) AddSession(i uint32) *VoiceServiceCallLogSession {
 	return x
 }
 
-// AddSignalingPerformance creates instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (replacing any) and returns it
+// AddSignalingPerformance creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCallLog) AddSignalingPerformance(i uint32) *VoiceServiceCallLogSignalingPerformance {
 	if o.SignalingPerformance == nil {
 		o.SignalingPerformance = map[uint32]*VoiceServiceCallLogSignalingPerformance{}
@@ -133,8 +129,6 @@ func (o *VoiceServiceCallLog) AddSignalingPerformance(i uint32) *VoiceServiceCal
 	o.SignalingPerformance[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLog) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 197, o.Alias)
 	c.String(p, "CallingPartyNumber", 200, o.CallingPartyNumber)
@@ -157,53 +151,53 @@ func (o *VoiceServiceCallLog) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCallLogPath is the typed path of VoiceService.{i}.CallLog.{i}.
 type VoiceServiceCallLogPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallTerminationCause model.ReadOnlyParam[VoiceServiceCallLogCallTerminationCause]
+	CallTerminationCause model.ReadOnlyParam[VoiceServiceCallLogCallTerminationCause] `dm:"s"`
 
-	CalledPartyNumber model.ReadOnlyParam[string]
+	CalledPartyNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	CallingPartyNumber model.ReadOnlyParam[string]
+	CallingPartyNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	Destination model.ReadOnlyParam[string]
+	Destination model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[VoiceServiceCallLogDirection]
+	Direction model.ReadOnlyParam[VoiceServiceCallLogDirection] `dm:"s"`
 
-	Duration model.ReadOnlyParam[uint32]
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RemoteParty model.ReadOnlyParam[string]
+	RemoteParty model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalingPerformanceNumberOfEntries model.ReadOnlyParam[uint32]
+	SignalingPerformanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Source model.ReadOnlyParam[string]
+	Source model.ReadOnlyParam[string] `dm:"s"`
 
-	Start model.ReadOnlyParam[time.Time]
+	Start model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UsedExtensions model.ReadOnlyParam[[]string]
+	UsedExtensions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	UsedLine model.ReadOnlyParam[string]
+	UsedLine model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Session returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.Session.{i}.
+// Session returns the typed path of instance i.
 func (x VoiceServiceCallLogPath) Session(i uint32) (p VoiceServiceCallLogSessionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallLog.{i}.Session.{i}.", model.InstanceOf(x.Path(), "Session.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
 	return
 }
 
-// SessionTable returns the table VoiceService.{i}.CallLog.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallLogPath) SessionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-// SignalingPerformance returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
+// SignalingPerformance returns the typed path of instance i.
 func (x VoiceServiceCallLogPath) SignalingPerformance(i uint32) (p VoiceServiceCallLogSignalingPerformancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.", model.InstanceOf(x.Path(), "SignalingPerformance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SignalingPerformance.", i))
 	return
 }
 
-// SignalingPerformanceTable returns the table VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. itself (for AddObject when writable)
+// SignalingPerformanceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCallLogPath) SignalingPerformanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SignalingPerformance.")
 }
@@ -221,10 +215,7 @@ const (
 	VoiceServiceCallLogSessionStreamType_Modem VoiceServiceCallLogSessionStreamType = "Modem"
 )
 
-/*
-VoiceServiceCallLogSession holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSession holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLogSession struct {
 	StreamType VoiceServiceCallLogSessionStreamType `json:"StreamType,omitzero"`
 
@@ -240,7 +231,6 @@ type VoiceServiceCallLogSession struct {
 	Source      *VoiceServiceCallLogSessionSource      `json:"Source,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSession) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "StreamType", 298, string(o.StreamType))
 	c.String(p, "SessionID", 252, o.SessionID)
@@ -256,31 +246,27 @@ func (o *VoiceServiceCallLogSession) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCallLogSessionPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.
 type VoiceServiceCallLogSessionPath struct {
 	model.ObjectPath
-	Duration model.ReadOnlyParam[uint32]
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SIPSessionID model.ReadOnlyParam[string]
+	SIPSessionID model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionID model.ReadOnlyParam[string]
+	SessionID model.ReadOnlyParam[string] `dm:"s"`
 
-	Start model.ReadOnlyParam[time.Time]
+	Start model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	StreamType model.ReadOnlyParam[VoiceServiceCallLogSessionStreamType]
+	StreamType model.ReadOnlyParam[VoiceServiceCallLogSessionStreamType] `dm:"s"`
 
-	Destination VoiceServiceCallLogSessionDestinationPath
-	Source      VoiceServiceCallLogSessionSourcePath
+	Destination VoiceServiceCallLogSessionDestinationPath `dm:"Destination."`
+	Source      VoiceServiceCallLogSessionSourcePath      `dm:"Source."`
 }
 
-/*
-VoiceServiceCallLogSessionDestination holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestination holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestination struct {
 	DSP          *VoiceServiceCallLogSessionDestinationDSP          `json:"DSP,omitzero"`
 	RTP          *VoiceServiceCallLogSessionDestinationRTP          `json:"RTP,omitzero"`
 	VoiceQuality *VoiceServiceCallLogSessionDestinationVoiceQuality `json:"VoiceQuality,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestination) ValidateAt(c *model.Checker, p string) {
 	if o.DSP != nil {
 		o.DSP.ValidateAt(c, p+"DSP.")
@@ -296,21 +282,17 @@ func (o *VoiceServiceCallLogSessionDestination) ValidateAt(c *model.Checker, p s
 // VoiceServiceCallLogSessionDestinationPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.
 type VoiceServiceCallLogSessionDestinationPath struct {
 	model.ObjectPath
-	DSP          VoiceServiceCallLogSessionDestinationDSPPath
-	RTP          VoiceServiceCallLogSessionDestinationRTPPath
-	VoiceQuality VoiceServiceCallLogSessionDestinationVoiceQualityPath
+	DSP          VoiceServiceCallLogSessionDestinationDSPPath          `dm:"DSP."`
+	RTP          VoiceServiceCallLogSessionDestinationRTPPath          `dm:"RTP."`
+	VoiceQuality VoiceServiceCallLogSessionDestinationVoiceQualityPath `dm:"VoiceQuality."`
 }
 
-/*
-VoiceServiceCallLogSessionDestinationDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestinationDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSP struct {
 	ReceiveCodec  *VoiceServiceCallLogSessionDestinationDSPReceiveCodec  `json:"ReceiveCodec,omitzero"`
 	TransmitCodec *VoiceServiceCallLogSessionDestinationDSPTransmitCodec `json:"TransmitCodec,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestinationDSP) ValidateAt(c *model.Checker, p string) {
 	if o.ReceiveCodec != nil {
 		o.ReceiveCodec.ValidateAt(c, p+"ReceiveCodec.")
@@ -323,14 +305,11 @@ func (o *VoiceServiceCallLogSessionDestinationDSP) ValidateAt(c *model.Checker, 
 // VoiceServiceCallLogSessionDestinationDSPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.
 type VoiceServiceCallLogSessionDestinationDSPPath struct {
 	model.ObjectPath
-	ReceiveCodec  VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath
-	TransmitCodec VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath
+	ReceiveCodec  VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath  `dm:"ReceiveCodec."`
+	TransmitCodec VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath `dm:"TransmitCodec."`
 }
 
-/*
-VoiceServiceCallLogSessionDestinationDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestinationDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSPReceiveCodec struct {
 	Codec string `json:"Codec,omitzero"`
 
@@ -341,7 +320,6 @@ type VoiceServiceCallLogSessionDestinationDSPReceiveCodec struct {
 	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestinationDSPReceiveCodec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Codec", 209, o.Codec)
 }
@@ -349,19 +327,16 @@ func (o *VoiceServiceCallLogSessionDestinationDSPReceiveCodec) ValidateAt(c *mod
 // VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.ReceiveCodec.
 type VoiceServiceCallLogSessionDestinationDSPReceiveCodecPath struct {
 	model.ObjectPath
-	Codec model.ReadOnlyParam[string]
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SilenceSuppression model.ReadOnlyParam[bool]
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionDestinationDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestinationDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationDSPTransmitCodec struct {
 	Codec string `json:"Codec,omitzero"`
 
@@ -374,7 +349,6 @@ type VoiceServiceCallLogSessionDestinationDSPTransmitCodec struct {
 	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestinationDSPTransmitCodec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Codec", 214, o.Codec)
 }
@@ -382,21 +356,18 @@ func (o *VoiceServiceCallLogSessionDestinationDSPTransmitCodec) ValidateAt(c *mo
 // VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.DSP.TransmitCodec.
 type VoiceServiceCallLogSessionDestinationDSPTransmitCodecPath struct {
 	model.ObjectPath
-	Codec model.ReadOnlyParam[string]
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketizationPeriod model.ReadOnlyParam[uint32]
+	PacketizationPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SilenceSuppression model.ReadOnlyParam[bool]
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionDestinationRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestinationRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationRTP struct {
 	FarEndIPAddress string `json:"FarEndIPAddress,omitzero"`
 
@@ -451,7 +422,6 @@ type VoiceServiceCallLogSessionDestinationRTP struct {
 	SamplingFrequency uint32 `json:"SamplingFrequency,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestinationRTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FarEndIPAddress", 228, o.FarEndIPAddress)
 	c.Uint(p, "FarEndUDPPort", 231, uint64(o.FarEndUDPPort))
@@ -475,63 +445,60 @@ func (o *VoiceServiceCallLogSessionDestinationRTP) ValidateAt(c *model.Checker, 
 // VoiceServiceCallLogSessionDestinationRTPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.RTP.
 type VoiceServiceCallLogSessionDestinationRTPPath struct {
 	model.ObjectPath
-	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32]
+	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32]
+	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	AverageRoundTripDelay model.ReadOnlyParam[int32]
+	AverageRoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	BufferDelay model.ReadOnlyParam[int32]
+	BufferDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	BurstCount model.ReadOnlyParam[uint32]
+	BurstCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DuplicatePacketsReceived model.ReadOnlyParam[uint64]
+	DuplicatePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	FarEndIPAddress model.ReadOnlyParam[string]
+	FarEndIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	FarEndInterarrivalJitter model.ReadOnlyParam[int32]
+	FarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	FarEndPacketLossRate model.ReadOnlyParam[uint32]
+	FarEndPacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FarEndUDPPort model.ReadOnlyParam[uint32]
+	FarEndUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LocalUDPPort model.ReadOnlyParam[uint32]
+	LocalUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxJitter model.ReadOnlyParam[int32]
+	MaxJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	MeanJitter model.ReadOnlyParam[int32]
+	MeanJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinJitter model.ReadOnlyParam[int32]
+	MinJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	PacketDelayVariation model.ReadOnlyParam[int32]
+	PacketDelayVariation model.ReadOnlyParam[int32] `dm:"i"`
 
-	PacketsDiscarded model.ReadOnlyParam[uint32]
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLost model.ReadOnlyParam[uint32]
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RTCPCNAME model.ReadOnlyParam[string]
+	RTCPCNAME model.ReadOnlyParam[string] `dm:"s"`
 
-	ReceiveInterarrivalJitter model.ReadOnlyParam[int32]
+	ReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	ReceivePacketLossRate model.ReadOnlyParam[uint32]
+	ReceivePacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoundTripDelay model.ReadOnlyParam[int32]
+	RoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	SamplingFrequency model.ReadOnlyParam[uint32]
+	SamplingFrequency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionDestinationVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionDestinationVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionDestinationVoiceQuality struct {
 	VoIPQualityIndicator []uint32 `json:"VoIPQualityIndicator,omitzero"`
 
@@ -540,7 +507,6 @@ type VoiceServiceCallLogSessionDestinationVoiceQuality struct {
 	WorstVoIPQualityIndicatorTimestamps []uint32 `json:"WorstVoIPQualityIndicatorTimestamps,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionDestinationVoiceQuality) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "VoIPQualityIndicator", 247, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator), len(o.VoIPQualityIndicator) > 0)
 	c.Wire(p, "WorstVoIPQualityIndicatorsValues", 249, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues), len(o.WorstVoIPQualityIndicatorsValues) > 0)
@@ -550,24 +516,20 @@ func (o *VoiceServiceCallLogSessionDestinationVoiceQuality) ValidateAt(c *model.
 // VoiceServiceCallLogSessionDestinationVoiceQualityPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Destination.VoiceQuality.
 type VoiceServiceCallLogSessionDestinationVoiceQualityPath struct {
 	model.ObjectPath
-	VoIPQualityIndicator model.ReadOnlyParam[[]uint32]
+	VoIPQualityIndicator model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32]
+	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32]
+	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-VoiceServiceCallLogSessionSource holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSource holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSource struct {
 	DSP          *VoiceServiceCallLogSessionSourceDSP          `json:"DSP,omitzero"`
 	RTP          *VoiceServiceCallLogSessionSourceRTP          `json:"RTP,omitzero"`
 	VoiceQuality *VoiceServiceCallLogSessionSourceVoiceQuality `json:"VoiceQuality,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSource) ValidateAt(c *model.Checker, p string) {
 	if o.DSP != nil {
 		o.DSP.ValidateAt(c, p+"DSP.")
@@ -583,21 +545,17 @@ func (o *VoiceServiceCallLogSessionSource) ValidateAt(c *model.Checker, p string
 // VoiceServiceCallLogSessionSourcePath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.
 type VoiceServiceCallLogSessionSourcePath struct {
 	model.ObjectPath
-	DSP          VoiceServiceCallLogSessionSourceDSPPath
-	RTP          VoiceServiceCallLogSessionSourceRTPPath
-	VoiceQuality VoiceServiceCallLogSessionSourceVoiceQualityPath
+	DSP          VoiceServiceCallLogSessionSourceDSPPath          `dm:"DSP."`
+	RTP          VoiceServiceCallLogSessionSourceRTPPath          `dm:"RTP."`
+	VoiceQuality VoiceServiceCallLogSessionSourceVoiceQualityPath `dm:"VoiceQuality."`
 }
 
-/*
-VoiceServiceCallLogSessionSourceDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSourceDSP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSP struct {
 	ReceiveCodec  *VoiceServiceCallLogSessionSourceDSPReceiveCodec  `json:"ReceiveCodec,omitzero"`
 	TransmitCodec *VoiceServiceCallLogSessionSourceDSPTransmitCodec `json:"TransmitCodec,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSourceDSP) ValidateAt(c *model.Checker, p string) {
 	if o.ReceiveCodec != nil {
 		o.ReceiveCodec.ValidateAt(c, p+"ReceiveCodec.")
@@ -610,14 +568,11 @@ func (o *VoiceServiceCallLogSessionSourceDSP) ValidateAt(c *model.Checker, p str
 // VoiceServiceCallLogSessionSourceDSPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.
 type VoiceServiceCallLogSessionSourceDSPPath struct {
 	model.ObjectPath
-	ReceiveCodec  VoiceServiceCallLogSessionSourceDSPReceiveCodecPath
-	TransmitCodec VoiceServiceCallLogSessionSourceDSPTransmitCodecPath
+	ReceiveCodec  VoiceServiceCallLogSessionSourceDSPReceiveCodecPath  `dm:"ReceiveCodec."`
+	TransmitCodec VoiceServiceCallLogSessionSourceDSPTransmitCodecPath `dm:"TransmitCodec."`
 }
 
-/*
-VoiceServiceCallLogSessionSourceDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSourceDSPReceiveCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSPReceiveCodec struct {
 	Codec string `json:"Codec,omitzero"`
 
@@ -628,7 +583,6 @@ type VoiceServiceCallLogSessionSourceDSPReceiveCodec struct {
 	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSourceDSPReceiveCodec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Codec", 256, o.Codec)
 }
@@ -636,19 +590,16 @@ func (o *VoiceServiceCallLogSessionSourceDSPReceiveCodec) ValidateAt(c *model.Ch
 // VoiceServiceCallLogSessionSourceDSPReceiveCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.ReceiveCodec.
 type VoiceServiceCallLogSessionSourceDSPReceiveCodecPath struct {
 	model.ObjectPath
-	Codec model.ReadOnlyParam[string]
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SilenceSuppression model.ReadOnlyParam[bool]
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionSourceDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSourceDSPTransmitCodec holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceDSPTransmitCodec struct {
 	Codec string `json:"Codec,omitzero"`
 
@@ -661,7 +612,6 @@ type VoiceServiceCallLogSessionSourceDSPTransmitCodec struct {
 	Underruns uint32 `json:"Underruns,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSourceDSPTransmitCodec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Codec", 261, o.Codec)
 }
@@ -669,21 +619,18 @@ func (o *VoiceServiceCallLogSessionSourceDSPTransmitCodec) ValidateAt(c *model.C
 // VoiceServiceCallLogSessionSourceDSPTransmitCodecPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.DSP.TransmitCodec.
 type VoiceServiceCallLogSessionSourceDSPTransmitCodecPath struct {
 	model.ObjectPath
-	Codec model.ReadOnlyParam[string]
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketizationPeriod model.ReadOnlyParam[uint32]
+	PacketizationPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SilenceSuppression model.ReadOnlyParam[bool]
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionSourceRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSourceRTP holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceRTP struct {
 	FarEndIPAddress string `json:"FarEndIPAddress,omitzero"`
 
@@ -738,7 +685,6 @@ type VoiceServiceCallLogSessionSourceRTP struct {
 	SamplingFrequency uint32 `json:"SamplingFrequency,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSourceRTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FarEndIPAddress", 275, o.FarEndIPAddress)
 	c.Uint(p, "FarEndUDPPort", 278, uint64(o.FarEndUDPPort))
@@ -762,63 +708,60 @@ func (o *VoiceServiceCallLogSessionSourceRTP) ValidateAt(c *model.Checker, p str
 // VoiceServiceCallLogSessionSourceRTPPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.RTP.
 type VoiceServiceCallLogSessionSourceRTPPath struct {
 	model.ObjectPath
-	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32]
+	AverageFarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32]
+	AverageReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	AverageRoundTripDelay model.ReadOnlyParam[int32]
+	AverageRoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	BufferDelay model.ReadOnlyParam[int32]
+	BufferDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	BurstCount model.ReadOnlyParam[uint32]
+	BurstCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DuplicatePacketsReceived model.ReadOnlyParam[uint64]
+	DuplicatePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	FarEndIPAddress model.ReadOnlyParam[string]
+	FarEndIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	FarEndInterarrivalJitter model.ReadOnlyParam[int32]
+	FarEndInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	FarEndPacketLossRate model.ReadOnlyParam[uint32]
+	FarEndPacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FarEndUDPPort model.ReadOnlyParam[uint32]
+	FarEndUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LocalUDPPort model.ReadOnlyParam[uint32]
+	LocalUDPPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxJitter model.ReadOnlyParam[int32]
+	MaxJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	MeanJitter model.ReadOnlyParam[int32]
+	MeanJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinJitter model.ReadOnlyParam[int32]
+	MinJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	PacketDelayVariation model.ReadOnlyParam[int32]
+	PacketDelayVariation model.ReadOnlyParam[int32] `dm:"i"`
 
-	PacketsDiscarded model.ReadOnlyParam[uint32]
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLost model.ReadOnlyParam[uint32]
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RTCPCNAME model.ReadOnlyParam[string]
+	RTCPCNAME model.ReadOnlyParam[string] `dm:"s"`
 
-	ReceiveInterarrivalJitter model.ReadOnlyParam[int32]
+	ReceiveInterarrivalJitter model.ReadOnlyParam[int32] `dm:"i"`
 
-	ReceivePacketLossRate model.ReadOnlyParam[uint32]
+	ReceivePacketLossRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoundTripDelay model.ReadOnlyParam[int32]
+	RoundTripDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	SamplingFrequency model.ReadOnlyParam[uint32]
+	SamplingFrequency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceCallLogSessionSourceVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSessionSourceVoiceQuality holds the values of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality. (object, readOnly, since 2.0).
 type VoiceServiceCallLogSessionSourceVoiceQuality struct {
 	VoIPQualityIndicator []uint32 `json:"VoIPQualityIndicator,omitzero"`
 
@@ -827,7 +770,6 @@ type VoiceServiceCallLogSessionSourceVoiceQuality struct {
 	WorstVoIPQualityIndicatorTimestamps []uint32 `json:"WorstVoIPQualityIndicatorTimestamps,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSessionSourceVoiceQuality) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "VoIPQualityIndicator", 294, model.FormatValue(model.TypeUnsignedInt, o.VoIPQualityIndicator), len(o.VoIPQualityIndicator) > 0)
 	c.Wire(p, "WorstVoIPQualityIndicatorsValues", 296, model.FormatValue(model.TypeUnsignedInt, o.WorstVoIPQualityIndicatorsValues), len(o.WorstVoIPQualityIndicatorsValues) > 0)
@@ -837,11 +779,11 @@ func (o *VoiceServiceCallLogSessionSourceVoiceQuality) ValidateAt(c *model.Check
 // VoiceServiceCallLogSessionSourceVoiceQualityPath is the typed path of VoiceService.{i}.CallLog.{i}.Session.{i}.Source.VoiceQuality.
 type VoiceServiceCallLogSessionSourceVoiceQualityPath struct {
 	model.ObjectPath
-	VoIPQualityIndicator model.ReadOnlyParam[[]uint32]
+	VoIPQualityIndicator model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32]
+	WorstVoIPQualityIndicatorTimestamps model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32]
+	WorstVoIPQualityIndicatorsValues model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
 // VoiceServiceCallLogSignalingPerformanceProtocol enumerates the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.Protocol.
@@ -853,10 +795,7 @@ const (
 	VoiceServiceCallLogSignalingPerformanceProtocol_SIP VoiceServiceCallLogSignalingPerformanceProtocol = "SIP"
 )
 
-/*
-VoiceServiceCallLogSignalingPerformance holds the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCallLogSignalingPerformance holds the values of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCallLogSignalingPerformance struct {
 	Protocol VoiceServiceCallLogSignalingPerformanceProtocol `json:"Protocol,omitzero"`
 
@@ -867,7 +806,6 @@ type VoiceServiceCallLogSignalingPerformance struct {
 	IncomingMediaEstablishDelay int32 `json:"IncomingMediaEstablishDelay,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCallLogSignalingPerformance) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Protocol", 304, string(o.Protocol))
 }
@@ -875,13 +813,13 @@ func (o *VoiceServiceCallLogSignalingPerformance) ValidateAt(c *model.Checker, p
 // VoiceServiceCallLogSignalingPerformancePath is the typed path of VoiceService.{i}.CallLog.{i}.SignalingPerformance.{i}.
 type VoiceServiceCallLogSignalingPerformancePath struct {
 	model.ObjectPath
-	CallSetupDelay model.ReadOnlyParam[uint32]
+	CallSetupDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IncomingMediaEstablishDelay model.ReadOnlyParam[int32]
+	IncomingMediaEstablishDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	OutgoingMediaEstablishDelay model.ReadOnlyParam[int32]
+	OutgoingMediaEstablishDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	Protocol model.ReadOnlyParam[VoiceServiceCallLogSignalingPerformanceProtocol]
+	Protocol model.ReadOnlyParam[VoiceServiceCallLogSignalingPerformanceProtocol] `dm:"s"`
 }
 
 // VoiceServiceCallLogImpl is what a device implements for VoiceService.{i}.CallLog.{i}; inst holds the instance

@@ -3,10 +3,7 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // VoiceServiceCapabilitiesToneFileFormats enumerates the values of VoiceService.{i}.Capabilities.ToneFileFormats.
 type VoiceServiceCapabilitiesToneFileFormats string
@@ -159,10 +156,7 @@ const (
 	VoiceServiceCapabilitiesFacilityActions_SR_INTERROGATE VoiceServiceCapabilitiesFacilityActions = "SR_INTERROGATE"
 )
 
-/*
-VoiceServiceCapabilities holds the values of VoiceService.{i}.Capabilities. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilities holds the values of VoiceService.{i}.Capabilities. (object, readOnly, since 2.0).
 type VoiceServiceCapabilities struct {
 	MaxLineCount int32 `json:"MaxLineCount,omitzero"`
 
@@ -197,7 +191,7 @@ type VoiceServiceCapabilities struct {
 	SIP              *VoiceServiceCapabilitiesSIP              `json:"SIP,omitzero"`
 }
 
-// AddCodec creates instance i of VoiceService.{i}.Capabilities.Codec.{i}. (replacing any) and returns it
+// AddCodec creates instance i (replacing any) and returns it.
 func (o *VoiceServiceCapabilities) AddCodec(i uint32) *VoiceServiceCapabilitiesCodec {
 	if o.Codec == nil {
 		o.Codec = map[uint32]*VoiceServiceCapabilitiesCodec{}
@@ -206,8 +200,6 @@ func (o *VoiceServiceCapabilities) AddCodec(i uint32) *VoiceServiceCapabilitiesC
 	o.Codec[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxLineCount", 334, int64(o.MaxLineCount))
 	c.Int(p, "MaxExtensionCount", 333, int64(o.MaxExtensionCount))
@@ -243,45 +235,45 @@ func (o *VoiceServiceCapabilities) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesPath is the typed path of VoiceService.{i}.Capabilities.
 type VoiceServiceCapabilitiesPath struct {
 	model.ObjectPath
-	CodecNumberOfEntries model.ReadOnlyParam[uint32]
+	CodecNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FacilityActions model.ReadOnlyParam[[]VoiceServiceCapabilitiesFacilityActions]
+	FacilityActions model.ReadOnlyParam[[]VoiceServiceCapabilitiesFacilityActions] `dm:"s"`
 
-	MaxCallLogCount model.ReadOnlyParam[int32]
+	MaxCallLogCount model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxExtensionCount model.ReadOnlyParam[int32]
+	MaxExtensionCount model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxLineCount model.ReadOnlyParam[int32]
+	MaxLineCount model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxSessionCount model.ReadOnlyParam[int32]
+	MaxSessionCount model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxSessionsPerExtension model.ReadOnlyParam[int32]
+	MaxSessionsPerExtension model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxSessionsPerLine model.ReadOnlyParam[int32]
+	MaxSessionsPerLine model.ReadOnlyParam[int32] `dm:"i"`
 
-	NetworkConnectionModes model.ReadOnlyParam[[]string]
+	NetworkConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RingFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesRingFileFormats]
+	RingFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesRingFileFormats] `dm:"s"`
 
-	ToneFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesToneFileFormats]
+	ToneFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesToneFileFormats] `dm:"s"`
 
-	UserConnectionModes model.ReadOnlyParam[[]string]
+	UserConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	H323             VoiceServiceCapabilitiesH323Path
-	ISDN             VoiceServiceCapabilitiesISDNPath
-	MGCP             VoiceServiceCapabilitiesMGCPPath
-	POTS             VoiceServiceCapabilitiesPOTSPath
-	QualityIndicator VoiceServiceCapabilitiesQualityIndicatorPath
-	SIP              VoiceServiceCapabilitiesSIPPath
+	H323             VoiceServiceCapabilitiesH323Path             `dm:"H323."`
+	ISDN             VoiceServiceCapabilitiesISDNPath             `dm:"ISDN."`
+	MGCP             VoiceServiceCapabilitiesMGCPPath             `dm:"MGCP."`
+	POTS             VoiceServiceCapabilitiesPOTSPath             `dm:"POTS."`
+	QualityIndicator VoiceServiceCapabilitiesQualityIndicatorPath `dm:"QualityIndicator."`
+	SIP              VoiceServiceCapabilitiesSIPPath              `dm:"SIP."`
 }
 
-// Codec returns the typed path of instance i of VoiceService.{i}.Capabilities.Codec.{i}.
+// Codec returns the typed path of instance i.
 func (x VoiceServiceCapabilitiesPath) Codec(i uint32) (p VoiceServiceCapabilitiesCodecPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Capabilities.Codec.{i}.", model.InstanceOf(x.Path(), "Codec.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Codec.", i))
 	return
 }
 
-// CodecTable returns the table VoiceService.{i}.Capabilities.Codec.{i}. itself (for AddObject when writable)
+// CodecTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceCapabilitiesPath) CodecTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Codec.")
 }
@@ -335,10 +327,7 @@ const (
 	VoiceServiceCapabilitiesCodecCodec_Speex VoiceServiceCapabilitiesCodecCodec = "Speex"
 )
 
-/*
-VoiceServiceCapabilitiesCodec holds the values of VoiceService.{i}.Capabilities.Codec.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesCodec holds the values of VoiceService.{i}.Capabilities.Codec.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceCapabilitiesCodec struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -351,7 +340,6 @@ type VoiceServiceCapabilitiesCodec struct {
 	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesCodec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 313, o.Alias)
 	c.String(p, "Codec", 315, string(o.Codec))
@@ -361,15 +349,15 @@ func (o *VoiceServiceCapabilitiesCodec) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesCodecPath is the typed path of VoiceService.{i}.Capabilities.Codec.{i}.
 type VoiceServiceCapabilitiesCodecPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	BitRate model.ReadOnlyParam[uint32]
+	BitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Codec model.ReadOnlyParam[VoiceServiceCapabilitiesCodecCodec]
+	Codec model.ReadOnlyParam[VoiceServiceCapabilitiesCodecCodec] `dm:"s"`
 
-	PacketizationPeriod model.ReadOnlyParam[[]string]
+	PacketizationPeriod model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SilenceSuppression model.ReadOnlyParam[bool]
+	SilenceSuppression model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // VoiceServiceCapabilitiesH323H235AuthenticationMethods enumerates the values of VoiceService.{i}.Capabilities.H323.H235AuthenticationMethods.
@@ -389,17 +377,13 @@ const (
 	VoiceServiceCapabilitiesH323H235AuthenticationMethods_Tls VoiceServiceCapabilitiesH323H235AuthenticationMethods = "tls"
 )
 
-/*
-VoiceServiceCapabilitiesH323 holds the values of VoiceService.{i}.Capabilities.H323. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesH323 holds the values of VoiceService.{i}.Capabilities.H323. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesH323 struct {
 	FastStart bool `json:"FastStart,omitzero"`
 
 	H235AuthenticationMethods []VoiceServiceCapabilitiesH323H235AuthenticationMethods `json:"H235AuthenticationMethods,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesH323) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "H235AuthenticationMethods", 322, model.JoinStrings(o.H235AuthenticationMethods), len(o.H235AuthenticationMethods) > 0)
 }
@@ -407,15 +391,12 @@ func (o *VoiceServiceCapabilitiesH323) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesH323Path is the typed path of VoiceService.{i}.Capabilities.H323.
 type VoiceServiceCapabilitiesH323Path struct {
 	model.ObjectPath
-	FastStart model.ReadOnlyParam[bool]
+	FastStart model.ReadOnlyParam[bool] `dm:"b"`
 
-	H235AuthenticationMethods model.ReadOnlyParam[[]VoiceServiceCapabilitiesH323H235AuthenticationMethods]
+	H235AuthenticationMethods model.ReadOnlyParam[[]VoiceServiceCapabilitiesH323H235AuthenticationMethods] `dm:"s"`
 }
 
-/*
-VoiceServiceCapabilitiesISDN holds the values of VoiceService.{i}.Capabilities.ISDN. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesISDN holds the values of VoiceService.{i}.Capabilities.ISDN. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesISDN struct {
 	MSN bool `json:"MSN,omitzero"`
 
@@ -433,28 +414,24 @@ type VoiceServiceCapabilitiesISDN struct {
 // VoiceServiceCapabilitiesISDNPath is the typed path of VoiceService.{i}.Capabilities.ISDN.
 type VoiceServiceCapabilitiesISDNPath struct {
 	model.ObjectPath
-	AoC model.ReadOnlyParam[bool]
+	AoC model.ReadOnlyParam[bool] `dm:"b"`
 
-	DDI model.ReadOnlyParam[bool]
+	DDI model.ReadOnlyParam[bool] `dm:"b"`
 
-	ECT model.ReadOnlyParam[bool]
+	ECT model.ReadOnlyParam[bool] `dm:"b"`
 
-	MCID model.ReadOnlyParam[bool]
+	MCID model.ReadOnlyParam[bool] `dm:"b"`
 
-	MSN model.ReadOnlyParam[bool]
+	MSN model.ReadOnlyParam[bool] `dm:"b"`
 
-	MWI model.ReadOnlyParam[bool]
+	MWI model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-VoiceServiceCapabilitiesMGCP holds the values of VoiceService.{i}.Capabilities.MGCP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesMGCP holds the values of VoiceService.{i}.Capabilities.MGCP. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesMGCP struct {
 	Extensions []string `json:"Extensions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesMGCP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Extensions", 331, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
 }
@@ -462,7 +439,7 @@ func (o *VoiceServiceCapabilitiesMGCP) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesMGCPPath is the typed path of VoiceService.{i}.Capabilities.MGCP.
 type VoiceServiceCapabilitiesMGCPPath struct {
 	model.ObjectPath
-	Extensions model.ReadOnlyParam[[]string]
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesPOTSDialType enumerates the values of VoiceService.{i}.Capabilities.POTS.DialType.
@@ -476,10 +453,7 @@ const (
 	VoiceServiceCapabilitiesPOTSDialType_Tone_and_Pulse VoiceServiceCapabilitiesPOTSDialType = "Tone and Pulse"
 )
 
-/*
-VoiceServiceCapabilitiesPOTS holds the values of VoiceService.{i}.Capabilities.POTS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesPOTS holds the values of VoiceService.{i}.Capabilities.POTS. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesPOTS struct {
 	DialType VoiceServiceCapabilitiesPOTSDialType `json:"DialType,omitzero"`
 
@@ -488,7 +462,6 @@ type VoiceServiceCapabilitiesPOTS struct {
 	ChargingPulse bool `json:"ChargingPulse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesPOTS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DialType", 342, string(o.DialType))
 }
@@ -496,17 +469,14 @@ func (o *VoiceServiceCapabilitiesPOTS) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesPOTSPath is the typed path of VoiceService.{i}.Capabilities.POTS.
 type VoiceServiceCapabilitiesPOTSPath struct {
 	model.ObjectPath
-	ChargingPulse model.ReadOnlyParam[bool]
+	ChargingPulse model.ReadOnlyParam[bool] `dm:"b"`
 
-	ClipGeneration model.ReadOnlyParam[bool]
+	ClipGeneration model.ReadOnlyParam[bool] `dm:"b"`
 
-	DialType model.ReadOnlyParam[VoiceServiceCapabilitiesPOTSDialType]
+	DialType model.ReadOnlyParam[VoiceServiceCapabilitiesPOTSDialType] `dm:"s"`
 }
 
-/*
-VoiceServiceCapabilitiesQualityIndicator holds the values of VoiceService.{i}.Capabilities.QualityIndicator. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesQualityIndicator holds the values of VoiceService.{i}.Capabilities.QualityIndicator. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesQualityIndicator struct {
 	QIModelsSupported string `json:"QIModelsSupported,omitzero"`
 
@@ -515,7 +485,6 @@ type VoiceServiceCapabilitiesQualityIndicator struct {
 	MaxWorstQIValues uint32 `json:"MaxWorstQIValues,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesQualityIndicator) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "MaxQIValues", 344, uint64(o.MaxQIValues))
 	c.Uint(p, "MaxWorstQIValues", 345, uint64(o.MaxWorstQIValues))
@@ -524,23 +493,19 @@ func (o *VoiceServiceCapabilitiesQualityIndicator) ValidateAt(c *model.Checker, 
 // VoiceServiceCapabilitiesQualityIndicatorPath is the typed path of VoiceService.{i}.Capabilities.QualityIndicator.
 type VoiceServiceCapabilitiesQualityIndicatorPath struct {
 	model.ObjectPath
-	MaxQIValues model.ReadOnlyParam[uint32]
+	MaxQIValues model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxWorstQIValues model.ReadOnlyParam[uint32]
+	MaxWorstQIValues model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QIModelsSupported model.ReadOnlyParam[string]
+	QIModelsSupported model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceCapabilitiesSIP holds the values of VoiceService.{i}.Capabilities.SIP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesSIP holds the values of VoiceService.{i}.Capabilities.SIP. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIP struct {
 	Client    *VoiceServiceCapabilitiesSIPClient    `json:"Client,omitzero"`
 	Registrar *VoiceServiceCapabilitiesSIPRegistrar `json:"Registrar,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesSIP) ValidateAt(c *model.Checker, p string) {
 	if o.Client != nil {
 		o.Client.ValidateAt(c, p+"Client.")
@@ -553,8 +518,8 @@ func (o *VoiceServiceCapabilitiesSIP) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCapabilitiesSIPPath is the typed path of VoiceService.{i}.Capabilities.SIP.
 type VoiceServiceCapabilitiesSIPPath struct {
 	model.ObjectPath
-	Client    VoiceServiceCapabilitiesSIPClientPath
-	Registrar VoiceServiceCapabilitiesSIPRegistrarPath
+	Client    VoiceServiceCapabilitiesSIPClientPath    `dm:"Client."`
+	Registrar VoiceServiceCapabilitiesSIPRegistrarPath `dm:"Registrar."`
 }
 
 // VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Client.TLSAuthenticationProtocols.
@@ -608,10 +573,7 @@ const (
 	VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols_ECDHE_ECDSA VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols = "ECDHE-ECDSA"
 )
 
-/*
-VoiceServiceCapabilitiesSIPClient holds the values of VoiceService.{i}.Capabilities.SIP.Client. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesSIPClient holds the values of VoiceService.{i}.Capabilities.SIP.Client. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIPClient struct {
 	Extensions []string `json:"Extensions,omitzero"`
 
@@ -630,7 +592,6 @@ type VoiceServiceCapabilitiesSIPClient struct {
 	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols `json:"TLSKeyExchangeProtocols,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesSIPClient) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Extensions", 351, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
 	c.Wire(p, "URISchemes", 357, model.JoinStrings(o.URISchemes), len(o.URISchemes) > 0)
@@ -645,21 +606,21 @@ func (o *VoiceServiceCapabilitiesSIPClient) ValidateAt(c *model.Checker, p strin
 // VoiceServiceCapabilitiesSIPClientPath is the typed path of VoiceService.{i}.Capabilities.SIP.Client.
 type VoiceServiceCapabilitiesSIPClientPath struct {
 	model.ObjectPath
-	EventTypes model.ReadOnlyParam[[]string]
+	EventTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Extensions model.ReadOnlyParam[[]string]
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32]
+	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols]
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols] `dm:"s"`
 
-	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32]
+	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols]
+	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols] `dm:"s"`
 
-	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols]
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols] `dm:"s"`
 
-	URISchemes model.ReadOnlyParam[[]string]
+	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols enumerates the values of VoiceService.{i}.Capabilities.SIP.Registrar.TLSAuthenticationProtocols.
@@ -713,10 +674,7 @@ const (
 	VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols_ECDHE_ECDSA VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols = "ECDHE-ECDSA"
 )
 
-/*
-VoiceServiceCapabilitiesSIPRegistrar holds the values of VoiceService.{i}.Capabilities.SIP.Registrar. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCapabilitiesSIPRegistrar holds the values of VoiceService.{i}.Capabilities.SIP.Registrar. (object, readOnly, since 2.0).
 type VoiceServiceCapabilitiesSIPRegistrar struct {
 	Extensions []string `json:"Extensions,omitzero"`
 
@@ -735,7 +693,6 @@ type VoiceServiceCapabilitiesSIPRegistrar struct {
 	TLSKeyExchangeProtocols []VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols `json:"TLSKeyExchangeProtocols,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCapabilitiesSIPRegistrar) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Extensions", 360, model.JoinStrings(o.Extensions), len(o.Extensions) > 0)
 	c.Wire(p, "URISchemes", 366, model.JoinStrings(o.URISchemes), len(o.URISchemes) > 0)
@@ -750,21 +707,21 @@ func (o *VoiceServiceCapabilitiesSIPRegistrar) ValidateAt(c *model.Checker, p st
 // VoiceServiceCapabilitiesSIPRegistrarPath is the typed path of VoiceService.{i}.Capabilities.SIP.Registrar.
 type VoiceServiceCapabilitiesSIPRegistrarPath struct {
 	model.ObjectPath
-	EventTypes model.ReadOnlyParam[[]string]
+	EventTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Extensions model.ReadOnlyParam[[]string]
+	Extensions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32]
+	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols]
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols] `dm:"s"`
 
-	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32]
+	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols]
+	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols] `dm:"s"`
 
-	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols]
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols] `dm:"s"`
 
-	URISchemes model.ReadOnlyParam[[]string]
+	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesImpl is what a device implements for VoiceService.{i}.Capabilities; inst holds the instance

@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceClockSynchronization holds the values of VoiceService.{i}.ClockSynchronization. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceClockSynchronization holds the values of VoiceService.{i}.ClockSynchronization. (object, readOnly, since 2.0).
 type VoiceServiceClockSynchronization struct {
 	ClockSourceNumberOfEntries uint32 `json:"ClockSourceNumberOfEntries,omitzero"`
 
@@ -24,7 +18,7 @@ type VoiceServiceClockSynchronization struct {
 	ClockSource map[uint32]*VoiceServiceClockSynchronizationClockSource `json:"ClockSource,omitzero"`
 }
 
-// AddClockSource creates instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (replacing any) and returns it
+// AddClockSource creates instance i (replacing any) and returns it.
 func (o *VoiceServiceClockSynchronization) AddClockSource(i uint32) *VoiceServiceClockSynchronizationClockSource {
 	if o.ClockSource == nil {
 		o.ClockSource = map[uint32]*VoiceServiceClockSynchronizationClockSource{}
@@ -33,8 +27,6 @@ func (o *VoiceServiceClockSynchronization) AddClockSource(i uint32) *VoiceServic
 	o.ClockSource[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceClockSynchronization) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "CurrentSource", 377, o.CurrentSource)
 	c.String(p, "Description", 378, o.Description)
@@ -46,30 +38,27 @@ func (o *VoiceServiceClockSynchronization) ValidateAt(c *model.Checker, p string
 // VoiceServiceClockSynchronizationPath is the typed path of VoiceService.{i}.ClockSynchronization.
 type VoiceServiceClockSynchronizationPath struct {
 	model.ObjectPath
-	AutoRevert model.ReadWriteParam[bool]
+	AutoRevert model.ReadWriteParam[bool] `dm:"b"`
 
-	ClockSourceNumberOfEntries model.ReadOnlyParam[uint32]
+	ClockSourceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentSource model.ReadWriteParam[string]
+	CurrentSource model.ReadWriteParam[string] `dm:"s"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ClockSource returns the typed path of instance i of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
+// ClockSource returns the typed path of instance i.
 func (x VoiceServiceClockSynchronizationPath) ClockSource(i uint32) (p VoiceServiceClockSynchronizationClockSourcePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.ClockSynchronization.ClockSource.{i}.", model.InstanceOf(x.Path(), "ClockSource.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClockSource.", i))
 	return
 }
 
-// ClockSourceTable returns the table VoiceService.{i}.ClockSynchronization.ClockSource.{i}. itself (for AddObject when writable)
+// ClockSourceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceClockSynchronizationPath) ClockSourceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ClockSource.")
 }
 
-/*
-VoiceServiceClockSynchronizationClockSource holds the values of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceClockSynchronizationClockSource holds the values of VoiceService.{i}.ClockSynchronization.ClockSource.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceClockSynchronizationClockSource struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -80,7 +69,6 @@ type VoiceServiceClockSynchronizationClockSource struct {
 	Interface string `json:"Interface,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceClockSynchronizationClockSource) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 372, o.Alias)
 	c.Uint(p, "Order", 375, uint64(o.Order))
@@ -90,13 +78,13 @@ func (o *VoiceServiceClockSynchronizationClockSource) ValidateAt(c *model.Checke
 // VoiceServiceClockSynchronizationClockSourcePath is the typed path of VoiceService.{i}.ClockSynchronization.ClockSource.{i}.
 type VoiceServiceClockSynchronizationClockSourcePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceClockSynchronizationImpl is what a device implements for VoiceService.{i}.ClockSynchronization; inst holds the instance

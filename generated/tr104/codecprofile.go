@@ -5,10 +5,7 @@ package tr104
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceCodecProfile holds the values of VoiceService.{i}.CodecProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceCodecProfile holds the values of VoiceService.{i}.CodecProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceCodecProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -21,7 +18,6 @@ type VoiceServiceCodecProfile struct {
 	SilenceSuppression bool `json:"SilenceSuppression,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceCodecProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 380, o.Alias)
 	c.String(p, "Codec", 381, o.Codec)
@@ -31,15 +27,15 @@ func (o *VoiceServiceCodecProfile) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceCodecProfilePath is the typed path of VoiceService.{i}.CodecProfile.{i}.
 type VoiceServiceCodecProfilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Codec model.ReadOnlyParam[string]
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PacketizationPeriod model.ReadWriteParam[[]string]
+	PacketizationPeriod model.ReadWriteParam[[]string] `dm:"s"`
 
-	SilenceSuppression model.ReadWriteParam[bool]
+	SilenceSuppression model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // VoiceServiceCodecProfileImpl is what a device implements for VoiceService.{i}.CodecProfile.{i}; inst holds the instance

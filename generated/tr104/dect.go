@@ -6,13 +6,9 @@ package tr104
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-VoiceServiceDECT holds the values of VoiceService.{i}.DECT. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceDECT holds the values of VoiceService.{i}.DECT. (object, readOnly, since 2.0).
 type VoiceServiceDECT struct {
 	BaseNumberOfEntries uint32 `json:"BaseNumberOfEntries,omitzero"`
 
@@ -22,7 +18,7 @@ type VoiceServiceDECT struct {
 	Portable map[uint32]*VoiceServiceDECTPortable `json:"Portable,omitzero"`
 }
 
-// AddBase creates instance i of VoiceService.{i}.DECT.Base.{i}. (replacing any) and returns it
+// AddBase creates instance i (replacing any) and returns it.
 func (o *VoiceServiceDECT) AddBase(i uint32) *VoiceServiceDECTBase {
 	if o.Base == nil {
 		o.Base = map[uint32]*VoiceServiceDECTBase{}
@@ -32,7 +28,7 @@ func (o *VoiceServiceDECT) AddBase(i uint32) *VoiceServiceDECTBase {
 	return x
 }
 
-// AddPortable creates instance i of VoiceService.{i}.DECT.Portable.{i}. (replacing any) and returns it
+// AddPortable creates instance i (replacing any) and returns it.
 func (o *VoiceServiceDECT) AddPortable(i uint32) *VoiceServiceDECTPortable {
 	if o.Portable == nil {
 		o.Portable = map[uint32]*VoiceServiceDECTPortable{}
@@ -41,8 +37,6 @@ func (o *VoiceServiceDECT) AddPortable(i uint32) *VoiceServiceDECTPortable {
 	o.Portable[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceDECT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Base) {
 		o.Base[i].ValidateAt(c, model.InstanceOf(p, "Base.", i))
@@ -55,29 +49,29 @@ func (o *VoiceServiceDECT) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceDECTPath is the typed path of VoiceService.{i}.DECT.
 type VoiceServiceDECTPath struct {
 	model.ObjectPath
-	BaseNumberOfEntries model.ReadOnlyParam[uint32]
+	BaseNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortableNumberOfEntries model.ReadOnlyParam[uint32]
+	PortableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Base returns the typed path of instance i of VoiceService.{i}.DECT.Base.{i}.
+// Base returns the typed path of instance i.
 func (x VoiceServiceDECTPath) Base(i uint32) (p VoiceServiceDECTBasePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.DECT.Base.{i}.", model.InstanceOf(x.Path(), "Base.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Base.", i))
 	return
 }
 
-// BaseTable returns the table VoiceService.{i}.DECT.Base.{i}. itself (for AddObject when writable)
+// BaseTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceDECTPath) BaseTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Base.")
 }
 
-// Portable returns the typed path of instance i of VoiceService.{i}.DECT.Portable.{i}.
+// Portable returns the typed path of instance i.
 func (x VoiceServiceDECTPath) Portable(i uint32) (p VoiceServiceDECTPortablePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.DECT.Portable.{i}.", model.InstanceOf(x.Path(), "Portable.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Portable.", i))
 	return
 }
 
-// PortableTable returns the table VoiceService.{i}.DECT.Portable.{i}. itself (for AddObject when writable)
+// PortableTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceDECTPath) PortableTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Portable.")
 }
@@ -132,10 +126,7 @@ const (
 	VoiceServiceDECTBaseRFPowerControl_Reduced VoiceServiceDECTBaseRFPowerControl = "Reduced"
 )
 
-/*
-VoiceServiceDECTBase holds the values of VoiceService.{i}.DECT.Base.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceDECTBase holds the values of VoiceService.{i}.DECT.Base.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceDECTBase struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -176,7 +167,6 @@ type VoiceServiceDECTBase struct {
 	Stats *VoiceServiceDECTBaseStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceDECTBase) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 409, string(o.Status))
 	c.String(p, "Alias", 388, o.Alias)
@@ -195,49 +185,46 @@ func (o *VoiceServiceDECTBase) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceDECTBasePath is the typed path of VoiceService.{i}.DECT.Base.{i}.
 type VoiceServiceDECTBasePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CipheringEnable model.ReadWriteParam[bool]
+	CipheringEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EepromVersion model.ReadOnlyParam[string]
+	EepromVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionType model.ReadOnlyParam[VoiceServiceDECTBaseEncryptionType]
+	EncryptionType model.ReadOnlyParam[VoiceServiceDECTBaseEncryptionType] `dm:"s"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	HardwareVersion model.ReadOnlyParam[string]
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxSupportedPP model.ReadWriteParam[uint32]
+	MaxSupportedPP model.ReadWriteParam[uint32] `dm:"u"`
 
-	NEMOEnable model.ReadWriteParam[bool]
+	NEMOEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PIN model.ReadWriteParam[model.HexBinary]
+	PIN model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	RFPI model.ReadOnlyParam[model.HexBinary]
+	RFPI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RFPowerControl model.ReadWriteParam[VoiceServiceDECTBaseRFPowerControl]
+	RFPowerControl model.ReadWriteParam[VoiceServiceDECTBaseRFPowerControl] `dm:"s"`
 
-	RepeaterSupportEnabled model.ReadOnlyParam[bool]
+	RepeaterSupportEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	Standard model.ReadOnlyParam[VoiceServiceDECTBaseStandard]
+	Standard model.ReadOnlyParam[VoiceServiceDECTBaseStandard] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceDECTBaseStatus]
+	Status model.ReadOnlyParam[VoiceServiceDECTBaseStatus] `dm:"s"`
 
-	SubscriptionEnable model.ReadWriteParam[bool]
+	SubscriptionEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	Stats VoiceServiceDECTBaseStatsPath
+	Stats VoiceServiceDECTBaseStatsPath `dm:"Stats."`
 }
 
-/*
-VoiceServiceDECTBaseStats holds the values of VoiceService.{i}.DECT.Base.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceDECTBaseStats holds the values of VoiceService.{i}.DECT.Base.{i}.Stats. (object, readOnly, since 2.0).
 type VoiceServiceDECTBaseStats struct {
 	Handovers uint32 `json:"Handovers,omitzero"`
 
@@ -253,15 +240,15 @@ type VoiceServiceDECTBaseStats struct {
 // VoiceServiceDECTBaseStatsPath is the typed path of VoiceService.{i}.DECT.Base.{i}.Stats.
 type VoiceServiceDECTBaseStatsPath struct {
 	model.ObjectPath
-	ControlFieldErrors model.ReadOnlyParam[uint32]
+	ControlFieldErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HandoverFailures model.ReadOnlyParam[uint32]
+	HandoverFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Handovers model.ReadOnlyParam[uint32]
+	Handovers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PayloadFieldErrors model.ReadOnlyParam[uint32]
+	PayloadFieldErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SyncFailures model.ReadOnlyParam[uint32]
+	SyncFailures model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // VoiceServiceDECTPortableStatus enumerates the values of VoiceService.{i}.DECT.Portable.{i}.Status.
@@ -312,10 +299,7 @@ const (
 	VoiceServiceDECTPortableControl_Disable VoiceServiceDECTPortableControl = "Disable"
 )
 
-/*
-VoiceServiceDECTPortable holds the values of VoiceService.{i}.DECT.Portable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceDECTPortable holds the values of VoiceService.{i}.DECT.Portable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceDECTPortable struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -356,7 +340,6 @@ type VoiceServiceDECTPortable struct {
 	OperatorName string `json:"OperatorName,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceDECTPortable) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 431, string(o.Status))
 	c.String(p, "Alias", 414, o.Alias)
@@ -377,43 +360,43 @@ func (o *VoiceServiceDECTPortable) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceDECTPortablePath is the typed path of VoiceService.{i}.DECT.Portable.{i}.
 type VoiceServiceDECTPortablePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	BaseAttachedTo model.ReadOnlyParam[string]
+	BaseAttachedTo model.ReadOnlyParam[string] `dm:"s"`
 
-	CodecList model.ReadWriteParam[[]string]
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Control model.ReadWriteParam[VoiceServiceDECTPortableControl]
+	Control model.ReadWriteParam[VoiceServiceDECTPortableControl] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HardwareVersion model.ReadOnlyParam[string]
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IPEI model.ReadOnlyParam[model.HexBinary]
+	IPEI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IPUI model.ReadOnlyParam[model.HexBinary]
+	IPUI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IPUILength model.ReadOnlyParam[uint32]
+	IPUILength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastUpdateDateTime model.ReadOnlyParam[time.Time]
+	LastUpdateDateTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	OperatorName model.ReadWriteParam[string]
+	OperatorName model.ReadWriteParam[string] `dm:"s"`
 
-	PARK model.ReadOnlyParam[model.HexBinary]
+	PARK model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PortableType model.ReadOnlyParam[[]VoiceServiceDECTPortablePortableType]
+	PortableType model.ReadOnlyParam[[]VoiceServiceDECTPortablePortableType] `dm:"s"`
 
-	RegistrationStatus model.ReadOnlyParam[VoiceServiceDECTPortableRegistrationStatus]
+	RegistrationStatus model.ReadOnlyParam[VoiceServiceDECTPortableRegistrationStatus] `dm:"s"`
 
-	SoftwareUpgrade model.ReadOnlyParam[bool]
+	SoftwareUpgrade model.ReadOnlyParam[bool] `dm:"b"`
 
-	SoftwareVersion model.ReadOnlyParam[string]
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceDECTPortableStatus]
+	Status model.ReadOnlyParam[VoiceServiceDECTPortableStatus] `dm:"s"`
 
-	SubscriptionTime model.ReadOnlyParam[time.Time]
+	SubscriptionTime model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // VoiceServiceDECTImpl is what a device implements for VoiceService.{i}.DECT; inst holds the instance

@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceH323 holds the values of VoiceService.{i}.H323. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceH323 holds the values of VoiceService.{i}.H323. (object, readOnly, since 2.0).
 type VoiceServiceH323 struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type VoiceServiceH323 struct {
 	Network map[uint32]*VoiceServiceH323Network `json:"Network,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.H323.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceH323) AddClient(i uint32) *VoiceServiceH323Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceH323Client{}
@@ -31,7 +25,7 @@ func (o *VoiceServiceH323) AddClient(i uint32) *VoiceServiceH323Client {
 	return x
 }
 
-// AddNetwork creates instance i of VoiceService.{i}.H323.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceH323) AddNetwork(i uint32) *VoiceServiceH323Network {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceH323Network{}
@@ -40,8 +34,6 @@ func (o *VoiceServiceH323) AddNetwork(i uint32) *VoiceServiceH323Network {
 	o.Network[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceH323) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
 		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
@@ -54,29 +46,29 @@ func (o *VoiceServiceH323) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceH323Path is the typed path of VoiceService.{i}.H323.
 type VoiceServiceH323Path struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.H323.Client.{i}.
+// Client returns the typed path of instance i.
 func (x VoiceServiceH323Path) Client(i uint32) (p VoiceServiceH323ClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.H323.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table VoiceService.{i}.H323.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceH323Path) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.H323.Network.{i}.
+// Network returns the typed path of instance i.
 func (x VoiceServiceH323Path) Network(i uint32) (p VoiceServiceH323NetworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.H323.Network.{i}.", model.InstanceOf(x.Path(), "Network.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
 	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.H323.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceH323Path) NetworkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
@@ -104,10 +96,7 @@ const (
 	VoiceServiceH323ClientStatus_Disabled VoiceServiceH323ClientStatus = "Disabled"
 )
 
-/*
-VoiceServiceH323Client holds the values of VoiceService.{i}.H323.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceH323Client holds the values of VoiceService.{i}.H323.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceH323Client struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -130,7 +119,6 @@ type VoiceServiceH323Client struct {
 	MaxSessions uint32 `json:"MaxSessions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceH323Client) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 445, string(o.Status))
 	c.String(p, "Alias", 436, o.Alias)
@@ -141,25 +129,25 @@ func (o *VoiceServiceH323Client) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceH323ClientPath is the typed path of VoiceService.{i}.H323.Client.{i}.
 type VoiceServiceH323ClientPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthPassword model.ReadWriteParam[string]
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	H235Authentication model.ReadWriteParam[bool]
+	H235Authentication model.ReadWriteParam[bool] `dm:"b"`
 
-	H323ID model.ReadWriteParam[string]
+	H323ID model.ReadWriteParam[string] `dm:"s"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	Network model.ReadWriteParam[string]
+	Network model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	SendersID model.ReadWriteParam[string]
+	SendersID model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceH323ClientStatus]
+	Status model.ReadOnlyParam[VoiceServiceH323ClientStatus] `dm:"s"`
 }
 
 // VoiceServiceH323NetworkStatus enumerates the values of VoiceService.{i}.H323.Network.{i}.Status.
@@ -177,10 +165,7 @@ const (
 	VoiceServiceH323NetworkStatus_Disabled VoiceServiceH323NetworkStatus = "Disabled"
 )
 
-/*
-VoiceServiceH323Network holds the values of VoiceService.{i}.H323.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceH323Network holds the values of VoiceService.{i}.H323.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceH323Network struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -219,7 +204,6 @@ type VoiceServiceH323Network struct {
 	CodecList []string `json:"CodecList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceH323Network) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 462, string(o.Status))
 	c.String(p, "Alias", 448, o.Alias)
@@ -234,41 +218,41 @@ func (o *VoiceServiceH323Network) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceH323NetworkPath is the typed path of VoiceService.{i}.H323.Network.{i}.
 type VoiceServiceH323NetworkPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CodecList model.ReadWriteParam[[]string]
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Gatekeeper model.ReadWriteParam[string]
+	Gatekeeper model.ReadWriteParam[string] `dm:"s"`
 
-	GatekeeperID model.ReadWriteParam[string]
+	GatekeeperID model.ReadWriteParam[string] `dm:"s"`
 
-	GatekeeperPort model.ReadWriteParam[uint32]
+	GatekeeperPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNEnable model.ReadWriteParam[bool]
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNServer model.ReadWriteParam[string]
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceH323NetworkStatus]
+	Status model.ReadOnlyParam[VoiceServiceH323NetworkStatus] `dm:"s"`
 
-	TimeToLive model.ReadWriteParam[uint32]
+	TimeToLive model.ReadWriteParam[uint32] `dm:"u"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceH323Impl is what a device implements for VoiceService.{i}.H323; inst holds the instance

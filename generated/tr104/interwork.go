@@ -6,7 +6,6 @@ package tr104
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // VoiceServiceInterworkStatus enumerates the values of VoiceService.{i}.Interwork.{i}.Status.
@@ -68,10 +67,7 @@ const (
 	VoiceServiceInterworkNetworkAuthenticationChallengeMode_Hop_by_Hop VoiceServiceInterworkNetworkAuthenticationChallengeMode = "Hop-by-Hop"
 )
 
-/*
-VoiceServiceInterwork holds the values of VoiceService.{i}.Interwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceInterwork holds the values of VoiceService.{i}.Interwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterwork struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -123,7 +119,7 @@ type VoiceServiceInterwork struct {
 	UserInterface map[uint32]*VoiceServiceInterworkUserInterface `json:"UserInterface,omitzero"`
 }
 
-// AddMap creates instance i of VoiceService.{i}.Interwork.{i}.Map.{i}. (replacing any) and returns it
+// AddMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceInterwork) AddMap(i uint32) *VoiceServiceInterworkMap {
 	if o.Map == nil {
 		o.Map = map[uint32]*VoiceServiceInterworkMap{}
@@ -133,7 +129,7 @@ func (o *VoiceServiceInterwork) AddMap(i uint32) *VoiceServiceInterworkMap {
 	return x
 }
 
-// AddUserInterface creates instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (replacing any) and returns it
+// AddUserInterface creates instance i (replacing any) and returns it.
 func (o *VoiceServiceInterwork) AddUserInterface(i uint32) *VoiceServiceInterworkUserInterface {
 	if o.UserInterface == nil {
 		o.UserInterface = map[uint32]*VoiceServiceInterworkUserInterface{}
@@ -142,8 +138,6 @@ func (o *VoiceServiceInterwork) AddUserInterface(i uint32) *VoiceServiceInterwor
 	o.UserInterface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceInterwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 541, string(o.Status))
 	c.String(p, "Alias", 509, o.Alias)
@@ -170,71 +164,71 @@ func (o *VoiceServiceInterwork) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceInterworkPath is the typed path of VoiceService.{i}.Interwork.{i}.
 type VoiceServiceInterworkPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	E164Client model.ReadWriteParam[string]
+	E164Client model.ReadWriteParam[string] `dm:"s"`
 
-	E164Mode model.ReadWriteParam[bool]
+	E164Mode model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirewallRuleSetInterval model.ReadWriteParam[uint32]
+	FirewallRuleSetInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	FirewallRuleSetTime model.ReadWriteParam[time.Time]
+	FirewallRuleSetTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	FirewallRuleSetURI model.ReadWriteParam[string]
+	FirewallRuleSetURI model.ReadWriteParam[string] `dm:"s"`
 
-	InterworkName model.ReadWriteParam[string]
+	InterworkName model.ReadWriteParam[string] `dm:"s"`
 
-	InterworkingRuleSetInterval model.ReadWriteParam[uint32]
+	InterworkingRuleSetInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	InterworkingRuleSetTime model.ReadWriteParam[time.Time]
+	InterworkingRuleSetTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	InterworkingRuleSetURI model.ReadWriteParam[string]
+	InterworkingRuleSetURI model.ReadWriteParam[string] `dm:"s"`
 
-	MapNumberOfEntries model.ReadOnlyParam[uint32]
+	MapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkAuthenticationChallengeMode model.ReadWriteParam[VoiceServiceInterworkNetworkAuthenticationChallengeMode]
+	NetworkAuthenticationChallengeMode model.ReadWriteParam[VoiceServiceInterworkNetworkAuthenticationChallengeMode] `dm:"s"`
 
-	NetworkConnectionMode model.ReadWriteParam[VoiceServiceInterworkNetworkConnectionMode]
+	NetworkConnectionMode model.ReadWriteParam[VoiceServiceInterworkNetworkConnectionMode] `dm:"s"`
 
-	NetworkIPAddress model.ReadOnlyParam[string]
+	NetworkIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Networks model.ReadWriteParam[[]string]
+	Networks model.ReadWriteParam[[]string] `dm:"s"`
 
-	OperationalStatus model.ReadOnlyParam[VoiceServiceInterworkOperationalStatus]
+	OperationalStatus model.ReadOnlyParam[VoiceServiceInterworkOperationalStatus] `dm:"s"`
 
-	OperationalStatusReason model.ReadOnlyParam[string]
+	OperationalStatusReason model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyServer model.ReadWriteParam[string]
+	ProxyServer model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceInterworkStatus]
+	Status model.ReadOnlyParam[VoiceServiceInterworkStatus] `dm:"s"`
 
-	UserConnectionMode model.ReadWriteParam[VoiceServiceInterworkUserConnectionMode]
+	UserConnectionMode model.ReadWriteParam[VoiceServiceInterworkUserConnectionMode] `dm:"s"`
 
-	UserInterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	UserInterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Map returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.Map.{i}.
+// Map returns the typed path of instance i.
 func (x VoiceServiceInterworkPath) Map(i uint32) (p VoiceServiceInterworkMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Interwork.{i}.Map.{i}.", model.InstanceOf(x.Path(), "Map.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Map.", i))
 	return
 }
 
-// MapTable returns the table VoiceService.{i}.Interwork.{i}.Map.{i}. itself (for AddObject when writable)
+// MapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceInterworkPath) MapTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Map.")
 }
 
-// UserInterface returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
+// UserInterface returns the typed path of instance i.
 func (x VoiceServiceInterworkPath) UserInterface(i uint32) (p VoiceServiceInterworkUserInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Interwork.{i}.UserInterface.{i}.", model.InstanceOf(x.Path(), "UserInterface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UserInterface.", i))
 	return
 }
 
-// UserInterfaceTable returns the table VoiceService.{i}.Interwork.{i}.UserInterface.{i}. itself (for AddObject when writable)
+// UserInterfaceTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceInterworkPath) UserInterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "UserInterface.")
 }
@@ -257,10 +251,7 @@ const (
 	VoiceServiceInterworkMapOrigin_Static VoiceServiceInterworkMapOrigin = "Static"
 )
 
-/*
-VoiceServiceInterworkMap holds the values of VoiceService.{i}.Interwork.{i}.Map.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceInterworkMap holds the values of VoiceService.{i}.Interwork.{i}.Map.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterworkMap struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -285,7 +276,6 @@ type VoiceServiceInterworkMap struct {
 	Priority uint32 `json:"Priority,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceInterworkMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 529, string(o.Status))
 	c.String(p, "Alias", 521, o.Alias)
@@ -300,33 +290,30 @@ func (o *VoiceServiceInterworkMap) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceInterworkMapPath is the typed path of VoiceService.{i}.Interwork.{i}.Map.{i}.
 type VoiceServiceInterworkMapPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DigitMap model.ReadWriteParam[string]
+	DigitMap model.ReadWriteParam[string] `dm:"s"`
 
-	DigitMapEnable model.ReadWriteParam[bool]
+	DigitMapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastTime model.ReadOnlyParam[time.Time]
+	LastTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NetworkConnection model.ReadWriteParam[string]
+	NetworkConnection model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceInterworkMapOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceInterworkMapOrigin] `dm:"s"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceInterworkMapStatus]
+	Status model.ReadOnlyParam[VoiceServiceInterworkMapStatus] `dm:"s"`
 
-	StatusDescription model.ReadOnlyParam[string]
+	StatusDescription model.ReadOnlyParam[string] `dm:"s"`
 
-	UserConnection model.ReadWriteParam[string]
+	UserConnection model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceInterworkUserInterface holds the values of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceInterworkUserInterface holds the values of VoiceService.{i}.Interwork.{i}.UserInterface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceInterworkUserInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -337,7 +324,6 @@ type VoiceServiceInterworkUserInterface struct {
 	Network string `json:"Network,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceInterworkUserInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 544, o.Alias)
 	c.String(p, "Registrar", 547, o.Registrar)
@@ -347,13 +333,13 @@ func (o *VoiceServiceInterworkUserInterface) ValidateAt(c *model.Checker, p stri
 // VoiceServiceInterworkUserInterfacePath is the typed path of VoiceService.{i}.Interwork.{i}.UserInterface.{i}.
 type VoiceServiceInterworkUserInterfacePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Network model.ReadWriteParam[string]
+	Network model.ReadWriteParam[string] `dm:"s"`
 
-	Registrar model.ReadWriteParam[string]
+	Registrar model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceInterworkImpl is what a device implements for VoiceService.{i}.Interwork.{i}; inst holds the instance

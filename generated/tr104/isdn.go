@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceISDN holds the values of VoiceService.{i}.ISDN. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceISDN holds the values of VoiceService.{i}.ISDN. (object, readOnly, since 2.0).
 type VoiceServiceISDN struct {
 	BRINumberOfEntries uint32 `json:"BRINumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type VoiceServiceISDN struct {
 	PRI map[uint32]*VoiceServiceISDNPRI `json:"PRI,omitzero"`
 }
 
-// AddBRI creates instance i of VoiceService.{i}.ISDN.BRI.{i}. (replacing any) and returns it
+// AddBRI creates instance i (replacing any) and returns it.
 func (o *VoiceServiceISDN) AddBRI(i uint32) *VoiceServiceISDNBRI {
 	if o.BRI == nil {
 		o.BRI = map[uint32]*VoiceServiceISDNBRI{}
@@ -31,7 +25,7 @@ func (o *VoiceServiceISDN) AddBRI(i uint32) *VoiceServiceISDNBRI {
 	return x
 }
 
-// AddPRI creates instance i of VoiceService.{i}.ISDN.PRI.{i}. (replacing any) and returns it
+// AddPRI creates instance i (replacing any) and returns it.
 func (o *VoiceServiceISDN) AddPRI(i uint32) *VoiceServiceISDNPRI {
 	if o.PRI == nil {
 		o.PRI = map[uint32]*VoiceServiceISDNPRI{}
@@ -40,8 +34,6 @@ func (o *VoiceServiceISDN) AddPRI(i uint32) *VoiceServiceISDNPRI {
 	o.PRI[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceISDN) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BRI) {
 		o.BRI[i].ValidateAt(c, model.InstanceOf(p, "BRI.", i))
@@ -54,29 +46,29 @@ func (o *VoiceServiceISDN) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceISDNPath is the typed path of VoiceService.{i}.ISDN.
 type VoiceServiceISDNPath struct {
 	model.ObjectPath
-	BRINumberOfEntries model.ReadOnlyParam[uint32]
+	BRINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PRINumberOfEntries model.ReadOnlyParam[uint32]
+	PRINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// BRI returns the typed path of instance i of VoiceService.{i}.ISDN.BRI.{i}.
+// BRI returns the typed path of instance i.
 func (x VoiceServiceISDNPath) BRI(i uint32) (p VoiceServiceISDNBRIPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.ISDN.BRI.{i}.", model.InstanceOf(x.Path(), "BRI.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BRI.", i))
 	return
 }
 
-// BRITable returns the table VoiceService.{i}.ISDN.BRI.{i}. itself (for AddObject when writable)
+// BRITable returns the table itself (for AddObject when writable).
 func (x VoiceServiceISDNPath) BRITable() model.Table {
 	return model.NewTable(x.ObjectPath, "BRI.")
 }
 
-// PRI returns the typed path of instance i of VoiceService.{i}.ISDN.PRI.{i}.
+// PRI returns the typed path of instance i.
 func (x VoiceServiceISDNPath) PRI(i uint32) (p VoiceServiceISDNPRIPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.ISDN.PRI.{i}.", model.InstanceOf(x.Path(), "PRI.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PRI.", i))
 	return
 }
 
-// PRITable returns the table VoiceService.{i}.ISDN.PRI.{i}. itself (for AddObject when writable)
+// PRITable returns the table itself (for AddObject when writable).
 func (x VoiceServiceISDNPath) PRITable() model.Table {
 	return model.NewTable(x.ObjectPath, "PRI.")
 }
@@ -144,10 +136,7 @@ const (
 	VoiceServiceISDNBRITEINegotiation_Dynamic VoiceServiceISDNBRITEINegotiation = "Dynamic"
 )
 
-/*
-VoiceServiceISDNBRI holds the values of VoiceService.{i}.ISDN.BRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceISDNBRI holds the values of VoiceService.{i}.ISDN.BRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceISDNBRI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -188,7 +177,6 @@ type VoiceServiceISDNBRI struct {
 	BidirectionalBChannels []uint32 `json:"BidirectionalBChannels,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceISDNBRI) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 485, string(o.Status))
 	c.String(p, "Alias", 469, o.Alias)
@@ -208,43 +196,43 @@ func (o *VoiceServiceISDNBRI) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceISDNBRIPath is the typed path of VoiceService.{i}.ISDN.BRI.{i}.
 type VoiceServiceISDNBRIPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNBRIApplicationInterface]
+	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNBRIApplicationInterface] `dm:"s"`
 
-	BidirectionalBChannels model.ReadWriteParam[[]uint32]
+	BidirectionalBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InboundOnlyBChannels model.ReadWriteParam[[]uint32]
+	InboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	LapdDisconnectionTimeout model.ReadWriteParam[bool]
+	LapdDisconnectionTimeout model.ReadWriteParam[bool] `dm:"b"`
 
-	LifeLineHold model.ReadWriteParam[bool]
+	LifeLineHold model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxNumBChannels model.ReadWriteParam[uint32]
+	MaxNumBChannels model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OutboundOnlyBChannels model.ReadWriteParam[[]uint32]
+	OutboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	PermanentLayer1 model.ReadWriteParam[bool]
+	PermanentLayer1 model.ReadWriteParam[bool] `dm:"b"`
 
-	PermanentLayer2 model.ReadWriteParam[bool]
+	PermanentLayer2 model.ReadWriteParam[bool] `dm:"b"`
 
-	PowerSourceOne model.ReadWriteParam[bool]
+	PowerSourceOne model.ReadWriteParam[bool] `dm:"b"`
 
-	Protocol model.ReadWriteParam[VoiceServiceISDNBRIProtocol]
+	Protocol model.ReadWriteParam[VoiceServiceISDNBRIProtocol] `dm:"s"`
 
-	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNBRIProtocolEmulation]
+	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNBRIProtocolEmulation] `dm:"s"`
 
-	StaticTEI model.ReadWriteParam[uint32]
+	StaticTEI model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceISDNBRIStatus]
+	Status model.ReadOnlyParam[VoiceServiceISDNBRIStatus] `dm:"s"`
 
-	TEINegotiation model.ReadWriteParam[VoiceServiceISDNBRITEINegotiation]
+	TEINegotiation model.ReadWriteParam[VoiceServiceISDNBRITEINegotiation] `dm:"s"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceISDNPRIStatus enumerates the values of VoiceService.{i}.ISDN.PRI.{i}.Status.
@@ -347,10 +335,7 @@ const (
 	VoiceServiceISDNPRIClockMode_Slave VoiceServiceISDNPRIClockMode = "Slave"
 )
 
-/*
-VoiceServiceISDNPRI holds the values of VoiceService.{i}.ISDN.PRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceISDNPRI holds the values of VoiceService.{i}.ISDN.PRI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceISDNPRI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -387,7 +372,6 @@ type VoiceServiceISDNPRI struct {
 	ClockMode VoiceServiceISDNPRIClockMode `json:"ClockMode,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceISDNPRI) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 505, string(o.Status))
 	c.String(p, "Alias", 490, o.Alias)
@@ -409,39 +393,39 @@ func (o *VoiceServiceISDNPRI) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceISDNPRIPath is the typed path of VoiceService.{i}.ISDN.PRI.{i}.
 type VoiceServiceISDNPRIPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNPRIApplicationInterface]
+	ApplicationInterface model.ReadWriteParam[VoiceServiceISDNPRIApplicationInterface] `dm:"s"`
 
-	BidirectionalBChannels model.ReadWriteParam[[]uint32]
+	BidirectionalBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	ClockMode model.ReadWriteParam[VoiceServiceISDNPRIClockMode]
+	ClockMode model.ReadWriteParam[VoiceServiceISDNPRIClockMode] `dm:"s"`
 
-	ESF model.ReadWriteParam[VoiceServiceISDNPRIESF]
+	ESF model.ReadWriteParam[VoiceServiceISDNPRIESF] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InboundOnlyBChannels model.ReadWriteParam[[]uint32]
+	InboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Linecode model.ReadWriteParam[VoiceServiceISDNPRILinecode]
+	Linecode model.ReadWriteParam[VoiceServiceISDNPRILinecode] `dm:"s"`
 
-	MaxNumBChannels model.ReadWriteParam[uint32]
+	MaxNumBChannels model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OutboundOnlyBChannels model.ReadWriteParam[[]uint32]
+	OutboundOnlyBChannels model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	PermanentLayer2 model.ReadWriteParam[bool]
+	PermanentLayer2 model.ReadWriteParam[bool] `dm:"b"`
 
-	PhysicalInterfaceType model.ReadWriteParam[VoiceServiceISDNPRIPhysicalInterfaceType]
+	PhysicalInterfaceType model.ReadWriteParam[VoiceServiceISDNPRIPhysicalInterfaceType] `dm:"s"`
 
-	Protocol model.ReadWriteParam[VoiceServiceISDNPRIProtocol]
+	Protocol model.ReadWriteParam[VoiceServiceISDNPRIProtocol] `dm:"s"`
 
-	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNPRIProtocolEmulation]
+	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNPRIProtocolEmulation] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceISDNPRIStatus]
+	Status model.ReadOnlyParam[VoiceServiceISDNPRIStatus] `dm:"s"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceISDNImpl is what a device implements for VoiceService.{i}.ISDN; inst holds the instance

@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceMGCP holds the values of VoiceService.{i}.MGCP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceMGCP holds the values of VoiceService.{i}.MGCP. (object, readOnly, since 2.0).
 type VoiceServiceMGCP struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type VoiceServiceMGCP struct {
 	Network map[uint32]*VoiceServiceMGCPNetwork `json:"Network,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.MGCP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceMGCP) AddClient(i uint32) *VoiceServiceMGCPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceMGCPClient{}
@@ -31,7 +25,7 @@ func (o *VoiceServiceMGCP) AddClient(i uint32) *VoiceServiceMGCPClient {
 	return x
 }
 
-// AddNetwork creates instance i of VoiceService.{i}.MGCP.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceMGCP) AddNetwork(i uint32) *VoiceServiceMGCPNetwork {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceMGCPNetwork{}
@@ -40,8 +34,6 @@ func (o *VoiceServiceMGCP) AddNetwork(i uint32) *VoiceServiceMGCPNetwork {
 	o.Network[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceMGCP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
 		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
@@ -54,29 +46,29 @@ func (o *VoiceServiceMGCP) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceMGCPPath is the typed path of VoiceService.{i}.MGCP.
 type VoiceServiceMGCPPath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.MGCP.Client.{i}.
+// Client returns the typed path of instance i.
 func (x VoiceServiceMGCPPath) Client(i uint32) (p VoiceServiceMGCPClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.MGCP.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table VoiceService.{i}.MGCP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceMGCPPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.MGCP.Network.{i}.
+// Network returns the typed path of instance i.
 func (x VoiceServiceMGCPPath) Network(i uint32) (p VoiceServiceMGCPNetworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.MGCP.Network.{i}.", model.InstanceOf(x.Path(), "Network.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
 	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.MGCP.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceMGCPPath) NetworkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
@@ -113,10 +105,7 @@ const (
 	VoiceServiceMGCPClientRegisterMode_Individual VoiceServiceMGCPClientRegisterMode = "Individual"
 )
 
-/*
-VoiceServiceMGCPClient holds the values of VoiceService.{i}.MGCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceMGCPClient holds the values of VoiceService.{i}.MGCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceMGCPClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -139,7 +128,6 @@ type VoiceServiceMGCPClient struct {
 	MaxSessions uint32 `json:"MaxSessions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceMGCPClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 560, string(o.Status))
 	c.String(p, "Alias", 552, o.Alias)
@@ -153,25 +141,25 @@ func (o *VoiceServiceMGCPClient) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceMGCPClientPath is the typed path of VoiceService.{i}.MGCP.Client.{i}.
 type VoiceServiceMGCPClientPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalPort model.ReadWriteParam[uint32]
+	LocalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	Network model.ReadWriteParam[string]
+	Network model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	RegisterMode model.ReadWriteParam[VoiceServiceMGCPClientRegisterMode]
+	RegisterMode model.ReadWriteParam[VoiceServiceMGCPClientRegisterMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceMGCPClientStatus]
+	Status model.ReadOnlyParam[VoiceServiceMGCPClientStatus] `dm:"s"`
 
-	User model.ReadWriteParam[string]
+	User model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceMGCPNetworkStatus enumerates the values of VoiceService.{i}.MGCP.Network.{i}.Status.
@@ -189,10 +177,7 @@ const (
 	VoiceServiceMGCPNetworkStatus_Disabled VoiceServiceMGCPNetworkStatus = "Disabled"
 )
 
-/*
-VoiceServiceMGCPNetwork holds the values of VoiceService.{i}.MGCP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceMGCPNetwork holds the values of VoiceService.{i}.MGCP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceMGCPNetwork struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -239,7 +224,6 @@ type VoiceServiceMGCPNetwork struct {
 	CodecList []string `json:"CodecList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceMGCPNetwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 583, string(o.Status))
 	c.String(p, "Alias", 564, o.Alias)
@@ -260,49 +244,49 @@ func (o *VoiceServiceMGCPNetwork) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceMGCPNetworkPath is the typed path of VoiceService.{i}.MGCP.Network.{i}.
 type VoiceServiceMGCPNetworkPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AllowPiggybackEvents model.ReadWriteParam[bool]
+	AllowPiggybackEvents model.ReadWriteParam[bool] `dm:"b"`
 
-	CallAgent1 model.ReadWriteParam[string]
+	CallAgent1 model.ReadWriteParam[string] `dm:"s"`
 
-	CallAgent2 model.ReadWriteParam[string]
+	CallAgent2 model.ReadWriteParam[string] `dm:"s"`
 
-	CallAgentPort1 model.ReadWriteParam[uint32]
+	CallAgentPort1 model.ReadWriteParam[uint32] `dm:"u"`
 
-	CallAgentPort2 model.ReadWriteParam[uint32]
+	CallAgentPort2 model.ReadWriteParam[uint32] `dm:"u"`
 
-	CodecList model.ReadWriteParam[[]string]
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxRetranCount model.ReadWriteParam[uint32]
+	MaxRetranCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	RetranIntervalTimer model.ReadWriteParam[uint32]
+	RetranIntervalTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	STUNEnable model.ReadWriteParam[bool]
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNServer model.ReadWriteParam[string]
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
 
-	SendRSIPImmediately model.ReadWriteParam[bool]
+	SendRSIPImmediately model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceMGCPNetworkStatus]
+	Status model.ReadOnlyParam[VoiceServiceMGCPNetworkStatus] `dm:"s"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceMGCPImpl is what a device implements for VoiceService.{i}.MGCP; inst holds the instance

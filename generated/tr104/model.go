@@ -11,17 +11,19 @@ package tr104
 import (
 	schema "github.com/dmforge/dmforge/generated/tr104/schema"
 	"github.com/dmforge/dmforge/model"
-	"unsafe"
 )
 
-// Schema is the schema table of VoiceService:2.0 (decoded on first use).
+/*
+Schema is the schema table of VoiceService:2.0 (decoded on first use); the
+parameters' syntax and access are there.
+*/
 var Schema = schema.Schema
 
 const ModelName = schema.ModelName
 
 // VoiceService returns the typed path of instance i of VoiceService.{i}.
 func VoiceService(i uint32) (p VoiceServiceObjectPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.", model.InstanceOf("", "VoiceService.", i))
+	model.FillPath(&p, model.InstanceOf("", "VoiceService.", i))
 	return
 }
 

@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServicePOTS holds the values of VoiceService.{i}.POTS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTS holds the values of VoiceService.{i}.POTS. (object, readOnly, since 2.0).
 type VoiceServicePOTS struct {
 	FXONumberOfEntries uint32 `json:"FXONumberOfEntries,omitzero"`
 
@@ -24,7 +18,7 @@ type VoiceServicePOTS struct {
 	Ringer *VoiceServicePOTSRinger         `json:"Ringer,omitzero"`
 }
 
-// AddFXO creates instance i of VoiceService.{i}.POTS.FXO.{i}. (replacing any) and returns it
+// AddFXO creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTS) AddFXO(i uint32) *VoiceServicePOTSFXO {
 	if o.FXO == nil {
 		o.FXO = map[uint32]*VoiceServicePOTSFXO{}
@@ -34,7 +28,7 @@ func (o *VoiceServicePOTS) AddFXO(i uint32) *VoiceServicePOTSFXO {
 	return x
 }
 
-// AddFXS creates instance i of VoiceService.{i}.POTS.FXS.{i}. (replacing any) and returns it
+// AddFXS creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTS) AddFXS(i uint32) *VoiceServicePOTSFXS {
 	if o.FXS == nil {
 		o.FXS = map[uint32]*VoiceServicePOTSFXS{}
@@ -43,8 +37,6 @@ func (o *VoiceServicePOTS) AddFXS(i uint32) *VoiceServicePOTSFXS {
 	o.FXS[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Region", 632, o.Region)
 	for _, i := range model.SortedKeys(o.FXO) {
@@ -61,33 +53,33 @@ func (o *VoiceServicePOTS) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSPath is the typed path of VoiceService.{i}.POTS.
 type VoiceServicePOTSPath struct {
 	model.ObjectPath
-	FXONumberOfEntries model.ReadOnlyParam[uint32]
+	FXONumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FXSNumberOfEntries model.ReadOnlyParam[uint32]
+	FXSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Region model.ReadWriteParam[string]
+	Region model.ReadWriteParam[string] `dm:"s"`
 
-	Ringer VoiceServicePOTSRingerPath
+	Ringer VoiceServicePOTSRingerPath `dm:"Ringer."`
 }
 
-// FXO returns the typed path of instance i of VoiceService.{i}.POTS.FXO.{i}.
+// FXO returns the typed path of instance i.
 func (x VoiceServicePOTSPath) FXO(i uint32) (p VoiceServicePOTSFXOPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.POTS.FXO.{i}.", model.InstanceOf(x.Path(), "FXO.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FXO.", i))
 	return
 }
 
-// FXOTable returns the table VoiceService.{i}.POTS.FXO.{i}. itself (for AddObject when writable)
+// FXOTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSPath) FXOTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FXO.")
 }
 
-// FXS returns the typed path of instance i of VoiceService.{i}.POTS.FXS.{i}.
+// FXS returns the typed path of instance i.
 func (x VoiceServicePOTSPath) FXS(i uint32) (p VoiceServicePOTSFXSPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.POTS.FXS.{i}.", model.InstanceOf(x.Path(), "FXS.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FXS.", i))
 	return
 }
 
-// FXSTable returns the table VoiceService.{i}.POTS.FXS.{i}. itself (for AddObject when writable)
+// FXSTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSPath) FXSTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FXS.")
 }
@@ -114,10 +106,7 @@ const (
 	VoiceServicePOTSFXOSignalingMode_GroundStart VoiceServicePOTSFXOSignalingMode = "GroundStart"
 )
 
-/*
-VoiceServicePOTSFXO holds the values of VoiceService.{i}.POTS.FXO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSFXO holds the values of VoiceService.{i}.POTS.FXO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSFXO struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -150,7 +139,6 @@ type VoiceServicePOTSFXO struct {
 	DiagTests *VoiceServicePOTSFXODiagTests `json:"DiagTests,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSFXO) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 604, string(o.Status))
 	c.String(p, "Alias", 590, o.Alias)
@@ -170,35 +158,35 @@ func (o *VoiceServicePOTSFXO) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSFXOPath is the typed path of VoiceService.{i}.POTS.FXO.{i}.
 type VoiceServicePOTSFXOPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallerIdDetectionEnable model.ReadWriteParam[bool]
+	CallerIdDetectionEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	DTMFDialoutInterval model.ReadWriteParam[uint32]
+	DTMFDialoutInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OnHookMinDuration model.ReadWriteParam[uint32]
+	OnHookMinDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	RingNumber model.ReadWriteParam[uint32]
+	RingNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	RingingTimeout model.ReadWriteParam[uint32]
+	RingingTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	SecondStepDialing model.ReadWriteParam[bool]
+	SecondStepDialing model.ReadWriteParam[bool] `dm:"b"`
 
-	SignalingMode model.ReadWriteParam[VoiceServicePOTSFXOSignalingMode]
+	SignalingMode model.ReadWriteParam[VoiceServicePOTSFXOSignalingMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServicePOTSFXOStatus]
+	Status model.ReadOnlyParam[VoiceServicePOTSFXOStatus] `dm:"s"`
 
-	TimeoutBeforeDialing model.ReadWriteParam[uint32]
+	TimeoutBeforeDialing model.ReadWriteParam[uint32] `dm:"u"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	DiagTests VoiceServicePOTSFXODiagTestsPath
+	DiagTests VoiceServicePOTSFXODiagTestsPath `dm:"DiagTests."`
 }
 
 // VoiceServicePOTSFXODiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests.DiagnosticsState.
@@ -238,10 +226,7 @@ const (
 	VoiceServicePOTSFXODiagTestsTestResult_Failure VoiceServicePOTSFXODiagTestsTestResult = "Failure"
 )
 
-/*
-VoiceServicePOTSFXODiagTests holds the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSFXODiagTests holds the values of VoiceService.{i}.POTS.FXO.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXODiagTests struct {
 	DiagnosticsState VoiceServicePOTSFXODiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -250,7 +235,6 @@ type VoiceServicePOTSFXODiagTests struct {
 	TestResult VoiceServicePOTSFXODiagTestsTestResult `json:"TestResult,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSFXODiagTests) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 594, string(o.DiagnosticsState))
 	c.String(p, "TestSelector", 596, string(o.TestSelector))
@@ -260,11 +244,11 @@ func (o *VoiceServicePOTSFXODiagTests) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSFXODiagTestsPath is the typed path of VoiceService.{i}.POTS.FXO.{i}.DiagTests.
 type VoiceServicePOTSFXODiagTestsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXODiagTestsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXODiagTestsDiagnosticsState] `dm:"s"`
 
-	TestResult model.ReadOnlyParam[VoiceServicePOTSFXODiagTestsTestResult]
+	TestResult model.ReadOnlyParam[VoiceServicePOTSFXODiagTestsTestResult] `dm:"s"`
 
-	TestSelector model.ReadWriteParam[VoiceServicePOTSFXODiagTestsTestSelector]
+	TestSelector model.ReadWriteParam[VoiceServicePOTSFXODiagTestsTestSelector] `dm:"s"`
 }
 
 // VoiceServicePOTSFXSStatus enumerates the values of VoiceService.{i}.POTS.FXS.{i}.Status.
@@ -324,10 +308,7 @@ const (
 	VoiceServicePOTSFXSTerminalType_Any VoiceServicePOTSFXSTerminalType = "Any"
 )
 
-/*
-VoiceServicePOTSFXS holds the values of VoiceService.{i}.POTS.FXS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSFXS holds the values of VoiceService.{i}.POTS.FXS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSFXS struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -357,7 +338,6 @@ type VoiceServicePOTSFXS struct {
 	VoiceProcessing *VoiceServicePOTSFXSVoiceProcessing `json:"VoiceProcessing,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSFXS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 622, string(o.Status))
 	c.String(p, "Alias", 610, o.Alias)
@@ -375,32 +355,32 @@ func (o *VoiceServicePOTSFXS) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSFXSPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.
 type VoiceServicePOTSFXSPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ChargingPulse model.ReadWriteParam[bool]
+	ChargingPulse model.ReadWriteParam[bool] `dm:"b"`
 
-	ClipGeneration model.ReadWriteParam[bool]
+	ClipGeneration model.ReadWriteParam[bool] `dm:"b"`
 
-	DialType model.ReadWriteParam[VoiceServicePOTSFXSDialType]
+	DialType model.ReadWriteParam[VoiceServicePOTSFXSDialType] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FaxPassThrough model.ReadWriteParam[VoiceServicePOTSFXSFaxPassThrough]
+	FaxPassThrough model.ReadWriteParam[VoiceServicePOTSFXSFaxPassThrough] `dm:"s"`
 
-	ModemPassThrough model.ReadWriteParam[VoiceServicePOTSFXSModemPassThrough]
+	ModemPassThrough model.ReadWriteParam[VoiceServicePOTSFXSModemPassThrough] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServicePOTSFXSStatus]
+	Status model.ReadOnlyParam[VoiceServicePOTSFXSStatus] `dm:"s"`
 
-	TerminalType model.ReadWriteParam[VoiceServicePOTSFXSTerminalType]
+	TerminalType model.ReadWriteParam[VoiceServicePOTSFXSTerminalType] `dm:"s"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	DiagTests       VoiceServicePOTSFXSDiagTestsPath
-	VoiceProcessing VoiceServicePOTSFXSVoiceProcessingPath
+	DiagTests       VoiceServicePOTSFXSDiagTestsPath       `dm:"DiagTests."`
+	VoiceProcessing VoiceServicePOTSFXSVoiceProcessingPath `dm:"VoiceProcessing."`
 }
 
 // VoiceServicePOTSFXSDiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests.DiagnosticsState.
@@ -446,10 +426,7 @@ const (
 	VoiceServicePOTSFXSDiagTestsTestResult_Failure VoiceServicePOTSFXSDiagTestsTestResult = "Failure"
 )
 
-/*
-VoiceServicePOTSFXSDiagTests holds the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSFXSDiagTests holds the values of VoiceService.{i}.POTS.FXS.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXSDiagTests struct {
 	DiagnosticsState VoiceServicePOTSFXSDiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -458,7 +435,6 @@ type VoiceServicePOTSFXSDiagTests struct {
 	TestResult VoiceServicePOTSFXSDiagTestsTestResult `json:"TestResult,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSFXSDiagTests) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 614, string(o.DiagnosticsState))
 	c.String(p, "TestSelector", 616, string(o.TestSelector))
@@ -468,17 +444,14 @@ func (o *VoiceServicePOTSFXSDiagTests) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSFXSDiagTestsPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.DiagTests.
 type VoiceServicePOTSFXSDiagTestsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsDiagnosticsState] `dm:"s"`
 
-	TestResult model.ReadOnlyParam[VoiceServicePOTSFXSDiagTestsTestResult]
+	TestResult model.ReadOnlyParam[VoiceServicePOTSFXSDiagTestsTestResult] `dm:"s"`
 
-	TestSelector model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsTestSelector]
+	TestSelector model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsTestSelector] `dm:"s"`
 }
 
-/*
-VoiceServicePOTSFXSVoiceProcessing holds the values of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSFXSVoiceProcessing holds the values of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing. (object, readOnly, since 2.0).
 type VoiceServicePOTSFXSVoiceProcessing struct {
 	TransmitGain int32 `json:"TransmitGain,omitzero"`
 
@@ -494,28 +467,25 @@ type VoiceServicePOTSFXSVoiceProcessing struct {
 // VoiceServicePOTSFXSVoiceProcessingPath is the typed path of VoiceService.{i}.POTS.FXS.{i}.VoiceProcessing.
 type VoiceServicePOTSFXSVoiceProcessingPath struct {
 	model.ObjectPath
-	EchoCancellationEnable model.ReadWriteParam[bool]
+	EchoCancellationEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EchoCancellationInUse model.ReadOnlyParam[bool]
+	EchoCancellationInUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	EchoCancellationTail model.ReadOnlyParam[uint32]
+	EchoCancellationTail model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveGain model.ReadWriteParam[int32]
+	ReceiveGain model.ReadWriteParam[int32] `dm:"i"`
 
-	TransmitGain model.ReadWriteParam[int32]
+	TransmitGain model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-VoiceServicePOTSRinger holds the values of VoiceService.{i}.POTS.Ringer. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSRinger holds the values of VoiceService.{i}.POTS.Ringer. (object, readOnly, since 2.0).
 type VoiceServicePOTSRinger struct {
 	EventNumberOfEntries uint32 `json:"EventNumberOfEntries,omitzero"`
 
 	Event map[uint32]*VoiceServicePOTSRingerEvent `json:"Event,omitzero"`
 }
 
-// AddEvent creates instance i of VoiceService.{i}.POTS.Ringer.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *VoiceServicePOTSRinger) AddEvent(i uint32) *VoiceServicePOTSRingerEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*VoiceServicePOTSRingerEvent{}
@@ -524,8 +494,6 @@ func (o *VoiceServicePOTSRinger) AddEvent(i uint32) *VoiceServicePOTSRingerEvent
 	o.Event[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSRinger) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Event) {
 		o.Event[i].ValidateAt(c, model.InstanceOf(p, "Event.", i))
@@ -535,16 +503,16 @@ func (o *VoiceServicePOTSRinger) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSRingerPath is the typed path of VoiceService.{i}.POTS.Ringer.
 type VoiceServicePOTSRingerPath struct {
 	model.ObjectPath
-	EventNumberOfEntries model.ReadOnlyParam[uint32]
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Event returns the typed path of instance i of VoiceService.{i}.POTS.Ringer.Event.{i}.
+// Event returns the typed path of instance i.
 func (x VoiceServicePOTSRingerPath) Event(i uint32) (p VoiceServicePOTSRingerEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.POTS.Ringer.Event.{i}.", model.InstanceOf(x.Path(), "Event.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
 	return
 }
 
-// EventTable returns the table VoiceService.{i}.POTS.Ringer.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x VoiceServicePOTSRingerPath) EventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Event.")
 }
@@ -566,10 +534,7 @@ const (
 	VoiceServicePOTSRingerEventFunction_Group VoiceServicePOTSRingerEventFunction = "Group"
 )
 
-/*
-VoiceServicePOTSRingerEvent holds the values of VoiceService.{i}.POTS.Ringer.Event.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServicePOTSRingerEvent holds the values of VoiceService.{i}.POTS.Ringer.Event.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServicePOTSRingerEvent struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -578,7 +543,6 @@ type VoiceServicePOTSRingerEvent struct {
 	Cadence []uint32 `json:"Cadence,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServicePOTSRingerEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 635, o.Alias)
 	c.String(p, "Function", 637, string(o.Function))
@@ -588,11 +552,11 @@ func (o *VoiceServicePOTSRingerEvent) ValidateAt(c *model.Checker, p string) {
 // VoiceServicePOTSRingerEventPath is the typed path of VoiceService.{i}.POTS.Ringer.Event.{i}.
 type VoiceServicePOTSRingerEventPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Cadence model.ReadWriteParam[[]uint32]
+	Cadence model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Function model.ReadOnlyParam[VoiceServicePOTSRingerEventFunction]
+	Function model.ReadOnlyParam[VoiceServicePOTSRingerEventFunction] `dm:"s"`
 }
 
 // VoiceServicePOTSImpl is what a device implements for VoiceService.{i}.POTS; inst holds the instance

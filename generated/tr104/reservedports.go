@@ -5,17 +5,13 @@ package tr104
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceReservedPorts holds the values of VoiceService.{i}.ReservedPorts. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceReservedPorts holds the values of VoiceService.{i}.ReservedPorts. (object, readOnly, since 2.0).
 type VoiceServiceReservedPorts struct {
 	WANPortRange []string `json:"WANPortRange,omitzero"`
 
 	LANPortRange []string `json:"LANPortRange,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceReservedPorts) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "WANPortRange", 641, model.JoinStrings(o.WANPortRange), len(o.WANPortRange) > 0)
 	c.Wire(p, "LANPortRange", 640, model.JoinStrings(o.LANPortRange), len(o.LANPortRange) > 0)
@@ -24,9 +20,9 @@ func (o *VoiceServiceReservedPorts) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceReservedPortsPath is the typed path of VoiceService.{i}.ReservedPorts.
 type VoiceServiceReservedPortsPath struct {
 	model.ObjectPath
-	LANPortRange model.ReadWriteParam[[]string]
+	LANPortRange model.ReadWriteParam[[]string] `dm:"s"`
 
-	WANPortRange model.ReadWriteParam[[]string]
+	WANPortRange model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceReservedPortsImpl is what a device implements for VoiceService.{i}.ReservedPorts; inst holds the instance

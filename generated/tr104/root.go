@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceObject holds the values of VoiceService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceObject holds the values of VoiceService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type VoiceServiceObject struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -46,7 +40,7 @@ type VoiceServiceObject struct {
 	VoIPProfile          map[uint32]*VoiceServiceVoIPProfile  `json:"VoIPProfile,omitzero"`
 }
 
-// AddCallLog creates instance i of VoiceService.{i}.CallLog.{i}. (replacing any) and returns it
+// AddCallLog creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddCallLog(i uint32) *VoiceServiceCallLog {
 	if o.CallLog == nil {
 		o.CallLog = map[uint32]*VoiceServiceCallLog{}
@@ -56,7 +50,7 @@ func (o *VoiceServiceObject) AddCallLog(i uint32) *VoiceServiceCallLog {
 	return x
 }
 
-// AddCodecProfile creates instance i of VoiceService.{i}.CodecProfile.{i}. (replacing any) and returns it
+// AddCodecProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddCodecProfile(i uint32) *VoiceServiceCodecProfile {
 	if o.CodecProfile == nil {
 		o.CodecProfile = map[uint32]*VoiceServiceCodecProfile{}
@@ -66,7 +60,7 @@ func (o *VoiceServiceObject) AddCodecProfile(i uint32) *VoiceServiceCodecProfile
 	return x
 }
 
-// AddInterwork creates instance i of VoiceService.{i}.Interwork.{i}. (replacing any) and returns it
+// AddInterwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddInterwork(i uint32) *VoiceServiceInterwork {
 	if o.Interwork == nil {
 		o.Interwork = map[uint32]*VoiceServiceInterwork{}
@@ -76,7 +70,7 @@ func (o *VoiceServiceObject) AddInterwork(i uint32) *VoiceServiceInterwork {
 	return x
 }
 
-// AddTerminal creates instance i of VoiceService.{i}.Terminal.{i}. (replacing any) and returns it
+// AddTerminal creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddTerminal(i uint32) *VoiceServiceTerminal {
 	if o.Terminal == nil {
 		o.Terminal = map[uint32]*VoiceServiceTerminal{}
@@ -86,7 +80,7 @@ func (o *VoiceServiceObject) AddTerminal(i uint32) *VoiceServiceTerminal {
 	return x
 }
 
-// AddTrunk creates instance i of VoiceService.{i}.Trunk.{i}. (replacing any) and returns it
+// AddTrunk creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddTrunk(i uint32) *VoiceServiceTrunk {
 	if o.Trunk == nil {
 		o.Trunk = map[uint32]*VoiceServiceTrunk{}
@@ -96,7 +90,7 @@ func (o *VoiceServiceObject) AddTrunk(i uint32) *VoiceServiceTrunk {
 	return x
 }
 
-// AddVoIPProfile creates instance i of VoiceService.{i}.VoIPProfile.{i}. (replacing any) and returns it
+// AddVoIPProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceObject) AddVoIPProfile(i uint32) *VoiceServiceVoIPProfile {
 	if o.VoIPProfile == nil {
 		o.VoIPProfile = map[uint32]*VoiceServiceVoIPProfile{}
@@ -105,8 +99,6 @@ func (o *VoiceServiceObject) AddVoIPProfile(i uint32) *VoiceServiceVoIPProfile {
 	o.VoIPProfile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceObject) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1, o.Alias)
 	if o.CallControl != nil {
@@ -165,95 +157,95 @@ func (o *VoiceServiceObject) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceObjectPath is the typed path of VoiceService.{i}.
 type VoiceServiceObjectPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallLogNumberOfEntries model.ReadOnlyParam[uint32]
+	CallLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CodecProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	CodecProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterworkNumberOfEntries model.ReadOnlyParam[uint32]
+	InterworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TerminalNumberOfEntries model.ReadOnlyParam[uint32]
+	TerminalNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TrunkNumberOfEntries model.ReadOnlyParam[uint32]
+	TrunkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VoIPProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	VoIPProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CallControl          VoiceServiceCallControlPath
-	Capabilities         VoiceServiceCapabilitiesPath
-	ClockSynchronization VoiceServiceClockSynchronizationPath
-	DECT                 VoiceServiceDECTPath
-	H323                 VoiceServiceH323Path
-	ISDN                 VoiceServiceISDNPath
-	MGCP                 VoiceServiceMGCPPath
-	POTS                 VoiceServicePOTSPath
-	ReservedPorts        VoiceServiceReservedPortsPath
-	SIP                  VoiceServiceSIPPath
-	Tone                 VoiceServiceTonePath
+	CallControl          VoiceServiceCallControlPath          `dm:"CallControl."`
+	Capabilities         VoiceServiceCapabilitiesPath         `dm:"Capabilities."`
+	ClockSynchronization VoiceServiceClockSynchronizationPath `dm:"ClockSynchronization."`
+	DECT                 VoiceServiceDECTPath                 `dm:"DECT."`
+	H323                 VoiceServiceH323Path                 `dm:"H323."`
+	ISDN                 VoiceServiceISDNPath                 `dm:"ISDN."`
+	MGCP                 VoiceServiceMGCPPath                 `dm:"MGCP."`
+	POTS                 VoiceServicePOTSPath                 `dm:"POTS."`
+	ReservedPorts        VoiceServiceReservedPortsPath        `dm:"ReservedPorts."`
+	SIP                  VoiceServiceSIPPath                  `dm:"SIP."`
+	Tone                 VoiceServiceTonePath                 `dm:"Tone."`
 }
 
-// CallLog returns the typed path of instance i of VoiceService.{i}.CallLog.{i}.
+// CallLog returns the typed path of instance i.
 func (x VoiceServiceObjectPath) CallLog(i uint32) (p VoiceServiceCallLogPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CallLog.{i}.", model.InstanceOf(x.Path(), "CallLog.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CallLog.", i))
 	return
 }
 
-// CallLogTable returns the table VoiceService.{i}.CallLog.{i}. itself (for AddObject when writable)
+// CallLogTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) CallLogTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CallLog.")
 }
 
-// CodecProfile returns the typed path of instance i of VoiceService.{i}.CodecProfile.{i}.
+// CodecProfile returns the typed path of instance i.
 func (x VoiceServiceObjectPath) CodecProfile(i uint32) (p VoiceServiceCodecProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.CodecProfile.{i}.", model.InstanceOf(x.Path(), "CodecProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CodecProfile.", i))
 	return
 }
 
-// CodecProfileTable returns the table VoiceService.{i}.CodecProfile.{i}. itself (for AddObject when writable)
+// CodecProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) CodecProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "CodecProfile.")
 }
 
-// Interwork returns the typed path of instance i of VoiceService.{i}.Interwork.{i}.
+// Interwork returns the typed path of instance i.
 func (x VoiceServiceObjectPath) Interwork(i uint32) (p VoiceServiceInterworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Interwork.{i}.", model.InstanceOf(x.Path(), "Interwork.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interwork.", i))
 	return
 }
 
-// InterworkTable returns the table VoiceService.{i}.Interwork.{i}. itself (for AddObject when writable)
+// InterworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) InterworkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interwork.")
 }
 
-// Terminal returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.
+// Terminal returns the typed path of instance i.
 func (x VoiceServiceObjectPath) Terminal(i uint32) (p VoiceServiceTerminalPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Terminal.{i}.", model.InstanceOf(x.Path(), "Terminal.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Terminal.", i))
 	return
 }
 
-// TerminalTable returns the table VoiceService.{i}.Terminal.{i}. itself (for AddObject when writable)
+// TerminalTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) TerminalTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Terminal.")
 }
 
-// Trunk returns the typed path of instance i of VoiceService.{i}.Trunk.{i}.
+// Trunk returns the typed path of instance i.
 func (x VoiceServiceObjectPath) Trunk(i uint32) (p VoiceServiceTrunkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Trunk.{i}.", model.InstanceOf(x.Path(), "Trunk.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Trunk.", i))
 	return
 }
 
-// TrunkTable returns the table VoiceService.{i}.Trunk.{i}. itself (for AddObject when writable)
+// TrunkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) TrunkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Trunk.")
 }
 
-// VoIPProfile returns the typed path of instance i of VoiceService.{i}.VoIPProfile.{i}.
+// VoIPProfile returns the typed path of instance i.
 func (x VoiceServiceObjectPath) VoIPProfile(i uint32) (p VoiceServiceVoIPProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.VoIPProfile.{i}.", model.InstanceOf(x.Path(), "VoIPProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VoIPProfile.", i))
 	return
 }
 
-// VoIPProfileTable returns the table VoiceService.{i}.VoIPProfile.{i}. itself (for AddObject when writable)
+// VoIPProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceObjectPath) VoIPProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VoIPProfile.")
 }

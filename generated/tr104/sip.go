@@ -6,13 +6,9 @@ package tr104
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-VoiceServiceSIP holds the values of VoiceService.{i}.SIP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIP holds the values of VoiceService.{i}.SIP. (object, readOnly, since 2.0).
 type VoiceServiceSIP struct {
 	NetworkNumberOfEntries uint32 `json:"NetworkNumberOfEntries,omitzero"`
 
@@ -28,7 +24,7 @@ type VoiceServiceSIP struct {
 	Registrar map[uint32]*VoiceServiceSIPRegistrar `json:"Registrar,omitzero"`
 }
 
-// AddClient creates instance i of VoiceService.{i}.SIP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddClient(i uint32) *VoiceServiceSIPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*VoiceServiceSIPClient{}
@@ -38,7 +34,7 @@ func (o *VoiceServiceSIP) AddClient(i uint32) *VoiceServiceSIPClient {
 	return x
 }
 
-// AddNetwork creates instance i of VoiceService.{i}.SIP.Network.{i}. (replacing any) and returns it
+// AddNetwork creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddNetwork(i uint32) *VoiceServiceSIPNetwork {
 	if o.Network == nil {
 		o.Network = map[uint32]*VoiceServiceSIPNetwork{}
@@ -48,7 +44,7 @@ func (o *VoiceServiceSIP) AddNetwork(i uint32) *VoiceServiceSIPNetwork {
 	return x
 }
 
-// AddProxy creates instance i of VoiceService.{i}.SIP.Proxy.{i}. (replacing any) and returns it
+// AddProxy creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddProxy(i uint32) *VoiceServiceSIPProxy {
 	if o.Proxy == nil {
 		o.Proxy = map[uint32]*VoiceServiceSIPProxy{}
@@ -58,7 +54,7 @@ func (o *VoiceServiceSIP) AddProxy(i uint32) *VoiceServiceSIPProxy {
 	return x
 }
 
-// AddRegistrar creates instance i of VoiceService.{i}.SIP.Registrar.{i}. (replacing any) and returns it
+// AddRegistrar creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIP) AddRegistrar(i uint32) *VoiceServiceSIPRegistrar {
 	if o.Registrar == nil {
 		o.Registrar = map[uint32]*VoiceServiceSIPRegistrar{}
@@ -67,8 +63,6 @@ func (o *VoiceServiceSIP) AddRegistrar(i uint32) *VoiceServiceSIPRegistrar {
 	o.Registrar[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
 		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
@@ -87,55 +81,55 @@ func (o *VoiceServiceSIP) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPPath is the typed path of VoiceService.{i}.SIP.
 type VoiceServiceSIPPath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	NetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProxyNumberOfEntries model.ReadOnlyParam[uint32]
+	ProxyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RegistrarNumberOfEntries model.ReadOnlyParam[uint32]
+	RegistrarNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Client returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.
+// Client returns the typed path of instance i.
 func (x VoiceServiceSIPPath) Client(i uint32) (p VoiceServiceSIPClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table VoiceService.{i}.SIP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Network returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.
+// Network returns the typed path of instance i.
 func (x VoiceServiceSIPPath) Network(i uint32) (p VoiceServiceSIPNetworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Network.{i}.", model.InstanceOf(x.Path(), "Network.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Network.", i))
 	return
 }
 
-// NetworkTable returns the table VoiceService.{i}.SIP.Network.{i}. itself (for AddObject when writable)
+// NetworkTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) NetworkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Network.")
 }
 
-// Proxy returns the typed path of instance i of VoiceService.{i}.SIP.Proxy.{i}.
+// Proxy returns the typed path of instance i.
 func (x VoiceServiceSIPPath) Proxy(i uint32) (p VoiceServiceSIPProxyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Proxy.{i}.", model.InstanceOf(x.Path(), "Proxy.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Proxy.", i))
 	return
 }
 
-// ProxyTable returns the table VoiceService.{i}.SIP.Proxy.{i}. itself (for AddObject when writable)
+// ProxyTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) ProxyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Proxy.")
 }
 
-// Registrar returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.
+// Registrar returns the typed path of instance i.
 func (x VoiceServiceSIPPath) Registrar(i uint32) (p VoiceServiceSIPRegistrarPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Registrar.{i}.", model.InstanceOf(x.Path(), "Registrar.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registrar.", i))
 	return
 }
 
-// RegistrarTable returns the table VoiceService.{i}.SIP.Registrar.{i}. itself (for AddObject when writable)
+// RegistrarTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPPath) RegistrarTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Registrar.")
 }
@@ -185,10 +179,7 @@ const (
 	VoiceServiceSIPClientRegisterMode_TISPAN VoiceServiceSIPClientRegisterMode = "TISPAN"
 )
 
-/*
-VoiceServiceSIPClient holds the values of VoiceService.{i}.SIP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPClient holds the values of VoiceService.{i}.SIP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -224,7 +215,7 @@ type VoiceServiceSIPClient struct {
 	EventSubscribe map[uint32]*VoiceServiceSIPClientEventSubscribe `json:"EventSubscribe,omitzero"`
 }
 
-// AddContact creates instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (replacing any) and returns it
+// AddContact creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPClient) AddContact(i uint32) *VoiceServiceSIPClientContact {
 	if o.Contact == nil {
 		o.Contact = map[uint32]*VoiceServiceSIPClientContact{}
@@ -234,7 +225,7 @@ func (o *VoiceServiceSIPClient) AddContact(i uint32) *VoiceServiceSIPClientConta
 	return x
 }
 
-// AddEventSubscribe creates instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (replacing any) and returns it
+// AddEventSubscribe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPClient) AddEventSubscribe(i uint32) *VoiceServiceSIPClientEventSubscribe {
 	if o.EventSubscribe == nil {
 		o.EventSubscribe = map[uint32]*VoiceServiceSIPClientEventSubscribe{}
@@ -243,8 +234,6 @@ func (o *VoiceServiceSIPClient) AddEventSubscribe(i uint32) *VoiceServiceSIPClie
 	o.EventSubscribe[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 674, string(o.Status))
 	c.String(p, "Alias", 644, o.Alias)
@@ -265,55 +254,55 @@ func (o *VoiceServiceSIPClient) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPClientPath is the typed path of VoiceService.{i}.SIP.Client.{i}.
 type VoiceServiceSIPClientPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthPassword model.ReadWriteParam[string]
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
 
-	AuthUserName model.ReadWriteParam[string]
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
 
-	ContactNumberOfEntries model.ReadOnlyParam[uint32]
+	ContactNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	E164Format model.ReadWriteParam[bool]
+	E164Format model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	Network model.ReadWriteParam[string]
+	Network model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPClientOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPClientOrigin] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	RegisterMode model.ReadWriteParam[VoiceServiceSIPClientRegisterMode]
+	RegisterMode model.ReadWriteParam[VoiceServiceSIPClientRegisterMode] `dm:"s"`
 
-	RegisterURI model.ReadWriteParam[string]
+	RegisterURI model.ReadWriteParam[string] `dm:"s"`
 
-	SIPEventSubscribeNumberOfEntries model.ReadOnlyParam[uint32]
+	SIPEventSubscribeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPClientStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPClientStatus] `dm:"s"`
 
-	T38Enable model.ReadWriteParam[bool]
+	T38Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Contact returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
+// Contact returns the typed path of instance i.
 func (x VoiceServiceSIPClientPath) Contact(i uint32) (p VoiceServiceSIPClientContactPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Client.{i}.Contact.{i}.", model.InstanceOf(x.Path(), "Contact.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Contact.", i))
 	return
 }
 
-// ContactTable returns the table VoiceService.{i}.SIP.Client.{i}.Contact.{i}. itself (for AddObject when writable)
+// ContactTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPClientPath) ContactTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Contact.")
 }
 
-// EventSubscribe returns the typed path of instance i of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
+// EventSubscribe returns the typed path of instance i.
 func (x VoiceServiceSIPClientPath) EventSubscribe(i uint32) (p VoiceServiceSIPClientEventSubscribePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.", model.InstanceOf(x.Path(), "EventSubscribe.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventSubscribe.", i))
 	return
 }
 
-// EventSubscribeTable returns the table VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. itself (for AddObject when writable)
+// EventSubscribeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPClientPath) EventSubscribeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "EventSubscribe.")
 }
@@ -338,10 +327,7 @@ const (
 	VoiceServiceSIPClientContactOrigin_Static VoiceServiceSIPClientContactOrigin = "Static"
 )
 
-/*
-VoiceServiceSIPClientContact holds the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPClientContact holds the values of VoiceService.{i}.SIP.Client.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClientContact struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -364,7 +350,6 @@ type VoiceServiceSIPClientContact struct {
 	UserAgent string `json:"UserAgent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPClientContact) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 656, string(o.Status))
 	c.String(p, "Alias", 648, o.Alias)
@@ -379,31 +364,28 @@ func (o *VoiceServiceSIPClientContact) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPClientContactPath is the typed path of VoiceService.{i}.SIP.Client.{i}.Contact.{i}.
 type VoiceServiceSIPClientContactPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContactURI model.ReadWriteParam[string]
+	ContactURI model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExpireTime model.ReadOnlyParam[time.Time]
+	ExpireTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	IPAddress model.ReadWriteParam[string]
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPClientContactOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPClientContactOrigin] `dm:"s"`
 
-	PingInterval model.ReadWriteParam[uint32]
+	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPClientContactStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPClientContactStatus] `dm:"s"`
 
-	UserAgent model.ReadOnlyParam[string]
+	UserAgent model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceSIPClientEventSubscribe holds the values of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPClientEventSubscribe holds the values of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPClientEventSubscribe struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -416,7 +398,6 @@ type VoiceServiceSIPClientEventSubscribe struct {
 	AuthPassword string `json:"AuthPassword,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPClientEventSubscribe) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 662, o.Alias)
 	c.String(p, "Event", 666, o.Event)
@@ -427,15 +408,15 @@ func (o *VoiceServiceSIPClientEventSubscribe) ValidateAt(c *model.Checker, p str
 // VoiceServiceSIPClientEventSubscribePath is the typed path of VoiceService.{i}.SIP.Client.{i}.EventSubscribe.{i}.
 type VoiceServiceSIPClientEventSubscribePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthPassword model.ReadWriteParam[string]
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
 
-	AuthUserName model.ReadWriteParam[string]
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Event model.ReadOnlyParam[string]
+	Event model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPNetworkStatus enumerates the values of VoiceService.{i}.SIP.Network.{i}.Status.
@@ -512,10 +493,7 @@ const (
 	VoiceServiceSIPNetworkInboundAuth_SourceFilter VoiceServiceSIPNetworkInboundAuth = "SourceFilter"
 )
 
-/*
-VoiceServiceSIPNetwork holds the values of VoiceService.{i}.SIP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPNetwork holds the values of VoiceService.{i}.SIP.Network.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetwork struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -652,7 +630,7 @@ type VoiceServiceSIPNetwork struct {
 	ResponseMap    map[uint32]*VoiceServiceSIPNetworkResponseMap    `json:"ResponseMap,omitzero"`
 }
 
-// AddEventSubscribe creates instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (replacing any) and returns it
+// AddEventSubscribe creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddEventSubscribe(i uint32) *VoiceServiceSIPNetworkEventSubscribe {
 	if o.EventSubscribe == nil {
 		o.EventSubscribe = map[uint32]*VoiceServiceSIPNetworkEventSubscribe{}
@@ -662,7 +640,7 @@ func (o *VoiceServiceSIPNetwork) AddEventSubscribe(i uint32) *VoiceServiceSIPNet
 	return x
 }
 
-// AddFQDNServer creates instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (replacing any) and returns it
+// AddFQDNServer creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddFQDNServer(i uint32) *VoiceServiceSIPNetworkFQDNServer {
 	if o.FQDNServer == nil {
 		o.FQDNServer = map[uint32]*VoiceServiceSIPNetworkFQDNServer{}
@@ -672,7 +650,7 @@ func (o *VoiceServiceSIPNetwork) AddFQDNServer(i uint32) *VoiceServiceSIPNetwork
 	return x
 }
 
-// AddResponseMap creates instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (replacing any) and returns it
+// AddResponseMap creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPNetwork) AddResponseMap(i uint32) *VoiceServiceSIPNetworkResponseMap {
 	if o.ResponseMap == nil {
 		o.ResponseMap = map[uint32]*VoiceServiceSIPNetworkResponseMap{}
@@ -681,8 +659,6 @@ func (o *VoiceServiceSIPNetwork) AddResponseMap(i uint32) *VoiceServiceSIPNetwor
 	o.ResponseMap[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPNetwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 741, string(o.Status))
 	c.String(p, "Alias", 678, o.Alias)
@@ -748,166 +724,166 @@ func (o *VoiceServiceSIPNetwork) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPNetworkPath is the typed path of VoiceService.{i}.SIP.Network.{i}.
 type VoiceServiceSIPNetworkPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ChosenDomain model.ReadOnlyParam[string]
+	ChosenDomain model.ReadOnlyParam[string] `dm:"s"`
 
-	ChosenIPAddress model.ReadOnlyParam[string]
+	ChosenIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ChosenPort model.ReadOnlyParam[uint32]
+	ChosenPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CodecList model.ReadWriteParam[[]string]
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConferenceCallDomainURI model.ReadWriteParam[string]
+	ConferenceCallDomainURI model.ReadWriteParam[string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	EventSubscribeNumberOfEntries model.ReadOnlyParam[uint32]
+	EventSubscribeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FQDNServerNumberOfEntries model.ReadOnlyParam[uint32]
+	FQDNServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InboundAuth model.ReadWriteParam[VoiceServiceSIPNetworkInboundAuth]
+	InboundAuth model.ReadWriteParam[VoiceServiceSIPNetworkInboundAuth] `dm:"s"`
 
-	InboundAuthPassword model.ReadWriteParam[string]
+	InboundAuthPassword model.ReadWriteParam[string] `dm:"s"`
 
-	InboundAuthUsername model.ReadWriteParam[string]
+	InboundAuthUsername model.ReadWriteParam[string] `dm:"s"`
 
-	InviteExpires model.ReadWriteParam[uint32]
+	InviteExpires model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSessions model.ReadWriteParam[uint32]
+	MaxSessions model.ReadWriteParam[uint32] `dm:"u"`
 
-	NoLoginRetry model.ReadWriteParam[bool]
+	NoLoginRetry model.ReadWriteParam[bool] `dm:"b"`
 
-	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedDownstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32]
+	NonVoiceBandwidthReservedUpstream model.ReadWriteParam[uint32] `dm:"u"`
 
-	Organization model.ReadWriteParam[string]
+	Organization model.ReadWriteParam[string] `dm:"s"`
 
-	OutboundProxy model.ReadWriteParam[string]
+	OutboundProxy model.ReadWriteParam[string] `dm:"s"`
 
-	OutboundProxyPort model.ReadWriteParam[uint32]
+	OutboundProxyPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	OutboundProxyPrecedence model.ReadOnlyParam[VoiceServiceSIPNetworkOutboundProxyPrecedence]
+	OutboundProxyPrecedence model.ReadOnlyParam[VoiceServiceSIPNetworkOutboundProxyPrecedence] `dm:"s"`
 
-	OutboundProxyResolvedAddress model.ReadOnlyParam[string]
+	OutboundProxyResolvedAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyServer model.ReadWriteParam[string]
+	ProxyServer model.ReadWriteParam[string] `dm:"s"`
 
-	ProxyServerPort model.ReadWriteParam[uint32]
+	ProxyServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProxyServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkProxyServerTransport]
+	ProxyServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkProxyServerTransport] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	ReInviteExpires model.ReadWriteParam[uint32]
+	ReInviteExpires model.ReadWriteParam[uint32] `dm:"u"`
 
-	Realm model.ReadWriteParam[string]
+	Realm model.ReadWriteParam[string] `dm:"s"`
 
-	RegisterExpires model.ReadWriteParam[uint32]
+	RegisterExpires model.ReadWriteParam[uint32] `dm:"u"`
 
-	RegisterRetryInterval model.ReadWriteParam[uint32]
+	RegisterRetryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	RegistrarServer model.ReadWriteParam[string]
+	RegistrarServer model.ReadWriteParam[string] `dm:"s"`
 
-	RegistrarServerPort model.ReadWriteParam[uint32]
+	RegistrarServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	RegistrarServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkRegistrarServerTransport]
+	RegistrarServerTransport model.ReadWriteParam[VoiceServiceSIPNetworkRegistrarServerTransport] `dm:"s"`
 
-	RegistrationPeriod model.ReadWriteParam[uint32]
+	RegistrationPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResponseMapNumberOfEntries model.ReadOnlyParam[uint32]
+	ResponseMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STUNEnable model.ReadWriteParam[bool]
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNServer model.ReadWriteParam[string]
+	STUNServer model.ReadWriteParam[string] `dm:"s"`
 
-	ServerDomain model.ReadWriteParam[string]
+	ServerDomain model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPNetworkStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPNetworkStatus] `dm:"s"`
 
-	TimerA model.ReadWriteParam[uint32]
+	TimerA model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerB model.ReadWriteParam[uint32]
+	TimerB model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerC model.ReadWriteParam[uint32]
+	TimerC model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerD model.ReadWriteParam[uint32]
+	TimerD model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerE model.ReadWriteParam[uint32]
+	TimerE model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerF model.ReadWriteParam[uint32]
+	TimerF model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerG model.ReadWriteParam[uint32]
+	TimerG model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerH model.ReadWriteParam[uint32]
+	TimerH model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerI model.ReadWriteParam[uint32]
+	TimerI model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerJ model.ReadWriteParam[uint32]
+	TimerJ model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerK model.ReadWriteParam[uint32]
+	TimerK model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerLoginRejected model.ReadWriteParam[uint32]
+	TimerLoginRejected model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerRegistrationFailed model.ReadWriteParam[uint32]
+	TimerRegistrationFailed model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerSubscriptionFailed model.ReadWriteParam[uint32]
+	TimerSubscriptionFailed model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerT1 model.ReadWriteParam[uint32]
+	TimerT1 model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerT2 model.ReadWriteParam[uint32]
+	TimerT2 model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimerT4 model.ReadWriteParam[uint32]
+	TimerT4 model.ReadWriteParam[uint32] `dm:"u"`
 
-	UnansweredRegistrationAttempts model.ReadOnlyParam[uint32]
+	UnansweredRegistrationAttempts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UseCodecPriorityInSDPResponse model.ReadWriteParam[bool]
+	UseCodecPriorityInSDPResponse model.ReadWriteParam[bool] `dm:"b"`
 
-	UserAgentDomain model.ReadWriteParam[string]
+	UserAgentDomain model.ReadWriteParam[string] `dm:"s"`
 
-	UserAgentPort model.ReadWriteParam[uint32]
+	UserAgentPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	UserAgentTransport model.ReadWriteParam[VoiceServiceSIPNetworkUserAgentTransport]
+	UserAgentTransport model.ReadWriteParam[VoiceServiceSIPNetworkUserAgentTransport] `dm:"s"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// EventSubscribe returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
+// EventSubscribe returns the typed path of instance i.
 func (x VoiceServiceSIPNetworkPath) EventSubscribe(i uint32) (p VoiceServiceSIPNetworkEventSubscribePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.", model.InstanceOf(x.Path(), "EventSubscribe.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventSubscribe.", i))
 	return
 }
 
-// EventSubscribeTable returns the table VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. itself (for AddObject when writable)
+// EventSubscribeTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) EventSubscribeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "EventSubscribe.")
 }
 
-// FQDNServer returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
+// FQDNServer returns the typed path of instance i.
 func (x VoiceServiceSIPNetworkPath) FQDNServer(i uint32) (p VoiceServiceSIPNetworkFQDNServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.", model.InstanceOf(x.Path(), "FQDNServer.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FQDNServer.", i))
 	return
 }
 
-// FQDNServerTable returns the table VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. itself (for AddObject when writable)
+// FQDNServerTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) FQDNServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "FQDNServer.")
 }
 
-// ResponseMap returns the typed path of instance i of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
+// ResponseMap returns the typed path of instance i.
 func (x VoiceServiceSIPNetworkPath) ResponseMap(i uint32) (p VoiceServiceSIPNetworkResponseMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.", model.InstanceOf(x.Path(), "ResponseMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ResponseMap.", i))
 	return
 }
 
-// ResponseMapTable returns the table VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. itself (for AddObject when writable)
+// ResponseMapTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPNetworkPath) ResponseMapTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ResponseMap.")
 }
@@ -925,10 +901,7 @@ const (
 	VoiceServiceSIPNetworkEventSubscribeNotifierTransport_SCTP VoiceServiceSIPNetworkEventSubscribeNotifierTransport = "SCTP"
 )
 
-/*
-VoiceServiceSIPNetworkEventSubscribe holds the values of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPNetworkEventSubscribe holds the values of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkEventSubscribe struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -945,7 +918,6 @@ type VoiceServiceSIPNetworkEventSubscribe struct {
 	ExpireTime uint32 `json:"ExpireTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPNetworkEventSubscribe) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 688, o.Alias)
 	c.String(p, "Event", 690, o.Event)
@@ -957,19 +929,19 @@ func (o *VoiceServiceSIPNetworkEventSubscribe) ValidateAt(c *model.Checker, p st
 // VoiceServiceSIPNetworkEventSubscribePath is the typed path of VoiceService.{i}.SIP.Network.{i}.EventSubscribe.{i}.
 type VoiceServiceSIPNetworkEventSubscribePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Event model.ReadWriteParam[string]
+	Event model.ReadWriteParam[string] `dm:"s"`
 
-	ExpireTime model.ReadWriteParam[uint32]
+	ExpireTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Notifier model.ReadWriteParam[string]
+	Notifier model.ReadWriteParam[string] `dm:"s"`
 
-	NotifierPort model.ReadWriteParam[uint32]
+	NotifierPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	NotifierTransport model.ReadWriteParam[VoiceServiceSIPNetworkEventSubscribeNotifierTransport]
+	NotifierTransport model.ReadWriteParam[VoiceServiceSIPNetworkEventSubscribeNotifierTransport] `dm:"s"`
 }
 
 // VoiceServiceSIPNetworkFQDNServerOrigin enumerates the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.Origin.
@@ -981,10 +953,7 @@ const (
 	VoiceServiceSIPNetworkFQDNServerOrigin_Static VoiceServiceSIPNetworkFQDNServerOrigin = "Static"
 )
 
-/*
-VoiceServiceSIPNetworkFQDNServer holds the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPNetworkFQDNServer holds the values of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkFQDNServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1003,7 +972,6 @@ type VoiceServiceSIPNetworkFQDNServer struct {
 	IPAddresses []string `json:"IPAddresses,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPNetworkFQDNServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 697, o.Alias)
 	c.String(p, "Origin", 701, string(o.Origin))
@@ -1017,27 +985,24 @@ func (o *VoiceServiceSIPNetworkFQDNServer) ValidateAt(c *model.Checker, p string
 // VoiceServiceSIPNetworkFQDNServerPath is the typed path of VoiceService.{i}.SIP.Network.{i}.FQDNServer.{i}.
 type VoiceServiceSIPNetworkFQDNServerPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAddresses model.ReadWriteParam[[]string]
+	IPAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPNetworkFQDNServerOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPNetworkFQDNServerOrigin] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Weight model.ReadWriteParam[uint32]
+	Weight model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceSIPNetworkResponseMap holds the values of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPNetworkResponseMap holds the values of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPNetworkResponseMap struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1050,7 +1015,6 @@ type VoiceServiceSIPNetworkResponseMap struct {
 	Tone string `json:"Tone,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPNetworkResponseMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 732, o.Alias)
 	c.Uint(p, "SIPResponseNumber", 734, uint64(o.SIPResponseNumber))
@@ -1061,15 +1025,15 @@ func (o *VoiceServiceSIPNetworkResponseMap) ValidateAt(c *model.Checker, p strin
 // VoiceServiceSIPNetworkResponseMapPath is the typed path of VoiceService.{i}.SIP.Network.{i}.ResponseMap.{i}.
 type VoiceServiceSIPNetworkResponseMapPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	SIPResponseNumber model.ReadWriteParam[uint32]
+	SIPResponseNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	TextMessage model.ReadWriteParam[string]
+	TextMessage model.ReadWriteParam[string] `dm:"s"`
 
-	Tone model.ReadWriteParam[string]
+	Tone model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPProxyStatus enumerates the values of VoiceService.{i}.SIP.Proxy.{i}.Status.
@@ -1092,10 +1056,7 @@ const (
 	VoiceServiceSIPProxyOrigin_Static VoiceServiceSIPProxyOrigin = "Static"
 )
 
-/*
-VoiceServiceSIPProxy holds the values of VoiceService.{i}.SIP.Proxy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPProxy holds the values of VoiceService.{i}.SIP.Proxy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPProxy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1114,7 +1075,6 @@ type VoiceServiceSIPProxy struct {
 	VoIPProfile string `json:"VoIPProfile,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPProxy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 774, string(o.Status))
 	c.String(p, "Alias", 768, o.Alias)
@@ -1128,21 +1088,21 @@ func (o *VoiceServiceSIPProxy) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPProxyPath is the typed path of VoiceService.{i}.SIP.Proxy.{i}.
 type VoiceServiceSIPProxyPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContactURI model.ReadOnlyParam[string]
+	ContactURI model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPProxyOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPProxyOrigin] `dm:"s"`
 
-	ProxyIPAddress model.ReadWriteParam[string]
+	ProxyIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	ProxyPort model.ReadWriteParam[uint32]
+	ProxyPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPProxyStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPProxyStatus] `dm:"s"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPRegistrarStatus enumerates the values of VoiceService.{i}.SIP.Registrar.{i}.Status.
@@ -1165,10 +1125,7 @@ const (
 	VoiceServiceSIPRegistrarOrigin_Static VoiceServiceSIPRegistrarOrigin = "Static"
 )
 
-/*
-VoiceServiceSIPRegistrar holds the values of VoiceService.{i}.SIP.Registrar.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPRegistrar holds the values of VoiceService.{i}.SIP.Registrar.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrar struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1201,7 +1158,7 @@ type VoiceServiceSIPRegistrar struct {
 	Account map[uint32]*VoiceServiceSIPRegistrarAccount `json:"Account,omitzero"`
 }
 
-// AddAccount creates instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (replacing any) and returns it
+// AddAccount creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPRegistrar) AddAccount(i uint32) *VoiceServiceSIPRegistrarAccount {
 	if o.Account == nil {
 		o.Account = map[uint32]*VoiceServiceSIPRegistrarAccount{}
@@ -1210,8 +1167,6 @@ func (o *VoiceServiceSIPRegistrar) AddAccount(i uint32) *VoiceServiceSIPRegistra
 	o.Account[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPRegistrar) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 815, string(o.Status))
 	c.String(p, "Alias", 804, o.Alias)
@@ -1230,42 +1185,42 @@ func (o *VoiceServiceSIPRegistrar) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceSIPRegistrarPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.
 type VoiceServiceSIPRegistrarPath struct {
 	model.ObjectPath
-	AccountNumberOfEntries model.ReadOnlyParam[uint32]
+	AccountNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContactURI model.ReadOnlyParam[string]
+	ContactURI model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Organization model.ReadWriteParam[string]
+	Organization model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarOrigin] `dm:"s"`
 
-	PingInterval model.ReadWriteParam[uint32]
+	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Realm model.ReadWriteParam[string]
+	Realm model.ReadWriteParam[string] `dm:"s"`
 
-	RegisterExpires model.ReadWriteParam[uint32]
+	RegisterExpires model.ReadWriteParam[uint32] `dm:"u"`
 
-	RegistrarIPAddress model.ReadWriteParam[string]
+	RegistrarIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	RegistrarPort model.ReadWriteParam[uint32]
+	RegistrarPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarStatus] `dm:"s"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Account returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
+// Account returns the typed path of instance i.
 func (x VoiceServiceSIPRegistrarPath) Account(i uint32) (p VoiceServiceSIPRegistrarAccountPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.", model.InstanceOf(x.Path(), "Account.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Account.", i))
 	return
 }
 
-// AccountTable returns the table VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. itself (for AddObject when writable)
+// AccountTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPRegistrarPath) AccountTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Account.")
 }
@@ -1339,10 +1294,7 @@ const (
 	VoiceServiceSIPRegistrarAccountRegistrationStatus_Unregistered VoiceServiceSIPRegistrarAccountRegistrationStatus = "Unregistered"
 )
 
-/*
-VoiceServiceSIPRegistrarAccount holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPRegistrarAccount holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrarAccount struct {
 	Enable VoiceServiceSIPRegistrarAccountEnable `json:"Enable,omitzero"`
 
@@ -1375,7 +1327,7 @@ type VoiceServiceSIPRegistrarAccount struct {
 	Contact map[uint32]*VoiceServiceSIPRegistrarAccountContact `json:"Contact,omitzero"`
 }
 
-// AddContact creates instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (replacing any) and returns it
+// AddContact creates instance i (replacing any) and returns it.
 func (o *VoiceServiceSIPRegistrarAccount) AddContact(i uint32) *VoiceServiceSIPRegistrarAccountContact {
 	if o.Contact == nil {
 		o.Contact = map[uint32]*VoiceServiceSIPRegistrarAccountContact{}
@@ -1384,8 +1336,6 @@ func (o *VoiceServiceSIPRegistrarAccount) AddContact(i uint32) *VoiceServiceSIPR
 	o.Contact[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPRegistrarAccount) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Enable", 796, string(o.Enable))
 	c.String(p, "Status", 800, string(o.Status))
@@ -1407,42 +1357,42 @@ func (o *VoiceServiceSIPRegistrarAccount) ValidateAt(c *model.Checker, p string)
 // VoiceServiceSIPRegistrarAccountPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.
 type VoiceServiceSIPRegistrarAccountPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthPassword model.ReadWriteParam[string]
+	AuthPassword model.ReadWriteParam[string] `dm:"s"`
 
-	AuthUserName model.ReadWriteParam[string]
+	AuthUserName model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountCallStatus]
+	CallStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountCallStatus] `dm:"s"`
 
-	CodecList model.ReadWriteParam[[]string]
+	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
-	ContactNumberOfEntries model.ReadOnlyParam[uint32]
+	ContactNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[VoiceServiceSIPRegistrarAccountEnable]
+	Enable model.ReadWriteParam[VoiceServiceSIPRegistrarAccountEnable] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountOrigin] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	RegistrationStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountRegistrationStatus]
+	RegistrationStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountRegistrationStatus] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountStatus] `dm:"s"`
 
-	URI model.ReadWriteParam[string]
+	URI model.ReadWriteParam[string] `dm:"s"`
 
-	VoIPProfile model.ReadWriteParam[string]
+	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Contact returns the typed path of instance i of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
+// Contact returns the typed path of instance i.
 func (x VoiceServiceSIPRegistrarAccountPath) Contact(i uint32) (p VoiceServiceSIPRegistrarAccountContactPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.", model.InstanceOf(x.Path(), "Contact.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Contact.", i))
 	return
 }
 
-// ContactTable returns the table VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. itself (for AddObject when writable)
+// ContactTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceSIPRegistrarAccountPath) ContactTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Contact.")
 }
@@ -1467,10 +1417,7 @@ const (
 	VoiceServiceSIPRegistrarAccountContactOrigin_Static VoiceServiceSIPRegistrarAccountContactOrigin = "Static"
 )
 
-/*
-VoiceServiceSIPRegistrarAccountContact holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceSIPRegistrarAccountContact holds the values of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceSIPRegistrarAccountContact struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1491,7 +1438,6 @@ type VoiceServiceSIPRegistrarAccountContact struct {
 	UserAgent string `json:"UserAgent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceSIPRegistrarAccountContact) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 792, string(o.Status))
 	c.String(p, "Alias", 785, o.Alias)
@@ -1505,23 +1451,23 @@ func (o *VoiceServiceSIPRegistrarAccountContact) ValidateAt(c *model.Checker, p 
 // VoiceServiceSIPRegistrarAccountContactPath is the typed path of VoiceService.{i}.SIP.Registrar.{i}.Account.{i}.Contact.{i}.
 type VoiceServiceSIPRegistrarAccountContactPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContactURI model.ReadWriteParam[string]
+	ContactURI model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExpireTime model.ReadOnlyParam[time.Time]
+	ExpireTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	IPAddress model.ReadWriteParam[string]
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactOrigin] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactStatus]
+	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactStatus] `dm:"s"`
 
-	UserAgent model.ReadWriteParam[string]
+	UserAgent model.ReadWriteParam[string] `dm:"s"`
 }
 
 // VoiceServiceSIPImpl is what a device implements for VoiceService.{i}.SIP; inst holds the instance

@@ -3,10 +3,7 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // VoiceServiceTerminalStatus enumerates the values of VoiceService.{i}.Terminal.{i}.Status.
 type VoiceServiceTerminalStatus string
@@ -29,10 +26,7 @@ const (
 	VoiceServiceTerminalStatus_Disabled VoiceServiceTerminalStatus = "Disabled"
 )
 
-/*
-VoiceServiceTerminal holds the values of VoiceService.{i}.Terminal.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminal holds the values of VoiceService.{i}.Terminal.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminal struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -52,7 +46,7 @@ type VoiceServiceTerminal struct {
 	Ringer    *VoiceServiceTerminalRinger           `json:"Ringer,omitzero"`
 }
 
-// AddAudio creates instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}. (replacing any) and returns it
+// AddAudio creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminal) AddAudio(i uint32) *VoiceServiceTerminalAudio {
 	if o.Audio == nil {
 		o.Audio = map[uint32]*VoiceServiceTerminalAudio{}
@@ -61,8 +55,6 @@ func (o *VoiceServiceTerminal) AddAudio(i uint32) *VoiceServiceTerminalAudio {
 	o.Audio[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminal) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 861, string(o.Status))
 	c.String(p, "Alias", 819, o.Alias)
@@ -84,38 +76,35 @@ func (o *VoiceServiceTerminal) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTerminalPath is the typed path of VoiceService.{i}.Terminal.{i}.
 type VoiceServiceTerminalPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioNumberOfEntries model.ReadOnlyParam[uint32]
+	AudioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceTerminalStatus]
+	Status model.ReadOnlyParam[VoiceServiceTerminalStatus] `dm:"s"`
 
-	ToneEventProfile model.ReadWriteParam[string]
+	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	ButtonMap VoiceServiceTerminalButtonMapPath
-	DiagTests VoiceServiceTerminalDiagTestsPath
-	Ringer    VoiceServiceTerminalRingerPath
+	ButtonMap VoiceServiceTerminalButtonMapPath `dm:"ButtonMap."`
+	DiagTests VoiceServiceTerminalDiagTestsPath `dm:"DiagTests."`
+	Ringer    VoiceServiceTerminalRingerPath    `dm:"Ringer."`
 }
 
-// Audio returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Audio.{i}.
+// Audio returns the typed path of instance i.
 func (x VoiceServiceTerminalPath) Audio(i uint32) (p VoiceServiceTerminalAudioPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Terminal.{i}.Audio.{i}.", model.InstanceOf(x.Path(), "Audio.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Audio.", i))
 	return
 }
 
-// AudioTable returns the table VoiceService.{i}.Terminal.{i}.Audio.{i}. itself (for AddObject when writable)
+// AudioTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalPath) AudioTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Audio.")
 }
 
-/*
-VoiceServiceTerminalAudio holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalAudio holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminalAudio struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -124,7 +113,6 @@ type VoiceServiceTerminalAudio struct {
 	VoiceProcessing *VoiceServiceTerminalAudioVoiceProcessing `json:"VoiceProcessing,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalAudio) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 821, o.Alias)
 	c.String(p, "Name", 822, o.Name)
@@ -133,17 +121,14 @@ func (o *VoiceServiceTerminalAudio) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTerminalAudioPath is the typed path of VoiceService.{i}.Terminal.{i}.Audio.{i}.
 type VoiceServiceTerminalAudioPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	VoiceProcessing VoiceServiceTerminalAudioVoiceProcessingPath
+	VoiceProcessing VoiceServiceTerminalAudioVoiceProcessingPath `dm:"VoiceProcessing."`
 }
 
-/*
-VoiceServiceTerminalAudioVoiceProcessing holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalAudioVoiceProcessing holds the values of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing. (object, readOnly, since 2.0).
 type VoiceServiceTerminalAudioVoiceProcessing struct {
 	TransmitGain int32 `json:"TransmitGain,omitzero"`
 
@@ -159,28 +144,25 @@ type VoiceServiceTerminalAudioVoiceProcessing struct {
 // VoiceServiceTerminalAudioVoiceProcessingPath is the typed path of VoiceService.{i}.Terminal.{i}.Audio.{i}.VoiceProcessing.
 type VoiceServiceTerminalAudioVoiceProcessingPath struct {
 	model.ObjectPath
-	EchoCancellationEnable model.ReadWriteParam[bool]
+	EchoCancellationEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EchoCancellationInUse model.ReadOnlyParam[bool]
+	EchoCancellationInUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	EchoCancellationTail model.ReadOnlyParam[uint32]
+	EchoCancellationTail model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveGain model.ReadWriteParam[int32]
+	ReceiveGain model.ReadWriteParam[int32] `dm:"i"`
 
-	TransmitGain model.ReadWriteParam[int32]
+	TransmitGain model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-VoiceServiceTerminalButtonMap holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalButtonMap holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap. (object, readOnly, since 2.0).
 type VoiceServiceTerminalButtonMap struct {
 	ButtonNumberOfEntries uint32 `json:"ButtonNumberOfEntries,omitzero"`
 
 	Button map[uint32]*VoiceServiceTerminalButtonMapButton `json:"Button,omitzero"`
 }
 
-// AddButton creates instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (replacing any) and returns it
+// AddButton creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalButtonMap) AddButton(i uint32) *VoiceServiceTerminalButtonMapButton {
 	if o.Button == nil {
 		o.Button = map[uint32]*VoiceServiceTerminalButtonMapButton{}
@@ -189,8 +171,6 @@ func (o *VoiceServiceTerminalButtonMap) AddButton(i uint32) *VoiceServiceTermina
 	o.Button[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalButtonMap) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Button) {
 		o.Button[i].ValidateAt(c, model.InstanceOf(p, "Button.", i))
@@ -200,24 +180,21 @@ func (o *VoiceServiceTerminalButtonMap) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTerminalButtonMapPath is the typed path of VoiceService.{i}.Terminal.{i}.ButtonMap.
 type VoiceServiceTerminalButtonMapPath struct {
 	model.ObjectPath
-	ButtonNumberOfEntries model.ReadOnlyParam[uint32]
+	ButtonNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Button returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
+// Button returns the typed path of instance i.
 func (x VoiceServiceTerminalButtonMapPath) Button(i uint32) (p VoiceServiceTerminalButtonMapButtonPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.", model.InstanceOf(x.Path(), "Button.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Button.", i))
 	return
 }
 
-// ButtonTable returns the table VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. itself (for AddObject when writable)
+// ButtonTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalButtonMapPath) ButtonTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Button.")
 }
 
-/*
-VoiceServiceTerminalButtonMapButton holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalButtonMapButton holds the values of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type VoiceServiceTerminalButtonMapButton struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -234,7 +211,6 @@ type VoiceServiceTerminalButtonMapButton struct {
 	UserAccess bool `json:"UserAccess,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalButtonMapButton) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 832, o.Alias)
 	c.String(p, "ButtonName", 834, o.ButtonName)
@@ -247,19 +223,19 @@ func (o *VoiceServiceTerminalButtonMapButton) ValidateAt(c *model.Checker, p str
 // VoiceServiceTerminalButtonMapButtonPath is the typed path of VoiceService.{i}.Terminal.{i}.ButtonMap.Button.{i}.
 type VoiceServiceTerminalButtonMapButtonPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ButtonMessage model.ReadWriteParam[string]
+	ButtonMessage model.ReadWriteParam[string] `dm:"s"`
 
-	ButtonName model.ReadOnlyParam[string]
+	ButtonName model.ReadOnlyParam[string] `dm:"s"`
 
-	FacilityAction model.ReadWriteParam[string]
+	FacilityAction model.ReadWriteParam[string] `dm:"s"`
 
-	FacilityActionArgument model.ReadWriteParam[string]
+	FacilityActionArgument model.ReadWriteParam[string] `dm:"s"`
 
-	QuickDialNumber model.ReadWriteParam[string]
+	QuickDialNumber model.ReadWriteParam[string] `dm:"s"`
 
-	UserAccess model.ReadWriteParam[bool]
+	UserAccess model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // VoiceServiceTerminalDiagTestsDiagnosticsState enumerates the values of VoiceService.{i}.Terminal.{i}.DiagTests.DiagnosticsState.
@@ -288,10 +264,7 @@ const (
 	VoiceServiceTerminalDiagTestsTestSelector_RingingTest VoiceServiceTerminalDiagTestsTestSelector = "RingingTest"
 )
 
-/*
-VoiceServiceTerminalDiagTests holds the values of VoiceService.{i}.Terminal.{i}.DiagTests. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalDiagTests holds the values of VoiceService.{i}.Terminal.{i}.DiagTests. (object, readOnly, since 2.0).
 type VoiceServiceTerminalDiagTests struct {
 	DiagnosticsState VoiceServiceTerminalDiagTestsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -300,7 +273,6 @@ type VoiceServiceTerminalDiagTests struct {
 	PhoneRinging bool `json:"PhoneRinging,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalDiagTests) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 841, string(o.DiagnosticsState))
 	c.String(p, "TestSelector", 843, string(o.TestSelector))
@@ -309,17 +281,14 @@ func (o *VoiceServiceTerminalDiagTests) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTerminalDiagTestsPath is the typed path of VoiceService.{i}.Terminal.{i}.DiagTests.
 type VoiceServiceTerminalDiagTestsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[VoiceServiceTerminalDiagTestsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[VoiceServiceTerminalDiagTestsDiagnosticsState] `dm:"s"`
 
-	PhoneRinging model.ReadOnlyParam[bool]
+	PhoneRinging model.ReadOnlyParam[bool] `dm:"b"`
 
-	TestSelector model.ReadWriteParam[VoiceServiceTerminalDiagTestsTestSelector]
+	TestSelector model.ReadWriteParam[VoiceServiceTerminalDiagTestsTestSelector] `dm:"s"`
 }
 
-/*
-VoiceServiceTerminalRinger holds the values of VoiceService.{i}.Terminal.{i}.Ringer. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalRinger holds the values of VoiceService.{i}.Terminal.{i}.Ringer. (object, readOnly, since 2.0).
 type VoiceServiceTerminalRinger struct {
 	DescriptionNumberOfEntries uint32 `json:"DescriptionNumberOfEntries,omitzero"`
 
@@ -329,7 +298,7 @@ type VoiceServiceTerminalRinger struct {
 	Pattern     map[uint32]*VoiceServiceTerminalRingerPattern     `json:"Pattern,omitzero"`
 }
 
-// AddDescription creates instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (replacing any) and returns it
+// AddDescription creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalRinger) AddDescription(i uint32) *VoiceServiceTerminalRingerDescription {
 	if o.Description == nil {
 		o.Description = map[uint32]*VoiceServiceTerminalRingerDescription{}
@@ -339,7 +308,7 @@ func (o *VoiceServiceTerminalRinger) AddDescription(i uint32) *VoiceServiceTermi
 	return x
 }
 
-// AddPattern creates instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (replacing any) and returns it
+// AddPattern creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTerminalRinger) AddPattern(i uint32) *VoiceServiceTerminalRingerPattern {
 	if o.Pattern == nil {
 		o.Pattern = map[uint32]*VoiceServiceTerminalRingerPattern{}
@@ -348,8 +317,6 @@ func (o *VoiceServiceTerminalRinger) AddPattern(i uint32) *VoiceServiceTerminalR
 	o.Pattern[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalRinger) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Description) {
 		o.Description[i].ValidateAt(c, model.InstanceOf(p, "Description.", i))
@@ -362,37 +329,34 @@ func (o *VoiceServiceTerminalRinger) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTerminalRingerPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.
 type VoiceServiceTerminalRingerPath struct {
 	model.ObjectPath
-	DescriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PatternNumberOfEntries model.ReadOnlyParam[uint32]
+	PatternNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Description returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
+// Description returns the typed path of instance i.
 func (x VoiceServiceTerminalRingerPath) Description(i uint32) (p VoiceServiceTerminalRingerDescriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.", model.InstanceOf(x.Path(), "Description.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Description.", i))
 	return
 }
 
-// DescriptionTable returns the table VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. itself (for AddObject when writable)
+// DescriptionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalRingerPath) DescriptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Description.")
 }
 
-// Pattern returns the typed path of instance i of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
+// Pattern returns the typed path of instance i.
 func (x VoiceServiceTerminalRingerPath) Pattern(i uint32) (p VoiceServiceTerminalRingerPatternPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.", model.InstanceOf(x.Path(), "Pattern.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pattern.", i))
 	return
 }
 
-// PatternTable returns the table VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. itself (for AddObject when writable)
+// PatternTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTerminalRingerPath) PatternTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Pattern.")
 }
 
-/*
-VoiceServiceTerminalRingerDescription holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalRingerDescription holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTerminalRingerDescription struct {
 	RingEnable bool `json:"RingEnable,omitzero"`
 
@@ -405,7 +369,6 @@ type VoiceServiceTerminalRingerDescription struct {
 	RingFile string `json:"RingFile,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalRingerDescription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 848, o.Alias)
 	c.String(p, "RingName", 851, o.RingName)
@@ -416,21 +379,18 @@ func (o *VoiceServiceTerminalRingerDescription) ValidateAt(c *model.Checker, p s
 // VoiceServiceTerminalRingerDescriptionPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.Description.{i}.
 type VoiceServiceTerminalRingerDescriptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	RingEnable model.ReadWriteParam[bool]
+	RingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RingFile model.ReadWriteParam[string]
+	RingFile model.ReadWriteParam[string] `dm:"s"`
 
-	RingName model.ReadWriteParam[string]
+	RingName model.ReadWriteParam[string] `dm:"s"`
 
-	RingPattern model.ReadWriteParam[string]
+	RingPattern model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceTerminalRingerPattern holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTerminalRingerPattern holds the values of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTerminalRingerPattern struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -443,7 +403,6 @@ type VoiceServiceTerminalRingerPattern struct {
 	NextPattern string `json:"NextPattern,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTerminalRingerPattern) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 855, o.Alias)
 	c.String(p, "NextPattern", 858, o.NextPattern)
@@ -452,15 +411,15 @@ func (o *VoiceServiceTerminalRingerPattern) ValidateAt(c *model.Checker, p strin
 // VoiceServiceTerminalRingerPatternPath is the typed path of VoiceService.{i}.Terminal.{i}.Ringer.Pattern.{i}.
 type VoiceServiceTerminalRingerPatternPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	NextPattern model.ReadWriteParam[string]
+	NextPattern model.ReadWriteParam[string] `dm:"s"`
 
-	RingerOn model.ReadWriteParam[bool]
+	RingerOn model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // VoiceServiceTerminalImpl is what a device implements for VoiceService.{i}.Terminal.{i}; inst holds the instance

@@ -3,15 +3,9 @@
 
 package tr104
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-VoiceServiceTone holds the values of VoiceService.{i}.Tone. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTone holds the values of VoiceService.{i}.Tone. (object, readOnly, since 2.0).
 type VoiceServiceTone struct {
 	DescriptionNumberOfEntries uint32 `json:"DescriptionNumberOfEntries,omitzero"`
 
@@ -28,7 +22,7 @@ type VoiceServiceTone struct {
 	Pattern      map[uint32]*VoiceServiceTonePattern      `json:"Pattern,omitzero"`
 }
 
-// AddDescription creates instance i of VoiceService.{i}.Tone.Description.{i}. (replacing any) and returns it
+// AddDescription creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddDescription(i uint32) *VoiceServiceToneDescription {
 	if o.Description == nil {
 		o.Description = map[uint32]*VoiceServiceToneDescription{}
@@ -38,7 +32,7 @@ func (o *VoiceServiceTone) AddDescription(i uint32) *VoiceServiceToneDescription
 	return x
 }
 
-// AddEventProfile creates instance i of VoiceService.{i}.Tone.EventProfile.{i}. (replacing any) and returns it
+// AddEventProfile creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddEventProfile(i uint32) *VoiceServiceToneEventProfile {
 	if o.EventProfile == nil {
 		o.EventProfile = map[uint32]*VoiceServiceToneEventProfile{}
@@ -48,7 +42,7 @@ func (o *VoiceServiceTone) AddEventProfile(i uint32) *VoiceServiceToneEventProfi
 	return x
 }
 
-// AddPattern creates instance i of VoiceService.{i}.Tone.Pattern.{i}. (replacing any) and returns it
+// AddPattern creates instance i (replacing any) and returns it.
 func (o *VoiceServiceTone) AddPattern(i uint32) *VoiceServiceTonePattern {
 	if o.Pattern == nil {
 		o.Pattern = map[uint32]*VoiceServiceTonePattern{}
@@ -57,8 +51,6 @@ func (o *VoiceServiceTone) AddPattern(i uint32) *VoiceServiceTonePattern {
 	o.Pattern[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTone) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DefautEventProfile", 866, o.DefautEventProfile)
 	c.String(p, "DefaultEventProfile", 865, o.DefaultEventProfile)
@@ -76,54 +68,51 @@ func (o *VoiceServiceTone) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTonePath is the typed path of VoiceService.{i}.Tone.
 type VoiceServiceTonePath struct {
 	model.ObjectPath
-	DefaultEventProfile model.ReadWriteParam[string]
+	DefaultEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	DefautEventProfile model.ReadWriteParam[string]
+	DefautEventProfile model.ReadWriteParam[string] `dm:"s"`
 
-	DescriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EventProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	EventProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PatternNumberOfEntries model.ReadOnlyParam[uint32]
+	PatternNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Description returns the typed path of instance i of VoiceService.{i}.Tone.Description.{i}.
+// Description returns the typed path of instance i.
 func (x VoiceServiceTonePath) Description(i uint32) (p VoiceServiceToneDescriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Tone.Description.{i}.", model.InstanceOf(x.Path(), "Description.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Description.", i))
 	return
 }
 
-// DescriptionTable returns the table VoiceService.{i}.Tone.Description.{i}. itself (for AddObject when writable)
+// DescriptionTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) DescriptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Description.")
 }
 
-// EventProfile returns the typed path of instance i of VoiceService.{i}.Tone.EventProfile.{i}.
+// EventProfile returns the typed path of instance i.
 func (x VoiceServiceTonePath) EventProfile(i uint32) (p VoiceServiceToneEventProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Tone.EventProfile.{i}.", model.InstanceOf(x.Path(), "EventProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EventProfile.", i))
 	return
 }
 
-// EventProfileTable returns the table VoiceService.{i}.Tone.EventProfile.{i}. itself (for AddObject when writable)
+// EventProfileTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) EventProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "EventProfile.")
 }
 
-// Pattern returns the typed path of instance i of VoiceService.{i}.Tone.Pattern.{i}.
+// Pattern returns the typed path of instance i.
 func (x VoiceServiceTonePath) Pattern(i uint32) (p VoiceServiceTonePatternPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Tone.Pattern.{i}.", model.InstanceOf(x.Path(), "Pattern.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pattern.", i))
 	return
 }
 
-// PatternTable returns the table VoiceService.{i}.Tone.Pattern.{i}. itself (for AddObject when writable)
+// PatternTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceTonePath) PatternTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Pattern.")
 }
 
-/*
-VoiceServiceToneDescription holds the values of VoiceService.{i}.Tone.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceToneDescription holds the values of VoiceService.{i}.Tone.Description.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneDescription struct {
 	ToneEnable bool `json:"ToneEnable,omitzero"`
 
@@ -140,7 +129,6 @@ type VoiceServiceToneDescription struct {
 	ToneText string `json:"ToneText,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceToneDescription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 868, o.Alias)
 	c.String(p, "ToneName", 871, o.ToneName)
@@ -153,25 +141,22 @@ func (o *VoiceServiceToneDescription) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceToneDescriptionPath is the typed path of VoiceService.{i}.Tone.Description.{i}.
 type VoiceServiceToneDescriptionPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ToneEnable model.ReadWriteParam[bool]
+	ToneEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ToneFile model.ReadWriteParam[string]
+	ToneFile model.ReadWriteParam[string] `dm:"s"`
 
-	ToneName model.ReadWriteParam[string]
+	ToneName model.ReadWriteParam[string] `dm:"s"`
 
-	TonePattern model.ReadWriteParam[string]
+	TonePattern model.ReadWriteParam[string] `dm:"s"`
 
-	ToneRepetitions model.ReadWriteParam[uint32]
+	ToneRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	ToneText model.ReadWriteParam[string]
+	ToneText model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceToneEventProfile holds the values of VoiceService.{i}.Tone.EventProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceToneEventProfile holds the values of VoiceService.{i}.Tone.EventProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneEventProfile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -180,7 +165,7 @@ type VoiceServiceToneEventProfile struct {
 	Event map[uint32]*VoiceServiceToneEventProfileEvent `json:"Event,omitzero"`
 }
 
-// AddEvent creates instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *VoiceServiceToneEventProfile) AddEvent(i uint32) *VoiceServiceToneEventProfileEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*VoiceServiceToneEventProfileEvent{}
@@ -189,8 +174,6 @@ func (o *VoiceServiceToneEventProfile) AddEvent(i uint32) *VoiceServiceToneEvent
 	o.Event[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceToneEventProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 877, o.Alias)
 	for _, i := range model.SortedKeys(o.Event) {
@@ -201,18 +184,18 @@ func (o *VoiceServiceToneEventProfile) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceToneEventProfilePath is the typed path of VoiceService.{i}.Tone.EventProfile.{i}.
 type VoiceServiceToneEventProfilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	EventNumberOfEntries model.ReadOnlyParam[uint32]
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Event returns the typed path of instance i of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
+// Event returns the typed path of instance i.
 func (x VoiceServiceToneEventProfilePath) Event(i uint32) (p VoiceServiceToneEventProfileEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.", model.InstanceOf(x.Path(), "Event.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
 	return
 }
 
-// EventTable returns the table VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x VoiceServiceToneEventProfilePath) EventTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Event.")
 }
@@ -264,10 +247,7 @@ const (
 	VoiceServiceToneEventProfileEventFunction_UserDefined4 VoiceServiceToneEventProfileEventFunction = "UserDefined4"
 )
 
-/*
-VoiceServiceToneEventProfileEvent holds the values of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceToneEventProfileEvent holds the values of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceToneEventProfileEvent struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -276,7 +256,6 @@ type VoiceServiceToneEventProfileEvent struct {
 	Tone string `json:"Tone,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceToneEventProfileEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 879, o.Alias)
 	c.String(p, "Function", 880, string(o.Function))
@@ -286,17 +265,14 @@ func (o *VoiceServiceToneEventProfileEvent) ValidateAt(c *model.Checker, p strin
 // VoiceServiceToneEventProfileEventPath is the typed path of VoiceService.{i}.Tone.EventProfile.{i}.Event.{i}.
 type VoiceServiceToneEventProfileEventPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Function model.ReadWriteParam[VoiceServiceToneEventProfileEventFunction]
+	Function model.ReadWriteParam[VoiceServiceToneEventProfileEventFunction] `dm:"s"`
 
-	Tone model.ReadWriteParam[string]
+	Tone model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-VoiceServiceTonePattern holds the values of VoiceService.{i}.Tone.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTonePattern holds the values of VoiceService.{i}.Tone.Pattern.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTonePattern struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -329,7 +305,6 @@ type VoiceServiceTonePattern struct {
 	NextPattern string `json:"NextPattern,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTonePattern) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 885, o.Alias)
 	c.Uint(p, "Frequency1", 888, uint64(o.Frequency1))
@@ -343,35 +318,35 @@ func (o *VoiceServiceTonePattern) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTonePatternPath is the typed path of VoiceService.{i}.Tone.Pattern.{i}.
 type VoiceServiceTonePatternPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Frequency1 model.ReadWriteParam[uint32]
+	Frequency1 model.ReadWriteParam[uint32] `dm:"u"`
 
-	Frequency2 model.ReadWriteParam[uint32]
+	Frequency2 model.ReadWriteParam[uint32] `dm:"u"`
 
-	Frequency3 model.ReadWriteParam[uint32]
+	Frequency3 model.ReadWriteParam[uint32] `dm:"u"`
 
-	Frequency4 model.ReadWriteParam[uint32]
+	Frequency4 model.ReadWriteParam[uint32] `dm:"u"`
 
-	ModulationFrequency model.ReadWriteParam[uint32]
+	ModulationFrequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	ModulationPower model.ReadWriteParam[int32]
+	ModulationPower model.ReadWriteParam[int32] `dm:"i"`
 
-	NextPattern model.ReadWriteParam[string]
+	NextPattern model.ReadWriteParam[string] `dm:"s"`
 
-	Power1 model.ReadWriteParam[int32]
+	Power1 model.ReadWriteParam[int32] `dm:"i"`
 
-	Power2 model.ReadWriteParam[int32]
+	Power2 model.ReadWriteParam[int32] `dm:"i"`
 
-	Power3 model.ReadWriteParam[int32]
+	Power3 model.ReadWriteParam[int32] `dm:"i"`
 
-	Power4 model.ReadWriteParam[int32]
+	Power4 model.ReadWriteParam[int32] `dm:"i"`
 
-	ToneOn model.ReadWriteParam[bool]
+	ToneOn model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // VoiceServiceToneImpl is what a device implements for VoiceService.{i}.Tone; inst holds the instance

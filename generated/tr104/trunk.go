@@ -42,10 +42,7 @@ const (
 	VoiceServiceTrunkCodecPriority_Remote VoiceServiceTrunkCodecPriority = "Remote"
 )
 
-/*
-VoiceServiceTrunk holds the values of VoiceService.{i}.Trunk.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceTrunk holds the values of VoiceService.{i}.Trunk.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceTrunk struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -74,7 +71,6 @@ type VoiceServiceTrunk struct {
 	Provider string `json:"Provider,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceTrunk) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 914, string(o.Status))
 	c.String(p, "Alias", 902, o.Alias)
@@ -90,31 +86,31 @@ func (o *VoiceServiceTrunk) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceTrunkPath is the typed path of VoiceService.{i}.Trunk.{i}.
 type VoiceServiceTrunkPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CodecPriority model.ReadWriteParam[VoiceServiceTrunkCodecPriority]
+	CodecPriority model.ReadWriteParam[VoiceServiceTrunkCodecPriority] `dm:"s"`
 
-	DDIRange model.ReadWriteParam[[]string]
+	DDIRange model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LineObjectCreation model.ReadWriteParam[bool]
+	LineObjectCreation model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxChannels model.ReadWriteParam[uint32]
+	MaxChannels model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxInboundChannelCount model.ReadWriteParam[int32]
+	MaxInboundChannelCount model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxOutboundChannelCount model.ReadWriteParam[int32]
+	MaxOutboundChannelCount model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceTrunkOrigin]
+	Origin model.ReadOnlyParam[VoiceServiceTrunkOrigin] `dm:"s"`
 
-	Provider model.ReadWriteParam[string]
+	Provider model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceTrunkStatus]
+	Status model.ReadOnlyParam[VoiceServiceTrunkStatus] `dm:"s"`
 }
 
 // VoiceServiceTrunkImpl is what a device implements for VoiceService.{i}.Trunk.{i}; inst holds the instance

@@ -29,10 +29,7 @@ const (
 	VoiceServiceVoIPProfileDTMFMethodG711_Empty VoiceServiceVoIPProfileDTMFMethodG711 = ""
 )
 
-/*
-VoiceServiceVoIPProfile holds the values of VoiceService.{i}.VoIPProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfile holds the values of VoiceService.{i}.VoIPProfile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type VoiceServiceVoIPProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -56,7 +53,6 @@ type VoiceServiceVoIPProfile struct {
 	RTP    *VoiceServiceVoIPProfileRTP    `json:"RTP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 926, o.Name)
 	c.String(p, "Alias", 917, o.Alias)
@@ -74,26 +70,26 @@ func (o *VoiceServiceVoIPProfile) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceVoIPProfilePath is the typed path of VoiceService.{i}.VoIPProfile.{i}.
 type VoiceServiceVoIPProfilePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DTMFMethod model.ReadWriteParam[[]VoiceServiceVoIPProfileDTMFMethod]
+	DTMFMethod model.ReadWriteParam[[]VoiceServiceVoIPProfileDTMFMethod] `dm:"s"`
 
-	DTMFMethodG711 model.ReadWriteParam[VoiceServiceVoIPProfileDTMFMethodG711]
+	DTMFMethodG711 model.ReadWriteParam[VoiceServiceVoIPProfileDTMFMethodG711] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfWorstQIValues model.ReadWriteParam[uint32]
+	NumberOfWorstQIValues model.ReadWriteParam[uint32] `dm:"u"`
 
-	QICalculationInterval model.ReadWriteParam[uint32]
+	QICalculationInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QIModelUsed model.ReadWriteParam[string]
+	QIModelUsed model.ReadWriteParam[string] `dm:"s"`
 
-	QuiescentMode model.ReadWriteParam[bool]
+	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	FaxT38 VoiceServiceVoIPProfileFaxT38Path
-	RTP    VoiceServiceVoIPProfileRTPPath
+	FaxT38 VoiceServiceVoIPProfileFaxT38Path `dm:"FaxT38."`
+	RTP    VoiceServiceVoIPProfileRTPPath    `dm:"RTP."`
 }
 
 // VoiceServiceVoIPProfileFaxT38TCFMethod enumerates the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38.TCFMethod.
@@ -105,10 +101,7 @@ const (
 	VoiceServiceVoIPProfileFaxT38TCFMethod_Network VoiceServiceVoIPProfileFaxT38TCFMethod = "Network"
 )
 
-/*
-VoiceServiceVoIPProfileFaxT38 holds the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfileFaxT38 holds the values of VoiceService.{i}.VoIPProfile.{i}.FaxT38. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileFaxT38 struct {
 	MaxBitRate uint32 `json:"MaxBitRate,omitzero"`
 
@@ -119,7 +112,6 @@ type VoiceServiceVoIPProfileFaxT38 struct {
 	TCFMethod VoiceServiceVoIPProfileFaxT38TCFMethod `json:"TCFMethod,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfileFaxT38) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "MaxBitRate", 924, uint64(o.MaxBitRate))
 	c.Uint(p, "HighSpeedRedundancy", 922, uint64(o.HighSpeedRedundancy))
@@ -130,13 +122,13 @@ func (o *VoiceServiceVoIPProfileFaxT38) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceVoIPProfileFaxT38Path is the typed path of VoiceService.{i}.VoIPProfile.{i}.FaxT38.
 type VoiceServiceVoIPProfileFaxT38Path struct {
 	model.ObjectPath
-	HighSpeedRedundancy model.ReadWriteParam[uint32]
+	HighSpeedRedundancy model.ReadWriteParam[uint32] `dm:"u"`
 
-	LowSpeedRedundancy model.ReadWriteParam[uint32]
+	LowSpeedRedundancy model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxBitRate model.ReadWriteParam[uint32]
+	MaxBitRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	TCFMethod model.ReadWriteParam[VoiceServiceVoIPProfileFaxT38TCFMethod]
+	TCFMethod model.ReadWriteParam[VoiceServiceVoIPProfileFaxT38TCFMethod] `dm:"s"`
 }
 
 // VoiceServiceVoIPProfileRTPJitterBufferType enumerates the values of VoiceService.{i}.VoIPProfile.{i}.RTP.JitterBufferType.
@@ -148,10 +140,7 @@ const (
 	VoiceServiceVoIPProfileRTPJitterBufferType_Dynamic VoiceServiceVoIPProfileRTPJitterBufferType = "Dynamic"
 )
 
-/*
-VoiceServiceVoIPProfileRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfileRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTP struct {
 	LocalPortMin uint32 `json:"LocalPortMin,omitzero"`
 
@@ -180,7 +169,6 @@ type VoiceServiceVoIPProfileRTP struct {
 	SRTP       *VoiceServiceVoIPProfileRTPSRTP       `json:"SRTP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfileRTP) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LocalPortMin", 940, uint64(o.LocalPortMin))
 	c.Uint(p, "LocalPortMax", 939, uint64(o.LocalPortMax))
@@ -204,37 +192,34 @@ func (o *VoiceServiceVoIPProfileRTP) ValidateAt(c *model.Checker, p string) {
 // VoiceServiceVoIPProfileRTPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.
 type VoiceServiceVoIPProfileRTPPath struct {
 	model.ObjectPath
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Gmin model.ReadWriteParam[uint32]
+	Gmin model.ReadWriteParam[uint32] `dm:"u"`
 
-	JitterBufferActualSize model.ReadWriteParam[uint32]
+	JitterBufferActualSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	JitterBufferMaxSize model.ReadWriteParam[uint32]
+	JitterBufferMaxSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	JitterBufferMinSize model.ReadWriteParam[uint32]
+	JitterBufferMinSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	JitterBufferType model.ReadWriteParam[VoiceServiceVoIPProfileRTPJitterBufferType]
+	JitterBufferType model.ReadWriteParam[VoiceServiceVoIPProfileRTPJitterBufferType] `dm:"s"`
 
-	LocalPortMax model.ReadWriteParam[uint32]
+	LocalPortMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	LocalPortMin model.ReadWriteParam[uint32]
+	LocalPortMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	TelephoneEventPayloadType model.ReadWriteParam[uint32]
+	TelephoneEventPayloadType model.ReadWriteParam[uint32] `dm:"u"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 
-	RTCP       VoiceServiceVoIPProfileRTPRTCPPath
-	Redundancy VoiceServiceVoIPProfileRTPRedundancyPath
-	SRTP       VoiceServiceVoIPProfileRTPSRTPPath
+	RTCP       VoiceServiceVoIPProfileRTPRTCPPath       `dm:"RTCP."`
+	Redundancy VoiceServiceVoIPProfileRTPRedundancyPath `dm:"Redundancy."`
+	SRTP       VoiceServiceVoIPProfileRTPSRTPPath       `dm:"SRTP."`
 }
 
-/*
-VoiceServiceVoIPProfileRTPRTCP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfileRTPRTCP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPRTCP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -243,7 +228,6 @@ type VoiceServiceVoIPProfileRTPRTCP struct {
 	LocalCName string `json:"LocalCName,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfileRTPRTCP) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "TxRepeatInterval", 944, uint64(o.TxRepeatInterval))
 	c.String(p, "LocalCName", 943, o.LocalCName)
@@ -252,17 +236,14 @@ func (o *VoiceServiceVoIPProfileRTPRTCP) ValidateAt(c *model.Checker, p string) 
 // VoiceServiceVoIPProfileRTPRTCPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.RTCP.
 type VoiceServiceVoIPProfileRTPRTCPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalCName model.ReadWriteParam[string]
+	LocalCName model.ReadWriteParam[string] `dm:"s"`
 
-	TxRepeatInterval model.ReadWriteParam[uint32]
+	TxRepeatInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-VoiceServiceVoIPProfileRTPRedundancy holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfileRTPRedundancy holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPRedundancy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -281,7 +262,6 @@ type VoiceServiceVoIPProfileRTPRedundancy struct {
 	MaxSessionsUsingRedundancy uint32 `json:"MaxSessionsUsingRedundancy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfileRTPRedundancy) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PayloadType", 952, uint64(o.PayloadType))
 	c.Uint(p, "BlockPayloadType", 946, uint64(o.BlockPayloadType))
@@ -294,21 +274,21 @@ func (o *VoiceServiceVoIPProfileRTPRedundancy) ValidateAt(c *model.Checker, p st
 // VoiceServiceVoIPProfileRTPRedundancyPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.Redundancy.
 type VoiceServiceVoIPProfileRTPRedundancyPath struct {
 	model.ObjectPath
-	BlockPayloadType model.ReadOnlyParam[uint32]
+	BlockPayloadType model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DTMFRedundancy model.ReadWriteParam[int32]
+	DTMFRedundancy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FaxAndModemRedundancy model.ReadWriteParam[int32]
+	FaxAndModemRedundancy model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxSessionsUsingRedundancy model.ReadWriteParam[uint32]
+	MaxSessionsUsingRedundancy model.ReadWriteParam[uint32] `dm:"u"`
 
-	ModemRedundancy model.ReadWriteParam[int32]
+	ModemRedundancy model.ReadWriteParam[int32] `dm:"i"`
 
-	PayloadType model.ReadWriteParam[uint32]
+	PayloadType model.ReadWriteParam[uint32] `dm:"u"`
 
-	VoiceRedundancy model.ReadWriteParam[int32]
+	VoiceRedundancy model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // VoiceServiceVoIPProfileRTPSRTPKeyingMethods enumerates the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.KeyingMethods.
@@ -324,10 +304,7 @@ const (
 	VoiceServiceVoIPProfileRTPSRTPKeyingMethods_IKE VoiceServiceVoIPProfileRTPSRTPKeyingMethods = "IKE"
 )
 
-/*
-VoiceServiceVoIPProfileRTPSRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// VoiceServiceVoIPProfileRTPSRTP holds the values of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP. (object, readOnly, since 2.0).
 type VoiceServiceVoIPProfileRTPSRTP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -336,7 +313,6 @@ type VoiceServiceVoIPProfileRTPSRTP struct {
 	EncryptionKeySizes []uint32 `json:"EncryptionKeySizes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *VoiceServiceVoIPProfileRTPSRTP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "KeyingMethods", 957, model.JoinStrings(o.KeyingMethods), len(o.KeyingMethods) > 0)
 	c.Wire(p, "EncryptionKeySizes", 956, model.FormatValue(model.TypeUnsignedInt, o.EncryptionKeySizes), len(o.EncryptionKeySizes) > 0)
@@ -345,11 +321,11 @@ func (o *VoiceServiceVoIPProfileRTPSRTP) ValidateAt(c *model.Checker, p string) 
 // VoiceServiceVoIPProfileRTPSRTPPath is the typed path of VoiceService.{i}.VoIPProfile.{i}.RTP.SRTP.
 type VoiceServiceVoIPProfileRTPSRTPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionKeySizes model.ReadWriteParam[[]uint32]
+	EncryptionKeySizes model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	KeyingMethods model.ReadWriteParam[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods]
+	KeyingMethods model.ReadWriteParam[[]VoiceServiceVoIPProfileRTPSRTPKeyingMethods] `dm:"s"`
 }
 
 // VoiceServiceVoIPProfileImpl is what a device implements for VoiceService.{i}.VoIPProfile.{i}; inst holds the instance

@@ -3,15 +3,9 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceApplications holds the values of STBService.{i}.Applications. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplications holds the values of STBService.{i}.Applications. (object, readOnly, since 1.0).
 type STBServiceApplications struct {
 	ServiceProviderNumberOfEntries uint32 `json:"ServiceProviderNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type STBServiceApplications struct {
 	ServiceProvider map[uint32]*STBServiceApplicationsServiceProvider `json:"ServiceProvider,omitzero"`
 }
 
-// AddServiceProvider creates instance i of STBService.{i}.Applications.ServiceProvider.{i}. (replacing any) and returns it
+// AddServiceProvider creates instance i (replacing any) and returns it.
 func (o *STBServiceApplications) AddServiceProvider(i uint32) *STBServiceApplicationsServiceProvider {
 	if o.ServiceProvider == nil {
 		o.ServiceProvider = map[uint32]*STBServiceApplicationsServiceProvider{}
@@ -30,8 +24,6 @@ func (o *STBServiceApplications) AddServiceProvider(i uint32) *STBServiceApplica
 	o.ServiceProvider[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplications) ValidateAt(c *model.Checker, p string) {
 	if o.AudienceStats != nil {
 		o.AudienceStats.ValidateAt(c, p+"AudienceStats.")
@@ -50,28 +42,25 @@ func (o *STBServiceApplications) ValidateAt(c *model.Checker, p string) {
 // STBServiceApplicationsPath is the typed path of STBService.{i}.Applications.
 type STBServiceApplicationsPath struct {
 	model.ObjectPath
-	ServiceProviderNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceProviderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AudienceStats STBServiceApplicationsAudienceStatsPath
-	CDSPull       STBServiceApplicationsCDSPullPath
-	CDSPush       STBServiceApplicationsCDSPushPath
+	AudienceStats STBServiceApplicationsAudienceStatsPath `dm:"AudienceStats."`
+	CDSPull       STBServiceApplicationsCDSPullPath       `dm:"CDSPull."`
+	CDSPush       STBServiceApplicationsCDSPushPath       `dm:"CDSPush."`
 }
 
-// ServiceProvider returns the typed path of instance i of STBService.{i}.Applications.ServiceProvider.{i}.
+// ServiceProvider returns the typed path of instance i.
 func (x STBServiceApplicationsPath) ServiceProvider(i uint32) (p STBServiceApplicationsServiceProviderPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Applications.ServiceProvider.{i}.", model.InstanceOf(x.Path(), "ServiceProvider.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceProvider.", i))
 	return
 }
 
-// ServiceProviderTable returns the table STBService.{i}.Applications.ServiceProvider.{i}. itself (for AddObject when writable)
+// ServiceProviderTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsPath) ServiceProviderTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ServiceProvider.")
 }
 
-/*
-STBServiceApplicationsAudienceStats holds the values of STBService.{i}.Applications.AudienceStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsAudienceStats holds the values of STBService.{i}.Applications.AudienceStats. (object, readOnly, since 1.0).
 type STBServiceApplicationsAudienceStats struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -84,7 +73,7 @@ type STBServiceApplicationsAudienceStats struct {
 	Channel map[uint32]*STBServiceApplicationsAudienceStatsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsAudienceStats) AddChannel(i uint32) *STBServiceApplicationsAudienceStatsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*STBServiceApplicationsAudienceStatsChannel{}
@@ -93,8 +82,6 @@ func (o *STBServiceApplicationsAudienceStats) AddChannel(i uint32) *STBServiceAp
 	o.Channel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsAudienceStats) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
 		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
@@ -104,30 +91,27 @@ func (o *STBServiceApplicationsAudienceStats) ValidateAt(c *model.Checker, p str
 // STBServiceApplicationsAudienceStatsPath is the typed path of STBService.{i}.Applications.AudienceStats.
 type STBServiceApplicationsAudienceStatsPath struct {
 	model.ObjectPath
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[uint32]
+	ResetTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Channel returns the typed path of instance i of STBService.{i}.Applications.AudienceStats.Channel.{i}.
+// Channel returns the typed path of instance i.
 func (x STBServiceApplicationsAudienceStatsPath) Channel(i uint32) (p STBServiceApplicationsAudienceStatsChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Applications.AudienceStats.Channel.{i}.", model.InstanceOf(x.Path(), "Channel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
 	return
 }
 
-// ChannelTable returns the table STBService.{i}.Applications.AudienceStats.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsAudienceStatsPath) ChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-/*
-STBServiceApplicationsAudienceStatsChannel holds the values of STBService.{i}.Applications.AudienceStats.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsAudienceStatsChannel holds the values of STBService.{i}.Applications.AudienceStats.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceApplicationsAudienceStatsChannel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -136,7 +120,6 @@ type STBServiceApplicationsAudienceStatsChannel struct {
 	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsAudienceStatsChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 39, o.Alias)
 	c.String(p, "Name", 41, o.Name)
@@ -145,17 +128,14 @@ func (o *STBServiceApplicationsAudienceStatsChannel) ValidateAt(c *model.Checker
 // STBServiceApplicationsAudienceStatsChannelPath is the typed path of STBService.{i}.Applications.AudienceStats.Channel.{i}.
 type STBServiceApplicationsAudienceStatsChannelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Duration model.ReadOnlyParam[uint32]
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-STBServiceApplicationsCDSPull holds the values of STBService.{i}.Applications.CDSPull. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsCDSPull holds the values of STBService.{i}.Applications.CDSPull. (object, readOnly, since 1.1).
 type STBServiceApplicationsCDSPull struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -164,7 +144,7 @@ type STBServiceApplicationsCDSPull struct {
 	ContentItem map[uint32]*STBServiceApplicationsCDSPullContentItem `json:"ContentItem,omitzero"`
 }
 
-// AddContentItem creates instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (replacing any) and returns it
+// AddContentItem creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsCDSPull) AddContentItem(i uint32) *STBServiceApplicationsCDSPullContentItem {
 	if o.ContentItem == nil {
 		o.ContentItem = map[uint32]*STBServiceApplicationsCDSPullContentItem{}
@@ -173,8 +153,6 @@ func (o *STBServiceApplicationsCDSPull) AddContentItem(i uint32) *STBServiceAppl
 	o.ContentItem[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsCDSPull) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Reference", 53, o.Reference)
 	for _, i := range model.SortedKeys(o.ContentItem) {
@@ -185,26 +163,23 @@ func (o *STBServiceApplicationsCDSPull) ValidateAt(c *model.Checker, p string) {
 // STBServiceApplicationsCDSPullPath is the typed path of STBService.{i}.Applications.CDSPull.
 type STBServiceApplicationsCDSPullPath struct {
 	model.ObjectPath
-	ContentItemNumberOfEntries model.ReadOnlyParam[uint32]
+	ContentItemNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ContentItem returns the typed path of instance i of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
+// ContentItem returns the typed path of instance i.
 func (x STBServiceApplicationsCDSPullPath) ContentItem(i uint32) (p STBServiceApplicationsCDSPullContentItemPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Applications.CDSPull.ContentItem.{i}.", model.InstanceOf(x.Path(), "ContentItem.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ContentItem.", i))
 	return
 }
 
-// ContentItemTable returns the table STBService.{i}.Applications.CDSPull.ContentItem.{i}. itself (for AddObject when writable)
+// ContentItemTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsCDSPullPath) ContentItemTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ContentItem.")
 }
 
-/*
-STBServiceApplicationsCDSPullContentItem holds the values of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsCDSPullContentItem holds the values of STBService.{i}.Applications.CDSPull.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsCDSPullContentItem struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -215,7 +190,6 @@ type STBServiceApplicationsCDSPullContentItem struct {
 	DeleteItem bool `json:"DeleteItem,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsCDSPullContentItem) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 48, o.Alias)
 	c.Uint(p, "VersionNumber", 51, uint64(o.VersionNumber))
@@ -224,19 +198,16 @@ func (o *STBServiceApplicationsCDSPullContentItem) ValidateAt(c *model.Checker, 
 // STBServiceApplicationsCDSPullContentItemPath is the typed path of STBService.{i}.Applications.CDSPull.ContentItem.{i}.
 type STBServiceApplicationsCDSPullContentItemPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContentReferenceId model.ReadOnlyParam[string]
+	ContentReferenceId model.ReadOnlyParam[string] `dm:"s"`
 
-	DeleteItem model.ReadWriteParam[bool]
+	DeleteItem model.ReadWriteParam[bool] `dm:"b"`
 
-	VersionNumber model.ReadOnlyParam[uint32]
+	VersionNumber model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceApplicationsCDSPush holds the values of STBService.{i}.Applications.CDSPush. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsCDSPush holds the values of STBService.{i}.Applications.CDSPush. (object, readOnly, since 1.1).
 type STBServiceApplicationsCDSPush struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -245,7 +216,7 @@ type STBServiceApplicationsCDSPush struct {
 	ContentItem map[uint32]*STBServiceApplicationsCDSPushContentItem `json:"ContentItem,omitzero"`
 }
 
-// AddContentItem creates instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (replacing any) and returns it
+// AddContentItem creates instance i (replacing any) and returns it.
 func (o *STBServiceApplicationsCDSPush) AddContentItem(i uint32) *STBServiceApplicationsCDSPushContentItem {
 	if o.ContentItem == nil {
 		o.ContentItem = map[uint32]*STBServiceApplicationsCDSPushContentItem{}
@@ -254,8 +225,6 @@ func (o *STBServiceApplicationsCDSPush) AddContentItem(i uint32) *STBServiceAppl
 	o.ContentItem[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsCDSPush) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Reference", 61, o.Reference)
 	for _, i := range model.SortedKeys(o.ContentItem) {
@@ -266,26 +235,23 @@ func (o *STBServiceApplicationsCDSPush) ValidateAt(c *model.Checker, p string) {
 // STBServiceApplicationsCDSPushPath is the typed path of STBService.{i}.Applications.CDSPush.
 type STBServiceApplicationsCDSPushPath struct {
 	model.ObjectPath
-	ContentItemNumberOfEntries model.ReadOnlyParam[uint32]
+	ContentItemNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ContentItem returns the typed path of instance i of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
+// ContentItem returns the typed path of instance i.
 func (x STBServiceApplicationsCDSPushPath) ContentItem(i uint32) (p STBServiceApplicationsCDSPushContentItemPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Applications.CDSPush.ContentItem.{i}.", model.InstanceOf(x.Path(), "ContentItem.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ContentItem.", i))
 	return
 }
 
-// ContentItemTable returns the table STBService.{i}.Applications.CDSPush.ContentItem.{i}. itself (for AddObject when writable)
+// ContentItemTable returns the table itself (for AddObject when writable).
 func (x STBServiceApplicationsCDSPushPath) ContentItemTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ContentItem.")
 }
 
-/*
-STBServiceApplicationsCDSPushContentItem holds the values of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsCDSPushContentItem holds the values of STBService.{i}.Applications.CDSPush.ContentItem.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsCDSPushContentItem struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -296,7 +262,6 @@ type STBServiceApplicationsCDSPushContentItem struct {
 	DeleteItem bool `json:"DeleteItem,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsCDSPushContentItem) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 56, o.Alias)
 	c.Uint(p, "VersionNumber", 59, uint64(o.VersionNumber))
@@ -305,19 +270,16 @@ func (o *STBServiceApplicationsCDSPushContentItem) ValidateAt(c *model.Checker, 
 // STBServiceApplicationsCDSPushContentItemPath is the typed path of STBService.{i}.Applications.CDSPush.ContentItem.{i}.
 type STBServiceApplicationsCDSPushContentItemPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContentReferenceId model.ReadOnlyParam[string]
+	ContentReferenceId model.ReadOnlyParam[string] `dm:"s"`
 
-	DeleteItem model.ReadWriteParam[bool]
+	DeleteItem model.ReadWriteParam[bool] `dm:"b"`
 
-	VersionNumber model.ReadOnlyParam[uint32]
+	VersionNumber model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceApplicationsServiceProvider holds the values of STBService.{i}.Applications.ServiceProvider.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceApplicationsServiceProvider holds the values of STBService.{i}.Applications.ServiceProvider.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceApplicationsServiceProvider struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -330,7 +292,6 @@ type STBServiceApplicationsServiceProvider struct {
 	ActiveBCGServers string `json:"ActiveBCGServers,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceApplicationsServiceProvider) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 64, o.Alias)
 	c.String(p, "Name", 66, o.Name)
@@ -342,13 +303,13 @@ func (o *STBServiceApplicationsServiceProvider) ValidateAt(c *model.Checker, p s
 // STBServiceApplicationsServiceProviderPath is the typed path of STBService.{i}.Applications.ServiceProvider.{i}.
 type STBServiceApplicationsServiceProviderPath struct {
 	model.ObjectPath
-	ActiveBCGServers model.ReadOnlyParam[string]
+	ActiveBCGServers model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	ServiceDiscoveryServer model.ReadWriteParam[string]
+	ServiceDiscoveryServer model.ReadWriteParam[string] `dm:"s"`
 }

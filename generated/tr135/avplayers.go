@@ -3,15 +3,9 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceAVPlayers holds the values of STBService.{i}.AVPlayers. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceAVPlayers holds the values of STBService.{i}.AVPlayers. (object, readOnly, since 1.0).
 type STBServiceAVPlayers struct {
 	ActiveAVPlayers uint32 `json:"ActiveAVPlayers,omitzero"`
 
@@ -28,7 +22,7 @@ type STBServiceAVPlayers struct {
 	AVPlayer map[uint32]*STBServiceAVPlayersAVPlayer `json:"AVPlayer,omitzero"`
 }
 
-// AddAVPlayer creates instance i of STBService.{i}.AVPlayers.AVPlayer.{i}. (replacing any) and returns it
+// AddAVPlayer creates instance i (replacing any) and returns it.
 func (o *STBServiceAVPlayers) AddAVPlayer(i uint32) *STBServiceAVPlayersAVPlayer {
 	if o.AVPlayer == nil {
 		o.AVPlayer = map[uint32]*STBServiceAVPlayersAVPlayer{}
@@ -37,8 +31,6 @@ func (o *STBServiceAVPlayers) AddAVPlayer(i uint32) *STBServiceAVPlayersAVPlayer
 	o.AVPlayer[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceAVPlayers) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PreferredAudioLanguage", 16, o.PreferredAudioLanguage)
 	c.String(p, "PreferredSubtitlingLanguage", 18, o.PreferredSubtitlingLanguage)
@@ -51,26 +43,26 @@ func (o *STBServiceAVPlayers) ValidateAt(c *model.Checker, p string) {
 // STBServiceAVPlayersPath is the typed path of STBService.{i}.AVPlayers.
 type STBServiceAVPlayersPath struct {
 	model.ObjectPath
-	AVPlayerNumberOfEntries model.ReadOnlyParam[uint32]
+	AVPlayerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ActiveAVPlayers model.ReadOnlyParam[uint32]
+	ActiveAVPlayers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PreferredAudioLanguage model.ReadWriteParam[string]
+	PreferredAudioLanguage model.ReadWriteParam[string] `dm:"s"`
 
-	PreferredBehaviour model.ReadWriteParam[string]
+	PreferredBehaviour model.ReadWriteParam[string] `dm:"s"`
 
-	PreferredSubtitlingLanguage model.ReadWriteParam[string]
+	PreferredSubtitlingLanguage model.ReadWriteParam[string] `dm:"s"`
 
-	ResetPINCode model.ReadWriteParam[bool]
+	ResetPINCode model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// AVPlayer returns the typed path of instance i of STBService.{i}.AVPlayers.AVPlayer.{i}.
+// AVPlayer returns the typed path of instance i.
 func (x STBServiceAVPlayersPath) AVPlayer(i uint32) (p STBServiceAVPlayersAVPlayerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.AVPlayers.AVPlayer.{i}.", model.InstanceOf(x.Path(), "AVPlayer.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AVPlayer.", i))
 	return
 }
 
-// AVPlayerTable returns the table STBService.{i}.AVPlayers.AVPlayer.{i}. itself (for AddObject when writable)
+// AVPlayerTable returns the table itself (for AddObject when writable).
 func (x STBServiceAVPlayersPath) AVPlayerTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AVPlayer.")
 }
@@ -97,10 +89,7 @@ const (
 	STBServiceAVPlayersAVPlayerSubtitlingStatus_Error STBServiceAVPlayersAVPlayerSubtitlingStatus = "Error"
 )
 
-/*
-STBServiceAVPlayersAVPlayer holds the values of STBService.{i}.AVPlayers.AVPlayer.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceAVPlayersAVPlayer holds the values of STBService.{i}.AVPlayers.AVPlayer.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceAVPlayersAVPlayer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -125,7 +114,6 @@ type STBServiceAVPlayersAVPlayer struct {
 	PIPStreams []string `json:"PIPStreams,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceAVPlayersAVPlayer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 10, string(o.Status))
 	c.String(p, "Alias", 3, o.Alias)
@@ -142,25 +130,25 @@ func (o *STBServiceAVPlayersAVPlayer) ValidateAt(c *model.Checker, p string) {
 // STBServiceAVPlayersAVPlayerPath is the typed path of STBService.{i}.AVPlayers.AVPlayer.{i}.
 type STBServiceAVPlayersAVPlayerPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioLanguage model.ReadOnlyParam[string]
+	AudioLanguage model.ReadOnlyParam[string] `dm:"s"`
 
-	AudioOutputs model.ReadOnlyParam[[]string]
+	AudioOutputs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MainStream model.ReadOnlyParam[string]
+	MainStream model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PIPStreams model.ReadOnlyParam[[]string]
+	PIPStreams model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceAVPlayersAVPlayerStatus]
+	Status model.ReadOnlyParam[STBServiceAVPlayersAVPlayerStatus] `dm:"s"`
 
-	SubtitlingLanguage model.ReadOnlyParam[string]
+	SubtitlingLanguage model.ReadOnlyParam[string] `dm:"s"`
 
-	SubtitlingStatus model.ReadOnlyParam[STBServiceAVPlayersAVPlayerSubtitlingStatus]
+	SubtitlingStatus model.ReadOnlyParam[STBServiceAVPlayersAVPlayerSubtitlingStatus] `dm:"s"`
 
-	VideoOutputs model.ReadOnlyParam[[]string]
+	VideoOutputs model.ReadOnlyParam[[]string] `dm:"s"`
 }

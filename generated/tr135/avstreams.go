@@ -3,15 +3,9 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceAVStreams holds the values of STBService.{i}.AVStreams. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceAVStreams holds the values of STBService.{i}.AVStreams. (object, readOnly, since 1.0).
 type STBServiceAVStreams struct {
 	ActiveAVStreams uint32 `json:"ActiveAVStreams,omitzero"`
 
@@ -20,7 +14,7 @@ type STBServiceAVStreams struct {
 	AVStream map[uint32]*STBServiceAVStreamsAVStream `json:"AVStream,omitzero"`
 }
 
-// AddAVStream creates instance i of STBService.{i}.AVStreams.AVStream.{i}. (replacing any) and returns it
+// AddAVStream creates instance i (replacing any) and returns it.
 func (o *STBServiceAVStreams) AddAVStream(i uint32) *STBServiceAVStreamsAVStream {
 	if o.AVStream == nil {
 		o.AVStream = map[uint32]*STBServiceAVStreamsAVStream{}
@@ -29,8 +23,6 @@ func (o *STBServiceAVStreams) AddAVStream(i uint32) *STBServiceAVStreamsAVStream
 	o.AVStream[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceAVStreams) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AVStream) {
 		o.AVStream[i].ValidateAt(c, model.InstanceOf(p, "AVStream.", i))
@@ -40,18 +32,18 @@ func (o *STBServiceAVStreams) ValidateAt(c *model.Checker, p string) {
 // STBServiceAVStreamsPath is the typed path of STBService.{i}.AVStreams.
 type STBServiceAVStreamsPath struct {
 	model.ObjectPath
-	AVStreamNumberOfEntries model.ReadOnlyParam[uint32]
+	AVStreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ActiveAVStreams model.ReadOnlyParam[uint32]
+	ActiveAVStreams model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AVStream returns the typed path of instance i of STBService.{i}.AVStreams.AVStream.{i}.
+// AVStream returns the typed path of instance i.
 func (x STBServiceAVStreamsPath) AVStream(i uint32) (p STBServiceAVStreamsAVStreamPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.AVStreams.AVStream.{i}.", model.InstanceOf(x.Path(), "AVStream.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AVStream.", i))
 	return
 }
 
-// AVStreamTable returns the table STBService.{i}.AVStreams.AVStream.{i}. itself (for AddObject when writable)
+// AVStreamTable returns the table itself (for AddObject when writable).
 func (x STBServiceAVStreamsPath) AVStreamTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AVStream.")
 }
@@ -88,10 +80,7 @@ const (
 	STBServiceAVStreamsAVStreamPVRState_Rewind STBServiceAVStreamsAVStreamPVRState = "Rewind"
 )
 
-/*
-STBServiceAVStreamsAVStream holds the values of STBService.{i}.AVStreams.AVStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceAVStreamsAVStream holds the values of STBService.{i}.AVStreams.AVStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceAVStreamsAVStream struct {
 	Status STBServiceAVStreamsAVStreamStatus `json:"Status,omitzero"`
 
@@ -116,7 +105,6 @@ type STBServiceAVStreamsAVStream struct {
 	DRM string `json:"DRM,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceAVStreamsAVStream) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 31, string(o.Status))
 	c.String(p, "Alias", 22, o.Alias)
@@ -134,25 +122,25 @@ func (o *STBServiceAVStreamsAVStream) ValidateAt(c *model.Checker, p string) {
 // STBServiceAVStreamsAVStreamPath is the typed path of STBService.{i}.AVStreams.AVStream.{i}.
 type STBServiceAVStreamsAVStreamPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioDecoder model.ReadOnlyParam[string]
+	AudioDecoder model.ReadOnlyParam[string] `dm:"s"`
 
-	CA model.ReadOnlyParam[string]
+	CA model.ReadOnlyParam[string] `dm:"s"`
 
-	DRM model.ReadOnlyParam[string]
+	DRM model.ReadOnlyParam[string] `dm:"s"`
 
-	FrontEnd model.ReadOnlyParam[string]
+	FrontEnd model.ReadOnlyParam[string] `dm:"s"`
 
-	Inbound model.ReadOnlyParam[string]
+	Inbound model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Outbound model.ReadOnlyParam[string]
+	Outbound model.ReadOnlyParam[string] `dm:"s"`
 
-	PVRState model.ReadOnlyParam[STBServiceAVStreamsAVStreamPVRState]
+	PVRState model.ReadOnlyParam[STBServiceAVStreamsAVStreamPVRState] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceAVStreamsAVStreamStatus]
+	Status model.ReadOnlyParam[STBServiceAVStreamsAVStreamStatus] `dm:"s"`
 
-	VideoDecoder model.ReadOnlyParam[string]
+	VideoDecoder model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceCapabilities holds the values of STBService.{i}.Capabilities. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilities holds the values of STBService.{i}.Capabilities. (object, readOnly, since 1.0).
 type STBServiceCapabilities struct {
 	MaxActiveAVStreams int32 `json:"MaxActiveAVStreams,omitzero"`
 
@@ -31,7 +25,6 @@ type STBServiceCapabilities struct {
 	VideoOutput       *STBServiceCapabilitiesVideoOutput       `json:"VideoOutput,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxActiveAVStreams", 102, int64(o.MaxActiveAVStreams))
 	c.Int(p, "MaxActiveAVPlayers", 101, int64(o.MaxActiveAVPlayers))
@@ -73,33 +66,29 @@ func (o *STBServiceCapabilities) ValidateAt(c *model.Checker, p string) {
 // STBServiceCapabilitiesPath is the typed path of STBService.{i}.Capabilities.
 type STBServiceCapabilitiesPath struct {
 	model.ObjectPath
-	MaxActiveAVPlayers model.ReadOnlyParam[int32]
+	MaxActiveAVPlayers model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxActiveAVStreams model.ReadOnlyParam[int32]
+	MaxActiveAVStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	AudienceStats     STBServiceCapabilitiesAudienceStatsPath
-	AudioDecoder      STBServiceCapabilitiesAudioDecoderPath
-	AudioOutput       STBServiceCapabilitiesAudioOutputPath
-	CA                STBServiceCapabilitiesCAPath
-	CDS               STBServiceCapabilitiesCDSPath
-	DRM               STBServiceCapabilitiesDRMPath
-	FrontEnd          STBServiceCapabilitiesFrontEndPath
-	HDMI              STBServiceCapabilitiesHDMIPath
-	PVR               STBServiceCapabilitiesPVRPath
-	ServiceMonitoring STBServiceCapabilitiesServiceMonitoringPath
-	VideoDecoder      STBServiceCapabilitiesVideoDecoderPath
-	VideoOutput       STBServiceCapabilitiesVideoOutputPath
+	AudienceStats     STBServiceCapabilitiesAudienceStatsPath     `dm:"AudienceStats."`
+	AudioDecoder      STBServiceCapabilitiesAudioDecoderPath      `dm:"AudioDecoder."`
+	AudioOutput       STBServiceCapabilitiesAudioOutputPath       `dm:"AudioOutput."`
+	CA                STBServiceCapabilitiesCAPath                `dm:"CA."`
+	CDS               STBServiceCapabilitiesCDSPath               `dm:"CDS."`
+	DRM               STBServiceCapabilitiesDRMPath               `dm:"DRM."`
+	FrontEnd          STBServiceCapabilitiesFrontEndPath          `dm:"FrontEnd."`
+	HDMI              STBServiceCapabilitiesHDMIPath              `dm:"HDMI."`
+	PVR               STBServiceCapabilitiesPVRPath               `dm:"PVR."`
+	ServiceMonitoring STBServiceCapabilitiesServiceMonitoringPath `dm:"ServiceMonitoring."`
+	VideoDecoder      STBServiceCapabilitiesVideoDecoderPath      `dm:"VideoDecoder."`
+	VideoOutput       STBServiceCapabilitiesVideoOutputPath       `dm:"VideoOutput."`
 }
 
-/*
-STBServiceCapabilitiesAudienceStats holds the values of STBService.{i}.Capabilities.AudienceStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesAudienceStats holds the values of STBService.{i}.Capabilities.AudienceStats. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudienceStats struct {
 	MaxAudienceStatsChannels int32 `json:"MaxAudienceStatsChannels,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesAudienceStats) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxAudienceStatsChannels", 71, int64(o.MaxAudienceStatsChannels))
 }
@@ -107,7 +96,7 @@ func (o *STBServiceCapabilitiesAudienceStats) ValidateAt(c *model.Checker, p str
 // STBServiceCapabilitiesAudienceStatsPath is the typed path of STBService.{i}.Capabilities.AudienceStats.
 type STBServiceCapabilitiesAudienceStatsPath struct {
 	model.ObjectPath
-	MaxAudienceStatsChannels model.ReadOnlyParam[int32]
+	MaxAudienceStatsChannels model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesAudioDecoderAudioStandards enumerates the values of STBService.{i}.Capabilities.AudioDecoder.AudioStandards.
@@ -149,15 +138,11 @@ const (
 	STBServiceCapabilitiesAudioDecoderAudioStandards_DTS_HD STBServiceCapabilitiesAudioDecoderAudioStandards = "DTS-HD"
 )
 
-/*
-STBServiceCapabilitiesAudioDecoder holds the values of STBService.{i}.Capabilities.AudioDecoder. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesAudioDecoder holds the values of STBService.{i}.Capabilities.AudioDecoder. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudioDecoder struct {
 	AudioStandards []STBServiceCapabilitiesAudioDecoderAudioStandards `json:"AudioStandards,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesAudioDecoder) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioStandards", 73, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 }
@@ -165,7 +150,7 @@ func (o *STBServiceCapabilitiesAudioDecoder) ValidateAt(c *model.Checker, p stri
 // STBServiceCapabilitiesAudioDecoderPath is the typed path of STBService.{i}.Capabilities.AudioDecoder.
 type STBServiceCapabilitiesAudioDecoderPath struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]STBServiceCapabilitiesAudioDecoderAudioStandards]
+	AudioStandards model.ReadOnlyParam[[]STBServiceCapabilitiesAudioDecoderAudioStandards] `dm:"s"`
 }
 
 // STBServiceCapabilitiesAudioOutputAudioFormats enumerates the values of STBService.{i}.Capabilities.AudioOutput.AudioFormats.
@@ -187,15 +172,11 @@ const (
 	STBServiceCapabilitiesAudioOutputAudioFormats_RF STBServiceCapabilitiesAudioOutputAudioFormats = "RF"
 )
 
-/*
-STBServiceCapabilitiesAudioOutput holds the values of STBService.{i}.Capabilities.AudioOutput. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesAudioOutput holds the values of STBService.{i}.Capabilities.AudioOutput. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesAudioOutput struct {
 	AudioFormats []STBServiceCapabilitiesAudioOutputAudioFormats `json:"AudioFormats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesAudioOutput) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioFormats", 75, model.JoinStrings(o.AudioFormats), len(o.AudioFormats) > 0)
 }
@@ -203,18 +184,14 @@ func (o *STBServiceCapabilitiesAudioOutput) ValidateAt(c *model.Checker, p strin
 // STBServiceCapabilitiesAudioOutputPath is the typed path of STBService.{i}.Capabilities.AudioOutput.
 type STBServiceCapabilitiesAudioOutputPath struct {
 	model.ObjectPath
-	AudioFormats model.ReadOnlyParam[[]STBServiceCapabilitiesAudioOutputAudioFormats]
+	AudioFormats model.ReadOnlyParam[[]STBServiceCapabilitiesAudioOutputAudioFormats] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesCA holds the values of STBService.{i}.Capabilities.CA. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesCA holds the values of STBService.{i}.Capabilities.CA. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesCA struct {
 	CASystems []string `json:"CASystems,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesCA) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "CASystems", 77, model.JoinStrings(o.CASystems), len(o.CASystems) > 0)
 }
@@ -222,13 +199,10 @@ func (o *STBServiceCapabilitiesCA) ValidateAt(c *model.Checker, p string) {
 // STBServiceCapabilitiesCAPath is the typed path of STBService.{i}.Capabilities.CA.
 type STBServiceCapabilitiesCAPath struct {
 	model.ObjectPath
-	CASystems model.ReadOnlyParam[[]string]
+	CASystems model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesCDS holds the values of STBService.{i}.Capabilities.CDS. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesCDS holds the values of STBService.{i}.Capabilities.CDS. (object, readOnly, since 1.1).
 type STBServiceCapabilitiesCDS struct {
 	PushCapable bool `json:"PushCapable,omitzero"`
 
@@ -238,20 +212,16 @@ type STBServiceCapabilitiesCDS struct {
 // STBServiceCapabilitiesCDSPath is the typed path of STBService.{i}.Capabilities.CDS.
 type STBServiceCapabilitiesCDSPath struct {
 	model.ObjectPath
-	PullCapable model.ReadOnlyParam[bool]
+	PullCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	PushCapable model.ReadOnlyParam[bool]
+	PushCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-STBServiceCapabilitiesDRM holds the values of STBService.{i}.Capabilities.DRM. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesDRM holds the values of STBService.{i}.Capabilities.DRM. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesDRM struct {
 	DRMSystems []string `json:"DRMSystems,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesDRM) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "DRMSystems", 82, model.JoinStrings(o.DRMSystems), len(o.DRMSystems) > 0)
 }
@@ -259,19 +229,15 @@ func (o *STBServiceCapabilitiesDRM) ValidateAt(c *model.Checker, p string) {
 // STBServiceCapabilitiesDRMPath is the typed path of STBService.{i}.Capabilities.DRM.
 type STBServiceCapabilitiesDRMPath struct {
 	model.ObjectPath
-	DRMSystems model.ReadOnlyParam[[]string]
+	DRMSystems model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesFrontEnd holds the values of STBService.{i}.Capabilities.FrontEnd. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesFrontEnd holds the values of STBService.{i}.Capabilities.FrontEnd. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEnd struct {
 	DVBT *STBServiceCapabilitiesFrontEndDVBT `json:"DVBT,omitzero"`
 	IP   *STBServiceCapabilitiesFrontEndIP   `json:"IP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesFrontEnd) ValidateAt(c *model.Checker, p string) {
 	if o.DVBT != nil {
 		o.DVBT.ValidateAt(c, p+"DVBT.")
@@ -284,21 +250,17 @@ func (o *STBServiceCapabilitiesFrontEnd) ValidateAt(c *model.Checker, p string) 
 // STBServiceCapabilitiesFrontEndPath is the typed path of STBService.{i}.Capabilities.FrontEnd.
 type STBServiceCapabilitiesFrontEndPath struct {
 	model.ObjectPath
-	DVBT STBServiceCapabilitiesFrontEndDVBTPath
-	IP   STBServiceCapabilitiesFrontEndIPPath
+	DVBT STBServiceCapabilitiesFrontEndDVBTPath `dm:"DVBT."`
+	IP   STBServiceCapabilitiesFrontEndIPPath   `dm:"IP."`
 }
 
-/*
-STBServiceCapabilitiesFrontEndDVBT holds the values of STBService.{i}.Capabilities.FrontEnd.DVBT. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesFrontEndDVBT holds the values of STBService.{i}.Capabilities.FrontEnd.DVBT. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEndDVBT struct {
 	MaxActiveDVBTStreams int32 `json:"MaxActiveDVBTStreams,omitzero"`
 
 	MaxLogicalChannels int32 `json:"MaxLogicalChannels,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesFrontEndDVBT) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxActiveDVBTStreams", 85, int64(o.MaxActiveDVBTStreams))
 	c.Int(p, "MaxLogicalChannels", 86, int64(o.MaxLogicalChannels))
@@ -307,9 +269,9 @@ func (o *STBServiceCapabilitiesFrontEndDVBT) ValidateAt(c *model.Checker, p stri
 // STBServiceCapabilitiesFrontEndDVBTPath is the typed path of STBService.{i}.Capabilities.FrontEnd.DVBT.
 type STBServiceCapabilitiesFrontEndDVBTPath struct {
 	model.ObjectPath
-	MaxActiveDVBTStreams model.ReadOnlyParam[int32]
+	MaxActiveDVBTStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxLogicalChannels model.ReadOnlyParam[int32]
+	MaxLogicalChannels model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesFrontEndIPStreamingControlProtocols enumerates the values of STBService.{i}.Capabilities.FrontEnd.IP.StreamingControlProtocols.
@@ -387,10 +349,7 @@ const (
 	STBServiceCapabilitiesFrontEndIPMultiplexTypes_MPEG2_TS STBServiceCapabilitiesFrontEndIPMultiplexTypes = "MPEG2-TS"
 )
 
-/*
-STBServiceCapabilitiesFrontEndIP holds the values of STBService.{i}.Capabilities.FrontEnd.IP. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesFrontEndIP holds the values of STBService.{i}.Capabilities.FrontEnd.IP. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesFrontEndIP struct {
 	MaxActiveIPStreams int32 `json:"MaxActiveIPStreams,omitzero"`
 
@@ -411,7 +370,6 @@ type STBServiceCapabilitiesFrontEndIP struct {
 	MaxDejitteringBufferSize int32 `json:"MaxDejitteringBufferSize,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesFrontEndIP) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxActiveIPStreams", 89, int64(o.MaxActiveIPStreams))
 	c.Int(p, "MaxActiveInboundIPStreams", 90, int64(o.MaxActiveInboundIPStreams))
@@ -427,23 +385,23 @@ func (o *STBServiceCapabilitiesFrontEndIP) ValidateAt(c *model.Checker, p string
 // STBServiceCapabilitiesFrontEndIPPath is the typed path of STBService.{i}.Capabilities.FrontEnd.IP.
 type STBServiceCapabilitiesFrontEndIPPath struct {
 	model.ObjectPath
-	DownloadTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols]
+	DownloadTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols] `dm:"s"`
 
-	MaxActiveIPStreams model.ReadOnlyParam[int32]
+	MaxActiveIPStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxActiveInboundIPStreams model.ReadOnlyParam[int32]
+	MaxActiveInboundIPStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxActiveOutboundIPStreams model.ReadOnlyParam[int32]
+	MaxActiveOutboundIPStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxDejitteringBufferSize model.ReadOnlyParam[int32]
+	MaxDejitteringBufferSize model.ReadOnlyParam[int32] `dm:"i"`
 
-	MultiplexTypes model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPMultiplexTypes]
+	MultiplexTypes model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPMultiplexTypes] `dm:"s"`
 
-	StreamingControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols]
+	StreamingControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols] `dm:"s"`
 
-	StreamingTransportControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols]
+	StreamingTransportControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols] `dm:"s"`
 
-	StreamingTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols]
+	StreamingTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols] `dm:"s"`
 }
 
 // STBServiceCapabilitiesHDMISupportedResolutions enumerates the values of STBService.{i}.Capabilities.HDMI.SupportedResolutions.
@@ -533,10 +491,7 @@ const (
 	STBServiceCapabilitiesHDMISupportedResolutions_X1920x1080p_100Hz STBServiceCapabilitiesHDMISupportedResolutions = "1920x1080p/100Hz"
 )
 
-/*
-STBServiceCapabilitiesHDMI holds the values of STBService.{i}.Capabilities.HDMI. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesHDMI holds the values of STBService.{i}.Capabilities.HDMI. (object, readOnly, since 1.1).
 type STBServiceCapabilitiesHDMI struct {
 	SupportedResolutions []STBServiceCapabilitiesHDMISupportedResolutions `json:"SupportedResolutions,omitzero"`
 
@@ -545,7 +500,6 @@ type STBServiceCapabilitiesHDMI struct {
 	HDMI3D bool `json:"HDMI3D,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesHDMI) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedResolutions", 100, model.JoinStrings(o.SupportedResolutions), len(o.SupportedResolutions) > 0)
 }
@@ -553,17 +507,14 @@ func (o *STBServiceCapabilitiesHDMI) ValidateAt(c *model.Checker, p string) {
 // STBServiceCapabilitiesHDMIPath is the typed path of STBService.{i}.Capabilities.HDMI.
 type STBServiceCapabilitiesHDMIPath struct {
 	model.ObjectPath
-	CECSupport model.ReadOnlyParam[bool]
+	CECSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	HDMI3D model.ReadOnlyParam[bool]
+	HDMI3D model.ReadOnlyParam[bool] `dm:"b"`
 
-	SupportedResolutions model.ReadOnlyParam[[]STBServiceCapabilitiesHDMISupportedResolutions]
+	SupportedResolutions model.ReadOnlyParam[[]STBServiceCapabilitiesHDMISupportedResolutions] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesPVR holds the values of STBService.{i}.Capabilities.PVR. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesPVR holds the values of STBService.{i}.Capabilities.PVR. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesPVR struct {
 	MaxIOStreams int32 `json:"MaxIOStreams,omitzero"`
 
@@ -574,7 +525,6 @@ type STBServiceCapabilitiesPVR struct {
 	MaxTimeDelay int32 `json:"MaxTimeDelay,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesPVR) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "MaxIOStreams", 104, int64(o.MaxIOStreams))
 	c.Int(p, "MaxRecordingStreams", 106, int64(o.MaxRecordingStreams))
@@ -585,13 +535,13 @@ func (o *STBServiceCapabilitiesPVR) ValidateAt(c *model.Checker, p string) {
 // STBServiceCapabilitiesPVRPath is the typed path of STBService.{i}.Capabilities.PVR.
 type STBServiceCapabilitiesPVRPath struct {
 	model.ObjectPath
-	MaxIOStreams model.ReadOnlyParam[int32]
+	MaxIOStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxPlaybackStreams model.ReadOnlyParam[int32]
+	MaxPlaybackStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxRecordingStreams model.ReadOnlyParam[int32]
+	MaxRecordingStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxTimeDelay model.ReadOnlyParam[int32]
+	MaxTimeDelay model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // STBServiceCapabilitiesServiceMonitoringServiceTypes enumerates the values of STBService.{i}.Capabilities.ServiceMonitoring.ServiceTypes.
@@ -617,10 +567,7 @@ const (
 	STBServiceCapabilitiesServiceMonitoringServiceTypes_PVR STBServiceCapabilitiesServiceMonitoringServiceTypes = "PVR"
 )
 
-/*
-STBServiceCapabilitiesServiceMonitoring holds the values of STBService.{i}.Capabilities.ServiceMonitoring. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesServiceMonitoring holds the values of STBService.{i}.Capabilities.ServiceMonitoring. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesServiceMonitoring struct {
 	ServiceTypes []STBServiceCapabilitiesServiceMonitoringServiceTypes `json:"ServiceTypes,omitzero"`
 
@@ -637,7 +584,6 @@ type STBServiceCapabilitiesServiceMonitoring struct {
 	MaxMainStreamEventLogEntries uint32 `json:"MaxMainStreamEventLogEntries,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesServiceMonitoring) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ServiceTypes", 115, model.JoinStrings(o.ServiceTypes), len(o.ServiceTypes) > 0)
 	c.Int(p, "MaxEventsPerSampleInterval", 111, int64(o.MaxEventsPerSampleInterval))
@@ -650,19 +596,19 @@ func (o *STBServiceCapabilitiesServiceMonitoring) ValidateAt(c *model.Checker, p
 // STBServiceCapabilitiesServiceMonitoringPath is the typed path of STBService.{i}.Capabilities.ServiceMonitoring.
 type STBServiceCapabilitiesServiceMonitoringPath struct {
 	model.ObjectPath
-	HighLevelMetricNames model.ReadOnlyParam[[]string]
+	HighLevelMetricNames model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MaxActiveMainStreams model.ReadOnlyParam[int32]
+	MaxActiveMainStreams model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxEventsPerSampleInterval model.ReadOnlyParam[int32]
+	MaxEventsPerSampleInterval model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxMainStreamEventLogEntries model.ReadOnlyParam[uint32]
+	MaxMainStreamEventLogEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxReportSamples model.ReadOnlyParam[int32]
+	MaxReportSamples model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinSampleInterval model.ReadOnlyParam[int32]
+	MinSampleInterval model.ReadOnlyParam[int32] `dm:"i"`
 
-	ServiceTypes model.ReadOnlyParam[[]STBServiceCapabilitiesServiceMonitoringServiceTypes]
+	ServiceTypes model.ReadOnlyParam[[]STBServiceCapabilitiesServiceMonitoringServiceTypes] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoDecoder.VideoStandards.
@@ -678,10 +624,7 @@ const (
 	STBServiceCapabilitiesVideoDecoderVideoStandards_SMPTE_VC_1 STBServiceCapabilitiesVideoDecoderVideoStandards = "SMPTE-VC-1"
 )
 
-/*
-STBServiceCapabilitiesVideoDecoder holds the values of STBService.{i}.Capabilities.VideoDecoder. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoder holds the values of STBService.{i}.Capabilities.VideoDecoder. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoder struct {
 	VideoStandards []STBServiceCapabilitiesVideoDecoderVideoStandards `json:"VideoStandards,omitzero"`
 
@@ -691,7 +634,6 @@ type STBServiceCapabilitiesVideoDecoder struct {
 	SMPTEVC1    *STBServiceCapabilitiesVideoDecoderSMPTEVC1    `json:"SMPTEVC1,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoder) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "VideoStandards", 149, model.JoinStrings(o.VideoStandards), len(o.VideoStandards) > 0)
 	if o.MPEG2Part2 != nil {
@@ -711,18 +653,15 @@ func (o *STBServiceCapabilitiesVideoDecoder) ValidateAt(c *model.Checker, p stri
 // STBServiceCapabilitiesVideoDecoderPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.
 type STBServiceCapabilitiesVideoDecoderPath struct {
 	model.ObjectPath
-	VideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderVideoStandards]
+	VideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderVideoStandards] `dm:"s"`
 
-	MPEG2Part2  STBServiceCapabilitiesVideoDecoderMPEG2Part2Path
-	MPEG4Part10 STBServiceCapabilitiesVideoDecoderMPEG4Part10Path
-	MPEG4Part2  STBServiceCapabilitiesVideoDecoderMPEG4Part2Path
-	SMPTEVC1    STBServiceCapabilitiesVideoDecoderSMPTEVC1Path
+	MPEG2Part2  STBServiceCapabilitiesVideoDecoderMPEG2Part2Path  `dm:"MPEG2Part2."`
+	MPEG4Part10 STBServiceCapabilitiesVideoDecoderMPEG4Part10Path `dm:"MPEG4Part10."`
+	MPEG4Part2  STBServiceCapabilitiesVideoDecoderMPEG4Part2Path  `dm:"MPEG4Part2."`
+	SMPTEVC1    STBServiceCapabilitiesVideoDecoderSMPTEVC1Path    `dm:"SMPTEVC1."`
 }
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG2Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2 struct {
 	AudioStandards []string `json:"AudioStandards,omitzero"`
 
@@ -731,7 +670,7 @@ type STBServiceCapabilitiesVideoDecoderMPEG2Part2 struct {
 	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel{}
@@ -740,8 +679,6 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) AddProfileLevel(i uint32)
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioStandards", 118, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
@@ -752,18 +689,18 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2) ValidateAt(c *model.Check
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2Path struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]string]
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
+// ProfileLevel returns the typed path of instance i.
 func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.", model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
 	return
 }
 
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG2Part2Path) ProfileLevelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
@@ -798,10 +735,7 @@ const (
 	STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel_HL STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel = "HL"
 )
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -812,7 +746,6 @@ type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel struct {
 	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 120, o.Alias)
 	c.String(p, "Profile", 123, string(o.Profile))
@@ -822,19 +755,16 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevel) ValidateAt(c 
 // STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG2Part2.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel]
+	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel] `dm:"s"`
 
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile]
+	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG4Part10 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10 struct {
 	AudioStandards []string `json:"AudioStandards,omitzero"`
 
@@ -843,7 +773,7 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part10 struct {
 	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel{}
@@ -852,8 +782,6 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) AddProfileLevel(i uint32
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioStandards", 126, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
@@ -864,18 +792,18 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10) ValidateAt(c *model.Chec
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10Path struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]string]
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
+// ProfileLevel returns the typed path of instance i.
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.", model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
 	return
 }
 
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part10Path) ProfileLevelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
@@ -936,10 +864,7 @@ const (
 	STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel_X51 STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel = "5.1"
 )
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -950,7 +875,6 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel struct {
 	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 128, o.Alias)
 	c.Wire(p, "Profile", 131, model.JoinStrings(o.Profile), len(o.Profile) > 0)
@@ -960,19 +884,16 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevel) ValidateAt(c
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel]
+	Level model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel] `dm:"s"`
 
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile]
+	Profile model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG4Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2 struct {
 	AudioStandards []string `json:"AudioStandards,omitzero"`
 
@@ -981,7 +902,7 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part2 struct {
 	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel{}
@@ -990,8 +911,6 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) AddProfileLevel(i uint32)
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioStandards", 134, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
@@ -1002,18 +921,18 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2) ValidateAt(c *model.Check
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2Path struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]string]
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
+// ProfileLevel returns the typed path of instance i.
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.", model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
 	return
 }
 
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderMPEG4Part2Path) ProfileLevelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
@@ -1082,10 +1001,7 @@ const (
 	STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel_L0 STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel = "L0"
 )
 
-/*
-STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1096,7 +1012,6 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel struct {
 	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 136, o.Alias)
 	c.String(p, "Profile", 139, string(o.Profile))
@@ -1106,19 +1021,16 @@ func (o *STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevel) ValidateAt(c 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel]
+	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel] `dm:"s"`
 
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile]
+	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile] `dm:"s"`
 }
 
-/*
-STBServiceCapabilitiesVideoDecoderSMPTEVC1 holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1 holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1 struct {
 	AudioStandards []string `json:"AudioStandards,omitzero"`
 
@@ -1127,7 +1039,7 @@ type STBServiceCapabilitiesVideoDecoderSMPTEVC1 struct {
 	ProfileLevel map[uint32]*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel `json:"ProfileLevel,omitzero"`
 }
 
-// AddProfileLevel creates instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (replacing any) and returns it
+// AddProfileLevel creates instance i (replacing any) and returns it.
 func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) AddProfileLevel(i uint32) *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel {
 	if o.ProfileLevel == nil {
 		o.ProfileLevel = map[uint32]*STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel{}
@@ -1136,8 +1048,6 @@ func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) AddProfileLevel(i uint32) *
 	o.ProfileLevel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AudioStandards", 142, model.JoinStrings(o.AudioStandards), len(o.AudioStandards) > 0)
 	for _, i := range model.SortedKeys(o.ProfileLevel) {
@@ -1148,18 +1058,18 @@ func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1) ValidateAt(c *model.Checker
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1Path is the typed path of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1Path struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]string]
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileLevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ProfileLevel returns the typed path of instance i of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
+// ProfileLevel returns the typed path of instance i.
 func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) ProfileLevel(i uint32) (p STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.", model.InstanceOf(x.Path(), "ProfileLevel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProfileLevel.", i))
 	return
 }
 
-// ProfileLevelTable returns the table STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. itself (for AddObject when writable)
+// ProfileLevelTable returns the table itself (for AddObject when writable).
 func (x STBServiceCapabilitiesVideoDecoderSMPTEVC1Path) ProfileLevelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ProfileLevel.")
 }
@@ -1196,10 +1106,7 @@ const (
 	STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel_L4 STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel = "L4"
 )
 
-/*
-STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1210,7 +1117,6 @@ type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel struct {
 	MaximumDecodingCapability uint32 `json:"MaximumDecodingCapability,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 144, o.Alias)
 	c.String(p, "Profile", 147, string(o.Profile))
@@ -1220,13 +1126,13 @@ func (o *STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevel) ValidateAt(c *m
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1.ProfileLevel.{i}.
 type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel]
+	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel] `dm:"s"`
 
-	MaximumDecodingCapability model.ReadOnlyParam[uint32]
+	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile]
+	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoOutputCompositeVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoOutput.CompositeVideoStandards.
@@ -1287,10 +1193,7 @@ const (
 	STBServiceCapabilitiesVideoOutputVideoFormats_RF STBServiceCapabilitiesVideoOutputVideoFormats = "RF"
 )
 
-/*
-STBServiceCapabilitiesVideoOutput holds the values of STBService.{i}.Capabilities.VideoOutput. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceCapabilitiesVideoOutput holds the values of STBService.{i}.Capabilities.VideoOutput. (object, readOnly, since 1.0).
 type STBServiceCapabilitiesVideoOutput struct {
 	CompositeVideoStandards []STBServiceCapabilitiesVideoOutputCompositeVideoStandards `json:"CompositeVideoStandards,omitzero"`
 
@@ -1303,7 +1206,6 @@ type STBServiceCapabilitiesVideoOutput struct {
 	DisplayFormats []string `json:"DisplayFormats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceCapabilitiesVideoOutput) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "CompositeVideoStandards", 151, model.JoinStrings(o.CompositeVideoStandards), len(o.CompositeVideoStandards) > 0)
 	c.Wire(p, "VideoFormats", 155, model.JoinStrings(o.VideoFormats), len(o.VideoFormats) > 0)
@@ -1315,13 +1217,13 @@ func (o *STBServiceCapabilitiesVideoOutput) ValidateAt(c *model.Checker, p strin
 // STBServiceCapabilitiesVideoOutputPath is the typed path of STBService.{i}.Capabilities.VideoOutput.
 type STBServiceCapabilitiesVideoOutputPath struct {
 	model.ObjectPath
-	CompositeVideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputCompositeVideoStandards]
+	CompositeVideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputCompositeVideoStandards] `dm:"s"`
 
-	DisplayFormats model.ReadOnlyParam[[]string]
+	DisplayFormats model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HDCP model.ReadOnlyParam[string]
+	HDCP model.ReadOnlyParam[string] `dm:"s"`
 
-	Macrovision model.ReadOnlyParam[string]
+	Macrovision model.ReadOnlyParam[string] `dm:"s"`
 
-	VideoFormats model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputVideoFormats]
+	VideoFormats model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputVideoFormats] `dm:"s"`
 }

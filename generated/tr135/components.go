@@ -3,15 +3,9 @@
 
 package tr135
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceComponents holds the values of STBService.{i}.Components. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponents holds the values of STBService.{i}.Components. (object, readOnly, since 1.0).
 type STBServiceComponents struct {
 	FrontEndNumberOfEntries uint32 `json:"FrontEndNumberOfEntries,omitzero"`
 
@@ -46,7 +40,7 @@ type STBServiceComponents struct {
 	VideoOutput  map[uint32]*STBServiceComponentsVideoOutput  `json:"VideoOutput,omitzero"`
 }
 
-// AddAudioDecoder creates instance i of STBService.{i}.Components.AudioDecoder.{i}. (replacing any) and returns it
+// AddAudioDecoder creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddAudioDecoder(i uint32) *STBServiceComponentsAudioDecoder {
 	if o.AudioDecoder == nil {
 		o.AudioDecoder = map[uint32]*STBServiceComponentsAudioDecoder{}
@@ -56,7 +50,7 @@ func (o *STBServiceComponents) AddAudioDecoder(i uint32) *STBServiceComponentsAu
 	return x
 }
 
-// AddAudioOutput creates instance i of STBService.{i}.Components.AudioOutput.{i}. (replacing any) and returns it
+// AddAudioOutput creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddAudioOutput(i uint32) *STBServiceComponentsAudioOutput {
 	if o.AudioOutput == nil {
 		o.AudioOutput = map[uint32]*STBServiceComponentsAudioOutput{}
@@ -66,7 +60,7 @@ func (o *STBServiceComponents) AddAudioOutput(i uint32) *STBServiceComponentsAud
 	return x
 }
 
-// AddCA creates instance i of STBService.{i}.Components.CA.{i}. (replacing any) and returns it
+// AddCA creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddCA(i uint32) *STBServiceComponentsCA {
 	if o.CA == nil {
 		o.CA = map[uint32]*STBServiceComponentsCA{}
@@ -76,7 +70,7 @@ func (o *STBServiceComponents) AddCA(i uint32) *STBServiceComponentsCA {
 	return x
 }
 
-// AddDRM creates instance i of STBService.{i}.Components.DRM.{i}. (replacing any) and returns it
+// AddDRM creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddDRM(i uint32) *STBServiceComponentsDRM {
 	if o.DRM == nil {
 		o.DRM = map[uint32]*STBServiceComponentsDRM{}
@@ -86,7 +80,7 @@ func (o *STBServiceComponents) AddDRM(i uint32) *STBServiceComponentsDRM {
 	return x
 }
 
-// AddFrontEnd creates instance i of STBService.{i}.Components.FrontEnd.{i}. (replacing any) and returns it
+// AddFrontEnd creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddFrontEnd(i uint32) *STBServiceComponentsFrontEnd {
 	if o.FrontEnd == nil {
 		o.FrontEnd = map[uint32]*STBServiceComponentsFrontEnd{}
@@ -96,7 +90,7 @@ func (o *STBServiceComponents) AddFrontEnd(i uint32) *STBServiceComponentsFrontE
 	return x
 }
 
-// AddHDMI creates instance i of STBService.{i}.Components.HDMI.{i}. (replacing any) and returns it
+// AddHDMI creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddHDMI(i uint32) *STBServiceComponentsHDMI {
 	if o.HDMI == nil {
 		o.HDMI = map[uint32]*STBServiceComponentsHDMI{}
@@ -106,7 +100,7 @@ func (o *STBServiceComponents) AddHDMI(i uint32) *STBServiceComponentsHDMI {
 	return x
 }
 
-// AddSCART creates instance i of STBService.{i}.Components.SCART.{i}. (replacing any) and returns it
+// AddSCART creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddSCART(i uint32) *STBServiceComponentsSCART {
 	if o.SCART == nil {
 		o.SCART = map[uint32]*STBServiceComponentsSCART{}
@@ -116,7 +110,7 @@ func (o *STBServiceComponents) AddSCART(i uint32) *STBServiceComponentsSCART {
 	return x
 }
 
-// AddSPDIF creates instance i of STBService.{i}.Components.SPDIF.{i}. (replacing any) and returns it
+// AddSPDIF creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddSPDIF(i uint32) *STBServiceComponentsSPDIF {
 	if o.SPDIF == nil {
 		o.SPDIF = map[uint32]*STBServiceComponentsSPDIF{}
@@ -126,7 +120,7 @@ func (o *STBServiceComponents) AddSPDIF(i uint32) *STBServiceComponentsSPDIF {
 	return x
 }
 
-// AddVideoDecoder creates instance i of STBService.{i}.Components.VideoDecoder.{i}. (replacing any) and returns it
+// AddVideoDecoder creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddVideoDecoder(i uint32) *STBServiceComponentsVideoDecoder {
 	if o.VideoDecoder == nil {
 		o.VideoDecoder = map[uint32]*STBServiceComponentsVideoDecoder{}
@@ -136,7 +130,7 @@ func (o *STBServiceComponents) AddVideoDecoder(i uint32) *STBServiceComponentsVi
 	return x
 }
 
-// AddVideoOutput creates instance i of STBService.{i}.Components.VideoOutput.{i}. (replacing any) and returns it
+// AddVideoOutput creates instance i (replacing any) and returns it.
 func (o *STBServiceComponents) AddVideoOutput(i uint32) *STBServiceComponentsVideoOutput {
 	if o.VideoOutput == nil {
 		o.VideoOutput = map[uint32]*STBServiceComponentsVideoOutput{}
@@ -145,8 +139,6 @@ func (o *STBServiceComponents) AddVideoOutput(i uint32) *STBServiceComponentsVid
 	o.VideoOutput[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponents) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AudioDecoder) {
 		o.AudioDecoder[i].ValidateAt(c, model.InstanceOf(p, "AudioDecoder.", i))
@@ -186,135 +178,135 @@ func (o *STBServiceComponents) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsPath is the typed path of STBService.{i}.Components.
 type STBServiceComponentsPath struct {
 	model.ObjectPath
-	AudioDecoderNumberOfEntries model.ReadOnlyParam[uint32]
+	AudioDecoderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AudioOutputNumberOfEntries model.ReadOnlyParam[uint32]
+	AudioOutputNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CANumberOfEntries model.ReadOnlyParam[uint32]
+	CANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DRMNumberOfEntries model.ReadOnlyParam[uint32]
+	DRMNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FrontEndNumberOfEntries model.ReadOnlyParam[uint32]
+	FrontEndNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HDMINumberOfEntries model.ReadOnlyParam[uint32]
+	HDMINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SCARTNumberOfEntries model.ReadOnlyParam[uint32]
+	SCARTNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SPDIFNumberOfEntries model.ReadOnlyParam[uint32]
+	SPDIFNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VideoDecoderNumberOfEntries model.ReadOnlyParam[uint32]
+	VideoDecoderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VideoOutputNumberOfEntries model.ReadOnlyParam[uint32]
+	VideoOutputNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PVR STBServiceComponentsPVRPath
+	PVR STBServiceComponentsPVRPath `dm:"PVR."`
 }
 
-// AudioDecoder returns the typed path of instance i of STBService.{i}.Components.AudioDecoder.{i}.
+// AudioDecoder returns the typed path of instance i.
 func (x STBServiceComponentsPath) AudioDecoder(i uint32) (p STBServiceComponentsAudioDecoderPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.AudioDecoder.{i}.", model.InstanceOf(x.Path(), "AudioDecoder.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AudioDecoder.", i))
 	return
 }
 
-// AudioDecoderTable returns the table STBService.{i}.Components.AudioDecoder.{i}. itself (for AddObject when writable)
+// AudioDecoderTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) AudioDecoderTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AudioDecoder.")
 }
 
-// AudioOutput returns the typed path of instance i of STBService.{i}.Components.AudioOutput.{i}.
+// AudioOutput returns the typed path of instance i.
 func (x STBServiceComponentsPath) AudioOutput(i uint32) (p STBServiceComponentsAudioOutputPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.AudioOutput.{i}.", model.InstanceOf(x.Path(), "AudioOutput.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AudioOutput.", i))
 	return
 }
 
-// AudioOutputTable returns the table STBService.{i}.Components.AudioOutput.{i}. itself (for AddObject when writable)
+// AudioOutputTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) AudioOutputTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AudioOutput.")
 }
 
-// CA returns the typed path of instance i of STBService.{i}.Components.CA.{i}.
+// CA returns the typed path of instance i.
 func (x STBServiceComponentsPath) CA(i uint32) (p STBServiceComponentsCAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.CA.{i}.", model.InstanceOf(x.Path(), "CA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CA.", i))
 	return
 }
 
-// CATable returns the table STBService.{i}.Components.CA.{i}. itself (for AddObject when writable)
+// CATable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) CATable() model.Table {
 	return model.NewTable(x.ObjectPath, "CA.")
 }
 
-// DRM returns the typed path of instance i of STBService.{i}.Components.DRM.{i}.
+// DRM returns the typed path of instance i.
 func (x STBServiceComponentsPath) DRM(i uint32) (p STBServiceComponentsDRMPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.DRM.{i}.", model.InstanceOf(x.Path(), "DRM.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DRM.", i))
 	return
 }
 
-// DRMTable returns the table STBService.{i}.Components.DRM.{i}. itself (for AddObject when writable)
+// DRMTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) DRMTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DRM.")
 }
 
-// FrontEnd returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.
+// FrontEnd returns the typed path of instance i.
 func (x STBServiceComponentsPath) FrontEnd(i uint32) (p STBServiceComponentsFrontEndPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.", model.InstanceOf(x.Path(), "FrontEnd.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FrontEnd.", i))
 	return
 }
 
-// FrontEndTable returns the table STBService.{i}.Components.FrontEnd.{i}. itself (for AddObject when writable)
+// FrontEndTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) FrontEndTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FrontEnd.")
 }
 
-// HDMI returns the typed path of instance i of STBService.{i}.Components.HDMI.{i}.
+// HDMI returns the typed path of instance i.
 func (x STBServiceComponentsPath) HDMI(i uint32) (p STBServiceComponentsHDMIPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.HDMI.{i}.", model.InstanceOf(x.Path(), "HDMI.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HDMI.", i))
 	return
 }
 
-// HDMITable returns the table STBService.{i}.Components.HDMI.{i}. itself (for AddObject when writable)
+// HDMITable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) HDMITable() model.Table {
 	return model.NewTable(x.ObjectPath, "HDMI.")
 }
 
-// SCART returns the typed path of instance i of STBService.{i}.Components.SCART.{i}.
+// SCART returns the typed path of instance i.
 func (x STBServiceComponentsPath) SCART(i uint32) (p STBServiceComponentsSCARTPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.SCART.{i}.", model.InstanceOf(x.Path(), "SCART.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCART.", i))
 	return
 }
 
-// SCARTTable returns the table STBService.{i}.Components.SCART.{i}. itself (for AddObject when writable)
+// SCARTTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) SCARTTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SCART.")
 }
 
-// SPDIF returns the typed path of instance i of STBService.{i}.Components.SPDIF.{i}.
+// SPDIF returns the typed path of instance i.
 func (x STBServiceComponentsPath) SPDIF(i uint32) (p STBServiceComponentsSPDIFPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.SPDIF.{i}.", model.InstanceOf(x.Path(), "SPDIF.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SPDIF.", i))
 	return
 }
 
-// SPDIFTable returns the table STBService.{i}.Components.SPDIF.{i}. itself (for AddObject when writable)
+// SPDIFTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) SPDIFTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SPDIF.")
 }
 
-// VideoDecoder returns the typed path of instance i of STBService.{i}.Components.VideoDecoder.{i}.
+// VideoDecoder returns the typed path of instance i.
 func (x STBServiceComponentsPath) VideoDecoder(i uint32) (p STBServiceComponentsVideoDecoderPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.VideoDecoder.{i}.", model.InstanceOf(x.Path(), "VideoDecoder.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VideoDecoder.", i))
 	return
 }
 
-// VideoDecoderTable returns the table STBService.{i}.Components.VideoDecoder.{i}. itself (for AddObject when writable)
+// VideoDecoderTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) VideoDecoderTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VideoDecoder.")
 }
 
-// VideoOutput returns the typed path of instance i of STBService.{i}.Components.VideoOutput.{i}.
+// VideoOutput returns the typed path of instance i.
 func (x STBServiceComponentsPath) VideoOutput(i uint32) (p STBServiceComponentsVideoOutputPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.VideoOutput.{i}.", model.InstanceOf(x.Path(), "VideoOutput.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VideoOutput.", i))
 	return
 }
 
-// VideoOutputTable returns the table STBService.{i}.Components.VideoOutput.{i}. itself (for AddObject when writable)
+// VideoOutputTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPath) VideoOutputTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VideoOutput.")
 }
@@ -330,10 +322,7 @@ const (
 	STBServiceComponentsAudioDecoderStatus_Error STBServiceComponentsAudioDecoderStatus = "Error"
 )
 
-/*
-STBServiceComponentsAudioDecoder holds the values of STBService.{i}.Components.AudioDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsAudioDecoder holds the values of STBService.{i}.Components.AudioDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsAudioDecoder struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -346,7 +335,6 @@ type STBServiceComponentsAudioDecoder struct {
 	AudioStandard string `json:"AudioStandard,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsAudioDecoder) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 162, string(o.Status))
 	c.String(p, "Alias", 158, o.Alias)
@@ -356,15 +344,15 @@ func (o *STBServiceComponentsAudioDecoder) ValidateAt(c *model.Checker, p string
 // STBServiceComponentsAudioDecoderPath is the typed path of STBService.{i}.Components.AudioDecoder.{i}.
 type STBServiceComponentsAudioDecoderPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioStandard model.ReadOnlyParam[string]
+	AudioStandard model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsAudioDecoderStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsAudioDecoderStatus] `dm:"s"`
 }
 
 // STBServiceComponentsAudioOutputStatus enumerates the values of STBService.{i}.Components.AudioOutput.{i}.Status.
@@ -380,10 +368,7 @@ const (
 	STBServiceComponentsAudioOutputStatus_Error STBServiceComponentsAudioOutputStatus = "Error"
 )
 
-/*
-STBServiceComponentsAudioOutput holds the values of STBService.{i}.Components.AudioOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsAudioOutput holds the values of STBService.{i}.Components.AudioOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsAudioOutput struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -402,7 +387,6 @@ type STBServiceComponentsAudioOutput struct {
 	CancelMute bool `json:"CancelMute,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsAudioOutput) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 172, string(o.Status))
 	c.String(p, "Alias", 165, o.Alias)
@@ -414,21 +398,21 @@ func (o *STBServiceComponentsAudioOutput) ValidateAt(c *model.Checker, p string)
 // STBServiceComponentsAudioOutputPath is the typed path of STBService.{i}.Components.AudioOutput.{i}.
 type STBServiceComponentsAudioOutputPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioFormat model.ReadOnlyParam[string]
+	AudioFormat model.ReadOnlyParam[string] `dm:"s"`
 
-	AudioLevel model.ReadWriteParam[uint32]
+	AudioLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	CancelMute model.ReadWriteParam[bool]
+	CancelMute model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SCARTs model.ReadOnlyParam[[]string]
+	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsAudioOutputStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsAudioOutputStatus] `dm:"s"`
 }
 
 // STBServiceComponentsCAStatus enumerates the values of STBService.{i}.Components.CA.{i}.Status.
@@ -442,10 +426,7 @@ const (
 	STBServiceComponentsCAStatus_Error STBServiceComponentsCAStatus = "Error"
 )
 
-/*
-STBServiceComponentsCA holds the values of STBService.{i}.Components.CA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsCA holds the values of STBService.{i}.Components.CA.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsCA struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -458,7 +439,6 @@ type STBServiceComponentsCA struct {
 	SmartCardReader string `json:"SmartCardReader,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsCA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 179, string(o.Status))
 	c.String(p, "Alias", 175, o.Alias)
@@ -469,15 +449,15 @@ func (o *STBServiceComponentsCA) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsCAPath is the typed path of STBService.{i}.Components.CA.{i}.
 type STBServiceComponentsCAPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SmartCardReader model.ReadOnlyParam[string]
+	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsCAStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsCAStatus] `dm:"s"`
 }
 
 // STBServiceComponentsDRMStatus enumerates the values of STBService.{i}.Components.DRM.{i}.Status.
@@ -491,10 +471,7 @@ const (
 	STBServiceComponentsDRMStatus_Error STBServiceComponentsDRMStatus = "Error"
 )
 
-/*
-STBServiceComponentsDRM holds the values of STBService.{i}.Components.DRM.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsDRM holds the values of STBService.{i}.Components.DRM.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsDRM struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -507,7 +484,6 @@ type STBServiceComponentsDRM struct {
 	SmartCardReader string `json:"SmartCardReader,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsDRM) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 186, string(o.Status))
 	c.String(p, "Alias", 182, o.Alias)
@@ -518,15 +494,15 @@ func (o *STBServiceComponentsDRM) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsDRMPath is the typed path of STBService.{i}.Components.DRM.{i}.
 type STBServiceComponentsDRMPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SmartCardReader model.ReadOnlyParam[string]
+	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsDRMStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsDRMStatus] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.Status.
@@ -540,10 +516,7 @@ const (
 	STBServiceComponentsFrontEndStatus_Error STBServiceComponentsFrontEndStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEnd holds the values of STBService.{i}.Components.FrontEnd.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEnd holds the values of STBService.{i}.Components.FrontEnd.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEnd struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -557,7 +530,6 @@ type STBServiceComponentsFrontEnd struct {
 	IP   *STBServiceComponentsFrontEndIP   `json:"IP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEnd) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 323, string(o.Status))
 	c.String(p, "Alias", 189, o.Alias)
@@ -573,22 +545,19 @@ func (o *STBServiceComponentsFrontEnd) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsFrontEndPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.
 type STBServiceComponentsFrontEndPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndStatus] `dm:"s"`
 
-	DVBT STBServiceComponentsFrontEndDVBTPath
-	IP   STBServiceComponentsFrontEndIPPath
+	DVBT STBServiceComponentsFrontEndDVBTPath `dm:"DVBT."`
+	IP   STBServiceComponentsFrontEndIPPath   `dm:"IP."`
 }
 
-/*
-STBServiceComponentsFrontEndDVBT holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBT holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBT struct {
 	Install               *STBServiceComponentsFrontEndDVBTInstall               `json:"Install,omitzero"`
 	LogicalChannelConnect *STBServiceComponentsFrontEndDVBTLogicalChannelConnect `json:"LogicalChannelConnect,omitzero"`
@@ -598,7 +567,6 @@ type STBServiceComponentsFrontEndDVBT struct {
 	ServiceListDatabase   *STBServiceComponentsFrontEndDVBTServiceListDatabase   `json:"ServiceListDatabase,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBT) ValidateAt(c *model.Checker, p string) {
 	if o.Install != nil {
 		o.Install.ValidateAt(c, p+"Install.")
@@ -620,12 +588,12 @@ func (o *STBServiceComponentsFrontEndDVBT) ValidateAt(c *model.Checker, p string
 // STBServiceComponentsFrontEndDVBTPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.
 type STBServiceComponentsFrontEndDVBTPath struct {
 	model.ObjectPath
-	Install               STBServiceComponentsFrontEndDVBTInstallPath
-	LogicalChannelConnect STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath
-	Modulation            STBServiceComponentsFrontEndDVBTModulationPath
-	Service               STBServiceComponentsFrontEndDVBTServicePath
-	ServiceConnect        STBServiceComponentsFrontEndDVBTServiceConnectPath
-	ServiceListDatabase   STBServiceComponentsFrontEndDVBTServiceListDatabasePath
+	Install               STBServiceComponentsFrontEndDVBTInstallPath               `dm:"Install."`
+	LogicalChannelConnect STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath `dm:"LogicalChannelConnect."`
+	Modulation            STBServiceComponentsFrontEndDVBTModulationPath            `dm:"Modulation."`
+	Service               STBServiceComponentsFrontEndDVBTServicePath               `dm:"Service."`
+	ServiceConnect        STBServiceComponentsFrontEndDVBTServiceConnectPath        `dm:"ServiceConnect."`
+	ServiceListDatabase   STBServiceComponentsFrontEndDVBTServiceListDatabasePath   `dm:"ServiceListDatabase."`
 }
 
 // STBServiceComponentsFrontEndDVBTInstallStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.Status.
@@ -639,10 +607,7 @@ const (
 	STBServiceComponentsFrontEndDVBTInstallStatus_Error STBServiceComponentsFrontEndDVBTInstallStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndDVBTInstall holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTInstall holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTInstall struct {
 	Start bool `json:"Start,omitzero"`
 
@@ -655,7 +620,6 @@ type STBServiceComponentsFrontEndDVBTInstall struct {
 	StopFrequency uint32 `json:"StopFrequency,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTInstall) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 195, string(o.Status))
 	c.Uint(p, "Progress", 192, uint64(o.Progress))
@@ -664,21 +628,18 @@ func (o *STBServiceComponentsFrontEndDVBTInstall) ValidateAt(c *model.Checker, p
 // STBServiceComponentsFrontEndDVBTInstallPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Install.
 type STBServiceComponentsFrontEndDVBTInstallPath struct {
 	model.ObjectPath
-	Progress model.ReadOnlyParam[uint32]
+	Progress model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Start model.ReadWriteParam[bool]
+	Start model.ReadWriteParam[bool] `dm:"b"`
 
-	StartFrequency model.ReadWriteParam[uint32]
+	StartFrequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndDVBTInstallStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndDVBTInstallStatus] `dm:"s"`
 
-	StopFrequency model.ReadWriteParam[uint32]
+	StopFrequency model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsFrontEndDVBTLogicalChannelConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTLogicalChannelConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTLogicalChannelConnect struct {
 	LogicalChannelNumber uint32 `json:"LogicalChannelNumber,omitzero"`
 }
@@ -686,7 +647,7 @@ type STBServiceComponentsFrontEndDVBTLogicalChannelConnect struct {
 // STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.LogicalChannelConnect.
 type STBServiceComponentsFrontEndDVBTLogicalChannelConnectPath struct {
 	model.ObjectPath
-	LogicalChannelNumber model.ReadWriteParam[uint32]
+	LogicalChannelNumber model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndDVBTModulationChannelBandwidth enumerates the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.ChannelBandwidth.
@@ -778,10 +739,7 @@ const (
 	STBServiceComponentsFrontEndDVBTModulationTransmissionMode_X8k STBServiceComponentsFrontEndDVBTModulationTransmissionMode = "8k"
 )
 
-/*
-STBServiceComponentsFrontEndDVBTModulation holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTModulation holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTModulation struct {
 	Frequency uint32 `json:"Frequency,omitzero"`
 
@@ -808,7 +766,6 @@ type STBServiceComponentsFrontEndDVBTModulation struct {
 	Locked bool `json:"Locked,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTModulation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ChannelBandwidth", 202, string(o.ChannelBandwidth))
 	c.String(p, "Constellation", 205, string(o.Constellation))
@@ -822,42 +779,38 @@ func (o *STBServiceComponentsFrontEndDVBTModulation) ValidateAt(c *model.Checker
 // STBServiceComponentsFrontEndDVBTModulationPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Modulation.
 type STBServiceComponentsFrontEndDVBTModulationPath struct {
 	model.ObjectPath
-	BER model.ReadOnlyParam[uint32]
+	BER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CBER model.ReadOnlyParam[uint32]
+	CBER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelBandwidth model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationChannelBandwidth]
+	ChannelBandwidth model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationChannelBandwidth] `dm:"s"`
 
-	CodeRateHP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateHP]
+	CodeRateHP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateHP] `dm:"s"`
 
-	CodeRateLP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateLP]
+	CodeRateLP model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationCodeRateLP] `dm:"s"`
 
-	Constellation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationConstellation]
+	Constellation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationConstellation] `dm:"s"`
 
-	Frequency model.ReadWriteParam[uint32]
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	GuardInterval model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationGuardInterval]
+	GuardInterval model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationGuardInterval] `dm:"s"`
 
-	HierarchicalInformation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation]
+	HierarchicalInformation model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationHierarchicalInformation] `dm:"s"`
 
-	Locked model.ReadOnlyParam[bool]
+	Locked model.ReadOnlyParam[bool] `dm:"b"`
 
-	SNR model.ReadOnlyParam[uint32]
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmissionMode model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationTransmissionMode]
+	TransmissionMode model.ReadWriteParam[STBServiceComponentsFrontEndDVBTModulationTransmissionMode] `dm:"s"`
 }
 
-/*
-STBServiceComponentsFrontEndDVBTService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndDVBTService struct {
 	CurrentLogicalChannel string `json:"CurrentLogicalChannel,omitzero"`
 
 	CurrentService string `json:"CurrentService,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "CurrentLogicalChannel", 213, o.CurrentLogicalChannel)
 	c.String(p, "CurrentService", 214, o.CurrentService)
@@ -866,20 +819,16 @@ func (o *STBServiceComponentsFrontEndDVBTService) ValidateAt(c *model.Checker, p
 // STBServiceComponentsFrontEndDVBTServicePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.Service.
 type STBServiceComponentsFrontEndDVBTServicePath struct {
 	model.ObjectPath
-	CurrentLogicalChannel model.ReadOnlyParam[string]
+	CurrentLogicalChannel model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentService model.ReadOnlyParam[string]
+	CurrentService model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-STBServiceComponentsFrontEndDVBTServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceConnect struct {
 	DvbId string `json:"DvbId,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTServiceConnect) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DvbId", 216, o.DvbId)
 }
@@ -887,13 +836,10 @@ func (o *STBServiceComponentsFrontEndDVBTServiceConnect) ValidateAt(c *model.Che
 // STBServiceComponentsFrontEndDVBTServiceConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceConnect.
 type STBServiceComponentsFrontEndDVBTServiceConnectPath struct {
 	model.ObjectPath
-	DvbId model.ReadWriteParam[string]
+	DvbId model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-STBServiceComponentsFrontEndDVBTServiceListDatabase holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTServiceListDatabase holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabase struct {
 	TotalServices uint32 `json:"TotalServices,omitzero"`
 
@@ -904,7 +850,7 @@ type STBServiceComponentsFrontEndDVBTServiceListDatabase struct {
 	LogicalChannel map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel `json:"LogicalChannel,omitzero"`
 }
 
-// AddLogicalChannel creates instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (replacing any) and returns it
+// AddLogicalChannel creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) AddLogicalChannel(i uint32) *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel {
 	if o.LogicalChannel == nil {
 		o.LogicalChannel = map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel{}
@@ -913,8 +859,6 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) AddLogicalChannel(
 	o.LogicalChannel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LogicalChannel) {
 		o.LogicalChannel[i].ValidateAt(c, model.InstanceOf(p, "LogicalChannel.", i))
@@ -924,28 +868,25 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabase) ValidateAt(c *mode
 // STBServiceComponentsFrontEndDVBTServiceListDatabasePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.
 type STBServiceComponentsFrontEndDVBTServiceListDatabasePath struct {
 	model.ObjectPath
-	LogicalChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	LogicalChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	TotalServices model.ReadOnlyParam[uint32]
+	TotalServices model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// LogicalChannel returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
+// LogicalChannel returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) LogicalChannel(i uint32) (p STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.", model.InstanceOf(x.Path(), "LogicalChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogicalChannel.", i))
 	return
 }
 
-// LogicalChannelTable returns the table STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. itself (for AddObject when writable)
+// LogicalChannelTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabasePath) LogicalChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LogicalChannel.")
 }
 
-/*
-STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -956,7 +897,7 @@ type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel struct {
 	Service map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService `json:"Service,omitzero"`
 }
 
-// AddService creates instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) AddService(i uint32) *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService {
 	if o.Service == nil {
 		o.Service = map[uint32]*STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService{}
@@ -965,8 +906,6 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) AddS
 	o.Service[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 219, o.Alias)
 	for _, i := range model.SortedKeys(o.Service) {
@@ -977,28 +916,25 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannel) Vali
 // STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	LogicalChannelNumber model.ReadOnlyParam[uint32]
+	LogicalChannelNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Service returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
+// Service returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) Service(i uint32) (p STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelPath) ServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Service.")
 }
 
-/*
-STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService holds the values of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1017,7 +953,6 @@ type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService st
 	Preferred bool `json:"Preferred,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 222, o.Alias)
 	c.String(p, "Name", 227, o.Name)
@@ -1027,27 +962,24 @@ func (o *STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServic
 // STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath is the typed path of STBService.{i}.Components.FrontEnd.{i}.DVBT.ServiceListDatabase.LogicalChannel.{i}.Service.{i}.
 type STBServiceComponentsFrontEndDVBTServiceListDatabaseLogicalChannelServicePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	BER model.ReadOnlyParam[uint32]
+	BER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CBER model.ReadOnlyParam[uint32]
+	CBER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DvbId model.ReadOnlyParam[string]
+	DvbId model.ReadOnlyParam[string] `dm:"s"`
 
-	Frequency model.ReadOnlyParam[uint32]
+	Frequency model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Preferred model.ReadWriteParam[bool]
+	Preferred model.ReadWriteParam[bool] `dm:"b"`
 
-	SNR model.ReadOnlyParam[uint32]
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsFrontEndIP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIP struct {
 	InboundNumberOfEntries uint32 `json:"InboundNumberOfEntries,omitzero"`
 
@@ -1068,7 +1000,7 @@ type STBServiceComponentsFrontEndIP struct {
 	ServiceConnect *STBServiceComponentsFrontEndIPServiceConnect      `json:"ServiceConnect,omitzero"`
 }
 
-// AddInbound creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (replacing any) and returns it
+// AddInbound creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIP) AddInbound(i uint32) *STBServiceComponentsFrontEndIPInbound {
 	if o.Inbound == nil {
 		o.Inbound = map[uint32]*STBServiceComponentsFrontEndIPInbound{}
@@ -1078,7 +1010,7 @@ func (o *STBServiceComponentsFrontEndIP) AddInbound(i uint32) *STBServiceCompone
 	return x
 }
 
-// AddOutbound creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (replacing any) and returns it
+// AddOutbound creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIP) AddOutbound(i uint32) *STBServiceComponentsFrontEndIPOutbound {
 	if o.Outbound == nil {
 		o.Outbound = map[uint32]*STBServiceComponentsFrontEndIPOutbound{}
@@ -1087,8 +1019,6 @@ func (o *STBServiceComponentsFrontEndIP) AddOutbound(i uint32) *STBServiceCompon
 	o.Outbound[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIP) ValidateAt(c *model.Checker, p string) {
 	if o.FEC != nil {
 		o.FEC.ValidateAt(c, p+"FEC.")
@@ -1119,49 +1049,46 @@ func (o *STBServiceComponentsFrontEndIP) ValidateAt(c *model.Checker, p string) 
 // STBServiceComponentsFrontEndIPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.
 type STBServiceComponentsFrontEndIPPath struct {
 	model.ObjectPath
-	ActiveInboundIPStreams model.ReadOnlyParam[uint32]
+	ActiveInboundIPStreams model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ActiveOutboundIPStreams model.ReadOnlyParam[uint32]
+	ActiveOutboundIPStreams model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InboundNumberOfEntries model.ReadOnlyParam[uint32]
+	InboundNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutboundNumberOfEntries model.ReadOnlyParam[uint32]
+	OutboundNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Dejittering    STBServiceComponentsFrontEndIPDejitteringPath
-	FEC            STBServiceComponentsFrontEndIPFECPath
-	ForceMonitor   STBServiceComponentsFrontEndIPForceMonitorPath
-	IGMP           STBServiceComponentsFrontEndIPIGMPPath
-	RTCP           STBServiceComponentsFrontEndIPRTCPPath
-	RTPAVPF        STBServiceComponentsFrontEndIPRTPAVPFPath
-	ServiceConnect STBServiceComponentsFrontEndIPServiceConnectPath
+	Dejittering    STBServiceComponentsFrontEndIPDejitteringPath    `dm:"Dejittering."`
+	FEC            STBServiceComponentsFrontEndIPFECPath            `dm:"FEC."`
+	ForceMonitor   STBServiceComponentsFrontEndIPForceMonitorPath   `dm:"ForceMonitor."`
+	IGMP           STBServiceComponentsFrontEndIPIGMPPath           `dm:"IGMP."`
+	RTCP           STBServiceComponentsFrontEndIPRTCPPath           `dm:"RTCP."`
+	RTPAVPF        STBServiceComponentsFrontEndIPRTPAVPFPath        `dm:"RTPAVPF."`
+	ServiceConnect STBServiceComponentsFrontEndIPServiceConnectPath `dm:"ServiceConnect."`
 }
 
-// Inbound returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
+// Inbound returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndIPPath) Inbound(i uint32) (p STBServiceComponentsFrontEndIPInboundPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.", model.InstanceOf(x.Path(), "Inbound.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Inbound.", i))
 	return
 }
 
-// InboundTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. itself (for AddObject when writable)
+// InboundTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPPath) InboundTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Inbound.")
 }
 
-// Outbound returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
+// Outbound returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndIPPath) Outbound(i uint32) (p STBServiceComponentsFrontEndIPOutboundPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.", model.InstanceOf(x.Path(), "Outbound.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Outbound.", i))
 	return
 }
 
-// OutboundTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. itself (for AddObject when writable)
+// OutboundTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPPath) OutboundTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Outbound.")
 }
 
-/*
-STBServiceComponentsFrontEndIPDejittering holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPDejittering holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPDejittering struct {
 	BufferSize uint32 `json:"BufferSize,omitzero"`
 
@@ -1171,9 +1098,9 @@ type STBServiceComponentsFrontEndIPDejittering struct {
 // STBServiceComponentsFrontEndIPDejitteringPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Dejittering.
 type STBServiceComponentsFrontEndIPDejitteringPath struct {
 	model.ObjectPath
-	BufferInitialLevel model.ReadWriteParam[uint32]
+	BufferInitialLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	BufferSize model.ReadWriteParam[uint32]
+	BufferSize model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPFECOperationMode enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.OperationMode.
@@ -1202,10 +1129,7 @@ const (
 	STBServiceComponentsFrontEndIPFECECOperationStatus_Error STBServiceComponentsFrontEndIPFECECOperationStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndIPFEC holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPFEC holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.FEC. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndIPFEC struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1214,7 +1138,6 @@ type STBServiceComponentsFrontEndIPFEC struct {
 	ECOperationStatus STBServiceComponentsFrontEndIPFECECOperationStatus `json:"ECOperationStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPFEC) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "OperationMode", 244, string(o.OperationMode))
 	c.String(p, "ECOperationStatus", 242, string(o.ECOperationStatus))
@@ -1223,11 +1146,11 @@ func (o *STBServiceComponentsFrontEndIPFEC) ValidateAt(c *model.Checker, p strin
 // STBServiceComponentsFrontEndIPFECPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.
 type STBServiceComponentsFrontEndIPFECPath struct {
 	model.ObjectPath
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPFECECOperationStatus]
+	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPFECECOperationStatus] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPFECOperationMode]
+	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPFECOperationMode] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPForceMonitorStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.Status.
@@ -1239,10 +1162,7 @@ const (
 	STBServiceComponentsFrontEndIPForceMonitorStatus_Force_Monitor STBServiceComponentsFrontEndIPForceMonitorStatus = "Force Monitor"
 )
 
-/*
-STBServiceComponentsFrontEndIPForceMonitor holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPForceMonitor holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor. (object, readOnly, since 1.1).
 type STBServiceComponentsFrontEndIPForceMonitor struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1251,7 +1171,6 @@ type STBServiceComponentsFrontEndIPForceMonitor struct {
 	URI string `json:"URI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPForceMonitor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 247, string(o.Status))
 	c.String(p, "URI", 248, o.URI)
@@ -1260,11 +1179,11 @@ func (o *STBServiceComponentsFrontEndIPForceMonitor) ValidateAt(c *model.Checker
 // STBServiceComponentsFrontEndIPForceMonitorPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.ForceMonitor.
 type STBServiceComponentsFrontEndIPForceMonitorPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPForceMonitorStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPForceMonitorStatus] `dm:"s"`
 
-	URI model.ReadWriteParam[string]
+	URI model.ReadWriteParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPIGMPStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.Status.
@@ -1289,10 +1208,7 @@ const (
 	STBServiceComponentsFrontEndIPIGMPClientVersion_V3 STBServiceComponentsFrontEndIPIGMPClientVersion = "v3"
 )
 
-/*
-STBServiceComponentsFrontEndIPIGMP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1324,7 +1240,7 @@ type STBServiceComponentsFrontEndIPIGMP struct {
 	ClientGroupStats map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroupStats `json:"ClientGroupStats,omitzero"`
 }
 
-// AddClientGroup creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (replacing any) and returns it
+// AddClientGroup creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroup(i uint32) *STBServiceComponentsFrontEndIPIGMPClientGroup {
 	if o.ClientGroup == nil {
 		o.ClientGroup = map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroup{}
@@ -1334,7 +1250,7 @@ func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroup(i uint32) *STBServic
 	return x
 }
 
-// AddClientGroupStats creates instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (replacing any) and returns it
+// AddClientGroupStats creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroupStats(i uint32) *STBServiceComponentsFrontEndIPIGMPClientGroupStats {
 	if o.ClientGroupStats == nil {
 		o.ClientGroupStats = map[uint32]*STBServiceComponentsFrontEndIPIGMPClientGroupStats{}
@@ -1343,8 +1259,6 @@ func (o *STBServiceComponentsFrontEndIPIGMP) AddClientGroupStats(i uint32) *STBS
 	o.ClientGroupStats[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPIGMP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 283, string(o.Status))
 	c.Uint(p, "DSCPMark", 277, uint64(o.DSCPMark))
@@ -1363,59 +1277,56 @@ func (o *STBServiceComponentsFrontEndIPIGMP) ValidateAt(c *model.Checker, p stri
 // STBServiceComponentsFrontEndIPIGMPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.
 type STBServiceComponentsFrontEndIPIGMPPath struct {
 	model.ObjectPath
-	ClientGroupNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientGroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClientGroupStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientGroupStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClientRobustness model.ReadWriteParam[uint32]
+	ClientRobustness model.ReadWriteParam[uint32] `dm:"u"`
 
-	ClientUnsolicitedReportInterval model.ReadWriteParam[uint32]
+	ClientUnsolicitedReportInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ClientVersion model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPClientVersion]
+	ClientVersion model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPClientVersion] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	LoggingEnable model.ReadWriteParam[bool]
+	LoggingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaximumNumberOfConcurrentGroups model.ReadOnlyParam[uint32]
+	MaximumNumberOfConcurrentGroups model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumNumberOfTrackedGroups model.ReadOnlyParam[uint32]
+	MaximumNumberOfTrackedGroups model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPStatus] `dm:"s"`
 
-	VLANIDMark model.ReadWriteParam[int32]
+	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 }
 
-// ClientGroup returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
+// ClientGroup returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroup(i uint32) (p STBServiceComponentsFrontEndIPIGMPClientGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.", model.InstanceOf(x.Path(), "ClientGroup.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClientGroup.", i))
 	return
 }
 
-// ClientGroupTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. itself (for AddObject when writable)
+// ClientGroupTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ClientGroup.")
 }
 
-// ClientGroupStats returns the typed path of instance i of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
+// ClientGroupStats returns the typed path of instance i.
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupStats(i uint32) (p STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.", model.InstanceOf(x.Path(), "ClientGroupStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ClientGroupStats.", i))
 	return
 }
 
-// ClientGroupStatsTable returns the table STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. itself (for AddObject when writable)
+// ClientGroupStatsTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsFrontEndIPIGMPPath) ClientGroupStatsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ClientGroupStats.")
 }
 
-/*
-STBServiceComponentsFrontEndIPIGMPClientGroup holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMPClientGroup holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroup struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1424,7 +1335,6 @@ type STBServiceComponentsFrontEndIPIGMPClientGroup struct {
 	UpTime uint32 `json:"UpTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPIGMPClientGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 251, o.Alias)
 	c.String(p, "GroupAddress", 252, o.GroupAddress)
@@ -1433,17 +1343,14 @@ func (o *STBServiceComponentsFrontEndIPIGMPClientGroup) ValidateAt(c *model.Chec
 // STBServiceComponentsFrontEndIPIGMPClientGroupPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroup.{i}.
 type STBServiceComponentsFrontEndIPIGMPClientGroupPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	GroupAddress model.ReadOnlyParam[string]
+	GroupAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	UpTime model.ReadOnlyParam[uint32]
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsFrontEndIPIGMPClientGroupStats holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMPClientGroupStats holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStats struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1460,7 +1367,6 @@ type STBServiceComponentsFrontEndIPIGMPClientGroupStats struct {
 	Total       *STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal       `json:"Total,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 256, o.Alias)
 	c.String(p, "GroupAddress", 262, o.GroupAddress)
@@ -1469,25 +1375,22 @@ func (o *STBServiceComponentsFrontEndIPIGMPClientGroupStats) ValidateAt(c *model
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupAddress model.ReadOnlyParam[string]
+	GroupAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDay  STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath
-	QuarterHour STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath
-	Total       STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath
+	CurrentDay  STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath  `dm:"CurrentDay."`
+	QuarterHour STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath `dm:"QuarterHour."`
+	Total       STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath       `dm:"Total."`
 }
 
-/*
-STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay struct {
 	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
@@ -1499,17 +1402,14 @@ type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDay struct {
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.CurrentDay.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsCurrentDayPath struct {
 	model.ObjectPath
-	MaxJoinDelay model.ReadOnlyParam[uint32]
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfJoins model.ReadOnlyParam[uint32]
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfLeaves model.ReadOnlyParam[uint32]
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour struct {
 	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
@@ -1521,17 +1421,14 @@ type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHour struct {
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.QuarterHour.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsQuarterHourPath struct {
 	model.ObjectPath
-	MaxJoinDelay model.ReadOnlyParam[uint32]
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfJoins model.ReadOnlyParam[uint32]
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfLeaves model.ReadOnlyParam[uint32]
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal struct {
 	NumberOfJoins uint32 `json:"NumberOfJoins,omitzero"`
 
@@ -1543,11 +1440,11 @@ type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotal struct {
 // STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.IGMP.ClientGroupStats.{i}.Total.
 type STBServiceComponentsFrontEndIPIGMPClientGroupStatsTotalPath struct {
 	model.ObjectPath
-	MaxJoinDelay model.ReadOnlyParam[uint32]
+	MaxJoinDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfJoins model.ReadOnlyParam[uint32]
+	NumberOfJoins model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfLeaves model.ReadOnlyParam[uint32]
+	NumberOfLeaves model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPInboundStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.Status.
@@ -1561,10 +1458,7 @@ const (
 	STBServiceComponentsFrontEndIPInboundStatus_Error STBServiceComponentsFrontEndIPInboundStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndIPInbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPInbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPInbound struct {
 	Status STBServiceComponentsFrontEndIPInboundStatus `json:"Status,omitzero"`
 
@@ -1593,7 +1487,6 @@ type STBServiceComponentsFrontEndIPInbound struct {
 	URI string `json:"URI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPInbound) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 294, string(o.Status))
 	c.String(p, "Alias", 286, o.Alias)
@@ -1608,31 +1501,31 @@ func (o *STBServiceComponentsFrontEndIPInbound) ValidateAt(c *model.Checker, p s
 // STBServiceComponentsFrontEndIPInboundPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Inbound.{i}.
 type STBServiceComponentsFrontEndIPInboundPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	DestinationAddress model.ReadOnlyParam[string]
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	DestinationPort model.ReadOnlyParam[uint32]
+	DestinationPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownloadTransportProtocol model.ReadOnlyParam[string]
+	DownloadTransportProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	MultiplexType model.ReadOnlyParam[string]
+	MultiplexType model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SourceAddress model.ReadOnlyParam[string]
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	SourcePort model.ReadOnlyParam[uint32]
+	SourcePort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPInboundStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPInboundStatus] `dm:"s"`
 
-	StreamingControlProtocol model.ReadOnlyParam[string]
+	StreamingControlProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	StreamingTransportControlProtocol model.ReadOnlyParam[string]
+	StreamingTransportControlProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	StreamingTransportProtocol model.ReadOnlyParam[string]
+	StreamingTransportProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	URI model.ReadOnlyParam[string]
+	URI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPOutboundStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.Status.
@@ -1646,10 +1539,7 @@ const (
 	STBServiceComponentsFrontEndIPOutboundStatus_Error STBServiceComponentsFrontEndIPOutboundStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndIPOutbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPOutbound holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPOutbound struct {
 	Status STBServiceComponentsFrontEndIPOutboundStatus `json:"Status,omitzero"`
 
@@ -1662,7 +1552,6 @@ type STBServiceComponentsFrontEndIPOutbound struct {
 	URI string `json:"URI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPOutbound) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 304, string(o.Status))
 	c.String(p, "Alias", 301, o.Alias)
@@ -1673,15 +1562,15 @@ func (o *STBServiceComponentsFrontEndIPOutbound) ValidateAt(c *model.Checker, p 
 // STBServiceComponentsFrontEndIPOutboundPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.Outbound.{i}.
 type STBServiceComponentsFrontEndIPOutboundPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	MultiplexType model.ReadOnlyParam[string]
+	MultiplexType model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPOutboundStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPOutboundStatus] `dm:"s"`
 
-	URI model.ReadOnlyParam[string]
+	URI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPRTCPStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.Status.
@@ -1695,10 +1584,7 @@ const (
 	STBServiceComponentsFrontEndIPRTCPStatus_Error STBServiceComponentsFrontEndIPRTCPStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndIPRTCP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPRTCP holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPRTCP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1707,7 +1593,6 @@ type STBServiceComponentsFrontEndIPRTCP struct {
 	TxRepeatInterval uint32 `json:"TxRepeatInterval,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPRTCP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 309, string(o.Status))
 	c.Uint(p, "TxRepeatInterval", 310, uint64(o.TxRepeatInterval))
@@ -1716,11 +1601,11 @@ func (o *STBServiceComponentsFrontEndIPRTCP) ValidateAt(c *model.Checker, p stri
 // STBServiceComponentsFrontEndIPRTCPPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.RTCP.
 type STBServiceComponentsFrontEndIPRTCPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTCPStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTCPStatus] `dm:"s"`
 
-	TxRepeatInterval model.ReadWriteParam[uint32]
+	TxRepeatInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // STBServiceComponentsFrontEndIPRTPAVPFOperationMode enumerates the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.OperationMode.
@@ -1760,10 +1645,7 @@ const (
 	STBServiceComponentsFrontEndIPRTPAVPFStatus_Error STBServiceComponentsFrontEndIPRTPAVPFStatus = "Error"
 )
 
-/*
-STBServiceComponentsFrontEndIPRTPAVPF holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPRTPAVPF holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPRTPAVPF struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1782,7 +1664,6 @@ type STBServiceComponentsFrontEndIPRTPAVPF struct {
 	MaxLossBurst uint32 `json:"MaxLossBurst,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPRTPAVPF) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "OperationMode", 317, string(o.OperationMode))
 	c.String(p, "ECOperationStatus", 312, string(o.ECOperationStatus))
@@ -1792,32 +1673,28 @@ func (o *STBServiceComponentsFrontEndIPRTPAVPF) ValidateAt(c *model.Checker, p s
 // STBServiceComponentsFrontEndIPRTPAVPFPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.
 type STBServiceComponentsFrontEndIPRTPAVPFPath struct {
 	model.ObjectPath
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus]
+	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxLossBurst model.ReadWriteParam[uint32]
+	MaxLossBurst model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxReportTime model.ReadWriteParam[uint32]
+	MaxReportTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinLossPackets model.ReadWriteParam[uint32]
+	MinLossPackets model.ReadWriteParam[uint32] `dm:"u"`
 
-	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPRTPAVPFOperationMode]
+	OperationMode model.ReadWriteParam[STBServiceComponentsFrontEndIPRTPAVPFOperationMode] `dm:"s"`
 
-	RetransmitTimeout model.ReadWriteParam[uint32]
+	RetransmitTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFStatus] `dm:"s"`
 }
 
-/*
-STBServiceComponentsFrontEndIPServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsFrontEndIPServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect. (object, readOnly, since 1.0).
 type STBServiceComponentsFrontEndIPServiceConnect struct {
 	URI string `json:"URI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsFrontEndIPServiceConnect) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URI", 321, o.URI)
 }
@@ -1825,7 +1702,7 @@ func (o *STBServiceComponentsFrontEndIPServiceConnect) ValidateAt(c *model.Check
 // STBServiceComponentsFrontEndIPServiceConnectPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect.
 type STBServiceComponentsFrontEndIPServiceConnectPath struct {
 	model.ObjectPath
-	URI model.ReadWriteParam[string]
+	URI model.ReadWriteParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsHDMIStatus enumerates the values of STBService.{i}.Components.HDMI.{i}.Status.
@@ -1848,10 +1725,7 @@ const (
 	STBServiceComponentsHDMIResolutionMode_Manual STBServiceComponentsHDMIResolutionMode = "Manual"
 )
 
-/*
-STBServiceComponentsHDMI holds the values of STBService.{i}.Components.HDMI.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsHDMI holds the values of STBService.{i}.Components.HDMI.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceComponentsHDMI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1868,7 +1742,6 @@ type STBServiceComponentsHDMI struct {
 	DisplayDevice *STBServiceComponentsHDMIDisplayDevice `json:"DisplayDevice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsHDMI) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 341, string(o.Status))
 	c.String(p, "Alias", 326, o.Alias)
@@ -1882,19 +1755,19 @@ func (o *STBServiceComponentsHDMI) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsHDMIPath is the typed path of STBService.{i}.Components.HDMI.{i}.
 type STBServiceComponentsHDMIPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	ResolutionMode model.ReadWriteParam[STBServiceComponentsHDMIResolutionMode]
+	ResolutionMode model.ReadWriteParam[STBServiceComponentsHDMIResolutionMode] `dm:"s"`
 
-	ResolutionValue model.ReadWriteParam[string]
+	ResolutionValue model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsHDMIStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsHDMIStatus] `dm:"s"`
 
-	DisplayDevice STBServiceComponentsHDMIDisplayDevicePath
+	DisplayDevice STBServiceComponentsHDMIDisplayDevicePath `dm:"DisplayDevice."`
 }
 
 // STBServiceComponentsHDMIDisplayDeviceStatus enumerates the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice.Status.
@@ -1908,10 +1781,7 @@ const (
 	STBServiceComponentsHDMIDisplayDeviceStatus_Error STBServiceComponentsHDMIDisplayDeviceStatus = "Error"
 )
 
-/*
-STBServiceComponentsHDMIDisplayDevice holds the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsHDMIDisplayDevice holds the values of STBService.{i}.Components.HDMI.{i}.DisplayDevice. (object, readOnly, since 1.1).
 type STBServiceComponentsHDMIDisplayDevice struct {
 	Status STBServiceComponentsHDMIDisplayDeviceStatus `json:"Status,omitzero"`
 
@@ -1932,7 +1802,6 @@ type STBServiceComponentsHDMIDisplayDevice struct {
 	HDMI3DPresent bool `json:"HDMI3DPresent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsHDMIDisplayDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 334, string(o.Status))
 	c.String(p, "Name", 332, o.Name)
@@ -1943,36 +1812,33 @@ func (o *STBServiceComponentsHDMIDisplayDevice) ValidateAt(c *model.Checker, p s
 // STBServiceComponentsHDMIDisplayDevicePath is the typed path of STBService.{i}.Components.HDMI.{i}.DisplayDevice.
 type STBServiceComponentsHDMIDisplayDevicePath struct {
 	model.ObjectPath
-	AutoLipSyncSupport model.ReadOnlyParam[bool]
+	AutoLipSyncSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	CECSupport model.ReadOnlyParam[bool]
+	CECSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	EEDID model.ReadOnlyParam[model.HexBinary]
+	EEDID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	HDMI3DPresent model.ReadOnlyParam[bool]
+	HDMI3DPresent model.ReadOnlyParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PreferredResolution model.ReadOnlyParam[string]
+	PreferredResolution model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsHDMIDisplayDeviceStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsHDMIDisplayDeviceStatus] `dm:"s"`
 
-	SupportedResolutions model.ReadOnlyParam[[]string]
+	SupportedResolutions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VideoLatency model.ReadOnlyParam[uint32]
+	VideoLatency model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceComponentsPVR holds the values of STBService.{i}.Components.PVR. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsPVR holds the values of STBService.{i}.Components.PVR. (object, readOnly, since 1.0).
 type STBServiceComponentsPVR struct {
 	StorageNumberOfEntries uint32 `json:"StorageNumberOfEntries,omitzero"`
 
 	Storage map[uint32]*STBServiceComponentsPVRStorage `json:"Storage,omitzero"`
 }
 
-// AddStorage creates instance i of STBService.{i}.Components.PVR.Storage.{i}. (replacing any) and returns it
+// AddStorage creates instance i (replacing any) and returns it.
 func (o *STBServiceComponentsPVR) AddStorage(i uint32) *STBServiceComponentsPVRStorage {
 	if o.Storage == nil {
 		o.Storage = map[uint32]*STBServiceComponentsPVRStorage{}
@@ -1981,8 +1847,6 @@ func (o *STBServiceComponentsPVR) AddStorage(i uint32) *STBServiceComponentsPVRS
 	o.Storage[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsPVR) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Storage) {
 		o.Storage[i].ValidateAt(c, model.InstanceOf(p, "Storage.", i))
@@ -1992,24 +1856,21 @@ func (o *STBServiceComponentsPVR) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsPVRPath is the typed path of STBService.{i}.Components.PVR.
 type STBServiceComponentsPVRPath struct {
 	model.ObjectPath
-	StorageNumberOfEntries model.ReadOnlyParam[uint32]
+	StorageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Storage returns the typed path of instance i of STBService.{i}.Components.PVR.Storage.{i}.
+// Storage returns the typed path of instance i.
 func (x STBServiceComponentsPVRPath) Storage(i uint32) (p STBServiceComponentsPVRStoragePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.Components.PVR.Storage.{i}.", model.InstanceOf(x.Path(), "Storage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Storage.", i))
 	return
 }
 
-// StorageTable returns the table STBService.{i}.Components.PVR.Storage.{i}. itself (for AddObject when writable)
+// StorageTable returns the table itself (for AddObject when writable).
 func (x STBServiceComponentsPVRPath) StorageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Storage.")
 }
 
-/*
-STBServiceComponentsPVRStorage holds the values of STBService.{i}.Components.PVR.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsPVRStorage holds the values of STBService.{i}.Components.PVR.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsPVRStorage struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -2018,7 +1879,6 @@ type STBServiceComponentsPVRStorage struct {
 	Reference string `json:"Reference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsPVRStorage) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 345, o.Alias)
 	c.String(p, "Name", 346, o.Name)
@@ -2028,11 +1888,11 @@ func (o *STBServiceComponentsPVRStorage) ValidateAt(c *model.Checker, p string) 
 // STBServiceComponentsPVRStoragePath is the typed path of STBService.{i}.Components.PVR.Storage.{i}.
 type STBServiceComponentsPVRStoragePath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsSCARTStatus enumerates the values of STBService.{i}.Components.SCART.{i}.Status.
@@ -2046,10 +1906,7 @@ const (
 	STBServiceComponentsSCARTStatus_Error STBServiceComponentsSCARTStatus = "Error"
 )
 
-/*
-STBServiceComponentsSCART holds the values of STBService.{i}.Components.SCART.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsSCART holds the values of STBService.{i}.Components.SCART.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsSCART struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2062,7 +1919,6 @@ type STBServiceComponentsSCART struct {
 	Presence bool `json:"Presence,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsSCART) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 354, string(o.Status))
 	c.String(p, "Alias", 350, o.Alias)
@@ -2072,15 +1928,15 @@ func (o *STBServiceComponentsSCART) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsSCARTPath is the typed path of STBService.{i}.Components.SCART.{i}.
 type STBServiceComponentsSCARTPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Presence model.ReadWriteParam[bool]
+	Presence model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsSCARTStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsSCARTStatus] `dm:"s"`
 }
 
 // STBServiceComponentsSPDIFStatus enumerates the values of STBService.{i}.Components.SPDIF.{i}.Status.
@@ -2094,10 +1950,7 @@ const (
 	STBServiceComponentsSPDIFStatus_Error STBServiceComponentsSPDIFStatus = "Error"
 )
 
-/*
-STBServiceComponentsSPDIF holds the values of STBService.{i}.Components.SPDIF.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsSPDIF holds the values of STBService.{i}.Components.SPDIF.{i}. (table instance, 0..unbounded entries, readOnly, since 1.1).
 type STBServiceComponentsSPDIF struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2114,7 +1967,6 @@ type STBServiceComponentsSPDIF struct {
 	AudioDelay uint32 `json:"AudioDelay,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsSPDIF) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 363, string(o.Status))
 	c.String(p, "Alias", 357, o.Alias)
@@ -2124,19 +1976,19 @@ func (o *STBServiceComponentsSPDIF) ValidateAt(c *model.Checker, p string) {
 // STBServiceComponentsSPDIFPath is the typed path of STBService.{i}.Components.SPDIF.{i}.
 type STBServiceComponentsSPDIFPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AudioDelay model.ReadOnlyParam[uint32]
+	AudioDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForcePCM model.ReadWriteParam[bool]
+	ForcePCM model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Passthrough model.ReadOnlyParam[bool]
+	Passthrough model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsSPDIFStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsSPDIFStatus] `dm:"s"`
 }
 
 // STBServiceComponentsVideoDecoderStatus enumerates the values of STBService.{i}.Components.VideoDecoder.{i}.Status.
@@ -2159,10 +2011,7 @@ const (
 	STBServiceComponentsVideoDecoderContentAspectRatio_X16_9 STBServiceComponentsVideoDecoderContentAspectRatio = "16:9"
 )
 
-/*
-STBServiceComponentsVideoDecoder holds the values of STBService.{i}.Components.VideoDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsVideoDecoder holds the values of STBService.{i}.Components.VideoDecoder.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsVideoDecoder struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2183,7 +2032,6 @@ type STBServiceComponentsVideoDecoder struct {
 	ContentAspectRatio STBServiceComponentsVideoDecoderContentAspectRatio `json:"ContentAspectRatio,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsVideoDecoder) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 374, string(o.Status))
 	c.String(p, "Alias", 366, o.Alias)
@@ -2198,23 +2046,23 @@ func (o *STBServiceComponentsVideoDecoder) ValidateAt(c *model.Checker, p string
 // STBServiceComponentsVideoDecoderPath is the typed path of STBService.{i}.Components.VideoDecoder.{i}.
 type STBServiceComponentsVideoDecoderPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContentAspectRatio model.ReadOnlyParam[STBServiceComponentsVideoDecoderContentAspectRatio]
+	ContentAspectRatio model.ReadOnlyParam[STBServiceComponentsVideoDecoderContentAspectRatio] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MPEG2Part2 model.ReadOnlyParam[string]
+	MPEG2Part2 model.ReadOnlyParam[string] `dm:"s"`
 
-	MPEG4Part10 model.ReadOnlyParam[string]
+	MPEG4Part10 model.ReadOnlyParam[string] `dm:"s"`
 
-	MPEG4Part2 model.ReadOnlyParam[string]
+	MPEG4Part2 model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SMPTEVC1 model.ReadOnlyParam[string]
+	SMPTEVC1 model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsVideoDecoderStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsVideoDecoderStatus] `dm:"s"`
 }
 
 // STBServiceComponentsVideoOutputStatus enumerates the values of STBService.{i}.Components.VideoOutput.{i}.Status.
@@ -2251,10 +2099,7 @@ const (
 	STBServiceComponentsVideoOutputAspectRatioBehaviour_Combined_14_9_Letterbox_and_CenterCutOut STBServiceComponentsVideoOutputAspectRatioBehaviour = "Combined 14:9 Letterbox and CenterCutOut"
 )
 
-/*
-STBServiceComponentsVideoOutput holds the values of STBService.{i}.Components.VideoOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceComponentsVideoOutput holds the values of STBService.{i}.Components.VideoOutput.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceComponentsVideoOutput struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2281,7 +2126,6 @@ type STBServiceComponentsVideoOutput struct {
 	SCARTs []string `json:"SCARTs,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceComponentsVideoOutput) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 387, string(o.Status))
 	c.String(p, "Alias", 377, o.Alias)
@@ -2293,27 +2137,27 @@ func (o *STBServiceComponentsVideoOutput) ValidateAt(c *model.Checker, p string)
 // STBServiceComponentsVideoOutputPath is the typed path of STBService.{i}.Components.VideoOutput.{i}.
 type STBServiceComponentsVideoOutputPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AspectRatioBehaviour model.ReadOnlyParam[STBServiceComponentsVideoOutputAspectRatioBehaviour]
+	AspectRatioBehaviour model.ReadOnlyParam[STBServiceComponentsVideoOutputAspectRatioBehaviour] `dm:"s"`
 
-	ColorbarEnable model.ReadWriteParam[bool]
+	ColorbarEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	CompositeVideoStandard model.ReadOnlyParam[string]
+	CompositeVideoStandard model.ReadOnlyParam[string] `dm:"s"`
 
-	DisplayFormat model.ReadWriteParam[string]
+	DisplayFormat model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HDCP model.ReadOnlyParam[bool]
+	HDCP model.ReadOnlyParam[bool] `dm:"b"`
 
-	Macrovision model.ReadOnlyParam[bool]
+	Macrovision model.ReadOnlyParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SCARTs model.ReadOnlyParam[[]string]
+	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsVideoOutputStatus]
+	Status model.ReadOnlyParam[STBServiceComponentsVideoOutputStatus] `dm:"s"`
 
-	VideoFormat model.ReadWriteParam[string]
+	VideoFormat model.ReadWriteParam[string] `dm:"s"`
 }

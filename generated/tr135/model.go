@@ -11,17 +11,19 @@ package tr135
 import (
 	schema "github.com/dmforge/dmforge/generated/tr135/schema"
 	"github.com/dmforge/dmforge/model"
-	"unsafe"
 )
 
-// Schema is the schema table of STBService:1.4 (decoded on first use).
+/*
+Schema is the schema table of STBService:1.4 (decoded on first use); the
+parameters' syntax and access are there.
+*/
 var Schema = schema.Schema
 
 const ModelName = schema.ModelName
 
 // STBService returns the typed path of instance i of STBService.{i}.
 func STBService(i uint32) (p STBServiceObjectPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.", model.InstanceOf("", "STBService.", i))
+	model.FillPath(&p, model.InstanceOf("", "STBService.", i))
 	return
 }
 

@@ -5,10 +5,7 @@ package tr135
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-STBServiceObject holds the values of STBService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceObject holds the values of STBService.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceObject struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -22,7 +19,6 @@ type STBServiceObject struct {
 	ServiceMonitoring *STBServiceServiceMonitoring `json:"ServiceMonitoring,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceObject) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 35, o.Alias)
 	if o.AVPlayers != nil {
@@ -48,14 +44,14 @@ func (o *STBServiceObject) ValidateAt(c *model.Checker, p string) {
 // STBServiceObjectPath is the typed path of STBService.{i}.
 type STBServiceObjectPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	AVPlayers         STBServiceAVPlayersPath
-	AVStreams         STBServiceAVStreamsPath
-	Applications      STBServiceApplicationsPath
-	Capabilities      STBServiceCapabilitiesPath
-	Components        STBServiceComponentsPath
-	ServiceMonitoring STBServiceServiceMonitoringPath
+	AVPlayers         STBServiceAVPlayersPath         `dm:"AVPlayers."`
+	AVStreams         STBServiceAVStreamsPath         `dm:"AVStreams."`
+	Applications      STBServiceApplicationsPath      `dm:"Applications."`
+	Capabilities      STBServiceCapabilitiesPath      `dm:"Capabilities."`
+	Components        STBServiceComponentsPath        `dm:"Components."`
+	ServiceMonitoring STBServiceServiceMonitoringPath `dm:"ServiceMonitoring."`
 }

@@ -6,7 +6,6 @@ package tr135
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // STBServiceServiceMonitoringSampleState enumerates the values of STBService.{i}.ServiceMonitoring.SampleState.
@@ -20,10 +19,7 @@ const (
 	STBServiceServiceMonitoringSampleState_Trigger STBServiceServiceMonitoringSampleState = "Trigger"
 )
 
-/*
-STBServiceServiceMonitoring holds the values of STBService.{i}.ServiceMonitoring. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoring holds the values of STBService.{i}.ServiceMonitoring. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoring struct {
 	SampleEnable bool `json:"SampleEnable,omitzero"`
 
@@ -53,7 +49,7 @@ type STBServiceServiceMonitoring struct {
 	MainStream      map[uint32]*STBServiceServiceMonitoringMainStream `json:"MainStream,omitzero"`
 }
 
-// AddMainStream creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}. (replacing any) and returns it
+// AddMainStream creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoring) AddMainStream(i uint32) *STBServiceServiceMonitoringMainStream {
 	if o.MainStream == nil {
 		o.MainStream = map[uint32]*STBServiceServiceMonitoringMainStream{}
@@ -62,8 +58,6 @@ func (o *STBServiceServiceMonitoring) AddMainStream(i uint32) *STBServiceService
 	o.MainStream[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoring) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SampleState", 615, string(o.SampleState))
 	c.Uint(p, "SampleInterval", 614, uint64(o.SampleInterval))
@@ -80,54 +74,50 @@ func (o *STBServiceServiceMonitoring) ValidateAt(c *model.Checker, p string) {
 // STBServiceServiceMonitoringPath is the typed path of STBService.{i}.ServiceMonitoring.
 type STBServiceServiceMonitoringPath struct {
 	model.ObjectPath
-	EventCollectionEnable model.ReadWriteParam[bool]
+	EventCollectionEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EventsPerSampleInterval model.ReadWriteParam[uint32]
+	EventsPerSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	FetchSamples model.ReadWriteParam[uint32]
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ForceSample model.ReadWriteParam[bool]
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
 
-	MainStreamNumberOfEntries model.ReadOnlyParam[uint32]
+	MainStreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportEndTime model.ReadOnlyParam[time.Time]
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ReportSamples model.ReadWriteParam[uint32]
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReportStartTime model.ReadOnlyParam[time.Time]
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SampleEnable model.ReadWriteParam[bool]
+	SampleEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	SampleInterval model.ReadWriteParam[uint32]
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleState model.ReadOnlyParam[STBServiceServiceMonitoringSampleState]
+	SampleState model.ReadOnlyParam[STBServiceServiceMonitoringSampleState] `dm:"s"`
 
-	TimeReference model.ReadWriteParam[time.Time]
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 
-	GlobalOperation STBServiceServiceMonitoringGlobalOperationPath
+	GlobalOperation STBServiceServiceMonitoringGlobalOperationPath `dm:"GlobalOperation."`
 }
 
-// MainStream returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.
+// MainStream returns the typed path of instance i.
 func (x STBServiceServiceMonitoringPath) MainStream(i uint32) (p STBServiceServiceMonitoringMainStreamPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.ServiceMonitoring.MainStream.{i}.", model.InstanceOf(x.Path(), "MainStream.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MainStream.", i))
 	return
 }
 
-// MainStreamTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}. itself (for AddObject when writable)
+// MainStreamTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringPath) MainStreamTable() model.Table {
 	return model.NewTable(x.ObjectPath, "MainStream.")
 }
 
-/*
-STBServiceServiceMonitoringGlobalOperation holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringGlobalOperation holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperation struct {
 	Sample *STBServiceServiceMonitoringGlobalOperationSample `json:"Sample,omitzero"`
 	Total  *STBServiceServiceMonitoringGlobalOperationTotal  `json:"Total,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringGlobalOperation) ValidateAt(c *model.Checker, p string) {
 	if o.Sample != nil {
 		o.Sample.ValidateAt(c, p+"Sample.")
@@ -137,14 +127,11 @@ func (o *STBServiceServiceMonitoringGlobalOperation) ValidateAt(c *model.Checker
 // STBServiceServiceMonitoringGlobalOperationPath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.
 type STBServiceServiceMonitoringGlobalOperationPath struct {
 	model.ObjectPath
-	Sample STBServiceServiceMonitoringGlobalOperationSamplePath
-	Total  STBServiceServiceMonitoringGlobalOperationTotalPath
+	Sample STBServiceServiceMonitoringGlobalOperationSamplePath `dm:"Sample."`
+	Total  STBServiceServiceMonitoringGlobalOperationTotalPath  `dm:"Total."`
 }
 
-/*
-STBServiceServiceMonitoringGlobalOperationSample holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringGlobalOperationSample holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperationSample struct {
 	MinimumPortalResponse []uint32 `json:"MinimumPortalResponse,omitzero"`
 
@@ -153,7 +140,6 @@ type STBServiceServiceMonitoringGlobalOperationSample struct {
 	PortalResponse []string `json:"PortalResponse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringGlobalOperationSample) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "MinimumPortalResponse", 399, model.FormatValue(model.TypeUnsignedInt, o.MinimumPortalResponse), len(o.MinimumPortalResponse) > 0)
 	c.Wire(p, "MaximumPortalResponse", 398, model.FormatValue(model.TypeUnsignedInt, o.MaximumPortalResponse), len(o.MaximumPortalResponse) > 0)
@@ -163,17 +149,14 @@ func (o *STBServiceServiceMonitoringGlobalOperationSample) ValidateAt(c *model.C
 // STBServiceServiceMonitoringGlobalOperationSamplePath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.Sample.
 type STBServiceServiceMonitoringGlobalOperationSamplePath struct {
 	model.ObjectPath
-	MaximumPortalResponse model.ReadOnlyParam[[]uint32]
+	MaximumPortalResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumPortalResponse model.ReadOnlyParam[[]uint32]
+	MinimumPortalResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PortalResponse model.ReadOnlyParam[[]string]
+	PortalResponse model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringGlobalOperationTotal holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Total. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringGlobalOperationTotal holds the values of STBService.{i}.ServiceMonitoring.GlobalOperation.Total. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringGlobalOperationTotal struct {
 	ServiceAccessTime uint32 `json:"ServiceAccessTime,omitzero"`
 
@@ -185,11 +168,11 @@ type STBServiceServiceMonitoringGlobalOperationTotal struct {
 // STBServiceServiceMonitoringGlobalOperationTotalPath is the typed path of STBService.{i}.ServiceMonitoring.GlobalOperation.Total.
 type STBServiceServiceMonitoringGlobalOperationTotalPath struct {
 	model.ObjectPath
-	MaximumPortalResponse model.ReadOnlyParam[uint32]
+	MaximumPortalResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumPortalResponse model.ReadOnlyParam[uint32]
+	MinimumPortalResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceAccessTime model.ReadOnlyParam[uint32]
+	ServiceAccessTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // STBServiceServiceMonitoringMainStreamStatus enumerates the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Status.
@@ -203,10 +186,7 @@ const (
 	STBServiceServiceMonitoringMainStreamStatus_Error STBServiceServiceMonitoringMainStreamStatus = "Error"
 )
 
-/*
-STBServiceServiceMonitoringMainStream holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStream holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStream struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -239,7 +219,6 @@ type STBServiceServiceMonitoringMainStream struct {
 	Total    *STBServiceServiceMonitoringMainStreamTotal    `json:"Total,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStream) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 534, string(o.Status))
 	c.String(p, "SessionId", 531, o.SessionId)
@@ -262,41 +241,38 @@ func (o *STBServiceServiceMonitoringMainStream) ValidateAt(c *model.Checker, p s
 // STBServiceServiceMonitoringMainStreamPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.
 type STBServiceServiceMonitoringMainStreamPath struct {
 	model.ObjectPath
-	AVStream model.ReadOnlyParam[string]
+	AVStream model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ChannelChangeFailureTimeout model.ReadWriteParam[uint32]
+	ChannelChangeFailureTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	DelayBetweenLossEventsHistogramIntervals model.ReadWriteParam[[]uint32]
+	DelayBetweenLossEventsHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	DurationSevereLossEventsHistogramIntervals model.ReadWriteParam[[]uint32]
+	DurationSevereLossEventsHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Gmin model.ReadWriteParam[uint32]
+	Gmin model.ReadWriteParam[uint32] `dm:"u"`
 
-	PacketsLostByEventHistogramIntervals model.ReadWriteParam[[]uint32]
+	PacketsLostByEventHistogramIntervals model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	ServiceType model.ReadWriteParam[string]
+	ServiceType model.ReadWriteParam[string] `dm:"s"`
 
-	SessionId model.ReadOnlyParam[string]
+	SessionId model.ReadOnlyParam[string] `dm:"s"`
 
-	SevereLossMinDistance model.ReadWriteParam[uint32]
+	SevereLossMinDistance model.ReadWriteParam[uint32] `dm:"u"`
 
-	SevereLossMinLength model.ReadWriteParam[uint32]
+	SevereLossMinLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamStatus]
+	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamStatus] `dm:"s"`
 
-	EventLog STBServiceServiceMonitoringMainStreamEventLogPath
-	Sample   STBServiceServiceMonitoringMainStreamSamplePath
-	Total    STBServiceServiceMonitoringMainStreamTotalPath
+	EventLog STBServiceServiceMonitoringMainStreamEventLogPath `dm:"EventLog."`
+	Sample   STBServiceServiceMonitoringMainStreamSamplePath   `dm:"Sample."`
+	Total    STBServiceServiceMonitoringMainStreamTotalPath    `dm:"Total."`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamEventLog holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog. (object, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamEventLog holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog. (object, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLog struct {
 	EntryNumberOfEntries uint32 `json:"EntryNumberOfEntries,omitzero"`
 
@@ -305,7 +281,7 @@ type STBServiceServiceMonitoringMainStreamEventLog struct {
 	Entry map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntry `json:"Entry,omitzero"`
 }
 
-// AddEntry creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (replacing any) and returns it
+// AddEntry creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamEventLog) AddEntry(i uint32) *STBServiceServiceMonitoringMainStreamEventLogEntry {
 	if o.Entry == nil {
 		o.Entry = map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntry{}
@@ -314,8 +290,6 @@ func (o *STBServiceServiceMonitoringMainStreamEventLog) AddEntry(i uint32) *STBS
 	o.Entry[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamEventLog) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Entry) {
 		o.Entry[i].ValidateAt(c, model.InstanceOf(p, "Entry.", i))
@@ -325,26 +299,23 @@ func (o *STBServiceServiceMonitoringMainStreamEventLog) ValidateAt(c *model.Chec
 // STBServiceServiceMonitoringMainStreamEventLogPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.
 type STBServiceServiceMonitoringMainStreamEventLogPath struct {
 	model.ObjectPath
-	EntryNumberOfEntries model.ReadOnlyParam[uint32]
+	EntryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Entry returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
+// Entry returns the typed path of instance i.
 func (x STBServiceServiceMonitoringMainStreamEventLogPath) Entry(i uint32) (p STBServiceServiceMonitoringMainStreamEventLogEntryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.", model.InstanceOf(x.Path(), "Entry.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Entry.", i))
 	return
 }
 
-// EntryTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. itself (for AddObject when writable)
+// EntryTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamEventLogPath) EntryTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Entry.")
 }
 
-/*
-STBServiceServiceMonitoringMainStreamEventLogEntry holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamEventLogEntry holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLogEntry struct {
 	SequenceNumber uint32 `json:"SequenceNumber,omitzero"`
 
@@ -357,7 +328,7 @@ type STBServiceServiceMonitoringMainStreamEventLogEntry struct {
 	Parameter map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntryParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) AddParameter(i uint32) *STBServiceServiceMonitoringMainStreamEventLogEntryParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*STBServiceServiceMonitoringMainStreamEventLogEntryParameter{}
@@ -366,8 +337,6 @@ func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) AddParameter(i uint
 	o.Parameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "SequenceNumber", 418, uint64(o.SequenceNumber))
 }
@@ -375,30 +344,27 @@ func (o *STBServiceServiceMonitoringMainStreamEventLogEntry) ValidateAt(c *model
 // STBServiceServiceMonitoringMainStreamEventLogEntryPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.
 type STBServiceServiceMonitoringMainStreamEventLogEntryPath struct {
 	model.ObjectPath
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SequenceNumber model.ReadOnlyParam[uint32]
+	SequenceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Time model.ReadOnlyParam[time.Time]
+	Time model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Parameter returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
+// Parameter returns the typed path of instance i.
 func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) Parameter(i uint32) (p STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.", model.InstanceOf(x.Path(), "Parameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
 	return
 }
 
-// ParameterTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamEventLogEntryPath) ParameterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Parameter.")
 }
 
-/*
-STBServiceServiceMonitoringMainStreamEventLogEntryParameter holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamEventLogEntryParameter holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readOnly, since 1.4).
 type STBServiceServiceMonitoringMainStreamEventLogEntryParameter struct {
 	Name string `json:"Name,omitzero"`
 
@@ -408,15 +374,12 @@ type STBServiceServiceMonitoringMainStreamEventLogEntryParameter struct {
 // STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.EventLog.Entry.{i}.Parameter.{i}.
 type STBServiceServiceMonitoringMainStreamEventLogEntryParameterPath struct {
 	model.ObjectPath
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSample holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSample holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSample struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -436,7 +399,7 @@ type STBServiceServiceMonitoringMainStreamSample struct {
 	VideoResponseStats   *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats              `json:"VideoResponseStats,omitzero"`
 }
 
-// AddHighLevelMetricStats creates instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (replacing any) and returns it
+// AddHighLevelMetricStats creates instance i (replacing any) and returns it.
 func (o *STBServiceServiceMonitoringMainStreamSample) AddHighLevelMetricStats(i uint32) *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats {
 	if o.HighLevelMetricStats == nil {
 		o.HighLevelMetricStats = map[uint32]*STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats{}
@@ -445,8 +408,6 @@ func (o *STBServiceServiceMonitoringMainStreamSample) AddHighLevelMetricStats(i 
 	o.HighLevelMetricStats[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSample) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 493, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "SignificantChanges", 494, model.FormatValue(model.TypeUnsignedInt, o.SignificantChanges), len(o.SignificantChanges) > 0)
@@ -480,38 +441,35 @@ func (o *STBServiceServiceMonitoringMainStreamSample) ValidateAt(c *model.Checke
 // STBServiceServiceMonitoringMainStreamSamplePath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.
 type STBServiceServiceMonitoringMainStreamSamplePath struct {
 	model.ObjectPath
-	HighLevelMetricStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	HighLevelMetricStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PVRTimeShift model.ReadOnlyParam[[]bool]
+	PVRTimeShift model.ReadOnlyParam[[]bool] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SignificantChanges model.ReadOnlyParam[[]uint32]
+	SignificantChanges model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AudioDecoderStats  STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath
-	DejitteringStats   STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath
-	MPEG2TSStats       STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath
-	RTPStats           STBServiceServiceMonitoringMainStreamSampleRTPStatsPath
-	TCPStats           STBServiceServiceMonitoringMainStreamSampleTCPStatsPath
-	VideoDecoderStats  STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath
-	VideoResponseStats STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath
+	AudioDecoderStats  STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath  `dm:"AudioDecoderStats."`
+	DejitteringStats   STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath   `dm:"DejitteringStats."`
+	MPEG2TSStats       STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath       `dm:"MPEG2TSStats."`
+	RTPStats           STBServiceServiceMonitoringMainStreamSampleRTPStatsPath           `dm:"RTPStats."`
+	TCPStats           STBServiceServiceMonitoringMainStreamSampleTCPStatsPath           `dm:"TCPStats."`
+	VideoDecoderStats  STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath  `dm:"VideoDecoderStats."`
+	VideoResponseStats STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath `dm:"VideoResponseStats."`
 }
 
-// HighLevelMetricStats returns the typed path of instance i of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
+// HighLevelMetricStats returns the typed path of instance i.
 func (x STBServiceServiceMonitoringMainStreamSamplePath) HighLevelMetricStats(i uint32) (p STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.", model.InstanceOf(x.Path(), "HighLevelMetricStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HighLevelMetricStats.", i))
 	return
 }
 
-// HighLevelMetricStatsTable returns the table STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. itself (for AddObject when writable)
+// HighLevelMetricStatsTable returns the table itself (for AddObject when writable).
 func (x STBServiceServiceMonitoringMainStreamSamplePath) HighLevelMetricStatsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "HighLevelMetricStats.")
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -520,7 +478,6 @@ type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats struct {
 	DecodingErrors []uint32 `json:"DecodingErrors,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 429, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "DecodedFrames", 427, model.FormatValue(model.TypeUnsignedInt, o.DecodedFrames), len(o.DecodedFrames) > 0)
@@ -530,17 +487,14 @@ func (o *STBServiceServiceMonitoringMainStreamSampleAudioDecoderStats) ValidateA
 // STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.AudioDecoderStats.
 type STBServiceServiceMonitoringMainStreamSampleAudioDecoderStatsPath struct {
 	model.ObjectPath
-	DecodedFrames model.ReadOnlyParam[[]uint32]
+	DecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DecodingErrors model.ReadOnlyParam[[]uint32]
+	DecodingErrors model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleDejitteringStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -551,7 +505,6 @@ type STBServiceServiceMonitoringMainStreamSampleDejitteringStats struct {
 	EmptyBufferTime []uint32 `json:"EmptyBufferTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleDejitteringStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 433, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "Overruns", 432, model.FormatValue(model.TypeUnsignedInt, o.Overruns), len(o.Overruns) > 0)
@@ -562,13 +515,13 @@ func (o *STBServiceServiceMonitoringMainStreamSampleDejitteringStats) ValidateAt
 // STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.DejitteringStats.
 type STBServiceServiceMonitoringMainStreamSampleDejitteringStatsPath struct {
 	model.ObjectPath
-	EmptyBufferTime model.ReadOnlyParam[[]uint32]
+	EmptyBufferTime model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Overruns model.ReadOnlyParam[[]uint32]
+	Overruns model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Underruns model.ReadOnlyParam[[]uint32]
+	Underruns model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
 // STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus enumerates the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.Status.
@@ -582,10 +535,7 @@ const (
 	STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus_Error STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus = "Error"
 )
 
-/*
-STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}. (table instance, 0..unbounded entries, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -618,7 +568,6 @@ type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats struct {
 	MetricFailures uint32 `json:"MetricFailures,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 450, string(o.Status))
 	c.String(p, "Alias", 436, o.Alias)
@@ -635,41 +584,38 @@ func (o *STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStats) Valida
 // STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.HighLevelMetricStats.{i}.
 type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Metric model.ReadOnlyParam[[]uint32]
+	Metric model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Metric1 model.ReadOnlyParam[[]uint32]
+	Metric1 model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Metric1Failures model.ReadOnlyParam[uint32]
+	Metric1Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Metric1Threshold model.ReadWriteParam[uint32]
+	Metric1Threshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	Metric2 model.ReadOnlyParam[[]uint32]
+	Metric2 model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Metric2Failures model.ReadOnlyParam[uint32]
+	Metric2Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Metric2Threshold model.ReadWriteParam[uint32]
+	Metric2Threshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	MetricFailures model.ReadOnlyParam[uint32]
+	MetricFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MetricName model.ReadOnlyParam[string]
+	MetricName model.ReadOnlyParam[string] `dm:"s"`
 
-	MetricSampleInterval model.ReadWriteParam[uint32]
+	MetricSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	MetricThreshold model.ReadWriteParam[uint32]
+	MetricThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus]
+	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -686,7 +632,6 @@ type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats struct {
 	PacketDiscontinuityCounterBeforeCA []uint32 `json:"PacketDiscontinuityCounterBeforeCA,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 455, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "TSPacketsReceived", 457, model.FormatValue(model.TypeUnsignedInt, o.TSPacketsReceived), len(o.TSPacketsReceived) > 0)
@@ -700,25 +645,22 @@ func (o *STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats) ValidateAt(c *
 // STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats.
 type STBServiceServiceMonitoringMainStreamSampleMPEG2TSStatsPath struct {
 	model.ObjectPath
-	PacketDiscontinuityCounter model.ReadOnlyParam[[]uint32]
+	PacketDiscontinuityCounter model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[[]uint32]
+	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TSPacketsDrained model.ReadOnlyParam[[]uint32]
+	TSPacketsDrained model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TSPacketsReceived model.ReadOnlyParam[[]uint32]
+	TSPacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TSSyncByteErrorCount model.ReadOnlyParam[[]uint32]
+	TSSyncByteErrorCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TSSyncLossCount model.ReadOnlyParam[[]uint32]
+	TSSyncLossCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleRTPStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -783,7 +725,6 @@ type STBServiceServiceMonitoringMainStreamSampleRTPStats struct {
 	MinimumLossPeriodBeforeEC []uint32 `json:"MinimumLossPeriodBeforeEC,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleRTPStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 488, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "PacketsExpected", 479, model.FormatValue(model.TypeUnsignedInt, o.PacketsExpected), len(o.PacketsExpected) > 0)
@@ -821,73 +762,70 @@ func (o *STBServiceServiceMonitoringMainStreamSampleRTPStats) ValidateAt(c *mode
 // STBServiceServiceMonitoringMainStreamSampleRTPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.RTPStats.
 type STBServiceServiceMonitoringMainStreamSampleRTPStatsPath struct {
 	model.ObjectPath
-	AverageLossDistance model.ReadOnlyParam[[]uint32]
+	AverageLossDistance model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AverageLossDistanceBeforeEC model.ReadOnlyParam[[]uint32]
+	AverageLossDistanceBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AverageLossPeriod model.ReadOnlyParam[[]uint32]
+	AverageLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AverageLossPeriodBeforeEC model.ReadOnlyParam[[]uint32]
+	AverageLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]string]
+	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string]
+	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]string]
+	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string]
+	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LossEvents model.ReadOnlyParam[[]uint32]
+	LossEvents model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	LossEventsBeforeEC model.ReadOnlyParam[[]uint32]
+	LossEventsBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MaximumLossPeriod model.ReadOnlyParam[[]uint32]
+	MaximumLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MaximumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32]
+	MaximumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumLossDistance model.ReadOnlyParam[[]uint32]
+	MinimumLossDistance model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumLossDistanceBeforeEC model.ReadOnlyParam[[]uint32]
+	MinimumLossDistanceBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumLossPeriod model.ReadOnlyParam[[]uint32]
+	MinimumLossPeriod model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32]
+	MinimumLossPeriodBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsDiscarded model.ReadOnlyParam[[]uint32]
+	PacketsDiscarded model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsExpected model.ReadOnlyParam[[]uint32]
+	PacketsExpected model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsLost model.ReadOnlyParam[[]uint32]
+	PacketsLost model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsLostBeforeEC model.ReadOnlyParam[[]uint32]
+	PacketsLostBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsLostByEventHistogram model.ReadOnlyParam[[]string]
+	PacketsLostByEventHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]string]
+	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PacketsOutOfSequence model.ReadOnlyParam[[]uint32]
+	PacketsOutOfSequence model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[[]uint32]
+	PacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsReceivedBeforeEC model.ReadOnlyParam[[]uint32]
+	PacketsReceivedBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	RetransmitTimeouts model.ReadOnlyParam[[]uint32]
+	RetransmitTimeouts model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SevereLossIndexCount model.ReadOnlyParam[[]uint32]
+	SevereLossIndexCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SevereLossIndexCountBeforeEC model.ReadOnlyParam[[]uint32]
+	SevereLossIndexCountBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SevereLossLengthCount model.ReadOnlyParam[[]uint32]
+	SevereLossLengthCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SevereLossLengthCountBeforeEC model.ReadOnlyParam[[]uint32]
+	SevereLossLengthCountBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringMainStreamSampleTCPStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -898,7 +836,6 @@ type STBServiceServiceMonitoringMainStreamSampleTCPStats struct {
 	BytesReceived []uint32 `json:"BytesReceived,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleTCPStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 499, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "PacketsReceived", 497, model.FormatValue(model.TypeUnsignedInt, o.PacketsReceived), len(o.PacketsReceived) > 0)
@@ -909,19 +846,16 @@ func (o *STBServiceServiceMonitoringMainStreamSampleTCPStats) ValidateAt(c *mode
 // STBServiceServiceMonitoringMainStreamSampleTCPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.TCPStats.
 type STBServiceServiceMonitoringMainStreamSampleTCPStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[[]uint32]
+	BytesReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[[]uint32]
+	PacketsReceived model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsRetransmitted model.ReadOnlyParam[[]uint32]
+	PacketsRetransmitted model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -954,7 +888,6 @@ type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats struct {
 	AVResynchCounter []uint32 `json:"AVResynchCounter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 515, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "FrameRate", 507, model.FormatValue(model.TypeUnsignedInt, o.FrameRate), len(o.FrameRate) > 0)
@@ -976,41 +909,38 @@ func (o *STBServiceServiceMonitoringMainStreamSampleVideoDecoderStats) ValidateA
 // STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoDecoderStats.
 type STBServiceServiceMonitoringMainStreamSampleVideoDecoderStatsPath struct {
 	model.ObjectPath
-	AVResynchCounter model.ReadOnlyParam[[]uint32]
+	AVResynchCounter model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	BConcealedFrames model.ReadOnlyParam[[]uint32]
+	BConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	BDecodedFrames model.ReadOnlyParam[[]uint32]
+	BDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	BLostFrames model.ReadOnlyParam[[]uint32]
+	BLostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	ConcealedFrames model.ReadOnlyParam[[]uint32]
+	ConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DecodedFrames model.ReadOnlyParam[[]uint32]
+	DecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	FrameRate model.ReadOnlyParam[[]uint32]
+	FrameRate model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	IConcealedFrames model.ReadOnlyParam[[]uint32]
+	IConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	IDecodedFrames model.ReadOnlyParam[[]uint32]
+	IDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	ILostFrames model.ReadOnlyParam[[]uint32]
+	ILostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	LostFrames model.ReadOnlyParam[[]uint32]
+	LostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PConcealedFrames model.ReadOnlyParam[[]uint32]
+	PConcealedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PDecodedFrames model.ReadOnlyParam[[]uint32]
+	PDecodedFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PLostFrames model.ReadOnlyParam[[]uint32]
+	PLostFrames model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamSampleVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamSampleVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamSampleVideoResponseStats struct {
 	SampleSeconds []uint32 `json:"SampleSeconds,omitzero"`
 
@@ -1039,7 +969,6 @@ type STBServiceServiceMonitoringMainStreamSampleVideoResponseStats struct {
 	ChannelChangeFailures []uint32 `json:"ChannelChangeFailures,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SampleSeconds", 527, model.FormatValue(model.TypeUnsignedInt, o.SampleSeconds), len(o.SampleSeconds) > 0)
 	c.Wire(p, "AverageVideoSystemResponse", 518, model.FormatValue(model.TypeUnsignedInt, o.AverageVideoSystemResponse), len(o.AverageVideoSystemResponse) > 0)
@@ -1059,37 +988,34 @@ func (o *STBServiceServiceMonitoringMainStreamSampleVideoResponseStats) Validate
 // STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.VideoResponseStats.
 type STBServiceServiceMonitoringMainStreamSampleVideoResponseStatsPath struct {
 	model.ObjectPath
-	AccessSuccesses model.ReadOnlyParam[[]uint32]
+	AccessSuccesses model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AverageVideoSystemResponse model.ReadOnlyParam[[]uint32]
+	AverageVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	AverageVoDControlResponse model.ReadOnlyParam[[]uint32]
+	AverageVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	ChannelChangeFailures model.ReadOnlyParam[[]uint32]
+	ChannelChangeFailures model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	CompletionCount model.ReadOnlyParam[[]uint32]
+	CompletionCount model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MaximumVideoSystemResponse model.ReadOnlyParam[[]uint32]
+	MaximumVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MaximumVoDControlResponse model.ReadOnlyParam[[]uint32]
+	MaximumVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumVideoSystemResponse model.ReadOnlyParam[[]uint32]
+	MinimumVideoSystemResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	MinimumVoDControlResponse model.ReadOnlyParam[[]uint32]
+	MinimumVoDControlResponse model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	RequestedTransactions model.ReadOnlyParam[[]uint32]
+	RequestedTransactions model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	VideoSystemResponse model.ReadOnlyParam[[]string]
+	VideoSystemResponse model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VoDControlResponse model.ReadOnlyParam[[]string]
+	VoDControlResponse model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotal holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotal holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotal struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1106,7 +1032,6 @@ type STBServiceServiceMonitoringMainStreamTotal struct {
 	VideoResponseStats *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats `json:"VideoResponseStats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamTotal) ValidateAt(c *model.Checker, p string) {
 	if o.RTPStats != nil {
 		o.RTPStats.ValidateAt(c, p+"RTPStats.")
@@ -1119,25 +1044,22 @@ func (o *STBServiceServiceMonitoringMainStreamTotal) ValidateAt(c *model.Checker
 // STBServiceServiceMonitoringMainStreamTotalPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.
 type STBServiceServiceMonitoringMainStreamTotalPath struct {
 	model.ObjectPath
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[uint32]
+	ResetTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AudioDecoderStats  STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath
-	DejitteringStats   STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath
-	MPEG2TSStats       STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath
-	RTPStats           STBServiceServiceMonitoringMainStreamTotalRTPStatsPath
-	TCPStats           STBServiceServiceMonitoringMainStreamTotalTCPStatsPath
-	VideoDecoderStats  STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath
-	VideoResponseStats STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath
+	AudioDecoderStats  STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath  `dm:"AudioDecoderStats."`
+	DejitteringStats   STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath   `dm:"DejitteringStats."`
+	MPEG2TSStats       STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath       `dm:"MPEG2TSStats."`
+	RTPStats           STBServiceServiceMonitoringMainStreamTotalRTPStatsPath           `dm:"RTPStats."`
+	TCPStats           STBServiceServiceMonitoringMainStreamTotalTCPStatsPath           `dm:"TCPStats."`
+	VideoDecoderStats  STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath  `dm:"VideoDecoderStats."`
+	VideoResponseStats STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath `dm:"VideoResponseStats."`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1149,17 +1071,14 @@ type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStats struct {
 // STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.AudioDecoderStats.
 type STBServiceServiceMonitoringMainStreamTotalAudioDecoderStatsPath struct {
 	model.ObjectPath
-	DecodedFrames model.ReadOnlyParam[uint32]
+	DecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DecodingErrors model.ReadOnlyParam[uint32]
+	DecodingErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalDejitteringStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalDejitteringStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1173,19 +1092,16 @@ type STBServiceServiceMonitoringMainStreamTotalDejitteringStats struct {
 // STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.DejitteringStats.
 type STBServiceServiceMonitoringMainStreamTotalDejitteringStatsPath struct {
 	model.ObjectPath
-	EmptyBufferTime model.ReadOnlyParam[uint32]
+	EmptyBufferTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Overruns model.ReadOnlyParam[uint32]
+	Overruns model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Underruns model.ReadOnlyParam[uint32]
+	Underruns model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1203,23 +1119,20 @@ type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStats struct {
 // STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.MPEG2TSStats.
 type STBServiceServiceMonitoringMainStreamTotalMPEG2TSStatsPath struct {
 	model.ObjectPath
-	PacketDiscontinuityCounter model.ReadOnlyParam[uint32]
+	PacketDiscontinuityCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[uint32]
+	PacketDiscontinuityCounterBeforeCA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TSPacketsReceived model.ReadOnlyParam[uint32]
+	TSPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TSSyncByteErrorCount model.ReadOnlyParam[uint32]
+	TSSyncByteErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TSSyncLossCount model.ReadOnlyParam[uint32]
+	TSSyncLossCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalRTPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalRTPStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1264,7 +1177,6 @@ type STBServiceServiceMonitoringMainStreamTotalRTPStats struct {
 	RetransmitTimeouts uint32 `json:"RetransmitTimeouts,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamTotalRTPStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "PacketsLostByEventHistogram", 563, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogram), len(o.PacketsLostByEventHistogram) > 0)
 	c.Wire(p, "PacketsLostByEventHistogramBeforeEC", 564, model.FormatValue(model.TypeUnsignedInt, o.PacketsLostByEventHistogramBeforeEC), len(o.PacketsLostByEventHistogramBeforeEC) > 0)
@@ -1277,53 +1189,50 @@ func (o *STBServiceServiceMonitoringMainStreamTotalRTPStats) ValidateAt(c *model
 // STBServiceServiceMonitoringMainStreamTotalRTPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.RTPStats.
 type STBServiceServiceMonitoringMainStreamTotalRTPStatsPath struct {
 	model.ObjectPath
-	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]uint32]
+	DelayBetweenLossEventsHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32]
+	DelayBetweenLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]uint32]
+	DurationSevereLossEventsHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32]
+	DurationSevereLossEventsHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	LossEvents model.ReadOnlyParam[uint32]
+	LossEvents model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LossEventsBeforeEC model.ReadOnlyParam[uint32]
+	LossEventsBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsDiscarded model.ReadOnlyParam[uint32]
+	PacketsDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsExpected model.ReadOnlyParam[uint32]
+	PacketsExpected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLost model.ReadOnlyParam[uint32]
+	PacketsLost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLostBeforeEC model.ReadOnlyParam[uint32]
+	PacketsLostBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsLostByEventHistogram model.ReadOnlyParam[[]uint32]
+	PacketsLostByEventHistogram model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]uint32]
+	PacketsLostByEventHistogramBeforeEC model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PacketsOutOfSequence model.ReadOnlyParam[uint32]
+	PacketsOutOfSequence model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceivedBeforeEC model.ReadOnlyParam[uint32]
+	PacketsReceivedBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetransmitTimeouts model.ReadOnlyParam[uint32]
+	RetransmitTimeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SevereLossIndexCount model.ReadOnlyParam[uint32]
+	SevereLossIndexCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SevereLossIndexCountBeforeEC model.ReadOnlyParam[uint32]
+	SevereLossIndexCountBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SevereLossLengthCount model.ReadOnlyParam[uint32]
+	SevereLossLengthCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SevereLossLengthCountBeforeEC model.ReadOnlyParam[uint32]
+	SevereLossLengthCountBeforeEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats. (object, readOnly, since 1.1);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalTCPStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats. (object, readOnly, since 1.1).
 type STBServiceServiceMonitoringMainStreamTotalTCPStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1337,19 +1246,16 @@ type STBServiceServiceMonitoringMainStreamTotalTCPStats struct {
 // STBServiceServiceMonitoringMainStreamTotalTCPStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.TCPStats.
 type STBServiceServiceMonitoringMainStreamTotalTCPStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsRetransmitted model.ReadOnlyParam[uint32]
+	PacketsRetransmitted model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1385,41 +1291,38 @@ type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStats struct {
 // STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoDecoderStats.
 type STBServiceServiceMonitoringMainStreamTotalVideoDecoderStatsPath struct {
 	model.ObjectPath
-	AVResynchCounter model.ReadOnlyParam[uint32]
+	AVResynchCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BConcealedFrames model.ReadOnlyParam[uint32]
+	BConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BDecodedFrames model.ReadOnlyParam[uint32]
+	BDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BLostFrames model.ReadOnlyParam[uint32]
+	BLostFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConcealedFrames model.ReadOnlyParam[uint32]
+	ConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DecodedFrames model.ReadOnlyParam[uint32]
+	DecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FrameRate model.ReadOnlyParam[uint32]
+	FrameRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IConcealedFrames model.ReadOnlyParam[uint32]
+	IConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IDecodedFrames model.ReadOnlyParam[uint32]
+	IDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ILostFrames model.ReadOnlyParam[uint32]
+	ILostFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LostFrames model.ReadOnlyParam[uint32]
+	LostFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PConcealedFrames model.ReadOnlyParam[uint32]
+	PConcealedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PDecodedFrames model.ReadOnlyParam[uint32]
+	PDecodedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PLostFrames model.ReadOnlyParam[uint32]
+	PLostFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-STBServiceServiceMonitoringMainStreamTotalVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats. (object, readOnly, since 1.0);
-Schema has each parameter's syntax and access.
-*/
+// STBServiceServiceMonitoringMainStreamTotalVideoResponseStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats. (object, readOnly, since 1.0).
 type STBServiceServiceMonitoringMainStreamTotalVideoResponseStats struct {
 	TotalSeconds uint32 `json:"TotalSeconds,omitzero"`
 
@@ -1442,7 +1345,6 @@ type STBServiceServiceMonitoringMainStreamTotalVideoResponseStats struct {
 	MaximumVideoSystemResponse uint32 `json:"MaximumVideoSystemResponse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ChannelFailures", 601, model.JoinStrings(o.ChannelFailures), len(o.ChannelFailures) > 0)
 }
@@ -1450,23 +1352,23 @@ func (o *STBServiceServiceMonitoringMainStreamTotalVideoResponseStats) ValidateA
 // STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath is the typed path of STBService.{i}.ServiceMonitoring.MainStream.{i}.Total.VideoResponseStats.
 type STBServiceServiceMonitoringMainStreamTotalVideoResponseStatsPath struct {
 	model.ObjectPath
-	AccessSuccesses model.ReadOnlyParam[uint32]
+	AccessSuccesses model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelChangeFailures model.ReadOnlyParam[uint32]
+	ChannelChangeFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelFailures model.ReadOnlyParam[[]string]
+	ChannelFailures model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CompletionCount model.ReadOnlyParam[uint32]
+	CompletionCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumVideoSystemResponse model.ReadOnlyParam[uint32]
+	MaximumVideoSystemResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumVoDControlResponse model.ReadOnlyParam[uint32]
+	MaximumVoDControlResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumVideoSystemResponse model.ReadOnlyParam[uint32]
+	MinimumVideoSystemResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumVoDControlResponse model.ReadOnlyParam[uint32]
+	MinimumVoDControlResponse model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RequestedTransactions model.ReadOnlyParam[uint32]
+	RequestedTransactions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalSeconds model.ReadOnlyParam[uint32]
+	TotalSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 }

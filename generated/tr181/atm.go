@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceATM holds the values of Device.ATM. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATM holds the values of Device.ATM. (object, readOnly, since 2.0).
 type DeviceATM struct {
 	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
 
@@ -19,7 +13,7 @@ type DeviceATM struct {
 	Link        map[uint32]*DeviceATMLink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.ATM.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceATM) AddLink(i uint32) *DeviceATMLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceATMLink{}
@@ -28,8 +22,6 @@ func (o *DeviceATM) AddLink(i uint32) *DeviceATMLink {
 	o.Link[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceATM) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
 		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
@@ -42,31 +34,27 @@ func (o *DeviceATM) ValidateAt(c *model.Checker, p string) {
 // DeviceATMPath is the typed path of Device.ATM.
 type DeviceATMPath struct {
 	model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Diagnostics DeviceATMDiagnosticsPath
+	Diagnostics DeviceATMDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Link returns the typed path of instance i of Device.ATM.Link.{i}.
+// Link returns the typed path of instance i.
 func (x DeviceATMPath) Link(i uint32) (p DeviceATMLinkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ATM.Link.{i}.", model.InstanceOf(x.Path(), "Link.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
 	return
 }
 
-// LinkTable returns the table Device.ATM.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceATMPath) LinkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
 
-/*
-DeviceATMDiagnostics holds the values of Device.ATM.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATMDiagnostics holds the values of Device.ATM.Diagnostics. (object, readOnly, since 2.0).
 type DeviceATMDiagnostics struct {
 	F5Loopback *DeviceATMDiagnosticsF5Loopback `json:"F5Loopback,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceATMDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.F5Loopback != nil {
 		o.F5Loopback.ValidateAt(c, p+"F5Loopback.")
@@ -76,7 +64,7 @@ func (o *DeviceATMDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceATMDiagnosticsPath is the typed path of Device.ATM.Diagnostics.
 type DeviceATMDiagnosticsPath struct {
 	model.ObjectPath
-	F5Loopback DeviceATMDiagnosticsF5LoopbackPath
+	F5Loopback DeviceATMDiagnosticsF5LoopbackPath `dm:"F5Loopback."`
 }
 
 // DeviceATMDiagnosticsF5LoopbackDiagnosticsState enumerates the values of Device.ATM.Diagnostics.F5Loopback.DiagnosticsState.
@@ -98,10 +86,7 @@ const (
 	DeviceATMDiagnosticsF5LoopbackDiagnosticsState_Error_Other DeviceATMDiagnosticsF5LoopbackDiagnosticsState = "Error_Other"
 )
 
-/*
-DeviceATMDiagnosticsF5Loopback holds the values of Device.ATM.Diagnostics.F5Loopback. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATMDiagnosticsF5Loopback holds the values of Device.ATM.Diagnostics.F5Loopback. (object, readOnly, since 2.0).
 type DeviceATMDiagnosticsF5Loopback struct {
 	DiagnosticsState DeviceATMDiagnosticsF5LoopbackDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -122,7 +107,6 @@ type DeviceATMDiagnosticsF5Loopback struct {
 	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceATMDiagnosticsF5Loopback) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 5, string(o.DiagnosticsState))
 	c.String(p, "Interface", 7, o.Interface)
@@ -133,23 +117,23 @@ func (o *DeviceATMDiagnosticsF5Loopback) ValidateAt(c *model.Checker, p string) 
 // DeviceATMDiagnosticsF5LoopbackPath is the typed path of Device.ATM.Diagnostics.F5Loopback.
 type DeviceATMDiagnosticsF5LoopbackPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceATMDiagnosticsF5LoopbackDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceATMDiagnosticsF5LoopbackDiagnosticsState] `dm:"s"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceATMLinkStatus enumerates the values of Device.ATM.Link.{i}.Status.
@@ -210,10 +194,7 @@ const (
 	DeviceATMLinkAAL_AAL5 DeviceATMLinkAAL = "AAL5"
 )
 
-/*
-DeviceATMLink holds the values of Device.ATM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATMLink holds the values of Device.ATM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceATMLink struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -245,7 +226,6 @@ type DeviceATMLink struct {
 	Stats *DeviceATMLinkStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceATMLink) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 51, string(o.Status))
 	c.String(p, "Alias", 15, o.Alias)
@@ -264,34 +244,34 @@ func (o *DeviceATMLink) ValidateAt(c *model.Checker, p string) {
 // DeviceATMLinkPath is the typed path of Device.ATM.Link.{i}.
 type DeviceATMLinkPath struct {
 	model.ObjectPath
-	AAL model.ReadOnlyParam[DeviceATMLinkAAL]
+	AAL model.ReadOnlyParam[DeviceATMLinkAAL] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AutoConfig model.ReadOnlyParam[bool]
+	AutoConfig model.ReadOnlyParam[bool] `dm:"b"`
 
-	DestinationAddress model.ReadWriteParam[string]
+	DestinationAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Encapsulation model.ReadWriteParam[DeviceATMLinkEncapsulation]
+	Encapsulation model.ReadWriteParam[DeviceATMLinkEncapsulation] `dm:"s"`
 
-	FCSPreserved model.ReadWriteParam[bool]
+	FCSPreserved model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkType model.ReadWriteParam[DeviceATMLinkLinkType]
+	LinkType model.ReadWriteParam[DeviceATMLinkLinkType] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceATMLinkStatus]
+	Status model.ReadOnlyParam[DeviceATMLinkStatus] `dm:"s"`
 
-	VCSearchList model.ReadWriteParam[[]string]
+	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
 
-	QoS   DeviceATMLinkQoSPath
-	Stats DeviceATMLinkStatsPath
+	QoS   DeviceATMLinkQoSPath   `dm:"QoS."`
+	Stats DeviceATMLinkStatsPath `dm:"Stats."`
 }
 
 // DeviceATMLinkQoSQoSClass enumerates the values of Device.ATM.Link.{i}.QoS.QoSClass.
@@ -313,10 +293,7 @@ const (
 	DeviceATMLinkQoSQoSClass_ABR DeviceATMLinkQoSQoSClass = "ABR"
 )
 
-/*
-DeviceATMLinkQoS holds the values of Device.ATM.Link.{i}.QoS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATMLinkQoS holds the values of Device.ATM.Link.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceATMLinkQoS struct {
 	QoSClass DeviceATMLinkQoSQoSClass `json:"QoSClass,omitzero"`
 
@@ -327,7 +304,6 @@ type DeviceATMLinkQoS struct {
 	SustainableCellRate uint32 `json:"SustainableCellRate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceATMLinkQoS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "QoSClass", 28, string(o.QoSClass))
 }
@@ -335,19 +311,16 @@ func (o *DeviceATMLinkQoS) ValidateAt(c *model.Checker, p string) {
 // DeviceATMLinkQoSPath is the typed path of Device.ATM.Link.{i}.QoS.
 type DeviceATMLinkQoSPath struct {
 	model.ObjectPath
-	MaximumBurstSize model.ReadWriteParam[uint32]
+	MaximumBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeakCellRate model.ReadWriteParam[uint32]
+	PeakCellRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	QoSClass model.ReadWriteParam[DeviceATMLinkQoSQoSClass]
+	QoSClass model.ReadWriteParam[DeviceATMLinkQoSQoSClass] `dm:"s"`
 
-	SustainableCellRate model.ReadWriteParam[uint32]
+	SustainableCellRate model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceATMLinkStats holds the values of Device.ATM.Link.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceATMLinkStats holds the values of Device.ATM.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceATMLinkStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -393,43 +366,43 @@ type DeviceATMLinkStats struct {
 // DeviceATMLinkStatsPath is the typed path of Device.ATM.Link.{i}.Stats.
 type DeviceATMLinkStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CRCErrors model.ReadOnlyParam[uint32]
+	CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HECErrors model.ReadOnlyParam[uint32]
+	HECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ReceivedBlocks model.ReadOnlyParam[uint32]
+	ReceivedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	TransmittedBlocks model.ReadOnlyParam[uint32]
+	TransmittedBlocks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

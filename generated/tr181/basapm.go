@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceBASAPM holds the values of Device.BASAPM. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBASAPM holds the values of Device.BASAPM. (object, readOnly, since 2.12).
 type DeviceBASAPM struct {
 	MeasurementEndpointNumberOfEntries uint32 `json:"MeasurementEndpointNumberOfEntries,omitzero"`
 
 	MeasurementEndpoint map[uint32]*DeviceBASAPMMeasurementEndpoint `json:"MeasurementEndpoint,omitzero"`
 }
 
-// AddMeasurementEndpoint creates instance i of Device.BASAPM.MeasurementEndpoint.{i}. (replacing any) and returns it
+// AddMeasurementEndpoint creates instance i (replacing any) and returns it.
 func (o *DeviceBASAPM) AddMeasurementEndpoint(i uint32) *DeviceBASAPMMeasurementEndpoint {
 	if o.MeasurementEndpoint == nil {
 		o.MeasurementEndpoint = map[uint32]*DeviceBASAPMMeasurementEndpoint{}
@@ -27,8 +21,6 @@ func (o *DeviceBASAPM) AddMeasurementEndpoint(i uint32) *DeviceBASAPMMeasurement
 	o.MeasurementEndpoint[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBASAPM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.MeasurementEndpoint) {
 		o.MeasurementEndpoint[i].ValidateAt(c, model.InstanceOf(p, "MeasurementEndpoint.", i))
@@ -38,16 +30,16 @@ func (o *DeviceBASAPM) ValidateAt(c *model.Checker, p string) {
 // DeviceBASAPMPath is the typed path of Device.BASAPM.
 type DeviceBASAPMPath struct {
 	model.ObjectPath
-	MeasurementEndpointNumberOfEntries model.ReadOnlyParam[uint32]
+	MeasurementEndpointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// MeasurementEndpoint returns the typed path of instance i of Device.BASAPM.MeasurementEndpoint.{i}.
+// MeasurementEndpoint returns the typed path of instance i.
 func (x DeviceBASAPMPath) MeasurementEndpoint(i uint32) (p DeviceBASAPMMeasurementEndpointPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.BASAPM.MeasurementEndpoint.{i}.", model.InstanceOf(x.Path(), "MeasurementEndpoint.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementEndpoint.", i))
 	return
 }
 
-// MeasurementEndpointTable returns the table Device.BASAPM.MeasurementEndpoint.{i}. itself (for AddObject when writable)
+// MeasurementEndpointTable returns the table itself (for AddObject when writable).
 func (x DeviceBASAPMPath) MeasurementEndpointTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MeasurementEndpoint.")
 }
@@ -61,10 +53,7 @@ const (
 	DeviceBASAPMMeasurementEndpointDeviceOwnership_Customer DeviceBASAPMMeasurementEndpointDeviceOwnership = "Customer"
 )
 
-/*
-DeviceBASAPMMeasurementEndpoint holds the values of Device.BASAPM.MeasurementEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBASAPMMeasurementEndpoint holds the values of Device.BASAPM.MeasurementEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceBASAPMMeasurementEndpoint struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -84,7 +73,6 @@ type DeviceBASAPMMeasurementEndpoint struct {
 	ISPDevice      *DeviceBASAPMMeasurementEndpointISPDevice      `json:"ISPDevice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBASAPMMeasurementEndpoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 56, o.Alias)
 	c.String(p, "DeviceOwnership", 60, string(o.DeviceOwnership))
@@ -101,35 +89,31 @@ func (o *DeviceBASAPMMeasurementEndpoint) ValidateAt(c *model.Checker, p string)
 // DeviceBASAPMMeasurementEndpointPath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.
 type DeviceBASAPMMeasurementEndpointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DeviceOwnership model.ReadWriteParam[DeviceBASAPMMeasurementEndpointDeviceOwnership]
+	DeviceOwnership model.ReadWriteParam[DeviceBASAPMMeasurementEndpointDeviceOwnership] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InternetDomain model.ReadWriteParam[string]
+	InternetDomain model.ReadWriteParam[string] `dm:"s"`
 
-	MeasurementAgent model.ReadWriteParam[string]
+	MeasurementAgent model.ReadWriteParam[string] `dm:"s"`
 
-	OperationalDomain model.ReadWriteParam[string]
+	OperationalDomain model.ReadWriteParam[string] `dm:"s"`
 
-	UseMeasurementEndpointInReports model.ReadWriteParam[bool]
+	UseMeasurementEndpointInReports model.ReadWriteParam[bool] `dm:"b"`
 
-	CustomerDevice DeviceBASAPMMeasurementEndpointCustomerDevicePath
-	ISPDevice      DeviceBASAPMMeasurementEndpointISPDevicePath
+	CustomerDevice DeviceBASAPMMeasurementEndpointCustomerDevicePath `dm:"CustomerDevice."`
+	ISPDevice      DeviceBASAPMMeasurementEndpointISPDevicePath      `dm:"ISPDevice."`
 }
 
-/*
-DeviceBASAPMMeasurementEndpointCustomerDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBASAPMMeasurementEndpointCustomerDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice. (object, readOnly, since 2.12).
 type DeviceBASAPMMeasurementEndpointCustomerDevice struct {
 	EquipmentIdentifier string `json:"EquipmentIdentifier,omitzero"`
 
 	CustomerIdentifier string `json:"CustomerIdentifier,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBASAPMMeasurementEndpointCustomerDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EquipmentIdentifier", 59, o.EquipmentIdentifier)
 	c.String(p, "CustomerIdentifier", 58, o.CustomerIdentifier)
@@ -138,9 +122,9 @@ func (o *DeviceBASAPMMeasurementEndpointCustomerDevice) ValidateAt(c *model.Chec
 // DeviceBASAPMMeasurementEndpointCustomerDevicePath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.CustomerDevice.
 type DeviceBASAPMMeasurementEndpointCustomerDevicePath struct {
 	model.ObjectPath
-	CustomerIdentifier model.ReadWriteParam[string]
+	CustomerIdentifier model.ReadWriteParam[string] `dm:"s"`
 
-	EquipmentIdentifier model.ReadWriteParam[string]
+	EquipmentIdentifier model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint enumerates the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.ReferencePoint.
@@ -164,17 +148,13 @@ const (
 	DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint_CEDTP DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint = "CEDTP"
 )
 
-/*
-DeviceBASAPMMeasurementEndpointISPDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBASAPMMeasurementEndpointISPDevice holds the values of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice. (object, readOnly, since 2.12).
 type DeviceBASAPMMeasurementEndpointISPDevice struct {
 	ReferencePoint DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint `json:"ReferencePoint,omitzero"`
 
 	GeographicalLocation string `json:"GeographicalLocation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBASAPMMeasurementEndpointISPDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ReferencePoint", 64, string(o.ReferencePoint))
 }
@@ -182,7 +162,7 @@ func (o *DeviceBASAPMMeasurementEndpointISPDevice) ValidateAt(c *model.Checker, 
 // DeviceBASAPMMeasurementEndpointISPDevicePath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.ISPDevice.
 type DeviceBASAPMMeasurementEndpointISPDevicePath struct {
 	model.ObjectPath
-	GeographicalLocation model.ReadWriteParam[string]
+	GeographicalLocation model.ReadWriteParam[string] `dm:"s"`
 
-	ReferencePoint model.ReadWriteParam[DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint]
+	ReferencePoint model.ReadWriteParam[DeviceBASAPMMeasurementEndpointISPDeviceReferencePoint] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceBridging holds the values of Device.Bridging. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridging holds the values of Device.Bridging. (object, readOnly, since 2.0).
 type DeviceBridging struct {
 	MaxBridgeEntries uint32 `json:"MaxBridgeEntries,omitzero"`
 
@@ -36,7 +30,7 @@ type DeviceBridging struct {
 	ProviderBridge map[uint32]*DeviceBridgingProviderBridge `json:"ProviderBridge,omitzero"`
 }
 
-// AddBridge creates instance i of Device.Bridging.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddBridge(i uint32) *DeviceBridgingBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceBridgingBridge{}
@@ -46,7 +40,7 @@ func (o *DeviceBridging) AddBridge(i uint32) *DeviceBridgingBridge {
 	return x
 }
 
-// AddFilter creates instance i of Device.Bridging.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddFilter(i uint32) *DeviceBridgingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceBridgingFilter{}
@@ -56,7 +50,7 @@ func (o *DeviceBridging) AddFilter(i uint32) *DeviceBridgingFilter {
 	return x
 }
 
-// AddProviderBridge creates instance i of Device.Bridging.ProviderBridge.{i}. (replacing any) and returns it
+// AddProviderBridge creates instance i (replacing any) and returns it.
 func (o *DeviceBridging) AddProviderBridge(i uint32) *DeviceBridgingProviderBridge {
 	if o.ProviderBridge == nil {
 		o.ProviderBridge = map[uint32]*DeviceBridgingProviderBridge{}
@@ -65,8 +59,6 @@ func (o *DeviceBridging) AddProviderBridge(i uint32) *DeviceBridgingProviderBrid
 	o.ProviderBridge[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridging) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Bridge) {
 		o.Bridge[i].ValidateAt(c, model.InstanceOf(p, "Bridge.", i))
@@ -82,54 +74,54 @@ func (o *DeviceBridging) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingPath is the typed path of Device.Bridging.
 type DeviceBridgingPath struct {
 	model.ObjectPath
-	BridgeNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxBridgeEntries model.ReadOnlyParam[uint32]
+	MaxBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDBridgeEntries model.ReadOnlyParam[uint32]
+	MaxDBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxFilterEntries model.ReadOnlyParam[uint32]
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxProviderBridgeEntries model.ReadOnlyParam[uint32]
+	MaxProviderBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxQBridgeEntries model.ReadOnlyParam[uint32]
+	MaxQBridgeEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxVLANEntries model.ReadOnlyParam[uint32]
+	MaxVLANEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProviderBridgeNumberOfEntries model.ReadOnlyParam[uint32]
+	ProviderBridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Bridge returns the typed path of instance i of Device.Bridging.Bridge.{i}.
+// Bridge returns the typed path of instance i.
 func (x DeviceBridgingPath) Bridge(i uint32) (p DeviceBridgingBridgePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.Bridge.{i}.", model.InstanceOf(x.Path(), "Bridge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
 	return
 }
 
-// BridgeTable returns the table Device.Bridging.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) BridgeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
 
-// Filter returns the typed path of instance i of Device.Bridging.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceBridgingPath) Filter(i uint32) (p DeviceBridgingFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.Bridging.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// ProviderBridge returns the typed path of instance i of Device.Bridging.ProviderBridge.{i}.
+// ProviderBridge returns the typed path of instance i.
 func (x DeviceBridgingPath) ProviderBridge(i uint32) (p DeviceBridgingProviderBridgePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.ProviderBridge.{i}.", model.InstanceOf(x.Path(), "ProviderBridge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProviderBridge.", i))
 	return
 }
 
-// ProviderBridgeTable returns the table Device.Bridging.ProviderBridge.{i}. itself (for AddObject when writable)
+// ProviderBridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingPath) ProviderBridgeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ProviderBridge.")
 }
@@ -156,10 +148,7 @@ const (
 	DeviceBridgingBridgeStandard_X8021Q_2011 DeviceBridgingBridgeStandard = "802.1Q-2011"
 )
 
-/*
-DeviceBridgingBridge holds the values of Device.Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridge holds the values of Device.Bridging.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridge struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -185,7 +174,7 @@ type DeviceBridgingBridge struct {
 	VLANPort map[uint32]*DeviceBridgingBridgeVLANPort `json:"VLANPort,omitzero"`
 }
 
-// AddPort creates instance i of Device.Bridging.Bridge.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddPort(i uint32) *DeviceBridgingBridgePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceBridgingBridgePort{}
@@ -195,7 +184,7 @@ func (o *DeviceBridgingBridge) AddPort(i uint32) *DeviceBridgingBridgePort {
 	return x
 }
 
-// AddVLAN creates instance i of Device.Bridging.Bridge.{i}.VLAN.{i}. (replacing any) and returns it
+// AddVLAN creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddVLAN(i uint32) *DeviceBridgingBridgeVLAN {
 	if o.VLAN == nil {
 		o.VLAN = map[uint32]*DeviceBridgingBridgeVLAN{}
@@ -205,7 +194,7 @@ func (o *DeviceBridgingBridge) AddVLAN(i uint32) *DeviceBridgingBridgeVLAN {
 	return x
 }
 
-// AddVLANPort creates instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}. (replacing any) and returns it
+// AddVLANPort creates instance i (replacing any) and returns it.
 func (o *DeviceBridgingBridge) AddVLANPort(i uint32) *DeviceBridgingBridgeVLANPort {
 	if o.VLANPort == nil {
 		o.VLANPort = map[uint32]*DeviceBridgingBridgeVLANPort{}
@@ -214,8 +203,6 @@ func (o *DeviceBridgingBridge) AddVLANPort(i uint32) *DeviceBridgingBridgeVLANPo
 	o.VLANPort[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridge) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 130, string(o.Status))
 	c.String(p, "Alias", 73, o.Alias)
@@ -239,56 +226,56 @@ func (o *DeviceBridgingBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgePath is the typed path of Device.Bridging.Bridge.{i}.
 type DeviceBridgingBridgePath struct {
 	model.ObjectPath
-	AgingTime model.ReadWriteParam[uint32]
+	AgingTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Standard model.ReadWriteParam[DeviceBridgingBridgeStandard]
+	Standard model.ReadWriteParam[DeviceBridgingBridgeStandard] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgeStatus]
+	Status model.ReadOnlyParam[DeviceBridgingBridgeStatus] `dm:"s"`
 
-	VLANNumberOfEntries model.ReadOnlyParam[uint32]
+	VLANNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VLANPortNumberOfEntries model.ReadOnlyParam[uint32]
+	VLANPortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STP DeviceBridgingBridgeSTPPath
+	STP DeviceBridgingBridgeSTPPath `dm:"STP."`
 }
 
-// Port returns the typed path of instance i of Device.Bridging.Bridge.{i}.Port.{i}.
+// Port returns the typed path of instance i.
 func (x DeviceBridgingBridgePath) Port(i uint32) (p DeviceBridgingBridgePortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.Bridge.{i}.Port.{i}.", model.InstanceOf(x.Path(), "Port.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
 	return
 }
 
-// PortTable returns the table Device.Bridging.Bridge.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) PortTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Port.")
 }
 
-// VLAN returns the typed path of instance i of Device.Bridging.Bridge.{i}.VLAN.{i}.
+// VLAN returns the typed path of instance i.
 func (x DeviceBridgingBridgePath) VLAN(i uint32) (p DeviceBridgingBridgeVLANPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.Bridge.{i}.VLAN.{i}.", model.InstanceOf(x.Path(), "VLAN.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLAN.", i))
 	return
 }
 
-// VLANTable returns the table Device.Bridging.Bridge.{i}.VLAN.{i}. itself (for AddObject when writable)
+// VLANTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) VLANTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VLAN.")
 }
 
-// VLANPort returns the typed path of instance i of Device.Bridging.Bridge.{i}.VLANPort.{i}.
+// VLANPort returns the typed path of instance i.
 func (x DeviceBridgingBridgePath) VLANPort(i uint32) (p DeviceBridgingBridgeVLANPortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Bridging.Bridge.{i}.VLANPort.{i}.", model.InstanceOf(x.Path(), "VLANPort.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLANPort.", i))
 	return
 }
 
-// VLANPortTable returns the table Device.Bridging.Bridge.{i}.VLANPort.{i}. itself (for AddObject when writable)
+// VLANPortTable returns the table itself (for AddObject when writable).
 func (x DeviceBridgingBridgePath) VLANPortTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VLANPort.")
 }
@@ -355,10 +342,7 @@ const (
 	DeviceBridgingBridgePortAcceptableFrameTypes_AdmitOnlyPrioUntagged DeviceBridgingBridgePortAcceptableFrameTypes = "AdmitOnlyPrioUntagged"
 )
 
-/*
-DeviceBridgingBridgePort holds the values of Device.Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgePort holds the values of Device.Bridging.Bridge.{i}.Port.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgePort struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -404,7 +388,6 @@ type DeviceBridgingBridgePort struct {
 	Stats             *DeviceBridgingBridgePortStats             `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridgePort) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 117, string(o.Status))
 	c.String(p, "Alias", 78, o.Alias)
@@ -427,54 +410,51 @@ func (o *DeviceBridgingBridgePort) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgePortPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.
 type DeviceBridgingBridgePortPath struct {
 	model.ObjectPath
-	AcceptableFrameTypes model.ReadWriteParam[DeviceBridgingBridgePortAcceptableFrameTypes]
+	AcceptableFrameTypes model.ReadWriteParam[DeviceBridgingBridgePortAcceptableFrameTypes] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DefaultUserPriority model.ReadWriteParam[uint32]
+	DefaultUserPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IngressFiltering model.ReadWriteParam[bool]
+	IngressFiltering model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	ManagementPort model.ReadWriteParam[bool]
+	ManagementPort model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PVID model.ReadWriteParam[int32]
+	PVID model.ReadWriteParam[int32] `dm:"i"`
 
-	PathCost model.ReadWriteParam[uint32]
+	PathCost model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortState model.ReadOnlyParam[DeviceBridgingBridgePortPortState]
+	PortState model.ReadOnlyParam[DeviceBridgingBridgePortPortState] `dm:"s"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	PriorityRegeneration model.ReadWriteParam[[]uint32]
+	PriorityRegeneration model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	PriorityTagging model.ReadWriteParam[bool]
+	PriorityTagging model.ReadWriteParam[bool] `dm:"b"`
 
-	ServiceAccessPrioritySelection model.ReadWriteParam[bool]
+	ServiceAccessPrioritySelection model.ReadWriteParam[bool] `dm:"b"`
 
-	ServiceAccessPriorityTranslation model.ReadWriteParam[[]uint32]
+	ServiceAccessPriorityTranslation model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgePortStatus]
+	Status model.ReadOnlyParam[DeviceBridgingBridgePortStatus] `dm:"s"`
 
-	TPID model.ReadWriteParam[uint32]
+	TPID model.ReadWriteParam[uint32] `dm:"u"`
 
-	Type model.ReadWriteParam[DeviceBridgingBridgePortType]
+	Type model.ReadWriteParam[DeviceBridgingBridgePortType] `dm:"s"`
 
-	PriorityCodePoint DeviceBridgingBridgePortPriorityCodePointPath
-	Stats             DeviceBridgingBridgePortStatsPath
+	PriorityCodePoint DeviceBridgingBridgePortPriorityCodePointPath `dm:"PriorityCodePoint."`
+	Stats             DeviceBridgingBridgePortStatsPath             `dm:"Stats."`
 }
 
-/*
-DeviceBridgingBridgePortPriorityCodePoint holds the values of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgePortPriorityCodePoint holds the values of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint. (object, readOnly, since 2.7).
 type DeviceBridgingBridgePortPriorityCodePoint struct {
 	PCPSelection uint32 `json:"PCPSelection,omitzero"`
 
@@ -487,7 +467,6 @@ type DeviceBridgingBridgePortPriorityCodePoint struct {
 	PCPDecoding []string `json:"PCPDecoding,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridgePortPriorityCodePoint) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PCPSelection", 93, uint64(o.PCPSelection))
 	c.Wire(p, "PCPEncoding", 92, model.JoinStrings(o.PCPEncoding), len(o.PCPEncoding) > 0)
@@ -497,21 +476,18 @@ func (o *DeviceBridgingBridgePortPriorityCodePoint) ValidateAt(c *model.Checker,
 // DeviceBridgingBridgePortPriorityCodePointPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.PriorityCodePoint.
 type DeviceBridgingBridgePortPriorityCodePointPath struct {
 	model.ObjectPath
-	PCPDecoding model.ReadWriteParam[[]string]
+	PCPDecoding model.ReadWriteParam[[]string] `dm:"s"`
 
-	PCPEncoding model.ReadWriteParam[[]string]
+	PCPEncoding model.ReadWriteParam[[]string] `dm:"s"`
 
-	PCPSelection model.ReadWriteParam[uint32]
+	PCPSelection model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequireDropEncoding model.ReadWriteParam[bool]
+	RequireDropEncoding model.ReadWriteParam[bool] `dm:"b"`
 
-	UseDEI model.ReadWriteParam[bool]
+	UseDEI model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceBridgingBridgePortStats holds the values of Device.Bridging.Bridge.{i}.Port.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgePortStats holds the values of Device.Bridging.Bridge.{i}.Port.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceBridgingBridgePortStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -549,37 +525,37 @@ type DeviceBridgingBridgePortStats struct {
 // DeviceBridgingBridgePortStatsPath is the typed path of Device.Bridging.Bridge.{i}.Port.{i}.Stats.
 type DeviceBridgingBridgePortStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceBridgingBridgeSTPStatus enumerates the values of Device.Bridging.Bridge.{i}.STP.Status.
@@ -604,10 +580,7 @@ const (
 	DeviceBridgingBridgeSTPProtocol_RSTP DeviceBridgingBridgeSTPProtocol = "RSTP"
 )
 
-/*
-DeviceBridgingBridgeSTP holds the values of Device.Bridging.Bridge.{i}.STP. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgeSTP holds the values of Device.Bridging.Bridge.{i}.STP. (object, readOnly, since 2.16).
 type DeviceBridgingBridgeSTP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -624,7 +597,6 @@ type DeviceBridgingBridgeSTP struct {
 	ForwardingDelay uint32 `json:"ForwardingDelay,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridgeSTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 128, string(o.Status))
 	c.String(p, "Protocol", 127, string(o.Protocol))
@@ -637,25 +609,22 @@ func (o *DeviceBridgingBridgeSTP) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgeSTPPath is the typed path of Device.Bridging.Bridge.{i}.STP.
 type DeviceBridgingBridgeSTPPath struct {
 	model.ObjectPath
-	BridgePriority model.ReadWriteParam[uint32]
+	BridgePriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingDelay model.ReadWriteParam[uint32]
+	ForwardingDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	HelloTime model.ReadWriteParam[uint32]
+	HelloTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxAge model.ReadWriteParam[uint32]
+	MaxAge model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceBridgingBridgeSTPProtocol]
+	Protocol model.ReadWriteParam[DeviceBridgingBridgeSTPProtocol] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgeSTPStatus]
+	Status model.ReadOnlyParam[DeviceBridgingBridgeSTPStatus] `dm:"s"`
 }
 
-/*
-DeviceBridgingBridgeVLAN holds the values of Device.Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgeVLAN holds the values of Device.Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgeVLAN struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -666,7 +635,6 @@ type DeviceBridgingBridgeVLAN struct {
 	VLANID int32 `json:"VLANID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 132, o.Alias)
 	c.String(p, "Name", 134, o.Name)
@@ -676,19 +644,16 @@ func (o *DeviceBridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgeVLANPath is the typed path of Device.Bridging.Bridge.{i}.VLAN.{i}.
 type DeviceBridgingBridgeVLANPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	VLANID model.ReadWriteParam[int32]
+	VLANID model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-DeviceBridgingBridgeVLANPort holds the values of Device.Bridging.Bridge.{i}.VLANPort.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingBridgeVLANPort holds the values of Device.Bridging.Bridge.{i}.VLANPort.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingBridgeVLANPort struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -701,7 +666,6 @@ type DeviceBridgingBridgeVLANPort struct {
 	Untagged bool `json:"Untagged,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingBridgeVLANPort) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 138, o.Alias)
 	c.String(p, "VLAN", 142, o.VLAN)
@@ -711,15 +675,15 @@ func (o *DeviceBridgingBridgeVLANPort) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgeVLANPortPath is the typed path of Device.Bridging.Bridge.{i}.VLANPort.{i}.
 type DeviceBridgingBridgeVLANPortPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[string]
+	Port model.ReadWriteParam[string] `dm:"s"`
 
-	Untagged model.ReadWriteParam[bool]
+	Untagged model.ReadWriteParam[bool] `dm:"b"`
 
-	VLAN model.ReadWriteParam[string]
+	VLAN model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBridgingFilterStatus enumerates the values of Device.Bridging.Filter.{i}.Status.
@@ -770,10 +734,7 @@ const (
 	DeviceBridgingFilterDestMACFromVendorClassIDMode_Substring DeviceBridgingFilterDestMACFromVendorClassIDMode = "Substring"
 )
 
-/*
-DeviceBridgingFilter holds the values of Device.Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingFilter holds the values of Device.Bridging.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceBridgingFilter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -864,7 +825,6 @@ type DeviceBridgingFilter struct {
 	SourcePortExclude bool `json:"SourcePortExclude,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 146, o.Alias)
 	c.String(p, "Status", 188, string(o.Status))
@@ -900,93 +860,93 @@ func (o *DeviceBridgingFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingFilterPath is the typed path of Device.Bridging.Filter.{i}.
 type DeviceBridgingFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Bridge model.ReadWriteParam[string]
+	Bridge model.ReadWriteParam[string] `dm:"s"`
 
-	DHCPType model.ReadWriteParam[DeviceBridgingFilterDHCPType]
+	DHCPType model.ReadWriteParam[DeviceBridgingFilterDHCPType] `dm:"s"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPExclude model.ReadWriteParam[bool]
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACAddressFilterExclude model.ReadWriteParam[bool]
+	DestMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACAddressFilterList model.ReadWriteParam[[]string]
+	DestMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
 
-	DestMACFromClientIDFilter model.ReadWriteParam[model.HexBinary]
+	DestMACFromClientIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary]
+	DestMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromVendorClassIDFilter model.ReadWriteParam[string]
+	DestMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
+	DestMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary]
+	DestMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterDestMACFromVendorClassIDMode]
+	DestMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterDestMACFromVendorClassIDMode] `dm:"s"`
 
-	DestMask model.ReadWriteParam[string]
+	DestMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortExclude model.ReadWriteParam[bool]
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthertypeFilterExclude model.ReadWriteParam[bool]
+	EthertypeFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	EthertypeFilterList model.ReadWriteParam[[]uint32]
+	EthertypeFilterList model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[int32]
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
 
-	ProtocolExclude model.ReadWriteParam[bool]
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceIP model.ReadWriteParam[string]
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
 
-	SourceIPExclude model.ReadWriteParam[bool]
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACAddressFilterExclude model.ReadWriteParam[bool]
+	SourceMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACAddressFilterList model.ReadWriteParam[[]string]
+	SourceMACAddressFilterList model.ReadWriteParam[[]string] `dm:"s"`
 
-	SourceMACFromClientIDFilter model.ReadWriteParam[model.HexBinary]
+	SourceMACFromClientIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromClientIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary]
+	SourceMACFromUserClassIDFilter model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromUserClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string]
+	SourceMACFromVendorClassIDFilter model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool]
+	SourceMACFromVendorClassIDFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary]
+	SourceMACFromVendorClassIDFilterv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterSourceMACFromVendorClassIDMode]
+	SourceMACFromVendorClassIDMode model.ReadWriteParam[DeviceBridgingFilterSourceMACFromVendorClassIDMode] `dm:"s"`
 
-	SourceMask model.ReadWriteParam[string]
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortExclude model.ReadWriteParam[bool]
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceBridgingFilterStatus]
+	Status model.ReadOnlyParam[DeviceBridgingFilterStatus] `dm:"s"`
 
-	VLANIDFilter model.ReadWriteParam[uint32]
+	VLANIDFilter model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceBridgingProviderBridgeStatus enumerates the values of Device.Bridging.ProviderBridge.{i}.Status.
@@ -1011,10 +971,7 @@ const (
 	DeviceBridgingProviderBridgeType_PE DeviceBridgingProviderBridgeType = "PE"
 )
 
-/*
-DeviceBridgingProviderBridge holds the values of Device.Bridging.ProviderBridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBridgingProviderBridge holds the values of Device.Bridging.ProviderBridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceBridgingProviderBridge struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1029,7 +986,6 @@ type DeviceBridgingProviderBridge struct {
 	CVLANcomponents []string `json:"CVLANcomponents,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBridgingProviderBridge) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 202, string(o.Status))
 	c.String(p, "Alias", 198, o.Alias)
@@ -1041,15 +997,15 @@ func (o *DeviceBridgingProviderBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingProviderBridgePath is the typed path of Device.Bridging.ProviderBridge.{i}.
 type DeviceBridgingProviderBridgePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CVLANcomponents model.ReadWriteParam[[]string]
+	CVLANcomponents model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	SVLANcomponent model.ReadWriteParam[string]
+	SVLANcomponent model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingProviderBridgeStatus]
+	Status model.ReadOnlyParam[DeviceBridgingProviderBridgeStatus] `dm:"s"`
 
-	Type model.ReadWriteParam[DeviceBridgingProviderBridgeType]
+	Type model.ReadWriteParam[DeviceBridgingProviderBridgeType] `dm:"s"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceBulkDataStatus enumerates the values of Device.BulkData.Status.
@@ -46,10 +45,7 @@ const (
 	DeviceBulkDataEncodingTypes_JSON DeviceBulkDataEncodingTypes = "JSON"
 )
 
-/*
-DeviceBulkData holds the values of Device.BulkData. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkData holds the values of Device.BulkData. (object, readOnly, since 2.5).
 type DeviceBulkData struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -72,7 +68,7 @@ type DeviceBulkData struct {
 	Profile map[uint32]*DeviceBulkDataProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of Device.BulkData.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceBulkData) AddProfile(i uint32) *DeviceBulkDataProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceBulkDataProfile{}
@@ -81,8 +77,6 @@ func (o *DeviceBulkData) AddProfile(i uint32) *DeviceBulkDataProfile {
 	o.Profile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 266, string(o.Status))
 	c.Wire(p, "Protocols", 265, model.JoinStrings(o.Protocols), len(o.Protocols) > 0)
@@ -97,40 +91,37 @@ func (o *DeviceBulkData) ValidateAt(c *model.Checker, p string) {
 // DeviceBulkDataPath is the typed path of Device.BulkData.
 type DeviceBulkDataPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingTypes model.ReadOnlyParam[[]DeviceBulkDataEncodingTypes]
+	EncodingTypes model.ReadOnlyParam[[]DeviceBulkDataEncodingTypes] `dm:"s"`
 
-	MaxNumberOfParameterReferences model.ReadOnlyParam[int32]
+	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
 
-	MaxNumberOfProfiles model.ReadOnlyParam[int32]
+	MaxNumberOfProfiles model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinReportingInterval model.ReadOnlyParam[uint32]
+	MinReportingInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ParameterWildCardSupported model.ReadOnlyParam[bool]
+	ParameterWildCardSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	ProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocols model.ReadOnlyParam[[]DeviceBulkDataProtocols]
+	Protocols model.ReadOnlyParam[[]DeviceBulkDataProtocols] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBulkDataStatus]
+	Status model.ReadOnlyParam[DeviceBulkDataStatus] `dm:"s"`
 }
 
-// Profile returns the typed path of instance i of Device.BulkData.Profile.{i}.
+// Profile returns the typed path of instance i.
 func (x DeviceBulkDataPath) Profile(i uint32) (p DeviceBulkDataProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.BulkData.Profile.{i}.", model.InstanceOf(x.Path(), "Profile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
 	return
 }
 
-// ProfileTable returns the table Device.BulkData.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataPath) ProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-/*
-DeviceBulkDataProfile holds the values of Device.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfile holds the values of Device.BulkData.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceBulkDataProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -171,7 +162,7 @@ type DeviceBulkDataProfile struct {
 	Parameter    map[uint32]*DeviceBulkDataProfileParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of Device.BulkData.Profile.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *DeviceBulkDataProfile) AddParameter(i uint32) *DeviceBulkDataProfileParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*DeviceBulkDataProfileParameter{}
@@ -180,8 +171,6 @@ func (o *DeviceBulkDataProfile) AddParameter(i uint32) *DeviceBulkDataProfilePar
 	o.Parameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 213, o.Alias)
 	c.String(p, "Name", 251, o.Name)
@@ -214,51 +203,51 @@ func (o *DeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
 // DeviceBulkDataProfilePath is the typed path of Device.BulkData.Profile.{i}.
 type DeviceBulkDataProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ControlFileFormat model.ReadWriteParam[string]
+	ControlFileFormat model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingType model.ReadWriteParam[string]
+	EncodingType model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferPassword model.ReadWriteParam[string]
+	FileTransferPassword model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferURL model.ReadWriteParam[string]
+	FileTransferURL model.ReadWriteParam[string] `dm:"s"`
 
-	FileTransferUsername model.ReadWriteParam[string]
+	FileTransferUsername model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfRetainedFailedReports model.ReadWriteParam[int32]
+	NumberOfRetainedFailedReports model.ReadWriteParam[int32] `dm:"i"`
 
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	ReportingInterval model.ReadWriteParam[uint32]
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	StreamingHost model.ReadWriteParam[string]
+	StreamingHost model.ReadWriteParam[string] `dm:"s"`
 
-	StreamingPort model.ReadWriteParam[uint32]
+	StreamingPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	StreamingSessionID model.ReadWriteParam[uint32]
+	StreamingSessionID model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeReference model.ReadWriteParam[time.Time]
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 
-	CSVEncoding  DeviceBulkDataProfileCSVEncodingPath
-	HTTP         DeviceBulkDataProfileHTTPPath
-	JSONEncoding DeviceBulkDataProfileJSONEncodingPath
-	MQTT         DeviceBulkDataProfileMQTTPath
+	CSVEncoding  DeviceBulkDataProfileCSVEncodingPath  `dm:"CSVEncoding."`
+	HTTP         DeviceBulkDataProfileHTTPPath         `dm:"HTTP."`
+	JSONEncoding DeviceBulkDataProfileJSONEncodingPath `dm:"JSONEncoding."`
+	MQTT         DeviceBulkDataProfileMQTTPath         `dm:"MQTT."`
 }
 
-// Parameter returns the typed path of instance i of Device.BulkData.Profile.{i}.Parameter.{i}.
+// Parameter returns the typed path of instance i.
 func (x DeviceBulkDataProfilePath) Parameter(i uint32) (p DeviceBulkDataProfileParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.BulkData.Profile.{i}.Parameter.{i}.", model.InstanceOf(x.Path(), "Parameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
 	return
 }
 
-// ParameterTable returns the table Device.BulkData.Profile.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataProfilePath) ParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
@@ -283,10 +272,7 @@ const (
 	DeviceBulkDataProfileCSVEncodingRowTimestamp_None DeviceBulkDataProfileCSVEncodingRowTimestamp = "None"
 )
 
-/*
-DeviceBulkDataProfileCSVEncoding holds the values of Device.BulkData.Profile.{i}.CSVEncoding. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileCSVEncoding holds the values of Device.BulkData.Profile.{i}.CSVEncoding. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileCSVEncoding struct {
 	FieldSeparator string `json:"FieldSeparator,omitzero"`
 
@@ -299,7 +285,6 @@ type DeviceBulkDataProfileCSVEncoding struct {
 	RowTimestamp DeviceBulkDataProfileCSVEncodingRowTimestamp `json:"RowTimestamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileCSVEncoding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ReportFormat", 217, string(o.ReportFormat))
 	c.String(p, "RowTimestamp", 219, string(o.RowTimestamp))
@@ -308,15 +293,15 @@ func (o *DeviceBulkDataProfileCSVEncoding) ValidateAt(c *model.Checker, p string
 // DeviceBulkDataProfileCSVEncodingPath is the typed path of Device.BulkData.Profile.{i}.CSVEncoding.
 type DeviceBulkDataProfileCSVEncodingPath struct {
 	model.ObjectPath
-	EscapeCharacter model.ReadWriteParam[string]
+	EscapeCharacter model.ReadWriteParam[string] `dm:"s"`
 
-	FieldSeparator model.ReadWriteParam[string]
+	FieldSeparator model.ReadWriteParam[string] `dm:"s"`
 
-	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingReportFormat]
+	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingReportFormat] `dm:"s"`
 
-	RowSeparator model.ReadWriteParam[string]
+	RowSeparator model.ReadWriteParam[string] `dm:"s"`
 
-	RowTimestamp model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingRowTimestamp]
+	RowTimestamp model.ReadWriteParam[DeviceBulkDataProfileCSVEncodingRowTimestamp] `dm:"s"`
 }
 
 // DeviceBulkDataProfileHTTPCompressionsSupported enumerates the values of Device.BulkData.Profile.{i}.HTTP.CompressionsSupported.
@@ -339,10 +324,7 @@ const (
 	DeviceBulkDataProfileHTTPMethodsSupported_PUT DeviceBulkDataProfileHTTPMethodsSupported = "PUT"
 )
 
-/*
-DeviceBulkDataProfileHTTP holds the values of Device.BulkData.Profile.{i}.HTTP. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileHTTP holds the values of Device.BulkData.Profile.{i}.HTTP. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileHTTP struct {
 	URL string `json:"URL,omitzero"`
 
@@ -373,7 +355,7 @@ type DeviceBulkDataProfileHTTP struct {
 	RequestURIParameter map[uint32]*DeviceBulkDataProfileHTTPRequestURIParameter `json:"RequestURIParameter,omitzero"`
 }
 
-// AddRequestURIParameter creates instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (replacing any) and returns it
+// AddRequestURIParameter creates instance i (replacing any) and returns it.
 func (o *DeviceBulkDataProfileHTTP) AddRequestURIParameter(i uint32) *DeviceBulkDataProfileHTTPRequestURIParameter {
 	if o.RequestURIParameter == nil {
 		o.RequestURIParameter = map[uint32]*DeviceBulkDataProfileHTTPRequestURIParameter{}
@@ -382,8 +364,6 @@ func (o *DeviceBulkDataProfileHTTP) AddRequestURIParameter(i uint32) *DeviceBulk
 	o.RequestURIParameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileHTTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URL", 240, o.URL)
 	c.String(p, "Username", 242, o.Username)
@@ -400,55 +380,51 @@ func (o *DeviceBulkDataProfileHTTP) ValidateAt(c *model.Checker, p string) {
 // DeviceBulkDataProfileHTTPPath is the typed path of Device.BulkData.Profile.{i}.HTTP.
 type DeviceBulkDataProfileHTTPPath struct {
 	model.ObjectPath
-	Compression model.ReadWriteParam[string]
+	Compression model.ReadWriteParam[string] `dm:"s"`
 
-	CompressionsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPCompressionsSupported]
+	CompressionsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPCompressionsSupported] `dm:"s"`
 
-	Method model.ReadWriteParam[string]
+	Method model.ReadWriteParam[string] `dm:"s"`
 
-	MethodsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPMethodsSupported]
+	MethodsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPMethodsSupported] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PersistAcrossReboot model.ReadWriteParam[bool]
+	PersistAcrossReboot model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestURIParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	RequestURIParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetryEnable model.ReadWriteParam[bool]
+	RetryEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RetryIntervalMultiplier model.ReadWriteParam[uint32]
+	RetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	RetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-	UseDateHeader model.ReadWriteParam[bool]
+	UseDateHeader model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// RequestURIParameter returns the typed path of instance i of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
+// RequestURIParameter returns the typed path of instance i.
 func (x DeviceBulkDataProfileHTTPPath) RequestURIParameter(i uint32) (p DeviceBulkDataProfileHTTPRequestURIParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.", model.InstanceOf(x.Path(), "RequestURIParameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestURIParameter.", i))
 	return
 }
 
-// RequestURIParameterTable returns the table Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. itself (for AddObject when writable)
+// RequestURIParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceBulkDataProfileHTTPPath) RequestURIParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "RequestURIParameter.")
 }
 
-/*
-DeviceBulkDataProfileHTTPRequestURIParameter holds the values of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileHTTPRequestURIParameter holds the values of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceBulkDataProfileHTTPRequestURIParameter struct {
 	Name string `json:"Name,omitzero"`
 
 	Reference string `json:"Reference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileHTTPRequestURIParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 234, o.Name)
 	c.String(p, "Reference", 235, o.Reference)
@@ -457,9 +433,9 @@ func (o *DeviceBulkDataProfileHTTPRequestURIParameter) ValidateAt(c *model.Check
 // DeviceBulkDataProfileHTTPRequestURIParameterPath is the typed path of Device.BulkData.Profile.{i}.HTTP.RequestURIParameter.{i}.
 type DeviceBulkDataProfileHTTPRequestURIParameterPath struct {
 	model.ObjectPath
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceBulkDataProfileJSONEncodingReportFormat enumerates the values of Device.BulkData.Profile.{i}.JSONEncoding.ReportFormat.
@@ -482,17 +458,13 @@ const (
 	DeviceBulkDataProfileJSONEncodingReportTimestamp_None DeviceBulkDataProfileJSONEncodingReportTimestamp = "None"
 )
 
-/*
-DeviceBulkDataProfileJSONEncoding holds the values of Device.BulkData.Profile.{i}.JSONEncoding. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileJSONEncoding holds the values of Device.BulkData.Profile.{i}.JSONEncoding. (object, readOnly, since 2.10).
 type DeviceBulkDataProfileJSONEncoding struct {
 	ReportFormat DeviceBulkDataProfileJSONEncodingReportFormat `json:"ReportFormat,omitzero"`
 
 	ReportTimestamp DeviceBulkDataProfileJSONEncodingReportTimestamp `json:"ReportTimestamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileJSONEncoding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ReportFormat", 244, string(o.ReportFormat))
 	c.String(p, "ReportTimestamp", 245, string(o.ReportTimestamp))
@@ -501,15 +473,12 @@ func (o *DeviceBulkDataProfileJSONEncoding) ValidateAt(c *model.Checker, p strin
 // DeviceBulkDataProfileJSONEncodingPath is the typed path of Device.BulkData.Profile.{i}.JSONEncoding.
 type DeviceBulkDataProfileJSONEncodingPath struct {
 	model.ObjectPath
-	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportFormat]
+	ReportFormat model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportFormat] `dm:"s"`
 
-	ReportTimestamp model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportTimestamp]
+	ReportTimestamp model.ReadWriteParam[DeviceBulkDataProfileJSONEncodingReportTimestamp] `dm:"s"`
 }
 
-/*
-DeviceBulkDataProfileMQTT holds the values of Device.BulkData.Profile.{i}.MQTT. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileMQTT holds the values of Device.BulkData.Profile.{i}.MQTT. (object, readOnly, since 2.15).
 type DeviceBulkDataProfileMQTT struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -520,7 +489,6 @@ type DeviceBulkDataProfileMQTT struct {
 	PublishRetain bool `json:"PublishRetain,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileMQTT) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PublishTopic", 249, o.PublishTopic)
 	c.Uint(p, "PublishQoS", 247, uint64(o.PublishQoS))
@@ -529,19 +497,16 @@ func (o *DeviceBulkDataProfileMQTT) ValidateAt(c *model.Checker, p string) {
 // DeviceBulkDataProfileMQTTPath is the typed path of Device.BulkData.Profile.{i}.MQTT.
 type DeviceBulkDataProfileMQTTPath struct {
 	model.ObjectPath
-	PublishQoS model.ReadWriteParam[uint32]
+	PublishQoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	PublishRetain model.ReadWriteParam[bool]
+	PublishRetain model.ReadWriteParam[bool] `dm:"b"`
 
-	PublishTopic model.ReadWriteParam[string]
+	PublishTopic model.ReadWriteParam[string] `dm:"s"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceBulkDataProfileParameter holds the values of Device.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceBulkDataProfileParameter holds the values of Device.BulkData.Profile.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceBulkDataProfileParameter struct {
 	Name string `json:"Name,omitzero"`
 
@@ -550,7 +515,6 @@ type DeviceBulkDataProfileParameter struct {
 	Exclude bool `json:"Exclude,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceBulkDataProfileParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 255, o.Name)
 	c.String(p, "Reference", 256, o.Reference)
@@ -559,9 +523,9 @@ func (o *DeviceBulkDataProfileParameter) ValidateAt(c *model.Checker, p string) 
 // DeviceBulkDataProfileParameterPath is the typed path of Device.BulkData.Profile.{i}.Parameter.{i}.
 type DeviceBulkDataProfileParameterPath struct {
 	model.ObjectPath
-	Exclude model.ReadWriteParam[bool]
+	Exclude model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }

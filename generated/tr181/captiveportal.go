@@ -18,10 +18,7 @@ const (
 	DeviceCaptivePortalStatus_Error DeviceCaptivePortalStatus = "Error"
 )
 
-/*
-DeviceCaptivePortal holds the values of Device.CaptivePortal. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCaptivePortal holds the values of Device.CaptivePortal. (object, readOnly, since 2.0).
 type DeviceCaptivePortal struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -32,7 +29,6 @@ type DeviceCaptivePortal struct {
 	URL string `json:"URL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCaptivePortal) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 270, string(o.Status))
 	c.Wire(p, "AllowedList", 268, model.JoinStrings(o.AllowedList), len(o.AllowedList) > 0)
@@ -42,11 +38,11 @@ func (o *DeviceCaptivePortal) ValidateAt(c *model.Checker, p string) {
 // DeviceCaptivePortalPath is the typed path of Device.CaptivePortal.
 type DeviceCaptivePortalPath struct {
 	model.ObjectPath
-	AllowedList model.ReadWriteParam[[]string]
+	AllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceCaptivePortalStatus]
+	Status model.ReadOnlyParam[DeviceCaptivePortalStatus] `dm:"s"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 }

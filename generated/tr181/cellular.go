@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceCellularRoamingStatus enumerates the values of Device.Cellular.RoamingStatus.
@@ -18,10 +17,7 @@ const (
 	DeviceCellularRoamingStatus_Roaming DeviceCellularRoamingStatus = "Roaming"
 )
 
-/*
-DeviceCellular holds the values of Device.Cellular. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellular holds the values of Device.Cellular. (object, readOnly, since 2.8).
 type DeviceCellular struct {
 	RoamingEnabled bool `json:"RoamingEnabled,omitzero"`
 
@@ -35,7 +31,7 @@ type DeviceCellular struct {
 	Interface   map[uint32]*DeviceCellularInterface   `json:"Interface,omitzero"`
 }
 
-// AddAccessPoint creates instance i of Device.Cellular.AccessPoint.{i}. (replacing any) and returns it
+// AddAccessPoint creates instance i (replacing any) and returns it.
 func (o *DeviceCellular) AddAccessPoint(i uint32) *DeviceCellularAccessPoint {
 	if o.AccessPoint == nil {
 		o.AccessPoint = map[uint32]*DeviceCellularAccessPoint{}
@@ -45,7 +41,7 @@ func (o *DeviceCellular) AddAccessPoint(i uint32) *DeviceCellularAccessPoint {
 	return x
 }
 
-// AddInterface creates instance i of Device.Cellular.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceCellular) AddInterface(i uint32) *DeviceCellularInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceCellularInterface{}
@@ -54,8 +50,6 @@ func (o *DeviceCellular) AddInterface(i uint32) *DeviceCellularInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellular) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "RoamingStatus", 356, string(o.RoamingStatus))
 	for _, i := range model.SortedKeys(o.AccessPoint) {
@@ -69,41 +63,38 @@ func (o *DeviceCellular) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularPath is the typed path of Device.Cellular.
 type DeviceCellularPath struct {
 	model.ObjectPath
-	AccessPointNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessPointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoamingEnabled model.ReadWriteParam[bool]
+	RoamingEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	RoamingStatus model.ReadOnlyParam[DeviceCellularRoamingStatus]
+	RoamingStatus model.ReadOnlyParam[DeviceCellularRoamingStatus] `dm:"s"`
 }
 
-// AccessPoint returns the typed path of instance i of Device.Cellular.AccessPoint.{i}.
+// AccessPoint returns the typed path of instance i.
 func (x DeviceCellularPath) AccessPoint(i uint32) (p DeviceCellularAccessPointPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Cellular.AccessPoint.{i}.", model.InstanceOf(x.Path(), "AccessPoint.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessPoint.", i))
 	return
 }
 
-// AccessPointTable returns the table Device.Cellular.AccessPoint.{i}. itself (for AddObject when writable)
+// AccessPointTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularPath) AccessPointTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AccessPoint.")
 }
 
-// Interface returns the typed path of instance i of Device.Cellular.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceCellularPath) Interface(i uint32) (p DeviceCellularInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Cellular.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.Cellular.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceCellularAccessPoint holds the values of Device.Cellular.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularAccessPoint holds the values of Device.Cellular.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceCellularAccessPoint struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -126,7 +117,6 @@ type DeviceCellularAccessPoint struct {
 	Type []string `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularAccessPoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 275, o.Alias)
 	c.String(p, "APN", 274, o.APN)
@@ -141,25 +131,25 @@ func (o *DeviceCellularAccessPoint) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularAccessPointPath is the typed path of Device.Cellular.AccessPoint.{i}.
 type DeviceCellularAccessPointPath struct {
 	model.ObjectPath
-	APN model.ReadWriteParam[string]
+	APN model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Proxy model.ReadWriteParam[string]
+	Proxy model.ReadWriteParam[string] `dm:"s"`
 
-	ProxyPort model.ReadWriteParam[uint32]
+	ProxyPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Type model.ReadWriteParam[[]string]
+	Type model.ReadWriteParam[[]string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceCellularInterfaceStatus enumerates the values of Device.Cellular.Interface.{i}.Status.
@@ -202,10 +192,7 @@ const (
 	DeviceCellularInterfaceSupportedAccessTechnologies_NR DeviceCellularInterfaceSupportedAccessTechnologies = "NR"
 )
 
-/*
-DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceCellularInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -252,7 +239,6 @@ type DeviceCellularInterface struct {
 	USIM  *DeviceCellularInterfaceUSIM  `json:"USIM,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 343, string(o.Status))
 	c.String(p, "Alias", 286, o.Alias)
@@ -275,55 +261,52 @@ func (o *DeviceCellularInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularInterfacePath is the typed path of Device.Cellular.Interface.{i}.
 type DeviceCellularInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AvailableNetworks model.ReadOnlyParam[[]string]
+	AvailableNetworks model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CurrentAccessTechnology model.ReadOnlyParam[string]
+	CurrentAccessTechnology model.ReadOnlyParam[string] `dm:"s"`
 
-	DownstreamMaxBitRate model.ReadOnlyParam[uint32]
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IMEI model.ReadOnlyParam[string]
+	IMEI model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkInUse model.ReadOnlyParam[string]
+	NetworkInUse model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkRequested model.ReadWriteParam[string]
+	NetworkRequested model.ReadWriteParam[string] `dm:"s"`
 
-	PreferredAccessTechnology model.ReadWriteParam[string]
+	PreferredAccessTechnology model.ReadWriteParam[string] `dm:"s"`
 
-	RSRP model.ReadOnlyParam[int32]
+	RSRP model.ReadOnlyParam[int32] `dm:"i"`
 
-	RSRQ model.ReadOnlyParam[int32]
+	RSRQ model.ReadOnlyParam[int32] `dm:"i"`
 
-	RSSI model.ReadOnlyParam[int32]
+	RSSI model.ReadOnlyParam[int32] `dm:"i"`
 
-	SIMReferenceList model.ReadWriteParam[[]string]
+	SIMReferenceList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceCellularInterfaceStatus] `dm:"s"`
 
-	SupportedAccessTechnologies model.ReadOnlyParam[[]DeviceCellularInterfaceSupportedAccessTechnologies]
+	SupportedAccessTechnologies model.ReadOnlyParam[[]DeviceCellularInterfaceSupportedAccessTechnologies] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	UpstreamMaxBitRate model.ReadOnlyParam[uint32]
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SMS   DeviceCellularInterfaceSMSPath
-	Stats DeviceCellularInterfaceStatsPath
-	USIM  DeviceCellularInterfaceUSIMPath
+	SMS   DeviceCellularInterfaceSMSPath   `dm:"SMS."`
+	Stats DeviceCellularInterfaceStatsPath `dm:"Stats."`
+	USIM  DeviceCellularInterfaceUSIMPath  `dm:"USIM."`
 }
 
-/*
-DeviceCellularInterfaceSMS holds the values of Device.Cellular.Interface.{i}.SMS. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceSMS holds the values of Device.Cellular.Interface.{i}.SMS. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMS struct {
 	StorageNumberOfEntries uint32 `json:"StorageNumberOfEntries,omitzero"`
 
@@ -335,7 +318,7 @@ type DeviceCellularInterfaceSMS struct {
 	Storage  map[uint32]*DeviceCellularInterfaceSMSStorage `json:"Storage,omitzero"`
 }
 
-// AddMessage creates instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}. (replacing any) and returns it
+// AddMessage creates instance i (replacing any) and returns it.
 func (o *DeviceCellularInterfaceSMS) AddMessage(i uint32) *DeviceCellularInterfaceSMSMessage {
 	if o.Message == nil {
 		o.Message = map[uint32]*DeviceCellularInterfaceSMSMessage{}
@@ -345,7 +328,7 @@ func (o *DeviceCellularInterfaceSMS) AddMessage(i uint32) *DeviceCellularInterfa
 	return x
 }
 
-// AddStorage creates instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (replacing any) and returns it
+// AddStorage creates instance i (replacing any) and returns it.
 func (o *DeviceCellularInterfaceSMS) AddStorage(i uint32) *DeviceCellularInterfaceSMSStorage {
 	if o.Storage == nil {
 		o.Storage = map[uint32]*DeviceCellularInterfaceSMSStorage{}
@@ -354,8 +337,6 @@ func (o *DeviceCellularInterfaceSMS) AddStorage(i uint32) *DeviceCellularInterfa
 	o.Storage[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceSMS) ValidateAt(c *model.Checker, p string) {
 	if o.Incoming != nil {
 		o.Incoming.ValidateAt(c, p+"Incoming.")
@@ -374,47 +355,43 @@ func (o *DeviceCellularInterfaceSMS) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularInterfaceSMSPath is the typed path of Device.Cellular.Interface.{i}.SMS.
 type DeviceCellularInterfaceSMSPath struct {
 	model.ObjectPath
-	MessageNumberOfEntries model.ReadOnlyParam[uint32]
+	MessageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StorageNumberOfEntries model.ReadOnlyParam[uint32]
+	StorageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Incoming DeviceCellularInterfaceSMSIncomingPath
-	Outgoing DeviceCellularInterfaceSMSOutgoingPath
+	Incoming DeviceCellularInterfaceSMSIncomingPath `dm:"Incoming."`
+	Outgoing DeviceCellularInterfaceSMSOutgoingPath `dm:"Outgoing."`
 }
 
-// Message returns the typed path of instance i of Device.Cellular.Interface.{i}.SMS.Message.{i}.
+// Message returns the typed path of instance i.
 func (x DeviceCellularInterfaceSMSPath) Message(i uint32) (p DeviceCellularInterfaceSMSMessagePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Cellular.Interface.{i}.SMS.Message.{i}.", model.InstanceOf(x.Path(), "Message.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Message.", i))
 	return
 }
 
-// MessageTable returns the table Device.Cellular.Interface.{i}.SMS.Message.{i}. itself (for AddObject when writable)
+// MessageTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularInterfaceSMSPath) MessageTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Message.")
 }
 
-// Storage returns the typed path of instance i of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
+// Storage returns the typed path of instance i.
 func (x DeviceCellularInterfaceSMSPath) Storage(i uint32) (p DeviceCellularInterfaceSMSStoragePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Cellular.Interface.{i}.SMS.Storage.{i}.", model.InstanceOf(x.Path(), "Storage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Storage.", i))
 	return
 }
 
-// StorageTable returns the table Device.Cellular.Interface.{i}.SMS.Storage.{i}. itself (for AddObject when writable)
+// StorageTable returns the table itself (for AddObject when writable).
 func (x DeviceCellularInterfaceSMSPath) StorageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Storage.")
 }
 
-/*
-DeviceCellularInterfaceSMSIncoming holds the values of Device.Cellular.Interface.{i}.SMS.Incoming. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceSMSIncoming holds the values of Device.Cellular.Interface.{i}.SMS.Incoming. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSIncoming struct {
 	StorageRef string `json:"StorageRef,omitzero"`
 
 	CapacityLimit int32 `json:"CapacityLimit,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceSMSIncoming) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "CapacityLimit", 304, int64(o.CapacityLimit))
 }
@@ -422,9 +399,9 @@ func (o *DeviceCellularInterfaceSMSIncoming) ValidateAt(c *model.Checker, p stri
 // DeviceCellularInterfaceSMSIncomingPath is the typed path of Device.Cellular.Interface.{i}.SMS.Incoming.
 type DeviceCellularInterfaceSMSIncomingPath struct {
 	model.ObjectPath
-	CapacityLimit model.ReadWriteParam[int32]
+	CapacityLimit model.ReadWriteParam[int32] `dm:"i"`
 
-	StorageRef model.ReadWriteParam[string]
+	StorageRef model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceCellularInterfaceSMSMessageStatus enumerates the values of Device.Cellular.Interface.{i}.SMS.Message.{i}.Status.
@@ -453,10 +430,7 @@ const (
 	DeviceCellularInterfaceSMSMessageType_Acknowledgement DeviceCellularInterfaceSMSMessageType = "Acknowledgement"
 )
 
-/*
-DeviceCellularInterfaceSMSMessage holds the values of Device.Cellular.Interface.{i}.SMS.Message.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceSMSMessage holds the values of Device.Cellular.Interface.{i}.SMS.Message.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceCellularInterfaceSMSMessage struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -475,7 +449,6 @@ type DeviceCellularInterfaceSMSMessage struct {
 	Type DeviceCellularInterfaceSMSMessageType `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceSMSMessage) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 307, o.Alias)
 	c.String(p, "Status", 310, string(o.Status))
@@ -485,34 +458,30 @@ func (o *DeviceCellularInterfaceSMSMessage) ValidateAt(c *model.Checker, p strin
 // DeviceCellularInterfaceSMSMessagePath is the typed path of Device.Cellular.Interface.{i}.SMS.Message.{i}.
 type DeviceCellularInterfaceSMSMessagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Receiver model.ReadOnlyParam[string]
+	Receiver model.ReadOnlyParam[string] `dm:"s"`
 
-	Sender model.ReadOnlyParam[string]
+	Sender model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageStatus]
+	Status model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageStatus] `dm:"s"`
 
-	StorageRef model.ReadOnlyParam[string]
+	StorageRef model.ReadOnlyParam[string] `dm:"s"`
 
-	Text model.ReadOnlyParam[string]
+	Text model.ReadOnlyParam[string] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Type model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageType]
+	Type model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageType] `dm:"s"`
 }
 
-/*
-DeviceCellularInterfaceSMSOutgoing holds the values of Device.Cellular.Interface.{i}.SMS.Outgoing. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceSMSOutgoing holds the values of Device.Cellular.Interface.{i}.SMS.Outgoing. (object, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSOutgoing struct {
 	StorageRef string `json:"StorageRef,omitzero"`
 
 	CapacityLimit int32 `json:"CapacityLimit,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceSMSOutgoing) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "CapacityLimit", 317, int64(o.CapacityLimit))
 }
@@ -520,15 +489,12 @@ func (o *DeviceCellularInterfaceSMSOutgoing) ValidateAt(c *model.Checker, p stri
 // DeviceCellularInterfaceSMSOutgoingPath is the typed path of Device.Cellular.Interface.{i}.SMS.Outgoing.
 type DeviceCellularInterfaceSMSOutgoingPath struct {
 	model.ObjectPath
-	CapacityLimit model.ReadWriteParam[int32]
+	CapacityLimit model.ReadWriteParam[int32] `dm:"i"`
 
-	StorageRef model.ReadWriteParam[string]
+	StorageRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceCellularInterfaceSMSStorage holds the values of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceSMSStorage holds the values of Device.Cellular.Interface.{i}.SMS.Storage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceCellularInterfaceSMSStorage struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -541,7 +507,6 @@ type DeviceCellularInterfaceSMSStorage struct {
 	AvailableCapacity uint32 `json:"AvailableCapacity,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceSMSStorage) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 320, o.Alias)
 	c.String(p, "Location", 323, o.Location)
@@ -550,21 +515,18 @@ func (o *DeviceCellularInterfaceSMSStorage) ValidateAt(c *model.Checker, p strin
 // DeviceCellularInterfaceSMSStoragePath is the typed path of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
 type DeviceCellularInterfaceSMSStoragePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AvailableCapacity model.ReadOnlyParam[uint32]
+	AvailableCapacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Capacity model.ReadOnlyParam[uint32]
+	Capacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadWriteParam[string]
+	Location model.ReadWriteParam[string] `dm:"s"`
 
-	StorageAvailable model.ReadOnlyParam[bool]
+	StorageAvailable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceCellularInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -602,37 +564,37 @@ type DeviceCellularInterfaceStats struct {
 // DeviceCellularInterfaceStatsPath is the typed path of Device.Cellular.Interface.{i}.Stats.
 type DeviceCellularInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint64]
+	DiscardPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint64]
+	DiscardPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint64]
+	ErrorsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsSent model.ReadOnlyParam[uint64]
+	ErrorsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceCellularInterfaceUSIMStatus enumerates the values of Device.Cellular.Interface.{i}.USIM.Status.
@@ -661,10 +623,7 @@ const (
 	DeviceCellularInterfaceUSIMPINCheck_Off DeviceCellularInterfaceUSIMPINCheck = "Off"
 )
 
-/*
-DeviceCellularInterfaceUSIM holds the values of Device.Cellular.Interface.{i}.USIM. (object, readOnly, since 2.8, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCellularInterfaceUSIM holds the values of Device.Cellular.Interface.{i}.USIM. (object, readOnly, since 2.8, deprecated).
 type DeviceCellularInterfaceUSIM struct {
 	Status DeviceCellularInterfaceUSIMStatus `json:"Status,omitzero"`
 
@@ -679,7 +638,6 @@ type DeviceCellularInterfaceUSIM struct {
 	PIN string `json:"PIN,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCellularInterfaceUSIM) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 351, string(o.Status))
 	c.String(p, "IMSI", 347, o.IMSI)
@@ -692,15 +650,15 @@ func (o *DeviceCellularInterfaceUSIM) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularInterfaceUSIMPath is the typed path of Device.Cellular.Interface.{i}.USIM.
 type DeviceCellularInterfaceUSIMPath struct {
 	model.ObjectPath
-	ICCID model.ReadOnlyParam[string]
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
 
-	IMSI model.ReadOnlyParam[string]
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
 
-	MSISDN model.ReadOnlyParam[string]
+	MSISDN model.ReadOnlyParam[string] `dm:"s"`
 
-	PIN model.ReadWriteParam[string]
+	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	PINCheck model.ReadWriteParam[DeviceCellularInterfaceUSIMPINCheck]
+	PINCheck model.ReadWriteParam[DeviceCellularInterfaceUSIMPINCheck] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceUSIMStatus]
+	Status model.ReadOnlyParam[DeviceCellularInterfaceUSIMStatus] `dm:"s"`
 }

@@ -5,10 +5,7 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceCollectionDevice struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -41,7 +38,6 @@ type DeviceCollectionDevice struct {
 	ThreadAssociatedNodeRef string `json:"ThreadAssociatedNodeRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceCollectionDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 358, o.Alias)
 	c.Wire(p, "UPnPDeviceRef", 370, model.JoinStrings(o.UPnPDeviceRef), len(o.UPnPDeviceRef) > 0)
@@ -51,33 +47,33 @@ func (o *DeviceCollectionDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceCollectionDevicePath is the typed path of Device.CollectionDevice.{i}.
 type DeviceCollectionDevicePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DataElementsDeviceRef model.ReadOnlyParam[string]
+	DataElementsDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	GhnAssociatedDeviceRef model.ReadOnlyParam[string]
+	GhnAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	HPNAAssociatedDeviceRef model.ReadOnlyParam[string]
+	HPNAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	HomePlugAssociatedDeviceRef model.ReadOnlyParam[string]
+	HomePlugAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	HostDeviceRef model.ReadOnlyParam[[]string]
+	HostDeviceRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IEEE1905DeviceRef model.ReadOnlyParam[string]
+	IEEE1905DeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	IsNativeDevice model.ReadOnlyParam[bool]
+	IsNativeDevice model.ReadOnlyParam[bool] `dm:"b"`
 
-	LLDPDeviceRef model.ReadOnlyParam[string]
+	LLDPDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	MoCAAssociatedDeviceRef model.ReadOnlyParam[string]
+	MoCAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ThreadAssociatedNodeRef model.ReadOnlyParam[string]
+	ThreadAssociatedNodeRef model.ReadOnlyParam[string] `dm:"s"`
 
-	UPAAssociatedDeviceRef model.ReadOnlyParam[string]
+	UPAAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	UPnPDeviceRef model.ReadOnlyParam[[]string]
+	UPnPDeviceRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-	WiFiAssociatedDeviceRef model.ReadOnlyParam[string]
+	WiFiAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ZigBeeAssociatedDeviceRef model.ReadOnlyParam[string]
+	ZigBeeAssociatedDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceDeviceInfo holds the values of Device.DeviceInfo. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfo holds the values of Device.DeviceInfo. (object, readOnly, since 2.0).
 type DeviceDeviceInfo struct {
 	DeviceCategory []string `json:"DeviceCategory,omitzero"`
 
@@ -84,7 +80,7 @@ type DeviceDeviceInfo struct {
 	VendorLogFile      map[uint32]*DeviceDeviceInfoVendorLogFile      `json:"VendorLogFile,omitzero"`
 }
 
-// AddDeviceImageFile creates instance i of Device.DeviceInfo.DeviceImageFile.{i}. (replacing any) and returns it
+// AddDeviceImageFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddDeviceImageFile(i uint32) *DeviceDeviceInfoDeviceImageFile {
 	if o.DeviceImageFile == nil {
 		o.DeviceImageFile = map[uint32]*DeviceDeviceInfoDeviceImageFile{}
@@ -94,7 +90,7 @@ func (o *DeviceDeviceInfo) AddDeviceImageFile(i uint32) *DeviceDeviceInfoDeviceI
 	return x
 }
 
-// AddFirmwareImage creates instance i of Device.DeviceInfo.FirmwareImage.{i}. (replacing any) and returns it
+// AddFirmwareImage creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddFirmwareImage(i uint32) *DeviceDeviceInfoFirmwareImage {
 	if o.FirmwareImage == nil {
 		o.FirmwareImage = map[uint32]*DeviceDeviceInfoFirmwareImage{}
@@ -104,7 +100,7 @@ func (o *DeviceDeviceInfo) AddFirmwareImage(i uint32) *DeviceDeviceInfoFirmwareI
 	return x
 }
 
-// AddLocation creates instance i of Device.DeviceInfo.Location.{i}. (replacing any) and returns it
+// AddLocation creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddLocation(i uint32) *DeviceDeviceInfoLocation {
 	if o.Location == nil {
 		o.Location = map[uint32]*DeviceDeviceInfoLocation{}
@@ -114,7 +110,7 @@ func (o *DeviceDeviceInfo) AddLocation(i uint32) *DeviceDeviceInfoLocation {
 	return x
 }
 
-// AddLogRotate creates instance i of Device.DeviceInfo.LogRotate.{i}. (replacing any) and returns it
+// AddLogRotate creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddLogRotate(i uint32) *DeviceDeviceInfoLogRotate {
 	if o.LogRotate == nil {
 		o.LogRotate = map[uint32]*DeviceDeviceInfoLogRotate{}
@@ -124,7 +120,7 @@ func (o *DeviceDeviceInfo) AddLogRotate(i uint32) *DeviceDeviceInfoLogRotate {
 	return x
 }
 
-// AddProcessor creates instance i of Device.DeviceInfo.Processor.{i}. (replacing any) and returns it
+// AddProcessor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddProcessor(i uint32) *DeviceDeviceInfoProcessor {
 	if o.Processor == nil {
 		o.Processor = map[uint32]*DeviceDeviceInfoProcessor{}
@@ -134,7 +130,7 @@ func (o *DeviceDeviceInfo) AddProcessor(i uint32) *DeviceDeviceInfoProcessor {
 	return x
 }
 
-// AddSupportedDataModel creates instance i of Device.DeviceInfo.SupportedDataModel.{i}. (replacing any) and returns it
+// AddSupportedDataModel creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddSupportedDataModel(i uint32) *DeviceDeviceInfoSupportedDataModel {
 	if o.SupportedDataModel == nil {
 		o.SupportedDataModel = map[uint32]*DeviceDeviceInfoSupportedDataModel{}
@@ -144,7 +140,7 @@ func (o *DeviceDeviceInfo) AddSupportedDataModel(i uint32) *DeviceDeviceInfoSupp
 	return x
 }
 
-// AddVendorConfigFile creates instance i of Device.DeviceInfo.VendorConfigFile.{i}. (replacing any) and returns it
+// AddVendorConfigFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddVendorConfigFile(i uint32) *DeviceDeviceInfoVendorConfigFile {
 	if o.VendorConfigFile == nil {
 		o.VendorConfigFile = map[uint32]*DeviceDeviceInfoVendorConfigFile{}
@@ -154,7 +150,7 @@ func (o *DeviceDeviceInfo) AddVendorConfigFile(i uint32) *DeviceDeviceInfoVendor
 	return x
 }
 
-// AddVendorLogFile creates instance i of Device.DeviceInfo.VendorLogFile.{i}. (replacing any) and returns it
+// AddVendorLogFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfo) AddVendorLogFile(i uint32) *DeviceDeviceInfoVendorLogFile {
 	if o.VendorLogFile == nil {
 		o.VendorLogFile = map[uint32]*DeviceDeviceInfoVendorLogFile{}
@@ -163,8 +159,6 @@ func (o *DeviceDeviceInfo) AddVendorLogFile(i uint32) *DeviceDeviceInfoVendorLog
 	o.VendorLogFile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfo) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "DeviceCategory", 1344, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
 	c.String(p, "Manufacturer", 1400, o.Manufacturer)
@@ -233,152 +227,152 @@ func (o *DeviceDeviceInfo) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoPath is the typed path of Device.DeviceInfo.
 type DeviceDeviceInfoPath struct {
 	model.ObjectPath
-	ActiveFirmwareImage model.ReadOnlyParam[string]
+	ActiveFirmwareImage model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalHardwareVersion model.ReadOnlyParam[[]string]
+	AdditionalHardwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AdditionalSoftwareVersion model.ReadOnlyParam[[]string]
+	AdditionalSoftwareVersion model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BootFirmwareImage model.ReadWriteParam[string]
+	BootFirmwareImage model.ReadWriteParam[string] `dm:"s"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	DeviceCategory model.ReadOnlyParam[[]string]
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceImageNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FirmwareImageNumberOfEntries model.ReadOnlyParam[uint32]
+	FirmwareImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FirstUseDate model.ReadOnlyParam[time.Time]
+	FirstUseDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	HardwareVersion model.ReadOnlyParam[string]
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	HostName model.ReadWriteParam[string]
+	HostName model.ReadWriteParam[string] `dm:"s"`
 
-	LocationNumberOfEntries model.ReadOnlyParam[uint32]
+	LocationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LogRotateNumberOfEntries model.ReadOnlyParam[uint32]
+	LogRotateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelNumber model.ReadOnlyParam[string]
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessorNumberOfEntries model.ReadOnlyParam[uint32]
+	ProcessorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProvisioningCode model.ReadWriteParam[string]
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	SoftwareVersion model.ReadOnlyParam[string]
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32]
+	SupportedDataModelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpTime model.ReadOnlyParam[uint32]
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorConfigFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorLogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KernelFaults      DeviceDeviceInfoKernelFaultsPath
-	MemoryStatus      DeviceDeviceInfoMemoryStatusPath
-	NetworkProperties DeviceDeviceInfoNetworkPropertiesPath
-	PowerStatus       DeviceDeviceInfoPowerStatusPath
-	ProcessFaults     DeviceDeviceInfoProcessFaultsPath
-	ProcessStatus     DeviceDeviceInfoProcessStatusPath
-	ProxierInfo       DeviceDeviceInfoProxierInfoPath
-	TemperatureStatus DeviceDeviceInfoTemperatureStatusPath
+	KernelFaults      DeviceDeviceInfoKernelFaultsPath      `dm:"KernelFaults."`
+	MemoryStatus      DeviceDeviceInfoMemoryStatusPath      `dm:"MemoryStatus."`
+	NetworkProperties DeviceDeviceInfoNetworkPropertiesPath `dm:"NetworkProperties."`
+	PowerStatus       DeviceDeviceInfoPowerStatusPath       `dm:"PowerStatus."`
+	ProcessFaults     DeviceDeviceInfoProcessFaultsPath     `dm:"ProcessFaults."`
+	ProcessStatus     DeviceDeviceInfoProcessStatusPath     `dm:"ProcessStatus."`
+	ProxierInfo       DeviceDeviceInfoProxierInfoPath       `dm:"ProxierInfo."`
+	TemperatureStatus DeviceDeviceInfoTemperatureStatusPath `dm:"TemperatureStatus."`
 }
 
-// DeviceImageFile returns the typed path of instance i of Device.DeviceInfo.DeviceImageFile.{i}.
+// DeviceImageFile returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) DeviceImageFile(i uint32) (p DeviceDeviceInfoDeviceImageFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.DeviceImageFile.{i}.", model.InstanceOf(x.Path(), "DeviceImageFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceImageFile.", i))
 	return
 }
 
-// DeviceImageFileTable returns the table Device.DeviceInfo.DeviceImageFile.{i}. itself (for AddObject when writable)
+// DeviceImageFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) DeviceImageFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeviceImageFile.")
 }
 
-// FirmwareImage returns the typed path of instance i of Device.DeviceInfo.FirmwareImage.{i}.
+// FirmwareImage returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) FirmwareImage(i uint32) (p DeviceDeviceInfoFirmwareImagePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.FirmwareImage.{i}.", model.InstanceOf(x.Path(), "FirmwareImage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FirmwareImage.", i))
 	return
 }
 
-// FirmwareImageTable returns the table Device.DeviceInfo.FirmwareImage.{i}. itself (for AddObject when writable)
+// FirmwareImageTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) FirmwareImageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FirmwareImage.")
 }
 
-// Location returns the typed path of instance i of Device.DeviceInfo.Location.{i}.
+// Location returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) Location(i uint32) (p DeviceDeviceInfoLocationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.Location.{i}.", model.InstanceOf(x.Path(), "Location.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Location.", i))
 	return
 }
 
-// LocationTable returns the table Device.DeviceInfo.Location.{i}. itself (for AddObject when writable)
+// LocationTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) LocationTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Location.")
 }
 
-// LogRotate returns the typed path of instance i of Device.DeviceInfo.LogRotate.{i}.
+// LogRotate returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) LogRotate(i uint32) (p DeviceDeviceInfoLogRotatePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.LogRotate.{i}.", model.InstanceOf(x.Path(), "LogRotate.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogRotate.", i))
 	return
 }
 
-// LogRotateTable returns the table Device.DeviceInfo.LogRotate.{i}. itself (for AddObject when writable)
+// LogRotateTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) LogRotateTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "LogRotate.")
 }
 
-// Processor returns the typed path of instance i of Device.DeviceInfo.Processor.{i}.
+// Processor returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) Processor(i uint32) (p DeviceDeviceInfoProcessorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.Processor.{i}.", model.InstanceOf(x.Path(), "Processor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Processor.", i))
 	return
 }
 
-// ProcessorTable returns the table Device.DeviceInfo.Processor.{i}. itself (for AddObject when writable)
+// ProcessorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) ProcessorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Processor.")
 }
 
-// SupportedDataModel returns the typed path of instance i of Device.DeviceInfo.SupportedDataModel.{i}.
+// SupportedDataModel returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) SupportedDataModel(i uint32) (p DeviceDeviceInfoSupportedDataModelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.SupportedDataModel.{i}.", model.InstanceOf(x.Path(), "SupportedDataModel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedDataModel.", i))
 	return
 }
 
-// SupportedDataModelTable returns the table Device.DeviceInfo.SupportedDataModel.{i}. itself (for AddObject when writable)
+// SupportedDataModelTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) SupportedDataModelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SupportedDataModel.")
 }
 
-// VendorConfigFile returns the typed path of instance i of Device.DeviceInfo.VendorConfigFile.{i}.
+// VendorConfigFile returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) VendorConfigFile(i uint32) (p DeviceDeviceInfoVendorConfigFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.VendorConfigFile.{i}.", model.InstanceOf(x.Path(), "VendorConfigFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorConfigFile.", i))
 	return
 }
 
-// VendorConfigFileTable returns the table Device.DeviceInfo.VendorConfigFile.{i}. itself (for AddObject when writable)
+// VendorConfigFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) VendorConfigFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorConfigFile.")
 }
 
-// VendorLogFile returns the typed path of instance i of Device.DeviceInfo.VendorLogFile.{i}.
+// VendorLogFile returns the typed path of instance i.
 func (x DeviceDeviceInfoPath) VendorLogFile(i uint32) (p DeviceDeviceInfoVendorLogFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.VendorLogFile.{i}.", model.InstanceOf(x.Path(), "VendorLogFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorLogFile.", i))
 	return
 }
 
-// VendorLogFileTable returns the table Device.DeviceInfo.VendorLogFile.{i}. itself (for AddObject when writable)
+// VendorLogFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPath) VendorLogFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorLogFile.")
 }
@@ -400,10 +394,7 @@ const (
 	DeviceDeviceInfoDeviceImageFileLocation_Bottom DeviceDeviceInfoDeviceImageFileLocation = "Bottom"
 )
 
-/*
-DeviceDeviceInfoDeviceImageFile holds the values of Device.DeviceInfo.DeviceImageFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoDeviceImageFile holds the values of Device.DeviceInfo.DeviceImageFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11).
 type DeviceDeviceInfoDeviceImageFile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -412,7 +403,6 @@ type DeviceDeviceInfoDeviceImageFile struct {
 	Image []byte `json:"Image,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoDeviceImageFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1346, o.Alias)
 	c.String(p, "Location", 1348, string(o.Location))
@@ -421,11 +411,11 @@ func (o *DeviceDeviceInfoDeviceImageFile) ValidateAt(c *model.Checker, p string)
 // DeviceDeviceInfoDeviceImageFilePath is the typed path of Device.DeviceInfo.DeviceImageFile.{i}.
 type DeviceDeviceInfoDeviceImageFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Image model.ReadOnlyParam[[]byte]
+	Image model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Location model.ReadOnlyParam[DeviceDeviceInfoDeviceImageFileLocation]
+	Location model.ReadOnlyParam[DeviceDeviceInfoDeviceImageFileLocation] `dm:"s"`
 }
 
 // DeviceDeviceInfoFirmwareImageStatus enumerates the values of Device.DeviceInfo.FirmwareImage.{i}.Status.
@@ -451,10 +441,7 @@ const (
 	DeviceDeviceInfoFirmwareImageStatus_ActivationFailed DeviceDeviceInfoFirmwareImageStatus = "ActivationFailed"
 )
 
-/*
-DeviceDeviceInfoFirmwareImage holds the values of Device.DeviceInfo.FirmwareImage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoFirmwareImage holds the values of Device.DeviceInfo.FirmwareImage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceDeviceInfoFirmwareImage struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -469,7 +456,6 @@ type DeviceDeviceInfoFirmwareImage struct {
 	BootFailureLog string `json:"BootFailureLog,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoFirmwareImage) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1351, o.Alias)
 	c.String(p, "Name", 1354, o.Name)
@@ -480,23 +466,20 @@ func (o *DeviceDeviceInfoFirmwareImage) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoFirmwareImagePath is the typed path of Device.DeviceInfo.FirmwareImage.{i}.
 type DeviceDeviceInfoFirmwareImagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Available model.ReadWriteParam[bool]
+	Available model.ReadWriteParam[bool] `dm:"b"`
 
-	BootFailureLog model.ReadOnlyParam[string]
+	BootFailureLog model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoFirmwareImageStatus]
+	Status model.ReadOnlyParam[DeviceDeviceInfoFirmwareImageStatus] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceDeviceInfoKernelFaults holds the values of Device.DeviceInfo.KernelFaults. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoKernelFaults holds the values of Device.DeviceInfo.KernelFaults. (object, readOnly, since 2.17).
 type DeviceDeviceInfoKernelFaults struct {
 	StoragePath string `json:"StoragePath,omitzero"`
 
@@ -515,7 +498,7 @@ type DeviceDeviceInfoKernelFaults struct {
 	KernelFault map[uint32]*DeviceDeviceInfoKernelFaultsKernelFault `json:"KernelFault,omitzero"`
 }
 
-// AddKernelFault creates instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (replacing any) and returns it
+// AddKernelFault creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoKernelFaults) AddKernelFault(i uint32) *DeviceDeviceInfoKernelFaultsKernelFault {
 	if o.KernelFault == nil {
 		o.KernelFault = map[uint32]*DeviceDeviceInfoKernelFaultsKernelFault{}
@@ -524,8 +507,6 @@ func (o *DeviceDeviceInfoKernelFaults) AddKernelFault(i uint32) *DeviceDeviceInf
 	o.KernelFault[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoKernelFaults) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.KernelFault) {
 		o.KernelFault[i].ValidateAt(c, model.InstanceOf(p, "KernelFault.", i))
@@ -535,36 +516,33 @@ func (o *DeviceDeviceInfoKernelFaults) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoKernelFaultsPath is the typed path of Device.DeviceInfo.KernelFaults.
 type DeviceDeviceInfoKernelFaultsPath struct {
 	model.ObjectPath
-	KernelFaultNumberOfEntries model.ReadOnlyParam[uint32]
+	KernelFaultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastUpgradeCount model.ReadOnlyParam[uint32]
+	LastUpgradeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxKernelFaultEntries model.ReadWriteParam[uint32]
+	MaxKernelFaultEntries model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinFreeSpace model.ReadWriteParam[uint32]
+	MinFreeSpace model.ReadWriteParam[uint32] `dm:"u"`
 
-	PreviousBootCount model.ReadOnlyParam[uint32]
+	PreviousBootCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RotateKernelFaultEntries model.ReadWriteParam[bool]
+	RotateKernelFaultEntries model.ReadWriteParam[bool] `dm:"b"`
 
-	StoragePath model.ReadOnlyParam[string]
+	StoragePath model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// KernelFault returns the typed path of instance i of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
+// KernelFault returns the typed path of instance i.
 func (x DeviceDeviceInfoKernelFaultsPath) KernelFault(i uint32) (p DeviceDeviceInfoKernelFaultsKernelFaultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.KernelFaults.KernelFault.{i}.", model.InstanceOf(x.Path(), "KernelFault.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "KernelFault.", i))
 	return
 }
 
-// KernelFaultTable returns the table Device.DeviceInfo.KernelFaults.KernelFault.{i}. itself (for AddObject when writable)
+// KernelFaultTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoKernelFaultsPath) KernelFaultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "KernelFault.")
 }
 
-/*
-DeviceDeviceInfoKernelFaultsKernelFault holds the values of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoKernelFaultsKernelFault holds the values of Device.DeviceInfo.KernelFaults.KernelFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoKernelFaultsKernelFault struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -581,7 +559,6 @@ type DeviceDeviceInfoKernelFaultsKernelFault struct {
 	Reason string `json:"Reason,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoKernelFaultsKernelFault) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1363, o.Alias)
 }
@@ -589,19 +566,19 @@ func (o *DeviceDeviceInfoKernelFaultsKernelFault) ValidateAt(c *model.Checker, p
 // DeviceDeviceInfoKernelFaultsKernelFaultPath is the typed path of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
 type DeviceDeviceInfoKernelFaultsKernelFaultPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	FaultLocation model.ReadOnlyParam[string]
+	FaultLocation model.ReadOnlyParam[string] `dm:"s"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LastInstruction model.ReadOnlyParam[string]
+	LastInstruction model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessName model.ReadOnlyParam[string]
+	ProcessName model.ReadOnlyParam[string] `dm:"s"`
 
-	Reason model.ReadOnlyParam[string]
+	Reason model.ReadOnlyParam[string] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceDeviceInfoLocationSource enumerates the values of Device.DeviceInfo.Location.{i}.Source.
@@ -646,10 +623,7 @@ const (
 	DeviceDeviceInfoLocationExternalProtocol_Other DeviceDeviceInfoLocationExternalProtocol = "Other"
 )
 
-/*
-DeviceDeviceInfoLocation holds the values of Device.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoLocation holds the values of Device.DeviceInfo.Location.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceDeviceInfoLocation struct {
 	Source DeviceDeviceInfoLocationSource `json:"Source,omitzero"`
 
@@ -662,7 +636,6 @@ type DeviceDeviceInfoLocation struct {
 	DataObject string `json:"DataObject,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Source", 1382, string(o.Source))
 	c.String(p, "ExternalProtocol", 1380, string(o.ExternalProtocol))
@@ -672,15 +645,15 @@ func (o *DeviceDeviceInfoLocation) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoLocationPath is the typed path of Device.DeviceInfo.Location.{i}.
 type DeviceDeviceInfoLocationPath struct {
 	model.ObjectPath
-	AcquiredTime model.ReadOnlyParam[time.Time]
+	AcquiredTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DataObject model.ReadWriteParam[string]
+	DataObject model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalProtocol model.ReadOnlyParam[DeviceDeviceInfoLocationExternalProtocol]
+	ExternalProtocol model.ReadOnlyParam[DeviceDeviceInfoLocationExternalProtocol] `dm:"s"`
 
-	ExternalSource model.ReadOnlyParam[string]
+	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
 
-	Source model.ReadOnlyParam[DeviceDeviceInfoLocationSource]
+	Source model.ReadOnlyParam[DeviceDeviceInfoLocationSource] `dm:"s"`
 }
 
 // DeviceDeviceInfoLogRotateCompression enumerates the values of Device.DeviceInfo.LogRotate.{i}.Compression.
@@ -700,10 +673,7 @@ const (
 	DeviceDeviceInfoLogRotateCompression_ZSTD DeviceDeviceInfoLogRotateCompression = "ZSTD"
 )
 
-/*
-DeviceDeviceInfoLogRotate holds the values of Device.DeviceInfo.LogRotate.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoLogRotate holds the values of Device.DeviceInfo.LogRotate.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDeviceInfoLogRotate struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -726,7 +696,7 @@ type DeviceDeviceInfoLogRotate struct {
 	LogFile map[uint32]*DeviceDeviceInfoLogRotateLogFile `json:"LogFile,omitzero"`
 }
 
-// AddLogFile creates instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (replacing any) and returns it
+// AddLogFile creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoLogRotate) AddLogFile(i uint32) *DeviceDeviceInfoLogRotateLogFile {
 	if o.LogFile == nil {
 		o.LogFile = map[uint32]*DeviceDeviceInfoLogRotateLogFile{}
@@ -735,8 +705,6 @@ func (o *DeviceDeviceInfoLogRotate) AddLogFile(i uint32) *DeviceDeviceInfoLogRot
 	o.LogFile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoLogRotate) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1385, o.Alias)
 	c.Uint(p, "NumberOfFiles", 1396, uint64(o.NumberOfFiles))
@@ -749,40 +717,37 @@ func (o *DeviceDeviceInfoLogRotate) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoLogRotatePath is the typed path of Device.DeviceInfo.LogRotate.{i}.
 type DeviceDeviceInfoLogRotatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Compression model.ReadWriteParam[DeviceDeviceInfoLogRotateCompression]
+	Compression model.ReadWriteParam[DeviceDeviceInfoLogRotateCompression] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LogFileNumberOfEntries model.ReadOnlyParam[uint32]
+	LogFileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxFileSize model.ReadWriteParam[uint32]
+	MaxFileSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfFiles model.ReadWriteParam[uint32]
+	NumberOfFiles model.ReadWriteParam[uint32] `dm:"u"`
 
-	Retention model.ReadWriteParam[uint32]
+	Retention model.ReadWriteParam[uint32] `dm:"u"`
 
-	RollOver model.ReadWriteParam[uint32]
+	RollOver model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// LogFile returns the typed path of instance i of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
+// LogFile returns the typed path of instance i.
 func (x DeviceDeviceInfoLogRotatePath) LogFile(i uint32) (p DeviceDeviceInfoLogRotateLogFilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.", model.InstanceOf(x.Path(), "LogFile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LogFile.", i))
 	return
 }
 
-// LogFileTable returns the table Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. itself (for AddObject when writable)
+// LogFileTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoLogRotatePath) LogFileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LogFile.")
 }
 
-/*
-DeviceDeviceInfoLogRotateLogFile holds the values of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoLogRotateLogFile holds the values of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoLogRotateLogFile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -793,7 +758,6 @@ type DeviceDeviceInfoLogRotateLogFile struct {
 	LastChange time.Time `json:"LastChange,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoLogRotateLogFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1389, o.Alias)
 	c.String(p, "Name", 1391, o.Name)
@@ -802,19 +766,16 @@ func (o *DeviceDeviceInfoLogRotateLogFile) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoLogRotateLogFilePath is the typed path of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
 type DeviceDeviceInfoLogRotateLogFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[time.Time]
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Size model.ReadOnlyParam[uint32]
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDeviceInfoMemoryStatus holds the values of Device.DeviceInfo.MemoryStatus. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoMemoryStatus holds the values of Device.DeviceInfo.MemoryStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoMemoryStatus struct {
 	Total uint32 `json:"Total,omitzero"`
 
@@ -827,7 +788,6 @@ type DeviceDeviceInfoMemoryStatus struct {
 	MemoryMonitor *DeviceDeviceInfoMemoryStatusMemoryMonitor `json:"MemoryMonitor,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoMemoryStatus) ValidateAt(c *model.Checker, p string) {
 	if o.MemoryMonitor != nil {
 		o.MemoryMonitor.ValidateAt(c, p+"MemoryMonitor.")
@@ -837,21 +797,18 @@ func (o *DeviceDeviceInfoMemoryStatus) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoMemoryStatusPath is the typed path of Device.DeviceInfo.MemoryStatus.
 type DeviceDeviceInfoMemoryStatusPath struct {
 	model.ObjectPath
-	Free model.ReadOnlyParam[uint32]
+	Free model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FreePersistent model.ReadOnlyParam[uint32]
+	FreePersistent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Total model.ReadOnlyParam[uint32]
+	Total model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalPersistent model.ReadOnlyParam[uint32]
+	TotalPersistent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MemoryMonitor DeviceDeviceInfoMemoryStatusMemoryMonitorPath
+	MemoryMonitor DeviceDeviceInfoMemoryStatusMemoryMonitorPath `dm:"MemoryMonitor."`
 }
 
-/*
-DeviceDeviceInfoMemoryStatusMemoryMonitor holds the values of Device.DeviceInfo.MemoryStatus.MemoryMonitor. (object, readOnly, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoMemoryStatusMemoryMonitor holds the values of Device.DeviceInfo.MemoryStatus.MemoryMonitor. (object, readOnly, since 2.18).
 type DeviceDeviceInfoMemoryStatusMemoryMonitor struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -874,7 +831,6 @@ type DeviceDeviceInfoMemoryStatusMemoryMonitor struct {
 	FilePath string `json:"FilePath,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoMemoryStatusMemoryMonitor) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "MemUtilization", 1413, uint64(o.MemUtilization))
 	c.Uint(p, "CriticalRiseThreshold", 1408, uint64(o.CriticalRiseThreshold))
@@ -884,25 +840,25 @@ func (o *DeviceDeviceInfoMemoryStatusMemoryMonitor) ValidateAt(c *model.Checker,
 // DeviceDeviceInfoMemoryStatusMemoryMonitorPath is the typed path of Device.DeviceInfo.MemoryStatus.MemoryMonitor.
 type DeviceDeviceInfoMemoryStatusMemoryMonitorPath struct {
 	model.ObjectPath
-	CriticalFallThreshold model.ReadWriteParam[uint32]
+	CriticalFallThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	CriticalFallTimeStamp model.ReadOnlyParam[time.Time]
+	CriticalFallTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	CriticalRiseThreshold model.ReadWriteParam[uint32]
+	CriticalRiseThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time]
+	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableCriticalLog model.ReadWriteParam[bool]
+	EnableCriticalLog model.ReadWriteParam[bool] `dm:"b"`
 
-	FilePath model.ReadWriteParam[string]
+	FilePath model.ReadWriteParam[string] `dm:"s"`
 
-	MemUtilization model.ReadOnlyParam[uint32]
+	MemUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PollingInterval model.ReadWriteParam[uint32]
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	VendorLogFileRef model.ReadOnlyParam[string]
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoNetworkPropertiesTCPImplementation enumerates the values of Device.DeviceInfo.NetworkProperties.TCPImplementation.
@@ -918,17 +874,13 @@ const (
 	DeviceDeviceInfoNetworkPropertiesTCPImplementation_Vegas DeviceDeviceInfoNetworkPropertiesTCPImplementation = "Vegas"
 )
 
-/*
-DeviceDeviceInfoNetworkProperties holds the values of Device.DeviceInfo.NetworkProperties. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoNetworkProperties holds the values of Device.DeviceInfo.NetworkProperties. (object, readOnly, since 2.0).
 type DeviceDeviceInfoNetworkProperties struct {
 	MaxTCPWindowSize uint32 `json:"MaxTCPWindowSize,omitzero"`
 
 	TCPImplementation []DeviceDeviceInfoNetworkPropertiesTCPImplementation `json:"TCPImplementation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoNetworkProperties) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "TCPImplementation", 1422, model.JoinStrings(o.TCPImplementation), len(o.TCPImplementation) > 0)
 }
@@ -936,22 +888,19 @@ func (o *DeviceDeviceInfoNetworkProperties) ValidateAt(c *model.Checker, p strin
 // DeviceDeviceInfoNetworkPropertiesPath is the typed path of Device.DeviceInfo.NetworkProperties.
 type DeviceDeviceInfoNetworkPropertiesPath struct {
 	model.ObjectPath
-	MaxTCPWindowSize model.ReadOnlyParam[uint32]
+	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TCPImplementation model.ReadOnlyParam[[]DeviceDeviceInfoNetworkPropertiesTCPImplementation]
+	TCPImplementation model.ReadOnlyParam[[]DeviceDeviceInfoNetworkPropertiesTCPImplementation] `dm:"s"`
 }
 
-/*
-DeviceDeviceInfoPowerStatus holds the values of Device.DeviceInfo.PowerStatus. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoPowerStatus holds the values of Device.DeviceInfo.PowerStatus. (object, readOnly, since 2.19).
 type DeviceDeviceInfoPowerStatus struct {
 	PowerSensorNumberOfEntries uint32 `json:"PowerSensorNumberOfEntries,omitzero"`
 
 	PowerSensor map[uint32]*DeviceDeviceInfoPowerStatusPowerSensor `json:"PowerSensor,omitzero"`
 }
 
-// AddPowerSensor creates instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (replacing any) and returns it
+// AddPowerSensor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoPowerStatus) AddPowerSensor(i uint32) *DeviceDeviceInfoPowerStatusPowerSensor {
 	if o.PowerSensor == nil {
 		o.PowerSensor = map[uint32]*DeviceDeviceInfoPowerStatusPowerSensor{}
@@ -960,8 +909,6 @@ func (o *DeviceDeviceInfoPowerStatus) AddPowerSensor(i uint32) *DeviceDeviceInfo
 	o.PowerSensor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoPowerStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.PowerSensor) {
 		o.PowerSensor[i].ValidateAt(c, model.InstanceOf(p, "PowerSensor.", i))
@@ -971,16 +918,16 @@ func (o *DeviceDeviceInfoPowerStatus) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoPowerStatusPath is the typed path of Device.DeviceInfo.PowerStatus.
 type DeviceDeviceInfoPowerStatusPath struct {
 	model.ObjectPath
-	PowerSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	PowerSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// PowerSensor returns the typed path of instance i of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
+// PowerSensor returns the typed path of instance i.
 func (x DeviceDeviceInfoPowerStatusPath) PowerSensor(i uint32) (p DeviceDeviceInfoPowerStatusPowerSensorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.PowerStatus.PowerSensor.{i}.", model.InstanceOf(x.Path(), "PowerSensor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PowerSensor.", i))
 	return
 }
 
-// PowerSensorTable returns the table Device.DeviceInfo.PowerStatus.PowerSensor.{i}. itself (for AddObject when writable)
+// PowerSensorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoPowerStatusPath) PowerSensorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PowerSensor.")
 }
@@ -996,10 +943,7 @@ const (
 	DeviceDeviceInfoPowerStatusPowerSensorStatus_Error DeviceDeviceInfoPowerStatusPowerSensorStatus = "Error"
 )
 
-/*
-DeviceDeviceInfoPowerStatusPowerSensor holds the values of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoPowerStatusPowerSensor holds the values of Device.DeviceInfo.PowerStatus.PowerSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceDeviceInfoPowerStatusPowerSensor struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1018,7 +962,6 @@ type DeviceDeviceInfoPowerStatusPowerSensor struct {
 	Power int32 `json:"Power,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoPowerStatusPowerSensor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1425, o.Alias)
 	c.String(p, "Status", 1431, string(o.Status))
@@ -1027,27 +970,24 @@ func (o *DeviceDeviceInfoPowerStatusPowerSensor) ValidateAt(c *model.Checker, p 
 // DeviceDeviceInfoPowerStatusPowerSensorPath is the typed path of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
 type DeviceDeviceInfoPowerStatusPowerSensorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Current model.ReadOnlyParam[int32]
+	Current model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Power model.ReadOnlyParam[int32]
+	Power model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoPowerStatusPowerSensorStatus]
+	Status model.ReadOnlyParam[DeviceDeviceInfoPowerStatusPowerSensorStatus] `dm:"s"`
 
-	Voltage model.ReadOnlyParam[int32]
+	Voltage model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceDeviceInfoProcessFaults holds the values of Device.DeviceInfo.ProcessFaults. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessFaults holds the values of Device.DeviceInfo.ProcessFaults. (object, readOnly, since 2.17).
 type DeviceDeviceInfoProcessFaults struct {
 	StoragePath string `json:"StoragePath,omitzero"`
 
@@ -1066,7 +1006,7 @@ type DeviceDeviceInfoProcessFaults struct {
 	ProcessFault map[uint32]*DeviceDeviceInfoProcessFaultsProcessFault `json:"ProcessFault,omitzero"`
 }
 
-// AddProcessFault creates instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (replacing any) and returns it
+// AddProcessFault creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessFaults) AddProcessFault(i uint32) *DeviceDeviceInfoProcessFaultsProcessFault {
 	if o.ProcessFault == nil {
 		o.ProcessFault = map[uint32]*DeviceDeviceInfoProcessFaultsProcessFault{}
@@ -1075,8 +1015,6 @@ func (o *DeviceDeviceInfoProcessFaults) AddProcessFault(i uint32) *DeviceDeviceI
 	o.ProcessFault[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessFaults) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ProcessFault) {
 		o.ProcessFault[i].ValidateAt(c, model.InstanceOf(p, "ProcessFault.", i))
@@ -1086,36 +1024,33 @@ func (o *DeviceDeviceInfoProcessFaults) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoProcessFaultsPath is the typed path of Device.DeviceInfo.ProcessFaults.
 type DeviceDeviceInfoProcessFaultsPath struct {
 	model.ObjectPath
-	LastUpgradeCount model.ReadOnlyParam[uint32]
+	LastUpgradeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxProcessFaultEntries model.ReadWriteParam[uint32]
+	MaxProcessFaultEntries model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinFreeSpace model.ReadWriteParam[uint32]
+	MinFreeSpace model.ReadWriteParam[uint32] `dm:"u"`
 
-	PreviousBootCount model.ReadOnlyParam[uint32]
+	PreviousBootCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProcessFaultNumberOfEntries model.ReadOnlyParam[uint32]
+	ProcessFaultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RotateProcessFaultEntries model.ReadWriteParam[bool]
+	RotateProcessFaultEntries model.ReadWriteParam[bool] `dm:"b"`
 
-	StoragePath model.ReadOnlyParam[string]
+	StoragePath model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ProcessFault returns the typed path of instance i of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
+// ProcessFault returns the typed path of instance i.
 func (x DeviceDeviceInfoProcessFaultsPath) ProcessFault(i uint32) (p DeviceDeviceInfoProcessFaultsProcessFaultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.", model.InstanceOf(x.Path(), "ProcessFault.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProcessFault.", i))
 	return
 }
 
-// ProcessFaultTable returns the table Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. itself (for AddObject when writable)
+// ProcessFaultTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessFaultsPath) ProcessFaultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ProcessFault.")
 }
 
-/*
-DeviceDeviceInfoProcessFaultsProcessFault holds the values of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessFaultsProcessFault holds the values of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceDeviceInfoProcessFaultsProcessFault struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1134,7 +1069,6 @@ type DeviceDeviceInfoProcessFaultsProcessFault struct {
 	Reason string `json:"Reason,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessFaultsProcessFault) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1440, o.Alias)
 }
@@ -1142,27 +1076,24 @@ func (o *DeviceDeviceInfoProcessFaultsProcessFault) ValidateAt(c *model.Checker,
 // DeviceDeviceInfoProcessFaultsProcessFaultPath is the typed path of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
 type DeviceDeviceInfoProcessFaultsProcessFaultPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Arguments model.ReadOnlyParam[string]
+	Arguments model.ReadOnlyParam[string] `dm:"s"`
 
-	FaultLocation model.ReadOnlyParam[string]
+	FaultLocation model.ReadOnlyParam[string] `dm:"s"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessID model.ReadOnlyParam[string]
+	ProcessID model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessName model.ReadOnlyParam[string]
+	ProcessName model.ReadOnlyParam[string] `dm:"s"`
 
-	Reason model.ReadOnlyParam[string]
+	Reason model.ReadOnlyParam[string] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceDeviceInfoProcessStatus holds the values of Device.DeviceInfo.ProcessStatus. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessStatus holds the values of Device.DeviceInfo.ProcessStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoProcessStatus struct {
 	CPUUsage uint32 `json:"CPUUsage,omitzero"`
 
@@ -1174,7 +1105,7 @@ type DeviceDeviceInfoProcessStatus struct {
 	Process map[uint32]*DeviceDeviceInfoProcessStatusProcess `json:"Process,omitzero"`
 }
 
-// AddCPU creates instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}. (replacing any) and returns it
+// AddCPU creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessStatus) AddCPU(i uint32) *DeviceDeviceInfoProcessStatusCPU {
 	if o.CPU == nil {
 		o.CPU = map[uint32]*DeviceDeviceInfoProcessStatusCPU{}
@@ -1184,7 +1115,7 @@ func (o *DeviceDeviceInfoProcessStatus) AddCPU(i uint32) *DeviceDeviceInfoProces
 	return x
 }
 
-// AddProcess creates instance i of Device.DeviceInfo.ProcessStatus.Process.{i}. (replacing any) and returns it
+// AddProcess creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoProcessStatus) AddProcess(i uint32) *DeviceDeviceInfoProcessStatusProcess {
 	if o.Process == nil {
 		o.Process = map[uint32]*DeviceDeviceInfoProcessStatusProcess{}
@@ -1193,8 +1124,6 @@ func (o *DeviceDeviceInfoProcessStatus) AddProcess(i uint32) *DeviceDeviceInfoPr
 	o.Process[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessStatus) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "CPUUsage", 1471, uint64(o.CPUUsage))
 	for _, i := range model.SortedKeys(o.CPU) {
@@ -1208,39 +1137,36 @@ func (o *DeviceDeviceInfoProcessStatus) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoProcessStatusPath is the typed path of Device.DeviceInfo.ProcessStatus.
 type DeviceDeviceInfoProcessStatusPath struct {
 	model.ObjectPath
-	CPUNumberOfEntries model.ReadOnlyParam[uint32]
+	CPUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CPUUsage model.ReadOnlyParam[uint32]
+	CPUUsage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProcessNumberOfEntries model.ReadOnlyParam[uint32]
+	ProcessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// CPU returns the typed path of instance i of Device.DeviceInfo.ProcessStatus.CPU.{i}.
+// CPU returns the typed path of instance i.
 func (x DeviceDeviceInfoProcessStatusPath) CPU(i uint32) (p DeviceDeviceInfoProcessStatusCPUPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.ProcessStatus.CPU.{i}.", model.InstanceOf(x.Path(), "CPU.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CPU.", i))
 	return
 }
 
-// CPUTable returns the table Device.DeviceInfo.ProcessStatus.CPU.{i}. itself (for AddObject when writable)
+// CPUTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessStatusPath) CPUTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CPU.")
 }
 
-// Process returns the typed path of instance i of Device.DeviceInfo.ProcessStatus.Process.{i}.
+// Process returns the typed path of instance i.
 func (x DeviceDeviceInfoProcessStatusPath) Process(i uint32) (p DeviceDeviceInfoProcessStatusProcessPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.ProcessStatus.Process.{i}.", model.InstanceOf(x.Path(), "Process.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Process.", i))
 	return
 }
 
-// ProcessTable returns the table Device.DeviceInfo.ProcessStatus.Process.{i}. itself (for AddObject when writable)
+// ProcessTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoProcessStatusPath) ProcessTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Process.")
 }
 
-/*
-DeviceDeviceInfoProcessStatusCPU holds the values of Device.DeviceInfo.ProcessStatus.CPU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessStatusCPU holds the values of Device.DeviceInfo.ProcessStatus.CPU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.18).
 type DeviceDeviceInfoProcessStatusCPU struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1277,7 +1203,6 @@ type DeviceDeviceInfoProcessStatusCPU struct {
 	FilePath string `json:"FilePath,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessStatusCPU) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1453, o.Alias)
 	c.String(p, "Name", 1463, o.Name)
@@ -1293,39 +1218,39 @@ func (o *DeviceDeviceInfoProcessStatusCPU) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoProcessStatusCPUPath is the typed path of Device.DeviceInfo.ProcessStatus.CPU.{i}.
 type DeviceDeviceInfoProcessStatusCPUPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CPUUtilization model.ReadOnlyParam[uint32]
+	CPUUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CriticalFallThreshold model.ReadWriteParam[uint32]
+	CriticalFallThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	CriticalFallTimeStamp model.ReadOnlyParam[time.Time]
+	CriticalFallTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	CriticalRiseThreshold model.ReadWriteParam[uint32]
+	CriticalRiseThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time]
+	CriticalRiseTimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableCriticalLog model.ReadWriteParam[bool]
+	EnableCriticalLog model.ReadWriteParam[bool] `dm:"b"`
 
-	FilePath model.ReadWriteParam[string]
+	FilePath model.ReadWriteParam[string] `dm:"s"`
 
-	IdleModeUtilization model.ReadOnlyParam[uint32]
+	IdleModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NumSamples model.ReadWriteParam[uint32]
+	NumSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	PollInterval model.ReadWriteParam[uint32]
+	PollInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SystemModeUtilization model.ReadOnlyParam[uint32]
+	SystemModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpTime model.ReadOnlyParam[uint32]
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UserModeUtilization model.ReadOnlyParam[uint32]
+	UserModeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VendorLogFileRef model.ReadOnlyParam[string]
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProcessStatusProcessState enumerates the values of Device.DeviceInfo.ProcessStatus.Process.{i}.State.
@@ -1345,10 +1270,7 @@ const (
 	DeviceDeviceInfoProcessStatusProcessState_Zombie DeviceDeviceInfoProcessStatusProcessState = "Zombie"
 )
 
-/*
-DeviceDeviceInfoProcessStatusProcess holds the values of Device.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessStatusProcess holds the values of Device.DeviceInfo.ProcessStatus.Process.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoProcessStatusProcess struct {
 	PID uint32 `json:"PID,omitzero"`
 
@@ -1363,7 +1285,6 @@ type DeviceDeviceInfoProcessStatusProcess struct {
 	State DeviceDeviceInfoProcessStatusProcessState `json:"State,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessStatusProcess) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Command", 1474, o.Command)
 	c.Uint(p, "Priority", 1476, uint64(o.Priority))
@@ -1373,17 +1294,17 @@ func (o *DeviceDeviceInfoProcessStatusProcess) ValidateAt(c *model.Checker, p st
 // DeviceDeviceInfoProcessStatusProcessPath is the typed path of Device.DeviceInfo.ProcessStatus.Process.{i}.
 type DeviceDeviceInfoProcessStatusProcessPath struct {
 	model.ObjectPath
-	CPUTime model.ReadOnlyParam[uint32]
+	CPUTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Command model.ReadOnlyParam[string]
+	Command model.ReadOnlyParam[string] `dm:"s"`
 
-	PID model.ReadOnlyParam[uint32]
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Priority model.ReadOnlyParam[uint32]
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Size model.ReadOnlyParam[uint32]
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
 
-	State model.ReadOnlyParam[DeviceDeviceInfoProcessStatusProcessState]
+	State model.ReadOnlyParam[DeviceDeviceInfoProcessStatusProcessState] `dm:"s"`
 }
 
 // DeviceDeviceInfoProcessorArchitecture enumerates the values of Device.DeviceInfo.Processor.{i}.Architecture.
@@ -1411,17 +1332,13 @@ const (
 	DeviceDeviceInfoProcessorArchitecture_X86_64 DeviceDeviceInfoProcessorArchitecture = "x86_64"
 )
 
-/*
-DeviceDeviceInfoProcessor holds the values of Device.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProcessor holds the values of Device.DeviceInfo.Processor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1, deprecated).
 type DeviceDeviceInfoProcessor struct {
 	Alias string `json:"Alias,omitzero"`
 
 	Architecture DeviceDeviceInfoProcessorArchitecture `json:"Architecture,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1481, o.Alias)
 	c.String(p, "Architecture", 1482, string(o.Architecture))
@@ -1430,9 +1347,9 @@ func (o *DeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoProcessorPath is the typed path of Device.DeviceInfo.Processor.{i}.
 type DeviceDeviceInfoProcessorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Architecture model.ReadOnlyParam[DeviceDeviceInfoProcessorArchitecture]
+	Architecture model.ReadOnlyParam[DeviceDeviceInfoProcessorArchitecture] `dm:"s"`
 }
 
 // DeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of Device.DeviceInfo.ProxierInfo.ProxyProtocol.
@@ -1448,10 +1365,7 @@ const (
 	DeviceDeviceInfoProxierInfoProxyProtocol_ETSI_M2M DeviceDeviceInfoProxierInfoProxyProtocol = "ETSI-M2M"
 )
 
-/*
-DeviceDeviceInfoProxierInfo holds the values of Device.DeviceInfo.ProxierInfo. (object, readOnly, since 2.3);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoProxierInfo holds the values of Device.DeviceInfo.ProxierInfo. (object, readOnly, since 2.3).
 type DeviceDeviceInfoProxierInfo struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -1462,7 +1376,6 @@ type DeviceDeviceInfoProxierInfo struct {
 	ProxyProtocol DeviceDeviceInfoProxierInfoProxyProtocol `json:"ProxyProtocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 1487, o.ManufacturerOUI)
 	c.String(p, "ProductClass", 1488, o.ProductClass)
@@ -1473,19 +1386,16 @@ func (o *DeviceDeviceInfoProxierInfo) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoProxierInfoPath is the typed path of Device.DeviceInfo.ProxierInfo.
 type DeviceDeviceInfoProxierInfoPath struct {
 	model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceDeviceInfoProxierInfoProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[DeviceDeviceInfoProxierInfoProxyProtocol] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceDeviceInfoSupportedDataModel holds the values of Device.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoSupportedDataModel holds the values of Device.DeviceInfo.SupportedDataModel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoSupportedDataModel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1498,7 +1408,6 @@ type DeviceDeviceInfoSupportedDataModel struct {
 	Features []string `json:"Features,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1494, o.Alias)
 	c.String(p, "URL", 1496, o.URL)
@@ -1510,28 +1419,25 @@ func (o *DeviceDeviceInfoSupportedDataModel) ValidateAt(c *model.Checker, p stri
 // DeviceDeviceInfoSupportedDataModelPath is the typed path of Device.DeviceInfo.SupportedDataModel.{i}.
 type DeviceDeviceInfoSupportedDataModelPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Features model.ReadOnlyParam[[]string]
+	Features model.ReadOnlyParam[[]string] `dm:"s"`
 
-	URL model.ReadOnlyParam[string]
+	URL model.ReadOnlyParam[string] `dm:"s"`
 
-	URN model.ReadOnlyParam[string]
+	URN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceDeviceInfoTemperatureStatus holds the values of Device.DeviceInfo.TemperatureStatus. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoTemperatureStatus holds the values of Device.DeviceInfo.TemperatureStatus. (object, readOnly, since 2.0).
 type DeviceDeviceInfoTemperatureStatus struct {
 	TemperatureSensorNumberOfEntries uint32 `json:"TemperatureSensorNumberOfEntries,omitzero"`
 
 	TemperatureSensor map[uint32]*DeviceDeviceInfoTemperatureStatusTemperatureSensor `json:"TemperatureSensor,omitzero"`
 }
 
-// AddTemperatureSensor creates instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (replacing any) and returns it
+// AddTemperatureSensor creates instance i (replacing any) and returns it.
 func (o *DeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *DeviceDeviceInfoTemperatureStatusTemperatureSensor {
 	if o.TemperatureSensor == nil {
 		o.TemperatureSensor = map[uint32]*DeviceDeviceInfoTemperatureStatusTemperatureSensor{}
@@ -1540,8 +1446,6 @@ func (o *DeviceDeviceInfoTemperatureStatus) AddTemperatureSensor(i uint32) *Devi
 	o.TemperatureSensor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.TemperatureSensor) {
 		o.TemperatureSensor[i].ValidateAt(c, model.InstanceOf(p, "TemperatureSensor.", i))
@@ -1551,16 +1455,16 @@ func (o *DeviceDeviceInfoTemperatureStatus) ValidateAt(c *model.Checker, p strin
 // DeviceDeviceInfoTemperatureStatusPath is the typed path of Device.DeviceInfo.TemperatureStatus.
 type DeviceDeviceInfoTemperatureStatusPath struct {
 	model.ObjectPath
-	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32]
+	TemperatureSensorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TemperatureSensor returns the typed path of instance i of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
+// TemperatureSensor returns the typed path of instance i.
 func (x DeviceDeviceInfoTemperatureStatusPath) TemperatureSensor(i uint32) (p DeviceDeviceInfoTemperatureStatusTemperatureSensorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.", model.InstanceOf(x.Path(), "TemperatureSensor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TemperatureSensor.", i))
 	return
 }
 
-// TemperatureSensorTable returns the table Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. itself (for AddObject when writable)
+// TemperatureSensorTable returns the table itself (for AddObject when writable).
 func (x DeviceDeviceInfoTemperatureStatusPath) TemperatureSensorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TemperatureSensor.")
 }
@@ -1576,10 +1480,7 @@ const (
 	DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus_Error DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus = "Error"
 )
 
-/*
-DeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoTemperatureStatusTemperatureSensor holds the values of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1616,7 +1517,6 @@ type DeviceDeviceInfoTemperatureStatusTemperatureSensor struct {
 	Reset bool `json:"Reset,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1502, o.Alias)
 	c.String(p, "Status", 1517, string(o.Status))
@@ -1631,45 +1531,42 @@ func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model
 // DeviceDeviceInfoTemperatureStatusTemperatureSensorPath is the typed path of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
 type DeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HighAlarmTime model.ReadOnlyParam[time.Time]
+	HighAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	HighAlarmValue model.ReadWriteParam[int32]
+	HighAlarmValue model.ReadWriteParam[int32] `dm:"i"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LowAlarmTime model.ReadOnlyParam[time.Time]
+	LowAlarmTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LowAlarmValue model.ReadWriteParam[int32]
+	LowAlarmValue model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxTime model.ReadOnlyParam[time.Time]
+	MaxTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MaxValue model.ReadOnlyParam[int32]
+	MaxValue model.ReadOnlyParam[int32] `dm:"i"`
 
-	MinTime model.ReadOnlyParam[time.Time]
+	MinTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MinValue model.ReadOnlyParam[int32]
+	MinValue model.ReadOnlyParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PollingInterval model.ReadWriteParam[uint32]
+	PollingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[time.Time]
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus]
+	Status model.ReadOnlyParam[DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus] `dm:"s"`
 
-	Value model.ReadOnlyParam[int32]
+	Value model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceDeviceInfoVendorConfigFile holds the values of Device.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoVendorConfigFile holds the values of Device.DeviceInfo.VendorConfigFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDeviceInfoVendorConfigFile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1684,7 +1581,6 @@ type DeviceDeviceInfoVendorConfigFile struct {
 	UseForBackupRestore bool `json:"UseForBackupRestore,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1522, o.Alias)
 	c.String(p, "Name", 1525, o.Name)
@@ -1695,23 +1591,20 @@ func (o *DeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoVendorConfigFilePath is the typed path of Device.DeviceInfo.VendorConfigFile.{i}.
 type DeviceDeviceInfoVendorConfigFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Date model.ReadOnlyParam[time.Time]
+	Date model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	UseForBackupRestore model.ReadOnlyParam[bool]
+	UseForBackupRestore model.ReadOnlyParam[bool] `dm:"b"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceDeviceInfoVendorLogFile holds the values of Device.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDeviceInfoVendorLogFile holds the values of Device.DeviceInfo.VendorLogFile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceDeviceInfoVendorLogFile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1722,7 +1615,6 @@ type DeviceDeviceInfoVendorLogFile struct {
 	Persistent bool `json:"Persistent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1530, o.Alias)
 	c.String(p, "Name", 1532, o.Name)
@@ -1731,11 +1623,11 @@ func (o *DeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoVendorLogFilePath is the typed path of Device.DeviceInfo.VendorLogFile.{i}.
 type DeviceDeviceInfoVendorLogFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	MaximumSize model.ReadOnlyParam[uint32]
+	MaximumSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Persistent model.ReadOnlyParam[bool]
+	Persistent model.ReadOnlyParam[bool] `dm:"b"`
 }

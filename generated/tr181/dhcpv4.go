@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceDHCPv4 holds the values of Device.DHCPv4. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4 holds the values of Device.DHCPv4. (object, readOnly, since 2.0).
 type DeviceDHCPv4 struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -21,7 +17,7 @@ type DeviceDHCPv4 struct {
 	Server *DeviceDHCPv4Server            `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv4.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4) AddClient(i uint32) *DeviceDHCPv4Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv4Client{}
@@ -30,8 +26,6 @@ func (o *DeviceDHCPv4) AddClient(i uint32) *DeviceDHCPv4Client {
 	o.Client[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
 		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
@@ -47,19 +41,19 @@ func (o *DeviceDHCPv4) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4Path is the typed path of Device.DHCPv4.
 type DeviceDHCPv4Path struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Relay  DeviceDHCPv4RelayPath
-	Server DeviceDHCPv4ServerPath
+	Relay  DeviceDHCPv4RelayPath  `dm:"Relay."`
+	Server DeviceDHCPv4ServerPath `dm:"Server."`
 }
 
-// Client returns the typed path of instance i of Device.DHCPv4.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceDHCPv4Path) Client(i uint32) (p DeviceDHCPv4ClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.DHCPv4.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4Path) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
@@ -105,10 +99,7 @@ const (
 	DeviceDHCPv4ClientAuthenticationProtocol_DelayedAuthentication DeviceDHCPv4ClientAuthenticationProtocol = "DelayedAuthentication"
 )
 
-/*
-DeviceDHCPv4Client holds the values of Device.DHCPv4.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4Client holds the values of Device.DHCPv4.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4Client struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -152,7 +143,7 @@ type DeviceDHCPv4Client struct {
 	Stats          *DeviceDHCPv4ClientStats                 `json:"Stats,omitzero"`
 }
 
-// AddReqOption creates instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}. (replacing any) and returns it
+// AddReqOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Client) AddReqOption(i uint32) *DeviceDHCPv4ClientReqOption {
 	if o.ReqOption == nil {
 		o.ReqOption = map[uint32]*DeviceDHCPv4ClientReqOption{}
@@ -162,7 +153,7 @@ func (o *DeviceDHCPv4Client) AddReqOption(i uint32) *DeviceDHCPv4ClientReqOption
 	return x
 }
 
-// AddSentOption creates instance i of Device.DHCPv4.Client.{i}.SentOption.{i}. (replacing any) and returns it
+// AddSentOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Client) AddSentOption(i uint32) *DeviceDHCPv4ClientSentOption {
 	if o.SentOption == nil {
 		o.SentOption = map[uint32]*DeviceDHCPv4ClientSentOption{}
@@ -171,8 +162,6 @@ func (o *DeviceDHCPv4Client) AddSentOption(i uint32) *DeviceDHCPv4ClientSentOpti
 	o.SentOption[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4Client) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 376, o.Alias)
 	c.String(p, "Interface", 385, o.Interface)
@@ -198,72 +187,69 @@ func (o *DeviceDHCPv4Client) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientPath is the typed path of Device.DHCPv4.Client.{i}.
 type DeviceDHCPv4ClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv4ClientAuthenticationProtocol]
+	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv4ClientAuthenticationProtocol] `dm:"s"`
 
-	DHCPServer model.ReadOnlyParam[string]
+	DHCPServer model.ReadOnlyParam[string] `dm:"s"`
 
-	DHCPStatus model.ReadOnlyParam[DeviceDHCPv4ClientDHCPStatus]
+	DHCPStatus model.ReadOnlyParam[DeviceDHCPv4ClientDHCPStatus] `dm:"s"`
 
-	DNSServers model.ReadOnlyParam[[]string]
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	IPRouters model.ReadOnlyParam[[]string]
+	IPRouters model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LeaseTimeRemaining model.ReadOnlyParam[int32]
+	LeaseTimeRemaining model.ReadOnlyParam[int32] `dm:"i"`
 
-	PassthroughDHCPPool model.ReadWriteParam[string]
+	PassthroughDHCPPool model.ReadWriteParam[string] `dm:"s"`
 
-	PassthroughEnable model.ReadWriteParam[bool]
+	PassthroughEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Renew model.ReadWriteParam[bool]
+	Renew model.ReadWriteParam[bool] `dm:"b"`
 
-	ReqOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	ReqOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SentOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	SentOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4ClientStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv4ClientStatus] `dm:"s"`
 
-	SubnetMask model.ReadOnlyParam[string]
+	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
 
-	Retransmission DeviceDHCPv4ClientRetransmissionPath
-	Stats          DeviceDHCPv4ClientStatsPath
+	Retransmission DeviceDHCPv4ClientRetransmissionPath `dm:"Retransmission."`
+	Stats          DeviceDHCPv4ClientStatsPath          `dm:"Stats."`
 }
 
-// ReqOption returns the typed path of instance i of Device.DHCPv4.Client.{i}.ReqOption.{i}.
+// ReqOption returns the typed path of instance i.
 func (x DeviceDHCPv4ClientPath) ReqOption(i uint32) (p DeviceDHCPv4ClientReqOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Client.{i}.ReqOption.{i}.", model.InstanceOf(x.Path(), "ReqOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReqOption.", i))
 	return
 }
 
-// ReqOptionTable returns the table Device.DHCPv4.Client.{i}.ReqOption.{i}. itself (for AddObject when writable)
+// ReqOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ClientPath) ReqOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ReqOption.")
 }
 
-// SentOption returns the typed path of instance i of Device.DHCPv4.Client.{i}.SentOption.{i}.
+// SentOption returns the typed path of instance i.
 func (x DeviceDHCPv4ClientPath) SentOption(i uint32) (p DeviceDHCPv4ClientSentOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Client.{i}.SentOption.{i}.", model.InstanceOf(x.Path(), "SentOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentOption.", i))
 	return
 }
 
-// SentOptionTable returns the table Device.DHCPv4.Client.{i}.SentOption.{i}. itself (for AddObject when writable)
+// SentOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ClientPath) SentOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SentOption.")
 }
 
-/*
-DeviceDHCPv4ClientReqOption holds the values of Device.DHCPv4.Client.{i}.ReqOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ClientReqOption holds the values of Device.DHCPv4.Client.{i}.ReqOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ClientReqOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -276,7 +262,6 @@ type DeviceDHCPv4ClientReqOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ClientReqOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Order", 393, uint64(o.Order))
 	c.String(p, "Alias", 391, o.Alias)
@@ -287,21 +272,18 @@ func (o *DeviceDHCPv4ClientReqOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientReqOptionPath is the typed path of Device.DHCPv4.Client.{i}.ReqOption.{i}.
 type DeviceDHCPv4ClientReqOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv4ClientRetransmission holds the values of Device.DHCPv4.Client.{i}.Retransmission. (object, readOnly, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ClientRetransmission holds the values of Device.DHCPv4.Client.{i}.Retransmission. (object, readOnly, since 2.18).
 type DeviceDHCPv4ClientRetransmission struct {
 	DiscoverInitialTimeout uint32 `json:"DiscoverInitialTimeout,omitzero"`
 
@@ -321,25 +303,22 @@ type DeviceDHCPv4ClientRetransmission struct {
 // DeviceDHCPv4ClientRetransmissionPath is the typed path of Device.DHCPv4.Client.{i}.Retransmission.
 type DeviceDHCPv4ClientRetransmissionPath struct {
 	model.ObjectPath
-	DiscoverInitialTimeout model.ReadWriteParam[uint32]
+	DiscoverInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiscoverMaxDuration model.ReadWriteParam[uint32]
+	DiscoverMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiscoverMaxTimeout model.ReadWriteParam[uint32]
+	DiscoverMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestInitialTimeout model.ReadWriteParam[uint32]
+	RequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestMaxDuration model.ReadWriteParam[uint32]
+	RequestMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestMaxTimeout model.ReadWriteParam[uint32]
+	RequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeoutRandomize model.ReadWriteParam[int32]
+	TimeoutRandomize model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-DeviceDHCPv4ClientSentOption holds the values of Device.DHCPv4.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ClientSentOption holds the values of Device.DHCPv4.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ClientSentOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -350,7 +329,6 @@ type DeviceDHCPv4ClientSentOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ClientSentOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 406, o.Alias)
 	c.Uint(p, "Tag", 408, uint64(o.Tag))
@@ -360,19 +338,16 @@ func (o *DeviceDHCPv4ClientSentOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientSentOptionPath is the typed path of Device.DHCPv4.Client.{i}.SentOption.{i}.
 type DeviceDHCPv4ClientSentOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv4ClientStats holds the values of Device.DHCPv4.Client.{i}.Stats. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ClientStats holds the values of Device.DHCPv4.Client.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv4ClientStats struct {
 	Discover uint64 `json:"Discover,omitzero"`
 
@@ -402,29 +377,29 @@ type DeviceDHCPv4ClientStats struct {
 // DeviceDHCPv4ClientStatsPath is the typed path of Device.DHCPv4.Client.{i}.Stats.
 type DeviceDHCPv4ClientStatsPath struct {
 	model.ObjectPath
-	ACK model.ReadOnlyParam[uint64]
+	ACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Decline model.ReadOnlyParam[uint64]
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardedPackets model.ReadOnlyParam[uint64]
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Discover model.ReadOnlyParam[uint64]
+	Discover model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ForceRenew model.ReadOnlyParam[uint64]
+	ForceRenew model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Inform model.ReadOnlyParam[uint64]
+	Inform model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NACK model.ReadOnlyParam[uint64]
+	NACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Offer model.ReadOnlyParam[uint64]
+	Offer model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Release model.ReadOnlyParam[uint64]
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Request model.ReadOnlyParam[uint64]
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	TransmitFailure model.ReadOnlyParam[uint64]
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceDHCPv4RelayStatus enumerates the values of Device.DHCPv4.Relay.Status.
@@ -438,10 +413,7 @@ const (
 	DeviceDHCPv4RelayStatus_Error DeviceDHCPv4RelayStatus = "Error"
 )
 
-/*
-DeviceDHCPv4Relay holds the values of Device.DHCPv4.Relay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4Relay holds the values of Device.DHCPv4.Relay. (object, readOnly, since 2.0).
 type DeviceDHCPv4Relay struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -452,7 +424,7 @@ type DeviceDHCPv4Relay struct {
 	Forwarding map[uint32]*DeviceDHCPv4RelayForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddForwarding creates instance i of Device.DHCPv4.Relay.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Relay) AddForwarding(i uint32) *DeviceDHCPv4RelayForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*DeviceDHCPv4RelayForwarding{}
@@ -461,8 +433,6 @@ func (o *DeviceDHCPv4Relay) AddForwarding(i uint32) *DeviceDHCPv4RelayForwarding
 	o.Forwarding[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4Relay) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 448, string(o.Status))
 	for _, i := range model.SortedKeys(o.Forwarding) {
@@ -473,20 +443,20 @@ func (o *DeviceDHCPv4Relay) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4RelayPath is the typed path of Device.DHCPv4.Relay.
 type DeviceDHCPv4RelayPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
+	ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4RelayStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv4RelayStatus] `dm:"s"`
 }
 
-// Forwarding returns the typed path of instance i of Device.DHCPv4.Relay.Forwarding.{i}.
+// Forwarding returns the typed path of instance i.
 func (x DeviceDHCPv4RelayPath) Forwarding(i uint32) (p DeviceDHCPv4RelayForwardingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Relay.Forwarding.{i}.", model.InstanceOf(x.Path(), "Forwarding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
 	return
 }
 
-// ForwardingTable returns the table Device.DHCPv4.Relay.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4RelayPath) ForwardingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
@@ -517,10 +487,7 @@ const (
 	DeviceDHCPv4RelayForwardingVendorClassIDMode_Substring DeviceDHCPv4RelayForwardingVendorClassIDMode = "Substring"
 )
 
-/*
-DeviceDHCPv4RelayForwarding holds the values of Device.DHCPv4.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4RelayForwarding holds the values of Device.DHCPv4.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4RelayForwarding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -557,7 +524,6 @@ type DeviceDHCPv4RelayForwarding struct {
 	DHCPServerIPAddress string `json:"DHCPServerIPAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4RelayForwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 441, string(o.Status))
 	c.String(p, "Alias", 430, o.Alias)
@@ -575,45 +541,42 @@ func (o *DeviceDHCPv4RelayForwarding) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4RelayForwardingPath is the typed path of Device.DHCPv4.Relay.Forwarding.{i}.
 type DeviceDHCPv4RelayForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	ChaddrExclude model.ReadWriteParam[bool]
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ChaddrMask model.ReadWriteParam[string]
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
 
-	ClientID model.ReadWriteParam[model.HexBinary]
+	ClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	ClientIDExclude model.ReadWriteParam[bool]
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DHCPServerIPAddress model.ReadWriteParam[string]
+	DHCPServerIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LocallyServed model.ReadWriteParam[bool]
+	LocallyServed model.ReadWriteParam[bool] `dm:"b"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4RelayForwardingStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv4RelayForwardingStatus] `dm:"s"`
 
-	UserClassID model.ReadWriteParam[model.HexBinary]
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	UserClassIDExclude model.ReadWriteParam[bool]
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassID model.ReadWriteParam[string]
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	VendorClassIDExclude model.ReadWriteParam[bool]
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4RelayForwardingVendorClassIDMode]
+	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4RelayForwardingVendorClassIDMode] `dm:"s"`
 }
 
-/*
-DeviceDHCPv4Server holds the values of Device.DHCPv4.Server. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4Server holds the values of Device.DHCPv4.Server. (object, readOnly, since 2.0).
 type DeviceDHCPv4Server struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -623,7 +586,7 @@ type DeviceDHCPv4Server struct {
 	Stats *DeviceDHCPv4ServerStats           `json:"Stats,omitzero"`
 }
 
-// AddPool creates instance i of Device.DHCPv4.Server.Pool.{i}. (replacing any) and returns it
+// AddPool creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4Server) AddPool(i uint32) *DeviceDHCPv4ServerPool {
 	if o.Pool == nil {
 		o.Pool = map[uint32]*DeviceDHCPv4ServerPool{}
@@ -632,8 +595,6 @@ func (o *DeviceDHCPv4Server) AddPool(i uint32) *DeviceDHCPv4ServerPool {
 	o.Pool[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4Server) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Pool) {
 		o.Pool[i].ValidateAt(c, model.InstanceOf(p, "Pool.", i))
@@ -643,20 +604,20 @@ func (o *DeviceDHCPv4Server) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPath is the typed path of Device.DHCPv4.Server.
 type DeviceDHCPv4ServerPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PoolNumberOfEntries model.ReadOnlyParam[uint32]
+	PoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceDHCPv4ServerStatsPath
+	Stats DeviceDHCPv4ServerStatsPath `dm:"Stats."`
 }
 
-// Pool returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.
+// Pool returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPath) Pool(i uint32) (p DeviceDHCPv4ServerPoolPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.", model.InstanceOf(x.Path(), "Pool.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pool.", i))
 	return
 }
 
-// PoolTable returns the table Device.DHCPv4.Server.Pool.{i}. itself (for AddObject when writable)
+// PoolTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPath) PoolTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Pool.")
 }
@@ -698,10 +659,7 @@ const (
 	DeviceDHCPv4ServerPoolAllowedDevices_Unknown DeviceDHCPv4ServerPoolAllowedDevices = "Unknown"
 )
 
-/*
-DeviceDHCPv4ServerPool holds the values of Device.DHCPv4.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPool holds the values of Device.DHCPv4.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPool struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -766,7 +724,7 @@ type DeviceDHCPv4ServerPool struct {
 	StaticAddress map[uint32]*DeviceDHCPv4ServerPoolStaticAddress `json:"StaticAddress,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddClient(i uint32) *DeviceDHCPv4ServerPoolClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv4ServerPoolClient{}
@@ -776,7 +734,7 @@ func (o *DeviceDHCPv4ServerPool) AddClient(i uint32) *DeviceDHCPv4ServerPoolClie
 	return x
 }
 
-// AddOption creates instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddOption(i uint32) *DeviceDHCPv4ServerPoolOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv4ServerPoolOption{}
@@ -786,7 +744,7 @@ func (o *DeviceDHCPv4ServerPool) AddOption(i uint32) *DeviceDHCPv4ServerPoolOpti
 	return x
 }
 
-// AddStaticAddress creates instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (replacing any) and returns it
+// AddStaticAddress creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPool) AddStaticAddress(i uint32) *DeviceDHCPv4ServerPoolStaticAddress {
 	if o.StaticAddress == nil {
 		o.StaticAddress = map[uint32]*DeviceDHCPv4ServerPoolStaticAddress{}
@@ -795,8 +753,6 @@ func (o *DeviceDHCPv4ServerPool) AddStaticAddress(i uint32) *DeviceDHCPv4ServerP
 	o.StaticAddress[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPool) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 495, string(o.Status))
 	c.String(p, "Alias", 452, o.Alias)
@@ -833,102 +789,99 @@ func (o *DeviceDHCPv4ServerPool) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPoolPath is the typed path of Device.DHCPv4.Server.Pool.{i}.
 type DeviceDHCPv4ServerPoolPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedDevices model.ReadWriteParam[DeviceDHCPv4ServerPoolAllowedDevices]
+	AllowedDevices model.ReadWriteParam[DeviceDHCPv4ServerPoolAllowedDevices] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	ChaddrExclude model.ReadWriteParam[bool]
+	ChaddrExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ChaddrMask model.ReadWriteParam[string]
+	ChaddrMask model.ReadWriteParam[string] `dm:"s"`
 
-	ClientID model.ReadWriteParam[model.HexBinary]
+	ClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	ClientIDExclude model.ReadWriteParam[bool]
+	ClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DNSServers model.ReadWriteParam[[]string]
+	DNSServers model.ReadWriteParam[[]string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DomainName model.ReadWriteParam[string]
+	DomainName model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPRouters model.ReadWriteParam[[]string]
+	IPRouters model.ReadWriteParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LeaseTime model.ReadWriteParam[int32]
+	LeaseTime model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxAddress model.ReadWriteParam[string]
+	MaxAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MinAddress model.ReadWriteParam[string]
+	MinAddress model.ReadWriteParam[string] `dm:"s"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReservedAddresses model.ReadWriteParam[[]string]
+	ReservedAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	StaticAddressNumberOfEntries model.ReadOnlyParam[uint32]
+	StaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4ServerPoolStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv4ServerPoolStatus] `dm:"s"`
 
-	SubnetMask model.ReadWriteParam[string]
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	UserClassID model.ReadWriteParam[model.HexBinary]
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	UserClassIDExclude model.ReadWriteParam[bool]
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassID model.ReadWriteParam[string]
+	VendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	VendorClassIDExclude model.ReadWriteParam[bool]
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4ServerPoolVendorClassIDMode]
+	VendorClassIDMode model.ReadWriteParam[DeviceDHCPv4ServerPoolVendorClassIDMode] `dm:"s"`
 
-	WINSServers model.ReadWriteParam[[]string]
+	WINSServers model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Client returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPoolPath) Client(i uint32) (p DeviceDHCPv4ServerPoolClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) ClientTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Client.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPoolPath) Option(i uint32) (p DeviceDHCPv4ServerPoolOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.DHCPv4.Server.Pool.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) OptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-// StaticAddress returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
+// StaticAddress returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPoolPath) StaticAddress(i uint32) (p DeviceDHCPv4ServerPoolStaticAddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.", model.InstanceOf(x.Path(), "StaticAddress.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "StaticAddress.", i))
 	return
 }
 
-// StaticAddressTable returns the table Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. itself (for AddObject when writable)
+// StaticAddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolPath) StaticAddressTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "StaticAddress.")
 }
 
-/*
-DeviceDHCPv4ServerPoolClient holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPoolClient holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClient struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -944,7 +897,7 @@ type DeviceDHCPv4ServerPoolClient struct {
 	Option      map[uint32]*DeviceDHCPv4ServerPoolClientOption      `json:"Option,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPoolClient) AddIPv4Address(i uint32) *DeviceDHCPv4ServerPoolClientIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceDHCPv4ServerPoolClientIPv4Address{}
@@ -954,7 +907,7 @@ func (o *DeviceDHCPv4ServerPoolClient) AddIPv4Address(i uint32) *DeviceDHCPv4Ser
 	return x
 }
 
-// AddOption creates instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv4ServerPoolClient) AddOption(i uint32) *DeviceDHCPv4ServerPoolClientOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv4ServerPoolClientOption{}
@@ -963,8 +916,6 @@ func (o *DeviceDHCPv4ServerPoolClient) AddOption(i uint32) *DeviceDHCPv4ServerPo
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPoolClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 459, o.Alias)
 	c.String(p, "Chaddr", 460, o.Chaddr)
@@ -979,50 +930,46 @@ func (o *DeviceDHCPv4ServerPoolClient) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPoolClientPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.
 type DeviceDHCPv4ServerPoolClientPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Chaddr model.ReadOnlyParam[string]
+	Chaddr model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// IPv4Address returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
+// IPv4Address returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPoolClientPath) IPv4Address(i uint32) (p DeviceDHCPv4ServerPoolClientIPv4AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.", model.InstanceOf(x.Path(), "IPv4Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
 	return
 }
 
-// IPv4AddressTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolClientPath) IPv4AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceDHCPv4ServerPoolClientPath) Option(i uint32) (p DeviceDHCPv4ServerPoolClientOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv4ServerPoolClientPath) OptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceDHCPv4ServerPoolClientIPv4Address holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPoolClientIPv4Address holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClientIPv4Address struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 
 	LeaseTimeRemaining time.Time `json:"LeaseTimeRemaining,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPoolClientIPv4Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPAddress", 462, o.IPAddress)
 }
@@ -1030,22 +977,18 @@ func (o *DeviceDHCPv4ServerPoolClientIPv4Address) ValidateAt(c *model.Checker, p
 // DeviceDHCPv4ServerPoolClientIPv4AddressPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.
 type DeviceDHCPv4ServerPoolClientIPv4AddressPath struct {
 	model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LeaseTimeRemaining model.ReadOnlyParam[time.Time]
+	LeaseTimeRemaining model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceDHCPv4ServerPoolClientOption holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPoolClientOption holds the values of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv4ServerPoolClientOption struct {
 	Tag uint32 `json:"Tag,omitzero"`
 
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPoolClientOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 466, uint64(o.Tag))
 	c.Bytes(p, "Value", 467, []byte(o.Value))
@@ -1054,15 +997,12 @@ func (o *DeviceDHCPv4ServerPoolClientOption) ValidateAt(c *model.Checker, p stri
 // DeviceDHCPv4ServerPoolClientOptionPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.
 type DeviceDHCPv4ServerPoolClientOptionPath struct {
 	model.ObjectPath
-	Tag model.ReadOnlyParam[uint32]
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv4ServerPoolOption holds the values of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPoolOption holds the values of Device.DHCPv4.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPoolOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1073,7 +1013,6 @@ type DeviceDHCPv4ServerPoolOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 482, o.Alias)
 	c.Uint(p, "Tag", 484, uint64(o.Tag))
@@ -1083,19 +1022,16 @@ func (o *DeviceDHCPv4ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPoolOptionPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv4ServerPoolOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv4ServerPoolStaticAddress holds the values of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerPoolStaticAddress holds the values of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDHCPv4ServerPoolStaticAddress struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1106,7 +1042,6 @@ type DeviceDHCPv4ServerPoolStaticAddress struct {
 	Yiaddr string `json:"Yiaddr,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv4ServerPoolStaticAddress) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 490, o.Alias)
 	c.String(p, "Chaddr", 491, o.Chaddr)
@@ -1116,19 +1051,16 @@ func (o *DeviceDHCPv4ServerPoolStaticAddress) ValidateAt(c *model.Checker, p str
 // DeviceDHCPv4ServerPoolStaticAddressPath is the typed path of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
 type DeviceDHCPv4ServerPoolStaticAddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Chaddr model.ReadWriteParam[string]
+	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Yiaddr model.ReadWriteParam[string]
+	Yiaddr model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceDHCPv4ServerStats holds the values of Device.DHCPv4.Server.Stats. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv4ServerStats holds the values of Device.DHCPv4.Server.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv4ServerStats struct {
 	Discover uint64 `json:"Discover,omitzero"`
 
@@ -1162,31 +1094,31 @@ type DeviceDHCPv4ServerStats struct {
 // DeviceDHCPv4ServerStatsPath is the typed path of Device.DHCPv4.Server.Stats.
 type DeviceDHCPv4ServerStatsPath struct {
 	model.ObjectPath
-	ACK model.ReadOnlyParam[uint64]
+	ACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Decline model.ReadOnlyParam[uint64]
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardedPackets model.ReadOnlyParam[uint64]
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Discover model.ReadOnlyParam[uint64]
+	Discover model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ForceRenew model.ReadOnlyParam[uint64]
+	ForceRenew model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Inform model.ReadOnlyParam[uint64]
+	Inform model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NACK model.ReadOnlyParam[uint64]
+	NACK model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Offer model.ReadOnlyParam[uint64]
+	Offer model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RelayOptionDropped model.ReadOnlyParam[uint64]
+	RelayOptionDropped model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Release model.ReadOnlyParam[uint64]
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Request model.ReadOnlyParam[uint64]
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	SecondServerDetected model.ReadOnlyParam[uint64]
+	SecondServerDetected model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TransmitFailure model.ReadOnlyParam[uint64]
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }

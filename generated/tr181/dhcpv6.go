@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceDHCPv6 holds the values of Device.DHCPv6. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6 holds the values of Device.DHCPv6. (object, readOnly, since 2.2).
 type DeviceDHCPv6 struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -20,7 +16,7 @@ type DeviceDHCPv6 struct {
 	Server *DeviceDHCPv6Server            `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv6.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6) AddClient(i uint32) *DeviceDHCPv6Client {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv6Client{}
@@ -29,8 +25,6 @@ func (o *DeviceDHCPv6) AddClient(i uint32) *DeviceDHCPv6Client {
 	o.Client[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Client) {
 		o.Client[i].ValidateAt(c, model.InstanceOf(p, "Client.", i))
@@ -43,18 +37,18 @@ func (o *DeviceDHCPv6) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6Path is the typed path of Device.DHCPv6.
 type DeviceDHCPv6Path struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Server DeviceDHCPv6ServerPath
+	Server DeviceDHCPv6ServerPath `dm:"Server."`
 }
 
-// Client returns the typed path of instance i of Device.DHCPv6.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceDHCPv6Path) Client(i uint32) (p DeviceDHCPv6ClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.DHCPv6.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6Path) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
@@ -85,10 +79,7 @@ const (
 	DeviceDHCPv6ClientAuthenticationProtocol_ReconfigureKeyAuthentication DeviceDHCPv6ClientAuthenticationProtocol = "ReconfigureKeyAuthentication"
 )
 
-/*
-DeviceDHCPv6Client holds the values of Device.DHCPv6.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6Client holds the values of Device.DHCPv6.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6Client struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -133,7 +124,7 @@ type DeviceDHCPv6Client struct {
 	Stats          *DeviceDHCPv6ClientStats                     `json:"Stats,omitzero"`
 }
 
-// AddReceivedOption creates instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (replacing any) and returns it
+// AddReceivedOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddReceivedOption(i uint32) *DeviceDHCPv6ClientReceivedOption {
 	if o.ReceivedOption == nil {
 		o.ReceivedOption = map[uint32]*DeviceDHCPv6ClientReceivedOption{}
@@ -143,7 +134,7 @@ func (o *DeviceDHCPv6Client) AddReceivedOption(i uint32) *DeviceDHCPv6ClientRece
 	return x
 }
 
-// AddSentOption creates instance i of Device.DHCPv6.Client.{i}.SentOption.{i}. (replacing any) and returns it
+// AddSentOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddSentOption(i uint32) *DeviceDHCPv6ClientSentOption {
 	if o.SentOption == nil {
 		o.SentOption = map[uint32]*DeviceDHCPv6ClientSentOption{}
@@ -153,7 +144,7 @@ func (o *DeviceDHCPv6Client) AddSentOption(i uint32) *DeviceDHCPv6ClientSentOpti
 	return x
 }
 
-// AddServer creates instance i of Device.DHCPv6.Client.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Client) AddServer(i uint32) *DeviceDHCPv6ClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDHCPv6ClientServer{}
@@ -162,8 +153,6 @@ func (o *DeviceDHCPv6Client) AddServer(i uint32) *DeviceDHCPv6ClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6Client) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 521, o.Alias)
 	c.String(p, "Interface", 526, o.Interface)
@@ -189,83 +178,80 @@ func (o *DeviceDHCPv6Client) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ClientPath is the typed path of Device.DHCPv6.Client.{i}.
 type DeviceDHCPv6ClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv6ClientAuthenticationProtocol]
+	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv6ClientAuthenticationProtocol] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DUID model.ReadOnlyParam[model.HexBinary]
+	DUID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	RapidCommit model.ReadWriteParam[bool]
+	RapidCommit model.ReadWriteParam[bool] `dm:"b"`
 
-	ReceivedOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	ReceivedOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Renew model.ReadWriteParam[bool]
+	Renew model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestAddresses model.ReadWriteParam[bool]
+	RequestAddresses model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestPrefixes model.ReadWriteParam[bool]
+	RequestPrefixes model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestedOptions model.ReadWriteParam[[]uint32]
+	RequestedOptions model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	SentOptionNumberOfEntries model.ReadOnlyParam[uint32]
+	SentOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv6ClientStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv6ClientStatus] `dm:"s"`
 
-	SuggestedT1 model.ReadWriteParam[int32]
+	SuggestedT1 model.ReadWriteParam[int32] `dm:"i"`
 
-	SuggestedT2 model.ReadWriteParam[int32]
+	SuggestedT2 model.ReadWriteParam[int32] `dm:"i"`
 
-	SupportedOptions model.ReadOnlyParam[[]uint32]
+	SupportedOptions model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Retransmission DeviceDHCPv6ClientRetransmissionPath
-	Stats          DeviceDHCPv6ClientStatsPath
+	Retransmission DeviceDHCPv6ClientRetransmissionPath `dm:"Retransmission."`
+	Stats          DeviceDHCPv6ClientStatsPath          `dm:"Stats."`
 }
 
-// ReceivedOption returns the typed path of instance i of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
+// ReceivedOption returns the typed path of instance i.
 func (x DeviceDHCPv6ClientPath) ReceivedOption(i uint32) (p DeviceDHCPv6ClientReceivedOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Client.{i}.ReceivedOption.{i}.", model.InstanceOf(x.Path(), "ReceivedOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReceivedOption.", i))
 	return
 }
 
-// ReceivedOptionTable returns the table Device.DHCPv6.Client.{i}.ReceivedOption.{i}. itself (for AddObject when writable)
+// ReceivedOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) ReceivedOptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ReceivedOption.")
 }
 
-// SentOption returns the typed path of instance i of Device.DHCPv6.Client.{i}.SentOption.{i}.
+// SentOption returns the typed path of instance i.
 func (x DeviceDHCPv6ClientPath) SentOption(i uint32) (p DeviceDHCPv6ClientSentOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Client.{i}.SentOption.{i}.", model.InstanceOf(x.Path(), "SentOption.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentOption.", i))
 	return
 }
 
-// SentOptionTable returns the table Device.DHCPv6.Client.{i}.SentOption.{i}. itself (for AddObject when writable)
+// SentOptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) SentOptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SentOption.")
 }
 
-// Server returns the typed path of instance i of Device.DHCPv6.Client.{i}.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceDHCPv6ClientPath) Server(i uint32) (p DeviceDHCPv6ClientServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Client.{i}.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.DHCPv6.Client.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ClientPath) ServerTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Server.")
 }
 
-/*
-DeviceDHCPv6ClientReceivedOption holds the values of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ClientReceivedOption holds the values of Device.DHCPv6.Client.{i}.ReceivedOption.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ClientReceivedOption struct {
 	Tag uint32 `json:"Tag,omitzero"`
 
@@ -274,7 +260,6 @@ type DeviceDHCPv6ClientReceivedOption struct {
 	Server string `json:"Server,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ClientReceivedOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 530, uint64(o.Tag))
 	c.Bytes(p, "Value", 531, []byte(o.Value))
@@ -283,17 +268,14 @@ func (o *DeviceDHCPv6ClientReceivedOption) ValidateAt(c *model.Checker, p string
 // DeviceDHCPv6ClientReceivedOptionPath is the typed path of Device.DHCPv6.Client.{i}.ReceivedOption.{i}.
 type DeviceDHCPv6ClientReceivedOptionPath struct {
 	model.ObjectPath
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Tag model.ReadOnlyParam[uint32]
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv6ClientRetransmission holds the values of Device.DHCPv6.Client.{i}.Retransmission. (object, readOnly, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ClientRetransmission holds the values of Device.DHCPv6.Client.{i}.Retransmission. (object, readOnly, since 2.18).
 type DeviceDHCPv6ClientRetransmission struct {
 	SolicitMaxDelay uint32 `json:"SolicitMaxDelay,omitzero"`
 
@@ -355,67 +337,64 @@ type DeviceDHCPv6ClientRetransmission struct {
 // DeviceDHCPv6ClientRetransmissionPath is the typed path of Device.DHCPv6.Client.{i}.Retransmission.
 type DeviceDHCPv6ClientRetransmissionPath struct {
 	model.ObjectPath
-	ConfirmInitialTimeout model.ReadWriteParam[uint32]
+	ConfirmInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConfirmMaxDelay model.ReadWriteParam[uint32]
+	ConfirmMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConfirmMaxDuration model.ReadWriteParam[uint32]
+	ConfirmMaxDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConfirmMaxTimeout model.ReadWriteParam[uint32]
+	ConfirmMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	DeclineInitialTimeout model.ReadWriteParam[uint32]
+	DeclineInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	DeclineMaxAttempts model.ReadWriteParam[uint32]
+	DeclineMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
 
-	HopCountLimit model.ReadWriteParam[uint32]
+	HopCountLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	InformationRefreshTime model.ReadWriteParam[uint32]
+	InformationRefreshTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	InformationRequestInitialTimeout model.ReadWriteParam[uint32]
+	InformationRequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	InformationRequestMaxDelay model.ReadWriteParam[uint32]
+	InformationRequestMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	InformationRequestMaxTimeout model.ReadWriteParam[uint32]
+	InformationRequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxWaitTime model.ReadWriteParam[uint32]
+	MaxWaitTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinInformationRefreshTime model.ReadWriteParam[uint32]
+	MinInformationRefreshTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	RebindInitialTimeout model.ReadWriteParam[uint32]
+	RebindInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RebindMaxTimeout model.ReadWriteParam[uint32]
+	RebindMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReconfigureInitialTimeout model.ReadWriteParam[uint32]
+	ReconfigureInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReconfigureMaxAttempts model.ReadWriteParam[uint32]
+	ReconfigureMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReleaseInitialTimeout model.ReadWriteParam[uint32]
+	ReleaseInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReleaseMaxAttempts model.ReadWriteParam[uint32]
+	ReleaseMaxAttempts model.ReadWriteParam[uint32] `dm:"u"`
 
-	RenewInitialTimeout model.ReadWriteParam[uint32]
+	RenewInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RenewMaxTimeout model.ReadWriteParam[uint32]
+	RenewMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestInitialTimeout model.ReadWriteParam[uint32]
+	RequestInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestMaxRetry model.ReadWriteParam[uint32]
+	RequestMaxRetry model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestMaxTimeout model.ReadWriteParam[uint32]
+	RequestMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	SolicitInitialTimeout model.ReadWriteParam[uint32]
+	SolicitInitialTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	SolicitMaxDelay model.ReadWriteParam[uint32]
+	SolicitMaxDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	SolicitMaxTimeout model.ReadWriteParam[uint32]
+	SolicitMaxTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeoutRandomize model.ReadWriteParam[int32]
+	TimeoutRandomize model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-DeviceDHCPv6ClientSentOption holds the values of Device.DHCPv6.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ClientSentOption holds the values of Device.DHCPv6.Client.{i}.SentOption.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ClientSentOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -426,7 +405,6 @@ type DeviceDHCPv6ClientSentOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ClientSentOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 567, o.Alias)
 	c.Uint(p, "Tag", 569, uint64(o.Tag))
@@ -436,19 +414,16 @@ func (o *DeviceDHCPv6ClientSentOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ClientSentOptionPath is the typed path of Device.DHCPv6.Client.{i}.SentOption.{i}.
 type DeviceDHCPv6ClientSentOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv6ClientServer holds the values of Device.DHCPv6.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ClientServer holds the values of Device.DHCPv6.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ClientServer struct {
 	SourceAddress string `json:"SourceAddress,omitzero"`
 
@@ -457,7 +432,6 @@ type DeviceDHCPv6ClientServer struct {
 	InformationRefreshTime time.Time `json:"InformationRefreshTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ClientServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SourceAddress", 575, o.SourceAddress)
 	c.Bytes(p, "DUID", 573, []byte(o.DUID))
@@ -466,17 +440,14 @@ func (o *DeviceDHCPv6ClientServer) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ClientServerPath is the typed path of Device.DHCPv6.Client.{i}.Server.{i}.
 type DeviceDHCPv6ClientServerPath struct {
 	model.ObjectPath
-	DUID model.ReadOnlyParam[model.HexBinary]
+	DUID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InformationRefreshTime model.ReadOnlyParam[time.Time]
+	InformationRefreshTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SourceAddress model.ReadOnlyParam[string]
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceDHCPv6ClientStats holds the values of Device.DHCPv6.Client.{i}.Stats. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ClientStats holds the values of Device.DHCPv6.Client.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv6ClientStats struct {
 	Solicit uint64 `json:"Solicit,omitzero"`
 
@@ -510,39 +481,36 @@ type DeviceDHCPv6ClientStats struct {
 // DeviceDHCPv6ClientStatsPath is the typed path of Device.DHCPv6.Client.{i}.Stats.
 type DeviceDHCPv6ClientStatsPath struct {
 	model.ObjectPath
-	Advertise model.ReadOnlyParam[uint64]
+	Advertise model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Confirm model.ReadOnlyParam[uint64]
+	Confirm model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Decline model.ReadOnlyParam[uint64]
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardedPackets model.ReadOnlyParam[uint64]
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	InformationRequest model.ReadOnlyParam[uint64]
+	InformationRequest model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Rebind model.ReadOnlyParam[uint64]
+	Rebind model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reconfigure model.ReadOnlyParam[uint64]
+	Reconfigure model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Release model.ReadOnlyParam[uint64]
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Renew model.ReadOnlyParam[uint64]
+	Renew model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reply model.ReadOnlyParam[uint64]
+	Reply model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Request model.ReadOnlyParam[uint64]
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Solicit model.ReadOnlyParam[uint64]
+	Solicit model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TransmitFailure model.ReadOnlyParam[uint64]
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceDHCPv6Server holds the values of Device.DHCPv6.Server. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6Server holds the values of Device.DHCPv6.Server. (object, readOnly, since 2.2).
 type DeviceDHCPv6Server struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -552,7 +520,7 @@ type DeviceDHCPv6Server struct {
 	Stats *DeviceDHCPv6ServerStats           `json:"Stats,omitzero"`
 }
 
-// AddPool creates instance i of Device.DHCPv6.Server.Pool.{i}. (replacing any) and returns it
+// AddPool creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6Server) AddPool(i uint32) *DeviceDHCPv6ServerPool {
 	if o.Pool == nil {
 		o.Pool = map[uint32]*DeviceDHCPv6ServerPool{}
@@ -561,8 +529,6 @@ func (o *DeviceDHCPv6Server) AddPool(i uint32) *DeviceDHCPv6ServerPool {
 	o.Pool[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6Server) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Pool) {
 		o.Pool[i].ValidateAt(c, model.InstanceOf(p, "Pool.", i))
@@ -572,20 +538,20 @@ func (o *DeviceDHCPv6Server) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPath is the typed path of Device.DHCPv6.Server.
 type DeviceDHCPv6ServerPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PoolNumberOfEntries model.ReadOnlyParam[uint32]
+	PoolNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceDHCPv6ServerStatsPath
+	Stats DeviceDHCPv6ServerStatsPath `dm:"Stats."`
 }
 
-// Pool returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.
+// Pool returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPath) Pool(i uint32) (p DeviceDHCPv6ServerPoolPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.", model.InstanceOf(x.Path(), "Pool.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pool.", i))
 	return
 }
 
-// PoolTable returns the table Device.DHCPv6.Server.Pool.{i}. itself (for AddObject when writable)
+// PoolTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPath) PoolTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Pool.")
 }
@@ -603,10 +569,7 @@ const (
 	DeviceDHCPv6ServerPoolStatus_Error DeviceDHCPv6ServerPoolStatus = "Error"
 )
 
-/*
-DeviceDHCPv6ServerPool holds the values of Device.DHCPv6.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPool holds the values of Device.DHCPv6.Server.Pool.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ServerPool struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -660,7 +623,7 @@ type DeviceDHCPv6ServerPool struct {
 	Option map[uint32]*DeviceDHCPv6ServerPoolOption `json:"Option,omitzero"`
 }
 
-// AddClient creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPool) AddClient(i uint32) *DeviceDHCPv6ServerPoolClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDHCPv6ServerPoolClient{}
@@ -670,7 +633,7 @@ func (o *DeviceDHCPv6ServerPool) AddClient(i uint32) *DeviceDHCPv6ServerPoolClie
 	return x
 }
 
-// AddOption creates instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPool) AddOption(i uint32) *DeviceDHCPv6ServerPoolOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv6ServerPoolOption{}
@@ -679,8 +642,6 @@ func (o *DeviceDHCPv6ServerPool) AddOption(i uint32) *DeviceDHCPv6ServerPoolOpti
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPool) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 643, string(o.Status))
 	c.String(p, "Alias", 600, o.Alias)
@@ -708,81 +669,78 @@ func (o *DeviceDHCPv6ServerPool) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPoolPath is the typed path of Device.DHCPv6.Server.Pool.{i}.
 type DeviceDHCPv6ServerPoolPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DSCPMark model.ReadWriteParam[uint32]
+	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DUID model.ReadWriteParam[model.HexBinary]
+	DUID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DUIDExclude model.ReadWriteParam[bool]
+	DUIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IANAEnable model.ReadWriteParam[bool]
+	IANAEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IANAManualPrefixes model.ReadWriteParam[[]string]
+	IANAManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	IANAPrefixes model.ReadOnlyParam[[]string]
+	IANAPrefixes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IAPDAddLength model.ReadWriteParam[uint32]
+	IAPDAddLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	IAPDEnable model.ReadWriteParam[bool]
+	IAPDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IAPDManualPrefixes model.ReadWriteParam[[]string]
+	IAPDManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	IAPDPrefixes model.ReadOnlyParam[[]string]
+	IAPDPrefixes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourceAddress model.ReadWriteParam[string]
+	SourceAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceAddressExclude model.ReadWriteParam[bool]
+	SourceAddressExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceAddressMask model.ReadWriteParam[string]
+	SourceAddressMask model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv6ServerPoolStatus]
+	Status model.ReadOnlyParam[DeviceDHCPv6ServerPoolStatus] `dm:"s"`
 
-	UserClassID model.ReadWriteParam[model.HexBinary]
+	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	UserClassIDExclude model.ReadWriteParam[bool]
+	UserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	VendorClassID model.ReadWriteParam[model.HexBinary]
+	VendorClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	VendorClassIDExclude model.ReadWriteParam[bool]
+	VendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Client returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPoolPath) Client(i uint32) (p DeviceDHCPv6ServerPoolClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolPath) ClientTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Client.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPoolPath) Option(i uint32) (p DeviceDHCPv6ServerPoolOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.DHCPv6.Server.Pool.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolPath) OptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceDHCPv6ServerPoolClient holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPoolClient holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClient struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -801,7 +759,7 @@ type DeviceDHCPv6ServerPoolClient struct {
 	Option      map[uint32]*DeviceDHCPv6ServerPoolClientOption      `json:"Option,omitzero"`
 }
 
-// AddIPv6Address creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Address(i uint32) *DeviceDHCPv6ServerPoolClientIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Address{}
@@ -811,7 +769,7 @@ func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Address(i uint32) *DeviceDHCPv6Ser
 	return x
 }
 
-// AddIPv6Prefix creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (replacing any) and returns it
+// AddIPv6Prefix creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Prefix(i uint32) *DeviceDHCPv6ServerPoolClientIPv6Prefix {
 	if o.IPv6Prefix == nil {
 		o.IPv6Prefix = map[uint32]*DeviceDHCPv6ServerPoolClientIPv6Prefix{}
@@ -821,7 +779,7 @@ func (o *DeviceDHCPv6ServerPoolClient) AddIPv6Prefix(i uint32) *DeviceDHCPv6Serv
 	return x
 }
 
-// AddOption creates instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceDHCPv6ServerPoolClient) AddOption(i uint32) *DeviceDHCPv6ServerPoolClientOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceDHCPv6ServerPoolClientOption{}
@@ -830,8 +788,6 @@ func (o *DeviceDHCPv6ServerPoolClient) AddOption(i uint32) *DeviceDHCPv6ServerPo
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPoolClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 603, o.Alias)
 	c.String(p, "SourceAddress", 618, o.SourceAddress)
@@ -849,56 +805,53 @@ func (o *DeviceDHCPv6ServerPoolClient) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPoolClientPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.
 type DeviceDHCPv6ServerPoolClientPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceAddress model.ReadOnlyParam[string]
+	SourceAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// IPv6Address returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
+// IPv6Address returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6Address(i uint32) (p DeviceDHCPv6ServerPoolClientIPv6AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.", model.InstanceOf(x.Path(), "IPv6Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
 	return
 }
 
-// IPv6AddressTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// IPv6Prefix returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
+// IPv6Prefix returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6Prefix(i uint32) (p DeviceDHCPv6ServerPoolClientIPv6PrefixPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.", model.InstanceOf(x.Path(), "IPv6Prefix.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Prefix.", i))
 	return
 }
 
-// IPv6PrefixTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. itself (for AddObject when writable)
+// IPv6PrefixTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) IPv6PrefixTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv6Prefix.")
 }
 
-// Option returns the typed path of instance i of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceDHCPv6ServerPoolClientPath) Option(i uint32) (p DeviceDHCPv6ServerPoolClientOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceDHCPv6ServerPoolClientPath) OptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceDHCPv6ServerPoolClientIPv6Address holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPoolClientIPv6Address holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientIPv6Address struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 
@@ -907,7 +860,6 @@ type DeviceDHCPv6ServerPoolClientIPv6Address struct {
 	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPoolClientIPv6Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPAddress", 605, o.IPAddress)
 }
@@ -915,17 +867,14 @@ func (o *DeviceDHCPv6ServerPoolClientIPv6Address) ValidateAt(c *model.Checker, p
 // DeviceDHCPv6ServerPoolClientIPv6AddressPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.
 type DeviceDHCPv6ServerPoolClientIPv6AddressPath struct {
 	model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PreferredLifetime model.ReadOnlyParam[time.Time]
+	PreferredLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ValidLifetime model.ReadOnlyParam[time.Time]
+	ValidLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceDHCPv6ServerPoolClientIPv6Prefix holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPoolClientIPv6Prefix holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientIPv6Prefix struct {
 	Prefix string `json:"Prefix,omitzero"`
 
@@ -934,7 +883,6 @@ type DeviceDHCPv6ServerPoolClientIPv6Prefix struct {
 	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPoolClientIPv6Prefix) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Prefix", 611, o.Prefix)
 }
@@ -942,24 +890,20 @@ func (o *DeviceDHCPv6ServerPoolClientIPv6Prefix) ValidateAt(c *model.Checker, p 
 // DeviceDHCPv6ServerPoolClientIPv6PrefixPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.
 type DeviceDHCPv6ServerPoolClientIPv6PrefixPath struct {
 	model.ObjectPath
-	PreferredLifetime model.ReadOnlyParam[time.Time]
+	PreferredLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Prefix model.ReadOnlyParam[string]
+	Prefix model.ReadOnlyParam[string] `dm:"s"`
 
-	ValidLifetime model.ReadOnlyParam[time.Time]
+	ValidLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceDHCPv6ServerPoolClientOption holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPoolClientOption holds the values of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDHCPv6ServerPoolClientOption struct {
 	Tag uint32 `json:"Tag,omitzero"`
 
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPoolClientOption) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Tag", 615, uint64(o.Tag))
 	c.Bytes(p, "Value", 616, []byte(o.Value))
@@ -968,15 +912,12 @@ func (o *DeviceDHCPv6ServerPoolClientOption) ValidateAt(c *model.Checker, p stri
 // DeviceDHCPv6ServerPoolClientOptionPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Client.{i}.Option.{i}.
 type DeviceDHCPv6ServerPoolClientOptionPath struct {
 	model.ObjectPath
-	Tag model.ReadOnlyParam[uint32]
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv6ServerPoolOption holds the values of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerPoolOption holds the values of Device.DHCPv6.Server.Pool.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceDHCPv6ServerPoolOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -989,7 +930,6 @@ type DeviceDHCPv6ServerPoolOption struct {
 	PassthroughClient string `json:"PassthroughClient,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDHCPv6ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 633, o.Alias)
 	c.Uint(p, "Tag", 636, uint64(o.Tag))
@@ -1000,21 +940,18 @@ func (o *DeviceDHCPv6ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPoolOptionPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv6ServerPoolOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PassthroughClient model.ReadWriteParam[string]
+	PassthroughClient model.ReadWriteParam[string] `dm:"s"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceDHCPv6ServerStats holds the values of Device.DHCPv6.Server.Stats. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDHCPv6ServerStats holds the values of Device.DHCPv6.Server.Stats. (object, readOnly, since 2.19).
 type DeviceDHCPv6ServerStats struct {
 	Solicit uint64 `json:"Solicit,omitzero"`
 
@@ -1052,35 +989,35 @@ type DeviceDHCPv6ServerStats struct {
 // DeviceDHCPv6ServerStatsPath is the typed path of Device.DHCPv6.Server.Stats.
 type DeviceDHCPv6ServerStatsPath struct {
 	model.ObjectPath
-	Advertise model.ReadOnlyParam[uint64]
+	Advertise model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Confirm model.ReadOnlyParam[uint64]
+	Confirm model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Decline model.ReadOnlyParam[uint64]
+	Decline model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardedPackets model.ReadOnlyParam[uint64]
+	DiscardedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	InformationRequest model.ReadOnlyParam[uint64]
+	InformationRequest model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Rebind model.ReadOnlyParam[uint64]
+	Rebind model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reconfigure model.ReadOnlyParam[uint64]
+	Reconfigure model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RelayForward model.ReadOnlyParam[uint64]
+	RelayForward model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RelayReply model.ReadOnlyParam[uint64]
+	RelayReply model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Release model.ReadOnlyParam[uint64]
+	Release model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Renew model.ReadOnlyParam[uint64]
+	Renew model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reply model.ReadOnlyParam[uint64]
+	Reply model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Request model.ReadOnlyParam[uint64]
+	Request model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Solicit model.ReadOnlyParam[uint64]
+	Solicit model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TransmitFailure model.ReadOnlyParam[uint64]
+	TransmitFailure model.ReadOnlyParam[uint64] `dm:"U"`
 }

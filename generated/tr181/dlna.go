@@ -5,15 +5,11 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceDLNA holds the values of Device.DLNA. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDLNA holds the values of Device.DLNA. (object, readOnly, since 2.0).
 type DeviceDLNA struct {
 	Capabilities *DeviceDLNACapabilities `json:"Capabilities,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDLNA) ValidateAt(c *model.Checker, p string) {
 	if o.Capabilities != nil {
 		o.Capabilities.ValidateAt(c, p+"Capabilities.")
@@ -23,13 +19,10 @@ func (o *DeviceDLNA) ValidateAt(c *model.Checker, p string) {
 // DeviceDLNAPath is the typed path of Device.DLNA.
 type DeviceDLNAPath struct {
 	model.ObjectPath
-	Capabilities DeviceDLNACapabilitiesPath
+	Capabilities DeviceDLNACapabilitiesPath `dm:"Capabilities."`
 }
 
-/*
-DeviceDLNACapabilities holds the values of Device.DLNA.Capabilities. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDLNACapabilities holds the values of Device.DLNA.Capabilities. (object, readOnly, since 2.0).
 type DeviceDLNACapabilities struct {
 	HNDDeviceClass []string `json:"HNDDeviceClass,omitzero"`
 
@@ -48,7 +41,6 @@ type DeviceDLNACapabilities struct {
 	PrinterClassProfileID []string `json:"PrinterClassProfileID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDLNACapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "HNDDeviceClass", 672, model.JoinStrings(o.HNDDeviceClass), len(o.HNDDeviceClass) > 0)
 	c.Wire(p, "DeviceCapability", 670, model.JoinStrings(o.DeviceCapability), len(o.DeviceCapability) > 0)
@@ -63,19 +55,19 @@ func (o *DeviceDLNACapabilities) ValidateAt(c *model.Checker, p string) {
 // DeviceDLNACapabilitiesPath is the typed path of Device.DLNA.Capabilities.
 type DeviceDLNACapabilitiesPath struct {
 	model.ObjectPath
-	AVClassProfileID model.ReadOnlyParam[[]string]
+	AVClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AudioClassProfileID model.ReadOnlyParam[[]string]
+	AudioClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceCapability model.ReadOnlyParam[[]string]
+	DeviceCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HIDDeviceClass model.ReadOnlyParam[[]string]
+	HIDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HNDDeviceClass model.ReadOnlyParam[[]string]
+	HNDDeviceClass model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ImageClassProfileID model.ReadOnlyParam[[]string]
+	ImageClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MediaCollectionProfileID model.ReadOnlyParam[[]string]
+	MediaCollectionProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PrinterClassProfileID model.ReadOnlyParam[[]string]
+	PrinterClassProfileID model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceDNSSupportedRecordTypes enumerates the values of Device.DNS.SupportedRecordTypes.
@@ -22,10 +21,7 @@ const (
 	DeviceDNSSupportedRecordTypes_PTR DeviceDNSSupportedRecordTypes = "PTR"
 )
 
-/*
-DeviceDNS holds the values of Device.DNS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNS holds the values of Device.DNS. (object, readOnly, since 2.0).
 type DeviceDNS struct {
 	SupportedRecordTypes []DeviceDNSSupportedRecordTypes `json:"SupportedRecordTypes,omitzero"`
 
@@ -38,7 +34,7 @@ type DeviceDNS struct {
 	Zone        map[uint32]*DeviceDNSZone `json:"Zone,omitzero"`
 }
 
-// AddZone creates instance i of Device.DNS.Zone.{i}. (replacing any) and returns it
+// AddZone creates instance i (replacing any) and returns it.
 func (o *DeviceDNS) AddZone(i uint32) *DeviceDNSZone {
 	if o.Zone == nil {
 		o.Zone = map[uint32]*DeviceDNSZone{}
@@ -47,8 +43,6 @@ func (o *DeviceDNS) AddZone(i uint32) *DeviceDNSZone {
 	o.Zone[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNS) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedRecordTypes", 761, model.JoinStrings(o.SupportedRecordTypes), len(o.SupportedRecordTypes) > 0)
 	if o.Client != nil {
@@ -71,23 +65,23 @@ func (o *DeviceDNS) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSPath is the typed path of Device.DNS.
 type DeviceDNSPath struct {
 	model.ObjectPath
-	SupportedRecordTypes model.ReadOnlyParam[[]DeviceDNSSupportedRecordTypes]
+	SupportedRecordTypes model.ReadOnlyParam[[]DeviceDNSSupportedRecordTypes] `dm:"s"`
 
-	ZoneNumberOfEntries model.ReadOnlyParam[uint32]
+	ZoneNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Client      DeviceDNSClientPath
-	Diagnostics DeviceDNSDiagnosticsPath
-	Relay       DeviceDNSRelayPath
-	SD          DeviceDNSSDPath
+	Client      DeviceDNSClientPath      `dm:"Client."`
+	Diagnostics DeviceDNSDiagnosticsPath `dm:"Diagnostics."`
+	Relay       DeviceDNSRelayPath       `dm:"Relay."`
+	SD          DeviceDNSSDPath          `dm:"SD."`
 }
 
-// Zone returns the typed path of instance i of Device.DNS.Zone.{i}.
+// Zone returns the typed path of instance i.
 func (x DeviceDNSPath) Zone(i uint32) (p DeviceDNSZonePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Zone.{i}.", model.InstanceOf(x.Path(), "Zone.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Zone.", i))
 	return
 }
 
-// ZoneTable returns the table Device.DNS.Zone.{i}. itself (for AddObject when writable)
+// ZoneTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSPath) ZoneTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Zone.")
 }
@@ -103,10 +97,7 @@ const (
 	DeviceDNSClientStatus_Error DeviceDNSClientStatus = "Error"
 )
 
-/*
-DeviceDNSClient holds the values of Device.DNS.Client. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSClient holds the values of Device.DNS.Client. (object, readOnly, since 2.0).
 type DeviceDNSClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -117,7 +108,7 @@ type DeviceDNSClient struct {
 	Server map[uint32]*DeviceDNSClientServer `json:"Server,omitzero"`
 }
 
-// AddServer creates instance i of Device.DNS.Client.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDNSClient) AddServer(i uint32) *DeviceDNSClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDNSClientServer{}
@@ -126,8 +117,6 @@ func (o *DeviceDNSClient) AddServer(i uint32) *DeviceDNSClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 687, string(o.Status))
 	for _, i := range model.SortedKeys(o.Server) {
@@ -138,20 +127,20 @@ func (o *DeviceDNSClient) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSClientPath is the typed path of Device.DNS.Client.
 type DeviceDNSClientPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSClientStatus]
+	Status model.ReadOnlyParam[DeviceDNSClientStatus] `dm:"s"`
 }
 
-// Server returns the typed path of instance i of Device.DNS.Client.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceDNSClientPath) Server(i uint32) (p DeviceDNSClientServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Client.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.DNS.Client.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSClientPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
@@ -184,10 +173,7 @@ const (
 	DeviceDNSClientServerType_Static DeviceDNSClientServerType = "Static"
 )
 
-/*
-DeviceDNSClientServer holds the values of Device.DNS.Client.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSClientServer holds the values of Device.DNS.Client.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDNSClientServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -202,7 +188,6 @@ type DeviceDNSClientServer struct {
 	Type DeviceDNSClientServerType `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSClientServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 684, string(o.Status))
 	c.String(p, "Alias", 680, o.Alias)
@@ -214,28 +199,24 @@ func (o *DeviceDNSClientServer) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSClientServerPath is the typed path of Device.DNS.Client.Server.{i}.
 type DeviceDNSClientServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DNSServer model.ReadWriteParam[string]
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDNSClientServerStatus]
+	Status model.ReadOnlyParam[DeviceDNSClientServerStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceDNSClientServerType]
+	Type model.ReadOnlyParam[DeviceDNSClientServerType] `dm:"s"`
 }
 
-/*
-DeviceDNSDiagnostics holds the values of Device.DNS.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSDiagnostics holds the values of Device.DNS.Diagnostics. (object, readOnly, since 2.0).
 type DeviceDNSDiagnostics struct {
 	NSLookupDiagnostics *DeviceDNSDiagnosticsNSLookupDiagnostics `json:"NSLookupDiagnostics,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.NSLookupDiagnostics != nil {
 		o.NSLookupDiagnostics.ValidateAt(c, p+"NSLookupDiagnostics.")
@@ -245,7 +226,7 @@ func (o *DeviceDNSDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSDiagnosticsPath is the typed path of Device.DNS.Diagnostics.
 type DeviceDNSDiagnosticsPath struct {
 	model.ObjectPath
-	NSLookupDiagnostics DeviceDNSDiagnosticsNSLookupDiagnosticsPath
+	NSLookupDiagnostics DeviceDNSDiagnosticsNSLookupDiagnosticsPath `dm:"NSLookupDiagnostics."`
 }
 
 // DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState enumerates the values of Device.DNS.Diagnostics.NSLookupDiagnostics.DiagnosticsState.
@@ -267,10 +248,7 @@ const (
 	DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState_Error_Other DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-DeviceDNSDiagnosticsNSLookupDiagnostics holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSDiagnosticsNSLookupDiagnostics holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics. (object, readOnly, since 2.0).
 type DeviceDNSDiagnosticsNSLookupDiagnostics struct {
 	DiagnosticsState DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -291,7 +269,7 @@ type DeviceDNSDiagnosticsNSLookupDiagnostics struct {
 	Result map[uint32]*DeviceDNSDiagnosticsNSLookupDiagnosticsResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) AddResult(i uint32) *DeviceDNSDiagnosticsNSLookupDiagnosticsResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceDNSDiagnosticsNSLookupDiagnosticsResult{}
@@ -300,8 +278,6 @@ func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) AddResult(i uint32) *DeviceDNS
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 691, string(o.DiagnosticsState))
 	c.String(p, "Interface", 693, o.Interface)
@@ -315,30 +291,30 @@ func (o *DeviceDNSDiagnosticsNSLookupDiagnostics) ValidateAt(c *model.Checker, p
 // DeviceDNSDiagnosticsNSLookupDiagnosticsPath is the typed path of Device.DNS.Diagnostics.NSLookupDiagnostics.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsPath struct {
 	model.ObjectPath
-	DNSServer model.ReadWriteParam[string]
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceDNSDiagnosticsNSLookupDiagnosticsDiagnosticsState] `dm:"s"`
 
-	HostName model.ReadWriteParam[string]
+	HostName model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Result returns the typed path of instance i of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
+// Result returns the typed path of instance i.
 func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) Result(i uint32) (p DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSDiagnosticsNSLookupDiagnosticsPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
@@ -369,10 +345,7 @@ const (
 	DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType_NonAuthoritative DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType = "NonAuthoritative"
 )
 
-/*
-DeviceDNSDiagnosticsNSLookupDiagnosticsResult holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSDiagnosticsNSLookupDiagnosticsResult holds the values of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResult struct {
 	Status DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus `json:"Status,omitzero"`
 
@@ -387,7 +360,6 @@ type DeviceDNSDiagnosticsNSLookupDiagnosticsResult struct {
 	ResponseTime uint32 `json:"ResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 701, string(o.Status))
 	c.String(p, "AnswerType", 696, string(o.AnswerType))
@@ -399,17 +371,17 @@ func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) ValidateAt(c *model.Chec
 // DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath is the typed path of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath struct {
 	model.ObjectPath
-	AnswerType model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType]
+	AnswerType model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType] `dm:"s"`
 
-	DNSServerIP model.ReadOnlyParam[string]
+	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
 
-	HostNameReturned model.ReadOnlyParam[string]
+	HostNameReturned model.ReadOnlyParam[string] `dm:"s"`
 
-	IPAddresses model.ReadOnlyParam[[]string]
+	IPAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ResponseTime model.ReadOnlyParam[uint32]
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus]
+	Status model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus] `dm:"s"`
 }
 
 // DeviceDNSRelayStatus enumerates the values of Device.DNS.Relay.Status.
@@ -423,10 +395,7 @@ const (
 	DeviceDNSRelayStatus_Error DeviceDNSRelayStatus = "Error"
 )
 
-/*
-DeviceDNSRelay holds the values of Device.DNS.Relay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSRelay holds the values of Device.DNS.Relay. (object, readOnly, since 2.0).
 type DeviceDNSRelay struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -440,7 +409,7 @@ type DeviceDNSRelay struct {
 	Forwarding map[uint32]*DeviceDNSRelayForwarding `json:"Forwarding,omitzero"`
 }
 
-// AddConfig creates instance i of Device.DNS.Relay.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *DeviceDNSRelay) AddConfig(i uint32) *DeviceDNSRelayConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*DeviceDNSRelayConfig{}
@@ -450,7 +419,7 @@ func (o *DeviceDNSRelay) AddConfig(i uint32) *DeviceDNSRelayConfig {
 	return x
 }
 
-// AddForwarding creates instance i of Device.DNS.Relay.Forwarding.{i}. (replacing any) and returns it
+// AddForwarding creates instance i (replacing any) and returns it.
 func (o *DeviceDNSRelay) AddForwarding(i uint32) *DeviceDNSRelayForwarding {
 	if o.Forwarding == nil {
 		o.Forwarding = map[uint32]*DeviceDNSRelayForwarding{}
@@ -459,8 +428,6 @@ func (o *DeviceDNSRelay) AddForwarding(i uint32) *DeviceDNSRelayForwarding {
 	o.Forwarding[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSRelay) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 723, string(o.Status))
 	for _, i := range model.SortedKeys(o.Config) {
@@ -474,41 +441,38 @@ func (o *DeviceDNSRelay) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSRelayPath is the typed path of Device.DNS.Relay.
 type DeviceDNSRelayPath struct {
 	model.ObjectPath
-	ConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardNumberOfEntries model.ReadOnlyParam[uint32]
+	ForwardNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSRelayStatus]
+	Status model.ReadOnlyParam[DeviceDNSRelayStatus] `dm:"s"`
 }
 
-// Config returns the typed path of instance i of Device.DNS.Relay.Config.{i}.
+// Config returns the typed path of instance i.
 func (x DeviceDNSRelayPath) Config(i uint32) (p DeviceDNSRelayConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Relay.Config.{i}.", model.InstanceOf(x.Path(), "Config.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
 	return
 }
 
-// ConfigTable returns the table Device.DNS.Relay.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSRelayPath) ConfigTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-// Forwarding returns the typed path of instance i of Device.DNS.Relay.Forwarding.{i}.
+// Forwarding returns the typed path of instance i.
 func (x DeviceDNSRelayPath) Forwarding(i uint32) (p DeviceDNSRelayForwardingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Relay.Forwarding.{i}.", model.InstanceOf(x.Path(), "Forwarding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Forwarding.", i))
 	return
 }
 
-// ForwardingTable returns the table Device.DNS.Relay.Forwarding.{i}. itself (for AddObject when writable)
+// ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSRelayPath) ForwardingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Forwarding.")
 }
 
-/*
-DeviceDNSRelayConfig holds the values of Device.DNS.Relay.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSRelayConfig holds the values of Device.DNS.Relay.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSRelayConfig struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -523,7 +487,6 @@ type DeviceDNSRelayConfig struct {
 	CacheMaxTTL uint32 `json:"CacheMaxTTL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSRelayConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 707, o.Alias)
 	c.Wire(p, "Forwarders", 711, model.JoinStrings(o.Forwarders), len(o.Forwarders) > 0)
@@ -533,17 +496,17 @@ func (o *DeviceDNSRelayConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSRelayConfigPath is the typed path of Device.DNS.Relay.Config.{i}.
 type DeviceDNSRelayConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CacheMaxTTL model.ReadOnlyParam[uint32]
+	CacheMaxTTL model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CacheMinTTL model.ReadOnlyParam[uint32]
+	CacheMinTTL model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CacheSize model.ReadOnlyParam[uint32]
+	CacheSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Forwarders model.ReadWriteParam[[]string]
+	Forwarders model.ReadWriteParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceDNSRelayForwardingStatus enumerates the values of Device.DNS.Relay.Forwarding.{i}.Status.
@@ -574,10 +537,7 @@ const (
 	DeviceDNSRelayForwardingType_Static DeviceDNSRelayForwardingType = "Static"
 )
 
-/*
-DeviceDNSRelayForwarding holds the values of Device.DNS.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSRelayForwarding holds the values of Device.DNS.Relay.Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceDNSRelayForwarding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -592,7 +552,6 @@ type DeviceDNSRelayForwarding struct {
 	Type DeviceDNSRelayForwardingType `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSRelayForwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 721, string(o.Status))
 	c.String(p, "Alias", 717, o.Alias)
@@ -604,17 +563,17 @@ func (o *DeviceDNSRelayForwarding) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSRelayForwardingPath is the typed path of Device.DNS.Relay.Forwarding.{i}.
 type DeviceDNSRelayForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DNSServer model.ReadWriteParam[string]
+	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDNSRelayForwardingStatus]
+	Status model.ReadOnlyParam[DeviceDNSRelayForwardingStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceDNSRelayForwardingType]
+	Type model.ReadOnlyParam[DeviceDNSRelayForwardingType] `dm:"s"`
 }
 
 // DeviceDNSSDStatus enumerates the values of Device.DNS.SD.Status.
@@ -628,10 +587,7 @@ const (
 	DeviceDNSSDStatus_Error DeviceDNSSDStatus = "Error"
 )
 
-/*
-DeviceDNSSD holds the values of Device.DNS.SD. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSSD holds the values of Device.DNS.SD. (object, readOnly, since 2.6).
 type DeviceDNSSD struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -647,7 +603,7 @@ type DeviceDNSSD struct {
 	Service   map[uint32]*DeviceDNSSDService   `json:"Service,omitzero"`
 }
 
-// AddAdvertise creates instance i of Device.DNS.SD.Advertise.{i}. (replacing any) and returns it
+// AddAdvertise creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSD) AddAdvertise(i uint32) *DeviceDNSSDAdvertise {
 	if o.Advertise == nil {
 		o.Advertise = map[uint32]*DeviceDNSSDAdvertise{}
@@ -657,7 +613,7 @@ func (o *DeviceDNSSD) AddAdvertise(i uint32) *DeviceDNSSDAdvertise {
 	return x
 }
 
-// AddService creates instance i of Device.DNS.SD.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSD) AddService(i uint32) *DeviceDNSSDService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceDNSSDService{}
@@ -666,8 +622,6 @@ func (o *DeviceDNSSD) AddService(i uint32) *DeviceDNSSDService {
 	o.Service[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSSD) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 760, string(o.Status))
 	c.Wire(p, "AdvertisedInterfaces", 740, model.JoinStrings(o.AdvertisedInterfaces), len(o.AdvertisedInterfaces) > 0)
@@ -682,35 +636,35 @@ func (o *DeviceDNSSD) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSSDPath is the typed path of Device.DNS.SD.
 type DeviceDNSSDPath struct {
 	model.ObjectPath
-	AdvertiseNumberOfEntries model.ReadOnlyParam[uint32]
+	AdvertiseNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AdvertisedInterfaces model.ReadWriteParam[[]string]
+	AdvertisedInterfaces model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDStatus]
+	Status model.ReadOnlyParam[DeviceDNSSDStatus] `dm:"s"`
 }
 
-// Advertise returns the typed path of instance i of Device.DNS.SD.Advertise.{i}.
+// Advertise returns the typed path of instance i.
 func (x DeviceDNSSDPath) Advertise(i uint32) (p DeviceDNSSDAdvertisePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.SD.Advertise.{i}.", model.InstanceOf(x.Path(), "Advertise.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Advertise.", i))
 	return
 }
 
-// AdvertiseTable returns the table Device.DNS.SD.Advertise.{i}. itself (for AddObject when writable)
+// AdvertiseTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDPath) AdvertiseTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Advertise.")
 }
 
-// Service returns the typed path of instance i of Device.DNS.SD.Service.{i}.
+// Service returns the typed path of instance i.
 func (x DeviceDNSSDPath) Service(i uint32) (p DeviceDNSSDServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.SD.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table Device.DNS.SD.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDPath) ServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Service.")
 }
@@ -737,10 +691,7 @@ const (
 	DeviceDNSSDAdvertiseTransportProtocol_UDP DeviceDNSSDAdvertiseTransportProtocol = "UDP"
 )
 
-/*
-DeviceDNSSDAdvertise holds the values of Device.DNS.SD.Advertise.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSSDAdvertise holds the values of Device.DNS.SD.Advertise.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSSDAdvertise struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -765,7 +716,7 @@ type DeviceDNSSDAdvertise struct {
 	TextRecord map[uint32]*DeviceDNSSDAdvertiseTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSDAdvertise) AddTextRecord(i uint32) *DeviceDNSSDAdvertiseTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*DeviceDNSSDAdvertiseTextRecord{}
@@ -774,8 +725,6 @@ func (o *DeviceDNSSDAdvertise) AddTextRecord(i uint32) *DeviceDNSSDAdvertiseText
 	o.TextRecord[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSSDAdvertise) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 726, o.Alias)
 	c.String(p, "Status", 733, string(o.Status))
@@ -793,49 +742,45 @@ func (o *DeviceDNSSDAdvertise) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSSDAdvertisePath is the typed path of Device.DNS.SD.Advertise.{i}.
 type DeviceDNSSDAdvertisePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ApplicationProtocol model.ReadWriteParam[string]
+	ApplicationProtocol model.ReadWriteParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InstanceName model.ReadWriteParam[string]
+	InstanceName model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDAdvertiseStatus]
+	Status model.ReadOnlyParam[DeviceDNSSDAdvertiseStatus] `dm:"s"`
 
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadWriteParam[DeviceDNSSDAdvertiseTransportProtocol]
+	TransportProtocol model.ReadWriteParam[DeviceDNSSDAdvertiseTransportProtocol] `dm:"s"`
 }
 
-// TextRecord returns the typed path of instance i of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
+// TextRecord returns the typed path of instance i.
 func (x DeviceDNSSDAdvertisePath) TextRecord(i uint32) (p DeviceDNSSDAdvertiseTextRecordPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.SD.Advertise.{i}.TextRecord.{i}.", model.InstanceOf(x.Path(), "TextRecord.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
 	return
 }
 
-// TextRecordTable returns the table Device.DNS.SD.Advertise.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDAdvertisePath) TextRecordTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "TextRecord.")
 }
 
-/*
-DeviceDNSSDAdvertiseTextRecord holds the values of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSSDAdvertiseTextRecord holds the values of Device.DNS.SD.Advertise.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSSDAdvertiseTextRecord struct {
 	Key string `json:"Key,omitzero"`
 
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSSDAdvertiseTextRecord) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Key", 735, o.Key)
 	c.String(p, "Value", 736, o.Value)
@@ -844,9 +789,9 @@ func (o *DeviceDNSSDAdvertiseTextRecord) ValidateAt(c *model.Checker, p string) 
 // DeviceDNSSDAdvertiseTextRecordPath is the typed path of Device.DNS.SD.Advertise.{i}.TextRecord.{i}.
 type DeviceDNSSDAdvertiseTextRecordPath struct {
 	model.ObjectPath
-	Key model.ReadWriteParam[string]
+	Key model.ReadWriteParam[string] `dm:"s"`
 
-	Value model.ReadWriteParam[string]
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceDNSSDServiceTransportProtocol enumerates the values of Device.DNS.SD.Service.{i}.TransportProtocol.
@@ -869,10 +814,7 @@ const (
 	DeviceDNSSDServiceStatus_LeaseExpired DeviceDNSSDServiceStatus = "LeaseExpired"
 )
 
-/*
-DeviceDNSSDService holds the values of Device.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSSDService holds the values of Device.DNS.SD.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceDNSSDService struct {
 	InstanceName string `json:"InstanceName,omitzero"`
 
@@ -903,7 +845,7 @@ type DeviceDNSSDService struct {
 	TextRecord map[uint32]*DeviceDNSSDServiceTextRecord `json:"TextRecord,omitzero"`
 }
 
-// AddTextRecord creates instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}. (replacing any) and returns it
+// AddTextRecord creates instance i (replacing any) and returns it.
 func (o *DeviceDNSSDService) AddTextRecord(i uint32) *DeviceDNSSDServiceTextRecord {
 	if o.TextRecord == nil {
 		o.TextRecord = map[uint32]*DeviceDNSSDServiceTextRecord{}
@@ -912,8 +854,6 @@ func (o *DeviceDNSSDService) AddTextRecord(i uint32) *DeviceDNSSDServiceTextReco
 	o.TextRecord[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSSDService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InstanceName", 746, o.InstanceName)
 	c.String(p, "ApplicationProtocol", 743, o.ApplicationProtocol)
@@ -934,55 +874,51 @@ func (o *DeviceDNSSDService) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSSDServicePath is the typed path of Device.DNS.SD.Service.{i}.
 type DeviceDNSSDServicePath struct {
 	model.ObjectPath
-	ApplicationProtocol model.ReadOnlyParam[string]
+	ApplicationProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	Domain model.ReadOnlyParam[string]
+	Domain model.ReadOnlyParam[string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	InstanceName model.ReadOnlyParam[string]
+	InstanceName model.ReadOnlyParam[string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Priority model.ReadOnlyParam[uint32]
+	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDServiceStatus]
+	Status model.ReadOnlyParam[DeviceDNSSDServiceStatus] `dm:"s"`
 
-	Target model.ReadOnlyParam[string]
+	Target model.ReadOnlyParam[string] `dm:"s"`
 
-	TextRecordNumberOfEntries model.ReadOnlyParam[uint32]
+	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeToLive model.ReadOnlyParam[uint32]
+	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadOnlyParam[DeviceDNSSDServiceTransportProtocol]
+	TransportProtocol model.ReadOnlyParam[DeviceDNSSDServiceTransportProtocol] `dm:"s"`
 
-	Weight model.ReadOnlyParam[uint32]
+	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TextRecord returns the typed path of instance i of Device.DNS.SD.Service.{i}.TextRecord.{i}.
+// TextRecord returns the typed path of instance i.
 func (x DeviceDNSSDServicePath) TextRecord(i uint32) (p DeviceDNSSDServiceTextRecordPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.SD.Service.{i}.TextRecord.{i}.", model.InstanceOf(x.Path(), "TextRecord.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TextRecord.", i))
 	return
 }
 
-// TextRecordTable returns the table Device.DNS.SD.Service.{i}.TextRecord.{i}. itself (for AddObject when writable)
+// TextRecordTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSSDServicePath) TextRecordTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TextRecord.")
 }
 
-/*
-DeviceDNSSDServiceTextRecord holds the values of Device.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSSDServiceTextRecord holds the values of Device.DNS.SD.Service.{i}.TextRecord.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceDNSSDServiceTextRecord struct {
 	Key string `json:"Key,omitzero"`
 
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Key", 753, o.Key)
 	c.String(p, "Value", 754, o.Value)
@@ -991,9 +927,9 @@ func (o *DeviceDNSSDServiceTextRecord) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSSDServiceTextRecordPath is the typed path of Device.DNS.SD.Service.{i}.TextRecord.{i}.
 type DeviceDNSSDServiceTextRecordPath struct {
 	model.ObjectPath
-	Key model.ReadOnlyParam[string]
+	Key model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSZoneOrigin enumerates the values of Device.DNS.Zone.{i}.Origin.
@@ -1007,10 +943,7 @@ const (
 	DeviceDNSZoneOrigin_Controller DeviceDNSZoneOrigin = "Controller"
 )
 
-/*
-DeviceDNSZone holds the values of Device.DNS.Zone.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSZone holds the values of Device.DNS.Zone.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSZone struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1027,7 +960,7 @@ type DeviceDNSZone struct {
 	Host map[uint32]*DeviceDNSZoneHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of Device.DNS.Zone.{i}.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceDNSZone) AddHost(i uint32) *DeviceDNSZoneHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceDNSZoneHost{}
@@ -1036,8 +969,6 @@ func (o *DeviceDNSZone) AddHost(i uint32) *DeviceDNSZoneHost {
 	o.Host[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSZone) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 763, o.Alias)
 	c.String(p, "Name", 774, o.Name)
@@ -1051,26 +982,26 @@ func (o *DeviceDNSZone) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSZonePath is the typed path of Device.DNS.Zone.{i}.
 type DeviceDNSZonePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDNSZoneOrigin]
+	Origin model.ReadOnlyParam[DeviceDNSZoneOrigin] `dm:"s"`
 }
 
-// Host returns the typed path of instance i of Device.DNS.Zone.{i}.Host.{i}.
+// Host returns the typed path of instance i.
 func (x DeviceDNSZonePath) Host(i uint32) (p DeviceDNSZoneHostPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DNS.Zone.{i}.Host.{i}.", model.InstanceOf(x.Path(), "Host.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
 	return
 }
 
-// HostTable returns the table Device.DNS.Zone.{i}.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceDNSZonePath) HostTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Host.")
 }
@@ -1086,10 +1017,7 @@ const (
 	DeviceDNSZoneHostOrigin_Controller DeviceDNSZoneHostOrigin = "Controller"
 )
 
-/*
-DeviceDNSZoneHost holds the values of Device.DNS.Zone.{i}.Host.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDNSZoneHost holds the values of Device.DNS.Zone.{i}.Host.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceDNSZoneHost struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1104,7 +1032,6 @@ type DeviceDNSZoneHost struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDNSZoneHost) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 766, o.Alias)
 	c.Wire(p, "Name", 770, model.JoinStrings(o.Name), len(o.Name) > 0)
@@ -1115,15 +1042,15 @@ func (o *DeviceDNSZoneHost) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSZoneHostPath is the typed path of Device.DNS.Zone.{i}.Host.{i}.
 type DeviceDNSZoneHostPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadWriteParam[[]string]
+	Name model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDNSZoneHostOrigin]
+	Origin model.ReadOnlyParam[DeviceDNSZoneHostOrigin] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceDOCSIS holds the values of Device.DOCSIS. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSIS holds the values of Device.DOCSIS. (object, readOnly, since 2.15).
 type DeviceDOCSIS struct {
 	CapabilitiesReq model.HexBinary `json:"CapabilitiesReq,omitzero"`
 
@@ -35,7 +29,7 @@ type DeviceDOCSIS struct {
 	UpstreamChannel   map[uint32]*DeviceDOCSISUpstreamChannel   `json:"UpstreamChannel,omitzero"`
 }
 
-// AddDownstream creates instance i of Device.DOCSIS.Downstream.{i}. (replacing any) and returns it
+// AddDownstream creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddDownstream(i uint32) *DeviceDOCSISDownstream {
 	if o.Downstream == nil {
 		o.Downstream = map[uint32]*DeviceDOCSISDownstream{}
@@ -45,7 +39,7 @@ func (o *DeviceDOCSIS) AddDownstream(i uint32) *DeviceDOCSISDownstream {
 	return x
 }
 
-// AddDownstreamChannel creates instance i of Device.DOCSIS.DownstreamChannel.{i}. (replacing any) and returns it
+// AddDownstreamChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddDownstreamChannel(i uint32) *DeviceDOCSISDownstreamChannel {
 	if o.DownstreamChannel == nil {
 		o.DownstreamChannel = map[uint32]*DeviceDOCSISDownstreamChannel{}
@@ -55,7 +49,7 @@ func (o *DeviceDOCSIS) AddDownstreamChannel(i uint32) *DeviceDOCSISDownstreamCha
 	return x
 }
 
-// AddInterface creates instance i of Device.DOCSIS.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddInterface(i uint32) *DeviceDOCSISInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceDOCSISInterface{}
@@ -65,7 +59,7 @@ func (o *DeviceDOCSIS) AddInterface(i uint32) *DeviceDOCSISInterface {
 	return x
 }
 
-// AddUpstream creates instance i of Device.DOCSIS.Upstream.{i}. (replacing any) and returns it
+// AddUpstream creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddUpstream(i uint32) *DeviceDOCSISUpstream {
 	if o.Upstream == nil {
 		o.Upstream = map[uint32]*DeviceDOCSISUpstream{}
@@ -75,7 +69,7 @@ func (o *DeviceDOCSIS) AddUpstream(i uint32) *DeviceDOCSISUpstream {
 	return x
 }
 
-// AddUpstreamChannel creates instance i of Device.DOCSIS.UpstreamChannel.{i}. (replacing any) and returns it
+// AddUpstreamChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSIS) AddUpstreamChannel(i uint32) *DeviceDOCSISUpstreamChannel {
 	if o.UpstreamChannel == nil {
 		o.UpstreamChannel = map[uint32]*DeviceDOCSISUpstreamChannel{}
@@ -84,8 +78,6 @@ func (o *DeviceDOCSIS) AddUpstreamChannel(i uint32) *DeviceDOCSISUpstreamChannel
 	o.UpstreamChannel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSIS) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "CapabilitiesReq", 778, []byte(o.CapabilitiesReq))
 	c.Bytes(p, "CapabilitiesRsp", 779, []byte(o.CapabilitiesRsp))
@@ -112,74 +104,74 @@ func (o *DeviceDOCSIS) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISPath is the typed path of Device.DOCSIS.
 type DeviceDOCSISPath struct {
 	model.ObjectPath
-	CapabilitiesReq model.ReadOnlyParam[model.HexBinary]
+	CapabilitiesReq model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	CapabilitiesRsp model.ReadOnlyParam[model.HexBinary]
+	CapabilitiesRsp model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DownstreamChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	DownstreamChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamNumberOfEntries model.ReadOnlyParam[uint32]
+	DownstreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	UpstreamChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamNumberOfEntries model.ReadOnlyParam[uint32]
+	UpstreamNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SpectrumAnalysis DeviceDOCSISSpectrumAnalysisPath
+	SpectrumAnalysis DeviceDOCSISSpectrumAnalysisPath `dm:"SpectrumAnalysis."`
 }
 
-// Downstream returns the typed path of instance i of Device.DOCSIS.Downstream.{i}.
+// Downstream returns the typed path of instance i.
 func (x DeviceDOCSISPath) Downstream(i uint32) (p DeviceDOCSISDownstreamPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.Downstream.{i}.", model.InstanceOf(x.Path(), "Downstream.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Downstream.", i))
 	return
 }
 
-// DownstreamTable returns the table Device.DOCSIS.Downstream.{i}. itself (for AddObject when writable)
+// DownstreamTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) DownstreamTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Downstream.")
 }
 
-// DownstreamChannel returns the typed path of instance i of Device.DOCSIS.DownstreamChannel.{i}.
+// DownstreamChannel returns the typed path of instance i.
 func (x DeviceDOCSISPath) DownstreamChannel(i uint32) (p DeviceDOCSISDownstreamChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.DownstreamChannel.{i}.", model.InstanceOf(x.Path(), "DownstreamChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DownstreamChannel.", i))
 	return
 }
 
-// DownstreamChannelTable returns the table Device.DOCSIS.DownstreamChannel.{i}. itself (for AddObject when writable)
+// DownstreamChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) DownstreamChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DownstreamChannel.")
 }
 
-// Interface returns the typed path of instance i of Device.DOCSIS.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceDOCSISPath) Interface(i uint32) (p DeviceDOCSISInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.DOCSIS.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// Upstream returns the typed path of instance i of Device.DOCSIS.Upstream.{i}.
+// Upstream returns the typed path of instance i.
 func (x DeviceDOCSISPath) Upstream(i uint32) (p DeviceDOCSISUpstreamPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.Upstream.{i}.", model.InstanceOf(x.Path(), "Upstream.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Upstream.", i))
 	return
 }
 
-// UpstreamTable returns the table Device.DOCSIS.Upstream.{i}. itself (for AddObject when writable)
+// UpstreamTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) UpstreamTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Upstream.")
 }
 
-// UpstreamChannel returns the typed path of instance i of Device.DOCSIS.UpstreamChannel.{i}.
+// UpstreamChannel returns the typed path of instance i.
 func (x DeviceDOCSISPath) UpstreamChannel(i uint32) (p DeviceDOCSISUpstreamChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.UpstreamChannel.{i}.", model.InstanceOf(x.Path(), "UpstreamChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UpstreamChannel.", i))
 	return
 }
 
-// UpstreamChannelTable returns the table Device.DOCSIS.UpstreamChannel.{i}. itself (for AddObject when writable)
+// UpstreamChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISPath) UpstreamChannelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "UpstreamChannel.")
 }
@@ -203,10 +195,7 @@ const (
 	DeviceDOCSISDownstreamStatus_Error DeviceDOCSISDownstreamStatus = "Error"
 )
 
-/*
-DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISDownstream struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -231,7 +220,6 @@ type DeviceDOCSISDownstream struct {
 	Stats *DeviceDOCSISDownstreamStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISDownstream) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 806, string(o.Status))
 	c.String(p, "Alias", 781, o.Alias)
@@ -244,33 +232,30 @@ func (o *DeviceDOCSISDownstream) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISDownstreamPath is the typed path of Device.DOCSIS.Downstream.{i}.
 type DeviceDOCSISDownstreamPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CurrentBitRate model.ReadOnlyParam[uint32]
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamChannelList model.ReadWriteParam[[]string]
+	DownstreamChannelList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxBitRate model.ReadWriteParam[int32]
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISDownstreamStatus]
+	Status model.ReadOnlyParam[DeviceDOCSISDownstreamStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceDOCSISDownstreamStatsPath
+	Stats DeviceDOCSISDownstreamStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISDownstreamStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -308,37 +293,37 @@ type DeviceDOCSISDownstreamStats struct {
 // DeviceDOCSISDownstreamStatsPath is the typed path of Device.DOCSIS.Downstream.{i}.Stats.
 type DeviceDOCSISDownstreamStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDOCSISDownstreamChannelModulation enumerates the values of Device.DOCSIS.DownstreamChannel.{i}.Modulation.
@@ -390,10 +375,7 @@ const (
 	DeviceDOCSISDownstreamChannelAnnex_AnnexC DeviceDOCSISDownstreamChannelAnnex = "AnnexC"
 )
 
-/*
-DeviceDOCSISDownstreamChannel holds the values of Device.DOCSIS.DownstreamChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISDownstreamChannel holds the values of Device.DOCSIS.DownstreamChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -415,7 +397,6 @@ type DeviceDOCSISDownstreamChannel struct {
 	SignalQualityExt *DeviceDOCSISDownstreamChannelSignalQualityExt `json:"SignalQualityExt,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISDownstreamChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 809, o.Alias)
 	c.Uint(p, "ID", 812, uint64(o.ID))
@@ -432,30 +413,27 @@ func (o *DeviceDOCSISDownstreamChannel) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISDownstreamChannelPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.
 type DeviceDOCSISDownstreamChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Annex model.ReadOnlyParam[DeviceDOCSISDownstreamChannelAnnex]
+	Annex model.ReadOnlyParam[DeviceDOCSISDownstreamChannelAnnex] `dm:"s"`
 
-	Frequency model.ReadOnlyParam[int32]
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
 
-	ID model.ReadOnlyParam[uint32]
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interleave model.ReadOnlyParam[DeviceDOCSISDownstreamChannelInterleave]
+	Interleave model.ReadOnlyParam[DeviceDOCSISDownstreamChannelInterleave] `dm:"s"`
 
-	Modulation model.ReadOnlyParam[DeviceDOCSISDownstreamChannelModulation]
+	Modulation model.ReadOnlyParam[DeviceDOCSISDownstreamChannelModulation] `dm:"s"`
 
-	Power model.ReadOnlyParam[int32]
+	Power model.ReadOnlyParam[int32] `dm:"i"`
 
-	Width model.ReadOnlyParam[int32]
+	Width model.ReadOnlyParam[int32] `dm:"i"`
 
-	SignalQuality    DeviceDOCSISDownstreamChannelSignalQualityPath
-	SignalQualityExt DeviceDOCSISDownstreamChannelSignalQualityExtPath
+	SignalQuality    DeviceDOCSISDownstreamChannelSignalQualityPath    `dm:"SignalQuality."`
+	SignalQualityExt DeviceDOCSISDownstreamChannelSignalQualityExtPath `dm:"SignalQualityExt."`
 }
 
-/*
-DeviceDOCSISDownstreamChannelSignalQuality holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISDownstreamChannelSignalQuality holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality. (object, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannelSignalQuality struct {
 	SignalNoise int32 `json:"SignalNoise,omitzero"`
 
@@ -470,7 +448,6 @@ type DeviceDOCSISDownstreamChannelSignalQuality struct {
 	ExtUncorrectables uint64 `json:"ExtUncorrectables,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISDownstreamChannelSignalQuality) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "Microreflections", 821, int64(o.Microreflections))
 	c.Bytes(p, "EqualizationData", 817, []byte(o.EqualizationData))
@@ -479,23 +456,20 @@ func (o *DeviceDOCSISDownstreamChannelSignalQuality) ValidateAt(c *model.Checker
 // DeviceDOCSISDownstreamChannelSignalQualityPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.SignalQuality.
 type DeviceDOCSISDownstreamChannelSignalQualityPath struct {
 	model.ObjectPath
-	EqualizationData model.ReadOnlyParam[model.HexBinary]
+	EqualizationData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ExtCorrecteds model.ReadOnlyParam[uint64]
+	ExtCorrecteds model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ExtUncorrectables model.ReadOnlyParam[uint64]
+	ExtUncorrectables model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ExtUnerroreds model.ReadOnlyParam[uint64]
+	ExtUnerroreds model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Microreflections model.ReadOnlyParam[int32]
+	Microreflections model.ReadOnlyParam[int32] `dm:"i"`
 
-	SignalNoise model.ReadOnlyParam[int32]
+	SignalNoise model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceDOCSISDownstreamChannelSignalQualityExt holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISDownstreamChannelSignalQualityExt holds the values of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt. (object, readOnly, since 2.15).
 type DeviceDOCSISDownstreamChannelSignalQualityExt struct {
 	RxMER int32 `json:"RxMER,omitzero"`
 
@@ -507,11 +481,11 @@ type DeviceDOCSISDownstreamChannelSignalQualityExt struct {
 // DeviceDOCSISDownstreamChannelSignalQualityExtPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.SignalQualityExt.
 type DeviceDOCSISDownstreamChannelSignalQualityExtPath struct {
 	model.ObjectPath
-	FbeNormalizationCoefficient model.ReadOnlyParam[int32]
+	FbeNormalizationCoefficient model.ReadOnlyParam[int32] `dm:"i"`
 
-	RxMER model.ReadOnlyParam[int32]
+	RxMER model.ReadOnlyParam[int32] `dm:"i"`
 
-	RxMerSamples model.ReadOnlyParam[uint32]
+	RxMerSamples model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDOCSISInterfaceStatus enumerates the values of Device.DOCSIS.Interface.{i}.Status.
@@ -568,10 +542,7 @@ const (
 	DeviceDOCSISInterfaceMdCfgIpProvMode_HonorMDD DeviceDOCSISInterfaceMdCfgIpProvMode = "HonorMDD"
 )
 
-/*
-DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -601,7 +572,6 @@ type DeviceDOCSISInterface struct {
 	Stats              *DeviceDOCSISInterfaceStats              `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 870, string(o.Status))
 	c.String(p, "Alias", 831, o.Alias)
@@ -620,32 +590,32 @@ func (o *DeviceDOCSISInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISInterfacePath is the typed path of Device.DOCSIS.Interface.{i}.
 type DeviceDOCSISInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CMTSAddress model.ReadOnlyParam[string]
+	CMTSAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Capabilities model.ReadOnlyParam[[]DeviceDOCSISInterfaceCapabilities]
+	Capabilities model.ReadOnlyParam[[]DeviceDOCSISInterfaceCapabilities] `dm:"s"`
 
-	DOCSISVersion model.ReadOnlyParam[DeviceDOCSISInterfaceDOCSISVersion]
+	DOCSISVersion model.ReadOnlyParam[DeviceDOCSISInterfaceDOCSISVersion] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MdCfgIpProvMode model.ReadOnlyParam[DeviceDOCSISInterfaceMdCfgIpProvMode]
+	MdCfgIpProvMode model.ReadOnlyParam[DeviceDOCSISInterfaceMdCfgIpProvMode] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceDOCSISInterfaceStatus] `dm:"s"`
 
-	ConnectivityStatus DeviceDOCSISInterfaceConnectivityStatusPath
-	Stats              DeviceDOCSISInterfaceStatsPath
+	ConnectivityStatus DeviceDOCSISInterfaceConnectivityStatusPath `dm:"ConnectivityStatus."`
+	Stats              DeviceDOCSISInterfaceStatsPath              `dm:"Stats."`
 }
 
 // DeviceDOCSISInterfaceConnectivityStatusValue enumerates the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus.Value.
@@ -699,10 +669,7 @@ const (
 	DeviceDOCSISInterfaceConnectivityStatusValue_RFMuteAll DeviceDOCSISInterfaceConnectivityStatusValue = "RFMuteAll"
 )
 
-/*
-DeviceDOCSISInterfaceConnectivityStatus holds the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISInterfaceConnectivityStatus holds the values of Device.DOCSIS.Interface.{i}.ConnectivityStatus. (object, readOnly, since 2.15).
 type DeviceDOCSISInterfaceConnectivityStatus struct {
 	Value DeviceDOCSISInterfaceConnectivityStatusValue `json:"Value,omitzero"`
 
@@ -725,7 +692,6 @@ type DeviceDOCSISInterfaceConnectivityStatus struct {
 	T2Timeouts uint32 `json:"T2Timeouts,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISInterfaceConnectivityStatus) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Value", 844, string(o.Value))
 	c.String(p, "StatusCode", 841, o.StatusCode)
@@ -734,31 +700,28 @@ func (o *DeviceDOCSISInterfaceConnectivityStatus) ValidateAt(c *model.Checker, p
 // DeviceDOCSISInterfaceConnectivityStatusPath is the typed path of Device.DOCSIS.Interface.{i}.ConnectivityStatus.
 type DeviceDOCSISInterfaceConnectivityStatusPath struct {
 	model.ObjectPath
-	InvalidMaps model.ReadOnlyParam[uint32]
+	InvalidMaps model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InvalidRangingRsps model.ReadOnlyParam[uint32]
+	InvalidRangingRsps model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InvalidRegRsps model.ReadOnlyParam[uint32]
+	InvalidRegRsps model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InvalidUcds model.ReadOnlyParam[uint32]
+	InvalidUcds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LostSyncs model.ReadOnlyParam[uint32]
+	LostSyncs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Resets model.ReadOnlyParam[uint32]
+	Resets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StatusCode model.ReadOnlyParam[string]
+	StatusCode model.ReadOnlyParam[string] `dm:"s"`
 
-	T1Timeouts model.ReadOnlyParam[uint32]
+	T1Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	T2Timeouts model.ReadOnlyParam[uint32]
+	T2Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[DeviceDOCSISInterfaceConnectivityStatusValue]
+	Value model.ReadOnlyParam[DeviceDOCSISInterfaceConnectivityStatusValue] `dm:"s"`
 }
 
-/*
-DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -796,37 +759,37 @@ type DeviceDOCSISInterfaceStats struct {
 // DeviceDOCSISInterfaceStatsPath is the typed path of Device.DOCSIS.Interface.{i}.Stats.
 type DeviceDOCSISInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint64]
+	DiscardPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint64]
+	DiscardPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceDOCSISSpectrumAnalysisWindowFunction enumerates the values of Device.DOCSIS.SpectrumAnalysis.WindowFunction.
@@ -850,10 +813,7 @@ const (
 	DeviceDOCSISSpectrumAnalysisWindowFunction_Chebyshev DeviceDOCSISSpectrumAnalysisWindowFunction = "Chebyshev"
 )
 
-/*
-DeviceDOCSISSpectrumAnalysis holds the values of Device.DOCSIS.SpectrumAnalysis. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISSpectrumAnalysis holds the values of Device.DOCSIS.SpectrumAnalysis. (object, readOnly, since 2.15).
 type DeviceDOCSISSpectrumAnalysis struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -878,7 +838,7 @@ type DeviceDOCSISSpectrumAnalysis struct {
 	Result map[uint32]*DeviceDOCSISSpectrumAnalysisResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceDOCSISSpectrumAnalysis) AddResult(i uint32) *DeviceDOCSISSpectrumAnalysisResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceDOCSISSpectrumAnalysisResult{}
@@ -887,8 +847,6 @@ func (o *DeviceDOCSISSpectrumAnalysis) AddResult(i uint32) *DeviceDOCSISSpectrum
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISSpectrumAnalysis) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "InactivityTimeout", 876, int64(o.InactivityTimeout))
 	c.Uint(p, "SegmentFrequencySpan", 885, uint64(o.SegmentFrequencySpan))
@@ -904,42 +862,39 @@ func (o *DeviceDOCSISSpectrumAnalysis) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISSpectrumAnalysisPath is the typed path of Device.DOCSIS.SpectrumAnalysis.
 type DeviceDOCSISSpectrumAnalysisPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EquivalentNoiseBandwidth model.ReadWriteParam[uint32]
+	EquivalentNoiseBandwidth model.ReadWriteParam[uint32] `dm:"u"`
 
-	FirstSegmentCenterFrequency model.ReadWriteParam[uint32]
+	FirstSegmentCenterFrequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	InactivityTimeout model.ReadWriteParam[int32]
+	InactivityTimeout model.ReadWriteParam[int32] `dm:"i"`
 
-	LastSegmentCenterFrequency model.ReadWriteParam[uint32]
+	LastSegmentCenterFrequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumBinsPerSegment model.ReadWriteParam[uint32]
+	NumBinsPerSegment model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberOfAverages model.ReadWriteParam[uint32]
+	NumberOfAverages model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SegmentFrequencySpan model.ReadWriteParam[uint32]
+	SegmentFrequencySpan model.ReadWriteParam[uint32] `dm:"u"`
 
-	WindowFunction model.ReadWriteParam[DeviceDOCSISSpectrumAnalysisWindowFunction]
+	WindowFunction model.ReadWriteParam[DeviceDOCSISSpectrumAnalysisWindowFunction] `dm:"s"`
 }
 
-// Result returns the typed path of instance i of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
+// Result returns the typed path of instance i.
 func (x DeviceDOCSISSpectrumAnalysisPath) Result(i uint32) (p DeviceDOCSISSpectrumAnalysisResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DOCSIS.SpectrumAnalysis.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table Device.DOCSIS.SpectrumAnalysis.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceDOCSISSpectrumAnalysisPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-/*
-DeviceDOCSISSpectrumAnalysisResult holds the values of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISSpectrumAnalysisResult holds the values of Device.DOCSIS.SpectrumAnalysis.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISSpectrumAnalysisResult struct {
 	Frequency int32 `json:"Frequency,omitzero"`
 
@@ -948,7 +903,6 @@ type DeviceDOCSISSpectrumAnalysisResult struct {
 	TotalSegmentPower int32 `json:"TotalSegmentPower,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISSpectrumAnalysisResult) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "Frequency", 882, int64(o.Frequency))
 	c.Bytes(p, "AmplitudeData", 881, []byte(o.AmplitudeData))
@@ -957,11 +911,11 @@ func (o *DeviceDOCSISSpectrumAnalysisResult) ValidateAt(c *model.Checker, p stri
 // DeviceDOCSISSpectrumAnalysisResultPath is the typed path of Device.DOCSIS.SpectrumAnalysis.Result.{i}.
 type DeviceDOCSISSpectrumAnalysisResultPath struct {
 	model.ObjectPath
-	AmplitudeData model.ReadOnlyParam[model.HexBinary]
+	AmplitudeData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Frequency model.ReadOnlyParam[int32]
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
 
-	TotalSegmentPower model.ReadOnlyParam[int32]
+	TotalSegmentPower model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // DeviceDOCSISUpstreamStatus enumerates the values of Device.DOCSIS.Upstream.{i}.Status.
@@ -983,10 +937,7 @@ const (
 	DeviceDOCSISUpstreamStatus_Error DeviceDOCSISUpstreamStatus = "Error"
 )
 
-/*
-DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDOCSISUpstream struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1011,7 +962,6 @@ type DeviceDOCSISUpstream struct {
 	Stats *DeviceDOCSISUpstreamStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISUpstream) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 912, string(o.Status))
 	c.String(p, "Alias", 888, o.Alias)
@@ -1024,33 +974,30 @@ func (o *DeviceDOCSISUpstream) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISUpstreamPath is the typed path of Device.DOCSIS.Upstream.{i}.
 type DeviceDOCSISUpstreamPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CurrentBitRate model.ReadOnlyParam[uint32]
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxBitRate model.ReadWriteParam[int32]
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISUpstreamStatus]
+	Status model.ReadOnlyParam[DeviceDOCSISUpstreamStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	UpstreamChannelList model.ReadWriteParam[[]string]
+	UpstreamChannelList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Stats DeviceDOCSISUpstreamStatsPath
+	Stats DeviceDOCSISUpstreamStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDOCSISUpstreamStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1088,43 +1035,40 @@ type DeviceDOCSISUpstreamStats struct {
 // DeviceDOCSISUpstreamStatsPath is the typed path of Device.DOCSIS.Upstream.{i}.Stats.
 type DeviceDOCSISUpstreamStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDOCSISUpstreamChannel holds the values of Device.DOCSIS.UpstreamChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISUpstreamChannel holds the values of Device.DOCSIS.UpstreamChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceDOCSISUpstreamChannel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1149,7 +1093,6 @@ type DeviceDOCSISUpstreamChannel struct {
 	Status *DeviceDOCSISUpstreamChannelStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISUpstreamChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 916, o.Alias)
 	c.Int(p, "ID", 918, int64(o.ID))
@@ -1167,27 +1110,27 @@ func (o *DeviceDOCSISUpstreamChannel) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISUpstreamChannelPath is the typed path of Device.DOCSIS.UpstreamChannel.{i}.
 type DeviceDOCSISUpstreamChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Frequency model.ReadOnlyParam[int32]
+	Frequency model.ReadOnlyParam[int32] `dm:"i"`
 
-	ID model.ReadOnlyParam[int32]
+	ID model.ReadOnlyParam[int32] `dm:"i"`
 
-	RangingBackoffEnd model.ReadOnlyParam[int32]
+	RangingBackoffEnd model.ReadOnlyParam[int32] `dm:"i"`
 
-	RangingBackoffStart model.ReadOnlyParam[int32]
+	RangingBackoffStart model.ReadOnlyParam[int32] `dm:"i"`
 
-	SlotSize model.ReadOnlyParam[uint32]
+	SlotSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxBackoffEnd model.ReadOnlyParam[int32]
+	TxBackoffEnd model.ReadOnlyParam[int32] `dm:"i"`
 
-	TxBackoffStart model.ReadOnlyParam[int32]
+	TxBackoffStart model.ReadOnlyParam[int32] `dm:"i"`
 
-	TxTimingOffset model.ReadOnlyParam[uint32]
+	TxTimingOffset model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Width model.ReadOnlyParam[int32]
+	Width model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status DeviceDOCSISUpstreamChannelStatusPath
+	Status DeviceDOCSISUpstreamChannelStatusPath `dm:"Status."`
 }
 
 // DeviceDOCSISUpstreamChannelStatusModulationType enumerates the values of Device.DOCSIS.UpstreamChannel.{i}.Status.ModulationType.
@@ -1222,10 +1165,7 @@ const (
 	DeviceDOCSISUpstreamChannelStatusRangingStatus_TimeoutT4 DeviceDOCSISUpstreamChannelStatusRangingStatus = "TimeoutT4"
 )
 
-/*
-DeviceDOCSISUpstreamChannelStatus holds the values of Device.DOCSIS.UpstreamChannel.{i}.Status. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDOCSISUpstreamChannelStatus holds the values of Device.DOCSIS.UpstreamChannel.{i}.Status. (object, readOnly, since 2.15).
 type DeviceDOCSISUpstreamChannelStatus struct {
 	TxPower int32 `json:"TxPower,omitzero"`
 
@@ -1246,7 +1186,6 @@ type DeviceDOCSISUpstreamChannelStatus struct {
 	RangingStatus DeviceDOCSISUpstreamChannelStatusRangingStatus `json:"RangingStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDOCSISUpstreamChannelStatus) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ModulationType", 925, string(o.ModulationType))
 	c.Bytes(p, "EqData", 923, []byte(o.EqData))
@@ -1256,21 +1195,21 @@ func (o *DeviceDOCSISUpstreamChannelStatus) ValidateAt(c *model.Checker, p strin
 // DeviceDOCSISUpstreamChannelStatusPath is the typed path of Device.DOCSIS.UpstreamChannel.{i}.Status.
 type DeviceDOCSISUpstreamChannelStatusPath struct {
 	model.ObjectPath
-	EqData model.ReadOnlyParam[model.HexBinary]
+	EqData model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IsMuted model.ReadOnlyParam[bool]
+	IsMuted model.ReadOnlyParam[bool] `dm:"b"`
 
-	ModulationType model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusModulationType]
+	ModulationType model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusModulationType] `dm:"s"`
 
-	RangingAborteds model.ReadOnlyParam[uint32]
+	RangingAborteds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RangingStatus model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusRangingStatus]
+	RangingStatus model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusRangingStatus] `dm:"s"`
 
-	T3Exceededs model.ReadOnlyParam[uint32]
+	T3Exceededs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	T3Timeouts model.ReadOnlyParam[uint32]
+	T3Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	T4Timeouts model.ReadOnlyParam[uint32]
+	T4Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPower model.ReadOnlyParam[int32]
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 }

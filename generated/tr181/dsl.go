@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceDSL holds the values of Device.DSL. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSL holds the values of Device.DSL. (object, readOnly, since 2.0).
 type DeviceDSL struct {
 	LineNumberOfEntries uint32 `json:"LineNumberOfEntries,omitzero"`
 
@@ -25,7 +19,7 @@ type DeviceDSL struct {
 	Line         map[uint32]*DeviceDSLLine         `json:"Line,omitzero"`
 }
 
-// AddBondingGroup creates instance i of Device.DSL.BondingGroup.{i}. (replacing any) and returns it
+// AddBondingGroup creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddBondingGroup(i uint32) *DeviceDSLBondingGroup {
 	if o.BondingGroup == nil {
 		o.BondingGroup = map[uint32]*DeviceDSLBondingGroup{}
@@ -35,7 +29,7 @@ func (o *DeviceDSL) AddBondingGroup(i uint32) *DeviceDSLBondingGroup {
 	return x
 }
 
-// AddChannel creates instance i of Device.DSL.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddChannel(i uint32) *DeviceDSLChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceDSLChannel{}
@@ -45,7 +39,7 @@ func (o *DeviceDSL) AddChannel(i uint32) *DeviceDSLChannel {
 	return x
 }
 
-// AddLine creates instance i of Device.DSL.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *DeviceDSL) AddLine(i uint32) *DeviceDSLLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*DeviceDSLLine{}
@@ -54,8 +48,6 @@ func (o *DeviceDSL) AddLine(i uint32) *DeviceDSLLine {
 	o.Line[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSL) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BondingGroup) {
 		o.BondingGroup[i].ValidateAt(c, model.InstanceOf(p, "BondingGroup.", i))
@@ -74,44 +66,44 @@ func (o *DeviceDSL) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLPath is the typed path of Device.DSL.
 type DeviceDSLPath struct {
 	model.ObjectPath
-	BondingGroupNumberOfEntries model.ReadOnlyParam[uint32]
+	BondingGroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineNumberOfEntries model.ReadOnlyParam[uint32]
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Diagnostics DeviceDSLDiagnosticsPath
+	Diagnostics DeviceDSLDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// BondingGroup returns the typed path of instance i of Device.DSL.BondingGroup.{i}.
+// BondingGroup returns the typed path of instance i.
 func (x DeviceDSLPath) BondingGroup(i uint32) (p DeviceDSLBondingGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DSL.BondingGroup.{i}.", model.InstanceOf(x.Path(), "BondingGroup.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BondingGroup.", i))
 	return
 }
 
-// BondingGroupTable returns the table Device.DSL.BondingGroup.{i}. itself (for AddObject when writable)
+// BondingGroupTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) BondingGroupTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BondingGroup.")
 }
 
-// Channel returns the typed path of instance i of Device.DSL.Channel.{i}.
+// Channel returns the typed path of instance i.
 func (x DeviceDSLPath) Channel(i uint32) (p DeviceDSLChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DSL.Channel.{i}.", model.InstanceOf(x.Path(), "Channel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
 	return
 }
 
-// ChannelTable returns the table Device.DSL.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) ChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-// Line returns the typed path of instance i of Device.DSL.Line.{i}.
+// Line returns the typed path of instance i.
 func (x DeviceDSLPath) Line(i uint32) (p DeviceDSLLinePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DSL.Line.{i}.", model.InstanceOf(x.Path(), "Line.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
 	return
 }
 
-// LineTable returns the table Device.DSL.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLPath) LineTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Line.")
 }
@@ -159,10 +151,7 @@ const (
 	DeviceDSLBondingGroupBondSchemesSupported_TDIM DeviceDSLBondingGroupBondSchemesSupported = "TDIM"
 )
 
-/*
-DeviceDSLBondingGroup holds the values of Device.DSL.BondingGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroup holds the values of Device.DSL.BondingGroup.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLBondingGroup struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -207,7 +196,7 @@ type DeviceDSLBondingGroup struct {
 	Stats         *DeviceDSLBondingGroupStats                    `json:"Stats,omitzero"`
 }
 
-// AddBondedChannel creates instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (replacing any) and returns it
+// AddBondedChannel creates instance i (replacing any) and returns it.
 func (o *DeviceDSLBondingGroup) AddBondedChannel(i uint32) *DeviceDSLBondingGroupBondedChannel {
 	if o.BondedChannel == nil {
 		o.BondedChannel = map[uint32]*DeviceDSLBondingGroupBondedChannel{}
@@ -216,8 +205,6 @@ func (o *DeviceDSLBondingGroup) AddBondedChannel(i uint32) *DeviceDSLBondingGrou
 	o.BondedChannel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1040, string(o.Status))
 	c.String(p, "Alias", 940, o.Alias)
@@ -238,63 +225,60 @@ func (o *DeviceDSLBondingGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLBondingGroupPath is the typed path of Device.DSL.BondingGroup.{i}.
 type DeviceDSLBondingGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BondScheme model.ReadOnlyParam[string]
+	BondScheme model.ReadOnlyParam[string] `dm:"s"`
 
-	BondSchemesSupported model.ReadOnlyParam[[]DeviceDSLBondingGroupBondSchemesSupported]
+	BondSchemesSupported model.ReadOnlyParam[[]DeviceDSLBondingGroupBondSchemesSupported] `dm:"s"`
 
-	BondedChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	BondedChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32]
+	DownstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupCapacity model.ReadOnlyParam[uint32]
+	GroupCapacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupID model.ReadOnlyParam[uint32]
+	GroupID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupStatus model.ReadOnlyParam[[]DeviceDSLBondingGroupGroupStatus]
+	GroupStatus model.ReadOnlyParam[[]DeviceDSLBondingGroupGroupStatus] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadOnlyParam[[]string]
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	RunningTime model.ReadOnlyParam[uint32]
+	RunningTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDSLBondingGroupStatus]
+	Status model.ReadOnlyParam[DeviceDSLBondingGroupStatus] `dm:"s"`
 
-	TargetDownRate model.ReadOnlyParam[uint32]
+	TargetDownRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TargetUpRate model.ReadOnlyParam[uint32]
+	TargetUpRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ThreshLowDownRate model.ReadOnlyParam[uint32]
+	ThreshLowDownRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ThreshLowUpRate model.ReadOnlyParam[uint32]
+	ThreshLowUpRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32]
+	UpstreamDifferentialDelayTolerance model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Ethernet DeviceDSLBondingGroupEthernetPath
-	Stats    DeviceDSLBondingGroupStatsPath
+	Ethernet DeviceDSLBondingGroupEthernetPath `dm:"Ethernet."`
+	Stats    DeviceDSLBondingGroupStatsPath    `dm:"Stats."`
 }
 
-// BondedChannel returns the typed path of instance i of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
+// BondedChannel returns the typed path of instance i.
 func (x DeviceDSLBondingGroupPath) BondedChannel(i uint32) (p DeviceDSLBondingGroupBondedChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DSL.BondingGroup.{i}.BondedChannel.{i}.", model.InstanceOf(x.Path(), "BondedChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BondedChannel.", i))
 	return
 }
 
-// BondedChannelTable returns the table Device.DSL.BondingGroup.{i}.BondedChannel.{i}. itself (for AddObject when writable)
+// BondedChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLBondingGroupPath) BondedChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BondedChannel.")
 }
 
-/*
-DeviceDSLBondingGroupBondedChannel holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupBondedChannel holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -303,7 +287,6 @@ type DeviceDSLBondingGroupBondedChannel struct {
 	Ethernet *DeviceDSLBondingGroupBondedChannelEthernet `json:"Ethernet,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroupBondedChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 944, o.Alias)
 	c.String(p, "Channel", 945, o.Channel)
@@ -312,17 +295,14 @@ func (o *DeviceDSLBondingGroupBondedChannel) ValidateAt(c *model.Checker, p stri
 // DeviceDSLBondingGroupBondedChannelPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
 type DeviceDSLBondingGroupBondedChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Channel model.ReadOnlyParam[string]
+	Channel model.ReadOnlyParam[string] `dm:"s"`
 
-	Ethernet DeviceDSLBondingGroupBondedChannelEthernetPath
+	Ethernet DeviceDSLBondingGroupBondedChannelEthernetPath `dm:"Ethernet."`
 }
 
-/*
-DeviceDSLBondingGroupBondedChannelEthernet holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupBondedChannelEthernet holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannelEthernet struct {
 	Stats *DeviceDSLBondingGroupBondedChannelEthernetStats `json:"Stats,omitzero"`
 }
@@ -330,13 +310,10 @@ type DeviceDSLBondingGroupBondedChannelEthernet struct {
 // DeviceDSLBondingGroupBondedChannelEthernetPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.
 type DeviceDSLBondingGroupBondedChannelEthernetPath struct {
 	model.ObjectPath
-	Stats DeviceDSLBondingGroupBondedChannelEthernetStatsPath
+	Stats DeviceDSLBondingGroupBondedChannelEthernetStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceDSLBondingGroupBondedChannelEthernetStats holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupBondedChannelEthernetStats holds the values of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupBondedChannelEthernetStats struct {
 	UnderflowErrorsSent uint32 `json:"UnderflowErrorsSent,omitzero"`
 
@@ -358,27 +335,24 @@ type DeviceDSLBondingGroupBondedChannelEthernetStats struct {
 // DeviceDSLBondingGroupBondedChannelEthernetStatsPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.Ethernet.Stats.
 type DeviceDSLBondingGroupBondedChannelEthernetStatsPath struct {
 	model.ObjectPath
-	AlignmentErrorsReceived model.ReadOnlyParam[uint32]
+	AlignmentErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrorsReceived model.ReadOnlyParam[uint32]
+	CRCErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FramesDropped model.ReadOnlyParam[uint32]
+	FramesDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LongPacketsReceived model.ReadOnlyParam[uint32]
+	LongPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OverflowErrorsReceived model.ReadOnlyParam[uint32]
+	OverflowErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PauseFramesReceived model.ReadOnlyParam[uint32]
+	PauseFramesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ShortPacketsReceived model.ReadOnlyParam[uint32]
+	ShortPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnderflowErrorsSent model.ReadOnlyParam[uint32]
+	UnderflowErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLBondingGroupEthernet holds the values of Device.DSL.BondingGroup.{i}.Ethernet. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupEthernet holds the values of Device.DSL.BondingGroup.{i}.Ethernet. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupEthernet struct {
 	Stats *DeviceDSLBondingGroupEthernetStats `json:"Stats,omitzero"`
 }
@@ -386,13 +360,10 @@ type DeviceDSLBondingGroupEthernet struct {
 // DeviceDSLBondingGroupEthernetPath is the typed path of Device.DSL.BondingGroup.{i}.Ethernet.
 type DeviceDSLBondingGroupEthernetPath struct {
 	model.ObjectPath
-	Stats DeviceDSLBondingGroupEthernetStatsPath
+	Stats DeviceDSLBondingGroupEthernetStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceDSLBondingGroupEthernetStats holds the values of Device.DSL.BondingGroup.{i}.Ethernet.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupEthernetStats holds the values of Device.DSL.BondingGroup.{i}.Ethernet.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupEthernetStats struct {
 	PAFErrors uint32 `json:"PAFErrors,omitzero"`
 
@@ -430,43 +401,40 @@ type DeviceDSLBondingGroupEthernetStats struct {
 // DeviceDSLBondingGroupEthernetStatsPath is the typed path of Device.DSL.BondingGroup.{i}.Ethernet.Stats.
 type DeviceDSLBondingGroupEthernetStatsPath struct {
 	model.ObjectPath
-	AlignmentErrorsReceived model.ReadOnlyParam[uint32]
+	AlignmentErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CRCErrorsReceived model.ReadOnlyParam[uint32]
+	CRCErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FramesDropped model.ReadOnlyParam[uint32]
+	FramesDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LongPacketsReceived model.ReadOnlyParam[uint32]
+	LongPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OverflowErrorsReceived model.ReadOnlyParam[uint32]
+	OverflowErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFBadFragments model.ReadOnlyParam[uint32]
+	PAFBadFragments model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFErrors model.ReadOnlyParam[uint32]
+	PAFErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFLargeFragments model.ReadOnlyParam[uint32]
+	PAFLargeFragments model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFLateFragments model.ReadOnlyParam[uint32]
+	PAFLateFragments model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFLostEnds model.ReadOnlyParam[uint32]
+	PAFLostEnds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFLostFragments model.ReadOnlyParam[uint32]
+	PAFLostFragments model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFLostStarts model.ReadOnlyParam[uint32]
+	PAFLostStarts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFOverflows model.ReadOnlyParam[uint32]
+	PAFOverflows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PAFSmallFragments model.ReadOnlyParam[uint32]
+	PAFSmallFragments model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PauseFramesSent model.ReadOnlyParam[uint32]
+	PauseFramesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ShortPacketsReceived model.ReadOnlyParam[uint32]
+	ShortPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLBondingGroupStats holds the values of Device.DSL.BondingGroup.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupStats holds the values of Device.DSL.BondingGroup.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -511,7 +479,6 @@ type DeviceDSLBondingGroupStats struct {
 	Total       *DeviceDSLBondingGroupStatsTotal       `json:"Total,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroupStats) ValidateAt(c *model.Checker, p string) {
 	if o.CurrentDay != nil {
 		o.CurrentDay.ValidateAt(c, p+"CurrentDay.")
@@ -527,47 +494,47 @@ func (o *DeviceDSLBondingGroupStats) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLBondingGroupStatsPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.
 type DeviceDSLBondingGroupStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDay  DeviceDSLBondingGroupStatsCurrentDayPath
-	QuarterHour DeviceDSLBondingGroupStatsQuarterHourPath
-	Total       DeviceDSLBondingGroupStatsTotalPath
+	CurrentDay  DeviceDSLBondingGroupStatsCurrentDayPath  `dm:"CurrentDay."`
+	QuarterHour DeviceDSLBondingGroupStatsQuarterHourPath `dm:"QuarterHour."`
+	Total       DeviceDSLBondingGroupStatsTotalPath       `dm:"Total."`
 }
 
 // DeviceDSLBondingGroupStatsCurrentDayFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay.FailureReasons.
@@ -583,10 +550,7 @@ const (
 	DeviceDSLBondingGroupStatsCurrentDayFailureReasons_Other DeviceDSLBondingGroupStatsCurrentDayFailureReasons = "Other"
 )
 
-/*
-DeviceDSLBondingGroupStatsCurrentDay holds the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupStatsCurrentDay holds the values of Device.DSL.BondingGroup.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsCurrentDay struct {
 	FailureReasons []DeviceDSLBondingGroupStatsCurrentDayFailureReasons `json:"FailureReasons,omitzero"`
 
@@ -611,7 +575,6 @@ type DeviceDSLBondingGroupStatsCurrentDay struct {
 	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroupStatsCurrentDay) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "FailureReasons", 995, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
@@ -619,27 +582,27 @@ func (o *DeviceDSLBondingGroupStatsCurrentDay) ValidateAt(c *model.Checker, p st
 // DeviceDSLBondingGroupStatsCurrentDayPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.CurrentDay.
 type DeviceDSLBondingGroupStatsCurrentDayPath struct {
 	model.ObjectPath
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamPacketLoss model.ReadOnlyParam[uint32]
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamRate model.ReadOnlyParam[uint32]
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSeconds model.ReadOnlyParam[uint32]
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsCurrentDayFailureReasons]
+	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsCurrentDayFailureReasons] `dm:"s"`
 
-	SeverelyErroredSeconds model.ReadOnlyParam[uint32]
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnavailableSeconds model.ReadOnlyParam[uint32]
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamPacketLoss model.ReadOnlyParam[uint32]
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamRate model.ReadOnlyParam[uint32]
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLBondingGroupStatsQuarterHourFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour.FailureReasons.
@@ -655,10 +618,7 @@ const (
 	DeviceDSLBondingGroupStatsQuarterHourFailureReasons_Other DeviceDSLBondingGroupStatsQuarterHourFailureReasons = "Other"
 )
 
-/*
-DeviceDSLBondingGroupStatsQuarterHour holds the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupStatsQuarterHour holds the values of Device.DSL.BondingGroup.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsQuarterHour struct {
 	FailureReasons []DeviceDSLBondingGroupStatsQuarterHourFailureReasons `json:"FailureReasons,omitzero"`
 
@@ -683,7 +643,6 @@ type DeviceDSLBondingGroupStatsQuarterHour struct {
 	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroupStatsQuarterHour) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "FailureReasons", 1016, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
@@ -691,27 +650,27 @@ func (o *DeviceDSLBondingGroupStatsQuarterHour) ValidateAt(c *model.Checker, p s
 // DeviceDSLBondingGroupStatsQuarterHourPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.QuarterHour.
 type DeviceDSLBondingGroupStatsQuarterHourPath struct {
 	model.ObjectPath
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamPacketLoss model.ReadOnlyParam[uint32]
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamRate model.ReadOnlyParam[uint32]
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSeconds model.ReadOnlyParam[uint32]
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsQuarterHourFailureReasons]
+	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsQuarterHourFailureReasons] `dm:"s"`
 
-	SeverelyErroredSeconds model.ReadOnlyParam[uint32]
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnavailableSeconds model.ReadOnlyParam[uint32]
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamPacketLoss model.ReadOnlyParam[uint32]
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamRate model.ReadOnlyParam[uint32]
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLBondingGroupStatsTotalFailureReasons enumerates the values of Device.DSL.BondingGroup.{i}.Stats.Total.FailureReasons.
@@ -727,10 +686,7 @@ const (
 	DeviceDSLBondingGroupStatsTotalFailureReasons_Other DeviceDSLBondingGroupStatsTotalFailureReasons = "Other"
 )
 
-/*
-DeviceDSLBondingGroupStatsTotal holds the values of Device.DSL.BondingGroup.{i}.Stats.Total. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLBondingGroupStatsTotal holds the values of Device.DSL.BondingGroup.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLBondingGroupStatsTotal struct {
 	FailureReasons []DeviceDSLBondingGroupStatsTotalFailureReasons `json:"FailureReasons,omitzero"`
 
@@ -755,7 +711,6 @@ type DeviceDSLBondingGroupStatsTotal struct {
 	UnavailableSeconds uint32 `json:"UnavailableSeconds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLBondingGroupStatsTotal) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "FailureReasons", 1030, model.JoinStrings(o.FailureReasons), len(o.FailureReasons) > 0)
 }
@@ -763,27 +718,27 @@ func (o *DeviceDSLBondingGroupStatsTotal) ValidateAt(c *model.Checker, p string)
 // DeviceDSLBondingGroupStatsTotalPath is the typed path of Device.DSL.BondingGroup.{i}.Stats.Total.
 type DeviceDSLBondingGroupStatsTotalPath struct {
 	model.ObjectPath
-	DownstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	DownstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamPacketLoss model.ReadOnlyParam[uint32]
+	DownstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamRate model.ReadOnlyParam[uint32]
+	DownstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErroredSeconds model.ReadOnlyParam[uint32]
+	ErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsTotalFailureReasons]
+	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsTotalFailureReasons] `dm:"s"`
 
-	SeverelyErroredSeconds model.ReadOnlyParam[uint32]
+	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnavailableSeconds model.ReadOnlyParam[uint32]
+	UnavailableSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamDifferentialDelay model.ReadOnlyParam[uint32]
+	UpstreamDifferentialDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamPacketLoss model.ReadOnlyParam[uint32]
+	UpstreamPacketLoss model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamRate model.ReadOnlyParam[uint32]
+	UpstreamRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLChannelStatus enumerates the values of Device.DSL.Channel.{i}.Status.
@@ -833,10 +788,7 @@ const (
 	DeviceDSLChannelLinkEncapsulationUsed_G9932_Annex_K_PTM DeviceDSLChannelLinkEncapsulationUsed = "G.993.2_Annex_K_PTM"
 )
 
-/*
-DeviceDSLChannel holds the values of Device.DSL.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannel holds the values of Device.DSL.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLChannel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -883,7 +835,6 @@ type DeviceDSLChannel struct {
 	Stats *DeviceDSLChannelStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1117, string(o.Status))
 	c.String(p, "Alias", 1052, o.Alias)
@@ -898,55 +849,52 @@ func (o *DeviceDSLChannel) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLChannelPath is the typed path of Device.DSL.Channel.{i}.
 type DeviceDSLChannelPath struct {
 	model.ObjectPath
-	ACTINP model.ReadOnlyParam[int32]
+	ACTINP model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTINPREIN model.ReadOnlyParam[uint32]
+	ACTINPREIN model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTNDR model.ReadOnlyParam[uint32]
+	ACTNDR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ActualInterleavingDelay model.ReadOnlyParam[uint32]
+	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DownstreamCurrRate model.ReadOnlyParam[uint32]
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	INPREPORT model.ReadOnlyParam[bool]
+	INPREPORT model.ReadOnlyParam[bool] `dm:"b"`
 
-	INTLVBLOCK model.ReadOnlyParam[int32]
+	INTLVBLOCK model.ReadOnlyParam[int32] `dm:"i"`
 
-	INTLVDEPTH model.ReadOnlyParam[uint32]
+	INTLVDEPTH model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LPATH model.ReadOnlyParam[uint32]
+	LPATH model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LSYMB model.ReadOnlyParam[int32]
+	LSYMB model.ReadOnlyParam[int32] `dm:"i"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkEncapsulationSupported model.ReadOnlyParam[[]DeviceDSLChannelLinkEncapsulationSupported]
+	LinkEncapsulationSupported model.ReadOnlyParam[[]DeviceDSLChannelLinkEncapsulationSupported] `dm:"s"`
 
-	LinkEncapsulationUsed model.ReadOnlyParam[DeviceDSLChannelLinkEncapsulationUsed]
+	LinkEncapsulationUsed model.ReadOnlyParam[DeviceDSLChannelLinkEncapsulationUsed] `dm:"s"`
 
-	LowerLayers model.ReadOnlyParam[[]string]
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	NFEC model.ReadOnlyParam[int32]
+	NFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	RFEC model.ReadOnlyParam[int32]
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceDSLChannelStatus]
+	Status model.ReadOnlyParam[DeviceDSLChannelStatus] `dm:"s"`
 
-	UpstreamCurrRate model.ReadOnlyParam[uint32]
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceDSLChannelStatsPath
+	Stats DeviceDSLChannelStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceDSLChannelStats holds the values of Device.DSL.Channel.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStats holds the values of Device.DSL.Channel.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLChannelStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -986,45 +934,42 @@ type DeviceDSLChannelStats struct {
 // DeviceDSLChannelStatsPath is the typed path of Device.DSL.Channel.{i}.Stats.
 type DeviceDSLChannelStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastShowtimeStart model.ReadOnlyParam[uint32]
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ShowtimeStart model.ReadOnlyParam[uint32]
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDay   DeviceDSLChannelStatsCurrentDayPath
-	LastShowtime DeviceDSLChannelStatsLastShowtimePath
-	QuarterHour  DeviceDSLChannelStatsQuarterHourPath
-	Showtime     DeviceDSLChannelStatsShowtimePath
-	Total        DeviceDSLChannelStatsTotalPath
+	CurrentDay   DeviceDSLChannelStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceDSLChannelStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceDSLChannelStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceDSLChannelStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceDSLChannelStatsTotalPath        `dm:"Total."`
 }
 
-/*
-DeviceDSLChannelStatsCurrentDay holds the values of Device.DSL.Channel.{i}.Stats.CurrentDay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStatsCurrentDay holds the values of Device.DSL.Channel.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsCurrentDay struct {
 	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
@@ -1042,23 +987,20 @@ type DeviceDSLChannelStatsCurrentDay struct {
 // DeviceDSLChannelStatsCurrentDayPath is the typed path of Device.DSL.Channel.{i}.Stats.CurrentDay.
 type DeviceDSLChannelStatsCurrentDayPath struct {
 	model.ObjectPath
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCFECErrors model.ReadOnlyParam[uint32]
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCHECErrors model.ReadOnlyParam[uint32]
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCRCErrors model.ReadOnlyParam[uint32]
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURFECErrors model.ReadOnlyParam[uint32]
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURHECErrors model.ReadOnlyParam[uint32]
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLChannelStatsLastShowtime holds the values of Device.DSL.Channel.{i}.Stats.LastShowtime. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStatsLastShowtime holds the values of Device.DSL.Channel.{i}.Stats.LastShowtime. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsLastShowtime struct {
 	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
@@ -1076,23 +1018,20 @@ type DeviceDSLChannelStatsLastShowtime struct {
 // DeviceDSLChannelStatsLastShowtimePath is the typed path of Device.DSL.Channel.{i}.Stats.LastShowtime.
 type DeviceDSLChannelStatsLastShowtimePath struct {
 	model.ObjectPath
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCFECErrors model.ReadOnlyParam[uint32]
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCHECErrors model.ReadOnlyParam[uint32]
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCRCErrors model.ReadOnlyParam[uint32]
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURFECErrors model.ReadOnlyParam[uint32]
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURHECErrors model.ReadOnlyParam[uint32]
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLChannelStatsQuarterHour holds the values of Device.DSL.Channel.{i}.Stats.QuarterHour. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStatsQuarterHour holds the values of Device.DSL.Channel.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsQuarterHour struct {
 	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
@@ -1110,23 +1049,20 @@ type DeviceDSLChannelStatsQuarterHour struct {
 // DeviceDSLChannelStatsQuarterHourPath is the typed path of Device.DSL.Channel.{i}.Stats.QuarterHour.
 type DeviceDSLChannelStatsQuarterHourPath struct {
 	model.ObjectPath
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCFECErrors model.ReadOnlyParam[uint32]
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCHECErrors model.ReadOnlyParam[uint32]
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCRCErrors model.ReadOnlyParam[uint32]
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURFECErrors model.ReadOnlyParam[uint32]
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURHECErrors model.ReadOnlyParam[uint32]
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLChannelStatsShowtime holds the values of Device.DSL.Channel.{i}.Stats.Showtime. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStatsShowtime holds the values of Device.DSL.Channel.{i}.Stats.Showtime. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsShowtime struct {
 	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
@@ -1144,23 +1080,20 @@ type DeviceDSLChannelStatsShowtime struct {
 // DeviceDSLChannelStatsShowtimePath is the typed path of Device.DSL.Channel.{i}.Stats.Showtime.
 type DeviceDSLChannelStatsShowtimePath struct {
 	model.ObjectPath
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCFECErrors model.ReadOnlyParam[uint32]
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCHECErrors model.ReadOnlyParam[uint32]
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCRCErrors model.ReadOnlyParam[uint32]
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURFECErrors model.ReadOnlyParam[uint32]
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURHECErrors model.ReadOnlyParam[uint32]
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLChannelStatsTotal holds the values of Device.DSL.Channel.{i}.Stats.Total. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLChannelStatsTotal holds the values of Device.DSL.Channel.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLChannelStatsTotal struct {
 	XTURFECErrors uint32 `json:"XTURFECErrors,omitzero"`
 
@@ -1178,23 +1111,20 @@ type DeviceDSLChannelStatsTotal struct {
 // DeviceDSLChannelStatsTotalPath is the typed path of Device.DSL.Channel.{i}.Stats.Total.
 type DeviceDSLChannelStatsTotalPath struct {
 	model.ObjectPath
-	XTUCCRCErrors model.ReadOnlyParam[uint32]
+	XTUCCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCFECErrors model.ReadOnlyParam[uint32]
+	XTUCFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCHECErrors model.ReadOnlyParam[uint32]
+	XTUCHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCRCErrors model.ReadOnlyParam[uint32]
+	XTURCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURFECErrors model.ReadOnlyParam[uint32]
+	XTURFECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURHECErrors model.ReadOnlyParam[uint32]
+	XTURHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLDiagnostics holds the values of Device.DSL.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLDiagnostics holds the values of Device.DSL.Diagnostics. (object, readOnly, since 2.0).
 type DeviceDSLDiagnostics struct {
 	ADSLLineTest *DeviceDSLDiagnosticsADSLLineTest `json:"ADSLLineTest,omitzero"`
 	SELTP        *DeviceDSLDiagnosticsSELTP        `json:"SELTP,omitzero"`
@@ -1202,7 +1132,6 @@ type DeviceDSLDiagnostics struct {
 	SELTUER      *DeviceDSLDiagnosticsSELTUER      `json:"SELTUER,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.ADSLLineTest != nil {
 		o.ADSLLineTest.ValidateAt(c, p+"ADSLLineTest.")
@@ -1221,10 +1150,10 @@ func (o *DeviceDSLDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLDiagnosticsPath is the typed path of Device.DSL.Diagnostics.
 type DeviceDSLDiagnosticsPath struct {
 	model.ObjectPath
-	ADSLLineTest DeviceDSLDiagnosticsADSLLineTestPath
-	SELTP        DeviceDSLDiagnosticsSELTPPath
-	SELTQLN      DeviceDSLDiagnosticsSELTQLNPath
-	SELTUER      DeviceDSLDiagnosticsSELTUERPath
+	ADSLLineTest DeviceDSLDiagnosticsADSLLineTestPath `dm:"ADSLLineTest."`
+	SELTP        DeviceDSLDiagnosticsSELTPPath        `dm:"SELTP."`
+	SELTQLN      DeviceDSLDiagnosticsSELTQLNPath      `dm:"SELTQLN."`
+	SELTUER      DeviceDSLDiagnosticsSELTUERPath      `dm:"SELTUER."`
 }
 
 // DeviceDSLDiagnosticsADSLLineTestDiagnosticsState enumerates the values of Device.DSL.Diagnostics.ADSLLineTest.DiagnosticsState.
@@ -1246,10 +1175,7 @@ const (
 	DeviceDSLDiagnosticsADSLLineTestDiagnosticsState_Error_Other DeviceDSLDiagnosticsADSLLineTestDiagnosticsState = "Error_Other"
 )
 
-/*
-DeviceDSLDiagnosticsADSLLineTest holds the values of Device.DSL.Diagnostics.ADSLLineTest. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLDiagnosticsADSLLineTest holds the values of Device.DSL.Diagnostics.ADSLLineTest. (object, readOnly, since 2.0).
 type DeviceDSLDiagnosticsADSLLineTest struct {
 	DiagnosticsState DeviceDSLDiagnosticsADSLLineTestDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1324,7 +1250,6 @@ type DeviceDSLDiagnosticsADSLLineTest struct {
 	BITSpsus []string `json:"BITSpsus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLDiagnosticsADSLLineTest) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1128, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1141, o.Interface)
@@ -1347,77 +1272,77 @@ func (o *DeviceDSLDiagnosticsADSLLineTest) ValidateAt(c *model.Checker, p string
 // DeviceDSLDiagnosticsADSLLineTestPath is the typed path of Device.DSL.Diagnostics.ADSLLineTest.
 type DeviceDSLDiagnosticsADSLLineTestPath struct {
 	model.ObjectPath
-	ACTATPds model.ReadOnlyParam[int32]
+	ACTATPds model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTATPus model.ReadOnlyParam[int32]
+	ACTATPus model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTPSDds model.ReadOnlyParam[int32]
+	ACTPSDds model.ReadOnlyParam[int32] `dm:"i"`
 
-	ACTPSDus model.ReadOnlyParam[int32]
+	ACTPSDus model.ReadOnlyParam[int32] `dm:"i"`
 
-	BITSpsds model.ReadOnlyParam[[]int32]
+	BITSpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	BITSpsus model.ReadOnlyParam[[]string]
+	BITSpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsADSLLineTestDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsADSLLineTestDiagnosticsState] `dm:"s"`
 
-	HLINGds model.ReadOnlyParam[uint32]
+	HLINGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLINGus model.ReadOnlyParam[uint32]
+	HLINGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLINSCds model.ReadOnlyParam[int32]
+	HLINSCds model.ReadOnlyParam[int32] `dm:"i"`
 
-	HLINSCus model.ReadOnlyParam[int32]
+	HLINSCus model.ReadOnlyParam[int32] `dm:"i"`
 
-	HLINpsds model.ReadOnlyParam[[]int32]
+	HLINpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	HLINpsus model.ReadOnlyParam[[]string]
+	HLINpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGGds model.ReadOnlyParam[uint32]
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGGus model.ReadOnlyParam[uint32]
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTds model.ReadOnlyParam[uint32]
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTus model.ReadOnlyParam[uint32]
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGpsds model.ReadOnlyParam[[]string]
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGpsus model.ReadOnlyParam[[]string]
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LATNpbds model.ReadOnlyParam[[]string]
+	LATNpbds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNpbus model.ReadOnlyParam[[]string]
+	LATNpbus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	QLNGds model.ReadOnlyParam[uint32]
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNGus model.ReadOnlyParam[uint32]
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTds model.ReadOnlyParam[uint32]
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTus model.ReadOnlyParam[uint32]
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNpsds model.ReadOnlyParam[[]int32]
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	QLNpsus model.ReadOnlyParam[[]string]
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNds model.ReadOnlyParam[[]string]
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNus model.ReadOnlyParam[[]string]
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRGds model.ReadOnlyParam[uint32]
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRGus model.ReadOnlyParam[uint32]
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTds model.ReadOnlyParam[uint32]
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTus model.ReadOnlyParam[uint32]
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRpsds model.ReadOnlyParam[[]int32]
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	SNRpsus model.ReadOnlyParam[[]string]
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceDSLDiagnosticsSELTPDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTP.DiagnosticsState.
@@ -1448,10 +1373,7 @@ const (
 	DeviceDSLDiagnosticsSELTPLoopTermination_Unknown DeviceDSLDiagnosticsSELTPLoopTermination = "Unknown"
 )
 
-/*
-DeviceDSLDiagnosticsSELTP holds the values of Device.DSL.Diagnostics.SELTP. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLDiagnosticsSELTP holds the values of Device.DSL.Diagnostics.SELTP. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTP struct {
 	DiagnosticsState DeviceDSLDiagnosticsSELTPDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1480,7 +1402,6 @@ type DeviceDSLDiagnosticsSELTP struct {
 	CapacityEstimate []uint32 `json:"CapacityEstimate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLDiagnosticsSELTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1165, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1166, o.Interface)
@@ -1498,31 +1419,31 @@ func (o *DeviceDSLDiagnosticsSELTP) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLDiagnosticsSELTPPath is the typed path of Device.DSL.Diagnostics.SELTP.
 type DeviceDSLDiagnosticsSELTPPath struct {
 	model.ObjectPath
-	AttenuationCharacteristics model.ReadOnlyParam[[]uint32]
+	AttenuationCharacteristics model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	CapacityEstimate model.ReadOnlyParam[[]uint32]
+	CapacityEstimate model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	CapacityEstimateEnabling model.ReadWriteParam[bool]
+	CapacityEstimateEnabling model.ReadWriteParam[bool] `dm:"b"`
 
-	CapacityNoisePSD model.ReadWriteParam[[]uint32]
+	CapacityNoisePSD model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	CapacitySignalPSD model.ReadWriteParam[[]uint32]
+	CapacitySignalPSD model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	CapacityTargetMargin model.ReadWriteParam[uint32]
+	CapacityTargetMargin model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTPDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTPDiagnosticsState] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LoopLength model.ReadOnlyParam[uint32]
+	LoopLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LoopTermination model.ReadOnlyParam[DeviceDSLDiagnosticsSELTPLoopTermination]
+	LoopTermination model.ReadOnlyParam[DeviceDSLDiagnosticsSELTPLoopTermination] `dm:"s"`
 
-	LoopTopology model.ReadOnlyParam[[]string]
+	LoopTopology model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MissingFilter model.ReadOnlyParam[bool]
+	MissingFilter model.ReadOnlyParam[bool] `dm:"b"`
 
-	TFlogGroupSize model.ReadOnlyParam[uint32]
+	TFlogGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLDiagnosticsSELTQLNDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTQLN.DiagnosticsState.
@@ -1540,10 +1461,7 @@ const (
 	DeviceDSLDiagnosticsSELTQLNDiagnosticsState_Error DeviceDSLDiagnosticsSELTQLNDiagnosticsState = "Error"
 )
 
-/*
-DeviceDSLDiagnosticsSELTQLN holds the values of Device.DSL.Diagnostics.SELTQLN. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLDiagnosticsSELTQLN holds the values of Device.DSL.Diagnostics.SELTQLN. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTQLN struct {
 	DiagnosticsState DeviceDSLDiagnosticsSELTQLNDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1558,7 +1476,6 @@ type DeviceDSLDiagnosticsSELTQLN struct {
 	QLNGroupSize uint32 `json:"QLNGroupSize,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLDiagnosticsSELTQLN) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1173, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1175, o.Interface)
@@ -1570,17 +1487,17 @@ func (o *DeviceDSLDiagnosticsSELTQLN) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLDiagnosticsSELTQLNPath is the typed path of Device.DSL.Diagnostics.SELTQLN.
 type DeviceDSLDiagnosticsSELTQLNPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTQLNDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTQLNDiagnosticsState] `dm:"s"`
 
-	ExtendedBandwidthOperation model.ReadOnlyParam[bool]
+	ExtendedBandwidthOperation model.ReadOnlyParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	QLN model.ReadOnlyParam[[]int32]
+	QLN model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	QLNGroupSize model.ReadOnlyParam[uint32]
+	QLNGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMaxMeasurementDuration model.ReadWriteParam[uint32]
+	QLNMaxMeasurementDuration model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceDSLDiagnosticsSELTUERDiagnosticsState enumerates the values of Device.DSL.Diagnostics.SELTUER.DiagnosticsState.
@@ -1598,10 +1515,7 @@ const (
 	DeviceDSLDiagnosticsSELTUERDiagnosticsState_Error DeviceDSLDiagnosticsSELTUERDiagnosticsState = "Error"
 )
 
-/*
-DeviceDSLDiagnosticsSELTUER holds the values of Device.DSL.Diagnostics.SELTUER. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLDiagnosticsSELTUER holds the values of Device.DSL.Diagnostics.SELTUER. (object, readOnly, since 2.13).
 type DeviceDSLDiagnosticsSELTUER struct {
 	DiagnosticsState DeviceDSLDiagnosticsSELTUERDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1620,7 +1534,6 @@ type DeviceDSLDiagnosticsSELTUER struct {
 	UERVar []int32 `json:"UERVar,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLDiagnosticsSELTUER) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 1180, string(o.DiagnosticsState))
 	c.String(p, "Interface", 1182, o.Interface)
@@ -1633,21 +1546,21 @@ func (o *DeviceDSLDiagnosticsSELTUER) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLDiagnosticsSELTUERPath is the typed path of Device.DSL.Diagnostics.SELTUER.
 type DeviceDSLDiagnosticsSELTUERPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTUERDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceDSLDiagnosticsSELTUERDiagnosticsState] `dm:"s"`
 
-	ExtendedBandwidthOperation model.ReadOnlyParam[bool]
+	ExtendedBandwidthOperation model.ReadOnlyParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	UER model.ReadOnlyParam[[]int32]
+	UER model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	UERGroupSize model.ReadOnlyParam[uint32]
+	UERGroupSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UERMaxMeasurementDuration model.ReadWriteParam[uint32]
+	UERMaxMeasurementDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	UERScaleFactor model.ReadOnlyParam[uint32]
+	UERScaleFactor model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UERVar model.ReadOnlyParam[[]int32]
+	UERVar model.ReadOnlyParam[[]int32] `dm:"s"`
 }
 
 // DeviceDSLLineStatus enumerates the values of Device.DSL.Line.{i}.Status.
@@ -1741,10 +1654,7 @@ const (
 	DeviceDSLLinePowerManagementState_L4 DeviceDSLLinePowerManagementState = "L4"
 )
 
-/*
-DeviceDSLLine holds the values of Device.DSL.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLine holds the values of Device.DSL.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceDSLLine struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1903,7 +1813,6 @@ type DeviceDSLLine struct {
 	TestParams    *DeviceDSLLineTestParams    `json:"TestParams,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLLine) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1261, string(o.Status))
 	c.String(p, "Alias", 1196, o.Alias)
@@ -1962,167 +1871,164 @@ func (o *DeviceDSLLine) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLLinePath is the typed path of Device.DSL.Line.{i}.
 type DeviceDSLLinePath struct {
 	model.ObjectPath
-	ACTINPROCds model.ReadOnlyParam[uint32]
+	ACTINPROCds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTINPROCus model.ReadOnlyParam[uint32]
+	ACTINPROCus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTRAMODEds model.ReadOnlyParam[uint32]
+	ACTRAMODEds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTRAMODEus model.ReadOnlyParam[uint32]
+	ACTRAMODEus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTSNRMODEds model.ReadOnlyParam[uint32]
+	ACTSNRMODEds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTSNRMODEus model.ReadOnlyParam[uint32]
+	ACTSNRMODEus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTUALCE model.ReadOnlyParam[uint32]
+	ACTUALCE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedProfiles model.ReadOnlyParam[[]DeviceDSLLineAllowedProfiles]
+	AllowedProfiles model.ReadOnlyParam[[]DeviceDSLLineAllowedProfiles] `dm:"s"`
 
-	CurrentProfile model.ReadOnlyParam[string]
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
 
-	DownstreamAttenuation model.ReadOnlyParam[int32]
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamMaxBitRate model.ReadOnlyParam[uint32]
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamNoiseMargin model.ReadOnlyParam[int32]
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamPower model.ReadOnlyParam[int32]
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableDataGathering model.ReadWriteParam[bool]
+	EnableDataGathering model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	INMCCds model.ReadOnlyParam[uint32]
+	INMCCds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMIATOds model.ReadOnlyParam[uint32]
+	INMIATOds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMIATSds model.ReadOnlyParam[uint32]
+	INMIATSds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	INMINPEQMODEds model.ReadOnlyParam[uint32]
+	INMINPEQMODEds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LIMITMASK model.ReadOnlyParam[uint32]
+	LIMITMASK model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastStateTransmittedDownstream model.ReadOnlyParam[uint32]
+	LastStateTransmittedDownstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastStateTransmittedUpstream model.ReadOnlyParam[uint32]
+	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineEncoding model.ReadOnlyParam[DeviceDSLLineLineEncoding]
+	LineEncoding model.ReadOnlyParam[DeviceDSLLineLineEncoding] `dm:"s"`
 
-	LineNumber model.ReadOnlyParam[int32]
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
-	LinkStatus model.ReadOnlyParam[DeviceDSLLineLinkStatus]
+	LinkStatus model.ReadOnlyParam[DeviceDSLLineLinkStatus] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MREFPSDds model.ReadOnlyParam[[]byte]
+	MREFPSDds model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MREFPSDus model.ReadOnlyParam[[]byte]
+	MREFPSDus model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementState model.ReadOnlyParam[DeviceDSLLinePowerManagementState]
+	PowerManagementState model.ReadOnlyParam[DeviceDSLLinePowerManagementState] `dm:"s"`
 
-	RXTHRSHds model.ReadOnlyParam[int32]
+	RXTHRSHds model.ReadOnlyParam[int32] `dm:"i"`
 
-	SNRMROCds model.ReadOnlyParam[uint32]
+	SNRMROCds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMROCus model.ReadOnlyParam[uint32]
+	SNRMROCus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMpbds model.ReadOnlyParam[[]string]
+	SNRMpbds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRMpbus model.ReadOnlyParam[[]string]
+	SNRMpbus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDSLLineStatus]
+	Status model.ReadOnlyParam[DeviceDSLLineStatus] `dm:"s"`
 
-	SuccessFailureCause model.ReadOnlyParam[uint32]
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TRELLISds model.ReadOnlyParam[int32]
+	TRELLISds model.ReadOnlyParam[int32] `dm:"i"`
 
-	TRELLISus model.ReadOnlyParam[int32]
+	TRELLISus model.ReadOnlyParam[int32] `dm:"i"`
 
-	UPBOKLE model.ReadOnlyParam[uint32]
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPBOKLEPb model.ReadOnlyParam[[]uint32]
+	UPBOKLEPb model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	UPBOKLER model.ReadOnlyParam[uint32]
+	UPBOKLER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPBOKLERPb model.ReadOnlyParam[[]uint32]
+	UPBOKLERPb model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	US0MASK model.ReadOnlyParam[uint32]
+	US0MASK model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	UpstreamAttenuation model.ReadOnlyParam[int32]
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamMaxBitRate model.ReadOnlyParam[uint32]
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamNoiseMargin model.ReadOnlyParam[int32]
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamPower model.ReadOnlyParam[int32]
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	VirtualNoisePSDds model.ReadOnlyParam[[]byte]
+	VirtualNoisePSDds model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	VirtualNoisePSDus model.ReadOnlyParam[[]byte]
+	VirtualNoisePSDus model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	XTSE model.ReadOnlyParam[model.HexBinary]
+	XTSE model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTSUsed model.ReadOnlyParam[model.HexBinary]
+	XTSUsed model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCANSIRev model.ReadOnlyParam[uint32]
+	XTUCANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCANSIStd model.ReadOnlyParam[uint32]
+	XTUCANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTUCCountry model.ReadOnlyParam[model.HexBinary]
+	XTUCCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCSerial model.ReadOnlyParam[string]
+	XTUCSerial model.ReadOnlyParam[string] `dm:"s"`
 
-	XTUCSystemCountry model.ReadOnlyParam[model.HexBinary]
+	XTUCSystemCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCSystemVendor model.ReadOnlyParam[model.HexBinary]
+	XTUCSystemVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCSystemVendorSpecific model.ReadOnlyParam[model.HexBinary]
+	XTUCSystemVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCVendor model.ReadOnlyParam[model.HexBinary]
+	XTUCVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCVendorSpecific model.ReadOnlyParam[model.HexBinary]
+	XTUCVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTUCVersion model.ReadOnlyParam[model.HexBinary]
+	XTUCVersion model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURANSIRev model.ReadOnlyParam[uint32]
+	XTURANSIRev model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURANSIStd model.ReadOnlyParam[uint32]
+	XTURANSIStd model.ReadOnlyParam[uint32] `dm:"u"`
 
-	XTURCountry model.ReadOnlyParam[model.HexBinary]
+	XTURCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURSerial model.ReadOnlyParam[string]
+	XTURSerial model.ReadOnlyParam[string] `dm:"s"`
 
-	XTURSystemCountry model.ReadOnlyParam[model.HexBinary]
+	XTURSystemCountry model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURSystemVendor model.ReadOnlyParam[model.HexBinary]
+	XTURSystemVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURSystemVendorSpecific model.ReadOnlyParam[model.HexBinary]
+	XTURSystemVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURVendor model.ReadOnlyParam[model.HexBinary]
+	XTURVendor model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURVendorSpecific model.ReadOnlyParam[model.HexBinary]
+	XTURVendorSpecific model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	XTURVersion model.ReadOnlyParam[string]
+	XTURVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	DataGathering DeviceDSLLineDataGatheringPath
-	Stats         DeviceDSLLineStatsPath
-	TestParams    DeviceDSLLineTestParamsPath
+	DataGathering DeviceDSLLineDataGatheringPath `dm:"DataGathering."`
+	Stats         DeviceDSLLineStatsPath         `dm:"Stats."`
+	TestParams    DeviceDSLLineTestParamsPath    `dm:"TestParams."`
 }
 
-/*
-DeviceDSLLineDataGathering holds the values of Device.DSL.Line.{i}.DataGathering. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineDataGathering holds the values of Device.DSL.Line.{i}.DataGathering. (object, readOnly, since 2.8).
 type DeviceDSLLineDataGathering struct {
 	LoggingDepthR uint32 `json:"LoggingDepthR,omitzero"`
 
@@ -2131,7 +2037,6 @@ type DeviceDSLLineDataGathering struct {
 	EventTraceBufferR string `json:"EventTraceBufferR,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLLineDataGathering) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EventTraceBufferR", 1201, o.EventTraceBufferR)
 }
@@ -2139,17 +2044,14 @@ func (o *DeviceDSLLineDataGathering) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLLineDataGatheringPath is the typed path of Device.DSL.Line.{i}.DataGathering.
 type DeviceDSLLineDataGatheringPath struct {
 	model.ObjectPath
-	ActLoggingDepthReportingR model.ReadOnlyParam[uint32]
+	ActLoggingDepthReportingR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EventTraceBufferR model.ReadOnlyParam[string]
+	EventTraceBufferR model.ReadOnlyParam[string] `dm:"s"`
 
-	LoggingDepthR model.ReadOnlyParam[uint32]
+	LoggingDepthR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineStats holds the values of Device.DSL.Line.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStats holds the values of Device.DSL.Line.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceDSLLineStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -2189,45 +2091,42 @@ type DeviceDSLLineStats struct {
 // DeviceDSLLineStatsPath is the typed path of Device.DSL.Line.{i}.Stats.
 type DeviceDSLLineStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastShowtimeStart model.ReadOnlyParam[uint32]
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ShowtimeStart model.ReadOnlyParam[uint32]
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDay   DeviceDSLLineStatsCurrentDayPath
-	LastShowtime DeviceDSLLineStatsLastShowtimePath
-	QuarterHour  DeviceDSLLineStatsQuarterHourPath
-	Showtime     DeviceDSLLineStatsShowtimePath
-	Total        DeviceDSLLineStatsTotalPath
+	CurrentDay   DeviceDSLLineStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceDSLLineStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceDSLLineStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceDSLLineStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceDSLLineStatsTotalPath        `dm:"Total."`
 }
 
-/*
-DeviceDSLLineStatsCurrentDay holds the values of Device.DSL.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStatsCurrentDay holds the values of Device.DSL.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsCurrentDay struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -2237,15 +2136,12 @@ type DeviceDSLLineStatsCurrentDay struct {
 // DeviceDSLLineStatsCurrentDayPath is the typed path of Device.DSL.Line.{i}.Stats.CurrentDay.
 type DeviceDSLLineStatsCurrentDayPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineStatsLastShowtime holds the values of Device.DSL.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStatsLastShowtime holds the values of Device.DSL.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsLastShowtime struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -2255,15 +2151,12 @@ type DeviceDSLLineStatsLastShowtime struct {
 // DeviceDSLLineStatsLastShowtimePath is the typed path of Device.DSL.Line.{i}.Stats.LastShowtime.
 type DeviceDSLLineStatsLastShowtimePath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineStatsQuarterHour holds the values of Device.DSL.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStatsQuarterHour holds the values of Device.DSL.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsQuarterHour struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -2273,15 +2166,12 @@ type DeviceDSLLineStatsQuarterHour struct {
 // DeviceDSLLineStatsQuarterHourPath is the typed path of Device.DSL.Line.{i}.Stats.QuarterHour.
 type DeviceDSLLineStatsQuarterHourPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineStatsShowtime holds the values of Device.DSL.Line.{i}.Stats.Showtime. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStatsShowtime holds the values of Device.DSL.Line.{i}.Stats.Showtime. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsShowtime struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -2291,15 +2181,12 @@ type DeviceDSLLineStatsShowtime struct {
 // DeviceDSLLineStatsShowtimePath is the typed path of Device.DSL.Line.{i}.Stats.Showtime.
 type DeviceDSLLineStatsShowtimePath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineStatsTotal holds the values of Device.DSL.Line.{i}.Stats.Total. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineStatsTotal holds the values of Device.DSL.Line.{i}.Stats.Total. (object, readOnly, since 2.0).
 type DeviceDSLLineStatsTotal struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -2309,15 +2196,12 @@ type DeviceDSLLineStatsTotal struct {
 // DeviceDSLLineStatsTotalPath is the typed path of Device.DSL.Line.{i}.Stats.Total.
 type DeviceDSLLineStatsTotalPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceDSLLineTestParams holds the values of Device.DSL.Line.{i}.TestParams. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLLineTestParams holds the values of Device.DSL.Line.{i}.TestParams. (object, readOnly, since 2.0).
 type DeviceDSLLineTestParams struct {
 	HLOGGds uint32 `json:"HLOGGds,omitzero"`
 
@@ -2364,7 +2248,6 @@ type DeviceDSLLineTestParams struct {
 	SATNus []string `json:"SATNus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLLineTestParams) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "HLOGpsds", 1270, model.JoinStrings(o.HLOGpsds), len(o.HLOGpsds) > 0)
 	c.Wire(p, "HLOGpsus", 1271, model.JoinStrings(o.HLOGpsus), len(o.HLOGpsus) > 0)
@@ -2381,47 +2264,47 @@ func (o *DeviceDSLLineTestParams) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLLineTestParamsPath is the typed path of Device.DSL.Line.{i}.TestParams.
 type DeviceDSLLineTestParamsPath struct {
 	model.ObjectPath
-	HLOGGds model.ReadOnlyParam[uint32]
+	HLOGGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGGus model.ReadOnlyParam[uint32]
+	HLOGGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTds model.ReadOnlyParam[uint32]
+	HLOGMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGMTus model.ReadOnlyParam[uint32]
+	HLOGMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HLOGpsds model.ReadOnlyParam[[]string]
+	HLOGpsds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HLOGpsus model.ReadOnlyParam[[]string]
+	HLOGpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNds model.ReadOnlyParam[[]string]
+	LATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LATNus model.ReadOnlyParam[[]string]
+	LATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	QLNGds model.ReadOnlyParam[uint32]
+	QLNGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNGus model.ReadOnlyParam[uint32]
+	QLNGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTds model.ReadOnlyParam[uint32]
+	QLNMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNMTus model.ReadOnlyParam[uint32]
+	QLNMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QLNpsds model.ReadOnlyParam[[]int32]
+	QLNpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	QLNpsus model.ReadOnlyParam[[]string]
+	QLNpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNds model.ReadOnlyParam[[]string]
+	SATNds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SATNus model.ReadOnlyParam[[]string]
+	SATNus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SNRGds model.ReadOnlyParam[uint32]
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRGus model.ReadOnlyParam[uint32]
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTds model.ReadOnlyParam[uint32]
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTus model.ReadOnlyParam[uint32]
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRpsds model.ReadOnlyParam[[]int32]
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	SNRpsus model.ReadOnlyParam[[]string]
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 }

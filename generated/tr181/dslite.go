@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceDSLite holds the values of Device.DSLite. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLite holds the values of Device.DSLite. (object, readOnly, since 2.2).
 type DeviceDSLite struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceDSLite struct {
 	InterfaceSetting map[uint32]*DeviceDSLiteInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.DSLite.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceDSLite) AddInterfaceSetting(i uint32) *DeviceDSLiteInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceDSLiteInterfaceSetting{}
@@ -29,8 +23,6 @@ func (o *DeviceDSLite) AddInterfaceSetting(i uint32) *DeviceDSLiteInterfaceSetti
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLite) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -40,18 +32,18 @@ func (o *DeviceDSLite) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLitePath is the typed path of Device.DSLite.
 type DeviceDSLitePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.DSLite.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceDSLitePath) InterfaceSetting(i uint32) (p DeviceDSLiteInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DSLite.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.DSLite.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceDSLitePath) InterfaceSettingTable() model.Table {
 	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -94,10 +86,7 @@ const (
 	DeviceDSLiteInterfaceSettingOrigin_Static DeviceDSLiteInterfaceSettingOrigin = "Static"
 )
 
-/*
-DeviceDSLiteInterfaceSetting holds the values of Device.DSLite.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDSLiteInterfaceSetting holds the values of Device.DSLite.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceDSLiteInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -122,7 +111,6 @@ type DeviceDSLiteInterfaceSetting struct {
 	TunneledInterface string `json:"TunneledInterface,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDSLiteInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1334, string(o.Status))
 	c.String(p, "Alias", 1326, o.Alias)
@@ -139,25 +127,25 @@ func (o *DeviceDSLiteInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLiteInterfaceSettingPath is the typed path of Device.DSLite.InterfaceSetting.{i}.
 type DeviceDSLiteInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndpointAddress model.ReadWriteParam[string]
+	EndpointAddress model.ReadWriteParam[string] `dm:"s"`
 
-	EndpointAddressInUse model.ReadOnlyParam[string]
+	EndpointAddressInUse model.ReadOnlyParam[string] `dm:"s"`
 
-	EndpointAddressTypePrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence]
+	EndpointAddressTypePrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAddressTypePrecedence] `dm:"s"`
 
-	EndpointAssignmentPrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence]
+	EndpointAssignmentPrecedence model.ReadWriteParam[DeviceDSLiteInterfaceSettingEndpointAssignmentPrecedence] `dm:"s"`
 
-	EndpointName model.ReadWriteParam[string]
+	EndpointName model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDSLiteInterfaceSettingOrigin]
+	Origin model.ReadOnlyParam[DeviceDSLiteInterfaceSettingOrigin] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDSLiteInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceDSLiteInterfaceSettingStatus] `dm:"s"`
 
-	TunnelInterface model.ReadOnlyParam[string]
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	TunneledInterface model.ReadOnlyParam[string]
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
 }

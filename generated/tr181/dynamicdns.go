@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceDynamicDNS holds the values of Device.DynamicDNS. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDynamicDNS holds the values of Device.DynamicDNS. (object, readOnly, since 2.10).
 type DeviceDynamicDNS struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -24,7 +20,7 @@ type DeviceDynamicDNS struct {
 	Server map[uint32]*DeviceDynamicDNSServer `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.DynamicDNS.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNS) AddClient(i uint32) *DeviceDynamicDNSClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceDynamicDNSClient{}
@@ -34,7 +30,7 @@ func (o *DeviceDynamicDNS) AddClient(i uint32) *DeviceDynamicDNSClient {
 	return x
 }
 
-// AddServer creates instance i of Device.DynamicDNS.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNS) AddServer(i uint32) *DeviceDynamicDNSServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceDynamicDNSServer{}
@@ -43,8 +39,6 @@ func (o *DeviceDynamicDNS) AddServer(i uint32) *DeviceDynamicDNSServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDynamicDNS) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedServices", 1565, model.JoinStrings(o.SupportedServices), len(o.SupportedServices) > 0)
 	for _, i := range model.SortedKeys(o.Client) {
@@ -58,31 +52,31 @@ func (o *DeviceDynamicDNS) ValidateAt(c *model.Checker, p string) {
 // DeviceDynamicDNSPath is the typed path of Device.DynamicDNS.
 type DeviceDynamicDNSPath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedServices model.ReadOnlyParam[[]string]
+	SupportedServices model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-// Client returns the typed path of instance i of Device.DynamicDNS.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceDynamicDNSPath) Client(i uint32) (p DeviceDynamicDNSClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DynamicDNS.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.DynamicDNS.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Server returns the typed path of instance i of Device.DynamicDNS.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceDynamicDNSPath) Server(i uint32) (p DeviceDynamicDNSServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DynamicDNS.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.DynamicDNS.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
@@ -123,10 +117,7 @@ const (
 	DeviceDynamicDNSClientLastError_PROTOCOL_ERROR DeviceDynamicDNSClientLastError = "PROTOCOL_ERROR"
 )
 
-/*
-DeviceDynamicDNSClient holds the values of Device.DynamicDNS.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDynamicDNSClient holds the values of Device.DynamicDNS.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -149,7 +140,7 @@ type DeviceDynamicDNSClient struct {
 	Hostname map[uint32]*DeviceDynamicDNSClientHostname `json:"Hostname,omitzero"`
 }
 
-// AddHostname creates instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}. (replacing any) and returns it
+// AddHostname creates instance i (replacing any) and returns it.
 func (o *DeviceDynamicDNSClient) AddHostname(i uint32) *DeviceDynamicDNSClientHostname {
 	if o.Hostname == nil {
 		o.Hostname = map[uint32]*DeviceDynamicDNSClientHostname{}
@@ -158,8 +149,6 @@ func (o *DeviceDynamicDNSClient) AddHostname(i uint32) *DeviceDynamicDNSClientHo
 	o.Hostname[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDynamicDNSClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1549, string(o.Status))
 	c.String(p, "Alias", 1537, o.Alias)
@@ -176,32 +165,32 @@ func (o *DeviceDynamicDNSClient) ValidateAt(c *model.Checker, p string) {
 // DeviceDynamicDNSClientPath is the typed path of Device.DynamicDNS.Client.{i}.
 type DeviceDynamicDNSClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HostnameNumberOfEntries model.ReadOnlyParam[uint32]
+	HostnameNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LastError model.ReadOnlyParam[DeviceDynamicDNSClientLastError]
+	LastError model.ReadOnlyParam[DeviceDynamicDNSClientLastError] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Server model.ReadWriteParam[string]
+	Server model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDynamicDNSClientStatus]
+	Status model.ReadOnlyParam[DeviceDynamicDNSClientStatus] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Hostname returns the typed path of instance i of Device.DynamicDNS.Client.{i}.Hostname.{i}.
+// Hostname returns the typed path of instance i.
 func (x DeviceDynamicDNSClientPath) Hostname(i uint32) (p DeviceDynamicDNSClientHostnamePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.DynamicDNS.Client.{i}.Hostname.{i}.", model.InstanceOf(x.Path(), "Hostname.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Hostname.", i))
 	return
 }
 
-// HostnameTable returns the table Device.DynamicDNS.Client.{i}.Hostname.{i}. itself (for AddObject when writable)
+// HostnameTable returns the table itself (for AddObject when writable).
 func (x DeviceDynamicDNSClientPath) HostnameTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Hostname.")
 }
@@ -221,10 +210,7 @@ const (
 	DeviceDynamicDNSClientHostnameStatus_Disabled DeviceDynamicDNSClientHostnameStatus = "Disabled"
 )
 
-/*
-DeviceDynamicDNSClientHostname holds the values of Device.DynamicDNS.Client.{i}.Hostname.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDynamicDNSClientHostname holds the values of Device.DynamicDNS.Client.{i}.Hostname.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSClientHostname struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -235,7 +221,6 @@ type DeviceDynamicDNSClientHostname struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDynamicDNSClientHostname) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1543, string(o.Status))
 	c.String(p, "Name", 1542, o.Name)
@@ -244,13 +229,13 @@ func (o *DeviceDynamicDNSClientHostname) ValidateAt(c *model.Checker, p string) 
 // DeviceDynamicDNSClientHostnamePath is the typed path of Device.DynamicDNS.Client.{i}.Hostname.{i}.
 type DeviceDynamicDNSClientHostnamePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDynamicDNSClientHostnameStatus]
+	Status model.ReadOnlyParam[DeviceDynamicDNSClientHostnameStatus] `dm:"s"`
 }
 
 // DeviceDynamicDNSServerSupportedProtocols enumerates the values of Device.DynamicDNS.Server.{i}.SupportedProtocols.
@@ -262,10 +247,7 @@ const (
 	DeviceDynamicDNSServerSupportedProtocols_HTTPS DeviceDynamicDNSServerSupportedProtocols = "HTTPS"
 )
 
-/*
-DeviceDynamicDNSServer holds the values of Device.DynamicDNS.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceDynamicDNSServer holds the values of Device.DynamicDNS.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceDynamicDNSServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -290,7 +272,6 @@ type DeviceDynamicDNSServer struct {
 	MaxRetries uint32 `json:"MaxRetries,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceDynamicDNSServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 1557, o.Name)
 	c.String(p, "Alias", 1553, o.Alias)
@@ -303,25 +284,25 @@ func (o *DeviceDynamicDNSServer) ValidateAt(c *model.Checker, p string) {
 // DeviceDynamicDNSServerPath is the typed path of Device.DynamicDNS.Server.{i}.
 type DeviceDynamicDNSServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CheckInterval model.ReadWriteParam[uint32]
+	CheckInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxRetries model.ReadWriteParam[uint32]
+	MaxRetries model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	RetryInterval model.ReadWriteParam[uint32]
+	RetryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerAddress model.ReadWriteParam[string]
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	ServerPort model.ReadWriteParam[uint32]
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServiceName model.ReadWriteParam[string]
+	ServiceName model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]DeviceDynamicDNSServerSupportedProtocols]
+	SupportedProtocols model.ReadOnlyParam[[]DeviceDynamicDNSServerSupportedProtocols] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceEthernet holds the values of Device.Ethernet. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernet holds the values of Device.Ethernet. (object, readOnly, since 2.0).
 type DeviceEthernet struct {
 	WoLSupported bool `json:"WoLSupported,omitzero"`
 
@@ -35,7 +29,7 @@ type DeviceEthernet struct {
 	WoL             *DeviceEthernetWoL                        `json:"WoL,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Ethernet.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddInterface(i uint32) *DeviceEthernetInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceEthernetInterface{}
@@ -45,7 +39,7 @@ func (o *DeviceEthernet) AddInterface(i uint32) *DeviceEthernetInterface {
 	return x
 }
 
-// AddLAG creates instance i of Device.Ethernet.LAG.{i}. (replacing any) and returns it
+// AddLAG creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddLAG(i uint32) *DeviceEthernetLAG {
 	if o.LAG == nil {
 		o.LAG = map[uint32]*DeviceEthernetLAG{}
@@ -55,7 +49,7 @@ func (o *DeviceEthernet) AddLAG(i uint32) *DeviceEthernetLAG {
 	return x
 }
 
-// AddLink creates instance i of Device.Ethernet.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddLink(i uint32) *DeviceEthernetLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceEthernetLink{}
@@ -65,7 +59,7 @@ func (o *DeviceEthernet) AddLink(i uint32) *DeviceEthernetLink {
 	return x
 }
 
-// AddRMONStats creates instance i of Device.Ethernet.RMONStats.{i}. (replacing any) and returns it
+// AddRMONStats creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddRMONStats(i uint32) *DeviceEthernetRMONStats {
 	if o.RMONStats == nil {
 		o.RMONStats = map[uint32]*DeviceEthernetRMONStats{}
@@ -75,7 +69,7 @@ func (o *DeviceEthernet) AddRMONStats(i uint32) *DeviceEthernetRMONStats {
 	return x
 }
 
-// AddVLANTermination creates instance i of Device.Ethernet.VLANTermination.{i}. (replacing any) and returns it
+// AddVLANTermination creates instance i (replacing any) and returns it.
 func (o *DeviceEthernet) AddVLANTermination(i uint32) *DeviceEthernetVLANTermination {
 	if o.VLANTermination == nil {
 		o.VLANTermination = map[uint32]*DeviceEthernetVLANTermination{}
@@ -84,8 +78,6 @@ func (o *DeviceEthernet) AddVLANTermination(i uint32) *DeviceEthernetVLANTermina
 	o.VLANTermination[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernet) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -110,74 +102,74 @@ func (o *DeviceEthernet) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetPath is the typed path of Device.Ethernet.
 type DeviceEthernetPath struct {
 	model.ObjectPath
-	FlowControlSupported model.ReadOnlyParam[bool]
+	FlowControlSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LAGNumberOfEntries model.ReadOnlyParam[uint32]
+	LAGNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RMONStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	RMONStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VLANTerminationNumberOfEntries model.ReadOnlyParam[uint32]
+	VLANTerminationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WoLSupported model.ReadOnlyParam[bool]
+	WoLSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	WoL DeviceEthernetWoLPath
+	WoL DeviceEthernetWoLPath `dm:"WoL."`
 }
 
-// Interface returns the typed path of instance i of Device.Ethernet.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceEthernetPath) Interface(i uint32) (p DeviceEthernetInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ethernet.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.Ethernet.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// LAG returns the typed path of instance i of Device.Ethernet.LAG.{i}.
+// LAG returns the typed path of instance i.
 func (x DeviceEthernetPath) LAG(i uint32) (p DeviceEthernetLAGPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ethernet.LAG.{i}.", model.InstanceOf(x.Path(), "LAG.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LAG.", i))
 	return
 }
 
-// LAGTable returns the table Device.Ethernet.LAG.{i}. itself (for AddObject when writable)
+// LAGTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) LAGTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "LAG.")
 }
 
-// Link returns the typed path of instance i of Device.Ethernet.Link.{i}.
+// Link returns the typed path of instance i.
 func (x DeviceEthernetPath) Link(i uint32) (p DeviceEthernetLinkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ethernet.Link.{i}.", model.InstanceOf(x.Path(), "Link.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
 	return
 }
 
-// LinkTable returns the table Device.Ethernet.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) LinkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
 
-// RMONStats returns the typed path of instance i of Device.Ethernet.RMONStats.{i}.
+// RMONStats returns the typed path of instance i.
 func (x DeviceEthernetPath) RMONStats(i uint32) (p DeviceEthernetRMONStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ethernet.RMONStats.{i}.", model.InstanceOf(x.Path(), "RMONStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RMONStats.", i))
 	return
 }
 
-// RMONStatsTable returns the table Device.Ethernet.RMONStats.{i}. itself (for AddObject when writable)
+// RMONStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) RMONStatsTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "RMONStats.")
 }
 
-// VLANTermination returns the typed path of instance i of Device.Ethernet.VLANTermination.{i}.
+// VLANTermination returns the typed path of instance i.
 func (x DeviceEthernetPath) VLANTermination(i uint32) (p DeviceEthernetVLANTerminationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ethernet.VLANTermination.{i}.", model.InstanceOf(x.Path(), "VLANTermination.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VLANTermination.", i))
 	return
 }
 
-// VLANTerminationTable returns the table Device.Ethernet.VLANTermination.{i}. itself (for AddObject when writable)
+// VLANTerminationTable returns the table itself (for AddObject when writable).
 func (x DeviceEthernetPath) VLANTerminationTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "VLANTermination.")
 }
@@ -271,10 +263,7 @@ const (
 	DeviceEthernetInterfaceCurrentMDIX_Off DeviceEthernetInterfaceCurrentMDIX = "Off"
 )
 
-/*
-DeviceEthernetInterface holds the values of Device.Ethernet.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetInterface holds the values of Device.Ethernet.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceEthernetInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -327,7 +316,6 @@ type DeviceEthernetInterface struct {
 	Stats *DeviceEthernetInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1692, string(o.Status))
 	c.String(p, "Alias", 1654, o.Alias)
@@ -350,61 +338,58 @@ func (o *DeviceEthernetInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetInterfacePath is the typed path of Device.Ethernet.Interface.{i}.
 type DeviceEthernetInterfacePath struct {
 	model.ObjectPath
-	AdvertisedLinkModes model.ReadWriteParam[[]uint32]
+	AdvertisedLinkModes model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CurrentBitRate model.ReadOnlyParam[uint32]
+	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDuplexMode model.ReadOnlyParam[DeviceEthernetInterfaceCurrentDuplexMode]
+	CurrentDuplexMode model.ReadOnlyParam[DeviceEthernetInterfaceCurrentDuplexMode] `dm:"s"`
 
-	CurrentMDIX model.ReadOnlyParam[DeviceEthernetInterfaceCurrentMDIX]
+	CurrentMDIX model.ReadOnlyParam[DeviceEthernetInterfaceCurrentMDIX] `dm:"s"`
 
-	DuplexMode model.ReadWriteParam[DeviceEthernetInterfaceDuplexMode]
+	DuplexMode model.ReadWriteParam[DeviceEthernetInterfaceDuplexMode] `dm:"s"`
 
-	EDPDCapability model.ReadOnlyParam[bool]
+	EDPDCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	EDPDEnable model.ReadWriteParam[bool]
+	EDPDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EDPDStatus model.ReadOnlyParam[DeviceEthernetInterfaceEDPDStatus]
+	EDPDStatus model.ReadOnlyParam[DeviceEthernetInterfaceEDPDStatus] `dm:"s"`
 
-	EEECapability model.ReadOnlyParam[bool]
+	EEECapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	EEEEnable model.ReadWriteParam[bool]
+	EEEEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EEEStatus model.ReadOnlyParam[DeviceEthernetInterfaceEEEStatus]
+	EEEStatus model.ReadOnlyParam[DeviceEthernetInterfaceEEEStatus] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkPartnerAdvertisedLinkModes model.ReadOnlyParam[[]uint32]
+	LinkPartnerAdvertisedLinkModes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MDIX model.ReadWriteParam[DeviceEthernetInterfaceMDIX]
+	MDIX model.ReadWriteParam[DeviceEthernetInterfaceMDIX] `dm:"s"`
 
-	MaxBitRate model.ReadWriteParam[int32]
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SFPReferenceList model.ReadOnlyParam[[]string]
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceEthernetInterfaceStatus] `dm:"s"`
 
-	SupportedLinkModes model.ReadOnlyParam[[]uint32]
+	SupportedLinkModes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceEthernetInterfaceStatsPath
+	Stats DeviceEthernetInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceEthernetInterfaceStats holds the values of Device.Ethernet.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetInterfaceStats holds the values of Device.Ethernet.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -444,39 +429,39 @@ type DeviceEthernetInterfaceStats struct {
 // DeviceEthernetInterfaceStatsPath is the typed path of Device.Ethernet.Interface.{i}.Stats.
 type DeviceEthernetInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Collisions model.ReadOnlyParam[uint64]
+	Collisions model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetLAGStatus enumerates the values of Device.Ethernet.LAG.{i}.Status.
@@ -498,10 +483,7 @@ const (
 	DeviceEthernetLAGStatus_Error DeviceEthernetLAGStatus = "Error"
 )
 
-/*
-DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetLAG struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -520,7 +502,6 @@ type DeviceEthernetLAG struct {
 	Stats *DeviceEthernetLAGStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetLAG) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1720, string(o.Status))
 	c.String(p, "Alias", 1697, o.Alias)
@@ -532,27 +513,24 @@ func (o *DeviceEthernetLAG) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetLAGPath is the typed path of Device.Ethernet.LAG.{i}.
 type DeviceEthernetLAGPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetLAGStatus]
+	Status model.ReadOnlyParam[DeviceEthernetLAGStatus] `dm:"s"`
 
-	Stats DeviceEthernetLAGStatsPath
+	Stats DeviceEthernetLAGStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetLAGStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -590,37 +568,37 @@ type DeviceEthernetLAGStats struct {
 // DeviceEthernetLAGStatsPath is the typed path of Device.Ethernet.LAG.{i}.Stats.
 type DeviceEthernetLAGStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetLinkStatus enumerates the values of Device.Ethernet.Link.{i}.Status.
@@ -642,10 +620,7 @@ const (
 	DeviceEthernetLinkStatus_Error DeviceEthernetLinkStatus = "Error"
 )
 
-/*
-DeviceEthernetLink holds the values of Device.Ethernet.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetLink holds the values of Device.Ethernet.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetLink struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -672,7 +647,6 @@ type DeviceEthernetLink struct {
 	Stats *DeviceEthernetLinkStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetLink) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1752, string(o.Status))
 	c.String(p, "Alias", 1723, o.Alias)
@@ -684,35 +658,32 @@ func (o *DeviceEthernetLink) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetLinkPath is the typed path of Device.Ethernet.Link.{i}.
 type DeviceEthernetLinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FlowControl model.ReadWriteParam[bool]
+	FlowControl model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MTU model.ReadWriteParam[uint32]
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NoARP model.ReadWriteParam[bool]
+	NoARP model.ReadWriteParam[bool] `dm:"b"`
 
-	PriorityTagging model.ReadWriteParam[bool]
+	PriorityTagging model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceEthernetLinkStatus]
+	Status model.ReadOnlyParam[DeviceEthernetLinkStatus] `dm:"s"`
 
-	Stats DeviceEthernetLinkStatsPath
+	Stats DeviceEthernetLinkStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceEthernetLinkStats holds the values of Device.Ethernet.Link.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetLinkStats holds the values of Device.Ethernet.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetLinkStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -754,41 +725,41 @@ type DeviceEthernetLinkStats struct {
 // DeviceEthernetLinkStatsPath is the typed path of Device.Ethernet.Link.{i}.Stats.
 type DeviceEthernetLinkStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PausePacketsReceived model.ReadOnlyParam[uint64]
+	PausePacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PausePacketsSent model.ReadOnlyParam[uint64]
+	PausePacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetRMONStatsStatus enumerates the values of Device.Ethernet.RMONStats.{i}.Status.
@@ -804,10 +775,7 @@ const (
 	DeviceEthernetRMONStatsStatus_Error DeviceEthernetRMONStatsStatus = "Error"
 )
 
-/*
-DeviceEthernetRMONStats holds the values of Device.Ethernet.RMONStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetRMONStats holds the values of Device.Ethernet.RMONStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceEthernetRMONStats struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -854,7 +822,6 @@ type DeviceEthernetRMONStats struct {
 	Packets1024to1518Bytes uint64 `json:"Packets1024to1518Bytes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetRMONStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1774, string(o.Status))
 	c.String(p, "Alias", 1755, o.Alias)
@@ -865,49 +832,49 @@ func (o *DeviceEthernetRMONStats) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetRMONStatsPath is the typed path of Device.Ethernet.RMONStats.{i}.
 type DeviceEthernetRMONStatsPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllQueues model.ReadWriteParam[bool]
+	AllQueues model.ReadWriteParam[bool] `dm:"b"`
 
-	BroadcastPackets model.ReadOnlyParam[uint64]
+	BroadcastPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Bytes model.ReadOnlyParam[uint64]
+	Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CRCErroredPackets model.ReadOnlyParam[uint32]
+	CRCErroredPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DropEvents model.ReadOnlyParam[uint32]
+	DropEvents model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MulticastPackets model.ReadOnlyParam[uint64]
+	MulticastPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OversizePackets model.ReadOnlyParam[uint32]
+	OversizePackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Packets model.ReadOnlyParam[uint64]
+	Packets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets1024to1518Bytes model.ReadOnlyParam[uint64]
+	Packets1024to1518Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets128to255Bytes model.ReadOnlyParam[uint64]
+	Packets128to255Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets256to511Bytes model.ReadOnlyParam[uint64]
+	Packets256to511Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets512to1023Bytes model.ReadOnlyParam[uint64]
+	Packets512to1023Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets64Bytes model.ReadOnlyParam[uint64]
+	Packets64Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Packets65to127Bytes model.ReadOnlyParam[uint64]
+	Packets65to127Bytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Queue model.ReadWriteParam[string]
+	Queue model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetRMONStatsStatus]
+	Status model.ReadOnlyParam[DeviceEthernetRMONStatsStatus] `dm:"s"`
 
-	UndersizePackets model.ReadOnlyParam[uint32]
+	UndersizePackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VLANID model.ReadWriteParam[uint32]
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceEthernetVLANTerminationStatus enumerates the values of Device.Ethernet.VLANTermination.{i}.Status.
@@ -929,10 +896,7 @@ const (
 	DeviceEthernetVLANTerminationStatus_Error DeviceEthernetVLANTerminationStatus = "Error"
 )
 
-/*
-DeviceEthernetVLANTermination holds the values of Device.Ethernet.VLANTermination.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetVLANTermination holds the values of Device.Ethernet.VLANTermination.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceEthernetVLANTermination struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -955,7 +919,6 @@ type DeviceEthernetVLANTermination struct {
 	Stats *DeviceEthernetVLANTerminationStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetVLANTermination) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 1801, string(o.Status))
 	c.String(p, "Alias", 1779, o.Alias)
@@ -968,31 +931,28 @@ func (o *DeviceEthernetVLANTermination) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetVLANTerminationPath is the typed path of Device.Ethernet.VLANTermination.{i}.
 type DeviceEthernetVLANTerminationPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetVLANTerminationStatus]
+	Status model.ReadOnlyParam[DeviceEthernetVLANTerminationStatus] `dm:"s"`
 
-	TPID model.ReadWriteParam[uint32]
+	TPID model.ReadWriteParam[uint32] `dm:"u"`
 
-	VLANID model.ReadWriteParam[uint32]
+	VLANID model.ReadWriteParam[uint32] `dm:"u"`
 
-	VLANPriority model.ReadWriteParam[int32]
+	VLANPriority model.ReadWriteParam[int32] `dm:"i"`
 
-	Stats DeviceEthernetVLANTerminationStatsPath
+	Stats DeviceEthernetVLANTerminationStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceEthernetVLANTerminationStats holds the values of Device.Ethernet.VLANTermination.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetVLANTerminationStats holds the values of Device.Ethernet.VLANTermination.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceEthernetVLANTerminationStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1030,43 +990,40 @@ type DeviceEthernetVLANTerminationStats struct {
 // DeviceEthernetVLANTerminationStatsPath is the typed path of Device.Ethernet.VLANTermination.{i}.Stats.
 type DeviceEthernetVLANTerminationStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceEthernetWoL holds the values of Device.Ethernet.WoL. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceEthernetWoL holds the values of Device.Ethernet.WoL. (object, readOnly, since 2.13).
 type DeviceEthernetWoL struct {
 	SendMagicPacket bool `json:"SendMagicPacket,omitzero"`
 
@@ -1075,7 +1032,6 @@ type DeviceEthernetWoL struct {
 	Password string `json:"Password,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceEthernetWoL) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 1807, o.MACAddress)
 }
@@ -1083,9 +1039,9 @@ func (o *DeviceEthernetWoL) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetWoLPath is the typed path of Device.Ethernet.WoL.
 type DeviceEthernetWoLPath struct {
 	model.ObjectPath
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	SendMagicPacket model.ReadWriteParam[bool]
+	SendMagicPacket model.ReadWriteParam[bool] `dm:"b"`
 }

@@ -6,20 +6,16 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceETSIM2M holds the values of Device.ETSIM2M. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2M holds the values of Device.ETSIM2M. (object, readOnly, since 2.6).
 type DeviceETSIM2M struct {
 	SCLNumberOfEntries uint32 `json:"SCLNumberOfEntries,omitzero"`
 
 	SCL map[uint32]*DeviceETSIM2MSCL `json:"SCL,omitzero"`
 }
 
-// AddSCL creates instance i of Device.ETSIM2M.SCL.{i}. (replacing any) and returns it
+// AddSCL creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2M) AddSCL(i uint32) *DeviceETSIM2MSCL {
 	if o.SCL == nil {
 		o.SCL = map[uint32]*DeviceETSIM2MSCL{}
@@ -28,8 +24,6 @@ func (o *DeviceETSIM2M) AddSCL(i uint32) *DeviceETSIM2MSCL {
 	o.SCL[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2M) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SCL) {
 		o.SCL[i].ValidateAt(c, model.InstanceOf(p, "SCL.", i))
@@ -39,24 +33,21 @@ func (o *DeviceETSIM2M) ValidateAt(c *model.Checker, p string) {
 // DeviceETSIM2MPath is the typed path of Device.ETSIM2M.
 type DeviceETSIM2MPath struct {
 	model.ObjectPath
-	SCLNumberOfEntries model.ReadOnlyParam[uint32]
+	SCLNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SCL returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.
+// SCL returns the typed path of instance i.
 func (x DeviceETSIM2MPath) SCL(i uint32) (p DeviceETSIM2MSCLPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.", model.InstanceOf(x.Path(), "SCL.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SCL.", i))
 	return
 }
 
-// SCLTable returns the table Device.ETSIM2M.SCL.{i}. itself (for AddObject when writable)
+// SCLTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MPath) SCLTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SCL.")
 }
 
-/*
-DeviceETSIM2MSCL holds the values of Device.ETSIM2M.SCL.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCL holds the values of Device.ETSIM2M.SCL.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCL struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -77,7 +68,7 @@ type DeviceETSIM2MSCL struct {
 	SAFPolicySet              map[uint32]*DeviceETSIM2MSCLSAFPolicySet              `json:"SAFPolicySet,omitzero"`
 }
 
-// AddAreaNwkDeviceInfoInstance creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (replacing any) and returns it
+// AddAreaNwkDeviceInfoInstance creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddAreaNwkDeviceInfoInstance(i uint32) *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance {
 	if o.AreaNwkDeviceInfoInstance == nil {
 		o.AreaNwkDeviceInfoInstance = map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstance{}
@@ -87,7 +78,7 @@ func (o *DeviceETSIM2MSCL) AddAreaNwkDeviceInfoInstance(i uint32) *DeviceETSIM2M
 	return x
 }
 
-// AddAreaNwkInstance creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (replacing any) and returns it
+// AddAreaNwkInstance creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddAreaNwkInstance(i uint32) *DeviceETSIM2MSCLAreaNwkInstance {
 	if o.AreaNwkInstance == nil {
 		o.AreaNwkInstance = map[uint32]*DeviceETSIM2MSCLAreaNwkInstance{}
@@ -97,7 +88,7 @@ func (o *DeviceETSIM2MSCL) AddAreaNwkInstance(i uint32) *DeviceETSIM2MSCLAreaNwk
 	return x
 }
 
-// AddSAFPolicySet creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (replacing any) and returns it
+// AddSAFPolicySet creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCL) AddSAFPolicySet(i uint32) *DeviceETSIM2MSCLSAFPolicySet {
 	if o.SAFPolicySet == nil {
 		o.SAFPolicySet = map[uint32]*DeviceETSIM2MSCLSAFPolicySet{}
@@ -106,8 +97,6 @@ func (o *DeviceETSIM2MSCL) AddSAFPolicySet(i uint32) *DeviceETSIM2MSCLSAFPolicyS
 	o.SAFPolicySet[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCL) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1568, o.Alias)
 	c.Wire(p, "AnnouncedToSCLList", 1569, model.JoinStrings(o.AnnouncedToSCLList), len(o.AnnouncedToSCLList) > 0)
@@ -128,51 +117,51 @@ func (o *DeviceETSIM2MSCL) ValidateAt(c *model.Checker, p string) {
 // DeviceETSIM2MSCLPath is the typed path of Device.ETSIM2M.SCL.{i}.
 type DeviceETSIM2MSCLPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AnnouncedToSCLList model.ReadWriteParam[[]string]
+	AnnouncedToSCLList model.ReadWriteParam[[]string] `dm:"s"`
 
-	AreaNwkDeviceInfoInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	AreaNwkDeviceInfoInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AreaNwkInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	AreaNwkInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	SAFPolicySetNumberOfEntries model.ReadOnlyParam[uint32]
+	SAFPolicySetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Discovery      DeviceETSIM2MSCLDiscoveryPath
-	Reregistration DeviceETSIM2MSCLReregistrationPath
+	Discovery      DeviceETSIM2MSCLDiscoveryPath      `dm:"Discovery."`
+	Reregistration DeviceETSIM2MSCLReregistrationPath `dm:"Reregistration."`
 }
 
-// AreaNwkDeviceInfoInstance returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
+// AreaNwkDeviceInfoInstance returns the typed path of instance i.
 func (x DeviceETSIM2MSCLPath) AreaNwkDeviceInfoInstance(i uint32) (p DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.", model.InstanceOf(x.Path(), "AreaNwkDeviceInfoInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNwkDeviceInfoInstance.", i))
 	return
 }
 
-// AreaNwkDeviceInfoInstanceTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. itself (for AddObject when writable)
+// AreaNwkDeviceInfoInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) AreaNwkDeviceInfoInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AreaNwkDeviceInfoInstance.")
 }
 
-// AreaNwkInstance returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
+// AreaNwkInstance returns the typed path of instance i.
 func (x DeviceETSIM2MSCLPath) AreaNwkInstance(i uint32) (p DeviceETSIM2MSCLAreaNwkInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.", model.InstanceOf(x.Path(), "AreaNwkInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNwkInstance.", i))
 	return
 }
 
-// AreaNwkInstanceTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. itself (for AddObject when writable)
+// AreaNwkInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) AreaNwkInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AreaNwkInstance.")
 }
 
-// SAFPolicySet returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
+// SAFPolicySet returns the typed path of instance i.
 func (x DeviceETSIM2MSCLPath) SAFPolicySet(i uint32) (p DeviceETSIM2MSCLSAFPolicySetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.", model.InstanceOf(x.Path(), "SAFPolicySet.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SAFPolicySet.", i))
 	return
 }
 
-// SAFPolicySetTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. itself (for AddObject when writable)
+// SAFPolicySetTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLPath) SAFPolicySetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SAFPolicySet.")
 }
@@ -186,10 +175,7 @@ const (
 	DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus_AWAKE DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus = "AWAKE"
 )
 
-/*
-DeviceETSIM2MSCLAreaNwkDeviceInfoInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstance struct {
 	AreaNwkInstance string `json:"AreaNwkInstance,omitzero"`
 
@@ -212,7 +198,7 @@ type DeviceETSIM2MSCLAreaNwkDeviceInfoInstance struct {
 	Property map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty `json:"Property,omitzero"`
 }
 
-// AddProperty creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (replacing any) and returns it
+// AddProperty creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) AddProperty(i uint32) *DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty {
 	if o.Property == nil {
 		o.Property = map[uint32]*DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty{}
@@ -221,8 +207,6 @@ func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) AddProperty(i uint32) *Devic
 	o.Property[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Host", 1573, model.JoinStrings(o.Host), len(o.Host) > 0)
 	c.Wire(p, "ListOfDeviceNeighbors", 1575, model.JoinStrings(o.ListOfDeviceNeighbors), len(o.ListOfDeviceNeighbors) > 0)
@@ -233,40 +217,37 @@ func (o *DeviceETSIM2MSCLAreaNwkDeviceInfoInstance) ValidateAt(c *model.Checker,
 // DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AreaNwkInstance model.ReadOnlyParam[string]
+	AreaNwkInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ListOfDeviceApplications model.ReadOnlyParam[[]string]
+	ListOfDeviceApplications model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ListOfDeviceNeighbors model.ReadOnlyParam[[]string]
+	ListOfDeviceNeighbors model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PropertyNumberOfEntries model.ReadOnlyParam[uint32]
+	PropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SleepDuration model.ReadWriteParam[uint32]
+	SleepDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	SleepInterval model.ReadWriteParam[uint32]
+	SleepInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus]
+	Status model.ReadOnlyParam[DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus] `dm:"s"`
 }
 
-// Property returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
+// Property returns the typed path of instance i.
 func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) Property(i uint32) (p DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.", model.InstanceOf(x.Path(), "Property.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Property.", i))
 	return
 }
 
-// PropertyTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. itself (for AddObject when writable)
+// PropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath) PropertyTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Property.")
 }
 
-/*
-DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty struct {
 	Name string `json:"Name,omitzero"`
 
@@ -276,15 +257,12 @@ type DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceProperty struct {
 // DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkDeviceInfoInstance.{i}.Property.{i}.
 type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePropertyPath struct {
 	model.ObjectPath
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceETSIM2MSCLAreaNwkInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLAreaNwkInstance holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkInstance struct {
 	ID string `json:"ID,omitzero"`
 
@@ -297,7 +275,7 @@ type DeviceETSIM2MSCLAreaNwkInstance struct {
 	Property map[uint32]*DeviceETSIM2MSCLAreaNwkInstanceProperty `json:"Property,omitzero"`
 }
 
-// AddProperty creates instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (replacing any) and returns it
+// AddProperty creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLAreaNwkInstance) AddProperty(i uint32) *DeviceETSIM2MSCLAreaNwkInstanceProperty {
 	if o.Property == nil {
 		o.Property = map[uint32]*DeviceETSIM2MSCLAreaNwkInstanceProperty{}
@@ -306,8 +284,6 @@ func (o *DeviceETSIM2MSCLAreaNwkInstance) AddProperty(i uint32) *DeviceETSIM2MSC
 	o.Property[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLAreaNwkInstance) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ListOfDevices", 1587, model.JoinStrings(o.ListOfDevices), len(o.ListOfDevices) > 0)
 }
@@ -315,30 +291,27 @@ func (o *DeviceETSIM2MSCLAreaNwkInstance) ValidateAt(c *model.Checker, p string)
 // DeviceETSIM2MSCLAreaNwkInstancePath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.
 type DeviceETSIM2MSCLAreaNwkInstancePath struct {
 	model.ObjectPath
-	AreaNwkType model.ReadOnlyParam[string]
+	AreaNwkType model.ReadOnlyParam[string] `dm:"s"`
 
-	ID model.ReadOnlyParam[string]
+	ID model.ReadOnlyParam[string] `dm:"s"`
 
-	ListOfDevices model.ReadOnlyParam[[]string]
+	ListOfDevices model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PropertyNumberOfEntries model.ReadOnlyParam[uint32]
+	PropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Property returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
+// Property returns the typed path of instance i.
 func (x DeviceETSIM2MSCLAreaNwkInstancePath) Property(i uint32) (p DeviceETSIM2MSCLAreaNwkInstancePropertyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.", model.InstanceOf(x.Path(), "Property.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Property.", i))
 	return
 }
 
-// PropertyTable returns the table Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. itself (for AddObject when writable)
+// PropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLAreaNwkInstancePath) PropertyTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Property.")
 }
 
-/*
-DeviceETSIM2MSCLAreaNwkInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLAreaNwkInstanceProperty holds the values of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceETSIM2MSCLAreaNwkInstanceProperty struct {
 	Name string `json:"Name,omitzero"`
 
@@ -348,15 +321,12 @@ type DeviceETSIM2MSCLAreaNwkInstanceProperty struct {
 // DeviceETSIM2MSCLAreaNwkInstancePropertyPath is the typed path of Device.ETSIM2M.SCL.{i}.AreaNwkInstance.{i}.Property.{i}.
 type DeviceETSIM2MSCLAreaNwkInstancePropertyPath struct {
 	model.ObjectPath
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceETSIM2MSCLDiscovery holds the values of Device.ETSIM2M.SCL.{i}.Discovery. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLDiscovery holds the values of Device.ETSIM2M.SCL.{i}.Discovery. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLDiscovery struct {
 	MaxNumberOfDiscovRecords uint32 `json:"MaxNumberOfDiscovRecords,omitzero"`
 
@@ -366,15 +336,12 @@ type DeviceETSIM2MSCLDiscovery struct {
 // DeviceETSIM2MSCLDiscoveryPath is the typed path of Device.ETSIM2M.SCL.{i}.Discovery.
 type DeviceETSIM2MSCLDiscoveryPath struct {
 	model.ObjectPath
-	MaxNumberOfDiscovRecords model.ReadWriteParam[uint32]
+	MaxNumberOfDiscovRecords model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSizeOfDiscovAnswer model.ReadWriteParam[uint32]
+	MaxSizeOfDiscovAnswer model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceETSIM2MSCLReregistration holds the values of Device.ETSIM2M.SCL.{i}.Reregistration. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLReregistration holds the values of Device.ETSIM2M.SCL.{i}.Reregistration. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLReregistration struct {
 	RegTargetNSCLList []string `json:"RegTargetNSCLList,omitzero"`
 
@@ -389,7 +356,6 @@ type DeviceETSIM2MSCLReregistration struct {
 	ActionStatus *DeviceETSIM2MSCLReregistrationActionStatus `json:"ActionStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLReregistration) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "RegTargetNSCLList", 1604, model.JoinStrings(o.RegTargetNSCLList), len(o.RegTargetNSCLList) > 0)
 	c.Wire(p, "RegSearchStrings", 1603, model.JoinStrings(o.RegSearchStrings), len(o.RegSearchStrings) > 0)
@@ -401,17 +367,17 @@ func (o *DeviceETSIM2MSCLReregistration) ValidateAt(c *model.Checker, p string) 
 // DeviceETSIM2MSCLReregistrationPath is the typed path of Device.ETSIM2M.SCL.{i}.Reregistration.
 type DeviceETSIM2MSCLReregistrationPath struct {
 	model.ObjectPath
-	RegAccessRightID model.ReadWriteParam[string]
+	RegAccessRightID model.ReadWriteParam[string] `dm:"s"`
 
-	RegExpirationDuration model.ReadWriteParam[int32]
+	RegExpirationDuration model.ReadWriteParam[int32] `dm:"i"`
 
-	RegSearchStrings model.ReadWriteParam[[]string]
+	RegSearchStrings model.ReadWriteParam[[]string] `dm:"s"`
 
-	RegTargetNSCLList model.ReadWriteParam[[]string]
+	RegTargetNSCLList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Reregistration model.ReadWriteParam[bool]
+	Reregistration model.ReadWriteParam[bool] `dm:"b"`
 
-	ActionStatus DeviceETSIM2MSCLReregistrationActionStatusPath
+	ActionStatus DeviceETSIM2MSCLReregistrationActionStatusPath `dm:"ActionStatus."`
 }
 
 // DeviceETSIM2MSCLReregistrationActionStatusFinalStatus enumerates the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.FinalStatus.
@@ -423,17 +389,13 @@ const (
 	DeviceETSIM2MSCLReregistrationActionStatusFinalStatus_FAILURE DeviceETSIM2MSCLReregistrationActionStatusFinalStatus = "FAILURE"
 )
 
-/*
-DeviceETSIM2MSCLReregistrationActionStatus holds the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLReregistrationActionStatus holds the values of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLReregistrationActionStatus struct {
 	Progress uint32 `json:"Progress,omitzero"`
 
 	FinalStatus DeviceETSIM2MSCLReregistrationActionStatusFinalStatus `json:"FinalStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLReregistrationActionStatus) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Progress", 1600, uint64(o.Progress))
 	c.String(p, "FinalStatus", 1599, string(o.FinalStatus))
@@ -442,15 +404,12 @@ func (o *DeviceETSIM2MSCLReregistrationActionStatus) ValidateAt(c *model.Checker
 // DeviceETSIM2MSCLReregistrationActionStatusPath is the typed path of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.
 type DeviceETSIM2MSCLReregistrationActionStatusPath struct {
 	model.ObjectPath
-	FinalStatus model.ReadOnlyParam[DeviceETSIM2MSCLReregistrationActionStatusFinalStatus]
+	FinalStatus model.ReadOnlyParam[DeviceETSIM2MSCLReregistrationActionStatusFinalStatus] `dm:"s"`
 
-	Progress model.ReadOnlyParam[uint32]
+	Progress model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySet holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySet holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySet struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -464,7 +423,7 @@ type DeviceETSIM2MSCLSAFPolicySet struct {
 	M2MSPPolicy *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy          `json:"M2MSPPolicy,omitzero"`
 }
 
-// AddANPPolicy creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (replacing any) and returns it
+// AddANPPolicy creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySet) AddANPPolicy(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicy {
 	if o.ANPPolicy == nil {
 		o.ANPPolicy = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicy{}
@@ -473,8 +432,6 @@ func (o *DeviceETSIM2MSCLSAFPolicySet) AddANPPolicy(i uint32) *DeviceETSIM2MSCLS
 	o.ANPPolicy[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1634, o.Alias)
 	c.Wire(p, "PolicyScope", 1647, model.JoinStrings(o.PolicyScope), len(o.PolicyScope) > 0)
@@ -489,32 +446,29 @@ func (o *DeviceETSIM2MSCLSAFPolicySet) ValidateAt(c *model.Checker, p string) {
 // DeviceETSIM2MSCLSAFPolicySetPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.
 type DeviceETSIM2MSCLSAFPolicySetPath struct {
 	model.ObjectPath
-	ANPPolicyNumberOfEntries model.ReadOnlyParam[uint32]
+	ANPPolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PolicyScope model.ReadWriteParam[[]string]
+	PolicyScope model.ReadWriteParam[[]string] `dm:"s"`
 
-	M2MSPPolicy DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath
+	M2MSPPolicy DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath `dm:"M2MSPPolicy."`
 }
 
-// ANPPolicy returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
+// ANPPolicy returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetPath) ANPPolicy(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.", model.InstanceOf(x.Path(), "ANPPolicy.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ANPPolicy.", i))
 	return
 }
 
-// ANPPolicyTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. itself (for AddObject when writable)
+// ANPPolicyTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetPath) ANPPolicyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ANPPolicy.")
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetANPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetANPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -530,7 +484,7 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicy struct {
 	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory `json:"RequestCategory,omitzero"`
 }
 
-// AddBlockPeriod creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (replacing any) and returns it
+// AddBlockPeriod creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddBlockPeriod(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod {
 	if o.BlockPeriod == nil {
 		o.BlockPeriod = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod{}
@@ -540,7 +494,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddBlockPeriod(i uint32) *Device
 	return x
 }
 
-// AddRequestCategory creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (replacing any) and returns it
+// AddRequestCategory creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddRequestCategory(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory {
 	if o.RequestCategory == nil {
 		o.RequestCategory = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory{}
@@ -549,8 +503,6 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) AddRequestCategory(i uint32) *De
 	o.RequestCategory[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1609, o.Alias)
 	for _, i := range model.SortedKeys(o.BlockPeriod) {
@@ -564,43 +516,40 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicy) ValidateAt(c *model.Checker, p s
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyPath struct {
 	model.ObjectPath
-	ANName model.ReadWriteParam[string]
+	ANName model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BlockPeriodNumberOfEntries model.ReadOnlyParam[uint32]
+	BlockPeriodNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32]
+	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// BlockPeriod returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
+// BlockPeriod returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) BlockPeriod(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.", model.InstanceOf(x.Path(), "BlockPeriod.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BlockPeriod.", i))
 	return
 }
 
-// BlockPeriodTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. itself (for AddObject when writable)
+// BlockPeriodTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) BlockPeriodTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "BlockPeriod.")
 }
 
-// RequestCategory returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
+// RequestCategory returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) RequestCategory(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.", model.InstanceOf(x.Path(), "RequestCategory.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestCategory.", i))
 	return
 }
 
-// RequestCategoryTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. itself (for AddObject when writable)
+// RequestCategoryTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyPath) RequestCategoryTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "RequestCategory.")
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -611,7 +560,6 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod struct {
 	BlockDuration int32 `json:"BlockDuration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1611, o.Alias)
 }
@@ -619,19 +567,16 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) ValidateAt(c *model.C
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BlockDuration model.ReadWriteParam[int32]
+	BlockDuration model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FailedAttempts model.ReadWriteParam[uint32]
+	FailedAttempts model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -644,7 +589,7 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory struct {
 	Schedule map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) AddSchedule(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule{}
@@ -653,8 +598,6 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) AddSchedule(i uin
 	o.Schedule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1618, o.Alias)
 	for _, i := range model.SortedKeys(o.Schedule) {
@@ -665,30 +608,27 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) ValidateAt(c *mod
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	RCAT model.ReadWriteParam[string]
+	RCAT model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Schedule returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
+// Schedule returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) Schedule(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.", model.InstanceOf(x.Path(), "Schedule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
 	return
 }
 
-// ScheduleTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath) ScheduleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -701,7 +641,7 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule struct {
 	AbsTimeSpan map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan `json:"AbsTimeSpan,omitzero"`
 }
 
-// AddAbsTimeSpan creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (replacing any) and returns it
+// AddAbsTimeSpan creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) AddAbsTimeSpan(i uint32) *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan {
 	if o.AbsTimeSpan == nil {
 		o.AbsTimeSpan = map[uint32]*DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan{}
@@ -710,8 +650,6 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) AddAbsTim
 	o.AbsTimeSpan[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1628, o.Alias)
 	c.Wire(p, "Schedules", 1630, model.JoinStrings(o.Schedules), len(o.Schedules) > 0)
@@ -723,30 +661,27 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedule) ValidateA
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath struct {
 	model.ObjectPath
-	AbsTimeSpanNumberOfEntries model.ReadOnlyParam[uint32]
+	AbsTimeSpanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Schedules model.ReadWriteParam[[]string]
+	Schedules model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// AbsTimeSpan returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
+// AbsTimeSpan returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) AbsTimeSpan(i uint32) (p DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.", model.InstanceOf(x.Path(), "AbsTimeSpan.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AbsTimeSpan.", i))
 	return
 }
 
-// AbsTimeSpanTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. itself (for AddObject when writable)
+// AbsTimeSpanTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath) AbsTimeSpanTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AbsTimeSpan.")
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -757,7 +692,6 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan str
 	EndTime time.Time `json:"EndTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1623, o.Alias)
 }
@@ -765,19 +699,16 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndTime model.ReadWriteParam[time.Time]
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	StartTime model.ReadWriteParam[time.Time]
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy. (object, readOnly, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy struct {
 	DefaultRCATValue string `json:"DefaultRCATValue,omitzero"`
 
@@ -786,7 +717,7 @@ type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy struct {
 	RequestCategory map[uint32]*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory `json:"RequestCategory,omitzero"`
 }
 
-// AddRequestCategory creates instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (replacing any) and returns it
+// AddRequestCategory creates instance i (replacing any) and returns it.
 func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) AddRequestCategory(i uint32) *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory {
 	if o.RequestCategory == nil {
 		o.RequestCategory = map[uint32]*DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory{}
@@ -795,8 +726,6 @@ func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) AddRequestCategory(i uint32) *
 	o.RequestCategory[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.RequestCategory) {
 		o.RequestCategory[i].ValidateAt(c, model.InstanceOf(p, "RequestCategory.", i))
@@ -806,26 +735,23 @@ func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicy) ValidateAt(c *model.Checker, p
 // DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath struct {
 	model.ObjectPath
-	DefaultRCATValue model.ReadWriteParam[string]
+	DefaultRCATValue model.ReadWriteParam[string] `dm:"s"`
 
-	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32]
+	RequestCategoryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// RequestCategory returns the typed path of instance i of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
+// RequestCategory returns the typed path of instance i.
 func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) RequestCategory(i uint32) (p DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.", model.InstanceOf(x.Path(), "RequestCategory.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RequestCategory.", i))
 	return
 }
 
-// RequestCategoryTable returns the table Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. itself (for AddObject when writable)
+// RequestCategoryTable returns the table itself (for AddObject when writable).
 func (x DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyPath) RequestCategoryTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "RequestCategory.")
 }
 
-/*
-DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory holds the values of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}. (table instance, 0..unbounded entries, readWrite, since 2.6).
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -842,7 +768,6 @@ type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory struct {
 	RankedANList []string `json:"RankedANList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1639, o.Alias)
 	c.Int(p, "TolerableDelay", 1645, int64(o.TolerableDelay))
@@ -853,17 +778,17 @@ func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) ValidateAt(c *m
 // DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Mem model.ReadWriteParam[string]
+	Mem model.ReadWriteParam[string] `dm:"s"`
 
-	RCAT model.ReadWriteParam[string]
+	RCAT model.ReadWriteParam[string] `dm:"s"`
 
-	RankedANList model.ReadWriteParam[[]string]
+	RankedANList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Thresh model.ReadWriteParam[uint32]
+	Thresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	TolerableDelay model.ReadWriteParam[int32]
+	TolerableDelay model.ReadWriteParam[int32] `dm:"i"`
 }

@@ -6,20 +6,15 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceFAP holds the values of Device.FAP. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAP holds the values of Device.FAP. (object, readOnly, since 2.4).
 type DeviceFAP struct {
 	ApplicationPlatform *DeviceFAPApplicationPlatform `json:"ApplicationPlatform,omitzero"`
 	GPS                 *DeviceFAPGPS                 `json:"GPS,omitzero"`
 	PerfMgmt            *DeviceFAPPerfMgmt            `json:"PerfMgmt,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAP) ValidateAt(c *model.Checker, p string) {
 	if o.ApplicationPlatform != nil {
 		o.ApplicationPlatform.ValidateAt(c, p+"ApplicationPlatform.")
@@ -35,9 +30,9 @@ func (o *DeviceFAP) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPPath is the typed path of Device.FAP.
 type DeviceFAPPath struct {
 	model.ObjectPath
-	ApplicationPlatform DeviceFAPApplicationPlatformPath
-	GPS                 DeviceFAPGPSPath
-	PerfMgmt            DeviceFAPPerfMgmtPath
+	ApplicationPlatform DeviceFAPApplicationPlatformPath `dm:"ApplicationPlatform."`
+	GPS                 DeviceFAPGPSPath                 `dm:"GPS."`
+	PerfMgmt            DeviceFAPPerfMgmtPath            `dm:"PerfMgmt."`
 }
 
 // DeviceFAPApplicationPlatformStatus enumerates the values of Device.FAP.ApplicationPlatform.Status.
@@ -53,10 +48,7 @@ const (
 	DeviceFAPApplicationPlatformStatus_Initializing DeviceFAPApplicationPlatformStatus = "Initializing"
 )
 
-/*
-DeviceFAPApplicationPlatform holds the values of Device.FAP.ApplicationPlatform. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatform holds the values of Device.FAP.ApplicationPlatform. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatform struct {
 	Version string `json:"Version,omitzero"`
 
@@ -73,7 +65,6 @@ type DeviceFAPApplicationPlatform struct {
 	Monitoring   *DeviceFAPApplicationPlatformMonitoring   `json:"Monitoring,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatform) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Version", 1901, o.Version)
 	c.String(p, "Status", 1900, string(o.Status))
@@ -91,19 +82,19 @@ func (o *DeviceFAPApplicationPlatform) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPApplicationPlatformPath is the typed path of Device.FAP.ApplicationPlatform.
 type DeviceFAPApplicationPlatformPath struct {
 	model.ObjectPath
-	CurrentNumberofApplications model.ReadOnlyParam[uint32]
+	CurrentNumberofApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxNumberOfApplications model.ReadOnlyParam[uint32]
+	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceFAPApplicationPlatformStatus]
+	Status model.ReadOnlyParam[DeviceFAPApplicationPlatformStatus] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	Capabilities DeviceFAPApplicationPlatformCapabilitiesPath
-	Control      DeviceFAPApplicationPlatformControlPath
-	Monitoring   DeviceFAPApplicationPlatformMonitoringPath
+	Capabilities DeviceFAPApplicationPlatformCapabilitiesPath `dm:"Capabilities."`
+	Control      DeviceFAPApplicationPlatformControlPath      `dm:"Control."`
+	Monitoring   DeviceFAPApplicationPlatformMonitoringPath   `dm:"Monitoring."`
 }
 
 // DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported enumerates the values of Device.FAP.ApplicationPlatform.Capabilities.AuthenticationMethodsSupported.
@@ -154,10 +145,7 @@ const (
 	DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType_All DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType = "All"
 )
 
-/*
-DeviceFAPApplicationPlatformCapabilities holds the values of Device.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformCapabilities holds the values of Device.FAP.ApplicationPlatform.Capabilities. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformCapabilities struct {
 	PresenceApplicationSupport bool `json:"PresenceApplicationSupport,omitzero"`
 
@@ -186,7 +174,6 @@ type DeviceFAPApplicationPlatformCapabilities struct {
 	SendMMSTargetAddressType []DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType `json:"SendMMSTargetAddressType,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AuthenticationMethodsSupported", 1815, model.JoinStrings(o.AuthenticationMethodsSupported), len(o.AuthenticationMethodsSupported) > 0)
 	c.Wire(p, "AccessLevelsSupported", 1814, model.JoinStrings(o.AccessLevelsSupported), len(o.AccessLevelsSupported) > 0)
@@ -197,37 +184,34 @@ func (o *DeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, 
 // DeviceFAPApplicationPlatformCapabilitiesPath is the typed path of Device.FAP.ApplicationPlatform.Capabilities.
 type DeviceFAPApplicationPlatformCapabilitiesPath struct {
 	model.ObjectPath
-	AccessLevelsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported]
+	AccessLevelsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported] `dm:"s"`
 
-	AuthenticationMethodsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported]
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported] `dm:"s"`
 
-	FemtoAwarenessAPISupport model.ReadOnlyParam[bool]
+	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	MMSAPISupport model.ReadOnlyParam[bool]
+	MMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	PresenceApplicationSupport model.ReadOnlyParam[bool]
+	PresenceApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool]
+	QueryMMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool]
+	QuerySMSDeliveryStatusSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SMSAPISupport model.ReadOnlyParam[bool]
+	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SendMMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType]
+	SendMMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType] `dm:"s"`
 
-	SendSMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType]
+	SendSMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType] `dm:"s"`
 
-	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool]
+	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool]
+	SubscribeToNotificationsOfSMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	TerminalLocationAPISupport model.ReadOnlyParam[bool]
+	TerminalLocationAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceFAPApplicationPlatformControl holds the values of Device.FAP.ApplicationPlatform.Control. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformControl holds the values of Device.FAP.ApplicationPlatform.Control. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControl struct {
 	AuthenticationMethod string `json:"AuthenticationMethod,omitzero"`
 
@@ -239,7 +223,6 @@ type DeviceFAPApplicationPlatformControl struct {
 	TerminalLocation *DeviceFAPApplicationPlatformControlTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformControl) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AuthenticationMethod", 1828, o.AuthenticationMethod)
 	c.String(p, "TunnelInst", 1863, o.TunnelInst)
@@ -260,14 +243,14 @@ func (o *DeviceFAPApplicationPlatformControl) ValidateAt(c *model.Checker, p str
 // DeviceFAPApplicationPlatformControlPath is the typed path of Device.FAP.ApplicationPlatform.Control.
 type DeviceFAPApplicationPlatformControlPath struct {
 	model.ObjectPath
-	AuthenticationMethod model.ReadWriteParam[string]
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-	TunnelInst model.ReadWriteParam[string]
+	TunnelInst model.ReadWriteParam[string] `dm:"s"`
 
-	FemtoAwareness   DeviceFAPApplicationPlatformControlFemtoAwarenessPath
-	MMS              DeviceFAPApplicationPlatformControlMMSPath
-	SMS              DeviceFAPApplicationPlatformControlSMSPath
-	TerminalLocation DeviceFAPApplicationPlatformControlTerminalLocationPath
+	FemtoAwareness   DeviceFAPApplicationPlatformControlFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              DeviceFAPApplicationPlatformControlMMSPath              `dm:"MMS."`
+	SMS              DeviceFAPApplicationPlatformControlSMSPath              `dm:"SMS."`
+	TerminalLocation DeviceFAPApplicationPlatformControlTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness.Queueing.
@@ -279,10 +262,7 @@ const (
 	DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing_Priority DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing = "Priority"
 )
 
-/*
-DeviceFAPApplicationPlatformControlFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformControlFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Control.FemtoAwareness. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlFemtoAwareness struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -301,7 +281,6 @@ type DeviceFAPApplicationPlatformControlFemtoAwareness struct {
 	QueryFemtocellResponseTimezone bool `json:"QueryFemtocellResponseTimezone,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing", 1836, string(o.Queueing))
 	c.Uint(p, "MaxAPIUsersNumber", 1832, uint64(o.MaxAPIUsersNumber))
@@ -311,21 +290,21 @@ func (o *DeviceFAPApplicationPlatformControlFemtoAwareness) ValidateAt(c *model.
 // DeviceFAPApplicationPlatformControlFemtoAwarenessPath is the typed path of Device.FAP.ApplicationPlatform.Control.FemtoAwareness.
 type DeviceFAPApplicationPlatformControlFemtoAwarenessPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	FemtozoneID model.ReadWriteParam[string]
+	FemtozoneID model.ReadWriteParam[string] `dm:"s"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool]
+	NotificationsUserIdentifierMSISDN model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryFemtocellResponseTimezone model.ReadWriteParam[bool]
+	QueryFemtocellResponseTimezone model.ReadWriteParam[bool] `dm:"b"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing]
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlFemtoAwarenessQueueing] `dm:"s"`
 
-	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool]
+	SubscribeToNotificationsResponseCallbackData model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFAPApplicationPlatformControlMMSQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.MMS.Queueing.
@@ -337,10 +316,7 @@ const (
 	DeviceFAPApplicationPlatformControlMMSQueueing_Priority DeviceFAPApplicationPlatformControlMMSQueueing = "Priority"
 )
 
-/*
-DeviceFAPApplicationPlatformControlMMS holds the values of Device.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformControlMMS holds the values of Device.FAP.ApplicationPlatform.Control.MMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlMMS struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -357,7 +333,6 @@ type DeviceFAPApplicationPlatformControlMMS struct {
 	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformControlMMS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing", 1845, string(o.Queueing))
 	c.Uint(p, "MaxAPIUsersNumber", 1842, uint64(o.MaxAPIUsersNumber))
@@ -367,19 +342,19 @@ func (o *DeviceFAPApplicationPlatformControlMMS) ValidateAt(c *model.Checker, p 
 // DeviceFAPApplicationPlatformControlMMSPath is the typed path of Device.FAP.ApplicationPlatform.Control.MMS.
 type DeviceFAPApplicationPlatformControlMMSPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool]
+	EnableQueryMMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSendMMSTimeInterval model.ReadWriteParam[uint32]
+	MinSendMMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlMMSQueueing]
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlMMSQueueing] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformControlSMSQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.SMS.Queueing.
@@ -391,10 +366,7 @@ const (
 	DeviceFAPApplicationPlatformControlSMSQueueing_Priority DeviceFAPApplicationPlatformControlSMSQueueing = "Priority"
 )
 
-/*
-DeviceFAPApplicationPlatformControlSMS holds the values of Device.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformControlSMS holds the values of Device.FAP.ApplicationPlatform.Control.SMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlSMS struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -411,7 +383,6 @@ type DeviceFAPApplicationPlatformControlSMS struct {
 	EnableSubscribeToNotificationsOfMessageSentToApplication bool `json:"EnableSubscribeToNotificationsOfMessageSentToApplication,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformControlSMS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing", 1853, string(o.Queueing))
 	c.Uint(p, "MaxAPIUsersNumber", 1850, uint64(o.MaxAPIUsersNumber))
@@ -421,19 +392,19 @@ func (o *DeviceFAPApplicationPlatformControlSMS) ValidateAt(c *model.Checker, p 
 // DeviceFAPApplicationPlatformControlSMSPath is the typed path of Device.FAP.ApplicationPlatform.Control.SMS.
 type DeviceFAPApplicationPlatformControlSMSPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool]
+	EnableQuerySMSDeliveryStatus model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool]
+	EnableSubscribeToNotificationsOfMessageSentToApplication model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSendSMSTimeInterval model.ReadWriteParam[uint32]
+	MinSendSMSTimeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlSMSQueueing]
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlSMSQueueing] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformControlTerminalLocationQueueing enumerates the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation.Queueing.
@@ -454,10 +425,7 @@ const (
 	DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress_AnonymousReference DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress = "AnonymousReference"
 )
 
-/*
-DeviceFAPApplicationPlatformControlTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformControlTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Control.TerminalLocation. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformControlTerminalLocation struct {
 	APIEnable bool `json:"APIEnable,omitzero"`
 
@@ -476,7 +444,6 @@ type DeviceFAPApplicationPlatformControlTerminalLocation struct {
 	QueryMobileLocationResponseTimestamp uint32 `json:"QueryMobileLocationResponseTimestamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Queueing", 1862, string(o.Queueing))
 	c.Uint(p, "MaxAPIUsersNumber", 1856, uint64(o.MaxAPIUsersNumber))
@@ -487,27 +454,24 @@ func (o *DeviceFAPApplicationPlatformControlTerminalLocation) ValidateAt(c *mode
 // DeviceFAPApplicationPlatformControlTerminalLocationPath is the typed path of Device.FAP.ApplicationPlatform.Control.TerminalLocation.
 type DeviceFAPApplicationPlatformControlTerminalLocationPath struct {
 	model.ObjectPath
-	APIEnable model.ReadWriteParam[bool]
+	APIEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAPIUsersNumber model.ReadWriteParam[uint32]
+	MaxAPIUsersNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueryMobileLocationResponseAddress model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress]
+	QueryMobileLocationResponseAddress model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueryMobileLocationResponseAddress] `dm:"s"`
 
-	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool]
+	QueryMobileLocationResponseAltitude model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool]
+	QueryMobileLocationResponseLongitudeLatitude model.ReadWriteParam[bool] `dm:"b"`
 
-	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32]
+	QueryMobileLocationResponseTimestamp model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueEnable model.ReadWriteParam[bool]
+	QueueEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueueing]
+	Queueing model.ReadWriteParam[DeviceFAPApplicationPlatformControlTerminalLocationQueueing] `dm:"s"`
 }
 
-/*
-DeviceFAPApplicationPlatformMonitoring holds the values of Device.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformMonitoring holds the values of Device.FAP.ApplicationPlatform.Monitoring. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoring struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -523,7 +487,6 @@ type DeviceFAPApplicationPlatformMonitoring struct {
 	TerminalLocation *DeviceFAPApplicationPlatformMonitoringTerminalLocation `json:"TerminalLocation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformMonitoring) ValidateAt(c *model.Checker, p string) {
 	if o.FemtoAwareness != nil {
 		o.FemtoAwareness.ValidateAt(c, p+"FemtoAwareness.")
@@ -542,18 +505,18 @@ func (o *DeviceFAPApplicationPlatformMonitoring) ValidateAt(c *model.Checker, p 
 // DeviceFAPApplicationPlatformMonitoringPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.
 type DeviceFAPApplicationPlatformMonitoringPath struct {
 	model.ObjectPath
-	AuthenticationRequestsReceived model.ReadOnlyParam[uint32]
+	AuthenticationRequestsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AuthenticationRequestsRejected model.ReadOnlyParam[uint32]
+	AuthenticationRequestsRejected model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MonitoringInterval model.ReadWriteParam[uint32]
+	MonitoringInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	FemtoAwareness   DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath
-	MMS              DeviceFAPApplicationPlatformMonitoringMMSPath
-	SMS              DeviceFAPApplicationPlatformMonitoringSMSPath
-	TerminalLocation DeviceFAPApplicationPlatformMonitoringTerminalLocationPath
+	FemtoAwareness   DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath   `dm:"FemtoAwareness."`
+	MMS              DeviceFAPApplicationPlatformMonitoringMMSPath              `dm:"MMS."`
+	SMS              DeviceFAPApplicationPlatformMonitoringSMSPath              `dm:"SMS."`
+	TerminalLocation DeviceFAPApplicationPlatformMonitoringTerminalLocationPath `dm:"TerminalLocation."`
 }
 
 // DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.QueueState.
@@ -567,10 +530,7 @@ const (
 	DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState_Flushed DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState = "Flushed"
 )
 
-/*
-DeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformMonitoringFemtoAwareness holds the values of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringFemtoAwareness struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -585,7 +545,6 @@ type DeviceFAPApplicationPlatformMonitoringFemtoAwareness struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 1873, uint64(o.APIUsers))
 	c.String(p, "QueueState", 1877, string(o.QueueState))
@@ -595,17 +554,17 @@ func (o *DeviceFAPApplicationPlatformMonitoringFemtoAwareness) ValidateAt(c *mod
 // DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.FemtoAwareness.
 type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState]
+	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
@@ -619,10 +578,7 @@ const (
 	DeviceFAPApplicationPlatformMonitoringMMSQueueState_Flushed DeviceFAPApplicationPlatformMonitoringMMSQueueState = "Flushed"
 )
 
-/*
-DeviceFAPApplicationPlatformMonitoringMMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformMonitoringMMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.MMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringMMS struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -637,7 +593,6 @@ type DeviceFAPApplicationPlatformMonitoringMMS struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 1880, uint64(o.APIUsers))
 	c.String(p, "QueueState", 1884, string(o.QueueState))
@@ -647,17 +602,17 @@ func (o *DeviceFAPApplicationPlatformMonitoringMMS) ValidateAt(c *model.Checker,
 // DeviceFAPApplicationPlatformMonitoringMMSPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.MMS.
 type DeviceFAPApplicationPlatformMonitoringMMSPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringMMSQueueState]
+	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringMMSQueueState] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
@@ -671,10 +626,7 @@ const (
 	DeviceFAPApplicationPlatformMonitoringSMSQueueState_Flushed DeviceFAPApplicationPlatformMonitoringSMSQueueState = "Flushed"
 )
 
-/*
-DeviceFAPApplicationPlatformMonitoringSMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformMonitoringSMS holds the values of Device.FAP.ApplicationPlatform.Monitoring.SMS. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringSMS struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -689,7 +641,6 @@ type DeviceFAPApplicationPlatformMonitoringSMS struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 1888, uint64(o.APIUsers))
 	c.String(p, "QueueState", 1892, string(o.QueueState))
@@ -699,17 +650,17 @@ func (o *DeviceFAPApplicationPlatformMonitoringSMS) ValidateAt(c *model.Checker,
 // DeviceFAPApplicationPlatformMonitoringSMSPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.SMS.
 type DeviceFAPApplicationPlatformMonitoringSMSPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringSMSQueueState]
+	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringSMSQueueState] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
@@ -723,10 +674,7 @@ const (
 	DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState_Flushed DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState = "Flushed"
 )
 
-/*
-DeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPApplicationPlatformMonitoringTerminalLocation holds the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation. (object, readOnly, since 2.4).
 type DeviceFAPApplicationPlatformMonitoringTerminalLocation struct {
 	APIAvailable bool `json:"APIAvailable,omitzero"`
 
@@ -741,7 +689,6 @@ type DeviceFAPApplicationPlatformMonitoringTerminalLocation struct {
 	QueueDiscarded uint32 `json:"QueueDiscarded,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "APIUsers", 1895, uint64(o.APIUsers))
 	c.String(p, "QueueState", 1899, string(o.QueueState))
@@ -751,17 +698,17 @@ func (o *DeviceFAPApplicationPlatformMonitoringTerminalLocation) ValidateAt(c *m
 // DeviceFAPApplicationPlatformMonitoringTerminalLocationPath is the typed path of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.
 type DeviceFAPApplicationPlatformMonitoringTerminalLocationPath struct {
 	model.ObjectPath
-	APIAvailable model.ReadOnlyParam[bool]
+	APIAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	APIUsers model.ReadOnlyParam[uint32]
+	APIUsers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueDiscarded model.ReadOnlyParam[uint32]
+	QueueDiscarded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNum model.ReadOnlyParam[uint32]
+	QueueNum model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueReceived model.ReadOnlyParam[uint32]
+	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState]
+	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState] `dm:"s"`
 }
 
 // DeviceFAPGPSScanStatus enumerates the values of Device.FAP.GPS.ScanStatus.
@@ -779,10 +726,7 @@ const (
 	DeviceFAPGPSScanStatus_Error_TIMEOUT DeviceFAPGPSScanStatus = "Error_TIMEOUT"
 )
 
-/*
-DeviceFAPGPS holds the values of Device.FAP.GPS. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPGPS holds the values of Device.FAP.GPS. (object, readOnly, since 2.4).
 type DeviceFAPGPS struct {
 	ScanOnBoot bool `json:"ScanOnBoot,omitzero"`
 
@@ -816,7 +760,6 @@ type DeviceFAPGPS struct {
 	ContinuousGPSStatus *DeviceFAPGPSContinuousGPSStatus `json:"ContinuousGPSStatus,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ScanStatus", 1939, string(o.ScanStatus))
 	c.String(p, "ErrorDetails", 1928, o.ErrorDetails)
@@ -833,42 +776,39 @@ func (o *DeviceFAPGPS) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPGPSPath is the typed path of Device.FAP.GPS.
 type DeviceFAPGPSPath struct {
 	model.ObjectPath
-	ContinuousGPS model.ReadWriteParam[bool]
+	ContinuousGPS model.ReadWriteParam[bool] `dm:"b"`
 
-	ErrorDetails model.ReadOnlyParam[string]
+	ErrorDetails model.ReadOnlyParam[string] `dm:"s"`
 
-	GPSReset model.ReadWriteParam[bool]
+	GPSReset model.ReadWriteParam[bool] `dm:"b"`
 
-	LastScanTime model.ReadOnlyParam[time.Time]
+	LastScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastSuccessfulScanTime model.ReadOnlyParam[time.Time]
+	LastSuccessfulScanTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LockedLatitude model.ReadOnlyParam[int32]
+	LockedLatitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LockedLongitude model.ReadOnlyParam[int32]
+	LockedLongitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	NumberOfSatellites model.ReadOnlyParam[uint32]
+	NumberOfSatellites model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeriodicInterval model.ReadWriteParam[uint32]
+	PeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicTime model.ReadWriteParam[time.Time]
+	PeriodicTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ScanOnBoot model.ReadWriteParam[bool]
+	ScanOnBoot model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanPeriodically model.ReadWriteParam[bool]
+	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanStatus model.ReadOnlyParam[DeviceFAPGPSScanStatus]
+	ScanStatus model.ReadOnlyParam[DeviceFAPGPSScanStatus] `dm:"s"`
 
-	ScanTimeout model.ReadWriteParam[uint32]
+	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	AGPSServerConfig    DeviceFAPGPSAGPSServerConfigPath
-	ContinuousGPSStatus DeviceFAPGPSContinuousGPSStatusPath
+	AGPSServerConfig    DeviceFAPGPSAGPSServerConfigPath    `dm:"AGPSServerConfig."`
+	ContinuousGPSStatus DeviceFAPGPSContinuousGPSStatusPath `dm:"ContinuousGPSStatus."`
 }
 
-/*
-DeviceFAPGPSAGPSServerConfig holds the values of Device.FAP.GPS.AGPSServerConfig. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPGPSAGPSServerConfig holds the values of Device.FAP.GPS.AGPSServerConfig. (object, readOnly, since 2.4).
 type DeviceFAPGPSAGPSServerConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -887,7 +827,6 @@ type DeviceFAPGPSAGPSServerConfig struct {
 	ServerInUse bool `json:"ServerInUse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ServerURL", 1910, o.ServerURL)
 	c.Uint(p, "ServerPort", 1909, uint64(o.ServerPort))
@@ -900,21 +839,21 @@ func (o *DeviceFAPGPSAGPSServerConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPGPSAGPSServerConfigPath is the typed path of Device.FAP.GPS.AGPSServerConfig.
 type DeviceFAPGPSAGPSServerConfigPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	ReferenceLatitude model.ReadWriteParam[int32]
+	ReferenceLatitude model.ReadWriteParam[int32] `dm:"i"`
 
-	ReferenceLongitude model.ReadWriteParam[int32]
+	ReferenceLongitude model.ReadWriteParam[int32] `dm:"i"`
 
-	ServerInUse model.ReadOnlyParam[bool]
+	ServerInUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	ServerPort model.ReadWriteParam[uint32]
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerURL model.ReadWriteParam[string]
+	ServerURL model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceFAPGPSContinuousGPSStatusLocationType enumerates the values of Device.FAP.GPS.ContinuousGPSStatus.LocationType.
@@ -926,10 +865,7 @@ const (
 	DeviceFAPGPSContinuousGPSStatusLocationType_Reference DeviceFAPGPSContinuousGPSStatusLocationType = "Reference"
 )
 
-/*
-DeviceFAPGPSContinuousGPSStatus holds the values of Device.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPGPSContinuousGPSStatus holds the values of Device.FAP.GPS.ContinuousGPSStatus. (object, readOnly, since 2.4).
 type DeviceFAPGPSContinuousGPSStatus struct {
 	CurrentFix bool `json:"CurrentFix,omitzero"`
 
@@ -960,7 +896,6 @@ type DeviceFAPGPSContinuousGPSStatus struct {
 	LockTimeOutDuration uint32 `json:"LockTimeOutDuration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "Latitude", 1920, int64(o.Latitude))
 	c.Int(p, "Longitude", 1923, int64(o.Longitude))
@@ -975,46 +910,43 @@ func (o *DeviceFAPGPSContinuousGPSStatus) ValidateAt(c *model.Checker, p string)
 // DeviceFAPGPSContinuousGPSStatusPath is the typed path of Device.FAP.GPS.ContinuousGPSStatus.
 type DeviceFAPGPSContinuousGPSStatusPath struct {
 	model.ObjectPath
-	CurrentFix model.ReadOnlyParam[bool]
+	CurrentFix model.ReadOnlyParam[bool] `dm:"b"`
 
-	Elevation model.ReadOnlyParam[int32]
+	Elevation model.ReadOnlyParam[int32] `dm:"i"`
 
-	FirstFixTimeout model.ReadWriteParam[int32]
+	FirstFixTimeout model.ReadWriteParam[int32] `dm:"i"`
 
-	GotFix model.ReadOnlyParam[bool]
+	GotFix model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastFixDuration model.ReadOnlyParam[uint32]
+	LastFixDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastFixTime model.ReadOnlyParam[time.Time]
+	LastFixTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Latitude model.ReadOnlyParam[int32]
+	Latitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LocationType model.ReadOnlyParam[DeviceFAPGPSContinuousGPSStatusLocationType]
+	LocationType model.ReadOnlyParam[DeviceFAPGPSContinuousGPSStatusLocationType] `dm:"s"`
 
-	LockTimeOutDuration model.ReadWriteParam[uint32]
+	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Longitude model.ReadOnlyParam[int32]
+	Longitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	ReceiverStatus model.ReadOnlyParam[string]
+	ReceiverStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	SatelliteTrackingInterval model.ReadWriteParam[uint32]
+	SatelliteTrackingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SatellitesTracked model.ReadOnlyParam[uint32]
+	SatellitesTracked model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimingGood model.ReadOnlyParam[bool]
+	TimingGood model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceFAPPerfMgmt holds the values of Device.FAP.PerfMgmt. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPPerfMgmt holds the values of Device.FAP.PerfMgmt. (object, readOnly, since 2.4).
 type DeviceFAPPerfMgmt struct {
 	ConfigNumberOfEntries uint32 `json:"ConfigNumberOfEntries,omitzero"`
 
 	Config map[uint32]*DeviceFAPPerfMgmtConfig `json:"Config,omitzero"`
 }
 
-// AddConfig creates instance i of Device.FAP.PerfMgmt.Config.{i}. (replacing any) and returns it
+// AddConfig creates instance i (replacing any) and returns it.
 func (o *DeviceFAPPerfMgmt) AddConfig(i uint32) *DeviceFAPPerfMgmtConfig {
 	if o.Config == nil {
 		o.Config = map[uint32]*DeviceFAPPerfMgmtConfig{}
@@ -1023,8 +955,6 @@ func (o *DeviceFAPPerfMgmt) AddConfig(i uint32) *DeviceFAPPerfMgmtConfig {
 	o.Config[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Config) {
 		o.Config[i].ValidateAt(c, model.InstanceOf(p, "Config.", i))
@@ -1034,24 +964,21 @@ func (o *DeviceFAPPerfMgmt) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPPerfMgmtPath is the typed path of Device.FAP.PerfMgmt.
 type DeviceFAPPerfMgmtPath struct {
 	model.ObjectPath
-	ConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	ConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Config returns the typed path of instance i of Device.FAP.PerfMgmt.Config.{i}.
+// Config returns the typed path of instance i.
 func (x DeviceFAPPerfMgmtPath) Config(i uint32) (p DeviceFAPPerfMgmtConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FAP.PerfMgmt.Config.{i}.", model.InstanceOf(x.Path(), "Config.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Config.", i))
 	return
 }
 
-// ConfigTable returns the table Device.FAP.PerfMgmt.Config.{i}. itself (for AddObject when writable)
+// ConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceFAPPerfMgmtPath) ConfigTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Config.")
 }
 
-/*
-DeviceFAPPerfMgmtConfig holds the values of Device.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAPPerfMgmtConfig holds the values of Device.FAP.PerfMgmt.Config.{i}. (table instance, 0..unbounded entries, readWrite, since 2.4).
 type DeviceFAPPerfMgmtConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1068,7 +995,6 @@ type DeviceFAPPerfMgmtConfig struct {
 	PeriodicUploadTime time.Time `json:"PeriodicUploadTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 1943, o.Alias)
 	c.String(p, "URL", 1948, o.URL)
@@ -1080,17 +1006,17 @@ func (o *DeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPPerfMgmtConfigPath is the typed path of Device.FAP.PerfMgmt.Config.{i}.
 type DeviceFAPPerfMgmtConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PeriodicUploadInterval model.ReadWriteParam[uint32]
+	PeriodicUploadInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicUploadTime model.ReadWriteParam[time.Time]
+	PeriodicUploadTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceFAST holds the values of Device.FAST. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFAST holds the values of Device.FAST. (object, readOnly, since 2.11).
 type DeviceFAST struct {
 	LineNumberOfEntries uint32 `json:"LineNumberOfEntries,omitzero"`
 
 	Line map[uint32]*DeviceFASTLine `json:"Line,omitzero"`
 }
 
-// AddLine creates instance i of Device.FAST.Line.{i}. (replacing any) and returns it
+// AddLine creates instance i (replacing any) and returns it.
 func (o *DeviceFAST) AddLine(i uint32) *DeviceFASTLine {
 	if o.Line == nil {
 		o.Line = map[uint32]*DeviceFASTLine{}
@@ -27,8 +21,6 @@ func (o *DeviceFAST) AddLine(i uint32) *DeviceFASTLine {
 	o.Line[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFAST) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Line) {
 		o.Line[i].ValidateAt(c, model.InstanceOf(p, "Line.", i))
@@ -38,16 +30,16 @@ func (o *DeviceFAST) ValidateAt(c *model.Checker, p string) {
 // DeviceFASTPath is the typed path of Device.FAST.
 type DeviceFASTPath struct {
 	model.ObjectPath
-	LineNumberOfEntries model.ReadOnlyParam[uint32]
+	LineNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Line returns the typed path of instance i of Device.FAST.Line.{i}.
+// Line returns the typed path of instance i.
 func (x DeviceFASTPath) Line(i uint32) (p DeviceFASTLinePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FAST.Line.{i}.", model.InstanceOf(x.Path(), "Line.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Line.", i))
 	return
 }
 
-// LineTable returns the table Device.FAST.Line.{i}. itself (for AddObject when writable)
+// LineTable returns the table itself (for AddObject when writable).
 func (x DeviceFASTPath) LineTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Line.")
 }
@@ -110,10 +102,7 @@ const (
 	DeviceFASTLinePowerManagementState_L3 DeviceFASTLinePowerManagementState = "L3"
 )
 
-/*
-DeviceFASTLine holds the values of Device.FAST.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLine holds the values of Device.FAST.Line.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceFASTLine struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -193,7 +182,6 @@ type DeviceFASTLine struct {
 	TestParams *DeviceFASTLineTestParams `json:"TestParams,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFASTLine) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2061, string(o.Status))
 	c.String(p, "Alias", 1955, o.Alias)
@@ -219,88 +207,85 @@ func (o *DeviceFASTLine) ValidateAt(c *model.Checker, p string) {
 // DeviceFASTLinePath is the typed path of Device.FAST.Line.{i}.
 type DeviceFASTLinePath struct {
 	model.ObjectPath
-	ATTETRds model.ReadOnlyParam[uint32]
+	ATTETRds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATTETRus model.ReadOnlyParam[uint32]
+	ATTETRus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedProfiles model.ReadOnlyParam[[]DeviceFASTLineAllowedProfiles]
+	AllowedProfiles model.ReadOnlyParam[[]DeviceFASTLineAllowedProfiles] `dm:"s"`
 
-	BITSRMCpsds model.ReadOnlyParam[[]int32]
+	BITSRMCpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	BITSRMCpsus model.ReadOnlyParam[[]int32]
+	BITSRMCpsus model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	CurrentProfile model.ReadOnlyParam[string]
+	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
 
-	DownstreamAttenuation model.ReadOnlyParam[int32]
+	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamMaxBitRate model.ReadOnlyParam[uint32]
+	DownstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamNoiseMargin model.ReadOnlyParam[int32]
+	DownstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	DownstreamPower model.ReadOnlyParam[int32]
+	DownstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	ETRds model.ReadOnlyParam[uint32]
+	ETRds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ETRus model.ReadOnlyParam[uint32]
+	ETRus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FEXTCANCELds model.ReadOnlyParam[bool]
+	FEXTCANCELds model.ReadOnlyParam[bool] `dm:"b"`
 
-	FEXTCANCELus model.ReadOnlyParam[bool]
+	FEXTCANCELus model.ReadOnlyParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastTransmittedDownstreamSignal model.ReadOnlyParam[uint32]
+	LastTransmittedDownstreamSignal model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastTransmittedUpstreamSignal model.ReadOnlyParam[uint32]
+	LastTransmittedUpstreamSignal model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineNumber model.ReadOnlyParam[int32]
+	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
-	LinkStatus model.ReadOnlyParam[DeviceFASTLineLinkStatus]
+	LinkStatus model.ReadOnlyParam[DeviceFASTLineLinkStatus] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MINEFTR model.ReadOnlyParam[uint32]
+	MINEFTR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementState model.ReadOnlyParam[DeviceFASTLinePowerManagementState]
+	PowerManagementState model.ReadOnlyParam[DeviceFASTLinePowerManagementState] `dm:"s"`
 
-	SNRMRMCds model.ReadOnlyParam[int32]
+	SNRMRMCds model.ReadOnlyParam[int32] `dm:"i"`
 
-	SNRMRMCus model.ReadOnlyParam[int32]
+	SNRMRMCus model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceFASTLineStatus]
+	Status model.ReadOnlyParam[DeviceFASTLineStatus] `dm:"s"`
 
-	SuccessFailureCause model.ReadOnlyParam[uint32]
+	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPBOKLE model.ReadOnlyParam[uint32]
+	UPBOKLE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPBOKLER model.ReadOnlyParam[uint32]
+	UPBOKLER model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	UpstreamAttenuation model.ReadOnlyParam[int32]
+	UpstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamMaxBitRate model.ReadOnlyParam[uint32]
+	UpstreamMaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamNoiseMargin model.ReadOnlyParam[int32]
+	UpstreamNoiseMargin model.ReadOnlyParam[int32] `dm:"i"`
 
-	UpstreamPower model.ReadOnlyParam[int32]
+	UpstreamPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Stats      DeviceFASTLineStatsPath
-	TestParams DeviceFASTLineTestParamsPath
+	Stats      DeviceFASTLineStatsPath      `dm:"Stats."`
+	TestParams DeviceFASTLineTestParamsPath `dm:"TestParams."`
 }
 
-/*
-DeviceFASTLineStats holds the values of Device.FAST.Line.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStats holds the values of Device.FAST.Line.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceFASTLineStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -340,45 +325,42 @@ type DeviceFASTLineStats struct {
 // DeviceFASTLineStatsPath is the typed path of Device.FAST.Line.{i}.Stats.
 type DeviceFASTLineStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CurrentDayStart model.ReadOnlyParam[uint32]
+	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastShowtimeStart model.ReadOnlyParam[uint32]
+	LastShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QuarterHourStart model.ReadOnlyParam[uint32]
+	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ShowtimeStart model.ReadOnlyParam[uint32]
+	ShowtimeStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalStart model.ReadOnlyParam[uint32]
+	TotalStart model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDay   DeviceFASTLineStatsCurrentDayPath
-	LastShowtime DeviceFASTLineStatsLastShowtimePath
-	QuarterHour  DeviceFASTLineStatsQuarterHourPath
-	Showtime     DeviceFASTLineStatsShowtimePath
-	Total        DeviceFASTLineStatsTotalPath
+	CurrentDay   DeviceFASTLineStatsCurrentDayPath   `dm:"CurrentDay."`
+	LastShowtime DeviceFASTLineStatsLastShowtimePath `dm:"LastShowtime."`
+	QuarterHour  DeviceFASTLineStatsQuarterHourPath  `dm:"QuarterHour."`
+	Showtime     DeviceFASTLineStatsShowtimePath     `dm:"Showtime."`
+	Total        DeviceFASTLineStatsTotalPath        `dm:"Total."`
 }
 
-/*
-DeviceFASTLineStatsCurrentDay holds the values of Device.FAST.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStatsCurrentDay holds the values of Device.FAST.Line.{i}.Stats.CurrentDay. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsCurrentDay struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -408,35 +390,32 @@ type DeviceFASTLineStatsCurrentDay struct {
 // DeviceFASTLineStatsCurrentDayPath is the typed path of Device.FAST.Line.{i}.Stats.CurrentDay.
 type DeviceFASTLineStatsCurrentDayPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LORS model.ReadOnlyParam[uint32]
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LOSS model.ReadOnlyParam[uint32]
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXTX model.ReadOnlyParam[uint32]
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXUC model.ReadOnlyParam[uint32]
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessBSW model.ReadOnlyParam[uint32]
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessFRA model.ReadOnlyParam[uint32]
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessRPA model.ReadOnlyParam[uint32]
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessSRA model.ReadOnlyParam[uint32]
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessTIGA model.ReadOnlyParam[uint32]
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UAS model.ReadOnlyParam[uint32]
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFASTLineStatsLastShowtime holds the values of Device.FAST.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStatsLastShowtime holds the values of Device.FAST.Line.{i}.Stats.LastShowtime. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsLastShowtime struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -466,35 +445,32 @@ type DeviceFASTLineStatsLastShowtime struct {
 // DeviceFASTLineStatsLastShowtimePath is the typed path of Device.FAST.Line.{i}.Stats.LastShowtime.
 type DeviceFASTLineStatsLastShowtimePath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LORS model.ReadOnlyParam[uint32]
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LOSS model.ReadOnlyParam[uint32]
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXTX model.ReadOnlyParam[uint32]
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXUC model.ReadOnlyParam[uint32]
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessBSW model.ReadOnlyParam[uint32]
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessFRA model.ReadOnlyParam[uint32]
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessRPA model.ReadOnlyParam[uint32]
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessSRA model.ReadOnlyParam[uint32]
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessTIGA model.ReadOnlyParam[uint32]
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UAS model.ReadOnlyParam[uint32]
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFASTLineStatsQuarterHour holds the values of Device.FAST.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStatsQuarterHour holds the values of Device.FAST.Line.{i}.Stats.QuarterHour. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsQuarterHour struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -524,35 +500,32 @@ type DeviceFASTLineStatsQuarterHour struct {
 // DeviceFASTLineStatsQuarterHourPath is the typed path of Device.FAST.Line.{i}.Stats.QuarterHour.
 type DeviceFASTLineStatsQuarterHourPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LORS model.ReadOnlyParam[uint32]
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LOSS model.ReadOnlyParam[uint32]
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXTX model.ReadOnlyParam[uint32]
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXUC model.ReadOnlyParam[uint32]
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessBSW model.ReadOnlyParam[uint32]
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessFRA model.ReadOnlyParam[uint32]
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessRPA model.ReadOnlyParam[uint32]
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessSRA model.ReadOnlyParam[uint32]
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessTIGA model.ReadOnlyParam[uint32]
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UAS model.ReadOnlyParam[uint32]
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFASTLineStatsShowtime holds the values of Device.FAST.Line.{i}.Stats.Showtime. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStatsShowtime holds the values of Device.FAST.Line.{i}.Stats.Showtime. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsShowtime struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -582,35 +555,32 @@ type DeviceFASTLineStatsShowtime struct {
 // DeviceFASTLineStatsShowtimePath is the typed path of Device.FAST.Line.{i}.Stats.Showtime.
 type DeviceFASTLineStatsShowtimePath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LORS model.ReadOnlyParam[uint32]
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LOSS model.ReadOnlyParam[uint32]
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXTX model.ReadOnlyParam[uint32]
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXUC model.ReadOnlyParam[uint32]
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessBSW model.ReadOnlyParam[uint32]
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessFRA model.ReadOnlyParam[uint32]
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessRPA model.ReadOnlyParam[uint32]
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessSRA model.ReadOnlyParam[uint32]
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessTIGA model.ReadOnlyParam[uint32]
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UAS model.ReadOnlyParam[uint32]
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFASTLineStatsTotal holds the values of Device.FAST.Line.{i}.Stats.Total. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineStatsTotal holds the values of Device.FAST.Line.{i}.Stats.Total. (object, readOnly, since 2.11).
 type DeviceFASTLineStatsTotal struct {
 	ErroredSecs uint32 `json:"ErroredSecs,omitzero"`
 
@@ -640,35 +610,32 @@ type DeviceFASTLineStatsTotal struct {
 // DeviceFASTLineStatsTotalPath is the typed path of Device.FAST.Line.{i}.Stats.Total.
 type DeviceFASTLineStatsTotalPath struct {
 	model.ObjectPath
-	ErroredSecs model.ReadOnlyParam[uint32]
+	ErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LORS model.ReadOnlyParam[uint32]
+	LORS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LOSS model.ReadOnlyParam[uint32]
+	LOSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXTX model.ReadOnlyParam[uint32]
+	RTXTX model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RTXUC model.ReadOnlyParam[uint32]
+	RTXUC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SeverelyErroredSecs model.ReadOnlyParam[uint32]
+	SeverelyErroredSecs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessBSW model.ReadOnlyParam[uint32]
+	SuccessBSW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessFRA model.ReadOnlyParam[uint32]
+	SuccessFRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessRPA model.ReadOnlyParam[uint32]
+	SuccessRPA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessSRA model.ReadOnlyParam[uint32]
+	SuccessSRA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessTIGA model.ReadOnlyParam[uint32]
+	SuccessTIGA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UAS model.ReadOnlyParam[uint32]
+	UAS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFASTLineTestParams holds the values of Device.FAST.Line.{i}.TestParams. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFASTLineTestParams holds the values of Device.FAST.Line.{i}.TestParams. (object, readOnly, since 2.11).
 type DeviceFASTLineTestParams struct {
 	SNRGds uint32 `json:"SNRGds,omitzero"`
 
@@ -695,7 +662,6 @@ type DeviceFASTLineTestParams struct {
 	ACTINPREIN uint32 `json:"ACTINPREIN,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFASTLineTestParams) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SNRpsds", 2073, model.FormatValue(model.TypeInt, o.SNRpsds), len(o.SNRpsds) > 0)
 	c.Wire(p, "SNRpsus", 2074, model.JoinStrings(o.SNRpsus), len(o.SNRpsus) > 0)
@@ -704,27 +670,27 @@ func (o *DeviceFASTLineTestParams) ValidateAt(c *model.Checker, p string) {
 // DeviceFASTLineTestParamsPath is the typed path of Device.FAST.Line.{i}.TestParams.
 type DeviceFASTLineTestParamsPath struct {
 	model.ObjectPath
-	ACTINP model.ReadOnlyParam[uint32]
+	ACTINP model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ACTINPREIN model.ReadOnlyParam[uint32]
+	ACTINPREIN model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownstreamCurrRate model.ReadOnlyParam[uint32]
+	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NFEC model.ReadOnlyParam[uint32]
+	NFEC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RFEC model.ReadOnlyParam[int32]
+	RFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	SNRGds model.ReadOnlyParam[uint32]
+	SNRGds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRGus model.ReadOnlyParam[uint32]
+	SNRGus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTds model.ReadOnlyParam[uint32]
+	SNRMTds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRMTus model.ReadOnlyParam[uint32]
+	SNRMTus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRpsds model.ReadOnlyParam[[]int32]
+	SNRpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	SNRpsus model.ReadOnlyParam[[]string]
+	SNRpsus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	UpstreamCurrRate model.ReadOnlyParam[uint32]
+	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 }

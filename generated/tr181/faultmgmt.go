@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceFaultMgmt holds the values of Device.FaultMgmt. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmt holds the values of Device.FaultMgmt. (object, readOnly, since 2.4).
 type DeviceFaultMgmt struct {
 	SupportedAlarmNumberOfEntries uint32 `json:"SupportedAlarmNumberOfEntries,omitzero"`
 
@@ -33,7 +29,7 @@ type DeviceFaultMgmt struct {
 	SupportedAlarm map[uint32]*DeviceFaultMgmtSupportedAlarm `json:"SupportedAlarm,omitzero"`
 }
 
-// AddCurrentAlarm creates instance i of Device.FaultMgmt.CurrentAlarm.{i}. (replacing any) and returns it
+// AddCurrentAlarm creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddCurrentAlarm(i uint32) *DeviceFaultMgmtCurrentAlarm {
 	if o.CurrentAlarm == nil {
 		o.CurrentAlarm = map[uint32]*DeviceFaultMgmtCurrentAlarm{}
@@ -43,7 +39,7 @@ func (o *DeviceFaultMgmt) AddCurrentAlarm(i uint32) *DeviceFaultMgmtCurrentAlarm
 	return x
 }
 
-// AddExpeditedEvent creates instance i of Device.FaultMgmt.ExpeditedEvent.{i}. (replacing any) and returns it
+// AddExpeditedEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddExpeditedEvent(i uint32) *DeviceFaultMgmtExpeditedEvent {
 	if o.ExpeditedEvent == nil {
 		o.ExpeditedEvent = map[uint32]*DeviceFaultMgmtExpeditedEvent{}
@@ -53,7 +49,7 @@ func (o *DeviceFaultMgmt) AddExpeditedEvent(i uint32) *DeviceFaultMgmtExpeditedE
 	return x
 }
 
-// AddHistoryEvent creates instance i of Device.FaultMgmt.HistoryEvent.{i}. (replacing any) and returns it
+// AddHistoryEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddHistoryEvent(i uint32) *DeviceFaultMgmtHistoryEvent {
 	if o.HistoryEvent == nil {
 		o.HistoryEvent = map[uint32]*DeviceFaultMgmtHistoryEvent{}
@@ -63,7 +59,7 @@ func (o *DeviceFaultMgmt) AddHistoryEvent(i uint32) *DeviceFaultMgmtHistoryEvent
 	return x
 }
 
-// AddQueuedEvent creates instance i of Device.FaultMgmt.QueuedEvent.{i}. (replacing any) and returns it
+// AddQueuedEvent creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddQueuedEvent(i uint32) *DeviceFaultMgmtQueuedEvent {
 	if o.QueuedEvent == nil {
 		o.QueuedEvent = map[uint32]*DeviceFaultMgmtQueuedEvent{}
@@ -73,7 +69,7 @@ func (o *DeviceFaultMgmt) AddQueuedEvent(i uint32) *DeviceFaultMgmtQueuedEvent {
 	return x
 }
 
-// AddSupportedAlarm creates instance i of Device.FaultMgmt.SupportedAlarm.{i}. (replacing any) and returns it
+// AddSupportedAlarm creates instance i (replacing any) and returns it.
 func (o *DeviceFaultMgmt) AddSupportedAlarm(i uint32) *DeviceFaultMgmtSupportedAlarm {
 	if o.SupportedAlarm == nil {
 		o.SupportedAlarm = map[uint32]*DeviceFaultMgmtSupportedAlarm{}
@@ -82,8 +78,6 @@ func (o *DeviceFaultMgmt) AddSupportedAlarm(i uint32) *DeviceFaultMgmtSupportedA
 	o.SupportedAlarm[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CurrentAlarm) {
 		o.CurrentAlarm[i].ValidateAt(c, model.InstanceOf(p, "CurrentAlarm.", i))
@@ -105,70 +99,70 @@ func (o *DeviceFaultMgmt) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtPath is the typed path of Device.FaultMgmt.
 type DeviceFaultMgmtPath struct {
 	model.ObjectPath
-	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32]
+	CurrentAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32]
+	ExpeditedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32]
+	HistoryEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32]
+	MaxCurrentAlarmEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32]
+	QueuedEventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32]
+	SupportedAlarmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// CurrentAlarm returns the typed path of instance i of Device.FaultMgmt.CurrentAlarm.{i}.
+// CurrentAlarm returns the typed path of instance i.
 func (x DeviceFaultMgmtPath) CurrentAlarm(i uint32) (p DeviceFaultMgmtCurrentAlarmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FaultMgmt.CurrentAlarm.{i}.", model.InstanceOf(x.Path(), "CurrentAlarm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentAlarm.", i))
 	return
 }
 
-// CurrentAlarmTable returns the table Device.FaultMgmt.CurrentAlarm.{i}. itself (for AddObject when writable)
+// CurrentAlarmTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) CurrentAlarmTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CurrentAlarm.")
 }
 
-// ExpeditedEvent returns the typed path of instance i of Device.FaultMgmt.ExpeditedEvent.{i}.
+// ExpeditedEvent returns the typed path of instance i.
 func (x DeviceFaultMgmtPath) ExpeditedEvent(i uint32) (p DeviceFaultMgmtExpeditedEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FaultMgmt.ExpeditedEvent.{i}.", model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExpeditedEvent.", i))
 	return
 }
 
-// ExpeditedEventTable returns the table Device.FaultMgmt.ExpeditedEvent.{i}. itself (for AddObject when writable)
+// ExpeditedEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) ExpeditedEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExpeditedEvent.")
 }
 
-// HistoryEvent returns the typed path of instance i of Device.FaultMgmt.HistoryEvent.{i}.
+// HistoryEvent returns the typed path of instance i.
 func (x DeviceFaultMgmtPath) HistoryEvent(i uint32) (p DeviceFaultMgmtHistoryEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FaultMgmt.HistoryEvent.{i}.", model.InstanceOf(x.Path(), "HistoryEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HistoryEvent.", i))
 	return
 }
 
-// HistoryEventTable returns the table Device.FaultMgmt.HistoryEvent.{i}. itself (for AddObject when writable)
+// HistoryEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) HistoryEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "HistoryEvent.")
 }
 
-// QueuedEvent returns the typed path of instance i of Device.FaultMgmt.QueuedEvent.{i}.
+// QueuedEvent returns the typed path of instance i.
 func (x DeviceFaultMgmtPath) QueuedEvent(i uint32) (p DeviceFaultMgmtQueuedEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FaultMgmt.QueuedEvent.{i}.", model.InstanceOf(x.Path(), "QueuedEvent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueuedEvent.", i))
 	return
 }
 
-// QueuedEventTable returns the table Device.FaultMgmt.QueuedEvent.{i}. itself (for AddObject when writable)
+// QueuedEventTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) QueuedEventTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QueuedEvent.")
 }
 
-// SupportedAlarm returns the typed path of instance i of Device.FaultMgmt.SupportedAlarm.{i}.
+// SupportedAlarm returns the typed path of instance i.
 func (x DeviceFaultMgmtPath) SupportedAlarm(i uint32) (p DeviceFaultMgmtSupportedAlarmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FaultMgmt.SupportedAlarm.{i}.", model.InstanceOf(x.Path(), "SupportedAlarm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedAlarm.", i))
 	return
 }
 
-// SupportedAlarmTable returns the table Device.FaultMgmt.SupportedAlarm.{i}. itself (for AddObject when writable)
+// SupportedAlarmTable returns the table itself (for AddObject when writable).
 func (x DeviceFaultMgmtPath) SupportedAlarmTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SupportedAlarm.")
 }
@@ -188,10 +182,7 @@ const (
 	DeviceFaultMgmtCurrentAlarmPerceivedSeverity_Indeterminate DeviceFaultMgmtCurrentAlarmPerceivedSeverity = "Indeterminate"
 )
 
-/*
-DeviceFaultMgmtCurrentAlarm holds the values of Device.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmtCurrentAlarm holds the values of Device.FaultMgmt.CurrentAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtCurrentAlarm struct {
 	AlarmIdentifier string `json:"AlarmIdentifier,omitzero"`
 
@@ -214,7 +205,6 @@ type DeviceFaultMgmtCurrentAlarm struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 2115, o.AlarmIdentifier)
 	c.String(p, "ManagedObjectInstance", 2118, o.ManagedObjectInstance)
@@ -229,25 +219,25 @@ func (o *DeviceFaultMgmtCurrentAlarm) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtCurrentAlarmPath is the typed path of Device.FaultMgmt.CurrentAlarm.{i}.
 type DeviceFaultMgmtCurrentAlarmPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmChangedTime model.ReadOnlyParam[time.Time]
+	AlarmChangedTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmRaisedTime model.ReadOnlyParam[time.Time]
+	AlarmRaisedTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtCurrentAlarmPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtCurrentAlarmPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtExpeditedEventNotificationType enumerates the values of Device.FaultMgmt.ExpeditedEvent.{i}.NotificationType.
@@ -278,10 +268,7 @@ const (
 	DeviceFaultMgmtExpeditedEventPerceivedSeverity_Indeterminate DeviceFaultMgmtExpeditedEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-DeviceFaultMgmtExpeditedEvent holds the values of Device.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmtExpeditedEvent holds the values of Device.FaultMgmt.ExpeditedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtExpeditedEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -304,7 +291,6 @@ type DeviceFaultMgmtExpeditedEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 2126, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 2130, string(o.NotificationType))
@@ -320,25 +306,25 @@ func (o *DeviceFaultMgmtExpeditedEvent) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtExpeditedEventPath is the typed path of Device.FaultMgmt.ExpeditedEvent.{i}.
 type DeviceFaultMgmtExpeditedEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventNotificationType]
+	NotificationType model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtHistoryEventNotificationType enumerates the values of Device.FaultMgmt.HistoryEvent.{i}.NotificationType.
@@ -369,10 +355,7 @@ const (
 	DeviceFaultMgmtHistoryEventPerceivedSeverity_Indeterminate DeviceFaultMgmtHistoryEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-DeviceFaultMgmtHistoryEvent holds the values of Device.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmtHistoryEvent holds the values of Device.FaultMgmt.HistoryEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtHistoryEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -395,7 +378,6 @@ type DeviceFaultMgmtHistoryEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 2138, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 2142, string(o.NotificationType))
@@ -411,25 +393,25 @@ func (o *DeviceFaultMgmtHistoryEvent) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtHistoryEventPath is the typed path of Device.FaultMgmt.HistoryEvent.{i}.
 type DeviceFaultMgmtHistoryEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtHistoryEventNotificationType]
+	NotificationType model.ReadOnlyParam[DeviceFaultMgmtHistoryEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtHistoryEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtHistoryEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtQueuedEventNotificationType enumerates the values of Device.FaultMgmt.QueuedEvent.{i}.NotificationType.
@@ -460,10 +442,7 @@ const (
 	DeviceFaultMgmtQueuedEventPerceivedSeverity_Indeterminate DeviceFaultMgmtQueuedEventPerceivedSeverity = "Indeterminate"
 )
 
-/*
-DeviceFaultMgmtQueuedEvent holds the values of Device.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmtQueuedEvent holds the values of Device.FaultMgmt.QueuedEvent.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtQueuedEvent struct {
 	EventTime time.Time `json:"EventTime,omitzero"`
 
@@ -486,7 +465,6 @@ type DeviceFaultMgmtQueuedEvent struct {
 	AdditionalInformation string `json:"AdditionalInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AlarmIdentifier", 2151, o.AlarmIdentifier)
 	c.String(p, "NotificationType", 2155, string(o.NotificationType))
@@ -502,25 +480,25 @@ func (o *DeviceFaultMgmtQueuedEvent) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtQueuedEventPath is the typed path of Device.FaultMgmt.QueuedEvent.{i}.
 type DeviceFaultMgmtQueuedEventPath struct {
 	model.ObjectPath
-	AdditionalInformation model.ReadOnlyParam[string]
+	AdditionalInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	AdditionalText model.ReadOnlyParam[string]
+	AdditionalText model.ReadOnlyParam[string] `dm:"s"`
 
-	AlarmIdentifier model.ReadOnlyParam[string]
+	AlarmIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedObjectInstance model.ReadOnlyParam[string]
+	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtQueuedEventNotificationType]
+	NotificationType model.ReadOnlyParam[DeviceFaultMgmtQueuedEventNotificationType] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtQueuedEventPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtQueuedEventPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFaultMgmtSupportedAlarmPerceivedSeverity enumerates the values of Device.FaultMgmt.SupportedAlarm.{i}.PerceivedSeverity.
@@ -557,10 +535,7 @@ const (
 	DeviceFaultMgmtSupportedAlarmReportingMechanism_X3_Disabled DeviceFaultMgmtSupportedAlarmReportingMechanism = "3 Disabled"
 )
 
-/*
-DeviceFaultMgmtSupportedAlarm holds the values of Device.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFaultMgmtSupportedAlarm holds the values of Device.FaultMgmt.SupportedAlarm.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceFaultMgmtSupportedAlarm struct {
 	EventType string `json:"EventType,omitzero"`
 
@@ -573,7 +548,6 @@ type DeviceFaultMgmtSupportedAlarm struct {
 	ReportingMechanism DeviceFaultMgmtSupportedAlarmReportingMechanism `json:"ReportingMechanism,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EventType", 2161, o.EventType)
 	c.String(p, "ProbableCause", 2163, o.ProbableCause)
@@ -585,13 +559,13 @@ func (o *DeviceFaultMgmtSupportedAlarm) ValidateAt(c *model.Checker, p string) {
 // DeviceFaultMgmtSupportedAlarmPath is the typed path of Device.FaultMgmt.SupportedAlarm.{i}.
 type DeviceFaultMgmtSupportedAlarmPath struct {
 	model.ObjectPath
-	EventType model.ReadOnlyParam[string]
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtSupportedAlarmPerceivedSeverity]
+	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtSupportedAlarmPerceivedSeverity] `dm:"s"`
 
-	ProbableCause model.ReadOnlyParam[string]
+	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
-	ReportingMechanism model.ReadWriteParam[DeviceFaultMgmtSupportedAlarmReportingMechanism]
+	ReportingMechanism model.ReadWriteParam[DeviceFaultMgmtSupportedAlarmReportingMechanism] `dm:"s"`
 
-	SpecificProblem model.ReadOnlyParam[string]
+	SpecificProblem model.ReadOnlyParam[string] `dm:"s"`
 }

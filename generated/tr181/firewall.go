@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceFirewallConfig enumerates the values of Device.Firewall.Config.
@@ -31,10 +30,7 @@ const (
 	DeviceFirewallType_Stateful DeviceFirewallType = "Stateful"
 )
 
-/*
-DeviceFirewall holds the values of Device.Firewall. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewall holds the values of Device.Firewall. (object, readOnly, since 2.0).
 type DeviceFirewall struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -80,7 +76,7 @@ type DeviceFirewall struct {
 	Set                map[uint32]*DeviceFirewallSet              `json:"Set,omitzero"`
 }
 
-// AddChain creates instance i of Device.Firewall.Chain.{i}. (replacing any) and returns it
+// AddChain creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddChain(i uint32) *DeviceFirewallChain {
 	if o.Chain == nil {
 		o.Chain = map[uint32]*DeviceFirewallChain{}
@@ -90,7 +86,7 @@ func (o *DeviceFirewall) AddChain(i uint32) *DeviceFirewallChain {
 	return x
 }
 
-// AddDMZ creates instance i of Device.Firewall.DMZ.{i}. (replacing any) and returns it
+// AddDMZ creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddDMZ(i uint32) *DeviceFirewallDMZ {
 	if o.DMZ == nil {
 		o.DMZ = map[uint32]*DeviceFirewallDMZ{}
@@ -100,7 +96,7 @@ func (o *DeviceFirewall) AddDMZ(i uint32) *DeviceFirewallDMZ {
 	return x
 }
 
-// AddInterfaceSetting creates instance i of Device.Firewall.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddInterfaceSetting(i uint32) *DeviceFirewallInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceFirewallInterfaceSetting{}
@@ -110,7 +106,7 @@ func (o *DeviceFirewall) AddInterfaceSetting(i uint32) *DeviceFirewallInterfaceS
 	return x
 }
 
-// AddLevel creates instance i of Device.Firewall.Level.{i}. (replacing any) and returns it
+// AddLevel creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddLevel(i uint32) *DeviceFirewallLevel {
 	if o.Level == nil {
 		o.Level = map[uint32]*DeviceFirewallLevel{}
@@ -120,7 +116,7 @@ func (o *DeviceFirewall) AddLevel(i uint32) *DeviceFirewallLevel {
 	return x
 }
 
-// AddLog creates instance i of Device.Firewall.Log.{i}. (replacing any) and returns it
+// AddLog creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddLog(i uint32) *DeviceFirewallLog {
 	if o.Log == nil {
 		o.Log = map[uint32]*DeviceFirewallLog{}
@@ -130,7 +126,7 @@ func (o *DeviceFirewall) AddLog(i uint32) *DeviceFirewallLog {
 	return x
 }
 
-// AddPinhole creates instance i of Device.Firewall.Pinhole.{i}. (replacing any) and returns it
+// AddPinhole creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddPinhole(i uint32) *DeviceFirewallPinhole {
 	if o.Pinhole == nil {
 		o.Pinhole = map[uint32]*DeviceFirewallPinhole{}
@@ -140,7 +136,7 @@ func (o *DeviceFirewall) AddPinhole(i uint32) *DeviceFirewallPinhole {
 	return x
 }
 
-// AddPolicy creates instance i of Device.Firewall.Policy.{i}. (replacing any) and returns it
+// AddPolicy creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddPolicy(i uint32) *DeviceFirewallPolicy {
 	if o.Policy == nil {
 		o.Policy = map[uint32]*DeviceFirewallPolicy{}
@@ -150,7 +146,7 @@ func (o *DeviceFirewall) AddPolicy(i uint32) *DeviceFirewallPolicy {
 	return x
 }
 
-// AddService creates instance i of Device.Firewall.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddService(i uint32) *DeviceFirewallService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceFirewallService{}
@@ -160,7 +156,7 @@ func (o *DeviceFirewall) AddService(i uint32) *DeviceFirewallService {
 	return x
 }
 
-// AddSet creates instance i of Device.Firewall.Set.{i}. (replacing any) and returns it
+// AddSet creates instance i (replacing any) and returns it.
 func (o *DeviceFirewall) AddSet(i uint32) *DeviceFirewallSet {
 	if o.Set == nil {
 		o.Set = map[uint32]*DeviceFirewallSet{}
@@ -169,8 +165,6 @@ func (o *DeviceFirewall) AddSet(i uint32) *DeviceFirewallSet {
 	o.Set[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewall) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Config", 2218, string(o.Config))
 	c.String(p, "Type", 2362, string(o.Type))
@@ -210,136 +204,136 @@ func (o *DeviceFirewall) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallPath is the typed path of Device.Firewall.
 type DeviceFirewallPath struct {
 	model.ObjectPath
-	AdvancedLevel model.ReadWriteParam[string]
+	AdvancedLevel model.ReadWriteParam[string] `dm:"s"`
 
-	ChainNumberOfEntries model.ReadOnlyParam[uint32]
+	ChainNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Config model.ReadWriteParam[DeviceFirewallConfig]
+	Config model.ReadWriteParam[DeviceFirewallConfig] `dm:"s"`
 
-	DMZNumberOfEntries model.ReadOnlyParam[uint32]
+	DMZNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[time.Time]
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LevelNumberOfEntries model.ReadOnlyParam[uint32]
+	LevelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LogNumberOfEntries model.ReadOnlyParam[uint32]
+	LogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PinholeNumberOfEntries model.ReadOnlyParam[uint32]
+	PinholeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicyLevel model.ReadWriteParam[string]
+	PolicyLevel model.ReadWriteParam[string] `dm:"s"`
 
-	PolicyNumberOfEntries model.ReadOnlyParam[uint32]
+	PolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SetNumberOfEntries model.ReadOnlyParam[uint32]
+	SetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadOnlyParam[DeviceFirewallType]
+	Type model.ReadOnlyParam[DeviceFirewallType] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnectionTracking DeviceFirewallConnectionTrackingPath
+	ConnectionTracking DeviceFirewallConnectionTrackingPath `dm:"ConnectionTracking."`
 }
 
-// Chain returns the typed path of instance i of Device.Firewall.Chain.{i}.
+// Chain returns the typed path of instance i.
 func (x DeviceFirewallPath) Chain(i uint32) (p DeviceFirewallChainPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Chain.{i}.", model.InstanceOf(x.Path(), "Chain.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Chain.", i))
 	return
 }
 
-// ChainTable returns the table Device.Firewall.Chain.{i}. itself (for AddObject when writable)
+// ChainTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) ChainTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Chain.")
 }
 
-// DMZ returns the typed path of instance i of Device.Firewall.DMZ.{i}.
+// DMZ returns the typed path of instance i.
 func (x DeviceFirewallPath) DMZ(i uint32) (p DeviceFirewallDMZPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.DMZ.{i}.", model.InstanceOf(x.Path(), "DMZ.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DMZ.", i))
 	return
 }
 
-// DMZTable returns the table Device.Firewall.DMZ.{i}. itself (for AddObject when writable)
+// DMZTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) DMZTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DMZ.")
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Firewall.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceFirewallPath) InterfaceSetting(i uint32) (p DeviceFirewallInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.Firewall.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// Level returns the typed path of instance i of Device.Firewall.Level.{i}.
+// Level returns the typed path of instance i.
 func (x DeviceFirewallPath) Level(i uint32) (p DeviceFirewallLevelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Level.{i}.", model.InstanceOf(x.Path(), "Level.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Level.", i))
 	return
 }
 
-// LevelTable returns the table Device.Firewall.Level.{i}. itself (for AddObject when writable)
+// LevelTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) LevelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Level.")
 }
 
-// Log returns the typed path of instance i of Device.Firewall.Log.{i}.
+// Log returns the typed path of instance i.
 func (x DeviceFirewallPath) Log(i uint32) (p DeviceFirewallLogPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Log.{i}.", model.InstanceOf(x.Path(), "Log.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Log.", i))
 	return
 }
 
-// LogTable returns the table Device.Firewall.Log.{i}. itself (for AddObject when writable)
+// LogTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) LogTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Log.")
 }
 
-// Pinhole returns the typed path of instance i of Device.Firewall.Pinhole.{i}.
+// Pinhole returns the typed path of instance i.
 func (x DeviceFirewallPath) Pinhole(i uint32) (p DeviceFirewallPinholePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Pinhole.{i}.", model.InstanceOf(x.Path(), "Pinhole.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Pinhole.", i))
 	return
 }
 
-// PinholeTable returns the table Device.Firewall.Pinhole.{i}. itself (for AddObject when writable)
+// PinholeTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) PinholeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Pinhole.")
 }
 
-// Policy returns the typed path of instance i of Device.Firewall.Policy.{i}.
+// Policy returns the typed path of instance i.
 func (x DeviceFirewallPath) Policy(i uint32) (p DeviceFirewallPolicyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Policy.{i}.", model.InstanceOf(x.Path(), "Policy.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policy.", i))
 	return
 }
 
-// PolicyTable returns the table Device.Firewall.Policy.{i}. itself (for AddObject when writable)
+// PolicyTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) PolicyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Policy.")
 }
 
-// Service returns the typed path of instance i of Device.Firewall.Service.{i}.
+// Service returns the typed path of instance i.
 func (x DeviceFirewallPath) Service(i uint32) (p DeviceFirewallServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table Device.Firewall.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) ServiceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Service.")
 }
 
-// Set returns the typed path of instance i of Device.Firewall.Set.{i}.
+// Set returns the typed path of instance i.
 func (x DeviceFirewallPath) Set(i uint32) (p DeviceFirewallSetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Set.{i}.", model.InstanceOf(x.Path(), "Set.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Set.", i))
 	return
 }
 
-// SetTable returns the table Device.Firewall.Set.{i}. itself (for AddObject when writable)
+// SetTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallPath) SetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Set.")
 }
@@ -361,10 +355,7 @@ const (
 	DeviceFirewallChainCreator_Other DeviceFirewallChainCreator = "Other"
 )
 
-/*
-DeviceFirewallChain holds the values of Device.Firewall.Chain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallChain holds the values of Device.Firewall.Chain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallChain struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -379,7 +370,7 @@ type DeviceFirewallChain struct {
 	Rule map[uint32]*DeviceFirewallChainRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.Firewall.Chain.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceFirewallChain) AddRule(i uint32) *DeviceFirewallChainRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceFirewallChainRule{}
@@ -388,8 +379,6 @@ func (o *DeviceFirewallChain) AddRule(i uint32) *DeviceFirewallChainRule {
 	o.Rule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallChain) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2170, o.Alias)
 	c.String(p, "Name", 2173, o.Name)
@@ -402,24 +391,24 @@ func (o *DeviceFirewallChain) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallChainPath is the typed path of Device.Firewall.Chain.{i}.
 type DeviceFirewallChainPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Creator model.ReadOnlyParam[DeviceFirewallChainCreator]
+	Creator model.ReadOnlyParam[DeviceFirewallChainCreator] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Rule returns the typed path of instance i of Device.Firewall.Chain.{i}.Rule.{i}.
+// Rule returns the typed path of instance i.
 func (x DeviceFirewallChainPath) Rule(i uint32) (p DeviceFirewallChainRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Chain.{i}.Rule.{i}.", model.InstanceOf(x.Path(), "Rule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
 	return
 }
 
-// RuleTable returns the table Device.Firewall.Chain.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallChainPath) RuleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
@@ -465,10 +454,7 @@ const (
 	DeviceFirewallChainRuleConnectionState_ESTABLISHED DeviceFirewallChainRuleConnectionState = "ESTABLISHED"
 )
 
-/*
-DeviceFirewallChainRule holds the values of Device.Firewall.Chain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallChainRule holds the values of Device.Firewall.Chain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallChainRule struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -553,7 +539,6 @@ type DeviceFirewallChainRule struct {
 	SourceMACExclude bool `json:"SourceMACExclude,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallChainRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2213, string(o.Status))
 	c.Uint(p, "Order", 2197, uint64(o.Order))
@@ -581,93 +566,90 @@ func (o *DeviceFirewallChainRule) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallChainRulePath is the typed path of Device.Firewall.Chain.{i}.Rule.{i}.
 type DeviceFirewallChainRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectionState model.ReadWriteParam[[]DeviceFirewallChainRuleConnectionState]
+	ConnectionState model.ReadWriteParam[[]DeviceFirewallChainRuleConnectionState] `dm:"s"`
 
-	CreationDate model.ReadOnlyParam[time.Time]
+	CreationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[int32]
+	DSCP model.ReadWriteParam[int32] `dm:"i"`
 
-	DSCPExclude model.ReadWriteParam[bool]
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	DestAllInterfaces model.ReadWriteParam[bool]
+	DestAllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPExclude model.ReadWriteParam[bool]
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestInterface model.ReadWriteParam[string]
+	DestInterface model.ReadWriteParam[string] `dm:"s"`
 
-	DestInterfaceExclude model.ReadWriteParam[bool]
+	DestInterfaceExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMask model.ReadWriteParam[string]
+	DestMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestMatchSet model.ReadWriteParam[string]
+	DestMatchSet model.ReadWriteParam[string] `dm:"s"`
 
-	DestMatchSetExclude model.ReadWriteParam[string]
+	DestMatchSetExclude model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortExclude model.ReadWriteParam[bool]
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExpiryDate model.ReadWriteParam[time.Time]
+	ExpiryDate model.ReadWriteParam[time.Time] `dm:"t"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[int32]
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
 
-	ProtocolExclude model.ReadWriteParam[bool]
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceAllInterfaces model.ReadWriteParam[bool]
+	SourceAllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceIP model.ReadWriteParam[string]
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
 
-	SourceIPExclude model.ReadWriteParam[bool]
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceInterface model.ReadWriteParam[string]
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
 
-	SourceInterfaceExclude model.ReadWriteParam[bool]
+	SourceInterfaceExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMAC model.ReadWriteParam[string]
+	SourceMAC model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACExclude model.ReadWriteParam[bool]
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMask model.ReadWriteParam[string]
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMatchSet model.ReadWriteParam[string]
+	SourceMatchSet model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMatchSetExclude model.ReadWriteParam[string]
+	SourceMatchSetExclude model.ReadWriteParam[string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortExclude model.ReadWriteParam[bool]
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceFirewallChainRuleStatus]
+	Status model.ReadOnlyParam[DeviceFirewallChainRuleStatus] `dm:"s"`
 
-	Target model.ReadWriteParam[DeviceFirewallChainRuleTarget]
+	Target model.ReadWriteParam[DeviceFirewallChainRuleTarget] `dm:"s"`
 
-	TargetChain model.ReadWriteParam[string]
+	TargetChain model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceFirewallConnectionTracking holds the values of Device.Firewall.ConnectionTracking. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTracking holds the values of Device.Firewall.ConnectionTracking. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTracking struct {
 	FTP  *DeviceFirewallConnectionTrackingFTP  `json:"FTP,omitzero"`
 	H323 *DeviceFirewallConnectionTrackingH323 `json:"H323,omitzero"`
@@ -677,7 +659,6 @@ type DeviceFirewallConnectionTracking struct {
 	TFTP *DeviceFirewallConnectionTrackingTFTP `json:"TFTP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallConnectionTracking) ValidateAt(c *model.Checker, p string) {
 	if o.FTP != nil {
 		o.FTP.ValidateAt(c, p+"FTP.")
@@ -696,18 +677,15 @@ func (o *DeviceFirewallConnectionTracking) ValidateAt(c *model.Checker, p string
 // DeviceFirewallConnectionTrackingPath is the typed path of Device.Firewall.ConnectionTracking.
 type DeviceFirewallConnectionTrackingPath struct {
 	model.ObjectPath
-	FTP  DeviceFirewallConnectionTrackingFTPPath
-	H323 DeviceFirewallConnectionTrackingH323Path
-	IRC  DeviceFirewallConnectionTrackingIRCPath
-	PPTP DeviceFirewallConnectionTrackingPPTPPath
-	SIP  DeviceFirewallConnectionTrackingSIPPath
-	TFTP DeviceFirewallConnectionTrackingTFTPPath
+	FTP  DeviceFirewallConnectionTrackingFTPPath  `dm:"FTP."`
+	H323 DeviceFirewallConnectionTrackingH323Path `dm:"H323."`
+	IRC  DeviceFirewallConnectionTrackingIRCPath  `dm:"IRC."`
+	PPTP DeviceFirewallConnectionTrackingPPTPPath `dm:"PPTP."`
+	SIP  DeviceFirewallConnectionTrackingSIPPath  `dm:"SIP."`
+	TFTP DeviceFirewallConnectionTrackingTFTPPath `dm:"TFTP."`
 }
 
-/*
-DeviceFirewallConnectionTrackingFTP holds the values of Device.Firewall.ConnectionTracking.FTP. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingFTP holds the values of Device.Firewall.ConnectionTracking.FTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingFTP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -716,7 +694,6 @@ type DeviceFirewallConnectionTrackingFTP struct {
 	Loose bool `json:"Loose,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallConnectionTrackingFTP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Ports", 2223, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
@@ -724,17 +701,14 @@ func (o *DeviceFirewallConnectionTrackingFTP) ValidateAt(c *model.Checker, p str
 // DeviceFirewallConnectionTrackingFTPPath is the typed path of Device.Firewall.ConnectionTracking.FTP.
 type DeviceFirewallConnectionTrackingFTPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Loose model.ReadWriteParam[bool]
+	Loose model.ReadWriteParam[bool] `dm:"b"`
 
-	Ports model.ReadWriteParam[[]int32]
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
-/*
-DeviceFirewallConnectionTrackingH323 holds the values of Device.Firewall.ConnectionTracking.H323. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingH323 holds the values of Device.Firewall.ConnectionTracking.H323. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingH323 struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -748,19 +722,16 @@ type DeviceFirewallConnectionTrackingH323 struct {
 // DeviceFirewallConnectionTrackingH323Path is the typed path of Device.Firewall.ConnectionTracking.H323.
 type DeviceFirewallConnectionTrackingH323Path struct {
 	model.ObjectPath
-	CallForwardFilter model.ReadWriteParam[bool]
+	CallForwardFilter model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GKRoutedOnly model.ReadWriteParam[bool]
+	GKRoutedOnly model.ReadWriteParam[bool] `dm:"b"`
 
-	RegistrationRequestTTL model.ReadWriteParam[uint32]
+	RegistrationRequestTTL model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFirewallConnectionTrackingIRC holds the values of Device.Firewall.ConnectionTracking.IRC. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingIRC holds the values of Device.Firewall.ConnectionTracking.IRC. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingIRC struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -771,7 +742,6 @@ type DeviceFirewallConnectionTrackingIRC struct {
 	DCCTimeout uint32 `json:"DCCTimeout,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallConnectionTrackingIRC) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Ports", 2233, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
@@ -779,19 +749,16 @@ func (o *DeviceFirewallConnectionTrackingIRC) ValidateAt(c *model.Checker, p str
 // DeviceFirewallConnectionTrackingIRCPath is the typed path of Device.Firewall.ConnectionTracking.IRC.
 type DeviceFirewallConnectionTrackingIRCPath struct {
 	model.ObjectPath
-	DCCTimeout model.ReadWriteParam[uint32]
+	DCCTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MAXDCCChannels model.ReadWriteParam[uint32]
+	MAXDCCChannels model.ReadWriteParam[uint32] `dm:"u"`
 
-	Ports model.ReadWriteParam[[]int32]
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
-/*
-DeviceFirewallConnectionTrackingPPTP holds the values of Device.Firewall.ConnectionTracking.PPTP. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingPPTP holds the values of Device.Firewall.ConnectionTracking.PPTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingPPTP struct {
 	Enable bool `json:"Enable,omitzero"`
 }
@@ -799,13 +766,10 @@ type DeviceFirewallConnectionTrackingPPTP struct {
 // DeviceFirewallConnectionTrackingPPTPPath is the typed path of Device.Firewall.ConnectionTracking.PPTP.
 type DeviceFirewallConnectionTrackingPPTPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceFirewallConnectionTrackingSIP holds the values of Device.Firewall.ConnectionTracking.SIP. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingSIP holds the values of Device.Firewall.ConnectionTracking.SIP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingSIP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -820,7 +784,6 @@ type DeviceFirewallConnectionTrackingSIP struct {
 	TimeOut uint32 `json:"TimeOut,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallConnectionTrackingSIP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Ports", 2241, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
@@ -828,30 +791,26 @@ func (o *DeviceFirewallConnectionTrackingSIP) ValidateAt(c *model.Checker, p str
 // DeviceFirewallConnectionTrackingSIPPath is the typed path of Device.Firewall.ConnectionTracking.SIP.
 type DeviceFirewallConnectionTrackingSIPPath struct {
 	model.ObjectPath
-	DirectMedia model.ReadWriteParam[bool]
+	DirectMedia model.ReadWriteParam[bool] `dm:"b"`
 
-	DirectSignaling model.ReadWriteParam[bool]
+	DirectSignaling model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExternalMedia model.ReadWriteParam[bool]
+	ExternalMedia model.ReadWriteParam[bool] `dm:"b"`
 
-	Ports model.ReadWriteParam[[]int32]
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 
-	TimeOut model.ReadWriteParam[uint32]
+	TimeOut model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceFirewallConnectionTrackingTFTP holds the values of Device.Firewall.ConnectionTracking.TFTP. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallConnectionTrackingTFTP holds the values of Device.Firewall.ConnectionTracking.TFTP. (object, readOnly, since 2.17).
 type DeviceFirewallConnectionTrackingTFTP struct {
 	Enable bool `json:"Enable,omitzero"`
 
 	Ports []int32 `json:"Ports,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallConnectionTrackingTFTP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Ports", 2245, model.FormatValue(model.TypeInt, o.Ports), len(o.Ports) > 0)
 }
@@ -859,9 +818,9 @@ func (o *DeviceFirewallConnectionTrackingTFTP) ValidateAt(c *model.Checker, p st
 // DeviceFirewallConnectionTrackingTFTPPath is the typed path of Device.Firewall.ConnectionTracking.TFTP.
 type DeviceFirewallConnectionTrackingTFTPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Ports model.ReadWriteParam[[]int32]
+	Ports model.ReadWriteParam[[]int32] `dm:"s"`
 }
 
 // DeviceFirewallDMZStatus enumerates the values of Device.Firewall.DMZ.{i}.Status.
@@ -888,10 +847,7 @@ const (
 	DeviceFirewallDMZOrigin_Controller DeviceFirewallDMZOrigin = "Controller"
 )
 
-/*
-DeviceFirewallDMZ holds the values of Device.Firewall.DMZ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallDMZ holds the values of Device.Firewall.DMZ.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallDMZ struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -918,7 +874,6 @@ type DeviceFirewallDMZ struct {
 	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallDMZ) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2247, o.Alias)
 	c.String(p, "Status", 2258, string(o.Status))
@@ -933,29 +888,29 @@ func (o *DeviceFirewallDMZ) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallDMZPath is the typed path of Device.Firewall.DMZ.{i}.
 type DeviceFirewallDMZPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LeaseDuration model.ReadWriteParam[uint32]
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallDMZOrigin]
+	Origin model.ReadOnlyParam[DeviceFirewallDMZOrigin] `dm:"s"`
 
-	RemainingLeaseTime model.ReadOnlyParam[uint32]
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourcePrefix model.ReadWriteParam[string]
+	SourcePrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallDMZStatus]
+	Status model.ReadOnlyParam[DeviceFirewallDMZStatus] `dm:"s"`
 }
 
 // DeviceFirewallInterfaceSettingStatus enumerates the values of Device.Firewall.InterfaceSetting.{i}.Status.
@@ -971,10 +926,7 @@ const (
 	DeviceFirewallInterfaceSettingStatus_Error DeviceFirewallInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceFirewallInterfaceSetting holds the values of Device.Firewall.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallInterfaceSetting holds the values of Device.Firewall.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceFirewallInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -997,7 +949,6 @@ type DeviceFirewallInterfaceSetting struct {
 	StealthMode bool `json:"StealthMode,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2270, string(o.Status))
 	c.String(p, "Alias", 2262, o.Alias)
@@ -1007,25 +958,25 @@ func (o *DeviceFirewallInterfaceSetting) ValidateAt(c *model.Checker, p string) 
 // DeviceFirewallInterfaceSettingPath is the typed path of Device.Firewall.InterfaceSetting.{i}.
 type DeviceFirewallInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4AcceptICMPEchoRequest model.ReadWriteParam[bool]
+	IPv4AcceptICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4SpoofingProtection model.ReadWriteParam[bool]
+	IPv4SpoofingProtection model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6AcceptICMPEchoRequest model.ReadWriteParam[bool]
+	IPv6AcceptICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6PassThroughICMPEchoRequest model.ReadWriteParam[bool]
+	IPv6PassThroughICMPEchoRequest model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6SpoofingProtection model.ReadWriteParam[bool]
+	IPv6SpoofingProtection model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceFirewallInterfaceSettingStatus] `dm:"s"`
 
-	StealthMode model.ReadWriteParam[bool]
+	StealthMode model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFirewallLevelDefaultPolicy enumerates the values of Device.Firewall.Level.{i}.DefaultPolicy.
@@ -1039,10 +990,7 @@ const (
 	DeviceFirewallLevelDefaultPolicy_Reject DeviceFirewallLevelDefaultPolicy = "Reject"
 )
 
-/*
-DeviceFirewallLevel holds the values of Device.Firewall.Level.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallLevel holds the values of Device.Firewall.Level.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceFirewallLevel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1063,7 +1011,6 @@ type DeviceFirewallLevel struct {
 	DefaultLogPolicy bool `json:"DefaultLogPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallLevel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2275, o.Alias)
 	c.String(p, "Name", 2280, o.Name)
@@ -1076,23 +1023,23 @@ func (o *DeviceFirewallLevel) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallLevelPath is the typed path of Device.Firewall.Level.{i}.
 type DeviceFirewallLevelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Chain model.ReadOnlyParam[string]
+	Chain model.ReadOnlyParam[string] `dm:"s"`
 
-	DefaultLogPolicy model.ReadWriteParam[bool]
+	DefaultLogPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	DefaultPolicy model.ReadWriteParam[DeviceFirewallLevelDefaultPolicy]
+	DefaultPolicy model.ReadWriteParam[DeviceFirewallLevelDefaultPolicy] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Policies model.ReadWriteParam[[]string]
+	Policies model.ReadWriteParam[[]string] `dm:"s"`
 
-	PortMappingEnabled model.ReadWriteParam[bool]
+	PortMappingEnabled model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceFirewallLogSeverity enumerates the values of Device.Firewall.Log.{i}.Severity.
@@ -1114,10 +1061,7 @@ const (
 	DeviceFirewallLogSeverity_Debug DeviceFirewallLogSeverity = "Debug"
 )
 
-/*
-DeviceFirewallLog holds the values of Device.Firewall.Log.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallLog holds the values of Device.Firewall.Log.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceFirewallLog struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1132,7 +1076,6 @@ type DeviceFirewallLog struct {
 	Filter *DeviceFirewallLogFilter `json:"Filter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallLog) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2286, o.Alias)
 	c.String(p, "Description", 2287, o.Description)
@@ -1145,17 +1088,17 @@ func (o *DeviceFirewallLog) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallLogPath is the typed path of Device.Firewall.Log.{i}.
 type DeviceFirewallLogPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Prefix model.ReadWriteParam[string]
+	Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	Severity model.ReadWriteParam[DeviceFirewallLogSeverity]
+	Severity model.ReadWriteParam[DeviceFirewallLogSeverity] `dm:"s"`
 
-	Filter DeviceFirewallLogFilterPath
+	Filter DeviceFirewallLogFilterPath `dm:"Filter."`
 }
 
 // DeviceFirewallLogFilterPolicy enumerates the values of Device.Firewall.Log.{i}.Filter.Policy.
@@ -1169,10 +1112,7 @@ const (
 	DeviceFirewallLogFilterPolicy_Allowed DeviceFirewallLogFilterPolicy = "Allowed"
 )
 
-/*
-DeviceFirewallLogFilter holds the values of Device.Firewall.Log.{i}.Filter. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallLogFilter holds the values of Device.Firewall.Log.{i}.Filter. (object, readOnly, since 2.19).
 type DeviceFirewallLogFilter struct {
 	Policy DeviceFirewallLogFilterPolicy `json:"Policy,omitzero"`
 
@@ -1181,7 +1121,6 @@ type DeviceFirewallLogFilter struct {
 	DestinationInterface string `json:"DestinationInterface,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallLogFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Policy", 2291, string(o.Policy))
 	c.String(p, "SourceInterface", 2292, o.SourceInterface)
@@ -1191,11 +1130,11 @@ func (o *DeviceFirewallLogFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallLogFilterPath is the typed path of Device.Firewall.Log.{i}.Filter.
 type DeviceFirewallLogFilterPath struct {
 	model.ObjectPath
-	DestinationInterface model.ReadWriteParam[string]
+	DestinationInterface model.ReadWriteParam[string] `dm:"s"`
 
-	Policy model.ReadWriteParam[DeviceFirewallLogFilterPolicy]
+	Policy model.ReadWriteParam[DeviceFirewallLogFilterPolicy] `dm:"s"`
 
-	SourceInterface model.ReadWriteParam[string]
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceFirewallPinholeStatus enumerates the values of Device.Firewall.Pinhole.{i}.Status.
@@ -1226,10 +1165,7 @@ const (
 	DeviceFirewallPinholeOrigin_Controller DeviceFirewallPinholeOrigin = "Controller"
 )
 
-/*
-DeviceFirewallPinhole holds the values of Device.Firewall.Pinhole.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallPinhole holds the values of Device.Firewall.Pinhole.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallPinhole struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1272,7 +1208,6 @@ type DeviceFirewallPinhole struct {
 	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallPinhole) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2297, o.Alias)
 	c.String(p, "Status", 2316, string(o.Status))
@@ -1295,45 +1230,45 @@ func (o *DeviceFirewallPinhole) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallPinholePath is the typed path of Device.Firewall.Pinhole.{i}.
 type DeviceFirewallPinholePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACAddress model.ReadWriteParam[string]
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LeaseDuration model.ReadWriteParam[uint32]
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallPinholeOrigin]
+	Origin model.ReadOnlyParam[DeviceFirewallPinholeOrigin] `dm:"s"`
 
-	Protocol model.ReadWriteParam[[]int32]
+	Protocol model.ReadWriteParam[[]int32] `dm:"s"`
 
-	RemainingLeaseTime model.ReadOnlyParam[uint32]
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScheduleRef model.ReadWriteParam[[]string]
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePrefixes model.ReadWriteParam[[]string]
+	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallPinholeStatus]
+	Status model.ReadOnlyParam[DeviceFirewallPinholeStatus] `dm:"s"`
 }
 
 // DeviceFirewallPolicyStatus enumerates the values of Device.Firewall.Policy.{i}.Status.
@@ -1375,10 +1310,7 @@ const (
 	DeviceFirewallPolicyReverseTargetChain_Chain DeviceFirewallPolicyReverseTargetChain = "Chain"
 )
 
-/*
-DeviceFirewallPolicy holds the values of Device.Firewall.Policy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallPolicy holds the values of Device.Firewall.Policy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallPolicy struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1405,7 +1337,6 @@ type DeviceFirewallPolicy struct {
 	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallPolicy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2319, o.Alias)
 	c.String(p, "Status", 2329, string(o.Status))
@@ -1420,29 +1351,29 @@ func (o *DeviceFirewallPolicy) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallPolicyPath is the typed path of Device.Firewall.Policy.{i}.
 type DeviceFirewallPolicyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Chain model.ReadWriteParam[string]
+	Chain model.ReadWriteParam[string] `dm:"s"`
 
-	DestinationInterface model.ReadWriteParam[string]
+	DestinationInterface model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	ReverseChain model.ReadWriteParam[string]
+	ReverseChain model.ReadWriteParam[string] `dm:"s"`
 
-	ReverseTargetChain model.ReadWriteParam[DeviceFirewallPolicyReverseTargetChain]
+	ReverseTargetChain model.ReadWriteParam[DeviceFirewallPolicyReverseTargetChain] `dm:"s"`
 
-	SourceInterface model.ReadWriteParam[string]
+	SourceInterface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallPolicyStatus]
+	Status model.ReadOnlyParam[DeviceFirewallPolicyStatus] `dm:"s"`
 
-	TargetChain model.ReadWriteParam[DeviceFirewallPolicyTargetChain]
+	TargetChain model.ReadWriteParam[DeviceFirewallPolicyTargetChain] `dm:"s"`
 }
 
 // DeviceFirewallServiceStatus enumerates the values of Device.Firewall.Service.{i}.Status.
@@ -1469,10 +1400,7 @@ const (
 	DeviceFirewallServiceAction_Reject DeviceFirewallServiceAction = "Reject"
 )
 
-/*
-DeviceFirewallService holds the values of Device.Firewall.Service.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallService holds the values of Device.Firewall.Service.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceFirewallService struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1499,7 +1427,6 @@ type DeviceFirewallService struct {
 	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2335, o.Alias)
 	c.String(p, "Status", 2345, string(o.Status))
@@ -1516,29 +1443,29 @@ func (o *DeviceFirewallService) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallServicePath is the typed path of Device.Firewall.Service.{i}.
 type DeviceFirewallServicePath struct {
 	model.ObjectPath
-	Action model.ReadWriteParam[DeviceFirewallServiceAction]
+	Action model.ReadWriteParam[DeviceFirewallServiceAction] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[[]int32]
+	DestPort model.ReadWriteParam[[]int32] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ICMPType model.ReadWriteParam[int32]
+	ICMPType model.ReadWriteParam[int32] `dm:"i"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Protocol model.ReadWriteParam[[]int32]
+	Protocol model.ReadWriteParam[[]int32] `dm:"s"`
 
-	SourcePrefixes model.ReadWriteParam[[]string]
+	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallServiceStatus]
+	Status model.ReadOnlyParam[DeviceFirewallServiceStatus] `dm:"s"`
 }
 
 // DeviceFirewallSetOrigin enumerates the values of Device.Firewall.Set.{i}.Origin.
@@ -1563,10 +1490,7 @@ const (
 	DeviceFirewallSetType_MACAddresses DeviceFirewallSetType = "MACAddresses"
 )
 
-/*
-DeviceFirewallSet holds the values of Device.Firewall.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallSet holds the values of Device.Firewall.Set.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceFirewallSet struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1585,7 +1509,7 @@ type DeviceFirewallSet struct {
 	Rule map[uint32]*DeviceFirewallSetRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.Firewall.Set.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceFirewallSet) AddRule(i uint32) *DeviceFirewallSetRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceFirewallSetRule{}
@@ -1594,8 +1518,6 @@ func (o *DeviceFirewallSet) AddRule(i uint32) *DeviceFirewallSetRule {
 	o.Rule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallSet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2348, o.Alias)
 	c.String(p, "Origin", 2352, string(o.Origin))
@@ -1610,36 +1532,33 @@ func (o *DeviceFirewallSet) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallSetPath is the typed path of Device.Firewall.Set.{i}.
 type DeviceFirewallSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallSetOrigin]
+	Origin model.ReadOnlyParam[DeviceFirewallSetOrigin] `dm:"s"`
 
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadWriteParam[DeviceFirewallSetType]
+	Type model.ReadWriteParam[DeviceFirewallSetType] `dm:"s"`
 }
 
-// Rule returns the typed path of instance i of Device.Firewall.Set.{i}.Rule.{i}.
+// Rule returns the typed path of instance i.
 func (x DeviceFirewallSetPath) Rule(i uint32) (p DeviceFirewallSetRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Firewall.Set.{i}.Rule.{i}.", model.InstanceOf(x.Path(), "Rule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
 	return
 }
 
-// RuleTable returns the table Device.Firewall.Set.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceFirewallSetPath) RuleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
 
-/*
-DeviceFirewallSetRule holds the values of Device.Firewall.Set.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFirewallSetRule holds the values of Device.Firewall.Set.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceFirewallSetRule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1652,7 +1571,6 @@ type DeviceFirewallSetRule struct {
 	PortList []string `json:"PortList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFirewallSetRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2354, o.Alias)
 	c.Wire(p, "IPAddressList", 2356, model.JoinStrings(o.IPAddressList), len(o.IPAddressList) > 0)
@@ -1663,13 +1581,13 @@ func (o *DeviceFirewallSetRule) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallSetRulePath is the typed path of Device.Firewall.Set.{i}.Rule.{i}.
 type DeviceFirewallSetRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Exclude model.ReadWriteParam[bool]
+	Exclude model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAddressList model.ReadWriteParam[[]string]
+	IPAddressList model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddressList model.ReadWriteParam[[]string]
+	MACAddressList model.ReadWriteParam[[]string] `dm:"s"`
 
-	PortList model.ReadWriteParam[[]string]
+	PortList model.ReadWriteParam[[]string] `dm:"s"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceFWE holds the values of Device.FWE. (object, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFWE holds the values of Device.FWE. (object, readOnly, since 2.14).
 type DeviceFWE struct {
 	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
 
 	Link map[uint32]*DeviceFWELink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.FWE.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceFWE) AddLink(i uint32) *DeviceFWELink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceFWELink{}
@@ -27,8 +21,6 @@ func (o *DeviceFWE) AddLink(i uint32) *DeviceFWELink {
 	o.Link[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFWE) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Link) {
 		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
@@ -38,16 +30,16 @@ func (o *DeviceFWE) ValidateAt(c *model.Checker, p string) {
 // DeviceFWEPath is the typed path of Device.FWE.
 type DeviceFWEPath struct {
 	model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Link returns the typed path of instance i of Device.FWE.Link.{i}.
+// Link returns the typed path of instance i.
 func (x DeviceFWEPath) Link(i uint32) (p DeviceFWELinkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.FWE.Link.{i}.", model.InstanceOf(x.Path(), "Link.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
 	return
 }
 
-// LinkTable returns the table Device.FWE.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceFWEPath) LinkTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Link.")
 }
@@ -71,10 +63,7 @@ const (
 	DeviceFWELinkStatus_Error DeviceFWELinkStatus = "Error"
 )
 
-/*
-DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceFWELink struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -91,7 +80,6 @@ type DeviceFWELink struct {
 	Stats *DeviceFWELinkStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceFWELink) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2108, string(o.Status))
 	c.String(p, "Alias", 2086, o.Alias)
@@ -102,25 +90,22 @@ func (o *DeviceFWELink) ValidateAt(c *model.Checker, p string) {
 // DeviceFWELinkPath is the typed path of Device.FWE.Link.{i}.
 type DeviceFWELinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFWELinkStatus]
+	Status model.ReadOnlyParam[DeviceFWELinkStatus] `dm:"s"`
 
-	Stats DeviceFWELinkStatsPath
+	Stats DeviceFWELinkStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceFWELinkStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -158,35 +143,35 @@ type DeviceFWELinkStats struct {
 // DeviceFWELinkStatsPath is the typed path of Device.FWE.Link.{i}.Stats.
 type DeviceFWELinkStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,10 +5,7 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceGatewayInfo holds the values of Device.GatewayInfo. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGatewayInfo holds the values of Device.GatewayInfo. (object, readOnly, since 2.0).
 type DeviceGatewayInfo struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -17,7 +14,6 @@ type DeviceGatewayInfo struct {
 	SerialNumber string `json:"SerialNumber,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGatewayInfo) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 2430, o.ManufacturerOUI)
 	c.String(p, "ProductClass", 2431, o.ProductClass)
@@ -27,9 +23,9 @@ func (o *DeviceGatewayInfo) ValidateAt(c *model.Checker, p string) {
 // DeviceGatewayInfoPath is the typed path of Device.GatewayInfo.
 type DeviceGatewayInfoPath struct {
 	model.ObjectPath
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceGhn holds the values of Device.Ghn. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhn holds the values of Device.Ghn. (object, readOnly, since 2.4).
 type DeviceGhn struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -20,7 +16,7 @@ type DeviceGhn struct {
 	Interface   map[uint32]*DeviceGhnInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Ghn.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceGhn) AddInterface(i uint32) *DeviceGhnInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceGhnInterface{}
@@ -29,8 +25,6 @@ func (o *DeviceGhn) AddInterface(i uint32) *DeviceGhnInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhn) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
 		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
@@ -43,32 +37,28 @@ func (o *DeviceGhn) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnPath is the typed path of Device.Ghn.
 type DeviceGhnPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Diagnostics DeviceGhnDiagnosticsPath
+	Diagnostics DeviceGhnDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Interface returns the typed path of instance i of Device.Ghn.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceGhnPath) Interface(i uint32) (p DeviceGhnInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ghn.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.Ghn.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceGhnDiagnostics holds the values of Device.Ghn.Diagnostics. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnostics holds the values of Device.Ghn.Diagnostics. (object, readOnly, since 2.8).
 type DeviceGhnDiagnostics struct {
 	PHYThroughput         *DeviceGhnDiagnosticsPHYThroughput         `json:"PHYThroughput,omitzero"`
 	PerformanceMonitoring *DeviceGhnDiagnosticsPerformanceMonitoring `json:"PerformanceMonitoring,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.PHYThroughput != nil {
 		o.PHYThroughput.ValidateAt(c, p+"PHYThroughput.")
@@ -81,8 +71,8 @@ func (o *DeviceGhnDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnDiagnosticsPath is the typed path of Device.Ghn.Diagnostics.
 type DeviceGhnDiagnosticsPath struct {
 	model.ObjectPath
-	PHYThroughput         DeviceGhnDiagnosticsPHYThroughputPath
-	PerformanceMonitoring DeviceGhnDiagnosticsPerformanceMonitoringPath
+	PHYThroughput         DeviceGhnDiagnosticsPHYThroughputPath         `dm:"PHYThroughput."`
+	PerformanceMonitoring DeviceGhnDiagnosticsPerformanceMonitoringPath `dm:"PerformanceMonitoring."`
 }
 
 // DeviceGhnDiagnosticsPHYThroughputDiagnosticsState enumerates the values of Device.Ghn.Diagnostics.PHYThroughput.DiagnosticsState.
@@ -100,15 +90,11 @@ const (
 	DeviceGhnDiagnosticsPHYThroughputDiagnosticsState_Error DeviceGhnDiagnosticsPHYThroughputDiagnosticsState = "Error"
 )
 
-/*
-DeviceGhnDiagnosticsPHYThroughput holds the values of Device.Ghn.Diagnostics.PHYThroughput. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPHYThroughput holds the values of Device.Ghn.Diagnostics.PHYThroughput. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPHYThroughput struct {
 	DiagnosticsState DeviceGhnDiagnosticsPHYThroughputDiagnosticsState `json:"DiagnosticsState,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 2436, string(o.DiagnosticsState))
 }
@@ -116,7 +102,7 @@ func (o *DeviceGhnDiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p strin
 // DeviceGhnDiagnosticsPHYThroughputPath is the typed path of Device.Ghn.Diagnostics.PHYThroughput.
 type DeviceGhnDiagnosticsPHYThroughputPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPHYThroughputDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPHYThroughputDiagnosticsState] `dm:"s"`
 }
 
 // DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState enumerates the values of Device.Ghn.Diagnostics.PerformanceMonitoring.DiagnosticsState.
@@ -134,10 +120,7 @@ const (
 	DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState_Error DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState = "Error"
 )
 
-/*
-DeviceGhnDiagnosticsPerformanceMonitoring holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPerformanceMonitoring holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoring struct {
 	DiagnosticsState DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -153,7 +136,6 @@ type DeviceGhnDiagnosticsPerformanceMonitoring struct {
 	Nodes    *DeviceGhnDiagnosticsPerformanceMonitoringNodes    `json:"Nodes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 2445, string(o.DiagnosticsState))
 	c.String(p, "DiagnoseMACAddress", 2444, o.DiagnoseMACAddress)
@@ -169,24 +151,21 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker,
 // DeviceGhnDiagnosticsPerformanceMonitoringPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.
 type DeviceGhnDiagnosticsPerformanceMonitoringPath struct {
 	model.ObjectPath
-	DiagnoseMACAddress model.ReadWriteParam[string]
+	DiagnoseMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceGhnDiagnosticsPerformanceMonitoringDiagnosticsState] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	SNRGroupLength model.ReadWriteParam[uint32]
+	SNRGroupLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleInterval model.ReadWriteParam[uint32]
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Channels DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath
-	Nodes    DeviceGhnDiagnosticsPerformanceMonitoringNodesPath
+	Channels DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath `dm:"Channels."`
+	Nodes    DeviceGhnDiagnosticsPerformanceMonitoringNodesPath    `dm:"Nodes."`
 }
 
-/*
-DeviceGhnDiagnosticsPerformanceMonitoringChannels holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPerformanceMonitoringChannels holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringChannels struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -195,7 +174,7 @@ type DeviceGhnDiagnosticsPerformanceMonitoringChannels struct {
 	Channel map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32) *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel{}
@@ -204,8 +183,6 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32)
 	o.Channel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
 		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
@@ -215,33 +192,29 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model.
 // DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath struct {
 	model.ObjectPath
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Channel returns the typed path of instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
+// Channel returns the typed path of instance i.
 func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) (p DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.", model.InstanceOf(x.Path(), "Channel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
 	return
 }
 
-// ChannelTable returns the table Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnDiagnosticsPerformanceMonitoringChannelsPath) ChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-/*
-DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel struct {
 	DestinationMACAddress string `json:"DestinationMACAddress,omitzero"`
 
 	SNR []uint32 `json:"SNR,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DestinationMACAddress", 2440, o.DestinationMACAddress)
 	c.Wire(p, "SNR", 2441, model.FormatValue(model.TypeUnsignedInt, o.SNR), len(o.SNR) > 0)
@@ -250,15 +223,12 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c 
 // DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
 type DeviceGhnDiagnosticsPerformanceMonitoringChannelsChannelPath struct {
 	model.ObjectPath
-	DestinationMACAddress model.ReadOnlyParam[string]
+	DestinationMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	SNR model.ReadOnlyParam[[]uint32]
+	SNR model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-DeviceGhnDiagnosticsPerformanceMonitoringNodes holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPerformanceMonitoringNodes holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringNodes struct {
 	CurrentStart time.Time `json:"CurrentStart,omitzero"`
 
@@ -269,7 +239,7 @@ type DeviceGhnDiagnosticsPerformanceMonitoringNodes struct {
 	Node map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode `json:"Node,omitzero"`
 }
 
-// AddNode creates instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceGhnDiagnosticsPerformanceMonitoringNodesNode{}
@@ -278,8 +248,6 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *Devi
 	o.Node[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Node) {
 		o.Node[i].ValidateAt(c, model.InstanceOf(p, "Node.", i))
@@ -289,28 +257,25 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Che
 // DeviceGhnDiagnosticsPerformanceMonitoringNodesPath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesPath struct {
 	model.ObjectPath
-	CurrentEnd model.ReadOnlyParam[time.Time]
+	CurrentEnd model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	CurrentStart model.ReadOnlyParam[time.Time]
+	CurrentStart model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NodeNumberOfEntries model.ReadOnlyParam[uint32]
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Node returns the typed path of instance i of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
+// Node returns the typed path of instance i.
 func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) (p DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.", model.InstanceOf(x.Path(), "Node.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
 	return
 }
 
-// NodeTable returns the table Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnDiagnosticsPerformanceMonitoringNodesPath) NodeTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-/*
-DeviceGhnDiagnosticsPerformanceMonitoringNodesNode holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnDiagnosticsPerformanceMonitoringNodesNode holds the values of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.8).
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesNode struct {
 	DestinationMACAddress string `json:"DestinationMACAddress,omitzero"`
 
@@ -361,7 +326,6 @@ type DeviceGhnDiagnosticsPerformanceMonitoringNodesNode struct {
 	BlocksErrorsReceived uint32 `json:"BlocksErrorsReceived,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DestinationMACAddress", 2459, o.DestinationMACAddress)
 }
@@ -369,53 +333,53 @@ func (o *DeviceGhnDiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *model
 // DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath is the typed path of Device.Ghn.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
 type DeviceGhnDiagnosticsPerformanceMonitoringNodesNodePath struct {
 	model.ObjectPath
-	BlocksErrorsReceived model.ReadOnlyParam[uint32]
+	BlocksErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BlocksReceived model.ReadOnlyParam[uint64]
+	BlocksReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlocksResent model.ReadOnlyParam[uint32]
+	BlocksResent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BlocksSent model.ReadOnlyParam[uint64]
+	BlocksSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DestinationMACAddress model.ReadOnlyParam[string]
+	DestinationMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MgmtBytesReceived model.ReadOnlyParam[uint64]
+	MgmtBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtBytesSent model.ReadOnlyParam[uint64]
+	MgmtBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtPacketsReceived model.ReadOnlyParam[uint64]
+	MgmtPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtPacketsSent model.ReadOnlyParam[uint64]
+	MgmtPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceGhnInterfaceStatus enumerates the values of Device.Ghn.Interface.{i}.Status.
@@ -452,10 +416,7 @@ const (
 	DeviceGhnInterfaceMediumType_PlasticOpticalFiber DeviceGhnInterfaceMediumType = "PlasticOpticalFiber"
 )
 
-/*
-DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceGhnInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -534,7 +495,7 @@ type DeviceGhnInterface struct {
 	Stats            *DeviceGhnInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceGhnInterface) AddAssociatedDevice(i uint32) *DeviceGhnInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceGhnInterfaceAssociatedDevice{}
@@ -544,7 +505,7 @@ func (o *DeviceGhnInterface) AddAssociatedDevice(i uint32) *DeviceGhnInterfaceAs
 	return x
 }
 
-// AddSMMaskedBand creates instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (replacing any) and returns it
+// AddSMMaskedBand creates instance i (replacing any) and returns it.
 func (o *DeviceGhnInterface) AddSMMaskedBand(i uint32) *DeviceGhnInterfaceSMMaskedBand {
 	if o.SMMaskedBand == nil {
 		o.SMMaskedBand = map[uint32]*DeviceGhnInterfaceSMMaskedBand{}
@@ -553,8 +514,6 @@ func (o *DeviceGhnInterface) AddSMMaskedBand(i uint32) *DeviceGhnInterfaceSMMask
 	o.SMMaskedBand[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2562, string(o.Status))
 	c.String(p, "Alias", 2479, o.Alias)
@@ -584,107 +543,104 @@ func (o *DeviceGhnInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnInterfacePath is the typed path of Device.Ghn.Interface.{i}.
 type DeviceGhnInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DMRequested model.ReadWriteParam[bool]
+	DMRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	DeviceId model.ReadOnlyParam[uint32]
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DomainId model.ReadOnlyParam[uint32]
+	DomainId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DomainName model.ReadOnlyParam[string]
+	DomainName model.ReadOnlyParam[string] `dm:"s"`
 
-	DomainNameIdentifier model.ReadOnlyParam[uint32]
+	DomainNameIdentifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IsDM model.ReadOnlyParam[bool]
+	IsDM model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsSC model.ReadOnlyParam[bool]
+	IsSC model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBandPlan model.ReadOnlyParam[uint32]
+	MaxBandPlan model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxTransmitRate model.ReadOnlyParam[uint32]
+	MaxTransmitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MediumType model.ReadOnlyParam[DeviceGhnInterfaceMediumType]
+	MediumType model.ReadOnlyParam[DeviceGhnInterfaceMediumType] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NodeTypeDMCapable model.ReadOnlyParam[bool]
+	NodeTypeDMCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	NodeTypeDMConfig model.ReadWriteParam[bool]
+	NodeTypeDMConfig model.ReadWriteParam[bool] `dm:"b"`
 
-	NodeTypeDMStatus model.ReadOnlyParam[bool]
+	NodeTypeDMStatus model.ReadOnlyParam[bool] `dm:"b"`
 
-	NodeTypeSCCapable model.ReadOnlyParam[bool]
+	NodeTypeSCCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	NodeTypeSCStatus model.ReadOnlyParam[bool]
+	NodeTypeSCStatus model.ReadOnlyParam[bool] `dm:"b"`
 
-	NotchedAmateurRadioBands model.ReadWriteParam[model.HexBinary]
+	NotchedAmateurRadioBands model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	PHYThroughputDiagnosticsEnable model.ReadWriteParam[[]uint32]
+	PHYThroughputDiagnosticsEnable model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	PSM model.ReadWriteParam[[]uint32]
+	PSM model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	PerformanceMonitoringDiagnosticsEnable model.ReadWriteParam[[]uint32]
+	PerformanceMonitoringDiagnosticsEnable model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	SCRequested model.ReadWriteParam[bool]
+	SCRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	SMMaskedBandNumberOfEntries model.ReadOnlyParam[uint32]
+	SMMaskedBandNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StandardVersions model.ReadOnlyParam[[]string]
+	StandardVersions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceGhnInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceGhnInterfaceStatus] `dm:"s"`
 
-	TAIFG model.ReadOnlyParam[uint32]
+	TAIFG model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TargetDomainNames model.ReadWriteParam[[]string]
+	TargetDomainNames model.ReadWriteParam[[]string] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	DMInfo DeviceGhnInterfaceDMInfoPath
-	SCInfo DeviceGhnInterfaceSCInfoPath
-	Stats  DeviceGhnInterfaceStatsPath
+	DMInfo DeviceGhnInterfaceDMInfoPath `dm:"DMInfo."`
+	SCInfo DeviceGhnInterfaceSCInfoPath `dm:"SCInfo."`
+	Stats  DeviceGhnInterfaceStatsPath  `dm:"Stats."`
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceGhnInterfacePath) AssociatedDevice(i uint32) (p DeviceGhnInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ghn.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.Ghn.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// SMMaskedBand returns the typed path of instance i of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
+// SMMaskedBand returns the typed path of instance i.
 func (x DeviceGhnInterfacePath) SMMaskedBand(i uint32) (p DeviceGhnInterfaceSMMaskedBandPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Ghn.Interface.{i}.SMMaskedBand.{i}.", model.InstanceOf(x.Path(), "SMMaskedBand.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SMMaskedBand.", i))
 	return
 }
 
-// SMMaskedBandTable returns the table Device.Ghn.Interface.{i}.SMMaskedBand.{i}. itself (for AddObject when writable)
+// SMMaskedBandTable returns the table itself (for AddObject when writable).
 func (x DeviceGhnInterfacePath) SMMaskedBandTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SMMaskedBand.")
 }
 
-/*
-DeviceGhnInterfaceAssociatedDevice holds the values of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterfaceAssociatedDevice holds the values of Device.Ghn.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceGhnInterfaceAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -697,7 +653,6 @@ type DeviceGhnInterfaceAssociatedDevice struct {
 	Active bool `json:"Active,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2483, o.MACAddress)
 }
@@ -705,21 +660,18 @@ func (o *DeviceGhnInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p stri
 // DeviceGhnInterfaceAssociatedDevicePath is the typed path of Device.Ghn.Interface.{i}.AssociatedDevice.{i}.
 type DeviceGhnInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	DeviceId model.ReadOnlyParam[uint32]
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RxPhyRate model.ReadOnlyParam[uint32]
+	RxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPhyRate model.ReadOnlyParam[uint32]
+	TxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceGhnInterfaceDMInfo holds the values of Device.Ghn.Interface.{i}.DMInfo. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterfaceDMInfo holds the values of Device.Ghn.Interface.{i}.DMInfo. (object, readOnly, since 2.8).
 type DeviceGhnInterfaceDMInfo struct {
 	DomainName model.HexBinary `json:"DomainName,omitzero"`
 
@@ -742,7 +694,6 @@ type DeviceGhnInterfaceDMInfo struct {
 	MaxSupportedBandplan uint32 `json:"MaxSupportedBandplan,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnInterfaceDMInfo) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "DomainName", 2489, []byte(o.DomainName))
 	c.Bytes(p, "DomainNameIdentifier", 2490, []byte(o.DomainNameIdentifier))
@@ -755,25 +706,25 @@ func (o *DeviceGhnInterfaceDMInfo) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnInterfaceDMInfoPath is the typed path of Device.Ghn.Interface.{i}.DMInfo.
 type DeviceGhnInterfaceDMInfoPath struct {
 	model.ObjectPath
-	DomainId model.ReadOnlyParam[uint32]
+	DomainId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DomainName model.ReadWriteParam[model.HexBinary]
+	DomainName model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DomainNameIdentifier model.ReadOnlyParam[model.HexBinary]
+	DomainNameIdentifier model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MACCycleDuration model.ReadWriteParam[uint32]
+	MACCycleDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxSupportedBandplan model.ReadWriteParam[uint32]
+	MaxSupportedBandplan model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinSupportedBandplan model.ReadWriteParam[uint32]
+	MinSupportedBandplan model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReregistrationTimePeriod model.ReadWriteParam[uint32]
+	ReregistrationTimePeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	SCDeviceId model.ReadWriteParam[uint32]
+	SCDeviceId model.ReadWriteParam[uint32] `dm:"u"`
 
-	SCMACAddress model.ReadWriteParam[string]
+	SCMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	TopologyPeriodicInterval model.ReadWriteParam[uint32]
+	TopologyPeriodicInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceGhnInterfaceSCInfoModesSupported enumerates the values of Device.Ghn.Interface.{i}.SCInfo.ModesSupported.
@@ -796,10 +747,7 @@ const (
 	DeviceGhnInterfaceSCInfoMICSize_X16_byte_MIC DeviceGhnInterfaceSCInfoMICSize = "16-byte MIC"
 )
 
-/*
-DeviceGhnInterfaceSCInfo holds the values of Device.Ghn.Interface.{i}.SCInfo. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterfaceSCInfo holds the values of Device.Ghn.Interface.{i}.SCInfo. (object, readOnly, since 2.8).
 type DeviceGhnInterfaceSCInfo struct {
 	ModesSupported []DeviceGhnInterfaceSCInfoModesSupported `json:"ModesSupported,omitzero"`
 
@@ -810,7 +758,6 @@ type DeviceGhnInterfaceSCInfo struct {
 	Location bool `json:"Location,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGhnInterfaceSCInfo) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ModesSupported", 2528, model.JoinStrings(o.ModesSupported), len(o.ModesSupported) > 0)
 	c.String(p, "MICSize", 2526, string(o.MICSize))
@@ -819,19 +766,16 @@ func (o *DeviceGhnInterfaceSCInfo) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnInterfaceSCInfoPath is the typed path of Device.Ghn.Interface.{i}.SCInfo.
 type DeviceGhnInterfaceSCInfoPath struct {
 	model.ObjectPath
-	Location model.ReadOnlyParam[bool]
+	Location model.ReadOnlyParam[bool] `dm:"b"`
 
-	MICSize model.ReadWriteParam[DeviceGhnInterfaceSCInfoMICSize]
+	MICSize model.ReadWriteParam[DeviceGhnInterfaceSCInfoMICSize] `dm:"s"`
 
-	ModeEnabled model.ReadWriteParam[string]
+	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
 
-	ModesSupported model.ReadOnlyParam[[]DeviceGhnInterfaceSCInfoModesSupported]
+	ModesSupported model.ReadOnlyParam[[]DeviceGhnInterfaceSCInfoModesSupported] `dm:"s"`
 }
 
-/*
-DeviceGhnInterfaceSMMaskedBand holds the values of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (table instance, 0..32 entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterfaceSMMaskedBand holds the values of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (table instance, 0..32 entries, readWrite, since 2.8).
 type DeviceGhnInterfaceSMMaskedBand struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -845,19 +789,16 @@ type DeviceGhnInterfaceSMMaskedBand struct {
 // DeviceGhnInterfaceSMMaskedBandPath is the typed path of Device.Ghn.Interface.{i}.SMMaskedBand.{i}.
 type DeviceGhnInterfaceSMMaskedBandPath struct {
 	model.ObjectPath
-	BandNumber model.ReadWriteParam[uint32]
+	BandNumber model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	StartSubCarrier model.ReadWriteParam[uint32]
+	StartSubCarrier model.ReadWriteParam[uint32] `dm:"u"`
 
-	StopSubCarrier model.ReadWriteParam[uint32]
+	StopSubCarrier model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceGhnInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -911,51 +852,51 @@ type DeviceGhnInterfaceStats struct {
 // DeviceGhnInterfaceStatsPath is the typed path of Device.Ghn.Interface.{i}.Stats.
 type DeviceGhnInterfaceStatsPath struct {
 	model.ObjectPath
-	BlocksErrorsReceived model.ReadOnlyParam[uint32]
+	BlocksErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BlocksReceived model.ReadOnlyParam[uint64]
+	BlocksReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlocksResent model.ReadOnlyParam[uint32]
+	BlocksResent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BlocksSent model.ReadOnlyParam[uint64]
+	BlocksSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MgmtBytesReceived model.ReadOnlyParam[uint64]
+	MgmtBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtBytesSent model.ReadOnlyParam[uint64]
+	MgmtBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtPacketsReceived model.ReadOnlyParam[uint64]
+	MgmtPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MgmtPacketsSent model.ReadOnlyParam[uint64]
+	MgmtPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceGRE holds the values of Device.GRE. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGRE holds the values of Device.GRE. (object, readOnly, since 2.8).
 type DeviceGRE struct {
 	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type DeviceGRE struct {
 	Tunnel map[uint32]*DeviceGRETunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.GRE.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceGRE) AddFilter(i uint32) *DeviceGREFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceGREFilter{}
@@ -31,7 +25,7 @@ func (o *DeviceGRE) AddFilter(i uint32) *DeviceGREFilter {
 	return x
 }
 
-// AddTunnel creates instance i of Device.GRE.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceGRE) AddTunnel(i uint32) *DeviceGRETunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceGRETunnel{}
@@ -40,8 +34,6 @@ func (o *DeviceGRE) AddTunnel(i uint32) *DeviceGRETunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGRE) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
 		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
@@ -54,29 +46,29 @@ func (o *DeviceGRE) ValidateAt(c *model.Checker, p string) {
 // DeviceGREPath is the typed path of Device.GRE.
 type DeviceGREPath struct {
 	model.ObjectPath
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Filter returns the typed path of instance i of Device.GRE.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceGREPath) Filter(i uint32) (p DeviceGREFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.GRE.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.GRE.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceGREPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.GRE.Tunnel.{i}.
+// Tunnel returns the typed path of instance i.
 func (x DeviceGREPath) Tunnel(i uint32) (p DeviceGRETunnelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.GRE.Tunnel.{i}.", model.InstanceOf(x.Path(), "Tunnel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
 	return
 }
 
-// TunnelTable returns the table Device.GRE.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceGREPath) TunnelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
@@ -94,10 +86,7 @@ const (
 	DeviceGREFilterStatus_Error DeviceGREFilterStatus = "Error"
 )
 
-/*
-DeviceGREFilter holds the values of Device.GRE.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGREFilter holds the values of Device.GRE.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceGREFilter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -118,7 +107,6 @@ type DeviceGREFilter struct {
 	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGREFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2372, string(o.Status))
 	c.Uint(p, "Order", 2371, uint64(o.Order))
@@ -131,23 +119,23 @@ func (o *DeviceGREFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceGREFilterPath is the typed path of Device.GRE.Filter.{i}.
 type DeviceGREFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceGREFilterStatus]
+	Status model.ReadOnlyParam[DeviceGREFilterStatus] `dm:"s"`
 
-	VLANIDCheck model.ReadWriteParam[int32]
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDExclude model.ReadWriteParam[bool]
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceGRETunnelStatus enumerates the values of Device.GRE.Tunnel.{i}.Status.
@@ -179,10 +167,7 @@ const (
 	DeviceGRETunnelDeliveryHeaderProtocol_IPv6 DeviceGRETunnelDeliveryHeaderProtocol = "IPv6"
 )
 
-/*
-DeviceGRETunnel holds the values of Device.GRE.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGRETunnel holds the values of Device.GRE.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceGRETunnel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -210,7 +195,7 @@ type DeviceGRETunnel struct {
 	Stats     *DeviceGRETunnelStats                `json:"Stats,omitzero"`
 }
 
-// AddInterface creates instance i of Device.GRE.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceGRETunnel) AddInterface(i uint32) *DeviceGRETunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceGRETunnelInterface{}
@@ -219,8 +204,6 @@ func (o *DeviceGRETunnel) AddInterface(i uint32) *DeviceGRETunnelInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGRETunnel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2427, string(o.Status))
 	c.String(p, "Alias", 2377, o.Alias)
@@ -236,38 +219,38 @@ func (o *DeviceGRETunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceGRETunnelPath is the typed path of Device.GRE.Tunnel.{i}.
 type DeviceGRETunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectedRemoteEndpoint model.ReadOnlyParam[string]
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
-	DefaultDSCPMark model.ReadWriteParam[uint32]
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DeliveryHeaderProtocol model.ReadWriteParam[DeviceGRETunnelDeliveryHeaderProtocol]
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceGRETunnelDeliveryHeaderProtocol] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAlivePolicy model.ReadWriteParam[DeviceGRETunnelKeepAlivePolicy]
+	KeepAlivePolicy model.ReadWriteParam[DeviceGRETunnelKeepAlivePolicy] `dm:"s"`
 
-	KeepAliveThreshold model.ReadWriteParam[uint32]
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	KeepAliveTimeout model.ReadWriteParam[uint32]
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemoteEndpoints model.ReadWriteParam[[]string]
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceGRETunnelStatus]
+	Status model.ReadOnlyParam[DeviceGRETunnelStatus] `dm:"s"`
 
-	Stats DeviceGRETunnelStatsPath
+	Stats DeviceGRETunnelStatsPath `dm:"Stats."`
 }
 
-// Interface returns the typed path of instance i of Device.GRE.Tunnel.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceGRETunnelPath) Interface(i uint32) (p DeviceGRETunnelInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.GRE.Tunnel.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.GRE.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceGRETunnelPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -302,10 +285,7 @@ const (
 	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_CPE_Generated DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "CPE_Generated"
 )
 
-/*
-DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceGRETunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -332,7 +312,6 @@ type DeviceGRETunnelInterface struct {
 	Stats *DeviceGRETunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceGRETunnelInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2410, string(o.Status))
 	c.String(p, "Alias", 2383, o.Alias)
@@ -344,35 +323,32 @@ func (o *DeviceGRETunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceGRETunnelInterfacePath is the typed path of Device.GRE.Tunnel.{i}.Interface.{i}.
 type DeviceGRETunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	KeyIdentifier model.ReadWriteParam[uint32]
+	KeyIdentifier model.ReadWriteParam[uint32] `dm:"u"`
 
-	KeyIdentifierGenerationPolicy model.ReadWriteParam[DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy]
+	KeyIdentifierGenerationPolicy model.ReadWriteParam[DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	ProtocolIdOverride model.ReadWriteParam[uint32]
+	ProtocolIdOverride model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceGRETunnelInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceGRETunnelInterfaceStatus] `dm:"s"`
 
-	UseChecksum model.ReadWriteParam[bool]
+	UseChecksum model.ReadWriteParam[bool] `dm:"b"`
 
-	UseSequenceNumber model.ReadWriteParam[bool]
+	UseSequenceNumber model.ReadWriteParam[bool] `dm:"b"`
 
-	Stats DeviceGRETunnelInterfaceStatsPath
+	Stats DeviceGRETunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceGRETunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -414,47 +390,44 @@ type DeviceGRETunnelInterfaceStats struct {
 // DeviceGRETunnelInterfaceStatsPath is the typed path of Device.GRE.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceGRETunnelInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardChecksumReceived model.ReadOnlyParam[uint32]
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceGRETunnelStats holds the values of Device.GRE.Tunnel.{i}.Stats. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceGRETunnelStats holds the values of Device.GRE.Tunnel.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceGRETunnelStats struct {
 	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
@@ -476,19 +449,19 @@ type DeviceGRETunnelStats struct {
 // DeviceGRETunnelStatsPath is the typed path of Device.GRE.Tunnel.{i}.Stats.
 type DeviceGRETunnelStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveReceived model.ReadOnlyParam[uint32]
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveSent model.ReadOnlyParam[uint32]
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }

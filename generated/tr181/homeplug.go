@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceHomePlug holds the values of Device.HomePlug. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHomePlug holds the values of Device.HomePlug. (object, readOnly, since 2.0).
 type DeviceHomePlug struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
 	Interface map[uint32]*DeviceHomePlugInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.HomePlug.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceHomePlug) AddInterface(i uint32) *DeviceHomePlugInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceHomePlugInterface{}
@@ -27,8 +21,6 @@ func (o *DeviceHomePlug) AddInterface(i uint32) *DeviceHomePlugInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHomePlug) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -38,16 +30,16 @@ func (o *DeviceHomePlug) ValidateAt(c *model.Checker, p string) {
 // DeviceHomePlugPath is the typed path of Device.HomePlug.
 type DeviceHomePlugPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of Device.HomePlug.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceHomePlugPath) Interface(i uint32) (p DeviceHomePlugInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HomePlug.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.HomePlug.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceHomePlugPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
@@ -71,10 +63,7 @@ const (
 	DeviceHomePlugInterfaceStatus_Error DeviceHomePlugInterfaceStatus = "Error"
 )
 
-/*
-DeviceHomePlugInterface holds the values of Device.HomePlug.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHomePlugInterface holds the values of Device.HomePlug.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHomePlugInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -112,7 +101,7 @@ type DeviceHomePlugInterface struct {
 	Stats            *DeviceHomePlugInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceHomePlugInterface) AddAssociatedDevice(i uint32) *DeviceHomePlugInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceHomePlugInterfaceAssociatedDevice{}
@@ -121,8 +110,6 @@ func (o *DeviceHomePlugInterface) AddAssociatedDevice(i uint32) *DeviceHomePlugI
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHomePlugInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2756, string(o.Status))
 	c.String(p, "Alias", 2713, o.Alias)
@@ -142,56 +129,53 @@ func (o *DeviceHomePlugInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceHomePlugInterfacePath is the typed path of Device.HomePlug.Interface.{i}.
 type DeviceHomePlugInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	ForceCCo model.ReadWriteParam[bool]
+	ForceCCo model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LogicalNetwork model.ReadWriteParam[string]
+	LogicalNetwork model.ReadWriteParam[string] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkPassword model.ReadWriteParam[string]
+	NetworkPassword model.ReadWriteParam[string] `dm:"s"`
 
-	OtherNetworksPresent model.ReadOnlyParam[[]string]
+	OtherNetworksPresent model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceHomePlugInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceHomePlugInterfaceStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceHomePlugInterfaceStatsPath
+	Stats DeviceHomePlugInterfaceStatsPath `dm:"Stats."`
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceHomePlugInterfacePath) AssociatedDevice(i uint32) (p DeviceHomePlugInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceHomePlugInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-/*
-DeviceHomePlugInterfaceAssociatedDevice holds the values of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHomePlugInterfaceAssociatedDevice holds the values of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHomePlugInterfaceAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -208,7 +192,6 @@ type DeviceHomePlugInterfaceAssociatedDevice struct {
 	Active bool `json:"Active,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHomePlugInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2718, o.MACAddress)
 	c.Wire(p, "SNRPerTone", 2720, model.FormatValue(model.TypeUnsignedInt, o.SNRPerTone), len(o.SNRPerTone) > 0)
@@ -218,25 +201,22 @@ func (o *DeviceHomePlugInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p
 // DeviceHomePlugInterfaceAssociatedDevicePath is the typed path of Device.HomePlug.Interface.{i}.AssociatedDevice.{i}.
 type DeviceHomePlugInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AvgAttenuation model.ReadOnlyParam[uint32]
+	AvgAttenuation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EndStationMACs model.ReadOnlyParam[[]string]
+	EndStationMACs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RxPhyRate model.ReadOnlyParam[uint32]
+	RxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNRPerTone model.ReadOnlyParam[[]uint32]
+	SNRPerTone model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TxPhyRate model.ReadOnlyParam[uint32]
+	TxPhyRate model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceHomePlugInterfaceStats holds the values of Device.HomePlug.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHomePlugInterfaceStats holds the values of Device.HomePlug.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceHomePlugInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -284,45 +264,45 @@ type DeviceHomePlugInterfaceStats struct {
 // DeviceHomePlugInterfaceStatsPath is the typed path of Device.HomePlug.Interface.{i}.Stats.
 type DeviceHomePlugInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MPDURxAck model.ReadOnlyParam[uint64]
+	MPDURxAck model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MPDURxFailed model.ReadOnlyParam[uint64]
+	MPDURxFailed model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MPDUTxAck model.ReadOnlyParam[uint64]
+	MPDUTxAck model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MPDUTxCol model.ReadOnlyParam[uint64]
+	MPDUTxCol model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MPDUTxFailed model.ReadOnlyParam[uint64]
+	MPDUTxFailed model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceHosts holds the values of Device.Hosts. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHosts holds the values of Device.Hosts. (object, readOnly, since 2.0).
 type DeviceHosts struct {
 	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
 
@@ -22,7 +18,7 @@ type DeviceHosts struct {
 	Host          map[uint32]*DeviceHostsHost          `json:"Host,omitzero"`
 }
 
-// AddAccessControl creates instance i of Device.Hosts.AccessControl.{i}. (replacing any) and returns it
+// AddAccessControl creates instance i (replacing any) and returns it.
 func (o *DeviceHosts) AddAccessControl(i uint32) *DeviceHostsAccessControl {
 	if o.AccessControl == nil {
 		o.AccessControl = map[uint32]*DeviceHostsAccessControl{}
@@ -32,7 +28,7 @@ func (o *DeviceHosts) AddAccessControl(i uint32) *DeviceHostsAccessControl {
 	return x
 }
 
-// AddHost creates instance i of Device.Hosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceHosts) AddHost(i uint32) *DeviceHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceHostsHost{}
@@ -41,8 +37,6 @@ func (o *DeviceHosts) AddHost(i uint32) *DeviceHostsHost {
 	o.Host[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AccessControl) {
 		o.AccessControl[i].ValidateAt(c, model.InstanceOf(p, "AccessControl.", i))
@@ -55,29 +49,29 @@ func (o *DeviceHosts) ValidateAt(c *model.Checker, p string) {
 // DeviceHostsPath is the typed path of Device.Hosts.
 type DeviceHostsPath struct {
 	model.ObjectPath
-	AccessControlNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessControlNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AccessControl returns the typed path of instance i of Device.Hosts.AccessControl.{i}.
+// AccessControl returns the typed path of instance i.
 func (x DeviceHostsPath) AccessControl(i uint32) (p DeviceHostsAccessControlPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Hosts.AccessControl.{i}.", model.InstanceOf(x.Path(), "AccessControl.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessControl.", i))
 	return
 }
 
-// AccessControlTable returns the table Device.Hosts.AccessControl.{i}. itself (for AddObject when writable)
+// AccessControlTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsPath) AccessControlTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AccessControl.")
 }
 
-// Host returns the typed path of instance i of Device.Hosts.Host.{i}.
+// Host returns the typed path of instance i.
 func (x DeviceHostsPath) Host(i uint32) (p DeviceHostsHostPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Hosts.Host.{i}.", model.InstanceOf(x.Path(), "Host.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
 	return
 }
 
-// HostTable returns the table Device.Hosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsPath) HostTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Host.")
 }
@@ -102,10 +96,7 @@ const (
 	DeviceHostsAccessControlAccessPolicy_Deny DeviceHostsAccessControlAccessPolicy = "Deny"
 )
 
-/*
-DeviceHostsAccessControl holds the values of Device.Hosts.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsAccessControl holds the values of Device.Hosts.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14).
 type DeviceHostsAccessControl struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -128,7 +119,7 @@ type DeviceHostsAccessControl struct {
 	Schedule map[uint32]*DeviceHostsAccessControlSchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceHostsAccessControl) AddSchedule(i uint32) *DeviceHostsAccessControlSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceHostsAccessControlSchedule{}
@@ -137,8 +128,6 @@ func (o *DeviceHostsAccessControl) AddSchedule(i uint32) *DeviceHostsAccessContr
 	o.Schedule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHostsAccessControl) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2763, o.Alias)
 	c.String(p, "Origin", 2766, string(o.Origin))
@@ -155,32 +144,32 @@ func (o *DeviceHostsAccessControl) ValidateAt(c *model.Checker, p string) {
 // DeviceHostsAccessControlPath is the typed path of Device.Hosts.AccessControl.{i}.
 type DeviceHostsAccessControlPath struct {
 	model.ObjectPath
-	AccessPolicy model.ReadWriteParam[DeviceHostsAccessControlAccessPolicy]
+	AccessPolicy model.ReadWriteParam[DeviceHostsAccessControlAccessPolicy] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HostName model.ReadWriteParam[string]
+	HostName model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceHostsAccessControlOrigin]
+	Origin model.ReadOnlyParam[DeviceHostsAccessControlOrigin] `dm:"s"`
 
-	PhysAddress model.ReadWriteParam[string]
+	PhysAddress model.ReadWriteParam[string] `dm:"s"`
 
-	PhysAddressMask model.ReadWriteParam[string]
+	PhysAddressMask model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScheduleRef model.ReadWriteParam[[]string]
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Schedule returns the typed path of instance i of Device.Hosts.AccessControl.{i}.Schedule.{i}.
+// Schedule returns the typed path of instance i.
 func (x DeviceHostsAccessControlPath) Schedule(i uint32) (p DeviceHostsAccessControlSchedulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Hosts.AccessControl.{i}.Schedule.{i}.", model.InstanceOf(x.Path(), "Schedule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
 	return
 }
 
-// ScheduleTable returns the table Device.Hosts.AccessControl.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsAccessControlPath) ScheduleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
@@ -204,10 +193,7 @@ const (
 	DeviceHostsAccessControlScheduleDay_Sunday DeviceHostsAccessControlScheduleDay = "Sunday"
 )
 
-/*
-DeviceHostsAccessControlSchedule holds the values of Device.Hosts.AccessControl.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsAccessControlSchedule holds the values of Device.Hosts.AccessControl.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.14, deprecated).
 type DeviceHostsAccessControlSchedule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -220,7 +206,6 @@ type DeviceHostsAccessControlSchedule struct {
 	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHostsAccessControlSchedule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 2770, o.Alias)
 	c.Wire(p, "Day", 2771, model.JoinStrings(o.Day), len(o.Day) > 0)
@@ -231,15 +216,15 @@ func (o *DeviceHostsAccessControlSchedule) ValidateAt(c *model.Checker, p string
 // DeviceHostsAccessControlSchedulePath is the typed path of Device.Hosts.AccessControl.{i}.Schedule.{i}.
 type DeviceHostsAccessControlSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Day model.ReadWriteParam[[]DeviceHostsAccessControlScheduleDay]
+	Day model.ReadWriteParam[[]DeviceHostsAccessControlScheduleDay] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	StartTime model.ReadWriteParam[string]
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceHostsHostInterfaceType enumerates the values of Device.Hosts.Host.{i}.InterfaceType.
@@ -263,10 +248,7 @@ const (
 	DeviceHostsHostInterfaceType_Other DeviceHostsHostInterfaceType = "Other"
 )
 
-/*
-DeviceHostsHost holds the values of Device.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsHost holds the values of Device.Hosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHostsHost struct {
 	PhysAddress string `json:"PhysAddress,omitzero"`
 
@@ -297,7 +279,7 @@ type DeviceHostsHost struct {
 	WANStats    *DeviceHostsHostWANStats               `json:"WANStats,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.Hosts.Host.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceHostsHost) AddIPv4Address(i uint32) *DeviceHostsHostIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceHostsHostIPv4Address{}
@@ -307,7 +289,7 @@ func (o *DeviceHostsHost) AddIPv4Address(i uint32) *DeviceHostsHostIPv4Address {
 	return x
 }
 
-// AddIPv6Address creates instance i of Device.Hosts.Host.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceHostsHost) AddIPv6Address(i uint32) *DeviceHostsHostIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceHostsHostIPv6Address{}
@@ -316,8 +298,6 @@ func (o *DeviceHostsHost) AddIPv6Address(i uint32) *DeviceHostsHostIPv6Address {
 	o.IPv6Address[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHostsHost) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "PhysAddress", 2794, o.PhysAddress)
 	c.String(p, "IPAddress", 2784, o.IPAddress)
@@ -338,64 +318,60 @@ func (o *DeviceHostsHost) ValidateAt(c *model.Checker, p string) {
 // DeviceHostsHostPath is the typed path of Device.Hosts.Host.{i}.
 type DeviceHostsHostPath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	ActiveLastChange model.ReadOnlyParam[time.Time]
+	ActiveLastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	AssociatedDevice model.ReadOnlyParam[string]
+	AssociatedDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	DHCPClient model.ReadOnlyParam[[]string]
+	DHCPClient model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HostName model.ReadOnlyParam[string]
+	HostName model.ReadOnlyParam[string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceType model.ReadOnlyParam[DeviceHostsHostInterfaceType]
+	InterfaceType model.ReadOnlyParam[DeviceHostsHostInterfaceType] `dm:"s"`
 
-	Layer1Interface model.ReadOnlyParam[string]
+	Layer1Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	Layer3Interface model.ReadOnlyParam[string]
+	Layer3Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	PhysAddress model.ReadOnlyParam[string]
+	PhysAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	WANStats DeviceHostsHostWANStatsPath
+	WANStats DeviceHostsHostWANStatsPath `dm:"WANStats."`
 }
 
-// IPv4Address returns the typed path of instance i of Device.Hosts.Host.{i}.IPv4Address.{i}.
+// IPv4Address returns the typed path of instance i.
 func (x DeviceHostsHostPath) IPv4Address(i uint32) (p DeviceHostsHostIPv4AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Hosts.Host.{i}.IPv4Address.{i}.", model.InstanceOf(x.Path(), "IPv4Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
 	return
 }
 
-// IPv4AddressTable returns the table Device.Hosts.Host.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsHostPath) IPv4AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.Hosts.Host.{i}.IPv6Address.{i}.
+// IPv6Address returns the typed path of instance i.
 func (x DeviceHostsHostPath) IPv6Address(i uint32) (p DeviceHostsHostIPv6AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Hosts.Host.{i}.IPv6Address.{i}.", model.InstanceOf(x.Path(), "IPv6Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
 	return
 }
 
-// IPv6AddressTable returns the table Device.Hosts.Host.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceHostsHostPath) IPv6AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-/*
-DeviceHostsHostIPv4Address holds the values of Device.Hosts.Host.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsHostIPv4Address holds the values of Device.Hosts.Host.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceHostsHostIPv4Address struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHostsHostIPv4Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPAddress", 2786, o.IPAddress)
 }
@@ -403,18 +379,14 @@ func (o *DeviceHostsHostIPv4Address) ValidateAt(c *model.Checker, p string) {
 // DeviceHostsHostIPv4AddressPath is the typed path of Device.Hosts.Host.{i}.IPv4Address.{i}.
 type DeviceHostsHostIPv4AddressPath struct {
 	model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceHostsHostIPv6Address holds the values of Device.Hosts.Host.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsHostIPv6Address holds the values of Device.Hosts.Host.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceHostsHostIPv6Address struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHostsHostIPv6Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPAddress", 2789, o.IPAddress)
 }
@@ -422,13 +394,10 @@ func (o *DeviceHostsHostIPv6Address) ValidateAt(c *model.Checker, p string) {
 // DeviceHostsHostIPv6AddressPath is the typed path of Device.Hosts.Host.{i}.IPv6Address.{i}.
 type DeviceHostsHostIPv6AddressPath struct {
 	model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceHostsHostWANStats holds the values of Device.Hosts.Host.{i}.WANStats. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHostsHostWANStats holds the values of Device.Hosts.Host.{i}.WANStats. (object, readOnly, since 2.12).
 type DeviceHostsHostWANStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -448,17 +417,17 @@ type DeviceHostsHostWANStats struct {
 // DeviceHostsHostWANStatsPath is the typed path of Device.Hosts.Host.{i}.WANStats.
 type DeviceHostsHostWANStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 }

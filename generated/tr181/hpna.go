@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceHPNA holds the values of Device.HPNA. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNA holds the values of Device.HPNA. (object, readOnly, since 2.0).
 type DeviceHPNA struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -20,7 +16,7 @@ type DeviceHPNA struct {
 	Interface   map[uint32]*DeviceHPNAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.HPNA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceHPNA) AddInterface(i uint32) *DeviceHPNAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceHPNAInterface{}
@@ -29,8 +25,6 @@ func (o *DeviceHPNA) AddInterface(i uint32) *DeviceHPNAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNA) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
 		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
@@ -43,32 +37,28 @@ func (o *DeviceHPNA) ValidateAt(c *model.Checker, p string) {
 // DeviceHPNAPath is the typed path of Device.HPNA.
 type DeviceHPNAPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Diagnostics DeviceHPNADiagnosticsPath
+	Diagnostics DeviceHPNADiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Interface returns the typed path of instance i of Device.HPNA.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceHPNAPath) Interface(i uint32) (p DeviceHPNAInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.HPNA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceHPNADiagnostics holds the values of Device.HPNA.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnostics holds the values of Device.HPNA.Diagnostics. (object, readOnly, since 2.0).
 type DeviceHPNADiagnostics struct {
 	PHYThroughput         *DeviceHPNADiagnosticsPHYThroughput         `json:"PHYThroughput,omitzero"`
 	PerformanceMonitoring *DeviceHPNADiagnosticsPerformanceMonitoring `json:"PerformanceMonitoring,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.PHYThroughput != nil {
 		o.PHYThroughput.ValidateAt(c, p+"PHYThroughput.")
@@ -81,8 +71,8 @@ func (o *DeviceHPNADiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceHPNADiagnosticsPath is the typed path of Device.HPNA.Diagnostics.
 type DeviceHPNADiagnosticsPath struct {
 	model.ObjectPath
-	PHYThroughput         DeviceHPNADiagnosticsPHYThroughputPath
-	PerformanceMonitoring DeviceHPNADiagnosticsPerformanceMonitoringPath
+	PHYThroughput         DeviceHPNADiagnosticsPHYThroughputPath         `dm:"PHYThroughput."`
+	PerformanceMonitoring DeviceHPNADiagnosticsPerformanceMonitoringPath `dm:"PerformanceMonitoring."`
 }
 
 // DeviceHPNADiagnosticsPHYThroughputDiagnosticsState enumerates the values of Device.HPNA.Diagnostics.PHYThroughput.DiagnosticsState.
@@ -129,10 +119,7 @@ const (
 	DeviceHPNADiagnosticsPHYThroughputPayloadType_IncrementByte DeviceHPNADiagnosticsPHYThroughputPayloadType = "IncrementByte"
 )
 
-/*
-DeviceHPNADiagnosticsPHYThroughput holds the values of Device.HPNA.Diagnostics.PHYThroughput. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPHYThroughput holds the values of Device.HPNA.Diagnostics.PHYThroughput. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPHYThroughput struct {
 	DiagnosticsState DeviceHPNADiagnosticsPHYThroughputDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -157,7 +144,7 @@ type DeviceHPNADiagnosticsPHYThroughput struct {
 	Result map[uint32]*DeviceHPNADiagnosticsPHYThroughputResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPHYThroughput) AddResult(i uint32) *DeviceHPNADiagnosticsPHYThroughputResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceHPNADiagnosticsPHYThroughputResult{}
@@ -166,8 +153,6 @@ func (o *DeviceHPNADiagnosticsPHYThroughput) AddResult(i uint32) *DeviceHPNADiag
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 2571, string(o.DiagnosticsState))
 	c.String(p, "Interface", 2572, o.Interface)
@@ -182,42 +167,39 @@ func (o *DeviceHPNADiagnosticsPHYThroughput) ValidateAt(c *model.Checker, p stri
 // DeviceHPNADiagnosticsPHYThroughputPath is the typed path of Device.HPNA.Diagnostics.PHYThroughput.
 type DeviceHPNADiagnosticsPHYThroughputPath struct {
 	model.ObjectPath
-	BurstInterval model.ReadWriteParam[uint32]
+	BurstInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputDiagnosticsState] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NumPacketsInBurst model.ReadWriteParam[uint32]
+	NumPacketsInBurst model.ReadWriteParam[uint32] `dm:"u"`
 
-	PayloadDataGen model.ReadWriteParam[uint32]
+	PayloadDataGen model.ReadWriteParam[uint32] `dm:"u"`
 
-	PayloadEncoding model.ReadWriteParam[uint32]
+	PayloadEncoding model.ReadWriteParam[uint32] `dm:"u"`
 
-	PayloadType model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputPayloadType]
+	PayloadType model.ReadWriteParam[DeviceHPNADiagnosticsPHYThroughputPayloadType] `dm:"s"`
 
-	PriorityLevel model.ReadWriteParam[uint32]
+	PriorityLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestPacketPayloadLength model.ReadWriteParam[uint32]
+	TestPacketPayloadLength model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// Result returns the typed path of instance i of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
+// Result returns the typed path of instance i.
 func (x DeviceHPNADiagnosticsPHYThroughputPath) Result(i uint32) (p DeviceHPNADiagnosticsPHYThroughputResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPHYThroughputPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-/*
-DeviceHPNADiagnosticsPHYThroughputResult holds the values of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPHYThroughputResult holds the values of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPHYThroughputResult struct {
 	SrcMACAddress string `json:"SrcMACAddress,omitzero"`
 
@@ -234,7 +216,6 @@ type DeviceHPNADiagnosticsPHYThroughputResult struct {
 	Attenuation uint32 `json:"Attenuation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPHYThroughputResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SrcMACAddress", 2585, o.SrcMACAddress)
 	c.String(p, "DestMACAddress", 2581, o.DestMACAddress)
@@ -243,19 +224,19 @@ func (o *DeviceHPNADiagnosticsPHYThroughputResult) ValidateAt(c *model.Checker, 
 // DeviceHPNADiagnosticsPHYThroughputResultPath is the typed path of Device.HPNA.Diagnostics.PHYThroughput.Result.{i}.
 type DeviceHPNADiagnosticsPHYThroughputResultPath struct {
 	model.ObjectPath
-	Attenuation model.ReadOnlyParam[uint32]
+	Attenuation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BaudRate model.ReadOnlyParam[uint32]
+	BaudRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DestMACAddress model.ReadOnlyParam[string]
+	DestMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PHYRate model.ReadOnlyParam[uint32]
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNR model.ReadOnlyParam[uint32]
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SrcMACAddress model.ReadOnlyParam[string]
+	SrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState enumerates the values of Device.HPNA.Diagnostics.PerformanceMonitoring.DiagnosticsState.
@@ -275,10 +256,7 @@ const (
 	DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState_Error_SampleIntervalTooSmall DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState = "Error_SampleIntervalTooSmall"
 )
 
-/*
-DeviceHPNADiagnosticsPerformanceMonitoring holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPerformanceMonitoring holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoring struct {
 	DiagnosticsState DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -290,7 +268,6 @@ type DeviceHPNADiagnosticsPerformanceMonitoring struct {
 	Nodes    *DeviceHPNADiagnosticsPerformanceMonitoringNodes    `json:"Nodes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 2604, string(o.DiagnosticsState))
 	c.String(p, "Interface", 2605, o.Interface)
@@ -305,20 +282,17 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoring) ValidateAt(c *model.Checker
 // DeviceHPNADiagnosticsPerformanceMonitoringPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.
 type DeviceHPNADiagnosticsPerformanceMonitoringPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceHPNADiagnosticsPerformanceMonitoringDiagnosticsState] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	SampleInterval model.ReadWriteParam[uint32]
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Channels DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath
-	Nodes    DeviceHPNADiagnosticsPerformanceMonitoringNodesPath
+	Channels DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath `dm:"Channels."`
+	Nodes    DeviceHPNADiagnosticsPerformanceMonitoringNodesPath    `dm:"Nodes."`
 }
 
-/*
-DeviceHPNADiagnosticsPerformanceMonitoringChannels holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPerformanceMonitoringChannels holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringChannels struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -327,7 +301,7 @@ type DeviceHPNADiagnosticsPerformanceMonitoringChannels struct {
 	Channel map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel `json:"Channel,omitzero"`
 }
 
-// AddChannel creates instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (replacing any) and returns it
+// AddChannel creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32) *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel {
 	if o.Channel == nil {
 		o.Channel = map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel{}
@@ -336,8 +310,6 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) AddChannel(i uint32
 	o.Channel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Channel) {
 		o.Channel[i].ValidateAt(c, model.InstanceOf(p, "Channel.", i))
@@ -347,26 +319,23 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannels) ValidateAt(c *model
 // DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath struct {
 	model.ObjectPath
-	ChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	ChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// Channel returns the typed path of instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
+// Channel returns the typed path of instance i.
 func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) Channel(i uint32) (p DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.", model.InstanceOf(x.Path(), "Channel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Channel.", i))
 	return
 }
 
-// ChannelTable returns the table Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. itself (for AddObject when writable)
+// ChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPerformanceMonitoringChannelsPath) ChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Channel.")
 }
 
-/*
-DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel struct {
 	HostSrcMACAddress string `json:"HostSrcMACAddress,omitzero"`
 
@@ -391,7 +360,6 @@ type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel struct {
 	FlowSpec string `json:"FlowSpec,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "HostSrcMACAddress", 2596, o.HostSrcMACAddress)
 	c.String(p, "HostDestMACAddress", 2595, o.HostDestMACAddress)
@@ -403,33 +371,30 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannel) ValidateAt(c
 // DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Channels.Channel.{i}.
 type DeviceHPNADiagnosticsPerformanceMonitoringChannelsChannelPath struct {
 	model.ObjectPath
-	BaudRate model.ReadOnlyParam[uint32]
+	BaudRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FlowSpec model.ReadOnlyParam[string]
+	FlowSpec model.ReadOnlyParam[string] `dm:"s"`
 
-	HPNADestMACAddress model.ReadOnlyParam[string]
+	HPNADestMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	HPNASrcMACAddress model.ReadOnlyParam[string]
+	HPNASrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	HostDestMACAddress model.ReadOnlyParam[string]
+	HostDestMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	HostSrcMACAddress model.ReadOnlyParam[string]
+	HostSrcMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LARQPacketsReceived model.ReadOnlyParam[uint32]
+	LARQPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PHYRate model.ReadOnlyParam[uint32]
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNR model.ReadOnlyParam[uint32]
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceHPNADiagnosticsPerformanceMonitoringNodes holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPerformanceMonitoringNodes holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes. (object, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringNodes struct {
 	CurrentStart time.Time `json:"CurrentStart,omitzero"`
 
@@ -440,7 +405,7 @@ type DeviceHPNADiagnosticsPerformanceMonitoringNodes struct {
 	Node map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode `json:"Node,omitzero"`
 }
 
-// AddNode creates instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceHPNADiagnosticsPerformanceMonitoringNodesNode{}
@@ -449,8 +414,6 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) AddNode(i uint32) *Dev
 	o.Node[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Node) {
 		o.Node[i].ValidateAt(c, model.InstanceOf(p, "Node.", i))
@@ -460,28 +423,25 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodes) ValidateAt(c *model.Ch
 // DeviceHPNADiagnosticsPerformanceMonitoringNodesPath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesPath struct {
 	model.ObjectPath
-	CurrentEnd model.ReadOnlyParam[time.Time]
+	CurrentEnd model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	CurrentStart model.ReadOnlyParam[time.Time]
+	CurrentStart model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NodeNumberOfEntries model.ReadOnlyParam[uint32]
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Node returns the typed path of instance i of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
+// Node returns the typed path of instance i.
 func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) Node(i uint32) (p DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.", model.InstanceOf(x.Path(), "Node.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
 	return
 }
 
-// NodeTable returns the table Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNADiagnosticsPerformanceMonitoringNodesPath) NodeTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-/*
-DeviceHPNADiagnosticsPerformanceMonitoringNodesNode holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNADiagnosticsPerformanceMonitoringNodesNode holds the values of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}. (table instance, 1..unbounded entries, readOnly, since 2.0).
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesNode struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -538,7 +498,6 @@ type DeviceHPNADiagnosticsPerformanceMonitoringNodesNode struct {
 	NodeUtilization uint32 `json:"NodeUtilization,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2620, o.MACAddress)
 	c.Uint(p, "NodeUtilization", 2624, uint64(o.NodeUtilization))
@@ -547,59 +506,59 @@ func (o *DeviceHPNADiagnosticsPerformanceMonitoringNodesNode) ValidateAt(c *mode
 // DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath is the typed path of Device.HPNA.Diagnostics.PerformanceMonitoring.Nodes.Node.{i}.
 type DeviceHPNADiagnosticsPerformanceMonitoringNodesNodePath struct {
 	model.ObjectPath
-	BroadcastPacketsInternalControl model.ReadOnlyParam[uint32]
+	BroadcastPacketsInternalControl model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSentWire model.ReadOnlyParam[uint64]
+	BroadcastPacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ControlReplyLocal model.ReadOnlyParam[uint32]
+	ControlReplyLocal model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControlReplyRemote model.ReadOnlyParam[uint32]
+	ControlReplyRemote model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControlRequestLocal model.ReadOnlyParam[uint32]
+	ControlRequestLocal model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControlRequestRemote model.ReadOnlyParam[uint32]
+	ControlRequestRemote model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSentWire model.ReadOnlyParam[uint64]
+	MulticastPacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NodeUtilization model.ReadOnlyParam[uint32]
+	NodeUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsCrcErrored model.ReadOnlyParam[uint32]
+	PacketsCrcErrored model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsCrcErroredHost model.ReadOnlyParam[uint32]
+	PacketsCrcErroredHost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsInternalControl model.ReadOnlyParam[uint32]
+	PacketsInternalControl model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceivedForwardUnknown model.ReadOnlyParam[uint32]
+	PacketsReceivedForwardUnknown model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceivedQueued model.ReadOnlyParam[uint32]
+	PacketsReceivedQueued model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSentWire model.ReadOnlyParam[uint64]
+	PacketsSentWire model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsShortErrored model.ReadOnlyParam[uint32]
+	PacketsShortErrored model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsShortErroredHost model.ReadOnlyParam[uint32]
+	PacketsShortErroredHost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RxPacketsDropped model.ReadOnlyParam[uint32]
+	RxPacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPacketsDropped model.ReadOnlyParam[uint32]
+	TxPacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceHPNAInterfaceStatus enumerates the values of Device.HPNA.Interface.{i}.Status.
@@ -654,10 +613,7 @@ const (
 	DeviceHPNAInterfaceMasterSelectionMode_ForceMaster DeviceHPNAInterfaceMasterSelectionMode = "ForceMaster"
 )
 
-/*
-DeviceHPNAInterface holds the values of Device.HPNA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNAInterface holds the values of Device.HPNA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNAInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -718,7 +674,7 @@ type DeviceHPNAInterface struct {
 	Stats            *DeviceHPNAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceHPNAInterface) AddAssociatedDevice(i uint32) *DeviceHPNAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceHPNAInterfaceAssociatedDevice{}
@@ -727,8 +683,6 @@ func (o *DeviceHPNAInterface) AddAssociatedDevice(i uint32) *DeviceHPNAInterface
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNAInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2706, string(o.Status))
 	c.String(p, "Alias", 2640, o.Alias)
@@ -752,79 +706,76 @@ func (o *DeviceHPNAInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceHPNAInterfacePath is the typed path of Device.HPNA.Interface.{i}.
 type DeviceHPNAInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConnectionType model.ReadWriteParam[[]string]
+	ConnectionType model.ReadWriteParam[[]string] `dm:"s"`
 
-	DefaultNonLARQPER model.ReadWriteParam[uint32]
+	DefaultNonLARQPER model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IsMaster model.ReadOnlyParam[bool]
+	IsMaster model.ReadOnlyParam[bool] `dm:"b"`
 
-	LARQEnable model.ReadWriteParam[bool]
+	LARQEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MTU model.ReadWriteParam[uint32]
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
 
-	MasterSelectionMode model.ReadWriteParam[DeviceHPNAInterfaceMasterSelectionMode]
+	MasterSelectionMode model.ReadWriteParam[DeviceHPNAInterfaceMasterSelectionMode] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinMulticastRate model.ReadWriteParam[uint32]
+	MinMulticastRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NegMulticastRate model.ReadOnlyParam[uint32]
+	NegMulticastRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkUtilization model.ReadOnlyParam[uint32]
+	NetworkUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeID model.ReadOnlyParam[uint32]
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NoiseMargin model.ReadWriteParam[uint32]
+	NoiseMargin model.ReadWriteParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleConnectionTypes]
+	PossibleConnectionTypes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleConnectionTypes] `dm:"s"`
 
-	PossibleSpectralModes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleSpectralModes]
+	PossibleSpectralModes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleSpectralModes] `dm:"s"`
 
-	SpectralMode model.ReadWriteParam[string]
+	SpectralMode model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceHPNAInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceHPNAInterfaceStatus] `dm:"s"`
 
-	Synced model.ReadOnlyParam[bool]
+	Synced model.ReadOnlyParam[bool] `dm:"b"`
 
-	TotalSyncTime model.ReadOnlyParam[uint32]
+	TotalSyncTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	QoS   DeviceHPNAInterfaceQoSPath
-	Stats DeviceHPNAInterfaceStatsPath
+	QoS   DeviceHPNAInterfaceQoSPath   `dm:"QoS."`
+	Stats DeviceHPNAInterfaceStatsPath `dm:"Stats."`
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceHPNAInterfacePath) AssociatedDevice(i uint32) (p DeviceHPNAInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.HPNA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-/*
-DeviceHPNAInterfaceAssociatedDevice holds the values of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNAInterfaceAssociatedDevice holds the values of Device.HPNA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceHPNAInterfaceAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -843,7 +794,6 @@ type DeviceHPNAInterfaceAssociatedDevice struct {
 	Active bool `json:"Active,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2644, o.MACAddress)
 }
@@ -851,34 +801,31 @@ func (o *DeviceHPNAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p str
 // DeviceHPNAInterfaceAssociatedDevicePath is the typed path of Device.HPNA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceHPNAInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsMaster model.ReadOnlyParam[bool]
+	IsMaster model.ReadOnlyParam[bool] `dm:"b"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeID model.ReadOnlyParam[uint32]
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PHYDiagnosticsEnable model.ReadWriteParam[bool]
+	PHYDiagnosticsEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Synced model.ReadOnlyParam[bool]
+	Synced model.ReadOnlyParam[bool] `dm:"b"`
 
-	TotalSyncTime model.ReadOnlyParam[uint32]
+	TotalSyncTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceHPNAInterfaceQoS holds the values of Device.HPNA.Interface.{i}.QoS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNAInterfaceQoS holds the values of Device.HPNA.Interface.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceHPNAInterfaceQoS struct {
 	FlowSpecNumberOfEntries uint32 `json:"FlowSpecNumberOfEntries,omitzero"`
 
 	FlowSpec map[uint32]*DeviceHPNAInterfaceQoSFlowSpec `json:"FlowSpec,omitzero"`
 }
 
-// AddFlowSpec creates instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (replacing any) and returns it
+// AddFlowSpec creates instance i (replacing any) and returns it.
 func (o *DeviceHPNAInterfaceQoS) AddFlowSpec(i uint32) *DeviceHPNAInterfaceQoSFlowSpec {
 	if o.FlowSpec == nil {
 		o.FlowSpec = map[uint32]*DeviceHPNAInterfaceQoSFlowSpec{}
@@ -887,8 +834,6 @@ func (o *DeviceHPNAInterfaceQoS) AddFlowSpec(i uint32) *DeviceHPNAInterfaceQoSFl
 	o.FlowSpec[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.FlowSpec) {
 		o.FlowSpec[i].ValidateAt(c, model.InstanceOf(p, "FlowSpec.", i))
@@ -898,16 +843,16 @@ func (o *DeviceHPNAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 // DeviceHPNAInterfaceQoSPath is the typed path of Device.HPNA.Interface.{i}.QoS.
 type DeviceHPNAInterfaceQoSPath struct {
 	model.ObjectPath
-	FlowSpecNumberOfEntries model.ReadOnlyParam[uint32]
+	FlowSpecNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// FlowSpec returns the typed path of instance i of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
+// FlowSpec returns the typed path of instance i.
 func (x DeviceHPNAInterfaceQoSPath) FlowSpec(i uint32) (p DeviceHPNAInterfaceQoSFlowSpecPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.", model.InstanceOf(x.Path(), "FlowSpec.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FlowSpec.", i))
 	return
 }
 
-// FlowSpecTable returns the table Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. itself (for AddObject when writable)
+// FlowSpecTable returns the table itself (for AddObject when writable).
 func (x DeviceHPNAInterfaceQoSPath) FlowSpecTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "FlowSpec.")
 }
@@ -938,10 +883,7 @@ const (
 	DeviceHPNAInterfaceQoSFlowSpecFlowType_BE DeviceHPNAInterfaceQoSFlowSpecFlowType = "BE"
 )
 
-/*
-DeviceHPNAInterfaceQoSFlowSpec holds the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNAInterfaceQoSFlowSpec holds the values of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceHPNAInterfaceQoSFlowSpec struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -972,7 +914,6 @@ type DeviceHPNAInterfaceQoSFlowSpec struct {
 	Timeout uint32 `json:"Timeout,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceHPNAInterfaceQoSFlowSpec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2684, string(o.Status))
 	c.String(p, "Alias", 2673, o.Alias)
@@ -987,39 +928,36 @@ func (o *DeviceHPNAInterfaceQoSFlowSpec) ValidateAt(c *model.Checker, p string) 
 // DeviceHPNAInterfaceQoSFlowSpecPath is the typed path of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
 type DeviceHPNAInterfaceQoSFlowSpecPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AvgRate model.ReadWriteParam[uint32]
+	AvgRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FlowType model.ReadWriteParam[DeviceHPNAInterfaceQoSFlowSpecFlowType]
+	FlowType model.ReadWriteParam[DeviceHPNAInterfaceQoSFlowSpecFlowType] `dm:"s"`
 
-	Jitter model.ReadWriteParam[uint32]
+	Jitter model.ReadWriteParam[uint32] `dm:"u"`
 
-	Latency model.ReadWriteParam[uint32]
+	Latency model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxRate model.ReadWriteParam[uint32]
+	MaxRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinRate model.ReadWriteParam[uint32]
+	MinRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	PER model.ReadWriteParam[uint32]
+	PER model.ReadWriteParam[uint32] `dm:"u"`
 
-	PacketSize model.ReadWriteParam[uint32]
+	PacketSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceHPNAInterfaceQoSFlowSpecStatus]
+	Status model.ReadOnlyParam[DeviceHPNAInterfaceQoSFlowSpecStatus] `dm:"s"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	TrafficClasses model.ReadWriteParam[[]uint32]
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 }
 
-/*
-DeviceHPNAInterfaceStats holds the values of Device.HPNA.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceHPNAInterfaceStats holds the values of Device.HPNA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceHPNAInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1057,35 +995,35 @@ type DeviceHPNAInterfaceStats struct {
 // DeviceHPNAInterfaceStatsPath is the typed path of Device.HPNA.Interface.{i}.Stats.
 type DeviceHPNAInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceIEEE1905Version enumerates the values of Device.IEEE1905.Version.
@@ -18,17 +17,13 @@ const (
 	DeviceIEEE1905Version_X19051a DeviceIEEE1905Version = "1905.1a"
 )
 
-/*
-DeviceIEEE1905 holds the values of Device.IEEE1905. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905 holds the values of Device.IEEE1905. (object, readOnly, since 2.9).
 type DeviceIEEE1905 struct {
 	Version DeviceIEEE1905Version `json:"Version,omitzero"`
 
 	AL *DeviceIEEE1905AL `json:"AL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Version", 2949, string(o.Version))
 	if o.AL != nil {
@@ -39,9 +34,9 @@ func (o *DeviceIEEE1905) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905Path is the typed path of Device.IEEE1905.
 type DeviceIEEE1905Path struct {
 	model.ObjectPath
-	Version model.ReadOnlyParam[DeviceIEEE1905Version]
+	Version model.ReadOnlyParam[DeviceIEEE1905Version] `dm:"s"`
 
-	AL DeviceIEEE1905ALPath
+	AL DeviceIEEE1905ALPath `dm:"AL."`
 }
 
 // DeviceIEEE1905ALStatus enumerates the values of Device.IEEE1905.AL.Status.
@@ -80,10 +75,7 @@ const (
 	DeviceIEEE1905ALRegistrarFreqBand_X80211_60_GHz DeviceIEEE1905ALRegistrarFreqBand = "802.11 60 GHz"
 )
 
-/*
-DeviceIEEE1905AL holds the values of Device.IEEE1905.AL. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905AL holds the values of Device.IEEE1905.AL. (object, readOnly, since 2.9).
 type DeviceIEEE1905AL struct {
 	IEEE1905Id string `json:"IEEE1905Id,omitzero"`
 
@@ -104,7 +96,7 @@ type DeviceIEEE1905AL struct {
 	Security            *DeviceIEEE1905ALSecurity             `json:"Security,omitzero"`
 }
 
-// AddInterface creates instance i of Device.IEEE1905.AL.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905AL) AddInterface(i uint32) *DeviceIEEE1905ALInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIEEE1905ALInterface{}
@@ -113,8 +105,6 @@ func (o *DeviceIEEE1905AL) AddInterface(i uint32) *DeviceIEEE1905ALInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905AL) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IEEE1905Id", 2821, o.IEEE1905Id)
 	c.String(p, "Status", 2948, string(o.Status))
@@ -140,39 +130,36 @@ func (o *DeviceIEEE1905AL) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905ALPath is the typed path of Device.IEEE1905.AL.
 type DeviceIEEE1905ALPath struct {
 	model.ObjectPath
-	IEEE1905Id model.ReadOnlyParam[string]
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadOnlyParam[[]string]
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALRegistrarFreqBand]
+	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALRegistrarFreqBand] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALStatus]
+	Status model.ReadOnlyParam[DeviceIEEE1905ALStatus] `dm:"s"`
 
-	ForwardingTable     DeviceIEEE1905ALForwardingTablePath
-	NetworkTopology     DeviceIEEE1905ALNetworkTopologyPath
-	NetworkingRegistrar DeviceIEEE1905ALNetworkingRegistrarPath
-	Security            DeviceIEEE1905ALSecurityPath
+	ForwardingTable     DeviceIEEE1905ALForwardingTablePath     `dm:"ForwardingTable."`
+	NetworkTopology     DeviceIEEE1905ALNetworkTopologyPath     `dm:"NetworkTopology."`
+	NetworkingRegistrar DeviceIEEE1905ALNetworkingRegistrarPath `dm:"NetworkingRegistrar."`
+	Security            DeviceIEEE1905ALSecurityPath            `dm:"Security."`
 }
 
-// Interface returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceIEEE1905ALPath) Interface(i uint32) (p DeviceIEEE1905ALInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.IEEE1905.AL.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceIEEE1905ALForwardingTable holds the values of Device.IEEE1905.AL.ForwardingTable. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALForwardingTable holds the values of Device.IEEE1905.AL.ForwardingTable. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALForwardingTable struct {
 	SetForwardingEnabled bool `json:"SetForwardingEnabled,omitzero"`
 
@@ -181,7 +168,7 @@ type DeviceIEEE1905ALForwardingTable struct {
 	ForwardingRule map[uint32]*DeviceIEEE1905ALForwardingTableForwardingRule `json:"ForwardingRule,omitzero"`
 }
 
-// AddForwardingRule creates instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (replacing any) and returns it
+// AddForwardingRule creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALForwardingTable) AddForwardingRule(i uint32) *DeviceIEEE1905ALForwardingTableForwardingRule {
 	if o.ForwardingRule == nil {
 		o.ForwardingRule = map[uint32]*DeviceIEEE1905ALForwardingTableForwardingRule{}
@@ -190,8 +177,6 @@ func (o *DeviceIEEE1905ALForwardingTable) AddForwardingRule(i uint32) *DeviceIEE
 	o.ForwardingRule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALForwardingTable) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ForwardingRule) {
 		o.ForwardingRule[i].ValidateAt(c, model.InstanceOf(p, "ForwardingRule.", i))
@@ -201,26 +186,23 @@ func (o *DeviceIEEE1905ALForwardingTable) ValidateAt(c *model.Checker, p string)
 // DeviceIEEE1905ALForwardingTablePath is the typed path of Device.IEEE1905.AL.ForwardingTable.
 type DeviceIEEE1905ALForwardingTablePath struct {
 	model.ObjectPath
-	ForwardingRuleNumberOfEntries model.ReadOnlyParam[uint32]
+	ForwardingRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SetForwardingEnabled model.ReadWriteParam[bool]
+	SetForwardingEnabled model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// ForwardingRule returns the typed path of instance i of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
+// ForwardingRule returns the typed path of instance i.
 func (x DeviceIEEE1905ALForwardingTablePath) ForwardingRule(i uint32) (p DeviceIEEE1905ALForwardingTableForwardingRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.", model.InstanceOf(x.Path(), "ForwardingRule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ForwardingRule.", i))
 	return
 }
 
-// ForwardingRuleTable returns the table Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. itself (for AddObject when writable)
+// ForwardingRuleTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALForwardingTablePath) ForwardingRuleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ForwardingRule.")
 }
 
-/*
-DeviceIEEE1905ALForwardingTableForwardingRule holds the values of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALForwardingTableForwardingRule holds the values of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.9).
 type DeviceIEEE1905ALForwardingTableForwardingRule struct {
 	InterfaceList []string `json:"InterfaceList,omitzero"`
 
@@ -245,7 +227,6 @@ type DeviceIEEE1905ALForwardingTableForwardingRule struct {
 	PCPFlag bool `json:"PCPFlag,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALForwardingTableForwardingRule) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "InterfaceList", 2810, model.JoinStrings(o.InterfaceList), len(o.InterfaceList) > 0)
 	c.String(p, "MACDestinationAddress", 2811, o.MACDestinationAddress)
@@ -257,27 +238,27 @@ func (o *DeviceIEEE1905ALForwardingTableForwardingRule) ValidateAt(c *model.Chec
 // DeviceIEEE1905ALForwardingTableForwardingRulePath is the typed path of Device.IEEE1905.AL.ForwardingTable.ForwardingRule.{i}.
 type DeviceIEEE1905ALForwardingTableForwardingRulePath struct {
 	model.ObjectPath
-	EtherType model.ReadWriteParam[uint32]
+	EtherType model.ReadWriteParam[uint32] `dm:"u"`
 
-	EtherTypeFlag model.ReadWriteParam[bool]
+	EtherTypeFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceList model.ReadWriteParam[[]string]
+	InterfaceList model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACDestinationAddress model.ReadWriteParam[string]
+	MACDestinationAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MACDestinationAddressFlag model.ReadWriteParam[bool]
+	MACDestinationAddressFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	MACSourceAddress model.ReadWriteParam[string]
+	MACSourceAddress model.ReadWriteParam[string] `dm:"s"`
 
-	MACSourceAddressFlag model.ReadWriteParam[bool]
+	MACSourceAddressFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	PCP model.ReadWriteParam[uint32]
+	PCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	PCPFlag model.ReadWriteParam[bool]
+	PCPFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	Vid model.ReadWriteParam[uint32]
+	Vid model.ReadWriteParam[uint32] `dm:"u"`
 
-	VidFlag model.ReadWriteParam[bool]
+	VidFlag model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceIEEE1905ALInterfaceStatus enumerates the values of Device.IEEE1905.AL.Interface.{i}.Status.
@@ -345,10 +326,7 @@ const (
 	DeviceIEEE1905ALInterfacePowerState_Unsupported DeviceIEEE1905ALInterfacePowerState = "Unsupported"
 )
 
-/*
-DeviceIEEE1905ALInterface holds the values of Device.IEEE1905.AL.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALInterface holds the values of Device.IEEE1905.AL.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterface struct {
 	InterfaceId string `json:"InterfaceId,omitzero"`
 
@@ -380,7 +358,7 @@ type DeviceIEEE1905ALInterface struct {
 	VendorProperties map[uint32]*DeviceIEEE1905ALInterfaceVendorProperties `json:"VendorProperties,omitzero"`
 }
 
-// AddLink creates instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALInterface) AddLink(i uint32) *DeviceIEEE1905ALInterfaceLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DeviceIEEE1905ALInterfaceLink{}
@@ -390,7 +368,7 @@ func (o *DeviceIEEE1905ALInterface) AddLink(i uint32) *DeviceIEEE1905ALInterface
 	return x
 }
 
-// AddVendorProperties creates instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (replacing any) and returns it
+// AddVendorProperties creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALInterface) AddVendorProperties(i uint32) *DeviceIEEE1905ALInterfaceVendorProperties {
 	if o.VendorProperties == nil {
 		o.VendorProperties = map[uint32]*DeviceIEEE1905ALInterfaceVendorProperties{}
@@ -399,8 +377,6 @@ func (o *DeviceIEEE1905ALInterface) AddVendorProperties(i uint32) *DeviceIEEE190
 	o.VendorProperties[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InterfaceId", 2826, o.InterfaceId)
 	c.String(p, "Status", 2851, string(o.Status))
@@ -422,51 +398,51 @@ func (o *DeviceIEEE1905ALInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905ALInterfacePath is the typed path of Device.IEEE1905.AL.Interface.{i}.
 type DeviceIEEE1905ALInterfacePath struct {
 	model.ObjectPath
-	GenericPhyOUI model.ReadOnlyParam[string]
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyURL model.ReadOnlyParam[string]
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyVariant model.ReadOnlyParam[model.HexBinary]
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceId model.ReadOnlyParam[string]
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceStackReference model.ReadOnlyParam[string]
+	InterfaceStackReference model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadOnlyParam[[]string]
+	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceMediaType]
+	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceMediaType] `dm:"s"`
 
-	PowerState model.ReadWriteParam[DeviceIEEE1905ALInterfacePowerState]
+	PowerState model.ReadWriteParam[DeviceIEEE1905ALInterfacePowerState] `dm:"s"`
 
-	SetIntfPowerStateEnabled model.ReadWriteParam[bool]
+	SetIntfPowerStateEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceIEEE1905ALInterfaceStatus] `dm:"s"`
 
-	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Link returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
+// Link returns the typed path of instance i.
 func (x DeviceIEEE1905ALInterfacePath) Link(i uint32) (p DeviceIEEE1905ALInterfaceLinkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.Interface.{i}.Link.{i}.", model.InstanceOf(x.Path(), "Link.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
 	return
 }
 
-// LinkTable returns the table Device.IEEE1905.AL.Interface.{i}.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALInterfacePath) LinkTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Link.")
 }
 
-// VendorProperties returns the typed path of instance i of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
+// VendorProperties returns the typed path of instance i.
 func (x DeviceIEEE1905ALInterfacePath) VendorProperties(i uint32) (p DeviceIEEE1905ALInterfaceVendorPropertiesPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.", model.InstanceOf(x.Path(), "VendorProperties.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorProperties.", i))
 	return
 }
 
-// VendorPropertiesTable returns the table Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. itself (for AddObject when writable)
+// VendorPropertiesTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALInterfacePath) VendorPropertiesTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorProperties.")
 }
@@ -504,10 +480,7 @@ const (
 	DeviceIEEE1905ALInterfaceLinkMediaType_Generic_PHY DeviceIEEE1905ALInterfaceLinkMediaType = "Generic PHY"
 )
 
-/*
-DeviceIEEE1905ALInterfaceLink holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALInterfaceLink holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceLink struct {
 	InterfaceId string `json:"InterfaceId,omitzero"`
 
@@ -524,7 +497,6 @@ type DeviceIEEE1905ALInterfaceLink struct {
 	Metric *DeviceIEEE1905ALInterfaceLinkMetric `json:"Metric,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALInterfaceLink) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InterfaceId", 2834, o.InterfaceId)
 	c.String(p, "IEEE1905Id", 2833, o.IEEE1905Id)
@@ -540,25 +512,22 @@ func (o *DeviceIEEE1905ALInterfaceLink) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905ALInterfaceLinkPath is the typed path of Device.IEEE1905.AL.Interface.{i}.Link.{i}.
 type DeviceIEEE1905ALInterfaceLinkPath struct {
 	model.ObjectPath
-	GenericPhyOUI model.ReadOnlyParam[string]
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyURL model.ReadOnlyParam[string]
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyVariant model.ReadOnlyParam[model.HexBinary]
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IEEE1905Id model.ReadOnlyParam[string]
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceId model.ReadOnlyParam[string]
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceLinkMediaType]
+	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceLinkMediaType] `dm:"s"`
 
-	Metric DeviceIEEE1905ALInterfaceLinkMetricPath
+	Metric DeviceIEEE1905ALInterfaceLinkMetricPath `dm:"Metric."`
 }
 
-/*
-DeviceIEEE1905ALInterfaceLinkMetric holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALInterfaceLinkMetric holds the values of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceLinkMetric struct {
 	IEEE802dot1Bridge bool `json:"IEEE802dot1Bridge,omitzero"`
 
@@ -579,7 +548,6 @@ type DeviceIEEE1905ALInterfaceLinkMetric struct {
 	RSSI uint32 `json:"RSSI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALInterfaceLinkMetric) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LinkAvailability", 2838, uint64(o.LinkAvailability))
 	c.Uint(p, "RSSI", 2844, uint64(o.RSSI))
@@ -588,36 +556,32 @@ func (o *DeviceIEEE1905ALInterfaceLinkMetric) ValidateAt(c *model.Checker, p str
 // DeviceIEEE1905ALInterfaceLinkMetricPath is the typed path of Device.IEEE1905.AL.Interface.{i}.Link.{i}.Metric.
 type DeviceIEEE1905ALInterfaceLinkMetricPath struct {
 	model.ObjectPath
-	IEEE802dot1Bridge model.ReadOnlyParam[bool]
+	IEEE802dot1Bridge model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkAvailability model.ReadOnlyParam[uint32]
+	LinkAvailability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACThroughputCapacity model.ReadOnlyParam[uint32]
+	MACThroughputCapacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PHYRate model.ReadOnlyParam[uint32]
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketErrors model.ReadOnlyParam[uint32]
+	PacketErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketErrorsReceived model.ReadOnlyParam[uint32]
+	PacketErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RSSI model.ReadOnlyParam[uint32]
+	RSSI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedPackets model.ReadOnlyParam[uint32]
+	TransmittedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceIEEE1905ALInterfaceVendorProperties holds the values of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALInterfaceVendorProperties holds the values of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALInterfaceVendorProperties struct {
 	OUI string `json:"OUI,omitzero"`
 
 	Information model.HexBinary `json:"Information,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALInterfaceVendorProperties) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "OUI", 2854, o.OUI)
 	c.Bytes(p, "Information", 2853, []byte(o.Information))
@@ -626,9 +590,9 @@ func (o *DeviceIEEE1905ALInterfaceVendorProperties) ValidateAt(c *model.Checker,
 // DeviceIEEE1905ALInterfaceVendorPropertiesPath is the typed path of Device.IEEE1905.AL.Interface.{i}.VendorProperties.{i}.
 type DeviceIEEE1905ALInterfaceVendorPropertiesPath struct {
 	model.ObjectPath
-	Information model.ReadOnlyParam[model.HexBinary]
+	Information model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	OUI model.ReadOnlyParam[string]
+	OUI model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyStatus enumerates the values of Device.IEEE1905.AL.NetworkTopology.Status.
@@ -642,10 +606,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyStatus_Error_Misconfigured DeviceIEEE1905ALNetworkTopologyStatus = "Error_Misconfigured"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopology holds the values of Device.IEEE1905.AL.NetworkTopology. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopology holds the values of Device.IEEE1905.AL.NetworkTopology. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopology struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -663,7 +624,7 @@ type DeviceIEEE1905ALNetworkTopology struct {
 	IEEE1905Device map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905Device `json:"IEEE1905Device,omitzero"`
 }
 
-// AddChangeLog creates instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (replacing any) and returns it
+// AddChangeLog creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopology) AddChangeLog(i uint32) *DeviceIEEE1905ALNetworkTopologyChangeLog {
 	if o.ChangeLog == nil {
 		o.ChangeLog = map[uint32]*DeviceIEEE1905ALNetworkTopologyChangeLog{}
@@ -673,7 +634,7 @@ func (o *DeviceIEEE1905ALNetworkTopology) AddChangeLog(i uint32) *DeviceIEEE1905
 	return x
 }
 
-// AddIEEE1905Device creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (replacing any) and returns it
+// AddIEEE1905Device creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopology) AddIEEE1905Device(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905Device {
 	if o.IEEE1905Device == nil {
 		o.IEEE1905Device = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905Device{}
@@ -682,8 +643,6 @@ func (o *DeviceIEEE1905ALNetworkTopology) AddIEEE1905Device(i uint32) *DeviceIEE
 	o.IEEE1905Device[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopology) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2939, string(o.Status))
 	c.Uint(p, "MaxChangeLogEntries", 2938, uint64(o.MaxChangeLogEntries))
@@ -699,37 +658,37 @@ func (o *DeviceIEEE1905ALNetworkTopology) ValidateAt(c *model.Checker, p string)
 // DeviceIEEE1905ALNetworkTopologyPath is the typed path of Device.IEEE1905.AL.NetworkTopology.
 type DeviceIEEE1905ALNetworkTopologyPath struct {
 	model.ObjectPath
-	ChangeLogNumberOfEntries model.ReadOnlyParam[uint32]
+	ChangeLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IEEE1905DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	IEEE1905DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[string]
+	LastChange model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxChangeLogEntries model.ReadWriteParam[uint32]
+	MaxChangeLogEntries model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyStatus]
+	Status model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyStatus] `dm:"s"`
 }
 
-// ChangeLog returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
+// ChangeLog returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyPath) ChangeLog(i uint32) (p DeviceIEEE1905ALNetworkTopologyChangeLogPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.", model.InstanceOf(x.Path(), "ChangeLog.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChangeLog.", i))
 	return
 }
 
-// ChangeLogTable returns the table Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. itself (for AddObject when writable)
+// ChangeLogTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyPath) ChangeLogTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ChangeLog.")
 }
 
-// IEEE1905Device returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
+// IEEE1905Device returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyPath) IEEE1905Device(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.", model.InstanceOf(x.Path(), "IEEE1905Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IEEE1905Device.", i))
 	return
 }
 
-// IEEE1905DeviceTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. itself (for AddObject when writable)
+// IEEE1905DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyPath) IEEE1905DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IEEE1905Device.")
 }
@@ -752,10 +711,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType_Non_IEEE1905 DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType = "Non-IEEE1905"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopologyChangeLog holds the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyChangeLog holds the values of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyChangeLog struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -770,7 +726,6 @@ type DeviceIEEE1905ALNetworkTopologyChangeLog struct {
 	NeighborId string `json:"NeighborId,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EventType", 2861, string(o.EventType))
 	c.String(p, "ReporterDeviceId", 2864, o.ReporterDeviceId)
@@ -782,17 +737,17 @@ func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) ValidateAt(c *model.Checker, 
 // DeviceIEEE1905ALNetworkTopologyChangeLogPath is the typed path of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
 type DeviceIEEE1905ALNetworkTopologyChangeLogPath struct {
 	model.ObjectPath
-	EventType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogEventType]
+	EventType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogEventType] `dm:"s"`
 
-	NeighborId model.ReadOnlyParam[string]
+	NeighborId model.ReadOnlyParam[string] `dm:"s"`
 
-	NeighborType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType]
+	NeighborType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType] `dm:"s"`
 
-	ReporterDeviceId model.ReadOnlyParam[string]
+	ReporterDeviceId model.ReadOnlyParam[string] `dm:"s"`
 
-	ReporterInterfaceId model.ReadOnlyParam[string]
+	ReporterInterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Version.
@@ -815,10 +770,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand_X80211_60_GHz DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand = "802.11 60 GHz"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905Device holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905Device holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905Device struct {
 	IEEE1905Id string `json:"IEEE1905Id,omitzero"`
 
@@ -862,7 +814,7 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905Device struct {
 	VendorProperties    map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties    `json:"VendorProperties,omitzero"`
 }
 
-// AddBridgingTuple creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (replacing any) and returns it
+// AddBridgingTuple creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddBridgingTuple(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple {
 	if o.BridgingTuple == nil {
 		o.BridgingTuple = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple{}
@@ -872,7 +824,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddBridgingTuple(i uint3
 	return x
 }
 
-// AddIEEE1905Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (replacing any) and returns it
+// AddIEEE1905Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIEEE1905Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor {
 	if o.IEEE1905Neighbor == nil {
 		o.IEEE1905Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor{}
@@ -882,7 +834,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIEEE1905Neighbor(i ui
 	return x
 }
 
-// AddIPv4Address creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv4Address(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address{}
@@ -892,7 +844,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv4Address(i uint32)
 	return x
 }
 
-// AddIPv6Address creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv6Address(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address{}
@@ -902,7 +854,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddIPv6Address(i uint32)
 	return x
 }
 
-// AddInterface creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddInterface(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface{}
@@ -912,7 +864,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddInterface(i uint32) *
 	return x
 }
 
-// AddL2Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (replacing any) and returns it
+// AddL2Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddL2Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor {
 	if o.L2Neighbor == nil {
 		o.L2Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor{}
@@ -922,7 +874,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddL2Neighbor(i uint32) 
 	return x
 }
 
-// AddNonIEEE1905Neighbor creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (replacing any) and returns it
+// AddNonIEEE1905Neighbor creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddNonIEEE1905Neighbor(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor {
 	if o.NonIEEE1905Neighbor == nil {
 		o.NonIEEE1905Neighbor = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor{}
@@ -932,7 +884,7 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddNonIEEE1905Neighbor(i
 	return x
 }
 
-// AddVendorProperties creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (replacing any) and returns it
+// AddVendorProperties creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddVendorProperties(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties {
 	if o.VendorProperties == nil {
 		o.VendorProperties = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties{}
@@ -941,8 +893,6 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) AddVendorProperties(i ui
 	o.VendorProperties[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IEEE1905Id", 2876, o.IEEE1905Id)
 	c.String(p, "Version", 2935, string(o.Version))
@@ -980,136 +930,132 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905Device) ValidateAt(c *model.Chec
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath struct {
 	model.ObjectPath
-	AssocWiFiNetworkDeviceRef model.ReadOnlyParam[string]
+	AssocWiFiNetworkDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	BridgingTupleNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgingTupleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControlURL model.ReadOnlyParam[string]
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
 
-	FriendlyName model.ReadOnlyParam[string]
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
 
-	IEEE1905Id model.ReadOnlyParam[string]
+	IEEE1905Id model.ReadOnlyParam[string] `dm:"s"`
 
-	IEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	IEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	L2NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	L2NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ManufacturerModel model.ReadOnlyParam[string]
+	ManufacturerModel model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerName model.ReadOnlyParam[string]
+	ManufacturerName model.ReadOnlyParam[string] `dm:"s"`
 
-	NonIEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	NonIEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand]
+	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand] `dm:"s"`
 
-	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Version model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion]
+	Version model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion] `dm:"s"`
 }
 
-// BridgingTuple returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
+// BridgingTuple returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) BridgingTuple(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.", model.InstanceOf(x.Path(), "BridgingTuple.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BridgingTuple.", i))
 	return
 }
 
-// BridgingTupleTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. itself (for AddObject when writable)
+// BridgingTupleTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) BridgingTupleTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BridgingTuple.")
 }
 
-// IEEE1905Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
+// IEEE1905Neighbor returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IEEE1905Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.", model.InstanceOf(x.Path(), "IEEE1905Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IEEE1905Neighbor.", i))
 	return
 }
 
-// IEEE1905NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. itself (for AddObject when writable)
+// IEEE1905NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IEEE1905NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IEEE1905Neighbor.")
 }
 
-// IPv4Address returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
+// IPv4Address returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv4Address(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.", model.InstanceOf(x.Path(), "IPv4Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
 	return
 }
 
-// IPv4AddressTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv4AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
+// IPv6Address returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv6Address(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.", model.InstanceOf(x.Path(), "IPv6Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
 	return
 }
 
-// IPv6AddressTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) IPv6AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// Interface returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) Interface(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// L2Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
+// L2Neighbor returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) L2Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.", model.InstanceOf(x.Path(), "L2Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "L2Neighbor.", i))
 	return
 }
 
-// L2NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. itself (for AddObject when writable)
+// L2NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) L2NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "L2Neighbor.")
 }
 
-// NonIEEE1905Neighbor returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
+// NonIEEE1905Neighbor returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) NonIEEE1905Neighbor(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.", model.InstanceOf(x.Path(), "NonIEEE1905Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NonIEEE1905Neighbor.", i))
 	return
 }
 
-// NonIEEE1905NeighborTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. itself (for AddObject when writable)
+// NonIEEE1905NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) NonIEEE1905NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "NonIEEE1905Neighbor.")
 }
 
-// VendorProperties returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
+// VendorProperties returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) VendorProperties(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.", model.InstanceOf(x.Path(), "VendorProperties.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorProperties.", i))
 	return
 }
 
-// VendorPropertiesTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. itself (for AddObject when writable)
+// VendorPropertiesTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath) VendorPropertiesTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorProperties.")
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple struct {
 	InterfaceList []string `json:"InterfaceList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "InterfaceList", 2872, model.JoinStrings(o.InterfaceList), len(o.InterfaceList) > 0)
 }
@@ -1117,13 +1063,10 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuple) ValidateAt(
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.BridgingTuple.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceBridgingTuplePath struct {
 	model.ObjectPath
-	InterfaceList model.ReadOnlyParam[[]string]
+	InterfaceList model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor struct {
 	LocalInterface string `json:"LocalInterface,omitzero"`
 
@@ -1134,7 +1077,7 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor struct {
 	Metric map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric `json:"Metric,omitzero"`
 }
 
-// AddMetric creates instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (replacing any) and returns it
+// AddMetric creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) AddMetric(i uint32) *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric {
 	if o.Metric == nil {
 		o.Metric = map[uint32]*DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric{}
@@ -1143,8 +1086,6 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) AddMetri
 	o.Metric[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalInterface", 2878, o.LocalInterface)
 	c.String(p, "NeighborDeviceId", 2891, o.NeighborDeviceId)
@@ -1156,28 +1097,25 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905Neighbor) Validate
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath struct {
 	model.ObjectPath
-	LocalInterface model.ReadOnlyParam[string]
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	MetricNumberOfEntries model.ReadOnlyParam[uint32]
+	MetricNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NeighborDeviceId model.ReadOnlyParam[string]
+	NeighborDeviceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Metric returns the typed path of instance i of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
+// Metric returns the typed path of instance i.
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) Metric(i uint32) (p DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.", model.InstanceOf(x.Path(), "Metric.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Metric.", i))
 	return
 }
 
-// MetricTable returns the table Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. itself (for AddObject when writable)
+// MetricTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborPath) MetricTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Metric.")
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric struct {
 	NeighborMACAddress string `json:"NeighborMACAddress,omitzero"`
 
@@ -1200,7 +1138,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric struct 
 	RSSI uint32 `json:"RSSI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "NeighborMACAddress", 2883, o.NeighborMACAddress)
 	c.Uint(p, "LinkAvailability", 2881, uint64(o.LinkAvailability))
@@ -1210,25 +1147,25 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetric) Va
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IEEE1905Neighbor.{i}.Metric.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIEEE1905NeighborMetricPath struct {
 	model.ObjectPath
-	IEEE802dot1Bridge model.ReadOnlyParam[bool]
+	IEEE802dot1Bridge model.ReadOnlyParam[bool] `dm:"b"`
 
-	LinkAvailability model.ReadOnlyParam[uint32]
+	LinkAvailability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACThroughputCapacity model.ReadOnlyParam[uint32]
+	MACThroughputCapacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NeighborMACAddress model.ReadOnlyParam[string]
+	NeighborMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PHYRate model.ReadOnlyParam[uint32]
+	PHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketErrors model.ReadOnlyParam[uint32]
+	PacketErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketErrorsReceived model.ReadOnlyParam[uint32]
+	PacketErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RSSI model.ReadOnlyParam[uint32]
+	RSSI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedPackets model.ReadOnlyParam[uint32]
+	TransmittedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.IPv4AddressType.
@@ -1244,10 +1181,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType_Auto_IP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType = "Auto-IP"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -1258,7 +1192,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address struct {
 	DHCPServer string `json:"DHCPServer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2897, o.MACAddress)
 	c.String(p, "IPv4Address", 2895, o.IPv4Address)
@@ -1269,13 +1202,13 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4Address) ValidateAt(c 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv4Address.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath struct {
 	model.ObjectPath
-	DHCPServer model.ReadOnlyParam[string]
+	DHCPServer model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4Address model.ReadOnlyParam[string]
+	IPv4Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType]
+	IPv4AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.IPv6AddressType.
@@ -1293,10 +1226,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType_SLAAC DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType = "SLAAC"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -1307,7 +1237,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address struct {
 	IPv6AddressOrigin string `json:"IPv6AddressOrigin,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 2903, o.MACAddress)
 	c.String(p, "IPv6Address", 2900, o.IPv6Address)
@@ -1318,13 +1247,13 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6Address) ValidateAt(c 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.IPv6Address.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath struct {
 	model.ObjectPath
-	IPv6Address model.ReadOnlyParam[string]
+	IPv6Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6AddressOrigin model.ReadOnlyParam[string]
+	IPv6AddressOrigin model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType]
+	IPv6AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType enumerates the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.MediaType.
@@ -1388,10 +1317,7 @@ const (
 	DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole_X80211adPCP DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole = "802.11adPCP"
 )
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface struct {
 	InterfaceId string `json:"InterfaceId,omitzero"`
 
@@ -1416,7 +1342,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface struct {
 	FrequencyIndex2 model.HexBinary `json:"FrequencyIndex2,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "InterfaceId", 2912, o.InterfaceId)
 	c.String(p, "MediaType", 2913, string(o.MediaType))
@@ -1434,33 +1359,30 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterface) ValidateAt(c *m
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.Interface.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath struct {
 	model.ObjectPath
-	APChannelBand model.ReadOnlyParam[model.HexBinary]
+	APChannelBand model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	FrequencyIndex1 model.ReadOnlyParam[model.HexBinary]
+	FrequencyIndex1 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	FrequencyIndex2 model.ReadOnlyParam[model.HexBinary]
+	FrequencyIndex2 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	GenericPhyOUI model.ReadOnlyParam[string]
+	GenericPhyOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyURL model.ReadOnlyParam[string]
+	GenericPhyURL model.ReadOnlyParam[string] `dm:"s"`
 
-	GenericPhyVariant model.ReadOnlyParam[model.HexBinary]
+	GenericPhyVariant model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceId model.ReadOnlyParam[string]
+	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType]
+	MediaType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType] `dm:"s"`
 
-	NetworkMembership model.ReadOnlyParam[string]
+	NetworkMembership model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerState model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState]
+	PowerState model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState] `dm:"s"`
 
-	Role model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole]
+	Role model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole] `dm:"s"`
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor struct {
 	LocalInterface string `json:"LocalInterface,omitzero"`
 
@@ -1469,7 +1391,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor struct {
 	BehindInterfaceIds []string `json:"BehindInterfaceIds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalInterface", 2920, o.LocalInterface)
 	c.String(p, "NeighborInterfaceId", 2921, o.NeighborInterfaceId)
@@ -1479,24 +1400,20 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor) ValidateAt(c *
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2NeighborPath struct {
 	model.ObjectPath
-	BehindInterfaceIds model.ReadOnlyParam[[]string]
+	BehindInterfaceIds model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LocalInterface model.ReadOnlyParam[string]
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	NeighborInterfaceId model.ReadOnlyParam[string]
+	NeighborInterfaceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor struct {
 	LocalInterface string `json:"LocalInterface,omitzero"`
 
 	NeighborInterfaceId string `json:"NeighborInterfaceId,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalInterface", 2926, o.LocalInterface)
 	c.String(p, "NeighborInterfaceId", 2927, o.NeighborInterfaceId)
@@ -1505,15 +1422,12 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905Neighbor) Valid
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.NonIEEE1905Neighbor.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceNonIEEE1905NeighborPath struct {
 	model.ObjectPath
-	LocalInterface model.ReadOnlyParam[string]
+	LocalInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	NeighborInterfaceId model.ReadOnlyParam[string]
+	NeighborInterfaceId model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties struct {
 	MessageType model.HexBinary `json:"MessageType,omitzero"`
 
@@ -1522,7 +1436,6 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties struct {
 	Information model.HexBinary `json:"Information,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "MessageType", 2932, []byte(o.MessageType))
 	c.String(p, "OUI", 2933, o.OUI)
@@ -1532,17 +1445,14 @@ func (o *DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorProperties) Validate
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath is the typed path of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.VendorProperties.{i}.
 type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVendorPropertiesPath struct {
 	model.ObjectPath
-	Information model.ReadOnlyParam[model.HexBinary]
+	Information model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MessageType model.ReadOnlyParam[model.HexBinary]
+	MessageType model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	OUI model.ReadOnlyParam[string]
+	OUI model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceIEEE1905ALNetworkingRegistrar holds the values of Device.IEEE1905.AL.NetworkingRegistrar. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALNetworkingRegistrar holds the values of Device.IEEE1905.AL.NetworkingRegistrar. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALNetworkingRegistrar struct {
 	Registrar2dot4 []string `json:"Registrar2dot4,omitzero"`
 
@@ -1551,7 +1461,6 @@ type DeviceIEEE1905ALNetworkingRegistrar struct {
 	Registrar60 []string `json:"Registrar60,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALNetworkingRegistrar) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Registrar2dot4", 2941, model.JoinStrings(o.Registrar2dot4), len(o.Registrar2dot4) > 0)
 	c.Wire(p, "Registrar5", 2942, model.JoinStrings(o.Registrar5), len(o.Registrar5) > 0)
@@ -1561,11 +1470,11 @@ func (o *DeviceIEEE1905ALNetworkingRegistrar) ValidateAt(c *model.Checker, p str
 // DeviceIEEE1905ALNetworkingRegistrarPath is the typed path of Device.IEEE1905.AL.NetworkingRegistrar.
 type DeviceIEEE1905ALNetworkingRegistrarPath struct {
 	model.ObjectPath
-	Registrar2dot4 model.ReadOnlyParam[[]string]
+	Registrar2dot4 model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Registrar5 model.ReadOnlyParam[[]string]
+	Registrar5 model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Registrar60 model.ReadOnlyParam[[]string]
+	Registrar60 model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALSecuritySetupMethod enumerates the values of Device.IEEE1905.AL.Security.SetupMethod.
@@ -1579,17 +1488,13 @@ const (
 	DeviceIEEE1905ALSecuritySetupMethod_NFCNK DeviceIEEE1905ALSecuritySetupMethod = "NFCNK"
 )
 
-/*
-DeviceIEEE1905ALSecurity holds the values of Device.IEEE1905.AL.Security. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE1905ALSecurity holds the values of Device.IEEE1905.AL.Security. (object, readOnly, since 2.9).
 type DeviceIEEE1905ALSecurity struct {
 	SetupMethod []DeviceIEEE1905ALSecuritySetupMethod `json:"SetupMethod,omitzero"`
 
 	Password string `json:"Password,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE1905ALSecurity) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SetupMethod", 2947, model.JoinStrings(o.SetupMethod), len(o.SetupMethod) > 0)
 }
@@ -1597,7 +1502,7 @@ func (o *DeviceIEEE1905ALSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905ALSecurityPath is the typed path of Device.IEEE1905.AL.Security.
 type DeviceIEEE1905ALSecurityPath struct {
 	model.ObjectPath
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	SetupMethod model.ReadWriteParam[[]DeviceIEEE1905ALSecuritySetupMethod]
+	SetupMethod model.ReadWriteParam[[]DeviceIEEE1905ALSecuritySetupMethod] `dm:"s"`
 }

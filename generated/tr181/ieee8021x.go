@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceIEEE8021x holds the values of Device.IEEE8021x. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE8021x holds the values of Device.IEEE8021x. (object, readOnly, since 2.0).
 type DeviceIEEE8021x struct {
 	SupplicantNumberOfEntries uint32 `json:"SupplicantNumberOfEntries,omitzero"`
 
 	Supplicant map[uint32]*DeviceIEEE8021xSupplicant `json:"Supplicant,omitzero"`
 }
 
-// AddSupplicant creates instance i of Device.IEEE8021x.Supplicant.{i}. (replacing any) and returns it
+// AddSupplicant creates instance i (replacing any) and returns it.
 func (o *DeviceIEEE8021x) AddSupplicant(i uint32) *DeviceIEEE8021xSupplicant {
 	if o.Supplicant == nil {
 		o.Supplicant = map[uint32]*DeviceIEEE8021xSupplicant{}
@@ -27,8 +21,6 @@ func (o *DeviceIEEE8021x) AddSupplicant(i uint32) *DeviceIEEE8021xSupplicant {
 	o.Supplicant[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE8021x) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Supplicant) {
 		o.Supplicant[i].ValidateAt(c, model.InstanceOf(p, "Supplicant.", i))
@@ -38,16 +30,16 @@ func (o *DeviceIEEE8021x) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE8021xPath is the typed path of Device.IEEE8021x.
 type DeviceIEEE8021xPath struct {
 	model.ObjectPath
-	SupplicantNumberOfEntries model.ReadOnlyParam[uint32]
+	SupplicantNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Supplicant returns the typed path of instance i of Device.IEEE8021x.Supplicant.{i}.
+// Supplicant returns the typed path of instance i.
 func (x DeviceIEEE8021xPath) Supplicant(i uint32) (p DeviceIEEE8021xSupplicantPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IEEE8021x.Supplicant.{i}.", model.InstanceOf(x.Path(), "Supplicant.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Supplicant.", i))
 	return
 }
 
-// SupplicantTable returns the table Device.IEEE8021x.Supplicant.{i}. itself (for AddObject when writable)
+// SupplicantTable returns the table itself (for AddObject when writable).
 func (x DeviceIEEE8021xPath) SupplicantTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Supplicant.")
 }
@@ -115,10 +107,7 @@ const (
 	DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy_RenewConnection DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy = "RenewConnection"
 )
 
-/*
-DeviceIEEE8021xSupplicant holds the values of Device.IEEE8021x.Supplicant.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE8021xSupplicant holds the values of Device.IEEE8021x.Supplicant.{i}. (table instance, 1..unbounded entries, readWrite, since 2.0).
 type DeviceIEEE8021xSupplicant struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -155,7 +144,6 @@ type DeviceIEEE8021xSupplicant struct {
 	Stats  *DeviceIEEE8021xSupplicantStats  `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE8021xSupplicant) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 2990, string(o.Status))
 	c.String(p, "Alias", 2952, o.Alias)
@@ -179,52 +167,48 @@ func (o *DeviceIEEE8021xSupplicant) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE8021xSupplicantPath is the typed path of Device.IEEE8021x.Supplicant.{i}.
 type DeviceIEEE8021xSupplicantPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthPeriod model.ReadWriteParam[uint32]
+	AuthPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	AuthenticationCapabilities model.ReadOnlyParam[[]DeviceIEEE8021xSupplicantAuthenticationCapabilities]
+	AuthenticationCapabilities model.ReadOnlyParam[[]DeviceIEEE8021xSupplicantAuthenticationCapabilities] `dm:"s"`
 
-	AuthenticationSuccessPolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy]
+	AuthenticationSuccessPolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy] `dm:"s"`
 
-	Disconnect model.ReadWriteParam[bool]
+	Disconnect model.ReadWriteParam[bool] `dm:"b"`
 
-	EAPIdentity model.ReadWriteParam[string]
+	EAPIdentity model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HeldPeriod model.ReadWriteParam[uint32]
+	HeldPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxStart model.ReadWriteParam[uint32]
+	MaxStart model.ReadWriteParam[uint32] `dm:"u"`
 
-	PAEState model.ReadOnlyParam[DeviceIEEE8021xSupplicantPAEState]
+	PAEState model.ReadOnlyParam[DeviceIEEE8021xSupplicantPAEState] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	StartFailurePolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantStartFailurePolicy]
+	StartFailurePolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantStartFailurePolicy] `dm:"s"`
 
-	StartPeriod model.ReadWriteParam[uint32]
+	StartPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIEEE8021xSupplicantStatus]
+	Status model.ReadOnlyParam[DeviceIEEE8021xSupplicantStatus] `dm:"s"`
 
-	EAPMD5 DeviceIEEE8021xSupplicantEAPMD5Path
-	EAPTLS DeviceIEEE8021xSupplicantEAPTLSPath
-	Stats  DeviceIEEE8021xSupplicantStatsPath
+	EAPMD5 DeviceIEEE8021xSupplicantEAPMD5Path `dm:"EAPMD5."`
+	EAPTLS DeviceIEEE8021xSupplicantEAPTLSPath `dm:"EAPTLS."`
+	Stats  DeviceIEEE8021xSupplicantStatsPath  `dm:"Stats."`
 }
 
-/*
-DeviceIEEE8021xSupplicantEAPMD5 holds the values of Device.IEEE8021x.Supplicant.{i}.EAPMD5. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE8021xSupplicantEAPMD5 holds the values of Device.IEEE8021x.Supplicant.{i}.EAPMD5. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantEAPMD5 struct {
 	Enable bool `json:"Enable,omitzero"`
 
 	SharedSecret string `json:"SharedSecret,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE8021xSupplicantEAPMD5) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SharedSecret", 2960, o.SharedSecret)
 }
@@ -232,15 +216,12 @@ func (o *DeviceIEEE8021xSupplicantEAPMD5) ValidateAt(c *model.Checker, p string)
 // DeviceIEEE8021xSupplicantEAPMD5Path is the typed path of Device.IEEE8021x.Supplicant.{i}.EAPMD5.
 type DeviceIEEE8021xSupplicantEAPMD5Path struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	SharedSecret model.ReadWriteParam[string]
+	SharedSecret model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceIEEE8021xSupplicantEAPTLS holds the values of Device.IEEE8021x.Supplicant.{i}.EAPTLS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE8021xSupplicantEAPTLS holds the values of Device.IEEE8021x.Supplicant.{i}.EAPTLS. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantEAPTLS struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -254,19 +235,16 @@ type DeviceIEEE8021xSupplicantEAPTLS struct {
 // DeviceIEEE8021xSupplicantEAPTLSPath is the typed path of Device.IEEE8021x.Supplicant.{i}.EAPTLS.
 type DeviceIEEE8021xSupplicantEAPTLSPath struct {
 	model.ObjectPath
-	CABundle model.ReadWriteParam[string]
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MutualAuthenticationEnable model.ReadWriteParam[bool]
+	MutualAuthenticationEnable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceIEEE8021xSupplicantStats holds the values of Device.IEEE8021x.Supplicant.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIEEE8021xSupplicantStats holds the values of Device.IEEE8021x.Supplicant.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceIEEE8021xSupplicantStats struct {
 	ReceivedFrames uint32 `json:"ReceivedFrames,omitzero"`
 
@@ -299,7 +277,6 @@ type DeviceIEEE8021xSupplicantStats struct {
 	Reset bool `json:"Reset,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIEEE8021xSupplicantStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LastFrameSourceMACAddress", 2976, o.LastFrameSourceMACAddress)
 }
@@ -307,33 +284,33 @@ func (o *DeviceIEEE8021xSupplicantStats) ValidateAt(c *model.Checker, p string) 
 // DeviceIEEE8021xSupplicantStatsPath is the typed path of Device.IEEE8021x.Supplicant.{i}.Stats.
 type DeviceIEEE8021xSupplicantStatsPath struct {
 	model.ObjectPath
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastFrameSourceMACAddress model.ReadOnlyParam[string]
+	LastFrameSourceMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LastFrameVersion model.ReadOnlyParam[uint32]
+	LastFrameVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedFrames model.ReadOnlyParam[uint32]
+	ReceivedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedInvalidFrames model.ReadOnlyParam[uint32]
+	ReceivedInvalidFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedLengthErrorFrames model.ReadOnlyParam[uint32]
+	ReceivedLengthErrorFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedRequestFrames model.ReadOnlyParam[uint32]
+	ReceivedRequestFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedRequestIdFrames model.ReadOnlyParam[uint32]
+	ReceivedRequestIdFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedFrames model.ReadOnlyParam[uint32]
+	TransmittedFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedLogoffFrames model.ReadOnlyParam[uint32]
+	TransmittedLogoffFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedResponseFrames model.ReadOnlyParam[uint32]
+	TransmittedResponseFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedResponseIdFrames model.ReadOnlyParam[uint32]
+	TransmittedResponseIdFrames model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedStartFrames model.ReadOnlyParam[uint32]
+	TransmittedStartFrames model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -5,10 +5,7 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceInterfaceStack holds the values of Device.InterfaceStack.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceInterfaceStack holds the values of Device.InterfaceStack.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceInterfaceStack struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -21,7 +18,6 @@ type DeviceInterfaceStack struct {
 	LowerAlias string `json:"LowerAlias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceInterfaceStack) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3552, o.Alias)
 	c.String(p, "HigherLayer", 3554, o.HigherLayer)
@@ -33,13 +29,13 @@ func (o *DeviceInterfaceStack) ValidateAt(c *model.Checker, p string) {
 // DeviceInterfaceStackPath is the typed path of Device.InterfaceStack.{i}.
 type DeviceInterfaceStackPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	HigherAlias model.ReadOnlyParam[string]
+	HigherAlias model.ReadOnlyParam[string] `dm:"s"`
 
-	HigherLayer model.ReadOnlyParam[string]
+	HigherLayer model.ReadOnlyParam[string] `dm:"s"`
 
-	LowerAlias model.ReadOnlyParam[string]
+	LowerAlias model.ReadOnlyParam[string] `dm:"s"`
 
-	LowerLayer model.ReadOnlyParam[string]
+	LowerLayer model.ReadOnlyParam[string] `dm:"s"`
 }

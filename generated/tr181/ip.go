@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceIPIPv4Status enumerates the values of Device.IP.IPv4Status.
@@ -31,10 +30,7 @@ const (
 	DeviceIPIPv6Status_Error DeviceIPIPv6Status = "Error"
 )
 
-/*
-DeviceIP holds the values of Device.IP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIP holds the values of Device.IP. (object, readOnly, since 2.0).
 type DeviceIP struct {
 	IPv4Capable bool `json:"IPv4Capable,omitzero"`
 
@@ -59,7 +55,7 @@ type DeviceIP struct {
 	Interface   map[uint32]*DeviceIPInterface  `json:"Interface,omitzero"`
 }
 
-// AddActivePort creates instance i of Device.IP.ActivePort.{i}. (replacing any) and returns it
+// AddActivePort creates instance i (replacing any) and returns it.
 func (o *DeviceIP) AddActivePort(i uint32) *DeviceIPActivePort {
 	if o.ActivePort == nil {
 		o.ActivePort = map[uint32]*DeviceIPActivePort{}
@@ -69,7 +65,7 @@ func (o *DeviceIP) AddActivePort(i uint32) *DeviceIPActivePort {
 	return x
 }
 
-// AddInterface creates instance i of Device.IP.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceIP) AddInterface(i uint32) *DeviceIPInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceIPInterface{}
@@ -78,8 +74,6 @@ func (o *DeviceIP) AddInterface(i uint32) *DeviceIPInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPv4Status", 3317, string(o.IPv4Status))
 	c.String(p, "IPv6Status", 3320, string(o.IPv6Status))
@@ -98,45 +92,45 @@ func (o *DeviceIP) ValidateAt(c *model.Checker, p string) {
 // DeviceIPPath is the typed path of Device.IP.
 type DeviceIPPath struct {
 	model.ObjectPath
-	ActivePortNumberOfEntries model.ReadOnlyParam[uint32]
+	ActivePortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv4Capable model.ReadOnlyParam[bool]
+	IPv4Capable model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4Enable model.ReadWriteParam[bool]
+	IPv4Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4Status model.ReadOnlyParam[DeviceIPIPv4Status]
+	IPv4Status model.ReadOnlyParam[DeviceIPIPv4Status] `dm:"s"`
 
-	IPv6Capable model.ReadOnlyParam[bool]
+	IPv6Capable model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6Enable model.ReadWriteParam[bool]
+	IPv6Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6Status model.ReadOnlyParam[DeviceIPIPv6Status]
+	IPv6Status model.ReadOnlyParam[DeviceIPIPv6Status] `dm:"s"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULAPrefix model.ReadWriteParam[string]
+	ULAPrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Diagnostics DeviceIPDiagnosticsPath
+	Diagnostics DeviceIPDiagnosticsPath `dm:"Diagnostics."`
 }
 
-// ActivePort returns the typed path of instance i of Device.IP.ActivePort.{i}.
+// ActivePort returns the typed path of instance i.
 func (x DeviceIPPath) ActivePort(i uint32) (p DeviceIPActivePortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.ActivePort.{i}.", model.InstanceOf(x.Path(), "ActivePort.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ActivePort.", i))
 	return
 }
 
-// ActivePortTable returns the table Device.IP.ActivePort.{i}. itself (for AddObject when writable)
+// ActivePortTable returns the table itself (for AddObject when writable).
 func (x DeviceIPPath) ActivePortTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ActivePort.")
 }
 
-// Interface returns the typed path of instance i of Device.IP.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceIPPath) Interface(i uint32) (p DeviceIPInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.IP.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceIPPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -150,10 +144,7 @@ const (
 	DeviceIPActivePortStatus_ESTABLISHED DeviceIPActivePortStatus = "ESTABLISHED"
 )
 
-/*
-DeviceIPActivePort holds the values of Device.IP.ActivePort.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPActivePort holds the values of Device.IP.ActivePort.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceIPActivePort struct {
 	LocalIPAddress string `json:"LocalIPAddress,omitzero"`
 
@@ -166,7 +157,6 @@ type DeviceIPActivePort struct {
 	Status DeviceIPActivePortStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPActivePort) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalIPAddress", 2994, o.LocalIPAddress)
 	c.Uint(p, "LocalPort", 2995, uint64(o.LocalPort))
@@ -178,21 +168,18 @@ func (o *DeviceIPActivePort) ValidateAt(c *model.Checker, p string) {
 // DeviceIPActivePortPath is the typed path of Device.IP.ActivePort.{i}.
 type DeviceIPActivePortPath struct {
 	model.ObjectPath
-	LocalIPAddress model.ReadOnlyParam[string]
+	LocalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LocalPort model.ReadOnlyParam[uint32]
+	LocalPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RemoteIPAddress model.ReadOnlyParam[string]
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RemotePort model.ReadOnlyParam[uint32]
+	RemotePort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPActivePortStatus]
+	Status model.ReadOnlyParam[DeviceIPActivePortStatus] `dm:"s"`
 }
 
-/*
-DeviceIPDiagnostics holds the values of Device.IP.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnostics holds the values of Device.IP.Diagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnostics struct {
 	IPv4PingSupported bool `json:"IPv4PingSupported,omitzero"`
 
@@ -230,7 +217,6 @@ type DeviceIPDiagnostics struct {
 	UploadDiagnostics          *DeviceIPDiagnosticsUploadDiagnostics          `json:"UploadDiagnostics,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.DownloadDiagnostics != nil {
 		o.DownloadDiagnostics.ValidateAt(c, p+"DownloadDiagnostics.")
@@ -261,40 +247,40 @@ func (o *DeviceIPDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceIPDiagnosticsPath is the typed path of Device.IP.Diagnostics.
 type DeviceIPDiagnosticsPath struct {
 	model.ObjectPath
-	IPLayerCapacitySupported model.ReadOnlyParam[bool]
+	IPLayerCapacitySupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4DownloadDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv4DownloadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4PingSupported model.ReadOnlyParam[bool]
+	IPv4PingSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv4ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4TraceRouteSupported model.ReadOnlyParam[bool]
+	IPv4TraceRouteSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv4UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv4UploadDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv4UploadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6DownloadDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv6DownloadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6PingSupported model.ReadOnlyParam[bool]
+	IPv6PingSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv6ServerSelectionDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6TraceRouteSupported model.ReadOnlyParam[bool]
+	IPv6TraceRouteSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv6UDPEchoDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	IPv6UploadDiagnosticsSupported model.ReadOnlyParam[bool]
+	IPv6UploadDiagnosticsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	DownloadDiagnostics        DeviceIPDiagnosticsDownloadDiagnosticsPath
-	IPLayerCapacityMetrics     DeviceIPDiagnosticsIPLayerCapacityMetricsPath
-	IPPing                     DeviceIPDiagnosticsIPPingPath
-	ServerSelectionDiagnostics DeviceIPDiagnosticsServerSelectionDiagnosticsPath
-	TraceRoute                 DeviceIPDiagnosticsTraceRoutePath
-	UDPEchoConfig              DeviceIPDiagnosticsUDPEchoConfigPath
-	UDPEchoDiagnostics         DeviceIPDiagnosticsUDPEchoDiagnosticsPath
-	UploadDiagnostics          DeviceIPDiagnosticsUploadDiagnosticsPath
+	DownloadDiagnostics        DeviceIPDiagnosticsDownloadDiagnosticsPath        `dm:"DownloadDiagnostics."`
+	IPLayerCapacityMetrics     DeviceIPDiagnosticsIPLayerCapacityMetricsPath     `dm:"IPLayerCapacityMetrics."`
+	IPPing                     DeviceIPDiagnosticsIPPingPath                     `dm:"IPPing."`
+	ServerSelectionDiagnostics DeviceIPDiagnosticsServerSelectionDiagnosticsPath `dm:"ServerSelectionDiagnostics."`
+	TraceRoute                 DeviceIPDiagnosticsTraceRoutePath                 `dm:"TraceRoute."`
+	UDPEchoConfig              DeviceIPDiagnosticsUDPEchoConfigPath              `dm:"UDPEchoConfig."`
+	UDPEchoDiagnostics         DeviceIPDiagnosticsUDPEchoDiagnosticsPath         `dm:"UDPEchoDiagnostics."`
+	UploadDiagnostics          DeviceIPDiagnosticsUploadDiagnosticsPath          `dm:"UploadDiagnostics."`
 }
 
 // DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.DownloadDiagnostics.DiagnosticsState.
@@ -356,10 +342,7 @@ const (
 	DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports_FTP DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports = "FTP"
 )
 
-/*
-DeviceIPDiagnosticsDownloadDiagnostics holds the values of Device.IP.Diagnostics.DownloadDiagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsDownloadDiagnostics holds the values of Device.IP.Diagnostics.DownloadDiagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsDownloadDiagnostics struct {
 	DiagnosticsState DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -423,7 +406,7 @@ type DeviceIPDiagnosticsDownloadDiagnostics struct {
 	PerConnectionResult map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult `json:"PerConnectionResult,omitzero"`
 }
 
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult{}
@@ -433,7 +416,7 @@ func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddIncrementalResult(i uint32) 
 	return x
 }
 
-// AddPerConnectionResult creates instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (replacing any) and returns it
+// AddPerConnectionResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddPerConnectionResult(i uint32) *DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult {
 	if o.PerConnectionResult == nil {
 		o.PerConnectionResult = map[uint32]*DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult{}
@@ -442,8 +425,6 @@ func (o *DeviceIPDiagnosticsDownloadDiagnostics) AddPerConnectionResult(i uint32
 	o.PerConnectionResult[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsDownloadDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3004, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3020, o.Interface)
@@ -464,91 +445,88 @@ func (o *DeviceIPDiagnosticsDownloadDiagnostics) ValidateAt(c *model.Checker, p 
 // DeviceIPDiagnosticsDownloadDiagnosticsPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.
 type DeviceIPDiagnosticsDownloadDiagnosticsPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsDiagnosticsState] `dm:"s"`
 
-	DownloadDiagnosticMaxConnections model.ReadOnlyParam[uint32]
+	DownloadDiagnosticMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownloadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32]
+	DownloadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownloadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports]
+	DownloadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports] `dm:"s"`
 
-	DownloadURL model.ReadWriteParam[string]
+	DownloadURL model.ReadWriteParam[string] `dm:"s"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EnablePerConnectionResults model.ReadWriteParam[bool]
+	EnablePerConnectionResults model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriority model.ReadWriteParam[uint32]
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32]
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfConnections model.ReadWriteParam[uint32]
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
 
-	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32]
+	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeriodOfFullLoading model.ReadOnlyParam[uint32]
+	PeriodOfFullLoading model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsDownloadDiagnosticsProtocolVersion] `dm:"s"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesReceived model.ReadOnlyParam[uint64]
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TestBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64]
+	TestBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TimeBasedTestDuration model.ReadWriteParam[uint32]
+	TimeBasedTestDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32]
+	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32]
+	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32] `dm:"u"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64]
+	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64]
+	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
+// IncrementalResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.", model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
 	return
 }
 
-// IncrementalResultTable returns the table Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) IncrementalResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// PerConnectionResult returns the typed path of instance i of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
+// PerConnectionResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) PerConnectionResult(i uint32) (p DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.", model.InstanceOf(x.Path(), "PerConnectionResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PerConnectionResult.", i))
 	return
 }
 
-// PerConnectionResultTable returns the table Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. itself (for AddObject when writable)
+// PerConnectionResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsDownloadDiagnosticsPath) PerConnectionResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PerConnectionResult.")
 }
 
-/*
-DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult struct {
 	TestBytesReceived uint64 `json:"TestBytesReceived,omitzero"`
 
@@ -564,21 +542,18 @@ type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResult struct {
 // DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsDownloadDiagnosticsIncrementalResultPath struct {
 	model.ObjectPath
-	EndTime model.ReadOnlyParam[time.Time]
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	StartTime model.ReadOnlyParam[time.Time]
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesReceived model.ReadOnlyParam[uint64]
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult struct {
 	ROMTime time.Time `json:"ROMTime,omitzero"`
 
@@ -600,21 +575,21 @@ type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResult struct {
 // DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath is the typed path of Device.IP.Diagnostics.DownloadDiagnostics.PerConnectionResult.{i}.
 type DeviceIPDiagnosticsDownloadDiagnosticsPerConnectionResultPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesReceived model.ReadOnlyParam[uint64]
+	TestBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState enumerates the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.DiagnosticsState.
@@ -718,10 +693,7 @@ const (
 	DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm_C DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm = "C"
 )
 
-/*
-DeviceIPDiagnosticsIPLayerCapacityMetrics holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics. (object, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsIPLayerCapacityMetrics holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics. (object, readOnly, since 2.14).
 type DeviceIPDiagnosticsIPLayerCapacityMetrics struct {
 	DiagnosticsState DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -912,7 +884,7 @@ type DeviceIPDiagnosticsIPLayerCapacityMetrics struct {
 	ModalResult             map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult             `json:"ModalResult,omitzero"`
 }
 
-// AddIPLayerCapacityAuthCode creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (replacing any) and returns it
+// AddIPLayerCapacityAuthCode creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIPLayerCapacityAuthCode(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode {
 	if o.IPLayerCapacityAuthCode == nil {
 		o.IPLayerCapacityAuthCode = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode{}
@@ -922,7 +894,7 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIPLayerCapacityAuthCode(i
 	return x
 }
 
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult{}
@@ -932,7 +904,7 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddIncrementalResult(i uint3
 	return x
 }
 
-// AddModalResult creates instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (replacing any) and returns it
+// AddModalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddModalResult(i uint32) *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult {
 	if o.ModalResult == nil {
 		o.ModalResult = map[uint32]*DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult{}
@@ -941,8 +913,6 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) AddModalResult(i uint32) *De
 	o.ModalResult[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3054, string(o.DiagnosticsState))
 	c.Uint(p, "IPLayerMaxConnections", 3070, uint64(o.IPLayerMaxConnections))
@@ -1025,235 +995,231 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetrics) ValidateAt(c *model.Checker,
 // DeviceIPDiagnosticsIPLayerCapacityMetricsPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsPath struct {
 	model.ObjectPath
-	ActiveFlows model.ReadOnlyParam[uint32]
+	ActiveFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AuthenticationAlias model.ReadWriteParam[string]
+	AuthenticationAlias model.ReadWriteParam[string] `dm:"s"`
 
-	AuthenticationCode model.ReadWriteParam[string]
+	AuthenticationCode model.ReadWriteParam[string] `dm:"s"`
 
-	AuthenticationEnabled model.ReadWriteParam[bool]
+	AuthenticationEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	AuthenticationKeyFileLocation model.ReadWriteParam[string]
+	AuthenticationKeyFileLocation model.ReadWriteParam[string] `dm:"s"`
 
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsDiagnosticsState] `dm:"s"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EthernetPriority model.ReadWriteParam[uint32]
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	FlowCount model.ReadWriteParam[uint32]
+	FlowCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	HSpeedThresh model.ReadWriteParam[uint32]
+	HSpeedThresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	HighSpeedDelta model.ReadWriteParam[uint32]
+	HighSpeedDelta model.ReadWriteParam[uint32] `dm:"u"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	IPDVEnable model.ReadWriteParam[bool]
+	IPDVEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPLayerCapSupportedControlProtocolVersion model.ReadOnlyParam[string]
+	IPLayerCapSupportedControlProtocolVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IPLayerCapSupportedMetrics model.ReadOnlyParam[[]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics]
+	IPLayerCapSupportedMetrics model.ReadOnlyParam[[]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics] `dm:"s"`
 
-	IPLayerCapSupportedSoftwareVersion model.ReadOnlyParam[string]
+	IPLayerCapSupportedSoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IPLayerCapacityAuthCodeNumberOfEntries model.ReadOnlyParam[uint32]
+	IPLayerCapacityAuthCodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPLayerCapacitySummary model.ReadOnlyParam[model.Decimal]
+	IPLayerCapacitySummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	IPLayerMaxConnections model.ReadOnlyParam[uint32]
+	IPLayerMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPLayerMaxIncrementalResult model.ReadOnlyParam[uint32]
+	IPLayerMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPRREnable model.ReadWriteParam[bool]
+	IPRREnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32]
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal]
+	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	InterfaceEthMbpsSummary model.ReadOnlyParam[model.Decimal]
+	InterfaceEthMbpsSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	JumboFramesPermitted model.ReadWriteParam[bool]
+	JumboFramesPermitted model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalInterfaceRateIncluded model.ReadWriteParam[bool]
+	LocalInterfaceRateIncluded model.ReadWriteParam[bool] `dm:"b"`
 
-	LossRatioAtMax model.ReadOnlyParam[model.Decimal]
+	LossRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	LossRatioSummary model.ReadOnlyParam[model.Decimal]
+	LossRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	LowerThresh model.ReadWriteParam[uint32]
+	LowerThresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	MTU model.ReadWriteParam[uint32]
+	MTU model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal]
+	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaximumFlows model.ReadWriteParam[uint32]
+	MaximumFlows model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaximumTestBandwidth model.ReadWriteParam[uint32]
+	MaximumTestBandwidth model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal]
+	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MinOnewayDelaySummary model.ReadOnlyParam[model.Decimal]
+	MinOnewayDelaySummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MinRTTSummary model.ReadOnlyParam[model.Decimal]
+	MinRTTSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ModalResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ModalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberFirstModeTestSubIntervals model.ReadWriteParam[uint32]
+	NumberFirstModeTestSubIntervals model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberOfConnections model.ReadWriteParam[uint32]
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberTestSubIntervals model.ReadWriteParam[uint32]
+	NumberTestSubIntervals model.ReadWriteParam[uint32] `dm:"u"`
 
-	PDVRangeAtMax model.ReadOnlyParam[model.Decimal]
+	PDVRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	PDVRangeSummary model.ReadOnlyParam[model.Decimal]
+	PDVRangeSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMax model.ReadWriteParam[uint32]
+	PortMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortMin model.ReadWriteParam[uint32]
+	PortMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortOptionalMax model.ReadWriteParam[uint32]
+	PortOptionalMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortOptionalMin model.ReadWriteParam[uint32]
+	PortOptionalMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	PreambleDuration model.ReadWriteParam[uint32]
+	PreambleDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsProtocolVersion] `dm:"s"`
 
-	RIPREnable model.ReadWriteParam[bool]
+	RIPREnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RTTMaxAtMax model.ReadOnlyParam[model.Decimal]
+	RTTMaxAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RTTMinAtMax model.ReadOnlyParam[model.Decimal]
+	RTTMinAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RTTRangeAtMax model.ReadOnlyParam[model.Decimal]
+	RTTRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RTTRangeSummary model.ReadOnlyParam[model.Decimal]
+	RTTRangeSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RateAdjAlgorithm model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm]
+	RateAdjAlgorithm model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRateAdjAlgorithm] `dm:"s"`
 
-	ReordDupIgnoreEnable model.ReadWriteParam[bool]
+	ReordDupIgnoreEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal]
+	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReorderedRatioSummary model.ReadOnlyParam[model.Decimal]
+	ReorderedRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal]
+	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReplicatedRatioSummary model.ReadOnlyParam[model.Decimal]
+	ReplicatedRatioSummary model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RetryThresh model.ReadWriteParam[uint32]
+	RetryThresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	Role model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRole]
+	Role model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsRole] `dm:"s"`
 
-	SeqErrThresh model.ReadWriteParam[uint32]
+	SeqErrThresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerList model.ReadWriteParam[[]string]
+	ServerList model.ReadWriteParam[[]string] `dm:"s"`
 
-	SlowAdjThresh model.ReadWriteParam[uint32]
+	SlowAdjThresh model.ReadWriteParam[uint32] `dm:"u"`
 
-	StartSendingRate model.ReadWriteParam[uint32]
+	StartSendingRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	StartSendingRateIndex model.ReadWriteParam[uint32]
+	StartSendingRateIndex model.ReadWriteParam[uint32] `dm:"u"`
 
-	StatusCode model.ReadOnlyParam[uint32]
+	StatusCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StatusFeedbackInterval model.ReadWriteParam[uint32]
+	StatusFeedbackInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	StatusMessage model.ReadOnlyParam[string]
+	StatusMessage model.ReadOnlyParam[string] `dm:"s"`
 
-	TestInterval model.ReadOnlyParam[uint32]
+	TestInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestSubInterval model.ReadWriteParam[uint32]
+	TestSubInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	TestType model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsTestType]
+	TestType model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsTestType] `dm:"s"`
 
-	TimeOfMax model.ReadOnlyParam[time.Time]
+	TimeOfMax model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TimeoutNoStatusMessage model.ReadWriteParam[uint32]
+	TimeoutNoStatusMessage model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeoutNoTestTraffic model.ReadWriteParam[uint32]
+	TimeoutNoTestTraffic model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimestampResolution model.ReadWriteParam[uint32]
+	TimestampResolution model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimestampResolutionUsed model.ReadOnlyParam[uint32]
+	TimestampResolutionUsed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Tmax model.ReadWriteParam[uint32]
+	Tmax model.ReadWriteParam[uint32] `dm:"u"`
 
-	TmaxRTT model.ReadWriteParam[uint32]
+	TmaxRTT model.ReadWriteParam[uint32] `dm:"u"`
 
-	TmaxRTTUsed model.ReadOnlyParam[uint32]
+	TmaxRTTUsed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TmaxUsed model.ReadOnlyParam[uint32]
+	TmaxUsed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UDPPayloadContent model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent]
+	UDPPayloadContent model.ReadWriteParam[DeviceIPDiagnosticsIPLayerCapacityMetricsUDPPayloadContent] `dm:"s"`
 
-	UDPPayloadMax model.ReadWriteParam[uint32]
+	UDPPayloadMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	UDPPayloadMin model.ReadWriteParam[uint32]
+	UDPPayloadMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	UpperThresh model.ReadWriteParam[uint32]
+	UpperThresh model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// IPLayerCapacityAuthCode returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
+// IPLayerCapacityAuthCode returns the typed path of instance i.
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IPLayerCapacityAuthCode(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.", model.InstanceOf(x.Path(), "IPLayerCapacityAuthCode.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPLayerCapacityAuthCode.", i))
 	return
 }
 
-// IPLayerCapacityAuthCodeTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. itself (for AddObject when writable)
+// IPLayerCapacityAuthCodeTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IPLayerCapacityAuthCodeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPLayerCapacityAuthCode.")
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
+// IncrementalResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.", model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
 	return
 }
 
-// IncrementalResultTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) IncrementalResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// ModalResult returns the typed path of instance i of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
+// ModalResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) ModalResult(i uint32) (p DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.", model.InstanceOf(x.Path(), "ModalResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ModalResult.", i))
 	return
 }
 
-// ModalResultTable returns the table Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. itself (for AddObject when writable)
+// ModalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsIPLayerCapacityMetricsPath) ModalResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ModalResult.")
 }
 
-/*
-DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (table instance, 1..256 entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}. (table instance, 1..256 entries, readWrite, since 2.19).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode struct {
 	Alias string `json:"Alias,omitzero"`
 
 	AuthenticationKey string `json:"AuthenticationKey,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3066, o.Alias)
 }
@@ -1261,15 +1227,12 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) Valid
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationKey model.ReadWriteParam[string]
+	AuthenticationKey model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult struct {
 	IPLayerCapacity model.Decimal `json:"IPLayerCapacity,omitzero"`
 
@@ -1290,7 +1253,6 @@ type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult struct {
 	InterfaceEthMbps model.Decimal `json:"InterfaceEthMbps,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "IPLayerCapacity", 3074, string(o.IPLayerCapacity), o.IPLayerCapacity != "")
 	c.Wire(p, "LossRatio", 3076, string(o.LossRatio), o.LossRatio != "")
@@ -1305,29 +1267,26 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResult) ValidateAt(
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIncrementalResultPath struct {
 	model.ObjectPath
-	IPLayerCapacity model.ReadOnlyParam[model.Decimal]
+	IPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	InterfaceEthMbps model.ReadOnlyParam[model.Decimal]
+	InterfaceEthMbps model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	LossRatio model.ReadOnlyParam[model.Decimal]
+	LossRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MinOnewayDelay model.ReadOnlyParam[model.Decimal]
+	MinOnewayDelay model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	PDVRange model.ReadOnlyParam[model.Decimal]
+	PDVRange model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RTTRange model.ReadOnlyParam[model.Decimal]
+	RTTRange model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReorderedRatio model.ReadOnlyParam[model.Decimal]
+	ReorderedRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReplicatedRatio model.ReadOnlyParam[model.Decimal]
+	ReplicatedRatio model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	TimeOfSubInterval model.ReadOnlyParam[time.Time]
+	TimeOfSubInterval model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult holds the values of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15).
 type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult struct {
 	MaxIPLayerCapacity model.Decimal `json:"MaxIPLayerCapacity,omitzero"`
 
@@ -1354,7 +1313,6 @@ type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult struct {
 	InterfaceEthMbpsAtMax model.Decimal `json:"InterfaceEthMbpsAtMax,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "MaxIPLayerCapacity", 3108, string(o.MaxIPLayerCapacity), o.MaxIPLayerCapacity != "")
 	c.Wire(p, "MaxETHCapacityNoFCS", 3105, string(o.MaxETHCapacityNoFCS), o.MaxETHCapacityNoFCS != "")
@@ -1372,29 +1330,29 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsModalResult) ValidateAt(c *mod
 // DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.ModalResult.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsModalResultPath struct {
 	model.ObjectPath
-	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal]
+	InterfaceEthMbpsAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	LossRatioAtMax model.ReadOnlyParam[model.Decimal]
+	LossRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityNoFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityWithFCS model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal]
+	MaxETHCapacityWithFCSVLAN model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal]
+	MaxIPLayerCapacity model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal]
+	MinOnewayDelayAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	PDVRangeAtMax model.ReadOnlyParam[model.Decimal]
+	PDVRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	RTTRangeAtMax model.ReadOnlyParam[model.Decimal]
+	RTTRangeAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal]
+	ReorderedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal]
+	ReplicatedRatioAtMax model.ReadOnlyParam[model.Decimal] `dm:"d"`
 
-	TimeOfMax model.ReadOnlyParam[time.Time]
+	TimeOfMax model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
 // DeviceIPDiagnosticsIPPingDiagnosticsState enumerates the values of Device.IP.Diagnostics.IPPing.DiagnosticsState.
@@ -1431,10 +1389,7 @@ const (
 	DeviceIPDiagnosticsIPPingProtocolVersion_IPv6 DeviceIPDiagnosticsIPPingProtocolVersion = "IPv6"
 )
 
-/*
-DeviceIPDiagnosticsIPPing holds the values of Device.IP.Diagnostics.IPPing. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsIPPing holds the values of Device.IP.Diagnostics.IPPing. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsIPPing struct {
 	DiagnosticsState DeviceIPDiagnosticsIPPingDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1471,7 +1426,6 @@ type DeviceIPDiagnosticsIPPing struct {
 	MaximumResponseTimeDetailed uint32 `json:"MaximumResponseTimeDetailed,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsIPPing) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3171, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3175, o.Interface)
@@ -1487,39 +1441,39 @@ func (o *DeviceIPDiagnosticsIPPing) ValidateAt(c *model.Checker, p string) {
 // DeviceIPDiagnosticsIPPingPath is the typed path of Device.IP.Diagnostics.IPPing.
 type DeviceIPDiagnosticsIPPingPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AverageResponseTimeDetailed model.ReadOnlyParam[uint32]
+	AverageResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DataBlockSize model.ReadWriteParam[uint32]
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPPingDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsIPPingDiagnosticsState] `dm:"s"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumResponseTimeDetailed model.ReadOnlyParam[uint32]
+	MaximumResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTimeDetailed model.ReadOnlyParam[uint32]
+	MinimumResponseTimeDetailed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPPingProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsIPPingProtocolVersion] `dm:"s"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.ServerSelectionDiagnostics.DiagnosticsState.
@@ -1561,10 +1515,7 @@ const (
 	DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol_UDP_Echo DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol = "UDP Echo"
 )
 
-/*
-DeviceIPDiagnosticsServerSelectionDiagnostics holds the values of Device.IP.Diagnostics.ServerSelectionDiagnostics. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsServerSelectionDiagnostics holds the values of Device.IP.Diagnostics.ServerSelectionDiagnostics. (object, readOnly, since 2.9).
 type DeviceIPDiagnosticsServerSelectionDiagnostics struct {
 	DiagnosticsState DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1591,7 +1542,6 @@ type DeviceIPDiagnosticsServerSelectionDiagnostics struct {
 	IPAddressUsed string `json:"IPAddressUsed,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsServerSelectionDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3198, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3202, o.Interface)
@@ -1606,29 +1556,29 @@ func (o *DeviceIPDiagnosticsServerSelectionDiagnostics) ValidateAt(c *model.Chec
 // DeviceIPDiagnosticsServerSelectionDiagnosticsPath is the typed path of Device.IP.Diagnostics.ServerSelectionDiagnostics.
 type DeviceIPDiagnosticsServerSelectionDiagnosticsPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsDiagnosticsState] `dm:"s"`
 
-	FastestHost model.ReadOnlyParam[string]
+	FastestHost model.ReadOnlyParam[string] `dm:"s"`
 
-	HostList model.ReadWriteParam[[]string]
+	HostList model.ReadWriteParam[[]string] `dm:"s"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol]
+	Protocol model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocol] `dm:"s"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsServerSelectionDiagnosticsProtocolVersion] `dm:"s"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsTraceRouteDiagnosticsState enumerates the values of Device.IP.Diagnostics.TraceRoute.DiagnosticsState.
@@ -1667,10 +1617,7 @@ const (
 	DeviceIPDiagnosticsTraceRouteProtocolVersion_IPv6 DeviceIPDiagnosticsTraceRouteProtocolVersion = "IPv6"
 )
 
-/*
-DeviceIPDiagnosticsTraceRoute holds the values of Device.IP.Diagnostics.TraceRoute. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsTraceRoute holds the values of Device.IP.Diagnostics.TraceRoute. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsTraceRoute struct {
 	DiagnosticsState DeviceIPDiagnosticsTraceRouteDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1699,7 +1646,7 @@ type DeviceIPDiagnosticsTraceRoute struct {
 	RouteHops map[uint32]*DeviceIPDiagnosticsTraceRouteRouteHops `json:"RouteHops,omitzero"`
 }
 
-// AddRouteHops creates instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (replacing any) and returns it
+// AddRouteHops creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsTraceRoute) AddRouteHops(i uint32) *DeviceIPDiagnosticsTraceRouteRouteHops {
 	if o.RouteHops == nil {
 		o.RouteHops = map[uint32]*DeviceIPDiagnosticsTraceRouteRouteHops{}
@@ -1708,8 +1655,6 @@ func (o *DeviceIPDiagnosticsTraceRoute) AddRouteHops(i uint32) *DeviceIPDiagnost
 	o.RouteHops[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsTraceRoute) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3212, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3215, o.Interface)
@@ -1729,46 +1674,43 @@ func (o *DeviceIPDiagnosticsTraceRoute) ValidateAt(c *model.Checker, p string) {
 // DeviceIPDiagnosticsTraceRoutePath is the typed path of Device.IP.Diagnostics.TraceRoute.
 type DeviceIPDiagnosticsTraceRoutePath struct {
 	model.ObjectPath
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DataBlockSize model.ReadWriteParam[uint32]
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteDiagnosticsState] `dm:"s"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxHopCount model.ReadWriteParam[uint32]
+	MaxHopCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumberOfTries model.ReadWriteParam[uint32]
+	NumberOfTries model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsTraceRouteProtocolVersion] `dm:"s"`
 
-	ResponseTime model.ReadOnlyParam[uint32]
+	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32]
+	RouteHopsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// RouteHops returns the typed path of instance i of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
+// RouteHops returns the typed path of instance i.
 func (x DeviceIPDiagnosticsTraceRoutePath) RouteHops(i uint32) (p DeviceIPDiagnosticsTraceRouteRouteHopsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.", model.InstanceOf(x.Path(), "RouteHops.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteHops.", i))
 	return
 }
 
-// RouteHopsTable returns the table Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. itself (for AddObject when writable)
+// RouteHopsTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsTraceRoutePath) RouteHopsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RouteHops.")
 }
 
-/*
-DeviceIPDiagnosticsTraceRouteRouteHops holds the values of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsTraceRouteRouteHops holds the values of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceIPDiagnosticsTraceRouteRouteHops struct {
 	Host string `json:"Host,omitzero"`
 
@@ -1779,7 +1721,6 @@ type DeviceIPDiagnosticsTraceRouteRouteHops struct {
 	RTTimes []uint32 `json:"RTTimes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsTraceRouteRouteHops) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Host", 3222, o.Host)
 	c.Wire(p, "RTTimes", 3224, model.FormatValue(model.TypeUnsignedInt, o.RTTimes), len(o.RTTimes) > 0)
@@ -1788,19 +1729,16 @@ func (o *DeviceIPDiagnosticsTraceRouteRouteHops) ValidateAt(c *model.Checker, p 
 // DeviceIPDiagnosticsTraceRouteRouteHopsPath is the typed path of Device.IP.Diagnostics.TraceRoute.RouteHops.{i}.
 type DeviceIPDiagnosticsTraceRouteRouteHopsPath struct {
 	model.ObjectPath
-	ErrorCode model.ReadOnlyParam[uint32]
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Host model.ReadOnlyParam[string]
+	Host model.ReadOnlyParam[string] `dm:"s"`
 
-	HostAddress model.ReadOnlyParam[string]
+	HostAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RTTimes model.ReadOnlyParam[[]uint32]
+	RTTimes model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-DeviceIPDiagnosticsUDPEchoConfig holds the values of Device.IP.Diagnostics.UDPEchoConfig. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUDPEchoConfig holds the values of Device.IP.Diagnostics.UDPEchoConfig. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsUDPEchoConfig struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1827,7 +1765,6 @@ type DeviceIPDiagnosticsUDPEchoConfig struct {
 	TimeLastPacketReceived time.Time `json:"TimeLastPacketReceived,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsUDPEchoConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Interface", 3233, o.Interface)
 	c.String(p, "SourceIPAddress", 3236, o.SourceIPAddress)
@@ -1836,29 +1773,29 @@ func (o *DeviceIPDiagnosticsUDPEchoConfig) ValidateAt(c *model.Checker, p string
 // DeviceIPDiagnosticsUDPEchoConfigPath is the typed path of Device.IP.Diagnostics.UDPEchoConfig.
 type DeviceIPDiagnosticsUDPEchoConfigPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesResponded model.ReadOnlyParam[uint32]
+	BytesResponded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EchoPlusEnabled model.ReadWriteParam[bool]
+	EchoPlusEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	EchoPlusSupported model.ReadOnlyParam[bool]
+	EchoPlusSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsResponded model.ReadOnlyParam[uint32]
+	PacketsResponded model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceIPAddress model.ReadWriteParam[string]
+	SourceIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	TimeFirstPacketReceived model.ReadOnlyParam[time.Time]
+	TimeFirstPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TimeLastPacketReceived model.ReadOnlyParam[time.Time]
+	TimeLastPacketReceived model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UDPPort model.ReadWriteParam[uint32]
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.UDPEchoDiagnostics.DiagnosticsState.
@@ -1891,10 +1828,7 @@ const (
 	DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion_IPv6 DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion = "IPv6"
 )
 
-/*
-DeviceIPDiagnosticsUDPEchoDiagnostics holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics. (object, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUDPEchoDiagnostics holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics. (object, readOnly, since 2.9).
 type DeviceIPDiagnosticsUDPEchoDiagnostics struct {
 	DiagnosticsState DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1937,7 +1871,7 @@ type DeviceIPDiagnosticsUDPEchoDiagnostics struct {
 	IndividualPacketResult map[uint32]*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult `json:"IndividualPacketResult,omitzero"`
 }
 
-// AddIndividualPacketResult creates instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (replacing any) and returns it
+// AddIndividualPacketResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) AddIndividualPacketResult(i uint32) *DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult {
 	if o.IndividualPacketResult == nil {
 		o.IndividualPacketResult = map[uint32]*DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult{}
@@ -1946,8 +1880,6 @@ func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) AddIndividualPacketResult(i uint
 	o.IndividualPacketResult[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3244, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3260, o.Interface)
@@ -1966,60 +1898,57 @@ func (o *DeviceIPDiagnosticsUDPEchoDiagnostics) ValidateAt(c *model.Checker, p s
 // DeviceIPDiagnosticsUDPEchoDiagnosticsPath is the typed path of Device.IP.Diagnostics.UDPEchoDiagnostics.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DataBlockSize model.ReadWriteParam[uint32]
+	DataBlockSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsDiagnosticsState] `dm:"s"`
 
-	EnableIndividualPacketResults model.ReadWriteParam[bool]
+	EnableIndividualPacketResults model.ReadWriteParam[bool] `dm:"b"`
 
-	FailureCount model.ReadOnlyParam[uint32]
+	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	IndividualPacketResultNumberOfEntries model.ReadOnlyParam[uint32]
+	IndividualPacketResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterTransmissionTime model.ReadWriteParam[uint32]
+	InterTransmissionTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfRepetitions model.ReadWriteParam[uint32]
+	NumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUDPEchoDiagnosticsProtocolVersion] `dm:"s"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	UDPEchoDiagnosticsMaxResults model.ReadOnlyParam[uint32]
+	UDPEchoDiagnosticsMaxResults model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// IndividualPacketResult returns the typed path of instance i of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
+// IndividualPacketResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) IndividualPacketResult(i uint32) (p DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.", model.InstanceOf(x.Path(), "IndividualPacketResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IndividualPacketResult.", i))
 	return
 }
 
-// IndividualPacketResultTable returns the table Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. itself (for AddObject when writable)
+// IndividualPacketResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUDPEchoDiagnosticsPath) IndividualPacketResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IndividualPacketResult.")
 }
 
-/*
-DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult holds the values of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult struct {
 	PacketSuccess bool `json:"PacketSuccess,omitzero"`
 
@@ -2041,21 +1970,21 @@ type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResult struct {
 // DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath is the typed path of Device.IP.Diagnostics.UDPEchoDiagnostics.IndividualPacketResult.{i}.
 type DeviceIPDiagnosticsUDPEchoDiagnosticsIndividualPacketResultPath struct {
 	model.ObjectPath
-	PacketReceiveTime model.ReadOnlyParam[time.Time]
+	PacketReceiveTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	PacketSendTime model.ReadOnlyParam[time.Time]
+	PacketSendTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	PacketSuccess model.ReadOnlyParam[bool]
+	PacketSuccess model.ReadOnlyParam[bool] `dm:"b"`
 
-	TestGenSN model.ReadOnlyParam[uint32]
+	TestGenSN model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestRespRcvTimeStamp model.ReadOnlyParam[uint32]
+	TestRespRcvTimeStamp model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestRespReplyFailureCount model.ReadOnlyParam[uint32]
+	TestRespReplyFailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestRespReplyTimeStamp model.ReadOnlyParam[uint32]
+	TestRespReplyTimeStamp model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestRespSN model.ReadOnlyParam[uint32]
+	TestRespSN model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState enumerates the values of Device.IP.Diagnostics.UploadDiagnostics.DiagnosticsState.
@@ -2119,10 +2048,7 @@ const (
 	DeviceIPDiagnosticsUploadDiagnosticsUploadTransports_FTP DeviceIPDiagnosticsUploadDiagnosticsUploadTransports = "FTP"
 )
 
-/*
-DeviceIPDiagnosticsUploadDiagnostics holds the values of Device.IP.Diagnostics.UploadDiagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUploadDiagnostics holds the values of Device.IP.Diagnostics.UploadDiagnostics. (object, readOnly, since 2.0).
 type DeviceIPDiagnosticsUploadDiagnostics struct {
 	DiagnosticsState DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -2188,7 +2114,7 @@ type DeviceIPDiagnosticsUploadDiagnostics struct {
 	PerConnectionResult map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult `json:"PerConnectionResult,omitzero"`
 }
 
-// AddIncrementalResult creates instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (replacing any) and returns it
+// AddIncrementalResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUploadDiagnostics) AddIncrementalResult(i uint32) *DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult {
 	if o.IncrementalResult == nil {
 		o.IncrementalResult = map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult{}
@@ -2198,7 +2124,7 @@ func (o *DeviceIPDiagnosticsUploadDiagnostics) AddIncrementalResult(i uint32) *D
 	return x
 }
 
-// AddPerConnectionResult creates instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (replacing any) and returns it
+// AddPerConnectionResult creates instance i (replacing any) and returns it.
 func (o *DeviceIPDiagnosticsUploadDiagnostics) AddPerConnectionResult(i uint32) *DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult {
 	if o.PerConnectionResult == nil {
 		o.PerConnectionResult = map[uint32]*DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult{}
@@ -2207,8 +2133,6 @@ func (o *DeviceIPDiagnosticsUploadDiagnostics) AddPerConnectionResult(i uint32) 
 	o.PerConnectionResult[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPDiagnosticsUploadDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 3272, string(o.DiagnosticsState))
 	c.String(p, "Interface", 3284, o.Interface)
@@ -2229,93 +2153,90 @@ func (o *DeviceIPDiagnosticsUploadDiagnostics) ValidateAt(c *model.Checker, p st
 // DeviceIPDiagnosticsUploadDiagnosticsPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.
 type DeviceIPDiagnosticsUploadDiagnosticsPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DSCP model.ReadWriteParam[uint32]
+	DSCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsDiagnosticsState] `dm:"s"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EnablePerConnectionResults model.ReadWriteParam[bool]
+	EnablePerConnectionResults model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriority model.ReadWriteParam[uint32]
+	EthernetPriority model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPAddressUsed model.ReadOnlyParam[string]
+	IPAddressUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32]
+	IncrementalResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NumberOfConnections model.ReadWriteParam[uint32]
+	NumberOfConnections model.ReadWriteParam[uint32] `dm:"u"`
 
-	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32]
+	PerConnectionResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeriodOfFullLoading model.ReadOnlyParam[uint32]
+	PeriodOfFullLoading model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion]
+	ProtocolVersion model.ReadWriteParam[DeviceIPDiagnosticsUploadDiagnosticsProtocolVersion] `dm:"s"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesSent model.ReadOnlyParam[uint64]
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TestBytesSentUnderFullLoading model.ReadOnlyParam[uint64]
+	TestBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TestFileLength model.ReadWriteParam[uint64]
+	TestFileLength model.ReadWriteParam[uint64] `dm:"U"`
 
-	TimeBasedTestDuration model.ReadWriteParam[uint32]
+	TimeBasedTestDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32]
+	TimeBasedTestMeasurementInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32]
+	TimeBasedTestMeasurementOffset model.ReadWriteParam[uint32] `dm:"u"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64]
+	TotalBytesReceivedUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64]
+	TotalBytesSentUnderFullLoading model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UploadDiagnosticsMaxConnections model.ReadOnlyParam[uint32]
+	UploadDiagnosticsMaxConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UploadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32]
+	UploadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UploadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports]
+	UploadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports] `dm:"s"`
 
-	UploadURL model.ReadWriteParam[string]
+	UploadURL model.ReadWriteParam[string] `dm:"s"`
 }
 
-// IncrementalResult returns the typed path of instance i of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
+// IncrementalResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) IncrementalResult(i uint32) (p DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.", model.InstanceOf(x.Path(), "IncrementalResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IncrementalResult.", i))
 	return
 }
 
-// IncrementalResultTable returns the table Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. itself (for AddObject when writable)
+// IncrementalResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) IncrementalResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IncrementalResult.")
 }
 
-// PerConnectionResult returns the typed path of instance i of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
+// PerConnectionResult returns the typed path of instance i.
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) PerConnectionResult(i uint32) (p DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.", model.InstanceOf(x.Path(), "PerConnectionResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PerConnectionResult.", i))
 	return
 }
 
-// PerConnectionResultTable returns the table Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. itself (for AddObject when writable)
+// PerConnectionResultTable returns the table itself (for AddObject when writable).
 func (x DeviceIPDiagnosticsUploadDiagnosticsPath) PerConnectionResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PerConnectionResult.")
 }
 
-/*
-DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult struct {
 	TestBytesSent uint64 `json:"TestBytesSent,omitzero"`
 
@@ -2331,21 +2252,18 @@ type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResult struct {
 // DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.IncrementalResult.{i}.
 type DeviceIPDiagnosticsUploadDiagnosticsIncrementalResultPath struct {
 	model.ObjectPath
-	EndTime model.ReadOnlyParam[time.Time]
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	StartTime model.ReadOnlyParam[time.Time]
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesSent model.ReadOnlyParam[uint64]
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult holds the values of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).
 type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult struct {
 	ROMTime time.Time `json:"ROMTime,omitzero"`
 
@@ -2367,21 +2285,21 @@ type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResult struct {
 // DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath is the typed path of Device.IP.Diagnostics.UploadDiagnostics.PerConnectionResult.{i}.
 type DeviceIPDiagnosticsUploadDiagnosticsPerConnectionResultPath struct {
 	model.ObjectPath
-	BOMTime model.ReadOnlyParam[time.Time]
+	BOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EOMTime model.ReadOnlyParam[time.Time]
+	EOMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ROMTime model.ReadOnlyParam[time.Time]
+	ROMTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenRequestTime model.ReadOnlyParam[time.Time]
+	TCPOpenRequestTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TCPOpenResponseTime model.ReadOnlyParam[time.Time]
+	TCPOpenResponseTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TestBytesSent model.ReadOnlyParam[uint64]
+	TestBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesReceived model.ReadOnlyParam[uint64]
+	TotalBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalBytesSent model.ReadOnlyParam[uint64]
+	TotalBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPInterfaceStatus enumerates the values of Device.IP.Interface.{i}.Status.
@@ -2416,10 +2334,7 @@ const (
 	DeviceIPInterfaceType_Tunneled DeviceIPInterfaceType = "Tunneled"
 )
 
-/*
-DeviceIPInterface holds the values of Device.IP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterface holds the values of Device.IP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceIPInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2466,7 +2381,7 @@ type DeviceIPInterface struct {
 	TWAMPReflector map[uint32]*DeviceIPInterfaceTWAMPReflector `json:"TWAMPReflector,omitzero"`
 }
 
-// AddIPv4Address creates instance i of Device.IP.Interface.{i}.IPv4Address.{i}. (replacing any) and returns it
+// AddIPv4Address creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv4Address(i uint32) *DeviceIPInterfaceIPv4Address {
 	if o.IPv4Address == nil {
 		o.IPv4Address = map[uint32]*DeviceIPInterfaceIPv4Address{}
@@ -2476,7 +2391,7 @@ func (o *DeviceIPInterface) AddIPv4Address(i uint32) *DeviceIPInterfaceIPv4Addre
 	return x
 }
 
-// AddIPv6Address creates instance i of Device.IP.Interface.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv6Address(i uint32) *DeviceIPInterfaceIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceIPInterfaceIPv6Address{}
@@ -2486,7 +2401,7 @@ func (o *DeviceIPInterface) AddIPv6Address(i uint32) *DeviceIPInterfaceIPv6Addre
 	return x
 }
 
-// AddIPv6Prefix creates instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}. (replacing any) and returns it
+// AddIPv6Prefix creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddIPv6Prefix(i uint32) *DeviceIPInterfaceIPv6Prefix {
 	if o.IPv6Prefix == nil {
 		o.IPv6Prefix = map[uint32]*DeviceIPInterfaceIPv6Prefix{}
@@ -2496,7 +2411,7 @@ func (o *DeviceIPInterface) AddIPv6Prefix(i uint32) *DeviceIPInterfaceIPv6Prefix
 	return x
 }
 
-// AddTWAMPReflector creates instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}. (replacing any) and returns it
+// AddTWAMPReflector creates instance i (replacing any) and returns it.
 func (o *DeviceIPInterface) AddTWAMPReflector(i uint32) *DeviceIPInterfaceTWAMPReflector {
 	if o.TWAMPReflector == nil {
 		o.TWAMPReflector = map[uint32]*DeviceIPInterfaceTWAMPReflector{}
@@ -2505,8 +2420,6 @@ func (o *DeviceIPInterface) AddTWAMPReflector(i uint32) *DeviceIPInterfaceTWAMPR
 	o.TWAMPReflector[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3386, string(o.Status))
 	c.String(p, "Alias", 3322, o.Alias)
@@ -2532,87 +2445,87 @@ func (o *DeviceIPInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfacePath is the typed path of Device.IP.Interface.{i}.
 type DeviceIPInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AutoIPEnable model.ReadWriteParam[bool]
+	AutoIPEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv4AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv4Enable model.ReadWriteParam[bool]
+	IPv4Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv6Enable model.ReadWriteParam[bool]
+	IPv6Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6PrefixNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Loopback model.ReadWriteParam[bool]
+	Loopback model.ReadWriteParam[bool] `dm:"b"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxMTUSize model.ReadWriteParam[uint32]
+	MaxMTUSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Router model.ReadWriteParam[string]
+	Router model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceIPInterfaceStatus] `dm:"s"`
 
-	TWAMPReflectorNumberOfEntries model.ReadOnlyParam[uint32]
+	TWAMPReflectorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadOnlyParam[DeviceIPInterfaceType]
+	Type model.ReadOnlyParam[DeviceIPInterfaceType] `dm:"s"`
 
-	ULAEnable model.ReadWriteParam[bool]
+	ULAEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Stats DeviceIPInterfaceStatsPath
+	Stats DeviceIPInterfaceStatsPath `dm:"Stats."`
 }
 
-// IPv4Address returns the typed path of instance i of Device.IP.Interface.{i}.IPv4Address.{i}.
+// IPv4Address returns the typed path of instance i.
 func (x DeviceIPInterfacePath) IPv4Address(i uint32) (p DeviceIPInterfaceIPv4AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Interface.{i}.IPv4Address.{i}.", model.InstanceOf(x.Path(), "IPv4Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Address.", i))
 	return
 }
 
-// IPv4AddressTable returns the table Device.IP.Interface.{i}.IPv4Address.{i}. itself (for AddObject when writable)
+// IPv4AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv4AddressTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPv4Address.")
 }
 
-// IPv6Address returns the typed path of instance i of Device.IP.Interface.{i}.IPv6Address.{i}.
+// IPv6Address returns the typed path of instance i.
 func (x DeviceIPInterfacePath) IPv6Address(i uint32) (p DeviceIPInterfaceIPv6AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Interface.{i}.IPv6Address.{i}.", model.InstanceOf(x.Path(), "IPv6Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
 	return
 }
 
-// IPv6AddressTable returns the table Device.IP.Interface.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv6AddressTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPv6Address.")
 }
 
-// IPv6Prefix returns the typed path of instance i of Device.IP.Interface.{i}.IPv6Prefix.{i}.
+// IPv6Prefix returns the typed path of instance i.
 func (x DeviceIPInterfacePath) IPv6Prefix(i uint32) (p DeviceIPInterfaceIPv6PrefixPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Interface.{i}.IPv6Prefix.{i}.", model.InstanceOf(x.Path(), "IPv6Prefix.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Prefix.", i))
 	return
 }
 
-// IPv6PrefixTable returns the table Device.IP.Interface.{i}.IPv6Prefix.{i}. itself (for AddObject when writable)
+// IPv6PrefixTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) IPv6PrefixTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPv6Prefix.")
 }
 
-// TWAMPReflector returns the typed path of instance i of Device.IP.Interface.{i}.TWAMPReflector.{i}.
+// TWAMPReflector returns the typed path of instance i.
 func (x DeviceIPInterfacePath) TWAMPReflector(i uint32) (p DeviceIPInterfaceTWAMPReflectorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IP.Interface.{i}.TWAMPReflector.{i}.", model.InstanceOf(x.Path(), "TWAMPReflector.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TWAMPReflector.", i))
 	return
 }
 
-// TWAMPReflectorTable returns the table Device.IP.Interface.{i}.TWAMPReflector.{i}. itself (for AddObject when writable)
+// TWAMPReflectorTable returns the table itself (for AddObject when writable).
 func (x DeviceIPInterfacePath) TWAMPReflectorTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "TWAMPReflector.")
 }
@@ -2647,10 +2560,7 @@ const (
 	DeviceIPInterfaceIPv4AddressAddressingType_X3GPP_NAS DeviceIPInterfaceIPv4AddressAddressingType = "3GPP-NAS"
 )
 
-/*
-DeviceIPInterfaceIPv4Address holds the values of Device.IP.Interface.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterfaceIPv4Address holds the values of Device.IP.Interface.{i}.IPv4Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceIPInterfaceIPv4Address struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2665,7 +2575,6 @@ type DeviceIPInterfaceIPv4Address struct {
 	AddressingType DeviceIPInterfaceIPv4AddressAddressingType `json:"AddressingType,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPInterfaceIPv4Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3330, string(o.Status))
 	c.String(p, "Alias", 3327, o.Alias)
@@ -2677,17 +2586,17 @@ func (o *DeviceIPInterfaceIPv4Address) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv4AddressPath is the typed path of Device.IP.Interface.{i}.IPv4Address.{i}.
 type DeviceIPInterfaceIPv4AddressPath struct {
 	model.ObjectPath
-	AddressingType model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressAddressingType]
+	AddressingType model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressAddressingType] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAddress model.ReadWriteParam[string]
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressStatus]
+	Status model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressStatus] `dm:"s"`
 
-	SubnetMask model.ReadWriteParam[string]
+	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceIPInterfaceIPv6AddressStatus enumerates the values of Device.IP.Interface.{i}.IPv6Address.{i}.Status.
@@ -2743,10 +2652,7 @@ const (
 	DeviceIPInterfaceIPv6AddressOrigin_Static DeviceIPInterfaceIPv6AddressOrigin = "Static"
 )
 
-/*
-DeviceIPInterfaceIPv6Address holds the values of Device.IP.Interface.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterfaceIPv6Address holds the values of Device.IP.Interface.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceIPInterfaceIPv6Address struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2769,7 +2675,6 @@ type DeviceIPInterfaceIPv6Address struct {
 	Anycast bool `json:"Anycast,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPInterfaceIPv6Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3343, string(o.Status))
 	c.String(p, "IPAddressStatus", 3339, string(o.IPAddressStatus))
@@ -2781,25 +2686,25 @@ func (o *DeviceIPInterfaceIPv6Address) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv6AddressPath is the typed path of Device.IP.Interface.{i}.IPv6Address.{i}.
 type DeviceIPInterfaceIPv6AddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Anycast model.ReadWriteParam[bool]
+	Anycast model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAddress model.ReadWriteParam[string]
+	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IPAddressStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressIPAddressStatus]
+	IPAddressStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressIPAddressStatus] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressOrigin]
+	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressOrigin] `dm:"s"`
 
-	PreferredLifetime model.ReadWriteParam[time.Time]
+	PreferredLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	Prefix model.ReadWriteParam[string]
+	Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressStatus]
+	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressStatus] `dm:"s"`
 
-	ValidLifetime model.ReadWriteParam[time.Time]
+	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
 // DeviceIPInterfaceIPv6PrefixStatus enumerates the values of Device.IP.Interface.{i}.IPv6Prefix.{i}.Status.
@@ -2858,10 +2763,7 @@ const (
 	DeviceIPInterfaceIPv6PrefixStaticType_Child DeviceIPInterfaceIPv6PrefixStaticType = "Child"
 )
 
-/*
-DeviceIPInterfaceIPv6Prefix holds the values of Device.IP.Interface.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterfaceIPv6Prefix holds the values of Device.IP.Interface.{i}.IPv6Prefix.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceIPInterfaceIPv6Prefix struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2890,7 +2792,6 @@ type DeviceIPInterfaceIPv6Prefix struct {
 	ValidLifetime time.Time `json:"ValidLifetime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPInterfaceIPv6Prefix) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3359, string(o.Status))
 	c.String(p, "PrefixStatus", 3357, string(o.PrefixStatus))
@@ -2904,37 +2805,34 @@ func (o *DeviceIPInterfaceIPv6Prefix) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv6PrefixPath is the typed path of Device.IP.Interface.{i}.IPv6Prefix.{i}.
 type DeviceIPInterfaceIPv6PrefixPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Autonomous model.ReadWriteParam[bool]
+	Autonomous model.ReadWriteParam[bool] `dm:"b"`
 
-	ChildPrefixBits model.ReadWriteParam[string]
+	ChildPrefixBits model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OnLink model.ReadWriteParam[bool]
+	OnLink model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixOrigin]
+	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixOrigin] `dm:"s"`
 
-	ParentPrefix model.ReadWriteParam[string]
+	ParentPrefix model.ReadWriteParam[string] `dm:"s"`
 
-	PreferredLifetime model.ReadWriteParam[time.Time]
+	PreferredLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	Prefix model.ReadWriteParam[string]
+	Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	PrefixStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixPrefixStatus]
+	PrefixStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixPrefixStatus] `dm:"s"`
 
-	StaticType model.ReadWriteParam[DeviceIPInterfaceIPv6PrefixStaticType]
+	StaticType model.ReadWriteParam[DeviceIPInterfaceIPv6PrefixStaticType] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixStatus]
+	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixStatus] `dm:"s"`
 
-	ValidLifetime model.ReadWriteParam[time.Time]
+	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceIPInterfaceStats holds the values of Device.IP.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterfaceStats holds the values of Device.IP.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceIPInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -2972,37 +2870,37 @@ type DeviceIPInterfaceStats struct {
 // DeviceIPInterfaceStatsPath is the typed path of Device.IP.Interface.{i}.Stats.
 type DeviceIPInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceIPInterfaceTWAMPReflectorStatus enumerates the values of Device.IP.Interface.{i}.TWAMPReflector.{i}.Status.
@@ -3016,10 +2914,7 @@ const (
 	DeviceIPInterfaceTWAMPReflectorStatus_Error DeviceIPInterfaceTWAMPReflectorStatus = "Error"
 )
 
-/*
-DeviceIPInterfaceTWAMPReflector holds the values of Device.IP.Interface.{i}.TWAMPReflector.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPInterfaceTWAMPReflector holds the values of Device.IP.Interface.{i}.TWAMPReflector.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceIPInterfaceTWAMPReflector struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -3036,7 +2931,6 @@ type DeviceIPInterfaceTWAMPReflector struct {
 	PortAllowedList []string `json:"PortAllowedList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPInterfaceTWAMPReflector) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3394, string(o.Status))
 	c.String(p, "Alias", 3388, o.Alias)
@@ -3049,17 +2943,17 @@ func (o *DeviceIPInterfaceTWAMPReflector) ValidateAt(c *model.Checker, p string)
 // DeviceIPInterfaceTWAMPReflectorPath is the typed path of Device.IP.Interface.{i}.TWAMPReflector.{i}.
 type DeviceIPInterfaceTWAMPReflectorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPAllowedList model.ReadWriteParam[[]string]
+	IPAllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaximumTTL model.ReadWriteParam[uint32]
+	MaximumTTL model.ReadWriteParam[uint32] `dm:"u"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortAllowedList model.ReadWriteParam[[]string]
+	PortAllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceTWAMPReflectorStatus]
+	Status model.ReadOnlyParam[DeviceIPInterfaceTWAMPReflectorStatus] `dm:"s"`
 }

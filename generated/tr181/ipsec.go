@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceIPsecStatus enumerates the values of Device.IPsec.Status.
@@ -205,10 +204,7 @@ const (
 	DeviceIPsecSupportedDiffieHellmanGroupTransforms_ECP_224 DeviceIPsecSupportedDiffieHellmanGroupTransforms = "ECP-224"
 )
 
-/*
-DeviceIPsec holds the values of Device.IPsec. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsec holds the values of Device.IPsec. (object, readOnly, since 2.5).
 type DeviceIPsec struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -245,7 +241,7 @@ type DeviceIPsec struct {
 	Tunnel  map[uint32]*DeviceIPsecTunnel  `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.IPsec.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddFilter(i uint32) *DeviceIPsecFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceIPsecFilter{}
@@ -255,7 +251,7 @@ func (o *DeviceIPsec) AddFilter(i uint32) *DeviceIPsecFilter {
 	return x
 }
 
-// AddIKEv2SA creates instance i of Device.IPsec.IKEv2SA.{i}. (replacing any) and returns it
+// AddIKEv2SA creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddIKEv2SA(i uint32) *DeviceIPsecIKEv2SA {
 	if o.IKEv2SA == nil {
 		o.IKEv2SA = map[uint32]*DeviceIPsecIKEv2SA{}
@@ -265,7 +261,7 @@ func (o *DeviceIPsec) AddIKEv2SA(i uint32) *DeviceIPsecIKEv2SA {
 	return x
 }
 
-// AddProfile creates instance i of Device.IPsec.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddProfile(i uint32) *DeviceIPsecProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceIPsecProfile{}
@@ -275,7 +271,7 @@ func (o *DeviceIPsec) AddProfile(i uint32) *DeviceIPsecProfile {
 	return x
 }
 
-// AddTunnel creates instance i of Device.IPsec.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceIPsec) AddTunnel(i uint32) *DeviceIPsecTunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceIPsecTunnel{}
@@ -284,8 +280,6 @@ func (o *DeviceIPsec) AddTunnel(i uint32) *DeviceIPsecTunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsec) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3522, string(o.Status))
 	c.Wire(p, "IKEv2SupportedEncryptionAlgorithms", 3473, model.JoinStrings(o.IKEv2SupportedEncryptionAlgorithms), len(o.IKEv2SupportedEncryptionAlgorithms) > 0)
@@ -310,77 +304,77 @@ func (o *DeviceIPsec) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecPath is the typed path of Device.IPsec.
 type DeviceIPsecPath struct {
 	model.ObjectPath
-	AHSupported model.ReadOnlyParam[bool]
+	AHSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	ESPSupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecESPSupportedEncryptionAlgorithms]
+	ESPSupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecESPSupportedEncryptionAlgorithms] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IKEv2SANumberOfEntries model.ReadOnlyParam[uint32]
+	IKEv2SANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IKEv2SupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedEncryptionAlgorithms]
+	IKEv2SupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedEncryptionAlgorithms] `dm:"s"`
 
-	IKEv2SupportedPseudoRandomFunctions model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedPseudoRandomFunctions]
+	IKEv2SupportedPseudoRandomFunctions model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedPseudoRandomFunctions] `dm:"s"`
 
-	MaxFilterEntries model.ReadOnlyParam[uint32]
+	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxProfileEntries model.ReadOnlyParam[uint32]
+	MaxProfileEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPsecStatus]
+	Status model.ReadOnlyParam[DeviceIPsecStatus] `dm:"s"`
 
-	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]DeviceIPsecSupportedDiffieHellmanGroupTransforms]
+	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]DeviceIPsecSupportedDiffieHellmanGroupTransforms] `dm:"s"`
 
-	SupportedIntegrityAlgorithms model.ReadOnlyParam[[]DeviceIPsecSupportedIntegrityAlgorithms]
+	SupportedIntegrityAlgorithms model.ReadOnlyParam[[]DeviceIPsecSupportedIntegrityAlgorithms] `dm:"s"`
 
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceIPsecStatsPath
+	Stats DeviceIPsecStatsPath `dm:"Stats."`
 }
 
-// Filter returns the typed path of instance i of Device.IPsec.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceIPsecPath) Filter(i uint32) (p DeviceIPsecFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.IPsec.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// IKEv2SA returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.
+// IKEv2SA returns the typed path of instance i.
 func (x DeviceIPsecPath) IKEv2SA(i uint32) (p DeviceIPsecIKEv2SAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.IKEv2SA.{i}.", model.InstanceOf(x.Path(), "IKEv2SA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IKEv2SA.", i))
 	return
 }
 
-// IKEv2SATable returns the table Device.IPsec.IKEv2SA.{i}. itself (for AddObject when writable)
+// IKEv2SATable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) IKEv2SATable() model.Table {
 	return model.NewTable(x.ObjectPath, "IKEv2SA.")
 }
 
-// Profile returns the typed path of instance i of Device.IPsec.Profile.{i}.
+// Profile returns the typed path of instance i.
 func (x DeviceIPsecPath) Profile(i uint32) (p DeviceIPsecProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.Profile.{i}.", model.InstanceOf(x.Path(), "Profile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
 	return
 }
 
-// ProfileTable returns the table Device.IPsec.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) ProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
 
-// Tunnel returns the typed path of instance i of Device.IPsec.Tunnel.{i}.
+// Tunnel returns the typed path of instance i.
 func (x DeviceIPsecPath) Tunnel(i uint32) (p DeviceIPsecTunnelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.Tunnel.{i}.", model.InstanceOf(x.Path(), "Tunnel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
 	return
 }
 
-// TunnelTable returns the table Device.IPsec.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecPath) TunnelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Tunnel.")
 }
@@ -409,10 +403,7 @@ const (
 	DeviceIPsecFilterProcessingChoice_Protect DeviceIPsecFilterProcessingChoice = "Protect"
 )
 
-/*
-DeviceIPsecFilter holds the values of Device.IPsec.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecFilter holds the values of Device.IPsec.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecFilter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -459,7 +450,6 @@ type DeviceIPsecFilter struct {
 	Profile string `json:"Profile,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3426, string(o.Status))
 	c.Uint(p, "Order", 3415, uint64(o.Order))
@@ -480,49 +470,49 @@ func (o *DeviceIPsecFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecFilterPath is the typed path of Device.IPsec.Filter.{i}.
 type DeviceIPsecFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPExclude model.ReadWriteParam[bool]
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMask model.ReadWriteParam[string]
+	DestMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortExclude model.ReadWriteParam[bool]
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	ProcessingChoice model.ReadWriteParam[DeviceIPsecFilterProcessingChoice]
+	ProcessingChoice model.ReadWriteParam[DeviceIPsecFilterProcessingChoice] `dm:"s"`
 
-	Profile model.ReadWriteParam[string]
+	Profile model.ReadWriteParam[string] `dm:"s"`
 
-	Protocol model.ReadWriteParam[int32]
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
 
-	ProtocolExclude model.ReadWriteParam[bool]
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceIP model.ReadWriteParam[string]
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
 
-	SourceIPExclude model.ReadWriteParam[bool]
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMask model.ReadWriteParam[string]
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortExclude model.ReadWriteParam[bool]
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceIPsecFilterStatus]
+	Status model.ReadOnlyParam[DeviceIPsecFilterStatus] `dm:"s"`
 }
 
 // DeviceIPsecIKEv2SAStatus enumerates the values of Device.IPsec.IKEv2SA.{i}.Status.
@@ -553,10 +543,7 @@ const (
 	DeviceIPsecIKEv2SANATDetected_Unsupported DeviceIPsecIKEv2SANATDetected = "Unsupported"
 )
 
-/*
-DeviceIPsecIKEv2SA holds the values of Device.IPsec.IKEv2SA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecIKEv2SA holds the values of Device.IPsec.IKEv2SA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecIKEv2SA struct {
 	Status DeviceIPsecIKEv2SAStatus `json:"Status,omitzero"`
 
@@ -591,7 +578,7 @@ type DeviceIPsecIKEv2SA struct {
 	Stats          *DeviceIPsecIKEv2SAStats                     `json:"Stats,omitzero"`
 }
 
-// AddChildSA creates instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (replacing any) and returns it
+// AddChildSA creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecIKEv2SA) AddChildSA(i uint32) *DeviceIPsecIKEv2SAChildSA {
 	if o.ChildSA == nil {
 		o.ChildSA = map[uint32]*DeviceIPsecIKEv2SAChildSA{}
@@ -601,7 +588,7 @@ func (o *DeviceIPsecIKEv2SA) AddChildSA(i uint32) *DeviceIPsecIKEv2SAChildSA {
 	return x
 }
 
-// AddReceivedCPAttr creates instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (replacing any) and returns it
+// AddReceivedCPAttr creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecIKEv2SA) AddReceivedCPAttr(i uint32) *DeviceIPsecIKEv2SAReceivedCPAttr {
 	if o.ReceivedCPAttr == nil {
 		o.ReceivedCPAttr = map[uint32]*DeviceIPsecIKEv2SAReceivedCPAttr{}
@@ -610,8 +597,6 @@ func (o *DeviceIPsecIKEv2SA) AddReceivedCPAttr(i uint32) *DeviceIPsecIKEv2SARece
 	o.ReceivedCPAttr[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecIKEv2SA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3470, string(o.Status))
 	c.String(p, "Alias", 3429, o.Alias)
@@ -633,55 +618,55 @@ func (o *DeviceIPsecIKEv2SA) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecIKEv2SAPath is the typed path of Device.IPsec.IKEv2SA.{i}.
 type DeviceIPsecIKEv2SAPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ChildSANumberOfEntries model.ReadOnlyParam[uint32]
+	ChildSANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CreationTime model.ReadOnlyParam[time.Time]
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	DiffieHellmanGroupTransform model.ReadOnlyParam[string]
+	DiffieHellmanGroupTransform model.ReadOnlyParam[string] `dm:"s"`
 
-	EncryptionAlgorithm model.ReadOnlyParam[string]
+	EncryptionAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	EncryptionKeyLength model.ReadOnlyParam[uint32]
+	EncryptionKeyLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityAlgorithm model.ReadOnlyParam[string]
+	IntegrityAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	LocalAddress model.ReadOnlyParam[string]
+	LocalAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	NATDetected model.ReadOnlyParam[DeviceIPsecIKEv2SANATDetected]
+	NATDetected model.ReadOnlyParam[DeviceIPsecIKEv2SANATDetected] `dm:"s"`
 
-	PseudoRandomFunction model.ReadOnlyParam[string]
+	PseudoRandomFunction model.ReadOnlyParam[string] `dm:"s"`
 
-	ReceivedCPAttrNumberOfEntries model.ReadOnlyParam[uint32]
+	ReceivedCPAttrNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RemoteAddress model.ReadOnlyParam[string]
+	RemoteAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAStatus]
+	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAStatus] `dm:"s"`
 
-	Tunnel model.ReadOnlyParam[string]
+	Tunnel model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceIPsecIKEv2SAStatsPath
+	Stats DeviceIPsecIKEv2SAStatsPath `dm:"Stats."`
 }
 
-// ChildSA returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
+// ChildSA returns the typed path of instance i.
 func (x DeviceIPsecIKEv2SAPath) ChildSA(i uint32) (p DeviceIPsecIKEv2SAChildSAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.", model.InstanceOf(x.Path(), "ChildSA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChildSA.", i))
 	return
 }
 
-// ChildSATable returns the table Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. itself (for AddObject when writable)
+// ChildSATable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecIKEv2SAPath) ChildSATable() model.Table {
 	return model.NewTable(x.ObjectPath, "ChildSA.")
 }
 
-// ReceivedCPAttr returns the typed path of instance i of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
+// ReceivedCPAttr returns the typed path of instance i.
 func (x DeviceIPsecIKEv2SAPath) ReceivedCPAttr(i uint32) (p DeviceIPsecIKEv2SAReceivedCPAttrPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.", model.InstanceOf(x.Path(), "ReceivedCPAttr.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReceivedCPAttr.", i))
 	return
 }
 
-// ReceivedCPAttrTable returns the table Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. itself (for AddObject when writable)
+// ReceivedCPAttrTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecIKEv2SAPath) ReceivedCPAttrTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ReceivedCPAttr.")
 }
@@ -701,10 +686,7 @@ const (
 	DeviceIPsecIKEv2SAChildSAStatus_Error DeviceIPsecIKEv2SAChildSAStatus = "Error"
 )
 
-/*
-DeviceIPsecIKEv2SAChildSA holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecIKEv2SAChildSA holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAChildSA struct {
 	Status DeviceIPsecIKEv2SAChildSAStatus `json:"Status,omitzero"`
 
@@ -719,7 +701,6 @@ type DeviceIPsecIKEv2SAChildSA struct {
 	Stats *DeviceIPsecIKEv2SAChildSAStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecIKEv2SAChildSA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3446, string(o.Status))
 	c.String(p, "Alias", 3431, o.Alias)
@@ -728,23 +709,20 @@ func (o *DeviceIPsecIKEv2SAChildSA) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecIKEv2SAChildSAPath is the typed path of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
 type DeviceIPsecIKEv2SAChildSAPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CreationTime model.ReadOnlyParam[time.Time]
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	InboundSPI model.ReadOnlyParam[uint32]
+	InboundSPI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutboundSPI model.ReadOnlyParam[uint32]
+	OutboundSPI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAChildSAStatus]
+	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAChildSAStatus] `dm:"s"`
 
-	Stats DeviceIPsecIKEv2SAChildSAStatsPath
+	Stats DeviceIPsecIKEv2SAChildSAStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceIPsecIKEv2SAChildSAStats holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecIKEv2SAChildSAStats holds the values of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAChildSAStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -770,38 +748,34 @@ type DeviceIPsecIKEv2SAChildSAStats struct {
 // DeviceIPsecIKEv2SAChildSAStatsPath is the typed path of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.Stats.
 type DeviceIPsecIKEv2SAChildSAStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DecryptionErrors model.ReadOnlyParam[uint32]
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PolicyErrors model.ReadOnlyParam[uint32]
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReplayErrors model.ReadOnlyParam[uint32]
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceIPsecIKEv2SAReceivedCPAttr holds the values of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecIKEv2SAReceivedCPAttr holds the values of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecIKEv2SAReceivedCPAttr struct {
 	Type uint32 `json:"Type,omitzero"`
 
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecIKEv2SAReceivedCPAttr) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Type", 3457, uint64(o.Type))
 	c.Bytes(p, "Value", 3458, []byte(o.Value))
@@ -810,15 +784,12 @@ func (o *DeviceIPsecIKEv2SAReceivedCPAttr) ValidateAt(c *model.Checker, p string
 // DeviceIPsecIKEv2SAReceivedCPAttrPath is the typed path of Device.IPsec.IKEv2SA.{i}.ReceivedCPAttr.{i}.
 type DeviceIPsecIKEv2SAReceivedCPAttrPath struct {
 	model.ObjectPath
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceIPsecIKEv2SAStats holds the values of Device.IPsec.IKEv2SA.{i}.Stats. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecIKEv2SAStats holds the values of Device.IPsec.IKEv2SA.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecIKEv2SAStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -840,21 +811,21 @@ type DeviceIPsecIKEv2SAStats struct {
 // DeviceIPsecIKEv2SAStatsPath is the typed path of Device.IPsec.IKEv2SA.{i}.Stats.
 type DeviceIPsecIKEv2SAStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DecryptionErrors model.ReadOnlyParam[uint32]
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceIPsecProfileProtocol enumerates the values of Device.IPsec.Profile.{i}.Protocol.
@@ -895,10 +866,7 @@ const (
 	DeviceIPsecProfileChildSAExpiryAction_Delete DeviceIPsecProfileChildSAExpiryAction = "Delete"
 )
 
-/*
-DeviceIPsecProfile holds the values of Device.IPsec.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecProfile holds the values of Device.IPsec.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecProfile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -953,7 +921,7 @@ type DeviceIPsecProfile struct {
 	SentCPAttr map[uint32]*DeviceIPsecProfileSentCPAttr `json:"SentCPAttr,omitzero"`
 }
 
-// AddSentCPAttr creates instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (replacing any) and returns it
+// AddSentCPAttr creates instance i (replacing any) and returns it.
 func (o *DeviceIPsecProfile) AddSentCPAttr(i uint32) *DeviceIPsecProfileSentCPAttr {
 	if o.SentCPAttr == nil {
 		o.SentCPAttr = map[uint32]*DeviceIPsecProfileSentCPAttr{}
@@ -962,8 +930,6 @@ func (o *DeviceIPsecProfile) AddSentCPAttr(i uint32) *DeviceIPsecProfileSentCPAt
 	o.SentCPAttr[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3479, o.Alias)
 	c.Wire(p, "RemoteEndpoints", 3501, model.JoinStrings(o.RemoteEndpoints), len(o.RemoteEndpoints) > 0)
@@ -987,72 +953,69 @@ func (o *DeviceIPsecProfile) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecProfilePath is the typed path of Device.IPsec.Profile.{i}.
 type DeviceIPsecProfilePath struct {
 	model.ObjectPath
-	AHAllowedIntegrityAlgorithms model.ReadWriteParam[[]string]
+	AHAllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AntiReplayWindowSize model.ReadWriteParam[uint32]
+	AntiReplayWindowSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChildSAExpiryAction model.ReadWriteParam[DeviceIPsecProfileChildSAExpiryAction]
+	ChildSAExpiryAction model.ReadWriteParam[DeviceIPsecProfileChildSAExpiryAction] `dm:"s"`
 
-	ChildSATimeLimit model.ReadWriteParam[uint32]
+	ChildSATimeLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChildSATrafficLimit model.ReadWriteParam[uint64]
+	ChildSATrafficLimit model.ReadWriteParam[uint64] `dm:"U"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	DoNotFragment model.ReadWriteParam[DeviceIPsecProfileDoNotFragment]
+	DoNotFragment model.ReadWriteParam[DeviceIPsecProfileDoNotFragment] `dm:"s"`
 
-	ESPAllowedEncryptionAlgorithms model.ReadWriteParam[[]string]
+	ESPAllowedEncryptionAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	ESPAllowedIntegrityAlgorithms model.ReadWriteParam[[]string]
+	ESPAllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	ForwardingPolicy model.ReadWriteParam[uint32]
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	IKEv2AllowedDiffieHellmanGroupTransforms model.ReadWriteParam[[]string]
+	IKEv2AllowedDiffieHellmanGroupTransforms model.ReadWriteParam[[]string] `dm:"s"`
 
-	IKEv2AllowedEncryptionAlgorithms model.ReadWriteParam[[]string]
+	IKEv2AllowedEncryptionAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	IKEv2AllowedIntegrityAlgorithms model.ReadWriteParam[[]string]
+	IKEv2AllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	IKEv2AllowedPseudoRandomFunctions model.ReadWriteParam[[]string]
+	IKEv2AllowedPseudoRandomFunctions model.ReadWriteParam[[]string] `dm:"s"`
 
-	IKEv2AuthenticationMethod model.ReadWriteParam[string]
+	IKEv2AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-	IKEv2DeadPeerDetectionTimeout model.ReadWriteParam[uint32]
+	IKEv2DeadPeerDetectionTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	IKEv2NATTKeepaliveTimeout model.ReadWriteParam[uint32]
+	IKEv2NATTKeepaliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	IKEv2SAExpiryAction model.ReadWriteParam[DeviceIPsecProfileIKEv2SAExpiryAction]
+	IKEv2SAExpiryAction model.ReadWriteParam[DeviceIPsecProfileIKEv2SAExpiryAction] `dm:"s"`
 
-	IKEv2SATimeLimit model.ReadWriteParam[uint32]
+	IKEv2SATimeLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	IKEv2SATrafficLimit model.ReadWriteParam[uint64]
+	IKEv2SATrafficLimit model.ReadWriteParam[uint64] `dm:"U"`
 
-	MaxChildSAs model.ReadWriteParam[uint32]
+	MaxChildSAs model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceIPsecProfileProtocol]
+	Protocol model.ReadWriteParam[DeviceIPsecProfileProtocol] `dm:"s"`
 
-	RemoteEndpoints model.ReadWriteParam[[]string]
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	SentCPAttrNumberOfEntries model.ReadOnlyParam[uint32]
+	SentCPAttrNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SentCPAttr returns the typed path of instance i of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
+// SentCPAttr returns the typed path of instance i.
 func (x DeviceIPsecProfilePath) SentCPAttr(i uint32) (p DeviceIPsecProfileSentCPAttrPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPsec.Profile.{i}.SentCPAttr.{i}.", model.InstanceOf(x.Path(), "SentCPAttr.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SentCPAttr.", i))
 	return
 }
 
-// SentCPAttrTable returns the table Device.IPsec.Profile.{i}.SentCPAttr.{i}. itself (for AddObject when writable)
+// SentCPAttrTable returns the table itself (for AddObject when writable).
 func (x DeviceIPsecProfilePath) SentCPAttrTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SentCPAttr.")
 }
 
-/*
-DeviceIPsecProfileSentCPAttr holds the values of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecProfileSentCPAttr holds the values of Device.IPsec.Profile.{i}.SentCPAttr.{i}. (table instance, 0..unbounded entries, readWrite, since 2.5).
 type DeviceIPsecProfileSentCPAttr struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1063,7 +1026,6 @@ type DeviceIPsecProfileSentCPAttr struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecProfileSentCPAttr) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3503, o.Alias)
 	c.Uint(p, "Type", 3505, uint64(o.Type))
@@ -1073,19 +1035,16 @@ func (o *DeviceIPsecProfileSentCPAttr) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecProfileSentCPAttrPath is the typed path of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
 type DeviceIPsecProfileSentCPAttrPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Type model.ReadWriteParam[uint32]
+	Type model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceIPsecStats holds the values of Device.IPsec.Stats. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecStats holds the values of Device.IPsec.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecStats struct {
 	NegotiationFailures uint32 `json:"NegotiationFailures,omitzero"`
 
@@ -1115,35 +1074,32 @@ type DeviceIPsecStats struct {
 // DeviceIPsecStatsPath is the typed path of Device.IPsec.Stats.
 type DeviceIPsecStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DecryptionErrors model.ReadOnlyParam[uint32]
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NegotiationFailures model.ReadOnlyParam[uint32]
+	NegotiationFailures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PolicyErrors model.ReadOnlyParam[uint32]
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReplayErrors model.ReadOnlyParam[uint32]
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownSPIErrors model.ReadOnlyParam[uint32]
+	UnknownSPIErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceIPsecTunnel holds the values of Device.IPsec.Tunnel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecTunnel holds the values of Device.IPsec.Tunnel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.5).
 type DeviceIPsecTunnel struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1156,7 +1112,6 @@ type DeviceIPsecTunnel struct {
 	Stats *DeviceIPsecTunnelStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPsecTunnel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3526, o.Alias)
 	c.Wire(p, "Filters", 3527, model.JoinStrings(o.Filters), len(o.Filters) > 0)
@@ -1165,21 +1120,18 @@ func (o *DeviceIPsecTunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecTunnelPath is the typed path of Device.IPsec.Tunnel.{i}.
 type DeviceIPsecTunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Filters model.ReadOnlyParam[[]string]
+	Filters model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TunnelInterface model.ReadOnlyParam[string]
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	TunneledInterface model.ReadOnlyParam[string]
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceIPsecTunnelStatsPath
+	Stats DeviceIPsecTunnelStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceIPsecTunnelStats holds the values of Device.IPsec.Tunnel.{i}.Stats. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPsecTunnelStats holds the values of Device.IPsec.Tunnel.{i}.Stats. (object, readOnly, since 2.5).
 type DeviceIPsecTunnelStats struct {
 	DecryptionErrors uint32 `json:"DecryptionErrors,omitzero"`
 
@@ -1195,13 +1147,13 @@ type DeviceIPsecTunnelStats struct {
 // DeviceIPsecTunnelStatsPath is the typed path of Device.IPsec.Tunnel.{i}.Stats.
 type DeviceIPsecTunnelStatsPath struct {
 	model.ObjectPath
-	DecryptionErrors model.ReadOnlyParam[uint32]
+	DecryptionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityErrors model.ReadOnlyParam[uint32]
+	IntegrityErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherReceiveErrors model.ReadOnlyParam[uint32]
+	OtherReceiveErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicyErrors model.ReadOnlyParam[uint32]
+	PolicyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReplayErrors model.ReadOnlyParam[uint32]
+	ReplayErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }

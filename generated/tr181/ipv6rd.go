@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceIPv6rd holds the values of Device.IPv6rd. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPv6rd holds the values of Device.IPv6rd. (object, readOnly, since 2.2).
 type DeviceIPv6rd struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceIPv6rd struct {
 	InterfaceSetting map[uint32]*DeviceIPv6rdInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.IPv6rd.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceIPv6rd) AddInterfaceSetting(i uint32) *DeviceIPv6rdInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceIPv6rdInterfaceSetting{}
@@ -29,8 +23,6 @@ func (o *DeviceIPv6rd) AddInterfaceSetting(i uint32) *DeviceIPv6rdInterfaceSetti
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPv6rd) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -40,18 +32,18 @@ func (o *DeviceIPv6rd) ValidateAt(c *model.Checker, p string) {
 // DeviceIPv6rdPath is the typed path of Device.IPv6rd.
 type DeviceIPv6rdPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.IPv6rd.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceIPv6rdPath) InterfaceSetting(i uint32) (p DeviceIPv6rdInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.IPv6rd.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.IPv6rd.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceIPv6rdPath) InterfaceSettingTable() model.Table {
 	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -67,10 +59,7 @@ const (
 	DeviceIPv6rdInterfaceSettingStatus_Error DeviceIPv6rdInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceIPv6rdInterfaceSetting holds the values of Device.IPv6rd.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceIPv6rdInterfaceSetting holds the values of Device.IPv6rd.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceIPv6rdInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -93,7 +82,6 @@ type DeviceIPv6rdInterfaceSetting struct {
 	TunneledInterface string `json:"TunneledInterface,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceIPv6rdInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3547, string(o.Status))
 	c.String(p, "Alias", 3541, o.Alias)
@@ -108,23 +96,23 @@ func (o *DeviceIPv6rdInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 // DeviceIPv6rdInterfaceSettingPath is the typed path of Device.IPv6rd.InterfaceSetting.{i}.
 type DeviceIPv6rdInterfaceSettingPath struct {
 	model.ObjectPath
-	AddressSource model.ReadWriteParam[string]
+	AddressSource model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllTrafficToBorderRelay model.ReadWriteParam[bool]
+	AllTrafficToBorderRelay model.ReadWriteParam[bool] `dm:"b"`
 
-	BorderRelayIPv4Addresses model.ReadWriteParam[[]string]
+	BorderRelayIPv4Addresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4MaskLength model.ReadWriteParam[uint32]
+	IPv4MaskLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	SPIPv6Prefix model.ReadWriteParam[string]
+	SPIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPv6rdInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceIPv6rdInterfaceSettingStatus] `dm:"s"`
 
-	TunnelInterface model.ReadOnlyParam[string]
+	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	TunneledInterface model.ReadOnlyParam[string]
+	TunneledInterface model.ReadOnlyParam[string] `dm:"s"`
 }

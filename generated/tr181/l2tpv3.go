@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceL2TPv3 holds the values of Device.L2TPv3. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3 holds the values of Device.L2TPv3. (object, readOnly, since 2.12).
 type DeviceL2TPv3 struct {
 	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type DeviceL2TPv3 struct {
 	Tunnel map[uint32]*DeviceL2TPv3Tunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.L2TPv3.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3) AddFilter(i uint32) *DeviceL2TPv3Filter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceL2TPv3Filter{}
@@ -31,7 +25,7 @@ func (o *DeviceL2TPv3) AddFilter(i uint32) *DeviceL2TPv3Filter {
 	return x
 }
 
-// AddTunnel creates instance i of Device.L2TPv3.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3) AddTunnel(i uint32) *DeviceL2TPv3Tunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceL2TPv3Tunnel{}
@@ -40,8 +34,6 @@ func (o *DeviceL2TPv3) AddTunnel(i uint32) *DeviceL2TPv3Tunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceL2TPv3) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
 		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
@@ -54,29 +46,29 @@ func (o *DeviceL2TPv3) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3Path is the typed path of Device.L2TPv3.
 type DeviceL2TPv3Path struct {
 	model.ObjectPath
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Filter returns the typed path of instance i of Device.L2TPv3.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceL2TPv3Path) Filter(i uint32) (p DeviceL2TPv3FilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.L2TPv3.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.L2TPv3.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3Path) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.L2TPv3.Tunnel.{i}.
+// Tunnel returns the typed path of instance i.
 func (x DeviceL2TPv3Path) Tunnel(i uint32) (p DeviceL2TPv3TunnelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.L2TPv3.Tunnel.{i}.", model.InstanceOf(x.Path(), "Tunnel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
 	return
 }
 
-// TunnelTable returns the table Device.L2TPv3.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3Path) TunnelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
@@ -94,10 +86,7 @@ const (
 	DeviceL2TPv3FilterStatus_Error DeviceL2TPv3FilterStatus = "Error"
 )
 
-/*
-DeviceL2TPv3Filter holds the values of Device.L2TPv3.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3Filter holds the values of Device.L2TPv3.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceL2TPv3Filter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -118,7 +107,6 @@ type DeviceL2TPv3Filter struct {
 	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceL2TPv3Filter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3566, string(o.Status))
 	c.Uint(p, "Order", 3565, uint64(o.Order))
@@ -131,23 +119,23 @@ func (o *DeviceL2TPv3Filter) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3FilterPath is the typed path of Device.L2TPv3.Filter.{i}.
 type DeviceL2TPv3FilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3FilterStatus]
+	Status model.ReadOnlyParam[DeviceL2TPv3FilterStatus] `dm:"s"`
 
-	VLANIDCheck model.ReadWriteParam[int32]
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDExclude model.ReadWriteParam[bool]
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceL2TPv3TunnelStatus enumerates the values of Device.L2TPv3.Tunnel.{i}.Status.
@@ -188,10 +176,7 @@ const (
 	DeviceL2TPv3TunnelTunnelEncapsulation_UDP DeviceL2TPv3TunnelTunnelEncapsulation = "UDP"
 )
 
-/*
-DeviceL2TPv3Tunnel holds the values of Device.L2TPv3.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3Tunnel holds the values of Device.L2TPv3.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceL2TPv3Tunnel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -222,7 +207,7 @@ type DeviceL2TPv3Tunnel struct {
 	UDP       *DeviceL2TPv3TunnelUDP                  `json:"UDP,omitzero"`
 }
 
-// AddInterface creates instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceL2TPv3Tunnel) AddInterface(i uint32) *DeviceL2TPv3TunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceL2TPv3TunnelInterface{}
@@ -231,8 +216,6 @@ func (o *DeviceL2TPv3Tunnel) AddInterface(i uint32) *DeviceL2TPv3TunnelInterface
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceL2TPv3Tunnel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3619, string(o.Status))
 	c.String(p, "Alias", 3571, o.Alias)
@@ -252,41 +235,41 @@ func (o *DeviceL2TPv3Tunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3TunnelPath is the typed path of Device.L2TPv3.Tunnel.{i}.
 type DeviceL2TPv3TunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectedRemoteEndpoint model.ReadOnlyParam[string]
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
-	DefaultDSCPMark model.ReadWriteParam[uint32]
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DeliveryHeaderProtocol model.ReadWriteParam[DeviceL2TPv3TunnelDeliveryHeaderProtocol]
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceL2TPv3TunnelDeliveryHeaderProtocol] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAlivePolicy model.ReadWriteParam[DeviceL2TPv3TunnelKeepAlivePolicy]
+	KeepAlivePolicy model.ReadWriteParam[DeviceL2TPv3TunnelKeepAlivePolicy] `dm:"s"`
 
-	KeepAliveThreshold model.ReadWriteParam[uint32]
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	KeepAliveTimeout model.ReadWriteParam[uint32]
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemoteEndpoints model.ReadWriteParam[[]string]
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3TunnelStatus]
+	Status model.ReadOnlyParam[DeviceL2TPv3TunnelStatus] `dm:"s"`
 
-	TunnelEncapsulation model.ReadWriteParam[DeviceL2TPv3TunnelTunnelEncapsulation]
+	TunnelEncapsulation model.ReadWriteParam[DeviceL2TPv3TunnelTunnelEncapsulation] `dm:"s"`
 
-	Stats DeviceL2TPv3TunnelStatsPath
-	UDP   DeviceL2TPv3TunnelUDPPath
+	Stats DeviceL2TPv3TunnelStatsPath `dm:"Stats."`
+	UDP   DeviceL2TPv3TunnelUDPPath   `dm:"UDP."`
 }
 
-// Interface returns the typed path of instance i of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceL2TPv3TunnelPath) Interface(i uint32) (p DeviceL2TPv3TunnelInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.L2TPv3.Tunnel.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.L2TPv3.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceL2TPv3TunnelPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -321,10 +304,7 @@ const (
 	DeviceL2TPv3TunnelInterfaceCookiePolicy_Generated DeviceL2TPv3TunnelInterfaceCookiePolicy = "Generated"
 )
 
-/*
-DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceL2TPv3TunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -347,7 +327,6 @@ type DeviceL2TPv3TunnelInterface struct {
 	Stats *DeviceL2TPv3TunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceL2TPv3TunnelInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3604, string(o.Status))
 	c.String(p, "Alias", 3577, o.Alias)
@@ -360,31 +339,28 @@ func (o *DeviceL2TPv3TunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3TunnelInterfacePath is the typed path of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
 type DeviceL2TPv3TunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Cookie model.ReadWriteParam[uint64]
+	Cookie model.ReadWriteParam[uint64] `dm:"U"`
 
-	CookiePolicy model.ReadWriteParam[DeviceL2TPv3TunnelInterfaceCookiePolicy]
+	CookiePolicy model.ReadWriteParam[DeviceL2TPv3TunnelInterfaceCookiePolicy] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionID model.ReadWriteParam[int32]
+	SessionID model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3TunnelInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceL2TPv3TunnelInterfaceStatus] `dm:"s"`
 
-	Stats DeviceL2TPv3TunnelInterfaceStatsPath
+	Stats DeviceL2TPv3TunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceL2TPv3TunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -426,47 +402,44 @@ type DeviceL2TPv3TunnelInterfaceStats struct {
 // DeviceL2TPv3TunnelInterfaceStatsPath is the typed path of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceL2TPv3TunnelInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardChecksumReceived model.ReadOnlyParam[uint32]
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceL2TPv3TunnelStats holds the values of Device.L2TPv3.Tunnel.{i}.Stats. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3TunnelStats holds the values of Device.L2TPv3.Tunnel.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceL2TPv3TunnelStats struct {
 	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
@@ -488,27 +461,24 @@ type DeviceL2TPv3TunnelStats struct {
 // DeviceL2TPv3TunnelStatsPath is the typed path of Device.L2TPv3.Tunnel.{i}.Stats.
 type DeviceL2TPv3TunnelStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveReceived model.ReadOnlyParam[uint32]
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveSent model.ReadOnlyParam[uint32]
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceL2TPv3TunnelUDP holds the values of Device.L2TPv3.Tunnel.{i}.UDP. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceL2TPv3TunnelUDP holds the values of Device.L2TPv3.Tunnel.{i}.UDP. (object, readOnly, since 2.12).
 type DeviceL2TPv3TunnelUDP struct {
 	SourcePort uint32 `json:"SourcePort,omitzero"`
 
@@ -517,7 +487,6 @@ type DeviceL2TPv3TunnelUDP struct {
 	EnableChecksum bool `json:"EnableChecksum,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceL2TPv3TunnelUDP) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "SourcePort", 3624, uint64(o.SourcePort))
 	c.Uint(p, "RemotePort", 3623, uint64(o.RemotePort))
@@ -526,9 +495,9 @@ func (o *DeviceL2TPv3TunnelUDP) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3TunnelUDPPath is the typed path of Device.L2TPv3.Tunnel.{i}.UDP.
 type DeviceL2TPv3TunnelUDPPath struct {
 	model.ObjectPath
-	EnableChecksum model.ReadWriteParam[bool]
+	EnableChecksum model.ReadWriteParam[bool] `dm:"b"`
 
-	RemotePort model.ReadWriteParam[uint32]
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourcePort model.ReadWriteParam[uint32]
+	SourcePort model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -5,15 +5,11 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceLANConfigSecurity holds the values of Device.LANConfigSecurity. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLANConfigSecurity holds the values of Device.LANConfigSecurity. (object, readOnly, since 2.0).
 type DeviceLANConfigSecurity struct {
 	ConfigPassword string `json:"ConfigPassword,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLANConfigSecurity) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ConfigPassword", 3627, o.ConfigPassword)
 }
@@ -21,5 +17,5 @@ func (o *DeviceLANConfigSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceLANConfigSecurityPath is the typed path of Device.LANConfigSecurity.
 type DeviceLANConfigSecurityPath struct {
 	model.ObjectPath
-	ConfigPassword model.ReadWriteParam[string]
+	ConfigPassword model.ReadWriteParam[string] `dm:"s"`
 }

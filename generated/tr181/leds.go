@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceLEDs holds the values of Device.LEDs. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLEDs holds the values of Device.LEDs. (object, readOnly, since 2.11).
 type DeviceLEDs struct {
 	LEDNumberOfEntries uint32 `json:"LEDNumberOfEntries,omitzero"`
 
 	LED map[uint32]*DeviceLEDsLED `json:"LED,omitzero"`
 }
 
-// AddLED creates instance i of Device.LEDs.LED.{i}. (replacing any) and returns it
+// AddLED creates instance i (replacing any) and returns it.
 func (o *DeviceLEDs) AddLED(i uint32) *DeviceLEDsLED {
 	if o.LED == nil {
 		o.LED = map[uint32]*DeviceLEDsLED{}
@@ -27,8 +21,6 @@ func (o *DeviceLEDs) AddLED(i uint32) *DeviceLEDsLED {
 	o.LED[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLEDs) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.LED) {
 		o.LED[i].ValidateAt(c, model.InstanceOf(p, "LED.", i))
@@ -38,16 +30,16 @@ func (o *DeviceLEDs) ValidateAt(c *model.Checker, p string) {
 // DeviceLEDsPath is the typed path of Device.LEDs.
 type DeviceLEDsPath struct {
 	model.ObjectPath
-	LEDNumberOfEntries model.ReadOnlyParam[uint32]
+	LEDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// LED returns the typed path of instance i of Device.LEDs.LED.{i}.
+// LED returns the typed path of instance i.
 func (x DeviceLEDsPath) LED(i uint32) (p DeviceLEDsLEDPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LEDs.LED.{i}.", model.InstanceOf(x.Path(), "LED.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LED.", i))
 	return
 }
 
-// LEDTable returns the table Device.LEDs.LED.{i}. itself (for AddObject when writable)
+// LEDTable returns the table itself (for AddObject when writable).
 func (x DeviceLEDsPath) LEDTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LED.")
 }
@@ -82,10 +74,7 @@ const (
 	DeviceLEDsLEDLocation_Bottom DeviceLEDsLEDLocation = "Bottom"
 )
 
-/*
-DeviceLEDsLED holds the values of Device.LEDs.LED.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLEDsLED holds the values of Device.LEDs.LED.{i}. (table instance, 0..unbounded entries, readOnly, since 2.11).
 type DeviceLEDsLED struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -113,7 +102,7 @@ type DeviceLEDsLED struct {
 	CycleElement        map[uint32]*DeviceLEDsLEDCycleElement `json:"CycleElement,omitzero"`
 }
 
-// AddCycleElement creates instance i of Device.LEDs.LED.{i}.CycleElement.{i}. (replacing any) and returns it
+// AddCycleElement creates instance i (replacing any) and returns it.
 func (o *DeviceLEDsLED) AddCycleElement(i uint32) *DeviceLEDsLEDCycleElement {
 	if o.CycleElement == nil {
 		o.CycleElement = map[uint32]*DeviceLEDsLEDCycleElement{}
@@ -122,8 +111,6 @@ func (o *DeviceLEDsLED) AddCycleElement(i uint32) *DeviceLEDsLEDCycleElement {
 	o.CycleElement[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLEDsLED) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3630, o.Alias)
 	c.String(p, "Status", 3652, string(o.Status))
@@ -140,46 +127,43 @@ func (o *DeviceLEDsLED) ValidateAt(c *model.Checker, p string) {
 // DeviceLEDsLEDPath is the typed path of Device.LEDs.LED.{i}.
 type DeviceLEDsLEDPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CycleElementNumberOfEntries model.ReadOnlyParam[uint32]
+	CycleElementNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CyclePeriodRepetitions model.ReadOnlyParam[int32]
+	CyclePeriodRepetitions model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Location model.ReadOnlyParam[DeviceLEDsLEDLocation]
+	Location model.ReadOnlyParam[DeviceLEDsLEDLocation] `dm:"s"`
 
-	MaxBrightness model.ReadOnlyParam[uint32]
+	MaxBrightness model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Reason model.ReadOnlyParam[string]
+	Reason model.ReadOnlyParam[string] `dm:"s"`
 
-	RelativeXPosition model.ReadOnlyParam[uint32]
+	RelativeXPosition model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RelativeYPosition model.ReadOnlyParam[uint32]
+	RelativeYPosition model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceLEDsLEDStatus]
+	Status model.ReadOnlyParam[DeviceLEDsLEDStatus] `dm:"s"`
 
-	CurrentCycleElement DeviceLEDsLEDCurrentCycleElementPath
+	CurrentCycleElement DeviceLEDsLEDCurrentCycleElementPath `dm:"CurrentCycleElement."`
 }
 
-// CycleElement returns the typed path of instance i of Device.LEDs.LED.{i}.CycleElement.{i}.
+// CycleElement returns the typed path of instance i.
 func (x DeviceLEDsLEDPath) CycleElement(i uint32) (p DeviceLEDsLEDCycleElementPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LEDs.LED.{i}.CycleElement.{i}.", model.InstanceOf(x.Path(), "CycleElement.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CycleElement.", i))
 	return
 }
 
-// CycleElementTable returns the table Device.LEDs.LED.{i}.CycleElement.{i}. itself (for AddObject when writable)
+// CycleElementTable returns the table itself (for AddObject when writable).
 func (x DeviceLEDsLEDPath) CycleElementTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "CycleElement.")
 }
 
-/*
-DeviceLEDsLEDCurrentCycleElement holds the values of Device.LEDs.LED.{i}.CurrentCycleElement. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLEDsLEDCurrentCycleElement holds the values of Device.LEDs.LED.{i}.CurrentCycleElement. (object, readOnly, since 2.11).
 type DeviceLEDsLEDCurrentCycleElement struct {
 	CycleElementReference string `json:"CycleElementReference,omitzero"`
 
@@ -188,7 +172,6 @@ type DeviceLEDsLEDCurrentCycleElement struct {
 	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLEDsLEDCurrentCycleElement) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "Color", 3632, []byte(o.Color))
 }
@@ -196,17 +179,14 @@ func (o *DeviceLEDsLEDCurrentCycleElement) ValidateAt(c *model.Checker, p string
 // DeviceLEDsLEDCurrentCycleElementPath is the typed path of Device.LEDs.LED.{i}.CurrentCycleElement.
 type DeviceLEDsLEDCurrentCycleElementPath struct {
 	model.ObjectPath
-	Color model.ReadOnlyParam[model.HexBinary]
+	Color model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	CycleElementReference model.ReadOnlyParam[string]
+	CycleElementReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Duration model.ReadOnlyParam[uint32]
+	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceLEDsLEDCycleElement holds the values of Device.LEDs.LED.{i}.CycleElement.{i}. (table instance, 0..unbounded entries, readWrite, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLEDsLEDCycleElement holds the values of Device.LEDs.LED.{i}.CycleElement.{i}. (table instance, 0..unbounded entries, readWrite, since 2.11).
 type DeviceLEDsLEDCycleElement struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -223,7 +203,6 @@ type DeviceLEDsLEDCycleElement struct {
 	Brightness uint32 `json:"Brightness,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLEDsLEDCycleElement) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3636, o.Alias)
 	c.Uint(p, "Order", 3642, uint64(o.Order))
@@ -234,17 +213,17 @@ func (o *DeviceLEDsLEDCycleElement) ValidateAt(c *model.Checker, p string) {
 // DeviceLEDsLEDCycleElementPath is the typed path of Device.LEDs.LED.{i}.CycleElement.{i}.
 type DeviceLEDsLEDCycleElementPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Brightness model.ReadWriteParam[uint32]
+	Brightness model.ReadWriteParam[uint32] `dm:"u"`
 
-	Color model.ReadWriteParam[model.HexBinary]
+	Color model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FadeInterval model.ReadWriteParam[uint32]
+	FadeInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 }

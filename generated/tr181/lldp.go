@@ -6,18 +6,13 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceLLDP holds the values of Device.LLDP. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDP holds the values of Device.LLDP. (object, readOnly, since 2.8).
 type DeviceLLDP struct {
 	Discovery *DeviceLLDPDiscovery `json:"Discovery,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDP) ValidateAt(c *model.Checker, p string) {
 	if o.Discovery != nil {
 		o.Discovery.ValidateAt(c, p+"Discovery.")
@@ -27,20 +22,17 @@ func (o *DeviceLLDP) ValidateAt(c *model.Checker, p string) {
 // DeviceLLDPPath is the typed path of Device.LLDP.
 type DeviceLLDPPath struct {
 	model.ObjectPath
-	Discovery DeviceLLDPDiscoveryPath
+	Discovery DeviceLLDPDiscoveryPath `dm:"Discovery."`
 }
 
-/*
-DeviceLLDPDiscovery holds the values of Device.LLDP.Discovery. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscovery holds the values of Device.LLDP.Discovery. (object, readOnly, since 2.8).
 type DeviceLLDPDiscovery struct {
 	DeviceNumberOfEntries uint32 `json:"DeviceNumberOfEntries,omitzero"`
 
 	Device map[uint32]*DeviceLLDPDiscoveryDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of Device.LLDP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscovery) AddDevice(i uint32) *DeviceLLDPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceLLDPDiscoveryDevice{}
@@ -49,8 +41,6 @@ func (o *DeviceLLDPDiscovery) AddDevice(i uint32) *DeviceLLDPDiscoveryDevice {
 	o.Device[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
 		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
@@ -60,24 +50,21 @@ func (o *DeviceLLDPDiscovery) ValidateAt(c *model.Checker, p string) {
 // DeviceLLDPDiscoveryPath is the typed path of Device.LLDP.Discovery.
 type DeviceLLDPDiscoveryPath struct {
 	model.ObjectPath
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Device returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.
+// Device returns the typed path of instance i.
 func (x DeviceLLDPDiscoveryPath) Device(i uint32) (p DeviceLLDPDiscoveryDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LLDP.Discovery.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table Device.LLDP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-/*
-DeviceLLDPDiscoveryDevice holds the values of Device.LLDP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscoveryDevice holds the values of Device.LLDP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevice struct {
 	Interface string `json:"Interface,omitzero"`
 
@@ -93,7 +80,7 @@ type DeviceLLDPDiscoveryDevice struct {
 	Port              map[uint32]*DeviceLLDPDiscoveryDevicePort   `json:"Port,omitzero"`
 }
 
-// AddPort creates instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscoveryDevice) AddPort(i uint32) *DeviceLLDPDiscoveryDevicePort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceLLDPDiscoveryDevicePort{}
@@ -102,8 +89,6 @@ func (o *DeviceLLDPDiscoveryDevice) AddPort(i uint32) *DeviceLLDPDiscoveryDevice
 	o.Port[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ChassisIDSubtype", 3658, uint64(o.ChassisIDSubtype))
 	c.String(p, "ChassisID", 3657, o.ChassisID)
@@ -119,34 +104,31 @@ func (o *DeviceLLDPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceLLDPDiscoveryDevicePath is the typed path of Device.LLDP.Discovery.Device.{i}.
 type DeviceLLDPDiscoveryDevicePath struct {
 	model.ObjectPath
-	ChassisID model.ReadOnlyParam[string]
+	ChassisID model.ReadOnlyParam[string] `dm:"s"`
 
-	ChassisIDSubtype model.ReadOnlyParam[uint32]
+	ChassisIDSubtype model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Interface model.ReadOnlyParam[string]
+	Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceInformation DeviceLLDPDiscoveryDeviceDeviceInformationPath
+	DeviceInformation DeviceLLDPDiscoveryDeviceDeviceInformationPath `dm:"DeviceInformation."`
 }
 
-// Port returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.Port.{i}.
+// Port returns the typed path of instance i.
 func (x DeviceLLDPDiscoveryDevicePath) Port(i uint32) (p DeviceLLDPDiscoveryDevicePortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LLDP.Discovery.Device.{i}.Port.{i}.", model.InstanceOf(x.Path(), "Port.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
 	return
 }
 
-// PortTable returns the table Device.LLDP.Discovery.Device.{i}.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryDevicePath) PortTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Port.")
 }
 
-/*
-DeviceLLDPDiscoveryDeviceDeviceInformation holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscoveryDeviceDeviceInformation holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation. (object, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDeviceDeviceInformation struct {
 	DeviceCategory []string `json:"DeviceCategory,omitzero"`
 
@@ -161,7 +143,7 @@ type DeviceLLDPDiscoveryDeviceDeviceInformation struct {
 	VendorSpecific map[uint32]*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific `json:"VendorSpecific,omitzero"`
 }
 
-// AddVendorSpecific creates instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (replacing any) and returns it
+// AddVendorSpecific creates instance i (replacing any) and returns it.
 func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) AddVendorSpecific(i uint32) *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific {
 	if o.VendorSpecific == nil {
 		o.VendorSpecific = map[uint32]*DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific{}
@@ -170,8 +152,6 @@ func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) AddVendorSpecific(i uint32)
 	o.VendorSpecific[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "DeviceCategory", 3660, model.JoinStrings(o.DeviceCategory), len(o.DeviceCategory) > 0)
 	c.String(p, "ManufacturerOUI", 3661, o.ManufacturerOUI)
@@ -185,32 +165,29 @@ func (o *DeviceLLDPDiscoveryDeviceDeviceInformation) ValidateAt(c *model.Checker
 // DeviceLLDPDiscoveryDeviceDeviceInformationPath is the typed path of Device.LLDP.Discovery.Device.{i}.DeviceInformation.
 type DeviceLLDPDiscoveryDeviceDeviceInformationPath struct {
 	model.ObjectPath
-	DeviceCategory model.ReadOnlyParam[[]string]
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelNumber model.ReadOnlyParam[string]
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorSpecificNumberOfEntries model.ReadOnlyParam[uint32]
+	VendorSpecificNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// VendorSpecific returns the typed path of instance i of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
+// VendorSpecific returns the typed path of instance i.
 func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) VendorSpecific(i uint32) (p DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.", model.InstanceOf(x.Path(), "VendorSpecific.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VendorSpecific.", i))
 	return
 }
 
-// VendorSpecificTable returns the table Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. itself (for AddObject when writable)
+// VendorSpecificTable returns the table itself (for AddObject when writable).
 func (x DeviceLLDPDiscoveryDeviceDeviceInformationPath) VendorSpecificTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VendorSpecific.")
 }
 
-/*
-DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific holds the values of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific struct {
 	OrganizationCode string `json:"OrganizationCode,omitzero"`
 
@@ -219,7 +196,6 @@ type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific struct {
 	Information string `json:"Information,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "OrganizationCode", 3667, o.OrganizationCode)
 	c.Uint(p, "InformationType", 3666, uint64(o.InformationType))
@@ -229,17 +205,14 @@ func (o *DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecific) ValidateAt(c 
 // DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath is the typed path of Device.LLDP.Discovery.Device.{i}.DeviceInformation.VendorSpecific.{i}.
 type DeviceLLDPDiscoveryDeviceDeviceInformationVendorSpecificPath struct {
 	model.ObjectPath
-	Information model.ReadOnlyParam[string]
+	Information model.ReadOnlyParam[string] `dm:"s"`
 
-	InformationType model.ReadOnlyParam[uint32]
+	InformationType model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OrganizationCode model.ReadOnlyParam[string]
+	OrganizationCode model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceLLDPDiscoveryDevicePort holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscoveryDevicePort holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevicePort struct {
 	PortIDSubtype uint32 `json:"PortIDSubtype,omitzero"`
 
@@ -256,7 +229,6 @@ type DeviceLLDPDiscoveryDevicePort struct {
 	LinkInformation *DeviceLLDPDiscoveryDevicePortLinkInformation `json:"LinkInformation,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscoveryDevicePort) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PortIDSubtype", 3679, uint64(o.PortIDSubtype))
 	c.String(p, "PortID", 3678, o.PortID)
@@ -271,32 +243,28 @@ func (o *DeviceLLDPDiscoveryDevicePort) ValidateAt(c *model.Checker, p string) {
 // DeviceLLDPDiscoveryDevicePortPath is the typed path of Device.LLDP.Discovery.Device.{i}.Port.{i}.
 type DeviceLLDPDiscoveryDevicePortPath struct {
 	model.ObjectPath
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MACAddressList model.ReadOnlyParam[[]string]
+	MACAddressList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PortDescription model.ReadOnlyParam[string]
+	PortDescription model.ReadOnlyParam[string] `dm:"s"`
 
-	PortID model.ReadOnlyParam[string]
+	PortID model.ReadOnlyParam[string] `dm:"s"`
 
-	PortIDSubtype model.ReadOnlyParam[uint32]
+	PortIDSubtype model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TTL model.ReadOnlyParam[uint32]
+	TTL model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkInformation DeviceLLDPDiscoveryDevicePortLinkInformationPath
+	LinkInformation DeviceLLDPDiscoveryDevicePortLinkInformationPath `dm:"LinkInformation."`
 }
 
-/*
-DeviceLLDPDiscoveryDevicePortLinkInformation holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLLDPDiscoveryDevicePortLinkInformation holds the values of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation. (object, readOnly, since 2.8).
 type DeviceLLDPDiscoveryDevicePortLinkInformation struct {
 	InterfaceType uint32 `json:"InterfaceType,omitzero"`
 
 	MACForwardingTable []string `json:"MACForwardingTable,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLLDPDiscoveryDevicePortLinkInformation) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "MACForwardingTable", 3675, model.JoinStrings(o.MACForwardingTable), len(o.MACForwardingTable) > 0)
 }
@@ -304,7 +272,7 @@ func (o *DeviceLLDPDiscoveryDevicePortLinkInformation) ValidateAt(c *model.Check
 // DeviceLLDPDiscoveryDevicePortLinkInformationPath is the typed path of Device.LLDP.Discovery.Device.{i}.Port.{i}.LinkInformation.
 type DeviceLLDPDiscoveryDevicePortLinkInformationPath struct {
 	model.ObjectPath
-	InterfaceType model.ReadOnlyParam[uint32]
+	InterfaceType model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACForwardingTable model.ReadOnlyParam[[]string]
+	MACForwardingTable model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceLMAP holds the values of Device.LMAP. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAP holds the values of Device.LMAP. (object, readOnly, since 2.12).
 type DeviceLMAP struct {
 	MeasurementAgentNumberOfEntries uint32 `json:"MeasurementAgentNumberOfEntries,omitzero"`
 
@@ -25,7 +21,7 @@ type DeviceLMAP struct {
 	Report           map[uint32]*DeviceLMAPReport           `json:"Report,omitzero"`
 }
 
-// AddEvent creates instance i of Device.LMAP.Event.{i}. (replacing any) and returns it
+// AddEvent creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddEvent(i uint32) *DeviceLMAPEvent {
 	if o.Event == nil {
 		o.Event = map[uint32]*DeviceLMAPEvent{}
@@ -35,7 +31,7 @@ func (o *DeviceLMAP) AddEvent(i uint32) *DeviceLMAPEvent {
 	return x
 }
 
-// AddMeasurementAgent creates instance i of Device.LMAP.MeasurementAgent.{i}. (replacing any) and returns it
+// AddMeasurementAgent creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddMeasurementAgent(i uint32) *DeviceLMAPMeasurementAgent {
 	if o.MeasurementAgent == nil {
 		o.MeasurementAgent = map[uint32]*DeviceLMAPMeasurementAgent{}
@@ -45,7 +41,7 @@ func (o *DeviceLMAP) AddMeasurementAgent(i uint32) *DeviceLMAPMeasurementAgent {
 	return x
 }
 
-// AddReport creates instance i of Device.LMAP.Report.{i}. (replacing any) and returns it
+// AddReport creates instance i (replacing any) and returns it.
 func (o *DeviceLMAP) AddReport(i uint32) *DeviceLMAPReport {
 	if o.Report == nil {
 		o.Report = map[uint32]*DeviceLMAPReport{}
@@ -54,8 +50,6 @@ func (o *DeviceLMAP) AddReport(i uint32) *DeviceLMAPReport {
 	o.Report[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Event) {
 		o.Event[i].ValidateAt(c, model.InstanceOf(p, "Event.", i))
@@ -71,42 +65,42 @@ func (o *DeviceLMAP) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPPath is the typed path of Device.LMAP.
 type DeviceLMAPPath struct {
 	model.ObjectPath
-	EventNumberOfEntries model.ReadOnlyParam[uint32]
+	EventNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MeasurementAgentNumberOfEntries model.ReadOnlyParam[uint32]
+	MeasurementAgentNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportNumberOfEntries model.ReadOnlyParam[uint32]
+	ReportNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Event returns the typed path of instance i of Device.LMAP.Event.{i}.
+// Event returns the typed path of instance i.
 func (x DeviceLMAPPath) Event(i uint32) (p DeviceLMAPEventPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Event.{i}.", model.InstanceOf(x.Path(), "Event.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Event.", i))
 	return
 }
 
-// EventTable returns the table Device.LMAP.Event.{i}. itself (for AddObject when writable)
+// EventTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) EventTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Event.")
 }
 
-// MeasurementAgent returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.
+// MeasurementAgent returns the typed path of instance i.
 func (x DeviceLMAPPath) MeasurementAgent(i uint32) (p DeviceLMAPMeasurementAgentPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.", model.InstanceOf(x.Path(), "MeasurementAgent.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementAgent.", i))
 	return
 }
 
-// MeasurementAgentTable returns the table Device.LMAP.MeasurementAgent.{i}. itself (for AddObject when writable)
+// MeasurementAgentTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) MeasurementAgentTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MeasurementAgent.")
 }
 
-// Report returns the typed path of instance i of Device.LMAP.Report.{i}.
+// Report returns the typed path of instance i.
 func (x DeviceLMAPPath) Report(i uint32) (p DeviceLMAPReportPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.", model.InstanceOf(x.Path(), "Report.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Report.", i))
 	return
 }
 
-// ReportTable returns the table Device.LMAP.Report.{i}. itself (for AddObject when writable)
+// ReportTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPPath) ReportTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Report.")
 }
@@ -130,10 +124,7 @@ const (
 	DeviceLMAPEventType_ControllerConnected DeviceLMAPEventType = "ControllerConnected"
 )
 
-/*
-DeviceLMAPEvent holds the values of Device.LMAP.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPEvent holds the values of Device.LMAP.Event.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPEvent struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -152,7 +143,6 @@ type DeviceLMAPEvent struct {
 	PeriodicTimer *DeviceLMAPEventPeriodicTimer `json:"PeriodicTimer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPEvent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3685, o.Alias)
 	c.String(p, "Name", 3699, o.Name)
@@ -165,27 +155,24 @@ func (o *DeviceLMAPEvent) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPEventPath is the typed path of Device.LMAP.Event.{i}.
 type DeviceLMAPEventPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CycleInterval model.ReadWriteParam[int32]
+	CycleInterval model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	RandomnessSpread model.ReadWriteParam[int32]
+	RandomnessSpread model.ReadWriteParam[int32] `dm:"i"`
 
-	Type model.ReadWriteParam[DeviceLMAPEventType]
+	Type model.ReadWriteParam[DeviceLMAPEventType] `dm:"s"`
 
-	CalendarTimer DeviceLMAPEventCalendarTimerPath
-	OneOff        DeviceLMAPEventOneOffPath
-	PeriodicTimer DeviceLMAPEventPeriodicTimerPath
+	CalendarTimer DeviceLMAPEventCalendarTimerPath `dm:"CalendarTimer."`
+	OneOff        DeviceLMAPEventOneOffPath        `dm:"OneOff."`
+	PeriodicTimer DeviceLMAPEventPeriodicTimerPath `dm:"PeriodicTimer."`
 }
 
-/*
-DeviceLMAPEventCalendarTimer holds the values of Device.LMAP.Event.{i}.CalendarTimer. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPEventCalendarTimer holds the values of Device.LMAP.Event.{i}.CalendarTimer. (object, readOnly, since 2.12).
 type DeviceLMAPEventCalendarTimer struct {
 	StartTime time.Time `json:"StartTime,omitzero"`
 
@@ -208,7 +195,6 @@ type DeviceLMAPEventCalendarTimer struct {
 	ScheduleTimezoneOffset int32 `json:"ScheduleTimezoneOffset,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPEventCalendarTimer) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "ScheduleTimezoneOffset", 3695, int64(o.ScheduleTimezoneOffset))
 }
@@ -216,31 +202,28 @@ func (o *DeviceLMAPEventCalendarTimer) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPEventCalendarTimerPath is the typed path of Device.LMAP.Event.{i}.CalendarTimer.
 type DeviceLMAPEventCalendarTimerPath struct {
 	model.ObjectPath
-	EnableScheduleTimezoneOffset model.ReadWriteParam[bool]
+	EnableScheduleTimezoneOffset model.ReadWriteParam[bool] `dm:"b"`
 
-	EndTime model.ReadWriteParam[time.Time]
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ScheduleDaysOfMonth model.ReadWriteParam[string]
+	ScheduleDaysOfMonth model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleDaysOfWeek model.ReadWriteParam[string]
+	ScheduleDaysOfWeek model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleHoursOfDay model.ReadWriteParam[string]
+	ScheduleHoursOfDay model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleMinutesOfHour model.ReadWriteParam[string]
+	ScheduleMinutesOfHour model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleMonths model.ReadWriteParam[string]
+	ScheduleMonths model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleSecondsOfMinute model.ReadWriteParam[string]
+	ScheduleSecondsOfMinute model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleTimezoneOffset model.ReadWriteParam[int32]
+	ScheduleTimezoneOffset model.ReadWriteParam[int32] `dm:"i"`
 
-	StartTime model.ReadWriteParam[time.Time]
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceLMAPEventOneOff holds the values of Device.LMAP.Event.{i}.OneOff. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPEventOneOff holds the values of Device.LMAP.Event.{i}.OneOff. (object, readOnly, since 2.12).
 type DeviceLMAPEventOneOff struct {
 	StartTime time.Time `json:"StartTime,omitzero"`
 }
@@ -248,13 +231,10 @@ type DeviceLMAPEventOneOff struct {
 // DeviceLMAPEventOneOffPath is the typed path of Device.LMAP.Event.{i}.OneOff.
 type DeviceLMAPEventOneOffPath struct {
 	model.ObjectPath
-	StartTime model.ReadWriteParam[time.Time]
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceLMAPEventPeriodicTimer holds the values of Device.LMAP.Event.{i}.PeriodicTimer. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPEventPeriodicTimer holds the values of Device.LMAP.Event.{i}.PeriodicTimer. (object, readOnly, since 2.12).
 type DeviceLMAPEventPeriodicTimer struct {
 	StartTime time.Time `json:"StartTime,omitzero"`
 
@@ -266,17 +246,14 @@ type DeviceLMAPEventPeriodicTimer struct {
 // DeviceLMAPEventPeriodicTimerPath is the typed path of Device.LMAP.Event.{i}.PeriodicTimer.
 type DeviceLMAPEventPeriodicTimerPath struct {
 	model.ObjectPath
-	EndTime model.ReadWriteParam[time.Time]
+	EndTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	Interval model.ReadWriteParam[uint32]
+	Interval model.ReadWriteParam[uint32] `dm:"u"`
 
-	StartTime model.ReadWriteParam[time.Time]
+	StartTime model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceLMAPMeasurementAgent holds the values of Device.LMAP.MeasurementAgent.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgent holds the values of Device.LMAP.MeasurementAgent.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgent struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -324,7 +301,7 @@ type DeviceLMAPMeasurementAgent struct {
 	TaskCapability       map[uint32]*DeviceLMAPMeasurementAgentTaskCapability       `json:"TaskCapability,omitzero"`
 }
 
-// AddCommunicationChannel creates instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (replacing any) and returns it
+// AddCommunicationChannel creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddCommunicationChannel(i uint32) *DeviceLMAPMeasurementAgentCommunicationChannel {
 	if o.CommunicationChannel == nil {
 		o.CommunicationChannel = map[uint32]*DeviceLMAPMeasurementAgentCommunicationChannel{}
@@ -334,7 +311,7 @@ func (o *DeviceLMAPMeasurementAgent) AddCommunicationChannel(i uint32) *DeviceLM
 	return x
 }
 
-// AddInstruction creates instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (replacing any) and returns it
+// AddInstruction creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddInstruction(i uint32) *DeviceLMAPMeasurementAgentInstruction {
 	if o.Instruction == nil {
 		o.Instruction = map[uint32]*DeviceLMAPMeasurementAgentInstruction{}
@@ -344,7 +321,7 @@ func (o *DeviceLMAPMeasurementAgent) AddInstruction(i uint32) *DeviceLMAPMeasure
 	return x
 }
 
-// AddSchedule creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddSchedule(i uint32) *DeviceLMAPMeasurementAgentSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceLMAPMeasurementAgentSchedule{}
@@ -354,7 +331,7 @@ func (o *DeviceLMAPMeasurementAgent) AddSchedule(i uint32) *DeviceLMAPMeasuremen
 	return x
 }
 
-// AddTask creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (replacing any) and returns it
+// AddTask creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddTask(i uint32) *DeviceLMAPMeasurementAgentTask {
 	if o.Task == nil {
 		o.Task = map[uint32]*DeviceLMAPMeasurementAgentTask{}
@@ -364,7 +341,7 @@ func (o *DeviceLMAPMeasurementAgent) AddTask(i uint32) *DeviceLMAPMeasurementAge
 	return x
 }
 
-// AddTaskCapability creates instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (replacing any) and returns it
+// AddTaskCapability creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgent) AddTaskCapability(i uint32) *DeviceLMAPMeasurementAgentTaskCapability {
 	if o.TaskCapability == nil {
 		o.TaskCapability = map[uint32]*DeviceLMAPMeasurementAgentTaskCapability{}
@@ -373,8 +350,6 @@ func (o *DeviceLMAPMeasurementAgent) AddTaskCapability(i uint32) *DeviceLMAPMeas
 	o.TaskCapability[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3710, o.Alias)
 	c.Wire(p, "CapabilityTags", 3711, model.JoinStrings(o.CapabilityTags), len(o.CapabilityTags) > 0)
@@ -404,106 +379,103 @@ func (o *DeviceLMAPMeasurementAgent) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPMeasurementAgentPath is the typed path of Device.LMAP.MeasurementAgent.{i}.
 type DeviceLMAPMeasurementAgentPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CapabilityTags model.ReadOnlyParam[[]string]
+	CapabilityTags model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CommunicationChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	CommunicationChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EventLog model.ReadOnlyParam[string]
+	EventLog model.ReadOnlyParam[string] `dm:"s"`
 
-	GroupIdentifier model.ReadWriteParam[string]
+	GroupIdentifier model.ReadWriteParam[string] `dm:"s"`
 
-	Identifier model.ReadWriteParam[string]
+	Identifier model.ReadWriteParam[string] `dm:"s"`
 
-	InstructionNumberOfEntries model.ReadOnlyParam[uint32]
+	InstructionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastStarted model.ReadOnlyParam[time.Time]
+	LastStarted model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MeasurementPoint model.ReadWriteParam[string]
+	MeasurementPoint model.ReadWriteParam[string] `dm:"s"`
 
-	PrivateCredential model.ReadWriteParam[string]
+	PrivateCredential model.ReadWriteParam[string] `dm:"s"`
 
-	PublicCredential model.ReadWriteParam[string]
+	PublicCredential model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TaskCapabilityNumberOfEntries model.ReadOnlyParam[uint32]
+	TaskCapabilityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TaskNumberOfEntries model.ReadOnlyParam[uint32]
+	TaskNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UseAgentIdentifierInReports model.ReadWriteParam[bool]
+	UseAgentIdentifierInReports model.ReadWriteParam[bool] `dm:"b"`
 
-	UseGroupIdentifierInReports model.ReadWriteParam[bool]
+	UseGroupIdentifierInReports model.ReadWriteParam[bool] `dm:"b"`
 
-	UseMeasurementPointInReports model.ReadWriteParam[bool]
+	UseMeasurementPointInReports model.ReadWriteParam[bool] `dm:"b"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	Controller DeviceLMAPMeasurementAgentControllerPath
+	Controller DeviceLMAPMeasurementAgentControllerPath `dm:"Controller."`
 }
 
-// CommunicationChannel returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
+// CommunicationChannel returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentPath) CommunicationChannel(i uint32) (p DeviceLMAPMeasurementAgentCommunicationChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.", model.InstanceOf(x.Path(), "CommunicationChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CommunicationChannel.", i))
 	return
 }
 
-// CommunicationChannelTable returns the table Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. itself (for AddObject when writable)
+// CommunicationChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) CommunicationChannelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "CommunicationChannel.")
 }
 
-// Instruction returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
+// Instruction returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentPath) Instruction(i uint32) (p DeviceLMAPMeasurementAgentInstructionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.", model.InstanceOf(x.Path(), "Instruction.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Instruction.", i))
 	return
 }
 
-// InstructionTable returns the table Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. itself (for AddObject when writable)
+// InstructionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) InstructionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Instruction.")
 }
 
-// Schedule returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
+// Schedule returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentPath) Schedule(i uint32) (p DeviceLMAPMeasurementAgentSchedulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.", model.InstanceOf(x.Path(), "Schedule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
 	return
 }
 
-// ScheduleTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) ScheduleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
 
-// Task returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
+// Task returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentPath) Task(i uint32) (p DeviceLMAPMeasurementAgentTaskPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Task.{i}.", model.InstanceOf(x.Path(), "Task.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Task.", i))
 	return
 }
 
-// TaskTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}. itself (for AddObject when writable)
+// TaskTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) TaskTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Task.")
 }
 
-// TaskCapability returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
+// TaskCapability returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentPath) TaskCapability(i uint32) (p DeviceLMAPMeasurementAgentTaskCapabilityPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.", model.InstanceOf(x.Path(), "TaskCapability.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TaskCapability.", i))
 	return
 }
 
-// TaskCapabilityTable returns the table Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. itself (for AddObject when writable)
+// TaskCapabilityTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentPath) TaskCapabilityTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TaskCapability.")
 }
 
-/*
-DeviceLMAPMeasurementAgentCommunicationChannel holds the values of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentCommunicationChannel holds the values of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentCommunicationChannel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -522,7 +494,6 @@ type DeviceLMAPMeasurementAgentCommunicationChannel struct {
 	Interface string `json:"Interface,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentCommunicationChannel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3713, o.Alias)
 	c.String(p, "Name", 3717, o.Name)
@@ -532,27 +503,24 @@ func (o *DeviceLMAPMeasurementAgentCommunicationChannel) ValidateAt(c *model.Che
 // DeviceLMAPMeasurementAgentCommunicationChannelPath is the typed path of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
 type DeviceLMAPMeasurementAgentCommunicationChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BulkDataProfile model.ReadWriteParam[string]
+	BulkDataProfile model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Target model.ReadWriteParam[string]
+	Target model.ReadWriteParam[string] `dm:"s"`
 
-	TargetPublicCredential model.ReadWriteParam[string]
+	TargetPublicCredential model.ReadWriteParam[string] `dm:"s"`
 
-	UseBulkDataProfile model.ReadWriteParam[bool]
+	UseBulkDataProfile model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceLMAPMeasurementAgentController holds the values of Device.LMAP.MeasurementAgent.{i}.Controller. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentController holds the values of Device.LMAP.MeasurementAgent.{i}.Controller. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentController struct {
 	ControllerTimeout int32 `json:"ControllerTimeout,omitzero"`
 
@@ -563,7 +531,6 @@ type DeviceLMAPMeasurementAgentController struct {
 	ControlChannels []string `json:"ControlChannels,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentController) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "ControllerTimeout", 3726, int64(o.ControllerTimeout))
 	c.Wire(p, "ControlSchedules", 3724, model.JoinStrings(o.ControlSchedules), len(o.ControlSchedules) > 0)
@@ -574,19 +541,16 @@ func (o *DeviceLMAPMeasurementAgentController) ValidateAt(c *model.Checker, p st
 // DeviceLMAPMeasurementAgentControllerPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Controller.
 type DeviceLMAPMeasurementAgentControllerPath struct {
 	model.ObjectPath
-	ControlChannels model.ReadWriteParam[[]string]
+	ControlChannels model.ReadWriteParam[[]string] `dm:"s"`
 
-	ControlSchedules model.ReadWriteParam[[]string]
+	ControlSchedules model.ReadWriteParam[[]string] `dm:"s"`
 
-	ControlTasks model.ReadWriteParam[[]string]
+	ControlTasks model.ReadWriteParam[[]string] `dm:"s"`
 
-	ControllerTimeout model.ReadWriteParam[int32]
+	ControllerTimeout model.ReadWriteParam[int32] `dm:"i"`
 }
 
-/*
-DeviceLMAPMeasurementAgentInstruction holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentInstruction holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentInstruction struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -605,7 +569,7 @@ type DeviceLMAPMeasurementAgentInstruction struct {
 	MeasurementSuppression map[uint32]*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression `json:"MeasurementSuppression,omitzero"`
 }
 
-// AddMeasurementSuppression creates instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (replacing any) and returns it
+// AddMeasurementSuppression creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentInstruction) AddMeasurementSuppression(i uint32) *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression {
 	if o.MeasurementSuppression == nil {
 		o.MeasurementSuppression = map[uint32]*DeviceLMAPMeasurementAgentInstructionMeasurementSuppression{}
@@ -614,8 +578,6 @@ func (o *DeviceLMAPMeasurementAgentInstruction) AddMeasurementSuppression(i uint
 	o.MeasurementSuppression[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentInstruction) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3732, o.Alias)
 	c.Wire(p, "InstructionSchedules", 3734, model.JoinStrings(o.InstructionSchedules), len(o.InstructionSchedules) > 0)
@@ -629,28 +591,28 @@ func (o *DeviceLMAPMeasurementAgentInstruction) ValidateAt(c *model.Checker, p s
 // DeviceLMAPMeasurementAgentInstructionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
 type DeviceLMAPMeasurementAgentInstructionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InstructionSchedules model.ReadWriteParam[[]string]
+	InstructionSchedules model.ReadWriteParam[[]string] `dm:"s"`
 
-	InstructionTasks model.ReadWriteParam[[]string]
+	InstructionTasks model.ReadWriteParam[[]string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[time.Time]
+	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MeasurementSuppressionNumberOfEntries model.ReadOnlyParam[uint32]
+	MeasurementSuppressionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportChannels model.ReadWriteParam[[]string]
+	ReportChannels model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// MeasurementSuppression returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
+// MeasurementSuppression returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentInstructionPath) MeasurementSuppression(i uint32) (p DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.", model.InstanceOf(x.Path(), "MeasurementSuppression.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeasurementSuppression.", i))
 	return
 }
 
-// MeasurementSuppressionTable returns the table Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. itself (for AddObject when writable)
+// MeasurementSuppressionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentInstructionPath) MeasurementSuppressionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MeasurementSuppression.")
 }
@@ -666,10 +628,7 @@ const (
 	DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState_Disabled DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState = "Disabled"
 )
 
-/*
-DeviceLMAPMeasurementAgentInstructionMeasurementSuppression holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentInstructionMeasurementSuppression holds the values of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppression struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -688,7 +647,6 @@ type DeviceLMAPMeasurementAgentInstructionMeasurementSuppression struct {
 	SuppressionMatch []string `json:"SuppressionMatch,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3738, o.Alias)
 	c.String(p, "Name", 3741, o.Name)
@@ -699,21 +657,21 @@ func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) ValidateAt
 // DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	End model.ReadWriteParam[string]
+	End model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Start model.ReadWriteParam[string]
+	Start model.ReadWriteParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState]
+	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState] `dm:"s"`
 
-	StopRunning model.ReadWriteParam[bool]
+	StopRunning model.ReadWriteParam[bool] `dm:"b"`
 
-	SuppressionMatch model.ReadWriteParam[[]string]
+	SuppressionMatch model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceLMAPMeasurementAgentScheduleState enumerates the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.State.
@@ -740,10 +698,7 @@ const (
 	DeviceLMAPMeasurementAgentScheduleExecutionMode_Pipelined DeviceLMAPMeasurementAgentScheduleExecutionMode = "Pipelined"
 )
 
-/*
-DeviceLMAPMeasurementAgentSchedule holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentSchedule holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentSchedule struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -775,7 +730,7 @@ type DeviceLMAPMeasurementAgentSchedule struct {
 	Stats  *DeviceLMAPMeasurementAgentScheduleStats             `json:"Stats,omitzero"`
 }
 
-// AddAction creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (replacing any) and returns it
+// AddAction creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentSchedule) AddAction(i uint32) *DeviceLMAPMeasurementAgentScheduleAction {
 	if o.Action == nil {
 		o.Action = map[uint32]*DeviceLMAPMeasurementAgentScheduleAction{}
@@ -784,8 +739,6 @@ func (o *DeviceLMAPMeasurementAgentSchedule) AddAction(i uint32) *DeviceLMAPMeas
 	o.Action[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentSchedule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3784, o.Alias)
 	c.String(p, "Name", 3790, o.Name)
@@ -801,42 +754,42 @@ func (o *DeviceLMAPMeasurementAgentSchedule) ValidateAt(c *model.Checker, p stri
 // DeviceLMAPMeasurementAgentSchedulePath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.
 type DeviceLMAPMeasurementAgentSchedulePath struct {
 	model.ObjectPath
-	ActionNumberOfEntries model.ReadOnlyParam[uint32]
+	ActionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	End model.ReadWriteParam[string]
+	End model.ReadWriteParam[string] `dm:"s"`
 
-	ExecutionMode model.ReadWriteParam[DeviceLMAPMeasurementAgentScheduleExecutionMode]
+	ExecutionMode model.ReadWriteParam[DeviceLMAPMeasurementAgentScheduleExecutionMode] `dm:"s"`
 
-	LastInvocation model.ReadOnlyParam[time.Time]
+	LastInvocation model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Start model.ReadWriteParam[string]
+	Start model.ReadWriteParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleState]
+	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleState] `dm:"s"`
 
-	Storage model.ReadOnlyParam[uint64]
+	Storage model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SuppressionTags model.ReadWriteParam[[]string]
+	SuppressionTags model.ReadWriteParam[[]string] `dm:"s"`
 
-	Tags model.ReadWriteParam[[]string]
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
 
-	Stats DeviceLMAPMeasurementAgentScheduleStatsPath
+	Stats DeviceLMAPMeasurementAgentScheduleStatsPath `dm:"Stats."`
 }
 
-// Action returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
+// Action returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentSchedulePath) Action(i uint32) (p DeviceLMAPMeasurementAgentScheduleActionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.", model.InstanceOf(x.Path(), "Action.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Action.", i))
 	return
 }
 
-// ActionTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. itself (for AddObject when writable)
+// ActionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentSchedulePath) ActionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Action.")
 }
@@ -854,10 +807,7 @@ const (
 	DeviceLMAPMeasurementAgentScheduleActionState_Running DeviceLMAPMeasurementAgentScheduleActionState = "Running"
 )
 
-/*
-DeviceLMAPMeasurementAgentScheduleAction holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentScheduleAction holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleAction struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -897,7 +847,7 @@ type DeviceLMAPMeasurementAgentScheduleAction struct {
 	Stats  *DeviceLMAPMeasurementAgentScheduleActionStats             `json:"Stats,omitzero"`
 }
 
-// AddOption creates instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentScheduleAction) AddOption(i uint32) *DeviceLMAPMeasurementAgentScheduleActionOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPMeasurementAgentScheduleActionOption{}
@@ -906,8 +856,6 @@ func (o *DeviceLMAPMeasurementAgentScheduleAction) AddOption(i uint32) *DeviceLM
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentScheduleAction) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3755, o.Alias)
 	c.String(p, "State", 3773, string(o.State))
@@ -922,58 +870,55 @@ func (o *DeviceLMAPMeasurementAgentScheduleAction) ValidateAt(c *model.Checker, 
 // DeviceLMAPMeasurementAgentScheduleActionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastFailedCompletion model.ReadOnlyParam[time.Time]
+	LastFailedCompletion model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastFailedMessage model.ReadOnlyParam[string]
+	LastFailedMessage model.ReadOnlyParam[string] `dm:"s"`
 
-	LastFailedStatusCode model.ReadOnlyParam[int32]
+	LastFailedStatusCode model.ReadOnlyParam[int32] `dm:"i"`
 
-	LastInvocation model.ReadOnlyParam[time.Time]
+	LastInvocation model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastSuccessfulCompletion model.ReadOnlyParam[time.Time]
+	LastSuccessfulCompletion model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastSuccessfulMessage model.ReadOnlyParam[string]
+	LastSuccessfulMessage model.ReadOnlyParam[string] `dm:"s"`
 
-	LastSuccessfulStatusCode model.ReadOnlyParam[int32]
+	LastSuccessfulStatusCode model.ReadOnlyParam[int32] `dm:"i"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	OutputDestination model.ReadWriteParam[[]string]
+	OutputDestination model.ReadWriteParam[[]string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleActionState]
+	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleActionState] `dm:"s"`
 
-	Storage model.ReadOnlyParam[uint64]
+	Storage model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SuppressionTags model.ReadWriteParam[[]string]
+	SuppressionTags model.ReadWriteParam[[]string] `dm:"s"`
 
-	Tags model.ReadWriteParam[[]string]
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
 
-	Task model.ReadWriteParam[string]
+	Task model.ReadWriteParam[string] `dm:"s"`
 
-	Stats DeviceLMAPMeasurementAgentScheduleActionStatsPath
+	Stats DeviceLMAPMeasurementAgentScheduleActionStatsPath `dm:"Stats."`
 }
 
-// Option returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentScheduleActionPath) Option(i uint32) (p DeviceLMAPMeasurementAgentScheduleActionOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentScheduleActionPath) OptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceLMAPMeasurementAgentScheduleActionOption holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentScheduleActionOption holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleActionOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -986,7 +931,6 @@ type DeviceLMAPMeasurementAgentScheduleActionOption struct {
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentScheduleActionOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3765, o.Alias)
 	c.String(p, "Name", 3767, o.Name)
@@ -995,21 +939,18 @@ func (o *DeviceLMAPMeasurementAgentScheduleActionOption) ValidateAt(c *model.Che
 // DeviceLMAPMeasurementAgentScheduleActionOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[string]
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceLMAPMeasurementAgentScheduleActionStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentScheduleActionStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleActionStats struct {
 	Invocations uint64 `json:"Invocations,omitzero"`
 
@@ -1023,19 +964,16 @@ type DeviceLMAPMeasurementAgentScheduleActionStats struct {
 // DeviceLMAPMeasurementAgentScheduleActionStatsPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Stats.
 type DeviceLMAPMeasurementAgentScheduleActionStatsPath struct {
 	model.ObjectPath
-	Failures model.ReadOnlyParam[uint64]
+	Failures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Invocations model.ReadOnlyParam[uint64]
+	Invocations model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Overlaps model.ReadOnlyParam[uint64]
+	Overlaps model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Suppressions model.ReadOnlyParam[uint64]
+	Suppressions model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceLMAPMeasurementAgentScheduleStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentScheduleStats holds the values of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentScheduleStats struct {
 	Invocations uint64 `json:"Invocations,omitzero"`
 
@@ -1049,19 +987,16 @@ type DeviceLMAPMeasurementAgentScheduleStats struct {
 // DeviceLMAPMeasurementAgentScheduleStatsPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Stats.
 type DeviceLMAPMeasurementAgentScheduleStatsPath struct {
 	model.ObjectPath
-	Failures model.ReadOnlyParam[uint64]
+	Failures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Invocations model.ReadOnlyParam[uint64]
+	Invocations model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Overlaps model.ReadOnlyParam[uint64]
+	Overlaps model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Suppressions model.ReadOnlyParam[uint64]
+	Suppressions model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceLMAPMeasurementAgentTask holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentTask holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTask struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1079,7 +1014,7 @@ type DeviceLMAPMeasurementAgentTask struct {
 	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskRegistry `json:"Registry,omitzero"`
 }
 
-// AddOption creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTask) AddOption(i uint32) *DeviceLMAPMeasurementAgentTaskOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPMeasurementAgentTaskOption{}
@@ -1089,7 +1024,7 @@ func (o *DeviceLMAPMeasurementAgentTask) AddOption(i uint32) *DeviceLMAPMeasurem
 	return x
 }
 
-// AddRegistry creates instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTask) AddRegistry(i uint32) *DeviceLMAPMeasurementAgentTaskRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPMeasurementAgentTaskRegistry{}
@@ -1098,8 +1033,6 @@ func (o *DeviceLMAPMeasurementAgentTask) AddRegistry(i uint32) *DeviceLMAPMeasur
 	o.Registry[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentTask) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3803, o.Alias)
 	c.String(p, "Name", 3805, o.Name)
@@ -1115,45 +1048,42 @@ func (o *DeviceLMAPMeasurementAgentTask) ValidateAt(c *model.Checker, p string) 
 // DeviceLMAPMeasurementAgentTaskPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
 type DeviceLMAPMeasurementAgentTaskPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RegistryNumberOfEntries model.ReadOnlyParam[uint32]
+	RegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Tags model.ReadWriteParam[[]string]
+	Tags model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Option returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentTaskPath) Option(i uint32) (p DeviceLMAPMeasurementAgentTaskOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskPath) OptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
+// Registry returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentTaskPath) Registry(i uint32) (p DeviceLMAPMeasurementAgentTaskRegistryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.", model.InstanceOf(x.Path(), "Registry.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
 	return
 }
 
-// RegistryTable returns the table Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskPath) RegistryTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Registry.")
 }
 
-/*
-DeviceLMAPMeasurementAgentTaskOption holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentTaskOption holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTaskOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1166,7 +1096,6 @@ type DeviceLMAPMeasurementAgentTaskOption struct {
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentTaskOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3807, o.Alias)
 	c.String(p, "Name", 3809, o.Name)
@@ -1175,21 +1104,18 @@ func (o *DeviceLMAPMeasurementAgentTaskOption) ValidateAt(c *model.Checker, p st
 // DeviceLMAPMeasurementAgentTaskOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentTaskOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[string]
+	Value model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceLMAPMeasurementAgentTaskRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentTaskRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceLMAPMeasurementAgentTaskRegistry struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1200,7 +1126,6 @@ type DeviceLMAPMeasurementAgentTaskRegistry struct {
 	Roles []string `json:"Roles,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentTaskRegistry) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3814, o.Alias)
 	c.Wire(p, "Roles", 3817, model.JoinStrings(o.Roles), len(o.Roles) > 0)
@@ -1209,19 +1134,16 @@ func (o *DeviceLMAPMeasurementAgentTaskRegistry) ValidateAt(c *model.Checker, p 
 // DeviceLMAPMeasurementAgentTaskRegistryPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
 type DeviceLMAPMeasurementAgentTaskRegistryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	RegistryEntry model.ReadWriteParam[string]
+	RegistryEntry model.ReadWriteParam[string] `dm:"s"`
 
-	Roles model.ReadWriteParam[[]string]
+	Roles model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceLMAPMeasurementAgentTaskCapability holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentTaskCapability holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentTaskCapability struct {
 	Name string `json:"Name,omitzero"`
 
@@ -1232,7 +1154,7 @@ type DeviceLMAPMeasurementAgentTaskCapability struct {
 	Registry map[uint32]*DeviceLMAPMeasurementAgentTaskCapabilityRegistry `json:"Registry,omitzero"`
 }
 
-// AddRegistry creates instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPMeasurementAgentTaskCapability) AddRegistry(i uint32) *DeviceLMAPMeasurementAgentTaskCapabilityRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPMeasurementAgentTaskCapabilityRegistry{}
@@ -1241,8 +1163,6 @@ func (o *DeviceLMAPMeasurementAgentTaskCapability) AddRegistry(i uint32) *Device
 	o.Registry[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentTaskCapability) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 3821, o.Name)
 	c.String(p, "Version", 3826, o.Version)
@@ -1254,35 +1174,31 @@ func (o *DeviceLMAPMeasurementAgentTaskCapability) ValidateAt(c *model.Checker, 
 // DeviceLMAPMeasurementAgentTaskCapabilityPath is the typed path of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.
 type DeviceLMAPMeasurementAgentTaskCapabilityPath struct {
 	model.ObjectPath
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	TaskCapabilityRegistryNumberOfEntries model.ReadOnlyParam[uint32]
+	TaskCapabilityRegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
+// Registry returns the typed path of instance i.
 func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) Registry(i uint32) (p DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.", model.InstanceOf(x.Path(), "Registry.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
 	return
 }
 
-// RegistryTable returns the table Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPMeasurementAgentTaskCapabilityPath) RegistryTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Registry.")
 }
 
-/*
-DeviceLMAPMeasurementAgentTaskCapabilityRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPMeasurementAgentTaskCapabilityRegistry holds the values of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPMeasurementAgentTaskCapabilityRegistry struct {
 	RegistryEntry string `json:"RegistryEntry,omitzero"`
 
 	Roles []string `json:"Roles,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPMeasurementAgentTaskCapabilityRegistry) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Roles", 3824, model.JoinStrings(o.Roles), len(o.Roles) > 0)
 }
@@ -1290,15 +1206,12 @@ func (o *DeviceLMAPMeasurementAgentTaskCapabilityRegistry) ValidateAt(c *model.C
 // DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath is the typed path of Device.LMAP.MeasurementAgent.{i}.TaskCapability.{i}.Registry.{i}.
 type DeviceLMAPMeasurementAgentTaskCapabilityRegistryPath struct {
 	model.ObjectPath
-	RegistryEntry model.ReadOnlyParam[string]
+	RegistryEntry model.ReadOnlyParam[string] `dm:"s"`
 
-	Roles model.ReadOnlyParam[[]string]
+	Roles model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceLMAPReport holds the values of Device.LMAP.Report.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReport holds the values of Device.LMAP.Report.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReport struct {
 	ReportDate time.Time `json:"ReportDate,omitzero"`
 
@@ -1313,7 +1226,7 @@ type DeviceLMAPReport struct {
 	Result map[uint32]*DeviceLMAPReportResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.LMAP.Report.{i}.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReport) AddResult(i uint32) *DeviceLMAPReportResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceLMAPReportResult{}
@@ -1322,8 +1235,6 @@ func (o *DeviceLMAPReport) AddResult(i uint32) *DeviceLMAPReportResult {
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReport) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AgentIdentifier", 3835, o.AgentIdentifier)
 	c.String(p, "MeasurementPoint", 3837, o.MeasurementPoint)
@@ -1335,32 +1246,29 @@ func (o *DeviceLMAPReport) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPReportPath is the typed path of Device.LMAP.Report.{i}.
 type DeviceLMAPReportPath struct {
 	model.ObjectPath
-	AgentIdentifier model.ReadOnlyParam[string]
+	AgentIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	GroupIdentifier model.ReadOnlyParam[string]
+	GroupIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	MeasurementPoint model.ReadOnlyParam[string]
+	MeasurementPoint model.ReadOnlyParam[string] `dm:"s"`
 
-	ReportDate model.ReadOnlyParam[time.Time]
+	ReportDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Result returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.
+// Result returns the typed path of instance i.
 func (x DeviceLMAPReportPath) Result(i uint32) (p DeviceLMAPReportResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table Device.LMAP.Report.{i}.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
 
-/*
-DeviceLMAPReportResult holds the values of Device.LMAP.Report.{i}.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResult holds the values of Device.LMAP.Report.{i}.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResult struct {
 	TaskName string `json:"TaskName,omitzero"`
 
@@ -1391,7 +1299,7 @@ type DeviceLMAPReportResult struct {
 	ReportTable map[uint32]*DeviceLMAPReportResultReportTable `json:"ReportTable,omitzero"`
 }
 
-// AddConflict creates instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (replacing any) and returns it
+// AddConflict creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddConflict(i uint32) *DeviceLMAPReportResultConflict {
 	if o.Conflict == nil {
 		o.Conflict = map[uint32]*DeviceLMAPReportResultConflict{}
@@ -1401,7 +1309,7 @@ func (o *DeviceLMAPReportResult) AddConflict(i uint32) *DeviceLMAPReportResultCo
 	return x
 }
 
-// AddOption creates instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddOption(i uint32) *DeviceLMAPReportResultOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceLMAPReportResultOption{}
@@ -1411,7 +1319,7 @@ func (o *DeviceLMAPReportResult) AddOption(i uint32) *DeviceLMAPReportResultOpti
 	return x
 }
 
-// AddReportTable creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (replacing any) and returns it
+// AddReportTable creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResult) AddReportTable(i uint32) *DeviceLMAPReportResultReportTable {
 	if o.ReportTable == nil {
 		o.ReportTable = map[uint32]*DeviceLMAPReportResultReportTable{}
@@ -1420,8 +1328,6 @@ func (o *DeviceLMAPReportResult) AddReportTable(i uint32) *DeviceLMAPReportResul
 	o.ReportTable[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReportResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TaskName", 3868, o.TaskName)
 	c.String(p, "ScheduleName", 3864, o.ScheduleName)
@@ -1439,68 +1345,65 @@ func (o *DeviceLMAPReportResult) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPReportResultPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.
 type DeviceLMAPReportResultPath struct {
 	model.ObjectPath
-	ActionName model.ReadOnlyParam[string]
+	ActionName model.ReadOnlyParam[string] `dm:"s"`
 
-	CycleNumber model.ReadOnlyParam[string]
+	CycleNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	EndTime model.ReadOnlyParam[time.Time]
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	EventTime model.ReadOnlyParam[time.Time]
+	EventTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ResultConflictNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultConflictNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ResultReportTableNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultReportTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScheduleName model.ReadOnlyParam[string]
+	ScheduleName model.ReadOnlyParam[string] `dm:"s"`
 
-	StartTime model.ReadOnlyParam[time.Time]
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[int32]
+	Status model.ReadOnlyParam[int32] `dm:"i"`
 
-	Tags model.ReadOnlyParam[[]string]
+	Tags model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TaskName model.ReadOnlyParam[string]
+	TaskName model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Conflict returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
+// Conflict returns the typed path of instance i.
 func (x DeviceLMAPReportResultPath) Conflict(i uint32) (p DeviceLMAPReportResultConflictPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.", model.InstanceOf(x.Path(), "Conflict.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Conflict.", i))
 	return
 }
 
-// ConflictTable returns the table Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. itself (for AddObject when writable)
+// ConflictTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) ConflictTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Conflict.")
 }
 
-// Option returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceLMAPReportResultPath) Option(i uint32) (p DeviceLMAPReportResultOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.LMAP.Report.{i}.Result.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) OptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-// ReportTable returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
+// ReportTable returns the typed path of instance i.
 func (x DeviceLMAPReportResultPath) ReportTable(i uint32) (p DeviceLMAPReportResultReportTablePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.", model.InstanceOf(x.Path(), "ReportTable.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ReportTable.", i))
 	return
 }
 
-// ReportTableTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. itself (for AddObject when writable)
+// ReportTableTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultPath) ReportTableTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ReportTable.")
 }
 
-/*
-DeviceLMAPReportResultConflict holds the values of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResultConflict holds the values of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultConflict struct {
 	TaskName string `json:"TaskName,omitzero"`
 
@@ -1509,7 +1412,6 @@ type DeviceLMAPReportResultConflict struct {
 	ActionName string `json:"ActionName,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReportResultConflict) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TaskName", 3844, o.TaskName)
 	c.String(p, "ScheduleName", 3843, o.ScheduleName)
@@ -1519,17 +1421,14 @@ func (o *DeviceLMAPReportResultConflict) ValidateAt(c *model.Checker, p string) 
 // DeviceLMAPReportResultConflictPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.Conflict.{i}.
 type DeviceLMAPReportResultConflictPath struct {
 	model.ObjectPath
-	ActionName model.ReadOnlyParam[string]
+	ActionName model.ReadOnlyParam[string] `dm:"s"`
 
-	ScheduleName model.ReadOnlyParam[string]
+	ScheduleName model.ReadOnlyParam[string] `dm:"s"`
 
-	TaskName model.ReadOnlyParam[string]
+	TaskName model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceLMAPReportResultOption holds the values of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResultOption holds the values of Device.LMAP.Report.{i}.Result.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultOption struct {
 	Order uint32 `json:"Order,omitzero"`
 
@@ -1541,17 +1440,14 @@ type DeviceLMAPReportResultOption struct {
 // DeviceLMAPReportResultOptionPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.Option.{i}.
 type DeviceLMAPReportResultOptionPath struct {
 	model.ObjectPath
-	Name model.ReadOnlyParam[int32]
+	Name model.ReadOnlyParam[int32] `dm:"i"`
 
-	Order model.ReadOnlyParam[uint32]
+	Order model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceLMAPReportResultReportTable holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResultReportTable holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTable struct {
 	ColumnLabels []string `json:"ColumnLabels,omitzero"`
 
@@ -1563,7 +1459,7 @@ type DeviceLMAPReportResultReportTable struct {
 	ResultRow map[uint32]*DeviceLMAPReportResultReportTableResultRow `json:"ResultRow,omitzero"`
 }
 
-// AddRegistry creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (replacing any) and returns it
+// AddRegistry creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResultReportTable) AddRegistry(i uint32) *DeviceLMAPReportResultReportTableRegistry {
 	if o.Registry == nil {
 		o.Registry = map[uint32]*DeviceLMAPReportResultReportTableRegistry{}
@@ -1573,7 +1469,7 @@ func (o *DeviceLMAPReportResultReportTable) AddRegistry(i uint32) *DeviceLMAPRep
 	return x
 }
 
-// AddResultRow creates instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (replacing any) and returns it
+// AddResultRow creates instance i (replacing any) and returns it.
 func (o *DeviceLMAPReportResultReportTable) AddResultRow(i uint32) *DeviceLMAPReportResultReportTableResultRow {
 	if o.ResultRow == nil {
 		o.ResultRow = map[uint32]*DeviceLMAPReportResultReportTableResultRow{}
@@ -1582,8 +1478,6 @@ func (o *DeviceLMAPReportResultReportTable) AddResultRow(i uint32) *DeviceLMAPRe
 	o.ResultRow[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReportResultReportTable) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ColumnLabels", 3854, model.JoinStrings(o.ColumnLabels), len(o.ColumnLabels) > 0)
 	for _, i := range model.SortedKeys(o.Registry) {
@@ -1597,46 +1491,42 @@ func (o *DeviceLMAPReportResultReportTable) ValidateAt(c *model.Checker, p strin
 // DeviceLMAPReportResultReportTablePath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.
 type DeviceLMAPReportResultReportTablePath struct {
 	model.ObjectPath
-	ColumnLabels model.ReadOnlyParam[[]string]
+	ColumnLabels model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RegistryNumberOfEntries model.ReadOnlyParam[uint32]
+	RegistryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ResultReportRowNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultReportRowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Registry returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
+// Registry returns the typed path of instance i.
 func (x DeviceLMAPReportResultReportTablePath) Registry(i uint32) (p DeviceLMAPReportResultReportTableRegistryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.", model.InstanceOf(x.Path(), "Registry.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Registry.", i))
 	return
 }
 
-// RegistryTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. itself (for AddObject when writable)
+// RegistryTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultReportTablePath) RegistryTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Registry.")
 }
 
-// ResultRow returns the typed path of instance i of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
+// ResultRow returns the typed path of instance i.
 func (x DeviceLMAPReportResultReportTablePath) ResultRow(i uint32) (p DeviceLMAPReportResultReportTableResultRowPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.", model.InstanceOf(x.Path(), "ResultRow.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ResultRow.", i))
 	return
 }
 
-// ResultRowTable returns the table Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. itself (for AddObject when writable)
+// ResultRowTable returns the table itself (for AddObject when writable).
 func (x DeviceLMAPReportResultReportTablePath) ResultRowTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ResultRow.")
 }
 
-/*
-DeviceLMAPReportResultReportTableRegistry holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResultReportTableRegistry holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTableRegistry struct {
 	RegistryEntry string `json:"RegistryEntry,omitzero"`
 
 	Roles []string `json:"Roles,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReportResultReportTableRegistry) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Roles", 3857, model.JoinStrings(o.Roles), len(o.Roles) > 0)
 }
@@ -1644,20 +1534,16 @@ func (o *DeviceLMAPReportResultReportTableRegistry) ValidateAt(c *model.Checker,
 // DeviceLMAPReportResultReportTableRegistryPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.Registry.{i}.
 type DeviceLMAPReportResultReportTableRegistryPath struct {
 	model.ObjectPath
-	RegistryEntry model.ReadOnlyParam[string]
+	RegistryEntry model.ReadOnlyParam[string] `dm:"s"`
 
-	Roles model.ReadOnlyParam[[]string]
+	Roles model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceLMAPReportResultReportTableResultRow holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLMAPReportResultReportTableResultRow holds the values of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceLMAPReportResultReportTableResultRow struct {
 	Values []string `json:"Values,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLMAPReportResultReportTableResultRow) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Values", 3861, model.JoinStrings(o.Values), len(o.Values) > 0)
 }
@@ -1665,5 +1551,5 @@ func (o *DeviceLMAPReportResultReportTableResultRow) ValidateAt(c *model.Checker
 // DeviceLMAPReportResultReportTableResultRowPath is the typed path of Device.LMAP.Report.{i}.Result.{i}.ReportTable.{i}.ResultRow.{i}.
 type DeviceLMAPReportResultReportTableResultRowPath struct {
 	model.ObjectPath
-	Values model.ReadOnlyParam[[]string]
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceLogical holds the values of Device.Logical. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLogical holds the values of Device.Logical. (object, readOnly, since 2.16).
 type DeviceLogical struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
 	Interface map[uint32]*DeviceLogicalInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Logical.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceLogical) AddInterface(i uint32) *DeviceLogicalInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceLogicalInterface{}
@@ -27,8 +21,6 @@ func (o *DeviceLogical) AddInterface(i uint32) *DeviceLogicalInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLogical) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -38,16 +30,16 @@ func (o *DeviceLogical) ValidateAt(c *model.Checker, p string) {
 // DeviceLogicalPath is the typed path of Device.Logical.
 type DeviceLogicalPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of Device.Logical.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceLogicalPath) Interface(i uint32) (p DeviceLogicalInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Logical.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.Logical.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceLogicalPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -71,10 +63,7 @@ const (
 	DeviceLogicalInterfaceStatus_Error DeviceLogicalInterfaceStatus = "Error"
 )
 
-/*
-DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceLogicalInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -91,7 +80,6 @@ type DeviceLogicalInterface struct {
 	Stats *DeviceLogicalInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceLogicalInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3895, string(o.Status))
 	c.String(p, "Alias", 3873, o.Alias)
@@ -102,25 +90,22 @@ func (o *DeviceLogicalInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceLogicalInterfacePath is the typed path of Device.Logical.Interface.{i}.
 type DeviceLogicalInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceLogicalInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceLogicalInterfaceStatus] `dm:"s"`
 
-	Stats DeviceLogicalInterfaceStatsPath
+	Stats DeviceLogicalInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceLogicalInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -158,35 +143,35 @@ type DeviceLogicalInterfaceStats struct {
 // DeviceLogicalInterfaceStatsPath is the typed path of Device.Logical.Interface.{i}.Stats.
 type DeviceLogicalInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceManagementServerInstanceMode enumerates the values of Device.ManagementServer.InstanceMode.
@@ -47,10 +46,7 @@ const (
 	DeviceManagementServerLightweightNotificationProtocolsSupported_UDP DeviceManagementServerLightweightNotificationProtocolsSupported = "UDP"
 )
 
-/*
-DeviceManagementServer holds the values of Device.ManagementServer. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServer holds the values of Device.ManagementServer. (object, readOnly, since 2.0).
 type DeviceManagementServer struct {
 	EnableCWMP bool `json:"EnableCWMP,omitzero"`
 
@@ -163,7 +159,7 @@ type DeviceManagementServer struct {
 	VirtualDevice                    map[uint32]*DeviceManagementServerVirtualDevice         `json:"VirtualDevice,omitzero"`
 }
 
-// AddEmbeddedDevice creates instance i of Device.ManagementServer.EmbeddedDevice.{i}. (replacing any) and returns it
+// AddEmbeddedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddEmbeddedDevice(i uint32) *DeviceManagementServerEmbeddedDevice {
 	if o.EmbeddedDevice == nil {
 		o.EmbeddedDevice = map[uint32]*DeviceManagementServerEmbeddedDevice{}
@@ -173,7 +169,7 @@ func (o *DeviceManagementServer) AddEmbeddedDevice(i uint32) *DeviceManagementSe
 	return x
 }
 
-// AddInformParameter creates instance i of Device.ManagementServer.InformParameter.{i}. (replacing any) and returns it
+// AddInformParameter creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddInformParameter(i uint32) *DeviceManagementServerInformParameter {
 	if o.InformParameter == nil {
 		o.InformParameter = map[uint32]*DeviceManagementServerInformParameter{}
@@ -183,7 +179,7 @@ func (o *DeviceManagementServer) AddInformParameter(i uint32) *DeviceManagementS
 	return x
 }
 
-// AddManageableDevice creates instance i of Device.ManagementServer.ManageableDevice.{i}. (replacing any) and returns it
+// AddManageableDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddManageableDevice(i uint32) *DeviceManagementServerManageableDevice {
 	if o.ManageableDevice == nil {
 		o.ManageableDevice = map[uint32]*DeviceManagementServerManageableDevice{}
@@ -193,7 +189,7 @@ func (o *DeviceManagementServer) AddManageableDevice(i uint32) *DeviceManagement
 	return x
 }
 
-// AddVirtualDevice creates instance i of Device.ManagementServer.VirtualDevice.{i}. (replacing any) and returns it
+// AddVirtualDevice creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServer) AddVirtualDevice(i uint32) *DeviceManagementServerVirtualDevice {
 	if o.VirtualDevice == nil {
 		o.VirtualDevice = map[uint32]*DeviceManagementServerVirtualDevice{}
@@ -202,8 +198,6 @@ func (o *DeviceManagementServer) AddVirtualDevice(i uint32) *DeviceManagementSer
 	o.VirtualDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URL", 4186, o.URL)
 	c.String(p, "Username", 4188, o.Username)
@@ -264,153 +258,153 @@ func (o *DeviceManagementServer) ValidateAt(c *model.Checker, p string) {
 // DeviceManagementServerPath is the typed path of Device.ManagementServer.
 type DeviceManagementServerPath struct {
 	model.ObjectPath
-	AliasBasedAddressing model.ReadOnlyParam[bool]
+	AliasBasedAddressing model.ReadOnlyParam[bool] `dm:"b"`
 
-	AutoCreateInstances model.ReadWriteParam[bool]
+	AutoCreateInstances model.ReadWriteParam[bool] `dm:"b"`
 
-	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	CWMPRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	CWMPRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string]
+	ConnReqAllowedJabberIDs model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConnReqJabberID model.ReadOnlyParam[string]
+	ConnReqJabberID model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnReqXMPPConnection model.ReadWriteParam[string]
+	ConnReqXMPPConnection model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectionRequestPassword model.ReadWriteParam[string]
+	ConnectionRequestPassword model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectionRequestURL model.ReadOnlyParam[string]
+	ConnectionRequestURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnectionRequestUsername model.ReadWriteParam[string]
+	ConnectionRequestUsername model.ReadWriteParam[string] `dm:"s"`
 
-	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32]
+	DefaultActiveNotificationThrottle model.ReadWriteParam[uint32] `dm:"u"`
 
-	DelayReboot model.ReadWriteParam[int32]
+	DelayReboot model.ReadWriteParam[int32] `dm:"i"`
 
-	DownloadProgressURL model.ReadOnlyParam[string]
+	DownloadProgressURL model.ReadOnlyParam[string] `dm:"s"`
 
-	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	EmbeddedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EnableCWMP model.ReadWriteParam[bool]
+	EnableCWMP model.ReadWriteParam[bool] `dm:"b"`
 
-	HTTPCompression model.ReadWriteParam[string]
+	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
 
-	HTTPCompressionSupported model.ReadOnlyParam[[]DeviceManagementServerHTTPCompressionSupported]
+	HTTPCompressionSupported model.ReadOnlyParam[[]DeviceManagementServerHTTPCompressionSupported] `dm:"s"`
 
-	HTTPConnectionRequestEnable model.ReadWriteParam[bool]
+	HTTPConnectionRequestEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	InformParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	InformParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InstanceMode model.ReadWriteParam[DeviceManagementServerInstanceMode]
+	InstanceMode model.ReadWriteParam[DeviceManagementServerInstanceMode] `dm:"s"`
 
-	InstanceWildcardsSupported model.ReadOnlyParam[bool]
+	InstanceWildcardsSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	KickURL model.ReadOnlyParam[string]
+	KickURL model.ReadOnlyParam[string] `dm:"s"`
 
-	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]DeviceManagementServerLightweightNotificationProtocolsSupported]
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]DeviceManagementServerLightweightNotificationProtocolsSupported] `dm:"s"`
 
-	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string]
+	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
 
-	LightweightNotificationTriggerInterval model.ReadWriteParam[uint32]
+	LightweightNotificationTriggerInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	LightweightNotificationTriggerTime model.ReadWriteParam[time.Time]
+	LightweightNotificationTriggerTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32]
+	ManageableDeviceNotificationLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	ManageableDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NATDetected model.ReadOnlyParam[bool]
+	NATDetected model.ReadOnlyParam[bool] `dm:"b"`
 
-	ParameterKey model.ReadOnlyParam[string]
+	ParameterKey model.ReadOnlyParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	PeriodicInformEnable model.ReadWriteParam[bool]
+	PeriodicInformEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PeriodicInformInterval model.ReadWriteParam[uint32]
+	PeriodicInformInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicInformTime model.ReadWriteParam[time.Time]
+	PeriodicInformTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	STUNEnable model.ReadWriteParam[bool]
+	STUNEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32]
+	STUNMaximumKeepAlivePeriod model.ReadWriteParam[int32] `dm:"i"`
 
-	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32]
+	STUNMinimumKeepAlivePeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	STUNPassword model.ReadWriteParam[string]
+	STUNPassword model.ReadWriteParam[string] `dm:"s"`
 
-	STUNServerAddress model.ReadWriteParam[string]
+	STUNServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	STUNServerPort model.ReadWriteParam[uint32]
+	STUNServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	STUNUsername model.ReadWriteParam[string]
+	STUNUsername model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleReboot model.ReadWriteParam[time.Time]
+	ScheduleReboot model.ReadWriteParam[time.Time] `dm:"t"`
 
-	SupportedConnReqMethods model.ReadOnlyParam[[]DeviceManagementServerSupportedConnReqMethods]
+	SupportedConnReqMethods model.ReadOnlyParam[[]DeviceManagementServerSupportedConnReqMethods] `dm:"s"`
 
-	UDPConnectionRequestAddress model.ReadOnlyParam[string]
+	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	UDPLightweightNotificationHost model.ReadWriteParam[string]
+	UDPLightweightNotificationHost model.ReadWriteParam[string] `dm:"s"`
 
-	UDPLightweightNotificationPort model.ReadWriteParam[uint32]
+	UDPLightweightNotificationPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 
-	UpgradesManaged model.ReadWriteParam[bool]
+	UpgradesManaged model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	VirtualDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutonomousTransferCompletePolicy DeviceManagementServerAutonomousTransferCompletePolicyPath
-	DUStateChangeComplPolicy         DeviceManagementServerDUStateChangeComplPolicyPath
-	DownloadAvailability             DeviceManagementServerDownloadAvailabilityPath
-	HeartbeatPolicy                  DeviceManagementServerHeartbeatPolicyPath
-	StandbyPolicy                    DeviceManagementServerStandbyPolicyPath
+	AutonomousTransferCompletePolicy DeviceManagementServerAutonomousTransferCompletePolicyPath `dm:"AutonomousTransferCompletePolicy."`
+	DUStateChangeComplPolicy         DeviceManagementServerDUStateChangeComplPolicyPath         `dm:"DUStateChangeComplPolicy."`
+	DownloadAvailability             DeviceManagementServerDownloadAvailabilityPath             `dm:"DownloadAvailability."`
+	HeartbeatPolicy                  DeviceManagementServerHeartbeatPolicyPath                  `dm:"HeartbeatPolicy."`
+	StandbyPolicy                    DeviceManagementServerStandbyPolicyPath                    `dm:"StandbyPolicy."`
 }
 
-// EmbeddedDevice returns the typed path of instance i of Device.ManagementServer.EmbeddedDevice.{i}.
+// EmbeddedDevice returns the typed path of instance i.
 func (x DeviceManagementServerPath) EmbeddedDevice(i uint32) (p DeviceManagementServerEmbeddedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ManagementServer.EmbeddedDevice.{i}.", model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EmbeddedDevice.", i))
 	return
 }
 
-// EmbeddedDeviceTable returns the table Device.ManagementServer.EmbeddedDevice.{i}. itself (for AddObject when writable)
+// EmbeddedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) EmbeddedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EmbeddedDevice.")
 }
 
-// InformParameter returns the typed path of instance i of Device.ManagementServer.InformParameter.{i}.
+// InformParameter returns the typed path of instance i.
 func (x DeviceManagementServerPath) InformParameter(i uint32) (p DeviceManagementServerInformParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ManagementServer.InformParameter.{i}.", model.InstanceOf(x.Path(), "InformParameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InformParameter.", i))
 	return
 }
 
-// InformParameterTable returns the table Device.ManagementServer.InformParameter.{i}. itself (for AddObject when writable)
+// InformParameterTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) InformParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InformParameter.")
 }
 
-// ManageableDevice returns the typed path of instance i of Device.ManagementServer.ManageableDevice.{i}.
+// ManageableDevice returns the typed path of instance i.
 func (x DeviceManagementServerPath) ManageableDevice(i uint32) (p DeviceManagementServerManageableDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ManagementServer.ManageableDevice.{i}.", model.InstanceOf(x.Path(), "ManageableDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ManageableDevice.", i))
 	return
 }
 
-// ManageableDeviceTable returns the table Device.ManagementServer.ManageableDevice.{i}. itself (for AddObject when writable)
+// ManageableDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) ManageableDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ManageableDevice.")
 }
 
-// VirtualDevice returns the typed path of instance i of Device.ManagementServer.VirtualDevice.{i}.
+// VirtualDevice returns the typed path of instance i.
 func (x DeviceManagementServerPath) VirtualDevice(i uint32) (p DeviceManagementServerVirtualDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ManagementServer.VirtualDevice.{i}.", model.InstanceOf(x.Path(), "VirtualDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "VirtualDevice.", i))
 	return
 }
 
-// VirtualDeviceTable returns the table Device.ManagementServer.VirtualDevice.{i}. itself (for AddObject when writable)
+// VirtualDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerPath) VirtualDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "VirtualDevice.")
 }
@@ -437,10 +431,7 @@ const (
 	DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter_Both DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter = "Both"
 )
 
-/*
-DeviceManagementServerAutonomousTransferCompletePolicy holds the values of Device.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerAutonomousTransferCompletePolicy holds the values of Device.ManagementServer.AutonomousTransferCompletePolicy. (object, readOnly, since 2.0).
 type DeviceManagementServerAutonomousTransferCompletePolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -451,7 +442,6 @@ type DeviceManagementServerAutonomousTransferCompletePolicy struct {
 	FileTypeFilter []string `json:"FileTypeFilter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TransferTypeFilter", 4086, string(o.TransferTypeFilter))
 	c.String(p, "ResultTypeFilter", 4085, string(o.ResultTypeFilter))
@@ -461,13 +451,13 @@ func (o *DeviceManagementServerAutonomousTransferCompletePolicy) ValidateAt(c *m
 // DeviceManagementServerAutonomousTransferCompletePolicyPath is the typed path of Device.ManagementServer.AutonomousTransferCompletePolicy.
 type DeviceManagementServerAutonomousTransferCompletePolicyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FileTypeFilter model.ReadWriteParam[[]string]
+	FileTypeFilter model.ReadWriteParam[[]string] `dm:"s"`
 
-	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter]
+	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyResultTypeFilter] `dm:"s"`
 
-	TransferTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter]
+	TransferTypeFilter model.ReadWriteParam[DeviceManagementServerAutonomousTransferCompletePolicyTransferTypeFilter] `dm:"s"`
 }
 
 // DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter enumerates the values of Device.ManagementServer.DUStateChangeComplPolicy.OperationTypeFilter.
@@ -535,10 +525,7 @@ const (
 	DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter_X9032 DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter = "9032"
 )
 
-/*
-DeviceManagementServerDUStateChangeComplPolicy holds the values of Device.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerDUStateChangeComplPolicy holds the values of Device.ManagementServer.DUStateChangeComplPolicy. (object, readOnly, since 2.1).
 type DeviceManagementServerDUStateChangeComplPolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -549,7 +536,6 @@ type DeviceManagementServerDUStateChangeComplPolicy struct {
 	FaultCodeFilter []DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter `json:"FaultCodeFilter,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerDUStateChangeComplPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "OperationTypeFilter", 4098, model.JoinStrings(o.OperationTypeFilter), len(o.OperationTypeFilter) > 0)
 	c.String(p, "ResultTypeFilter", 4099, string(o.ResultTypeFilter))
@@ -559,25 +545,21 @@ func (o *DeviceManagementServerDUStateChangeComplPolicy) ValidateAt(c *model.Che
 // DeviceManagementServerDUStateChangeComplPolicyPath is the typed path of Device.ManagementServer.DUStateChangeComplPolicy.
 type DeviceManagementServerDUStateChangeComplPolicyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FaultCodeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter]
+	FaultCodeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyFaultCodeFilter] `dm:"s"`
 
-	OperationTypeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter]
+	OperationTypeFilter model.ReadWriteParam[[]DeviceManagementServerDUStateChangeComplPolicyOperationTypeFilter] `dm:"s"`
 
-	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter]
+	ResultTypeFilter model.ReadWriteParam[DeviceManagementServerDUStateChangeComplPolicyResultTypeFilter] `dm:"s"`
 }
 
-/*
-DeviceManagementServerDownloadAvailability holds the values of Device.ManagementServer.DownloadAvailability. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerDownloadAvailability holds the values of Device.ManagementServer.DownloadAvailability. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailability struct {
 	Announcement *DeviceManagementServerDownloadAvailabilityAnnouncement `json:"Announcement,omitzero"`
 	Query        *DeviceManagementServerDownloadAvailabilityQuery        `json:"Query,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerDownloadAvailability) ValidateAt(c *model.Checker, p string) {
 	if o.Announcement != nil {
 		o.Announcement.ValidateAt(c, p+"Announcement.")
@@ -590,8 +572,8 @@ func (o *DeviceManagementServerDownloadAvailability) ValidateAt(c *model.Checker
 // DeviceManagementServerDownloadAvailabilityPath is the typed path of Device.ManagementServer.DownloadAvailability.
 type DeviceManagementServerDownloadAvailabilityPath struct {
 	model.ObjectPath
-	Announcement DeviceManagementServerDownloadAvailabilityAnnouncementPath
-	Query        DeviceManagementServerDownloadAvailabilityQueryPath
+	Announcement DeviceManagementServerDownloadAvailabilityAnnouncementPath `dm:"Announcement."`
+	Query        DeviceManagementServerDownloadAvailabilityQueryPath        `dm:"Query."`
 }
 
 // DeviceManagementServerDownloadAvailabilityAnnouncementStatus enumerates the values of Device.ManagementServer.DownloadAvailability.Announcement.Status.
@@ -605,10 +587,7 @@ const (
 	DeviceManagementServerDownloadAvailabilityAnnouncementStatus_Error DeviceManagementServerDownloadAvailabilityAnnouncementStatus = "Error"
 )
 
-/*
-DeviceManagementServerDownloadAvailabilityAnnouncement holds the values of Device.ManagementServer.DownloadAvailability.Announcement. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerDownloadAvailabilityAnnouncement holds the values of Device.ManagementServer.DownloadAvailability.Announcement. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailabilityAnnouncement struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -619,7 +598,7 @@ type DeviceManagementServerDownloadAvailabilityAnnouncement struct {
 	Group map[uint32]*DeviceManagementServerDownloadAvailabilityAnnouncementGroup `json:"Group,omitzero"`
 }
 
-// AddGroup creates instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) AddGroup(i uint32) *DeviceManagementServerDownloadAvailabilityAnnouncementGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceManagementServerDownloadAvailabilityAnnouncementGroup{}
@@ -628,8 +607,6 @@ func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) AddGroup(i uint
 	o.Group[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4111, string(o.Status))
 	for _, i := range model.SortedKeys(o.Group) {
@@ -640,20 +617,20 @@ func (o *DeviceManagementServerDownloadAvailabilityAnnouncement) ValidateAt(c *m
 // DeviceManagementServerDownloadAvailabilityAnnouncementPath is the typed path of Device.ManagementServer.DownloadAvailability.Announcement.
 type DeviceManagementServerDownloadAvailabilityAnnouncementPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementStatus]
+	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementStatus] `dm:"s"`
 }
 
-// Group returns the typed path of instance i of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
+// Group returns the typed path of instance i.
 func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) Group(i uint32) (p DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.", model.InstanceOf(x.Path(), "Group.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
 	return
 }
 
-// GroupTable returns the table Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceManagementServerDownloadAvailabilityAnnouncementPath) GroupTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
@@ -669,10 +646,7 @@ const (
 	DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus_Error DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus = "Error"
 )
 
-/*
-DeviceManagementServerDownloadAvailabilityAnnouncementGroup holds the values of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerDownloadAvailabilityAnnouncementGroup holds the values of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceManagementServerDownloadAvailabilityAnnouncementGroup struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -683,7 +657,6 @@ type DeviceManagementServerDownloadAvailabilityAnnouncementGroup struct {
 	URL string `json:"URL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerDownloadAvailabilityAnnouncementGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4106, o.Alias)
 	c.String(p, "Status", 4108, string(o.Status))
@@ -693,13 +666,13 @@ func (o *DeviceManagementServerDownloadAvailabilityAnnouncementGroup) ValidateAt
 // DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath is the typed path of Device.ManagementServer.DownloadAvailability.Announcement.Group.{i}.
 type DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus]
+	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus] `dm:"s"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceManagementServerDownloadAvailabilityQueryStatus enumerates the values of Device.ManagementServer.DownloadAvailability.Query.Status.
@@ -713,10 +686,7 @@ const (
 	DeviceManagementServerDownloadAvailabilityQueryStatus_Error DeviceManagementServerDownloadAvailabilityQueryStatus = "Error"
 )
 
-/*
-DeviceManagementServerDownloadAvailabilityQuery holds the values of Device.ManagementServer.DownloadAvailability.Query. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerDownloadAvailabilityQuery holds the values of Device.ManagementServer.DownloadAvailability.Query. (object, readOnly, since 2.0).
 type DeviceManagementServerDownloadAvailabilityQuery struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -725,7 +695,6 @@ type DeviceManagementServerDownloadAvailabilityQuery struct {
 	URL string `json:"URL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerDownloadAvailabilityQuery) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4114, string(o.Status))
 	c.String(p, "URL", 4115, o.URL)
@@ -734,11 +703,11 @@ func (o *DeviceManagementServerDownloadAvailabilityQuery) ValidateAt(c *model.Ch
 // DeviceManagementServerDownloadAvailabilityQueryPath is the typed path of Device.ManagementServer.DownloadAvailability.Query.
 type DeviceManagementServerDownloadAvailabilityQueryPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityQueryStatus]
+	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityQueryStatus] `dm:"s"`
 
-	URL model.ReadWriteParam[string]
+	URL model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceManagementServerEmbeddedDeviceProxyProtocol enumerates the values of Device.ManagementServer.EmbeddedDevice.{i}.ProxyProtocol.
@@ -780,10 +749,7 @@ const (
 	DeviceManagementServerEmbeddedDeviceCommandProcessed_Error DeviceManagementServerEmbeddedDeviceCommandProcessed = "Error"
 )
 
-/*
-DeviceManagementServerEmbeddedDevice holds the values of Device.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerEmbeddedDevice holds the values of Device.ManagementServer.EmbeddedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3).
 type DeviceManagementServerEmbeddedDevice struct {
 	ControllerID string `json:"ControllerID,omitzero"`
 
@@ -810,7 +776,6 @@ type DeviceManagementServerEmbeddedDevice struct {
 	LastSyncTime time.Time `json:"LastSyncTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ControllerID", 4120, o.ControllerID)
 	c.String(p, "ProxiedDeviceID", 4125, o.ProxiedDeviceID)
@@ -826,35 +791,32 @@ func (o *DeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p st
 // DeviceManagementServerEmbeddedDevicePath is the typed path of Device.ManagementServer.EmbeddedDevice.{i}.
 type DeviceManagementServerEmbeddedDevicePath struct {
 	model.ObjectPath
-	CommandProcessed model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceCommandProcessed]
+	CommandProcessed model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceCommandProcessed] `dm:"s"`
 
-	CommandProcessingErrMsg model.ReadOnlyParam[string]
+	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
 
-	ControllerID model.ReadOnlyParam[string]
+	ControllerID model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol]
+	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol] `dm:"s"`
 
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastSyncTime model.ReadOnlyParam[time.Time]
+	LastSyncTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ProxiedDeviceID model.ReadOnlyParam[string]
+	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceProxyProtocol] `dm:"s"`
 
-	ProxyProtocolReference model.ReadOnlyParam[string]
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDataModel model.ReadOnlyParam[[]string]
+	SupportedDataModel model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceManagementServerHeartbeatPolicy holds the values of Device.ManagementServer.HeartbeatPolicy. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerHeartbeatPolicy holds the values of Device.ManagementServer.HeartbeatPolicy. (object, readOnly, since 2.12).
 type DeviceManagementServerHeartbeatPolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -863,7 +825,6 @@ type DeviceManagementServerHeartbeatPolicy struct {
 	InitiationTime time.Time `json:"InitiationTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerHeartbeatPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ReportingInterval", 4138, uint64(o.ReportingInterval))
 }
@@ -871,17 +832,14 @@ func (o *DeviceManagementServerHeartbeatPolicy) ValidateAt(c *model.Checker, p s
 // DeviceManagementServerHeartbeatPolicyPath is the typed path of Device.ManagementServer.HeartbeatPolicy.
 type DeviceManagementServerHeartbeatPolicyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InitiationTime model.ReadWriteParam[time.Time]
+	InitiationTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ReportingInterval model.ReadWriteParam[uint32]
+	ReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceManagementServerInformParameter holds the values of Device.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerInformParameter holds the values of Device.ManagementServer.InformParameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceManagementServerInformParameter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -892,7 +850,6 @@ type DeviceManagementServerInformParameter struct {
 	EventList []string `json:"EventList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerInformParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4140, o.Alias)
 	c.String(p, "ParameterName", 4143, o.ParameterName)
@@ -902,19 +859,16 @@ func (o *DeviceManagementServerInformParameter) ValidateAt(c *model.Checker, p s
 // DeviceManagementServerInformParameterPath is the typed path of Device.ManagementServer.InformParameter.{i}.
 type DeviceManagementServerInformParameterPath struct {
 	model.ObjectPath
-	Alias model.ReadWriteParam[string]
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EventList model.ReadWriteParam[[]string]
+	EventList model.ReadWriteParam[[]string] `dm:"s"`
 
-	ParameterName model.ReadWriteParam[string]
+	ParameterName model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceManagementServerManageableDevice holds the values of Device.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerManageableDevice holds the values of Device.ManagementServer.ManageableDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceManagementServerManageableDevice struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -925,7 +879,6 @@ type DeviceManagementServerManageableDevice struct {
 	Host []string `json:"Host,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerManageableDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 4154, o.ManufacturerOUI)
 	c.String(p, "SerialNumber", 4156, o.SerialNumber)
@@ -936,19 +889,16 @@ func (o *DeviceManagementServerManageableDevice) ValidateAt(c *model.Checker, p 
 // DeviceManagementServerManageableDevicePath is the typed path of Device.ManagementServer.ManageableDevice.{i}.
 type DeviceManagementServerManageableDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceManagementServerStandbyPolicy holds the values of Device.ManagementServer.StandbyPolicy. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerStandbyPolicy holds the values of Device.ManagementServer.StandbyPolicy. (object, readOnly, since 2.7).
 type DeviceManagementServerStandbyPolicy struct {
 	CRUnawarenessMaxDuration int32 `json:"CRUnawarenessMaxDuration,omitzero"`
 
@@ -967,7 +917,6 @@ type DeviceManagementServerStandbyPolicy struct {
 	ScheduledAwarenessRequested bool `json:"ScheduledAwarenessRequested,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerStandbyPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "CRUnawarenessMaxDuration", 4175, int64(o.CRUnawarenessMaxDuration))
 	c.Int(p, "MaxMissedPeriodic", 4176, int64(o.MaxMissedPeriodic))
@@ -976,21 +925,21 @@ func (o *DeviceManagementServerStandbyPolicy) ValidateAt(c *model.Checker, p str
 // DeviceManagementServerStandbyPolicyPath is the typed path of Device.ManagementServer.StandbyPolicy.
 type DeviceManagementServerStandbyPolicyPath struct {
 	model.ObjectPath
-	CRAwarenessRequested model.ReadWriteParam[bool]
+	CRAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	CRUnawarenessMaxDuration model.ReadWriteParam[int32]
+	CRUnawarenessMaxDuration model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxMissedPeriodic model.ReadWriteParam[int32]
+	MaxMissedPeriodic model.ReadWriteParam[int32] `dm:"i"`
 
-	NetworkAwarenessCapable model.ReadOnlyParam[bool]
+	NetworkAwarenessCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	NotifyMissedScheduled model.ReadWriteParam[bool]
+	NotifyMissedScheduled model.ReadWriteParam[bool] `dm:"b"`
 
-	PeriodicAwarenessRequested model.ReadWriteParam[bool]
+	PeriodicAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	ScheduledAwarenessRequested model.ReadWriteParam[bool]
+	ScheduledAwarenessRequested model.ReadWriteParam[bool] `dm:"b"`
 
-	SelfTimerCapable model.ReadOnlyParam[bool]
+	SelfTimerCapable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceManagementServerVirtualDeviceProxyProtocol enumerates the values of Device.ManagementServer.VirtualDevice.{i}.ProxyProtocol.
@@ -1019,10 +968,7 @@ const (
 	DeviceManagementServerVirtualDeviceDiscoveryProtocol_ETSI_M2M DeviceManagementServerVirtualDeviceDiscoveryProtocol = "ETSI-M2M"
 )
 
-/*
-DeviceManagementServerVirtualDevice holds the values of Device.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3);
-Schema has each parameter's syntax and access.
-*/
+// DeviceManagementServerVirtualDevice holds the values of Device.ManagementServer.VirtualDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.3).
 type DeviceManagementServerVirtualDevice struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -1041,7 +987,6 @@ type DeviceManagementServerVirtualDevice struct {
 	DiscoveryProtocolReference []string `json:"DiscoveryProtocolReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 4193, o.ManufacturerOUI)
 	c.String(p, "ProductClass", 4194, o.ProductClass)
@@ -1055,19 +1000,19 @@ func (o *DeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p str
 // DeviceManagementServerVirtualDevicePath is the typed path of Device.ManagementServer.VirtualDevice.{i}.
 type DeviceManagementServerVirtualDevicePath struct {
 	model.ObjectPath
-	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerVirtualDeviceDiscoveryProtocol]
+	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerVirtualDeviceDiscoveryProtocol] `dm:"s"`
 
-	DiscoveryProtocolReference model.ReadOnlyParam[[]string]
+	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerVirtualDeviceProxyProtocol]
+	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerVirtualDeviceProxyProtocol] `dm:"s"`
 
-	ProxyProtocolReference model.ReadOnlyParam[string]
+	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceMAP holds the values of Device.MAP. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMAP holds the values of Device.MAP. (object, readOnly, since 2.8).
 type DeviceMAP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceMAP struct {
 	Domain map[uint32]*DeviceMAPDomain `json:"Domain,omitzero"`
 }
 
-// AddDomain creates instance i of Device.MAP.Domain.{i}. (replacing any) and returns it
+// AddDomain creates instance i (replacing any) and returns it.
 func (o *DeviceMAP) AddDomain(i uint32) *DeviceMAPDomain {
 	if o.Domain == nil {
 		o.Domain = map[uint32]*DeviceMAPDomain{}
@@ -29,8 +23,6 @@ func (o *DeviceMAP) AddDomain(i uint32) *DeviceMAPDomain {
 	o.Domain[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMAP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Domain) {
 		o.Domain[i].ValidateAt(c, model.InstanceOf(p, "Domain.", i))
@@ -40,18 +32,18 @@ func (o *DeviceMAP) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPPath is the typed path of Device.MAP.
 type DeviceMAPPath struct {
 	model.ObjectPath
-	DomainNumberOfEntries model.ReadOnlyParam[uint32]
+	DomainNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// Domain returns the typed path of instance i of Device.MAP.Domain.{i}.
+// Domain returns the typed path of instance i.
 func (x DeviceMAPPath) Domain(i uint32) (p DeviceMAPDomainPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MAP.Domain.{i}.", model.InstanceOf(x.Path(), "Domain.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Domain.", i))
 	return
 }
 
-// DomainTable returns the table Device.MAP.Domain.{i}. itself (for AddObject when writable)
+// DomainTable returns the table itself (for AddObject when writable).
 func (x DeviceMAPPath) DomainTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Domain.")
 }
@@ -78,10 +70,7 @@ const (
 	DeviceMAPDomainTransportMode_Translation DeviceMAPDomainTransportMode = "Translation"
 )
 
-/*
-DeviceMAPDomain holds the values of Device.MAP.Domain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMAPDomain holds the values of Device.MAP.Domain.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceMAPDomain struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -105,7 +94,7 @@ type DeviceMAPDomain struct {
 	Rule      map[uint32]*DeviceMAPDomainRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.MAP.Domain.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceMAPDomain) AddRule(i uint32) *DeviceMAPDomainRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceMAPDomainRule{}
@@ -114,8 +103,6 @@ func (o *DeviceMAPDomain) AddRule(i uint32) *DeviceMAPDomainRule {
 	o.Rule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMAPDomain) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3942, string(o.Status))
 	c.String(p, "Alias", 3899, o.Alias)
@@ -133,34 +120,34 @@ func (o *DeviceMAPDomain) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainPath is the typed path of Device.MAP.Domain.{i}.
 type DeviceMAPDomainPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BRIPv6Prefix model.ReadWriteParam[string]
+	BRIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6Prefix model.ReadWriteParam[string]
+	IPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainStatus]
+	Status model.ReadOnlyParam[DeviceMAPDomainStatus] `dm:"s"`
 
-	TransportMode model.ReadWriteParam[DeviceMAPDomainTransportMode]
+	TransportMode model.ReadWriteParam[DeviceMAPDomainTransportMode] `dm:"s"`
 
-	WANInterface model.ReadWriteParam[string]
+	WANInterface model.ReadWriteParam[string] `dm:"s"`
 
-	Interface DeviceMAPDomainInterfacePath
+	Interface DeviceMAPDomainInterfacePath `dm:"Interface."`
 }
 
-// Rule returns the typed path of instance i of Device.MAP.Domain.{i}.Rule.{i}.
+// Rule returns the typed path of instance i.
 func (x DeviceMAPDomainPath) Rule(i uint32) (p DeviceMAPDomainRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MAP.Domain.{i}.Rule.{i}.", model.InstanceOf(x.Path(), "Rule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
 	return
 }
 
-// RuleTable returns the table Device.MAP.Domain.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceMAPDomainPath) RuleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
@@ -184,10 +171,7 @@ const (
 	DeviceMAPDomainInterfaceStatus_Error DeviceMAPDomainInterfaceStatus = "Error"
 )
 
-/*
-DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.0).
 type DeviceMAPDomainInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -204,7 +188,6 @@ type DeviceMAPDomainInterface struct {
 	Stats *DeviceMAPDomainInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMAPDomainInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3927, string(o.Status))
 	c.String(p, "Alias", 3905, o.Alias)
@@ -215,25 +198,22 @@ func (o *DeviceMAPDomainInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainInterfacePath is the typed path of Device.MAP.Domain.{i}.Interface.
 type DeviceMAPDomainInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceMAPDomainInterfaceStatus] `dm:"s"`
 
-	Stats DeviceMAPDomainInterfaceStatsPath
+	Stats DeviceMAPDomainInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.0).
 type DeviceMAPDomainInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -271,37 +251,37 @@ type DeviceMAPDomainInterfaceStats struct {
 // DeviceMAPDomainInterfaceStatsPath is the typed path of Device.MAP.Domain.{i}.Interface.Stats.
 type DeviceMAPDomainInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMAPDomainRuleStatus enumerates the values of Device.MAP.Domain.{i}.Rule.{i}.Status.
@@ -324,10 +304,7 @@ const (
 	DeviceMAPDomainRuleOrigin_Static DeviceMAPDomainRuleOrigin = "Static"
 )
 
-/*
-DeviceMAPDomainRule holds the values of Device.MAP.Domain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMAPDomainRule holds the values of Device.MAP.Domain.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceMAPDomainRule struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -354,7 +331,6 @@ type DeviceMAPDomainRule struct {
 	IncludeSystemPorts bool `json:"IncludeSystemPorts,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMAPDomainRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 3940, string(o.Status))
 	c.String(p, "Alias", 3929, o.Alias)
@@ -370,27 +346,27 @@ func (o *DeviceMAPDomainRule) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainRulePath is the typed path of Device.MAP.Domain.{i}.Rule.{i}.
 type DeviceMAPDomainRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	EABitsLength model.ReadWriteParam[uint32]
+	EABitsLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4Prefix model.ReadWriteParam[string]
+	IPv4Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	IPv6Prefix model.ReadWriteParam[string]
+	IPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	IncludeSystemPorts model.ReadWriteParam[bool]
+	IncludeSystemPorts model.ReadWriteParam[bool] `dm:"b"`
 
-	IsFMR model.ReadWriteParam[bool]
+	IsFMR model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[DeviceMAPDomainRuleOrigin]
+	Origin model.ReadOnlyParam[DeviceMAPDomainRuleOrigin] `dm:"s"`
 
-	PSID model.ReadWriteParam[uint32]
+	PSID model.ReadWriteParam[uint32] `dm:"u"`
 
-	PSIDLength model.ReadWriteParam[uint32]
+	PSIDLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	PSIDOffset model.ReadWriteParam[uint32]
+	PSIDOffset model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainRuleStatus]
+	Status model.ReadOnlyParam[DeviceMAPDomainRuleStatus] `dm:"s"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceMoCA holds the values of Device.MoCA. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCA holds the values of Device.MoCA. (object, readOnly, since 2.0).
 type DeviceMoCA struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
 	Interface map[uint32]*DeviceMoCAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.MoCA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceMoCA) AddInterface(i uint32) *DeviceMoCAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceMoCAInterface{}
@@ -27,8 +21,6 @@ func (o *DeviceMoCA) AddInterface(i uint32) *DeviceMoCAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCA) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -38,16 +30,16 @@ func (o *DeviceMoCA) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAPath is the typed path of Device.MoCA.
 type DeviceMoCAPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of Device.MoCA.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceMoCAPath) Interface(i uint32) (p DeviceMoCAInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.MoCA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
@@ -246,10 +238,7 @@ const (
 	DeviceMoCAInterfacePowerStateStatus_M3Sleep DeviceMoCAInterfacePowerStateStatus = "m3Sleep"
 )
 
-/*
-DeviceMoCAInterface holds the values of Device.MoCA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterface holds the values of Device.MoCA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -572,7 +561,7 @@ type DeviceMoCAInterface struct {
 	Stats            *DeviceMoCAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAccessControl creates instance i of Device.MoCA.Interface.{i}.AccessControl.{i}. (replacing any) and returns it
+// AddAccessControl creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddAccessControl(i uint32) *DeviceMoCAInterfaceAccessControl {
 	if o.AccessControl == nil {
 		o.AccessControl = map[uint32]*DeviceMoCAInterfaceAccessControl{}
@@ -582,7 +571,7 @@ func (o *DeviceMoCAInterface) AddAccessControl(i uint32) *DeviceMoCAInterfaceAcc
 	return x
 }
 
-// AddAssociatedDevice creates instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddAssociatedDevice(i uint32) *DeviceMoCAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceMoCAInterfaceAssociatedDevice{}
@@ -592,7 +581,7 @@ func (o *DeviceMoCAInterface) AddAssociatedDevice(i uint32) *DeviceMoCAInterface
 	return x
 }
 
-// AddBridge creates instance i of Device.MoCA.Interface.{i}.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddBridge(i uint32) *DeviceMoCAInterfaceBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceMoCAInterfaceBridge{}
@@ -602,7 +591,7 @@ func (o *DeviceMoCAInterface) AddBridge(i uint32) *DeviceMoCAInterfaceBridge {
 	return x
 }
 
-// AddMesh creates instance i of Device.MoCA.Interface.{i}.Mesh.{i}. (replacing any) and returns it
+// AddMesh creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddMesh(i uint32) *DeviceMoCAInterfaceMesh {
 	if o.Mesh == nil {
 		o.Mesh = map[uint32]*DeviceMoCAInterfaceMesh{}
@@ -612,7 +601,7 @@ func (o *DeviceMoCAInterface) AddMesh(i uint32) *DeviceMoCAInterfaceMesh {
 	return x
 }
 
-// AddMeshScMod creates instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}. (replacing any) and returns it
+// AddMeshScMod creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddMeshScMod(i uint32) *DeviceMoCAInterfaceMeshScMod {
 	if o.MeshScMod == nil {
 		o.MeshScMod = map[uint32]*DeviceMoCAInterfaceMeshScMod{}
@@ -622,7 +611,7 @@ func (o *DeviceMoCAInterface) AddMeshScMod(i uint32) *DeviceMoCAInterfaceMeshScM
 	return x
 }
 
-// AddRlapm creates instance i of Device.MoCA.Interface.{i}.Rlapm.{i}. (replacing any) and returns it
+// AddRlapm creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddRlapm(i uint32) *DeviceMoCAInterfaceRlapm {
 	if o.Rlapm == nil {
 		o.Rlapm = map[uint32]*DeviceMoCAInterfaceRlapm{}
@@ -632,7 +621,7 @@ func (o *DeviceMoCAInterface) AddRlapm(i uint32) *DeviceMoCAInterfaceRlapm {
 	return x
 }
 
-// AddSapm creates instance i of Device.MoCA.Interface.{i}.Sapm.{i}. (replacing any) and returns it
+// AddSapm creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterface) AddSapm(i uint32) *DeviceMoCAInterfaceSapm {
 	if o.Sapm == nil {
 		o.Sapm = map[uint32]*DeviceMoCAInterfaceSapm{}
@@ -641,8 +630,6 @@ func (o *DeviceMoCAInterface) AddSapm(i uint32) *DeviceMoCAInterfaceSapm {
 	o.Sapm[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4466, string(o.Status))
 	c.String(p, "Alias", 4217, o.Alias)
@@ -731,393 +718,393 @@ func (o *DeviceMoCAInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfacePath is the typed path of Device.MoCA.Interface.{i}.
 type DeviceMoCAInterfacePath struct {
 	model.ObjectPath
-	AbovePhyThresholdTrap model.ReadOnlyParam[uint32]
+	AbovePhyThresholdTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AccessControlEnable model.ReadWriteParam[bool]
+	AccessControlEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	AccessControlNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessControlNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AeNumber model.ReadOnlyParam[uint32]
+	AeNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AggregationSize model.ReadOnlyParam[uint32]
+	AggregationSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AvbSupport model.ReadOnlyParam[bool]
+	AvbSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	BackupNC model.ReadOnlyParam[uint32]
+	BackupNC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Band model.ReadWriteParam[[]DeviceMoCAInterfaceBand]
+	Band model.ReadWriteParam[[]DeviceMoCAInterfaceBand] `dm:"s"`
 
-	BeaconPowerDistributed model.ReadWriteParam[int32]
+	BeaconPowerDistributed model.ReadWriteParam[int32] `dm:"i"`
 
-	BeaconPowerLimit model.ReadWriteParam[uint32]
+	BeaconPowerLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	BeaconPowerLocal model.ReadWriteParam[int32]
+	BeaconPowerLocal model.ReadWriteParam[int32] `dm:"i"`
 
-	BeaconPowerMePie model.ReadWriteParam[model.HexBinary]
+	BeaconPowerMePie model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	BeaconPowerMePieSend model.ReadWriteParam[bool]
+	BeaconPowerMePieSend model.ReadWriteParam[bool] `dm:"b"`
 
-	BeaconPowerNetConfig model.ReadWriteParam[bool]
+	BeaconPowerNetConfig model.ReadWriteParam[bool] `dm:"b"`
 
-	BelowPhyThresholdTrap model.ReadOnlyParam[uint32]
+	BelowPhyThresholdTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BridgeNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConnectedNodesChangeTrap model.ReadOnlyParam[uint32]
+	ConnectedNodesChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConnectedNodesChangeTrapEn model.ReadWriteParam[bool]
+	ConnectedNodesChangeTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	ConnectedNodesDropReason model.ReadOnlyParam[model.HexBinary]
+	ConnectedNodesDropReason model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ConnectedNodesInfo model.ReadOnlyParam[model.HexBinary]
+	ConnectedNodesInfo model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	CurrentOperFreq model.ReadOnlyParam[uint32]
+	CurrentOperFreq model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentVersion model.ReadOnlyParam[string]
+	CurrentVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnhancedPassword model.ReadWriteParam[string]
+	EnhancedPassword model.ReadWriteParam[string] `dm:"s"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	FirstOffset model.ReadWriteParam[int32]
+	FirstOffset model.ReadWriteParam[int32] `dm:"i"`
 
-	FreqCapabilityMask model.ReadOnlyParam[model.HexBinary]
+	FreqCapabilityMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	FreqCurrentMask model.ReadOnlyParam[model.HexBinary]
+	FreqCurrentMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	FreqCurrentMaskSetting model.ReadWriteParam[model.HexBinary]
+	FreqCurrentMaskSetting model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	HandoffToLowerVersionEnable model.ReadWriteParam[bool]
+	HandoffToLowerVersionEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	HighestVersion model.ReadOnlyParam[string]
+	HighestVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	KeyPassphrase model.ReadWriteParam[string]
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastOperFreq model.ReadWriteParam[uint32]
+	LastOperFreq model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastOperFreqUpdateEnable model.ReadWriteParam[bool]
+	LastOperFreqUpdateEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	LinkDownCount model.ReadOnlyParam[uint32]
+	LinkDownCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkFailureTrap model.ReadOnlyParam[uint32]
+	LinkFailureTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkState model.ReadOnlyParam[model.HexBinary]
+	LinkState model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	LmoNodeID model.ReadOnlyParam[uint32]
+	LmoNodeID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LmoStatusTrap model.ReadOnlyParam[uint32]
+	LmoStatusTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LmoTrapEnable model.ReadWriteParam[bool]
+	LmoTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxEgressBW model.ReadOnlyParam[uint32]
+	MaxEgressBW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxIngressBW model.ReadOnlyParam[uint32]
+	MaxIngressBW model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNodes model.ReadOnlyParam[bool]
+	MaxNodes model.ReadOnlyParam[bool] `dm:"b"`
 
-	MeshNumberOfEntries model.ReadOnlyParam[uint32]
+	MeshNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MeshScModNumberOfEntries model.ReadOnlyParam[uint32]
+	MeshScModNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MgntEntityNetIePayloadRespTimeout model.ReadWriteParam[uint32]
+	MgntEntityNetIePayloadRespTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	MgntEntityNetIePayloadRx model.ReadOnlyParam[model.HexBinary]
+	MgntEntityNetIePayloadRx model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MgntEntityNetIePayloadTx model.ReadWriteParam[model.HexBinary]
+	MgntEntityNetIePayloadTx model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	MgntEntityNetwIePayloadRecTrap model.ReadOnlyParam[uint32]
+	MgntEntityNetwIePayloadRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MgntEntityNetwIePayloadRecTrapEn model.ReadWriteParam[bool]
+	MgntEntityNetwIePayloadRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	Moca25PhyCapable model.ReadOnlyParam[bool]
+	Moca25PhyCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	MpsInitScanPayload model.ReadOnlyParam[model.HexBinary]
+	MpsInitScanPayload model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MpsInitScanRecTrap model.ReadOnlyParam[uint32]
+	MpsInitScanRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MpsPairFailTrap model.ReadOnlyParam[uint32]
+	MpsPairFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MpsPrivacyChangedTrap model.ReadOnlyParam[uint32]
+	MpsPrivacyChangedTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MpsPrivacyDown model.ReadWriteParam[bool]
+	MpsPrivacyDown model.ReadWriteParam[bool] `dm:"b"`
 
-	MpsPrivacyReceive model.ReadWriteParam[bool]
+	MpsPrivacyReceive model.ReadWriteParam[bool] `dm:"b"`
 
-	MpsReset model.ReadWriteParam[bool]
+	MpsReset model.ReadWriteParam[bool] `dm:"b"`
 
-	MpsState model.ReadOnlyParam[bool]
+	MpsState model.ReadOnlyParam[bool] `dm:"b"`
 
-	MpsTrapEn model.ReadWriteParam[bool]
+	MpsTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	MpsTriggered model.ReadWriteParam[bool]
+	MpsTriggered model.ReadWriteParam[bool] `dm:"b"`
 
-	MpsUnpairedTime model.ReadWriteParam[uint32]
+	MpsUnpairedTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MpsWalkTime model.ReadWriteParam[uint32]
+	MpsWalkTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MrNetworkFailTrap model.ReadOnlyParam[uint32]
+	MrNetworkFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MrNetworkSuccessTrap model.ReadOnlyParam[uint32]
+	MrNetworkSuccessTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MrRstFailTrap model.ReadOnlyParam[uint32]
+	MrRstFailTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MrRstSuccessTrap model.ReadOnlyParam[uint32]
+	MrRstSuccessTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NcPrivSupportedRecTrapEn model.ReadWriteParam[bool]
+	NcPrivSupportedRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	NcPrivacySupportedRecTrap model.ReadOnlyParam[uint32]
+	NcPrivacySupportedRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NcVersion model.ReadOnlyParam[string]
+	NcVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkCoordinator model.ReadOnlyParam[uint32]
+	NetworkCoordinator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkJoin model.ReadWriteParam[bool]
+	NetworkJoin model.ReadWriteParam[bool] `dm:"b"`
 
-	NetworkNameAdmissionRule model.ReadWriteParam[DeviceMoCAInterfaceNetworkNameAdmissionRule]
+	NetworkNameAdmissionRule model.ReadWriteParam[DeviceMoCAInterfaceNetworkNameAdmissionRule] `dm:"s"`
 
-	NetworkNameNcNn model.ReadWriteParam[string]
+	NetworkNameNcNn model.ReadWriteParam[string] `dm:"s"`
 
-	NetworkNamePayload model.ReadOnlyParam[model.HexBinary]
+	NetworkNamePayload model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NetworkNameRecTrap model.ReadOnlyParam[uint32]
+	NetworkNameRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkNameRecTrapEn model.ReadWriteParam[bool]
+	NetworkNameRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	NetworkState model.ReadOnlyParam[DeviceMoCAInterfaceNetworkState]
+	NetworkState model.ReadOnlyParam[DeviceMoCAInterfaceNetworkState] `dm:"s"`
 
-	NetworkTabooMask model.ReadOnlyParam[model.HexBinary]
+	NetworkTabooMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NodeDropAdmFailureTrap model.ReadOnlyParam[uint32]
+	NodeDropAdmFailureTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeDropMpsTriggeredTrap model.ReadOnlyParam[uint32]
+	NodeDropMpsTriggeredTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeDropNcChgTrap model.ReadOnlyParam[uint32]
+	NodeDropNcChgTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeDropNcTrap model.ReadOnlyParam[uint32]
+	NodeDropNcTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeDropTrapEn model.ReadWriteParam[bool]
+	NodeDropTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	NodeID model.ReadOnlyParam[uint32]
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeTabooMask model.ReadOnlyParam[model.HexBinary]
+	NodeTabooMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NumChannels model.ReadWriteParam[uint32]
+	NumChannels model.ReadWriteParam[uint32] `dm:"u"`
 
-	NumNodes model.ReadOnlyParam[uint32]
+	NumNodes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumNodesChangeEnable model.ReadWriteParam[bool]
+	NumNodesChangeEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	NumNodesChangeTrap model.ReadOnlyParam[uint32]
+	NumNodesChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketAggregationCapability model.ReadOnlyParam[uint32]
+	PacketAggregationCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PasswordHash model.ReadOnlyParam[model.HexBinary]
+	PasswordHash model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Per25Mode model.ReadWriteParam[uint32]
+	Per25Mode model.ReadWriteParam[uint32] `dm:"u"`
 
-	PerMode model.ReadWriteParam[uint32]
+	PerMode model.ReadWriteParam[uint32] `dm:"u"`
 
-	PhyThreshold model.ReadWriteParam[uint32]
+	PhyThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	PhyThresholdTrapEnable model.ReadWriteParam[bool]
+	PhyThresholdTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PolicingEnable model.ReadWriteParam[bool]
+	PolicingEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PowerCntlPhyTarget model.ReadWriteParam[uint32]
+	PowerCntlPhyTarget model.ReadWriteParam[uint32] `dm:"u"`
 
-	PowerStateBcstRecTrap model.ReadOnlyParam[uint32]
+	PowerStateBcstRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateCap model.ReadOnlyParam[DeviceMoCAInterfacePowerStateCap]
+	PowerStateCap model.ReadOnlyParam[DeviceMoCAInterfacePowerStateCap] `dm:"s"`
 
-	PowerStateM0NcTrap model.ReadOnlyParam[uint32]
+	PowerStateM0NcTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateNc1xTrap model.ReadOnlyParam[uint32]
+	PowerStateNc1xTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateNetVerTrap model.ReadOnlyParam[uint32]
+	PowerStateNetVerTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateRequest model.ReadWriteParam[DeviceMoCAInterfacePowerStateRequest]
+	PowerStateRequest model.ReadWriteParam[DeviceMoCAInterfacePowerStateRequest] `dm:"s"`
 
-	PowerStateResp model.ReadOnlyParam[bool]
+	PowerStateResp model.ReadOnlyParam[bool] `dm:"b"`
 
-	PowerStateRespTrap model.ReadOnlyParam[uint32]
+	PowerStateRespTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateStatus model.ReadOnlyParam[DeviceMoCAInterfacePowerStateStatus]
+	PowerStateStatus model.ReadOnlyParam[DeviceMoCAInterfacePowerStateStatus] `dm:"s"`
 
-	PowerStateTrapEnable model.ReadWriteParam[bool]
+	PowerStateTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PowerStateTrnsReqTrap model.ReadOnlyParam[uint32]
+	PowerStateTrnsReqTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateUcstPenTrap model.ReadOnlyParam[uint32]
+	PowerStateUcstPenTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateWupUrTrap model.ReadOnlyParam[uint32]
+	PowerStateWupUrTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PreferredNC model.ReadWriteParam[bool]
+	PreferredNC model.ReadWriteParam[bool] `dm:"b"`
 
-	PrimaryChannelOffset model.ReadOnlyParam[int32]
+	PrimaryChannelOffset model.ReadOnlyParam[int32] `dm:"i"`
 
-	PrimaryOffset model.ReadWriteParam[int32]
+	PrimaryOffset model.ReadWriteParam[int32] `dm:"i"`
 
-	PrivacyEnabled model.ReadOnlyParam[bool]
+	PrivacyEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	PrivacyEnabledSetting model.ReadWriteParam[bool]
+	PrivacyEnabledSetting model.ReadWriteParam[bool] `dm:"b"`
 
-	PrivacyNc model.ReadOnlyParam[[]DeviceMoCAInterfacePrivacyNc]
+	PrivacyNc model.ReadOnlyParam[[]DeviceMoCAInterfacePrivacyNc] `dm:"s"`
 
-	PrivacySupported model.ReadWriteParam[[]DeviceMoCAInterfacePrivacySupported]
+	PrivacySupported model.ReadWriteParam[[]DeviceMoCAInterfacePrivacySupported] `dm:"s"`
 
-	QAM256Capable model.ReadOnlyParam[bool]
+	QAM256Capable model.ReadOnlyParam[bool] `dm:"b"`
 
-	ResetCount model.ReadOnlyParam[uint32]
+	ResetCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ResetReason model.ReadOnlyParam[string]
+	ResetReason model.ReadOnlyParam[string] `dm:"s"`
 
-	RlapmEnable model.ReadWriteParam[bool]
+	RlapmEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RlapmNumberOfEntries model.ReadOnlyParam[uint32]
+	RlapmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RlapmProfileSelect model.ReadWriteParam[uint32]
+	RlapmProfileSelect model.ReadWriteParam[uint32] `dm:"u"`
 
-	SapmEnable model.ReadWriteParam[bool]
+	SapmEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	SapmNumberOfEntries model.ReadOnlyParam[uint32]
+	SapmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SapmProfileSelect model.ReadWriteParam[uint32]
+	SapmProfileSelect model.ReadWriteParam[uint32] `dm:"u"`
 
-	SecondaryChannelOffset model.ReadOnlyParam[int32]
+	SecondaryChannelOffset model.ReadOnlyParam[int32] `dm:"i"`
 
-	SecondaryOffset model.ReadWriteParam[int32]
+	SecondaryOffset model.ReadWriteParam[int32] `dm:"i"`
 
-	SeqNumMr model.ReadWriteParam[uint32]
+	SeqNumMr model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceMoCAInterfaceStatus] `dm:"s"`
 
-	StatusChangeEnable model.ReadWriteParam[bool]
+	StatusChangeEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	StatusChangeTrap model.ReadOnlyParam[uint32]
+	StatusChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedBands model.ReadOnlyParam[[]DeviceMoCAInterfaceSupportedBands]
+	SupportedBands model.ReadOnlyParam[[]DeviceMoCAInterfaceSupportedBands] `dm:"s"`
 
-	SupportedEgressPqosFlows model.ReadOnlyParam[uint32]
+	SupportedEgressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedIngressPqosFlows model.ReadOnlyParam[uint32]
+	SupportedIngressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TlpMax model.ReadWriteParam[uint32]
+	TlpMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	TlpMin model.ReadWriteParam[uint32]
+	TlpMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	TpcEnable model.ReadWriteParam[bool]
+	TpcEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	TpcTargetRateNper model.ReadWriteParam[uint32]
+	TpcTargetRateNper model.ReadWriteParam[uint32] `dm:"u"`
 
-	TrafficPermissionEthertype model.ReadWriteParam[model.HexBinary]
+	TrafficPermissionEthertype model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	TrafficPermissionLink model.ReadWriteParam[model.HexBinary]
+	TrafficPermissionLink model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	TurboModeEnable model.ReadWriteParam[bool]
+	TurboModeEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	TxBcastPowerReduction model.ReadOnlyParam[uint32]
+	TxBcastPowerReduction model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxBcastRate model.ReadOnlyParam[uint32]
+	TxBcastRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPowerLimit model.ReadWriteParam[uint32]
+	TxPowerLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Aca   DeviceMoCAInterfaceAcaPath
-	QoS   DeviceMoCAInterfaceQoSPath
-	Reset DeviceMoCAInterfaceResetPath
-	Stats DeviceMoCAInterfaceStatsPath
+	Aca   DeviceMoCAInterfaceAcaPath   `dm:"Aca."`
+	QoS   DeviceMoCAInterfaceQoSPath   `dm:"QoS."`
+	Reset DeviceMoCAInterfaceResetPath `dm:"Reset."`
+	Stats DeviceMoCAInterfaceStatsPath `dm:"Stats."`
 }
 
-// AccessControl returns the typed path of instance i of Device.MoCA.Interface.{i}.AccessControl.{i}.
+// AccessControl returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) AccessControl(i uint32) (p DeviceMoCAInterfaceAccessControlPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.AccessControl.{i}.", model.InstanceOf(x.Path(), "AccessControl.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessControl.", i))
 	return
 }
 
-// AccessControlTable returns the table Device.MoCA.Interface.{i}.AccessControl.{i}. itself (for AddObject when writable)
+// AccessControlTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) AccessControlTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AccessControl.")
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) AssociatedDevice(i uint32) (p DeviceMoCAInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.MoCA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// Bridge returns the typed path of instance i of Device.MoCA.Interface.{i}.Bridge.{i}.
+// Bridge returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) Bridge(i uint32) (p DeviceMoCAInterfaceBridgePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.Bridge.{i}.", model.InstanceOf(x.Path(), "Bridge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
 	return
 }
 
-// BridgeTable returns the table Device.MoCA.Interface.{i}.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) BridgeTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Bridge.")
 }
 
-// Mesh returns the typed path of instance i of Device.MoCA.Interface.{i}.Mesh.{i}.
+// Mesh returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) Mesh(i uint32) (p DeviceMoCAInterfaceMeshPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.Mesh.{i}.", model.InstanceOf(x.Path(), "Mesh.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Mesh.", i))
 	return
 }
 
-// MeshTable returns the table Device.MoCA.Interface.{i}.Mesh.{i}. itself (for AddObject when writable)
+// MeshTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) MeshTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Mesh.")
 }
 
-// MeshScMod returns the typed path of instance i of Device.MoCA.Interface.{i}.MeshScMod.{i}.
+// MeshScMod returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) MeshScMod(i uint32) (p DeviceMoCAInterfaceMeshScModPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.MeshScMod.{i}.", model.InstanceOf(x.Path(), "MeshScMod.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MeshScMod.", i))
 	return
 }
 
-// MeshScModTable returns the table Device.MoCA.Interface.{i}.MeshScMod.{i}. itself (for AddObject when writable)
+// MeshScModTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) MeshScModTable() model.Table {
 	return model.NewTable(x.ObjectPath, "MeshScMod.")
 }
 
-// Rlapm returns the typed path of instance i of Device.MoCA.Interface.{i}.Rlapm.{i}.
+// Rlapm returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) Rlapm(i uint32) (p DeviceMoCAInterfaceRlapmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.Rlapm.{i}.", model.InstanceOf(x.Path(), "Rlapm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rlapm.", i))
 	return
 }
 
-// RlapmTable returns the table Device.MoCA.Interface.{i}.Rlapm.{i}. itself (for AddObject when writable)
+// RlapmTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) RlapmTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Rlapm.")
 }
 
-// Sapm returns the typed path of instance i of Device.MoCA.Interface.{i}.Sapm.{i}.
+// Sapm returns the typed path of instance i.
 func (x DeviceMoCAInterfacePath) Sapm(i uint32) (p DeviceMoCAInterfaceSapmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.Sapm.{i}.", model.InstanceOf(x.Path(), "Sapm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Sapm.", i))
 	return
 }
 
-// SapmTable returns the table Device.MoCA.Interface.{i}.Sapm.{i}. itself (for AddObject when writable)
+// SapmTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfacePath) SapmTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Sapm.")
 }
@@ -1150,10 +1137,7 @@ const (
 	DeviceMoCAInterfaceAcaType_Evm DeviceMoCAInterfaceAcaType = "evm"
 )
 
-/*
-DeviceMoCAInterfaceAca holds the values of Device.MoCA.Interface.{i}.Aca. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceAca holds the values of Device.MoCA.Interface.{i}.Aca. (object, readOnly, since 2.17).
 type DeviceMoCAInterfaceAca struct {
 	DiagnosticsState DeviceMoCAInterfaceAcaDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1170,7 +1154,6 @@ type DeviceMoCAInterfaceAca struct {
 	PowerProfile model.HexBinary `json:"PowerProfile,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceAca) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 4204, string(o.DiagnosticsState))
 	c.Uint(p, "NodeID", 4205, uint64(o.NodeID))
@@ -1181,32 +1164,28 @@ func (o *DeviceMoCAInterfaceAca) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceAcaPath is the typed path of Device.MoCA.Interface.{i}.Aca.
 type DeviceMoCAInterfaceAcaPath struct {
 	model.ObjectPath
-	Channel model.ReadWriteParam[uint32]
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceMoCAInterfaceAcaDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceMoCAInterfaceAcaDiagnosticsState] `dm:"s"`
 
-	NodeID model.ReadWriteParam[uint32]
+	NodeID model.ReadWriteParam[uint32] `dm:"u"`
 
-	PowerProfile model.ReadOnlyParam[model.HexBinary]
+	PowerProfile model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ReportNodeMask model.ReadWriteParam[model.HexBinary]
+	ReportNodeMask model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	TotalRxPower model.ReadOnlyParam[int32]
+	TotalRxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Type model.ReadWriteParam[DeviceMoCAInterfaceAcaType]
+	Type model.ReadWriteParam[DeviceMoCAInterfaceAcaType] `dm:"s"`
 }
 
-/*
-DeviceMoCAInterfaceAccessControl holds the values of Device.MoCA.Interface.{i}.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceAccessControl holds the values of Device.MoCA.Interface.{i}.AccessControl.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceAccessControl struct {
 	Enable bool `json:"Enable,omitzero"`
 
 	MACAddress string `json:"MACAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceAccessControl) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 4212, o.MACAddress)
 }
@@ -1214,9 +1193,9 @@ func (o *DeviceMoCAInterfaceAccessControl) ValidateAt(c *model.Checker, p string
 // DeviceMoCAInterfaceAccessControlPath is the typed path of Device.MoCA.Interface.{i}.AccessControl.{i}.
 type DeviceMoCAInterfaceAccessControlPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MACAddress model.ReadWriteParam[string]
+	MACAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceAssociatedDevicePowerState enumerates the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.PowerState.
@@ -1262,10 +1241,7 @@ const (
 	DeviceMoCAInterfaceAssociatedDeviceLinkType_M25500MHz DeviceMoCAInterfaceAssociatedDeviceLinkType = "m25500MHz"
 )
 
-/*
-DeviceMoCAInterfaceAssociatedDevice holds the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceAssociatedDevice holds the values of Device.MoCA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterfaceAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -1340,7 +1316,6 @@ type DeviceMoCAInterfaceAssociatedDevice struct {
 	IngressNodeNumFlows uint32 `json:"IngressNodeNumFlows,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 4228, o.MACAddress)
 	c.Uint(p, "NodeID", 4230, uint64(o.NodeID))
@@ -1358,90 +1333,86 @@ func (o *DeviceMoCAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p str
 // DeviceMoCAInterfaceAssociatedDevicePath is the typed path of Device.MoCA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceMoCAInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AeNumber model.ReadOnlyParam[uint32]
+	AeNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AggregationSize model.ReadOnlyParam[uint32]
+	AggregationSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BondingCapable model.ReadOnlyParam[bool]
+	BondingCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	EgressNodeNumFlows model.ReadOnlyParam[uint32]
+	EgressNodeNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EnhancedPrivacyCapable model.ReadOnlyParam[bool]
+	EnhancedPrivacyCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	HighestVersion model.ReadOnlyParam[string]
+	HighestVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IngressNodeNumFlows model.ReadOnlyParam[uint32]
+	IngressNodeNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDeviceLinkType]
+	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDeviceLinkType] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Moca25PhyCapable model.ReadOnlyParam[bool]
+	Moca25PhyCapable model.ReadOnlyParam[bool] `dm:"b"`
 
-	NodeID model.ReadOnlyParam[uint32]
+	NodeID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PDelay model.ReadOnlyParam[int32]
+	PDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	PHYRxRate model.ReadOnlyParam[uint32]
+	PHYRxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PHYTxRate model.ReadOnlyParam[uint32]
+	PHYTxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketAggregationCapability model.ReadOnlyParam[uint32]
+	PacketAggregationCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerState model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerState]
+	PowerState model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerState] `dm:"s"`
 
-	PowerStateCapability model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerStateCapability]
+	PowerStateCapability model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerStateCapability] `dm:"s"`
 
-	PreferredNC model.ReadOnlyParam[bool]
+	PreferredNC model.ReadOnlyParam[bool] `dm:"b"`
 
-	QAM256Capable model.ReadOnlyParam[bool]
+	QAM256Capable model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxBcastPowerLevel model.ReadOnlyParam[int32]
+	RxBcastPowerLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	RxCorrected model.ReadOnlyParam[uint64]
+	RxCorrected model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RxErroredAndMissedPackets model.ReadOnlyParam[uint32]
+	RxErroredAndMissedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RxPackets model.ReadOnlyParam[uint64]
+	RxPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RxPowerLevel model.ReadOnlyParam[uint32]
+	RxPowerLevel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RxPwrList model.ReadOnlyParam[string]
+	RxPwrList model.ReadOnlyParam[string] `dm:"s"`
 
-	RxSNR model.ReadOnlyParam[uint32]
+	RxSNR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RxSNRList model.ReadOnlyParam[string]
+	RxSNRList model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedEgressPqosFlows model.ReadOnlyParam[uint32]
+	SupportedEgressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedIngressPqosFlows model.ReadOnlyParam[uint32]
+	SupportedIngressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxBcastRate model.ReadOnlyParam[uint32]
+	TxBcastRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxDrops model.ReadOnlyParam[uint32]
+	TxDrops model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPackets model.ReadOnlyParam[uint64]
+	TxPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TxPowerControlReduction model.ReadOnlyParam[uint32]
+	TxPowerControlReduction model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxPwrList model.ReadOnlyParam[string]
+	TxPwrList model.ReadOnlyParam[string] `dm:"s"`
 
-	TxPwrReductionList model.ReadOnlyParam[string]
+	TxPwrReductionList model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceMoCAInterfaceBridge holds the values of Device.MoCA.Interface.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceBridge holds the values of Device.MoCA.Interface.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceBridge struct {
 	NodeIndex uint32 `json:"NodeIndex,omitzero"`
 
 	MACAddresses []string `json:"MACAddresses,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceBridge) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "NodeIndex", 4268, uint64(o.NodeIndex))
 	c.Wire(p, "MACAddresses", 4267, model.JoinStrings(o.MACAddresses), len(o.MACAddresses) > 0)
@@ -1450,9 +1421,9 @@ func (o *DeviceMoCAInterfaceBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceBridgePath is the typed path of Device.MoCA.Interface.{i}.Bridge.{i}.
 type DeviceMoCAInterfaceBridgePath struct {
 	model.ObjectPath
-	MACAddresses model.ReadOnlyParam[[]string]
+	MACAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-	NodeIndex model.ReadOnlyParam[uint32]
+	NodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMoCAInterfaceMeshLinkType enumerates the values of Device.MoCA.Interface.{i}.Mesh.{i}.LinkType.
@@ -1466,10 +1437,7 @@ const (
 	DeviceMoCAInterfaceMeshLinkType_Bonded DeviceMoCAInterfaceMeshLinkType = "bonded"
 )
 
-/*
-DeviceMoCAInterfaceMesh holds the values of Device.MoCA.Interface.{i}.Mesh.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceMesh holds the values of Device.MoCA.Interface.{i}.Mesh.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceMesh struct {
 	TxNodeIndex uint32 `json:"TxNodeIndex,omitzero"`
 
@@ -1490,7 +1458,6 @@ type DeviceMoCAInterfaceMesh struct {
 	RxSNR model.HexBinary `json:"RxSNR,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceMesh) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "TxNodeIndex", 4307, uint64(o.TxNodeIndex))
 	c.Uint(p, "RxNodeIndex", 4305, uint64(o.RxNodeIndex))
@@ -1506,23 +1473,23 @@ func (o *DeviceMoCAInterfaceMesh) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceMeshPath is the typed path of Device.MoCA.Interface.{i}.Mesh.{i}.
 type DeviceMoCAInterfaceMeshPath struct {
 	model.ObjectPath
-	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceMeshLinkType]
+	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceMeshLinkType] `dm:"s"`
 
-	Power model.ReadOnlyParam[model.HexBinary]
+	Power model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PowerReduction model.ReadOnlyParam[model.HexBinary]
+	PowerReduction model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RxNodeIndex model.ReadOnlyParam[uint32]
+	RxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RxSNR model.ReadOnlyParam[model.HexBinary]
+	RxSNR model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	TxNodeIndex model.ReadOnlyParam[uint32]
+	TxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxRate model.ReadOnlyParam[uint32]
+	TxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxRateNper model.ReadOnlyParam[uint32]
+	TxRateNper model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxRateVlper model.ReadOnlyParam[uint32]
+	TxRateVlper model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMoCAInterfaceMeshScModChannelIndex enumerates the values of Device.MoCA.Interface.{i}.MeshScMod.{i}.ChannelIndex.
@@ -1544,10 +1511,7 @@ const (
 	DeviceMoCAInterfaceMeshScModChannelIndex_M25fifth DeviceMoCAInterfaceMeshScModChannelIndex = "m25fifth"
 )
 
-/*
-DeviceMoCAInterfaceMeshScMod holds the values of Device.MoCA.Interface.{i}.MeshScMod.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceMeshScMod holds the values of Device.MoCA.Interface.{i}.MeshScMod.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceMoCAInterfaceMeshScMod struct {
 	TxNodeIndex uint32 `json:"TxNodeIndex,omitzero"`
 
@@ -1564,7 +1528,6 @@ type DeviceMoCAInterfaceMeshScMod struct {
 	ModM25 model.HexBinary `json:"ModM25,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceMeshScMod) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "TxNodeIndex", 4318, uint64(o.TxNodeIndex))
 	c.Uint(p, "RxNodeIndex", 4317, uint64(o.RxNodeIndex))
@@ -1574,25 +1537,22 @@ func (o *DeviceMoCAInterfaceMeshScMod) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceMeshScModPath is the typed path of Device.MoCA.Interface.{i}.MeshScMod.{i}.
 type DeviceMoCAInterfaceMeshScModPath struct {
 	model.ObjectPath
-	ChannelIndex model.ReadOnlyParam[DeviceMoCAInterfaceMeshScModChannelIndex]
+	ChannelIndex model.ReadOnlyParam[DeviceMoCAInterfaceMeshScModChannelIndex] `dm:"s"`
 
-	Mod model.ReadOnlyParam[model.HexBinary]
+	Mod model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ModM25 model.ReadOnlyParam[model.HexBinary]
+	ModM25 model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Nper model.ReadOnlyParam[model.HexBinary]
+	Nper model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RxNodeIndex model.ReadOnlyParam[uint32]
+	RxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxNodeIndex model.ReadOnlyParam[uint32]
+	TxNodeIndex model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Vlper model.ReadOnlyParam[model.HexBinary]
+	Vlper model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceMoCAInterfaceQoS holds the values of Device.MoCA.Interface.{i}.QoS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceQoS holds the values of Device.MoCA.Interface.{i}.QoS. (object, readOnly, since 2.0).
 type DeviceMoCAInterfaceQoS struct {
 	EgressNumFlows uint32 `json:"EgressNumFlows,omitzero"`
 
@@ -1603,7 +1563,7 @@ type DeviceMoCAInterfaceQoS struct {
 	FlowStats map[uint32]*DeviceMoCAInterfaceQoSFlowStats `json:"FlowStats,omitzero"`
 }
 
-// AddFlowStats creates instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (replacing any) and returns it
+// AddFlowStats creates instance i (replacing any) and returns it.
 func (o *DeviceMoCAInterfaceQoS) AddFlowStats(i uint32) *DeviceMoCAInterfaceQoSFlowStats {
 	if o.FlowStats == nil {
 		o.FlowStats = map[uint32]*DeviceMoCAInterfaceQoSFlowStats{}
@@ -1612,8 +1572,6 @@ func (o *DeviceMoCAInterfaceQoS) AddFlowStats(i uint32) *DeviceMoCAInterfaceQoSF
 	o.FlowStats[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.FlowStats) {
 		o.FlowStats[i].ValidateAt(c, model.InstanceOf(p, "FlowStats.", i))
@@ -1623,20 +1581,20 @@ func (o *DeviceMoCAInterfaceQoS) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceQoSPath is the typed path of Device.MoCA.Interface.{i}.QoS.
 type DeviceMoCAInterfaceQoSPath struct {
 	model.ObjectPath
-	EgressNumFlows model.ReadOnlyParam[uint32]
+	EgressNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FlowStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	FlowStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IngressNumFlows model.ReadOnlyParam[uint32]
+	IngressNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// FlowStats returns the typed path of instance i of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
+// FlowStats returns the typed path of instance i.
 func (x DeviceMoCAInterfaceQoSPath) FlowStats(i uint32) (p DeviceMoCAInterfaceQoSFlowStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.", model.InstanceOf(x.Path(), "FlowStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FlowStats.", i))
 	return
 }
 
-// FlowStatsTable returns the table Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. itself (for AddObject when writable)
+// FlowStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceMoCAInterfaceQoSPath) FlowStatsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FlowStats.")
 }
@@ -1656,10 +1614,7 @@ const (
 	DeviceMoCAInterfaceQoSFlowStatsIngressClassify_RuleDAandVLANorDSCP DeviceMoCAInterfaceQoSFlowStatsIngressClassify = "ruleDAandVLANorDSCP"
 )
 
-/*
-DeviceMoCAInterfaceQoSFlowStats holds the values of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceQoSFlowStats holds the values of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceMoCAInterfaceQoSFlowStats struct {
 	FlowID string `json:"FlowID,omitzero"`
 
@@ -1696,7 +1651,6 @@ type DeviceMoCAInterfaceQoSFlowStats struct {
 	Dfid uint32 `json:"Dfid,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceQoSFlowStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FlowID", 4402, o.FlowID)
 	c.String(p, "PacketDA", 4412, o.PacketDA)
@@ -1708,45 +1662,42 @@ func (o *DeviceMoCAInterfaceQoSFlowStats) ValidateAt(c *model.Checker, p string)
 // DeviceMoCAInterfaceQoSFlowStatsPath is the typed path of Device.MoCA.Interface.{i}.QoS.FlowStats.{i}.
 type DeviceMoCAInterfaceQoSFlowStatsPath struct {
 	model.ObjectPath
-	Dfid model.ReadOnlyParam[uint32]
+	Dfid model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DscpMoca model.ReadOnlyParam[uint32]
+	DscpMoca model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EgressGuid model.ReadOnlyParam[string]
+	EgressGuid model.ReadOnlyParam[string] `dm:"s"`
 
-	FlowID model.ReadOnlyParam[string]
+	FlowID model.ReadOnlyParam[string] `dm:"s"`
 
-	FlowPackets model.ReadOnlyParam[uint32]
+	FlowPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FlowPer model.ReadOnlyParam[uint32]
+	FlowPer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IngressClassify model.ReadOnlyParam[DeviceMoCAInterfaceQoSFlowStatsIngressClassify]
+	IngressClassify model.ReadOnlyParam[DeviceMoCAInterfaceQoSFlowStatsIngressClassify] `dm:"s"`
 
-	IngressGuid model.ReadOnlyParam[string]
+	IngressGuid model.ReadOnlyParam[string] `dm:"s"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LeaseTimeLeft model.ReadOnlyParam[uint32]
+	LeaseTimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxBurstSize model.ReadOnlyParam[uint32]
+	MaxBurstSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxRate model.ReadOnlyParam[uint32]
+	MaxRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumLatency model.ReadOnlyParam[uint32]
+	MaximumLatency model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketDA model.ReadOnlyParam[string]
+	PacketDA model.ReadOnlyParam[string] `dm:"s"`
 
-	ShortTermAvgRatio model.ReadOnlyParam[uint32]
+	ShortTermAvgRatio model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Tag model.ReadOnlyParam[uint32]
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VlanTag model.ReadOnlyParam[uint32]
+	VlanTag model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceMoCAInterfaceReset holds the values of Device.MoCA.Interface.{i}.Reset. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceReset holds the values of Device.MoCA.Interface.{i}.Reset. (object, readOnly, since 2.17).
 type DeviceMoCAInterfaceReset struct {
 	NodeMask model.HexBinary `json:"NodeMask,omitzero"`
 
@@ -1757,7 +1708,6 @@ type DeviceMoCAInterfaceReset struct {
 	NetworkTrapEnable bool `json:"NetworkTrapEnable,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceReset) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "NodeMask", 4420, []byte(o.NodeMask))
 }
@@ -1765,13 +1715,13 @@ func (o *DeviceMoCAInterfaceReset) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceResetPath is the typed path of Device.MoCA.Interface.{i}.Reset.
 type DeviceMoCAInterfaceResetPath struct {
 	model.ObjectPath
-	NetworkTrapEnable model.ReadWriteParam[bool]
+	NetworkTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	NodeMask model.ReadWriteParam[model.HexBinary]
+	NodeMask model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	StartTime model.ReadWriteParam[uint32]
+	StartTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	StatusTrapEnable model.ReadWriteParam[bool]
+	StatusTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceMoCAInterfaceRlapmStatus enumerates the values of Device.MoCA.Interface.{i}.Rlapm.{i}.Status.
@@ -1791,10 +1741,7 @@ const (
 	DeviceMoCAInterfaceRlapmStatus_Destroy DeviceMoCAInterfaceRlapmStatus = "destroy"
 )
 
-/*
-DeviceMoCAInterfaceRlapm holds the values of Device.MoCA.Interface.{i}.Rlapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceRlapm holds the values of Device.MoCA.Interface.{i}.Rlapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceRlapm struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1809,7 +1756,6 @@ type DeviceMoCAInterfaceRlapm struct {
 	Status DeviceMoCAInterfaceRlapmStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceRlapm) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "GlobalAggrRxPwrLevel", 4428, uint64(o.GlobalAggrRxPwrLevel))
 	c.Uint(p, "PhyMargin", 4429, uint64(o.PhyMargin))
@@ -1819,17 +1765,17 @@ func (o *DeviceMoCAInterfaceRlapm) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceRlapmPath is the typed path of Device.MoCA.Interface.{i}.Rlapm.{i}.
 type DeviceMoCAInterfaceRlapmPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Frequency model.ReadWriteParam[uint32]
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	GlobalAggrRxPwrLevel model.ReadWriteParam[uint32]
+	GlobalAggrRxPwrLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	PhyMargin model.ReadWriteParam[uint32]
+	PhyMargin model.ReadWriteParam[uint32] `dm:"u"`
 
-	Profile model.ReadWriteParam[uint32]
+	Profile model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceRlapmStatus]
+	Status model.ReadOnlyParam[DeviceMoCAInterfaceRlapmStatus] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceSapmStatus enumerates the values of Device.MoCA.Interface.{i}.Sapm.{i}.Status.
@@ -1849,10 +1795,7 @@ const (
 	DeviceMoCAInterfaceSapmStatus_Destroy DeviceMoCAInterfaceSapmStatus = "destroy"
 )
 
-/*
-DeviceMoCAInterfaceSapm holds the values of Device.MoCA.Interface.{i}.Sapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceSapm holds the values of Device.MoCA.Interface.{i}.Sapm.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceMoCAInterfaceSapm struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1867,7 +1810,6 @@ type DeviceMoCAInterfaceSapm struct {
 	Status DeviceMoCAInterfaceSapmStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMoCAInterfaceSapm) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "AggrRxPwrLevelThreshold", 4436, uint64(o.AggrRxPwrLevelThreshold))
 	c.Wire(p, "PhyMargin", 4439, model.FormatValue(model.TypeUnsignedInt, o.PhyMargin), len(o.PhyMargin) > 0)
@@ -1877,23 +1819,20 @@ func (o *DeviceMoCAInterfaceSapm) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceSapmPath is the typed path of Device.MoCA.Interface.{i}.Sapm.{i}.
 type DeviceMoCAInterfaceSapmPath struct {
 	model.ObjectPath
-	AggrRxPwrLevelThreshold model.ReadWriteParam[uint32]
+	AggrRxPwrLevelThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Frequency model.ReadWriteParam[uint32]
+	Frequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	PhyMargin model.ReadWriteParam[[]uint32]
+	PhyMargin model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Profile model.ReadWriteParam[uint32]
+	Profile model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceSapmStatus]
+	Status model.ReadOnlyParam[DeviceMoCAInterfaceSapmStatus] `dm:"s"`
 }
 
-/*
-DeviceMoCAInterfaceStats holds the values of Device.MoCA.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMoCAInterfaceStats holds the values of Device.MoCA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceMoCAInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1933,37 +1872,37 @@ type DeviceMoCAInterfaceStats struct {
 // DeviceMoCAInterfaceStatsPath is the typed path of Device.MoCA.Interface.{i}.Stats.
 type DeviceMoCAInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	RxCorrectedErrors model.ReadOnlyParam[uint64]
+	RxCorrectedErrors model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

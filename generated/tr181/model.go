@@ -11,17 +11,19 @@ package tr181
 import (
 	schema "github.com/dmforge/dmforge/generated/tr181/schema"
 	"github.com/dmforge/dmforge/model"
-	"unsafe"
 )
 
-// Schema is the schema table of Device:2.19 (decoded on first use).
+/*
+Schema is the schema table of Device:2.19 (decoded on first use); the
+parameters' syntax and access are there.
+*/
 var Schema = schema.Schema
 
 const ModelName = schema.ModelName
 
 // Device is the typed path of Device.
 var Device = func() (p DeviceObjectPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.", "Device.")
+	model.FillPath(&p, "Device.")
 	return
 }()
 

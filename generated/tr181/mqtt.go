@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceMQTT holds the values of Device.MQTT. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTT holds the values of Device.MQTT. (object, readOnly, since 2.10).
 type DeviceMQTT struct {
 	ClientNumberOfEntries uint32 `json:"ClientNumberOfEntries,omitzero"`
 
@@ -23,7 +19,7 @@ type DeviceMQTT struct {
 	Client       map[uint32]*DeviceMQTTClient `json:"Client,omitzero"`
 }
 
-// AddBroker creates instance i of Device.MQTT.Broker.{i}. (replacing any) and returns it
+// AddBroker creates instance i (replacing any) and returns it.
 func (o *DeviceMQTT) AddBroker(i uint32) *DeviceMQTTBroker {
 	if o.Broker == nil {
 		o.Broker = map[uint32]*DeviceMQTTBroker{}
@@ -33,7 +29,7 @@ func (o *DeviceMQTT) AddBroker(i uint32) *DeviceMQTTBroker {
 	return x
 }
 
-// AddClient creates instance i of Device.MQTT.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceMQTT) AddClient(i uint32) *DeviceMQTTClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceMQTTClient{}
@@ -42,8 +38,6 @@ func (o *DeviceMQTT) AddClient(i uint32) *DeviceMQTTClient {
 	o.Client[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Broker) {
 		o.Broker[i].ValidateAt(c, model.InstanceOf(p, "Broker.", i))
@@ -59,31 +53,31 @@ func (o *DeviceMQTT) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTPath is the typed path of Device.MQTT.
 type DeviceMQTTPath struct {
 	model.ObjectPath
-	BrokerNumberOfEntries model.ReadOnlyParam[uint32]
+	BrokerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Capabilities DeviceMQTTCapabilitiesPath
+	Capabilities DeviceMQTTCapabilitiesPath `dm:"Capabilities."`
 }
 
-// Broker returns the typed path of instance i of Device.MQTT.Broker.{i}.
+// Broker returns the typed path of instance i.
 func (x DeviceMQTTPath) Broker(i uint32) (p DeviceMQTTBrokerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Broker.{i}.", model.InstanceOf(x.Path(), "Broker.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Broker.", i))
 	return
 }
 
-// BrokerTable returns the table Device.MQTT.Broker.{i}. itself (for AddObject when writable)
+// BrokerTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTPath) BrokerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Broker.")
 }
 
-// Client returns the typed path of instance i of Device.MQTT.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceMQTTPath) Client(i uint32) (p DeviceMQTTClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.MQTT.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
@@ -101,10 +95,7 @@ const (
 	DeviceMQTTBrokerStatus_Error DeviceMQTTBrokerStatus = "Error"
 )
 
-/*
-DeviceMQTTBroker holds the values of Device.MQTT.Broker.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTBroker holds the values of Device.MQTT.Broker.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBroker struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -128,7 +119,7 @@ type DeviceMQTTBroker struct {
 	Stats  *DeviceMQTTBrokerStats             `json:"Stats,omitzero"`
 }
 
-// AddBridge creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}. (replacing any) and returns it
+// AddBridge creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBroker) AddBridge(i uint32) *DeviceMQTTBrokerBridge {
 	if o.Bridge == nil {
 		o.Bridge = map[uint32]*DeviceMQTTBrokerBridge{}
@@ -137,8 +128,6 @@ func (o *DeviceMQTTBroker) AddBridge(i uint32) *DeviceMQTTBrokerBridge {
 	o.Bridge[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTBroker) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3949, o.Alias)
 	c.String(p, "Name", 3989, o.Name)
@@ -155,34 +144,34 @@ func (o *DeviceMQTTBroker) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTBrokerPath is the typed path of Device.MQTT.Broker.{i}.
 type DeviceMQTTBrokerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BridgeNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerStatus]
+	Status model.ReadOnlyParam[DeviceMQTTBrokerStatus] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	Stats DeviceMQTTBrokerStatsPath
+	Stats DeviceMQTTBrokerStatsPath `dm:"Stats."`
 }
 
-// Bridge returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.
+// Bridge returns the typed path of instance i.
 func (x DeviceMQTTBrokerPath) Bridge(i uint32) (p DeviceMQTTBrokerBridgePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Broker.{i}.Bridge.{i}.", model.InstanceOf(x.Path(), "Bridge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Bridge.", i))
 	return
 }
 
-// BridgeTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}. itself (for AddObject when writable)
+// BridgeTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerPath) BridgeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Bridge.")
 }
@@ -215,10 +204,7 @@ const (
 	DeviceMQTTBrokerBridgeServerSelectionAlgorithm_Random DeviceMQTTBrokerBridgeServerSelectionAlgorithm = "Random"
 )
 
-/*
-DeviceMQTTBrokerBridge holds the values of Device.MQTT.Broker.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTBrokerBridge holds the values of Device.MQTT.Broker.{i}.Bridge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridge struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -262,7 +248,7 @@ type DeviceMQTTBrokerBridge struct {
 	Subscription map[uint32]*DeviceMQTTBrokerBridgeSubscription `json:"Subscription,omitzero"`
 }
 
-// AddServer creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBrokerBridge) AddServer(i uint32) *DeviceMQTTBrokerBridgeServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceMQTTBrokerBridgeServer{}
@@ -272,7 +258,7 @@ func (o *DeviceMQTTBrokerBridge) AddServer(i uint32) *DeviceMQTTBrokerBridgeServ
 	return x
 }
 
-// AddSubscription creates instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (replacing any) and returns it
+// AddSubscription creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTBrokerBridge) AddSubscription(i uint32) *DeviceMQTTBrokerBridgeSubscription {
 	if o.Subscription == nil {
 		o.Subscription = map[uint32]*DeviceMQTTBrokerBridgeSubscription{}
@@ -281,8 +267,6 @@ func (o *DeviceMQTTBrokerBridge) AddSubscription(i uint32) *DeviceMQTTBrokerBrid
 	o.Subscription[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTBrokerBridge) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3951, o.Alias)
 	c.String(p, "Name", 3960, o.Name)
@@ -305,71 +289,68 @@ func (o *DeviceMQTTBrokerBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTBrokerBridgePath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.
 type DeviceMQTTBrokerBridgePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CleanSession model.ReadWriteParam[bool]
+	CleanSession model.ReadWriteParam[bool] `dm:"b"`
 
-	CleanStart model.ReadWriteParam[bool]
+	CleanStart model.ReadWriteParam[bool] `dm:"b"`
 
-	ClientID model.ReadWriteParam[string]
+	ClientID model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectRetryTime model.ReadWriteParam[uint32]
+	ConnectRetryTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForceReconnect model.ReadWriteParam[bool]
+	ForceReconnect model.ReadWriteParam[bool] `dm:"b"`
 
-	KeepAliveTime model.ReadWriteParam[uint32]
+	KeepAliveTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MessageRetryTime model.ReadWriteParam[uint32]
+	MessageRetryTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	ProtocolVersion model.ReadWriteParam[string]
+	ProtocolVersion model.ReadWriteParam[string] `dm:"s"`
 
-	ServerConnection model.ReadOnlyParam[string]
+	ServerConnection model.ReadOnlyParam[string] `dm:"s"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerSelectionAlgorithm model.ReadWriteParam[DeviceMQTTBrokerBridgeServerSelectionAlgorithm]
+	ServerSelectionAlgorithm model.ReadWriteParam[DeviceMQTTBrokerBridgeServerSelectionAlgorithm] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeStatus]
+	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeStatus] `dm:"s"`
 
-	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadWriteParam[string]
+	TransportProtocol model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Server returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceMQTTBrokerBridgePath) Server(i uint32) (p DeviceMQTTBrokerBridgeServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerBridgePath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-// Subscription returns the typed path of instance i of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
+// Subscription returns the typed path of instance i.
 func (x DeviceMQTTBrokerBridgePath) Subscription(i uint32) (p DeviceMQTTBrokerBridgeSubscriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.", model.InstanceOf(x.Path(), "Subscription.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Subscription.", i))
 	return
 }
 
-// SubscriptionTable returns the table Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. itself (for AddObject when writable)
+// SubscriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTBrokerBridgePath) SubscriptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Subscription.")
 }
 
-/*
-DeviceMQTTBrokerBridgeServer holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTBrokerBridgeServer holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridgeServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -384,7 +365,6 @@ type DeviceMQTTBrokerBridgeServer struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTBrokerBridgeServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3965, o.Alias)
 	c.Uint(p, "Priority", 3968, uint64(o.Priority))
@@ -396,17 +376,17 @@ func (o *DeviceMQTTBrokerBridgeServer) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTBrokerBridgeServerPath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.
 type DeviceMQTTBrokerBridgeServerPath struct {
 	model.ObjectPath
-	Address model.ReadWriteParam[string]
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Weight model.ReadWriteParam[int64]
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
 // DeviceMQTTBrokerBridgeSubscriptionStatus enumerates the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.Status.
@@ -431,10 +411,7 @@ const (
 	DeviceMQTTBrokerBridgeSubscriptionDirection_Both DeviceMQTTBrokerBridgeSubscriptionDirection = "both"
 )
 
-/*
-DeviceMQTTBrokerBridgeSubscription holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTBrokerBridgeSubscription holds the values of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTBrokerBridgeSubscription struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -453,7 +430,6 @@ type DeviceMQTTBrokerBridgeSubscription struct {
 	RemotePrefix string `json:"RemotePrefix,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTBrokerBridgeSubscription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 3975, o.Alias)
 	c.String(p, "Status", 3981, string(o.Status))
@@ -467,27 +443,24 @@ func (o *DeviceMQTTBrokerBridgeSubscription) ValidateAt(c *model.Checker, p stri
 // DeviceMQTTBrokerBridgeSubscriptionPath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
 type DeviceMQTTBrokerBridgeSubscriptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Direction model.ReadWriteParam[DeviceMQTTBrokerBridgeSubscriptionDirection]
+	Direction model.ReadWriteParam[DeviceMQTTBrokerBridgeSubscriptionDirection] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalPrefix model.ReadWriteParam[string]
+	LocalPrefix model.ReadWriteParam[string] `dm:"s"`
 
-	QoS model.ReadWriteParam[uint32]
+	QoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemotePrefix model.ReadWriteParam[string]
+	RemotePrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeSubscriptionStatus]
+	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeSubscriptionStatus] `dm:"s"`
 
-	Topic model.ReadWriteParam[string]
+	Topic model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceMQTTBrokerStats holds the values of Device.MQTT.Broker.{i}.Stats. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTBrokerStats holds the values of Device.MQTT.Broker.{i}.Stats. (object, readOnly, since 2.10).
 type DeviceMQTTBrokerStats struct {
 	TotalNumberOfClients uint32 `json:"TotalNumberOfClients,omitzero"`
 
@@ -513,25 +486,25 @@ type DeviceMQTTBrokerStats struct {
 // DeviceMQTTBrokerStatsPath is the typed path of Device.MQTT.Broker.{i}.Stats.
 type DeviceMQTTBrokerStatsPath struct {
 	model.ObjectPath
-	ConnectionErrors model.ReadOnlyParam[uint32]
+	ConnectionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MQTTMessagesReceived model.ReadOnlyParam[uint64]
+	MQTTMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MQTTMessagesSent model.ReadOnlyParam[uint64]
+	MQTTMessagesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NumberOfActiveClients model.ReadOnlyParam[uint32]
+	NumberOfActiveClients model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfInactiveClients model.ReadOnlyParam[uint32]
+	NumberOfInactiveClients model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PublishErrors model.ReadOnlyParam[uint32]
+	PublishErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PublishReceived model.ReadOnlyParam[uint64]
+	PublishReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PublishSent model.ReadOnlyParam[uint64]
+	PublishSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Subscriptions model.ReadOnlyParam[uint32]
+	Subscriptions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalNumberOfClients model.ReadOnlyParam[uint32]
+	TotalNumberOfClients model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceMQTTCapabilitiesProtocolVersionsSupported enumerates the values of Device.MQTT.Capabilities.ProtocolVersionsSupported.
@@ -558,10 +531,7 @@ const (
 	DeviceMQTTCapabilitiesTransportProtocolSupported_WebSocketTLS DeviceMQTTCapabilitiesTransportProtocolSupported = "WebSocketTLS"
 )
 
-/*
-DeviceMQTTCapabilities holds the values of Device.MQTT.Capabilities. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTCapabilities holds the values of Device.MQTT.Capabilities. (object, readOnly, since 2.10).
 type DeviceMQTTCapabilities struct {
 	ProtocolVersionsSupported []DeviceMQTTCapabilitiesProtocolVersionsSupported `json:"ProtocolVersionsSupported,omitzero"`
 
@@ -574,7 +544,6 @@ type DeviceMQTTCapabilities struct {
 	MaxNumberOfBrokerBridgeSubscriptions uint32 `json:"MaxNumberOfBrokerBridgeSubscriptions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ProtocolVersionsSupported", 4010, model.JoinStrings(o.ProtocolVersionsSupported), len(o.ProtocolVersionsSupported) > 0)
 	c.Wire(p, "TransportProtocolSupported", 4011, model.JoinStrings(o.TransportProtocolSupported), len(o.TransportProtocolSupported) > 0)
@@ -583,15 +552,15 @@ func (o *DeviceMQTTCapabilities) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTCapabilitiesPath is the typed path of Device.MQTT.Capabilities.
 type DeviceMQTTCapabilitiesPath struct {
 	model.ObjectPath
-	MaxNumberOfBrokerBridgeSubscriptions model.ReadOnlyParam[uint32]
+	MaxNumberOfBrokerBridgeSubscriptions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNumberOfBrokerBridges model.ReadOnlyParam[uint32]
+	MaxNumberOfBrokerBridges model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNumberOfClientSubscriptions model.ReadOnlyParam[uint32]
+	MaxNumberOfClientSubscriptions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProtocolVersionsSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesProtocolVersionsSupported]
+	ProtocolVersionsSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesProtocolVersionsSupported] `dm:"s"`
 
-	TransportProtocolSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesTransportProtocolSupported]
+	TransportProtocolSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesTransportProtocolSupported] `dm:"s"`
 }
 
 // DeviceMQTTClientStatus enumerates the values of Device.MQTT.Client.{i}.Status.
@@ -611,10 +580,7 @@ const (
 	DeviceMQTTClientStatus_Error DeviceMQTTClientStatus = "Error"
 )
 
-/*
-DeviceMQTTClient holds the values of Device.MQTT.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTClient holds the values of Device.MQTT.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTClient struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -703,7 +669,7 @@ type DeviceMQTTClient struct {
 	UserProperty map[uint32]*DeviceMQTTClientUserProperty `json:"UserProperty,omitzero"`
 }
 
-// AddSubscription creates instance i of Device.MQTT.Client.{i}.Subscription.{i}. (replacing any) and returns it
+// AddSubscription creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTClient) AddSubscription(i uint32) *DeviceMQTTClientSubscription {
 	if o.Subscription == nil {
 		o.Subscription = map[uint32]*DeviceMQTTClientSubscription{}
@@ -713,7 +679,7 @@ func (o *DeviceMQTTClient) AddSubscription(i uint32) *DeviceMQTTClientSubscripti
 	return x
 }
 
-// AddUserProperty creates instance i of Device.MQTT.Client.{i}.UserProperty.{i}. (replacing any) and returns it
+// AddUserProperty creates instance i (replacing any) and returns it.
 func (o *DeviceMQTTClient) AddUserProperty(i uint32) *DeviceMQTTClientUserProperty {
 	if o.UserProperty == nil {
 		o.UserProperty = map[uint32]*DeviceMQTTClientUserProperty{}
@@ -722,8 +688,6 @@ func (o *DeviceMQTTClient) AddUserProperty(i uint32) *DeviceMQTTClientUserProper
 	o.UserProperty[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4014, o.Alias)
 	c.String(p, "Name", 4030, o.Name)
@@ -759,117 +723,114 @@ func (o *DeviceMQTTClient) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTClientPath is the typed path of Device.MQTT.Client.{i}.
 type DeviceMQTTClientPath struct {
 	model.ObjectPath
-	ALPN model.ReadWriteParam[[]string]
+	ALPN model.ReadWriteParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationMethod model.ReadWriteParam[string]
+	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
-	BrokerAddress model.ReadWriteParam[string]
+	BrokerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	BrokerPort model.ReadWriteParam[uint32]
+	BrokerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	CleanSession model.ReadWriteParam[bool]
+	CleanSession model.ReadWriteParam[bool] `dm:"b"`
 
-	CleanStart model.ReadWriteParam[bool]
+	CleanStart model.ReadWriteParam[bool] `dm:"b"`
 
-	ClientID model.ReadWriteParam[string]
+	ClientID model.ReadWriteParam[string] `dm:"s"`
 
-	ConnectRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	ConnectRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectRetryMaxInterval model.ReadWriteParam[uint32]
+	ConnectRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectRetryTime model.ReadWriteParam[uint32]
+	ConnectRetryTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForceReconnect model.ReadWriteParam[bool]
+	ForceReconnect model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	KeepAliveTime model.ReadWriteParam[uint32]
+	KeepAliveTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaximumPacketSize model.ReadWriteParam[uint32]
+	MaximumPacketSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	MessageRetryTime model.ReadWriteParam[uint32]
+	MessageRetryTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	ProtocolVersion model.ReadWriteParam[string]
+	ProtocolVersion model.ReadWriteParam[string] `dm:"s"`
 
-	PublishMessageExpiryInterval model.ReadWriteParam[uint32]
+	PublishMessageExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReceiveMaximum model.ReadWriteParam[uint32]
+	ReceiveMaximum model.ReadWriteParam[uint32] `dm:"u"`
 
-	RequestProblemInfo model.ReadWriteParam[bool]
+	RequestProblemInfo model.ReadWriteParam[bool] `dm:"b"`
 
-	RequestResponseInfo model.ReadWriteParam[bool]
+	RequestResponseInfo model.ReadWriteParam[bool] `dm:"b"`
 
-	ResponseInformation model.ReadOnlyParam[string]
+	ResponseInformation model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionExpiryInterval model.ReadWriteParam[uint32]
+	SessionExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTClientStatus]
+	Status model.ReadOnlyParam[DeviceMQTTClientStatus] `dm:"s"`
 
-	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TopicAliasMaximum model.ReadWriteParam[uint32]
+	TopicAliasMaximum model.ReadWriteParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadWriteParam[string]
+	TransportProtocol model.ReadWriteParam[string] `dm:"s"`
 
-	UserPropertyNumberOfEntries model.ReadOnlyParam[uint32]
+	UserPropertyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	WillContentType model.ReadWriteParam[string]
+	WillContentType model.ReadWriteParam[string] `dm:"s"`
 
-	WillDelayInterval model.ReadWriteParam[uint32]
+	WillDelayInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	WillEnable model.ReadWriteParam[bool]
+	WillEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	WillMessageExpiryInterval model.ReadWriteParam[uint32]
+	WillMessageExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	WillQoS model.ReadWriteParam[uint32]
+	WillQoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	WillResponseTopic model.ReadWriteParam[string]
+	WillResponseTopic model.ReadWriteParam[string] `dm:"s"`
 
-	WillRetain model.ReadWriteParam[bool]
+	WillRetain model.ReadWriteParam[bool] `dm:"b"`
 
-	WillTopic model.ReadWriteParam[string]
+	WillTopic model.ReadWriteParam[string] `dm:"s"`
 
-	WillValue model.ReadWriteParam[string]
+	WillValue model.ReadWriteParam[string] `dm:"s"`
 
-	Stats DeviceMQTTClientStatsPath
+	Stats DeviceMQTTClientStatsPath `dm:"Stats."`
 }
 
-// Subscription returns the typed path of instance i of Device.MQTT.Client.{i}.Subscription.{i}.
+// Subscription returns the typed path of instance i.
 func (x DeviceMQTTClientPath) Subscription(i uint32) (p DeviceMQTTClientSubscriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Client.{i}.Subscription.{i}.", model.InstanceOf(x.Path(), "Subscription.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Subscription.", i))
 	return
 }
 
-// SubscriptionTable returns the table Device.MQTT.Client.{i}.Subscription.{i}. itself (for AddObject when writable)
+// SubscriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTClientPath) SubscriptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Subscription.")
 }
 
-// UserProperty returns the typed path of instance i of Device.MQTT.Client.{i}.UserProperty.{i}.
+// UserProperty returns the typed path of instance i.
 func (x DeviceMQTTClientPath) UserProperty(i uint32) (p DeviceMQTTClientUserPropertyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.MQTT.Client.{i}.UserProperty.{i}.", model.InstanceOf(x.Path(), "UserProperty.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UserProperty.", i))
 	return
 }
 
-// UserPropertyTable returns the table Device.MQTT.Client.{i}.UserProperty.{i}. itself (for AddObject when writable)
+// UserPropertyTable returns the table itself (for AddObject when writable).
 func (x DeviceMQTTClientPath) UserPropertyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "UserProperty.")
 }
 
-/*
-DeviceMQTTClientStats holds the values of Device.MQTT.Client.{i}.Stats. (object, readOnly, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTClientStats holds the values of Device.MQTT.Client.{i}.Stats. (object, readOnly, since 2.10).
 type DeviceMQTTClientStats struct {
 	BrokerConnectionEstablished time.Time `json:"BrokerConnectionEstablished,omitzero"`
 
@@ -897,27 +858,27 @@ type DeviceMQTTClientStats struct {
 // DeviceMQTTClientStatsPath is the typed path of Device.MQTT.Client.{i}.Stats.
 type DeviceMQTTClientStatsPath struct {
 	model.ObjectPath
-	BrokerConnectionEstablished model.ReadOnlyParam[time.Time]
+	BrokerConnectionEstablished model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ConnectionErrors model.ReadOnlyParam[uint32]
+	ConnectionErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastPublishMessageReceived model.ReadOnlyParam[time.Time]
+	LastPublishMessageReceived model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastPublishMessageSent model.ReadOnlyParam[time.Time]
+	LastPublishMessageSent model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MQTTMessagesReceived model.ReadOnlyParam[uint64]
+	MQTTMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MQTTMessagesSent model.ReadOnlyParam[uint64]
+	MQTTMessagesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PublishErrors model.ReadOnlyParam[uint32]
+	PublishErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PublishReceived model.ReadOnlyParam[uint64]
+	PublishReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PublishSent model.ReadOnlyParam[uint64]
+	PublishSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SubscribeSent model.ReadOnlyParam[uint64]
+	SubscribeSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnSubscribeSent model.ReadOnlyParam[uint64]
+	UnSubscribeSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceMQTTClientSubscriptionStatus enumerates the values of Device.MQTT.Client.{i}.Subscription.{i}.Status.
@@ -935,10 +896,7 @@ const (
 	DeviceMQTTClientSubscriptionStatus_Error DeviceMQTTClientSubscriptionStatus = "Error"
 )
 
-/*
-DeviceMQTTClientSubscription holds the values of Device.MQTT.Client.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTClientSubscription holds the values of Device.MQTT.Client.{i}.Subscription.{i}. (table instance, 0..unbounded entries, readWrite, since 2.10).
 type DeviceMQTTClientSubscription struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -951,7 +909,6 @@ type DeviceMQTTClientSubscription struct {
 	QoS uint32 `json:"QoS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTClientSubscription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4053, o.Alias)
 	c.String(p, "Status", 4056, string(o.Status))
@@ -962,15 +919,15 @@ func (o *DeviceMQTTClientSubscription) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTClientSubscriptionPath is the typed path of Device.MQTT.Client.{i}.Subscription.{i}.
 type DeviceMQTTClientSubscriptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	QoS model.ReadWriteParam[uint32]
+	QoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTClientSubscriptionStatus]
+	Status model.ReadOnlyParam[DeviceMQTTClientSubscriptionStatus] `dm:"s"`
 
-	Topic model.ReadWriteParam[string]
+	Topic model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceMQTTClientUserPropertyPacketType enumerates the values of Device.MQTT.Client.{i}.UserProperty.{i}.PacketType.
@@ -1000,10 +957,7 @@ const (
 	DeviceMQTTClientUserPropertyPacketType_WILL DeviceMQTTClientUserPropertyPacketType = "WILL"
 )
 
-/*
-DeviceMQTTClientUserProperty holds the values of Device.MQTT.Client.{i}.UserProperty.{i}. (table instance, 0..unbounded entries, readWrite, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceMQTTClientUserProperty holds the values of Device.MQTT.Client.{i}.UserProperty.{i}. (table instance, 0..unbounded entries, readWrite, since 2.13).
 type DeviceMQTTClientUserProperty struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1016,7 +970,6 @@ type DeviceMQTTClientUserProperty struct {
 	PacketType []DeviceMQTTClientUserPropertyPacketType `json:"PacketType,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceMQTTClientUserProperty) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4062, o.Alias)
 	c.String(p, "Name", 4064, o.Name)
@@ -1027,13 +980,13 @@ func (o *DeviceMQTTClientUserProperty) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTClientUserPropertyPath is the typed path of Device.MQTT.Client.{i}.UserProperty.{i}.
 type DeviceMQTTClientUserPropertyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	PacketType model.ReadWriteParam[[]DeviceMQTTClientUserPropertyPacketType]
+	PacketType model.ReadWriteParam[[]DeviceMQTTClientUserPropertyPacketType] `dm:"s"`
 
-	Value model.ReadWriteParam[string]
+	Value model.ReadWriteParam[string] `dm:"s"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceNAT holds the values of Device.NAT. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNAT holds the values of Device.NAT. (object, readOnly, since 2.0).
 type DeviceNAT struct {
 	InterfaceSettingNumberOfEntries uint32 `json:"InterfaceSettingNumberOfEntries,omitzero"`
 
@@ -29,7 +25,7 @@ type DeviceNAT struct {
 	PortTrigger      map[uint32]*DeviceNATPortTrigger      `json:"PortTrigger,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.NAT.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddInterfaceSetting(i uint32) *DeviceNATInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceNATInterfaceSetting{}
@@ -39,7 +35,7 @@ func (o *DeviceNAT) AddInterfaceSetting(i uint32) *DeviceNATInterfaceSetting {
 	return x
 }
 
-// AddPortMapping creates instance i of Device.NAT.PortMapping.{i}. (replacing any) and returns it
+// AddPortMapping creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddPortMapping(i uint32) *DeviceNATPortMapping {
 	if o.PortMapping == nil {
 		o.PortMapping = map[uint32]*DeviceNATPortMapping{}
@@ -49,7 +45,7 @@ func (o *DeviceNAT) AddPortMapping(i uint32) *DeviceNATPortMapping {
 	return x
 }
 
-// AddPortTrigger creates instance i of Device.NAT.PortTrigger.{i}. (replacing any) and returns it
+// AddPortTrigger creates instance i (replacing any) and returns it.
 func (o *DeviceNAT) AddPortTrigger(i uint32) *DeviceNATPortTrigger {
 	if o.PortTrigger == nil {
 		o.PortTrigger = map[uint32]*DeviceNATPortTrigger{}
@@ -58,8 +54,6 @@ func (o *DeviceNAT) AddPortTrigger(i uint32) *DeviceNATPortTrigger {
 	o.PortTrigger[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNAT) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -75,46 +69,46 @@ func (o *DeviceNAT) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPath is the typed path of Device.NAT.
 type DeviceNATPath struct {
 	model.ObjectPath
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNumberOfPortMappings model.ReadOnlyParam[uint32]
+	MaxNumberOfPortMappings model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxNumberOfPortTriggers model.ReadOnlyParam[uint32]
+	MaxNumberOfPortTriggers model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortTriggerNumberOfEntries model.ReadOnlyParam[uint32]
+	PortTriggerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.NAT.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceNATPath) InterfaceSetting(i uint32) (p DeviceNATInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.NAT.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.NAT.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// PortMapping returns the typed path of instance i of Device.NAT.PortMapping.{i}.
+// PortMapping returns the typed path of instance i.
 func (x DeviceNATPath) PortMapping(i uint32) (p DeviceNATPortMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.NAT.PortMapping.{i}.", model.InstanceOf(x.Path(), "PortMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortMapping.", i))
 	return
 }
 
-// PortMappingTable returns the table Device.NAT.PortMapping.{i}. itself (for AddObject when writable)
+// PortMappingTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) PortMappingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "PortMapping.")
 }
 
-// PortTrigger returns the typed path of instance i of Device.NAT.PortTrigger.{i}.
+// PortTrigger returns the typed path of instance i.
 func (x DeviceNATPath) PortTrigger(i uint32) (p DeviceNATPortTriggerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.NAT.PortTrigger.{i}.", model.InstanceOf(x.Path(), "PortTrigger.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PortTrigger.", i))
 	return
 }
 
-// PortTriggerTable returns the table Device.NAT.PortTrigger.{i}. itself (for AddObject when writable)
+// PortTriggerTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPath) PortTriggerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "PortTrigger.")
 }
@@ -136,10 +130,7 @@ const (
 	DeviceNATInterfaceSettingStatus_Error DeviceNATInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceNATInterfaceSetting holds the values of Device.NAT.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNATInterfaceSetting holds the values of Device.NAT.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceNATInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -156,7 +147,6 @@ type DeviceNATInterfaceSetting struct {
 	UDPTranslationTimeout int32 `json:"UDPTranslationTimeout,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNATInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4490, string(o.Status))
 	c.String(p, "Alias", 4486, o.Alias)
@@ -169,19 +159,19 @@ func (o *DeviceNATInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 // DeviceNATInterfaceSettingPath is the typed path of Device.NAT.InterfaceSetting.{i}.
 type DeviceNATInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	SourceNetwork model.ReadWriteParam[[]string]
+	SourceNetwork model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceNATInterfaceSettingStatus] `dm:"s"`
 
-	TCPTranslationTimeout model.ReadWriteParam[int32]
+	TCPTranslationTimeout model.ReadWriteParam[int32] `dm:"i"`
 
-	UDPTranslationTimeout model.ReadWriteParam[int32]
+	UDPTranslationTimeout model.ReadWriteParam[int32] `dm:"i"`
 }
 
 // DeviceNATPortMappingStatus enumerates the values of Device.NAT.PortMapping.{i}.Status.
@@ -221,10 +211,7 @@ const (
 	DeviceNATPortMappingProtocol_UDP DeviceNATPortMappingProtocol = "UDP"
 )
 
-/*
-DeviceNATPortMapping holds the values of Device.NAT.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNATPortMapping holds the values of Device.NAT.PortMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceNATPortMapping struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -263,7 +250,6 @@ type DeviceNATPortMapping struct {
 	LogRef []string `json:"LogRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNATPortMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4514, string(o.Status))
 	c.String(p, "Origin", 4509, string(o.Origin))
@@ -282,41 +268,41 @@ func (o *DeviceNATPortMapping) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPortMappingPath is the typed path of Device.NAT.PortMapping.{i}.
 type DeviceNATPortMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExternalPort model.ReadWriteParam[uint32]
+	ExternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ExternalPortEndRange model.ReadWriteParam[uint32]
+	ExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	InternalClient model.ReadWriteParam[string]
+	InternalClient model.ReadWriteParam[string] `dm:"s"`
 
-	InternalPort model.ReadWriteParam[uint32]
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	LeaseDuration model.ReadWriteParam[uint32]
+	LeaseDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceNATPortMappingOrigin]
+	Origin model.ReadOnlyParam[DeviceNATPortMappingOrigin] `dm:"s"`
 
-	Protocol model.ReadWriteParam[DeviceNATPortMappingProtocol]
+	Protocol model.ReadWriteParam[DeviceNATPortMappingProtocol] `dm:"s"`
 
-	RemainingLeaseTime model.ReadOnlyParam[uint32]
+	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RemoteHost model.ReadWriteParam[string]
+	RemoteHost model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleRef model.ReadWriteParam[[]string]
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATPortMappingStatus]
+	Status model.ReadOnlyParam[DeviceNATPortMappingStatus] `dm:"s"`
 }
 
 // DeviceNATPortTriggerStatus enumerates the values of Device.NAT.PortTrigger.{i}.Status.
@@ -354,10 +340,7 @@ const (
 	DeviceNATPortTriggerProtocol_UDP DeviceNATPortTriggerProtocol = "UDP"
 )
 
-/*
-DeviceNATPortTrigger holds the values of Device.NAT.PortTrigger.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNATPortTrigger holds the values of Device.NAT.PortTrigger.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceNATPortTrigger struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -392,7 +375,7 @@ type DeviceNATPortTrigger struct {
 	Rule map[uint32]*DeviceNATPortTriggerRule `json:"Rule,omitzero"`
 }
 
-// AddRule creates instance i of Device.NAT.PortTrigger.{i}.Rule.{i}. (replacing any) and returns it
+// AddRule creates instance i (replacing any) and returns it.
 func (o *DeviceNATPortTrigger) AddRule(i uint32) *DeviceNATPortTriggerRule {
 	if o.Rule == nil {
 		o.Rule = map[uint32]*DeviceNATPortTriggerRule{}
@@ -401,8 +384,6 @@ func (o *DeviceNATPortTrigger) AddRule(i uint32) *DeviceNATPortTriggerRule {
 	o.Rule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNATPortTrigger) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4518, o.Alias)
 	c.String(p, "Status", 4536, string(o.Status))
@@ -422,44 +403,44 @@ func (o *DeviceNATPortTrigger) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPortTriggerPath is the typed path of Device.NAT.PortTrigger.{i}.
 type DeviceNATPortTriggerPath struct {
 	model.ObjectPath
-	ActivationDate model.ReadOnlyParam[time.Time]
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AutoDisableDuration model.ReadWriteParam[uint32]
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Log model.ReadWriteParam[bool]
+	Log model.ReadWriteParam[bool] `dm:"b"`
 
-	LogRef model.ReadWriteParam[[]string]
+	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceNATPortTriggerOrigin]
+	Origin model.ReadOnlyParam[DeviceNATPortTriggerOrigin] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortEndRange model.ReadWriteParam[uint32]
+	PortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceNATPortTriggerProtocol]
+	Protocol model.ReadWriteParam[DeviceNATPortTriggerProtocol] `dm:"s"`
 
-	RuleNumberOfEntries model.ReadOnlyParam[uint32]
+	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScheduleRef model.ReadWriteParam[[]string]
+	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATPortTriggerStatus]
+	Status model.ReadOnlyParam[DeviceNATPortTriggerStatus] `dm:"s"`
 }
 
-// Rule returns the typed path of instance i of Device.NAT.PortTrigger.{i}.Rule.{i}.
+// Rule returns the typed path of instance i.
 func (x DeviceNATPortTriggerPath) Rule(i uint32) (p DeviceNATPortTriggerRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.NAT.PortTrigger.{i}.Rule.{i}.", model.InstanceOf(x.Path(), "Rule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Rule.", i))
 	return
 }
 
-// RuleTable returns the table Device.NAT.PortTrigger.{i}.Rule.{i}. itself (for AddObject when writable)
+// RuleTable returns the table itself (for AddObject when writable).
 func (x DeviceNATPortTriggerPath) RuleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Rule.")
 }
@@ -473,10 +454,7 @@ const (
 	DeviceNATPortTriggerRuleProtocol_UDP DeviceNATPortTriggerRuleProtocol = "UDP"
 )
 
-/*
-DeviceNATPortTriggerRule holds the values of Device.NAT.PortTrigger.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNATPortTriggerRule holds the values of Device.NAT.PortTrigger.{i}.Rule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceNATPortTriggerRule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -487,7 +465,6 @@ type DeviceNATPortTriggerRule struct {
 	Protocol DeviceNATPortTriggerRuleProtocol `json:"Protocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNATPortTriggerRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4530, o.Alias)
 	c.Uint(p, "Port", 4531, uint64(o.Port))
@@ -498,11 +475,11 @@ func (o *DeviceNATPortTriggerRule) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPortTriggerRulePath is the typed path of Device.NAT.PortTrigger.{i}.Rule.{i}.
 type DeviceNATPortTriggerRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortEndRange model.ReadWriteParam[uint32]
+	PortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceNATPortTriggerRuleProtocol]
+	Protocol model.ReadWriteParam[DeviceNATPortTriggerRuleProtocol] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceNeighborDiscovery holds the values of Device.NeighborDiscovery. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNeighborDiscovery holds the values of Device.NeighborDiscovery. (object, readOnly, since 2.2).
 type DeviceNeighborDiscovery struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceNeighborDiscovery struct {
 	InterfaceSetting map[uint32]*DeviceNeighborDiscoveryInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.NeighborDiscovery.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceNeighborDiscovery) AddInterfaceSetting(i uint32) *DeviceNeighborDiscoveryInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceNeighborDiscoveryInterfaceSetting{}
@@ -29,8 +23,6 @@ func (o *DeviceNeighborDiscovery) AddInterfaceSetting(i uint32) *DeviceNeighborD
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNeighborDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -40,18 +32,18 @@ func (o *DeviceNeighborDiscovery) ValidateAt(c *model.Checker, p string) {
 // DeviceNeighborDiscoveryPath is the typed path of Device.NeighborDiscovery.
 type DeviceNeighborDiscoveryPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.NeighborDiscovery.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceNeighborDiscoveryPath) InterfaceSetting(i uint32) (p DeviceNeighborDiscoveryInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.NeighborDiscovery.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.NeighborDiscovery.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceNeighborDiscoveryPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -69,10 +61,7 @@ const (
 	DeviceNeighborDiscoveryInterfaceSettingStatus_Error DeviceNeighborDiscoveryInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceNeighborDiscoveryInterfaceSetting holds the values of Device.NeighborDiscovery.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceNeighborDiscoveryInterfaceSetting holds the values of Device.NeighborDiscovery.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceNeighborDiscoveryInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -95,7 +84,6 @@ type DeviceNeighborDiscoveryInterfaceSetting struct {
 	RSEnable bool `json:"RSEnable,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceNeighborDiscoveryInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4550, string(o.Status))
 	c.String(p, "Alias", 4541, o.Alias)
@@ -106,23 +94,23 @@ func (o *DeviceNeighborDiscoveryInterfaceSetting) ValidateAt(c *model.Checker, p
 // DeviceNeighborDiscoveryInterfaceSettingPath is the typed path of Device.NeighborDiscovery.InterfaceSetting.{i}.
 type DeviceNeighborDiscoveryInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DADTransmits model.ReadWriteParam[uint32]
+	DADTransmits model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxRtrSolicitations model.ReadWriteParam[uint32]
+	MaxRtrSolicitations model.ReadWriteParam[uint32] `dm:"u"`
 
-	NUDEnable model.ReadWriteParam[bool]
+	NUDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RSEnable model.ReadWriteParam[bool]
+	RSEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RetransTimer model.ReadWriteParam[uint32]
+	RetransTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	RtrSolicitationInterval model.ReadWriteParam[uint32]
+	RtrSolicitationInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceNeighborDiscoveryInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceNeighborDiscoveryInterfaceSettingStatus] `dm:"s"`
 }

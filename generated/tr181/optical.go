@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceOptical holds the values of Device.Optical. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceOptical holds the values of Device.Optical. (object, readOnly, since 2.4).
 type DeviceOptical struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
 	Interface map[uint32]*DeviceOpticalInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.Optical.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceOptical) AddInterface(i uint32) *DeviceOpticalInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceOpticalInterface{}
@@ -27,8 +21,6 @@ func (o *DeviceOptical) AddInterface(i uint32) *DeviceOpticalInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceOptical) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -38,16 +30,16 @@ func (o *DeviceOptical) ValidateAt(c *model.Checker, p string) {
 // DeviceOpticalPath is the typed path of Device.Optical.
 type DeviceOpticalPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of Device.Optical.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceOpticalPath) Interface(i uint32) (p DeviceOpticalInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Optical.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.Optical.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceOpticalPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
@@ -71,10 +63,7 @@ const (
 	DeviceOpticalInterfaceStatus_Error DeviceOpticalInterfaceStatus = "Error"
 )
 
-/*
-DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceOpticalInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -101,7 +90,6 @@ type DeviceOpticalInterface struct {
 	Stats *DeviceOpticalInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceOpticalInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4572, string(o.Status))
 	c.String(p, "Alias", 4554, o.Alias)
@@ -116,35 +104,32 @@ func (o *DeviceOpticalInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceOpticalInterfacePath is the typed path of Device.Optical.Interface.{i}.
 type DeviceOpticalInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxBitRate model.ReadWriteParam[int32]
+	MaxBitRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OpticalSignalLevel model.ReadOnlyParam[int32]
+	OpticalSignalLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	SFPReferenceList model.ReadOnlyParam[[]string]
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceOpticalInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceOpticalInterfaceStatus] `dm:"s"`
 
-	TransmitOpticalLevel model.ReadOnlyParam[int32]
+	TransmitOpticalLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceOpticalInterfaceStatsPath
+	Stats DeviceOpticalInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceOpticalInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -168,21 +153,21 @@ type DeviceOpticalInterfaceStats struct {
 // DeviceOpticalInterfaceStatsPath is the typed path of Device.Optical.Interface.{i}.Stats.
 type DeviceOpticalInterfaceStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }

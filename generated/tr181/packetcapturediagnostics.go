@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DevicePacketCaptureDiagnosticsDiagnosticsState enumerates the values of Device.PacketCaptureDiagnostics.DiagnosticsState.
@@ -37,10 +36,7 @@ const (
 	DevicePacketCaptureDiagnosticsFormat_Pcapng DevicePacketCaptureDiagnosticsFormat = "pcapng"
 )
 
-/*
-DevicePacketCaptureDiagnostics holds the values of Device.PacketCaptureDiagnostics. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DevicePacketCaptureDiagnostics holds the values of Device.PacketCaptureDiagnostics. (object, readOnly, since 2.13).
 type DevicePacketCaptureDiagnostics struct {
 	DiagnosticsState DevicePacketCaptureDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -67,7 +63,7 @@ type DevicePacketCaptureDiagnostics struct {
 	PacketCaptureResult map[uint32]*DevicePacketCaptureDiagnosticsPacketCaptureResult `json:"PacketCaptureResult,omitzero"`
 }
 
-// AddPacketCaptureResult creates instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (replacing any) and returns it
+// AddPacketCaptureResult creates instance i (replacing any) and returns it.
 func (o *DevicePacketCaptureDiagnostics) AddPacketCaptureResult(i uint32) *DevicePacketCaptureDiagnosticsPacketCaptureResult {
 	if o.PacketCaptureResult == nil {
 		o.PacketCaptureResult = map[uint32]*DevicePacketCaptureDiagnosticsPacketCaptureResult{}
@@ -76,8 +72,6 @@ func (o *DevicePacketCaptureDiagnostics) AddPacketCaptureResult(i uint32) *Devic
 	o.PacketCaptureResult[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePacketCaptureDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 4796, string(o.DiagnosticsState))
 	c.String(p, "Interface", 4801, o.Interface)
@@ -95,44 +89,41 @@ func (o *DevicePacketCaptureDiagnostics) ValidateAt(c *model.Checker, p string) 
 // DevicePacketCaptureDiagnosticsPath is the typed path of Device.PacketCaptureDiagnostics.
 type DevicePacketCaptureDiagnosticsPath struct {
 	model.ObjectPath
-	ByteCount model.ReadWriteParam[uint32]
+	ByteCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DevicePacketCaptureDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DevicePacketCaptureDiagnosticsDiagnosticsState] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	FileTarget model.ReadWriteParam[string]
+	FileTarget model.ReadWriteParam[string] `dm:"s"`
 
-	FilterExpression model.ReadWriteParam[string]
+	FilterExpression model.ReadWriteParam[string] `dm:"s"`
 
-	Format model.ReadOnlyParam[DevicePacketCaptureDiagnosticsFormat]
+	Format model.ReadOnlyParam[DevicePacketCaptureDiagnosticsFormat] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	PacketCaptureResultNumberOfEntries model.ReadOnlyParam[uint32]
+	PacketCaptureResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketCount model.ReadWriteParam[uint32]
+	PacketCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-// PacketCaptureResult returns the typed path of instance i of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
+// PacketCaptureResult returns the typed path of instance i.
 func (x DevicePacketCaptureDiagnosticsPath) PacketCaptureResult(i uint32) (p DevicePacketCaptureDiagnosticsPacketCaptureResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.", model.InstanceOf(x.Path(), "PacketCaptureResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PacketCaptureResult.", i))
 	return
 }
 
-// PacketCaptureResultTable returns the table Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. itself (for AddObject when writable)
+// PacketCaptureResultTable returns the table itself (for AddObject when writable).
 func (x DevicePacketCaptureDiagnosticsPath) PacketCaptureResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PacketCaptureResult.")
 }
 
-/*
-DevicePacketCaptureDiagnosticsPacketCaptureResult holds the values of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DevicePacketCaptureDiagnosticsPacketCaptureResult holds the values of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DevicePacketCaptureDiagnosticsPacketCaptureResult struct {
 	FileLocation string `json:"FileLocation,omitzero"`
 
@@ -143,7 +134,6 @@ type DevicePacketCaptureDiagnosticsPacketCaptureResult struct {
 	Count uint32 `json:"Count,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePacketCaptureDiagnosticsPacketCaptureResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "FileLocation", 4805, o.FileLocation)
 }
@@ -151,11 +141,11 @@ func (o *DevicePacketCaptureDiagnosticsPacketCaptureResult) ValidateAt(c *model.
 // DevicePacketCaptureDiagnosticsPacketCaptureResultPath is the typed path of Device.PacketCaptureDiagnostics.PacketCaptureResult.{i}.
 type DevicePacketCaptureDiagnosticsPacketCaptureResultPath struct {
 	model.ObjectPath
-	Count model.ReadOnlyParam[uint32]
+	Count model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EndTime model.ReadOnlyParam[time.Time]
+	EndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	FileLocation model.ReadOnlyParam[string]
+	FileLocation model.ReadOnlyParam[string] `dm:"s"`
 
-	StartTime model.ReadOnlyParam[time.Time]
+	StartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DevicePCP holds the values of Device.PCP. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCP holds the values of Device.PCP. (object, readOnly, since 2.8).
 type DevicePCP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -26,7 +20,7 @@ type DevicePCP struct {
 	Client map[uint32]*DevicePCPClient `json:"Client,omitzero"`
 }
 
-// AddClient creates instance i of Device.PCP.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DevicePCP) AddClient(i uint32) *DevicePCPClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DevicePCPClient{}
@@ -35,8 +29,6 @@ func (o *DevicePCP) AddClient(i uint32) *DevicePCPClient {
 	o.Client[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedVersions", 4657, model.FormatValue(model.TypeUnsignedInt, o.SupportedVersions), len(o.SupportedVersions) > 0)
 	c.Uint(p, "PreferredVersion", 4656, uint64(o.PreferredVersion))
@@ -49,24 +41,24 @@ func (o *DevicePCP) ValidateAt(c *model.Checker, p string) {
 // DevicePCPPath is the typed path of Device.PCP.
 type DevicePCPPath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OptionList model.ReadOnlyParam[[]uint32]
+	OptionList model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	PreferredVersion model.ReadWriteParam[uint32]
+	PreferredVersion model.ReadWriteParam[uint32] `dm:"u"`
 
-	SupportedVersions model.ReadOnlyParam[[]uint32]
+	SupportedVersions model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-// Client returns the typed path of instance i of Device.PCP.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DevicePCPPath) Client(i uint32) (p DevicePCPClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PCP.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.PCP.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DevicePCPPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
@@ -95,10 +87,7 @@ const (
 	DevicePCPClientTHIRDPARTYStatus_Error DevicePCPClientTHIRDPARTYStatus = "Error"
 )
 
-/*
-DevicePCPClient holds the values of Device.PCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClient holds the values of Device.PCP.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -127,7 +116,7 @@ type DevicePCPClient struct {
 	UPnPIWF  *DevicePCPClientUPnPIWF           `json:"UPnPIWF,omitzero"`
 }
 
-// AddServer creates instance i of Device.PCP.Client.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DevicePCPClient) AddServer(i uint32) *DevicePCPClientServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DevicePCPClientServer{}
@@ -136,8 +125,6 @@ func (o *DevicePCPClient) AddServer(i uint32) *DevicePCPClientServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4579, o.Alias)
 	c.String(p, "Status", 4646, string(o.Status))
@@ -156,39 +143,39 @@ func (o *DevicePCPClient) ValidateAt(c *model.Checker, p string) {
 // DevicePCPClientPath is the typed path of Device.PCP.Client.{i}.
 type DevicePCPClientPath struct {
 	model.ObjectPath
-	ANNOUNCEEnable model.ReadWriteParam[bool]
+	ANNOUNCEEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FILTEREnable model.ReadWriteParam[bool]
+	FILTEREnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MAPEnable model.ReadWriteParam[bool]
+	MAPEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PEEREnable model.ReadWriteParam[bool]
+	PEEREnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientStatus]
+	Status model.ReadOnlyParam[DevicePCPClientStatus] `dm:"s"`
 
-	THIRDPARTYEnable model.ReadWriteParam[bool]
+	THIRDPARTYEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	THIRDPARTYStatus model.ReadOnlyParam[DevicePCPClientTHIRDPARTYStatus]
+	THIRDPARTYStatus model.ReadOnlyParam[DevicePCPClientTHIRDPARTYStatus] `dm:"s"`
 
-	WANInterface model.ReadOnlyParam[string]
+	WANInterface model.ReadOnlyParam[string] `dm:"s"`
 
-	PCPProxy DevicePCPClientPCPProxyPath
-	UPnPIWF  DevicePCPClientUPnPIWFPath
+	PCPProxy DevicePCPClientPCPProxyPath `dm:"PCPProxy."`
+	UPnPIWF  DevicePCPClientUPnPIWFPath  `dm:"UPnPIWF."`
 }
 
-// Server returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DevicePCPClientPath) Server(i uint32) (p DevicePCPClientServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PCP.Client.{i}.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.PCP.Client.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
@@ -204,10 +191,7 @@ const (
 	DevicePCPClientPCPProxyStatus_Error DevicePCPClientPCPProxyStatus = "Error"
 )
 
-/*
-DevicePCPClientPCPProxy holds the values of Device.PCP.Client.{i}.PCPProxy. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientPCPProxy holds the values of Device.PCP.Client.{i}.PCPProxy. (object, readOnly, since 2.8).
 type DevicePCPClientPCPProxy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -216,7 +200,6 @@ type DevicePCPClientPCPProxy struct {
 	Status DevicePCPClientPCPProxyStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientPCPProxy) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "HighestVersion", 4585, uint64(o.HighestVersion))
 	c.String(p, "Status", 4586, string(o.Status))
@@ -225,11 +208,11 @@ func (o *DevicePCPClientPCPProxy) ValidateAt(c *model.Checker, p string) {
 // DevicePCPClientPCPProxyPath is the typed path of Device.PCP.Client.{i}.PCPProxy.
 type DevicePCPClientPCPProxyPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HighestVersion model.ReadOnlyParam[uint32]
+	HighestVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientPCPProxyStatus]
+	Status model.ReadOnlyParam[DevicePCPClientPCPProxyStatus] `dm:"s"`
 }
 
 // DevicePCPClientServerStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.Status.
@@ -293,10 +276,7 @@ const (
 	DevicePCPClientServerCapabilities_ILNPTranslator DevicePCPClientServerCapabilities = "ILNPTranslator"
 )
 
-/*
-DevicePCPClientServer holds the values of Device.PCP.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientServer holds the values of Device.PCP.Client.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -332,7 +312,7 @@ type DevicePCPClientServer struct {
 	OutboundMapping map[uint32]*DevicePCPClientServerOutboundMapping `json:"OutboundMapping,omitzero"`
 }
 
-// AddInboundMapping creates instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (replacing any) and returns it
+// AddInboundMapping creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServer) AddInboundMapping(i uint32) *DevicePCPClientServerInboundMapping {
 	if o.InboundMapping == nil {
 		o.InboundMapping = map[uint32]*DevicePCPClientServerInboundMapping{}
@@ -342,7 +322,7 @@ func (o *DevicePCPClientServer) AddInboundMapping(i uint32) *DevicePCPClientServ
 	return x
 }
 
-// AddOutboundMapping creates instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (replacing any) and returns it
+// AddOutboundMapping creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServer) AddOutboundMapping(i uint32) *DevicePCPClientServerOutboundMapping {
 	if o.OutboundMapping == nil {
 		o.OutboundMapping = map[uint32]*DevicePCPClientServerOutboundMapping{}
@@ -351,8 +331,6 @@ func (o *DevicePCPClientServer) AddOutboundMapping(i uint32) *DevicePCPClientSer
 	o.OutboundMapping[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4644, string(o.Status))
 	c.String(p, "Alias", 4590, o.Alias)
@@ -375,55 +353,55 @@ func (o *DevicePCPClientServer) ValidateAt(c *model.Checker, p string) {
 // DevicePCPClientServerPath is the typed path of Device.PCP.Client.{i}.Server.{i}.
 type DevicePCPClientServerPath struct {
 	model.ObjectPath
-	AdditionalServerAddresses model.ReadOnlyParam[[]string]
+	AdditionalServerAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Capabilities model.ReadOnlyParam[[]DevicePCPClientServerCapabilities]
+	Capabilities model.ReadOnlyParam[[]DevicePCPClientServerCapabilities] `dm:"s"`
 
-	CurrentVersion model.ReadOnlyParam[uint32]
+	CurrentVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExternalIPAddress model.ReadOnlyParam[string]
+	ExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	InboundMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	InboundMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumFilters model.ReadWriteParam[uint32]
+	MaximumFilters model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerOrigin]
+	Origin model.ReadOnlyParam[DevicePCPClientServerOrigin] `dm:"s"`
 
-	OutboundMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	OutboundMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortQuota model.ReadWriteParam[uint32]
+	PortQuota model.ReadWriteParam[uint32] `dm:"u"`
 
-	PreferredLifetime model.ReadWriteParam[uint32]
+	PreferredLifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerAddressInUse model.ReadOnlyParam[string]
+	ServerAddressInUse model.ReadOnlyParam[string] `dm:"s"`
 
-	ServerNameOrAddress model.ReadWriteParam[string]
+	ServerNameOrAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerStatus]
+	Status model.ReadOnlyParam[DevicePCPClientServerStatus] `dm:"s"`
 }
 
-// InboundMapping returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
+// InboundMapping returns the typed path of instance i.
 func (x DevicePCPClientServerPath) InboundMapping(i uint32) (p DevicePCPClientServerInboundMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.", model.InstanceOf(x.Path(), "InboundMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InboundMapping.", i))
 	return
 }
 
-// InboundMappingTable returns the table Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. itself (for AddObject when writable)
+// InboundMappingTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerPath) InboundMappingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InboundMapping.")
 }
 
-// OutboundMapping returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
+// OutboundMapping returns the typed path of instance i.
 func (x DevicePCPClientServerPath) OutboundMapping(i uint32) (p DevicePCPClientServerOutboundMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.", model.InstanceOf(x.Path(), "OutboundMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OutboundMapping.", i))
 	return
 }
 
-// OutboundMappingTable returns the table Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. itself (for AddObject when writable)
+// OutboundMappingTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerPath) OutboundMappingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "OutboundMapping.")
 }
@@ -454,10 +432,7 @@ const (
 	DevicePCPClientServerInboundMappingOrigin_Static DevicePCPClientServerInboundMappingOrigin = "Static"
 )
 
-/*
-DevicePCPClientServerInboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientServerInboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerInboundMapping struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -496,7 +471,7 @@ type DevicePCPClientServerInboundMapping struct {
 	Filter map[uint32]*DevicePCPClientServerInboundMappingFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DevicePCPClientServerInboundMapping) AddFilter(i uint32) *DevicePCPClientServerInboundMappingFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DevicePCPClientServerInboundMappingFilter{}
@@ -505,8 +480,6 @@ func (o *DevicePCPClientServerInboundMapping) AddFilter(i uint32) *DevicePCPClie
 	o.Filter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientServerInboundMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4614, string(o.Status))
 	c.Uint(p, "ErrorCode", 4602, uint64(o.ErrorCode))
@@ -530,56 +503,53 @@ func (o *DevicePCPClientServerInboundMapping) ValidateAt(c *model.Checker, p str
 // DevicePCPClientServerInboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
 type DevicePCPClientServerInboundMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssignedExternalIPAddress model.ReadOnlyParam[string]
+	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	AssignedExternalPort model.ReadOnlyParam[uint32]
+	AssignedExternalPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AssignedExternalPortEndRange model.ReadOnlyParam[uint32]
+	AssignedExternalPortEndRange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ErrorCode model.ReadOnlyParam[uint32]
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InternalPort model.ReadWriteParam[uint32]
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Lifetime model.ReadWriteParam[uint32]
+	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerInboundMappingOrigin]
+	Origin model.ReadOnlyParam[DevicePCPClientServerInboundMappingOrigin] `dm:"s"`
 
-	ProtocolNumber model.ReadWriteParam[int32]
+	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerInboundMappingStatus]
+	Status model.ReadOnlyParam[DevicePCPClientServerInboundMappingStatus] `dm:"s"`
 
-	SuggestedExternalIPAddress model.ReadWriteParam[string]
+	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SuggestedExternalPort model.ReadWriteParam[uint32]
+	SuggestedExternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	SuggestedExternalPortEndRange model.ReadWriteParam[uint32]
+	SuggestedExternalPortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 
-	ThirdPartyAddress model.ReadWriteParam[string]
+	ThirdPartyAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
-// Filter returns the typed path of instance i of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DevicePCPClientServerInboundMappingPath) Filter(i uint32) (p DevicePCPClientServerInboundMappingFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DevicePCPClientServerInboundMappingPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-/*
-DevicePCPClientServerInboundMappingFilter holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientServerInboundMappingFilter holds the values of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerInboundMappingFilter struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -592,7 +562,6 @@ type DevicePCPClientServerInboundMappingFilter struct {
 	RemotePortEndRange uint32 `json:"RemotePortEndRange,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientServerInboundMappingFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4604, o.Alias)
 	c.String(p, "RemoteHostIPAddress", 4606, o.RemoteHostIPAddress)
@@ -604,15 +573,15 @@ func (o *DevicePCPClientServerInboundMappingFilter) ValidateAt(c *model.Checker,
 // DevicePCPClientServerInboundMappingFilterPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
 type DevicePCPClientServerInboundMappingFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	PrefixLength model.ReadWriteParam[uint32]
+	PrefixLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemoteHostIPAddress model.ReadWriteParam[string]
+	RemoteHostIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	RemotePort model.ReadWriteParam[uint32]
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemotePortEndRange model.ReadWriteParam[uint32]
+	RemotePortEndRange model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DevicePCPClientServerOutboundMappingStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.Status.
@@ -641,10 +610,7 @@ const (
 	DevicePCPClientServerOutboundMappingOrigin_Static DevicePCPClientServerOutboundMappingOrigin = "Static"
 )
 
-/*
-DevicePCPClientServerOutboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientServerOutboundMapping holds the values of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DevicePCPClientServerOutboundMapping struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -679,7 +645,6 @@ type DevicePCPClientServerOutboundMapping struct {
 	AssignedExternalPort uint32 `json:"AssignedExternalPort,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientServerOutboundMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4635, string(o.Status))
 	c.Uint(p, "ErrorCode", 4628, uint64(o.ErrorCode))
@@ -700,37 +665,37 @@ func (o *DevicePCPClientServerOutboundMapping) ValidateAt(c *model.Checker, p st
 // DevicePCPClientServerOutboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
 type DevicePCPClientServerOutboundMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssignedExternalIPAddress model.ReadOnlyParam[string]
+	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	AssignedExternalPort model.ReadOnlyParam[uint32]
+	AssignedExternalPort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ErrorCode model.ReadOnlyParam[uint32]
+	ErrorCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InternalPort model.ReadWriteParam[uint32]
+	InternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Lifetime model.ReadWriteParam[uint32]
+	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerOutboundMappingOrigin]
+	Origin model.ReadOnlyParam[DevicePCPClientServerOutboundMappingOrigin] `dm:"s"`
 
-	ProtocolNumber model.ReadWriteParam[int32]
+	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
 
-	RemoteHostIPAddress model.ReadWriteParam[string]
+	RemoteHostIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	RemotePort model.ReadWriteParam[uint32]
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerOutboundMappingStatus]
+	Status model.ReadOnlyParam[DevicePCPClientServerOutboundMappingStatus] `dm:"s"`
 
-	SuggestedExternalIPAddress model.ReadWriteParam[string]
+	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SuggestedExternalPort model.ReadWriteParam[uint32]
+	SuggestedExternalPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	ThirdPartyAddress model.ReadWriteParam[string]
+	ThirdPartyAddress model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DevicePCPClientUPnPIWFStatus enumerates the values of Device.PCP.Client.{i}.UPnPIWF.Status.
@@ -744,17 +709,13 @@ const (
 	DevicePCPClientUPnPIWFStatus_Error DevicePCPClientUPnPIWFStatus = "Error"
 )
 
-/*
-DevicePCPClientUPnPIWF holds the values of Device.PCP.Client.{i}.UPnPIWF. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DevicePCPClientUPnPIWF holds the values of Device.PCP.Client.{i}.UPnPIWF. (object, readOnly, since 2.8).
 type DevicePCPClientUPnPIWF struct {
 	Enable bool `json:"Enable,omitzero"`
 
 	Status DevicePCPClientUPnPIWFStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePCPClientUPnPIWF) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4651, string(o.Status))
 }
@@ -762,7 +723,7 @@ func (o *DevicePCPClientUPnPIWF) ValidateAt(c *model.Checker, p string) {
 // DevicePCPClientUPnPIWFPath is the typed path of Device.PCP.Client.{i}.UPnPIWF.
 type DevicePCPClientUPnPIWFPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DevicePCPClientUPnPIWFStatus]
+	Status model.ReadOnlyParam[DevicePCPClientUPnPIWFStatus] `dm:"s"`
 }

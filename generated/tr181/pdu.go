@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DevicePDU holds the values of Device.PDU. (object, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDU holds the values of Device.PDU. (object, readOnly, since 2.14, deprecated).
 type DevicePDU struct {
 	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
 
 	Session map[uint32]*DevicePDUSession `json:"Session,omitzero"`
 }
 
-// AddSession creates instance i of Device.PDU.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DevicePDU) AddSession(i uint32) *DevicePDUSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DevicePDUSession{}
@@ -27,8 +21,6 @@ func (o *DevicePDU) AddSession(i uint32) *DevicePDUSession {
 	o.Session[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDU) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Session) {
 		o.Session[i].ValidateAt(c, model.InstanceOf(p, "Session.", i))
@@ -38,16 +30,16 @@ func (o *DevicePDU) ValidateAt(c *model.Checker, p string) {
 // DevicePDUPath is the typed path of Device.PDU.
 type DevicePDUPath struct {
 	model.ObjectPath
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Session returns the typed path of instance i of Device.PDU.Session.{i}.
+// Session returns the typed path of instance i.
 func (x DevicePDUPath) Session(i uint32) (p DevicePDUSessionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PDU.Session.{i}.", model.InstanceOf(x.Path(), "Session.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
 	return
 }
 
-// SessionTable returns the table Device.PDU.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DevicePDUPath) SessionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Session.")
 }
@@ -65,10 +57,7 @@ const (
 	DevicePDUSessionSessionType_Unstructured DevicePDUSessionSessionType = "Unstructured"
 )
 
-/*
-DevicePDUSession holds the values of Device.PDU.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSession holds the values of Device.PDU.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSession struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -108,7 +97,7 @@ type DevicePDUSession struct {
 	QoSRule      map[uint32]*DevicePDUSessionQoSRule `json:"QoSRule,omitzero"`
 }
 
-// AddQoSFlow creates instance i of Device.PDU.Session.{i}.QoSFlow.{i}. (replacing any) and returns it
+// AddQoSFlow creates instance i (replacing any) and returns it.
 func (o *DevicePDUSession) AddQoSFlow(i uint32) *DevicePDUSessionQoSFlow {
 	if o.QoSFlow == nil {
 		o.QoSFlow = map[uint32]*DevicePDUSessionQoSFlow{}
@@ -118,7 +107,7 @@ func (o *DevicePDUSession) AddQoSFlow(i uint32) *DevicePDUSessionQoSFlow {
 	return x
 }
 
-// AddQoSRule creates instance i of Device.PDU.Session.{i}.QoSRule.{i}. (replacing any) and returns it
+// AddQoSRule creates instance i (replacing any) and returns it.
 func (o *DevicePDUSession) AddQoSRule(i uint32) *DevicePDUSessionQoSRule {
 	if o.QoSRule == nil {
 		o.QoSRule = map[uint32]*DevicePDUSessionQoSRule{}
@@ -127,8 +116,6 @@ func (o *DevicePDUSession) AddQoSRule(i uint32) *DevicePDUSessionQoSRule {
 	o.QoSRule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSession) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4660, o.Alias)
 	c.String(p, "Interface", 4663, o.Interface)
@@ -155,60 +142,60 @@ func (o *DevicePDUSession) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionPath is the typed path of Device.PDU.Session.{i}.
 type DevicePDUSessionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AlwaysOn model.ReadOnlyParam[bool]
+	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
 
-	DNN model.ReadOnlyParam[string]
+	DNN model.ReadOnlyParam[string] `dm:"s"`
 
-	Interface model.ReadOnlyParam[string]
+	Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	LastError model.ReadOnlyParam[uint32]
+	LastError model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PDUIPv4Address model.ReadOnlyParam[string]
+	PDUIPv4Address model.ReadOnlyParam[string] `dm:"s"`
 
-	PDUIPv6InterfaceIdentifier model.ReadOnlyParam[string]
+	PDUIPv6InterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	PTI model.ReadOnlyParam[uint32]
+	PTI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32]
+	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32]
+	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RQTimerValue model.ReadOnlyParam[uint32]
+	RQTimerValue model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SSC model.ReadOnlyParam[uint32]
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionAMBRDownlink model.ReadOnlyParam[uint64]
+	SessionAMBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SessionAMBRUplink model.ReadOnlyParam[uint64]
+	SessionAMBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SessionID model.ReadOnlyParam[uint32]
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionType model.ReadOnlyParam[DevicePDUSessionSessionType]
+	SessionType model.ReadOnlyParam[DevicePDUSessionSessionType] `dm:"s"`
 
-	NetworkSlice DevicePDUSessionNetworkSlicePath
-	PCO          DevicePDUSessionPCOPath
+	NetworkSlice DevicePDUSessionNetworkSlicePath `dm:"NetworkSlice."`
+	PCO          DevicePDUSessionPCOPath          `dm:"PCO."`
 }
 
-// QoSFlow returns the typed path of instance i of Device.PDU.Session.{i}.QoSFlow.{i}.
+// QoSFlow returns the typed path of instance i.
 func (x DevicePDUSessionPath) QoSFlow(i uint32) (p DevicePDUSessionQoSFlowPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PDU.Session.{i}.QoSFlow.{i}.", model.InstanceOf(x.Path(), "QoSFlow.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSFlow.", i))
 	return
 }
 
-// QoSFlowTable returns the table Device.PDU.Session.{i}.QoSFlow.{i}. itself (for AddObject when writable)
+// QoSFlowTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionPath) QoSFlowTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QoSFlow.")
 }
 
-// QoSRule returns the typed path of instance i of Device.PDU.Session.{i}.QoSRule.{i}.
+// QoSRule returns the typed path of instance i.
 func (x DevicePDUSessionPath) QoSRule(i uint32) (p DevicePDUSessionQoSRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PDU.Session.{i}.QoSRule.{i}.", model.InstanceOf(x.Path(), "QoSRule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSRule.", i))
 	return
 }
 
-// QoSRuleTable returns the table Device.PDU.Session.{i}.QoSRule.{i}. itself (for AddObject when writable)
+// QoSRuleTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionPath) QoSRuleTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QoSRule.")
 }
@@ -226,17 +213,13 @@ const (
 	DevicePDUSessionNetworkSliceSliceServiceType_V2X DevicePDUSessionNetworkSliceSliceServiceType = "V2X"
 )
 
-/*
-DevicePDUSessionNetworkSlice holds the values of Device.PDU.Session.{i}.NetworkSlice. (object, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSessionNetworkSlice holds the values of Device.PDU.Session.{i}.NetworkSlice. (object, readOnly, since 2.14, deprecated).
 type DevicePDUSessionNetworkSlice struct {
 	SliceServiceType DevicePDUSessionNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
 
 	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSessionNetworkSlice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SliceServiceType", 4667, string(o.SliceServiceType))
 }
@@ -244,15 +227,12 @@ func (o *DevicePDUSessionNetworkSlice) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionNetworkSlicePath is the typed path of Device.PDU.Session.{i}.NetworkSlice.
 type DevicePDUSessionNetworkSlicePath struct {
 	model.ObjectPath
-	SliceDifferentiator model.ReadOnlyParam[uint32]
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DevicePDUSessionNetworkSliceSliceServiceType]
+	SliceServiceType model.ReadOnlyParam[DevicePDUSessionNetworkSliceSliceServiceType] `dm:"s"`
 }
 
-/*
-DevicePDUSessionPCO holds the values of Device.PDU.Session.{i}.PCO. (object, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSessionPCO holds the values of Device.PDU.Session.{i}.PCO. (object, readOnly, since 2.14, deprecated).
 type DevicePDUSessionPCO struct {
 	IPv6PCSCF string `json:"IPv6PCSCF,omitzero"`
 
@@ -263,7 +243,6 @@ type DevicePDUSessionPCO struct {
 	IPv4DNS []string `json:"IPv4DNS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSessionPCO) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPv6PCSCF", 4672, o.IPv6PCSCF)
 	c.Wire(p, "IPv6DNS", 4671, model.JoinStrings(o.IPv6DNS), len(o.IPv6DNS) > 0)
@@ -274,19 +253,16 @@ func (o *DevicePDUSessionPCO) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionPCOPath is the typed path of Device.PDU.Session.{i}.PCO.
 type DevicePDUSessionPCOPath struct {
 	model.ObjectPath
-	IPv4DNS model.ReadOnlyParam[[]string]
+	IPv4DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IPv4PCSCF model.ReadOnlyParam[string]
+	IPv4PCSCF model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6DNS model.ReadOnlyParam[[]string]
+	IPv6DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IPv6PCSCF model.ReadOnlyParam[string]
+	IPv6PCSCF model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DevicePDUSessionQoSFlow holds the values of Device.PDU.Session.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSessionQoSFlow holds the values of Device.PDU.Session.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSFlow struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -307,7 +283,6 @@ type DevicePDUSessionQoSFlow struct {
 	EPSBearer uint32 `json:"EPSBearer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSessionQoSFlow) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4677, o.Alias)
 	c.Uint(p, "QFI", 4685, uint64(o.QFI))
@@ -317,29 +292,26 @@ func (o *DevicePDUSessionQoSFlow) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSFlowPath is the typed path of Device.PDU.Session.{i}.QoSFlow.{i}.
 type DevicePDUSessionQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AveragingWindow model.ReadOnlyParam[uint32]
+	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EPSBearer model.ReadOnlyParam[uint32]
+	EPSBearer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FiveQI model.ReadOnlyParam[uint32]
+	FiveQI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GFBRDownlink model.ReadOnlyParam[uint64]
+	GFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	GFBRUplink model.ReadOnlyParam[uint64]
+	GFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MFBRDownlink model.ReadOnlyParam[uint64]
+	MFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MFBRUplink model.ReadOnlyParam[uint64]
+	MFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QFI model.ReadOnlyParam[uint32]
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DevicePDUSessionQoSRule holds the values of Device.PDU.Session.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSessionQoSRule holds the values of Device.PDU.Session.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSRule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -358,7 +330,7 @@ type DevicePDUSessionQoSRule struct {
 	Filter map[uint32]*DevicePDUSessionQoSRuleFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DevicePDUSessionQoSRule) AddFilter(i uint32) *DevicePDUSessionQoSRuleFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DevicePDUSessionQoSRuleFilter{}
@@ -367,8 +339,6 @@ func (o *DevicePDUSessionQoSRule) AddFilter(i uint32) *DevicePDUSessionQoSRuleFi
 	o.Filter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSessionQoSRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4688, o.Alias)
 	c.Uint(p, "Identifier", 4696, uint64(o.Identifier))
@@ -382,28 +352,28 @@ func (o *DevicePDUSessionQoSRule) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSRulePath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.
 type DevicePDUSessionQoSRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DQR model.ReadOnlyParam[bool]
+	DQR model.ReadOnlyParam[bool] `dm:"b"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Identifier model.ReadOnlyParam[uint32]
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Precedence model.ReadOnlyParam[uint32]
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QFI model.ReadOnlyParam[uint32]
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Segregation model.ReadOnlyParam[bool]
+	Segregation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Filter returns the typed path of instance i of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DevicePDUSessionQoSRulePath) Filter(i uint32) (p DevicePDUSessionQoSRuleFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DevicePDUSessionQoSRulePath) FilterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Filter.")
 }
@@ -419,10 +389,7 @@ const (
 	DevicePDUSessionQoSRuleFilterDirection_Bidirectional DevicePDUSessionQoSRuleFilterDirection = "bidirectional"
 )
 
-/*
-DevicePDUSessionQoSRuleFilter holds the values of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated);
-Schema has each parameter's syntax and access.
-*/
+// DevicePDUSessionQoSRuleFilter holds the values of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14, deprecated).
 type DevicePDUSessionQoSRuleFilter struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -433,7 +400,6 @@ type DevicePDUSessionQoSRuleFilter struct {
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePDUSessionQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4691, o.Alias)
 	c.String(p, "Direction", 4692, string(o.Direction))
@@ -443,11 +409,11 @@ func (o *DevicePDUSessionQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSRuleFilterPath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
 type DevicePDUSessionQoSRuleFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DevicePDUSessionQoSRuleFilterDirection]
+	Direction model.ReadOnlyParam[DevicePDUSessionQoSRuleFilterDirection] `dm:"s"`
 
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }

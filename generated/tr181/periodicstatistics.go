@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DevicePeriodicStatistics holds the values of Device.PeriodicStatistics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePeriodicStatistics holds the values of Device.PeriodicStatistics. (object, readOnly, since 2.0).
 type DevicePeriodicStatistics struct {
 	MinSampleInterval uint32 `json:"MinSampleInterval,omitzero"`
 
@@ -23,7 +19,7 @@ type DevicePeriodicStatistics struct {
 	SampleSet map[uint32]*DevicePeriodicStatisticsSampleSet `json:"SampleSet,omitzero"`
 }
 
-// AddSampleSet creates instance i of Device.PeriodicStatistics.SampleSet.{i}. (replacing any) and returns it
+// AddSampleSet creates instance i (replacing any) and returns it.
 func (o *DevicePeriodicStatistics) AddSampleSet(i uint32) *DevicePeriodicStatisticsSampleSet {
 	if o.SampleSet == nil {
 		o.SampleSet = map[uint32]*DevicePeriodicStatisticsSampleSet{}
@@ -32,8 +28,6 @@ func (o *DevicePeriodicStatistics) AddSampleSet(i uint32) *DevicePeriodicStatist
 	o.SampleSet[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePeriodicStatistics) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SampleSet) {
 		o.SampleSet[i].ValidateAt(c, model.InstanceOf(p, "SampleSet.", i))
@@ -43,20 +37,20 @@ func (o *DevicePeriodicStatistics) ValidateAt(c *model.Checker, p string) {
 // DevicePeriodicStatisticsPath is the typed path of Device.PeriodicStatistics.
 type DevicePeriodicStatisticsPath struct {
 	model.ObjectPath
-	MaxReportSamples model.ReadOnlyParam[uint32]
+	MaxReportSamples model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinSampleInterval model.ReadOnlyParam[uint32]
+	MinSampleInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SampleSetNumberOfEntries model.ReadOnlyParam[uint32]
+	SampleSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SampleSet returns the typed path of instance i of Device.PeriodicStatistics.SampleSet.{i}.
+// SampleSet returns the typed path of instance i.
 func (x DevicePeriodicStatisticsPath) SampleSet(i uint32) (p DevicePeriodicStatisticsSampleSetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PeriodicStatistics.SampleSet.{i}.", model.InstanceOf(x.Path(), "SampleSet.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SampleSet.", i))
 	return
 }
 
-// SampleSetTable returns the table Device.PeriodicStatistics.SampleSet.{i}. itself (for AddObject when writable)
+// SampleSetTable returns the table itself (for AddObject when writable).
 func (x DevicePeriodicStatisticsPath) SampleSetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SampleSet.")
 }
@@ -72,10 +66,7 @@ const (
 	DevicePeriodicStatisticsSampleSetStatus_Trigger DevicePeriodicStatisticsSampleSetStatus = "Trigger"
 )
 
-/*
-DevicePeriodicStatisticsSampleSet holds the values of Device.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePeriodicStatisticsSampleSet holds the values of Device.PeriodicStatistics.SampleSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePeriodicStatisticsSampleSet struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -106,7 +97,7 @@ type DevicePeriodicStatisticsSampleSet struct {
 	Parameter map[uint32]*DevicePeriodicStatisticsSampleSetParameter `json:"Parameter,omitzero"`
 }
 
-// AddParameter creates instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (replacing any) and returns it
+// AddParameter creates instance i (replacing any) and returns it.
 func (o *DevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *DevicePeriodicStatisticsSampleSetParameter {
 	if o.Parameter == nil {
 		o.Parameter = map[uint32]*DevicePeriodicStatisticsSampleSetParameter{}
@@ -115,8 +106,6 @@ func (o *DevicePeriodicStatisticsSampleSet) AddParameter(i uint32) *DevicePeriod
 	o.Parameter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4815, o.Alias)
 	c.String(p, "Name", 4819, o.Name)
@@ -132,40 +121,40 @@ func (o *DevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p strin
 // DevicePeriodicStatisticsSampleSetPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.
 type DevicePeriodicStatisticsSampleSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FetchSamples model.ReadWriteParam[uint32]
+	FetchSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ForceSample model.ReadWriteParam[bool]
+	ForceSample model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	ParameterNumberOfEntries model.ReadOnlyParam[uint32]
+	ParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportEndTime model.ReadOnlyParam[time.Time]
+	ReportEndTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ReportSamples model.ReadWriteParam[uint32]
+	ReportSamples model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReportStartTime model.ReadOnlyParam[time.Time]
+	ReportStartTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SampleInterval model.ReadWriteParam[uint32]
+	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePeriodicStatisticsSampleSetStatus]
+	Status model.ReadOnlyParam[DevicePeriodicStatisticsSampleSetStatus] `dm:"s"`
 
-	TimeReference model.ReadWriteParam[time.Time]
+	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }
 
-// Parameter returns the typed path of instance i of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
+// Parameter returns the typed path of instance i.
 func (x DevicePeriodicStatisticsSampleSetPath) Parameter(i uint32) (p DevicePeriodicStatisticsSampleSetParameterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.", model.InstanceOf(x.Path(), "Parameter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Parameter.", i))
 	return
 }
 
-// ParameterTable returns the table Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. itself (for AddObject when writable)
+// ParameterTable returns the table itself (for AddObject when writable).
 func (x DevicePeriodicStatisticsSampleSetPath) ParameterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Parameter.")
 }
@@ -194,10 +183,7 @@ const (
 	DevicePeriodicStatisticsSampleSetParameterCalculationMode_Histogram DevicePeriodicStatisticsSampleSetParameterCalculationMode = "Histogram"
 )
 
-/*
-DevicePeriodicStatisticsSampleSetParameter holds the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePeriodicStatisticsSampleSetParameter holds the values of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePeriodicStatisticsSampleSetParameter struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -226,7 +212,6 @@ type DevicePeriodicStatisticsSampleSetParameter struct {
 	HistogramBinBoundaries []string `json:"HistogramBinBoundaries,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 4821, o.Alias)
 	c.String(p, "Reference", 4828, o.Reference)
@@ -242,29 +227,29 @@ func (o *DevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker
 // DevicePeriodicStatisticsSampleSetParameterPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
 type DevicePeriodicStatisticsSampleSetParameterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CalculationMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterCalculationMode]
+	CalculationMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterCalculationMode] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Failures model.ReadOnlyParam[uint32]
+	Failures model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HighThreshold model.ReadWriteParam[int32]
+	HighThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-	HistogramBinBoundaries model.ReadWriteParam[[]string]
+	HistogramBinBoundaries model.ReadWriteParam[[]string] `dm:"s"`
 
-	LowThreshold model.ReadWriteParam[int32]
+	LowThreshold model.ReadWriteParam[int32] `dm:"i"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-	SampleMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterSampleMode]
+	SampleMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterSampleMode] `dm:"s"`
 
-	SampleSeconds model.ReadOnlyParam[[]uint32]
+	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	SuspectData model.ReadOnlyParam[[]uint32]
+	SuspectData model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Values model.ReadOnlyParam[[]string]
+	Values model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ValuesIfHistogram model.ReadOnlyParam[[]string]
+	ValuesIfHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -3,10 +3,7 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DevicePPPSupportedNCPs enumerates the values of Device.PPP.SupportedNCPs.
 type DevicePPPSupportedNCPs string
@@ -23,10 +20,7 @@ const (
 	DevicePPPSupportedNCPs_IPv6CP DevicePPPSupportedNCPs = "IPv6CP"
 )
 
-/*
-DevicePPP holds the values of Device.PPP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPP holds the values of Device.PPP. (object, readOnly, since 2.0).
 type DevicePPP struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -35,7 +29,7 @@ type DevicePPP struct {
 	Interface map[uint32]*DevicePPPInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.PPP.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DevicePPP) AddInterface(i uint32) *DevicePPPInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DevicePPPInterface{}
@@ -44,8 +38,6 @@ func (o *DevicePPP) AddInterface(i uint32) *DevicePPPInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePPP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedNCPs", 4766, model.JoinStrings(o.SupportedNCPs), len(o.SupportedNCPs) > 0)
 	for _, i := range model.SortedKeys(o.Interface) {
@@ -56,18 +48,18 @@ func (o *DevicePPP) ValidateAt(c *model.Checker, p string) {
 // DevicePPPPath is the typed path of Device.PPP.
 type DevicePPPPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedNCPs model.ReadOnlyParam[[]DevicePPPSupportedNCPs]
+	SupportedNCPs model.ReadOnlyParam[[]DevicePPPSupportedNCPs] `dm:"s"`
 }
 
-// Interface returns the typed path of instance i of Device.PPP.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DevicePPPPath) Interface(i uint32) (p DevicePPPInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PPP.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.PPP.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DevicePPPPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -205,10 +197,7 @@ const (
 	DevicePPPInterfaceConnectionTrigger_Manual DevicePPPInterfaceConnectionTrigger = "Manual"
 )
 
-/*
-DevicePPPInterface holds the values of Device.PPP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPPInterface holds the values of Device.PPP.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePPPInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -266,7 +255,6 @@ type DevicePPPInterface struct {
 	Stats  *DevicePPPInterfaceStats  `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePPPInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4762, string(o.Status))
 	c.String(p, "Alias", 4710, o.Alias)
@@ -296,66 +284,63 @@ func (o *DevicePPPInterface) ValidateAt(c *model.Checker, p string) {
 // DevicePPPInterfacePath is the typed path of Device.PPP.Interface.{i}.
 type DevicePPPInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationProtocol model.ReadOnlyParam[DevicePPPInterfaceAuthenticationProtocol]
+	AuthenticationProtocol model.ReadOnlyParam[DevicePPPInterfaceAuthenticationProtocol] `dm:"s"`
 
-	AutoDisconnectTime model.ReadWriteParam[uint32]
+	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	CompressionProtocol model.ReadOnlyParam[DevicePPPInterfaceCompressionProtocol]
+	CompressionProtocol model.ReadOnlyParam[DevicePPPInterfaceCompressionProtocol] `dm:"s"`
 
-	ConnectionStatus model.ReadOnlyParam[DevicePPPInterfaceConnectionStatus]
+	ConnectionStatus model.ReadOnlyParam[DevicePPPInterfaceConnectionStatus] `dm:"s"`
 
-	ConnectionTrigger model.ReadWriteParam[DevicePPPInterfaceConnectionTrigger]
+	ConnectionTrigger model.ReadWriteParam[DevicePPPInterfaceConnectionTrigger] `dm:"s"`
 
-	CurrentMRUSize model.ReadOnlyParam[uint32]
+	CurrentMRUSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionProtocol model.ReadOnlyParam[DevicePPPInterfaceEncryptionProtocol]
+	EncryptionProtocol model.ReadOnlyParam[DevicePPPInterfaceEncryptionProtocol] `dm:"s"`
 
-	IPCPEnable model.ReadWriteParam[bool]
+	IPCPEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6CPEnable model.ReadWriteParam[bool]
+	IPv6CPEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	IdleDisconnectTime model.ReadWriteParam[uint32]
+	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	LCPEcho model.ReadWriteParam[uint32]
+	LCPEcho model.ReadWriteParam[uint32] `dm:"u"`
 
-	LCPEchoAdaptive model.ReadWriteParam[bool]
+	LCPEchoAdaptive model.ReadWriteParam[bool] `dm:"b"`
 
-	LCPEchoRetry model.ReadWriteParam[uint32]
+	LCPEchoRetry model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[DevicePPPInterfaceLastConnectionError]
+	LastConnectionError model.ReadOnlyParam[DevicePPPInterfaceLastConnectionError] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxMRUSize model.ReadWriteParam[uint32]
+	MaxMRUSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DevicePPPInterfaceStatus]
+	Status model.ReadOnlyParam[DevicePPPInterfaceStatus] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	WarnDisconnectDelay model.ReadWriteParam[uint32]
+	WarnDisconnectDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPCP   DevicePPPInterfaceIPCPPath
-	IPv6CP DevicePPPInterfaceIPv6CPPath
-	PPPoE  DevicePPPInterfacePPPoEPath
-	Stats  DevicePPPInterfaceStatsPath
+	IPCP   DevicePPPInterfaceIPCPPath   `dm:"IPCP."`
+	IPv6CP DevicePPPInterfaceIPv6CPPath `dm:"IPv6CP."`
+	PPPoE  DevicePPPInterfacePPPoEPath  `dm:"PPPoE."`
+	Stats  DevicePPPInterfaceStatsPath  `dm:"Stats."`
 }
 
-/*
-DevicePPPInterfaceIPCP holds the values of Device.PPP.Interface.{i}.IPCP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPPInterfaceIPCP holds the values of Device.PPP.Interface.{i}.IPCP. (object, readOnly, since 2.0).
 type DevicePPPInterfaceIPCP struct {
 	LocalIPAddress string `json:"LocalIPAddress,omitzero"`
 
@@ -368,7 +353,6 @@ type DevicePPPInterfaceIPCP struct {
 	PassthroughDHCPPool string `json:"PassthroughDHCPPool,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePPPInterfaceIPCP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalIPAddress", 4721, o.LocalIPAddress)
 	c.String(p, "RemoteIPAddress", 4724, o.RemoteIPAddress)
@@ -379,28 +363,24 @@ func (o *DevicePPPInterfaceIPCP) ValidateAt(c *model.Checker, p string) {
 // DevicePPPInterfaceIPCPPath is the typed path of Device.PPP.Interface.{i}.IPCP.
 type DevicePPPInterfaceIPCPPath struct {
 	model.ObjectPath
-	DNSServers model.ReadOnlyParam[[]string]
+	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LocalIPAddress model.ReadOnlyParam[string]
+	LocalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PassthroughDHCPPool model.ReadWriteParam[string]
+	PassthroughDHCPPool model.ReadWriteParam[string] `dm:"s"`
 
-	PassthroughEnable model.ReadWriteParam[bool]
+	PassthroughEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	RemoteIPAddress model.ReadOnlyParam[string]
+	RemoteIPAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DevicePPPInterfaceIPv6CP holds the values of Device.PPP.Interface.{i}.IPv6CP. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPPInterfaceIPv6CP holds the values of Device.PPP.Interface.{i}.IPv6CP. (object, readOnly, since 2.2).
 type DevicePPPInterfaceIPv6CP struct {
 	LocalInterfaceIdentifier string `json:"LocalInterfaceIdentifier,omitzero"`
 
 	RemoteInterfaceIdentifier string `json:"RemoteInterfaceIdentifier,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePPPInterfaceIPv6CP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LocalInterfaceIdentifier", 4727, o.LocalInterfaceIdentifier)
 	c.String(p, "RemoteInterfaceIdentifier", 4728, o.RemoteInterfaceIdentifier)
@@ -409,15 +389,12 @@ func (o *DevicePPPInterfaceIPv6CP) ValidateAt(c *model.Checker, p string) {
 // DevicePPPInterfaceIPv6CPPath is the typed path of Device.PPP.Interface.{i}.IPv6CP.
 type DevicePPPInterfaceIPv6CPPath struct {
 	model.ObjectPath
-	LocalInterfaceIdentifier model.ReadOnlyParam[string]
+	LocalInterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
 
-	RemoteInterfaceIdentifier model.ReadOnlyParam[string]
+	RemoteInterfaceIdentifier model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DevicePPPInterfacePPPoE holds the values of Device.PPP.Interface.{i}.PPPoE. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPPInterfacePPPoE holds the values of Device.PPP.Interface.{i}.PPPoE. (object, readOnly, since 2.0).
 type DevicePPPInterfacePPPoE struct {
 	SessionID uint32 `json:"SessionID,omitzero"`
 
@@ -426,7 +403,6 @@ type DevicePPPInterfacePPPoE struct {
 	ServiceName string `json:"ServiceName,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePPPInterfacePPPoE) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "SessionID", 4742, uint64(o.SessionID))
 	c.String(p, "ACName", 4740, o.ACName)
@@ -436,17 +412,14 @@ func (o *DevicePPPInterfacePPPoE) ValidateAt(c *model.Checker, p string) {
 // DevicePPPInterfacePPPoEPath is the typed path of Device.PPP.Interface.{i}.PPPoE.
 type DevicePPPInterfacePPPoEPath struct {
 	model.ObjectPath
-	ACName model.ReadWriteParam[string]
+	ACName model.ReadWriteParam[string] `dm:"s"`
 
-	ServiceName model.ReadWriteParam[string]
+	ServiceName model.ReadWriteParam[string] `dm:"s"`
 
-	SessionID model.ReadOnlyParam[uint32]
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DevicePPPInterfaceStats holds the values of Device.PPP.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePPPInterfaceStats holds the values of Device.PPP.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DevicePPPInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -484,35 +457,35 @@ type DevicePPPInterfaceStats struct {
 // DevicePPPInterfaceStatsPath is the typed path of Device.PPP.Interface.{i}.Stats.
 type DevicePPPInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DevicePTM holds the values of Device.PTM. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePTM holds the values of Device.PTM. (object, readOnly, since 2.0).
 type DevicePTM struct {
 	LinkNumberOfEntries uint32 `json:"LinkNumberOfEntries,omitzero"`
 
 	Link map[uint32]*DevicePTMLink `json:"Link,omitzero"`
 }
 
-// AddLink creates instance i of Device.PTM.Link.{i}. (replacing any) and returns it
+// AddLink creates instance i (replacing any) and returns it.
 func (o *DevicePTM) AddLink(i uint32) *DevicePTMLink {
 	if o.Link == nil {
 		o.Link = map[uint32]*DevicePTMLink{}
@@ -27,8 +21,6 @@ func (o *DevicePTM) AddLink(i uint32) *DevicePTMLink {
 	o.Link[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePTM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Link) {
 		o.Link[i].ValidateAt(c, model.InstanceOf(p, "Link.", i))
@@ -38,16 +30,16 @@ func (o *DevicePTM) ValidateAt(c *model.Checker, p string) {
 // DevicePTMPath is the typed path of Device.PTM.
 type DevicePTMPath struct {
 	model.ObjectPath
-	LinkNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Link returns the typed path of instance i of Device.PTM.Link.{i}.
+// Link returns the typed path of instance i.
 func (x DevicePTMPath) Link(i uint32) (p DevicePTMLinkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.PTM.Link.{i}.", model.InstanceOf(x.Path(), "Link.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Link.", i))
 	return
 }
 
-// LinkTable returns the table Device.PTM.Link.{i}. itself (for AddObject when writable)
+// LinkTable returns the table itself (for AddObject when writable).
 func (x DevicePTMPath) LinkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Link.")
 }
@@ -71,10 +63,7 @@ const (
 	DevicePTMLinkStatus_Error DevicePTMLinkStatus = "Error"
 )
 
-/*
-DevicePTMLink holds the values of Device.PTM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePTMLink holds the values of Device.PTM.Link.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DevicePTMLink struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -93,7 +82,6 @@ type DevicePTMLink struct {
 	Stats *DevicePTMLinkStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DevicePTMLink) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4792, string(o.Status))
 	c.String(p, "Alias", 4769, o.Alias)
@@ -105,27 +93,24 @@ func (o *DevicePTMLink) ValidateAt(c *model.Checker, p string) {
 // DevicePTMLinkPath is the typed path of Device.PTM.Link.{i}.
 type DevicePTMLinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePTMLinkStatus]
+	Status model.ReadOnlyParam[DevicePTMLinkStatus] `dm:"s"`
 
-	Stats DevicePTMLinkStatsPath
+	Stats DevicePTMLinkStatsPath `dm:"Stats."`
 }
 
-/*
-DevicePTMLinkStats holds the values of Device.PTM.Link.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DevicePTMLinkStats holds the values of Device.PTM.Link.{i}.Stats. (object, readOnly, since 2.0).
 type DevicePTMLinkStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -163,35 +148,35 @@ type DevicePTMLinkStats struct {
 // DevicePTMLinkStatsPath is the typed path of Device.PTM.Link.{i}.Stats.
 type DevicePTMLinkStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceQoS holds the values of Device.QoS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoS holds the values of Device.QoS. (object, readOnly, since 2.0).
 type DeviceQoS struct {
 	MaxClassificationEntries uint32 `json:"MaxClassificationEntries,omitzero"`
 
@@ -69,7 +63,7 @@ type DeviceQoS struct {
 	Shaper         map[uint32]*DeviceQoSShaper         `json:"Shaper,omitzero"`
 }
 
-// AddApp creates instance i of Device.QoS.App.{i}. (replacing any) and returns it
+// AddApp creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddApp(i uint32) *DeviceQoSApp {
 	if o.App == nil {
 		o.App = map[uint32]*DeviceQoSApp{}
@@ -79,7 +73,7 @@ func (o *DeviceQoS) AddApp(i uint32) *DeviceQoSApp {
 	return x
 }
 
-// AddClassification creates instance i of Device.QoS.Classification.{i}. (replacing any) and returns it
+// AddClassification creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddClassification(i uint32) *DeviceQoSClassification {
 	if o.Classification == nil {
 		o.Classification = map[uint32]*DeviceQoSClassification{}
@@ -89,7 +83,7 @@ func (o *DeviceQoS) AddClassification(i uint32) *DeviceQoSClassification {
 	return x
 }
 
-// AddFlow creates instance i of Device.QoS.Flow.{i}. (replacing any) and returns it
+// AddFlow creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddFlow(i uint32) *DeviceQoSFlow {
 	if o.Flow == nil {
 		o.Flow = map[uint32]*DeviceQoSFlow{}
@@ -99,7 +93,7 @@ func (o *DeviceQoS) AddFlow(i uint32) *DeviceQoSFlow {
 	return x
 }
 
-// AddPolicer creates instance i of Device.QoS.Policer.{i}. (replacing any) and returns it
+// AddPolicer creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddPolicer(i uint32) *DeviceQoSPolicer {
 	if o.Policer == nil {
 		o.Policer = map[uint32]*DeviceQoSPolicer{}
@@ -109,7 +103,7 @@ func (o *DeviceQoS) AddPolicer(i uint32) *DeviceQoSPolicer {
 	return x
 }
 
-// AddQueue creates instance i of Device.QoS.Queue.{i}. (replacing any) and returns it
+// AddQueue creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddQueue(i uint32) *DeviceQoSQueue {
 	if o.Queue == nil {
 		o.Queue = map[uint32]*DeviceQoSQueue{}
@@ -119,7 +113,7 @@ func (o *DeviceQoS) AddQueue(i uint32) *DeviceQoSQueue {
 	return x
 }
 
-// AddQueueStats creates instance i of Device.QoS.QueueStats.{i}. (replacing any) and returns it
+// AddQueueStats creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddQueueStats(i uint32) *DeviceQoSQueueStats {
 	if o.QueueStats == nil {
 		o.QueueStats = map[uint32]*DeviceQoSQueueStats{}
@@ -129,7 +123,7 @@ func (o *DeviceQoS) AddQueueStats(i uint32) *DeviceQoSQueueStats {
 	return x
 }
 
-// AddScheduler creates instance i of Device.QoS.Scheduler.{i}. (replacing any) and returns it
+// AddScheduler creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddScheduler(i uint32) *DeviceQoSScheduler {
 	if o.Scheduler == nil {
 		o.Scheduler = map[uint32]*DeviceQoSScheduler{}
@@ -139,7 +133,7 @@ func (o *DeviceQoS) AddScheduler(i uint32) *DeviceQoSScheduler {
 	return x
 }
 
-// AddShaper creates instance i of Device.QoS.Shaper.{i}. (replacing any) and returns it
+// AddShaper creates instance i (replacing any) and returns it.
 func (o *DeviceQoS) AddShaper(i uint32) *DeviceQoSShaper {
 	if o.Shaper == nil {
 		o.Shaper = map[uint32]*DeviceQoSShaper{}
@@ -148,8 +142,6 @@ func (o *DeviceQoS) AddShaper(i uint32) *DeviceQoSShaper {
 	o.Shaper[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DefaultPolicer", 4949, o.DefaultPolicer)
 	c.String(p, "DefaultQueue", 4950, o.DefaultQueue)
@@ -186,137 +178,137 @@ func (o *DeviceQoS) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSPath is the typed path of Device.QoS.
 type DeviceQoSPath struct {
 	model.ObjectPath
-	AppNumberOfEntries model.ReadOnlyParam[uint32]
+	AppNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AvailableAppList model.ReadOnlyParam[[]string]
+	AvailableAppList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ClassificationNumberOfEntries model.ReadOnlyParam[uint32]
+	ClassificationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DefaultDSCPMark model.ReadWriteParam[int32]
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultEthernetPriorityMark model.ReadWriteParam[int32]
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultForwardingPolicy model.ReadWriteParam[uint32]
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32]
+	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultPolicer model.ReadWriteParam[string]
+	DefaultPolicer model.ReadWriteParam[string] `dm:"s"`
 
-	DefaultQueue model.ReadWriteParam[string]
+	DefaultQueue model.ReadWriteParam[string] `dm:"s"`
 
-	DefaultTrafficClass model.ReadWriteParam[uint32]
+	DefaultTrafficClass model.ReadWriteParam[uint32] `dm:"u"`
 
-	FlowNumberOfEntries model.ReadOnlyParam[uint32]
+	FlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxAppEntries model.ReadOnlyParam[uint32]
+	MaxAppEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxClassificationEntries model.ReadOnlyParam[uint32]
+	MaxClassificationEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxFlowEntries model.ReadOnlyParam[uint32]
+	MaxFlowEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxPolicerEntries model.ReadOnlyParam[uint32]
+	MaxPolicerEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxQueueEntries model.ReadOnlyParam[uint32]
+	MaxQueueEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxSchedulerEntries model.ReadOnlyParam[uint32]
+	MaxSchedulerEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxShaperEntries model.ReadOnlyParam[uint32]
+	MaxShaperEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicerNumberOfEntries model.ReadOnlyParam[uint32]
+	PolicerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueNumberOfEntries model.ReadOnlyParam[uint32]
+	QueueNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32]
+	QueueStatsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SchedulerNumberOfEntries model.ReadOnlyParam[uint32]
+	SchedulerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ShaperNumberOfEntries model.ReadOnlyParam[uint32]
+	ShaperNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// App returns the typed path of instance i of Device.QoS.App.{i}.
+// App returns the typed path of instance i.
 func (x DeviceQoSPath) App(i uint32) (p DeviceQoSAppPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.App.{i}.", model.InstanceOf(x.Path(), "App.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "App.", i))
 	return
 }
 
-// AppTable returns the table Device.QoS.App.{i}. itself (for AddObject when writable)
+// AppTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) AppTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "App.")
 }
 
-// Classification returns the typed path of instance i of Device.QoS.Classification.{i}.
+// Classification returns the typed path of instance i.
 func (x DeviceQoSPath) Classification(i uint32) (p DeviceQoSClassificationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Classification.{i}.", model.InstanceOf(x.Path(), "Classification.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Classification.", i))
 	return
 }
 
-// ClassificationTable returns the table Device.QoS.Classification.{i}. itself (for AddObject when writable)
+// ClassificationTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) ClassificationTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Classification.")
 }
 
-// Flow returns the typed path of instance i of Device.QoS.Flow.{i}.
+// Flow returns the typed path of instance i.
 func (x DeviceQoSPath) Flow(i uint32) (p DeviceQoSFlowPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Flow.{i}.", model.InstanceOf(x.Path(), "Flow.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Flow.", i))
 	return
 }
 
-// FlowTable returns the table Device.QoS.Flow.{i}. itself (for AddObject when writable)
+// FlowTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) FlowTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Flow.")
 }
 
-// Policer returns the typed path of instance i of Device.QoS.Policer.{i}.
+// Policer returns the typed path of instance i.
 func (x DeviceQoSPath) Policer(i uint32) (p DeviceQoSPolicerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Policer.{i}.", model.InstanceOf(x.Path(), "Policer.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Policer.", i))
 	return
 }
 
-// PolicerTable returns the table Device.QoS.Policer.{i}. itself (for AddObject when writable)
+// PolicerTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) PolicerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Policer.")
 }
 
-// Queue returns the typed path of instance i of Device.QoS.Queue.{i}.
+// Queue returns the typed path of instance i.
 func (x DeviceQoSPath) Queue(i uint32) (p DeviceQoSQueuePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Queue.{i}.", model.InstanceOf(x.Path(), "Queue.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Queue.", i))
 	return
 }
 
-// QueueTable returns the table Device.QoS.Queue.{i}. itself (for AddObject when writable)
+// QueueTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) QueueTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Queue.")
 }
 
-// QueueStats returns the typed path of instance i of Device.QoS.QueueStats.{i}.
+// QueueStats returns the typed path of instance i.
 func (x DeviceQoSPath) QueueStats(i uint32) (p DeviceQoSQueueStatsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.QueueStats.{i}.", model.InstanceOf(x.Path(), "QueueStats.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QueueStats.", i))
 	return
 }
 
-// QueueStatsTable returns the table Device.QoS.QueueStats.{i}. itself (for AddObject when writable)
+// QueueStatsTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) QueueStatsTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "QueueStats.")
 }
 
-// Scheduler returns the typed path of instance i of Device.QoS.Scheduler.{i}.
+// Scheduler returns the typed path of instance i.
 func (x DeviceQoSPath) Scheduler(i uint32) (p DeviceQoSSchedulerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Scheduler.{i}.", model.InstanceOf(x.Path(), "Scheduler.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Scheduler.", i))
 	return
 }
 
-// SchedulerTable returns the table Device.QoS.Scheduler.{i}. itself (for AddObject when writable)
+// SchedulerTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) SchedulerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Scheduler.")
 }
 
-// Shaper returns the typed path of instance i of Device.QoS.Shaper.{i}.
+// Shaper returns the typed path of instance i.
 func (x DeviceQoSPath) Shaper(i uint32) (p DeviceQoSShaperPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.QoS.Shaper.{i}.", model.InstanceOf(x.Path(), "Shaper.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Shaper.", i))
 	return
 }
 
-// ShaperTable returns the table Device.QoS.Shaper.{i}. itself (for AddObject when writable)
+// ShaperTable returns the table itself (for AddObject when writable).
 func (x DeviceQoSPath) ShaperTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Shaper.")
 }
@@ -332,10 +324,7 @@ const (
 	DeviceQoSAppStatus_Error DeviceQoSAppStatus = "Error"
 )
 
-/*
-DeviceQoSApp holds the values of Device.QoS.App.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSApp holds the values of Device.QoS.App.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSApp struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -360,7 +349,6 @@ type DeviceQoSApp struct {
 	DefaultInnerEthernetPriorityMark int32 `json:"DefaultInnerEthernetPriorityMark,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSApp) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4855, string(o.Status))
 	c.String(p, "Alias", 4845, o.Alias)
@@ -375,27 +363,27 @@ func (o *DeviceQoSApp) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSAppPath is the typed path of Device.QoS.App.{i}.
 type DeviceQoSAppPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DefaultDSCPMark model.ReadWriteParam[int32]
+	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultEthernetPriorityMark model.ReadWriteParam[int32]
+	DefaultEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultForwardingPolicy model.ReadWriteParam[uint32]
+	DefaultForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32]
+	DefaultInnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DefaultPolicer model.ReadWriteParam[string]
+	DefaultPolicer model.ReadWriteParam[string] `dm:"s"`
 
-	DefaultTrafficClass model.ReadWriteParam[uint32]
+	DefaultTrafficClass model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	ProtocolIdentifier model.ReadWriteParam[string]
+	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSAppStatus]
+	Status model.ReadOnlyParam[DeviceQoSAppStatus] `dm:"s"`
 }
 
 // DeviceQoSClassificationStatus enumerates the values of Device.QoS.Classification.{i}.Status.
@@ -446,10 +434,7 @@ const (
 	DeviceQoSClassificationDestVendorClassIDMode_Substring DeviceQoSClassificationDestVendorClassIDMode = "Substring"
 )
 
-/*
-DeviceQoSClassification holds the values of Device.QoS.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSClassification holds the values of Device.QoS.Classification.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSClassification struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -622,7 +607,6 @@ type DeviceQoSClassification struct {
 	App string `json:"App,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSClassification) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4938, string(o.Status))
 	c.Uint(p, "Order", 4908, uint64(o.Order))
@@ -679,175 +663,175 @@ func (o *DeviceQoSClassification) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSClassificationPath is the typed path of Device.QoS.Classification.{i}.
 type DeviceQoSClassificationPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	App model.ReadWriteParam[string]
+	App model.ReadWriteParam[string] `dm:"s"`
 
-	DHCPType model.ReadWriteParam[DeviceQoSClassificationDHCPType]
+	DHCPType model.ReadWriteParam[DeviceQoSClassificationDHCPType] `dm:"s"`
 
-	DSAP model.ReadWriteParam[int32]
+	DSAP model.ReadWriteParam[int32] `dm:"i"`
 
-	DSAPExclude model.ReadWriteParam[bool]
+	DSAPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPCheck model.ReadWriteParam[int32]
+	DSCPCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	DSCPExclude model.ReadWriteParam[bool]
+	DSCPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPMark model.ReadWriteParam[int32]
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	DestClientID model.ReadWriteParam[model.HexBinary]
+	DestClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestClientIDExclude model.ReadWriteParam[bool]
+	DestClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestIP model.ReadWriteParam[string]
+	DestIP model.ReadWriteParam[string] `dm:"s"`
 
-	DestIPExclude model.ReadWriteParam[bool]
+	DestIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACAddress model.ReadWriteParam[string]
+	DestMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DestMACExclude model.ReadWriteParam[bool]
+	DestMACExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestMACMask model.ReadWriteParam[string]
+	DestMACMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestMask model.ReadWriteParam[string]
+	DestMask model.ReadWriteParam[string] `dm:"s"`
 
-	DestPort model.ReadWriteParam[int32]
+	DestPort model.ReadWriteParam[int32] `dm:"i"`
 
-	DestPortExclude model.ReadWriteParam[bool]
+	DestPortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestPortRangeMax model.ReadWriteParam[int32]
+	DestPortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	DestUserClassID model.ReadWriteParam[model.HexBinary]
+	DestUserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestUserClassIDExclude model.ReadWriteParam[bool]
+	DestUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorClassID model.ReadWriteParam[string]
+	DestVendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	DestVendorClassIDExclude model.ReadWriteParam[bool]
+	DestVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationDestVendorClassIDMode]
+	DestVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationDestVendorClassIDMode] `dm:"s"`
 
-	DestVendorClassIDv6 model.ReadWriteParam[model.HexBinary]
+	DestVendorClassIDv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestVendorSpecificInfo model.ReadWriteParam[model.HexBinary]
+	DestVendorSpecificInfo model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
+	DestVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
 
-	DestVendorSpecificInfoExclude model.ReadWriteParam[bool]
+	DestVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32]
+	DestVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetDEICheck model.ReadWriteParam[int32]
+	EthernetDEICheck model.ReadWriteParam[int32] `dm:"i"`
 
-	EthernetDEIExclude model.ReadWriteParam[bool]
+	EthernetDEIExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityCheck model.ReadWriteParam[int32]
+	EthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	EthernetPriorityExclude model.ReadWriteParam[bool]
+	EthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Ethertype model.ReadWriteParam[int32]
+	Ethertype model.ReadWriteParam[int32] `dm:"i"`
 
-	EthertypeExclude model.ReadWriteParam[bool]
+	EthertypeExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingPolicy model.ReadWriteParam[uint32]
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPLengthExclude model.ReadWriteParam[bool]
+	IPLengthExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	IPLengthMax model.ReadWriteParam[uint32]
+	IPLengthMax model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPLengthMin model.ReadWriteParam[uint32]
+	IPLengthMin model.ReadWriteParam[uint32] `dm:"u"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	InnerEthernetPriorityCheck model.ReadWriteParam[int32]
+	InnerEthernetPriorityCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	InnerEthernetPriorityExclude model.ReadWriteParam[bool]
+	InnerEthernetPriorityExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	InnerEthernetPriorityMark model.ReadWriteParam[int32]
+	InnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LLCControl model.ReadWriteParam[int32]
+	LLCControl model.ReadWriteParam[int32] `dm:"i"`
 
-	LLCControlExclude model.ReadWriteParam[bool]
+	LLCControlExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	OutOfBandInfo model.ReadWriteParam[int32]
+	OutOfBandInfo model.ReadWriteParam[int32] `dm:"i"`
 
-	Policer model.ReadWriteParam[string]
+	Policer model.ReadWriteParam[string] `dm:"s"`
 
-	Protocol model.ReadWriteParam[int32]
+	Protocol model.ReadWriteParam[int32] `dm:"i"`
 
-	ProtocolExclude model.ReadWriteParam[bool]
+	ProtocolExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SNAPOUI model.ReadWriteParam[int32]
+	SNAPOUI model.ReadWriteParam[int32] `dm:"i"`
 
-	SNAPOUIExclude model.ReadWriteParam[bool]
+	SNAPOUIExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SSAP model.ReadWriteParam[int32]
+	SSAP model.ReadWriteParam[int32] `dm:"i"`
 
-	SSAPExclude model.ReadWriteParam[bool]
+	SSAPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceClientID model.ReadWriteParam[model.HexBinary]
+	SourceClientID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceClientIDExclude model.ReadWriteParam[bool]
+	SourceClientIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceIP model.ReadWriteParam[string]
+	SourceIP model.ReadWriteParam[string] `dm:"s"`
 
-	SourceIPExclude model.ReadWriteParam[bool]
+	SourceIPExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACAddress model.ReadWriteParam[string]
+	SourceMACAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMACExclude model.ReadWriteParam[bool]
+	SourceMACExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceMACMask model.ReadWriteParam[string]
+	SourceMACMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourceMask model.ReadWriteParam[string]
+	SourceMask model.ReadWriteParam[string] `dm:"s"`
 
-	SourcePort model.ReadWriteParam[int32]
+	SourcePort model.ReadWriteParam[int32] `dm:"i"`
 
-	SourcePortExclude model.ReadWriteParam[bool]
+	SourcePortExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourcePortRangeMax model.ReadWriteParam[int32]
+	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	SourceUserClassID model.ReadWriteParam[model.HexBinary]
+	SourceUserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceUserClassIDExclude model.ReadWriteParam[bool]
+	SourceUserClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorClassID model.ReadWriteParam[string]
+	SourceVendorClassID model.ReadWriteParam[string] `dm:"s"`
 
-	SourceVendorClassIDExclude model.ReadWriteParam[bool]
+	SourceVendorClassIDExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationSourceVendorClassIDMode]
+	SourceVendorClassIDMode model.ReadWriteParam[DeviceQoSClassificationSourceVendorClassIDMode] `dm:"s"`
 
-	SourceVendorClassIDv6 model.ReadWriteParam[model.HexBinary]
+	SourceVendorClassIDv6 model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceVendorSpecificInfo model.ReadWriteParam[model.HexBinary]
+	SourceVendorSpecificInfo model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32]
+	SourceVendorSpecificInfoEnterprise model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool]
+	SourceVendorSpecificInfoExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32]
+	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceQoSClassificationStatus]
+	Status model.ReadOnlyParam[DeviceQoSClassificationStatus] `dm:"s"`
 
-	TCPACK model.ReadWriteParam[bool]
+	TCPACK model.ReadWriteParam[bool] `dm:"b"`
 
-	TCPACKExclude model.ReadWriteParam[bool]
+	TCPACKExclude model.ReadWriteParam[bool] `dm:"b"`
 
-	TrafficClass model.ReadWriteParam[int32]
+	TrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDCheck model.ReadWriteParam[int32]
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDExclude model.ReadWriteParam[bool]
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceQoSFlowStatus enumerates the values of Device.QoS.Flow.{i}.Status.
@@ -861,10 +845,7 @@ const (
 	DeviceQoSFlowStatus_Error DeviceQoSFlowStatus = "Error"
 )
 
-/*
-DeviceQoSFlow holds the values of Device.QoS.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSFlow holds the values of Device.QoS.Flow.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSFlow struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -893,7 +874,6 @@ type DeviceQoSFlow struct {
 	InnerEthernetPriorityMark int32 `json:"InnerEthernetPriorityMark,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSFlow) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4962, string(o.Status))
 	c.String(p, "Alias", 4953, o.Alias)
@@ -910,31 +890,31 @@ func (o *DeviceQoSFlow) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSFlowPath is the typed path of Device.QoS.Flow.{i}.
 type DeviceQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	App model.ReadWriteParam[string]
+	App model.ReadWriteParam[string] `dm:"s"`
 
-	DSCPMark model.ReadWriteParam[int32]
+	DSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EthernetPriorityMark model.ReadWriteParam[int32]
+	EthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	ForwardingPolicy model.ReadWriteParam[uint32]
+	ForwardingPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	InnerEthernetPriorityMark model.ReadWriteParam[int32]
+	InnerEthernetPriorityMark model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Policer model.ReadWriteParam[string]
+	Policer model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSFlowStatus]
+	Status model.ReadOnlyParam[DeviceQoSFlowStatus] `dm:"s"`
 
-	TrafficClass model.ReadWriteParam[uint32]
+	TrafficClass model.ReadWriteParam[uint32] `dm:"u"`
 
-	Type model.ReadWriteParam[string]
+	Type model.ReadWriteParam[string] `dm:"s"`
 
-	TypeParameters model.ReadWriteParam[[]string]
+	TypeParameters model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceQoSPolicerStatus enumerates the values of Device.QoS.Policer.{i}.Status.
@@ -959,10 +939,7 @@ const (
 	DeviceQoSPolicerPossibleMeterTypes_TwoRateThreeColor DeviceQoSPolicerPossibleMeterTypes = "TwoRateThreeColor"
 )
 
-/*
-DeviceQoSPolicer holds the values of Device.QoS.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSPolicer holds the values of Device.QoS.Policer.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSPolicer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1007,7 +984,6 @@ type DeviceQoSPolicer struct {
 	NonConformingCountedBytes uint32 `json:"NonConformingCountedBytes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSPolicer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 4993, string(o.Status))
 	c.String(p, "Alias", 4975, o.Alias)
@@ -1020,47 +996,47 @@ func (o *DeviceQoSPolicer) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSPolicerPath is the typed path of Device.QoS.Policer.{i}.
 type DeviceQoSPolicerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CommittedBurstSize model.ReadWriteParam[uint32]
+	CommittedBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	CommittedRate model.ReadWriteParam[uint64]
+	CommittedRate model.ReadWriteParam[uint64] `dm:"U"`
 
-	ConformingAction model.ReadWriteParam[string]
+	ConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	ConformingCountedBytes model.ReadOnlyParam[uint32]
+	ConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConformingCountedPackets model.ReadOnlyParam[uint32]
+	ConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExcessBurstSize model.ReadWriteParam[uint32]
+	ExcessBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	MeterType model.ReadWriteParam[string]
+	MeterType model.ReadWriteParam[string] `dm:"s"`
 
-	NonConformingAction model.ReadWriteParam[string]
+	NonConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	NonConformingCountedBytes model.ReadOnlyParam[uint32]
+	NonConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NonConformingCountedPackets model.ReadOnlyParam[uint32]
+	NonConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PartialConformingAction model.ReadWriteParam[string]
+	PartialConformingAction model.ReadWriteParam[string] `dm:"s"`
 
-	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32]
+	PartiallyConformingCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32]
+	PartiallyConformingCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeakBurstSize model.ReadWriteParam[uint32]
+	PeakBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeakRate model.ReadWriteParam[uint64]
+	PeakRate model.ReadWriteParam[uint64] `dm:"U"`
 
-	PossibleMeterTypes model.ReadOnlyParam[[]DeviceQoSPolicerPossibleMeterTypes]
+	PossibleMeterTypes model.ReadOnlyParam[[]DeviceQoSPolicerPossibleMeterTypes] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSPolicerStatus]
+	Status model.ReadOnlyParam[DeviceQoSPolicerStatus] `dm:"s"`
 
-	TotalCountedBytes model.ReadOnlyParam[uint32]
+	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalCountedPackets model.ReadOnlyParam[uint32]
+	TotalCountedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceQoSQueueStatus enumerates the values of Device.QoS.Queue.{i}.Status.
@@ -1100,10 +1076,7 @@ const (
 	DeviceQoSQueueSchedulerAlgorithm_SP DeviceQoSQueueSchedulerAlgorithm = "SP"
 )
 
-/*
-DeviceQoSQueue holds the values of Device.QoS.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSQueue holds the values of Device.QoS.Queue.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSQueue struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1146,7 +1119,6 @@ type DeviceQoSQueue struct {
 	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSQueue) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5015, string(o.Status))
 	c.String(p, "Alias", 4998, o.Alias)
@@ -1167,45 +1139,45 @@ func (o *DeviceQoSQueue) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSQueuePath is the typed path of Device.QoS.Queue.{i}.
 type DeviceQoSQueuePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	AssuredRate model.ReadWriteParam[int64]
+	AssuredRate model.ReadWriteParam[int64] `dm:"l"`
 
-	BufferLength model.ReadOnlyParam[uint32]
+	BufferLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Children model.ReadWriteParam[[]string]
+	Children model.ReadWriteParam[[]string] `dm:"s"`
 
-	CurrentAssuredRate model.ReadOnlyParam[int64]
+	CurrentAssuredRate model.ReadOnlyParam[int64] `dm:"l"`
 
-	CurrentShapingRate model.ReadOnlyParam[int64]
+	CurrentShapingRate model.ReadOnlyParam[int64] `dm:"l"`
 
-	DropAlgorithm model.ReadWriteParam[DeviceQoSQueueDropAlgorithm]
+	DropAlgorithm model.ReadWriteParam[DeviceQoSQueueDropAlgorithm] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HardwareAssisted model.ReadOnlyParam[bool]
+	HardwareAssisted model.ReadOnlyParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Precedence model.ReadWriteParam[uint32]
+	Precedence model.ReadWriteParam[uint32] `dm:"u"`
 
-	REDPercentage model.ReadWriteParam[uint32]
+	REDPercentage model.ReadWriteParam[uint32] `dm:"u"`
 
-	REDThreshold model.ReadWriteParam[uint32]
+	REDThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSQueueSchedulerAlgorithm]
+	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSQueueSchedulerAlgorithm] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int64]
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSQueueStatus]
+	Status model.ReadOnlyParam[DeviceQoSQueueStatus] `dm:"s"`
 
-	TrafficClasses model.ReadWriteParam[[]uint32]
+	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Weight model.ReadWriteParam[uint32]
+	Weight model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceQoSQueueStatsStatus enumerates the values of Device.QoS.QueueStats.{i}.Status.
@@ -1219,10 +1191,7 @@ const (
 	DeviceQoSQueueStatsStatus_Error DeviceQoSQueueStatsStatus = "Error"
 )
 
-/*
-DeviceQoSQueueStats holds the values of Device.QoS.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSQueueStats holds the values of Device.QoS.QueueStats.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSQueueStats struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1247,7 +1216,6 @@ type DeviceQoSQueueStats struct {
 	QueueOccupancyPercentage uint32 `json:"QueueOccupancyPercentage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSQueueStats) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5030, string(o.Status))
 	c.String(p, "Alias", 5020, o.Alias)
@@ -1259,27 +1227,27 @@ func (o *DeviceQoSQueueStats) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSQueueStatsPath is the typed path of Device.QoS.QueueStats.{i}.
 type DeviceQoSQueueStatsPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DroppedBytes model.ReadOnlyParam[uint32]
+	DroppedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DroppedPackets model.ReadOnlyParam[uint32]
+	DroppedPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	OutputBytes model.ReadOnlyParam[uint32]
+	OutputBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutputPackets model.ReadOnlyParam[uint32]
+	OutputPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Queue model.ReadWriteParam[string]
+	Queue model.ReadWriteParam[string] `dm:"s"`
 
-	QueueOccupancyPackets model.ReadOnlyParam[uint32]
+	QueueOccupancyPackets model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueOccupancyPercentage model.ReadOnlyParam[uint32]
+	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceQoSQueueStatsStatus]
+	Status model.ReadOnlyParam[DeviceQoSQueueStatsStatus] `dm:"s"`
 }
 
 // DeviceQoSSchedulerStatus enumerates the values of Device.QoS.Scheduler.{i}.Status.
@@ -1306,10 +1274,7 @@ const (
 	DeviceQoSSchedulerSchedulerAlgorithm_SP DeviceQoSSchedulerSchedulerAlgorithm = "SP"
 )
 
-/*
-DeviceQoSScheduler holds the values of Device.QoS.Scheduler.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSScheduler holds the values of Device.QoS.Scheduler.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceQoSScheduler struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1330,7 +1295,6 @@ type DeviceQoSScheduler struct {
 	DefaultQueue string `json:"DefaultQueue,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSScheduler) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5041, string(o.Status))
 	c.String(p, "Alias", 5033, o.Alias)
@@ -1345,23 +1309,23 @@ func (o *DeviceQoSScheduler) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSSchedulerPath is the typed path of Device.QoS.Scheduler.{i}.
 type DeviceQoSSchedulerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssuredRate model.ReadWriteParam[int64]
+	AssuredRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Children model.ReadWriteParam[[]string]
+	Children model.ReadWriteParam[[]string] `dm:"s"`
 
-	DefaultQueue model.ReadWriteParam[string]
+	DefaultQueue model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSSchedulerSchedulerAlgorithm]
+	SchedulerAlgorithm model.ReadWriteParam[DeviceQoSSchedulerSchedulerAlgorithm] `dm:"s"`
 
-	ShapingRate model.ReadWriteParam[int64]
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSSchedulerStatus]
+	Status model.ReadOnlyParam[DeviceQoSSchedulerStatus] `dm:"s"`
 }
 
 // DeviceQoSShaperStatus enumerates the values of Device.QoS.Shaper.{i}.Status.
@@ -1377,10 +1341,7 @@ const (
 	DeviceQoSShaperStatus_Error DeviceQoSShaperStatus = "Error"
 )
 
-/*
-DeviceQoSShaper holds the values of Device.QoS.Shaper.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceQoSShaper holds the values of Device.QoS.Shaper.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceQoSShaper struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1397,7 +1358,6 @@ type DeviceQoSShaper struct {
 	ShapingBurstSize uint32 `json:"ShapingBurstSize,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceQoSShaper) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5050, string(o.Status))
 	c.String(p, "Alias", 5044, o.Alias)
@@ -1409,17 +1369,17 @@ func (o *DeviceQoSShaper) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSShaperPath is the typed path of Device.QoS.Shaper.{i}.
 type DeviceQoSShaperPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Children model.ReadWriteParam[[]string]
+	Children model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	ShapingBurstSize model.ReadWriteParam[uint32]
+	ShapingBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShapingRate model.ReadWriteParam[int64]
+	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSShaperStatus]
+	Status model.ReadOnlyParam[DeviceQoSShaperStatus] `dm:"s"`
 }

@@ -3,10 +3,7 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceRadSecProxyStatus enumerates the values of Device.RadSecProxy.Status.
 type DeviceRadSecProxyStatus string
@@ -19,10 +16,7 @@ const (
 	DeviceRadSecProxyStatus_Error DeviceRadSecProxyStatus = "Error"
 )
 
-/*
-DeviceRadSecProxy holds the values of Device.RadSecProxy. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxy holds the values of Device.RadSecProxy. (object, readOnly, since 2.19).
 type DeviceRadSecProxy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -48,7 +42,7 @@ type DeviceRadSecProxy struct {
 	TLS          map[uint32]*DeviceRadSecProxyTLS          `json:"TLS,omitzero"`
 }
 
-// AddClient creates instance i of Device.RadSecProxy.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddClient(i uint32) *DeviceRadSecProxyClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceRadSecProxyClient{}
@@ -58,7 +52,7 @@ func (o *DeviceRadSecProxy) AddClient(i uint32) *DeviceRadSecProxyClient {
 	return x
 }
 
-// AddListenConfig creates instance i of Device.RadSecProxy.ListenConfig.{i}. (replacing any) and returns it
+// AddListenConfig creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddListenConfig(i uint32) *DeviceRadSecProxyListenConfig {
 	if o.ListenConfig == nil {
 		o.ListenConfig = map[uint32]*DeviceRadSecProxyListenConfig{}
@@ -68,7 +62,7 @@ func (o *DeviceRadSecProxy) AddListenConfig(i uint32) *DeviceRadSecProxyListenCo
 	return x
 }
 
-// AddRealm creates instance i of Device.RadSecProxy.Realm.{i}. (replacing any) and returns it
+// AddRealm creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddRealm(i uint32) *DeviceRadSecProxyRealm {
 	if o.Realm == nil {
 		o.Realm = map[uint32]*DeviceRadSecProxyRealm{}
@@ -78,7 +72,7 @@ func (o *DeviceRadSecProxy) AddRealm(i uint32) *DeviceRadSecProxyRealm {
 	return x
 }
 
-// AddServer creates instance i of Device.RadSecProxy.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddServer(i uint32) *DeviceRadSecProxyServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceRadSecProxyServer{}
@@ -88,7 +82,7 @@ func (o *DeviceRadSecProxy) AddServer(i uint32) *DeviceRadSecProxyServer {
 	return x
 }
 
-// AddSourceConfig creates instance i of Device.RadSecProxy.SourceConfig.{i}. (replacing any) and returns it
+// AddSourceConfig creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddSourceConfig(i uint32) *DeviceRadSecProxySourceConfig {
 	if o.SourceConfig == nil {
 		o.SourceConfig = map[uint32]*DeviceRadSecProxySourceConfig{}
@@ -98,7 +92,7 @@ func (o *DeviceRadSecProxy) AddSourceConfig(i uint32) *DeviceRadSecProxySourceCo
 	return x
 }
 
-// AddTLS creates instance i of Device.RadSecProxy.TLS.{i}. (replacing any) and returns it
+// AddTLS creates instance i (replacing any) and returns it.
 func (o *DeviceRadSecProxy) AddTLS(i uint32) *DeviceRadSecProxyTLS {
 	if o.TLS == nil {
 		o.TLS = map[uint32]*DeviceRadSecProxyTLS{}
@@ -107,8 +101,6 @@ func (o *DeviceRadSecProxy) AddTLS(i uint32) *DeviceRadSecProxyTLS {
 	o.TLS[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxy) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5094, string(o.Status))
 	for _, i := range model.SortedKeys(o.Client) {
@@ -134,85 +126,85 @@ func (o *DeviceRadSecProxy) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyPath is the typed path of Device.RadSecProxy.
 type DeviceRadSecProxyPath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ListenConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	ListenConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RealmNumberOfEntries model.ReadOnlyParam[uint32]
+	RealmNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceConfigNumberOfEntries model.ReadOnlyParam[uint32]
+	SourceConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyStatus]
+	Status model.ReadOnlyParam[DeviceRadSecProxyStatus] `dm:"s"`
 
-	TLSNumberOfEntries model.ReadOnlyParam[uint32]
+	TLSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Client returns the typed path of instance i of Device.RadSecProxy.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) Client(i uint32) (p DeviceRadSecProxyClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.RadSecProxy.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// ListenConfig returns the typed path of instance i of Device.RadSecProxy.ListenConfig.{i}.
+// ListenConfig returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) ListenConfig(i uint32) (p DeviceRadSecProxyListenConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.ListenConfig.{i}.", model.InstanceOf(x.Path(), "ListenConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ListenConfig.", i))
 	return
 }
 
-// ListenConfigTable returns the table Device.RadSecProxy.ListenConfig.{i}. itself (for AddObject when writable)
+// ListenConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ListenConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ListenConfig.")
 }
 
-// Realm returns the typed path of instance i of Device.RadSecProxy.Realm.{i}.
+// Realm returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) Realm(i uint32) (p DeviceRadSecProxyRealmPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.Realm.{i}.", model.InstanceOf(x.Path(), "Realm.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Realm.", i))
 	return
 }
 
-// RealmTable returns the table Device.RadSecProxy.Realm.{i}. itself (for AddObject when writable)
+// RealmTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) RealmTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Realm.")
 }
 
-// Server returns the typed path of instance i of Device.RadSecProxy.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) Server(i uint32) (p DeviceRadSecProxyServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.RadSecProxy.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-// SourceConfig returns the typed path of instance i of Device.RadSecProxy.SourceConfig.{i}.
+// SourceConfig returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) SourceConfig(i uint32) (p DeviceRadSecProxySourceConfigPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.SourceConfig.{i}.", model.InstanceOf(x.Path(), "SourceConfig.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SourceConfig.", i))
 	return
 }
 
-// SourceConfigTable returns the table Device.RadSecProxy.SourceConfig.{i}. itself (for AddObject when writable)
+// SourceConfigTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) SourceConfigTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SourceConfig.")
 }
 
-// TLS returns the typed path of instance i of Device.RadSecProxy.TLS.{i}.
+// TLS returns the typed path of instance i.
 func (x DeviceRadSecProxyPath) TLS(i uint32) (p DeviceRadSecProxyTLSPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RadSecProxy.TLS.{i}.", model.InstanceOf(x.Path(), "TLS.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TLS.", i))
 	return
 }
 
-// TLSTable returns the table Device.RadSecProxy.TLS.{i}. itself (for AddObject when writable)
+// TLSTable returns the table itself (for AddObject when writable).
 func (x DeviceRadSecProxyPath) TLSTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "TLS.")
 }
@@ -241,10 +233,7 @@ const (
 	DeviceRadSecProxyClientProtocol_DTLS DeviceRadSecProxyClientProtocol = "DTLS"
 )
 
-/*
-DeviceRadSecProxyClient holds the values of Device.RadSecProxy.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxyClient holds the values of Device.RadSecProxy.Client.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -261,7 +250,6 @@ type DeviceRadSecProxyClient struct {
 	TLS string `json:"TLS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxyClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5059, string(o.Status))
 	c.String(p, "Alias", 5055, o.Alias)
@@ -273,19 +261,19 @@ func (o *DeviceRadSecProxyClient) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyClientPath is the typed path of Device.RadSecProxy.Client.{i}.
 type DeviceRadSecProxyClientPath struct {
 	model.ObjectPath
-	Address model.ReadWriteParam[string]
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Protocol model.ReadWriteParam[DeviceRadSecProxyClientProtocol]
+	Protocol model.ReadWriteParam[DeviceRadSecProxyClientProtocol] `dm:"s"`
 
-	Secret model.ReadWriteParam[string]
+	Secret model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyClientStatus]
+	Status model.ReadOnlyParam[DeviceRadSecProxyClientStatus] `dm:"s"`
 
-	TLS model.ReadWriteParam[string]
+	TLS model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxyListenConfigProtocol enumerates the values of Device.RadSecProxy.ListenConfig.{i}.Protocol.
@@ -301,10 +289,7 @@ const (
 	DeviceRadSecProxyListenConfigProtocol_DTLS DeviceRadSecProxyListenConfigProtocol = "DTLS"
 )
 
-/*
-DeviceRadSecProxyListenConfig holds the values of Device.RadSecProxy.ListenConfig.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxyListenConfig holds the values of Device.RadSecProxy.ListenConfig.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceRadSecProxyListenConfig struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -315,7 +300,6 @@ type DeviceRadSecProxyListenConfig struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxyListenConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5064, o.Alias)
 	c.String(p, "Protocol", 5067, string(o.Protocol))
@@ -326,13 +310,13 @@ func (o *DeviceRadSecProxyListenConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyListenConfigPath is the typed path of Device.RadSecProxy.ListenConfig.{i}.
 type DeviceRadSecProxyListenConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceRadSecProxyListenConfigProtocol]
+	Protocol model.ReadWriteParam[DeviceRadSecProxyListenConfigProtocol] `dm:"s"`
 }
 
 // DeviceRadSecProxyRealmStatus enumerates the values of Device.RadSecProxy.Realm.{i}.Status.
@@ -346,10 +330,7 @@ const (
 	DeviceRadSecProxyRealmStatus_Error DeviceRadSecProxyRealmStatus = "Error"
 )
 
-/*
-DeviceRadSecProxyRealm holds the values of Device.RadSecProxy.Realm.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxyRealm holds the values of Device.RadSecProxy.Realm.{i}. (table instance, 1..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyRealm struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -366,7 +347,6 @@ type DeviceRadSecProxyRealm struct {
 	AccountingResponse bool `json:"AccountingResponse,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxyRealm) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5076, string(o.Status))
 	c.String(p, "Alias", 5072, o.Alias)
@@ -377,19 +357,19 @@ func (o *DeviceRadSecProxyRealm) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyRealmPath is the typed path of Device.RadSecProxy.Realm.{i}.
 type DeviceRadSecProxyRealmPath struct {
 	model.ObjectPath
-	AccountingResponse model.ReadWriteParam[bool]
+	AccountingResponse model.ReadWriteParam[bool] `dm:"b"`
 
-	AccountingServer model.ReadWriteParam[string]
+	AccountingServer model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Pattern model.ReadWriteParam[string]
+	Pattern model.ReadWriteParam[string] `dm:"s"`
 
-	Server model.ReadWriteParam[string]
+	Server model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyRealmStatus]
+	Status model.ReadOnlyParam[DeviceRadSecProxyRealmStatus] `dm:"s"`
 }
 
 // DeviceRadSecProxyServerStatus enumerates the values of Device.RadSecProxy.Server.{i}.Status.
@@ -416,10 +396,7 @@ const (
 	DeviceRadSecProxyServerProtocol_DTLS DeviceRadSecProxyServerProtocol = "DTLS"
 )
 
-/*
-DeviceRadSecProxyServer holds the values of Device.RadSecProxy.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxyServer holds the values of Device.RadSecProxy.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -438,7 +415,6 @@ type DeviceRadSecProxyServer struct {
 	TLS string `json:"TLS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxyServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5085, string(o.Status))
 	c.String(p, "Alias", 5080, o.Alias)
@@ -451,21 +427,21 @@ func (o *DeviceRadSecProxyServer) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyServerPath is the typed path of Device.RadSecProxy.Server.{i}.
 type DeviceRadSecProxyServerPath struct {
 	model.ObjectPath
-	Address model.ReadWriteParam[string]
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceRadSecProxyServerProtocol]
+	Protocol model.ReadWriteParam[DeviceRadSecProxyServerProtocol] `dm:"s"`
 
-	Secret model.ReadWriteParam[string]
+	Secret model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyServerStatus]
+	Status model.ReadOnlyParam[DeviceRadSecProxyServerStatus] `dm:"s"`
 
-	TLS model.ReadWriteParam[string]
+	TLS model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxySourceConfigProtocol enumerates the values of Device.RadSecProxy.SourceConfig.{i}.Protocol.
@@ -481,10 +457,7 @@ const (
 	DeviceRadSecProxySourceConfigProtocol_DTLS DeviceRadSecProxySourceConfigProtocol = "DTLS"
 )
 
-/*
-DeviceRadSecProxySourceConfig holds the values of Device.RadSecProxy.SourceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxySourceConfig holds the values of Device.RadSecProxy.SourceConfig.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceRadSecProxySourceConfig struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -495,7 +468,6 @@ type DeviceRadSecProxySourceConfig struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxySourceConfig) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5089, o.Alias)
 	c.String(p, "Protocol", 5092, string(o.Protocol))
@@ -506,13 +478,13 @@ func (o *DeviceRadSecProxySourceConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxySourceConfigPath is the typed path of Device.RadSecProxy.SourceConfig.{i}.
 type DeviceRadSecProxySourceConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceRadSecProxySourceConfigProtocol]
+	Protocol model.ReadWriteParam[DeviceRadSecProxySourceConfigProtocol] `dm:"s"`
 }
 
 // DeviceRadSecProxyTLSTLSVersion enumerates the values of Device.RadSecProxy.TLS.{i}.TLSVersion.
@@ -546,10 +518,7 @@ const (
 	DeviceRadSecProxyTLSTLSVersion_DTLS1_2_Or_Later DeviceRadSecProxyTLSTLSVersion = "DTLS1_2_Or_Later"
 )
 
-/*
-DeviceRadSecProxyTLS holds the values of Device.RadSecProxy.TLS.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRadSecProxyTLS holds the values of Device.RadSecProxy.TLS.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceRadSecProxyTLS struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -560,7 +529,6 @@ type DeviceRadSecProxyTLS struct {
 	TLSVersion DeviceRadSecProxyTLSTLSVersion `json:"TLSVersion,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRadSecProxyTLS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5096, o.Alias)
 	c.String(p, "TLSVersion", 5099, string(o.TLSVersion))
@@ -569,11 +537,11 @@ func (o *DeviceRadSecProxyTLS) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyTLSPath is the typed path of Device.RadSecProxy.TLS.{i}.
 type DeviceRadSecProxyTLSPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CABundle model.ReadWriteParam[string]
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	TLSVersion model.ReadWriteParam[DeviceRadSecProxyTLSTLSVersion]
+	TLSVersion model.ReadWriteParam[DeviceRadSecProxyTLSTLSVersion] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceObject holds the values of Device. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceObject holds the values of Device. (object, readOnly, since 2.0).
 type DeviceObject struct {
 	RootDataModelVersion string `json:"RootDataModelVersion,omitzero"`
 
@@ -107,7 +101,7 @@ type DeviceObject struct {
 	ZigBee                   *DeviceZigBee                      `json:"ZigBee,omitzero"`
 }
 
-// AddCollectionDevice creates instance i of Device.CollectionDevice.{i}. (replacing any) and returns it
+// AddCollectionDevice creates instance i (replacing any) and returns it.
 func (o *DeviceObject) AddCollectionDevice(i uint32) *DeviceCollectionDevice {
 	if o.CollectionDevice == nil {
 		o.CollectionDevice = map[uint32]*DeviceCollectionDevice{}
@@ -117,7 +111,7 @@ func (o *DeviceObject) AddCollectionDevice(i uint32) *DeviceCollectionDevice {
 	return x
 }
 
-// AddInterfaceStack creates instance i of Device.InterfaceStack.{i}. (replacing any) and returns it
+// AddInterfaceStack creates instance i (replacing any) and returns it.
 func (o *DeviceObject) AddInterfaceStack(i uint32) *DeviceInterfaceStack {
 	if o.InterfaceStack == nil {
 		o.InterfaceStack = map[uint32]*DeviceInterfaceStack{}
@@ -137,8 +131,6 @@ func (o *DeviceObject) Validate() model.Violations {
 func (o *DeviceObject) ValidateSet() model.Violations {
 	return (&Document{Device: o}).check(true)
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceObject) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "RootDataModelVersion", 5101, o.RootDataModelVersion)
 	if o.ATM != nil {
@@ -401,116 +393,116 @@ func (o *DeviceObject) ValidateAt(c *model.Checker, p string) {
 // DeviceObjectPath is the typed path of Device.
 type DeviceObjectPath struct {
 	model.ObjectPath
-	CollectionDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	CollectionDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceStackNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceStackNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RootDataModelVersion model.ReadOnlyParam[string]
+	RootDataModelVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	ATM                      DeviceATMPath
-	BASAPM                   DeviceBASAPMPath
-	Bridging                 DeviceBridgingPath
-	BulkData                 DeviceBulkDataPath
-	CaptivePortal            DeviceCaptivePortalPath
-	Cellular                 DeviceCellularPath
-	DHCPv4                   DeviceDHCPv4Path
-	DHCPv6                   DeviceDHCPv6Path
-	DLNA                     DeviceDLNAPath
-	DNS                      DeviceDNSPath
-	DOCSIS                   DeviceDOCSISPath
-	DSL                      DeviceDSLPath
-	DSLite                   DeviceDSLitePath
-	DeviceInfo               DeviceDeviceInfoPath
-	DynamicDNS               DeviceDynamicDNSPath
-	ETSIM2M                  DeviceETSIM2MPath
-	Ethernet                 DeviceEthernetPath
-	FAP                      DeviceFAPPath
-	FAST                     DeviceFASTPath
-	FWE                      DeviceFWEPath
-	FaultMgmt                DeviceFaultMgmtPath
-	Firewall                 DeviceFirewallPath
-	GRE                      DeviceGREPath
-	GatewayInfo              DeviceGatewayInfoPath
-	Ghn                      DeviceGhnPath
-	HPNA                     DeviceHPNAPath
-	HomePlug                 DeviceHomePlugPath
-	Hosts                    DeviceHostsPath
-	IEEE1905                 DeviceIEEE1905Path
-	IEEE8021x                DeviceIEEE8021xPath
-	IP                       DeviceIPPath
-	IPsec                    DeviceIPsecPath
-	IPv6rd                   DeviceIPv6rdPath
-	L2TPv3                   DeviceL2TPv3Path
-	LANConfigSecurity        DeviceLANConfigSecurityPath
-	LEDs                     DeviceLEDsPath
-	LLDP                     DeviceLLDPPath
-	LMAP                     DeviceLMAPPath
-	Logical                  DeviceLogicalPath
-	MAP                      DeviceMAPPath
-	MQTT                     DeviceMQTTPath
-	ManagementServer         DeviceManagementServerPath
-	MoCA                     DeviceMoCAPath
-	NAT                      DeviceNATPath
-	NeighborDiscovery        DeviceNeighborDiscoveryPath
-	Optical                  DeviceOpticalPath
-	PCP                      DevicePCPPath
-	PDU                      DevicePDUPath
-	PPP                      DevicePPPPath
-	PTM                      DevicePTMPath
-	PacketCaptureDiagnostics DevicePacketCaptureDiagnosticsPath
-	PeriodicStatistics       DevicePeriodicStatisticsPath
-	QoS                      DeviceQoSPath
-	RadSecProxy              DeviceRadSecProxyPath
-	RouterAdvertisement      DeviceRouterAdvertisementPath
-	Routing                  DeviceRoutingPath
-	SFPs                     DeviceSFPsPath
-	SSH                      DeviceSSHPath
-	STOMP                    DeviceSTOMPPath
-	Schedules                DeviceSchedulesPath
-	Security                 DeviceSecurityPath
-	SelfTestDiagnostics      DeviceSelfTestDiagnosticsPath
-	Services                 DeviceServicesPath
-	SessionManagement        DeviceSessionManagementPath
-	SmartCardReaders         DeviceSmartCardReadersPath
-	SoftwareModules          DeviceSoftwareModulesPath
-	Syslog                   DeviceSyslogPath
-	Thread                   DeviceThreadPath
-	Time                     DeviceTimePath
-	TrustedElements          DeviceTrustedElementsPath
-	UPA                      DeviceUPAPath
-	UPnP                     DeviceUPnPPath
-	USB                      DeviceUSBPath
-	USPAgent                 DeviceUSPAgentPath
-	USPServices              DeviceUSPServicesPath
-	UnixDomainSockets        DeviceUnixDomainSocketsPath
-	UserInterface            DeviceUserInterfacePath
-	Users                    DeviceUsersPath
-	VXLAN                    DeviceVXLANPath
-	WWC                      DeviceWWCPath
-	WiFi                     DeviceWiFiPath
-	XMPP                     DeviceXMPPPath
-	XPON                     DeviceXPONPath
-	ZigBee                   DeviceZigBeePath
+	ATM                      DeviceATMPath                      `dm:"ATM."`
+	BASAPM                   DeviceBASAPMPath                   `dm:"BASAPM."`
+	Bridging                 DeviceBridgingPath                 `dm:"Bridging."`
+	BulkData                 DeviceBulkDataPath                 `dm:"BulkData."`
+	CaptivePortal            DeviceCaptivePortalPath            `dm:"CaptivePortal."`
+	Cellular                 DeviceCellularPath                 `dm:"Cellular."`
+	DHCPv4                   DeviceDHCPv4Path                   `dm:"DHCPv4."`
+	DHCPv6                   DeviceDHCPv6Path                   `dm:"DHCPv6."`
+	DLNA                     DeviceDLNAPath                     `dm:"DLNA."`
+	DNS                      DeviceDNSPath                      `dm:"DNS."`
+	DOCSIS                   DeviceDOCSISPath                   `dm:"DOCSIS."`
+	DSL                      DeviceDSLPath                      `dm:"DSL."`
+	DSLite                   DeviceDSLitePath                   `dm:"DSLite."`
+	DeviceInfo               DeviceDeviceInfoPath               `dm:"DeviceInfo."`
+	DynamicDNS               DeviceDynamicDNSPath               `dm:"DynamicDNS."`
+	ETSIM2M                  DeviceETSIM2MPath                  `dm:"ETSIM2M."`
+	Ethernet                 DeviceEthernetPath                 `dm:"Ethernet."`
+	FAP                      DeviceFAPPath                      `dm:"FAP."`
+	FAST                     DeviceFASTPath                     `dm:"FAST."`
+	FWE                      DeviceFWEPath                      `dm:"FWE."`
+	FaultMgmt                DeviceFaultMgmtPath                `dm:"FaultMgmt."`
+	Firewall                 DeviceFirewallPath                 `dm:"Firewall."`
+	GRE                      DeviceGREPath                      `dm:"GRE."`
+	GatewayInfo              DeviceGatewayInfoPath              `dm:"GatewayInfo."`
+	Ghn                      DeviceGhnPath                      `dm:"Ghn."`
+	HPNA                     DeviceHPNAPath                     `dm:"HPNA."`
+	HomePlug                 DeviceHomePlugPath                 `dm:"HomePlug."`
+	Hosts                    DeviceHostsPath                    `dm:"Hosts."`
+	IEEE1905                 DeviceIEEE1905Path                 `dm:"IEEE1905."`
+	IEEE8021x                DeviceIEEE8021xPath                `dm:"IEEE8021x."`
+	IP                       DeviceIPPath                       `dm:"IP."`
+	IPsec                    DeviceIPsecPath                    `dm:"IPsec."`
+	IPv6rd                   DeviceIPv6rdPath                   `dm:"IPv6rd."`
+	L2TPv3                   DeviceL2TPv3Path                   `dm:"L2TPv3."`
+	LANConfigSecurity        DeviceLANConfigSecurityPath        `dm:"LANConfigSecurity."`
+	LEDs                     DeviceLEDsPath                     `dm:"LEDs."`
+	LLDP                     DeviceLLDPPath                     `dm:"LLDP."`
+	LMAP                     DeviceLMAPPath                     `dm:"LMAP."`
+	Logical                  DeviceLogicalPath                  `dm:"Logical."`
+	MAP                      DeviceMAPPath                      `dm:"MAP."`
+	MQTT                     DeviceMQTTPath                     `dm:"MQTT."`
+	ManagementServer         DeviceManagementServerPath         `dm:"ManagementServer."`
+	MoCA                     DeviceMoCAPath                     `dm:"MoCA."`
+	NAT                      DeviceNATPath                      `dm:"NAT."`
+	NeighborDiscovery        DeviceNeighborDiscoveryPath        `dm:"NeighborDiscovery."`
+	Optical                  DeviceOpticalPath                  `dm:"Optical."`
+	PCP                      DevicePCPPath                      `dm:"PCP."`
+	PDU                      DevicePDUPath                      `dm:"PDU."`
+	PPP                      DevicePPPPath                      `dm:"PPP."`
+	PTM                      DevicePTMPath                      `dm:"PTM."`
+	PacketCaptureDiagnostics DevicePacketCaptureDiagnosticsPath `dm:"PacketCaptureDiagnostics."`
+	PeriodicStatistics       DevicePeriodicStatisticsPath       `dm:"PeriodicStatistics."`
+	QoS                      DeviceQoSPath                      `dm:"QoS."`
+	RadSecProxy              DeviceRadSecProxyPath              `dm:"RadSecProxy."`
+	RouterAdvertisement      DeviceRouterAdvertisementPath      `dm:"RouterAdvertisement."`
+	Routing                  DeviceRoutingPath                  `dm:"Routing."`
+	SFPs                     DeviceSFPsPath                     `dm:"SFPs."`
+	SSH                      DeviceSSHPath                      `dm:"SSH."`
+	STOMP                    DeviceSTOMPPath                    `dm:"STOMP."`
+	Schedules                DeviceSchedulesPath                `dm:"Schedules."`
+	Security                 DeviceSecurityPath                 `dm:"Security."`
+	SelfTestDiagnostics      DeviceSelfTestDiagnosticsPath      `dm:"SelfTestDiagnostics."`
+	Services                 DeviceServicesPath                 `dm:"Services."`
+	SessionManagement        DeviceSessionManagementPath        `dm:"SessionManagement."`
+	SmartCardReaders         DeviceSmartCardReadersPath         `dm:"SmartCardReaders."`
+	SoftwareModules          DeviceSoftwareModulesPath          `dm:"SoftwareModules."`
+	Syslog                   DeviceSyslogPath                   `dm:"Syslog."`
+	Thread                   DeviceThreadPath                   `dm:"Thread."`
+	Time                     DeviceTimePath                     `dm:"Time."`
+	TrustedElements          DeviceTrustedElementsPath          `dm:"TrustedElements."`
+	UPA                      DeviceUPAPath                      `dm:"UPA."`
+	UPnP                     DeviceUPnPPath                     `dm:"UPnP."`
+	USB                      DeviceUSBPath                      `dm:"USB."`
+	USPAgent                 DeviceUSPAgentPath                 `dm:"USPAgent."`
+	USPServices              DeviceUSPServicesPath              `dm:"USPServices."`
+	UnixDomainSockets        DeviceUnixDomainSocketsPath        `dm:"UnixDomainSockets."`
+	UserInterface            DeviceUserInterfacePath            `dm:"UserInterface."`
+	Users                    DeviceUsersPath                    `dm:"Users."`
+	VXLAN                    DeviceVXLANPath                    `dm:"VXLAN."`
+	WWC                      DeviceWWCPath                      `dm:"WWC."`
+	WiFi                     DeviceWiFiPath                     `dm:"WiFi."`
+	XMPP                     DeviceXMPPPath                     `dm:"XMPP."`
+	XPON                     DeviceXPONPath                     `dm:"XPON."`
+	ZigBee                   DeviceZigBeePath                   `dm:"ZigBee."`
 }
 
-// CollectionDevice returns the typed path of instance i of Device.CollectionDevice.{i}.
+// CollectionDevice returns the typed path of instance i.
 func (x DeviceObjectPath) CollectionDevice(i uint32) (p DeviceCollectionDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.CollectionDevice.{i}.", model.InstanceOf(x.Path(), "CollectionDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CollectionDevice.", i))
 	return
 }
 
-// CollectionDeviceTable returns the table Device.CollectionDevice.{i}. itself (for AddObject when writable)
+// CollectionDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceObjectPath) CollectionDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CollectionDevice.")
 }
 
-// InterfaceStack returns the typed path of instance i of Device.InterfaceStack.{i}.
+// InterfaceStack returns the typed path of instance i.
 func (x DeviceObjectPath) InterfaceStack(i uint32) (p DeviceInterfaceStackPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.InterfaceStack.{i}.", model.InstanceOf(x.Path(), "InterfaceStack.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceStack.", i))
 	return
 }
 
-// InterfaceStackTable returns the table Device.InterfaceStack.{i}. itself (for AddObject when writable)
+// InterfaceStackTable returns the table itself (for AddObject when writable).
 func (x DeviceObjectPath) InterfaceStackTable() model.Table {
 	return model.NewTable(x.ObjectPath, "InterfaceStack.")
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceRouterAdvertisement holds the values of Device.RouterAdvertisement. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRouterAdvertisement holds the values of Device.RouterAdvertisement. (object, readOnly, since 2.2).
 type DeviceRouterAdvertisement struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceRouterAdvertisement struct {
 	InterfaceSetting map[uint32]*DeviceRouterAdvertisementInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.RouterAdvertisement.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRouterAdvertisement) AddInterfaceSetting(i uint32) *DeviceRouterAdvertisementInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRouterAdvertisementInterfaceSetting{}
@@ -29,8 +23,6 @@ func (o *DeviceRouterAdvertisement) AddInterfaceSetting(i uint32) *DeviceRouterA
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRouterAdvertisement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -40,18 +32,18 @@ func (o *DeviceRouterAdvertisement) ValidateAt(c *model.Checker, p string) {
 // DeviceRouterAdvertisementPath is the typed path of Device.RouterAdvertisement.
 type DeviceRouterAdvertisementPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceRouterAdvertisementPath) InterfaceSetting(i uint32) (p DeviceRouterAdvertisementInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RouterAdvertisement.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.RouterAdvertisement.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRouterAdvertisementPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -93,10 +85,7 @@ const (
 	DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag_Low DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag = "Low"
 )
 
-/*
-DeviceRouterAdvertisementInterfaceSetting holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRouterAdvertisementInterfaceSetting holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRouterAdvertisementInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -149,7 +138,7 @@ type DeviceRouterAdvertisementInterfaceSetting struct {
 	Option map[uint32]*DeviceRouterAdvertisementInterfaceSettingOption `json:"Option,omitzero"`
 }
 
-// AddOption creates instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceRouterAdvertisementInterfaceSetting) AddOption(i uint32) *DeviceRouterAdvertisementInterfaceSettingOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceRouterAdvertisementInterfaceSettingOption{}
@@ -158,8 +147,6 @@ func (o *DeviceRouterAdvertisementInterfaceSetting) AddOption(i uint32) *DeviceR
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRouterAdvertisementInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5133, string(o.Status))
 	c.String(p, "Alias", 5117, o.Alias)
@@ -184,70 +171,67 @@ func (o *DeviceRouterAdvertisementInterfaceSetting) ValidateAt(c *model.Checker,
 // DeviceRouterAdvertisementInterfaceSettingPath is the typed path of Device.RouterAdvertisement.InterfaceSetting.{i}.
 type DeviceRouterAdvertisementInterfaceSettingPath struct {
 	model.ObjectPath
-	AdvCurHopLimit model.ReadWriteParam[uint32]
+	AdvCurHopLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvDNSSLLifetime model.ReadWriteParam[uint32]
+	AdvDNSSLLifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvDefaultLifetime model.ReadWriteParam[uint32]
+	AdvDefaultLifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvLinkMTU model.ReadWriteParam[uint32]
+	AdvLinkMTU model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvManagedFlag model.ReadWriteParam[bool]
+	AdvManagedFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	AdvMobileAgentFlag model.ReadWriteParam[bool]
+	AdvMobileAgentFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	AdvNDProxyFlag model.ReadWriteParam[bool]
+	AdvNDProxyFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	AdvOtherConfigFlag model.ReadWriteParam[bool]
+	AdvOtherConfigFlag model.ReadWriteParam[bool] `dm:"b"`
 
-	AdvPreferredRouterFlag model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag]
+	AdvPreferredRouterFlag model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingAdvPreferredRouterFlag] `dm:"s"`
 
-	AdvRDNSSLifetime model.ReadWriteParam[uint32]
+	AdvRDNSSLifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvReachableTime model.ReadWriteParam[uint32]
+	AdvReachableTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	AdvRetransTimer model.ReadWriteParam[uint32]
+	AdvRetransTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DNSSL model.ReadWriteParam[[]string]
+	DNSSL model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	ManualPrefixes model.ReadWriteParam[[]string]
+	ManualPrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxRtrAdvInterval model.ReadWriteParam[uint32]
+	MaxRtrAdvInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinRtrAdvInterval model.ReadWriteParam[uint32]
+	MinRtrAdvInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Prefixes model.ReadOnlyParam[[]string]
+	Prefixes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RDNSS model.ReadWriteParam[[]string]
+	RDNSS model.ReadWriteParam[[]string] `dm:"s"`
 
-	RDNSSMode model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingRDNSSMode]
+	RDNSSMode model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingRDNSSMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRouterAdvertisementInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceRouterAdvertisementInterfaceSettingStatus] `dm:"s"`
 }
 
-// Option returns the typed path of instance i of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceRouterAdvertisementInterfaceSettingPath) Option(i uint32) (p DeviceRouterAdvertisementInterfaceSettingOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceRouterAdvertisementInterfaceSettingPath) OptionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceRouterAdvertisementInterfaceSettingOption holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRouterAdvertisementInterfaceSettingOption holds the values of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRouterAdvertisementInterfaceSettingOption struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -258,7 +242,6 @@ type DeviceRouterAdvertisementInterfaceSettingOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRouterAdvertisementInterfaceSettingOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5125, o.Alias)
 	c.Uint(p, "Tag", 5127, uint64(o.Tag))
@@ -268,11 +251,11 @@ func (o *DeviceRouterAdvertisementInterfaceSettingOption) ValidateAt(c *model.Ch
 // DeviceRouterAdvertisementInterfaceSettingOptionPath is the typed path of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
 type DeviceRouterAdvertisementInterfaceSettingOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Tag model.ReadWriteParam[uint32]
+	Tag model.ReadWriteParam[uint32] `dm:"u"`
 
-	Value model.ReadWriteParam[model.HexBinary]
+	Value model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }

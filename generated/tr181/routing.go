@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceRouting holds the values of Device.Routing. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRouting holds the values of Device.Routing. (object, readOnly, since 2.0).
 type DeviceRouting struct {
 	RouterNumberOfEntries uint32 `json:"RouterNumberOfEntries,omitzero"`
 
@@ -22,7 +18,7 @@ type DeviceRouting struct {
 	Router           map[uint32]*DeviceRoutingRouter `json:"Router,omitzero"`
 }
 
-// AddRouter creates instance i of Device.Routing.Router.{i}. (replacing any) and returns it
+// AddRouter creates instance i (replacing any) and returns it.
 func (o *DeviceRouting) AddRouter(i uint32) *DeviceRoutingRouter {
 	if o.Router == nil {
 		o.Router = map[uint32]*DeviceRoutingRouter{}
@@ -31,8 +27,6 @@ func (o *DeviceRouting) AddRouter(i uint32) *DeviceRoutingRouter {
 	o.Router[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRouting) ValidateAt(c *model.Checker, p string) {
 	if o.Babel != nil {
 		o.Babel.ValidateAt(c, p+"Babel.")
@@ -51,20 +45,20 @@ func (o *DeviceRouting) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingPath is the typed path of Device.Routing.
 type DeviceRoutingPath struct {
 	model.ObjectPath
-	RouterNumberOfEntries model.ReadOnlyParam[uint32]
+	RouterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Babel            DeviceRoutingBabelPath
-	RIP              DeviceRoutingRIPPath
-	RouteInformation DeviceRoutingRouteInformationPath
+	Babel            DeviceRoutingBabelPath            `dm:"Babel."`
+	RIP              DeviceRoutingRIPPath              `dm:"RIP."`
+	RouteInformation DeviceRoutingRouteInformationPath `dm:"RouteInformation."`
 }
 
-// Router returns the typed path of instance i of Device.Routing.Router.{i}.
+// Router returns the typed path of instance i.
 func (x DeviceRoutingPath) Router(i uint32) (p DeviceRoutingRouterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Router.{i}.", model.InstanceOf(x.Path(), "Router.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Router.", i))
 	return
 }
 
-// RouterTable returns the table Device.Routing.Router.{i}. itself (for AddObject when writable)
+// RouterTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingPath) RouterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Router.")
 }
@@ -118,10 +112,7 @@ const (
 	DeviceRoutingBabelSupportedDTLSCertTypes_RawPublicKey DeviceRoutingBabelSupportedDTLSCertTypes = "RawPublicKey"
 )
 
-/*
-DeviceRoutingBabel holds the values of Device.Routing.Babel. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabel holds the values of Device.Routing.Babel. (object, readOnly, since 2.15).
 type DeviceRoutingBabel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -160,7 +151,7 @@ type DeviceRoutingBabel struct {
 	Route            map[uint32]*DeviceRoutingBabelRoute            `json:"Route,omitzero"`
 }
 
-// AddDTLSCertSet creates instance i of Device.Routing.Babel.DTLSCertSet.{i}. (replacing any) and returns it
+// AddDTLSCertSet creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddDTLSCertSet(i uint32) *DeviceRoutingBabelDTLSCertSet {
 	if o.DTLSCertSet == nil {
 		o.DTLSCertSet = map[uint32]*DeviceRoutingBabelDTLSCertSet{}
@@ -170,7 +161,7 @@ func (o *DeviceRoutingBabel) AddDTLSCertSet(i uint32) *DeviceRoutingBabelDTLSCer
 	return x
 }
 
-// AddInterfaceSetting creates instance i of Device.Routing.Babel.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddInterfaceSetting(i uint32) *DeviceRoutingBabelInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingBabelInterfaceSetting{}
@@ -180,7 +171,7 @@ func (o *DeviceRoutingBabel) AddInterfaceSetting(i uint32) *DeviceRoutingBabelIn
 	return x
 }
 
-// AddMACKeySet creates instance i of Device.Routing.Babel.MACKeySet.{i}. (replacing any) and returns it
+// AddMACKeySet creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddMACKeySet(i uint32) *DeviceRoutingBabelMACKeySet {
 	if o.MACKeySet == nil {
 		o.MACKeySet = map[uint32]*DeviceRoutingBabelMACKeySet{}
@@ -190,7 +181,7 @@ func (o *DeviceRoutingBabel) AddMACKeySet(i uint32) *DeviceRoutingBabelMACKeySet
 	return x
 }
 
-// AddRoute creates instance i of Device.Routing.Babel.Route.{i}. (replacing any) and returns it
+// AddRoute creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabel) AddRoute(i uint32) *DeviceRoutingBabelRoute {
 	if o.Route == nil {
 		o.Route = map[uint32]*DeviceRoutingBabelRoute{}
@@ -199,8 +190,6 @@ func (o *DeviceRoutingBabel) AddRoute(i uint32) *DeviceRoutingBabelRoute {
 	o.Route[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5221, string(o.Status))
 	c.String(p, "ImplementationVersion", 5151, o.ImplementationVersion)
@@ -229,94 +218,90 @@ func (o *DeviceRoutingBabel) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelPath is the typed path of Device.Routing.Babel.
 type DeviceRoutingBabelPath struct {
 	model.ObjectPath
-	DTLSCertSetNumberOfEntries model.ReadOnlyParam[uint32]
+	DTLSCertSetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ImplementationVersion model.ReadOnlyParam[string]
+	ImplementationVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACKeySetNumberOfEntries model.ReadOnlyParam[uint32]
+	MACKeySetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RouteNumberOfEntries model.ReadOnlyParam[uint32]
+	RouteNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SelfRouterID model.ReadOnlyParam[model.HexBinary]
+	SelfRouterID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	SelfSeqno model.ReadOnlyParam[uint32]
+	SelfSeqno model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StatsEnable model.ReadWriteParam[bool]
+	StatsEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	StatsReset model.ReadWriteParam[bool]
+	StatsReset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingBabelStatus]
+	Status model.ReadOnlyParam[DeviceRoutingBabelStatus] `dm:"s"`
 
-	SupportedDTLSCertTypes model.ReadOnlyParam[[]DeviceRoutingBabelSupportedDTLSCertTypes]
+	SupportedDTLSCertTypes model.ReadOnlyParam[[]DeviceRoutingBabelSupportedDTLSCertTypes] `dm:"s"`
 
-	SupportedMACAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMACAlgorithms]
+	SupportedMACAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMACAlgorithms] `dm:"s"`
 
-	SupportedMetricCompAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMetricCompAlgorithms]
+	SupportedMetricCompAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMetricCompAlgorithms] `dm:"s"`
 
-	SupportedSecurityMechanisms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedSecurityMechanisms]
+	SupportedSecurityMechanisms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedSecurityMechanisms] `dm:"s"`
 
-	Constants DeviceRoutingBabelConstantsPath
+	Constants DeviceRoutingBabelConstantsPath `dm:"Constants."`
 }
 
-// DTLSCertSet returns the typed path of instance i of Device.Routing.Babel.DTLSCertSet.{i}.
+// DTLSCertSet returns the typed path of instance i.
 func (x DeviceRoutingBabelPath) DTLSCertSet(i uint32) (p DeviceRoutingBabelDTLSCertSetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.DTLSCertSet.{i}.", model.InstanceOf(x.Path(), "DTLSCertSet.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DTLSCertSet.", i))
 	return
 }
 
-// DTLSCertSetTable returns the table Device.Routing.Babel.DTLSCertSet.{i}. itself (for AddObject when writable)
+// DTLSCertSetTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) DTLSCertSetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DTLSCertSet.")
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.Babel.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceRoutingBabelPath) InterfaceSetting(i uint32) (p DeviceRoutingBabelInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.Routing.Babel.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
 
-// MACKeySet returns the typed path of instance i of Device.Routing.Babel.MACKeySet.{i}.
+// MACKeySet returns the typed path of instance i.
 func (x DeviceRoutingBabelPath) MACKeySet(i uint32) (p DeviceRoutingBabelMACKeySetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.MACKeySet.{i}.", model.InstanceOf(x.Path(), "MACKeySet.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MACKeySet.", i))
 	return
 }
 
-// MACKeySetTable returns the table Device.Routing.Babel.MACKeySet.{i}. itself (for AddObject when writable)
+// MACKeySetTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) MACKeySetTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MACKeySet.")
 }
 
-// Route returns the typed path of instance i of Device.Routing.Babel.Route.{i}.
+// Route returns the typed path of instance i.
 func (x DeviceRoutingBabelPath) Route(i uint32) (p DeviceRoutingBabelRoutePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.Route.{i}.", model.InstanceOf(x.Path(), "Route.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Route.", i))
 	return
 }
 
-// RouteTable returns the table Device.Routing.Babel.Route.{i}. itself (for AddObject when writable)
+// RouteTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelPath) RouteTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Route.")
 }
 
-/*
-DeviceRoutingBabelConstants holds the values of Device.Routing.Babel.Constants. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelConstants holds the values of Device.Routing.Babel.Constants. (object, readOnly, since 2.15).
 type DeviceRoutingBabelConstants struct {
 	UDPPort uint32 `json:"UDPPort,omitzero"`
 
 	MulticastGroup string `json:"MulticastGroup,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelConstants) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "UDPPort", 5139, uint64(o.UDPPort))
 	c.String(p, "MulticastGroup", 5138, o.MulticastGroup)
@@ -325,15 +310,12 @@ func (o *DeviceRoutingBabelConstants) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelConstantsPath is the typed path of Device.Routing.Babel.Constants.
 type DeviceRoutingBabelConstantsPath struct {
 	model.ObjectPath
-	MulticastGroup model.ReadWriteParam[string]
+	MulticastGroup model.ReadWriteParam[string] `dm:"s"`
 
-	UDPPort model.ReadWriteParam[uint32]
+	UDPPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceRoutingBabelDTLSCertSet holds the values of Device.Routing.Babel.DTLSCertSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelDTLSCertSet holds the values of Device.Routing.Babel.DTLSCertSet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelDTLSCertSet struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -344,7 +326,7 @@ type DeviceRoutingBabelDTLSCertSet struct {
 	DTLSCert map[uint32]*DeviceRoutingBabelDTLSCertSetDTLSCert `json:"DTLSCert,omitzero"`
 }
 
-// AddDTLSCert creates instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (replacing any) and returns it
+// AddDTLSCert creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelDTLSCertSet) AddDTLSCert(i uint32) *DeviceRoutingBabelDTLSCertSetDTLSCert {
 	if o.DTLSCert == nil {
 		o.DTLSCert = map[uint32]*DeviceRoutingBabelDTLSCertSetDTLSCert{}
@@ -353,8 +335,6 @@ func (o *DeviceRoutingBabelDTLSCertSet) AddDTLSCert(i uint32) *DeviceRoutingBabe
 	o.DTLSCert[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelDTLSCertSet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5141, o.Alias)
 	for _, i := range model.SortedKeys(o.DTLSCert) {
@@ -365,28 +345,25 @@ func (o *DeviceRoutingBabelDTLSCertSet) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelDTLSCertSetPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.
 type DeviceRoutingBabelDTLSCertSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DTLSCertNumberOfEntries model.ReadOnlyParam[uint32]
+	DTLSCertNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DefaultApply model.ReadWriteParam[bool]
+	DefaultApply model.ReadWriteParam[bool] `dm:"b"`
 }
 
-// DTLSCert returns the typed path of instance i of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
+// DTLSCert returns the typed path of instance i.
 func (x DeviceRoutingBabelDTLSCertSetPath) DTLSCert(i uint32) (p DeviceRoutingBabelDTLSCertSetDTLSCertPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.", model.InstanceOf(x.Path(), "DTLSCert.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DTLSCert.", i))
 	return
 }
 
-// DTLSCertTable returns the table Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. itself (for AddObject when writable)
+// DTLSCertTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelDTLSCertSetPath) DTLSCertTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DTLSCert.")
 }
 
-/*
-DeviceRoutingBabelDTLSCertSetDTLSCert holds the values of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelDTLSCertSetDTLSCert holds the values of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelDTLSCertSetDTLSCert struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -397,7 +374,6 @@ type DeviceRoutingBabelDTLSCertSetDTLSCert struct {
 	CertPrivateKey model.HexBinary `json:"CertPrivateKey,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5143, o.Alias)
 	c.String(p, "CertValue", 5146, o.CertValue)
@@ -406,13 +382,13 @@ func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) ValidateAt(c *model.Checker, p s
 // DeviceRoutingBabelDTLSCertSetDTLSCertPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
 type DeviceRoutingBabelDTLSCertSetDTLSCertPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CertPrivateKey model.ReadWriteParam[model.HexBinary]
+	CertPrivateKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	CertType model.ReadWriteParam[string]
+	CertType model.ReadWriteParam[string] `dm:"s"`
 
-	CertValue model.ReadWriteParam[string]
+	CertValue model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceRoutingBabelInterfaceSettingStatus enumerates the values of Device.Routing.Babel.InterfaceSetting.{i}.Status.
@@ -428,10 +404,7 @@ const (
 	DeviceRoutingBabelInterfaceSettingStatus_Error DeviceRoutingBabelInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceRoutingBabelInterfaceSetting holds the values of Device.Routing.Babel.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelInterfaceSetting holds the values of Device.Routing.Babel.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -475,7 +448,7 @@ type DeviceRoutingBabelInterfaceSetting struct {
 	Stats    *DeviceRoutingBabelInterfaceSettingStats               `json:"Stats,omitzero"`
 }
 
-// AddNeighbor creates instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelInterfaceSetting) AddNeighbor(i uint32) *DeviceRoutingBabelInterfaceSettingNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceRoutingBabelInterfaceSettingNeighbor{}
@@ -484,8 +457,6 @@ func (o *DeviceRoutingBabelInterfaceSetting) AddNeighbor(i uint32) *DeviceRoutin
 	o.Neighbor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5188, string(o.Status))
 	c.String(p, "Alias", 5153, o.Alias)
@@ -502,62 +473,59 @@ func (o *DeviceRoutingBabelInterfaceSetting) ValidateAt(c *model.Checker, p stri
 // DeviceRoutingBabelInterfaceSettingPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.
 type DeviceRoutingBabelInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CachedInfoEnabled model.ReadWriteParam[bool]
+	CachedInfoEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	DTLSCertPrefer model.ReadWriteParam[string]
+	DTLSCertPrefer model.ReadWriteParam[string] `dm:"s"`
 
-	DTLSEnabled model.ReadWriteParam[bool]
+	DTLSEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceDTLSCertSets model.ReadWriteParam[[]string]
+	InterfaceDTLSCertSets model.ReadWriteParam[[]string] `dm:"s"`
 
-	InterfaceMACKeySets model.ReadWriteParam[[]string]
+	InterfaceMACKeySets model.ReadWriteParam[[]string] `dm:"s"`
 
-	InterfaceMetricAlgorithm model.ReadOnlyParam[string]
+	InterfaceMetricAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceReference model.ReadOnlyParam[string]
+	InterfaceReference model.ReadOnlyParam[string] `dm:"s"`
 
-	MACEnabled model.ReadWriteParam[bool]
+	MACEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	MACVerify model.ReadWriteParam[bool]
+	MACVerify model.ReadWriteParam[bool] `dm:"b"`
 
-	McastHelloInterval model.ReadOnlyParam[uint32]
+	McastHelloInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	McastHelloSeqno model.ReadOnlyParam[uint32]
+	McastHelloSeqno model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketLog model.ReadOnlyParam[string]
+	PacketLog model.ReadOnlyParam[string] `dm:"s"`
 
-	PacketLogEnable model.ReadWriteParam[bool]
+	PacketLogEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	SplitHorizonEnabled model.ReadWriteParam[bool]
+	SplitHorizonEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingBabelInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceRoutingBabelInterfaceSettingStatus] `dm:"s"`
 
-	UpdateInterval model.ReadOnlyParam[uint32]
+	UpdateInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceRoutingBabelInterfaceSettingStatsPath
+	Stats DeviceRoutingBabelInterfaceSettingStatsPath `dm:"Stats."`
 }
 
-// Neighbor returns the typed path of instance i of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
+// Neighbor returns the typed path of instance i.
 func (x DeviceRoutingBabelInterfaceSettingPath) Neighbor(i uint32) (p DeviceRoutingBabelInterfaceSettingNeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.", model.InstanceOf(x.Path(), "Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
 	return
 }
 
-// NeighborTable returns the table Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelInterfaceSettingPath) NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
 
-/*
-DeviceRoutingBabelInterfaceSettingNeighbor holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelInterfaceSettingNeighbor holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceRoutingBabelInterfaceSettingNeighbor struct {
 	NeighborAddress string `json:"NeighborAddress,omitzero"`
 
@@ -580,7 +548,6 @@ type DeviceRoutingBabelInterfaceSettingNeighbor struct {
 	Cost uint32 `json:"Cost,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelInterfaceSettingNeighbor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "NeighborAddress", 5172, o.NeighborAddress)
 	c.Uint(p, "TXCost", 5174, uint64(o.TXCost))
@@ -595,31 +562,28 @@ func (o *DeviceRoutingBabelInterfaceSettingNeighbor) ValidateAt(c *model.Checker
 // DeviceRoutingBabelInterfaceSettingNeighborPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.Neighbor.{i}.
 type DeviceRoutingBabelInterfaceSettingNeighborPath struct {
 	model.ObjectPath
-	Cost model.ReadOnlyParam[uint32]
+	Cost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExpectedMCastHelloSeqno model.ReadOnlyParam[int32]
+	ExpectedMCastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
 
-	ExpectedUCastHelloSeqno model.ReadOnlyParam[int32]
+	ExpectedUCastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
 
-	HelloMCastHistory model.ReadOnlyParam[model.HexBinary]
+	HelloMCastHistory model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	HelloUCastHistory model.ReadOnlyParam[model.HexBinary]
+	HelloUCastHistory model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NeighborAddress model.ReadOnlyParam[string]
+	NeighborAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RXCost model.ReadOnlyParam[uint32]
+	RXCost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TXCost model.ReadOnlyParam[uint32]
+	TXCost model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastHelloInterval model.ReadOnlyParam[uint32]
+	UnicastHelloInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastHelloSeqno model.ReadOnlyParam[int32]
+	UnicastHelloSeqno model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceRoutingBabelInterfaceSettingStats holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Stats. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelInterfaceSettingStats holds the values of Device.Routing.Babel.InterfaceSetting.{i}.Stats. (object, readOnly, since 2.15).
 type DeviceRoutingBabelInterfaceSettingStats struct {
 	SentMcastHello uint64 `json:"SentMcastHello,omitzero"`
 
@@ -637,23 +601,20 @@ type DeviceRoutingBabelInterfaceSettingStats struct {
 // DeviceRoutingBabelInterfaceSettingStatsPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.Stats.
 type DeviceRoutingBabelInterfaceSettingStatsPath struct {
 	model.ObjectPath
-	ReceivedPackets model.ReadOnlyParam[uint64]
+	ReceivedPackets model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SentIHU model.ReadOnlyParam[uint64]
+	SentIHU model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SentMcastHello model.ReadOnlyParam[uint64]
+	SentMcastHello model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SentMcastUpdate model.ReadOnlyParam[uint64]
+	SentMcastUpdate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SentUcastHello model.ReadOnlyParam[uint64]
+	SentUcastHello model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SentUcastUpdate model.ReadOnlyParam[uint64]
+	SentUcastUpdate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceRoutingBabelMACKeySet holds the values of Device.Routing.Babel.MACKeySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelMACKeySet holds the values of Device.Routing.Babel.MACKeySet.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelMACKeySet struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -664,7 +625,7 @@ type DeviceRoutingBabelMACKeySet struct {
 	MACKey map[uint32]*DeviceRoutingBabelMACKeySetMACKey `json:"MACKey,omitzero"`
 }
 
-// AddMACKey creates instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (replacing any) and returns it
+// AddMACKey creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingBabelMACKeySet) AddMACKey(i uint32) *DeviceRoutingBabelMACKeySetMACKey {
 	if o.MACKey == nil {
 		o.MACKey = map[uint32]*DeviceRoutingBabelMACKeySetMACKey{}
@@ -673,8 +634,6 @@ func (o *DeviceRoutingBabelMACKeySet) AddMACKey(i uint32) *DeviceRoutingBabelMAC
 	o.MACKey[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelMACKeySet) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5192, o.Alias)
 	for _, i := range model.SortedKeys(o.MACKey) {
@@ -685,20 +644,20 @@ func (o *DeviceRoutingBabelMACKeySet) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelMACKeySetPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.
 type DeviceRoutingBabelMACKeySetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DefaultApply model.ReadWriteParam[bool]
+	DefaultApply model.ReadWriteParam[bool] `dm:"b"`
 
-	MACKeyNumberOfEntries model.ReadOnlyParam[uint32]
+	MACKeyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// MACKey returns the typed path of instance i of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
+// MACKey returns the typed path of instance i.
 func (x DeviceRoutingBabelMACKeySetPath) MACKey(i uint32) (p DeviceRoutingBabelMACKeySetMACKeyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.", model.InstanceOf(x.Path(), "MACKey.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MACKey.", i))
 	return
 }
 
-// MACKeyTable returns the table Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. itself (for AddObject when writable)
+// MACKeyTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingBabelMACKeySetPath) MACKeyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MACKey.")
 }
@@ -718,10 +677,7 @@ const (
 	DeviceRoutingBabelMACKeySetMACKeyMACTestState_Error DeviceRoutingBabelMACKeySetMACKeyMACTestState = "Error"
 )
 
-/*
-DeviceRoutingBabelMACKeySetMACKey holds the values of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelMACKeySetMACKey holds the values of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceRoutingBabelMACKeySetMACKey struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -742,7 +698,6 @@ type DeviceRoutingBabelMACKeySetMACKey struct {
 	Match bool `json:"Match,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelMACKeySetMACKey) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5195, o.Alias)
 	c.String(p, "MACTestState", 5202, string(o.MACTestState))
@@ -751,29 +706,26 @@ func (o *DeviceRoutingBabelMACKeySetMACKey) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingBabelMACKeySetMACKeyPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
 type DeviceRoutingBabelMACKeySetMACKeyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	InputMAC model.ReadWriteParam[model.HexBinary]
+	InputMAC model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	InputString model.ReadWriteParam[model.HexBinary]
+	InputString model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	KeyUseSend model.ReadWriteParam[bool]
+	KeyUseSend model.ReadWriteParam[bool] `dm:"b"`
 
-	KeyUseVerify model.ReadWriteParam[bool]
+	KeyUseVerify model.ReadWriteParam[bool] `dm:"b"`
 
-	KeyValue model.ReadWriteParam[model.HexBinary]
+	KeyValue model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	MACKeyAlgorithm model.ReadWriteParam[string]
+	MACKeyAlgorithm model.ReadWriteParam[string] `dm:"s"`
 
-	MACTestState model.ReadWriteParam[DeviceRoutingBabelMACKeySetMACKeyMACTestState]
+	MACTestState model.ReadWriteParam[DeviceRoutingBabelMACKeySetMACKeyMACTestState] `dm:"s"`
 
-	Match model.ReadOnlyParam[bool]
+	Match model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceRoutingBabelRoute holds the values of Device.Routing.Babel.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingBabelRoute holds the values of Device.Routing.Babel.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceRoutingBabelRoute struct {
 	RoutePrefix string `json:"RoutePrefix,omitzero"`
 
@@ -794,7 +746,6 @@ type DeviceRoutingBabelRoute struct {
 	RouteSelected bool `json:"RouteSelected,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingBabelRoute) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "RoutePrefix", 5212, o.RoutePrefix)
 	c.Int(p, "ReceivedMetric", 5210, int64(o.ReceivedMetric))
@@ -806,23 +757,23 @@ func (o *DeviceRoutingBabelRoute) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelRoutePath is the typed path of Device.Routing.Babel.Route.{i}.
 type DeviceRoutingBabelRoutePath struct {
 	model.ObjectPath
-	CalculatedMetric model.ReadOnlyParam[int32]
+	CalculatedMetric model.ReadOnlyParam[int32] `dm:"i"`
 
-	Neighbor model.ReadOnlyParam[string]
+	Neighbor model.ReadOnlyParam[string] `dm:"s"`
 
-	NextHop model.ReadOnlyParam[string]
+	NextHop model.ReadOnlyParam[string] `dm:"s"`
 
-	ReceivedMetric model.ReadOnlyParam[int32]
+	ReceivedMetric model.ReadOnlyParam[int32] `dm:"i"`
 
-	RouteFeasible model.ReadOnlyParam[bool]
+	RouteFeasible model.ReadOnlyParam[bool] `dm:"b"`
 
-	RoutePrefix model.ReadOnlyParam[string]
+	RoutePrefix model.ReadOnlyParam[string] `dm:"s"`
 
-	RouteSelected model.ReadOnlyParam[bool]
+	RouteSelected model.ReadOnlyParam[bool] `dm:"b"`
 
-	RouteSeqno model.ReadOnlyParam[uint32]
+	RouteSeqno model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceRouterID model.ReadOnlyParam[model.HexBinary]
+	SourceRouterID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceRoutingRIPSupportedModes enumerates the values of Device.Routing.RIP.SupportedModes.
@@ -836,10 +787,7 @@ const (
 	DeviceRoutingRIPSupportedModes_Both DeviceRoutingRIPSupportedModes = "Both"
 )
 
-/*
-DeviceRoutingRIP holds the values of Device.Routing.RIP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRIP holds the values of Device.Routing.RIP. (object, readOnly, since 2.0).
 type DeviceRoutingRIP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -850,7 +798,7 @@ type DeviceRoutingRIP struct {
 	InterfaceSetting map[uint32]*DeviceRoutingRIPInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.Routing.RIP.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRIP) AddInterfaceSetting(i uint32) *DeviceRoutingRIPInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingRIPInterfaceSetting{}
@@ -859,8 +807,6 @@ func (o *DeviceRoutingRIP) AddInterfaceSetting(i uint32) *DeviceRoutingRIPInterf
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRIP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SupportedModes", 5236, string(o.SupportedModes))
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
@@ -871,20 +817,20 @@ func (o *DeviceRoutingRIP) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingRIPPath is the typed path of Device.Routing.RIP.
 type DeviceRoutingRIPPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedModes model.ReadOnlyParam[DeviceRoutingRIPSupportedModes]
+	SupportedModes model.ReadOnlyParam[DeviceRoutingRIPSupportedModes] `dm:"s"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.RIP.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceRoutingRIPPath) InterfaceSetting(i uint32) (p DeviceRoutingRIPInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.RIP.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.Routing.RIP.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRIPPath) InterfaceSettingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -902,10 +848,7 @@ const (
 	DeviceRoutingRIPInterfaceSettingStatus_Error DeviceRoutingRIPInterfaceSettingStatus = "Error"
 )
 
-/*
-DeviceRoutingRIPInterfaceSetting holds the values of Device.Routing.RIP.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRIPInterfaceSetting holds the values of Device.Routing.RIP.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRIPInterfaceSetting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -920,7 +863,6 @@ type DeviceRoutingRIPInterfaceSetting struct {
 	SendRA bool `json:"SendRA,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRIPInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5234, string(o.Status))
 	c.String(p, "Alias", 5230, o.Alias)
@@ -930,23 +872,20 @@ func (o *DeviceRoutingRIPInterfaceSetting) ValidateAt(c *model.Checker, p string
 // DeviceRoutingRIPInterfaceSettingPath is the typed path of Device.Routing.RIP.InterfaceSetting.{i}.
 type DeviceRoutingRIPInterfaceSettingPath struct {
 	model.ObjectPath
-	AcceptRA model.ReadWriteParam[bool]
+	AcceptRA model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	SendRA model.ReadWriteParam[bool]
+	SendRA model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRIPInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceRoutingRIPInterfaceSettingStatus] `dm:"s"`
 }
 
-/*
-DeviceRoutingRouteInformation holds the values of Device.Routing.RouteInformation. (object, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouteInformation holds the values of Device.Routing.RouteInformation. (object, readOnly, since 2.2).
 type DeviceRoutingRouteInformation struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -955,7 +894,7 @@ type DeviceRoutingRouteInformation struct {
 	InterfaceSetting map[uint32]*DeviceRoutingRouteInformationInterfaceSetting `json:"InterfaceSetting,omitzero"`
 }
 
-// AddInterfaceSetting creates instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}. (replacing any) and returns it
+// AddInterfaceSetting creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouteInformation) AddInterfaceSetting(i uint32) *DeviceRoutingRouteInformationInterfaceSetting {
 	if o.InterfaceSetting == nil {
 		o.InterfaceSetting = map[uint32]*DeviceRoutingRouteInformationInterfaceSetting{}
@@ -964,8 +903,6 @@ func (o *DeviceRoutingRouteInformation) AddInterfaceSetting(i uint32) *DeviceRou
 	o.InterfaceSetting[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouteInformation) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.InterfaceSetting) {
 		o.InterfaceSetting[i].ValidateAt(c, model.InstanceOf(p, "InterfaceSetting.", i))
@@ -975,18 +912,18 @@ func (o *DeviceRoutingRouteInformation) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingRouteInformationPath is the typed path of Device.Routing.RouteInformation.
 type DeviceRoutingRouteInformationPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// InterfaceSetting returns the typed path of instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.
+// InterfaceSetting returns the typed path of instance i.
 func (x DeviceRoutingRouteInformationPath) InterfaceSetting(i uint32) (p DeviceRoutingRouteInformationInterfaceSettingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.RouteInformation.InterfaceSetting.{i}.", model.InstanceOf(x.Path(), "InterfaceSetting.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "InterfaceSetting.", i))
 	return
 }
 
-// InterfaceSettingTable returns the table Device.Routing.RouteInformation.InterfaceSetting.{i}. itself (for AddObject when writable)
+// InterfaceSettingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouteInformationPath) InterfaceSettingTable() model.Table {
 	return model.NewTable(x.ObjectPath, "InterfaceSetting.")
 }
@@ -1013,10 +950,7 @@ const (
 	DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag_Low DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag = "Low"
 )
 
-/*
-DeviceRoutingRouteInformationInterfaceSetting holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouteInformationInterfaceSetting holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}. (table instance, 0..unbounded entries, readOnly, since 2.2).
 type DeviceRoutingRouteInformationInterfaceSetting struct {
 	Status DeviceRoutingRouteInformationInterfaceSettingStatus `json:"Status,omitzero"`
 
@@ -1045,7 +979,7 @@ type DeviceRoutingRouteInformationInterfaceSetting struct {
 	Option map[uint32]*DeviceRoutingRouteInformationInterfaceSettingOption `json:"Option,omitzero"`
 }
 
-// AddOption creates instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (replacing any) and returns it
+// AddOption creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouteInformationInterfaceSetting) AddOption(i uint32) *DeviceRoutingRouteInformationInterfaceSettingOption {
 	if o.Option == nil {
 		o.Option = map[uint32]*DeviceRoutingRouteInformationInterfaceSettingOption{}
@@ -1054,8 +988,6 @@ func (o *DeviceRoutingRouteInformationInterfaceSetting) AddOption(i uint32) *Dev
 	o.Option[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouteInformationInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5255, string(o.Status))
 	c.String(p, "Interface", 5241, o.Interface)
@@ -1071,46 +1003,43 @@ func (o *DeviceRoutingRouteInformationInterfaceSetting) ValidateAt(c *model.Chec
 // DeviceRoutingRouteInformationInterfaceSettingPath is the typed path of Device.Routing.RouteInformation.InterfaceSetting.{i}.
 type DeviceRoutingRouteInformationInterfaceSettingPath struct {
 	model.ObjectPath
-	HomeAgent model.ReadOnlyParam[bool]
+	HomeAgent model.ReadOnlyParam[bool] `dm:"b"`
 
-	Interface model.ReadOnlyParam[string]
+	Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	ManagedAddressConfiguration model.ReadOnlyParam[bool]
+	ManagedAddressConfiguration model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptionNumberOfEntries model.ReadOnlyParam[uint32]
+	OptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OtherConfiguration model.ReadOnlyParam[bool]
+	OtherConfiguration model.ReadOnlyParam[bool] `dm:"b"`
 
-	PreferredRouteFlag model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag]
+	PreferredRouteFlag model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag] `dm:"s"`
 
-	Prefix model.ReadOnlyParam[string]
+	Prefix model.ReadOnlyParam[string] `dm:"s"`
 
-	ReachableTime model.ReadOnlyParam[uint32]
+	ReachableTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetransTimer model.ReadOnlyParam[uint32]
+	RetransTimer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RouteLifetime model.ReadOnlyParam[time.Time]
+	RouteLifetime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SourceRouter model.ReadOnlyParam[string]
+	SourceRouter model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingStatus]
+	Status model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingStatus] `dm:"s"`
 }
 
-// Option returns the typed path of instance i of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
+// Option returns the typed path of instance i.
 func (x DeviceRoutingRouteInformationInterfaceSettingPath) Option(i uint32) (p DeviceRoutingRouteInformationInterfaceSettingOptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.", model.InstanceOf(x.Path(), "Option.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Option.", i))
 	return
 }
 
-// OptionTable returns the table Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. itself (for AddObject when writable)
+// OptionTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouteInformationInterfaceSettingPath) OptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Option.")
 }
 
-/*
-DeviceRoutingRouteInformationInterfaceSettingOption holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouteInformationInterfaceSettingOption holds the values of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceRoutingRouteInformationInterfaceSettingOption struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -1119,7 +1048,6 @@ type DeviceRoutingRouteInformationInterfaceSettingOption struct {
 	Value model.HexBinary `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouteInformationInterfaceSettingOption) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5244, o.Alias)
 	c.Uint(p, "Tag", 5245, uint64(o.Tag))
@@ -1129,11 +1057,11 @@ func (o *DeviceRoutingRouteInformationInterfaceSettingOption) ValidateAt(c *mode
 // DeviceRoutingRouteInformationInterfaceSettingOptionPath is the typed path of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
 type DeviceRoutingRouteInformationInterfaceSettingOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Tag model.ReadOnlyParam[uint32]
+	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[model.HexBinary]
+	Value model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceRoutingRouterStatus enumerates the values of Device.Routing.Router.{i}.Status.
@@ -1147,10 +1075,7 @@ const (
 	DeviceRoutingRouterStatus_Error DeviceRoutingRouterStatus = "Error"
 )
 
-/*
-DeviceRoutingRouter holds the values of Device.Routing.Router.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouter holds the values of Device.Routing.Router.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRouter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1166,7 +1091,7 @@ type DeviceRoutingRouter struct {
 	IPv6Forwarding map[uint32]*DeviceRoutingRouterIPv6Forwarding `json:"IPv6Forwarding,omitzero"`
 }
 
-// AddIPv4Forwarding creates instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (replacing any) and returns it
+// AddIPv4Forwarding creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouter) AddIPv4Forwarding(i uint32) *DeviceRoutingRouterIPv4Forwarding {
 	if o.IPv4Forwarding == nil {
 		o.IPv4Forwarding = map[uint32]*DeviceRoutingRouterIPv4Forwarding{}
@@ -1176,7 +1101,7 @@ func (o *DeviceRoutingRouter) AddIPv4Forwarding(i uint32) *DeviceRoutingRouterIP
 	return x
 }
 
-// AddIPv6Forwarding creates instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (replacing any) and returns it
+// AddIPv6Forwarding creates instance i (replacing any) and returns it.
 func (o *DeviceRoutingRouter) AddIPv6Forwarding(i uint32) *DeviceRoutingRouterIPv6Forwarding {
 	if o.IPv6Forwarding == nil {
 		o.IPv6Forwarding = map[uint32]*DeviceRoutingRouterIPv6Forwarding{}
@@ -1185,8 +1110,6 @@ func (o *DeviceRoutingRouter) AddIPv6Forwarding(i uint32) *DeviceRoutingRouterIP
 	o.IPv6Forwarding[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5287, string(o.Status))
 	c.String(p, "Alias", 5258, o.Alias)
@@ -1201,35 +1124,35 @@ func (o *DeviceRoutingRouter) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingRouterPath is the typed path of Device.Routing.Router.{i}.
 type DeviceRoutingRouterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv4ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IPv6ForwardingNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterStatus]
+	Status model.ReadOnlyParam[DeviceRoutingRouterStatus] `dm:"s"`
 }
 
-// IPv4Forwarding returns the typed path of instance i of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
+// IPv4Forwarding returns the typed path of instance i.
 func (x DeviceRoutingRouterPath) IPv4Forwarding(i uint32) (p DeviceRoutingRouterIPv4ForwardingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Router.{i}.IPv4Forwarding.{i}.", model.InstanceOf(x.Path(), "IPv4Forwarding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv4Forwarding.", i))
 	return
 }
 
-// IPv4ForwardingTable returns the table Device.Routing.Router.{i}.IPv4Forwarding.{i}. itself (for AddObject when writable)
+// IPv4ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouterPath) IPv4ForwardingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPv4Forwarding.")
 }
 
-// IPv6Forwarding returns the typed path of instance i of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
+// IPv6Forwarding returns the typed path of instance i.
 func (x DeviceRoutingRouterPath) IPv6Forwarding(i uint32) (p DeviceRoutingRouterIPv6ForwardingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Routing.Router.{i}.IPv6Forwarding.{i}.", model.InstanceOf(x.Path(), "IPv6Forwarding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Forwarding.", i))
 	return
 }
 
-// IPv6ForwardingTable returns the table Device.Routing.Router.{i}.IPv6Forwarding.{i}. itself (for AddObject when writable)
+// IPv6ForwardingTable returns the table itself (for AddObject when writable).
 func (x DeviceRoutingRouterPath) IPv6ForwardingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "IPv6Forwarding.")
 }
@@ -1279,10 +1202,7 @@ const (
 	DeviceRoutingRouterIPv4ForwardingOrigin_Static DeviceRoutingRouterIPv4ForwardingOrigin = "Static"
 )
 
-/*
-DeviceRoutingRouterIPv4Forwarding holds the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouterIPv4Forwarding holds the values of Device.Routing.Router.{i}.IPv4Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceRoutingRouterIPv4Forwarding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1309,7 +1229,6 @@ type DeviceRoutingRouterIPv4Forwarding struct {
 	ForwardingMetric int32 `json:"ForwardingMetric,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouterIPv4Forwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5271, string(o.Status))
 	c.String(p, "Alias", 5261, o.Alias)
@@ -1326,29 +1245,29 @@ func (o *DeviceRoutingRouterIPv4Forwarding) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingRouterIPv4ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
 type DeviceRoutingRouterIPv4ForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DestIPAddress model.ReadWriteParam[string]
+	DestIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	DestSubnetMask model.ReadWriteParam[string]
+	DestSubnetMask model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ForwardingMetric model.ReadWriteParam[int32]
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
 
-	ForwardingPolicy model.ReadWriteParam[int32]
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	GatewayIPAddress model.ReadWriteParam[string]
+	GatewayIPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingOrigin]
+	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingOrigin] `dm:"s"`
 
-	StaticRoute model.ReadOnlyParam[bool]
+	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingStatus]
+	Status model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingStatus] `dm:"s"`
 
-	Type model.ReadWriteParam[DeviceRoutingRouterIPv4ForwardingType]
+	Type model.ReadWriteParam[DeviceRoutingRouterIPv4ForwardingType] `dm:"s"`
 }
 
 // DeviceRoutingRouterIPv6ForwardingStatus enumerates the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}.Status.
@@ -1396,10 +1315,7 @@ const (
 	DeviceRoutingRouterIPv6ForwardingOrigin_Static DeviceRoutingRouterIPv6ForwardingOrigin = "Static"
 )
 
-/*
-DeviceRoutingRouterIPv6Forwarding holds the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2);
-Schema has each parameter's syntax and access.
-*/
+// DeviceRoutingRouterIPv6Forwarding holds the values of Device.Routing.Router.{i}.IPv6Forwarding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.2).
 type DeviceRoutingRouterIPv6Forwarding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1424,7 +1340,6 @@ type DeviceRoutingRouterIPv6Forwarding struct {
 	ExpirationTime time.Time `json:"ExpirationTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceRoutingRouterIPv6Forwarding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5284, string(o.Status))
 	c.String(p, "Alias", 5275, o.Alias)
@@ -1440,25 +1355,25 @@ func (o *DeviceRoutingRouterIPv6Forwarding) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingRouterIPv6ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
 type DeviceRoutingRouterIPv6ForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DestIPPrefix model.ReadWriteParam[string]
+	DestIPPrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExpirationTime model.ReadOnlyParam[time.Time]
+	ExpirationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ForwardingMetric model.ReadWriteParam[int32]
+	ForwardingMetric model.ReadWriteParam[int32] `dm:"i"`
 
-	ForwardingPolicy model.ReadWriteParam[int32]
+	ForwardingPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	NextHop model.ReadWriteParam[string]
+	NextHop model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingOrigin]
+	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingOrigin] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingStatus]
+	Status model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingStatus] `dm:"s"`
 
-	Type model.ReadWriteParam[DeviceRoutingRouterIPv6ForwardingType]
+	Type model.ReadWriteParam[DeviceRoutingRouterIPv6ForwardingType] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceSchedules holds the values of Device.Schedules. (object, readOnly, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSchedules holds the values of Device.Schedules. (object, readOnly, since 2.18).
 type DeviceSchedules struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -20,7 +14,7 @@ type DeviceSchedules struct {
 	Schedule map[uint32]*DeviceSchedulesSchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.Schedules.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceSchedules) AddSchedule(i uint32) *DeviceSchedulesSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceSchedulesSchedule{}
@@ -29,8 +23,6 @@ func (o *DeviceSchedules) AddSchedule(i uint32) *DeviceSchedulesSchedule {
 	o.Schedule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSchedules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Schedule) {
 		o.Schedule[i].ValidateAt(c, model.InstanceOf(p, "Schedule.", i))
@@ -40,18 +32,18 @@ func (o *DeviceSchedules) ValidateAt(c *model.Checker, p string) {
 // DeviceSchedulesPath is the typed path of Device.Schedules.
 type DeviceSchedulesPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Schedule returns the typed path of instance i of Device.Schedules.Schedule.{i}.
+// Schedule returns the typed path of instance i.
 func (x DeviceSchedulesPath) Schedule(i uint32) (p DeviceSchedulesSchedulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Schedules.Schedule.{i}.", model.InstanceOf(x.Path(), "Schedule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
 	return
 }
 
-// ScheduleTable returns the table Device.Schedules.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceSchedulesPath) ScheduleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
@@ -88,10 +80,7 @@ const (
 	DeviceSchedulesScheduleDay_Sunday DeviceSchedulesScheduleDay = "Sunday"
 )
 
-/*
-DeviceSchedulesSchedule holds the values of Device.Schedules.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSchedulesSchedule holds the values of Device.Schedules.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.18).
 type DeviceSchedulesSchedule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -112,7 +101,6 @@ type DeviceSchedulesSchedule struct {
 	TimeLeft uint32 `json:"TimeLeft,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSchedulesSchedule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5474, o.Alias)
 	c.String(p, "Status", 5481, string(o.Status))
@@ -125,21 +113,21 @@ func (o *DeviceSchedulesSchedule) ValidateAt(c *model.Checker, p string) {
 // DeviceSchedulesSchedulePath is the typed path of Device.Schedules.Schedule.{i}.
 type DeviceSchedulesSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Day model.ReadWriteParam[[]DeviceSchedulesScheduleDay]
+	Day model.ReadWriteParam[[]DeviceSchedulesScheduleDay] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InverseMode model.ReadWriteParam[bool]
+	InverseMode model.ReadWriteParam[bool] `dm:"b"`
 
-	StartTime model.ReadWriteParam[string]
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSchedulesScheduleStatus]
+	Status model.ReadOnlyParam[DeviceSchedulesScheduleStatus] `dm:"s"`
 
-	TimeLeft model.ReadOnlyParam[uint32]
+	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceSecurity holds the values of Device.Security. (object, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSecurity holds the values of Device.Security. (object, readOnly, since 2.4).
 type DeviceSecurity struct {
 	CertificateNumberOfEntries uint32 `json:"CertificateNumberOfEntries,omitzero"`
 
@@ -22,7 +18,7 @@ type DeviceSecurity struct {
 	Certificate map[uint32]*DeviceSecurityCertificate `json:"Certificate,omitzero"`
 }
 
-// AddCABundle creates instance i of Device.Security.CABundle.{i}. (replacing any) and returns it
+// AddCABundle creates instance i (replacing any) and returns it.
 func (o *DeviceSecurity) AddCABundle(i uint32) *DeviceSecurityCABundle {
 	if o.CABundle == nil {
 		o.CABundle = map[uint32]*DeviceSecurityCABundle{}
@@ -32,7 +28,7 @@ func (o *DeviceSecurity) AddCABundle(i uint32) *DeviceSecurityCABundle {
 	return x
 }
 
-// AddCertificate creates instance i of Device.Security.Certificate.{i}. (replacing any) and returns it
+// AddCertificate creates instance i (replacing any) and returns it.
 func (o *DeviceSecurity) AddCertificate(i uint32) *DeviceSecurityCertificate {
 	if o.Certificate == nil {
 		o.Certificate = map[uint32]*DeviceSecurityCertificate{}
@@ -41,8 +37,6 @@ func (o *DeviceSecurity) AddCertificate(i uint32) *DeviceSecurityCertificate {
 	o.Certificate[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSecurity) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CABundle) {
 		o.CABundle[i].ValidateAt(c, model.InstanceOf(p, "CABundle.", i))
@@ -55,37 +49,34 @@ func (o *DeviceSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceSecurityPath is the typed path of Device.Security.
 type DeviceSecurityPath struct {
 	model.ObjectPath
-	CABundleNumberOfEntries model.ReadOnlyParam[uint32]
+	CABundleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CertificateNumberOfEntries model.ReadOnlyParam[uint32]
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// CABundle returns the typed path of instance i of Device.Security.CABundle.{i}.
+// CABundle returns the typed path of instance i.
 func (x DeviceSecurityPath) CABundle(i uint32) (p DeviceSecurityCABundlePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Security.CABundle.{i}.", model.InstanceOf(x.Path(), "CABundle.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CABundle.", i))
 	return
 }
 
-// CABundleTable returns the table Device.Security.CABundle.{i}. itself (for AddObject when writable)
+// CABundleTable returns the table itself (for AddObject when writable).
 func (x DeviceSecurityPath) CABundleTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CABundle.")
 }
 
-// Certificate returns the typed path of instance i of Device.Security.Certificate.{i}.
+// Certificate returns the typed path of instance i.
 func (x DeviceSecurityPath) Certificate(i uint32) (p DeviceSecurityCertificatePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Security.Certificate.{i}.", model.InstanceOf(x.Path(), "Certificate.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
 	return
 }
 
-// CertificateTable returns the table Device.Security.Certificate.{i}. itself (for AddObject when writable)
+// CertificateTable returns the table itself (for AddObject when writable).
 func (x DeviceSecurityPath) CertificateTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-/*
-DeviceSecurityCABundle holds the values of Device.Security.CABundle.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSecurityCABundle holds the values of Device.Security.CABundle.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSecurityCABundle struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -94,7 +85,6 @@ type DeviceSecurityCABundle struct {
 	CACertificates []string `json:"CACertificates,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSecurityCABundle) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "CACertificates", 5486, model.JoinStrings(o.CACertificates), len(o.CACertificates) > 0)
 }
@@ -102,17 +92,14 @@ func (o *DeviceSecurityCABundle) ValidateAt(c *model.Checker, p string) {
 // DeviceSecurityCABundlePath is the typed path of Device.Security.CABundle.{i}.
 type DeviceSecurityCABundlePath struct {
 	model.ObjectPath
-	CACertificates model.ReadWriteParam[[]string]
+	CACertificates model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceSecurityCertificate holds the values of Device.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSecurityCertificate holds the values of Device.Security.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceSecurityCertificate struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -133,7 +120,6 @@ type DeviceSecurityCertificate struct {
 	SignatureAlgorithm string `json:"SignatureAlgorithm,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSecurityCertificate) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SerialNumber", 5496, o.SerialNumber)
 	c.String(p, "Issuer", 5492, o.Issuer)
@@ -145,21 +131,21 @@ func (o *DeviceSecurityCertificate) ValidateAt(c *model.Checker, p string) {
 // DeviceSecurityCertificatePath is the typed path of Device.Security.Certificate.{i}.
 type DeviceSecurityCertificatePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Issuer model.ReadOnlyParam[string]
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
 
-	LastModif model.ReadOnlyParam[time.Time]
+	LastModif model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NotAfter model.ReadOnlyParam[time.Time]
+	NotAfter model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	NotBefore model.ReadOnlyParam[time.Time]
+	NotBefore model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	SignatureAlgorithm model.ReadOnlyParam[string]
+	SignatureAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	Subject model.ReadOnlyParam[string]
+	Subject model.ReadOnlyParam[string] `dm:"s"`
 
-	SubjectAlt model.ReadOnlyParam[[]string]
+	SubjectAlt model.ReadOnlyParam[[]string] `dm:"s"`
 }

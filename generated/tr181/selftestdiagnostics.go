@@ -22,17 +22,13 @@ const (
 	DeviceSelfTestDiagnosticsDiagnosticsState_Error_Other DeviceSelfTestDiagnosticsDiagnosticsState = "Error_Other"
 )
 
-/*
-DeviceSelfTestDiagnostics holds the values of Device.SelfTestDiagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSelfTestDiagnostics holds the values of Device.SelfTestDiagnostics. (object, readOnly, since 2.0).
 type DeviceSelfTestDiagnostics struct {
 	DiagnosticsState DeviceSelfTestDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
 	Results string `json:"Results,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 5502, string(o.DiagnosticsState))
 	c.String(p, "Results", 5503, o.Results)
@@ -41,7 +37,7 @@ func (o *DeviceSelfTestDiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceSelfTestDiagnosticsPath is the typed path of Device.SelfTestDiagnostics.
 type DeviceSelfTestDiagnosticsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceSelfTestDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceSelfTestDiagnosticsDiagnosticsState] `dm:"s"`
 
-	Results model.ReadOnlyParam[string]
+	Results model.ReadOnlyParam[string] `dm:"s"`
 }

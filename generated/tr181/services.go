@@ -5,10 +5,7 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceServices holds the values of Device.Services. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceServices holds the values of Device.Services. (object, readOnly, since 2.0).
 type DeviceServices struct{}
 
 // DeviceServicesPath is the typed path of Device.Services.

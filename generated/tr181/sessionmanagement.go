@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceSessionManagement holds the values of Device.SessionManagement. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagement holds the values of Device.SessionManagement. (object, readOnly, since 2.19).
 type DeviceSessionManagement struct {
 	SessionNumberOfEntries uint32 `json:"SessionNumberOfEntries,omitzero"`
 
@@ -27,7 +21,7 @@ type DeviceSessionManagement struct {
 	Session map[uint32]*DeviceSessionManagementSession `json:"Session,omitzero"`
 }
 
-// AddPDN creates instance i of Device.SessionManagement.PDN.{i}. (replacing any) and returns it
+// AddPDN creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDN(i uint32) *DeviceSessionManagementPDN {
 	if o.PDN == nil {
 		o.PDN = map[uint32]*DeviceSessionManagementPDN{}
@@ -37,7 +31,7 @@ func (o *DeviceSessionManagement) AddPDN(i uint32) *DeviceSessionManagementPDN {
 	return x
 }
 
-// AddPDP creates instance i of Device.SessionManagement.PDP.{i}. (replacing any) and returns it
+// AddPDP creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDP(i uint32) *DeviceSessionManagementPDP {
 	if o.PDP == nil {
 		o.PDP = map[uint32]*DeviceSessionManagementPDP{}
@@ -47,7 +41,7 @@ func (o *DeviceSessionManagement) AddPDP(i uint32) *DeviceSessionManagementPDP {
 	return x
 }
 
-// AddPDU creates instance i of Device.SessionManagement.PDU.{i}. (replacing any) and returns it
+// AddPDU creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddPDU(i uint32) *DeviceSessionManagementPDU {
 	if o.PDU == nil {
 		o.PDU = map[uint32]*DeviceSessionManagementPDU{}
@@ -57,7 +51,7 @@ func (o *DeviceSessionManagement) AddPDU(i uint32) *DeviceSessionManagementPDU {
 	return x
 }
 
-// AddSession creates instance i of Device.SessionManagement.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagement) AddSession(i uint32) *DeviceSessionManagementSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceSessionManagementSession{}
@@ -66,8 +60,6 @@ func (o *DeviceSessionManagement) AddSession(i uint32) *DeviceSessionManagementS
 	o.Session[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagement) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.PDN) {
 		o.PDN[i].ValidateAt(c, model.InstanceOf(p, "PDN.", i))
@@ -86,63 +78,60 @@ func (o *DeviceSessionManagement) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPath is the typed path of Device.SessionManagement.
 type DeviceSessionManagementPath struct {
 	model.ObjectPath
-	PDNNumberOfEntries model.ReadOnlyParam[uint32]
+	PDNNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PDPNumberOfEntries model.ReadOnlyParam[uint32]
+	PDPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PDUNumberOfEntries model.ReadOnlyParam[uint32]
+	PDUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// PDN returns the typed path of instance i of Device.SessionManagement.PDN.{i}.
+// PDN returns the typed path of instance i.
 func (x DeviceSessionManagementPath) PDN(i uint32) (p DeviceSessionManagementPDNPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDN.{i}.", model.InstanceOf(x.Path(), "PDN.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDN.", i))
 	return
 }
 
-// PDNTable returns the table Device.SessionManagement.PDN.{i}. itself (for AddObject when writable)
+// PDNTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDNTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PDN.")
 }
 
-// PDP returns the typed path of instance i of Device.SessionManagement.PDP.{i}.
+// PDP returns the typed path of instance i.
 func (x DeviceSessionManagementPath) PDP(i uint32) (p DeviceSessionManagementPDPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDP.{i}.", model.InstanceOf(x.Path(), "PDP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDP.", i))
 	return
 }
 
-// PDPTable returns the table Device.SessionManagement.PDP.{i}. itself (for AddObject when writable)
+// PDPTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDPTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PDP.")
 }
 
-// PDU returns the typed path of instance i of Device.SessionManagement.PDU.{i}.
+// PDU returns the typed path of instance i.
 func (x DeviceSessionManagementPath) PDU(i uint32) (p DeviceSessionManagementPDUPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDU.{i}.", model.InstanceOf(x.Path(), "PDU.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "PDU.", i))
 	return
 }
 
-// PDUTable returns the table Device.SessionManagement.PDU.{i}. itself (for AddObject when writable)
+// PDUTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) PDUTable() model.Table {
 	return model.NewTable(x.ObjectPath, "PDU.")
 }
 
-// Session returns the typed path of instance i of Device.SessionManagement.Session.{i}.
+// Session returns the typed path of instance i.
 func (x DeviceSessionManagementPath) Session(i uint32) (p DeviceSessionManagementSessionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.Session.{i}.", model.InstanceOf(x.Path(), "Session.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
 	return
 }
 
-// SessionTable returns the table Device.SessionManagement.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPath) SessionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-/*
-DeviceSessionManagementPDN holds the values of Device.SessionManagement.PDN.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDN holds the values of Device.SessionManagement.PDN.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDN struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -161,7 +150,6 @@ type DeviceSessionManagementPDN struct {
 	DownstreamAggregateBitRate uint64 `json:"DownstreamAggregateBitRate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDN) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5507, o.Alias)
 	c.Uint(p, "QCI", 5511, uint64(o.QCI))
@@ -170,21 +158,21 @@ func (o *DeviceSessionManagementPDN) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDNPath is the typed path of Device.SessionManagement.PDN.{i}.
 type DeviceSessionManagementPDNPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DownstreamAggregateBitRate model.ReadOnlyParam[uint64]
+	DownstreamAggregateBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
+	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DownstreamMaxBitRate model.ReadOnlyParam[uint64]
+	DownstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QCI model.ReadOnlyParam[uint32]
+	QCI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamAggregateBitRate model.ReadOnlyParam[uint64]
+	UpstreamAggregateBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
+	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UpstreamMaxBitRate model.ReadOnlyParam[uint64]
+	UpstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceSessionManagementPDPTrafficClass enumerates the values of Device.SessionManagement.PDP.{i}.TrafficClass.
@@ -226,10 +214,7 @@ const (
 	DeviceSessionManagementPDPDeliveryOfErroneousSDUs_SubscribedValue DeviceSessionManagementPDPDeliveryOfErroneousSDUs = "SubscribedValue"
 )
 
-/*
-DeviceSessionManagementPDP holds the values of Device.SessionManagement.PDP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDP holds the values of Device.SessionManagement.PDP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -256,7 +241,6 @@ type DeviceSessionManagementPDP struct {
 	TransferDelay uint32 `json:"TransferDelay,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5517, o.Alias)
 	c.String(p, "TrafficClass", 5525, string(o.TrafficClass))
@@ -269,35 +253,32 @@ func (o *DeviceSessionManagementPDP) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDPPath is the typed path of Device.SessionManagement.PDP.{i}.
 type DeviceSessionManagementPDPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DeliveryOfErroneousSDUs model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOfErroneousSDUs]
+	DeliveryOfErroneousSDUs model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOfErroneousSDUs] `dm:"s"`
 
-	DeliveryOrder model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOrder]
+	DeliveryOrder model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOrder] `dm:"s"`
 
-	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
+	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DownstreamMaxBitRate model.ReadOnlyParam[uint64]
+	DownstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MaximumSDUSize model.ReadOnlyParam[uint32]
+	MaximumSDUSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ResidualBitErrorRatio model.ReadOnlyParam[string]
+	ResidualBitErrorRatio model.ReadOnlyParam[string] `dm:"s"`
 
-	SDUErrorRatio model.ReadOnlyParam[string]
+	SDUErrorRatio model.ReadOnlyParam[string] `dm:"s"`
 
-	TrafficClass model.ReadOnlyParam[DeviceSessionManagementPDPTrafficClass]
+	TrafficClass model.ReadOnlyParam[DeviceSessionManagementPDPTrafficClass] `dm:"s"`
 
-	TransferDelay model.ReadOnlyParam[uint32]
+	TransferDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64]
+	UpstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UpstreamMaxBitRate model.ReadOnlyParam[uint64]
+	UpstreamMaxBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceSessionManagementPDU holds the values of Device.SessionManagement.PDU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDU holds the values of Device.SessionManagement.PDU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDU struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -322,7 +303,7 @@ type DeviceSessionManagementPDU struct {
 	QoSRule      map[uint32]*DeviceSessionManagementPDUQoSRule `json:"QoSRule,omitzero"`
 }
 
-// AddQoSFlow creates instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (replacing any) and returns it
+// AddQoSFlow creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDU) AddQoSFlow(i uint32) *DeviceSessionManagementPDUQoSFlow {
 	if o.QoSFlow == nil {
 		o.QoSFlow = map[uint32]*DeviceSessionManagementPDUQoSFlow{}
@@ -332,7 +313,7 @@ func (o *DeviceSessionManagementPDU) AddQoSFlow(i uint32) *DeviceSessionManageme
 	return x
 }
 
-// AddQoSRule creates instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (replacing any) and returns it
+// AddQoSRule creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDU) AddQoSRule(i uint32) *DeviceSessionManagementPDUQoSRule {
 	if o.QoSRule == nil {
 		o.QoSRule = map[uint32]*DeviceSessionManagementPDUQoSRule{}
@@ -341,8 +322,6 @@ func (o *DeviceSessionManagementPDU) AddQoSRule(i uint32) *DeviceSessionManageme
 	o.QoSRule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDU) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5531, o.Alias)
 	c.Uint(p, "PTI", 5536, uint64(o.PTI))
@@ -361,45 +340,45 @@ func (o *DeviceSessionManagementPDU) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDUPath is the typed path of Device.SessionManagement.PDU.{i}.
 type DeviceSessionManagementPDUPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AlwaysOn model.ReadOnlyParam[bool]
+	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
 
-	PTI model.ReadOnlyParam[uint32]
+	PTI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32]
+	QoSFlowNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32]
+	QoSRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RQTimerValue model.ReadOnlyParam[uint32]
+	RQTimerValue model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SSC model.ReadOnlyParam[uint32]
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionAMBRDownlink model.ReadOnlyParam[uint64]
+	SessionAMBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SessionAMBRUplink model.ReadOnlyParam[uint64]
+	SessionAMBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NetworkSlice DeviceSessionManagementPDUNetworkSlicePath
+	NetworkSlice DeviceSessionManagementPDUNetworkSlicePath `dm:"NetworkSlice."`
 }
 
-// QoSFlow returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
+// QoSFlow returns the typed path of instance i.
 func (x DeviceSessionManagementPDUPath) QoSFlow(i uint32) (p DeviceSessionManagementPDUQoSFlowPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDU.{i}.QoSFlow.{i}.", model.InstanceOf(x.Path(), "QoSFlow.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSFlow.", i))
 	return
 }
 
-// QoSFlowTable returns the table Device.SessionManagement.PDU.{i}.QoSFlow.{i}. itself (for AddObject when writable)
+// QoSFlowTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUPath) QoSFlowTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QoSFlow.")
 }
 
-// QoSRule returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
+// QoSRule returns the typed path of instance i.
 func (x DeviceSessionManagementPDUPath) QoSRule(i uint32) (p DeviceSessionManagementPDUQoSRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDU.{i}.QoSRule.{i}.", model.InstanceOf(x.Path(), "QoSRule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QoSRule.", i))
 	return
 }
 
-// QoSRuleTable returns the table Device.SessionManagement.PDU.{i}.QoSRule.{i}. itself (for AddObject when writable)
+// QoSRuleTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUPath) QoSRuleTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QoSRule.")
 }
@@ -417,17 +396,13 @@ const (
 	DeviceSessionManagementPDUNetworkSliceSliceServiceType_V2X DeviceSessionManagementPDUNetworkSliceSliceServiceType = "V2X"
 )
 
-/*
-DeviceSessionManagementPDUNetworkSlice holds the values of Device.SessionManagement.PDU.{i}.NetworkSlice. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDUNetworkSlice holds the values of Device.SessionManagement.PDU.{i}.NetworkSlice. (object, readOnly, since 2.19).
 type DeviceSessionManagementPDUNetworkSlice struct {
 	SliceServiceType DeviceSessionManagementPDUNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
 
 	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDUNetworkSlice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SliceServiceType", 5535, string(o.SliceServiceType))
 }
@@ -435,15 +410,12 @@ func (o *DeviceSessionManagementPDUNetworkSlice) ValidateAt(c *model.Checker, p 
 // DeviceSessionManagementPDUNetworkSlicePath is the typed path of Device.SessionManagement.PDU.{i}.NetworkSlice.
 type DeviceSessionManagementPDUNetworkSlicePath struct {
 	model.ObjectPath
-	SliceDifferentiator model.ReadOnlyParam[uint32]
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DeviceSessionManagementPDUNetworkSliceSliceServiceType]
+	SliceServiceType model.ReadOnlyParam[DeviceSessionManagementPDUNetworkSliceSliceServiceType] `dm:"s"`
 }
 
-/*
-DeviceSessionManagementPDUQoSFlow holds the values of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDUQoSFlow holds the values of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSFlow struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -464,7 +436,6 @@ type DeviceSessionManagementPDUQoSFlow struct {
 	EPSBearer uint32 `json:"EPSBearer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDUQoSFlow) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5538, o.Alias)
 	c.Uint(p, "QFI", 5546, uint64(o.QFI))
@@ -474,29 +445,26 @@ func (o *DeviceSessionManagementPDUQoSFlow) ValidateAt(c *model.Checker, p strin
 // DeviceSessionManagementPDUQoSFlowPath is the typed path of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
 type DeviceSessionManagementPDUQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AveragingWindow model.ReadOnlyParam[uint32]
+	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EPSBearer model.ReadOnlyParam[uint32]
+	EPSBearer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FiveQI model.ReadOnlyParam[uint32]
+	FiveQI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GFBRDownlink model.ReadOnlyParam[uint64]
+	GFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	GFBRUplink model.ReadOnlyParam[uint64]
+	GFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MFBRDownlink model.ReadOnlyParam[uint64]
+	MFBRDownlink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MFBRUplink model.ReadOnlyParam[uint64]
+	MFBRUplink model.ReadOnlyParam[uint64] `dm:"U"`
 
-	QFI model.ReadOnlyParam[uint32]
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceSessionManagementPDUQoSRule holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDUQoSRule holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSRule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -515,7 +483,7 @@ type DeviceSessionManagementPDUQoSRule struct {
 	Filter map[uint32]*DeviceSessionManagementPDUQoSRuleFilter `json:"Filter,omitzero"`
 }
 
-// AddFilter creates instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceSessionManagementPDUQoSRule) AddFilter(i uint32) *DeviceSessionManagementPDUQoSRuleFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceSessionManagementPDUQoSRuleFilter{}
@@ -524,8 +492,6 @@ func (o *DeviceSessionManagementPDUQoSRule) AddFilter(i uint32) *DeviceSessionMa
 	o.Filter[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDUQoSRule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5549, o.Alias)
 	c.Uint(p, "Identifier", 5557, uint64(o.Identifier))
@@ -539,28 +505,28 @@ func (o *DeviceSessionManagementPDUQoSRule) ValidateAt(c *model.Checker, p strin
 // DeviceSessionManagementPDUQoSRulePath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
 type DeviceSessionManagementPDUQoSRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DQR model.ReadOnlyParam[bool]
+	DQR model.ReadOnlyParam[bool] `dm:"b"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Identifier model.ReadOnlyParam[uint32]
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Precedence model.ReadOnlyParam[uint32]
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QFI model.ReadOnlyParam[uint32]
+	QFI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Segregation model.ReadOnlyParam[bool]
+	Segregation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// Filter returns the typed path of instance i of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceSessionManagementPDUQoSRulePath) Filter(i uint32) (p DeviceSessionManagementPDUQoSRuleFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceSessionManagementPDUQoSRulePath) FilterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Filter.")
 }
@@ -576,10 +542,7 @@ const (
 	DeviceSessionManagementPDUQoSRuleFilterDirection_Bidirectional DeviceSessionManagementPDUQoSRuleFilterDirection = "bidirectional"
 )
 
-/*
-DeviceSessionManagementPDUQoSRuleFilter holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementPDUQoSRuleFilter holds the values of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementPDUQoSRuleFilter struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -590,7 +553,6 @@ type DeviceSessionManagementPDUQoSRuleFilter struct {
 	Value string `json:"Value,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementPDUQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5552, o.Alias)
 	c.String(p, "Direction", 5553, string(o.Direction))
@@ -600,13 +562,13 @@ func (o *DeviceSessionManagementPDUQoSRuleFilter) ValidateAt(c *model.Checker, p
 // DeviceSessionManagementPDUQoSRuleFilterPath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
 type DeviceSessionManagementPDUQoSRuleFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceSessionManagementPDUQoSRuleFilterDirection]
+	Direction model.ReadOnlyParam[DeviceSessionManagementPDUQoSRuleFilterDirection] `dm:"s"`
 
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSessionManagementSessionSessionType enumerates the values of Device.SessionManagement.Session.{i}.SessionType.
@@ -622,10 +584,7 @@ const (
 	DeviceSessionManagementSessionSessionType_Unstructured DeviceSessionManagementSessionSessionType = "Unstructured"
 )
 
-/*
-DeviceSessionManagementSession holds the values of Device.SessionManagement.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementSession holds the values of Device.SessionManagement.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSessionManagementSession struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -642,7 +601,6 @@ type DeviceSessionManagementSession struct {
 	PCO *DeviceSessionManagementSessionPCO `json:"PCO,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementSession) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5569, o.Alias)
 	c.String(p, "Interface", 5570, o.Interface)
@@ -658,25 +616,22 @@ func (o *DeviceSessionManagementSession) ValidateAt(c *model.Checker, p string) 
 // DeviceSessionManagementSessionPath is the typed path of Device.SessionManagement.Session.{i}.
 type DeviceSessionManagementSessionPath struct {
 	model.ObjectPath
-	APN model.ReadOnlyParam[string]
+	APN model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Interface model.ReadOnlyParam[string]
+	Interface model.ReadOnlyParam[string] `dm:"s"`
 
-	Reference model.ReadOnlyParam[string]
+	Reference model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionID model.ReadOnlyParam[uint32]
+	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionType model.ReadOnlyParam[DeviceSessionManagementSessionSessionType]
+	SessionType model.ReadOnlyParam[DeviceSessionManagementSessionSessionType] `dm:"s"`
 
-	PCO DeviceSessionManagementSessionPCOPath
+	PCO DeviceSessionManagementSessionPCOPath `dm:"PCO."`
 }
 
-/*
-DeviceSessionManagementSessionPCO holds the values of Device.SessionManagement.Session.{i}.PCO. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSessionManagementSessionPCO holds the values of Device.SessionManagement.Session.{i}.PCO. (object, readOnly, since 2.19).
 type DeviceSessionManagementSessionPCO struct {
 	IPv6PCSCF string `json:"IPv6PCSCF,omitzero"`
 
@@ -687,7 +642,6 @@ type DeviceSessionManagementSessionPCO struct {
 	IPv4DNS []string `json:"IPv4DNS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSessionManagementSessionPCO) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPv6PCSCF", 5575, o.IPv6PCSCF)
 	c.Wire(p, "IPv6DNS", 5574, model.JoinStrings(o.IPv6DNS), len(o.IPv6DNS) > 0)
@@ -698,11 +652,11 @@ func (o *DeviceSessionManagementSessionPCO) ValidateAt(c *model.Checker, p strin
 // DeviceSessionManagementSessionPCOPath is the typed path of Device.SessionManagement.Session.{i}.PCO.
 type DeviceSessionManagementSessionPCOPath struct {
 	model.ObjectPath
-	IPv4DNS model.ReadOnlyParam[[]string]
+	IPv4DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IPv4PCSCF model.ReadOnlyParam[string]
+	IPv4PCSCF model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6DNS model.ReadOnlyParam[[]string]
+	IPv6DNS model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IPv6PCSCF model.ReadOnlyParam[string]
+	IPv6PCSCF model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceSFPs holds the values of Device.SFPs. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPs holds the values of Device.SFPs. (object, readOnly, since 2.19).
 type DeviceSFPs struct {
 	SFPCageNumberOfEntries uint32 `json:"SFPCageNumberOfEntries,omitzero"`
 
@@ -19,7 +13,7 @@ type DeviceSFPs struct {
 	SFPCage map[uint32]*DeviceSFPsSFPCage `json:"SFPCage,omitzero"`
 }
 
-// AddSFPCage creates instance i of Device.SFPs.SFPCage.{i}. (replacing any) and returns it
+// AddSFPCage creates instance i (replacing any) and returns it.
 func (o *DeviceSFPs) AddSFPCage(i uint32) *DeviceSFPsSFPCage {
 	if o.SFPCage == nil {
 		o.SFPCage = map[uint32]*DeviceSFPsSFPCage{}
@@ -28,8 +22,6 @@ func (o *DeviceSFPs) AddSFPCage(i uint32) *DeviceSFPsSFPCage {
 	o.SFPCage[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPs) ValidateAt(c *model.Checker, p string) {
 	if o.Mgmt != nil {
 		o.Mgmt.ValidateAt(c, p+"Mgmt.")
@@ -42,33 +34,30 @@ func (o *DeviceSFPs) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsPath is the typed path of Device.SFPs.
 type DeviceSFPsPath struct {
 	model.ObjectPath
-	SFPCageNumberOfEntries model.ReadOnlyParam[uint32]
+	SFPCageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Mgmt DeviceSFPsMgmtPath
+	Mgmt DeviceSFPsMgmtPath `dm:"Mgmt."`
 }
 
-// SFPCage returns the typed path of instance i of Device.SFPs.SFPCage.{i}.
+// SFPCage returns the typed path of instance i.
 func (x DeviceSFPsPath) SFPCage(i uint32) (p DeviceSFPsSFPCagePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SFPs.SFPCage.{i}.", model.InstanceOf(x.Path(), "SFPCage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SFPCage.", i))
 	return
 }
 
-// SFPCageTable returns the table Device.SFPs.SFPCage.{i}. itself (for AddObject when writable)
+// SFPCageTable returns the table itself (for AddObject when writable).
 func (x DeviceSFPsPath) SFPCageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SFPCage.")
 }
 
-/*
-DeviceSFPsMgmt holds the values of Device.SFPs.Mgmt. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmt holds the values of Device.SFPs.Mgmt. (object, readOnly, since 2.19).
 type DeviceSFPsMgmt struct {
 	SFF8472NumberOfEntries uint32 `json:"SFF8472NumberOfEntries,omitzero"`
 
 	SFF8472 map[uint32]*DeviceSFPsMgmtSFF8472 `json:"SFF8472,omitzero"`
 }
 
-// AddSFF8472 creates instance i of Device.SFPs.Mgmt.SFF8472.{i}. (replacing any) and returns it
+// AddSFF8472 creates instance i (replacing any) and returns it.
 func (o *DeviceSFPsMgmt) AddSFF8472(i uint32) *DeviceSFPsMgmtSFF8472 {
 	if o.SFF8472 == nil {
 		o.SFF8472 = map[uint32]*DeviceSFPsMgmtSFF8472{}
@@ -77,8 +66,6 @@ func (o *DeviceSFPsMgmt) AddSFF8472(i uint32) *DeviceSFPsMgmtSFF8472 {
 	o.SFF8472[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsMgmt) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SFF8472) {
 		o.SFF8472[i].ValidateAt(c, model.InstanceOf(p, "SFF8472.", i))
@@ -88,24 +75,21 @@ func (o *DeviceSFPsMgmt) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsMgmtPath is the typed path of Device.SFPs.Mgmt.
 type DeviceSFPsMgmtPath struct {
 	model.ObjectPath
-	SFF8472NumberOfEntries model.ReadOnlyParam[uint32]
+	SFF8472NumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SFF8472 returns the typed path of instance i of Device.SFPs.Mgmt.SFF8472.{i}.
+// SFF8472 returns the typed path of instance i.
 func (x DeviceSFPsMgmtPath) SFF8472(i uint32) (p DeviceSFPsMgmtSFF8472Path) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SFPs.Mgmt.SFF8472.{i}.", model.InstanceOf(x.Path(), "SFF8472.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SFF8472.", i))
 	return
 }
 
-// SFF8472Table returns the table Device.SFPs.Mgmt.SFF8472.{i}. itself (for AddObject when writable)
+// SFF8472Table returns the table itself (for AddObject when writable).
 func (x DeviceSFPsMgmtPath) SFF8472Table() model.Table {
 	return model.NewTable(x.ObjectPath, "SFF8472.")
 }
 
-/*
-DeviceSFPsMgmtSFF8472 holds the values of Device.SFPs.Mgmt.SFF8472.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472 holds the values of Device.SFPs.Mgmt.SFF8472.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472 struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -114,7 +98,6 @@ type DeviceSFPsMgmtSFF8472 struct {
 	Transceiver *DeviceSFPsMgmtSFF8472Transceiver `json:"Transceiver,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsMgmtSFF8472) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5292, o.Alias)
 	if o.Transceiver != nil {
@@ -125,17 +108,14 @@ func (o *DeviceSFPsMgmtSFF8472) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsMgmtSFF8472Path is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.
 type DeviceSFPsMgmtSFF8472Path struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Transceiver DeviceSFPsMgmtSFF8472TransceiverPath
+	Transceiver DeviceSFPsMgmtSFF8472TransceiverPath `dm:"Transceiver."`
 }
 
-/*
-DeviceSFPsMgmtSFF8472Transceiver holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472Transceiver holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472Transceiver struct {
 	Connector model.HexBinary `json:"Connector,omitzero"`
 
@@ -225,7 +205,6 @@ type DeviceSFPsMgmtSFF8472Transceiver struct {
 	Warnings   *DeviceSFPsMgmtSFF8472TransceiverWarnings   `json:"Warnings,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsMgmtSFF8472Transceiver) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "Connector", 5309, []byte(o.Connector))
 	c.Bytes(p, "Transceiver", 5374, []byte(o.Transceiver))
@@ -257,98 +236,95 @@ func (o *DeviceSFPsMgmtSFF8472Transceiver) ValidateAt(c *model.Checker, p string
 // DeviceSFPsMgmtSFF8472TransceiverPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.
 type DeviceSFPsMgmtSFF8472TransceiverPath struct {
 	model.ObjectPath
-	BRMax model.ReadOnlyParam[uint32]
+	BRMax model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BRMin model.ReadOnlyParam[uint32]
+	BRMin model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BRNominal model.ReadOnlyParam[int32]
+	BRNominal model.ReadOnlyParam[int32] `dm:"i"`
 
-	Connector model.ReadOnlyParam[model.HexBinary]
+	Connector model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DMCtypeExternalCal model.ReadOnlyParam[bool]
+	DMCtypeExternalCal model.ReadOnlyParam[bool] `dm:"b"`
 
-	DMCtypeImplemented model.ReadOnlyParam[bool]
+	DMCtypeImplemented model.ReadOnlyParam[bool] `dm:"b"`
 
-	DMCtypeInternalCal model.ReadOnlyParam[bool]
+	DMCtypeInternalCal model.ReadOnlyParam[bool] `dm:"b"`
 
-	DMCtypeRxAvgPwr model.ReadOnlyParam[bool]
+	DMCtypeRxAvgPwr model.ReadOnlyParam[bool] `dm:"b"`
 
-	DateCode model.ReadOnlyParam[string]
+	DateCode model.ReadOnlyParam[string] `dm:"s"`
 
-	EMCSPowerLvlOp model.ReadOnlyParam[bool]
+	EMCSPowerLvlOp model.ReadOnlyParam[bool] `dm:"b"`
 
-	EMCSPowerLvlSelect model.ReadOnlyParam[bool]
+	EMCSPowerLvlSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	EOCSoftRateSelect model.ReadOnlyParam[bool]
+	EOCSoftRateSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	EOCSoftRxLOS model.ReadOnlyParam[bool]
+	EOCSoftRxLOS model.ReadOnlyParam[bool] `dm:"b"`
 
-	EOCSoftTxDisable model.ReadOnlyParam[bool]
+	EOCSoftTxDisable model.ReadOnlyParam[bool] `dm:"b"`
 
-	EOCSoftTxFault model.ReadOnlyParam[bool]
+	EOCSoftTxFault model.ReadOnlyParam[bool] `dm:"b"`
 
-	EOCalarmsImplemented model.ReadOnlyParam[bool]
+	EOCalarmsImplemented model.ReadOnlyParam[bool] `dm:"b"`
 
-	Encoding model.ReadOnlyParam[uint32]
+	Encoding model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LengthOM1 model.ReadOnlyParam[uint32]
+	LengthOM1 model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LengthOM2 model.ReadOnlyParam[uint32]
+	LengthOM2 model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LengthOM3 model.ReadOnlyParam[uint32]
+	LengthOM3 model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LengthSMF model.ReadOnlyParam[uint32]
+	LengthSMF model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LengthSMFkm model.ReadOnlyParam[uint32]
+	LengthSMFkm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OptCooledTrans model.ReadOnlyParam[bool]
+	OptCooledTrans model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptInvertedLOS model.ReadOnlyParam[bool]
+	OptInvertedLOS model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptLOS model.ReadOnlyParam[bool]
+	OptLOS model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptLinearRcvr model.ReadOnlyParam[bool]
+	OptLinearRcvr model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptPowerlvl model.ReadOnlyParam[bool]
+	OptPowerlvl model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptRateSelect model.ReadOnlyParam[bool]
+	OptRateSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptTxDisable model.ReadOnlyParam[bool]
+	OptTxDisable model.ReadOnlyParam[bool] `dm:"b"`
 
-	OptTxFault model.ReadOnlyParam[bool]
+	OptTxFault model.ReadOnlyParam[bool] `dm:"b"`
 
-	RateIdentifier model.ReadOnlyParam[model.HexBinary]
+	RateIdentifier model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	SFF8079AppSelect model.ReadOnlyParam[bool]
+	SFF8079AppSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	SFF8431SoftRateSelect model.ReadOnlyParam[bool]
+	SFF8431SoftRateSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	Transceiver model.ReadOnlyParam[model.HexBinary]
+	Transceiver model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	VendorName model.ReadOnlyParam[string]
+	VendorName model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorOUI model.ReadOnlyParam[model.HexBinary]
+	VendorOUI model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	VendorPN model.ReadOnlyParam[string]
+	VendorPN model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorRev model.ReadOnlyParam[string]
+	VendorRev model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorSN model.ReadOnlyParam[string]
+	VendorSN model.ReadOnlyParam[string] `dm:"s"`
 
-	VerCompliance model.ReadOnlyParam[model.HexBinary]
+	VerCompliance model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Wavelength model.ReadOnlyParam[uint32]
+	Wavelength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alarms     DeviceSFPsMgmtSFF8472TransceiverAlarmsPath
-	Status     DeviceSFPsMgmtSFF8472TransceiverStatusPath
-	Thresholds DeviceSFPsMgmtSFF8472TransceiverThresholdsPath
-	Warnings   DeviceSFPsMgmtSFF8472TransceiverWarningsPath
+	Alarms     DeviceSFPsMgmtSFF8472TransceiverAlarmsPath     `dm:"Alarms."`
+	Status     DeviceSFPsMgmtSFF8472TransceiverStatusPath     `dm:"Status."`
+	Thresholds DeviceSFPsMgmtSFF8472TransceiverThresholdsPath `dm:"Thresholds."`
+	Warnings   DeviceSFPsMgmtSFF8472TransceiverWarningsPath   `dm:"Warnings."`
 }
 
-/*
-DeviceSFPsMgmtSFF8472TransceiverAlarms holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472TransceiverAlarms holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverAlarms struct {
 	TemperatureHigh bool `json:"TemperatureHigh,omitzero"`
 
@@ -374,31 +350,28 @@ type DeviceSFPsMgmtSFF8472TransceiverAlarms struct {
 // DeviceSFPsMgmtSFF8472TransceiverAlarmsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Alarms.
 type DeviceSFPsMgmtSFF8472TransceiverAlarmsPath struct {
 	model.ObjectPath
-	RxPowerHigh model.ReadOnlyParam[bool]
+	RxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxPowerLow model.ReadOnlyParam[bool]
+	RxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TemperatureHigh model.ReadOnlyParam[bool]
+	TemperatureHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TemperatureLow model.ReadOnlyParam[bool]
+	TemperatureLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxBiasHigh model.ReadOnlyParam[bool]
+	TxBiasHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxBiasLow model.ReadOnlyParam[bool]
+	TxBiasLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxPowerHigh model.ReadOnlyParam[bool]
+	TxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxPowerLow model.ReadOnlyParam[bool]
+	TxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	VccHigh model.ReadOnlyParam[bool]
+	VccHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	VccLow model.ReadOnlyParam[bool]
+	VccLow model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceSFPsMgmtSFF8472TransceiverStatus holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472TransceiverStatus holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverStatus struct {
 	Temperature int32 `json:"Temperature,omitzero"`
 
@@ -427,7 +400,6 @@ type DeviceSFPsMgmtSFF8472TransceiverStatus struct {
 	DataReadyBarState bool `json:"DataReadyBarState,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsMgmtSFF8472TransceiverStatus) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "Temperature", 5348, int64(o.Temperature))
 	c.Uint(p, "Vcc", 5352, uint64(o.Vcc))
@@ -436,37 +408,34 @@ func (o *DeviceSFPsMgmtSFF8472TransceiverStatus) ValidateAt(c *model.Checker, p 
 // DeviceSFPsMgmtSFF8472TransceiverStatusPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Status.
 type DeviceSFPsMgmtSFF8472TransceiverStatusPath struct {
 	model.ObjectPath
-	DataReadyBarState model.ReadOnlyParam[bool]
+	DataReadyBarState model.ReadOnlyParam[bool] `dm:"b"`
 
-	RS1State model.ReadOnlyParam[bool]
+	RS1State model.ReadOnlyParam[bool] `dm:"b"`
 
-	RateSelectState model.ReadOnlyParam[bool]
+	RateSelectState model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxLOSState model.ReadOnlyParam[bool]
+	RxLOSState model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxPower model.ReadOnlyParam[int32]
+	RxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	SoftRateSelectSelect model.ReadOnlyParam[bool]
+	SoftRateSelectSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	SoftTxDisableSelect model.ReadOnlyParam[bool]
+	SoftTxDisableSelect model.ReadOnlyParam[bool] `dm:"b"`
 
-	TXFaultState model.ReadOnlyParam[bool]
+	TXFaultState model.ReadOnlyParam[bool] `dm:"b"`
 
-	Temperature model.ReadOnlyParam[int32]
+	Temperature model.ReadOnlyParam[int32] `dm:"i"`
 
-	TxBias model.ReadOnlyParam[uint32]
+	TxBias model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TxDisableState model.ReadOnlyParam[bool]
+	TxDisableState model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxPower model.ReadOnlyParam[int32]
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Vcc model.ReadOnlyParam[uint32]
+	Vcc model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceSFPsMgmtSFF8472TransceiverThresholds holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472TransceiverThresholds holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverThresholds struct {
 	HighTempAlarm int32 `json:"HighTempAlarm,omitzero"`
 
@@ -509,7 +478,6 @@ type DeviceSFPsMgmtSFF8472TransceiverThresholds struct {
 	LowRxPowerAlarm int32 `json:"LowRxPowerAlarm,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsMgmtSFF8472TransceiverThresholds) ValidateAt(c *model.Checker, p string) {
 	c.Int(p, "HighTempAlarm", 5356, int64(o.HighTempAlarm))
 	c.Int(p, "HighTempWarning", 5357, int64(o.HighTempWarning))
@@ -524,51 +492,48 @@ func (o *DeviceSFPsMgmtSFF8472TransceiverThresholds) ValidateAt(c *model.Checker
 // DeviceSFPsMgmtSFF8472TransceiverThresholdsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Thresholds.
 type DeviceSFPsMgmtSFF8472TransceiverThresholdsPath struct {
 	model.ObjectPath
-	HighRxPowerAlarm model.ReadOnlyParam[int32]
+	HighRxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighRxPowerWarning model.ReadOnlyParam[int32]
+	HighRxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighTempAlarm model.ReadOnlyParam[int32]
+	HighTempAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighTempWarning model.ReadOnlyParam[int32]
+	HighTempWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighTxBiasAlarm model.ReadOnlyParam[uint32]
+	HighTxBiasAlarm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HighTxBiasWarning model.ReadOnlyParam[uint32]
+	HighTxBiasWarning model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HighTxPowerAlarm model.ReadOnlyParam[int32]
+	HighTxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighTxPowerWarning model.ReadOnlyParam[int32]
+	HighTxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	HighVccAlarm model.ReadOnlyParam[uint32]
+	HighVccAlarm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HighVccWarning model.ReadOnlyParam[uint32]
+	HighVccWarning model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowRxPowerAlarm model.ReadOnlyParam[int32]
+	LowRxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowRxPowerWarning model.ReadOnlyParam[int32]
+	LowRxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowTempAlarm model.ReadOnlyParam[int32]
+	LowTempAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowTempWarning model.ReadOnlyParam[int32]
+	LowTempWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowTxBiasAlarm model.ReadOnlyParam[uint32]
+	LowTxBiasAlarm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowTxBiasWarning model.ReadOnlyParam[uint32]
+	LowTxBiasWarning model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowTxPowerAlarm model.ReadOnlyParam[int32]
+	LowTxPowerAlarm model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowTxPowerWarning model.ReadOnlyParam[int32]
+	LowTxPowerWarning model.ReadOnlyParam[int32] `dm:"i"`
 
-	LowVccAlarm model.ReadOnlyParam[uint32]
+	LowVccAlarm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowVccWarning model.ReadOnlyParam[uint32]
+	LowVccWarning model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceSFPsMgmtSFF8472TransceiverWarnings holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsMgmtSFF8472TransceiverWarnings holds the values of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings. (object, readOnly, since 2.19).
 type DeviceSFPsMgmtSFF8472TransceiverWarnings struct {
 	TemperatureHigh bool `json:"TemperatureHigh,omitzero"`
 
@@ -594,25 +559,25 @@ type DeviceSFPsMgmtSFF8472TransceiverWarnings struct {
 // DeviceSFPsMgmtSFF8472TransceiverWarningsPath is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.Transceiver.Warnings.
 type DeviceSFPsMgmtSFF8472TransceiverWarningsPath struct {
 	model.ObjectPath
-	RxPowerHigh model.ReadOnlyParam[bool]
+	RxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxPowerLow model.ReadOnlyParam[bool]
+	RxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TemperatureHigh model.ReadOnlyParam[bool]
+	TemperatureHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TemperatureLow model.ReadOnlyParam[bool]
+	TemperatureLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxBiasHigh model.ReadOnlyParam[bool]
+	TxBiasHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxBiasLow model.ReadOnlyParam[bool]
+	TxBiasLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxPowerHigh model.ReadOnlyParam[bool]
+	TxPowerHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxPowerLow model.ReadOnlyParam[bool]
+	TxPowerLow model.ReadOnlyParam[bool] `dm:"b"`
 
-	VccHigh model.ReadOnlyParam[bool]
+	VccHigh model.ReadOnlyParam[bool] `dm:"b"`
 
-	VccLow model.ReadOnlyParam[bool]
+	VccLow model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceSFPsSFPCageMgmtInterface enumerates the values of Device.SFPs.SFPCage.{i}.MgmtInterface.
@@ -647,10 +612,7 @@ const (
 	DeviceSFPsSFPCageSFPType_Electrical_Ethernet DeviceSFPsSFPCageSFPType = "Electrical Ethernet"
 )
 
-/*
-DeviceSFPsSFPCage holds the values of Device.SFPs.SFPCage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSFPsSFPCage holds the values of Device.SFPs.SFPCage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSFPsSFPCage struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -667,7 +629,6 @@ type DeviceSFPsSFPCage struct {
 	SFPReference string `json:"SFPReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSFPsSFPCage) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5395, o.Alias)
 	c.Uint(p, "SFF8024Identifier", 5398, uint64(o.SFF8024Identifier))
@@ -678,17 +639,17 @@ func (o *DeviceSFPsSFPCage) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsSFPCagePath is the typed path of Device.SFPs.SFPCage.{i}.
 type DeviceSFPsSFPCagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	MgmtInterface model.ReadOnlyParam[DeviceSFPsSFPCageMgmtInterface]
+	MgmtInterface model.ReadOnlyParam[DeviceSFPsSFPCageMgmtInterface] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SFF8024Identifier model.ReadOnlyParam[uint32]
+	SFF8024Identifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SFPPresent model.ReadOnlyParam[bool]
+	SFPPresent model.ReadOnlyParam[bool] `dm:"b"`
 
-	SFPReference model.ReadOnlyParam[string]
+	SFPReference model.ReadOnlyParam[string] `dm:"s"`
 
-	SFPType model.ReadOnlyParam[DeviceSFPsSFPCageSFPType]
+	SFPType model.ReadOnlyParam[DeviceSFPsSFPCageSFPType] `dm:"s"`
 }

@@ -6,20 +6,16 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceSmartCardReaders holds the values of Device.SmartCardReaders. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSmartCardReaders holds the values of Device.SmartCardReaders. (object, readOnly, since 2.0).
 type DeviceSmartCardReaders struct {
 	SmartCardReaderNumberOfEntries uint32 `json:"SmartCardReaderNumberOfEntries,omitzero"`
 
 	SmartCardReader map[uint32]*DeviceSmartCardReadersSmartCardReader `json:"SmartCardReader,omitzero"`
 }
 
-// AddSmartCardReader creates instance i of Device.SmartCardReaders.SmartCardReader.{i}. (replacing any) and returns it
+// AddSmartCardReader creates instance i (replacing any) and returns it.
 func (o *DeviceSmartCardReaders) AddSmartCardReader(i uint32) *DeviceSmartCardReadersSmartCardReader {
 	if o.SmartCardReader == nil {
 		o.SmartCardReader = map[uint32]*DeviceSmartCardReadersSmartCardReader{}
@@ -28,8 +24,6 @@ func (o *DeviceSmartCardReaders) AddSmartCardReader(i uint32) *DeviceSmartCardRe
 	o.SmartCardReader[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSmartCardReaders) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SmartCardReader) {
 		o.SmartCardReader[i].ValidateAt(c, model.InstanceOf(p, "SmartCardReader.", i))
@@ -39,16 +33,16 @@ func (o *DeviceSmartCardReaders) ValidateAt(c *model.Checker, p string) {
 // DeviceSmartCardReadersPath is the typed path of Device.SmartCardReaders.
 type DeviceSmartCardReadersPath struct {
 	model.ObjectPath
-	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32]
+	SmartCardReaderNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SmartCardReader returns the typed path of instance i of Device.SmartCardReaders.SmartCardReader.{i}.
+// SmartCardReader returns the typed path of instance i.
 func (x DeviceSmartCardReadersPath) SmartCardReader(i uint32) (p DeviceSmartCardReadersSmartCardReaderPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SmartCardReaders.SmartCardReader.{i}.", model.InstanceOf(x.Path(), "SmartCardReader.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SmartCardReader.", i))
 	return
 }
 
-// SmartCardReaderTable returns the table Device.SmartCardReaders.SmartCardReader.{i}. itself (for AddObject when writable)
+// SmartCardReaderTable returns the table itself (for AddObject when writable).
 func (x DeviceSmartCardReadersPath) SmartCardReaderTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SmartCardReader.")
 }
@@ -64,10 +58,7 @@ const (
 	DeviceSmartCardReadersSmartCardReaderStatus_Error DeviceSmartCardReadersSmartCardReaderStatus = "Error"
 )
 
-/*
-DeviceSmartCardReadersSmartCardReader holds the values of Device.SmartCardReaders.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSmartCardReadersSmartCardReader holds the values of Device.SmartCardReaders.SmartCardReader.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceSmartCardReadersSmartCardReader struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -88,7 +79,6 @@ type DeviceSmartCardReadersSmartCardReader struct {
 	SmartCard *DeviceSmartCardReadersSmartCardReaderSmartCard `json:"SmartCard,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSmartCardReadersSmartCardReader) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5582, o.Alias)
 	c.String(p, "Status", 5595, string(o.Status))
@@ -101,23 +91,23 @@ func (o *DeviceSmartCardReadersSmartCardReader) ValidateAt(c *model.Checker, p s
 // DeviceSmartCardReadersSmartCardReaderPath is the typed path of Device.SmartCardReaders.SmartCardReader.{i}.
 type DeviceSmartCardReadersSmartCardReaderPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DecryptionFailedCounter model.ReadOnlyParam[uint32]
+	DecryptionFailedCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32]
+	DecryptionFailedNoKeyCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetTime model.ReadOnlyParam[time.Time]
+	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderStatus]
+	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderStatus] `dm:"s"`
 
-	SmartCard DeviceSmartCardReadersSmartCardReaderSmartCardPath
+	SmartCard DeviceSmartCardReadersSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
 
 // DeviceSmartCardReadersSmartCardReaderSmartCardStatus enumerates the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.Status.
@@ -153,10 +143,7 @@ const (
 	DeviceSmartCardReadersSmartCardReaderSmartCardApplication_ISIM DeviceSmartCardReadersSmartCardReaderSmartCardApplication = "ISIM"
 )
 
-/*
-DeviceSmartCardReadersSmartCardReaderSmartCard holds the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSmartCardReadersSmartCardReaderSmartCard holds the values of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard. (object, readOnly, since 2.0).
 type DeviceSmartCardReadersSmartCardReaderSmartCard struct {
 	Status DeviceSmartCardReadersSmartCardReaderSmartCardStatus `json:"Status,omitzero"`
 
@@ -169,7 +156,6 @@ type DeviceSmartCardReadersSmartCardReaderSmartCard struct {
 	ATR string `json:"ATR,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSmartCardReadersSmartCardReaderSmartCard) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5593, string(o.Status))
 	c.String(p, "Type", 5594, string(o.Type))
@@ -181,13 +167,13 @@ func (o *DeviceSmartCardReadersSmartCardReaderSmartCard) ValidateAt(c *model.Che
 // DeviceSmartCardReadersSmartCardReaderSmartCardPath is the typed path of Device.SmartCardReaders.SmartCardReader.{i}.SmartCard.
 type DeviceSmartCardReadersSmartCardReaderSmartCardPath struct {
 	model.ObjectPath
-	ATR model.ReadOnlyParam[string]
+	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-	Application model.ReadOnlyParam[[]DeviceSmartCardReadersSmartCardReaderSmartCardApplication]
+	Application model.ReadOnlyParam[[]DeviceSmartCardReadersSmartCardReaderSmartCardApplication] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardStatus]
+	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardType]
+	Type model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardType] `dm:"s"`
 }

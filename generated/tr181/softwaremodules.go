@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceSoftwareModules holds the values of Device.SoftwareModules. (object, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModules holds the values of Device.SoftwareModules. (object, readOnly, since 2.1).
 type DeviceSoftwareModules struct {
 	ExecEnvClassNumberOfEntries uint32 `json:"ExecEnvClassNumberOfEntries,omitzero"`
 
@@ -28,7 +24,7 @@ type DeviceSoftwareModules struct {
 	ExecutionUnit  map[uint32]*DeviceSoftwareModulesExecutionUnit  `json:"ExecutionUnit,omitzero"`
 }
 
-// AddDeploymentUnit creates instance i of Device.SoftwareModules.DeploymentUnit.{i}. (replacing any) and returns it
+// AddDeploymentUnit creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddDeploymentUnit(i uint32) *DeviceSoftwareModulesDeploymentUnit {
 	if o.DeploymentUnit == nil {
 		o.DeploymentUnit = map[uint32]*DeviceSoftwareModulesDeploymentUnit{}
@@ -38,7 +34,7 @@ func (o *DeviceSoftwareModules) AddDeploymentUnit(i uint32) *DeviceSoftwareModul
 	return x
 }
 
-// AddExecEnv creates instance i of Device.SoftwareModules.ExecEnv.{i}. (replacing any) and returns it
+// AddExecEnv creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecEnv(i uint32) *DeviceSoftwareModulesExecEnv {
 	if o.ExecEnv == nil {
 		o.ExecEnv = map[uint32]*DeviceSoftwareModulesExecEnv{}
@@ -48,7 +44,7 @@ func (o *DeviceSoftwareModules) AddExecEnv(i uint32) *DeviceSoftwareModulesExecE
 	return x
 }
 
-// AddExecEnvClass creates instance i of Device.SoftwareModules.ExecEnvClass.{i}. (replacing any) and returns it
+// AddExecEnvClass creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecEnvClass(i uint32) *DeviceSoftwareModulesExecEnvClass {
 	if o.ExecEnvClass == nil {
 		o.ExecEnvClass = map[uint32]*DeviceSoftwareModulesExecEnvClass{}
@@ -58,7 +54,7 @@ func (o *DeviceSoftwareModules) AddExecEnvClass(i uint32) *DeviceSoftwareModules
 	return x
 }
 
-// AddExecutionUnit creates instance i of Device.SoftwareModules.ExecutionUnit.{i}. (replacing any) and returns it
+// AddExecutionUnit creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModules) AddExecutionUnit(i uint32) *DeviceSoftwareModulesExecutionUnit {
 	if o.ExecutionUnit == nil {
 		o.ExecutionUnit = map[uint32]*DeviceSoftwareModulesExecutionUnit{}
@@ -67,8 +63,6 @@ func (o *DeviceSoftwareModules) AddExecutionUnit(i uint32) *DeviceSoftwareModule
 	o.ExecutionUnit[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModules) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeploymentUnit) {
 		o.DeploymentUnit[i].ValidateAt(c, model.InstanceOf(p, "DeploymentUnit.", i))
@@ -87,55 +81,55 @@ func (o *DeviceSoftwareModules) ValidateAt(c *model.Checker, p string) {
 // DeviceSoftwareModulesPath is the typed path of Device.SoftwareModules.
 type DeviceSoftwareModulesPath struct {
 	model.ObjectPath
-	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32]
+	DeploymentUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecEnvClassNumberOfEntries model.ReadOnlyParam[uint32]
+	ExecEnvClassNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32]
+	ExecEnvNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32]
+	ExecutionUnitNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// DeploymentUnit returns the typed path of instance i of Device.SoftwareModules.DeploymentUnit.{i}.
+// DeploymentUnit returns the typed path of instance i.
 func (x DeviceSoftwareModulesPath) DeploymentUnit(i uint32) (p DeviceSoftwareModulesDeploymentUnitPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.DeploymentUnit.{i}.", model.InstanceOf(x.Path(), "DeploymentUnit.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeploymentUnit.", i))
 	return
 }
 
-// DeploymentUnitTable returns the table Device.SoftwareModules.DeploymentUnit.{i}. itself (for AddObject when writable)
+// DeploymentUnitTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) DeploymentUnitTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeploymentUnit.")
 }
 
-// ExecEnv returns the typed path of instance i of Device.SoftwareModules.ExecEnv.{i}.
+// ExecEnv returns the typed path of instance i.
 func (x DeviceSoftwareModulesPath) ExecEnv(i uint32) (p DeviceSoftwareModulesExecEnvPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecEnv.{i}.", model.InstanceOf(x.Path(), "ExecEnv.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnv.", i))
 	return
 }
 
-// ExecEnvTable returns the table Device.SoftwareModules.ExecEnv.{i}. itself (for AddObject when writable)
+// ExecEnvTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecEnvTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExecEnv.")
 }
 
-// ExecEnvClass returns the typed path of instance i of Device.SoftwareModules.ExecEnvClass.{i}.
+// ExecEnvClass returns the typed path of instance i.
 func (x DeviceSoftwareModulesPath) ExecEnvClass(i uint32) (p DeviceSoftwareModulesExecEnvClassPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecEnvClass.{i}.", model.InstanceOf(x.Path(), "ExecEnvClass.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecEnvClass.", i))
 	return
 }
 
-// ExecEnvClassTable returns the table Device.SoftwareModules.ExecEnvClass.{i}. itself (for AddObject when writable)
+// ExecEnvClassTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecEnvClassTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExecEnvClass.")
 }
 
-// ExecutionUnit returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.
+// ExecutionUnit returns the typed path of instance i.
 func (x DeviceSoftwareModulesPath) ExecutionUnit(i uint32) (p DeviceSoftwareModulesExecutionUnitPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecutionUnit.{i}.", model.InstanceOf(x.Path(), "ExecutionUnit.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ExecutionUnit.", i))
 	return
 }
 
-// ExecutionUnitTable returns the table Device.SoftwareModules.ExecutionUnit.{i}. itself (for AddObject when writable)
+// ExecutionUnitTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesPath) ExecutionUnitTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ExecutionUnit.")
 }
@@ -155,10 +149,7 @@ const (
 	DeviceSoftwareModulesDeploymentUnitStatus_Uninstalled DeviceSoftwareModulesDeploymentUnitStatus = "Uninstalled"
 )
 
-/*
-DeviceSoftwareModulesDeploymentUnit holds the values of Device.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesDeploymentUnit holds the values of Device.SoftwareModules.DeploymentUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesDeploymentUnit struct {
 	UUID string `json:"UUID,omitzero"`
 
@@ -193,7 +184,6 @@ type DeviceSoftwareModulesDeploymentUnit struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "UUID", 5610, o.UUID)
 	c.String(p, "DUID", 5600, o.DUID)
@@ -212,37 +202,37 @@ func (o *DeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p str
 // DeviceSoftwareModulesDeploymentUnitPath is the typed path of Device.SoftwareModules.DeploymentUnit.{i}.
 type DeviceSoftwareModulesDeploymentUnitPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DUID model.ReadOnlyParam[string]
+	DUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionEnvRef model.ReadOnlyParam[string]
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionUnitList model.ReadOnlyParam[[]string]
+	ExecutionUnitList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Installed model.ReadOnlyParam[time.Time]
+	Installed model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Resolved model.ReadOnlyParam[bool]
+	Resolved model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesDeploymentUnitStatus]
+	Status model.ReadOnlyParam[DeviceSoftwareModulesDeploymentUnitStatus] `dm:"s"`
 
-	URL model.ReadOnlyParam[string]
+	URL model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorConfigList model.ReadOnlyParam[[]string]
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VendorLogList model.ReadOnlyParam[[]string]
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSoftwareModulesExecEnvStatus enumerates the values of Device.SoftwareModules.ExecEnv.{i}.Status.
@@ -256,10 +246,7 @@ const (
 	DeviceSoftwareModulesExecEnvStatus_Disabled DeviceSoftwareModulesExecEnvStatus = "Disabled"
 )
 
-/*
-DeviceSoftwareModulesExecEnv holds the values of Device.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecEnv holds the values of Device.SoftwareModules.ExecEnv.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesExecEnv struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -312,7 +299,7 @@ type DeviceSoftwareModulesExecEnv struct {
 	ApplicationData map[uint32]*DeviceSoftwareModulesExecEnvApplicationData `json:"ApplicationData,omitzero"`
 }
 
-// AddApplicationData creates instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (replacing any) and returns it
+// AddApplicationData creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecEnv) AddApplicationData(i uint32) *DeviceSoftwareModulesExecEnvApplicationData {
 	if o.ApplicationData == nil {
 		o.ApplicationData = map[uint32]*DeviceSoftwareModulesExecEnvApplicationData{}
@@ -321,8 +308,6 @@ func (o *DeviceSoftwareModulesExecEnv) AddApplicationData(i uint32) *DeviceSoftw
 	o.ApplicationData[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5646, string(o.Status))
 	c.String(p, "Alias", 5618, o.Alias)
@@ -350,62 +335,62 @@ func (o *DeviceSoftwareModulesExecEnv) ValidateAt(c *model.Checker, p string) {
 // DeviceSoftwareModulesExecEnvPath is the typed path of Device.SoftwareModules.ExecEnv.{i}.
 type DeviceSoftwareModulesExecEnvPath struct {
 	model.ObjectPath
-	ActiveExecutionUnits model.ReadOnlyParam[[]string]
+	ActiveExecutionUnits model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllocatedCPUPercent model.ReadOnlyParam[int32]
+	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
 
-	AllocatedDiskSpace model.ReadOnlyParam[int32]
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
 
-	AllocatedMemory model.ReadOnlyParam[int32]
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
 
-	ApplicationDataNumberOfEntries model.ReadOnlyParam[uint32]
+	ApplicationDataNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AvailableCPUPercent model.ReadOnlyParam[int32]
+	AvailableCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
 
-	AvailableDiskSpace model.ReadOnlyParam[int32]
+	AvailableDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
 
-	AvailableMemory model.ReadOnlyParam[int32]
+	AvailableMemory model.ReadOnlyParam[int32] `dm:"i"`
 
-	CreatedAt model.ReadOnlyParam[time.Time]
+	CreatedAt model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	CurrentRunLevel model.ReadOnlyParam[int32]
+	CurrentRunLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExecEnvClassRef model.ReadOnlyParam[string]
+	ExecEnvClassRef model.ReadOnlyParam[string] `dm:"s"`
 
-	InitialExecutionUnitRunLevel model.ReadWriteParam[int32]
+	InitialExecutionUnitRunLevel model.ReadWriteParam[int32] `dm:"i"`
 
-	InitialRunLevel model.ReadWriteParam[uint32]
+	InitialRunLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentExecEnv model.ReadOnlyParam[string]
+	ParentExecEnv model.ReadOnlyParam[string] `dm:"s"`
 
-	ProcessorRefList model.ReadOnlyParam[[]string]
+	ProcessorRefList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RequestedRunLevel model.ReadWriteParam[int32]
+	RequestedRunLevel model.ReadWriteParam[int32] `dm:"i"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesExecEnvStatus]
+	Status model.ReadOnlyParam[DeviceSoftwareModulesExecEnvStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ApplicationData returns the typed path of instance i of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
+// ApplicationData returns the typed path of instance i.
 func (x DeviceSoftwareModulesExecEnvPath) ApplicationData(i uint32) (p DeviceSoftwareModulesExecEnvApplicationDataPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.", model.InstanceOf(x.Path(), "ApplicationData.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ApplicationData.", i))
 	return
 }
 
-// ApplicationDataTable returns the table Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. itself (for AddObject when writable)
+// ApplicationDataTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecEnvPath) ApplicationDataTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ApplicationData.")
 }
@@ -419,10 +404,7 @@ const (
 	DeviceSoftwareModulesExecEnvApplicationDataRetain_Forever DeviceSoftwareModulesExecEnvApplicationDataRetain = "Forever"
 )
 
-/*
-DeviceSoftwareModulesExecEnvApplicationData holds the values of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecEnvApplicationData holds the values of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvApplicationData struct {
 	Name string `json:"Name,omitzero"`
 
@@ -441,7 +423,6 @@ type DeviceSoftwareModulesExecEnvApplicationData struct {
 	Utilization uint32 `json:"Utilization,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecEnvApplicationData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 5628, o.Name)
 	c.String(p, "Retain", 5629, string(o.Retain))
@@ -453,27 +434,24 @@ func (o *DeviceSoftwareModulesExecEnvApplicationData) ValidateAt(c *model.Checke
 // DeviceSoftwareModulesExecEnvApplicationDataPath is the typed path of Device.SoftwareModules.ExecEnv.{i}.ApplicationData.{i}.
 type DeviceSoftwareModulesExecEnvApplicationDataPath struct {
 	model.ObjectPath
-	AccessPath model.ReadOnlyParam[string]
+	AccessPath model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ApplicationUUID model.ReadOnlyParam[string]
+	ApplicationUUID model.ReadOnlyParam[string] `dm:"s"`
 
-	Capacity model.ReadOnlyParam[uint32]
+	Capacity model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Encrypted model.ReadOnlyParam[bool]
+	Encrypted model.ReadOnlyParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Retain model.ReadOnlyParam[DeviceSoftwareModulesExecEnvApplicationDataRetain]
+	Retain model.ReadOnlyParam[DeviceSoftwareModulesExecEnvApplicationDataRetain] `dm:"s"`
 
-	Utilization model.ReadOnlyParam[uint32]
+	Utilization model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceSoftwareModulesExecEnvClass holds the values of Device.SoftwareModules.ExecEnvClass.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecEnvClass holds the values of Device.SoftwareModules.ExecEnvClass.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvClass struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -490,7 +468,7 @@ type DeviceSoftwareModulesExecEnvClass struct {
 	Capability map[uint32]*DeviceSoftwareModulesExecEnvClassCapability `json:"Capability,omitzero"`
 }
 
-// AddCapability creates instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (replacing any) and returns it
+// AddCapability creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecEnvClass) AddCapability(i uint32) *DeviceSoftwareModulesExecEnvClassCapability {
 	if o.Capability == nil {
 		o.Capability = map[uint32]*DeviceSoftwareModulesExecEnvClassCapability{}
@@ -499,8 +477,6 @@ func (o *DeviceSoftwareModulesExecEnvClass) AddCapability(i uint32) *DeviceSoftw
 	o.Capability[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecEnvClass) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5651, o.Alias)
 	c.String(p, "Name", 5658, o.Name)
@@ -514,26 +490,26 @@ func (o *DeviceSoftwareModulesExecEnvClass) ValidateAt(c *model.Checker, p strin
 // DeviceSoftwareModulesExecEnvClassPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.
 type DeviceSoftwareModulesExecEnvClassPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CapabilityNumberOfEntries model.ReadOnlyParam[uint32]
+	CapabilityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeploymentUnitRef model.ReadOnlyParam[string]
+	DeploymentUnitRef model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Capability returns the typed path of instance i of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
+// Capability returns the typed path of instance i.
 func (x DeviceSoftwareModulesExecEnvClassPath) Capability(i uint32) (p DeviceSoftwareModulesExecEnvClassCapabilityPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.", model.InstanceOf(x.Path(), "Capability.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Capability.", i))
 	return
 }
 
-// CapabilityTable returns the table Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. itself (for AddObject when writable)
+// CapabilityTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecEnvClassPath) CapabilityTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Capability.")
 }
@@ -553,10 +529,7 @@ const (
 	DeviceSoftwareModulesExecEnvClassCapabilitySpecification_WAR DeviceSoftwareModulesExecEnvClassCapabilitySpecification = "WAR"
 )
 
-/*
-DeviceSoftwareModulesExecEnvClassCapability holds the values of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecEnvClassCapability holds the values of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecEnvClassCapability struct {
 	Specification DeviceSoftwareModulesExecEnvClassCapabilitySpecification `json:"Specification,omitzero"`
 
@@ -565,7 +538,6 @@ type DeviceSoftwareModulesExecEnvClassCapability struct {
 	SpecificationURI string `json:"SpecificationURI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecEnvClassCapability) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Specification", 5653, string(o.Specification))
 	c.String(p, "SpecificationVersion", 5655, o.SpecificationVersion)
@@ -575,11 +547,11 @@ func (o *DeviceSoftwareModulesExecEnvClassCapability) ValidateAt(c *model.Checke
 // DeviceSoftwareModulesExecEnvClassCapabilityPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
 type DeviceSoftwareModulesExecEnvClassCapabilityPath struct {
 	model.ObjectPath
-	Specification model.ReadOnlyParam[DeviceSoftwareModulesExecEnvClassCapabilitySpecification]
+	Specification model.ReadOnlyParam[DeviceSoftwareModulesExecEnvClassCapabilitySpecification] `dm:"s"`
 
-	SpecificationURI model.ReadOnlyParam[string]
+	SpecificationURI model.ReadOnlyParam[string] `dm:"s"`
 
-	SpecificationVersion model.ReadOnlyParam[string]
+	SpecificationVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSoftwareModulesExecutionUnitStatus enumerates the values of Device.SoftwareModules.ExecutionUnit.{i}.Status.
@@ -623,10 +595,7 @@ const (
 	DeviceSoftwareModulesExecutionUnitRequestedState_Active DeviceSoftwareModulesExecutionUnitRequestedState = "Active"
 )
 
-/*
-DeviceSoftwareModulesExecutionUnit holds the values of Device.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnit holds the values of Device.SoftwareModules.ExecutionUnit.{i}. (table instance, 0..unbounded entries, readOnly, since 2.1).
 type DeviceSoftwareModulesExecutionUnit struct {
 	EUID string `json:"EUID,omitzero"`
 
@@ -707,7 +676,7 @@ type DeviceSoftwareModulesExecutionUnit struct {
 	NetworkConfig *DeviceSoftwareModulesExecutionUnitNetworkConfig          `json:"NetworkConfig,omitzero"`
 }
 
-// AddEnvVariable creates instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (replacing any) and returns it
+// AddEnvVariable creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecutionUnit) AddEnvVariable(i uint32) *DeviceSoftwareModulesExecutionUnitEnvVariable {
 	if o.EnvVariable == nil {
 		o.EnvVariable = map[uint32]*DeviceSoftwareModulesExecutionUnitEnvVariable{}
@@ -717,7 +686,7 @@ func (o *DeviceSoftwareModulesExecutionUnit) AddEnvVariable(i uint32) *DeviceSof
 	return x
 }
 
-// AddHostObject creates instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (replacing any) and returns it
+// AddHostObject creates instance i (replacing any) and returns it.
 func (o *DeviceSoftwareModulesExecutionUnit) AddHostObject(i uint32) *DeviceSoftwareModulesExecutionUnitHostObject {
 	if o.HostObject == nil {
 		o.HostObject = map[uint32]*DeviceSoftwareModulesExecutionUnitHostObject{}
@@ -726,8 +695,6 @@ func (o *DeviceSoftwareModulesExecutionUnit) AddHostObject(i uint32) *DeviceSoft
 	o.HostObject[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "EUID", 5689, o.EUID)
 	c.String(p, "Alias", 5664, o.Alias)
@@ -767,109 +734,106 @@ func (o *DeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p stri
 // DeviceSoftwareModulesExecutionUnitPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.
 type DeviceSoftwareModulesExecutionUnitPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllocatedCPUPercent model.ReadOnlyParam[int32]
+	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
 
-	AllocatedDiskSpace model.ReadOnlyParam[int32]
+	AllocatedDiskSpace model.ReadOnlyParam[int32] `dm:"i"`
 
-	AllocatedEUGID model.ReadOnlyParam[string]
+	AllocatedEUGID model.ReadOnlyParam[string] `dm:"s"`
 
-	AllocatedEUUID model.ReadOnlyParam[uint32]
+	AllocatedEUUID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AllocatedHostGID model.ReadOnlyParam[string]
+	AllocatedHostGID model.ReadOnlyParam[string] `dm:"s"`
 
-	AllocatedHostUID model.ReadOnlyParam[uint32]
+	AllocatedHostUID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AllocatedMemory model.ReadOnlyParam[int32]
+	AllocatedMemory model.ReadOnlyParam[int32] `dm:"i"`
 
-	ApplicationDataList model.ReadOnlyParam[[]string]
+	ApplicationDataList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AssociatedProcessList model.ReadOnlyParam[[]string]
+	AssociatedProcessList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AutoStart model.ReadWriteParam[bool]
+	AutoStart model.ReadWriteParam[bool] `dm:"b"`
 
-	CPUPercentInUse model.ReadOnlyParam[int32]
+	CPUPercentInUse model.ReadOnlyParam[int32] `dm:"i"`
 
-	CreationTime model.ReadOnlyParam[time.Time]
+	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	DiskSpaceInUse model.ReadOnlyParam[int32]
+	DiskSpaceInUse model.ReadOnlyParam[int32] `dm:"i"`
 
-	EUID model.ReadOnlyParam[string]
+	EUID model.ReadOnlyParam[string] `dm:"s"`
 
-	EnvVariableNumberOfEntries model.ReadOnlyParam[uint32]
+	EnvVariableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExecEnvLabel model.ReadOnlyParam[string]
+	ExecEnvLabel model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionEnvRef model.ReadOnlyParam[string]
+	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionFaultCode model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitExecutionFaultCode]
+	ExecutionFaultCode model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitExecutionFaultCode] `dm:"s"`
 
-	ExecutionFaultMessage model.ReadOnlyParam[string]
+	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
 
-	HostObjectNumberOfEntries model.ReadOnlyParam[uint32]
+	HostObjectNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MemoryInUse model.ReadOnlyParam[int32]
+	MemoryInUse model.ReadOnlyParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Privileged model.ReadOnlyParam[bool]
+	Privileged model.ReadOnlyParam[bool] `dm:"b"`
 
-	References model.ReadOnlyParam[[]string]
+	References model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RequestedState model.ReadWriteParam[DeviceSoftwareModulesExecutionUnitRequestedState]
+	RequestedState model.ReadWriteParam[DeviceSoftwareModulesExecutionUnitRequestedState] `dm:"s"`
 
-	RunLevel model.ReadWriteParam[uint32]
+	RunLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	ShutdownDelay model.ReadWriteParam[uint32]
+	ShutdownDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitStatus]
+	Status model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitStatus] `dm:"s"`
 
-	SupportedDataModelList model.ReadOnlyParam[[]string]
+	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Uptime model.ReadOnlyParam[uint32]
+	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Vendor model.ReadOnlyParam[string]
+	Vendor model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorConfigList model.ReadOnlyParam[[]string]
+	VendorConfigList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	VendorLogList model.ReadOnlyParam[[]string]
+	VendorLogList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
-	AutoRestart   DeviceSoftwareModulesExecutionUnitAutoRestartPath
-	Extensions    DeviceSoftwareModulesExecutionUnitExtensionsPath
-	NetworkConfig DeviceSoftwareModulesExecutionUnitNetworkConfigPath
+	AutoRestart   DeviceSoftwareModulesExecutionUnitAutoRestartPath   `dm:"AutoRestart."`
+	Extensions    DeviceSoftwareModulesExecutionUnitExtensionsPath    `dm:"Extensions."`
+	NetworkConfig DeviceSoftwareModulesExecutionUnitNetworkConfigPath `dm:"NetworkConfig."`
 }
 
-// EnvVariable returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
+// EnvVariable returns the typed path of instance i.
 func (x DeviceSoftwareModulesExecutionUnitPath) EnvVariable(i uint32) (p DeviceSoftwareModulesExecutionUnitEnvVariablePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.", model.InstanceOf(x.Path(), "EnvVariable.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EnvVariable.", i))
 	return
 }
 
-// EnvVariableTable returns the table Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. itself (for AddObject when writable)
+// EnvVariableTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecutionUnitPath) EnvVariableTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EnvVariable.")
 }
 
-// HostObject returns the typed path of instance i of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
+// HostObject returns the typed path of instance i.
 func (x DeviceSoftwareModulesExecutionUnitPath) HostObject(i uint32) (p DeviceSoftwareModulesExecutionUnitHostObjectPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.", model.InstanceOf(x.Path(), "HostObject.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HostObject.", i))
 	return
 }
 
-// HostObjectTable returns the table Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. itself (for AddObject when writable)
+// HostObjectTable returns the table itself (for AddObject when writable).
 func (x DeviceSoftwareModulesExecutionUnitPath) HostObjectTable() model.Table {
 	return model.NewTable(x.ObjectPath, "HostObject.")
 }
 
-/*
-DeviceSoftwareModulesExecutionUnitAutoRestart holds the values of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnitAutoRestart holds the values of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart. (object, readOnly, since 2.16).
 type DeviceSoftwareModulesExecutionUnitAutoRestart struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -893,29 +857,26 @@ type DeviceSoftwareModulesExecutionUnitAutoRestart struct {
 // DeviceSoftwareModulesExecutionUnitAutoRestartPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.AutoRestart.
 type DeviceSoftwareModulesExecutionUnitAutoRestartPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastRestarted model.ReadOnlyParam[time.Time]
+	LastRestarted model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MaximumRetryCount model.ReadWriteParam[uint32]
+	MaximumRetryCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	NextRestart model.ReadOnlyParam[time.Time]
+	NextRestart model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ResetPeriod model.ReadWriteParam[uint32]
+	ResetPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetryCount model.ReadWriteParam[uint32]
+	RetryCount model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetryIntervalMultiplier model.ReadWriteParam[uint32]
+	RetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetryMaximumWaitInterval model.ReadWriteParam[uint32]
+	RetryMaximumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	RetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceSoftwareModulesExecutionUnitEnvVariable holds the values of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnitEnvVariable holds the values of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceSoftwareModulesExecutionUnitEnvVariable struct {
 	Key string `json:"Key,omitzero"`
 
@@ -924,7 +885,6 @@ type DeviceSoftwareModulesExecutionUnitEnvVariable struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Key", 5692, o.Key)
 	c.String(p, "Value", 5693, o.Value)
@@ -934,17 +894,14 @@ func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) ValidateAt(c *model.Chec
 // DeviceSoftwareModulesExecutionUnitEnvVariablePath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
 type DeviceSoftwareModulesExecutionUnitEnvVariablePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Key model.ReadOnlyParam[string]
+	Key model.ReadOnlyParam[string] `dm:"s"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceSoftwareModulesExecutionUnitExtensions holds the values of Device.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 2.1);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnitExtensions holds the values of Device.SoftwareModules.ExecutionUnit.{i}.Extensions. (object, readOnly, since 2.1).
 type DeviceSoftwareModulesExecutionUnitExtensions struct{}
 
 // DeviceSoftwareModulesExecutionUnitExtensionsPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.Extensions.
@@ -952,10 +909,7 @@ type DeviceSoftwareModulesExecutionUnitExtensionsPath struct {
 	model.ObjectPath
 }
 
-/*
-DeviceSoftwareModulesExecutionUnitHostObject holds the values of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnitHostObject holds the values of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSoftwareModulesExecutionUnitHostObject struct {
 	Source string `json:"Source,omitzero"`
 
@@ -966,7 +920,6 @@ type DeviceSoftwareModulesExecutionUnitHostObject struct {
 	Alias string `json:"Alias,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecutionUnitHostObject) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Source", 5704, o.Source)
 	c.String(p, "Destination", 5702, o.Destination)
@@ -977,26 +930,22 @@ func (o *DeviceSoftwareModulesExecutionUnitHostObject) ValidateAt(c *model.Check
 // DeviceSoftwareModulesExecutionUnitHostObjectPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
 type DeviceSoftwareModulesExecutionUnitHostObjectPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Destination model.ReadOnlyParam[string]
+	Destination model.ReadOnlyParam[string] `dm:"s"`
 
-	Options model.ReadOnlyParam[string]
+	Options model.ReadOnlyParam[string] `dm:"s"`
 
-	Source model.ReadOnlyParam[string]
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceSoftwareModulesExecutionUnitNetworkConfig holds the values of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSoftwareModulesExecutionUnitNetworkConfig holds the values of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig. (object, readOnly, since 2.17).
 type DeviceSoftwareModulesExecutionUnitNetworkConfig struct {
 	AccessInterfaceRefList []string `json:"AccessInterfaceRefList,omitzero"`
 
 	PortMappingRefList []string `json:"PortMappingRefList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSoftwareModulesExecutionUnitNetworkConfig) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "AccessInterfaceRefList", 5709, model.JoinStrings(o.AccessInterfaceRefList), len(o.AccessInterfaceRefList) > 0)
 	c.Wire(p, "PortMappingRefList", 5710, model.JoinStrings(o.PortMappingRefList), len(o.PortMappingRefList) > 0)
@@ -1005,7 +954,7 @@ func (o *DeviceSoftwareModulesExecutionUnitNetworkConfig) ValidateAt(c *model.Ch
 // DeviceSoftwareModulesExecutionUnitNetworkConfigPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.NetworkConfig.
 type DeviceSoftwareModulesExecutionUnitNetworkConfigPath struct {
 	model.ObjectPath
-	AccessInterfaceRefList model.ReadOnlyParam[[]string]
+	AccessInterfaceRefList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PortMappingRefList model.ReadOnlyParam[[]string]
+	PortMappingRefList model.ReadOnlyParam[[]string] `dm:"s"`
 }

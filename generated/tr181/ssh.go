@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceSSHStatus enumerates the values of Device.SSH.Status.
@@ -20,10 +19,7 @@ const (
 	DeviceSSHStatus_Error DeviceSSHStatus = "Error"
 )
 
-/*
-DeviceSSH holds the values of Device.SSH. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSH holds the values of Device.SSH. (object, readOnly, since 2.16).
 type DeviceSSH struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -37,7 +33,7 @@ type DeviceSSH struct {
 	Server        map[uint32]*DeviceSSHServer        `json:"Server,omitzero"`
 }
 
-// AddAuthorizedKey creates instance i of Device.SSH.AuthorizedKey.{i}. (replacing any) and returns it
+// AddAuthorizedKey creates instance i (replacing any) and returns it.
 func (o *DeviceSSH) AddAuthorizedKey(i uint32) *DeviceSSHAuthorizedKey {
 	if o.AuthorizedKey == nil {
 		o.AuthorizedKey = map[uint32]*DeviceSSHAuthorizedKey{}
@@ -47,7 +43,7 @@ func (o *DeviceSSH) AddAuthorizedKey(i uint32) *DeviceSSHAuthorizedKey {
 	return x
 }
 
-// AddServer creates instance i of Device.SSH.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceSSH) AddServer(i uint32) *DeviceSSHServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceSSHServer{}
@@ -56,8 +52,6 @@ func (o *DeviceSSH) AddServer(i uint32) *DeviceSSHServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSSH) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5451, string(o.Status))
 	for _, i := range model.SortedKeys(o.AuthorizedKey) {
@@ -71,41 +65,38 @@ func (o *DeviceSSH) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHPath is the typed path of Device.SSH.
 type DeviceSSHPath struct {
 	model.ObjectPath
-	AuthorizedKeyNumberOfEntries model.ReadOnlyParam[uint32]
+	AuthorizedKeyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHStatus]
+	Status model.ReadOnlyParam[DeviceSSHStatus] `dm:"s"`
 }
 
-// AuthorizedKey returns the typed path of instance i of Device.SSH.AuthorizedKey.{i}.
+// AuthorizedKey returns the typed path of instance i.
 func (x DeviceSSHPath) AuthorizedKey(i uint32) (p DeviceSSHAuthorizedKeyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SSH.AuthorizedKey.{i}.", model.InstanceOf(x.Path(), "AuthorizedKey.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AuthorizedKey.", i))
 	return
 }
 
-// AuthorizedKeyTable returns the table Device.SSH.AuthorizedKey.{i}. itself (for AddObject when writable)
+// AuthorizedKeyTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHPath) AuthorizedKeyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AuthorizedKey.")
 }
 
-// Server returns the typed path of instance i of Device.SSH.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceSSHPath) Server(i uint32) (p DeviceSSHServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SSH.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.SSH.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-/*
-DeviceSSHAuthorizedKey holds the values of Device.SSH.AuthorizedKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSHAuthorizedKey holds the values of Device.SSH.AuthorizedKey.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceSSHAuthorizedKey struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -114,7 +105,6 @@ type DeviceSSHAuthorizedKey struct {
 	Key string `json:"Key,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSSHAuthorizedKey) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5405, o.Alias)
 	c.String(p, "User", 5407, o.User)
@@ -123,11 +113,11 @@ func (o *DeviceSSHAuthorizedKey) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHAuthorizedKeyPath is the typed path of Device.SSH.AuthorizedKey.{i}.
 type DeviceSSHAuthorizedKeyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Key model.ReadWriteParam[string]
+	Key model.ReadWriteParam[string] `dm:"s"`
 
-	User model.ReadWriteParam[string]
+	User model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceSSHServerStatus enumerates the values of Device.SSH.Server.{i}.Status.
@@ -143,10 +133,7 @@ const (
 	DeviceSSHServerStatus_Error_Misconfigured DeviceSSHServerStatus = "Error_Misconfigured"
 )
 
-/*
-DeviceSSHServer holds the values of Device.SSH.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSHServer holds the values of Device.SSH.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceSSHServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -197,7 +184,7 @@ type DeviceSSHServer struct {
 	Stats     *DeviceSSHServerStats                `json:"Stats,omitzero"`
 }
 
-// AddAccessLog creates instance i of Device.SSH.Server.{i}.AccessLog.{i}. (replacing any) and returns it
+// AddAccessLog creates instance i (replacing any) and returns it.
 func (o *DeviceSSHServer) AddAccessLog(i uint32) *DeviceSSHServerAccessLog {
 	if o.AccessLog == nil {
 		o.AccessLog = map[uint32]*DeviceSSHServerAccessLog{}
@@ -207,7 +194,7 @@ func (o *DeviceSSHServer) AddAccessLog(i uint32) *DeviceSSHServerAccessLog {
 	return x
 }
 
-// AddSession creates instance i of Device.SSH.Server.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceSSHServer) AddSession(i uint32) *DeviceSSHServerSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceSSHServerSession{}
@@ -216,8 +203,6 @@ func (o *DeviceSSHServer) AddSession(i uint32) *DeviceSSHServerSession {
 	o.Session[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSSHServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5448, string(o.Status))
 	c.String(p, "Alias", 5420, o.Alias)
@@ -237,71 +222,71 @@ func (o *DeviceSSHServer) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHServerPath is the typed path of Device.SSH.Server.{i}.
 type DeviceSSHServerPath struct {
 	model.ObjectPath
-	AccessLogNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessLogNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ActivationDate model.ReadOnlyParam[time.Time]
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowAllIPv4 model.ReadWriteParam[bool]
+	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowAllIPv6 model.ReadWriteParam[bool]
+	AllowAllIPv6 model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowPasswordLogin model.ReadWriteParam[bool]
+	AllowPasswordLogin model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowRootLogin model.ReadWriteParam[bool]
+	AllowRootLogin model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowRootPasswordLogin model.ReadWriteParam[bool]
+	AllowRootPasswordLogin model.ReadWriteParam[bool] `dm:"b"`
 
-	AutoDisableDuration model.ReadWriteParam[uint32]
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string]
+	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
 
-	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string]
+	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
 
-	IdleTimeout model.ReadWriteParam[uint32]
+	IdleTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	KeepAlive model.ReadWriteParam[uint32]
+	KeepAlive model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxAccessLogEntries model.ReadWriteParam[int32]
+	MaxAccessLogEntries model.ReadWriteParam[int32] `dm:"i"`
 
-	MaxAuthTries model.ReadWriteParam[uint32]
+	MaxAuthTries model.ReadWriteParam[uint32] `dm:"u"`
 
-	PID model.ReadOnlyParam[uint32]
+	PID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHServerStatus]
+	Status model.ReadOnlyParam[DeviceSSHServerStatus] `dm:"s"`
 
-	UserGroupAccess model.ReadWriteParam[string]
+	UserGroupAccess model.ReadWriteParam[string] `dm:"s"`
 
-	Stats DeviceSSHServerStatsPath
+	Stats DeviceSSHServerStatsPath `dm:"Stats."`
 }
 
-// AccessLog returns the typed path of instance i of Device.SSH.Server.{i}.AccessLog.{i}.
+// AccessLog returns the typed path of instance i.
 func (x DeviceSSHServerPath) AccessLog(i uint32) (p DeviceSSHServerAccessLogPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SSH.Server.{i}.AccessLog.{i}.", model.InstanceOf(x.Path(), "AccessLog.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessLog.", i))
 	return
 }
 
-// AccessLogTable returns the table Device.SSH.Server.{i}.AccessLog.{i}. itself (for AddObject when writable)
+// AccessLogTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHServerPath) AccessLogTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AccessLog.")
 }
 
-// Session returns the typed path of instance i of Device.SSH.Server.{i}.Session.{i}.
+// Session returns the typed path of instance i.
 func (x DeviceSSHServerPath) Session(i uint32) (p DeviceSSHServerSessionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.SSH.Server.{i}.Session.{i}.", model.InstanceOf(x.Path(), "Session.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
 	return
 }
 
-// SessionTable returns the table Device.SSH.Server.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceSSHServerPath) SessionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Session.")
 }
@@ -317,10 +302,7 @@ const (
 	DeviceSSHServerAccessLogStatus_Error DeviceSSHServerAccessLogStatus = "Error"
 )
 
-/*
-DeviceSSHServerAccessLog holds the values of Device.SSH.Server.{i}.AccessLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSHServerAccessLog holds the values of Device.SSH.Server.{i}.AccessLog.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceSSHServerAccessLog struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -335,7 +317,6 @@ type DeviceSSHServerAccessLog struct {
 	Status DeviceSSHServerAccessLogStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSSHServerAccessLog) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5412, o.Alias)
 	c.String(p, "IPAddress", 5413, o.IPAddress)
@@ -345,23 +326,20 @@ func (o *DeviceSSHServerAccessLog) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHServerAccessLogPath is the typed path of Device.SSH.Server.{i}.AccessLog.{i}.
 type DeviceSSHServerAccessLogPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHServerAccessLogStatus]
+	Status model.ReadOnlyParam[DeviceSSHServerAccessLogStatus] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	User model.ReadOnlyParam[string]
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceSSHServerSession holds the values of Device.SSH.Server.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSHServerSession holds the values of Device.SSH.Server.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceSSHServerSession struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -372,7 +350,6 @@ type DeviceSSHServerSession struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSSHServerSession) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5438, o.Alias)
 	c.String(p, "User", 5441, o.User)
@@ -382,19 +359,16 @@ func (o *DeviceSSHServerSession) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHServerSessionPath is the typed path of Device.SSH.Server.{i}.Session.{i}.
 type DeviceSSHServerSessionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	User model.ReadOnlyParam[string]
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceSSHServerStats holds the values of Device.SSH.Server.{i}.Stats. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSSHServerStats holds the values of Device.SSH.Server.{i}.Stats. (object, readOnly, since 2.19).
 type DeviceSSHServerStats struct {
 	NumberOfFailedAttempts uint32 `json:"NumberOfFailedAttempts,omitzero"`
 
@@ -408,11 +382,11 @@ type DeviceSSHServerStats struct {
 // DeviceSSHServerStatsPath is the typed path of Device.SSH.Server.{i}.Stats.
 type DeviceSSHServerStatsPath struct {
 	model.ObjectPath
-	NumberOfFailedAttempts model.ReadOnlyParam[uint32]
+	NumberOfFailedAttempts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfFailedAttemptsSinceActivation model.ReadOnlyParam[uint32]
+	NumberOfFailedAttemptsSinceActivation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfSuccessfulAttempts model.ReadOnlyParam[uint32]
+	NumberOfSuccessfulAttempts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfSuccessfulAttemptsSinceActivation model.ReadOnlyParam[uint32]
+	NumberOfSuccessfulAttemptsSinceActivation model.ReadOnlyParam[uint32] `dm:"u"`
 }

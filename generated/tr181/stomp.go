@@ -6,20 +6,16 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.12).
 type DeviceSTOMP struct {
 	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
 
 	Connection map[uint32]*DeviceSTOMPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of Device.STOMP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *DeviceSTOMP) AddConnection(i uint32) *DeviceSTOMPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*DeviceSTOMPConnection{}
@@ -28,8 +24,6 @@ func (o *DeviceSTOMP) AddConnection(i uint32) *DeviceSTOMPConnection {
 	o.Connection[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSTOMP) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Connection) {
 		o.Connection[i].ValidateAt(c, model.InstanceOf(p, "Connection.", i))
@@ -39,16 +33,16 @@ func (o *DeviceSTOMP) ValidateAt(c *model.Checker, p string) {
 // DeviceSTOMPPath is the typed path of Device.STOMP.
 type DeviceSTOMPPath struct {
 	model.ObjectPath
-	ConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Connection returns the typed path of instance i of Device.STOMP.Connection.{i}.
+// Connection returns the typed path of instance i.
 func (x DeviceSTOMPPath) Connection(i uint32) (p DeviceSTOMPConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.STOMP.Connection.{i}.", model.InstanceOf(x.Path(), "Connection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
 	return
 }
 
-// ConnectionTable returns the table Device.STOMP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x DeviceSTOMPPath) ConnectionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
@@ -74,10 +68,7 @@ const (
 	DeviceSTOMPConnectionStatus_Error DeviceSTOMPConnectionStatus = "Error"
 )
 
-/*
-DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceSTOMPConnection struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -112,7 +103,6 @@ type DeviceSTOMPConnection struct {
 	EnableEncryption bool `json:"EnableEncryption,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSTOMPConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5454, o.Alias)
 	c.String(p, "Status", 5467, string(o.Status))
@@ -129,35 +119,35 @@ func (o *DeviceSTOMPConnection) ValidateAt(c *model.Checker, p string) {
 // DeviceSTOMPConnectionPath is the typed path of Device.STOMP.Connection.{i}.
 type DeviceSTOMPConnectionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableEncryption model.ReadWriteParam[bool]
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableHeartbeats model.ReadWriteParam[bool]
+	EnableHeartbeats model.ReadWriteParam[bool] `dm:"b"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	IncomingHeartbeat model.ReadWriteParam[uint32]
+	IncomingHeartbeat model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastChangeDate model.ReadOnlyParam[time.Time]
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	OutgoingHeartbeat model.ReadWriteParam[uint32]
+	OutgoingHeartbeat model.ReadWriteParam[uint32] `dm:"u"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryInitialInterval model.ReadWriteParam[uint32]
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryMaxInterval model.ReadWriteParam[uint32]
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSTOMPConnectionStatus]
+	Status model.ReadOnlyParam[DeviceSTOMPConnectionStatus] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	VirtualHost model.ReadWriteParam[string]
+	VirtualHost model.ReadWriteParam[string] `dm:"s"`
 }

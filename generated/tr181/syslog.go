@@ -3,10 +3,7 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceSyslogStatus enumerates the values of Device.Syslog.Status.
 type DeviceSyslogStatus string
@@ -19,10 +16,7 @@ const (
 	DeviceSyslogStatus_Error DeviceSyslogStatus = "Error"
 )
 
-/*
-DeviceSyslog holds the values of Device.Syslog. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslog holds the values of Device.Syslog. (object, readOnly, since 2.17).
 type DeviceSyslog struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -42,7 +36,7 @@ type DeviceSyslog struct {
 	Template map[uint32]*DeviceSyslogTemplate `json:"Template,omitzero"`
 }
 
-// AddAction creates instance i of Device.Syslog.Action.{i}. (replacing any) and returns it
+// AddAction creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddAction(i uint32) *DeviceSyslogAction {
 	if o.Action == nil {
 		o.Action = map[uint32]*DeviceSyslogAction{}
@@ -52,7 +46,7 @@ func (o *DeviceSyslog) AddAction(i uint32) *DeviceSyslogAction {
 	return x
 }
 
-// AddFilter creates instance i of Device.Syslog.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddFilter(i uint32) *DeviceSyslogFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceSyslogFilter{}
@@ -62,7 +56,7 @@ func (o *DeviceSyslog) AddFilter(i uint32) *DeviceSyslogFilter {
 	return x
 }
 
-// AddSource creates instance i of Device.Syslog.Source.{i}. (replacing any) and returns it
+// AddSource creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddSource(i uint32) *DeviceSyslogSource {
 	if o.Source == nil {
 		o.Source = map[uint32]*DeviceSyslogSource{}
@@ -72,7 +66,7 @@ func (o *DeviceSyslog) AddSource(i uint32) *DeviceSyslogSource {
 	return x
 }
 
-// AddTemplate creates instance i of Device.Syslog.Template.{i}. (replacing any) and returns it
+// AddTemplate creates instance i (replacing any) and returns it.
 func (o *DeviceSyslog) AddTemplate(i uint32) *DeviceSyslogTemplate {
 	if o.Template == nil {
 		o.Template = map[uint32]*DeviceSyslogTemplate{}
@@ -81,8 +75,6 @@ func (o *DeviceSyslog) AddTemplate(i uint32) *DeviceSyslogTemplate {
 	o.Template[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslog) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5769, string(o.Status))
 	for _, i := range model.SortedKeys(o.Action) {
@@ -102,67 +94,64 @@ func (o *DeviceSyslog) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogPath is the typed path of Device.Syslog.
 type DeviceSyslogPath struct {
 	model.ObjectPath
-	ActionNumberOfEntries model.ReadOnlyParam[uint32]
+	ActionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SourceNumberOfEntries model.ReadOnlyParam[uint32]
+	SourceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSyslogStatus]
+	Status model.ReadOnlyParam[DeviceSyslogStatus] `dm:"s"`
 
-	TemplateNumberOfEntries model.ReadOnlyParam[uint32]
+	TemplateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Action returns the typed path of instance i of Device.Syslog.Action.{i}.
+// Action returns the typed path of instance i.
 func (x DeviceSyslogPath) Action(i uint32) (p DeviceSyslogActionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Syslog.Action.{i}.", model.InstanceOf(x.Path(), "Action.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Action.", i))
 	return
 }
 
-// ActionTable returns the table Device.Syslog.Action.{i}. itself (for AddObject when writable)
+// ActionTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) ActionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Action.")
 }
 
-// Filter returns the typed path of instance i of Device.Syslog.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceSyslogPath) Filter(i uint32) (p DeviceSyslogFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Syslog.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.Syslog.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Source returns the typed path of instance i of Device.Syslog.Source.{i}.
+// Source returns the typed path of instance i.
 func (x DeviceSyslogPath) Source(i uint32) (p DeviceSyslogSourcePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Syslog.Source.{i}.", model.InstanceOf(x.Path(), "Source.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Source.", i))
 	return
 }
 
-// SourceTable returns the table Device.Syslog.Source.{i}. itself (for AddObject when writable)
+// SourceTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) SourceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Source.")
 }
 
-// Template returns the typed path of instance i of Device.Syslog.Template.{i}.
+// Template returns the typed path of instance i.
 func (x DeviceSyslogPath) Template(i uint32) (p DeviceSyslogTemplatePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Syslog.Template.{i}.", model.InstanceOf(x.Path(), "Template.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Template.", i))
 	return
 }
 
-// TemplateTable returns the table Device.Syslog.Template.{i}. itself (for AddObject when writable)
+// TemplateTable returns the table itself (for AddObject when writable).
 func (x DeviceSyslogPath) TemplateTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Template.")
 }
 
-/*
-DeviceSyslogAction holds the values of Device.Syslog.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogAction holds the values of Device.Syslog.Action.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogAction struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -178,7 +167,6 @@ type DeviceSyslogAction struct {
 	LogRemote *DeviceSyslogActionLogRemote `json:"LogRemote,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogAction) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5726, o.Alias)
 	c.Wire(p, "SourceRef", 5741, model.JoinStrings(o.SourceRef), len(o.SourceRef) > 0)
@@ -192,24 +180,21 @@ func (o *DeviceSyslogAction) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogActionPath is the typed path of Device.Syslog.Action.{i}.
 type DeviceSyslogActionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	FilterRef model.ReadWriteParam[[]string]
+	FilterRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	SourceRef model.ReadWriteParam[[]string]
+	SourceRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	StructuredData model.ReadWriteParam[bool]
+	StructuredData model.ReadWriteParam[bool] `dm:"b"`
 
-	TemplateRef model.ReadWriteParam[string]
+	TemplateRef model.ReadWriteParam[string] `dm:"s"`
 
-	LogFile   DeviceSyslogActionLogFilePath
-	LogRemote DeviceSyslogActionLogRemotePath
+	LogFile   DeviceSyslogActionLogFilePath   `dm:"LogFile."`
+	LogRemote DeviceSyslogActionLogRemotePath `dm:"LogRemote."`
 }
 
-/*
-DeviceSyslogActionLogFile holds the values of Device.Syslog.Action.{i}.LogFile. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogActionLogFile holds the values of Device.Syslog.Action.{i}.LogFile. (object, readOnly, since 2.17).
 type DeviceSyslogActionLogFile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -221,11 +206,11 @@ type DeviceSyslogActionLogFile struct {
 // DeviceSyslogActionLogFilePath is the typed path of Device.Syslog.Action.{i}.LogFile.
 type DeviceSyslogActionLogFilePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FilePath model.ReadWriteParam[string]
+	FilePath model.ReadWriteParam[string] `dm:"s"`
 
-	VendorLogFileRef model.ReadOnlyParam[string]
+	VendorLogFileRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSyslogActionLogRemoteStatus enumerates the values of Device.Syslog.Action.{i}.LogRemote.Status.
@@ -252,10 +237,7 @@ const (
 	DeviceSyslogActionLogRemoteProtocol_TLS DeviceSyslogActionLogRemoteProtocol = "TLS"
 )
 
-/*
-DeviceSyslogActionLogRemote holds the values of Device.Syslog.Action.{i}.LogRemote. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogActionLogRemote holds the values of Device.Syslog.Action.{i}.LogRemote. (object, readOnly, since 2.17).
 type DeviceSyslogActionLogRemote struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -274,7 +256,6 @@ type DeviceSyslogActionLogRemote struct {
 	PeerVerify bool `json:"PeerVerify,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogActionLogRemote) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5740, string(o.Status))
 	c.String(p, "Protocol", 5739, string(o.Protocol))
@@ -284,21 +265,21 @@ func (o *DeviceSyslogActionLogRemote) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogActionLogRemotePath is the typed path of Device.Syslog.Action.{i}.LogRemote.
 type DeviceSyslogActionLogRemotePath struct {
 	model.ObjectPath
-	Address model.ReadWriteParam[string]
+	Address model.ReadWriteParam[string] `dm:"s"`
 
-	CABundle model.ReadWriteParam[string]
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PeerVerify model.ReadWriteParam[bool]
+	PeerVerify model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceSyslogActionLogRemoteProtocol]
+	Protocol model.ReadWriteParam[DeviceSyslogActionLogRemoteProtocol] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSyslogActionLogRemoteStatus]
+	Status model.ReadOnlyParam[DeviceSyslogActionLogRemoteStatus] `dm:"s"`
 }
 
 // DeviceSyslogFilterFacilityLevel enumerates the values of Device.Syslog.Filter.{i}.FacilityLevel.
@@ -401,10 +382,7 @@ const (
 	DeviceSyslogFilterSeverityCompareAction_Stop DeviceSyslogFilterSeverityCompareAction = "Stop"
 )
 
-/*
-DeviceSyslogFilter holds the values of Device.Syslog.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogFilter holds the values of Device.Syslog.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogFilter struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -419,7 +397,6 @@ type DeviceSyslogFilter struct {
 	PatternMatch string `json:"PatternMatch,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5747, o.Alias)
 	c.Wire(p, "FacilityLevel", 5748, model.JoinStrings(o.FacilityLevel), len(o.FacilityLevel) > 0)
@@ -431,17 +408,17 @@ func (o *DeviceSyslogFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogFilterPath is the typed path of Device.Syslog.Filter.{i}.
 type DeviceSyslogFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	FacilityLevel model.ReadWriteParam[[]DeviceSyslogFilterFacilityLevel]
+	FacilityLevel model.ReadWriteParam[[]DeviceSyslogFilterFacilityLevel] `dm:"s"`
 
-	PatternMatch model.ReadWriteParam[string]
+	PatternMatch model.ReadWriteParam[string] `dm:"s"`
 
-	Severity model.ReadWriteParam[DeviceSyslogFilterSeverity]
+	Severity model.ReadWriteParam[DeviceSyslogFilterSeverity] `dm:"s"`
 
-	SeverityCompare model.ReadWriteParam[DeviceSyslogFilterSeverityCompare]
+	SeverityCompare model.ReadWriteParam[DeviceSyslogFilterSeverityCompare] `dm:"s"`
 
-	SeverityCompareAction model.ReadWriteParam[DeviceSyslogFilterSeverityCompareAction]
+	SeverityCompareAction model.ReadWriteParam[DeviceSyslogFilterSeverityCompareAction] `dm:"s"`
 }
 
 // DeviceSyslogSourceSeverity enumerates the values of Device.Syslog.Source.{i}.Severity.
@@ -524,10 +501,7 @@ const (
 	DeviceSyslogSourceFacilityLevel_All DeviceSyslogSourceFacilityLevel = "All"
 )
 
-/*
-DeviceSyslogSource holds the values of Device.Syslog.Source.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogSource holds the values of Device.Syslog.Source.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogSource struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -542,7 +516,6 @@ type DeviceSyslogSource struct {
 	Network *DeviceSyslogSourceNetwork `json:"Network,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogSource) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5755, o.Alias)
 	c.String(p, "Severity", 5766, string(o.Severity))
@@ -555,17 +528,17 @@ func (o *DeviceSyslogSource) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogSourcePath is the typed path of Device.Syslog.Source.{i}.
 type DeviceSyslogSourcePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	FacilityLevel model.ReadWriteParam[DeviceSyslogSourceFacilityLevel]
+	FacilityLevel model.ReadWriteParam[DeviceSyslogSourceFacilityLevel] `dm:"s"`
 
-	KernelMessages model.ReadWriteParam[bool]
+	KernelMessages model.ReadWriteParam[bool] `dm:"b"`
 
-	Severity model.ReadWriteParam[DeviceSyslogSourceSeverity]
+	Severity model.ReadWriteParam[DeviceSyslogSourceSeverity] `dm:"s"`
 
-	SystemMessages model.ReadWriteParam[bool]
+	SystemMessages model.ReadWriteParam[bool] `dm:"b"`
 
-	Network DeviceSyslogSourceNetworkPath
+	Network DeviceSyslogSourceNetworkPath `dm:"Network."`
 }
 
 // DeviceSyslogSourceNetworkProtocol enumerates the values of Device.Syslog.Source.{i}.Network.Protocol.
@@ -579,10 +552,7 @@ const (
 	DeviceSyslogSourceNetworkProtocol_TLS DeviceSyslogSourceNetworkProtocol = "TLS"
 )
 
-/*
-DeviceSyslogSourceNetwork holds the values of Device.Syslog.Source.{i}.Network. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogSourceNetwork holds the values of Device.Syslog.Source.{i}.Network. (object, readOnly, since 2.17).
 type DeviceSyslogSourceNetwork struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -599,7 +569,6 @@ type DeviceSyslogSourceNetwork struct {
 	PeerVerify bool `json:"PeerVerify,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogSourceNetwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Interface", 5762, o.Interface)
 	c.Uint(p, "Port", 5764, uint64(o.Port))
@@ -609,25 +578,22 @@ func (o *DeviceSyslogSourceNetwork) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogSourceNetworkPath is the typed path of Device.Syslog.Source.{i}.Network.
 type DeviceSyslogSourceNetworkPath struct {
 	model.ObjectPath
-	CABundle model.ReadWriteParam[string]
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	PeerVerify model.ReadWriteParam[bool]
+	PeerVerify model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[DeviceSyslogSourceNetworkProtocol]
+	Protocol model.ReadWriteParam[DeviceSyslogSourceNetworkProtocol] `dm:"s"`
 }
 
-/*
-DeviceSyslogTemplate holds the values of Device.Syslog.Template.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceSyslogTemplate holds the values of Device.Syslog.Template.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceSyslogTemplate struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -636,7 +602,6 @@ type DeviceSyslogTemplate struct {
 	EscapeMessage bool `json:"EscapeMessage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceSyslogTemplate) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5771, o.Alias)
 }
@@ -644,9 +609,9 @@ func (o *DeviceSyslogTemplate) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogTemplatePath is the typed path of Device.Syslog.Template.{i}.
 type DeviceSyslogTemplatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	EscapeMessage model.ReadWriteParam[bool]
+	EscapeMessage model.ReadWriteParam[bool] `dm:"b"`
 
-	Expression model.ReadWriteParam[string]
+	Expression model.ReadWriteParam[string] `dm:"s"`
 }

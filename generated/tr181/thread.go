@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceThread holds the values of Device.Thread. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThread holds the values of Device.Thread. (object, readOnly, since 2.19).
 type DeviceThread struct {
 	BorderRouterNumberOfEntries uint32 `json:"BorderRouterNumberOfEntries,omitzero"`
 
@@ -28,7 +24,7 @@ type DeviceThread struct {
 	Radio        map[uint32]*DeviceThreadRadio        `json:"Radio,omitzero"`
 }
 
-// AddBorderRouter creates instance i of Device.Thread.BorderRouter.{i}. (replacing any) and returns it
+// AddBorderRouter creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddBorderRouter(i uint32) *DeviceThreadBorderRouter {
 	if o.BorderRouter == nil {
 		o.BorderRouter = map[uint32]*DeviceThreadBorderRouter{}
@@ -38,7 +34,7 @@ func (o *DeviceThread) AddBorderRouter(i uint32) *DeviceThreadBorderRouter {
 	return x
 }
 
-// AddMLE creates instance i of Device.Thread.MLE.{i}. (replacing any) and returns it
+// AddMLE creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddMLE(i uint32) *DeviceThreadMLE {
 	if o.MLE == nil {
 		o.MLE = map[uint32]*DeviceThreadMLE{}
@@ -48,7 +44,7 @@ func (o *DeviceThread) AddMLE(i uint32) *DeviceThreadMLE {
 	return x
 }
 
-// AddNode creates instance i of Device.Thread.Node.{i}. (replacing any) and returns it
+// AddNode creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddNode(i uint32) *DeviceThreadNode {
 	if o.Node == nil {
 		o.Node = map[uint32]*DeviceThreadNode{}
@@ -58,7 +54,7 @@ func (o *DeviceThread) AddNode(i uint32) *DeviceThreadNode {
 	return x
 }
 
-// AddRadio creates instance i of Device.Thread.Radio.{i}. (replacing any) and returns it
+// AddRadio creates instance i (replacing any) and returns it.
 func (o *DeviceThread) AddRadio(i uint32) *DeviceThreadRadio {
 	if o.Radio == nil {
 		o.Radio = map[uint32]*DeviceThreadRadio{}
@@ -67,8 +63,6 @@ func (o *DeviceThread) AddRadio(i uint32) *DeviceThreadRadio {
 	o.Radio[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThread) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.BorderRouter) {
 		o.BorderRouter[i].ValidateAt(c, model.InstanceOf(p, "BorderRouter.", i))
@@ -87,55 +81,55 @@ func (o *DeviceThread) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadPath is the typed path of Device.Thread.
 type DeviceThreadPath struct {
 	model.ObjectPath
-	BorderRouterNumberOfEntries model.ReadOnlyParam[uint32]
+	BorderRouterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MLENumberOfEntries model.ReadOnlyParam[uint32]
+	MLENumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeNumberOfEntries model.ReadOnlyParam[uint32]
+	NodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RadioNumberOfEntries model.ReadOnlyParam[uint32]
+	RadioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// BorderRouter returns the typed path of instance i of Device.Thread.BorderRouter.{i}.
+// BorderRouter returns the typed path of instance i.
 func (x DeviceThreadPath) BorderRouter(i uint32) (p DeviceThreadBorderRouterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.BorderRouter.{i}.", model.InstanceOf(x.Path(), "BorderRouter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BorderRouter.", i))
 	return
 }
 
-// BorderRouterTable returns the table Device.Thread.BorderRouter.{i}. itself (for AddObject when writable)
+// BorderRouterTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) BorderRouterTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BorderRouter.")
 }
 
-// MLE returns the typed path of instance i of Device.Thread.MLE.{i}.
+// MLE returns the typed path of instance i.
 func (x DeviceThreadPath) MLE(i uint32) (p DeviceThreadMLEPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.", model.InstanceOf(x.Path(), "MLE.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MLE.", i))
 	return
 }
 
-// MLETable returns the table Device.Thread.MLE.{i}. itself (for AddObject when writable)
+// MLETable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) MLETable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MLE.")
 }
 
-// Node returns the typed path of instance i of Device.Thread.Node.{i}.
+// Node returns the typed path of instance i.
 func (x DeviceThreadPath) Node(i uint32) (p DeviceThreadNodePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.Node.{i}.", model.InstanceOf(x.Path(), "Node.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Node.", i))
 	return
 }
 
-// NodeTable returns the table Device.Thread.Node.{i}. itself (for AddObject when writable)
+// NodeTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) NodeTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Node.")
 }
 
-// Radio returns the typed path of instance i of Device.Thread.Radio.{i}.
+// Radio returns the typed path of instance i.
 func (x DeviceThreadPath) Radio(i uint32) (p DeviceThreadRadioPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.Radio.{i}.", model.InstanceOf(x.Path(), "Radio.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Radio.", i))
 	return
 }
 
-// RadioTable returns the table Device.Thread.Radio.{i}. itself (for AddObject when writable)
+// RadioTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadPath) RadioTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Radio.")
 }
@@ -151,10 +145,7 @@ const (
 	DeviceThreadBorderRouterStatus_Error DeviceThreadBorderRouterStatus = "Error"
 )
 
-/*
-DeviceThreadBorderRouter holds the values of Device.Thread.BorderRouter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadBorderRouter holds the values of Device.Thread.BorderRouter.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadBorderRouter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -169,7 +160,6 @@ type DeviceThreadBorderRouter struct {
 	RoutingRef string `json:"RoutingRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadBorderRouter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5782, string(o.Status))
 	c.String(p, "Alias", 5777, o.Alias)
@@ -179,17 +169,17 @@ func (o *DeviceThreadBorderRouter) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadBorderRouterPath is the typed path of Device.Thread.BorderRouter.{i}.
 type DeviceThreadBorderRouterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BorderAgentID model.ReadOnlyParam[model.HexBinary]
+	BorderAgentID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	MLEReference model.ReadWriteParam[string]
+	MLEReference model.ReadWriteParam[string] `dm:"s"`
 
-	RoutingRef model.ReadOnlyParam[string]
+	RoutingRef model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadBorderRouterStatus]
+	Status model.ReadOnlyParam[DeviceThreadBorderRouterStatus] `dm:"s"`
 }
 
 // DeviceThreadMLEStatus enumerates the values of Device.Thread.MLE.{i}.Status.
@@ -226,10 +216,7 @@ const (
 	DeviceThreadMLESupportedStandards_X14 DeviceThreadMLESupportedStandards = "1.4"
 )
 
-/*
-DeviceThreadMLE holds the values of Device.Thread.MLE.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLE holds the values of Device.Thread.MLE.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceThreadMLE struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -257,7 +244,7 @@ type DeviceThreadMLE struct {
 	Stats          *DeviceThreadMLEStats                     `json:"Stats,omitzero"`
 }
 
-// AddAssociatedNode creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}. (replacing any) and returns it
+// AddAssociatedNode creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLE) AddAssociatedNode(i uint32) *DeviceThreadMLEAssociatedNode {
 	if o.AssociatedNode == nil {
 		o.AssociatedNode = map[uint32]*DeviceThreadMLEAssociatedNode{}
@@ -267,7 +254,7 @@ func (o *DeviceThreadMLE) AddAssociatedNode(i uint32) *DeviceThreadMLEAssociated
 	return x
 }
 
-// AddDataset creates instance i of Device.Thread.MLE.{i}.Dataset.{i}. (replacing any) and returns it
+// AddDataset creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLE) AddDataset(i uint32) *DeviceThreadMLEDataset {
 	if o.Dataset == nil {
 		o.Dataset = map[uint32]*DeviceThreadMLEDataset{}
@@ -276,8 +263,6 @@ func (o *DeviceThreadMLE) AddDataset(i uint32) *DeviceThreadMLEDataset {
 	o.Dataset[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLE) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5854, string(o.Status))
 	c.String(p, "Alias", 5785, o.Alias)
@@ -298,48 +283,48 @@ func (o *DeviceThreadMLE) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEPath is the typed path of Device.Thread.MLE.{i}.
 type DeviceThreadMLEPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedNodeNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedNodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DatasetNumberOfEntries model.ReadOnlyParam[uint32]
+	DatasetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OperatingStandard model.ReadOnlyParam[string]
+	OperatingStandard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadMLEStatus]
+	Status model.ReadOnlyParam[DeviceThreadMLEStatus] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceThreadMLESupportedStandards]
+	SupportedStandards model.ReadOnlyParam[[]DeviceThreadMLESupportedStandards] `dm:"s"`
 
-	LeaderData DeviceThreadMLELeaderDataPath
-	Stats      DeviceThreadMLEStatsPath
+	LeaderData DeviceThreadMLELeaderDataPath `dm:"LeaderData."`
+	Stats      DeviceThreadMLEStatsPath      `dm:"Stats."`
 }
 
-// AssociatedNode returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.
+// AssociatedNode returns the typed path of instance i.
 func (x DeviceThreadMLEPath) AssociatedNode(i uint32) (p DeviceThreadMLEAssociatedNodePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.AssociatedNode.{i}.", model.InstanceOf(x.Path(), "AssociatedNode.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedNode.", i))
 	return
 }
 
-// AssociatedNodeTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}. itself (for AddObject when writable)
+// AssociatedNodeTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEPath) AssociatedNodeTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedNode.")
 }
 
-// Dataset returns the typed path of instance i of Device.Thread.MLE.{i}.Dataset.{i}.
+// Dataset returns the typed path of instance i.
 func (x DeviceThreadMLEPath) Dataset(i uint32) (p DeviceThreadMLEDatasetPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.Dataset.{i}.", model.InstanceOf(x.Path(), "Dataset.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Dataset.", i))
 	return
 }
 
-// DatasetTable returns the table Device.Thread.MLE.{i}.Dataset.{i}. itself (for AddObject when writable)
+// DatasetTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEPath) DatasetTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Dataset.")
 }
@@ -368,10 +353,7 @@ const (
 	DeviceThreadMLEAssociatedNodeMode_Full_Network_Data DeviceThreadMLEAssociatedNodeMode = "Full Network Data"
 )
 
-/*
-DeviceThreadMLEAssociatedNode holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEAssociatedNode holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNode struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -396,7 +378,7 @@ type DeviceThreadMLEAssociatedNode struct {
 	Route       map[uint32]*DeviceThreadMLEAssociatedNodeRoute       `json:"Route,omitzero"`
 }
 
-// AddIPv6Address creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (replacing any) and returns it
+// AddIPv6Address creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddIPv6Address(i uint32) *DeviceThreadMLEAssociatedNodeIPv6Address {
 	if o.IPv6Address == nil {
 		o.IPv6Address = map[uint32]*DeviceThreadMLEAssociatedNodeIPv6Address{}
@@ -406,7 +388,7 @@ func (o *DeviceThreadMLEAssociatedNode) AddIPv6Address(i uint32) *DeviceThreadML
 	return x
 }
 
-// AddNeighbor creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddNeighbor(i uint32) *DeviceThreadMLEAssociatedNodeNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceThreadMLEAssociatedNodeNeighbor{}
@@ -416,7 +398,7 @@ func (o *DeviceThreadMLEAssociatedNode) AddNeighbor(i uint32) *DeviceThreadMLEAs
 	return x
 }
 
-// AddRoute creates instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (replacing any) and returns it
+// AddRoute creates instance i (replacing any) and returns it.
 func (o *DeviceThreadMLEAssociatedNode) AddRoute(i uint32) *DeviceThreadMLEAssociatedNodeRoute {
 	if o.Route == nil {
 		o.Route = map[uint32]*DeviceThreadMLEAssociatedNodeRoute{}
@@ -425,8 +407,6 @@ func (o *DeviceThreadMLEAssociatedNode) AddRoute(i uint32) *DeviceThreadMLEAssoc
 	o.Route[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLEAssociatedNode) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5787, o.Alias)
 	c.Bytes(p, "ExtendedMAC", 5788, []byte(o.ExtendedMAC))
@@ -444,62 +424,59 @@ func (o *DeviceThreadMLEAssociatedNode) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEAssociatedNodePath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.
 type DeviceThreadMLEAssociatedNodePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ExtendedMAC model.ReadOnlyParam[model.HexBinary]
+	ExtendedMAC model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32]
+	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastContactTime model.ReadOnlyParam[time.Time]
+	LastContactTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Mode model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeMode]
+	Mode model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeMode] `dm:"s"`
 
-	NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Rloc16 model.ReadOnlyParam[uint32]
+	Rloc16 model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RouteNumberOfEntries model.ReadOnlyParam[uint32]
+	RouteNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoutingRole model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeRoutingRole]
+	RoutingRole model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeRoutingRole] `dm:"s"`
 }
 
-// IPv6Address returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
+// IPv6Address returns the typed path of instance i.
 func (x DeviceThreadMLEAssociatedNodePath) IPv6Address(i uint32) (p DeviceThreadMLEAssociatedNodeIPv6AddressPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.", model.InstanceOf(x.Path(), "IPv6Address.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IPv6Address.", i))
 	return
 }
 
-// IPv6AddressTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. itself (for AddObject when writable)
+// IPv6AddressTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) IPv6AddressTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IPv6Address.")
 }
 
-// Neighbor returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
+// Neighbor returns the typed path of instance i.
 func (x DeviceThreadMLEAssociatedNodePath) Neighbor(i uint32) (p DeviceThreadMLEAssociatedNodeNeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.", model.InstanceOf(x.Path(), "Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
 	return
 }
 
-// NeighborTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
 
-// Route returns the typed path of instance i of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
+// Route returns the typed path of instance i.
 func (x DeviceThreadMLEAssociatedNodePath) Route(i uint32) (p DeviceThreadMLEAssociatedNodeRoutePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.", model.InstanceOf(x.Path(), "Route.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Route.", i))
 	return
 }
 
-// RouteTable returns the table Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. itself (for AddObject when writable)
+// RouteTable returns the table itself (for AddObject when writable).
 func (x DeviceThreadMLEAssociatedNodePath) RouteTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Route.")
 }
 
-/*
-DeviceThreadMLEAssociatedNodeIPv6Address holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEAssociatedNodeIPv6Address holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeIPv6Address struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -508,7 +485,6 @@ type DeviceThreadMLEAssociatedNodeIPv6Address struct {
 	IPAddress string `json:"IPAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLEAssociatedNodeIPv6Address) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5790, o.Alias)
 	c.String(p, "IPAddress", 5791, o.IPAddress)
@@ -517,17 +493,14 @@ func (o *DeviceThreadMLEAssociatedNodeIPv6Address) ValidateAt(c *model.Checker, 
 // DeviceThreadMLEAssociatedNodeIPv6AddressPath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
 type DeviceThreadMLEAssociatedNodeIPv6AddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceThreadMLEAssociatedNodeNeighbor holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEAssociatedNodeNeighbor holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeNeighbor struct {
 	NodeReference string `json:"NodeReference,omitzero"`
 
@@ -537,15 +510,12 @@ type DeviceThreadMLEAssociatedNodeNeighbor struct {
 // DeviceThreadMLEAssociatedNodeNeighborPath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.Neighbor.{i}.
 type DeviceThreadMLEAssociatedNodeNeighborPath struct {
 	model.ObjectPath
-	AvgRSSI model.ReadOnlyParam[uint32]
+	AvgRSSI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NodeReference model.ReadOnlyParam[string]
+	NodeReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceThreadMLEAssociatedNodeRoute holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEAssociatedNodeRoute holds the values of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadMLEAssociatedNodeRoute struct {
 	ID uint32 `json:"ID,omitzero"`
 
@@ -556,7 +526,6 @@ type DeviceThreadMLEAssociatedNodeRoute struct {
 	LQOut uint32 `json:"LQOut,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLEAssociatedNodeRoute) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ID", 5802, uint64(o.ID))
 	c.Uint(p, "PathCost", 5805, uint64(o.PathCost))
@@ -567,13 +536,13 @@ func (o *DeviceThreadMLEAssociatedNodeRoute) ValidateAt(c *model.Checker, p stri
 // DeviceThreadMLEAssociatedNodeRoutePath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.Route.{i}.
 type DeviceThreadMLEAssociatedNodeRoutePath struct {
 	model.ObjectPath
-	ID model.ReadOnlyParam[uint32]
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LQIn model.ReadOnlyParam[uint32]
+	LQIn model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LQOut model.ReadOnlyParam[uint32]
+	LQOut model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PathCost model.ReadOnlyParam[uint32]
+	PathCost model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceThreadMLEDatasetStatus enumerates the values of Device.Thread.MLE.{i}.Dataset.{i}.Status.
@@ -585,10 +554,7 @@ const (
 	DeviceThreadMLEDatasetStatus_Pending DeviceThreadMLEDatasetStatus = "pending"
 )
 
-/*
-DeviceThreadMLEDataset holds the values of Device.Thread.MLE.{i}.Dataset.{i}. (table instance, 0..2 entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEDataset holds the values of Device.Thread.MLE.{i}.Dataset.{i}. (table instance, 0..2 entries, readOnly, since 2.19).
 type DeviceThreadMLEDataset struct {
 	Status DeviceThreadMLEDatasetStatus `json:"Status,omitzero"`
 
@@ -617,7 +583,6 @@ type DeviceThreadMLEDataset struct {
 	SecurityPolicy *DeviceThreadMLEDatasetSecurityPolicy `json:"SecurityPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLEDataset) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5823, string(o.Status))
 	c.String(p, "Alias", 5810, o.Alias)
@@ -636,31 +601,31 @@ func (o *DeviceThreadMLEDataset) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEDatasetPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.
 type DeviceThreadMLEDatasetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelMask model.ReadOnlyParam[model.HexBinary]
+	ChannelMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DelayTimer model.ReadOnlyParam[uint32]
+	DelayTimer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ExtendedPanID model.ReadOnlyParam[model.HexBinary]
+	ExtendedPanID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MeshLocalPrefix model.ReadOnlyParam[string]
+	MeshLocalPrefix model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkKey model.ReadOnlyParam[model.HexBinary]
+	NetworkKey model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NetworkName model.ReadOnlyParam[string]
+	NetworkName model.ReadOnlyParam[string] `dm:"s"`
 
-	PSKc model.ReadOnlyParam[model.HexBinary]
+	PSKc model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PanID model.ReadOnlyParam[model.HexBinary]
+	PanID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Status model.ReadOnlyParam[DeviceThreadMLEDatasetStatus]
+	Status model.ReadOnlyParam[DeviceThreadMLEDatasetStatus] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	SecurityPolicy DeviceThreadMLEDatasetSecurityPolicyPath
+	SecurityPolicy DeviceThreadMLEDatasetSecurityPolicyPath `dm:"SecurityPolicy."`
 }
 
 // DeviceThreadMLEDatasetSecurityPolicyFlags enumerates the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.Flags.
@@ -684,17 +649,13 @@ const (
 	DeviceThreadMLEDatasetSecurityPolicyFlags_R_2 DeviceThreadMLEDatasetSecurityPolicyFlags = "R"
 )
 
-/*
-DeviceThreadMLEDatasetSecurityPolicy holds the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEDatasetSecurityPolicy holds the values of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy. (object, readOnly, since 2.19).
 type DeviceThreadMLEDatasetSecurityPolicy struct {
 	RotationTime uint32 `json:"RotationTime,omitzero"`
 
 	Flags []DeviceThreadMLEDatasetSecurityPolicyFlags `json:"Flags,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLEDatasetSecurityPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "RotationTime", 5822, uint64(o.RotationTime))
 	c.Wire(p, "Flags", 5821, model.JoinStrings(o.Flags), len(o.Flags) > 0)
@@ -703,15 +664,12 @@ func (o *DeviceThreadMLEDatasetSecurityPolicy) ValidateAt(c *model.Checker, p st
 // DeviceThreadMLEDatasetSecurityPolicyPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.
 type DeviceThreadMLEDatasetSecurityPolicyPath struct {
 	model.ObjectPath
-	Flags model.ReadOnlyParam[[]DeviceThreadMLEDatasetSecurityPolicyFlags]
+	Flags model.ReadOnlyParam[[]DeviceThreadMLEDatasetSecurityPolicyFlags] `dm:"s"`
 
-	RotationTime model.ReadOnlyParam[uint32]
+	RotationTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceThreadMLELeaderData holds the values of Device.Thread.MLE.{i}.LeaderData. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLELeaderData holds the values of Device.Thread.MLE.{i}.LeaderData. (object, readOnly, since 2.19).
 type DeviceThreadMLELeaderData struct {
 	DataVersion uint32 `json:"DataVersion,omitzero"`
 
@@ -724,7 +682,6 @@ type DeviceThreadMLELeaderData struct {
 	Weighting uint32 `json:"Weighting,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadMLELeaderData) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "DataVersion", 5829, uint64(o.DataVersion))
 	c.Uint(p, "LeaderRouterID", 5830, uint64(o.LeaderRouterID))
@@ -735,21 +692,18 @@ func (o *DeviceThreadMLELeaderData) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLELeaderDataPath is the typed path of Device.Thread.MLE.{i}.LeaderData.
 type DeviceThreadMLELeaderDataPath struct {
 	model.ObjectPath
-	DataVersion model.ReadOnlyParam[uint32]
+	DataVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LeaderRouterID model.ReadOnlyParam[uint32]
+	LeaderRouterID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PartitionID model.ReadOnlyParam[uint32]
+	PartitionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StableDataVersion model.ReadOnlyParam[uint32]
+	StableDataVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Weighting model.ReadOnlyParam[uint32]
+	Weighting model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceThreadMLEStats holds the values of Device.Thread.MLE.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadMLEStats holds the values of Device.Thread.MLE.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceThreadMLEStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -787,43 +741,40 @@ type DeviceThreadMLEStats struct {
 // DeviceThreadMLEStatsPath is the typed path of Device.Thread.MLE.{i}.Stats.
 type DeviceThreadMLEStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceThreadNode holds the values of Device.Thread.Node.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadNode holds the values of Device.Thread.Node.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadNode struct {
 	ExtendedMAC model.HexBinary `json:"ExtendedMAC,omitzero"`
 
@@ -832,7 +783,6 @@ type DeviceThreadNode struct {
 	MLEReference string `json:"MLEReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadNode) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "ExtendedMAC", 5859, []byte(o.ExtendedMAC))
 }
@@ -840,11 +790,11 @@ func (o *DeviceThreadNode) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadNodePath is the typed path of Device.Thread.Node.{i}.
 type DeviceThreadNodePath struct {
 	model.ObjectPath
-	Connected model.ReadWriteParam[bool]
+	Connected model.ReadWriteParam[bool] `dm:"b"`
 
-	ExtendedMAC model.ReadOnlyParam[model.HexBinary]
+	ExtendedMAC model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	MLEReference model.ReadOnlyParam[string]
+	MLEReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceThreadRadioStatus enumerates the values of Device.Thread.Radio.{i}.Status.
@@ -866,10 +816,7 @@ const (
 	DeviceThreadRadioStatus_Error DeviceThreadRadioStatus = "Error"
 )
 
-/*
-DeviceThreadRadio holds the values of Device.Thread.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadRadio holds the values of Device.Thread.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceThreadRadio struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -898,7 +845,6 @@ type DeviceThreadRadio struct {
 	Stats *DeviceThreadRadioStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceThreadRadio) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5881, string(o.Status))
 	c.String(p, "Alias", 5863, o.Alias)
@@ -911,37 +857,34 @@ func (o *DeviceThreadRadio) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadRadioPath is the typed path of Device.Thread.Radio.{i}.
 type DeviceThreadRadioPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	HardwareVersion model.ReadOnlyParam[string]
+	HardwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadRadioStatus]
+	Status model.ReadOnlyParam[DeviceThreadRadioStatus] `dm:"s"`
 
-	TransmitPower model.ReadWriteParam[int32]
+	TransmitPower model.ReadWriteParam[int32] `dm:"i"`
 
-	TransmitPowerSupported model.ReadOnlyParam[[]int32]
+	TransmitPowerSupported model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceThreadRadioStatsPath
+	Stats DeviceThreadRadioStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceThreadRadioStats holds the values of Device.Thread.Radio.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceThreadRadioStats holds the values of Device.Thread.Radio.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceThreadRadioStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -965,21 +908,21 @@ type DeviceThreadRadioStats struct {
 // DeviceThreadRadioStatsPath is the typed path of Device.Thread.Radio.{i}.Stats.
 type DeviceThreadRadioStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 }

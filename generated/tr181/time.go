@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceTimeStatus enumerates the values of Device.Time.Status.
@@ -22,10 +21,7 @@ const (
 	DeviceTimeStatus_Error DeviceTimeStatus = "Error"
 )
 
-/*
-DeviceTime holds the values of Device.Time. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTime holds the values of Device.Time. (object, readOnly, since 2.0).
 type DeviceTime struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -43,7 +39,7 @@ type DeviceTime struct {
 	Server map[uint32]*DeviceTimeServer `json:"Server,omitzero"`
 }
 
-// AddClient creates instance i of Device.Time.Client.{i}. (replacing any) and returns it
+// AddClient creates instance i (replacing any) and returns it.
 func (o *DeviceTime) AddClient(i uint32) *DeviceTimeClient {
 	if o.Client == nil {
 		o.Client = map[uint32]*DeviceTimeClient{}
@@ -53,7 +49,7 @@ func (o *DeviceTime) AddClient(i uint32) *DeviceTimeClient {
 	return x
 }
 
-// AddServer creates instance i of Device.Time.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceTime) AddServer(i uint32) *DeviceTimeServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceTimeServer{}
@@ -62,8 +58,6 @@ func (o *DeviceTime) AddServer(i uint32) *DeviceTimeServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTime) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5941, string(o.Status))
 	c.String(p, "LocalTimeZone", 5918, o.LocalTimeZone)
@@ -78,37 +72,37 @@ func (o *DeviceTime) ValidateAt(c *model.Checker, p string) {
 // DeviceTimePath is the typed path of Device.Time.
 type DeviceTimePath struct {
 	model.ObjectPath
-	ClientNumberOfEntries model.ReadOnlyParam[uint32]
+	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentLocalTime model.ReadOnlyParam[time.Time]
+	CurrentLocalTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LocalTimeZone model.ReadWriteParam[string]
+	LocalTimeZone model.ReadWriteParam[string] `dm:"s"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceTimeStatus]
+	Status model.ReadOnlyParam[DeviceTimeStatus] `dm:"s"`
 }
 
-// Client returns the typed path of instance i of Device.Time.Client.{i}.
+// Client returns the typed path of instance i.
 func (x DeviceTimePath) Client(i uint32) (p DeviceTimeClientPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Time.Client.{i}.", model.InstanceOf(x.Path(), "Client.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Client.", i))
 	return
 }
 
-// ClientTable returns the table Device.Time.Client.{i}. itself (for AddObject when writable)
+// ClientTable returns the table itself (for AddObject when writable).
 func (x DeviceTimePath) ClientTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Client.")
 }
 
-// Server returns the typed path of instance i of Device.Time.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceTimePath) Server(i uint32) (p DeviceTimeServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Time.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.Time.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceTimePath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
@@ -150,10 +144,7 @@ const (
 	DeviceTimeClientBindType_Device DeviceTimeClientBindType = "Device"
 )
 
-/*
-DeviceTimeClient holds the values of Device.Time.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeClient holds the values of Device.Time.Client.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceTimeClient struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -195,7 +186,6 @@ type DeviceTimeClient struct {
 	Stats          *DeviceTimeClientStats          `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTimeClient) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5913, string(o.Status))
 	c.String(p, "Alias", 5888, o.Alias)
@@ -214,50 +204,47 @@ func (o *DeviceTimeClient) ValidateAt(c *model.Checker, p string) {
 // DeviceTimeClientPath is the typed path of Device.Time.Client.{i}.
 type DeviceTimeClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BindType model.ReadWriteParam[DeviceTimeClientBindType]
+	BindType model.ReadWriteParam[DeviceTimeClientBindType] `dm:"s"`
 
-	Burst model.ReadWriteParam[uint32]
+	Burst model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IBurst model.ReadWriteParam[bool]
+	IBurst model.ReadWriteParam[bool] `dm:"b"`
 
-	IPVersion model.ReadWriteParam[int32]
+	IPVersion model.ReadWriteParam[int32] `dm:"i"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxPoll model.ReadWriteParam[uint32]
+	MaxPoll model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinPoll model.ReadWriteParam[uint32]
+	MinPoll model.ReadWriteParam[uint32] `dm:"u"`
 
-	Mode model.ReadWriteParam[DeviceTimeClientMode]
+	Mode model.ReadWriteParam[DeviceTimeClientMode] `dm:"s"`
 
-	Peer model.ReadWriteParam[bool]
+	Peer model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	ResolveAddresses model.ReadWriteParam[bool]
+	ResolveAddresses model.ReadWriteParam[bool] `dm:"b"`
 
-	ResolveMaxAddresses model.ReadWriteParam[uint32]
+	ResolveMaxAddresses model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerInUse model.ReadOnlyParam[string]
+	ServerInUse model.ReadOnlyParam[string] `dm:"s"`
 
-	Servers model.ReadWriteParam[[]string]
+	Servers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceTimeClientStatus]
+	Status model.ReadOnlyParam[DeviceTimeClientStatus] `dm:"s"`
 
-	Version model.ReadWriteParam[uint32]
+	Version model.ReadWriteParam[uint32] `dm:"u"`
 
-	Authentication DeviceTimeClientAuthenticationPath
-	Stats          DeviceTimeClientStatsPath
+	Authentication DeviceTimeClientAuthenticationPath `dm:"Authentication."`
+	Stats          DeviceTimeClientStatsPath          `dm:"Stats."`
 }
 
-/*
-DeviceTimeClientAuthentication holds the values of Device.Time.Client.{i}.Authentication. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeClientAuthentication holds the values of Device.Time.Client.{i}.Authentication. (object, readOnly, since 2.16).
 type DeviceTimeClientAuthentication struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -266,7 +253,6 @@ type DeviceTimeClientAuthentication struct {
 	NTSPort uint32 `json:"NTSPort,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTimeClientAuthentication) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "NTSPort", 5892, uint64(o.NTSPort))
 }
@@ -274,17 +260,14 @@ func (o *DeviceTimeClientAuthentication) ValidateAt(c *model.Checker, p string) 
 // DeviceTimeClientAuthenticationPath is the typed path of Device.Time.Client.{i}.Authentication.
 type DeviceTimeClientAuthenticationPath struct {
 	model.ObjectPath
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	NTSPort model.ReadWriteParam[uint32]
+	NTSPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceTimeClientStats holds the values of Device.Time.Client.{i}.Stats. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeClientStats holds the values of Device.Time.Client.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceTimeClientStats struct {
 	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
@@ -298,13 +281,13 @@ type DeviceTimeClientStats struct {
 // DeviceTimeClientStatsPath is the typed path of Device.Time.Client.{i}.Stats.
 type DeviceTimeClientStatsPath struct {
 	model.ObjectPath
-	PacketsDropped model.ReadOnlyParam[uint32]
+	PacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSentFailed model.ReadOnlyParam[uint32]
+	PacketsSentFailed model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceTimeServerStatus enumerates the values of Device.Time.Server.{i}.Status.
@@ -340,10 +323,7 @@ const (
 	DeviceTimeServerBindType_Device DeviceTimeServerBindType = "Device"
 )
 
-/*
-DeviceTimeServer holds the values of Device.Time.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeServer holds the values of Device.Time.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceTimeServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -371,7 +351,6 @@ type DeviceTimeServer struct {
 	Stats          *DeviceTimeServerStats          `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTimeServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 5937, string(o.Status))
 	c.String(p, "Alias", 5920, o.Alias)
@@ -389,36 +368,33 @@ func (o *DeviceTimeServer) ValidateAt(c *model.Checker, p string) {
 // DeviceTimeServerPath is the typed path of Device.Time.Server.{i}.
 type DeviceTimeServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BindType model.ReadWriteParam[DeviceTimeServerBindType]
+	BindType model.ReadWriteParam[DeviceTimeServerBindType] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	MaxPoll model.ReadWriteParam[uint32]
+	MaxPoll model.ReadWriteParam[uint32] `dm:"u"`
 
-	MinPoll model.ReadWriteParam[uint32]
+	MinPoll model.ReadWriteParam[uint32] `dm:"u"`
 
-	Mode model.ReadWriteParam[DeviceTimeServerMode]
+	Mode model.ReadWriteParam[DeviceTimeServerMode] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceTimeServerStatus]
+	Status model.ReadOnlyParam[DeviceTimeServerStatus] `dm:"s"`
 
-	TTL model.ReadWriteParam[uint32]
+	TTL model.ReadWriteParam[uint32] `dm:"u"`
 
-	Version model.ReadWriteParam[uint32]
+	Version model.ReadWriteParam[uint32] `dm:"u"`
 
-	Authentication DeviceTimeServerAuthenticationPath
-	Stats          DeviceTimeServerStatsPath
+	Authentication DeviceTimeServerAuthenticationPath `dm:"Authentication."`
+	Stats          DeviceTimeServerStatsPath          `dm:"Stats."`
 }
 
-/*
-DeviceTimeServerAuthentication holds the values of Device.Time.Server.{i}.Authentication. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeServerAuthentication holds the values of Device.Time.Server.{i}.Authentication. (object, readOnly, since 2.16).
 type DeviceTimeServerAuthentication struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -427,7 +403,6 @@ type DeviceTimeServerAuthentication struct {
 	NTSNTPServer []string `json:"NTSNTPServer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTimeServerAuthentication) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "NTSNTPServer", 5924, model.JoinStrings(o.NTSNTPServer), len(o.NTSNTPServer) > 0)
 }
@@ -435,17 +410,14 @@ func (o *DeviceTimeServerAuthentication) ValidateAt(c *model.Checker, p string) 
 // DeviceTimeServerAuthenticationPath is the typed path of Device.Time.Server.{i}.Authentication.
 type DeviceTimeServerAuthenticationPath struct {
 	model.ObjectPath
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	NTSNTPServer model.ReadWriteParam[[]string]
+	NTSNTPServer model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceTimeServerStats holds the values of Device.Time.Server.{i}.Stats. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTimeServerStats holds the values of Device.Time.Server.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceTimeServerStats struct {
 	PacketsSent uint32 `json:"PacketsSent,omitzero"`
 
@@ -459,11 +431,11 @@ type DeviceTimeServerStats struct {
 // DeviceTimeServerStatsPath is the typed path of Device.Time.Server.{i}.Stats.
 type DeviceTimeServerStatsPath struct {
 	model.ObjectPath
-	PacketsDropped model.ReadOnlyParam[uint32]
+	PacketsDropped model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSentFailed model.ReadOnlyParam[uint32]
+	PacketsSentFailed model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceTrustedElements holds the values of Device.TrustedElements. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTrustedElements holds the values of Device.TrustedElements. (object, readOnly, since 2.19).
 type DeviceTrustedElements struct {
 	SIMNumberOfEntries uint32 `json:"SIMNumberOfEntries,omitzero"`
 
 	SIM map[uint32]*DeviceTrustedElementsSIM `json:"SIM,omitzero"`
 }
 
-// AddSIM creates instance i of Device.TrustedElements.SIM.{i}. (replacing any) and returns it
+// AddSIM creates instance i (replacing any) and returns it.
 func (o *DeviceTrustedElements) AddSIM(i uint32) *DeviceTrustedElementsSIM {
 	if o.SIM == nil {
 		o.SIM = map[uint32]*DeviceTrustedElementsSIM{}
@@ -27,8 +21,6 @@ func (o *DeviceTrustedElements) AddSIM(i uint32) *DeviceTrustedElementsSIM {
 	o.SIM[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTrustedElements) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.SIM) {
 		o.SIM[i].ValidateAt(c, model.InstanceOf(p, "SIM.", i))
@@ -38,16 +30,16 @@ func (o *DeviceTrustedElements) ValidateAt(c *model.Checker, p string) {
 // DeviceTrustedElementsPath is the typed path of Device.TrustedElements.
 type DeviceTrustedElementsPath struct {
 	model.ObjectPath
-	SIMNumberOfEntries model.ReadOnlyParam[uint32]
+	SIMNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// SIM returns the typed path of instance i of Device.TrustedElements.SIM.{i}.
+// SIM returns the typed path of instance i.
 func (x DeviceTrustedElementsPath) SIM(i uint32) (p DeviceTrustedElementsSIMPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.TrustedElements.SIM.{i}.", model.InstanceOf(x.Path(), "SIM.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SIM.", i))
 	return
 }
 
-// SIMTable returns the table Device.TrustedElements.SIM.{i}. itself (for AddObject when writable)
+// SIMTable returns the table itself (for AddObject when writable).
 func (x DeviceTrustedElementsPath) SIMTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SIM.")
 }
@@ -102,10 +94,7 @@ const (
 	DeviceTrustedElementsSIMPINCheck_Off DeviceTrustedElementsSIMPINCheck = "Off"
 )
 
-/*
-DeviceTrustedElementsSIM holds the values of Device.TrustedElements.SIM.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTrustedElementsSIM holds the values of Device.TrustedElements.SIM.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceTrustedElementsSIM struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -148,7 +137,7 @@ type DeviceTrustedElementsSIM struct {
 	Profile map[uint32]*DeviceTrustedElementsSIMProfile `json:"Profile,omitzero"`
 }
 
-// AddProfile creates instance i of Device.TrustedElements.SIM.{i}.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceTrustedElementsSIM) AddProfile(i uint32) *DeviceTrustedElementsSIMProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceTrustedElementsSIMProfile{}
@@ -157,8 +146,6 @@ func (o *DeviceTrustedElementsSIM) AddProfile(i uint32) *DeviceTrustedElementsSI
 	o.Profile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTrustedElementsSIM) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5944, o.Alias)
 	c.String(p, "Status", 5968, string(o.Status))
@@ -180,52 +167,52 @@ func (o *DeviceTrustedElementsSIM) ValidateAt(c *model.Checker, p string) {
 // DeviceTrustedElementsSIMPath is the typed path of Device.TrustedElements.SIM.{i}.
 type DeviceTrustedElementsSIMPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	EID model.ReadOnlyParam[string]
+	EID model.ReadOnlyParam[string] `dm:"s"`
 
-	ESIMClassEnabledProfile model.ReadOnlyParam[string]
+	ESIMClassEnabledProfile model.ReadOnlyParam[string] `dm:"s"`
 
-	ESIMProfileAddStatus model.ReadOnlyParam[string]
+	ESIMProfileAddStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	ESIMTestMode model.ReadOnlyParam[bool]
+	ESIMTestMode model.ReadOnlyParam[bool] `dm:"b"`
 
-	GID1 model.ReadOnlyParam[string]
+	GID1 model.ReadOnlyParam[string] `dm:"s"`
 
-	HomeNetworkPublicKeyID model.ReadOnlyParam[uint32]
+	HomeNetworkPublicKeyID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ICCID model.ReadOnlyParam[string]
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
 
-	IMSI model.ReadOnlyParam[string]
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
 
-	MSISDN model.ReadOnlyParam[string]
+	MSISDN model.ReadOnlyParam[string] `dm:"s"`
 
-	PIN model.ReadWriteParam[string]
+	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	PINCheck model.ReadWriteParam[DeviceTrustedElementsSIMPINCheck]
+	PINCheck model.ReadWriteParam[DeviceTrustedElementsSIMPINCheck] `dm:"s"`
 
-	ProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProtectionScheme model.ReadOnlyParam[uint32]
+	ProtectionScheme model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoutingIndicator model.ReadOnlyParam[uint32]
+	RoutingIndicator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SMSC model.ReadWriteParam[string]
+	SMSC model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadWriteParam[DeviceTrustedElementsSIMStatus]
+	Status model.ReadWriteParam[DeviceTrustedElementsSIMStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceTrustedElementsSIMType]
+	Type model.ReadOnlyParam[DeviceTrustedElementsSIMType] `dm:"s"`
 
-	Usage model.ReadOnlyParam[DeviceTrustedElementsSIMUsage]
+	Usage model.ReadOnlyParam[DeviceTrustedElementsSIMUsage] `dm:"s"`
 }
 
-// Profile returns the typed path of instance i of Device.TrustedElements.SIM.{i}.Profile.{i}.
+// Profile returns the typed path of instance i.
 func (x DeviceTrustedElementsSIMPath) Profile(i uint32) (p DeviceTrustedElementsSIMProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.TrustedElements.SIM.{i}.Profile.{i}.", model.InstanceOf(x.Path(), "Profile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
 	return
 }
 
-// ProfileTable returns the table Device.TrustedElements.SIM.{i}.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceTrustedElementsSIMPath) ProfileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Profile.")
 }
@@ -252,10 +239,7 @@ const (
 	DeviceTrustedElementsSIMProfileClass_Unknown DeviceTrustedElementsSIMProfileClass = "Unknown"
 )
 
-/*
-DeviceTrustedElementsSIMProfile holds the values of Device.TrustedElements.SIM.{i}.Profile.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceTrustedElementsSIMProfile holds the values of Device.TrustedElements.SIM.{i}.Profile.{i}. (table instance, 1..unbounded entries, readOnly, since 2.19).
 type DeviceTrustedElementsSIMProfile struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -272,7 +256,6 @@ type DeviceTrustedElementsSIMProfile struct {
 	GID1 string `json:"GID1,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceTrustedElementsSIMProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5957, o.Alias)
 	c.String(p, "IMSI", 5961, o.IMSI)
@@ -283,17 +266,17 @@ func (o *DeviceTrustedElementsSIMProfile) ValidateAt(c *model.Checker, p string)
 // DeviceTrustedElementsSIMProfilePath is the typed path of Device.TrustedElements.SIM.{i}.Profile.{i}.
 type DeviceTrustedElementsSIMProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Class model.ReadOnlyParam[DeviceTrustedElementsSIMProfileClass]
+	Class model.ReadOnlyParam[DeviceTrustedElementsSIMProfileClass] `dm:"s"`
 
-	GID1 model.ReadOnlyParam[string]
+	GID1 model.ReadOnlyParam[string] `dm:"s"`
 
-	ICCID model.ReadOnlyParam[string]
+	ICCID model.ReadOnlyParam[string] `dm:"s"`
 
-	IMSI model.ReadOnlyParam[string]
+	IMSI model.ReadOnlyParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceTrustedElementsSIMProfileState]
+	State model.ReadOnlyParam[DeviceTrustedElementsSIMProfileState] `dm:"s"`
 }

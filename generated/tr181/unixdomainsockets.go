@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceUnixDomainSockets holds the values of Device.UnixDomainSockets. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUnixDomainSockets holds the values of Device.UnixDomainSockets. (object, readOnly, since 2.16).
 type DeviceUnixDomainSockets struct {
 	UnixDomainSocketNumberOfEntries uint32 `json:"UnixDomainSocketNumberOfEntries,omitzero"`
 
 	UnixDomainSocket map[uint32]*DeviceUnixDomainSocketsUnixDomainSocket `json:"UnixDomainSocket,omitzero"`
 }
 
-// AddUnixDomainSocket creates instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}. (replacing any) and returns it
+// AddUnixDomainSocket creates instance i (replacing any) and returns it.
 func (o *DeviceUnixDomainSockets) AddUnixDomainSocket(i uint32) *DeviceUnixDomainSocketsUnixDomainSocket {
 	if o.UnixDomainSocket == nil {
 		o.UnixDomainSocket = map[uint32]*DeviceUnixDomainSocketsUnixDomainSocket{}
@@ -27,8 +21,6 @@ func (o *DeviceUnixDomainSockets) AddUnixDomainSocket(i uint32) *DeviceUnixDomai
 	o.UnixDomainSocket[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUnixDomainSockets) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.UnixDomainSocket) {
 		o.UnixDomainSocket[i].ValidateAt(c, model.InstanceOf(p, "UnixDomainSocket.", i))
@@ -38,16 +30,16 @@ func (o *DeviceUnixDomainSockets) ValidateAt(c *model.Checker, p string) {
 // DeviceUnixDomainSocketsPath is the typed path of Device.UnixDomainSockets.
 type DeviceUnixDomainSocketsPath struct {
 	model.ObjectPath
-	UnixDomainSocketNumberOfEntries model.ReadOnlyParam[uint32]
+	UnixDomainSocketNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// UnixDomainSocket returns the typed path of instance i of Device.UnixDomainSockets.UnixDomainSocket.{i}.
+// UnixDomainSocket returns the typed path of instance i.
 func (x DeviceUnixDomainSocketsPath) UnixDomainSocket(i uint32) (p DeviceUnixDomainSocketsUnixDomainSocketPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UnixDomainSockets.UnixDomainSocket.{i}.", model.InstanceOf(x.Path(), "UnixDomainSocket.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UnixDomainSocket.", i))
 	return
 }
 
-// UnixDomainSocketTable returns the table Device.UnixDomainSockets.UnixDomainSocket.{i}. itself (for AddObject when writable)
+// UnixDomainSocketTable returns the table itself (for AddObject when writable).
 func (x DeviceUnixDomainSocketsPath) UnixDomainSocketTable() model.Table {
 	return model.NewTable(x.ObjectPath, "UnixDomainSocket.")
 }
@@ -61,10 +53,7 @@ const (
 	DeviceUnixDomainSocketsUnixDomainSocketMode_Connect DeviceUnixDomainSocketsUnixDomainSocketMode = "Connect"
 )
 
-/*
-DeviceUnixDomainSocketsUnixDomainSocket holds the values of Device.UnixDomainSockets.UnixDomainSocket.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUnixDomainSocketsUnixDomainSocket holds the values of Device.UnixDomainSockets.UnixDomainSocket.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUnixDomainSocketsUnixDomainSocket struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -73,7 +62,6 @@ type DeviceUnixDomainSocketsUnixDomainSocket struct {
 	Path_2 string `json:"Path,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUnixDomainSocketsUnixDomainSocket) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6349, o.Alias)
 	c.String(p, "Mode", 6350, string(o.Mode))
@@ -83,9 +71,9 @@ func (o *DeviceUnixDomainSocketsUnixDomainSocket) ValidateAt(c *model.Checker, p
 // DeviceUnixDomainSocketsUnixDomainSocketPath is the typed path of Device.UnixDomainSockets.UnixDomainSocket.{i}.
 type DeviceUnixDomainSocketsUnixDomainSocketPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Mode model.ReadOnlyParam[DeviceUnixDomainSocketsUnixDomainSocketMode]
+	Mode model.ReadOnlyParam[DeviceUnixDomainSocketsUnixDomainSocketMode] `dm:"s"`
 
-	Path_2 model.ReadOnlyParam[string]
+	Path_2 model.ReadOnlyParam[string] `dm:"sPath"`
 }

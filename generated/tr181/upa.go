@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceUPA holds the values of Device.UPA. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPA holds the values of Device.UPA. (object, readOnly, since 2.0).
 type DeviceUPA struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -19,7 +13,7 @@ type DeviceUPA struct {
 	Interface   map[uint32]*DeviceUPAInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.UPA.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUPA) AddInterface(i uint32) *DeviceUPAInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUPAInterface{}
@@ -28,8 +22,6 @@ func (o *DeviceUPA) AddInterface(i uint32) *DeviceUPAInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPA) ValidateAt(c *model.Checker, p string) {
 	if o.Diagnostics != nil {
 		o.Diagnostics.ValidateAt(c, p+"Diagnostics.")
@@ -42,31 +34,27 @@ func (o *DeviceUPA) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAPath is the typed path of Device.UPA.
 type DeviceUPAPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Diagnostics DeviceUPADiagnosticsPath
+	Diagnostics DeviceUPADiagnosticsPath `dm:"Diagnostics."`
 }
 
-// Interface returns the typed path of instance i of Device.UPA.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceUPAPath) Interface(i uint32) (p DeviceUPAInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPA.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.UPA.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceUPADiagnostics holds the values of Device.UPA.Diagnostics. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPADiagnostics holds the values of Device.UPA.Diagnostics. (object, readOnly, since 2.0).
 type DeviceUPADiagnostics struct {
 	InterfaceMeasurement *DeviceUPADiagnosticsInterfaceMeasurement `json:"InterfaceMeasurement,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPADiagnostics) ValidateAt(c *model.Checker, p string) {
 	if o.InterfaceMeasurement != nil {
 		o.InterfaceMeasurement.ValidateAt(c, p+"InterfaceMeasurement.")
@@ -76,7 +64,7 @@ func (o *DeviceUPADiagnostics) ValidateAt(c *model.Checker, p string) {
 // DeviceUPADiagnosticsPath is the typed path of Device.UPA.Diagnostics.
 type DeviceUPADiagnosticsPath struct {
 	model.ObjectPath
-	InterfaceMeasurement DeviceUPADiagnosticsInterfaceMeasurementPath
+	InterfaceMeasurement DeviceUPADiagnosticsInterfaceMeasurementPath `dm:"InterfaceMeasurement."`
 }
 
 // DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState enumerates the values of Device.UPA.Diagnostics.InterfaceMeasurement.DiagnosticsState.
@@ -105,10 +93,7 @@ const (
 	DeviceUPADiagnosticsInterfaceMeasurementType_CFR DeviceUPADiagnosticsInterfaceMeasurementType = "CFR"
 )
 
-/*
-DeviceUPADiagnosticsInterfaceMeasurement holds the values of Device.UPA.Diagnostics.InterfaceMeasurement. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPADiagnosticsInterfaceMeasurement holds the values of Device.UPA.Diagnostics.InterfaceMeasurement. (object, readOnly, since 2.0).
 type DeviceUPADiagnosticsInterfaceMeasurement struct {
 	DiagnosticsState DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -123,7 +108,6 @@ type DeviceUPADiagnosticsInterfaceMeasurement struct {
 	RxGain int32 `json:"RxGain,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPADiagnosticsInterfaceMeasurement) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 5975, string(o.DiagnosticsState))
 	c.String(p, "Type", 5980, string(o.Type))
@@ -135,17 +119,17 @@ func (o *DeviceUPADiagnosticsInterfaceMeasurement) ValidateAt(c *model.Checker, 
 // DeviceUPADiagnosticsInterfaceMeasurementPath is the typed path of Device.UPA.Diagnostics.InterfaceMeasurement.
 type DeviceUPADiagnosticsInterfaceMeasurementPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementDiagnosticsState] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Measurements model.ReadOnlyParam[[]uint32]
+	Measurements model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	RxGain model.ReadOnlyParam[int32]
+	RxGain model.ReadOnlyParam[int32] `dm:"i"`
 
-	Type model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementType]
+	Type model.ReadWriteParam[DeviceUPADiagnosticsInterfaceMeasurementType] `dm:"s"`
 }
 
 // DeviceUPAInterfaceStatus enumerates the values of Device.UPA.Interface.{i}.Status.
@@ -191,10 +175,7 @@ const (
 	DeviceUPAInterfaceEncryptionMethod_AES256 DeviceUPAInterfaceEncryptionMethod = "AES256"
 )
 
-/*
-DeviceUPAInterface holds the values of Device.UPA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPAInterface holds the values of Device.UPA.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -244,7 +225,7 @@ type DeviceUPAInterface struct {
 	Stats            *DeviceUPAInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddActiveNotch creates instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}. (replacing any) and returns it
+// AddActiveNotch creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddActiveNotch(i uint32) *DeviceUPAInterfaceActiveNotch {
 	if o.ActiveNotch == nil {
 		o.ActiveNotch = map[uint32]*DeviceUPAInterfaceActiveNotch{}
@@ -254,7 +235,7 @@ func (o *DeviceUPAInterface) AddActiveNotch(i uint32) *DeviceUPAInterfaceActiveN
 	return x
 }
 
-// AddAssociatedDevice creates instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddAssociatedDevice(i uint32) *DeviceUPAInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceUPAInterfaceAssociatedDevice{}
@@ -264,7 +245,7 @@ func (o *DeviceUPAInterface) AddAssociatedDevice(i uint32) *DeviceUPAInterfaceAs
 	return x
 }
 
-// AddBridgeFor creates instance i of Device.UPA.Interface.{i}.BridgeFor.{i}. (replacing any) and returns it
+// AddBridgeFor creates instance i (replacing any) and returns it.
 func (o *DeviceUPAInterface) AddBridgeFor(i uint32) *DeviceUPAInterfaceBridgeFor {
 	if o.BridgeFor == nil {
 		o.BridgeFor = map[uint32]*DeviceUPAInterfaceBridgeFor{}
@@ -273,8 +254,6 @@ func (o *DeviceUPAInterface) AddBridgeFor(i uint32) *DeviceUPAInterfaceBridgeFor
 	o.BridgeFor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPAInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6040, string(o.Status))
 	c.String(p, "Alias", 5990, o.Alias)
@@ -300,88 +279,85 @@ func (o *DeviceUPAInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAInterfacePath is the typed path of Device.UPA.Interface.{i}.
 type DeviceUPAInterfacePath struct {
 	model.ObjectPath
-	ActiveNotchEnable model.ReadWriteParam[bool]
+	ActiveNotchEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ActiveNotchNumberOfEntries model.ReadOnlyParam[uint32]
+	ActiveNotchNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BridgeForNumberOfEntries model.ReadOnlyParam[uint32]
+	BridgeForNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionKey model.ReadWriteParam[string]
+	EncryptionKey model.ReadWriteParam[string] `dm:"s"`
 
-	EncryptionMethod model.ReadWriteParam[DeviceUPAInterfaceEncryptionMethod]
+	EncryptionMethod model.ReadWriteParam[DeviceUPAInterfaceEncryptionMethod] `dm:"s"`
 
-	EstApplicationThroughput model.ReadOnlyParam[uint32]
+	EstApplicationThroughput model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LogicalNetwork model.ReadWriteParam[string]
+	LogicalNetwork model.ReadWriteParam[string] `dm:"s"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NodeType model.ReadWriteParam[DeviceUPAInterfaceNodeType]
+	NodeType model.ReadWriteParam[DeviceUPAInterfaceNodeType] `dm:"s"`
 
-	PowerBackoffEnabled model.ReadWriteParam[bool]
+	PowerBackoffEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	PowerBackoffMechanismActive model.ReadOnlyParam[bool]
+	PowerBackoffMechanismActive model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceUPAInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceUPAInterfaceStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceUPAInterfaceStatsPath
+	Stats DeviceUPAInterfaceStatsPath `dm:"Stats."`
 }
 
-// ActiveNotch returns the typed path of instance i of Device.UPA.Interface.{i}.ActiveNotch.{i}.
+// ActiveNotch returns the typed path of instance i.
 func (x DeviceUPAInterfacePath) ActiveNotch(i uint32) (p DeviceUPAInterfaceActiveNotchPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPA.Interface.{i}.ActiveNotch.{i}.", model.InstanceOf(x.Path(), "ActiveNotch.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ActiveNotch.", i))
 	return
 }
 
-// ActiveNotchTable returns the table Device.UPA.Interface.{i}.ActiveNotch.{i}. itself (for AddObject when writable)
+// ActiveNotchTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) ActiveNotchTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ActiveNotch.")
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceUPAInterfacePath) AssociatedDevice(i uint32) (p DeviceUPAInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPA.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.UPA.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-// BridgeFor returns the typed path of instance i of Device.UPA.Interface.{i}.BridgeFor.{i}.
+// BridgeFor returns the typed path of instance i.
 func (x DeviceUPAInterfacePath) BridgeFor(i uint32) (p DeviceUPAInterfaceBridgeForPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPA.Interface.{i}.BridgeFor.{i}.", model.InstanceOf(x.Path(), "BridgeFor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BridgeFor.", i))
 	return
 }
 
-// BridgeForTable returns the table Device.UPA.Interface.{i}.BridgeFor.{i}. itself (for AddObject when writable)
+// BridgeForTable returns the table itself (for AddObject when writable).
 func (x DeviceUPAInterfacePath) BridgeForTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BridgeFor.")
 }
 
-/*
-DeviceUPAInterfaceActiveNotch holds the values of Device.UPA.Interface.{i}.ActiveNotch.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPAInterfaceActiveNotch holds the values of Device.UPA.Interface.{i}.ActiveNotch.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceUPAInterfaceActiveNotch struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -394,7 +370,6 @@ type DeviceUPAInterfaceActiveNotch struct {
 	Depth uint32 `json:"Depth,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPAInterfaceActiveNotch) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 5983, o.Alias)
 }
@@ -402,21 +377,18 @@ func (o *DeviceUPAInterfaceActiveNotch) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAInterfaceActiveNotchPath is the typed path of Device.UPA.Interface.{i}.ActiveNotch.{i}.
 type DeviceUPAInterfaceActiveNotchPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Depth model.ReadWriteParam[uint32]
+	Depth model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	StartFreq model.ReadWriteParam[uint32]
+	StartFreq model.ReadWriteParam[uint32] `dm:"u"`
 
-	StopFreq model.ReadWriteParam[uint32]
+	StopFreq model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceUPAInterfaceAssociatedDevice holds the values of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPAInterfaceAssociatedDevice holds the values of Device.UPA.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterfaceAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -441,7 +413,6 @@ type DeviceUPAInterfaceAssociatedDevice struct {
 	Active bool `json:"Active,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 5996, o.MACAddress)
 	c.Uint(p, "Port", 6000, uint64(o.Port))
@@ -453,33 +424,30 @@ func (o *DeviceUPAInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p stri
 // DeviceUPAInterfaceAssociatedDevicePath is the typed path of Device.UPA.Interface.{i}.AssociatedDevice.{i}.
 type DeviceUPAInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	DirectRoute model.ReadOnlyParam[bool]
+	DirectRoute model.ReadOnlyParam[bool] `dm:"b"`
 
-	EstimatedPLR model.ReadOnlyParam[uint32]
+	EstimatedPLR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LogicalNetwork model.ReadOnlyParam[string]
+	LogicalNetwork model.ReadOnlyParam[string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MeanEstimatedAtt model.ReadOnlyParam[uint32]
+	MeanEstimatedAtt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PhyRxThroughput model.ReadOnlyParam[uint32]
+	PhyRxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PhyTxThroughput model.ReadOnlyParam[uint32]
+	PhyTxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RealPhyRxThroughput model.ReadOnlyParam[uint32]
+	RealPhyRxThroughput model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SmartRouteIntermediatePLCMAC model.ReadOnlyParam[string]
+	SmartRouteIntermediatePLCMAC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUPAInterfaceBridgeFor holds the values of Device.UPA.Interface.{i}.BridgeFor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPAInterfaceBridgeFor holds the values of Device.UPA.Interface.{i}.BridgeFor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPAInterfaceBridgeFor struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -488,7 +456,6 @@ type DeviceUPAInterfaceBridgeFor struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPAInterfaceBridgeFor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6005, o.Alias)
 	c.String(p, "MACAddress", 6006, o.MACAddress)
@@ -498,17 +465,14 @@ func (o *DeviceUPAInterfaceBridgeFor) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAInterfaceBridgeForPath is the typed path of Device.UPA.Interface.{i}.BridgeFor.{i}.
 type DeviceUPAInterfaceBridgeForPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceUPAInterfaceStats holds the values of Device.UPA.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPAInterfaceStats holds the values of Device.UPA.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceUPAInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -546,35 +510,35 @@ type DeviceUPAInterfaceStats struct {
 // DeviceUPAInterfaceStatsPath is the typed path of Device.UPA.Interface.{i}.Stats.
 type DeviceUPAInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -6,20 +6,15 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceUPnP holds the values of Device.UPnP. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnP holds the values of Device.UPnP. (object, readOnly, since 2.0).
 type DeviceUPnP struct {
 	Description *DeviceUPnPDescription `json:"Description,omitzero"`
 	Device      *DeviceUPnPDevice      `json:"Device,omitzero"`
 	Discovery   *DeviceUPnPDiscovery   `json:"Discovery,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnP) ValidateAt(c *model.Checker, p string) {
 	if o.Description != nil {
 		o.Description.ValidateAt(c, p+"Description.")
@@ -32,15 +27,12 @@ func (o *DeviceUPnP) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPPath is the typed path of Device.UPnP.
 type DeviceUPnPPath struct {
 	model.ObjectPath
-	Description DeviceUPnPDescriptionPath
-	Device      DeviceUPnPDevicePath
-	Discovery   DeviceUPnPDiscoveryPath
+	Description DeviceUPnPDescriptionPath `dm:"Description."`
+	Device      DeviceUPnPDevicePath      `dm:"Device."`
+	Discovery   DeviceUPnPDiscoveryPath   `dm:"Discovery."`
 }
 
-/*
-DeviceUPnPDescription holds the values of Device.UPnP.Description. (object, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDescription holds the values of Device.UPnP.Description. (object, readOnly, since 2.6).
 type DeviceUPnPDescription struct {
 	DeviceDescriptionNumberOfEntries uint32 `json:"DeviceDescriptionNumberOfEntries,omitzero"`
 
@@ -53,7 +45,7 @@ type DeviceUPnPDescription struct {
 	ServiceInstance   map[uint32]*DeviceUPnPDescriptionServiceInstance   `json:"ServiceInstance,omitzero"`
 }
 
-// AddDeviceDescription creates instance i of Device.UPnP.Description.DeviceDescription.{i}. (replacing any) and returns it
+// AddDeviceDescription creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddDeviceDescription(i uint32) *DeviceUPnPDescriptionDeviceDescription {
 	if o.DeviceDescription == nil {
 		o.DeviceDescription = map[uint32]*DeviceUPnPDescriptionDeviceDescription{}
@@ -63,7 +55,7 @@ func (o *DeviceUPnPDescription) AddDeviceDescription(i uint32) *DeviceUPnPDescri
 	return x
 }
 
-// AddDeviceInstance creates instance i of Device.UPnP.Description.DeviceInstance.{i}. (replacing any) and returns it
+// AddDeviceInstance creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddDeviceInstance(i uint32) *DeviceUPnPDescriptionDeviceInstance {
 	if o.DeviceInstance == nil {
 		o.DeviceInstance = map[uint32]*DeviceUPnPDescriptionDeviceInstance{}
@@ -73,7 +65,7 @@ func (o *DeviceUPnPDescription) AddDeviceInstance(i uint32) *DeviceUPnPDescripti
 	return x
 }
 
-// AddServiceInstance creates instance i of Device.UPnP.Description.ServiceInstance.{i}. (replacing any) and returns it
+// AddServiceInstance creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDescription) AddServiceInstance(i uint32) *DeviceUPnPDescriptionServiceInstance {
 	if o.ServiceInstance == nil {
 		o.ServiceInstance = map[uint32]*DeviceUPnPDescriptionServiceInstance{}
@@ -82,8 +74,6 @@ func (o *DeviceUPnPDescription) AddServiceInstance(i uint32) *DeviceUPnPDescript
 	o.ServiceInstance[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDescription) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DeviceDescription) {
 		o.DeviceDescription[i].ValidateAt(c, model.InstanceOf(p, "DeviceDescription.", i))
@@ -99,50 +89,47 @@ func (o *DeviceUPnPDescription) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPDescriptionPath is the typed path of Device.UPnP.Description.
 type DeviceUPnPDescriptionPath struct {
 	model.ObjectPath
-	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceDescriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceInstanceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// DeviceDescription returns the typed path of instance i of Device.UPnP.Description.DeviceDescription.{i}.
+// DeviceDescription returns the typed path of instance i.
 func (x DeviceUPnPDescriptionPath) DeviceDescription(i uint32) (p DeviceUPnPDescriptionDeviceDescriptionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Description.DeviceDescription.{i}.", model.InstanceOf(x.Path(), "DeviceDescription.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceDescription.", i))
 	return
 }
 
-// DeviceDescriptionTable returns the table Device.UPnP.Description.DeviceDescription.{i}. itself (for AddObject when writable)
+// DeviceDescriptionTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) DeviceDescriptionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeviceDescription.")
 }
 
-// DeviceInstance returns the typed path of instance i of Device.UPnP.Description.DeviceInstance.{i}.
+// DeviceInstance returns the typed path of instance i.
 func (x DeviceUPnPDescriptionPath) DeviceInstance(i uint32) (p DeviceUPnPDescriptionDeviceInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Description.DeviceInstance.{i}.", model.InstanceOf(x.Path(), "DeviceInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DeviceInstance.", i))
 	return
 }
 
-// DeviceInstanceTable returns the table Device.UPnP.Description.DeviceInstance.{i}. itself (for AddObject when writable)
+// DeviceInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) DeviceInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DeviceInstance.")
 }
 
-// ServiceInstance returns the typed path of instance i of Device.UPnP.Description.ServiceInstance.{i}.
+// ServiceInstance returns the typed path of instance i.
 func (x DeviceUPnPDescriptionPath) ServiceInstance(i uint32) (p DeviceUPnPDescriptionServiceInstancePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Description.ServiceInstance.{i}.", model.InstanceOf(x.Path(), "ServiceInstance.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ServiceInstance.", i))
 	return
 }
 
-// ServiceInstanceTable returns the table Device.UPnP.Description.ServiceInstance.{i}. itself (for AddObject when writable)
+// ServiceInstanceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDescriptionPath) ServiceInstanceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ServiceInstance.")
 }
 
-/*
-DeviceUPnPDescriptionDeviceDescription holds the values of Device.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDescriptionDeviceDescription holds the values of Device.UPnP.Description.DeviceDescription.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionDeviceDescription struct {
 	URLBase string `json:"URLBase,omitzero"`
 
@@ -151,7 +138,6 @@ type DeviceUPnPDescriptionDeviceDescription struct {
 	Host []string `json:"Host,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDescriptionDeviceDescription) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "URLBase", 6048, o.URLBase)
 	c.String(p, "SpecVersion", 6047, o.SpecVersion)
@@ -161,17 +147,14 @@ func (o *DeviceUPnPDescriptionDeviceDescription) ValidateAt(c *model.Checker, p 
 // DeviceUPnPDescriptionDeviceDescriptionPath is the typed path of Device.UPnP.Description.DeviceDescription.{i}.
 type DeviceUPnPDescriptionDeviceDescriptionPath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SpecVersion model.ReadOnlyParam[string]
+	SpecVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	URLBase model.ReadOnlyParam[string]
+	URLBase model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUPnPDescriptionDeviceInstance holds the values of Device.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDescriptionDeviceInstance holds the values of Device.UPnP.Description.DeviceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionDeviceInstance struct {
 	UDN string `json:"UDN,omitzero"`
 
@@ -206,7 +189,6 @@ type DeviceUPnPDescriptionDeviceInstance struct {
 	PresentationURL string `json:"PresentationURL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "UDN", 6065, o.UDN)
 	c.String(p, "ParentDevice", 6062, o.ParentDevice)
@@ -229,43 +211,40 @@ func (o *DeviceUPnPDescriptionDeviceInstance) ValidateAt(c *model.Checker, p str
 // DeviceUPnPDescriptionDeviceInstancePath is the typed path of Device.UPnP.Description.DeviceInstance.{i}.
 type DeviceUPnPDescriptionDeviceInstancePath struct {
 	model.ObjectPath
-	DeviceCategory model.ReadOnlyParam[[]string]
+	DeviceCategory model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeviceType model.ReadOnlyParam[string]
+	DeviceType model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryDevice model.ReadOnlyParam[string]
+	DiscoveryDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	FriendlyName model.ReadOnlyParam[string]
+	FriendlyName model.ReadOnlyParam[string] `dm:"s"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerURL model.ReadOnlyParam[string]
+	ManufacturerURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelDescription model.ReadOnlyParam[string]
+	ModelDescription model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelNumber model.ReadOnlyParam[string]
+	ModelNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelURL model.ReadOnlyParam[string]
+	ModelURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	PresentationURL model.ReadOnlyParam[string]
+	PresentationURL model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	UDN model.ReadOnlyParam[string]
+	UDN model.ReadOnlyParam[string] `dm:"s"`
 
-	UPC model.ReadOnlyParam[string]
+	UPC model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUPnPDescriptionServiceInstance holds the values of Device.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDescriptionServiceInstance holds the values of Device.UPnP.Description.ServiceInstance.{i}. (table instance, 0..unbounded entries, readOnly, since 2.6).
 type DeviceUPnPDescriptionServiceInstance struct {
 	ParentDevice string `json:"ParentDevice,omitzero"`
 
@@ -282,7 +261,6 @@ type DeviceUPnPDescriptionServiceInstance struct {
 	EventSubURL string `json:"EventSubURL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDescriptionServiceInstance) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ParentDevice", 6071, o.ParentDevice)
 	c.String(p, "ServiceId", 6074, o.ServiceId)
@@ -296,25 +274,22 @@ func (o *DeviceUPnPDescriptionServiceInstance) ValidateAt(c *model.Checker, p st
 // DeviceUPnPDescriptionServiceInstancePath is the typed path of Device.UPnP.Description.ServiceInstance.{i}.
 type DeviceUPnPDescriptionServiceInstancePath struct {
 	model.ObjectPath
-	ControlURL model.ReadOnlyParam[string]
+	ControlURL model.ReadOnlyParam[string] `dm:"s"`
 
-	EventSubURL model.ReadOnlyParam[string]
+	EventSubURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	SCPDURL model.ReadOnlyParam[string]
+	SCPDURL model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceDiscovery model.ReadOnlyParam[string]
+	ServiceDiscovery model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceId model.ReadOnlyParam[string]
+	ServiceId model.ReadOnlyParam[string] `dm:"s"`
 
-	ServiceType model.ReadOnlyParam[string]
+	ServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUPnPDevice holds the values of Device.UPnP.Device. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDevice holds the values of Device.UPnP.Device. (object, readOnly, since 2.0).
 type DeviceUPnPDevice struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -342,33 +317,30 @@ type DeviceUPnPDevice struct {
 // DeviceUPnPDevicePath is the typed path of Device.UPnP.Device.
 type DeviceUPnPDevicePath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMBasicMgmt model.ReadWriteParam[bool]
+	UPnPDMBasicMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMConfigurationMgmt model.ReadWriteParam[bool]
+	UPnPDMConfigurationMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPDMSoftwareMgmt model.ReadWriteParam[bool]
+	UPnPDMSoftwareMgmt model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPIGD model.ReadWriteParam[bool]
+	UPnPIGD model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPMediaRenderer model.ReadWriteParam[bool]
+	UPnPMediaRenderer model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPMediaServer model.ReadWriteParam[bool]
+	UPnPMediaServer model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPQoSDevice model.ReadWriteParam[bool]
+	UPnPQoSDevice model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPQoSPolicyHolder model.ReadWriteParam[bool]
+	UPnPQoSPolicyHolder model.ReadWriteParam[bool] `dm:"b"`
 
-	UPnPWLANAccessPoint model.ReadWriteParam[bool]
+	UPnPWLANAccessPoint model.ReadWriteParam[bool] `dm:"b"`
 
-	Capabilities DeviceUPnPDeviceCapabilitiesPath
+	Capabilities DeviceUPnPDeviceCapabilitiesPath `dm:"Capabilities."`
 }
 
-/*
-DeviceUPnPDeviceCapabilities holds the values of Device.UPnP.Device.Capabilities. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDeviceCapabilities holds the values of Device.UPnP.Device.Capabilities. (object, readOnly, since 2.0).
 type DeviceUPnPDeviceCapabilities struct {
 	UPnPArchitecture uint32 `json:"UPnPArchitecture,omitzero"`
 
@@ -398,35 +370,32 @@ type DeviceUPnPDeviceCapabilities struct {
 // DeviceUPnPDeviceCapabilitiesPath is the typed path of Device.UPnP.Device.Capabilities.
 type DeviceUPnPDeviceCapabilitiesPath struct {
 	model.ObjectPath
-	UPnPArchitecture model.ReadOnlyParam[uint32]
+	UPnPArchitecture model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32]
+	UPnPArchitectureMinorVer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPBasicDevice model.ReadOnlyParam[uint32]
+	UPnPBasicDevice model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMBasicMgmt model.ReadOnlyParam[uint32]
+	UPnPDMBasicMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32]
+	UPnPDMConfigurationMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32]
+	UPnPDMSoftwareMgmt model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPIGD model.ReadOnlyParam[uint32]
+	UPnPIGD model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPMediaRenderer model.ReadOnlyParam[uint32]
+	UPnPMediaRenderer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPMediaServer model.ReadOnlyParam[uint32]
+	UPnPMediaServer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPQoSDevice model.ReadOnlyParam[uint32]
+	UPnPQoSDevice model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32]
+	UPnPQoSPolicyHolder model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UPnPWLANAccessPoint model.ReadOnlyParam[uint32]
+	UPnPWLANAccessPoint model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceUPnPDiscovery holds the values of Device.UPnP.Discovery. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDiscovery holds the values of Device.UPnP.Discovery. (object, readOnly, since 2.0).
 type DeviceUPnPDiscovery struct {
 	RootDeviceNumberOfEntries uint32 `json:"RootDeviceNumberOfEntries,omitzero"`
 
@@ -439,7 +408,7 @@ type DeviceUPnPDiscovery struct {
 	Service    map[uint32]*DeviceUPnPDiscoveryService    `json:"Service,omitzero"`
 }
 
-// AddDevice creates instance i of Device.UPnP.Discovery.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddDevice(i uint32) *DeviceUPnPDiscoveryDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceUPnPDiscoveryDevice{}
@@ -449,7 +418,7 @@ func (o *DeviceUPnPDiscovery) AddDevice(i uint32) *DeviceUPnPDiscoveryDevice {
 	return x
 }
 
-// AddRootDevice creates instance i of Device.UPnP.Discovery.RootDevice.{i}. (replacing any) and returns it
+// AddRootDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddRootDevice(i uint32) *DeviceUPnPDiscoveryRootDevice {
 	if o.RootDevice == nil {
 		o.RootDevice = map[uint32]*DeviceUPnPDiscoveryRootDevice{}
@@ -459,7 +428,7 @@ func (o *DeviceUPnPDiscovery) AddRootDevice(i uint32) *DeviceUPnPDiscoveryRootDe
 	return x
 }
 
-// AddService creates instance i of Device.UPnP.Discovery.Service.{i}. (replacing any) and returns it
+// AddService creates instance i (replacing any) and returns it.
 func (o *DeviceUPnPDiscovery) AddService(i uint32) *DeviceUPnPDiscoveryService {
 	if o.Service == nil {
 		o.Service = map[uint32]*DeviceUPnPDiscoveryService{}
@@ -468,8 +437,6 @@ func (o *DeviceUPnPDiscovery) AddService(i uint32) *DeviceUPnPDiscoveryService {
 	o.Service[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Device) {
 		o.Device[i].ValidateAt(c, model.InstanceOf(p, "Device.", i))
@@ -485,42 +452,42 @@ func (o *DeviceUPnPDiscovery) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPDiscoveryPath is the typed path of Device.UPnP.Discovery.
 type DeviceUPnPDiscoveryPath struct {
 	model.ObjectPath
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	RootDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Device returns the typed path of instance i of Device.UPnP.Discovery.Device.{i}.
+// Device returns the typed path of instance i.
 func (x DeviceUPnPDiscoveryPath) Device(i uint32) (p DeviceUPnPDiscoveryDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Discovery.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table Device.UPnP.Discovery.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-// RootDevice returns the typed path of instance i of Device.UPnP.Discovery.RootDevice.{i}.
+// RootDevice returns the typed path of instance i.
 func (x DeviceUPnPDiscoveryPath) RootDevice(i uint32) (p DeviceUPnPDiscoveryRootDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Discovery.RootDevice.{i}.", model.InstanceOf(x.Path(), "RootDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RootDevice.", i))
 	return
 }
 
-// RootDeviceTable returns the table Device.UPnP.Discovery.RootDevice.{i}. itself (for AddObject when writable)
+// RootDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) RootDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RootDevice.")
 }
 
-// Service returns the typed path of instance i of Device.UPnP.Discovery.Service.{i}.
+// Service returns the typed path of instance i.
 func (x DeviceUPnPDiscoveryPath) Service(i uint32) (p DeviceUPnPDiscoveryServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UPnP.Discovery.Service.{i}.", model.InstanceOf(x.Path(), "Service.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Service.", i))
 	return
 }
 
-// ServiceTable returns the table Device.UPnP.Discovery.Service.{i}. itself (for AddObject when writable)
+// ServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceUPnPDiscoveryPath) ServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Service.")
 }
@@ -536,10 +503,7 @@ const (
 	DeviceUPnPDiscoveryDeviceStatus_ByebyeReceived DeviceUPnPDiscoveryDeviceStatus = "ByebyeReceived"
 )
 
-/*
-DeviceUPnPDiscoveryDevice holds the values of Device.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDiscoveryDevice holds the values of Device.UPnP.Discovery.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryDevice struct {
 	Status DeviceUPnPDiscoveryDeviceStatus `json:"Status,omitzero"`
 
@@ -558,7 +522,6 @@ type DeviceUPnPDiscoveryDevice struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6108, string(o.Status))
 	c.String(p, "UUID", 6110, o.UUID)
@@ -571,21 +534,21 @@ func (o *DeviceUPnPDiscoveryDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPDiscoveryDevicePath is the typed path of Device.UPnP.Discovery.Device.{i}.
 type DeviceUPnPDiscoveryDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryDeviceStatus]
+	Status model.ReadOnlyParam[DeviceUPnPDiscoveryDeviceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceUPnPDiscoveryRootDeviceStatus enumerates the values of Device.UPnP.Discovery.RootDevice.{i}.Status.
@@ -599,10 +562,7 @@ const (
 	DeviceUPnPDiscoveryRootDeviceStatus_ByebyeReceived DeviceUPnPDiscoveryRootDeviceStatus = "ByebyeReceived"
 )
 
-/*
-DeviceUPnPDiscoveryRootDevice holds the values of Device.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDiscoveryRootDevice holds the values of Device.UPnP.Discovery.RootDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryRootDevice struct {
 	Status DeviceUPnPDiscoveryRootDeviceStatus `json:"Status,omitzero"`
 
@@ -621,7 +581,6 @@ type DeviceUPnPDiscoveryRootDevice struct {
 	LastUpdate time.Time `json:"LastUpdate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6118, string(o.Status))
 	c.String(p, "UUID", 6120, o.UUID)
@@ -634,21 +593,21 @@ func (o *DeviceUPnPDiscoveryRootDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPDiscoveryRootDevicePath is the typed path of Device.UPnP.Discovery.RootDevice.{i}.
 type DeviceUPnPDiscoveryRootDevicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryRootDeviceStatus]
+	Status model.ReadOnlyParam[DeviceUPnPDiscoveryRootDeviceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 
-	UUID model.ReadOnlyParam[string]
+	UUID model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceUPnPDiscoveryServiceStatus enumerates the values of Device.UPnP.Discovery.Service.{i}.Status.
@@ -662,10 +621,7 @@ const (
 	DeviceUPnPDiscoveryServiceStatus_ByebyeReceived DeviceUPnPDiscoveryServiceStatus = "ByebyeReceived"
 )
 
-/*
-DeviceUPnPDiscoveryService holds the values of Device.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUPnPDiscoveryService holds the values of Device.UPnP.Discovery.Service.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUPnPDiscoveryService struct {
 	Status DeviceUPnPDiscoveryServiceStatus `json:"Status,omitzero"`
 
@@ -684,7 +640,6 @@ type DeviceUPnPDiscoveryService struct {
 	ParentDevice string `json:"ParentDevice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUPnPDiscoveryService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6129, string(o.Status))
 	c.String(p, "USN", 6130, o.USN)
@@ -697,19 +652,19 @@ func (o *DeviceUPnPDiscoveryService) ValidateAt(c *model.Checker, p string) {
 // DeviceUPnPDiscoveryServicePath is the typed path of Device.UPnP.Discovery.Service.{i}.
 type DeviceUPnPDiscoveryServicePath struct {
 	model.ObjectPath
-	Host model.ReadOnlyParam[[]string]
+	Host model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	LeaseTime model.ReadOnlyParam[uint32]
+	LeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Location model.ReadOnlyParam[string]
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
-	ParentDevice model.ReadOnlyParam[string]
+	ParentDevice model.ReadOnlyParam[string] `dm:"s"`
 
-	Server model.ReadOnlyParam[string]
+	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryServiceStatus]
+	Status model.ReadOnlyParam[DeviceUPnPDiscoveryServiceStatus] `dm:"s"`
 
-	USN model.ReadOnlyParam[string]
+	USN model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceUSB holds the values of Device.USB. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSB holds the values of Device.USB. (object, readOnly, since 2.0).
 type DeviceUSB struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -22,7 +16,7 @@ type DeviceUSB struct {
 	USBHosts  *DeviceUSBUSBHosts             `json:"USBHosts,omitzero"`
 }
 
-// AddInterface creates instance i of Device.USB.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUSB) AddInterface(i uint32) *DeviceUSBInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUSBInterface{}
@@ -32,7 +26,7 @@ func (o *DeviceUSB) AddInterface(i uint32) *DeviceUSBInterface {
 	return x
 }
 
-// AddPort creates instance i of Device.USB.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceUSB) AddPort(i uint32) *DeviceUSBPort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceUSBPort{}
@@ -41,8 +35,6 @@ func (o *DeviceUSB) AddPort(i uint32) *DeviceUSBPort {
 	o.Port[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSB) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -58,31 +50,31 @@ func (o *DeviceUSB) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBPath is the typed path of Device.USB.
 type DeviceUSBPath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	USBHosts DeviceUSBUSBHostsPath
+	USBHosts DeviceUSBUSBHostsPath `dm:"USBHosts."`
 }
 
-// Interface returns the typed path of instance i of Device.USB.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceUSBPath) Interface(i uint32) (p DeviceUSBInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.USB.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// Port returns the typed path of instance i of Device.USB.Port.{i}.
+// Port returns the typed path of instance i.
 func (x DeviceUSBPath) Port(i uint32) (p DeviceUSBPortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.Port.{i}.", model.InstanceOf(x.Path(), "Port.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
 	return
 }
 
-// PortTable returns the table Device.USB.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBPath) PortTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Port.")
 }
@@ -106,10 +98,7 @@ const (
 	DeviceUSBInterfaceStatus_Error DeviceUSBInterfaceStatus = "Error"
 )
 
-/*
-DeviceUSBInterface holds the values of Device.USB.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBInterface holds the values of Device.USB.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -134,7 +123,6 @@ type DeviceUSBInterface struct {
 	Stats *DeviceUSBInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6159, string(o.Status))
 	c.String(p, "Alias", 6134, o.Alias)
@@ -147,33 +135,30 @@ func (o *DeviceUSBInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBInterfacePath is the typed path of Device.USB.Interface.{i}.
 type DeviceUSBInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[string]
+	Port model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUSBInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceUSBInterfaceStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceUSBInterfaceStatsPath
+	Stats DeviceUSBInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceUSBInterfaceStats holds the values of Device.USB.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBInterfaceStats holds the values of Device.USB.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceUSBInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -211,37 +196,37 @@ type DeviceUSBInterfaceStats struct {
 // DeviceUSBInterfaceStatsPath is the typed path of Device.USB.Interface.{i}.Stats.
 type DeviceUSBInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceUSBPortType enumerates the values of Device.USB.Port.{i}.Type.
@@ -294,10 +279,7 @@ const (
 	DeviceUSBPortPower_Unknown DeviceUSBPortPower = "Unknown"
 )
 
-/*
-DeviceUSBPort holds the values of Device.USB.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBPort holds the values of Device.USB.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBPort struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -314,7 +296,6 @@ type DeviceUSBPort struct {
 	Power DeviceUSBPortPower `json:"Power,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBPort) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6163, o.Alias)
 	c.String(p, "Name", 6164, o.Name)
@@ -328,32 +309,29 @@ func (o *DeviceUSBPort) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBPortPath is the typed path of Device.USB.Port.{i}.
 type DeviceUSBPortPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Power model.ReadOnlyParam[DeviceUSBPortPower]
+	Power model.ReadOnlyParam[DeviceUSBPortPower] `dm:"s"`
 
-	Rate model.ReadOnlyParam[DeviceUSBPortRate]
+	Rate model.ReadOnlyParam[DeviceUSBPortRate] `dm:"s"`
 
-	Receptacle model.ReadOnlyParam[DeviceUSBPortReceptacle]
+	Receptacle model.ReadOnlyParam[DeviceUSBPortReceptacle] `dm:"s"`
 
-	Standard model.ReadOnlyParam[string]
+	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceUSBPortType]
+	Type model.ReadOnlyParam[DeviceUSBPortType] `dm:"s"`
 }
 
-/*
-DeviceUSBUSBHosts holds the values of Device.USB.USBHosts. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBUSBHosts holds the values of Device.USB.USBHosts. (object, readOnly, since 2.0).
 type DeviceUSBUSBHosts struct {
 	HostNumberOfEntries uint32 `json:"HostNumberOfEntries,omitzero"`
 
 	Host map[uint32]*DeviceUSBUSBHostsHost `json:"Host,omitzero"`
 }
 
-// AddHost creates instance i of Device.USB.USBHosts.Host.{i}. (replacing any) and returns it
+// AddHost creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHosts) AddHost(i uint32) *DeviceUSBUSBHostsHost {
 	if o.Host == nil {
 		o.Host = map[uint32]*DeviceUSBUSBHostsHost{}
@@ -362,8 +340,6 @@ func (o *DeviceUSBUSBHosts) AddHost(i uint32) *DeviceUSBUSBHostsHost {
 	o.Host[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBUSBHosts) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Host) {
 		o.Host[i].ValidateAt(c, model.InstanceOf(p, "Host.", i))
@@ -373,16 +349,16 @@ func (o *DeviceUSBUSBHosts) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBUSBHostsPath is the typed path of Device.USB.USBHosts.
 type DeviceUSBUSBHostsPath struct {
 	model.ObjectPath
-	HostNumberOfEntries model.ReadOnlyParam[uint32]
+	HostNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Host returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.
+// Host returns the typed path of instance i.
 func (x DeviceUSBUSBHostsPath) Host(i uint32) (p DeviceUSBUSBHostsHostPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.USBHosts.Host.{i}.", model.InstanceOf(x.Path(), "Host.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Host.", i))
 	return
 }
 
-// HostTable returns the table Device.USB.USBHosts.Host.{i}. itself (for AddObject when writable)
+// HostTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsPath) HostTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Host.")
 }
@@ -402,10 +378,7 @@ const (
 	DeviceUSBUSBHostsHostType_XHCI DeviceUSBUSBHostsHostType = "xHCI"
 )
 
-/*
-DeviceUSBUSBHostsHost holds the values of Device.USB.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBUSBHostsHost holds the values of Device.USB.USBHosts.Host.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHost struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -426,7 +399,7 @@ type DeviceUSBUSBHostsHost struct {
 	Device map[uint32]*DeviceUSBUSBHostsHostDevice `json:"Device,omitzero"`
 }
 
-// AddDevice creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHost) AddDevice(i uint32) *DeviceUSBUSBHostsHostDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceUSBUSBHostsHostDevice{}
@@ -435,8 +408,6 @@ func (o *DeviceUSBUSBHostsHost) AddDevice(i uint32) *DeviceUSBUSBHostsHostDevice
 	o.Device[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBUSBHostsHost) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6173, o.Alias)
 	c.String(p, "Name", 6204, o.Name)
@@ -450,30 +421,30 @@ func (o *DeviceUSBUSBHostsHost) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBUSBHostsHostPath is the typed path of Device.USB.USBHosts.Host.{i}.
 type DeviceUSBUSBHostsHostPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementEnable model.ReadWriteParam[bool]
+	PowerManagementEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Type model.ReadOnlyParam[DeviceUSBUSBHostsHostType]
+	Type model.ReadOnlyParam[DeviceUSBUSBHostsHostType] `dm:"s"`
 
-	USBVersion model.ReadOnlyParam[string]
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Device returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.
+// Device returns the typed path of instance i.
 func (x DeviceUSBUSBHostsHostPath) Device(i uint32) (p DeviceUSBUSBHostsHostDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.USBHosts.Host.{i}.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
@@ -493,10 +464,7 @@ const (
 	DeviceUSBUSBHostsHostDeviceRate_Super DeviceUSBUSBHostsHostDeviceRate = "Super"
 )
 
-/*
-DeviceUSBUSBHostsHostDevice holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBUSBHostsHostDevice holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDevice struct {
 	DeviceNumber uint32 `json:"DeviceNumber,omitzero"`
 
@@ -539,7 +507,7 @@ type DeviceUSBUSBHostsHostDevice struct {
 	Configuration map[uint32]*DeviceUSBUSBHostsHostDeviceConfiguration `json:"Configuration,omitzero"`
 }
 
-// AddConfiguration creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (replacing any) and returns it
+// AddConfiguration creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHostDevice) AddConfiguration(i uint32) *DeviceUSBUSBHostsHostDeviceConfiguration {
 	if o.Configuration == nil {
 		o.Configuration = map[uint32]*DeviceUSBUSBHostsHostDeviceConfiguration{}
@@ -548,8 +516,6 @@ func (o *DeviceUSBUSBHostsHostDevice) AddConfiguration(i uint32) *DeviceUSBUSBHo
 	o.Configuration[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBUSBHostsHostDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "USBVersion", 6200, o.USBVersion)
 	c.Bytes(p, "DeviceClass", 6184, []byte(o.DeviceClass))
@@ -571,60 +537,57 @@ func (o *DeviceUSBUSBHostsHostDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBUSBHostsHostDevicePath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.
 type DeviceUSBUSBHostsHostDevicePath struct {
 	model.ObjectPath
-	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32]
+	ConfigurationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceClass model.ReadOnlyParam[model.HexBinary]
+	DeviceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceNumber model.ReadOnlyParam[uint32]
+	DeviceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceProtocol model.ReadOnlyParam[model.HexBinary]
+	DeviceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceSubClass model.ReadOnlyParam[model.HexBinary]
+	DeviceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	DeviceVersion model.ReadOnlyParam[uint32]
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IsSelfPowered model.ReadOnlyParam[bool]
+	IsSelfPowered model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsSuspended model.ReadOnlyParam[bool]
+	IsSuspended model.ReadOnlyParam[bool] `dm:"b"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxChildren model.ReadOnlyParam[uint32]
+	MaxChildren model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Parent model.ReadOnlyParam[string]
+	Parent model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProductClass model.ReadOnlyParam[string]
+	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProductID model.ReadOnlyParam[uint32]
+	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Rate model.ReadOnlyParam[DeviceUSBUSBHostsHostDeviceRate]
+	Rate model.ReadOnlyParam[DeviceUSBUSBHostsHostDeviceRate] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	USBPort model.ReadOnlyParam[string]
+	USBPort model.ReadOnlyParam[string] `dm:"s"`
 
-	USBVersion model.ReadOnlyParam[string]
+	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorID model.ReadOnlyParam[uint32]
+	VendorID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Configuration returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
+// Configuration returns the typed path of instance i.
 func (x DeviceUSBUSBHostsHostDevicePath) Configuration(i uint32) (p DeviceUSBUSBHostsHostDeviceConfigurationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.", model.InstanceOf(x.Path(), "Configuration.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Configuration.", i))
 	return
 }
 
-// ConfigurationTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. itself (for AddObject when writable)
+// ConfigurationTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostDevicePath) ConfigurationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Configuration.")
 }
 
-/*
-DeviceUSBUSBHostsHostDeviceConfiguration holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBUSBHostsHostDeviceConfiguration holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDeviceConfiguration struct {
 	ConfigurationNumber uint32 `json:"ConfigurationNumber,omitzero"`
 
@@ -633,7 +596,7 @@ type DeviceUSBUSBHostsHostDeviceConfiguration struct {
 	Interface map[uint32]*DeviceUSBUSBHostsHostDeviceConfigurationInterface `json:"Interface,omitzero"`
 }
 
-// AddInterface creates instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceUSBUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *DeviceUSBUSBHostsHostDeviceConfigurationInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceUSBUSBHostsHostDeviceConfigurationInterface{}
@@ -642,8 +605,6 @@ func (o *DeviceUSBUSBHostsHostDeviceConfiguration) AddInterface(i uint32) *Devic
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBUSBHostsHostDeviceConfiguration) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Interface) {
 		o.Interface[i].ValidateAt(c, model.InstanceOf(p, "Interface.", i))
@@ -653,26 +614,23 @@ func (o *DeviceUSBUSBHostsHostDeviceConfiguration) ValidateAt(c *model.Checker, 
 // DeviceUSBUSBHostsHostDeviceConfigurationPath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.
 type DeviceUSBUSBHostsHostDeviceConfigurationPath struct {
 	model.ObjectPath
-	ConfigurationNumber model.ReadOnlyParam[uint32]
+	ConfigurationNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Interface returns the typed path of instance i of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) Interface(i uint32) (p DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSBUSBHostsHostDeviceConfigurationPath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-/*
-DeviceUSBUSBHostsHostDeviceConfigurationInterface holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSBUSBHostsHostDeviceConfigurationInterface holds the values of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceUSBUSBHostsHostDeviceConfigurationInterface struct {
 	InterfaceNumber uint32 `json:"InterfaceNumber,omitzero"`
 
@@ -683,7 +641,6 @@ type DeviceUSBUSBHostsHostDeviceConfigurationInterface struct {
 	InterfaceProtocol model.HexBinary `json:"InterfaceProtocol,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSBUSBHostsHostDeviceConfigurationInterface) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "InterfaceNumber", 6179, uint64(o.InterfaceNumber))
 	c.Bytes(p, "InterfaceClass", 6178, []byte(o.InterfaceClass))
@@ -694,11 +651,11 @@ func (o *DeviceUSBUSBHostsHostDeviceConfigurationInterface) ValidateAt(c *model.
 // DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath is the typed path of Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.
 type DeviceUSBUSBHostsHostDeviceConfigurationInterfacePath struct {
 	model.ObjectPath
-	InterfaceClass model.ReadOnlyParam[model.HexBinary]
+	InterfaceClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceNumber model.ReadOnlyParam[uint32]
+	InterfaceNumber model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceProtocol model.ReadOnlyParam[model.HexBinary]
+	InterfaceProtocol model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	InterfaceSubClass model.ReadOnlyParam[model.HexBinary]
+	InterfaceSubClass model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceUserInterfaceHTTPAccessSupportedProtocols enumerates the values of Device.UserInterface.HTTPAccessSupportedProtocols.
@@ -18,10 +17,7 @@ const (
 	DeviceUserInterfaceHTTPAccessSupportedProtocols_HTTPS DeviceUserInterfaceHTTPAccessSupportedProtocols = "HTTPS"
 )
 
-/*
-DeviceUserInterface holds the values of Device.UserInterface. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUserInterface holds the values of Device.UserInterface. (object, readOnly, since 2.0).
 type DeviceUserInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -76,7 +72,7 @@ type DeviceUserInterface struct {
 	Messages     *DeviceUserInterfaceMessages              `json:"Messages,omitzero"`
 }
 
-// AddHTTPAccess creates instance i of Device.UserInterface.HTTPAccess.{i}. (replacing any) and returns it
+// AddHTTPAccess creates instance i (replacing any) and returns it.
 func (o *DeviceUserInterface) AddHTTPAccess(i uint32) *DeviceUserInterfaceHTTPAccess {
 	if o.HTTPAccess == nil {
 		o.HTTPAccess = map[uint32]*DeviceUserInterfaceHTTPAccess{}
@@ -85,8 +81,6 @@ func (o *DeviceUserInterface) AddHTTPAccess(i uint32) *DeviceUserInterfaceHTTPAc
 	o.HTTPAccess[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUserInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ISPName", 6399, o.ISPName)
 	c.String(p, "ISPHelpDesk", 6393, o.ISPHelpDesk)
@@ -116,65 +110,65 @@ func (o *DeviceUserInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceUserInterfacePath is the typed path of Device.UserInterface.
 type DeviceUserInterfacePath struct {
 	model.ObjectPath
-	AutoUpdateServer model.ReadWriteParam[string]
+	AutoUpdateServer model.ReadWriteParam[string] `dm:"s"`
 
-	AvailableLanguages model.ReadOnlyParam[[]string]
+	AvailableLanguages model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BackgroundColor model.ReadWriteParam[model.HexBinary]
+	BackgroundColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	ButtonColor model.ReadWriteParam[model.HexBinary]
+	ButtonColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	ButtonTextColor model.ReadWriteParam[model.HexBinary]
+	ButtonTextColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	CurrentLanguage model.ReadWriteParam[string]
+	CurrentLanguage model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HTTPAccessNumberOfEntries model.ReadOnlyParam[uint32]
+	HTTPAccessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]DeviceUserInterfaceHTTPAccessSupportedProtocols]
+	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]DeviceUserInterfaceHTTPAccessSupportedProtocols] `dm:"s"`
 
-	ISPHelpDesk model.ReadWriteParam[string]
+	ISPHelpDesk model.ReadWriteParam[string] `dm:"s"`
 
-	ISPHelpPage model.ReadWriteParam[string]
+	ISPHelpPage model.ReadWriteParam[string] `dm:"s"`
 
-	ISPHomePage model.ReadWriteParam[string]
+	ISPHomePage model.ReadWriteParam[string] `dm:"s"`
 
-	ISPLogo model.ReadWriteParam[[]byte]
+	ISPLogo model.ReadWriteParam[[]byte] `dm:"6"`
 
-	ISPLogoSize model.ReadWriteParam[uint32]
+	ISPLogoSize model.ReadWriteParam[uint32] `dm:"u"`
 
-	ISPMailServer model.ReadWriteParam[string]
+	ISPMailServer model.ReadWriteParam[string] `dm:"s"`
 
-	ISPName model.ReadWriteParam[string]
+	ISPName model.ReadWriteParam[string] `dm:"s"`
 
-	ISPNewsServer model.ReadWriteParam[string]
+	ISPNewsServer model.ReadWriteParam[string] `dm:"s"`
 
-	PasswordRequired model.ReadWriteParam[bool]
+	PasswordRequired model.ReadWriteParam[bool] `dm:"b"`
 
-	PasswordReset model.ReadWriteParam[bool]
+	PasswordReset model.ReadWriteParam[bool] `dm:"b"`
 
-	PasswordUserSelectable model.ReadWriteParam[bool]
+	PasswordUserSelectable model.ReadWriteParam[bool] `dm:"b"`
 
-	TextColor model.ReadWriteParam[model.HexBinary]
+	TextColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	UpgradeAvailable model.ReadWriteParam[bool]
+	UpgradeAvailable model.ReadWriteParam[bool] `dm:"b"`
 
-	UserUpdateServer model.ReadWriteParam[string]
+	UserUpdateServer model.ReadWriteParam[string] `dm:"s"`
 
-	WarrantyDate model.ReadWriteParam[time.Time]
+	WarrantyDate model.ReadWriteParam[time.Time] `dm:"t"`
 
-	LocalDisplay DeviceUserInterfaceLocalDisplayPath
-	Messages     DeviceUserInterfaceMessagesPath
+	LocalDisplay DeviceUserInterfaceLocalDisplayPath `dm:"LocalDisplay."`
+	Messages     DeviceUserInterfaceMessagesPath     `dm:"Messages."`
 }
 
-// HTTPAccess returns the typed path of instance i of Device.UserInterface.HTTPAccess.{i}.
+// HTTPAccess returns the typed path of instance i.
 func (x DeviceUserInterfacePath) HTTPAccess(i uint32) (p DeviceUserInterfaceHTTPAccessPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UserInterface.HTTPAccess.{i}.", model.InstanceOf(x.Path(), "HTTPAccess.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "HTTPAccess.", i))
 	return
 }
 
-// HTTPAccessTable returns the table Device.UserInterface.HTTPAccess.{i}. itself (for AddObject when writable)
+// HTTPAccessTable returns the table itself (for AddObject when writable).
 func (x DeviceUserInterfacePath) HTTPAccessTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "HTTPAccess.")
 }
@@ -199,10 +193,7 @@ const (
 	DeviceUserInterfaceHTTPAccessAccessType_LocalAccess DeviceUserInterfaceHTTPAccessAccessType = "LocalAccess"
 )
 
-/*
-DeviceUserInterfaceHTTPAccess holds the values of Device.UserInterface.HTTPAccess.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUserInterfaceHTTPAccess holds the values of Device.UserInterface.HTTPAccess.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceUserInterfaceHTTPAccess struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -251,7 +242,7 @@ type DeviceUserInterfaceHTTPAccess struct {
 	Session map[uint32]*DeviceUserInterfaceHTTPAccessSession `json:"Session,omitzero"`
 }
 
-// AddSession creates instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (replacing any) and returns it
+// AddSession creates instance i (replacing any) and returns it.
 func (o *DeviceUserInterfaceHTTPAccess) AddSession(i uint32) *DeviceUserInterfaceHTTPAccessSession {
 	if o.Session == nil {
 		o.Session = map[uint32]*DeviceUserInterfaceHTTPAccessSession{}
@@ -260,8 +251,6 @@ func (o *DeviceUserInterfaceHTTPAccess) AddSession(i uint32) *DeviceUserInterfac
 	o.Session[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUserInterfaceHTTPAccess) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6364, o.Alias)
 	c.Uint(p, "Order", 6378, uint64(o.Order))
@@ -282,66 +271,63 @@ func (o *DeviceUserInterfaceHTTPAccess) ValidateAt(c *model.Checker, p string) {
 // DeviceUserInterfaceHTTPAccessPath is the typed path of Device.UserInterface.HTTPAccess.{i}.
 type DeviceUserInterfaceHTTPAccessPath struct {
 	model.ObjectPath
-	AccessType model.ReadWriteParam[DeviceUserInterfaceHTTPAccessAccessType]
+	AccessType model.ReadWriteParam[DeviceUserInterfaceHTTPAccessAccessType] `dm:"s"`
 
-	ActivationDate model.ReadOnlyParam[time.Time]
+	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowAllIPv4 model.ReadWriteParam[bool]
+	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowAllIPv6 model.ReadWriteParam[bool]
+	AllowAllIPv6 model.ReadWriteParam[bool] `dm:"b"`
 
-	AllowedHosts model.ReadWriteParam[[]string]
+	AllowedHosts model.ReadWriteParam[[]string] `dm:"s"`
 
-	AllowedPathPrefixes model.ReadWriteParam[[]string]
+	AllowedPathPrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	AllowedRoles model.ReadWriteParam[[]string]
+	AllowedRoles model.ReadWriteParam[[]string] `dm:"s"`
 
-	AutoDisableDuration model.ReadWriteParam[uint32]
+	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
 
-	CABundle model.ReadWriteParam[string]
+	CABundle model.ReadWriteParam[string] `dm:"s"`
 
-	CACertificate model.ReadWriteParam[string]
+	CACertificate model.ReadWriteParam[string] `dm:"s"`
 
-	Certificate model.ReadWriteParam[string]
+	Certificate model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string]
+	IPv4AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
 
-	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string]
+	IPv6AllowedSourcePrefix model.ReadWriteParam[[]string] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	SessionNumberOfEntries model.ReadOnlyParam[uint32]
+	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceUserInterfaceHTTPAccessStatus]
+	Status model.ReadOnlyParam[DeviceUserInterfaceHTTPAccessStatus] `dm:"s"`
 
-	TimeLeft model.ReadOnlyParam[uint32]
+	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Session returns the typed path of instance i of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
+// Session returns the typed path of instance i.
 func (x DeviceUserInterfaceHTTPAccessPath) Session(i uint32) (p DeviceUserInterfaceHTTPAccessSessionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.UserInterface.HTTPAccess.{i}.Session.{i}.", model.InstanceOf(x.Path(), "Session.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Session.", i))
 	return
 }
 
-// SessionTable returns the table Device.UserInterface.HTTPAccess.{i}.Session.{i}. itself (for AddObject when writable)
+// SessionTable returns the table itself (for AddObject when writable).
 func (x DeviceUserInterfaceHTTPAccessPath) SessionTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Session.")
 }
 
-/*
-DeviceUserInterfaceHTTPAccessSession holds the values of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUserInterfaceHTTPAccessSession holds the values of Device.UserInterface.HTTPAccess.{i}.Session.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUserInterfaceHTTPAccessSession struct {
 	SessionID string `json:"SessionID,omitzero"`
 
@@ -356,7 +342,6 @@ type DeviceUserInterfaceHTTPAccessSession struct {
 	StartDate time.Time `json:"StartDate,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUserInterfaceHTTPAccessSession) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SessionID", 6385, o.SessionID)
 	c.String(p, "User", 6387, o.User)
@@ -367,23 +352,20 @@ func (o *DeviceUserInterfaceHTTPAccessSession) ValidateAt(c *model.Checker, p st
 // DeviceUserInterfaceHTTPAccessSessionPath is the typed path of Device.UserInterface.HTTPAccess.{i}.Session.{i}.
 type DeviceUserInterfaceHTTPAccessSessionPath struct {
 	model.ObjectPath
-	IPAddress model.ReadOnlyParam[string]
+	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Port model.ReadOnlyParam[uint32]
+	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocol model.ReadOnlyParam[string]
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
 
-	SessionID model.ReadOnlyParam[string]
+	SessionID model.ReadOnlyParam[string] `dm:"s"`
 
-	StartDate model.ReadOnlyParam[time.Time]
+	StartDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	User model.ReadOnlyParam[string]
+	User model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUserInterfaceLocalDisplay holds the values of Device.UserInterface.LocalDisplay. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUserInterfaceLocalDisplay holds the values of Device.UserInterface.LocalDisplay. (object, readOnly, since 2.0).
 type DeviceUserInterfaceLocalDisplay struct {
 	Movable bool `json:"Movable,omitzero"`
 
@@ -405,21 +387,21 @@ type DeviceUserInterfaceLocalDisplay struct {
 // DeviceUserInterfaceLocalDisplayPath is the typed path of Device.UserInterface.LocalDisplay.
 type DeviceUserInterfaceLocalDisplayPath struct {
 	model.ObjectPath
-	DisplayHeight model.ReadOnlyParam[uint32]
+	DisplayHeight model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DisplayWidth model.ReadOnlyParam[uint32]
+	DisplayWidth model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Height model.ReadWriteParam[uint32]
+	Height model.ReadWriteParam[uint32] `dm:"u"`
 
-	Movable model.ReadWriteParam[bool]
+	Movable model.ReadWriteParam[bool] `dm:"b"`
 
-	PosX model.ReadWriteParam[int32]
+	PosX model.ReadWriteParam[int32] `dm:"i"`
 
-	PosY model.ReadWriteParam[int32]
+	PosY model.ReadWriteParam[int32] `dm:"i"`
 
-	Resizable model.ReadWriteParam[bool]
+	Resizable model.ReadWriteParam[bool] `dm:"b"`
 
-	Width model.ReadWriteParam[uint32]
+	Width model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceUserInterfaceMessagesIconType enumerates the values of Device.UserInterface.Messages.IconType.
@@ -441,10 +423,7 @@ const (
 	DeviceUserInterfaceMessagesIconType_Advertisement DeviceUserInterfaceMessagesIconType = "Advertisement"
 )
 
-/*
-DeviceUserInterfaceMessages holds the values of Device.UserInterface.Messages. (object, readOnly, since 2.11);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUserInterfaceMessages holds the values of Device.UserInterface.Messages. (object, readOnly, since 2.11).
 type DeviceUserInterfaceMessages struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -469,7 +448,6 @@ type DeviceUserInterfaceMessages struct {
 	ExecutedNumberOfRepetitions uint32 `json:"ExecutedNumberOfRepetitions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUserInterfaceMessages) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Title", 6420, o.Title)
 	c.String(p, "SubTitle", 6417, o.SubTitle)
@@ -483,25 +461,25 @@ func (o *DeviceUserInterfaceMessages) ValidateAt(c *model.Checker, p string) {
 // DeviceUserInterfaceMessagesPath is the typed path of Device.UserInterface.Messages.
 type DeviceUserInterfaceMessagesPath struct {
 	model.ObjectPath
-	BackgroundColor model.ReadWriteParam[model.HexBinary]
+	BackgroundColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ExecutedNumberOfRepetitions model.ReadOnlyParam[uint32]
+	ExecutedNumberOfRepetitions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IconType model.ReadWriteParam[DeviceUserInterfaceMessagesIconType]
+	IconType model.ReadWriteParam[DeviceUserInterfaceMessagesIconType] `dm:"s"`
 
-	MessageColor model.ReadWriteParam[model.HexBinary]
+	MessageColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	RequestedNumberOfRepetitions model.ReadWriteParam[uint32]
+	RequestedNumberOfRepetitions model.ReadWriteParam[uint32] `dm:"u"`
 
-	SubTitle model.ReadWriteParam[string]
+	SubTitle model.ReadWriteParam[string] `dm:"s"`
 
-	SubTitleColor model.ReadWriteParam[model.HexBinary]
+	SubTitleColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	Text model.ReadWriteParam[string]
+	Text model.ReadWriteParam[string] `dm:"s"`
 
-	Title model.ReadWriteParam[string]
+	Title model.ReadWriteParam[string] `dm:"s"`
 
-	TitleColor model.ReadWriteParam[model.HexBinary]
+	TitleColor model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }

@@ -3,10 +3,7 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceUsersSupportedCapabilities enumerates the values of Device.Users.SupportedCapabilities.
 type DeviceUsersSupportedCapabilities string
@@ -95,10 +92,7 @@ const (
 	DeviceUsersSupportedCapabilities_CAP_WAKE_ALARM DeviceUsersSupportedCapabilities = "CAP_WAKE_ALARM"
 )
 
-/*
-DeviceUsers holds the values of Device.Users. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsers holds the values of Device.Users. (object, readOnly, since 2.0).
 type DeviceUsers struct {
 	UserNumberOfEntries uint32 `json:"UserNumberOfEntries,omitzero"`
 
@@ -117,7 +111,7 @@ type DeviceUsers struct {
 	User                        map[uint32]*DeviceUsersUser             `json:"User,omitzero"`
 }
 
-// AddGroup creates instance i of Device.Users.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddGroup(i uint32) *DeviceUsersGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceUsersGroup{}
@@ -127,7 +121,7 @@ func (o *DeviceUsers) AddGroup(i uint32) *DeviceUsersGroup {
 	return x
 }
 
-// AddRole creates instance i of Device.Users.Role.{i}. (replacing any) and returns it
+// AddRole creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddRole(i uint32) *DeviceUsersRole {
 	if o.Role == nil {
 		o.Role = map[uint32]*DeviceUsersRole{}
@@ -137,7 +131,7 @@ func (o *DeviceUsers) AddRole(i uint32) *DeviceUsersRole {
 	return x
 }
 
-// AddSupportedShell creates instance i of Device.Users.SupportedShell.{i}. (replacing any) and returns it
+// AddSupportedShell creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddSupportedShell(i uint32) *DeviceUsersSupportedShell {
 	if o.SupportedShell == nil {
 		o.SupportedShell = map[uint32]*DeviceUsersSupportedShell{}
@@ -147,7 +141,7 @@ func (o *DeviceUsers) AddSupportedShell(i uint32) *DeviceUsersSupportedShell {
 	return x
 }
 
-// AddUser creates instance i of Device.Users.User.{i}. (replacing any) and returns it
+// AddUser creates instance i (replacing any) and returns it.
 func (o *DeviceUsers) AddUser(i uint32) *DeviceUsersUser {
 	if o.User == nil {
 		o.User = map[uint32]*DeviceUsersUser{}
@@ -156,8 +150,6 @@ func (o *DeviceUsers) AddUser(i uint32) *DeviceUsersUser {
 	o.User[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsers) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedCapabilities", 6450, model.JoinStrings(o.SupportedCapabilities), len(o.SupportedCapabilities) > 0)
 	if o.CheckCredentialsDiagnostics != nil {
@@ -180,59 +172,59 @@ func (o *DeviceUsers) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersPath is the typed path of Device.Users.
 type DeviceUsersPath struct {
 	model.ObjectPath
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoleNumberOfEntries model.ReadOnlyParam[uint32]
+	RoleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedCapabilities model.ReadOnlyParam[[]DeviceUsersSupportedCapabilities]
+	SupportedCapabilities model.ReadOnlyParam[[]DeviceUsersSupportedCapabilities] `dm:"s"`
 
-	SupportedShellNumberOfEntries model.ReadOnlyParam[uint32]
+	SupportedShellNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UserNumberOfEntries model.ReadOnlyParam[uint32]
+	UserNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CheckCredentialsDiagnostics DeviceUsersCheckCredentialsDiagnosticsPath
+	CheckCredentialsDiagnostics DeviceUsersCheckCredentialsDiagnosticsPath `dm:"CheckCredentialsDiagnostics."`
 }
 
-// Group returns the typed path of instance i of Device.Users.Group.{i}.
+// Group returns the typed path of instance i.
 func (x DeviceUsersPath) Group(i uint32) (p DeviceUsersGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Users.Group.{i}.", model.InstanceOf(x.Path(), "Group.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
 	return
 }
 
-// GroupTable returns the table Device.Users.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) GroupTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-// Role returns the typed path of instance i of Device.Users.Role.{i}.
+// Role returns the typed path of instance i.
 func (x DeviceUsersPath) Role(i uint32) (p DeviceUsersRolePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Users.Role.{i}.", model.InstanceOf(x.Path(), "Role.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Role.", i))
 	return
 }
 
-// RoleTable returns the table Device.Users.Role.{i}. itself (for AddObject when writable)
+// RoleTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) RoleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Role.")
 }
 
-// SupportedShell returns the typed path of instance i of Device.Users.SupportedShell.{i}.
+// SupportedShell returns the typed path of instance i.
 func (x DeviceUsersPath) SupportedShell(i uint32) (p DeviceUsersSupportedShellPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Users.SupportedShell.{i}.", model.InstanceOf(x.Path(), "SupportedShell.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SupportedShell.", i))
 	return
 }
 
-// SupportedShellTable returns the table Device.Users.SupportedShell.{i}. itself (for AddObject when writable)
+// SupportedShellTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) SupportedShellTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SupportedShell.")
 }
 
-// User returns the typed path of instance i of Device.Users.User.{i}.
+// User returns the typed path of instance i.
 func (x DeviceUsersPath) User(i uint32) (p DeviceUsersUserPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.Users.User.{i}.", model.InstanceOf(x.Path(), "User.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "User.", i))
 	return
 }
 
-// UserTable returns the table Device.Users.User.{i}. itself (for AddObject when writable)
+// UserTable returns the table itself (for AddObject when writable).
 func (x DeviceUsersPath) UserTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "User.")
 }
@@ -260,10 +252,7 @@ const (
 	DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState_Credentials_Missing DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState = "Credentials_Missing"
 )
 
-/*
-DeviceUsersCheckCredentialsDiagnostics holds the values of Device.Users.CheckCredentialsDiagnostics. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsersCheckCredentialsDiagnostics holds the values of Device.Users.CheckCredentialsDiagnostics. (object, readOnly, since 2.15).
 type DeviceUsersCheckCredentialsDiagnostics struct {
 	DiagnosticsState DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -272,7 +261,6 @@ type DeviceUsersCheckCredentialsDiagnostics struct {
 	Password string `json:"Password,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsersCheckCredentialsDiagnostics) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 6431, string(o.DiagnosticsState))
 }
@@ -280,17 +268,14 @@ func (o *DeviceUsersCheckCredentialsDiagnostics) ValidateAt(c *model.Checker, p 
 // DeviceUsersCheckCredentialsDiagnosticsPath is the typed path of Device.Users.CheckCredentialsDiagnostics.
 type DeviceUsersCheckCredentialsDiagnosticsPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceUsersCheckCredentialsDiagnosticsDiagnosticsState] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceUsersGroup holds the values of Device.Users.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsersGroup holds the values of Device.Users.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersGroup struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -305,7 +290,6 @@ type DeviceUsersGroup struct {
 	StaticGroup bool `json:"StaticGroup,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsersGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6435, o.Alias)
 	c.String(p, "Groupname", 6438, o.Groupname)
@@ -315,23 +299,20 @@ func (o *DeviceUsersGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersGroupPath is the typed path of Device.Users.Group.{i}.
 type DeviceUsersGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupID model.ReadWriteParam[uint32]
+	GroupID model.ReadWriteParam[uint32] `dm:"u"`
 
-	Groupname model.ReadWriteParam[string]
+	Groupname model.ReadWriteParam[string] `dm:"s"`
 
-	RoleParticipation model.ReadWriteParam[[]string]
+	RoleParticipation model.ReadWriteParam[[]string] `dm:"s"`
 
-	StaticGroup model.ReadOnlyParam[bool]
+	StaticGroup model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceUsersRole holds the values of Device.Users.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsersRole holds the values of Device.Users.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersRole struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -346,7 +327,6 @@ type DeviceUsersRole struct {
 	RequiredCapabilities []string `json:"RequiredCapabilities,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsersRole) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6443, o.Alias)
 	c.String(p, "RoleName", 6447, o.RoleName)
@@ -356,23 +336,20 @@ func (o *DeviceUsersRole) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersRolePath is the typed path of Device.Users.Role.{i}.
 type DeviceUsersRolePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	RequiredCapabilities model.ReadWriteParam[[]string]
+	RequiredCapabilities model.ReadWriteParam[[]string] `dm:"s"`
 
-	RoleID model.ReadWriteParam[uint32]
+	RoleID model.ReadWriteParam[uint32] `dm:"u"`
 
-	RoleName model.ReadWriteParam[string]
+	RoleName model.ReadWriteParam[string] `dm:"s"`
 
-	StaticRole model.ReadOnlyParam[bool]
+	StaticRole model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceUsersSupportedShell holds the values of Device.Users.SupportedShell.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsersSupportedShell holds the values of Device.Users.SupportedShell.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUsersSupportedShell struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -381,7 +358,6 @@ type DeviceUsersSupportedShell struct {
 	Name string `json:"Name,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsersSupportedShell) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6452, o.Alias)
 	c.String(p, "Name", 6454, o.Name)
@@ -390,17 +366,14 @@ func (o *DeviceUsersSupportedShell) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersSupportedShellPath is the typed path of Device.Users.SupportedShell.{i}.
 type DeviceUsersSupportedShellPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUsersUser holds the values of Device.Users.User.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUsersUser holds the values of Device.Users.User.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceUsersUser struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -423,7 +396,6 @@ type DeviceUsersUser struct {
 	Shell string `json:"Shell,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUsersUser) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6457, o.Alias)
 	c.String(p, "Username", 6466, o.Username)
@@ -436,23 +408,23 @@ func (o *DeviceUsersUser) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersUserPath is the typed path of Device.Users.User.{i}.
 type DeviceUsersUserPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupParticipation model.ReadWriteParam[[]string]
+	GroupParticipation model.ReadWriteParam[[]string] `dm:"s"`
 
-	Language model.ReadWriteParam[string]
+	Language model.ReadWriteParam[string] `dm:"s"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	RoleParticipation model.ReadWriteParam[[]string]
+	RoleParticipation model.ReadWriteParam[[]string] `dm:"s"`
 
-	Shell model.ReadWriteParam[string]
+	Shell model.ReadWriteParam[string] `dm:"s"`
 
-	StaticUser model.ReadOnlyParam[bool]
+	StaticUser model.ReadOnlyParam[bool] `dm:"b"`
 
-	UserID model.ReadWriteParam[uint32]
+	UserID model.ReadWriteParam[uint32] `dm:"u"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceUSPAgentSupportedProtocols enumerates the values of Device.USPAgent.SupportedProtocols.
@@ -37,10 +36,7 @@ const (
 	DeviceUSPAgentSupportedFingerprintAlgorithms_SHA_512 DeviceUSPAgentSupportedFingerprintAlgorithms = "SHA-512"
 )
 
-/*
-DeviceUSPAgent holds the values of Device.USPAgent. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgent holds the values of Device.USPAgent. (object, readOnly, since 2.15).
 type DeviceUSPAgent struct {
 	EndpointID string `json:"EndpointID,omitzero"`
 
@@ -70,7 +66,7 @@ type DeviceUSPAgent struct {
 	MTP             map[uint32]*DeviceUSPAgentMTP         `json:"MTP,omitzero"`
 }
 
-// AddCertificate_2 creates instance i of Device.USPAgent.Certificate.{i}. (replacing any) and returns it
+// AddCertificate_2 creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddCertificate_2(i uint32) *DeviceUSPAgentCertificate {
 	if o.Certificate_2 == nil {
 		o.Certificate_2 = map[uint32]*DeviceUSPAgentCertificate{}
@@ -80,7 +76,7 @@ func (o *DeviceUSPAgent) AddCertificate_2(i uint32) *DeviceUSPAgentCertificate {
 	return x
 }
 
-// AddController creates instance i of Device.USPAgent.Controller.{i}. (replacing any) and returns it
+// AddController creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddController(i uint32) *DeviceUSPAgentController {
 	if o.Controller == nil {
 		o.Controller = map[uint32]*DeviceUSPAgentController{}
@@ -90,7 +86,7 @@ func (o *DeviceUSPAgent) AddController(i uint32) *DeviceUSPAgentController {
 	return x
 }
 
-// AddMTP creates instance i of Device.USPAgent.MTP.{i}. (replacing any) and returns it
+// AddMTP creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgent) AddMTP(i uint32) *DeviceUSPAgentMTP {
 	if o.MTP == nil {
 		o.MTP = map[uint32]*DeviceUSPAgentMTP{}
@@ -99,8 +95,6 @@ func (o *DeviceUSPAgent) AddMTP(i uint32) *DeviceUSPAgentMTP {
 	o.MTP[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgent) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SoftwareVersion", 6330, o.SoftwareVersion)
 	c.Wire(p, "SupportedProtocols", 6332, model.JoinStrings(o.SupportedProtocols), len(o.SupportedProtocols) > 0)
@@ -125,68 +119,65 @@ func (o *DeviceUSPAgent) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentPath is the typed path of Device.USPAgent.
 type DeviceUSPAgentPath struct {
 	model.ObjectPath
-	AddCertificate model.ReadWriteParam[string]
+	AddCertificate model.ReadWriteParam[string] `dm:"s"`
 
-	AdvertisedDeviceSubtypes model.ReadWriteParam[[]string]
+	AdvertisedDeviceSubtypes model.ReadWriteParam[[]string] `dm:"s"`
 
-	CertificateNumberOfEntries model.ReadOnlyParam[uint32]
+	CertificateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControllerNumberOfEntries model.ReadOnlyParam[uint32]
+	ControllerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EndpointID model.ReadOnlyParam[string]
+	EndpointID model.ReadOnlyParam[string] `dm:"s"`
 
-	MTPNumberOfEntries model.ReadOnlyParam[uint32]
+	MTPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxSubscriptionChangeAdoptionTime model.ReadWriteParam[uint32]
+	MaxSubscriptionChangeAdoptionTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	SoftwareVersion model.ReadOnlyParam[string]
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedFingerprintAlgorithms model.ReadOnlyParam[[]DeviceUSPAgentSupportedFingerprintAlgorithms]
+	SupportedFingerprintAlgorithms model.ReadOnlyParam[[]DeviceUSPAgentSupportedFingerprintAlgorithms] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]DeviceUSPAgentSupportedProtocols]
+	SupportedProtocols model.ReadOnlyParam[[]DeviceUSPAgentSupportedProtocols] `dm:"s"`
 
-	UpTime model.ReadOnlyParam[uint32]
+	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControllerTrust DeviceUSPAgentControllerTrustPath
+	ControllerTrust DeviceUSPAgentControllerTrustPath `dm:"ControllerTrust."`
 }
 
-// Certificate_2 returns the typed path of instance i of Device.USPAgent.Certificate.{i}.
+// Certificate_2 returns the typed path of instance i.
 func (x DeviceUSPAgentPath) Certificate_2(i uint32) (p DeviceUSPAgentCertificatePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.Certificate.{i}.", model.InstanceOf(x.Path(), "Certificate.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Certificate.", i))
 	return
 }
 
-// Certificate_2Table returns the table Device.USPAgent.Certificate.{i}. itself (for AddObject when writable)
+// Certificate_2Table returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) Certificate_2Table() model.Table {
 	return model.NewTable(x.ObjectPath, "Certificate.")
 }
 
-// Controller returns the typed path of instance i of Device.USPAgent.Controller.{i}.
+// Controller returns the typed path of instance i.
 func (x DeviceUSPAgentPath) Controller(i uint32) (p DeviceUSPAgentControllerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.Controller.{i}.", model.InstanceOf(x.Path(), "Controller.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Controller.", i))
 	return
 }
 
-// ControllerTable returns the table Device.USPAgent.Controller.{i}. itself (for AddObject when writable)
+// ControllerTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) ControllerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Controller.")
 }
 
-// MTP returns the typed path of instance i of Device.USPAgent.MTP.{i}.
+// MTP returns the typed path of instance i.
 func (x DeviceUSPAgentPath) MTP(i uint32) (p DeviceUSPAgentMTPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.MTP.{i}.", model.InstanceOf(x.Path(), "MTP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MTP.", i))
 	return
 }
 
-// MTPTable returns the table Device.USPAgent.MTP.{i}. itself (for AddObject when writable)
+// MTPTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentPath) MTPTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-/*
-DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
 type DeviceUSPAgentCertificate struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -197,7 +188,6 @@ type DeviceUSPAgentCertificate struct {
 	Issuer string `json:"Issuer,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentCertificate) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6214, o.Alias)
 	c.String(p, "SerialNumber", 6217, o.SerialNumber)
@@ -207,19 +197,16 @@ func (o *DeviceUSPAgentCertificate) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentCertificatePath is the typed path of Device.USPAgent.Certificate.{i}.
 type DeviceUSPAgentCertificatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Issuer model.ReadOnlyParam[string]
+	Issuer model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentController struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -252,7 +239,7 @@ type DeviceUSPAgentController struct {
 	MTP map[uint32]*DeviceUSPAgentControllerMTP `json:"MTP,omitzero"`
 }
 
-// AddMTP creates instance i of Device.USPAgent.Controller.{i}.MTP.{i}. (replacing any) and returns it
+// AddMTP creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentController) AddMTP(i uint32) *DeviceUSPAgentControllerMTP {
 	if o.MTP == nil {
 		o.MTP = map[uint32]*DeviceUSPAgentControllerMTP{}
@@ -261,8 +248,6 @@ func (o *DeviceUSPAgentController) AddMTP(i uint32) *DeviceUSPAgentControllerMTP
 	o.MTP[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentController) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6220, o.Alias)
 	c.String(p, "ControllerCode", 6222, o.ControllerCode)
@@ -281,50 +266,47 @@ func (o *DeviceUSPAgentController) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentControllerPath is the typed path of Device.USPAgent.Controller.{i}.
 type DeviceUSPAgentControllerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssignedRole model.ReadWriteParam[[]string]
+	AssignedRole model.ReadWriteParam[[]string] `dm:"s"`
 
-	ControllerCode model.ReadWriteParam[string]
+	ControllerCode model.ReadWriteParam[string] `dm:"s"`
 
-	Credential model.ReadWriteParam[[]string]
+	Credential model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndpointID model.ReadWriteParam[string]
+	EndpointID model.ReadWriteParam[string] `dm:"s"`
 
-	InheritedRole model.ReadOnlyParam[[]string]
+	InheritedRole model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MTPNumberOfEntries model.ReadOnlyParam[uint32]
+	MTPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PeriodicNotifInterval model.ReadWriteParam[uint32]
+	PeriodicNotifInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	PeriodicNotifTime model.ReadWriteParam[time.Time]
+	PeriodicNotifTime model.ReadWriteParam[time.Time] `dm:"t"`
 
-	ProvisioningCode model.ReadWriteParam[string]
+	ProvisioningCode model.ReadWriteParam[string] `dm:"s"`
 
-	SendOnBoardRequest model.ReadWriteParam[bool]
+	SendOnBoardRequest model.ReadWriteParam[bool] `dm:"b"`
 
-	USPNotifRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	USPNotifRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	USPNotifRetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	USPNotifRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// MTP returns the typed path of instance i of Device.USPAgent.Controller.{i}.MTP.{i}.
+// MTP returns the typed path of instance i.
 func (x DeviceUSPAgentControllerPath) MTP(i uint32) (p DeviceUSPAgentControllerMTPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.Controller.{i}.MTP.{i}.", model.InstanceOf(x.Path(), "MTP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "MTP.", i))
 	return
 }
 
-// MTPTable returns the table Device.USPAgent.Controller.{i}.MTP.{i}. itself (for AddObject when writable)
+// MTPTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerPath) MTPTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-/*
-DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerMTP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -340,7 +322,6 @@ type DeviceUSPAgentControllerMTP struct {
 	WebSocket *DeviceUSPAgentControllerMTPWebSocket `json:"WebSocket,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerMTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6228, o.Alias)
 	c.Uint(p, "Order", 6236, uint64(o.Order))
@@ -355,24 +336,21 @@ func (o *DeviceUSPAgentControllerMTP) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentControllerMTPPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.
 type DeviceUSPAgentControllerMTPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	MQTT      DeviceUSPAgentControllerMTPMQTTPath
-	STOMP     DeviceUSPAgentControllerMTPSTOMPPath
-	UDS       DeviceUSPAgentControllerMTPUDSPath
-	WebSocket DeviceUSPAgentControllerMTPWebSocketPath
+	MQTT      DeviceUSPAgentControllerMTPMQTTPath      `dm:"MQTT."`
+	STOMP     DeviceUSPAgentControllerMTPSTOMPPath     `dm:"STOMP."`
+	UDS       DeviceUSPAgentControllerMTPUDSPath       `dm:"UDS."`
+	WebSocket DeviceUSPAgentControllerMTPWebSocketPath `dm:"WebSocket."`
 }
 
-/*
-DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.13).
 type DeviceUSPAgentControllerMTPMQTT struct {
 	Topic string `json:"Topic,omitzero"`
 
@@ -385,7 +363,6 @@ type DeviceUSPAgentControllerMTPMQTT struct {
 	USPServiceRef string `json:"USPServiceRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerMTPMQTT) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Topic", 6234, o.Topic)
 }
@@ -393,21 +370,18 @@ func (o *DeviceUSPAgentControllerMTPMQTT) ValidateAt(c *model.Checker, p string)
 // DeviceUSPAgentControllerMTPMQTTPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT.
 type DeviceUSPAgentControllerMTPMQTTPath struct {
 	model.ObjectPath
-	AgentMTPReference model.ReadWriteParam[string]
+	AgentMTPReference model.ReadWriteParam[string] `dm:"s"`
 
-	PublishRetainNotify model.ReadWriteParam[bool]
+	PublishRetainNotify model.ReadWriteParam[bool] `dm:"b"`
 
-	PublishRetainResponse model.ReadWriteParam[bool]
+	PublishRetainResponse model.ReadWriteParam[bool] `dm:"b"`
 
-	Topic model.ReadWriteParam[string]
+	Topic model.ReadWriteParam[string] `dm:"s"`
 
-	USPServiceRef model.ReadOnlyParam[string]
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerMTPSTOMP struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -419,17 +393,14 @@ type DeviceUSPAgentControllerMTPSTOMP struct {
 // DeviceUSPAgentControllerMTPSTOMPPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP.
 type DeviceUSPAgentControllerMTPSTOMPPath struct {
 	model.ObjectPath
-	Destination model.ReadWriteParam[string]
+	Destination model.ReadWriteParam[string] `dm:"s"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-	USPServiceRef model.ReadOnlyParam[string]
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentControllerMTPUDS holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.UDS. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerMTPUDS holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.UDS. (object, readOnly, since 2.16).
 type DeviceUSPAgentControllerMTPUDS struct {
 	UnixDomainSocketRef string `json:"UnixDomainSocketRef,omitzero"`
 
@@ -439,15 +410,12 @@ type DeviceUSPAgentControllerMTPUDS struct {
 // DeviceUSPAgentControllerMTPUDSPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.UDS.
 type DeviceUSPAgentControllerMTPUDSPath struct {
 	model.ObjectPath
-	USPServiceRef model.ReadOnlyParam[string]
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	UnixDomainSocketRef model.ReadWriteParam[string]
+	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerMTPWebSocket struct {
 	Host string `json:"Host,omitzero"`
 
@@ -468,7 +436,6 @@ type DeviceUSPAgentControllerMTPWebSocket struct {
 	USPServiceRef string `json:"USPServiceRef,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerMTPWebSocket) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Host", 6248, o.Host)
 	c.Uint(p, "Port", 6251, uint64(o.Port))
@@ -480,29 +447,26 @@ func (o *DeviceUSPAgentControllerMTPWebSocket) ValidateAt(c *model.Checker, p st
 // DeviceUSPAgentControllerMTPWebSocketPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket.
 type DeviceUSPAgentControllerMTPWebSocketPath struct {
 	model.ObjectPath
-	CurrentRetryCount model.ReadOnlyParam[uint32]
+	CurrentRetryCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EnableEncryption model.ReadWriteParam[bool]
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
 
-	Host model.ReadWriteParam[string]
+	Host model.ReadWriteParam[string] `dm:"s"`
 
-	KeepAliveInterval model.ReadWriteParam[uint32]
+	KeepAliveInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Path_2 model.ReadWriteParam[string]
+	Path_2 model.ReadWriteParam[string] `dm:"sPath"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	SessionRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	SessionRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	SessionRetryMinimumWaitInterval model.ReadWriteParam[uint32]
+	SessionRetryMinimumWaitInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	USPServiceRef model.ReadOnlyParam[string]
+	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.12).
 type DeviceUSPAgentControllerTrust struct {
 	UntrustedRole []string `json:"UntrustedRole,omitzero"`
 
@@ -525,7 +489,7 @@ type DeviceUSPAgentControllerTrust struct {
 	Role       map[uint32]*DeviceUSPAgentControllerTrustRole       `json:"Role,omitzero"`
 }
 
-// AddChallenge creates instance i of Device.USPAgent.ControllerTrust.Challenge.{i}. (replacing any) and returns it
+// AddChallenge creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddChallenge(i uint32) *DeviceUSPAgentControllerTrustChallenge {
 	if o.Challenge == nil {
 		o.Challenge = map[uint32]*DeviceUSPAgentControllerTrustChallenge{}
@@ -535,7 +499,7 @@ func (o *DeviceUSPAgentControllerTrust) AddChallenge(i uint32) *DeviceUSPAgentCo
 	return x
 }
 
-// AddCredential creates instance i of Device.USPAgent.ControllerTrust.Credential.{i}. (replacing any) and returns it
+// AddCredential creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddCredential(i uint32) *DeviceUSPAgentControllerTrustCredential {
 	if o.Credential == nil {
 		o.Credential = map[uint32]*DeviceUSPAgentControllerTrustCredential{}
@@ -545,7 +509,7 @@ func (o *DeviceUSPAgentControllerTrust) AddCredential(i uint32) *DeviceUSPAgentC
 	return x
 }
 
-// AddRole creates instance i of Device.USPAgent.ControllerTrust.Role.{i}. (replacing any) and returns it
+// AddRole creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrust) AddRole(i uint32) *DeviceUSPAgentControllerTrustRole {
 	if o.Role == nil {
 		o.Role = map[uint32]*DeviceUSPAgentControllerTrustRole{}
@@ -554,8 +518,6 @@ func (o *DeviceUSPAgentControllerTrust) AddRole(i uint32) *DeviceUSPAgentControl
 	o.Role[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerTrust) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "UntrustedRole", 6303, model.JoinStrings(o.UntrustedRole), len(o.UntrustedRole) > 0)
 	c.Wire(p, "SecuredRoles", 6300, model.JoinStrings(o.SecuredRoles), len(o.SecuredRoles) > 0)
@@ -573,52 +535,52 @@ func (o *DeviceUSPAgentControllerTrust) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentControllerTrustPath is the typed path of Device.USPAgent.ControllerTrust.
 type DeviceUSPAgentControllerTrustPath struct {
 	model.ObjectPath
-	BannedRole model.ReadWriteParam[string]
+	BannedRole model.ReadWriteParam[string] `dm:"s"`
 
-	ChallengeNumberOfEntries model.ReadOnlyParam[uint32]
+	ChallengeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CredentialNumberOfEntries model.ReadOnlyParam[uint32]
+	CredentialNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoleNumberOfEntries model.ReadOnlyParam[uint32]
+	RoleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SecuredRoles model.ReadWriteParam[[]string]
+	SecuredRoles model.ReadWriteParam[[]string] `dm:"s"`
 
-	TOFUAllowed model.ReadWriteParam[bool]
+	TOFUAllowed model.ReadWriteParam[bool] `dm:"b"`
 
-	TOFUInactivityTimer model.ReadWriteParam[uint32]
+	TOFUInactivityTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	UntrustedRole model.ReadWriteParam[[]string]
+	UntrustedRole model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// Challenge returns the typed path of instance i of Device.USPAgent.ControllerTrust.Challenge.{i}.
+// Challenge returns the typed path of instance i.
 func (x DeviceUSPAgentControllerTrustPath) Challenge(i uint32) (p DeviceUSPAgentControllerTrustChallengePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.ControllerTrust.Challenge.{i}.", model.InstanceOf(x.Path(), "Challenge.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Challenge.", i))
 	return
 }
 
-// ChallengeTable returns the table Device.USPAgent.ControllerTrust.Challenge.{i}. itself (for AddObject when writable)
+// ChallengeTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) ChallengeTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Challenge.")
 }
 
-// Credential returns the typed path of instance i of Device.USPAgent.ControllerTrust.Credential.{i}.
+// Credential returns the typed path of instance i.
 func (x DeviceUSPAgentControllerTrustPath) Credential(i uint32) (p DeviceUSPAgentControllerTrustCredentialPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.ControllerTrust.Credential.{i}.", model.InstanceOf(x.Path(), "Credential.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Credential.", i))
 	return
 }
 
-// CredentialTable returns the table Device.USPAgent.ControllerTrust.Credential.{i}. itself (for AddObject when writable)
+// CredentialTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) CredentialTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Credential.")
 }
 
-// Role returns the typed path of instance i of Device.USPAgent.ControllerTrust.Role.{i}.
+// Role returns the typed path of instance i.
 func (x DeviceUSPAgentControllerTrustPath) Role(i uint32) (p DeviceUSPAgentControllerTrustRolePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.ControllerTrust.Role.{i}.", model.InstanceOf(x.Path(), "Role.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Role.", i))
 	return
 }
 
-// RoleTable returns the table Device.USPAgent.ControllerTrust.Role.{i}. itself (for AddObject when writable)
+// RoleTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustPath) RoleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Role.")
 }
@@ -650,10 +612,7 @@ const (
 	DeviceUSPAgentControllerTrustChallengeInstructionType_Text_html DeviceUSPAgentControllerTrustChallengeInstructionType = "text/html"
 )
 
-/*
-DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustChallenge struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -678,7 +637,6 @@ type DeviceUSPAgentControllerTrustChallenge struct {
 	LockoutPeriod int32 `json:"LockoutPeriod,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerTrustChallenge) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6266, o.Alias)
 	c.Wire(p, "Role", 6273, model.JoinStrings(o.Role), len(o.Role) > 0)
@@ -691,27 +649,27 @@ func (o *DeviceUSPAgentControllerTrustChallenge) ValidateAt(c *model.Checker, p 
 // DeviceUSPAgentControllerTrustChallengePath is the typed path of Device.USPAgent.ControllerTrust.Challenge.{i}.
 type DeviceUSPAgentControllerTrustChallengePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Description model.ReadWriteParam[string]
+	Description model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Instruction model.ReadWriteParam[[]byte]
+	Instruction model.ReadWriteParam[[]byte] `dm:"6"`
 
-	InstructionType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeInstructionType]
+	InstructionType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeInstructionType] `dm:"s"`
 
-	LockoutPeriod model.ReadWriteParam[int32]
+	LockoutPeriod model.ReadWriteParam[int32] `dm:"i"`
 
-	Retries model.ReadWriteParam[uint32]
+	Retries model.ReadWriteParam[uint32] `dm:"u"`
 
-	Role model.ReadWriteParam[[]string]
+	Role model.ReadWriteParam[[]string] `dm:"s"`
 
-	Type model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeType]
+	Type model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeType] `dm:"s"`
 
-	Value model.ReadWriteParam[[]byte]
+	Value model.ReadWriteParam[[]byte] `dm:"6"`
 
-	ValueType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeValueType]
+	ValueType model.ReadWriteParam[DeviceUSPAgentControllerTrustChallengeValueType] `dm:"s"`
 }
 
 // DeviceUSPAgentControllerTrustCredentialAllowedUses enumerates the values of Device.USPAgent.ControllerTrust.Credential.{i}.AllowedUses.
@@ -725,10 +683,7 @@ const (
 	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_and_broker DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-and-broker"
 )
 
-/*
-DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustCredential struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -741,7 +696,6 @@ type DeviceUSPAgentControllerTrustCredential struct {
 	AllowedUses DeviceUSPAgentControllerTrustCredentialAllowedUses `json:"AllowedUses,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerTrustCredential) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6279, o.Alias)
 	c.Wire(p, "Role", 6283, model.JoinStrings(o.Role), len(o.Role) > 0)
@@ -751,21 +705,18 @@ func (o *DeviceUSPAgentControllerTrustCredential) ValidateAt(c *model.Checker, p
 // DeviceUSPAgentControllerTrustCredentialPath is the typed path of Device.USPAgent.ControllerTrust.Credential.{i}.
 type DeviceUSPAgentControllerTrustCredentialPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedUses model.ReadWriteParam[DeviceUSPAgentControllerTrustCredentialAllowedUses]
+	AllowedUses model.ReadWriteParam[DeviceUSPAgentControllerTrustCredentialAllowedUses] `dm:"s"`
 
-	Credential model.ReadWriteParam[string]
+	Credential model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Role model.ReadWriteParam[[]string]
+	Role model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustRole struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -778,7 +729,7 @@ type DeviceUSPAgentControllerTrustRole struct {
 	Permission map[uint32]*DeviceUSPAgentControllerTrustRolePermission `json:"Permission,omitzero"`
 }
 
-// AddPermission creates instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (replacing any) and returns it
+// AddPermission creates instance i (replacing any) and returns it.
 func (o *DeviceUSPAgentControllerTrustRole) AddPermission(i uint32) *DeviceUSPAgentControllerTrustRolePermission {
 	if o.Permission == nil {
 		o.Permission = map[uint32]*DeviceUSPAgentControllerTrustRolePermission{}
@@ -787,8 +738,6 @@ func (o *DeviceUSPAgentControllerTrustRole) AddPermission(i uint32) *DeviceUSPAg
 	o.Permission[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerTrustRole) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6286, o.Alias)
 	for _, i := range model.SortedKeys(o.Permission) {
@@ -799,30 +748,27 @@ func (o *DeviceUSPAgentControllerTrustRole) ValidateAt(c *model.Checker, p strin
 // DeviceUSPAgentControllerTrustRolePath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.
 type DeviceUSPAgentControllerTrustRolePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Name model.ReadWriteParam[string]
+	Name model.ReadWriteParam[string] `dm:"s"`
 
-	PermissionNumberOfEntries model.ReadOnlyParam[uint32]
+	PermissionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Permission returns the typed path of instance i of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
+// Permission returns the typed path of instance i.
 func (x DeviceUSPAgentControllerTrustRolePath) Permission(i uint32) (p DeviceUSPAgentControllerTrustRolePermissionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.", model.InstanceOf(x.Path(), "Permission.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Permission.", i))
 	return
 }
 
-// PermissionTable returns the table Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. itself (for AddObject when writable)
+// PermissionTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPAgentControllerTrustRolePath) PermissionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Permission.")
 }
 
-/*
-DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentControllerTrustRolePermission struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -841,7 +787,6 @@ type DeviceUSPAgentControllerTrustRolePermission struct {
 	CommandEvent string `json:"CommandEvent,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentControllerTrustRolePermission) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6290, o.Alias)
 	c.Wire(p, "Targets", 6297, model.JoinStrings(o.Targets), len(o.Targets) > 0)
@@ -854,21 +799,21 @@ func (o *DeviceUSPAgentControllerTrustRolePermission) ValidateAt(c *model.Checke
 // DeviceUSPAgentControllerTrustRolePermissionPath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
 type DeviceUSPAgentControllerTrustRolePermissionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	CommandEvent model.ReadWriteParam[string]
+	CommandEvent model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InstantiatedObj model.ReadWriteParam[string]
+	InstantiatedObj model.ReadWriteParam[string] `dm:"s"`
 
-	Obj model.ReadWriteParam[string]
+	Obj model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Param model.ReadWriteParam[string]
+	Param model.ReadWriteParam[string] `dm:"s"`
 
-	Targets model.ReadWriteParam[[]string]
+	Targets model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceUSPAgentMTPStatus enumerates the values of Device.USPAgent.MTP.{i}.Status.
@@ -882,10 +827,7 @@ const (
 	DeviceUSPAgentMTPStatus_Error DeviceUSPAgentMTPStatus = "Error"
 )
 
-/*
-DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceUSPAgentMTP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -903,7 +845,6 @@ type DeviceUSPAgentMTP struct {
 	WebSocket *DeviceUSPAgentMTPWebSocket `json:"WebSocket,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentMTP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6306, o.Alias)
 	c.String(p, "Status", 6319, string(o.Status))
@@ -918,26 +859,23 @@ func (o *DeviceUSPAgentMTP) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentMTPPath is the typed path of Device.USPAgent.MTP.{i}.
 type DeviceUSPAgentMTPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableMDNS model.ReadWriteParam[bool]
+	EnableMDNS model.ReadWriteParam[bool] `dm:"b"`
 
-	Protocol model.ReadWriteParam[string]
+	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUSPAgentMTPStatus]
+	Status model.ReadOnlyParam[DeviceUSPAgentMTPStatus] `dm:"s"`
 
-	MQTT      DeviceUSPAgentMTPMQTTPath
-	STOMP     DeviceUSPAgentMTPSTOMPPath
-	UDS       DeviceUSPAgentMTPUDSPath
-	WebSocket DeviceUSPAgentMTPWebSocketPath
+	MQTT      DeviceUSPAgentMTPMQTTPath      `dm:"MQTT."`
+	STOMP     DeviceUSPAgentMTPSTOMPPath     `dm:"STOMP."`
+	UDS       DeviceUSPAgentMTPUDSPath       `dm:"UDS."`
+	WebSocket DeviceUSPAgentMTPWebSocketPath `dm:"WebSocket."`
 }
 
-/*
-DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.13).
 type DeviceUSPAgentMTPMQTT struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -948,7 +886,6 @@ type DeviceUSPAgentMTPMQTT struct {
 	PublishQoS uint32 `json:"PublishQoS,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentMTPMQTT) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ResponseTopicConfigured", 6312, o.ResponseTopicConfigured)
 	c.String(p, "ResponseTopicDiscovered", 6313, o.ResponseTopicDiscovered)
@@ -958,19 +895,16 @@ func (o *DeviceUSPAgentMTPMQTT) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentMTPMQTTPath is the typed path of Device.USPAgent.MTP.{i}.MQTT.
 type DeviceUSPAgentMTPMQTTPath struct {
 	model.ObjectPath
-	PublishQoS model.ReadWriteParam[uint32]
+	PublishQoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 
-	ResponseTopicConfigured model.ReadWriteParam[string]
+	ResponseTopicConfigured model.ReadWriteParam[string] `dm:"s"`
 
-	ResponseTopicDiscovered model.ReadOnlyParam[string]
+	ResponseTopicDiscovered model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.12).
 type DeviceUSPAgentMTPSTOMP struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -982,17 +916,14 @@ type DeviceUSPAgentMTPSTOMP struct {
 // DeviceUSPAgentMTPSTOMPPath is the typed path of Device.USPAgent.MTP.{i}.STOMP.
 type DeviceUSPAgentMTPSTOMPPath struct {
 	model.ObjectPath
-	Destination model.ReadWriteParam[string]
+	Destination model.ReadWriteParam[string] `dm:"s"`
 
-	DestinationFromServer model.ReadOnlyParam[string]
+	DestinationFromServer model.ReadOnlyParam[string] `dm:"s"`
 
-	Reference model.ReadWriteParam[string]
+	Reference model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentMTPUDS holds the values of Device.USPAgent.MTP.{i}.UDS. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentMTPUDS holds the values of Device.USPAgent.MTP.{i}.UDS. (object, readOnly, since 2.16).
 type DeviceUSPAgentMTPUDS struct {
 	UnixDomainSocketRef string `json:"UnixDomainSocketRef,omitzero"`
 }
@@ -1000,13 +931,10 @@ type DeviceUSPAgentMTPUDS struct {
 // DeviceUSPAgentMTPUDSPath is the typed path of Device.USPAgent.MTP.{i}.UDS.
 type DeviceUSPAgentMTPUDSPath struct {
 	model.ObjectPath
-	UnixDomainSocketRef model.ReadWriteParam[string]
+	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
 type DeviceUSPAgentMTPWebSocket struct {
 	Interfaces []string `json:"Interfaces,omitzero"`
 
@@ -1019,7 +947,6 @@ type DeviceUSPAgentMTPWebSocket struct {
 	KeepAliveInterval uint32 `json:"KeepAliveInterval,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPAgentMTPWebSocket) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Interfaces", 6324, model.JoinStrings(o.Interfaces), len(o.Interfaces) > 0)
 	c.Uint(p, "Port", 6327, uint64(o.Port))
@@ -1029,13 +956,13 @@ func (o *DeviceUSPAgentMTPWebSocket) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentMTPWebSocketPath is the typed path of Device.USPAgent.MTP.{i}.WebSocket.
 type DeviceUSPAgentMTPWebSocketPath struct {
 	model.ObjectPath
-	EnableEncryption model.ReadWriteParam[bool]
+	EnableEncryption model.ReadWriteParam[bool] `dm:"b"`
 
-	Interfaces model.ReadWriteParam[[]string]
+	Interfaces model.ReadWriteParam[[]string] `dm:"s"`
 
-	KeepAliveInterval model.ReadWriteParam[uint32]
+	KeepAliveInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Path_2 model.ReadWriteParam[string]
+	Path_2 model.ReadWriteParam[string] `dm:"sPath"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 }

@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceUSPServices holds the values of Device.USPServices. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPServices holds the values of Device.USPServices. (object, readOnly, since 2.16).
 type DeviceUSPServices struct {
 	TrustNumberOfEntries uint32 `json:"TrustNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type DeviceUSPServices struct {
 	USPService map[uint32]*DeviceUSPServicesUSPService `json:"USPService,omitzero"`
 }
 
-// AddTrust creates instance i of Device.USPServices.Trust.{i}. (replacing any) and returns it
+// AddTrust creates instance i (replacing any) and returns it.
 func (o *DeviceUSPServices) AddTrust(i uint32) *DeviceUSPServicesTrust {
 	if o.Trust == nil {
 		o.Trust = map[uint32]*DeviceUSPServicesTrust{}
@@ -31,7 +25,7 @@ func (o *DeviceUSPServices) AddTrust(i uint32) *DeviceUSPServicesTrust {
 	return x
 }
 
-// AddUSPService creates instance i of Device.USPServices.USPService.{i}. (replacing any) and returns it
+// AddUSPService creates instance i (replacing any) and returns it.
 func (o *DeviceUSPServices) AddUSPService(i uint32) *DeviceUSPServicesUSPService {
 	if o.USPService == nil {
 		o.USPService = map[uint32]*DeviceUSPServicesUSPService{}
@@ -40,8 +34,6 @@ func (o *DeviceUSPServices) AddUSPService(i uint32) *DeviceUSPServicesUSPService
 	o.USPService[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPServices) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Trust) {
 		o.Trust[i].ValidateAt(c, model.InstanceOf(p, "Trust.", i))
@@ -54,44 +46,40 @@ func (o *DeviceUSPServices) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPServicesPath is the typed path of Device.USPServices.
 type DeviceUSPServicesPath struct {
 	model.ObjectPath
-	TrustNumberOfEntries model.ReadOnlyParam[uint32]
+	TrustNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	USPServiceNumberOfEntries model.ReadOnlyParam[uint32]
+	USPServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Trust returns the typed path of instance i of Device.USPServices.Trust.{i}.
+// Trust returns the typed path of instance i.
 func (x DeviceUSPServicesPath) Trust(i uint32) (p DeviceUSPServicesTrustPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPServices.Trust.{i}.", model.InstanceOf(x.Path(), "Trust.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Trust.", i))
 	return
 }
 
-// TrustTable returns the table Device.USPServices.Trust.{i}. itself (for AddObject when writable)
+// TrustTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPServicesPath) TrustTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Trust.")
 }
 
-// USPService returns the typed path of instance i of Device.USPServices.USPService.{i}.
+// USPService returns the typed path of instance i.
 func (x DeviceUSPServicesPath) USPService(i uint32) (p DeviceUSPServicesUSPServicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.USPServices.USPService.{i}.", model.InstanceOf(x.Path(), "USPService.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "USPService.", i))
 	return
 }
 
-// USPServiceTable returns the table Device.USPServices.USPService.{i}. itself (for AddObject when writable)
+// USPServiceTable returns the table itself (for AddObject when writable).
 func (x DeviceUSPServicesPath) USPServiceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "USPService.")
 }
 
-/*
-DeviceUSPServicesTrust holds the values of Device.USPServices.Trust.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPServicesTrust holds the values of Device.USPServices.Trust.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceUSPServicesTrust struct {
 	EndpointID string `json:"EndpointID,omitzero"`
 
 	TargetPaths []string `json:"TargetPaths,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPServicesTrust) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "TargetPaths", 6337, model.JoinStrings(o.TargetPaths), len(o.TargetPaths) > 0)
 }
@@ -99,9 +87,9 @@ func (o *DeviceUSPServicesTrust) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPServicesTrustPath is the typed path of Device.USPServices.Trust.{i}.
 type DeviceUSPServicesTrustPath struct {
 	model.ObjectPath
-	EndpointID model.ReadWriteParam[string]
+	EndpointID model.ReadWriteParam[string] `dm:"s"`
 
-	TargetPaths model.ReadWriteParam[[]string]
+	TargetPaths model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceUSPServicesUSPServiceProtocol enumerates the values of Device.USPServices.USPService.{i}.Protocol.
@@ -117,10 +105,7 @@ const (
 	DeviceUSPServicesUSPServiceProtocol_UDS DeviceUSPServicesUSPServiceProtocol = "UDS"
 )
 
-/*
-DeviceUSPServicesUSPService holds the values of Device.USPServices.USPService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceUSPServicesUSPService holds the values of Device.USPServices.USPService.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceUSPServicesUSPService struct {
 	EndpointID string `json:"EndpointID,omitzero"`
 
@@ -135,7 +120,6 @@ type DeviceUSPServicesUSPService struct {
 	HasController bool `json:"HasController,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceUSPServicesUSPService) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Protocol", 6345, string(o.Protocol))
 	c.Wire(p, "DataModelPaths", 6340, model.JoinStrings(o.DataModelPaths), len(o.DataModelPaths) > 0)
@@ -146,15 +130,15 @@ func (o *DeviceUSPServicesUSPService) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPServicesUSPServicePath is the typed path of Device.USPServices.USPService.{i}.
 type DeviceUSPServicesUSPServicePath struct {
 	model.ObjectPath
-	DataModelPaths model.ReadOnlyParam[[]string]
+	DataModelPaths model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DeploymentUnitRef model.ReadOnlyParam[[]string]
+	DeploymentUnitRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-	EndpointID model.ReadOnlyParam[string]
+	EndpointID model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionUnitRef model.ReadOnlyParam[[]string]
+	ExecutionUnitRef model.ReadOnlyParam[[]string] `dm:"s"`
 
-	HasController model.ReadOnlyParam[bool]
+	HasController model.ReadOnlyParam[bool] `dm:"b"`
 
-	Protocol model.ReadOnlyParam[DeviceUSPServicesUSPServiceProtocol]
+	Protocol model.ReadOnlyParam[DeviceUSPServicesUSPServiceProtocol] `dm:"s"`
 }

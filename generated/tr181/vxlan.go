@@ -3,15 +3,9 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceVXLAN holds the values of Device.VXLAN. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLAN holds the values of Device.VXLAN. (object, readOnly, since 2.12).
 type DeviceVXLAN struct {
 	TunnelNumberOfEntries uint32 `json:"TunnelNumberOfEntries,omitzero"`
 
@@ -21,7 +15,7 @@ type DeviceVXLAN struct {
 	Tunnel map[uint32]*DeviceVXLANTunnel `json:"Tunnel,omitzero"`
 }
 
-// AddFilter creates instance i of Device.VXLAN.Filter.{i}. (replacing any) and returns it
+// AddFilter creates instance i (replacing any) and returns it.
 func (o *DeviceVXLAN) AddFilter(i uint32) *DeviceVXLANFilter {
 	if o.Filter == nil {
 		o.Filter = map[uint32]*DeviceVXLANFilter{}
@@ -31,7 +25,7 @@ func (o *DeviceVXLAN) AddFilter(i uint32) *DeviceVXLANFilter {
 	return x
 }
 
-// AddTunnel creates instance i of Device.VXLAN.Tunnel.{i}. (replacing any) and returns it
+// AddTunnel creates instance i (replacing any) and returns it.
 func (o *DeviceVXLAN) AddTunnel(i uint32) *DeviceVXLANTunnel {
 	if o.Tunnel == nil {
 		o.Tunnel = map[uint32]*DeviceVXLANTunnel{}
@@ -40,8 +34,6 @@ func (o *DeviceVXLAN) AddTunnel(i uint32) *DeviceVXLANTunnel {
 	o.Tunnel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceVXLAN) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Filter) {
 		o.Filter[i].ValidateAt(c, model.InstanceOf(p, "Filter.", i))
@@ -54,29 +46,29 @@ func (o *DeviceVXLAN) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANPath is the typed path of Device.VXLAN.
 type DeviceVXLANPath struct {
 	model.ObjectPath
-	FilterNumberOfEntries model.ReadOnlyParam[uint32]
+	FilterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TunnelNumberOfEntries model.ReadOnlyParam[uint32]
+	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Filter returns the typed path of instance i of Device.VXLAN.Filter.{i}.
+// Filter returns the typed path of instance i.
 func (x DeviceVXLANPath) Filter(i uint32) (p DeviceVXLANFilterPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.VXLAN.Filter.{i}.", model.InstanceOf(x.Path(), "Filter.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Filter.", i))
 	return
 }
 
-// FilterTable returns the table Device.VXLAN.Filter.{i}. itself (for AddObject when writable)
+// FilterTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANPath) FilterTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Filter.")
 }
 
-// Tunnel returns the typed path of instance i of Device.VXLAN.Tunnel.{i}.
+// Tunnel returns the typed path of instance i.
 func (x DeviceVXLANPath) Tunnel(i uint32) (p DeviceVXLANTunnelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.VXLAN.Tunnel.{i}.", model.InstanceOf(x.Path(), "Tunnel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Tunnel.", i))
 	return
 }
 
-// TunnelTable returns the table Device.VXLAN.Tunnel.{i}. itself (for AddObject when writable)
+// TunnelTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANPath) TunnelTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Tunnel.")
 }
@@ -94,10 +86,7 @@ const (
 	DeviceVXLANFilterStatus_Error DeviceVXLANFilterStatus = "Error"
 )
 
-/*
-DeviceVXLANFilter holds the values of Device.VXLAN.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLANFilter holds the values of Device.VXLAN.Filter.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceVXLANFilter struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -118,7 +107,6 @@ type DeviceVXLANFilter struct {
 	DSCPMarkPolicy int32 `json:"DSCPMarkPolicy,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceVXLANFilter) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6476, string(o.Status))
 	c.Uint(p, "Order", 6475, uint64(o.Order))
@@ -131,23 +119,23 @@ func (o *DeviceVXLANFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANFilterPath is the typed path of Device.VXLAN.Filter.{i}.
 type DeviceVXLANFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllInterfaces model.ReadWriteParam[bool]
+	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
-	DSCPMarkPolicy model.ReadWriteParam[int32]
+	DSCPMarkPolicy model.ReadWriteParam[int32] `dm:"i"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Order model.ReadWriteParam[uint32]
+	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceVXLANFilterStatus]
+	Status model.ReadOnlyParam[DeviceVXLANFilterStatus] `dm:"s"`
 
-	VLANIDCheck model.ReadWriteParam[int32]
+	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
-	VLANIDExclude model.ReadWriteParam[bool]
+	VLANIDExclude model.ReadWriteParam[bool] `dm:"b"`
 }
 
 // DeviceVXLANTunnelStatus enumerates the values of Device.VXLAN.Tunnel.{i}.Status.
@@ -179,10 +167,7 @@ const (
 	DeviceVXLANTunnelDeliveryHeaderProtocol_IPv6 DeviceVXLANTunnelDeliveryHeaderProtocol = "IPv6"
 )
 
-/*
-DeviceVXLANTunnel holds the values of Device.VXLAN.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLANTunnel holds the values of Device.VXLAN.Tunnel.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceVXLANTunnel struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -214,7 +199,7 @@ type DeviceVXLANTunnel struct {
 	Stats     *DeviceVXLANTunnelStats                `json:"Stats,omitzero"`
 }
 
-// AddInterface creates instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceVXLANTunnel) AddInterface(i uint32) *DeviceVXLANTunnelInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceVXLANTunnelInterface{}
@@ -223,8 +208,6 @@ func (o *DeviceVXLANTunnel) AddInterface(i uint32) *DeviceVXLANTunnelInterface {
 	o.Interface[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceVXLANTunnel) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6529, string(o.Status))
 	c.String(p, "Alias", 6481, o.Alias)
@@ -242,42 +225,42 @@ func (o *DeviceVXLANTunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANTunnelPath is the typed path of Device.VXLAN.Tunnel.{i}.
 type DeviceVXLANTunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectedRemoteEndpoint model.ReadOnlyParam[string]
+	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
-	DefaultDSCPMark model.ReadWriteParam[uint32]
+	DefaultDSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
-	DeliveryHeaderProtocol model.ReadWriteParam[DeviceVXLANTunnelDeliveryHeaderProtocol]
+	DeliveryHeaderProtocol model.ReadWriteParam[DeviceVXLANTunnelDeliveryHeaderProtocol] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAlivePolicy model.ReadWriteParam[DeviceVXLANTunnelKeepAlivePolicy]
+	KeepAlivePolicy model.ReadWriteParam[DeviceVXLANTunnelKeepAlivePolicy] `dm:"s"`
 
-	KeepAliveThreshold model.ReadWriteParam[uint32]
+	KeepAliveThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	KeepAliveTimeout model.ReadWriteParam[uint32]
+	KeepAliveTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	RemoteEndpoints model.ReadWriteParam[[]string]
+	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	RemotePort model.ReadWriteParam[uint32]
+	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	SourcePort model.ReadWriteParam[uint32]
+	SourcePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceVXLANTunnelStatus]
+	Status model.ReadOnlyParam[DeviceVXLANTunnelStatus] `dm:"s"`
 
-	Stats DeviceVXLANTunnelStatsPath
+	Stats DeviceVXLANTunnelStatsPath `dm:"Stats."`
 }
 
-// Interface returns the typed path of instance i of Device.VXLAN.Tunnel.{i}.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceVXLANTunnelPath) Interface(i uint32) (p DeviceVXLANTunnelInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.VXLAN.Tunnel.{i}.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.VXLAN.Tunnel.{i}.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceVXLANTunnelPath) InterfaceTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Interface.")
 }
@@ -301,10 +284,7 @@ const (
 	DeviceVXLANTunnelInterfaceStatus_Error DeviceVXLANTunnelInterfaceStatus = "Error"
 )
 
-/*
-DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceVXLANTunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -323,7 +303,6 @@ type DeviceVXLANTunnelInterface struct {
 	Stats *DeviceVXLANTunnelInterfaceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceVXLANTunnelInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6511, string(o.Status))
 	c.String(p, "Alias", 6487, o.Alias)
@@ -335,27 +314,24 @@ func (o *DeviceVXLANTunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANTunnelInterfacePath is the typed path of Device.VXLAN.Tunnel.{i}.Interface.{i}.
 type DeviceVXLANTunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceVXLANTunnelInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceVXLANTunnelInterfaceStatus] `dm:"s"`
 
-	VNI model.ReadWriteParam[int32]
+	VNI model.ReadWriteParam[int32] `dm:"i"`
 
-	Stats DeviceVXLANTunnelInterfaceStatsPath
+	Stats DeviceVXLANTunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceVXLANTunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -397,47 +373,44 @@ type DeviceVXLANTunnelInterfaceStats struct {
 // DeviceVXLANTunnelInterfaceStatsPath is the typed path of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats.
 type DeviceVXLANTunnelInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardChecksumReceived model.ReadOnlyParam[uint32]
+	DiscardChecksumReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32]
+	DiscardSequenceNumberReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceVXLANTunnelStats holds the values of Device.VXLAN.Tunnel.{i}.Stats. (object, readOnly, since 2.12);
-Schema has each parameter's syntax and access.
-*/
+// DeviceVXLANTunnelStats holds the values of Device.VXLAN.Tunnel.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceVXLANTunnelStats struct {
 	KeepAliveSent uint32 `json:"KeepAliveSent,omitzero"`
 
@@ -459,19 +432,19 @@ type DeviceVXLANTunnelStats struct {
 // DeviceVXLANTunnelStatsPath is the typed path of Device.VXLAN.Tunnel.{i}.Stats.
 type DeviceVXLANTunnelStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveReceived model.ReadOnlyParam[uint32]
+	KeepAliveReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	KeepAliveSent model.ReadOnlyParam[uint32]
+	KeepAliveSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 }

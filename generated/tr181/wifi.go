@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceWiFiResetCause enumerates the values of Device.WiFi.ResetCause.
@@ -20,10 +19,7 @@ const (
 	DeviceWiFiResetCause_LossOfPower DeviceWiFiResetCause = "LossOfPower"
 )
 
-/*
-DeviceWiFi holds the values of Device.WiFi. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFi holds the values of Device.WiFi. (object, readOnly, since 2.0).
 type DeviceWiFi struct {
 	RadioNumberOfEntries uint32 `json:"RadioNumberOfEntries,omitzero"`
 
@@ -49,7 +45,7 @@ type DeviceWiFi struct {
 	SSID                        map[uint32]*DeviceWiFiSSID             `json:"SSID,omitzero"`
 }
 
-// AddAccessPoint creates instance i of Device.WiFi.AccessPoint.{i}. (replacing any) and returns it
+// AddAccessPoint creates instance i (replacing any) and returns it.
 func (o *DeviceWiFi) AddAccessPoint(i uint32) *DeviceWiFiAccessPoint {
 	if o.AccessPoint == nil {
 		o.AccessPoint = map[uint32]*DeviceWiFiAccessPoint{}
@@ -59,7 +55,7 @@ func (o *DeviceWiFi) AddAccessPoint(i uint32) *DeviceWiFiAccessPoint {
 	return x
 }
 
-// AddEndPoint creates instance i of Device.WiFi.EndPoint.{i}. (replacing any) and returns it
+// AddEndPoint creates instance i (replacing any) and returns it.
 func (o *DeviceWiFi) AddEndPoint(i uint32) *DeviceWiFiEndPoint {
 	if o.EndPoint == nil {
 		o.EndPoint = map[uint32]*DeviceWiFiEndPoint{}
@@ -69,7 +65,7 @@ func (o *DeviceWiFi) AddEndPoint(i uint32) *DeviceWiFiEndPoint {
 	return x
 }
 
-// AddRadio creates instance i of Device.WiFi.Radio.{i}. (replacing any) and returns it
+// AddRadio creates instance i (replacing any) and returns it.
 func (o *DeviceWiFi) AddRadio(i uint32) *DeviceWiFiRadio {
 	if o.Radio == nil {
 		o.Radio = map[uint32]*DeviceWiFiRadio{}
@@ -79,7 +75,7 @@ func (o *DeviceWiFi) AddRadio(i uint32) *DeviceWiFiRadio {
 	return x
 }
 
-// AddSSID creates instance i of Device.WiFi.SSID.{i}. (replacing any) and returns it
+// AddSSID creates instance i (replacing any) and returns it.
 func (o *DeviceWiFi) AddSSID(i uint32) *DeviceWiFiSSID {
 	if o.SSID == nil {
 		o.SSID = map[uint32]*DeviceWiFiSSID{}
@@ -88,8 +84,6 @@ func (o *DeviceWiFi) AddSSID(i uint32) *DeviceWiFiSSID {
 	o.SSID[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFi) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ResetCause", 7711, string(o.ResetCause))
 	for _, i := range model.SortedKeys(o.AccessPoint) {
@@ -121,66 +115,66 @@ func (o *DeviceWiFi) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiPath is the typed path of Device.WiFi.
 type DeviceWiFiPath struct {
 	model.ObjectPath
-	AccessPointNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessPointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EndPointNumberOfEntries model.ReadOnlyParam[uint32]
+	EndPointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RadioNumberOfEntries model.ReadOnlyParam[uint32]
+	RadioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetCause model.ReadOnlyParam[DeviceWiFiResetCause]
+	ResetCause model.ReadOnlyParam[DeviceWiFiResetCause] `dm:"s"`
 
-	ResetCounter model.ReadOnlyParam[uint32]
+	ResetCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SSIDNumberOfEntries model.ReadOnlyParam[uint32]
+	SSIDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CCAMeasurementDiagnostic    DeviceWiFiCCAMeasurementDiagnosticPath
-	DataElements                DeviceWiFiDataElementsPath
-	NeighboringWiFiDiagnostic   DeviceWiFiNeighboringWiFiDiagnosticPath
-	RemoteMeasurementDiagnostic DeviceWiFiRemoteMeasurementDiagnosticPath
+	CCAMeasurementDiagnostic    DeviceWiFiCCAMeasurementDiagnosticPath    `dm:"CCAMeasurementDiagnostic."`
+	DataElements                DeviceWiFiDataElementsPath                `dm:"DataElements."`
+	NeighboringWiFiDiagnostic   DeviceWiFiNeighboringWiFiDiagnosticPath   `dm:"NeighboringWiFiDiagnostic."`
+	RemoteMeasurementDiagnostic DeviceWiFiRemoteMeasurementDiagnosticPath `dm:"RemoteMeasurementDiagnostic."`
 }
 
-// AccessPoint returns the typed path of instance i of Device.WiFi.AccessPoint.{i}.
+// AccessPoint returns the typed path of instance i.
 func (x DeviceWiFiPath) AccessPoint(i uint32) (p DeviceWiFiAccessPointPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.AccessPoint.{i}.", model.InstanceOf(x.Path(), "AccessPoint.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessPoint.", i))
 	return
 }
 
-// AccessPointTable returns the table Device.WiFi.AccessPoint.{i}. itself (for AddObject when writable)
+// AccessPointTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiPath) AccessPointTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AccessPoint.")
 }
 
-// EndPoint returns the typed path of instance i of Device.WiFi.EndPoint.{i}.
+// EndPoint returns the typed path of instance i.
 func (x DeviceWiFiPath) EndPoint(i uint32) (p DeviceWiFiEndPointPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.EndPoint.{i}.", model.InstanceOf(x.Path(), "EndPoint.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EndPoint.", i))
 	return
 }
 
-// EndPointTable returns the table Device.WiFi.EndPoint.{i}. itself (for AddObject when writable)
+// EndPointTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiPath) EndPointTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "EndPoint.")
 }
 
-// Radio returns the typed path of instance i of Device.WiFi.Radio.{i}.
+// Radio returns the typed path of instance i.
 func (x DeviceWiFiPath) Radio(i uint32) (p DeviceWiFiRadioPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.Radio.{i}.", model.InstanceOf(x.Path(), "Radio.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Radio.", i))
 	return
 }
 
-// RadioTable returns the table Device.WiFi.Radio.{i}. itself (for AddObject when writable)
+// RadioTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiPath) RadioTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Radio.")
 }
 
-// SSID returns the typed path of instance i of Device.WiFi.SSID.{i}.
+// SSID returns the typed path of instance i.
 func (x DeviceWiFiPath) SSID(i uint32) (p DeviceWiFiSSIDPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.SSID.{i}.", model.InstanceOf(x.Path(), "SSID.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SSID.", i))
 	return
 }
 
-// SSIDTable returns the table Device.WiFi.SSID.{i}. itself (for AddObject when writable)
+// SSIDTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiPath) SSIDTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "SSID.")
 }
@@ -207,10 +201,7 @@ const (
 	DeviceWiFiAccessPointCpeOperationMode_Bridge_Extender DeviceWiFiAccessPointCpeOperationMode = "Bridge/Extender"
 )
 
-/*
-DeviceWiFiAccessPoint holds the values of Device.WiFi.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPoint holds the values of Device.WiFi.AccessPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceWiFiAccessPoint struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -252,7 +243,7 @@ type DeviceWiFiAccessPoint struct {
 	WPS              *DeviceWiFiAccessPointWPS                         `json:"WPS,omitzero"`
 }
 
-// AddAC creates instance i of Device.WiFi.AccessPoint.{i}.AC.{i}. (replacing any) and returns it
+// AddAC creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiAccessPoint) AddAC(i uint32) *DeviceWiFiAccessPointAC {
 	if o.AC == nil {
 		o.AC = map[uint32]*DeviceWiFiAccessPointAC{}
@@ -262,7 +253,7 @@ func (o *DeviceWiFiAccessPoint) AddAC(i uint32) *DeviceWiFiAccessPointAC {
 	return x
 }
 
-// AddAssociatedDevice creates instance i of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiAccessPoint) AddAssociatedDevice(i uint32) *DeviceWiFiAccessPointAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceWiFiAccessPointAssociatedDevice{}
@@ -271,8 +262,6 @@ func (o *DeviceWiFiAccessPoint) AddAssociatedDevice(i uint32) *DeviceWiFiAccessP
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 6688, string(o.Status))
 	c.String(p, "Alias", 6608, o.Alias)
@@ -308,62 +297,62 @@ func (o *DeviceWiFiAccessPoint) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointPath is the typed path of Device.WiFi.AccessPoint.{i}.
 type DeviceWiFiAccessPointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedMACAddress model.ReadWriteParam[[]string]
+	AllowedMACAddress model.ReadWriteParam[[]string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CpeOperationMode model.ReadWriteParam[DeviceWiFiAccessPointCpeOperationMode]
+	CpeOperationMode model.ReadWriteParam[DeviceWiFiAccessPointCpeOperationMode] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IsolationEnable model.ReadWriteParam[bool]
+	IsolationEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	MACAddressControlEnabled model.ReadWriteParam[bool]
+	MACAddressControlEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	MaxAllowedAssociations model.ReadWriteParam[uint32]
+	MaxAllowedAssociations model.ReadWriteParam[uint32] `dm:"u"`
 
-	SSIDAdvertisementEnabled model.ReadWriteParam[bool]
+	SSIDAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	SSIDReference model.ReadWriteParam[string]
+	SSIDReference model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiAccessPointStatus]
+	Status model.ReadOnlyParam[DeviceWiFiAccessPointStatus] `dm:"s"`
 
-	UAPSDCapability model.ReadOnlyParam[bool]
+	UAPSDCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	UAPSDEnable model.ReadWriteParam[bool]
+	UAPSDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	WMMCapability model.ReadOnlyParam[bool]
+	WMMCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	WMMEnable model.ReadWriteParam[bool]
+	WMMEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ANQP         DeviceWiFiAccessPointANQPPath
-	Accounting   DeviceWiFiAccessPointAccountingPath
-	Interworking DeviceWiFiAccessPointInterworkingPath
-	Passpoint    DeviceWiFiAccessPointPasspointPath
-	Security     DeviceWiFiAccessPointSecurityPath
-	WPS          DeviceWiFiAccessPointWPSPath
+	ANQP         DeviceWiFiAccessPointANQPPath         `dm:"ANQP."`
+	Accounting   DeviceWiFiAccessPointAccountingPath   `dm:"Accounting."`
+	Interworking DeviceWiFiAccessPointInterworkingPath `dm:"Interworking."`
+	Passpoint    DeviceWiFiAccessPointPasspointPath    `dm:"Passpoint."`
+	Security     DeviceWiFiAccessPointSecurityPath     `dm:"Security."`
+	WPS          DeviceWiFiAccessPointWPSPath          `dm:"WPS."`
 }
 
-// AC returns the typed path of instance i of Device.WiFi.AccessPoint.{i}.AC.{i}.
+// AC returns the typed path of instance i.
 func (x DeviceWiFiAccessPointPath) AC(i uint32) (p DeviceWiFiAccessPointACPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.AccessPoint.{i}.AC.{i}.", model.InstanceOf(x.Path(), "AC.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AC.", i))
 	return
 }
 
-// ACTable returns the table Device.WiFi.AccessPoint.{i}.AC.{i}. itself (for AddObject when writable)
+// ACTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiAccessPointPath) ACTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AC.")
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceWiFiAccessPointPath) AssociatedDevice(i uint32) (p DeviceWiFiAccessPointAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiAccessPointPath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
@@ -381,10 +370,7 @@ const (
 	DeviceWiFiAccessPointACAccessCategory_VO DeviceWiFiAccessPointACAccessCategory = "VO"
 )
 
-/*
-DeviceWiFiAccessPointAC holds the values of Device.WiFi.AccessPoint.{i}.AC.{i}. (table instance, 4 entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointAC holds the values of Device.WiFi.AccessPoint.{i}.AC.{i}. (table instance, 4 entries, readOnly, since 2.8).
 type DeviceWiFiAccessPointAC struct {
 	AccessCategory DeviceWiFiAccessPointACAccessCategory `json:"AccessCategory,omitzero"`
 
@@ -399,7 +385,6 @@ type DeviceWiFiAccessPointAC struct {
 	Stats *DeviceWiFiAccessPointACStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointAC) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AccessCategory", 6572, string(o.AccessCategory))
 	c.String(p, "Alias", 6574, o.Alias)
@@ -412,23 +397,20 @@ func (o *DeviceWiFiAccessPointAC) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointACPath is the typed path of Device.WiFi.AccessPoint.{i}.AC.{i}.
 type DeviceWiFiAccessPointACPath struct {
 	model.ObjectPath
-	AccessCategory model.ReadOnlyParam[DeviceWiFiAccessPointACAccessCategory]
+	AccessCategory model.ReadOnlyParam[DeviceWiFiAccessPointACAccessCategory] `dm:"s"`
 
-	AckPolicy model.ReadWriteParam[bool]
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	OutQLenHistogramIntervals model.ReadWriteParam[[]string]
+	OutQLenHistogramIntervals model.ReadWriteParam[[]string] `dm:"s"`
 
-	OutQLenHistogramSampleInterval model.ReadWriteParam[uint32]
+	OutQLenHistogramSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Stats DeviceWiFiAccessPointACStatsPath
+	Stats DeviceWiFiAccessPointACStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceWiFiAccessPointACStats holds the values of Device.WiFi.AccessPoint.{i}.AC.{i}.Stats. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointACStats holds the values of Device.WiFi.AccessPoint.{i}.AC.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceWiFiAccessPointACStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -451,7 +433,6 @@ type DeviceWiFiAccessPointACStats struct {
 	OutQLenHistogram []string `json:"OutQLenHistogram,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointACStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "OutQLenHistogram", 6584, model.JoinStrings(o.OutQLenHistogram), len(o.OutQLenHistogram) > 0)
 }
@@ -459,25 +440,25 @@ func (o *DeviceWiFiAccessPointACStats) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointACStatsPath is the typed path of Device.WiFi.AccessPoint.{i}.AC.{i}.Stats.
 type DeviceWiFiAccessPointACStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutQLenHistogram model.ReadOnlyParam[[]string]
+	OutQLenHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiAccessPointANQPIPv4AddressAvailability enumerates the values of Device.WiFi.AccessPoint.{i}.ANQP.IPv4AddressAvailability.
@@ -538,10 +519,7 @@ const (
 	DeviceWiFiAccessPointANQPNetworkAuthTypes_X3 DeviceWiFiAccessPointANQPNetworkAuthTypes = "3"
 )
 
-/*
-DeviceWiFiAccessPointANQP holds the values of Device.WiFi.AccessPoint.{i}.ANQP. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointANQP holds the values of Device.WiFi.AccessPoint.{i}.ANQP. (object, readOnly, since 2.19).
 type DeviceWiFiAccessPointANQP struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -564,7 +542,6 @@ type DeviceWiFiAccessPointANQP struct {
 	Cellular3GPPNetworkInfo []uint32 `json:"Cellular3GPPNetworkInfo,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointANQP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IPv4AddressAvailability", 6593, string(o.IPv4AddressAvailability))
 	c.String(p, "IPv6AddressAvailability", 6594, string(o.IPv6AddressAvailability))
@@ -580,31 +557,28 @@ func (o *DeviceWiFiAccessPointANQP) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointANQPPath is the typed path of Device.WiFi.AccessPoint.{i}.ANQP.
 type DeviceWiFiAccessPointANQPPath struct {
 	model.ObjectPath
-	AdviceOfCharges model.ReadWriteParam[[]DeviceWiFiAccessPointANQPAdviceOfCharges]
+	AdviceOfCharges model.ReadWriteParam[[]DeviceWiFiAccessPointANQPAdviceOfCharges] `dm:"s"`
 
-	Cellular3GPPNetworkInfo model.ReadWriteParam[[]uint32]
+	Cellular3GPPNetworkInfo model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Domains model.ReadWriteParam[[]string]
+	Domains model.ReadWriteParam[[]string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4AddressAvailability model.ReadWriteParam[DeviceWiFiAccessPointANQPIPv4AddressAvailability]
+	IPv4AddressAvailability model.ReadWriteParam[DeviceWiFiAccessPointANQPIPv4AddressAvailability] `dm:"s"`
 
-	IPv6AddressAvailability model.ReadWriteParam[DeviceWiFiAccessPointANQPIPv6AddressAvailability]
+	IPv6AddressAvailability model.ReadWriteParam[DeviceWiFiAccessPointANQPIPv6AddressAvailability] `dm:"s"`
 
-	NAIRealms model.ReadWriteParam[[]string]
+	NAIRealms model.ReadWriteParam[[]string] `dm:"s"`
 
-	NetworkAuthTypes model.ReadWriteParam[[]DeviceWiFiAccessPointANQPNetworkAuthTypes]
+	NetworkAuthTypes model.ReadWriteParam[[]DeviceWiFiAccessPointANQPNetworkAuthTypes] `dm:"s"`
 
-	RoamingConsortiumOIs model.ReadWriteParam[[]string]
+	RoamingConsortiumOIs model.ReadWriteParam[[]string] `dm:"s"`
 
-	VenueName model.ReadWriteParam[string]
+	VenueName model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiAccessPointAccounting holds the values of Device.WiFi.AccessPoint.{i}.Accounting. (object, readOnly, since 2.5);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointAccounting holds the values of Device.WiFi.AccessPoint.{i}.Accounting. (object, readOnly, since 2.5).
 type DeviceWiFiAccessPointAccounting struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -623,7 +597,6 @@ type DeviceWiFiAccessPointAccounting struct {
 	InterimInterval uint32 `json:"InterimInterval,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointAccounting) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ServerIPAddr", 6606, o.ServerIPAddr)
 	c.String(p, "SecondaryServerIPAddr", 6603, o.SecondaryServerIPAddr)
@@ -633,21 +606,21 @@ func (o *DeviceWiFiAccessPointAccounting) ValidateAt(c *model.Checker, p string)
 // DeviceWiFiAccessPointAccountingPath is the typed path of Device.WiFi.AccessPoint.{i}.Accounting.
 type DeviceWiFiAccessPointAccountingPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	InterimInterval model.ReadWriteParam[uint32]
+	InterimInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SecondarySecret model.ReadWriteParam[string]
+	SecondarySecret model.ReadWriteParam[string] `dm:"s"`
 
-	SecondaryServerIPAddr model.ReadWriteParam[string]
+	SecondaryServerIPAddr model.ReadWriteParam[string] `dm:"s"`
 
-	SecondaryServerPort model.ReadWriteParam[uint32]
+	SecondaryServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Secret model.ReadWriteParam[string]
+	Secret model.ReadWriteParam[string] `dm:"s"`
 
-	ServerIPAddr model.ReadWriteParam[string]
+	ServerIPAddr model.ReadWriteParam[string] `dm:"s"`
 
-	ServerPort model.ReadWriteParam[uint32]
+	ServerPort model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiAccessPointAssociatedDeviceOperatingStandard enumerates the values of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.OperatingStandard.
@@ -686,10 +659,7 @@ const (
 	DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth_Unknown DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth = "Unknown"
 )
 
-/*
-DeviceWiFiAccessPointAssociatedDevice holds the values of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointAssociatedDevice holds the values of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceWiFiAccessPointAssociatedDevice struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -726,7 +696,6 @@ type DeviceWiFiAccessPointAssociatedDevice struct {
 	Stats *DeviceWiFiAccessPointAssociatedDeviceStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 6616, o.MACAddress)
 	c.Uint(p, "SetStaATF", 6624, uint64(o.SetStaATF))
@@ -744,45 +713,42 @@ func (o *DeviceWiFiAccessPointAssociatedDevice) ValidateAt(c *model.Checker, p s
 // DeviceWiFiAccessPointAssociatedDevicePath is the typed path of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.
 type DeviceWiFiAccessPointAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AssociationTime model.ReadOnlyParam[time.Time]
+	AssociationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	AuthenticationState model.ReadOnlyParam[bool]
+	AuthenticationState model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxSupportedBandwidth model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth]
+	MaxSupportedBandwidth model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth] `dm:"s"`
 
-	MaxSupportedDataDownlinkRate model.ReadOnlyParam[uint32]
+	MaxSupportedDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxSupportedDataUplinkRate model.ReadOnlyParam[uint32]
+	MaxSupportedDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Noise model.ReadOnlyParam[int32]
+	Noise model.ReadOnlyParam[int32] `dm:"i"`
 
-	OperatingStandard model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceOperatingStandard]
+	OperatingStandard model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceOperatingStandard] `dm:"s"`
 
-	Retransmissions model.ReadOnlyParam[uint32]
+	Retransmissions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SNR model.ReadOnlyParam[uint32]
+	SNR model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SetStaATF model.ReadWriteParam[uint32]
+	SetStaATF model.ReadWriteParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[int32]
+	SignalStrength model.ReadOnlyParam[int32] `dm:"i"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceWiFiAccessPointAssociatedDeviceStatsPath
+	Stats DeviceWiFiAccessPointAssociatedDeviceStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceWiFiAccessPointAssociatedDeviceStats holds the values of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointAssociatedDeviceStats holds the values of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceWiFiAccessPointAssociatedDeviceStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -808,25 +774,25 @@ type DeviceWiFiAccessPointAssociatedDeviceStats struct {
 // DeviceWiFiAccessPointAssociatedDeviceStatsPath is the typed path of Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats.
 type DeviceWiFiAccessPointAssociatedDeviceStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailedRetransCount model.ReadOnlyParam[uint32]
+	FailedRetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultipleRetryCount model.ReadOnlyParam[uint32]
+	MultipleRetryCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetryCount model.ReadOnlyParam[uint32]
+	RetryCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiAccessPointInterworkingAccessNetworkType enumerates the values of Device.WiFi.AccessPoint.{i}.Interworking.AccessNetworkType.
@@ -879,10 +845,7 @@ const (
 	DeviceWiFiAccessPointInterworkingVenueGroup_Outdoor DeviceWiFiAccessPointInterworkingVenueGroup = "Outdoor"
 )
 
-/*
-DeviceWiFiAccessPointInterworking holds the values of Device.WiFi.AccessPoint.{i}.Interworking. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointInterworking holds the values of Device.WiFi.AccessPoint.{i}.Interworking. (object, readOnly, since 2.19).
 type DeviceWiFiAccessPointInterworking struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -903,7 +866,6 @@ type DeviceWiFiAccessPointInterworking struct {
 	UnauthenticatedEmergencyServiceAvailable bool `json:"UnauthenticatedEmergencyServiceAvailable,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointInterworking) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AccessNetworkType", 6643, string(o.AccessNetworkType))
 	c.String(p, "VenueGroup", 6649, string(o.VenueGroup))
@@ -913,23 +875,23 @@ func (o *DeviceWiFiAccessPointInterworking) ValidateAt(c *model.Checker, p strin
 // DeviceWiFiAccessPointInterworkingPath is the typed path of Device.WiFi.AccessPoint.{i}.Interworking.
 type DeviceWiFiAccessPointInterworkingPath struct {
 	model.ObjectPath
-	ASRA model.ReadWriteParam[bool]
+	ASRA model.ReadWriteParam[bool] `dm:"b"`
 
-	AccessNetworkType model.ReadWriteParam[DeviceWiFiAccessPointInterworkingAccessNetworkType]
+	AccessNetworkType model.ReadWriteParam[DeviceWiFiAccessPointInterworkingAccessNetworkType] `dm:"s"`
 
-	EmergencyServiceReachable model.ReadWriteParam[bool]
+	EmergencyServiceReachable model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	HESSID model.ReadWriteParam[string]
+	HESSID model.ReadWriteParam[string] `dm:"s"`
 
-	InternetAvailable model.ReadWriteParam[bool]
+	InternetAvailable model.ReadWriteParam[bool] `dm:"b"`
 
-	UnauthenticatedEmergencyServiceAvailable model.ReadWriteParam[bool]
+	UnauthenticatedEmergencyServiceAvailable model.ReadWriteParam[bool] `dm:"b"`
 
-	VenueGroup model.ReadWriteParam[DeviceWiFiAccessPointInterworkingVenueGroup]
+	VenueGroup model.ReadWriteParam[DeviceWiFiAccessPointInterworkingVenueGroup] `dm:"s"`
 
-	VenueType model.ReadWriteParam[string]
+	VenueType model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceWiFiAccessPointPasspointVersion enumerates the values of Device.WiFi.AccessPoint.{i}.Passpoint.Version.
@@ -943,10 +905,7 @@ const (
 	DeviceWiFiAccessPointPasspointVersion_R3 DeviceWiFiAccessPointPasspointVersion = "R3"
 )
 
-/*
-DeviceWiFiAccessPointPasspoint holds the values of Device.WiFi.AccessPoint.{i}.Passpoint. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointPasspoint holds the values of Device.WiFi.AccessPoint.{i}.Passpoint. (object, readOnly, since 2.19).
 type DeviceWiFiAccessPointPasspoint struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -959,7 +918,6 @@ type DeviceWiFiAccessPointPasspoint struct {
 	OSU *DeviceWiFiAccessPointPasspointOSU `json:"OSU,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointPasspoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Version", 6666, string(o.Version))
 	c.String(p, "OperatorFriendlyName", 6665, o.OperatorFriendlyName)
@@ -971,15 +929,15 @@ func (o *DeviceWiFiAccessPointPasspoint) ValidateAt(c *model.Checker, p string) 
 // DeviceWiFiAccessPointPasspointPath is the typed path of Device.WiFi.AccessPoint.{i}.Passpoint.
 type DeviceWiFiAccessPointPasspointPath struct {
 	model.ObjectPath
-	DGAFDisable model.ReadWriteParam[bool]
+	DGAFDisable model.ReadWriteParam[bool] `dm:"b"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OperatorFriendlyName model.ReadWriteParam[string]
+	OperatorFriendlyName model.ReadWriteParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[DeviceWiFiAccessPointPasspointVersion]
+	Version model.ReadOnlyParam[DeviceWiFiAccessPointPasspointVersion] `dm:"s"`
 
-	OSU DeviceWiFiAccessPointPasspointOSUPath
+	OSU DeviceWiFiAccessPointPasspointOSUPath `dm:"OSU."`
 }
 
 // DeviceWiFiAccessPointPasspointOSUMethod enumerates the values of Device.WiFi.AccessPoint.{i}.Passpoint.OSU.Method.
@@ -991,10 +949,7 @@ const (
 	DeviceWiFiAccessPointPasspointOSUMethod_SOAP_XML_SPP DeviceWiFiAccessPointPasspointOSUMethod = "SOAP_XML_SPP"
 )
 
-/*
-DeviceWiFiAccessPointPasspointOSU holds the values of Device.WiFi.AccessPoint.{i}.Passpoint.OSU. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointPasspointOSU holds the values of Device.WiFi.AccessPoint.{i}.Passpoint.OSU. (object, readOnly, since 2.19).
 type DeviceWiFiAccessPointPasspointOSU struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1011,7 +966,6 @@ type DeviceWiFiAccessPointPasspointOSU struct {
 	ProviderNAIs []string `json:"ProviderNAIs,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointPasspointOSU) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "Method", 6660, model.JoinStrings(o.Method), len(o.Method) > 0)
 	c.Wire(p, "FriendlyNames", 6659, model.JoinStrings(o.FriendlyNames), len(o.FriendlyNames) > 0)
@@ -1023,19 +977,19 @@ func (o *DeviceWiFiAccessPointPasspointOSU) ValidateAt(c *model.Checker, p strin
 // DeviceWiFiAccessPointPasspointOSUPath is the typed path of Device.WiFi.AccessPoint.{i}.Passpoint.OSU.
 type DeviceWiFiAccessPointPasspointOSUPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FriendlyNames model.ReadWriteParam[[]string]
+	FriendlyNames model.ReadWriteParam[[]string] `dm:"s"`
 
-	Method model.ReadWriteParam[[]DeviceWiFiAccessPointPasspointOSUMethod]
+	Method model.ReadWriteParam[[]DeviceWiFiAccessPointPasspointOSUMethod] `dm:"s"`
 
-	ProviderNAIs model.ReadWriteParam[[]string]
+	ProviderNAIs model.ReadWriteParam[[]string] `dm:"s"`
 
-	SSID model.ReadWriteParam[string]
+	SSID model.ReadWriteParam[string] `dm:"s"`
 
-	ServerURIs model.ReadWriteParam[[]string]
+	ServerURIs model.ReadWriteParam[[]string] `dm:"s"`
 
-	ServiceDescriptions model.ReadWriteParam[[]string]
+	ServiceDescriptions model.ReadWriteParam[[]string] `dm:"s"`
 }
 
 // DeviceWiFiAccessPointSecurityModesSupported enumerates the values of Device.WiFi.AccessPoint.{i}.Security.ModesSupported.
@@ -1100,10 +1054,7 @@ const (
 	DeviceWiFiAccessPointSecuritySPPAMSDU_Required DeviceWiFiAccessPointSecuritySPPAMSDU = "Required"
 )
 
-/*
-DeviceWiFiAccessPointSecurity holds the values of Device.WiFi.AccessPoint.{i}.Security. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointSecurity holds the values of Device.WiFi.AccessPoint.{i}.Security. (object, readOnly, since 2.0).
 type DeviceWiFiAccessPointSecurity struct {
 	ModesSupported []DeviceWiFiAccessPointSecurityModesSupported `json:"ModesSupported,omitzero"`
 
@@ -1142,7 +1093,6 @@ type DeviceWiFiAccessPointSecurity struct {
 	Reset bool `json:"Reset,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointSecurity) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ModesSupported", 6674, model.JoinStrings(o.ModesSupported), len(o.ModesSupported) > 0)
 	c.Wire(p, "EncryptionMode", 6670, model.JoinStrings(o.EncryptionMode), len(o.EncryptionMode) > 0)
@@ -1158,41 +1108,41 @@ func (o *DeviceWiFiAccessPointSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointSecurityPath is the typed path of Device.WiFi.AccessPoint.{i}.Security.
 type DeviceWiFiAccessPointSecurityPath struct {
 	model.ObjectPath
-	EncryptionMode model.ReadWriteParam[[]DeviceWiFiAccessPointSecurityEncryptionMode]
+	EncryptionMode model.ReadWriteParam[[]DeviceWiFiAccessPointSecurityEncryptionMode] `dm:"s"`
 
-	KeyPassphrase model.ReadWriteParam[string]
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	MFPConfig model.ReadWriteParam[DeviceWiFiAccessPointSecurityMFPConfig]
+	MFPConfig model.ReadWriteParam[DeviceWiFiAccessPointSecurityMFPConfig] `dm:"s"`
 
-	ModeEnabled model.ReadWriteParam[string]
+	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
 
-	ModesSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointSecurityModesSupported]
+	ModesSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointSecurityModesSupported] `dm:"s"`
 
-	PreSharedKey model.ReadWriteParam[model.HexBinary]
+	PreSharedKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	RadiusSecret model.ReadWriteParam[string]
+	RadiusSecret model.ReadWriteParam[string] `dm:"s"`
 
-	RadiusServerIPAddr model.ReadWriteParam[string]
+	RadiusServerIPAddr model.ReadWriteParam[string] `dm:"s"`
 
-	RadiusServerPort model.ReadWriteParam[uint32]
+	RadiusServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	RekeyingInterval model.ReadWriteParam[uint32]
+	RekeyingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	SAEPassphrase model.ReadWriteParam[string]
+	SAEPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	SPPAMSDU model.ReadWriteParam[DeviceWiFiAccessPointSecuritySPPAMSDU]
+	SPPAMSDU model.ReadWriteParam[DeviceWiFiAccessPointSecuritySPPAMSDU] `dm:"s"`
 
-	SecondaryRadiusSecret model.ReadWriteParam[string]
+	SecondaryRadiusSecret model.ReadWriteParam[string] `dm:"s"`
 
-	SecondaryRadiusServerIPAddr model.ReadWriteParam[string]
+	SecondaryRadiusServerIPAddr model.ReadWriteParam[string] `dm:"s"`
 
-	SecondaryRadiusServerPort model.ReadWriteParam[uint32]
+	SecondaryRadiusServerPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	TransitionDisableIndication model.ReadWriteParam[bool]
+	TransitionDisableIndication model.ReadWriteParam[bool] `dm:"b"`
 
-	WEPKey model.ReadWriteParam[model.HexBinary]
+	WEPKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceWiFiAccessPointWPSConfigMethodsSupported enumerates the values of Device.WiFi.AccessPoint.{i}.WPS.ConfigMethodsSupported.
@@ -1241,10 +1191,7 @@ const (
 	DeviceWiFiAccessPointWPSStatus_SetupLocked DeviceWiFiAccessPointWPSStatus = "SetupLocked"
 )
 
-/*
-DeviceWiFiAccessPointWPS holds the values of Device.WiFi.AccessPoint.{i}.WPS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiAccessPointWPS holds the values of Device.WiFi.AccessPoint.{i}.WPS. (object, readOnly, since 2.0).
 type DeviceWiFiAccessPointWPS struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -1259,7 +1206,6 @@ type DeviceWiFiAccessPointWPS struct {
 	PIN string `json:"PIN,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiAccessPointWPS) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ConfigMethodsSupported", 6695, model.JoinStrings(o.ConfigMethodsSupported), len(o.ConfigMethodsSupported) > 0)
 	c.Wire(p, "ConfigMethodsEnabled", 6694, model.JoinStrings(o.ConfigMethodsEnabled), len(o.ConfigMethodsEnabled) > 0)
@@ -1270,17 +1216,17 @@ func (o *DeviceWiFiAccessPointWPS) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointWPSPath is the typed path of Device.WiFi.AccessPoint.{i}.WPS.
 type DeviceWiFiAccessPointWPSPath struct {
 	model.ObjectPath
-	ConfigMethodsEnabled model.ReadWriteParam[[]string]
+	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointWPSConfigMethodsSupported]
+	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointWPSConfigMethodsSupported] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PIN model.ReadWriteParam[string]
+	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiAccessPointWPSStatus]
+	Status model.ReadOnlyParam[DeviceWiFiAccessPointWPSStatus] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState enumerates the values of Device.WiFi.CCAMeasurementDiagnostic.DiagnosticsState.
@@ -1309,10 +1255,7 @@ const (
 	DeviceWiFiCCAMeasurementDiagnosticFrequency_X6GHz DeviceWiFiCCAMeasurementDiagnosticFrequency = "6GHz"
 )
 
-/*
-DeviceWiFiCCAMeasurementDiagnostic holds the values of Device.WiFi.CCAMeasurementDiagnostic. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiCCAMeasurementDiagnostic holds the values of Device.WiFi.CCAMeasurementDiagnostic. (object, readOnly, since 2.15).
 type DeviceWiFiCCAMeasurementDiagnostic struct {
 	DiagnosticsState DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -1325,7 +1268,6 @@ type DeviceWiFiCCAMeasurementDiagnostic struct {
 	CCAReport model.HexBinary `json:"CCAReport,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiCCAMeasurementDiagnostic) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 6704, string(o.DiagnosticsState))
 	c.String(p, "Frequency", 6706, string(o.Frequency))
@@ -1335,21 +1277,18 @@ func (o *DeviceWiFiCCAMeasurementDiagnostic) ValidateAt(c *model.Checker, p stri
 // DeviceWiFiCCAMeasurementDiagnosticPath is the typed path of Device.WiFi.CCAMeasurementDiagnostic.
 type DeviceWiFiCCAMeasurementDiagnosticPath struct {
 	model.ObjectPath
-	CCAReport model.ReadOnlyParam[model.HexBinary]
+	CCAReport model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Channel model.ReadWriteParam[uint32]
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceWiFiCCAMeasurementDiagnosticDiagnosticsState] `dm:"s"`
 
-	DwellTime model.ReadWriteParam[uint32]
+	DwellTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Frequency model.ReadWriteParam[DeviceWiFiCCAMeasurementDiagnosticFrequency]
+	Frequency model.ReadWriteParam[DeviceWiFiCCAMeasurementDiagnosticFrequency] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElements holds the values of Device.WiFi.DataElements. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElements holds the values of Device.WiFi.DataElements. (object, readOnly, since 2.13).
 type DeviceWiFiDataElements struct {
 	AssociationEvent      *DeviceWiFiDataElementsAssociationEvent      `json:"AssociationEvent,omitzero"`
 	DisassociationEvent   *DeviceWiFiDataElementsDisassociationEvent   `json:"DisassociationEvent,omitzero"`
@@ -1357,7 +1296,6 @@ type DeviceWiFiDataElements struct {
 	Network               *DeviceWiFiDataElementsNetwork               `json:"Network,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElements) ValidateAt(c *model.Checker, p string) {
 	if o.AssociationEvent != nil {
 		o.AssociationEvent.ValidateAt(c, p+"AssociationEvent.")
@@ -1376,23 +1314,20 @@ func (o *DeviceWiFiDataElements) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiDataElementsPath is the typed path of Device.WiFi.DataElements.
 type DeviceWiFiDataElementsPath struct {
 	model.ObjectPath
-	AssociationEvent      DeviceWiFiDataElementsAssociationEventPath
-	DisassociationEvent   DeviceWiFiDataElementsDisassociationEventPath
-	FailedConnectionEvent DeviceWiFiDataElementsFailedConnectionEventPath
-	Network               DeviceWiFiDataElementsNetworkPath
+	AssociationEvent      DeviceWiFiDataElementsAssociationEventPath      `dm:"AssociationEvent."`
+	DisassociationEvent   DeviceWiFiDataElementsDisassociationEventPath   `dm:"DisassociationEvent."`
+	FailedConnectionEvent DeviceWiFiDataElementsFailedConnectionEventPath `dm:"FailedConnectionEvent."`
+	Network               DeviceWiFiDataElementsNetworkPath               `dm:"Network."`
 }
 
-/*
-DeviceWiFiDataElementsAssociationEvent holds the values of Device.WiFi.DataElements.AssociationEvent. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsAssociationEvent holds the values of Device.WiFi.DataElements.AssociationEvent. (object, readOnly, since 2.13).
 type DeviceWiFiDataElementsAssociationEvent struct {
 	AssociationEventDataNumberOfEntries uint32 `json:"AssociationEventDataNumberOfEntries,omitzero"`
 
 	AssociationEventData map[uint32]*DeviceWiFiDataElementsAssociationEventAssociationEventData `json:"AssociationEventData,omitzero"`
 }
 
-// AddAssociationEventData creates instance i of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}. (replacing any) and returns it
+// AddAssociationEventData creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsAssociationEvent) AddAssociationEventData(i uint32) *DeviceWiFiDataElementsAssociationEventAssociationEventData {
 	if o.AssociationEventData == nil {
 		o.AssociationEventData = map[uint32]*DeviceWiFiDataElementsAssociationEventAssociationEventData{}
@@ -1401,8 +1336,6 @@ func (o *DeviceWiFiDataElementsAssociationEvent) AddAssociationEventData(i uint3
 	o.AssociationEventData[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsAssociationEvent) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AssociationEventData) {
 		o.AssociationEventData[i].ValidateAt(c, model.InstanceOf(p, "AssociationEventData.", i))
@@ -1412,24 +1345,21 @@ func (o *DeviceWiFiDataElementsAssociationEvent) ValidateAt(c *model.Checker, p 
 // DeviceWiFiDataElementsAssociationEventPath is the typed path of Device.WiFi.DataElements.AssociationEvent.
 type DeviceWiFiDataElementsAssociationEventPath struct {
 	model.ObjectPath
-	AssociationEventDataNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociationEventDataNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AssociationEventData returns the typed path of instance i of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.
+// AssociationEventData returns the typed path of instance i.
 func (x DeviceWiFiDataElementsAssociationEventPath) AssociationEventData(i uint32) (p DeviceWiFiDataElementsAssociationEventAssociationEventDataPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.", model.InstanceOf(x.Path(), "AssociationEventData.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociationEventData.", i))
 	return
 }
 
-// AssociationEventDataTable returns the table Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}. itself (for AddObject when writable)
+// AssociationEventDataTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsAssociationEventPath) AssociationEventDataTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociationEventData.")
 }
 
-/*
-DeviceWiFiDataElementsAssociationEventAssociationEventData holds the values of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsAssociationEventAssociationEventData holds the values of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13, obsoleted).
 type DeviceWiFiDataElementsAssociationEventAssociationEventData struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -1452,7 +1382,6 @@ type DeviceWiFiDataElementsAssociationEventAssociationEventData struct {
 	WiFi6Capabilities *DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities `json:"WiFi6Capabilities,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsAssociationEventAssociationEventData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 6710, o.BSSID)
 	c.String(p, "MACAddress", 6714, o.MACAddress)
@@ -1468,31 +1397,28 @@ func (o *DeviceWiFiDataElementsAssociationEventAssociationEventData) ValidateAt(
 // DeviceWiFiDataElementsAssociationEventAssociationEventDataPath is the typed path of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.
 type DeviceWiFiDataElementsAssociationEventAssociationEventDataPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClientCapabilities model.ReadOnlyParam[[]byte]
+	ClientCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	HTCapabilities model.ReadOnlyParam[[]byte]
+	HTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StatusCode model.ReadOnlyParam[uint32]
+	StatusCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	VHTCapabilities model.ReadOnlyParam[[]byte]
+	VHTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	WiFi6Capabilities DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesPath
+	WiFi6Capabilities DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesPath `dm:"WiFi6Capabilities."`
 }
 
-/*
-DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities holds the values of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.WiFi6Capabilities. (object, readOnly, since 2.15, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities holds the values of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.WiFi6Capabilities. (object, readOnly, since 2.15, obsoleted).
 type DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities struct {
 	HE160 bool `json:"HE160,omitzero"`
 
@@ -1541,7 +1467,6 @@ type DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities
 	AnticipatedChannelUsage bool `json:"AnticipatedChannelUsage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabilities) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "MCSNSS", 6726, o.MCSNSS)
 	c.Uint(p, "MaxDLMUMIMO", 6730, uint64(o.MaxDLMUMIMO))
@@ -1553,64 +1478,61 @@ func (o *DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6Capabili
 // DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesPath is the typed path of Device.WiFi.DataElements.AssociationEvent.AssociationEventData.{i}.WiFi6Capabilities.
 type DeviceWiFiDataElementsAssociationEventAssociationEventDataWiFi6CapabilitiesPath struct {
 	model.ObjectPath
-	AnticipatedChannelUsage model.ReadOnlyParam[bool]
+	AnticipatedChannelUsage model.ReadOnlyParam[bool] `dm:"b"`
 
-	Beamformee80orLess model.ReadOnlyParam[bool]
+	Beamformee80orLess model.ReadOnlyParam[bool] `dm:"b"`
 
-	BeamformeeAbove80 model.ReadOnlyParam[bool]
+	BeamformeeAbove80 model.ReadOnlyParam[bool] `dm:"b"`
 
-	DLOFDMA model.ReadOnlyParam[bool]
+	DLOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE160 model.ReadOnlyParam[bool]
+	HE160 model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE8080 model.ReadOnlyParam[bool]
+	HE8080 model.ReadOnlyParam[bool] `dm:"b"`
 
-	MCSNSS model.ReadOnlyParam[[]byte]
+	MCSNSS model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUEDCA model.ReadOnlyParam[bool]
+	MUEDCA model.ReadOnlyParam[bool] `dm:"b"`
 
-	MURTS model.ReadOnlyParam[bool]
+	MURTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxDLMUMIMO model.ReadOnlyParam[uint32]
+	MaxDLMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDLOFDMA model.ReadOnlyParam[uint32]
+	MaxDLOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULMUMIMO model.ReadOnlyParam[uint32]
+	MaxULMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULOFDMA model.ReadOnlyParam[uint32]
+	MaxULOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	RTS model.ReadOnlyParam[bool]
+	RTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	SpatialReuse model.ReadOnlyParam[bool]
+	SpatialReuse model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULMUMIMO model.ReadOnlyParam[bool]
+	ULMUMIMO model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULOFDMA model.ReadOnlyParam[bool]
+	ULOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsDisassociationEvent holds the values of Device.WiFi.DataElements.DisassociationEvent. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsDisassociationEvent holds the values of Device.WiFi.DataElements.DisassociationEvent. (object, readOnly, since 2.13).
 type DeviceWiFiDataElementsDisassociationEvent struct {
 	DisassociationEventDataNumberOfEntries uint32 `json:"DisassociationEventDataNumberOfEntries,omitzero"`
 
 	DisassociationEventData map[uint32]*DeviceWiFiDataElementsDisassociationEventDisassociationEventData `json:"DisassociationEventData,omitzero"`
 }
 
-// AddDisassociationEventData creates instance i of Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}. (replacing any) and returns it
+// AddDisassociationEventData creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsDisassociationEvent) AddDisassociationEventData(i uint32) *DeviceWiFiDataElementsDisassociationEventDisassociationEventData {
 	if o.DisassociationEventData == nil {
 		o.DisassociationEventData = map[uint32]*DeviceWiFiDataElementsDisassociationEventDisassociationEventData{}
@@ -1619,8 +1541,6 @@ func (o *DeviceWiFiDataElementsDisassociationEvent) AddDisassociationEventData(i
 	o.DisassociationEventData[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsDisassociationEvent) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.DisassociationEventData) {
 		o.DisassociationEventData[i].ValidateAt(c, model.InstanceOf(p, "DisassociationEventData.", i))
@@ -1630,16 +1550,16 @@ func (o *DeviceWiFiDataElementsDisassociationEvent) ValidateAt(c *model.Checker,
 // DeviceWiFiDataElementsDisassociationEventPath is the typed path of Device.WiFi.DataElements.DisassociationEvent.
 type DeviceWiFiDataElementsDisassociationEventPath struct {
 	model.ObjectPath
-	DisassociationEventDataNumberOfEntries model.ReadOnlyParam[uint32]
+	DisassociationEventDataNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// DisassociationEventData returns the typed path of instance i of Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}.
+// DisassociationEventData returns the typed path of instance i.
 func (x DeviceWiFiDataElementsDisassociationEventPath) DisassociationEventData(i uint32) (p DeviceWiFiDataElementsDisassociationEventDisassociationEventDataPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}.", model.InstanceOf(x.Path(), "DisassociationEventData.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DisassociationEventData.", i))
 	return
 }
 
-// DisassociationEventDataTable returns the table Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}. itself (for AddObject when writable)
+// DisassociationEventDataTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsDisassociationEventPath) DisassociationEventDataTable() model.Table {
 	return model.NewTable(x.ObjectPath, "DisassociationEventData.")
 }
@@ -1659,10 +1579,7 @@ const (
 	DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy_Unknown DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy = "Unknown"
 )
 
-/*
-DeviceWiFiDataElementsDisassociationEventDisassociationEventData holds the values of Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsDisassociationEventDisassociationEventData holds the values of Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13, obsoleted).
 type DeviceWiFiDataElementsDisassociationEventDisassociationEventData struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -1711,7 +1628,6 @@ type DeviceWiFiDataElementsDisassociationEventDisassociationEventData struct {
 	Channel uint32 `json:"Channel,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsDisassociationEventDisassociationEventData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 6746, o.BSSID)
 	c.String(p, "MACAddress", 6758, o.MACAddress)
@@ -1725,64 +1641,61 @@ func (o *DeviceWiFiDataElementsDisassociationEventDisassociationEventData) Valid
 // DeviceWiFiDataElementsDisassociationEventDisassociationEventDataPath is the typed path of Device.WiFi.DataElements.DisassociationEvent.DisassociationEventData.{i}.
 type DeviceWiFiDataElementsDisassociationEventDisassociationEventDataPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstMACDataRateDownlink model.ReadOnlyParam[uint32]
+	EstMACDataRateDownlink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstMACDataRateUplink model.ReadOnlyParam[uint32]
+	EstMACDataRateUplink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitiatedBy model.ReadOnlyParam[DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy]
+	InitiatedBy model.ReadOnlyParam[DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy] `dm:"s"`
 
-	LastConnectTime model.ReadOnlyParam[uint32]
+	LastConnectTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Noise model.ReadOnlyParam[uint32]
+	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ReasonCode model.ReadOnlyParam[uint32]
+	ReasonCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UtilizationReceive model.ReadOnlyParam[uint64]
+	UtilizationReceive model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UtilizationTransmit model.ReadOnlyParam[uint64]
+	UtilizationTransmit model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceWiFiDataElementsFailedConnectionEvent holds the values of Device.WiFi.DataElements.FailedConnectionEvent. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsFailedConnectionEvent holds the values of Device.WiFi.DataElements.FailedConnectionEvent. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsFailedConnectionEvent struct {
 	FailedConnectionEventDataNumberOfEntries uint32 `json:"FailedConnectionEventDataNumberOfEntries,omitzero"`
 
 	FailedConnectionEventData map[uint32]*DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData `json:"FailedConnectionEventData,omitzero"`
 }
 
-// AddFailedConnectionEventData creates instance i of Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}. (replacing any) and returns it
+// AddFailedConnectionEventData creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsFailedConnectionEvent) AddFailedConnectionEventData(i uint32) *DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData {
 	if o.FailedConnectionEventData == nil {
 		o.FailedConnectionEventData = map[uint32]*DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData{}
@@ -1791,8 +1704,6 @@ func (o *DeviceWiFiDataElementsFailedConnectionEvent) AddFailedConnectionEventDa
 	o.FailedConnectionEventData[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsFailedConnectionEvent) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.FailedConnectionEventData) {
 		o.FailedConnectionEventData[i].ValidateAt(c, model.InstanceOf(p, "FailedConnectionEventData.", i))
@@ -1802,24 +1713,21 @@ func (o *DeviceWiFiDataElementsFailedConnectionEvent) ValidateAt(c *model.Checke
 // DeviceWiFiDataElementsFailedConnectionEventPath is the typed path of Device.WiFi.DataElements.FailedConnectionEvent.
 type DeviceWiFiDataElementsFailedConnectionEventPath struct {
 	model.ObjectPath
-	FailedConnectionEventDataNumberOfEntries model.ReadOnlyParam[uint32]
+	FailedConnectionEventDataNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// FailedConnectionEventData returns the typed path of instance i of Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}.
+// FailedConnectionEventData returns the typed path of instance i.
 func (x DeviceWiFiDataElementsFailedConnectionEventPath) FailedConnectionEventData(i uint32) (p DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}.", model.InstanceOf(x.Path(), "FailedConnectionEventData.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "FailedConnectionEventData.", i))
 	return
 }
 
-// FailedConnectionEventDataTable returns the table Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}. itself (for AddObject when writable)
+// FailedConnectionEventDataTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsFailedConnectionEventPath) FailedConnectionEventDataTable() model.Table {
 	return model.NewTable(x.ObjectPath, "FailedConnectionEventData.")
 }
 
-/*
-DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData holds the values of Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15, obsoleted);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData holds the values of Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15, obsoleted).
 type DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -1832,7 +1740,6 @@ type DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData struct
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 6772, o.BSSID)
 	c.String(p, "MACAddress", 6773, o.MACAddress)
@@ -1841,21 +1748,18 @@ func (o *DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventData) V
 // DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataPath is the typed path of Device.WiFi.DataElements.FailedConnectionEvent.FailedConnectionEventData.{i}.
 type DeviceWiFiDataElementsFailedConnectionEventFailedConnectionEventDataPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ReasonCode model.ReadOnlyParam[uint32]
+	ReasonCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StatusCode model.ReadOnlyParam[uint32]
+	StatusCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceWiFiDataElementsNetwork holds the values of Device.WiFi.DataElements.Network. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetwork holds the values of Device.WiFi.DataElements.Network. (object, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetwork struct {
 	ID string `json:"ID,omitzero"`
 
@@ -1888,7 +1792,7 @@ type DeviceWiFiDataElementsNetwork struct {
 	STABlock                    map[uint32]*DeviceWiFiDataElementsNetworkSTABlock         `json:"STABlock,omitzero"`
 }
 
-// AddDevice creates instance i of Device.WiFi.DataElements.Network.Device.{i}. (replacing any) and returns it
+// AddDevice creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetwork) AddDevice(i uint32) *DeviceWiFiDataElementsNetworkDevice {
 	if o.Device == nil {
 		o.Device = map[uint32]*DeviceWiFiDataElementsNetworkDevice{}
@@ -1898,7 +1802,7 @@ func (o *DeviceWiFiDataElementsNetwork) AddDevice(i uint32) *DeviceWiFiDataEleme
 	return x
 }
 
-// AddProvisionedDPP creates instance i of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}. (replacing any) and returns it
+// AddProvisionedDPP creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetwork) AddProvisionedDPP(i uint32) *DeviceWiFiDataElementsNetworkProvisionedDPP {
 	if o.ProvisionedDPP == nil {
 		o.ProvisionedDPP = map[uint32]*DeviceWiFiDataElementsNetworkProvisionedDPP{}
@@ -1908,7 +1812,7 @@ func (o *DeviceWiFiDataElementsNetwork) AddProvisionedDPP(i uint32) *DeviceWiFiD
 	return x
 }
 
-// AddSSID creates instance i of Device.WiFi.DataElements.Network.SSID.{i}. (replacing any) and returns it
+// AddSSID creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetwork) AddSSID(i uint32) *DeviceWiFiDataElementsNetworkSSID {
 	if o.SSID == nil {
 		o.SSID = map[uint32]*DeviceWiFiDataElementsNetworkSSID{}
@@ -1918,7 +1822,7 @@ func (o *DeviceWiFiDataElementsNetwork) AddSSID(i uint32) *DeviceWiFiDataElement
 	return x
 }
 
-// AddSTABlock creates instance i of Device.WiFi.DataElements.Network.STABlock.{i}. (replacing any) and returns it
+// AddSTABlock creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetwork) AddSTABlock(i uint32) *DeviceWiFiDataElementsNetworkSTABlock {
 	if o.STABlock == nil {
 		o.STABlock = map[uint32]*DeviceWiFiDataElementsNetworkSTABlock{}
@@ -1927,8 +1831,6 @@ func (o *DeviceWiFiDataElementsNetwork) AddSTABlock(i uint32) *DeviceWiFiDataEle
 	o.STABlock[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetwork) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "MSCSDisallowedStaList", 7501, model.JoinStrings(o.MSCSDisallowedStaList), len(o.MSCSDisallowedStaList) > 0)
 	c.Wire(p, "SCSDisallowedStaList", 7515, model.JoinStrings(o.SCSDisallowedStaList), len(o.SCSDisallowedStaList) > 0)
@@ -1950,73 +1852,73 @@ func (o *DeviceWiFiDataElementsNetwork) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiDataElementsNetworkPath is the typed path of Device.WiFi.DataElements.Network.
 type DeviceWiFiDataElementsNetworkPath struct {
 	model.ObjectPath
-	ColocatedAgentID model.ReadOnlyParam[string]
+	ColocatedAgentID model.ReadOnlyParam[string] `dm:"s"`
 
-	ControllerID model.ReadOnlyParam[string]
+	ControllerID model.ReadOnlyParam[string] `dm:"s"`
 
-	DeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ID model.ReadOnlyParam[string]
+	ID model.ReadOnlyParam[string] `dm:"s"`
 
-	MSCSDisallowedStaList model.ReadOnlyParam[[]string]
+	MSCSDisallowedStaList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ProvisionedDPPNumberOfEntries model.ReadOnlyParam[uint32]
+	ProvisionedDPPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SCSDisallowedStaList model.ReadOnlyParam[[]string]
+	SCSDisallowedStaList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SSIDNumberOfEntries model.ReadOnlyParam[uint32]
+	SSIDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STABlockNumberOfEntries model.ReadOnlyParam[uint32]
+	STABlockNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SteeringMandates model.ReadOnlyParam[uint64]
+	SteeringMandates model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SteeringOpportunities model.ReadOnlyParam[uint64]
+	SteeringOpportunities model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	MultiAPSteeringSummaryStats DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsPath
+	MultiAPSteeringSummaryStats DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsPath `dm:"MultiAPSteeringSummaryStats."`
 }
 
-// Device returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.
+// Device returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkPath) Device(i uint32) (p DeviceWiFiDataElementsNetworkDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.", model.InstanceOf(x.Path(), "Device.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Device.", i))
 	return
 }
 
-// DeviceTable returns the table Device.WiFi.DataElements.Network.Device.{i}. itself (for AddObject when writable)
+// DeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkPath) DeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Device.")
 }
 
-// ProvisionedDPP returns the typed path of instance i of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}.
+// ProvisionedDPP returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkPath) ProvisionedDPP(i uint32) (p DeviceWiFiDataElementsNetworkProvisionedDPPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.ProvisionedDPP.{i}.", model.InstanceOf(x.Path(), "ProvisionedDPP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ProvisionedDPP.", i))
 	return
 }
 
-// ProvisionedDPPTable returns the table Device.WiFi.DataElements.Network.ProvisionedDPP.{i}. itself (for AddObject when writable)
+// ProvisionedDPPTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkPath) ProvisionedDPPTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ProvisionedDPP.")
 }
 
-// SSID returns the typed path of instance i of Device.WiFi.DataElements.Network.SSID.{i}.
+// SSID returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkPath) SSID(i uint32) (p DeviceWiFiDataElementsNetworkSSIDPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.SSID.{i}.", model.InstanceOf(x.Path(), "SSID.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SSID.", i))
 	return
 }
 
-// SSIDTable returns the table Device.WiFi.DataElements.Network.SSID.{i}. itself (for AddObject when writable)
+// SSIDTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkPath) SSIDTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SSID.")
 }
 
-// STABlock returns the typed path of instance i of Device.WiFi.DataElements.Network.STABlock.{i}.
+// STABlock returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkPath) STABlock(i uint32) (p DeviceWiFiDataElementsNetworkSTABlockPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.STABlock.{i}.", model.InstanceOf(x.Path(), "STABlock.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STABlock.", i))
 	return
 }
 
-// STABlockTable returns the table Device.WiFi.DataElements.Network.STABlock.{i}. itself (for AddObject when writable)
+// STABlockTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkPath) STABlockTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "STABlock.")
 }
@@ -2082,10 +1984,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability_X2 DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability = "2"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDevice holds the values of Device.WiFi.DataElements.Network.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDevice holds the values of Device.WiFi.DataElements.Network.Device.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDevice struct {
 	ID string `json:"ID,omitzero"`
 
@@ -2201,7 +2100,7 @@ type DeviceWiFiDataElementsNetworkDevice struct {
 	BSTAMLD                 *DeviceWiFiDataElementsNetworkDeviceBSTAMLD                            `json:"bSTAMLD,omitzero"`
 }
 
-// AddAPMLD creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}. (replacing any) and returns it
+// AddAPMLD creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddAPMLD(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLD {
 	if o.APMLD == nil {
 		o.APMLD = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLD{}
@@ -2211,7 +2110,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddAPMLD(i uint32) *DeviceWiFiData
 	return x
 }
 
-// AddAnticipatedChannelUsage creates instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}. (replacing any) and returns it
+// AddAnticipatedChannelUsage creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddAnticipatedChannelUsage(i uint32) *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage {
 	if o.AnticipatedChannelUsage == nil {
 		o.AnticipatedChannelUsage = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage{}
@@ -2221,7 +2120,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddAnticipatedChannelUsage(i uint3
 	return x
 }
 
-// AddAnticipatedChannels creates instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}. (replacing any) and returns it
+// AddAnticipatedChannels creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddAnticipatedChannels(i uint32) *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels {
 	if o.AnticipatedChannels == nil {
 		o.AnticipatedChannels = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels{}
@@ -2231,7 +2130,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddAnticipatedChannels(i uint32) *
 	return x
 }
 
-// AddBackhaulDown creates instance i of Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}. (replacing any) and returns it
+// AddBackhaulDown creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddBackhaulDown(i uint32) *DeviceWiFiDataElementsNetworkDeviceBackhaulDown {
 	if o.BackhaulDown == nil {
 		o.BackhaulDown = map[uint32]*DeviceWiFiDataElementsNetworkDeviceBackhaulDown{}
@@ -2241,7 +2140,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddBackhaulDown(i uint32) *DeviceW
 	return x
 }
 
-// AddCACStatus creates instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}. (replacing any) and returns it
+// AddCACStatus creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddCACStatus(i uint32) *DeviceWiFiDataElementsNetworkDeviceCACStatus {
 	if o.CACStatus == nil {
 		o.CACStatus = map[uint32]*DeviceWiFiDataElementsNetworkDeviceCACStatus{}
@@ -2251,7 +2150,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddCACStatus(i uint32) *DeviceWiFi
 	return x
 }
 
-// AddDefault8021Q creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}. (replacing any) and returns it
+// AddDefault8021Q creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddDefault8021Q(i uint32) *DeviceWiFiDataElementsNetworkDeviceDefault8021Q {
 	if o.Default8021Q == nil {
 		o.Default8021Q = map[uint32]*DeviceWiFiDataElementsNetworkDeviceDefault8021Q{}
@@ -2261,7 +2160,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddDefault8021Q(i uint32) *DeviceW
 	return x
 }
 
-// AddIEEE1905Security creates instance i of Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}. (replacing any) and returns it
+// AddIEEE1905Security creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddIEEE1905Security(i uint32) *DeviceWiFiDataElementsNetworkDeviceIEEE1905Security {
 	if o.IEEE1905Security == nil {
 		o.IEEE1905Security = map[uint32]*DeviceWiFiDataElementsNetworkDeviceIEEE1905Security{}
@@ -2271,7 +2170,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddIEEE1905Security(i uint32) *Dev
 	return x
 }
 
-// AddRadio creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}. (replacing any) and returns it
+// AddRadio creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddRadio(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadio {
 	if o.Radio == nil {
 		o.Radio = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadio{}
@@ -2281,7 +2180,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddRadio(i uint32) *DeviceWiFiData
 	return x
 }
 
-// AddSPRule creates instance i of Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}. (replacing any) and returns it
+// AddSPRule creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddSPRule(i uint32) *DeviceWiFiDataElementsNetworkDeviceSPRule {
 	if o.SPRule == nil {
 		o.SPRule = map[uint32]*DeviceWiFiDataElementsNetworkDeviceSPRule{}
@@ -2291,7 +2190,7 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddSPRule(i uint32) *DeviceWiFiDat
 	return x
 }
 
-// AddSSIDtoVIDMapping creates instance i of Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}. (replacing any) and returns it
+// AddSSIDtoVIDMapping creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDevice) AddSSIDtoVIDMapping(i uint32) *DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping {
 	if o.SSIDtoVIDMapping == nil {
 		o.SSIDtoVIDMapping = map[uint32]*DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping{}
@@ -2300,8 +2199,6 @@ func (o *DeviceWiFiDataElementsNetworkDevice) AddSSIDtoVIDMapping(i uint32) *Dev
 	o.SSIDtoVIDMapping[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ID", 6944, o.ID)
 	c.Bytes(p, "MultiAPCapabilities", 6958, o.MultiAPCapabilities)
@@ -2361,224 +2258,221 @@ func (o *DeviceWiFiDataElementsNetworkDevice) ValidateAt(c *model.Checker, p str
 // DeviceWiFiDataElementsNetworkDevicePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.
 type DeviceWiFiDataElementsNetworkDevicePath struct {
 	model.ObjectPath
-	APMLDMaxLinks model.ReadOnlyParam[uint32]
+	APMLDMaxLinks model.ReadOnlyParam[uint32] `dm:"u"`
 
-	APMLDNumberOfEntries model.ReadOnlyParam[uint32]
+	APMLDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	APMetricsReportingInterval model.ReadWriteParam[uint32]
+	APMetricsReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	AnticipatedChannelUsageNumberOfEntries model.ReadOnlyParam[uint32]
+	AnticipatedChannelUsageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AnticipatedChannelsNumberOfEntries model.ReadOnlyParam[uint32]
+	AnticipatedChannelsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AssociatedSTAReportingInterval model.ReadWriteParam[uint32]
+	AssociatedSTAReportingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	BTMSteeringDisallowedSTAList model.ReadWriteParam[[]string]
+	BTMSteeringDisallowedSTAList model.ReadWriteParam[[]string] `dm:"s"`
 
-	BackhaulALID model.ReadOnlyParam[string]
+	BackhaulALID model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulDownMACAddress model.ReadOnlyParam[[]string]
+	BackhaulDownMACAddress model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BackhaulDownNumberOfEntries model.ReadOnlyParam[uint32]
+	BackhaulDownNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BackhaulMACAddress model.ReadOnlyParam[string]
+	BackhaulMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulMediaType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType]
+	BackhaulMediaType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType] `dm:"s"`
 
-	BackhaulPHYRate model.ReadOnlyParam[uint32]
+	BackhaulPHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CACStatusNumberOfEntries model.ReadOnlyParam[uint32]
+	CACStatusNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CollectionInterval model.ReadOnlyParam[uint32]
+	CollectionInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceControllerOperationMode]
+	ControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceControllerOperationMode] `dm:"s"`
 
-	CoordinatedCACAllowed model.ReadWriteParam[bool]
+	CoordinatedCACAllowed model.ReadWriteParam[bool] `dm:"b"`
 
-	CountryCode model.ReadOnlyParam[string]
+	CountryCode model.ReadOnlyParam[string] `dm:"s"`
 
-	DFSEnable model.ReadOnlyParam[bool]
+	DFSEnable model.ReadOnlyParam[bool] `dm:"b"`
 
-	DSCPMap model.ReadOnlyParam[model.HexBinary]
+	DSCPMap model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Default8021QNumberOfEntries model.ReadOnlyParam[uint32]
+	Default8021QNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EasyConnectCapability model.ReadOnlyParam[bool]
+	EasyConnectCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	ExecutionEnv model.ReadOnlyParam[string]
+	ExecutionEnv model.ReadOnlyParam[string] `dm:"s"`
 
-	ID model.ReadOnlyParam[string]
+	ID model.ReadOnlyParam[string] `dm:"s"`
 
-	IEEE1905SecurityNumberOfEntries model.ReadOnlyParam[uint32]
+	IEEE1905SecurityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LocalSteeringDisallowedSTAList model.ReadWriteParam[[]string]
+	LocalSteeringDisallowedSTAList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Manufacturer model.ReadOnlyParam[string]
+	Manufacturer model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerModel model.ReadOnlyParam[string]
+	ManufacturerModel model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxNumMLDs model.ReadOnlyParam[uint32]
+	MaxNumMLDs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxPrioritizationRules model.ReadOnlyParam[uint32]
+	MaxPrioritizationRules model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxReportingRate model.ReadOnlyParam[uint32]
+	MaxReportingRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxUnsuccessfulAssociationReportingRate model.ReadWriteParam[uint32]
+	MaxUnsuccessfulAssociationReportingRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxVIDs model.ReadOnlyParam[uint32]
+	MaxVIDs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiAPCapabilities model.ReadOnlyParam[[]byte]
+	MultiAPCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	PrioritizationSupport model.ReadOnlyParam[bool]
+	PrioritizationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	RadioNumberOfEntries model.ReadOnlyParam[uint32]
+	RadioNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReportIndependentScans model.ReadWriteParam[bool]
+	ReportIndependentScans model.ReadWriteParam[bool] `dm:"b"`
 
-	ReportUnsuccessfulAssociations model.ReadWriteParam[bool]
+	ReportUnsuccessfulAssociations model.ReadWriteParam[bool] `dm:"b"`
 
-	SPRuleNumberOfEntries model.ReadOnlyParam[uint32]
+	SPRuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SSIDtoVIDMappingNumberOfEntries model.ReadOnlyParam[uint32]
+	SSIDtoVIDMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STASteeringState model.ReadOnlyParam[bool]
+	STASteeringState model.ReadOnlyParam[bool] `dm:"b"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	ServicePrioritizationAllowed model.ReadOnlyParam[bool]
+	ServicePrioritizationAllowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	SoftwareVersion model.ReadOnlyParam[string]
+	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	TIDLinkMapCapability model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability]
+	TIDLinkMapCapability model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability] `dm:"s"`
 
-	TestCapabilities model.ReadOnlyParam[uint32]
+	TestCapabilities model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TrafficSeparationAllowed model.ReadOnlyParam[bool]
+	TrafficSeparationAllowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	TrafficSeparationCapability model.ReadOnlyParam[bool]
+	TrafficSeparationCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	BSTAMLDMaxLinks model.ReadOnlyParam[uint32]
+	BSTAMLDMaxLinks model.ReadOnlyParam[uint32] `dm:"ubSTAMLDMaxLinks"`
 
-	AFCAvailableSpectrum DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumPath
-	MultiAPDevice        DeviceWiFiDataElementsNetworkDeviceMultiAPDevicePath
-	WPS                  DeviceWiFiDataElementsNetworkDeviceWPSPath
-	BSTAMLD              DeviceWiFiDataElementsNetworkDeviceBSTAMLDPath
+	AFCAvailableSpectrum DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumPath `dm:"AFCAvailableSpectrum."`
+	MultiAPDevice        DeviceWiFiDataElementsNetworkDeviceMultiAPDevicePath        `dm:"MultiAPDevice."`
+	WPS                  DeviceWiFiDataElementsNetworkDeviceWPSPath                  `dm:"WPS."`
+	BSTAMLD              DeviceWiFiDataElementsNetworkDeviceBSTAMLDPath              `dm:"bSTAMLD."`
 }
 
-// APMLD returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.
+// APMLD returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) APMLD(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.", model.InstanceOf(x.Path(), "APMLD.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "APMLD.", i))
 	return
 }
 
-// APMLDTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}. itself (for AddObject when writable)
+// APMLDTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) APMLDTable() model.Table {
 	return model.NewTable(x.ObjectPath, "APMLD.")
 }
 
-// AnticipatedChannelUsage returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.
+// AnticipatedChannelUsage returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) AnticipatedChannelUsage(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsagePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.", model.InstanceOf(x.Path(), "AnticipatedChannelUsage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AnticipatedChannelUsage.", i))
 	return
 }
 
-// AnticipatedChannelUsageTable returns the table Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}. itself (for AddObject when writable)
+// AnticipatedChannelUsageTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) AnticipatedChannelUsageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AnticipatedChannelUsage.")
 }
 
-// AnticipatedChannels returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}.
+// AnticipatedChannels returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) AnticipatedChannels(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}.", model.InstanceOf(x.Path(), "AnticipatedChannels.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AnticipatedChannels.", i))
 	return
 }
 
-// AnticipatedChannelsTable returns the table Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}. itself (for AddObject when writable)
+// AnticipatedChannelsTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) AnticipatedChannelsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AnticipatedChannels.")
 }
 
-// BackhaulDown returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}.
+// BackhaulDown returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) BackhaulDown(i uint32) (p DeviceWiFiDataElementsNetworkDeviceBackhaulDownPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}.", model.InstanceOf(x.Path(), "BackhaulDown.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BackhaulDown.", i))
 	return
 }
 
-// BackhaulDownTable returns the table Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}. itself (for AddObject when writable)
+// BackhaulDownTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) BackhaulDownTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BackhaulDown.")
 }
 
-// CACStatus returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.
+// CACStatus returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) CACStatus(i uint32) (p DeviceWiFiDataElementsNetworkDeviceCACStatusPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.", model.InstanceOf(x.Path(), "CACStatus.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CACStatus.", i))
 	return
 }
 
-// CACStatusTable returns the table Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}. itself (for AddObject when writable)
+// CACStatusTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) CACStatusTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CACStatus.")
 }
 
-// Default8021Q returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}.
+// Default8021Q returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) Default8021Q(i uint32) (p DeviceWiFiDataElementsNetworkDeviceDefault8021QPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}.", model.InstanceOf(x.Path(), "Default8021Q.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Default8021Q.", i))
 	return
 }
 
-// Default8021QTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}. itself (for AddObject when writable)
+// Default8021QTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) Default8021QTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Default8021Q.")
 }
 
-// IEEE1905Security returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}.
+// IEEE1905Security returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) IEEE1905Security(i uint32) (p DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}.", model.InstanceOf(x.Path(), "IEEE1905Security.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "IEEE1905Security.", i))
 	return
 }
 
-// IEEE1905SecurityTable returns the table Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}. itself (for AddObject when writable)
+// IEEE1905SecurityTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) IEEE1905SecurityTable() model.Table {
 	return model.NewTable(x.ObjectPath, "IEEE1905Security.")
 }
 
-// Radio returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.
+// Radio returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) Radio(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.", model.InstanceOf(x.Path(), "Radio.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Radio.", i))
 	return
 }
 
-// RadioTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}. itself (for AddObject when writable)
+// RadioTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) RadioTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Radio.")
 }
 
-// SPRule returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}.
+// SPRule returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) SPRule(i uint32) (p DeviceWiFiDataElementsNetworkDeviceSPRulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}.", model.InstanceOf(x.Path(), "SPRule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SPRule.", i))
 	return
 }
 
-// SPRuleTable returns the table Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}. itself (for AddObject when writable)
+// SPRuleTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) SPRuleTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SPRule.")
 }
 
-// SSIDtoVIDMapping returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}.
+// SSIDtoVIDMapping returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDevicePath) SSIDtoVIDMapping(i uint32) (p DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}.", model.InstanceOf(x.Path(), "SSIDtoVIDMapping.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SSIDtoVIDMapping.", i))
 	return
 }
 
-// SSIDtoVIDMappingTable returns the table Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}. itself (for AddObject when writable)
+// SSIDtoVIDMappingTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDevicePath) SSIDtoVIDMappingTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SSIDtoVIDMapping.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrum holds the values of Device.WiFi.DataElements.Network.Device.{i}.AFCAvailableSpectrum. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrum holds the values of Device.WiFi.DataElements.Network.Device.{i}.AFCAvailableSpectrum. (object, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrum struct {
 	AFCAvailableSpectrumInquiryRequest string `json:"AFCAvailableSpectrumInquiryRequest,omitzero"`
 
@@ -2588,15 +2482,12 @@ type DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrum struct {
 // DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.AFCAvailableSpectrum.
 type DeviceWiFiDataElementsNetworkDeviceAFCAvailableSpectrumPath struct {
 	model.ObjectPath
-	AFCAvailableSpectrumInquiryRequest model.ReadOnlyParam[string]
+	AFCAvailableSpectrumInquiryRequest model.ReadOnlyParam[string] `dm:"s"`
 
-	AFCAvailableSpectrumInquiryResponse model.ReadOnlyParam[string]
+	AFCAvailableSpectrumInquiryResponse model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLD struct {
 	MLDMACAddress string `json:"MLDMACAddress,omitzero"`
 
@@ -2615,7 +2506,7 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLD struct {
 	TIDLinkMap       map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap       `json:"TIDLinkMap,omitzero"`
 }
 
-// AddAffiliatedAP creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}. (replacing any) and returns it
+// AddAffiliatedAP creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddAffiliatedAP(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP {
 	if o.AffiliatedAP == nil {
 		o.AffiliatedAP = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP{}
@@ -2625,7 +2516,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddAffiliatedAP(i uint32) *De
 	return x
 }
 
-// AddLinkToOpClassMap creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}. (replacing any) and returns it
+// AddLinkToOpClassMap creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddLinkToOpClassMap(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap {
 	if o.LinkToOpClassMap == nil {
 		o.LinkToOpClassMap = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap{}
@@ -2635,7 +2526,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddLinkToOpClassMap(i uint32)
 	return x
 }
 
-// AddSTAMLD creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}. (replacing any) and returns it
+// AddSTAMLD creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddSTAMLD(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD {
 	if o.STAMLD == nil {
 		o.STAMLD = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD{}
@@ -2645,7 +2536,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddSTAMLD(i uint32) *DeviceWi
 	return x
 }
 
-// AddTIDLinkMap creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}. (replacing any) and returns it
+// AddTIDLinkMap creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddTIDLinkMap(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap {
 	if o.TIDLinkMap == nil {
 		o.TIDLinkMap = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap{}
@@ -2654,8 +2545,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) AddTIDLinkMap(i uint32) *Devi
 	o.TIDLinkMap[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MLDMACAddress", 6821, o.MLDMACAddress)
 	if o.APMLDConfig != nil {
@@ -2678,67 +2567,64 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLD) ValidateAt(c *model.Checker, 
 // DeviceWiFiDataElementsNetworkDeviceAPMLDPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDPath struct {
 	model.ObjectPath
-	AffiliatedAPNumberOfEntries model.ReadOnlyParam[uint32]
+	AffiliatedAPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkToOpClassMapNumberOfEntries model.ReadOnlyParam[uint32]
+	LinkToOpClassMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MLDMACAddress model.ReadOnlyParam[string]
+	MLDMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	STAMLDNumberOfEntries model.ReadOnlyParam[uint32]
+	STAMLDNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TIDLinkMapNumberOfEntries model.ReadOnlyParam[uint32]
+	TIDLinkMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	APMLDConfig DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath
+	APMLDConfig DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath `dm:"APMLDConfig."`
 }
 
-// AffiliatedAP returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}.
+// AffiliatedAP returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) AffiliatedAP(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}.", model.InstanceOf(x.Path(), "AffiliatedAP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AffiliatedAP.", i))
 	return
 }
 
-// AffiliatedAPTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}. itself (for AddObject when writable)
+// AffiliatedAPTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) AffiliatedAPTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AffiliatedAP.")
 }
 
-// LinkToOpClassMap returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}.
+// LinkToOpClassMap returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) LinkToOpClassMap(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}.", model.InstanceOf(x.Path(), "LinkToOpClassMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "LinkToOpClassMap.", i))
 	return
 }
 
-// LinkToOpClassMapTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}. itself (for AddObject when writable)
+// LinkToOpClassMapTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) LinkToOpClassMapTable() model.Table {
 	return model.NewTable(x.ObjectPath, "LinkToOpClassMap.")
 }
 
-// STAMLD returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.
+// STAMLD returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) STAMLD(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.", model.InstanceOf(x.Path(), "STAMLD.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STAMLD.", i))
 	return
 }
 
-// STAMLDTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}. itself (for AddObject when writable)
+// STAMLDTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) STAMLDTable() model.Table {
 	return model.NewTable(x.ObjectPath, "STAMLD.")
 }
 
-// TIDLinkMap returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}.
+// TIDLinkMap returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) TIDLinkMap(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}.", model.InstanceOf(x.Path(), "TIDLinkMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TIDLinkMap.", i))
 	return
 }
 
-// TIDLinkMapTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}. itself (for AddObject when writable)
+// TIDLinkMapTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDPath) TIDLinkMapTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TIDLinkMap.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig struct {
 	EMLMREnabled bool `json:"EMLMREnabled,omitzero"`
 
@@ -2755,7 +2641,7 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig struct {
 	TIDToOpClassPolicy map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy `json:"TIDToOpClassPolicy,omitzero"`
 }
 
-// AddTIDToOpClassPolicy creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}. (replacing any) and returns it
+// AddTIDToOpClassPolicy creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig) AddTIDToOpClassPolicy(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy {
 	if o.TIDToOpClassPolicy == nil {
 		o.TIDToOpClassPolicy = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy{}
@@ -2764,8 +2650,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig) AddTIDToOpClassPol
 	o.TIDToOpClassPolicy[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.TIDToOpClassPolicy) {
 		o.TIDToOpClassPolicy[i].ValidateAt(c, model.InstanceOf(p, "TIDToOpClassPolicy.", i))
@@ -2775,26 +2659,26 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfig) ValidateAt(c *mode
 // DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath struct {
 	model.ObjectPath
-	EMLMREnabled model.ReadWriteParam[bool]
+	EMLMREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	EMLSREnabled model.ReadWriteParam[bool]
+	EMLSREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	NSTREnabled model.ReadWriteParam[bool]
+	NSTREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	STREnabled model.ReadWriteParam[bool]
+	STREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadWriteParam[bool]
+	TIDLinkMapNegotiation model.ReadWriteParam[bool] `dm:"b"`
 
-	TIDToOpClassPolicyNumberOfEntries model.ReadOnlyParam[uint32]
+	TIDToOpClassPolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TIDToOpClassPolicy returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}.
+// TIDToOpClassPolicy returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath) TIDToOpClassPolicy(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}.", model.InstanceOf(x.Path(), "TIDToOpClassPolicy.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TIDToOpClassPolicy.", i))
 	return
 }
 
-// TIDToOpClassPolicyTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}. itself (for AddObject when writable)
+// TIDToOpClassPolicyTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigPath) TIDToOpClassPolicyTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "TIDToOpClassPolicy.")
 }
@@ -2808,10 +2692,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection_Down DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection = "Down"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -2822,7 +2703,6 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy struc
 	Direction DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection `json:"Direction,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "TID", 6796, uint64(o.TID))
 	c.Wire(p, "OpClass", 6795, model.FormatValue(model.TypeUnsignedInt, o.OpClass), len(o.OpClass) > 0)
@@ -2832,19 +2712,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicy) 
 // DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.APMLDConfig.TIDToOpClassPolicy.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyPath struct {
 	model.ObjectPath
-	Direction model.ReadWriteParam[DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection]
+	Direction model.ReadWriteParam[DeviceWiFiDataElementsNetworkDeviceAPMLDAPMLDConfigTIDToOpClassPolicyDirection] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OpClass model.ReadWriteParam[[]uint32]
+	OpClass model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	TID model.ReadWriteParam[uint32]
+	TID model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -2881,7 +2758,6 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP struct {
 	EstServiceParametersVO []byte `json:"EstServiceParametersVO,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 6799, o.BSSID)
 	c.Uint(p, "LinkID", 6808, uint64(o.LinkID))
@@ -2895,52 +2771,48 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAP) ValidateAt(c *mod
 // DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.AffiliatedAP.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDAffiliatedAPPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BroadcastBytesReceived model.ReadOnlyParam[uint32]
+	BroadcastBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastBytesSent model.ReadOnlyParam[uint32]
+	BroadcastBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DisabledSubChannels model.ReadOnlyParam[uint32]
+	DisabledSubChannels model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstServiceParametersBE model.ReadOnlyParam[[]byte]
+	EstServiceParametersBE model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersBK model.ReadOnlyParam[[]byte]
+	EstServiceParametersBK model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersVI model.ReadOnlyParam[[]byte]
+	EstServiceParametersVI model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersVO model.ReadOnlyParam[[]byte]
+	EstServiceParametersVO model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	LinkID model.ReadOnlyParam[uint32]
+	LinkID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastBytesReceived model.ReadOnlyParam[uint32]
+	MulticastBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastBytesSent model.ReadOnlyParam[uint32]
+	MulticastBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	UnicastBytesReceived model.ReadOnlyParam[uint32]
+	UnicastBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnicastBytesSent model.ReadOnlyParam[uint32]
+	UnicastBytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap struct {
 	LinkID uint32 `json:"LinkID,omitzero"`
 
 	OpClass uint32 `json:"OpClass,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LinkID", 6818, uint64(o.LinkID))
 	c.Uint(p, "OpClass", 6819, uint64(o.OpClass))
@@ -2949,15 +2821,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMap) ValidateAt(c 
 // DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.LinkToOpClassMap.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDLinkToOpClassMapPath struct {
 	model.ObjectPath
-	LinkID model.ReadOnlyParam[uint32]
+	LinkID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD struct {
 	MLDMACAddress string `json:"MLDMACAddress,omitzero"`
 
@@ -3001,7 +2870,7 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD struct {
 	WiFi7Capabilities *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7Capabilities        `json:"WiFi7Capabilities,omitzero"`
 }
 
-// AddAffiliatedSTA creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}. (replacing any) and returns it
+// AddAffiliatedSTA creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) AddAffiliatedSTA(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA {
 	if o.AffiliatedSTA == nil {
 		o.AffiliatedSTA = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA{}
@@ -3011,7 +2880,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) AddAffiliatedSTA(i uint
 	return x
 }
 
-// AddSTATIDLinkMap creates instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}. (replacing any) and returns it
+// AddSTATIDLinkMap creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) AddSTATIDLinkMap(i uint32) *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap {
 	if o.STATIDLinkMap == nil {
 		o.STATIDLinkMap = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap{}
@@ -3020,8 +2889,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) AddSTATIDLinkMap(i uint
 	o.STATIDLinkMap[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MLDMACAddress", 6848, o.MLDMACAddress)
 	c.String(p, "IPv4Address", 6844, o.IPv4Address)
@@ -3040,72 +2907,69 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLD) ValidateAt(c *model.Che
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath struct {
 	model.ObjectPath
-	AffiliatedSTANumberOfEntries model.ReadOnlyParam[uint32]
+	AffiliatedSTANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Hostname model.ReadOnlyParam[string]
+	Hostname model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4Address model.ReadOnlyParam[string]
+	IPv4Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6Address model.ReadOnlyParam[string]
+	IPv6Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IsbSTA model.ReadOnlyParam[bool]
+	IsbSTA model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastConnectTime model.ReadOnlyParam[uint32]
+	LastConnectTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MLDMACAddress model.ReadOnlyParam[string]
+	MLDMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PairwiseAKM model.ReadOnlyParam[model.HexBinary]
+	PairwiseAKM model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PairwiseCipher model.ReadOnlyParam[model.HexBinary]
+	PairwiseCipher model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RSNCapabilities model.ReadOnlyParam[uint32]
+	RSNCapabilities model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STATIDLinkMapNumberOfEntries model.ReadOnlyParam[uint32]
+	STATIDLinkMapNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STAMLDConfig      DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigPath
-	WiFi7Capabilities DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesPath
+	STAMLDConfig      DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigPath      `dm:"STAMLDConfig."`
+	WiFi7Capabilities DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesPath `dm:"WiFi7Capabilities."`
 }
 
-// AffiliatedSTA returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}.
+// AffiliatedSTA returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath) AffiliatedSTA(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}.", model.InstanceOf(x.Path(), "AffiliatedSTA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AffiliatedSTA.", i))
 	return
 }
 
-// AffiliatedSTATable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}. itself (for AddObject when writable)
+// AffiliatedSTATable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath) AffiliatedSTATable() model.Table {
 	return model.NewTable(x.ObjectPath, "AffiliatedSTA.")
 }
 
-// STATIDLinkMap returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}.
+// STATIDLinkMap returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath) STATIDLinkMap(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}.", model.InstanceOf(x.Path(), "STATIDLinkMap.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STATIDLinkMap.", i))
 	return
 }
 
-// STATIDLinkMapTable returns the table Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}. itself (for AddObject when writable)
+// STATIDLinkMapTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDPath) STATIDLinkMapTable() model.Table {
 	return model.NewTable(x.ObjectPath, "STATIDLinkMap.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -3136,7 +3000,6 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA struct {
 	UtilizationTransmit uint64 `json:"UtilizationTransmit,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 6832, o.MACAddress)
 	c.String(p, "BSSID", 6824, o.BSSID)
@@ -3146,39 +3009,36 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTA) ValidateAt
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.AffiliatedSTA.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDAffiliatedSTAPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BytesReceived model.ReadOnlyParam[uint32]
+	BytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesSent model.ReadOnlyParam[uint32]
+	BytesSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstMACDataRateDownlink model.ReadOnlyParam[uint32]
+	EstMACDataRateDownlink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstMACDataRateUplink model.ReadOnlyParam[uint32]
+	EstMACDataRateUplink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint32]
+	PacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsSent model.ReadOnlyParam[uint32]
+	PacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UtilizationReceive model.ReadOnlyParam[uint64]
+	UtilizationReceive model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UtilizationTransmit model.ReadOnlyParam[uint64]
+	UtilizationTransmit model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STAMLDConfig. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STAMLDConfig. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfig struct {
 	EMLMREnabled bool `json:"EMLMREnabled,omitzero"`
 
@@ -3194,15 +3054,15 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfig struct {
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STAMLDConfig.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTAMLDConfigPath struct {
 	model.ObjectPath
-	EMLMREnabled model.ReadOnlyParam[bool]
+	EMLMREnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	EMLSREnabled model.ReadOnlyParam[bool]
+	EMLSREnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	NSTREnabled model.ReadOnlyParam[bool]
+	NSTREnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	STREnabled model.ReadOnlyParam[bool]
+	STREnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadOnlyParam[bool]
+	TIDLinkMapNegotiation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}.Direction.
@@ -3214,10 +3074,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection_Down DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection = "Down"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap struct {
 	Direction DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection `json:"Direction,omitzero"`
 
@@ -3228,7 +3085,6 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap struct {
 	LinkID []uint32 `json:"LinkID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Direction", 6863, string(o.Direction))
 	c.Uint(p, "TID", 6865, uint64(o.TID))
@@ -3239,19 +3095,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMap) ValidateAt
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.STATIDLinkMap.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection]
+	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection] `dm:"s"`
 
-	LinkID model.ReadOnlyParam[[]uint32]
+	LinkID model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TID model.ReadOnlyParam[uint32]
+	TID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7Capabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.WiFi7Capabilities. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7Capabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.WiFi7Capabilities. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7Capabilities struct {
 	EMLMRSupport bool `json:"EMLMRSupport,omitzero"`
 
@@ -3267,15 +3120,15 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7Capabilities struct {
 // DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.STAMLD.{i}.WiFi7Capabilities.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDWiFi7CapabilitiesPath struct {
 	model.ObjectPath
-	EMLMRSupport model.ReadOnlyParam[bool]
+	EMLMRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	EMLSRSupport model.ReadOnlyParam[bool]
+	EMLSRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	NSTRSupport model.ReadOnlyParam[bool]
+	NSTRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	STRSupport model.ReadOnlyParam[bool]
+	STRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadOnlyParam[bool]
+	TIDLinkMapNegotiation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}.Direction.
@@ -3287,10 +3140,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection_Down DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection = "Down"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap holds the values of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap struct {
 	Direction DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection `json:"Direction,omitzero"`
 
@@ -3301,7 +3151,6 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap struct {
 	LinkID []uint32 `json:"LinkID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Direction", 6876, string(o.Direction))
 	c.Uint(p, "TID", 6878, uint64(o.TID))
@@ -3312,19 +3161,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMap) ValidateAt(c *model
 // DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.APMLD.{i}.TIDLinkMap.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection]
+	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection] `dm:"s"`
 
-	LinkID model.ReadOnlyParam[[]uint32]
+	LinkID model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TID model.ReadOnlyParam[uint32]
+	TID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
@@ -3337,7 +3183,7 @@ type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage struct {
 	Entry map[uint32]*DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry `json:"Entry,omitzero"`
 }
 
-// AddEntry creates instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}. (replacing any) and returns it
+// AddEntry creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage) AddEntry(i uint32) *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry {
 	if o.Entry == nil {
 		o.Entry = map[uint32]*DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry{}
@@ -3346,8 +3192,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage) AddEntry(i 
 	o.Entry[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 6895, uint64(o.OpClass))
 	c.Uint(p, "Channel", 6884, uint64(o.Channel))
@@ -3360,22 +3204,22 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsage) ValidateAt(
 // DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsagePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsagePath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EntryNumberOfEntries model.ReadOnlyParam[uint32]
+	EntryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReferenceBSSID model.ReadOnlyParam[string]
+	ReferenceBSSID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// Entry returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}.
+// Entry returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsagePath) Entry(i uint32) (p DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}.", model.InstanceOf(x.Path(), "Entry.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Entry.", i))
 	return
 }
 
-// EntryTable returns the table Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}. itself (for AddObject when writable)
+// EntryTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsagePath) EntryTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Entry.")
 }
@@ -3397,10 +3241,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason_BSS_non_usage DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason = "BSS_non_usage"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry struct {
 	BurstStartTime model.HexBinary `json:"BurstStartTime,omitzero"`
 
@@ -3419,7 +3260,6 @@ type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry struct {
 	ChannelUsageReason DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason `json:"ChannelUsageReason,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "BurstStartTime", 6888, []byte(o.BurstStartTime))
 	c.Bytes(p, "RUBitmask", 6891, []byte(o.RUBitmask))
@@ -3430,34 +3270,30 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntry) Valida
 // DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannelUsage.{i}.Entry.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryPath struct {
 	model.ObjectPath
-	BurstInterval model.ReadOnlyParam[uint32]
+	BurstInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BurstLength model.ReadOnlyParam[uint32]
+	BurstLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BurstStartTime model.ReadOnlyParam[model.HexBinary]
+	BurstStartTime model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ChannelUsageReason model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason]
+	ChannelUsageReason model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason] `dm:"s"`
 
-	PowerLevel model.ReadOnlyParam[int32]
+	PowerLevel model.ReadOnlyParam[int32] `dm:"i"`
 
-	RUBitmask model.ReadOnlyParam[model.HexBinary]
+	RUBitmask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Repetitions model.ReadOnlyParam[uint32]
+	Repetitions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmitterIdentifier model.ReadOnlyParam[string]
+	TransmitterIdentifier model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
 	ChannelList []uint32 `json:"ChannelList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 6900, uint64(o.OpClass))
 	c.Wire(p, "ChannelList", 6899, model.FormatValue(model.TypeUnsignedInt, o.ChannelList), len(o.ChannelList) > 0)
@@ -3466,22 +3302,18 @@ func (o *DeviceWiFiDataElementsNetworkDeviceAnticipatedChannels) ValidateAt(c *m
 // DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.AnticipatedChannels.{i}.
 type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelsPath struct {
 	model.ObjectPath
-	ChannelList model.ReadOnlyParam[[]uint32]
+	ChannelList model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceBackhaulDown holds the values of Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceBackhaulDown holds the values of Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceBackhaulDown struct {
 	BackhaulDownALID string `json:"BackhaulDownALID,omitzero"`
 
 	BackhaulDownMACAddress string `json:"BackhaulDownMACAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceBackhaulDown) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BackhaulDownALID", 6906, o.BackhaulDownALID)
 	c.String(p, "BackhaulDownMACAddress", 6907, o.BackhaulDownMACAddress)
@@ -3490,15 +3322,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceBackhaulDown) ValidateAt(c *model.Ch
 // DeviceWiFiDataElementsNetworkDeviceBackhaulDownPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.BackhaulDown.{i}.
 type DeviceWiFiDataElementsNetworkDeviceBackhaulDownPath struct {
 	model.ObjectPath
-	BackhaulDownALID model.ReadOnlyParam[string]
+	BackhaulDownALID model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulDownMACAddress model.ReadOnlyParam[string]
+	BackhaulDownMACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceCACStatus holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceCACStatus holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceCACStatus struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -3513,7 +3342,7 @@ type DeviceWiFiDataElementsNetworkDeviceCACStatus struct {
 	CACNonOccupancyChannel map[uint32]*DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel `json:"CACNonOccupancyChannel,omitzero"`
 }
 
-// AddCACActiveChannel creates instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}. (replacing any) and returns it
+// AddCACActiveChannel creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACActiveChannel(i uint32) *DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel {
 	if o.CACActiveChannel == nil {
 		o.CACActiveChannel = map[uint32]*DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel{}
@@ -3523,7 +3352,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACActiveChannel(i uin
 	return x
 }
 
-// AddCACAvailableChannel creates instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}. (replacing any) and returns it
+// AddCACAvailableChannel creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACAvailableChannel(i uint32) *DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel {
 	if o.CACAvailableChannel == nil {
 		o.CACAvailableChannel = map[uint32]*DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel{}
@@ -3533,7 +3362,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACAvailableChannel(i 
 	return x
 }
 
-// AddCACNonOccupancyChannel creates instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}. (replacing any) and returns it
+// AddCACNonOccupancyChannel creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACNonOccupancyChannel(i uint32) *DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel {
 	if o.CACNonOccupancyChannel == nil {
 		o.CACNonOccupancyChannel = map[uint32]*DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel{}
@@ -3542,8 +3371,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) AddCACNonOccupancyChannel
 	o.CACNonOccupancyChannel[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CACActiveChannel) {
 		o.CACActiveChannel[i].ValidateAt(c, model.InstanceOf(p, "CACActiveChannel.", i))
@@ -3559,52 +3386,49 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatus) ValidateAt(c *model.Check
 // DeviceWiFiDataElementsNetworkDeviceCACStatusPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.
 type DeviceWiFiDataElementsNetworkDeviceCACStatusPath struct {
 	model.ObjectPath
-	CACActiveChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	CACActiveChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CACAvailableChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	CACAvailableChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CACNonOccupancyChannelNumberOfEntries model.ReadOnlyParam[uint32]
+	CACNonOccupancyChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// CACActiveChannel returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}.
+// CACActiveChannel returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACActiveChannel(i uint32) (p DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}.", model.InstanceOf(x.Path(), "CACActiveChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CACActiveChannel.", i))
 	return
 }
 
-// CACActiveChannelTable returns the table Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}. itself (for AddObject when writable)
+// CACActiveChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACActiveChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CACActiveChannel.")
 }
 
-// CACAvailableChannel returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}.
+// CACAvailableChannel returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACAvailableChannel(i uint32) (p DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}.", model.InstanceOf(x.Path(), "CACAvailableChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CACAvailableChannel.", i))
 	return
 }
 
-// CACAvailableChannelTable returns the table Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}. itself (for AddObject when writable)
+// CACAvailableChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACAvailableChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CACAvailableChannel.")
 }
 
-// CACNonOccupancyChannel returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}.
+// CACNonOccupancyChannel returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACNonOccupancyChannel(i uint32) (p DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}.", model.InstanceOf(x.Path(), "CACNonOccupancyChannel.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CACNonOccupancyChannel.", i))
 	return
 }
 
-// CACNonOccupancyChannelTable returns the table Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}. itself (for AddObject when writable)
+// CACNonOccupancyChannelTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceCACStatusPath) CACNonOccupancyChannelTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CACNonOccupancyChannel.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
@@ -3613,7 +3437,6 @@ type DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel struct {
 	Countdown uint32 `json:"Countdown,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 6917, uint64(o.OpClass))
 	c.Uint(p, "Channel", 6915, uint64(o.Channel))
@@ -3622,17 +3445,14 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannel) ValidateA
 // DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACActiveChannel.{i}.
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACActiveChannelPath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Countdown model.ReadOnlyParam[uint32]
+	Countdown model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
@@ -3641,7 +3461,6 @@ type DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel struct {
 	Minutes uint32 `json:"Minutes,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 6922, uint64(o.OpClass))
 	c.Uint(p, "Channel", 6920, uint64(o.Channel))
@@ -3651,17 +3470,14 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannel) Valida
 // DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACAvailableChannel.{i}.
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACAvailableChannelPath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Minutes model.ReadOnlyParam[uint32]
+	Minutes model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel holds the values of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
@@ -3670,7 +3486,6 @@ type DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel struct {
 	Seconds uint32 `json:"Seconds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 6926, uint64(o.OpClass))
 	c.Uint(p, "Channel", 6925, uint64(o.Channel))
@@ -3680,17 +3495,14 @@ func (o *DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannel) Val
 // DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.CACStatus.{i}.CACNonOccupancyChannel.{i}.
 type DeviceWiFiDataElementsNetworkDeviceCACStatusCACNonOccupancyChannelPath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Seconds model.ReadOnlyParam[uint32]
+	Seconds model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceDefault8021Q holds the values of Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceDefault8021Q holds the values of Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceDefault8021Q struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -3699,7 +3511,6 @@ type DeviceWiFiDataElementsNetworkDeviceDefault8021Q struct {
 	DefaultPCP uint32 `json:"DefaultPCP,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceDefault8021Q) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PrimaryVID", 6940, uint64(o.PrimaryVID))
 	c.Uint(p, "DefaultPCP", 6938, uint64(o.DefaultPCP))
@@ -3708,17 +3519,14 @@ func (o *DeviceWiFiDataElementsNetworkDeviceDefault8021Q) ValidateAt(c *model.Ch
 // DeviceWiFiDataElementsNetworkDeviceDefault8021QPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Default8021Q.{i}.
 type DeviceWiFiDataElementsNetworkDeviceDefault8021QPath struct {
 	model.ObjectPath
-	DefaultPCP model.ReadWriteParam[uint32]
+	DefaultPCP model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PrimaryVID model.ReadWriteParam[uint32]
+	PrimaryVID model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceIEEE1905Security holds the values of Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceIEEE1905Security holds the values of Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceIEEE1905Security struct {
 	OnboardingProtocol uint32 `json:"OnboardingProtocol,omitzero"`
 
@@ -3730,11 +3538,11 @@ type DeviceWiFiDataElementsNetworkDeviceIEEE1905Security struct {
 // DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.IEEE1905Security.{i}.
 type DeviceWiFiDataElementsNetworkDeviceIEEE1905SecurityPath struct {
 	model.ObjectPath
-	EncryptionAlgorithm model.ReadOnlyParam[uint32]
+	EncryptionAlgorithm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IntegrityAlgorithm model.ReadOnlyParam[uint32]
+	IntegrityAlgorithm model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OnboardingProtocol model.ReadOnlyParam[uint32]
+	OnboardingProtocol model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.EasyMeshControllerOperationMode.
@@ -3759,10 +3567,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode_Running DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode = "Running"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceMultiAPDevice holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDevice holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDevice struct {
 	ManufacturerOUI string `json:"ManufacturerOUI,omitzero"`
 
@@ -3777,7 +3582,6 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDevice struct {
 	Backhaul *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul `json:"Backhaul,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ManufacturerOUI", 6987, o.ManufacturerOUI)
 	c.String(p, "EasyMeshControllerOperationMode", 6985, string(o.EasyMeshControllerOperationMode))
@@ -3790,17 +3594,17 @@ func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDevice) ValidateAt(c *model.C
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDevicePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDevicePath struct {
 	model.ObjectPath
-	AssocIEEE1905DeviceRef model.ReadOnlyParam[string]
+	AssocIEEE1905DeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	EasyMeshAgentOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode]
+	EasyMeshAgentOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode] `dm:"s"`
 
-	EasyMeshControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode]
+	EasyMeshControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode] `dm:"s"`
 
-	LastContactTime model.ReadOnlyParam[time.Time]
+	LastContactTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	ManufacturerOUI model.ReadOnlyParam[string]
+	ManufacturerOUI model.ReadOnlyParam[string] `dm:"s"`
 
-	Backhaul DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath
+	Backhaul DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath `dm:"Backhaul."`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.LinkType.
@@ -3824,10 +3628,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType_UPA DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType = "UPA"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul struct {
 	LinkType DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType `json:"LinkType,omitzero"`
 
@@ -3843,7 +3644,7 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul struct {
 	Stats                        *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats                                   `json:"Stats,omitzero"`
 }
 
-// AddCurrentOperatingClassProfile creates instance i of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}. (replacing any) and returns it
+// AddCurrentOperatingClassProfile creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul) AddCurrentOperatingClassProfile(i uint32) *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile {
 	if o.CurrentOperatingClassProfile == nil {
 		o.CurrentOperatingClassProfile = map[uint32]*DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile{}
@@ -3852,8 +3653,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul) AddCurrentOpe
 	o.CurrentOperatingClassProfile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LinkType", 6970, string(o.LinkType))
 	c.String(p, "BackhaulMACAddress", 6963, o.BackhaulMACAddress)
@@ -3870,34 +3669,31 @@ func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaul) ValidateAt(c 
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath struct {
 	model.ObjectPath
-	BackhaulDeviceID model.ReadOnlyParam[string]
+	BackhaulDeviceID model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulMACAddress model.ReadOnlyParam[string]
+	BackhaulMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	CurrentOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType]
+	LinkType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsPath
+	Stats DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsPath `dm:"Stats."`
 }
 
-// CurrentOperatingClassProfile returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}.
+// CurrentOperatingClassProfile returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath) CurrentOperatingClassProfile(i uint32) (p DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}.", model.InstanceOf(x.Path(), "CurrentOperatingClassProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentOperatingClassProfile.", i))
 	return
 }
 
-// CurrentOperatingClassProfileTable returns the table Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}. itself (for AddObject when writable)
+// CurrentOperatingClassProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath) CurrentOperatingClassProfileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CurrentOperatingClassProfile.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile struct {
 	Class uint32 `json:"Class,omitzero"`
 
@@ -3908,7 +3704,6 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingCla
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfile) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Class", 6966, uint64(o.Class))
 	c.Uint(p, "Channel", 6965, uint64(o.Channel))
@@ -3918,19 +3713,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatin
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfilePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.CurrentOperatingClassProfile.{i}.
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulCurrentOperatingClassProfilePath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Class model.ReadOnlyParam[uint32]
+	Class model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TxPower model.ReadOnlyParam[int32]
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.Stats. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.Stats. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -3955,7 +3747,6 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LinkUtilization", 6979, uint64(o.LinkUtilization))
 	c.Uint(p, "SignalStrength", 6982, uint64(o.SignalStrength))
@@ -3964,33 +3755,30 @@ func (o *DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStats) Validate
 // DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.MultiAPDevice.Backhaul.Stats.
 type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint64]
+	ErrorsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsSent model.ReadOnlyParam[uint64]
+	ErrorsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkUtilization model.ReadOnlyParam[uint32]
+	LinkUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadio holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadio holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadio struct {
 	ID []byte `json:"ID,omitzero"`
 
@@ -4058,7 +3846,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadio struct {
 	UnassociatedSTA              map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA              `json:"UnassociatedSTA,omitzero"`
 }
 
-// AddBSS creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}. (replacing any) and returns it
+// AddBSS creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddBSS(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioBSS {
 	if o.BSS == nil {
 		o.BSS = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioBSS{}
@@ -4068,7 +3856,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddBSS(i uint32) *DeviceWiFiD
 	return x
 }
 
-// AddCurrentOperatingClassProfile creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}. (replacing any) and returns it
+// AddCurrentOperatingClassProfile creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddCurrentOperatingClassProfile(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile {
 	if o.CurrentOperatingClassProfile == nil {
 		o.CurrentOperatingClassProfile = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile{}
@@ -4078,7 +3866,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddCurrentOperatingClassProfi
 	return x
 }
 
-// AddDisAllowedOpClassChannels creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}. (replacing any) and returns it
+// AddDisAllowedOpClassChannels creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddDisAllowedOpClassChannels(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels {
 	if o.DisAllowedOpClassChannels == nil {
 		o.DisAllowedOpClassChannels = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels{}
@@ -4088,7 +3876,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddDisAllowedOpClassChannels(
 	return x
 }
 
-// AddOpClassPreference creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}. (replacing any) and returns it
+// AddOpClassPreference creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddOpClassPreference(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference {
 	if o.OpClassPreference == nil {
 		o.OpClassPreference = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference{}
@@ -4098,7 +3886,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddOpClassPreference(i uint32
 	return x
 }
 
-// AddScanResult creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}. (replacing any) and returns it
+// AddScanResult creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddScanResult(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioScanResult {
 	if o.ScanResult == nil {
 		o.ScanResult = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResult{}
@@ -4108,7 +3896,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddScanResult(i uint32) *Devi
 	return x
 }
 
-// AddUnassociatedSTA creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}. (replacing any) and returns it
+// AddUnassociatedSTA creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddUnassociatedSTA(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA {
 	if o.UnassociatedSTA == nil {
 		o.UnassociatedSTA = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA{}
@@ -4117,8 +3905,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) AddUnassociatedSTA(i uint32) 
 	o.UnassociatedSTA[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadio) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "ID", 7388, o.ID)
 	c.Uint(p, "Noise", 7392, uint64(o.Noise))
@@ -4172,128 +3958,128 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadio) ValidateAt(c *model.Checker, 
 // DeviceWiFiDataElementsNetworkDeviceRadioPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioPath struct {
 	model.ObjectPath
-	APMetricsWiFi6 model.ReadWriteParam[bool]
+	APMetricsWiFi6 model.ReadWriteParam[bool] `dm:"b"`
 
-	AssociatedSTALinkMetricsInclusionPolicy model.ReadWriteParam[bool]
+	AssociatedSTALinkMetricsInclusionPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	AssociatedSTATrafficStatsInclusionPolicy model.ReadWriteParam[bool]
+	AssociatedSTATrafficStatsInclusionPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	BSSNumberOfEntries model.ReadOnlyParam[uint32]
+	BSSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelUtilizationReportingThreshold model.ReadWriteParam[uint32]
+	ChannelUtilizationReportingThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChannelUtilizationThreshold model.ReadWriteParam[uint32]
+	ChannelUtilizationThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChipsetVendor model.ReadOnlyParam[string]
+	ChipsetVendor model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	CurrentOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DisAllowedOpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32]
+	DisAllowedOpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enabled model.ReadOnlyParam[bool]
+	Enabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	ID model.ReadOnlyParam[[]byte]
+	ID model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MaxBSS model.ReadOnlyParam[uint32]
+	MaxBSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Noise model.ReadOnlyParam[uint32]
+	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClassPreferenceNumberOfEntries model.ReadOnlyParam[uint32]
+	OpClassPreferenceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RCPISteeringThreshold model.ReadWriteParam[uint32]
+	RCPISteeringThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	ReceiveOther model.ReadOnlyParam[uint32]
+	ReceiveOther model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceiveSelf model.ReadOnlyParam[uint32]
+	ReceiveSelf model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STAReportingRCPIHysteresisMarginOverride model.ReadWriteParam[uint32]
+	STAReportingRCPIHysteresisMarginOverride model.ReadWriteParam[uint32] `dm:"u"`
 
-	STAReportingRCPIThreshold model.ReadWriteParam[uint32]
+	STAReportingRCPIThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	ScanResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ScanResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SteeringPolicy model.ReadWriteParam[uint32]
+	SteeringPolicy model.ReadWriteParam[uint32] `dm:"u"`
 
-	TrafficSeparationCombinedBackhaul model.ReadOnlyParam[bool]
+	TrafficSeparationCombinedBackhaul model.ReadOnlyParam[bool] `dm:"b"`
 
-	TrafficSeparationCombinedFronthaul model.ReadOnlyParam[bool]
+	TrafficSeparationCombinedFronthaul model.ReadOnlyParam[bool] `dm:"b"`
 
-	Transmit model.ReadOnlyParam[uint32]
+	Transmit model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnassociatedSTANumberOfEntries model.ReadOnlyParam[uint32]
+	UnassociatedSTANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Utilization model.ReadOnlyParam[uint32]
+	Utilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BackhaulSta    DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaPath
-	CACCapability  DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath
-	Capabilities   DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath
-	MultiAPRadio   DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioPath
-	ScanCapability DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath
-	SpatialReuse   DeviceWiFiDataElementsNetworkDeviceRadioSpatialReusePath
+	BackhaulSta    DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaPath    `dm:"BackhaulSta."`
+	CACCapability  DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath  `dm:"CACCapability."`
+	Capabilities   DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath   `dm:"Capabilities."`
+	MultiAPRadio   DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioPath   `dm:"MultiAPRadio."`
+	ScanCapability DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath `dm:"ScanCapability."`
+	SpatialReuse   DeviceWiFiDataElementsNetworkDeviceRadioSpatialReusePath   `dm:"SpatialReuse."`
 }
 
-// BSS returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.
+// BSS returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) BSS(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioBSSPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.", model.InstanceOf(x.Path(), "BSS.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "BSS.", i))
 	return
 }
 
-// BSSTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}. itself (for AddObject when writable)
+// BSSTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) BSSTable() model.Table {
 	return model.NewTable(x.ObjectPath, "BSS.")
 }
 
-// CurrentOperatingClassProfile returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}.
+// CurrentOperatingClassProfile returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) CurrentOperatingClassProfile(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}.", model.InstanceOf(x.Path(), "CurrentOperatingClassProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CurrentOperatingClassProfile.", i))
 	return
 }
 
-// CurrentOperatingClassProfileTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}. itself (for AddObject when writable)
+// CurrentOperatingClassProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) CurrentOperatingClassProfileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CurrentOperatingClassProfile.")
 }
 
-// DisAllowedOpClassChannels returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}.
+// DisAllowedOpClassChannels returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) DisAllowedOpClassChannels(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}.", model.InstanceOf(x.Path(), "DisAllowedOpClassChannels.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "DisAllowedOpClassChannels.", i))
 	return
 }
 
-// DisAllowedOpClassChannelsTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}. itself (for AddObject when writable)
+// DisAllowedOpClassChannelsTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) DisAllowedOpClassChannelsTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "DisAllowedOpClassChannels.")
 }
 
-// OpClassPreference returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}.
+// OpClassPreference returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) OpClassPreference(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferencePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}.", model.InstanceOf(x.Path(), "OpClassPreference.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OpClassPreference.", i))
 	return
 }
 
-// OpClassPreferenceTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}. itself (for AddObject when writable)
+// OpClassPreferenceTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) OpClassPreferenceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "OpClassPreference.")
 }
 
-// ScanResult returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.
+// ScanResult returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) ScanResult(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioScanResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.", model.InstanceOf(x.Path(), "ScanResult.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ScanResult.", i))
 	return
 }
 
-// ScanResultTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}. itself (for AddObject when writable)
+// ScanResultTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) ScanResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ScanResult.")
 }
 
-// UnassociatedSTA returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}.
+// UnassociatedSTA returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) UnassociatedSTA(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}.", model.InstanceOf(x.Path(), "UnassociatedSTA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "UnassociatedSTA.", i))
 	return
 }
 
-// UnassociatedSTATable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}. itself (for AddObject when writable)
+// UnassociatedSTATable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioPath) UnassociatedSTATable() model.Table {
 	return model.NewTable(x.ObjectPath, "UnassociatedSTA.")
 }
@@ -4336,10 +4122,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed_SuiteSelector DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed = "SuiteSelector"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSS holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSS holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSS struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -4415,7 +4198,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSS struct {
 	ThroughputTestResult  *DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult    `json:"ThroughputTestResult,omitzero"`
 }
 
-// AddQMDescriptor creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}. (replacing any) and returns it
+// AddQMDescriptor creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) AddQMDescriptor(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor {
 	if o.QMDescriptor == nil {
 		o.QMDescriptor = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor{}
@@ -4425,7 +4208,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) AddQMDescriptor(i uint32) 
 	return x
 }
 
-// AddSTA creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}. (replacing any) and returns it
+// AddSTA creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) AddSTA(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA {
 	if o.STA == nil {
 		o.STA = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA{}
@@ -4434,8 +4217,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) AddSTA(i uint32) *DeviceWi
 	o.STA[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 6995, o.BSSID)
 	c.Uint(p, "ByteCounterUnits", 7002, uint64(o.ByteCounterUnits))
@@ -4466,104 +4247,101 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSS) ValidateAt(c *model.Checke
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSPath struct {
 	model.ObjectPath
-	AssociationAllowanceStatus model.ReadOnlyParam[uint32]
+	AssociationAllowanceStatus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulAKMsAllowed model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed]
+	BackhaulAKMsAllowed model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkDeviceRadioBSSBackhaulAKMsAllowed] `dm:"s"`
 
-	BackhaulSuiteSelector model.ReadWriteParam[model.HexBinary]
+	BackhaulSuiteSelector model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	BackhaulUse model.ReadOnlyParam[bool]
+	BackhaulUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	BasicDataTransmitRates model.ReadOnlyParam[[]uint32]
+	BasicDataTransmitRates model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	BroadcastBytesReceived model.ReadOnlyParam[uint64]
+	BroadcastBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastBytesSent model.ReadOnlyParam[uint64]
+	BroadcastBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ByteCounterUnits model.ReadOnlyParam[uint32]
+	ByteCounterUnits model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enabled model.ReadOnlyParam[bool]
+	Enabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	EstServiceParametersBE model.ReadOnlyParam[[]byte]
+	EstServiceParametersBE model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersBK model.ReadOnlyParam[[]byte]
+	EstServiceParametersBK model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersVI model.ReadOnlyParam[[]byte]
+	EstServiceParametersVI model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	EstServiceParametersVO model.ReadOnlyParam[[]byte]
+	EstServiceParametersVO model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	FronthaulAKMsAllowed model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed]
+	FronthaulAKMsAllowed model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkDeviceRadioBSSFronthaulAKMsAllowed] `dm:"s"`
 
-	FronthaulSuiteSelector model.ReadWriteParam[model.HexBinary]
+	FronthaulSuiteSelector model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	FronthaulUse model.ReadOnlyParam[bool]
+	FronthaulUse model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	MulticastBytesReceived model.ReadOnlyParam[uint64]
+	MulticastBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastBytesSent model.ReadOnlyParam[uint64]
+	MulticastBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Profile1bSTAsDisallowed model.ReadOnlyParam[bool]
+	Profile1bSTAsDisallowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	Profile2bSTAsDisallowed model.ReadOnlyParam[bool]
+	Profile2bSTAsDisallowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	QMDescriptorNumberOfEntries model.ReadOnlyParam[uint32]
+	QMDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	R1disallowed model.ReadOnlyParam[bool]
+	R1disallowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	R2disallowed model.ReadOnlyParam[bool]
+	R2disallowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	SSID model.ReadOnlyParam[string]
+	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	STANumberOfEntries model.ReadOnlyParam[uint32]
+	STANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TransmittedBSSID model.ReadOnlyParam[bool]
+	TransmittedBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	UnicastBytesReceived model.ReadOnlyParam[uint64]
+	UnicastBytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastBytesSent model.ReadOnlyParam[uint64]
+	UnicastBytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	LatencyTestResult     DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultPath
-	MUConfig              DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigPath
-	MUStats               DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsPath
-	MultiAPSteering       DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringPath
-	SetQoSManagementInput DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputPath
-	ThroughputTestResult  DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultPath
+	LatencyTestResult     DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultPath     `dm:"LatencyTestResult."`
+	MUConfig              DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigPath              `dm:"MUConfig."`
+	MUStats               DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsPath               `dm:"MUStats."`
+	MultiAPSteering       DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringPath       `dm:"MultiAPSteering."`
+	SetQoSManagementInput DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputPath `dm:"SetQoSManagementInput."`
+	ThroughputTestResult  DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultPath  `dm:"ThroughputTestResult."`
 }
 
-// QMDescriptor returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}.
+// QMDescriptor returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSPath) QMDescriptor(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}.", model.InstanceOf(x.Path(), "QMDescriptor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "QMDescriptor.", i))
 	return
 }
 
-// QMDescriptorTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}. itself (for AddObject when writable)
+// QMDescriptorTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSPath) QMDescriptorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "QMDescriptor.")
 }
 
-// STA returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.
+// STA returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSPath) STA(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.", model.InstanceOf(x.Path(), "STA.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STA.", i))
 	return
 }
 
-// STATable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}. itself (for AddObject when writable)
+// STATable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSPath) STATable() model.Table {
 	return model.NewTable(x.ObjectPath, "STA.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.LatencyTestResult. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.LatencyTestResult. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -4590,7 +4368,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult struct {
 	MaximumResponseTime uint32 `json:"MaximumResponseTime,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ClientMAC", 7014, o.ClientMAC)
 	c.Uint(p, "VID", 7023, uint64(o.VID))
@@ -4600,35 +4377,32 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResult) ValidateA
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.LatencyTestResult.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSLatencyTestResultPath struct {
 	model.ObjectPath
-	AverageResponseTime model.ReadOnlyParam[uint32]
+	AverageResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ClientMAC model.ReadOnlyParam[string]
+	ClientMAC model.ReadOnlyParam[string] `dm:"s"`
 
-	DataBlockSize model.ReadOnlyParam[uint32]
+	DataBlockSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LostCount model.ReadOnlyParam[uint32]
+	LostCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumResponseTime model.ReadOnlyParam[uint32]
+	MaximumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumResponseTime model.ReadOnlyParam[uint32]
+	MinimumResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SuccessCount model.ReadOnlyParam[uint32]
+	SuccessCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestAlgorithm model.ReadOnlyParam[string]
+	TestAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	TestLayer model.ReadOnlyParam[uint32]
+	TestLayer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	VID model.ReadOnlyParam[uint32]
+	VID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WMMUP model.ReadOnlyParam[uint32]
+	WMMUP model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUConfig. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUConfig. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfig struct {
 	DLOFDMAEnable bool `json:"DLOFDMAEnable,omitzero"`
 
@@ -4642,19 +4416,16 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfig struct {
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUConfig.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUConfigPath struct {
 	model.ObjectPath
-	DLMUMIMOEnable model.ReadWriteParam[bool]
+	DLMUMIMOEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	DLOFDMAEnable model.ReadWriteParam[bool]
+	DLOFDMAEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ULMUMIMOEnable model.ReadWriteParam[bool]
+	ULMUMIMOEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	ULOFDMAEnable model.ReadWriteParam[bool]
+	ULOFDMAEnable model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUStats. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUStats. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStats struct {
 	DLTotalPPDUCount uint32 `json:"DLTotalPPDUCount,omitzero"`
 
@@ -4712,63 +4483,60 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStats struct {
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MUStats.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMUStatsPath struct {
 	model.ObjectPath
-	DLHEPPDUCount model.ReadOnlyParam[uint32]
+	DLHEPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLMUMIMOPPDUCount model.ReadOnlyParam[uint32]
+	DLMUMIMOPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLMUPPDUCount model.ReadOnlyParam[uint32]
+	DLMUPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLOFDMAMUMIMOPPDUCount model.ReadOnlyParam[uint32]
+	DLOFDMAMUMIMOPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLOFDMAPPDUCount model.ReadOnlyParam[uint32]
+	DLOFDMAPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU106PPDUCount model.ReadOnlyParam[uint32]
+	DLRU106PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU1992PPDUCount model.ReadOnlyParam[uint32]
+	DLRU1992PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU242PPDUCount model.ReadOnlyParam[uint32]
+	DLRU242PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU26PPDUCount model.ReadOnlyParam[uint32]
+	DLRU26PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU484PPDUCount model.ReadOnlyParam[uint32]
+	DLRU484PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU52PPDUCount model.ReadOnlyParam[uint32]
+	DLRU52PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLRU996PPDUCount model.ReadOnlyParam[uint32]
+	DLRU996PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DLTotalPPDUCount model.ReadOnlyParam[uint32]
+	DLTotalPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULHEPPDUCount model.ReadOnlyParam[uint32]
+	ULHEPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULMUMIMOPPDUCount model.ReadOnlyParam[uint32]
+	ULMUMIMOPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULMUPPDUCount model.ReadOnlyParam[uint32]
+	ULMUPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULOFDMAMUMIMOPPDUCount model.ReadOnlyParam[uint32]
+	ULOFDMAMUMIMOPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULOFDMAPPDUCount model.ReadOnlyParam[uint32]
+	ULOFDMAPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU106PPDUCount model.ReadOnlyParam[uint32]
+	ULRU106PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU1992PPDUCount model.ReadOnlyParam[uint32]
+	ULRU1992PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU242PPDUCount model.ReadOnlyParam[uint32]
+	ULRU242PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU26PPDUCount model.ReadOnlyParam[uint32]
+	ULRU26PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU484PPDUCount model.ReadOnlyParam[uint32]
+	ULRU484PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU52PPDUCount model.ReadOnlyParam[uint32]
+	ULRU52PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULRU996PPDUCount model.ReadOnlyParam[uint32]
+	ULRU996PPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ULTotalPPDUCount model.ReadOnlyParam[uint32]
+	ULTotalPPDUCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteering holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MultiAPSteering. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteering holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MultiAPSteering. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteering struct {
 	BlacklistAttempts uint64 `json:"BlacklistAttempts,omitzero"`
 
@@ -4780,17 +4548,14 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteering struct {
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.MultiAPSteering.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSMultiAPSteeringPath struct {
 	model.ObjectPath
-	BTMAttempts model.ReadOnlyParam[uint64]
+	BTMAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMQueryResponses model.ReadOnlyParam[uint64]
+	BTMQueryResponses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistAttempts model.ReadOnlyParam[uint64]
+	BlacklistAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -4799,7 +4564,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor struct {
 	DescriptorElement model.HexBinary `json:"DescriptorElement,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 7067, o.BSSID)
 	c.String(p, "ClientMAC", 7068, o.ClientMAC)
@@ -4808,11 +4572,11 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptor) ValidateAt(c *
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.QMDescriptor.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSQMDescriptorPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	ClientMAC model.ReadOnlyParam[string]
+	ClientMAC model.ReadOnlyParam[string] `dm:"s"`
 
-	DescriptorElement model.ReadOnlyParam[model.HexBinary]
+	DescriptorElement model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.CellularDataPreference.
@@ -4876,10 +4640,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation_Other DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation = "Other"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -4953,7 +4714,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA struct {
 	WiFi6Capabilities *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities        `json:"WiFi6Capabilities,omitzero"`
 }
 
-// AddTIDQueueSizes creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}. (replacing any) and returns it
+// AddTIDQueueSizes creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA) AddTIDQueueSizes(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes {
 	if o.TIDQueueSizes == nil {
 		o.TIDQueueSizes = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes{}
@@ -4962,8 +4723,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA) AddTIDQueueSizes(i uint
 	o.TIDQueueSizes[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 7124, o.MACAddress)
 	c.Bytes(p, "HTCapabilities", 7083, o.HTCapabilities)
@@ -4996,84 +4755,84 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTA) ValidateAt(c *model.Che
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CellularDataPreference model.ReadWriteParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference]
+	CellularDataPreference model.ReadWriteParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTACellularDataPreference] `dm:"s"`
 
-	ClientCapabilities model.ReadOnlyParam[[]byte]
+	ClientCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	ErrorsReceived model.ReadOnlyParam[uint64]
+	ErrorsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsSent model.ReadOnlyParam[uint64]
+	ErrorsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	EstMACDataRateDownlink model.ReadOnlyParam[uint32]
+	EstMACDataRateDownlink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EstMACDataRateUplink model.ReadOnlyParam[uint32]
+	EstMACDataRateUplink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HTCapabilities model.ReadOnlyParam[[]byte]
+	HTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Hostname model.ReadOnlyParam[string]
+	Hostname model.ReadOnlyParam[string] `dm:"s"`
 
-	IPV4Address model.ReadOnlyParam[string]
+	IPV4Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IPV6Address model.ReadOnlyParam[string]
+	IPV6Address model.ReadOnlyParam[string] `dm:"s"`
 
-	LastConnectTime model.ReadOnlyParam[uint32]
+	LastConnectTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MeasurementReport model.ReadOnlyParam[[][]byte]
+	MeasurementReport model.ReadOnlyParam[[][]byte] `dm:"s"`
 
-	NumberOfMeasureReports model.ReadOnlyParam[uint32]
+	NumberOfMeasureReports model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PairwiseAKM model.ReadOnlyParam[model.HexBinary]
+	PairwiseAKM model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PairwiseCipher model.ReadOnlyParam[model.HexBinary]
+	PairwiseCipher model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RSNCapabilities model.ReadOnlyParam[uint32]
+	RSNCapabilities model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReAssociationDelay model.ReadWriteParam[uint32]
+	ReAssociationDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	RetransCount model.ReadOnlyParam[uint64]
+	RetransCount model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SecurityAssociation model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation]
+	SecurityAssociation model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation] `dm:"s"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SleepMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode]
+	SleepMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode] `dm:"s"`
 
-	TIDQueueSizesNumberOfEntries model.ReadOnlyParam[uint32]
+	TIDQueueSizesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UtilizationReceive model.ReadOnlyParam[uint64]
+	UtilizationReceive model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UtilizationTransmit model.ReadOnlyParam[uint64]
+	UtilizationTransmit model.ReadOnlyParam[uint64] `dm:"U"`
 
-	VHTCapabilities model.ReadOnlyParam[[]byte]
+	VHTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	HaLowCapabilities DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesPath
-	MultiAPSTA        DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath
-	WiFi6Capabilities DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesPath
+	HaLowCapabilities DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesPath `dm:"HaLowCapabilities."`
+	MultiAPSTA        DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath        `dm:"MultiAPSTA."`
+	WiFi6Capabilities DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesPath `dm:"WiFi6Capabilities."`
 }
 
-// TIDQueueSizes returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}.
+// TIDQueueSizes returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath) TIDQueueSizes(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}.", model.InstanceOf(x.Path(), "TIDQueueSizes.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TIDQueueSizes.", i))
 	return
 }
 
-// TIDQueueSizesTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}. itself (for AddObject when writable)
+// TIDQueueSizesTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath) TIDQueueSizesTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TIDQueueSizes.")
 }
@@ -5087,10 +4846,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen_X7991 DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen = "7991"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.HaLowCapabilities. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.HaLowCapabilities. (object, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities struct {
 	BW4MHz bool `json:"BW4MHz,omitzero"`
 
@@ -5159,7 +4915,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities struct {
 	IsSensorDevice bool `json:"IsSensorDevice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MaxMPDULen", 7104, string(o.MaxMPDULen))
 	c.Uint(p, "TxMCSNSS", 7117, uint64(o.TxMCSNSS))
@@ -5169,77 +4924,74 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilities) Valida
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.HaLowCapabilities.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesPath struct {
 	model.ObjectPath
-	AMPDU model.ReadOnlyParam[bool]
+	AMPDU model.ReadOnlyParam[bool] `dm:"b"`
 
-	AMSDU model.ReadOnlyParam[bool]
+	AMSDU model.ReadOnlyParam[bool] `dm:"b"`
 
-	BATSupport model.ReadOnlyParam[bool]
+	BATSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW16MHz model.ReadOnlyParam[bool]
+	BW16MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW16MHzShortGI model.ReadOnlyParam[bool]
+	BW16MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW1MHzShortGI model.ReadOnlyParam[bool]
+	BW1MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW2MHzShortGI model.ReadOnlyParam[bool]
+	BW2MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW4MHz model.ReadOnlyParam[bool]
+	BW4MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW4MHzShortGI model.ReadOnlyParam[bool]
+	BW4MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW8MHz model.ReadOnlyParam[bool]
+	BW8MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW8MHzShortGI model.ReadOnlyParam[bool]
+	BW8MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	CentralizedAuthenticationControl model.ReadOnlyParam[bool]
+	CentralizedAuthenticationControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	DistributedAuthenticationControl model.ReadOnlyParam[bool]
+	DistributedAuthenticationControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	DynamicAID model.ReadOnlyParam[bool]
+	DynamicAID model.ReadOnlyParam[bool] `dm:"b"`
 
-	FlowControl model.ReadOnlyParam[bool]
+	FlowControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	GroupAID model.ReadOnlyParam[bool]
+	GroupAID model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsSensorDevice model.ReadOnlyParam[bool]
+	IsSensorDevice model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUBeamformee model.ReadOnlyParam[bool]
+	MUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen]
+	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen] `dm:"s"`
 
-	NonTIMMode model.ReadOnlyParam[bool]
+	NonTIMMode model.ReadOnlyParam[bool] `dm:"b"`
 
-	PV1Frame model.ReadOnlyParam[bool]
+	PV1Frame model.ReadOnlyParam[bool] `dm:"b"`
 
-	PageSlicing model.ReadOnlyParam[bool]
+	PageSlicing model.ReadOnlyParam[bool] `dm:"b"`
 
-	RAWOperation model.ReadOnlyParam[bool]
+	RAWOperation model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxMCSNSS model.ReadOnlyParam[uint32]
+	RxMCSNSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	S1GLong model.ReadOnlyParam[bool]
+	S1GLong model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTGrouping model.ReadOnlyParam[bool]
+	TWTGrouping model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	TravelingPilot model.ReadOnlyParam[bool]
+	TravelingPilot model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxMCSNSS model.ReadOnlyParam[uint32]
+	TxMCSNSS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA struct {
 	AssociationTime time.Time `json:"AssociationTime,omitzero"`
 
@@ -5251,7 +5003,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA struct {
 	SteeringSummaryStats *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStats       `json:"SteeringSummaryStats,omitzero"`
 }
 
-// AddSteeringHistory creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}. (replacing any) and returns it
+// AddSteeringHistory creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA) AddSteeringHistory(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory {
 	if o.SteeringHistory == nil {
 		o.SteeringHistory = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory{}
@@ -5260,8 +5012,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA) AddSteeringHi
 	o.SteeringHistory[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Noise", 7128, uint64(o.Noise))
 	for _, i := range model.SortedKeys(o.SteeringHistory) {
@@ -5272,22 +5022,22 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTA) ValidateAt(c 
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath struct {
 	model.ObjectPath
-	AssociationTime model.ReadOnlyParam[time.Time]
+	AssociationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Noise model.ReadOnlyParam[uint32]
+	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SteeringHistoryNumberOfEntries model.ReadOnlyParam[uint32]
+	SteeringHistoryNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SteeringSummaryStats DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsPath
+	SteeringSummaryStats DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsPath `dm:"SteeringSummaryStats."`
 }
 
-// SteeringHistory returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}.
+// SteeringHistory returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath) SteeringHistory(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}.", model.InstanceOf(x.Path(), "SteeringHistory.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SteeringHistory.", i))
 	return
 }
 
-// SteeringHistoryTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}. itself (for AddObject when writable)
+// SteeringHistoryTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTAPath) SteeringHistoryTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SteeringHistory.")
 }
@@ -5316,10 +5066,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach_Async_BTM_Query DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach = "Async BTM Query"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory struct {
 	Time time.Time `json:"Time,omitzero"`
 
@@ -5334,7 +5081,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory str
 	SteeringDuration uint32 `json:"SteeringDuration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TriggerEvent", 7135, string(o.TriggerEvent))
 	c.String(p, "SteeringApproach", 7132, string(o.SteeringApproach))
@@ -5343,23 +5089,20 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistory
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringHistory.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryPath struct {
 	model.ObjectPath
-	APDestination model.ReadOnlyParam[string]
+	APDestination model.ReadOnlyParam[string] `dm:"s"`
 
-	APOrigin model.ReadOnlyParam[string]
+	APOrigin model.ReadOnlyParam[string] `dm:"s"`
 
-	SteeringApproach model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach]
+	SteeringApproach model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach] `dm:"s"`
 
-	SteeringDuration model.ReadOnlyParam[uint32]
+	SteeringDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Time model.ReadOnlyParam[time.Time]
+	Time model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TriggerEvent model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent]
+	TriggerEvent model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringSummaryStats. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringSummaryStats. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStats struct {
 	NoCandidateAPFailures uint64 `json:"NoCandidateAPFailures,omitzero"`
 
@@ -5383,36 +5126,32 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStat
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringSummaryStats.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStatsPath struct {
 	model.ObjectPath
-	BTMAttempts model.ReadOnlyParam[uint64]
+	BTMAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMFailures model.ReadOnlyParam[uint64]
+	BTMFailures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMQueryResponses model.ReadOnlyParam[uint64]
+	BTMQueryResponses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMSuccesses model.ReadOnlyParam[uint64]
+	BTMSuccesses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistAttempts model.ReadOnlyParam[uint64]
+	BlacklistAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistFailures model.ReadOnlyParam[uint64]
+	BlacklistFailures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistSuccesses model.ReadOnlyParam[uint64]
+	BlacklistSuccesses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	LastSteerTime model.ReadOnlyParam[uint32]
+	LastSteerTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NoCandidateAPFailures model.ReadOnlyParam[uint64]
+	NoCandidateAPFailures model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes struct {
 	TID uint32 `json:"TID,omitzero"`
 
 	Size uint32 `json:"Size,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "TID", 7160, uint64(o.TID))
 	c.Uint(p, "Size", 7159, uint64(o.Size))
@@ -5421,15 +5160,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizes) ValidateAt
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.TIDQueueSizes.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTATIDQueueSizesPath struct {
 	model.ObjectPath
-	Size model.ReadOnlyParam[uint32]
+	Size model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TID model.ReadOnlyParam[uint32]
+	TID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.WiFi6Capabilities. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.WiFi6Capabilities. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities struct {
 	HE160 bool `json:"HE160,omitzero"`
 
@@ -5478,7 +5214,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities struct {
 	AnticipatedChannelUsage bool `json:"AnticipatedChannelUsage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "MCSNSS", 7173, o.MCSNSS)
 	c.Uint(p, "MaxDLMUMIMO", 7177, uint64(o.MaxDLMUMIMO))
@@ -5490,57 +5225,54 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6Capabilities) Valida
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.WiFi6Capabilities.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAWiFi6CapabilitiesPath struct {
 	model.ObjectPath
-	AnticipatedChannelUsage model.ReadOnlyParam[bool]
+	AnticipatedChannelUsage model.ReadOnlyParam[bool] `dm:"b"`
 
-	Beamformee80orLess model.ReadOnlyParam[bool]
+	Beamformee80orLess model.ReadOnlyParam[bool] `dm:"b"`
 
-	BeamformeeAbove80 model.ReadOnlyParam[bool]
+	BeamformeeAbove80 model.ReadOnlyParam[bool] `dm:"b"`
 
-	DLOFDMA model.ReadOnlyParam[bool]
+	DLOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE160 model.ReadOnlyParam[bool]
+	HE160 model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE8080 model.ReadOnlyParam[bool]
+	HE8080 model.ReadOnlyParam[bool] `dm:"b"`
 
-	MCSNSS model.ReadOnlyParam[[]byte]
+	MCSNSS model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUEDCA model.ReadOnlyParam[bool]
+	MUEDCA model.ReadOnlyParam[bool] `dm:"b"`
 
-	MURTS model.ReadOnlyParam[bool]
+	MURTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxDLMUMIMO model.ReadOnlyParam[uint32]
+	MaxDLMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDLOFDMA model.ReadOnlyParam[uint32]
+	MaxDLOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULMUMIMO model.ReadOnlyParam[uint32]
+	MaxULMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULOFDMA model.ReadOnlyParam[uint32]
+	MaxULOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	RTS model.ReadOnlyParam[bool]
+	RTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	SpatialReuse model.ReadOnlyParam[bool]
+	SpatialReuse model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULMUMIMO model.ReadOnlyParam[bool]
+	ULMUMIMO model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULOFDMA model.ReadOnlyParam[bool]
+	ULOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInput holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.SetQoSManagementInput. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInput holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.SetQoSManagementInput. (object, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInput struct {
 	QosMapEnable bool `json:"QosMapEnable,omitzero"`
 
@@ -5556,21 +5288,18 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInput struct {
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.SetQoSManagementInput.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSSetQoSManagementInputPath struct {
 	model.ObjectPath
-	DSCPPolicyEnable model.ReadOnlyParam[bool]
+	DSCPPolicyEnable model.ReadOnlyParam[bool] `dm:"b"`
 
-	MSCSEnable model.ReadOnlyParam[bool]
+	MSCSEnable model.ReadOnlyParam[bool] `dm:"b"`
 
-	QosMapEnable model.ReadOnlyParam[bool]
+	QosMapEnable model.ReadOnlyParam[bool] `dm:"b"`
 
-	SCSEnable model.ReadOnlyParam[bool]
+	SCSEnable model.ReadOnlyParam[bool] `dm:"b"`
 
-	SCSTrafficDescriptionEnable model.ReadOnlyParam[bool]
+	SCSTrafficDescriptionEnable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.ThroughputTestResult. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.ThroughputTestResult. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -5591,7 +5320,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult struct {
 	UplinkSpeed uint32 `json:"UplinkSpeed,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ClientMAC", 7198, o.ClientMAC)
 	c.Uint(p, "VID", 7205, uint64(o.VID))
@@ -5601,34 +5329,30 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResult) Valida
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.ThroughputTestResult.
 type DeviceWiFiDataElementsNetworkDeviceRadioBSSThroughputTestResultPath struct {
 	model.ObjectPath
-	ClientMAC model.ReadOnlyParam[string]
+	ClientMAC model.ReadOnlyParam[string] `dm:"s"`
 
-	DownlinkSpeed model.ReadOnlyParam[uint32]
+	DownlinkSpeed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestAlgorithm model.ReadOnlyParam[string]
+	TestAlgorithm model.ReadOnlyParam[string] `dm:"s"`
 
-	TestDuration model.ReadOnlyParam[uint32]
+	TestDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TestLayer model.ReadOnlyParam[uint32]
+	TestLayer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	UplinkSpeed model.ReadOnlyParam[uint32]
+	UplinkSpeed model.ReadOnlyParam[uint32] `dm:"u"`
 
-	VID model.ReadOnlyParam[uint32]
+	VID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	WMMUP model.ReadOnlyParam[uint32]
+	WMMUP model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioBackhaulSta holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BackhaulSta. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioBackhaulSta holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BackhaulSta. (object, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioBackhaulSta struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioBackhaulSta) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 7213, o.MACAddress)
 }
@@ -5636,20 +5360,17 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioBackhaulSta) ValidateAt(c *mode
 // DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BackhaulSta.
 type DeviceWiFiDataElementsNetworkDeviceRadioBackhaulStaPath struct {
 	model.ObjectPath
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCACCapability holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapability holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapability struct {
 	CACMethodNumberOfEntries uint32 `json:"CACMethodNumberOfEntries,omitzero"`
 
 	CACMethod map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod `json:"CACMethod,omitzero"`
 }
 
-// AddCACMethod creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}. (replacing any) and returns it
+// AddCACMethod creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapability) AddCACMethod(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod {
 	if o.CACMethod == nil {
 		o.CACMethod = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod{}
@@ -5658,8 +5379,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapability) AddCACMethod(i u
 	o.CACMethod[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapability) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.CACMethod) {
 		o.CACMethod[i].ValidateAt(c, model.InstanceOf(p, "CACMethod.", i))
@@ -5669,24 +5388,21 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapability) ValidateAt(c *mo
 // DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath struct {
 	model.ObjectPath
-	CACMethodNumberOfEntries model.ReadOnlyParam[uint32]
+	CACMethodNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// CACMethod returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.
+// CACMethod returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath) CACMethod(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.", model.InstanceOf(x.Path(), "CACMethod.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CACMethod.", i))
 	return
 }
 
-// CACMethodTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}. itself (for AddObject when writable)
+// CACMethodTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityPath) CACMethodTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CACMethod.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}. (table instance, 0..4 entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}. (table instance, 0..4 entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod struct {
 	Method uint32 `json:"Method,omitzero"`
 
@@ -5697,7 +5413,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod struct {
 	OpClassChannels map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels `json:"OpClassChannels,omitzero"`
 }
 
-// AddOpClassChannels creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}. (replacing any) and returns it
+// AddOpClassChannels creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod) AddOpClassChannels(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels {
 	if o.OpClassChannels == nil {
 		o.OpClassChannels = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels{}
@@ -5706,8 +5422,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod) AddOpCl
 	o.OpClassChannels[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.OpClassChannels) {
 		o.OpClassChannels[i].ValidateAt(c, model.InstanceOf(p, "OpClassChannels.", i))
@@ -5717,35 +5431,31 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethod) Validat
 // DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodPath struct {
 	model.ObjectPath
-	Method model.ReadOnlyParam[uint32]
+	Method model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NumberOfSeconds model.ReadOnlyParam[uint32]
+	NumberOfSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32]
+	OpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// OpClassChannels returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}.
+// OpClassChannels returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodPath) OpClassChannels(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}.", model.InstanceOf(x.Path(), "OpClassChannels.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OpClassChannels.", i))
 	return
 }
 
-// OpClassChannelsTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}. itself (for AddObject when writable)
+// OpClassChannelsTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodPath) OpClassChannelsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "OpClassChannels.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
 	ChannelList []uint32 `json:"ChannelList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannels) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 7220, uint64(o.OpClass))
 	c.Wire(p, "ChannelList", 7219, model.FormatValue(model.TypeUnsignedInt, o.ChannelList), len(o.ChannelList) > 0)
@@ -5754,15 +5464,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassCh
 // DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CACCapability.CACMethod.{i}.OpClassChannels.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCACCapabilityCACMethodOpClassChannelsPath struct {
 	model.ObjectPath
-	ChannelList model.ReadOnlyParam[[]uint32]
+	ChannelList model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities. (object, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities. (object, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilities struct {
 	HTCapabilities []byte `json:"HTCapabilities,omitzero"`
 
@@ -5794,7 +5501,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilities struct {
 	WiFi7bSTARole                *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole                           `json:"WiFi7bSTARole,omitzero"`
 }
 
-// AddAKMBackhaul creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}. (replacing any) and returns it
+// AddAKMBackhaul creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddAKMBackhaul(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul {
 	if o.AKMBackhaul == nil {
 		o.AKMBackhaul = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul{}
@@ -5804,7 +5511,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddAKMBackhaul(i 
 	return x
 }
 
-// AddAKMFrontHaul creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}. (replacing any) and returns it
+// AddAKMFrontHaul creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddAKMFrontHaul(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul {
 	if o.AKMFrontHaul == nil {
 		o.AKMFrontHaul = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul{}
@@ -5814,7 +5521,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddAKMFrontHaul(i
 	return x
 }
 
-// AddCapableOperatingClassProfile creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}. (replacing any) and returns it
+// AddCapableOperatingClassProfile creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddCapableOperatingClassProfile(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile {
 	if o.CapableOperatingClassProfile == nil {
 		o.CapableOperatingClassProfile = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile{}
@@ -5823,8 +5530,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) AddCapableOperati
 	o.CapableOperatingClassProfile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "HTCapabilities", 7239, o.HTCapabilities)
 	c.Bytes(p, "VHTCapabilities", 7279, o.VHTCapabilities)
@@ -5851,77 +5556,73 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilities) ValidateAt(c *mod
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath struct {
 	model.ObjectPath
-	AKMBackhaulNumberOfEntries model.ReadOnlyParam[uint32]
+	AKMBackhaulNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AKMFrontHaulNumberOfEntries model.ReadOnlyParam[uint32]
+	AKMFrontHaulNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CapableOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	CapableOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DSCPPolicyCapability model.ReadOnlyParam[bool]
+	DSCPPolicyCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	HTCapabilities model.ReadOnlyParam[[]byte]
+	HTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MSCSCapability model.ReadOnlyParam[bool]
+	MSCSCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	QoSMapCapability model.ReadOnlyParam[bool]
+	QoSMapCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	SCSCapability model.ReadOnlyParam[bool]
+	SCSCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	SCSTrafficDescriptionCapability model.ReadOnlyParam[bool]
+	SCSTrafficDescriptionCapability model.ReadOnlyParam[bool] `dm:"b"`
 
-	VHTCapabilities model.ReadOnlyParam[[]byte]
+	VHTCapabilities model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	HaLowCapabilities DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesPath
-	WiFi6APRole       DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRolePath
-	WiFi6bSTARole     DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARolePath
-	WiFi7APRole       DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath
-	WiFi7bSTARole     DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath
+	HaLowCapabilities DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesPath `dm:"HaLowCapabilities."`
+	WiFi6APRole       DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRolePath       `dm:"WiFi6APRole."`
+	WiFi6bSTARole     DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARolePath     `dm:"WiFi6bSTARole."`
+	WiFi7APRole       DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath       `dm:"WiFi7APRole."`
+	WiFi7bSTARole     DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath     `dm:"WiFi7bSTARole."`
 }
 
-// AKMBackhaul returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}.
+// AKMBackhaul returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) AKMBackhaul(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}.", model.InstanceOf(x.Path(), "AKMBackhaul.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AKMBackhaul.", i))
 	return
 }
 
-// AKMBackhaulTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}. itself (for AddObject when writable)
+// AKMBackhaulTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) AKMBackhaulTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AKMBackhaul.")
 }
 
-// AKMFrontHaul returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}.
+// AKMFrontHaul returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) AKMFrontHaul(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}.", model.InstanceOf(x.Path(), "AKMFrontHaul.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AKMFrontHaul.", i))
 	return
 }
 
-// AKMFrontHaulTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}. itself (for AddObject when writable)
+// AKMFrontHaulTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) AKMFrontHaulTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AKMFrontHaul.")
 }
 
-// CapableOperatingClassProfile returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}.
+// CapableOperatingClassProfile returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) CapableOperatingClassProfile(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}.", model.InstanceOf(x.Path(), "CapableOperatingClassProfile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "CapableOperatingClassProfile.", i))
 	return
 }
 
-// CapableOperatingClassProfileTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}. itself (for AddObject when writable)
+// CapableOperatingClassProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesPath) CapableOperatingClassProfileTable() model.Table {
 	return model.NewTable(x.ObjectPath, "CapableOperatingClassProfile.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul struct {
 	OUI []byte `json:"OUI,omitzero"`
 
 	Type uint32 `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Type", 7226, uint64(o.Type))
 }
@@ -5929,22 +5630,18 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaul) Valida
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMBackhaul.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMBackhaulPath struct {
 	model.ObjectPath
-	OUI model.ReadOnlyParam[[]byte]
+	OUI model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul struct {
 	OUI []byte `json:"OUI,omitzero"`
 
 	Type uint32 `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Type", 7230, uint64(o.Type))
 }
@@ -5952,15 +5649,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaul) Valid
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.AKMFrontHaul.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesAKMFrontHaulPath struct {
 	model.ObjectPath
-	OUI model.ReadOnlyParam[[]byte]
+	OUI model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile struct {
 	Class uint32 `json:"Class,omitzero"`
 
@@ -5971,7 +5665,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassPr
 	NumberOfNonOperChan uint32 `json:"NumberOfNonOperChan,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfile) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Class", 7233, uint64(o.Class))
 	c.Int(p, "MaxTxPower", 7234, int64(o.MaxTxPower))
@@ -5981,13 +5674,13 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingCla
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfilePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.CapableOperatingClassProfile.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesCapableOperatingClassProfilePath struct {
 	model.ObjectPath
-	Class model.ReadOnlyParam[uint32]
+	Class model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxTxPower model.ReadOnlyParam[int32]
+	MaxTxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	NonOperable model.ReadOnlyParam[[]uint32]
+	NonOperable model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	NumberOfNonOperChan model.ReadOnlyParam[uint32]
+	NumberOfNonOperChan model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.HaLowCapabilities.MaxMPDULen.
@@ -5999,10 +5692,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen_X7991 DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen = "7991"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.HaLowCapabilities. (object, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.HaLowCapabilities. (object, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities struct {
 	BW4MHz bool `json:"BW4MHz,omitzero"`
 
@@ -6073,7 +5763,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities struc
 	AcceptNonSensorDevices bool `json:"AcceptNonSensorDevices,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MaxMPDULen", 7261, string(o.MaxMPDULen))
 	c.Uint(p, "TxMCSNSS", 7274, uint64(o.TxMCSNSS))
@@ -6083,79 +5772,76 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilities) 
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.HaLowCapabilities.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesPath struct {
 	model.ObjectPath
-	AMPDU model.ReadOnlyParam[bool]
+	AMPDU model.ReadOnlyParam[bool] `dm:"b"`
 
-	AMSDU model.ReadOnlyParam[bool]
+	AMSDU model.ReadOnlyParam[bool] `dm:"b"`
 
-	AcceptNonSensorDevices model.ReadOnlyParam[bool]
+	AcceptNonSensorDevices model.ReadOnlyParam[bool] `dm:"b"`
 
-	AcceptSensorDevices model.ReadOnlyParam[bool]
+	AcceptSensorDevices model.ReadOnlyParam[bool] `dm:"b"`
 
-	BATSupport model.ReadOnlyParam[bool]
+	BATSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW16MHz model.ReadOnlyParam[bool]
+	BW16MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW16MHzShortGI model.ReadOnlyParam[bool]
+	BW16MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW1MHzShortGI model.ReadOnlyParam[bool]
+	BW1MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW2MHzShortGI model.ReadOnlyParam[bool]
+	BW2MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW4MHz model.ReadOnlyParam[bool]
+	BW4MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW4MHzShortGI model.ReadOnlyParam[bool]
+	BW4MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW8MHz model.ReadOnlyParam[bool]
+	BW8MHz model.ReadOnlyParam[bool] `dm:"b"`
 
-	BW8MHzShortGI model.ReadOnlyParam[bool]
+	BW8MHzShortGI model.ReadOnlyParam[bool] `dm:"b"`
 
-	CentralizedAuthenticationControl model.ReadOnlyParam[bool]
+	CentralizedAuthenticationControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	DistributedAuthenticationControl model.ReadOnlyParam[bool]
+	DistributedAuthenticationControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	DynamicAID model.ReadOnlyParam[bool]
+	DynamicAID model.ReadOnlyParam[bool] `dm:"b"`
 
-	FlowControl model.ReadOnlyParam[bool]
+	FlowControl model.ReadOnlyParam[bool] `dm:"b"`
 
-	GroupAID model.ReadOnlyParam[bool]
+	GroupAID model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUBeamformee model.ReadOnlyParam[bool]
+	MUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen]
+	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen] `dm:"s"`
 
-	NonTIMMode model.ReadOnlyParam[bool]
+	NonTIMMode model.ReadOnlyParam[bool] `dm:"b"`
 
-	PV1Frame model.ReadOnlyParam[bool]
+	PV1Frame model.ReadOnlyParam[bool] `dm:"b"`
 
-	PageSlicing model.ReadOnlyParam[bool]
+	PageSlicing model.ReadOnlyParam[bool] `dm:"b"`
 
-	RAWOperation model.ReadOnlyParam[bool]
+	RAWOperation model.ReadOnlyParam[bool] `dm:"b"`
 
-	RxMCSNSS model.ReadOnlyParam[uint32]
+	RxMCSNSS model.ReadOnlyParam[uint32] `dm:"u"`
 
-	S1GLong model.ReadOnlyParam[bool]
+	S1GLong model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTGrouping model.ReadOnlyParam[bool]
+	TWTGrouping model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	TravelingPilot model.ReadOnlyParam[bool]
+	TravelingPilot model.ReadOnlyParam[bool] `dm:"b"`
 
-	TxMCSNSS model.ReadOnlyParam[uint32]
+	TxMCSNSS model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6APRole. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6APRole. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole struct {
 	HE160 bool `json:"HE160,omitzero"`
 
@@ -6204,7 +5890,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole struct {
 	AnticipatedChannelUsage bool `json:"AnticipatedChannelUsage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "MCSNSS", 7287, o.MCSNSS)
 	c.Uint(p, "MaxDLMUMIMO", 7291, uint64(o.MaxDLMUMIMO))
@@ -6216,57 +5901,54 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRole) Valida
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRolePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6APRole.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6APRolePath struct {
 	model.ObjectPath
-	AnticipatedChannelUsage model.ReadOnlyParam[bool]
+	AnticipatedChannelUsage model.ReadOnlyParam[bool] `dm:"b"`
 
-	Beamformee80orLess model.ReadOnlyParam[bool]
+	Beamformee80orLess model.ReadOnlyParam[bool] `dm:"b"`
 
-	BeamformeeAbove80 model.ReadOnlyParam[bool]
+	BeamformeeAbove80 model.ReadOnlyParam[bool] `dm:"b"`
 
-	DLOFDMA model.ReadOnlyParam[bool]
+	DLOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE160 model.ReadOnlyParam[bool]
+	HE160 model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE8080 model.ReadOnlyParam[bool]
+	HE8080 model.ReadOnlyParam[bool] `dm:"b"`
 
-	MCSNSS model.ReadOnlyParam[[]byte]
+	MCSNSS model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUEDCA model.ReadOnlyParam[bool]
+	MUEDCA model.ReadOnlyParam[bool] `dm:"b"`
 
-	MURTS model.ReadOnlyParam[bool]
+	MURTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxDLMUMIMO model.ReadOnlyParam[uint32]
+	MaxDLMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDLOFDMA model.ReadOnlyParam[uint32]
+	MaxDLOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULMUMIMO model.ReadOnlyParam[uint32]
+	MaxULMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULOFDMA model.ReadOnlyParam[uint32]
+	MaxULOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	RTS model.ReadOnlyParam[bool]
+	RTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	SpatialReuse model.ReadOnlyParam[bool]
+	SpatialReuse model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULMUMIMO model.ReadOnlyParam[bool]
+	ULMUMIMO model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULOFDMA model.ReadOnlyParam[bool]
+	ULOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6bSTARole. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6bSTARole. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole struct {
 	HE160 bool `json:"HE160,omitzero"`
 
@@ -6315,7 +5997,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole struct {
 	AnticipatedChannelUsage bool `json:"AnticipatedChannelUsage,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "MCSNSS", 7311, o.MCSNSS)
 	c.Uint(p, "MaxDLMUMIMO", 7315, uint64(o.MaxDLMUMIMO))
@@ -6327,57 +6008,54 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARole) Vali
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARolePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi6bSTARole.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi6bSTARolePath struct {
 	model.ObjectPath
-	AnticipatedChannelUsage model.ReadOnlyParam[bool]
+	AnticipatedChannelUsage model.ReadOnlyParam[bool] `dm:"b"`
 
-	Beamformee80orLess model.ReadOnlyParam[bool]
+	Beamformee80orLess model.ReadOnlyParam[bool] `dm:"b"`
 
-	BeamformeeAbove80 model.ReadOnlyParam[bool]
+	BeamformeeAbove80 model.ReadOnlyParam[bool] `dm:"b"`
 
-	DLOFDMA model.ReadOnlyParam[bool]
+	DLOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE160 model.ReadOnlyParam[bool]
+	HE160 model.ReadOnlyParam[bool] `dm:"b"`
 
-	HE8080 model.ReadOnlyParam[bool]
+	HE8080 model.ReadOnlyParam[bool] `dm:"b"`
 
-	MCSNSS model.ReadOnlyParam[[]byte]
+	MCSNSS model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	MUBeamformer model.ReadOnlyParam[bool]
+	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MUEDCA model.ReadOnlyParam[bool]
+	MUEDCA model.ReadOnlyParam[bool] `dm:"b"`
 
-	MURTS model.ReadOnlyParam[bool]
+	MURTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxDLMUMIMO model.ReadOnlyParam[uint32]
+	MaxDLMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxDLOFDMA model.ReadOnlyParam[uint32]
+	MaxDLOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULMUMIMO model.ReadOnlyParam[uint32]
+	MaxULMUMIMO model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxULOFDMA model.ReadOnlyParam[uint32]
+	MaxULOFDMA model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	RTS model.ReadOnlyParam[bool]
+	RTS model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformee model.ReadOnlyParam[bool]
+	SUBeamformee model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUBeamformer model.ReadOnlyParam[bool]
+	SUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	SpatialReuse model.ReadOnlyParam[bool]
+	SpatialReuse model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTRequestor model.ReadOnlyParam[bool]
+	TWTRequestor model.ReadOnlyParam[bool] `dm:"b"`
 
-	TWTResponder model.ReadOnlyParam[bool]
+	TWTResponder model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULMUMIMO model.ReadOnlyParam[bool]
+	ULMUMIMO model.ReadOnlyParam[bool] `dm:"b"`
 
-	ULOFDMA model.ReadOnlyParam[bool]
+	ULOFDMA model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole struct {
 	EMLMRSupport bool `json:"EMLMRSupport,omitzero"`
 
@@ -6403,7 +6081,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole struct {
 	STRFreqSeparation   map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation   `json:"STRFreqSeparation,omitzero"`
 }
 
-// AddEMLMRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}. (replacing any) and returns it
+// AddEMLMRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddEMLMRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparation {
 	if o.EMLMRFreqSeparation == nil {
 		o.EMLMRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparation{}
@@ -6413,7 +6091,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddEML
 	return x
 }
 
-// AddEMLSRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}. (replacing any) and returns it
+// AddEMLSRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddEMLSRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparation {
 	if o.EMLSRFreqSeparation == nil {
 		o.EMLSRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparation{}
@@ -6423,7 +6101,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddEML
 	return x
 }
 
-// AddNSTRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}. (replacing any) and returns it
+// AddNSTRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddNSTRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparation {
 	if o.NSTRFreqSeparation == nil {
 		o.NSTRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparation{}
@@ -6433,7 +6111,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddNST
 	return x
 }
 
-// AddSTRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}. (replacing any) and returns it
+// AddSTRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddSTRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation {
 	if o.STRFreqSeparation == nil {
 		o.STRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation{}
@@ -6446,73 +6124,70 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRole) AddSTR
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath struct {
 	model.ObjectPath
-	EMLMRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	EMLMRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EMLMRSupport model.ReadOnlyParam[bool]
+	EMLMRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	EMLSRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	EMLSRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EMLSRSupport model.ReadOnlyParam[bool]
+	EMLSRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	NSTRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	NSTRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NSTRSupport model.ReadOnlyParam[bool]
+	NSTRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	STRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	STRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STRSupport model.ReadOnlyParam[bool]
+	STRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadOnlyParam[bool]
+	TIDLinkMapNegotiation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// EMLMRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}.
+// EMLMRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) EMLMRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "EMLMRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EMLMRFreqSeparation.", i))
 	return
 }
 
-// EMLMRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}. itself (for AddObject when writable)
+// EMLMRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) EMLMRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EMLMRFreqSeparation.")
 }
 
-// EMLSRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}.
+// EMLSRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) EMLSRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "EMLSRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EMLSRFreqSeparation.", i))
 	return
 }
 
-// EMLSRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}. itself (for AddObject when writable)
+// EMLSRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) EMLSRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EMLSRFreqSeparation.")
 }
 
-// NSTRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}.
+// NSTRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) NSTRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "NSTRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NSTRFreqSeparation.", i))
 	return
 }
 
-// NSTRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}. itself (for AddObject when writable)
+// NSTRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) NSTRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "NSTRFreqSeparation.")
 }
 
-// STRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}.
+// STRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) STRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "STRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STRFreqSeparation.", i))
 	return
 }
 
-// STRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}. itself (for AddObject when writable)
+// STRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRolePath) STRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "STRFreqSeparation.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6522,15 +6197,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSep
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLMRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLMRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6540,15 +6212,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSep
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.EMLSRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleEMLSRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6558,15 +6227,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSepa
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.NSTRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleNSTRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6576,15 +6242,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSepar
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7APRole.STRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7APRoleSTRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole struct {
 	EMLMRSupport bool `json:"EMLMRSupport,omitzero"`
 
@@ -6610,7 +6273,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole struct {
 	STRFreqSeparation   map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation   `json:"STRFreqSeparation,omitzero"`
 }
 
-// AddEMLMRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}. (replacing any) and returns it
+// AddEMLMRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddEMLMRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparation {
 	if o.EMLMRFreqSeparation == nil {
 		o.EMLMRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparation{}
@@ -6620,7 +6283,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddE
 	return x
 }
 
-// AddEMLSRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}. (replacing any) and returns it
+// AddEMLSRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddEMLSRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparation {
 	if o.EMLSRFreqSeparation == nil {
 		o.EMLSRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparation{}
@@ -6630,7 +6293,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddE
 	return x
 }
 
-// AddNSTRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}. (replacing any) and returns it
+// AddNSTRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddNSTRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparation {
 	if o.NSTRFreqSeparation == nil {
 		o.NSTRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparation{}
@@ -6640,7 +6303,7 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddN
 	return x
 }
 
-// AddSTRFreqSeparation creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}. (replacing any) and returns it
+// AddSTRFreqSeparation creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddSTRFreqSeparation(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation {
 	if o.STRFreqSeparation == nil {
 		o.STRFreqSeparation = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation{}
@@ -6653,73 +6316,70 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARole) AddS
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath struct {
 	model.ObjectPath
-	EMLMRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	EMLMRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EMLMRSupport model.ReadOnlyParam[bool]
+	EMLMRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	EMLSRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	EMLSRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EMLSRSupport model.ReadOnlyParam[bool]
+	EMLSRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	NSTRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	NSTRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NSTRSupport model.ReadOnlyParam[bool]
+	NSTRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	STRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32]
+	STRFreqSeparationNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	STRSupport model.ReadOnlyParam[bool]
+	STRSupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadOnlyParam[bool]
+	TIDLinkMapNegotiation model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// EMLMRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}.
+// EMLMRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) EMLMRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "EMLMRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EMLMRFreqSeparation.", i))
 	return
 }
 
-// EMLMRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}. itself (for AddObject when writable)
+// EMLMRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) EMLMRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EMLMRFreqSeparation.")
 }
 
-// EMLSRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}.
+// EMLSRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) EMLSRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "EMLSRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EMLSRFreqSeparation.", i))
 	return
 }
 
-// EMLSRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}. itself (for AddObject when writable)
+// EMLSRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) EMLSRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "EMLSRFreqSeparation.")
 }
 
-// NSTRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}.
+// NSTRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) NSTRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "NSTRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NSTRFreqSeparation.", i))
 	return
 }
 
-// NSTRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}. itself (for AddObject when writable)
+// NSTRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) NSTRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "NSTRFreqSeparation.")
 }
 
-// STRFreqSeparation returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}.
+// STRFreqSeparation returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) STRFreqSeparation(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}.", model.InstanceOf(x.Path(), "STRFreqSeparation.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "STRFreqSeparation.", i))
 	return
 }
 
-// STRFreqSeparationTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}. itself (for AddObject when writable)
+// STRFreqSeparationTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARolePath) STRFreqSeparationTable() model.Table {
 	return model.NewTable(x.ObjectPath, "STRFreqSeparation.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6729,15 +6389,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqS
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLMRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLMRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6747,15 +6404,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqS
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.EMLSRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleEMLSRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6765,15 +6419,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSe
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.NSTRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleNSTRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}. (table instance, 0..unbounded entries, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparation struct {
 	RUID []byte `json:"RUID,omitzero"`
 
@@ -6783,15 +6434,12 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSep
 // DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.Capabilities.WiFi7bSTARole.STRFreqSeparation.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesWiFi7bSTARoleSTRFreqSeparationPath struct {
 	model.ObjectPath
-	FreqSeparation model.ReadOnlyParam[uint32]
+	FreqSeparation model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RUID model.ReadOnlyParam[[]byte]
+	RUID model.ReadOnlyParam[[]byte] `dm:"6"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile struct {
 	Class uint32 `json:"Class,omitzero"`
 
@@ -6804,7 +6452,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile struct
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Class", 7377, uint64(o.Class))
 	c.Uint(p, "Channel", 7376, uint64(o.Channel))
@@ -6815,21 +6462,18 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfile) V
 // DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfilePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.CurrentOperatingClassProfile.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioCurrentOperatingClassProfilePath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Class model.ReadOnlyParam[uint32]
+	Class model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TransmitPowerLimit model.ReadOnlyParam[int32]
+	TransmitPowerLimit model.ReadOnlyParam[int32] `dm:"i"`
 
-	TxPower model.ReadOnlyParam[int32]
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -6838,7 +6482,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels struct {
 	ChannelList []uint32 `json:"ChannelList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 7385, uint64(o.OpClass))
 	c.Wire(p, "ChannelList", 7383, model.FormatValue(model.TypeUnsignedInt, o.ChannelList), len(o.ChannelList) > 0)
@@ -6847,22 +6490,18 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannels) Vali
 // DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.DisAllowedOpClassChannels.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioDisAllowedOpClassChannelsPath struct {
 	model.ObjectPath
-	ChannelList model.ReadWriteParam[[]uint32]
+	ChannelList model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	OpClass model.ReadWriteParam[uint32]
+	OpClass model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadio holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.MultiAPRadio. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadio holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.MultiAPRadio. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadio struct {
 	RadarDetections []uint32 `json:"RadarDetections,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadio) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "RadarDetections", 7391, model.FormatValue(model.TypeUnsignedInt, o.RadarDetections), len(o.RadarDetections) > 0)
 }
@@ -6870,13 +6509,10 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadio) ValidateAt(c *mod
 // DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.MultiAPRadio.
 type DeviceWiFiDataElementsNetworkDeviceRadioMultiAPRadioPath struct {
 	model.ObjectPath
-	RadarDetections model.ReadOnlyParam[[]uint32]
+	RadarDetections model.ReadOnlyParam[[]uint32] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
@@ -6887,7 +6523,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference struct {
 	ReasonCode uint32 `json:"ReasonCode,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 7395, uint64(o.OpClass))
 	c.Wire(p, "ChannelList", 7394, model.FormatValue(model.TypeUnsignedInt, o.ChannelList), len(o.ChannelList) > 0)
@@ -6898,19 +6533,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreference) ValidateAt(c
 // DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferencePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.OpClassPreference.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioOpClassPreferencePath struct {
 	model.ObjectPath
-	ChannelList model.ReadOnlyParam[[]uint32]
+	ChannelList model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Preference model.ReadOnlyParam[uint32]
+	Preference model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReasonCode model.ReadOnlyParam[uint32]
+	ReasonCode model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanCapability holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanCapability holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanCapability struct {
 	OnBootOnly bool `json:"OnBootOnly,omitzero"`
 
@@ -6923,7 +6555,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanCapability struct {
 	OpClassChannels map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels `json:"OpClassChannels,omitzero"`
 }
 
-// AddOpClassChannels creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}. (replacing any) and returns it
+// AddOpClassChannels creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapability) AddOpClassChannels(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels {
 	if o.OpClassChannels == nil {
 		o.OpClassChannels = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels{}
@@ -6932,8 +6564,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapability) AddOpClassChann
 	o.OpClassChannels[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapability) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Impact", 7405, uint64(o.Impact))
 	for _, i := range model.SortedKeys(o.OpClassChannels) {
@@ -6944,37 +6574,33 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapability) ValidateAt(c *m
 // DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath struct {
 	model.ObjectPath
-	Impact model.ReadOnlyParam[uint32]
+	Impact model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MinimumInterval model.ReadOnlyParam[uint32]
+	MinimumInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OnBootOnly model.ReadOnlyParam[bool]
+	OnBootOnly model.ReadOnlyParam[bool] `dm:"b"`
 
-	OpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32]
+	OpClassChannelsNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// OpClassChannels returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}.
+// OpClassChannels returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath) OpClassChannels(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}.", model.InstanceOf(x.Path(), "OpClassChannels.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OpClassChannels.", i))
 	return
 }
 
-// OpClassChannelsTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}. itself (for AddObject when writable)
+// OpClassChannelsTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityPath) OpClassChannelsTable() model.Table {
 	return model.NewTable(x.ObjectPath, "OpClassChannels.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}. (table instance, 1..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels struct {
 	OpClass uint32 `json:"OpClass,omitzero"`
 
 	ChannelList []uint32 `json:"ChannelList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OpClass", 7410, uint64(o.OpClass))
 	c.Wire(p, "ChannelList", 7409, model.FormatValue(model.TypeUnsignedInt, o.ChannelList), len(o.ChannelList) > 0)
@@ -6983,15 +6609,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannels) 
 // DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanCapability.OpClassChannels.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanCapabilityOpClassChannelsPath struct {
 	model.ObjectPath
-	ChannelList model.ReadOnlyParam[[]uint32]
+	ChannelList model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	OpClass model.ReadOnlyParam[uint32]
+	OpClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResult holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResult struct {
 	TimeStamp time.Time `json:"TimeStamp,omitzero"`
 
@@ -7004,7 +6627,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanResult struct {
 	OpClassScan map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan `json:"OpClassScan,omitzero"`
 }
 
-// AddOpClassScan creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}. (replacing any) and returns it
+// AddOpClassScan creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResult) AddOpClassScan(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan {
 	if o.OpClassScan == nil {
 		o.OpClassScan = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan{}
@@ -7013,8 +6636,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResult) AddOpClassScan(i ui
 	o.OpClassScan[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResult) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.OpClassScan) {
 		o.OpClassScan[i].ValidateAt(c, model.InstanceOf(p, "OpClassScan.", i))
@@ -7024,30 +6645,27 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResult) ValidateAt(c *model
 // DeviceWiFiDataElementsNetworkDeviceRadioScanResultPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultPath struct {
 	model.ObjectPath
-	AggregateScanDuration model.ReadOnlyParam[uint32]
+	AggregateScanDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OpClassScanNumberOfEntries model.ReadOnlyParam[uint32]
+	OpClassScanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScanType model.ReadOnlyParam[bool]
+	ScanType model.ReadOnlyParam[bool] `dm:"b"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 }
 
-// OpClassScan returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.
+// OpClassScan returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultPath) OpClassScan(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.", model.InstanceOf(x.Path(), "OpClassScan.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "OpClassScan.", i))
 	return
 }
 
-// OpClassScanTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}. itself (for AddObject when writable)
+// OpClassScanTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultPath) OpClassScanTable() model.Table {
 	return model.NewTable(x.ObjectPath, "OpClassScan.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan struct {
 	OperatingClass uint32 `json:"OperatingClass,omitzero"`
 
@@ -7056,7 +6674,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan struct {
 	ChannelScan map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan `json:"ChannelScan,omitzero"`
 }
 
-// AddChannelScan creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}. (replacing any) and returns it
+// AddChannelScan creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan) AddChannelScan(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan {
 	if o.ChannelScan == nil {
 		o.ChannelScan = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan{}
@@ -7065,8 +6683,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan) AddChann
 	o.ChannelScan[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "OperatingClass", 7435, uint64(o.OperatingClass))
 	for _, i := range model.SortedKeys(o.ChannelScan) {
@@ -7077,18 +6693,18 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScan) Validate
 // DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanPath struct {
 	model.ObjectPath
-	ChannelScanNumberOfEntries model.ReadOnlyParam[uint32]
+	ChannelScanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OperatingClass model.ReadOnlyParam[uint32]
+	OperatingClass model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ChannelScan returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.
+// ChannelScan returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanPath) ChannelScan(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.", model.InstanceOf(x.Path(), "ChannelScan.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ChannelScan.", i))
 	return
 }
 
-// ChannelScanTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}. itself (for AddObject when writable)
+// ChannelScanTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanPath) ChannelScanTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ChannelScan.")
 }
@@ -7114,10 +6730,7 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus_X7 DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus = "7"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan struct {
 	Channel uint32 `json:"Channel,omitzero"`
 
@@ -7134,7 +6747,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan st
 	NeighborBSS map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS `json:"NeighborBSS,omitzero"`
 }
 
-// AddNeighborBSS creates instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}. (replacing any) and returns it
+// AddNeighborBSS creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan) AddNeighborBSS(i uint32) *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS {
 	if o.NeighborBSS == nil {
 		o.NeighborBSS = map[uint32]*DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS{}
@@ -7143,8 +6756,6 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelSca
 	o.NeighborBSS[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScan) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Channel", 7416, uint64(o.Channel))
 	c.Uint(p, "Utilization", 7433, uint64(o.Utilization))
@@ -7158,34 +6769,31 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelSca
 // DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NeighborBSSNumberOfEntries model.ReadOnlyParam[uint32]
+	NeighborBSSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Noise model.ReadOnlyParam[uint32]
+	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScanStatus model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus]
+	ScanStatus model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus] `dm:"s"`
 
-	TimeStamp model.ReadOnlyParam[time.Time]
+	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Utilization model.ReadOnlyParam[uint32]
+	Utilization model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// NeighborBSS returns the typed path of instance i of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}.
+// NeighborBSS returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPath) NeighborBSS(i uint32) (p DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}.", model.InstanceOf(x.Path(), "NeighborBSS.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "NeighborBSS.", i))
 	return
 }
 
-// NeighborBSSTable returns the table Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}. itself (for AddObject when writable)
+// NeighborBSSTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPath) NeighborBSSTable() model.Table {
 	return model.NewTable(x.ObjectPath, "NeighborBSS.")
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS struct {
 	BSSID string `json:"BSSID,omitzero"`
 
@@ -7210,7 +6818,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNei
 	BSSColor uint32 `json:"BSSColor,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BSSID", 7419, o.BSSID)
 	c.Uint(p, "SignalStrength", 7427, uint64(o.SignalStrength))
@@ -7223,33 +6830,30 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelSca
 // DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.ScanResult.{i}.OpClassScan.{i}.ChannelScan.{i}.NeighborBSS.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanNeighborBSSPath struct {
 	model.ObjectPath
-	BSSColor model.ReadOnlyParam[uint32]
+	BSSColor model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BSSLoadElementPresent model.ReadOnlyParam[bool]
+	BSSLoadElementPresent model.ReadOnlyParam[bool] `dm:"b"`
 
-	ChannelBandwidth model.ReadOnlyParam[string]
+	ChannelBandwidth model.ReadOnlyParam[string] `dm:"s"`
 
-	ChannelUtilization model.ReadOnlyParam[uint32]
+	ChannelUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MLDMACAddress model.ReadOnlyParam[string]
+	MLDMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MultiBSSID model.ReadOnlyParam[bool]
+	MultiBSSID model.ReadOnlyParam[bool] `dm:"b"`
 
-	ReportingBSSID model.ReadOnlyParam[string]
+	ReportingBSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	SSID model.ReadOnlyParam[string]
+	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	StationCount model.ReadOnlyParam[uint32]
+	StationCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.SpatialReuse. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.SpatialReuse. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse struct {
 	PartialBSSColor uint32 `json:"PartialBSSColor,omitzero"`
 
@@ -7276,7 +6880,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse struct {
 	NeighborBSSColorInUseBitmap model.HexBinary `json:"NeighborBSSColorInUseBitmap,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "SRGBSSColorBitmap", 7448, []byte(o.SRGBSSColorBitmap))
 	c.Bytes(p, "SRGPartialBSSIDBitmap", 7452, []byte(o.SRGPartialBSSIDBitmap))
@@ -7286,35 +6889,32 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioSpatialReuse) ValidateAt(c *mod
 // DeviceWiFiDataElementsNetworkDeviceRadioSpatialReusePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.SpatialReuse.
 type DeviceWiFiDataElementsNetworkDeviceRadioSpatialReusePath struct {
 	model.ObjectPath
-	BSSColor model.ReadOnlyParam[uint32]
+	BSSColor model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HESIGASpatialReuseValue15Allowed model.ReadOnlyParam[bool]
+	HESIGASpatialReuseValue15Allowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	NeighborBSSColorInUseBitmap model.ReadOnlyParam[model.HexBinary]
+	NeighborBSSColorInUseBitmap model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	NonSRGOBSSPDMaxOffset model.ReadOnlyParam[uint32]
+	NonSRGOBSSPDMaxOffset model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NonSRGOffsetValid model.ReadOnlyParam[bool]
+	NonSRGOffsetValid model.ReadOnlyParam[bool] `dm:"b"`
 
-	PSRDisallowed model.ReadOnlyParam[bool]
+	PSRDisallowed model.ReadOnlyParam[bool] `dm:"b"`
 
-	PartialBSSColor model.ReadOnlyParam[uint32]
+	PartialBSSColor model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SRGBSSColorBitmap model.ReadOnlyParam[model.HexBinary]
+	SRGBSSColorBitmap model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	SRGInformationValid model.ReadOnlyParam[bool]
+	SRGInformationValid model.ReadOnlyParam[bool] `dm:"b"`
 
-	SRGOBSSPDMaxOffset model.ReadOnlyParam[uint32]
+	SRGOBSSPDMaxOffset model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SRGOBSSPDMinOffset model.ReadOnlyParam[uint32]
+	SRGOBSSPDMinOffset model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SRGPartialBSSIDBitmap model.ReadOnlyParam[model.HexBinary]
+	SRGPartialBSSIDBitmap model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}. (table instance, 0..unbounded entries, readOnly, since 2.13).
 type DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA struct {
 	MACAddress string `json:"MACAddress,omitzero"`
 
@@ -7325,7 +6925,6 @@ type DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA struct {
 	Channel uint32 `json:"Channel,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MACAddress", 7459, o.MACAddress)
 	c.Uint(p, "SignalStrength", 7461, uint64(o.SignalStrength))
@@ -7336,19 +6935,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTA) ValidateAt(c *
 // DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.UnassociatedSTA.{i}.
 type DeviceWiFiDataElementsNetworkDeviceRadioUnassociatedSTAPath struct {
 	model.ObjectPath
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	OperatingClass model.ReadOnlyParam[uint32]
+	OperatingClass model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceSPRule holds the values of Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceSPRule holds the values of Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceSPRule struct {
 	ID uint32 `json:"ID,omitzero"`
 
@@ -7359,7 +6955,6 @@ type DeviceWiFiDataElementsNetworkDeviceSPRule struct {
 	AlwaysMatch bool `json:"AlwaysMatch,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceSPRule) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "Precedence", 7471, uint64(o.Precedence))
 	c.Uint(p, "Output", 7470, uint64(o.Output))
@@ -7368,26 +6963,22 @@ func (o *DeviceWiFiDataElementsNetworkDeviceSPRule) ValidateAt(c *model.Checker,
 // DeviceWiFiDataElementsNetworkDeviceSPRulePath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.SPRule.{i}.
 type DeviceWiFiDataElementsNetworkDeviceSPRulePath struct {
 	model.ObjectPath
-	AlwaysMatch model.ReadOnlyParam[bool]
+	AlwaysMatch model.ReadOnlyParam[bool] `dm:"b"`
 
-	ID model.ReadOnlyParam[uint32]
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Output model.ReadOnlyParam[uint32]
+	Output model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Precedence model.ReadOnlyParam[uint32]
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping holds the values of Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping holds the values of Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping struct {
 	SSID string `json:"SSID,omitzero"`
 
 	VID uint32 `json:"VID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SSID", 7474, o.SSID)
 	c.Uint(p, "VID", 7475, uint64(o.VID))
@@ -7396,9 +6987,9 @@ func (o *DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMapping) ValidateAt(c *mode
 // DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.SSIDtoVIDMapping.{i}.
 type DeviceWiFiDataElementsNetworkDeviceSSIDtoVIDMappingPath struct {
 	model.ObjectPath
-	SSID model.ReadOnlyParam[string]
+	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	VID model.ReadOnlyParam[uint32]
+	VID model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceWPSStatus enumerates the values of Device.WiFi.DataElements.Network.Device.{i}.WPS.Status.
@@ -7418,17 +7009,13 @@ const (
 	DeviceWiFiDataElementsNetworkDeviceWPSStatus_InProgress DeviceWiFiDataElementsNetworkDeviceWPSStatus = "InProgress"
 )
 
-/*
-DeviceWiFiDataElementsNetworkDeviceWPS holds the values of Device.WiFi.DataElements.Network.Device.{i}.WPS. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceWPS holds the values of Device.WiFi.DataElements.Network.Device.{i}.WPS. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceWPS struct {
 	Enable bool `json:"Enable,omitzero"`
 
 	Status DeviceWiFiDataElementsNetworkDeviceWPSStatus `json:"Status,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceWPS) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7487, string(o.Status))
 }
@@ -7436,15 +7023,12 @@ func (o *DeviceWiFiDataElementsNetworkDeviceWPS) ValidateAt(c *model.Checker, p 
 // DeviceWiFiDataElementsNetworkDeviceWPSPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.WPS.
 type DeviceWiFiDataElementsNetworkDeviceWPSPath struct {
 	model.ObjectPath
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceWPSStatus]
+	Status model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceWPSStatus] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceBSTAMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceBSTAMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceBSTAMLD struct {
 	MLDMACAddress string `json:"MLDMACAddress,omitzero"`
 
@@ -7455,7 +7039,6 @@ type DeviceWiFiDataElementsNetworkDeviceBSTAMLD struct {
 	BSTAMLDConfig *DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfig `json:"bSTAMLDConfig,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkDeviceBSTAMLD) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "MLDMACAddress", 7491, o.MLDMACAddress)
 	c.String(p, "BSSID", 7490, o.BSSID)
@@ -7465,19 +7048,16 @@ func (o *DeviceWiFiDataElementsNetworkDeviceBSTAMLD) ValidateAt(c *model.Checker
 // DeviceWiFiDataElementsNetworkDeviceBSTAMLDPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD.
 type DeviceWiFiDataElementsNetworkDeviceBSTAMLDPath struct {
 	model.ObjectPath
-	AffiliatedbSTAList model.ReadOnlyParam[[]string]
+	AffiliatedbSTAList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	MLDMACAddress model.ReadOnlyParam[string]
+	MLDMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	BSTAMLDConfig DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigPath
+	BSTAMLDConfig DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigPath `dm:"bSTAMLDConfig."`
 }
 
-/*
-DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD.bSTAMLDConfig. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfig holds the values of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD.bSTAMLDConfig. (object, readOnly, since 2.17).
 type DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfig struct {
 	EMLMREnabled bool `json:"EMLMREnabled,omitzero"`
 
@@ -7493,21 +7073,18 @@ type DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfig struct {
 // DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigPath is the typed path of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD.bSTAMLDConfig.
 type DeviceWiFiDataElementsNetworkDeviceBSTAMLDBSTAMLDConfigPath struct {
 	model.ObjectPath
-	EMLMREnabled model.ReadWriteParam[bool]
+	EMLMREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	EMLSREnabled model.ReadWriteParam[bool]
+	EMLSREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	NSTREnabled model.ReadWriteParam[bool]
+	NSTREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	STREnabled model.ReadWriteParam[bool]
+	STREnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	TIDLinkMapNegotiation model.ReadWriteParam[bool]
+	TIDLinkMapNegotiation model.ReadWriteParam[bool] `dm:"b"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStats holds the values of Device.WiFi.DataElements.Network.MultiAPSteeringSummaryStats. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStats holds the values of Device.WiFi.DataElements.Network.MultiAPSteeringSummaryStats. (object, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStats struct {
 	NoCandidateAPFailures uint64 `json:"NoCandidateAPFailures,omitzero"`
 
@@ -7529,34 +7106,30 @@ type DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStats struct {
 // DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsPath is the typed path of Device.WiFi.DataElements.Network.MultiAPSteeringSummaryStats.
 type DeviceWiFiDataElementsNetworkMultiAPSteeringSummaryStatsPath struct {
 	model.ObjectPath
-	BTMAttempts model.ReadOnlyParam[uint64]
+	BTMAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMFailures model.ReadOnlyParam[uint64]
+	BTMFailures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMQueryResponses model.ReadOnlyParam[uint64]
+	BTMQueryResponses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BTMSuccesses model.ReadOnlyParam[uint64]
+	BTMSuccesses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistAttempts model.ReadOnlyParam[uint64]
+	BlacklistAttempts model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistFailures model.ReadOnlyParam[uint64]
+	BlacklistFailures model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BlacklistSuccesses model.ReadOnlyParam[uint64]
+	BlacklistSuccesses model.ReadOnlyParam[uint64] `dm:"U"`
 
-	NoCandidateAPFailures model.ReadOnlyParam[uint64]
+	NoCandidateAPFailures model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkProvisionedDPP holds the values of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkProvisionedDPP holds the values of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.19).
 type DeviceWiFiDataElementsNetworkProvisionedDPP struct {
 	Alias string `json:"Alias,omitzero"`
 
 	DPPURI string `json:"DPPURI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkProvisionedDPP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7512, o.Alias)
 	c.String(p, "DPPURI", 7513, o.DPPURI)
@@ -7565,9 +7138,9 @@ func (o *DeviceWiFiDataElementsNetworkProvisionedDPP) ValidateAt(c *model.Checke
 // DeviceWiFiDataElementsNetworkProvisionedDPPPath is the typed path of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}.
 type DeviceWiFiDataElementsNetworkProvisionedDPPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DPPURI model.ReadWriteParam[string]
+	DPPURI model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceWiFiDataElementsNetworkSSIDBand enumerates the values of Device.WiFi.DataElements.Network.SSID.{i}.Band.
@@ -7640,10 +7213,7 @@ const (
 	DeviceWiFiDataElementsNetworkSSIDHaulType_Backhaul DeviceWiFiDataElementsNetworkSSIDHaulType = "Backhaul"
 )
 
-/*
-DeviceWiFiDataElementsNetworkSSID holds the values of Device.WiFi.DataElements.Network.SSID.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkSSID holds the values of Device.WiFi.DataElements.Network.SSID.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceWiFiDataElementsNetworkSSID struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -7668,7 +7238,6 @@ type DeviceWiFiDataElementsNetworkSSID struct {
 	Type string `json:"Type,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkSSID) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7519, o.Alias)
 	c.String(p, "SSID", 7525, o.SSID)
@@ -7683,33 +7252,30 @@ func (o *DeviceWiFiDataElementsNetworkSSID) ValidateAt(c *model.Checker, p strin
 // DeviceWiFiDataElementsNetworkSSIDPath is the typed path of Device.WiFi.DataElements.Network.SSID.{i}.
 type DeviceWiFiDataElementsNetworkSSIDPath struct {
 	model.ObjectPath
-	AKMsAllowed model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDAKMsAllowed]
+	AKMsAllowed model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDAKMsAllowed] `dm:"s"`
 
-	AdvertisementEnabled model.ReadOnlyParam[bool]
+	AdvertisementEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Band model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDBand]
+	Band model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDBand] `dm:"s"`
 
-	Enable model.ReadOnlyParam[bool]
+	Enable model.ReadOnlyParam[bool] `dm:"b"`
 
-	HaulType model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDHaulType]
+	HaulType model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDHaulType] `dm:"s"`
 
-	MFPConfig model.ReadOnlyParam[DeviceWiFiDataElementsNetworkSSIDMFPConfig]
+	MFPConfig model.ReadOnlyParam[DeviceWiFiDataElementsNetworkSSIDMFPConfig] `dm:"s"`
 
-	MobilityDomain model.ReadOnlyParam[string]
+	MobilityDomain model.ReadOnlyParam[string] `dm:"s"`
 
-	SSID model.ReadOnlyParam[string]
+	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	SuiteSelector model.ReadOnlyParam[model.HexBinary]
+	SuiteSelector model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Type model.ReadOnlyParam[string]
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceWiFiDataElementsNetworkSTABlock holds the values of Device.WiFi.DataElements.Network.STABlock.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkSTABlock holds the values of Device.WiFi.DataElements.Network.STABlock.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceWiFiDataElementsNetworkSTABlock struct {
 	BlockedSTA string `json:"BlockedSTA,omitzero"`
 
@@ -7720,7 +7286,7 @@ type DeviceWiFiDataElementsNetworkSTABlock struct {
 	Schedule map[uint32]*DeviceWiFiDataElementsNetworkSTABlockSchedule `json:"Schedule,omitzero"`
 }
 
-// AddSchedule creates instance i of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}. (replacing any) and returns it
+// AddSchedule creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiDataElementsNetworkSTABlock) AddSchedule(i uint32) *DeviceWiFiDataElementsNetworkSTABlockSchedule {
 	if o.Schedule == nil {
 		o.Schedule = map[uint32]*DeviceWiFiDataElementsNetworkSTABlockSchedule{}
@@ -7729,8 +7295,6 @@ func (o *DeviceWiFiDataElementsNetworkSTABlock) AddSchedule(i uint32) *DeviceWiF
 	o.Schedule[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkSTABlock) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "BlockedSTA", 7531, o.BlockedSTA)
 	c.Wire(p, "BSSID", 7530, model.JoinStrings(o.BSSID), len(o.BSSID) > 0)
@@ -7742,20 +7306,20 @@ func (o *DeviceWiFiDataElementsNetworkSTABlock) ValidateAt(c *model.Checker, p s
 // DeviceWiFiDataElementsNetworkSTABlockPath is the typed path of Device.WiFi.DataElements.Network.STABlock.{i}.
 type DeviceWiFiDataElementsNetworkSTABlockPath struct {
 	model.ObjectPath
-	BSSID model.ReadWriteParam[[]string]
+	BSSID model.ReadWriteParam[[]string] `dm:"s"`
 
-	BlockedSTA model.ReadWriteParam[string]
+	BlockedSTA model.ReadWriteParam[string] `dm:"s"`
 
-	ScheduleNumberOfEntries model.ReadOnlyParam[uint32]
+	ScheduleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Schedule returns the typed path of instance i of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}.
+// Schedule returns the typed path of instance i.
 func (x DeviceWiFiDataElementsNetworkSTABlockPath) Schedule(i uint32) (p DeviceWiFiDataElementsNetworkSTABlockSchedulePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}.", model.InstanceOf(x.Path(), "Schedule.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Schedule.", i))
 	return
 }
 
-// ScheduleTable returns the table Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}. itself (for AddObject when writable)
+// ScheduleTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiDataElementsNetworkSTABlockPath) ScheduleTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Schedule.")
 }
@@ -7779,10 +7343,7 @@ const (
 	DeviceWiFiDataElementsNetworkSTABlockScheduleDay_Sunday DeviceWiFiDataElementsNetworkSTABlockScheduleDay = "Sunday"
 )
 
-/*
-DeviceWiFiDataElementsNetworkSTABlockSchedule holds the values of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiDataElementsNetworkSTABlockSchedule holds the values of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}. (table instance, 0..unbounded entries, readWrite, since 2.17).
 type DeviceWiFiDataElementsNetworkSTABlockSchedule struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -7793,7 +7354,6 @@ type DeviceWiFiDataElementsNetworkSTABlockSchedule struct {
 	Duration uint32 `json:"Duration,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiDataElementsNetworkSTABlockSchedule) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7533, o.Alias)
 	c.Wire(p, "Day", 7534, model.JoinStrings(o.Day), len(o.Day) > 0)
@@ -7804,13 +7364,13 @@ func (o *DeviceWiFiDataElementsNetworkSTABlockSchedule) ValidateAt(c *model.Chec
 // DeviceWiFiDataElementsNetworkSTABlockSchedulePath is the typed path of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}.
 type DeviceWiFiDataElementsNetworkSTABlockSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Day model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkSTABlockScheduleDay]
+	Day model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkSTABlockScheduleDay] `dm:"s"`
 
-	Duration model.ReadWriteParam[uint32]
+	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
-	StartTime model.ReadWriteParam[string]
+	StartTime model.ReadWriteParam[string] `dm:"s"`
 }
 
 // DeviceWiFiEndPointStatus enumerates the values of Device.WiFi.EndPoint.{i}.Status.
@@ -7826,10 +7386,7 @@ const (
 	DeviceWiFiEndPointStatus_Error DeviceWiFiEndPointStatus = "Error"
 )
 
-/*
-DeviceWiFiEndPoint holds the values of Device.WiFi.EndPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPoint holds the values of Device.WiFi.EndPoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceWiFiEndPoint struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -7850,7 +7407,7 @@ type DeviceWiFiEndPoint struct {
 	WPS      *DeviceWiFiEndPointWPS                `json:"WPS,omitzero"`
 }
 
-// AddAC creates instance i of Device.WiFi.EndPoint.{i}.AC.{i}. (replacing any) and returns it
+// AddAC creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiEndPoint) AddAC(i uint32) *DeviceWiFiEndPointAC {
 	if o.AC == nil {
 		o.AC = map[uint32]*DeviceWiFiEndPointAC{}
@@ -7860,7 +7417,7 @@ func (o *DeviceWiFiEndPoint) AddAC(i uint32) *DeviceWiFiEndPointAC {
 	return x
 }
 
-// AddProfile creates instance i of Device.WiFi.EndPoint.{i}.Profile.{i}. (replacing any) and returns it
+// AddProfile creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiEndPoint) AddProfile(i uint32) *DeviceWiFiEndPointProfile {
 	if o.Profile == nil {
 		o.Profile = map[uint32]*DeviceWiFiEndPointProfile{}
@@ -7869,8 +7426,6 @@ func (o *DeviceWiFiEndPoint) AddProfile(i uint32) *DeviceWiFiEndPointProfile {
 	o.Profile[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7586, string(o.Status))
 	c.String(p, "Alias", 7560, o.Alias)
@@ -7896,41 +7451,41 @@ func (o *DeviceWiFiEndPoint) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointPath is the typed path of Device.WiFi.EndPoint.{i}.
 type DeviceWiFiEndPointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	ProfileNumberOfEntries model.ReadOnlyParam[uint32]
+	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProfileReference model.ReadWriteParam[string]
+	ProfileReference model.ReadWriteParam[string] `dm:"s"`
 
-	SSIDReference model.ReadOnlyParam[string]
+	SSIDReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointStatus]
+	Status model.ReadOnlyParam[DeviceWiFiEndPointStatus] `dm:"s"`
 
-	Security DeviceWiFiEndPointSecurityPath
-	Stats    DeviceWiFiEndPointStatsPath
-	WPS      DeviceWiFiEndPointWPSPath
+	Security DeviceWiFiEndPointSecurityPath `dm:"Security."`
+	Stats    DeviceWiFiEndPointStatsPath    `dm:"Stats."`
+	WPS      DeviceWiFiEndPointWPSPath      `dm:"WPS."`
 }
 
-// AC returns the typed path of instance i of Device.WiFi.EndPoint.{i}.AC.{i}.
+// AC returns the typed path of instance i.
 func (x DeviceWiFiEndPointPath) AC(i uint32) (p DeviceWiFiEndPointACPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.EndPoint.{i}.AC.{i}.", model.InstanceOf(x.Path(), "AC.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AC.", i))
 	return
 }
 
-// ACTable returns the table Device.WiFi.EndPoint.{i}.AC.{i}. itself (for AddObject when writable)
+// ACTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiEndPointPath) ACTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AC.")
 }
 
-// Profile returns the typed path of instance i of Device.WiFi.EndPoint.{i}.Profile.{i}.
+// Profile returns the typed path of instance i.
 func (x DeviceWiFiEndPointPath) Profile(i uint32) (p DeviceWiFiEndPointProfilePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.EndPoint.{i}.Profile.{i}.", model.InstanceOf(x.Path(), "Profile.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Profile.", i))
 	return
 }
 
-// ProfileTable returns the table Device.WiFi.EndPoint.{i}.Profile.{i}. itself (for AddObject when writable)
+// ProfileTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiEndPointPath) ProfileTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Profile.")
 }
@@ -7948,10 +7503,7 @@ const (
 	DeviceWiFiEndPointACAccessCategory_VO DeviceWiFiEndPointACAccessCategory = "VO"
 )
 
-/*
-DeviceWiFiEndPointAC holds the values of Device.WiFi.EndPoint.{i}.AC.{i}. (table instance, 4 entries, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointAC holds the values of Device.WiFi.EndPoint.{i}.AC.{i}. (table instance, 4 entries, readOnly, since 2.8).
 type DeviceWiFiEndPointAC struct {
 	AccessCategory DeviceWiFiEndPointACAccessCategory `json:"AccessCategory,omitzero"`
 
@@ -7966,7 +7518,6 @@ type DeviceWiFiEndPointAC struct {
 	Stats *DeviceWiFiEndPointACStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointAC) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "AccessCategory", 7544, string(o.AccessCategory))
 	c.String(p, "Alias", 7546, o.Alias)
@@ -7979,23 +7530,20 @@ func (o *DeviceWiFiEndPointAC) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointACPath is the typed path of Device.WiFi.EndPoint.{i}.AC.{i}.
 type DeviceWiFiEndPointACPath struct {
 	model.ObjectPath
-	AccessCategory model.ReadOnlyParam[DeviceWiFiEndPointACAccessCategory]
+	AccessCategory model.ReadOnlyParam[DeviceWiFiEndPointACAccessCategory] `dm:"s"`
 
-	AckPolicy model.ReadWriteParam[bool]
+	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	OutQLenHistogramIntervals model.ReadWriteParam[[]string]
+	OutQLenHistogramIntervals model.ReadWriteParam[[]string] `dm:"s"`
 
-	OutQLenHistogramSampleInterval model.ReadWriteParam[uint32]
+	OutQLenHistogramSampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Stats DeviceWiFiEndPointACStatsPath
+	Stats DeviceWiFiEndPointACStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceWiFiEndPointACStats holds the values of Device.WiFi.EndPoint.{i}.AC.{i}.Stats. (object, readOnly, since 2.8);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointACStats holds the values of Device.WiFi.EndPoint.{i}.AC.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceWiFiEndPointACStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -8018,7 +7566,6 @@ type DeviceWiFiEndPointACStats struct {
 	OutQLenHistogram []string `json:"OutQLenHistogram,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointACStats) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "OutQLenHistogram", 7556, model.JoinStrings(o.OutQLenHistogram), len(o.OutQLenHistogram) > 0)
 }
@@ -8026,25 +7573,25 @@ func (o *DeviceWiFiEndPointACStats) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointACStatsPath is the typed path of Device.WiFi.EndPoint.{i}.AC.{i}.Stats.
 type DeviceWiFiEndPointACStatsPath struct {
 	model.ObjectPath
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OutQLenHistogram model.ReadOnlyParam[[]string]
+	OutQLenHistogram model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiEndPointProfileStatus enumerates the values of Device.WiFi.EndPoint.{i}.Profile.{i}.Status.
@@ -8060,10 +7607,7 @@ const (
 	DeviceWiFiEndPointProfileStatus_Disabled DeviceWiFiEndPointProfileStatus = "Disabled"
 )
 
-/*
-DeviceWiFiEndPointProfile holds the values of Device.WiFi.EndPoint.{i}.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointProfile holds the values of Device.WiFi.EndPoint.{i}.Profile.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceWiFiEndPointProfile struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -8080,7 +7624,6 @@ type DeviceWiFiEndPointProfile struct {
 	Security *DeviceWiFiEndPointProfileSecurity `json:"Security,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointProfile) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7575, string(o.Status))
 	c.String(p, "Alias", 7563, o.Alias)
@@ -8094,19 +7637,19 @@ func (o *DeviceWiFiEndPointProfile) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointProfilePath is the typed path of Device.WiFi.EndPoint.{i}.Profile.{i}.
 type DeviceWiFiEndPointProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Location model.ReadWriteParam[string]
+	Location model.ReadWriteParam[string] `dm:"s"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	SSID model.ReadWriteParam[string]
+	SSID model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointProfileStatus]
+	Status model.ReadOnlyParam[DeviceWiFiEndPointProfileStatus] `dm:"s"`
 
-	Security DeviceWiFiEndPointProfileSecurityPath
+	Security DeviceWiFiEndPointProfileSecurityPath `dm:"Security."`
 }
 
 // DeviceWiFiEndPointProfileSecurityMFPConfig enumerates the values of Device.WiFi.EndPoint.{i}.Profile.{i}.Security.MFPConfig.
@@ -8120,10 +7663,7 @@ const (
 	DeviceWiFiEndPointProfileSecurityMFPConfig_Required DeviceWiFiEndPointProfileSecurityMFPConfig = "Required"
 )
 
-/*
-DeviceWiFiEndPointProfileSecurity holds the values of Device.WiFi.EndPoint.{i}.Profile.{i}.Security. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointProfileSecurity holds the values of Device.WiFi.EndPoint.{i}.Profile.{i}.Security. (object, readOnly, since 2.0).
 type DeviceWiFiEndPointProfileSecurity struct {
 	ModeEnabled string `json:"ModeEnabled,omitzero"`
 
@@ -8138,7 +7678,6 @@ type DeviceWiFiEndPointProfileSecurity struct {
 	MFPConfig DeviceWiFiEndPointProfileSecurityMFPConfig `json:"MFPConfig,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointProfileSecurity) ValidateAt(c *model.Checker, p string) {
 	c.Bytes(p, "WEPKey", 7574, []byte(o.WEPKey))
 	c.Bytes(p, "PreSharedKey", 7572, []byte(o.PreSharedKey))
@@ -8149,17 +7688,17 @@ func (o *DeviceWiFiEndPointProfileSecurity) ValidateAt(c *model.Checker, p strin
 // DeviceWiFiEndPointProfileSecurityPath is the typed path of Device.WiFi.EndPoint.{i}.Profile.{i}.Security.
 type DeviceWiFiEndPointProfileSecurityPath struct {
 	model.ObjectPath
-	KeyPassphrase model.ReadWriteParam[string]
+	KeyPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	MFPConfig model.ReadWriteParam[DeviceWiFiEndPointProfileSecurityMFPConfig]
+	MFPConfig model.ReadWriteParam[DeviceWiFiEndPointProfileSecurityMFPConfig] `dm:"s"`
 
-	ModeEnabled model.ReadWriteParam[string]
+	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
 
-	PreSharedKey model.ReadWriteParam[model.HexBinary]
+	PreSharedKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	SAEPassphrase model.ReadWriteParam[string]
+	SAEPassphrase model.ReadWriteParam[string] `dm:"s"`
 
-	WEPKey model.ReadWriteParam[model.HexBinary]
+	WEPKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 }
 
 // DeviceWiFiEndPointSecurityModesSupported enumerates the values of Device.WiFi.EndPoint.{i}.Security.ModesSupported.
@@ -8193,15 +7732,11 @@ const (
 	DeviceWiFiEndPointSecurityModesSupported_OWE DeviceWiFiEndPointSecurityModesSupported = "OWE"
 )
 
-/*
-DeviceWiFiEndPointSecurity holds the values of Device.WiFi.EndPoint.{i}.Security. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointSecurity holds the values of Device.WiFi.EndPoint.{i}.Security. (object, readOnly, since 2.0).
 type DeviceWiFiEndPointSecurity struct {
 	ModesSupported []DeviceWiFiEndPointSecurityModesSupported `json:"ModesSupported,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointSecurity) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ModesSupported", 7580, model.JoinStrings(o.ModesSupported), len(o.ModesSupported) > 0)
 }
@@ -8209,13 +7744,10 @@ func (o *DeviceWiFiEndPointSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointSecurityPath is the typed path of Device.WiFi.EndPoint.{i}.Security.
 type DeviceWiFiEndPointSecurityPath struct {
 	model.ObjectPath
-	ModesSupported model.ReadOnlyParam[[]DeviceWiFiEndPointSecurityModesSupported]
+	ModesSupported model.ReadOnlyParam[[]DeviceWiFiEndPointSecurityModesSupported] `dm:"s"`
 }
 
-/*
-DeviceWiFiEndPointStats holds the values of Device.WiFi.EndPoint.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointStats holds the values of Device.WiFi.EndPoint.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceWiFiEndPointStats struct {
 	LastDataDownlinkRate uint32 `json:"LastDataDownlinkRate,omitzero"`
 
@@ -8226,7 +7758,6 @@ type DeviceWiFiEndPointStats struct {
 	Retransmissions uint32 `json:"Retransmissions,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointStats) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LastDataDownlinkRate", 7582, uint64(o.LastDataDownlinkRate))
 	c.Uint(p, "LastDataUplinkRate", 7583, uint64(o.LastDataUplinkRate))
@@ -8237,13 +7768,13 @@ func (o *DeviceWiFiEndPointStats) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointStatsPath is the typed path of Device.WiFi.EndPoint.{i}.Stats.
 type DeviceWiFiEndPointStatsPath struct {
 	model.ObjectPath
-	LastDataDownlinkRate model.ReadOnlyParam[uint32]
+	LastDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastDataUplinkRate model.ReadOnlyParam[uint32]
+	LastDataUplinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Retransmissions model.ReadOnlyParam[uint32]
+	Retransmissions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[int32]
+	SignalStrength model.ReadOnlyParam[int32] `dm:"i"`
 }
 
 // DeviceWiFiEndPointWPSConfigMethodsSupported enumerates the values of Device.WiFi.EndPoint.{i}.WPS.ConfigMethodsSupported.
@@ -8290,10 +7821,7 @@ const (
 	DeviceWiFiEndPointWPSStatus_Configured DeviceWiFiEndPointWPSStatus = "Configured"
 )
 
-/*
-DeviceWiFiEndPointWPS holds the values of Device.WiFi.EndPoint.{i}.WPS. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiEndPointWPS holds the values of Device.WiFi.EndPoint.{i}.WPS. (object, readOnly, since 2.0).
 type DeviceWiFiEndPointWPS struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -8308,7 +7836,6 @@ type DeviceWiFiEndPointWPS struct {
 	PIN string `json:"PIN,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiEndPointWPS) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "ConfigMethodsSupported", 7589, model.JoinStrings(o.ConfigMethodsSupported), len(o.ConfigMethodsSupported) > 0)
 	c.Wire(p, "ConfigMethodsEnabled", 7588, model.JoinStrings(o.ConfigMethodsEnabled), len(o.ConfigMethodsEnabled) > 0)
@@ -8319,17 +7846,17 @@ func (o *DeviceWiFiEndPointWPS) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointWPSPath is the typed path of Device.WiFi.EndPoint.{i}.WPS.
 type DeviceWiFiEndPointWPSPath struct {
 	model.ObjectPath
-	ConfigMethodsEnabled model.ReadWriteParam[[]string]
+	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiEndPointWPSConfigMethodsSupported]
+	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiEndPointWPSConfigMethodsSupported] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	PIN model.ReadWriteParam[string]
+	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointWPSStatus]
+	Status model.ReadOnlyParam[DeviceWiFiEndPointWPSStatus] `dm:"s"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState enumerates the values of Device.WiFi.NeighboringWiFiDiagnostic.DiagnosticsState.
@@ -8347,10 +7874,7 @@ const (
 	DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState_Error DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState = "Error"
 )
 
-/*
-DeviceWiFiNeighboringWiFiDiagnostic holds the values of Device.WiFi.NeighboringWiFiDiagnostic. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiNeighboringWiFiDiagnostic holds the values of Device.WiFi.NeighboringWiFiDiagnostic. (object, readOnly, since 2.7).
 type DeviceWiFiNeighboringWiFiDiagnostic struct {
 	DiagnosticsState DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -8359,7 +7883,7 @@ type DeviceWiFiNeighboringWiFiDiagnostic struct {
 	Result map[uint32]*DeviceWiFiNeighboringWiFiDiagnosticResult `json:"Result,omitzero"`
 }
 
-// AddResult creates instance i of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. (replacing any) and returns it
+// AddResult creates instance i (replacing any) and returns it.
 func (o *DeviceWiFiNeighboringWiFiDiagnostic) AddResult(i uint32) *DeviceWiFiNeighboringWiFiDiagnosticResult {
 	if o.Result == nil {
 		o.Result = map[uint32]*DeviceWiFiNeighboringWiFiDiagnosticResult{}
@@ -8368,8 +7892,6 @@ func (o *DeviceWiFiNeighboringWiFiDiagnostic) AddResult(i uint32) *DeviceWiFiNei
 	o.Result[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiNeighboringWiFiDiagnostic) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 7596, string(o.DiagnosticsState))
 	for _, i := range model.SortedKeys(o.Result) {
@@ -8380,18 +7902,18 @@ func (o *DeviceWiFiNeighboringWiFiDiagnostic) ValidateAt(c *model.Checker, p str
 // DeviceWiFiNeighboringWiFiDiagnosticPath is the typed path of Device.WiFi.NeighboringWiFiDiagnostic.
 type DeviceWiFiNeighboringWiFiDiagnosticPath struct {
 	model.ObjectPath
-	DiagnosticsState model.ReadWriteParam[DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceWiFiNeighboringWiFiDiagnosticDiagnosticsState] `dm:"s"`
 
-	ResultNumberOfEntries model.ReadOnlyParam[uint32]
+	ResultNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Result returns the typed path of instance i of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.
+// Result returns the typed path of instance i.
 func (x DeviceWiFiNeighboringWiFiDiagnosticPath) Result(i uint32) (p DeviceWiFiNeighboringWiFiDiagnosticResultPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.", model.InstanceOf(x.Path(), "Result.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Result.", i))
 	return
 }
 
-// ResultTable returns the table Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. itself (for AddObject when writable)
+// ResultTable returns the table itself (for AddObject when writable).
 func (x DeviceWiFiNeighboringWiFiDiagnosticPath) ResultTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Result.")
 }
@@ -8492,10 +8014,7 @@ const (
 	DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth_Auto DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth = "Auto"
 )
 
-/*
-DeviceWiFiNeighboringWiFiDiagnosticResult holds the values of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiNeighboringWiFiDiagnosticResult holds the values of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceWiFiNeighboringWiFiDiagnosticResult struct {
 	Radio string `json:"Radio,omitzero"`
 
@@ -8532,7 +8051,6 @@ type DeviceWiFiNeighboringWiFiDiagnosticResult struct {
 	DTIMPeriod uint32 `json:"DTIMPeriod,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiNeighboringWiFiDiagnosticResult) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SSID", 7610, o.SSID)
 	c.String(p, "BSSID", 7598, o.BSSID)
@@ -8553,39 +8071,39 @@ func (o *DeviceWiFiNeighboringWiFiDiagnosticResult) ValidateAt(c *model.Checker,
 // DeviceWiFiNeighboringWiFiDiagnosticResultPath is the typed path of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.
 type DeviceWiFiNeighboringWiFiDiagnosticResultPath struct {
 	model.ObjectPath
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	BasicDataTransferRates model.ReadOnlyParam[[]string]
+	BasicDataTransferRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	BeaconPeriod model.ReadOnlyParam[uint32]
+	BeaconPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Channel model.ReadOnlyParam[uint32]
+	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DTIMPeriod model.ReadOnlyParam[uint32]
+	DTIMPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EncryptionMode model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode]
+	EncryptionMode model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode] `dm:"s"`
 
-	Mode model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultMode]
+	Mode model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultMode] `dm:"s"`
 
-	Noise model.ReadOnlyParam[int32]
+	Noise model.ReadOnlyParam[int32] `dm:"i"`
 
-	OperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth]
+	OperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth] `dm:"s"`
 
-	OperatingFrequencyBand model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand]
+	OperatingFrequencyBand model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand] `dm:"s"`
 
-	OperatingStandards model.ReadOnlyParam[[]string]
+	OperatingStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Radio model.ReadOnlyParam[string]
+	Radio model.ReadOnlyParam[string] `dm:"s"`
 
-	SSID model.ReadOnlyParam[string]
+	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	SecurityModeEnabled model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled]
+	SecurityModeEnabled model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled] `dm:"s"`
 
-	SignalStrength model.ReadOnlyParam[int32]
+	SignalStrength model.ReadOnlyParam[int32] `dm:"i"`
 
-	SupportedDataTransferRates model.ReadOnlyParam[[]string]
+	SupportedDataTransferRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards]
+	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards] `dm:"s"`
 }
 
 // DeviceWiFiRadioStatus enumerates the values of Device.WiFi.Radio.{i}.Status.
@@ -8741,10 +8259,7 @@ const (
 	DeviceWiFiRadioPreambleType_Auto DeviceWiFiRadioPreambleType = "auto"
 )
 
-/*
-DeviceWiFiRadio holds the values of Device.WiFi.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiRadio holds the values of Device.WiFi.Radio.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceWiFiRadio struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -8855,7 +8370,6 @@ type DeviceWiFiRadio struct {
 	Stats *DeviceWiFiRadioStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiRadio) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7693, string(o.Status))
 	c.String(p, "Alias", 7617, o.Alias)
@@ -8893,119 +8407,116 @@ func (o *DeviceWiFiRadio) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiRadioPath is the typed path of Device.WiFi.Radio.{i}.
 type DeviceWiFiRadioPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AutoChannelEnable model.ReadWriteParam[bool]
+	AutoChannelEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	AutoChannelRefreshPeriod model.ReadWriteParam[uint32]
+	AutoChannelRefreshPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	AutoChannelSupported model.ReadOnlyParam[bool]
+	AutoChannelSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	BasicDataTransmitRates model.ReadWriteParam[[]string]
+	BasicDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
 
-	BeaconPeriod model.ReadWriteParam[uint32]
+	BeaconPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	CCAReport model.ReadOnlyParam[model.HexBinary]
+	CCAReport model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	CCARequest model.ReadWriteParam[model.HexBinary]
+	CCARequest model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	CenterFrequencySegment0 model.ReadWriteParam[uint32]
+	CenterFrequencySegment0 model.ReadWriteParam[uint32] `dm:"u"`
 
-	CenterFrequencySegment1 model.ReadWriteParam[uint32]
+	CenterFrequencySegment1 model.ReadWriteParam[uint32] `dm:"u"`
 
-	Channel model.ReadWriteParam[uint32]
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
 
-	ChannelLastChange model.ReadOnlyParam[uint32]
+	ChannelLastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelLastSelectionReason model.ReadOnlyParam[DeviceWiFiRadioChannelLastSelectionReason]
+	ChannelLastSelectionReason model.ReadOnlyParam[DeviceWiFiRadioChannelLastSelectionReason] `dm:"s"`
 
-	ChannelsInUse model.ReadOnlyParam[[]string]
+	ChannelsInUse model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CurrentOperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiRadioCurrentOperatingChannelBandwidth]
+	CurrentOperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiRadioCurrentOperatingChannelBandwidth] `dm:"s"`
 
-	DTIMPeriod model.ReadWriteParam[uint32]
+	DTIMPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EnableRRM model.ReadWriteParam[bool]
+	EnableRRM model.ReadWriteParam[bool] `dm:"b"`
 
-	ExtensionChannel model.ReadWriteParam[DeviceWiFiRadioExtensionChannel]
+	ExtensionChannel model.ReadWriteParam[DeviceWiFiRadioExtensionChannel] `dm:"s"`
 
-	FirmwareVersion model.ReadOnlyParam[string]
+	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	FragmentationThreshold model.ReadWriteParam[uint32]
+	FragmentationThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	GuardInterval model.ReadWriteParam[DeviceWiFiRadioGuardInterval]
+	GuardInterval model.ReadWriteParam[DeviceWiFiRadioGuardInterval] `dm:"s"`
 
-	IEEE80211hEnabled model.ReadWriteParam[bool]
+	IEEE80211hEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	IEEE80211hSupported model.ReadOnlyParam[bool]
+	IEEE80211hSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LongRetryLimit model.ReadWriteParam[uint32]
+	LongRetryLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MCS model.ReadWriteParam[int32]
+	MCS model.ReadWriteParam[int32] `dm:"i"`
 
-	ManagementPacketRate model.ReadWriteParam[uint32]
+	ManagementPacketRate model.ReadWriteParam[uint32] `dm:"u"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxSupportedAssociations model.ReadOnlyParam[uint32]
+	MaxSupportedAssociations model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaxSupportedSSIDs model.ReadOnlyParam[uint32]
+	MaxSupportedSSIDs model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	OperatingChannelBandwidth model.ReadWriteParam[string]
+	OperatingChannelBandwidth model.ReadWriteParam[string] `dm:"s"`
 
-	OperatingFrequencyBand model.ReadWriteParam[string]
+	OperatingFrequencyBand model.ReadWriteParam[string] `dm:"s"`
 
-	OperatingStandards model.ReadWriteParam[[]string]
+	OperatingStandards model.ReadWriteParam[[]string] `dm:"s"`
 
-	OperationalDataTransmitRates model.ReadWriteParam[[]string]
+	OperationalDataTransmitRates model.ReadWriteParam[[]string] `dm:"s"`
 
-	PacketAggregationEnable model.ReadWriteParam[bool]
+	PacketAggregationEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	PossibleChannels model.ReadOnlyParam[[]string]
+	PossibleChannels model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PreambleType model.ReadWriteParam[DeviceWiFiRadioPreambleType]
+	PreambleType model.ReadWriteParam[DeviceWiFiRadioPreambleType] `dm:"s"`
 
-	RPIHistogramReport model.ReadOnlyParam[model.HexBinary]
+	RPIHistogramReport model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	RPIHistogramRequest model.ReadWriteParam[model.HexBinary]
+	RPIHistogramRequest model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
-	RTSThreshold model.ReadWriteParam[uint32]
+	RTSThreshold model.ReadWriteParam[uint32] `dm:"u"`
 
-	RegulatoryDomain model.ReadWriteParam[string]
+	RegulatoryDomain model.ReadWriteParam[string] `dm:"s"`
 
-	RetryLimit model.ReadWriteParam[uint32]
+	RetryLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceWiFiRadioStatus]
+	Status model.ReadOnlyParam[DeviceWiFiRadioStatus] `dm:"s"`
 
-	SupportedDataTransmitRates model.ReadOnlyParam[[]string]
+	SupportedDataTransmitRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedFrequencyBands model.ReadOnlyParam[[]DeviceWiFiRadioSupportedFrequencyBands]
+	SupportedFrequencyBands model.ReadOnlyParam[[]DeviceWiFiRadioSupportedFrequencyBands] `dm:"s"`
 
-	SupportedOperatingChannelBandwidths model.ReadOnlyParam[[]DeviceWiFiRadioSupportedOperatingChannelBandwidths]
+	SupportedOperatingChannelBandwidths model.ReadOnlyParam[[]DeviceWiFiRadioSupportedOperatingChannelBandwidths] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiRadioSupportedStandards]
+	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiRadioSupportedStandards] `dm:"s"`
 
-	TransmitPower model.ReadWriteParam[int32]
+	TransmitPower model.ReadWriteParam[int32] `dm:"i"`
 
-	TransmitPowerSupported model.ReadOnlyParam[[]int32]
+	TransmitPowerSupported model.ReadOnlyParam[[]int32] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceWiFiRadioStatsPath
+	Stats DeviceWiFiRadioStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceWiFiRadioStats holds the values of Device.WiFi.Radio.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiRadioStats holds the values of Device.WiFi.Radio.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceWiFiRadioStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -9071,65 +8582,65 @@ type DeviceWiFiRadioStats struct {
 // DeviceWiFiRadioStatsPath is the typed path of Device.WiFi.Radio.{i}.Stats.
 type DeviceWiFiRadioStatsPath struct {
 	model.ObjectPath
-	AutoDFSChannelChangeCount model.ReadOnlyParam[uint32]
+	AutoDFSChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutoDynamicChannelChangeCount model.ReadOnlyParam[uint32]
+	AutoDynamicChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutoRefreshChannelChangeCount model.ReadOnlyParam[uint32]
+	AutoRefreshChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutoStartupChannelChangeCount model.ReadOnlyParam[uint32]
+	AutoStartupChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AutoUserChannelChangeCount model.ReadOnlyParam[uint32]
+	AutoUserChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CPacketOtherMACReceived model.ReadOnlyParam[uint64]
+	CPacketOtherMACReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CtsOtherMACReceived model.ReadOnlyParam[uint64]
+	CtsOtherMACReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CtsReceived model.ReadOnlyParam[uint64]
+	CtsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DPacketOtherMACReceived model.ReadOnlyParam[uint64]
+	DPacketOtherMACReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FCSErrorCount model.ReadOnlyParam[uint32]
+	FCSErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FrameHeaderError model.ReadOnlyParam[uint64]
+	FrameHeaderError model.ReadOnlyParam[uint64] `dm:"U"`
 
-	GoodPLCPReceived model.ReadOnlyParam[uint64]
+	GoodPLCPReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	InvalidMACCount model.ReadOnlyParam[uint32]
+	InvalidMACCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MPacketOtherMACReceived model.ReadOnlyParam[uint64]
+	MPacketOtherMACReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ManualChannelChangeCount model.ReadOnlyParam[uint32]
+	ManualChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NoCtsReceived model.ReadOnlyParam[uint64]
+	NoCtsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Noise model.ReadOnlyParam[int32]
+	Noise model.ReadOnlyParam[int32] `dm:"i"`
 
-	PLCPErrorCount model.ReadOnlyParam[uint32]
+	PLCPErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsOtherReceived model.ReadOnlyParam[uint32]
+	PacketsOtherReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	RtsOtherMACReceived model.ReadOnlyParam[uint64]
+	RtsOtherMACReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TotalChannelChangeCount model.ReadOnlyParam[uint32]
+	TotalChannelChangeCount model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState enumerates the values of Device.WiFi.RemoteMeasurementDiagnostic.DiagnosticsState.
@@ -9147,10 +8658,7 @@ const (
 	DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState_Error DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState = "Error"
 )
 
-/*
-DeviceWiFiRemoteMeasurementDiagnostic holds the values of Device.WiFi.RemoteMeasurementDiagnostic. (object, readOnly, since 2.15);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiRemoteMeasurementDiagnostic holds the values of Device.WiFi.RemoteMeasurementDiagnostic. (object, readOnly, since 2.15).
 type DeviceWiFiRemoteMeasurementDiagnostic struct {
 	DiagnosticsState DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState `json:"DiagnosticsState,omitzero"`
 
@@ -9167,7 +8675,6 @@ type DeviceWiFiRemoteMeasurementDiagnostic struct {
 	Noise uint32 `json:"Noise,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiRemoteMeasurementDiagnostic) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DiagnosticsState", 7704, string(o.DiagnosticsState))
 	c.String(p, "TargetBSS", 7708, o.TargetBSS)
@@ -9179,19 +8686,19 @@ func (o *DeviceWiFiRemoteMeasurementDiagnostic) ValidateAt(c *model.Checker, p s
 // DeviceWiFiRemoteMeasurementDiagnosticPath is the typed path of Device.WiFi.RemoteMeasurementDiagnostic.
 type DeviceWiFiRemoteMeasurementDiagnosticPath struct {
 	model.ObjectPath
-	Channel model.ReadWriteParam[uint32]
+	Channel model.ReadWriteParam[uint32] `dm:"u"`
 
-	DiagnosticsState model.ReadWriteParam[DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState]
+	DiagnosticsState model.ReadWriteParam[DeviceWiFiRemoteMeasurementDiagnosticDiagnosticsState] `dm:"s"`
 
-	Noise model.ReadOnlyParam[uint32]
+	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	OperatingClass model.ReadWriteParam[uint32]
+	OperatingClass model.ReadWriteParam[uint32] `dm:"u"`
 
-	SignalStrength model.ReadOnlyParam[uint32]
+	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TargetBSS model.ReadWriteParam[string]
+	TargetBSS model.ReadWriteParam[string] `dm:"s"`
 
-	Timeout model.ReadWriteParam[uint32]
+	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceWiFiSSIDStatus enumerates the values of Device.WiFi.SSID.{i}.Status.
@@ -9213,10 +8720,7 @@ const (
 	DeviceWiFiSSIDStatus_Error DeviceWiFiSSIDStatus = "Error"
 )
 
-/*
-DeviceWiFiSSID holds the values of Device.WiFi.SSID.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiSSID holds the values of Device.WiFi.SSID.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
 type DeviceWiFiSSID struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -9249,7 +8753,6 @@ type DeviceWiFiSSID struct {
 	Stats *DeviceWiFiSSIDStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWiFiSSID) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7757, string(o.Status))
 	c.String(p, "Alias", 7715, o.Alias)
@@ -9265,41 +8768,38 @@ func (o *DeviceWiFiSSID) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiSSIDPath is the typed path of Device.WiFi.SSID.{i}.
 type DeviceWiFiSSIDPath struct {
 	model.ObjectPath
-	ATFEnable model.ReadWriteParam[bool]
+	ATFEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	BSSID model.ReadOnlyParam[string]
+	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	FlushATFTable model.ReadWriteParam[bool]
+	FlushATFTable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MACAddress model.ReadOnlyParam[string]
+	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MLDUnit model.ReadWriteParam[int32]
+	MLDUnit model.ReadWriteParam[int32] `dm:"i"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SSID model.ReadWriteParam[string]
+	SSID model.ReadWriteParam[string] `dm:"s"`
 
-	SetATF model.ReadWriteParam[uint32]
+	SetATF model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceWiFiSSIDStatus]
+	Status model.ReadOnlyParam[DeviceWiFiSSIDStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceWiFiSSIDStatsPath
+	Stats DeviceWiFiSSIDStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceWiFiSSIDStats holds the values of Device.WiFi.SSID.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWiFiSSIDStats holds the values of Device.WiFi.SSID.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceWiFiSSIDStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -9365,63 +8865,63 @@ type DeviceWiFiSSIDStats struct {
 // DeviceWiFiSSIDStatsPath is the typed path of Device.WiFi.SSID.{i}.Stats.
 type DeviceWiFiSSIDStatsPath struct {
 	model.ObjectPath
-	ACKFailureCount model.ReadOnlyParam[uint32]
+	ACKFailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AckUcastReceived model.ReadOnlyParam[uint64]
+	AckUcastReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	AggregatedPacketCount model.ReadOnlyParam[uint32]
+	AggregatedPacketCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSentBufOverflow model.ReadOnlyParam[uint64]
+	DiscardPacketsSentBufOverflow model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsSentNoAssoc model.ReadOnlyParam[uint64]
+	DiscardPacketsSentNoAssoc model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DupReceived model.ReadOnlyParam[uint64]
+	DupReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailedRetransCount model.ReadOnlyParam[uint32]
+	FailedRetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FragSent model.ReadOnlyParam[uint64]
+	FragSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MultipleRetryCount model.ReadOnlyParam[uint32]
+	MultipleRetryCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	RetransCount model.ReadOnlyParam[uint32]
+	RetransCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RetryCount model.ReadOnlyParam[uint32]
+	RetryCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SentNoAck model.ReadOnlyParam[uint64]
+	SentNoAck model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TooLongReceived model.ReadOnlyParam[uint64]
+	TooLongReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	TooShortReceived model.ReadOnlyParam[uint64]
+	TooShortReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,10 +3,7 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
 // DeviceWWCHwCapabilities enumerates the values of Device.WWC.HwCapabilities.
 type DeviceWWCHwCapabilities string
@@ -52,10 +49,7 @@ const (
 	DeviceWWCStatus_Negotiating DeviceWWCStatus = "Negotiating"
 )
 
-/*
-DeviceWWC holds the values of Device.WWC. (object, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWC holds the values of Device.WWC. (object, readOnly, since 2.14).
 type DeviceWWC struct {
 	HwCapabilities []DeviceWWCHwCapabilities `json:"HwCapabilities,omitzero"`
 
@@ -73,7 +67,7 @@ type DeviceWWC struct {
 	URSP          map[uint32]*DeviceWWCURSP          `json:"URSP,omitzero"`
 }
 
-// AddAccessNetwork creates instance i of Device.WWC.AccessNetwork.{i}. (replacing any) and returns it
+// AddAccessNetwork creates instance i (replacing any) and returns it.
 func (o *DeviceWWC) AddAccessNetwork(i uint32) *DeviceWWCAccessNetwork {
 	if o.AccessNetwork == nil {
 		o.AccessNetwork = map[uint32]*DeviceWWCAccessNetwork{}
@@ -83,7 +77,7 @@ func (o *DeviceWWC) AddAccessNetwork(i uint32) *DeviceWWCAccessNetwork {
 	return x
 }
 
-// AddURSP creates instance i of Device.WWC.URSP.{i}. (replacing any) and returns it
+// AddURSP creates instance i (replacing any) and returns it.
 func (o *DeviceWWC) AddURSP(i uint32) *DeviceWWCURSP {
 	if o.URSP == nil {
 		o.URSP = map[uint32]*DeviceWWCURSP{}
@@ -92,8 +86,6 @@ func (o *DeviceWWC) AddURSP(i uint32) *DeviceWWCURSP {
 	o.URSP[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWC) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "HwCapabilities", 6545, model.JoinStrings(o.HwCapabilities), len(o.HwCapabilities) > 0)
 	c.Wire(p, "SwCapabilities", 6548, model.JoinStrings(o.SwCapabilities), len(o.SwCapabilities) > 0)
@@ -110,37 +102,37 @@ func (o *DeviceWWC) ValidateAt(c *model.Checker, p string) {
 // DeviceWWCPath is the typed path of Device.WWC.
 type DeviceWWCPath struct {
 	model.ObjectPath
-	AccessNetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	AccessNetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HwCapabilities model.ReadOnlyParam[[]DeviceWWCHwCapabilities]
+	HwCapabilities model.ReadOnlyParam[[]DeviceWWCHwCapabilities] `dm:"s"`
 
-	Mode model.ReadWriteParam[DeviceWWCMode]
+	Mode model.ReadWriteParam[DeviceWWCMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWWCStatus]
+	Status model.ReadOnlyParam[DeviceWWCStatus] `dm:"s"`
 
-	SwCapabilities model.ReadOnlyParam[[]DeviceWWCSwCapabilities]
+	SwCapabilities model.ReadOnlyParam[[]DeviceWWCSwCapabilities] `dm:"s"`
 
-	URSPNumberOfEntries model.ReadOnlyParam[uint32]
+	URSPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AccessNetwork returns the typed path of instance i of Device.WWC.AccessNetwork.{i}.
+// AccessNetwork returns the typed path of instance i.
 func (x DeviceWWCPath) AccessNetwork(i uint32) (p DeviceWWCAccessNetworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WWC.AccessNetwork.{i}.", model.InstanceOf(x.Path(), "AccessNetwork.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AccessNetwork.", i))
 	return
 }
 
-// AccessNetworkTable returns the table Device.WWC.AccessNetwork.{i}. itself (for AddObject when writable)
+// AccessNetworkTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCPath) AccessNetworkTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AccessNetwork.")
 }
 
-// URSP returns the typed path of instance i of Device.WWC.URSP.{i}.
+// URSP returns the typed path of instance i.
 func (x DeviceWWCPath) URSP(i uint32) (p DeviceWWCURSPPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WWC.URSP.{i}.", model.InstanceOf(x.Path(), "URSP.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "URSP.", i))
 	return
 }
 
-// URSPTable returns the table Device.WWC.URSP.{i}. itself (for AddObject when writable)
+// URSPTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCPath) URSPTable() model.Table {
 	return model.NewTable(x.ObjectPath, "URSP.")
 }
@@ -182,10 +174,7 @@ const (
 	DeviceWWCAccessNetworkAccessNetworkType_W_5GAN DeviceWWCAccessNetworkAccessNetworkType = "W-5GAN"
 )
 
-/*
-DeviceWWCAccessNetwork holds the values of Device.WWC.AccessNetwork.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCAccessNetwork holds the values of Device.WWC.AccessNetwork.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCAccessNetwork struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -204,7 +193,6 @@ type DeviceWWCAccessNetwork struct {
 	GUTI *DeviceWWCAccessNetworkGUTI `json:"GUTI,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWCAccessNetwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6534, o.Alias)
 	c.String(p, "Name", 6542, o.Name)
@@ -217,27 +205,24 @@ func (o *DeviceWWCAccessNetwork) ValidateAt(c *model.Checker, p string) {
 // DeviceWWCAccessNetworkPath is the typed path of Device.WWC.AccessNetwork.{i}.
 type DeviceWWCAccessNetworkPath struct {
 	model.ObjectPath
-	AccessNetworkType model.ReadOnlyParam[DeviceWWCAccessNetworkAccessNetworkType]
+	AccessNetworkType model.ReadOnlyParam[DeviceWWCAccessNetworkAccessNetworkType] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectionStatus model.ReadOnlyParam[DeviceWWCAccessNetworkConnectionStatus]
+	ConnectionStatus model.ReadOnlyParam[DeviceWWCAccessNetworkConnectionStatus] `dm:"s"`
 
-	Interface model.ReadWriteParam[string]
+	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LastError model.ReadOnlyParam[uint32]
+	LastError model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	RegistrationStatus model.ReadOnlyParam[DeviceWWCAccessNetworkRegistrationStatus]
+	RegistrationStatus model.ReadOnlyParam[DeviceWWCAccessNetworkRegistrationStatus] `dm:"s"`
 
-	GUTI DeviceWWCAccessNetworkGUTIPath
+	GUTI DeviceWWCAccessNetworkGUTIPath `dm:"GUTI."`
 }
 
-/*
-DeviceWWCAccessNetworkGUTI holds the values of Device.WWC.AccessNetwork.{i}.GUTI. (object, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCAccessNetworkGUTI holds the values of Device.WWC.AccessNetwork.{i}.GUTI. (object, readOnly, since 2.14).
 type DeviceWWCAccessNetworkGUTI struct {
 	PLMN uint32 `json:"PLMN,omitzero"`
 
@@ -249,17 +234,14 @@ type DeviceWWCAccessNetworkGUTI struct {
 // DeviceWWCAccessNetworkGUTIPath is the typed path of Device.WWC.AccessNetwork.{i}.GUTI.
 type DeviceWWCAccessNetworkGUTIPath struct {
 	model.ObjectPath
-	AMFId model.ReadOnlyParam[uint32]
+	AMFId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PLMN model.ReadOnlyParam[uint32]
+	PLMN model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TMSI model.ReadOnlyParam[uint32]
+	TMSI model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceWWCURSP holds the values of Device.WWC.URSP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCURSP holds the values of Device.WWC.URSP.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -270,7 +252,7 @@ type DeviceWWCURSP struct {
 	TrafficDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptor `json:"TrafficDescriptor,omitzero"`
 }
 
-// AddTrafficDescriptor creates instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (replacing any) and returns it
+// AddTrafficDescriptor creates instance i (replacing any) and returns it.
 func (o *DeviceWWCURSP) AddTrafficDescriptor(i uint32) *DeviceWWCURSPTrafficDescriptor {
 	if o.TrafficDescriptor == nil {
 		o.TrafficDescriptor = map[uint32]*DeviceWWCURSPTrafficDescriptor{}
@@ -279,8 +261,6 @@ func (o *DeviceWWCURSP) AddTrafficDescriptor(i uint32) *DeviceWWCURSPTrafficDesc
 	o.TrafficDescriptor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWCURSP) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6550, o.Alias)
 	c.Uint(p, "Precedence", 6551, uint64(o.Precedence))
@@ -292,28 +272,25 @@ func (o *DeviceWWCURSP) ValidateAt(c *model.Checker, p string) {
 // DeviceWWCURSPPath is the typed path of Device.WWC.URSP.{i}.
 type DeviceWWCURSPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Precedence model.ReadOnlyParam[uint32]
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TrafficDescriptorNumberOfEntries model.ReadOnlyParam[uint32]
+	TrafficDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// TrafficDescriptor returns the typed path of instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
+// TrafficDescriptor returns the typed path of instance i.
 func (x DeviceWWCURSPPath) TrafficDescriptor(i uint32) (p DeviceWWCURSPTrafficDescriptorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.", model.InstanceOf(x.Path(), "TrafficDescriptor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "TrafficDescriptor.", i))
 	return
 }
 
-// TrafficDescriptorTable returns the table Device.WWC.URSP.{i}.TrafficDescriptor.{i}. itself (for AddObject when writable)
+// TrafficDescriptorTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCURSPPath) TrafficDescriptorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "TrafficDescriptor.")
 }
 
-/*
-DeviceWWCURSPTrafficDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCURSPTrafficDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptor struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -326,7 +303,7 @@ type DeviceWWCURSPTrafficDescriptor struct {
 	RouteSelectionDescriptor map[uint32]*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor `json:"RouteSelectionDescriptor,omitzero"`
 }
 
-// AddRouteSelectionDescriptor creates instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (replacing any) and returns it
+// AddRouteSelectionDescriptor creates instance i (replacing any) and returns it.
 func (o *DeviceWWCURSPTrafficDescriptor) AddRouteSelectionDescriptor(i uint32) *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor {
 	if o.RouteSelectionDescriptor == nil {
 		o.RouteSelectionDescriptor = map[uint32]*DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor{}
@@ -335,8 +312,6 @@ func (o *DeviceWWCURSPTrafficDescriptor) AddRouteSelectionDescriptor(i uint32) *
 	o.RouteSelectionDescriptor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWCURSPTrafficDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6553, o.Alias)
 	c.String(p, "Value", 6566, o.Value)
@@ -348,22 +323,22 @@ func (o *DeviceWWCURSPTrafficDescriptor) ValidateAt(c *model.Checker, p string) 
 // DeviceWWCURSPTrafficDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	RouteSelectionDescriptorNumberOfEntries model.ReadOnlyParam[uint32]
+	RouteSelectionDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadOnlyParam[uint32]
+	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[string]
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// RouteSelectionDescriptor returns the typed path of instance i of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
+// RouteSelectionDescriptor returns the typed path of instance i.
 func (x DeviceWWCURSPTrafficDescriptorPath) RouteSelectionDescriptor(i uint32) (p DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.", model.InstanceOf(x.Path(), "RouteSelectionDescriptor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RouteSelectionDescriptor.", i))
 	return
 }
 
-// RouteSelectionDescriptorTable returns the table Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. itself (for AddObject when writable)
+// RouteSelectionDescriptorTable returns the table itself (for AddObject when writable).
 func (x DeviceWWCURSPTrafficDescriptorPath) RouteSelectionDescriptorTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RouteSelectionDescriptor.")
 }
@@ -390,10 +365,7 @@ const (
 	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType_Non_3GPP_access DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType = "Non-3GPP access"
 )
 
-/*
-DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -410,7 +382,6 @@ type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor struct {
 	NetworkSlice *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice `json:"NetworkSlice,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 6556, o.Alias)
 	c.Uint(p, "Precedence", 6562, uint64(o.Precedence))
@@ -426,19 +397,19 @@ func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) ValidateAt(c *m
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath struct {
 	model.ObjectPath
-	AccessType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType]
+	AccessType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DNN model.ReadOnlyParam[string]
+	DNN model.ReadOnlyParam[string] `dm:"s"`
 
-	PDUSessionType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType]
+	PDUSessionType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType] `dm:"s"`
 
-	Precedence model.ReadOnlyParam[uint32]
+	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SSC model.ReadOnlyParam[uint32]
+	SSC model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NetworkSlice DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath
+	NetworkSlice DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath `dm:"NetworkSlice."`
 }
 
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType enumerates the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.SliceServiceType.
@@ -454,17 +425,13 @@ const (
 	DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType_V2X DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType = "V2X"
 )
 
-/*
-DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice. (object, readOnly, since 2.14);
-Schema has each parameter's syntax and access.
-*/
+// DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice holds the values of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice. (object, readOnly, since 2.14).
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice struct {
 	SliceServiceType DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType `json:"SliceServiceType,omitzero"`
 
 	SliceDifferentiator uint32 `json:"SliceDifferentiator,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "SliceServiceType", 6560, string(o.SliceServiceType))
 }
@@ -472,7 +439,7 @@ func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlice) Val
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.NetworkSlice.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath struct {
 	model.ObjectPath
-	SliceDifferentiator model.ReadOnlyParam[uint32]
+	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType]
+	SliceServiceType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType] `dm:"s"`
 }

@@ -6,7 +6,6 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
 // DeviceXMPPSupportedServerConnectAlgorithms enumerates the values of Device.XMPP.SupportedServerConnectAlgorithms.
@@ -22,10 +21,7 @@ const (
 	DeviceXMPPSupportedServerConnectAlgorithms_WebSocket DeviceXMPPSupportedServerConnectAlgorithms = "WebSocket"
 )
 
-/*
-DeviceXMPP holds the values of Device.XMPP. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXMPP holds the values of Device.XMPP. (object, readOnly, since 2.7).
 type DeviceXMPP struct {
 	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
 
@@ -34,7 +30,7 @@ type DeviceXMPP struct {
 	Connection map[uint32]*DeviceXMPPConnection `json:"Connection,omitzero"`
 }
 
-// AddConnection creates instance i of Device.XMPP.Connection.{i}. (replacing any) and returns it
+// AddConnection creates instance i (replacing any) and returns it.
 func (o *DeviceXMPP) AddConnection(i uint32) *DeviceXMPPConnection {
 	if o.Connection == nil {
 		o.Connection = map[uint32]*DeviceXMPPConnection{}
@@ -43,8 +39,6 @@ func (o *DeviceXMPP) AddConnection(i uint32) *DeviceXMPPConnection {
 	o.Connection[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXMPP) ValidateAt(c *model.Checker, p string) {
 	c.Wire(p, "SupportedServerConnectAlgorithms", 7793, model.JoinStrings(o.SupportedServerConnectAlgorithms), len(o.SupportedServerConnectAlgorithms) > 0)
 	for _, i := range model.SortedKeys(o.Connection) {
@@ -55,18 +49,18 @@ func (o *DeviceXMPP) ValidateAt(c *model.Checker, p string) {
 // DeviceXMPPPath is the typed path of Device.XMPP.
 type DeviceXMPPPath struct {
 	model.ObjectPath
-	ConnectionNumberOfEntries model.ReadOnlyParam[uint32]
+	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]DeviceXMPPSupportedServerConnectAlgorithms]
+	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]DeviceXMPPSupportedServerConnectAlgorithms] `dm:"s"`
 }
 
-// Connection returns the typed path of instance i of Device.XMPP.Connection.{i}.
+// Connection returns the typed path of instance i.
 func (x DeviceXMPPPath) Connection(i uint32) (p DeviceXMPPConnectionPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XMPP.Connection.{i}.", model.InstanceOf(x.Path(), "Connection.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Connection.", i))
 	return
 }
 
-// ConnectionTable returns the table Device.XMPP.Connection.{i}. itself (for AddObject when writable)
+// ConnectionTable returns the table itself (for AddObject when writable).
 func (x DeviceXMPPPath) ConnectionTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Connection.")
 }
@@ -94,10 +88,7 @@ const (
 	DeviceXMPPConnectionStatus_Error DeviceXMPPConnectionStatus = "Error"
 )
 
-/*
-DeviceXMPPConnection holds the values of Device.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXMPPConnection holds the values of Device.XMPP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceXMPPConnection struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -139,7 +130,7 @@ type DeviceXMPPConnection struct {
 	Stats  *DeviceXMPPConnectionStats             `json:"Stats,omitzero"`
 }
 
-// AddServer creates instance i of Device.XMPP.Connection.{i}.Server.{i}. (replacing any) and returns it
+// AddServer creates instance i (replacing any) and returns it.
 func (o *DeviceXMPPConnection) AddServer(i uint32) *DeviceXMPPConnectionServer {
 	if o.Server == nil {
 		o.Server = map[uint32]*DeviceXMPPConnectionServer{}
@@ -148,8 +139,6 @@ func (o *DeviceXMPPConnection) AddServer(i uint32) *DeviceXMPPConnectionServer {
 	o.Server[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7762, o.Alias)
 	c.String(p, "Username", 7791, o.Username)
@@ -169,60 +158,57 @@ func (o *DeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
 // DeviceXMPPConnectionPath is the typed path of Device.XMPP.Connection.{i}.
 type DeviceXMPPConnectionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Domain model.ReadWriteParam[string]
+	Domain model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	JabberID model.ReadOnlyParam[string]
+	JabberID model.ReadOnlyParam[string] `dm:"s"`
 
-	KeepAliveInterval model.ReadWriteParam[int64]
+	KeepAliveInterval model.ReadWriteParam[int64] `dm:"l"`
 
-	LastChangeDate model.ReadOnlyParam[time.Time]
+	LastChangeDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 
-	Resource model.ReadWriteParam[string]
+	Resource model.ReadWriteParam[string] `dm:"s"`
 
-	ServerConnectAlgorithm model.ReadWriteParam[string]
+	ServerConnectAlgorithm model.ReadWriteParam[string] `dm:"s"`
 
-	ServerConnectAttempts model.ReadWriteParam[uint32]
+	ServerConnectAttempts model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerNumberOfEntries model.ReadOnlyParam[uint32]
+	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerRetryInitialInterval model.ReadWriteParam[uint32]
+	ServerRetryInitialInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32]
+	ServerRetryIntervalMultiplier model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerRetryMaxInterval model.ReadWriteParam[uint32]
+	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceXMPPConnectionStatus]
+	Status model.ReadOnlyParam[DeviceXMPPConnectionStatus] `dm:"s"`
 
-	TLSEstablished model.ReadOnlyParam[bool]
+	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
 
-	UseTLS model.ReadWriteParam[bool]
+	UseTLS model.ReadWriteParam[bool] `dm:"b"`
 
-	Username model.ReadWriteParam[string]
+	Username model.ReadWriteParam[string] `dm:"s"`
 
-	Stats DeviceXMPPConnectionStatsPath
+	Stats DeviceXMPPConnectionStatsPath `dm:"Stats."`
 }
 
-// Server returns the typed path of instance i of Device.XMPP.Connection.{i}.Server.{i}.
+// Server returns the typed path of instance i.
 func (x DeviceXMPPConnectionPath) Server(i uint32) (p DeviceXMPPConnectionServerPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XMPP.Connection.{i}.Server.{i}.", model.InstanceOf(x.Path(), "Server.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Server.", i))
 	return
 }
 
-// ServerTable returns the table Device.XMPP.Connection.{i}.Server.{i}. itself (for AddObject when writable)
+// ServerTable returns the table itself (for AddObject when writable).
 func (x DeviceXMPPConnectionPath) ServerTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Server.")
 }
 
-/*
-DeviceXMPPConnectionServer holds the values of Device.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXMPPConnectionServer holds the values of Device.XMPP.Connection.{i}.Server.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceXMPPConnectionServer struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -237,7 +223,6 @@ type DeviceXMPPConnectionServer struct {
 	Port uint32 `json:"Port,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7771, o.Alias)
 	c.Uint(p, "Priority", 7774, uint64(o.Priority))
@@ -249,23 +234,20 @@ func (o *DeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
 // DeviceXMPPConnectionServerPath is the typed path of Device.XMPP.Connection.{i}.Server.{i}.
 type DeviceXMPPConnectionServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Port model.ReadWriteParam[uint32]
+	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Priority model.ReadWriteParam[uint32]
+	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	ServerAddress model.ReadWriteParam[string]
+	ServerAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Weight model.ReadWriteParam[int64]
+	Weight model.ReadWriteParam[int64] `dm:"l"`
 }
 
-/*
-DeviceXMPPConnectionStats holds the values of Device.XMPP.Connection.{i}.Stats. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXMPPConnectionStats holds the values of Device.XMPP.Connection.{i}.Stats. (object, readOnly, since 2.7).
 type DeviceXMPPConnectionStats struct {
 	ReceivedMessages uint32 `json:"ReceivedMessages,omitzero"`
 
@@ -279,11 +261,11 @@ type DeviceXMPPConnectionStats struct {
 // DeviceXMPPConnectionStatsPath is the typed path of Device.XMPP.Connection.{i}.Stats.
 type DeviceXMPPConnectionStatsPath struct {
 	model.ObjectPath
-	ReceivedErrorMessages model.ReadOnlyParam[uint32]
+	ReceivedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ReceivedMessages model.ReadOnlyParam[uint32]
+	ReceivedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedErrorMessages model.ReadOnlyParam[uint32]
+	TransmittedErrorMessages model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransmittedMessages model.ReadOnlyParam[uint32]
+	TransmittedMessages model.ReadOnlyParam[uint32] `dm:"u"`
 }

@@ -3,22 +3,16 @@
 
 package tr181
 
-import (
-	"github.com/dmforge/dmforge/model"
-	"unsafe"
-)
+import "github.com/dmforge/dmforge/model"
 
-/*
-DeviceXPON holds the values of Device.XPON. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPON holds the values of Device.XPON. (object, readOnly, since 2.16).
 type DeviceXPON struct {
 	ONUNumberOfEntries uint32 `json:"ONUNumberOfEntries,omitzero"`
 
 	ONU map[uint32]*DeviceXPONONU `json:"ONU,omitzero"`
 }
 
-// AddONU creates instance i of Device.XPON.ONU.{i}. (replacing any) and returns it
+// AddONU creates instance i (replacing any) and returns it.
 func (o *DeviceXPON) AddONU(i uint32) *DeviceXPONONU {
 	if o.ONU == nil {
 		o.ONU = map[uint32]*DeviceXPONONU{}
@@ -27,8 +21,6 @@ func (o *DeviceXPON) AddONU(i uint32) *DeviceXPONONU {
 	o.ONU[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPON) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.ONU) {
 		o.ONU[i].ValidateAt(c, model.InstanceOf(p, "ONU.", i))
@@ -38,24 +30,21 @@ func (o *DeviceXPON) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONPath is the typed path of Device.XPON.
 type DeviceXPONPath struct {
 	model.ObjectPath
-	ONUNumberOfEntries model.ReadOnlyParam[uint32]
+	ONUNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// ONU returns the typed path of instance i of Device.XPON.ONU.{i}.
+// ONU returns the typed path of instance i.
 func (x DeviceXPONPath) ONU(i uint32) (p DeviceXPONONUPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.", model.InstanceOf(x.Path(), "ONU.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ONU.", i))
 	return
 }
 
-// ONUTable returns the table Device.XPON.ONU.{i}. itself (for AddObject when writable)
+// ONUTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONPath) ONUTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ONU.")
 }
 
-/*
-DeviceXPONONU holds the values of Device.XPON.ONU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONU holds the values of Device.XPON.ONU.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONU struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -76,7 +65,7 @@ type DeviceXPONONU struct {
 	SoftwareImage map[uint32]*DeviceXPONONUSoftwareImage `json:"SoftwareImage,omitzero"`
 }
 
-// AddANI creates instance i of Device.XPON.ONU.{i}.ANI.{i}. (replacing any) and returns it
+// AddANI creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddANI(i uint32) *DeviceXPONONUANI {
 	if o.ANI == nil {
 		o.ANI = map[uint32]*DeviceXPONONUANI{}
@@ -86,7 +75,7 @@ func (o *DeviceXPONONU) AddANI(i uint32) *DeviceXPONONUANI {
 	return x
 }
 
-// AddEthernetUNI creates instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}. (replacing any) and returns it
+// AddEthernetUNI creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddEthernetUNI(i uint32) *DeviceXPONONUEthernetUNI {
 	if o.EthernetUNI == nil {
 		o.EthernetUNI = map[uint32]*DeviceXPONONUEthernetUNI{}
@@ -96,7 +85,7 @@ func (o *DeviceXPONONU) AddEthernetUNI(i uint32) *DeviceXPONONUEthernetUNI {
 	return x
 }
 
-// AddSoftwareImage creates instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}. (replacing any) and returns it
+// AddSoftwareImage creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONU) AddSoftwareImage(i uint32) *DeviceXPONONUSoftwareImage {
 	if o.SoftwareImage == nil {
 		o.SoftwareImage = map[uint32]*DeviceXPONONUSoftwareImage{}
@@ -105,8 +94,6 @@ func (o *DeviceXPONONU) AddSoftwareImage(i uint32) *DeviceXPONONUSoftwareImage {
 	o.SoftwareImage[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONU) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Name", 7928, o.Name)
 	c.String(p, "Version", 7936, o.Version)
@@ -125,50 +112,50 @@ func (o *DeviceXPONONU) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUPath is the typed path of Device.XPON.ONU.{i}.
 type DeviceXPONONUPath struct {
 	model.ObjectPath
-	ANINumberOfEntries model.ReadOnlyParam[uint32]
+	ANINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EquipmentID model.ReadOnlyParam[string]
+	EquipmentID model.ReadOnlyParam[string] `dm:"s"`
 
-	EthernetUNINumberOfEntries model.ReadOnlyParam[uint32]
+	EthernetUNINumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	SoftwareImageNumberOfEntries model.ReadOnlyParam[uint32]
+	SoftwareImageNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// ANI returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.
+// ANI returns the typed path of instance i.
 func (x DeviceXPONONUPath) ANI(i uint32) (p DeviceXPONONUANIPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.ANI.{i}.", model.InstanceOf(x.Path(), "ANI.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ANI.", i))
 	return
 }
 
-// ANITable returns the table Device.XPON.ONU.{i}.ANI.{i}. itself (for AddObject when writable)
+// ANITable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) ANITable() model.Table {
 	return model.NewTable(x.ObjectPath, "ANI.")
 }
 
-// EthernetUNI returns the typed path of instance i of Device.XPON.ONU.{i}.EthernetUNI.{i}.
+// EthernetUNI returns the typed path of instance i.
 func (x DeviceXPONONUPath) EthernetUNI(i uint32) (p DeviceXPONONUEthernetUNIPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.EthernetUNI.{i}.", model.InstanceOf(x.Path(), "EthernetUNI.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "EthernetUNI.", i))
 	return
 }
 
-// EthernetUNITable returns the table Device.XPON.ONU.{i}.EthernetUNI.{i}. itself (for AddObject when writable)
+// EthernetUNITable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) EthernetUNITable() model.Table {
 	return model.NewTable(x.ObjectPath, "EthernetUNI.")
 }
 
-// SoftwareImage returns the typed path of instance i of Device.XPON.ONU.{i}.SoftwareImage.{i}.
+// SoftwareImage returns the typed path of instance i.
 func (x DeviceXPONONUPath) SoftwareImage(i uint32) (p DeviceXPONONUSoftwareImagePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.SoftwareImage.{i}.", model.InstanceOf(x.Path(), "SoftwareImage.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "SoftwareImage.", i))
 	return
 }
 
-// SoftwareImageTable returns the table Device.XPON.ONU.{i}.SoftwareImage.{i}. itself (for AddObject when writable)
+// SoftwareImageTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUPath) SoftwareImageTable() model.Table {
 	return model.NewTable(x.ObjectPath, "SoftwareImage.")
 }
@@ -205,10 +192,7 @@ const (
 	DeviceXPONONUANIPONMode_XGS_PON DeviceXPONONUANIPONMode = "XGS-PON"
 )
 
-/*
-DeviceXPONONUANI holds the values of Device.XPON.ONU.{i}.ANI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANI holds the values of Device.XPON.ONU.{i}.ANI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONUANI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -231,7 +215,7 @@ type DeviceXPONONUANI struct {
 	Transceiver map[uint32]*DeviceXPONONUANITransceiver `json:"Transceiver,omitzero"`
 }
 
-// AddTransceiver creates instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (replacing any) and returns it
+// AddTransceiver creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONUANI) AddTransceiver(i uint32) *DeviceXPONONUANITransceiver {
 	if o.Transceiver == nil {
 		o.Transceiver = map[uint32]*DeviceXPONONUANITransceiver{}
@@ -240,8 +224,6 @@ func (o *DeviceXPONONUANI) AddTransceiver(i uint32) *DeviceXPONONUANITransceiver
 	o.Transceiver[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANI) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7819, string(o.Status))
 	c.String(p, "Alias", 7797, o.Alias)
@@ -259,41 +241,38 @@ func (o *DeviceXPONONUANI) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANIPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.
 type DeviceXPONONUANIPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PONMode model.ReadOnlyParam[DeviceXPONONUANIPONMode]
+	PONMode model.ReadOnlyParam[DeviceXPONONUANIPONMode] `dm:"s"`
 
-	SFPReferenceList model.ReadOnlyParam[[]string]
+	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceXPONONUANIStatus]
+	Status model.ReadOnlyParam[DeviceXPONONUANIStatus] `dm:"s"`
 
-	TransceiverNumberOfEntries model.ReadOnlyParam[uint32]
+	TransceiverNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Stats DeviceXPONONUANIStatsPath
-	TC    DeviceXPONONUANITCPath
+	Stats DeviceXPONONUANIStatsPath `dm:"Stats."`
+	TC    DeviceXPONONUANITCPath    `dm:"TC."`
 }
 
-// Transceiver returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
+// Transceiver returns the typed path of instance i.
 func (x DeviceXPONONUANIPath) Transceiver(i uint32) (p DeviceXPONONUANITransceiverPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.", model.InstanceOf(x.Path(), "Transceiver.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Transceiver.", i))
 	return
 }
 
-// TransceiverTable returns the table Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. itself (for AddObject when writable)
+// TransceiverTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUANIPath) TransceiverTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Transceiver.")
 }
 
-/*
-DeviceXPONONUANIStats holds the values of Device.XPON.ONU.{i}.ANI.{i}.Stats. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANIStats holds the values of Device.XPON.ONU.{i}.ANI.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceXPONONUANIStats struct {
 	BytesSent uint64 `json:"BytesSent,omitzero"`
 
@@ -329,41 +308,38 @@ type DeviceXPONONUANIStats struct {
 // DeviceXPONONUANIStatsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.Stats.
 type DeviceXPONONUANIStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceXPONONUANITC holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITC holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC. (object, readOnly, since 2.16).
 type DeviceXPONONUANITC struct {
 	Alarms                *DeviceXPONONUANITCAlarms                `json:"Alarms,omitzero"`
 	Authentication        *DeviceXPONONUANITCAuthentication        `json:"Authentication,omitzero"`
@@ -373,7 +349,6 @@ type DeviceXPONONUANITC struct {
 	PerformanceThresholds *DeviceXPONONUANITCPerformanceThresholds `json:"PerformanceThresholds,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITC) ValidateAt(c *model.Checker, p string) {
 	if o.Authentication != nil {
 		o.Authentication.ValidateAt(c, p+"Authentication.")
@@ -392,18 +367,15 @@ func (o *DeviceXPONONUANITC) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANITCPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.
 type DeviceXPONONUANITCPath struct {
 	model.ObjectPath
-	Alarms                DeviceXPONONUANITCAlarmsPath
-	Authentication        DeviceXPONONUANITCAuthenticationPath
-	GEM                   DeviceXPONONUANITCGEMPath
-	ONUActivation         DeviceXPONONUANITCONUActivationPath
-	PM                    DeviceXPONONUANITCPMPath
-	PerformanceThresholds DeviceXPONONUANITCPerformanceThresholdsPath
+	Alarms                DeviceXPONONUANITCAlarmsPath                `dm:"Alarms."`
+	Authentication        DeviceXPONONUANITCAuthenticationPath        `dm:"Authentication."`
+	GEM                   DeviceXPONONUANITCGEMPath                   `dm:"GEM."`
+	ONUActivation         DeviceXPONONUANITCONUActivationPath         `dm:"ONUActivation."`
+	PM                    DeviceXPONONUANITCPMPath                    `dm:"PM."`
+	PerformanceThresholds DeviceXPONONUANITCPerformanceThresholdsPath `dm:"PerformanceThresholds."`
 }
 
-/*
-DeviceXPONONUANITCAlarms holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCAlarms holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCAlarms struct {
 	LOS bool `json:"LOS,omitzero"`
 
@@ -439,48 +411,44 @@ type DeviceXPONONUANITCAlarms struct {
 // DeviceXPONONUANITCAlarmsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.Alarms.
 type DeviceXPONONUANITCAlarmsPath struct {
 	model.ObjectPath
-	DACT model.ReadOnlyParam[bool]
+	DACT model.ReadOnlyParam[bool] `dm:"b"`
 
-	DIS model.ReadOnlyParam[bool]
+	DIS model.ReadOnlyParam[bool] `dm:"b"`
 
-	LCDG model.ReadOnlyParam[bool]
+	LCDG model.ReadOnlyParam[bool] `dm:"b"`
 
-	LODS model.ReadOnlyParam[bool]
+	LODS model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOF model.ReadOnlyParam[bool]
+	LOF model.ReadOnlyParam[bool] `dm:"b"`
 
-	LOS model.ReadOnlyParam[bool]
+	LOS model.ReadOnlyParam[bool] `dm:"b"`
 
-	MEM model.ReadOnlyParam[bool]
+	MEM model.ReadOnlyParam[bool] `dm:"b"`
 
-	MIS model.ReadOnlyParam[bool]
+	MIS model.ReadOnlyParam[bool] `dm:"b"`
 
-	PEE model.ReadOnlyParam[bool]
+	PEE model.ReadOnlyParam[bool] `dm:"b"`
 
-	RDI model.ReadOnlyParam[bool]
+	RDI model.ReadOnlyParam[bool] `dm:"b"`
 
-	ROGUE model.ReadOnlyParam[bool]
+	ROGUE model.ReadOnlyParam[bool] `dm:"b"`
 
-	SD model.ReadOnlyParam[bool]
+	SD model.ReadOnlyParam[bool] `dm:"b"`
 
-	SF model.ReadOnlyParam[bool]
+	SF model.ReadOnlyParam[bool] `dm:"b"`
 
-	SUF model.ReadOnlyParam[bool]
+	SUF model.ReadOnlyParam[bool] `dm:"b"`
 
-	TF model.ReadOnlyParam[bool]
+	TF model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceXPONONUANITCAuthentication holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication. (object, readOnly, since 2.17);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCAuthentication holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication. (object, readOnly, since 2.17).
 type DeviceXPONONUANITCAuthentication struct {
 	Password string `json:"Password,omitzero"`
 
 	HexadecimalPassword bool `json:"HexadecimalPassword,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITCAuthentication) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Password", 7839, o.Password)
 }
@@ -488,22 +456,19 @@ func (o *DeviceXPONONUANITCAuthentication) ValidateAt(c *model.Checker, p string
 // DeviceXPONONUANITCAuthenticationPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.Authentication.
 type DeviceXPONONUANITCAuthenticationPath struct {
 	model.ObjectPath
-	HexadecimalPassword model.ReadWriteParam[bool]
+	HexadecimalPassword model.ReadWriteParam[bool] `dm:"b"`
 
-	Password model.ReadWriteParam[string]
+	Password model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceXPONONUANITCGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCGEM struct {
 	PortNumberOfEntries uint32 `json:"PortNumberOfEntries,omitzero"`
 
 	Port map[uint32]*DeviceXPONONUANITCGEMPort `json:"Port,omitzero"`
 }
 
-// AddPort creates instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (replacing any) and returns it
+// AddPort creates instance i (replacing any) and returns it.
 func (o *DeviceXPONONUANITCGEM) AddPort(i uint32) *DeviceXPONONUANITCGEMPort {
 	if o.Port == nil {
 		o.Port = map[uint32]*DeviceXPONONUANITCGEMPort{}
@@ -512,8 +477,6 @@ func (o *DeviceXPONONUANITCGEM) AddPort(i uint32) *DeviceXPONONUANITCGEMPort {
 	o.Port[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITCGEM) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Port) {
 		o.Port[i].ValidateAt(c, model.InstanceOf(p, "Port.", i))
@@ -523,16 +486,16 @@ func (o *DeviceXPONONUANITCGEM) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANITCGEMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.
 type DeviceXPONONUANITCGEMPath struct {
 	model.ObjectPath
-	PortNumberOfEntries model.ReadOnlyParam[uint32]
+	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Port returns the typed path of instance i of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
+// Port returns the typed path of instance i.
 func (x DeviceXPONONUANITCGEMPath) Port(i uint32) (p DeviceXPONONUANITCGEMPortPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.", model.InstanceOf(x.Path(), "Port.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Port.", i))
 	return
 }
 
-// PortTable returns the table Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. itself (for AddObject when writable)
+// PortTable returns the table itself (for AddObject when writable).
 func (x DeviceXPONONUANITCGEMPath) PortTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Port.")
 }
@@ -559,10 +522,7 @@ const (
 	DeviceXPONONUANITCGEMPortPortType_Broadcast DeviceXPONONUANITCGEMPortPortType = "broadcast"
 )
 
-/*
-DeviceXPONONUANITCGEMPort holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCGEMPort holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONUANITCGEMPort struct {
 	PortID uint32 `json:"PortID,omitzero"`
 
@@ -573,7 +533,6 @@ type DeviceXPONONUANITCGEMPort struct {
 	PM *DeviceXPONONUANITCGEMPortPM `json:"PM,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITCGEMPort) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "PortID", 7846, uint64(o.PortID))
 	c.String(p, "Direction", 7842, string(o.Direction))
@@ -583,19 +542,16 @@ func (o *DeviceXPONONUANITCGEMPort) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANITCGEMPortPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
 type DeviceXPONONUANITCGEMPortPath struct {
 	model.ObjectPath
-	Direction model.ReadOnlyParam[DeviceXPONONUANITCGEMPortDirection]
+	Direction model.ReadOnlyParam[DeviceXPONONUANITCGEMPortDirection] `dm:"s"`
 
-	PortID model.ReadOnlyParam[uint32]
+	PortID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortType model.ReadOnlyParam[DeviceXPONONUANITCGEMPortPortType]
+	PortType model.ReadOnlyParam[DeviceXPONONUANITCGEMPortPortType] `dm:"s"`
 
-	PM DeviceXPONONUANITCGEMPortPMPath
+	PM DeviceXPONONUANITCGEMPortPMPath `dm:"PM."`
 }
 
-/*
-DeviceXPONONUANITCGEMPortPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCGEMPortPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCGEMPortPM struct {
 	FramesSent uint64 `json:"FramesSent,omitzero"`
 
@@ -605,9 +561,9 @@ type DeviceXPONONUANITCGEMPortPM struct {
 // DeviceXPONONUANITCGEMPortPMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.PM.
 type DeviceXPONONUANITCGEMPortPMPath struct {
 	model.ObjectPath
-	FramesReceived model.ReadOnlyParam[uint64]
+	FramesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	FramesSent model.ReadOnlyParam[uint64]
+	FramesSent model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
 // DeviceXPONONUANITCONUActivationONUState enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.ONUState.
@@ -635,10 +591,7 @@ const (
 	DeviceXPONONUANITCONUActivationONUState_O9 DeviceXPONONUANITCONUActivationONUState = "O9"
 )
 
-/*
-DeviceXPONONUANITCONUActivation holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCONUActivation holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCONUActivation struct {
 	ONUState DeviceXPONONUANITCONUActivationONUState `json:"ONUState,omitzero"`
 
@@ -649,7 +602,6 @@ type DeviceXPONONUANITCONUActivation struct {
 	ONUID uint32 `json:"ONUID,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITCONUActivation) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "ONUState", 7851, string(o.ONUState))
 	c.String(p, "VendorID", 7853, o.VendorID)
@@ -660,19 +612,16 @@ func (o *DeviceXPONONUANITCONUActivation) ValidateAt(c *model.Checker, p string)
 // DeviceXPONONUANITCONUActivationPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.ONUActivation.
 type DeviceXPONONUANITCONUActivationPath struct {
 	model.ObjectPath
-	ONUID model.ReadOnlyParam[uint32]
+	ONUID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ONUState model.ReadOnlyParam[DeviceXPONONUANITCONUActivationONUState]
+	ONUState model.ReadOnlyParam[DeviceXPONONUANITCONUActivationONUState] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorID model.ReadOnlyParam[string]
+	VendorID model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceXPONONUANITCPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPM struct {
 	GEM   *DeviceXPONONUANITCPMGEM   `json:"GEM,omitzero"`
 	OMCI  *DeviceXPONONUANITCPMOMCI  `json:"OMCI,omitzero"`
@@ -683,16 +632,13 @@ type DeviceXPONONUANITCPM struct {
 // DeviceXPONONUANITCPMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.
 type DeviceXPONONUANITCPMPath struct {
 	model.ObjectPath
-	GEM   DeviceXPONONUANITCPMGEMPath
-	OMCI  DeviceXPONONUANITCPMOMCIPath
-	PHY   DeviceXPONONUANITCPMPHYPath
-	PLOAM DeviceXPONONUANITCPMPLOAMPath
+	GEM   DeviceXPONONUANITCPMGEMPath   `dm:"GEM."`
+	OMCI  DeviceXPONONUANITCPMOMCIPath  `dm:"OMCI."`
+	PHY   DeviceXPONONUANITCPMPHYPath   `dm:"PHY."`
+	PLOAM DeviceXPONONUANITCPMPLOAMPath `dm:"PLOAM."`
 }
 
-/*
-DeviceXPONONUANITCPMGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPMGEM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMGEM struct {
 	FramesSent uint64 `json:"FramesSent,omitzero"`
 
@@ -706,19 +652,16 @@ type DeviceXPONONUANITCPMGEM struct {
 // DeviceXPONONUANITCPMGEMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.GEM.
 type DeviceXPONONUANITCPMGEMPath struct {
 	model.ObjectPath
-	FrameHeaderHECErrors model.ReadOnlyParam[uint32]
+	FrameHeaderHECErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FramesReceived model.ReadOnlyParam[uint64]
+	FramesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	FramesSent model.ReadOnlyParam[uint64]
+	FramesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	KeyErrors model.ReadOnlyParam[uint32]
+	KeyErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceXPONONUANITCPMOMCI holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPMOMCI holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMOMCI struct {
 	BaselineMessagesReceived uint64 `json:"BaselineMessagesReceived,omitzero"`
 
@@ -730,17 +673,14 @@ type DeviceXPONONUANITCPMOMCI struct {
 // DeviceXPONONUANITCPMOMCIPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.OMCI.
 type DeviceXPONONUANITCPMOMCIPath struct {
 	model.ObjectPath
-	BaselineMessagesReceived model.ReadOnlyParam[uint64]
+	BaselineMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	ExtendedMessagesReceived model.ReadOnlyParam[uint64]
+	ExtendedMessagesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MICErrors model.ReadOnlyParam[uint32]
+	MICErrors model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceXPONONUANITCPMPHY holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPMPHY holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMPHY struct {
 	CorrectedFECBytes uint64 `json:"CorrectedFECBytes,omitzero"`
 
@@ -760,25 +700,22 @@ type DeviceXPONONUANITCPMPHY struct {
 // DeviceXPONONUANITCPMPHYPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PHY.
 type DeviceXPONONUANITCPMPHYPath struct {
 	model.ObjectPath
-	CorrectedFECBytes model.ReadOnlyParam[uint64]
+	CorrectedFECBytes model.ReadOnlyParam[uint64] `dm:"U"`
 
-	CorrectedFECCodewords model.ReadOnlyParam[uint64]
+	CorrectedFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
 
-	HeaderHECErrorCount model.ReadOnlyParam[uint32]
+	HeaderHECErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PSBdHECErrorCount model.ReadOnlyParam[uint32]
+	PSBdHECErrorCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TotalFECCodewords model.ReadOnlyParam[uint64]
+	TotalFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UncorrectableFECCodewords model.ReadOnlyParam[uint64]
+	UncorrectableFECCodewords model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProfile model.ReadOnlyParam[uint32]
+	UnknownProfile model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceXPONONUANITCPMPLOAM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPMPLOAM holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPMPLOAM struct {
 	MICErrors uint32 `json:"MICErrors,omitzero"`
 
@@ -792,26 +729,22 @@ type DeviceXPONONUANITCPMPLOAM struct {
 // DeviceXPONONUANITCPMPLOAMPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PM.PLOAM.
 type DeviceXPONONUANITCPMPLOAMPath struct {
 	model.ObjectPath
-	DownstreamMessageCount model.ReadOnlyParam[uint64]
+	DownstreamMessageCount model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MICErrors model.ReadOnlyParam[uint32]
+	MICErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RangingTime model.ReadOnlyParam[uint64]
+	RangingTime model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UpstreamMessageCount model.ReadOnlyParam[uint64]
+	UpstreamMessageCount model.ReadOnlyParam[uint64] `dm:"U"`
 }
 
-/*
-DeviceXPONONUANITCPerformanceThresholds holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds. (object, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITCPerformanceThresholds holds the values of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds. (object, readOnly, since 2.16).
 type DeviceXPONONUANITCPerformanceThresholds struct {
 	SignalFail uint32 `json:"SignalFail,omitzero"`
 
 	SignalDegrade uint32 `json:"SignalDegrade,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITCPerformanceThresholds) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "SignalFail", 7879, uint64(o.SignalFail))
 	c.Uint(p, "SignalDegrade", 7878, uint64(o.SignalDegrade))
@@ -820,9 +753,9 @@ func (o *DeviceXPONONUANITCPerformanceThresholds) ValidateAt(c *model.Checker, p
 // DeviceXPONONUANITCPerformanceThresholdsPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.PerformanceThresholds.
 type DeviceXPONONUANITCPerformanceThresholdsPath struct {
 	model.ObjectPath
-	SignalDegrade model.ReadOnlyParam[uint32]
+	SignalDegrade model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SignalFail model.ReadOnlyParam[uint32]
+	SignalFail model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceXPONONUANITransceiverPONMode enumerates the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.PONMode.
@@ -857,10 +790,7 @@ const (
 	DeviceXPONONUANITransceiverConnector_MT_RJ DeviceXPONONUANITransceiverConnector = "MT-RJ"
 )
 
-/*
-DeviceXPONONUANITransceiver holds the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (table instance, 0..2 entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUANITransceiver holds the values of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}. (table instance, 0..2 entries, readOnly, since 2.16).
 type DeviceXPONONUANITransceiver struct {
 	ID uint32 `json:"ID,omitzero"`
 
@@ -891,7 +821,6 @@ type DeviceXPONONUANITransceiver struct {
 	Temperature int32 `json:"Temperature,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUANITransceiver) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ID", 7883, uint64(o.ID))
 	c.Uint(p, "Identifier", 7884, uint64(o.Identifier))
@@ -906,33 +835,33 @@ func (o *DeviceXPONONUANITransceiver) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANITransceiverPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.Transceiver.{i}.
 type DeviceXPONONUANITransceiverPath struct {
 	model.ObjectPath
-	Bias model.ReadOnlyParam[uint32]
+	Bias model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Connector model.ReadOnlyParam[DeviceXPONONUANITransceiverConnector]
+	Connector model.ReadOnlyParam[DeviceXPONONUANITransceiverConnector] `dm:"s"`
 
-	ID model.ReadOnlyParam[uint32]
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Identifier model.ReadOnlyParam[uint32]
+	Identifier model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NominalBitRateDownstream model.ReadOnlyParam[uint32]
+	NominalBitRateDownstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	NominalBitRateUpstream model.ReadOnlyParam[uint32]
+	NominalBitRateUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PONMode model.ReadOnlyParam[DeviceXPONONUANITransceiverPONMode]
+	PONMode model.ReadOnlyParam[DeviceXPONONUANITransceiverPONMode] `dm:"s"`
 
-	RxPower model.ReadOnlyParam[int32]
+	RxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	Temperature model.ReadOnlyParam[int32]
+	Temperature model.ReadOnlyParam[int32] `dm:"i"`
 
-	TxPower model.ReadOnlyParam[int32]
+	TxPower model.ReadOnlyParam[int32] `dm:"i"`
 
-	VendorName model.ReadOnlyParam[string]
+	VendorName model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorPartNumber model.ReadOnlyParam[string]
+	VendorPartNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	VendorRevision model.ReadOnlyParam[string]
+	VendorRevision model.ReadOnlyParam[string] `dm:"s"`
 
-	Voltage model.ReadOnlyParam[uint32]
+	Voltage model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
 // DeviceXPONONUEthernetUNIStatus enumerates the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Status.
@@ -954,10 +883,7 @@ const (
 	DeviceXPONONUEthernetUNIStatus_Error DeviceXPONONUEthernetUNIStatus = "Error"
 )
 
-/*
-DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceXPONONUEthernetUNI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -982,7 +908,6 @@ type DeviceXPONONUEthernetUNI struct {
 	Stats *DeviceXPONONUEthernetUNIStats `json:"Stats,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUEthernetUNI) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7925, string(o.Status))
 	c.String(p, "Alias", 7901, o.Alias)
@@ -996,33 +921,30 @@ func (o *DeviceXPONONUEthernetUNI) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUEthernetUNIPath is the typed path of Device.XPON.ONU.{i}.EthernetUNI.{i}.
 type DeviceXPONONUEthernetUNIPath struct {
 	model.ObjectPath
-	ANIs model.ReadOnlyParam[[]string]
+	ANIs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadOnlyParam[bool]
+	Enable model.ReadOnlyParam[bool] `dm:"b"`
 
-	InterdomainID model.ReadOnlyParam[string]
+	InterdomainID model.ReadOnlyParam[string] `dm:"s"`
 
-	InterdomainName model.ReadOnlyParam[string]
+	InterdomainName model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceXPONONUEthernetUNIStatus]
+	Status model.ReadOnlyParam[DeviceXPONONUEthernetUNIStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	Stats DeviceXPONONUEthernetUNIStatsPath
+	Stats DeviceXPONONUEthernetUNIStatsPath `dm:"Stats."`
 }
 
-/*
-DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceXPONONUEthernetUNIStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1060,43 +982,40 @@ type DeviceXPONONUEthernetUNIStats struct {
 // DeviceXPONONUEthernetUNIStatsPath is the typed path of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats.
 type DeviceXPONONUEthernetUNIStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceXPONONUSoftwareImage holds the values of Device.XPON.ONU.{i}.SoftwareImage.{i}. (table instance, 0..2 entries, readOnly, since 2.16);
-Schema has each parameter's syntax and access.
-*/
+// DeviceXPONONUSoftwareImage holds the values of Device.XPON.ONU.{i}.SoftwareImage.{i}. (table instance, 0..2 entries, readOnly, since 2.16).
 type DeviceXPONONUSoftwareImage struct {
 	ID uint32 `json:"ID,omitzero"`
 
@@ -1109,7 +1028,6 @@ type DeviceXPONONUSoftwareImage struct {
 	IsValid bool `json:"IsValid,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceXPONONUSoftwareImage) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ID", 7930, uint64(o.ID))
 	c.String(p, "Version", 7934, o.Version)
@@ -1118,13 +1036,13 @@ func (o *DeviceXPONONUSoftwareImage) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUSoftwareImagePath is the typed path of Device.XPON.ONU.{i}.SoftwareImage.{i}.
 type DeviceXPONONUSoftwareImagePath struct {
 	model.ObjectPath
-	ID model.ReadOnlyParam[uint32]
+	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IsActive model.ReadOnlyParam[bool]
+	IsActive model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsCommitted model.ReadOnlyParam[bool]
+	IsCommitted model.ReadOnlyParam[bool] `dm:"b"`
 
-	IsValid model.ReadOnlyParam[bool]
+	IsValid model.ReadOnlyParam[bool] `dm:"b"`
 
-	Version model.ReadOnlyParam[string]
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }

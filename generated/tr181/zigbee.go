@@ -6,13 +6,9 @@ package tr181
 import (
 	"github.com/dmforge/dmforge/model"
 	"time"
-	"unsafe"
 )
 
-/*
-DeviceZigBee holds the values of Device.ZigBee. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBee holds the values of Device.ZigBee. (object, readOnly, since 2.7).
 type DeviceZigBee struct {
 	InterfaceNumberOfEntries uint32 `json:"InterfaceNumberOfEntries,omitzero"`
 
@@ -23,7 +19,7 @@ type DeviceZigBee struct {
 	ZDO       map[uint32]*DeviceZigBeeZDO       `json:"ZDO,omitzero"`
 }
 
-// AddInterface creates instance i of Device.ZigBee.Interface.{i}. (replacing any) and returns it
+// AddInterface creates instance i (replacing any) and returns it.
 func (o *DeviceZigBee) AddInterface(i uint32) *DeviceZigBeeInterface {
 	if o.Interface == nil {
 		o.Interface = map[uint32]*DeviceZigBeeInterface{}
@@ -33,7 +29,7 @@ func (o *DeviceZigBee) AddInterface(i uint32) *DeviceZigBeeInterface {
 	return x
 }
 
-// AddZDO creates instance i of Device.ZigBee.ZDO.{i}. (replacing any) and returns it
+// AddZDO creates instance i (replacing any) and returns it.
 func (o *DeviceZigBee) AddZDO(i uint32) *DeviceZigBeeZDO {
 	if o.ZDO == nil {
 		o.ZDO = map[uint32]*DeviceZigBeeZDO{}
@@ -42,8 +38,6 @@ func (o *DeviceZigBee) AddZDO(i uint32) *DeviceZigBeeZDO {
 	o.ZDO[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBee) ValidateAt(c *model.Checker, p string) {
 	if o.Discovery != nil {
 		o.Discovery.ValidateAt(c, p+"Discovery.")
@@ -59,46 +53,43 @@ func (o *DeviceZigBee) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeePath is the typed path of Device.ZigBee.
 type DeviceZigBeePath struct {
 	model.ObjectPath
-	InterfaceNumberOfEntries model.ReadOnlyParam[uint32]
+	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ZDONumberOfEntries model.ReadOnlyParam[uint32]
+	ZDONumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Discovery DeviceZigBeeDiscoveryPath
+	Discovery DeviceZigBeeDiscoveryPath `dm:"Discovery."`
 }
 
-// Interface returns the typed path of instance i of Device.ZigBee.Interface.{i}.
+// Interface returns the typed path of instance i.
 func (x DeviceZigBeePath) Interface(i uint32) (p DeviceZigBeeInterfacePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.Interface.{i}.", model.InstanceOf(x.Path(), "Interface.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Interface.", i))
 	return
 }
 
-// InterfaceTable returns the table Device.ZigBee.Interface.{i}. itself (for AddObject when writable)
+// InterfaceTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeePath) InterfaceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Interface.")
 }
 
-// ZDO returns the typed path of instance i of Device.ZigBee.ZDO.{i}.
+// ZDO returns the typed path of instance i.
 func (x DeviceZigBeePath) ZDO(i uint32) (p DeviceZigBeeZDOPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.", model.InstanceOf(x.Path(), "ZDO.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ZDO.", i))
 	return
 }
 
-// ZDOTable returns the table Device.ZigBee.ZDO.{i}. itself (for AddObject when writable)
+// ZDOTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeePath) ZDOTable() model.Table {
 	return model.NewTable(x.ObjectPath, "ZDO.")
 }
 
-/*
-DeviceZigBeeDiscovery holds the values of Device.ZigBee.Discovery. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeDiscovery holds the values of Device.ZigBee.Discovery. (object, readOnly, since 2.7).
 type DeviceZigBeeDiscovery struct {
 	AreaNetworkNumberOfEntries uint32 `json:"AreaNetworkNumberOfEntries,omitzero"`
 
 	AreaNetwork map[uint32]*DeviceZigBeeDiscoveryAreaNetwork `json:"AreaNetwork,omitzero"`
 }
 
-// AddAreaNetwork creates instance i of Device.ZigBee.Discovery.AreaNetwork.{i}. (replacing any) and returns it
+// AddAreaNetwork creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeDiscovery) AddAreaNetwork(i uint32) *DeviceZigBeeDiscoveryAreaNetwork {
 	if o.AreaNetwork == nil {
 		o.AreaNetwork = map[uint32]*DeviceZigBeeDiscoveryAreaNetwork{}
@@ -107,8 +98,6 @@ func (o *DeviceZigBeeDiscovery) AddAreaNetwork(i uint32) *DeviceZigBeeDiscoveryA
 	o.AreaNetwork[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeDiscovery) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.AreaNetwork) {
 		o.AreaNetwork[i].ValidateAt(c, model.InstanceOf(p, "AreaNetwork.", i))
@@ -118,16 +107,16 @@ func (o *DeviceZigBeeDiscovery) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeDiscoveryPath is the typed path of Device.ZigBee.Discovery.
 type DeviceZigBeeDiscoveryPath struct {
 	model.ObjectPath
-	AreaNetworkNumberOfEntries model.ReadOnlyParam[uint32]
+	AreaNetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// AreaNetwork returns the typed path of instance i of Device.ZigBee.Discovery.AreaNetwork.{i}.
+// AreaNetwork returns the typed path of instance i.
 func (x DeviceZigBeeDiscoveryPath) AreaNetwork(i uint32) (p DeviceZigBeeDiscoveryAreaNetworkPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.Discovery.AreaNetwork.{i}.", model.InstanceOf(x.Path(), "AreaNetwork.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AreaNetwork.", i))
 	return
 }
 
-// AreaNetworkTable returns the table Device.ZigBee.Discovery.AreaNetwork.{i}. itself (for AddObject when writable)
+// AreaNetworkTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeDiscoveryPath) AreaNetworkTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "AreaNetwork.")
 }
@@ -147,10 +136,7 @@ const (
 	DeviceZigBeeDiscoveryAreaNetworkStatus_Error_Timeout DeviceZigBeeDiscoveryAreaNetworkStatus = "Error_Timeout"
 )
 
-/*
-DeviceZigBeeDiscoveryAreaNetwork holds the values of Device.ZigBee.Discovery.AreaNetwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeDiscoveryAreaNetwork holds the values of Device.ZigBee.Discovery.AreaNetwork.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeDiscoveryAreaNetwork struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -167,7 +153,6 @@ type DeviceZigBeeDiscoveryAreaNetwork struct {
 	ZDOList []string `json:"ZDOList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeDiscoveryAreaNetwork) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7945, string(o.Status))
 	c.String(p, "Alias", 7941, o.Alias)
@@ -179,19 +164,19 @@ func (o *DeviceZigBeeDiscoveryAreaNetwork) ValidateAt(c *model.Checker, p string
 // DeviceZigBeeDiscoveryAreaNetworkPath is the typed path of Device.ZigBee.Discovery.AreaNetwork.{i}.
 type DeviceZigBeeDiscoveryAreaNetworkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Coordinator model.ReadWriteParam[string]
+	Coordinator model.ReadWriteParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastUpdate model.ReadOnlyParam[time.Time]
+	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeDiscoveryAreaNetworkStatus]
+	Status model.ReadOnlyParam[DeviceZigBeeDiscoveryAreaNetworkStatus] `dm:"s"`
 
-	ZDOList model.ReadOnlyParam[[]string]
+	ZDOList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ZDOReference model.ReadOnlyParam[string]
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeInterfaceStatus enumerates the values of Device.ZigBee.Interface.{i}.Status.
@@ -213,10 +198,7 @@ const (
 	DeviceZigBeeInterfaceStatus_Error DeviceZigBeeInterfaceStatus = "Error"
 )
 
-/*
-DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
 type DeviceZigBeeInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -246,7 +228,7 @@ type DeviceZigBeeInterface struct {
 	Stats            *DeviceZigBeeInterfaceStats                       `json:"Stats,omitzero"`
 }
 
-// AddAssociatedDevice creates instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (replacing any) and returns it
+// AddAssociatedDevice creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeInterface) AddAssociatedDevice(i uint32) *DeviceZigBeeInterfaceAssociatedDevice {
 	if o.AssociatedDevice == nil {
 		o.AssociatedDevice = map[uint32]*DeviceZigBeeInterfaceAssociatedDevice{}
@@ -255,8 +237,6 @@ func (o *DeviceZigBeeInterface) AddAssociatedDevice(i uint32) *DeviceZigBeeInter
 	o.AssociatedDevice[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeInterface) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Status", 7982, string(o.Status))
 	c.String(p, "Alias", 7950, o.Alias)
@@ -273,48 +253,45 @@ func (o *DeviceZigBeeInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeInterfacePath is the typed path of Device.ZigBee.Interface.{i}.
 type DeviceZigBeeInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32]
+	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IEEEAddress model.ReadOnlyParam[string]
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	LastChange model.ReadOnlyParam[uint32]
+	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LowerLayers model.ReadWriteParam[[]string]
+	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
-	MaxBitRate model.ReadOnlyParam[uint32]
+	MaxBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Name model.ReadOnlyParam[string]
+	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkAddress model.ReadOnlyParam[string]
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeInterfaceStatus]
+	Status model.ReadOnlyParam[DeviceZigBeeInterfaceStatus] `dm:"s"`
 
-	Upstream model.ReadOnlyParam[bool]
+	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
-	ZDOReference model.ReadOnlyParam[string]
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Stats DeviceZigBeeInterfaceStatsPath
+	Stats DeviceZigBeeInterfaceStatsPath `dm:"Stats."`
 }
 
-// AssociatedDevice returns the typed path of instance i of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
+// AssociatedDevice returns the typed path of instance i.
 func (x DeviceZigBeeInterfacePath) AssociatedDevice(i uint32) (p DeviceZigBeeInterfaceAssociatedDevicePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.", model.InstanceOf(x.Path(), "AssociatedDevice.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "AssociatedDevice.", i))
 	return
 }
 
-// AssociatedDeviceTable returns the table Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. itself (for AddObject when writable)
+// AssociatedDeviceTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeInterfacePath) AssociatedDeviceTable() model.Table {
 	return model.NewTable(x.ObjectPath, "AssociatedDevice.")
 }
 
-/*
-DeviceZigBeeInterfaceAssociatedDevice holds the values of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeInterfaceAssociatedDevice holds the values of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeInterfaceAssociatedDevice struct {
 	IEEEAddress string `json:"IEEEAddress,omitzero"`
 
@@ -325,7 +302,6 @@ type DeviceZigBeeInterfaceAssociatedDevice struct {
 	ZDOReference string `json:"ZDOReference,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "IEEEAddress", 7953, o.IEEEAddress)
 	c.String(p, "NetworkAddress", 7954, o.NetworkAddress)
@@ -335,19 +311,16 @@ func (o *DeviceZigBeeInterfaceAssociatedDevice) ValidateAt(c *model.Checker, p s
 // DeviceZigBeeInterfaceAssociatedDevicePath is the typed path of Device.ZigBee.Interface.{i}.AssociatedDevice.{i}.
 type DeviceZigBeeInterfaceAssociatedDevicePath struct {
 	model.ObjectPath
-	Active model.ReadOnlyParam[bool]
+	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	IEEEAddress model.ReadOnlyParam[string]
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkAddress model.ReadOnlyParam[string]
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ZDOReference model.ReadOnlyParam[string]
+	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.0);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.0).
 type DeviceZigBeeInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -387,45 +360,42 @@ type DeviceZigBeeInterfaceStats struct {
 // DeviceZigBeeInterfaceStatsPath is the typed path of Device.ZigBee.Interface.{i}.Stats.
 type DeviceZigBeeInterfaceStatsPath struct {
 	model.ObjectPath
-	BroadcastPacketsReceived model.ReadOnlyParam[uint64]
+	BroadcastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BroadcastPacketsSent model.ReadOnlyParam[uint64]
+	BroadcastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesReceived model.ReadOnlyParam[uint64]
+	BytesReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	BytesSent model.ReadOnlyParam[uint64]
+	BytesSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	DiscardPacketsReceived model.ReadOnlyParam[uint32]
+	DiscardPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DiscardPacketsSent model.ReadOnlyParam[uint32]
+	DiscardPacketsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsReceived model.ReadOnlyParam[uint32]
+	ErrorsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ErrorsSent model.ReadOnlyParam[uint32]
+	ErrorsSent model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MulticastPacketsReceived model.ReadOnlyParam[uint64]
+	MulticastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	MulticastPacketsSent model.ReadOnlyParam[uint64]
+	MulticastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsReceived model.ReadOnlyParam[uint64]
+	PacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	PacketsSent model.ReadOnlyParam[uint64]
+	PacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	Reset model.ReadWriteParam[bool]
+	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	UnicastPacketsReceived model.ReadOnlyParam[uint64]
+	UnicastPacketsReceived model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnicastPacketsSent model.ReadOnlyParam[uint64]
+	UnicastPacketsSent model.ReadOnlyParam[uint64] `dm:"U"`
 
-	UnknownPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32]
+	UnknownProtoPacketsReceived model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceZigBeeZDO holds the values of Device.ZigBee.ZDO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDO holds the values of Device.ZigBee.ZDO.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDO struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -451,7 +421,7 @@ type DeviceZigBeeZDO struct {
 	UserDescriptor      *DeviceZigBeeZDOUserDescriptor                 `json:"UserDescriptor,omitzero"`
 }
 
-// AddApplicationEndpoint creates instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (replacing any) and returns it
+// AddApplicationEndpoint creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddApplicationEndpoint(i uint32) *DeviceZigBeeZDOApplicationEndpoint {
 	if o.ApplicationEndpoint == nil {
 		o.ApplicationEndpoint = map[uint32]*DeviceZigBeeZDOApplicationEndpoint{}
@@ -461,7 +431,7 @@ func (o *DeviceZigBeeZDO) AddApplicationEndpoint(i uint32) *DeviceZigBeeZDOAppli
 	return x
 }
 
-// AddBinding creates instance i of Device.ZigBee.ZDO.{i}.Binding.{i}. (replacing any) and returns it
+// AddBinding creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddBinding(i uint32) *DeviceZigBeeZDOBinding {
 	if o.Binding == nil {
 		o.Binding = map[uint32]*DeviceZigBeeZDOBinding{}
@@ -471,7 +441,7 @@ func (o *DeviceZigBeeZDO) AddBinding(i uint32) *DeviceZigBeeZDOBinding {
 	return x
 }
 
-// AddGroup creates instance i of Device.ZigBee.ZDO.{i}.Group.{i}. (replacing any) and returns it
+// AddGroup creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDO) AddGroup(i uint32) *DeviceZigBeeZDOGroup {
 	if o.Group == nil {
 		o.Group = map[uint32]*DeviceZigBeeZDOGroup{}
@@ -480,8 +450,6 @@ func (o *DeviceZigBeeZDO) AddGroup(i uint32) *DeviceZigBeeZDOGroup {
 	o.Group[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDO) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7987, o.Alias)
 	c.String(p, "IEEEAddress", 8026, o.IEEEAddress)
@@ -521,64 +489,61 @@ func (o *DeviceZigBeeZDO) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOPath is the typed path of Device.ZigBee.ZDO.{i}.
 type DeviceZigBeeZDOPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ApplicationEndpointNumberOfEntries model.ReadOnlyParam[uint32]
+	ApplicationEndpointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	BindingTableNumberOfEntries model.ReadOnlyParam[uint32]
+	BindingTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupNumberOfEntries model.ReadOnlyParam[uint32]
+	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IEEEAddress model.ReadOnlyParam[string]
+	IEEEAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	NetworkAddress model.ReadOnlyParam[string]
+	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ComplexDescriptor DeviceZigBeeZDOComplexDescriptorPath
-	Network           DeviceZigBeeZDONetworkPath
-	NodeDescriptor    DeviceZigBeeZDONodeDescriptorPath
-	NodeManager       DeviceZigBeeZDONodeManagerPath
-	PowerDescriptor   DeviceZigBeeZDOPowerDescriptorPath
-	Security          DeviceZigBeeZDOSecurityPath
-	UserDescriptor    DeviceZigBeeZDOUserDescriptorPath
+	ComplexDescriptor DeviceZigBeeZDOComplexDescriptorPath `dm:"ComplexDescriptor."`
+	Network           DeviceZigBeeZDONetworkPath           `dm:"Network."`
+	NodeDescriptor    DeviceZigBeeZDONodeDescriptorPath    `dm:"NodeDescriptor."`
+	NodeManager       DeviceZigBeeZDONodeManagerPath       `dm:"NodeManager."`
+	PowerDescriptor   DeviceZigBeeZDOPowerDescriptorPath   `dm:"PowerDescriptor."`
+	Security          DeviceZigBeeZDOSecurityPath          `dm:"Security."`
+	UserDescriptor    DeviceZigBeeZDOUserDescriptorPath    `dm:"UserDescriptor."`
 }
 
-// ApplicationEndpoint returns the typed path of instance i of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
+// ApplicationEndpoint returns the typed path of instance i.
 func (x DeviceZigBeeZDOPath) ApplicationEndpoint(i uint32) (p DeviceZigBeeZDOApplicationEndpointPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.", model.InstanceOf(x.Path(), "ApplicationEndpoint.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "ApplicationEndpoint.", i))
 	return
 }
 
-// ApplicationEndpointTable returns the table Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. itself (for AddObject when writable)
+// ApplicationEndpointTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) ApplicationEndpointTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "ApplicationEndpoint.")
 }
 
-// Binding returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Binding.{i}.
+// Binding returns the typed path of instance i.
 func (x DeviceZigBeeZDOPath) Binding(i uint32) (p DeviceZigBeeZDOBindingPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.Binding.{i}.", model.InstanceOf(x.Path(), "Binding.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Binding.", i))
 	return
 }
 
-// BindingTable returns the table Device.ZigBee.ZDO.{i}.Binding.{i}. itself (for AddObject when writable)
+// BindingTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) BindingTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Binding.")
 }
 
-// Group returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Group.{i}.
+// Group returns the typed path of instance i.
 func (x DeviceZigBeeZDOPath) Group(i uint32) (p DeviceZigBeeZDOGroupPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.Group.{i}.", model.InstanceOf(x.Path(), "Group.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Group.", i))
 	return
 }
 
-// GroupTable returns the table Device.ZigBee.ZDO.{i}.Group.{i}. itself (for AddObject when writable)
+// GroupTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDOPath) GroupTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "Group.")
 }
 
-/*
-DeviceZigBeeZDOApplicationEndpoint holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOApplicationEndpoint holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOApplicationEndpoint struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -589,7 +554,6 @@ type DeviceZigBeeZDOApplicationEndpoint struct {
 	SimpleDescriptor *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor `json:"SimpleDescriptor,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOApplicationEndpoint) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 7989, o.Alias)
 	c.Uint(p, "EndpointId", 7991, uint64(o.EndpointId))
@@ -601,19 +565,16 @@ func (o *DeviceZigBeeZDOApplicationEndpoint) ValidateAt(c *model.Checker, p stri
 // DeviceZigBeeZDOApplicationEndpointPath is the typed path of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
 type DeviceZigBeeZDOApplicationEndpointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndpointId model.ReadWriteParam[uint32]
+	EndpointId model.ReadWriteParam[uint32] `dm:"u"`
 
-	SimpleDescriptor DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath
+	SimpleDescriptor DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath `dm:"SimpleDescriptor."`
 }
 
-/*
-DeviceZigBeeZDOApplicationEndpointSimpleDescriptor holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOApplicationEndpointSimpleDescriptor holds the values of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOApplicationEndpointSimpleDescriptor struct {
 	ProfileId uint32 `json:"ProfileId,omitzero"`
 
@@ -626,7 +587,6 @@ type DeviceZigBeeZDOApplicationEndpointSimpleDescriptor struct {
 	OutputClusterList []uint32 `json:"OutputClusterList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "ProfileId", 7997, uint64(o.ProfileId))
 	c.Uint(p, "DeviceId", 7993, uint64(o.DeviceId))
@@ -638,15 +598,15 @@ func (o *DeviceZigBeeZDOApplicationEndpointSimpleDescriptor) ValidateAt(c *model
 // DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.SimpleDescriptor.
 type DeviceZigBeeZDOApplicationEndpointSimpleDescriptorPath struct {
 	model.ObjectPath
-	DeviceId model.ReadOnlyParam[uint32]
+	DeviceId model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DeviceVersion model.ReadOnlyParam[uint32]
+	DeviceVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InputClusterList model.ReadWriteParam[[]uint32]
+	InputClusterList model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	OutputClusterList model.ReadWriteParam[[]uint32]
+	OutputClusterList model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	ProfileId model.ReadWriteParam[uint32]
+	ProfileId model.ReadWriteParam[uint32] `dm:"u"`
 }
 
 // DeviceZigBeeZDOBindingDestinationAddressMode enumerates the values of Device.ZigBee.ZDO.{i}.Binding.{i}.DestinationAddressMode.
@@ -658,10 +618,7 @@ const (
 	DeviceZigBeeZDOBindingDestinationAddressMode_Endpoint DeviceZigBeeZDOBindingDestinationAddressMode = "Endpoint"
 )
 
-/*
-DeviceZigBeeZDOBinding holds the values of Device.ZigBee.ZDO.{i}.Binding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOBinding holds the values of Device.ZigBee.ZDO.{i}.Binding.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOBinding struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -682,7 +639,6 @@ type DeviceZigBeeZDOBinding struct {
 	GroupDestinationAddress string `json:"GroupDestinationAddress,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOBinding) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 8000, o.Alias)
 	c.Uint(p, "SourceEndpoint", 8008, uint64(o.SourceEndpoint))
@@ -697,29 +653,26 @@ func (o *DeviceZigBeeZDOBinding) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOBindingPath is the typed path of Device.ZigBee.ZDO.{i}.Binding.{i}.
 type DeviceZigBeeZDOBindingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ClusterId model.ReadWriteParam[uint32]
+	ClusterId model.ReadWriteParam[uint32] `dm:"u"`
 
-	DestinationAddressMode model.ReadWriteParam[DeviceZigBeeZDOBindingDestinationAddressMode]
+	DestinationAddressMode model.ReadWriteParam[DeviceZigBeeZDOBindingDestinationAddressMode] `dm:"s"`
 
-	DestinationEndpoint model.ReadWriteParam[uint32]
+	DestinationEndpoint model.ReadWriteParam[uint32] `dm:"u"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	GroupDestinationAddress model.ReadWriteParam[string]
+	GroupDestinationAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IEEEDestinationAddress model.ReadWriteParam[string]
+	IEEEDestinationAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceAddress model.ReadWriteParam[string]
+	SourceAddress model.ReadWriteParam[string] `dm:"s"`
 
-	SourceEndpoint model.ReadWriteParam[uint32]
+	SourceEndpoint model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-/*
-DeviceZigBeeZDOComplexDescriptor holds the values of Device.ZigBee.ZDO.{i}.ComplexDescriptor. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOComplexDescriptor holds the values of Device.ZigBee.ZDO.{i}.ComplexDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOComplexDescriptor struct {
 	DescriptorAvailable bool `json:"DescriptorAvailable,omitzero"`
 
@@ -740,7 +693,6 @@ type DeviceZigBeeZDOComplexDescriptor struct {
 	IconURL string `json:"IconURL,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOComplexDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DeviceURL", 8013, o.DeviceURL)
 	c.Bytes(p, "Icon", 8014, []byte(o.Icon))
@@ -750,29 +702,26 @@ func (o *DeviceZigBeeZDOComplexDescriptor) ValidateAt(c *model.Checker, p string
 // DeviceZigBeeZDOComplexDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.ComplexDescriptor.
 type DeviceZigBeeZDOComplexDescriptorPath struct {
 	model.ObjectPath
-	CharacterSet model.ReadOnlyParam[string]
+	CharacterSet model.ReadOnlyParam[string] `dm:"s"`
 
-	DescriptorAvailable model.ReadOnlyParam[bool]
+	DescriptorAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
-	DeviceURL model.ReadOnlyParam[string]
+	DeviceURL model.ReadOnlyParam[string] `dm:"s"`
 
-	Icon model.ReadOnlyParam[model.HexBinary]
+	Icon model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	IconURL model.ReadOnlyParam[string]
+	IconURL model.ReadOnlyParam[string] `dm:"s"`
 
-	Language model.ReadOnlyParam[string]
+	Language model.ReadOnlyParam[string] `dm:"s"`
 
-	ManufacturerName model.ReadOnlyParam[string]
+	ManufacturerName model.ReadOnlyParam[string] `dm:"s"`
 
-	ModelName model.ReadOnlyParam[string]
+	ModelName model.ReadOnlyParam[string] `dm:"s"`
 
-	SerialNumber model.ReadOnlyParam[string]
+	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceZigBeeZDOGroup holds the values of Device.ZigBee.ZDO.{i}.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOGroup holds the values of Device.ZigBee.ZDO.{i}.Group.{i}. (table instance, 0..unbounded entries, readWrite, since 2.7).
 type DeviceZigBeeZDOGroup struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -783,7 +732,6 @@ type DeviceZigBeeZDOGroup struct {
 	EndpointList []string `json:"EndpointList,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOGroup) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Alias", 8021, o.Alias)
 	c.String(p, "GroupId", 8024, o.GroupId)
@@ -793,26 +741,23 @@ func (o *DeviceZigBeeZDOGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOGroupPath is the typed path of Device.ZigBee.ZDO.{i}.Group.{i}.
 type DeviceZigBeeZDOGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string]
+	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Enable model.ReadWriteParam[bool]
+	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EndpointList model.ReadWriteParam[[]string]
+	EndpointList model.ReadWriteParam[[]string] `dm:"s"`
 
-	GroupId model.ReadWriteParam[string]
+	GroupId model.ReadWriteParam[string] `dm:"s"`
 }
 
-/*
-DeviceZigBeeZDONetwork holds the values of Device.ZigBee.ZDO.{i}.Network. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDONetwork holds the values of Device.ZigBee.ZDO.{i}.Network. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONetwork struct {
 	NeighborNumberOfEntries uint32 `json:"NeighborNumberOfEntries,omitzero"`
 
 	Neighbor map[uint32]*DeviceZigBeeZDONetworkNeighbor `json:"Neighbor,omitzero"`
 }
 
-// AddNeighbor creates instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (replacing any) and returns it
+// AddNeighbor creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDONetwork) AddNeighbor(i uint32) *DeviceZigBeeZDONetworkNeighbor {
 	if o.Neighbor == nil {
 		o.Neighbor = map[uint32]*DeviceZigBeeZDONetworkNeighbor{}
@@ -821,8 +766,6 @@ func (o *DeviceZigBeeZDONetwork) AddNeighbor(i uint32) *DeviceZigBeeZDONetworkNe
 	o.Neighbor[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDONetwork) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.Neighbor) {
 		o.Neighbor[i].ValidateAt(c, model.InstanceOf(p, "Neighbor.", i))
@@ -832,16 +775,16 @@ func (o *DeviceZigBeeZDONetwork) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDONetworkPath is the typed path of Device.ZigBee.ZDO.{i}.Network.
 type DeviceZigBeeZDONetworkPath struct {
 	model.ObjectPath
-	NeighborNumberOfEntries model.ReadOnlyParam[uint32]
+	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// Neighbor returns the typed path of instance i of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
+// Neighbor returns the typed path of instance i.
 func (x DeviceZigBeeZDONetworkPath) Neighbor(i uint32) (p DeviceZigBeeZDONetworkNeighborPath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.", model.InstanceOf(x.Path(), "Neighbor.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "Neighbor.", i))
 	return
 }
 
-// NeighborTable returns the table Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. itself (for AddObject when writable)
+// NeighborTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDONetworkPath) NeighborTable() model.Table {
 	return model.NewTable(x.ObjectPath, "Neighbor.")
 }
@@ -872,10 +815,7 @@ const (
 	DeviceZigBeeZDONetworkNeighborPermitJoin_Unknown DeviceZigBeeZDONetworkNeighborPermitJoin = "Unknown"
 )
 
-/*
-DeviceZigBeeZDONetworkNeighbor holds the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDONetworkNeighbor holds the values of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDONetworkNeighbor struct {
 	Neighbor string `json:"Neighbor,omitzero"`
 
@@ -888,7 +828,6 @@ type DeviceZigBeeZDONetworkNeighbor struct {
 	Depth uint32 `json:"Depth,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDONetworkNeighbor) ValidateAt(c *model.Checker, p string) {
 	c.Uint(p, "LQI", 8030, uint64(o.LQI))
 	c.String(p, "Relationship", 8033, string(o.Relationship))
@@ -898,15 +837,15 @@ func (o *DeviceZigBeeZDONetworkNeighbor) ValidateAt(c *model.Checker, p string) 
 // DeviceZigBeeZDONetworkNeighborPath is the typed path of Device.ZigBee.ZDO.{i}.Network.Neighbor.{i}.
 type DeviceZigBeeZDONetworkNeighborPath struct {
 	model.ObjectPath
-	Depth model.ReadOnlyParam[uint32]
+	Depth model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LQI model.ReadOnlyParam[uint32]
+	LQI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Neighbor model.ReadOnlyParam[string]
+	Neighbor model.ReadOnlyParam[string] `dm:"s"`
 
-	PermitJoin model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborPermitJoin]
+	PermitJoin model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborPermitJoin] `dm:"s"`
 
-	Relationship model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborRelationship]
+	Relationship model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborRelationship] `dm:"s"`
 }
 
 // DeviceZigBeeZDONodeDescriptorLogicalType enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.LogicalType.
@@ -972,10 +911,7 @@ const (
 	DeviceZigBeeZDONodeDescriptorDescriptorCapability_ExtendedSimpleDescriptorListAvailable DeviceZigBeeZDONodeDescriptorDescriptorCapability = "ExtendedSimpleDescriptorListAvailable"
 )
 
-/*
-DeviceZigBeeZDONodeDescriptor holds the values of Device.ZigBee.ZDO.{i}.NodeDescriptor. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDONodeDescriptor holds the values of Device.ZigBee.ZDO.{i}.NodeDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONodeDescriptor struct {
 	LogicalType DeviceZigBeeZDONodeDescriptorLogicalType `json:"LogicalType,omitzero"`
 
@@ -1000,7 +936,6 @@ type DeviceZigBeeZDONodeDescriptor struct {
 	DescriptorCapability []DeviceZigBeeZDONodeDescriptorDescriptorCapability `json:"DescriptorCapability,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDONodeDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "LogicalType", 8040, string(o.LogicalType))
 	c.Wire(p, "FrequencyBand", 8039, model.JoinStrings(o.FrequencyBand), len(o.FrequencyBand) > 0)
@@ -1016,40 +951,37 @@ func (o *DeviceZigBeeZDONodeDescriptor) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDONodeDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.NodeDescriptor.
 type DeviceZigBeeZDONodeDescriptorPath struct {
 	model.ObjectPath
-	ComplexDescriptorSupported model.ReadOnlyParam[bool]
+	ComplexDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	DescriptorCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorDescriptorCapability]
+	DescriptorCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorDescriptorCapability] `dm:"s"`
 
-	FrequencyBand model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorFrequencyBand]
+	FrequencyBand model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorFrequencyBand] `dm:"s"`
 
-	LogicalType model.ReadOnlyParam[DeviceZigBeeZDONodeDescriptorLogicalType]
+	LogicalType model.ReadOnlyParam[DeviceZigBeeZDONodeDescriptorLogicalType] `dm:"s"`
 
-	MACCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorMACCapability]
+	MACCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorMACCapability] `dm:"s"`
 
-	ManufactureCode model.ReadOnlyParam[uint32]
+	ManufactureCode model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumBufferSize model.ReadOnlyParam[uint32]
+	MaximumBufferSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumIncomingTransferSize model.ReadOnlyParam[uint32]
+	MaximumIncomingTransferSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MaximumOutgoingTransferSize model.ReadOnlyParam[uint32]
+	MaximumOutgoingTransferSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerMask model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorServerMask]
+	ServerMask model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorServerMask] `dm:"s"`
 
-	UserDescriptorSupported model.ReadOnlyParam[bool]
+	UserDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-/*
-DeviceZigBeeZDONodeManager holds the values of Device.ZigBee.ZDO.{i}.NodeManager. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDONodeManager holds the values of Device.ZigBee.ZDO.{i}.NodeManager. (object, readOnly, since 2.7).
 type DeviceZigBeeZDONodeManager struct {
 	RoutingTableNumberOfEntries uint32 `json:"RoutingTableNumberOfEntries,omitzero"`
 
 	RoutingTable map[uint32]*DeviceZigBeeZDONodeManagerRoutingTable `json:"RoutingTable,omitzero"`
 }
 
-// AddRoutingTable creates instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (replacing any) and returns it
+// AddRoutingTable creates instance i (replacing any) and returns it.
 func (o *DeviceZigBeeZDONodeManager) AddRoutingTable(i uint32) *DeviceZigBeeZDONodeManagerRoutingTable {
 	if o.RoutingTable == nil {
 		o.RoutingTable = map[uint32]*DeviceZigBeeZDONodeManagerRoutingTable{}
@@ -1058,8 +990,6 @@ func (o *DeviceZigBeeZDONodeManager) AddRoutingTable(i uint32) *DeviceZigBeeZDON
 	o.RoutingTable[i] = x
 	return x
 }
-
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDONodeManager) ValidateAt(c *model.Checker, p string) {
 	for _, i := range model.SortedKeys(o.RoutingTable) {
 		o.RoutingTable[i].ValidateAt(c, model.InstanceOf(p, "RoutingTable.", i))
@@ -1069,16 +999,16 @@ func (o *DeviceZigBeeZDONodeManager) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDONodeManagerPath is the typed path of Device.ZigBee.ZDO.{i}.NodeManager.
 type DeviceZigBeeZDONodeManagerPath struct {
 	model.ObjectPath
-	RoutingTableNumberOfEntries model.ReadOnlyParam[uint32]
+	RoutingTableNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
 
-// RoutingTable returns the typed path of instance i of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
+// RoutingTable returns the typed path of instance i.
 func (x DeviceZigBeeZDONodeManagerPath) RoutingTable(i uint32) (p DeviceZigBeeZDONodeManagerRoutingTablePath) {
-	model.FillPath(unsafe.Pointer(&p), unsafe.Sizeof(p), Schema, "Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.", model.InstanceOf(x.Path(), "RoutingTable.", i))
+	model.FillPath(&p, model.InstanceOf(x.Path(), "RoutingTable.", i))
 	return
 }
 
-// RoutingTableTable returns the table Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. itself (for AddObject when writable)
+// RoutingTableTable returns the table itself (for AddObject when writable).
 func (x DeviceZigBeeZDONodeManagerPath) RoutingTableTable() model.Table {
 	return model.NewTable(x.ObjectPath, "RoutingTable.")
 }
@@ -1098,10 +1028,7 @@ const (
 	DeviceZigBeeZDONodeManagerRoutingTableStatus_ValidationUnderway DeviceZigBeeZDONodeManagerRoutingTableStatus = "ValidationUnderway"
 )
 
-/*
-DeviceZigBeeZDONodeManagerRoutingTable holds the values of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDONodeManagerRoutingTable holds the values of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeZDONodeManagerRoutingTable struct {
 	DestinationAddress string `json:"DestinationAddress,omitzero"`
 
@@ -1116,7 +1043,6 @@ type DeviceZigBeeZDONodeManagerRoutingTable struct {
 	RouteRecordRequired bool `json:"RouteRecordRequired,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDONodeManagerRoutingTable) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "DestinationAddress", 8050, o.DestinationAddress)
 	c.String(p, "NextHopAddress", 8053, o.NextHopAddress)
@@ -1126,17 +1052,17 @@ func (o *DeviceZigBeeZDONodeManagerRoutingTable) ValidateAt(c *model.Checker, p 
 // DeviceZigBeeZDONodeManagerRoutingTablePath is the typed path of Device.ZigBee.ZDO.{i}.NodeManager.RoutingTable.{i}.
 type DeviceZigBeeZDONodeManagerRoutingTablePath struct {
 	model.ObjectPath
-	DestinationAddress model.ReadOnlyParam[string]
+	DestinationAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	ManyToOne model.ReadOnlyParam[bool]
+	ManyToOne model.ReadOnlyParam[bool] `dm:"b"`
 
-	MemoryConstrained model.ReadOnlyParam[bool]
+	MemoryConstrained model.ReadOnlyParam[bool] `dm:"b"`
 
-	NextHopAddress model.ReadOnlyParam[string]
+	NextHopAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	RouteRecordRequired model.ReadOnlyParam[bool]
+	RouteRecordRequired model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeZDONodeManagerRoutingTableStatus]
+	Status model.ReadOnlyParam[DeviceZigBeeZDONodeManagerRoutingTableStatus] `dm:"s"`
 }
 
 // DeviceZigBeeZDOPowerDescriptorCurrentPowerMode enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerMode.
@@ -1185,10 +1111,7 @@ const (
 	DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel_X100 DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel = "100"
 )
 
-/*
-DeviceZigBeeZDOPowerDescriptor holds the values of Device.ZigBee.ZDO.{i}.PowerDescriptor. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOPowerDescriptor holds the values of Device.ZigBee.ZDO.{i}.PowerDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOPowerDescriptor struct {
 	CurrentPowerMode DeviceZigBeeZDOPowerDescriptorCurrentPowerMode `json:"CurrentPowerMode,omitzero"`
 
@@ -1199,7 +1122,6 @@ type DeviceZigBeeZDOPowerDescriptor struct {
 	CurrentPowerSourceLevel DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel `json:"CurrentPowerSourceLevel,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOPowerDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "CurrentPowerMode", 8059, string(o.CurrentPowerMode))
 	c.Wire(p, "AvailablePowerSource", 8058, model.JoinStrings(o.AvailablePowerSource), len(o.AvailablePowerSource) > 0)
@@ -1210,13 +1132,13 @@ func (o *DeviceZigBeeZDOPowerDescriptor) ValidateAt(c *model.Checker, p string) 
 // DeviceZigBeeZDOPowerDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.PowerDescriptor.
 type DeviceZigBeeZDOPowerDescriptorPath struct {
 	model.ObjectPath
-	AvailablePowerSource model.ReadOnlyParam[[]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource]
+	AvailablePowerSource model.ReadOnlyParam[[]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource] `dm:"s"`
 
-	CurrentPowerMode model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerMode]
+	CurrentPowerMode model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerMode] `dm:"s"`
 
-	CurrentPowerSource model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSource]
+	CurrentPowerSource model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSource] `dm:"s"`
 
-	CurrentPowerSourceLevel model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel]
+	CurrentPowerSourceLevel model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel] `dm:"s"`
 }
 
 // DeviceZigBeeZDOSecuritySecurityLevel enumerates the values of Device.ZigBee.ZDO.{i}.Security.SecurityLevel.
@@ -1240,10 +1162,7 @@ const (
 	DeviceZigBeeZDOSecuritySecurityLevel_ENC_MIC_128 DeviceZigBeeZDOSecuritySecurityLevel = "ENC-MIC-128"
 )
 
-/*
-DeviceZigBeeZDOSecurity holds the values of Device.ZigBee.ZDO.{i}.Security. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOSecurity holds the values of Device.ZigBee.ZDO.{i}.Security. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOSecurity struct {
 	TrustCenterAddress string `json:"TrustCenterAddress,omitzero"`
 
@@ -1252,7 +1171,6 @@ type DeviceZigBeeZDOSecurity struct {
 	TimeOutPeriod uint32 `json:"TimeOutPeriod,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOSecurity) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "TrustCenterAddress", 8065, o.TrustCenterAddress)
 	c.String(p, "SecurityLevel", 8063, string(o.SecurityLevel))
@@ -1262,24 +1180,20 @@ func (o *DeviceZigBeeZDOSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOSecurityPath is the typed path of Device.ZigBee.ZDO.{i}.Security.
 type DeviceZigBeeZDOSecurityPath struct {
 	model.ObjectPath
-	SecurityLevel model.ReadOnlyParam[DeviceZigBeeZDOSecuritySecurityLevel]
+	SecurityLevel model.ReadOnlyParam[DeviceZigBeeZDOSecuritySecurityLevel] `dm:"s"`
 
-	TimeOutPeriod model.ReadOnlyParam[uint32]
+	TimeOutPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TrustCenterAddress model.ReadOnlyParam[string]
+	TrustCenterAddress model.ReadOnlyParam[string] `dm:"s"`
 }
 
-/*
-DeviceZigBeeZDOUserDescriptor holds the values of Device.ZigBee.ZDO.{i}.UserDescriptor. (object, readOnly, since 2.7);
-Schema has each parameter's syntax and access.
-*/
+// DeviceZigBeeZDOUserDescriptor holds the values of Device.ZigBee.ZDO.{i}.UserDescriptor. (object, readOnly, since 2.7).
 type DeviceZigBeeZDOUserDescriptor struct {
 	DescriptorAvailable bool `json:"DescriptorAvailable,omitzero"`
 
 	Description string `json:"Description,omitzero"`
 }
 
-// ValidateAt checks o, at instance path p, into c.
 func (o *DeviceZigBeeZDOUserDescriptor) ValidateAt(c *model.Checker, p string) {
 	c.String(p, "Description", 8067, o.Description)
 }
@@ -1287,7 +1201,7 @@ func (o *DeviceZigBeeZDOUserDescriptor) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOUserDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.UserDescriptor.
 type DeviceZigBeeZDOUserDescriptorPath struct {
 	model.ObjectPath
-	Description model.ReadOnlyParam[string]
+	Description model.ReadOnlyParam[string] `dm:"s"`
 
-	DescriptorAvailable model.ReadOnlyParam[bool]
+	DescriptorAvailable model.ReadOnlyParam[bool] `dm:"b"`
 }
