@@ -25,8 +25,18 @@ for p in tr181 tr098 tr104 tr135; do
 done
 go run ./bench/firstuse
 echo "load: $(uptime)"
-GOCACHE="$tmp/cache1" $T -f "cold go build ./cmd/dmforge: %e s wall, %U s user + %S s sys CPU, %M KB peak RSS" go build -o "$tmp/dmforge.cold" ./cmd/dmforge
+# One cold build, timed as a whole and per tool invocation (compile/link of
+# each package: user CPU, peak RSS).
+steps() { # file, package-path regexp: the compile of that package
+  grep -E " -p ($2) " "$1" | awk -F'|' '{u+=$1; if ($2>m) m=$2} END {printf "%.1f s user CPU, %d KB peak RSS", u, m}'
+}
+GOCACHE="$tmp/cache1" $T -f "cold go build ./cmd/dmforge: %e s wall, %U s user + %S s sys CPU, %M KB peak RSS" \
+  go build -o "$tmp/dmforge.cold" -toolexec "$T -a -o $tmp/steps1 -f %U|%M|%C" ./cmd/dmforge
 echo "  binary: $(stat -c %s "$tmp/dmforge.cold") bytes"
+echo "  compiling generated/*/schema: $(steps "$tmp/steps1" 'github.com/dmforge/dmforge/generated/[a-z0-9]+/schema')"
+echo "  compiling modernc.org/sqlite/lib and modernc.org/libc: $(steps "$tmp/steps1" 'modernc.org/sqlite/lib|modernc.org/libc')"
+echo "  the five most expensive compiles:"
+sort -t'|' -k1 -rn "$tmp/steps1" | head -5 | awk -F'|' '{match($3, / -p [^ ]+/); print "    " $1 " s user, " $2 " KB: " substr($3, RSTART+4, RLENGTH-4)}'
 mkdir -p "$tmp/ds"
 cat > "$tmp/ds/go.mod" <<MOD
 module example.com/downstream
@@ -50,8 +60,9 @@ import (
 func main() { fmt.Println(tr181.Device.WiFi.Radio(1).Channel.Path()) }
 SRC
 echo "load: $(uptime)"
-(cd "$tmp/ds" && GOFLAGS=-mod=mod GOCACHE="$tmp/cache2" $T -f "cold build of a downstream module importing typed TR-181: %e s wall, %U s user + %S s sys CPU, %M KB peak RSS" go build -o app . && echo "  binary: $(stat -c %s app) bytes; runs: $(./app)")
-(cd "$tmp/ds" && GOFLAGS=-mod=mod GOCACHE="$tmp/cache2" go build -a -o app2 -toolexec "$T -a -o $tmp/ds/steps -f %U:%M:%C" . ) || true
-echo "  of which compiling the package tr181: $(grep -E 'compile.*-p github.com/dmforge/dmforge/generated/tr181 ' "$tmp/ds/steps" | awk -F: '{print $1 " s user CPU, " $2 " KB peak RSS"}' | head -1)"
+(cd "$tmp/ds" && GOFLAGS=-mod=mod GOCACHE="$tmp/cache2" $T -f "cold build of a downstream module importing typed TR-181: %e s wall, %U s user + %S s sys CPU, %M KB peak RSS" \
+  go build -o app -toolexec "$T -a -o $tmp/steps2 -f %U|%M|%C" . && echo "  binary: $(stat -c %s app) bytes; runs: $(./app)")
+echo "  compiling generated/tr181: $(steps "$tmp/steps2" 'github.com/dmforge/dmforge/generated/tr181')"
+echo "  compiling generated/tr181/schema: $(steps "$tmp/steps2" 'github.com/dmforge/dmforge/generated/tr181/schema')"
 echo "load: $(uptime)"
 go test ./gen -run '^$' -bench 'GenerateStandardModels|Validate1000|SchemaFirstUse' -benchmem
