@@ -79,3 +79,25 @@ func FuzzDecodeSchema(f *testing.F) {
 		}
 	})
 }
+
+// TestLazySchemaConcurrentFirstUse: goroutines racing to the first use
+// all see the decoded schema (run with -race).
+func TestLazySchemaConcurrentFirstUse(t *testing.T) {
+	data := EncodeSchema(codecFixture())
+	s := LazySchema("X:1.0", "urn:x", data)
+	done := make(chan int)
+	for i := 0; i < 8; i++ {
+		go func() {
+			n := len(s.Children("X."))
+			if _, ok := s.Lookup("X.T.3.Alias"); !ok {
+				n = -1
+			}
+			done <- n
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if n := <-done; n != 2 {
+			t.Fatalf("a goroutine saw %d children of X.", n)
+		}
+	}
+}
