@@ -28,6 +28,21 @@ func loadModel(t testing.TB, dir, file string) *model.Model {
 	return doc.LastModel()
 }
 
+// loadNamed loads the model called name from file (in dir), as the CLI
+// does for a catalogue name.
+func loadNamed(t testing.TB, dir, file, name string) *model.Model {
+	t.Helper()
+	doc, err := parser.NewLoader(dir).LoadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := doc.Model(name); m != nil {
+		return m
+	}
+	t.Fatalf("%s defines no model %s", file, name)
+	return nil
+}
+
 func TestGoldenKitchen(t *testing.T) {
 	m := loadModel(t, "", "testdata/golden/kitchen.xml")
 	files, err := gen.GoFiles(m, gen.Options{Package: "kitchen"})
@@ -141,19 +156,55 @@ func TestIncludeProfileDescriptions(t *testing.T) {
 	}
 }
 
-// standardPackages are the committed generated packages and their models.
+// standardPackages are the four standard models' committed packages.
 var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr135": "STBService:1.4"}
 
-// TestGeneratedIsFresh regenerates generated/ and fails on any difference.
+// committedPackage is one go:generate line of generated/generate.go.
+type committedPackage struct {
+	pkg, model string
+	cpe        bool
+}
+
+// committedPackages reads generated/generate.go: every package listed
+// there is checked, whatever model it is.
+func committedPackages(t testing.TB) []committedPackage {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "generated", "generate.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []committedPackage
+	for _, line := range strings.Split(string(src), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "//go:generate "))
+		if !strings.HasPrefix(line, "//go:generate ") || len(f) < 6 || f[3] != "gen" {
+			continue
+		}
+		cp := committedPackage{model: f[5], cpe: f[4] == "cpe"}
+		for i := 6; i+1 < len(f); i++ {
+			if f[i] == "--package" {
+				cp.pkg = f[i+1]
+			}
+		}
+		out = append(out, cp)
+	}
+	if len(out) < len(standardPackages) {
+		t.Fatalf("generated/generate.go lists %d packages", len(out))
+	}
+	return out
+}
+
+// TestGeneratedIsFresh regenerates every package generated/generate.go
+// lists and fails on any difference.
 func TestGeneratedIsFresh(t *testing.T) {
 	dir := testbbf.Require(t)
-	for pkg, name := range standardPackages {
-		e, err := bbf.Lookup(name)
+	for _, cp := range committedPackages(t) {
+		pkg := cp.pkg
+		e, err := bbf.Lookup(cp.model)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := loadModel(t, dir, filepath.Join(dir, e.File))
-		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File, CPE: pkg == "tr104", ImportPath: "github.com/dmforge/dmforge/generated/" + pkg})
+		m := loadNamed(t, dir, e.File, cp.model)
+		files, err := gen.GoFiles(m, gen.Options{Package: pkg, Source: e.File, CPE: cp.cpe, ImportPath: "github.com/dmforge/dmforge/generated/" + pkg})
 		if err != nil {
 			t.Fatal(err)
 		}
