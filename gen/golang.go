@@ -910,6 +910,16 @@ func (g *goGen) handleType(gp *goParam) *jen.Statement {
 		h = "WriteOnceParam"
 	default:
 		h = "ReadOnlyParam"
+		// A read-only enumeration reads as a string: what a device
+		// reports need not be one of the constants, and one handle type
+		// per enumeration would cost the compiler hundreds of generic
+		// instantiations for nothing Set needs.
+		if gp.enumType != "" {
+			if gp.p.Syntax.List != nil {
+				return jen.Qual(modelPkg, h).Types(jen.Index().String())
+			}
+			return jen.Qual(modelPkg, h).Types(jen.String())
+		}
 	}
 	return jen.Qual(modelPkg, h).Types(g.goValueType(gp))
 }

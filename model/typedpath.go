@@ -39,8 +39,6 @@ func (s slot) Path() string {
 	return s.n.path + s.name
 }
 
-func (s slot) String() string { return s.Path() }
-
 // WireType is the xsd type the value travels as (lists travel as string).
 func (s slot) WireType() BaseType { return s.typ }
 

@@ -25,7 +25,7 @@ type pathSub struct {
 func TestFillPath(t *testing.T) {
 	var p pathT
 	FillPath(&p, InstanceOf("X.", "T.", 5))
-	if p.Path() != "X.T.5." || p.Alias.Path() != "X.T.5.Alias" || p.When.Path() != "X.T.5.When" || p.S.String() != "X.T.5.S" {
+	if p.Path() != "X.T.5." || p.Alias.Path() != "X.T.5.Alias" || p.When.Path() != "X.T.5.When" || p.S.Path() != "X.T.5.S" {
 		t.Fatalf("paths: %s %s %s %s", p.Path(), p.Alias.Path(), p.When.Path(), p.S.Path())
 	}
 	if pv := Set(p.L, []uint32{2, 4}); pv.Name != "X.T.5.L" || pv.Value != "2,4" || pv.Type != TypeString {
