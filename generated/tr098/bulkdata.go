@@ -83,7 +83,7 @@ type InternetGatewayDeviceBulkDataPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingTypes model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataEncodingTypes] `dm:"s"`
+	EncodingTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -93,9 +93,9 @@ type InternetGatewayDeviceBulkDataPath struct {
 
 	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocols model.ReadOnlyParam[[]InternetGatewayDeviceBulkDataProtocols] `dm:"s"`
+	Protocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceBulkDataStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Profile returns the typed path of instance i.

@@ -55,7 +55,7 @@ func (o *InternetGatewayDeviceCapabilitiesPerformanceDiagnostic) ValidateAt(c *m
 // InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath is the typed path of InternetGatewayDevice.Capabilities.PerformanceDiagnostic.
 type InternetGatewayDeviceCapabilitiesPerformanceDiagnosticPath struct {
 	model.ObjectPath
-	DownloadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticDownloadTransports] `dm:"s"`
+	DownloadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 
-	UploadTransports model.ReadOnlyParam[[]InternetGatewayDeviceCapabilitiesPerformanceDiagnosticUploadTransports] `dm:"s"`
+	UploadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 }

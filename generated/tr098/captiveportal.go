@@ -44,5 +44,5 @@ type InternetGatewayDeviceCaptivePortalPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceCaptivePortalStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

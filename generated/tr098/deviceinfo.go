@@ -345,11 +345,11 @@ type InternetGatewayDeviceDeviceInfoLocationPath struct {
 
 	DataObject model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationExternalProtocol] `dm:"s"`
+	ExternalProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
 
-	Source model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoLocationSource] `dm:"s"`
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoMemoryStatus holds the values of InternetGatewayDevice.DeviceInfo.MemoryStatus. (object, readOnly, since 1.5).
@@ -396,7 +396,7 @@ type InternetGatewayDeviceDeviceInfoNetworkPropertiesPath struct {
 	model.ObjectPath
 	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TCPImplementation model.ReadOnlyParam[[]InternetGatewayDeviceDeviceInfoNetworkPropertiesTCPImplementation] `dm:"s"`
+	TCPImplementation model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProcessStatus holds the values of InternetGatewayDevice.DeviceInfo.ProcessStatus. (object, readOnly, since 1.5).
@@ -494,7 +494,7 @@ type InternetGatewayDeviceDeviceInfoProcessStatusProcessPath struct {
 
 	Size model.ReadOnlyParam[uint32] `dm:"u"`
 
-	State model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessStatusProcessState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProcessorArchitecture enumerates the values of InternetGatewayDevice.DeviceInfo.Processor.{i}.Architecture.
@@ -539,7 +539,7 @@ type InternetGatewayDeviceDeviceInfoProcessorPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Architecture model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProcessorArchitecture] `dm:"s"`
+	Architecture model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of InternetGatewayDevice.DeviceInfo.ProxierInfo.ProxyProtocol.
@@ -580,7 +580,7 @@ type InternetGatewayDeviceDeviceInfoProxierInfoPath struct {
 
 	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoProxierInfoProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -751,7 +751,7 @@ type InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorPath struc
 
 	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDeviceInfoTemperatureStatusTemperatureSensorStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Value model.ReadOnlyParam[int32] `dm:"i"`
 }

@@ -162,7 +162,7 @@ type InternetGatewayDeviceDNSSDServicePath struct {
 
 	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Target model.ReadOnlyParam[string] `dm:"s"`
 
@@ -170,7 +170,7 @@ type InternetGatewayDeviceDNSSDServicePath struct {
 
 	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadOnlyParam[InternetGatewayDeviceDNSSDServiceTransportProtocol] `dm:"s"`
+	TransportProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }

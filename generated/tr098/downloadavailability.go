@@ -72,7 +72,7 @@ type InternetGatewayDeviceDownloadAvailabilityAnnouncementPath struct {
 
 	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Group returns the typed path of instance i.
@@ -121,7 +121,7 @@ type InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityAnnouncementGroupStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadWriteParam[string] `dm:"s"`
 }
@@ -156,7 +156,7 @@ type InternetGatewayDeviceDownloadAvailabilityQueryPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceDownloadAvailabilityQueryStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -93,7 +93,7 @@ type InternetGatewayDeviceFAPApplicationPlatformPath struct {
 
 	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 
@@ -189,9 +189,9 @@ func (o *InternetGatewayDeviceFAPApplicationPlatformCapabilities) ValidateAt(c *
 // InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath is the typed path of InternetGatewayDevice.FAP.ApplicationPlatform.Capabilities.
 type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath struct {
 	model.ObjectPath
-	AccessLevelsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported] `dm:"s"`
+	AccessLevelsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AuthenticationMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported] `dm:"s"`
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -205,9 +205,9 @@ type InternetGatewayDeviceFAPApplicationPlatformCapabilitiesPath struct {
 
 	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SendMMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType] `dm:"s"`
+	SendMMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SendSMSTargetAddressType model.ReadOnlyParam[[]InternetGatewayDeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType] `dm:"s"`
+	SendSMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -569,7 +569,7 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath str
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
@@ -617,7 +617,7 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringMMSQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
@@ -665,7 +665,7 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringSMSQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of InternetGatewayDevice.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
@@ -713,7 +713,7 @@ type InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationPath s
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[InternetGatewayDeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceFAPGPSScanStatus enumerates the values of InternetGatewayDevice.FAP.GPS.ScanStatus.
@@ -805,7 +805,7 @@ type InternetGatewayDeviceFAPGPSPath struct {
 
 	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanStatus model.ReadOnlyParam[InternetGatewayDeviceFAPGPSScanStatus] `dm:"s"`
+	ScanStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -929,7 +929,7 @@ type InternetGatewayDeviceFAPGPSContinuousGPSStatusPath struct {
 
 	Latitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LocationType model.ReadOnlyParam[InternetGatewayDeviceFAPGPSContinuousGPSStatusLocationType] `dm:"s"`
+	LocationType model.ReadOnlyParam[string] `dm:"s"`
 
 	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1430,7 +1430,7 @@ type InternetGatewayDeviceFAPTunnelIKESAPath struct {
 
 	PeerAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceFAPTunnelIKESAStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
 }

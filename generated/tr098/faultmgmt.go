@@ -233,7 +233,7 @@ type InternetGatewayDeviceFaultMgmtCurrentAlarmPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtCurrentAlarmPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -318,9 +318,9 @@ type InternetGatewayDeviceFaultMgmtExpeditedEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtExpeditedEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -405,9 +405,9 @@ type InternetGatewayDeviceFaultMgmtHistoryEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtHistoryEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -492,9 +492,9 @@ type InternetGatewayDeviceFaultMgmtQueuedEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtQueuedEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -561,7 +561,7 @@ type InternetGatewayDeviceFaultMgmtSupportedAlarmPath struct {
 	model.ObjectPath
 	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[InternetGatewayDeviceFaultMgmtSupportedAlarmPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 

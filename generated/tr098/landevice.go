@@ -230,7 +230,7 @@ type InternetGatewayDeviceLANDeviceHostsHostPath struct {
 	model.ObjectPath
 	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	AddressSource model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostAddressSource] `dm:"s"`
+	AddressSource model.ReadOnlyParam[string] `dm:"s"`
 
 	ClientID model.ReadOnlyParam[string] `dm:"s"`
 
@@ -238,7 +238,7 @@ type InternetGatewayDeviceLANDeviceHostsHostPath struct {
 
 	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLANDeviceHostsHostInterfaceType] `dm:"s"`
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
 
 	Layer2Interface model.ReadOnlyParam[string] `dm:"s"`
 
@@ -337,7 +337,7 @@ type InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats InternetGatewayDeviceLANDeviceLANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }
@@ -1097,15 +1097,15 @@ type InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Power model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigPower] `dm:"s"`
+	Power model.ReadOnlyParam[string] `dm:"s"`
 
-	Rate model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigRate] `dm:"s"`
+	Rate model.ReadOnlyParam[string] `dm:"s"`
 
 	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats InternetGatewayDeviceLANDeviceLANUSBInterfaceConfigStatsPath `dm:"Stats."`
 }
@@ -1611,9 +1611,9 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationPath struct {
 
 	SSIDAdvertisementEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Standard model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStandard] `dm:"s"`
+	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TotalAssociations model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1637,7 +1637,7 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationPath struct {
 
 	UAPSDSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	WEPEncryptionLevel model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWEPEncryptionLevel] `dm:"s"`
+	WEPEncryptionLevel model.ReadOnlyParam[[]string] `dm:"s"`
 
 	WEPKeyIndex model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -2059,9 +2059,9 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath struct {
 	model.ObjectPath
 	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigMethodsSupported] `dm:"s"`
+	ConfigMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ConfigurationState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSConfigurationState] `dm:"s"`
+	ConfigurationState model.ReadOnlyParam[string] `dm:"s"`
 
 	DeviceName model.ReadOnlyParam[string] `dm:"s"`
 
@@ -2069,7 +2069,7 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LastConfigurationError model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSLastConfigurationError] `dm:"s"`
+	LastConfigurationError model.ReadOnlyParam[string] `dm:"s"`
 
 	RegistrarEstablished model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -2077,7 +2077,7 @@ type InternetGatewayDeviceLANDeviceWLANConfigurationWPSPath struct {
 
 	SetupLock model.ReadWriteParam[bool] `dm:"b"`
 
-	SetupLockedState model.ReadOnlyParam[InternetGatewayDeviceLANDeviceWLANConfigurationWPSSetupLockedState] `dm:"s"`
+	SetupLockedState model.ReadOnlyParam[string] `dm:"s"`
 
 	UUID model.ReadOnlyParam[string] `dm:"s"`
 

@@ -194,7 +194,7 @@ type InternetGatewayDeviceLayer2BridgingAvailableInterfacePath struct {
 
 	InterfaceReference model.ReadOnlyParam[[]string] `dm:"s"`
 
-	InterfaceType model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingAvailableInterfaceInterfaceType] `dm:"s"`
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus enumerates the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.BridgeStatus.
@@ -287,7 +287,7 @@ type InternetGatewayDeviceLayer2BridgingBridgePath struct {
 
 	BridgeStandard model.ReadWriteParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStandard] `dm:"s"`
 
-	BridgeStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgeBridgeStatus] `dm:"s"`
+	BridgeStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	PortNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -386,7 +386,7 @@ type InternetGatewayDeviceLayer2BridgingBridgePortPath struct {
 
 	PortInterface model.ReadWriteParam[string] `dm:"s"`
 
-	PortState model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingBridgePortPortState] `dm:"s"`
+	PortState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceLayer2BridgingBridgeVLAN holds the values of InternetGatewayDevice.Layer2Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 1.4).
@@ -574,7 +574,7 @@ type InternetGatewayDeviceLayer2BridgingFilterPath struct {
 
 	FilterKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FilterStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingFilterFilterStatus] `dm:"s"`
+	FilterStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	SourceMACAddressFilterExclude model.ReadWriteParam[bool] `dm:"b"`
 
@@ -659,7 +659,7 @@ type InternetGatewayDeviceLayer2BridgingMarkingPath struct {
 
 	MarkingKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MarkingStatus model.ReadOnlyParam[InternetGatewayDeviceLayer2BridgingMarkingMarkingStatus] `dm:"s"`
+	MarkingStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 

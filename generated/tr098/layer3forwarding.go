@@ -144,7 +144,7 @@ type InternetGatewayDeviceLayer3ForwardingForwardingPath struct {
 
 	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceLayer3ForwardingForwardingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadWriteParam[InternetGatewayDeviceLayer3ForwardingForwardingType] `dm:"s"`
 }

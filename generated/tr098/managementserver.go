@@ -268,7 +268,7 @@ type InternetGatewayDeviceManagementServerPath struct {
 
 	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
 
-	HTTPCompressionSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerHTTPCompressionSupported] `dm:"s"`
+	HTTPCompressionSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	InformParameterNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -276,7 +276,7 @@ type InternetGatewayDeviceManagementServerPath struct {
 
 	KickURL model.ReadOnlyParam[string] `dm:"s"`
 
-	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerLightweightNotificationProtocolsSupported] `dm:"s"`
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -310,7 +310,7 @@ type InternetGatewayDeviceManagementServerPath struct {
 
 	STUNUsername model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedConnReqMethods model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerSupportedConnReqMethods] `dm:"s"`
+	SupportedConnReqMethods model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -603,13 +603,13 @@ func (o *InternetGatewayDeviceManagementServerEmbeddedDevice) ValidateAt(c *mode
 // InternetGatewayDeviceManagementServerEmbeddedDevicePath is the typed path of InternetGatewayDevice.ManagementServer.EmbeddedDevice.{i}.
 type InternetGatewayDeviceManagementServerEmbeddedDevicePath struct {
 	model.ObjectPath
-	CommandProcessed model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceCommandProcessed] `dm:"s"`
+	CommandProcessed model.ReadOnlyParam[string] `dm:"s"`
 
 	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
 
 	ControllerID model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerEmbeddedDeviceDiscoveryProtocol] `dm:"s"`
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -619,7 +619,7 @@ type InternetGatewayDeviceManagementServerEmbeddedDevicePath struct {
 
 	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerEmbeddedDeviceProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
@@ -789,7 +789,7 @@ func (o *InternetGatewayDeviceManagementServerVirtualDevice) ValidateAt(c *model
 // InternetGatewayDeviceManagementServerVirtualDevicePath is the typed path of InternetGatewayDevice.ManagementServer.VirtualDevice.{i}.
 type InternetGatewayDeviceManagementServerVirtualDevicePath struct {
 	model.ObjectPath
-	DiscoveryProtocol model.ReadOnlyParam[[]InternetGatewayDeviceManagementServerVirtualDeviceDiscoveryProtocol] `dm:"s"`
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -799,7 +799,7 @@ type InternetGatewayDeviceManagementServerVirtualDevicePath struct {
 
 	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[InternetGatewayDeviceManagementServerVirtualDeviceProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 

@@ -145,7 +145,7 @@ func (o *InternetGatewayDeviceNSLookupDiagnosticsResult) ValidateAt(c *model.Che
 // InternetGatewayDeviceNSLookupDiagnosticsResultPath is the typed path of InternetGatewayDevice.NSLookupDiagnostics.Result.{i}.
 type InternetGatewayDeviceNSLookupDiagnosticsResultPath struct {
 	model.ObjectPath
-	AnswerType model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultAnswerType] `dm:"s"`
+	AnswerType model.ReadOnlyParam[string] `dm:"s"`
 
 	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
 
@@ -155,5 +155,5 @@ type InternetGatewayDeviceNSLookupDiagnosticsResultPath struct {
 
 	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceNSLookupDiagnosticsResultStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

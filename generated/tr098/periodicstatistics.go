@@ -143,7 +143,7 @@ type InternetGatewayDevicePeriodicStatisticsSampleSetPath struct {
 
 	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDevicePeriodicStatisticsSampleSetStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }

@@ -323,7 +323,7 @@ type InternetGatewayDeviceQueueManagementAppPath struct {
 
 	AppName model.ReadWriteParam[string] `dm:"s"`
 
-	AppStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementAppAppStatus] `dm:"s"`
+	AppStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
 }
@@ -620,7 +620,7 @@ type InternetGatewayDeviceQueueManagementClassificationPath struct {
 
 	ClassificationOrder model.ReadWriteParam[uint32] `dm:"u"`
 
-	ClassificationStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementClassificationClassificationStatus] `dm:"s"`
+	ClassificationStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	DSAP model.ReadWriteParam[int32] `dm:"i"`
 
@@ -842,7 +842,7 @@ type InternetGatewayDeviceQueueManagementFlowPath struct {
 
 	FlowQueue model.ReadWriteParam[int32] `dm:"i"`
 
-	FlowStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementFlowFlowStatus] `dm:"s"`
+	FlowStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	FlowTrafficClass model.ReadWriteParam[int32] `dm:"i"`
 
@@ -988,9 +988,9 @@ type InternetGatewayDeviceQueueManagementPolicerPath struct {
 
 	PolicerKey model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PolicerStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementPolicerPolicerStatus] `dm:"s"`
+	PolicerStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	PossibleMeterTypes model.ReadOnlyParam[[]InternetGatewayDeviceQueueManagementPolicerPossibleMeterTypes] `dm:"s"`
+	PossibleMeterTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1095,7 +1095,7 @@ type InternetGatewayDeviceQueueManagementQueuePath struct {
 
 	QueuePrecedence model.ReadWriteParam[uint32] `dm:"u"`
 
-	QueueStatus model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueQueueStatus] `dm:"s"`
+	QueueStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	QueueWeight model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1178,5 +1178,5 @@ type InternetGatewayDeviceQueueManagementQueueStatsPath struct {
 
 	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceQueueManagementQueueStatsStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

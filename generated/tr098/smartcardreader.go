@@ -66,7 +66,7 @@ type InternetGatewayDeviceSmartCardReaderPath struct {
 
 	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SmartCard InternetGatewayDeviceSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
@@ -130,11 +130,11 @@ type InternetGatewayDeviceSmartCardReaderSmartCardPath struct {
 	model.ObjectPath
 	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-	Application model.ReadOnlyParam[[]InternetGatewayDeviceSmartCardReaderSmartCardApplication] `dm:"s"`
+	Application model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceSmartCardReaderSmartCardType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }

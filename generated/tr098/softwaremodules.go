@@ -180,7 +180,7 @@ type InternetGatewayDeviceSoftwareModulesDeploymentUnitPath struct {
 
 	Resolved model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesDeploymentUnitStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadOnlyParam[string] `dm:"s"`
 
@@ -299,7 +299,7 @@ type InternetGatewayDeviceSoftwareModulesExecEnvPath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecEnvStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadOnlyParam[string] `dm:"s"`
 
@@ -437,7 +437,7 @@ type InternetGatewayDeviceSoftwareModulesExecutionUnitPath struct {
 
 	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionFaultCode model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitExecutionFaultCode] `dm:"s"`
+	ExecutionFaultCode model.ReadOnlyParam[string] `dm:"s"`
 
 	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
 
@@ -451,7 +451,7 @@ type InternetGatewayDeviceSoftwareModulesExecutionUnitPath struct {
 
 	RunLevel model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceSoftwareModulesExecutionUnitStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
 

@@ -90,5 +90,5 @@ type InternetGatewayDeviceTimePath struct {
 
 	NTPServer5 model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceTimeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

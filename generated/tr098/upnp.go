@@ -541,7 +541,7 @@ type InternetGatewayDeviceUPnPDiscoveryDevicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryDeviceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 
@@ -600,7 +600,7 @@ type InternetGatewayDeviceUPnPDiscoveryRootDevicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryRootDeviceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 
@@ -661,7 +661,7 @@ type InternetGatewayDeviceUPnPDiscoveryServicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceUPnPDiscoveryServiceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -112,7 +112,7 @@ type InternetGatewayDeviceUSBHostsHostPath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Type model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
 	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -240,7 +240,7 @@ type InternetGatewayDeviceUSBHostsHostDevicePath struct {
 
 	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Rate model.ReadOnlyParam[InternetGatewayDeviceUSBHostsHostDeviceRate] `dm:"s"`
+	Rate model.ReadOnlyParam[string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 

@@ -214,5 +214,5 @@ type InternetGatewayDeviceUserInterfaceRemoteAccessPath struct {
 
 	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]InternetGatewayDeviceUserInterfaceRemoteAccessSupportedProtocols] `dm:"s"`
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -159,7 +159,7 @@ type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath struct {
 
 	NumberOfActiveConnections model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PhysicalLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPhysicalLinkStatus] `dm:"s"`
+	PhysicalLinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	TotalBytesReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -171,7 +171,7 @@ type InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigPath struct {
 
 	WANAccessProvider model.ReadOnlyParam[string] `dm:"s"`
 
-	WANAccessType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANCommonInterfaceConfigWANAccessType] `dm:"s"`
+	WANAccessType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Connection returns the typed path of instance i.
@@ -528,7 +528,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath struc
 	model.ObjectPath
 	AAL5CRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ATMAAL model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigATMAAL] `dm:"s"`
+	ATMAAL model.ReadOnlyParam[string] `dm:"s"`
 
 	ATMCRCErrors model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -556,11 +556,11 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigPath struc
 
 	FCSPreserved model.ReadWriteParam[bool] `dm:"b"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkStatus] `dm:"s"`
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigLinkType] `dm:"s"`
 
-	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANDSLLinkConfigModulationType] `dm:"s"`
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
 
 	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
 }
@@ -588,7 +588,7 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfig)
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANEthernetLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigPath struct {
 	model.ObjectPath
-	EthernetLinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANEthernetLinkConfigEthernetLinkStatus] `dm:"s"`
+	EthernetLinkStatus model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus enumerates the values of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ConnectionStatus.
@@ -797,7 +797,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath struct
 
 	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionStatus] `dm:"s"`
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionConnectionTrigger] `dm:"s"`
 
@@ -817,7 +817,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath struct
 
 	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionLastConnectionError] `dm:"s"`
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -831,7 +831,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPath struct
 
 	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANIPConnectionPossibleConnectionTypes] `dm:"s"`
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -1242,23 +1242,23 @@ func (o *InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfig) Val
 // InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath is the typed path of InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPOTSLinkConfig.
 type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigPath struct {
 	model.ObjectPath
-	DataCompression model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataCompression] `dm:"s"`
+	DataCompression model.ReadOnlyParam[string] `dm:"s"`
 
-	DataModulationSupported model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataModulationSupported] `dm:"s"`
+	DataModulationSupported model.ReadOnlyParam[string] `dm:"s"`
 
-	DataProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigDataProtocol] `dm:"s"`
+	DataProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	DelayBetweenRetries model.ReadWriteParam[uint32] `dm:"u"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Fclass model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigFclass] `dm:"s"`
+	Fclass model.ReadOnlyParam[[]string] `dm:"s"`
 
 	ISPInfo model.ReadWriteParam[string] `dm:"s"`
 
 	ISPPhoneNumber model.ReadWriteParam[string] `dm:"s"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkStatus] `dm:"s"`
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	LinkType model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPOTSLinkConfigLinkType] `dm:"s"`
 
@@ -1575,7 +1575,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struc
 
 	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	ConnectionStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionStatus] `dm:"s"`
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ConnectionTrigger model.ReadWriteParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionConnectionTrigger] `dm:"s"`
 
@@ -1597,7 +1597,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struc
 
 	IdleDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionLastConnectionError] `dm:"s"`
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -1609,11 +1609,11 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struc
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	PPPAuthenticationProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPAuthenticationProtocol] `dm:"s"`
+	PPPAuthenticationProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	PPPCompressionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPCompressionProtocol] `dm:"s"`
+	PPPCompressionProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	PPPEncryptionProtocol model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPPPEncryptionProtocol] `dm:"s"`
+	PPPEncryptionProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	PPPLCPEcho model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1629,7 +1629,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struc
 
 	PortMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPossibleConnectionTypes] `dm:"s"`
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	RSIPAvailable model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -1643,7 +1643,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionPath struc
 
 	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	TransportType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPPPConnectionTransportType] `dm:"s"`
+	TransportType model.ReadOnlyParam[string] `dm:"s"`
 
 	Uptime model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1829,7 +1829,7 @@ type InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigPath struc
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	LinkStatus model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANConnectionDeviceWANPTMLinkConfigLinkStatus] `dm:"s"`
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -2573,13 +2573,13 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath struct {
 
 	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	AllowedProfiles model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigAllowedProfiles] `dm:"s"`
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
 
 	CurrentDayStart model.ReadOnlyParam[uint32] `dm:"u"`
 
 	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
 
-	DataPath model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigDataPath] `dm:"s"`
+	DataPath model.ReadOnlyParam[string] `dm:"s"`
 
 	DownstreamAttenuation model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -2621,25 +2621,25 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath struct {
 
 	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineEncoding model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLineEncoding] `dm:"s"`
+	LineEncoding model.ReadOnlyParam[string] `dm:"s"`
 
 	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
 	LinkEncapsulationRequested model.ReadWriteParam[string] `dm:"s"`
 
-	LinkEncapsulationSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationSupported] `dm:"s"`
+	LinkEncapsulationSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LinkEncapsulationUsed model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigLinkEncapsulationUsed] `dm:"s"`
+	LinkEncapsulationUsed model.ReadOnlyParam[string] `dm:"s"`
 
 	MREFPSDds model.ReadOnlyParam[[]byte] `dm:"6"`
 
 	MREFPSDus model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	ModulationType model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigModulationType] `dm:"s"`
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
 
 	NFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	PowerManagementState model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPowerManagementState] `dm:"s"`
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
 
 	QuarterHourStart model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -2653,9 +2653,9 @@ type InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigPath struct {
 
 	StandardUsed model.ReadOnlyParam[string] `dm:"s"`
 
-	StandardsSupported model.ReadOnlyParam[[]InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStandardsSupported] `dm:"s"`
+	StandardsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANDSLInterfaceConfigStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -3308,7 +3308,7 @@ type InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigPath struct {
 
 	ShapingRate model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats InternetGatewayDeviceWANDeviceWANEthernetInterfaceConfigStatsPath `dm:"Stats."`
 }

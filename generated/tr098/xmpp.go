@@ -178,7 +178,7 @@ type InternetGatewayDeviceXMPPConnectionPath struct {
 
 	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[InternetGatewayDeviceXMPPConnectionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
 

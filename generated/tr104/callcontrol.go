@@ -814,15 +814,15 @@ type VoiceServiceCallControlExtensionPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallStatus] `dm:"s"`
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	CallWaitingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionCallWaitingStatus] `dm:"s"`
+	CallWaitingStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
 
 	ConferenceCallingSessionCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ConferenceCallingStatus model.ReadOnlyParam[VoiceServiceCallControlExtensionConferenceCallingStatus] `dm:"s"`
+	ConferenceCallingStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -832,13 +832,13 @@ type VoiceServiceCallControlExtensionPath struct {
 
 	NumberingPlan model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceCallControlExtensionOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Provider model.ReadWriteParam[string] `dm:"s"`
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceCallControlExtensionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VoiceMail model.ReadWriteParam[string] `dm:"s"`
 
@@ -1115,7 +1115,7 @@ type VoiceServiceCallControlLinePath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceCallControlLineCallStatus] `dm:"s"`
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	CallingFeatures model.ReadWriteParam[string] `dm:"s"`
 
@@ -1123,13 +1123,13 @@ type VoiceServiceCallControlLinePath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[VoiceServiceCallControlLineOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Provider model.ReadWriteParam[string] `dm:"s"`
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceCallControlLineStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats VoiceServiceCallControlLineStatsPath `dm:"Stats."`
 }

@@ -153,7 +153,7 @@ type VoiceServiceCallLogPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	CallTerminationCause model.ReadOnlyParam[VoiceServiceCallLogCallTerminationCause] `dm:"s"`
+	CallTerminationCause model.ReadOnlyParam[string] `dm:"s"`
 
 	CalledPartyNumber model.ReadOnlyParam[string] `dm:"s"`
 
@@ -161,7 +161,7 @@ type VoiceServiceCallLogPath struct {
 
 	Destination model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[VoiceServiceCallLogDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	Duration model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -254,7 +254,7 @@ type VoiceServiceCallLogSessionPath struct {
 
 	Start model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	StreamType model.ReadOnlyParam[VoiceServiceCallLogSessionStreamType] `dm:"s"`
+	StreamType model.ReadOnlyParam[string] `dm:"s"`
 
 	Destination VoiceServiceCallLogSessionDestinationPath `dm:"Destination."`
 	Source      VoiceServiceCallLogSessionSourcePath      `dm:"Source."`
@@ -819,7 +819,7 @@ type VoiceServiceCallLogSignalingPerformancePath struct {
 
 	OutgoingMediaEstablishDelay model.ReadOnlyParam[int32] `dm:"i"`
 
-	Protocol model.ReadOnlyParam[VoiceServiceCallLogSignalingPerformanceProtocol] `dm:"s"`
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceCallLogImpl is what a device implements for VoiceService.{i}.CallLog.{i}; inst holds the instance

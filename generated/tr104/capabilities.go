@@ -237,7 +237,7 @@ type VoiceServiceCapabilitiesPath struct {
 	model.ObjectPath
 	CodecNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FacilityActions model.ReadOnlyParam[[]VoiceServiceCapabilitiesFacilityActions] `dm:"s"`
+	FacilityActions model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaxCallLogCount model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -253,9 +253,9 @@ type VoiceServiceCapabilitiesPath struct {
 
 	NetworkConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RingFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesRingFileFormats] `dm:"s"`
+	RingFileFormats model.ReadOnlyParam[[]string] `dm:"s"`
 
-	ToneFileFormats model.ReadOnlyParam[[]VoiceServiceCapabilitiesToneFileFormats] `dm:"s"`
+	ToneFileFormats model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UserConnectionModes model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -353,7 +353,7 @@ type VoiceServiceCapabilitiesCodecPath struct {
 
 	BitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Codec model.ReadOnlyParam[VoiceServiceCapabilitiesCodecCodec] `dm:"s"`
+	Codec model.ReadOnlyParam[string] `dm:"s"`
 
 	PacketizationPeriod model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -393,7 +393,7 @@ type VoiceServiceCapabilitiesH323Path struct {
 	model.ObjectPath
 	FastStart model.ReadOnlyParam[bool] `dm:"b"`
 
-	H235AuthenticationMethods model.ReadOnlyParam[[]VoiceServiceCapabilitiesH323H235AuthenticationMethods] `dm:"s"`
+	H235AuthenticationMethods model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesISDN holds the values of VoiceService.{i}.Capabilities.ISDN. (object, readOnly, since 2.0).
@@ -473,7 +473,7 @@ type VoiceServiceCapabilitiesPOTSPath struct {
 
 	ClipGeneration model.ReadOnlyParam[bool] `dm:"b"`
 
-	DialType model.ReadOnlyParam[VoiceServiceCapabilitiesPOTSDialType] `dm:"s"`
+	DialType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceCapabilitiesQualityIndicator holds the values of VoiceService.{i}.Capabilities.QualityIndicator. (object, readOnly, since 2.0).
@@ -612,13 +612,13 @@ type VoiceServiceCapabilitiesSIPClientPath struct {
 
 	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSAuthenticationProtocols] `dm:"s"`
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSEncryptionProtocols] `dm:"s"`
+	TLSEncryptionProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPClientTLSKeyExchangeProtocols] `dm:"s"`
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
 }
@@ -713,13 +713,13 @@ type VoiceServiceCapabilitiesSIPRegistrarPath struct {
 
 	TLSAuthenticationKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSAuthenticationProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSAuthenticationProtocols] `dm:"s"`
+	TLSAuthenticationProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	TLSEncryptionKeySizes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	TLSEncryptionProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSEncryptionProtocols] `dm:"s"`
+	TLSEncryptionProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TLSKeyExchangeProtocols model.ReadOnlyParam[[]VoiceServiceCapabilitiesSIPRegistrarTLSKeyExchangeProtocols] `dm:"s"`
+	TLSKeyExchangeProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	URISchemes model.ReadOnlyParam[[]string] `dm:"s"`
 }

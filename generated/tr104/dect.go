@@ -193,7 +193,7 @@ type VoiceServiceDECTBasePath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionType model.ReadOnlyParam[VoiceServiceDECTBaseEncryptionType] `dm:"s"`
+	EncryptionType model.ReadOnlyParam[string] `dm:"s"`
 
 	FirmwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
@@ -213,9 +213,9 @@ type VoiceServiceDECTBasePath struct {
 
 	RepeaterSupportEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	Standard model.ReadOnlyParam[VoiceServiceDECTBaseStandard] `dm:"s"`
+	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceDECTBaseStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubscriptionEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -386,15 +386,15 @@ type VoiceServiceDECTPortablePath struct {
 
 	PARK model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	PortableType model.ReadOnlyParam[[]VoiceServiceDECTPortablePortableType] `dm:"s"`
+	PortableType model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RegistrationStatus model.ReadOnlyParam[VoiceServiceDECTPortableRegistrationStatus] `dm:"s"`
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	SoftwareUpgrade model.ReadOnlyParam[bool] `dm:"b"`
 
 	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceDECTPortableStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubscriptionTime model.ReadOnlyParam[time.Time] `dm:"t"`
 }

@@ -147,7 +147,7 @@ type VoiceServiceH323ClientPath struct {
 
 	SendersID model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceH323ClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceH323NetworkStatus enumerates the values of VoiceService.{i}.H323.Network.{i}.Status.
@@ -246,7 +246,7 @@ type VoiceServiceH323NetworkPath struct {
 
 	STUNServer model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceH323NetworkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeToLive model.ReadWriteParam[uint32] `dm:"u"`
 

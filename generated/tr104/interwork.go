@@ -196,7 +196,7 @@ type VoiceServiceInterworkPath struct {
 
 	Networks model.ReadWriteParam[[]string] `dm:"s"`
 
-	OperationalStatus model.ReadOnlyParam[VoiceServiceInterworkOperationalStatus] `dm:"s"`
+	OperationalStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	OperationalStatusReason model.ReadOnlyParam[string] `dm:"s"`
 
@@ -204,7 +204,7 @@ type VoiceServiceInterworkPath struct {
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceInterworkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserConnectionMode model.ReadWriteParam[VoiceServiceInterworkUserConnectionMode] `dm:"s"`
 
@@ -302,11 +302,11 @@ type VoiceServiceInterworkMapPath struct {
 
 	NetworkConnection model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceInterworkMapOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceInterworkMapStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StatusDescription model.ReadOnlyParam[string] `dm:"s"`
 

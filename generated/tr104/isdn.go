@@ -228,7 +228,7 @@ type VoiceServiceISDNBRIPath struct {
 
 	StaticTEI model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceISDNBRIStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TEINegotiation model.ReadWriteParam[VoiceServiceISDNBRITEINegotiation] `dm:"s"`
 
@@ -423,7 +423,7 @@ type VoiceServiceISDNPRIPath struct {
 
 	ProtocolEmulation model.ReadWriteParam[VoiceServiceISDNPRIProtocolEmulation] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceISDNPRIStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 }

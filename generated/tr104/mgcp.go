@@ -157,7 +157,7 @@ type VoiceServiceMGCPClientPath struct {
 
 	RegisterMode model.ReadWriteParam[VoiceServiceMGCPClientRegisterMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceMGCPClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	User model.ReadWriteParam[string] `dm:"s"`
 }
@@ -282,7 +282,7 @@ type VoiceServiceMGCPNetworkPath struct {
 
 	SendRSIPImmediately model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceMGCPNetworkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 

@@ -180,7 +180,7 @@ type VoiceServicePOTSFXOPath struct {
 
 	SignalingMode model.ReadWriteParam[VoiceServicePOTSFXOSignalingMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServicePOTSFXOStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeoutBeforeDialing model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -246,7 +246,7 @@ type VoiceServicePOTSFXODiagTestsPath struct {
 	model.ObjectPath
 	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXODiagTestsDiagnosticsState] `dm:"s"`
 
-	TestResult model.ReadOnlyParam[VoiceServicePOTSFXODiagTestsTestResult] `dm:"s"`
+	TestResult model.ReadOnlyParam[string] `dm:"s"`
 
 	TestSelector model.ReadWriteParam[VoiceServicePOTSFXODiagTestsTestSelector] `dm:"s"`
 }
@@ -373,7 +373,7 @@ type VoiceServicePOTSFXSPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServicePOTSFXSStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TerminalType model.ReadWriteParam[VoiceServicePOTSFXSTerminalType] `dm:"s"`
 
@@ -446,7 +446,7 @@ type VoiceServicePOTSFXSDiagTestsPath struct {
 	model.ObjectPath
 	DiagnosticsState model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsDiagnosticsState] `dm:"s"`
 
-	TestResult model.ReadOnlyParam[VoiceServicePOTSFXSDiagTestsTestResult] `dm:"s"`
+	TestResult model.ReadOnlyParam[string] `dm:"s"`
 
 	TestSelector model.ReadWriteParam[VoiceServicePOTSFXSDiagTestsTestSelector] `dm:"s"`
 }
@@ -556,7 +556,7 @@ type VoiceServicePOTSRingerEventPath struct {
 
 	Cadence model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Function model.ReadOnlyParam[VoiceServicePOTSRingerEventFunction] `dm:"s"`
+	Function model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServicePOTSImpl is what a device implements for VoiceService.{i}.POTS; inst holds the instance

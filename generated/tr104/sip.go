@@ -270,7 +270,7 @@ type VoiceServiceSIPClientPath struct {
 
 	Network model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPClientOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
@@ -280,7 +280,7 @@ type VoiceServiceSIPClientPath struct {
 
 	SIPEventSubscribeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	T38Enable model.ReadWriteParam[bool] `dm:"b"`
 }
@@ -374,13 +374,13 @@ type VoiceServiceSIPClientContactPath struct {
 
 	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPClientContactOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPClientContactStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserAgent model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -768,7 +768,7 @@ type VoiceServiceSIPNetworkPath struct {
 
 	OutboundProxyPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	OutboundProxyPrecedence model.ReadOnlyParam[VoiceServiceSIPNetworkOutboundProxyPrecedence] `dm:"s"`
+	OutboundProxyPrecedence model.ReadOnlyParam[string] `dm:"s"`
 
 	OutboundProxyResolvedAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -804,7 +804,7 @@ type VoiceServiceSIPNetworkPath struct {
 
 	ServerDomain model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPNetworkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimerA model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -993,7 +993,7 @@ type VoiceServiceSIPNetworkFQDNServerPath struct {
 
 	IPAddresses model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPNetworkFQDNServerOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1094,13 +1094,13 @@ type VoiceServiceSIPProxyPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPProxyOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	ProxyIPAddress model.ReadWriteParam[string] `dm:"s"`
 
 	ProxyPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPProxyStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
@@ -1195,7 +1195,7 @@ type VoiceServiceSIPRegistrarPath struct {
 
 	Organization model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	PingInterval model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1209,7 +1209,7 @@ type VoiceServiceSIPRegistrarPath struct {
 
 	RegistrarPort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VoIPProfile model.ReadWriteParam[string] `dm:"s"`
 }
@@ -1363,7 +1363,7 @@ type VoiceServiceSIPRegistrarAccountPath struct {
 
 	AuthUserName model.ReadWriteParam[string] `dm:"s"`
 
-	CallStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountCallStatus] `dm:"s"`
+	CallStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	CodecList model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -1373,13 +1373,13 @@ type VoiceServiceSIPRegistrarAccountPath struct {
 
 	Enable model.ReadWriteParam[VoiceServiceSIPRegistrarAccountEnable] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	RegistrationStatus model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountRegistrationStatus] `dm:"s"`
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URI model.ReadWriteParam[string] `dm:"s"`
 
@@ -1461,11 +1461,11 @@ type VoiceServiceSIPRegistrarAccountContactPath struct {
 
 	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[VoiceServiceSIPRegistrarAccountContactStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserAgent model.ReadWriteParam[string] `dm:"s"`
 }

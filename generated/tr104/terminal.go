@@ -84,7 +84,7 @@ type VoiceServiceTerminalPath struct {
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceTerminalStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ToneEventProfile model.ReadWriteParam[string] `dm:"s"`
 

@@ -104,13 +104,13 @@ type VoiceServiceTrunkPath struct {
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[VoiceServiceTrunkOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Provider model.ReadWriteParam[string] `dm:"s"`
 
 	QuiescentMode model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[VoiceServiceTrunkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // VoiceServiceTrunkImpl is what a device implements for VoiceService.{i}.Trunk.{i}; inst holds the instance

@@ -144,11 +144,11 @@ type STBServiceAVPlayersAVPlayerPath struct {
 
 	PIPStreams model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceAVPlayersAVPlayerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubtitlingLanguage model.ReadOnlyParam[string] `dm:"s"`
 
-	SubtitlingStatus model.ReadOnlyParam[STBServiceAVPlayersAVPlayerSubtitlingStatus] `dm:"s"`
+	SubtitlingStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	VideoOutputs model.ReadOnlyParam[[]string] `dm:"s"`
 }

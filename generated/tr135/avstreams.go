@@ -138,9 +138,9 @@ type STBServiceAVStreamsAVStreamPath struct {
 
 	Outbound model.ReadOnlyParam[string] `dm:"s"`
 
-	PVRState model.ReadOnlyParam[STBServiceAVStreamsAVStreamPVRState] `dm:"s"`
+	PVRState model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceAVStreamsAVStreamStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VideoDecoder model.ReadOnlyParam[string] `dm:"s"`
 }

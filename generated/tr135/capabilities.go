@@ -150,7 +150,7 @@ func (o *STBServiceCapabilitiesAudioDecoder) ValidateAt(c *model.Checker, p stri
 // STBServiceCapabilitiesAudioDecoderPath is the typed path of STBService.{i}.Capabilities.AudioDecoder.
 type STBServiceCapabilitiesAudioDecoderPath struct {
 	model.ObjectPath
-	AudioStandards model.ReadOnlyParam[[]STBServiceCapabilitiesAudioDecoderAudioStandards] `dm:"s"`
+	AudioStandards model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesAudioOutputAudioFormats enumerates the values of STBService.{i}.Capabilities.AudioOutput.AudioFormats.
@@ -184,7 +184,7 @@ func (o *STBServiceCapabilitiesAudioOutput) ValidateAt(c *model.Checker, p strin
 // STBServiceCapabilitiesAudioOutputPath is the typed path of STBService.{i}.Capabilities.AudioOutput.
 type STBServiceCapabilitiesAudioOutputPath struct {
 	model.ObjectPath
-	AudioFormats model.ReadOnlyParam[[]STBServiceCapabilitiesAudioOutputAudioFormats] `dm:"s"`
+	AudioFormats model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesCA holds the values of STBService.{i}.Capabilities.CA. (object, readOnly, since 1.0).
@@ -385,7 +385,7 @@ func (o *STBServiceCapabilitiesFrontEndIP) ValidateAt(c *model.Checker, p string
 // STBServiceCapabilitiesFrontEndIPPath is the typed path of STBService.{i}.Capabilities.FrontEnd.IP.
 type STBServiceCapabilitiesFrontEndIPPath struct {
 	model.ObjectPath
-	DownloadTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPDownloadTransportProtocols] `dm:"s"`
+	DownloadTransportProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaxActiveIPStreams model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -395,13 +395,13 @@ type STBServiceCapabilitiesFrontEndIPPath struct {
 
 	MaxDejitteringBufferSize model.ReadOnlyParam[int32] `dm:"i"`
 
-	MultiplexTypes model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPMultiplexTypes] `dm:"s"`
+	MultiplexTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	StreamingControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingControlProtocols] `dm:"s"`
+	StreamingControlProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	StreamingTransportControlProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportControlProtocols] `dm:"s"`
+	StreamingTransportControlProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	StreamingTransportProtocols model.ReadOnlyParam[[]STBServiceCapabilitiesFrontEndIPStreamingTransportProtocols] `dm:"s"`
+	StreamingTransportProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesHDMISupportedResolutions enumerates the values of STBService.{i}.Capabilities.HDMI.SupportedResolutions.
@@ -511,7 +511,7 @@ type STBServiceCapabilitiesHDMIPath struct {
 
 	HDMI3D model.ReadOnlyParam[bool] `dm:"b"`
 
-	SupportedResolutions model.ReadOnlyParam[[]STBServiceCapabilitiesHDMISupportedResolutions] `dm:"s"`
+	SupportedResolutions model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesPVR holds the values of STBService.{i}.Capabilities.PVR. (object, readOnly, since 1.0).
@@ -608,7 +608,7 @@ type STBServiceCapabilitiesServiceMonitoringPath struct {
 
 	MinSampleInterval model.ReadOnlyParam[int32] `dm:"i"`
 
-	ServiceTypes model.ReadOnlyParam[[]STBServiceCapabilitiesServiceMonitoringServiceTypes] `dm:"s"`
+	ServiceTypes model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoDecoder.VideoStandards.
@@ -653,7 +653,7 @@ func (o *STBServiceCapabilitiesVideoDecoder) ValidateAt(c *model.Checker, p stri
 // STBServiceCapabilitiesVideoDecoderPath is the typed path of STBService.{i}.Capabilities.VideoDecoder.
 type STBServiceCapabilitiesVideoDecoderPath struct {
 	model.ObjectPath
-	VideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderVideoStandards] `dm:"s"`
+	VideoStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MPEG2Part2  STBServiceCapabilitiesVideoDecoderMPEG2Part2Path  `dm:"MPEG2Part2."`
 	MPEG4Part10 STBServiceCapabilitiesVideoDecoderMPEG4Part10Path `dm:"MPEG4Part10."`
@@ -757,11 +757,11 @@ type STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelLevel] `dm:"s"`
+	Level model.ReadOnlyParam[string] `dm:"s"`
 
 	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG2Part2ProfileLevelProfile] `dm:"s"`
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part10 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part10. (object, readOnly, since 1.0).
@@ -886,11 +886,11 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelLevel] `dm:"s"`
+	Level model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[[]STBServiceCapabilitiesVideoDecoderMPEG4Part10ProfileLevelProfile] `dm:"s"`
+	Profile model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderMPEG4Part2 holds the values of STBService.{i}.Capabilities.VideoDecoder.MPEG4Part2. (object, readOnly, since 1.0).
@@ -1023,11 +1023,11 @@ type STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelLevel] `dm:"s"`
+	Level model.ReadOnlyParam[string] `dm:"s"`
 
 	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderMPEG4Part2ProfileLevelProfile] `dm:"s"`
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoDecoderSMPTEVC1 holds the values of STBService.{i}.Capabilities.VideoDecoder.SMPTEVC1. (object, readOnly, since 1.0).
@@ -1128,11 +1128,11 @@ type STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	Level model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelLevel] `dm:"s"`
+	Level model.ReadOnlyParam[string] `dm:"s"`
 
 	MaximumDecodingCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Profile model.ReadOnlyParam[STBServiceCapabilitiesVideoDecoderSMPTEVC1ProfileLevelProfile] `dm:"s"`
+	Profile model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceCapabilitiesVideoOutputCompositeVideoStandards enumerates the values of STBService.{i}.Capabilities.VideoOutput.CompositeVideoStandards.
@@ -1217,7 +1217,7 @@ func (o *STBServiceCapabilitiesVideoOutput) ValidateAt(c *model.Checker, p strin
 // STBServiceCapabilitiesVideoOutputPath is the typed path of STBService.{i}.Capabilities.VideoOutput.
 type STBServiceCapabilitiesVideoOutputPath struct {
 	model.ObjectPath
-	CompositeVideoStandards model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputCompositeVideoStandards] `dm:"s"`
+	CompositeVideoStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DisplayFormats model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -1225,5 +1225,5 @@ type STBServiceCapabilitiesVideoOutputPath struct {
 
 	Macrovision model.ReadOnlyParam[string] `dm:"s"`
 
-	VideoFormats model.ReadOnlyParam[[]STBServiceCapabilitiesVideoOutputVideoFormats] `dm:"s"`
+	VideoFormats model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -352,7 +352,7 @@ type STBServiceComponentsAudioDecoderPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsAudioDecoderStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsAudioOutputStatus enumerates the values of STBService.{i}.Components.AudioOutput.{i}.Status.
@@ -412,7 +412,7 @@ type STBServiceComponentsAudioOutputPath struct {
 
 	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsAudioOutputStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsCAStatus enumerates the values of STBService.{i}.Components.CA.{i}.Status.
@@ -457,7 +457,7 @@ type STBServiceComponentsCAPath struct {
 
 	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsCAStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsDRMStatus enumerates the values of STBService.{i}.Components.DRM.{i}.Status.
@@ -502,7 +502,7 @@ type STBServiceComponentsDRMPath struct {
 
 	SmartCardReader model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsDRMStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndStatus enumerates the values of STBService.{i}.Components.FrontEnd.{i}.Status.
@@ -551,7 +551,7 @@ type STBServiceComponentsFrontEndPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	DVBT STBServiceComponentsFrontEndDVBTPath `dm:"DVBT."`
 	IP   STBServiceComponentsFrontEndIPPath   `dm:"IP."`
@@ -634,7 +634,7 @@ type STBServiceComponentsFrontEndDVBTInstallPath struct {
 
 	StartFrequency model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndDVBTInstallStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StopFrequency model.ReadWriteParam[uint32] `dm:"u"`
 }
@@ -1146,7 +1146,7 @@ func (o *STBServiceComponentsFrontEndIPFEC) ValidateAt(c *model.Checker, p strin
 // STBServiceComponentsFrontEndIPFECPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.FEC.
 type STBServiceComponentsFrontEndIPFECPath struct {
 	model.ObjectPath
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPFECECOperationStatus] `dm:"s"`
+	ECOperationStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1181,7 +1181,7 @@ type STBServiceComponentsFrontEndIPForceMonitorPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPForceMonitorStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URI model.ReadWriteParam[string] `dm:"s"`
 }
@@ -1285,7 +1285,7 @@ type STBServiceComponentsFrontEndIPIGMPPath struct {
 
 	ClientUnsolicitedReportInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	ClientVersion model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPClientVersion] `dm:"s"`
+	ClientVersion model.ReadOnlyParam[string] `dm:"s"`
 
 	DSCPMark model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1299,7 +1299,7 @@ type STBServiceComponentsFrontEndIPIGMPPath struct {
 
 	MaximumNumberOfTrackedGroups model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPIGMPStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDMark model.ReadWriteParam[int32] `dm:"i"`
 }
@@ -1517,7 +1517,7 @@ type STBServiceComponentsFrontEndIPInboundPath struct {
 
 	SourcePort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPInboundStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StreamingControlProtocol model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1568,7 +1568,7 @@ type STBServiceComponentsFrontEndIPOutboundPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPOutboundStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URI model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1603,7 +1603,7 @@ type STBServiceComponentsFrontEndIPRTCPPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTCPStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TxRepeatInterval model.ReadWriteParam[uint32] `dm:"u"`
 }
@@ -1673,7 +1673,7 @@ func (o *STBServiceComponentsFrontEndIPRTPAVPF) ValidateAt(c *model.Checker, p s
 // STBServiceComponentsFrontEndIPRTPAVPFPath is the typed path of STBService.{i}.Components.FrontEnd.{i}.IP.RTPAVPF.
 type STBServiceComponentsFrontEndIPRTPAVPFPath struct {
 	model.ObjectPath
-	ECOperationStatus model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFECOperationStatus] `dm:"s"`
+	ECOperationStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1687,7 +1687,7 @@ type STBServiceComponentsFrontEndIPRTPAVPFPath struct {
 
 	RetransmitTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsFrontEndIPRTPAVPFStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsFrontEndIPServiceConnect holds the values of STBService.{i}.Components.FrontEnd.{i}.IP.ServiceConnect. (object, readOnly, since 1.0).
@@ -1765,7 +1765,7 @@ type STBServiceComponentsHDMIPath struct {
 
 	ResolutionValue model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsHDMIStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	DisplayDevice STBServiceComponentsHDMIDisplayDevicePath `dm:"DisplayDevice."`
 }
@@ -1824,7 +1824,7 @@ type STBServiceComponentsHDMIDisplayDevicePath struct {
 
 	PreferredResolution model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsHDMIDisplayDeviceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SupportedResolutions model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -1936,7 +1936,7 @@ type STBServiceComponentsSCARTPath struct {
 
 	Presence model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsSCARTStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsSPDIFStatus enumerates the values of STBService.{i}.Components.SPDIF.{i}.Status.
@@ -1988,7 +1988,7 @@ type STBServiceComponentsSPDIFPath struct {
 
 	Passthrough model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsSPDIFStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsVideoDecoderStatus enumerates the values of STBService.{i}.Components.VideoDecoder.{i}.Status.
@@ -2048,7 +2048,7 @@ type STBServiceComponentsVideoDecoderPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	ContentAspectRatio model.ReadOnlyParam[STBServiceComponentsVideoDecoderContentAspectRatio] `dm:"s"`
+	ContentAspectRatio model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2062,7 +2062,7 @@ type STBServiceComponentsVideoDecoderPath struct {
 
 	SMPTEVC1 model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsVideoDecoderStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceComponentsVideoOutputStatus enumerates the values of STBService.{i}.Components.VideoOutput.{i}.Status.
@@ -2139,7 +2139,7 @@ type STBServiceComponentsVideoOutputPath struct {
 	model.ObjectPath
 	Alias model.ReadWriteParam[string] `dm:"s"`
 
-	AspectRatioBehaviour model.ReadOnlyParam[STBServiceComponentsVideoOutputAspectRatioBehaviour] `dm:"s"`
+	AspectRatioBehaviour model.ReadOnlyParam[string] `dm:"s"`
 
 	ColorbarEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2157,7 +2157,7 @@ type STBServiceComponentsVideoOutputPath struct {
 
 	SCARTs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceComponentsVideoOutputStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VideoFormat model.ReadWriteParam[string] `dm:"s"`
 }

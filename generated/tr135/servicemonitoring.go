@@ -94,7 +94,7 @@ type STBServiceServiceMonitoringPath struct {
 
 	SampleInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	SampleState model.ReadOnlyParam[STBServiceServiceMonitoringSampleState] `dm:"s"`
+	SampleState model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 
@@ -265,7 +265,7 @@ type STBServiceServiceMonitoringMainStreamPath struct {
 
 	SevereLossMinLength model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	EventLog STBServiceServiceMonitoringMainStreamEventLogPath `dm:"EventLog."`
 	Sample   STBServiceServiceMonitoringMainStreamSamplePath   `dm:"Sample."`
@@ -612,7 +612,7 @@ type STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsPath struct 
 
 	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[STBServiceServiceMonitoringMainStreamSampleHighLevelMetricStatsStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // STBServiceServiceMonitoringMainStreamSampleMPEG2TSStats holds the values of STBService.{i}.ServiceMonitoring.MainStream.{i}.Sample.MPEG2TSStats. (object, readOnly, since 1.0).

@@ -244,7 +244,7 @@ func (o *DeviceATMLink) ValidateAt(c *model.Checker, p string) {
 // DeviceATMLinkPath is the typed path of Device.ATM.Link.{i}.
 type DeviceATMLinkPath struct {
 	model.ObjectPath
-	AAL model.ReadOnlyParam[DeviceATMLinkAAL] `dm:"s"`
+	AAL model.ReadOnlyParam[string] `dm:"s"`
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
@@ -266,7 +266,7 @@ type DeviceATMLinkPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceATMLinkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VCSearchList model.ReadWriteParam[[]string] `dm:"s"`
 

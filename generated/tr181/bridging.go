@@ -238,7 +238,7 @@ type DeviceBridgingBridgePath struct {
 
 	Standard model.ReadWriteParam[DeviceBridgingBridgeStandard] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -432,7 +432,7 @@ type DeviceBridgingBridgePortPath struct {
 
 	PathCost model.ReadWriteParam[uint32] `dm:"u"`
 
-	PortState model.ReadOnlyParam[DeviceBridgingBridgePortPortState] `dm:"s"`
+	PortState model.ReadOnlyParam[string] `dm:"s"`
 
 	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -444,7 +444,7 @@ type DeviceBridgingBridgePortPath struct {
 
 	ServiceAccessPriorityTranslation model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgePortStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TPID model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -621,7 +621,7 @@ type DeviceBridgingBridgeSTPPath struct {
 
 	Protocol model.ReadWriteParam[DeviceBridgingBridgeSTPProtocol] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingBridgeSTPStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceBridgingBridgeVLAN holds the values of Device.Bridging.Bridge.{i}.VLAN.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
@@ -944,7 +944,7 @@ type DeviceBridgingFilterPath struct {
 
 	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceBridgingFilterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDFilter model.ReadWriteParam[uint32] `dm:"u"`
 }
@@ -1005,7 +1005,7 @@ type DeviceBridgingProviderBridgePath struct {
 
 	SVLANcomponent model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBridgingProviderBridgeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadWriteParam[DeviceBridgingProviderBridgeType] `dm:"s"`
 }

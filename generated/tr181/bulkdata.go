@@ -93,7 +93,7 @@ type DeviceBulkDataPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncodingTypes model.ReadOnlyParam[[]DeviceBulkDataEncodingTypes] `dm:"s"`
+	EncodingTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaxNumberOfParameterReferences model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -105,9 +105,9 @@ type DeviceBulkDataPath struct {
 
 	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Protocols model.ReadOnlyParam[[]DeviceBulkDataProtocols] `dm:"s"`
+	Protocols model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceBulkDataStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Profile returns the typed path of instance i.
@@ -382,11 +382,11 @@ type DeviceBulkDataProfileHTTPPath struct {
 	model.ObjectPath
 	Compression model.ReadWriteParam[string] `dm:"s"`
 
-	CompressionsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPCompressionsSupported] `dm:"s"`
+	CompressionsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Method model.ReadWriteParam[string] `dm:"s"`
 
-	MethodsSupported model.ReadOnlyParam[[]DeviceBulkDataProfileHTTPMethodsSupported] `dm:"s"`
+	MethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Password model.ReadWriteParam[string] `dm:"s"`
 

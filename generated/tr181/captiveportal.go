@@ -42,7 +42,7 @@ type DeviceCaptivePortalPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceCaptivePortalStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadWriteParam[string] `dm:"s"`
 }

@@ -69,7 +69,7 @@ type DeviceCellularPath struct {
 
 	RoamingEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	RoamingStatus model.ReadOnlyParam[DeviceCellularRoamingStatus] `dm:"s"`
+	RoamingStatus model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // AccessPoint returns the typed path of instance i.
@@ -293,9 +293,9 @@ type DeviceCellularInterfacePath struct {
 
 	SIMReferenceList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedAccessTechnologies model.ReadOnlyParam[[]DeviceCellularInterfaceSupportedAccessTechnologies] `dm:"s"`
+	SupportedAccessTechnologies model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -464,7 +464,7 @@ type DeviceCellularInterfaceSMSMessagePath struct {
 
 	Sender model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StorageRef model.ReadOnlyParam[string] `dm:"s"`
 
@@ -472,7 +472,7 @@ type DeviceCellularInterfaceSMSMessagePath struct {
 
 	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Type model.ReadOnlyParam[DeviceCellularInterfaceSMSMessageType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceCellularInterfaceSMSOutgoing holds the values of Device.Cellular.Interface.{i}.SMS.Outgoing. (object, readOnly, since 2.19).
@@ -660,5 +660,5 @@ type DeviceCellularInterfaceUSIMPath struct {
 
 	PINCheck model.ReadWriteParam[DeviceCellularInterfaceUSIMPINCheck] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceCellularInterfaceUSIMStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -415,7 +415,7 @@ type DeviceDeviceInfoDeviceImageFilePath struct {
 
 	Image model.ReadOnlyParam[[]byte] `dm:"6"`
 
-	Location model.ReadOnlyParam[DeviceDeviceInfoDeviceImageFileLocation] `dm:"s"`
+	Location model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoFirmwareImageStatus enumerates the values of Device.DeviceInfo.FirmwareImage.{i}.Status.
@@ -474,7 +474,7 @@ type DeviceDeviceInfoFirmwareImagePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoFirmwareImageStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -649,11 +649,11 @@ type DeviceDeviceInfoLocationPath struct {
 
 	DataObject model.ReadWriteParam[string] `dm:"s"`
 
-	ExternalProtocol model.ReadOnlyParam[DeviceDeviceInfoLocationExternalProtocol] `dm:"s"`
+	ExternalProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ExternalSource model.ReadOnlyParam[string] `dm:"s"`
 
-	Source model.ReadOnlyParam[DeviceDeviceInfoLocationSource] `dm:"s"`
+	Source model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoLogRotateCompression enumerates the values of Device.DeviceInfo.LogRotate.{i}.Compression.
@@ -890,7 +890,7 @@ type DeviceDeviceInfoNetworkPropertiesPath struct {
 	model.ObjectPath
 	MaxTCPWindowSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TCPImplementation model.ReadOnlyParam[[]DeviceDeviceInfoNetworkPropertiesTCPImplementation] `dm:"s"`
+	TCPImplementation model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceDeviceInfoPowerStatus holds the values of Device.DeviceInfo.PowerStatus. (object, readOnly, since 2.19).
@@ -982,7 +982,7 @@ type DeviceDeviceInfoPowerStatusPowerSensorPath struct {
 
 	Power model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoPowerStatusPowerSensorStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Voltage model.ReadOnlyParam[int32] `dm:"i"`
 }
@@ -1304,7 +1304,7 @@ type DeviceDeviceInfoProcessStatusProcessPath struct {
 
 	Size model.ReadOnlyParam[uint32] `dm:"u"`
 
-	State model.ReadOnlyParam[DeviceDeviceInfoProcessStatusProcessState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProcessorArchitecture enumerates the values of Device.DeviceInfo.Processor.{i}.Architecture.
@@ -1349,7 +1349,7 @@ type DeviceDeviceInfoProcessorPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Architecture model.ReadOnlyParam[DeviceDeviceInfoProcessorArchitecture] `dm:"s"`
+	Architecture model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDeviceInfoProxierInfoProxyProtocol enumerates the values of Device.DeviceInfo.ProxierInfo.ProxyProtocol.
@@ -1390,7 +1390,7 @@ type DeviceDeviceInfoProxierInfoPath struct {
 
 	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceDeviceInfoProxierInfoProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1561,7 +1561,7 @@ type DeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
 
 	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceDeviceInfoTemperatureStatusTemperatureSensorStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Value model.ReadOnlyParam[int32] `dm:"i"`
 }

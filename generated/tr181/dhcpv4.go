@@ -193,7 +193,7 @@ type DeviceDHCPv4ClientPath struct {
 
 	DHCPServer model.ReadOnlyParam[string] `dm:"s"`
 
-	DHCPStatus model.ReadOnlyParam[DeviceDHCPv4ClientDHCPStatus] `dm:"s"`
+	DHCPStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	DNSServers model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -219,7 +219,7 @@ type DeviceDHCPv4ClientPath struct {
 
 	SentOptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4ClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubnetMask model.ReadOnlyParam[string] `dm:"s"`
 
@@ -447,7 +447,7 @@ type DeviceDHCPv4RelayPath struct {
 
 	ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4RelayStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Forwarding returns the typed path of instance i.
@@ -563,7 +563,7 @@ type DeviceDHCPv4RelayForwardingPath struct {
 
 	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4RelayForwardingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
@@ -831,7 +831,7 @@ type DeviceDHCPv4ServerPoolPath struct {
 
 	StaticAddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv4ServerPoolStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 

@@ -206,7 +206,7 @@ type DeviceDHCPv6ClientPath struct {
 
 	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv6ClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuggestedT1 model.ReadWriteParam[int32] `dm:"i"`
 
@@ -707,7 +707,7 @@ type DeviceDHCPv6ServerPoolPath struct {
 
 	SourceAddressMask model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDHCPv6ServerPoolStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserClassID model.ReadWriteParam[model.HexBinary] `dm:"x"`
 

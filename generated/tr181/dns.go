@@ -65,7 +65,7 @@ func (o *DeviceDNS) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSPath is the typed path of Device.DNS.
 type DeviceDNSPath struct {
 	model.ObjectPath
-	SupportedRecordTypes model.ReadOnlyParam[[]DeviceDNSSupportedRecordTypes] `dm:"s"`
+	SupportedRecordTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	ZoneNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -131,7 +131,7 @@ type DeviceDNSClientPath struct {
 
 	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Server returns the typed path of instance i.
@@ -207,9 +207,9 @@ type DeviceDNSClientServerPath struct {
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDNSClientServerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceDNSClientServerType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSDiagnostics holds the values of Device.DNS.Diagnostics. (object, readOnly, since 2.0).
@@ -371,7 +371,7 @@ func (o *DeviceDNSDiagnosticsNSLookupDiagnosticsResult) ValidateAt(c *model.Chec
 // DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath is the typed path of Device.DNS.Diagnostics.NSLookupDiagnostics.Result.{i}.
 type DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath struct {
 	model.ObjectPath
-	AnswerType model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultAnswerType] `dm:"s"`
+	AnswerType model.ReadOnlyParam[string] `dm:"s"`
 
 	DNSServerIP model.ReadOnlyParam[string] `dm:"s"`
 
@@ -381,7 +381,7 @@ type DeviceDNSDiagnosticsNSLookupDiagnosticsResultPath struct {
 
 	ResponseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSDiagnosticsNSLookupDiagnosticsResultStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSRelayStatus enumerates the values of Device.DNS.Relay.Status.
@@ -447,7 +447,7 @@ type DeviceDNSRelayPath struct {
 
 	ForwardNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSRelayStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Config returns the typed path of instance i.
@@ -571,9 +571,9 @@ type DeviceDNSRelayForwardingPath struct {
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDNSRelayForwardingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceDNSRelayForwardingType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDNSSDStatus enumerates the values of Device.DNS.SD.Status.
@@ -644,7 +644,7 @@ type DeviceDNSSDPath struct {
 
 	ServiceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Advertise returns the typed path of instance i.
@@ -756,7 +756,7 @@ type DeviceDNSSDAdvertisePath struct {
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDAdvertiseStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TextRecordNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -888,7 +888,7 @@ type DeviceDNSSDServicePath struct {
 
 	Priority model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDNSSDServiceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Target model.ReadOnlyParam[string] `dm:"s"`
 
@@ -896,7 +896,7 @@ type DeviceDNSSDServicePath struct {
 
 	TimeToLive model.ReadOnlyParam[uint32] `dm:"u"`
 
-	TransportProtocol model.ReadOnlyParam[DeviceDNSSDServiceTransportProtocol] `dm:"s"`
+	TransportProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	Weight model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -992,7 +992,7 @@ type DeviceDNSZonePath struct {
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDNSZoneOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Host returns the typed path of instance i.
@@ -1052,5 +1052,5 @@ type DeviceDNSZoneHostPath struct {
 
 	Name model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDNSZoneHostOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -248,7 +248,7 @@ type DeviceDOCSISDownstreamPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISDownstreamStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -415,15 +415,15 @@ type DeviceDOCSISDownstreamChannelPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Annex model.ReadOnlyParam[DeviceDOCSISDownstreamChannelAnnex] `dm:"s"`
+	Annex model.ReadOnlyParam[string] `dm:"s"`
 
 	Frequency model.ReadOnlyParam[int32] `dm:"i"`
 
 	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Interleave model.ReadOnlyParam[DeviceDOCSISDownstreamChannelInterleave] `dm:"s"`
+	Interleave model.ReadOnlyParam[string] `dm:"s"`
 
-	Modulation model.ReadOnlyParam[DeviceDOCSISDownstreamChannelModulation] `dm:"s"`
+	Modulation model.ReadOnlyParam[string] `dm:"s"`
 
 	Power model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -594,9 +594,9 @@ type DeviceDOCSISInterfacePath struct {
 
 	CMTSAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Capabilities model.ReadOnlyParam[[]DeviceDOCSISInterfaceCapabilities] `dm:"s"`
+	Capabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
-	DOCSISVersion model.ReadOnlyParam[DeviceDOCSISInterfaceDOCSISVersion] `dm:"s"`
+	DOCSISVersion model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -608,11 +608,11 @@ type DeviceDOCSISInterfacePath struct {
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MdCfgIpProvMode model.ReadOnlyParam[DeviceDOCSISInterfaceMdCfgIpProvMode] `dm:"s"`
+	MdCfgIpProvMode model.ReadOnlyParam[string] `dm:"s"`
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ConnectivityStatus DeviceDOCSISInterfaceConnectivityStatusPath `dm:"ConnectivityStatus."`
 	Stats              DeviceDOCSISInterfaceStatsPath              `dm:"Stats."`
@@ -718,7 +718,7 @@ type DeviceDOCSISInterfaceConnectivityStatusPath struct {
 
 	T2Timeouts model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Value model.ReadOnlyParam[DeviceDOCSISInterfaceConnectivityStatusValue] `dm:"s"`
+	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0).
@@ -988,7 +988,7 @@ type DeviceDOCSISUpstreamPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDOCSISUpstreamStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -1199,11 +1199,11 @@ type DeviceDOCSISUpstreamChannelStatusPath struct {
 
 	IsMuted model.ReadOnlyParam[bool] `dm:"b"`
 
-	ModulationType model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusModulationType] `dm:"s"`
+	ModulationType model.ReadOnlyParam[string] `dm:"s"`
 
 	RangingAborteds model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RangingStatus model.ReadOnlyParam[DeviceDOCSISUpstreamChannelStatusRangingStatus] `dm:"s"`
+	RangingStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	T3Exceededs model.ReadOnlyParam[uint32] `dm:"u"`
 

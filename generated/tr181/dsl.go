@@ -229,7 +229,7 @@ type DeviceDSLBondingGroupPath struct {
 
 	BondScheme model.ReadOnlyParam[string] `dm:"s"`
 
-	BondSchemesSupported model.ReadOnlyParam[[]DeviceDSLBondingGroupBondSchemesSupported] `dm:"s"`
+	BondSchemesSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	BondedChannelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -241,7 +241,7 @@ type DeviceDSLBondingGroupPath struct {
 
 	GroupID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	GroupStatus model.ReadOnlyParam[[]DeviceDSLBondingGroupGroupStatus] `dm:"s"`
+	GroupStatus model.ReadOnlyParam[[]string] `dm:"s"`
 
 	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -251,7 +251,7 @@ type DeviceDSLBondingGroupPath struct {
 
 	RunningTime model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceDSLBondingGroupStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TargetDownRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -592,7 +592,7 @@ type DeviceDSLBondingGroupStatsCurrentDayPath struct {
 
 	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsCurrentDayFailureReasons] `dm:"s"`
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -660,7 +660,7 @@ type DeviceDSLBondingGroupStatsQuarterHourPath struct {
 
 	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsQuarterHourFailureReasons] `dm:"s"`
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -728,7 +728,7 @@ type DeviceDSLBondingGroupStatsTotalPath struct {
 
 	FailureCount model.ReadOnlyParam[uint32] `dm:"u"`
 
-	FailureReasons model.ReadOnlyParam[[]DeviceDSLBondingGroupStatsTotalFailureReasons] `dm:"s"`
+	FailureReasons model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SeverelyErroredSeconds model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -875,9 +875,9 @@ type DeviceDSLChannelPath struct {
 
 	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkEncapsulationSupported model.ReadOnlyParam[[]DeviceDSLChannelLinkEncapsulationSupported] `dm:"s"`
+	LinkEncapsulationSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LinkEncapsulationUsed model.ReadOnlyParam[DeviceDSLChannelLinkEncapsulationUsed] `dm:"s"`
+	LinkEncapsulationUsed model.ReadOnlyParam[string] `dm:"s"`
 
 	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -887,7 +887,7 @@ type DeviceDSLChannelPath struct {
 
 	RFEC model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceDSLChannelStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UpstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1437,7 +1437,7 @@ type DeviceDSLDiagnosticsSELTPPath struct {
 
 	LoopLength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LoopTermination model.ReadOnlyParam[DeviceDSLDiagnosticsSELTPLoopTermination] `dm:"s"`
+	LoopTermination model.ReadOnlyParam[string] `dm:"s"`
 
 	LoopTopology model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -1887,7 +1887,7 @@ type DeviceDSLLinePath struct {
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedProfiles model.ReadOnlyParam[[]DeviceDSLLineAllowedProfiles] `dm:"s"`
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
 
 	CurrentProfile model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1921,11 +1921,11 @@ type DeviceDSLLinePath struct {
 
 	LastStateTransmittedUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LineEncoding model.ReadOnlyParam[DeviceDSLLineLineEncoding] `dm:"s"`
+	LineEncoding model.ReadOnlyParam[string] `dm:"s"`
 
 	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
-	LinkStatus model.ReadOnlyParam[DeviceDSLLineLinkStatus] `dm:"s"`
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -1935,7 +1935,7 @@ type DeviceDSLLinePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementState model.ReadOnlyParam[DeviceDSLLinePowerManagementState] `dm:"s"`
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
 
 	RXTHRSHds model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -1947,7 +1947,7 @@ type DeviceDSLLinePath struct {
 
 	SNRMpbus model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDSLLineStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 

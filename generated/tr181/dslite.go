@@ -141,9 +141,9 @@ type DeviceDSLiteInterfaceSettingPath struct {
 
 	EndpointName model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceDSLiteInterfaceSettingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDSLiteInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
 

@@ -173,13 +173,13 @@ type DeviceDynamicDNSClientPath struct {
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	LastError model.ReadOnlyParam[DeviceDynamicDNSClientLastError] `dm:"s"`
+	LastError model.ReadOnlyParam[string] `dm:"s"`
 
 	Password model.ReadWriteParam[string] `dm:"s"`
 
 	Server model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDynamicDNSClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Username model.ReadWriteParam[string] `dm:"s"`
 }
@@ -235,7 +235,7 @@ type DeviceDynamicDNSClientHostnamePath struct {
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceDynamicDNSClientHostnameStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceDynamicDNSServerSupportedProtocols enumerates the values of Device.DynamicDNS.Server.{i}.SupportedProtocols.
@@ -304,5 +304,5 @@ type DeviceDynamicDNSServerPath struct {
 
 	ServiceName model.ReadWriteParam[string] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]DeviceDynamicDNSServerSupportedProtocols] `dm:"s"`
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 }

@@ -344,9 +344,9 @@ type DeviceEthernetInterfacePath struct {
 
 	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	CurrentDuplexMode model.ReadOnlyParam[DeviceEthernetInterfaceCurrentDuplexMode] `dm:"s"`
+	CurrentDuplexMode model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentMDIX model.ReadOnlyParam[DeviceEthernetInterfaceCurrentMDIX] `dm:"s"`
+	CurrentMDIX model.ReadOnlyParam[string] `dm:"s"`
 
 	DuplexMode model.ReadWriteParam[DeviceEthernetInterfaceDuplexMode] `dm:"s"`
 
@@ -354,13 +354,13 @@ type DeviceEthernetInterfacePath struct {
 
 	EDPDEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EDPDStatus model.ReadOnlyParam[DeviceEthernetInterfaceEDPDStatus] `dm:"s"`
+	EDPDStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	EEECapability model.ReadOnlyParam[bool] `dm:"b"`
 
 	EEEEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	EEEStatus model.ReadOnlyParam[DeviceEthernetInterfaceEEEStatus] `dm:"s"`
+	EEEStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -380,7 +380,7 @@ type DeviceEthernetInterfacePath struct {
 
 	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SupportedLinkModes model.ReadOnlyParam[[]uint32] `dm:"s"`
 
@@ -525,7 +525,7 @@ type DeviceEthernetLAGPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetLAGStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceEthernetLAGStatsPath `dm:"Stats."`
 }
@@ -678,7 +678,7 @@ type DeviceEthernetLinkPath struct {
 
 	PriorityTagging model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceEthernetLinkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceEthernetLinkStatsPath `dm:"Stats."`
 }
@@ -870,7 +870,7 @@ type DeviceEthernetRMONStatsPath struct {
 
 	Queue model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetRMONStatsStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UndersizePackets model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -941,7 +941,7 @@ type DeviceEthernetVLANTerminationPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceEthernetVLANTerminationStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TPID model.ReadWriteParam[uint32] `dm:"u"`
 

@@ -233,7 +233,7 @@ type DeviceETSIM2MSCLAreaNwkDeviceInfoInstancePath struct {
 
 	SleepInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceETSIM2MSCLAreaNwkDeviceInfoInstanceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Property returns the typed path of instance i.
@@ -404,7 +404,7 @@ func (o *DeviceETSIM2MSCLReregistrationActionStatus) ValidateAt(c *model.Checker
 // DeviceETSIM2MSCLReregistrationActionStatusPath is the typed path of Device.ETSIM2M.SCL.{i}.Reregistration.ActionStatus.
 type DeviceETSIM2MSCLReregistrationActionStatusPath struct {
 	model.ObjectPath
-	FinalStatus model.ReadOnlyParam[DeviceETSIM2MSCLReregistrationActionStatusFinalStatus] `dm:"s"`
+	FinalStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Progress model.ReadOnlyParam[uint32] `dm:"u"`
 }

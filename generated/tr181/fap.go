@@ -88,7 +88,7 @@ type DeviceFAPApplicationPlatformPath struct {
 
 	MaxNumberOfApplications model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceFAPApplicationPlatformStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 
@@ -184,9 +184,9 @@ func (o *DeviceFAPApplicationPlatformCapabilities) ValidateAt(c *model.Checker, 
 // DeviceFAPApplicationPlatformCapabilitiesPath is the typed path of Device.FAP.ApplicationPlatform.Capabilities.
 type DeviceFAPApplicationPlatformCapabilitiesPath struct {
 	model.ObjectPath
-	AccessLevelsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAccessLevelsSupported] `dm:"s"`
+	AccessLevelsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	AuthenticationMethodsSupported model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesAuthenticationMethodsSupported] `dm:"s"`
+	AuthenticationMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	FemtoAwarenessAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -200,9 +200,9 @@ type DeviceFAPApplicationPlatformCapabilitiesPath struct {
 
 	SMSAPISupport model.ReadOnlyParam[bool] `dm:"b"`
 
-	SendMMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendMMSTargetAddressType] `dm:"s"`
+	SendMMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SendSMSTargetAddressType model.ReadOnlyParam[[]DeviceFAPApplicationPlatformCapabilitiesSendSMSTargetAddressType] `dm:"s"`
+	SendSMSTargetAddressType model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SubscribeToNotificationsOfMMSSentToApplicationSupport model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -564,7 +564,7 @@ type DeviceFAPApplicationPlatformMonitoringFemtoAwarenessPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringFemtoAwarenessQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringMMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.MMS.QueueState.
@@ -612,7 +612,7 @@ type DeviceFAPApplicationPlatformMonitoringMMSPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringMMSQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringSMSQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.SMS.QueueState.
@@ -660,7 +660,7 @@ type DeviceFAPApplicationPlatformMonitoringSMSPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringSMSQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState enumerates the values of Device.FAP.ApplicationPlatform.Monitoring.TerminalLocation.QueueState.
@@ -708,7 +708,7 @@ type DeviceFAPApplicationPlatformMonitoringTerminalLocationPath struct {
 
 	QueueReceived model.ReadOnlyParam[uint32] `dm:"u"`
 
-	QueueState model.ReadOnlyParam[DeviceFAPApplicationPlatformMonitoringTerminalLocationQueueState] `dm:"s"`
+	QueueState model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFAPGPSScanStatus enumerates the values of Device.FAP.GPS.ScanStatus.
@@ -800,7 +800,7 @@ type DeviceFAPGPSPath struct {
 
 	ScanPeriodically model.ReadWriteParam[bool] `dm:"b"`
 
-	ScanStatus model.ReadOnlyParam[DeviceFAPGPSScanStatus] `dm:"s"`
+	ScanStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ScanTimeout model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -924,7 +924,7 @@ type DeviceFAPGPSContinuousGPSStatusPath struct {
 
 	Latitude model.ReadOnlyParam[int32] `dm:"i"`
 
-	LocationType model.ReadOnlyParam[DeviceFAPGPSContinuousGPSStatusLocationType] `dm:"s"`
+	LocationType model.ReadOnlyParam[string] `dm:"s"`
 
 	LockTimeOutDuration model.ReadWriteParam[uint32] `dm:"u"`
 

@@ -213,7 +213,7 @@ type DeviceFASTLinePath struct {
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AllowedProfiles model.ReadOnlyParam[[]DeviceFASTLineAllowedProfiles] `dm:"s"`
+	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
 
 	BITSRMCpsds model.ReadOnlyParam[[]int32] `dm:"s"`
 
@@ -249,7 +249,7 @@ type DeviceFASTLinePath struct {
 
 	LineNumber model.ReadOnlyParam[int32] `dm:"i"`
 
-	LinkStatus model.ReadOnlyParam[DeviceFASTLineLinkStatus] `dm:"s"`
+	LinkStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -257,13 +257,13 @@ type DeviceFASTLinePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerManagementState model.ReadOnlyParam[DeviceFASTLinePowerManagementState] `dm:"s"`
+	PowerManagementState model.ReadOnlyParam[string] `dm:"s"`
 
 	SNRMRMCds model.ReadOnlyParam[int32] `dm:"i"`
 
 	SNRMRMCus model.ReadOnlyParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceFASTLineStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuccessFailureCause model.ReadOnlyParam[uint32] `dm:"u"`
 

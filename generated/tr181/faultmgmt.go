@@ -233,7 +233,7 @@ type DeviceFaultMgmtCurrentAlarmPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtCurrentAlarmPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -318,9 +318,9 @@ type DeviceFaultMgmtExpeditedEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtExpeditedEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -405,9 +405,9 @@ type DeviceFaultMgmtHistoryEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtHistoryEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtHistoryEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -492,9 +492,9 @@ type DeviceFaultMgmtQueuedEventPath struct {
 
 	ManagedObjectInstance model.ReadOnlyParam[string] `dm:"s"`
 
-	NotificationType model.ReadOnlyParam[DeviceFaultMgmtQueuedEventNotificationType] `dm:"s"`
+	NotificationType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtQueuedEventPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 
@@ -561,7 +561,7 @@ type DeviceFaultMgmtSupportedAlarmPath struct {
 	model.ObjectPath
 	EventType model.ReadOnlyParam[string] `dm:"s"`
 
-	PerceivedSeverity model.ReadOnlyParam[DeviceFaultMgmtSupportedAlarmPerceivedSeverity] `dm:"s"`
+	PerceivedSeverity model.ReadOnlyParam[string] `dm:"s"`
 
 	ProbableCause model.ReadOnlyParam[string] `dm:"s"`
 

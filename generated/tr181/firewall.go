@@ -232,7 +232,7 @@ type DeviceFirewallPath struct {
 
 	SetNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadOnlyParam[DeviceFirewallType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 
@@ -393,7 +393,7 @@ type DeviceFirewallChainPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Creator model.ReadOnlyParam[DeviceFirewallChainCreator] `dm:"s"`
+	Creator model.ReadOnlyParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -642,7 +642,7 @@ type DeviceFirewallChainRulePath struct {
 
 	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceFirewallChainRuleStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Target model.ReadWriteParam[DeviceFirewallChainRuleTarget] `dm:"s"`
 
@@ -904,13 +904,13 @@ type DeviceFirewallDMZPath struct {
 
 	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallDMZOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	RemainingLeaseTime model.ReadOnlyParam[uint32] `dm:"u"`
 
 	SourcePrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallDMZStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallInterfaceSettingStatus enumerates the values of Device.Firewall.InterfaceSetting.{i}.Status.
@@ -974,7 +974,7 @@ type DeviceFirewallInterfaceSettingPath struct {
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StealthMode model.ReadWriteParam[bool] `dm:"b"`
 }
@@ -1254,7 +1254,7 @@ type DeviceFirewallPinholePath struct {
 
 	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallPinholeOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Protocol model.ReadWriteParam[[]int32] `dm:"s"`
 
@@ -1268,7 +1268,7 @@ type DeviceFirewallPinholePath struct {
 
 	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallPinholeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallPolicyStatus enumerates the values of Device.Firewall.Policy.{i}.Status.
@@ -1371,7 +1371,7 @@ type DeviceFirewallPolicyPath struct {
 
 	SourceInterface model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallPolicyStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TargetChain model.ReadWriteParam[DeviceFirewallPolicyTargetChain] `dm:"s"`
 }
@@ -1465,7 +1465,7 @@ type DeviceFirewallServicePath struct {
 
 	SourcePrefixes model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFirewallServiceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceFirewallSetOrigin enumerates the values of Device.Firewall.Set.{i}.Origin.
@@ -1540,7 +1540,7 @@ type DeviceFirewallSetPath struct {
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceFirewallSetOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 

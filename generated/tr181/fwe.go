@@ -100,7 +100,7 @@ type DeviceFWELinkPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceFWELinkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceFWELinkStatsPath `dm:"Stats."`
 }

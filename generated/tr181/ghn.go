@@ -577,7 +577,7 @@ type DeviceGhnInterfacePath struct {
 
 	MaxTransmitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
-	MediumType model.ReadOnlyParam[DeviceGhnInterfaceMediumType] `dm:"s"`
+	MediumType model.ReadOnlyParam[string] `dm:"s"`
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
@@ -605,7 +605,7 @@ type DeviceGhnInterfacePath struct {
 
 	StandardVersions model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceGhnInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TAIFG model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -772,7 +772,7 @@ type DeviceGhnInterfaceSCInfoPath struct {
 
 	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
 
-	ModesSupported model.ReadOnlyParam[[]DeviceGhnInterfaceSCInfoModesSupported] `dm:"s"`
+	ModesSupported model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceGhnInterfaceSMMaskedBand holds the values of Device.Ghn.Interface.{i}.SMMaskedBand.{i}. (table instance, 0..32 entries, readWrite, since 2.8).

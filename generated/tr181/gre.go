@@ -131,7 +131,7 @@ type DeviceGREFilterPath struct {
 
 	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceGREFilterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
@@ -239,7 +239,7 @@ type DeviceGRETunnelPath struct {
 
 	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceGRETunnelStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceGRETunnelStatsPath `dm:"Stats."`
 }
@@ -339,7 +339,7 @@ type DeviceGRETunnelInterfacePath struct {
 
 	ProtocolIdOverride model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceGRETunnelInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UseChecksum model.ReadWriteParam[bool] `dm:"b"`
 

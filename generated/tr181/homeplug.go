@@ -155,7 +155,7 @@ type DeviceHomePlugInterfacePath struct {
 
 	OtherNetworksPresent model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceHomePlugInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 

@@ -152,7 +152,7 @@ type DeviceHostsAccessControlPath struct {
 
 	HostName model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceHostsAccessControlOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	PhysAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -334,7 +334,7 @@ type DeviceHostsHostPath struct {
 
 	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InterfaceType model.ReadOnlyParam[DeviceHostsHostInterfaceType] `dm:"s"`
+	InterfaceType model.ReadOnlyParam[string] `dm:"s"`
 
 	Layer1Interface model.ReadOnlyParam[string] `dm:"s"`
 

@@ -746,13 +746,13 @@ type DeviceHPNAInterfacePath struct {
 
 	NoiseMargin model.ReadWriteParam[uint32] `dm:"u"`
 
-	PossibleConnectionTypes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleConnectionTypes] `dm:"s"`
+	PossibleConnectionTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	PossibleSpectralModes model.ReadOnlyParam[[]DeviceHPNAInterfacePossibleSpectralModes] `dm:"s"`
+	PossibleSpectralModes model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SpectralMode model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceHPNAInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Synced model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -950,7 +950,7 @@ type DeviceHPNAInterfaceQoSFlowSpecPath struct {
 
 	Priority model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceHPNAInterfaceQoSFlowSpecStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Timeout model.ReadWriteParam[uint32] `dm:"u"`
 

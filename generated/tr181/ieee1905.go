@@ -34,7 +34,7 @@ func (o *DeviceIEEE1905) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE1905Path is the typed path of Device.IEEE1905.
 type DeviceIEEE1905Path struct {
 	model.ObjectPath
-	Version model.ReadOnlyParam[DeviceIEEE1905Version] `dm:"s"`
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
 	AL DeviceIEEE1905ALPath `dm:"AL."`
 }
@@ -138,9 +138,9 @@ type DeviceIEEE1905ALPath struct {
 
 	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALRegistrarFreqBand] `dm:"s"`
+	RegistrarFreqBand model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ForwardingTable     DeviceIEEE1905ALForwardingTablePath     `dm:"ForwardingTable."`
 	NetworkTopology     DeviceIEEE1905ALNetworkTopologyPath     `dm:"NetworkTopology."`
@@ -414,13 +414,13 @@ type DeviceIEEE1905ALInterfacePath struct {
 
 	LowerLayers model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceMediaType] `dm:"s"`
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
 
 	PowerState model.ReadWriteParam[DeviceIEEE1905ALInterfacePowerState] `dm:"s"`
 
 	SetIntfPowerStateEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -522,7 +522,7 @@ type DeviceIEEE1905ALInterfaceLinkPath struct {
 
 	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALInterfaceLinkMediaType] `dm:"s"`
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
 
 	Metric DeviceIEEE1905ALInterfaceLinkMetricPath `dm:"Metric."`
 }
@@ -668,7 +668,7 @@ type DeviceIEEE1905ALNetworkTopologyPath struct {
 
 	MaxChangeLogEntries model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // ChangeLog returns the typed path of instance i.
@@ -737,11 +737,11 @@ func (o *DeviceIEEE1905ALNetworkTopologyChangeLog) ValidateAt(c *model.Checker, 
 // DeviceIEEE1905ALNetworkTopologyChangeLogPath is the typed path of Device.IEEE1905.AL.NetworkTopology.ChangeLog.{i}.
 type DeviceIEEE1905ALNetworkTopologyChangeLogPath struct {
 	model.ObjectPath
-	EventType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogEventType] `dm:"s"`
+	EventType model.ReadOnlyParam[string] `dm:"s"`
 
 	NeighborId model.ReadOnlyParam[string] `dm:"s"`
 
-	NeighborType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyChangeLogNeighborType] `dm:"s"`
+	NeighborType model.ReadOnlyParam[string] `dm:"s"`
 
 	ReporterDeviceId model.ReadOnlyParam[string] `dm:"s"`
 
@@ -956,11 +956,11 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DevicePath struct {
 
 	NonIEEE1905NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RegistrarFreqBand model.ReadOnlyParam[[]DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceRegistrarFreqBand] `dm:"s"`
+	RegistrarFreqBand model.ReadOnlyParam[[]string] `dm:"s"`
 
 	VendorPropertiesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Version model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceVersion] `dm:"s"`
+	Version model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // BridgingTuple returns the typed path of instance i.
@@ -1206,7 +1206,7 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressPath struct {
 
 	IPv4Address model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv4AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv4AddressIPv4AddressType] `dm:"s"`
+	IPv4AddressType model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1251,7 +1251,7 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressPath struct {
 
 	IPv6AddressOrigin model.ReadOnlyParam[string] `dm:"s"`
 
-	IPv6AddressType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceIPv6AddressIPv6AddressType] `dm:"s"`
+	IPv6AddressType model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1373,13 +1373,13 @@ type DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePath struct {
 
 	InterfaceId model.ReadOnlyParam[string] `dm:"s"`
 
-	MediaType model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceMediaType] `dm:"s"`
+	MediaType model.ReadOnlyParam[string] `dm:"s"`
 
 	NetworkMembership model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerState model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfacePowerState] `dm:"s"`
+	PowerState model.ReadOnlyParam[string] `dm:"s"`
 
-	Role model.ReadOnlyParam[DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceInterfaceRole] `dm:"s"`
+	Role model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIEEE1905ALNetworkTopologyIEEE1905DeviceL2Neighbor holds the values of Device.IEEE1905.AL.NetworkTopology.IEEE1905Device.{i}.L2Neighbor.{i}. (table instance, 0..unbounded entries, readOnly, since 2.9).

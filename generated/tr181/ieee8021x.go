@@ -171,7 +171,7 @@ type DeviceIEEE8021xSupplicantPath struct {
 
 	AuthPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	AuthenticationCapabilities model.ReadOnlyParam[[]DeviceIEEE8021xSupplicantAuthenticationCapabilities] `dm:"s"`
+	AuthenticationCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
 	AuthenticationSuccessPolicy model.ReadWriteParam[DeviceIEEE8021xSupplicantAuthenticationSuccessPolicy] `dm:"s"`
 
@@ -187,7 +187,7 @@ type DeviceIEEE8021xSupplicantPath struct {
 
 	MaxStart model.ReadWriteParam[uint32] `dm:"u"`
 
-	PAEState model.ReadOnlyParam[DeviceIEEE8021xSupplicantPAEState] `dm:"s"`
+	PAEState model.ReadOnlyParam[string] `dm:"s"`
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
@@ -195,7 +195,7 @@ type DeviceIEEE8021xSupplicantPath struct {
 
 	StartPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIEEE8021xSupplicantStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	EAPMD5 DeviceIEEE8021xSupplicantEAPMD5Path `dm:"EAPMD5."`
 	EAPTLS DeviceIEEE8021xSupplicantEAPTLSPath `dm:"EAPTLS."`

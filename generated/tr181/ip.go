@@ -98,13 +98,13 @@ type DeviceIPPath struct {
 
 	IPv4Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv4Status model.ReadOnlyParam[DeviceIPIPv4Status] `dm:"s"`
+	IPv4Status model.ReadOnlyParam[string] `dm:"s"`
 
 	IPv6Capable model.ReadOnlyParam[bool] `dm:"b"`
 
 	IPv6Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	IPv6Status model.ReadOnlyParam[DeviceIPIPv6Status] `dm:"s"`
+	IPv6Status model.ReadOnlyParam[string] `dm:"s"`
 
 	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -176,7 +176,7 @@ type DeviceIPActivePortPath struct {
 
 	RemotePort model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPActivePortStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIPDiagnostics holds the values of Device.IP.Diagnostics. (object, readOnly, since 2.0).
@@ -455,7 +455,7 @@ type DeviceIPDiagnosticsDownloadDiagnosticsPath struct {
 
 	DownloadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
 
-	DownloadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsDownloadDiagnosticsDownloadTransports] `dm:"s"`
+	DownloadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DownloadURL model.ReadWriteParam[string] `dm:"s"`
 
@@ -1027,7 +1027,7 @@ type DeviceIPDiagnosticsIPLayerCapacityMetricsPath struct {
 
 	IPLayerCapSupportedControlProtocolVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	IPLayerCapSupportedMetrics model.ReadOnlyParam[[]DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapSupportedMetrics] `dm:"s"`
+	IPLayerCapSupportedMetrics model.ReadOnlyParam[[]string] `dm:"s"`
 
 	IPLayerCapSupportedSoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
@@ -2209,7 +2209,7 @@ type DeviceIPDiagnosticsUploadDiagnosticsPath struct {
 
 	UploadDiagnosticsMaxIncrementalResult model.ReadOnlyParam[uint32] `dm:"u"`
 
-	UploadTransports model.ReadOnlyParam[[]DeviceIPDiagnosticsUploadDiagnosticsUploadTransports] `dm:"s"`
+	UploadTransports model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UploadURL model.ReadWriteParam[string] `dm:"s"`
 }
@@ -2475,11 +2475,11 @@ type DeviceIPInterfacePath struct {
 
 	Router model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TWAMPReflectorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Type model.ReadOnlyParam[DeviceIPInterfaceType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
 	ULAEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2586,7 +2586,7 @@ func (o *DeviceIPInterfaceIPv4Address) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv4AddressPath is the typed path of Device.IP.Interface.{i}.IPv4Address.{i}.
 type DeviceIPInterfaceIPv4AddressPath struct {
 	model.ObjectPath
-	AddressingType model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressAddressingType] `dm:"s"`
+	AddressingType model.ReadOnlyParam[string] `dm:"s"`
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
@@ -2594,7 +2594,7 @@ type DeviceIPInterfaceIPv4AddressPath struct {
 
 	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv4AddressStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubnetMask model.ReadWriteParam[string] `dm:"s"`
 }
@@ -2694,15 +2694,15 @@ type DeviceIPInterfaceIPv6AddressPath struct {
 
 	IPAddress model.ReadWriteParam[string] `dm:"s"`
 
-	IPAddressStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressIPAddressStatus] `dm:"s"`
+	IPAddressStatus model.ReadOnlyParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	PreferredLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 
 	Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6AddressStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
@@ -2815,7 +2815,7 @@ type DeviceIPInterfaceIPv6PrefixPath struct {
 
 	OnLink model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	ParentPrefix model.ReadWriteParam[string] `dm:"s"`
 
@@ -2823,11 +2823,11 @@ type DeviceIPInterfaceIPv6PrefixPath struct {
 
 	Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	PrefixStatus model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixPrefixStatus] `dm:"s"`
+	PrefixStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	StaticType model.ReadWriteParam[DeviceIPInterfaceIPv6PrefixStaticType] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceIPv6PrefixStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ValidLifetime model.ReadWriteParam[time.Time] `dm:"t"`
 }
@@ -2955,5 +2955,5 @@ type DeviceIPInterfaceTWAMPReflectorPath struct {
 
 	PortAllowedList model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPInterfaceTWAMPReflectorStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -306,7 +306,7 @@ type DeviceIPsecPath struct {
 	model.ObjectPath
 	AHSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	ESPSupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecESPSupportedEncryptionAlgorithms] `dm:"s"`
+	ESPSupportedEncryptionAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -314,9 +314,9 @@ type DeviceIPsecPath struct {
 
 	IKEv2SANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IKEv2SupportedEncryptionAlgorithms model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedEncryptionAlgorithms] `dm:"s"`
+	IKEv2SupportedEncryptionAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
-	IKEv2SupportedPseudoRandomFunctions model.ReadOnlyParam[[]DeviceIPsecIKEv2SupportedPseudoRandomFunctions] `dm:"s"`
+	IKEv2SupportedPseudoRandomFunctions model.ReadOnlyParam[[]string] `dm:"s"`
 
 	MaxFilterEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -324,11 +324,11 @@ type DeviceIPsecPath struct {
 
 	ProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPsecStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]DeviceIPsecSupportedDiffieHellmanGroupTransforms] `dm:"s"`
+	SupportedDiffieHellmanGroupTransforms model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedIntegrityAlgorithms model.ReadOnlyParam[[]DeviceIPsecSupportedIntegrityAlgorithms] `dm:"s"`
+	SupportedIntegrityAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
 	TunnelNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -512,7 +512,7 @@ type DeviceIPsecFilterPath struct {
 
 	SourcePortRangeMax model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceIPsecFilterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceIPsecIKEv2SAStatus enumerates the values of Device.IPsec.IKEv2SA.{i}.Status.
@@ -634,7 +634,7 @@ type DeviceIPsecIKEv2SAPath struct {
 
 	LocalAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	NATDetected model.ReadOnlyParam[DeviceIPsecIKEv2SANATDetected] `dm:"s"`
+	NATDetected model.ReadOnlyParam[string] `dm:"s"`
 
 	PseudoRandomFunction model.ReadOnlyParam[string] `dm:"s"`
 
@@ -642,7 +642,7 @@ type DeviceIPsecIKEv2SAPath struct {
 
 	RemoteAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Tunnel model.ReadOnlyParam[string] `dm:"s"`
 
@@ -717,7 +717,7 @@ type DeviceIPsecIKEv2SAChildSAPath struct {
 
 	OutboundSPI model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceIPsecIKEv2SAChildSAStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceIPsecIKEv2SAChildSAStatsPath `dm:"Stats."`
 }

@@ -110,7 +110,7 @@ type DeviceIPv6rdInterfaceSettingPath struct {
 
 	SPIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceIPv6rdInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TunnelInterface model.ReadOnlyParam[string] `dm:"s"`
 

@@ -131,7 +131,7 @@ type DeviceL2TPv3FilterPath struct {
 
 	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3FilterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
@@ -255,7 +255,7 @@ type DeviceL2TPv3TunnelPath struct {
 
 	RemoteEndpoints model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3TunnelStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TunnelEncapsulation model.ReadWriteParam[DeviceL2TPv3TunnelTunnelEncapsulation] `dm:"s"`
 
@@ -355,7 +355,7 @@ type DeviceL2TPv3TunnelInterfacePath struct {
 
 	SessionID model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceL2TPv3TunnelInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceL2TPv3TunnelInterfaceStatsPath `dm:"Stats."`
 }

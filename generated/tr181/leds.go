@@ -135,7 +135,7 @@ type DeviceLEDsLEDPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Location model.ReadOnlyParam[DeviceLEDsLEDLocation] `dm:"s"`
+	Location model.ReadOnlyParam[string] `dm:"s"`
 
 	MaxBrightness model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -147,7 +147,7 @@ type DeviceLEDsLEDPath struct {
 
 	RelativeYPosition model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceLEDsLEDStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	CurrentCycleElement DeviceLEDsLEDCurrentCycleElementPath `dm:"CurrentCycleElement."`
 }

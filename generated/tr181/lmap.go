@@ -667,7 +667,7 @@ type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath struct {
 
 	Start model.ReadWriteParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 
 	StopRunning model.ReadWriteParam[bool] `dm:"b"`
 
@@ -772,7 +772,7 @@ type DeviceLMAPMeasurementAgentSchedulePath struct {
 
 	Start model.ReadWriteParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 
 	Storage model.ReadOnlyParam[uint64] `dm:"U"`
 
@@ -894,7 +894,7 @@ type DeviceLMAPMeasurementAgentScheduleActionPath struct {
 
 	OutputDestination model.ReadWriteParam[[]string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceLMAPMeasurementAgentScheduleActionState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 
 	Storage model.ReadOnlyParam[uint64] `dm:"U"`
 

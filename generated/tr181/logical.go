@@ -100,7 +100,7 @@ type DeviceLogicalInterfacePath struct {
 
 	Name model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceLogicalInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceLogicalInterfaceStatsPath `dm:"Stats."`
 }

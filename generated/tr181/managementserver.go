@@ -290,7 +290,7 @@ type DeviceManagementServerPath struct {
 
 	HTTPCompression model.ReadWriteParam[string] `dm:"s"`
 
-	HTTPCompressionSupported model.ReadOnlyParam[[]DeviceManagementServerHTTPCompressionSupported] `dm:"s"`
+	HTTPCompressionSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	HTTPConnectionRequestEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -302,7 +302,7 @@ type DeviceManagementServerPath struct {
 
 	KickURL model.ReadOnlyParam[string] `dm:"s"`
 
-	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]DeviceManagementServerLightweightNotificationProtocolsSupported] `dm:"s"`
+	LightweightNotificationProtocolsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	LightweightNotificationProtocolsUsed model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -342,7 +342,7 @@ type DeviceManagementServerPath struct {
 
 	ScheduleReboot model.ReadWriteParam[time.Time] `dm:"t"`
 
-	SupportedConnReqMethods model.ReadOnlyParam[[]DeviceManagementServerSupportedConnReqMethods] `dm:"s"`
+	SupportedConnReqMethods model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UDPConnectionRequestAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -621,7 +621,7 @@ type DeviceManagementServerDownloadAvailabilityAnnouncementPath struct {
 
 	GroupNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Group returns the typed path of instance i.
@@ -670,7 +670,7 @@ type DeviceManagementServerDownloadAvailabilityAnnouncementGroupPath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityAnnouncementGroupStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadWriteParam[string] `dm:"s"`
 }
@@ -705,7 +705,7 @@ type DeviceManagementServerDownloadAvailabilityQueryPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceManagementServerDownloadAvailabilityQueryStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadWriteParam[string] `dm:"s"`
 }
@@ -791,13 +791,13 @@ func (o *DeviceManagementServerEmbeddedDevice) ValidateAt(c *model.Checker, p st
 // DeviceManagementServerEmbeddedDevicePath is the typed path of Device.ManagementServer.EmbeddedDevice.{i}.
 type DeviceManagementServerEmbeddedDevicePath struct {
 	model.ObjectPath
-	CommandProcessed model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceCommandProcessed] `dm:"s"`
+	CommandProcessed model.ReadOnlyParam[string] `dm:"s"`
 
 	CommandProcessingErrMsg model.ReadOnlyParam[string] `dm:"s"`
 
 	ControllerID model.ReadOnlyParam[string] `dm:"s"`
 
-	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerEmbeddedDeviceDiscoveryProtocol] `dm:"s"`
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -807,7 +807,7 @@ type DeviceManagementServerEmbeddedDevicePath struct {
 
 	ProxiedDeviceID model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerEmbeddedDeviceProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1000,7 +1000,7 @@ func (o *DeviceManagementServerVirtualDevice) ValidateAt(c *model.Checker, p str
 // DeviceManagementServerVirtualDevicePath is the typed path of Device.ManagementServer.VirtualDevice.{i}.
 type DeviceManagementServerVirtualDevicePath struct {
 	model.ObjectPath
-	DiscoveryProtocol model.ReadOnlyParam[[]DeviceManagementServerVirtualDeviceDiscoveryProtocol] `dm:"s"`
+	DiscoveryProtocol model.ReadOnlyParam[[]string] `dm:"s"`
 
 	DiscoveryProtocolReference model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -1010,7 +1010,7 @@ type DeviceManagementServerVirtualDevicePath struct {
 
 	ProductClass model.ReadOnlyParam[string] `dm:"s"`
 
-	ProxyProtocol model.ReadOnlyParam[DeviceManagementServerVirtualDeviceProxyProtocol] `dm:"s"`
+	ProxyProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	ProxyProtocolReference model.ReadOnlyParam[string] `dm:"s"`
 

@@ -132,7 +132,7 @@ type DeviceMAPDomainPath struct {
 
 	RuleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TransportMode model.ReadWriteParam[DeviceMAPDomainTransportMode] `dm:"s"`
 
@@ -208,7 +208,7 @@ type DeviceMAPDomainInterfacePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceMAPDomainInterfaceStatsPath `dm:"Stats."`
 }
@@ -360,7 +360,7 @@ type DeviceMAPDomainRulePath struct {
 
 	IsFMR model.ReadWriteParam[bool] `dm:"b"`
 
-	Origin model.ReadOnlyParam[DeviceMAPDomainRuleOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	PSID model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -368,5 +368,5 @@ type DeviceMAPDomainRulePath struct {
 
 	PSIDOffset model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMAPDomainRuleStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -886,7 +886,7 @@ type DeviceMoCAInterfacePath struct {
 
 	NetworkNameRecTrapEn model.ReadWriteParam[bool] `dm:"b"`
 
-	NetworkState model.ReadOnlyParam[DeviceMoCAInterfaceNetworkState] `dm:"s"`
+	NetworkState model.ReadOnlyParam[string] `dm:"s"`
 
 	NetworkTabooMask model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
@@ -930,7 +930,7 @@ type DeviceMoCAInterfacePath struct {
 
 	PowerStateBcstRecTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateCap model.ReadOnlyParam[DeviceMoCAInterfacePowerStateCap] `dm:"s"`
+	PowerStateCap model.ReadOnlyParam[string] `dm:"s"`
 
 	PowerStateM0NcTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -944,7 +944,7 @@ type DeviceMoCAInterfacePath struct {
 
 	PowerStateRespTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerStateStatus model.ReadOnlyParam[DeviceMoCAInterfacePowerStateStatus] `dm:"s"`
+	PowerStateStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	PowerStateTrapEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -964,7 +964,7 @@ type DeviceMoCAInterfacePath struct {
 
 	PrivacyEnabledSetting model.ReadWriteParam[bool] `dm:"b"`
 
-	PrivacyNc model.ReadOnlyParam[[]DeviceMoCAInterfacePrivacyNc] `dm:"s"`
+	PrivacyNc model.ReadOnlyParam[[]string] `dm:"s"`
 
 	PrivacySupported model.ReadWriteParam[[]DeviceMoCAInterfacePrivacySupported] `dm:"s"`
 
@@ -992,13 +992,13 @@ type DeviceMoCAInterfacePath struct {
 
 	SeqNumMr model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	StatusChangeEnable model.ReadWriteParam[bool] `dm:"b"`
 
 	StatusChangeTrap model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedBands model.ReadOnlyParam[[]DeviceMoCAInterfaceSupportedBands] `dm:"s"`
+	SupportedBands model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SupportedEgressPqosFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1349,7 +1349,7 @@ type DeviceMoCAInterfaceAssociatedDevicePath struct {
 
 	IngressNodeNumFlows model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDeviceLinkType] `dm:"s"`
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1365,9 +1365,9 @@ type DeviceMoCAInterfaceAssociatedDevicePath struct {
 
 	PacketAggregationCapability model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PowerState model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerState] `dm:"s"`
+	PowerState model.ReadOnlyParam[string] `dm:"s"`
 
-	PowerStateCapability model.ReadOnlyParam[DeviceMoCAInterfaceAssociatedDevicePowerStateCapability] `dm:"s"`
+	PowerStateCapability model.ReadOnlyParam[string] `dm:"s"`
 
 	PreferredNC model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -1473,7 +1473,7 @@ func (o *DeviceMoCAInterfaceMesh) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceMeshPath is the typed path of Device.MoCA.Interface.{i}.Mesh.{i}.
 type DeviceMoCAInterfaceMeshPath struct {
 	model.ObjectPath
-	LinkType model.ReadOnlyParam[DeviceMoCAInterfaceMeshLinkType] `dm:"s"`
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
 
 	Power model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
@@ -1537,7 +1537,7 @@ func (o *DeviceMoCAInterfaceMeshScMod) ValidateAt(c *model.Checker, p string) {
 // DeviceMoCAInterfaceMeshScModPath is the typed path of Device.MoCA.Interface.{i}.MeshScMod.{i}.
 type DeviceMoCAInterfaceMeshScModPath struct {
 	model.ObjectPath
-	ChannelIndex model.ReadOnlyParam[DeviceMoCAInterfaceMeshScModChannelIndex] `dm:"s"`
+	ChannelIndex model.ReadOnlyParam[string] `dm:"s"`
 
 	Mod model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
@@ -1674,7 +1674,7 @@ type DeviceMoCAInterfaceQoSFlowStatsPath struct {
 
 	FlowPer model.ReadOnlyParam[uint32] `dm:"u"`
 
-	IngressClassify model.ReadOnlyParam[DeviceMoCAInterfaceQoSFlowStatsIngressClassify] `dm:"s"`
+	IngressClassify model.ReadOnlyParam[string] `dm:"s"`
 
 	IngressGuid model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1775,7 +1775,7 @@ type DeviceMoCAInterfaceRlapmPath struct {
 
 	Profile model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceRlapmStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceSapmStatus enumerates the values of Device.MoCA.Interface.{i}.Sapm.{i}.Status.
@@ -1829,7 +1829,7 @@ type DeviceMoCAInterfaceSapmPath struct {
 
 	Profile model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMoCAInterfaceSapmStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceMoCAInterfaceStats holds the values of Device.MoCA.Interface.{i}.Stats. (object, readOnly, since 2.0).

@@ -158,7 +158,7 @@ type DeviceMQTTBrokerPath struct {
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Username model.ReadWriteParam[string] `dm:"s"`
 
@@ -319,7 +319,7 @@ type DeviceMQTTBrokerBridgePath struct {
 
 	ServerSelectionAlgorithm model.ReadWriteParam[DeviceMQTTBrokerBridgeServerSelectionAlgorithm] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -455,7 +455,7 @@ type DeviceMQTTBrokerBridgeSubscriptionPath struct {
 
 	RemotePrefix model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceMQTTBrokerBridgeSubscriptionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Topic model.ReadWriteParam[string] `dm:"s"`
 }
@@ -558,9 +558,9 @@ type DeviceMQTTCapabilitiesPath struct {
 
 	MaxNumberOfClientSubscriptions model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ProtocolVersionsSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesProtocolVersionsSupported] `dm:"s"`
+	ProtocolVersionsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
-	TransportProtocolSupported model.ReadOnlyParam[[]DeviceMQTTCapabilitiesTransportProtocolSupported] `dm:"s"`
+	TransportProtocolSupported model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceMQTTClientStatus enumerates the values of Device.MQTT.Client.{i}.Status.
@@ -775,7 +775,7 @@ type DeviceMQTTClientPath struct {
 
 	SessionExpiryInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SubscriptionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -925,7 +925,7 @@ type DeviceMQTTClientSubscriptionPath struct {
 
 	QoS model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceMQTTClientSubscriptionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Topic model.ReadWriteParam[string] `dm:"s"`
 }

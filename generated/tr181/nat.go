@@ -167,7 +167,7 @@ type DeviceNATInterfaceSettingPath struct {
 
 	SourceNetwork model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TCPTranslationTimeout model.ReadWriteParam[int32] `dm:"i"`
 
@@ -292,7 +292,7 @@ type DeviceNATPortMappingPath struct {
 
 	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceNATPortMappingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Protocol model.ReadWriteParam[DeviceNATPortMappingProtocol] `dm:"s"`
 
@@ -302,7 +302,7 @@ type DeviceNATPortMappingPath struct {
 
 	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATPortMappingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceNATPortTriggerStatus enumerates the values of Device.NAT.PortTrigger.{i}.Status.
@@ -419,7 +419,7 @@ type DeviceNATPortTriggerPath struct {
 
 	LogRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceNATPortTriggerOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -431,7 +431,7 @@ type DeviceNATPortTriggerPath struct {
 
 	ScheduleRef model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceNATPortTriggerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Rule returns the typed path of instance i.

@@ -112,5 +112,5 @@ type DeviceNeighborDiscoveryInterfaceSettingPath struct {
 
 	RtrSolicitationInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceNeighborDiscoveryInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

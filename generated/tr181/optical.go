@@ -120,7 +120,7 @@ type DeviceOpticalInterfacePath struct {
 
 	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceOpticalInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TransmitOpticalLevel model.ReadOnlyParam[int32] `dm:"i"`
 

@@ -99,7 +99,7 @@ type DevicePacketCaptureDiagnosticsPath struct {
 
 	FilterExpression model.ReadWriteParam[string] `dm:"s"`
 
-	Format model.ReadOnlyParam[DevicePacketCaptureDiagnosticsFormat] `dm:"s"`
+	Format model.ReadOnlyParam[string] `dm:"s"`
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 

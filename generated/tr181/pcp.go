@@ -157,11 +157,11 @@ type DevicePCPClientPath struct {
 
 	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	THIRDPARTYEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	THIRDPARTYStatus model.ReadOnlyParam[DevicePCPClientTHIRDPARTYStatus] `dm:"s"`
+	THIRDPARTYStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	WANInterface model.ReadOnlyParam[string] `dm:"s"`
 
@@ -212,7 +212,7 @@ type DevicePCPClientPCPProxyPath struct {
 
 	HighestVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientPCPProxyStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DevicePCPClientServerStatus enumerates the values of Device.PCP.Client.{i}.Server.{i}.Status.
@@ -357,7 +357,7 @@ type DevicePCPClientServerPath struct {
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Capabilities model.ReadOnlyParam[[]DevicePCPClientServerCapabilities] `dm:"s"`
+	Capabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
 	CurrentVersion model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -369,7 +369,7 @@ type DevicePCPClientServerPath struct {
 
 	MaximumFilters model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	OutboundMappingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -381,7 +381,7 @@ type DevicePCPClientServerPath struct {
 
 	ServerNameOrAddress model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InboundMapping returns the typed path of instance i.
@@ -523,11 +523,11 @@ type DevicePCPClientServerInboundMappingPath struct {
 
 	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerInboundMappingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerInboundMappingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -681,7 +681,7 @@ type DevicePCPClientServerOutboundMappingPath struct {
 
 	Lifetime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Origin model.ReadOnlyParam[DevicePCPClientServerOutboundMappingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	ProtocolNumber model.ReadWriteParam[int32] `dm:"i"`
 
@@ -689,7 +689,7 @@ type DevicePCPClientServerOutboundMappingPath struct {
 
 	RemotePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DevicePCPClientServerOutboundMappingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SuggestedExternalIPAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -725,5 +725,5 @@ type DevicePCPClientUPnPIWFPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DevicePCPClientUPnPIWFStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -172,7 +172,7 @@ type DevicePDUSessionPath struct {
 
 	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionType model.ReadOnlyParam[DevicePDUSessionSessionType] `dm:"s"`
+	SessionType model.ReadOnlyParam[string] `dm:"s"`
 
 	NetworkSlice DevicePDUSessionNetworkSlicePath `dm:"NetworkSlice."`
 	PCO          DevicePDUSessionPCOPath          `dm:"PCO."`
@@ -229,7 +229,7 @@ type DevicePDUSessionNetworkSlicePath struct {
 	model.ObjectPath
 	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DevicePDUSessionNetworkSliceSliceServiceType] `dm:"s"`
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DevicePDUSessionPCO holds the values of Device.PDU.Session.{i}.PCO. (object, readOnly, since 2.14, deprecated).
@@ -411,7 +411,7 @@ type DevicePDUSessionQoSRuleFilterPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DevicePDUSessionQoSRuleFilterDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadOnlyParam[uint32] `dm:"u"`
 

@@ -143,7 +143,7 @@ type DevicePeriodicStatisticsSampleSetPath struct {
 
 	SampleSeconds model.ReadOnlyParam[[]uint32] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePeriodicStatisticsSampleSetStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeReference model.ReadWriteParam[time.Time] `dm:"t"`
 }

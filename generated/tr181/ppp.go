@@ -50,7 +50,7 @@ type DevicePPPPath struct {
 	model.ObjectPath
 	InterfaceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedNCPs model.ReadOnlyParam[[]DevicePPPSupportedNCPs] `dm:"s"`
+	SupportedNCPs model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // Interface returns the typed path of instance i.
@@ -286,13 +286,13 @@ type DevicePPPInterfacePath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	AuthenticationProtocol model.ReadOnlyParam[DevicePPPInterfaceAuthenticationProtocol] `dm:"s"`
+	AuthenticationProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	AutoDisconnectTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	CompressionProtocol model.ReadOnlyParam[DevicePPPInterfaceCompressionProtocol] `dm:"s"`
+	CompressionProtocol model.ReadOnlyParam[string] `dm:"s"`
 
-	ConnectionStatus model.ReadOnlyParam[DevicePPPInterfaceConnectionStatus] `dm:"s"`
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	ConnectionTrigger model.ReadWriteParam[DevicePPPInterfaceConnectionTrigger] `dm:"s"`
 
@@ -300,7 +300,7 @@ type DevicePPPInterfacePath struct {
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	EncryptionProtocol model.ReadOnlyParam[DevicePPPInterfaceEncryptionProtocol] `dm:"s"`
+	EncryptionProtocol model.ReadOnlyParam[string] `dm:"s"`
 
 	IPCPEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -316,7 +316,7 @@ type DevicePPPInterfacePath struct {
 
 	LastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LastConnectionError model.ReadOnlyParam[DevicePPPInterfaceLastConnectionError] `dm:"s"`
+	LastConnectionError model.ReadOnlyParam[string] `dm:"s"`
 
 	LowerLayers model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -328,7 +328,7 @@ type DevicePPPInterfacePath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DevicePPPInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Username model.ReadWriteParam[string] `dm:"s"`
 

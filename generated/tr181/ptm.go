@@ -105,7 +105,7 @@ type DevicePTMLinkPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DevicePTMLinkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DevicePTMLinkStatsPath `dm:"Stats."`
 }

@@ -383,7 +383,7 @@ type DeviceQoSAppPath struct {
 
 	ProtocolIdentifier model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSAppStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSClassificationStatus enumerates the values of Device.QoS.Classification.{i}.Status.
@@ -821,7 +821,7 @@ type DeviceQoSClassificationPath struct {
 
 	SourceVendorSpecificInfoSubOption model.ReadWriteParam[int32] `dm:"i"`
 
-	Status model.ReadOnlyParam[DeviceQoSClassificationStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TCPACK model.ReadWriteParam[bool] `dm:"b"`
 
@@ -908,7 +908,7 @@ type DeviceQoSFlowPath struct {
 
 	Policer model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSFlowStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TrafficClass model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1030,9 +1030,9 @@ type DeviceQoSPolicerPath struct {
 
 	PeakRate model.ReadWriteParam[uint64] `dm:"U"`
 
-	PossibleMeterTypes model.ReadOnlyParam[[]DeviceQoSPolicerPossibleMeterTypes] `dm:"s"`
+	PossibleMeterTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceQoSPolicerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TotalCountedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1173,7 +1173,7 @@ type DeviceQoSQueuePath struct {
 
 	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSQueueStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TrafficClasses model.ReadWriteParam[[]uint32] `dm:"s"`
 
@@ -1247,7 +1247,7 @@ type DeviceQoSQueueStatsPath struct {
 
 	QueueOccupancyPercentage model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceQoSQueueStatsStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSSchedulerStatus enumerates the values of Device.QoS.Scheduler.{i}.Status.
@@ -1325,7 +1325,7 @@ type DeviceQoSSchedulerPath struct {
 
 	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSSchedulerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceQoSShaperStatus enumerates the values of Device.QoS.Shaper.{i}.Status.
@@ -1381,5 +1381,5 @@ type DeviceQoSShaperPath struct {
 
 	ShapingRate model.ReadWriteParam[int64] `dm:"l"`
 
-	Status model.ReadOnlyParam[DeviceQoSShaperStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }

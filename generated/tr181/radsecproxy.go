@@ -138,7 +138,7 @@ type DeviceRadSecProxyPath struct {
 
 	SourceConfigNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TLSNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -271,7 +271,7 @@ type DeviceRadSecProxyClientPath struct {
 
 	Secret model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TLS model.ReadWriteParam[string] `dm:"s"`
 }
@@ -369,7 +369,7 @@ type DeviceRadSecProxyRealmPath struct {
 
 	Server model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyRealmStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceRadSecProxyServerStatus enumerates the values of Device.RadSecProxy.Server.{i}.Status.
@@ -439,7 +439,7 @@ type DeviceRadSecProxyServerPath struct {
 
 	Secret model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRadSecProxyServerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TLS model.ReadWriteParam[string] `dm:"s"`
 }

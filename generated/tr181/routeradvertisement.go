@@ -217,7 +217,7 @@ type DeviceRouterAdvertisementInterfaceSettingPath struct {
 
 	RDNSSMode model.ReadWriteParam[DeviceRouterAdvertisementInterfaceSettingRDNSSMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRouterAdvertisementInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Option returns the typed path of instance i.

@@ -238,15 +238,15 @@ type DeviceRoutingBabelPath struct {
 
 	StatsReset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingBabelStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedDTLSCertTypes model.ReadOnlyParam[[]DeviceRoutingBabelSupportedDTLSCertTypes] `dm:"s"`
+	SupportedDTLSCertTypes model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedMACAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMACAlgorithms] `dm:"s"`
+	SupportedMACAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedMetricCompAlgorithms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedMetricCompAlgorithms] `dm:"s"`
+	SupportedMetricCompAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedSecurityMechanisms model.ReadOnlyParam[[]DeviceRoutingBabelSupportedSecurityMechanisms] `dm:"s"`
+	SupportedSecurityMechanisms model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Constants DeviceRoutingBabelConstantsPath `dm:"Constants."`
 }
@@ -507,7 +507,7 @@ type DeviceRoutingBabelInterfaceSettingPath struct {
 
 	SplitHorizonEnabled model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingBabelInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UpdateInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -821,7 +821,7 @@ type DeviceRoutingRIPPath struct {
 
 	InterfaceSettingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedModes model.ReadOnlyParam[DeviceRoutingRIPSupportedModes] `dm:"s"`
+	SupportedModes model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // InterfaceSetting returns the typed path of instance i.
@@ -882,7 +882,7 @@ type DeviceRoutingRIPInterfaceSettingPath struct {
 
 	SendRA model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRIPInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceRoutingRouteInformation holds the values of Device.Routing.RouteInformation. (object, readOnly, since 2.2).
@@ -1013,7 +1013,7 @@ type DeviceRoutingRouteInformationInterfaceSettingPath struct {
 
 	OtherConfiguration model.ReadOnlyParam[bool] `dm:"b"`
 
-	PreferredRouteFlag model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingPreferredRouteFlag] `dm:"s"`
+	PreferredRouteFlag model.ReadOnlyParam[string] `dm:"s"`
 
 	Prefix model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1025,7 +1025,7 @@ type DeviceRoutingRouteInformationInterfaceSettingPath struct {
 
 	SourceRouter model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouteInformationInterfaceSettingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Option returns the typed path of instance i.
@@ -1132,7 +1132,7 @@ type DeviceRoutingRouterPath struct {
 
 	IPv6ForwardingNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // IPv4Forwarding returns the typed path of instance i.
@@ -1261,11 +1261,11 @@ type DeviceRoutingRouterIPv4ForwardingPath struct {
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
 	StaticRoute model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterIPv4ForwardingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadWriteParam[DeviceRoutingRouterIPv4ForwardingType] `dm:"s"`
 }
@@ -1371,9 +1371,9 @@ type DeviceRoutingRouterIPv6ForwardingPath struct {
 
 	NextHop model.ReadWriteParam[string] `dm:"s"`
 
-	Origin model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingOrigin] `dm:"s"`
+	Origin model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceRoutingRouterIPv6ForwardingStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadWriteParam[DeviceRoutingRouterIPv6ForwardingType] `dm:"s"`
 }

@@ -127,7 +127,7 @@ type DeviceSchedulesSchedulePath struct {
 
 	StartTime model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSchedulesScheduleStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }

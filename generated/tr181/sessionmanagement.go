@@ -255,9 +255,9 @@ type DeviceSessionManagementPDPPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	DeliveryOfErroneousSDUs model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOfErroneousSDUs] `dm:"s"`
+	DeliveryOfErroneousSDUs model.ReadOnlyParam[string] `dm:"s"`
 
-	DeliveryOrder model.ReadOnlyParam[DeviceSessionManagementPDPDeliveryOrder] `dm:"s"`
+	DeliveryOrder model.ReadOnlyParam[string] `dm:"s"`
 
 	DownstreamGuaranteedBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
@@ -269,7 +269,7 @@ type DeviceSessionManagementPDPPath struct {
 
 	SDUErrorRatio model.ReadOnlyParam[string] `dm:"s"`
 
-	TrafficClass model.ReadOnlyParam[DeviceSessionManagementPDPTrafficClass] `dm:"s"`
+	TrafficClass model.ReadOnlyParam[string] `dm:"s"`
 
 	TransferDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -412,7 +412,7 @@ type DeviceSessionManagementPDUNetworkSlicePath struct {
 	model.ObjectPath
 	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DeviceSessionManagementPDUNetworkSliceSliceServiceType] `dm:"s"`
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSessionManagementPDUQoSFlow holds the values of Device.SessionManagement.PDU.{i}.QoSFlow.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
@@ -564,7 +564,7 @@ type DeviceSessionManagementPDUQoSRuleFilterPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceSessionManagementPDUQoSRuleFilterDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -626,7 +626,7 @@ type DeviceSessionManagementSessionPath struct {
 
 	SessionID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SessionType model.ReadOnlyParam[DeviceSessionManagementSessionSessionType] `dm:"s"`
+	SessionType model.ReadOnlyParam[string] `dm:"s"`
 
 	PCO DeviceSessionManagementSessionPCOPath `dm:"PCO."`
 }

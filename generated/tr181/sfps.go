@@ -641,7 +641,7 @@ type DeviceSFPsSFPCagePath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	MgmtInterface model.ReadOnlyParam[DeviceSFPsSFPCageMgmtInterface] `dm:"s"`
+	MgmtInterface model.ReadOnlyParam[string] `dm:"s"`
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
@@ -651,5 +651,5 @@ type DeviceSFPsSFPCagePath struct {
 
 	SFPReference model.ReadOnlyParam[string] `dm:"s"`
 
-	SFPType model.ReadOnlyParam[DeviceSFPsSFPCageSFPType] `dm:"s"`
+	SFPType model.ReadOnlyParam[string] `dm:"s"`
 }

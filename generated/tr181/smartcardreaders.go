@@ -105,7 +105,7 @@ type DeviceSmartCardReadersSmartCardReaderPath struct {
 
 	ResetTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SmartCard DeviceSmartCardReadersSmartCardReaderSmartCardPath `dm:"SmartCard."`
 }
@@ -169,11 +169,11 @@ type DeviceSmartCardReadersSmartCardReaderSmartCardPath struct {
 	model.ObjectPath
 	ATR model.ReadOnlyParam[string] `dm:"s"`
 
-	Application model.ReadOnlyParam[[]DeviceSmartCardReadersSmartCardReaderSmartCardApplication] `dm:"s"`
+	Application model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceSmartCardReadersSmartCardReaderSmartCardType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }

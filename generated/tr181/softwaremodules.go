@@ -220,7 +220,7 @@ type DeviceSoftwareModulesDeploymentUnitPath struct {
 
 	Resolved model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesDeploymentUnitStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	URL model.ReadOnlyParam[string] `dm:"s"`
 
@@ -375,7 +375,7 @@ type DeviceSoftwareModulesExecEnvPath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesExecEnvStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Type model.ReadOnlyParam[string] `dm:"s"`
 
@@ -446,7 +446,7 @@ type DeviceSoftwareModulesExecEnvApplicationDataPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Retain model.ReadOnlyParam[DeviceSoftwareModulesExecEnvApplicationDataRetain] `dm:"s"`
+	Retain model.ReadOnlyParam[string] `dm:"s"`
 
 	Utilization model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -547,7 +547,7 @@ func (o *DeviceSoftwareModulesExecEnvClassCapability) ValidateAt(c *model.Checke
 // DeviceSoftwareModulesExecEnvClassCapabilityPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.
 type DeviceSoftwareModulesExecEnvClassCapabilityPath struct {
 	model.ObjectPath
-	Specification model.ReadOnlyParam[DeviceSoftwareModulesExecEnvClassCapabilitySpecification] `dm:"s"`
+	Specification model.ReadOnlyParam[string] `dm:"s"`
 
 	SpecificationURI model.ReadOnlyParam[string] `dm:"s"`
 
@@ -772,7 +772,7 @@ type DeviceSoftwareModulesExecutionUnitPath struct {
 
 	ExecutionEnvRef model.ReadOnlyParam[string] `dm:"s"`
 
-	ExecutionFaultCode model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitExecutionFaultCode] `dm:"s"`
+	ExecutionFaultCode model.ReadOnlyParam[string] `dm:"s"`
 
 	ExecutionFaultMessage model.ReadOnlyParam[string] `dm:"s"`
 
@@ -792,7 +792,7 @@ type DeviceSoftwareModulesExecutionUnitPath struct {
 
 	ShutdownDelay model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSoftwareModulesExecutionUnitStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SupportedDataModelList model.ReadOnlyParam[[]string] `dm:"s"`
 

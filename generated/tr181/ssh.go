@@ -71,7 +71,7 @@ type DeviceSSHPath struct {
 
 	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // AuthorizedKey returns the typed path of instance i.
@@ -262,7 +262,7 @@ type DeviceSSHServerPath struct {
 
 	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHServerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UserGroupAccess model.ReadWriteParam[string] `dm:"s"`
 
@@ -332,7 +332,7 @@ type DeviceSSHServerAccessLogPath struct {
 
 	Port model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSSHServerAccessLogStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 

@@ -145,7 +145,7 @@ type DeviceSTOMPConnectionPath struct {
 
 	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSTOMPConnectionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Username model.ReadWriteParam[string] `dm:"s"`
 

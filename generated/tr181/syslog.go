@@ -102,7 +102,7 @@ type DeviceSyslogPath struct {
 
 	SourceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceSyslogStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TemplateNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -279,7 +279,7 @@ type DeviceSyslogActionLogRemotePath struct {
 
 	Protocol model.ReadWriteParam[DeviceSyslogActionLogRemoteProtocol] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceSyslogActionLogRemoteStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceSyslogFilterFacilityLevel enumerates the values of Device.Syslog.Filter.{i}.FacilityLevel.

@@ -179,7 +179,7 @@ type DeviceThreadBorderRouterPath struct {
 
 	RoutingRef model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadBorderRouterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceThreadMLEStatus enumerates the values of Device.Thread.MLE.{i}.Status.
@@ -299,9 +299,9 @@ type DeviceThreadMLEPath struct {
 
 	OperatingStandard model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadMLEStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceThreadMLESupportedStandards] `dm:"s"`
+	SupportedStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
 	LeaderData DeviceThreadMLELeaderDataPath `dm:"LeaderData."`
 	Stats      DeviceThreadMLEStatsPath      `dm:"Stats."`
@@ -432,7 +432,7 @@ type DeviceThreadMLEAssociatedNodePath struct {
 
 	LastContactTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Mode model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeMode] `dm:"s"`
+	Mode model.ReadOnlyParam[string] `dm:"s"`
 
 	NeighborNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -440,7 +440,7 @@ type DeviceThreadMLEAssociatedNodePath struct {
 
 	RouteNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	RoutingRole model.ReadOnlyParam[DeviceThreadMLEAssociatedNodeRoutingRole] `dm:"s"`
+	RoutingRole model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // IPv6Address returns the typed path of instance i.
@@ -621,7 +621,7 @@ type DeviceThreadMLEDatasetPath struct {
 
 	PanID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	Status model.ReadOnlyParam[DeviceThreadMLEDatasetStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -664,7 +664,7 @@ func (o *DeviceThreadMLEDatasetSecurityPolicy) ValidateAt(c *model.Checker, p st
 // DeviceThreadMLEDatasetSecurityPolicyPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.SecurityPolicy.
 type DeviceThreadMLEDatasetSecurityPolicyPath struct {
 	model.ObjectPath
-	Flags model.ReadOnlyParam[[]DeviceThreadMLEDatasetSecurityPolicyFlags] `dm:"s"`
+	Flags model.ReadOnlyParam[[]string] `dm:"s"`
 
 	RotationTime model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -873,7 +873,7 @@ type DeviceThreadRadioPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceThreadRadioStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TransmitPower model.ReadWriteParam[int32] `dm:"i"`
 

@@ -82,7 +82,7 @@ type DeviceTimePath struct {
 
 	ServerNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceTimeStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Client returns the typed path of instance i.
@@ -236,7 +236,7 @@ type DeviceTimeClientPath struct {
 
 	Servers model.ReadWriteParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceTimeClientStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -384,7 +384,7 @@ type DeviceTimeServerPath struct {
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceTimeServerStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TTL model.ReadWriteParam[uint32] `dm:"u"`
 

@@ -201,9 +201,9 @@ type DeviceTrustedElementsSIMPath struct {
 
 	Status model.ReadWriteParam[DeviceTrustedElementsSIMStatus] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceTrustedElementsSIMType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
-	Usage model.ReadOnlyParam[DeviceTrustedElementsSIMUsage] `dm:"s"`
+	Usage model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // Profile returns the typed path of instance i.
@@ -268,7 +268,7 @@ type DeviceTrustedElementsSIMProfilePath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Class model.ReadOnlyParam[DeviceTrustedElementsSIMProfileClass] `dm:"s"`
+	Class model.ReadOnlyParam[string] `dm:"s"`
 
 	GID1 model.ReadOnlyParam[string] `dm:"s"`
 
@@ -278,5 +278,5 @@ type DeviceTrustedElementsSIMProfilePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	State model.ReadOnlyParam[DeviceTrustedElementsSIMProfileState] `dm:"s"`
+	State model.ReadOnlyParam[string] `dm:"s"`
 }

@@ -73,7 +73,7 @@ type DeviceUnixDomainSocketsUnixDomainSocketPath struct {
 	model.ObjectPath
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Mode model.ReadOnlyParam[DeviceUnixDomainSocketsUnixDomainSocketMode] `dm:"s"`
+	Mode model.ReadOnlyParam[string] `dm:"s"`
 
 	Path_2 model.ReadOnlyParam[string] `dm:"sPath"`
 }

@@ -317,7 +317,7 @@ type DeviceUPAInterfacePath struct {
 
 	PowerBackoffMechanismActive model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceUPAInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 

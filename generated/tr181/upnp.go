@@ -544,7 +544,7 @@ type DeviceUPnPDiscoveryDevicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryDeviceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 
@@ -603,7 +603,7 @@ type DeviceUPnPDiscoveryRootDevicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryRootDeviceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 
@@ -664,7 +664,7 @@ type DeviceUPnPDiscoveryServicePath struct {
 
 	Server model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUPnPDiscoveryServiceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	USN model.ReadOnlyParam[string] `dm:"s"`
 }

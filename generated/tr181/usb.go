@@ -151,7 +151,7 @@ type DeviceUSBInterfacePath struct {
 
 	Port model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUSBInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -313,15 +313,15 @@ type DeviceUSBPortPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Power model.ReadOnlyParam[DeviceUSBPortPower] `dm:"s"`
+	Power model.ReadOnlyParam[string] `dm:"s"`
 
-	Rate model.ReadOnlyParam[DeviceUSBPortRate] `dm:"s"`
+	Rate model.ReadOnlyParam[string] `dm:"s"`
 
-	Receptacle model.ReadOnlyParam[DeviceUSBPortReceptacle] `dm:"s"`
+	Receptacle model.ReadOnlyParam[string] `dm:"s"`
 
 	Standard model.ReadOnlyParam[string] `dm:"s"`
 
-	Type model.ReadOnlyParam[DeviceUSBPortType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceUSBUSBHosts holds the values of Device.USB.USBHosts. (object, readOnly, since 2.0).
@@ -433,7 +433,7 @@ type DeviceUSBUSBHostsHostPath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	Type model.ReadOnlyParam[DeviceUSBUSBHostsHostType] `dm:"s"`
+	Type model.ReadOnlyParam[string] `dm:"s"`
 
 	USBVersion model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -565,7 +565,7 @@ type DeviceUSBUSBHostsHostDevicePath struct {
 
 	ProductID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Rate model.ReadOnlyParam[DeviceUSBUSBHostsHostDeviceRate] `dm:"s"`
+	Rate model.ReadOnlyParam[string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 

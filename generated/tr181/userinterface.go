@@ -126,7 +126,7 @@ type DeviceUserInterfacePath struct {
 
 	HTTPAccessNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]DeviceUserInterfaceHTTPAccessSupportedProtocols] `dm:"s"`
+	HTTPAccessSupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	ISPHelpDesk model.ReadWriteParam[string] `dm:"s"`
 
@@ -311,7 +311,7 @@ type DeviceUserInterfaceHTTPAccessPath struct {
 
 	SessionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceUserInterfaceHTTPAccessStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeLeft model.ReadOnlyParam[uint32] `dm:"u"`
 }

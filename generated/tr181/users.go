@@ -176,7 +176,7 @@ type DeviceUsersPath struct {
 
 	RoleNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedCapabilities model.ReadOnlyParam[[]DeviceUsersSupportedCapabilities] `dm:"s"`
+	SupportedCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
 	SupportedShellNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 

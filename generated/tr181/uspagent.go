@@ -135,9 +135,9 @@ type DeviceUSPAgentPath struct {
 
 	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	SupportedFingerprintAlgorithms model.ReadOnlyParam[[]DeviceUSPAgentSupportedFingerprintAlgorithms] `dm:"s"`
+	SupportedFingerprintAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedProtocols model.ReadOnlyParam[[]DeviceUSPAgentSupportedProtocols] `dm:"s"`
+	SupportedProtocols model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UpTime model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -867,7 +867,7 @@ type DeviceUSPAgentMTPPath struct {
 
 	Protocol model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceUSPAgentMTPStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	MQTT      DeviceUSPAgentMTPMQTTPath      `dm:"MQTT."`
 	STOMP     DeviceUSPAgentMTPSTOMPPath     `dm:"STOMP."`

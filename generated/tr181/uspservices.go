@@ -140,5 +140,5 @@ type DeviceUSPServicesUSPServicePath struct {
 
 	HasController model.ReadOnlyParam[bool] `dm:"b"`
 
-	Protocol model.ReadOnlyParam[DeviceUSPServicesUSPServiceProtocol] `dm:"s"`
+	Protocol model.ReadOnlyParam[string] `dm:"s"`
 }

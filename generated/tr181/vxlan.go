@@ -131,7 +131,7 @@ type DeviceVXLANFilterPath struct {
 
 	Order model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceVXLANFilterStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VLANIDCheck model.ReadWriteParam[int32] `dm:"i"`
 
@@ -249,7 +249,7 @@ type DeviceVXLANTunnelPath struct {
 
 	SourcePort model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceVXLANTunnelStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Stats DeviceVXLANTunnelStatsPath `dm:"Stats."`
 }
@@ -324,7 +324,7 @@ type DeviceVXLANTunnelInterfacePath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceVXLANTunnelInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	VNI model.ReadWriteParam[int32] `dm:"i"`
 

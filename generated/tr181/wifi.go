@@ -123,7 +123,7 @@ type DeviceWiFiPath struct {
 
 	Reset model.ReadWriteParam[bool] `dm:"b"`
 
-	ResetCause model.ReadOnlyParam[DeviceWiFiResetCause] `dm:"s"`
+	ResetCause model.ReadOnlyParam[string] `dm:"s"`
 
 	ResetCounter model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -317,7 +317,7 @@ type DeviceWiFiAccessPointPath struct {
 
 	SSIDReference model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiAccessPointStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	UAPSDCapability model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -397,7 +397,7 @@ func (o *DeviceWiFiAccessPointAC) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointACPath is the typed path of Device.WiFi.AccessPoint.{i}.AC.{i}.
 type DeviceWiFiAccessPointACPath struct {
 	model.ObjectPath
-	AccessCategory model.ReadOnlyParam[DeviceWiFiAccessPointACAccessCategory] `dm:"s"`
+	AccessCategory model.ReadOnlyParam[string] `dm:"s"`
 
 	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
@@ -725,7 +725,7 @@ type DeviceWiFiAccessPointAssociatedDevicePath struct {
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	MaxSupportedBandwidth model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceMaxSupportedBandwidth] `dm:"s"`
+	MaxSupportedBandwidth model.ReadOnlyParam[string] `dm:"s"`
 
 	MaxSupportedDataDownlinkRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -733,7 +733,7 @@ type DeviceWiFiAccessPointAssociatedDevicePath struct {
 
 	Noise model.ReadOnlyParam[int32] `dm:"i"`
 
-	OperatingStandard model.ReadOnlyParam[DeviceWiFiAccessPointAssociatedDeviceOperatingStandard] `dm:"s"`
+	OperatingStandard model.ReadOnlyParam[string] `dm:"s"`
 
 	Retransmissions model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -935,7 +935,7 @@ type DeviceWiFiAccessPointPasspointPath struct {
 
 	OperatorFriendlyName model.ReadWriteParam[string] `dm:"s"`
 
-	Version model.ReadOnlyParam[DeviceWiFiAccessPointPasspointVersion] `dm:"s"`
+	Version model.ReadOnlyParam[string] `dm:"s"`
 
 	OSU DeviceWiFiAccessPointPasspointOSUPath `dm:"OSU."`
 }
@@ -1116,7 +1116,7 @@ type DeviceWiFiAccessPointSecurityPath struct {
 
 	ModeEnabled model.ReadWriteParam[string] `dm:"s"`
 
-	ModesSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointSecurityModesSupported] `dm:"s"`
+	ModesSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	PreSharedKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
@@ -1218,13 +1218,13 @@ type DeviceWiFiAccessPointWPSPath struct {
 	model.ObjectPath
 	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiAccessPointWPSConfigMethodsSupported] `dm:"s"`
+	ConfigMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
 	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiAccessPointWPSStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1657,7 +1657,7 @@ type DeviceWiFiDataElementsDisassociationEventDisassociationEventDataPath struct
 
 	EstMACDataRateUplink model.ReadOnlyParam[uint32] `dm:"u"`
 
-	InitiatedBy model.ReadOnlyParam[DeviceWiFiDataElementsDisassociationEventDisassociationEventDataInitiatedBy] `dm:"s"`
+	InitiatedBy model.ReadOnlyParam[string] `dm:"s"`
 
 	LastConnectTime model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -2280,7 +2280,7 @@ type DeviceWiFiDataElementsNetworkDevicePath struct {
 
 	BackhaulMACAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	BackhaulMediaType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceBackhaulMediaType] `dm:"s"`
+	BackhaulMediaType model.ReadOnlyParam[string] `dm:"s"`
 
 	BackhaulPHYRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -2288,7 +2288,7 @@ type DeviceWiFiDataElementsNetworkDevicePath struct {
 
 	CollectionInterval model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceControllerOperationMode] `dm:"s"`
+	ControllerOperationMode model.ReadOnlyParam[string] `dm:"s"`
 
 	CoordinatedCACAllowed model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2346,7 +2346,7 @@ type DeviceWiFiDataElementsNetworkDevicePath struct {
 
 	SoftwareVersion model.ReadOnlyParam[string] `dm:"s"`
 
-	TIDLinkMapCapability model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceTIDLinkMapCapability] `dm:"s"`
+	TIDLinkMapCapability model.ReadOnlyParam[string] `dm:"s"`
 
 	TestCapabilities model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -3097,7 +3097,7 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapPath struct {
 	model.ObjectPath
 	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDSTAMLDSTATIDLinkMapDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	LinkID model.ReadOnlyParam[[]uint32] `dm:"s"`
 
@@ -3163,7 +3163,7 @@ type DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapPath struct {
 	model.ObjectPath
 	BSSID model.ReadOnlyParam[string] `dm:"s"`
 
-	Direction model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAPMLDTIDLinkMapDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	LinkID model.ReadOnlyParam[[]uint32] `dm:"s"`
 
@@ -3276,7 +3276,7 @@ type DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryPath struct 
 
 	BurstStartTime model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
-	ChannelUsageReason model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceAnticipatedChannelUsageEntryChannelUsageReason] `dm:"s"`
+	ChannelUsageReason model.ReadOnlyParam[string] `dm:"s"`
 
 	PowerLevel model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -3596,9 +3596,9 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDevicePath struct {
 	model.ObjectPath
 	AssocIEEE1905DeviceRef model.ReadOnlyParam[string] `dm:"s"`
 
-	EasyMeshAgentOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshAgentOperationMode] `dm:"s"`
+	EasyMeshAgentOperationMode model.ReadOnlyParam[string] `dm:"s"`
 
-	EasyMeshControllerOperationMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceEasyMeshControllerOperationMode] `dm:"s"`
+	EasyMeshControllerOperationMode model.ReadOnlyParam[string] `dm:"s"`
 
 	LastContactTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -3675,7 +3675,7 @@ type DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulPath struct {
 
 	CurrentOperatingClassProfileNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	LinkType model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceMultiAPDeviceBackhaulLinkType] `dm:"s"`
+	LinkType model.ReadOnlyParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -4805,11 +4805,11 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAPath struct {
 
 	RetransCount model.ReadOnlyParam[uint64] `dm:"U"`
 
-	SecurityAssociation model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASecurityAssociation] `dm:"s"`
+	SecurityAssociation model.ReadOnlyParam[string] `dm:"s"`
 
 	SignalStrength model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SleepMode model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTASleepMode] `dm:"s"`
+	SleepMode model.ReadOnlyParam[string] `dm:"s"`
 
 	TIDQueueSizesNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -4962,7 +4962,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesPath struct 
 
 	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAHaLowCapabilitiesMaxMPDULen] `dm:"s"`
+	MaxMPDULen model.ReadOnlyParam[string] `dm:"s"`
 
 	NonTIMMode model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -5093,13 +5093,13 @@ type DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryPath
 
 	APOrigin model.ReadOnlyParam[string] `dm:"s"`
 
-	SteeringApproach model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistorySteeringApproach] `dm:"s"`
+	SteeringApproach model.ReadOnlyParam[string] `dm:"s"`
 
 	SteeringDuration model.ReadOnlyParam[uint32] `dm:"u"`
 
 	Time model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	TriggerEvent model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringHistoryTriggerEvent] `dm:"s"`
+	TriggerEvent model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceRadioBSSSTAMultiAPSTASteeringSummaryStats holds the values of Device.WiFi.DataElements.Network.Device.{i}.Radio.{i}.BSS.{i}.STA.{i}.MultiAPSTA.SteeringSummaryStats. (object, readOnly, since 2.15).
@@ -5812,7 +5812,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesPath s
 
 	MUBeamformer model.ReadOnlyParam[bool] `dm:"b"`
 
-	MaxMPDULen model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioCapabilitiesHaLowCapabilitiesMaxMPDULen] `dm:"s"`
+	MaxMPDULen model.ReadOnlyParam[string] `dm:"s"`
 
 	NonTIMMode model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -6775,7 +6775,7 @@ type DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanPat
 
 	Noise model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ScanStatus model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceRadioScanResultOpClassScanChannelScanScanStatus] `dm:"s"`
+	ScanStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeStamp model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -7025,7 +7025,7 @@ type DeviceWiFiDataElementsNetworkDeviceWPSPath struct {
 	model.ObjectPath
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceWiFiDataElementsNetworkDeviceWPSStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceWiFiDataElementsNetworkDeviceBSTAMLD holds the values of Device.WiFi.DataElements.Network.Device.{i}.bSTAMLD. (object, readOnly, since 2.17).
@@ -7252,19 +7252,19 @@ func (o *DeviceWiFiDataElementsNetworkSSID) ValidateAt(c *model.Checker, p strin
 // DeviceWiFiDataElementsNetworkSSIDPath is the typed path of Device.WiFi.DataElements.Network.SSID.{i}.
 type DeviceWiFiDataElementsNetworkSSIDPath struct {
 	model.ObjectPath
-	AKMsAllowed model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDAKMsAllowed] `dm:"s"`
+	AKMsAllowed model.ReadOnlyParam[[]string] `dm:"s"`
 
 	AdvertisementEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	Band model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDBand] `dm:"s"`
+	Band model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Enable model.ReadOnlyParam[bool] `dm:"b"`
 
-	HaulType model.ReadOnlyParam[[]DeviceWiFiDataElementsNetworkSSIDHaulType] `dm:"s"`
+	HaulType model.ReadOnlyParam[[]string] `dm:"s"`
 
-	MFPConfig model.ReadOnlyParam[DeviceWiFiDataElementsNetworkSSIDMFPConfig] `dm:"s"`
+	MFPConfig model.ReadOnlyParam[string] `dm:"s"`
 
 	MobilityDomain model.ReadOnlyParam[string] `dm:"s"`
 
@@ -7461,7 +7461,7 @@ type DeviceWiFiEndPointPath struct {
 
 	SSIDReference model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Security DeviceWiFiEndPointSecurityPath `dm:"Security."`
 	Stats    DeviceWiFiEndPointStatsPath    `dm:"Stats."`
@@ -7530,7 +7530,7 @@ func (o *DeviceWiFiEndPointAC) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointACPath is the typed path of Device.WiFi.EndPoint.{i}.AC.{i}.
 type DeviceWiFiEndPointACPath struct {
 	model.ObjectPath
-	AccessCategory model.ReadOnlyParam[DeviceWiFiEndPointACAccessCategory] `dm:"s"`
+	AccessCategory model.ReadOnlyParam[string] `dm:"s"`
 
 	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
@@ -7647,7 +7647,7 @@ type DeviceWiFiEndPointProfilePath struct {
 
 	SSID model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointProfileStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Security DeviceWiFiEndPointProfileSecurityPath `dm:"Security."`
 }
@@ -7744,7 +7744,7 @@ func (o *DeviceWiFiEndPointSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointSecurityPath is the typed path of Device.WiFi.EndPoint.{i}.Security.
 type DeviceWiFiEndPointSecurityPath struct {
 	model.ObjectPath
-	ModesSupported model.ReadOnlyParam[[]DeviceWiFiEndPointSecurityModesSupported] `dm:"s"`
+	ModesSupported model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceWiFiEndPointStats holds the values of Device.WiFi.EndPoint.{i}.Stats. (object, readOnly, since 2.0).
@@ -7848,13 +7848,13 @@ type DeviceWiFiEndPointWPSPath struct {
 	model.ObjectPath
 	ConfigMethodsEnabled model.ReadWriteParam[[]string] `dm:"s"`
 
-	ConfigMethodsSupported model.ReadOnlyParam[[]DeviceWiFiEndPointWPSConfigMethodsSupported] `dm:"s"`
+	ConfigMethodsSupported model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
 	PIN model.ReadWriteParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWiFiEndPointWPSStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Version model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -8081,15 +8081,15 @@ type DeviceWiFiNeighboringWiFiDiagnosticResultPath struct {
 
 	DTIMPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
-	EncryptionMode model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultEncryptionMode] `dm:"s"`
+	EncryptionMode model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Mode model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultMode] `dm:"s"`
+	Mode model.ReadOnlyParam[string] `dm:"s"`
 
 	Noise model.ReadOnlyParam[int32] `dm:"i"`
 
-	OperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingChannelBandwidth] `dm:"s"`
+	OperatingChannelBandwidth model.ReadOnlyParam[string] `dm:"s"`
 
-	OperatingFrequencyBand model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultOperatingFrequencyBand] `dm:"s"`
+	OperatingFrequencyBand model.ReadOnlyParam[string] `dm:"s"`
 
 	OperatingStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -8097,13 +8097,13 @@ type DeviceWiFiNeighboringWiFiDiagnosticResultPath struct {
 
 	SSID model.ReadOnlyParam[string] `dm:"s"`
 
-	SecurityModeEnabled model.ReadOnlyParam[DeviceWiFiNeighboringWiFiDiagnosticResultSecurityModeEnabled] `dm:"s"`
+	SecurityModeEnabled model.ReadOnlyParam[string] `dm:"s"`
 
 	SignalStrength model.ReadOnlyParam[int32] `dm:"i"`
 
 	SupportedDataTransferRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiNeighboringWiFiDiagnosticResultSupportedStandards] `dm:"s"`
+	SupportedStandards model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // DeviceWiFiRadioStatus enumerates the values of Device.WiFi.Radio.{i}.Status.
@@ -8431,11 +8431,11 @@ type DeviceWiFiRadioPath struct {
 
 	ChannelLastChange model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ChannelLastSelectionReason model.ReadOnlyParam[DeviceWiFiRadioChannelLastSelectionReason] `dm:"s"`
+	ChannelLastSelectionReason model.ReadOnlyParam[string] `dm:"s"`
 
 	ChannelsInUse model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CurrentOperatingChannelBandwidth model.ReadOnlyParam[DeviceWiFiRadioCurrentOperatingChannelBandwidth] `dm:"s"`
+	CurrentOperatingChannelBandwidth model.ReadOnlyParam[string] `dm:"s"`
 
 	DTIMPeriod model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -8497,15 +8497,15 @@ type DeviceWiFiRadioPath struct {
 
 	RetryLimit model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceWiFiRadioStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	SupportedDataTransmitRates model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedFrequencyBands model.ReadOnlyParam[[]DeviceWiFiRadioSupportedFrequencyBands] `dm:"s"`
+	SupportedFrequencyBands model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedOperatingChannelBandwidths model.ReadOnlyParam[[]DeviceWiFiRadioSupportedOperatingChannelBandwidths] `dm:"s"`
+	SupportedOperatingChannelBandwidths model.ReadOnlyParam[[]string] `dm:"s"`
 
-	SupportedStandards model.ReadOnlyParam[[]DeviceWiFiRadioSupportedStandards] `dm:"s"`
+	SupportedStandards model.ReadOnlyParam[[]string] `dm:"s"`
 
 	TransmitPower model.ReadWriteParam[int32] `dm:"i"`
 
@@ -8792,7 +8792,7 @@ type DeviceWiFiSSIDPath struct {
 
 	SetATF model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceWiFiSSIDStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 

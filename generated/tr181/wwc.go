@@ -104,13 +104,13 @@ type DeviceWWCPath struct {
 	model.ObjectPath
 	AccessNetworkNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	HwCapabilities model.ReadOnlyParam[[]DeviceWWCHwCapabilities] `dm:"s"`
+	HwCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
 	Mode model.ReadWriteParam[DeviceWWCMode] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceWWCStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
-	SwCapabilities model.ReadOnlyParam[[]DeviceWWCSwCapabilities] `dm:"s"`
+	SwCapabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
 	URSPNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 }
@@ -205,11 +205,11 @@ func (o *DeviceWWCAccessNetwork) ValidateAt(c *model.Checker, p string) {
 // DeviceWWCAccessNetworkPath is the typed path of Device.WWC.AccessNetwork.{i}.
 type DeviceWWCAccessNetworkPath struct {
 	model.ObjectPath
-	AccessNetworkType model.ReadOnlyParam[DeviceWWCAccessNetworkAccessNetworkType] `dm:"s"`
+	AccessNetworkType model.ReadOnlyParam[string] `dm:"s"`
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
-	ConnectionStatus model.ReadOnlyParam[DeviceWWCAccessNetworkConnectionStatus] `dm:"s"`
+	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
@@ -217,7 +217,7 @@ type DeviceWWCAccessNetworkPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	RegistrationStatus model.ReadOnlyParam[DeviceWWCAccessNetworkRegistrationStatus] `dm:"s"`
+	RegistrationStatus model.ReadOnlyParam[string] `dm:"s"`
 
 	GUTI DeviceWWCAccessNetworkGUTIPath `dm:"GUTI."`
 }
@@ -397,13 +397,13 @@ func (o *DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptor) ValidateAt(c *m
 // DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.RouteSelectionDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath struct {
 	model.ObjectPath
-	AccessType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorAccessType] `dm:"s"`
+	AccessType model.ReadOnlyParam[string] `dm:"s"`
 
 	Alias model.WriteOnceParam[string] `dm:"s"`
 
 	DNN model.ReadOnlyParam[string] `dm:"s"`
 
-	PDUSessionType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPDUSessionType] `dm:"s"`
+	PDUSessionType model.ReadOnlyParam[string] `dm:"s"`
 
 	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -441,5 +441,5 @@ type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSlicePath stru
 	model.ObjectPath
 	SliceDifferentiator model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SliceServiceType model.ReadOnlyParam[DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorNetworkSliceSliceServiceType] `dm:"s"`
+	SliceServiceType model.ReadOnlyParam[string] `dm:"s"`
 }

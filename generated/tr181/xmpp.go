@@ -51,7 +51,7 @@ type DeviceXMPPPath struct {
 	model.ObjectPath
 	ConnectionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]DeviceXMPPSupportedServerConnectAlgorithms] `dm:"s"`
+	SupportedServerConnectAlgorithms model.ReadOnlyParam[[]string] `dm:"s"`
 }
 
 // Connection returns the typed path of instance i.
@@ -186,7 +186,7 @@ type DeviceXMPPConnectionPath struct {
 
 	ServerRetryMaxInterval model.ReadWriteParam[uint32] `dm:"u"`
 
-	Status model.ReadOnlyParam[DeviceXMPPConnectionStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TLSEstablished model.ReadOnlyParam[bool] `dm:"b"`
 

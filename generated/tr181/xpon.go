@@ -249,11 +249,11 @@ type DeviceXPONONUANIPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	PONMode model.ReadOnlyParam[DeviceXPONONUANIPONMode] `dm:"s"`
+	PONMode model.ReadOnlyParam[string] `dm:"s"`
 
 	SFPReferenceList model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceXPONONUANIStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	TransceiverNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -542,11 +542,11 @@ func (o *DeviceXPONONUANITCGEMPort) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANITCGEMPortPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.TC.GEM.Port.{i}.
 type DeviceXPONONUANITCGEMPortPath struct {
 	model.ObjectPath
-	Direction model.ReadOnlyParam[DeviceXPONONUANITCGEMPortDirection] `dm:"s"`
+	Direction model.ReadOnlyParam[string] `dm:"s"`
 
 	PortID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PortType model.ReadOnlyParam[DeviceXPONONUANITCGEMPortPortType] `dm:"s"`
+	PortType model.ReadOnlyParam[string] `dm:"s"`
 
 	PM DeviceXPONONUANITCGEMPortPMPath `dm:"PM."`
 }
@@ -614,7 +614,7 @@ type DeviceXPONONUANITCONUActivationPath struct {
 	model.ObjectPath
 	ONUID model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ONUState model.ReadOnlyParam[DeviceXPONONUANITCONUActivationONUState] `dm:"s"`
+	ONUState model.ReadOnlyParam[string] `dm:"s"`
 
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 
@@ -837,7 +837,7 @@ type DeviceXPONONUANITransceiverPath struct {
 	model.ObjectPath
 	Bias model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Connector model.ReadOnlyParam[DeviceXPONONUANITransceiverConnector] `dm:"s"`
+	Connector model.ReadOnlyParam[string] `dm:"s"`
 
 	ID model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -847,7 +847,7 @@ type DeviceXPONONUANITransceiverPath struct {
 
 	NominalBitRateUpstream model.ReadOnlyParam[uint32] `dm:"u"`
 
-	PONMode model.ReadOnlyParam[DeviceXPONONUANITransceiverPONMode] `dm:"s"`
+	PONMode model.ReadOnlyParam[string] `dm:"s"`
 
 	RxPower model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -937,7 +937,7 @@ type DeviceXPONONUEthernetUNIPath struct {
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceXPONONUEthernetUNIStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 

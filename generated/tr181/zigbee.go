@@ -172,7 +172,7 @@ type DeviceZigBeeDiscoveryAreaNetworkPath struct {
 
 	LastUpdate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeDiscoveryAreaNetworkStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	ZDOList model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -271,7 +271,7 @@ type DeviceZigBeeInterfacePath struct {
 
 	NetworkAddress model.ReadOnlyParam[string] `dm:"s"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeInterfaceStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 
 	Upstream model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -843,9 +843,9 @@ type DeviceZigBeeZDONetworkNeighborPath struct {
 
 	Neighbor model.ReadOnlyParam[string] `dm:"s"`
 
-	PermitJoin model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborPermitJoin] `dm:"s"`
+	PermitJoin model.ReadOnlyParam[string] `dm:"s"`
 
-	Relationship model.ReadOnlyParam[DeviceZigBeeZDONetworkNeighborRelationship] `dm:"s"`
+	Relationship model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDONodeDescriptorLogicalType enumerates the values of Device.ZigBee.ZDO.{i}.NodeDescriptor.LogicalType.
@@ -953,13 +953,13 @@ type DeviceZigBeeZDONodeDescriptorPath struct {
 	model.ObjectPath
 	ComplexDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
 
-	DescriptorCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorDescriptorCapability] `dm:"s"`
+	DescriptorCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
-	FrequencyBand model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorFrequencyBand] `dm:"s"`
+	FrequencyBand model.ReadOnlyParam[[]string] `dm:"s"`
 
-	LogicalType model.ReadOnlyParam[DeviceZigBeeZDONodeDescriptorLogicalType] `dm:"s"`
+	LogicalType model.ReadOnlyParam[string] `dm:"s"`
 
-	MACCapability model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorMACCapability] `dm:"s"`
+	MACCapability model.ReadOnlyParam[[]string] `dm:"s"`
 
 	ManufactureCode model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -969,7 +969,7 @@ type DeviceZigBeeZDONodeDescriptorPath struct {
 
 	MaximumOutgoingTransferSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	ServerMask model.ReadOnlyParam[[]DeviceZigBeeZDONodeDescriptorServerMask] `dm:"s"`
+	ServerMask model.ReadOnlyParam[[]string] `dm:"s"`
 
 	UserDescriptorSupported model.ReadOnlyParam[bool] `dm:"b"`
 }
@@ -1062,7 +1062,7 @@ type DeviceZigBeeZDONodeManagerRoutingTablePath struct {
 
 	RouteRecordRequired model.ReadOnlyParam[bool] `dm:"b"`
 
-	Status model.ReadOnlyParam[DeviceZigBeeZDONodeManagerRoutingTableStatus] `dm:"s"`
+	Status model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDOPowerDescriptorCurrentPowerMode enumerates the values of Device.ZigBee.ZDO.{i}.PowerDescriptor.CurrentPowerMode.
@@ -1132,13 +1132,13 @@ func (o *DeviceZigBeeZDOPowerDescriptor) ValidateAt(c *model.Checker, p string) 
 // DeviceZigBeeZDOPowerDescriptorPath is the typed path of Device.ZigBee.ZDO.{i}.PowerDescriptor.
 type DeviceZigBeeZDOPowerDescriptorPath struct {
 	model.ObjectPath
-	AvailablePowerSource model.ReadOnlyParam[[]DeviceZigBeeZDOPowerDescriptorAvailablePowerSource] `dm:"s"`
+	AvailablePowerSource model.ReadOnlyParam[[]string] `dm:"s"`
 
-	CurrentPowerMode model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerMode] `dm:"s"`
+	CurrentPowerMode model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentPowerSource model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSource] `dm:"s"`
+	CurrentPowerSource model.ReadOnlyParam[string] `dm:"s"`
 
-	CurrentPowerSourceLevel model.ReadOnlyParam[DeviceZigBeeZDOPowerDescriptorCurrentPowerSourceLevel] `dm:"s"`
+	CurrentPowerSourceLevel model.ReadOnlyParam[string] `dm:"s"`
 }
 
 // DeviceZigBeeZDOSecuritySecurityLevel enumerates the values of Device.ZigBee.ZDO.{i}.Security.SecurityLevel.
@@ -1180,7 +1180,7 @@ func (o *DeviceZigBeeZDOSecurity) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOSecurityPath is the typed path of Device.ZigBee.ZDO.{i}.Security.
 type DeviceZigBeeZDOSecurityPath struct {
 	model.ObjectPath
-	SecurityLevel model.ReadOnlyParam[DeviceZigBeeZDOSecuritySecurityLevel] `dm:"s"`
+	SecurityLevel model.ReadOnlyParam[string] `dm:"s"`
 
 	TimeOutPeriod model.ReadOnlyParam[uint32] `dm:"u"`
 
