@@ -331,6 +331,14 @@ func unesc(s string) string {
 	return b.String()
 }
 
+// un is unesc for a field of a line that has escapes (esc), else s.
+func un(esc bool, s string) string {
+	if !esc {
+		return s
+	}
+	return unesc(s)
+}
+
 // cutLine returns the text up to the next newline and the rest.
 func cutLine(s string) (line, rest string) {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -407,6 +415,7 @@ func decodeEntries(data string) ([]*Entry, error) {
 		line, rest = cutLine(rest)
 		e := &entries[i]
 		out[i] = e
+		esc := strings.IndexByte(line, '\\') >= 0 // most lines have no escapes: skip unesc
 		fields(line, '\t', f[:])
 		if f[0] == "" || (f[0][0] != 'O' && f[0][0] != 'P') {
 			return nil, &decodeError{lineNo, "an entry starts with O or P"}
@@ -420,7 +429,7 @@ func decodeEntries(data string) ([]*Entry, error) {
 			ps := spans[objs[pi]]
 			buf.WriteString(buf.String()[ps.start:ps.end])
 		}
-		buf.WriteString(unesc(f[1]))
+		buf.WriteString(un(esc, f[1]))
 		spans[i] = span{start, buf.Len()}
 		e.Access = decodeAccess(f[2])
 		if f[0][0] == 'O' {
@@ -431,7 +440,7 @@ func decodeEntries(data string) ([]*Entry, error) {
 			if err1 != nil || err2 != nil {
 				return nil, &decodeError{lineNo, "bad entry counts"}
 			}
-			e.NumEntriesParameter, e.EnableParameter = unesc(f[5]), unesc(f[6])
+			e.NumEntriesParameter, e.EnableParameter = un(esc, f[5]), un(esc, f[6])
 			if f[7] != "" {
 				for _, k := range strings.Split(f[7], "|") {
 					if k == "" {
@@ -439,12 +448,12 @@ func decodeEntries(data string) ([]*Entry, error) {
 					}
 					uk := UniqueKey{Functional: k[0] == '1'}
 					for _, n := range strings.Split(k[1:], "~") {
-						uk.Params = append(uk.Params, unesc(n))
+						uk.Params = append(uk.Params, un(esc, n))
 					}
 					e.UniqueKeys = append(e.UniqueKeys, uk)
 				}
 			}
-			e.Status, e.Version = decodeStatus(f[8]), unesc(f[9])
+			e.Status, e.Version = decodeStatus(f[8]), un(esc, f[9])
 			objs = append(objs, i)
 			continue
 		}
@@ -456,10 +465,10 @@ func decodeEntries(data string) ([]*Entry, error) {
 		if f[4] == "n" {
 			e.ActiveNotify = NotifyNormal
 		} else {
-			e.ActiveNotify = ActiveNotify(unesc(f[4]))
+			e.ActiveNotify = ActiveNotify(un(esc, f[4]))
 		}
 		e.ForcedInform = f[5] == "1"
-		e.Status, e.Version = decodeStatus(f[6]), unesc(f[7])
+		e.Status, e.Version = decodeStatus(f[6]), un(esc, f[7])
 	}
 	paths := buf.String()
 	for i := range entries {
@@ -504,6 +513,17 @@ func baseType(v string) BaseType {
 
 func decodeSyntax(line string, s *Syntax) string {
 	var sub [9]string
+	esc := strings.IndexByte(line, '\\') >= 0
+	// Facet slices get their final size at once.
+	if n := strings.Count(line, "\tE"); n > 0 {
+		s.Enums = make([]Enum, 0, n)
+	}
+	if n := strings.Count(line, "\tP"); n > 0 {
+		s.Patterns = make([]Pattern, 0, n)
+	}
+	if n := strings.Count(line, "\tR"); n > 0 {
+		s.Ranges = make([]Range, 0, n)
+	}
 	for line != "" {
 		var fld string
 		if i := strings.IndexByte(line, '\t'); i >= 0 {
@@ -519,7 +539,7 @@ func decodeSyntax(line string, s *Syntax) string {
 		case 'T':
 			s.Type = baseType(v)
 		case 'D':
-			s.DataType = unesc(v)
+			s.DataType = un(esc, v)
 		case 'L':
 			fields(v, '|', sub[:4])
 			l := &List{Nested: sub[3] == "1"}
@@ -545,22 +565,22 @@ func decodeSyntax(line string, s *Syntax) string {
 			s.Sizes = append(s.Sizes, z)
 		case 'R':
 			fields(v, '|', sub[:3])
-			s.Ranges = append(s.Ranges, Range{Min: unesc(sub[0]), Max: unesc(sub[1]), Step: unesc(sub[2])})
+			s.Ranges = append(s.Ranges, Range{Min: un(esc, sub[0]), Max: un(esc, sub[1]), Step: un(esc, sub[2])})
 		case 'E':
 			fields(v, '|', sub[:4])
-			s.Enums = append(s.Enums, Enum{Value: unesc(sub[0]), Status: Status(unesc(sub[1])), Access: Access(unesc(sub[2])), Optional: sub[3] == "1"})
+			s.Enums = append(s.Enums, Enum{Value: un(esc, sub[0]), Status: Status(un(esc, sub[1])), Access: Access(un(esc, sub[2])), Optional: sub[3] == "1"})
 		case 'P':
 			fields(v, '|', sub[:2])
-			s.Patterns = append(s.Patterns, Pattern{Value: unesc(sub[0]), Status: Status(unesc(sub[1]))})
+			s.Patterns = append(s.Patterns, Pattern{Value: un(esc, sub[0]), Status: Status(un(esc, sub[1]))})
 		case 'U':
-			s.Units = unesc(v)
+			s.Units = un(esc, v)
 		case 'F':
 			fields(v, '|', sub[:9])
-			s.Ref = &Reference{Kind: RefKind(unesc(sub[0])), RefType: unesc(sub[1]), TargetParent: unesc(sub[2]), TargetParentScope: unesc(sub[3]),
-				TargetType: unesc(sub[4]), TargetDataType: unesc(sub[5]), TargetParam: unesc(sub[6]), TargetParamScope: unesc(sub[7]), NullValue: unesc(sub[8])}
+			s.Ref = &Reference{Kind: RefKind(un(esc, sub[0])), RefType: un(esc, sub[1]), TargetParent: un(esc, sub[2]), TargetParentScope: un(esc, sub[3]),
+				TargetType: un(esc, sub[4]), TargetDataType: un(esc, sub[5]), TargetParam: un(esc, sub[6]), TargetParamScope: un(esc, sub[7]), NullValue: un(esc, sub[8])}
 		case 'V':
 			fields(v, '|', sub[:3])
-			s.Default = &Default{Type: unesc(sub[0]), Value: unesc(sub[1]), Status: Status(unesc(sub[2]))}
+			s.Default = &Default{Type: un(esc, sub[0]), Value: un(esc, sub[1]), Status: Status(un(esc, sub[2]))}
 		case 'H':
 			s.Hidden = true
 		case 'S':
